@@ -1,0 +1,401 @@
+package archive
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"crm/archive/l10n"
+)
+
+var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+
+// CheckID returns a usage error unless id is a plain dossier id (letters,
+// digits, - and _; no path separators or dots), so that an id can never
+// name a file outside dossiers/.
+func CheckID(id string) error {
+	if !idRE.MatchString(id) {
+		return Usage(l10n.Errorf("%q is not a dossier id (letters, digits, - and _ only, like C-000001)", id))
+	}
+	return nil
+}
+
+// Date is a calendar date written YYYY-MM-DD; the zero Date is "not given".
+type Date struct{ time.Time }
+
+// ParseDate parses YYYY-MM-DD.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
+	if err != nil {
+		return Date{}, l10n.Errorf("%q is not a date in the form YYYY-MM-DD", s)
+	}
+	return Date{t}, nil
+}
+
+// UnmarshalYAML accepts YYYY-MM-DD, or an empty/null value for "not given".
+func (d *Date) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return &FieldError{Line: n.Line, Msg: l10n.T("a date must be a single value YYYY-MM-DD")}
+	}
+	if n.Tag == "!!null" || n.Value == "" {
+		*d = Date{}
+		return nil
+	}
+	v, err := ParseDate(n.Value)
+	if err != nil {
+		return &FieldError{Line: n.Line, Msg: err.Error()}
+	}
+	*d = v
+	return nil
+}
+
+// MarshalYAML writes YYYY-MM-DD, or an empty string.
+func (d Date) MarshalYAML() (any, error) {
+	if d.IsZero() {
+		return "", nil
+	}
+	return d.Format(time.DateOnly), nil
+}
+
+// Dossier is the content of a customer dossier (R5). The plaintext kept in
+// the archive is the YAML text as the user wrote it, comments included;
+// this struct is what validation and reports read from it.
+type Dossier struct {
+	Customer        Customer        `yaml:"customer" json:"customer"`
+	Owner           string          `yaml:"owner" json:"owner"`
+	Relationship    string          `yaml:"relationship" json:"relationship"`
+	Tier            string          `yaml:"tier" json:"tier"`
+	YearlySales     float64         `yaml:"yearly_sales" json:"yearly_sales"`
+	Basic           Basic           `yaml:"basic" json:"basic"`
+	Characteristics Characteristics `yaml:"characteristics" json:"characteristics"`
+	Business        Business        `yaml:"business" json:"business"`
+	Trading         Trading         `yaml:"trading" json:"trading"`
+	Purchasing      Purchasing      `yaml:"purchasing" json:"purchasing"`
+	CreditSurvey    CreditSurvey    `yaml:"credit_survey" json:"credit_survey"`
+	Notes           string          `yaml:"notes" json:"notes"`
+}
+
+// Customer is the customer's identity (R5.2).
+type Customer struct {
+	Name         string `yaml:"name" json:"name"`
+	Kind         string `yaml:"kind" json:"kind"`
+	Industry     string `yaml:"industry" json:"industry"`
+	Region       string `yaml:"region" json:"region"`
+	Size         string `yaml:"size" json:"size"`
+	Founded      Date   `yaml:"founded" json:"founded"`
+	TradingSince Date   `yaml:"trading_since" json:"trading_since"`
+}
+
+// Basic is the basic record (基本档案, R5.2).
+type Basic struct {
+	Situation      string      `yaml:"situation" json:"situation"`
+	Organization   string      `yaml:"organization" json:"organization"`
+	Owners         []string    `yaml:"owners" json:"owners"`
+	Managers       []string    `yaml:"managers" json:"managers"`
+	KeyPeople      []KeyPerson `yaml:"key_people" json:"key_people"`
+	Qualifications string      `yaml:"qualifications" json:"qualifications"`
+	Assets         string      `yaml:"assets" json:"assets"`
+}
+
+// KeyPerson is a person who matters in the customer's purchase decisions.
+type KeyPerson struct {
+	Name  string `yaml:"name" json:"name"`
+	Title string `yaml:"title" json:"title"`
+	Role  string `yaml:"role" json:"role"`
+	Notes string `yaml:"notes" json:"notes"`
+}
+
+// Characteristics is 客户特征 (R5.3).
+type Characteristics struct {
+	ServiceRegion        string  `yaml:"service_region" json:"service_region"`
+	SalesCapability      string  `yaml:"sales_capability" json:"sales_capability"`
+	DevelopmentPotential string  `yaml:"development_potential" json:"development_potential"`
+	Culture              string  `yaml:"culture" json:"culture"`
+	BusinessPolicy       string  `yaml:"business_policy" json:"business_policy"`
+	Staff                int     `yaml:"staff" json:"staff"`
+	Turnover             float64 `yaml:"turnover" json:"turnover"`
+	ManagementStyle      string  `yaml:"management_style" json:"management_style"`
+}
+
+// Business is 业务状况 (R5.4).
+type Business struct {
+	SalesCurrent        string `yaml:"sales_current" json:"sales_current"`
+	SalesPast           string `yaml:"sales_past" json:"sales_past"`
+	StaffQuality        string `yaml:"staff_quality" json:"staff_quality"`
+	CompetitorRelations string `yaml:"competitor_relations" json:"competitor_relations"`
+	AttitudeToUs        string `yaml:"attitude_to_us" json:"attitude_to_us"`
+}
+
+// Trading is 交易活动现状 (R5.5).
+type Trading struct {
+	SalesActivity  string `yaml:"sales_activity" json:"sales_activity"`
+	Problems       string `yaml:"problems" json:"problems"`
+	Strengths      string `yaml:"strengths" json:"strengths"`
+	Plans          string `yaml:"plans" json:"plans"`
+	Reputation     string `yaml:"reputation" json:"reputation"`
+	CreditStanding string `yaml:"credit_standing" json:"credit_standing"`
+	TradingTerms   string `yaml:"trading_terms" json:"trading_terms"`
+	CreditProblems string `yaml:"credit_problems" json:"credit_problems"`
+}
+
+// Purchasing is the purchasing procedure and investment plans (R5.1).
+type Purchasing struct {
+	Procedure       string `yaml:"procedure" json:"procedure"`
+	InvestmentPlans string `yaml:"investment_plans" json:"investment_plans"`
+}
+
+// CreditSurvey is the 信用调查表 (R8).
+type CreditSurvey struct {
+	Bank            string  `yaml:"bank" json:"bank"`
+	BankStanding    string  `yaml:"bank_standing" json:"bank_standing"`
+	Accounts        string  `yaml:"accounts" json:"accounts"`
+	PeerOpinion     string  `yaml:"peer_opinion" json:"peer_opinion"`
+	Capital         float64 `yaml:"capital" json:"capital"`
+	PaymentAttitude string  `yaml:"payment_attitude" json:"payment_attitude"`
+	TradingVolume   float64 `yaml:"trading_volume" json:"trading_volume"`
+	Surveyor        string  `yaml:"surveyor" json:"surveyor"`
+	Date            Date    `yaml:"date" json:"date"`
+	Score           *int    `yaml:"score" json:"score"`
+	Class           string  `yaml:"class,omitempty" json:"class,omitempty"`
+	CreditLimit     float64 `yaml:"credit_limit,omitempty" json:"credit_limit,omitempty"`
+	CreditTerm      string  `yaml:"credit_term,omitempty" json:"credit_term,omitempty"`
+}
+
+// Enumerations of the dossier's fields.
+var (
+	CustomerKinds   = []string{"机构", "个人"}
+	Sizes           = []string{"大型", "中型", "小型", "个体"}
+	Relationships   = []string{"一般业务往来", "重要业务往来", "直接影响公司权益"}
+	Tiers           = []string{"重点", "普通", "潜在"}
+	PaymentAttitude = []string{"及时", "一般", "拖延", "拖欠"}
+	CreditClasses   = []string{"A", "B", "C", "D"}
+)
+
+// FieldError is a problem with one field of a YAML document.
+type FieldError struct {
+	Path string // e.g. customer.name
+	Line int
+	Msg  string
+}
+
+func (e *FieldError) Error() string {
+	switch {
+	case e.Path != "" && e.Line > 0:
+		return l10n.Sprintf("line %d: %s: %s", e.Line, e.Path, e.Msg)
+	case e.Line > 0:
+		return l10n.Sprintf("line %d: %s", e.Line, e.Msg)
+	case e.Path != "":
+		return e.Path + ": " + e.Msg
+	}
+	return e.Msg
+}
+
+// ValidationError lists every problem found in a dossier.
+type ValidationError struct{ Problems []*FieldError }
+
+func (e *ValidationError) Error() string {
+	var s []string
+	for _, p := range e.Problems {
+		s = append(s, p.Error())
+	}
+	return strings.Join(s, "; ")
+}
+
+// ErrEmptyDossier is returned for a document with nothing in it (an editor
+// session whose buffer was emptied: the user gave up).
+var ErrEmptyDossier = errors.New("empty dossier")
+
+var yamlLineRE = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+): (.*)$`)
+
+// ParseDossier decodes and validates a dossier's YAML text. Errors are a
+// *ValidationError whose problems name the line and field.
+func ParseDossier(text []byte) (*Dossier, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(text, &root); err != nil {
+		return nil, &ValidationError{[]*FieldError{yamlError(err)}}
+	}
+	if root.Kind == 0 || len(root.Content) == 0 || (root.Content[0].Kind == yaml.ScalarNode && root.Content[0].Tag == "!!null") {
+		return nil, ErrEmptyDossier
+	}
+	if root.Content[0].Kind != yaml.MappingNode {
+		return nil, &ValidationError{[]*FieldError{{Line: root.Content[0].Line, Msg: l10n.T("a dossier must be a YAML mapping of fields (customer:, owner:, …)")}}}
+	}
+	var d Dossier
+	dec := yaml.NewDecoder(bytes.NewReader(text))
+	dec.KnownFields(true)
+	if err := dec.Decode(&d); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			fe.Path = pathAtLine(root.Content[0], fe.Line)
+			return nil, &ValidationError{[]*FieldError{fe}}
+		}
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			var ps []*FieldError
+			for _, m := range te.Errors {
+				ps = append(ps, yamlError(errors.New("yaml: "+m)))
+			}
+			for _, p := range ps {
+				p.Path = pathAtLine(root.Content[0], p.Line)
+			}
+			return nil, &ValidationError{ps}
+		}
+		return nil, &ValidationError{[]*FieldError{yamlError(err)}}
+	}
+	var ps []*FieldError
+	need := func(path, v string) {
+		if strings.TrimSpace(v) == "" {
+			ps = append(ps, &FieldError{Path: path, Line: lineOf(root.Content[0], path), Msg: l10n.T("is required")})
+		}
+	}
+	oneOf := func(path, v string, allowed []string) {
+		if v != "" && !slices.Contains(allowed, v) {
+			ps = append(ps, &FieldError{Path: path, Line: lineOf(root.Content[0], path), Msg: l10n.Sprintf("%q is not one of %s", v, strings.Join(allowed, " / "))})
+		}
+	}
+	need("customer.name", d.Customer.Name)
+	need("owner", d.Owner)
+	oneOf("customer.kind", d.Customer.Kind, CustomerKinds)
+	oneOf("customer.size", d.Customer.Size, Sizes)
+	oneOf("relationship", d.Relationship, Relationships)
+	oneOf("tier", d.Tier, Tiers)
+	oneOf("credit_survey.payment_attitude", d.CreditSurvey.PaymentAttitude, PaymentAttitude)
+	oneOf("credit_survey.class", d.CreditSurvey.Class, CreditClasses)
+	if s := d.CreditSurvey.Score; s != nil && (*s < 0 || *s > 100) {
+		ps = append(ps, &FieldError{Path: "credit_survey.score", Line: lineOf(root.Content[0], "credit_survey.score"), Msg: l10n.Sprintf("%d is outside 0–100", *s)})
+	}
+	if d.YearlySales < 0 {
+		ps = append(ps, &FieldError{Path: "yearly_sales", Line: lineOf(root.Content[0], "yearly_sales"), Msg: l10n.T("must not be negative")})
+	}
+	if !d.Customer.Founded.IsZero() && !d.Customer.TradingSince.IsZero() && d.Customer.TradingSince.Before(d.Customer.Founded.Time) {
+		ps = append(ps, &FieldError{Path: "customer.trading_since", Line: lineOf(root.Content[0], "customer.trading_since"), Msg: l10n.T("is before customer.founded")})
+	}
+	if len(ps) > 0 {
+		return nil, &ValidationError{ps}
+	}
+	return &d, nil
+}
+
+func yamlError(err error) *FieldError {
+	msg := err.Error()
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		var line int
+		fmt.Sscan(m[1], &line)
+		return &FieldError{Line: line, Msg: m[2]}
+	}
+	return &FieldError{Msg: strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// lineOf returns the line of the value at a dotted path, or of the closest
+// existing parent key, or 0.
+func lineOf(n *yaml.Node, path string) int {
+	line := 0
+	for _, k := range strings.Split(path, ".") {
+		if n.Kind != yaml.MappingNode {
+			return line
+		}
+		found := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				line = n.Content[i].Line
+				n = n.Content[i+1]
+				found = true
+				break
+			}
+		}
+		if !found {
+			return line
+		}
+	}
+	return line
+}
+
+// pathAtLine returns the dotted path of the deepest key on the given line.
+func pathAtLine(n *yaml.Node, line int) string {
+	var best string
+	var walk func(n *yaml.Node, prefix string)
+	walk = func(n *yaml.Node, prefix string) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				p := n.Content[i].Value
+				if prefix != "" {
+					p = prefix + "." + p
+				}
+				if n.Content[i].Line == line || n.Content[i+1].Line == line {
+					best = p
+				}
+				walk(n.Content[i+1], p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s[%d]", prefix, i))
+			}
+		}
+	}
+	walk(n, "")
+	return best
+}
+
+// ChangedFields compares two dossier texts and returns the sorted dotted
+// paths of the values that were added, removed or changed. Comments and key
+// order do not count. Values are never returned.
+func ChangedFields(oldText, newText []byte) ([]string, error) {
+	a, err := flatten(oldText)
+	if err != nil {
+		return nil, err
+	}
+	b, err := flatten(newText)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			out = append(out, k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func flatten(text []byte) (map[string]string, error) {
+	var v any
+	if err := yaml.Unmarshal(text, &v); err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, c := range x {
+				p := k
+				if prefix != "" {
+					p = prefix + "." + k
+				}
+				walk(p, c)
+			}
+		case []any:
+			// A list is compared as a whole; its items are not addressed.
+			b, _ := yaml.Marshal(x)
+			m[prefix] = string(b)
+		default:
+			m[prefix] = fmt.Sprintf("%T:%v", x, x)
+		}
+	}
+	walk("", v)
+	return m, nil
+}

@@ -1,0 +1,69 @@
+// Package l10n picks the language of crm's messages and translates them.
+//
+// Messages are written in English in the code, as fmt format strings; the
+// Chinese catalog (zh.go) maps a format string to its translation. The
+// language is chosen once per process, from --lang or the locale: LC_ALL,
+// then LC_MESSAGES, then LANG; a value starting with "zh" selects Chinese.
+package l10n
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+)
+
+var zh atomic.Bool
+
+// Detect returns "zh" or "en" for the locale variables read through getenv,
+// in the POSIX order of precedence LC_ALL > LC_MESSAGES > LANG.
+func Detect(getenv func(string) string) string {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := getenv(k); v != "" {
+			if strings.HasPrefix(strings.ToLower(v), "zh") {
+				return "zh"
+			}
+			return "en"
+		}
+	}
+	return "en"
+}
+
+// SetLang selects the language of every later message: "zh" for Chinese,
+// anything else for English.
+func SetLang(lang string) { zh.Store(strings.HasPrefix(strings.ToLower(lang), "zh")) }
+
+// Lang returns "zh" or "en".
+func Lang() string {
+	if zh.Load() {
+		return "zh"
+	}
+	return "en"
+}
+
+// Chinese reports whether messages are in Chinese.
+func Chinese() bool { return zh.Load() }
+
+// T returns the translation of the format string s in the current language.
+func T(s string) string {
+	if zh.Load() {
+		if t, ok := catalog[s]; ok {
+			return t
+		}
+	}
+	return s
+}
+
+// Sprintf formats a translated format string.
+func Sprintf(format string, a ...any) string { return fmt.Sprintf(T(format), a...) }
+
+// Errorf is fmt.Errorf with a translated format string; %w works as usual.
+func Errorf(format string, a ...any) error { return fmt.Errorf(T(format), a...) }
+
+// Pick returns zhText in Chinese and enText otherwise, for the few texts
+// (banners, headers) that are not format strings.
+func Pick(enText, zhText string) string {
+	if zh.Load() {
+		return zhText
+	}
+	return enText
+}

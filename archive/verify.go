@@ -1,0 +1,105 @@
+package archive
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"crm/archive/l10n"
+)
+
+// Verify recomputes everything the journal claims (DESIGN.md principle 5):
+// each event's name matches its content and its signature verifies with its
+// actor's key as of its place in the chain; each step was taken by a member
+// holding the role for it; members/*.yaml and crm.yaml say what the journal
+// says; each dossier file is the ciphertext the last event pinned, encrypted
+// to the recipients the policy gives; no destroyed dossier remains. It needs
+// no key. The problems are sorted by path.
+func (a *Archive) Verify() ([]Problem, error) {
+	j, err := ReadJournal(a.Dir)
+	if err != nil {
+		return nil, err
+	}
+	s := Replay(j, a.Policy, true)
+	ps := append(slices.Clone(j.Problems), s.Problems...)
+	add := func(path, format string, args ...any) {
+		ps = append(ps, Problem{path, l10n.Sprintf(format, args...)})
+	}
+
+	if sha256Hex(a.PolicyRaw) != s.PolicySHA256 {
+		add(PolicyFile, "differs from the policy the journal recorded (edited without a signed policy.update)")
+	}
+
+	// Member views.
+	seen := map[string]bool{}
+	entries, _ := os.ReadDir(filepath.Join(a.Dir, MembersDir))
+	for _, e := range entries {
+		rel := MembersDir + "/" + e.Name()
+		id, ok := strings.CutSuffix(e.Name(), ".yaml")
+		m := s.Members[id]
+		if !ok || m == nil {
+			add(rel, "no member event in the journal adds this member")
+			continue
+		}
+		seen[id] = true
+		b, err := os.ReadFile(filepath.Join(a.Dir, MembersDir, e.Name()))
+		want, _ := memberFileBytes(m)
+		if err != nil || !bytes.Equal(b, want) {
+			add(rel, "differs from what the journal says of member %s (edited by hand?)", id)
+		}
+	}
+	for id := range s.Members {
+		if !seen[id] {
+			add(MembersDir+"/"+id+".yaml", "missing: the journal has member %s", id)
+		}
+	}
+
+	// Dossier files.
+	files := map[string]bool{}
+	entries, _ = os.ReadDir(filepath.Join(a.Dir, DossiersDir))
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".tmp-") {
+			continue
+		}
+		rel := DossiersDir + "/" + e.Name()
+		id, ok := strings.CutSuffix(e.Name(), ".age")
+		d := s.Dossiers[id]
+		if !ok || d == nil {
+			add(rel, "no dossier event in the journal creates this file")
+			continue
+		}
+		files[id] = true
+		if d.Status == StatusDestroyed {
+			add(rel, "dossier %s was destroyed, but its file is still here", id)
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(a.Dir, DossiersDir, e.Name()))
+		if err != nil {
+			add(rel, "unreadable: %v", err)
+			continue
+		}
+		if got := sha256Hex(b); got != d.SHA256 {
+			add(rel, "sha256 %s is not %s, pinned by %s (changed, replaced or rolled back outside crm)", ShortHash(got), ShortHash(d.SHA256), d.WrittenBy.Path)
+		}
+	}
+	// Recipients are checked against the replayed (signature-checked) state.
+	cur := a.State
+	a.State = s
+	for _, d := range s.SortedDossiers() {
+		if d.Status != StatusActive {
+			continue
+		}
+		if !files[d.ID] {
+			add(DossierPath(d.ID), "missing: the journal says dossier %s exists", d.ID)
+		}
+		if want := a.ExpectedRecipients(d); !slices.Equal(d.Recipients, want) {
+			add(DossierPath(d.ID), "encrypted to %v, but the policy gives %v: run `crm rekey`", d.Recipients, want)
+		}
+	}
+	a.State = cur
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Path < ps[j].Path })
+	return ps, nil
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"crm/archive"
+	"crm/archive/l10n"
+	"crm/templates"
+)
+
+// dossierTemplate returns the text of a dossier template: the archive's own
+// templates/dossier/NAME.yaml if it has one, else the built-in one.
+func dossierTemplate(a *archive.Archive, name string) ([]byte, error) {
+	if err := archive.CheckID(name); err != nil {
+		return nil, &usageError{l10n.Errorf("--template %q: not a template name", name)}
+	}
+	rel := "dossier/" + name + ".yaml"
+	if b, err := os.ReadFile(filepath.Join(a.Dir, "templates", filepath.FromSlash(rel))); err == nil {
+		return b, nil
+	}
+	b, err := templates.FS.ReadFile(rel)
+	if err != nil {
+		var names []string
+		ents, _ := fs.ReadDir(templates.FS, "dossier")
+		for _, e := range ents {
+			names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+		}
+		return nil, &usageError{l10n.Errorf("no dossier template %q: choose from %s, or add templates/dossier/%s.yaml to the archive", name, strings.Join(names, ", "), name)}
+	}
+	return b, nil
+}
+
+func newNewCmd(e *env) *cobra.Command {
+	var from, tmpl, level string
+	var allowDisk bool
+	c := &cobra.Command{
+		Use:   "new [--template NAME] [--from FILE|-] [--level 秘密|机密|绝密]",
+		Short: l10n.Pick("Create a dossier: edit a template, or read it from a file or stdin", "新建档案：编辑模板，或从文件/标准输入读取"),
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			if level != "" {
+				if err := a.Policy.CheckLevel(level); err != nil {
+					return err
+				}
+			}
+			var text []byte
+			if from != "" {
+				if text, err = readInput(e, from); err != nil {
+					return err
+				}
+			} else {
+				t, err := dossierTemplate(a, tmpl)
+				if err != nil {
+					return err
+				}
+				text, err = e.editLoop(t, allowDisk, func(b []byte) error { _, err := archive.ParseDossier(b); return err })
+				if err != nil {
+					return err
+				}
+			}
+			id, err := a.Create(text, level)
+			if err != nil {
+				return dossierError(from, err)
+			}
+			e.printf("%s\n", l10n.Sprintf("Created dossier %s (%s).", id, a.State.Dossiers[id].Level))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&from, "from", "", l10n.Pick("read the dossier from FILE, or - for standard input, instead of opening an editor", "从 FILE（- 为标准输入）读取，而不打开编辑器"))
+	c.Flags().StringVar(&tmpl, "template", "standard", l10n.Pick("dossier template to start from", "所用档案模板"))
+	c.Flags().StringVar(&level, "level", "", l10n.Pick("secrecy level (密级): 内部, 秘密, 机密, 绝密 (default from policy)", "密级：内部、秘密、机密、绝密（默认见策略）"))
+	c.Flags().BoolVar(&allowDisk, "allow-disk-tmp", false, l10n.Pick("allow the editor's plaintext temp file on disk when no memory-backed storage exists", "无内存文件系统时允许明文临时文件落盘"))
+	return c
+}
+
+// dossierError names the input in a validation error.
+func dossierError(from string, err error) error {
+	var ve *archive.ValidationError
+	if errors.As(err, &ve) {
+		src := from
+		if src == "-" || src == "" {
+			src = l10n.T("dossier")
+		}
+		return l10n.Errorf("%s: %v", src, err)
+	}
+	if errors.Is(err, archive.ErrEmptyDossier) {
+		return l10n.Errorf("the dossier is empty: nothing saved")
+	}
+	return err
+}
+
+// banner is the notice printed above a dossier (R7.1: not to be read in
+// public places or while travelling).
+func banner(level string) string {
+	if level == "内部" {
+		return l10n.Pick("内部 (internal) · keep within 客服部", "内部 · 仅限客服部")
+	}
+	return l10n.Pick(level+" · do not read in public places or while travelling (R7.1)", level+" · 禁止在公共场合阅读，不得携带外出 (R7.1)")
+}
+
+func newShowCmd(e *env) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "show ID [--json]",
+		Short: l10n.Pick("Decrypt and print a dossier", "解密并显示档案"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			o, err := a.Read(args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				var content any
+				if err := yaml.Unmarshal(o.Text, &content); err != nil {
+					return l10n.Errorf("dossier %s: %v", args[0], err)
+				}
+				return printJSON(e.io.Out, map[string]any{
+					"id": o.State.ID, "level": o.State.Level, "notice": banner(o.State.Level),
+					"created": o.State.Created, "updated": o.State.Updated, "dossier": content,
+				})
+			}
+			e.printf("# ==== %s %s ====\n", o.State.ID, banner(o.State.Level))
+			_, err = e.io.Out.Write(o.Text)
+			return err
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
+	return c
+}
+
+func newEditCmd(e *env) *cobra.Command {
+	var from string
+	var allowDisk bool
+	c := &cobra.Command{
+		Use:   "edit ID [--from FILE|-]",
+		Short: l10n.Pick("Edit a dossier in $EDITOR (plaintext only in memory), or replace it from a file", "编辑档案（明文只在内存中），或从文件替换"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			o, err := a.Read(args[0])
+			if err != nil {
+				return err
+			}
+			var text []byte
+			if from != "" {
+				if text, err = readInput(e, from); err != nil {
+					return err
+				}
+			} else {
+				text, err = e.editLoop(o.Text, allowDisk, func(b []byte) error { _, err := archive.ParseDossier(b); return err })
+				if err != nil {
+					return err
+				}
+			}
+			fields, changed, err := a.Update(args[0], o.SHA256, o.Text, text)
+			if err != nil {
+				return dossierError(from, err)
+			}
+			if !changed {
+				e.printf("%s\n", l10n.Sprintf("No change to %s: nothing written.", args[0]))
+				return nil
+			}
+			if len(fields) == 0 {
+				fields = []string{l10n.T("(comments or layout only)")}
+			}
+			e.printf("%s\n", l10n.Sprintf("Updated %s: %s.", args[0], strings.Join(fields, ", ")))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&from, "from", "", l10n.Pick("replace the dossier with FILE, or - for standard input", "用 FILE（- 为标准输入）替换档案内容"))
+	c.Flags().BoolVar(&allowDisk, "allow-disk-tmp", false, l10n.Pick("allow the editor's plaintext temp file on disk when no memory-backed storage exists", "无内存文件系统时允许明文临时文件落盘"))
+	return c
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"crm/archive"
+	"crm/archive/l10n"
+)
+
+// Filesystem magic numbers of memory-backed storage (statfs(2)).
+const (
+	tmpfsMagic = 0x01021994
+	ramfsMagic = 0x858458f6
+)
+
+func isMemoryFS(dir string) bool {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return false
+	}
+	return st.Type == tmpfsMagic || st.Type == ramfsMagic
+}
+
+// plaintextDir makes a private (0700) folder for a plaintext temp file in
+// memory-backed storage: $CRM_SHM_DIR, /dev/shm or $XDG_RUNTIME_DIR. Disk
+// is refused unless allowDisk (DESIGN.md principle 6).
+func (e *env) plaintextDir(allowDisk bool) (string, error) {
+	var candidates []string
+	for _, d := range []string{e.getenv("CRM_SHM_DIR"), "/dev/shm", e.getenv("XDG_RUNTIME_DIR")} {
+		if d != "" {
+			candidates = append(candidates, d)
+		}
+	}
+	for _, d := range candidates {
+		if isMemoryFS(d) {
+			if dir, err := os.MkdirTemp(d, "crm-"); err == nil {
+				return dir, nil
+			}
+		}
+	}
+	if !allowDisk {
+		return "", l10n.Errorf("no memory-backed temp storage found (tried %s): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk", strings.Join(candidates, ", "))
+	}
+	return os.MkdirTemp("", "crm-")
+}
+
+// editorCommand is the user's editor, split like a shell would split it
+// ("code --wait" → [code --wait]).
+func (e *env) editorCommand() []string {
+	for _, s := range []string{e.v.GetString("editor"), e.getenv("VISUAL"), e.getenv("EDITOR")} {
+		if f := strings.Fields(s); len(f) > 0 {
+			return f
+		}
+	}
+	return []string{"vi"}
+}
+
+const errorMarker = "# crm: "
+
+// editLoop opens the editor on text until validate accepts the result, as
+// `kubectl edit` does: each time it fails, the errors are put at the top of
+// the file as comments and the editor opens again. An emptied file, or a
+// file saved unchanged after an error, gives up. The plaintext lives only in
+// a 0600 file in memory-backed storage, removed on return and on
+// SIGINT/SIGTERM/SIGHUP (then the process exits 130).
+func (e *env) editLoop(text []byte, allowDisk bool, validate func([]byte) error) ([]byte, error) {
+	if !e.io.InTerminal {
+		return nil, &usageError{l10n.Errorf("no terminal to run an editor in: give the dossier with --from FILE or --from - (stdin)")}
+	}
+	dir, err := e.plaintextDir(allowDisk)
+	if err != nil {
+		return nil, err
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	done := make(chan struct{})
+	defer func() {
+		signal.Stop(sigs)
+		close(done)
+		os.RemoveAll(dir)
+	}()
+	go func() {
+		select {
+		case <-sigs:
+			os.RemoveAll(dir)
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	path := filepath.Join(dir, "dossier.yaml")
+	cur := text
+	var lastErr error
+	for {
+		os.Remove(path)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		_, err = f.Write(cur)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		argv := append(e.editorCommand(), path)
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return nil, l10n.Errorf("editor %s failed: %v; nothing was saved", argv[0], err)
+		}
+		edited, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		edited = stripErrorHeader(edited)
+		if len(bytes.TrimSpace(stripComments(edited))) == 0 {
+			return nil, l10n.Errorf("the file was emptied: nothing saved")
+		}
+		if lastErr != nil && bytes.Equal(edited, stripErrorHeader(cur)) {
+			return nil, lastErr
+		}
+		if err := validate(edited); err != nil {
+			var h bytes.Buffer
+			h.WriteString(errorMarker + l10n.T("please fix these problems, save and quit; empty the file to give up") + "\n")
+			for _, line := range strings.Split(err.Error(), "; ") {
+				h.WriteString(errorMarker + line + "\n")
+			}
+			cur = append(h.Bytes(), edited...)
+			lastErr = err
+			continue
+		}
+		return edited, nil
+	}
+}
+
+func stripErrorHeader(b []byte) []byte {
+	for bytes.HasPrefix(b, []byte(errorMarker)) {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return nil
+		}
+		b = b[i+1:]
+	}
+	return b
+}
+
+func stripComments(b []byte) []byte {
+	var out []byte
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		if !bytes.HasPrefix(bytes.TrimSpace(l), []byte("#")) {
+			out = append(out, l...)
+			out = append(out, '\n')
+		}
+	}
+	return out
+}
+
+func readAll(r io.Reader) ([]byte, error) {
+	if r == nil {
+		return nil, errors.New("no input")
+	}
+	return io.ReadAll(r)
+}
+
+var _ = archive.ExitError

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+	"golang.org/x/term"
+
+	"crm/archive"
+	"crm/archive/l10n"
+)
+
+// IO is where a command reads and writes; tests pass buffers.
+type IO struct {
+	In         io.Reader
+	Out, Err   io.Writer
+	InTerminal bool // stdin is a terminal: prompts and editors are allowed
+}
+
+func newSystemIO() *IO {
+	return &IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, InTerminal: term.IsTerminal(int(os.Stdin.Fd()))}
+}
+
+// env holds what every command needs: streams, settings, and the archive
+// once opened.
+type env struct {
+	io     *IO
+	v      *viper.Viper
+	getenv func(string) string
+	a      *archive.Archive
+}
+
+// settings every command reads through viper: flag > CRM_* env > config file.
+var settingKeys = []string{"archive", "identity", "lang", "editor", "now", "passphrase_file", "allow_disk_tmp", "pin_file"}
+
+func configDir(getenv func(string) string) string {
+	if d := getenv("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "crm")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".config", "crm")
+	}
+	return ""
+}
+
+func run(args []string, io *IO, getenv func(string) string) int {
+	l10n.SetLang(l10n.Detect(getenv))
+	e := &env{io: io, v: viper.New(), getenv: getenv}
+	root := newRoot(e)
+	root.SetArgs(args)
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.Err)
+	cmd, err := root.ExecuteC()
+	if err != nil {
+		code := archive.ExitCode(err)
+		var ue *usageError
+		if errors.As(err, &ue) || isCobraUsage(err) {
+			code = archive.ExitUsage
+		}
+		fmt.Fprintf(io.Err, "crm: %v\n", err)
+		if code == archive.ExitUsage && cmd != nil {
+			fmt.Fprintln(io.Err, l10n.Sprintf("Run '%s --help' for usage.", cmd.CommandPath()))
+		}
+		return code
+	}
+	if c, ok := exitCodes[cmd]; ok {
+		return c
+	}
+	return 0
+}
+
+// exitCodes lets a command that succeeded end with a non-zero code (10 for
+// "something is due").
+var exitCodes = map[*cobra.Command]int{}
+
+type usageError struct{ error }
+
+func isCobraUsage(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires exactly", "flag needs an argument", "invalid argument", "required flag", "if any flags in the group"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "crm",
+		Short:         l10n.Pick("Customer dossiers (客户信息档案), encrypted, with the department's rules", "客户信息档案管理：加密存储，按部门规章流转"),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return e.loadConfig(cmd)
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringP("archive", "C", "", l10n.Pick("archive directory (default: the nearest folder upwards holding crm.yaml)", "档案库目录（默认向上查找含 crm.yaml 的目录）"))
+	pf.StringP("identity", "i", "", l10n.Pick("your age identity file (default $XDG_CONFIG_HOME/crm/identity.txt)", "你的 age 身份文件"))
+	pf.String("lang", "", l10n.Pick("message language: zh or en (default from LANG/LC_ALL)", "消息语言：zh 或 en"))
+	pf.String("config", "", l10n.Pick("config file (default $XDG_CONFIG_HOME/crm/config.yaml)", "配置文件"))
+	pf.String("now", "", l10n.Pick("pretend the time is this (RFC 3339 or YYYY-MM-DD), for tests and cron replays", "假定当前时间（测试与补跑用）"))
+	pf.MarkHidden("now")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
+	root.AddCommand(
+		newKeygenCmd(e), newInitCmd(e), newMemberCmd(e), newNewCmd(e), newShowCmd(e),
+		newEditCmd(e), newListCmd(e), newLogCmd(e), newVerifyCmd(e), newRekeyCmd(e),
+	)
+	return root
+}
+
+func (e *env) loadConfig(cmd *cobra.Command) error {
+	v := e.v
+	for _, k := range settingKeys {
+		v.BindEnv(k, "CRM_"+strings.ToUpper(k))
+		if f := cmd.Flags().Lookup(strings.ReplaceAll(k, "_", "-")); f != nil {
+			v.BindPFlag(k, f)
+		}
+	}
+	v.SetDefault("identity", filepath.Join(configDir(e.getenv), "identity.txt"))
+	v.SetDefault("pin_file", filepath.Join(configDir(e.getenv), "known_archives.yaml"))
+	cfg, _ := cmd.Flags().GetString("config")
+	if cfg == "" {
+		cfg = e.getenv("CRM_CONFIG")
+	}
+	if cfg == "" {
+		cfg = filepath.Join(configDir(e.getenv), "config.yaml")
+		if _, err := os.Stat(cfg); err != nil {
+			cfg = ""
+		}
+	}
+	if cfg != "" {
+		v.SetConfigFile(cfg)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			return l10n.Errorf("config file %s: %v", cfg, err)
+		}
+	}
+	if lang := v.GetString("lang"); lang != "" {
+		if lang != "zh" && lang != "en" {
+			return &usageError{l10n.Errorf("--lang %q: use zh or en", lang)}
+		}
+		l10n.SetLang(lang)
+	}
+	return nil
+}
+
+// now returns the clock: the --now/CRM_NOW setting, or the real time.
+func (e *env) now() (func() time.Time, error) {
+	s := e.v.GetString("now")
+	if s == "" {
+		return time.Now, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		var err2 error
+		t, err2 = time.Parse(time.DateOnly, s)
+		if err2 != nil {
+			return nil, &usageError{l10n.Errorf("--now/CRM_NOW %q: use RFC 3339 (2026-11-22T09:00:00+08:00) or YYYY-MM-DD", s)}
+		}
+	}
+	return func() time.Time { return t }, nil
+}
+
+// archiveDir finds the archive: the setting, or the nearest folder upwards
+// from the working directory holding crm.yaml.
+func (e *env) archiveDir() string {
+	if d := e.v.GetString("archive"); d != "" {
+		return d
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, archive.PolicyFile)); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return wd
+		}
+	}
+}
+
+// open opens the archive, checks its genesis pin, and, when needKey, loads
+// the identity (exit 3 without one). Without needKey an identity is still
+// used if one is available, quietly.
+func (e *env) open(needKey bool) (*archive.Archive, error) {
+	now, err := e.now()
+	if err != nil {
+		return nil, err
+	}
+	a, err := archive.Open(e.archiveDir(), now)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := archive.CheckPin(e.v.GetString("pin_file"), a.Dir, a.State.Genesis); err != nil {
+		return nil, err
+	}
+	id, err := e.identity(needKey)
+	if err != nil {
+		if needKey {
+			return nil, err
+		}
+	} else if err := a.SetIdentity(id); err != nil && needKey {
+		return nil, err
+	}
+	e.a = a
+	return a, nil
+}
+
+// identity loads the identity file named by the settings.
+func (e *env) identity(interactive bool) (*archive.Identity, error) {
+	path := e.v.GetString("identity")
+	if !interactive {
+		if b, err := os.ReadFile(path); err != nil || (archive.IsEncryptedIdentity(b) && e.v.GetString("passphrase_file") == "") {
+			return nil, errors.New("no identity")
+		}
+	}
+	return archive.LoadIdentity(path, e.passphrase(path))
+}
+
+// passphrase returns the function that supplies an identity's passphrase:
+// from the file named by CRM_PASSPHRASE_FILE, else a terminal prompt.
+func (e *env) passphrase(path string) func() (string, error) {
+	return func() (string, error) {
+		if f := e.v.GetString("passphrase_file"); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return "", l10n.Errorf("passphrase file (CRM_PASSPHRASE_FILE): %v", err)
+			}
+			return strings.TrimRight(string(b), "\r\n"), nil
+		}
+		return e.prompt(l10n.Sprintf("Passphrase for %s: ", path))
+	}
+}
+
+// prompt reads a secret from the terminal.
+func (e *env) prompt(msg string) (string, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil || !term.IsTerminal(int(tty.Fd())) {
+		return "", archive.Denied(l10n.Errorf("a passphrase is needed and there is no terminal: set CRM_PASSPHRASE_FILE to a file (mode 0600) holding it"))
+	}
+	defer tty.Close()
+	fmt.Fprint(tty, msg)
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	return string(b), err
+}
+
+func (e *env) printf(format string, a ...any) { fmt.Fprintf(e.io.Out, format, a...) }
+func (e *env) errorf(format string, a ...any) { fmt.Fprintf(e.io.Err, format, a...) }
