@@ -216,7 +216,7 @@ func sha256Hex(b []byte) string {
 const memberFileHeader = "# 成员公开信息（由 crm 根据签名日志生成，勿手工修改；`crm verify` 会核对）。\n# Public member record, written by crm from the signed journal: do not edit.\n"
 
 func memberFileBytes(m *Member) ([]byte, error) {
-	b, err := yaml.Marshal(m)
+	b, err := marshalYAML(m)
 	if err != nil {
 		return nil, err
 	}
@@ -334,4 +334,18 @@ func Init(dir string, id *Identity, o InitOptions, now func() time.Time) (*Archi
 		return nil, err
 	}
 	return a, nil
+}
+
+// marshalYAML encodes v as YAML with two-space indentation.
+func marshalYAML(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }

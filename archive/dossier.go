@@ -212,6 +212,8 @@ func (e *ValidationError) Error() string {
 // session whose buffer was emptied: the user gave up).
 var ErrEmptyDossier = errors.New("empty dossier")
 
+var unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type`)
+
 var yamlLineRE = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+): (.*)$`)
 
 // ParseDossier decodes and validates a dossier's YAML text. Errors are a
@@ -288,7 +290,11 @@ func yamlError(err error) *FieldError {
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		var line int
 		fmt.Sscan(m[1], &line)
-		return &FieldError{Line: line, Msg: m[2]}
+		msg := m[2]
+		if u := unknownFieldRE.FindStringSubmatch(msg); u != nil {
+			msg = l10n.Sprintf("unknown field %q (`crm new` opens a template listing every field)", u[1])
+		}
+		return &FieldError{Line: line, Msg: msg}
 	}
 	return &FieldError{Msg: strings.TrimPrefix(msg, "yaml: ")}
 }

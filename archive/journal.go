@@ -83,7 +83,7 @@ const timeLayout = "2006-01-02T15:04:05Z"
 
 // SignEvent builds the bytes of a new event, signed by signer.
 func SignEvent(kind string, t time.Time, actor, dossier string, prev []string, data any, signer ed25519.PrivateKey) ([]byte, error) {
-	body, err := yaml.Marshal(eventBody{
+	body, err := marshalYAML(eventBody{
 		Kind: kind, Time: t.UTC().Format(timeLayout), Actor: actor,
 		Dossier: dossier, Prev: prev, Data: data,
 	})

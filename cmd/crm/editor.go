@@ -72,8 +72,8 @@ const errorMarker = "# crm: "
 // a 0600 file in memory-backed storage, removed on return and on
 // SIGINT/SIGTERM/SIGHUP (then the process exits 130).
 func (e *env) editLoop(text []byte, allowDisk bool, validate func([]byte) error) ([]byte, error) {
-	if !e.io.InTerminal {
-		return nil, &usageError{l10n.Errorf("no terminal to run an editor in: give the dossier with --from FILE or --from - (stdin)")}
+	if !e.io.InTerminal && e.v.GetString("editor") == "" {
+		return nil, &usageError{l10n.Errorf("no terminal to run an editor in: give the dossier with --from FILE or --from - (stdin), or name a non-interactive editor with CRM_EDITOR")}
 	}
 	dir, err := e.plaintextDir(allowDisk)
 	if err != nil {

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"crm": func() { os.Exit(run(os.Args[1:], newSystemIO(), os.Getenv)) },
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script against the
+// real crm binary. Each script starts with a fresh $WORK as $HOME and
+// XDG_CONFIG_HOME, English messages and a fixed clock; scripts override them.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "../../testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("HOME", env.WorkDir)
+			env.Setenv("XDG_CONFIG_HOME", env.WorkDir+"/.config")
+			env.Setenv("LANG", "C")
+			env.Setenv("LC_ALL", "")
+			env.Setenv("CRM_NOW", "2026-11-22T09:00:00+08:00")
+			env.Setenv("CRM_SCRYPT_WORK_FACTOR", "10")
+			// Memory-backed temp storage private to this script.
+			shm, err := os.MkdirTemp("/dev/shm", "crm-test-")
+			if err == nil {
+				env.Setenv("CRM_SHM_DIR", shm)
+				env.Defer(func() { os.RemoveAll(shm) })
+			}
+			return nil
+		},
+		Cmds: mergeCmds(tamperCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// nowhere STRING DIR... fails if any file under the DIRs
+			// contains STRING (a plaintext canary left on disk).
+			"nowhere": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) < 2 {
+					ts.Fatalf("usage: nowhere STRING DIR...")
+				}
+				for _, dir := range args[1:] {
+					filepath.WalkDir(ts.MkAbs(dir), func(p string, d fs.DirEntry, err error) error {
+						if err != nil || d.IsDir() {
+							return nil
+						}
+						if b, err := os.ReadFile(p); err == nil && bytes.Contains(b, []byte(args[0])) {
+							ts.Fatalf("%s contains %q", p, args[0])
+						}
+						return nil
+					})
+				}
+			},
+			// exitcode N CMD ARGS... runs a command and fails unless it
+			// exits with status N; its stdout and stderr are kept for
+			// the next stdout/stderr assertions.
+			"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) < 2 {
+					ts.Fatalf("usage: exitcode N command [args...]")
+				}
+				want, err := strconv.Atoi(args[0])
+				if err != nil {
+					ts.Fatalf("exitcode: %v", err)
+				}
+				err = ts.Exec(args[1], args[2:]...)
+				got := 0
+				var ee *exec.ExitError
+				if errors.As(err, &ee) {
+					got = ee.ExitCode()
+				} else if err != nil {
+					ts.Fatalf("exitcode: %v", err)
+				}
+				if got != want {
+					ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+				}
+			},
+		}),
+	})
+}
+
+func mergeCmds(ms ...map[string]func(ts *testscript.TestScript, neg bool, args []string)) map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	out := map[string]func(ts *testscript.TestScript, neg bool, args []string){}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"crm/archive"
+)
+
+// Extra testscript commands that tamper with an archive the way someone
+// working outside crm would, for the verify scenarios.
+var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	// replace GLOB OLD NEW: replace OLD by NEW in every file matching GLOB
+	// that contains OLD; fails if none does.
+	"replace": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 3 {
+			ts.Fatalf("usage: replace GLOB OLD NEW")
+		}
+		files, _ := filepath.Glob(ts.MkAbs(args[0]))
+		n := 0
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			ts.Check(err)
+			if strings.Contains(string(b), args[1]) {
+				ts.Check(os.WriteFile(f, []byte(strings.ReplaceAll(string(b), args[1], args[2])), 0o644))
+				n++
+			}
+		}
+		if n == 0 {
+			ts.Fatalf("replace: no file matching %s contains %q", args[0], args[1])
+		}
+	},
+	// cptree SRC DST: copy a directory tree.
+	"cptree": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 2 {
+			ts.Fatalf("usage: cptree SRC DST")
+		}
+		src, dst := ts.MkAbs(args[0]), ts.MkAbs(args[1])
+		ts.Check(filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(src, p)
+			if info.IsDir() {
+				return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dst, rel), b, info.Mode())
+		}))
+	},
+	// rmevent KIND: remove the earliest journal event of that kind.
+	"rmevent": func(ts *testscript.TestScript, neg bool, args []string) {
+		j, err := archive.ReadJournal(ts.MkAbs("."))
+		ts.Check(err)
+		for _, e := range j.Events {
+			if e.Kind == args[0] {
+				ts.Check(os.Remove(ts.MkAbs(e.Path)))
+				return
+			}
+		}
+		ts.Fatalf("rmevent: no %s event", args[0])
+	},
+	// forge MEMBER KEYFILE|random: write a member.roles event making MEMBER
+	// a manager, following the current heads, signed with the key in
+	// KEYFILE (a real identity) or a random key, and named correctly.
+	"forge": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 2 {
+			ts.Fatalf("usage: forge MEMBER KEYFILE|random")
+		}
+		var signer ed25519.PrivateKey
+		if args[1] == "random" {
+			_, signer, _ = ed25519.GenerateKey(nil)
+		} else {
+			id, err := archive.LoadIdentity(ts.MkAbs(args[1]), nil)
+			ts.Check(err)
+			signer = id.Signer
+		}
+		j, err := archive.ReadJournal(ts.MkAbs("."))
+		ts.Check(err)
+		t := time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
+		b, err := archive.SignEvent(archive.KindMemberRoles, t, args[0], "", j.Heads,
+			map[string]any{"member": args[0], "roles": []string{"manager"}}, signer)
+		ts.Check(err)
+		e, err := archive.ParseEvent(b)
+		ts.Check(err)
+		p := ts.MkAbs(filepath.Join("journal", "2026", "11", t.Format("20060102T150405Z")+"-"+e.Hash+".yaml"))
+		ts.Check(os.WriteFile(p, b, 0o644))
+	},
+}
