@@ -69,6 +69,9 @@ func Open(dir string, now func() time.Time) (*Archive, error) {
 }
 
 func (a *Archive) reload() error {
+	if a.State != nil && journalUnchanged(a.Dir, a.State.Journal) {
+		return nil
+	}
 	j, err := ReadJournal(a.Dir)
 	if err != nil {
 		return err

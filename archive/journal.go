@@ -184,7 +184,36 @@ type Problem struct {
 func (p Problem) String() string { return p.Path + ": " + p.Msg }
 
 // ReadJournal reads every event under dir/journal.
-func ReadJournal(dir string) (*Journal, error) {
+func ReadJournal(dir string) (*Journal, error) { return readJournal(dir, nil) }
+
+// journalUnchanged reports whether the journal folder holds exactly the
+// events of prev, judging by the file names (which contain the hashes), so
+// that an archive already loaded is not read and replayed again.
+func journalUnchanged(dir string, prev *Journal) bool {
+	if prev == nil || len(prev.Problems) > 0 {
+		return false
+	}
+	n := 0
+	same := true
+	filepath.WalkDir(filepath.Join(dir, JournalDir), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !same {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		n++
+		m := eventNameRE.FindStringSubmatch(d.Name())
+		if m == nil || prev.ByHash[m[2]] == nil {
+			same = false
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return same && n == len(prev.ByHash)
+}
+
+func readJournal(dir string, _ *Journal) (*Journal, error) {
 	j := &Journal{ByHash: map[string]*Event{}}
 	root := filepath.Join(dir, JournalDir)
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {

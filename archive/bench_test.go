@@ -1,0 +1,78 @@
+package archive_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"crm/archive"
+	"crm/testdata/gen"
+)
+
+// The floor later work is measured against (issue 2): decrypting n generated
+// dossiers through the archive (lookup, hash check, decrypt, parse) against
+// bare age decrypting the same ciphertexts. Run:
+//
+//	go test -run '^$' -bench Decrypt -benchtime 5x ./archive/
+func benchArchive(b *testing.B, n int) (*gen.Result, [][]byte) {
+	b.Helper()
+	dir := b.TempDir()
+	r, err := gen.Build(dir, n, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cts := make([][]byte, n)
+	for i, id := range r.IDs {
+		if cts[i], err = os.ReadFile(filepath.Join(dir, "dossiers", id+".age")); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return r, cts
+}
+
+func BenchmarkDecrypt(b *testing.B) {
+	const n = 200
+	r, cts := benchArchive(b, n)
+	a := r.Archive
+	if err := a.SetIdentity(r.Manager); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("bare-age", func(b *testing.B) {
+		for b.Loop() {
+			for _, ct := range cts {
+				if _, err := archive.Decrypt(ct, r.Manager.Age); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/dossier")
+	})
+	b.Run("archive-read", func(b *testing.B) {
+		for b.Loop() {
+			for _, id := range r.IDs {
+				if _, err := a.Read(id); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/dossier")
+	})
+	b.Run("archive-list-parallel", func(b *testing.B) {
+		for b.Loop() {
+			es, err := a.List(true)
+			if err != nil || len(es) != n {
+				b.Fatal(err, len(es))
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/dossier")
+	})
+}
+
+func BenchmarkOpen(b *testing.B) {
+	r, _ := benchArchive(b, 1000)
+	for b.Loop() {
+		if _, err := archive.Open(r.Archive.Dir, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,91 @@
+// Package report turns figures gathered from an archive into the
+// department's reports (R6.1, R6.2, R6.8, R6.9), in five formats.
+//
+// A report has three parts:
+//
+//   - A [Layout], read by [LoadLayout] from templates/reports/<name>.yaml: the
+//     title, the sections and their columns (key, Chinese and English title,
+//     kind). The archive's own templates/reports/<name>.yaml wins over the
+//     built-in one, so a department can retitle or reorder without a new
+//     build; keys and kinds are the contract with the code that gathers the
+//     figures.
+//   - The data: for each section key, a list of [Row] (column key → [Value]).
+//     [Build] checks it against the layout and returns a [Report]; the caller
+//     sets Period, GeneratedAt and Notes (see [Layout.Note]).
+//   - [Render], which writes a Report as a table, Markdown, CSV, XLSX or
+//     JSON ([ParseFormat]). Titles and headers are Chinese unless
+//     Options.Lang is "en".
+//
+// Typical use:
+//
+//	l, err := report.LoadLayout("monthly", os.DirFS(archiveDir))
+//	r, err := report.Build(l, map[string][]report.Row{
+//		"summary":  {{"created": report.Int(3), "updated": report.Int(12)}},
+//		"by_level": {{"level": report.Str("秘密"), "count": report.Int(40), "share": report.Share(40, 52)}},
+//	})
+//	r.Period, r.GeneratedAt = "2026-10", now
+//	err = report.Render(w, r, report.XLSX, report.Options{TmpDir: shmDir})
+//
+// # Values
+//
+// A column's kind decides how each format writes its values:
+//
+//	kind     Value           table/md/csv     xlsx                 json
+//	text     Str             as is            text cell            string
+//	int      Int             12               number               12
+//	number   Num (or Int)    1234.50          number, 0.00         1234.5
+//	percent  Num: fraction   12.5%            number, 0.0%         0.125
+//	date     Date            2026-10-05       date, yyyy-mm-dd     "2026-10-05"
+//
+// An empty cell is the zero Value: blank in the text formats and XLSX, null
+// in JSON. Text stays text everywhere: a phone number is never turned into a
+// number (in CSV it is written ="13800138000" so that Excel keeps it).
+//
+// # CSV
+//
+// One block per section, blocks separated by an empty line: a line with the
+// section title, the column titles, the rows and, if any, a line with the
+// section's note. Above the first block: the report title, period,
+// generation time and notes, one cell per line. Rows have different lengths;
+// a reader must allow that. Text cells starting with = + - @ get a leading '
+// so that spreadsheets do not run them as formulas; numbers (negative ones
+// too) are written plainly. Options.BOM adds the UTF-8 byte-order mark that
+// Excel on Chinese Windows needs.
+//
+// # XLSX
+//
+// A first sheet "说明" (About) holds the title, period, generation time,
+// notes and the list of sheets with each section's note; then one sheet per
+// section, named after its title (made valid and unique), with a bold, filled,
+// bordered and frozen header row and columns sized to their content. Large
+// sheets are spilled to Options.TmpDir: point it at memory-backed storage.
+//
+// # JSON schema crm.report/v1
+//
+// The JSON output is one object, indented, keys in this order:
+//
+//	{
+//	  "schema": "crm.report/v1",
+//	  "report": "monthly",                      layout name
+//	  "title": {"zh": "客户信息报表", "en": "…"},
+//	  "period": "2026-10",                       "" when not set
+//	  "generated_at": "2026-11-01T08:00:00+08:00", RFC 3339, or null
+//	  "notes": [{"zh": "…", "en": "…"}],         [] when none
+//	  "sections": [
+//	    {
+//	      "key": "by_level",                     English snake_case
+//	      "title": {"zh": "密级分布", "en": "By secrecy level"},
+//	      "note": {"zh": "…", "en": "…"},        or null
+//	      "columns": [{"key": "level", "title": {"zh": "密级", "en": "Level"}, "kind": "text"}, …],
+//	      "rows": [{"level": "秘密", "count": 40, "share": 0.769}, …]
+//	    }
+//	  ]
+//	}
+//
+// Every row has every column key, in column order; values are typed by the
+// column's kind as in the table above, null when empty. Titles carry both
+// languages, so the JSON does not depend on Options.Lang. Additions that
+// keep this shape (a new key, a new section, a new column) keep the schema
+// id; anything else changes it. SCHEMA.md in this directory says the same
+// for readers outside Go.
+package report

@@ -1,0 +1,334 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"crm/templates"
+)
+
+// Text is a piece of text in the two languages crm speaks.
+type Text struct {
+	Zh string `yaml:"zh" json:"zh"`
+	En string `yaml:"en" json:"en"`
+}
+
+// In returns the text in lang ("zh" or "en"), falling back to the other
+// language when that one is empty.
+func (t Text) In(lang string) string {
+	if lang == LangEn {
+		if t.En != "" {
+			return t.En
+		}
+		return t.Zh
+	}
+	if t.Zh != "" {
+		return t.Zh
+	}
+	return t.En
+}
+
+// IsZero reports whether t has no text in either language.
+func (t Text) IsZero() bool { return t.Zh == "" && t.En == "" }
+
+// Kind is the kind of a column's values. It decides how a value is checked by
+// Build and how each format writes it.
+type Kind string
+
+// The column kinds a layout may use.
+const (
+	KindText    Kind = "text"    // any text; written as text everywhere (phone numbers stay text)
+	KindInt     Kind = "int"     // a whole number (a count)
+	KindNumber  Kind = "number"  // a decimal number (an amount); two decimals in text formats
+	KindDate    Kind = "date"    // a calendar date, YYYY-MM-DD
+	KindPercent Kind = "percent" // a fraction (0.125), shown as a percentage (12.5%)
+)
+
+var kinds = []Kind{KindText, KindInt, KindNumber, KindDate, KindPercent}
+
+func (k Kind) valid() bool {
+	for _, v := range kinds {
+		if k == v {
+			return true
+		}
+	}
+	return false
+}
+
+// numeric reports whether values of kind k are numbers (right-aligned).
+func (k Kind) numeric() bool { return k == KindInt || k == KindNumber || k == KindPercent }
+
+// UnmarshalYAML rejects unknown kinds with the line they are on.
+func (k *Kind) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if n.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: column kind must be one of %s", n.Line, kindList())}}
+	}
+	s = n.Value
+	if !Kind(s).valid() {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: unknown column kind %q: use one of %s", n.Line, s, kindList())}}
+	}
+	*k = Kind(s)
+	return nil
+}
+
+func kindList() string {
+	s := make([]string, len(kinds))
+	for i, k := range kinds {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Column is one column of a section: its key (English snake_case, the key of
+// the values in a Row and in the JSON output), its titles and its kind.
+type Column struct {
+	Key  string `yaml:"key"`
+	Zh   string `yaml:"zh"`
+	En   string `yaml:"en"`
+	Kind Kind   `yaml:"kind"`
+}
+
+// Title returns the column's title in lang.
+func (c Column) Title(lang string) string { return Text{Zh: c.Zh, En: c.En}.In(lang) }
+
+// SectionLayout is one section of a layout.
+type SectionLayout struct {
+	Key     string   `yaml:"key"`
+	Title   Text     `yaml:"title"`
+	Note    Text     `yaml:"note"`
+	Columns []Column `yaml:"columns"`
+}
+
+// Layout is a report layout: templates/reports/<name>.yaml.
+type Layout struct {
+	Name     string          `yaml:"-"` // the report's name, e.g. "monthly"
+	Source   string          `yaml:"-"` // where it was read from: "templates/reports/<name>.yaml" or "built-in templates/reports/<name>.yaml"
+	Title    Text            `yaml:"title"`
+	Sections []SectionLayout `yaml:"sections"`
+	// Notes are texts the data-gathering code may add to a report, by key,
+	// with {placeholders} filled in by Note.
+	Notes map[string]Text `yaml:"notes"`
+}
+
+// Section returns the section with the given key, or nil.
+func (l *Layout) Section(key string) *SectionLayout {
+	for i := range l.Sections {
+		if l.Sections[i].Key == key {
+			return &l.Sections[i]
+		}
+	}
+	return nil
+}
+
+// Note returns the layout's note key with every {name} replaced by vars[name].
+func (l *Layout) Note(key string, vars map[string]string) (Text, error) {
+	t, ok := l.Notes[key]
+	if !ok {
+		return Text{}, fmt.Errorf("%s: no note %q under notes:; add it to the layout", l.Source, key)
+	}
+	if len(vars) > 0 {
+		pairs := make([]string, 0, 2*len(vars))
+		for k, v := range vars {
+			pairs = append(pairs, "{"+k+"}", v)
+		}
+		r := strings.NewReplacer(pairs...)
+		t = Text{Zh: r.Replace(t.Zh), En: r.Replace(t.En)}
+	}
+	return t, nil
+}
+
+// LayoutDir is where layouts live, in the built-in templates and in an archive.
+const LayoutDir = "templates/reports"
+
+var (
+	nameRE = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+	keyRE  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+)
+
+// LoadLayout reads the layout of report name. override is the archive's root
+// directory (e.g. os.DirFS(archiveDir)) and may be nil: a file
+// templates/reports/<name>.yaml in it wins over the built-in layout. A broken
+// file gives an error that names it and the line.
+func LoadLayout(name string, override fs.FS) (*Layout, error) {
+	if !nameRE.MatchString(name) {
+		return nil, fmt.Errorf("report name %q: use lower-case letters, digits, - and _ (e.g. %s)", name, strings.Join(LayoutNames(), ", "))
+	}
+	file := LayoutDir + "/" + name + ".yaml"
+	if override != nil {
+		data, err := fs.ReadFile(override, file)
+		switch {
+		case err == nil:
+			l, err := ParseLayout(name, file, data)
+			if err != nil {
+				return nil, fmt.Errorf("%w\n(fix %s, or remove it to use the built-in layout)", err, file)
+			}
+			return l, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+	}
+	data, err := fs.ReadFile(templates.FS, "reports/"+name+".yaml")
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no report %q: use one of %s, or add %s", name, strings.Join(LayoutNames(), ", "), file)
+		}
+		return nil, err
+	}
+	return ParseLayout(name, "built-in "+file, data)
+}
+
+// LayoutNames lists the built-in report layouts, sorted.
+func LayoutNames() []string {
+	ents, _ := fs.ReadDir(templates.FS, "reports")
+	var names []string
+	for _, e := range ents {
+		if n, ok := strings.CutSuffix(e.Name(), ".yaml"); ok && !e.IsDir() {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+var (
+	lineRE     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	notFoundRE = regexp.MustCompile(`field (\S+) not found in type \S+`)
+	typeNames  = strings.NewReplacer(
+		"[]report.SectionLayout", "a list of sections",
+		"[]report.Column", "a list of columns",
+		"map[string]report.Text", "a map of notes",
+		"report.Text", "{zh: …, en: …}",
+		"report.Layout", "a layout (title:, sections:)",
+		"report.SectionLayout", "a section (key:, title:, columns:)",
+		"report.Column", "a column {key:, zh:, en:, kind:}",
+	)
+)
+
+// ParseLayout parses a layout read from file (used in messages). Unknown
+// fields, unknown column kinds, missing titles and duplicate keys are errors
+// of the form "file:line: problem".
+func ParseLayout(name, file string, data []byte) (*Layout, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlErr(file, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, fmt.Errorf("%s: empty layout: it needs title: and sections:", file)
+	}
+	var l Layout
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&l); err != nil {
+		return nil, yamlErr(file, err)
+	}
+	l.Name, l.Source = name, file
+	if err := l.validate(file, root.Content[0]); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+func yamlErr(file string, err error) error {
+	var lines []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		lines = te.Errors
+	} else {
+		lines = []string{err.Error()}
+	}
+	for i, s := range lines {
+		s = typeNames.Replace(notFoundRE.ReplaceAllString(s, `unknown field "$1"`))
+		if m := lineRE.FindStringSubmatch(s); m != nil {
+			s = file + ":" + m[1] + ": " + m[2]
+		} else {
+			s = file + ": " + strings.TrimPrefix(s, "yaml: ")
+		}
+		lines[i] = s
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+// validate checks what the YAML decoder cannot; root is the document's
+// mapping node, for line numbers.
+func (l *Layout) validate(file string, root *yaml.Node) error {
+	at := func(n *yaml.Node, format string, args ...any) error {
+		line := root.Line
+		if n != nil {
+			line = n.Line
+		}
+		return fmt.Errorf("%s:%d: %s", file, line, fmt.Sprintf(format, args...))
+	}
+	if l.Title.Zh == "" {
+		return at(field(root, "title"), "title: needs zh: (the report's Chinese title)")
+	}
+	secNodes := field(root, "sections")
+	if len(l.Sections) == 0 {
+		return at(orNode(secNodes, root), "sections: needs at least one section")
+	}
+	seen := map[string]bool{}
+	for i, s := range l.Sections {
+		sn := item(secNodes, i)
+		switch {
+		case !keyRE.MatchString(s.Key):
+			return at(orNode(field(sn, "key"), sn), "section key %q: use lower-case snake_case, e.g. by_level", s.Key)
+		case seen[s.Key]:
+			return at(field(sn, "key"), "section key %q used twice", s.Key)
+		case s.Title.Zh == "":
+			return at(orNode(field(sn, "title"), sn), "section %s: title: needs zh:", s.Key)
+		case len(s.Columns) == 0:
+			return at(orNode(field(sn, "columns"), sn), "section %s: columns: needs at least one column", s.Key)
+		}
+		seen[s.Key] = true
+		colNodes := field(sn, "columns")
+		cols := map[string]bool{}
+		for j, c := range s.Columns {
+			cn := item(colNodes, j)
+			switch {
+			case !keyRE.MatchString(c.Key):
+				return at(orNode(field(cn, "key"), cn), "section %s: column key %q: use lower-case snake_case, e.g. date_out", s.Key, c.Key)
+			case cols[c.Key]:
+				return at(field(cn, "key"), "section %s: column key %q used twice", s.Key, c.Key)
+			case c.Zh == "":
+				return at(cn, "section %s: column %s needs zh: (its Chinese title)", s.Key, c.Key)
+			case c.Kind == "":
+				return at(cn, "section %s: column %s needs kind: (one of %s)", s.Key, c.Key, kindList())
+			}
+			cols[c.Key] = true
+		}
+	}
+	return nil
+}
+
+// field returns the value node of key in mapping n, or nil.
+func field(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// item returns element i of sequence n, or nil.
+func item(n *yaml.Node, i int) *yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode || i >= len(n.Content) {
+		return nil
+	}
+	return n.Content[i]
+}
+
+func orNode(a, b *yaml.Node) *yaml.Node {
+	if a != nil {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,207 @@
+package report
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"unicode"
+)
+
+// Format is an output format of Render.
+type Format int
+
+// The formats Render writes.
+const (
+	Table    Format = iota + 1 // aligned plain-text tables (ASCII borders), for a terminal
+	Markdown                   // GitHub-flavoured Markdown tables
+	CSV                        // UTF-8 CSV, one block per section
+	XLSX                       // an Excel workbook, one sheet per section
+	JSON                       // the crm.report/v1 schema (see SCHEMA.md)
+)
+
+var formatNames = []string{Table: "table", Markdown: "md", CSV: "csv", XLSX: "xlsx", JSON: "json"}
+var formatExts = []string{Table: ".txt", Markdown: ".md", CSV: ".csv", XLSX: ".xlsx", JSON: ".json"}
+
+// ParseFormat parses a format name: table, md, csv, xlsx or json (any case;
+// "markdown" is accepted for md).
+func ParseFormat(s string) (Format, error) {
+	name := strings.ToLower(strings.TrimSpace(s))
+	if name == "markdown" {
+		name = "md"
+	}
+	for f := Table; f <= JSON; f++ {
+		if formatNames[f] == name {
+			return f, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown report format %q: use one of %s", s, strings.Join(FormatNames(), ", "))
+}
+
+// FormatNames lists the accepted format names.
+func FormatNames() []string { return formatNames[Table:] }
+
+// FormatForFile guesses the format from a file name's extension (.txt, .md,
+// .csv, .xlsx, .json).
+func FormatForFile(name string) (Format, bool) {
+	ext := strings.ToLower(filepath.Ext(name))
+	for f := Table; f <= JSON; f++ {
+		if formatExts[f] == ext {
+			return f, true
+		}
+	}
+	return 0, false
+}
+
+// String returns the format's name, as accepted by ParseFormat.
+func (f Format) String() string {
+	if f >= Table && f <= JSON {
+		return formatNames[f]
+	}
+	return fmt.Sprintf("Format(%d)", int(f))
+}
+
+// Ext returns the usual file extension of f, with the dot.
+func (f Format) Ext() string {
+	if f >= Table && f <= JSON {
+		return formatExts[f]
+	}
+	return ""
+}
+
+// Binary reports whether f is not text (XLSX), so should not go to a terminal.
+func (f Format) Binary() bool { return f == XLSX }
+
+// Languages of Options.Lang.
+const (
+	LangZh = "zh"
+	LangEn = "en"
+)
+
+// Options tune Render.
+type Options struct {
+	// Lang is the language of titles and headers: "zh" (the default when
+	// empty) or "en". A locale such as "zh_CN.UTF-8" or "en-US" is accepted.
+	// JSON carries both languages and ignores it.
+	Lang string
+	// BOM starts CSV output with a UTF-8 byte-order mark, which Excel on
+	// Chinese Windows needs to read UTF-8. Other formats ignore it.
+	BOM bool
+	// TmpDir is where the XLSX writer may spill large sheets. Point it at a
+	// private memory-backed directory (e.g. under /dev/shm) so that plaintext
+	// never lands on disk; empty means the system's temp directory.
+	TmpDir string
+}
+
+func (o Options) lang() (string, error) {
+	l := strings.ToLower(o.Lang)
+	switch {
+	case l == "" || strings.HasPrefix(l, "zh"):
+		return LangZh, nil
+	case strings.HasPrefix(l, "en"):
+		return LangEn, nil
+	}
+	return "", fmt.Errorf("unknown report language %q: use zh or en", o.Lang)
+}
+
+// Render writes r to w in format f.
+func Render(w io.Writer, r *Report, f Format, o Options) error {
+	if r == nil {
+		return errors.New("report: nothing to render (nil report)")
+	}
+	lang, err := o.lang()
+	if err != nil {
+		return err
+	}
+	if f == XLSX {
+		return renderXLSX(w, r, lang, o)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	switch f {
+	case Table:
+		err = renderTable(bw, r, lang)
+	case Markdown:
+		err = renderMarkdown(bw, r, lang)
+	case CSV:
+		err = renderCSV(bw, r, lang, o.BOM)
+	case JSON:
+		err = renderJSON(bw, r)
+	default:
+		return fmt.Errorf("unknown report format %v: use one of %s", f, strings.Join(FormatNames(), ", "))
+	}
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// label is a fixed caption of the text formats.
+type label int
+
+const (
+	lPeriod label = iota
+	lGenerated
+	lNote
+	lNone
+)
+
+var labels = [...]Text{
+	lPeriod:    {Zh: "统计期间", En: "Period"},
+	lGenerated: {Zh: "生成时间", En: "Generated"},
+	lNote:      {Zh: "注", En: "Note"},
+	lNone:      {Zh: "（无记录）", En: "(none)"},
+}
+
+// labelled returns "统计期间：2026-10" / "Period: 2026-10".
+func labelled(l label, lang, value string) string {
+	if lang == LangEn {
+		return labels[l].En + ": " + value
+	}
+	return labels[l].Zh + "：" + value
+}
+
+// header returns the lines above the first section: title, period,
+// generation time and the report's notes.
+func header(r *Report, lang string) (title string, lines []string) {
+	if r.Period != "" {
+		lines = append(lines, labelled(lPeriod, lang, r.Period))
+	}
+	if !r.GeneratedAt.IsZero() {
+		lines = append(lines, labelled(lGenerated, lang, r.GeneratedAt.Format("2006-01-02 15:04:05 -07:00")))
+	}
+	for _, n := range r.Notes {
+		lines = append(lines, labelled(lNote, lang, n.In(lang)))
+	}
+	return r.Title.In(lang), lines
+}
+
+// clean replaces control characters other than newline by U+FFFD and tabs
+// by a space, so that data cannot move the terminal's cursor or change its
+// colours.
+func clean(s string) string {
+	ok := true
+	for _, r := range s {
+		if r != '\n' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n':
+			return r
+		case r == '\t':
+			return ' '
+		case r == '\r':
+			return -1
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+}

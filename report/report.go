@@ -1,0 +1,237 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Report is a filled-in layout, ready to render.
+type Report struct {
+	Name        string    // the layout's name, e.g. "monthly"
+	Title       Text      // from the layout
+	Period      string    // e.g. "2026-10", "2026Q4", "2026"; set by the caller
+	GeneratedAt time.Time // set by the caller; the zero time is left out
+	Notes       []Text    // report-wide notes, e.g. Layout.Note("unreadable", …)
+	Sections    []Section
+}
+
+// Section is one table of a report.
+type Section struct {
+	Key     string
+	Title   Text
+	Columns []Column
+	Rows    []Row
+	Note    Text // shown under the table; from the layout unless the caller replaces it
+}
+
+// Section returns the section with the given key, or nil; use it to set a
+// section's Note.
+func (r *Report) Section(key string) *Section {
+	for i := range r.Sections {
+		if r.Sections[i].Key == key {
+			return &r.Sections[i]
+		}
+	}
+	return nil
+}
+
+// Row is one row of a section: column key → value. A missing key is an empty
+// cell.
+type Row map[string]Value
+
+type valueKind uint8
+
+const (
+	vNull valueKind = iota
+	vStr
+	vInt
+	vNum
+	vDate
+)
+
+// Value is one typed cell. The zero Value is an empty cell.
+type Value struct {
+	k valueKind
+	s string
+	i int64
+	f float64
+	t time.Time
+}
+
+// Str is a text value. Digit strings (phone numbers, ids) stay text in every
+// format.
+func Str(s string) Value { return Value{k: vStr, s: s} }
+
+// Int is a whole-number value.
+func Int(n int) Value { return Value{k: vInt, i: int64(n)} }
+
+// Num is a decimal value; in a percent column, the fraction (0.125 = 12.5 %).
+func Num(f float64) Value { return Value{k: vNum, f: f} }
+
+// Date is a calendar date: only t's year, month and day (in t's location)
+// count.
+func Date(t time.Time) Value {
+	y, m, d := t.Date()
+	return Value{k: vDate, t: time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
+}
+
+// Share is part/whole as a fraction for a percent column, or an empty cell
+// when whole is 0.
+func Share(part, whole int) Value {
+	if whole == 0 {
+		return Value{}
+	}
+	return Num(float64(part) / float64(whole))
+}
+
+// Any returns v as a Go value: nil, string, int64, float64 or time.Time (a
+// date at midnight UTC).
+func (v Value) Any() any {
+	switch v.k {
+	case vStr:
+		return v.s
+	case vInt:
+		return v.i
+	case vNum:
+		return v.f
+	case vDate:
+		return v.t
+	}
+	return nil
+}
+
+// IsNull reports whether v is an empty cell.
+func (v Value) IsNull() bool { return v.k == vNull }
+
+// String returns v as plain text: integers in full, decimals as short as
+// exact, dates as YYYY-MM-DD, an empty cell as "".
+func (v Value) String() string {
+	switch v.k {
+	case vStr:
+		return v.s
+	case vInt:
+		return strconv.FormatInt(v.i, 10)
+	case vNum:
+		return strconv.FormatFloat(v.f, 'f', -1, 64)
+	case vDate:
+		return v.t.Format(time.DateOnly)
+	}
+	return ""
+}
+
+func (v Value) typeName() string {
+	switch v.k {
+	case vStr:
+		return "text"
+	case vInt:
+		return "int"
+	case vNum:
+		return "number"
+	case vDate:
+		return "date"
+	}
+	return "empty"
+}
+
+// format returns v as shown in a column of kind k by the text formats
+// (table, md, csv): numbers with two decimals, percentages with one.
+func (v Value) format(k Kind) string {
+	switch {
+	case v.k == vNull:
+		return ""
+	case k == KindNumber && v.k == vNum:
+		return strconv.FormatFloat(v.f, 'f', 2, 64)
+	case k == KindPercent && v.k == vNum:
+		return strconv.FormatFloat(v.f*100, 'f', 1, 64) + "%"
+	}
+	return v.String()
+}
+
+// conform checks v against a column of kind k and returns it in the form the
+// renderers expect: text columns hold Str, number and percent columns Num.
+func (v Value) conform(k Kind) (Value, error) {
+	if v.k == vNull {
+		return v, nil
+	}
+	bad := func() (Value, error) {
+		return Value{}, fmt.Errorf("a %s column cannot hold %s value %q", k, v.typeName(), v.String())
+	}
+	switch k {
+	case KindText:
+		if v.k != vStr {
+			return Str(v.String()), nil
+		}
+	case KindInt:
+		if v.k != vInt {
+			return bad()
+		}
+	case KindNumber, KindPercent:
+		switch v.k {
+		case vInt:
+			return Num(float64(v.i)), nil
+		case vNum:
+			if math.IsNaN(v.f) || math.IsInf(v.f, 0) {
+				return Value{}, fmt.Errorf("a %s column cannot hold %v", k, v.f)
+			}
+		default:
+			return bad()
+		}
+	case KindDate:
+		if v.k != vDate {
+			return bad()
+		}
+	}
+	return v, nil
+}
+
+// Build fills layout l with data (section key → rows) and returns the report;
+// the caller sets Period, GeneratedAt and Notes. A section without data is
+// empty. A section or column that l does not have, or a value that does not
+// fit its column's kind, is an error: the layout and the gathering code
+// disagree. Build checks and copies the rows; the input is not changed.
+func Build(l *Layout, data map[string][]Row) (*Report, error) {
+	for key := range data {
+		if l.Section(key) == nil {
+			keys := make([]string, len(l.Sections))
+			for i, s := range l.Sections {
+				keys[i] = s.Key
+			}
+			return nil, fmt.Errorf("report %s: layout %s has no section %q (it has %s): add the section to the layout or fix the key",
+				l.Name, l.Source, key, strings.Join(keys, ", "))
+		}
+	}
+	r := &Report{Name: l.Name, Title: l.Title, Sections: make([]Section, len(l.Sections))}
+	for i, sl := range l.Sections {
+		s := Section{Key: sl.Key, Title: sl.Title, Note: sl.Note, Columns: slices.Clone(sl.Columns)}
+		kinds := make(map[string]Kind, len(sl.Columns))
+		for _, c := range sl.Columns {
+			kinds[c.Key] = c.Kind
+		}
+		rows := data[sl.Key]
+		s.Rows = make([]Row, len(rows))
+		for j, row := range rows {
+			out := make(Row, len(row))
+			for key, v := range row {
+				k, ok := kinds[key]
+				if !ok {
+					return nil, fmt.Errorf("report %s, section %s, row %d: layout %s has no column %q: add it to the layout or fix the key",
+						l.Name, sl.Key, j+1, l.Source, key)
+				}
+				cv, err := v.conform(k)
+				if err != nil {
+					return nil, fmt.Errorf("report %s, section %s, row %d, column %s: %w", l.Name, sl.Key, j+1, key, err)
+				}
+				if !cv.IsNull() {
+					out[key] = cv
+				}
+			}
+			s.Rows[j] = out
+		}
+		r.Sections[i] = s
+	}
+	return r, nil
+}

@@ -1,0 +1,68 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// renderTable writes the title block, then each section as its title, an
+// ASCII-bordered table (numbers right-aligned) and its note.
+//
+// Borders are plain ASCII on purpose: box-drawing characters are "ambiguous
+// width" and break alignment in CJK terminals (RUNEWIDTH_EASTASIAN=1).
+func renderTable(w *bufio.Writer, r *Report, lang string) error {
+	title, lines := header(r, lang)
+	w.WriteString(clean(title) + "\n")
+	for _, l := range lines {
+		w.WriteString(clean(l) + "\n")
+	}
+	for _, s := range r.Sections {
+		w.WriteString("\n" + clean(s.Title.In(lang)) + "\n")
+		if err := sectionTable(w, s, lang); err != nil {
+			return fmt.Errorf("report %s, section %s: %w", r.Name, s.Key, err)
+		}
+		if len(s.Rows) == 0 {
+			w.WriteString(labels[lNone].In(lang) + "\n")
+		}
+		if !s.Note.IsZero() {
+			w.WriteString(clean(labelled(lNote, lang, s.Note.In(lang))) + "\n")
+		}
+	}
+	return nil
+}
+
+func sectionTable(w *bufio.Writer, s Section, lang string) error {
+	aligns := make([]tw.Align, len(s.Columns))
+	head := make([]string, len(s.Columns))
+	for i, c := range s.Columns {
+		aligns[i] = tw.AlignLeft
+		if c.Kind.numeric() {
+			aligns[i] = tw.AlignRight
+		}
+		head[i] = clean(c.Title(lang))
+	}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoFormat(tw.Off),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: aligns}),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: aligns}),
+	)
+	t.Header(head)
+	for _, row := range s.Rows {
+		cells := make([]string, len(s.Columns))
+		for i, c := range s.Columns {
+			cells[i] = clean(row[c.Key].format(c.Kind))
+		}
+		if err := t.Append(cells); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
