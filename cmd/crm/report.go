@@ -1,0 +1,257 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"crm/archive/l10n"
+	"crm/report"
+)
+
+// reportFlags are the flags shared by every `crm report` subcommand.
+type reportFlags struct {
+	format    string
+	out       string
+	bom       bool
+	allowDisk bool
+	month     string
+	quarter   string
+	year      string
+}
+
+var reportShort = map[string][2]string{
+	"monthly":        {"Monthly customer information report (客户信息报表, R6.1)", "月度客户信息报表 (R6.1)"},
+	"quarterly":      {"Quarterly 核定 completion: which dossiers were and were not verified (R6.5)", "季度核定完成情况 (R6.5)"},
+	"annual":         {"The year's archive summary (R6.8)", "年度档案报表 (R6.8)"},
+	"loans":          {"Loan register (借阅登记, R7.1)", "借阅登记表 (R7.1)"},
+	"destruction":    {"Destruction list (销毁清册, R6.10)", "销毁清册 (R6.10)"},
+	"reviews":        {"核定 register: every verification (R6.5)", "核定登记表 (R6.5)"},
+	"classification": {"Classification register: markings and changes of level, credit class and tier (R7.2, R8)", "密级变更登记表 (R7.2, R8)"},
+}
+
+func newReportCmd(e *env) *cobra.Command {
+	var fl reportFlags
+	c := &cobra.Command{
+		Use:   "report monthly|quarterly|annual|loans|destruction|reviews|classification [--month 2026-10|--quarter 2026Q3|--year 2026] [--format table|md|csv|xlsx|json] [-o FILE]",
+		Short: l10n.Pick("Make the department's reports and registers, as a table, Markdown, CSV, XLSX or JSON", "生成部门报表与登记表（表格、Markdown、CSV、XLSX、JSON）"),
+		Long: l10n.Pick(`Make a report. Periods are calendar months, quarters and years in China
+Standard Time (UTC+8). Without a period flag, monthly, quarterly and annual
+cover the last full month, quarter or year; the registers cover everything.
+Figures from the journal need no key; figures from dossier content use what
+your key can decrypt, and the report says how many dossiers it could not read.
+Headers are Chinese unless --lang en (or CRM_LANG=en) is given. With -o the
+file is written whole or not at all; nothing else is printed when there is no
+terminal (cron).`, `生成报表。期间按北京时间（UTC+8）的自然月、季度、年划分；不指定期间时，月报、季报、年报
+取上一个完整的月、季、年，登记表取全部记录。取自登记簿的数字无需密钥；需读取档案内容的统计
+只计您能解密的档案，并注明未能读取的份数。表头默认为中文，--lang en 时为英文。使用 -o 时文件
+要么完整写出，要么不留下；无终端（cron）时除文件外不输出任何内容。`),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return &usageError{l10n.Errorf("name a report: %s", strings.Join(report.Reports, ", "))}
+		},
+	}
+	pf := c.PersistentFlags()
+	pf.StringVar(&fl.format, "format", "", l10n.Pick("output format: table, md, csv, xlsx or json (default: from -o's extension, else table)", "输出格式：table、md、csv、xlsx、json（默认按 -o 的扩展名，否则 table）"))
+	pf.StringVarP(&fl.out, "output", "o", "", l10n.Pick("write to FILE (whole or not at all) instead of standard output", "写入文件 FILE（完整写出或不留下）"))
+	pf.BoolVar(&fl.bom, "bom", false, l10n.Pick("start CSV with a UTF-8 byte-order mark, for Excel on Chinese Windows", "CSV 开头加 UTF-8 BOM（中文 Windows 的 Excel 需要）"))
+	pf.BoolVar(&fl.allowDisk, "allow-disk-tmp", false, l10n.Pick("let the XLSX writer spill to disk when no memory-backed storage exists", "无内存文件系统时允许 XLSX 临时文件落盘"))
+	for _, name := range report.Reports {
+		sub := &cobra.Command{
+			Use:   name,
+			Short: l10n.Pick(reportShort[name][0], reportShort[name][1]),
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				return e.runReport(cmd, name, &fl)
+			},
+		}
+		f := sub.Flags()
+		switch name {
+		case "monthly":
+			f.StringVar(&fl.month, "month", "", l10n.Pick("the month, YYYY-MM (default: last month)", "月份 YYYY-MM（默认上月）"))
+		case "quarterly":
+			f.StringVar(&fl.quarter, "quarter", "", l10n.Pick("the quarter, YYYYQn (default: last quarter)", "季度 YYYYQn（默认上季度）"))
+		case "annual":
+			f.StringVar(&fl.year, "year", "", l10n.Pick("the year, YYYY (default: last year)", "年份 YYYY（默认上一年）"))
+		default:
+			f.StringVar(&fl.month, "month", "", l10n.Pick("only this month, YYYY-MM (default: everything)", "只列该月 YYYY-MM（默认全部）"))
+			f.StringVar(&fl.quarter, "quarter", "", l10n.Pick("only this quarter, YYYYQn", "只列该季度 YYYYQn"))
+			f.StringVar(&fl.year, "year", "", l10n.Pick("only this year, YYYY", "只列该年 YYYY"))
+		}
+		c.AddCommand(sub)
+	}
+	return c
+}
+
+// reportPeriod parses the period flags; ok is false when none was given.
+func reportPeriod(cmd *cobra.Command, fl *reportFlags) (report.Period, bool, error) {
+	var set []string
+	for _, n := range []string{"month", "quarter", "year"} {
+		if f := cmd.Flags().Lookup(n); f != nil && f.Changed {
+			set = append(set, "--"+n)
+		}
+	}
+	switch len(set) {
+	case 0:
+		return report.Period{}, false, nil
+	case 1:
+	default:
+		return report.Period{}, false, &usageError{l10n.Errorf("give only one of %s", strings.Join(set, ", "))}
+	}
+	var p report.Period
+	var err error
+	switch set[0] {
+	case "--month":
+		p, err = report.ParseMonth(fl.month)
+	case "--quarter":
+		p, err = report.ParseQuarter(fl.quarter)
+	default:
+		p, err = report.ParseYear(fl.year)
+	}
+	if err != nil {
+		return p, false, &usageError{err}
+	}
+	return p, true, nil
+}
+
+// reportLang is the language of a report's headers: the --lang setting
+// (flag, CRM_LANG or config) if given, else Chinese, the department's own
+// terms, whatever the locale (cron often runs with LANG=C).
+func (e *env) reportLang() string {
+	if l := e.v.GetString("lang"); l != "" {
+		return l
+	}
+	return report.LangZh
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error {
+	// Everything that can be checked without the archive first, so that
+	// bad input changes nothing and costs nothing.
+	var format report.Format
+	var err error
+	switch {
+	case fl.format != "":
+		if format, err = report.ParseFormat(fl.format); err != nil {
+			return &usageError{l10n.Errorf("--format: %v", err)}
+		}
+	case fl.out != "":
+		if f, ok := report.FormatForFile(fl.out); ok {
+			format = f
+		} else {
+			format = report.Table
+		}
+	default:
+		format = report.Table
+	}
+	period, given, err := reportPeriod(cmd, fl)
+	if err != nil {
+		return err
+	}
+	if format.Binary() && fl.out == "" && isTerminal(e.io.Out) {
+		return &usageError{l10n.Errorf("XLSX is a binary workbook and standard output is a terminal: write it to a file with -o FILE.xlsx")}
+	}
+	if fl.out != "" {
+		dir := filepath.Dir(fl.out)
+		st, err := os.Stat(dir)
+		if err != nil || !st.IsDir() {
+			return l10n.Errorf("-o %s: directory %s does not exist: create it first", fl.out, dir)
+		}
+	}
+	a, err := e.open(false)
+	if err != nil {
+		return err
+	}
+	if !given {
+		now := a.Now()
+		switch name {
+		case "monthly":
+			period = report.PreviousMonth(now)
+		case "quarterly":
+			period = report.PreviousQuarter(now)
+		case "annual":
+			period = report.PreviousYear(now)
+		}
+	}
+	l, err := report.LoadLayout(name, os.DirFS(a.Dir))
+	if err != nil {
+		return err
+	}
+	r, err := report.Make(a, l, period)
+	if err != nil {
+		return err
+	}
+	opts := report.Options{Lang: e.reportLang(), BOM: fl.bom}
+	if format == report.XLSX {
+		dir, err := e.plaintextDir(fl.allowDisk)
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		opts.TmpDir = dir
+	}
+	if fl.out == "" {
+		return report.Render(e.io.Out, r, format, opts)
+	}
+	if err := writeReportFile(fl.out, func(w io.Writer) error { return report.Render(w, r, format, opts) }); err != nil {
+		return err
+	}
+	if isTerminal(e.io.Err) {
+		e.errorf("%s\n", l10n.Sprintf("Wrote %s (%s %s, %s).", fl.out, name, or(period.Label, "all"), format))
+	}
+	return nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// writeReportFile writes a report to path through a temporary file in the
+// same folder (mode 0600: reports hold customer data, R6.9), synced and
+// renamed over path only when rendering succeeded, so a failed run leaves
+// no partial file behind.
+func writeReportFile(path string, render func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".crm-report-*")
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return l10n.Errorf("-o %s: directory %s does not exist: create it first", path, dir)
+		}
+		return l10n.Errorf("-o %s: %v", path, err)
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := render(f); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return l10n.Errorf("-o %s: %v", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return l10n.Errorf("-o %s: %v", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return l10n.Errorf("-o %s: %v", path, err)
+	}
+	ok = true
+	return nil
+}

@@ -1,0 +1,719 @@
+package report
+
+import (
+	"cmp"
+	"errors"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"crm/archive"
+	"crm/archive/l10n"
+	"crm/classify"
+)
+
+// Reports lists the reports Gather knows, in the order `crm report` shows them.
+var Reports = []string{"monthly", "quarterly", "annual", "loans", "destruction", "reviews", "classification"}
+
+// Gathered is a report's data, ready for Build.
+type Gathered struct {
+	Data map[string][]Row
+	// Unreadable is how many dossiers the report needed the content of
+	// and could not read (no key, or destroyed since). The report says so
+	// in a note rather than silently counting fewer.
+	Unreadable int
+}
+
+// Gather collects the figures of report name for period p. Figures from
+// the journal need no key; figures from dossier content use what a's
+// identity can decrypt.
+func Gather(a *archive.Archive, name string, p Period) (*Gathered, error) {
+	f := gatherFacts(a)
+	now := a.Now()
+	switch name {
+	case "monthly":
+		return f.monthly(p, now)
+	case "quarterly":
+		return f.quarterly(p, now)
+	case "annual":
+		return f.annual(p, now)
+	case "loans":
+		return &Gathered{Data: f.loanRegister(p, now)}, nil
+	case "destruction":
+		return &Gathered{Data: f.destructionRegister(p)}, nil
+	case "reviews":
+		return &Gathered{Data: f.reviewRegister(p)}, nil
+	case "classification":
+		return &Gathered{Data: f.classificationRegister(p)}, nil
+	}
+	return nil, l10n.Errorf("no report %q: use one of monthly, quarterly, annual, loans, destruction, reviews, classification", name)
+}
+
+// Make gathers report l.Name for p and builds it: period, generation time
+// (a.Now in Zone) and the unreadable note are set.
+func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
+	g, err := Gather(a, l.Name, p)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Build(l, g.Data)
+	if err != nil {
+		return nil, err
+	}
+	r.Period = p.Label
+	r.GeneratedAt = a.Now().In(Zone).Truncate(time.Second)
+	if g.Unreadable > 0 {
+		n, err := l.Note("unreadable", map[string]string{"count": strconv.Itoa(g.Unreadable)})
+		if err != nil {
+			// An override without the note still says it.
+			n = Text{
+				Zh: "有 " + strconv.Itoa(g.Unreadable) + " 份档案无法解密，未计入需读取档案内容的统计。",
+				En: strconv.Itoa(g.Unreadable) + " dossiers cannot be decrypted with your key and are left out of the figures that need their content.",
+			}
+		}
+		r.Notes = append(r.Notes, n)
+	}
+	return r, nil
+}
+
+// contents decrypts the dossiers ids that a's identity can read, on every
+// core. The others (no key, not a recipient, destroyed) are counted in
+// unreadable. A file that is not the one the journal pinned is an error:
+// reports are not made from a tampered archive.
+func (f *facts) contents(ids []string) (map[string]*archive.Dossier, int, error) {
+	a := f.a
+	var todo []string
+	unreadable := 0
+	for _, id := range ids {
+		ds := a.State.Dossiers[id]
+		d := f.dossiers[id]
+		if ds == nil || ds.Status != archive.StatusActive || (d != nil && !d.destroyed.IsZero()) || !a.CanRead(ds) {
+			unreadable++
+			continue
+		}
+		todo = append(todo, id)
+	}
+	out := make([]*archive.Dossier, len(todo))
+	errs := make([]error, len(todo))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), max(len(todo), 1)) {
+		wg.Go(func() {
+			for i := range next {
+				o, err := a.Read(todo[i])
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				d, err := archive.ParseDossier(o.Text)
+				if err != nil {
+					errs[i] = l10n.Errorf("dossier %s: %v", todo[i], err)
+					continue
+				}
+				out[i] = d
+			}
+		})
+	}
+	for i := range todo {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	m := make(map[string]*archive.Dossier, len(todo))
+	var hard []error
+	for i, id := range todo {
+		switch {
+		case errs[i] == nil:
+			m[id] = out[i]
+		case archive.ExitCode(errs[i]) == archive.ExitDenied:
+			unreadable++
+		default:
+			hard = append(hard, errs[i])
+		}
+	}
+	if len(hard) > 0 {
+		return nil, 0, errors.Join(hard...)
+	}
+	return m, unreadable, nil
+}
+
+// Category labels for dossiers without a value.
+const (
+	noCredit   = "未评定"
+	noTier     = "未定"
+	noIndustry = "未填"
+)
+
+// customer is what the content-based figures need of one dossier.
+type customer struct {
+	id     string
+	d      *archive.Dossier
+	credit string
+	tier   string
+	grade  string
+}
+
+// customers classifies the readable dossiers of ids as of t: credit class
+// from the journal's last dossier.credit, else the survey's class, else the
+// survey score under the policy's thresholds (R8); tier from the journal's
+// last dossier.tier, else the dossier's tier; ABC grade by yearly sales
+// under the policy's shares, among the readable dossiers.
+func (f *facts) customers(ids []string, t time.Time) ([]*customer, int, error) {
+	m, unreadable, err := f.contents(ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	pol := f.a.Policy
+	th := classify.Thresholds{A: pol.Credit.Thresholds["A"], B: pol.Credit.Thresholds["B"], C: pol.Credit.Thresholds["C"]}
+	if th.Validate() != nil {
+		th = classify.DefaultThresholds()
+	}
+	aShare, bShare := pol.Grades.AShare, pol.Grades.BShare
+	if aShare == 0 && bShare == 0 {
+		aShare, bShare = classify.DefaultAShare, classify.DefaultBShare
+	}
+	sales := make(map[string]float64, len(m))
+	for id, d := range m {
+		sales[id] = max(d.YearlySales, 0)
+	}
+	grades, err := classify.ABCGrades(sales, aShare, bShare)
+	if err != nil {
+		return nil, 0, l10n.Errorf("%s grades: %v", archive.PolicyFile, err)
+	}
+	var cs []*customer
+	for _, id := range ids {
+		d := m[id]
+		if d == nil {
+			continue
+		}
+		c := &customer{id: id, d: d, grade: string(grades[id])}
+		fd := f.dossiers[id]
+		if fd != nil {
+			c.credit, c.tier = fd.creditAt(t), fd.tierAt(t)
+		}
+		if c.credit == "" {
+			if cc, err := classify.ParseCreditClass(d.CreditSurvey.Class); err == nil {
+				c.credit = string(cc)
+			} else if d.CreditSurvey.Score != nil {
+				if cc, _, err := classify.ClassifyScore(*d.CreditSurvey.Score, th); err == nil {
+					c.credit = string(cc)
+				}
+			}
+		}
+		if c.credit == "" {
+			c.credit = noCredit
+		}
+		if c.tier == "" {
+			c.tier = d.Tier
+		}
+		if c.tier == "" {
+			c.tier = noTier
+		}
+		cs = append(cs, c)
+	}
+	return cs, unreadable, nil
+}
+
+// activeIDs lists the dossiers that existed at t.
+func (f *facts) activeIDs(t time.Time) []string {
+	var ids []string
+	for _, id := range f.ids {
+		if f.dossiers[id].activeAt(t) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// distribution counts values into rows {key: value, count, share}: the
+// fixed categories first (zero counts included), then the others by count,
+// most first, then by name.
+func distribution(key string, values []string, fixed []string) []Row {
+	counts := map[string]int{}
+	for _, v := range values {
+		counts[v]++
+	}
+	keys := slices.Clone(fixed)
+	var rest []string
+	for v := range counts {
+		if !slices.Contains(fixed, v) {
+			rest = append(rest, v)
+		}
+	}
+	slices.SortFunc(rest, func(a, b string) int {
+		if (a == noIndustry) != (b == noIndustry) { // "not filled in" last
+			return cmp.Compare(boolRank(a == noIndustry), boolRank(b == noIndustry))
+		}
+		if c := cmp.Compare(counts[b], counts[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	keys = append(keys, rest...)
+	rows := make([]Row, 0, len(keys))
+	for _, k := range keys {
+		rows = append(rows, Row{key: Str(k), "count": Int(counts[k]), "share": Share(counts[k], len(values))})
+	}
+	return rows
+}
+
+// levelsHighFirst is the policy's levels, most secret first.
+func (f *facts) levelsHighFirst() []string {
+	n := f.a.Policy.LevelNames()
+	slices.Reverse(n)
+	return n
+}
+
+// end is the moment a period's state is read at: its end, or now for a
+// period that has not ended.
+func end(p Period, now time.Time) time.Time {
+	if p.All() || now.Before(p.End) {
+		return now.Add(time.Nanosecond)
+	}
+	return p.End
+}
+
+func (f *facts) levelRows(t time.Time) []Row {
+	var levels []string
+	for _, id := range f.activeIDs(t) {
+		levels = append(levels, f.dossiers[id].levelAt(t))
+	}
+	return distribution("level", levels, f.levelsHighFirst())
+}
+
+// contentRows fills the distributions that need dossier content.
+func (f *facts) contentRows(data map[string][]Row, cs []*customer, withPlaces bool) {
+	var credit, tier, grade, industry, region []string
+	gradeSales := map[string]float64{}
+	total := 0.0
+	for _, c := range cs {
+		credit = append(credit, c.credit)
+		tier = append(tier, c.tier)
+		grade = append(grade, c.grade)
+		industry = append(industry, or(c.d.Customer.Industry, noIndustry))
+		region = append(region, or(c.d.Customer.Region, noIndustry))
+		gradeSales[c.grade] += max(c.d.YearlySales, 0)
+		total += max(c.d.YearlySales, 0)
+	}
+	data["by_credit"] = distribution("credit", credit, []string{"A", "B", "C", "D", noCredit})
+	data["by_tier"] = distribution("tier", tier, []string{"重点", "普通", "潜在", noTier})
+	rows := distribution("grade", grade, []string{"A", "B", "C"})
+	for _, r := range rows {
+		g := r["grade"].String()
+		r["sales"] = Num(gradeSales[g])
+		if total > 0 {
+			r["sales_share"] = Num(gradeSales[g] / total)
+		}
+	}
+	data["by_grade"] = rows
+	if withPlaces {
+		data["by_industry"] = distribution("industry", industry, nil)
+		data["by_region"] = distribution("region", region, nil)
+	}
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func dateOf(t time.Time) Value {
+	if t.IsZero() {
+		return Value{}
+	}
+	return Date(t.In(Zone))
+}
+
+func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
+	at := end(p, now)
+	s := f.activity(p, now)
+	data := map[string][]Row{
+		"summary": {{
+			"created": Int(s.created), "updated": Int(s.updated), "verified": Int(s.verified),
+			"borrowed": Int(s.borrowed), "returned": Int(s.returned), "overdue": Int(s.overdue),
+			"destroyed": Int(s.destroyed), "total": Int(f.activeCount(at)),
+		}},
+		"by_level": f.levelRows(at),
+	}
+	cs, unreadable, err := f.customers(f.activeIDs(at), at)
+	if err != nil {
+		return nil, err
+	}
+	f.contentRows(data, cs, true)
+	var dangerous, key []Row
+	for _, c := range cs {
+		d := c.d
+		if c.credit == string(classify.CreditD) {
+			r := Row{"dossier": Str(c.id), "customer": Str(d.Customer.Name), "industry": Str(d.Customer.Industry),
+				"region": Str(d.Customer.Region), "surveyed": dateOf(d.CreditSurvey.Date.Time), "owner": Str(d.Owner)}
+			if d.CreditSurvey.Score != nil {
+				r["score"] = Int(*d.CreditSurvey.Score)
+			}
+			var remarks []string
+			if d.CreditSurvey.PaymentAttitude != "" {
+				remarks = append(remarks, "付款态度："+d.CreditSurvey.PaymentAttitude)
+			}
+			if d.Trading.CreditProblems != "" {
+				remarks = append(remarks, d.Trading.CreditProblems)
+			}
+			r["remarks"] = Str(joinCN(remarks))
+			dangerous = append(dangerous, r)
+		}
+		if c.tier == string(classify.TierKey) {
+			r := Row{"dossier": Str(c.id), "customer": Str(d.Customer.Name), "industry": Str(d.Customer.Industry),
+				"region": Str(d.Customer.Region), "grade": Str(c.grade), "credit": Str(c.credit),
+				"sales": Num(d.YearlySales), "owner": Str(d.Owner)}
+			if rv := f.dossiers[c.id].lastReviewBefore(at); rv != nil {
+				r["last_verified"] = dateOf(rv.t)
+			}
+			key = append(key, r)
+		}
+	}
+	data["dangerous"], data["key_customers"] = dangerous, key
+	return &Gathered{Data: data, Unreadable: unreadable}, nil
+}
+
+func joinCN(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += "；"
+		}
+		out += x
+	}
+	return out
+}
+
+// quarterReview returns the dossier's 核定 for quarter q (the last one if
+// several), or nil.
+func (d *dfacts) quarterReview(q Period) *review {
+	var r *review
+	for _, x := range d.reviews {
+		if x.quarter == q.Label {
+			r = x
+		}
+	}
+	return r
+}
+
+func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
+	at := end(p, now)
+	ids := f.activeIDs(at)
+	var verified, not []Row
+	var notIDs []string
+	for _, id := range ids {
+		d := f.dossiers[id]
+		if r := d.quarterReview(p); r != nil {
+			verified = append(verified, Row{"dossier": Str(id), "level": Str(d.levelAt(at)), "verified_on": dateOf(r.t),
+				"verified_by": Str(f.memberName(r.actor)), "signed_off_by": Str(f.memberName(r.signedOff)), "remarks": Str(r.note)})
+			continue
+		}
+		row := Row{"dossier": Str(id), "level": Str(d.levelAt(at))}
+		if r := d.lastReviewBefore(at); r != nil {
+			row["last_verified"] = dateOf(r.t)
+			row["days_since"] = Int(daysBetween(r.t, at))
+		}
+		not = append(not, row)
+		notIDs = append(notIDs, id)
+	}
+	owners, unreadable, err := f.contents(notIDs)
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range notIDs {
+		if d := owners[id]; d != nil {
+			not[i]["owner"] = Str(d.Owner)
+		}
+	}
+	s := f.activity(p, now)
+	data := map[string][]Row{
+		"summary": {{"due": Int(len(ids)), "verified": Int(len(verified)), "not_verified": Int(len(not)),
+			"rate": Share(len(verified), len(ids))}},
+		"verified":     verified,
+		"not_verified": not,
+		"activity": {{
+			"created": Int(s.created), "updated": Int(s.updated), "verified": Int(s.verified),
+			"borrowed": Int(s.borrowed), "returned": Int(s.returned), "overdue": Int(s.overdue),
+			"destroyed": Int(s.destroyed), "total": Int(len(ids)),
+		}},
+	}
+	return &Gathered{Data: data, Unreadable: unreadable}, nil
+}
+
+// daysBetween counts calendar days (in Zone) from a to b.
+func daysBetween(a, b time.Time) int {
+	ya, ma, da := a.In(Zone).Date()
+	yb, mb, db := b.Add(-time.Nanosecond).In(Zone).Date()
+	return int(time.Date(yb, mb, db, 0, 0, 0, 0, time.UTC).Sub(time.Date(ya, ma, da, 0, 0, 0, 0, time.UTC)).Hours() / 24)
+}
+
+func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
+	at := end(p, now)
+	s := f.activity(p, now)
+	data := map[string][]Row{
+		"summary": {{
+			"at_start": Int(f.activeCount(p.Start)), "created": Int(s.created), "updated": Int(s.updated),
+			"verified": Int(s.verified), "borrowed": Int(s.borrowed), "returned": Int(s.returned),
+			"reclassified": Int(s.reclassified), "declassified": Int(s.declassified),
+			"destroyed": Int(s.destroyed), "at_end": Int(f.activeCount(at)),
+		}},
+		"by_level": f.levelRows(at),
+	}
+	y := p.Start.Year()
+	for m := time.January; m <= time.December; m++ {
+		mp := MonthPeriod(y, m)
+		if mp.Start.After(now) {
+			break
+		}
+		a := f.activity(mp, now)
+		data["by_month"] = append(data["by_month"], Row{"month": Str(mp.Label), "created": Int(a.created), "updated": Int(a.updated),
+			"verified": Int(a.verified), "borrowed": Int(a.borrowed), "returned": Int(a.returned), "overdue": Int(a.overdue),
+			"destroyed": Int(a.destroyed)})
+	}
+	for q := 1; q <= 4; q++ {
+		qp := QuarterPeriod(y, q)
+		if qp.Start.After(now) {
+			break
+		}
+		qat := end(qp, now)
+		due, done := 0, 0
+		for _, id := range f.activeIDs(qat) {
+			due++
+			if f.dossiers[id].quarterReview(qp) != nil {
+				done++
+			}
+		}
+		data["by_quarter"] = append(data["by_quarter"], Row{"quarter": Str(qp.Label), "due": Int(due), "verified": Int(done), "rate": Share(done, due)})
+	}
+	cs, unreadable, err := f.customers(f.activeIDs(at), at)
+	if err != nil {
+		return nil, err
+	}
+	f.contentRows(data, cs, false)
+	return &Gathered{Data: data, Unreadable: unreadable}, nil
+}
+
+// loanRegister: one row per loan whose time out (from request to return
+// or expiry) overlaps p.
+func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
+	var rows []Row
+	for _, l := range f.loans {
+		if l.requested.IsZero() && l.out.IsZero() {
+			continue
+		}
+		from := l.requested
+		if from.IsZero() {
+			from = l.out
+		}
+		to := now
+		if !l.returned.IsZero() {
+			to = l.returned
+		} else if !l.expired.IsZero() {
+			to = l.expired
+		}
+		if !p.All() && (!from.Before(p.End) || to.Before(p.Start)) {
+			continue
+		}
+		card := func(k string) string { return text(l.card[k]) }
+		r := Row{
+			"card_no":        Str(or(card("card_no"), l.id)),
+			"dossier":        Str(l.dossier),
+			"borrower":       Str(f.memberName(l.borrower)),
+			"borrower_title": Str(or(card("title"), f.roleTitle(l.borrower))),
+			"department":     Str(or(or(card("department"), l.department), f.department(l.borrower))),
+			"purpose":        Str(or(card("purpose"), l.purpose)),
+			"dept_manager":   Str(f.memberName(l.endorsedBy)),
+			"approver":       Str(f.names(l.approvers)),
+			"date_out":       dateOf(l.out),
+			"due":            dateOf(l.due),
+			"renewals":       Int(l.renewals),
+			"returned":       dateOf(l.returned),
+			"intact":         Str(l.intact),
+		}
+		if d := f.dossiers[l.dossier]; d != nil {
+			r["level"] = Str(or(card("level"), d.levelAt(from.Add(time.Nanosecond))))
+		}
+		var remarks []string
+		switch {
+		case l.out.IsZero():
+			remarks = append(remarks, "待批准")
+		case l.returned.IsZero() && !l.expired.IsZero():
+			remarks = append(remarks, "到期收回（"+l.expired.In(Zone).Format(time.DateOnly)+"）")
+		case l.returned.IsZero() && !l.deadline().After(now):
+			remarks = append(remarks, "逾期未还")
+		case !l.returned.IsZero() && l.returned.After(l.deadline()):
+			remarks = append(remarks, "逾期归还")
+		}
+		if l.note != "" {
+			remarks = append(remarks, l.note)
+		}
+		r["remarks"] = Str(joinCN(remarks))
+		rows = append(rows, r)
+	}
+	return map[string][]Row{"loans": rows}
+}
+
+func (f *facts) roleTitle(id string) string {
+	m := f.a.State.Members[id]
+	if m == nil {
+		return ""
+	}
+	var t []string
+	for _, r := range m.Roles {
+		t = append(t, or(f.a.Policy.Roles[r], r))
+	}
+	return joinList(t)
+}
+
+func (f *facts) department(id string) string {
+	if m := f.a.State.Members[id]; m != nil {
+		return m.Department
+	}
+	return ""
+}
+
+func joinList(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += "、"
+		}
+		out += x
+	}
+	return out
+}
+
+// destructionRegister: one row per executed destruction in p (销毁清册,
+// R6.10). Each approval goes under the role of its step in the policy's
+// chain (step may be the role or its 1-based number), else under the
+// approver's role.
+func (f *facts) destructionRegister(p Period) map[string][]Row {
+	var rows []Row
+	chain := f.a.Policy.Destruction.Chain
+	for _, d := range f.destroys {
+		if d.executed.IsZero() || !p.Contains(d.executed) {
+			continue
+		}
+		r := Row{"request": Str(d.id), "dossier": Str(d.dossier), "reason": Str(d.reason), "level": Str(d.level),
+			"witnesses": Str(f.witnessNames(d.witnesses)), "destroyed_on": dateOf(d.executed), "method": Str(d.method),
+			"executed_by": Str(f.memberName(d.executor))}
+		if d.level == "" {
+			if dd := f.dossiers[d.dossier]; dd != nil {
+				r["level"] = Str(dd.levelAt(d.executed))
+			}
+		}
+		for i, ap := range d.approvals {
+			role := ""
+			if slices.Contains(chain, ap.step) {
+				role = ap.step
+			} else if n, err := strconv.Atoi(ap.step); err == nil && n >= 1 && n <= len(chain) {
+				role = chain[n-1]
+			} else if i < len(chain) {
+				role = chain[i]
+			}
+			switch role {
+			case "supervisor", "manager", "gm":
+				r[role] = Str(f.memberName(ap.actor))
+				r[role+"_date"] = dateOf(ap.t)
+			}
+		}
+		rows = append(rows, r)
+	}
+	return map[string][]Row{"destroyed": rows}
+}
+
+// witnessNames turns a 、-joined list of member ids into names.
+func (f *facts) witnessNames(s string) string {
+	if s == "" {
+		return ""
+	}
+	var ids []string
+	start := 0
+	for i, r := range s {
+		if r == '、' {
+			ids = append(ids, s[start:i])
+			start = i + len("、")
+		}
+	}
+	ids = append(ids, s[start:])
+	return f.names(ids)
+}
+
+// reviewRegister: one row per 核定 in p.
+func (f *facts) reviewRegister(p Period) map[string][]Row {
+	var rows []Row
+	for _, e := range f.byKind[kReview] {
+		if !p.Contains(e.Time) {
+			continue
+		}
+		d := f.dossiers[e.Dossier]
+		if d == nil {
+			continue
+		}
+		for _, r := range d.reviews {
+			if r.t.Equal(e.Time) && r.actor == e.Actor {
+				rows = append(rows, Row{"dossier": Str(d.id), "level": Str(d.levelAt(e.Time.Add(time.Nanosecond))), "quarter": Str(r.quarter),
+					"verified_on": dateOf(r.t), "verified_by": Str(f.memberName(r.actor)), "signed_off_by": Str(f.memberName(r.signedOff)),
+					"result": Str(r.result), "remarks": Str(r.note)})
+				break
+			}
+		}
+	}
+	return map[string][]Row{"reviews": rows}
+}
+
+// classificationRegister: one row per marking (at creation), change of
+// level, declassification, credit class or tier change in p.
+func (f *facts) classificationRegister(p Period) map[string][]Row {
+	var rows []Row
+	for _, c := range f.changes {
+		if !p.Contains(c.e.Time) {
+			continue
+		}
+		period, expires := c.period, when(c.expires)
+		if c.kind == "定密" && period == "" {
+			if lp := f.a.Policy.Level(c.to); lp != nil {
+				period = lp.Period
+			}
+		}
+		if expires.IsZero() && (c.kind == "定密" || c.kind == "升密" || c.kind == "降密") {
+			if per, err := classify.ParsePeriod(period); err == nil {
+				if t, ok := classify.Expiry(c.e.Time.In(Zone), per); ok {
+					expires = t
+				}
+			}
+		}
+		r := Row{"dossier": Str(c.e.Dossier), "changed_on": dateOf(c.e.Time), "change": Str(c.kind),
+			"from_level": Str(c.from), "to_level": Str(c.to), "period": Str(periodText(period)),
+			"reason": Str(c.reason), "changed_by": Str(f.memberName(c.e.Actor)), "approved_by": Str(f.memberName(c.approver))}
+		if !expires.IsZero() {
+			y, m, d := expires.Date()
+			r["expires"] = Date(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+		}
+		rows = append(rows, r)
+	}
+	return map[string][]Row{"changes": rows}
+}
+
+// periodText writes a secrecy period as the department does: 10年, 长期.
+func periodText(s string) string {
+	p, err := classify.ParsePeriod(s)
+	if err != nil || p.Long {
+		return s
+	}
+	if p.Months == 0 && p.Days == 0 {
+		return strconv.Itoa(p.Years) + "年"
+	}
+	return s
+}

@@ -1,0 +1,265 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"crm/archive"
+	"crm/testdata/reportfx"
+)
+
+var (
+	fxOnce sync.Once
+	fx     *reportfx.Fixture
+	fxErr  error
+)
+
+// fixtureArchive builds the report fixture once per test binary.
+func fixtureArchive(t testing.TB, who string) *archive.Archive {
+	t.Helper()
+	fxOnce.Do(func() {
+		dir, err := tempDir()
+		if err != nil {
+			fxErr = err
+			return
+		}
+		fx, fxErr = reportfx.Build(dir)
+	})
+	if fxErr != nil {
+		t.Fatal(fxErr)
+	}
+	a, err := fx.Open(who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// The period each report is tested on.
+var fixturePeriods = map[string]Period{
+	"monthly":        MonthPeriod(2026, 10),
+	"quarterly":      QuarterPeriod(2026, 4),
+	"annual":         YearPeriod(2026),
+	"loans":          {},
+	"destruction":    {},
+	"reviews":        {},
+	"classification": {},
+}
+
+func makeFixtureReport(t testing.TB, name, who string) *Report {
+	t.Helper()
+	a := fixtureArchive(t, who)
+	l, err := LoadLayout(name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Make(a, l, fixturePeriods[name])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// xlsxDump reads a workbook back with excelize and writes every sheet's
+// cells as text, for a golden file.
+func xlsxDump(t testing.TB, b []byte) []byte {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("excelize cannot read the workbook back: %v", err)
+	}
+	defer f.Close()
+	var out bytes.Buffer
+	for _, sh := range f.GetSheetList() {
+		fmt.Fprintf(&out, "== %s ==\n", sh)
+		rows, err := f.GetRows(sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			out.WriteString(strings.Join(r, " | "))
+			out.WriteString("\n")
+		}
+	}
+	return out.Bytes()
+}
+
+// TestReportsGolden renders every report of the fixture archive, as the
+// clerk sees it (机密 dossiers unreadable), in every format.
+func TestReportsGolden(t *testing.T) {
+	for _, name := range Reports {
+		r := makeFixtureReport(t, name, "clerk")
+		for _, c := range []struct {
+			ext string
+			f   Format
+			o   Options
+		}{
+			{"table.txt", Table, Options{}},
+			{"en.table.txt", Table, Options{Lang: "en"}},
+			{"md", Markdown, Options{}},
+			{"csv", CSV, Options{}},
+			{"json", JSON, Options{}},
+			{"xlsx.txt", XLSX, Options{TmpDir: t.TempDir()}},
+		} {
+			t.Run(name+"."+c.ext, func(t *testing.T) {
+				out := render(t, r, c.f, c.o)
+				if c.f == XLSX {
+					out = xlsxDump(t, out)
+				}
+				golden(t, "archive/"+name+"."+c.ext, out)
+			})
+		}
+	}
+}
+
+func cell(r *Report, section string, row int, col string) string {
+	s := r.Section(section)
+	if s == nil || row >= len(s.Rows) {
+		return "<none>"
+	}
+	return s.Rows[row][col].String()
+}
+
+func findRow(r *Report, section, col, val string) Row {
+	for _, row := range r.Section(section).Rows {
+		if row[col].String() == val {
+			return row
+		}
+	}
+	return nil
+}
+
+// TestMonthlyFigures checks the October figures by hand.
+func TestMonthlyFigures(t *testing.T) {
+	r := makeFixtureReport(t, "monthly", "clerk")
+	want := map[string]string{"created": "2", "updated": "1", "verified": "1", "borrowed": "2", "returned": "1",
+		"overdue": "2", "destroyed": "1", "total": "5"}
+	for k, v := range want {
+		if got := cell(r, "summary", 0, k); got != v {
+			t.Errorf("summary %s = %s, want %s", k, got, v)
+		}
+	}
+	// 机密: 宏远 and 金桥 (reclassified on 10-21); the clerk cannot read 宏远.
+	if row := findRow(r, "by_level", "level", "机密"); row == nil || row["count"].String() != "2" {
+		t.Errorf("by_level 机密 = %v, want 2", row)
+	}
+	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0].Zh, "有 1 份档案") {
+		t.Errorf("notes = %v, want the unreadable note for 1 dossier", r.Notes)
+	}
+	// 天成 (score 30) is dangerous; 宏远 (35) is too but unreadable.
+	if d := r.Section("dangerous").Rows; len(d) != 1 || d[0]["customer"].String() != "广州天成电子有限公司" {
+		t.Errorf("dangerous = %v", d)
+	}
+	if k := r.Section("key_customers").Rows; len(k) != 1 || k[0]["last_verified"].String() != "2026-10-20" {
+		t.Errorf("key customers = %v", k)
+	}
+}
+
+// TestMonthlyWithoutKey: journal figures stay, content figures say how
+// many dossiers were left out.
+func TestMonthlyWithoutKey(t *testing.T) {
+	r := makeFixtureReport(t, "monthly", "")
+	if got := cell(r, "summary", 0, "created"); got != "2" {
+		t.Errorf("created = %s without a key, want 2", got)
+	}
+	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0].En, "5 dossiers cannot be decrypted") {
+		t.Errorf("notes = %v", r.Notes)
+	}
+	if n := len(r.Section("dangerous").Rows); n != 0 {
+		t.Errorf("dangerous has %d rows without a key", n)
+	}
+}
+
+// TestMonthBoundaryInBeijingTime: a dossier created at 00:30 on
+// 1 November in Beijing (16:30 UTC on 31 October) is November's.
+func TestMonthBoundaryInBeijingTime(t *testing.T) {
+	a := fixtureArchive(t, "clerk")
+	g, err := Gather(a, "monthly", MonthPeriod(2026, 11))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := g.Data["summary"][0]["created"].String(); got != "1" {
+		t.Errorf("November created = %s, want 1 (C-000007, 00:30 on 1 Nov CST)", got)
+	}
+}
+
+func TestQuarterlyFigures(t *testing.T) {
+	r := makeFixtureReport(t, "quarterly", "manager")
+	if got := cell(r, "summary", 0, "due") + "/" + cell(r, "summary", 0, "verified"); got != "6/2" {
+		t.Errorf("due/verified = %s, want 6/2", got)
+	}
+	if len(r.Notes) != 0 {
+		t.Errorf("the manager reads everything, notes = %v", r.Notes)
+	}
+	row := findRow(r, "not_verified", "dossier", "C-000004")
+	if row == nil || row["last_verified"].String() != "2026-09-25" || row["owner"].String() != "王专员" {
+		t.Errorf("not verified C-000004 = %v", row)
+	}
+}
+
+func TestPeriods(t *testing.T) {
+	now := time.Date(2027, 1, 1, 1, 0, 0, 0, Zone) // 17:00 UTC on 31 December
+	if p := PreviousMonth(now); p.Label != "2026-12" {
+		t.Errorf("previous month = %s", p.Label)
+	}
+	if p := PreviousMonth(now.UTC()); p.Label != "2026-12" {
+		t.Errorf("previous month from UTC = %s", p.Label)
+	}
+	if p := PreviousQuarter(now); p.Label != "2026Q4" {
+		t.Errorf("previous quarter = %s", p.Label)
+	}
+	if p := PreviousYear(now); p.Label != "2026" {
+		t.Errorf("previous year = %s", p.Label)
+	}
+	for _, c := range []struct {
+		s    string
+		f    func(string) (Period, error)
+		want string
+	}{
+		{"2026-10", ParseMonth, "2026-10"}, {"2026/3", nil, ""}, {"2026-13", ParseMonth, ""}, {"26-10", ParseMonth, ""},
+		{"2026Q3", ParseQuarter, "2026Q3"}, {"2026q4", ParseQuarter, "2026Q4"}, {"2026-Q1", ParseQuarter, "2026Q1"},
+		{"2026Q5", ParseQuarter, ""}, {"Q3", ParseQuarter, ""},
+		{"2026", ParseYear, "2026"}, {"20266", ParseYear, ""}, {"abcd", ParseYear, ""},
+	} {
+		if c.f == nil {
+			continue
+		}
+		p, err := c.f(c.s)
+		if c.want == "" {
+			if err == nil {
+				t.Errorf("%q parsed as %s, want an error", c.s, p.Label)
+			}
+			continue
+		}
+		if err != nil || p.Label != c.want {
+			t.Errorf("%q = %s, %v; want %s", c.s, p.Label, err, c.want)
+		}
+	}
+	p, _ := ParseMonth("2026-10")
+	if !p.Contains(time.Date(2026, 9, 30, 16, 0, 0, 0, time.UTC)) || p.Contains(time.Date(2026, 10, 31, 16, 0, 0, 0, time.UTC)) {
+		t.Errorf("October in Beijing time is [30 Sep 16:00Z, 31 Oct 16:00Z)")
+	}
+}
+
+var fxDir string
+
+func tempDir() (string, error) {
+	d, err := os.MkdirTemp("", "crm-report-fixture-")
+	fxDir = d
+	return d, err
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fxDir != "" {
+		os.RemoveAll(fxDir)
+	}
+	os.Exit(code)
+}

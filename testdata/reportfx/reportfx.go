@@ -1,0 +1,321 @@
+// Package reportfx builds the fixed archive the report tests run on: five
+// members, seven dossiers created between July and November 2026, and the
+// journal events of loans, 核定, classification and a destruction, at fixed
+// times. Keys are random, so hashes differ from run to run, but nothing a
+// report shows depends on them.
+//
+// The lifecycle and classification events are written here as signed
+// journal events with the kinds and data keys of archive/FORMAT.md, the way
+// those steps write them, so that the reports can be tested before (and
+// independently of) the code that makes them.
+package reportfx
+
+import (
+	"os"
+	"path"
+	"path/filepath"
+	"time"
+
+	"crm/archive"
+)
+
+// Now is the archive's clock when the fixture is finished: 2027-01-05
+// 09:00 in Beijing, so the previous month, quarter and year are 2026-12,
+// 2026Q4 and 2026.
+var Now = time.Date(2027, 1, 5, 1, 0, 0, 0, time.UTC)
+
+// Fixture is the built archive and its members' identity texts.
+type Fixture struct {
+	Dir   string
+	IDs   map[string]*archive.Identity // member id → identity
+	Texts map[string][]byte            // member id → identity file text
+}
+
+type builder struct {
+	fx    *Fixture
+	a     *archive.Archive
+	clock time.Time
+}
+
+func (b *builder) at(s string) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	b.clock = t
+}
+
+// as switches the working member.
+func (b *builder) as(id string) error { return b.a.SetIdentity(b.fx.IDs[id]) }
+
+// event writes a signed event following the journal's heads, as the
+// lifecycle and classification steps do.
+func (b *builder) event(actor, kind, dossier string, data map[string]any) error {
+	j, err := archive.ReadJournal(b.fx.Dir)
+	if err != nil {
+		return err
+	}
+	t := b.clock.UTC()
+	raw, err := archive.SignEvent(kind, t, actor, dossier, j.Heads, data, b.fx.IDs[actor].Signer)
+	if err != nil {
+		return err
+	}
+	e, err := archive.ParseEvent(raw)
+	if err != nil {
+		return err
+	}
+	p := filepath.Join(b.fx.Dir, filepath.FromSlash(path.Join(archive.JournalDir, t.Format("2006"), t.Format("01"), t.Format("20060102T150405Z")+"-"+e.Hash+".yaml")))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(p, raw, 0o644)
+}
+
+func (b *builder) create(who, level, text string) (string, error) {
+	if err := b.as(who); err != nil {
+		return "", err
+	}
+	return b.a.Create([]byte(text), level)
+}
+
+// Dossier texts: enough for every report column.
+var dossiers = []struct{ at, level, text string }{
+	{"2026-07-10T02:00:00Z", "秘密", `customer:
+  name: 华东精密机械有限公司
+  kind: 机构
+  industry: 制造业
+  region: 华东
+owner: 王专员
+tier: 重点
+yearly_sales: 3000000
+credit_survey:
+  payment_attitude: 及时
+  date: 2026-06-15
+  score: 85
+`},
+	{"2026-08-05T02:00:00Z", "机密", `customer:
+  name: 深圳宏远贸易有限公司
+  industry: 零售业
+  region: 华南
+owner: 李主管
+tier: 普通
+yearly_sales: 1200000
+trading:
+  credit_problems: 2025年拖欠货款三个月
+credit_survey:
+  payment_attitude: 拖欠
+  date: 2026-07-20
+  score: 35
+`},
+	{"2026-09-20T02:00:00Z", "秘密", `customer:
+  name: 北京金桥物流有限公司
+  industry: 物流业
+  region: 华北
+owner: 王专员
+tier: 普通
+yearly_sales: 800000
+credit_survey:
+  payment_attitude: 一般
+  date: 2026-09-01
+  score: 65
+`},
+	{"2026-10-08T02:00:00Z", "秘密", `customer:
+  name: 广州天成电子有限公司
+  industry: 制造业
+  region: 华南
+owner: 王专员
+yearly_sales: 150000
+credit_survey:
+  payment_attitude: 拖延
+  date: 2026-09-28
+  score: 30
+`},
+	// 00:30 on 1 November in Beijing: November's, not October's.
+	{"2026-10-31T16:30:00Z", "秘密", `customer:
+  name: 杭州新源科技有限公司
+  industry: 信息技术
+  region: 华东
+owner: 王专员
+tier: 潜在
+credit_survey:
+  score: 70
+`},
+	{"2026-10-12T02:00:00Z", "内部", `customer:
+  name: 张三个体户
+  kind: 个人
+owner: 王专员
+`},
+	{"2026-07-15T02:00:00Z", "秘密", `customer:
+  name: 已注销的瑞丰批发部
+  industry: 批发业
+  region: 西南
+owner: 王专员
+yearly_sales: 50000
+credit_survey:
+  score: 55
+`},
+}
+
+// Build makes the fixture archive in dir.
+func Build(dir string) (*Fixture, error) {
+	fx := &Fixture{Dir: dir, IDs: map[string]*archive.Identity{}, Texts: map[string][]byte{}}
+	b := &builder{fx: fx}
+	b.at("2026-07-01T01:00:00Z")
+	now := func() time.Time { return b.clock }
+	for _, m := range []string{"manager", "super", "clerk", "gm", "sun", "zhou"} {
+		text, id, err := archive.GenerateIdentityText(false, b.clock)
+		if err != nil {
+			return nil, err
+		}
+		fx.IDs[m], fx.Texts[m] = id, text
+	}
+	a, err := archive.Init(dir, fx.IDs["manager"], archive.InitOptions{Founder: archive.Member{ID: "manager", Name: "张经理"}}, now)
+	if err != nil {
+		return nil, err
+	}
+	b.a = a
+	for _, m := range []struct{ id, name, role, dept string }{
+		{"super", "李主管", "supervisor", ""}, {"clerk", "王专员", "clerk", ""}, {"gm", "赵总", "gm", ""},
+		{"sun", "孙经理", "dept_manager", "市场部"}, {"zhou", "周专员", "clerk", ""},
+	} {
+		k := fx.IDs[m.id]
+		if err := a.AddMember(archive.Member{ID: m.id, Name: m.name, Department: m.dept, Roles: []string{m.role}, Recipient: k.Recipient, SigningKey: k.SigningKey}); err != nil {
+			return nil, err
+		}
+	}
+	// Creation in time order (ids follow creation order).
+	order := []int{0, 6, 1, 2, 3, 5, 4}
+	ids := map[int]string{}
+	for _, i := range order {
+		b.at(dossiers[i].at)
+		id, err := b.create("clerk", dossiers[i].level, dossiers[i].text)
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	// ids: C-000001 华东精密 (秘密), C-000002 瑞丰 (秘密, destroyed in
+	// October), C-000003 宏远 (机密), C-000004 金桥 (秘密 → 机密),
+	// C-000005 天成 (秘密), C-000006 张三 (内部), C-000007 新源 (秘密,
+	// 1 November Beijing time).
+	steps := []func() error{
+		// An update in October.
+		func() error {
+			b.at("2026-10-15T03:00:00Z")
+			if err := b.as("clerk"); err != nil {
+				return err
+			}
+			o, err := a.Read("C-000001")
+			if err != nil {
+				return err
+			}
+			_, _, err = a.Update("C-000001", o.SHA256, o.Text, append(o.Text, []byte("notes: 十月补充联系人\n")...))
+			return err
+		},
+		// 核定: Q3 for 金桥, Q4 for 华东精密 and 张三.
+		func() error {
+			b.at("2026-09-25T06:00:00Z")
+			return b.event("clerk", "dossier.review", "C-000004", map[string]any{"quarter": "2026Q3", "note": "资料齐全"})
+		},
+		func() error {
+			b.at("2026-10-20T06:00:00Z")
+			return b.event("clerk", "dossier.review", "C-000001", map[string]any{"quarter": "2026Q4", "note": "已补充联系人"})
+		},
+		func() error {
+			b.at("2026-11-03T06:00:00Z")
+			return b.event("super", "dossier.review", "C-000006", map[string]any{"quarter": "2026Q4", "note": "无变化"})
+		},
+		// Classification: 金桥 up to 机密, credit and tier of 张三.
+		func() error {
+			b.at("2026-10-21T02:00:00Z")
+			return b.event("super", "dossier.classify", "C-000004", map[string]any{
+				"old_level": "秘密", "level": "机密", "reason": "重要业务往来 (R7.2.3)", "period": "20y",
+				"set_on": "2026-10-21", "expires": "2046-10-21"})
+		},
+		func() error {
+			b.at("2026-10-22T02:00:00Z")
+			return b.event("super", "dossier.credit", "C-000006", map[string]any{"old_class": "", "class": "C", "reason": "现金交易为主"})
+		},
+		func() error {
+			return b.event("super", "dossier.tier", "C-000006", map[string]any{"old_tier": "", "tier": "潜在", "reason": "尚无销售额"})
+		},
+		// Loan L-000001 of 宏远: out 10-09, due 10-12, back late on 10-16.
+		func() error {
+			b.at("2026-10-09T01:00:00Z")
+			return b.event("sun", "loan.request", "C-000003", map[string]any{"loan": "L-000001", "purpose": "合同续签前核对信用", "days": 3, "department": "市场部", "endorsed_by": "sun"})
+		},
+		func() error {
+			b.at("2026-10-09T02:00:00Z")
+			return b.event("manager", "loan.approve", "C-000003", map[string]any{"loan": "L-000001", "due": "2026-10-12",
+				"card": map[string]any{"card_no": "JY-2026-001", "title": "市场部经理"}})
+		},
+		func() error {
+			b.at("2026-10-16T08:00:00Z")
+			return b.event("sun", "loan.return", "C-000003", map[string]any{"loan": "L-000001", "intact": true, "note": "完好"})
+		},
+		// Loan L-000002 of 金桥: out 10-25, renewed, never returned.
+		func() error {
+			b.at("2026-10-25T01:00:00Z")
+			return b.event("sun", "loan.request", "C-000004", map[string]any{"loan": "L-000002", "purpose": "年度合作评估", "days": 3, "department": "市场部", "endorsed_by": "sun"})
+		},
+		func() error {
+			b.at("2026-10-25T02:00:00Z")
+			return b.event("manager", "loan.approve", "C-000004", map[string]any{"loan": "L-000002", "due": "2026-10-28"})
+		},
+		func() error {
+			b.at("2026-10-28T02:00:00Z")
+			return b.event("sun", "loan.renew", "C-000004", map[string]any{"loan": "L-000002", "due": "2026-10-31"})
+		},
+		// Loan L-000003 of 天成: requested in December, not yet approved.
+		func() error {
+			b.at("2026-12-30T02:00:00Z")
+			return b.event("sun", "loan.request", "C-000005", map[string]any{"loan": "L-000003", "purpose": "催收", "days": 3, "department": "市场部", "endorsed_by": "sun"})
+		},
+		// Destruction of 瑞丰 (R6.10): three approvals, two witnesses.
+		func() error {
+			b.at("2026-10-02T02:00:00Z")
+			return b.event("clerk", "destroy.request", "C-000002", map[string]any{"request": "D-000001", "reason": "客户已注销，档案无保存价值"})
+		},
+		func() error {
+			b.at("2026-10-03T02:00:00Z")
+			return b.event("super", "destroy.approve", "C-000002", map[string]any{"request": "D-000001", "step": 1})
+		},
+		func() error {
+			b.at("2026-10-05T02:00:00Z")
+			return b.event("manager", "destroy.approve", "C-000002", map[string]any{"request": "D-000001", "step": 2})
+		},
+		func() error {
+			b.at("2026-10-06T02:00:00Z")
+			return b.event("gm", "destroy.approve", "C-000002", map[string]any{"request": "D-000001", "step": 3})
+		},
+		func() error {
+			b.at("2026-10-09T06:00:00Z")
+			if err := b.event("manager", "destroy.execute", "C-000002", map[string]any{"request": "D-000001",
+				"witnesses": []string{"super", "zhou"}, "method": "删除密文并清除缓存", "level": "秘密"}); err != nil {
+				return err
+			}
+			return os.Remove(filepath.Join(dir, archive.DossiersDir, "C-000002.age"))
+		},
+	}
+	for _, s := range steps {
+		if err := s(); err != nil {
+			return nil, err
+		}
+	}
+	return fx, nil
+}
+
+// Open opens the finished fixture at Now, working as member who ("" for
+// nobody: no key).
+func (fx *Fixture) Open(who string) (*archive.Archive, error) {
+	a, err := archive.Open(fx.Dir, func() time.Time { return Now })
+	if err != nil {
+		return nil, err
+	}
+	if who != "" {
+		if err := a.SetIdentity(fx.IDs[who]); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
