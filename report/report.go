@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -194,7 +195,7 @@ func (v Value) conform(k Kind) (Value, error) {
 // fit its column's kind, is an error: the layout and the gathering code
 // disagree. Build checks and copies the rows; the input is not changed.
 func Build(l *Layout, data map[string][]Row) (*Report, error) {
-	for key := range data {
+	for _, key := range slices.Sorted(maps.Keys(data)) { // sorted: the same message every run
 		if l.Section(key) == nil {
 			keys := make([]string, len(l.Sections))
 			for i, s := range l.Sections {
