@@ -26,6 +26,39 @@
 //	r.Period, r.GeneratedAt = "2026-10", now
 //	err = report.Render(w, r, report.XLSX, report.Options{TmpDir: shmDir})
 //
+// # Gathering
+//
+// [Gather] (and [Make], which also builds the report and adds its notes)
+// collects a report's figures from an open archive:
+//
+//   - Periods ([Period], [ParseMonth], [ParseQuarter], [ParseYear],
+//     [PreviousMonth] …) are calendar months, quarters and years in [Zone],
+//     China Standard Time (UTC+8), whatever the machine's zone; events are
+//     stored in UTC. The registers default to the whole history.
+//   - Journal figures need no key and are read by event kind and data keys
+//     (archive/FORMAT.md), so the lifecycle and classification events count
+//     without this package importing their code: created (dossier.create),
+//     updated and verified (distinct dossiers with dossier.update /
+//     dossier.review), borrowed (loans whose last loan.approve fell in the
+//     period), returned (loan.return), overdue (loans whose due date ended in
+//     the period without a return by then: returned late, never, or taken
+//     back by loan.expire), destroyed (destroy.execute), the number of
+//     dossiers and their levels at the period's end (or now, for a period not
+//     yet over).
+//   - Content figures (credit class, tier, ABC grade, industry, region, the
+//     dangerous and key customer lists, owners) decrypt the dossiers active
+//     at the period's end that the identity can read, on every core, as they
+//     are now (the archive keeps no old plaintext). Credit class: the last
+//     dossier.credit event, else credit_survey.class, else the survey score
+//     under the policy's thresholds (classify.ClassifyScore), else 未评定.
+//     Tier: the last dossier.tier event, else the dossier's tier, else 未定.
+//     ABC grade: classify.ABCGrades over the readable dossiers' yearly sales
+//     with the policy's shares. Dossiers that could not be read (no key, not
+//     a recipient, destroyed since) are counted in [Gathered].Unreadable and
+//     the report carries the layout's "unreadable" note; a file that is not
+//     the one the journal pinned stops the report (exit 4), as in
+//     `crm show`.
+//
 // # Values
 //
 // A column's kind decides how each format writes its values:

@@ -1,0 +1,96 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"testing"
+
+	"crm/archive"
+	"crm/testdata/gen"
+)
+
+// benchSizes are the archive sizes of BenchmarkReportMonthly; set
+// CRM_BENCH_SIZES=1000,10000 to change them (10k takes minutes to generate).
+func benchSizes() []int {
+	s := os.Getenv("CRM_BENCH_SIZES")
+	if s == "" {
+		return []int{1000}
+	}
+	var out []int
+	for _, f := range splitComma(s) {
+		if n, err := strconv.Atoi(f); err == nil && n > 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func splitComma(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ',' {
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return out
+}
+
+// BenchmarkReportMonthly makes the monthly report (gather, build, render
+// as CSV) of a generated archive as the manager, who reads every dossier,
+// next to the decrypt floor measured on the same archive in the same run:
+// decrypting and parsing every dossier on every core (archive.List(true)).
+// The ratio report/floor is what reporting costs over decrypting.
+//
+//	go test -run '^$' -bench ReportMonthly -benchtime 5x ./report/
+//	CRM_BENCH_SIZES=1000,10000 go test -run '^$' -bench ReportMonthly -benchtime 3x -timeout 60m ./report/
+func BenchmarkReportMonthly(b *testing.B) {
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			r, err := gen.Build(dir, n, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			a, err := archive.Open(dir, r.Archive.Now)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := a.SetIdentity(r.Manager); err != nil {
+				b.Fatal(err)
+			}
+			l, err := LoadLayout("monthly", nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := MonthPeriod(2026, 10)
+			b.Run("decrypt-floor", func(b *testing.B) {
+				for b.Loop() {
+					es, err := a.List(true)
+					if err != nil || len(es) != n {
+						b.Fatal(err, len(es))
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/dossier")
+			})
+			b.Run("report", func(b *testing.B) {
+				for b.Loop() {
+					rep, err := Make(a, l, p)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(rep.Notes) != 0 {
+						b.Fatalf("the manager should read every dossier: %v", rep.Notes)
+					}
+					if err := Render(io.Discard, rep, CSV, Options{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/dossier")
+			})
+		})
+	}
+}
