@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clipperhouse/displaywidth"
 	"github.com/xuri/excelize/v2"
 
 	"crm/archive"
@@ -262,4 +263,24 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(fxDir)
 	}
 	os.Exit(code)
+}
+
+// TestArchiveTablesAlign: every table of every report lines up in a
+// terminal, Chinese characters counting two columns.
+func TestArchiveTablesAlign(t *testing.T) {
+	for _, name := range Reports {
+		out := string(render(t, makeFixtureReport(t, name, "manager"), Table, Options{}))
+		width := -1
+		for line := range strings.SplitSeq(out, "\n") {
+			if !strings.HasPrefix(line, "+") && !strings.HasPrefix(line, "|") {
+				width = -1
+				continue
+			}
+			if w := displaywidth.String(line); width == -1 {
+				width = w
+			} else if w != width {
+				t.Errorf("%s: line %q is %d columns wide, its table %d", name, line, w, width)
+			}
+		}
+	}
 }
