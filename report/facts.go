@@ -79,7 +79,8 @@ type loan struct {
 	endorsedBy          string
 	approvers           []string
 	out                 time.Time // final approval: the dossier went out
-	due                 time.Time // the day it is due back (a date in Zone)
+	due                 time.Time // when it is due back: a date (midnight in Zone) or an instant
+	dueIsDate           bool      // due was given as a date: it may be returned all that day
 	card                map[string]any
 	renewals            int
 	returned            time.Time
@@ -198,6 +199,16 @@ func when(v any) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// whenDue parses a due date or instant; isDate tells which.
+func whenDue(v any) (t time.Time, isDate bool) {
+	if s, ok := v.(string); ok {
+		if d, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(s), Zone); err == nil {
+			return d, true
+		}
+	}
+	return when(v), false
 }
 
 func intOf(v any) int {
@@ -333,17 +344,17 @@ func gatherFacts(a *archive.Archive) *facts {
 					if c, ok := m["card"].(map[string]any); ok {
 						l.card = c
 					}
-					l.due = when(m["due"])
+					l.due, l.dueIsDate = whenDue(m["due"])
 					if l.due.IsZero() && l.card != nil {
-						l.due = when(l.card["due"])
+						l.due, l.dueIsDate = whenDue(l.card["due"])
 					}
 				}
 			}
 		case kLoanRenew:
 			if l := getLoan(e, m); l != nil {
 				l.renewals++
-				if t := when(m["due"]); !t.IsZero() {
-					l.due = t
+				if t, isDate := whenDue(m["due"]); !t.IsZero() {
+					l.due, l.dueIsDate = t, isDate
 				}
 			}
 		case kLoanReturn:
@@ -409,7 +420,7 @@ func gatherFacts(a *archive.Archive) *facts {
 				days = a.Policy.Loan.Days
 			}
 			y, mo, dd := l.out.In(Zone).Date()
-			l.due = time.Date(y, mo, dd+days, 0, 0, 0, 0, Zone)
+			l.due, l.dueIsDate = time.Date(y, mo, dd+days, 0, 0, 0, 0, Zone), true
 		}
 	}
 	return f
@@ -438,8 +449,11 @@ func (f *facts) levelChange(from, to string) string {
 }
 
 // deadline is the first moment a loan is late: the start of the day after
-// its due date, in Zone.
+// its due date (in Zone), or the due instant if one was given.
 func (l *loan) deadline() time.Time {
+	if !l.dueIsDate {
+		return l.due
+	}
 	y, m, d := l.due.In(Zone).Date()
 	return time.Date(y, m, d+1, 0, 0, 0, 0, Zone)
 }

@@ -284,3 +284,33 @@ func TestArchiveTablesAlign(t *testing.T) {
 		}
 	}
 }
+
+func TestLoanOverdue(t *testing.T) {
+	oct, now := MonthPeriod(2026, 10), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	out := time.Date(2026, 10, 9, 2, 0, 0, 0, time.UTC)
+	date, isDate := whenDue("2026-10-12")
+	instant, isInstant := whenDue("2026-10-12T02:00:00Z")
+	if !isDate || isInstant {
+		t.Fatalf("whenDue: date %v, instant %v", isDate, isInstant)
+	}
+	for _, c := range []struct {
+		name string
+		l    loan
+		now  time.Time
+		p    Period
+		want bool
+	}{
+		{"returned on the due day (Beijing evening)", loan{out: out, due: date, dueIsDate: true, returned: time.Date(2026, 10, 12, 12, 0, 0, 0, time.UTC)}, now, oct, false},
+		{"returned the day after", loan{out: out, due: date, dueIsDate: true, returned: time.Date(2026, 10, 12, 17, 0, 0, 0, time.UTC)}, now, oct, true},
+		{"due instant passed", loan{out: out, due: instant, returned: time.Date(2026, 10, 12, 3, 0, 0, 0, time.UTC)}, now, oct, true},
+		{"never returned", loan{out: out, due: date, dueIsDate: true}, now, oct, true},
+		{"taken back by loan.expire", loan{out: out, due: date, dueIsDate: true, expired: time.Date(2026, 10, 13, 0, 0, 0, 0, time.UTC)}, now, oct, true},
+		{"not yet due", loan{out: out, due: date, dueIsDate: true}, time.Date(2026, 10, 12, 10, 0, 0, 0, time.UTC), oct, false},
+		{"due in another month", loan{out: out, due: date, dueIsDate: true}, now, MonthPeriod(2026, 11), false},
+		{"never went out", loan{due: date, dueIsDate: true}, now, oct, false},
+	} {
+		if got := c.l.overdueIn(c.p, c.now); got != c.want {
+			t.Errorf("%s: overdue = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

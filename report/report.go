@@ -216,7 +216,8 @@ func Build(l *Layout, data map[string][]Row) (*Report, error) {
 		s.Rows = make([]Row, len(rows))
 		for j, row := range rows {
 			out := make(Row, len(row))
-			for key, v := range row {
+			for _, key := range slices.Sorted(maps.Keys(row)) { // sorted: the same message every run
+				v := row[key]
 				k, ok := kinds[key]
 				if !ok {
 					return nil, fmt.Errorf("report %s, section %s, row %d: layout %s has no column %q: add it to the layout or fix the key",
