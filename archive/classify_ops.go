@@ -477,7 +477,9 @@ func (a *Archive) SetCredit(id, class, reason string) (old string, changed bool,
 }
 
 // SetTier overrides dossier id's tier (重点/普通/潜在) with a journaled
-// reason (dossier.tier). The dossier file is not changed.
+// reason (dossier.tier). The dossier file is not changed. It returns the
+// tier before (the previous override, else what the dossier and the rules
+// give if the working key can read it) and whether anything was written.
 func (a *Archive) SetTier(id, tier, reason string) (old string, changed bool, err error) {
 	if err := CheckID(id); err != nil {
 		return "", false, err
@@ -498,6 +500,16 @@ func (a *Archive) SetTier(id, tier, reason string) (old string, changed bool, er
 			return err
 		}
 		old = d.Tier
+		if old == "" && a.CanRead(d) {
+			// The tier the rules give depends on the ABC grade over every
+			// dossier the key opens.
+			es, _ := a.List(true)
+			for _, x := range a.Assess(es) {
+				if x.ID == id {
+					old = x.Tier
+				}
+			}
+		}
 		if d.Tier == string(t) {
 			return nil
 		}
@@ -616,6 +628,9 @@ func (a *Archive) Assess(entries []ListEntry) []Assessment {
 			x.SuggestedLevel = s.Level.String()
 		}
 		x.LevelRule = s.LevelRule
+		if dd == nil && s.EffectiveLevel == cur {
+			x.LevelRule = classify.Rule{ID: "journal", Text: "无法用你的密钥解密档案，沿用日志记录的密级", TextEN: "the dossier cannot be read with your key, so the level the journal records is kept"}
+		}
 		x.Credit, x.CreditSource, _ = a.creditOf(d, dd)
 		if dd != nil {
 			x.SuggestedCredit, x.CreditRule = string(s.Credit), s.CreditRule
