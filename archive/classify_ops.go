@@ -628,7 +628,15 @@ func (a *Archive) Assess(entries []ListEntry) []Assessment {
 			x.SuggestedLevel = s.Level.String()
 		}
 		x.LevelRule = s.LevelRule
-		if dd == nil && s.EffectiveLevel == cur {
+		if declassified(d) {
+			// classify.Suggest would suggest the relationship's level again
+			// once the stored level is 内部; re-marking a declassified
+			// dossier is a person's decision (R7.2.4).
+			x.SuggestedLevel = d.Level
+			x.LevelRule = classify.Rule{ID: classify.RulePeriod,
+				Text:   "保密期限已于 " + fmtDate(d.LevelSetOn) + " 届满，已自行解密为" + d.Level + "；重新定密须由有权限者决定",
+				TextEN: "the secrecy period ran out on " + fmtDate(d.LevelSetOn) + " and the dossier was declassified to " + d.Level + "; marking it again is a person's decision"}
+		} else if dd == nil && s.EffectiveLevel == cur {
 			x.LevelRule = classify.Rule{ID: "journal", Text: "无法用你的密钥解密档案，沿用日志记录的密级", TextEN: "the dossier cannot be read with your key, so the level the journal records is kept"}
 		}
 		x.Credit, x.CreditSource, _ = a.creditOf(d, dd)
@@ -655,4 +663,17 @@ func (a *Archive) Assess(entries []ListEntry) []Assessment {
 		out = append(out, x)
 	}
 	return out
+}
+
+// declassified reports whether d's level was last set by dossier.declassify.
+func declassified(d *DossierState) bool {
+	for i := len(d.Events) - 1; i >= 0; i-- {
+		switch d.Events[i].Kind {
+		case KindDossierDeclassify:
+			return true
+		case KindDossierClassify, KindDossierCreate:
+			return false
+		}
+	}
+	return false
 }
