@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"crm/archive/l10n"
+	"crm/classify"
 )
 
 // Member is a person of the archive (members/<id>.yaml, and the member
@@ -30,7 +31,7 @@ const Recovery = "@recovery"
 // DossierState is what the journal says of one dossier.
 type DossierState struct {
 	ID         string
-	Level      string
+	Level      string // the level the journal last recorded (see Archive.EffectiveLevel)
 	Status     string // "active" or "destroyed"
 	Created    time.Time
 	CreatedBy  string
@@ -39,6 +40,19 @@ type DossierState struct {
 	Recipients []string  // member ids (and Recovery) it was last encrypted to
 	WrittenBy  *Event    // the last event that wrote the file
 	Events     []*Event
+
+	// LevelSetOn is the day Level was set, Period its secrecy period and
+	// Expires the day that period runs out (zero for 长期), from
+	// dossier.create, dossier.classify and dossier.declassify (R7.2.4).
+	LevelSetOn time.Time
+	Period     classify.Period
+	Expires    time.Time
+	// Credit and Tier are overrides journaled by dossier.credit and
+	// dossier.tier (empty: none), with their reasons.
+	Credit       string
+	CreditReason string
+	Tier         string
+	TierReason   string
 }
 
 // Dossier statuses.
@@ -221,6 +235,7 @@ func (s *State) applyDossier(e *Event, p *Policy, bad func(*Event, string, ...an
 			bad(e, "%s by %s, who does not hold a role allowed to write dossiers (%v)", e.Kind, e.Actor, p.Permissions.Write)
 		}
 	}
+	s.applyClassify(e, p, d, bad)
 	var f fileData
 	if err := e.Decode(&f); err == nil {
 		if f.Level != "" {
