@@ -201,9 +201,45 @@ func (a *Archive) SetRoles(id string, roles []string) error {
 	})
 }
 
-// ExpectedRecipients is whom dossier d must be encrypted to now.
+// ExpectedRecipients is whom dossier d must be encrypted to now: the
+// readers of its level, plus the borrowers of its open, unexpired loans.
 func (a *Archive) ExpectedRecipients(d *DossierState) []string {
-	return a.State.Readers(a.Policy, d.Level)
+	return a.recipientsFor(d, "", "")
+}
+
+// recipientsFor is ExpectedRecipients leaving out the borrower of loan
+// except and adding member plus (a step about to be journaled).
+func (a *Archive) recipientsFor(d *DossierState, except, plus string) []string {
+	readers := a.State.Readers(a.Policy, d.Level)
+	var extra []string
+	for _, l := range d.Loans {
+		if l.HasAccess() && l.ID != except {
+			extra = append(extra, l.Borrower)
+		}
+	}
+	if plus != "" {
+		extra = append(extra, plus)
+	}
+	if len(extra) == 0 {
+		return readers
+	}
+	var ids []string
+	for _, id := range readers {
+		if id != Recovery {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range extra {
+		if m := a.State.Members[id]; m != nil && !m.Removed {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if a.Policy.Recovery != "" {
+		ids = append(ids, Recovery)
+	}
+	return ids
 }
 
 // rekeyStale re-encrypts every active dossier whose recipients are not the

@@ -39,6 +39,9 @@ type DossierState struct {
 	Recipients []string  // member ids (and Recovery) it was last encrypted to
 	WrittenBy  *Event    // the last event that wrote the file
 	Events     []*Event
+	Hold       *Hold    // the legal hold (冻结) in force, or nil
+	Reviews    []Review // the 核定 recorded, in journal order
+	Loans      []*Loan  // every loan of the dossier, in journal order
 }
 
 // Dossier statuses.
@@ -49,13 +52,17 @@ const (
 
 // State is the archive as the journal tells it, replayed in link order.
 type State struct {
-	Genesis      string // hash of the archive.init event
-	ArchiveID    string
-	PolicySHA256 string
-	Members      map[string]*Member
-	Dossiers     map[string]*DossierState
-	MaxID        int // highest dossier number ever used (ids are never reused)
-	Journal      *Journal
+	Genesis        string // hash of the archive.init event
+	ArchiveID      string
+	PolicySHA256   string
+	Members        map[string]*Member
+	Dossiers       map[string]*DossierState
+	MaxID          int // highest dossier number ever used (ids are never reused)
+	Loans          map[string]*Loan
+	MaxLoan        int // highest loan number ever used
+	Destructions   map[string]*Destruction
+	MaxDestruction int // highest destruction request number ever used
+	Journal        *Journal
 	// Problems are rule violations found while replaying: events by actors
 	// without the role, unknown actors, bad signatures (when checked).
 	Problems []Problem
@@ -92,7 +99,8 @@ type (
 // Replay builds the state from a journal. With checkSigs, every event's
 // signature is checked against its actor's key as of that point.
 func Replay(j *Journal, p *Policy, checkSigs bool) *State {
-	s := &State{Members: map[string]*Member{}, Dossiers: map[string]*DossierState{}, Journal: j}
+	s := &State{Members: map[string]*Member{}, Dossiers: map[string]*DossierState{}, Journal: j,
+		Loans: map[string]*Loan{}, Destructions: map[string]*Destruction{}}
 	for _, e := range j.Events {
 		s.apply(e, p, checkSigs)
 	}
@@ -220,6 +228,9 @@ func (s *State) applyDossier(e *Event, p *Policy, bad func(*Event, string, ...an
 		if !s.Members[e.Actor].HasRole(p.Permissions.Write...) {
 			bad(e, "%s by %s, who does not hold a role allowed to write dossiers (%v)", e.Kind, e.Actor, p.Permissions.Write)
 		}
+	}
+	if p != nil {
+		s.applyLifecycle(e, d, p, bad)
 	}
 	var f fileData
 	if err := e.Decode(&f); err == nil {

@@ -114,6 +114,7 @@ func newRoot(e *env) *cobra.Command {
 	root.AddCommand(
 		newKeygenCmd(e), newInitCmd(e), newMemberCmd(e), newNewCmd(e), newShowCmd(e),
 		newEditCmd(e), newListCmd(e), newLogCmd(e), newVerifyCmd(e), newRekeyCmd(e),
+		newBorrowCmd(e), newReviewCmd(e), newDestroyCmd(e), newHoldCmd(e), newReleaseCmd(e), newMaintainCmd(e),
 	)
 	return root
 }
