@@ -46,7 +46,7 @@ func (a *Archive) Maintain(within time.Duration) (*MaintainReport, error) {
 		if l.Overdue(now) {
 			rep.Overdue = append(rep.Overdue, l)
 		}
-		if l.Status() == LoanPending {
+		if d := a.State.Dossiers[l.Dossier]; l.Status() == LoanPending && d != nil && d.Status == StatusActive {
 			rep.PendingLoans = append(rep.PendingLoans, l)
 		}
 	}
