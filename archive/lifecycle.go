@@ -312,8 +312,9 @@ func (p *Policy) DestroyRoles() []string {
 	return p.Permissions.Members
 }
 
-// dateOf is t's calendar date in the archive's working zone.
-func dateOf(t time.Time) string { return t.Format(time.DateOnly) }
+// dateOf is t's calendar date in the local time zone (the department's
+// office), as written on borrow cards and the destruction list.
+func dateOf(t time.Time) string { return t.In(time.Local).Format(time.DateOnly) }
 
 // checkLoanRequest checks a loan request by actor for dossier d.
 func (s *State) checkLoanRequest(p *Policy, actor *Member, d *DossierState) error {
