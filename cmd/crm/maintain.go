@@ -16,7 +16,32 @@ func newMaintainCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "maintain [--within DUR] [--json]",
 		Short: l10n.Pick("Cron job: revoke expired loans, report overdue loans, due reviews and pending approvals (exit 10 when a person is needed)", "定时任务：收回逾期借阅权限，提示逾期、待核定与待审批事项（需人处理时退出码 10）"),
-		Args:  cobra.NoArgs,
+		Long: l10n.Pick(`Revoke the access of loans past due (re-encrypting their dossiers), and print
+overdue loans, reviews (核定) due within --within or overdue, and requests
+waiting for a sign-off or approval. Safe to run every hour: a run with nothing
+to revoke writes nothing. Exit 10 when something needs a person, so cron can
+mail the output. Run it with a key that can read every level (e.g. the
+manager's), or revoking a loan of a dossier the key cannot open fails.
+
+crontab (hourly; chronic from moreutils keeps cron quiet unless the exit is non-zero, e.g. 10):
+  0 * * * *  cd /srv/crm-archive && CRM_IDENTITY=/etc/crm/maintain.key chronic crm maintain
+
+systemd: crm-maintain.service
+  [Service]
+  Type=oneshot
+  WorkingDirectory=/srv/crm-archive
+  Environment=CRM_IDENTITY=/etc/crm/maintain.key
+  ExecStart=/usr/local/bin/crm maintain
+  SuccessExitStatus=10
+and crm-maintain.timer
+  [Timer]
+  OnCalendar=hourly
+  Persistent=true
+  [Install]
+  WantedBy=timers.target`, `收回逾期借阅的解密权限（重新加密），并列出逾期借阅、--within 期限内到期或已逾期的核定、
+待签字或待审批的申请。可每小时运行：无事可做时不写任何文件。需人处理时退出码 10，便于 cron 发信。
+请用能读取所有密级的密钥运行（如经理的密钥）。crontab 与 systemd 定时器示例见英文帮助（--lang en）。`),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			win, err := archive.ParseWithin(within)
 			if err != nil {
