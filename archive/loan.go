@@ -253,7 +253,7 @@ func (a *Archive) Loans(overdueOnly bool) []*Loan {
 // A loan whose dossier the working key cannot re-encrypt is skipped, with
 // its error.
 func (a *Archive) expireLoans() (expired []*Loan, errs []error) {
-	now := a.Now()
+	now := a.Now().UTC().Truncate(time.Second) // the event's time, which replay compares with due
 	for _, l := range a.State.SortedLoans() {
 		if l.Status() != LoanOut || !now.After(l.Due) {
 			continue
