@@ -388,7 +388,7 @@ func (s *State) checkLoanApprove(p *Policy, actor *Member, l *Loan, level string
 	return role, len(missing) == 1, nil
 }
 
-// checkLoanClose checks a return of loan l by actor.
+// checkLoanReturn checks a return of loan l by actor.
 func (s *State) checkLoanReturn(p *Policy, actor *Member, l *Loan, level string) error {
 	if !l.Open() {
 		return l10n.Errorf("loan %s is %s: only a lent-out loan can be returned", l.ID, l.Status())
