@@ -34,26 +34,6 @@ type classifyData struct {
 	Reason   string `yaml:"reason,omitempty"`
 }
 
-// OnLoan reports whether the dossier is out on loan (R7.1): a dossier on
-// loan cannot be reclassified.
-//
-// TODO(lifecycle): the loans are written on the lifecycle branch; connect
-// this to its loan state at merge. Until then no dossier is ever on loan.
-func (d *DossierState) OnLoan() bool { return stateOnLoan(d) }
-
-// OnHold reports whether the dossier is under a legal hold (冻结).
-//
-// TODO(lifecycle): connect to the hold state of the lifecycle branch at
-// merge. Until then no dossier is ever on hold.
-func (d *DossierState) OnHold() bool { return stateOnHold(d) }
-
-// stateOnLoan and stateOnHold are the lifecycle hooks, variables so that a
-// unit test can stub them.
-var (
-	stateOnLoan = func(*DossierState) bool { return false }
-	stateOnHold = func(*DossierState) bool { return false }
-)
-
 // reclassifyBlocked returns why d's level may not change now, or nil.
 func reclassifyBlocked(d *DossierState) error {
 	if d.OnLoan() {
@@ -240,12 +220,11 @@ func (a *Archive) expired(d *DossierState) bool {
 	return classify.Expired(d.LevelSetOn, d.Period, today)
 }
 
-// readersFor is whom d is encrypted to at level.
-//
-// TODO(lifecycle): add the holders of open loans when loans exist (a level
-// change is refused while on loan, but declassification is not).
+// readersFor is whom d is encrypted to at level: the level's readers plus
+// the borrowers of its open loans (a level change is refused while on loan,
+// but declassification is not, and must not cut a borrower off).
 func (a *Archive) readersFor(d *DossierState, level string) []string {
-	return a.State.Readers(a.Policy, level)
+	return a.recipientsAt(d, level, "", "")
 }
 
 // reencrypt decrypts d's file with the working identity (checking that it

@@ -160,26 +160,6 @@ func TestSetLevelBadInputChangesNothing(t *testing.T) {
 	}
 }
 
-func TestSetLevelRefusedOnLoanOrHold(t *testing.T) {
-	ta := newTestArchive(t)
-	id := ta.create("li", testDossier, "")
-	defer func(l, h func(*DossierState) bool) { stateOnLoan, stateOnHold = l, h }(stateOnLoan, stateOnHold)
-	stateOnLoan = func(d *DossierState) bool { return d.ID == id }
-	_, err := ta.as("zhang").SetLevel(id, "机密", "", "r")
-	if err == nil || !strings.Contains(err.Error(), "on loan") {
-		t.Fatalf("on loan: %v", err)
-	}
-	stateOnLoan = func(*DossierState) bool { return false }
-	stateOnHold = func(d *DossierState) bool { return d.ID == id }
-	_, err = ta.as("zhang").SetLevel(id, "机密", "", "r")
-	if err == nil || !strings.Contains(err.Error(), "legal hold") {
-		t.Fatalf("on hold: %v", err)
-	}
-	if d := ta.as("zhang").State.Dossiers[id]; d.Level != "秘密" {
-		t.Fatalf("level changed to %s", d.Level)
-	}
-}
-
 func TestDeclassifyExpired(t *testing.T) {
 	ta := newTestArchive(t)
 	secret := ta.create("zhang", testDossier, "机密")

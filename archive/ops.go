@@ -209,8 +209,50 @@ func (a *Archive) SetRoles(id string, roles []string) error {
 // declassify-expired` (run by `crm maintain`) re-encrypts it and journals
 // dossier.declassify; so verify and rekey never depend on the clock, and an
 // expiry alone never makes verify report a problem.
+// Open, unexpired loans add their borrowers.
 func (a *Archive) ExpectedRecipients(d *DossierState) []string {
-	return a.State.Readers(a.Policy, d.Level)
+	return a.recipientsFor(d, "", "")
+}
+
+// recipientsFor is ExpectedRecipients leaving out the borrower of loan
+// except and adding member plus (a step about to be journaled).
+func (a *Archive) recipientsFor(d *DossierState, except, plus string) []string {
+	return a.recipientsAt(d, d.Level, except, plus)
+}
+
+// recipientsAt is recipientsFor with d at the given level (a level change
+// about to be journaled): the level's readers plus the open loans' borrowers.
+func (a *Archive) recipientsAt(d *DossierState, level, except, plus string) []string {
+	readers := a.State.Readers(a.Policy, level)
+	var extra []string
+	for _, l := range d.Loans {
+		if l.HasAccess() && l.ID != except {
+			extra = append(extra, l.Borrower)
+		}
+	}
+	if plus != "" {
+		extra = append(extra, plus)
+	}
+	if len(extra) == 0 {
+		return readers
+	}
+	var ids []string
+	for _, id := range readers {
+		if id != Recovery {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range extra {
+		if m := a.State.Members[id]; m != nil && !m.Removed {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if a.Policy.Recovery != "" {
+		ids = append(ids, Recovery)
+	}
+	return ids
 }
 
 // rekeyStale re-encrypts every active dossier whose recipients are not the

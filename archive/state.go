@@ -53,6 +53,9 @@ type DossierState struct {
 	CreditReason string
 	Tier         string
 	TierReason   string
+	Hold       *Hold    // the legal hold (冻结) in force, or nil
+	Reviews    []Review // the 核定 recorded, in journal order
+	Loans      []*Loan  // every loan of the dossier, in journal order
 }
 
 // Dossier statuses.
@@ -63,13 +66,17 @@ const (
 
 // State is the archive as the journal tells it, replayed in link order.
 type State struct {
-	Genesis      string // hash of the archive.init event
-	ArchiveID    string
-	PolicySHA256 string
-	Members      map[string]*Member
-	Dossiers     map[string]*DossierState
-	MaxID        int // highest dossier number ever used (ids are never reused)
-	Journal      *Journal
+	Genesis        string // hash of the archive.init event
+	ArchiveID      string
+	PolicySHA256   string
+	Members        map[string]*Member
+	Dossiers       map[string]*DossierState
+	MaxID          int // highest dossier number ever used (ids are never reused)
+	Loans          map[string]*Loan
+	MaxLoan        int // highest loan number ever used
+	Destructions   map[string]*Destruction
+	MaxDestruction int // highest destruction request number ever used
+	Journal        *Journal
 	// Problems are rule violations found while replaying: events by actors
 	// without the role, unknown actors, bad signatures (when checked).
 	Problems []Problem
@@ -106,7 +113,8 @@ type (
 // Replay builds the state from a journal. With checkSigs, every event's
 // signature is checked against its actor's key as of that point.
 func Replay(j *Journal, p *Policy, checkSigs bool) *State {
-	s := &State{Members: map[string]*Member{}, Dossiers: map[string]*DossierState{}, Journal: j}
+	s := &State{Members: map[string]*Member{}, Dossiers: map[string]*DossierState{}, Journal: j,
+		Loans: map[string]*Loan{}, Destructions: map[string]*Destruction{}}
 	for _, e := range j.Events {
 		s.apply(e, p, checkSigs)
 	}
@@ -236,6 +244,9 @@ func (s *State) applyDossier(e *Event, p *Policy, bad func(*Event, string, ...an
 		}
 	}
 	s.applyClassify(e, p, d, bad)
+	if p != nil {
+		s.applyLifecycle(e, d, p, bad)
+	}
 	var f fileData
 	if err := e.Decode(&f); err == nil {
 		if f.Level != "" {

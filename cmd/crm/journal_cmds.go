@@ -94,7 +94,7 @@ func eventSummary(ev *archive.Event) string {
 		return ""
 	}
 	var parts []string
-	for _, k := range []string{"level", "fields", "member", "roles", "recipients"} {
+	for _, k := range []string{"loan", "request", "step", "quarter", "level", "fields", "member", "roles", "recipients"} {
 		v, ok := m[k]
 		if !ok {
 			continue

@@ -115,6 +115,7 @@ func newRoot(e *env) *cobra.Command {
 		newKeygenCmd(e), newInitCmd(e), newMemberCmd(e), newNewCmd(e), newShowCmd(e),
 		newEditCmd(e), newListCmd(e), newLogCmd(e), newVerifyCmd(e), newRekeyCmd(e),
 		newClassifyCmd(e),
+		newBorrowCmd(e), newReviewCmd(e), newDestroyCmd(e), newHoldCmd(e), newReleaseCmd(e), newMaintainCmd(e),
 	)
 	return root
 }
