@@ -53,9 +53,9 @@ type DossierState struct {
 	CreditReason string
 	Tier         string
 	TierReason   string
-	Hold       *Hold    // the legal hold (冻结) in force, or nil
-	Reviews    []Review // the 核定 recorded, in journal order
-	Loans      []*Loan  // every loan of the dossier, in journal order
+	Hold         *Hold    // the legal hold (冻结) in force, or nil
+	Reviews      []Review // the 核定 recorded, in journal order
+	Loans        []*Loan  // every loan of the dossier, in journal order
 }
 
 // Dossier statuses.
