@@ -33,7 +33,7 @@ func (a *Archive) Create(text []byte, level string) (string, error) {
 			return Integrity(l10n.Errorf("%s exists but the journal has no dossier %s: run `crm verify`", DossierPath(id), id))
 		}
 		readers := a.State.Readers(a.Policy, level)
-		_, err := a.writeDossier(id, text, readers, KindDossierCreate, fileData{Level: level}, nil)
+		_, err := a.writeDossier(id, text, readers, KindDossierCreate, fileData{Level: level}, a.levelDates(level, a.Policy.LevelPeriod(level)))
 		return err
 	})
 	return id, err
@@ -201,9 +201,58 @@ func (a *Archive) SetRoles(id string, roles []string) error {
 	})
 }
 
-// ExpectedRecipients is whom dossier d must be encrypted to now.
+// ExpectedRecipients is whom dossier d must be encrypted to now: the
+// readers of the level the journal recorded (d.Level), not of its effective
+// level. A dossier whose secrecy period has run out is treated as 内部 by
+// list, show and reports from that day on (EffectiveLevel), but its file stays
+// encrypted to the marked level's readers until `crm classify
+// declassify-expired` (run by `crm maintain`) re-encrypts it and journals
+// dossier.declassify; so verify and rekey never depend on the clock, and an
+// expiry alone never makes verify report a problem.
+// Open, unexpired loans add their borrowers.
 func (a *Archive) ExpectedRecipients(d *DossierState) []string {
-	return a.State.Readers(a.Policy, d.Level)
+	return a.recipientsFor(d, "", "")
+}
+
+// recipientsFor is ExpectedRecipients leaving out the borrower of loan
+// except and adding member plus (a step about to be journaled).
+func (a *Archive) recipientsFor(d *DossierState, except, plus string) []string {
+	return a.recipientsAt(d, d.Level, except, plus)
+}
+
+// recipientsAt is recipientsFor with d at the given level (a level change
+// about to be journaled): the level's readers plus the open loans' borrowers.
+func (a *Archive) recipientsAt(d *DossierState, level, except, plus string) []string {
+	readers := a.State.Readers(a.Policy, level)
+	var extra []string
+	for _, l := range d.Loans {
+		if l.HasAccess() && l.ID != except {
+			extra = append(extra, l.Borrower)
+		}
+	}
+	if plus != "" {
+		extra = append(extra, plus)
+	}
+	if len(extra) == 0 {
+		return readers
+	}
+	var ids []string
+	for _, id := range readers {
+		if id != Recovery {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range extra {
+		if m := a.State.Members[id]; m != nil && !m.Removed {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if a.Policy.Recovery != "" {
+		ids = append(ids, Recovery)
+	}
+	return ids
 }
 
 // rekeyStale re-encrypts every active dossier whose recipients are not the
@@ -281,6 +330,15 @@ type ListEntry struct {
 	Name     string    `json:"name,omitempty"`
 	Owner    string    `json:"owner,omitempty"`
 	Dossier  *Dossier  `json:"-"`
+
+	// Level above is the effective level (R7.2.4); MarkedLevel is the level
+	// the journal recorded when it differs (expired, not yet declassified).
+	MarkedLevel string `json:"marked_level,omitempty"`
+	Expires     string `json:"expires,omitempty"` // YYYY-MM-DD the secrecy period runs out
+	// Credit and Tier are filled for readable dossiers (Assess).
+	Credit    string `json:"credit,omitempty"`
+	Dangerous bool   `json:"dangerous,omitempty"`
+	Tier      string `json:"tier,omitempty"`
 }
 
 // List returns the active dossiers by id. With decrypt, the ones the
@@ -291,7 +349,14 @@ func (a *Archive) List(decrypt bool) ([]ListEntry, error) {
 		if d.Status != StatusActive {
 			continue
 		}
-		out = append(out, ListEntry{ID: d.ID, Level: d.Level, Status: d.Status, Created: d.Created, Updated: d.Updated})
+		en := ListEntry{ID: d.ID, Level: a.EffectiveLevel(d), Status: d.Status, Created: d.Created, Updated: d.Updated}
+		if en.Level != d.Level {
+			en.MarkedLevel = d.Level
+		}
+		if !d.Expires.IsZero() {
+			en.Expires = fmtDate(d.Expires)
+		}
+		out = append(out, en)
 	}
 	if !decrypt || a.id == nil {
 		return out, nil
@@ -314,5 +379,10 @@ func (a *Archive) List(decrypt bool) ([]ListEntry, error) {
 		}
 		out[i].Readable, out[i].Name, out[i].Owner, out[i].Dossier = true, dd.Customer.Name, dd.Owner, dd
 	})
+	for i, x := range a.Assess(out) {
+		if out[i].Readable {
+			out[i].Credit, out[i].Dangerous, out[i].Tier = x.Credit, x.Dangerous, x.Tier
+		}
+	}
 	return out, errors.Join(errs...)
 }

@@ -54,6 +54,10 @@ type Permissions struct {
 	Classify          []string `yaml:"classify"`
 	ClassifyTopSecret []string `yaml:"classify_top_secret"`
 	Review            []string `yaml:"review"`
+	// Hold: legal hold and release (冻结); empty means the members roles.
+	Hold []string `yaml:"hold"`
+	// Destroy: executing an approved destruction; empty means the members roles.
+	Destroy []string `yaml:"destroy"`
 }
 
 // LoanPolicy is R7.1: loan period, renewals, who borrows, who approves.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"crm/archive/l10n"
+	"crm/classify"
 )
 
 // Member is a person of the archive (members/<id>.yaml, and the member
@@ -30,7 +31,7 @@ const Recovery = "@recovery"
 // DossierState is what the journal says of one dossier.
 type DossierState struct {
 	ID         string
-	Level      string
+	Level      string // the level the journal last recorded (see Archive.EffectiveLevel)
 	Status     string // "active" or "destroyed"
 	Created    time.Time
 	CreatedBy  string
@@ -39,6 +40,22 @@ type DossierState struct {
 	Recipients []string  // member ids (and Recovery) it was last encrypted to
 	WrittenBy  *Event    // the last event that wrote the file
 	Events     []*Event
+
+	// LevelSetOn is the day Level was set, Period its secrecy period and
+	// Expires the day that period runs out (zero for 长期), from
+	// dossier.create, dossier.classify and dossier.declassify (R7.2.4).
+	LevelSetOn time.Time
+	Period     classify.Period
+	Expires    time.Time
+	// Credit and Tier are overrides journaled by dossier.credit and
+	// dossier.tier (empty: none), with their reasons.
+	Credit       string
+	CreditReason string
+	Tier         string
+	TierReason   string
+	Hold         *Hold    // the legal hold (冻结) in force, or nil
+	Reviews      []Review // the 核定 recorded, in journal order
+	Loans        []*Loan  // every loan of the dossier, in journal order
 }
 
 // Dossier statuses.
@@ -49,13 +66,17 @@ const (
 
 // State is the archive as the journal tells it, replayed in link order.
 type State struct {
-	Genesis      string // hash of the archive.init event
-	ArchiveID    string
-	PolicySHA256 string
-	Members      map[string]*Member
-	Dossiers     map[string]*DossierState
-	MaxID        int // highest dossier number ever used (ids are never reused)
-	Journal      *Journal
+	Genesis        string // hash of the archive.init event
+	ArchiveID      string
+	PolicySHA256   string
+	Members        map[string]*Member
+	Dossiers       map[string]*DossierState
+	MaxID          int // highest dossier number ever used (ids are never reused)
+	Loans          map[string]*Loan
+	MaxLoan        int // highest loan number ever used
+	Destructions   map[string]*Destruction
+	MaxDestruction int // highest destruction request number ever used
+	Journal        *Journal
 	// Problems are rule violations found while replaying: events by actors
 	// without the role, unknown actors, bad signatures (when checked).
 	Problems []Problem
@@ -92,7 +113,8 @@ type (
 // Replay builds the state from a journal. With checkSigs, every event's
 // signature is checked against its actor's key as of that point.
 func Replay(j *Journal, p *Policy, checkSigs bool) *State {
-	s := &State{Members: map[string]*Member{}, Dossiers: map[string]*DossierState{}, Journal: j}
+	s := &State{Members: map[string]*Member{}, Dossiers: map[string]*DossierState{}, Journal: j,
+		Loans: map[string]*Loan{}, Destructions: map[string]*Destruction{}}
 	for _, e := range j.Events {
 		s.apply(e, p, checkSigs)
 	}
@@ -220,6 +242,10 @@ func (s *State) applyDossier(e *Event, p *Policy, bad func(*Event, string, ...an
 		if !s.Members[e.Actor].HasRole(p.Permissions.Write...) {
 			bad(e, "%s by %s, who does not hold a role allowed to write dossiers (%v)", e.Kind, e.Actor, p.Permissions.Write)
 		}
+	}
+	s.applyClassify(e, p, d, bad)
+	if p != nil {
+		s.applyLifecycle(e, d, p, bad)
 	}
 	var f fileData
 	if err := e.Decode(&f); err == nil {

@@ -124,17 +124,19 @@ func newShowCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// The effective level: 内部 once the secrecy period has run out (R7.2.4).
+			level := a.EffectiveLevel(o.State)
 			if asJSON {
 				var content any
 				if err := yaml.Unmarshal(o.Text, &content); err != nil {
 					return l10n.Errorf("dossier %s: %v", args[0], err)
 				}
 				return printJSON(e.io.Out, map[string]any{
-					"id": o.State.ID, "level": o.State.Level, "notice": banner(o.State.Level),
+					"id": o.State.ID, "level": level, "notice": banner(level),
 					"created": o.State.Created, "updated": o.State.Updated, "dossier": content,
 				})
 			}
-			e.printf("# ==== %s %s ====\n", o.State.ID, banner(o.State.Level))
+			e.printf("# ==== %s %s ====\n", o.State.ID, banner(level))
 			_, err = e.io.Out.Write(o.Text)
 			return err
 		},

@@ -30,17 +30,15 @@ func isMemoryFS(dir string) bool {
 }
 
 // plaintextDir makes a private (0700) folder for a plaintext temp file in
-// memory-backed storage: $CRM_SHM_DIR, /dev/shm or $XDG_RUNTIME_DIR. Disk
-// is refused unless allowDisk (DESIGN.md principle 6).
+// memory-backed storage: /dev/shm or $XDG_RUNTIME_DIR, or only $CRM_SHM_DIR
+// when that is set. Disk is refused unless allowDisk (DESIGN.md principle 6).
 func (e *env) plaintextDir(allowDisk bool) (string, error) {
-	var candidates []string
-	for _, d := range []string{e.getenv("CRM_SHM_DIR"), "/dev/shm", e.getenv("XDG_RUNTIME_DIR")} {
-		if d != "" {
-			candidates = append(candidates, d)
-		}
+	candidates := []string{"/dev/shm", e.getenv("XDG_RUNTIME_DIR")}
+	if d := e.getenv("CRM_SHM_DIR"); d != "" {
+		candidates = []string{d} // an explicit choice is the only one
 	}
 	for _, d := range candidates {
-		if isMemoryFS(d) {
+		if d != "" && isMemoryFS(d) {
 			if dir, err := os.MkdirTemp(d, "crm-"); err == nil {
 				return dir, nil
 			}
@@ -48,6 +46,9 @@ func (e *env) plaintextDir(allowDisk bool) (string, error) {
 	}
 	if !allowDisk {
 		return "", l10n.Errorf("no memory-backed temp storage found (tried %s): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk", strings.Join(candidates, ", "))
+	}
+	if d := e.getenv("CRM_SHM_DIR"); d != "" {
+		return os.MkdirTemp(d, "crm-")
 	}
 	return os.MkdirTemp("", "crm-")
 }

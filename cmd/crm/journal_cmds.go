@@ -14,8 +14,9 @@ import (
 func newListCmd(e *env) *cobra.Command {
 	var asJSON, noDecrypt bool
 	var level string
+	var lf listFilters
 	c := &cobra.Command{
-		Use:   "list [--level L] [--json] [--no-decrypt]",
+		Use:   "list [--level L] [--expiring-within DUR] [--credit C] [--tier T] [--json] [--no-decrypt]",
 		Short: l10n.Pick("List dossiers: id, level, status, dates; name and owner where your key opens them", "列出档案：编号、密级、状态、日期；可解密者另显示客户名称与负责人"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -28,6 +29,9 @@ func newListCmd(e *env) *cobra.Command {
 					return err
 				}
 			}
+			if err := lf.check(a, !noDecrypt); err != nil {
+				return err
+			}
 			entries, err := a.List(!noDecrypt)
 			if err != nil {
 				e.errorf("crm: %v\n", err)
@@ -35,7 +39,7 @@ func newListCmd(e *env) *cobra.Command {
 			var out []archive.ListEntry
 			unreadable := 0
 			for _, en := range entries {
-				if level != "" && en.Level != level {
+				if level != "" && en.Level != level || !lf.keep(en) {
 					continue
 				}
 				if !en.Readable {
@@ -51,9 +55,13 @@ func newListCmd(e *env) *cobra.Command {
 			}
 			var rows [][]string
 			for _, en := range out {
-				rows = append(rows, []string{en.ID, en.Level, statusText(en.Status), en.Created.Format(time.DateOnly), en.Updated.Format(time.DateOnly), en.Name, en.Owner})
+				credit := en.Credit
+				if en.Dangerous {
+					credit += l10n.Pick(" (dangerous)", "（危险）")
+				}
+				rows = append(rows, []string{en.ID, en.Level, statusText(en.Status), en.Created.Format(time.DateOnly), en.Updated.Format(time.DateOnly), en.Name, en.Owner, en.Expires, credit, en.Tier})
 			}
-			if err := printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("STATUS", "状态"), l10n.Pick("CREATED", "建档日期"), l10n.Pick("CHANGED", "最近变更"), l10n.Pick("CUSTOMER", "客户名称"), l10n.Pick("OWNER", "负责人")}, rows); err != nil {
+			if err := printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("STATUS", "状态"), l10n.Pick("CREATED", "建档日期"), l10n.Pick("CHANGED", "最近变更"), l10n.Pick("CUSTOMER", "客户名称"), l10n.Pick("OWNER", "负责人"), l10n.Pick("EXPIRES", "解密日期"), l10n.Pick("CREDIT", "信用"), l10n.Pick("TIER", "层级")}, rows); err != nil {
 				return err
 			}
 			if !noDecrypt && unreadable > 0 {
@@ -62,7 +70,8 @@ func newListCmd(e *env) *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().StringVar(&level, "level", "", l10n.Pick("only dossiers of this level", "仅列出该密级"))
+	c.Flags().StringVar(&level, "level", "", l10n.Pick("only dossiers of this (effective) level", "仅列出该密级（按自行解密后的密级）"))
+	lf.flags(c)
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
 	c.Flags().BoolVar(&noDecrypt, "no-decrypt", false, l10n.Pick("read the journal only (no key needed)", "只读日志（无需密钥）"))
 	return c
@@ -85,7 +94,7 @@ func eventSummary(ev *archive.Event) string {
 		return ""
 	}
 	var parts []string
-	for _, k := range []string{"level", "fields", "member", "roles", "recipients"} {
+	for _, k := range []string{"loan", "request", "step", "quarter", "level", "fields", "member", "roles", "recipients"} {
 		v, ok := m[k]
 		if !ok {
 			continue

@@ -114,6 +114,8 @@ func newRoot(e *env) *cobra.Command {
 	root.AddCommand(
 		newKeygenCmd(e), newInitCmd(e), newMemberCmd(e), newNewCmd(e), newShowCmd(e),
 		newEditCmd(e), newListCmd(e), newLogCmd(e), newVerifyCmd(e), newRekeyCmd(e),
+		newClassifyCmd(e),
+		newBorrowCmd(e), newReviewCmd(e), newDestroyCmd(e), newHoldCmd(e), newReleaseCmd(e), newMaintainCmd(e),
 		newReportCmd(e),
 	)
 	return root

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,6 +68,38 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 			}
 		}
 		ts.Fatalf("rmevent: no %s event", args[0])
+	},
+	// signevent ACTOR KEYFILE KIND DOSSIER KEY=VALUE...: write an event by
+	// hand, as someone editing the journal outside crm would: signed with
+	// the real key in KEYFILE, following the current heads, correctly named,
+	// at the time CRM_NOW says. Numeric values are written as numbers.
+	"signevent": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) < 4 {
+			ts.Fatalf("usage: signevent ACTOR KEYFILE KIND DOSSIER KEY=VALUE...")
+		}
+		id, err := archive.LoadIdentity(ts.MkAbs(args[1]), nil)
+		ts.Check(err)
+		data := map[string]any{}
+		for _, kv := range args[4:] {
+			k, v, _ := strings.Cut(kv, "=")
+			if n, err := strconv.Atoi(v); err == nil {
+				data[k] = n
+			} else {
+				data[k] = v
+			}
+		}
+		j, err := archive.ReadJournal(ts.MkAbs("."))
+		ts.Check(err)
+		t, err := time.Parse(time.RFC3339, ts.Getenv("CRM_NOW"))
+		ts.Check(err)
+		b, err := archive.SignEvent(args[2], t, args[0], args[3], j.Heads, data, id.Signer)
+		ts.Check(err)
+		e, err := archive.ParseEvent(b)
+		ts.Check(err)
+		t = t.UTC()
+		p := ts.MkAbs(filepath.Join("journal", t.Format("2006"), t.Format("01"), t.Format("20060102T150405Z")+"-"+e.Hash+".yaml"))
+		ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
+		ts.Check(os.WriteFile(p, b, 0o644))
 	},
 	// forge MEMBER KEYFILE|random: write a member.roles event making MEMBER
 	// a manager, following the current heads, signed with the key in

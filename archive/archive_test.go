@@ -1,0 +1,263 @@
+package archive_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+
+	"crm/archive"
+)
+
+var fixed = func() time.Time { return time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC) }
+
+func newIdentity(t testing.TB) *archive.Identity {
+	t.Helper()
+	_, id, err := archive.GenerateIdentityText(false, fixed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+const sample = "# 注释\ncustomer:\n  name: 测试公司\nowner: 李四 # 负责人\n"
+
+// A dossier written by crm decrypts with the stock age library and an
+// identity in the format age-keygen writes (the test builds one with the
+// library's own generator, which is what age-keygen calls).
+func TestDossierReadableByStockAge(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(dir, "age-keygen.txt")
+	text := "# created: 2026-11-22T09:00:00+08:00\n# public key: " + raw.Recipient().String() + "\n" + raw.String() + "\n"
+	if err := os.WriteFile(keyFile, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id, err := archive.LoadIdentity(keyFile, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := archive.Init(filepath.Join(dir, "arc"), id, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cid, err := a.Create([]byte(sample), "绝密")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := os.ReadFile(filepath.Join(a.Dir, "dossiers", cid+".age"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ids, err := age.ParseIdentities(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := age.Decrypt(bytes.NewReader(ct), ids...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if _, err := got.ReadFrom(r); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != sample {
+		t.Fatalf("stock age decrypted %q, want %q", got.String(), sample)
+	}
+}
+
+// The signing key is derived deterministically and differs per identity.
+func TestDeriveSigningKey(t *testing.T) {
+	a, b := newIdentity(t), newIdentity(t)
+	again, err := archive.ParseIdentityText([]byte(a.Age.(*age.X25519Identity).String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.SigningKey != a.SigningKey {
+		t.Fatal("the same identity derived two signing keys")
+	}
+	if a.SigningKey == b.SigningKey {
+		t.Fatal("two identities derived the same signing key")
+	}
+	if _, err := archive.ParseSigningKey(a.SigningKey); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPassphraseIdentity(t *testing.T) {
+	text, id, err := archive.GenerateIdentityText(false, fixed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := archive.EncryptIdentityText(text, "口令 secret", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !archive.IsEncryptedIdentity(enc) || bytes.Contains(enc, []byte("AGE-SECRET-KEY")) {
+		t.Fatal("protected identity is not an armored age file")
+	}
+	p := filepath.Join(t.TempDir(), "k")
+	os.WriteFile(p, enc, 0o600)
+	got, err := archive.LoadIdentity(p, func() (string, error) { return "口令 secret", nil })
+	if err != nil || got.Recipient != id.Recipient {
+		t.Fatalf("LoadIdentity = %v, %v", got, err)
+	}
+	_, err = archive.LoadIdentity(p, func() (string, error) { return "wrong", nil })
+	if err == nil || !strings.Contains(err.Error(), "wrong passphrase") || archive.ExitCode(err) != archive.ExitDenied {
+		t.Fatalf("wrong passphrase: %v (exit %d)", err, archive.ExitCode(err))
+	}
+}
+
+func TestEventSignRoundTrip(t *testing.T) {
+	id := newIdentity(t)
+	b, err := archive.SignEvent("dossier.update", fixed(), "li", "C-000001", []string{strings.Repeat("ab", 32)}, map[string]any{"fields": []string{"owner"}}, id.Signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := archive.ParseEvent(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := archive.ParseSigningKey(id.SigningKey)
+	if !e.VerifySignature(pub) {
+		t.Fatal("signature does not verify")
+	}
+	if e.Kind != "dossier.update" || e.Actor != "li" || e.Dossier != "C-000001" || !e.Time.Equal(fixed()) {
+		t.Fatalf("parsed %+v", e)
+	}
+	// One changed byte in the body breaks the signature.
+	bad := bytes.Replace(b, []byte("actor: li"), []byte("actor: lj"), 1)
+	e2, err := archive.ParseEvent(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e2.VerifySignature(pub) {
+		t.Fatal("a changed body still verifies")
+	}
+	for _, in := range []string{"", "kind: x\n", "kind: x\nsignature: AAAA\n", string(b[:len(b)-1])} {
+		if _, err := archive.ParseEvent([]byte(in)); err == nil {
+			t.Errorf("ParseEvent(%q) accepted", in)
+		}
+	}
+}
+
+func TestChangedFields(t *testing.T) {
+	old := []byte("# a\ncustomer:\n  name: x\n  industry: y\nowner: z\nbasic:\n  owners: [a, b]\n")
+	cases := []struct {
+		new  string
+		want []string
+	}{
+		{"# a\ncustomer:\n  name: x\n  industry: y\nowner: z\nbasic:\n  owners: [a, b]\n", nil},
+		{"owner: z\ncustomer:\n  industry: y\n  name: x # moved, commented\nbasic:\n  owners: [a, b]\n", nil},
+		{"customer:\n  name: x2\n  industry: y\nowner: z\nbasic:\n  owners: [a]\n", []string{"basic.owners", "customer.name"}},
+		{"customer:\n  name: x\nowner: z\nnotes: new\nbasic:\n  owners: [a, b]\n", []string{"customer.industry", "notes"}},
+	}
+	for _, c := range cases {
+		got, err := archive.ChangedFields(old, []byte(c.new))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("ChangedFields(%q) = %v, want %v", c.new, got, c.want)
+		}
+	}
+}
+
+func TestParseDossierErrors(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"customer:\n  name: x\n", "owner: is required"},
+		{"customer:\n  name: x\nowner: y\nrelationship: 朋友\n", `line 4: relationship: "朋友" is not one of`},
+		{"customer:\n  name: x\n  founded: 2020-02-30\nowner: y\n", `line 3: customer.founded: "2020-02-30" is not a date`},
+		{"customer:\n  name: x\nowner: y\ncredit_survey:\n  score: -1\n", "credit_survey.score: -1 is outside 0–100"},
+		{"customer:\n  name: x\nowner: y\nyearly_sales: lots\n", "line 4: yearly_sales: cannot unmarshal"},
+		{"- a\n- b\n", "must be a YAML mapping"},
+		{"customer:\n  name: x\n  founded: 2020-01-02\n  trading_since: 2019-01-01\nowner: y\n", "customer.trading_since: is before customer.founded"},
+	}
+	for _, c := range cases {
+		_, err := archive.ParseDossier([]byte(c.in))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ParseDossier(%q) = %v, want it to mention %q", c.in, err, c.want)
+		}
+	}
+	if _, err := archive.ParseDossier([]byte("# only a comment\n")); err != archive.ErrEmptyDossier {
+		t.Errorf("comment-only dossier: %v", err)
+	}
+	leap := "customer:\n  name: x\n  founded: 2024-02-29\nowner: y\n"
+	if _, err := archive.ParseDossier([]byte(leap)); err != nil {
+		t.Errorf("leap day rejected: %v", err)
+	}
+}
+
+func TestCheckID(t *testing.T) {
+	for _, ok := range []string{"C-000001", "c_1", "X"} {
+		if err := archive.CheckID(ok); err != nil {
+			t.Errorf("CheckID(%q): %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "../x", "a/b", ".", "..", "C-1.age", "-x", "a b", "名字", strings.Repeat("a", 65)} {
+		if err := archive.CheckID(bad); err == nil || archive.ExitCode(err) != archive.ExitUsage {
+			t.Errorf("CheckID(%q) accepted or wrong code: %v", bad, err)
+		}
+	}
+}
+
+// Two writers who branch the journal (as after a git merge) leave two
+// heads; the next event follows both and verify stays clean.
+func TestJournalBranchesMerge(t *testing.T) {
+	dir := t.TempDir()
+	id := newIdentity(t)
+	a, err := archive.Init(filepath.Join(dir, "arc"), id, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genesis := a.State.Journal.Heads
+	// Simulate a second clone writing a create at the same time: an
+	// event that also follows only the genesis.
+	if _, err := a.Create([]byte(sample), ""); err != nil {
+		t.Fatal(err)
+	}
+	b, err := archive.SignEvent("member.roles", fixed().Add(time.Minute), "zhang", "", genesis, map[string]any{"member": "zhang", "roles": []string{"gm", "manager"}}, id.Signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := archive.ParseEvent(b)
+	p := filepath.Join(a.Dir, "journal", "2026", "11", "20261122T010100Z-"+e.Hash+".yaml")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a2, err := archive.Open(a.Dir, fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(a2.State.Journal.Heads); n != 2 {
+		t.Fatalf("%d heads after a branch, want 2", n)
+	}
+	if err := a2.SetIdentity(id); err != nil {
+		t.Fatal(err)
+	}
+	// The next write follows both heads.
+	if err := a2.SetRoles("zhang", []string{"manager"}); err != nil {
+		t.Fatal(err)
+	}
+	last := a2.State.Journal.Events[len(a2.State.Journal.Events)-1]
+	if len(last.Prev) != 2 {
+		t.Fatalf("merge event follows %d events, want 2", len(last.Prev))
+	}
+	ps, err := a2.Verify()
+	if err != nil || len(ps) != 0 {
+		t.Fatalf("verify after merge: %v %v", ps, err)
+	}
+}

@@ -1,0 +1,85 @@
+package archive_test
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"crm/archive"
+)
+
+// The parsers of user input must never panic, and what they accept must be
+// safe to use: ids never name a path, dates round-trip, events re-parse.
+
+func FuzzParseDossier(f *testing.F) {
+	f.Add([]byte(sample))
+	f.Add([]byte("customer:\n  name: x\n  founded: 2020-02-29\nowner: y\ncredit_survey:\n  score: 100\n"))
+	f.Add([]byte("customer: [\n"))
+	f.Add([]byte("- 1\n"))
+	f.Add([]byte("customer:\n  founded: !!binary AAAA\nowner: &a *a\n"))
+	f.Add([]byte("basic:\n  key_people:\n    - name: {a: 1}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := archive.ParseDossier(b)
+		if err == nil && (strings.TrimSpace(d.Customer.Name) == "" || strings.TrimSpace(d.Owner) == "") {
+			t.Fatalf("accepted a dossier without its required fields: %q", b)
+		}
+		if err == nil {
+			if _, err := archive.ChangedFields(b, b); err != nil {
+				t.Fatalf("ChangedFields on an accepted dossier: %v", err)
+			}
+		}
+	})
+}
+
+func FuzzCheckID(f *testing.F) {
+	for _, s := range []string{"C-000001", "../x", "a/b", "..", "C-1.age", "名字", "a\x00b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if archive.CheckID(s) != nil {
+			return
+		}
+		if strings.ContainsAny(s, "/\\.\x00") || s == "" || !utf8.ValidString(s) {
+			t.Fatalf("CheckID accepted %q", s)
+		}
+	})
+}
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2026-11-22", "2024-02-29", "2023-02-29", "0000-01-01", " 2026-1-2", "9999-12-31"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := archive.ParseDate(s)
+		if err != nil {
+			return
+		}
+		again, err := archive.ParseDate(d.Format("2006-01-02"))
+		if err != nil || !again.Equal(d.Time) {
+			t.Fatalf("date %q does not round-trip: %v", s, err)
+		}
+	})
+}
+
+func FuzzParseEvent(f *testing.F) {
+	id := newIdentity(f)
+	good, _ := archive.SignEvent("dossier.update", fixed(), "li", "C-000001", []string{strings.Repeat("ab", 32)}, map[string]any{"fields": []string{"owner"}}, id.Signer)
+	f.Add(good)
+	f.Add([]byte("kind: x\nactor: y\ntime: 2026-01-01T00:00:00Z\nsignature: " + strings.Repeat("A", 86) + "==\n"))
+	f.Add([]byte("kind: x\nactor: y\ndossier: ../x\ntime: 2026-01-01T00:00:00Z\nsignature: " + strings.Repeat("A", 86) + "==\n"))
+	f.Add([]byte("signature: \n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := archive.ParseEvent(b)
+		if err != nil {
+			return
+		}
+		if e.Dossier != "" && archive.CheckID(e.Dossier) != nil {
+			t.Fatalf("event with a bad dossier id accepted: %q", e.Dossier)
+		}
+		var v any
+		_ = e.Decode(&v)
+		if _, err := archive.ParseEvent(b); err != nil {
+			t.Fatal("event parses once but not twice")
+		}
+	})
+}

@@ -1,0 +1,111 @@
+package archive_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"crm/archive"
+)
+
+func member(id string, roles []string, key *archive.Identity) archive.Member {
+	return archive.Member{ID: id, Name: id, Roles: roles, Recipient: key.Recipient, SigningKey: key.SigningKey}
+}
+
+// Secrecy is by recipients (DESIGN.md principle 3): adding a clerk
+// re-encrypts the 秘密 dossiers to them, removing the role re-encrypts
+// without them, and the recovery key can always decrypt.
+func TestRecipientsFollowRoles(t *testing.T) {
+	dir := t.TempDir()
+	mgr, clerk, rec := newIdentity(t), newIdentity(t), newIdentity(t)
+	a, err := archive.Init(filepath.Join(dir, "arc"), mgr, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}, Recovery: rec.Recipient}, fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := a.Create([]byte(sample), "秘密")
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := a.Create([]byte(sample), "绝密")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.State.Dossiers[secret].Recipients; !slices.Equal(got, []string{"zhang", archive.Recovery}) {
+		t.Fatalf("recipients %v", got)
+	}
+	canRead := func(id *archive.Identity, dossier string) bool {
+		ct, err := os.ReadFile(filepath.Join(a.Dir, "dossiers", dossier+".age"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = archive.Decrypt(ct, id.Age)
+		return err == nil
+	}
+	if canRead(clerk, secret) {
+		t.Fatal("a stranger reads a dossier")
+	}
+	if err := a.AddMember(member("li", []string{"clerk"}, clerk)); err != nil {
+		t.Fatal(err)
+	}
+	if !canRead(clerk, secret) || canRead(clerk, top) {
+		t.Fatal("after adding a clerk: the clerk must read 秘密 and not 绝密")
+	}
+	if !canRead(rec, secret) || !canRead(rec, top) {
+		t.Fatal("the recovery key must read everything")
+	}
+	topSHA := a.State.Dossiers[top].SHA256
+	if err := a.SetRoles("li", []string{"sales"}); err != nil {
+		t.Fatal(err)
+	}
+	if canRead(clerk, secret) {
+		t.Fatal("a member whose reader role was removed still reads")
+	}
+	if a.State.Dossiers[top].SHA256 != topSHA {
+		t.Fatal("a dossier whose recipients did not change was rewritten")
+	}
+	ps, err := a.Verify()
+	if err != nil || len(ps) != 0 {
+		t.Fatalf("verify: %v %v", ps, err)
+	}
+}
+
+// A concurrent change between reading and writing is refused (compare and
+// swap on the ciphertext hash), and the archive is left as it was.
+func TestUpdateConflict(t *testing.T) {
+	dir := t.TempDir()
+	mgr := newIdentity(t)
+	a, err := archive.Init(filepath.Join(dir, "arc"), mgr, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := a.Create([]byte(sample), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := a.Read(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another process edits first.
+	b, err := archive.Open(a.Dir, fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.SetIdentity(mgr)
+	if _, _, err := b.Update(id, o.SHA256, o.Text, []byte(sample+"notes: b\n")); err != nil {
+		t.Fatal(err)
+	}
+	before := a.State.Journal.Events
+	_, _, err = a.Update(id, o.SHA256, o.Text, []byte(sample+"notes: a\n"))
+	if err == nil {
+		t.Fatal("a stale update was accepted")
+	}
+	o2, err := a.Read(id)
+	if err != nil || string(o2.Text) != sample+"notes: b\n" {
+		t.Fatalf("after the refused update: %q %v", o2.Text, err)
+	}
+	if len(a.State.Journal.Events) != len(before)+1 {
+		t.Fatalf("journal has %d events, want %d", len(a.State.Journal.Events), len(before)+1)
+	}
+}

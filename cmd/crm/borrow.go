@@ -1,0 +1,241 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"crm/archive"
+	"crm/archive/l10n"
+)
+
+func newBorrowCmd(e *env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "borrow",
+		Short: l10n.Pick("Borrowing (借阅, R7.1): request, endorse, approve, renew, return, list", "借阅 (R7.1)：申请、部门经理签字、审批、续借、归还、列表"),
+	}
+	c.AddCommand(newBorrowRequestCmd(e), newBorrowEndorseCmd(e), newBorrowApproveCmd(e),
+		newBorrowRenewCmd(e), newBorrowReturnCmd(e), newBorrowListCmd(e))
+	return c
+}
+
+func newBorrowRequestCmd(e *env) *cobra.Command {
+	var purpose string
+	var days int
+	c := &cobra.Command{
+		Use:   "request ID --purpose P [--days N]",
+		Short: l10n.Pick("Ask to borrow a dossier (managers and above)", "申请借阅档案（经理及以上）"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			l, err := a.BorrowRequest(args[0], purpose, days)
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Loan %s requested: dossier %s for %d day(s).", l.ID, l.Dossier, l.Days))
+			if l.NeedsSign && l.EndorsedBy == "" {
+				e.printf("%s\n", l10n.Sprintf("It needs the sign-off of a dept_manager of %s (R6.7): `crm borrow endorse %s`.", l.Department, l.ID))
+			}
+			need := a.Policy.LoanApprovers(a.State.Dossiers[l.Dossier].Level)
+			e.printf("%s\n", l10n.Sprintf("Approval by %s: `crm borrow approve %s`.", strings.Join(need, " + "), l.ID))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&purpose, "purpose", "", l10n.Pick("what the dossier is borrowed for (on the borrow card)", "借阅用途（记入借阅卡）"))
+	c.Flags().IntVar(&days, "days", 0, l10n.Pick("loan period in days (default and maximum: policy loan.days)", "借期天数（默认与上限见策略 loan.days）"))
+	return c
+}
+
+func newBorrowEndorseCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "endorse LOAN",
+		Short: l10n.Pick("Sign a loan request as the requester's department manager (R6.7)", "以申请人所在部门经理身份签字 (R6.7)"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			l, err := a.BorrowEndorse(args[0])
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Loan %s signed by %s for %s.", l.ID, l.EndorsedBy, l.Department))
+			return nil
+		},
+	}
+}
+
+func newBorrowApproveCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "approve LOAN",
+		Short: l10n.Pick("Approve a loan; the last approval gives the borrower access and prints the borrow card", "审批借阅；最后一项批准后借阅人可解密，并打印借阅卡"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			l, last, err := a.BorrowApprove(args[0])
+			if err != nil {
+				return err
+			}
+			if !last {
+				d := a.State.Dossiers[l.Dossier]
+				e.printf("%s\n", l10n.Sprintf("Loan %s approved by %s; still waiting for the other approvers of level %s (%s).", l.ID, l.Approvals[len(l.Approvals)-1].Member, d.Level, strings.Join(a.Policy.LoanApprovers(d.Level), " + ")))
+				return nil
+			}
+			e.printf("%s\n", l10n.Sprintf("Loan %s approved: %s can read dossier %s until %s.", l.ID, l.Borrower, l.Dossier, l.Due.In(a.Now().Location()).Format("2006-01-02 15:04")))
+			return printCard(e, l.CardOf())
+		},
+	}
+}
+
+// printCard prints a borrow card (借阅卡) as a two-column table.
+func printCard(e *env, c *archive.BorrowCard) error {
+	if c == nil {
+		return nil
+	}
+	dash := func(s string) string {
+		if s == "" {
+			return "—"
+		}
+		return s
+	}
+	rows := [][]string{
+		{l10n.Pick("card no. (卡号)", "卡号"), c.Card},
+		{l10n.Pick("dossier (档案)", "档案编号"), c.Dossier},
+		{l10n.Pick("level (密级)", "密级"), c.Level},
+		{l10n.Pick("borrower (借阅人)", "借阅人"), c.Borrower + " " + c.BorrowerName},
+		{l10n.Pick("title (职务)", "职务"), c.Title},
+		{l10n.Pick("department (部门)", "部门"), c.Department},
+		{l10n.Pick("purpose (用途)", "用途"), c.Purpose},
+		{l10n.Pick("dept. manager's sign-off (部门经理签字)", "部门经理签字"), dash(c.EndorsedBy)},
+		{l10n.Pick("approved by (批准人)", "批准人"), strings.Join(c.Approvers, ", ")},
+		{l10n.Pick("date out (借出日期)", "借出日期"), c.Out},
+		{l10n.Pick("due (应还日期)", "应还日期"), c.Due},
+		{l10n.Pick("renewals (续借次数)", "续借次数"), strconv.Itoa(c.Renewals)},
+		{l10n.Pick("returned (归还日期)", "归还日期"), dash(c.Returned)},
+		{l10n.Pick("returned intact (完好)", "归还时是否完好"), dash(c.Intact)},
+		{l10n.Pick("remarks (备注)", "备注"), dash(c.Remarks)},
+	}
+	return printTable(e.io.Out, []string{l10n.Pick("BORROW CARD 借阅卡", "借阅卡"), ""}, rows)
+}
+
+func newBorrowRenewCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "renew LOAN",
+		Short: l10n.Pick("Extend a loan by its period (policy loan.renewals times)", "续借（次数见策略 loan.renewals）"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			l, err := a.BorrowRenew(args[0])
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Loan %s renewed: due %s.", l.ID, l.Due.In(a.Now().Location()).Format("2006-01-02 15:04")))
+			return nil
+		},
+	}
+}
+
+func newBorrowReturnCmd(e *env) *cobra.Command {
+	var intact bool
+	var damaged string
+	c := &cobra.Command{
+		Use:   "return LOAN [--intact | --damaged NOTE]",
+		Short: l10n.Pick("Record a return; the borrower loses access", "登记归还；借阅人不再能解密"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if intact && cmd.Flags().Changed("damaged") {
+				return &usageError{l10n.Errorf("--intact and --damaged exclude each other")}
+			}
+			if cmd.Flags().Changed("damaged") && strings.TrimSpace(damaged) == "" {
+				return &usageError{l10n.Errorf("--damaged needs a note saying what is damaged or missing")}
+			}
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			l, err := a.BorrowReturn(args[0], damaged == "", damaged)
+			if err != nil {
+				return err
+			}
+			state := l10n.T("intact")
+			if !l.Intact {
+				state = l10n.Sprintf("damaged: %s", l.Note)
+			}
+			e.printf("%s\n", l10n.Sprintf("Loan %s returned (%s); %s no longer has access to %s.", l.ID, state, l.Borrower, l.Dossier))
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&intact, "intact", false, l10n.Pick("returned complete and undamaged (the default)", "完好归还（默认）"))
+	c.Flags().StringVar(&damaged, "damaged", "", l10n.Pick("returned damaged or incomplete: say what", "有损坏或缺失：说明情况"))
+	return c
+}
+
+func newBorrowListCmd(e *env) *cobra.Command {
+	var overdue, asJSON bool
+	c := &cobra.Command{
+		Use:   "list [--overdue] [--json]",
+		Short: l10n.Pick("List loans (the borrow register, 借阅登记), from the journal", "列出借阅（借阅登记），只读日志"),
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(false)
+			if err != nil {
+				return err
+			}
+			ls := a.Loans(overdue)
+			if asJSON {
+				type jl struct {
+					*archive.Loan
+					Status  string `json:"status"`
+					Overdue bool   `json:"overdue"`
+				}
+				out := []jl{}
+				for _, l := range ls {
+					out = append(out, jl{l, l.Status(), l.Overdue(a.Now())})
+				}
+				return printJSON(e.io.Out, out)
+			}
+			loc := a.Now().Location()
+			var rows [][]string
+			for _, l := range ls {
+				due, st := "", loanStatusText(l.Status())
+				if !l.Due.IsZero() {
+					due = l.Due.In(loc).Format(time.DateOnly)
+				}
+				if l.Overdue(a.Now()) {
+					st += " " + l10n.Pick("OVERDUE", "逾期")
+				}
+				rows = append(rows, []string{l.ID, l.Dossier, l.Borrower, l.Department, st, due, l.Purpose})
+			}
+			return printTable(e.io.Out, []string{l10n.Pick("LOAN", "借阅号"), l10n.Pick("DOSSIER", "档案"), l10n.Pick("BORROWER", "借阅人"), l10n.Pick("DEPARTMENT", "部门"), l10n.Pick("STATUS", "状态"), l10n.Pick("DUE", "应还日期"), l10n.Pick("PURPOSE", "用途")}, rows)
+		},
+	}
+	c.Flags().BoolVar(&overdue, "overdue", false, l10n.Pick("only loans past due and not returned", "仅列出逾期未还"))
+	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
+	return c
+}
+
+func loanStatusText(s string) string {
+	switch s {
+	case archive.LoanPending:
+		return l10n.Pick("pending", "待批")
+	case archive.LoanOut:
+		return l10n.Pick("out", "借出")
+	case archive.LoanExpired:
+		return l10n.Pick("expired", "已收回权限")
+	case archive.LoanReturned:
+		return l10n.Pick("returned", "已归还")
+	}
+	return s
+}

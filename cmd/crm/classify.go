@@ -1,0 +1,283 @@
+package main
+
+import (
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"crm/archive"
+	"crm/archive/l10n"
+	"crm/classify"
+)
+
+func newClassifyCmd(e *env) *cobra.Command {
+	var level, period, reason, credit, tier string
+	c := &cobra.Command{
+		Use:   "classify ID [--level L --reason R [--period 10y|长期]] [--credit C --reason R] [--tier T --reason R]",
+		Short: l10n.Pick("Set a dossier's secrecy level, credit class or tier, with a journaled reason", "调整档案密级、信用等级或客户层级（理由记入日志）"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := args[0]
+			if period != "" && level == "" {
+				return &usageError{l10n.Errorf("--period goes with --level")}
+			}
+			if level == "" && credit == "" && tier == "" {
+				return &usageError{l10n.Errorf("say what to change: --level, --credit or --tier (with --reason)")}
+			}
+			if strings.TrimSpace(reason) == "" {
+				return &usageError{l10n.Errorf("--reason is needed: say why the classification changes (it is journaled)")}
+			}
+			// Check every value before changing anything.
+			if credit != "" {
+				if _, err := classify.ParseCreditClass(credit); err != nil {
+					return &usageError{l10n.Errorf("--credit: %v", err)}
+				}
+			}
+			if tier != "" {
+				if _, err := classify.ParseTier(tier); err != nil {
+					return &usageError{l10n.Errorf("--tier: %v", err)}
+				}
+			}
+			if period != "" {
+				if _, err := classify.ParsePeriod(period); err != nil {
+					return &usageError{l10n.Errorf("--period: %v", err)}
+				}
+			}
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			if level != "" {
+				ch, err := a.SetLevel(id, level, period, reason)
+				if err != nil {
+					return err
+				}
+				exp := l10n.T("never (长期)")
+				if !ch.Expires.IsZero() {
+					exp = ch.Expires.Format(time.DateOnly)
+				}
+				if !ch.Changed {
+					e.printf("%s\n", l10n.Sprintf("%s is already %s (secrecy period %s, expires %s): nothing written.", id, ch.Level, ch.Period, exp))
+				} else {
+					e.printf("%s\n", l10n.Sprintf("%s: level %s → %s, secrecy period %s from %s, expires %s; re-encrypted to its readers.", id, ch.OldLevel, ch.Level, ch.Period, ch.SetOn.Format(time.DateOnly), exp))
+				}
+			}
+			if credit != "" {
+				old, changed, err := a.SetCredit(id, credit, reason)
+				if err != nil {
+					return err
+				}
+				d := a.State.Dossiers[id]
+				if !changed {
+					e.printf("%s\n", l10n.Sprintf("%s already has credit class %s: nothing written.", id, d.Credit))
+				} else {
+					msg := l10n.Sprintf("%s: credit class %s → %s.", id, dash(old), d.Credit)
+					if t, ok := a.Policy.Credit.Classes[d.Credit]; ok {
+						msg += " " + l10n.Sprintf("Credit limit %.0f, terms %s.", t.Limit, t.Terms)
+					}
+					if classify.Dangerous(classify.CreditClass(d.Credit)) {
+						msg += " " + l10n.T("Listed as a dangerous customer (危险客户).")
+					}
+					e.printf("%s\n", msg)
+				}
+			}
+			if tier != "" {
+				old, changed, err := a.SetTier(id, tier, reason)
+				if err != nil {
+					return err
+				}
+				d := a.State.Dossiers[id]
+				if !changed {
+					e.printf("%s\n", l10n.Sprintf("%s already has tier %s: nothing written.", id, d.Tier))
+				} else {
+					e.printf("%s\n", l10n.Sprintf("%s: tier %s → %s.", id, dash(old), d.Tier))
+				}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&level, "level", "", l10n.Pick("new secrecy level: 内部, 秘密, 机密, 绝密", "新密级：内部、秘密、机密、绝密"))
+	f.StringVar(&period, "period", "", l10n.Pick("secrecy period, e.g. 10y, 6m, 30d or 长期 (default from policy for the level)", "保密期限，如 10y、6m、30d 或 长期（默认见策略）"))
+	f.StringVar(&reason, "reason", "", l10n.Pick("why (journaled; required)", "理由（记入日志，必填）"))
+	f.StringVar(&credit, "credit", "", l10n.Pick("override the credit class: A, B, C or D", "调整信用等级：A、B、C、D"))
+	f.StringVar(&tier, "tier", "", l10n.Pick("override the tier: 重点, 普通 or 潜在", "调整客户层级：重点、普通、潜在"))
+	c.AddCommand(newSuggestCmd(e), newDeclassifyCmd(e))
+	return c
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func ruleText(r classify.Rule) string {
+	t := r.TextEN
+	if l10n.Chinese() {
+		t = r.Text
+	}
+	if r.ID == "" {
+		return t
+	}
+	return r.ID + ": " + t
+}
+
+func newSuggestCmd(e *env) *cobra.Command {
+	var all, asJSON bool
+	c := &cobra.Command{
+		Use:   "suggest [ID|--all] [--json]",
+		Short: l10n.Pick("Show current vs suggested level, credit class and tier, with the rule that gave each; changes nothing", "显示现有与建议的密级、信用等级、客户层级及依据；不作任何修改"),
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if all == (len(args) == 1) {
+				return &usageError{l10n.Errorf("name one dossier ID, or --all")}
+			}
+			if len(args) == 1 {
+				if err := archive.CheckID(args[0]); err != nil {
+					return err
+				}
+			}
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			if len(args) == 1 {
+				if _, err := a.Lookup(args[0]); err != nil {
+					return err
+				}
+			}
+			// Grades are ranked over every dossier the key opens, so list all.
+			entries, lerr := a.List(true)
+			if lerr != nil {
+				e.errorf("crm: %v\n", lerr)
+			}
+			var out []archive.Assessment
+			unreadable := 0
+			for _, x := range a.Assess(entries) {
+				if len(args) == 1 && x.ID != args[0] {
+					continue
+				}
+				if !x.Readable {
+					unreadable++
+				}
+				out = append(out, x)
+			}
+			if asJSON {
+				if out == nil {
+					out = []archive.Assessment{}
+				}
+				if err := printJSON(e.io.Out, out); err != nil {
+					return err
+				}
+			} else {
+				var rows [][]string
+				for _, x := range out {
+					lvl := x.Level
+					if x.MarkedLevel != "" {
+						lvl = l10n.Sprintf("%s (marked %s, expired %s)", x.Level, x.MarkedLevel, x.Expires)
+					}
+					rows = append(rows, []string{x.ID, l10n.Pick("level", "密级"), lvl, dash(x.SuggestedLevel), ruleText(x.LevelRule)})
+					if !x.Readable {
+						rows = append(rows, []string{"", l10n.Pick("credit/tier", "信用/层级"), "?", "?", l10n.T("not readable with your key")})
+						continue
+					}
+					cr := dash(x.Credit)
+					if x.Dangerous {
+						cr += l10n.Pick(" (dangerous)", "（危险客户）")
+					}
+					rows = append(rows, []string{"", l10n.Pick("credit", "信用等级"), cr, dash(x.SuggestedCredit), ruleText(x.CreditRule)})
+					rows = append(rows, []string{"", l10n.Pick("tier", "客户层级"), dash(x.Tier), dash(x.SuggestedTier), ruleText(x.TierRule)})
+				}
+				if err := printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("WHAT", "项目"), l10n.Pick("CURRENT", "现有"), l10n.Pick("SUGGESTED", "建议"), l10n.Pick("RULE", "依据")}, rows); err != nil {
+					return err
+				}
+			}
+			if unreadable > 0 {
+				e.errorf("%s\n", l10n.Sprintf("%d of %d dossiers could not be read with your key: only their level is suggested, from the journal.", unreadable, len(out)))
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&all, "all", false, l10n.Pick("every dossier", "全部档案"))
+	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
+	return c
+}
+
+func newDeclassifyCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "declassify-expired",
+		Short: l10n.Pick("Declassify every dossier whose secrecy period has run out to 内部, re-encrypting it (R7.2.4; crm maintain runs it too)", "将保密期限已满的档案解密为内部并重新加密（R7.2.4；crm maintain 亦会执行）"),
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			n, err := a.DeclassifyExpired()
+			e.printf("%s\n", l10n.Sprintf("Declassified %d dossier(s) whose secrecy period ran out.", n))
+			return err
+		},
+	}
+}
+
+// listFilters are the classification filters of `crm list`.
+type listFilters struct {
+	expiring, credit, tier string
+	until                  time.Time
+}
+
+func (f *listFilters) check(a *archive.Archive, decrypt bool) error {
+	if f.expiring != "" {
+		span, err := classify.ParseSpan(f.expiring)
+		if err != nil {
+			return &usageError{l10n.Errorf("--expiring-within: %v", err)}
+		}
+		f.until = classify.AddSpan(a.Now(), span)
+	}
+	if f.credit != "" {
+		c, err := classify.ParseCreditClass(f.credit)
+		if err != nil {
+			return &usageError{l10n.Errorf("--credit: %v", err)}
+		}
+		f.credit = string(c)
+	}
+	if f.tier != "" {
+		t, err := classify.ParseTier(f.tier)
+		if err != nil {
+			return &usageError{l10n.Errorf("--tier: %v", err)}
+		}
+		f.tier = string(t)
+	}
+	if (f.credit != "" || f.tier != "") && (!decrypt || a.Identity() == nil) {
+		return archive.Denied(l10n.Errorf("--credit and --tier read the dossiers: they need your key (not --no-decrypt)"))
+	}
+	return nil
+}
+
+// keep reports whether en passes the filters. Expiring means the secrecy
+// period ends by the limit, including one that has ended but whose file
+// has not been declassified yet.
+func (f *listFilters) keep(en archive.ListEntry) bool {
+	if !f.until.IsZero() {
+		exp, err := time.Parse(time.DateOnly, en.Expires)
+		if en.Expires == "" || err != nil || exp.After(f.until) {
+			return false
+		}
+	}
+	if f.credit != "" && (!en.Readable || en.Credit != f.credit) {
+		return false
+	}
+	if f.tier != "" && (!en.Readable || en.Tier != f.tier) {
+		return false
+	}
+	return true
+}
+
+func (f *listFilters) flags(c *cobra.Command) {
+	c.Flags().StringVar(&f.expiring, "expiring-within", "", l10n.Pick("only dossiers whose secrecy period ends within DUR (30d, 6m, 1y; journal only), or has ended and awaits declassification", "仅列出保密期限在 DUR 内届满（或已届满待解密）的档案"))
+	c.Flags().StringVar(&f.credit, "credit", "", l10n.Pick("only dossiers of this credit class (A–D; D: dangerous customers); needs your key", "仅列出该信用等级（D 为危险客户）；需密钥"))
+	c.Flags().StringVar(&f.tier, "tier", "", l10n.Pick("only dossiers of this tier (重点, 普通, 潜在); needs your key", "仅列出该客户层级；需密钥"))
+}

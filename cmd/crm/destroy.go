@@ -1,0 +1,176 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"crm/archive"
+	"crm/archive/l10n"
+)
+
+func newDestroyCmd(e *env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "destroy",
+		Short: l10n.Pick("Destruction (销毁, R6.10): request, approve in order, reject, execute before witnesses, list", "销毁 (R6.10)：申请、依次审批、驳回、监销执行、销毁清册"),
+	}
+	c.AddCommand(newDestroyRequestCmd(e), newDestroyApproveCmd(e), newDestroyRejectCmd(e), newDestroyExecuteCmd(e), newDestroyListCmd(e))
+	return c
+}
+
+func newDestroyRequestCmd(e *env) *cobra.Command {
+	var reason string
+	c := &cobra.Command{
+		Use:   "request ID --reason R",
+		Short: l10n.Pick("Ask for a dossier to be destroyed", "申请销毁档案"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			r, err := a.DestroyRequest(args[0], reason)
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Destruction request %s for dossier %s; approvals needed in order: %s.", r.ID, r.Dossier, strings.Join(r.Chain, " → ")))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why the material has no value left", "销毁理由"))
+	return c
+}
+
+func newDestroyApproveCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "approve REQ",
+		Short: l10n.Pick("Give the next approval of a destruction request, in the policy's order", "按顺序审批销毁申请"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			r, err := a.DestroyApprove(args[0])
+			if err != nil {
+				return err
+			}
+			ap := r.Approvals[len(r.Approvals)-1]
+			if next := r.NextRole(); next != "" {
+				e.printf("%s\n", l10n.Sprintf("Request %s: step %d (%s) approved by %s; next: a %s.", r.ID, ap.Step, ap.Role, ap.Member, next))
+			} else {
+				e.printf("%s\n", l10n.Sprintf("Request %s: step %d (%s) approved by %s; every approval given: `crm destroy execute %s --witness M1 --witness M2`.", r.ID, ap.Step, ap.Role, ap.Member, r.ID))
+			}
+			return nil
+		},
+	}
+}
+
+func newDestroyRejectCmd(e *env) *cobra.Command {
+	var reason string
+	c := &cobra.Command{
+		Use:   "reject REQ --reason R",
+		Short: l10n.Pick("Reject a destruction request (this ends it)", "驳回销毁申请（申请即告终止）"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			r, err := a.DestroyReject(args[0], reason)
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Request %s rejected by %s: dossier %s stays.", r.ID, r.RejectedBy, r.Dossier))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why the destruction is rejected", "驳回理由"))
+	return c
+}
+
+func newDestroyExecuteCmd(e *env) *cobra.Command {
+	var witnesses []string
+	var method string
+	c := &cobra.Command{
+		Use:   "execute REQ --witness M1 --witness M2 [--method M]",
+		Short: l10n.Pick("Destroy the dossier of a fully approved request before witnesses; the journal keeps the destruction list", "在监销人见证下执行已批准的销毁；日志保留销毁清册"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			r, err := a.DestroyExecute(args[0], witnesses, method)
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Dossier %s destroyed (request %s), witnessed by %s; its history stays in `crm log %s`.", r.Dossier, r.ID, strings.Join(r.Witnesses, ", "), r.Dossier))
+			return nil
+		},
+	}
+	c.Flags().StringArrayVar(&witnesses, "witness", nil, l10n.Pick("a witness (监销人), a member other than you; repeat", "监销人（成员，非执行人），可重复"))
+	c.Flags().StringVar(&method, "method", "", l10n.Pick("how it was destroyed (default: the ciphertext file is deleted)", "销毁方式（默认：删除密文文件）"))
+	return c
+}
+
+func newDestroyListCmd(e *env) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "list [--json]",
+		Short: l10n.Pick("List destruction requests and the destruction list (销毁清册), from the journal", "列出销毁申请与销毁清册（只读日志）"),
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(false)
+			if err != nil {
+				return err
+			}
+			rs := a.Destructions()
+			if asJSON {
+				type jr struct {
+					*archive.Destruction
+					Status string `json:"status"`
+				}
+				out := []jr{}
+				for _, r := range rs {
+					out = append(out, jr{r, r.Status()})
+				}
+				return printJSON(e.io.Out, out)
+			}
+			var rows [][]string
+			for _, r := range rs {
+				var aps []string
+				for _, ap := range r.Approvals {
+					aps = append(aps, fmt.Sprintf("%s:%s %s", ap.Role, ap.Member, ap.Date))
+				}
+				st := destroyStatusText(r.Status())
+				if n := r.NextRole(); n != "" {
+					st += " → " + n
+				}
+				done := ""
+				if !r.Executed.IsZero() {
+					done = r.Executed.In(a.Now().Location()).Format("2006-01-02") + " " + strings.Join(r.Witnesses, ",")
+				}
+				rows = append(rows, []string{r.ID, r.Dossier, st, r.Reason, strings.Join(aps, "; "), done})
+			}
+			return printTable(e.io.Out, []string{l10n.Pick("REQUEST", "申请号"), l10n.Pick("DOSSIER", "档案"), l10n.Pick("STATUS", "状态"), l10n.Pick("REASON", "理由"), l10n.Pick("APPROVALS", "审批"), l10n.Pick("EXECUTED / WITNESSES", "执行日期/监销人")}, rows)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
+	return c
+}
+
+func destroyStatusText(s string) string {
+	switch s {
+	case archive.DestroyPending:
+		return l10n.Pick("pending", "审批中")
+	case archive.DestroyApproved:
+		return l10n.Pick("approved", "已批准")
+	case archive.DestroyRejected:
+		return l10n.Pick("rejected", "已驳回")
+	case archive.DestroyExecuted:
+		return l10n.Pick("executed", "已销毁")
+	}
+	return s
+}
