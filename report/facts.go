@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"crm/archive"
+	"crm/classify"
 )
 
 // Event kinds the reports read. They are written by the lifecycle and
@@ -50,12 +51,20 @@ type strAt struct {
 	v string
 }
 
+// levelAt is a level recorded by an event, with its secrecy period.
+type levelAt struct {
+	t      time.Time
+	level  string
+	setOn  time.Time
+	period classify.Period
+}
+
 // dfacts is one dossier's history.
 type dfacts struct {
 	id        string
 	created   time.Time
 	destroyed time.Time // zero while it exists
-	levels    []strAt
+	levels    []levelAt
 	credits   []strAt
 	tiers     []strAt
 	reviews   []*review
@@ -133,7 +142,26 @@ func lastBefore(s []strAt, t time.Time) string {
 	return v
 }
 
-func (d *dfacts) levelAt(t time.Time) string  { return lastBefore(d.levels, t) }
+// levelAt is the dossier's effective level at t (R7.2.4): the recorded
+// level, or the declassified level (内部) from the day its secrecy period
+// ran out, as archive.EffectiveLevel says for today.
+func (f *facts) levelAt(d *dfacts, t time.Time) string {
+	var cur *levelAt
+	for i := range d.levels {
+		if !d.levels[i].t.Before(t) {
+			break
+		}
+		cur = &d.levels[i]
+	}
+	if cur == nil {
+		return ""
+	}
+	low := f.a.Policy.DeclassifiedLevel()
+	if cur.level != low && classify.Expired(cur.setOn, cur.period, t.Add(-time.Nanosecond).In(Zone)) {
+		return low
+	}
+	return cur.level
+}
 func (d *dfacts) creditAt(t time.Time) string { return lastBefore(d.credits, t) }
 func (d *dfacts) tierAt(t time.Time) string   { return lastBefore(d.tiers, t) }
 
@@ -275,7 +303,17 @@ func gatherFacts(a *archive.Archive) *facts {
 		}
 		return d
 	}
+	// A lifecycle or classification step that broke a rule is reported by
+	// replay (and verify) and does not count (archive/FORMAT.md); the
+	// reports do not count it either.
+	broken := map[string]bool{}
+	for _, p := range a.State.Problems {
+		broken[p.Path] = true
+	}
 	for _, e := range a.State.Journal.Events {
+		if broken[e.Path] && e.Kind != kCreate && e.Kind != kUpdate {
+			continue
+		}
 		f.byKind[e.Kind] = append(f.byKind[e.Kind], e)
 		if e.Dossier == "" && !strings.HasPrefix(e.Kind, "loan.") && !strings.HasPrefix(e.Kind, "destroy.") {
 			continue
@@ -287,7 +325,7 @@ func gatherFacts(a *archive.Archive) *facts {
 		}
 		if d != nil {
 			if lv := text(m["level"]); lv != "" && e.Kind != kDestroyRun {
-				d.levels = append(d.levels, strAt{e.Time, lv})
+				d.levels = append(d.levels, f.levelOf(e, m, lv))
 			}
 		}
 		switch e.Kind {
@@ -402,7 +440,7 @@ func gatherFacts(a *archive.Archive) *facts {
 		sort.SliceStable(s, func(i, j int) bool { return s[i].t.Before(s[j].t) })
 	}
 	for _, d := range f.dossiers {
-		byTime(d.levels)
+		sort.SliceStable(d.levels, func(i, j int) bool { return d.levels[i].t.Before(d.levels[j].t) })
 		byTime(d.credits)
 		byTime(d.tiers)
 		sort.SliceStable(d.reviews, func(i, j int) bool { return d.reviews[i].t.Before(d.reviews[j].t) })
@@ -424,6 +462,29 @@ func gatherFacts(a *archive.Archive) *facts {
 		}
 	}
 	return f
+}
+
+// levelOf reads the level an event records and its secrecy period
+// (archive/FORMAT.md): set_on and period when given, else the event's UTC
+// date and the policy's period for the level; a declassification is 长期
+// from the day the old period expired.
+func (f *facts) levelOf(e *archive.Event, m map[string]any, lv string) levelAt {
+	x := levelAt{t: e.Time, level: lv}
+	u := e.Time.UTC()
+	x.setOn = time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
+	if t := when(m["set_on"]); !t.IsZero() {
+		x.setOn = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	if e.Kind == kDeclassify {
+		x.period = classify.Period{Long: true}
+		return x
+	}
+	if p, err := classify.ParsePeriod(text(m["period"])); err == nil {
+		x.period = p
+	} else {
+		x.period = f.a.Policy.LevelPeriod(lv)
+	}
+	return x
 }
 
 // levelChange names a change of level: 定密 (first marking), 升密 (up),

@@ -206,7 +206,10 @@ func (f *facts) customers(ids []string, t time.Time) ([]*customer, int, error) {
 			c.credit = noCredit
 		}
 		if c.tier == "" {
-			c.tier = d.Tier
+			// The dossier's tier, else the rule's suggestion from the ABC
+			// grade, as `crm list` and `crm classify suggest` show it.
+			t, _ := classify.SuggestTier(grades[id], d.YearlySales, d.Tier)
+			c.tier = string(t)
 		}
 		if c.tier == "" {
 			c.tier = noTier
@@ -278,7 +281,7 @@ func end(p Period, now time.Time) time.Time {
 func (f *facts) levelRows(t time.Time) []Row {
 	var levels []string
 	for _, id := range f.activeIDs(t) {
-		levels = append(levels, f.dossiers[id].levelAt(t))
+		levels = append(levels, f.levelAt(f.dossiers[id], t))
 	}
 	return distribution("level", levels, f.levelsHighFirst())
 }
@@ -298,7 +301,7 @@ func (f *facts) contentRows(data map[string][]Row, cs []*customer, withPlaces bo
 		total += max(c.d.YearlySales, 0)
 	}
 	data["by_credit"] = distribution("credit", credit, []string{"A", "B", "C", "D", noCredit})
-	data["by_tier"] = distribution("tier", tier, []string{"重点", "普通", "潜在", noTier})
+	data["by_tier"] = distribution("tier", tier, []string{"重点", "普通", "潜在"})
 	rows := distribution("grade", grade, []string{"A", "B", "C"})
 	for _, r := range rows {
 		g := r["grade"].String()
@@ -415,11 +418,11 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	for _, id := range ids {
 		d := f.dossiers[id]
 		if r := d.quarterReview(p); r != nil {
-			verified = append(verified, Row{"dossier": Str(id), "level": Str(d.levelAt(at)), "verified_on": dateOf(r.t),
+			verified = append(verified, Row{"dossier": Str(id), "level": Str(f.levelAt(d, at)), "verified_on": dateOf(r.t),
 				"verified_by": Str(f.memberName(r.actor)), "signed_off_by": Str(f.memberName(r.signedOff)), "remarks": Str(r.note)})
 			continue
 		}
-		row := Row{"dossier": Str(id), "level": Str(d.levelAt(at))}
+		row := Row{"dossier": Str(id), "level": Str(f.levelAt(d, at))}
 		if r := d.lastReviewBefore(at); r != nil {
 			row["last_verified"] = dateOf(r.t)
 			row["days_since"] = Int(daysBetween(r.t, at))
@@ -527,7 +530,7 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 		}
 		card := func(k string) string { return text(l.card[k]) }
 		r := Row{
-			"card_no":        Str(or(card("card_no"), l.id)),
+			"card_no":        Str(or(or(card("card"), card("card_no")), l.id)),
 			"dossier":        Str(l.dossier),
 			"borrower":       Str(f.memberName(l.borrower)),
 			"borrower_title": Str(or(card("title"), f.roleTitle(l.borrower))),
@@ -542,7 +545,7 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 			"intact":         Str(l.intact),
 		}
 		if d := f.dossiers[l.dossier]; d != nil {
-			r["level"] = Str(or(card("level"), d.levelAt(from.Add(time.Nanosecond))))
+			r["level"] = Str(or(card("level"), f.levelAt(d, from.Add(time.Nanosecond))))
 		}
 		var remarks []string
 		switch {
@@ -610,7 +613,7 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 			"executed_by": Str(f.memberName(d.executor))}
 		if d.level == "" {
 			if dd := f.dossiers[d.dossier]; dd != nil {
-				r["level"] = Str(dd.levelAt(d.executed))
+				r["level"] = Str(f.levelAt(dd, d.executed))
 			}
 		}
 		for i, ap := range d.approvals {
@@ -663,7 +666,7 @@ func (f *facts) reviewRegister(p Period) map[string][]Row {
 		}
 		for _, r := range d.reviews {
 			if r.t.Equal(e.Time) && r.actor == e.Actor {
-				rows = append(rows, Row{"dossier": Str(d.id), "level": Str(d.levelAt(e.Time.Add(time.Nanosecond))), "quarter": Str(r.quarter),
+				rows = append(rows, Row{"dossier": Str(d.id), "level": Str(f.levelAt(d, e.Time.Add(time.Nanosecond))), "quarter": Str(r.quarter),
 					"verified_on": dateOf(r.t), "verified_by": Str(f.memberName(r.actor)), "signed_off_by": Str(f.memberName(r.signedOff)),
 					"result": Str(r.result), "remarks": Str(r.note)})
 				break
@@ -706,14 +709,22 @@ func (f *facts) classificationRegister(p Period) map[string][]Row {
 	return map[string][]Row{"changes": rows}
 }
 
-// periodText writes a secrecy period as the department does: 10年, 长期.
+// periodText writes a secrecy period as the department does: 10年,
+// 6个月, 1年6个月, 30天, 长期.
 func periodText(s string) string {
 	p, err := classify.ParsePeriod(s)
 	if err != nil || p.Long {
 		return s
 	}
-	if p.Months == 0 && p.Days == 0 {
-		return strconv.Itoa(p.Years) + "年"
+	out := ""
+	if p.Years != 0 {
+		out += strconv.Itoa(p.Years) + "年"
 	}
-	return s
+	if p.Months != 0 {
+		out += strconv.Itoa(p.Months) + "个月"
+	}
+	if p.Days != 0 {
+		out += strconv.Itoa(p.Days) + "天"
+	}
+	return out
 }

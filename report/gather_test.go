@@ -147,12 +147,12 @@ func TestMonthlyFigures(t *testing.T) {
 			t.Errorf("summary %s = %s, want %s", k, got, v)
 		}
 	}
-	// 机密: 宏远 and 金桥 (reclassified on 10-21); the clerk cannot read 宏远.
+	// 机密: 宏远 and 金桥 (raised on 10-21); the clerk reads neither.
 	if row := findRow(r, "by_level", "level", "机密"); row == nil || row["count"].String() != "2" {
 		t.Errorf("by_level 机密 = %v, want 2", row)
 	}
-	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0].Zh, "有 1 份档案") {
-		t.Errorf("notes = %v, want the unreadable note for 1 dossier", r.Notes)
+	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0].Zh, "有 2 份档案") {
+		t.Errorf("notes = %v, want the unreadable note for 2 dossiers", r.Notes)
 	}
 	// 天成 (score 30) is dangerous; 宏远 (35) is too but unreadable.
 	if d := r.Section("dangerous").Rows; len(d) != 1 || d[0]["customer"].String() != "广州天成电子有限公司" {

@@ -4,16 +4,12 @@
 // times. Keys are random, so hashes differ from run to run, but nothing a
 // report shows depends on them.
 //
-// The lifecycle and classification events are written here as signed
-// journal events with the kinds and data keys of archive/FORMAT.md, the way
-// those steps write them, so that the reports can be tested before (and
-// independently of) the code that makes them.
+// Every step goes through the archive's own API (lifecycle and
+// classification included), so the journal is exactly what the commands
+// write.
 package reportfx
 
 import (
-	"os"
-	"path"
-	"path/filepath"
 	"time"
 
 	"crm/archive"
@@ -47,29 +43,6 @@ func (b *builder) at(s string) {
 
 // as switches the working member.
 func (b *builder) as(id string) error { return b.a.SetIdentity(b.fx.IDs[id]) }
-
-// event writes a signed event following the journal's heads, as the
-// lifecycle and classification steps do.
-func (b *builder) event(actor, kind, dossier string, data map[string]any) error {
-	j, err := archive.ReadJournal(b.fx.Dir)
-	if err != nil {
-		return err
-	}
-	t := b.clock.UTC()
-	raw, err := archive.SignEvent(kind, t, actor, dossier, j.Heads, data, b.fx.IDs[actor].Signer)
-	if err != nil {
-		return err
-	}
-	e, err := archive.ParseEvent(raw)
-	if err != nil {
-		return err
-	}
-	p := filepath.Join(b.fx.Dir, filepath.FromSlash(path.Join(archive.JournalDir, t.Format("2006"), t.Format("01"), t.Format("20060102T150405Z")+"-"+e.Hash+".yaml")))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(p, raw, 0o644)
-}
 
 func (b *builder) create(who, level, text string) (string, error) {
 	if err := b.as(who); err != nil {
@@ -198,104 +171,65 @@ func Build(dir string) (*Fixture, error) {
 	// October), C-000003 宏远 (机密), C-000004 金桥 (秘密 → 机密),
 	// C-000005 天成 (秘密), C-000006 张三 (内部), C-000007 新源 (秘密,
 	// 1 November Beijing time).
-	steps := []func() error{
-		// An update in October.
-		func() error {
-			b.at("2026-10-15T03:00:00Z")
-			if err := b.as("clerk"); err != nil {
+	do := func(at, who string, f func() error) func() error {
+		return func() error {
+			b.at(at)
+			if err := b.as(who); err != nil {
 				return err
 			}
+			return f()
+		}
+	}
+	steps := []func() error{
+		// An update in October.
+		do("2026-10-15T03:00:00Z", "clerk", func() error {
 			o, err := a.Read("C-000001")
 			if err != nil {
 				return err
 			}
 			_, _, err = a.Update("C-000001", o.SHA256, o.Text, append(o.Text, []byte("notes: 十月补充联系人\n")...))
 			return err
-		},
+		}),
 		// 核定: Q3 for 金桥, Q4 for 华东精密 and 张三.
-		func() error {
-			b.at("2026-09-25T06:00:00Z")
-			return b.event("clerk", "dossier.review", "C-000004", map[string]any{"quarter": "2026Q3", "note": "资料齐全"})
-		},
-		func() error {
-			b.at("2026-10-20T06:00:00Z")
-			return b.event("clerk", "dossier.review", "C-000001", map[string]any{"quarter": "2026Q4", "note": "已补充联系人"})
-		},
-		func() error {
-			b.at("2026-11-03T06:00:00Z")
-			return b.event("super", "dossier.review", "C-000006", map[string]any{"quarter": "2026Q4", "note": "无变化"})
-		},
-		// Classification: 金桥 up to 机密, credit and tier of 张三.
-		func() error {
-			b.at("2026-10-21T02:00:00Z")
-			return b.event("super", "dossier.classify", "C-000004", map[string]any{
-				"old_level": "秘密", "level": "机密", "reason": "重要业务往来 (R7.2.3)", "period": "20y",
-				"set_on": "2026-10-21", "expires": "2046-10-21"})
-		},
-		func() error {
-			b.at("2026-10-22T02:00:00Z")
-			return b.event("super", "dossier.credit", "C-000006", map[string]any{"old_class": "", "class": "C", "reason": "现金交易为主"})
-		},
-		func() error {
-			return b.event("super", "dossier.tier", "C-000006", map[string]any{"old_tier": "", "tier": "潜在", "reason": "尚无销售额"})
-		},
+		do("2026-09-25T06:00:00Z", "clerk", func() error { _, err := a.ReviewDone("C-000004", "资料齐全"); return err }),
+		do("2026-10-20T06:00:00Z", "clerk", func() error { _, err := a.ReviewDone("C-000001", "已补充联系人"); return err }),
+		do("2026-11-03T06:00:00Z", "super", func() error { _, err := a.ReviewDone("C-000006", "无变化"); return err }),
+		// Classification: 金桥 up to 机密; credit and tier of 张三.
+		do("2026-10-21T02:00:00Z", "super", func() error {
+			_, err := a.SetLevel("C-000004", "机密", "", "重要业务往来 (R7.2.3)")
+			return err
+		}),
+		do("2026-10-22T02:00:00Z", "super", func() error { _, _, err := a.SetCredit("C-000006", "C", "现金交易为主"); return err }),
+		do("2026-10-22T02:00:00Z", "super", func() error { _, _, err := a.SetTier("C-000006", "潜在", "尚无销售额"); return err }),
 		// Loan L-000001 of 宏远: out 10-09, due 10-12, back late on 10-16.
-		func() error {
-			b.at("2026-10-09T01:00:00Z")
-			return b.event("sun", "loan.request", "C-000003", map[string]any{"loan": "L-000001", "purpose": "合同续签前核对信用", "days": 3, "department": "市场部", "endorsed_by": "sun"})
-		},
-		func() error {
-			b.at("2026-10-09T02:00:00Z")
-			return b.event("manager", "loan.approve", "C-000003", map[string]any{"loan": "L-000001", "due": "2026-10-12",
-				"card": map[string]any{"card_no": "JY-2026-001", "title": "市场部经理"}})
-		},
-		func() error {
-			b.at("2026-10-16T08:00:00Z")
-			return b.event("sun", "loan.return", "C-000003", map[string]any{"loan": "L-000001", "intact": true, "note": "完好"})
-		},
+		do("2026-10-09T01:00:00Z", "sun", func() error { _, err := a.BorrowRequest("C-000003", "合同续签前核对信用", 3); return err }),
+		do("2026-10-09T02:00:00Z", "manager", func() error { _, _, err := a.BorrowApprove("L-000001"); return err }),
+		do("2026-10-16T08:00:00Z", "sun", func() error { _, err := a.BorrowReturn("L-000001", true, "完好"); return err }),
 		// Loan L-000002 of 金桥: out 10-25, renewed, never returned.
-		func() error {
-			b.at("2026-10-25T01:00:00Z")
-			return b.event("sun", "loan.request", "C-000004", map[string]any{"loan": "L-000002", "purpose": "年度合作评估", "days": 3, "department": "市场部", "endorsed_by": "sun"})
-		},
-		func() error {
-			b.at("2026-10-25T02:00:00Z")
-			return b.event("manager", "loan.approve", "C-000004", map[string]any{"loan": "L-000002", "due": "2026-10-28"})
-		},
-		func() error {
-			b.at("2026-10-28T02:00:00Z")
-			return b.event("sun", "loan.renew", "C-000004", map[string]any{"loan": "L-000002", "due": "2026-10-31"})
-		},
-		// Loan L-000003 of 天成: requested in December, not yet approved.
-		func() error {
-			b.at("2026-12-30T02:00:00Z")
-			return b.event("sun", "loan.request", "C-000005", map[string]any{"loan": "L-000003", "purpose": "催收", "days": 3, "department": "市场部", "endorsed_by": "sun"})
-		},
+		do("2026-10-25T01:00:00Z", "sun", func() error { _, err := a.BorrowRequest("C-000004", "年度合作评估", 3); return err }),
+		do("2026-10-25T02:00:00Z", "manager", func() error { _, _, err := a.BorrowApprove("L-000002"); return err }),
+		do("2026-10-28T01:00:00Z", "sun", func() error { _, err := a.BorrowRenew("L-000002"); return err }),
 		// Destruction of 瑞丰 (R6.10): three approvals, two witnesses.
-		func() error {
-			b.at("2026-10-02T02:00:00Z")
-			return b.event("clerk", "destroy.request", "C-000002", map[string]any{"request": "D-000001", "reason": "客户已注销，档案无保存价值"})
-		},
-		func() error {
-			b.at("2026-10-03T02:00:00Z")
-			return b.event("super", "destroy.approve", "C-000002", map[string]any{"request": "D-000001", "step": 1})
-		},
-		func() error {
-			b.at("2026-10-05T02:00:00Z")
-			return b.event("manager", "destroy.approve", "C-000002", map[string]any{"request": "D-000001", "step": 2})
-		},
-		func() error {
-			b.at("2026-10-06T02:00:00Z")
-			return b.event("gm", "destroy.approve", "C-000002", map[string]any{"request": "D-000001", "step": 3})
-		},
-		func() error {
-			b.at("2026-10-09T06:00:00Z")
-			if err := b.event("manager", "destroy.execute", "C-000002", map[string]any{"request": "D-000001",
-				"witnesses": []string{"super", "zhou"}, "method": "删除密文并清除缓存", "level": "秘密"}); err != nil {
-				return err
-			}
-			return os.Remove(filepath.Join(dir, archive.DossiersDir, "C-000002.age"))
-		},
+		do("2026-10-02T02:00:00Z", "clerk", func() error {
+			_, err := a.DestroyRequest("C-000002", "客户已注销，档案无保存价值")
+			return err
+		}),
+		do("2026-10-03T02:00:00Z", "super", func() error { _, err := a.DestroyApprove("D-000001"); return err }),
+		do("2026-10-05T02:00:00Z", "manager", func() error { _, err := a.DestroyApprove("D-000001"); return err }),
+		do("2026-10-06T02:00:00Z", "gm", func() error { _, err := a.DestroyApprove("D-000001"); return err }),
+		do("2026-10-09T06:00:00Z", "manager", func() error {
+			_, err := a.DestroyExecute("D-000001", []string{"super", "zhou"}, "删除密文并清除缓存")
+			return err
+		}),
+		// 天成 marked 机密 for one month in November, declassified (自行解密)
+		// by maintain in December.
+		do("2026-11-10T02:00:00Z", "manager", func() error {
+			_, err := a.SetLevel("C-000005", "机密", "1m", "短期项目保密")
+			return err
+		}),
+		do("2026-12-11T02:00:00Z", "manager", func() error { _, err := a.DeclassifyExpired(); return err }),
+		// Loan L-000003 of 天成: requested in December, not yet approved.
+		do("2026-12-30T02:00:00Z", "sun", func() error { _, err := a.BorrowRequest("C-000005", "催收", 3); return err }),
 	}
 	for _, s := range steps {
 		if err := s(); err != nil {
