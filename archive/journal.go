@@ -163,6 +163,16 @@ func eventPath(t time.Time, hash string) string {
 
 var eventNameRE = regexp.MustCompile(`^(\d{8}T\d{6}Z)-([0-9a-f]{64})\.yaml$`)
 
+// eventNameHash returns the hash part of an event file name, cheaply: this
+// runs for every event before every write.
+func eventNameHash(name string) (string, bool) {
+	const n = len("20060102T150405Z-") + 64 + len(".yaml")
+	if len(name) != n || name[16] != '-' || name[n-5:] != ".yaml" {
+		return "", false
+	}
+	return name[17 : 17+64], true
+}
+
 // Journal is every event of an archive, in an order consistent with the
 // links: an event comes after every event it follows; unrelated events by
 // time, then hash.
@@ -203,8 +213,8 @@ func journalUnchanged(dir string, prev *Journal) bool {
 			return nil
 		}
 		n++
-		m := eventNameRE.FindStringSubmatch(d.Name())
-		if m == nil || prev.ByHash[m[2]] == nil {
+		h, ok := eventNameHash(d.Name())
+		if !ok || prev.ByHash[h] == nil {
 			same = false
 			return filepath.SkipAll
 		}
