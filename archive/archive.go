@@ -59,7 +59,9 @@ func Open(dir string, now func() time.Time) (*Archive, error) {
 	}
 	p, err := ParsePolicy(raw)
 	if err != nil {
-		return nil, err
+		// crm.yaml is written by init and changed only through signed
+		// policy events: a file that no longer parses was damaged.
+		return nil, Integrity(err)
 	}
 	a := &Archive{Dir: abs, Policy: p, PolicyRaw: raw, Now: now}
 	if err := a.reload(); err != nil {
@@ -76,7 +78,9 @@ func (a *Archive) reload() error {
 	if err != nil {
 		return err
 	}
-	a.State = Replay(j, a.Policy, false)
+	// Signatures and roles are checked on every load, not only by verify:
+	// an event that fails them is reported and does not count.
+	a.State = Replay(j, a.Policy, true)
 	if a.State.Genesis == "" {
 		return Integrity(l10n.Errorf("%s: the journal has no genesis event (%s): this is not a complete archive", filepath.Join(a.Dir, JournalDir), KindInit))
 	}
@@ -135,7 +139,24 @@ func (a *Archive) locked(f func() error) error {
 	if err := a.reload(); err != nil {
 		return err
 	}
+	if err := a.checkWritable(); err != nil {
+		return err
+	}
 	return f()
+}
+
+// checkWritable refuses to write to an archive that was tampered with
+// outside crm (exit 4): nothing should be built on a journal or policy that
+// does not check out.
+func (a *Archive) checkWritable() error {
+	ps := append(append([]Problem(nil), a.State.Journal.Problems...), a.State.Problems...)
+	if sha256Hex(a.PolicyRaw) != a.State.PolicySHA256 {
+		ps = append(ps, Problem{PolicyFile, l10n.T("differs from the policy the journal recorded (edited without a signed policy.update)")})
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return Integrity(l10n.Errorf("the archive has %d integrity problem(s), the first: %s; nothing was written: run `crm verify`, repair or restore from git, then retry", len(ps), ps[0]))
 }
 
 // appendEvent signs and writes a new event following the journal's heads,

@@ -130,6 +130,9 @@ func (s *State) applyClassify(e *Event, p *Policy, d *DossierState, bad func(*Ev
 		bad(e, "unreadable data: %v", err)
 		return
 	}
+	// A step that fails a check is reported and does not count.
+	n0 := len(s.Problems)
+	failed := func() bool { return len(s.Problems) > n0 }
 	actor := s.Members[e.Actor]
 	need := func(what string, roles []string) {
 		if p != nil && !actor.HasRole(roles...) {
@@ -155,6 +158,9 @@ func (s *State) applyClassify(e *Event, p *Policy, d *DossierState, bad func(*Ev
 		if strings.TrimSpace(c.Reason) == "" {
 			bad(e, "%s without a reason", e.Kind)
 		}
+		if failed() {
+			return
+		}
 		if err := d.setLevelDates(p, c.Level, c.SetOn, c.Period, e.Time); err != nil {
 			bad(e, "%v", err)
 		}
@@ -168,6 +174,9 @@ func (s *State) applyClassify(e *Event, p *Policy, d *DossierState, bad func(*Ev
 		if p != nil && c.Level != p.DeclassifiedLevel() {
 			bad(e, "%s to %q: an expired dossier drops to %s", e.Kind, c.Level, p.DeclassifiedLevel())
 		}
+		if failed() {
+			return
+		}
 		d.LevelSetOn, d.Period, d.Expires = d.Expires, classify.Period{Long: true}, time.Time{}
 	case KindDossierCredit:
 		if p != nil {
@@ -176,6 +185,9 @@ func (s *State) applyClassify(e *Event, p *Policy, d *DossierState, bad func(*Ev
 		if _, err := classify.ParseCreditClass(c.Class); err != nil {
 			bad(e, "%v", err)
 		}
+		if failed() {
+			return
+		}
 		d.Credit, d.CreditReason = c.Class, c.Reason
 	case KindDossierTier:
 		if p != nil {
@@ -183,6 +195,9 @@ func (s *State) applyClassify(e *Event, p *Policy, d *DossierState, bad func(*Ev
 		}
 		if _, err := classify.ParseTier(c.Tier); err != nil {
 			bad(e, "%v", err)
+		}
+		if failed() {
+			return
 		}
 		d.Tier, d.TierReason = c.Tier, c.Reason
 	}

@@ -169,6 +169,7 @@ func (s *State) apply(e *Event, p *Policy, checkSigs bool) {
 	case KindMemberAdd, KindMemberRoles, KindMemberRemove, KindPolicyUpdate:
 		if p != nil && !actor.HasRole(p.Permissions.Members...) {
 			bad(e, "%s by %s, who does not hold a role allowed to change members or policy (%v)", e.Kind, e.Actor, p.Permissions.Members)
+			return // a step that fails its check does not count
 		}
 	}
 	switch e.Kind {
@@ -222,13 +223,19 @@ func (s *State) applyDossier(e *Event, p *Policy, bad func(*Event, string, ...an
 			bad(e, "dossier %s is created a second time", e.Dossier)
 			return
 		}
-		d = &DossierState{ID: e.Dossier, Status: StatusActive, Created: e.Time, CreatedBy: e.Actor}
-		s.Dossiers[e.Dossier] = d
+		// The id is used up even if the event fails its checks below;
+		// the dossier exists only if it passes them.
 		if p != nil {
 			if n, ok := p.idNumber(e.Dossier); ok && n > s.MaxID {
 				s.MaxID = n
 			}
 		}
+		d = &DossierState{ID: e.Dossier, Status: StatusActive, Created: e.Time, CreatedBy: e.Actor}
+		defer func() {
+			if d.WrittenBy != nil {
+				s.Dossiers[e.Dossier] = d
+			}
+		}()
 	}
 	if d == nil {
 		bad(e, "%s for dossier %s, which was never created", e.Kind, e.Dossier)
@@ -238,26 +245,94 @@ func (s *State) applyDossier(e *Event, p *Policy, bad func(*Event, string, ...an
 		bad(e, "%s for dossier %s after it was destroyed", e.Kind, e.Dossier)
 		return
 	}
+	if !knownDossierKinds[e.Kind] {
+		bad(e, "unknown event kind %q", e.Kind)
+		return
+	}
+	// A step that fails any check is reported and does not count: it
+	// changes neither the dossier's level nor its pinned file.
+	n0 := len(s.Problems)
 	if p != nil && (e.Kind == KindDossierCreate || e.Kind == KindDossierUpdate) {
 		if !s.Members[e.Actor].HasRole(p.Permissions.Write...) {
 			bad(e, "%s by %s, who does not hold a role allowed to write dossiers (%v)", e.Kind, e.Actor, p.Permissions.Write)
 		}
 	}
+	var f fileData
+	if err := e.Decode(&f); err != nil {
+		bad(e, "unreadable data: %v", err)
+	}
+	if f.SHA256 != "" && e.Kind != KindDossierCreate && !slices.Contains(d.Recipients, e.Actor) {
+		// Re-encrypting needs the plaintext: only a recipient can have
+		// written this file.
+		bad(e, "%s by %s, who was not a recipient of dossier %s and so cannot have re-encrypted it", e.Kind, e.Actor, d.ID)
+	}
+	if len(s.Problems) > n0 {
+		d.Events = append(d.Events, e)
+		return
+	}
 	s.applyClassify(e, p, d, bad)
 	if p != nil {
 		s.applyLifecycle(e, d, p, bad)
 	}
-	var f fileData
-	if err := e.Decode(&f); err == nil {
-		if f.Level != "" {
-			d.Level = f.Level
+	if len(s.Problems) > n0 {
+		d.Events = append(d.Events, e)
+		return
+	}
+	if f.Level != "" && levelKinds[e.Kind] {
+		d.Level = f.Level
+	}
+	if f.SHA256 != "" && fileKinds[e.Kind] {
+		if p != nil {
+			if extra := s.notAllowed(p, d, f.Recipients); len(extra) > 0 {
+				bad(e, "%s encrypts dossier %s to %v, who may not read it at level %s", e.Kind, d.ID, extra, d.Level)
+				d.Events = append(d.Events, e)
+				return
+			}
 		}
-		if f.SHA256 != "" {
-			d.SHA256, d.Recipients, d.WrittenBy = f.SHA256, f.Recipients, e
-		}
+		d.SHA256, d.Recipients, d.WrittenBy = f.SHA256, f.Recipients, e
 	}
 	d.Updated = e.Time
 	d.Events = append(d.Events, e)
+}
+
+// The dossier event kinds replay knows; any other kind is a problem.
+var knownDossierKinds = map[string]bool{
+	KindDossierCreate: true, KindDossierUpdate: true, KindDossierRekey: true,
+	KindDossierClassify: true, KindDossierDeclassify: true, KindDossierCredit: true, KindDossierTier: true,
+	KindReview: true, KindHold: true, KindRelease: true,
+	KindLoanRequest: true, KindLoanEndorse: true, KindLoanApprove: true, KindLoanRenew: true, KindLoanReturn: true, KindLoanExpire: true,
+	KindDestroyRequest: true, KindDestroyApprove: true, KindDestroyReject: true, KindDestroyExecute: true,
+}
+
+// levelKinds may set a dossier's level; fileKinds may pin a new file.
+var (
+	levelKinds = map[string]bool{KindDossierCreate: true, KindDossierClassify: true, KindDossierDeclassify: true}
+	fileKinds  = map[string]bool{
+		KindDossierCreate: true, KindDossierUpdate: true, KindDossierRekey: true,
+		KindDossierClassify: true, KindDossierDeclassify: true,
+		KindLoanApprove: true, KindLoanReturn: true, KindLoanExpire: true,
+	}
+)
+
+// notAllowed returns the recipients (other than the recovery key) who may
+// not read d: neither readers of its level nor borrowers with access.
+func (s *State) notAllowed(p *Policy, d *DossierState, recipients []string) []string {
+	ok := map[string]bool{Recovery: p.Recovery != ""}
+	for _, id := range s.Readers(p, d.Level) {
+		ok[id] = true
+	}
+	for _, l := range d.Loans {
+		if l.HasAccess() {
+			ok[l.Borrower] = true
+		}
+	}
+	var out []string
+	for _, r := range recipients {
+		if !ok[r] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Member returns the active member whose age recipient is r, or nil.
