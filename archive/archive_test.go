@@ -261,3 +261,15 @@ func TestJournalBranchesMerge(t *testing.T) {
 		t.Fatalf("verify after merge: %v %v", ps, err)
 	}
 }
+
+func TestParseDossierRejectsOddNumbersAndDocuments(t *testing.T) {
+	for _, in := range []string{
+		"customer:\n  name: x\nowner: y\nyearly_sales: .nan\n",
+		"customer:\n  name: x\nowner: y\ncredit_survey:\n  capital: -.inf\n",
+		"customer:\n  name: x\nowner: y\n---\ncustomer:\n  name: hidden\n",
+	} {
+		if _, err := archive.ParseDossier([]byte(in)); err == nil {
+			t.Errorf("ParseDossier(%q) accepted", in)
+		}
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -218,7 +220,7 @@ var yamlLineRE = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+
 
 // ParseDossier decodes and validates a dossier's YAML text. Errors are a
 // *ValidationError whose problems name the line and field.
-func ParseDossier(text []byte) (*Dossier, error) {
+func ParseDossier(text []byte) (dd *Dossier, err error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(text, &root); err != nil {
 		return nil, &ValidationError{[]*FieldError{yamlError(err)}}
@@ -232,6 +234,14 @@ func ParseDossier(text []byte) (*Dossier, error) {
 	var d Dossier
 	dec := yaml.NewDecoder(bytes.NewReader(text))
 	dec.KnownFields(true)
+	defer func() {
+		// One document per dossier: a second one would be stored but
+		// never validated.
+		var extra yaml.Node
+		if err == nil && dec.Decode(&extra) != io.EOF {
+			dd, err = nil, &ValidationError{[]*FieldError{{Line: extra.Line, Msg: l10n.T("a dossier is one YAML document: remove the second one (after ---)")}}}
+		}
+	}()
 	if err := dec.Decode(&d); err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
@@ -272,6 +282,12 @@ func ParseDossier(text []byte) (*Dossier, error) {
 	oneOf("credit_survey.class", d.CreditSurvey.Class, CreditClasses)
 	if s := d.CreditSurvey.Score; s != nil && (*s < 0 || *s > 100) {
 		ps = append(ps, &FieldError{Path: "credit_survey.score", Line: lineOf(root.Content[0], "credit_survey.score"), Msg: l10n.Sprintf("%d is outside 0–100", *s)})
+	}
+	for path, v := range map[string]float64{"yearly_sales": d.YearlySales, "characteristics.turnover": d.Characteristics.Turnover,
+		"credit_survey.capital": d.CreditSurvey.Capital, "credit_survey.trading_volume": d.CreditSurvey.TradingVolume, "credit_survey.credit_limit": d.CreditSurvey.CreditLimit} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			ps = append(ps, &FieldError{Path: path, Line: lineOf(root.Content[0], path), Msg: l10n.T("must be a number, not NaN or infinity")})
+		}
 	}
 	if d.YearlySales < 0 {
 		ps = append(ps, &FieldError{Path: "yearly_sales", Line: lineOf(root.Content[0], "yearly_sales"), Msg: l10n.T("must not be negative")})

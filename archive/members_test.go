@@ -109,3 +109,29 @@ func TestUpdateConflict(t *testing.T) {
 		t.Fatalf("journal has %d events, want %d", len(a.State.Journal.Events), len(before)+1)
 	}
 }
+
+// One damaged file does not stop the others being closed to a member whose
+// reader role was taken away.
+func TestRekeyGoesPastADamagedFile(t *testing.T) {
+	dir := t.TempDir()
+	mgr, sup := newIdentity(t), newIdentity(t)
+	a, err := archive.Init(filepath.Join(dir, "arc"), mgr, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddMember(member("li", []string{"supervisor"}, sup)); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := a.Create([]byte(sample), "机密")
+	second, _ := a.Create([]byte(sample), "机密")
+	f, _ := os.OpenFile(filepath.Join(a.Dir, "dossiers", first+".age"), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("x")
+	f.Close()
+	if err := a.SetRoles("li", []string{"clerk"}); err == nil {
+		t.Fatal("a damaged file was re-encrypted without complaint")
+	}
+	ct, _ := os.ReadFile(filepath.Join(a.Dir, "dossiers", second+".age"))
+	if _, err := archive.Decrypt(ct, sup.Age); err == nil {
+		t.Fatal("the undamaged file still opens with the demoted member's key")
+	}
+}

@@ -295,15 +295,24 @@ func (a *Archive) rekeyStale() (int, error) {
 		}
 		res[i] = result{ct, err}
 	})
+	// A file that cannot be re-encrypted must not stop the others: after a
+	// role is taken away, every file that can be closed to its holder is.
+	n := 0
+	var errs []error
 	for i, d := range todo {
 		if res[i].err != nil {
-			return i, res[i].err
+			errs = append(errs, res[i].err)
+			continue
 		}
 		if _, err := a.writeCiphertext(d.ID, res[i].ct, a.ExpectedRecipients(d), KindDossierRekey, fileData{}, nil); err != nil {
-			return i, err
+			return n, errors.Join(append(errs, err)...)
 		}
+		n++
 	}
-	return len(todo), nil
+	if len(errs) > 0 {
+		return n, errors.Join(errs...)
+	}
+	return n, nil
 }
 
 // Rekey re-encrypts every dossier whose recipients are stale (`crm rekey`).
