@@ -5,19 +5,33 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 
 	"crm/archive/l10n"
 )
 
-// CheckPin compares the archive's genesis with the one pinned for its path
-// in pinFile (a YAML map of absolute archive paths to genesis hashes, kept
-// in the user's config folder), as ssh does with host keys. On first use the
-// genesis is pinned and pinned is true. A different genesis is an integrity
-// error (exit 4): the journal was replaced wholesale.
-func CheckPin(pinFile, archiveDir, genesis string) (pinned bool, err error) {
-	pins := map[string]string{}
+// Pin is what a user's machine remembers of an archive it has used: the
+// genesis event and the journal heads it last saw.
+type Pin struct {
+	Genesis string   `yaml:"genesis"`
+	Heads   []string `yaml:"heads,flow"`
+}
+
+// CheckPin compares the archive with what pinFile (a YAML map of absolute
+// archive paths to pins, kept in the user's config folder) remembers of it,
+// as ssh does with host keys:
+//
+//   - a different genesis means the journal was replaced wholesale;
+//   - a head seen before that is no longer in the journal means events were
+//     deleted (the journal rolled back, e.g. to undo a reclassification).
+//
+// Either is an integrity error (exit 4). Otherwise the current genesis and
+// heads are remembered, but only while the journal checks out, so a forged
+// head is never pinned. It reports whether the archive was new to pinFile.
+func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
+	pins := map[string]Pin{}
 	b, err := os.ReadFile(pinFile)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return false, err
@@ -27,23 +41,36 @@ func CheckPin(pinFile, archiveDir, genesis string) (pinned bool, err error) {
 			return false, l10n.Errorf("%s: %v", pinFile, err)
 		}
 	}
-	if got, ok := pins[archiveDir]; ok {
-		if got != genesis {
-			return false, Integrity(l10n.Errorf("the archive at %s has genesis %s, but %s pinned %s when you first used it: its journal was replaced. If that was intended, remove the line from %s", archiveDir, ShortHash(genesis), pinFile, ShortHash(got), pinFile))
+	s := a.State
+	old, known := pins[a.Dir]
+	if known {
+		if old.Genesis != s.Genesis {
+			return false, Integrity(l10n.Errorf("the archive at %s has genesis %s, but %s pinned %s when you first used it: its journal was replaced. If that was intended, remove its entry from %s", a.Dir, ShortHash(s.Genesis), pinFile, ShortHash(old.Genesis), pinFile))
 		}
+		for _, h := range old.Heads {
+			if s.Journal.ByHash[h] == nil {
+				return false, Integrity(l10n.Errorf("event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted. Restore it from git or a backup; if the rollback was intended, remove the archive's entry from %s", ShortHash(h), pinFile))
+			}
+		}
+	}
+	if len(s.Journal.Problems)+len(s.Problems) > 0 {
+		return !known, nil
+	}
+	p := Pin{Genesis: s.Genesis, Heads: slices.Clone(s.Journal.Heads)}
+	if known && slices.Equal(old.Heads, p.Heads) {
 		return false, nil
 	}
-	pins[archiveDir] = genesis
+	pins[a.Dir] = p
 	out, err := yaml.Marshal(pins)
 	if err != nil {
 		return false, err
 	}
-	out = append([]byte("# crm: 已知档案库的创世事件哈希 (genesis pins)\n"), out...)
+	out = append([]byte("# crm: 已知档案库的创世事件与最近所见日志头 (genesis and last-seen heads)\n"), out...)
 	if err := os.MkdirAll(filepath.Dir(pinFile), 0o700); err != nil {
 		return false, err
 	}
 	if bytes.Equal(b, out) {
-		return true, nil
+		return !known, nil
 	}
-	return true, writeFileAtomic(pinFile, out, 0o600)
+	return !known, writeFileAtomic(pinFile, out, 0o600)
 }

@@ -40,7 +40,7 @@ func newInitCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := archive.CheckPin(e.v.GetString("pin_file"), a.Dir, a.State.Genesis); err != nil {
+			if _, err := a.CheckPin(e.v.GetString("pin_file")); err != nil {
 				return err
 			}
 			if useGit {

@@ -206,7 +206,7 @@ func (e *env) open(needKey bool) (*archive.Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := archive.CheckPin(e.v.GetString("pin_file"), a.Dir, a.State.Genesis); err != nil {
+	if _, err := a.CheckPin(e.v.GetString("pin_file")); err != nil {
 		return nil, err
 	}
 	id, err := e.identity(needKey)
