@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"time"
 
@@ -37,8 +38,9 @@ type Archive struct {
 	// replays set CRM_NOW).
 	Now func() time.Time
 
-	id *Identity
-	me *Member
+	id      *Identity
+	me      *Member
+	holding bool // the lock is held (by locked or lockOnly)
 }
 
 // Open reads the archive at dir: its policy and its journal.
@@ -125,8 +127,20 @@ func (a *Archive) require(step string, roles []string) (*Member, error) {
 }
 
 // locked runs f holding the archive's lock, with the state freshly read so
-// that changes by another process are seen.
+// that changes by another process are seen, after finishing any write an
+// earlier process was interrupted in (rollForward). It refuses to run f on
+// an archive that does not check out (checkWritable).
 func (a *Archive) locked(f func() error) error {
+	return a.lockOnly(func() error {
+		if err := a.checkWritable(); err != nil {
+			return err
+		}
+		return f()
+	})
+}
+
+// lockOnly takes the lock, reloads and rolls forward, then runs f.
+func (a *Archive) lockOnly(f func() error) error {
 	lf, err := os.OpenFile(filepath.Join(a.Dir, lockFile), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return l10n.Errorf("locking the archive: %v", err)
@@ -136,13 +150,44 @@ func (a *Archive) locked(f func() error) error {
 		return l10n.Errorf("locking the archive: %v", err)
 	}
 	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
+	a.holding = true
+	defer func() { a.holding = false }()
 	if err := a.reload(); err != nil {
 		return err
 	}
-	if err := a.checkWritable(); err != nil {
-		return err
-	}
+	a.rollForward()
 	return f()
+}
+
+// rollForward finishes dossier writes that a process was interrupted in
+// after journaling them: a dossier file is written to dossiers/.tmp-ID-N,
+// the event pinning its hash is journaled, then the file is renamed into
+// place. A crash between the last two steps leaves a pinned temp file,
+// which is renamed now. The caller holds the lock.
+func (a *Archive) rollForward() {
+	dir := filepath.Join(a.Dir, DossiersDir)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), ".tmp-")
+		i := strings.LastIndexByte(rest, '-')
+		if !ok || i < 0 {
+			continue
+		}
+		d := a.State.Dossiers[rest[:i]]
+		if d == nil || d.Status != StatusActive {
+			continue
+		}
+		final := a.dossierFile(d.ID)
+		if cur, err := os.ReadFile(final); err == nil && sha256Hex(cur) == d.SHA256 {
+			continue
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, e.Name())); err == nil && sha256Hex(b) == d.SHA256 {
+			renameSynced(filepath.Join(dir, e.Name()), final)
+		}
+	}
 }
 
 // checkWritable refuses to write to an archive that was tampered with
@@ -192,39 +237,48 @@ func (a *Archive) writeEvent(b []byte) (*Event, error) {
 // folder, synced and renamed over path, so a crash leaves either the old or
 // the new file.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
+	tmp, err := writeTemp(filepath.Dir(path), ".tmp-*", data, perm)
 	if err != nil {
 		return err
 	}
+	return renameSynced(tmp, path)
+}
+
+// writeTemp writes data to a new, synced file in dir named after pattern
+// (as os.CreateTemp) and returns its path.
+func writeTemp(dir, pattern string, data []byte, perm os.FileMode) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return "", err
+	}
 	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
 	}
-	if err := f.Chmod(perm); err != nil {
-		return err
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := f.Sync(); err != nil {
-		return err
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
-		return err
+	if err != nil {
+		os.Remove(tmp)
+		return "", err
 	}
+	return tmp, nil
+}
+
+// renameSynced renames tmp over path and syncs the folder.
+func renameSynced(tmp, path string) error {
 	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
 		return err
 	}
-	ok = true
-	if d, err := os.Open(dir); err == nil {
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
 		d.Sync()
 		d.Close()
 	}

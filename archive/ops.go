@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -54,10 +55,14 @@ func (a *Archive) writeDossier(id string, text []byte, readers []string, kind st
 	return a.writeCiphertext(id, ct, readers, kind, fd, extra)
 }
 
+// writeCiphertext replaces dossier id's file with ct and journals it: the
+// new file is written and synced under a temporary name, the event pinning
+// its hash is journaled, and only then is the file renamed into place. If
+// the event cannot be written nothing has changed; if the process dies
+// before the rename, the next locked step finishes it (rollForward).
 func (a *Archive) writeCiphertext(id string, ct []byte, readers []string, kind string, fd fileData, extra map[string]any) (*Event, error) {
-	path := a.dossierFile(id)
-	old, oldErr := os.ReadFile(path)
-	if err := writeFileAtomic(path, ct, 0o644); err != nil {
+	tmp, err := writeTemp(filepath.Join(a.Dir, DossiersDir), ".tmp-"+id+"-*", ct, 0o644)
+	if err != nil {
 		return nil, l10n.Errorf("writing %s: %v", DossierPath(id), err)
 	}
 	fd.SHA256, fd.Recipients = sha256Hex(ct), readers
@@ -71,12 +76,11 @@ func (a *Archive) writeCiphertext(id string, ct []byte, readers []string, kind s
 	}
 	e, err := a.appendEvent(kind, id, data)
 	if err != nil {
-		if oldErr == nil {
-			writeFileAtomic(path, old, 0o644)
-		} else {
-			os.Remove(path)
-		}
+		os.Remove(tmp)
 		return nil, err
+	}
+	if err := renameSynced(tmp, a.dossierFile(id)); err != nil {
+		return e, l10n.Errorf("the journal records the new %s, but it could not be put in place (%v): the next crm command that writes will retry", DossierPath(id), err)
 	}
 	return e, nil
 }

@@ -19,6 +19,10 @@ import (
 // to the recipients the policy gives; no destroyed dossier remains. It needs
 // no key. The problems are sorted by path.
 func (a *Archive) Verify() ([]Problem, error) {
+	// Finish any write a crashed process journaled but did not put in place.
+	if err := a.lockOnly(func() error { return nil }); err != nil {
+		return nil, err
+	}
 	j, err := ReadJournal(a.Dir)
 	if err != nil {
 		return nil, err
@@ -62,6 +66,7 @@ func (a *Archive) Verify() ([]Problem, error) {
 	entries, _ = os.ReadDir(filepath.Join(a.Dir, DossiersDir))
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ".tmp-") {
+			add(DossiersDir+"/"+e.Name(), "left by an interrupted write or destruction: if no crm command is running, remove it")
 			continue
 		}
 		rel := DossiersDir + "/" + e.Name()
