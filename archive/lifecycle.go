@@ -72,6 +72,7 @@ type Approval struct {
 	Member string    `yaml:"member" json:"member"`
 	Date   string    `yaml:"date" json:"date"` // YYYY-MM-DD
 	Time   time.Time `yaml:"-" json:"time"`
+	Event  string    `yaml:"-" json:"-"` // hash of the approving event
 }
 
 // Loan statuses.
@@ -602,6 +603,12 @@ func (s *State) applyLoanOrDestroy(e *Event, d *DossierState, p *Policy, actor *
 			bad(e, "%s of loan %q, which dossier %s does not have", e.Kind, x.Loan, d.ID)
 			return
 		}
+		if e.Kind == KindLoanRenew || e.Kind == KindLoanReturn || e.Kind == KindLoanExpire {
+			if n := len(l.Approvals); n > 0 && !s.follows(e, l.Approvals[n-1].Event) {
+				bad(e, "%s of loan %s does not follow its approval in the journal's links", e.Kind, l.ID)
+				return
+			}
+		}
 		switch e.Kind {
 		case KindLoanEndorse:
 			if err := s.checkLoanEndorse(actor, l); err != nil {
@@ -615,7 +622,7 @@ func (s *State) applyLoanOrDestroy(e *Event, d *DossierState, p *Policy, actor *
 				refuse(err)
 				return
 			}
-			l.Approvals = append(l.Approvals, Approval{Role: role, Member: e.Actor, Date: dateOf(e.Time), Time: e.Time})
+			l.Approvals = append(l.Approvals, Approval{Role: role, Member: e.Actor, Date: dateOf(e.Time), Time: e.Time, Event: e.Hash})
 			if last {
 				l.Out, l.Due = e.Time, e.Time.Add(time.Duration(l.Days)*24*time.Hour)
 				l.Card = x.Card
@@ -683,7 +690,14 @@ func (s *State) applyLoanOrDestroy(e *Event, d *DossierState, p *Policy, actor *
 				bad(e, "destruction request %s: approval claims step %d, but it is step %d in the chain", r.ID, x.Step, step)
 				return
 			}
-			r.Approvals = append(r.Approvals, Approval{Step: step, Role: role, Member: e.Actor, Date: dateOf(e.Time), Time: e.Time})
+			// Order is "reachable through links", never timestamps
+			// (DESIGN.md): the previous step must be among this
+			// event's ancestors.
+			if n := len(r.Approvals); n > 0 && !s.follows(e, r.Approvals[n-1].Event) {
+				bad(e, "destruction request %s: step %d does not follow step %d in the journal's links (written apart from it)", r.ID, step, n)
+				return
+			}
+			r.Approvals = append(r.Approvals, Approval{Step: step, Role: role, Member: e.Actor, Date: dateOf(e.Time), Time: e.Time, Event: e.Hash})
 		case KindDestroyReject:
 			if err := s.checkDestroyReject(actor, r); err != nil {
 				refuse(err)
@@ -695,8 +709,37 @@ func (s *State) applyLoanOrDestroy(e *Event, d *DossierState, p *Policy, actor *
 				refuse(err)
 				return
 			}
+			if n := len(r.Approvals); n > 0 && !s.follows(e, r.Approvals[n-1].Event) {
+				bad(e, "destruction request %s: execution does not follow the last approval in the journal's links", r.ID)
+				return
+			}
 			r.Executed, r.ExecutedBy, r.Witnesses, r.Method, r.Level = e.Time, e.Actor, x.Witnesses, x.Method, d.Level
 			d.Status = StatusDestroyed
 		}
 	}
+}
+
+// follows reports whether the event with hash ancestor is reachable from e
+// through prev links: the journal's only trustworthy order.
+func (s *State) follows(e *Event, ancestor string) bool {
+	if s.Journal == nil || ancestor == "" {
+		return true
+	}
+	seen := map[string]bool{}
+	todo := slices.Clone(e.Prev)
+	for len(todo) > 0 {
+		h := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if h == ancestor {
+			return true
+		}
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		if p := s.Journal.ByHash[h]; p != nil {
+			todo = append(todo, p.Prev...)
+		}
+	}
+	return false
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"crm/archive"
 )
@@ -170,5 +171,54 @@ func TestReadAfterConcurrentWriteAndRollForward(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(final); string(b) != string(newCT) {
 		t.Fatal("the pinned file was not put in place")
+	}
+}
+
+// The second destruction approval must follow the first through the
+// journal's links; a later timestamp on a sibling event is not enough.
+func TestApprovalOrderIsByLinks(t *testing.T) {
+	dir := t.TempDir()
+	mgr, sup := newIdentity(t), newIdentity(t)
+	a, err := archive.Init(filepath.Join(dir, "arc"), mgr, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddMember(member("li", []string{"supervisor"}, sup)); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := a.Create([]byte(sample), "")
+	r, err := a.DestroyRequest(id, "过期")
+	if err != nil {
+		t.Fatal(err)
+	}
+	request := a.State.Journal.Heads
+	b, _ := archive.Open(a.Dir, fixed)
+	b.SetIdentity(sup)
+	if _, err := b.DestroyApprove(r.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The manager's approval, linked only to the request (a sibling of the
+	// supervisor's step 1) but dated later.
+	t2 := fixed().Add(time.Hour)
+	ev, err := archive.SignEvent("destroy.approve", t2, "zhang", id, request, map[string]any{"request": r.ID, "step": 2}, mgr.Signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := archive.ParseEvent(ev)
+	os.WriteFile(filepath.Join(a.Dir, "journal", "2026", "11", t2.UTC().Format("20060102T150405Z")+"-"+e.Hash+".yaml"), ev, 0o644)
+	c, err := archive.Open(a.Dir, fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, _ := c.Verify()
+	found := false
+	for _, p := range ps {
+		found = found || strings.Contains(p.Msg, "does not follow step 1")
+	}
+	if !found {
+		t.Fatalf("a sibling approval was accepted: %v", ps)
+	}
+	if n := len(c.State.Destructions[r.ID].Approvals); n != 1 {
+		t.Fatalf("%d approvals count, want 1", n)
 	}
 }
