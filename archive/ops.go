@@ -399,3 +399,38 @@ func (a *Archive) List(decrypt bool) ([]ListEntry, error) {
 	}
 	return out, errors.Join(errs...)
 }
+
+// RemoveMember removes a member (a leaver): they sign nothing more, and
+// every dossier they could read is re-encrypted without them. The last
+// member who may change members cannot be removed.
+func (a *Archive) RemoveMember(id string) error {
+	if _, err := a.require(l10n.T("removing a member"), a.Policy.Permissions.Members); err != nil {
+		return err
+	}
+	if err := CheckMemberID(id); err != nil {
+		return err
+	}
+	return a.locked(func() error {
+		m := a.State.Members[id]
+		if m == nil || m.Removed {
+			return Usage(l10n.Errorf("no member %s: `crm member list` shows them", id))
+		}
+		admins := 0
+		for _, o := range a.State.Members {
+			if o.ID != id && o.HasRole(a.Policy.Permissions.Members...) {
+				admins++
+			}
+		}
+		if admins == 0 {
+			return l10n.Errorf("%s is the last member who may manage members: give someone else the role first", id)
+		}
+		if _, err := a.appendEvent(KindMemberRemove, "", memberRemoveData{Member: id}); err != nil {
+			return err
+		}
+		if err := a.writeMemberFile(a.State.Members[id]); err != nil {
+			return err
+		}
+		_, err := a.rekeyStale()
+		return err
+	})
+}

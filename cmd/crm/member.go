@@ -15,9 +15,9 @@ import (
 func newMemberCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "member",
-		Short: l10n.Pick("Add members, list them, change their roles", "成员：增加、列出、变更角色"),
+		Short: l10n.Pick("Add members, list them, change their roles, remove them", "成员：增加、列出、变更角色、移除"),
 	}
-	c.AddCommand(newMemberAddCmd(e), newMemberListCmd(e), newMemberRolesCmd(e))
+	c.AddCommand(newMemberAddCmd(e), newMemberListCmd(e), newMemberRolesCmd(e), newMemberRemoveCmd(e))
 	return c
 }
 
@@ -145,4 +145,23 @@ func readInput(e *env, name string) ([]byte, error) {
 		return nil, l10n.Errorf("reading %s: %v", name, err)
 	}
 	return b, nil
+}
+
+func newMemberRemoveCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove ID",
+		Short: l10n.Pick("Remove a member (manager only); re-encrypts everything they could read", "移除成员（仅经理）；重新加密其可读的全部档案"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			if err := a.RemoveMember(args[0]); err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Removed member %s; the dossiers they could read no longer open with their key.", args[0]))
+			return nil
+		},
+	}
 }
