@@ -320,8 +320,9 @@ func CheckMemberID(id string) error {
 	return nil
 }
 
-const gitattributes = `# crm: 档案密文按二进制处理，diff/merge 经 crm 驱动解密（需在 git config 中配置，见 README）。
-*.age binary diff=crm merge=crm -text
+const gitattributes = `# crm: 档案密文按二进制处理；git diff 经 crm 解密显示（git config diff.crm.textconv "crm textconv"，见 README）。
+# 合并时不做文本合并：密文冲突须用 crm 重新编辑解决。
+*.age binary diff=crm merge=binary
 *.yaml text eol=lf
 `
 

@@ -279,4 +279,7 @@ var catalog = map[string]string{
 	"wrong passphrase":          "口令错误",
 	"you (%s) may not read dossier %s: its level %s is readable by the roles %s, and it is not on loan to you": "你（%s）无权阅读档案 %s：其密级 %s 仅限角色 %s 阅读，且你没有借阅该档案",
 	"your key %s is not a member of this archive: ask a manager to run `crm member add` with it":               "你的密钥 %s 不属于本档案库的任何成员：请经理用它运行 `crm member add`",
+	"not a readable age file: %v":              "不是可读的 age 文件：%v",
+	"no identity: the ciphertext is not shown": "没有身份文件：不显示密文内容",
+	"your key does not open this version":      "你的密钥打不开这个版本",
 }

@@ -81,6 +81,12 @@ func gitInit(dir string, founder archive.Member) error {
 	if err := git("init", "-q"); err != nil {
 		return err
 	}
+	// The diff driver named in .gitattributes: git runs commands only from
+	// its config, never from tracked files. No cachetextconv: it would keep
+	// plaintext in git's object database.
+	if err := git("config", "diff.crm.textconv", "crm textconv"); err != nil {
+		return err
+	}
 	if err := git("add", "-A"); err != nil {
 		return err
 	}
