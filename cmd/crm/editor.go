@@ -71,7 +71,7 @@ const errorMarker = "# crm: "
 // the file as comments and the editor opens again. An emptied file, or a
 // file saved unchanged after an error, gives up. The plaintext lives only in
 // a 0600 file in memory-backed storage, removed on return and on
-// SIGINT/SIGTERM/SIGHUP (then the process exits 130).
+// SIGINT/SIGTERM/SIGHUP (then the process exits 128+signal: 130 for Ctrl-C).
 func (e *env) editLoop(text []byte, allowDisk bool, validate func([]byte) error) ([]byte, error) {
 	if !e.io.InTerminal && e.v.GetString("editor") == "" {
 		return nil, &usageError{l10n.Errorf("no terminal to run an editor in: give the dossier with --from FILE or --from - (stdin), or name a non-interactive editor with CRM_EDITOR")}
@@ -90,9 +90,9 @@ func (e *env) editLoop(text []byte, allowDisk bool, validate func([]byte) error)
 	}()
 	go func() {
 		select {
-		case <-sigs:
+		case sig := <-sigs:
 			os.RemoveAll(dir)
-			os.Exit(130)
+			os.Exit(128 + int(sig.(syscall.Signal)))
 		case <-done:
 		}
 	}()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -58,6 +59,11 @@ func newKeygenCmd(e *env) *cobra.Command {
 			}
 			if out == "" || out == "-" {
 				_, err := e.io.Out.Write(text)
+				return err
+			}
+			// The default identity lives in ~/.config/crm, which a new
+			// machine does not have yet.
+			if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
 				return err
 			}
 			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)

@@ -239,7 +239,7 @@ func (e *env) passphrase(path string) func() (string, error) {
 		if f := e.v.GetString("passphrase_file"); f != "" {
 			b, err := os.ReadFile(f)
 			if err != nil {
-				return "", l10n.Errorf("passphrase file (CRM_PASSPHRASE_FILE): %v", err)
+				return "", archive.Denied(l10n.Errorf("passphrase file (CRM_PASSPHRASE_FILE): %v", err))
 			}
 			return strings.TrimRight(string(b), "\r\n"), nil
 		}
