@@ -280,7 +280,9 @@ func ParseDossier(text []byte) (dd *Dossier, err error) {
 	oneOf("tier", d.Tier, Tiers)
 	oneOf("credit_survey.payment_attitude", d.CreditSurvey.PaymentAttitude, PaymentAttitude)
 	oneOf("credit_survey.class", d.CreditSurvey.Class, CreditClasses)
-	if s := d.CreditSurvey.Score; s != nil && (*s < 0 || *s > 100) {
+	if n := nodeAt(root.Content[0], "credit_survey.score"); n != nil && n.Tag != "!!null" && n.Tag != "!!int" {
+		ps = append(ps, &FieldError{Path: "credit_survey.score", Line: n.Line, Msg: l10n.Sprintf("%q is not a whole number 0–100", n.Value)})
+	} else if s := d.CreditSurvey.Score; s != nil && (*s < 0 || *s > 100) {
 		ps = append(ps, &FieldError{Path: "credit_survey.score", Line: lineOf(root.Content[0], "credit_survey.score"), Msg: l10n.Sprintf("%d is outside 0–100", *s)})
 	}
 	for path, v := range map[string]float64{"yearly_sales": d.YearlySales, "characteristics.turnover": d.Characteristics.Turnover,
@@ -337,6 +339,26 @@ func lineOf(n *yaml.Node, path string) int {
 		}
 	}
 	return line
+}
+
+// nodeAt returns the value node at a dotted path, or nil.
+func nodeAt(n *yaml.Node, path string) *yaml.Node {
+	for _, k := range strings.Split(path, ".") {
+		if n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				next = n.Content[i+1]
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		n = next
+	}
+	return n
 }
 
 // pathAtLine returns the dotted path of the deepest key on the given line.

@@ -33,6 +33,9 @@ func newBorrowRequestCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("days") && days < 1 {
+				return &usageError{l10n.Errorf("--days %d: a loan lasts at least one day", days)}
+			}
 			l, err := a.BorrowRequest(args[0], purpose, days)
 			if err != nil {
 				return err

@@ -148,11 +148,21 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	case fl.out != "":
 		if f, ok := report.FormatForFile(fl.out); ok {
 			format = f
+		} else if ext := filepath.Ext(fl.out); ext != "" {
+			return &usageError{l10n.Errorf("-o %s: crm does not know the extension %s; name the format with --format %s", fl.out, ext, strings.Join(report.FormatNames(), "|"))}
 		} else {
 			format = report.Table
 		}
 	default:
 		format = report.Table
+	}
+	if fl.bom && format != report.CSV {
+		return &usageError{l10n.Errorf("--bom is for CSV only (the format is %s)", format)}
+	}
+	if fl.out != "" {
+		if st, err := os.Stat(fl.out); err == nil && st.IsDir() {
+			return l10n.Errorf("-o %s is a folder: name a file in it", fl.out)
+		}
 	}
 	period, given, err := reportPeriod(cmd, fl)
 	if err != nil {
