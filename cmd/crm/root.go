@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -65,7 +66,7 @@ func run(args []string, io *IO, getenv func(string) string) int {
 		if errors.As(err, &ue) || isCobraUsage(err) {
 			code = archive.ExitUsage
 		}
-		fmt.Fprintf(io.Err, "crm: %v\n", err)
+		fmt.Fprintf(io.Err, "crm: %s\n", cobraText(err))
 		if code == archive.ExitUsage && cmd != nil {
 			fmt.Fprintln(io.Err, l10n.Sprintf("Run '%s --help' for usage.", cmd.CommandPath()))
 		}
@@ -262,3 +263,34 @@ func (e *env) prompt(msg string) (string, error) {
 
 func (e *env) printf(format string, a ...any) { fmt.Fprintf(e.io.Out, format, a...) }
 func (e *env) errorf(format string, a ...any) { fmt.Fprintf(e.io.Err, format, a...) }
+
+// cobraMessages are the usage errors cobra and pflag write in English, with
+// their Chinese forms ($1… are the captured parts).
+var cobraMessages = []struct {
+	re *regexp.Regexp
+	zh string
+}{
+	{regexp.MustCompile(`^unknown flag: (.*)$`), "未知选项：$1"},
+	{regexp.MustCompile(`^unknown shorthand flag: '(.)' in (.*)$`), "未知选项 -$1（在 $2 中）"},
+	{regexp.MustCompile(`^flag needs an argument: (.*)$`), "选项需要一个值：$1"},
+	{regexp.MustCompile(`^unknown command "(.*)" for "(.*)"$`), "$2 没有子命令 \"$1\""},
+	{regexp.MustCompile(`^accepts (\d+) arg\(s\), received (\d+)$`), "需要 $1 个参数，收到 $2 个"},
+	{regexp.MustCompile(`^accepts at most (\d+) arg\(s\), received (\d+)$`), "最多 $1 个参数，收到 $2 个"},
+	{regexp.MustCompile(`^requires at least (\d+) arg\(s\), only received (\d+)$`), "至少需要 $1 个参数，只收到 $2 个"},
+	{regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: (.*)$`), "选项 $2 的值 \"$1\" 无效：$3"},
+}
+
+// cobraText is err's message, with cobra's own usage errors in Chinese when
+// messages are (crm's own messages are translated where they are made).
+func cobraText(err error) string {
+	msg := err.Error()
+	if !l10n.Chinese() {
+		return msg
+	}
+	for _, m := range cobraMessages {
+		if m.re.MatchString(msg) {
+			return m.re.ReplaceAllString(msg, m.zh)
+		}
+	}
+	return msg
+}
