@@ -25,6 +25,17 @@ func newIdentity(t testing.TB) *archive.Identity {
 	return id
 }
 
+// newArchive makes an archive in a temporary folder founded by id as
+// manager "zhang".
+func newArchive(t testing.TB, id *archive.Identity) *archive.Archive {
+	t.Helper()
+	a, err := archive.Init(filepath.Join(t.TempDir(), "arc"), id, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 const sample = "# 注释\ncustomer:\n  name: 测试公司\nowner: 李四 # 负责人\n"
 
 // A dossier written by crm decrypts with the stock age library and an
@@ -45,10 +56,7 @@ func TestDossierReadableByStockAge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := archive.Init(filepath.Join(dir, "arc"), id, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, fixed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := newArchive(t, id)
 	cid, err := a.Create([]byte(sample), "绝密")
 	if err != nil {
 		t.Fatal(err)
@@ -217,12 +225,8 @@ func TestCheckID(t *testing.T) {
 // Two writers who branch the journal (as after a git merge) leave two
 // heads; the next event follows both and verify stays clean.
 func TestJournalBranchesMerge(t *testing.T) {
-	dir := t.TempDir()
 	id := newIdentity(t)
-	a, err := archive.Init(filepath.Join(dir, "arc"), id, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, fixed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := newArchive(t, id)
 	genesis := a.State.Journal.Heads
 	// Simulate a second clone writing a create at the same time: an
 	// event that also follows only the genesis.

@@ -75,12 +75,8 @@ func TestRecipientsFollowRoles(t *testing.T) {
 // A concurrent change between reading and writing is refused (compare and
 // swap on the ciphertext hash), and the archive is left as it was.
 func TestUpdateConflict(t *testing.T) {
-	dir := t.TempDir()
 	mgr := newIdentity(t)
-	a, err := archive.Init(filepath.Join(dir, "arc"), mgr, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, fixed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := newArchive(t, mgr)
 	id, err := a.Create([]byte(sample), "")
 	if err != nil {
 		t.Fatal(err)
@@ -115,12 +111,8 @@ func TestUpdateConflict(t *testing.T) {
 // One damaged file does not stop the others being closed to a member whose
 // reader role was taken away.
 func TestRekeyGoesPastADamagedFile(t *testing.T) {
-	dir := t.TempDir()
 	mgr, sup := newIdentity(t), newIdentity(t)
-	a, err := archive.Init(filepath.Join(dir, "arc"), mgr, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, fixed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := newArchive(t, mgr)
 	if err := a.AddMember(member("li", []string{"supervisor"}, sup)); err != nil {
 		t.Fatal(err)
 	}
@@ -142,12 +134,8 @@ func TestRekeyGoesPastADamagedFile(t *testing.T) {
 // the new file, not an integrity error; and a write interrupted between
 // journaling and renaming is finished by the next command.
 func TestReadAfterConcurrentWriteAndRollForward(t *testing.T) {
-	dir := t.TempDir()
 	mgr := newIdentity(t)
-	a, err := archive.Init(filepath.Join(dir, "arc"), mgr, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, fixed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := newArchive(t, mgr)
 	id, _ := a.Create([]byte(sample), "")
 	stale, _ := archive.Open(a.Dir, fixed)
 	stale.SetIdentity(mgr)
@@ -177,12 +165,8 @@ func TestReadAfterConcurrentWriteAndRollForward(t *testing.T) {
 // The second destruction approval must follow the first through the
 // journal's links; a later timestamp on a sibling event is not enough.
 func TestApprovalOrderIsByLinks(t *testing.T) {
-	dir := t.TempDir()
 	mgr, sup := newIdentity(t), newIdentity(t)
-	a, err := archive.Init(filepath.Join(dir, "arc"), mgr, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, fixed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := newArchive(t, mgr)
 	if err := a.AddMember(member("li", []string{"supervisor"}, sup)); err != nil {
 		t.Fatal(err)
 	}
