@@ -40,7 +40,8 @@ type Archive struct {
 
 	id      *Identity
 	me      *Member
-	holding bool // the lock is held (by locked or lockOnly)
+	holding bool        // the lock is held (by locked or lockOnly)
+	cache   *plainCache // per-user plaintext cache, if enabled
 }
 
 // Open reads the archive at dir: its policy and its journal.

@@ -129,7 +129,13 @@ func (a *Archive) Read(id string) (*Opened, error) {
 	if sum != d.SHA256 {
 		return nil, Integrity(l10n.Errorf("%s is not the file the journal recorded (sha256 %s, want %s): it was changed outside crm; run `crm verify`", DossierPath(id), ShortHash(sum), ShortHash(d.SHA256)))
 	}
+	if plain, ok := a.cache.get(sum); ok {
+		return &Opened{State: d, Text: plain, SHA256: sum}, nil
+	}
 	plain, err := Decrypt(ct, a.id.Age)
+	if err == nil {
+		a.cache.put(sum, plain)
+	}
 	if err != nil {
 		var nm *age.NoIdentityMatchError
 		if errors.As(err, &nm) {

@@ -287,4 +287,5 @@ var catalog = map[string]string{
 	"--days %d: a loan lasts at least one day":                                    "--days %d：借期至少一天",
 	"-o %s: crm does not know the extension %s; name the format with --format %s": "-o %s：crm 不认识扩展名 %s；请用 --format %s 指定格式",
 	"%q is not a whole number 0–100":                                              "%q 不是 0–100 之间的整数",
+	"warning: the plaintext cache was not saved: %v":                              "警告：明文缓存未能保存：%v",
 }

@@ -39,7 +39,7 @@ type env struct {
 }
 
 // settings every command reads through viper: flag > CRM_* env > config file.
-var settingKeys = []string{"archive", "identity", "lang", "editor", "now", "passphrase_file", "allow_disk_tmp", "pin_file"}
+var settingKeys = []string{"archive", "identity", "lang", "editor", "now", "passphrase_file", "allow_disk_tmp", "pin_file", "cache_dir", "no_cache"}
 
 func configDir(getenv func(string) string) string {
 	if d := getenv("XDG_CONFIG_HOME"); d != "" {
@@ -47,6 +47,17 @@ func configDir(getenv func(string) string) string {
 	}
 	if h := getenv("HOME"); h != "" {
 		return filepath.Join(h, ".config", "crm")
+	}
+	return ""
+}
+
+// cacheDir is where the per-user encrypted plaintext cache lives.
+func cacheDir(getenv func(string) string) string {
+	if d := getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "crm")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".cache", "crm")
 	}
 	return ""
 }
@@ -60,6 +71,11 @@ func run(args []string, io *IO, getenv func(string) string) int {
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
 	cmd, err := root.ExecuteC()
+	if e.a != nil {
+		if cerr := e.a.SaveCache(); cerr != nil {
+			fmt.Fprintf(io.Err, "crm: %s\n", l10n.Sprintf("warning: the plaintext cache was not saved: %v", cerr))
+		}
+	}
 	if err != nil {
 		code := archive.ExitCode(err)
 		var ue *usageError
@@ -132,6 +148,7 @@ func (e *env) loadConfig(cmd *cobra.Command) error {
 	}
 	v.SetDefault("identity", filepath.Join(configDir(e.getenv), "identity.txt"))
 	v.SetDefault("pin_file", filepath.Join(configDir(e.getenv), "known_archives.yaml"))
+	v.SetDefault("cache_dir", cacheDir(e.getenv))
 	cfg, _ := cmd.Flags().GetString("config")
 	if cfg == "" {
 		cfg = e.getenv("CRM_CONFIG")
@@ -215,8 +232,12 @@ func (e *env) open(needKey bool) (*archive.Archive, error) {
 		if needKey {
 			return nil, err
 		}
-	} else if err := a.SetIdentity(id); err != nil && needKey {
-		return nil, err
+	} else if err := a.SetIdentity(id); err != nil {
+		if needKey {
+			return nil, err
+		}
+	} else if !e.v.GetBool("no_cache") {
+		a.EnableCache(e.v.GetString("cache_dir"))
 	}
 	e.a = a
 	return a, nil
