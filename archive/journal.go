@@ -226,6 +226,8 @@ func journalUnchanged(dir string, prev *Journal) bool {
 func readJournal(dir string, _ *Journal) (*Journal, error) {
 	j := &Journal{ByHash: map[string]*Event{}}
 	root := filepath.Join(dir, JournalDir)
+	type file struct{ path, rel, hash string }
+	var files []file
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if os.IsNotExist(err) && p == root {
@@ -243,29 +245,45 @@ func readJournal(dir string, _ *Journal) (*Journal, error) {
 			j.Problems = append(j.Problems, Problem{rel, l10n.T("not an event file name (TIME-SHA256.yaml)")})
 			return nil
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		e, err := ParseEvent(b)
-		if err != nil {
-			j.Problems = append(j.Problems, Problem{rel, err.Error()})
-			return nil
-		}
-		e.Path = rel
-		if e.Hash != m[2] {
-			j.Problems = append(j.Problems, Problem{rel, l10n.T("content does not match the hash in the file name (edited after it was written)")})
-			return nil
-		}
-		if eventPath(e.Time, e.Hash) != rel {
-			j.Problems = append(j.Problems, Problem{rel, l10n.T("event time does not match its folder and name")})
-			return nil
-		}
-		j.ByHash[e.Hash] = e
+		files = append(files, file{p, rel, m[2]})
 		return nil
 	})
 	if err != nil {
 		return nil, l10n.Errorf("reading the journal: %v", err)
+	}
+	// Reading and parsing are independent per file: every core.
+	events := make([]*Event, len(files))
+	problems := make([]string, len(files))
+	errs := make([]error, len(files))
+	parallel(len(files), func(i int) {
+		f := files[i]
+		b, err := os.ReadFile(f.path)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		e, err := ParseEvent(b)
+		switch {
+		case err != nil:
+			problems[i] = err.Error()
+		case e.Hash != f.hash:
+			problems[i] = l10n.T("content does not match the hash in the file name (edited after it was written)")
+		case eventPath(e.Time, e.Hash) != f.rel:
+			problems[i] = l10n.T("event time does not match its folder and name")
+		default:
+			e.Path = f.rel
+			events[i] = e
+		}
+	})
+	for i, f := range files {
+		if errs[i] != nil {
+			return nil, l10n.Errorf("reading the journal: %v", errs[i])
+		}
+		if problems[i] != "" {
+			j.Problems = append(j.Problems, Problem{f.rel, problems[i]})
+			continue
+		}
+		j.ByHash[events[i].Hash] = events[i]
 	}
 	j.order()
 	return j, nil
