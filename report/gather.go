@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -370,7 +371,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 			if d.Trading.CreditProblems != "" {
 				remarks = append(remarks, d.Trading.CreditProblems)
 			}
-			r["remarks"] = Str(joinCN(remarks))
+			r["remarks"] = Str(strings.Join(remarks, "；"))
 			dangerous = append(dangerous, r)
 		}
 		if c.tier == string(classify.TierKey) {
@@ -385,17 +386,6 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 	}
 	data["dangerous"], data["key_customers"] = dangerous, key
 	return &Gathered{Data: data, Unreadable: unreadable}, nil
-}
-
-func joinCN(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += "；"
-		}
-		out += x
-	}
-	return out
 }
 
 // quarterReview returns the dossier's 核定 for quarter q (the last one if
@@ -561,7 +551,7 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 		if l.note != "" {
 			remarks = append(remarks, l.note)
 		}
-		r["remarks"] = Str(joinCN(remarks))
+		r["remarks"] = Str(strings.Join(remarks, "；"))
 		rows = append(rows, r)
 	}
 	return map[string][]Row{"loans": rows}
@@ -576,7 +566,7 @@ func (f *facts) roleTitle(id string) string {
 	for _, r := range m.Roles {
 		t = append(t, or(f.a.Policy.Roles[r], r))
 	}
-	return joinList(t)
+	return strings.Join(t, "、")
 }
 
 func (f *facts) department(id string) string {
@@ -584,17 +574,6 @@ func (f *facts) department(id string) string {
 		return m.Department
 	}
 	return ""
-}
-
-func joinList(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += "、"
-		}
-		out += x
-	}
-	return out
 }
 
 // destructionRegister: one row per executed destruction in p (销毁清册,

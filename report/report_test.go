@@ -630,7 +630,7 @@ func (s *spyWriter) Write(p []byte) (int, error) {
 // to Options.TmpDir (memory-backed in real use), not to the system's /tmp.
 func TestXLSXSpillsToTmpDir(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes a large sheet")
+		t.Skip("skipped with -short: writes a large sheet")
 	}
 	l, err := LoadLayout("loans", nil)
 	if err != nil {
