@@ -42,6 +42,7 @@ type Archive struct {
 	me      *Member
 	holding bool        // the lock is held (by locked or lockOnly)
 	cache   *plainCache // per-user plaintext cache, if enabled
+	wrote   bool        // this process appended events (applied without signature checks)
 }
 
 // Open reads the archive at dir: its policy and its journal.
@@ -84,6 +85,7 @@ func (a *Archive) reload() error {
 	// Signatures and roles are checked on every load, not only by verify:
 	// an event that fails them is reported and does not count.
 	a.State = Replay(j, a.Policy, true)
+	a.wrote = false
 	if a.State.Genesis == "" {
 		return Integrity(l10n.Errorf("%s: the journal has no genesis event (%s): this is not a complete archive", filepath.Join(a.Dir, JournalDir), KindInit))
 	}
@@ -231,6 +233,7 @@ func (a *Archive) writeEvent(b []byte) (*Event, error) {
 	}
 	a.State.Journal.add(e)
 	a.State.apply(e, a.Policy, false)
+	a.wrote = true
 	return e, nil
 }
 

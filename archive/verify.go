@@ -23,11 +23,17 @@ func (a *Archive) Verify() ([]Problem, error) {
 	if err := a.lockOnly(func() error { return nil }); err != nil {
 		return nil, err
 	}
-	j, err := ReadJournal(a.Dir)
-	if err != nil {
-		return nil, err
+	// Every load replays with signature and role checks, so the state just
+	// reloaded is what verify needs, unless this process wrote events since
+	// (those are applied unchecked): then read the journal afresh.
+	s, j := a.State, a.State.Journal
+	if a.wrote {
+		var err error
+		if j, err = ReadJournal(a.Dir); err != nil {
+			return nil, err
+		}
+		s = Replay(j, a.Policy, true)
 	}
-	s := Replay(j, a.Policy, true)
 	ps := append(slices.Clone(j.Problems), s.Problems...)
 	add := func(path, format string, args ...any) {
 		ps = append(ps, Problem{path, l10n.Sprintf(format, args...)})
@@ -93,6 +99,7 @@ func (a *Archive) Verify() ([]Problem, error) {
 	// Recipients are checked against the replayed (signature-checked) state.
 	cur := a.State
 	a.State = s
+	defer func() { a.State = cur }()
 	for _, d := range s.SortedDossiers() {
 		if d.Status != StatusActive {
 			continue
@@ -104,7 +111,6 @@ func (a *Archive) Verify() ([]Problem, error) {
 			add(DossierPath(d.ID), "encrypted to %v, but the policy gives %v: run `crm rekey`", d.Recipients, want)
 		}
 	}
-	a.State = cur
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Path < ps[j].Path })
 	return ps, nil
 }
