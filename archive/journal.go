@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -194,7 +193,7 @@ type Problem struct {
 func (p Problem) String() string { return p.Path + ": " + p.Msg }
 
 // ReadJournal reads every event under dir/journal.
-func ReadJournal(dir string) (*Journal, error) { return readJournal(dir, nil) }
+func ReadJournal(dir string) (*Journal, error) { return readJournal(dir) }
 
 // journalUnchanged reports whether the journal folder holds exactly the
 // events of prev, judging by the file names (which contain the hashes), so
@@ -223,7 +222,7 @@ func journalUnchanged(dir string, prev *Journal) bool {
 	return same && n == len(prev.ByHash)
 }
 
-func readJournal(dir string, _ *Journal) (*Journal, error) {
+func readJournal(dir string) (*Journal, error) {
 	j := &Journal{ByHash: map[string]*Event{}}
 	root := filepath.Join(dir, JournalDir)
 	type file struct{ path, rel, hash string }
@@ -364,5 +363,3 @@ func ShortHash(h string) string {
 }
 
 func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-var _ = fmt.Sprint

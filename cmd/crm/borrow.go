@@ -34,7 +34,7 @@ func newBorrowRequestCmd(e *env) *cobra.Command {
 				return err
 			}
 			if cmd.Flags().Changed("days") && days < 1 {
-				return &usageError{l10n.Errorf("--days %d: a loan lasts at least one day", days)}
+				return archive.Usage(l10n.Errorf("--days %d: a loan lasts at least one day", days))
 			}
 			l, err := a.BorrowRequest(args[0], purpose, days)
 			if err != nil {
@@ -159,10 +159,10 @@ func newBorrowReturnCmd(e *env) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if intact && cmd.Flags().Changed("damaged") {
-				return &usageError{l10n.Errorf("--intact and --damaged exclude each other")}
+				return archive.Usage(l10n.Errorf("--intact and --damaged exclude each other"))
 			}
 			if cmd.Flags().Changed("damaged") && strings.TrimSpace(damaged) == "" {
-				return &usageError{l10n.Errorf("--damaged needs a note saying what is damaged or missing")}
+				return archive.Usage(l10n.Errorf("--damaged needs a note saying what is damaged or missing"))
 			}
 			a, err := e.open(true)
 			if err != nil {

@@ -20,28 +20,28 @@ func newClassifyCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0]
 			if period != "" && level == "" {
-				return &usageError{l10n.Errorf("--period goes with --level")}
+				return archive.Usage(l10n.Errorf("--period goes with --level"))
 			}
 			if level == "" && credit == "" && tier == "" {
-				return &usageError{l10n.Errorf("say what to change: --level, --credit or --tier (with --reason)")}
+				return archive.Usage(l10n.Errorf("say what to change: --level, --credit or --tier (with --reason)"))
 			}
 			if strings.TrimSpace(reason) == "" {
-				return &usageError{l10n.Errorf("--reason is needed: say why the classification changes (it is journaled)")}
+				return archive.Usage(l10n.Errorf("--reason is needed: say why the classification changes (it is journaled)"))
 			}
 			// Check every value before changing anything.
 			if credit != "" {
 				if _, err := classify.ParseCreditClass(credit); err != nil {
-					return &usageError{l10n.Errorf("--credit: %v", err)}
+					return archive.Usage(l10n.Errorf("--credit: %v", err))
 				}
 			}
 			if tier != "" {
 				if _, err := classify.ParseTier(tier); err != nil {
-					return &usageError{l10n.Errorf("--tier: %v", err)}
+					return archive.Usage(l10n.Errorf("--tier: %v", err))
 				}
 			}
 			if period != "" {
 				if _, err := classify.ParsePeriod(period); err != nil {
-					return &usageError{l10n.Errorf("--period: %v", err)}
+					return archive.Usage(l10n.Errorf("--period: %v", err))
 				}
 			}
 			a, err := e.open(true)
@@ -133,7 +133,7 @@ func newSuggestCmd(e *env) *cobra.Command {
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if all == (len(args) == 1) {
-				return &usageError{l10n.Errorf("name one dossier ID, or --all")}
+				return archive.Usage(l10n.Errorf("name one dossier ID, or --all"))
 			}
 			if len(args) == 1 {
 				if err := archive.CheckID(args[0]); err != nil {
@@ -233,21 +233,21 @@ func (f *listFilters) check(a *archive.Archive, decrypt bool) error {
 	if f.expiring != "" {
 		span, err := classify.ParseSpan(f.expiring)
 		if err != nil {
-			return &usageError{l10n.Errorf("--expiring-within: %v", err)}
+			return archive.Usage(l10n.Errorf("--expiring-within: %v", err))
 		}
 		f.until = classify.AddSpan(a.Now(), span)
 	}
 	if f.credit != "" {
 		c, err := classify.ParseCreditClass(f.credit)
 		if err != nil {
-			return &usageError{l10n.Errorf("--credit: %v", err)}
+			return archive.Usage(l10n.Errorf("--credit: %v", err))
 		}
 		f.credit = string(c)
 	}
 	if f.tier != "" {
 		t, err := classify.ParseTier(f.tier)
 		if err != nil {
-			return &usageError{l10n.Errorf("--tier: %v", err)}
+			return archive.Usage(l10n.Errorf("--tier: %v", err))
 		}
 		f.tier = string(t)
 	}

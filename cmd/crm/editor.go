@@ -74,7 +74,7 @@ const errorMarker = "# crm: "
 // SIGINT/SIGTERM/SIGHUP (then the process exits 128+signal: 130 for Ctrl-C).
 func (e *env) editLoop(text []byte, allowDisk bool, validate func([]byte) error) ([]byte, error) {
 	if !e.io.InTerminal && e.v.GetString("editor") == "" {
-		return nil, &usageError{l10n.Errorf("no terminal to run an editor in: give the dossier with --from FILE or --from - (stdin), or name a non-interactive editor with CRM_EDITOR")}
+		return nil, archive.Usage(l10n.Errorf("no terminal to run an editor in: give the dossier with --from FILE or --from - (stdin), or name a non-interactive editor with CRM_EDITOR"))
 	}
 	dir, err := e.plaintextDir(allowDisk)
 	if err != nil {
@@ -169,5 +169,3 @@ func readAll(r io.Reader) ([]byte, error) {
 	}
 	return io.ReadAll(r)
 }
-
-var _ = archive.ExitError

@@ -26,7 +26,7 @@ func newInitCmd(e *env) *cobra.Command {
 				dir = d
 			}
 			if o.Founder.ID == "" {
-				return &usageError{l10n.Errorf("--id is needed: your member id, e.g. --id zhangsan")}
+				return archive.Usage(l10n.Errorf("--id is needed: your member id, e.g. --id zhangsan"))
 			}
 			id, err := e.identity(true)
 			if err != nil {

@@ -40,12 +40,12 @@ func newMemberAddCmd(e *env) *cobra.Command {
 					return err
 				}
 				if err := yaml.Unmarshal(b, &pub); err != nil || pub.Recipient == "" || pub.SigningKey == "" {
-					return &usageError{l10n.Errorf("--public %s: expected the output of `crm keygen -y` (recipient: … and signing_key: … lines)", public)}
+					return archive.Usage(l10n.Errorf("--public %s: expected the output of `crm keygen -y` (recipient: … and signing_key: … lines)", public))
 				}
 				m.Recipient, m.SigningKey = pub.Recipient, pub.SigningKey
 			}
 			if m.Recipient == "" || m.SigningKey == "" {
-				return &usageError{l10n.Errorf("the member's public keys are needed: --public FILE (from `crm keygen -y`), or --recipient and --signing-key")}
+				return archive.Usage(l10n.Errorf("the member's public keys are needed: --public FILE (from `crm keygen -y`), or --recipient and --signing-key"))
 			}
 			a, err := e.open(true)
 			if err != nil {
@@ -104,7 +104,7 @@ func newMemberRolesCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Without arguments list the policy's roles; with ID ROLE... set a member's roles (manager only)", "无参数时列出策略中的角色；ID ROLE... 设置成员角色（仅经理）"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
-				return &usageError{l10n.Errorf("give the member's new roles after the id, e.g. crm member roles %s clerk supervisor", args[0])}
+				return archive.Usage(l10n.Errorf("give the member's new roles after the id, e.g. crm member roles %s clerk supervisor", args[0]))
 			}
 			a, err := e.open(len(args) > 0)
 			if err != nil {

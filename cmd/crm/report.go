@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"crm/archive"
 	"crm/archive/l10n"
 	"crm/report"
 )
@@ -54,7 +55,7 @@ terminal (cron).`, `生成报表。期间按北京时间（UTC+8）的自然月�
 要么完整写出，要么不留下；无终端（cron）时除文件外不输出任何内容。`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return &usageError{l10n.Errorf("name a report: %s", strings.Join(report.Reports, ", "))}
+			return archive.Usage(l10n.Errorf("name a report: %s", strings.Join(report.Reports, ", ")))
 		},
 	}
 	pf := c.PersistentFlags()
@@ -102,7 +103,7 @@ func reportPeriod(cmd *cobra.Command, fl *reportFlags) (report.Period, bool, err
 		return report.Period{}, false, nil
 	case 1:
 	default:
-		return report.Period{}, false, &usageError{l10n.Errorf("give only one of %s", strings.Join(set, ", "))}
+		return report.Period{}, false, archive.Usage(l10n.Errorf("give only one of %s", strings.Join(set, ", ")))
 	}
 	var p report.Period
 	var err error
@@ -115,7 +116,7 @@ func reportPeriod(cmd *cobra.Command, fl *reportFlags) (report.Period, bool, err
 		p, err = report.ParseYear(fl.year)
 	}
 	if err != nil {
-		return p, false, &usageError{err}
+		return p, false, archive.Usage(err)
 	}
 	return p, true, nil
 }
@@ -143,13 +144,13 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	switch {
 	case fl.format != "":
 		if format, err = report.ParseFormat(fl.format); err != nil {
-			return &usageError{l10n.Errorf("--format: %v", err)}
+			return archive.Usage(l10n.Errorf("--format: %v", err))
 		}
 	case fl.out != "":
 		if f, ok := report.FormatForFile(fl.out); ok {
 			format = f
 		} else if ext := filepath.Ext(fl.out); ext != "" {
-			return &usageError{l10n.Errorf("-o %s: crm does not know the extension %s; name the format with --format %s", fl.out, ext, strings.Join(report.FormatNames(), "|"))}
+			return archive.Usage(l10n.Errorf("-o %s: crm does not know the extension %s; name the format with --format %s", fl.out, ext, strings.Join(report.FormatNames(), "|")))
 		} else {
 			format = report.Table
 		}
@@ -157,7 +158,7 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 		format = report.Table
 	}
 	if fl.bom && format != report.CSV {
-		return &usageError{l10n.Errorf("--bom is for CSV only (the format is %s)", format)}
+		return archive.Usage(l10n.Errorf("--bom is for CSV only (the format is %s)", format))
 	}
 	if fl.out != "" {
 		if st, err := os.Stat(fl.out); err == nil && st.IsDir() {
@@ -169,7 +170,7 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 		return err
 	}
 	if format.Binary() && fl.out == "" && isTerminal(e.io.Out) {
-		return &usageError{l10n.Errorf("XLSX is a binary workbook and standard output is a terminal: write it to a file with -o FILE.xlsx")}
+		return archive.Usage(l10n.Errorf("XLSX is a binary workbook and standard output is a terminal: write it to a file with -o FILE.xlsx"))
 	}
 	if fl.out != "" {
 		dir := filepath.Dir(fl.out)

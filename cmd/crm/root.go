@@ -78,8 +78,7 @@ func run(args []string, io *IO, getenv func(string) string) int {
 	}
 	if err != nil {
 		code := archive.ExitCode(err)
-		var ue *usageError
-		if errors.As(err, &ue) || isCobraUsage(err) {
+		if isCobraUsage(err) {
 			code = archive.ExitUsage
 		}
 		fmt.Fprintf(io.Err, "crm: %s\n", cobraText(err))
@@ -97,8 +96,6 @@ func run(args []string, io *IO, getenv func(string) string) int {
 // exitCodes lets a command that succeeded end with a non-zero code (10 for
 // "something is due").
 var exitCodes = map[*cobra.Command]int{}
-
-type usageError struct{ error }
 
 func isCobraUsage(err error) bool {
 	s := err.Error()
@@ -127,7 +124,7 @@ func newRoot(e *env) *cobra.Command {
 	pf.String("config", "", l10n.Pick("config file (default $XDG_CONFIG_HOME/crm/config.yaml)", "配置文件"))
 	pf.String("now", "", l10n.Pick("pretend the time is this (RFC 3339 or YYYY-MM-DD), for tests and cron replays", "假定当前时间（测试与补跑用）"))
 	pf.MarkHidden("now")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return archive.Usage(err) })
 	root.AddCommand(
 		newKeygenCmd(e), newInitCmd(e), newMemberCmd(e), newNewCmd(e), newShowCmd(e),
 		newEditCmd(e), newListCmd(e), newTextconvCmd(e), newLogCmd(e), newVerifyCmd(e), newRekeyCmd(e),
@@ -168,7 +165,7 @@ func (e *env) loadConfig(cmd *cobra.Command) error {
 	}
 	if lang := v.GetString("lang"); lang != "" {
 		if lang != "zh" && lang != "en" {
-			return &usageError{l10n.Errorf("--lang %q: use zh or en", lang)}
+			return archive.Usage(l10n.Errorf("--lang %q: use zh or en", lang))
 		}
 		l10n.SetLang(lang)
 	}
@@ -186,7 +183,7 @@ func (e *env) now() (func() time.Time, error) {
 		var err2 error
 		t, err2 = time.Parse(time.DateOnly, s)
 		if err2 != nil {
-			return nil, &usageError{l10n.Errorf("--now/CRM_NOW %q: use RFC 3339 (2026-11-22T09:00:00+08:00) or YYYY-MM-DD", s)}
+			return nil, archive.Usage(l10n.Errorf("--now/CRM_NOW %q: use RFC 3339 (2026-11-22T09:00:00+08:00) or YYYY-MM-DD", s))
 		}
 	}
 	return func() time.Time { return t }, nil
