@@ -277,3 +277,27 @@ func TestParseDossierRejectsOddNumbersAndDocuments(t *testing.T) {
 		}
 	}
 }
+
+// A policy whose credit thresholds or grade shares make no sense is refused
+// when read, so list and reports cannot fall back to different defaults.
+func TestPolicyChecksClassificationSettings(t *testing.T) {
+	raw, err := archive.DefaultPolicyText("测试", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := archive.ParsePolicy(raw); err != nil {
+		t.Fatalf("default policy: %v", err)
+	}
+	for old, bad := range map[string]string{
+		"thresholds: {A: 80, B: 60, C: 40}": "thresholds: {A: 40, B: 60, C: 80}",
+		"a_share: 0.2":                      "a_share: 0.9",
+	} {
+		b := bytes.Replace(raw, []byte(old), []byte(bad), 1)
+		if bytes.Equal(b, raw) {
+			t.Fatalf("template has no %q", old)
+		}
+		if _, err := archive.ParsePolicy(b); err == nil {
+			t.Errorf("policy with %q accepted", bad)
+		}
+	}
+}

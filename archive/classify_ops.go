@@ -514,13 +514,23 @@ func (a *Archive) SetTier(id, tier, reason string) (old string, changed bool, er
 	return old, changed, err
 }
 
-// thresholds returns the policy's credit thresholds (R8), or the defaults.
-func (p *Policy) thresholds() classify.Thresholds {
+// Thresholds returns the policy's credit thresholds (R8), or the defaults
+// when it sets none. ParsePolicy has checked them.
+func (p *Policy) Thresholds() classify.Thresholds {
 	th := classify.Thresholds{A: p.Credit.Thresholds["A"], B: p.Credit.Thresholds["B"], C: p.Credit.Thresholds["C"]}
 	if th == (classify.Thresholds{}) {
 		return classify.DefaultThresholds()
 	}
 	return th
+}
+
+// GradeShares returns the ABC value-grade shares, or the defaults when the
+// policy sets none. ParsePolicy has checked them.
+func (p *Policy) GradeShares() (a, b float64) {
+	if p.Grades.AShare == 0 && p.Grades.BShare == 0 {
+		return classify.DefaultAShare, classify.DefaultBShare
+	}
+	return p.Grades.AShare, p.Grades.BShare
 }
 
 // creditOf returns dossier d's current credit class: the journaled
@@ -535,7 +545,7 @@ func (a *Archive) creditOf(d *DossierState, dd *Dossier) (class, source string, 
 	case dd.CreditSurvey.Class != "":
 		return dd.CreditSurvey.Class, "dossier", classify.Rule{ID: classify.RuleDossier, Text: "档案信用调查表中写明的信用等级", TextEN: "the class written in the dossier's credit survey"}
 	case dd.CreditSurvey.Score != nil:
-		if c, r, err := classify.ClassifyScore(*dd.CreditSurvey.Score, a.Policy.thresholds()); err == nil {
+		if c, r, err := classify.ClassifyScore(*dd.CreditSurvey.Score, a.Policy.Thresholds()); err == nil {
 			return string(c), "score", r
 		}
 	}
@@ -584,10 +594,7 @@ func (a *Archive) Assess(entries []ListEntry) []Assessment {
 			sales[en.ID] = en.Dossier.YearlySales
 		}
 	}
-	as, bs := a.Policy.Grades.AShare, a.Policy.Grades.BShare
-	if as == 0 && bs == 0 {
-		as, bs = classify.DefaultAShare, classify.DefaultBShare
-	}
+	as, bs := a.Policy.GradeShares()
 	grades, gerr := classify.ABCGrades(sales, as, bs)
 	out := make([]Assessment, 0, len(entries))
 	for _, en := range entries {
@@ -610,7 +617,7 @@ func (a *Archive) Assess(entries []ListEntry) []Assessment {
 		}
 		dd := en.Dossier
 		cur, _ := classify.ParseLevel(d.Level)
-		in := classify.SuggestInput{CurrentLevel: cur, LevelSetOn: d.LevelSetOn, Period: d.Period, Today: a.Now(), Thresholds: a.Policy.thresholds()}
+		in := classify.SuggestInput{CurrentLevel: cur, LevelSetOn: d.LevelSetOn, Period: d.Period, Today: a.Now(), Thresholds: a.Policy.Thresholds()}
 		if dd != nil {
 			x.Readable = true
 			in.Relationship, in.Score, in.Sales, in.ExplicitTier = dd.Relationship, dd.CreditSurvey.Score, dd.YearlySales, dd.Tier

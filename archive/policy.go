@@ -165,6 +165,12 @@ func (p *Policy) check() error {
 			return l10n.Errorf("recovery: %v", err)
 		}
 	}
+	if err := p.Thresholds().Validate(); err != nil {
+		return l10n.Errorf("credit.thresholds: %v", err)
+	}
+	if a, b := p.GradeShares(); a <= 0 || b < 0 || a+b > 1 {
+		return l10n.Errorf("grades: a_share must be above 0, b_share at least 0, and together at most 1")
+	}
 	if p.KeyKind != "x25519" && p.KeyKind != "pq" {
 		return l10n.Errorf("key_kind: %q, want x25519 or pq", p.KeyKind)
 	}

@@ -167,14 +167,8 @@ func (f *facts) customers(ids []string, t time.Time) ([]*customer, int, error) {
 		return nil, 0, err
 	}
 	pol := f.a.Policy
-	th := classify.Thresholds{A: pol.Credit.Thresholds["A"], B: pol.Credit.Thresholds["B"], C: pol.Credit.Thresholds["C"]}
-	if th.Validate() != nil {
-		th = classify.DefaultThresholds()
-	}
-	aShare, bShare := pol.Grades.AShare, pol.Grades.BShare
-	if aShare == 0 && bShare == 0 {
-		aShare, bShare = classify.DefaultAShare, classify.DefaultBShare
-	}
+	th := pol.Thresholds()
+	aShare, bShare := pol.GradeShares()
 	sales := make(map[string]float64, len(m))
 	for id, d := range m {
 		sales[id] = max(d.YearlySales, 0)

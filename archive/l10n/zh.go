@@ -288,4 +288,6 @@ var catalog = map[string]string{
 	"-o %s: crm does not know the extension %s; name the format with --format %s": "-o %s：crm 不认识扩展名 %s；请用 --format %s 指定格式",
 	"%q is not a whole number 0–100":                                              "%q 不是 0–100 之间的整数",
 	"warning: the plaintext cache was not saved: %v":                              "警告：明文缓存未能保存：%v",
+	"credit.thresholds: %v":                                                       "credit.thresholds：%v",
+	"grades: a_share must be above 0, b_share at least 0, and together at most 1": "grades：a_share 须大于 0，b_share 不小于 0，两者之和不超过 1",
 }
