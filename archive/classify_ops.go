@@ -243,21 +243,27 @@ func (a *Archive) readersFor(d *DossierState, level string) []string {
 }
 
 // reencrypt decrypts d's file with the working identity (checking that it
-// is the file the journal pinned) and encrypts it to readers.
+// is the file the journal pinned; the plaintext cache spares the
+// decryption) and encrypts it to readers. It is the one way a step
+// re-encrypts a dossier: rekey, classify, declassify, loans.
 func (a *Archive) reencrypt(d *DossierState, readers []string) ([]byte, error) {
 	ct, err := os.ReadFile(a.dossierFile(d.ID))
 	if err != nil {
-		return nil, l10n.Errorf("reading %s: %v", DossierPath(d.ID), err)
+		return nil, Integrity(l10n.Errorf("%s: %v: restore it from git or a backup, then run `crm verify`", DossierPath(d.ID), err))
 	}
-	if sha256Hex(ct) != d.SHA256 {
+	sum := sha256Hex(ct)
+	if sum != d.SHA256 {
 		return nil, Integrity(l10n.Errorf("%s is not the file the journal recorded: run `crm verify`", DossierPath(d.ID)))
 	}
+	denied := Denied(l10n.Errorf("re-encrypting dossier %s needs to decrypt it, and your key cannot: ask a member who can read level %s to do it", d.ID, d.Level))
 	if a.id == nil || !a.CanRead(d) {
-		return nil, Denied(l10n.Errorf("re-encrypting dossier %s needs to decrypt it, and your key cannot (its level is %s)", d.ID, d.Level))
+		return nil, denied
 	}
-	plain, err := Decrypt(ct, a.id.Age)
-	if err != nil {
-		return nil, Denied(l10n.Errorf("re-encrypting dossier %s needs to decrypt it, and your key cannot (its level is %s)", d.ID, d.Level))
+	plain, ok := a.cache.get(sum)
+	if !ok {
+		if plain, err = Decrypt(ct, a.id.Age); err != nil {
+			return nil, denied
+		}
 	}
 	rs, err := a.recipients(readers)
 	if err != nil {

@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -17,22 +16,7 @@ func (a *Archive) stepWithRecipients(d *DossierState, readers []string, kind str
 	if slices.Equal(readers, d.Recipients) {
 		return a.appendEvent(kind, d.ID, data)
 	}
-	ct, err := os.ReadFile(a.dossierFile(d.ID))
-	if err != nil {
-		return nil, Integrity(l10n.Errorf("%s: %v: restore it from git or a backup, then run `crm verify`", DossierPath(d.ID), err))
-	}
-	if sha256Hex(ct) != d.SHA256 {
-		return nil, Integrity(l10n.Errorf("%s is not the file the journal recorded: run `crm verify`", DossierPath(d.ID)))
-	}
-	plain, err := Decrypt(ct, a.id.Age)
-	if err != nil {
-		return nil, Denied(l10n.Errorf("this step re-encrypts dossier %s, and your key cannot open it: ask a member who can read level %s to do it", d.ID, d.Level))
-	}
-	rs, err := a.recipients(readers)
-	if err != nil {
-		return nil, err
-	}
-	out, err := Encrypt(plain, rs...)
+	out, err := a.reencrypt(d, readers)
 	if err != nil {
 		return nil, err
 	}

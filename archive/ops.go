@@ -264,10 +264,14 @@ func (a *Archive) recipientsAt(d *DossierState, level, except, plus string) []st
 // lock. Decryption and encryption run on every core; files whose recipients
 // did not change are not touched.
 func (a *Archive) rekeyStale() (int, error) {
-	var todo []*DossierState
+	type job struct {
+		d    *DossierState
+		want []string
+	}
+	var todo []job
 	for _, d := range a.State.SortedDossiers() {
-		if d.Status == StatusActive && !slices.Equal(d.Recipients, a.ExpectedRecipients(d)) {
-			todo = append(todo, d)
+		if want := a.ExpectedRecipients(d); d.Status == StatusActive && !slices.Equal(d.Recipients, want) {
+			todo = append(todo, job{d, want})
 		}
 	}
 	type result struct {
@@ -276,39 +280,19 @@ func (a *Archive) rekeyStale() (int, error) {
 	}
 	res := make([]result, len(todo))
 	parallel(len(todo), func(i int) {
-		d := todo[i]
-		ct, err := os.ReadFile(a.dossierFile(d.ID))
-		if err == nil && sha256Hex(ct) != d.SHA256 {
-			err = Integrity(l10n.Errorf("%s is not the file the journal recorded: run `crm verify`", DossierPath(d.ID)))
-		}
-		var plain []byte
-		if err == nil {
-			plain, err = Decrypt(ct, a.id.Age)
-			if err != nil {
-				err = Denied(l10n.Errorf("re-encrypting dossier %s needs to decrypt it, and your key cannot: ask a member who can read level %s to run `crm rekey`", d.ID, d.Level))
-			}
-		}
-		if err == nil {
-			var rs = a.ExpectedRecipients(d)
-			var ages, e2 = a.recipients(rs)
-			if e2 != nil {
-				err = e2
-			} else {
-				ct, err = Encrypt(plain, ages...)
-			}
-		}
+		ct, err := a.reencrypt(todo[i].d, todo[i].want)
 		res[i] = result{ct, err}
 	})
 	// A file that cannot be re-encrypted must not stop the others: after a
 	// role is taken away, every file that can be closed to its holder is.
 	n := 0
 	var errs []error
-	for i, d := range todo {
+	for i, t := range todo {
 		if res[i].err != nil {
 			errs = append(errs, res[i].err)
 			continue
 		}
-		if _, err := a.writeCiphertext(d.ID, res[i].ct, a.ExpectedRecipients(d), KindDossierRekey, fileData{}, nil); err != nil {
+		if _, err := a.writeCiphertext(t.d.ID, res[i].ct, t.want, KindDossierRekey, fileData{}, nil); err != nil {
 			return n, errors.Join(append(errs, err)...)
 		}
 		n++

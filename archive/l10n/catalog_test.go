@@ -90,3 +90,13 @@ func TestDetect(t *testing.T) {
 		}
 	}
 }
+
+// Every translation is of a message the code still uses.
+func TestCatalogHasNoStaleEntries(t *testing.T) {
+	used := messages(t)
+	for k := range catalog {
+		if _, ok := used[k]; !ok {
+			t.Errorf("catalog entry no message uses: %q", k)
+		}
+	}
+}
