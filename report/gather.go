@@ -290,8 +290,8 @@ func (f *facts) contentRows(data map[string][]Row, cs []*customer, withPlaces bo
 		credit = append(credit, c.credit)
 		tier = append(tier, c.tier)
 		grade = append(grade, c.grade)
-		industry = append(industry, or(c.d.Customer.Industry, noIndustry))
-		region = append(region, or(c.d.Customer.Region, noIndustry))
+		industry = append(industry, cmp.Or(c.d.Customer.Industry, noIndustry))
+		region = append(region, cmp.Or(c.d.Customer.Region, noIndustry))
 		gradeSales[c.grade] += max(c.d.YearlySales, 0)
 		total += max(c.d.YearlySales, 0)
 	}
@@ -317,13 +317,6 @@ func boolRank(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 func dateOf(t time.Time) Value {
@@ -514,12 +507,12 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 		}
 		card := func(k string) string { return text(l.card[k]) }
 		r := Row{
-			"card_no":        Str(or(or(card("card"), card("card_no")), l.id)),
+			"card_no":        Str(cmp.Or(card("card"), card("card_no"), l.id)),
 			"dossier":        Str(l.dossier),
 			"borrower":       Str(f.memberName(l.borrower)),
-			"borrower_title": Str(or(card("title"), f.roleTitle(l.borrower))),
-			"department":     Str(or(or(card("department"), l.department), f.department(l.borrower))),
-			"purpose":        Str(or(card("purpose"), l.purpose)),
+			"borrower_title": Str(cmp.Or(card("title"), f.roleTitle(l.borrower))),
+			"department":     Str(cmp.Or(card("department"), l.department, f.department(l.borrower))),
+			"purpose":        Str(cmp.Or(card("purpose"), l.purpose)),
 			"dept_manager":   Str(f.memberName(l.endorsedBy)),
 			"approver":       Str(f.names(l.approvers)),
 			"date_out":       dateOf(l.out),
@@ -529,7 +522,7 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 			"intact":         Str(l.intact),
 		}
 		if d := f.dossiers[l.dossier]; d != nil {
-			r["level"] = Str(or(card("level"), f.levelAt(d, from.Add(time.Nanosecond))))
+			r["level"] = Str(cmp.Or(card("level"), f.levelAt(d, from.Add(time.Nanosecond))))
 		}
 		var remarks []string
 		switch {
@@ -558,7 +551,7 @@ func (f *facts) roleTitle(id string) string {
 	}
 	var t []string
 	for _, r := range m.Roles {
-		t = append(t, or(f.a.Policy.Roles[r], r))
+		t = append(t, cmp.Or(f.a.Policy.Roles[r], r))
 	}
 	return strings.Join(t, "、")
 }
@@ -614,16 +607,7 @@ func (f *facts) witnessNames(s string) string {
 	if s == "" {
 		return ""
 	}
-	var ids []string
-	start := 0
-	for i, r := range s {
-		if r == '、' {
-			ids = append(ids, s[start:i])
-			start = i + len("、")
-		}
-	}
-	ids = append(ids, s[start:])
-	return f.names(ids)
+	return f.names(strings.Split(s, "、"))
 }
 
 // reviewRegister: one row per 核定 in p.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"strings"
 	"time"
 
@@ -72,7 +73,7 @@ func newClassifyCmd(e *env) *cobra.Command {
 				if !changed {
 					e.printf("%s\n", l10n.Sprintf("%s already has credit class %s: nothing written.", id, d.Credit))
 				} else {
-					msg := l10n.Sprintf("%s: credit class %s → %s.", id, dash(old), d.Credit)
+					msg := l10n.Sprintf("%s: credit class %s → %s.", id, cmp.Or(old, "-"), d.Credit)
 					if t, ok := a.Policy.Credit.Classes[d.Credit]; ok {
 						msg += " " + l10n.Sprintf("Credit limit %.0f, terms %s.", t.Limit, t.Terms)
 					}
@@ -91,7 +92,7 @@ func newClassifyCmd(e *env) *cobra.Command {
 				if !changed {
 					e.printf("%s\n", l10n.Sprintf("%s already has tier %s: nothing written.", id, d.Tier))
 				} else {
-					e.printf("%s\n", l10n.Sprintf("%s: tier %s → %s.", id, dash(old), d.Tier))
+					e.printf("%s\n", l10n.Sprintf("%s: tier %s → %s.", id, cmp.Or(old, "-"), d.Tier))
 				}
 			}
 			return nil
@@ -105,13 +106,6 @@ func newClassifyCmd(e *env) *cobra.Command {
 	f.StringVar(&tier, "tier", "", l10n.Pick("override the tier: 重点, 普通 or 潜在", "调整客户层级：重点、普通、潜在"))
 	c.AddCommand(newSuggestCmd(e), newDeclassifyCmd(e))
 	return c
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func ruleText(r classify.Rule) string {
@@ -179,17 +173,17 @@ func newSuggestCmd(e *env) *cobra.Command {
 					if x.MarkedLevel != "" {
 						lvl = l10n.Sprintf("%s (marked %s, expired %s)", x.Level, x.MarkedLevel, x.Expires)
 					}
-					rows = append(rows, []string{x.ID, l10n.Pick("level", "密级"), lvl, dash(x.SuggestedLevel), ruleText(x.LevelRule)})
+					rows = append(rows, []string{x.ID, l10n.Pick("level", "密级"), lvl, cmp.Or(x.SuggestedLevel, "-"), ruleText(x.LevelRule)})
 					if !x.Readable {
 						rows = append(rows, []string{"", l10n.Pick("credit/tier", "信用/层级"), "?", "?", l10n.T("not readable with your key")})
 						continue
 					}
-					cr := dash(x.Credit)
+					cr := cmp.Or(x.Credit, "-")
 					if x.Dangerous {
 						cr += l10n.Pick(" (dangerous)", "（危险客户）")
 					}
-					rows = append(rows, []string{"", l10n.Pick("credit", "信用等级"), cr, dash(x.SuggestedCredit), ruleText(x.CreditRule)})
-					rows = append(rows, []string{"", l10n.Pick("tier", "客户层级"), dash(x.Tier), dash(x.SuggestedTier), ruleText(x.TierRule)})
+					rows = append(rows, []string{"", l10n.Pick("credit", "信用等级"), cr, cmp.Or(x.SuggestedCredit, "-"), ruleText(x.CreditRule)})
+					rows = append(rows, []string{"", l10n.Pick("tier", "客户层级"), cmp.Or(x.Tier, "-"), cmp.Or(x.SuggestedTier, "-"), ruleText(x.TierRule)})
 				}
 				if err := printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("WHAT", "项目"), l10n.Pick("CURRENT", "现有"), l10n.Pick("SUGGESTED", "建议"), l10n.Pick("RULE", "依据")}, rows); err != nil {
 					return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"io/fs"
@@ -218,16 +219,9 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 		return err
 	}
 	if isTerminal(e.io.Err) {
-		e.errorf("%s\n", l10n.Sprintf("Wrote %s (%s %s, %s).", fl.out, name, or(period.Label, "all"), format))
+		e.errorf("%s\n", l10n.Sprintf("Wrote %s (%s %s, %s).", fl.out, name, cmp.Or(period.Label, "all"), format))
 	}
 	return nil
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // writeReportFile writes a report to path through a temporary file in the
