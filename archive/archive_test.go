@@ -192,6 +192,10 @@ func TestParseDossierErrors(t *testing.T) {
 		{"customer:\n  name: x\nowner: y\ncredit_survey:\n  score: -1\n", "credit_survey.score: -1 is outside 0–100"},
 		{"customer:\n  name: x\nowner: y\nyearly_sales: lots\n", "line 4: yearly_sales: cannot unmarshal"},
 		{"- a\n- b\n", "must be a YAML mapping"},
+		{"customer:\n  name: x\nowner: y\nbasic:\n  key_people:\n    - name: z\n      nick: q\n", `line 7: basic.key_people[0].nick: unknown field "nick"`},
+		{"customer:\n  name: x\n  colour: red\nowner: y\n", `line 3: customer.colour: unknown field "colour"`},
+		{"customer:\n  name: x\nowner: y\nowner: z\n", `already defined`},
+		{"customer:\n  name: x\n  founded: {a: 1}\nowner: y\n", `a date must be a single value`},
 		{"customer:\n  name: x\n  founded: 2020-01-02\n  trading_since: 2019-01-01\nowner: y\n", "customer.trading_since: is before customer.founded"},
 	}
 	for _, c := range cases {

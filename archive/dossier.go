@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -220,42 +221,50 @@ var yamlLineRE = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+
 
 // ParseDossier decodes and validates a dossier's YAML text. Errors are a
 // *ValidationError whose problems name the line and field.
-func ParseDossier(text []byte) (dd *Dossier, err error) {
+func ParseDossier(text []byte) (*Dossier, error) {
+	// The text is scanned once, into a node: the node gives line numbers
+	// for every check, and the struct is decoded from it.
+	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var root yaml.Node
-	if err := yaml.Unmarshal(text, &root); err != nil {
+	if err := dec.Decode(&root); err == io.EOF {
+		return nil, ErrEmptyDossier
+	} else if err != nil {
 		return nil, &ValidationError{[]*FieldError{yamlError(err)}}
 	}
-	if root.Kind == 0 || len(root.Content) == 0 || (root.Content[0].Kind == yaml.ScalarNode && root.Content[0].Tag == "!!null") {
+	if len(root.Content) == 0 || (root.Content[0].Kind == yaml.ScalarNode && root.Content[0].Tag == "!!null") {
 		return nil, ErrEmptyDossier
 	}
-	if root.Content[0].Kind != yaml.MappingNode {
-		return nil, &ValidationError{[]*FieldError{{Line: root.Content[0].Line, Msg: l10n.T("a dossier must be a YAML mapping of fields (customer:, owner:, …)")}}}
+	top := root.Content[0]
+	if top.Kind != yaml.MappingNode {
+		return nil, &ValidationError{[]*FieldError{{Line: top.Line, Msg: l10n.T("a dossier must be a YAML mapping of fields (customer:, owner:, …)")}}}
+	}
+	// One document per dossier: a second one would be stored but never
+	// validated.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		line := extra.Line
+		if err != nil {
+			line = yamlError(err).Line
+		}
+		return nil, &ValidationError{[]*FieldError{{Line: line, Msg: l10n.T("a dossier is one YAML document: remove the second one (after ---)")}}}
+	}
+	if ps := unknownFields(top, reflect.TypeFor[Dossier](), ""); len(ps) > 0 {
+		return nil, &ValidationError{ps}
 	}
 	var d Dossier
-	dec := yaml.NewDecoder(bytes.NewReader(text))
-	dec.KnownFields(true)
-	defer func() {
-		// One document per dossier: a second one would be stored but
-		// never validated.
-		var extra yaml.Node
-		if err == nil && dec.Decode(&extra) != io.EOF {
-			dd, err = nil, &ValidationError{[]*FieldError{{Line: extra.Line, Msg: l10n.T("a dossier is one YAML document: remove the second one (after ---)")}}}
-		}
-	}()
-	if err := dec.Decode(&d); err != nil {
+	if err := top.Decode(&d); err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
-			fe.Path = pathAtLine(root.Content[0], fe.Line)
+			fe.Path = pathAtLine(top, fe.Line)
 			return nil, &ValidationError{[]*FieldError{fe}}
 		}
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			var ps []*FieldError
 			for _, m := range te.Errors {
-				ps = append(ps, yamlError(errors.New("yaml: "+m)))
-			}
-			for _, p := range ps {
-				p.Path = pathAtLine(root.Content[0], p.Line)
+				p := yamlError(errors.New("yaml: " + m))
+				p.Path = pathAtLine(top, p.Line)
+				ps = append(ps, p)
 			}
 			return nil, &ValidationError{ps}
 		}
@@ -264,12 +273,12 @@ func ParseDossier(text []byte) (dd *Dossier, err error) {
 	var ps []*FieldError
 	need := func(path, v string) {
 		if strings.TrimSpace(v) == "" {
-			ps = append(ps, &FieldError{Path: path, Line: lineOf(root.Content[0], path), Msg: l10n.T("is required")})
+			ps = append(ps, &FieldError{Path: path, Line: lineOf(top, path), Msg: l10n.T("is required")})
 		}
 	}
 	oneOf := func(path, v string, allowed []string) {
 		if v != "" && !slices.Contains(allowed, v) {
-			ps = append(ps, &FieldError{Path: path, Line: lineOf(root.Content[0], path), Msg: l10n.Sprintf("%q is not one of %s", v, strings.Join(allowed, " / "))})
+			ps = append(ps, &FieldError{Path: path, Line: lineOf(top, path), Msg: l10n.Sprintf("%q is not one of %s", v, strings.Join(allowed, " / "))})
 		}
 	}
 	need("customer.name", d.Customer.Name)
@@ -280,22 +289,22 @@ func ParseDossier(text []byte) (dd *Dossier, err error) {
 	oneOf("tier", d.Tier, Tiers)
 	oneOf("credit_survey.payment_attitude", d.CreditSurvey.PaymentAttitude, PaymentAttitude)
 	oneOf("credit_survey.class", d.CreditSurvey.Class, CreditClasses)
-	if n := nodeAt(root.Content[0], "credit_survey.score"); n != nil && n.Tag != "!!null" && n.Tag != "!!int" {
+	if n := nodeAt(top, "credit_survey.score"); n != nil && n.Tag != "!!null" && n.Tag != "!!int" {
 		ps = append(ps, &FieldError{Path: "credit_survey.score", Line: n.Line, Msg: l10n.Sprintf("%q is not a whole number 0–100", n.Value)})
 	} else if s := d.CreditSurvey.Score; s != nil && (*s < 0 || *s > 100) {
-		ps = append(ps, &FieldError{Path: "credit_survey.score", Line: lineOf(root.Content[0], "credit_survey.score"), Msg: l10n.Sprintf("%d is outside 0–100", *s)})
+		ps = append(ps, &FieldError{Path: "credit_survey.score", Line: lineOf(top, "credit_survey.score"), Msg: l10n.Sprintf("%d is outside 0–100", *s)})
 	}
 	for path, v := range map[string]float64{"yearly_sales": d.YearlySales, "characteristics.turnover": d.Characteristics.Turnover,
 		"credit_survey.capital": d.CreditSurvey.Capital, "credit_survey.trading_volume": d.CreditSurvey.TradingVolume, "credit_survey.credit_limit": d.CreditSurvey.CreditLimit} {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			ps = append(ps, &FieldError{Path: path, Line: lineOf(root.Content[0], path), Msg: l10n.T("must be a number, not NaN or infinity")})
+			ps = append(ps, &FieldError{Path: path, Line: lineOf(top, path), Msg: l10n.T("must be a number, not NaN or infinity")})
 		}
 	}
 	if d.YearlySales < 0 {
-		ps = append(ps, &FieldError{Path: "yearly_sales", Line: lineOf(root.Content[0], "yearly_sales"), Msg: l10n.T("must not be negative")})
+		ps = append(ps, &FieldError{Path: "yearly_sales", Line: lineOf(top, "yearly_sales"), Msg: l10n.T("must not be negative")})
 	}
 	if !d.Customer.Founded.IsZero() && !d.Customer.TradingSince.IsZero() && d.Customer.TradingSince.Before(d.Customer.Founded.Time) {
-		ps = append(ps, &FieldError{Path: "customer.trading_since", Line: lineOf(root.Content[0], "customer.trading_since"), Msg: l10n.T("is before customer.founded")})
+		ps = append(ps, &FieldError{Path: "customer.trading_since", Line: lineOf(top, "customer.trading_since"), Msg: l10n.T("is before customer.founded")})
 	}
 	if len(ps) > 0 {
 		return nil, &ValidationError{ps}
@@ -315,6 +324,46 @@ func yamlError(err error) *FieldError {
 		return &FieldError{Line: line, Msg: msg}
 	}
 	return &FieldError{Msg: strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// unknownFields reports the keys of mapping n that struct type t has no
+// field for, recursively (what yaml's KnownFields does when decoding text,
+// which a node decode cannot). Types that decode themselves stop the walk.
+func unknownFields(n *yaml.Node, t reflect.Type, prefix string) []*FieldError {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
+		return nil
+	}
+	var ps []*FieldError
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		fields := map[string]reflect.Type{}
+		for i := range t.NumField() {
+			if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name != "" && name != "-" {
+				fields[name] = t.Field(i).Type
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			path := k
+			if prefix != "" {
+				path = prefix + "." + k
+			}
+			ft, ok := fields[k]
+			if !ok {
+				ps = append(ps, &FieldError{Path: path, Line: n.Content[i].Line, Msg: l10n.Sprintf("unknown field %q (`crm new` opens a template listing every field)", k)})
+				continue
+			}
+			ps = append(ps, unknownFields(n.Content[i+1], ft, path)...)
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for i, c := range n.Content {
+			ps = append(ps, unknownFields(c, t.Elem(), fmt.Sprintf("%s[%d]", prefix, i))...)
+		}
+	}
+	return ps
 }
 
 // lineOf returns the line of the value at a dotted path, or of the closest
