@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"crm/archive/l10n"
+	"crm/classify"
 )
 
 var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
@@ -172,14 +173,24 @@ type CreditSurvey struct {
 }
 
 // Enumerations of the dossier's fields.
+// The classifications come from package classify, so that what the
+// validator accepts and what the rules understand cannot drift apart.
 var (
 	CustomerKinds   = []string{"机构", "个人"}
-	Sizes           = []string{"大型", "中型", "小型", "个体"}
-	Relationships   = []string{"一般业务往来", "重要业务往来", "直接影响公司权益"}
-	Tiers           = []string{"重点", "普通", "潜在"}
+	Sizes           = stringsOf(classify.SizeClasses())
+	Relationships   = classify.Relationships()
+	Tiers           = stringsOf(classify.Tiers())
 	PaymentAttitude = []string{"及时", "一般", "拖延", "拖欠"}
-	CreditClasses   = []string{"A", "B", "C", "D"}
+	CreditClasses   = stringsOf(classify.CreditClasses())
 )
+
+func stringsOf[S ~string](xs []S) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}
 
 // FieldError is a problem with one field of a YAML document.
 type FieldError struct {
