@@ -35,16 +35,19 @@
 //     [PreviousMonth] …) are calendar months, quarters and years in [Zone],
 //     China Standard Time (UTC+8), whatever the machine's zone; events are
 //     stored in UTC. The registers default to the whole history.
-//   - Journal figures need no key and are read by event kind and data keys
-//     (archive/FORMAT.md), so the lifecycle and classification events count
-//     without this package importing their code: created (dossier.create),
-//     updated and verified (distinct dossiers with dossier.update /
-//     dossier.review), borrowed (loans whose last loan.approve fell in the
-//     period), returned (loan.return), overdue (loans whose due date ended in
-//     the period without a return by then: returned late, never, or taken
-//     back by loan.expire), destroyed (destroy.execute), the number of
-//     dossiers and their levels at the period's end (or now, for a period not
-//     yet over).
+//   - Journal figures need no key. Loans, destructions and 核定 are read
+//     from archive.State (Loans, Destructions, DossierState.Reviews), which
+//     replay has checked step by step; the histories archive.State does not
+//     keep (levels, credit classes and tiers over time, the classification
+//     register, creations and updates) are read by event kind and data keys
+//     (archive/FORMAT.md): created (dossier.create), updated (distinct
+//     dossiers with dossier.update), verified (distinct dossiers with a 核定),
+//     borrowed (loans whose last approval fell in the period), returned
+//     (loans returned in it), overdue (loans whose due time passed in the
+//     period without a return by then: returned late, never, or taken back
+//     by loan.expire), destroyed (destructions executed in it), the number
+//     of dossiers and their levels at the period's end (or now, for a period
+//     not yet over).
 //   - Content figures (credit class, tier, ABC grade, industry, region, the
 //     dangerous and key customer lists, owners) decrypt the dossiers active
 //     at the period's end that the identity can read, on every core, as they

@@ -2,8 +2,8 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -11,9 +11,12 @@ import (
 	"crm/classify"
 )
 
-// Event kinds the reports read. They are written by the lifecycle and
-// classification steps (archive/FORMAT.md); the reports read them by kind
-// and data keys only, so they need no code of those steps.
+// Event kinds the reports read from the journal itself: those whose history
+// over time (levels, credit classes, tiers, the classification register)
+// archive.State does not keep. They are written by the classification
+// steps (archive/FORMAT.md); the reports read them by kind and data keys
+// only. Loans, destructions and 核定 are taken from archive.State instead
+// (facts.lifecycle).
 const (
 	kCreate     = "dossier.create"
 	kUpdate     = "dossier.update"
@@ -21,28 +24,20 @@ const (
 	kDeclassify = "dossier.declassify"
 	kCredit     = "dossier.credit"
 	kTier       = "dossier.tier"
-	kReview     = "dossier.review"
-	kLoanReq    = "loan.request"
-	kLoanEnd    = "loan.endorse"
-	kLoanOK     = "loan.approve"
-	kLoanRenew  = "loan.renew"
-	kLoanReturn = "loan.return"
-	kLoanExpire = "loan.expire"
-	kDestroyReq = "destroy.request"
-	kDestroyOK  = "destroy.approve"
-	kDestroyNo  = "destroy.reject"
-	kDestroyRun = "destroy.execute"
+	kReview     = "dossier.review"  // counted by archive.State; the journal gives the register's order
+	kDestroyRun = "destroy.execute" // records the level destroyed, which is no level change
 )
 
-// facts is what the journal says, indexed for the reports. Building it reads
-// no dossier content and needs no key.
+// facts is what the journal says, indexed for the reports: histories over
+// time from the journal's events, loans, destructions and 核定 from
+// archive.State. Building it reads no dossier content and needs no key.
 type facts struct {
 	a        *archive.Archive
 	dossiers map[string]*dfacts
-	ids      []string // sorted
-	loans    []*loan
-	destroys []*destruction
-	changes  []*change // classification register, in journal order
+	ids      []string               // sorted
+	loans    []*archive.Loan        // archive's loans, by request time
+	destroys []*archive.Destruction // archive's destruction requests, by execution time
+	changes  []*change              // classification register, in journal order
 	byKind   map[string][]*archive.Event
 }
 
@@ -67,55 +62,7 @@ type dfacts struct {
 	levels    []levelAt
 	credits   []strAt
 	tiers     []strAt
-	reviews   []*review
-}
-
-type review struct {
-	dossier   string
-	t         time.Time
-	actor     string
-	quarter   string
-	note      string
-	signedOff string
-	result    string
-}
-
-type loan struct {
-	id, dossier         string
-	requested           time.Time
-	borrower            string
-	purpose, department string
-	endorsedBy          string
-	approvers           []string
-	out                 time.Time // final approval: the dossier went out
-	due                 time.Time // when it is due back: a date (midnight in Zone) or an instant
-	dueIsDate           bool      // due was given as a date: it may be returned all that day
-	card                map[string]any
-	renewals            int
-	returned            time.Time
-	intact              string
-	note                string
-	expired             time.Time
-	days                int
-	firstSeen           time.Time
-}
-
-type destruction struct {
-	id, dossier, reason string
-	requested           time.Time
-	requester           string
-	approvals           []approval
-	rejected            bool
-	executed            time.Time
-	executor            string
-	witnesses, method   string
-	level               string
-}
-
-type approval struct {
-	t     time.Time
-	actor string
-	step  string
+	reviews   []archive.Review // the 核定 replay accepted, by time
 }
 
 type change struct {
@@ -166,11 +113,11 @@ func (d *dfacts) creditAt(t time.Time) string { return lastBefore(d.credits, t) 
 func (d *dfacts) tierAt(t time.Time) string   { return lastBefore(d.tiers, t) }
 
 // lastReviewBefore returns the last 核定 before t, or nil.
-func (d *dfacts) lastReviewBefore(t time.Time) *review {
-	var r *review
-	for _, x := range d.reviews {
-		if x.t.Before(t) {
-			r = x
+func (d *dfacts) lastReviewBefore(t time.Time) *archive.Review {
+	var r *archive.Review
+	for i := range d.reviews {
+		if d.reviews[i].Time.Before(t) {
+			r = &d.reviews[i]
 		}
 	}
 	return r
@@ -229,36 +176,9 @@ func when(v any) time.Time {
 	return time.Time{}
 }
 
-// whenDue parses a due date or instant; isDate tells which.
-func whenDue(v any) (t time.Time, isDate bool) {
-	if s, ok := v.(string); ok {
-		if d, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(s), Zone); err == nil {
-			return d, true
-		}
-	}
-	return when(v), false
-}
-
-func intOf(v any) int {
-	switch x := v.(type) {
-	case int:
-		return x
-	case int64:
-		return int(x)
-	case float64:
-		return int(x)
-	case string:
-		n, _ := strconv.Atoi(strings.TrimSpace(x))
-		return n
-	}
-	return 0
-}
-
 // gatherFacts reads the journal once.
 func gatherFacts(a *archive.Archive) *facts {
 	f := &facts{a: a, dossiers: map[string]*dfacts{}, byKind: map[string][]*archive.Event{}}
-	loans := map[string]*loan{}
-	dests := map[string]*destruction{}
 	dossier := func(id string) *dfacts {
 		d := f.dossiers[id]
 		if d == nil {
@@ -268,44 +188,10 @@ func gatherFacts(a *archive.Archive) *facts {
 		}
 		return d
 	}
-	getLoan := func(e *archive.Event, m map[string]any) *loan {
-		id := text(m["loan"])
-		if id == "" {
-			return nil
-		}
-		l := loans[id]
-		if l == nil {
-			l = &loan{id: id, firstSeen: e.Time}
-			loans[id] = l
-			f.loans = append(f.loans, l)
-		}
-		if l.dossier == "" {
-			l.dossier = e.Dossier
-		}
-		if e.Time.Before(l.firstSeen) {
-			l.firstSeen = e.Time
-		}
-		return l
-	}
-	getDest := func(e *archive.Event, m map[string]any) *destruction {
-		id := text(m["request"])
-		if id == "" {
-			return nil
-		}
-		d := dests[id]
-		if d == nil {
-			d = &destruction{id: id}
-			dests[id] = d
-			f.destroys = append(f.destroys, d)
-		}
-		if d.dossier == "" {
-			d.dossier = e.Dossier
-		}
-		return d
-	}
-	// A lifecycle or classification step that broke a rule is reported by
-	// replay (and verify) and does not count (archive/FORMAT.md); the
-	// reports do not count it either.
+	// A classification step that broke a rule is reported by replay (and
+	// verify) and does not count (archive/FORMAT.md); the reports do not
+	// count it either. (Lifecycle steps need no such filter: they are read
+	// from archive.State, which applied only those that passed.)
 	broken := map[string]bool{}
 	for _, p := range a.State.Problems {
 		broken[p.Path] = true
@@ -315,22 +201,17 @@ func gatherFacts(a *archive.Archive) *facts {
 			continue
 		}
 		f.byKind[e.Kind] = append(f.byKind[e.Kind], e)
-		if e.Dossier == "" && !strings.HasPrefix(e.Kind, "loan.") && !strings.HasPrefix(e.Kind, "destroy.") {
+		if e.Dossier == "" {
 			continue
 		}
 		m := data(e)
-		var d *dfacts
-		if e.Dossier != "" {
-			d = dossier(e.Dossier)
-		}
-		if d != nil {
-			if lv := text(m["level"]); lv != "" && e.Kind != kDestroyRun {
-				d.levels = append(d.levels, f.levelOf(e, m, lv))
-			}
+		d := dossier(e.Dossier)
+		if lv := text(m["level"]); lv != "" && e.Kind != kDestroyRun {
+			d.levels = append(d.levels, f.levelOf(e, m, lv))
 		}
 		switch e.Kind {
 		case kCreate:
-			if d != nil && d.created.IsZero() {
+			if d.created.IsZero() {
 				d.created = e.Time
 				f.changes = append(f.changes, &change{e: e, kind: "定密", to: text(m["level"]), period: text(m["period"]), reason: text(m["reason"])})
 			}
@@ -343,95 +224,11 @@ func gatherFacts(a *archive.Archive) *facts {
 			f.changes = append(f.changes, &change{e: e, kind: "自行解密", from: text(m["old_level"]), to: text(m["level"]),
 				reason: "保密期限届满（" + text(m["expired"]) + "）"})
 		case kCredit:
-			if d != nil {
-				d.credits = append(d.credits, strAt{e.Time, text(m["class"])})
-			}
+			d.credits = append(d.credits, strAt{e.Time, text(m["class"])})
 			f.changes = append(f.changes, &change{e: e, kind: "信用等级变更", from: text(m["old_class"]), to: text(m["class"]), reason: text(m["reason"])})
 		case kTier:
-			if d != nil {
-				d.tiers = append(d.tiers, strAt{e.Time, text(m["tier"])})
-			}
+			d.tiers = append(d.tiers, strAt{e.Time, text(m["tier"])})
 			f.changes = append(f.changes, &change{e: e, kind: "客户层级变更", from: text(m["old_tier"]), to: text(m["tier"]), reason: text(m["reason"])})
-		case kReview:
-			if d != nil {
-				q := text(m["quarter"])
-				if q == "" {
-					q = QuarterOf(e.Time).Label
-				}
-				d.reviews = append(d.reviews, &review{dossier: d.id, t: e.Time, actor: e.Actor, quarter: q, note: text(m["note"]),
-					signedOff: text(m["signed_off_by"]), result: text(m["result"])})
-			}
-		case kLoanReq:
-			if l := getLoan(e, m); l != nil {
-				l.requested, l.borrower = e.Time, e.Actor
-				l.purpose, l.department, l.endorsedBy = text(m["purpose"]), text(m["department"]), text(m["endorsed_by"])
-				l.days = intOf(m["days"])
-			}
-		case kLoanEnd:
-			if l := getLoan(e, m); l != nil && l.endorsedBy == "" {
-				l.endorsedBy = e.Actor
-			}
-		case kLoanOK:
-			if l := getLoan(e, m); l != nil {
-				l.approvers = append(l.approvers, e.Actor)
-				_, hasDue := m["due"]
-				_, hasCard := m["card"]
-				_, hasSHA := m["sha256"]
-				if hasDue || hasCard || hasSHA {
-					l.out = e.Time
-					if c, ok := m["card"].(map[string]any); ok {
-						l.card = c
-					}
-					l.due, l.dueIsDate = whenDue(m["due"])
-					if l.due.IsZero() && l.card != nil {
-						l.due, l.dueIsDate = whenDue(l.card["due"])
-					}
-				}
-			}
-		case kLoanRenew:
-			if l := getLoan(e, m); l != nil {
-				l.renewals++
-				if t, isDate := whenDue(m["due"]); !t.IsZero() {
-					l.due, l.dueIsDate = t, isDate
-				}
-			}
-		case kLoanReturn:
-			if l := getLoan(e, m); l != nil {
-				l.returned, l.note = e.Time, text(m["note"])
-				switch v := m["intact"].(type) {
-				case bool:
-					l.intact = map[bool]string{true: "是", false: "否"}[v]
-				default:
-					l.intact = text(v)
-				}
-			}
-		case kLoanExpire:
-			if l := getLoan(e, m); l != nil {
-				l.expired = e.Time
-			}
-		case kDestroyReq:
-			if x := getDest(e, m); x != nil {
-				x.requested, x.requester, x.reason = e.Time, e.Actor, text(m["reason"])
-			}
-		case kDestroyOK:
-			if x := getDest(e, m); x != nil {
-				x.approvals = append(x.approvals, approval{t: e.Time, actor: e.Actor, step: text(m["step"])})
-			}
-		case kDestroyNo:
-			if x := getDest(e, m); x != nil {
-				x.rejected = true
-			}
-		case kDestroyRun:
-			if x := getDest(e, m); x != nil {
-				x.executed, x.executor = e.Time, e.Actor
-				x.witnesses, x.method, x.level = text(m["witnesses"]), text(m["method"]), text(m["level"])
-				if x.dossier == "" {
-					x.dossier = e.Dossier
-				}
-				if dd := f.dossiers[x.dossier]; dd != nil && dd.destroyed.IsZero() {
-					dd.destroyed = e.Time
-				}
-			}
 		}
 	}
 	sort.Strings(f.ids)
@@ -443,25 +240,41 @@ func gatherFacts(a *archive.Archive) *facts {
 		sort.SliceStable(d.levels, func(i, j int) bool { return d.levels[i].t.Before(d.levels[j].t) })
 		byTime(d.credits)
 		byTime(d.tiers)
-		sort.SliceStable(d.reviews, func(i, j int) bool { return d.reviews[i].t.Before(d.reviews[j].t) })
 	}
 	sort.SliceStable(f.changes, func(i, j int) bool { return f.changes[i].e.Time.Before(f.changes[j].e.Time) })
-	sort.SliceStable(f.loans, func(i, j int) bool { return f.loans[i].firstSeen.Before(f.loans[j].firstSeen) })
-	sort.SliceStable(f.destroys, func(i, j int) bool { return f.destroys[i].executed.Before(f.destroys[j].executed) })
 	for _, evs := range f.byKind {
 		sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
 	}
-	for _, l := range f.loans {
-		if l.due.IsZero() && !l.out.IsZero() {
-			days := l.days
-			if days <= 0 {
-				days = a.Policy.Loan.Days
-			}
-			y, mo, dd := l.out.In(Zone).Date()
-			l.due, l.dueIsDate = time.Date(y, mo, dd+days, 0, 0, 0, 0, Zone), true
+	f.lifecycle()
+	return f
+}
+
+// lifecycle takes the 核定, loans and destructions from archive.State:
+// replay has checked every step of them, and applied only those that
+// passed (archive/lifecycle.go). Ids are issued in journal order, so the
+// id breaks ties of time as the journal's order would.
+func (f *facts) lifecycle() {
+	st := f.a.State
+	for _, id := range f.ids {
+		if ds := st.Dossiers[id]; ds != nil {
+			d := f.dossiers[id]
+			// Journal order follows links; the reports read histories by time.
+			d.reviews = slices.Clone(ds.Reviews)
+			sort.SliceStable(d.reviews, func(i, j int) bool { return d.reviews[i].Time.Before(d.reviews[j].Time) })
 		}
 	}
-	return f
+	f.loans = st.SortedLoans()
+	sort.SliceStable(f.loans, func(i, j int) bool { return f.loans[i].Requested.Before(f.loans[j].Requested) })
+	f.destroys = st.SortedDestructions()
+	sort.SliceStable(f.destroys, func(i, j int) bool { return f.destroys[i].Executed.Before(f.destroys[j].Executed) })
+	for _, r := range f.destroys {
+		if r.Executed.IsZero() {
+			continue
+		}
+		if d := f.dossiers[r.Dossier]; d != nil && d.destroyed.IsZero() {
+			d.destroyed = r.Executed
+		}
+	}
 }
 
 // levelOf reads the level an event records and its secrecy period
@@ -509,27 +322,17 @@ func (f *facts) levelChange(from, to string) string {
 	return "密级确认"
 }
 
-// deadline is the first moment a loan is late: the start of the day after
-// its due date (in Zone), or the due instant if one was given.
-func (l *loan) deadline() time.Time {
-	if !l.dueIsDate {
-		return l.due
-	}
-	y, m, d := l.due.In(Zone).Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, Zone)
-}
-
-// overdueIn reports whether the loan fell overdue in p, before now: it was
-// out, its due date ended in p, and it had not been returned by then.
-func (l *loan) overdueIn(p Period, now time.Time) bool {
-	if l.out.IsZero() || l.due.IsZero() {
+// overdueIn reports whether loan l fell overdue in p, before now: it was
+// out, its due time (archive.Loan.Due, an instant) passed in p, and it had
+// not been returned by then.
+func overdueIn(l *archive.Loan, p Period, now time.Time) bool {
+	if l.Out.IsZero() || l.Due.IsZero() {
 		return false
 	}
-	dl := l.deadline()
-	if dl.After(now) || !p.Contains(dl.Add(-time.Nanosecond)) {
+	if l.Due.After(now) || !p.Contains(l.Due.Add(-time.Nanosecond)) {
 		return false
 	}
-	return l.returned.IsZero() || l.returned.After(dl)
+	return l.Returned.IsZero() || l.Returned.After(l.Due)
 }
 
 // activeCount is the number of dossiers that existed at t.
@@ -571,20 +374,29 @@ func (f *facts) activity(p Period, now time.Time) activity {
 	}
 	s.created = count(kCreate)
 	s.updated = distinct(kUpdate)
-	s.verified = distinct(kReview)
 	s.reclassified = count(kClassify)
 	s.declassified = count(kDeclassify)
-	s.returned = count(kLoanReturn)
+	for _, id := range f.ids {
+		for _, r := range f.dossiers[id].reviews {
+			if p.Contains(r.Time) {
+				s.verified++ // dossiers verified, not 核定 recorded
+				break
+			}
+		}
+	}
 	for _, l := range f.loans {
-		if !l.out.IsZero() && p.Contains(l.out) {
+		if !l.Out.IsZero() && p.Contains(l.Out) {
 			s.borrowed++
 		}
-		if l.overdueIn(p, now) {
+		if !l.Returned.IsZero() && p.Contains(l.Returned) {
+			s.returned++
+		}
+		if overdueIn(l, p, now) {
 			s.overdue++
 		}
 	}
 	for _, d := range f.destroys {
-		if !d.executed.IsZero() && p.Contains(d.executed) {
+		if !d.Executed.IsZero() && p.Contains(d.Executed) {
 			s.destroyed++
 		}
 	}

@@ -366,7 +366,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 				"region": Str(d.Customer.Region), "grade": Str(c.grade), "credit": Str(c.credit),
 				"sales": Num(d.YearlySales), "owner": Str(d.Owner)}
 			if rv := f.dossiers[c.id].lastReviewBefore(at); rv != nil {
-				r["last_verified"] = dateOf(rv.t)
+				r["last_verified"] = dateOf(rv.Time)
 			}
 			key = append(key, r)
 		}
@@ -377,11 +377,11 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 
 // quarterReview returns the dossier's 核定 for quarter q (the last one if
 // several), or nil.
-func (d *dfacts) quarterReview(q Period) *review {
-	var r *review
-	for _, x := range d.reviews {
-		if x.quarter == q.Label {
-			r = x
+func (d *dfacts) quarterReview(q Period) *archive.Review {
+	var r *archive.Review
+	for i := range d.reviews {
+		if d.reviews[i].Quarter == q.Label {
+			r = &d.reviews[i]
 		}
 	}
 	return r
@@ -395,14 +395,15 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	for _, id := range ids {
 		d := f.dossiers[id]
 		if r := d.quarterReview(p); r != nil {
-			verified = append(verified, Row{"dossier": Str(id), "level": Str(f.levelAt(d, at)), "verified_on": dateOf(r.t),
-				"verified_by": Str(f.memberName(r.actor)), "signed_off_by": Str(f.memberName(r.signedOff)), "remarks": Str(r.note)})
+			// The journal records no sign-off of a 核定: the column stays empty.
+			verified = append(verified, Row{"dossier": Str(id), "level": Str(f.levelAt(d, at)), "verified_on": dateOf(r.Time),
+				"verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(""), "remarks": Str(r.Note)})
 			continue
 		}
 		row := Row{"dossier": Str(id), "level": Str(f.levelAt(d, at))}
 		if r := d.lastReviewBefore(at); r != nil {
-			row["last_verified"] = dateOf(r.t)
-			row["days_since"] = Int(daysBetween(r.t, at))
+			row["last_verified"] = dateOf(r.Time)
+			row["days_since"] = Int(daysBetween(r.Time, at))
 		}
 		not = append(not, row)
 		notIDs = append(notIDs, id)
@@ -489,54 +490,58 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 	var rows []Row
 	for _, l := range f.loans {
-		if l.requested.IsZero() && l.out.IsZero() {
-			continue
-		}
-		from := l.requested
-		if from.IsZero() {
-			from = l.out
-		}
-		to := now
-		if !l.returned.IsZero() {
-			to = l.returned
-		} else if !l.expired.IsZero() {
-			to = l.expired
+		from, to := l.Requested, now
+		if !l.Returned.IsZero() {
+			to = l.Returned
+		} else if !l.Expired.IsZero() {
+			to = l.Expired
 		}
 		if !p.All() && (!from.Before(p.End) || to.Before(p.Start)) {
 			continue
 		}
-		card := func(k string) string { return text(l.card[k]) }
-		r := Row{
-			"card_no":        Str(cmp.Or(card("card"), card("card_no"), l.id)),
-			"dossier":        Str(l.dossier),
-			"borrower":       Str(f.memberName(l.borrower)),
-			"borrower_title": Str(cmp.Or(card("title"), f.roleTitle(l.borrower))),
-			"department":     Str(cmp.Or(card("department"), l.department, f.department(l.borrower))),
-			"purpose":        Str(cmp.Or(card("purpose"), l.purpose)),
-			"dept_manager":   Str(f.memberName(l.endorsedBy)),
-			"approver":       Str(f.names(l.approvers)),
-			"date_out":       dateOf(l.out),
-			"due":            dateOf(l.due),
-			"renewals":       Int(l.renewals),
-			"returned":       dateOf(l.returned),
-			"intact":         Str(l.intact),
+		var card archive.BorrowCard // journaled with the last approval
+		if l.Card != nil {
+			card = *l.Card
 		}
-		if d := f.dossiers[l.dossier]; d != nil {
-			r["level"] = Str(cmp.Or(card("level"), f.levelAt(d, from.Add(time.Nanosecond))))
+		approvers := make([]string, len(l.Approvals))
+		for i, ap := range l.Approvals {
+			approvers[i] = ap.Member
+		}
+		intact := ""
+		if !l.Returned.IsZero() {
+			intact = map[bool]string{true: "是", false: "否"}[l.Intact]
+		}
+		r := Row{
+			"card_no":        Str(cmp.Or(card.Card, l.ID)),
+			"dossier":        Str(l.Dossier),
+			"borrower":       Str(f.memberName(l.Borrower)),
+			"borrower_title": Str(cmp.Or(card.Title, f.roleTitle(l.Borrower))),
+			"department":     Str(cmp.Or(card.Department, l.Department, f.department(l.Borrower))),
+			"purpose":        Str(cmp.Or(card.Purpose, l.Purpose)),
+			"dept_manager":   Str(f.memberName(l.EndorsedBy)),
+			"approver":       Str(f.names(approvers)),
+			"date_out":       dateOf(l.Out),
+			"due":            dateOf(l.Due),
+			"renewals":       Int(l.Renewals),
+			"returned":       dateOf(l.Returned),
+			"intact":         Str(intact),
+		}
+		if d := f.dossiers[l.Dossier]; d != nil {
+			r["level"] = Str(cmp.Or(card.Level, f.levelAt(d, from.Add(time.Nanosecond))))
 		}
 		var remarks []string
 		switch {
-		case l.out.IsZero():
+		case l.Out.IsZero():
 			remarks = append(remarks, "待批准")
-		case l.returned.IsZero() && !l.expired.IsZero():
-			remarks = append(remarks, "到期收回（"+l.expired.In(Zone).Format(time.DateOnly)+"）")
-		case l.returned.IsZero() && !l.deadline().After(now):
+		case l.Returned.IsZero() && !l.Expired.IsZero():
+			remarks = append(remarks, "到期收回（"+l.Expired.In(Zone).Format(time.DateOnly)+"）")
+		case l.Returned.IsZero() && !l.Due.After(now):
 			remarks = append(remarks, "逾期未还")
-		case !l.returned.IsZero() && l.returned.After(l.deadline()):
+		case !l.Returned.IsZero() && l.Returned.After(l.Due):
 			remarks = append(remarks, "逾期归还")
 		}
-		if l.note != "" {
-			remarks = append(remarks, l.note)
+		if l.Note != "" {
+			remarks = append(remarks, l.Note)
 		}
 		r["remarks"] = Str(strings.Join(remarks, "；"))
 		rows = append(rows, r)
@@ -564,37 +569,27 @@ func (f *facts) department(id string) string {
 }
 
 // destructionRegister: one row per executed destruction in p (销毁清册,
-// R6.10). Each approval goes under the role of its step in the policy's
-// chain (step may be the role or its 1-based number), else under the
-// approver's role.
+// R6.10). Each approval goes under the role replay counted it for: the
+// role of its step in the policy's chain.
 func (f *facts) destructionRegister(p Period) map[string][]Row {
 	var rows []Row
-	chain := f.a.Policy.Destruction.Chain
 	for _, d := range f.destroys {
-		if d.executed.IsZero() || !p.Contains(d.executed) {
+		if d.Executed.IsZero() || !p.Contains(d.Executed) {
 			continue
 		}
-		r := Row{"request": Str(d.id), "dossier": Str(d.dossier), "reason": Str(d.reason), "level": Str(d.level),
-			"witnesses": Str(f.witnessNames(d.witnesses)), "destroyed_on": dateOf(d.executed), "method": Str(d.method),
-			"executed_by": Str(f.memberName(d.executor))}
-		if d.level == "" {
-			if dd := f.dossiers[d.dossier]; dd != nil {
-				r["level"] = Str(f.levelAt(dd, d.executed))
+		r := Row{"request": Str(d.ID), "dossier": Str(d.Dossier), "reason": Str(d.Reason), "level": Str(d.Level),
+			"witnesses": Str(f.names(d.Witnesses)), "destroyed_on": dateOf(d.Executed), "method": Str(d.Method),
+			"executed_by": Str(f.memberName(d.ExecutedBy))}
+		if d.Level == "" {
+			if dd := f.dossiers[d.Dossier]; dd != nil {
+				r["level"] = Str(f.levelAt(dd, d.Executed))
 			}
 		}
-		for i, ap := range d.approvals {
-			role := ""
-			if slices.Contains(chain, ap.step) {
-				role = ap.step
-			} else if n, err := strconv.Atoi(ap.step); err == nil && n >= 1 && n <= len(chain) {
-				role = chain[n-1]
-			} else if i < len(chain) {
-				role = chain[i]
-			}
-			switch role {
+		for _, ap := range d.Approvals {
+			switch ap.Role {
 			case "supervisor", "manager", "gm":
-				r[role] = Str(f.memberName(ap.actor))
-				r[role+"_date"] = dateOf(ap.t)
+				r[ap.Role] = Str(f.memberName(ap.Member))
+				r[ap.Role+"_date"] = dateOf(ap.Time)
 			}
 		}
 		rows = append(rows, r)
@@ -602,15 +597,11 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 	return map[string][]Row{"destroyed": rows}
 }
 
-// witnessNames turns a 、-joined list of member ids into names.
-func (f *facts) witnessNames(s string) string {
-	if s == "" {
-		return ""
-	}
-	return f.names(strings.Split(s, "、"))
-}
-
-// reviewRegister: one row per 核定 in p.
+// reviewRegister: one row per 核定 in p. The 核定 are those replay
+// accepted (archive.DossierState.Reviews); the journal's dossier.review
+// events give their order, by time and then as journaled. The journal
+// records neither a sign-off nor a result of a 核定: those columns stay
+// empty.
 func (f *facts) reviewRegister(p Period) map[string][]Row {
 	var rows []Row
 	for _, e := range f.byKind[kReview] {
@@ -622,10 +613,10 @@ func (f *facts) reviewRegister(p Period) map[string][]Row {
 			continue
 		}
 		for _, r := range d.reviews {
-			if r.t.Equal(e.Time) && r.actor == e.Actor {
-				rows = append(rows, Row{"dossier": Str(d.id), "level": Str(f.levelAt(d, e.Time.Add(time.Nanosecond))), "quarter": Str(r.quarter),
-					"verified_on": dateOf(r.t), "verified_by": Str(f.memberName(r.actor)), "signed_off_by": Str(f.memberName(r.signedOff)),
-					"result": Str(r.result), "remarks": Str(r.note)})
+			if r.Time.Equal(e.Time) && r.By == e.Actor {
+				rows = append(rows, Row{"dossier": Str(d.id), "level": Str(f.levelAt(d, e.Time.Add(time.Nanosecond))), "quarter": Str(r.Quarter),
+					"verified_on": dateOf(r.Time), "verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(""),
+					"result": Str(""), "remarks": Str(r.Note)})
 				break
 			}
 		}

@@ -285,31 +285,33 @@ func TestArchiveTablesAlign(t *testing.T) {
 	}
 }
 
+// TestLoanOverdue: a loan falls overdue at its due instant (archive.Loan.Due,
+// out plus the loan's days), in the period that instant ends in.
 func TestLoanOverdue(t *testing.T) {
 	oct, now := MonthPeriod(2026, 10), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	out := time.Date(2026, 10, 9, 2, 0, 0, 0, time.UTC)
-	date, isDate := whenDue("2026-10-12")
-	instant, isInstant := whenDue("2026-10-12T02:00:00Z")
-	if !isDate || isInstant {
-		t.Fatalf("whenDue: date %v, instant %v", isDate, isInstant)
-	}
+	due := time.Date(2026, 10, 12, 2, 0, 0, 0, time.UTC)
+	// 01:00 on 1 November in Beijing: November's, not October's.
+	lateDue := time.Date(2026, 10, 31, 17, 0, 0, 0, time.UTC)
 	for _, c := range []struct {
 		name string
-		l    loan
+		l    archive.Loan
 		now  time.Time
 		p    Period
 		want bool
 	}{
-		{"returned on the due day (Beijing evening)", loan{out: out, due: date, dueIsDate: true, returned: time.Date(2026, 10, 12, 12, 0, 0, 0, time.UTC)}, now, oct, false},
-		{"returned the day after", loan{out: out, due: date, dueIsDate: true, returned: time.Date(2026, 10, 12, 17, 0, 0, 0, time.UTC)}, now, oct, true},
-		{"due instant passed", loan{out: out, due: instant, returned: time.Date(2026, 10, 12, 3, 0, 0, 0, time.UTC)}, now, oct, true},
-		{"never returned", loan{out: out, due: date, dueIsDate: true}, now, oct, true},
-		{"taken back by loan.expire", loan{out: out, due: date, dueIsDate: true, expired: time.Date(2026, 10, 13, 0, 0, 0, 0, time.UTC)}, now, oct, true},
-		{"not yet due", loan{out: out, due: date, dueIsDate: true}, time.Date(2026, 10, 12, 10, 0, 0, 0, time.UTC), oct, false},
-		{"due in another month", loan{out: out, due: date, dueIsDate: true}, now, MonthPeriod(2026, 11), false},
-		{"never went out", loan{due: date, dueIsDate: true}, now, oct, false},
+		{"returned at the due instant", archive.Loan{Out: out, Due: due, Returned: due}, now, oct, false},
+		{"returned just before it", archive.Loan{Out: out, Due: due, Returned: due.Add(-time.Hour)}, now, oct, false},
+		{"returned after it", archive.Loan{Out: out, Due: due, Returned: due.Add(time.Hour)}, now, oct, true},
+		{"never returned", archive.Loan{Out: out, Due: due}, now, oct, true},
+		{"taken back by loan.expire", archive.Loan{Out: out, Due: due, Expired: due.Add(24 * time.Hour)}, now, oct, true},
+		{"not yet due", archive.Loan{Out: out, Due: due}, due.Add(-time.Hour), oct, false},
+		{"due in another month", archive.Loan{Out: out, Due: due}, now, MonthPeriod(2026, 11), false},
+		{"due in November Beijing time", archive.Loan{Out: out, Due: lateDue}, now, oct, false},
+		{"overdue in November Beijing time", archive.Loan{Out: out, Due: lateDue}, now, MonthPeriod(2026, 11), true},
+		{"never went out", archive.Loan{Due: due}, now, oct, false},
 	} {
-		if got := c.l.overdueIn(c.p, c.now); got != c.want {
+		if got := overdueIn(&c.l, c.p, c.now); got != c.want {
 			t.Errorf("%s: overdue = %v, want %v", c.name, got, c.want)
 		}
 	}
