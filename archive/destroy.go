@@ -51,17 +51,7 @@ func (a *Archive) DestroyRequest(id, reason string) (*Destruction, error) {
 // DestroyApprove gives the next approval of request reqID, in the
 // policy's chain order.
 func (a *Archive) DestroyApprove(reqID string) (*Destruction, error) {
-	me, err := a.Me()
-	if err != nil {
-		return nil, err
-	}
-	var r *Destruction
-	err = a.locked(func() error {
-		var d *DossierState
-		var err error
-		if r, d, err = a.destruction(reqID); err != nil {
-			return err
-		}
+	return a.destroyStep(reqID, func(me *Member, r *Destruction, d *DossierState) error {
 		step, _, err := a.State.checkDestroyApprove(me, r, d)
 		if err != nil {
 			return err
@@ -69,17 +59,14 @@ func (a *Archive) DestroyApprove(reqID string) (*Destruction, error) {
 		_, err = a.appendEvent(KindDestroyApprove, d.ID, destroyData{Request: r.ID, Step: step})
 		return err
 	})
-	return r, err
 }
 
-// DestroyReject rejects request reqID; a rejection ends it.
-func (a *Archive) DestroyReject(reqID, reason string) (*Destruction, error) {
+// destroyStep runs step on destruction request reqID for the working
+// member, holding the lock: the shape every step on a request shares.
+func (a *Archive) destroyStep(reqID string, step func(me *Member, r *Destruction, d *DossierState) error) (*Destruction, error) {
 	me, err := a.Me()
 	if err != nil {
 		return nil, err
-	}
-	if strings.TrimSpace(reason) == "" {
-		return nil, Usage(l10n.Errorf("--reason is needed: why the destruction is rejected"))
 	}
 	var r *Destruction
 	err = a.locked(func() error {
@@ -88,33 +75,36 @@ func (a *Archive) DestroyReject(reqID, reason string) (*Destruction, error) {
 		if r, d, err = a.destruction(reqID); err != nil {
 			return err
 		}
+		return step(me, r, d)
+	})
+	return r, err
+}
+
+// DestroyReject rejects request reqID; a rejection ends it.
+func (a *Archive) DestroyReject(reqID, reason string) (*Destruction, error) {
+	if _, err := a.Me(); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return nil, Usage(l10n.Errorf("--reason is needed: why the destruction is rejected"))
+	}
+	return a.destroyStep(reqID, func(me *Member, r *Destruction, d *DossierState) error {
 		if err := a.State.checkDestroyReject(me, r); err != nil {
 			return err
 		}
-		_, err = a.appendEvent(KindDestroyReject, d.ID, destroyData{Request: r.ID, Step: len(r.Approvals) + 1, Reason: reason})
+		_, err := a.appendEvent(KindDestroyReject, d.ID, destroyData{Request: r.ID, Step: len(r.Approvals) + 1, Reason: reason})
 		return err
 	})
-	return r, err
 }
 
 // DestroyExecute destroys the dossier of a fully approved request in the
 // presence of witnesses: the ciphertext is removed, the journal kept, and
 // destroy.execute carries the destruction list entry (销毁清册).
 func (a *Archive) DestroyExecute(reqID string, witnesses []string, method string) (*Destruction, error) {
-	me, err := a.Me()
-	if err != nil {
-		return nil, err
-	}
 	if method == "" {
 		method = DefaultDestroyMethod
 	}
-	var r *Destruction
-	err = a.locked(func() error {
-		var d *DossierState
-		var err error
-		if r, d, err = a.destruction(reqID); err != nil {
-			return err
-		}
+	return a.destroyStep(reqID, func(me *Member, r *Destruction, d *DossierState) error {
 		if d.Status != StatusActive {
 			return l10n.Errorf("dossier %s was destroyed already", d.ID)
 		}
@@ -136,7 +126,6 @@ func (a *Archive) DestroyExecute(reqID string, witnesses []string, method string
 		os.Remove(aside)
 		return nil
 	})
-	return r, err
 }
 
 // Destructions lists the destruction requests by id.

@@ -75,6 +75,18 @@ func (a *Archive) BorrowRequest(id, purpose string, days int) (*Loan, error) {
 
 // BorrowEndorse records the sign-off of the requester's department manager (R6.7).
 func (a *Archive) BorrowEndorse(loanID string) (*Loan, error) {
+	return a.loanStep(loanID, func(me *Member, l *Loan, d *DossierState) error {
+		if err := a.State.checkLoanEndorse(me, l); err != nil {
+			return err
+		}
+		_, err := a.appendEvent(KindLoanEndorse, d.ID, loanData{Loan: l.ID})
+		return err
+	})
+}
+
+// loanStep runs step on loan loanID for the working member, holding the
+// lock: the shape every step on an existing loan shares.
+func (a *Archive) loanStep(loanID string, step func(me *Member, l *Loan, d *DossierState) error) (*Loan, error) {
 	me, err := a.Me()
 	if err != nil {
 		return nil, err
@@ -86,11 +98,7 @@ func (a *Archive) BorrowEndorse(loanID string) (*Loan, error) {
 		if l, d, err = a.loan(loanID); err != nil {
 			return err
 		}
-		if err := a.State.checkLoanEndorse(me, l); err != nil {
-			return err
-		}
-		_, err = a.appendEvent(KindLoanEndorse, d.ID, loanData{Loan: l.ID})
-		return err
+		return step(me, l, d)
 	})
 	return l, err
 }
@@ -99,19 +107,11 @@ func (a *Archive) BorrowEndorse(loanID string) (*Loan, error) {
 // re-encrypted to include the borrower, and the borrow card is journaled;
 // last reports whether that happened.
 func (a *Archive) BorrowApprove(loanID string) (l *Loan, last bool, err error) {
-	me, err := a.Me()
-	if err != nil {
-		return nil, false, err
-	}
-	err = a.locked(func() error {
-		var d *DossierState
-		var err error
-		if l, d, err = a.loan(loanID); err != nil {
-			return err
-		}
+	l, err = a.loanStep(loanID, func(me *Member, l *Loan, d *DossierState) error {
 		if _, err := a.Lookup(d.ID); err != nil {
 			return err
 		}
+		var err error
 		_, last, err = a.State.checkLoanApprove(a.Policy, me, l, d.Level)
 		if err != nil {
 			return err
@@ -174,50 +174,28 @@ func (l *Loan) CardOf() *BorrowCard {
 
 // BorrowRenew extends an open loan by its period (policy loan.renewals times at most).
 func (a *Archive) BorrowRenew(loanID string) (*Loan, error) {
-	me, err := a.Me()
-	if err != nil {
-		return nil, err
-	}
-	var l *Loan
-	err = a.locked(func() error {
-		var d *DossierState
-		var err error
-		if l, d, err = a.loan(loanID); err != nil {
-			return err
-		}
+	return a.loanStep(loanID, func(me *Member, l *Loan, d *DossierState) error {
 		t := a.Now().UTC().Truncate(time.Second)
 		if err := a.State.checkLoanRenew(a.Policy, me, l, t); err != nil {
 			return err
 		}
 		due := l.Due.Add(time.Duration(l.Days) * 24 * time.Hour)
-		_, err = a.appendEvent(KindLoanRenew, d.ID, loanData{Loan: l.ID, Due: fmtTime(due)})
+		_, err := a.appendEvent(KindLoanRenew, d.ID, loanData{Loan: l.ID, Due: fmtTime(due)})
 		return err
 	})
-	return l, err
 }
 
 // BorrowReturn records the return of a loan, intact or with a note on the
 // damage, and re-encrypts the dossier without the borrower.
 func (a *Archive) BorrowReturn(loanID string, intact bool, note string) (*Loan, error) {
-	me, err := a.Me()
-	if err != nil {
-		return nil, err
-	}
-	var l *Loan
-	err = a.locked(func() error {
-		var d *DossierState
-		var err error
-		if l, d, err = a.loan(loanID); err != nil {
-			return err
-		}
+	return a.loanStep(loanID, func(me *Member, l *Loan, d *DossierState) error {
 		if err := a.State.checkLoanReturn(a.Policy, me, l, d.Level); err != nil {
 			return err
 		}
 		data := map[string]any{"loan": l.ID, "intact": intact, "note": note}
-		_, err = a.stepWithRecipients(d, a.recipientsFor(d, l.ID, ""), KindLoanReturn, data)
+		_, err := a.stepWithRecipients(d, a.recipientsFor(d, l.ID, ""), KindLoanReturn, data)
 		return err
 	})
-	return l, err
 }
 
 // Loans lists the loans by id; with overdueOnly, only those open past due at now.
