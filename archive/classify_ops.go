@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"crm/archive/l10n"
 	"crm/classify"
+	"crm/l10n"
 )
 
 // Event kinds of classification (FORMAT.md, R7.2 and R8).

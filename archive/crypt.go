@@ -14,7 +14,7 @@ import (
 
 	"filippo.io/age"
 
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 // DossierPath is the path of a dossier's ciphertext, relative to the archive.

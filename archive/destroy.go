@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 // DefaultDestroyMethod is written in the destruction list when no method is given.

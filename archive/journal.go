@@ -18,7 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 // JournalDir is the folder of the journal, one signed event per file.

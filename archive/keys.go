@@ -17,7 +17,7 @@ import (
 	"filippo.io/age"
 	"filippo.io/age/armor"
 
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 // SigningKeyPrefix starts the text form of a member's signing public key.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 // Event kinds of the lifecycle steps (R6.5, R6.7, R6.10, R7.1).

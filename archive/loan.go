@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 // stepWithRecipients journals kind for dossier d with data. When readers

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 // Create validates a new dossier's text, gives it the next id, encrypts it

@@ -9,7 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 // Pin is what a user's machine remembers of an archive it has used: the

@@ -12,7 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"crm/archive/l10n"
+	"crm/l10n"
 	"crm/templates"
 )
 

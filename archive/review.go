@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 var quarterRE = regexp.MustCompile(`^(\d{4})Q([1-4])$`)

@@ -5,8 +5,8 @@ import (
 	"sort"
 	"time"
 
-	"crm/archive/l10n"
 	"crm/classify"
+	"crm/l10n"
 )
 
 // Member is a person of the archive (members/<id>.yaml, and the member

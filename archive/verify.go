@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 // Verify recomputes everything the journal claims (DESIGN.md principle 5):

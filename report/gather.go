@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"crm/archive"
-	"crm/archive/l10n"
 	"crm/classify"
+	"crm/l10n"
 )
 
 // Reports lists the reports Gather knows, in the order `crm report` shows them.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 // Zone is the time zone in which report periods are cut. The department

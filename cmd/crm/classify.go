@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"crm/archive"
-	"crm/archive/l10n"
 	"crm/classify"
+	"crm/l10n"
 )
 
 func newClassifyCmd(e *env) *cobra.Command {

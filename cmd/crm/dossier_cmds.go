@@ -11,7 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"crm/archive"
-	"crm/archive/l10n"
+	"crm/l10n"
 	"crm/templates"
 )
 

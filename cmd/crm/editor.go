@@ -12,7 +12,7 @@ import (
 	"syscall"
 
 	"crm/archive"
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 // Filesystem magic numbers of memory-backed storage (statfs(2)).

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"crm/archive"
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 // newTextconvCmd is git's diff driver for *.age (diff.crm.textconv): it

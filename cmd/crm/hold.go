@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 func newHoldCmd(e *env) *cobra.Command {

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"crm/archive"
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 func newInitCmd(e *env) *cobra.Command {

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"crm/archive"
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 func newKeygenCmd(e *env) *cobra.Command {

@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"crm/archive"
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 func newMaintainCmd(e *env) *cobra.Command {

@@ -9,7 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"crm/archive"
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 func newMemberCmd(e *env) *cobra.Command {

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"crm/archive"
-	"crm/archive/l10n"
+	"crm/l10n"
 	"crm/report"
 )
 

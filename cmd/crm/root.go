@@ -15,7 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"crm/archive"
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 // IO is where a command reads and writes; tests pass buffers.
