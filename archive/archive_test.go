@@ -12,31 +12,8 @@ import (
 	"filippo.io/age"
 
 	"crm/archive"
+	"crm/archive/journal"
 )
-
-var fixed = func() time.Time { return time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC) }
-
-func newIdentity(t testing.TB) *archive.Identity {
-	t.Helper()
-	_, id, err := archive.GenerateIdentityText(false, fixed())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
-// newArchive makes an archive in a temporary folder founded by id as
-// manager "zhang".
-func newArchive(t testing.TB, id *archive.Identity) *archive.Archive {
-	t.Helper()
-	a, err := archive.Init(filepath.Join(t.TempDir(), "arc"), id, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, fixed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
-
-const sample = "# 注释\ncustomer:\n  name: 测试公司\nowner: 李四 # 负责人\n"
 
 // A dossier written by crm decrypts with the stock age library and an
 // identity in the format age-keygen writes (the test builds one with the
@@ -124,23 +101,23 @@ func TestPassphraseIdentity(t *testing.T) {
 		t.Fatalf("LoadIdentity = %v, %v", got, err)
 	}
 	_, err = archive.LoadIdentity(p, func() (string, error) { return "wrong", nil })
-	if err == nil || !strings.Contains(err.Error(), "wrong passphrase") || archive.ExitCode(err) != archive.ExitDenied {
-		t.Fatalf("wrong passphrase: %v (exit %d)", err, archive.ExitCode(err))
+	if err == nil || !strings.Contains(err.Error(), "wrong passphrase") || archive.CodeOf(err) != archive.Denied {
+		t.Fatalf("wrong passphrase: %v (code %d)", err, archive.CodeOf(err))
 	}
 }
 
 func TestEventSignRoundTrip(t *testing.T) {
 	id := newIdentity(t)
-	b, err := archive.SignEvent("dossier.update", fixed(), "li", "C-000001", []string{strings.Repeat("ab", 32)}, map[string]any{"fields": []string{"owner"}}, id.Signer)
+	b, err := journal.Sign(journal.Header{Kind: "dossier.update", Time: fixed(), Actor: "li", Dossier: "C-000001", Prev: []string{strings.Repeat("ab", 32)}}, &archive.DossierUpdate{Fields: []string{"owner"}}, id.Signer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := archive.ParseEvent(b)
+	e, err := journal.Parse(b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pub, _ := archive.ParseSigningKey(id.SigningKey)
-	if !e.VerifySignature(pub) {
+	if !e.Verify(pub) {
 		t.Fatal("signature does not verify")
 	}
 	if e.Kind != "dossier.update" || e.Actor != "li" || e.Dossier != "C-000001" || !e.Time.Equal(fixed()) {
@@ -148,15 +125,15 @@ func TestEventSignRoundTrip(t *testing.T) {
 	}
 	// One changed byte in the body breaks the signature.
 	bad := bytes.Replace(b, []byte("actor: li"), []byte("actor: lj"), 1)
-	e2, err := archive.ParseEvent(bad)
+	e2, err := journal.Parse(bad)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e2.VerifySignature(pub) {
+	if e2.Verify(pub) {
 		t.Fatal("a changed body still verifies")
 	}
 	for _, in := range []string{"", "kind: x\n", "kind: x\nsignature: AAAA\n", string(b[:len(b)-1])} {
-		if _, err := archive.ParseEvent([]byte(in)); err == nil {
+		if _, err := journal.Parse([]byte(in)); err == nil {
 			t.Errorf("ParseEvent(%q) accepted", in)
 		}
 	}
@@ -220,7 +197,7 @@ func TestCheckID(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "../x", "a/b", ".", "..", "C-1.age", "-x", "a b", "名字", strings.Repeat("a", 65)} {
-		if err := archive.CheckID(bad); err == nil || archive.ExitCode(err) != archive.ExitUsage {
+		if err := archive.CheckID(bad); err == nil || archive.CodeOf(err) != archive.Usage {
 			t.Errorf("CheckID(%q) accepted or wrong code: %v", bad, err)
 		}
 	}
@@ -237,16 +214,16 @@ func TestJournalBranchesMerge(t *testing.T) {
 	if _, err := a.Create([]byte(sample), ""); err != nil {
 		t.Fatal(err)
 	}
-	b, err := archive.SignEvent("member.roles", fixed().Add(time.Minute), "zhang", "", genesis, map[string]any{"member": "zhang", "roles": []string{"gm", "manager"}}, id.Signer)
+	b, err := journal.Sign(journal.Header{Kind: "member.roles", Time: fixed().Add(time.Minute), Actor: "zhang", Dossier: "", Prev: genesis}, &archive.MemberRoles{Member: "zhang", Roles: []string{"gm", "manager"}}, id.Signer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, _ := archive.ParseEvent(b)
+	e, _ := journal.Parse(b)
 	p := filepath.Join(a.Dir, "journal", "2026", "11", "20261122T010100Z-"+e.Hash+".yaml")
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	a2, err := archive.Open(a.Dir, fixed)
+	a2, err := archive.Open(ctx, a.Dir, fixed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,14 +234,14 @@ func TestJournalBranchesMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The next write follows both heads.
-	if err := a2.SetRoles("zhang", []string{"manager"}); err != nil {
+	if err := a2.SetRoles(ctx, "zhang", []string{"manager"}); err != nil {
 		t.Fatal(err)
 	}
 	last := a2.State.Journal.Events[len(a2.State.Journal.Events)-1]
 	if len(last.Prev) != 2 {
 		t.Fatalf("merge event follows %d events, want 2", len(last.Prev))
 	}
-	ps, err := a2.Verify()
+	ps, err := a2.Verify(ctx)
 	if err != nil || len(ps) != 0 {
 		t.Fatalf("verify after merge: %v %v", ps, err)
 	}

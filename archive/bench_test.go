@@ -83,7 +83,7 @@ func BenchmarkDecrypt(b *testing.B) {
 	})
 	b.Run("archive-list-parallel", func(b *testing.B) {
 		for b.Loop() {
-			es, err := a.List(true)
+			es, err := a.List(ctx, true)
 			if err != nil || len(es) != n {
 				b.Fatal(err, len(es))
 			}
@@ -95,7 +95,7 @@ func BenchmarkDecrypt(b *testing.B) {
 func BenchmarkOpen(b *testing.B) {
 	r, _ := benchArchive(b, 1000)
 	for b.Loop() {
-		if _, err := archive.Open(r.Archive.Dir, nil); err != nil {
+		if _, err := archive.Open(ctx, r.Archive.Dir, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

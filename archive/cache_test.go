@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,7 +16,7 @@ func TestPlaintextCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	a, err := Init(filepath.Join(dir, "arc"), id, InitOptions{Founder: Member{ID: "zhang", Name: "张三"}}, now)
+	a, err := Init(context.Background(), filepath.Join(dir, "arc"), id, InitOptions{Founder: Member{ID: "zhang", Name: "张三"}}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +28,7 @@ func TestPlaintextCache(t *testing.T) {
 	}
 	cacheDir := filepath.Join(dir, "cache")
 	open := func() *Archive {
-		b, err := Open(a.Dir, now)
+		b, err := Open(context.Background(), a.Dir, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +66,7 @@ func TestPlaintextCache(t *testing.T) {
 	path := filepath.Join(a.Dir, "dossiers", cid+".age")
 	good, _ := os.ReadFile(path)
 	os.WriteFile(path, append(append([]byte{}, good...), 'x'), 0o644)
-	if _, err := c.Read(cid); ExitCode(err) != ExitIntegrity {
+	if _, err := c.Read(cid); CodeOf(err) != Integrity {
 		t.Fatalf("a changed file was served from the cache: %v", err)
 	}
 	os.WriteFile(path, good, 0o644)

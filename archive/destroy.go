@@ -3,6 +3,7 @@ package archive
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,53 +13,266 @@ import (
 // DefaultDestroyMethod is written in the destruction list when no method is given.
 const DefaultDestroyMethod = "删除密文文件 (ciphertext deleted)"
 
+// Destruction request statuses.
+const (
+	DestroyPending  = "pending"  // approvals still missing
+	DestroyApproved = "approved" // every approval given; may be executed
+	DestroyRejected = "rejected"
+	DestroyExecuted = "executed"
+)
+
+// Destruction is a destruction request (销毁, R6.10).
+type Destruction struct {
+	ID          string     `json:"request"`
+	Dossier     string     `json:"dossier"`
+	Reason      string     `json:"reason"`
+	RequestedBy string     `json:"requested_by"`
+	Requested   time.Time  `json:"requested"`
+	Approvals   []Approval `json:"approvals"`
+	Chain       []string   `json:"chain"`
+	RejectedBy  string     `json:"rejected_by,omitempty"`
+	Rejected    time.Time  `json:"rejected,omitzero"`
+	RejectNote  string     `json:"reject_reason,omitempty"`
+	Executed    time.Time  `json:"executed,omitzero"`
+	ExecutedBy  string     `json:"executed_by,omitempty"`
+	Witnesses   []string   `json:"witnesses,omitempty"`
+	Method      string     `json:"method,omitempty"`
+	Level       string     `json:"level,omitempty"`
+}
+
+// Status is pending, approved, rejected or executed.
+func (r *Destruction) Status() string {
+	switch {
+	case !r.Executed.IsZero():
+		return DestroyExecuted
+	case !r.Rejected.IsZero():
+		return DestroyRejected
+	case len(r.Approvals) >= len(r.Chain):
+		return DestroyApproved
+	}
+	return DestroyPending
+}
+
+// NextRole is the role whose approval is due next, or "".
+func (r *Destruction) NextRole() string {
+	if r.Status() != DestroyPending {
+		return ""
+	}
+	return r.Chain[len(r.Approvals)]
+}
+
+// Payloads of the destruction events (R6.10).
+type (
+	// DestroyRequest asks for the event's dossier to be destroyed.
+	DestroyRequest struct {
+		Request string `yaml:"request" json:"request"`
+		Reason  string `yaml:"reason" json:"reason"`
+	}
+	// DestroyApprove is the approval of one step of the chain (1-based).
+	DestroyApprove struct {
+		Request string `yaml:"request" json:"request"`
+		Step    int    `yaml:"step" json:"step"`
+	}
+	// DestroyReject ends a request at the step it waited for.
+	DestroyReject struct {
+		Request string `yaml:"request" json:"request"`
+		Step    int    `yaml:"step,omitempty" json:"step,omitempty"`
+		Reason  string `yaml:"reason" json:"reason"`
+	}
+	// DestroyExecute is the destruction list entry (销毁清册): the file is
+	// removed, the journal kept.
+	DestroyExecute struct {
+		Request   string     `yaml:"request" json:"request"`
+		Reason    string     `yaml:"reason,omitempty" json:"reason,omitempty"`
+		Witnesses []string   `yaml:"witnesses" json:"witnesses"`
+		Method    string     `yaml:"method,omitempty" json:"method,omitempty"`
+		Level     string     `yaml:"level,omitempty" json:"level,omitempty"`
+		Date      string     `yaml:"date,omitempty" json:"date,omitempty"`
+		Approvals []Approval `yaml:"approvals,omitempty" json:"approvals,omitempty"`
+	}
+)
+
+// destroyBlocked returns why d may not be destroyed now, or nil.
+func destroyBlocked(s *State, d *DossierState) error {
+	if d.OnHold() {
+		return deniedErr(l10n.Errorf("dossier %s is under a legal hold since %s (%s): it cannot be destroyed until it is released", d.ID, s.date(d.Hold.Since), d.Hold.Reason)).then(NextRelease, d.ID)
+	}
+	for _, l := range d.Loans {
+		if l.Open() {
+			return deniedErr(l10n.Errorf("dossier %s is on loan (%s to %s): it cannot be destroyed until the loan is returned", d.ID, l.ID, l.Borrower))
+		}
+	}
+	return nil
+}
+
+// requestOf returns the destruction request an event names, which must be
+// of its dossier.
+func (c *step) requestOf(id string) (*Destruction, error) {
+	r := c.s.Destructions[id]
+	if r == nil || r.Dossier != c.d.ID {
+		return nil, problemf("%s of request %q, which dossier %s does not have", c.e.Kind, id, c.d.ID)
+	}
+	return r, nil
+}
+
+func (x *DestroyRequest) check(c *step) error {
+	if _, ok := seqNumber(destroyPrefix, x.Request); !ok || c.s.Destructions[x.Request] != nil {
+		return problemf("destruction request id %q is not new or not of the form D-000001", x.Request)
+	}
+	if strings.TrimSpace(x.Reason) == "" {
+		return missingErr("reason", l10n.Errorf("say why the material has no value left (it goes on the destruction list)"))
+	}
+	if err := destroyBlocked(c.s, c.d); err != nil {
+		return err
+	}
+	for _, r := range c.s.Destructions {
+		if r.Dossier == c.d.ID && (r.Status() == DestroyPending || r.Status() == DestroyApproved) {
+			return failErr(l10n.Errorf("dossier %s already has destruction request %s (%s)", c.d.ID, r.ID, r.Status()), NextDestructions, "")
+		}
+	}
+	if len(c.p.Destruction.Chain) == 0 {
+		return failErr(l10n.Errorf("the policy has no destruction.chain: nobody can approve a destruction"), NoNext, "")
+	}
+	return nil
+}
+
+func (x *DestroyRequest) apply(c *step) {
+	n, _ := seqNumber(destroyPrefix, x.Request)
+	c.s.Destructions[x.Request] = &Destruction{ID: x.Request, Dossier: c.d.ID, Reason: x.Reason, RequestedBy: c.e.Actor,
+		Requested: c.e.Time, Chain: slices.Clone(c.p.Destruction.Chain)}
+	c.s.MaxDestruction = max(c.s.MaxDestruction, n)
+}
+
+// approveStep checks the next approval of r by actor; step is the 1-based
+// position in the chain the approval takes.
+func approveStep(s *State, actor *Member, r *Destruction, d *DossierState) (step int, role string, err error) {
+	switch r.Status() {
+	case DestroyRejected:
+		return 0, "", failErr(l10n.Errorf("destruction request %s was rejected by %s (%s): a rejection ends it", r.ID, r.RejectedBy, r.RejectNote), NextRequestAgain, d.ID)
+	case DestroyApproved:
+		return 0, "", failErr(l10n.Errorf("destruction request %s has every approval already", r.ID), NextExecute, r.ID)
+	case DestroyExecuted:
+		return 0, "", failErr(l10n.Errorf("destruction request %s was executed", r.ID), NoNext, "")
+	}
+	for _, a := range r.Approvals {
+		if a.Member == actor.ID {
+			return 0, "", deniedErr(l10n.Errorf("%s already approved destruction request %s (step %d, %s): nobody approves twice", actor.ID, r.ID, a.Step, a.Role))
+		}
+	}
+	if err := destroyBlocked(s, d); err != nil {
+		return 0, "", err
+	}
+	step = len(r.Approvals) + 1
+	role = r.Chain[step-1]
+	if !actor.HasRole(role) {
+		return 0, "", &Error{Code: Denied, Actor: actor.ID, Need: []string{role}, Held: actor.Roles,
+			Err: l10n.Errorf("destruction request %s waits for step %d of %v, by a %s; %s holds %v (approvals go in the policy's order)", r.ID, step, r.Chain, role, actor.ID, actor.Roles)}
+	}
+	return step, role, nil
+}
+
+// afterLastApproval checks that a step on r follows its last approval
+// through links: order is "reachable through links", never timestamps.
+func (c *step) afterLastApproval(r *Destruction, what string) error {
+	if n := len(r.Approvals); n > 0 && !c.follows(r.Approvals[n-1].Event) {
+		return problemf("destruction request %s: %s does not follow step %d in the journal's links (written apart from it)", r.ID, what, n)
+	}
+	return nil
+}
+
+func (x *DestroyApprove) check(c *step) error {
+	r, err := c.requestOf(x.Request)
+	if err != nil {
+		return err
+	}
+	step, _, err := approveStep(c.s, c.actor, r, c.d)
+	if err != nil {
+		return err
+	}
+	if x.Step != step {
+		return problemf("destruction request %s: approval claims step %d, but it is step %d in the chain", r.ID, x.Step, step)
+	}
+	return c.afterLastApproval(r, l10n.Sprintf("step %d", step))
+}
+
+func (x *DestroyApprove) apply(c *step) {
+	r := c.s.Destructions[x.Request]
+	step, role, _ := approveStep(c.s, c.actor, r, c.d)
+	r.Approvals = append(r.Approvals, Approval{Step: step, Role: role, Member: c.e.Actor, Date: c.s.date(c.e.Time), Time: c.e.Time, Event: c.e.Hash})
+}
+
+func (x *DestroyReject) check(c *step) error {
+	r, err := c.requestOf(x.Request)
+	if err != nil {
+		return err
+	}
+	if st := r.Status(); st != DestroyPending && st != DestroyApproved {
+		return failErr(l10n.Errorf("destruction request %s is %s: there is nothing to reject", r.ID, st), NoNext, "")
+	}
+	if strings.TrimSpace(x.Reason) == "" {
+		return missingErr("reason", l10n.Errorf("say why the destruction is rejected"))
+	}
+	return nil
+}
+
+func (x *DestroyReject) apply(c *step) {
+	r := c.s.Destructions[x.Request]
+	r.RejectedBy, r.Rejected, r.RejectNote = c.e.Actor, c.e.Time, x.Reason
+}
+
+// checkWitnesses checks the witnesses (监销人) of an execution by actor.
+func checkWitnesses(s *State, p *Policy, actor *Member, witnesses []string) error {
+	seen := map[string]bool{}
+	for _, w := range witnesses {
+		m := s.Members[w]
+		switch {
+		case m == nil || m.Removed:
+			return usageErr("witness", l10n.Errorf("%s is not a member of the archive", w))
+		case w == actor.ID:
+			return usageErr("witness", l10n.Errorf("%s: the executor cannot be a witness", w))
+		case seen[w]:
+			return usageErr("witness", l10n.Errorf("%s is given twice: witnesses must be distinct", w))
+		}
+		seen[w] = true
+	}
+	if len(witnesses) != p.Destruction.Witnesses {
+		return usageErr("witness", l10n.Errorf("the policy asks for %d witnesses (监销人, destruction.witnesses); %d given", p.Destruction.Witnesses, len(witnesses)))
+	}
+	return nil
+}
+
+func (x *DestroyExecute) check(c *step) error {
+	r, err := c.requestOf(x.Request)
+	if err != nil {
+		return err
+	}
+	switch st := r.Status(); st {
+	case DestroyPending:
+		return &Error{Code: Denied, Err: l10n.Errorf("destruction request %s has %d of %d approvals: it waits for a %s (R6.10)", r.ID, len(r.Approvals), len(r.Chain), r.NextRole())}
+	case DestroyRejected, DestroyExecuted:
+		return failErr(l10n.Errorf("destruction request %s is %s: nothing to execute", r.ID, st), NoNext, "")
+	}
+	if err := destroyBlocked(c.s, c.d); err != nil {
+		return err
+	}
+	if err := checkWitnesses(c.s, c.p, c.actor, x.Witnesses); err != nil {
+		return err
+	}
+	return c.afterLastApproval(r, l10n.T("the execution"))
+}
+
+func (x *DestroyExecute) apply(c *step) {
+	r := c.s.Destructions[x.Request]
+	r.Executed, r.ExecutedBy, r.Witnesses, r.Method, r.Level = c.e.Time, c.e.Actor, x.Witnesses, x.Method, c.d.Level
+	c.d.Status, c.d.Destroyed = StatusDestroyed, c.e.Time
+}
+
 func (a *Archive) destruction(id string) (*Destruction, *DossierState, error) {
 	r := a.State.Destructions[id]
 	if r == nil {
-		return nil, nil, Usage(l10n.Errorf("no destruction request %q in this archive: `crm destroy list` shows them (ids like D-000001)", id))
+		return nil, nil, usageErr("request", l10n.Errorf("no destruction request %q in this archive (ids like D-000001)", id)).then(NextDestructions, "")
 	}
 	return r, a.State.Dossiers[r.Dossier], nil
-}
-
-// DestroyRequest asks for dossier id to be destroyed (R6.10).
-func (a *Archive) DestroyRequest(id, reason string) (*Destruction, error) {
-	me, err := a.Me()
-	if err != nil {
-		return nil, err
-	}
-	if strings.TrimSpace(reason) == "" {
-		return nil, Usage(l10n.Errorf("--reason is needed: why the material has no value left (it goes on the destruction list)"))
-	}
-	var r *Destruction
-	err = a.locked(func() error {
-		d, err := a.Lookup(id)
-		if err != nil {
-			return err
-		}
-		if err := a.State.checkDestroyRequest(a.Policy, me, d); err != nil {
-			return err
-		}
-		x := destroyData{Request: formatSeq(destroyPrefix, a.State.MaxDestruction+1), Reason: reason}
-		if _, err := a.appendEvent(KindDestroyRequest, id, x); err != nil {
-			return err
-		}
-		r = a.State.Destructions[x.Request]
-		return nil
-	})
-	return r, err
-}
-
-// DestroyApprove gives the next approval of request reqID, in the
-// policy's chain order.
-func (a *Archive) DestroyApprove(reqID string) (*Destruction, error) {
-	return a.destroyStep(reqID, func(me *Member, r *Destruction, d *DossierState) error {
-		step, _, err := a.State.checkDestroyApprove(me, r, d)
-		if err != nil {
-			return err
-		}
-		_, err = a.appendEvent(KindDestroyApprove, d.ID, destroyData{Request: r.ID, Step: step})
-		return err
-	})
 }
 
 // destroyStep runs step on destruction request reqID for the working
@@ -80,19 +294,52 @@ func (a *Archive) destroyStep(reqID string, step func(me *Member, r *Destruction
 	return r, err
 }
 
-// DestroyReject rejects request reqID; a rejection ends it.
-func (a *Archive) DestroyReject(reqID, reason string) (*Destruction, error) {
-	if _, err := a.Me(); err != nil {
+// DestroyRequest asks for dossier id to be destroyed (R6.10).
+func (a *Archive) DestroyRequest(id, reason string) (*Destruction, error) {
+	if _, err := a.requireKind(KindDestroyRequest); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(reason) == "" {
-		return nil, Usage(l10n.Errorf("--reason is needed: why the destruction is rejected"))
+		return nil, missingErr("reason", l10n.Errorf("say why the material has no value left (it goes on the destruction list)"))
 	}
-	return a.destroyStep(reqID, func(me *Member, r *Destruction, d *DossierState) error {
-		if err := a.State.checkDestroyReject(me, r); err != nil {
+	var r *Destruction
+	err := a.locked(func() error {
+		if _, err := a.Lookup(id); err != nil {
 			return err
 		}
-		_, err := a.appendEvent(KindDestroyReject, d.ID, destroyData{Request: r.ID, Step: len(r.Approvals) + 1, Reason: reason})
+		x := &DestroyRequest{Request: formatSeq(destroyPrefix, a.State.MaxDestruction+1), Reason: reason}
+		if _, err := a.commit(KindDestroyRequest, id, x); err != nil {
+			return err
+		}
+		r = a.State.Destructions[x.Request]
+		return nil
+	})
+	return r, err
+}
+
+// DestroyApprove gives the next approval of request reqID, in the
+// policy's chain order.
+func (a *Archive) DestroyApprove(reqID string) (*Destruction, error) {
+	return a.destroyStep(reqID, func(me *Member, r *Destruction, d *DossierState) error {
+		step, _, err := approveStep(a.State, me, r, d)
+		if err != nil {
+			return err
+		}
+		_, err = a.commit(KindDestroyApprove, d.ID, &DestroyApprove{Request: r.ID, Step: step})
+		return err
+	})
+}
+
+// DestroyReject rejects request reqID; a rejection ends it.
+func (a *Archive) DestroyReject(reqID, reason string) (*Destruction, error) {
+	if _, err := a.requireKind(KindDestroyReject); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(reason) == "" {
+		return nil, missingErr("reason", l10n.Errorf("say why the destruction is rejected"))
+	}
+	return a.destroyStep(reqID, func(me *Member, r *Destruction, d *DossierState) error {
+		_, err := a.commit(KindDestroyReject, d.ID, &DestroyReject{Request: r.ID, Step: len(r.Approvals) + 1, Reason: reason})
 		return err
 	})
 }
@@ -101,14 +348,18 @@ func (a *Archive) DestroyReject(reqID, reason string) (*Destruction, error) {
 // presence of witnesses: the ciphertext is removed, the journal kept, and
 // destroy.execute carries the destruction list entry (销毁清册).
 func (a *Archive) DestroyExecute(reqID string, witnesses []string, method string) (*Destruction, error) {
+	if _, err := a.requireKind(KindDestroyExecute); err != nil {
+		return nil, err
+	}
 	if method == "" {
 		method = DefaultDestroyMethod
 	}
 	return a.destroyStep(reqID, func(me *Member, r *Destruction, d *DossierState) error {
 		if d.Status != StatusActive {
-			return l10n.Errorf("dossier %s was destroyed already", d.ID)
+			return failErr(l10n.Errorf("dossier %s was destroyed already", d.ID), NoNext, "")
 		}
-		if err := a.State.checkDestroyExecute(a.Policy, me, r, d, witnesses); err != nil {
+		x := &DestroyExecute{Request: r.ID, Reason: r.Reason, Witnesses: witnesses, Method: method, Level: d.Level, Date: a.Date(a.now), Approvals: r.Approvals}
+		if err := a.precheck(KindDestroyExecute, d.ID, x); err != nil {
 			return err
 		}
 		// Move the file aside first, so that a failed event puts it back.
@@ -117,9 +368,7 @@ func (a *Archive) DestroyExecute(reqID string, witnesses []string, method string
 		if err := os.Rename(path, aside); err != nil && !os.IsNotExist(err) {
 			return l10n.Errorf("removing %s: %v", DossierPath(d.ID), err)
 		}
-		t := a.Now().UTC().Truncate(time.Second)
-		x := destroyData{Request: r.ID, Reason: r.Reason, Witnesses: witnesses, Method: method, Level: d.Level, Date: dateOf(t), Approvals: r.Approvals}
-		if _, err := a.appendEvent(KindDestroyExecute, d.ID, x); err != nil {
+		if _, err := a.commit(KindDestroyExecute, d.ID, x); err != nil {
 			os.Rename(aside, path)
 			return err
 		}

@@ -26,7 +26,7 @@ var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 // name a file outside dossiers/.
 func CheckID(id string) error {
 	if !idRE.MatchString(id) {
-		return Usage(l10n.Errorf("%q is not a dossier id (letters, digits, - and _ only, like C-000001)", id))
+		return usageErr("id", l10n.Errorf("%q is not a dossier id (letters, digits, - and _ only, like C-000001)", id))
 	}
 	return nil
 }

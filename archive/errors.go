@@ -1,50 +1,145 @@
 package archive
 
-import "errors"
+import (
+	"errors"
+	"slices"
+	"strings"
 
-// Exit codes of the crm command (DESIGN.md, "Command surface").
-const (
-	ExitError     = 1  // an error: bad input, I/O, …
-	ExitUsage     = 2  // a bad flag, argument or value
-	ExitDenied    = 3  // not permitted: a role is missing, or no key opens the file
-	ExitIntegrity = 4  // verify found something wrong
-	ExitDue       = 10 // something is due or overdue (for cron)
+	"crm/l10n"
 )
 
-// CodedError carries the exit code the command should end with.
-type CodedError struct {
-	Code int
-	Err  error
+// Code says what kind of failure an Error is; the command maps it to an
+// exit code.
+type Code int
+
+// Kinds of failure.
+const (
+	Failed    Code = iota // something went wrong (I/O, a state that forbids the step)
+	Usage                 // a value given to the archive is not acceptable
+	Denied                // not permitted: a role is missing, or no key opens the file
+	Integrity             // the archive is not what its journal says
+)
+
+// Next names what a person can do about an error. The archive only names
+// it; the command says it in words (which command, which flag).
+type Next int
+
+// The next steps an error may point to.
+const (
+	NoNext           Next = iota
+	NextVerify            // check the archive
+	NextRestore           // restore the file (Arg) from git or a backup, then check
+	NextMemberAdd         // ask a manager to add your key as a member
+	NextIdentity          // name an identity file
+	NextList              // list the dossiers to find the id
+	NextLoans             // list the loans
+	NextDestructions      // list the destruction requests
+	NextReturn            // return loan Arg first
+	NextEndorse           // have loan Arg signed by the department manager
+	NextExecute           // execute destruction request Arg
+	NextRelease           // release the hold on dossier Arg
+	NextRequestAgain      // ask again (a new request)
+	NextMemberRoles       // change member Arg's roles instead
+	NextMemberList        // list the members
+	NextEditAgain         // open the dossier again and redo the change
+	NextDeclassify        // a member who can read them declassifies (maintain)
+	NextKeygen            // make an identity file (Arg: its path)
+	NextPassphrase        // run in a terminal, or name a passphrase file
+	NextLog               // the dossier's history (Arg)
+	NextRetry             // run the step again
+	NextInit              // create an archive (Arg: the folder), or name one
+)
+
+// Error is an error of the archive with what the command needs to present
+// it: its kind, the input or file at fault, the roles needed and held, and
+// the next step. Its message (Err) names neither flags nor commands.
+type Error struct {
+	Code    Code
+	Field   string   // Usage: the input at fault ("reason", "days", "witness", …)
+	Value   string   // Usage: the value given, when the message needs it
+	Missing bool     // Usage: the input was not given at all (Err says why it is needed)
+	Path    string   // Integrity: the file at fault, relative to the archive
+	Actor   string   // Denied: who tried
+	Step    string   // Denied: what was tried ("creating a dossier")
+	Rule    string   // Denied: the rule that says who may, if any (R7.1 …)
+	Need    []string // Denied: the roles that may
+	Held    []string // Denied: the roles the actor holds
+	Next    Next
+	Arg     string // the argument of Next
+	Err     error
 }
 
-func (e *CodedError) Error() string { return e.Err.Error() }
-func (e *CodedError) Unwrap() error { return e.Err }
+func (e *Error) Error() string {
+	switch {
+	case e.Err != nil && e.Path != "" && e.Code == Integrity && !strings.HasPrefix(e.Err.Error(), e.Path):
+		return e.Path + ": " + e.Err.Error()
+	case e.Err != nil:
+		return e.Err.Error()
+	case e.Code == Denied:
+		msg := l10n.Sprintf("%s needs one of the roles %v; %s holds %v", e.Step, e.Need, e.Actor, e.Held)
+		if e.Rule != "" {
+			msg = e.Rule + ": " + msg
+		}
+		return msg
+	}
+	return l10n.T("failed")
+}
 
-func coded(code int, err error) error {
+func (e *Error) Unwrap() error { return e.Err }
+
+// then sets the next step of e and returns it.
+func (e *Error) then(n Next, arg string) *Error {
+	e.Next, e.Arg = n, arg
+	return e
+}
+
+// usageErr says the input field is not acceptable.
+func usageErr(field string, err error) *Error { return &Error{Code: Usage, Field: field, Err: err} }
+
+// missingErr says the input field was not given; why says why it is needed.
+func missingErr(field string, why error) *Error {
+	return &Error{Code: Usage, Field: field, Missing: true, Err: why}
+}
+
+// deniedErr says the step is not permitted.
+func deniedErr(err error) *Error { return &Error{Code: Denied, Err: err} }
+
+// rolesErr says who may take step, and what actor holds.
+func rolesErr(step string, actor *Member, need []string) *Error {
+	e := &Error{Code: Denied, Step: step, Need: slices.Clone(need)}
+	if actor != nil {
+		e.Actor, e.Held = actor.ID, actor.Roles
+	}
+	return e
+}
+
+// integrityErr says the file at path is not what the journal says.
+func integrityErr(path string, err error) *Error {
+	return &Error{Code: Integrity, Path: path, Err: err, Next: NextVerify}
+}
+
+// failErr is an error with a next step.
+func failErr(err error, n Next, arg string) *Error {
+	return &Error{Code: Failed, Err: err, Next: n, Arg: arg}
+}
+
+// CodeOf returns the Code of the first *Error in err's chain, Failed if there is none.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Failed
+}
+
+// IsCode reports whether err is an *Error of code c.
+func IsCode(err error, c Code) bool { return err != nil && CodeOf(err) == c }
+
+// UsageError marks err as a usage error about field (the command's
+// parsing uses it for values it checks with archive's parsers).
+func UsageError(field string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return &CodedError{Code: code, Err: err}
-}
-
-// Usage marks err as a usage error (exit 2).
-func Usage(err error) error { return coded(ExitUsage, err) }
-
-// Denied marks err as "not permitted" (exit 3).
-func Denied(err error) error { return coded(ExitDenied, err) }
-
-// Integrity marks err as an integrity problem (exit 4).
-func Integrity(err error) error { return coded(ExitIntegrity, err) }
-
-// ExitCode returns the exit code for err: 0 for nil, the code of the
-// outermost CodedError, or 1.
-func ExitCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	var ce *CodedError
-	if errors.As(err, &ce) {
-		return ce.Code
-	}
-	return ExitError
+	return usageErr(field, err)
 }

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"crm/archive"
+	"crm/archive/journal"
 )
 
 // The parsers of user input must never panic, and what they accept must be
@@ -63,13 +64,13 @@ func FuzzParseDate(f *testing.F) {
 
 func FuzzParseEvent(f *testing.F) {
 	id := newIdentity(f)
-	good, _ := archive.SignEvent("dossier.update", fixed(), "li", "C-000001", []string{strings.Repeat("ab", 32)}, map[string]any{"fields": []string{"owner"}}, id.Signer)
+	good, _ := journal.Sign(journal.Header{Kind: "dossier.update", Time: fixed(), Actor: "li", Dossier: "C-000001", Prev: []string{strings.Repeat("ab", 32)}}, &archive.DossierUpdate{Fields: []string{"owner"}}, id.Signer)
 	f.Add(good)
 	f.Add([]byte("kind: x\nactor: y\ntime: 2026-01-01T00:00:00Z\nsignature: " + strings.Repeat("A", 86) + "==\n"))
 	f.Add([]byte("kind: x\nactor: y\ndossier: ../x\ntime: 2026-01-01T00:00:00Z\nsignature: " + strings.Repeat("A", 86) + "==\n"))
 	f.Add([]byte("signature: \n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		e, err := archive.ParseEvent(b)
+		e, err := journal.Parse(b)
 		if err != nil {
 			return
 		}
@@ -78,7 +79,7 @@ func FuzzParseEvent(f *testing.F) {
 		}
 		var v any
 		_ = e.Decode(&v)
-		if _, err := archive.ParseEvent(b); err != nil {
+		if _, err := journal.Parse(b); err != nil {
 			t.Fatal("event parses once but not twice")
 		}
 	})

@@ -54,7 +54,7 @@ func EncodeSigningKey(pub ed25519.PublicKey) string {
 // ParseSigningKey parses the text form made by EncodeSigningKey.
 func ParseSigningKey(s string) (ed25519.PublicKey, error) {
 	if !strings.HasPrefix(s, SigningKeyPrefix) {
-		return nil, l10n.Errorf("signing key %q must start with %q (print yours with `crm keygen -y`)", s, SigningKeyPrefix)
+		return nil, l10n.Errorf("signing key %q must start with %q", s, SigningKeyPrefix)
 	}
 	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s, SigningKeyPrefix))
 	if err != nil || len(b) != ed25519.PublicKeySize {
@@ -176,13 +176,13 @@ func LoadIdentity(path string, passphrase func() (string, error)) (*Identity, er
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, Denied(l10n.Errorf("identity file %s does not exist: make one with `crm keygen -o %s`, or name yours with --identity or CRM_IDENTITY", path, path))
+			return nil, deniedErr(l10n.Errorf("identity file %s does not exist", path)).then(NextKeygen, path)
 		}
 		return nil, l10n.Errorf("reading identity file: %v", err)
 	}
 	if IsEncryptedIdentity(b) {
 		if passphrase == nil {
-			return nil, Denied(l10n.Errorf("identity file %s is passphrase-protected: run in a terminal, or set CRM_PASSPHRASE_FILE to a file holding the passphrase", path))
+			return nil, deniedErr(l10n.Errorf("identity file %s is passphrase-protected", path)).then(NextPassphrase, path)
 		}
 		pass, err := passphrase()
 		if err != nil {
@@ -190,12 +190,12 @@ func LoadIdentity(path string, passphrase func() (string, error)) (*Identity, er
 		}
 		b, err = decryptIdentityFile(b, pass)
 		if err != nil {
-			return nil, Denied(l10n.Errorf("identity file %s: %v", path, err))
+			return nil, deniedErr(l10n.Errorf("identity file %s: %v", path, err))
 		}
 	}
 	id, err := ParseIdentityText(b)
 	if err != nil {
-		return nil, Denied(l10n.Errorf("identity file %s: %v", path, err))
+		return nil, deniedErr(l10n.Errorf("identity file %s: %v", path, err))
 	}
 	id.Path = path
 	return id, nil

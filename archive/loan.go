@@ -1,87 +1,412 @@
 package archive
 
 import (
-	"slices"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"crm/l10n"
 )
 
-// stepWithRecipients journals kind for dossier d with data. When readers
-// differ from the file's recipients, the file is first re-encrypted to them
-// (the working identity must be able to read it) and the event carries the
-// new sha256 and recipients; otherwise no file is touched.
-func (a *Archive) stepWithRecipients(d *DossierState, readers []string, kind string, data map[string]any) (*Event, error) {
-	if slices.Equal(readers, d.Recipients) {
-		return a.appendEvent(kind, d.ID, data)
+// Id prefixes of loans and destruction requests (L-000001, D-000001).
+const (
+	loanPrefix    = "L-"
+	destroyPrefix = "D-"
+)
+
+func formatSeq(prefix string, n int) string { return fmt.Sprintf("%s%06d", prefix, n) }
+
+func seqNumber(prefix, id string) (int, bool) {
+	rest, ok := strings.CutPrefix(id, prefix)
+	if !ok || rest == "" || len(rest) > 12 {
+		return 0, false
 	}
-	out, err := a.reencrypt(d, readers)
-	if err != nil {
-		return nil, err
+	n := 0
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
 	}
-	return a.writeCiphertext(d.ID, out, readers, kind, fileData{}, data)
+	return n, true
 }
+
+// Approval is one approval of a loan or a destruction request.
+type Approval struct {
+	Step   int       `yaml:"step,omitempty" json:"step,omitempty"`
+	Role   string    `yaml:"role" json:"role"`
+	Member string    `yaml:"member" json:"member"`
+	Date   string    `yaml:"date" json:"date"` // YYYY-MM-DD, in the policy's zone
+	Time   time.Time `yaml:"-" json:"time"`
+	Event  string    `yaml:"-" json:"-"` // hash of the approving event
+}
+
+// Loan statuses.
+const (
+	LoanPending  = "pending"  // waiting for the department manager's sign-off or approvals
+	LoanOut      = "out"      // approved: the borrower can read the dossier
+	LoanExpired  = "expired"  // past due and access revoked by maintain; still to be returned
+	LoanReturned = "returned" // returned
+)
+
+// Loan is a borrowing of a dossier (借阅, R7.1), as the journal tells it.
+type Loan struct {
+	ID         string      `json:"loan"`
+	Dossier    string      `json:"dossier"`
+	Borrower   string      `json:"borrower"`
+	Department string      `json:"department"`
+	Purpose    string      `json:"purpose"`
+	Days       int         `json:"days"`
+	Requested  time.Time   `json:"requested"`
+	EndorsedBy string      `json:"endorsed_by,omitempty"`
+	NeedsSign  bool        `json:"needs_endorsement"`
+	Approvals  []Approval  `json:"approvals"`
+	Out        time.Time   `json:"out,omitzero"`
+	Due        time.Time   `json:"due,omitzero"`
+	Renewals   int         `json:"renewals"`
+	Expired    time.Time   `json:"expired,omitzero"`
+	Returned   time.Time   `json:"returned,omitzero"`
+	ReturnedBy string      `json:"returned_by,omitempty"`
+	Intact     bool        `json:"intact"`
+	Note       string      `json:"note,omitempty"`
+	Card       *BorrowCard `json:"card,omitempty"`
+}
+
+// Status is the loan's status: pending, out, expired or returned.
+func (l *Loan) Status() string {
+	switch {
+	case !l.Returned.IsZero():
+		return LoanReturned
+	case !l.Expired.IsZero():
+		return LoanExpired
+	case !l.Out.IsZero():
+		return LoanOut
+	}
+	return LoanPending
+}
+
+// Open reports whether the loan is approved and not yet returned (the
+// dossier is on loan, whether or not access has been revoked).
+func (l *Loan) Open() bool { return !l.Out.IsZero() && l.Returned.IsZero() }
+
+// HasAccess reports whether the borrower must be a recipient of the file:
+// approved, not returned, not expired.
+func (l *Loan) HasAccess() bool { return l.Open() && l.Expired.IsZero() }
+
+// Overdue reports whether the loan is open and past its due time at now.
+func (l *Loan) Overdue(now time.Time) bool { return l.Open() && now.After(l.Due) }
+
+// BorrowCard is the 借阅卡 (R7.1): journaled with the last approval.
+type BorrowCard struct {
+	Card         string   `yaml:"card" json:"card"`
+	Dossier      string   `yaml:"dossier" json:"dossier"`
+	Level        string   `yaml:"level" json:"level"`
+	Borrower     string   `yaml:"borrower" json:"borrower"`
+	BorrowerName string   `yaml:"borrower_name" json:"borrower_name"`
+	Title        string   `yaml:"title" json:"title"`
+	Department   string   `yaml:"department" json:"department"`
+	Purpose      string   `yaml:"purpose" json:"purpose"`
+	EndorsedBy   string   `yaml:"endorsed_by" json:"endorsed_by"`
+	Approvers    []string `yaml:"approvers" json:"approvers"`
+	Out          string   `yaml:"out" json:"out"`
+	Due          string   `yaml:"due" json:"due"`
+	Renewals     int      `yaml:"renewals" json:"renewals"`
+	Returned     string   `yaml:"returned" json:"returned"`
+	Intact       string   `yaml:"intact" json:"intact"`
+	Remarks      string   `yaml:"remarks" json:"remarks"`
+}
+
+// Payloads of the loan events (R7.1, R6.7).
+type (
+	// LoanRequest asks to borrow the event's dossier.
+	LoanRequest struct {
+		Loan       string `yaml:"loan" json:"loan"`
+		Purpose    string `yaml:"purpose" json:"purpose"`
+		Days       int    `yaml:"days" json:"days"`
+		Department string `yaml:"department" json:"department"`
+		EndorsedBy string `yaml:"endorsed_by" json:"endorsed_by"`
+	}
+	// LoanEndorse is the requester's department manager's sign-off (R6.7).
+	LoanEndorse struct {
+		Loan string `yaml:"loan" json:"loan"`
+	}
+	// LoanApprove is one approval; the last one carries the borrow card
+	// and the due time, and gives the borrower access (the file).
+	LoanApprove struct {
+		Loan string      `yaml:"loan" json:"loan"`
+		Due  string      `yaml:"due,omitempty" json:"due,omitempty"`
+		Card *BorrowCard `yaml:"card,omitempty" json:"card,omitempty"`
+		File `yaml:",inline"`
+	}
+	// LoanRenew extends a loan by its period.
+	LoanRenew struct {
+		Loan string `yaml:"loan" json:"loan"`
+		Due  string `yaml:"due" json:"due"`
+	}
+	// LoanReturn records the return, intact or not; the borrower loses access.
+	LoanReturn struct {
+		Loan   string `yaml:"loan" json:"loan"`
+		Intact *bool  `yaml:"intact,omitempty" json:"intact,omitempty"`
+		Note   string `yaml:"note,omitempty" json:"note,omitempty"`
+		File   `yaml:",inline"`
+	}
+	// LoanExpire revokes the access of an overdue loan.
+	LoanExpire struct {
+		Loan string `yaml:"loan" json:"loan"`
+		File `yaml:",inline"`
+	}
+)
+
+func fmtUTC(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+func loanDays(days int) time.Duration { return time.Duration(days) * 24 * time.Hour }
+
+// loanOf returns the loan an event names, which must be of its dossier.
+func (c *step) loanOf(id string) (*Loan, error) {
+	l := c.s.Loans[id]
+	if l == nil || l.Dossier != c.d.ID {
+		return nil, problemf("%s of loan %q, which dossier %s does not have", c.e.Kind, id, c.d.ID)
+	}
+	return l, nil
+}
+
+// afterApproval checks that a step on loan l follows its last approval
+// through links (clocks lie).
+func (c *step) afterApproval(l *Loan) error {
+	if n := len(l.Approvals); n > 0 && !c.follows(l.Approvals[n-1].Event) {
+		return problemf("%s of loan %s does not follow its approval in the journal's links", c.e.Kind, l.ID)
+	}
+	return nil
+}
+
+func (x *LoanRequest) check(c *step) error {
+	if _, ok := seqNumber(loanPrefix, x.Loan); !ok || c.s.Loans[x.Loan] != nil {
+		return problemf("loan id %q is not new or not of the form L-000001", x.Loan)
+	}
+	actor, d := c.actor, c.d
+	for _, l := range d.Loans {
+		if l.Borrower == actor.ID && l.Returned.IsZero() {
+			return failErr(l10n.Errorf("%s already has loan %s of dossier %s (%s): return it first", actor.ID, l.ID, d.ID, l.Status()), NextReturn, l.ID)
+		}
+	}
+	if strings.TrimSpace(x.Purpose) == "" {
+		return missingErr("purpose", l10n.Errorf("say what the dossier is borrowed for (it goes on the borrow card)"))
+	}
+	if x.Days < 1 || x.Days > c.p.LoanDays() {
+		e := usageErr("days", l10n.Errorf("a loan lasts 1 to %d days (policy loan.days); renew it for longer", c.p.LoanDays()))
+		e.Value = strconv.Itoa(x.Days)
+		return e
+	}
+	needs := c.p.NeedsEndorsement(actor.Department)
+	if x.Department != actor.Department || (x.EndorsedBy != "" && (!needs || x.EndorsedBy != c.e.Actor || !actor.HasRole("dept_manager"))) {
+		return problemf("loan %s: department, days or sign-off do not match the requester %s", x.Loan, c.e.Actor)
+	}
+	return nil
+}
+
+func (x *LoanRequest) apply(c *step) {
+	n, _ := seqNumber(loanPrefix, x.Loan)
+	l := &Loan{ID: x.Loan, Dossier: c.d.ID, Borrower: c.e.Actor, Department: x.Department, Purpose: x.Purpose, Days: x.Days,
+		Requested: c.e.Time, EndorsedBy: x.EndorsedBy, NeedsSign: c.p.NeedsEndorsement(c.actor.Department)}
+	c.s.Loans[l.ID] = l
+	c.d.Loans = append(c.d.Loans, l)
+	c.s.MaxLoan = max(c.s.MaxLoan, n)
+}
+
+func (x *LoanEndorse) check(c *step) error {
+	l, err := c.loanOf(x.Loan)
+	if err != nil {
+		return err
+	}
+	actor := c.actor
+	if !l.NeedsSign || l.EndorsedBy != "" {
+		return failErr(l10n.Errorf("loan %s needs no (further) department manager's sign-off", l.ID), NoNext, "")
+	}
+	if l.Status() != LoanPending {
+		return failErr(l10n.Errorf("loan %s is %s: nothing to sign", l.ID, l.Status()), NoNext, "")
+	}
+	if !actor.HasRole("dept_manager") || actor.Department != l.Department {
+		return &Error{Code: Denied, Actor: actor.ID, Need: []string{"dept_manager"}, Held: actor.Roles,
+			Err: l10n.Errorf("loan %s must be signed by a dept_manager of %s (R6.7); %s is %v of %s", l.ID, l.Department, actor.ID, actor.Roles, actor.Department)}
+	}
+	return nil
+}
+
+func (x *LoanEndorse) apply(c *step) { c.s.Loans[x.Loan].EndorsedBy = c.e.Actor }
+
+// MissingApprovers returns the roles whose approval loan l still needs
+// for a dossier of level, in the policy's order.
+func (p *Policy) MissingApprovers(l *Loan, level string) []string {
+	done := map[string]bool{}
+	for _, a := range l.Approvals {
+		done[a.Role] = true
+	}
+	var missing []string
+	for _, r := range p.LoanApprovers(level) {
+		if !done[r] {
+			missing = append(missing, r)
+		}
+	}
+	return missing
+}
+
+// NextForLoan says what loan l waits for: "dept_manager" for the
+// requester's department manager's sign-off (R6.7), else the approver
+// roles still missing; nil when it waits for nobody.
+func (s *State) NextForLoan(l *Loan) []string {
+	if l.Status() != LoanPending {
+		return nil
+	}
+	if l.NeedsSign && l.EndorsedBy == "" {
+		return []string{"dept_manager"}
+	}
+	d := s.Dossiers[l.Dossier]
+	if d == nil {
+		return nil
+	}
+	return s.Policy.MissingApprovers(l, d.Level)
+}
+
+// approveRole checks an approval of loan l by actor for a dossier of
+// level, and returns the role it counts for and whether it is the last one
+// needed.
+func (p *Policy) approveRole(actor *Member, l *Loan, level string) (role string, last bool, err error) {
+	if l.Status() != LoanPending {
+		return "", false, failErr(l10n.Errorf("loan %s is %s: there is nothing to approve", l.ID, l.Status()), NoNext, "")
+	}
+	if l.NeedsSign && l.EndorsedBy == "" {
+		return "", false, failErr(l10n.Errorf("loan %s first needs the sign-off of a dept_manager of %s (R6.7)", l.ID, l.Department), NextEndorse, l.ID)
+	}
+	if len(p.LoanApprovers(level)) == 0 {
+		return "", false, failErr(l10n.Errorf("the policy names no approver for loans of level %s (loan.approvers)", level), NoNext, "")
+	}
+	if actor.ID == l.Borrower {
+		return "", false, deniedErr(l10n.Errorf("%s may not approve their own loan %s", actor.ID, l.ID))
+	}
+	for _, a := range l.Approvals {
+		if a.Member == actor.ID {
+			return "", false, deniedErr(l10n.Errorf("%s already approved loan %s on %s: nobody approves twice", actor.ID, l.ID, a.Date))
+		}
+	}
+	missing := p.MissingApprovers(l, level)
+	for _, r := range missing {
+		if actor.HasRole(r) {
+			return r, len(missing) == 1, nil
+		}
+	}
+	return "", false, &Error{Code: Denied, Actor: actor.ID, Need: missing, Held: actor.Roles,
+		Err: l10n.Errorf("loan %s (level %s) still needs approval by %v; %s holds %v", l.ID, level, missing, actor.ID, actor.Roles)}
+}
+
+func (x *LoanApprove) check(c *step) error {
+	l, err := c.loanOf(x.Loan)
+	if err != nil {
+		return err
+	}
+	_, last, err := c.p.approveRole(c.actor, l, c.d.Level)
+	if err != nil {
+		return err
+	}
+	if last {
+		if due := c.e.Time.Add(loanDays(l.Days)); x.Due != fmtUTC(due) {
+			return problemf("loan %s: due %q, but %d days from the approval is %s", l.ID, x.Due, l.Days, fmtUTC(due))
+		}
+		c.plus = l.Borrower
+	}
+	return nil
+}
+
+func (x *LoanApprove) apply(c *step) {
+	l := c.s.Loans[x.Loan]
+	role, last, _ := c.p.approveRole(c.actor, l, c.d.Level)
+	l.Approvals = append(l.Approvals, Approval{Role: role, Member: c.e.Actor, Date: c.s.date(c.e.Time), Time: c.e.Time, Event: c.e.Hash})
+	if last {
+		l.Out, l.Due, l.Card = c.e.Time, c.e.Time.Add(loanDays(l.Days)), x.Card
+	}
+}
+
+func (x *LoanRenew) check(c *step) error {
+	l, err := c.loanOf(x.Loan)
+	if err != nil {
+		return err
+	}
+	if err := c.afterApproval(l); err != nil {
+		return err
+	}
+	if c.actor.ID != l.Borrower {
+		return deniedErr(l10n.Errorf("only the borrower %s may renew loan %s", l.Borrower, l.ID))
+	}
+	if l.Status() != LoanOut {
+		return failErr(l10n.Errorf("loan %s is %s: only a lent-out loan can be renewed", l.ID, l.Status()), NoNext, "")
+	}
+	if c.e.Time.After(l.Due) {
+		return failErr(l10n.Errorf("loan %s was due %s and is overdue: return it, then ask again", l.ID, c.s.formatTime(l.Due)), NextReturn, l.ID)
+	}
+	if l.Renewals >= c.p.Loan.Renewals {
+		return failErr(l10n.Errorf("loan %s was renewed %d time(s), the most the policy allows (loan.renewals): return it, then ask again", l.ID, l.Renewals), NextReturn, l.ID)
+	}
+	if due := l.Due.Add(loanDays(l.Days)); x.Due != fmtUTC(due) {
+		return problemf("loan %s: renewed due %q, but the loan period gives %s", l.ID, x.Due, fmtUTC(due))
+	}
+	return nil
+}
+
+func (x *LoanRenew) apply(c *step) {
+	l := c.s.Loans[x.Loan]
+	l.Renewals++
+	l.Due = l.Due.Add(loanDays(l.Days))
+}
+
+func (x *LoanReturn) check(c *step) error {
+	l, err := c.loanOf(x.Loan)
+	if err != nil {
+		return err
+	}
+	if err := c.afterApproval(l); err != nil {
+		return err
+	}
+	if !l.Open() {
+		return failErr(l10n.Errorf("loan %s is %s: only a lent-out loan can be returned", l.ID, l.Status()), NoNext, "")
+	}
+	if approvers := c.p.LoanApprovers(c.d.Level); c.actor.ID != l.Borrower && !c.actor.HasRole(approvers...) {
+		return &Error{Code: Denied, Actor: c.actor.ID, Need: approvers, Held: c.actor.Roles,
+			Err: l10n.Errorf("loan %s can be returned by its borrower %s or by %v; %s holds %v", l.ID, l.Borrower, approvers, c.actor.ID, c.actor.Roles)}
+	}
+	c.except = l.ID
+	return nil
+}
+
+func (x *LoanReturn) apply(c *step) {
+	l := c.s.Loans[x.Loan]
+	l.Returned, l.ReturnedBy, l.Note = c.e.Time, c.e.Actor, x.Note
+	l.Intact = x.Intact == nil || *x.Intact
+}
+
+func (x *LoanExpire) check(c *step) error {
+	l, err := c.loanOf(x.Loan)
+	if err != nil {
+		return err
+	}
+	if err := c.afterApproval(l); err != nil {
+		return err
+	}
+	if l.Status() != LoanOut || !c.e.Time.After(l.Due) {
+		return problemf("loan %s is expired while %s and due %s", l.ID, l.Status(), fmtUTC(l.Due))
+	}
+	c.except = l.ID
+	return nil
+}
+
+func (x *LoanExpire) apply(c *step) { c.s.Loans[x.Loan].Expired = c.e.Time }
 
 // loan returns loan id and its dossier, or an error naming it.
 func (a *Archive) loan(id string) (*Loan, *DossierState, error) {
 	l := a.State.Loans[id]
 	if l == nil {
-		return nil, nil, Usage(l10n.Errorf("no loan %q in this archive: `crm borrow list` shows the loans (ids like L-000001)", id))
+		return nil, nil, usageErr("loan", l10n.Errorf("no loan %q in this archive (ids like L-000001)", id)).then(NextLoans, "")
 	}
-	d := a.State.Dossiers[l.Dossier]
-	return l, d, nil
-}
-
-// BorrowRequest asks to borrow dossier id for purpose, for days (0: the
-// policy's loan period). A request from outside the home department carries
-// its department manager's sign-off when the requester is that manager
-// (R6.7); otherwise it waits for `crm borrow endorse`.
-func (a *Archive) BorrowRequest(id, purpose string, days int) (*Loan, error) {
-	me, err := a.Me()
-	if err != nil {
-		return nil, err
-	}
-	if strings.TrimSpace(purpose) == "" {
-		return nil, Usage(l10n.Errorf("--purpose is needed: what the dossier is borrowed for (it goes on the borrow card)"))
-	}
-	if days == 0 {
-		days = a.Policy.LoanDays()
-	}
-	if days < 1 || days > a.Policy.LoanDays() {
-		return nil, Usage(l10n.Errorf("--days %d: a loan lasts 1 to %d days (policy loan.days); renew it for longer", days, a.Policy.LoanDays()))
-	}
-	var l *Loan
-	err = a.locked(func() error {
-		d, err := a.Lookup(id)
-		if err != nil {
-			return err
-		}
-		if err := a.State.checkLoanRequest(a.Policy, me, d); err != nil {
-			return err
-		}
-		x := loanRequestData{Loan: formatSeq(loanPrefix, a.State.MaxLoan+1), Purpose: purpose, Days: days, Department: me.Department}
-		if needsEndorsement(a.Policy, me.Department) && me.HasRole("dept_manager") {
-			x.EndorsedBy = me.ID
-		}
-		if _, err := a.appendEvent(KindLoanRequest, id, x); err != nil {
-			return err
-		}
-		l = a.State.Loans[x.Loan]
-		return nil
-	})
-	return l, err
-}
-
-// BorrowEndorse records the sign-off of the requester's department manager (R6.7).
-func (a *Archive) BorrowEndorse(loanID string) (*Loan, error) {
-	return a.loanStep(loanID, func(me *Member, l *Loan, d *DossierState) error {
-		if err := a.State.checkLoanEndorse(me, l); err != nil {
-			return err
-		}
-		_, err := a.appendEvent(KindLoanEndorse, d.ID, loanData{Loan: l.ID})
-		return err
-	})
+	return l, a.State.Dossiers[l.Dossier], nil
 }
 
 // loanStep runs step on loan loanID for the working member, holding the
@@ -103,6 +428,52 @@ func (a *Archive) loanStep(loanID string, step func(me *Member, l *Loan, d *Doss
 	return l, err
 }
 
+// BorrowRequest asks to borrow dossier id for purpose, for days (0: the
+// policy's loan period). A request from outside the home department carries
+// its department manager's sign-off when the requester is that manager
+// (R6.7); otherwise it waits for an endorsement.
+func (a *Archive) BorrowRequest(id, purpose string, days int) (*Loan, error) {
+	me, err := a.requireKind(KindLoanRequest)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(purpose) == "" {
+		return nil, missingErr("purpose", l10n.Errorf("say what the dossier is borrowed for (it goes on the borrow card)"))
+	}
+	if days == 0 {
+		days = a.Policy.LoanDays()
+	}
+	if days < 1 || days > a.Policy.LoanDays() {
+		e := usageErr("days", l10n.Errorf("a loan lasts 1 to %d days (policy loan.days); renew it for longer", a.Policy.LoanDays()))
+		e.Value = strconv.Itoa(days)
+		return nil, e
+	}
+	var l *Loan
+	err = a.locked(func() error {
+		if _, err := a.Lookup(id); err != nil {
+			return err
+		}
+		x := &LoanRequest{Loan: formatSeq(loanPrefix, a.State.MaxLoan+1), Purpose: purpose, Days: days, Department: me.Department}
+		if a.Policy.NeedsEndorsement(me.Department) && me.HasRole("dept_manager") {
+			x.EndorsedBy = me.ID
+		}
+		if _, err := a.commit(KindLoanRequest, id, x); err != nil {
+			return err
+		}
+		l = a.State.Loans[x.Loan]
+		return nil
+	})
+	return l, err
+}
+
+// BorrowEndorse records the sign-off of the requester's department manager (R6.7).
+func (a *Archive) BorrowEndorse(loanID string) (*Loan, error) {
+	return a.loanStep(loanID, func(me *Member, l *Loan, d *DossierState) error {
+		_, err := a.commit(KindLoanEndorse, d.ID, &LoanEndorse{Loan: l.ID})
+		return err
+	})
+}
+
 // BorrowApprove approves loan loanID. On the last approval the dossier is
 // re-encrypted to include the borrower, and the borrow card is journaled;
 // last reports whether that happened.
@@ -112,37 +483,29 @@ func (a *Archive) BorrowApprove(loanID string) (l *Loan, last bool, err error) {
 			return err
 		}
 		var err error
-		_, last, err = a.State.checkLoanApprove(a.Policy, me, l, d.Level)
-		if err != nil {
+		if _, last, err = a.Policy.approveRole(me, l, d.Level); err != nil {
 			return err
 		}
-		data := map[string]any{"loan": l.ID}
+		x := &LoanApprove{Loan: l.ID}
 		if !last {
-			_, err = a.appendEvent(KindLoanApprove, d.ID, data)
+			_, err = a.commit(KindLoanApprove, d.ID, x)
 			return err
 		}
-		t := a.Now().UTC().Truncate(time.Second)
-		due := t.Add(time.Duration(l.Days) * 24 * time.Hour)
-		card := a.borrowCard(l, d, t, due, me.ID)
-		data["due"], data["card"] = fmtTime(due), card
-		_, err = a.stepWithRecipients(d, a.recipientsFor(d, "", l.Borrower), KindLoanApprove, data)
-		return err
+		due := a.now.Add(loanDays(l.Days))
+		x.Due, x.Card = fmtUTC(due), a.borrowCard(l, d, due, me.ID)
+		return a.stepWithRecipients(d, a.State.RecipientsAt(d, d.Level, "", l.Borrower), KindLoanApprove, x)
 	})
 	return l, last, err
 }
 
-func (a *Archive) borrowCard(l *Loan, d *DossierState, out, due time.Time, approver string) *BorrowCard {
+func (a *Archive) borrowCard(l *Loan, d *DossierState, due time.Time, approver string) *BorrowCard {
 	c := &BorrowCard{Card: l.ID, Dossier: d.ID, Level: d.Level, Borrower: l.Borrower, Department: l.Department,
-		Purpose: l.Purpose, EndorsedBy: l.EndorsedBy, Out: dateOf(out), Due: dateOf(due)}
+		Purpose: l.Purpose, EndorsedBy: l.EndorsedBy, Out: a.Date(a.now), Due: a.Date(due)}
 	if m := a.State.Members[l.Borrower]; m != nil {
 		c.BorrowerName = m.Name
 		var titles []string
 		for _, r := range m.Roles {
-			if t := a.Policy.Roles[r]; t != "" {
-				titles = append(titles, t)
-			} else {
-				titles = append(titles, r)
-			}
+			titles = append(titles, a.Policy.RoleTitle(r))
 		}
 		c.Title = strings.Join(titles, "、")
 	}
@@ -153,34 +516,10 @@ func (a *Archive) borrowCard(l *Loan, d *DossierState, out, due time.Time, appro
 	return c
 }
 
-// CardOf returns loan l's borrow card with what happened since approval
-// (renewals, due, return) filled in.
-func (l *Loan) CardOf() *BorrowCard {
-	if l.Card == nil {
-		return nil
-	}
-	c := *l.Card
-	c.Renewals, c.Due = l.Renewals, dateOf(l.Due)
-	if !l.Returned.IsZero() {
-		c.Returned = dateOf(l.Returned)
-		c.Intact = map[bool]string{true: "yes", false: "no"}[l.Intact]
-		c.Remarks = l.Note
-	}
-	if !l.Expired.IsZero() && c.Remarks == "" {
-		c.Remarks = l10n.Sprintf("access revoked %s: overdue", dateOf(l.Expired))
-	}
-	return &c
-}
-
 // BorrowRenew extends an open loan by its period (policy loan.renewals times at most).
 func (a *Archive) BorrowRenew(loanID string) (*Loan, error) {
 	return a.loanStep(loanID, func(me *Member, l *Loan, d *DossierState) error {
-		t := a.Now().UTC().Truncate(time.Second)
-		if err := a.State.checkLoanRenew(a.Policy, me, l, t); err != nil {
-			return err
-		}
-		due := l.Due.Add(time.Duration(l.Days) * 24 * time.Hour)
-		_, err := a.appendEvent(KindLoanRenew, d.ID, loanData{Loan: l.ID, Due: fmtTime(due)})
+		_, err := a.commit(KindLoanRenew, d.ID, &LoanRenew{Loan: l.ID, Due: fmtUTC(l.Due.Add(loanDays(l.Days)))})
 		return err
 	})
 }
@@ -189,20 +528,20 @@ func (a *Archive) BorrowRenew(loanID string) (*Loan, error) {
 // damage, and re-encrypts the dossier without the borrower.
 func (a *Archive) BorrowReturn(loanID string, intact bool, note string) (*Loan, error) {
 	return a.loanStep(loanID, func(me *Member, l *Loan, d *DossierState) error {
-		if err := a.State.checkLoanReturn(a.Policy, me, l, d.Level); err != nil {
+		// Check before re-encrypting: the rule's refusal is the answer.
+		if err := a.precheck(KindLoanReturn, d.ID, &LoanReturn{Loan: l.ID}); err != nil {
 			return err
 		}
-		data := map[string]any{"loan": l.ID, "intact": intact, "note": note}
-		_, err := a.stepWithRecipients(d, a.recipientsFor(d, l.ID, ""), KindLoanReturn, data)
-		return err
+		x := &LoanReturn{Loan: l.ID, Intact: &intact, Note: note}
+		return a.stepWithRecipients(d, a.State.RecipientsAt(d, d.Level, l.ID, ""), KindLoanReturn, x)
 	})
 }
 
-// Loans lists the loans by id; with overdueOnly, only those open past due at now.
+// Loans lists the loans by id; with overdueOnly, only those open past due now.
 func (a *Archive) Loans(overdueOnly bool) []*Loan {
 	var out []*Loan
 	for _, l := range a.State.SortedLoans() {
-		if overdueOnly && !l.Overdue(a.Now()) {
+		if overdueOnly && !l.Overdue(a.now) {
 			continue
 		}
 		out = append(out, l)
@@ -215,18 +554,17 @@ func (a *Archive) Loans(overdueOnly bool) []*Loan {
 // A loan whose dossier the working key cannot re-encrypt is skipped, with
 // its error.
 func (a *Archive) expireLoans() (expired []*Loan, errs []error) {
-	now := a.Now().UTC().Truncate(time.Second) // the event's time, which replay compares with due
 	for _, l := range a.State.SortedLoans() {
-		if l.Status() != LoanOut || !now.After(l.Due) {
+		if l.Status() != LoanOut || !a.now.After(l.Due) {
 			continue
 		}
 		if a.id == nil {
-			errs = append(errs, Denied(l10n.Errorf("loan %s is overdue and its access must be revoked: run `crm maintain` with a key that can read dossier %s", l.ID, l.Dossier)))
+			errs = append(errs, deniedErr(l10n.Errorf("loan %s is overdue and its access must be revoked: that needs a key that can read dossier %s", l.ID, l.Dossier)))
 			continue
 		}
 		d := a.State.Dossiers[l.Dossier]
-		if _, err := a.stepWithRecipients(d, a.recipientsFor(d, l.ID, ""), KindLoanExpire, map[string]any{"loan": l.ID}); err != nil {
-			errs = append(errs, l10n.Errorf("loan %s: %v", l.ID, err))
+		if err := a.stepWithRecipients(d, a.State.RecipientsAt(d, d.Level, l.ID, ""), KindLoanExpire, &LoanExpire{Loan: l.ID}); err != nil {
+			errs = append(errs, l10n.Errorf("loan %s: %w", l.ID, err))
 			continue
 		}
 		expired = append(expired, l)

@@ -1,13 +1,16 @@
 package archive
 
 import (
+	"context"
 	"errors"
 	"time"
+
+	"crm/classify"
 )
 
-// MaintainReport is what `crm maintain` did and what needs a person.
+// MaintainReport is what the periodic job did and what needs a person.
 type MaintainReport struct {
-	Quarter      Quarter        `json:"quarter"`
+	Quarter      string         `json:"quarter"`
 	Expired      []*Loan        `json:"expired"`       // access revoked by this run
 	Declassified int            `json:"declassified"`  // dossiers dropped to 内部 by this run (R7.2.4)
 	Overdue      []*Loan        `json:"overdue"`       // open loans past due
@@ -18,25 +21,39 @@ type MaintainReport struct {
 }
 
 // NeedsPerson reports whether something in the report waits for a person
-// (`crm maintain` then exits 10).
+// (the job then ends with "something is due").
 func (r *MaintainReport) NeedsPerson() bool {
 	return len(r.Overdue)+len(r.Reviews)+len(r.PendingLoans)+len(r.Destructions)+len(r.Errors) > 0
 }
 
+// DueWithin reports whether the quarter of a due review ends within span
+// of today (in the policy's zone), or has ended.
+func (a *Archive) DueWithin(r DueReview, span classify.Period) bool {
+	if r.Overdue {
+		return true
+	}
+	loc := a.Location()
+	now := a.now.In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	end := today.AddDate(0, 0, r.DaysLeft)
+	return !end.After(classify.AddSpan(today, span))
+}
+
 // Maintain is the periodic job (cron): it revokes the access of loans past
-// due, declassifies dossiers whose secrecy period ran out, and reports overdue loans, reviews due within the window (or
-// overdue), and requests waiting for approval. It writes nothing when there
-// is nothing to revoke, so running it again changes nothing. A loan whose
-// access cannot be revoked with the working key is reported in Errors and
-// the returned error.
-func (a *Archive) Maintain(within time.Duration) (*MaintainReport, error) {
-	rep := &MaintainReport{Quarter: QuarterOf(a.Now())}
+// due, declassifies dossiers whose secrecy period ran out, and reports
+// overdue loans, reviews due within the window (or overdue), and requests
+// waiting for approval. It writes nothing when there is nothing to revoke,
+// so running it again changes nothing. A loan whose access cannot be
+// revoked with the working key is reported in Errors and the returned error.
+func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*MaintainReport, error) {
+	q := a.Quarter()
+	rep := &MaintainReport{Quarter: q.String()}
 	var errs []error
 	err := a.locked(func() error {
 		rep.Expired, errs = a.expireLoans()
 		// Declassification (R7.2.4): dossiers whose secrecy period ran out
 		// drop to 内部; idempotent, like expireLoans.
-		n, err := a.declassifyExpired()
+		n, err := a.declassifyExpired(ctx)
 		rep.Declassified = n
 		if err != nil {
 			errs = append(errs, err)
@@ -46,17 +63,16 @@ func (a *Archive) Maintain(within time.Duration) (*MaintainReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := a.Now()
 	for _, l := range a.State.SortedLoans() {
-		if l.Overdue(now) {
+		if l.Overdue(a.now) {
 			rep.Overdue = append(rep.Overdue, l)
 		}
 		if d := a.State.Dossiers[l.Dossier]; l.Status() == LoanPending && d != nil && d.Status == StatusActive {
 			rep.PendingLoans = append(rep.PendingLoans, l)
 		}
 	}
-	for _, r := range a.ReviewsDue(rep.Quarter) {
-		if r.Overdue || time.Duration(r.DaysLeft)*24*time.Hour <= within {
+	for _, r := range a.ReviewsDue(q) {
+		if a.DueWithin(r, within) {
 			rep.Reviews = append(rep.Reviews, r)
 		}
 	}

@@ -9,11 +9,8 @@ import (
 	"time"
 
 	"crm/archive"
+	"crm/archive/journal"
 )
-
-func member(id string, roles []string, key *archive.Identity) archive.Member {
-	return archive.Member{ID: id, Name: id, Roles: roles, Recipient: key.Recipient, SigningKey: key.SigningKey}
-}
 
 // Secrecy is by recipients (DESIGN.md principle 3): adding a clerk
 // re-encrypts the 秘密 dossiers to them, removing the role re-encrypts
@@ -21,7 +18,7 @@ func member(id string, roles []string, key *archive.Identity) archive.Member {
 func TestRecipientsFollowRoles(t *testing.T) {
 	dir := t.TempDir()
 	mgr, clerk, rec := newIdentity(t), newIdentity(t), newIdentity(t)
-	a, err := archive.Init(filepath.Join(dir, "arc"), mgr, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}, Recovery: rec.Recipient}, fixed)
+	a, err := archive.Init(ctx, filepath.Join(dir, "arc"), mgr, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}, Recovery: rec.Recipient}, fixed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +44,7 @@ func TestRecipientsFollowRoles(t *testing.T) {
 	if canRead(clerk, secret) {
 		t.Fatal("a stranger reads a dossier")
 	}
-	if err := a.AddMember(member("li", []string{"clerk"}, clerk)); err != nil {
+	if err := a.AddMember(ctx, member("li", []string{"clerk"}, clerk)); err != nil {
 		t.Fatal(err)
 	}
 	if !canRead(clerk, secret) || canRead(clerk, top) {
@@ -57,7 +54,7 @@ func TestRecipientsFollowRoles(t *testing.T) {
 		t.Fatal("the recovery key must read everything")
 	}
 	topSHA := a.State.Dossiers[top].SHA256
-	if err := a.SetRoles("li", []string{"sales"}); err != nil {
+	if err := a.SetRoles(ctx, "li", []string{"sales"}); err != nil {
 		t.Fatal(err)
 	}
 	if canRead(clerk, secret) {
@@ -66,7 +63,7 @@ func TestRecipientsFollowRoles(t *testing.T) {
 	if a.State.Dossiers[top].SHA256 != topSHA {
 		t.Fatal("a dossier whose recipients did not change was rewritten")
 	}
-	ps, err := a.Verify()
+	ps, err := a.Verify(ctx)
 	if err != nil || len(ps) != 0 {
 		t.Fatalf("verify: %v %v", ps, err)
 	}
@@ -86,7 +83,7 @@ func TestUpdateConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Another process edits first.
-	b, err := archive.Open(a.Dir, fixed)
+	b, err := archive.Open(ctx, a.Dir, fixed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +110,7 @@ func TestUpdateConflict(t *testing.T) {
 func TestRekeyGoesPastADamagedFile(t *testing.T) {
 	mgr, sup := newIdentity(t), newIdentity(t)
 	a := newArchive(t, mgr)
-	if err := a.AddMember(member("li", []string{"supervisor"}, sup)); err != nil {
+	if err := a.AddMember(ctx, member("li", []string{"supervisor"}, sup)); err != nil {
 		t.Fatal(err)
 	}
 	first, _ := a.Create([]byte(sample), "机密")
@@ -121,7 +118,7 @@ func TestRekeyGoesPastADamagedFile(t *testing.T) {
 	f, _ := os.OpenFile(filepath.Join(a.Dir, "dossiers", first+".age"), os.O_APPEND|os.O_WRONLY, 0)
 	f.WriteString("x")
 	f.Close()
-	if err := a.SetRoles("li", []string{"clerk"}); err == nil {
+	if err := a.SetRoles(ctx, "li", []string{"clerk"}); err == nil {
 		t.Fatal("a damaged file was re-encrypted without complaint")
 	}
 	ct, _ := os.ReadFile(filepath.Join(a.Dir, "dossiers", second+".age"))
@@ -137,7 +134,7 @@ func TestReadAfterConcurrentWriteAndRollForward(t *testing.T) {
 	mgr := newIdentity(t)
 	a := newArchive(t, mgr)
 	id, _ := a.Create([]byte(sample), "")
-	stale, _ := archive.Open(a.Dir, fixed)
+	stale, _ := archive.Open(ctx, a.Dir, fixed)
 	stale.SetIdentity(mgr)
 	o, _ := a.Read(id)
 	if _, _, err := a.Update(id, o.SHA256, o.Text, []byte(sample+"notes: new\n")); err != nil {
@@ -153,7 +150,7 @@ func TestReadAfterConcurrentWriteAndRollForward(t *testing.T) {
 	newCT, _ := os.ReadFile(final)
 	os.WriteFile(filepath.Join(a.Dir, "dossiers", ".tmp-"+id+"-123"), newCT, 0o644)
 	os.WriteFile(final, []byte("old"), 0o644)
-	ps, err := a.Verify()
+	ps, err := a.Verify(ctx)
 	if err != nil || len(ps) != 0 {
 		t.Fatalf("verify did not finish the interrupted write: %v %v", ps, err)
 	}
@@ -167,7 +164,7 @@ func TestReadAfterConcurrentWriteAndRollForward(t *testing.T) {
 func TestApprovalOrderIsByLinks(t *testing.T) {
 	mgr, sup := newIdentity(t), newIdentity(t)
 	a := newArchive(t, mgr)
-	if err := a.AddMember(member("li", []string{"supervisor"}, sup)); err != nil {
+	if err := a.AddMember(ctx, member("li", []string{"supervisor"}, sup)); err != nil {
 		t.Fatal(err)
 	}
 	id, _ := a.Create([]byte(sample), "")
@@ -176,7 +173,7 @@ func TestApprovalOrderIsByLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	request := a.State.Journal.Heads
-	b, _ := archive.Open(a.Dir, fixed)
+	b, _ := archive.Open(ctx, a.Dir, fixed)
 	b.SetIdentity(sup)
 	if _, err := b.DestroyApprove(r.ID); err != nil {
 		t.Fatal(err)
@@ -184,17 +181,17 @@ func TestApprovalOrderIsByLinks(t *testing.T) {
 	// The manager's approval, linked only to the request (a sibling of the
 	// supervisor's step 1) but dated later.
 	t2 := fixed().Add(time.Hour)
-	ev, err := archive.SignEvent("destroy.approve", t2, "zhang", id, request, map[string]any{"request": r.ID, "step": 2}, mgr.Signer)
+	ev, err := journal.Sign(journal.Header{Kind: "destroy.approve", Time: t2, Actor: "zhang", Dossier: id, Prev: request}, &archive.DestroyApprove{Request: r.ID, Step: 2}, mgr.Signer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, _ := archive.ParseEvent(ev)
+	e, _ := journal.Parse(ev)
 	os.WriteFile(filepath.Join(a.Dir, "journal", "2026", "11", t2.UTC().Format("20060102T150405Z")+"-"+e.Hash+".yaml"), ev, 0o644)
-	c, err := archive.Open(a.Dir, fixed)
+	c, err := archive.Open(ctx, a.Dir, fixed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, _ := c.Verify()
+	ps, _ := c.Verify(ctx)
 	found := false
 	for _, p := range ps {
 		found = found || strings.Contains(p.Msg, "does not follow step 1")

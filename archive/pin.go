@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"crm/archive/journal"
 	"crm/l10n"
 )
 
@@ -45,11 +46,11 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 	old, known := pins[a.Dir]
 	if known {
 		if old.Genesis != s.Genesis {
-			return false, Integrity(l10n.Errorf("the archive at %s has genesis %s, but %s pinned %s when you first used it: its journal was replaced. If that was intended, remove its entry from %s", a.Dir, ShortHash(s.Genesis), pinFile, ShortHash(old.Genesis), pinFile))
+			return false, integrityErr(journal.Dir, l10n.Errorf("the archive at %s has genesis %s, but %s pinned %s when you first used it: its journal was replaced. If that was intended, remove its entry from %s", a.Dir, journal.ShortHash(s.Genesis), pinFile, journal.ShortHash(old.Genesis), pinFile))
 		}
 		for _, h := range old.Heads {
 			if s.Journal.ByHash[h] == nil {
-				return false, Integrity(l10n.Errorf("event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted. Restore it from git or a backup; if the rollback was intended, remove the archive's entry from %s", ShortHash(h), pinFile))
+				return false, integrityErr(journal.Dir, l10n.Errorf("event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted. Restore it from git or a backup; if the rollback was intended, remove the archive's entry from %s", journal.ShortHash(h), pinFile))
 			}
 		}
 	}

@@ -9,9 +9,12 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+	"time"
+	_ "time/tzdata" // the policy's zone must load on machines without zoneinfo
 
 	"gopkg.in/yaml.v3"
 
+	"crm/classify"
 	"crm/l10n"
 	"crm/templates"
 )
@@ -20,13 +23,16 @@ import (
 const PolicyFile = "crm.yaml"
 
 // Policy is the archive's crm.yaml: every rule of DOMAIN.md that a
-// department may set differently. The defaults are in templates/policy/crm.yaml.
+// department may set differently. The defaults are in
+// templates/policy/crm.yaml. Every accessor that interprets it is in this
+// file.
 type Policy struct {
 	Format         string            `yaml:"format"`
 	ArchiveID      string            `yaml:"archive_id"`
 	Name           string            `yaml:"name"`
 	KeyKind        string            `yaml:"key_kind"`
 	HomeDepartment string            `yaml:"home_department"`
+	Timezone       string            `yaml:"timezone"`
 	Roles          map[string]string `yaml:"roles"`
 	Levels         []LevelPolicy     `yaml:"levels"`
 	DefaultLevel   string            `yaml:"default_level"`
@@ -38,6 +44,8 @@ type Policy struct {
 	Grades         GradePolicy       `yaml:"grades"`
 	IDScheme       IDScheme          `yaml:"id_scheme"`
 	Recovery       string            `yaml:"recovery"`
+
+	loc *time.Location
 }
 
 // LevelPolicy says who reads a level (R7.2.2) and its default secrecy period (R7.2.4).
@@ -102,6 +110,10 @@ type IDScheme struct {
 	Prefix string `yaml:"prefix"`
 	Digits int    `yaml:"digits"`
 }
+
+// DefaultTimezone is the zone of a policy that names none: the department
+// works in China.
+const DefaultTimezone = "Asia/Shanghai"
 
 // DefaultPolicyText renders the built-in policy template for a new archive.
 func DefaultPolicyText(name, recovery string) ([]byte, error) {
@@ -174,10 +186,35 @@ func (p *Policy) check() error {
 	if p.KeyKind != "x25519" && p.KeyKind != "pq" {
 		return l10n.Errorf("key_kind: %q, want x25519 or pq", p.KeyKind)
 	}
+	loc, err := time.LoadLocation(cmpOr(p.Timezone, DefaultTimezone))
+	if err != nil {
+		return l10n.Errorf("timezone: %q is not a time zone name like Asia/Shanghai", p.Timezone)
+	}
+	p.loc = loc
 	return nil
 }
 
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
 var idPrefixRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*[-_]?$`)
+
+// Location is the policy's time zone: dates are shown, loans fall due,
+// quarters and report periods are cut in it.
+func (p *Policy) Location() *time.Location {
+	if p.loc == nil {
+		if loc, err := time.LoadLocation(cmpOr(p.Timezone, DefaultTimezone)); err == nil {
+			p.loc = loc
+		} else {
+			p.loc = time.FixedZone("CST", 8*3600)
+		}
+	}
+	return p.loc
+}
 
 // Level returns the policy of the named level, or nil.
 func (p *Policy) Level(name string) *LevelPolicy {
@@ -198,45 +235,74 @@ func (p *Policy) LevelNames() []string {
 	return n
 }
 
+// LevelRank is the position of a level in the policy, lowest first; -1
+// for a level the policy does not have.
+func (p *Policy) LevelRank(name string) int {
+	for i, l := range p.Levels {
+		if l.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // CheckLevel returns a usage error if name is not a level of the policy.
 func (p *Policy) CheckLevel(name string) error {
 	if p.Level(name) == nil {
-		return Usage(l10n.Errorf("unknown level %q: choose one of %s", name, strings.Join(p.LevelNames(), ", ")))
+		return usageErr("", l10n.Errorf("unknown level %q: choose one of %s", name, strings.Join(p.LevelNames(), ", ")))
 	}
 	return nil
+}
+
+// ParseLevelName accepts a policy level name, or any name
+// classify.ParseLevel knows (秘密, secret, …) that the policy has.
+func (p *Policy) ParseLevelName(s string) (string, error) {
+	if p.Level(s) != nil {
+		return s, nil
+	}
+	if lv, err := classify.ParseLevel(s); err == nil && p.Level(lv.String()) != nil {
+		return lv.String(), nil
+	}
+	return "", p.CheckLevel(s)
+}
+
+// LevelPeriod returns the default secrecy period of a level: the policy's
+// levels[].period, else DOMAIN.md's default (classify.DefaultPeriod).
+func (p *Policy) LevelPeriod(level string) classify.Period {
+	if lp := p.Level(level); lp != nil && lp.Period != "" {
+		if per, err := classify.ParsePeriod(lp.Period); err == nil {
+			return per
+		}
+	}
+	lv, _ := classify.ParseLevel(level)
+	return classify.DefaultPeriod(lv)
+}
+
+// TopLevel is the most secret level of the policy (绝密 by default):
+// raising to it or lowering from it needs permissions.classify_top_secret.
+func (p *Policy) TopLevel() string { return p.Levels[len(p.Levels)-1].Name }
+
+// ClassifyRoles are the roles that may change a level from one level to
+// another (R7.2).
+func (p *Policy) ClassifyRoles(from, to string) []string {
+	if top := p.TopLevel(); from == top || to == top {
+		return p.Permissions.ClassifyTopSecret
+	}
+	return p.Permissions.Classify
+}
+
+// DeclassifiedLevel is the level a dossier drops to when its secrecy period
+// runs out (R7.2.4): 内部, or the policy's least secret level if it has no 内部.
+func (p *Policy) DeclassifiedLevel() string {
+	if n := classify.Internal.String(); p.Level(n) != nil {
+		return n
+	}
+	return p.Levels[0].Name
 }
 
 // FormatID makes the dossier id with number n.
 func (p *Policy) FormatID(n int) string {
 	return fmt.Sprintf("%s%0*d", p.IDScheme.Prefix, p.IDScheme.Digits, n)
-}
-
-// CheckRoles returns an error naming the first role that the policy does not know.
-func (p *Policy) CheckRoles(roles []string) error {
-	if len(roles) == 0 {
-		return Usage(l10n.Errorf("at least one --role is needed"))
-	}
-	for _, r := range roles {
-		if _, ok := p.Roles[r]; !ok {
-			var known []string
-			for k := range p.Roles {
-				known = append(known, k)
-			}
-			slices.Sort(known)
-			return Usage(l10n.Errorf("unknown role %q: choose from %s", r, strings.Join(known, ", ")))
-		}
-	}
-	return nil
-}
-
-// hasAny reports whether roles and allowed share a role.
-func hasAny(roles, allowed []string) bool {
-	for _, r := range roles {
-		if slices.Contains(allowed, r) {
-			return true
-		}
-	}
-	return false
 }
 
 // idNumber returns the number in a dossier id of this scheme.
@@ -253,4 +319,110 @@ func (p *Policy) idNumber(id string) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
+}
+
+// RoleIDs lists the policy's role ids, sorted.
+func (p *Policy) RoleIDs() []string {
+	var ids []string
+	for k := range p.Roles {
+		ids = append(ids, k)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// CheckRoles returns an error naming the first role that the policy does not know.
+func (p *Policy) CheckRoles(roles []string) error {
+	if len(roles) == 0 {
+		return usageErr("role", l10n.Errorf("at least one role is needed"))
+	}
+	for _, r := range roles {
+		if _, ok := p.Roles[r]; !ok {
+			return usageErr("role", l10n.Errorf("unknown role %q: choose from %s", r, strings.Join(p.RoleIDs(), ", ")))
+		}
+	}
+	return nil
+}
+
+// RoleTitle is a role's title in the policy (clerk → 客户信息专员), or the id.
+func (p *Policy) RoleTitle(role string) string {
+	if t := p.Roles[role]; t != "" {
+		return t
+	}
+	return role
+}
+
+// LoanApprovers returns the roles that must each approve a loan of a
+// dossier of level (policy loan.approvers: the level's entry, else default).
+func (p *Policy) LoanApprovers(level string) []string {
+	if r, ok := p.Loan.Approvers[level]; ok {
+		return r
+	}
+	return p.Loan.Approvers["default"]
+}
+
+// LoanDays is the default (and longest) loan period in days.
+func (p *Policy) LoanDays() int {
+	if p.Loan.Days > 0 {
+		return p.Loan.Days
+	}
+	return 3
+}
+
+// HoldRoles are the roles that may put a dossier on hold and release it
+// (policy permissions.hold; else those who run the archive, permissions.members).
+func (p *Policy) HoldRoles() []string {
+	if len(p.Permissions.Hold) > 0 {
+		return p.Permissions.Hold
+	}
+	return p.Permissions.Members
+}
+
+// DestroyRoles are the roles that may execute an approved destruction
+// (policy permissions.destroy; else permissions.members).
+func (p *Policy) DestroyRoles() []string {
+	if len(p.Permissions.Destroy) > 0 {
+		return p.Permissions.Destroy
+	}
+	return p.Permissions.Members
+}
+
+// NeedsEndorsement reports whether a request from department dept needs
+// its department manager's sign-off (R6.7).
+func (p *Policy) NeedsEndorsement(dept string) bool { return dept != p.HomeDepartment }
+
+// Thresholds returns the policy's credit thresholds (R8), or the defaults
+// when it sets none. ParsePolicy has checked them.
+func (p *Policy) Thresholds() classify.Thresholds {
+	th := classify.Thresholds{A: p.Credit.Thresholds["A"], B: p.Credit.Thresholds["B"], C: p.Credit.Thresholds["C"]}
+	if th == (classify.Thresholds{}) {
+		return classify.DefaultThresholds()
+	}
+	return th
+}
+
+// GradeShares returns the ABC value-grade shares, or the defaults when the
+// policy sets none. ParsePolicy has checked them.
+func (p *Policy) GradeShares() (a, b float64) {
+	if p.Grades.AShare == 0 && p.Grades.BShare == 0 {
+		return classify.DefaultAShare, classify.DefaultBShare
+	}
+	return p.Grades.AShare, p.Grades.BShare
+}
+
+// CreditTermsOf returns the limit and terms of a credit class, if the
+// policy sets them.
+func (p *Policy) CreditTermsOf(class string) (CreditTerms, bool) {
+	t, ok := p.Credit.Classes[class]
+	return t, ok
+}
+
+// hasAny reports whether roles and allowed share a role.
+func hasAny(roles, allowed []string) bool {
+	for _, r := range roles {
+		if slices.Contains(allowed, r) {
+			return true
+		}
+	}
+	return false
 }

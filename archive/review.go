@@ -1,63 +1,90 @@
 package archive
 
 import (
-	"fmt"
 	"math"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
+	"crm/classify"
 	"crm/l10n"
 )
 
-var quarterRE = regexp.MustCompile(`^(\d{4})Q([1-4])$`)
-
-// Quarter is a calendar quarter, like 2026Q4.
-type Quarter struct {
-	Year, Q int
+// Hold is a legal hold (冻结) on a dossier.
+type Hold struct {
+	Reason string    `json:"reason"`
+	By     string    `json:"by"`
+	Since  time.Time `json:"since"`
 }
 
-func (q Quarter) String() string { return fmt.Sprintf("%dQ%d", q.Year, q.Q) }
+// Review is one recorded 核定 of a dossier (R6.5).
+type Review struct {
+	Quarter string    `json:"quarter"`
+	By      string    `json:"by"`
+	Time    time.Time `json:"time"`
+	Note    string    `json:"note,omitempty"`
+}
 
-// QuarterOf is the calendar quarter t falls in, in t's own zone.
-func QuarterOf(t time.Time) Quarter { return Quarter{t.Year(), (int(t.Month())-1)/3 + 1} }
+// ReviewEntry is a 核定 in the archive's register of them.
+type ReviewEntry struct {
+	Dossier string
+	Review
+}
 
-// ParseQuarter parses 2026Q4 (or 2026q4).
-func ParseQuarter(s string) (Quarter, error) {
-	m := quarterRE.FindStringSubmatch(strings.ToUpper(strings.TrimSpace(s)))
-	if m == nil {
-		return Quarter{}, Usage(l10n.Errorf("--quarter %q: write a calendar quarter like 2026Q4", s))
+// Payloads of the 核定 and hold events.
+type (
+	// ReviewData is a quarterly re-verification (核定, R6.5) of the
+	// event's dossier, in the calendar quarter of the event in the
+	// policy's zone.
+	ReviewData struct {
+		Quarter string `yaml:"quarter" json:"quarter"`
+		Note    string `yaml:"note" json:"note"`
 	}
-	y, _ := strconv.Atoi(m[1])
-	n, _ := strconv.Atoi(m[2])
-	return Quarter{y, n}, nil
-}
-
-// Start is the first instant of the quarter in loc.
-func (q Quarter) Start(loc *time.Location) time.Time {
-	return time.Date(q.Year, time.Month(3*(q.Q-1)+1), 1, 0, 0, 0, 0, loc)
-}
-
-// End is the first instant after the quarter in loc.
-func (q Quarter) End(loc *time.Location) time.Time { return q.Start(loc).AddDate(0, 3, 0) }
-
-// ParseWithin parses a window like 14d, 2w or a Go duration (36h).
-func ParseWithin(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	for suf, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
-		if n, ok := strings.CutSuffix(s, suf); ok {
-			if v, err := strconv.Atoi(n); err == nil && v >= 0 {
-				return time.Duration(v) * unit, nil
-			}
-		}
+	// HoldData puts the event's dossier under a legal hold (冻结).
+	HoldData struct {
+		Reason string `yaml:"reason" json:"reason"`
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, Usage(l10n.Errorf("--within %q: write a window like 14d, 2w or 36h", s))
+	// ReleaseData releases a legal hold.
+	ReleaseData struct {
+		Reason string `yaml:"reason" json:"reason"`
 	}
-	return d, nil
+)
+
+func (x *ReviewData) check(c *step) error {
+	if _, err := classify.ParseQuarter(x.Quarter); err != nil {
+		return problemf("unreadable review data: quarter must look like 2026Q4")
+	}
+	return nil
 }
+
+func (x *ReviewData) apply(c *step) {
+	r := Review{Quarter: x.Quarter, By: c.e.Actor, Time: c.e.Time, Note: x.Note}
+	c.d.Reviews = append(c.d.Reviews, r)
+	c.s.Reviews = append(c.s.Reviews, ReviewEntry{Dossier: c.d.ID, Review: r})
+}
+
+func (x *HoldData) check(c *step) error {
+	if strings.TrimSpace(x.Reason) == "" {
+		return missingErr("reason", l10n.Errorf("say why the dossier is held (e.g. the case or order)"))
+	}
+	if d := c.d; d.OnHold() {
+		return failErr(l10n.Errorf("dossier %s is already on hold since %s (%s)", d.ID, c.s.date(d.Hold.Since), d.Hold.Reason), NoNext, "")
+	}
+	return nil
+}
+
+func (x *HoldData) apply(c *step) { c.d.Hold = &Hold{Reason: x.Reason, By: c.e.Actor, Since: c.e.Time} }
+
+func (x *ReleaseData) check(c *step) error {
+	if !c.d.OnHold() {
+		return failErr(l10n.Errorf("dossier %s is not on hold: nothing to release", c.d.ID), NoNext, "")
+	}
+	return nil
+}
+
+func (x *ReleaseData) apply(c *step) { c.d.Hold = nil }
+
+// Quarter is the calendar quarter of the archive's clock in its zone.
+func (a *Archive) Quarter() classify.Quarter { return classify.QuarterOf(a.now, a.Location()) }
 
 // DueReview is a dossier not yet verified (核定) in a quarter (R6.5).
 type DueReview struct {
@@ -72,10 +99,10 @@ type DueReview struct {
 
 // ReviewsDue lists, from the journal alone, the active dossiers created
 // before the quarter ended that have no dossier.review for it, with the
-// days left until its end at now (in now's zone).
-func (a *Archive) ReviewsDue(q Quarter) []DueReview {
-	now := a.Now()
-	loc := now.Location()
+// days left until its end (in the policy's zone).
+func (a *Archive) ReviewsDue(q classify.Quarter) []DueReview {
+	loc := a.Location()
+	now := a.now.In(loc)
 	end := q.End(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	days := int(math.Round(end.Sub(today).Hours() / 24))
@@ -84,9 +111,9 @@ func (a *Archive) ReviewsDue(q Quarter) []DueReview {
 		if d.Status != StatusActive || !d.Created.Before(end) || d.ReviewedIn(q.String()) != nil {
 			continue
 		}
-		r := DueReview{ID: d.ID, Level: d.Level, Owner: d.CreatedBy, DaysLeft: days, Overdue: !now.Before(end)}
-		if m := a.State.Members[d.CreatedBy]; m != nil {
-			r.OwnerName = m.Name
+		r := DueReview{ID: d.ID, Level: d.Level, Owner: d.CreatedBy, OwnerName: a.State.MemberName(d.CreatedBy), DaysLeft: days, Overdue: !now.Before(end)}
+		if r.OwnerName == d.CreatedBy {
+			r.OwnerName = ""
 		}
 		if n := len(d.Reviews); n > 0 {
 			r.LastReview = d.Reviews[n-1].Quarter
@@ -98,16 +125,16 @@ func (a *Archive) ReviewsDue(q Quarter) []DueReview {
 
 // ReviewDone records the quarterly 核定 of dossier id (R6.5) for the
 // current quarter, with a note on what was checked or changed.
-func (a *Archive) ReviewDone(id, note string) (Quarter, error) {
-	q := QuarterOf(a.Now())
-	if _, err := a.require(l10n.T("the quarterly review (核定)"), a.Policy.Permissions.Review); err != nil {
+func (a *Archive) ReviewDone(id, note string) (classify.Quarter, error) {
+	q := a.Quarter()
+	if _, err := a.requireKind(KindReview); err != nil {
 		return q, err
 	}
 	err := a.locked(func() error {
 		if _, err := a.Lookup(id); err != nil {
 			return err
 		}
-		_, err := a.appendEvent(KindReview, id, reviewData{Quarter: q.String(), Note: note})
+		_, err := a.commit(KindReview, id, &ReviewData{Quarter: q.String(), Note: note})
 		return err
 	})
 	return q, err
@@ -115,32 +142,21 @@ func (a *Archive) ReviewDone(id, note string) (Quarter, error) {
 
 // SetHold puts dossier id under a legal hold (冻结), or releases it.
 func (a *Archive) SetHold(id string, hold bool, reason string) error {
-	step := l10n.T("a legal hold")
+	kind, data := KindHold, payload(&HoldData{Reason: reason})
 	if !hold {
-		step = l10n.T("releasing a legal hold")
+		kind, data = KindRelease, &ReleaseData{Reason: reason}
 	}
-	if _, err := a.require(step, a.Policy.HoldRoles()); err != nil {
+	if _, err := a.requireKind(kind); err != nil {
 		return err
 	}
 	if hold && strings.TrimSpace(reason) == "" {
-		return Usage(l10n.Errorf("--reason is needed: why the dossier is held (e.g. the case or order)"))
+		return missingErr("reason", l10n.Errorf("say why the dossier is held (e.g. the case or order)"))
 	}
 	return a.locked(func() error {
-		d, err := a.Lookup(id)
-		if err != nil {
+		if _, err := a.Lookup(id); err != nil {
 			return err
 		}
-		if hold && d.OnHold() {
-			return l10n.Errorf("dossier %s is already on hold since %s (%s)", id, dateOf(d.Hold.Since), d.Hold.Reason)
-		}
-		if !hold && !d.OnHold() {
-			return l10n.Errorf("dossier %s is not on hold: nothing to release", id)
-		}
-		kind := KindHold
-		if !hold {
-			kind = KindRelease
-		}
-		_, err = a.appendEvent(kind, id, reasonData{Reason: reason})
+		_, err := a.commit(kind, id, data)
 		return err
 	})
 }

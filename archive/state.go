@@ -5,8 +5,8 @@ import (
 	"sort"
 	"time"
 
+	"crm/archive/journal"
 	"crm/classify"
-	"crm/l10n"
 )
 
 // Member is a person of the archive (members/<id>.yaml, and the member
@@ -22,24 +22,34 @@ type Member struct {
 }
 
 // HasRole reports whether the member holds one of roles.
-func (m *Member) HasRole(roles ...string) bool { return !m.Removed && hasAny(m.Roles, roles) }
+func (m *Member) HasRole(roles ...string) bool {
+	return m != nil && !m.Removed && hasAny(m.Roles, roles)
+}
 
 // Recovery is the pseudo-member name under which the recovery (escrow)
 // recipient appears in an event's recipient list.
 const Recovery = "@recovery"
 
-// DossierState is what the journal says of one dossier.
+// Dossier statuses.
+const (
+	StatusActive    = "active"
+	StatusDestroyed = "destroyed"
+)
+
+// DossierState is what the journal says of one dossier: its current
+// state, and the histories the reports read.
 type DossierState struct {
 	ID         string
-	Level      string // the level the journal last recorded (see Archive.EffectiveLevel)
-	Status     string // "active" or "destroyed"
+	Level      string // the level the journal last recorded (see State.EffectiveLevel)
+	Status     string // StatusActive or StatusDestroyed
 	Created    time.Time
 	CreatedBy  string
 	Updated    time.Time // time of the last event about it
+	Destroyed  time.Time // when it was destroyed, zero while it exists
 	SHA256     string    // ciphertext hash pinned by the last writing event
 	Recipients []string  // member ids (and Recovery) it was last encrypted to
-	WrittenBy  *Event    // the last event that wrote the file
-	Events     []*Event
+	WrittenBy  *journal.Event
+	Events     []*journal.Event // every event naming it, in journal order
 
 	// LevelSetOn is the day Level was set, Period its secrecy period and
 	// Expires the day that period runs out (zero for 长期), from
@@ -47,6 +57,9 @@ type DossierState struct {
 	LevelSetOn time.Time
 	Period     classify.Period
 	Expires    time.Time
+	// Declassified reports that the level was last set by a
+	// declassification (R7.2.4), not by a person.
+	Declassified bool
 	// Credit and Tier are overrides journaled by dossier.credit and
 	// dossier.tier (empty: none), with their reasons.
 	Credit       string
@@ -56,334 +69,96 @@ type DossierState struct {
 	Hold         *Hold    // the legal hold (冻结) in force, or nil
 	Reviews      []Review // the 核定 recorded, in journal order
 	Loans        []*Loan  // every loan of the dossier, in journal order
+
+	// Histories, in journal order: every level set, credit class and tier
+	// override, and content update.
+	Levels  []LevelMark
+	Credits []Mark
+	Tiers   []Mark
+	Updates []Stamp
 }
 
-// Dossier statuses.
+// LevelMark is a level set on a dossier, with its secrecy period.
+type LevelMark struct {
+	At           time.Time
+	Level        string
+	SetOn        time.Time // the calendar day the level was set
+	Period       classify.Period
+	Expires      time.Time // zero for a period without end
+	Declassified bool      // set by declassification (R7.2.4)
+}
+
+// Mark is a value journaled for a dossier at a time (a credit class, a tier).
+type Mark struct {
+	At     time.Time
+	Value  string
+	Old    string // what applied before, as the actor saw it
+	Reason string
+	By     string
+}
+
+// Stamp is a step by a member at a time (a content update).
+type Stamp struct {
+	At     time.Time
+	By     string
+	Fields []string // changed field paths (never values)
+}
+
+// ChangeKind says what a Change of classification did.
+type ChangeKind string
+
+// Kinds of classification change (R7.2, R8), in the classification register.
 const (
-	StatusActive    = "active"
-	StatusDestroyed = "destroyed"
+	ChangeMark       ChangeKind = "mark"       // first marking, at creation (定密)
+	ChangeRaise      ChangeKind = "raise"      // to a more secret level (升密)
+	ChangeLower      ChangeKind = "lower"      // to a less secret level (降密)
+	ChangeConfirm    ChangeKind = "confirm"    // same level, new period (密级确认)
+	ChangeDeclassify ChangeKind = "declassify" // the period ran out (自行解密)
+	ChangeCredit     ChangeKind = "credit"     // credit class override
+	ChangeTier       ChangeKind = "tier"       // tier override
 )
+
+// Change is one entry of the classification register.
+type Change struct {
+	At       time.Time
+	Dossier  string
+	Kind     ChangeKind
+	From, To string
+	Period   string // the secrecy period (levels only)
+	Expires  string // YYYY-MM-DD (levels only)
+	Expired  string // YYYY-MM-DD the period ran out (declassify only)
+	Reason   string
+	By       string
+}
 
 // State is the archive as the journal tells it, replayed in link order.
 type State struct {
 	Genesis        string // hash of the archive.init event
 	ArchiveID      string
 	PolicySHA256   string
+	Policy         *Policy // the policy replay applied
 	Members        map[string]*Member
 	Dossiers       map[string]*DossierState
 	MaxID          int // highest dossier number ever used (ids are never reused)
 	Loans          map[string]*Loan
 	MaxLoan        int // highest loan number ever used
 	Destructions   map[string]*Destruction
-	MaxDestruction int // highest destruction request number ever used
-	Journal        *Journal
+	MaxDestruction int           // highest destruction request number ever used
+	Changes        []Change      // the classification register, in journal order
+	Reviews        []ReviewEntry // every 核定, in journal order
+	Journal        *journal.Journal
 	// Problems are rule violations found while replaying: events by actors
-	// without the role, unknown actors, bad signatures (when checked).
-	Problems []Problem
-
-	sigOK map[string]sigVerdict // signatures checked ahead of replay (Replay only)
+	// without the role, unknown actors, bad signatures. Such an event has
+	// no effect.
+	Problems []journal.Problem
 }
 
-// Payloads of the events of this package.
-type (
-	initData struct {
-		ArchiveID    string `yaml:"archive_id"`
-		PolicySHA256 string `yaml:"policy_sha256"`
-		Member       Member `yaml:"member"`
-	}
-	memberAddData struct {
-		Member Member `yaml:"member"`
-	}
-	memberRolesData struct {
-		Member string   `yaml:"member"`
-		Roles  []string `yaml:"roles"`
-	}
-	memberRemoveData struct {
-		Member string `yaml:"member"`
-	}
-	policyData struct {
-		PolicySHA256 string `yaml:"policy_sha256"`
-	}
-	// fileData is carried by every event that writes a dossier file.
-	fileData struct {
-		Level      string   `yaml:"level,omitempty"`
-		SHA256     string   `yaml:"sha256,omitempty"`
-		Recipients []string `yaml:"recipients,omitempty"`
-	}
-)
-
-// Replay builds the state from a journal. With checkSigs, every event's
-// signature is checked against its actor's key as of that point.
-func Replay(j *Journal, p *Policy, checkSigs bool) *State {
-	s := &State{Members: map[string]*Member{}, Dossiers: map[string]*DossierState{}, Journal: j,
+func newState(j *journal.Journal, p *Policy) *State {
+	return &State{Policy: p, Journal: j, Members: map[string]*Member{}, Dossiers: map[string]*DossierState{},
 		Loans: map[string]*Loan{}, Destructions: map[string]*Destruction{}}
-	if checkSigs {
-		s.sigOK = preverify(j)
-	}
-	for _, e := range j.Events {
-		s.apply(e, p, checkSigs)
-	}
-	s.sigOK = nil
-	return s
 }
 
-// preverify checks every event's signature on every core, against the key
-// its actor's id was first given in the journal (genesis or member.add).
-// It only speeds replay up: apply still decides, and uses a verdict only if
-// the actor's key at the event's place in the chain is that same key.
-func preverify(j *Journal) map[string]sigVerdict {
-	keys := map[string]string{}
-	for _, e := range j.Events {
-		var d struct {
-			Member Member `yaml:"member"`
-		}
-		if (e.Kind == KindInit || e.Kind == KindMemberAdd) && e.Decode(&d) == nil && d.Member.ID != "" {
-			if _, ok := keys[d.Member.ID]; !ok {
-				keys[d.Member.ID] = d.Member.SigningKey
-			}
-		}
-	}
-	out := make([]sigVerdict, len(j.Events))
-	parallel(len(j.Events), func(i int) {
-		e := j.Events[i]
-		k := keys[e.Actor]
-		if pub, err := ParseSigningKey(k); err == nil {
-			out[i] = sigVerdict{key: k, ok: e.VerifySignature(pub)}
-		}
-	})
-	m := make(map[string]sigVerdict, len(out))
-	for i, e := range j.Events {
-		m[e.Hash] = out[i]
-	}
-	return m
-}
-
-// sigVerdict is a signature checked against key.
-type sigVerdict struct {
-	key string
-	ok  bool
-}
-
-// apply replays one event.
-func (s *State) apply(e *Event, p *Policy, checkSigs bool) {
-	bad := func(e *Event, format string, a ...any) {
-		s.Problems = append(s.Problems, Problem{e.Path, l10n.Sprintf(format, a...)})
-	}
-	if e.Kind == KindInit {
-		if s.Genesis != "" {
-			bad(e, "a second %s event: an archive has one genesis", KindInit)
-			return
-		}
-		if len(e.Prev) != 0 {
-			bad(e, "the genesis event must not follow other events")
-		}
-		var d initData
-		if err := e.Decode(&d); err != nil {
-			bad(e, "unreadable data: %v", err)
-			return
-		}
-		s.Genesis, s.ArchiveID, s.PolicySHA256 = e.Hash, d.ArchiveID, d.PolicySHA256
-		m := d.Member
-		s.Members[m.ID] = &m
-		if !slices.Contains(m.Roles, "manager") {
-			bad(e, "the founding member %s is not a manager", m.ID)
-		}
-	}
-	if s.Genesis == "" {
-		bad(e, "event comes before the archive's genesis event")
-		return
-	}
-	actor := s.Members[e.Actor]
-	if actor == nil || actor.Removed {
-		bad(e, "actor %q is not a member at this point of the journal", e.Actor)
-		return
-	}
-	if checkSigs {
-		ok := false
-		if v, found := s.sigOK[e.Hash]; found && v.key == actor.SigningKey && v.key != "" {
-			ok = v.ok
-		} else if pub, err := ParseSigningKey(actor.SigningKey); err == nil {
-			ok = e.VerifySignature(pub)
-		}
-		if !ok {
-			bad(e, "signature does not verify with %s's signing key (forged or edited)", e.Actor)
-			return
-		}
-	}
-	if e.Kind == KindInit {
-		return
-	}
-	switch e.Kind {
-	case KindMemberAdd, KindMemberRoles, KindMemberRemove, KindPolicyUpdate:
-		if p != nil && !actor.HasRole(p.Permissions.Members...) {
-			bad(e, "%s by %s, who does not hold a role allowed to change members or policy (%v)", e.Kind, e.Actor, p.Permissions.Members)
-			return // a step that fails its check does not count
-		}
-	}
-	switch e.Kind {
-	case KindMemberAdd:
-		var d memberAddData
-		if err := e.Decode(&d); err != nil || d.Member.ID == "" {
-			bad(e, "unreadable member data")
-			return
-		}
-		if s.Members[d.Member.ID] != nil {
-			bad(e, "member %s is added a second time", d.Member.ID)
-			return
-		}
-		m := d.Member
-		s.Members[m.ID] = &m
-	case KindMemberRoles:
-		var d memberRolesData
-		if err := e.Decode(&d); err != nil || s.Members[d.Member] == nil {
-			bad(e, "role change for an unknown member")
-			return
-		}
-		c := *s.Members[d.Member]
-		c.Roles = d.Roles
-		s.Members[d.Member] = &c
-	case KindMemberRemove:
-		var d memberRemoveData
-		if err := e.Decode(&d); err != nil || s.Members[d.Member] == nil {
-			bad(e, "removal of an unknown member")
-			return
-		}
-		c := *s.Members[d.Member]
-		c.Removed = true
-		s.Members[d.Member] = &c
-	case KindPolicyUpdate:
-		var d policyData
-		if err := e.Decode(&d); err != nil {
-			bad(e, "unreadable policy data")
-			return
-		}
-		s.PolicySHA256 = d.PolicySHA256
-	}
-	if e.Dossier != "" {
-		s.applyDossier(e, p, bad)
-	}
-}
-
-func (s *State) applyDossier(e *Event, p *Policy, bad func(*Event, string, ...any)) {
-	d := s.Dossiers[e.Dossier]
-	if e.Kind == KindDossierCreate {
-		if d != nil {
-			bad(e, "dossier %s is created a second time", e.Dossier)
-			return
-		}
-		// The id is used up even if the event fails its checks below;
-		// the dossier exists only if it passes them.
-		if p != nil {
-			if n, ok := p.idNumber(e.Dossier); ok && n > s.MaxID {
-				s.MaxID = n
-			}
-		}
-		d = &DossierState{ID: e.Dossier, Status: StatusActive, Created: e.Time, CreatedBy: e.Actor}
-		defer func() {
-			if d.WrittenBy != nil {
-				s.Dossiers[e.Dossier] = d
-			}
-		}()
-	}
-	if d == nil {
-		bad(e, "%s for dossier %s, which was never created", e.Kind, e.Dossier)
-		return
-	}
-	if d.Status == StatusDestroyed {
-		bad(e, "%s for dossier %s after it was destroyed", e.Kind, e.Dossier)
-		return
-	}
-	if !knownDossierKinds[e.Kind] {
-		bad(e, "unknown event kind %q", e.Kind)
-		return
-	}
-	// A step that fails any check is reported and does not count: it
-	// changes neither the dossier's level nor its pinned file.
-	n0 := len(s.Problems)
-	if p != nil && (e.Kind == KindDossierCreate || e.Kind == KindDossierUpdate) {
-		if !s.Members[e.Actor].HasRole(p.Permissions.Write...) {
-			bad(e, "%s by %s, who does not hold a role allowed to write dossiers (%v)", e.Kind, e.Actor, p.Permissions.Write)
-		}
-	}
-	var f fileData
-	if err := e.Decode(&f); err != nil {
-		bad(e, "unreadable data: %v", err)
-	}
-	if f.SHA256 != "" && e.Kind != KindDossierCreate && !slices.Contains(d.Recipients, e.Actor) {
-		// Re-encrypting needs the plaintext: only a recipient can have
-		// written this file.
-		bad(e, "%s by %s, who was not a recipient of dossier %s and so cannot have re-encrypted it", e.Kind, e.Actor, d.ID)
-	}
-	if len(s.Problems) > n0 {
-		d.Events = append(d.Events, e)
-		return
-	}
-	s.applyClassify(e, p, d, bad)
-	if p != nil {
-		s.applyLifecycle(e, d, p, bad)
-	}
-	if len(s.Problems) > n0 {
-		d.Events = append(d.Events, e)
-		return
-	}
-	if f.Level != "" && levelKinds[e.Kind] {
-		d.Level = f.Level
-	}
-	if f.SHA256 != "" && fileKinds[e.Kind] {
-		if p != nil {
-			if extra := s.notAllowed(p, d, f.Recipients); len(extra) > 0 {
-				bad(e, "%s encrypts dossier %s to %v, who may not read it at level %s", e.Kind, d.ID, extra, d.Level)
-				d.Events = append(d.Events, e)
-				return
-			}
-		}
-		d.SHA256, d.Recipients, d.WrittenBy = f.SHA256, f.Recipients, e
-	}
-	d.Updated = e.Time
-	d.Events = append(d.Events, e)
-}
-
-// The dossier event kinds replay knows; any other kind is a problem.
-var knownDossierKinds = map[string]bool{
-	KindDossierCreate: true, KindDossierUpdate: true, KindDossierRekey: true,
-	KindDossierClassify: true, KindDossierDeclassify: true, KindDossierCredit: true, KindDossierTier: true,
-	KindReview: true, KindHold: true, KindRelease: true,
-	KindLoanRequest: true, KindLoanEndorse: true, KindLoanApprove: true, KindLoanRenew: true, KindLoanReturn: true, KindLoanExpire: true,
-	KindDestroyRequest: true, KindDestroyApprove: true, KindDestroyReject: true, KindDestroyExecute: true,
-}
-
-// levelKinds may set a dossier's level; fileKinds may pin a new file.
-var (
-	levelKinds = map[string]bool{KindDossierCreate: true, KindDossierClassify: true, KindDossierDeclassify: true}
-	fileKinds  = map[string]bool{
-		KindDossierCreate: true, KindDossierUpdate: true, KindDossierRekey: true,
-		KindDossierClassify: true, KindDossierDeclassify: true,
-		KindLoanApprove: true, KindLoanReturn: true, KindLoanExpire: true,
-	}
-)
-
-// notAllowed returns the recipients (other than the recovery key) who may
-// not read d: neither readers of its level nor borrowers with access.
-func (s *State) notAllowed(p *Policy, d *DossierState, recipients []string) []string {
-	ok := map[string]bool{Recovery: p.Recovery != ""}
-	for _, id := range s.Readers(p, d.Level) {
-		ok[id] = true
-	}
-	for _, l := range d.Loans {
-		if l.HasAccess() {
-			ok[l.Borrower] = true
-		}
-	}
-	var out []string
-	for _, r := range recipients {
-		if !ok[r] {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// Member returns the active member whose age recipient is r, or nil.
+// MemberByRecipient returns the active member whose age recipient is r, or nil.
 func (s *State) MemberByRecipient(r string) *Member {
 	for _, m := range s.Members {
 		if m.Recipient == r && !m.Removed {
@@ -395,7 +170,7 @@ func (s *State) MemberByRecipient(r string) *Member {
 
 // SortedMembers returns the members by id.
 func (s *State) SortedMembers() []*Member {
-	var ms []*Member
+	ms := make([]*Member, 0, len(s.Members))
 	for _, m := range s.Members {
 		ms = append(ms, m)
 	}
@@ -405,7 +180,7 @@ func (s *State) SortedMembers() []*Member {
 
 // SortedDossiers returns the dossiers by id.
 func (s *State) SortedDossiers() []*DossierState {
-	var ds []*DossierState
+	ds := make([]*DossierState, 0, len(s.Dossiers))
 	for _, d := range s.Dossiers {
 		ds = append(ds, d)
 	}
@@ -413,20 +188,239 @@ func (s *State) SortedDossiers() []*DossierState {
 	return ds
 }
 
+// SortedLoans returns every loan by id.
+func (s *State) SortedLoans() []*Loan {
+	ls := make([]*Loan, 0, len(s.Loans))
+	for _, l := range s.Loans {
+		ls = append(ls, l)
+	}
+	sort.Slice(ls, func(i, j int) bool { return ls[i].ID < ls[j].ID })
+	return ls
+}
+
+// SortedDestructions returns every destruction request by id.
+func (s *State) SortedDestructions() []*Destruction {
+	rs := make([]*Destruction, 0, len(s.Destructions))
+	for _, r := range s.Destructions {
+		rs = append(rs, r)
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].ID < rs[j].ID })
+	return rs
+}
+
+// MemberName is a member's name, or the id if the journal gives none.
+func (s *State) MemberName(id string) string {
+	if m := s.Members[id]; m != nil && m.Name != "" {
+		return m.Name
+	}
+	return id
+}
+
 // Readers returns the sorted ids of the members who may read a dossier of
 // the given level (DESIGN.md principle 3), plus Recovery if the policy has a
 // recovery key.
-func (s *State) Readers(p *Policy, level string) []string {
+func (s *State) Readers(level string) []string {
 	var ids []string
-	lp := p.Level(level)
+	lp := s.Policy.Level(level)
 	for _, m := range s.Members {
 		if lp != nil && m.HasRole(lp.Readers...) {
 			ids = append(ids, m.ID)
 		}
 	}
 	sort.Strings(ids)
-	if p.Recovery != "" {
+	if s.Policy.Recovery != "" {
 		ids = append(ids, Recovery)
 	}
 	return ids
+}
+
+// RecipientsAt is whom d must be encrypted to at level: the level's
+// readers, plus the borrowers of its open, unexpired loans other than the
+// loan except, plus member plus (a borrower about to be given access).
+func (s *State) RecipientsAt(d *DossierState, level, except, plus string) []string {
+	readers := s.Readers(level)
+	var extra []string
+	for _, l := range d.Loans {
+		if l.HasAccess() && l.ID != except {
+			extra = append(extra, l.Borrower)
+		}
+	}
+	if plus != "" {
+		extra = append(extra, plus)
+	}
+	if len(extra) == 0 {
+		return readers
+	}
+	var ids []string
+	for _, id := range readers {
+		if id != Recovery {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range extra {
+		if m := s.Members[id]; m != nil && !m.Removed {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if s.Policy.Recovery != "" {
+		ids = append(ids, Recovery)
+	}
+	return ids
+}
+
+// ExpectedRecipients is whom dossier d must be encrypted to now: the
+// readers of the level the journal recorded (d.Level), not of its effective
+// level, plus its open loans' borrowers. A dossier whose secrecy period has
+// run out is treated as 内部 by list, show and reports from that day on
+// (EffectiveLevel), but its file stays encrypted to the marked level's
+// readers until a declassification re-encrypts it and journals
+// dossier.declassify; so verify and rekey never depend on the clock.
+func (s *State) ExpectedRecipients(d *DossierState) []string {
+	return s.RecipientsAt(d, d.Level, "", "")
+}
+
+// levelAt is the level mark in force just before t: the last mark before
+// t, or the current level when no mark is at or after t.
+func (d *DossierState) levelAt(t time.Time) (LevelMark, bool) {
+	if len(d.Levels) == 0 {
+		return LevelMark{}, false
+	}
+	var cur *LevelMark
+	later := false
+	for i := range d.Levels {
+		if d.Levels[i].At.Before(t) {
+			if cur == nil || !d.Levels[i].At.Before(cur.At) {
+				cur = &d.Levels[i]
+			}
+		} else {
+			later = true
+		}
+	}
+	if !later {
+		return LevelMark{At: d.Updated, Level: d.Level, SetOn: d.LevelSetOn, Period: d.Period, Expires: d.Expires, Declassified: d.Declassified}, true
+	}
+	if cur == nil {
+		return LevelMark{}, false
+	}
+	return *cur, true
+}
+
+// EffectiveLevelAt is the level dossier d had just before t by R7.2.4: the
+// level recorded then, or 内部 (the policy's declassified level) from the
+// day, in the policy's zone, its secrecy period ran out. It is "" before
+// the dossier was created.
+func (s *State) EffectiveLevelAt(d *DossierState, t time.Time) string {
+	m, ok := d.levelAt(t)
+	if !ok {
+		return ""
+	}
+	low := s.Policy.DeclassifiedLevel()
+	if m.Level != low && classify.Expired(m.SetOn, m.Period, t.Add(-time.Nanosecond).In(s.Policy.Location())) {
+		return low
+	}
+	return m.Level
+}
+
+// markAt is the last mark of ms (in time) before t, or the zero Mark.
+func markAt(ms []Mark, t time.Time) Mark {
+	var cur Mark
+	for _, m := range ms {
+		if m.At.Before(t) && !m.At.Before(cur.At) {
+			cur = m
+		}
+	}
+	return cur
+}
+
+// CreditOverrideAt is the credit class journaled for d in force just
+// before t ("" if none).
+func (d *DossierState) CreditOverrideAt(t time.Time) string { return markAt(d.Credits, t).Value }
+
+// TierOverrideAt is the tier journaled for d in force just before t ("" if none).
+func (d *DossierState) TierOverrideAt(t time.Time) string { return markAt(d.Tiers, t).Value }
+
+// Credit sources, in the order CreditOf tries them.
+const (
+	CreditFromJournal = "journal" // a dossier.credit override
+	CreditFromDossier = "dossier" // the class written in the credit survey
+	CreditFromScore   = "score"   // the class of the survey's score (R8 thresholds)
+)
+
+// CreditOf is a dossier's credit class (R8) given the journaled override in
+// force (override, "" for none) and its content (nil when unreadable): the
+// override, else the class written in its credit survey, else the class of
+// its survey score under the policy's thresholds; with where it came from
+// and the rule.
+func (p *Policy) CreditOf(override, reason string, dd *Dossier) (class, source string, rule classify.Rule) {
+	switch {
+	case override != "":
+		return override, CreditFromJournal, classify.Rule{ID: "journal", Text: "日志记录的调整：" + reason, TextEN: "set in the journal: " + reason}
+	case dd == nil:
+		return "", "", classify.Rule{}
+	case dd.CreditSurvey.Class != "":
+		return dd.CreditSurvey.Class, CreditFromDossier, classify.Rule{ID: classify.RuleDossier, Text: "档案信用调查表中写明的信用等级", TextEN: "the class written in the dossier's credit survey"}
+	case dd.CreditSurvey.Score != nil:
+		if c, r, err := classify.ClassifyScore(*dd.CreditSurvey.Score, p.Thresholds()); err == nil {
+			return string(c), CreditFromScore, r
+		}
+	}
+	return "", "", classify.Rule{}
+}
+
+// TierOf is a dossier's tier given the journaled override (override, ""
+// for none), its content (nil when unreadable) and its ABC grade among the
+// dossiers graded together: the override, else the dossier's tier, else the
+// rule's suggestion from the grade.
+func TierOf(override string, dd *Dossier, grade classify.Grade) string {
+	if override != "" {
+		return override
+	}
+	if dd == nil {
+		return ""
+	}
+	t, _ := classify.SuggestTier(grade, dd.YearlySales, dd.Tier)
+	return string(t)
+}
+
+// ActiveAt reports whether dossier d existed just before t.
+func (d *DossierState) ActiveAt(t time.Time) bool {
+	return d.Created.Before(t) && (d.Destroyed.IsZero() || !d.Destroyed.Before(t))
+}
+
+// LastReviewBefore returns d's last 核定 (in time) before t, or nil.
+func (d *DossierState) LastReviewBefore(t time.Time) *Review {
+	var r *Review
+	for i := range d.Reviews {
+		if d.Reviews[i].Time.Before(t) && (r == nil || !d.Reviews[i].Time.Before(r.Time)) {
+			r = &d.Reviews[i]
+		}
+	}
+	return r
+}
+
+// ReviewedIn returns the dossier's last review in quarter q (like 2026Q4), or nil.
+func (d *DossierState) ReviewedIn(q string) *Review {
+	for i := len(d.Reviews) - 1; i >= 0; i-- {
+		if d.Reviews[i].Quarter == q {
+			return &d.Reviews[i]
+		}
+	}
+	return nil
+}
+
+// OnHold reports whether the dossier is under a legal hold (冻结): it may
+// then be neither destroyed nor reclassified.
+func (d *DossierState) OnHold() bool { return d.Hold != nil }
+
+// OnLoan reports whether the dossier is lent out (approved and not yet
+// returned, overdue or not): it may then be neither destroyed nor reclassified.
+func (d *DossierState) OnLoan() bool {
+	for _, l := range d.Loans {
+		if l.Open() {
+			return true
+		}
+	}
+	return false
 }

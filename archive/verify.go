@@ -2,14 +2,19 @@ package archive
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
+	"crm/archive/journal"
 	"crm/l10n"
 )
+
+// Problem is something wrong with the archive, with the path it concerns.
+type Problem = journal.Problem
 
 // Verify recomputes everything the journal claims (DESIGN.md principle 5):
 // each event's name matches its content and its signature verifies with its
@@ -18,7 +23,7 @@ import (
 // says; each dossier file is the ciphertext the last event pinned, encrypted
 // to the recipients the policy gives; no destroyed dossier remains. It needs
 // no key. The problems are sorted by path.
-func (a *Archive) Verify() ([]Problem, error) {
+func (a *Archive) Verify(ctx context.Context) ([]Problem, error) {
 	// Finish any write a crashed process journaled but did not put in place.
 	if err := a.lockOnly(func() error { return nil }); err != nil {
 		return nil, err
@@ -29,14 +34,14 @@ func (a *Archive) Verify() ([]Problem, error) {
 	s, j := a.State, a.State.Journal
 	if a.wrote {
 		var err error
-		if j, err = ReadJournal(a.Dir); err != nil {
+		if j, err = journal.Read(ctx, a.Dir); err != nil {
 			return nil, err
 		}
-		s = Replay(j, a.Policy, true)
+		s = Replay(ctx, j, a.Policy, true)
 	}
 	ps := append(slices.Clone(j.Problems), s.Problems...)
 	add := func(path, format string, args ...any) {
-		ps = append(ps, Problem{path, l10n.Sprintf(format, args...)})
+		ps = append(ps, Problem{Path: path, Msg: l10n.Sprintf(format, args...)})
 	}
 
 	if sha256Hex(a.PolicyRaw) != s.PolicySHA256 {
@@ -72,7 +77,7 @@ func (a *Archive) Verify() ([]Problem, error) {
 	entries, _ = os.ReadDir(filepath.Join(a.Dir, DossiersDir))
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ".tmp-") {
-			add(DossiersDir+"/"+e.Name(), "left by an interrupted write or destruction: if no crm command is running, remove it")
+			add(DossiersDir+"/"+e.Name(), "left by an interrupted write or destruction")
 			continue
 		}
 		rel := DossiersDir + "/" + e.Name()
@@ -93,13 +98,10 @@ func (a *Archive) Verify() ([]Problem, error) {
 			continue
 		}
 		if got := sha256Hex(b); got != d.SHA256 && d.WrittenBy != nil {
-			add(rel, "sha256 %s is not %s, pinned by %s (changed, replaced or rolled back outside crm)", ShortHash(got), ShortHash(d.SHA256), d.WrittenBy.Path)
+			add(rel, "sha256 %s is not %s, pinned by %s (changed, replaced or rolled back outside crm)", journal.ShortHash(got), journal.ShortHash(d.SHA256), d.WrittenBy.Path)
 		}
 	}
 	// Recipients are checked against the replayed (signature-checked) state.
-	cur := a.State
-	a.State = s
-	defer func() { a.State = cur }()
 	for _, d := range s.SortedDossiers() {
 		if d.Status != StatusActive {
 			continue
@@ -107,8 +109,8 @@ func (a *Archive) Verify() ([]Problem, error) {
 		if !files[d.ID] {
 			add(DossierPath(d.ID), "missing: the journal says dossier %s exists", d.ID)
 		}
-		if want := a.ExpectedRecipients(d); !slices.Equal(d.Recipients, want) {
-			add(DossierPath(d.ID), "encrypted to %v, but the policy gives %v: run `crm rekey`", d.Recipients, want)
+		if want := s.ExpectedRecipients(d); !slices.Equal(d.Recipients, want) {
+			add(DossierPath(d.ID), "encrypted to %v, but the policy gives %v: re-encrypt it (rekey)", d.Recipients, want)
 		}
 	}
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Path < ps[j].Path })

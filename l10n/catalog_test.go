@@ -20,7 +20,7 @@ var verbRE = regexp.MustCompile(`%[-+# 0]*[0-9*]*(?:\.[0-9*]+)?[a-zA-Z%]`)
 func messages(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	root := "../.."
+	root := ".."
 	fset := token.NewFileSet()
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -41,12 +41,20 @@ func messages(t *testing.T) map[string]string {
 			if !ok || len(call.Args) == 0 {
 				return true
 			}
-			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok {
-				return true
-			}
-			pkg, ok := sel.X.(*ast.Ident)
-			if !ok || pkg.Name != "l10n" || !slices.Contains([]string{"Errorf", "Sprintf", "T"}, sel.Sel.Name) {
+			// l10n.Errorf, Sprintf, T and N (a string marked for
+			// translation where it is defined), and the commands'
+			// usagef, which wraps l10n.Errorf.
+			switch fn := call.Fun.(type) {
+			case *ast.SelectorExpr:
+				pkg, ok := fn.X.(*ast.Ident)
+				if !ok || pkg.Name != "l10n" || !slices.Contains([]string{"Errorf", "Sprintf", "T", "N"}, fn.Sel.Name) {
+					return true
+				}
+			case *ast.Ident:
+				if fn.Name != "usagef" {
+					return true
+				}
+			default:
 				return true
 			}
 			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {

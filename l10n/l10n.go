@@ -53,6 +53,16 @@ func T(s string) string {
 	return s
 }
 
+// N marks s for translation where it is defined (a table of names, say)
+// and returns it unchanged; T translates it where it is shown.
+func N(s string) string { return s }
+
+// Translated reports whether s has a Chinese translation.
+func Translated(s string) bool {
+	_, ok := catalog[s]
+	return ok
+}
+
 // Sprintf formats a translated format string.
 func Sprintf(format string, a ...any) string { return fmt.Sprintf(T(format), a...) }
 

@@ -32,21 +32,23 @@
 // collects a report's figures from an open archive:
 //
 //   - Periods ([Period], [ParseMonth], [ParseQuarter], [ParseYear],
-//     [PreviousMonth] …) are calendar months, quarters and years in [Zone],
-//     China Standard Time (UTC+8), whatever the machine's zone; events are
-//     stored in UTC. The registers default to the whole history.
-//   - Journal figures need no key. Loans, destructions and 核定 are read
-//     from archive.State (Loans, Destructions, DossierState.Reviews), which
-//     replay has checked step by step; the histories archive.State does not
-//     keep (levels, credit classes and tiers over time, the classification
-//     register, creations and updates) are read by event kind and data keys
-//     (archive/FORMAT.md): created (dossier.create), updated (distinct
-//     dossiers with dossier.update), verified (distinct dossiers with a 核定),
-//     borrowed (loans whose last approval fell in the period), returned
-//     (loans returned in it), overdue (loans whose due time passed in the
-//     period without a return by then: returned late, never, or taken back
-//     by loan.expire), destroyed (destructions executed in it), the number
-//     of dossiers and their levels at the period's end (or now, for a period
+//     [PreviousMonth] …) are calendar months, quarters and years in the
+//     archive policy's zone (timezone, default Asia/Shanghai), whatever the
+//     machine's zone; events are stored in UTC. The registers default to
+//     the whole history.
+//   - Everything comes from archive.State, which replayed the journal with
+//     every rule checked: loans, destructions, 核定, the classification
+//     register (State.Changes), each dossier's level, credit and tier
+//     histories, creations and updates. The reports keep no event kinds and
+//     compute no rule: levels at a time are State.EffectiveLevelAt, credit
+//     classes Policy.CreditOf, tiers archive.TierOf. Figures: created
+//     (dossiers created in the period), updated (distinct dossiers with a
+//     content update), verified (distinct dossiers with a 核定), borrowed
+//     (loans whose last approval fell in the period), returned (loans
+//     returned in it), overdue (loans whose due time passed in the period
+//     without a return by then: returned late, never, or taken back by
+//     expiry), destroyed (destructions executed in it), the number of
+//     dossiers and their levels at the period's end (or now, for a period
 //     not yet over).
 //   - Content figures (credit class, tier, ABC grade, industry, region, the
 //     dangerous and key customer lists, owners) decrypt the dossiers active

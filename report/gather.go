@@ -31,6 +31,7 @@ type Gathered struct {
 // the journal need no key; figures from dossier content use what a's
 // identity can decrypt.
 func Gather(a *archive.Archive, name string, p Period) (*Gathered, error) {
+	p = p.In(a.Location())
 	f := gatherFacts(a)
 	now := a.Now()
 	switch name {
@@ -52,9 +53,10 @@ func Gather(a *archive.Archive, name string, p Period) (*Gathered, error) {
 	return nil, l10n.Errorf("no report %q: use one of monthly, quarterly, annual, loans, destruction, reviews, classification", name)
 }
 
-// Make gathers report l.Name for p and builds it: period, generation time
-// (a.Now in Zone) and the unreadable note are set.
+// Make gathers report l.Name for p (cut in the archive policy's zone) and
+// builds it: period, generation time and the unreadable note are set.
 func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
+	p = p.In(a.Location())
 	g, err := Gather(a, l.Name, p)
 	if err != nil {
 		return nil, err
@@ -64,7 +66,7 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 		return nil, err
 	}
 	r.Period = p.Label
-	r.GeneratedAt = a.Now().In(Zone).Truncate(time.Second)
+	r.GeneratedAt = a.Now().In(a.Location())
 	if g.Unreadable > 0 {
 		n, err := l.Note("unreadable", map[string]string{"count": strconv.Itoa(g.Unreadable)})
 		if err != nil {
@@ -89,8 +91,7 @@ func (f *facts) contents(ids []string) (map[string]*archive.Dossier, int, error)
 	unreadable := 0
 	for _, id := range ids {
 		ds := a.State.Dossiers[id]
-		d := f.dossiers[id]
-		if ds == nil || ds.Status != archive.StatusActive || (d != nil && !d.destroyed.IsZero()) || !a.CanRead(ds) {
+		if ds == nil || ds.Status != archive.StatusActive || !a.CanRead(ds) {
 			unreadable++
 			continue
 		}
@@ -128,7 +129,7 @@ func (f *facts) contents(ids []string) (map[string]*archive.Dossier, int, error)
 		switch {
 		case errs[i] == nil:
 			m[id] = out[i]
-		case archive.ExitCode(errs[i]) == archive.ExitDenied:
+		case archive.IsCode(errs[i], archive.Denied):
 			unreadable++
 		default:
 			hard = append(hard, errs[i])
@@ -156,18 +157,17 @@ type customer struct {
 	grade  string
 }
 
-// customers classifies the readable dossiers of ids as of t: credit class
-// from the journal's last dossier.credit, else the survey's class, else the
-// survey score under the policy's thresholds (R8); tier from the journal's
-// last dossier.tier, else the dossier's tier; ABC grade by yearly sales
-// under the policy's shares, among the readable dossiers.
+// customers classifies the readable dossiers of ids as of t, as the
+// archive's rules say (archive.Policy.CreditOf, archive.TierOf): the
+// journaled override in force at t, else what the dossier and the rules
+// give; ABC grade by yearly sales under the policy's shares, among the
+// readable dossiers.
 func (f *facts) customers(ids []string, t time.Time) ([]*customer, int, error) {
 	m, unreadable, err := f.contents(ids)
 	if err != nil {
 		return nil, 0, err
 	}
 	pol := f.a.Policy
-	th := pol.Thresholds()
 	aShare, bShare := pol.GradeShares()
 	sales := make(map[string]float64, len(m))
 	for id, d := range m {
@@ -184,45 +184,13 @@ func (f *facts) customers(ids []string, t time.Time) ([]*customer, int, error) {
 			continue
 		}
 		c := &customer{id: id, d: d, grade: string(grades[id])}
-		fd := f.dossiers[id]
-		if fd != nil {
-			c.credit, c.tier = fd.creditAt(t), fd.tierAt(t)
-		}
-		if c.credit == "" {
-			if cc, err := classify.ParseCreditClass(d.CreditSurvey.Class); err == nil {
-				c.credit = string(cc)
-			} else if d.CreditSurvey.Score != nil {
-				if cc, _, err := classify.ClassifyScore(*d.CreditSurvey.Score, th); err == nil {
-					c.credit = string(cc)
-				}
-			}
-		}
-		if c.credit == "" {
-			c.credit = noCredit
-		}
-		if c.tier == "" {
-			// The dossier's tier, else the rule's suggestion from the ABC
-			// grade, as `crm list` and `crm classify suggest` show it.
-			t, _ := classify.SuggestTier(grades[id], d.YearlySales, d.Tier)
-			c.tier = string(t)
-		}
-		if c.tier == "" {
-			c.tier = noTier
-		}
+		ds := f.dossiers[id]
+		c.credit, _, _ = pol.CreditOf(ds.CreditOverrideAt(t), "", d)
+		c.tier = archive.TierOf(ds.TierOverrideAt(t), d, grades[id])
+		c.credit, c.tier = cmp.Or(c.credit, noCredit), cmp.Or(c.tier, noTier)
 		cs = append(cs, c)
 	}
 	return cs, unreadable, nil
-}
-
-// activeIDs lists the dossiers that existed at t.
-func (f *facts) activeIDs(t time.Time) []string {
-	var ids []string
-	for _, id := range f.ids {
-		if f.dossiers[id].activeAt(t) {
-			ids = append(ids, id)
-		}
-	}
-	return ids
 }
 
 // distribution counts values into rows {key: value, count, share}: the
@@ -319,13 +287,6 @@ func boolRank(b bool) int {
 	return 0
 }
 
-func dateOf(t time.Time) Value {
-	if t.IsZero() {
-		return Value{}
-	}
-	return Date(t.In(Zone))
-}
-
 func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 	at := end(p, now)
 	s := f.activity(p, now)
@@ -333,7 +294,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 		"summary": {{
 			"created": Int(s.created), "updated": Int(s.updated), "verified": Int(s.verified),
 			"borrowed": Int(s.borrowed), "returned": Int(s.returned), "overdue": Int(s.overdue),
-			"destroyed": Int(s.destroyed), "total": Int(f.activeCount(at)),
+			"destroyed": Int(s.destroyed), "total": Int(len(f.activeIDs(at))),
 		}},
 		"by_level": f.levelRows(at),
 	}
@@ -347,7 +308,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 		d := c.d
 		if c.credit == string(classify.CreditD) {
 			r := Row{"dossier": Str(c.id), "customer": Str(d.Customer.Name), "industry": Str(d.Customer.Industry),
-				"region": Str(d.Customer.Region), "surveyed": dateOf(d.CreditSurvey.Date.Time), "owner": Str(d.Owner)}
+				"region": Str(d.Customer.Region), "surveyed": f.dateOf(d.CreditSurvey.Date.Time), "owner": Str(d.Owner)}
 			if d.CreditSurvey.Score != nil {
 				r["score"] = Int(*d.CreditSurvey.Score)
 			}
@@ -365,26 +326,14 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 			r := Row{"dossier": Str(c.id), "customer": Str(d.Customer.Name), "industry": Str(d.Customer.Industry),
 				"region": Str(d.Customer.Region), "grade": Str(c.grade), "credit": Str(c.credit),
 				"sales": Num(d.YearlySales), "owner": Str(d.Owner)}
-			if rv := f.dossiers[c.id].lastReviewBefore(at); rv != nil {
-				r["last_verified"] = dateOf(rv.Time)
+			if rv := f.dossiers[c.id].LastReviewBefore(at); rv != nil {
+				r["last_verified"] = f.dateOf(rv.Time)
 			}
 			key = append(key, r)
 		}
 	}
 	data["dangerous"], data["key_customers"] = dangerous, key
 	return &Gathered{Data: data, Unreadable: unreadable}, nil
-}
-
-// quarterReview returns the dossier's 核定 for quarter q (the last one if
-// several), or nil.
-func (d *dfacts) quarterReview(q Period) *archive.Review {
-	var r *archive.Review
-	for i := range d.reviews {
-		if d.reviews[i].Quarter == q.Label {
-			r = &d.reviews[i]
-		}
-	}
-	return r
 }
 
 func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
@@ -394,16 +343,16 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	var notIDs []string
 	for _, id := range ids {
 		d := f.dossiers[id]
-		if r := d.quarterReview(p); r != nil {
+		if r := d.ReviewedIn(p.Label); r != nil {
 			// The journal records no sign-off of a 核定: the column stays empty.
-			verified = append(verified, Row{"dossier": Str(id), "level": Str(f.levelAt(d, at)), "verified_on": dateOf(r.Time),
+			verified = append(verified, Row{"dossier": Str(id), "level": Str(f.levelAt(d, at)), "verified_on": f.dateOf(r.Time),
 				"verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(""), "remarks": Str(r.Note)})
 			continue
 		}
 		row := Row{"dossier": Str(id), "level": Str(f.levelAt(d, at))}
-		if r := d.lastReviewBefore(at); r != nil {
-			row["last_verified"] = dateOf(r.Time)
-			row["days_since"] = Int(daysBetween(r.Time, at))
+		if r := d.LastReviewBefore(at); r != nil {
+			row["last_verified"] = f.dateOf(r.Time)
+			row["days_since"] = Int(f.daysBetween(r.Time, at))
 		}
 		not = append(not, row)
 		notIDs = append(notIDs, id)
@@ -432,28 +381,21 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	return &Gathered{Data: data, Unreadable: unreadable}, nil
 }
 
-// daysBetween counts calendar days (in Zone) from a to b.
-func daysBetween(a, b time.Time) int {
-	ya, ma, da := a.In(Zone).Date()
-	yb, mb, db := b.Add(-time.Nanosecond).In(Zone).Date()
-	return int(time.Date(yb, mb, db, 0, 0, 0, 0, time.UTC).Sub(time.Date(ya, ma, da, 0, 0, 0, 0, time.UTC)).Hours() / 24)
-}
-
 func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 	at := end(p, now)
 	s := f.activity(p, now)
 	data := map[string][]Row{
 		"summary": {{
-			"at_start": Int(f.activeCount(p.Start)), "created": Int(s.created), "updated": Int(s.updated),
+			"at_start": Int(len(f.activeIDs(p.Start))), "created": Int(s.created), "updated": Int(s.updated),
 			"verified": Int(s.verified), "borrowed": Int(s.borrowed), "returned": Int(s.returned),
 			"reclassified": Int(s.reclassified), "declassified": Int(s.declassified),
-			"destroyed": Int(s.destroyed), "at_end": Int(f.activeCount(at)),
+			"destroyed": Int(s.destroyed), "at_end": Int(len(f.activeIDs(at))),
 		}},
 		"by_level": f.levelRows(at),
 	}
 	y := p.Start.Year()
 	for m := time.January; m <= time.December; m++ {
-		mp := MonthPeriod(y, m)
+		mp := MonthPeriod(y, m, f.loc)
 		if mp.Start.After(now) {
 			break
 		}
@@ -463,7 +405,7 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 			"destroyed": Int(a.destroyed)})
 	}
 	for q := 1; q <= 4; q++ {
-		qp := QuarterPeriod(y, q)
+		qp := QuarterPeriod(classify.Quarter{Year: y, Q: q}, f.loc)
 		if qp.Start.After(now) {
 			break
 		}
@@ -471,7 +413,7 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 		due, done := 0, 0
 		for _, id := range f.activeIDs(qat) {
 			due++
-			if f.dossiers[id].quarterReview(qp) != nil {
+			if f.dossiers[id].ReviewedIn(qp.Label) != nil {
 				done++
 			}
 		}
@@ -515,15 +457,15 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 			"card_no":        Str(cmp.Or(card.Card, l.ID)),
 			"dossier":        Str(l.Dossier),
 			"borrower":       Str(f.memberName(l.Borrower)),
-			"borrower_title": Str(cmp.Or(card.Title, f.roleTitle(l.Borrower))),
+			"borrower_title": Str(cmp.Or(card.Title, f.roleTitles(l.Borrower))),
 			"department":     Str(cmp.Or(card.Department, l.Department, f.department(l.Borrower))),
 			"purpose":        Str(cmp.Or(card.Purpose, l.Purpose)),
 			"dept_manager":   Str(f.memberName(l.EndorsedBy)),
 			"approver":       Str(f.names(approvers)),
-			"date_out":       dateOf(l.Out),
-			"due":            dateOf(l.Due),
+			"date_out":       f.dateOf(l.Out),
+			"due":            f.dateOf(l.Due),
 			"renewals":       Int(l.Renewals),
-			"returned":       dateOf(l.Returned),
+			"returned":       f.dateOf(l.Returned),
 			"intact":         Str(intact),
 		}
 		if d := f.dossiers[l.Dossier]; d != nil {
@@ -534,7 +476,7 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 		case l.Out.IsZero():
 			remarks = append(remarks, "待批准")
 		case l.Returned.IsZero() && !l.Expired.IsZero():
-			remarks = append(remarks, "到期收回（"+l.Expired.In(Zone).Format(time.DateOnly)+"）")
+			remarks = append(remarks, "到期收回（"+l.Expired.In(f.loc).Format(time.DateOnly)+"）")
 		case l.Returned.IsZero() && !l.Due.After(now):
 			remarks = append(remarks, "逾期未还")
 		case !l.Returned.IsZero() && l.Returned.After(l.Due):
@@ -549,25 +491,6 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 	return map[string][]Row{"loans": rows}
 }
 
-func (f *facts) roleTitle(id string) string {
-	m := f.a.State.Members[id]
-	if m == nil {
-		return ""
-	}
-	var t []string
-	for _, r := range m.Roles {
-		t = append(t, cmp.Or(f.a.Policy.Roles[r], r))
-	}
-	return strings.Join(t, "、")
-}
-
-func (f *facts) department(id string) string {
-	if m := f.a.State.Members[id]; m != nil {
-		return m.Department
-	}
-	return ""
-}
-
 // destructionRegister: one row per executed destruction in p (销毁清册,
 // R6.10). Each approval goes under the role replay counted it for: the
 // role of its step in the policy's chain.
@@ -578,48 +501,36 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 			continue
 		}
 		r := Row{"request": Str(d.ID), "dossier": Str(d.Dossier), "reason": Str(d.Reason), "level": Str(d.Level),
-			"witnesses": Str(f.names(d.Witnesses)), "destroyed_on": dateOf(d.Executed), "method": Str(d.Method),
+			"witnesses": Str(f.names(d.Witnesses)), "destroyed_on": f.dateOf(d.Executed), "method": Str(d.Method),
 			"executed_by": Str(f.memberName(d.ExecutedBy))}
 		if d.Level == "" {
 			if dd := f.dossiers[d.Dossier]; dd != nil {
 				r["level"] = Str(f.levelAt(dd, d.Executed))
 			}
 		}
+		// Each approval under the role of its step in the chain; the
+		// layout names the columns it shows.
 		for _, ap := range d.Approvals {
-			switch ap.Role {
-			case "supervisor", "manager", "gm":
-				r[ap.Role] = Str(f.memberName(ap.Member))
-				r[ap.Role+"_date"] = dateOf(ap.Time)
-			}
+			r[ap.Role] = Str(f.memberName(ap.Member))
+			r[ap.Role+"_date"] = f.dateOf(ap.Time)
 		}
 		rows = append(rows, r)
 	}
 	return map[string][]Row{"destroyed": rows}
 }
 
-// reviewRegister: one row per 核定 in p. The 核定 are those replay
-// accepted (archive.DossierState.Reviews); the journal's dossier.review
-// events give their order, by time and then as journaled. The journal
-// records neither a sign-off nor a result of a 核定: those columns stay
-// empty.
+// reviewRegister: one row per 核定 in p, by time. The journal records
+// neither a sign-off nor a result of a 核定: those columns stay empty.
 func (f *facts) reviewRegister(p Period) map[string][]Row {
 	var rows []Row
-	for _, e := range f.byKind[kReview] {
-		if !p.Contains(e.Time) {
+	for _, r := range f.reviews {
+		if !p.Contains(r.Time) {
 			continue
 		}
-		d := f.dossiers[e.Dossier]
-		if d == nil {
-			continue
-		}
-		for _, r := range d.reviews {
-			if r.Time.Equal(e.Time) && r.By == e.Actor {
-				rows = append(rows, Row{"dossier": Str(d.id), "level": Str(f.levelAt(d, e.Time.Add(time.Nanosecond))), "quarter": Str(r.Quarter),
-					"verified_on": dateOf(r.Time), "verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(""),
-					"result": Str(""), "remarks": Str(r.Note)})
-				break
-			}
-		}
+		d := f.dossiers[r.Dossier]
+		rows = append(rows, Row{"dossier": Str(r.Dossier), "level": Str(f.levelAt(d, r.Time.Add(time.Nanosecond))), "quarter": Str(r.Quarter),
+			"verified_on": f.dateOf(r.Time), "verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(""),
+			"result": Str(""), "remarks": Str(r.Note)})
 	}
 	return map[string][]Row{"reviews": rows}
 }
@@ -629,28 +540,18 @@ func (f *facts) reviewRegister(p Period) map[string][]Row {
 func (f *facts) classificationRegister(p Period) map[string][]Row {
 	var rows []Row
 	for _, c := range f.changes {
-		if !p.Contains(c.e.Time) {
+		if !p.Contains(c.At) {
 			continue
 		}
-		period, expires := c.period, when(c.expires)
-		if c.kind == "定密" && period == "" {
-			if lp := f.a.Policy.Level(c.to); lp != nil {
-				period = lp.Period
-			}
+		reason := c.Reason
+		if c.Kind == archive.ChangeDeclassify {
+			reason = "保密期限届满（" + c.Expired + "）"
 		}
-		if expires.IsZero() && (c.kind == "定密" || c.kind == "升密" || c.kind == "降密") {
-			if per, err := classify.ParsePeriod(period); err == nil {
-				if t, ok := classify.Expiry(c.e.Time.In(Zone), per); ok {
-					expires = t
-				}
-			}
-		}
-		r := Row{"dossier": Str(c.e.Dossier), "changed_on": dateOf(c.e.Time), "change": Str(c.kind),
-			"from_level": Str(c.from), "to_level": Str(c.to), "period": Str(periodText(period)),
-			"reason": Str(c.reason), "changed_by": Str(f.memberName(c.e.Actor)), "approved_by": Str(f.memberName(c.approver))}
-		if !expires.IsZero() {
-			y, m, d := expires.Date()
-			r["expires"] = Date(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+		r := Row{"dossier": Str(c.Dossier), "changed_on": f.dateOf(c.At), "change": Str(changeTerms[c.Kind]),
+			"from_level": Str(c.From), "to_level": Str(c.To), "period": Str(periodText(c.Period)),
+			"reason": Str(reason), "changed_by": Str(f.memberName(c.By)), "approved_by": Str("")}
+		if t, err := time.Parse(time.DateOnly, c.Expires); err == nil {
+			r["expires"] = Date(t)
 		}
 		rows = append(rows, r)
 	}

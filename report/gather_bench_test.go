@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -48,7 +49,7 @@ func BenchmarkReportMonthly(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			a, err := archive.Open(dir, r.Archive.Now)
+			a, err := archive.Open(context.Background(), dir, r.Archive.Now)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -59,10 +60,10 @@ func BenchmarkReportMonthly(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			p := MonthPeriod(2026, 10)
+			p := MonthPeriod(2026, 10, cst)
 			b.Run("decrypt-floor", func(b *testing.B) {
 				for b.Loop() {
-					es, err := a.List(true)
+					es, err := a.List(context.Background(), true)
 					if err != nil || len(es) != n {
 						b.Fatal(err, len(es))
 					}

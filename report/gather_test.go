@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"crm/archive"
+	"crm/classify"
 	"crm/testdata/reportfx"
 )
 
@@ -45,9 +46,9 @@ func fixtureArchive(t testing.TB, who string) *archive.Archive {
 
 // The period each report is tested on.
 var fixturePeriods = map[string]Period{
-	"monthly":        MonthPeriod(2026, 10),
-	"quarterly":      QuarterPeriod(2026, 4),
-	"annual":         YearPeriod(2026),
+	"monthly":        MonthPeriod(2026, 10, cst),
+	"quarterly":      QuarterPeriod(classify.Quarter{Year: 2026, Q: 4}, cst),
+	"annual":         YearPeriod(2026, cst),
 	"loans":          {},
 	"destruction":    {},
 	"reviews":        {},
@@ -182,7 +183,7 @@ func TestMonthlyWithoutKey(t *testing.T) {
 // 1 November in Beijing (16:30 UTC on 31 October) is November's.
 func TestMonthBoundaryInBeijingTime(t *testing.T) {
 	a := fixtureArchive(t, "clerk")
-	g, err := Gather(a, "monthly", MonthPeriod(2026, 11))
+	g, err := Gather(a, "monthly", MonthPeriod(2026, 11, cst))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,17 +207,17 @@ func TestQuarterlyFigures(t *testing.T) {
 }
 
 func TestPeriods(t *testing.T) {
-	now := time.Date(2027, 1, 1, 1, 0, 0, 0, Zone) // 17:00 UTC on 31 December
-	if p := PreviousMonth(now); p.Label != "2026-12" {
+	now := time.Date(2027, 1, 1, 1, 0, 0, 0, cst) // 17:00 UTC on 31 December
+	if p := PreviousMonth(now, cst); p.Label != "2026-12" {
 		t.Errorf("previous month = %s", p.Label)
 	}
-	if p := PreviousMonth(now.UTC()); p.Label != "2026-12" {
+	if p := PreviousMonth(now.UTC(), cst); p.Label != "2026-12" {
 		t.Errorf("previous month from UTC = %s", p.Label)
 	}
-	if p := PreviousQuarter(now); p.Label != "2026Q4" {
+	if p := PreviousQuarter(now, cst); p.Label != "2026Q4" {
 		t.Errorf("previous quarter = %s", p.Label)
 	}
-	if p := PreviousYear(now); p.Label != "2026" {
+	if p := PreviousYear(now, cst); p.Label != "2026" {
 		t.Errorf("previous year = %s", p.Label)
 	}
 	for _, c := range []struct {
@@ -244,10 +245,15 @@ func TestPeriods(t *testing.T) {
 		}
 	}
 	p, _ := ParseMonth("2026-10")
+	p = p.In(cst)
 	if !p.Contains(time.Date(2026, 9, 30, 16, 0, 0, 0, time.UTC)) || p.Contains(time.Date(2026, 10, 31, 16, 0, 0, 0, time.UTC)) {
 		t.Errorf("October in Beijing time is [30 Sep 16:00Z, 31 Oct 16:00Z)")
 	}
 }
+
+// cst is the zone of the fixture's policy (Asia/Shanghai), in which
+// periods are cut.
+var cst, _ = time.LoadLocation("Asia/Shanghai")
 
 var fxDir string
 
@@ -288,7 +294,7 @@ func TestArchiveTablesAlign(t *testing.T) {
 // TestLoanOverdue: a loan falls overdue at its due instant (archive.Loan.Due,
 // out plus the loan's days), in the period that instant ends in.
 func TestLoanOverdue(t *testing.T) {
-	oct, now := MonthPeriod(2026, 10), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	oct, now := MonthPeriod(2026, 10, cst), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	out := time.Date(2026, 10, 9, 2, 0, 0, 0, time.UTC)
 	due := time.Date(2026, 10, 12, 2, 0, 0, 0, time.UTC)
 	// 01:00 on 1 November in Beijing: November's, not October's.
@@ -306,9 +312,9 @@ func TestLoanOverdue(t *testing.T) {
 		{"never returned", archive.Loan{Out: out, Due: due}, now, oct, true},
 		{"taken back by loan.expire", archive.Loan{Out: out, Due: due, Expired: due.Add(24 * time.Hour)}, now, oct, true},
 		{"not yet due", archive.Loan{Out: out, Due: due}, due.Add(-time.Hour), oct, false},
-		{"due in another month", archive.Loan{Out: out, Due: due}, now, MonthPeriod(2026, 11), false},
+		{"due in another month", archive.Loan{Out: out, Due: due}, now, MonthPeriod(2026, 11, cst), false},
 		{"due in November Beijing time", archive.Loan{Out: out, Due: lateDue}, now, oct, false},
-		{"overdue in November Beijing time", archive.Loan{Out: out, Due: lateDue}, now, MonthPeriod(2026, 11), true},
+		{"overdue in November Beijing time", archive.Loan{Out: out, Due: lateDue}, now, MonthPeriod(2026, 11, cst), true},
 		{"never went out", archive.Loan{Due: due}, now, oct, false},
 	} {
 		if got := overdueIn(&c.l, c.p, c.now); got != c.want {

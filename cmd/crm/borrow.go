@@ -3,7 +3,6 @@ package main
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -34,7 +33,7 @@ func newBorrowRequestCmd(e *env) *cobra.Command {
 				return err
 			}
 			if cmd.Flags().Changed("days") && days < 1 {
-				return archive.Usage(l10n.Errorf("--days %d: a loan lasts at least one day", days))
+				return usagef("--days %d: a loan lasts at least one day", days)
 			}
 			l, err := a.BorrowRequest(args[0], purpose, days)
 			if err != nil {
@@ -93,10 +92,29 @@ func newBorrowApproveCmd(e *env) *cobra.Command {
 				e.printf("%s\n", l10n.Sprintf("Loan %s approved by %s; still waiting for the other approvers of level %s (%s).", l.ID, l.Approvals[len(l.Approvals)-1].Member, d.Level, strings.Join(a.Policy.LoanApprovers(d.Level), " + ")))
 				return nil
 			}
-			e.printf("%s\n", l10n.Sprintf("Loan %s approved: %s can read dossier %s until %s.", l.ID, l.Borrower, l.Dossier, l.Due.In(a.Now().Location()).Format("2006-01-02 15:04")))
-			return printCard(e, l.CardOf())
+			e.printf("%s\n", l10n.Sprintf("Loan %s approved: %s can read dossier %s until %s.", l.ID, l.Borrower, l.Dossier, a.FormatTime(l.Due)))
+			return printCard(e, cardOf(a, l))
 		},
 	}
+}
+
+// cardOf is loan l's borrow card (journaled with its last approval) with
+// what happened since filled in: renewals, due date, return, revocation.
+func cardOf(a *archive.Archive, l *archive.Loan) *archive.BorrowCard {
+	if l.Card == nil {
+		return nil
+	}
+	c := *l.Card
+	c.Renewals, c.Due = l.Renewals, a.Date(l.Due)
+	if !l.Returned.IsZero() {
+		c.Returned = a.Date(l.Returned)
+		c.Intact = map[bool]string{true: l10n.Pick("yes", "是"), false: l10n.Pick("no", "否")}[l.Intact]
+		c.Remarks = l.Note
+	}
+	if !l.Expired.IsZero() && c.Remarks == "" {
+		c.Remarks = l10n.Sprintf("access revoked %s: overdue", a.Date(l.Expired))
+	}
+	return &c
 }
 
 // printCard prints a borrow card (借阅卡) as a two-column table.
@@ -144,7 +162,7 @@ func newBorrowRenewCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			e.printf("%s\n", l10n.Sprintf("Loan %s renewed: due %s.", l.ID, l.Due.In(a.Now().Location()).Format("2006-01-02 15:04")))
+			e.printf("%s\n", l10n.Sprintf("Loan %s renewed: due %s.", l.ID, a.FormatTime(l.Due)))
 			return nil
 		},
 	}
@@ -159,10 +177,10 @@ func newBorrowReturnCmd(e *env) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if intact && cmd.Flags().Changed("damaged") {
-				return archive.Usage(l10n.Errorf("--intact and --damaged exclude each other"))
+				return usagef("--intact and --damaged exclude each other")
 			}
 			if cmd.Flags().Changed("damaged") && strings.TrimSpace(damaged) == "" {
-				return archive.Usage(l10n.Errorf("--damaged needs a note saying what is damaged or missing"))
+				return usagef("--damaged needs a note saying what is damaged or missing")
 			}
 			a, err := e.open(true)
 			if err != nil {
@@ -209,12 +227,11 @@ func newBorrowListCmd(e *env) *cobra.Command {
 				}
 				return printJSON(e.io.Out, out)
 			}
-			loc := a.Now().Location()
 			var rows [][]string
 			for _, l := range ls {
 				due, st := "", loanStatusText(l.Status())
 				if !l.Due.IsZero() {
-					due = l.Due.In(loc).Format(time.DateOnly)
+					due = a.Date(l.Due)
 				}
 				if l.Overdue(a.Now()) {
 					st += " " + l10n.Pick("OVERDUE", "逾期")
@@ -227,18 +244,4 @@ func newBorrowListCmd(e *env) *cobra.Command {
 	c.Flags().BoolVar(&overdue, "overdue", false, l10n.Pick("only loans past due and not returned", "仅列出逾期未还"))
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
 	return c
-}
-
-func loanStatusText(s string) string {
-	switch s {
-	case archive.LoanPending:
-		return l10n.Pick("pending", "待批")
-	case archive.LoanOut:
-		return l10n.Pick("out", "借出")
-	case archive.LoanExpired:
-		return l10n.Pick("expired", "已收回权限")
-	case archive.LoanReturned:
-		return l10n.Pick("returned", "已归还")
-	}
-	return s
 }

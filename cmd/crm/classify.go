@@ -21,28 +21,28 @@ func newClassifyCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0]
 			if period != "" && level == "" {
-				return archive.Usage(l10n.Errorf("--period goes with --level"))
+				return usagef("--period goes with --level")
 			}
 			if level == "" && credit == "" && tier == "" {
-				return archive.Usage(l10n.Errorf("say what to change: --level, --credit or --tier (with --reason)"))
+				return usagef("say what to change: --level, --credit or --tier (with --reason)")
 			}
 			if strings.TrimSpace(reason) == "" {
-				return archive.Usage(l10n.Errorf("--reason is needed: say why the classification changes (it is journaled)"))
+				return usagef("--reason is needed: say why the classification changes (it is journaled)")
 			}
 			// Check every value before changing anything.
 			if credit != "" {
 				if _, err := classify.ParseCreditClass(credit); err != nil {
-					return archive.Usage(l10n.Errorf("--credit: %v", err))
+					return usagef("--credit: %v", err)
 				}
 			}
 			if tier != "" {
 				if _, err := classify.ParseTier(tier); err != nil {
-					return archive.Usage(l10n.Errorf("--tier: %v", err))
+					return usagef("--tier: %v", err)
 				}
 			}
 			if period != "" {
 				if _, err := classify.ParsePeriod(period); err != nil {
-					return archive.Usage(l10n.Errorf("--period: %v", err))
+					return usagef("--period: %v", err)
 				}
 			}
 			a, err := e.open(true)
@@ -127,7 +127,7 @@ func newSuggestCmd(e *env) *cobra.Command {
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if all == (len(args) == 1) {
-				return archive.Usage(l10n.Errorf("name one dossier ID, or --all"))
+				return usagef("name one dossier ID, or --all")
 			}
 			if len(args) == 1 {
 				if err := archive.CheckID(args[0]); err != nil {
@@ -144,7 +144,7 @@ func newSuggestCmd(e *env) *cobra.Command {
 				}
 			}
 			// Grades are ranked over every dossier the key opens, so list all.
-			entries, lerr := a.List(true)
+			entries, lerr := a.List(e.ctx(), true)
 			if lerr != nil {
 				e.errorf("crm: %v\n", lerr)
 			}
@@ -210,7 +210,7 @@ func newDeclassifyCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n, err := a.DeclassifyExpired()
+			n, err := a.DeclassifyExpired(e.ctx())
 			e.printf("%s\n", l10n.Sprintf("Declassified %d dossier(s) whose secrecy period ran out.", n))
 			return err
 		},
@@ -227,26 +227,26 @@ func (f *listFilters) check(a *archive.Archive, decrypt bool) error {
 	if f.expiring != "" {
 		span, err := classify.ParseSpan(f.expiring)
 		if err != nil {
-			return archive.Usage(l10n.Errorf("--expiring-within: %v", err))
+			return usagef("--expiring-within: %v", err)
 		}
 		f.until = classify.AddSpan(a.Now(), span)
 	}
 	if f.credit != "" {
 		c, err := classify.ParseCreditClass(f.credit)
 		if err != nil {
-			return archive.Usage(l10n.Errorf("--credit: %v", err))
+			return usagef("--credit: %v", err)
 		}
 		f.credit = string(c)
 	}
 	if f.tier != "" {
 		t, err := classify.ParseTier(f.tier)
 		if err != nil {
-			return archive.Usage(l10n.Errorf("--tier: %v", err))
+			return usagef("--tier: %v", err)
 		}
 		f.tier = string(t)
 	}
 	if (f.credit != "" || f.tier != "") && (!decrypt || a.Identity() == nil) {
-		return archive.Denied(l10n.Errorf("--credit and --tier read the dossiers: they need your key (not --no-decrypt)"))
+		return denied(l10n.Errorf("--credit and --tier read the dossiers: they need your key (not --no-decrypt)"))
 	}
 	return nil
 }

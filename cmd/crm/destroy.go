@@ -150,7 +150,7 @@ func newDestroyListCmd(e *env) *cobra.Command {
 				}
 				done := ""
 				if !r.Executed.IsZero() {
-					done = r.Executed.In(a.Now().Location()).Format("2006-01-02") + " " + strings.Join(r.Witnesses, ",")
+					done = a.Date(r.Executed) + " " + strings.Join(r.Witnesses, ",")
 				}
 				rows = append(rows, []string{r.ID, r.Dossier, st, r.Reason, strings.Join(aps, "; "), done})
 			}
@@ -159,18 +159,4 @@ func newDestroyListCmd(e *env) *cobra.Command {
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
 	return c
-}
-
-func destroyStatusText(s string) string {
-	switch s {
-	case archive.DestroyPending:
-		return l10n.Pick("pending", "审批中")
-	case archive.DestroyApproved:
-		return l10n.Pick("approved", "已批准")
-	case archive.DestroyRejected:
-		return l10n.Pick("rejected", "已驳回")
-	case archive.DestroyExecuted:
-		return l10n.Pick("executed", "已销毁")
-	}
-	return s
 }

@@ -19,7 +19,7 @@ import (
 // templates/dossier/NAME.yaml if it has one, else the built-in one.
 func dossierTemplate(a *archive.Archive, name string) ([]byte, error) {
 	if err := archive.CheckID(name); err != nil {
-		return nil, archive.Usage(l10n.Errorf("--template %q: not a template name", name))
+		return nil, usagef("--template %q: not a template name", name)
 	}
 	rel := "dossier/" + name + ".yaml"
 	if b, err := os.ReadFile(filepath.Join(a.Dir, "templates", filepath.FromSlash(rel))); err == nil {
@@ -32,7 +32,7 @@ func dossierTemplate(a *archive.Archive, name string) ([]byte, error) {
 		for _, e := range ents {
 			names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
 		}
-		return nil, archive.Usage(l10n.Errorf("no dossier template %q: choose from %s, or add templates/dossier/%s.yaml to the archive", name, strings.Join(names, ", "), name))
+		return nil, usagef("no dossier template %q: choose from %s, or add templates/dossier/%s.yaml to the archive", name, strings.Join(names, ", "), name)
 	}
 	return b, nil
 }

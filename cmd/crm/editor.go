@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 
-	"crm/archive"
 	"crm/l10n"
 )
 
@@ -74,7 +73,7 @@ const errorMarker = "# crm: "
 // SIGINT/SIGTERM/SIGHUP (then the process exits 128+signal: 130 for Ctrl-C).
 func (e *env) editLoop(text []byte, allowDisk bool, validate func([]byte) error) ([]byte, error) {
 	if !e.io.InTerminal && e.v.GetString("editor") == "" {
-		return nil, archive.Usage(l10n.Errorf("no terminal to run an editor in: give the dossier with --from FILE or --from - (stdin), or name a non-interactive editor with CRM_EDITOR"))
+		return nil, usagef("no terminal to run an editor in: give the dossier with --from FILE or --from - (stdin), or name a non-interactive editor with CRM_EDITOR")
 	}
 	dir, err := e.plaintextDir(allowDisk)
 	if err != nil {

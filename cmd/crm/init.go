@@ -26,7 +26,7 @@ func newInitCmd(e *env) *cobra.Command {
 				dir = d
 			}
 			if o.Founder.ID == "" {
-				return archive.Usage(l10n.Errorf("--id is needed: your member id, e.g. --id zhangsan"))
+				return usagef("--id is needed: your member id, e.g. --id zhangsan")
 			}
 			id, err := e.identity(true)
 			if err != nil {
@@ -36,7 +36,7 @@ func newInitCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := archive.Init(dir, id, o, now)
+			a, err := archive.Init(e.ctx(), dir, id, o, now)
 			if err != nil {
 				return err
 			}

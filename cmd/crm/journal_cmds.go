@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"crm/archive"
+	"crm/archive/journal"
 	"crm/l10n"
 )
 
@@ -32,7 +34,7 @@ func newListCmd(e *env) *cobra.Command {
 			if err := lf.check(a, !noDecrypt); err != nil {
 				return err
 			}
-			entries, err := a.List(!noDecrypt)
+			entries, err := a.List(e.ctx(), !noDecrypt)
 			if err != nil {
 				e.errorf("crm: %v\n", err)
 			}
@@ -59,7 +61,7 @@ func newListCmd(e *env) *cobra.Command {
 				if en.Dangerous {
 					credit += l10n.Pick(" (dangerous)", "（危险）")
 				}
-				rows = append(rows, []string{en.ID, en.Level, statusText(en.Status), en.Created.Format(time.DateOnly), en.Updated.Format(time.DateOnly), en.Name, en.Owner, en.Expires, credit, en.Tier})
+				rows = append(rows, []string{en.ID, en.Level, statusText(en.Status), a.Date(en.Created), a.Date(en.Updated), en.Name, en.Owner, en.Expires, credit, en.Tier})
 			}
 			if err := printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("STATUS", "状态"), l10n.Pick("CREATED", "建档日期"), l10n.Pick("CHANGED", "最近变更"), l10n.Pick("CUSTOMER", "客户名称"), l10n.Pick("OWNER", "负责人"), l10n.Pick("EXPIRES", "解密日期"), l10n.Pick("CREDIT", "信用"), l10n.Pick("TIER", "层级")}, rows); err != nil {
 				return err
@@ -77,42 +79,56 @@ func newListCmd(e *env) *cobra.Command {
 	return c
 }
 
-func statusText(s string) string {
-	switch s {
-	case archive.StatusActive:
-		return l10n.Pick("active", "在档")
-	case archive.StatusDestroyed:
-		return l10n.Pick("destroyed", "已销毁")
-	}
-	return s
-}
+// summaryKeys are the data fields a log line shows, in this order.
+var summaryKeys = []string{"loan", "request", "step", "quarter", "level", "fields", "member", "roles", "recipients"}
 
-// eventSummary is a one-line description of an event's data (never content).
-func eventSummary(ev *archive.Event) string {
-	var m map[string]any
-	if err := ev.Decode(&m); err != nil || m == nil {
+// eventSummary is a one-line description of an event's data (never
+// content): the summary fields its payload has.
+func eventSummary(ev *journal.Event) string {
+	data, err := archive.DataOf(ev)
+	if err != nil {
 		return ""
 	}
+	vals := map[string]string{}
+	collectFields(reflect.ValueOf(data).Elem(), vals)
 	var parts []string
-	for _, k := range []string{"loan", "request", "step", "quarter", "level", "fields", "member", "roles", "recipients"} {
-		v, ok := m[k]
-		if !ok {
-			continue
-		}
-		switch x := v.(type) {
-		case map[string]any:
-			parts = append(parts, fmt.Sprintf("%s=%v", k, x["id"]))
-		case []any:
-			var s []string
-			for _, i := range x {
-				s = append(s, fmt.Sprint(i))
-			}
-			parts = append(parts, k+"="+strings.Join(s, ","))
-		default:
-			parts = append(parts, fmt.Sprintf("%s=%v", k, x))
+	for _, k := range summaryKeys {
+		if v, ok := vals[k]; ok {
+			parts = append(parts, k+"="+v)
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// collectFields writes the set fields of a payload struct by yaml name.
+func collectFields(v reflect.Value, out map[string]string) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f, fv := t.Field(i), v.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if strings.Contains(opts, "inline") && fv.Kind() == reflect.Struct {
+			collectFields(fv, out)
+			continue
+		}
+		switch fv.Kind() {
+		case reflect.String:
+			if fv.String() != "" {
+				out[name] = fv.String()
+			}
+		case reflect.Int:
+			if fv.Int() != 0 {
+				out[name] = fmt.Sprint(fv.Int())
+			}
+		case reflect.Slice:
+			if !fv.IsNil() && fv.Type().Elem().Kind() == reflect.String {
+				out[name] = strings.Join(fv.Interface().([]string), ",")
+			}
+		case reflect.Struct:
+			if m, ok := fv.Interface().(archive.Member); ok {
+				out[name] = m.ID
+			}
+		}
+	}
 }
 
 func newLogCmd(e *env) *cobra.Command {
@@ -139,19 +155,18 @@ func newLogCmd(e *env) *cobra.Command {
 			}
 			if asJSON {
 				type jev struct {
-					Hash    string    `json:"hash"`
-					Kind    string    `json:"kind"`
-					Time    time.Time `json:"time"`
-					Actor   string    `json:"actor"`
-					Dossier string    `json:"dossier,omitempty"`
-					Prev    []string  `json:"prev"`
-					Data    any       `json:"data,omitempty"`
-					Path    string    `json:"path"`
+					Hash    string       `json:"hash"`
+					Kind    journal.Kind `json:"kind"`
+					Time    time.Time    `json:"time"`
+					Actor   string       `json:"actor"`
+					Dossier string       `json:"dossier,omitempty"`
+					Prev    []string     `json:"prev"`
+					Data    any          `json:"data,omitempty"`
+					Path    string       `json:"path"`
 				}
 				out := []jev{}
 				for _, ev := range events {
-					var d any
-					ev.Decode(&d)
+					d, _ := archive.DataOf(ev)
 					out = append(out, jev{ev.Hash, ev.Kind, ev.Time, ev.Actor, ev.Dossier, ev.Prev, d, ev.Path})
 				}
 				return printJSON(e.io.Out, out)
@@ -161,7 +176,7 @@ func newLogCmd(e *env) *cobra.Command {
 				if d == "" {
 					d = "-"
 				}
-				e.printf("%s  %s  %-16s %-8s %-10s %s\n", archive.ShortHash(ev.Hash), ev.Time.Format("2006-01-02 15:04"), ev.Kind, ev.Actor, d, eventSummary(ev))
+				e.printf("%s  %s  %-16s %-8s %-10s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), kindText(ev.Kind), ev.Actor, d, eventSummary(ev))
 			}
 			return nil
 		},
@@ -180,7 +195,7 @@ func newVerifyCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ps, err := a.Verify()
+			ps, err := a.Verify(e.ctx())
 			if err != nil {
 				return err
 			}
@@ -188,7 +203,7 @@ func newVerifyCmd(e *env) *cobra.Command {
 				for _, p := range ps {
 					e.printf("%s\n", p)
 				}
-				return archive.Integrity(l10n.Errorf("verify found %d problem(s)", len(ps)))
+				return integrity(l10n.Errorf("verify found %d problem(s)", len(ps)))
 			}
 			e.printf("%s\n", l10n.Sprintf("ok: %d events, %d members, %d dossiers verified.", len(a.State.Journal.Events), len(a.State.Members), len(a.State.Dossiers)))
 			return nil
@@ -206,7 +221,7 @@ func newRekeyCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n, err := a.Rekey()
+			n, err := a.Rekey(e.ctx())
 			if err != nil {
 				return err
 			}

@@ -37,7 +37,7 @@ func newKeygenCmd(e *env) *cobra.Command {
 				return nil
 			}
 			if len(args) > 0 {
-				return archive.Usage(l10n.Errorf("keygen takes no argument (did you mean -o %s?)", args[0]))
+				return usagef("keygen takes no argument (did you mean -o %s?)", args[0])
 			}
 			now, err := e.now()
 			if err != nil {

@@ -2,11 +2,9 @@ package main
 
 import (
 	"strconv"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"crm/archive"
 	"crm/l10n"
 )
 
@@ -43,7 +41,7 @@ and crm-maintain.timer
 请用能读取所有密级的密钥运行（如经理的密钥）。crontab 与 systemd 定时器示例见英文帮助（--lang en）。`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			win, err := archive.ParseWithin(within)
+			win, err := parseSpanFlag("--within", within)
 			if err != nil {
 				return err
 			}
@@ -51,12 +49,12 @@ and crm-maintain.timer
 			if err != nil {
 				return err
 			}
-			rep, err := a.Maintain(win)
+			rep, err := a.Maintain(e.ctx(), win)
 			if rep == nil {
 				return err
 			}
 			if rep.NeedsPerson() {
-				exitCodes[cmd] = archive.ExitDue
+				e.exit = ExitDue
 			}
 			if asJSON {
 				if perr := printJSON(e.io.Out, rep); perr != nil {
@@ -64,15 +62,14 @@ and crm-maintain.timer
 				}
 				return err
 			}
-			loc := a.Now().Location()
 			for _, l := range rep.Expired {
-				e.printf("%s\n", l10n.Sprintf("revoked: loan %s of %s by %s was due %s; the file no longer opens with their key.", l.ID, l.Dossier, l.Borrower, l.Due.In(loc).Format("2006-01-02 15:04")))
+				e.printf("%s\n", l10n.Sprintf("revoked: loan %s of %s by %s was due %s; the file no longer opens with their key.", l.ID, l.Dossier, l.Borrower, a.FormatTime(l.Due)))
 			}
 			if rep.Declassified > 0 {
 				e.printf("%s\n", l10n.Sprintf("declassified: %d dossier(s) whose secrecy period ran out are now 内部 (R7.2.4).", rep.Declassified))
 			}
 			for _, l := range rep.Overdue {
-				e.printf("%s\n", l10n.Sprintf("overdue: loan %s of %s by %s, due %s: `crm borrow return %s`", l.ID, l.Dossier, l.Borrower, l.Due.In(loc).Format(time.DateOnly), l.ID))
+				e.printf("%s\n", l10n.Sprintf("overdue: loan %s of %s by %s, due %s: `crm borrow return %s`", l.ID, l.Dossier, l.Borrower, a.Date(l.Due), l.ID))
 			}
 			for _, r := range rep.Reviews {
 				left := l10n.Sprintf("%s days left", strconv.Itoa(r.DaysLeft))

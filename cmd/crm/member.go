@@ -40,18 +40,18 @@ func newMemberAddCmd(e *env) *cobra.Command {
 					return err
 				}
 				if err := yaml.Unmarshal(b, &pub); err != nil || pub.Recipient == "" || pub.SigningKey == "" {
-					return archive.Usage(l10n.Errorf("--public %s: expected the output of `crm keygen -y` (recipient: … and signing_key: … lines)", public))
+					return usagef("--public %s: expected the output of `crm keygen -y` (recipient: … and signing_key: … lines)", public)
 				}
 				m.Recipient, m.SigningKey = pub.Recipient, pub.SigningKey
 			}
 			if m.Recipient == "" || m.SigningKey == "" {
-				return archive.Usage(l10n.Errorf("the member's public keys are needed: --public FILE (from `crm keygen -y`), or --recipient and --signing-key"))
+				return usagef("the member's public keys are needed: --public FILE (from `crm keygen -y`), or --recipient and --signing-key")
 			}
 			a, err := e.open(true)
 			if err != nil {
 				return err
 			}
-			if err := a.AddMember(m); err != nil {
+			if err := a.AddMember(e.ctx(), m); err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Added member %s (%s), roles %s.", m.ID, m.Name, strings.Join(m.Roles, ", ")))
@@ -104,7 +104,7 @@ func newMemberRolesCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Without arguments list the policy's roles; with ID ROLE... set a member's roles (manager only)", "无参数时列出策略中的角色；ID ROLE... 设置成员角色（仅经理）"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
-				return archive.Usage(l10n.Errorf("give the member's new roles after the id, e.g. crm member roles %s clerk supervisor", args[0]))
+				return usagef("give the member's new roles after the id, e.g. crm member roles %s clerk supervisor", args[0])
 			}
 			a, err := e.open(len(args) > 0)
 			if err != nil {
@@ -122,7 +122,7 @@ func newMemberRolesCmd(e *env) *cobra.Command {
 				}
 				return printTable(e.io.Out, []string{l10n.Pick("ROLE", "角色"), l10n.Pick("TITLE", "职务")}, rows)
 			}
-			if err := a.SetRoles(args[0], args[1:]); err != nil {
+			if err := a.SetRoles(e.ctx(), args[0], args[1:]); err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Member %s now holds: %s.", args[0], strings.Join(a.State.Members[args[0]].Roles, ", ")))
@@ -157,7 +157,7 @@ func newMemberRemoveCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.RemoveMember(args[0]); err != nil {
+			if err := a.RemoveMember(e.ctx(), args[0]); err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Removed member %s; the dossiers they could read no longer open with their key.", args[0]))

@@ -8,11 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"crm/archive"
 	"crm/l10n"
 	"crm/report"
 )
@@ -56,7 +56,7 @@ terminal (cron).`, `生成报表。期间按北京时间（UTC+8）的自然月�
 要么完整写出，要么不留下；无终端（cron）时除文件外不输出任何内容。`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return archive.Usage(l10n.Errorf("name a report: %s", strings.Join(report.Reports, ", ")))
+			return usagef("name a report: %s", strings.Join(report.Reports, ", "))
 		},
 	}
 	pf := c.PersistentFlags()
@@ -104,20 +104,25 @@ func reportPeriod(cmd *cobra.Command, fl *reportFlags) (report.Period, bool, err
 		return report.Period{}, false, nil
 	case 1:
 	default:
-		return report.Period{}, false, archive.Usage(l10n.Errorf("give only one of %s", strings.Join(set, ", ")))
+		return report.Period{}, false, usagef("give only one of %s", strings.Join(set, ", "))
 	}
 	var p report.Period
 	var err error
 	switch set[0] {
 	case "--month":
-		p, err = report.ParseMonth(fl.month)
+		if p, err = report.ParseMonth(fl.month); err != nil {
+			return p, false, usagef("--month %q: use YYYY-MM, e.g. 2026-10", fl.month)
+		}
 	case "--quarter":
-		p, err = report.ParseQuarter(fl.quarter)
+		q, err := parseQuarterFlag(fl.quarter)
+		if err != nil {
+			return p, false, err
+		}
+		p = report.QuarterPeriod(q, time.UTC)
 	default:
-		p, err = report.ParseYear(fl.year)
-	}
-	if err != nil {
-		return p, false, archive.Usage(err)
+		if p, err = report.ParseYear(fl.year); err != nil {
+			return p, false, usagef("--year %q: use YYYY, e.g. 2026", fl.year)
+		}
 	}
 	return p, true, nil
 }
@@ -145,13 +150,13 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	switch {
 	case fl.format != "":
 		if format, err = report.ParseFormat(fl.format); err != nil {
-			return archive.Usage(l10n.Errorf("--format: %v", err))
+			return usagef("--format: %v", err)
 		}
 	case fl.out != "":
 		if f, ok := report.FormatForFile(fl.out); ok {
 			format = f
 		} else if ext := filepath.Ext(fl.out); ext != "" {
-			return archive.Usage(l10n.Errorf("-o %s: crm does not know the extension %s; name the format with --format %s", fl.out, ext, strings.Join(report.FormatNames(), "|")))
+			return usagef("-o %s: crm does not know the extension %s; name the format with --format %s", fl.out, ext, strings.Join(report.FormatNames(), "|"))
 		} else {
 			format = report.Table
 		}
@@ -159,7 +164,7 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 		format = report.Table
 	}
 	if fl.bom && format != report.CSV {
-		return archive.Usage(l10n.Errorf("--bom is for CSV only (the format is %s)", format))
+		return usagef("--bom is for CSV only (the format is %s)", format)
 	}
 	if fl.out != "" {
 		if st, err := os.Stat(fl.out); err == nil && st.IsDir() {
@@ -171,7 +176,7 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 		return err
 	}
 	if format.Binary() && fl.out == "" && isTerminal(e.io.Out) {
-		return archive.Usage(l10n.Errorf("XLSX is a binary workbook and standard output is a terminal: write it to a file with -o FILE.xlsx"))
+		return usagef("XLSX is a binary workbook and standard output is a terminal: write it to a file with -o FILE.xlsx")
 	}
 	if fl.out != "" {
 		dir := filepath.Dir(fl.out)
@@ -185,14 +190,14 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 		return err
 	}
 	if !given {
-		now := a.Now()
+		now, loc := a.Now(), a.Location()
 		switch name {
 		case "monthly":
-			period = report.PreviousMonth(now)
+			period = report.PreviousMonth(now, loc)
 		case "quarterly":
-			period = report.PreviousQuarter(now)
+			period = report.PreviousQuarter(now, loc)
 		case "annual":
-			period = report.PreviousYear(now)
+			period = report.PreviousYear(now, loc)
 		}
 	}
 	l, err := report.LoadLayout(name, os.DirFS(a.Dir))

@@ -2,11 +2,11 @@ package main
 
 import (
 	"strconv"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"crm/archive"
+	"crm/classify"
 	"crm/l10n"
 )
 
@@ -31,27 +31,27 @@ func newReviewDueCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			q := archive.QuarterOf(a.Now())
+			q := a.Quarter()
 			if quarter != "" {
-				if q, err = archive.ParseQuarter(quarter); err != nil {
+				if q, err = parseQuarterFlag(quarter); err != nil {
 					return err
 				}
 			}
-			var win time.Duration = -1
+			var win classify.Period
 			if within != "" {
-				if win, err = archive.ParseWithin(within); err != nil {
+				if win, err = parseSpanFlag("--within", within); err != nil {
 					return err
 				}
 			}
 			due := a.ReviewsDue(q)
 			alarm := false
 			for _, r := range due {
-				if r.Overdue || win < 0 || time.Duration(r.DaysLeft)*24*time.Hour <= win {
+				if within == "" || a.DueWithin(r, win) {
 					alarm = true
 				}
 			}
 			if alarm {
-				exitCodes[cmd] = archive.ExitDue
+				e.exit = ExitDue
 			}
 			if asJSON {
 				if due == nil {
@@ -76,7 +76,7 @@ func newReviewDueCmd(e *env) *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&quarter, "quarter", "", l10n.Pick("calendar quarter, like 2026Q4 (default: the current one)", "日历季度，如 2026Q4（默认本季度）"))
-	c.Flags().StringVar(&within, "within", "", l10n.Pick("exit 10 only if the quarter ends within this window (14d, 2w, 36h) or is over; default: whenever any is due", "仅当季度在此期限内结束或已结束时退出码 10（如 14d）"))
+	c.Flags().StringVar(&within, "within", "", l10n.Pick("exit 10 only if the quarter ends within this window (14d, 2w, 1m) or is over; default: whenever any is due", "仅当季度在此期限内结束或已结束时退出码 10（如 14d）"))
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
 	return c
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 	"golang.org/x/term"
+	"gopkg.in/yaml.v3"
 
 	"crm/archive"
 	"crm/l10n"
@@ -36,6 +38,9 @@ type env struct {
 	v      *viper.Viper
 	getenv func(string) string
 	a      *archive.Archive
+	exit   int // the exit code of a command that succeeded (10: something is due)
+
+	context context.Context
 }
 
 // settings every command reads through viper: flag > CRM_* env > config file.
@@ -63,7 +68,9 @@ func cacheDir(getenv func(string) string) string {
 }
 
 func run(args []string, io *IO, getenv func(string) string) int {
-	l10n.SetLang(l10n.Detect(getenv))
+	// The language is settled before the command tree is built, so that
+	// help texts are in it too: --lang, CRM_LANG, the config file, the locale.
+	l10n.SetLang(resolveLang(args, getenv))
 	e := &env{io: io, v: viper.New(), getenv: getenv}
 	root := newRoot(e)
 	root.SetArgs(args)
@@ -71,40 +78,76 @@ func run(args []string, io *IO, getenv func(string) string) int {
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
 	cmd, err := root.ExecuteC()
+	if e.a != nil && e.a.Wrote() {
+		// Remember the heads this process wrote, so that rolling them
+		// back is noticed too.
+		e.a.CheckPin(e.v.GetString("pin_file"))
+	}
 	if e.a != nil {
 		if cerr := e.a.SaveCache(); cerr != nil {
 			fmt.Fprintf(io.Err, "crm: %s\n", l10n.Sprintf("warning: the plaintext cache was not saved: %v", cerr))
 		}
 	}
 	if err != nil {
-		code := archive.ExitCode(err)
-		if isCobraUsage(err) {
-			code = archive.ExitUsage
+		code := exitCode(err)
+		var pol *archive.Policy
+		if e.a != nil {
+			pol = e.a.Policy
 		}
-		fmt.Fprintf(io.Err, "crm: %s\n", cobraText(err))
-		if code == archive.ExitUsage && cmd != nil {
+		fmt.Fprintf(io.Err, "crm: %s\n", present(err, pol))
+		if code == ExitUsage && cmd != nil {
 			fmt.Fprintln(io.Err, l10n.Sprintf("Run '%s --help' for usage.", cmd.CommandPath()))
 		}
 		return code
 	}
-	if c, ok := exitCodes[cmd]; ok {
-		return c
-	}
-	return 0
+	return e.exit
 }
 
-// exitCodes lets a command that succeeded end with a non-zero code (10 for
-// "something is due").
-var exitCodes = map[*cobra.Command]int{}
-
-func isCobraUsage(err error) bool {
-	s := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires exactly", "flag needs an argument", "invalid argument", "required flag", "if any flags in the group"} {
-		if strings.Contains(s, p) {
-			return true
+// resolveLang is the language of this run: the --lang flag, else CRM_LANG,
+// else lang in the config file, else the locale (LC_ALL, LC_MESSAGES, LANG).
+// A value other than zh or en is reported later, when flags are parsed.
+func resolveLang(args []string, getenv func(string) string) string {
+	config := getenv("CRM_CONFIG")
+	lang := ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		for _, name := range []string{"lang", "config"} {
+			v, ok := "", false
+			if rest, found := strings.CutPrefix(a, "--"+name+"="); found {
+				v, ok = rest, true
+			} else if a == "--"+name && i+1 < len(args) {
+				v, ok = args[i+1], true
+			}
+			if ok && name == "lang" {
+				lang = v
+			} else if ok {
+				config = v
+			}
 		}
 	}
-	return false
+	if lang == "" {
+		lang = getenv("CRM_LANG")
+	}
+	if lang == "" {
+		if config == "" {
+			config = filepath.Join(configDir(getenv), "config.yaml")
+		}
+		if b, err := os.ReadFile(config); err == nil {
+			var c struct {
+				Lang string `yaml:"lang"`
+			}
+			if yaml.Unmarshal(b, &c) == nil {
+				lang = c.Lang
+			}
+		}
+	}
+	if lang == "zh" || lang == "en" {
+		return lang
+	}
+	return l10n.Detect(getenv)
 }
 
 func newRoot(e *env) *cobra.Command {
@@ -124,7 +167,7 @@ func newRoot(e *env) *cobra.Command {
 	pf.String("config", "", l10n.Pick("config file (default $XDG_CONFIG_HOME/crm/config.yaml)", "配置文件"))
 	pf.String("now", "", l10n.Pick("pretend the time is this (RFC 3339 or YYYY-MM-DD), for tests and cron replays", "假定当前时间（测试与补跑用）"))
 	pf.MarkHidden("now")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return archive.Usage(err) })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usage(err) })
 	root.AddCommand(
 		newKeygenCmd(e), newInitCmd(e), newMemberCmd(e), newNewCmd(e), newShowCmd(e),
 		newEditCmd(e), newListCmd(e), newTextconvCmd(e), newLogCmd(e), newVerifyCmd(e), newRekeyCmd(e),
@@ -165,7 +208,7 @@ func (e *env) loadConfig(cmd *cobra.Command) error {
 	}
 	if lang := v.GetString("lang"); lang != "" {
 		if lang != "zh" && lang != "en" {
-			return archive.Usage(l10n.Errorf("--lang %q: use zh or en", lang))
+			return usagef("--lang %q: use zh or en", lang)
 		}
 		l10n.SetLang(lang)
 	}
@@ -183,7 +226,7 @@ func (e *env) now() (func() time.Time, error) {
 		var err2 error
 		t, err2 = time.Parse(time.DateOnly, s)
 		if err2 != nil {
-			return nil, archive.Usage(l10n.Errorf("--now/CRM_NOW %q: use RFC 3339 (2026-11-22T09:00:00+08:00) or YYYY-MM-DD", s))
+			return nil, usagef("--now/CRM_NOW %q: use RFC 3339 (2026-11-22T09:00:00+08:00) or YYYY-MM-DD", s)
 		}
 	}
 	return func() time.Time { return t }, nil
@@ -217,7 +260,7 @@ func (e *env) open(needKey bool) (*archive.Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := archive.Open(e.archiveDir(), now)
+	a, err := archive.Open(e.ctx(), e.archiveDir(), now)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +301,7 @@ func (e *env) passphrase(path string) func() (string, error) {
 		if f := e.v.GetString("passphrase_file"); f != "" {
 			b, err := os.ReadFile(f)
 			if err != nil {
-				return "", archive.Denied(l10n.Errorf("passphrase file (CRM_PASSPHRASE_FILE): %v", err))
+				return "", denied(l10n.Errorf("passphrase file (CRM_PASSPHRASE_FILE): %v", err))
 			}
 			return strings.TrimRight(string(b), "\r\n"), nil
 		}
@@ -270,7 +313,7 @@ func (e *env) passphrase(path string) func() (string, error) {
 func (e *env) prompt(msg string) (string, error) {
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 	if err != nil || !term.IsTerminal(int(tty.Fd())) {
-		return "", archive.Denied(l10n.Errorf("a passphrase is needed and there is no terminal: set CRM_PASSPHRASE_FILE to a file (mode 0600) holding it"))
+		return "", denied(l10n.Errorf("a passphrase is needed and there is no terminal: set CRM_PASSPHRASE_FILE to a file (mode 0600) holding it"))
 	}
 	defer tty.Close()
 	fmt.Fprint(tty, msg)

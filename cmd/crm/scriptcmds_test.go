@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"crm/archive"
+	"crm/archive/journal"
 )
 
 // Extra testscript commands that tamper with an archive the way someone
@@ -59,10 +61,10 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	},
 	// rmevent KIND: remove the earliest journal event of that kind.
 	"rmevent": func(ts *testscript.TestScript, neg bool, args []string) {
-		j, err := archive.ReadJournal(ts.MkAbs("."))
+		j, err := journal.Read(context.Background(), ts.MkAbs("."))
 		ts.Check(err)
 		for _, e := range j.Events {
-			if e.Kind == args[0] {
+			if string(e.Kind) == args[0] {
 				ts.Check(os.Remove(ts.MkAbs(e.Path)))
 				return
 			}
@@ -88,13 +90,13 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 				data[k] = v
 			}
 		}
-		j, err := archive.ReadJournal(ts.MkAbs("."))
+		j, err := journal.Read(context.Background(), ts.MkAbs("."))
 		ts.Check(err)
 		t, err := time.Parse(time.RFC3339, ts.Getenv("CRM_NOW"))
 		ts.Check(err)
-		b, err := archive.SignEvent(args[2], t, args[0], args[3], j.Heads, data, id.Signer)
+		b, err := journal.Sign(journal.Header{Kind: journal.Kind(args[2]), Time: t, Actor: args[0], Dossier: args[3], Prev: j.Heads}, data, id.Signer)
 		ts.Check(err)
-		e, err := archive.ParseEvent(b)
+		e, err := journal.Parse(b)
 		ts.Check(err)
 		t = t.UTC()
 		p := ts.MkAbs(filepath.Join("journal", t.Format("2006"), t.Format("01"), t.Format("20060102T150405Z")+"-"+e.Hash+".yaml"))
@@ -116,13 +118,13 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 			ts.Check(err)
 			signer = id.Signer
 		}
-		j, err := archive.ReadJournal(ts.MkAbs("."))
+		j, err := journal.Read(context.Background(), ts.MkAbs("."))
 		ts.Check(err)
 		t := time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
-		b, err := archive.SignEvent(archive.KindMemberRoles, t, args[0], "", j.Heads,
-			map[string]any{"member": args[0], "roles": []string{"manager"}}, signer)
+		b, err := journal.Sign(journal.Header{Kind: archive.KindMemberRoles, Time: t, Actor: args[0], Prev: j.Heads},
+			&archive.MemberRoles{Member: args[0], Roles: []string{"manager"}}, signer)
 		ts.Check(err)
-		e, err := archive.ParseEvent(b)
+		e, err := journal.Parse(b)
 		ts.Check(err)
 		p := ts.MkAbs(filepath.Join("journal", "2026", "11", t.Format("20060102T150405Z")+"-"+e.Hash+".yaml"))
 		ts.Check(os.WriteFile(p, b, 0o644))

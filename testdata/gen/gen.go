@@ -5,6 +5,7 @@
 package gen
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -83,7 +84,7 @@ func Build(dir string, n int, now func() time.Time) (*Result, error) {
 		ids[i] = id
 	}
 	mgr, sup, clerk, gm := ids[0], ids[1], ids[2], ids[3]
-	a, err := archive.Init(dir, mgr, archive.InitOptions{Founder: archive.Member{ID: "manager", Name: "张经理"}}, now)
+	a, err := archive.Init(context.Background(), dir, mgr, archive.InitOptions{Founder: archive.Member{ID: "manager", Name: "张经理"}}, now)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +92,7 @@ func Build(dir string, n int, now func() time.Time) (*Result, error) {
 		id, name, role string
 		key            *archive.Identity
 	}{{"super", "李主管", "supervisor", sup}, {"clerk", "王专员", "clerk", clerk}, {"gm", "赵总", "gm", gm}} {
-		if err := a.AddMember(archive.Member{ID: m.id, Name: m.name, Roles: []string{m.role}, Recipient: m.key.Recipient, SigningKey: m.key.SigningKey}); err != nil {
+		if err := a.AddMember(context.Background(), archive.Member{ID: m.id, Name: m.name, Roles: []string{m.role}, Recipient: m.key.Recipient, SigningKey: m.key.SigningKey}); err != nil {
 			return nil, err
 		}
 	}

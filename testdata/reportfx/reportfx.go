@@ -10,6 +10,7 @@
 package reportfx
 
 import (
+	"context"
 	"time"
 
 	"crm/archive"
@@ -39,6 +40,9 @@ func (b *builder) at(s string) {
 		panic(err)
 	}
 	b.clock = t
+	if b.a != nil {
+		b.a.SetClock(t)
+	}
 }
 
 // as switches the working member.
@@ -142,7 +146,7 @@ func Build(dir string) (*Fixture, error) {
 		}
 		fx.IDs[m], fx.Texts[m] = id, text
 	}
-	a, err := archive.Init(dir, fx.IDs["manager"], archive.InitOptions{Founder: archive.Member{ID: "manager", Name: "张经理"}}, now)
+	a, err := archive.Init(context.Background(), dir, fx.IDs["manager"], archive.InitOptions{Founder: archive.Member{ID: "manager", Name: "张经理"}}, now)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +156,7 @@ func Build(dir string) (*Fixture, error) {
 		{"sun", "孙经理", "dept_manager", "市场部"}, {"zhou", "周专员", "clerk", ""},
 	} {
 		k := fx.IDs[m.id]
-		if err := a.AddMember(archive.Member{ID: m.id, Name: m.name, Department: m.dept, Roles: []string{m.role}, Recipient: k.Recipient, SigningKey: k.SigningKey}); err != nil {
+		if err := a.AddMember(context.Background(), archive.Member{ID: m.id, Name: m.name, Department: m.dept, Roles: []string{m.role}, Recipient: k.Recipient, SigningKey: k.SigningKey}); err != nil {
 			return nil, err
 		}
 	}
@@ -227,7 +231,7 @@ func Build(dir string) (*Fixture, error) {
 			_, err := a.SetLevel("C-000005", "机密", "1m", "短期项目保密")
 			return err
 		}),
-		do("2026-12-11T02:00:00Z", "manager", func() error { _, err := a.DeclassifyExpired(); return err }),
+		do("2026-12-11T02:00:00Z", "manager", func() error { _, err := a.DeclassifyExpired(context.Background()); return err }),
 		// Loan L-000003 of 天成: requested in December, not yet approved.
 		do("2026-12-30T02:00:00Z", "sun", func() error { _, err := a.BorrowRequest("C-000005", "催收", 3); return err }),
 	}
@@ -242,7 +246,7 @@ func Build(dir string) (*Fixture, error) {
 // Open opens the finished fixture at Now, working as member who ("" for
 // nobody: no key).
 func (fx *Fixture) Open(who string) (*archive.Archive, error) {
-	a, err := archive.Open(fx.Dir, func() time.Time { return Now })
+	a, err := archive.Open(context.Background(), fx.Dir, func() time.Time { return Now })
 	if err != nil {
 		return nil, err
 	}

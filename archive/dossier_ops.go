@@ -1,0 +1,403 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+
+	"crm/archive/journal"
+	"crm/archive/work"
+	"crm/classify"
+	"crm/l10n"
+)
+
+// Payloads of the dossier events.
+type (
+	// DossierCreate records a new dossier: its level with the day it was
+	// set and its secrecy period (R7.2.4), and the file.
+	DossierCreate struct {
+		Level   string `yaml:"level" json:"level"`
+		SetOn   string `yaml:"set_on,omitempty" json:"set_on,omitempty"`
+		Period  string `yaml:"period,omitempty" json:"period,omitempty"`
+		Expires string `yaml:"expires,omitempty" json:"expires,omitempty"`
+		File    `yaml:",inline"`
+	}
+	// DossierUpdate records new content: the changed field paths (never
+	// their values) and the file.
+	DossierUpdate struct {
+		Fields []string `yaml:"fields" json:"fields"`
+		File   `yaml:",inline"`
+	}
+	// DossierRekey records the same content encrypted to other recipients.
+	DossierRekey struct {
+		File `yaml:",inline"`
+	}
+)
+
+func (x *DossierCreate) check(c *step) error {
+	if c.p.Level(x.Level) == nil {
+		return problemf("unknown level %q", x.Level)
+	}
+	if _, err := levelDates(c.p, x.Level, x.SetOn, x.Period, c.e.Time); err != nil {
+		return err
+	}
+	c.level, c.fileRequired = x.Level, true
+	return nil
+}
+
+func (x *DossierCreate) apply(c *step) {
+	m, _ := levelDates(c.p, x.Level, x.SetOn, x.Period, c.e.Time)
+	c.d.setLevel(m)
+	c.s.Changes = append(c.s.Changes, Change{At: c.e.Time, Dossier: c.d.ID, Kind: ChangeMark, To: x.Level, Period: m.Period.String(), Expires: fmtDate(m.Expires), By: c.e.Actor})
+}
+
+func (x *DossierUpdate) check(c *step) error {
+	c.fileRequired = true
+	return nil
+}
+
+func (x *DossierUpdate) apply(c *step) {
+	c.d.Updates = append(c.d.Updates, Stamp{At: c.e.Time, By: c.e.Actor, Fields: slices.Clone(x.Fields)})
+}
+
+func (x *DossierRekey) check(c *step) error {
+	c.fileRequired = true
+	return nil
+}
+
+func (x *DossierRekey) apply(c *step) {}
+
+// setLevel records a level set on d, in its state and its history.
+func (d *DossierState) setLevel(m LevelMark) {
+	d.Level, d.LevelSetOn, d.Period, d.Expires, d.Declassified = m.Level, m.SetOn, m.Period, m.Expires, m.Declassified
+	d.Levels = append(d.Levels, m)
+}
+
+// levelDates reads the level dates an event records (FORMAT.md): set_on
+// and period when given, else the event's UTC date and the policy's period
+// for the level.
+func levelDates(p *Policy, level, setOn, period string, t time.Time) (LevelMark, error) {
+	m := LevelMark{At: t, Level: level, SetOn: civil(t.UTC())}
+	if setOn != "" {
+		v, err := time.Parse(time.DateOnly, setOn)
+		if err != nil {
+			return m, problemf("set_on %q is not a date YYYY-MM-DD", setOn)
+		}
+		m.SetOn = v
+	}
+	if period != "" {
+		per, err := classify.ParsePeriod(period)
+		if err != nil {
+			return m, problemf("period: %v", err)
+		}
+		m.Period = per
+	} else {
+		m.Period = p.LevelPeriod(level)
+	}
+	m.Expires, _ = classify.Expiry(m.SetOn, m.Period)
+	return m, nil
+}
+
+// civil returns t's calendar date, as read in t's own location, at midnight UTC.
+func civil(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func fmtDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+// newLevelDates is the level data of an event that sets level today (in
+// the policy's zone) with period per.
+func (a *Archive) newLevelDates(per classify.Period) (setOn, period, expires string) {
+	today := civil(a.now.In(a.Location()))
+	if exp, ok := classify.Expiry(today, per); ok {
+		expires = exp.Format(time.DateOnly)
+	}
+	return today.Format(time.DateOnly), per.String(), expires
+}
+
+// DossierPath is the path of a dossier's ciphertext, relative to the archive.
+func DossierPath(id string) string { return DossiersDir + "/" + id + ".age" }
+
+func (a *Archive) dossierFile(id string) string {
+	return filepath.Join(a.Dir, DossiersDir, id+".age")
+}
+
+// Create validates a new dossier's text, gives it the next id, encrypts it
+// to the readers of its level (and the recovery key), writes it and journals
+// dossier.create with the ciphertext's SHA-256. It returns the new id.
+func (a *Archive) Create(text []byte, level string) (string, error) {
+	if level == "" {
+		level = a.Policy.DefaultLevel
+	}
+	if err := a.Policy.CheckLevel(level); err != nil {
+		return "", err
+	}
+	if _, err := a.requireKind(KindDossierCreate); err != nil {
+		return "", err
+	}
+	if _, err := ParseDossier(text); err != nil {
+		return "", err
+	}
+	var id string
+	err := a.locked(func() error {
+		id = a.Policy.FormatID(a.State.MaxID + 1)
+		if _, err := os.Stat(a.dossierFile(id)); err == nil {
+			return integrityErr(DossierPath(id), l10n.Errorf("%s exists but the journal has no dossier %s", DossierPath(id), id))
+		}
+		readers := a.State.Readers(level)
+		ct, err := a.encrypt(text, readers)
+		if err != nil {
+			return err
+		}
+		setOn, period, expires := a.newLevelDates(a.Policy.LevelPeriod(level))
+		_, err = a.writeCiphertext(id, ct, readers, KindDossierCreate, &DossierCreate{Level: level, SetOn: setOn, Period: period, Expires: expires})
+		return err
+	})
+	return id, err
+}
+
+// ErrConflict is the cause of an update refused because the dossier changed
+// between reading and writing.
+var ErrConflict = errors.New("dossier changed since it was opened")
+
+// Update replaces dossier id's text with newText. baseSHA is the SHA-256 of
+// the ciphertext the user started from (Opened.SHA256): if the file changed
+// since, nothing is written. Identical text writes nothing and returns
+// (nil, false, nil). The event lists the changed field paths, never values.
+func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []string, changed bool, err error) {
+	if _, err := a.requireKind(KindDossierUpdate); err != nil {
+		return nil, false, err
+	}
+	if _, err := ParseDossier(newText); err != nil {
+		return nil, false, err
+	}
+	if bytes.Equal(oldText, newText) {
+		return nil, false, nil
+	}
+	fields, err = ChangedFields(oldText, newText)
+	if err != nil {
+		return nil, false, err
+	}
+	if fields == nil {
+		fields = []string{}
+	}
+	err = a.locked(func() error {
+		d, err := a.Lookup(id)
+		if err != nil {
+			return err
+		}
+		if d.SHA256 != baseSHA {
+			last := d.Events[len(d.Events)-1]
+			return failErr(errors.Join(ErrConflict, l10n.Errorf("dossier %s was changed by %s at %s (%s) after you opened it; nothing was saved", id, last.Actor, a.FormatTime(last.Time), last.Kind)), NextEditAgain, id)
+		}
+		ct, err := a.encrypt(newText, d.Recipients)
+		if err != nil {
+			return err
+		}
+		_, err = a.writeCiphertext(id, ct, d.Recipients, KindDossierUpdate, &DossierUpdate{Fields: fields})
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return fields, true, nil
+}
+
+// Opened is a decrypted dossier.
+type Opened struct {
+	State  *DossierState
+	Text   []byte // the YAML plaintext
+	SHA256 string // of the ciphertext it came from
+}
+
+// Lookup returns the journal's record of dossier id, or an error naming it.
+func (a *Archive) Lookup(id string) (*DossierState, error) {
+	if err := CheckID(id); err != nil {
+		return nil, err
+	}
+	d := a.State.Dossiers[id]
+	if d == nil {
+		return nil, failErr(l10n.Errorf("no dossier %s in this archive", id), NextList, "")
+	}
+	if d.Status == StatusDestroyed {
+		return nil, failErr(l10n.Errorf("dossier %s was destroyed", id), NextLog, id)
+	}
+	return d, nil
+}
+
+// Read decrypts dossier id with the working identity. It fails with Denied
+// when the identity is not a recipient, and with Integrity when the file is
+// not the one the journal pinned.
+func (a *Archive) Read(id string) (*Opened, error) {
+	d, err := a.Lookup(id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.Me(); err != nil {
+		return nil, err
+	}
+	ct, err := os.ReadFile(a.dossierFile(id))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, integrityErr(DossierPath(id), l10n.Errorf("%s is missing, though the journal says dossier %s exists", DossierPath(id), id)).then(NextRestore, DossierPath(id))
+		}
+		return nil, err
+	}
+	sum := sha256Hex(ct)
+	if sum != d.SHA256 && !a.holding {
+		// Another process may have written it since this one loaded the
+		// journal, or be between journaling and renaming: wait for its
+		// lock, then compare with a fresh reading of the journal (kept
+		// apart from a.State, which other goroutines may be reading).
+		if fresh, err := a.freshDossier(id); err == nil && fresh != nil {
+			if ct2, err := os.ReadFile(a.dossierFile(id)); err == nil && sha256Hex(ct2) == fresh.SHA256 {
+				d, ct, sum = fresh, ct2, fresh.SHA256
+			}
+		}
+	}
+	if sum != d.SHA256 {
+		return nil, integrityErr(DossierPath(id), l10n.Errorf("%s is not the file the journal recorded (sha256 %s, want %s): it was changed outside crm", DossierPath(id), journal.ShortHash(sum), journal.ShortHash(d.SHA256)))
+	}
+	if plain, ok := a.cache.get(sum); ok {
+		return &Opened{State: d, Text: plain, SHA256: sum}, nil
+	}
+	plain, err := Decrypt(ct, a.id.Age)
+	if err != nil {
+		var nm *age.NoIdentityMatchError
+		if errors.As(err, &nm) {
+			var readers []string
+			if lp := a.Policy.Level(d.Level); lp != nil {
+				readers = lp.Readers
+			}
+			return nil, &Error{Code: Denied, Actor: a.me.ID, Need: readers, Held: a.me.Roles,
+				Err: l10n.Errorf("you (%s) may not read dossier %s: its level %s is readable by the roles %s, and it is not on loan to you", a.me.ID, id, d.Level, strings.Join(readers, ", "))}
+		}
+		return nil, l10n.Errorf("decrypting %s: %v", DossierPath(id), err)
+	}
+	a.cache.put(sum, plain)
+	return &Opened{State: d, Text: plain, SHA256: sum}, nil
+}
+
+// freshDossier waits for the archive's lock and returns what a fresh
+// reading of the journal says of dossier id.
+func (a *Archive) freshDossier(id string) (*DossierState, error) {
+	unlock, err := a.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	j, err := journal.Read(a.ctx, a.Dir)
+	if err != nil {
+		return nil, err
+	}
+	return Replay(a.ctx, j, a.Policy, true).Dossiers[id], nil
+}
+
+// ListEntry is one line of `crm list`.
+type ListEntry struct {
+	ID       string    `json:"id"`
+	Level    string    `json:"level"`
+	Status   string    `json:"status"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
+	Readable bool      `json:"readable"`
+	Name     string    `json:"name,omitempty"`
+	Owner    string    `json:"owner,omitempty"`
+	Dossier  *Dossier  `json:"-"`
+
+	// Level above is the effective level (R7.2.4); MarkedLevel is the level
+	// the journal recorded when it differs (expired, not yet declassified).
+	MarkedLevel string `json:"marked_level,omitempty"`
+	Expires     string `json:"expires,omitempty"` // YYYY-MM-DD the secrecy period runs out
+	// Credit and Tier are filled for readable dossiers (Assess).
+	Credit    string `json:"credit,omitempty"`
+	Dangerous bool   `json:"dangerous,omitempty"`
+	Tier      string `json:"tier,omitempty"`
+}
+
+// List returns the active dossiers by id. With decrypt, the ones the
+// working identity can read are decrypted on every core for name and owner.
+func (a *Archive) List(ctx context.Context, decrypt bool) ([]ListEntry, error) {
+	var out []ListEntry
+	for _, d := range a.State.SortedDossiers() {
+		if d.Status != StatusActive {
+			continue
+		}
+		en := ListEntry{ID: d.ID, Level: a.EffectiveLevel(d), Status: d.Status, Created: d.Created, Updated: d.Updated}
+		if en.Level != d.Level {
+			en.MarkedLevel = d.Level
+		}
+		en.Expires = fmtDate(d.Expires)
+		out = append(out, en)
+	}
+	if !decrypt || a.id == nil {
+		return out, nil
+	}
+	errs := make([]error, len(out))
+	err := work.Each(ctx, l10n.T("decrypting dossiers"), len(out), func(i int) {
+		d := a.State.Dossiers[out[i].ID]
+		if !a.CanRead(d) {
+			return
+		}
+		o, err := a.Read(d.ID)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		dd, err := ParseDossier(o.Text)
+		if err != nil {
+			errs[i] = l10n.Errorf("dossier %s: %v", d.ID, err)
+			return
+		}
+		out[i].Readable, out[i].Name, out[i].Owner, out[i].Dossier = true, dd.Customer.Name, dd.Owner, dd
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, x := range a.Assess(out) {
+		if out[i].Readable {
+			out[i].Credit, out[i].Dangerous, out[i].Tier = x.Credit, x.Dangerous, x.Tier
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// EffectiveLevel is the level dossier d has now by R7.2.4: 内部 from the
+// day its secrecy period runs out, else the level the journal recorded. It
+// is what list, show and reports use; see State.ExpectedRecipients for why
+// the file's recipients follow the recorded level until a declassification.
+func (a *Archive) EffectiveLevel(d *DossierState) string {
+	return a.State.EffectiveLevelAt(d, a.now.Add(time.Nanosecond))
+}
+
+// expired reports whether d's secrecy period has run out by now and the
+// journal has not yet recorded its declassification.
+func (a *Archive) expired(d *DossierState) bool {
+	return d.Level != a.Policy.DeclassifiedLevel() && a.EffectiveLevel(d) != d.Level
+}
+
+// FormatTime writes t as a date and time in the policy's zone.
+func (a *Archive) FormatTime(t time.Time) string {
+	return t.In(a.Location()).Format("2006-01-02 15:04")
+}
+
+// Date writes t's calendar date in the policy's zone (YYYY-MM-DD).
+func (a *Archive) Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(a.Location()).Format(time.DateOnly)
+}

@@ -1,0 +1,142 @@
+package archive_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"crm/archive"
+)
+
+// The one test fixture of the archive's tests: an archive with members of
+// every role, each with an identity, and a clock the test moves.
+
+var ctx = context.Background()
+
+// fixed is the default clock of the tests.
+var fixed = func() time.Time { return time.Date(2026, 11, 22, 1, 0, 0, 0, time.UTC) }
+
+// sample is the smallest valid dossier, with a comment that must survive.
+const sample = "# 注释\ncustomer:\n  name: 测试公司\nowner: 李四 # 负责人\n"
+
+// testDossier has the fields the classification rules read.
+const testDossier = "customer:\n  name: 测试公司\nowner: 李四\nrelationship: 一般业务往来\nyearly_sales: 100\ncredit_survey:\n  score: 80\n"
+
+func newIdentity(t testing.TB) *archive.Identity {
+	t.Helper()
+	_, id, err := archive.GenerateIdentityText(false, fixed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// newArchive makes an archive in a temporary folder founded by id as
+// manager "zhang", and nobody else.
+func newArchive(t testing.TB, id *archive.Identity) *archive.Archive {
+	t.Helper()
+	a, err := archive.Init(ctx, filepath.Join(t.TempDir(), "arc"), id, archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func member(id string, roles []string, key *archive.Identity) archive.Member {
+	return archive.Member{ID: id, Name: id, Roles: roles, Recipient: key.Recipient, SigningKey: key.SigningKey}
+}
+
+// fixture is an archive with these members: zhang (manager), wang (gm),
+// su (supervisor), li (clerk), zhao (dept_manager of 市场部), and of 总经办
+// qian (gm) and zhou (dept_manager).
+type fixture struct {
+	t   *testing.T
+	dir string
+	now time.Time
+	ids map[string]*archive.Identity
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.FixedZone("CST", 8*3600)), ids: map[string]*archive.Identity{}}
+	for _, m := range []string{"zhang", "wang", "su", "li", "zhao", "qian", "zhou"} {
+		f.ids[m] = newIdentity(t)
+	}
+	if _, err := archive.Init(ctx, f.dir, f.ids["zhang"], archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, f.clock); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []archive.Member{
+		{ID: "wang", Name: "王总", Roles: []string{"gm"}},
+		{ID: "su", Name: "苏", Roles: []string{"supervisor"}},
+		{ID: "li", Name: "李四", Roles: []string{"clerk"}},
+		{ID: "zhao", Name: "赵六", Roles: []string{"dept_manager"}, Department: "市场部"},
+		{ID: "qian", Name: "钱七", Roles: []string{"gm"}, Department: "总经办"},
+		{ID: "zhou", Name: "周八", Roles: []string{"dept_manager"}, Department: "总经办"},
+	} {
+		m.Recipient, m.SigningKey = f.ids[m.ID].Recipient, f.ids[m.ID].SigningKey
+		if err := f.as("zhang").AddMember(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+func (f *fixture) clock() time.Time { return f.now }
+
+// as opens the archive as member id, at the fixture's time.
+func (f *fixture) as(id string) *archive.Archive {
+	f.t.Helper()
+	a, err := archive.Open(ctx, f.dir, f.clock)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := a.SetIdentity(f.ids[id]); err != nil {
+		f.t.Fatal(err)
+	}
+	return a
+}
+
+// create makes a dossier of level as the clerk.
+func (f *fixture) create(level string) string {
+	f.t.Helper()
+	return f.createAs("li", "customer:\n  name: 测试\nowner: 李四\n", level)
+}
+
+// createAs makes a dossier with text and level as member m.
+func (f *fixture) createAs(m, text, level string) string {
+	f.t.Helper()
+	id, err := f.as(m).Create([]byte(text), level)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return id
+}
+
+// verifyClean fails the test unless verify finds nothing.
+func (f *fixture) verifyClean() {
+	f.t.Helper()
+	ps, err := f.as("li").Verify(ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if len(ps) > 0 {
+		f.t.Fatalf("verify: %v", ps)
+	}
+}
+
+// wantCode fails unless err is of code c and its message contains substr.
+func wantCode(t *testing.T, err error, c archive.Code, substr string) {
+	t.Helper()
+	if err == nil || archive.CodeOf(err) != c || !strings.Contains(err.Error(), substr) {
+		t.Fatalf("got %v (code %d), want code %d containing %q", err, archive.CodeOf(err), c, substr)
+	}
+}
+
+func date(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format(time.DateOnly)
+}

@@ -1,0 +1,272 @@
+// Package journal is the archive's signed, append-only event log: the
+// format of one event (FORMAT.md beside this file), signing it, reading
+// every event of an archive, and ordering them by their links.
+//
+// It knows nothing of what an event means: kinds, payloads and the rules
+// they obey are package archive's registry. It never prints and never
+// reads flags.
+package journal
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"path"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"crm/l10n"
+)
+
+// Dir is the folder of the journal inside an archive, one event per file.
+const Dir = "journal"
+
+// Kind names what an event records: archive.init, dossier.update, …
+type Kind string
+
+// Header is what every event says besides its data.
+type Header struct {
+	Kind    Kind
+	Time    time.Time
+	Actor   string   // member id of the signer
+	Dossier string   // the dossier concerned, if any
+	Prev    []string // hashes of the events this one follows
+}
+
+// Event is one signed journal event.
+//
+// On disk it is a YAML body followed by a last line "signature: <base64>",
+// an Ed25519 signature by the actor's signing key over every byte of the
+// body, exactly as stored. The file is named after the SHA-256 of all its
+// bytes, so an event cannot be changed without its name, and every later
+// link to it, going stale.
+type Event struct {
+	Header
+	Data yaml.Node // the step's data, as written
+
+	Hash string // SHA-256 of the file's bytes, hex
+	Path string // slash path relative to the archive
+	Body []byte // the signed bytes
+	Sig  []byte
+}
+
+type bodyOut struct {
+	Kind    Kind     `yaml:"kind"`
+	Time    string   `yaml:"time"`
+	Actor   string   `yaml:"actor"`
+	Dossier string   `yaml:"dossier,omitempty"`
+	Prev    []string `yaml:"prev,omitempty"`
+	Data    any      `yaml:"data,omitempty"`
+}
+
+type bodyIn struct {
+	Kind    Kind      `yaml:"kind"`
+	Time    string    `yaml:"time"`
+	Actor   string    `yaml:"actor"`
+	Dossier string    `yaml:"dossier"`
+	Prev    []string  `yaml:"prev"`
+	Data    yaml.Node `yaml:"data"`
+}
+
+const sigPrefix = "signature: "
+
+// TimeLayout is the events' time format: UTC, to the second.
+const TimeLayout = "2006-01-02T15:04:05Z"
+
+// Sign builds the bytes of a new event with data, signed by key.
+func Sign(h Header, data any, key ed25519.PrivateKey) ([]byte, error) {
+	body, err := MarshalYAML(bodyOut{
+		Kind: h.Kind, Time: h.Time.UTC().Format(TimeLayout), Actor: h.Actor,
+		Dossier: h.Dossier, Prev: h.Prev, Data: data,
+	})
+	if err != nil {
+		return nil, err
+	}
+	sig := ed25519.Sign(key, body)
+	return append(body, []byte(sigPrefix+base64.StdEncoding.EncodeToString(sig)+"\n")...), nil
+}
+
+var hexHashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// dossierIDRE is the shape of a dossier id (archive.CheckID says the same):
+// it can never name a path outside the dossiers folder.
+var dossierIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+
+// Parse parses an event file's bytes. It checks the shape, not the
+// signature (that needs the actor's key at the event's place in the chain:
+// see Event.Verify).
+func Parse(b []byte) (*Event, error) {
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		return nil, l10n.Errorf("event does not end with a newline")
+	}
+	i := bytes.LastIndex(b[:len(b)-1], []byte("\n"+sigPrefix))
+	if i < 0 {
+		return nil, l10n.Errorf("event has no final %q line", strings.TrimSpace(sigPrefix))
+	}
+	body := b[:i+1]
+	sigLine := strings.TrimSuffix(string(b[i+1+len(sigPrefix):]), "\n")
+	sig, err := base64.StdEncoding.DecodeString(sigLine)
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return nil, l10n.Errorf("event signature is not base64 of %d bytes", ed25519.SignatureSize)
+	}
+	var r bodyIn
+	dec := yaml.NewDecoder(bytes.NewReader(body))
+	dec.KnownFields(true)
+	if err := dec.Decode(&r); err != nil {
+		return nil, l10n.Errorf("event body: %v", err)
+	}
+	if r.Kind == "" || r.Actor == "" {
+		return nil, l10n.Errorf("event has no kind or actor")
+	}
+	t, err := time.Parse(TimeLayout, r.Time)
+	if err != nil {
+		return nil, l10n.Errorf("event time %q is not %s", r.Time, TimeLayout)
+	}
+	for _, p := range r.Prev {
+		if !hexHashRE.MatchString(p) {
+			return nil, l10n.Errorf("event link %q is not a SHA-256 hash", p)
+		}
+	}
+	if r.Dossier != "" && !dossierIDRE.MatchString(r.Dossier) {
+		return nil, l10n.Errorf("event names dossier %q, which is not a dossier id", r.Dossier)
+	}
+	sum := sha256.Sum256(b)
+	return &Event{
+		Header: Header{Kind: r.Kind, Time: t, Actor: r.Actor, Dossier: r.Dossier, Prev: r.Prev},
+		Data:   r.Data, Hash: hex.EncodeToString(sum[:]), Body: body, Sig: sig,
+	}, nil
+}
+
+// Verify checks the event's signature with a signing public key.
+func (e *Event) Verify(pub ed25519.PublicKey) bool {
+	return ed25519.Verify(pub, e.Body, e.Sig)
+}
+
+// Decode decodes the event's data into v (a pointer to a struct), refusing
+// keys the struct has no field for: data a reader does not understand is
+// not silently dropped.
+func (e *Event) Decode(v any) error {
+	if e.Data.Kind == 0 {
+		return nil
+	}
+	if keys := UnknownKeys(&e.Data, reflect.TypeOf(v)); len(keys) > 0 {
+		return l10n.Errorf("unknown data field %q", keys[0])
+	}
+	return e.Data.Decode(v)
+}
+
+// UnknownKeys returns the dotted paths of the keys of mapping n that type t
+// (a struct, or a pointer to one) has no yaml field for, recursively into
+// structs and slices of structs. Types that decode themselves and maps are
+// not walked.
+func UnknownKeys(n *yaml.Node, t reflect.Type) []string {
+	return unknownKeys(n, t, "")
+}
+
+func unknownKeys(n *yaml.Node, t reflect.Type, prefix string) []string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
+		return nil
+	}
+	var out []string
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			ft, ok := fields[k]
+			if !ok {
+				out = append(out, p)
+				continue
+			}
+			out = append(out, unknownKeys(n.Content[i+1], ft, p)...)
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for _, c := range n.Content {
+			out = append(out, unknownKeys(c, t.Elem(), prefix+"[]")...)
+		}
+	}
+	return out
+}
+
+// yamlFields maps the yaml names of a struct's fields to their types,
+// following inlined (embedded) structs.
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	fields := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" {
+			continue
+		}
+		if strings.Contains(opts, "inline") && f.Type.Kind() == reflect.Struct {
+			for k, v := range yamlFields(f.Type) {
+				fields[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		fields[name] = f.Type
+	}
+	return fields
+}
+
+// PathOf is where an event with this time and hash is stored.
+func PathOf(t time.Time, hash string) string {
+	t = t.UTC()
+	return path.Join(Dir, t.Format("2006"), t.Format("01"), t.Format("20060102T150405Z")+"-"+hash+".yaml")
+}
+
+// nameHash returns the hash part of an event file name
+// (YYYYMMDDTHHMMSSZ-<sha256>.yaml), cheaply.
+func nameHash(name string) (string, bool) {
+	const n = len("20060102T150405Z-") + 64 + len(".yaml")
+	if len(name) != n || name[8] != 'T' || name[15] != 'Z' || name[16] != '-' || name[n-5:] != ".yaml" {
+		return "", false
+	}
+	h := name[17 : 17+64]
+	if !hexHashRE.MatchString(h) {
+		return "", false
+	}
+	return h, true
+}
+
+// ShortHash is the first 12 hex digits of a hash, for messages.
+func ShortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+// MarshalYAML encodes v as YAML with two-space indentation, the form of
+// every file crm writes.
+func MarshalYAML(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}

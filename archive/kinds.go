@@ -1,0 +1,179 @@
+package archive
+
+import (
+	"slices"
+
+	"crm/archive/journal"
+	"crm/l10n"
+)
+
+// The kinds of event (journal/FORMAT.md, "Event kinds"). Each has one entry
+// in the registry below; writing and replay both go through it.
+const (
+	KindInit              journal.Kind = "archive.init"
+	KindPolicyUpdate      journal.Kind = "policy.update"
+	KindMemberAdd         journal.Kind = "member.add"
+	KindMemberRoles       journal.Kind = "member.roles"
+	KindMemberRemove      journal.Kind = "member.remove"
+	KindDossierCreate     journal.Kind = "dossier.create"
+	KindDossierUpdate     journal.Kind = "dossier.update"
+	KindDossierRekey      journal.Kind = "dossier.rekey"
+	KindDossierClassify   journal.Kind = "dossier.classify"
+	KindDossierDeclassify journal.Kind = "dossier.declassify"
+	KindDossierCredit     journal.Kind = "dossier.credit"
+	KindDossierTier       journal.Kind = "dossier.tier"
+	KindReview            journal.Kind = "dossier.review"
+	KindHold              journal.Kind = "dossier.hold"
+	KindRelease           journal.Kind = "dossier.release"
+	KindLoanRequest       journal.Kind = "loan.request"
+	KindLoanEndorse       journal.Kind = "loan.endorse"
+	KindLoanApprove       journal.Kind = "loan.approve"
+	KindLoanRenew         journal.Kind = "loan.renew"
+	KindLoanReturn        journal.Kind = "loan.return"
+	KindLoanExpire        journal.Kind = "loan.expire"
+	KindDestroyRequest    journal.Kind = "destroy.request"
+	KindDestroyApprove    journal.Kind = "destroy.approve"
+	KindDestroyReject     journal.Kind = "destroy.reject"
+	KindDestroyExecute    journal.Kind = "destroy.execute"
+)
+
+// Workflow names the procedure a kind of event belongs to.
+type Workflow string
+
+// The workflows, in the order FORMAT.md lists them.
+const (
+	WorkflowArchive  Workflow = "archive"  // genesis and policy
+	WorkflowMembers  Workflow = "members"  // who is who (R4.10)
+	WorkflowDossier  Workflow = "dossier"  // content (R6.3)
+	WorkflowClassify Workflow = "classify" // level, credit class, tier (R7.2, R8)
+	WorkflowReview   Workflow = "review"   // 核定 (R6.5)
+	WorkflowHold     Workflow = "hold"     // legal hold (冻结)
+	WorkflowLoan     Workflow = "loan"     // borrowing (R7.1, R6.7)
+	WorkflowDestroy  Workflow = "destroy"  // destruction (R6.10)
+)
+
+// KindSpec is the registry's entry for one kind of event.
+type KindSpec struct {
+	Kind     journal.Kind
+	Workflow Workflow
+	// What names the step for people, as in "adding a member needs one of
+	// the roles …".
+	What string
+	// Roles returns the roles that may write the kind under policy p;
+	// replay refuses the event from anyone else. The payload's own rule
+	// may narrow it further (the next role of a chain, the top level).
+	// Nil means no role: the kind's rule decides who (Who says it).
+	Roles func(p *Policy) []string
+	Who   string
+	// Rule is the department's rule that says who may, quoted when
+	// someone else tries (optional).
+	Rule string
+	// WritesFile: the event may pin a new dossier file (sha256, recipients).
+	WritesFile bool
+	// SetsLevel: the event sets the dossier's recorded level.
+	SetsLevel bool
+	// Dossier: the event names a dossier.
+	Dossier bool
+	// New returns a new, empty payload of the kind's data type.
+	New func() payload
+}
+
+func roles(f func(p *Policy) []string) func(p *Policy) []string { return f }
+
+var registry = []*KindSpec{
+	{Kind: KindInit, Workflow: WorkflowArchive, What: l10n.N("founding the archive"), Who: l10n.N("the founder (the genesis event)"),
+		New: func() payload { return &InitData{} }},
+	{Kind: KindPolicyUpdate, Workflow: WorkflowArchive, What: l10n.N("changing the policy"),
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &PolicyUpdate{} }},
+	{Kind: KindMemberAdd, Workflow: WorkflowMembers, What: l10n.N("adding a member"),
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberAdd{} }},
+	{Kind: KindMemberRoles, Workflow: WorkflowMembers, What: l10n.N("changing roles"),
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRoles{} }},
+	{Kind: KindMemberRemove, Workflow: WorkflowMembers, What: l10n.N("removing a member"),
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRemove{} }},
+	{Kind: KindDossierCreate, Workflow: WorkflowDossier, What: l10n.N("creating a dossier"), WritesFile: true, SetsLevel: true, Dossier: true,
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierCreate{} }},
+	{Kind: KindDossierUpdate, Workflow: WorkflowDossier, What: l10n.N("editing a dossier"), WritesFile: true, Dossier: true,
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierUpdate{} }},
+	{Kind: KindDossierRekey, Workflow: WorkflowDossier, What: l10n.N("re-encrypting a dossier"), WritesFile: true, Dossier: true,
+		Who: l10n.N("a recipient of the file"), New: func() payload { return &DossierRekey{} }},
+	{Kind: KindDossierClassify, Workflow: WorkflowClassify, What: l10n.N("changing a dossier's level"), WritesFile: true, SetsLevel: true, Dossier: true,
+		Roles: roles(func(p *Policy) []string { return union(p.Permissions.Classify, p.Permissions.ClassifyTopSecret) }),
+		New:   func() payload { return &DossierClassify{} }},
+	{Kind: KindDossierDeclassify, Workflow: WorkflowClassify, What: l10n.N("declassifying a dossier"), WritesFile: true, SetsLevel: true, Dossier: true,
+		Who: l10n.N("a recipient of the file, once the secrecy period ran out"), New: func() payload { return &DossierDeclassify{} }},
+	{Kind: KindDossierCredit, Workflow: WorkflowClassify, What: l10n.N("setting a credit class"), Dossier: true,
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Classify }), New: func() payload { return &DossierCredit{} }},
+	{Kind: KindDossierTier, Workflow: WorkflowClassify, What: l10n.N("setting a tier"), Dossier: true,
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Classify }), New: func() payload { return &DossierTier{} }},
+	{Kind: KindReview, Workflow: WorkflowReview, What: l10n.N("the quarterly review (核定)"), Dossier: true,
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Review }), New: func() payload { return &ReviewData{} }},
+	{Kind: KindHold, Workflow: WorkflowHold, What: l10n.N("a legal hold"), Dossier: true,
+		Roles: roles((*Policy).HoldRoles), New: func() payload { return &HoldData{} }},
+	{Kind: KindRelease, Workflow: WorkflowHold, What: l10n.N("releasing a legal hold"), Dossier: true,
+		Roles: roles((*Policy).HoldRoles), New: func() payload { return &ReleaseData{} }},
+	{Kind: KindLoanRequest, Workflow: WorkflowLoan, What: l10n.N("borrowing a dossier"), Dossier: true, Rule: l10n.N("only managers and above may borrow a dossier (R7.1)"),
+		Roles: roles(func(p *Policy) []string { return p.Loan.Borrowers }), New: func() payload { return &LoanRequest{} }},
+	{Kind: KindLoanEndorse, Workflow: WorkflowLoan, What: l10n.N("signing a loan request"), Dossier: true,
+		Roles: roles(func(p *Policy) []string { return []string{"dept_manager"} }), New: func() payload { return &LoanEndorse{} }},
+	{Kind: KindLoanApprove, Workflow: WorkflowLoan, What: l10n.N("approving a loan"), WritesFile: true, Dossier: true,
+		Roles: roles(allLoanApprovers), New: func() payload { return &LoanApprove{} }},
+	{Kind: KindLoanRenew, Workflow: WorkflowLoan, What: l10n.N("renewing a loan"), Dossier: true,
+		Who: l10n.N("the borrower"), New: func() payload { return &LoanRenew{} }},
+	{Kind: KindLoanReturn, Workflow: WorkflowLoan, What: l10n.N("returning a loan"), WritesFile: true, Dossier: true,
+		Who: l10n.N("the borrower, or an approver of the loan"), New: func() payload { return &LoanReturn{} }},
+	{Kind: KindLoanExpire, Workflow: WorkflowLoan, What: l10n.N("revoking an overdue loan"), WritesFile: true, Dossier: true,
+		Who: l10n.N("a recipient of the file, after the loan's due time"), New: func() payload { return &LoanExpire{} }},
+	{Kind: KindDestroyRequest, Workflow: WorkflowDestroy, What: l10n.N("asking to destroy a dossier"), Dossier: true,
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DestroyRequest{} }},
+	{Kind: KindDestroyApprove, Workflow: WorkflowDestroy, What: l10n.N("approving a destruction"), Dossier: true,
+		Roles: roles(func(p *Policy) []string { return p.Destruction.Chain }), New: func() payload { return &DestroyApprove{} }},
+	{Kind: KindDestroyReject, Workflow: WorkflowDestroy, What: l10n.N("rejecting a destruction"), Dossier: true,
+		Roles: roles(func(p *Policy) []string { return p.Destruction.Chain }), New: func() payload { return &DestroyReject{} }},
+	{Kind: KindDestroyExecute, Workflow: WorkflowDestroy, What: l10n.N("executing a destruction"), Dossier: true,
+		Roles: roles((*Policy).DestroyRoles), New: func() payload { return &DestroyExecute{} }},
+}
+
+var byKind = func() map[journal.Kind]*KindSpec {
+	m := map[journal.Kind]*KindSpec{}
+	for _, s := range registry {
+		m[s.Kind] = s
+	}
+	return m
+}()
+
+// Kinds returns the registry: every kind of event, in FORMAT.md's order.
+func Kinds() []*KindSpec { return slices.Clone(registry) }
+
+// SpecOf returns the registry's entry for kind k, or nil for a kind crm
+// does not know.
+func SpecOf(k journal.Kind) *KindSpec { return byKind[k] }
+
+func allLoanApprovers(p *Policy) []string {
+	var out []string
+	for _, rs := range p.Loan.Approvers {
+		out = union(out, rs)
+	}
+	return out
+}
+
+// union returns the sorted roles of a and b, each once.
+func union(a, b []string) []string {
+	out := append(slices.Clone(a), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// DataOf decodes an event's data into its kind's payload type: a pointer
+// to one of this package's payload structs (MemberAdd, LoanApprove, …).
+func DataOf(e *journal.Event) (any, error) {
+	spec := SpecOf(e.Kind)
+	if spec == nil {
+		return nil, problemf("unknown event kind %q", e.Kind)
+	}
+	d := spec.New()
+	if err := e.Decode(d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}

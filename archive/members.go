@@ -1,0 +1,214 @@
+package archive
+
+import (
+	"context"
+	"slices"
+
+	"crm/l10n"
+)
+
+// Payloads of the archive and member events.
+type (
+	// InitData is the genesis event's data: the archive's id, the hash of
+	// its first policy, and the founding manager.
+	InitData struct {
+		ArchiveID    string `yaml:"archive_id" json:"archive_id"`
+		PolicySHA256 string `yaml:"policy_sha256" json:"policy_sha256"`
+		Member       Member `yaml:"member" json:"member"`
+	}
+	// PolicyUpdate records a new crm.yaml by its hash.
+	PolicyUpdate struct {
+		PolicySHA256 string `yaml:"policy_sha256" json:"policy_sha256"`
+	}
+	// MemberAdd records a new member (full public record).
+	MemberAdd struct {
+		Member Member `yaml:"member" json:"member"`
+	}
+	// MemberRoles replaces a member's roles.
+	MemberRoles struct {
+		Member string   `yaml:"member" json:"member"`
+		Roles  []string `yaml:"roles" json:"roles"`
+	}
+	// MemberRemove records a leaver.
+	MemberRemove struct {
+		Member string `yaml:"member" json:"member"`
+	}
+)
+
+func (x *InitData) check(c *step) error {
+	s, e := c.s, c.e
+	switch {
+	case s.Genesis != "":
+		return problemf("a second %s event: an archive has one genesis", KindInit)
+	case len(e.Prev) != 0:
+		return problemf("the genesis event must not follow other events")
+	case x.Member.ID == "" || x.Member.ID != e.Actor:
+		return problemf("the genesis event must be signed by its founding member")
+	case !slices.Contains(x.Member.Roles, "manager"):
+		return problemf("the founding member %s is not a manager", x.Member.ID)
+	}
+	return nil
+}
+
+func (x *InitData) apply(c *step) {
+	s := c.s
+	s.Genesis, s.ArchiveID, s.PolicySHA256 = c.e.Hash, x.ArchiveID, x.PolicySHA256
+	m := x.Member
+	s.Members[m.ID] = &m
+}
+
+func (x *PolicyUpdate) check(c *step) error {
+	if !hexSHA256(x.PolicySHA256) {
+		return problemf("unreadable policy data")
+	}
+	return nil
+}
+
+func (x *PolicyUpdate) apply(c *step) { c.s.PolicySHA256 = x.PolicySHA256 }
+
+func (x *MemberAdd) check(c *step) error {
+	m := x.Member
+	if CheckMemberID(m.ID) != nil {
+		return problemf("unreadable member data")
+	}
+	if c.s.Members[m.ID] != nil {
+		return usageErr("member", problemf("member %s already exists", m.ID)).then(NextMemberRoles, m.ID)
+	}
+	if o := c.s.MemberByRecipient(m.Recipient); o != nil {
+		return usageErr("recipient", l10n.Errorf("that public key already belongs to member %s", o.ID))
+	}
+	return nil
+}
+
+func (x *MemberAdd) apply(c *step) {
+	m := x.Member
+	c.s.Members[m.ID] = &m
+}
+
+func (x *MemberRoles) check(c *step) error {
+	if m := c.s.Members[x.Member]; m == nil || m.Removed {
+		return usageErr("member", problemf("role change for an unknown member %s", x.Member)).then(NextMemberList, "")
+	}
+	return nil
+}
+
+func (x *MemberRoles) apply(c *step) {
+	m := *c.s.Members[x.Member]
+	m.Roles = slices.Clone(x.Roles)
+	c.s.Members[x.Member] = &m
+}
+
+func (x *MemberRemove) check(c *step) error {
+	if m := c.s.Members[x.Member]; m == nil || m.Removed {
+		return usageErr("member", problemf("removal of an unknown member %s", x.Member)).then(NextMemberList, "")
+	}
+	return nil
+}
+
+func (x *MemberRemove) apply(c *step) {
+	m := *c.s.Members[x.Member]
+	m.Removed = true
+	c.s.Members[x.Member] = &m
+}
+
+// AddMember adds a member (manager only, by default policy) and re-encrypts
+// the dossiers the new member may read.
+func (a *Archive) AddMember(ctx context.Context, m Member) error {
+	if _, err := a.requireKind(KindMemberAdd); err != nil {
+		return err
+	}
+	if err := CheckMemberID(m.ID); err != nil {
+		return err
+	}
+	if m.Name == "" {
+		return missingErr("name", l10n.Errorf("the member's full name"))
+	}
+	if err := a.Policy.CheckRoles(m.Roles); err != nil {
+		return err
+	}
+	if _, err := ParseRecipient(m.Recipient); err != nil {
+		return usageErr("recipient", err)
+	}
+	if (a.Policy.KeyKind == "pq") != isPQ(m.Recipient) {
+		return usageErr("recipient", l10n.Errorf("this archive uses %s keys; age cannot mix post-quantum and X25519 recipients in one file", a.Policy.KeyKind))
+	}
+	if _, err := ParseSigningKey(m.SigningKey); err != nil {
+		return usageErr("signing-key", err)
+	}
+	if m.Department == "" {
+		m.Department = a.Policy.HomeDepartment
+	}
+	slices.Sort(m.Roles)
+	m.Roles = slices.Compact(m.Roles)
+	return a.locked(func() error {
+		if _, err := a.commit(KindMemberAdd, "", &MemberAdd{Member: m}); err != nil {
+			return err
+		}
+		if err := a.writeMemberFile(&m); err != nil {
+			return err
+		}
+		_, err := a.rekeyStale(ctx)
+		return err
+	})
+}
+
+// SetRoles replaces a member's roles and re-encrypts what they may now read
+// (or no longer read).
+func (a *Archive) SetRoles(ctx context.Context, id string, roles []string) error {
+	if _, err := a.requireKind(KindMemberRoles); err != nil {
+		return err
+	}
+	if err := CheckMemberID(id); err != nil {
+		return err
+	}
+	if err := a.Policy.CheckRoles(roles); err != nil {
+		return err
+	}
+	roles = slices.Clone(roles)
+	slices.Sort(roles)
+	roles = slices.Compact(roles)
+	return a.locked(func() error {
+		if m := a.State.Members[id]; m != nil && !m.Removed && slices.Equal(m.Roles, roles) {
+			return nil
+		}
+		if _, err := a.commit(KindMemberRoles, "", &MemberRoles{Member: id, Roles: roles}); err != nil {
+			return err
+		}
+		if err := a.writeMemberFile(a.State.Members[id]); err != nil {
+			return err
+		}
+		_, err := a.rekeyStale(ctx)
+		return err
+	})
+}
+
+// RemoveMember removes a member (a leaver): they sign nothing more, and
+// every dossier they could read is re-encrypted without them. The last
+// member who may change members cannot be removed.
+func (a *Archive) RemoveMember(ctx context.Context, id string) error {
+	if _, err := a.requireKind(KindMemberRemove); err != nil {
+		return err
+	}
+	if err := CheckMemberID(id); err != nil {
+		return err
+	}
+	return a.locked(func() error {
+		admins := 0
+		for _, o := range a.State.Members {
+			if o.ID != id && o.HasRole(a.Policy.Permissions.Members...) {
+				admins++
+			}
+		}
+		if m := a.State.Members[id]; m != nil && !m.Removed && admins == 0 {
+			return failErr(l10n.Errorf("%s is the last member who may manage members: give someone else the role first", id), NextMemberRoles, id)
+		}
+		if _, err := a.commit(KindMemberRemove, "", &MemberRemove{Member: id}); err != nil {
+			return err
+		}
+		if err := a.writeMemberFile(a.State.Members[id]); err != nil {
+			return err
+		}
+		_, err := a.rekeyStale(ctx)
+		return err
+	})
+}

@@ -1,0 +1,184 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"slices"
+
+	"filippo.io/age"
+
+	"crm/archive/journal"
+	"crm/archive/work"
+	"crm/l10n"
+)
+
+// This file is the one place where recipients are turned into age keys and
+// dossiers are (re-)encrypted: create and update, rekey, member changes,
+// classification, declassification and loans all come through here.
+
+// recipients turns recipient names (member ids and Recovery) into age recipients.
+func (a *Archive) recipients(names []string) ([]age.Recipient, error) {
+	var rs []age.Recipient
+	for _, n := range names {
+		var s string
+		if n == Recovery {
+			s = a.Policy.Recovery
+		} else if m := a.State.Members[n]; m != nil {
+			s = m.Recipient
+		} else {
+			return nil, l10n.Errorf("recipient %q is not a member", n)
+		}
+		r, err := ParseRecipient(s)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	if len(rs) == 0 {
+		return nil, l10n.Errorf("nobody may read this level: the policy gives it no reader who is a member")
+	}
+	return rs, nil
+}
+
+// encrypt encrypts plaintext to the named recipients.
+func (a *Archive) encrypt(plain []byte, names []string) ([]byte, error) {
+	rs, err := a.recipients(names)
+	if err != nil {
+		return nil, err
+	}
+	return Encrypt(plain, rs...)
+}
+
+// Encrypt encrypts plaintext to recipients in the binary age format.
+func Encrypt(plain []byte, rs ...age.Recipient) ([]byte, error) {
+	var b bytes.Buffer
+	w, err := age.Encrypt(&b, rs...)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(plain); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Decrypt decrypts an age file with id, reading to the end so that a
+// truncated or altered file is an error, never partial plaintext.
+func Decrypt(ct []byte, id age.Identity) ([]byte, error) {
+	r, err := age.Decrypt(bytes.NewReader(ct), id)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
+}
+
+// CanRead reports whether the working member is among the dossier's recipients.
+func (a *Archive) CanRead(d *DossierState) bool {
+	return a.me != nil && slices.Contains(d.Recipients, a.me.ID)
+}
+
+// reencrypt decrypts d's file with the working identity (checking that it
+// is the file the journal pinned; the plaintext cache spares the
+// decryption) and encrypts it to readers.
+func (a *Archive) reencrypt(d *DossierState, readers []string) ([]byte, error) {
+	ct, err := os.ReadFile(a.dossierFile(d.ID))
+	if err != nil {
+		return nil, integrityErr(DossierPath(d.ID), err).then(NextRestore, DossierPath(d.ID))
+	}
+	sum := sha256Hex(ct)
+	if sum != d.SHA256 {
+		return nil, integrityErr(DossierPath(d.ID), l10n.Errorf("%s is not the file the journal recorded", DossierPath(d.ID)))
+	}
+	denied := deniedErr(l10n.Errorf("re-encrypting dossier %s needs to decrypt it, and your key cannot: ask a member who can read level %s to do it", d.ID, d.Level))
+	if a.id == nil || !a.CanRead(d) {
+		return nil, denied
+	}
+	plain, ok := a.cache.get(sum)
+	if !ok {
+		if plain, err = Decrypt(ct, a.id.Age); err != nil {
+			return nil, denied
+		}
+	}
+	return a.encrypt(plain, readers)
+}
+
+// stepWithRecipients journals kind for dossier d with data. When readers
+// differ from the file's recipients, the file is first re-encrypted to them
+// (the working identity must be able to read it) and the event carries the
+// new sha256 and recipients; otherwise no file is touched.
+func (a *Archive) stepWithRecipients(d *DossierState, readers []string, kind journal.Kind, data filePayload) error {
+	if slices.Equal(readers, d.Recipients) {
+		_, err := a.commit(kind, d.ID, data)
+		return err
+	}
+	ct, err := a.reencrypt(d, readers)
+	if err != nil {
+		return err
+	}
+	_, err = a.writeCiphertext(d.ID, ct, readers, kind, data)
+	return err
+}
+
+// filePayload is the data of an event that may write a dossier file.
+type filePayload interface {
+	payload
+	filer
+}
+
+// rekeyStale re-encrypts every active dossier whose recipients are not the
+// expected ones, journaling dossier.rekey for each. The caller holds the
+// lock. Decryption and encryption run on every core; files whose recipients
+// did not change are not touched. A file that cannot be re-encrypted does
+// not stop the others: after a role is taken away, every file that can be
+// closed to its holder is.
+func (a *Archive) rekeyStale(ctx context.Context) (int, error) {
+	type job struct {
+		d    *DossierState
+		want []string
+		ct   []byte
+		err  error
+	}
+	var todo []*job
+	for _, d := range a.State.SortedDossiers() {
+		if want := a.State.ExpectedRecipients(d); d.Status == StatusActive && !slices.Equal(d.Recipients, want) {
+			todo = append(todo, &job{d: d, want: want})
+		}
+	}
+	if err := work.Each(ctx, l10n.T("re-encrypting dossiers"), len(todo), func(i int) {
+		todo[i].ct, todo[i].err = a.reencrypt(todo[i].d, todo[i].want)
+	}); err != nil {
+		return 0, err
+	}
+	n := 0
+	var errs []error
+	for _, t := range todo {
+		if t.err != nil {
+			errs = append(errs, t.err)
+			continue
+		}
+		if _, err := a.writeCiphertext(t.d.ID, t.ct, t.want, KindDossierRekey, &DossierRekey{}); err != nil {
+			return n, errors.Join(append(errs, err)...)
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+// Rekey re-encrypts every dossier whose recipients are stale.
+func (a *Archive) Rekey(ctx context.Context) (int, error) {
+	if _, err := a.Me(); err != nil {
+		return 0, err
+	}
+	var n int
+	err := a.locked(func() (err error) {
+		n, err = a.rekeyStale(ctx)
+		return err
+	})
+	return n, err
+}

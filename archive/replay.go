@@ -1,0 +1,322 @@
+package archive
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"crm/archive/journal"
+	"crm/archive/work"
+	"crm/l10n"
+)
+
+// payload is the data of one kind of event. The same two methods guard a
+// step when it is written and when it is replayed: check says whether the
+// step obeys its rule at this point of the journal, and changes nothing;
+// apply changes the state, and runs only after check passed.
+type payload interface {
+	check(c *step) error
+	apply(c *step)
+}
+
+// File is carried by every event that writes a dossier file: the SHA-256
+// of the ciphertext written and the recipients it was encrypted to (sorted
+// member ids, then Recovery). The last such event pins the file.
+type File struct {
+	SHA256     string   `yaml:"sha256,omitempty" json:"sha256,omitempty"`
+	Recipients []string `yaml:"recipients,omitempty" json:"recipients,omitempty"`
+}
+
+func (f *File) fileData() *File { return f }
+
+type filer interface{ fileData() *File }
+
+// step is one event being checked or applied, with what the rules need.
+type step struct {
+	s     *State
+	p     *Policy
+	e     *journal.Event
+	spec  *KindSpec
+	data  payload
+	actor *Member
+	d     *DossierState // the dossier the event names (new for a create)
+	// For file-writing events, set by check: the level the file must be
+	// readable at after the event, a borrower who gains access with it,
+	// and a loan whose borrower loses access.
+	level, plus, except string
+	// fileRequired: the event must pin a file (content and level changes).
+	fileRequired bool
+}
+
+// Replay builds the state from a journal under policy p. With checkSigs,
+// every event's signature is checked against its actor's key as of that
+// point (signatures are checked on every core first).
+func Replay(ctx context.Context, j *journal.Journal, p *Policy, checkSigs bool) *State {
+	s := newState(j, p)
+	var sigs map[string]sigVerdict
+	if checkSigs {
+		sigs = preverify(ctx, j)
+	}
+	for _, e := range j.Events {
+		s.replay(e, checkSigs, sigs)
+	}
+	return s
+}
+
+// replay applies one event read from the journal, or records why it has
+// no effect.
+func (s *State) replay(e *journal.Event, checkSigs bool, sigs map[string]sigVerdict) {
+	st, err := s.prepare(e, checkSigs, sigs)
+	if err != nil {
+		msg := err.Error()
+		if _, ok := err.(*Error); ok {
+			// A step a command would have refused: say who tried.
+			msg = l10n.Sprintf("%s by %s refused: %v", e.Kind, e.Actor, err)
+		}
+		s.Problems = append(s.Problems, journal.Problem{Path: e.Path, Msg: msg})
+		if st != nil && st.d != nil && st.d == s.Dossiers[e.Dossier] {
+			st.d.Events = append(st.d.Events, e) // the dossier's log shows it
+		}
+		if e.Kind == KindDossierCreate {
+			// The id is used up even by a create that fails its checks.
+			if n, ok := s.Policy.idNumber(e.Dossier); ok && n > s.MaxID {
+				s.MaxID = n
+			}
+		}
+		return
+	}
+	st.commit()
+}
+
+// problemf is a replay problem's message.
+func problemf(format string, a ...any) error { return l10n.Errorf(format, a...) }
+
+// prepare checks event e against the rules at this point of the journal
+// and returns the step that commit applies. It changes nothing.
+func (s *State) prepare(e *journal.Event, checkSigs bool, sigs map[string]sigVerdict) (*step, error) {
+	spec := SpecOf(e.Kind)
+	if spec == nil {
+		return nil, problemf("unknown event kind %q", e.Kind)
+	}
+	data := spec.New()
+	if err := e.Decode(data); err != nil {
+		return nil, problemf("unreadable data: %v", err)
+	}
+	return s.prepareData(e, spec, data, checkSigs, sigs)
+}
+
+// prepareData is prepare with the event's data already decoded.
+func (s *State) prepareData(e *journal.Event, spec *KindSpec, data payload, checkSigs bool, sigs map[string]sigVerdict) (*step, error) {
+	st := &step{s: s, p: s.Policy, e: e, spec: spec, data: data}
+	if e.Kind == KindInit {
+		if err := st.data.check(st); err != nil {
+			return nil, err
+		}
+		founder := st.data.(*InitData).Member
+		if checkSigs && !s.signatureOK(e, &founder, sigs) {
+			return nil, problemf("signature does not verify with %s's signing key (forged or edited)", e.Actor)
+		}
+		return st, nil
+	}
+	if s.Genesis == "" {
+		return nil, problemf("event comes before the archive's genesis event")
+	}
+	st.actor = s.Members[e.Actor]
+	if st.actor == nil || st.actor.Removed {
+		return nil, problemf("actor %q is not a member at this point of the journal", e.Actor)
+	}
+	if checkSigs && !s.signatureOK(e, st.actor, sigs) {
+		return nil, problemf("signature does not verify with %s's signing key (forged or edited)", e.Actor)
+	}
+	if spec.Dossier != (e.Dossier != "") {
+		if spec.Dossier {
+			return nil, problemf("%s names no dossier", e.Kind)
+		}
+		return nil, problemf("%s names a dossier, which it must not", e.Kind)
+	}
+	if spec.Dossier {
+		if err := st.findDossier(); err != nil {
+			return st, err
+		}
+	}
+	if spec.Roles != nil {
+		if need := spec.Roles(s.Policy); !st.actor.HasRole(need...) {
+			e := rolesErr(l10n.T(spec.What), st.actor, need)
+			if spec.Rule != "" {
+				e.Rule = l10n.T(spec.Rule)
+			}
+			return st, e
+		}
+	}
+	if err := st.data.check(st); err != nil {
+		return st, err
+	}
+	if err := st.checkFile(); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+func (st *step) findDossier() error {
+	e, s := st.e, st.s
+	d := s.Dossiers[e.Dossier]
+	if e.Kind == KindDossierCreate {
+		if d != nil {
+			return problemf("dossier %s is created a second time", e.Dossier)
+		}
+		st.d = &DossierState{ID: e.Dossier, Status: StatusActive, Created: e.Time, CreatedBy: e.Actor}
+		return nil
+	}
+	if d == nil {
+		return problemf("%s for dossier %s, which was never created", e.Kind, e.Dossier)
+	}
+	if d.Status == StatusDestroyed {
+		st.d = d
+		return problemf("%s for dossier %s after it was destroyed", e.Kind, e.Dossier)
+	}
+	st.d = d
+	return nil
+}
+
+// checkFile checks the file an event pins: only file-writing kinds pin,
+// only a recipient of the old file can have re-encrypted it, and only to
+// recipients who may read it after the event.
+func (st *step) checkFile() error {
+	f := st.file()
+	if f == nil || f.SHA256 == "" {
+		if st.fileRequired {
+			return problemf("%s pins no dossier file (sha256, recipients)", st.e.Kind)
+		}
+		return nil
+	}
+	if !st.spec.WritesFile {
+		return problemf("%s may not write a dossier file", st.e.Kind)
+	}
+	if !hexSHA256(f.SHA256) {
+		return problemf("sha256 %q is not a SHA-256 hash", f.SHA256)
+	}
+	d := st.d
+	if st.e.Kind != KindDossierCreate && !slices.Contains(d.Recipients, st.e.Actor) {
+		// Re-encrypting needs the plaintext: only a recipient can have
+		// written this file.
+		return problemf("%s by %s, who was not a recipient of dossier %s and so cannot have re-encrypted it", st.e.Kind, st.e.Actor, d.ID)
+	}
+	level := st.level
+	if level == "" {
+		level = d.Level
+	}
+	allowed := st.s.RecipientsAt(d, level, st.except, st.plus)
+	var extra []string
+	for _, r := range f.Recipients {
+		if !slices.Contains(allowed, r) {
+			extra = append(extra, r)
+		}
+	}
+	if len(extra) > 0 {
+		return problemf("%s encrypts dossier %s to %v, who may not read it at level %s", st.e.Kind, d.ID, extra, level)
+	}
+	return nil
+}
+
+// file returns the file data of the event, or nil.
+func (st *step) file() *File {
+	if f, ok := st.data.(filer); ok {
+		return f.fileData()
+	}
+	return nil
+}
+
+// commit applies a checked step to the state.
+func (st *step) commit() {
+	st.data.apply(st)
+	d := st.d
+	if d == nil {
+		return
+	}
+	if f := st.file(); f != nil && f.SHA256 != "" {
+		d.SHA256, d.Recipients, d.WrittenBy = f.SHA256, slices.Clone(f.Recipients), st.e
+	}
+	if st.e.Kind == KindDossierCreate {
+		st.s.Dossiers[d.ID] = d
+		if n, ok := st.p.idNumber(d.ID); ok && n > st.s.MaxID {
+			st.s.MaxID = n
+		}
+	}
+	d.Updated = st.e.Time
+	d.Events = append(d.Events, st.e)
+}
+
+// date is t's calendar date in the policy's zone (YYYY-MM-DD), as written
+// on borrow cards and the destruction list.
+func (s *State) date(t time.Time) string { return t.In(s.Policy.Location()).Format(time.DateOnly) }
+
+// formatTime writes t as a date and time in the policy's zone.
+func (s *State) formatTime(t time.Time) string {
+	return t.In(s.Policy.Location()).Format("2006-01-02 15:04")
+}
+
+// follows reports whether the event with hash ancestor is reachable from
+// the step's event through links.
+func (st *step) follows(ancestor string) bool {
+	if st.s.Journal == nil {
+		return true
+	}
+	return st.s.Journal.Follows(st.e, ancestor)
+}
+
+// sigVerdict is a signature checked against key.
+type sigVerdict struct {
+	key string
+	ok  bool
+}
+
+// preverify checks every event's signature on every core, against the key
+// its actor's id was first given in the journal (genesis or member.add).
+// It only speeds replay up: replay still decides, and uses a verdict only
+// if the actor's key at the event's place in the chain is that same key.
+func preverify(ctx context.Context, j *journal.Journal) map[string]sigVerdict {
+	keys := map[string]string{}
+	for _, e := range j.Events {
+		var d struct {
+			Member Member `yaml:"member" json:"member"`
+		}
+		if (e.Kind == KindInit || e.Kind == KindMemberAdd) && e.Data.Decode(&d) == nil && d.Member.ID != "" {
+			if _, ok := keys[d.Member.ID]; !ok {
+				keys[d.Member.ID] = d.Member.SigningKey
+			}
+		}
+	}
+	out := make([]sigVerdict, len(j.Events))
+	work.Each(ctx, "", len(j.Events), func(i int) {
+		e := j.Events[i]
+		k := keys[e.Actor]
+		if pub, err := ParseSigningKey(k); err == nil {
+			out[i] = sigVerdict{key: k, ok: e.Verify(pub)}
+		}
+	})
+	m := make(map[string]sigVerdict, len(out))
+	for i, e := range j.Events {
+		m[e.Hash] = out[i]
+	}
+	return m
+}
+
+func (s *State) signatureOK(e *journal.Event, actor *Member, sigs map[string]sigVerdict) bool {
+	if v, found := sigs[e.Hash]; found && v.key == actor.SigningKey && v.key != "" {
+		return v.ok
+	}
+	pub, err := ParseSigningKey(actor.SigningKey)
+	return err == nil && e.Verify(pub)
+}
+
+func hexSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

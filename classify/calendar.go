@@ -1,0 +1,65 @@
+package classify
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Quarter is a calendar quarter, like 2026Q4: the unit of the quarterly
+// re-verification (核定, R6.5) and of the quarterly report.
+type Quarter struct {
+	Year, Q int
+}
+
+// String writes the quarter as 2026Q4.
+func (q Quarter) String() string { return strconv.Itoa(q.Year) + "Q" + strconv.Itoa(q.Q) }
+
+// Valid reports whether q is a quarter of a year from 1900 to 9999.
+func (q Quarter) Valid() bool { return q.Year >= 1900 && q.Year <= 9999 && q.Q >= 1 && q.Q <= 4 }
+
+// QuarterOf is the calendar quarter t falls in, read in loc.
+func QuarterOf(t time.Time, loc *time.Location) Quarter {
+	t = t.In(loc)
+	return Quarter{t.Year(), (int(t.Month())-1)/3 + 1}
+}
+
+var quarterRE = regexp.MustCompile(`^(\d{4})-?Q([1-4])$`)
+
+// ParseQuarter parses a quarter written 2026Q4 (also 2026q4 and 2026-Q4).
+func ParseQuarter(s string) (Quarter, error) {
+	m := quarterRE.FindStringSubmatch(strings.ToUpper(strings.TrimSpace(s)))
+	if m == nil {
+		return Quarter{}, fmt.Errorf("%q is not a calendar quarter like 2026Q4", s)
+	}
+	y, _ := strconv.Atoi(m[1])
+	n, _ := strconv.Atoi(m[2])
+	q := Quarter{y, n}
+	if !q.Valid() {
+		return Quarter{}, fmt.Errorf("%q is not a calendar quarter like 2026Q4", s)
+	}
+	return q, nil
+}
+
+// Start is the first instant of the quarter in loc.
+func (q Quarter) Start(loc *time.Location) time.Time {
+	return time.Date(q.Year, time.Month(3*(q.Q-1)+1), 1, 0, 0, 0, 0, loc)
+}
+
+// End is the first instant after the quarter in loc.
+func (q Quarter) End(loc *time.Location) time.Time { return q.Start(loc).AddDate(0, 3, 0) }
+
+// Prev is the quarter before q.
+func (q Quarter) Prev() Quarter {
+	if q.Q == 1 {
+		return Quarter{q.Year - 1, 4}
+	}
+	return Quarter{q.Year, q.Q - 1}
+}
+
+// Before reports whether q comes before r.
+func (q Quarter) Before(r Quarter) bool {
+	return q.Year < r.Year || (q.Year == r.Year && q.Q < r.Q)
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"crm/archive"
+	"crm/l10n"
+)
+
+// Exit codes of the crm command (DESIGN.md, "Command surface"). They are
+// decided here, in one place, from the kind of error.
+const (
+	ExitError     = 1  // an error: bad input, I/O, …
+	ExitUsage     = 2  // a bad flag, argument or value
+	ExitDenied    = 3  // not permitted: a role is missing, or no key opens the file
+	ExitIntegrity = 4  // verify found something wrong
+	ExitDue       = 10 // something is due or overdue (for cron)
+)
+
+// exitCode is the exit code for err.
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if isCobraUsage(err) {
+		return ExitUsage
+	}
+	switch archive.CodeOf(err) {
+	case archive.Usage:
+		return ExitUsage
+	case archive.Denied:
+		return ExitDenied
+	case archive.Integrity:
+		return ExitIntegrity
+	}
+	return ExitError
+}
+
+// usage marks a command-line error as a usage error (exit 2).
+func usage(err error) error { return archive.UsageError("", err) }
+
+// usagef is usage with a translated message.
+func usagef(format string, a ...any) error { return usage(l10n.Errorf(format, a...)) }
+
+// denied marks err as "not permitted" (exit 3).
+func denied(err error) error { return &archive.Error{Code: archive.Denied, Err: err} }
+
+// integrity marks err as an integrity problem (exit 4).
+func integrity(err error) error { return &archive.Error{Code: archive.Integrity, Err: err} }
+
+// positional are the archive's input names that are arguments, not flags.
+var positional = map[string]bool{"": true, "id": true, "member": true, "loan": true, "request": true}
+
+// flagOf is the command-line flag for an archive input name.
+func flagOf(field string) string { return "--" + field }
+
+// present is err as the user reads it: the message, with the flag of the
+// input at fault and the roles in the user's language, then what to do
+// next. pol (may be nil) gives the roles' titles.
+func present(err error, pol *archive.Policy) string {
+	var errs interface{ Unwrap() []error }
+	if errors.As(err, &errs) && !isArchiveError(err) {
+		var parts []string
+		for _, e := range errs.Unwrap() {
+			parts = append(parts, present(e, pol))
+		}
+		return strings.Join(parts, "\n")
+	}
+	var ae *archive.Error
+	if !errors.As(err, &ae) {
+		return cobraText(err)
+	}
+	msg := message(ae, pol)
+	// Errors wrapped around the archive's keep their own words in front.
+	if outer := err.Error(); outer != ae.Error() && strings.HasSuffix(outer, ae.Error()) {
+		msg = strings.TrimSuffix(outer, ae.Error()) + msg
+	}
+	if h := hint(ae); h != "" {
+		msg += l10n.Pick(": ", "：") + h
+	}
+	return msg
+}
+
+func isArchiveError(err error) bool {
+	_, ok := err.(*archive.Error)
+	return ok
+}
+
+// message is an archive error's own words, with flags and role titles.
+func message(e *archive.Error, pol *archive.Policy) string {
+	switch {
+	case e.Code == archive.Usage && !positional[e.Field]:
+		flag := flagOf(e.Field)
+		switch {
+		case e.Missing:
+			return l10n.Sprintf("%s is needed: %v", flag, e.Err)
+		case e.Value != "":
+			return fmt.Sprintf("%s %s%s%v", flag, e.Value, l10n.Pick(": ", "："), e.Err)
+		}
+		return fmt.Sprintf("%s%s%v", flag, l10n.Pick(": ", "："), e.Err)
+	case e.Code == archive.Denied && e.Err == nil:
+		msg := l10n.Sprintf("%s needs one of the roles %s; %s holds %s", e.Step, roleList(e.Need, pol), e.Actor, roleList(e.Held, pol))
+		if e.Rule != "" {
+			msg = e.Rule + l10n.Pick(": ", "：") + msg
+		}
+		return msg
+	}
+	return e.Error()
+}
+
+// roleList writes roles as the user reads them: ids in brackets in
+// English ([clerk supervisor]), the policy's titles in Chinese.
+func roleList(roles []string, pol *archive.Policy) string {
+	if !l10n.Chinese() || pol == nil {
+		return fmt.Sprint(roles)
+	}
+	t := make([]string, len(roles))
+	for i, r := range roles {
+		t[i] = pol.RoleTitle(r)
+	}
+	if len(t) == 0 {
+		return "（无）"
+	}
+	return strings.Join(t, "、")
+}
+
+// hint says what to do next about an archive error, naming the command.
+func hint(e *archive.Error) string {
+	switch e.Next {
+	case archive.NextVerify:
+		return l10n.T("run `crm verify`")
+	case archive.NextRestore:
+		return l10n.Sprintf("restore %s from git or a backup, then run `crm verify`", e.Arg)
+	case archive.NextMemberAdd:
+		return l10n.T("ask a manager to run `crm member add` with it")
+	case archive.NextIdentity:
+		return l10n.T("pass --identity FILE, set CRM_IDENTITY, or set identity in the config file")
+	case archive.NextList:
+		return l10n.T("`crm list` shows the ids")
+	case archive.NextLoans:
+		return l10n.T("`crm borrow list` shows the loans")
+	case archive.NextDestructions:
+		return l10n.T("`crm destroy list` shows them")
+	case archive.NextReturn:
+		return l10n.Sprintf("`crm borrow return %s`", e.Arg)
+	case archive.NextEndorse:
+		return l10n.Sprintf("`crm borrow endorse %s`", e.Arg)
+	case archive.NextExecute:
+		return l10n.Sprintf("`crm destroy execute %s`", e.Arg)
+	case archive.NextRelease:
+		return l10n.Sprintf("`crm release %s`", e.Arg)
+	case archive.NextRequestAgain:
+		return l10n.Sprintf("ask again with `crm destroy request %s`", e.Arg)
+	case archive.NextMemberRoles:
+		return l10n.Sprintf("use `crm member roles %s` to change roles", e.Arg)
+	case archive.NextMemberList:
+		return l10n.T("`crm member list` shows them")
+	case archive.NextEditAgain:
+		return l10n.T("run the edit again on the new version")
+	case archive.NextDeclassify:
+		return l10n.T("a member who can read them must run `crm classify declassify-expired`")
+	case archive.NextKeygen:
+		return l10n.Sprintf("make one with `crm keygen -o %s`, or name yours with --identity or CRM_IDENTITY", e.Arg)
+	case archive.NextPassphrase:
+		return l10n.T("run in a terminal, or set CRM_PASSPHRASE_FILE to a file holding the passphrase")
+	case archive.NextLog:
+		return l10n.Sprintf("its history is in `crm log %s`", e.Arg)
+	case archive.NextRetry:
+		return l10n.T("the next crm command that writes will retry")
+	case archive.NextInit:
+		return l10n.Sprintf("create one with `crm init %s`, or name it with --archive or CRM_ARCHIVE", e.Arg)
+	}
+	return ""
+}
+
+// isCobraUsage reports whether err is one of cobra's or pflag's own usage
+// errors (unknown command or flag, wrong number of arguments).
+func isCobraUsage(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires exactly", "flag needs an argument", "invalid argument", "required flag", "if any flags in the group"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"crm/archive"
+	"crm/archive/journal"
+	"crm/l10n"
+)
+
+// The words the commands show for the archive's ids: event kinds,
+// statuses. English shows the ids themselves, Chinese the department's terms.
+
+// kindTerms are the Chinese names of the event kinds (a test checks that
+// every kind of the registry has one).
+var kindTerms = map[journal.Kind]string{
+	archive.KindInit:              "建立档案库",
+	archive.KindPolicyUpdate:      "修改策略",
+	archive.KindMemberAdd:         "增加成员",
+	archive.KindMemberRoles:       "变更角色",
+	archive.KindMemberRemove:      "移除成员",
+	archive.KindDossierCreate:     "新建档案",
+	archive.KindDossierUpdate:     "修改档案",
+	archive.KindDossierRekey:      "重新加密",
+	archive.KindDossierClassify:   "调整密级",
+	archive.KindDossierDeclassify: "自行解密",
+	archive.KindDossierCredit:     "调整信用等级",
+	archive.KindDossierTier:       "调整客户层级",
+	archive.KindReview:            "核定",
+	archive.KindHold:              "冻结",
+	archive.KindRelease:           "解除冻结",
+	archive.KindLoanRequest:       "借阅申请",
+	archive.KindLoanEndorse:       "部门经理签字",
+	archive.KindLoanApprove:       "借阅批准",
+	archive.KindLoanRenew:         "续借",
+	archive.KindLoanReturn:        "归还",
+	archive.KindLoanExpire:        "到期收回",
+	archive.KindDestroyRequest:    "销毁申请",
+	archive.KindDestroyApprove:    "销毁批准",
+	archive.KindDestroyReject:     "销毁驳回",
+	archive.KindDestroyExecute:    "执行销毁",
+}
+
+// kindText is an event kind as the user reads it.
+func kindText(k journal.Kind) string {
+	if t, ok := kindTerms[k]; ok && l10n.Chinese() {
+		return t
+	}
+	return string(k)
+}
+
+func statusText(s string) string {
+	switch s {
+	case archive.StatusActive:
+		return l10n.Pick("active", "在档")
+	case archive.StatusDestroyed:
+		return l10n.Pick("destroyed", "已销毁")
+	}
+	return s
+}
+
+func loanStatusText(s string) string {
+	switch s {
+	case archive.LoanPending:
+		return l10n.Pick("pending", "待批")
+	case archive.LoanOut:
+		return l10n.Pick("out", "借出")
+	case archive.LoanExpired:
+		return l10n.Pick("expired", "已收回权限")
+	case archive.LoanReturned:
+		return l10n.Pick("returned", "已归还")
+	}
+	return s
+}
+
+func destroyStatusText(s string) string {
+	switch s {
+	case archive.DestroyPending:
+		return l10n.Pick("pending", "审批中")
+	case archive.DestroyApproved:
+		return l10n.Pick("approved", "已批准")
+	case archive.DestroyRejected:
+		return l10n.Pick("rejected", "已驳回")
+	case archive.DestroyExecuted:
+		return l10n.Pick("executed", "已销毁")
+	}
+	return s
+}
