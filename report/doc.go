@@ -61,6 +61,11 @@
 //     the report carries the layout's "unreadable" note; a file that is not
 //     the one the journal pinned stops the report (exit 4), as in
 //     `crm show`.
+//   - The marking (Report.Marking, marking.go): the highest level among the
+//     dossiers whose content the report read or whose rows name them, at
+//     their level today or the one the row prints, whichever is higher;
+//     none when the report shows no dossier. Every format prints it under
+//     the title ("密级：机密 ★ 禁止外传"; for 内部 "内部 · 仅限客服部").
 //
 // # Values
 //
@@ -81,7 +86,7 @@
 //
 // One block per section, blocks separated by an empty line: a line with the
 // section title, the column titles, the rows and, if any, a line with the
-// section's note. Above the first block: the report title, period,
+// section's note. Above the first block: the report title, marking, period,
 // generation time and notes, one cell per line. Rows have different lengths;
 // a reader must allow that. Text cells starting with = + - @ get a leading '
 // so that spreadsheets do not run them as formulas; numbers (negative ones

@@ -39,6 +39,7 @@ type facts struct {
 	destroys []*archive.Destruction // archive's destruction requests, by execution time
 	changes  []*change              // classification register, in journal order
 	byKind   map[string][]*archive.Event
+	marks    map[string]bool // levels of the dossiers the report shows (marking.go)
 }
 
 type strAt struct {
