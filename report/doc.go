@@ -73,8 +73,8 @@
 //
 //	kind     Value           table/md/csv     xlsx                 json
 //	text     Str             as is            text cell            string
-//	int      Int             12               number               12
-//	number   Num (or Int)    1234.50          number, 0.00         1234.5
+//	int      Int             12               number, #,##0        12
+//	number   Num (or Int)    1234.50          number, #,##0.00     1234.5
 //	percent  Num: fraction   12.5%            number, 0.0%         0.125
 //	date     Date            2026-10-05       date, yyyy-mm-dd     "2026-10-05"
 //
@@ -95,11 +95,20 @@
 //
 // # XLSX
 //
-// A first sheet "说明" (About) holds the title, period, generation time,
-// notes and the list of sheets with each section's note; then one sheet per
-// section, named after its title (made valid and unique), with a bold, filled,
-// bordered and frozen header row and columns sized to their content. Large
-// sheets are spilled to Options.TmpDir: point it at memory-backed storage.
+// A first sheet "说明" (About) holds the title, marking, period, generation
+// time, notes and the list of sheets with each section's note; then one
+// sheet per section, named after its title (made valid and unique), with a
+// bold, filled, bordered and frozen header row and columns sized to their
+// content. Large sheets are spilled to Options.TmpDir: point it at
+// memory-backed storage.
+//
+// Every sheet prints on A4 landscape, scaled to one page wide and as many
+// pages high as it needs; a section's header row is repeated on every page
+// (the sheet's _xlnm.Print_Titles); the page header carries the marking
+// (left), the title (centre) and the period (right), the footer the sheet's
+// name and "第 x 页 / 共 y 页" ("Page x of y" in English). A sheet starts a
+// new page, so a report prints on at least as many pages as it has sheets.
+// print_test.go checks the result in LibreOffice when it is installed.
 //
 // # JSON schema crm.report/v1
 //
