@@ -288,4 +288,9 @@ var catalog = map[string]string{
 	"credit.thresholds: %v":                                                       "credit.thresholds：%v",
 	"grades: a_share must be above 0, b_share at least 0, and together at most 1": "grades：a_share 须大于 0，b_share 不小于 0，两者之和不超过 1",
 	"re-encrypting dossier %s needs to decrypt it, and your key cannot: ask a member who can read level %s to do it": "重新加密档案 %s 需要先解密，而你的密钥无法解密：请能阅读密级 %s 的成员来操作",
+
+	// crm man (cmd/crm/man.go)
+	"%d man pages written to %s": "已将 %d 个手册页写入 %s",
+	"man pages: %v":              "生成手册页：%v",
+	"SOURCE_DATE_EPOCH %q: use seconds since 1970-01-01 UTC": "SOURCE_DATE_EPOCH %q 无效：应为自 1970-01-01 UTC 起的秒数",
 }
