@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra/doc"
 
 	"crm/archive"
-	"crm/archive/l10n"
+	"crm/l10n"
 )
 
 // buildVersion is what `crm --version` prints: the module version when
