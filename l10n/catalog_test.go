@@ -20,7 +20,7 @@ var verbRE = regexp.MustCompile(`%[-+# 0]*[0-9*]*(?:\.[0-9*]+)?[a-zA-Z%]`)
 func messages(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	root := ".."
+	root := ".." // the module root: this package is l10n/
 	fset := token.NewFileSet()
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

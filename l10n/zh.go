@@ -329,4 +329,9 @@ var catalog = map[string]string{
 	"unknown data field %q":                                                                    "未知的数据字段 %q",
 	"use `crm member roles %s` to change roles":                                                "如需变更角色，请用 `crm member roles %s`",
 	"your key %s is not a member of this archive":                                              "你的密钥 %s 不属于本档案库的任何成员",
+
+	// crm man (cmd/crm/man.go)
+	"%d man pages written to %s": "已将 %d 个手册页写入 %s",
+	"man pages: %v":              "生成手册页：%v",
+	"SOURCE_DATE_EPOCH %q: use seconds since 1970-01-01 UTC": "SOURCE_DATE_EPOCH %q 无效：应为自 1970-01-01 UTC 起的秒数",
 }

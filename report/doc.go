@@ -63,6 +63,11 @@
 //     the report carries the layout's "unreadable" note; a file that is not
 //     the one the journal pinned stops the report (exit 4), as in
 //     `crm show`.
+//   - The marking (Report.Marking, marking.go): the highest level among the
+//     dossiers whose content the report read or whose rows name them, at
+//     their level today or the one the row prints, whichever is higher;
+//     none when the report shows no dossier. Every format prints it under
+//     the title ("密级：机密 ★ 禁止外传"; for 内部 "内部 · 仅限客服部").
 //
 // # Values
 //
@@ -70,8 +75,8 @@
 //
 //	kind     Value           table/md/csv     xlsx                 json
 //	text     Str             as is            text cell            string
-//	int      Int             12               number               12
-//	number   Num (or Int)    1234.50          number, 0.00         1234.5
+//	int      Int             12               number, #,##0        12
+//	number   Num (or Int)    1234.50          number, #,##0.00     1234.5
 //	percent  Num: fraction   12.5%            number, 0.0%         0.125
 //	date     Date            2026-10-05       date, yyyy-mm-dd     "2026-10-05"
 //
@@ -83,7 +88,7 @@
 //
 // One block per section, blocks separated by an empty line: a line with the
 // section title, the column titles, the rows and, if any, a line with the
-// section's note. Above the first block: the report title, period,
+// section's note. Above the first block: the report title, marking, period,
 // generation time and notes, one cell per line. Rows have different lengths;
 // a reader must allow that. Text cells starting with = + - @ get a leading '
 // so that spreadsheets do not run them as formulas; numbers (negative ones
@@ -92,11 +97,20 @@
 //
 // # XLSX
 //
-// A first sheet "说明" (About) holds the title, period, generation time,
-// notes and the list of sheets with each section's note; then one sheet per
-// section, named after its title (made valid and unique), with a bold, filled,
-// bordered and frozen header row and columns sized to their content. Large
-// sheets are spilled to Options.TmpDir: point it at memory-backed storage.
+// A first sheet "说明" (About) holds the title, marking, period, generation
+// time, notes and the list of sheets with each section's note; then one
+// sheet per section, named after its title (made valid and unique), with a
+// bold, filled, bordered and frozen header row and columns sized to their
+// content. Large sheets are spilled to Options.TmpDir: point it at
+// memory-backed storage.
+//
+// Every sheet prints on A4 landscape, scaled to one page wide and as many
+// pages high as it needs; a section's header row is repeated on every page
+// (the sheet's _xlnm.Print_Titles); the page header carries the marking
+// (left), the title (centre) and the period (right), the footer the sheet's
+// name and "第 x 页 / 共 y 页" ("Page x of y" in English). A sheet starts a
+// new page, so a report prints on at least as many pages as it has sheets.
+// print_test.go checks the result in LibreOffice when it is installed.
 //
 // # JSON schema crm.report/v1
 //

@@ -27,6 +27,7 @@ type facts struct {
 	destroys []*archive.Destruction // by execution time
 	changes  []archive.Change       // the classification register, by time
 	reviews  []archive.ReviewEntry  // every 核定, by time
+	marks    map[string]bool        // levels of the dossiers the report shows (marking.go)
 }
 
 func gatherFacts(a *archive.Archive) *facts {

@@ -25,6 +25,9 @@ type Gathered struct {
 	// and could not read (no key, or destroyed since). The report says so
 	// in a note rather than silently counting fewer.
 	Unreadable int
+	// Marking is the highest level among the dossiers whose content the
+	// report read or whose rows name them, "" when none (marking.go).
+	Marking string
 }
 
 // Gather collects the figures of report name for period p. Figures from
@@ -33,6 +36,16 @@ type Gathered struct {
 func Gather(a *archive.Archive, name string, p Period) (*Gathered, error) {
 	p = p.In(a.Location())
 	f := gatherFacts(a)
+	g, err := f.gather(name, p)
+	if err != nil {
+		return nil, err
+	}
+	g.Marking = f.marking(g.Data)
+	return g, nil
+}
+
+func (f *facts) gather(name string, p Period) (*Gathered, error) {
+	a := f.a
 	now := a.Now()
 	switch name {
 	case "monthly":
@@ -66,6 +79,7 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 		return nil, err
 	}
 	r.Period = p.Label
+	r.Marking, r.MarkingInternal = g.Marking, g.Marking != "" && g.Marking == a.Policy.DeclassifiedLevel()
 	r.GeneratedAt = a.Now().In(a.Location())
 	if g.Unreadable > 0 {
 		n, err := l.Note("unreadable", map[string]string{"count": strconv.Itoa(g.Unreadable)})
@@ -129,6 +143,7 @@ func (f *facts) contents(ids []string) (map[string]*archive.Dossier, int, error)
 		switch {
 		case errs[i] == nil:
 			m[id] = out[i]
+			f.markDossier(id) // its content is in the report
 		case archive.IsCode(errs[i], archive.Denied):
 			unreadable++
 		default:

@@ -145,6 +145,7 @@ const (
 	lGenerated
 	lNote
 	lNone
+	lMarking
 )
 
 var labels = [...]Text{
@@ -152,6 +153,7 @@ var labels = [...]Text{
 	lGenerated: {Zh: "生成时间", En: "Generated"},
 	lNote:      {Zh: "注", En: "Note"},
 	lNone:      {Zh: "（无记录）", En: "(none)"},
+	lMarking:   {Zh: "密级", En: "Marking"},
 }
 
 // labelled returns "统计期间：2026-10" / "Period: 2026-10".
@@ -162,9 +164,12 @@ func labelled(l label, lang, value string) string {
 	return labels[l].Zh + "：" + value
 }
 
-// header returns the lines above the first section: title, period,
-// generation time and the report's notes.
+// header returns the lines above the first section: title, marking,
+// period, generation time and the report's notes.
 func header(r *Report, lang string) (title string, lines []string) {
+	if m := markingText(r, lang); m != "" {
+		lines = append(lines, labelled(lMarking, lang, m))
+	}
 	if r.Period != "" {
 		lines = append(lines, labelled(lPeriod, lang, r.Period))
 	}

@@ -18,6 +18,13 @@ type Report struct {
 	GeneratedAt time.Time // set by the caller; the zero time is left out
 	Notes       []Text    // report-wide notes, e.g. Layout.Note("unreadable", …)
 	Sections    []Section
+	// Marking is the highest 密级 among the dossiers whose content or
+	// identity the report shows, "" when it shows none; Make sets it. Every
+	// format prints it under the title, and the workbook on every page.
+	Marking string
+	// MarkingInternal says that Marking is the policy's declassified level
+	// (内部): it is printed "内部 · 仅限客服部" rather than "… ★ 禁止外传".
+	MarkingInternal bool
 }
 
 // Section is one table of a report.

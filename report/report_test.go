@@ -336,8 +336,8 @@ func TestXLSX(t *testing.T) {
 	numeric("客户清单", "F2") // percent
 	numeric("客户清单", "G2") // date serial
 	numeric("概况", "C2")   // -2
-	if got := cell("客户清单", "E3"); got != "-2500.00" {
-		t.Errorf("E3 shows %q, want -2500.00", got)
+	if got := cell("客户清单", "E3"); got != "-2,500.00" {
+		t.Errorf("E3 shows %q, want -2,500.00", got)
 	}
 	if got := cell("客户清单", "G2"); got != "2019-03-01" {
 		t.Errorf("date G2 shows %q, want 2019-03-01", got)

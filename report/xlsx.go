@@ -21,11 +21,17 @@ const (
 var coverName = Text{Zh: "说明", En: "About"}
 
 // renderXLSX writes a workbook: a first sheet "说明" (About) with the title,
-// period, generation time, notes and a list of the sections with their
-// notes; then one sheet per section, named after its title, with a styled,
-// frozen header row, columns sized to their content (CJK characters count
-// double) and typed cells: numbers as numbers, percentages as numbers
-// formatted 0.0%, dates as dates formatted yyyy-mm-dd, text as text.
+// marking, period, generation time, notes and a list of the sections with
+// their notes; then one sheet per section, named after its title, with a
+// styled, frozen header row, columns sized to their content (CJK characters
+// count double) and typed cells: numbers as numbers (#,##0.00, counts
+// #,##0), percentages as numbers formatted 0.0%, dates as dates formatted
+// yyyy-mm-dd, text as text.
+//
+// Every sheet prints on A4 landscape, one page wide (as many pages high as
+// it needs), a section's header row repeated on every page (print titles),
+// the marking, title and period in the page header and "第 x 页 / 共 y 页"
+// in the footer (see pageSetup).
 func renderXLSX(w io.Writer, r *Report, lang string, o Options) error {
 	var opts []excelize.Options
 	if o.TmpDir != "" {
@@ -41,6 +47,7 @@ func renderXLSX(w io.Writer, r *Report, lang string, o Options) error {
 	if err := x.styles(); err != nil {
 		return err
 	}
+	x.pageHeader, x.pageFooter = pageHeaderFooter(r, lang)
 	cover := x.sheetName(coverName.In(lang))
 	if err := f.SetSheetName("Sheet1", cover); err != nil {
 		return err
@@ -81,7 +88,8 @@ type xlsxWriter struct {
 	lang string
 	used map[string]bool // sheet names taken, lower-cased (Excel ignores case)
 
-	head, bold, num, pct, date int // style ids
+	head, bold, mark, num, integer, pct, date int    // style ids
+	pageHeader, pageFooter                    string // header and footer codes of every sheet
 }
 
 func (x *xlsxWriter) styles() error {
@@ -89,7 +97,7 @@ func (x *xlsxWriter) styles() error {
 		{Type: "left", Color: "808080", Style: 1}, {Type: "right", Color: "808080", Style: 1},
 		{Type: "top", Color: "808080", Style: 1}, {Type: "bottom", Color: "808080", Style: 1},
 	}
-	numFmt, pctFmt, dateFmt := "0.00", "0.0%", "yyyy-mm-dd"
+	pctFmt, dateFmt := "0.0%", "yyyy-mm-dd"
 	var err error
 	for _, s := range []struct {
 		id    *int
@@ -102,7 +110,10 @@ func (x *xlsxWriter) styles() error {
 			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
 		}},
 		{&x.bold, &excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
-		{&x.num, &excelize.Style{CustomNumFmt: &numFmt}},
+		{&x.mark, &excelize.Style{Font: &excelize.Font{Bold: true, Color: "C00000"}}},
+		// Built-in formats 4 (#,##0.00) and 3 (#,##0): thousands separators.
+		{&x.num, &excelize.Style{NumFmt: 4}},
+		{&x.integer, &excelize.Style{NumFmt: 3}},
 		{&x.pct, &excelize.Style{CustomNumFmt: &pctFmt}},
 		{&x.date, &excelize.Style{CustomNumFmt: &dateFmt}},
 	} {
@@ -175,9 +186,14 @@ func (x *xlsxWriter) cover(sheet string, r *Report, names []string) error {
 		return err
 	}
 	_, lines := header(r, lang)
-	for _, l := range lines {
+	for i, l := range lines {
 		if err := set(l); err != nil {
 			return err
+		}
+		if i == 0 && r.Marking != "" { // header's first line is the marking
+			if err := f.SetCellStyle(sheet, "A2", "A2", x.mark); err != nil {
+				return err
+			}
 		}
 	}
 	row++
@@ -203,7 +219,7 @@ func (x *xlsxWriter) cover(sheet string, r *Report, names []string) error {
 			return err
 		}
 	}
-	return nil
+	return x.pageSetup(sheet, false)
 }
 
 func colWidth(w int) float64 {
@@ -217,6 +233,10 @@ func (x *xlsxWriter) section(sheet string, s Section) error {
 	if _, err := x.f.NewSheet(sheet); err != nil {
 		return err
 	}
+	// Before the stream writer: it writes the sheet's properties first.
+	if err := x.pageSetup(sheet, true); err != nil {
+		return err
+	}
 	sw, err := x.f.NewStreamWriter(sheet)
 	if err != nil {
 		return err
@@ -225,7 +245,7 @@ func (x *xlsxWriter) section(sheet string, s Section) error {
 	for i, c := range s.Columns {
 		wd := textWidth(c.Title(x.lang))
 		for _, row := range s.Rows {
-			wd = max(wd, textWidth(row[c.Key].format(c.Kind)))
+			wd = max(wd, textWidth(grouped(row[c.Key].format(c.Kind), c.Kind)))
 		}
 		if err := sw.SetColWidth(i+1, i+1, colWidth(wd)); err != nil {
 			return err
@@ -248,7 +268,7 @@ func (x *xlsxWriter) section(sheet string, s Section) error {
 			case v.k == vNull:
 				cells[i] = nil
 			case c.Kind == KindInt:
-				cells[i] = v.i
+				cells[i] = excelize.Cell{StyleID: x.integer, Value: v.i}
 			case c.Kind == KindNumber:
 				cells[i] = excelize.Cell{StyleID: x.num, Value: v.f}
 			case c.Kind == KindPercent:
@@ -265,6 +285,99 @@ func (x *xlsxWriter) section(sheet string, s Section) error {
 		}
 	}
 	return sw.Flush()
+}
+
+// pageSetup sets how sheet prints: A4 landscape, fitted to one page wide
+// and as many high as needed, narrow margins, the report's page header and
+// footer, and, with titleRow, row 1 (the column titles) repeated at the top
+// of every page (the sheet's _xlnm.Print_Titles). The sheet properties
+// (fit to page) must be set before a stream writer starts the sheet.
+func (x *xlsxWriter) pageSetup(sheet string, titleRow bool) error {
+	f := x.f
+	a4, landscape, wide, high := 9, "landscape", 1, 0 // high 0: as many pages as needed
+	fit := true
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &a4, Orientation: &landscape, FitToWidth: &wide, FitToHeight: &high}); err != nil {
+		return err
+	}
+	side, topBottom, hf := 0.5, 0.75, 0.3 // inches
+	if err := f.SetPageMargins(sheet, &excelize.PageLayoutMarginsOptions{
+		Left: &side, Right: &side, Top: &topBottom, Bottom: &topBottom, Header: &hf, Footer: &hf,
+	}); err != nil {
+		return err
+	}
+	if err := f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{OddHeader: x.pageHeader, OddFooter: x.pageFooter}); err != nil {
+		return err
+	}
+	if !titleRow {
+		return nil
+	}
+	return f.SetDefinedName(&excelize.DefinedName{
+		Name:     "_xlnm.Print_Titles",
+		RefersTo: "'" + strings.ReplaceAll(sheet, "'", "''") + "'!$1:$1",
+		Scope:    sheet,
+	})
+}
+
+// maxHeaderField is Excel's limit on a header or footer, in UTF-16 units.
+const maxHeaderField = 255
+
+// pageHeaderFooter returns the header and footer codes of every sheet:
+// the marking (bold, left), the title (centre) and the period (right) on
+// top; the sheet's name (left) and "第 x 页 / 共 y 页" (centre) below.
+func pageHeaderFooter(r *Report, lang string) (head, foot string) {
+	esc := func(s string) string { return strings.ReplaceAll(clean(strings.ReplaceAll(s, "\n", " ")), "&", "&&") }
+	if m := markingText(r, lang); m != "" {
+		head += `&L&"-,Bold"` + esc(m)
+	}
+	period := ""
+	if r.Period != "" {
+		period = "&R" + esc(labelled(lPeriod, lang, r.Period))
+	}
+	// A long title from a layout override is cut so that the whole header
+	// stays within Excel's limit.
+	title, room := r.Title.In(lang), maxHeaderField-2-utf16Len(head+period)
+	for t := []rune(title); utf16Len(esc(title)) > room && len(t) > 0; {
+		t = t[:len(t)-1]
+		title = string(t) + "…"
+	}
+	head += "&C" + esc(title) + period
+	if lang == LangEn {
+		foot = "&L&A&CPage &P of &N"
+	} else {
+		foot = "&L&A&C第 &P 页 / 共 &N 页"
+	}
+	return head, foot
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// grouped adds the thousands separators the XLSX number formats show to a
+// number written by Value.format, so that columns are measured as printed.
+func grouped(s string, k Kind) string {
+	if k != KindInt && k != KindNumber {
+		return s
+	}
+	digits, rest := s, ""
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		digits, rest = s[:i], s[i:]
+	}
+	sign := ""
+	if strings.HasPrefix(digits, "-") {
+		sign, digits = "-", digits[1:]
+	}
+	for i := len(digits) - 3; i > 0; i -= 3 {
+		digits = digits[:i] + "," + digits[i:]
+	}
+	return sign + digits + rest
 }
 
 // textWidth is the display width of s's widest line (CJK counts 2).

@@ -156,6 +156,7 @@ func newRoot(e *env) *cobra.Command {
 		Short:         l10n.Pick("Customer dossiers (客户信息档案), encrypted, with the department's rules", "客户信息档案管理：加密存储，按部门规章流转"),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildVersion(), // crm --version (man.go)
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			return e.loadConfig(cmd)
 		},
@@ -175,6 +176,7 @@ func newRoot(e *env) *cobra.Command {
 		newBorrowCmd(e), newReviewCmd(e), newDestroyCmd(e), newHoldCmd(e), newReleaseCmd(e), newMaintainCmd(e),
 		newReportCmd(e),
 	)
+	root.AddCommand(newManCmd(e))
 	return root
 }
 

@@ -1,0 +1,74 @@
+package report
+
+// The 密级 marking of a report (Report.Marking).
+//
+// A report is marked with the highest level, in the policy's order, among
+// the dossiers it shows: those whose content it read (facts.contents: the
+// figures and lists built from content, even only counted, come from them)
+// and those its rows name (a row with a "dossier" column: the register
+// entries, the 核定 lists). A dossier counts with its level today
+// (archive.EffectiveLevel: a lowered or declassified dossier counts as what
+// it is now) and with every level the row itself prints for it ("level",
+// "from_level", "to_level"), so that no level in the report is above its
+// marking. Counts by level (by_level) name no dossier and do not count. A
+// report that shows no dossier has no marking.
+
+// markDossier records that the report shows dossier id: its level today
+// counts towards the marking.
+func (f *facts) markDossier(id string) {
+	if ds := f.a.State.Dossiers[id]; ds != nil {
+		f.markLevel(f.a.EffectiveLevel(ds))
+	}
+}
+
+// markLevel records a level the report shows for a dossier; names the
+// policy does not know are ignored.
+func (f *facts) markLevel(level string) {
+	if level == "" || f.a.Policy.Level(level) == nil {
+		return
+	}
+	if f.marks == nil {
+		f.marks = map[string]bool{}
+	}
+	f.marks[level] = true
+}
+
+// marking returns the highest level among the dossiers the report read
+// (marked by contents) and the dossiers data's rows name, or "".
+func (f *facts) marking(data map[string][]Row) string {
+	for _, rows := range data {
+		for _, r := range rows {
+			id, ok := r["dossier"]
+			if !ok || id.String() == "" {
+				continue
+			}
+			f.markDossier(id.String())
+			for _, k := range []string{"level", "from_level", "to_level"} {
+				f.markLevel(r[k].String())
+			}
+		}
+	}
+	high := ""
+	for _, l := range f.a.Policy.LevelNames() { // lowest first
+		if f.marks[l] {
+			high = l
+		}
+	}
+	return high
+}
+
+// markingText is the marking as printed on every page: "机密 ★ 禁止外传",
+// or for the declassified level "内部 · 仅限客服部"; "" without a marking.
+func markingText(r *Report, lang string) string {
+	switch {
+	case r.Marking == "":
+		return ""
+	case r.MarkingInternal && lang == LangEn:
+		return r.Marking + " (internal) · keep within 客服部"
+	case r.MarkingInternal:
+		return r.Marking + " · 仅限客服部"
+	case lang == LangEn:
+		return r.Marking + " ★ do not disclose"
+	}
+	return r.Marking + " ★ 禁止外传"
+}
