@@ -215,40 +215,69 @@ type InitOptions struct {
 	Founder  Member // id, name, department; keys and roles are filled in
 }
 
+// check validates the choices of a new archive in dir.
+func (o *InitOptions) check(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, PolicyFile)); err == nil {
+		return failErr(l10n.Errorf("%s already holds a crm archive (%s exists)", dir, PolicyFile), NoNext, "")
+	}
+	if err := CheckMemberID(o.Founder.ID); err != nil {
+		return err
+	}
+	if o.Founder.Name == "" {
+		return missingErr("name", l10n.Errorf("the founding member's full name"))
+	}
+	if o.Recovery != "" {
+		if _, err := ParseRecipient(o.Recovery); err != nil {
+			return usageErr("recovery", err)
+		}
+	}
+	return nil
+}
+
+// initPolicy renders the policy of a new archive for the founder's key
+// kind (age cannot mix post-quantum and X25519 recipients).
+func initPolicy(o InitOptions, id *Identity) ([]byte, *Policy, error) {
+	name := cmpOr(o.Name, "客服部客户信息档案")
+	raw, err := DefaultPolicyText(name, o.Recovery)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := ParsePolicy(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	if pq := isPQ(id.Recipient); (p.KeyKind == "pq") != pq {
+		p.KeyKind = map[bool]string{true: "pq", false: "x25519"}[pq]
+		raw = bytes.Replace(raw, []byte("key_kind: x25519"), []byte("key_kind: "+p.KeyKind), 1)
+	}
+	return raw, p, nil
+}
+
+// writeGenesis signs and writes the genesis event naming founder m.
+func writeGenesis(dir string, p *Policy, raw []byte, m Member, id *Identity, t time.Time) error {
+	b, err := journal.Sign(journal.Header{Kind: KindInit, Time: t, Actor: m.ID}, &InitData{ArchiveID: p.ArchiveID, PolicySHA256: sha256Hex(raw), Member: m}, id.Signer)
+	if err != nil {
+		return err
+	}
+	e, err := journal.Parse(b)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, filepath.FromSlash(journal.PathOf(e.Time, e.Hash))), b, 0o644)
+}
+
 // Init creates a new archive in dir, with the identity's owner as its first
 // member and manager, and writes the genesis event.
 func Init(ctx context.Context, dir string, id *Identity, o InitOptions, clock func() time.Time) (*Archive, error) {
 	if clock == nil {
 		clock = time.Now
 	}
-	if _, err := os.Stat(filepath.Join(dir, PolicyFile)); err == nil {
-		return nil, failErr(l10n.Errorf("%s already holds a crm archive (%s exists)", dir, PolicyFile), NoNext, "")
-	}
-	if err := CheckMemberID(o.Founder.ID); err != nil {
+	if err := o.check(dir); err != nil {
 		return nil, err
 	}
-	if o.Founder.Name == "" {
-		return nil, missingErr("name", l10n.Errorf("the founding member's full name"))
-	}
-	if o.Recovery != "" {
-		if _, err := ParseRecipient(o.Recovery); err != nil {
-			return nil, usageErr("recovery", err)
-		}
-	}
-	if o.Name == "" {
-		o.Name = "客服部客户信息档案"
-	}
-	raw, err := DefaultPolicyText(o.Name, o.Recovery)
+	raw, p, err := initPolicy(o, id)
 	if err != nil {
 		return nil, err
-	}
-	p, err := ParsePolicy(raw)
-	if err != nil {
-		return nil, err
-	}
-	if pq := isPQ(id.Recipient); (p.KeyKind == "pq") != pq {
-		p.KeyKind = map[bool]string{true: "pq", false: "x25519"}[pq]
-		raw = bytes.Replace(raw, []byte("key_kind: x25519"), []byte("key_kind: "+p.KeyKind), 1)
 	}
 	for _, sub := range []string{MembersDir, DossiersDir, journal.Dir} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
@@ -264,19 +293,9 @@ func Init(ctx context.Context, dir string, id *Identity, o InitOptions, clock fu
 	m := o.Founder
 	m.Roles = []string{"manager"}
 	m.Recipient, m.SigningKey = id.Recipient, id.SigningKey
-	if m.Department == "" {
-		m.Department = p.HomeDepartment
-	}
+	m.Department = cmpOr(m.Department, p.HomeDepartment)
 	t := clock().UTC().Truncate(time.Second)
-	b, err := journal.Sign(journal.Header{Kind: KindInit, Time: t, Actor: m.ID}, &InitData{ArchiveID: p.ArchiveID, PolicySHA256: sha256Hex(raw), Member: m}, id.Signer)
-	if err != nil {
-		return nil, err
-	}
-	e, err := journal.Parse(b)
-	if err != nil {
-		return nil, err
-	}
-	if err := writeFileAtomic(filepath.Join(dir, filepath.FromSlash(journal.PathOf(e.Time, e.Hash))), b, 0o644); err != nil {
+	if err := writeGenesis(dir, p, raw, m, id, t); err != nil {
 		return nil, err
 	}
 	a, err := Open(ctx, dir, func() time.Time { return t })

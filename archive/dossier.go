@@ -330,7 +330,7 @@ func yamlError(err error) *FieldError {
 		fmt.Sscan(m[1], &line)
 		msg := m[2]
 		if u := unknownFieldRE.FindStringSubmatch(msg); u != nil {
-			msg = l10n.Sprintf("unknown field %q (`crm new` opens a template listing every field)", u[1])
+			msg = l10n.Sprintf("unknown field %q (the dossier template lists every field)", u[1])
 		}
 		return &FieldError{Line: line, Msg: msg}
 	}
@@ -364,7 +364,7 @@ func unknownFields(n *yaml.Node, t reflect.Type, prefix string) []*FieldError {
 			}
 			ft, ok := fields[k]
 			if !ok {
-				ps = append(ps, &FieldError{Path: path, Line: n.Content[i].Line, Msg: l10n.Sprintf("unknown field %q (`crm new` opens a template listing every field)", k)})
+				ps = append(ps, &FieldError{Path: path, Line: n.Content[i].Line, Msg: l10n.Sprintf("unknown field %q (the dossier template lists every field)", k)})
 				continue
 			}
 			ps = append(ps, unknownFields(n.Content[i+1], ft, path)...)

@@ -39,80 +39,101 @@ func (a *Archive) Verify(ctx context.Context) ([]Problem, error) {
 		}
 		s = Replay(ctx, j, a.Policy, true)
 	}
-	ps := append(slices.Clone(j.Problems), s.Problems...)
-	add := func(path, format string, args ...any) {
-		ps = append(ps, Problem{Path: path, Msg: l10n.Sprintf(format, args...)})
-	}
-
+	c := &checker{a: a, s: s, ps: append(slices.Clone(j.Problems), s.Problems...)}
 	if sha256Hex(a.PolicyRaw) != s.PolicySHA256 {
-		add(PolicyFile, "differs from the policy the journal recorded (edited without a signed policy.update)")
+		c.add(PolicyFile, "differs from the policy the journal recorded (edited without a signed policy.update)")
 	}
+	c.members()
+	c.recipients(c.dossierFiles())
+	ps := c.ps
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Path < ps[j].Path })
+	return ps, nil
+}
 
-	// Member views.
+// checker collects what Verify finds, against a state replayed with every
+// check.
+type checker struct {
+	a  *Archive
+	s  *State
+	ps []Problem
+}
+
+func (c *checker) add(path, format string, args ...any) {
+	c.ps = append(c.ps, Problem{Path: path, Msg: l10n.Sprintf(format, args...)})
+}
+
+// members checks that members/*.yaml say what the journal says.
+func (c *checker) members() {
 	seen := map[string]bool{}
-	entries, _ := os.ReadDir(filepath.Join(a.Dir, MembersDir))
+	entries, _ := os.ReadDir(filepath.Join(c.a.Dir, MembersDir))
 	for _, e := range entries {
 		rel := MembersDir + "/" + e.Name()
 		id, ok := strings.CutSuffix(e.Name(), ".yaml")
-		m := s.Members[id]
+		m := c.s.Members[id]
 		if !ok || m == nil {
-			add(rel, "no member event in the journal adds this member")
+			c.add(rel, "no member event in the journal adds this member")
 			continue
 		}
 		seen[id] = true
-		b, err := os.ReadFile(filepath.Join(a.Dir, MembersDir, e.Name()))
+		b, err := os.ReadFile(filepath.Join(c.a.Dir, MembersDir, e.Name()))
 		want, _ := memberFileBytes(m)
 		if err != nil || !bytes.Equal(b, want) {
-			add(rel, "differs from what the journal says of member %s (edited by hand?)", id)
+			c.add(rel, "differs from what the journal says of member %s (edited by hand?)", id)
 		}
 	}
-	for id := range s.Members {
+	for id := range c.s.Members {
 		if !seen[id] {
-			add(MembersDir+"/"+id+".yaml", "missing: the journal has member %s", id)
+			c.add(MembersDir+"/"+id+".yaml", "missing: the journal has member %s", id)
 		}
 	}
+}
 
-	// Dossier files.
+// dossierFiles checks every file of dossiers/ against the journal, and
+// returns the ids of the dossiers that have one.
+func (c *checker) dossierFiles() map[string]bool {
 	files := map[string]bool{}
-	entries, _ = os.ReadDir(filepath.Join(a.Dir, DossiersDir))
+	entries, _ := os.ReadDir(filepath.Join(c.a.Dir, DossiersDir))
 	for _, e := range entries {
+		rel := DossiersDir + "/" + e.Name()
 		if strings.HasPrefix(e.Name(), ".tmp-") {
-			add(DossiersDir+"/"+e.Name(), "left by an interrupted write or destruction")
+			c.add(rel, "left by an interrupted write or destruction")
 			continue
 		}
-		rel := DossiersDir + "/" + e.Name()
 		id, ok := strings.CutSuffix(e.Name(), ".age")
-		d := s.Dossiers[id]
+		d := c.s.Dossiers[id]
 		if !ok || d == nil {
-			add(rel, "no dossier event in the journal creates this file")
+			c.add(rel, "no dossier event in the journal creates this file")
 			continue
 		}
 		files[id] = true
 		if d.Status == StatusDestroyed {
-			add(rel, "dossier %s was destroyed, but its file is still here", id)
+			c.add(rel, "dossier %s was destroyed, but its file is still here", id)
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(a.Dir, DossiersDir, e.Name()))
+		b, err := os.ReadFile(filepath.Join(c.a.Dir, DossiersDir, e.Name()))
 		if err != nil {
-			add(rel, "unreadable: %v", err)
+			c.add(rel, "unreadable: %v", err)
 			continue
 		}
 		if got := sha256Hex(b); got != d.SHA256 && d.WrittenBy != nil {
-			add(rel, "sha256 %s is not %s, pinned by %s (changed, replaced or rolled back outside crm)", journal.ShortHash(got), journal.ShortHash(d.SHA256), d.WrittenBy.Path)
+			c.add(rel, "sha256 %s is not %s, pinned by %s (changed, replaced or rolled back outside crm)", journal.ShortHash(got), journal.ShortHash(d.SHA256), d.WrittenBy.Path)
 		}
 	}
-	// Recipients are checked against the replayed (signature-checked) state.
-	for _, d := range s.SortedDossiers() {
+	return files
+}
+
+// recipients checks that every active dossier has a file, encrypted to
+// the recipients the policy gives.
+func (c *checker) recipients(files map[string]bool) {
+	for _, d := range c.s.SortedDossiers() {
 		if d.Status != StatusActive {
 			continue
 		}
 		if !files[d.ID] {
-			add(DossierPath(d.ID), "missing: the journal says dossier %s exists", d.ID)
+			c.add(DossierPath(d.ID), "missing: the journal says dossier %s exists", d.ID)
 		}
-		if want := s.ExpectedRecipients(d); !slices.Equal(d.Recipients, want) {
-			add(DossierPath(d.ID), "encrypted to %v, but the policy gives %v: re-encrypt it (rekey)", d.Recipients, want)
+		if want := c.s.ExpectedRecipients(d); !slices.Equal(d.Recipients, want) {
+			c.add(DossierPath(d.ID), "encrypted to %v, but the policy gives %v: re-encrypt it (rekey)", d.Recipients, want)
 		}
 	}
-	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Path < ps[j].Path })
-	return ps, nil
 }

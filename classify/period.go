@@ -60,6 +60,25 @@ func (p Period) String() string {
 	return b.String()
 }
 
+// Chinese writes p as the department does: 10年, 6个月, 1年6个月, 30天, 长期.
+// The zero Period is the empty string.
+func (p Period) Chinese() string {
+	if p.Long {
+		return "长期"
+	}
+	var b strings.Builder
+	for _, part := range []struct {
+		n    int
+		unit string
+	}{{p.Years, "年"}, {p.Months, "个月"}, {p.Days, "天"}} {
+		if part.n != 0 {
+			b.WriteString(strconv.Itoa(part.n))
+			b.WriteString(part.unit)
+		}
+	}
+	return b.String()
+}
+
 // MarshalText implements [encoding.TextMarshaler] with [Period.String].
 func (p Period) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
 

@@ -206,7 +206,7 @@ var catalog = map[string]string{
 	"the policy has no destruction.chain: nobody can approve a destruction":      "策略中没有 destruction.chain：无人能审批销毁",
 	"the policy names no approver for loans of level %s (loan.approvers)":        "策略未指定密级 %s 档案借阅的审批人（loan.approvers）",
 	"the quarterly review (核定)":                                                  "季度核定",
-	"unknown field %q (`crm new` opens a template listing every field)":          "未知字段 %q（`crm new` 打开的模板列出了所有字段）",
+	"unknown field %q (the dossier template lists every field)":                  "未知字段 %q（档案模板列出了所有字段）",
 	"unknown level %q: choose one of %s":                                         "未知密级 %q：请从 %s 中选择",
 	"unknown role %q: choose from %s":                                            "未知角色 %q：请从 %s 中选择",
 	"verify found %d problem(s)":                                                 "校验发现 %d 个问题",

@@ -577,18 +577,8 @@ func (f *facts) classificationRegister(p Period) map[string][]Row {
 // 6个月, 1年6个月, 30天, 长期.
 func periodText(s string) string {
 	p, err := classify.ParsePeriod(s)
-	if err != nil || p.Long {
+	if err != nil {
 		return s
 	}
-	out := ""
-	if p.Years != 0 {
-		out += strconv.Itoa(p.Years) + "年"
-	}
-	if p.Months != 0 {
-		out += strconv.Itoa(p.Months) + "个月"
-	}
-	if p.Days != 0 {
-		out += strconv.Itoa(p.Days) + "天"
-	}
-	return out
+	return p.Chinese()
 }

@@ -228,7 +228,7 @@ func colWidth(w int) float64 {
 
 func (x *xlsxWriter) section(sheet string, s Section) error {
 	if len(s.Rows)+1 > maxSheetRows {
-		return fmt.Errorf("%d rows do not fit in one XLSX sheet (at most %d): use --format csv or json", len(s.Rows), maxSheetRows-1)
+		return fmt.Errorf("%d rows do not fit in one XLSX sheet (at most %d): choose the CSV or JSON format", len(s.Rows), maxSheetRows-1)
 	}
 	if _, err := x.f.NewSheet(sheet); err != nil {
 		return err

@@ -19,81 +19,26 @@ func newClassifyCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Set a dossier's secrecy level, credit class or tier, with a journaled reason", "调整档案密级、信用等级或客户层级（理由记入日志）"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id := args[0]
-			if period != "" && level == "" {
-				return usagef("--period goes with --level")
-			}
-			if level == "" && credit == "" && tier == "" {
-				return usagef("say what to change: --level, --credit or --tier (with --reason)")
-			}
-			if strings.TrimSpace(reason) == "" {
-				return usagef("--reason is needed: say why the classification changes (it is journaled)")
-			}
-			// Check every value before changing anything.
-			if credit != "" {
-				if _, err := classify.ParseCreditClass(credit); err != nil {
-					return usagef("--credit: %v", err)
-				}
-			}
-			if tier != "" {
-				if _, err := classify.ParseTier(tier); err != nil {
-					return usagef("--tier: %v", err)
-				}
-			}
-			if period != "" {
-				if _, err := classify.ParsePeriod(period); err != nil {
-					return usagef("--period: %v", err)
-				}
+			if err := checkClassifyFlags(level, period, reason, credit, tier); err != nil {
+				return err
 			}
 			a, err := e.open(true)
 			if err != nil {
 				return err
 			}
+			id := args[0]
 			if level != "" {
-				ch, err := a.SetLevel(id, level, period, reason)
-				if err != nil {
+				if err := e.setLevel(a, id, level, period, reason); err != nil {
 					return err
-				}
-				exp := l10n.T("never (长期)")
-				if !ch.Expires.IsZero() {
-					exp = ch.Expires.Format(time.DateOnly)
-				}
-				if !ch.Changed {
-					e.printf("%s\n", l10n.Sprintf("%s is already %s (secrecy period %s, expires %s): nothing written.", id, ch.Level, ch.Period, exp))
-				} else {
-					e.printf("%s\n", l10n.Sprintf("%s: level %s → %s, secrecy period %s from %s, expires %s; re-encrypted to its readers.", id, ch.OldLevel, ch.Level, ch.Period, ch.SetOn.Format(time.DateOnly), exp))
 				}
 			}
 			if credit != "" {
-				old, changed, err := a.SetCredit(id, credit, reason)
-				if err != nil {
+				if err := e.setCredit(a, id, credit, reason); err != nil {
 					return err
-				}
-				d := a.State.Dossiers[id]
-				if !changed {
-					e.printf("%s\n", l10n.Sprintf("%s already has credit class %s: nothing written.", id, d.Credit))
-				} else {
-					msg := l10n.Sprintf("%s: credit class %s → %s.", id, cmp.Or(old, "-"), d.Credit)
-					if t, ok := a.Policy.Credit.Classes[d.Credit]; ok {
-						msg += " " + l10n.Sprintf("Credit limit %.0f, terms %s.", t.Limit, t.Terms)
-					}
-					if classify.Dangerous(classify.CreditClass(d.Credit)) {
-						msg += " " + l10n.T("Listed as a dangerous customer (危险客户).")
-					}
-					e.printf("%s\n", msg)
 				}
 			}
 			if tier != "" {
-				old, changed, err := a.SetTier(id, tier, reason)
-				if err != nil {
-					return err
-				}
-				d := a.State.Dossiers[id]
-				if !changed {
-					e.printf("%s\n", l10n.Sprintf("%s already has tier %s: nothing written.", id, d.Tier))
-				} else {
-					e.printf("%s\n", l10n.Sprintf("%s: tier %s → %s.", id, cmp.Or(old, "-"), d.Tier))
-				}
+				return e.setTier(a, id, tier, reason)
 			}
 			return nil
 		},
@@ -108,6 +53,87 @@ func newClassifyCmd(e *env) *cobra.Command {
 	return c
 }
 
+// checkClassifyFlags checks every value before anything changes.
+func checkClassifyFlags(level, period, reason, credit, tier string) error {
+	if period != "" && level == "" {
+		return usagef("--period goes with --level")
+	}
+	if level == "" && credit == "" && tier == "" {
+		return usagef("say what to change: --level, --credit or --tier (with --reason)")
+	}
+	if strings.TrimSpace(reason) == "" {
+		return usagef("--reason is needed: say why the classification changes (it is journaled)")
+	}
+	if credit != "" {
+		if _, err := classify.ParseCreditClass(credit); err != nil {
+			return usagef("--credit: %v", err)
+		}
+	}
+	if tier != "" {
+		if _, err := classify.ParseTier(tier); err != nil {
+			return usagef("--tier: %v", err)
+		}
+	}
+	if period != "" {
+		if _, err := classify.ParsePeriod(period); err != nil {
+			return usagef("--period: %v", err)
+		}
+	}
+	return nil
+}
+
+func (e *env) setLevel(a *archive.Archive, id, level, period, reason string) error {
+	ch, err := a.SetLevel(id, level, period, reason)
+	if err != nil {
+		return err
+	}
+	exp := l10n.T("never (长期)")
+	if !ch.Expires.IsZero() {
+		exp = ch.Expires.Format(time.DateOnly)
+	}
+	if !ch.Changed {
+		e.printf("%s\n", l10n.Sprintf("%s is already %s (secrecy period %s, expires %s): nothing written.", id, ch.Level, periodText(ch.Period), exp))
+		return nil
+	}
+	e.printf("%s\n", l10n.Sprintf("%s: level %s → %s, secrecy period %s from %s, expires %s; re-encrypted to its readers.", id, ch.OldLevel, ch.Level, periodText(ch.Period), ch.SetOn.Format(time.DateOnly), exp))
+	return nil
+}
+
+func (e *env) setCredit(a *archive.Archive, id, credit, reason string) error {
+	old, changed, err := a.SetCredit(id, credit, reason)
+	if err != nil {
+		return err
+	}
+	d := a.State.Dossiers[id]
+	if !changed {
+		e.printf("%s\n", l10n.Sprintf("%s already has credit class %s: nothing written.", id, d.Credit))
+		return nil
+	}
+	msg := l10n.Sprintf("%s: credit class %s → %s.", id, cmp.Or(old, "-"), d.Credit)
+	if t, ok := a.Policy.CreditTermsOf(d.Credit); ok {
+		msg += " " + l10n.Sprintf("Credit limit %.0f, terms %s.", t.Limit, t.Terms)
+	}
+	if classify.Dangerous(classify.CreditClass(d.Credit)) {
+		msg += " " + l10n.T("Listed as a dangerous customer (危险客户).")
+	}
+	e.printf("%s\n", msg)
+	return nil
+}
+
+func (e *env) setTier(a *archive.Archive, id, tier, reason string) error {
+	old, changed, err := a.SetTier(id, tier, reason)
+	if err != nil {
+		return err
+	}
+	d := a.State.Dossiers[id]
+	if !changed {
+		e.printf("%s\n", l10n.Sprintf("%s already has tier %s: nothing written.", id, d.Tier))
+		return nil
+	}
+	e.printf("%s\n", l10n.Sprintf("%s: tier %s → %s.", id, cmp.Or(old, "-"), d.Tier))
+	return nil
+}
+
 func ruleText(r classify.Rule) string {
 	t := r.TextEN
 	if l10n.Chinese() {
@@ -117,6 +143,30 @@ func ruleText(r classify.Rule) string {
 		return t
 	}
 	return r.ID + ": " + t
+}
+
+// printAssessments prints current and suggested classifications, a row
+// per level, credit class and tier, with the rule that gave each.
+func printAssessments(e *env, out []archive.Assessment) error {
+	var rows [][]string
+	for _, x := range out {
+		lvl := x.Level
+		if x.MarkedLevel != "" {
+			lvl = l10n.Sprintf("%s (marked %s, expired %s)", x.Level, x.MarkedLevel, x.Expires)
+		}
+		rows = append(rows, []string{x.ID, l10n.Pick("level", "密级"), lvl, cmp.Or(x.SuggestedLevel, "-"), ruleText(x.LevelRule)})
+		if !x.Readable {
+			rows = append(rows, []string{"", l10n.Pick("credit/tier", "信用/层级"), "?", "?", l10n.T("not readable with your key")})
+			continue
+		}
+		cr := cmp.Or(x.Credit, "-")
+		if x.Dangerous {
+			cr += l10n.Pick(" (dangerous)", "（危险客户）")
+		}
+		rows = append(rows, []string{"", l10n.Pick("credit", "信用等级"), cr, cmp.Or(x.SuggestedCredit, "-"), ruleText(x.CreditRule)})
+		rows = append(rows, []string{"", l10n.Pick("tier", "客户层级"), cmp.Or(x.Tier, "-"), cmp.Or(x.SuggestedTier, "-"), ruleText(x.TierRule)})
+	}
+	return printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("WHAT", "项目"), l10n.Pick("CURRENT", "现有"), l10n.Pick("SUGGESTED", "建议"), l10n.Pick("RULE", "依据")}, rows)
 }
 
 func newSuggestCmd(e *env) *cobra.Command {
@@ -166,28 +216,8 @@ func newSuggestCmd(e *env) *cobra.Command {
 				if err := printJSON(e.io.Out, out); err != nil {
 					return err
 				}
-			} else {
-				var rows [][]string
-				for _, x := range out {
-					lvl := x.Level
-					if x.MarkedLevel != "" {
-						lvl = l10n.Sprintf("%s (marked %s, expired %s)", x.Level, x.MarkedLevel, x.Expires)
-					}
-					rows = append(rows, []string{x.ID, l10n.Pick("level", "密级"), lvl, cmp.Or(x.SuggestedLevel, "-"), ruleText(x.LevelRule)})
-					if !x.Readable {
-						rows = append(rows, []string{"", l10n.Pick("credit/tier", "信用/层级"), "?", "?", l10n.T("not readable with your key")})
-						continue
-					}
-					cr := cmp.Or(x.Credit, "-")
-					if x.Dangerous {
-						cr += l10n.Pick(" (dangerous)", "（危险客户）")
-					}
-					rows = append(rows, []string{"", l10n.Pick("credit", "信用等级"), cr, cmp.Or(x.SuggestedCredit, "-"), ruleText(x.CreditRule)})
-					rows = append(rows, []string{"", l10n.Pick("tier", "客户层级"), cmp.Or(x.Tier, "-"), cmp.Or(x.SuggestedTier, "-"), ruleText(x.TierRule)})
-				}
-				if err := printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("WHAT", "项目"), l10n.Pick("CURRENT", "现有"), l10n.Pick("SUGGESTED", "建议"), l10n.Pick("RULE", "依据")}, rows); err != nil {
-					return err
-				}
+			} else if err := printAssessments(e, out); err != nil {
+				return err
 			}
 			if unreadable > 0 {
 				e.errorf("%s\n", l10n.Sprintf("%d of %d dossiers could not be read with your key: only their level is suggested, from the journal.", unreadable, len(out)))

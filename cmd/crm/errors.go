@@ -126,51 +126,48 @@ func roleList(roles []string, pol *archive.Policy) string {
 	return strings.Join(t, "、")
 }
 
-// hint says what to do next about an archive error, naming the command.
-func hint(e *archive.Error) string {
-	switch e.Next {
-	case archive.NextVerify:
-		return l10n.T("run `crm verify`")
-	case archive.NextRestore:
-		return l10n.Sprintf("restore %s from git or a backup, then run `crm verify`", e.Arg)
-	case archive.NextMemberAdd:
-		return l10n.T("ask a manager to run `crm member add` with it")
-	case archive.NextIdentity:
+// hints say what to do next about an archive error, naming the command;
+// arg is the error's Arg.
+var hints = map[archive.Next]func(arg string) string{
+	archive.NextVerify: func(string) string { return l10n.T("run `crm verify`") },
+	archive.NextRestore: func(a string) string {
+		return l10n.Sprintf("restore %s from git or a backup, then run `crm verify`", a)
+	},
+	archive.NextMemberAdd: func(string) string { return l10n.T("ask a manager to run `crm member add` with it") },
+	archive.NextIdentity: func(string) string {
 		return l10n.T("pass --identity FILE, set CRM_IDENTITY, or set identity in the config file")
-	case archive.NextList:
-		return l10n.T("`crm list` shows the ids")
-	case archive.NextLoans:
-		return l10n.T("`crm borrow list` shows the loans")
-	case archive.NextDestructions:
-		return l10n.T("`crm destroy list` shows them")
-	case archive.NextReturn:
-		return l10n.Sprintf("`crm borrow return %s`", e.Arg)
-	case archive.NextEndorse:
-		return l10n.Sprintf("`crm borrow endorse %s`", e.Arg)
-	case archive.NextExecute:
-		return l10n.Sprintf("`crm destroy execute %s`", e.Arg)
-	case archive.NextRelease:
-		return l10n.Sprintf("`crm release %s`", e.Arg)
-	case archive.NextRequestAgain:
-		return l10n.Sprintf("ask again with `crm destroy request %s`", e.Arg)
-	case archive.NextMemberRoles:
-		return l10n.Sprintf("use `crm member roles %s` to change roles", e.Arg)
-	case archive.NextMemberList:
-		return l10n.T("`crm member list` shows them")
-	case archive.NextEditAgain:
-		return l10n.T("run the edit again on the new version")
-	case archive.NextDeclassify:
+	},
+	archive.NextList:         func(string) string { return l10n.T("`crm list` shows the ids") },
+	archive.NextLoans:        func(string) string { return l10n.T("`crm borrow list` shows the loans") },
+	archive.NextDestructions: func(string) string { return l10n.T("`crm destroy list` shows them") },
+	archive.NextReturn:       func(a string) string { return l10n.Sprintf("`crm borrow return %s`", a) },
+	archive.NextEndorse:      func(a string) string { return l10n.Sprintf("`crm borrow endorse %s`", a) },
+	archive.NextExecute:      func(a string) string { return l10n.Sprintf("`crm destroy execute %s`", a) },
+	archive.NextRelease:      func(a string) string { return l10n.Sprintf("`crm release %s`", a) },
+	archive.NextRequestAgain: func(a string) string { return l10n.Sprintf("ask again with `crm destroy request %s`", a) },
+	archive.NextMemberRoles:  func(a string) string { return l10n.Sprintf("use `crm member roles %s` to change roles", a) },
+	archive.NextMemberList:   func(string) string { return l10n.T("`crm member list` shows them") },
+	archive.NextEditAgain:    func(string) string { return l10n.T("run the edit again on the new version") },
+	archive.NextDeclassify: func(string) string {
 		return l10n.T("a member who can read them must run `crm classify declassify-expired`")
-	case archive.NextKeygen:
-		return l10n.Sprintf("make one with `crm keygen -o %s`, or name yours with --identity or CRM_IDENTITY", e.Arg)
-	case archive.NextPassphrase:
+	},
+	archive.NextKeygen: func(a string) string {
+		return l10n.Sprintf("make one with `crm keygen -o %s`, or name yours with --identity or CRM_IDENTITY", a)
+	},
+	archive.NextPassphrase: func(string) string {
 		return l10n.T("run in a terminal, or set CRM_PASSPHRASE_FILE to a file holding the passphrase")
-	case archive.NextLog:
-		return l10n.Sprintf("its history is in `crm log %s`", e.Arg)
-	case archive.NextRetry:
-		return l10n.T("the next crm command that writes will retry")
-	case archive.NextInit:
-		return l10n.Sprintf("create one with `crm init %s`, or name it with --archive or CRM_ARCHIVE", e.Arg)
+	},
+	archive.NextLog:   func(a string) string { return l10n.Sprintf("its history is in `crm log %s`", a) },
+	archive.NextRetry: func(string) string { return l10n.T("the next crm command that writes will retry") },
+	archive.NextInit: func(a string) string {
+		return l10n.Sprintf("create one with `crm init %s`, or name it with --archive or CRM_ARCHIVE", a)
+	},
+}
+
+// hint says what to do next about an archive error, or "".
+func hint(e *archive.Error) string {
+	if h, ok := hints[e.Next]; ok {
+		return h(e.Arg)
 	}
 	return ""
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
@@ -54,7 +53,7 @@ func newMemberAddCmd(e *env) *cobra.Command {
 			if err := a.AddMember(e.ctx(), m); err != nil {
 				return err
 			}
-			e.printf("%s\n", l10n.Sprintf("Added member %s (%s), roles %s.", m.ID, m.Name, strings.Join(m.Roles, ", ")))
+			e.printf("%s\n", l10n.Sprintf("Added member %s (%s), roles %s.", m.ID, m.Name, roleNames(m.Roles, a.Policy)))
 			return nil
 		},
 	}
@@ -89,7 +88,7 @@ func newMemberListCmd(e *env) *cobra.Command {
 				if m.Removed {
 					status = l10n.Pick("removed", "已移除")
 				}
-				rows = append(rows, []string{m.ID, m.Name, m.Department, strings.Join(m.Roles, ","), status})
+				rows = append(rows, []string{m.ID, m.Name, m.Department, roleNames(m.Roles, a.Policy), status})
 			}
 			return printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("NAME", "姓名"), l10n.Pick("DEPARTMENT", "部门"), l10n.Pick("ROLES", "角色"), l10n.Pick("STATUS", "状态")}, rows)
 		},
@@ -125,7 +124,7 @@ func newMemberRolesCmd(e *env) *cobra.Command {
 			if err := a.SetRoles(e.ctx(), args[0], args[1:]); err != nil {
 				return err
 			}
-			e.printf("%s\n", l10n.Sprintf("Member %s now holds: %s.", args[0], strings.Join(a.State.Members[args[0]].Roles, ", ")))
+			e.printf("%s\n", l10n.Sprintf("Member %s now holds: %s.", args[0], roleNames(a.State.Members[args[0]].Roles, a.Policy)))
 			return nil
 		},
 	}

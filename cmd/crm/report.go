@@ -142,48 +142,60 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error {
-	// Everything that can be checked without the archive first, so that
-	// bad input changes nothing and costs nothing.
-	var format report.Format
-	var err error
+// reportFormat is the format of the report: --format, else -o's extension,
+// else a table.
+func reportFormat(fl *reportFlags) (report.Format, error) {
 	switch {
 	case fl.format != "":
-		if format, err = report.ParseFormat(fl.format); err != nil {
-			return usagef("--format: %v", err)
+		f, err := report.ParseFormat(fl.format)
+		if err != nil {
+			return f, usagef("--format: %v", err)
 		}
+		return f, nil
 	case fl.out != "":
 		if f, ok := report.FormatForFile(fl.out); ok {
-			format = f
+			return f, nil
 		} else if ext := filepath.Ext(fl.out); ext != "" {
-			return usagef("-o %s: crm does not know the extension %s; name the format with --format %s", fl.out, ext, strings.Join(report.FormatNames(), "|"))
-		} else {
-			format = report.Table
+			return f, usagef("-o %s: crm does not know the extension %s; name the format with --format %s", fl.out, ext, strings.Join(report.FormatNames(), "|"))
 		}
-	default:
-		format = report.Table
 	}
+	return report.Table, nil
+}
+
+// checkReportOutput checks where the report goes, before any work.
+func (e *env) checkReportOutput(fl *reportFlags, format report.Format) error {
 	if fl.bom && format != report.CSV {
 		return usagef("--bom is for CSV only (the format is %s)", format)
 	}
-	if fl.out != "" {
-		if st, err := os.Stat(fl.out); err == nil && st.IsDir() {
-			return l10n.Errorf("-o %s is a folder: name a file in it", fl.out)
+	if fl.out == "" {
+		if format.Binary() && isTerminal(e.io.Out) {
+			return usagef("XLSX is a binary workbook and standard output is a terminal: write it to a file with -o FILE.xlsx")
 		}
+		return nil
+	}
+	if st, err := os.Stat(fl.out); err == nil && st.IsDir() {
+		return l10n.Errorf("-o %s is a folder: name a file in it", fl.out)
+	}
+	dir := filepath.Dir(fl.out)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return l10n.Errorf("-o %s: directory %s does not exist: create it first", fl.out, dir)
+	}
+	return nil
+}
+
+func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error {
+	// Everything that can be checked without the archive first, so that
+	// bad input changes nothing and costs nothing.
+	format, err := reportFormat(fl)
+	if err != nil {
+		return err
 	}
 	period, given, err := reportPeriod(cmd, fl)
 	if err != nil {
 		return err
 	}
-	if format.Binary() && fl.out == "" && isTerminal(e.io.Out) {
-		return usagef("XLSX is a binary workbook and standard output is a terminal: write it to a file with -o FILE.xlsx")
-	}
-	if fl.out != "" {
-		dir := filepath.Dir(fl.out)
-		st, err := os.Stat(dir)
-		if err != nil || !st.IsDir() {
-			return l10n.Errorf("-o %s: directory %s does not exist: create it first", fl.out, dir)
-		}
+	if err := e.checkReportOutput(fl, format); err != nil {
+		return err
 	}
 	a, err := e.open(false)
 	if err != nil {

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"strings"
+
 	"crm/archive"
 	"crm/archive/journal"
+	"crm/classify"
 	"crm/l10n"
 )
 
@@ -83,4 +86,25 @@ func destroyStatusText(s string) string {
 		return l10n.Pick("executed", "已销毁")
 	}
 	return s
+}
+
+// periodText is a secrecy period as the user reads it: 30y, or 30年.
+func periodText(p classify.Period) string {
+	if l10n.Chinese() {
+		return p.Chinese()
+	}
+	return p.String()
+}
+
+// roleNames are roles as the user reads them: ids in English, the
+// policy's titles in Chinese.
+func roleNames(roles []string, pol *archive.Policy) string {
+	if !l10n.Chinese() || pol == nil {
+		return strings.Join(roles, ", ")
+	}
+	t := make([]string, len(roles))
+	for i, r := range roles {
+		t[i] = pol.RoleTitle(r)
+	}
+	return strings.Join(t, "、")
 }

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"crm/archive"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The packages below cmd/ never print and never name the command line:
+// they return values and errors, and the commands present them (DESIGN.md,
+// STYLE.md). This test reads their source: no reference to os.Stdout or
+// os.Stderr, no fmt.Print…, no string naming a flag (--x), and no message
+// naming a crm command (`crm …` in an l10n call).
+func TestLowerLayersNeitherPrintNorNameFlags(t *testing.T) {
+	flagRE := regexp.MustCompile(`(^|[\s"'(\x60])--[a-z]`)
+	fset := token.NewFileSet()
+	for _, dir := range []string{"../../archive", "../../classify", "../../report"} {
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return err
+			}
+			f, err := parser.ParseFile(fset, p, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch x := n.(type) {
+				case *ast.SelectorExpr:
+					if id, ok := x.X.(*ast.Ident); ok {
+						name := id.Name + "." + x.Sel.Name
+						if name == "os.Stdout" || name == "os.Stderr" || (id.Name == "fmt" && strings.HasPrefix(x.Sel.Name, "Print")) {
+							t.Errorf("%s: %s: packages below cmd/ do not print", fset.Position(x.Pos()), name)
+						}
+					}
+				case *ast.CallExpr:
+					if id, ok := x.Fun.(*ast.Ident); ok && (id.Name == "print" || id.Name == "println") {
+						t.Errorf("%s: %s: packages below cmd/ do not print", fset.Position(x.Pos()), id.Name)
+					}
+					if sel, ok := x.Fun.(*ast.SelectorExpr); ok && len(x.Args) > 0 {
+						if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "l10n" {
+							if lit, ok := x.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+								s, _ := strconv.Unquote(lit.Value)
+								if strings.Contains(s, "`crm ") {
+									t.Errorf("%s: message %q names a command: say it with a next step (archive.Next) and let cmd name it", fset.Position(lit.Pos()), s)
+								}
+							}
+						}
+					}
+				case *ast.BasicLit:
+					if x.Kind == token.STRING {
+						s, _ := strconv.Unquote(x.Value)
+						if flagRE.MatchString(s) {
+							t.Errorf("%s: %q names a flag: name the input (archive.Error.Field) and let cmd name the flag", fset.Position(x.Pos()), s)
+						}
+					}
+				}
+				return true
+			})
+			return nil
+		})
+	}
+}
+
+// Every next step the archive can name has words here.
+func TestEveryNextHasAHint(t *testing.T) {
+	for n := archive.NoNext + 1; n <= archive.NextInit; n++ {
+		if _, ok := hints[n]; !ok {
+			t.Errorf("archive.Next %d has no hint", n)
+		}
+	}
+}
