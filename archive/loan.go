@@ -235,22 +235,6 @@ func (x *LoanEndorse) check(c *step) error {
 
 func (x *LoanEndorse) apply(c *step) { c.s.Loans[x.Loan].EndorsedBy = c.e.Actor }
 
-// MissingApprovers returns the roles whose approval loan l still needs
-// for a dossier of level, in the policy's order.
-func (p *Policy) MissingApprovers(l *Loan, level string) []string {
-	done := map[string]bool{}
-	for _, a := range l.Approvals {
-		done[a.Role] = true
-	}
-	var missing []string
-	for _, r := range p.LoanApprovers(level) {
-		if !done[r] {
-			missing = append(missing, r)
-		}
-	}
-	return missing
-}
-
 // NextForLoan says what loan l waits for: "dept_manager" for the
 // requester's department manager's sign-off (R6.7), else the approver
 // roles still missing; nil when it waits for nobody.

@@ -417,6 +417,43 @@ func (p *Policy) CreditTermsOf(class string) (CreditTerms, bool) {
 	return t, ok
 }
 
+// MissingApprovers returns the roles whose approval loan l still needs
+// for a dossier of level, in the policy's order.
+func (p *Policy) MissingApprovers(l *Loan, level string) []string {
+	done := map[string]bool{}
+	for _, a := range l.Approvals {
+		done[a.Role] = true
+	}
+	var missing []string
+	for _, r := range p.LoanApprovers(level) {
+		if !done[r] {
+			missing = append(missing, r)
+		}
+	}
+	return missing
+}
+
+// CreditOf is a dossier's credit class (R8) given the journaled override in
+// force (override, "" for none) and its content (nil when unreadable): the
+// override, else the class written in its credit survey, else the class of
+// its survey score under the policy's thresholds; with where it came from
+// and the rule.
+func (p *Policy) CreditOf(override, reason string, dd *Dossier) (class, source string, rule classify.Rule) {
+	switch {
+	case override != "":
+		return override, CreditFromJournal, classify.Rule{ID: "journal", Text: "日志记录的调整：" + reason, TextEN: "set in the journal: " + reason}
+	case dd == nil:
+		return "", "", classify.Rule{}
+	case dd.CreditSurvey.Class != "":
+		return dd.CreditSurvey.Class, CreditFromDossier, classify.Rule{ID: classify.RuleDossier, Text: "档案信用调查表中写明的信用等级", TextEN: "the class written in the dossier's credit survey"}
+	case dd.CreditSurvey.Score != nil:
+		if c, r, err := classify.ClassifyScore(*dd.CreditSurvey.Score, p.Thresholds()); err == nil {
+			return string(c), CreditFromScore, r
+		}
+	}
+	return "", "", classify.Rule{}
+}
+
 // hasAny reports whether roles and allowed share a role.
 func hasAny(roles, allowed []string) bool {
 	for _, r := range roles {

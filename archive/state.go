@@ -348,27 +348,6 @@ const (
 	CreditFromScore   = "score"   // the class of the survey's score (R8 thresholds)
 )
 
-// CreditOf is a dossier's credit class (R8) given the journaled override in
-// force (override, "" for none) and its content (nil when unreadable): the
-// override, else the class written in its credit survey, else the class of
-// its survey score under the policy's thresholds; with where it came from
-// and the rule.
-func (p *Policy) CreditOf(override, reason string, dd *Dossier) (class, source string, rule classify.Rule) {
-	switch {
-	case override != "":
-		return override, CreditFromJournal, classify.Rule{ID: "journal", Text: "日志记录的调整：" + reason, TextEN: "set in the journal: " + reason}
-	case dd == nil:
-		return "", "", classify.Rule{}
-	case dd.CreditSurvey.Class != "":
-		return dd.CreditSurvey.Class, CreditFromDossier, classify.Rule{ID: classify.RuleDossier, Text: "档案信用调查表中写明的信用等级", TextEN: "the class written in the dossier's credit survey"}
-	case dd.CreditSurvey.Score != nil:
-		if c, r, err := classify.ClassifyScore(*dd.CreditSurvey.Score, p.Thresholds()); err == nil {
-			return string(c), CreditFromScore, r
-		}
-	}
-	return "", "", classify.Rule{}
-}
-
 // TierOf is a dossier's tier given the journaled override (override, ""
 // for none), its content (nil when unreadable) and its ABC grade among the
 // dossiers graded together: the override, else the dossier's tier, else the

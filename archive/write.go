@@ -3,6 +3,7 @@ package archive
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,20 +174,38 @@ func (a *Archive) writeCiphertext(id string, ct []byte, recipients []string, kin
 	return e, nil
 }
 
-// writeFileAtomic writes data to path through a temporary file in the same
-// folder, synced and renamed over path, so a crash leaves either the old or
-// the new file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := writeTemp(filepath.Dir(path), ".tmp-*", data, perm)
+// WriteAtomic writes the file at path with write, through a temporary
+// file in the same folder that is synced and renamed over path only when
+// write succeeded: a crash or an error leaves the old file (or none), never
+// a partial one. It is the one way crm writes a whole file.
+func WriteAtomic(path string, perm os.FileMode, write func(io.Writer) error) error {
+	tmp, err := writeTempWith(filepath.Dir(path), ".tmp-*", perm, write)
 	if err != nil {
 		return err
 	}
 	return renameSynced(tmp, path)
 }
 
+// writeFileAtomic is WriteAtomic of bytes.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	return WriteAtomic(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
 // writeTemp writes data to a new, synced file in dir named after pattern
 // (as os.CreateTemp) and returns its path.
 func writeTemp(dir, pattern string, data []byte, perm os.FileMode) (string, error) {
+	return writeTempWith(dir, pattern, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeTempWith writes a new, synced file in dir named after pattern with
+// write, and returns its path; on any error it leaves nothing.
+func writeTempWith(dir, pattern string, perm os.FileMode, write func(io.Writer) error) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
@@ -195,9 +214,9 @@ func writeTemp(dir, pattern string, data []byte, perm os.FileMode) (string, erro
 		return "", err
 	}
 	tmp := f.Name()
-	_, err = f.Write(data)
+	err = f.Chmod(perm)
 	if err == nil {
-		err = f.Chmod(perm)
+		err = write(f)
 	}
 	if err == nil {
 		err = f.Sync()

@@ -3,14 +3,13 @@ package report
 import (
 	"cmp"
 	"errors"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"crm/archive"
+	"crm/archive/work"
 	"crm/classify"
 	"crm/l10n"
 )
@@ -113,30 +112,22 @@ func (f *facts) contents(ids []string) (map[string]*archive.Dossier, int, error)
 	}
 	out := make([]*archive.Dossier, len(todo))
 	errs := make([]error, len(todo))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), max(len(todo), 1)) {
-		wg.Go(func() {
-			for i := range next {
-				o, err := a.Read(todo[i])
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				d, err := archive.ParseDossier(o.Text)
-				if err != nil {
-					errs[i] = l10n.Errorf("dossier %s: %v", todo[i], err)
-					continue
-				}
-				out[i] = d
-			}
-		})
+	err := work.Each(a.Context(), l10n.T("decrypting dossiers"), len(todo), func(i int) {
+		o, err := a.Read(todo[i])
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		d, err := archive.ParseDossier(o.Text)
+		if err != nil {
+			errs[i] = l10n.Errorf("dossier %s: %v", todo[i], err)
+			return
+		}
+		out[i] = d
+	})
+	if err != nil {
+		return nil, 0, err
 	}
-	for i := range todo {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 	m := make(map[string]*archive.Dossier, len(todo))
 	var hard []error
 	for i, id := range todo {

@@ -2,9 +2,7 @@ package main
 
 import (
 	"cmp"
-	"errors"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"crm/archive"
 	"crm/l10n"
 	"crm/report"
 )
@@ -247,33 +246,16 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 // no partial file behind.
 func writeReportFile(path string, render func(io.Writer) error) error {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".crm-report-*")
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return l10n.Errorf("-o %s: directory %s does not exist: create it first", path, dir)
-		}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return l10n.Errorf("-o %s: directory %s does not exist: create it first", path, dir)
+	}
+	var renderErr error
+	err := archive.WriteAtomic(path, 0o600, func(w io.Writer) error {
+		renderErr = render(w)
+		return renderErr
+	})
+	if err != nil && renderErr == nil {
 		return l10n.Errorf("-o %s: %v", path, err)
 	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := render(f); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return l10n.Errorf("-o %s: %v", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return l10n.Errorf("-o %s: %v", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return l10n.Errorf("-o %s: %v", path, err)
-	}
-	ok = true
-	return nil
+	return err
 }
