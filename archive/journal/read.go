@@ -128,7 +128,8 @@ func Unchanged(dir string, prev *Journal) bool {
 }
 
 // order sorts the events topologically and computes the heads. Events that
-// neither follows the other are ordered by time, then hash.
+// neither follows the other are ordered by hash, never by time: clocks lie,
+// and every clone must replay the same journal in the same order.
 func (j *Journal) order() {
 	followed := map[string]bool{}
 	indeg := map[string]int{}
@@ -145,13 +146,6 @@ func (j *Journal) order() {
 			next[p] = append(next[p], h)
 		}
 	}
-	less := func(a, b string) bool {
-		ea, eb := j.ByHash[a], j.ByHash[b]
-		if !ea.Time.Equal(eb.Time) {
-			return ea.Time.Before(eb.Time)
-		}
-		return a < b
-	}
 	var ready []string
 	for h, d := range indeg {
 		if d == 0 {
@@ -160,7 +154,7 @@ func (j *Journal) order() {
 	}
 	j.Events = j.Events[:0]
 	for len(ready) > 0 {
-		sort.Slice(ready, func(x, y int) bool { return less(ready[x], ready[y]) })
+		slices.Sort(ready)
 		h := ready[0]
 		ready = ready[1:]
 		j.Events = append(j.Events, j.ByHash[h])
