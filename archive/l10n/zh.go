@@ -288,4 +288,8 @@ var catalog = map[string]string{
 	"credit.thresholds: %v":                                                       "credit.thresholds：%v",
 	"grades: a_share must be above 0, b_share at least 0, and together at most 1": "grades：a_share 须大于 0，b_share 不小于 0，两者之和不超过 1",
 	"re-encrypting dossier %s needs to decrypt it, and your key cannot: ask a member who can read level %s to do it": "重新加密档案 %s 需要先解密，而你的密钥无法解密：请能阅读密级 %s 的成员来操作",
+	// dossierschema: survey fields, contacts, import, register export
+	"must be a mapping of the department's own fields (key: value)":      "须为部门自定义字段的映射（键: 值）",
+	"is before the record's date":                                        "早于该记录的日期",
+	"*%s refers to the value it is part of: write the value out instead": "*%s 引用了包含它自身的值：请直接写出该值",
 }
