@@ -310,4 +310,6 @@ var catalog = map[string]string{
 	"%q is not a dossier field: use a path like customer.telephone, extra.KEY or level":                                                                  "%q 不是档案字段：请使用 customer.telephone、extra.键名 或 level 这样的路径",
 	"%s: line %d: a column map is a mapping of header: field, like 手机号码: contact_person.phone":                                                           "%s：第 %d 行：列映射应为“表头: 字段”的映射，如 手机号码: contact_person.phone",
 	"%s: line %d: %s: %q is not a dossier field: use a path like customer.telephone, extra.KEY, level, or - to skip the column":                          "%s：第 %d 行：%s：%q 不是档案字段：请使用 customer.telephone、extra.键名、level 这样的路径，或用 - 忽略该列",
+	"could not add the record to the dossier's contacts: list: edit the dossier instead":                                                                 "无法把记录加入档案的 contacts: 列表：请直接编辑档案",
+	"must be a list of records (- date: …, kind: …)":                                                                                                     "须为记录列表（- date: …, kind: …）",
 }
