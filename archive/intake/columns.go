@@ -138,7 +138,7 @@ var defaultColumns = map[string][]string{
 	"notes":                          {"备注", "notes", "remarks"},
 	TargetLevel:                      {"密级", "level"},
 	// Columns of crm's own register (R6.2) that the archive keeps itself.
-	TargetIgnore: {"序号", "档案编号", "编号", "最近核定日期", "合作年限", "no.", "id", "dossier", "last verified", "cooperation"},
+	TargetIgnore: {"序号", "档案编号", "编号", "最近核定日期", "最近联系日期", "合作年限", "no.", "id", "dossier", "last verified", "last contact", "cooperation"},
 }
 
 // ColumnMap maps normalised header texts to targets: dossier field paths,
