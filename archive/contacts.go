@@ -2,6 +2,8 @@ package archive
 
 import (
 	"bytes"
+	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -218,4 +220,36 @@ func rewriteWithContact(root *yaml.Node, item *yaml.Node) ([]byte, error) {
 	}
 	enc.Close()
 	return b.Bytes(), nil
+}
+
+// ParseContact reads one contact record written as a YAML mapping (date:,
+// who:, kind:, content:, follow_up:, keep_until:), as in the editor of
+// `crm contact add`. Errors name the line and field.
+func ParseContact(text []byte) (Contact, error) {
+	var c Contact
+	var root yaml.Node
+	if err := yaml.Unmarshal(text, &root); err != nil {
+		return c, &ValidationError{[]*FieldError{yamlError(err)}}
+	}
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return c, &ValidationError{[]*FieldError{{Line: 1, Msg: l10n.T("a contact record is a mapping: date:, kind:, content:, …")}}}
+	}
+	top := root.Content[0]
+	if ps := unknownFields(top, reflect.TypeFor[Contact](), ""); len(ps) > 0 {
+		return c, &ValidationError{ps}
+	}
+	if err := top.Decode(&c); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			fe.Path = pathAtLine(top, fe.Line)
+			return c, &ValidationError{[]*FieldError{fe}}
+		}
+		return c, &ValidationError{[]*FieldError{yamlError(err)}}
+	}
+	var ps []*FieldError
+	checkFields(reflect.ValueOf(&c).Elem(), top, "", 0, &ps)
+	if len(ps) > 0 {
+		return c, &ValidationError{ps}
+	}
+	return c, nil
 }

@@ -125,3 +125,24 @@ func TestAddContactOnTemplates(t *testing.T) {
 		}
 	}
 }
+
+// The editor of `crm contact add` holds one record; ParseContact reads it
+// with the same checks, naming line and field.
+func TestParseContact(t *testing.T) {
+	c, err := archive.ParseContact([]byte("# 联系记录\ndate: 2026-11-22\nwho: \"李四\"\nkind: 接待\ncontent: |\n  来访\n  参观工厂\nfollow_up: \"\"\n"))
+	if err != nil || c.Kind != archive.ContactReception || c.Content != "来访\n参观工厂\n" || c.Date.Format("2006-01-02") != "2026-11-22" {
+		t.Errorf("ParseContact = %+v, %v", c, err)
+	}
+	for _, bad := range []struct{ in, want string }{
+		{"date: 2026-11-22\nkind: 聊天\n", `line 2: kind: "聊天" is not one of`},
+		{"kind: 拜访\n", "date: is required"},
+		{"date: 2026-11-22\nkind: 拜访\nmood: good\n", `line 3: mood: unknown field "mood"`},
+		{"date: 2026-02-30\nkind: 拜访\n", `line 1: date: "2026-02-30" is not a date`},
+		{"- a\n", "a contact record is a mapping"},
+		{"date: [\n", "line 1: did not find expected node content"},
+	} {
+		if _, err := archive.ParseContact([]byte(bad.in)); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("ParseContact(%q) = %v, want %q", bad.in, err, bad.want)
+		}
+	}
+}

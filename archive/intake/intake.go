@@ -74,6 +74,9 @@ type Options struct {
 	TmpDir string
 	// Source names the spreadsheet in the comment heading each text.
 	Source string
+	// CheckLevel, if set, checks each row's level (密级): the levels are
+	// the archive policy's, which this package does not know.
+	CheckLevel func(string) error
 }
 
 // Column is one column of the spreadsheet and what it fills.
@@ -156,12 +159,13 @@ func Read(r io.Reader, o Options) (*Result, error) {
 	}
 	res := &Result{}
 	var rows [][]cell
+	var sheets []string
 	var err error
 	switch o.Format {
 	case CSV:
 		rows, err = readCSV(r)
 	case XLSX:
-		rows, res.Sheet, err = readXLSX(r, o)
+		rows, res.Sheet, sheets, err = readXLSX(r, o)
 	default:
 		return nil, l10n.Errorf("unknown spreadsheet format: use .xlsx or .csv")
 	}
@@ -181,8 +185,7 @@ func Read(r io.Reader, o Options) (*Result, error) {
 		}
 	}
 	if h < 0 {
-		names := strings.Join(defaultColumns["customer.name"][:3], ", ")
-		return nil, l10n.Errorf("no header row: none of the first %d rows has a column for the customer's name (%s, …); add one, or map its header to customer.name in a column map", headerScan, names)
+		return nil, &HeaderError{Sheet: res.Sheet, Sheets: sheets}
 	}
 	res.HeaderRow = h + 1
 	filled := map[string]string{} // target → header
@@ -216,6 +219,21 @@ func Read(r io.Reader, o Options) (*Result, error) {
 	return res, nil
 }
 
+// HeaderError is returned when no header row names the customer's name.
+type HeaderError struct {
+	Sheet  string   // the XLSX sheet read, or ""
+	Sheets []string // every sheet of the workbook
+}
+
+func (e *HeaderError) Error() string {
+	names := strings.Join(defaultColumns["customer.name"][:3], ", ")
+	msg := l10n.Sprintf("no header row: none of the first %d rows has a column for the customer's name (%s, …); add one, or map its header to customer.name in a column map", headerScan, names)
+	if e.Sheet != "" {
+		msg = l10n.Sprintf("sheet %s: %v", e.Sheet, msg)
+	}
+	return msg
+}
+
 func blank(row []cell) bool {
 	for _, c := range row {
 		if strings.TrimSpace(c.text) != "" {
@@ -245,6 +263,13 @@ func makeRecord(rowNo int, row []cell, cols []Column, o Options) (Record, []*Row
 			return
 		}
 		if target == TargetLevel {
+			if o.CheckLevel != nil {
+				if err := o.CheckLevel(v.Value); err != nil {
+					errs = append(errs, &RowError{Row: rowNo, Column: header[target], Msg: err.Error()})
+					failed[target] = true
+					return
+				}
+			}
 			rec.Level = v.Value
 			return
 		}
@@ -511,29 +536,29 @@ func readCSV(r io.Reader) ([][]cell, error) {
 
 // readXLSX reads one sheet of a workbook: the cells as shown, and the stored
 // values beside them for numbers and dates.
-func readXLSX(r io.Reader, o Options) ([][]cell, string, error) {
+func readXLSX(r io.Reader, o Options) ([][]cell, string, []string, error) {
 	f, err := excelize.OpenReader(r, excelize.Options{TmpDir: o.TmpDir})
 	if err != nil {
-		return nil, "", l10n.Errorf("not a readable XLSX workbook: %v", err)
+		return nil, "", nil, l10n.Errorf("not a readable XLSX workbook: %v", err)
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	sheet := o.Sheet
 	if sheet == "" {
 		if len(sheets) == 0 {
-			return nil, "", l10n.Errorf("the workbook has no sheet")
+			return nil, "", nil, l10n.Errorf("the workbook has no sheet")
 		}
 		sheet = sheets[0]
 	} else if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
-		return nil, "", l10n.Errorf("the workbook has no sheet %q: it has %s", sheet, strings.Join(sheets, ", "))
+		return nil, "", nil, l10n.Errorf("the workbook has no sheet %q: it has %s", sheet, strings.Join(sheets, ", "))
 	}
 	shown, err := f.GetRows(sheet)
 	if err != nil {
-		return nil, "", l10n.Errorf("sheet %s: %v", sheet, err)
+		return nil, "", nil, l10n.Errorf("sheet %s: %v", sheet, err)
 	}
 	raw, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
 	if err != nil {
-		return nil, "", l10n.Errorf("sheet %s: %v", sheet, err)
+		return nil, "", nil, l10n.Errorf("sheet %s: %v", sheet, err)
 	}
 	rows := make([][]cell, len(shown))
 	for i, sr := range shown {
@@ -547,5 +572,5 @@ func readXLSX(r io.Reader, o Options) ([][]cell, string, error) {
 		}
 		rows[i] = row
 	}
-	return rows, sheet, nil
+	return rows, sheet, sheets, nil
 }

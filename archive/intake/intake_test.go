@@ -3,6 +3,7 @@ package intake
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -144,6 +145,18 @@ func TestDefaultsAndLevel(t *testing.T) {
 	}
 	if d := parse(t, res.Records[1]); d.Owner != "李四" {
 		t.Errorf("owner default not applied: %q", d.Owner)
+	}
+	// The archive checks the levels; a bad one is reported with the row's
+	// other problems.
+	check := func(l string) error {
+		if l != "秘密" && l != "机密" {
+			return errors.New("unknown level")
+		}
+		return nil
+	}
+	res = read(t, []byte("客户名称,密级,规模\n甲,超密,巨型\n"), Options{Format: CSV, CheckLevel: check, Defaults: map[string]string{"owner": "李四"}})
+	if err := res.Err(); err == nil || !strings.Contains(err.Error(), "row 2, column 密级: unknown level\nrow 2, column 规模:") {
+		t.Errorf("bad level: %v", err)
 	}
 	// Without a default, a spreadsheet with no owner column fails on every
 	// row, naming the field.
