@@ -2,7 +2,6 @@ package archive
 
 import (
 	"bytes"
-	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -238,16 +237,13 @@ func ParseContact(text []byte) (Contact, error) {
 	if ps := unknownFields(top, reflect.TypeFor[Contact](), ""); len(ps) > 0 {
 		return c, &ValidationError{ps}
 	}
-	if err := top.Decode(&c); err != nil {
-		var fe *FieldError
-		if errors.As(err, &fe) {
-			fe.Path = pathAtLine(top, fe.Line)
-			return c, &ValidationError{[]*FieldError{fe}}
-		}
-		return c, &ValidationError{[]*FieldError{yamlError(err)}}
+	ps, err := decodeNode(top, &c)
+	if err != nil {
+		return c, err
 	}
-	var ps []*FieldError
-	checkFields(reflect.ValueOf(&c).Elem(), top, "", 0, &ps)
+	if len(ps) == 0 {
+		checkFields(reflect.ValueOf(&c).Elem(), top, "", 0, &ps)
+	}
 	if len(ps) > 0 {
 		return c, &ValidationError{ps}
 	}

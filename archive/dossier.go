@@ -45,9 +45,11 @@ func ParseDate(s string) (Date, error) {
 }
 
 // UnmarshalYAML accepts YYYY-MM-DD, or an empty/null value for "not given".
+// A bad date is a *yaml.TypeError ("line N: …"), so that decoding goes on
+// and the other problems of the document are found too.
 func (d *Date) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return &FieldError{Line: n.Line, Msg: l10n.T("a date must be a single value YYYY-MM-DD")}
+		return nodeError(n, l10n.T("a date must be a single value YYYY-MM-DD"))
 	}
 	if n.Tag == "!!null" || n.Value == "" {
 		*d = Date{}
@@ -55,10 +57,16 @@ func (d *Date) UnmarshalYAML(n *yaml.Node) error {
 	}
 	v, err := ParseDate(n.Value)
 	if err != nil {
-		return &FieldError{Line: n.Line, Msg: err.Error()}
+		return nodeError(n, err.Error())
 	}
 	*d = v
 	return nil
+}
+
+// nodeError is a problem with node n that lets the YAML decoder go on with
+// the rest of the document.
+func nodeError(n *yaml.Node, msg string) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, msg)}}
 }
 
 // MarshalYAML writes YYYY-MM-DD, or an empty string.
@@ -306,27 +314,24 @@ func ParseDossier(text []byte) (*Dossier, error) {
 	if ps := unknownFields(top, reflect.TypeFor[Dossier](), ""); len(ps) > 0 {
 		return nil, &ValidationError{ps}
 	}
+	// Values that do not decode are reported with what the checks below
+	// find in the rest (a field that failed to decode is not checked again).
 	var d Dossier
-	if err := top.Decode(&d); err != nil {
-		var fe *FieldError
-		if errors.As(err, &fe) {
-			fe.Path = pathAtLine(top, fe.Line)
-			return nil, &ValidationError{[]*FieldError{fe}}
-		}
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			var ps []*FieldError
-			for _, m := range te.Errors {
-				p := yamlError(errors.New("yaml: " + m))
-				p.Path = pathAtLine(top, p.Line)
-				ps = append(ps, p)
-			}
-			return nil, &ValidationError{ps}
-		}
-		return nil, &ValidationError{[]*FieldError{yamlError(err)}}
+	ps, err := decodeNode(top, &d)
+	if err != nil {
+		return nil, err
 	}
-	var ps []*FieldError
-	checkFields(reflect.ValueOf(&d).Elem(), top, "", 0, &ps)
+	failed := map[string]bool{}
+	for _, p := range ps {
+		failed[p.Path] = true
+	}
+	var checked []*FieldError
+	checkFields(reflect.ValueOf(&d).Elem(), top, "", 0, &checked)
+	for _, p := range checked {
+		if !failed[p.Path] {
+			ps = append(ps, p)
+		}
+	}
 	if n := nodeAt(top, "credit_survey.score"); n != nil && n.Tag != "!!null" && n.Tag != "!!int" {
 		ps = append(ps, &FieldError{Path: "credit_survey.score", Line: n.Line, Msg: l10n.Sprintf("%q is not a whole number 0–100", n.Value)})
 	} else if s := d.CreditSurvey.Score; s != nil && (*s < 0 || *s > 100) {
@@ -400,7 +405,12 @@ func checkFields(v reflect.Value, n *yaml.Node, path string, line int, ps *[]*Fi
 				bad(l10n.T("must not be negative"))
 			}
 		case reflect.Int:
-			if f.nonneg && fv.Int() < 0 {
+			// YAML decodes 40.7 into an int as 40: refuse it (the new
+			// fields are nonneg; characteristics.staff keeps its old
+			// leniency).
+			if f.nonneg && val != nil && val.Kind == yaml.ScalarNode && val.Tag == "!!float" {
+				bad(l10n.Sprintf("%q is not a whole number", val.Value))
+			} else if f.nonneg && fv.Int() < 0 {
 				bad(l10n.T("must not be negative"))
 			}
 		case reflect.Struct:
@@ -504,6 +514,32 @@ func loopingAlias(n *yaml.Node, stack []*yaml.Node) *yaml.Node {
 	return nil
 }
 
+// decodeNode decodes mapping top into v. The problems of single values
+// (yaml's type errors, bad dates) come back as FieldErrors with their paths;
+// any other failure is returned as a *ValidationError.
+func decodeNode(top *yaml.Node, v any) ([]*FieldError, error) {
+	err := top.Decode(v)
+	if err == nil {
+		return nil, nil
+	}
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		fe.Path = pathAtLine(top, fe.Line)
+		return nil, &ValidationError{[]*FieldError{fe}}
+	}
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		var ps []*FieldError
+		for _, m := range te.Errors {
+			p := yamlError(errors.New("yaml: " + m))
+			p.Path = pathAtLine(top, p.Line)
+			ps = append(ps, p)
+		}
+		return ps, nil
+	}
+	return nil, &ValidationError{[]*FieldError{yamlError(err)}}
+}
+
 func yamlError(err error) *FieldError {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
@@ -605,6 +641,9 @@ func pathAtLine(n *yaml.Node, line int) string {
 		switch n.Kind {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Kind != yaml.ScalarNode {
+					continue // a list or mapping as a key has no path
+				}
 				p := n.Content[i].Value
 				if prefix != "" {
 					p = prefix + "." + p

@@ -1,7 +1,7 @@
 package archive
 
 import (
-	"fmt"
+	"errors"
 
 	"gopkg.in/yaml.v3"
 
@@ -175,38 +175,18 @@ func (x *Extra) UnmarshalYAML(n *yaml.Node) error {
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
-		return &FieldError{Line: n.Line, Msg: l10n.T("must be a mapping of the department's own fields (key: value)")}
+		return nodeError(n, l10n.T("must be a mapping of the department's own fields (key: value)"))
 	}
-	var v map[string]any
-	if err := n.Decode(&v); err != nil {
+	v, err := content(n, nil, 0) // numbers written as 0012345 or +86… keep their text
+	if err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return nodeError(&yaml.Node{Line: fe.Line}, fe.Msg)
+		}
 		return err
 	}
-	*x = Extra(stringKeys(v).(map[string]any))
+	*x = Extra(v.(map[string]any))
 	return nil
-}
-
-// stringKeys turns every nested map[any]any into a map[string]any, so that
-// extra: can be written as JSON and compared field by field.
-func stringKeys(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, c := range x {
-			x[k] = stringKeys(c)
-		}
-		return x
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, c := range x {
-			m[fmt.Sprint(k)] = stringKeys(c)
-		}
-		return m
-	case []any:
-		for i, c := range x {
-			x[i] = stringKeys(c)
-		}
-		return x
-	}
-	return v
 }
 
 // Enumerations of the survey forms (sister rules, DOMAIN.md "The dossier").

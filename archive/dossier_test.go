@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"encoding/json"
 	"io/fs"
 	"slices"
 	"strings"
@@ -256,9 +257,13 @@ func TestParseDossierNewFieldErrors(t *testing.T) {
 			t.Errorf("ParseDossier(%q) = %v, want it to mention %q", c.in, err, c.want)
 		}
 	}
-	// Every problem is reported, not only the first.
-	_, err := archive.ParseDossier([]byte(head + "survey:\n  prices: 贵\n  standing: 零\ncontacts:\n  - kind: 聊天\n"))
-	for _, want := range []string{"survey.prices", "survey.standing", "contacts[0].date: is required", "contacts[0].kind"} {
+	// Every problem is reported, not only the first: values that do not
+	// decode (a bad date, a word for a number, extra: not a mapping) with
+	// what the checks find in the rest.
+	_, err := archive.ParseDossier([]byte(head + "survey:\n  prices: 贵\n  standing: 零\n  date: 2026-02-30\ncontacts:\n  - kind: 聊天\nyearly_sales: 很多\nextra: [x]\n" +
+		"person_in_charge:\n  age: 40.7\n"))
+	for _, want := range []string{"line 5: survey.prices", "line 6: survey.standing", `line 7: survey.date: "2026-02-30" is not a date`, "line 9: contacts[0].date: is required",
+		"line 9: contacts[0].kind", "line 10: yearly_sales: cannot unmarshal", "line 11: extra: must be a mapping", `line 13: person_in_charge.age: "40.7" is not a whole number`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("several problems: %v, want it to mention %q", err, want)
 		}
@@ -342,5 +347,40 @@ func TestChangedFieldsExtraAndContacts(t *testing.T) {
 		if !slices.Equal(got, c.want) {
 			t.Errorf("ChangedFields(…, %q) = %v, want %v", c.new, got, c.want)
 		}
+	}
+}
+
+// Content (crm show --json) follows the dossier's fields: text stays text
+// as written, dates stay days, and in extra: only plain decimals become
+// numbers. Decoding the YAML into `any` turned 02158881234 into 2158881234
+// and 0012345 into the octal 5349.
+func TestContentKeepsTextAsWritten(t *testing.T) {
+	text := "customer:\n  name: 甲\n  telephone: 02158881234\n  founded: 2001-05-02\nowner: 007\nyearly_sales: 1200\n" +
+		"credit_survey:\n  score: 80\n  bank_account: 0012345678901234\ncontacts:\n  - {date: 2026-11-01, kind: 投诉, who: 110}\n" +
+		"extra:\n  会员卡号: 0012345\n  手机: +8613912345678\n  积分: 12\n  折扣: -0.5\n  嵌套: {编号: 0099, 列表: [1, 01]}\n  1: 数字键\n"
+	d, err := archive.ParseDossier([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Extra["会员卡号"] != "0012345" || d.Extra["手机"] != "+8613912345678" || d.Extra["积分"] != 12 {
+		t.Errorf("extra decoded as %#v", d.Extra)
+	}
+	v, err := archive.Content([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"telephone":"02158881234"`, `"founded":"2001-05-02"`, `"owner":"007"`, `"yearly_sales":1200`, `"score":80`,
+		`"bank_account":"0012345678901234"`, `"date":"2026-11-01"`, `"who":"110"`, `"会员卡号":"0012345"`, `"手机":"+8613912345678"`,
+		`"积分":12`, `"折扣":-0.5`, `"编号":"0099"`, `"列表":[1,"01"]`, `"1":"数字键"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON %s lacks %s", b, want)
+		}
+	}
+	if _, err := archive.ParseDossier([]byte("customer:\n  name: x\nowner: y\nextra: {[k]: v}\n")); err == nil || !strings.Contains(err.Error(), "line 4: extra: a key must be a single value") {
+		t.Errorf("a list as an extra: key: %v", err)
 	}
 }

@@ -334,4 +334,6 @@ var catalog = map[string]string{
 	"%s, row %d: %v (the %d dossier(s) before it were created)":                    "%s，第 %d 行：%v（此前的 %d 份档案已新建）",
 	"Columns (header row %d): %s":                                                  "各列（表头在第 %d 行）：%s",
 	"%s: %v (the workbook's sheets: %s; choose one with --sheet NAME)":             "%s：%v（工作簿中的工作表：%s；请用 --sheet NAME 选择）",
+	"a key must be a single value, not a list or mapping":                          "键必须是单个值，不能是列表或映射",
+	"nested too deeply":                                                            "嵌套层次过深",
 }
