@@ -46,6 +46,12 @@ func FuzzParseDossier(f *testing.F) {
 			if _, err := json.Marshal(d); err != nil {
 				t.Fatalf("an accepted dossier cannot be written as JSON: %v", err)
 			}
+			// crm show --json
+			if v, err := archive.Content(b); err != nil {
+				t.Fatalf("Content of an accepted dossier: %v", err)
+			} else if _, err := json.Marshal(v); err != nil {
+				t.Fatalf("Content of an accepted dossier is not JSON: %v", err)
+			}
 		}
 		if err == nil {
 			if _, err := archive.ChangedFields(b, b); err != nil {

@@ -206,7 +206,7 @@ func Read(r io.Reader, o Options) (*Result, error) {
 		return res, nil
 	}
 	for i := h + 1; i < len(rows); i++ {
-		if blank(rows[i]) {
+		if blank(rows[i], res.Columns) {
 			continue
 		}
 		rec, errs := makeRecord(i+1, rows[i], res.Columns, o)
@@ -234,9 +234,12 @@ func (e *HeaderError) Error() string {
 	return msg
 }
 
-func blank(row []cell) bool {
-	for _, c := range row {
-		if strings.TrimSpace(c.text) != "" {
+// blank reports whether a row has nothing to import: only empty cells, or
+// only cells of ignored columns (forms often come with 序号 1…100 printed
+// down an otherwise empty sheet).
+func blank(row []cell, cols []Column) bool {
+	for _, c := range cols {
+		if c.Target != TargetIgnore && c.index < len(row) && strings.TrimSpace(row[c.index].text) != "" {
 			return false
 		}
 	}
