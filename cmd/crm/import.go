@@ -57,7 +57,7 @@ checks and shows what would be created.`, `按客户表格每行新建一份档�
 	f.StringVar(&o.mapFile, "map", "", l10n.Pick("column map: a YAML file of header: field path (e.g. 手机号码: contact_person.phone)", "列映射文件：YAML，表头: 字段路径（如 手机号码: contact_person.phone）"))
 	f.StringVar(&o.sheet, "sheet", "", l10n.Pick("the XLSX sheet to read (default: the first)", "读取的 XLSX 工作表（默认第一个）"))
 	f.StringVar(&o.level, "level", "", l10n.Pick("secrecy level (密级) for rows without a 密级 column (default from policy)", "没有密级列的行所用的密级（默认见策略）"))
-	f.StringVar(&o.owner, "owner", "", l10n.Pick("档案负责人 for rows without one", "未填负责人的行所用的档案负责人"))
+	f.StringVar(&o.owner, "owner", "", l10n.Pick("the dossier owner (档案负责人) for rows without one", "未填负责人的行所用的档案负责人"))
 	f.BoolVar(&o.dryRun, "dry-run", false, l10n.Pick("check every row and show what would be created; write nothing", "只检查并显示将要新建的档案，不写入"))
 	f.BoolVar(&o.allowDisk, "allow-disk-tmp", false, l10n.Pick("let the XLSX reader spill to disk when no memory-backed storage exists", "无内存文件系统时允许 XLSX 临时文件落盘"))
 	return c
