@@ -13,8 +13,8 @@ func TestCreateRecordsLevelDates(t *testing.T) {
 	f := newFixture(t)
 	id := f.createAs("li", testDossier, "")
 	d := f.as("li").State.Dossiers[id]
-	if d.Level != "秘密" || d.Period.String() != "10y" || date(d.LevelSetOn) != "2026-11-22" || date(d.Expires) != "2036-11-22" {
-		t.Fatalf("got level %s period %s set %s expires %s", d.Level, d.Period, date(d.LevelSetOn), date(d.Expires))
+	if d.Level != "秘密" || d.Period.String() != "10y" || day(d.LevelSetOn) != "2026-11-22" || day(d.Expires) != "2036-11-22" {
+		t.Fatalf("got level %s period %s set %s expires %s", d.Level, d.Period, day(d.LevelSetOn), day(d.Expires))
 	}
 	f.verifyClean()
 }
@@ -36,7 +36,7 @@ func TestSetLevelRaiseAndLower(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !ch.Changed || ch.OldLevel != "秘密" || ch.Level != "绝密" || date(ch.Expires) != "2056-11-22" {
+	if !ch.Changed || ch.OldLevel != "秘密" || ch.Level != "绝密" || day(ch.Expires) != "2056-11-22" {
 		t.Fatalf("got %+v", ch)
 	}
 	if _, err := f.as("li").Read(id); archive.CodeOf(err) != archive.Denied {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -44,9 +45,11 @@ func ParseDate(s string) (Date, error) {
 }
 
 // UnmarshalYAML accepts YYYY-MM-DD, or an empty/null value for "not given".
+// A bad date is a *yaml.TypeError ("line N: …"), so that decoding goes on
+// and the other problems of the document are found too.
 func (d *Date) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return &FieldError{Line: n.Line, Msg: l10n.T("a date must be a single value YYYY-MM-DD")}
+		return nodeError(n, l10n.T("a date must be a single value YYYY-MM-DD"))
 	}
 	if n.Tag == "!!null" || n.Value == "" {
 		*d = Date{}
@@ -54,10 +57,16 @@ func (d *Date) UnmarshalYAML(n *yaml.Node) error {
 	}
 	v, err := ParseDate(n.Value)
 	if err != nil {
-		return &FieldError{Line: n.Line, Msg: err.Error()}
+		return nodeError(n, err.Error())
 	}
 	*d = v
 	return nil
+}
+
+// nodeError is a problem with node n that lets the YAML decoder go on with
+// the rest of the document.
+func nodeError(n *yaml.Node, msg string) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, msg)}}
 }
 
 // MarshalYAML writes YYYY-MM-DD, or an empty string.
@@ -70,31 +79,45 @@ func (d Date) MarshalYAML() (any, error) {
 
 // Dossier is the content of a customer dossier (R5). The plaintext kept in
 // the archive is the YAML text as the user wrote it, comments included;
-// this struct is what validation and reports read from it.
+// this struct is what validation and reports read from it. Every section
+// is optional except customer.name and owner.
 type Dossier struct {
-	Customer        Customer        `yaml:"customer" json:"customer"`
-	Owner           string          `yaml:"owner" json:"owner"`
-	Relationship    string          `yaml:"relationship" json:"relationship"`
-	Tier            string          `yaml:"tier" json:"tier"`
-	YearlySales     float64         `yaml:"yearly_sales" json:"yearly_sales"`
-	Basic           Basic           `yaml:"basic" json:"basic"`
-	Characteristics Characteristics `yaml:"characteristics" json:"characteristics"`
-	Business        Business        `yaml:"business" json:"business"`
-	Trading         Trading         `yaml:"trading" json:"trading"`
-	Purchasing      Purchasing      `yaml:"purchasing" json:"purchasing"`
-	CreditSurvey    CreditSurvey    `yaml:"credit_survey" json:"credit_survey"`
-	Notes           string          `yaml:"notes" json:"notes"`
+	Customer            Customer        `yaml:"customer" json:"customer"`
+	Owner               string          `yaml:"owner" json:"owner" check:"required"`
+	Relationship        string          `yaml:"relationship" json:"relationship" check:"enum=relationship"`
+	Tier                string          `yaml:"tier" json:"tier" check:"enum=tier"`
+	YearlySales         float64         `yaml:"yearly_sales" json:"yearly_sales" check:"nonneg"`
+	ContactPerson       ContactPerson   `yaml:"contact_person" json:"contact_person"`
+	LegalRepresentative Person          `yaml:"legal_representative" json:"legal_representative"`
+	PersonInCharge      Person          `yaml:"person_in_charge" json:"person_in_charge"`
+	Basic               Basic           `yaml:"basic" json:"basic"`
+	Characteristics     Characteristics `yaml:"characteristics" json:"characteristics"`
+	Business            Business        `yaml:"business" json:"business"`
+	Trading             Trading         `yaml:"trading" json:"trading"`
+	Purchasing          Purchasing      `yaml:"purchasing" json:"purchasing"`
+	Survey              Survey          `yaml:"survey" json:"survey"`
+	CreditSurvey        CreditSurvey    `yaml:"credit_survey" json:"credit_survey"`
+	Individual          Individual      `yaml:"individual" json:"individual"`
+	Contacts            []Contact       `yaml:"contacts" json:"contacts"`
+	Notes               string          `yaml:"notes" json:"notes"`
+	Extra               Extra           `yaml:"extra" json:"extra,omitempty"`
 }
 
-// Customer is the customer's identity (R5.2).
+// Customer is the customer's identity (R5.2, and the head of both survey
+// forms: address, telephone, fax, 企业性质, business scope).
 type Customer struct {
-	Name         string `yaml:"name" json:"name"`
-	Kind         string `yaml:"kind" json:"kind"`
-	Industry     string `yaml:"industry" json:"industry"`
-	Region       string `yaml:"region" json:"region"`
-	Size         string `yaml:"size" json:"size"`
-	Founded      Date   `yaml:"founded" json:"founded"`
-	TradingSince Date   `yaml:"trading_since" json:"trading_since"`
+	Name          string `yaml:"name" json:"name" check:"required"`
+	Kind          string `yaml:"kind" json:"kind" check:"enum=customer_kind"`
+	Industry      string `yaml:"industry" json:"industry"`
+	Region        string `yaml:"region" json:"region"`
+	Size          string `yaml:"size" json:"size" check:"enum=size"`
+	Founded       Date   `yaml:"founded" json:"founded"`
+	TradingSince  Date   `yaml:"trading_since" json:"trading_since"`
+	Address       string `yaml:"address" json:"address"`
+	Telephone     string `yaml:"telephone" json:"telephone"` // text: leading zeros and + are kept
+	Fax           string `yaml:"fax" json:"fax"`
+	Ownership     string `yaml:"ownership" json:"ownership" check:"enum=ownership"` // 企业性质
+	BusinessScope string `yaml:"business_scope" json:"business_scope"`              // 营业项目、经营范围
 }
 
 // Basic is the basic record (基本档案, R5.2).
@@ -116,7 +139,8 @@ type KeyPerson struct {
 	Notes string `yaml:"notes" json:"notes"`
 }
 
-// Characteristics is 客户特征 (R5.3).
+// Characteristics is 客户特征 (R5.3). Staff is the total head count; the
+// 客户信息调查表 splits it into management and other employees.
 type Characteristics struct {
 	ServiceRegion        string  `yaml:"service_region" json:"service_region"`
 	SalesCapability      string  `yaml:"sales_capability" json:"sales_capability"`
@@ -124,6 +148,8 @@ type Characteristics struct {
 	Culture              string  `yaml:"culture" json:"culture"`
 	BusinessPolicy       string  `yaml:"business_policy" json:"business_policy"`
 	Staff                int     `yaml:"staff" json:"staff"`
+	ManagementStaff      int     `yaml:"management_staff" json:"management_staff" check:"nonneg"`
+	Employees            int     `yaml:"employees" json:"employees" check:"nonneg"`
 	Turnover             float64 `yaml:"turnover" json:"turnover"`
 	ManagementStyle      string  `yaml:"management_style" json:"management_style"`
 }
@@ -155,32 +181,52 @@ type Purchasing struct {
 	InvestmentPlans string `yaml:"investment_plans" json:"investment_plans"`
 }
 
-// CreditSurvey is the 信用调查表 (R8).
+// CreditSurvey is the 客户信用调查表 (R8). The person in charge it asks
+// about is Dossier.PersonInCharge; the founding and trading dates are the
+// customer's.
 type CreditSurvey struct {
-	Bank            string  `yaml:"bank" json:"bank"`
-	BankStanding    string  `yaml:"bank_standing" json:"bank_standing"`
-	Accounts        string  `yaml:"accounts" json:"accounts"`
-	PeerOpinion     string  `yaml:"peer_opinion" json:"peer_opinion"`
-	Capital         float64 `yaml:"capital" json:"capital"`
-	PaymentAttitude string  `yaml:"payment_attitude" json:"payment_attitude"`
-	TradingVolume   float64 `yaml:"trading_volume" json:"trading_volume"`
-	Surveyor        string  `yaml:"surveyor" json:"surveyor"`
-	Date            Date    `yaml:"date" json:"date"`
-	Score           *int    `yaml:"score" json:"score"`
-	Class           string  `yaml:"class,omitempty" json:"class,omitempty"`
-	CreditLimit     float64 `yaml:"credit_limit,omitempty" json:"credit_limit,omitempty"`
-	CreditTerm      string  `yaml:"credit_term,omitempty" json:"credit_term,omitempty"`
+	Number           string    `yaml:"number" json:"number"` // 编号
+	Bank             string    `yaml:"bank" json:"bank"`
+	BankAccount      string    `yaml:"bank_account" json:"bank_account"`
+	BankStanding     string    `yaml:"bank_standing" json:"bank_standing"`
+	Accounts         string    `yaml:"accounts" json:"accounts"`
+	Bookkeeping      string    `yaml:"bookkeeping" json:"bookkeeping" check:"enum=bookkeeping"` // 账簿组织
+	PeerOpinion      string    `yaml:"peer_opinion" json:"peer_opinion"`
+	NeighbourOpinion string    `yaml:"neighbour_opinion" json:"neighbour_opinion"`
+	Capital          float64   `yaml:"capital" json:"capital"`
+	PaymentAttitude  string    `yaml:"payment_attitude" json:"payment_attitude" check:"enum=payment_attitude"`
+	TradingVolume    float64   `yaml:"trading_volume" json:"trading_volume"`
+	BusinessArea     string    `yaml:"business_area" json:"business_area"`             // 营业区域
+	Location         string    `yaml:"location" json:"location" check:"enum=location"` // 经营地点
+	BusinessLicence  string    `yaml:"business_licence" json:"business_licence"`       // 营业执照登记号码
+	Office           Office    `yaml:"office" json:"office"`                           // 店铺/办公情况
+	Products         []Product `yaml:"products" json:"products"`                       // 交易品种
+	Surveyor         string    `yaml:"surveyor" json:"surveyor"`
+	Date             Date      `yaml:"date" json:"date"`
+	Score            *int      `yaml:"score" json:"score"`
+	Class            string    `yaml:"class,omitempty" json:"class,omitempty" check:"enum=credit_class"`
+	CreditLimit      float64   `yaml:"credit_limit,omitempty" json:"credit_limit,omitempty"` // 赊销额度（元）
+	CreditTerm       string    `yaml:"credit_term,omitempty" json:"credit_term,omitempty"`
+	PaymentMethod    string    `yaml:"payment_method" json:"payment_method"`           // 付款方式
+	Guarantee        string    `yaml:"guarantee" json:"guarantee" check:"enum=yes_no"` // 是否担保
+	Guarantor        string    `yaml:"guarantor" json:"guarantor"`                     // 担保人、担保方式
+	Outstanding      *float64  `yaml:"outstanding" json:"outstanding" check:"nonneg"`  // 未清欠款（元）; nil: not recorded
+	Manager          string    `yaml:"manager" json:"manager"`                         // 经理签字
+	GeneralManager   string    `yaml:"general_manager" json:"general_manager"`         // 总经理签字
 }
 
 // Enumerations of the dossier's fields.
 // The classifications come from package classify, so that what the
 // validator accepts and what the rules understand cannot drift apart.
 var (
-	CustomerKinds   = []string{"机构", "个人"}
-	Sizes           = stringsOf(classify.SizeClasses())
-	Relationships   = classify.Relationships()
-	Tiers           = stringsOf(classify.Tiers())
-	PaymentAttitude = []string{"及时", "一般", "拖延", "拖欠"}
+	CustomerKinds = []string{"机构", "个人"}
+	Sizes         = stringsOf(classify.SizeClasses())
+	Relationships = classify.Relationships()
+	Tiers         = stringsOf(classify.Tiers())
+	// PaymentAttitude is the credit survey's scale, from 爽快 (prompt) to
+	// 嗜欠尾款 (habitually leaves balances unpaid), then the four words
+	// dossiers used before the survey's scale was adopted, still accepted.
+	PaymentAttitude = []string{"爽快", "普通", "尚可", "迟延", "为难", "嗜欠尾款", "及时", "一般", "拖延", "拖欠"}
 	CreditClasses   = stringsOf(classify.CreditClasses())
 )
 
@@ -259,68 +305,239 @@ func ParseDossier(text []byte) (*Dossier, error) {
 		}
 		return nil, &ValidationError{[]*FieldError{{Line: line, Msg: l10n.T("a dossier is one YAML document: remove the second one (after ---)")}}}
 	}
+	// An alias inside the node it names is a loop: decoding into the struct
+	// lets it through, but every later reading of the text (ChangedFields
+	// on the next edit, show --json) refuses it.
+	if a := loopingAlias(top, make([]*yaml.Node, 0, 32)); a != nil {
+		return nil, &ValidationError{[]*FieldError{{Path: pathAtLine(top, a.Line), Line: a.Line, Msg: l10n.Sprintf("*%s refers to the value it is part of: write the value out instead", a.Value)}}}
+	}
 	if ps := unknownFields(top, reflect.TypeFor[Dossier](), ""); len(ps) > 0 {
 		return nil, &ValidationError{ps}
 	}
+	// Values that do not decode are reported with what the checks below
+	// find in the rest (a field that failed to decode is not checked again).
 	var d Dossier
-	if err := top.Decode(&d); err != nil {
-		var fe *FieldError
-		if errors.As(err, &fe) {
-			fe.Path = pathAtLine(top, fe.Line)
-			return nil, &ValidationError{[]*FieldError{fe}}
-		}
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			var ps []*FieldError
-			for _, m := range te.Errors {
-				p := yamlError(errors.New("yaml: " + m))
-				p.Path = pathAtLine(top, p.Line)
-				ps = append(ps, p)
-			}
-			return nil, &ValidationError{ps}
-		}
-		return nil, &ValidationError{[]*FieldError{yamlError(err)}}
+	ps, err := decodeNode(top, &d)
+	if err != nil {
+		return nil, err
 	}
-	var ps []*FieldError
-	need := func(path, v string) {
-		if strings.TrimSpace(v) == "" {
-			ps = append(ps, &FieldError{Path: path, Line: lineOf(top, path), Msg: l10n.T("is required")})
+	failed := map[string]bool{}
+	for _, p := range ps {
+		failed[p.Path] = true
+	}
+	var checked []*FieldError
+	checkFields(reflect.ValueOf(&d).Elem(), top, "", 0, &checked)
+	for _, p := range checked {
+		if !failed[p.Path] {
+			ps = append(ps, p)
 		}
 	}
-	oneOf := func(path, v string, allowed []string) {
-		if v != "" && !slices.Contains(allowed, v) {
-			ps = append(ps, &FieldError{Path: path, Line: lineOf(top, path), Msg: l10n.Sprintf("%q is not one of %s", v, strings.Join(allowed, " / "))})
-		}
-	}
-	need("customer.name", d.Customer.Name)
-	need("owner", d.Owner)
-	oneOf("customer.kind", d.Customer.Kind, CustomerKinds)
-	oneOf("customer.size", d.Customer.Size, Sizes)
-	oneOf("relationship", d.Relationship, Relationships)
-	oneOf("tier", d.Tier, Tiers)
-	oneOf("credit_survey.payment_attitude", d.CreditSurvey.PaymentAttitude, PaymentAttitude)
-	oneOf("credit_survey.class", d.CreditSurvey.Class, CreditClasses)
 	if n := nodeAt(top, "credit_survey.score"); n != nil && n.Tag != "!!null" && n.Tag != "!!int" {
 		ps = append(ps, &FieldError{Path: "credit_survey.score", Line: n.Line, Msg: l10n.Sprintf("%q is not a whole number 0–100", n.Value)})
 	} else if s := d.CreditSurvey.Score; s != nil && (*s < 0 || *s > 100) {
 		ps = append(ps, &FieldError{Path: "credit_survey.score", Line: lineOf(top, "credit_survey.score"), Msg: l10n.Sprintf("%d is outside 0–100", *s)})
 	}
-	for path, v := range map[string]float64{"yearly_sales": d.YearlySales, "characteristics.turnover": d.Characteristics.Turnover,
-		"credit_survey.capital": d.CreditSurvey.Capital, "credit_survey.trading_volume": d.CreditSurvey.TradingVolume, "credit_survey.credit_limit": d.CreditSurvey.CreditLimit} {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			ps = append(ps, &FieldError{Path: path, Line: lineOf(top, path), Msg: l10n.T("must be a number, not NaN or infinity")})
-		}
-	}
-	if d.YearlySales < 0 {
-		ps = append(ps, &FieldError{Path: "yearly_sales", Line: lineOf(top, "yearly_sales"), Msg: l10n.T("must not be negative")})
-	}
 	if !d.Customer.Founded.IsZero() && !d.Customer.TradingSince.IsZero() && d.Customer.TradingSince.Before(d.Customer.Founded.Time) {
 		ps = append(ps, &FieldError{Path: "customer.trading_since", Line: lineOf(top, "customer.trading_since"), Msg: l10n.T("is before customer.founded")})
+	}
+	contacts := nodeAt(top, "contacts")
+	for i := range d.Contacts {
+		c := &d.Contacts[i]
+		if !c.KeepUntil.IsZero() && !c.Date.IsZero() && c.KeepUntil.Before(c.Date.Time) {
+			var line int
+			if contacts != nil && contacts.Kind == yaml.SequenceNode && i < len(contacts.Content) {
+				line = lineOf(contacts.Content[i], "keep_until")
+			}
+			ps = append(ps, &FieldError{Path: fmt.Sprintf("contacts[%d].keep_until", i), Line: line, Msg: l10n.T("is before the record's date")})
+		}
+		// Complaints are kept two years unless the record says otherwise
+		// (sister rules, "Intake and records").
+		if c.Kind == ContactComplaint && c.KeepUntil.IsZero() {
+			c.KeepUntil = ComplaintKeepUntil(c.Date)
+		}
 	}
 	if len(ps) > 0 {
 		return nil, &ValidationError{ps}
 	}
 	return &d, nil
+}
+
+// checkFields checks the decoded struct v against the `check:` tags of its
+// fields (see dossier_sections.go), recursively; n is v's mapping node (nil
+// when absent) and line the line to report for a field that is not there.
+// Every number must be finite.
+func checkFields(v reflect.Value, n *yaml.Node, path string, line int, ps *[]*FieldError) {
+	if n != nil && n.Kind != yaml.MappingNode {
+		n = nil
+	}
+	for _, f := range fieldsOf(v.Type()) {
+		fv := v.Field(f.index)
+		key, val := child(n, f.name)
+		fline := line
+		if key != nil {
+			fline = key.Line
+		}
+		fpath := func() string { // made only when needed: most fields are fine
+			if path == "" {
+				return f.name
+			}
+			return path + "." + f.name
+		}
+		bad := func(msg string) { *ps = append(*ps, &FieldError{Path: fpath(), Line: fline, Msg: msg}) }
+		if fv.Kind() == reflect.Pointer {
+			if fv.IsNil() {
+				continue
+			}
+			fv = fv.Elem()
+		}
+		switch fv.Kind() {
+		case reflect.String:
+			s := fv.String()
+			if f.required && strings.TrimSpace(s) == "" {
+				bad(l10n.T("is required"))
+			} else if f.enum != nil && s != "" && !slices.Contains(f.enum, s) {
+				bad(l10n.Sprintf("%q is not one of %s", s, strings.Join(f.enum, " / ")))
+			}
+		case reflect.Float64:
+			if x := fv.Float(); math.IsNaN(x) || math.IsInf(x, 0) {
+				bad(l10n.T("must be a number, not NaN or infinity"))
+			} else if f.nonneg && x < 0 {
+				bad(l10n.T("must not be negative"))
+			}
+		case reflect.Int:
+			// YAML decodes 40.7 into an int as 40: refuse it (the new
+			// fields are nonneg; characteristics.staff keeps its old
+			// leniency).
+			if f.nonneg && val != nil && val.Kind == yaml.ScalarNode && val.Tag == "!!float" {
+				bad(l10n.Sprintf("%q is not a whole number", val.Value))
+			} else if f.nonneg && fv.Int() < 0 {
+				bad(l10n.T("must not be negative"))
+			}
+		case reflect.Struct:
+			if d, ok := fv.Interface().(Date); ok {
+				if f.required && d.IsZero() {
+					bad(l10n.T("is required"))
+				}
+				continue
+			}
+			checkFields(fv, val, fpath(), fline, ps)
+		case reflect.Slice:
+			if fv.Type().Elem().Kind() != reflect.Struct {
+				continue
+			}
+			for i := range fv.Len() {
+				var item *yaml.Node
+				iline := fline
+				if val != nil && val.Kind == yaml.SequenceNode && i < len(val.Content) {
+					item = val.Content[i]
+					iline = item.Line
+				}
+				checkFields(fv.Index(i), item, fmt.Sprintf("%s[%d]", fpath(), i), iline, ps)
+			}
+		}
+	}
+}
+
+// fieldInfo is what checkFields needs of one struct field.
+type fieldInfo struct {
+	index            int
+	name             string
+	required, nonneg bool
+	enum             []string
+}
+
+var fieldCache sync.Map // reflect.Type → []fieldInfo
+
+// fieldsOf returns the YAML fields of struct type t with their checks,
+// computed once per type.
+func fieldsOf(t reflect.Type) []fieldInfo {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]fieldInfo)
+	}
+	var fs []fieldInfo
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		f := fieldInfo{index: i, name: name}
+		for _, c := range strings.Split(sf.Tag.Get("check"), ",") {
+			switch {
+			case c == "required":
+				f.required = true
+			case c == "nonneg":
+				f.nonneg = true
+			case strings.HasPrefix(c, "enum="):
+				e, ok := Enums[strings.TrimPrefix(c, "enum=")]
+				if !ok {
+					panic("archive: " + t.String() + "." + sf.Name + ": no enumeration " + c)
+				}
+				f.enum = e
+			}
+		}
+		fs = append(fs, f)
+	}
+	fieldCache.Store(t, fs)
+	return fs
+}
+
+// child returns the key and value nodes of key in mapping n (the last one
+// if written twice), or nils.
+func child(n *yaml.Node, key string) (k, v *yaml.Node) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			k, v = n.Content[i], n.Content[i+1]
+		}
+	}
+	return k, v
+}
+
+// loopingAlias returns the first alias under n that names n or one of its
+// parents (in stack), or nil.
+func loopingAlias(n *yaml.Node, stack []*yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		if slices.Contains(stack, n.Alias) || n.Alias == n {
+			return n
+		}
+		return nil
+	}
+	stack = append(stack, n)
+	for _, c := range n.Content {
+		if a := loopingAlias(c, stack); a != nil {
+			return a
+		}
+	}
+	return nil
+}
+
+// decodeNode decodes mapping top into v. The problems of single values
+// (yaml's type errors, bad dates) come back as FieldErrors with their paths;
+// any other failure is returned as a *ValidationError.
+func decodeNode(top *yaml.Node, v any) ([]*FieldError, error) {
+	err := top.Decode(v)
+	if err == nil {
+		return nil, nil
+	}
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		fe.Path = pathAtLine(top, fe.Line)
+		return nil, &ValidationError{[]*FieldError{fe}}
+	}
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		var ps []*FieldError
+		for _, m := range te.Errors {
+			p := yamlError(errors.New("yaml: " + m))
+			p.Path = pathAtLine(top, p.Line)
+			ps = append(ps, p)
+		}
+		return ps, nil
+	}
+	return nil, &ValidationError{[]*FieldError{yamlError(err)}}
 }
 
 func yamlError(err error) *FieldError {
@@ -350,24 +567,19 @@ func unknownFields(n *yaml.Node, t reflect.Type, prefix string) []*FieldError {
 	var ps []*FieldError
 	switch {
 	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
-		fields := map[string]reflect.Type{}
-		for i := range t.NumField() {
-			if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name != "" && name != "-" {
-				fields[name] = t.Field(i).Type
-			}
-		}
+		fields := fieldsOf(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i].Value
 			path := k
 			if prefix != "" {
 				path = prefix + "." + k
 			}
-			ft, ok := fields[k]
-			if !ok {
+			j := slices.IndexFunc(fields, func(f fieldInfo) bool { return f.name == k })
+			if j < 0 {
 				ps = append(ps, &FieldError{Path: path, Line: n.Content[i].Line, Msg: l10n.Sprintf("unknown field %q (the dossier template lists every field)", k)})
 				continue
 			}
-			ps = append(ps, unknownFields(n.Content[i+1], ft, path)...)
+			ps = append(ps, unknownFields(n.Content[i+1], t.Field(fields[j].index).Type, path)...)
 		}
 	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
 		for i, c := range n.Content {
@@ -429,6 +641,9 @@ func pathAtLine(n *yaml.Node, line int) string {
 		switch n.Kind {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Kind != yaml.ScalarNode {
+					continue // a list or mapping as a key has no path
+				}
 				p := n.Content[i].Value
 				if prefix != "" {
 					p = prefix + "." + p
@@ -489,6 +704,14 @@ func flatten(text []byte) (map[string]string, error) {
 				p := k
 				if prefix != "" {
 					p = prefix + "." + k
+				}
+				walk(p, c)
+			}
+		case map[any]any: // a mapping with keys that are not all text (extra:)
+			for k, c := range x {
+				p := fmt.Sprint(k)
+				if prefix != "" {
+					p = prefix + "." + p
 				}
 				walk(p, c)
 			}

@@ -134,7 +134,7 @@ func wantCode(t *testing.T, err error, c archive.Code, substr string) {
 	}
 }
 
-func date(t time.Time) string {
+func day(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}

@@ -1,6 +1,8 @@
 package archive_test
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -19,10 +21,38 @@ func FuzzParseDossier(f *testing.F) {
 	f.Add([]byte("- 1\n"))
 	f.Add([]byte("customer:\n  founded: !!binary AAAA\nowner: &a *a\n"))
 	f.Add([]byte("basic:\n  key_people:\n    - name: {a: 1}\n"))
+	// The survey forms, contacts and extra: (dossier_test.go).
+	f.Add([]byte(fullDossier))
+	f.Add([]byte("customer:\n  name: x\nowner: y\ncontacts:\n  - date: 2024-02-29\n    kind: 投诉\n  - {date: 2026-01-01, kind: 拜访, keep_until: 2025-01-01}\n"))
+	f.Add([]byte("customer:\n  name: x\nowner: y\nextra: {1: [a, {b: .nan}], ~: x, [k]: v}\n"))
+	f.Add([]byte("customer:\n  name: x\nowner: y\ncredit_survey:\n  outstanding: -0\n  products: [{monthly_amount: 1e400}]\n  office: {floors: 0x10}\n"))
+	f.Add([]byte("customer:\n  name: x\nowner: y\nsurvey: &s\n  dealings: *s\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := archive.ParseDossier(b)
 		if err == nil && (strings.TrimSpace(d.Customer.Name) == "" || strings.TrimSpace(d.Owner) == "") {
 			t.Fatalf("accepted a dossier without its required fields: %q", b)
+		}
+		if err == nil {
+			for i, c := range d.Contacts {
+				if c.Date.IsZero() || !slices.Contains(archive.ContactKinds, c.Kind) {
+					t.Fatalf("accepted contact %d without a date or kind: %q", i, b)
+				}
+				if c.Kind == archive.ContactComplaint && (c.KeepUntil.IsZero() || c.KeepUntil.Before(c.Date.Time)) {
+					t.Fatalf("complaint %d has no retention date, or one before its date: %q", i, b)
+				}
+			}
+			if o := d.CreditSurvey.Outstanding; o != nil && !(*o >= 0) {
+				t.Fatalf("accepted outstanding %v: %q", *o, b)
+			}
+			if _, err := json.Marshal(d); err != nil {
+				t.Fatalf("an accepted dossier cannot be written as JSON: %v", err)
+			}
+			// crm show --json
+			if v, err := archive.Content(b); err != nil {
+				t.Fatalf("Content of an accepted dossier: %v", err)
+			} else if _, err := json.Marshal(v); err != nil {
+				t.Fatalf("Content of an accepted dossier is not JSON: %v", err)
+			}
 		}
 		if err == nil {
 			if _, err := archive.ChangedFields(b, b); err != nil {

@@ -447,7 +447,7 @@ func FuzzParseFormat(f *testing.F) {
 
 func TestBuiltInLayouts(t *testing.T) {
 	names := LayoutNames()
-	want := []string{"annual", "classification", "destruction", "loans", "monthly", "quarterly", "reviews"}
+	want := []string{"annual", "classification", "destruction", "loans", "monthly", "quarterly", "register", "reviews"}
 	if !slices.Equal(names, want) {
 		t.Errorf("LayoutNames() = %q, want %q", names, want)
 	}

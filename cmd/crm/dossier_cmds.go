@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
 
 	"crm/archive"
 	"crm/l10n"
@@ -127,8 +126,8 @@ func newShowCmd(e *env) *cobra.Command {
 			// The effective level: 内部 once the secrecy period has run out (R7.2.4).
 			level := a.EffectiveLevel(o.State)
 			if asJSON {
-				var content any
-				if err := yaml.Unmarshal(o.Text, &content); err != nil {
+				content, err := archive.Content(o.Text) // text fields stay text: phone numbers keep their 0
+				if err != nil {
 					return l10n.Errorf("dossier %s: %v", args[0], err)
 				}
 				return printJSON(e.io.Out, map[string]any{

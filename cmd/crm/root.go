@@ -175,6 +175,7 @@ func newRoot(e *env) *cobra.Command {
 		newClassifyCmd(e),
 		newBorrowCmd(e), newReviewCmd(e), newDestroyCmd(e), newHoldCmd(e), newReleaseCmd(e), newMaintainCmd(e),
 		newReportCmd(e),
+		newImportCmd(e), newExportCmd(e), newContactCmd(e),
 	)
 	root.AddCommand(newManCmd(e))
 	return root

@@ -1,0 +1,251 @@
+package archive
+
+import (
+	"bytes"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"crm/l10n"
+)
+
+// AddContact returns dossier text with contact record c appended to its
+// contacts: list (sister rules, "Intake and records": every visit,
+// follow-up, reception and complaint is filed into the dossier). Everything
+// else in the text stays byte for byte as it was, comments and blank lines
+// included: the record is spliced into the text where the list ends. Only a
+// list written in an unusual way (a flow list with items, [{…}]) is
+// rewritten through the YAML node tree, which keeps comments but not the
+// layout. A complaint without keep_until gets the default retention date,
+// written out so that the reader sees it. The result is checked with
+// ParseDossier; a problem with c is a *ValidationError.
+func AddContact(text []byte, c Contact) ([]byte, error) {
+	old, err := ParseDossier(text)
+	if err != nil {
+		return nil, err
+	}
+	if c.Kind == ContactComplaint && c.KeepUntil.IsZero() {
+		c.KeepUntil = ComplaintKeepUntil(c.Date)
+	}
+	item := contactNode(c)
+	var root yaml.Node
+	if err := yaml.Unmarshal(text, &root); err != nil {
+		return nil, err
+	}
+	top := root.Content[0]
+	out, ok := spliceContact(text, top, item)
+	if !ok || !addedOne(text, out, len(old.Contacts)) {
+		out, err = rewriteWithContact(&root, item)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if _, err := ParseDossier(out); err != nil {
+		return nil, err
+	}
+	if !addedOne(text, out, len(old.Contacts)) {
+		return nil, l10n.Errorf("could not add the record to the dossier's contacts: list: edit the dossier instead")
+	}
+	return out, nil
+}
+
+// addedOne reports whether out is text with exactly one more contact record
+// and nothing else changed.
+func addedOne(text, out []byte, had int) bool {
+	d, err := ParseDossier(out)
+	if err != nil || len(d.Contacts) != had+1 {
+		return false
+	}
+	fields, err := ChangedFields(text, out)
+	return err == nil && slices.Equal(fields, []string{"contacts"})
+}
+
+// contactNode is c as a YAML mapping, empty fields left out.
+func contactNode(c Contact) *yaml.Node {
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	add := func(k, v string, plain bool) {
+		if v == "" {
+			return
+		}
+		val := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
+		if plain {
+			val.Tag = ""
+		}
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, val)
+	}
+	date := func(d Date) string {
+		if d.IsZero() {
+			return ""
+		}
+		return d.Format(time.DateOnly)
+	}
+	add("date", date(c.Date), true)
+	add("who", c.Who, false)
+	add("kind", c.Kind, false)
+	add("content", c.Content, false)
+	add("follow_up", c.FollowUp, false)
+	add("keep_until", date(c.KeepUntil), true)
+	return m
+}
+
+// itemText is item written as one block-list entry ("- date: …"), each
+// line indented by indent spaces.
+func itemText(item *yaml.Node, indent int, eol string) []byte {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	enc.Encode(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{item}})
+	enc.Close()
+	pad := strings.Repeat(" ", indent)
+	var out bytes.Buffer
+	for _, line := range strings.SplitAfter(b.String(), "\n") {
+		if line == "" {
+			continue
+		}
+		if strings.TrimSpace(line) != "" {
+			out.WriteString(pad)
+		}
+		out.WriteString(strings.TrimSuffix(line, "\n"))
+		out.WriteString(eol)
+	}
+	return out.Bytes()
+}
+
+// spliceContact inserts item into text where the top-level contacts: list
+// ends (or adds the list at the end); ok is false for a layout it does not
+// handle.
+func spliceContact(text []byte, top, item *yaml.Node) ([]byte, bool) {
+	eol := "\n"
+	if bytes.Contains(text, []byte("\r\n")) {
+		eol = "\r\n"
+	}
+	lines := strings.SplitAfter(string(text), "\n") // lines[i] is line i+1
+	if n := len(lines); n > 0 && lines[n-1] == "" {
+		lines = lines[:n-1]
+	}
+	key, val := child(top, "contacts")
+	insert := func(after int, add []byte) []byte {
+		var b bytes.Buffer
+		for _, l := range lines[:after] {
+			b.WriteString(l)
+		}
+		if after > 0 && !strings.HasSuffix(lines[after-1], "\n") {
+			b.WriteString(eol)
+		}
+		b.Write(add)
+		for _, l := range lines[after:] {
+			b.WriteString(l)
+		}
+		return b.Bytes()
+	}
+	switch {
+	case key == nil:
+		// No list yet: add one at the end.
+		add := append([]byte(eol+"contacts:"+eol), itemText(item, 2, eol)...)
+		return insert(len(lines), add), true
+	case key.Column != 1 || key.Line > len(lines):
+		return nil, false
+	case val.Kind == yaml.ScalarNode && val.Tag == "!!null":
+		// contacts: / contacts: ~ / contacts: null, perhaps with a comment.
+		line := lines[key.Line-1]
+		if val.Line == key.Line && val.Value != "" {
+			at := val.Column - 1
+			if at > len(line) || !strings.HasPrefix(line[at:], val.Value) {
+				return nil, false
+			}
+			lines[key.Line-1] = strings.TrimRight(line[:at], " ") + " " + strings.TrimLeft(line[at+len(val.Value):], " ")
+			lines[key.Line-1] = strings.TrimRight(strings.TrimRight(lines[key.Line-1], "\r\n"), " ") + eol
+		}
+		return insert(key.Line, itemText(item, 2, eol)), true
+	case val.Kind == yaml.SequenceNode && len(val.Content) == 0 && val.Line == key.Line:
+		// contacts: [] (the templates' form), perhaps with a comment.
+		line := lines[key.Line-1]
+		at := val.Column - 1
+		end := strings.Index(line[min(at, len(line)):], "]")
+		if at > len(line) || line[at] != '[' || end < 0 {
+			return nil, false
+		}
+		rest := strings.TrimLeft(line[at+end+1:], " ")
+		lines[key.Line-1] = strings.TrimRight(strings.TrimRight(line[:at], " ")+" "+rest, "\r\n ") + eol
+		return insert(key.Line, itemText(item, 2, eol)), true
+	case val.Kind == yaml.SequenceNode && val.Style&yaml.FlowStyle == 0 && len(val.Content) > 0:
+		// A block list: its items start with "-" at column dash; the list
+		// goes on while lines are indented deeper, or are further items.
+		dash := val.Column - 1
+		last := val.Content[len(val.Content)-1].Line
+		end := last
+		for i := last; i < len(lines); i++ { // lines[i] is line i+1
+			l := strings.TrimRight(lines[i], "\r\n")
+			trimmed := strings.TrimLeft(l, " ")
+			indent := len(l) - len(trimmed)
+			switch {
+			case trimmed == "":
+				continue
+			case indent > dash, indent == dash && (trimmed == "-" || strings.HasPrefix(trimmed, "- ")) && !strings.HasPrefix(trimmed, "#"):
+				end = i + 1
+				continue
+			}
+			break
+		}
+		return insert(end, itemText(item, dash, eol)), true
+	}
+	return nil, false
+}
+
+// rewriteWithContact appends item to the contacts: list in the node tree
+// and writes the whole document again (comments kept, layout not).
+func rewriteWithContact(root *yaml.Node, item *yaml.Node) ([]byte, error) {
+	top := root.Content[0]
+	_, val := child(top, "contacts")
+	switch {
+	case val == nil:
+		top.Content = append(top.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "contacts"}, &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{item}})
+	case val.Kind == yaml.SequenceNode:
+		val.Content = append(val.Content, item)
+		val.Style &^= yaml.FlowStyle
+	case val.Kind == yaml.ScalarNode && val.Tag == "!!null":
+		*val = yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{item}, LineComment: val.LineComment}
+	default:
+		return nil, &ValidationError{[]*FieldError{{Path: "contacts", Line: val.Line, Msg: l10n.T("must be a list of records (- date: …, kind: …)")}}}
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(root); err != nil {
+		return nil, err
+	}
+	enc.Close()
+	return b.Bytes(), nil
+}
+
+// ParseContact reads one contact record written as a YAML mapping (date:,
+// who:, kind:, content:, follow_up:, keep_until:), as in the editor of
+// `crm contact add`. Errors name the line and field.
+func ParseContact(text []byte) (Contact, error) {
+	var c Contact
+	var root yaml.Node
+	if err := yaml.Unmarshal(text, &root); err != nil {
+		return c, &ValidationError{[]*FieldError{yamlError(err)}}
+	}
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return c, &ValidationError{[]*FieldError{{Line: 1, Msg: l10n.T("a contact record is a mapping: date:, kind:, content:, …")}}}
+	}
+	top := root.Content[0]
+	if ps := unknownFields(top, reflect.TypeFor[Contact](), ""); len(ps) > 0 {
+		return c, &ValidationError{ps}
+	}
+	ps, err := decodeNode(top, &c)
+	if err != nil {
+		return c, err
+	}
+	if len(ps) == 0 {
+		checkFields(reflect.ValueOf(&c).Elem(), top, "", 0, &ps)
+	}
+	if len(ps) > 0 {
+		return c, &ValidationError{ps}
+	}
+	return c, nil
+}

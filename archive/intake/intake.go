@@ -1,0 +1,579 @@
+// Package intake turns a customer spreadsheet into dossier texts, one per
+// row, for `crm import`: the clerk enters what sales collected (R6.3), and a
+// department that kept its customers in Excel brings them into the archive
+// once (R6.2 is the other direction: report.Register).
+//
+// A spreadsheet is an .xlsx workbook (the first sheet, or a named one) or a
+// .csv file (UTF-8 with or without a byte-order mark, or GB18030/GBK as
+// Excel on Chinese Windows saves it). Its header row names the columns; a
+// ColumnMap says which dossier field each header fills. Every generated
+// text is checked with archive.ParseDossier, and every problem is reported
+// with its spreadsheet row number and column header, never stopping at the
+// first. Cells stay text unless the field is a number or a date: phone
+// numbers and ids keep their leading zeros and are never turned into floats.
+//
+// The package is pure: it reads bytes and returns texts; it writes nothing.
+package intake
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"gopkg.in/yaml.v3"
+
+	"crm/archive"
+	"crm/l10n"
+)
+
+// Format is a spreadsheet format.
+type Format int
+
+// The formats Read understands.
+const (
+	CSV Format = iota + 1
+	XLSX
+)
+
+// FormatOf guesses the format from a file name's extension (.csv, .xlsx).
+func FormatOf(name string) (Format, bool) {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv":
+		return CSV, true
+	case ".xlsx", ".xlsm":
+		return XLSX, true
+	}
+	return 0, false
+}
+
+// Options tune Read.
+type Options struct {
+	Format Format
+	// Sheet names the XLSX sheet to read; empty means the first.
+	Sheet string
+	// Columns maps headers to targets; nil means DefaultColumns().
+	Columns ColumnMap
+	// Defaults are values (target → text) for rows whose cell is empty or
+	// whose spreadsheet has no such column, e.g. {"owner": "李四"}.
+	Defaults map[string]string
+	// TmpDir is where the XLSX reader may spill sheets over 16 MB: point it
+	// at private memory-backed storage so plaintext never lands on disk.
+	TmpDir string
+	// Source names the spreadsheet in the comment heading each text.
+	Source string
+	// CheckLevel, if set, checks each row's level (密级): the levels are
+	// the archive policy's, which this package does not know.
+	CheckLevel func(string) error
+}
+
+// Column is one column of the spreadsheet and what it fills.
+type Column struct {
+	Header string // as written in the header row
+	Target string // a dossier field path, extra.KEY, level or -
+	Known  bool   // the header was in the column map (else Target is extra.<header>)
+	index  int
+}
+
+// Record is one dossier made from one row.
+type Record struct {
+	Row   int    // the spreadsheet's row number, 1 for the first row
+	Name  string // customer.name
+	Level string // from a level (密级) column, or ""
+	Text  []byte // the dossier's YAML text, valid for archive.ParseDossier
+}
+
+// RowError is one problem with one cell, or with one row.
+type RowError struct {
+	Row    int
+	Column string // the column's header, or "" for the row as a whole
+	Msg    string
+}
+
+func (e *RowError) Error() string {
+	if e.Column == "" {
+		return l10n.Sprintf("row %d: %s", e.Row, e.Msg)
+	}
+	return l10n.Sprintf("row %d, column %s: %s", e.Row, e.Column, e.Msg)
+}
+
+// Result is what Read made of a spreadsheet. When Errors is not empty,
+// Records holds only the rows that had no problem: an all-or-nothing import
+// writes nothing.
+type Result struct {
+	Sheet     string // the XLSX sheet read
+	HeaderRow int
+	Columns   []Column
+	Records   []Record
+	Errors    []*RowError
+}
+
+// Err returns every row error joined, or nil.
+func (r *Result) Err() error {
+	if len(r.Errors) == 0 {
+		return nil
+	}
+	errs := make([]error, len(r.Errors))
+	for i, e := range r.Errors {
+		errs[i] = e
+	}
+	return errors.Join(errs...)
+}
+
+// cell is one cell: text as shown, and raw, the stored value (for XLSX
+// numbers and dates: the number without its display format).
+type cell struct {
+	text, raw string
+	number    bool
+}
+
+// headerScan is how many rows may come before the header row (a title, a
+// date line).
+const headerScan = 20
+
+// Read reads a spreadsheet from r and makes one dossier text per non-empty
+// row below the header row. The error is for the file as a whole (not a
+// spreadsheet, no such sheet, no header row); problems with rows are in
+// Result.Errors.
+func Read(r io.Reader, o Options) (*Result, error) {
+	cols := o.Columns
+	if cols == nil {
+		cols = DefaultColumns()
+	}
+	for target := range o.Defaults {
+		if !checkTarget(target) {
+			return nil, l10n.Errorf("%q is not a dossier field: use a path like customer.telephone, extra.KEY or level", target)
+		}
+	}
+	res := &Result{}
+	var rows [][]cell
+	var sheets []string
+	var err error
+	switch o.Format {
+	case CSV:
+		rows, err = readCSV(r)
+	case XLSX:
+		rows, res.Sheet, sheets, err = readXLSX(r, o)
+	default:
+		return nil, l10n.Errorf("unknown spreadsheet format: use .xlsx or .csv")
+	}
+	if err != nil {
+		return nil, err
+	}
+	h := -1
+	for i := 0; i < len(rows) && i < headerScan; i++ {
+		for _, c := range rows[i] {
+			if t, _ := cols.lookup(c.text); t == "customer.name" && strings.TrimSpace(c.text) != "" {
+				h = i
+				break
+			}
+		}
+		if h >= 0 {
+			break
+		}
+	}
+	if h < 0 {
+		return nil, &HeaderError{Sheet: res.Sheet, Sheets: sheets}
+	}
+	res.HeaderRow = h + 1
+	filled := map[string]string{} // target → header
+	for i, c := range rows[h] {
+		header := strings.TrimSpace(c.text)
+		if header == "" {
+			continue
+		}
+		target, known := cols.lookup(header)
+		if prev, ok := filled[target]; ok && target != TargetIgnore {
+			res.Errors = append(res.Errors, &RowError{Row: res.HeaderRow, Column: header, Msg: l10n.Sprintf("fills %s, as column %s does: map one of them elsewhere, or to -", target, prev)})
+			continue
+		}
+		filled[target] = header
+		res.Columns = append(res.Columns, Column{Header: header, Target: target, Known: known, index: i})
+	}
+	if len(res.Errors) > 0 {
+		return res, nil
+	}
+	for i := h + 1; i < len(rows); i++ {
+		if blank(rows[i], res.Columns) {
+			continue
+		}
+		rec, errs := makeRecord(i+1, rows[i], res.Columns, o)
+		if len(errs) > 0 {
+			res.Errors = append(res.Errors, errs...)
+			continue
+		}
+		res.Records = append(res.Records, rec)
+	}
+	return res, nil
+}
+
+// HeaderError is returned when no header row names the customer's name.
+type HeaderError struct {
+	Sheet  string   // the XLSX sheet read, or ""
+	Sheets []string // every sheet of the workbook
+}
+
+func (e *HeaderError) Error() string {
+	names := strings.Join(defaultColumns["customer.name"][:3], ", ")
+	msg := l10n.Sprintf("no header row: none of the first %d rows has a column for the customer's name (%s, …); add one, or map its header to customer.name in a column map", headerScan, names)
+	if e.Sheet != "" {
+		msg = l10n.Sprintf("sheet %s: %v", e.Sheet, msg)
+	}
+	return msg
+}
+
+// blank reports whether a row has nothing to import: only empty cells, or
+// only cells of ignored columns (forms often come with 序号 1…100 printed
+// down an otherwise empty sheet).
+func blank(row []cell, cols []Column) bool {
+	for _, c := range cols {
+		if c.Target != TargetIgnore && c.index < len(row) && strings.TrimSpace(row[c.index].text) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// makeRecord makes the dossier text of one row (rowNo counts from 1) and
+// reports every problem of the row: cells that cannot be converted, and
+// what archive.ParseDossier finds in the rest.
+func makeRecord(rowNo int, row []cell, cols []Column, o Options) (Record, []*RowError) {
+	rec := Record{Row: rowNo}
+	var errs []*RowError
+	values := map[string]*yaml.Node{}
+	header := map[string]string{} // target → header, for ParseDossier's errors
+	failed := map[string]bool{}   // targets whose cell could not be converted
+	for _, col := range cols {
+		header[col.Target] = col.Header
+	}
+	set := func(target string, c cell) {
+		v, err := convert(target, c)
+		if err != nil {
+			errs = append(errs, &RowError{Row: rowNo, Column: header[target], Msg: err.Error()})
+			failed[target] = true
+			return
+		}
+		if target == TargetLevel {
+			if o.CheckLevel != nil {
+				if err := o.CheckLevel(v.Value); err != nil {
+					errs = append(errs, &RowError{Row: rowNo, Column: header[target], Msg: err.Error()})
+					failed[target] = true
+					return
+				}
+			}
+			rec.Level = v.Value
+			return
+		}
+		values[target] = v
+	}
+	for _, col := range cols {
+		if col.Target == TargetIgnore {
+			continue
+		}
+		var c cell
+		if col.index < len(row) {
+			c = row[col.index]
+		}
+		c.text = unneutralise(strings.TrimSpace(c.text))
+		if c.text == "" {
+			continue
+		}
+		set(col.Target, c)
+	}
+	for _, target := range sortedKeys(o.Defaults) {
+		if _, ok := values[target]; !ok && !failed[target] && (target != TargetLevel || rec.Level == "") {
+			set(target, cell{text: o.Defaults[target], raw: o.Defaults[target]})
+		}
+	}
+	rec.Text = dossierText(values, o.Source, rowNo)
+	d, err := archive.ParseDossier(rec.Text)
+	if err != nil {
+		var ve *archive.ValidationError
+		if !errors.As(err, &ve) {
+			return rec, append(errs, &RowError{Row: rowNo, Msg: err.Error()})
+		}
+		for _, p := range ve.Problems {
+			switch col, ok := header[p.Path]; {
+			case failed[p.Path]:
+				// already reported as a bad cell
+			case ok:
+				errs = append(errs, &RowError{Row: rowNo, Column: col, Msg: p.Msg})
+			case p.Path != "":
+				errs = append(errs, &RowError{Row: rowNo, Msg: p.Path + ": " + p.Msg})
+			default:
+				errs = append(errs, &RowError{Row: rowNo, Msg: p.Msg})
+			}
+		}
+	}
+	if len(errs) > 0 {
+		// In the order of the columns, problems of the whole row last.
+		pos := map[string]int{"": len(cols)}
+		for i, c := range cols {
+			pos[c.Header] = i
+		}
+		slices.SortStableFunc(errs, func(a, b *RowError) int { return pos[a.Column] - pos[b.Column] })
+		return rec, errs
+	}
+	rec.Name = d.Customer.Name
+	return rec, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// neutralisedRE matches what crm's own CSV writes to keep Excel from
+// reading a cell as a formula or a number: a leading ' before = + - @, and
+// ="…" around digit strings.
+var neutralisedRE = regexp.MustCompile(`^(?:'([=+\-@].*)|="(.*)")$`)
+
+// unneutralise undoes the CSV writer's protections, so a register exported
+// by crm reads back as written.
+func unneutralise(s string) string {
+	if m := neutralisedRE.FindStringSubmatch(s); m != nil {
+		return m[1] + strings.ReplaceAll(m[2], `""`, `"`)
+	}
+	return s
+}
+
+// convert turns a cell into the YAML value of target.
+func convert(target string, c cell) (*yaml.Node, error) {
+	k, ok := fieldKinds[target]
+	if !ok {
+		k = kText // extra.KEY and level
+	}
+	switch k {
+	case kInt:
+		f, err := number(c)
+		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1e15 {
+			return nil, l10n.Errorf("%q is not a whole number", c.text)
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatInt(int64(f), 10)}, nil
+	case kNumber:
+		f, err := number(c)
+		if err != nil {
+			return nil, l10n.Errorf("%q is not a number", c.text)
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatFloat(f, 'f', -1, 64)}, nil
+	case kDate:
+		d, err := date(c)
+		if err != nil {
+			return nil, err
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Value: d}, nil
+	}
+	s := c.text
+	if sciRE.MatchString(s) {
+		// Excel keeps 15 digits of a number: a long phone number or id
+		// typed into a number cell is already damaged in the workbook.
+		return nil, l10n.Errorf("%q is a number Excel has rounded: format the column as text and type the value again", s)
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}, nil
+}
+
+var sciRE = regexp.MustCompile(`^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$`)
+
+// number reads a number written as people write amounts: 1200, 1,200.50,
+// ¥1200, 1200元; for XLSX the stored value, whatever its display format.
+func number(c cell) (float64, error) {
+	s := c.text
+	if c.number {
+		s = c.raw
+	}
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "¥"), "￥")
+	s = strings.TrimSuffix(s, "元")
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, errors.New("not a number")
+	}
+	return f, nil
+}
+
+var dateLayouts = []string{"2006-01-02", "2006-1-2", "2006/1/2", "2006.1.2", "2006年1月2日", "20060102", "2006-01-02 15:04:05", "2006/1/2 15:04"}
+
+// date reads a date as YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日 or
+// YYYYMMDD; for XLSX also a date cell whatever its display format.
+func date(c cell) (string, error) {
+	s := strings.TrimSpace(c.text)
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.Format(time.DateOnly), nil
+		}
+	}
+	if c.number {
+		if f, err := strconv.ParseFloat(c.raw, 64); err == nil && f >= 1 && f < 2958466 {
+			if t, err := excelize.ExcelDateToTime(f, false); err == nil {
+				return t.Format(time.DateOnly), nil
+			}
+		}
+	}
+	return "", l10n.Errorf("%q is not a date: write it as YYYY-MM-DD", s)
+}
+
+// dossierText writes the values as a dossier: nested mappings in the order
+// of the dossier's fields, extra: last, under a comment naming the source.
+func dossierText(values map[string]*yaml.Node, source string, row int) []byte {
+	paths := make([]string, 0, len(values))
+	for p := range values {
+		paths = append(paths, p)
+	}
+	sort.Slice(paths, func(i, j int) bool {
+		return pathOrder(paths[i]) < pathOrder(paths[j]) || (pathOrder(paths[i]) == pathOrder(paths[j]) && paths[i] < paths[j])
+	})
+	top := &yaml.Node{Kind: yaml.MappingNode}
+	for _, p := range paths {
+		keys := strings.Split(p, ".")
+		if strings.HasPrefix(p, extraPrefix) {
+			keys = []string{"extra", strings.TrimPrefix(p, extraPrefix)}
+		}
+		m := top
+		for _, k := range keys[:len(keys)-1] {
+			_, sub := childNode(m, k)
+			if sub == nil {
+				sub = &yaml.Node{Kind: yaml.MappingNode}
+				m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, sub)
+			}
+			m = sub
+		}
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: keys[len(keys)-1]}, values[p])
+	}
+	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{top}}
+	if source != "" {
+		doc.HeadComment = fmt.Sprintf("客户信息档案：由 crm import 自 %s 第 %d 行导入", source, row)
+	} else {
+		doc.HeadComment = fmt.Sprintf("客户信息档案：由 crm import 自第 %d 行导入", row)
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		panic("intake: encoding a dossier: " + err.Error()) // nodes built above are always encodable
+	}
+	enc.Close()
+	return b.Bytes()
+}
+
+func childNode(m *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i], m.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+// pathOrder sorts field paths in the order the dossier declares them.
+func pathOrder(p string) int {
+	if i, ok := fieldOrder[p]; ok {
+		return i
+	}
+	return len(fieldOrder) // extra.KEY
+}
+
+// readCSV reads a CSV file: UTF-8 with or without a byte-order mark, or, when
+// it is not UTF-8, GB18030 (which covers GBK, what Excel on Chinese Windows
+// writes for "CSV").
+func readCSV(r io.Reader) ([][]cell, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	if !utf8.Valid(data) {
+		if data, err = simplifiedchinese.GB18030.NewDecoder().Bytes(data); err != nil {
+			return nil, l10n.Errorf("the CSV file is neither UTF-8 nor GBK: save it as \"CSV UTF-8\"")
+		}
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	var rows [][]cell
+	end := 0 // the line the previous record ended on
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, l10n.Errorf("not a readable CSV file: line %d: %v", pe.Line, pe.Err)
+			}
+			return nil, err
+		}
+		// csv.Reader skips empty lines, which a spreadsheet shows as
+		// empty rows: keep them, so that row numbers are the ones the
+		// user sees. A cell may span lines.
+		start, _ := cr.FieldPos(0)
+		for range start - end - 1 {
+			rows = append(rows, nil)
+		}
+		last, _ := cr.FieldPos(len(rec) - 1)
+		end = last + strings.Count(rec[len(rec)-1], "\n")
+		row := make([]cell, len(rec))
+		for i, s := range rec {
+			row[i] = cell{text: s, raw: s}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// readXLSX reads one sheet of a workbook: the cells as shown, and the stored
+// values beside them for numbers and dates.
+func readXLSX(r io.Reader, o Options) ([][]cell, string, []string, error) {
+	f, err := excelize.OpenReader(r, excelize.Options{TmpDir: o.TmpDir})
+	if err != nil {
+		return nil, "", nil, l10n.Errorf("not a readable XLSX workbook: %v", err)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	sheet := o.Sheet
+	if sheet == "" {
+		if len(sheets) == 0 {
+			return nil, "", nil, l10n.Errorf("the workbook has no sheet")
+		}
+		sheet = sheets[0]
+	} else if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
+		return nil, "", nil, l10n.Errorf("the workbook has no sheet %q: it has %s", sheet, strings.Join(sheets, ", "))
+	}
+	shown, err := f.GetRows(sheet)
+	if err != nil {
+		return nil, "", nil, l10n.Errorf("sheet %s: %v", sheet, err)
+	}
+	raw, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, "", nil, l10n.Errorf("sheet %s: %v", sheet, err)
+	}
+	rows := make([][]cell, len(shown))
+	for i, sr := range shown {
+		row := make([]cell, len(sr))
+		for j, s := range sr {
+			row[j] = cell{text: s, raw: s}
+			if i < len(raw) && j < len(raw[i]) && raw[i][j] != s {
+				// A display format applied: a number or a date.
+				row[j].raw, row[j].number = raw[i][j], true
+			}
+		}
+		rows[i] = row
+	}
+	return rows, sheet, sheets, nil
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"crm/archive"
+	"crm/l10n"
+)
+
+func newContactCmd(e *env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "contact add|list",
+		Short: l10n.Pick("File visits, follow-ups, receptions and complaints into a dossier, and list them", "在档案中登记拜访、回访、接待、投诉记录，并列出"),
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return usagef("name a step: add or list")
+		},
+	}
+	c.AddCommand(newContactAddCmd(e), newContactListCmd(e))
+	return c
+}
+
+// contactAddOptions are the flags of `crm contact add`.
+type contactAddOptions struct {
+	kind, date, who, content, followUp, keepUntil, from string
+	allowDisk                                           bool
+}
+
+func newContactAddCmd(e *env) *cobra.Command {
+	var o contactAddOptions
+	kinds := strings.Join(archive.ContactKinds, "|")
+	c := &cobra.Command{
+		Use:   "add ID --kind " + kinds + " [--date YYYY-MM-DD] [--content TEXT | --from FILE|-] [--follow-up TEXT]",
+		Short: l10n.Pick("File a contact record into a dossier's contacts: (the rest of the dossier stays as written)", "在档案的 contacts: 中登记一条联系记录（档案其余内容保持原样）"),
+		Long: l10n.Pick(`File a contact record into the dossier (sister rules: every visit 拜访,
+follow-up 回访, reception 接待 and complaint 投诉 is filed). The date defaults to
+today, who to your member name. The content comes from --content, from a file
+or standard input with --from, or, on a terminal, from your editor. A
+complaint is kept two years (keep_until) unless --keep-until says otherwise.
+The record is added at the end of contacts:; every other line of the dossier,
+comments included, stays as it was.`, `在档案中登记一条联系记录（规定：拜访、回访、接待、投诉均须记入档案）。日期默认为今天，经办人默认为您的
+成员姓名。内容取自 --content、--from 指定的文件或标准输入，在终端上也可在编辑器中填写。投诉记录默认
+保存两年（keep_until），可用 --keep-until 另定。记录加在 contacts: 末尾，档案其余各行（含注释）保持原样。`),
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.runContactAdd(cmd, args[0], &o)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.kind, "kind", "", l10n.Pick("the kind of contact: ", "联系类型：")+strings.Join(archive.ContactKinds, ", "))
+	f.StringVar(&o.date, "date", "", l10n.Pick("the day of the contact, YYYY-MM-DD (default: today)", "联系日期 YYYY-MM-DD（默认今天）"))
+	f.StringVar(&o.who, "who", "", l10n.Pick("who made the contact (default: your member name)", "经办人（默认为您的成员姓名）"))
+	f.StringVar(&o.content, "content", "", l10n.Pick("what was said, found or complained of", "联系内容"))
+	f.StringVar(&o.followUp, "follow-up", "", l10n.Pick("what is to be done next", "后续跟进"))
+	f.StringVar(&o.keepUntil, "keep-until", "", l10n.Pick("keep the record until this day, YYYY-MM-DD (complaints: default two years)", "保存至 YYYY-MM-DD（投诉默认两年）"))
+	f.StringVar(&o.from, "from", "", l10n.Pick("read the content from FILE, or - for standard input", "从 FILE（- 为标准输入）读取联系内容"))
+	f.BoolVar(&o.allowDisk, "allow-disk-tmp", false, l10n.Pick("allow the editor's plaintext temp file on disk when no memory-backed storage exists", "无内存文件系统时允许明文临时文件落盘"))
+	c.MarkFlagRequired("kind")
+	return c
+}
+
+func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions) error {
+	// Everything that can be checked without the archive first.
+	if err := archive.CheckID(id); err != nil {
+		return err
+	}
+	if !slices.Contains(archive.ContactKinds, o.kind) {
+		return usagef("--kind %q: choose one of %s", o.kind, strings.Join(archive.ContactKinds, ", "))
+	}
+	if o.from != "" && cmd.Flags().Changed("content") {
+		return usagef("give the content with --content or with --from, not both")
+	}
+	var rec archive.Contact
+	rec.Kind, rec.Who, rec.Content, rec.FollowUp = o.kind, o.who, o.content, o.followUp
+	for _, d := range []struct {
+		flag, v string
+		to      *archive.Date
+	}{{"--date", o.date, &rec.Date}, {"--keep-until", o.keepUntil, &rec.KeepUntil}} {
+		if d.v == "" {
+			continue
+		}
+		t, err := archive.ParseDate(d.v)
+		if err != nil {
+			return usagef("%s: %v", d.flag, err)
+		}
+		*d.to = t
+	}
+	if o.from != "" {
+		b, err := readInput(e, o.from)
+		if err != nil {
+			return err
+		}
+		rec.Content = strings.TrimRight(string(b), "\r\n")
+	}
+	useEditor := o.from == "" && !cmd.Flags().Changed("content")
+	if useEditor && !e.io.InTerminal && e.v.GetString("editor") == "" {
+		return usagef("no terminal to run an editor in: give the content with --content TEXT, or --from FILE or --from - (stdin)")
+	}
+	a, err := e.open(true)
+	if err != nil {
+		return err
+	}
+	if rec.Date.IsZero() {
+		y, m, d := a.Now().In(a.Location()).Date()
+		rec.Date = archive.Date{Time: time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
+	}
+	if rec.Who == "" {
+		if me, err := a.Me(); err == nil {
+			rec.Who = me.Name
+		}
+	}
+	opened, err := a.Read(id)
+	if err != nil {
+		return err
+	}
+	if useEditor {
+		text, err := e.editLoop(contactTemplate(id, rec), o.allowDisk, func(b []byte) error {
+			c, err := archive.ParseContact(b)
+			if err != nil {
+				return err
+			}
+			_, err = archive.AddContact(opened.Text, c)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if rec, err = archive.ParseContact(text); err != nil {
+			return err
+		}
+	}
+	text, err := archive.AddContact(opened.Text, rec)
+	if err != nil {
+		return dossierError(id, err)
+	}
+	if _, _, err := a.Update(id, opened.SHA256, opened.Text, text); err != nil {
+		return dossierError(id, err)
+	}
+	msg := l10n.Sprintf("Added a %s record of %s to %s.", rec.Kind, rec.Date.Format(time.DateOnly), id)
+	if rec.Kind == archive.ContactComplaint {
+		keep := rec.KeepUntil
+		if keep.IsZero() {
+			keep = archive.ComplaintKeepUntil(rec.Date)
+		}
+		msg += " " + l10n.Sprintf("Kept until %s.", keep.Format(time.DateOnly))
+	}
+	e.printf("%s\n", msg)
+	return nil
+}
+
+// contactTemplate is the text the editor opens for a new record.
+func contactTemplate(id string, c archive.Contact) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n", l10n.Pick("Contact record for "+id+". Save and quit to add it; empty the file to give up.", "联系记录（档案 "+id+"）。保存并退出即添加；全部删除则放弃。"))
+	fmt.Fprintf(&b, "# kind: %s\n", strings.Join(archive.ContactKinds, " / "))
+	fmt.Fprintf(&b, "date: %s\n", c.Date.Format(time.DateOnly))
+	fmt.Fprintf(&b, "who: %q\n", c.Who)
+	fmt.Fprintf(&b, "kind: %s\n", c.Kind)
+	b.WriteString("content: |\n")
+	if c.Content == "" {
+		b.WriteString("  \n")
+	}
+	for _, l := range strings.Split(c.Content, "\n") {
+		if c.Content != "" {
+			fmt.Fprintf(&b, "  %s\n", l)
+		}
+	}
+	fmt.Fprintf(&b, "follow_up: %q\n", c.FollowUp)
+	if !c.KeepUntil.IsZero() {
+		fmt.Fprintf(&b, "keep_until: %s\n", c.KeepUntil.Format(time.DateOnly))
+	}
+	return []byte(b.String())
+}
+
+func newContactListCmd(e *env) *cobra.Command {
+	var asJSON bool
+	var kind string
+	c := &cobra.Command{
+		Use:   "list ID [--kind K] [--json]",
+		Short: l10n.Pick("List a dossier's contact records, oldest first", "列出档案中的联系记录（按日期）"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if kind != "" && !slices.Contains(archive.ContactKinds, kind) {
+				return usagef("--kind %q: choose one of %s", kind, strings.Join(archive.ContactKinds, ", "))
+			}
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			o, err := a.Read(args[0])
+			if err != nil {
+				return err
+			}
+			d, err := archive.ParseDossier(o.Text)
+			if err != nil {
+				return l10n.Errorf("dossier %s: %v", args[0], err)
+			}
+			var cs []archive.Contact
+			for _, c := range d.Contacts {
+				if kind == "" || c.Kind == kind {
+					cs = append(cs, c)
+				}
+			}
+			slices.SortStableFunc(cs, func(x, y archive.Contact) int { return x.Date.Compare(y.Date.Time) })
+			level := a.EffectiveLevel(o.State)
+			day := func(d archive.Date) string {
+				if d.IsZero() {
+					return ""
+				}
+				return d.Format(time.DateOnly)
+			}
+			if asJSON {
+				out := make([]map[string]string, len(cs))
+				for i, c := range cs {
+					out[i] = map[string]string{"date": day(c.Date), "who": c.Who, "kind": c.Kind, "content": c.Content, "follow_up": c.FollowUp, "keep_until": day(c.KeepUntil)}
+				}
+				return printJSON(e.io.Out, map[string]any{"id": o.State.ID, "level": level, "notice": banner(level), "customer": d.Customer.Name, "contacts": out})
+			}
+			e.printf("# ==== %s %s ====\n", o.State.ID, banner(level))
+			if len(cs) == 0 {
+				e.printf("%s\n", l10n.Sprintf("No contact records in %s.", o.State.ID))
+				return nil
+			}
+			oneLine := strings.NewReplacer("\r\n", " / ", "\n", " / ")
+			rows := make([][]string, len(cs))
+			for i, c := range cs {
+				rows[i] = []string{day(c.Date), c.Kind, c.Who, oneLine.Replace(c.Content), oneLine.Replace(c.FollowUp), day(c.KeepUntil)}
+			}
+			return printTable(e.io.Out, []string{l10n.Pick("Date", "日期"), l10n.Pick("Kind", "类型"), l10n.Pick("Who", "经办人"),
+				l10n.Pick("Content", "内容"), l10n.Pick("Follow-up", "后续跟进"), l10n.Pick("Kept until", "保存至")}, rows)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
+	c.Flags().StringVar(&kind, "kind", "", l10n.Pick("only records of this kind: ", "只列此类记录：")+strings.Join(archive.ContactKinds, ", "))
+	return c
+}

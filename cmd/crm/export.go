@@ -1,0 +1,137 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"crm/l10n"
+	"crm/report"
+)
+
+func newExportCmd(e *env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "export register [-o FILE] [--format xlsx|csv]",
+		Short: l10n.Pick("Export the dossiers as a spreadsheet", "把档案导出为电子表格"),
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return usagef("name what to export: register")
+		},
+	}
+	c.AddCommand(newExportRegisterCmd(e))
+	return c
+}
+
+// registerOptions are the flags of `crm export register`.
+type registerOptions struct {
+	format, out    string
+	bom, allowDisk bool
+}
+
+func newExportRegisterCmd(e *env) *cobra.Command {
+	var o registerOptions
+	c := &cobra.Command{
+		Use:   "register [-o 客户信息登记表.xlsx] [--format xlsx|csv|table|md|json] [--bom]",
+		Short: l10n.Pick("The customer register: one row per dossier your key can read, the spreadsheet copy for analysis (R6.2)", "客户信息登记表：您的密钥能读取的每份档案一行，供分析用的电子表格副本 (R6.2)"),
+		Long: l10n.Pick(`Write the customer register (客户信息登记表): one row per dossier your key can
+read, with level, customer, kind, ownership, industry, region, size, tier,
+credit class, credit limit, yearly sales, outstanding balance, telephone,
+address, contact person, owner, trading since, last contact and last 核定.
+It is the electronic spreadsheet copy of the archive kept for analysis (R6.2):
+keep it as safely as the dossiers (R6.9); the file is written with mode 0600,
+whole or not at all. Its headers are ones crm import recognises.`, `输出客户信息登记表：您的密钥能读取的每份档案一行，含密级、客户名称、类型、企业性质、行业、地区、规模、
+层级、信用等级、信用额度、年销售额、未清欠款、联系电话、地址、联系人、负责人、开始交易日期、最近联系日期
+和最近核定日期。它是供分析用的档案电子表格副本 (R6.2)，须与档案同样妥善保管 (R6.9)；文件以 0600
+权限写出，要么完整写出，要么不留下。其表头可被 crm import 识别。`),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.runExportRegister(&o)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.format, "format", "", l10n.Pick("xlsx, csv, table, md or json (default: from -o's extension, else table)", "xlsx、csv、table、md 或 json（默认按 -o 的扩展名，否则 table）"))
+	f.StringVarP(&o.out, "output", "o", "", l10n.Pick("write to FILE (whole or not at all) instead of standard output", "写入文件 FILE（完整写出或不留下）"))
+	f.BoolVar(&o.bom, "bom", false, l10n.Pick("start CSV with a UTF-8 byte-order mark, for Excel on Chinese Windows", "CSV 开头加 UTF-8 BOM（中文 Windows 的 Excel 需要）"))
+	f.BoolVar(&o.allowDisk, "allow-disk-tmp", false, l10n.Pick("let the XLSX writer spill to disk when no memory-backed storage exists", "无内存文件系统时允许 XLSX 临时文件落盘"))
+	return c
+}
+
+func (e *env) runExportRegister(o *registerOptions) error {
+	format := report.Table
+	switch {
+	case o.format != "":
+		f, err := report.ParseFormat(o.format)
+		if err != nil {
+			return usagef("--format: %v", err)
+		}
+		format = f
+	case o.out != "":
+		f, ok := report.FormatForFile(o.out)
+		if !ok {
+			return usagef("-o %s: crm does not know the extension %s; name the format with --format %s", o.out, filepath.Ext(o.out), strings.Join(report.FormatNames(), "|"))
+		}
+		format = f
+	}
+	if o.bom && format != report.CSV {
+		return usagef("--bom is for CSV only (the format is %s)", format)
+	}
+	if o.out != "" {
+		if st, err := os.Stat(o.out); err == nil && st.IsDir() {
+			return l10n.Errorf("-o %s is a folder: name a file in it", o.out)
+		}
+	} else if format.Binary() && isTerminal(e.io.Out) {
+		return usagef("XLSX is a binary workbook and standard output is a terminal: write it to a file with -o FILE.xlsx")
+	}
+	a, err := e.open(true)
+	if err != nil {
+		return err
+	}
+	l, err := report.LoadLayout("register", os.DirFS(a.Dir))
+	if err != nil {
+		return err
+	}
+	list, err := a.List(e.ctx(), true)
+	if err != nil {
+		return err
+	}
+	var entries []report.RegisterEntry
+	unreadable := 0
+	for _, en := range list {
+		if !en.Readable {
+			unreadable++
+			continue
+		}
+		re := report.RegisterEntry{ID: en.ID, Level: en.Level, Dossier: en.Dossier, Credit: en.Credit, Tier: en.Tier}
+		if rs := a.State.Dossiers[en.ID].Reviews; len(rs) > 0 {
+			re.LastVerified = rs[len(rs)-1].Time
+		}
+		entries = append(entries, re)
+	}
+	r, err := report.Register(l, entries, unreadable, a.Location())
+	if err != nil {
+		return err
+	}
+	r.GeneratedAt = a.Now()
+	opts := report.Options{Lang: e.reportLang(), BOM: o.bom}
+	if format == report.XLSX {
+		dir, err := e.plaintextDir(o.allowDisk)
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		opts.TmpDir = dir
+	}
+	if o.out == "" {
+		return report.Render(e.io.Out, r, format, opts)
+	}
+	if err := writeReportFile(o.out, func(w io.Writer) error { return report.Render(w, r, format, opts) }); err != nil {
+		return err
+	}
+	if isTerminal(e.io.Err) { // nothing but the file when run from cron, as reports
+		e.errorf("%s\n", l10n.Sprintf("Wrote %s: %d dossiers (%s); keep it as safely as the dossiers (R6.9).", o.out, len(entries), format))
+	}
+	return nil
+}

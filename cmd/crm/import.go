@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"crm/archive/intake"
+	"crm/l10n"
+)
+
+// importOptions are the flags of `crm import`.
+type importOptions struct {
+	mapFile   string
+	sheet     string
+	level     string
+	owner     string
+	dryRun    bool
+	allowDisk bool
+}
+
+func newImportCmd(e *env) *cobra.Command {
+	var o importOptions
+	c := &cobra.Command{
+		Use:   "import FILE [--map FILE] [--sheet NAME] [--level L] [--owner NAME] [--dry-run]",
+		Short: l10n.Pick("Create one dossier per row of a customer spreadsheet (.xlsx or .csv), all or nothing", "按客户表格（.xlsx 或 .csv）每行新建一份档案，全部成功或全不写入"),
+		Long: l10n.Pick(`Create one dossier per row of a customer spreadsheet (R6.3). The header row
+names the columns: Chinese and English headers such as 客户名称/name, 地址,
+电话/联系电话, 行业, 地区, 负责人/owner, 关系, 层级, 年销售额, 信用等级, 信用额度
+and 密级 are known; other headers go to the dossier's extra: fields. A map
+file (YAML, header: field path) adds headers or overrides them, e.g.
+  手机号码: contact_person.phone
+  客户编号: extra.客户编号
+  序号: "-"
+Every row is checked first. If any row has a problem, every problem is
+printed (row number and column) and nothing is written (exit 2). --dry-run
+checks and shows what would be created.`, `按客户表格每行新建一份档案 (R6.3)。表头行给出各列含义：客户名称/name、地址、电话/联系电话、
+行业、地区、负责人/owner、关系、层级、年销售额、信用等级、信用额度、密级等中英文表头可直接识别；
+其他表头存入档案的 extra: 自定义字段。映射文件（YAML，表头: 字段路径）可增加或改写表头，如
+  手机号码: contact_person.phone
+  客户编号: extra.客户编号
+  序号: "-"
+先检查每一行；任何一行有问题时列出全部问题（行号与列名），不写入任何档案（退出码 2）。
+--dry-run 只检查并显示将要新建的档案。`),
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.runImport(args[0], &o)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.mapFile, "map", "", l10n.Pick("column map: a YAML file of header: field path (e.g. 手机号码: contact_person.phone)", "列映射文件：YAML，表头: 字段路径（如 手机号码: contact_person.phone）"))
+	f.StringVar(&o.sheet, "sheet", "", l10n.Pick("the XLSX sheet to read (default: the first)", "读取的 XLSX 工作表（默认第一个）"))
+	f.StringVar(&o.level, "level", "", l10n.Pick("secrecy level (密级) for rows without a 密级 column (default from policy)", "没有密级列的行所用的密级（默认见策略）"))
+	f.StringVar(&o.owner, "owner", "", l10n.Pick("the dossier owner (档案负责人) for rows without one", "未填负责人的行所用的档案负责人"))
+	f.BoolVar(&o.dryRun, "dry-run", false, l10n.Pick("check every row and show what would be created; write nothing", "只检查并显示将要新建的档案，不写入"))
+	f.BoolVar(&o.allowDisk, "allow-disk-tmp", false, l10n.Pick("let the XLSX reader spill to disk when no memory-backed storage exists", "无内存文件系统时允许 XLSX 临时文件落盘"))
+	return c
+}
+
+func (e *env) runImport(file string, o *importOptions) error {
+	format, ok := intake.FormatOf(file)
+	if !ok {
+		return usagef("%s: crm reads .xlsx and .csv spreadsheets (save an .xls file as .xlsx first)", file)
+	}
+	opts := intake.Options{Format: format, Sheet: o.sheet, Source: filepath.Base(file), Defaults: map[string]string{}}
+	if o.sheet != "" && format != intake.XLSX {
+		return usagef("--sheet is for XLSX workbooks only")
+	}
+	if o.mapFile != "" {
+		b, err := os.ReadFile(o.mapFile)
+		if err != nil {
+			return usagef("--map: %v", err)
+		}
+		if opts.Columns, err = intake.ParseColumnMap(o.mapFile, b); err != nil {
+			return usage(err)
+		}
+	}
+	if o.owner != "" {
+		opts.Defaults["owner"] = o.owner
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return l10n.Errorf("reading %s: %v", file, err)
+	}
+	a, err := e.open(!o.dryRun)
+	if err != nil {
+		return err
+	}
+	if o.level != "" {
+		if err := a.Policy.CheckLevel(o.level); err != nil {
+			return err
+		}
+		opts.Defaults[intake.TargetLevel] = o.level
+	}
+	if format == intake.XLSX {
+		dir, err := e.plaintextDir(o.allowDisk)
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		opts.TmpDir = dir
+	}
+	opts.CheckLevel = a.Policy.CheckLevel
+	res, err := intake.Read(bytes.NewReader(data), opts)
+	if err != nil {
+		var he *intake.HeaderError
+		if errors.As(err, &he) && len(he.Sheets) > 1 {
+			return usagef("%s: %v (the workbook's sheets: %s; choose one with --sheet NAME)", file, err, strings.Join(he.Sheets, ", "))
+		}
+		return usagef("%s: %v", file, err)
+	}
+	if len(res.Errors) > 0 {
+		for _, re := range res.Errors {
+			e.errorf("%s: %s\n", file, re.Error())
+		}
+		return usagef("%s: %d problem(s); nothing was imported", file, len(res.Errors))
+	}
+	if len(res.Records) == 0 {
+		return usagef("%s: no customer rows below the header (row %d)", file, res.HeaderRow)
+	}
+	var extra []string
+	for _, c := range res.Columns {
+		if !c.Known {
+			extra = append(extra, c.Header)
+		}
+	}
+	if len(extra) > 0 {
+		e.errorf("%s\n", l10n.Sprintf("note: columns crm does not know are kept under extra: %s", strings.Join(extra, ", ")))
+	}
+	levelOf := func(r intake.Record) string {
+		if r.Level != "" {
+			return r.Level
+		}
+		return a.Policy.DefaultLevel
+	}
+	if o.dryRun {
+		rows := make([][]string, len(res.Records))
+		for i, r := range res.Records {
+			rows[i] = []string{fmt.Sprint(r.Row), r.Name, levelOf(r)}
+		}
+		if err := printTable(e.io.Out, []string{l10n.Pick("Row", "行号"), l10n.Pick("Customer", "客户名称"), l10n.Pick("Level", "密级")}, rows); err != nil {
+			return err
+		}
+		var cols []string
+		for _, c := range res.Columns {
+			cols = append(cols, c.Header+" → "+c.Target)
+		}
+		e.printf("%s\n", l10n.Sprintf("Columns (header row %d): %s", res.HeaderRow, strings.Join(cols, ", ")))
+		e.printf("%s\n", l10n.Sprintf("Would create %d dossiers from %s; nothing was written (--dry-run).", len(res.Records), file))
+		return nil
+	}
+	for i, r := range res.Records {
+		id, err := a.Create(r.Text, r.Level)
+		if err != nil {
+			if i == 0 {
+				return err
+			}
+			return l10n.Errorf("%s, row %d: %v (the %d dossier(s) before it were created)", file, r.Row, err, i)
+		}
+		e.printf("%s\n", l10n.Sprintf("Created dossier %s (%s) from row %d: %s", id, a.State.Dossiers[id].Level, r.Row, r.Name))
+	}
+	e.printf("%s\n", l10n.Sprintf("Imported %d dossiers from %s.", len(res.Records), file))
+	return nil
+}
