@@ -84,7 +84,10 @@ func Open(ctx context.Context, dir string, clock func() time.Time) (*Archive, er
 // SetClock moves the archive's clock to t, for tools that run many steps
 // in one process (test fixtures, the synthetic generator); a command reads
 // the clock once, at Open.
-func (a *Archive) SetClock(t time.Time) { a.now = t.UTC().Truncate(time.Second) }
+func (a *Archive) SetClock(t time.Time) {
+	a.now = t.UTC().Truncate(time.Second)
+	a.State.now = a.now
+}
 
 // Now is the command's reading of the clock, to the second.
 func (a *Archive) Now() time.Time { return a.now }
@@ -105,7 +108,7 @@ func (a *Archive) reload() error {
 	}
 	// Signatures and roles are checked on every load, not only by verify:
 	// an event that fails them is reported and does not count.
-	a.State = Replay(a.ctx, j, a.Policy, true)
+	a.State = Replay(a.ctx, j, a.Policy, a.now, true)
 	a.wrote = false
 	if a.State.Genesis == "" {
 		return integrityErr(journal.Dir, l10n.Errorf("the journal has no genesis event (%s): this is not a complete archive", KindInit))

@@ -303,7 +303,7 @@ func (a *Archive) freshDossier(id string) (*DossierState, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Replay(a.ctx, j, a.Policy, true).Dossiers[id], nil
+	return Replay(a.ctx, j, a.Policy, a.now, true).Dossiers[id], nil
 }
 
 // ListEntry is one line of `crm list`.

@@ -1,7 +1,10 @@
 package archive_test
 
 import (
+	"bytes"
 	"context"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -139,4 +142,63 @@ func day(t time.Time) string {
 		return "-"
 	}
 	return t.Format(time.DateOnly)
+}
+
+// clone copies the archive folder, as a second git clone would be.
+func (f *fixture) clone() *fixture {
+	f.t.Helper()
+	g := &fixture{t: f.t, dir: f.t.TempDir(), now: f.now, ids: f.ids}
+	copyTree(f.t, f.dir, g.dir)
+	return g
+}
+
+// pull brings o's journal into f, as a git merge of two clones does: every
+// event file of o that f lacks, and o's dossier files where f did not
+// change them since base (the common ancestor's folder) — where both
+// changed a file, f keeps its own, as a merge that kept "ours" would.
+func (f *fixture) pull(o *fixture, base string) {
+	f.t.Helper()
+	filepath.WalkDir(filepath.Join(o.dir, "journal"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(o.dir, p)
+		dst := filepath.Join(f.dir, rel)
+		if _, err := os.Stat(dst); err != nil {
+			os.MkdirAll(filepath.Dir(dst), 0o755)
+			b, _ := os.ReadFile(p)
+			os.WriteFile(dst, b, 0o644)
+		}
+		return nil
+	})
+	ents, _ := os.ReadDir(filepath.Join(o.dir, "dossiers"))
+	for _, e := range ents {
+		theirs, _ := os.ReadFile(filepath.Join(o.dir, "dossiers", e.Name()))
+		ours, oerr := os.ReadFile(filepath.Join(f.dir, "dossiers", e.Name()))
+		old, berr := os.ReadFile(filepath.Join(base, "dossiers", e.Name()))
+		if oerr != nil || (berr == nil && bytes.Equal(ours, old)) {
+			os.WriteFile(filepath.Join(f.dir, "dossiers", e.Name()), theirs, 0o644)
+		}
+	}
+}
+
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -288,6 +288,12 @@ func (x *LoanApprove) check(c *step) error {
 	if err != nil {
 		return err
 	}
+	// Approvals of one loan go one after another through links: a second
+	// approval written concurrently with the first is superseded, and given
+	// again after the clones meet.
+	if err := c.afterApproval(l); err != nil {
+		return err
+	}
 	_, last, err := c.p.approveRole(c.actor, l, c.d.Level)
 	if err != nil {
 		return err

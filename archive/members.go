@@ -109,6 +109,10 @@ func (x *MemberRemove) apply(c *step) {
 	m := *c.s.Members[x.Member]
 	m.Removed = true
 	c.s.Members[x.Member] = &m
+	if c.s.removed == nil {
+		c.s.removed = map[string][]string{}
+	}
+	c.s.removed[x.Member] = append(c.s.removed[x.Member], c.e.Hash)
 }
 
 // AddMember adds a member (manager only, by default policy) and re-encrypts

@@ -54,10 +54,7 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 			}
 		}
 	}
-	if len(s.Journal.Problems)+len(s.Problems) > 0 {
-		return !known, nil
-	}
-	p := Pin{Genesis: s.Genesis, Heads: slices.Clone(s.Journal.Heads)}
+	p := Pin{Genesis: s.Genesis, Heads: s.goodHeads()}
 	if known && slices.Equal(old.Heads, p.Heads) {
 		return false, nil
 	}
@@ -74,4 +71,31 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 		return !known, nil
 	}
 	return !known, writeFileAtomic(pinFile, out, 0o600)
+}
+
+// goodHeads are the heads of the journal's good events (those that are no
+// problem): what the pin remembers. A quarantined event may be taken out
+// without it being a rollback; a good one may not.
+func (s *State) goodHeads() []string {
+	bad := map[string]bool{}
+	for _, p := range append(slices.Clone(s.Journal.Problems), s.Problems...) {
+		bad[p.Path] = true
+	}
+	followed := map[string]bool{}
+	for _, e := range s.Journal.Events {
+		if bad[e.Path] {
+			continue
+		}
+		for _, h := range e.Prev {
+			followed[h] = true
+		}
+	}
+	var heads []string
+	for _, e := range s.Journal.Events {
+		if !bad[e.Path] && !followed[e.Hash] {
+			heads = append(heads, e.Hash)
+		}
+	}
+	slices.Sort(heads)
+	return heads
 }

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -48,44 +49,110 @@ type step struct {
 	fileRequired bool
 }
 
-// Replay builds the state from a journal under policy p. With checkSigs,
-// every event's signature is checked against its actor's key as of that
-// point (signatures are checked on every core first).
-func Replay(ctx context.Context, j *journal.Journal, p *Policy, checkSigs bool) *State {
-	s := newState(j, p)
+// ClockSkew is how far clocks may disagree: an event may be dated at most
+// this much after the clock of whoever checks it, and at most this much
+// before an event it follows (FORMAT.md, "Time").
+const ClockSkew = 10 * time.Minute
+
+// Replay builds the state from a journal under policy p, as a checker whose
+// clock reads now. With checkSigs, every event's signature is checked
+// against its actor's key as of that point (signatures are checked on
+// every core first).
+func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, checkSigs bool) *State {
 	var sigs map[string]sigVerdict
 	if checkSigs {
 		sigs = preverify(ctx, j)
 	}
-	for _, e := range j.Events {
-		s.replay(e, checkSigs, sigs)
+	run := func(removals map[string][]string) *State {
+		s := newState(j, p)
+		s.now, s.checkSigs, s.sigs, s.removals = now, checkSigs, sigs, removals
+		for _, e := range j.Events {
+			s.replay(e)
+		}
+		return s
+	}
+	s := run(nil)
+	// Events of a removed member that their removal does not follow were
+	// written after it or concurrently with it: a second pass refuses them,
+	// counting only removals that took effect (a forged removal counts for
+	// nothing).
+	if len(s.removed) > 0 {
+		s = run(s.removed)
 	}
 	return s
 }
 
 // replay applies one event read from the journal, or records why it has
-// no effect.
-func (s *State) replay(e *journal.Event, checkSigs bool, sigs map[string]sigVerdict) {
-	st, err := s.prepare(e, checkSigs, sigs)
-	if err != nil {
-		msg := err.Error()
-		if _, ok := err.(*Error); ok {
-			// A step a command would have refused: say who tried.
-			msg = l10n.Sprintf("%s by %s refused: %v", e.Kind, e.Actor, err)
-		}
-		s.Problems = append(s.Problems, journal.Problem{Path: e.Path, Msg: msg})
-		if st != nil && st.d != nil && st.d == s.Dossiers[e.Dossier] {
-			st.d.Events = append(st.d.Events, e) // the dossier's log shows it
-		}
-		if e.Kind == KindDossierCreate {
-			// The id is used up even by a create that fails its checks.
-			if n, ok := s.Policy.idNumber(e.Dossier); ok && n > s.MaxID {
-				s.MaxID = n
-			}
-		}
+// no effect: a problem (malformed, forged, or breaking a rule it was
+// written against), or superseded (it was valid when written, but a step
+// written concurrently elsewhere and ordered before it by the merge made it
+// moot: a renewal after a concurrent return, an approval after a concurrent
+// rejection, a second approval of the same step).
+func (s *State) replay(e *journal.Event) {
+	st, err := s.prepare(e, s.checkSigs, s.sigs)
+	if err == nil {
+		st.commit()
 		return
 	}
-	st.commit()
+	if st != nil && st.d != nil && st.d == s.Dossiers[e.Dossier] {
+		st.d.Events = append(st.d.Events, e) // the dossier's log shows it
+	}
+	if e.Kind == KindDossierCreate {
+		// The id is used up even by a create that fails its checks.
+		if n, ok := s.Policy.idNumber(e.Dossier); ok && n > s.MaxID {
+			s.MaxID = n
+		}
+	}
+	var ref *refusal
+	if errors.As(err, &ref) {
+		msg := l10n.Sprintf("%s by %s refused: %v", e.Kind, e.Actor, ref.err)
+		if !s.causal && s.validInPast(e) {
+			s.Superseded = append(s.Superseded, journal.Problem{Path: e.Path, Msg: l10n.Sprintf("superseded by a concurrent step: %s", msg)})
+			return
+		}
+		s.Problems = append(s.Problems, journal.Problem{Path: e.Path, Msg: msg})
+		return
+	}
+	s.Problems = append(s.Problems, journal.Problem{Path: e.Path, Msg: err.Error()})
+}
+
+// validInPast reports whether event e passes its checks against the state
+// of its own causal past (the events it follows, directly or not): then it
+// was valid when written, and fails now only because of steps written
+// concurrently elsewhere.
+func (s *State) validInPast(e *journal.Event) bool {
+	j := s.Journal
+	anc := j.Ancestors(e)
+	sub := &journal.Journal{ByHash: map[string]*journal.Event{}}
+	for _, x := range j.Events {
+		if anc[x.Hash] {
+			sub.Events = append(sub.Events, x)
+			sub.ByHash[x.Hash] = x
+		}
+	}
+	past := newState(sub, s.Policy)
+	past.now, past.checkSigs, past.sigs, past.removals, past.causal = s.now, s.checkSigs, s.sigs, s.removals, true
+	for _, x := range sub.Events {
+		past.replay(x)
+	}
+	_, err := past.prepare(e, s.checkSigs, s.sigs)
+	return err == nil
+}
+
+// refusal is a step that breaks its rule at its place in the journal: the
+// actor lacks the role, the workflow is not where the step needs it, the
+// file is not what it may be. (Malformed, forged or misdated events are
+// plain problems.)
+type refusal struct{ err error }
+
+func (r *refusal) Error() string { return r.err.Error() }
+func (r *refusal) Unwrap() error { return r.err }
+
+func refused(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &refusal{err}
 }
 
 // problemf is a replay problem's message.
@@ -121,12 +188,23 @@ func (s *State) prepareData(e *journal.Event, spec *KindSpec, data payload, chec
 	if s.Genesis == "" {
 		return nil, problemf("event comes before the archive's genesis event")
 	}
+	// A member who left signs nothing more: an event of theirs that their
+	// removal does not follow was written after it, or concurrently in a
+	// clone that had not heard of it.
+	for _, r := range s.removals[e.Actor] {
+		if s.Journal != nil && r != e.Hash && !s.Journal.Follows(s.Journal.ByHash[r], e.Hash) {
+			return nil, problemf("written by %s concurrently with their removal: a member who left signs nothing more", e.Actor)
+		}
+	}
 	st.actor = s.Members[e.Actor]
 	if st.actor == nil || st.actor.Removed {
 		return nil, problemf("actor %q is not a member at this point of the journal", e.Actor)
 	}
 	if checkSigs && !s.signatureOK(e, st.actor, sigs) {
 		return nil, problemf("signature does not verify with %s's signing key (forged or edited)", e.Actor)
+	}
+	if err := s.checkTime(e); err != nil {
+		return nil, err
 	}
 	if spec.Dossier != (e.Dossier != "") {
 		if spec.Dossier {
@@ -145,14 +223,14 @@ func (s *State) prepareData(e *journal.Event, spec *KindSpec, data payload, chec
 			if spec.Rule != "" {
 				e.Rule = l10n.T(spec.Rule)
 			}
-			return st, e
+			return st, refused(e)
 		}
 	}
 	if err := st.data.check(st); err != nil {
-		return st, err
+		return st, refused(err)
 	}
 	if err := st.checkFile(); err != nil {
-		return st, err
+		return st, refused(err)
 	}
 	return st, nil
 }
@@ -172,7 +250,7 @@ func (st *step) findDossier() error {
 	}
 	if d.Status == StatusDestroyed {
 		st.d = d
-		return problemf("%s for dossier %s after it was destroyed", e.Kind, e.Dossier)
+		return refused(failErr(problemf("%s for dossier %s after it was destroyed", e.Kind, e.Dossier), NextLog, e.Dossier))
 	}
 	st.d = d
 	return nil
@@ -214,6 +292,24 @@ func (st *step) checkFile() error {
 	}
 	if len(extra) > 0 {
 		return problemf("%s encrypts dossier %s to %v, who may not read it at level %s", st.e.Kind, d.ID, extra, level)
+	}
+	return nil
+}
+
+// checkTime bounds an event's date: not after the checker's clock, nor
+// before an event it follows, each by more than ClockSkew. Clocks only
+// bound: order comes from links.
+func (s *State) checkTime(e *journal.Event) error {
+	if !s.now.IsZero() && e.Time.After(s.now.Add(ClockSkew)) {
+		return &Error{Code: Failed, Err: l10n.Errorf("dated %s, after the clock of this check (%s) by more than %s", fmtUTC(e.Time), fmtUTC(s.now), ClockSkew)}
+	}
+	if s.Journal == nil {
+		return nil
+	}
+	for _, h := range e.Prev {
+		if p := s.Journal.ByHash[h]; p != nil && e.Time.Before(p.Time.Add(-ClockSkew)) {
+			return &Error{Code: Failed, Err: l10n.Errorf("dated %s, before event %s (%s) it follows by more than %s: the clock that wrote it was wrong", fmtUTC(e.Time), journal.ShortHash(p.Hash), fmtUTC(p.Time), ClockSkew)}
+		}
 	}
 	return nil
 }

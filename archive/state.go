@@ -147,10 +147,21 @@ type State struct {
 	Changes        []Change      // the classification register, in journal order
 	Reviews        []ReviewEntry // every 核定, in journal order
 	Journal        *journal.Journal
-	// Problems are rule violations found while replaying: events by actors
-	// without the role, unknown actors, bad signatures. Such an event has
-	// no effect.
+	// Problems are events that have no effect because they are malformed,
+	// forged, misdated or break their rule: verify reports them (exit 4)
+	// until a manager's decision settles them.
 	Problems []journal.Problem
+	// Superseded are events that were valid when written but were made
+	// moot by a step written concurrently in another clone (FORMAT.md,
+	// "Concurrent steps"). They have no effect and are not problems.
+	Superseded []journal.Problem
+
+	now       time.Time // the checker's clock
+	checkSigs bool
+	sigs      map[string]sigVerdict
+	removals  map[string][]string // member → their member.remove events (second pass)
+	removed   map[string][]string // member → the member.remove events that took effect
+	causal    bool                // a replay of one event's causal past (no superseded analysis)
 }
 
 func newState(j *journal.Journal, p *Policy) *State {

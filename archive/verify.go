@@ -37,7 +37,7 @@ func (a *Archive) Verify(ctx context.Context) ([]Problem, error) {
 		if j, err = journal.Read(ctx, a.Dir); err != nil {
 			return nil, err
 		}
-		s = Replay(ctx, j, a.Policy, true)
+		s = Replay(ctx, j, a.Policy, a.now, true)
 	}
 	c := &checker{a: a, s: s, ps: append(slices.Clone(j.Problems), s.Problems...)}
 	if sha256Hex(a.PolicyRaw) != s.PolicySHA256 {

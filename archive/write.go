@@ -90,18 +90,15 @@ func (a *Archive) rollForward() {
 	}
 }
 
-// checkWritable refuses to write to an archive that was tampered with
-// outside crm: nothing should be built on a journal or policy that does not
-// check out.
+// checkWritable refuses to write under a policy file that is not the one
+// the journal recorded: recipients and rules come from it. A journal with
+// problems does not stop anybody: a bad event has no effect, verify names
+// it, and a manager's decision settles it (no lockouts).
 func (a *Archive) checkWritable() error {
-	ps := append(append([]journal.Problem(nil), a.State.Journal.Problems...), a.State.Problems...)
 	if sha256Hex(a.PolicyRaw) != a.State.PolicySHA256 {
-		ps = append(ps, journal.Problem{Path: PolicyFile, Msg: l10n.T("differs from the policy the journal recorded (edited without a signed policy.update)")})
+		return integrityErr(PolicyFile, l10n.Errorf("%s: %s; nothing was written", PolicyFile, l10n.T("differs from the policy the journal recorded (edited without a signed policy.update)")))
 	}
-	if len(ps) == 0 {
-		return nil
-	}
-	return integrityErr(ps[0].Path, l10n.Errorf("the archive has %d integrity problem(s), the first: %s; nothing was written", len(ps), ps[0]))
+	return nil
 }
 
 // commit signs an event of kind about dossier (or none) with data, checks
@@ -113,7 +110,7 @@ func (a *Archive) commit(kind journal.Kind, dossier string, data payload) (*jour
 	if err != nil {
 		return nil, err
 	}
-	h := journal.Header{Kind: kind, Time: a.now, Actor: me.ID, Dossier: dossier, Prev: a.State.Journal.Heads}
+	h := journal.Header{Kind: kind, Time: a.now, Actor: me.ID, Dossier: dossier, Prev: a.State.goodHeads()}
 	b, err := journal.Sign(h, data, a.id.Signer)
 	if err != nil {
 		return nil, err
@@ -143,7 +140,7 @@ func (a *Archive) precheck(kind journal.Kind, dossier string, data payload) erro
 	if err != nil {
 		return err
 	}
-	e := &journal.Event{Header: journal.Header{Kind: kind, Time: a.now, Actor: me.ID, Dossier: dossier, Prev: a.State.Journal.Heads}}
+	e := &journal.Event{Header: journal.Header{Kind: kind, Time: a.now, Actor: me.ID, Dossier: dossier, Prev: a.State.goodHeads()}}
 	_, err = a.State.prepareData(e, SpecOf(kind), data, false, nil)
 	return err
 }

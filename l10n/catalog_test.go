@@ -43,7 +43,7 @@ func messages(t *testing.T) map[string]string {
 			}
 			// l10n.Errorf, Sprintf, T and N (a string marked for
 			// translation where it is defined), and the commands'
-			// usagef, which wraps l10n.Errorf.
+			// usagef and archive's problemf, which wrap l10n.Errorf.
 			switch fn := call.Fun.(type) {
 			case *ast.SelectorExpr:
 				pkg, ok := fn.X.(*ast.Ident)
@@ -51,7 +51,7 @@ func messages(t *testing.T) map[string]string {
 					return true
 				}
 			case *ast.Ident:
-				if fn.Name != "usagef" {
+				if fn.Name != "usagef" && fn.Name != "problemf" {
 					return true
 				}
 			default:

@@ -182,11 +182,19 @@ func (j *Journal) order() {
 	sort.SliceStable(j.Problems, func(a, b int) bool { return j.Problems[a].Path < j.Problems[b].Path })
 }
 
-// Add appends a newly written event, which follows the current heads.
+// Add appends a newly written event: the heads it follows are heads no
+// more, and it is one.
 func (j *Journal) Add(e *Event) {
 	j.ByHash[e.Hash] = e
 	j.Events = append(j.Events, e)
-	j.Heads = []string{e.Hash}
+	heads := []string{e.Hash}
+	for _, h := range j.Heads {
+		if !slices.Contains(e.Prev, h) {
+			heads = append(heads, h)
+		}
+	}
+	slices.Sort(heads)
+	j.Heads = heads
 }
 
 // Follows reports whether the event with hash ancestor is reachable from e
@@ -212,4 +220,22 @@ func (j *Journal) Follows(e *Event, ancestor string) bool {
 		}
 	}
 	return false
+}
+
+// Ancestors returns the hashes of every event e follows, directly or not.
+func (j *Journal) Ancestors(e *Event) map[string]bool {
+	seen := map[string]bool{}
+	todo := slices.Clone(e.Prev)
+	for len(todo) > 0 {
+		h := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		if p := j.ByHash[h]; p != nil {
+			todo = append(todo, p.Prev...)
+		}
+	}
+	return seen
 }

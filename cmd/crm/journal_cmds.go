@@ -199,6 +199,10 @@ func newVerifyCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Steps made moot by concurrent ones are history, not problems.
+			for _, n := range a.State.Superseded {
+				e.printf("%s\n", l10n.Sprintf("note: %s", n))
+			}
 			if len(ps) > 0 {
 				for _, p := range ps {
 					e.printf("%s\n", p)

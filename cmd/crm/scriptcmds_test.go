@@ -120,13 +120,15 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		}
 		j, err := journal.Read(context.Background(), ts.MkAbs("."))
 		ts.Check(err)
-		t := time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
+		t, err := time.Parse(time.RFC3339, ts.Getenv("CRM_NOW"))
+		ts.Check(err)
+		t = t.UTC()
 		b, err := journal.Sign(journal.Header{Kind: archive.KindMemberRoles, Time: t, Actor: args[0], Prev: j.Heads},
 			&archive.MemberRoles{Member: args[0], Roles: []string{"manager"}}, signer)
 		ts.Check(err)
 		e, err := journal.Parse(b)
 		ts.Check(err)
-		p := ts.MkAbs(filepath.Join("journal", "2026", "11", t.Format("20060102T150405Z")+"-"+e.Hash+".yaml"))
+		p := ts.MkAbs(filepath.Join("journal", t.Format("2006"), t.Format("01"), t.Format("20060102T150405Z")+"-"+e.Hash+".yaml"))
 		ts.Check(os.WriteFile(p, b, 0o644))
 	},
 }

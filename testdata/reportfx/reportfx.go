@@ -11,6 +11,8 @@ package reportfx
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"time"
 
 	"crm/archive"
@@ -160,31 +162,32 @@ func Build(dir string) (*Fixture, error) {
 			return nil, err
 		}
 	}
-	// Creation in time order (ids follow creation order).
-	order := []int{0, 6, 1, 2, 3, 5, 4}
-	ids := map[int]string{}
-	for _, i := range order {
-		b.at(dossiers[i].at)
-		id, err := b.create("clerk", dossiers[i].level, dossiers[i].text)
-		if err != nil {
-			return nil, err
-		}
-		ids[i] = id
-	}
 	// ids: C-000001 华东精密 (秘密), C-000002 瑞丰 (秘密, destroyed in
 	// October), C-000003 宏远 (机密), C-000004 金桥 (秘密 → 机密),
 	// C-000005 天成 (秘密), C-000006 张三 (内部), C-000007 新源 (秘密,
-	// 1 November Beijing time).
-	do := func(at, who string, f func() error) func() error {
-		return func() error {
+	// 1 November Beijing time): ids follow creation, which follows time.
+	type timed struct {
+		at string
+		do func() error
+	}
+	var all []timed
+	for i := range dossiers {
+		all = append(all, timed{dossiers[i].at, func() error {
+			b.at(dossiers[i].at)
+			_, err := b.create("clerk", dossiers[i].level, dossiers[i].text)
+			return err
+		}})
+	}
+	do := func(at, who string, f func() error) timed {
+		return timed{at, func() error {
 			b.at(at)
 			if err := b.as(who); err != nil {
 				return err
 			}
 			return f()
-		}
+		}}
 	}
-	steps := []func() error{
+	steps := []timed{
 		// An update in October.
 		do("2026-10-15T03:00:00Z", "clerk", func() error {
 			o, err := a.Read("C-000001")
@@ -235,9 +238,13 @@ func Build(dir string) (*Fixture, error) {
 		// Loan L-000003 of 天成: requested in December, not yet approved.
 		do("2026-12-30T02:00:00Z", "sun", func() error { _, err := a.BorrowRequest("C-000005", "催收", 3); return err }),
 	}
-	for _, s := range steps {
-		if err := s(); err != nil {
-			return nil, err
+	// Every step in the order of its time, as a department works: an event
+	// may not be dated before the events it follows (clocks only bound).
+	all = append(all, steps...)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].at < all[j].at })
+	for _, s := range all {
+		if err := s.do(); err != nil {
+			return nil, fmt.Errorf("fixture step at %s: %w", s.at, err)
 		}
 	}
 	return fx, nil

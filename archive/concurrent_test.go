@@ -1,0 +1,198 @@
+package archive_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"crm/archive"
+)
+
+// Two clones that work apart and merge (FORMAT.md, "Concurrent steps"):
+// every pair of concurrent steps has one outcome, whatever order the hashes
+// give them, and never a problem or a lockout.
+
+// merged makes f and a clone g, runs the two sides, pulls g into f and
+// returns f's state as replay builds it.
+func merged(t *testing.T, f *fixture, ours, theirs func(g *fixture)) *archive.State {
+	t.Helper()
+	base := f.clone()
+	g := f.clone()
+	ours(f)
+	theirs(g)
+	f.pull(g, base.dir)
+	a := f.as("zhang")
+	if len(a.State.Problems) > 0 {
+		t.Fatalf("problems after the merge: %v", a.State.Problems)
+	}
+	return a.State
+}
+
+func TestReturnConcurrentWithRenewIsReturned(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	l, err := f.as("zhao").BorrowRequest(id, "谈判", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.as("zhang").BorrowApprove(l.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Hour)
+	s := merged(t, f,
+		func(f *fixture) {
+			if _, err := f.as("zhao").BorrowReturn(l.ID, true, ""); err != nil {
+				t.Fatal(err)
+			}
+		},
+		func(g *fixture) {
+			if _, err := g.as("zhao").BorrowRenew(l.ID); err != nil {
+				t.Fatal(err)
+			}
+		})
+	if st := s.Loans[l.ID].Status(); st != archive.LoanReturned {
+		t.Fatalf("loan is %s, want returned", st)
+	}
+	f.verifyClean()
+	// Nobody is locked out: the borrower may ask again.
+	if _, err := f.as("zhao").BorrowRequest(id, "再谈", 1); err != nil {
+		t.Fatal(err)
+	}
+	f.verifyClean()
+}
+
+func TestApproveConcurrentWithRejectIsRejected(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	r, err := f.as("li").DestroyRequest(id, "过期")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := merged(t, f,
+		func(f *fixture) {
+			if _, err := f.as("su").DestroyApprove(r.ID); err != nil {
+				t.Fatal(err)
+			}
+		},
+		func(g *fixture) {
+			if _, err := g.as("zhang").DestroyReject(r.ID, "仍在合作"); err != nil {
+				t.Fatal(err)
+			}
+		})
+	if st := s.Destructions[r.ID].Status(); st != archive.DestroyRejected {
+		t.Fatalf("request is %s, want rejected", st)
+	}
+	f.verifyClean()
+}
+
+// Two supervisors approve step 1 of the same request in two clones: one
+// approval counts, the other is recorded as superseded, and the chain goes on.
+func TestTwoApprovalsOfOneStep(t *testing.T) {
+	f := newFixture(t)
+	sun := newIdentity(t)
+	f.ids["sun"] = sun
+	if err := f.as("zhang").AddMember(ctx, member("sun", []string{"supervisor"}, sun)); err != nil {
+		t.Fatal(err)
+	}
+	id := f.create("秘密")
+	r, err := f.as("li").DestroyRequest(id, "过期")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := merged(t, f,
+		func(f *fixture) { f.as("su").DestroyApprove(r.ID) },
+		func(g *fixture) { g.as("sun").DestroyApprove(r.ID) })
+	d := s.Destructions[r.ID]
+	if len(d.Approvals) != 1 || d.NextRole() != "manager" || len(s.Superseded) != 1 {
+		t.Fatalf("approvals %+v, superseded %v", d.Approvals, s.Superseded)
+	}
+	if !strings.Contains(s.Superseded[0].Msg, "superseded") {
+		t.Fatalf("note %q", s.Superseded[0].Msg)
+	}
+	f.verifyClean()
+	if _, err := f.as("zhang").DestroyApprove(r.ID); err != nil {
+		t.Fatalf("the chain goes on: %v", err)
+	}
+	f.verifyClean()
+}
+
+// A 绝密 loan needs the manager and the gm; approving in two clones at once
+// counts one approval and leaves the loan waiting (never "out" without the
+// borrower being a recipient); the other approver approves again.
+func TestConcurrentLoanApprovals(t *testing.T) {
+	f := newFixture(t)
+	id := f.createAs("zhang", testDossier, "绝密")
+	l, err := f.as("zhao").BorrowRequest(id, "谈判", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := merged(t, f,
+		func(f *fixture) { f.as("zhang").BorrowApprove(l.ID) },
+		func(g *fixture) { g.as("wang").BorrowApprove(l.ID) })
+	if got := s.Loans[l.ID]; got.Status() != archive.LoanPending || len(got.Approvals) != 1 {
+		t.Fatalf("loan %s with %d approvals", got.Status(), len(got.Approvals))
+	}
+	f.verifyClean()
+	who := "wang"
+	if s.Loans[l.ID].Approvals[0].Member == "wang" {
+		who = "zhang"
+	}
+	if _, last, err := f.as(who).BorrowApprove(l.ID); err != nil || !last {
+		t.Fatalf("approving again: %v, last %v", err, last)
+	}
+	if _, err := f.as("zhao").Read(id); err != nil {
+		t.Fatalf("borrower: %v", err)
+	}
+	f.verifyClean()
+}
+
+// An event dated after the checker's clock (beyond the skew) has no effect;
+// a write from a clock behind the journal is refused and writes nothing.
+func TestClocksOnlyBound(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	future := f.as("zhang")
+	future.SetClock(f.now.Add(time.Hour))
+	if err := future.SetHold(id, true, "诉讼"); err != nil {
+		t.Fatal(err)
+	}
+	a := f.as("li") // its clock is an hour behind the hold
+	if a.State.Dossiers[id].OnHold() || len(a.State.Problems) != 1 || !strings.Contains(a.State.Problems[0].Msg, "after the clock of this check") {
+		t.Fatalf("hold %v, problems %v", a.State.Dossiers[id].OnHold(), a.State.Problems)
+	}
+	// Writing on top of it is refused: the clock is wrong, not the journal.
+	f.now = f.now.Add(2 * time.Hour)
+	b := f.as("zhang")
+	b.SetClock(f.now.Add(-3 * time.Hour))
+	n := len(b.State.Journal.Events)
+	if err := b.SetHold(id, false, ""); err == nil || !strings.Contains(err.Error(), "before event") {
+		t.Fatalf("write from a clock behind the journal: %v", err)
+	}
+	if m := len(f.as("zhang").State.Journal.Events); m != n {
+		t.Fatalf("a refused write left %d events", m-n)
+	}
+}
+
+// A member removed in one clone who keeps writing in another: what they
+// wrote concurrently with their removal is refused.
+func TestWritesConcurrentWithRemovalAreRefused(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	base := f.clone()
+	g := f.clone()
+	if err := f.as("zhang").RemoveMember(ctx, "li"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.as("li").ReviewDone(id, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	f.pull(g, base.dir)
+	s := f.as("zhang").State
+	if len(s.Problems) != 1 || !strings.Contains(s.Problems[0].Msg, "concurrently with their removal") || len(s.Dossiers[id].Reviews) != 0 {
+		t.Fatalf("problems %v, reviews %v", s.Problems, s.Dossiers[id].Reviews)
+	}
+	// Nobody else is locked out.
+	if _, err := f.as("su").ReviewDone(id, "ok"); err != nil {
+		t.Fatal(err)
+	}
+}
