@@ -42,6 +42,7 @@ type Archive struct {
 	id      *Identity
 	me      *Member
 	holding bool        // the lock is held
+	bulk    bool        // inside Bulk: files are synced at the end
 	cache   *plainCache // per-user plaintext cache, if enabled
 	wrote   bool        // this process appended events (checked as written, not re-read)
 }
@@ -186,7 +187,7 @@ func (a *Archive) writeMemberFile(m *Member) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(a.Dir, MembersDir, m.ID+".yaml"), b, 0o644)
+	return writeFileSync(filepath.Join(a.Dir, MembersDir, m.ID+".yaml"), b, 0o644, !a.bulk)
 }
 
 var memberIDRE = regexp.MustCompile(`^[a-z][a-z0-9._-]{0,31}$`)

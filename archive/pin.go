@@ -74,28 +74,26 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 }
 
 // goodHeads are the heads of the journal's good events (those that are no
-// problem): what the pin remembers. A quarantined event may be taken out
-// without it being a rollback; a good one may not.
+// problem): what new events follow and what the pin remembers. A
+// quarantined event may be taken out without it being a rollback; a good
+// one may not. Kept up to date as events are replayed and written.
 func (s *State) goodHeads() []string {
-	bad := map[string]bool{}
-	for _, p := range append(slices.Clone(s.Journal.Problems), s.Problems...) {
-		bad[p.Path] = true
-	}
-	followed := map[string]bool{}
-	for _, e := range s.Journal.Events {
-		if bad[e.Path] {
-			continue
-		}
-		for _, h := range e.Prev {
-			followed[h] = true
-		}
-	}
-	var heads []string
-	for _, e := range s.Journal.Events {
-		if !bad[e.Path] && !followed[e.Hash] {
-			heads = append(heads, e.Hash)
-		}
+	heads := make([]string, 0, len(s.good))
+	for h := range s.good {
+		heads = append(heads, h)
 	}
 	slices.Sort(heads)
 	return heads
+}
+
+// markGood records that event e counts (applied or superseded): it is a
+// good head, and what it follows is not.
+func (s *State) markGood(e *journal.Event) {
+	if s.good == nil {
+		s.good = map[string]bool{}
+	}
+	for _, h := range e.Prev {
+		delete(s.good, h)
+	}
+	s.good[e.Hash] = true
 }

@@ -107,6 +107,7 @@ func (s *State) replay(e *journal.Event) {
 	if errors.As(err, &ref) {
 		msg := l10n.Sprintf("%s by %s refused: %v", e.Kind, e.Actor, ref.err)
 		if !s.causal && s.validInPast(e) {
+			s.markGood(e)
 			s.Superseded = append(s.Superseded, journal.Problem{Path: e.Path, Msg: l10n.Sprintf("superseded by a concurrent step: %s", msg)})
 			return
 		}
@@ -324,6 +325,7 @@ func (st *step) file() *File {
 
 // commit applies a checked step to the state.
 func (st *step) commit() {
+	st.s.markGood(st.e)
 	st.data.apply(st)
 	d := st.d
 	if d == nil {

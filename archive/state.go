@@ -162,6 +162,7 @@ type State struct {
 	removals  map[string][]string // member → their member.remove events (second pass)
 	removed   map[string][]string // member → the member.remove events that took effect
 	causal    bool                // a replay of one event's causal past (no superseded analysis)
+	good      map[string]bool     // heads of the good events (goodHeads)
 }
 
 func newState(j *journal.Journal, p *Policy) *State {

@@ -26,8 +26,12 @@ func (a *Archive) locked(f func() error) error {
 	})
 }
 
-// lockOnly takes the lock, reloads and rolls forward, then runs f.
+// lockOnly takes the lock, reloads and rolls forward, then runs f. Inside a
+// step that already holds the lock (Bulk), it just runs f.
 func (a *Archive) lockOnly(f func() error) error {
+	if a.holding {
+		return f()
+	}
 	unlock, err := a.lock()
 	if err != nil {
 		return err
@@ -90,6 +94,22 @@ func (a *Archive) rollForward() {
 	}
 }
 
+// Bulk runs f holding the archive's lock once, for generators and imports
+// of many records: the steps f takes (Create, Update, ReviewDone, …) do not
+// take the lock, re-read the journal or finish interrupted writes again, and
+// files are not synced one by one but all at once when f returns. Every
+// file is still written under a temporary name and renamed, so a crashed
+// process leaves whole files; a power cut may lose the batch's last steps.
+func (a *Archive) Bulk(f func() error) error {
+	return a.locked(func() error {
+		a.bulk = true
+		defer func() { a.bulk = false }()
+		err := f()
+		syscall.Sync()
+		return err
+	})
+}
+
 // checkWritable refuses to write under a policy file that is not the one
 // the journal recorded: recipients and rules come from it. A journal with
 // problems does not stop anybody: a bad event has no effect, verify names
@@ -124,7 +144,7 @@ func (a *Archive) commit(kind journal.Kind, dossier string, data payload) (*jour
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(filepath.Join(a.Dir, filepath.FromSlash(e.Path)), b, 0o644); err != nil {
+	if err := writeFileSync(filepath.Join(a.Dir, filepath.FromSlash(e.Path)), b, 0o644, !a.bulk); err != nil {
 		return nil, l10n.Errorf("writing journal event: %v", err)
 	}
 	a.State.Journal.Add(e)
@@ -155,7 +175,7 @@ func (a *Archive) writeCiphertext(id string, ct []byte, recipients []string, kin
 	payload
 	filer
 }) (*journal.Event, error) {
-	tmp, err := writeTemp(filepath.Join(a.Dir, DossiersDir), ".tmp-"+id+"-*", ct, 0o644)
+	tmp, err := writeTempWith(filepath.Join(a.Dir, DossiersDir), ".tmp-"+id+"-*", 0o644, bytesWriter(ct), !a.bulk)
 	if err != nil {
 		return nil, l10n.Errorf("writing %s: %v", DossierPath(id), err)
 	}
@@ -165,7 +185,7 @@ func (a *Archive) writeCiphertext(id string, ct []byte, recipients []string, kin
 		os.Remove(tmp)
 		return nil, err
 	}
-	if err := renameSynced(tmp, a.dossierFile(id)); err != nil {
+	if err := renameSync(tmp, a.dossierFile(id), !a.bulk); err != nil {
 		return e, failErr(l10n.Errorf("the journal records the new %s, but it could not be put in place (%v)", DossierPath(id), err), NextRetry, "")
 	}
 	return e, nil
@@ -176,7 +196,7 @@ func (a *Archive) writeCiphertext(id string, ct []byte, recipients []string, kin
 // write succeeded: a crash or an error leaves the old file (or none), never
 // a partial one. It is the one way crm writes a whole file.
 func WriteAtomic(path string, perm os.FileMode, write func(io.Writer) error) error {
-	tmp, err := writeTempWith(filepath.Dir(path), ".tmp-*", perm, write)
+	tmp, err := writeTempWith(filepath.Dir(path), ".tmp-*", perm, write, true)
 	if err != nil {
 		return err
 	}
@@ -185,24 +205,28 @@ func WriteAtomic(path string, perm os.FileMode, write func(io.Writer) error) err
 
 // writeFileAtomic is WriteAtomic of bytes.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return WriteAtomic(path, perm, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
+	return writeFileSync(path, data, perm, true)
 }
 
-// writeTemp writes data to a new, synced file in dir named after pattern
-// (as os.CreateTemp) and returns its path.
-func writeTemp(dir, pattern string, data []byte, perm os.FileMode) (string, error) {
-	return writeTempWith(dir, pattern, perm, func(w io.Writer) error {
-		_, err := w.Write(data)
+// writeFileSync is writeFileAtomic, syncing only when sync (Bulk syncs at the end).
+func writeFileSync(path string, data []byte, perm os.FileMode, sync bool) error {
+	tmp, err := writeTempWith(filepath.Dir(path), ".tmp-*", perm, bytesWriter(data), sync)
+	if err != nil {
 		return err
-	})
+	}
+	return renameSync(tmp, path, sync)
 }
 
-// writeTempWith writes a new, synced file in dir named after pattern with
-// write, and returns its path; on any error it leaves nothing.
-func writeTempWith(dir, pattern string, perm os.FileMode, write func(io.Writer) error) (string, error) {
+func bytesWriter(data []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}
+}
+
+// writeTempWith writes a new file in dir named after pattern with write
+// (synced when sync), and returns its path; on any error it leaves nothing.
+func writeTempWith(dir, pattern string, perm os.FileMode, write func(io.Writer) error, sync bool) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
@@ -215,7 +239,7 @@ func writeTempWith(dir, pattern string, perm os.FileMode, write func(io.Writer) 
 	if err == nil {
 		err = write(f)
 	}
-	if err == nil {
+	if err == nil && sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -229,10 +253,16 @@ func writeTempWith(dir, pattern string, perm os.FileMode, write func(io.Writer) 
 }
 
 // renameSynced renames tmp over path and syncs the folder.
-func renameSynced(tmp, path string) error {
+func renameSynced(tmp, path string) error { return renameSync(tmp, path, true) }
+
+// renameSync renames tmp over path, syncing the folder when sync.
+func renameSync(tmp, path string, sync bool) error {
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return err
+	}
+	if !sync {
+		return nil
 	}
 	if d, err := os.Open(filepath.Dir(path)); err == nil {
 		d.Sync()
