@@ -2,58 +2,70 @@ package archive
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
 )
 
 // plainCache is a per-user cache of decrypted dossiers, keyed by the
-// SHA-256 of the ciphertext they came from (DESIGN.md principle 7). It is
-// kept on disk as one age file encrypted to the user's own key, so opening
-// it costs one decryption instead of one per dossier, and it holds nothing
-// its owner could not decrypt from the archive: a ciphertext opened once by
-// a key stays openable by it. Entries whose ciphertext is no longer pinned
-// by an active dossier (edited, re-encrypted, destroyed) are dropped when
-// the cache is saved.
+// SHA-256 of the ciphertext they came from (DESIGN.md principle 7).
+//
+// It lives in a folder of its own (per archive and member) as 256 bucket
+// files, one per first byte of the key. Each record is sealed on its own
+// with AES-256-GCM under a key derived from the user's identity
+// (Identity.cacheKey, HKDF), with the ciphertext hash as associated data, so
+// looking up one dossier reads one bucket and opens one record: no public
+// key operation and no other dossier's plaintext. It holds nothing its
+// owner could not decrypt from the archive. Records whose ciphertext is no
+// longer pinned by an active dossier (edited, re-encrypted, destroyed) are
+// dropped when their bucket is next saved.
 type plainCache struct {
-	path    string
-	load    func() // fills entries; run once, under mu
-	mu      sync.Mutex
-	entries map[string][]byte
-	dirty   bool
-	hits    int
+	dir  string
+	aead cipher.AEAD
+	mu   sync.Mutex
+	b    map[byte]*bucket
+	hits int
 }
 
-// cacheMagic starts the cache's plaintext (format version 1).
-const cacheMagic = "crm-plaintext-cache-v1\n"
+// bucket is one bucket file: its records by key, sealed, and whether it
+// changed since it was read.
+type bucket struct {
+	recs  map[string][]byte // hex key → nonce ‖ sealed plaintext
+	dirty bool
+}
 
-// EnableCache turns on the per-user plaintext cache in dir (e.g.
+// cacheMagic starts every bucket file (format version 2).
+const cacheMagic = "crm-plaintext-cache-v2\n"
+
+// EnableCache turns on the per-user plaintext cache under dir (e.g.
 // $XDG_CACHE_HOME/crm) for the working identity; SaveCache writes it back.
-// A cache that cannot be read (another key, damage) is started afresh.
+// A bucket that cannot be read (another key, damage) is started afresh.
 func (a *Archive) EnableCache(dir string) {
 	if a.id == nil || a.me == nil || dir == "" {
 		return
 	}
-	id := a.id
-	c := &plainCache{path: filepath.Join(dir, a.State.ArchiveID+"-"+a.me.ID+".age")}
-	// Loaded on first use: commands that read no dossier pay nothing.
-	c.load = func() {
-		c.entries = map[string][]byte{}
-		if ct, err := os.ReadFile(c.path); err == nil {
-			if plain, err := Decrypt(ct, id.Age); err == nil {
-				c.entries, _ = decodeCache(plain)
-			}
-		}
+	blk, err := aes.NewCipher(a.id.cacheKey[:])
+	if err != nil {
+		return
 	}
-	a.cache = c
+	aead, err := cipher.NewGCM(blk)
+	if err != nil {
+		return
+	}
+	name := a.State.ArchiveID + "-" + a.me.ID
+	// The single-file cache of earlier versions is not read any more.
+	os.Remove(filepath.Join(dir, name+".age"))
+	a.cache = &plainCache{dir: filepath.Join(dir, name), aead: aead, b: map[byte]*bucket{}}
 }
 
-// SaveCache writes the cache back if it changed, encrypted to the working
-// identity, keeping only entries for files the journal pins now.
+// SaveCache writes back the buckets that changed, keeping only records
+// for files the journal pins now.
 func (a *Archive) SaveCache() error {
 	c := a.cache
 	if c == nil {
@@ -61,74 +73,154 @@ func (a *Archive) SaveCache() error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.entries == nil {
-		return nil // never used
+	pinned := a.State.pinnedSet()
+	for k, b := range c.b {
+		for sum := range b.recs {
+			if !pinned[sum] {
+				delete(b.recs, sum)
+				b.dirty = true
+			}
+		}
+		if !b.dirty {
+			continue
+		}
+		if err := c.write(k, b); err != nil {
+			return err
+		}
+		b.dirty = false
 	}
-	pinned := map[string]bool{}
-	for _, d := range a.State.Dossiers {
+	return nil
+}
+
+// pinnedSet is the set of ciphertext hashes the journal pins now: what
+// the plaintext cache may keep.
+func (s *State) pinnedSet() map[string]bool {
+	pinned := make(map[string]bool, len(s.Dossiers))
+	for _, d := range s.Dossiers {
 		if d.Status == StatusActive {
 			pinned[d.SHA256] = true
 		}
 	}
-	for k := range c.entries {
-		if !pinned[k] {
-			delete(c.entries, k)
-			c.dirty = true
-		}
-	}
-	if !c.dirty {
+	return pinned
+}
+
+// release writes bucket k back if it changed (keeping only pinned
+// records) and lets it go from memory: a scan's memory stays flat.
+func (c *plainCache) release(k byte, pinned map[string]bool) error {
+	if c == nil {
 		return nil
 	}
-	r, err := ParseRecipient(a.id.Recipient)
-	if err != nil {
-		return err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := c.b[k]
+	if b == nil {
+		return nil
 	}
-	ct, err := Encrypt(encodeCache(c.entries), r)
-	if err != nil {
-		return err
+	for sum := range b.recs {
+		if !pinned[sum] {
+			delete(b.recs, sum)
+			b.dirty = true
+		}
 	}
-	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
-		return err
+	if b.dirty {
+		if err := c.write(k, b); err != nil {
+			return err
+		}
 	}
-	if err := writeFileAtomic(c.path, ct, 0o600); err != nil {
-		return err
-	}
-	c.dirty = false
+	delete(c.b, k)
 	return nil
+}
+
+func (c *plainCache) path(k byte) string {
+	return filepath.Join(c.dir, hex.EncodeToString([]byte{k})+".cache")
+}
+
+// load returns bucket k, reading it on first use. The caller holds mu.
+func (c *plainCache) load(k byte) *bucket {
+	if b := c.b[k]; b != nil {
+		return b
+	}
+	b := &bucket{recs: map[string][]byte{}}
+	if raw, err := os.ReadFile(c.path(k)); err == nil {
+		if recs, err := decodeBucket(raw); err == nil {
+			b.recs = recs
+		}
+	}
+	c.b[k] = b
+	return b
+}
+
+func bucketOf(sum string) (byte, bool) {
+	if len(sum) != 64 {
+		return 0, false
+	}
+	k, err := hex.DecodeString(sum[:2])
+	return k[0], err == nil
 }
 
 func (c *plainCache) get(sum string) ([]byte, bool) {
 	if c == nil {
 		return nil, false
 	}
+	k, ok := bucketOf(sum)
+	if !ok {
+		return nil, false
+	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.load()
+	rec, ok := c.load(k).recs[sum]
+	c.mu.Unlock()
+	if !ok || len(rec) < c.aead.NonceSize() {
+		return nil, false
 	}
-	p, ok := c.entries[sum]
-	if ok {
-		c.hits++
+	n := c.aead.NonceSize()
+	plain, err := c.aead.Open(nil, rec[:n], rec[n:], []byte(sum))
+	if err != nil {
+		return nil, false
 	}
-	return p, ok
+	c.mu.Lock()
+	c.hits++
+	c.mu.Unlock()
+	return plain, true
 }
 
 func (c *plainCache) put(sum string, plain []byte) {
 	if c == nil {
 		return
 	}
+	k, ok := bucketOf(sum)
+	if !ok {
+		return
+	}
+	nonce := make([]byte, c.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return
+	}
+	rec := c.aead.Seal(nonce, nonce, plain, []byte(sum))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.load()
-	}
-	c.entries[sum] = plain
-	c.dirty = true
+	b := c.load(k)
+	b.recs[sum] = rec
+	b.dirty = true
 }
 
-// encodeCache: magic, then per entry the 32-byte hash, a uvarint length and
-// the plaintext.
-func encodeCache(m map[string][]byte) []byte {
+// write replaces bucket k's file (mode 0600, in a 0700 folder); an empty
+// bucket removes it.
+func (c *plainCache) write(k byte, b *bucket) error {
+	if len(b.recs) == 0 {
+		if err := os.Remove(c.path(k)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return err
+	}
+	return writeFileAtomic(c.path(k), encodeBucket(b.recs), 0o600)
+}
+
+// encodeBucket: magic, then per record the 32-byte key, a uvarint length
+// and the nonce ‖ sealed plaintext.
+func encodeBucket(m map[string][]byte) []byte {
 	var b bytes.Buffer
 	b.WriteString(cacheMagic)
 	for k, v := range m {
@@ -143,27 +235,26 @@ func encodeCache(m map[string][]byte) []byte {
 	return b.Bytes()
 }
 
-var errBadCache = errors.New("malformed plaintext cache")
+var errBadCache = errors.New("malformed plaintext cache bucket")
 
-func decodeCache(b []byte) (map[string][]byte, error) {
+func decodeBucket(b []byte) (map[string][]byte, error) {
 	m := map[string][]byte{}
 	if !bytes.HasPrefix(b, []byte(cacheMagic)) {
 		return m, errBadCache
 	}
-	r := bytes.NewReader(b[len(cacheMagic):])
-	for {
-		h := make([]byte, 32)
-		if _, err := io.ReadFull(r, h); err == io.EOF {
-			return m, nil
-		} else if err != nil {
+	b = b[len(cacheMagic):]
+	for len(b) > 0 {
+		if len(b) < 32 {
 			return map[string][]byte{}, errBadCache
 		}
-		n, err := binary.ReadUvarint(r)
-		if err != nil || n > uint64(r.Len()) {
+		key := hex.EncodeToString(b[:32])
+		n, w := binary.Uvarint(b[32:])
+		if w <= 0 || n > uint64(len(b)-32-w) {
 			return map[string][]byte{}, errBadCache
 		}
-		v := make([]byte, n)
-		io.ReadFull(r, v)
-		m[hex.EncodeToString(h)] = v
+		start := 32 + w
+		m[key] = bytes.Clone(b[start : start+int(n)])
+		b = b[start+int(n):]
 	}
+	return m, nil
 }

@@ -26,6 +26,10 @@ func TestPlaintextCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	other, err := a.Create([]byte("customer:\n  name: other\nowner: y\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cacheDir := filepath.Join(dir, "cache")
 	open := func() *Archive {
 		b, err := Open(context.Background(), a.Dir, now)
@@ -42,25 +46,34 @@ func TestPlaintextCache(t *testing.T) {
 	if o, err := b.Read(cid); err != nil || !bytes.Equal(o.Text, text) || b.cache.hits != 0 {
 		t.Fatalf("first read: %v, hits %d", err, b.cache.hits)
 	}
+	if _, err := b.Read(other); err != nil {
+		t.Fatal(err)
+	}
 	if err := b.SaveCache(); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(cacheDir, "*.age"))
-	if len(files) != 1 {
-		t.Fatalf("cache files: %v", files)
+	files, _ := filepath.Glob(filepath.Join(cacheDir, "*", "*.cache"))
+	if len(files) == 0 {
+		t.Fatalf("no cache buckets")
 	}
-	raw, _ := os.ReadFile(files[0])
-	if bytes.Contains(raw, []byte(canary)) {
-		t.Fatal("the cache holds plaintext")
-	}
-	if st, _ := os.Stat(files[0]); st.Mode().Perm() != 0o600 {
-		t.Fatalf("cache mode %v", st.Mode().Perm())
+	for _, f := range files {
+		raw, _ := os.ReadFile(f)
+		if bytes.Contains(raw, []byte(canary)) {
+			t.Fatal("the cache holds plaintext")
+		}
+		if st, _ := os.Stat(f); st.Mode().Perm() != 0o600 {
+			t.Fatalf("cache mode %v", st.Mode().Perm())
+		}
 	}
 
-	// A second process reads from the cache.
+	// A second process reads from the cache, loading only the bucket of
+	// the dossier it opens.
 	c := open()
 	if o, err := c.Read(cid); err != nil || !bytes.Equal(o.Text, text) || c.cache.hits != 1 {
 		t.Fatalf("cached read: %v, hits %d", err, c.cache.hits)
+	}
+	if len(c.cache.b) != 1 {
+		t.Fatalf("%d buckets loaded to read one dossier", len(c.cache.b))
 	}
 	// The file is still checked against the journal first.
 	path := filepath.Join(a.Dir, "dossiers", cid+".age")
@@ -71,7 +84,7 @@ func TestPlaintextCache(t *testing.T) {
 	}
 	os.WriteFile(path, good, 0o644)
 
-	// After an edit the old entry is dropped on save.
+	// After an edit the old record is dropped on save.
 	o, _ := c.Read(cid)
 	newText := append(append([]byte{}, text...), "notes: n\n"...)
 	if _, _, err := c.Update(cid, o.SHA256, o.Text, newText); err != nil {
@@ -82,38 +95,38 @@ func TestPlaintextCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := open()
-	d.cache.get("")
-	if n := len(d.cache.entries); n != 1 {
-		t.Fatalf("%d cache entries after an edit, want 1", n)
-	}
-	if _, ok := d.cache.entries[o.SHA256]; ok {
+	if _, ok := d.cache.get(o.SHA256); ok {
 		t.Fatal("the old version stayed in the cache")
 	}
-
-	// A damaged cache is ignored, not trusted.
-	os.WriteFile(files[0], []byte("garbage"), 0o600)
-	e := open()
-	e.cache.get("")
-	if len(e.cache.entries) != 0 {
-		t.Fatal("a damaged cache was loaded")
+	if n := d.State.Dossiers[cid].SHA256; func() bool { _, ok := d.cache.get(n); return !ok }() {
+		t.Fatal("the new version is not in the cache")
 	}
-	if _, err := e.Read(cid); err != nil {
+
+	// A damaged bucket is ignored, not trusted; a record sealed for
+	// another key does not open.
+	for _, f := range files {
+		os.WriteFile(f, []byte("garbage"), 0o600)
+	}
+	e := open()
+	if _, ok := e.cache.get(e.State.Dossiers[other].SHA256); ok {
+		t.Fatal("a damaged bucket was used")
+	}
+	if _, err := e.Read(other); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func TestCacheCodecRoundTrip(t *testing.T) {
-	m := map[string][]byte{
-		"00" + string(bytes.Repeat([]byte("ab"), 31)): []byte("第一"),
-		string(bytes.Repeat([]byte("cd"), 32)):        {},
-	}
-	got, err := decodeCache(encodeCache(m))
-	if err != nil || len(got) != 2 || string(got["00"+string(bytes.Repeat([]byte("ab"), 31))]) != "第一" {
+func TestCacheBucketRoundTrip(t *testing.T) {
+	k1 := string(bytes.Repeat([]byte("ab"), 32))
+	k2 := string(bytes.Repeat([]byte("cd"), 32))
+	m := map[string][]byte{k1: []byte("第一"), k2: {}}
+	got, err := decodeBucket(encodeBucket(m))
+	if err != nil || len(got) != 2 || string(got[k1]) != "第一" {
 		t.Fatalf("round trip: %v %v", got, err)
 	}
 	for _, bad := range [][]byte{nil, []byte("x"), []byte(cacheMagic + "short"), append([]byte(cacheMagic), bytes.Repeat([]byte{1}, 32)...)} {
-		if _, err := decodeCache(bad); err == nil {
-			t.Errorf("decodeCache(%q) accepted", bad)
+		if _, err := decodeBucket(bad); err == nil {
+			t.Errorf("decodeBucket(%q) accepted", bad)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"filippo.io/age"
@@ -271,8 +272,19 @@ func (a *Archive) Read(id string) (*Opened, error) {
 	if sum != d.SHA256 {
 		return nil, integrityErr(DossierPath(id), l10n.Errorf("%s is not the file the journal recorded (sha256 %s, want %s): it was changed outside crm", DossierPath(id), journal.ShortHash(sum), journal.ShortHash(d.SHA256)))
 	}
+	plain, err := a.plaintext(d, ct, sum)
+	if err != nil {
+		return nil, err
+	}
+	return &Opened{State: d, Text: plain, SHA256: sum}, nil
+}
+
+// plaintext is ciphertext ct of dossier d (whose hash sum the caller has
+// checked against the journal) decrypted: from the plaintext cache when it
+// is there, else with the working identity (and then cached).
+func (a *Archive) plaintext(d *DossierState, ct []byte, sum string) ([]byte, error) {
 	if plain, ok := a.cache.get(sum); ok {
-		return &Opened{State: d, Text: plain, SHA256: sum}, nil
+		return plain, nil
 	}
 	plain, err := Decrypt(ct, a.id.Age)
 	if err != nil {
@@ -283,12 +295,95 @@ func (a *Archive) Read(id string) (*Opened, error) {
 				readers = lp.Readers
 			}
 			return nil, &Error{Code: Denied, Actor: a.me.ID, Need: readers, Held: a.me.Roles,
-				Err: l10n.Errorf("you (%s) may not read dossier %s: its level %s is readable by the roles %s, and it is not on loan to you", a.me.ID, id, d.Level, strings.Join(readers, ", "))}
+				Err: l10n.Errorf("you (%s) may not read dossier %s: its level %s is readable by the roles %s, and it is not on loan to you", a.me.ID, d.ID, d.Level, strings.Join(readers, ", "))}
 		}
-		return nil, l10n.Errorf("decrypting %s: %v", DossierPath(id), err)
+		return nil, l10n.Errorf("decrypting %s: %v", DossierPath(d.ID), err)
 	}
 	a.cache.put(sum, plain)
-	return &Opened{State: d, Text: plain, SHA256: sum}, nil
+	return plain, nil
+}
+
+// Scan decrypts the dossiers ids the working identity can read, on every
+// core, and calls fn with each (concurrently: fn must be safe for that).
+// It goes through the plaintext cache bucket by bucket, writing each
+// bucket back and letting it go when done, so memory stays flat however
+// many dossiers there are. Dossiers the key does not open (not a
+// recipient, destroyed) are counted in unreadable; a file that is not the
+// one the journal pinned is an error: nothing is made from a tampered
+// archive. Progress is reported under label.
+func (a *Archive) Scan(ctx context.Context, label string, ids []string, fn func(d *DossierState, text []byte) error) (unreadable int, err error) {
+	if a.id == nil || a.me == nil {
+		return len(ids), nil
+	}
+	groups := map[byte][]*DossierState{}
+	for _, id := range ids {
+		d := a.State.Dossiers[id]
+		if d == nil || d.Status != StatusActive || !a.CanRead(d) {
+			unreadable++
+			continue
+		}
+		k, _ := bucketOf(d.SHA256)
+		groups[k] = append(groups[k], d)
+	}
+	keys := make([]byte, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	p := work.ProgressOf(ctx)
+	if label != "" {
+		p.Start(label, len(ids)-unreadable)
+		defer p.Done()
+	}
+	pinned := a.State.pinnedSet()
+	var mu sync.Mutex
+	var errs []error
+	denied := 0
+	werr := work.Each(ctx, "", len(keys), func(i int) {
+		for _, d := range groups[keys[i]] {
+			err := a.scanOne(d, fn)
+			if label != "" {
+				p.Add(1)
+			}
+			if err != nil {
+				mu.Lock()
+				if IsCode(err, Denied) {
+					denied++
+				} else {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+			}
+		}
+		if err := a.cache.release(keys[i], pinned); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	})
+	if werr != nil {
+		return 0, werr
+	}
+	return unreadable + denied, errors.Join(errs...)
+}
+
+func (a *Archive) scanOne(d *DossierState, fn func(d *DossierState, text []byte) error) error {
+	ct, err := os.ReadFile(a.dossierFile(d.ID))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return integrityErr(DossierPath(d.ID), l10n.Errorf("%s is missing, though the journal says dossier %s exists", DossierPath(d.ID), d.ID)).then(NextRestore, DossierPath(d.ID))
+		}
+		return err
+	}
+	sum := sha256Hex(ct)
+	if sum != d.SHA256 {
+		return integrityErr(DossierPath(d.ID), l10n.Errorf("%s is not the file the journal recorded (sha256 %s, want %s): it was changed outside crm", DossierPath(d.ID), journal.ShortHash(sum), journal.ShortHash(d.SHA256)))
+	}
+	plain, err := a.plaintext(d, ct, sum)
+	if err != nil {
+		return err
+	}
+	return fn(d, plain)
 }
 
 // freshDossier waits for the archive's lock and returns what a fresh
@@ -346,27 +441,29 @@ func (a *Archive) List(ctx context.Context, decrypt bool) ([]ListEntry, error) {
 	if !decrypt || a.id == nil {
 		return out, nil
 	}
-	errs := make([]error, len(out))
-	err := work.Each(ctx, l10n.T("decrypting dossiers"), len(out), func(i int) {
-		d := a.State.Dossiers[out[i].ID]
-		if !a.CanRead(d) {
-			return
-		}
-		o, err := a.Read(d.ID)
-		if err != nil {
-			errs[i] = err
-			return
-		}
-		dd, err := ParseDossier(o.Text)
-		if err != nil {
-			errs[i] = l10n.Errorf("dossier %s: %v", d.ID, err)
-			return
-		}
-		out[i].Readable, out[i].Name, out[i].Owner, out[i].Dossier = true, dd.Customer.Name, dd.Owner, dd
-	})
-	if err != nil {
-		return nil, err
+	index := make(map[string]int, len(out))
+	ids := make([]string, len(out))
+	for i, en := range out {
+		index[en.ID], ids[i] = i, en.ID
 	}
+	var mu sync.Mutex
+	var perrs []error
+	_, err := a.Scan(ctx, l10n.T("decrypting dossiers"), ids, func(d *DossierState, text []byte) error {
+		dd, err := ParseDossier(text)
+		if err != nil {
+			mu.Lock()
+			perrs = append(perrs, l10n.Errorf("dossier %s: %v", d.ID, err))
+			mu.Unlock()
+			return nil
+		}
+		en := &out[index[d.ID]]
+		en.Readable, en.Name, en.Owner, en.Dossier = true, dd.Customer.Name, dd.Owner, dd
+		return nil
+	})
+	if err != nil && !IsCode(err, Denied) {
+		return out, err
+	}
+	errs := perrs
 	for i, x := range a.Assess(out) {
 		if out[i].Readable {
 			out[i].Credit, out[i].Dangerous, out[i].Tier = x.Credit, x.Dangerous, x.Tier

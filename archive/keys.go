@@ -32,6 +32,8 @@ type Identity struct {
 	Signer     ed25519.PrivateKey
 	SigningKey string // SigningKeyPrefix + base64 of the public key
 	Path       string // the file it came from, if any
+
+	cacheKey [32]byte // seals this person's plaintext cache (HKDF, like the signing key)
 }
 
 // DeriveSigningKey derives a member's Ed25519 signing key from the text of
@@ -132,12 +134,18 @@ func parseIdentityLine(secret string) (*Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Identity{
+	ck, err := hkdf.Key(sha256.New, []byte(secret), nil, "crm plaintext cache key v1", 32)
+	if err != nil {
+		return nil, err
+	}
+	out := &Identity{
 		Age:        id,
 		Recipient:  recipient,
 		Signer:     signer,
 		SigningKey: EncodeSigningKey(signer.Public().(ed25519.PublicKey)),
-	}, nil
+	}
+	copy(out.cacheKey[:], ck)
+	return out, nil
 }
 
 // ParseIdentityText reads the first age secret key of an identity file's
