@@ -178,7 +178,6 @@ var catalog = map[string]string{
 	"only the borrower %s may renew loan %s":                              "只有借阅人 %s 可以为借阅 %s 办理续借",
 	"overdue":                                                             "已逾期",
 	"overdue: loan %s of %s by %s, due %s: `crm borrow return %s`":        "逾期：借阅 %s（档案 %s，借阅人 %s）应于 %s 归还：`crm borrow return %s`",
-	"passphrase file (CRM_PASSPHRASE_FILE): %v":                           "口令文件（CRM_PASSPHRASE_FILE）：%v",
 	"please fix these problems, save and quit; empty the file to give up": "请修正以下问题，然后保存并退出；清空文件即放弃",
 	"raising a dossier to or lowering it from %s":                         "将档案调入或调出 %s 密级",
 	"reading %s: %v":                                                      "读取 %s：%v",

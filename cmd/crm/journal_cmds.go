@@ -22,7 +22,11 @@ func newListCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List dossiers: id, level, status, dates; name and owner where your key opens them", "列出档案：编号、密级、状态、日期；可解密者另显示客户名称与负责人"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(false)
+			use := keyWanted
+			if noDecrypt {
+				use = keyNone
+			}
+			a, err := e.openWith(use)
 			if err != nil {
 				return err
 			}
@@ -138,7 +142,7 @@ func newLogCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Show the journal, or one dossier's history", "显示日志，或某一档案的历史"),
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(false)
+			a, err := e.openJournal()
 			if err != nil {
 				return err
 			}
@@ -191,7 +195,7 @@ func newVerifyCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Check signatures, links, roles, and every file against the journal (exit 4 on a problem)", "核查签名、链接、角色及每个文件与日志是否一致（有问题退出码 4）"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(false)
+			a, err := e.openJournal()
 			if err != nil {
 				return err
 			}

@@ -45,7 +45,7 @@ and crm-maintain.timer
 			if err != nil {
 				return err
 			}
-			a, err := e.open(false)
+			a, err := e.open(true)
 			if err != nil {
 				return err
 			}

@@ -74,7 +74,7 @@ func newMemberListCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List the members", "列出成员"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(false)
+			a, err := e.openJournal()
 			if err != nil {
 				return err
 			}
@@ -105,7 +105,11 @@ func newMemberRolesCmd(e *env) *cobra.Command {
 			if len(args) == 1 {
 				return usagef("give the member's new roles after the id, e.g. crm member roles %s clerk supervisor", args[0])
 			}
-			a, err := e.open(len(args) > 0)
+			open := e.openJournal
+			if len(args) > 0 {
+				open = func() (*archive.Archive, error) { return e.open(true) }
+			}
+			a, err := open()
 			if err != nil {
 				return err
 			}

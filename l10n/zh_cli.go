@@ -1,0 +1,30 @@
+package l10n
+
+// catalogCLI holds the command line's own words (help, completion, keys and
+// passphrases, search, confirmations, the editor): kept apart from zh.go so
+// that work on the two does not collide. init merges it into catalog.
+var catalogCLI = map[string]string{
+	"help for %s":      "显示 %s 的帮助",
+	"name a shell: %s": "请指定 shell：%s",
+	"identity file %s is passphrase-protected and there is no terminal to ask for it": "身份文件 %s 有口令保护，但没有终端可以输入口令",
+	"print the version of crm":                                                                    "显示 crm 的版本",
+	"%v: check the passphrase in %s (CRM_PASSPHRASE_FILE)":                                        "%v：请检查 %s（CRM_PASSPHRASE_FILE）中的口令",
+	"the %s report needs the content of %d dossier(s) and there is no identity to read them with": "%s 报表需要读取 %d 份档案的内容，但没有可用的身份文件",
+	"no completion for the shell %q: choose %s":                                                   "不支持为 %q 生成补全脚本：请选择 %s",
+	"identity file %s: %w":                                                                        "身份文件 %s：%w",
+	"identity file %s cannot be read (permission denied): run crm as its owner, or name another with --identity or CRM_IDENTITY": "无权读取身份文件 %s：请以其所有者身份运行 crm，或用 --identity 或 CRM_IDENTITY 指定其他身份文件",
+	"%s has no subcommand %q: did you mean %s?":    "%s 没有子命令 %q：你是不是要用 %s？",
+	"%s has no subcommand %q":                      "%s 没有子命令 %q",
+	"passphrase file %s (CRM_PASSPHRASE_FILE): %v": "口令文件 %s（CRM_PASSPHRASE_FILE）：%v",
+	"passphrase file %s (CRM_PASSPHRASE_FILE) may be read by others (mode %s): run chmod 600 %s":             "口令文件 %s（CRM_PASSPHRASE_FILE）其他人也能读取（权限 %s）：请运行 chmod 600 %s",
+	"the %s report needs the content of %d dossier(s) and your key (%s) opens none of them: nothing written": "%s 报表需要读取 %d 份档案的内容，但你的密钥（%s）一份也打不开：未生成报表",
+}
+
+func init() {
+	for k, v := range catalogCLI {
+		if _, dup := catalog[k]; dup {
+			panic("l10n: " + k + " is translated twice (zh.go and zh_cli.go)")
+		}
+		catalog[k] = v
+	}
+}
