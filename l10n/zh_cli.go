@@ -18,6 +18,10 @@ var catalogCLI = map[string]string{
 	"passphrase file %s (CRM_PASSPHRASE_FILE): %v": "口令文件 %s（CRM_PASSPHRASE_FILE）：%v",
 	"passphrase file %s (CRM_PASSPHRASE_FILE) may be read by others (mode %s): run chmod 600 %s":             "口令文件 %s（CRM_PASSPHRASE_FILE）其他人也能读取（权限 %s）：请运行 chmod 600 %s",
 	"the %s report needs the content of %d dossier(s) and your key (%s) opens none of them: nothing written": "%s 报表需要读取 %d 份档案的内容，但你的密钥（%s）一份也打不开：未生成报表",
+	"left":                  "剩余",
+	"reading the journal":   "正在读取日志",
+	"verifying the archive": "正在核查档案库",
+	"writing dossiers":      "正在写入档案",
 }
 
 func init() {

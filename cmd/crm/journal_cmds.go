@@ -199,7 +199,11 @@ func newVerifyCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ps, err := a.Verify(e.ctx())
+			var ps []archive.Problem
+			err = e.during(l10n.T("verifying the archive"), func() (err error) {
+				ps, err = a.Verify(e.ctx())
+				return err
+			})
 			if err != nil {
 				return err
 			}

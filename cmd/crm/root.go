@@ -42,6 +42,7 @@ type env struct {
 	identityFlagSet bool // --identity was given
 
 	context context.Context
+	bars    *bars // the progress display, on a terminal
 }
 
 // settings every command reads through viper: flag > CRM_* env > config file.
@@ -79,6 +80,7 @@ func run(args []string, io *IO, getenv func(string) string) int {
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
 	cmd, err := root.ExecuteC()
+	e.stopProgress()
 	if err != nil && cmd == root {
 		err = rootUnknown(root, err)
 	}
@@ -282,7 +284,11 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := archive.Open(e.ctx(), e.archiveDir(), now)
+	var a *archive.Archive
+	err = e.during(l10n.T("reading the journal"), func() (err error) {
+		a, err = archive.Open(e.ctx(), e.archiveDir(), now)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
