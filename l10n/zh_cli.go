@@ -18,10 +18,18 @@ var catalogCLI = map[string]string{
 	"passphrase file %s (CRM_PASSPHRASE_FILE): %v": "口令文件 %s（CRM_PASSPHRASE_FILE）：%v",
 	"passphrase file %s (CRM_PASSPHRASE_FILE) may be read by others (mode %s): run chmod 600 %s":             "口令文件 %s（CRM_PASSPHRASE_FILE）其他人也能读取（权限 %s）：请运行 chmod 600 %s",
 	"the %s report needs the content of %d dossier(s) and your key (%s) opens none of them: nothing written": "%s 报表需要读取 %d 份档案的内容，但你的密钥（%s）一份也打不开：未生成报表",
-	"left":                  "剩余",
-	"reading the journal":   "正在读取日志",
-	"verifying the archive": "正在核查档案库",
-	"writing dossiers":      "正在写入档案",
+	"left":                         "剩余",
+	"reading the journal":          "正在读取日志",
+	"verifying the archive":        "正在核查档案库",
+	"writing dossiers":             "正在写入档案",
+	"no member %s in this archive": "本档案库没有成员 %s",
+	"this step cannot be undone and there is no terminal to confirm it: add --yes":                                                                                       "此操作无法撤销，且没有终端可以确认：请加上 --yes",
+	"Remove member %s (%s)? The %d dossier(s) they can read are re-encrypted without their key; copies they made and old versions in git history stay readable to them.": "确定移除成员 %s（%s）吗？其可读的 %d 份档案将重新加密，不再包含其密钥；其自行保存的副本和 git 历史中的旧版本仍可被其读取。",
+	"[y/N]": "[y/N]",
+	"--public: this is a secret key (AGE-SECRET-KEY-…), which must never leave its owner: give the output of `crm keygen -y` instead": "--public：这是私钥（AGE-SECRET-KEY-…），绝不能离开其所有者：请改为提供 `crm keygen -y` 的输出",
+	"(the text given)": "（所给文本）",
+	"Destroy dossier %s (request %s) now? Its file is deleted and cannot be brought back with crm; old versions stay in git history until purged.": "现在销毁档案 %s（申请 %s）吗？其文件将被删除，crm 无法恢复；git 历史中的旧版本在清除前仍然存在。",
+	"cancelled: nothing changed": "已取消：未作任何修改",
 }
 
 func init() {

@@ -93,14 +93,20 @@ func newDestroyRejectCmd(e *env) *cobra.Command {
 func newDestroyExecuteCmd(e *env) *cobra.Command {
 	var witnesses []string
 	var method string
+	var yes bool
 	c := &cobra.Command{
-		Use:   "execute REQ --witness M1 --witness M2 [--method M]",
+		Use:   "execute REQ --witness M1 --witness M2 [--method M] [--yes]",
 		Short: l10n.Pick("Destroy the dossier of a fully approved request before witnesses; the journal keeps the destruction list", "在监销人见证下执行已批准的销毁；日志保留销毁清册"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := e.open(true)
 			if err != nil {
 				return err
+			}
+			if r := a.State.Destructions[args[0]]; r != nil && r.Status() == archive.DestroyApproved {
+				if err := e.confirm(yes, l10n.Sprintf("Destroy dossier %s (request %s) now? Its file is deleted and cannot be brought back with crm; old versions stay in git history until purged.", r.Dossier, r.ID)); err != nil {
+					return err
+				}
 			}
 			r, err := a.DestroyExecute(args[0], witnesses, method)
 			if err != nil {
@@ -112,6 +118,7 @@ func newDestroyExecuteCmd(e *env) *cobra.Command {
 	}
 	c.Flags().StringArrayVar(&witnesses, "witness", nil, l10n.Pick("a witness (监销人), a member other than you; repeat", "监销人（成员，非执行人），可重复"))
 	c.Flags().StringVar(&method, "method", "", l10n.Pick("how it was destroyed (default: the ciphertext file is deleted)", "销毁方式（默认：删除密文文件）"))
+	c.Flags().BoolVar(&yes, "yes", false, yesFlag())
 	return c
 }
 
