@@ -165,7 +165,6 @@ var catalog = map[string]string{
 	"name one dossier ID, or --all":                                                                         "请指定一个档案编号，或用 --all",
 	"never (长期)":                                                                                            "长期",
 	"no age secret key found":                                                                               "未找到 age 私钥",
-	"no dossier %s in the journal":                                                                          "日志中没有档案 %s",
 	"no dossier template %q: choose from %s, or add templates/dossier/%s.yaml to the archive":               "没有档案模板 %q：请从 %s 中选择，或在档案库中添加 templates/dossier/%s.yaml",
 	"no memory-backed temp storage found (tried %s): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk": "未找到基于内存的临时存储（已尝试 %s）：明文会落到磁盘上。请用 --from FILE；如接受此风险，可用 --allow-disk-tmp",
 	"no report %q: use one of monthly, quarterly, annual, loans, destruction, reviews, classification":                                          "没有报表 %q：请从 monthly、quarterly、annual、loans、destruction、reviews、classification 中选择",

@@ -29,7 +29,13 @@ var catalogCLI = map[string]string{
 	"--public: this is a secret key (AGE-SECRET-KEY-…), which must never leave its owner: give the output of `crm keygen -y` instead": "--public：这是私钥（AGE-SECRET-KEY-…），绝不能离开其所有者：请改为提供 `crm keygen -y` 的输出",
 	"(the text given)": "（所给文本）",
 	"Destroy dossier %s (request %s) now? Its file is deleted and cannot be brought back with crm; old versions stay in git history until purged.": "现在销毁档案 %s（申请 %s）吗？其文件将被删除，crm 无法恢复；git 历史中的旧版本在清除前仍然存在。",
-	"cancelled: nothing changed": "已取消：未作任何修改",
+	"cancelled: nothing changed":                                              "已取消：未作任何修改",
+	"%q could be any of %s: give the full id":                                 "%q 可能指 %s 中的任何一份：请给出完整编号",
+	"give the text to search for":                                             "请给出要查找的文本",
+	"%d of %d dossiers are not readable with your key and were not searched.": "有 %d 份档案（共 %d 份）无法用你的密钥读取，未被查找。",
+	"your key (%s) opens none of the %d dossiers to search":                   "你的密钥（%s）无法打开要查找的 %d 份档案中的任何一份",
+	"No dossier matches %q.":                                                  "没有档案匹配 %q。",
+	"searching dossiers":                                                      "正在查找档案",
 }
 
 func init() {

@@ -32,6 +32,9 @@ func newBorrowRequestCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := resolveDossier(a, args); err != nil {
+				return err
+			}
 			if cmd.Flags().Changed("days") && days < 1 {
 				return usagef("--days %d: a loan lasts at least one day", days)
 			}

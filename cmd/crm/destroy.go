@@ -30,6 +30,9 @@ func newDestroyRequestCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := resolveDossier(a, args); err != nil {
+				return err
+			}
 			r, err := a.DestroyRequest(args[0], reason)
 			if err != nil {
 				return err

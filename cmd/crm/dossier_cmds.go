@@ -100,6 +100,17 @@ func dossierError(from string, err error) error {
 	return err
 }
 
+// resolveDossier replaces args[0], a dossier id or a short form of it (1,
+// c-1: archive.ResolveID), with the id it names.
+func resolveDossier(a *archive.Archive, args []string) error {
+	id, err := a.ResolveID(args[0])
+	if err != nil {
+		return err
+	}
+	args[0] = id
+	return nil
+}
+
 // banner is the notice printed above a dossier (R7.1: not to be read in
 // public places or while travelling).
 func banner(level string) string {
@@ -118,6 +129,9 @@ func newShowCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := e.open(true)
 			if err != nil {
+				return err
+			}
+			if err := resolveDossier(a, args); err != nil {
 				return err
 			}
 			o, err := a.Read(args[0])
@@ -155,6 +169,9 @@ func newEditCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := e.open(true)
 			if err != nil {
+				return err
+			}
+			if err := resolveDossier(a, args); err != nil {
 				return err
 			}
 			o, err := a.Read(args[0])

@@ -148,14 +148,10 @@ func newLogCmd(e *env) *cobra.Command {
 			}
 			events := a.State.Journal.Events
 			if len(args) == 1 {
-				if err := archive.CheckID(args[0]); err != nil {
+				if err := resolveDossier(a, args); err != nil {
 					return err
 				}
-				d := a.State.Dossiers[args[0]]
-				if d == nil {
-					return l10n.Errorf("no dossier %s in the journal", args[0])
-				}
-				events = d.Events
+				events = a.State.Dossiers[args[0]].Events
 			}
 			if asJSON {
 				type jev struct {

@@ -92,6 +92,9 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := resolveDossier(a, args); err != nil {
+				return err
+			}
 			q, err := a.ReviewDone(args[0], note)
 			if err != nil {
 				return err

@@ -177,7 +177,7 @@ func newRoot(e *env) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usage(err) })
 	root.AddCommand(
 		newKeygenCmd(e), newInitCmd(e), newMemberCmd(e), newNewCmd(e), newShowCmd(e),
-		newEditCmd(e), newListCmd(e), newTextconvCmd(e), newLogCmd(e), newVerifyCmd(e), newRekeyCmd(e),
+		newEditCmd(e), newListCmd(e), newSearchCmd(e), newTextconvCmd(e), newLogCmd(e), newVerifyCmd(e), newRekeyCmd(e),
 		newClassifyCmd(e),
 		newBorrowCmd(e), newReviewCmd(e), newDestroyCmd(e), newHoldCmd(e), newReleaseCmd(e), newMaintainCmd(e),
 		newReportCmd(e),
