@@ -36,6 +36,7 @@ var catalogCLI = map[string]string{
 	"your key (%s) opens none of the %d dossiers to search":                   "你的密钥（%s）无法打开要查找的 %d 份档案中的任何一份",
 	"No dossier matches %q.":                                                  "没有档案匹配 %q。",
 	"searching dossiers":                                                      "正在查找档案",
+	"readers: %s":                                                             "可读：%s",
 }
 
 func init() {

@@ -48,6 +48,7 @@ func finishTree(root *cobra.Command) {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newCompletionCmd(root))
 	root.SetHelpCommand(newHelpCmd(root))
+	root.InitDefaultHelpCmd()
 	if l10n.Chinese() {
 		root.SetUsageTemplate(usageTemplateZh)
 	}
@@ -55,6 +56,7 @@ func finishTree(root *cobra.Command) {
 	if f := root.Flags().Lookup("version"); f != nil {
 		f.Usage = l10n.T("print the version of crm")
 	}
+	setExamples(root)
 	walk(root, func(c *cobra.Command) {
 		c.InitDefaultHelpFlag()
 		c.Flags().Lookup("help").Usage = l10n.Sprintf("help for %s", c.CommandPath())

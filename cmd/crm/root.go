@@ -184,6 +184,7 @@ func newRoot(e *env) *cobra.Command {
 	)
 	root.AddCommand(newManCmd(e))
 	finishTree(root)
+	setCompletions(e, root)
 	return root
 }
 
