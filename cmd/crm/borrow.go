@@ -47,7 +47,7 @@ func newBorrowRequestCmd(e *env) *cobra.Command {
 				e.printf("%s\n", l10n.Sprintf("It needs the sign-off of a dept_manager of %s (R6.7): `crm borrow endorse %s`.", l.Department, l.ID))
 			}
 			need := a.Policy.LoanApprovers(a.State.Dossiers[l.Dossier].Level)
-			e.printf("%s\n", l10n.Sprintf("Approval by %s: `crm borrow approve %s`.", strings.Join(need, " + "), l.ID))
+			e.printf("%s\n", l10n.Sprintf("Approval by %s: `crm borrow approve %s`.", roleChain(need, a.Policy, " + "), l.ID))
 			return nil
 		},
 	}
@@ -92,7 +92,7 @@ func newBorrowApproveCmd(e *env) *cobra.Command {
 			}
 			if !last {
 				d := a.State.Dossiers[l.Dossier]
-				e.printf("%s\n", l10n.Sprintf("Loan %s approved by %s; still waiting for the other approvers of level %s (%s).", l.ID, l.Approvals[len(l.Approvals)-1].Member, d.Level, strings.Join(a.Policy.LoanApprovers(d.Level), " + ")))
+				e.printf("%s\n", l10n.Sprintf("Loan %s approved by %s; still waiting for the other approvers of level %s (%s).", l.ID, l.Approvals[len(l.Approvals)-1].Member, d.Level, roleChain(a.Policy.LoanApprovers(d.Level), a.Policy, " + ")))
 				return nil
 			}
 			e.printf("%s\n", l10n.Sprintf("Loan %s approved: %s can read dossier %s until %s.", l.ID, l.Borrower, l.Dossier, a.FormatTime(l.Due)))

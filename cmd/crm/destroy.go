@@ -37,7 +37,7 @@ func newDestroyRequestCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			e.printf("%s\n", l10n.Sprintf("Destruction request %s for dossier %s; approvals needed in order: %s.", r.ID, r.Dossier, strings.Join(r.Chain, " → ")))
+			e.printf("%s\n", l10n.Sprintf("Destruction request %s for dossier %s; approvals needed in order: %s.", r.ID, r.Dossier, roleChain(r.Chain, a.Policy, " → ")))
 			return nil
 		},
 	}
@@ -61,9 +61,9 @@ func newDestroyApproveCmd(e *env) *cobra.Command {
 			}
 			ap := r.Approvals[len(r.Approvals)-1]
 			if next := r.NextRole(); next != "" {
-				e.printf("%s\n", l10n.Sprintf("Request %s: step %d (%s) approved by %s; next: a %s.", r.ID, ap.Step, ap.Role, ap.Member, next))
+				e.printf("%s\n", l10n.Sprintf("Request %s: step %d (%s) approved by %s; next: a %s.", r.ID, ap.Step, roleTitle(ap.Role, a.Policy), ap.Member, roleTitle(next, a.Policy)))
 			} else {
-				e.printf("%s\n", l10n.Sprintf("Request %s: step %d (%s) approved by %s; every approval given: `crm destroy execute %s --witness M1 --witness M2`.", r.ID, ap.Step, ap.Role, ap.Member, r.ID))
+				e.printf("%s\n", l10n.Sprintf("Request %s: step %d (%s) approved by %s; every approval given: `crm destroy execute %s --witness M1 --witness M2`.", r.ID, ap.Step, roleTitle(ap.Role, a.Policy), ap.Member, r.ID))
 			}
 			return nil
 		},
@@ -152,11 +152,11 @@ func newDestroyListCmd(e *env) *cobra.Command {
 			for _, r := range rs {
 				var aps []string
 				for _, ap := range r.Approvals {
-					aps = append(aps, fmt.Sprintf("%s:%s %s", ap.Role, ap.Member, ap.Date))
+					aps = append(aps, fmt.Sprintf("%s:%s %s", roleTitle(ap.Role, a.Policy), ap.Member, ap.Date))
 				}
 				st := destroyStatusText(r.Status())
 				if n := r.NextRole(); n != "" {
-					st += " → " + n
+					st += " → " + roleTitle(n, a.Policy)
 				}
 				done := ""
 				if !r.Executed.IsZero() {

@@ -149,10 +149,15 @@ roles, report names and formats, from the archive's journal: no key is
 needed, nothing is decrypted, and outside an archive it offers nothing.`,
 			`输出 shell 补全脚本。除命令与选项外，还从档案库日志补全档案编号、借阅号、销毁申请号、
 成员编号、密级、角色、报表名称与格式：无需密钥，不解密任何内容；不在档案库中时不提供候选。`),
-		Example: `  source <(crm completion bash)                     # this shell; add it to ~/.bashrc to keep it
-  crm completion bash > /etc/bash_completion.d/crm  # every user (needs the bash-completion package)
-  crm completion zsh > "${fpath[1]}/_crm"           # zsh (autoload -U compinit; compinit)
-  crm completion fish > ~/.config/fish/completions/crm.fish`,
+		Example: exampleText([]any{
+			exNote("this shell; add the line to ~/.bashrc to keep it", "当前 shell；写入 ~/.bashrc 即可长期生效"),
+			"source <(crm completion bash)",
+			exNote("for every user (needs the bash-completion package)", "所有用户（需安装 bash-completion 软件包）"),
+			"crm completion bash > /etc/bash_completion.d/crm",
+			exNote("zsh, with compinit enabled", "zsh（需启用 compinit）"),
+			`crm completion zsh > "${fpath[1]}/_crm"`,
+			"crm completion fish > ~/.config/fish/completions/crm.fish",
+		}),
 		ValidArgs: shells,
 		Args:      cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -86,9 +86,15 @@ func newListCmd(e *env) *cobra.Command {
 // summaryKeys are the data fields a log line shows, in this order.
 var summaryKeys = []string{"loan", "request", "step", "quarter", "level", "fields", "member", "roles", "recipients"}
 
+// summaryTerms are the summary fields' Chinese names.
+var summaryTerms = map[string]string{
+	"loan": "借阅号", "request": "申请号", "step": "步骤", "quarter": "季度", "level": "密级",
+	"fields": "字段", "member": "成员", "roles": "角色", "recipients": "收件人",
+}
+
 // eventSummary is a one-line description of an event's data (never
 // content): the summary fields its payload has.
-func eventSummary(ev *journal.Event) string {
+func eventSummary(ev *journal.Event, pol *archive.Policy) string {
 	data, err := archive.DataOf(ev)
 	if err != nil {
 		return ""
@@ -98,6 +104,12 @@ func eventSummary(ev *journal.Event) string {
 	var parts []string
 	for _, k := range summaryKeys {
 		if v, ok := vals[k]; ok {
+			if k == "roles" {
+				v = roleChain(strings.Split(v, ","), pol, ",")
+			}
+			if t, ok := summaryTerms[k]; ok && l10n.Chinese() {
+				k = t
+			}
 			parts = append(parts, k+"="+v)
 		}
 	}
@@ -176,7 +188,7 @@ func newLogCmd(e *env) *cobra.Command {
 				if d == "" {
 					d = "-"
 				}
-				e.printf("%s  %s  %-16s %-8s %-10s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), kindText(ev.Kind), ev.Actor, d, eventSummary(ev))
+				e.printf("%s  %s  %s %s %s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), padRight(kindText(ev.Kind), 16), padRight(ev.Actor, 8), padRight(d, 10), eventSummary(ev, a.Policy))
 			}
 			return nil
 		},

@@ -334,6 +334,9 @@ var cobraMessages = []struct {
 	{regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: (.*)$`), "选项 $2 的值 \"$1\" 无效：$3"},
 }
 
+// parseErrorRE is strconv's error for a flag value that is not a number.
+var parseErrorRE = regexp.MustCompile(`strconv\.Parse\w+: parsing "(.*)": invalid syntax`)
+
 // cobraText is err's message, with cobra's own usage errors in Chinese when
 // messages are (crm's own messages are translated where they are made).
 func cobraText(err error) string {
@@ -343,8 +346,9 @@ func cobraText(err error) string {
 	}
 	for _, m := range cobraMessages {
 		if m.re.MatchString(msg) {
-			return m.re.ReplaceAllString(msg, m.zh)
+			msg = m.re.ReplaceAllString(msg, m.zh)
+			break
 		}
 	}
-	return msg
+	return parseErrorRE.ReplaceAllString(msg, "\"$1\" 不是有效的数值")
 }
