@@ -37,6 +37,10 @@ var catalogCLI = map[string]string{
 	"No dossier matches %q.":                                                  "没有档案匹配 %q。",
 	"searching dossiers":                                                      "正在查找档案",
 	"readers: %s":                                                             "可读：%s",
+	"the problems were not fixed; nothing saved: %s":                          "问题没有修正，未保存任何内容：%s",
+	"the template was left as it was: no dossier created":                     "模板没有改动：未新建档案",
+	"%s: %s": "%s：%s",
+	"please fix these problems, save and quit; quit without saving or empty the file to give up": "请修正以下问题，然后保存并退出；不保存退出或清空文件即放弃",
 }
 
 func init() {

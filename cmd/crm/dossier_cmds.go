@@ -64,14 +64,17 @@ func newNewCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				text, err = e.editLoop(t, allowDisk, func(b []byte) error { _, err := archive.ParseDossier(b); return err })
+				text, err = e.editLoop(t, allowDisk, true, func(b []byte) error { _, err := archive.ParseDossier(b); return err })
+				if errors.Is(err, errUntouched) {
+					return l10n.Errorf("the template was left as it was: no dossier created")
+				}
 				if err != nil {
 					return err
 				}
 			}
 			id, err := a.Create(text, level)
 			if err != nil {
-				return dossierError(from, err)
+				return dossierError(from, text, err)
 			}
 			e.printf("%s\n", l10n.Sprintf("Created dossier %s (%s).", id, a.State.Dossiers[id].Level))
 			return nil
@@ -84,15 +87,16 @@ func newNewCmd(e *env) *cobra.Command {
 	return c
 }
 
-// dossierError names the input in a validation error.
-func dossierError(from string, err error) error {
+// dossierError names the input in a validation error, and says its
+// problems as problemLines does.
+func dossierError(from string, text []byte, err error) error {
 	var ve *archive.ValidationError
 	if errors.As(err, &ve) {
 		src := from
 		if src == "-" || src == "" {
 			src = l10n.T("dossier")
 		}
-		return l10n.Errorf("%s: %v", src, err)
+		return l10n.Errorf("%s: %s", src, strings.Join(problemLines(err, text, 0), "; "))
 	}
 	if errors.Is(err, archive.ErrEmptyDossier) {
 		return l10n.Errorf("the dossier is empty: nothing saved")
@@ -184,14 +188,14 @@ func newEditCmd(e *env) *cobra.Command {
 					return err
 				}
 			} else {
-				text, err = e.editLoop(o.Text, allowDisk, func(b []byte) error { _, err := archive.ParseDossier(b); return err })
+				text, err = e.editLoop(o.Text, allowDisk, false, func(b []byte) error { _, err := archive.ParseDossier(b); return err })
 				if err != nil {
 					return err
 				}
 			}
 			fields, changed, err := a.Update(args[0], o.SHA256, o.Text, text)
 			if err != nil {
-				return dossierError(from, err)
+				return dossierError(from, text, err)
 			}
 			if !changed {
 				e.printf("%s\n", l10n.Sprintf("No change to %s: nothing written.", args[0]))
