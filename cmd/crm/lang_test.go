@@ -8,6 +8,8 @@ import (
 	"unicode"
 
 	"github.com/spf13/cobra"
+
+	"crm/l10n"
 )
 
 // Under a Chinese locale every line of every command's help is Chinese:
@@ -16,6 +18,7 @@ import (
 // backquotes, quoted values, placeholders in capitals, file names, format
 // and program names). A help text or a cobra string left in English fails.
 func TestHelpIsChinese(t *testing.T) {
+	defer l10n.SetLang("en")
 	root := newTestRoot("zh")
 	names := map[string]bool{}
 	var paths [][]string
