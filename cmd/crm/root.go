@@ -285,6 +285,12 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The key first: a bad one fails before the journal is read, and a
+	// passphrase is asked before the wait, not after.
+	id, err := e.loadKey(use)
+	if err != nil {
+		return nil, err
+	}
 	var a *archive.Archive
 	err = e.during(l10n.T("reading the journal"), func() (err error) {
 		a, err = archive.Open(e.ctx(), e.archiveDir(), now)
@@ -294,10 +300,6 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 		return nil, err
 	}
 	if _, err := a.CheckPin(e.v.GetString("pin_file")); err != nil {
-		return nil, err
-	}
-	id, err := e.loadKey(use)
-	if err != nil {
 		return nil, err
 	}
 	if id != nil {
