@@ -276,7 +276,10 @@ func (a *Archive) declassifyExpired(ctx context.Context) (int, error) {
 	n := 0
 	var denied []string
 	var errs []error
+	step, done := work.Track(ctx, l10n.T("writing dossiers"), len(todo))
+	defer done()
 	for i, d := range todo {
+		step()
 		if err := res[i].err; err != nil {
 			if IsCode(err, Denied) {
 				denied = append(denied, d.ID)

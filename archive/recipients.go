@@ -157,7 +157,10 @@ func (a *Archive) rekeyStale(ctx context.Context) (int, error) {
 	}
 	n := 0
 	var errs []error
+	step, done := work.Track(ctx, l10n.T("writing dossiers"), len(todo))
+	defer done()
 	for _, t := range todo {
+		step()
 		if t.err != nil {
 			errs = append(errs, t.err)
 			continue

@@ -24,6 +24,9 @@ type Gathered struct {
 	// and could not read (no key, or destroyed since). The report says so
 	// in a note rather than silently counting fewer.
 	Unreadable int
+	// Read is how many dossiers' content the report read: a report with
+	// Unreadable > 0 and Read == 0 has no figure from content at all.
+	Read int
 	// Marking is the highest level among the dossiers whose content the
 	// report read or whose rows name them, "" when none (marking.go).
 	Marking string
@@ -80,6 +83,7 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 	r.Period = p.Label
 	r.Marking, r.MarkingInternal = g.Marking, g.Marking != "" && g.Marking == a.Policy.DeclassifiedLevel()
 	r.GeneratedAt = a.Now().In(a.Location())
+	r.Unreadable, r.Read = g.Unreadable, g.Read
 	if g.Unreadable > 0 {
 		n, err := l.Note("unreadable", map[string]string{"count": strconv.Itoa(g.Unreadable)})
 		if err != nil {
@@ -339,7 +343,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 		}
 	}
 	data["dangerous"], data["key_customers"] = dangerous, key
-	return &Gathered{Data: data, Unreadable: unreadable}, nil
+	return &Gathered{Data: data, Unreadable: unreadable, Read: len(cs)}, nil
 }
 
 func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
@@ -384,7 +388,7 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 			"destroyed": Int(s.destroyed), "total": Int(len(ids)),
 		}},
 	}
-	return &Gathered{Data: data, Unreadable: unreadable}, nil
+	return &Gathered{Data: data, Unreadable: unreadable, Read: len(owners)}, nil
 }
 
 func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
@@ -430,7 +434,7 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 		return nil, err
 	}
 	f.contentRows(data, cs, false)
-	return &Gathered{Data: data, Unreadable: unreadable}, nil
+	return &Gathered{Data: data, Unreadable: unreadable, Read: len(cs)}, nil
 }
 
 // loanRegister: one row per loan whose time out (from request to return

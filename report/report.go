@@ -25,6 +25,9 @@ type Report struct {
 	// MarkingInternal says that Marking is the policy's declassified level
 	// (内部): it is printed "内部 · 仅限客服部" rather than "… ★ 禁止外传".
 	MarkingInternal bool
+	// Unreadable and Read count the dossiers whose content the report
+	// needed and could not read, and those it read (Gathered); Make sets them.
+	Unreadable, Read int
 }
 
 // Section is one table of a report.

@@ -84,3 +84,12 @@ feed:
 	wg.Wait()
 	return err
 }
+
+// Track reports a sequential operation of total steps to ctx's Progress
+// under label: call step after each step and done at the end (also after
+// an error).
+func Track(ctx context.Context, label string, total int) (step func(), done func()) {
+	p := ProgressOf(ctx)
+	p.Start(label, total)
+	return func() { p.Add(1) }, p.Done
+}

@@ -32,6 +32,9 @@ func newBorrowRequestCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := resolveDossier(a, args); err != nil {
+				return err
+			}
 			if cmd.Flags().Changed("days") && days < 1 {
 				return usagef("--days %d: a loan lasts at least one day", days)
 			}
@@ -44,7 +47,7 @@ func newBorrowRequestCmd(e *env) *cobra.Command {
 				e.printf("%s\n", l10n.Sprintf("It needs the sign-off of a dept_manager of %s (R6.7): `crm borrow endorse %s`.", l.Department, l.ID))
 			}
 			need := a.Policy.LoanApprovers(a.State.Dossiers[l.Dossier].Level)
-			e.printf("%s\n", l10n.Sprintf("Approval by %s: `crm borrow approve %s`.", strings.Join(need, " + "), l.ID))
+			e.printf("%s\n", l10n.Sprintf("Approval by %s: `crm borrow approve %s`.", roleChain(need, a.Policy, " + "), l.ID))
 			return nil
 		},
 	}
@@ -89,7 +92,7 @@ func newBorrowApproveCmd(e *env) *cobra.Command {
 			}
 			if !last {
 				d := a.State.Dossiers[l.Dossier]
-				e.printf("%s\n", l10n.Sprintf("Loan %s approved by %s; still waiting for the other approvers of level %s (%s).", l.ID, l.Approvals[len(l.Approvals)-1].Member, d.Level, strings.Join(a.Policy.LoanApprovers(d.Level), " + ")))
+				e.printf("%s\n", l10n.Sprintf("Loan %s approved by %s; still waiting for the other approvers of level %s (%s).", l.ID, l.Approvals[len(l.Approvals)-1].Member, d.Level, roleChain(a.Policy.LoanApprovers(d.Level), a.Policy, " + ")))
 				return nil
 			}
 			e.printf("%s\n", l10n.Sprintf("Loan %s approved: %s can read dossier %s until %s.", l.ID, l.Borrower, l.Dossier, a.FormatTime(l.Due)))
@@ -210,7 +213,7 @@ func newBorrowListCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List loans (the borrow register, 借阅登记), from the journal", "列出借阅（借阅登记），只读日志"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(false)
+			a, err := e.openJournal()
 			if err != nil {
 				return err
 			}

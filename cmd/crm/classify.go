@@ -26,6 +26,9 @@ func newClassifyCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := resolveDossier(a, args); err != nil {
+				return err
+			}
 			id := args[0]
 			if level != "" {
 				if err := e.setLevel(a, id, level, period, reason); err != nil {
@@ -179,16 +182,14 @@ func newSuggestCmd(e *env) *cobra.Command {
 			if all == (len(args) == 1) {
 				return usagef("name one dossier ID, or --all")
 			}
-			if len(args) == 1 {
-				if err := archive.CheckID(args[0]); err != nil {
-					return err
-				}
-			}
 			a, err := e.open(true)
 			if err != nil {
 				return err
 			}
 			if len(args) == 1 {
+				if err := resolveDossier(a, args); err != nil {
+					return err
+				}
 				if _, err := a.Lookup(args[0]); err != nil {
 					return err
 				}

@@ -30,11 +30,14 @@ func newDestroyRequestCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := resolveDossier(a, args); err != nil {
+				return err
+			}
 			r, err := a.DestroyRequest(args[0], reason)
 			if err != nil {
 				return err
 			}
-			e.printf("%s\n", l10n.Sprintf("Destruction request %s for dossier %s; approvals needed in order: %s.", r.ID, r.Dossier, strings.Join(r.Chain, " → ")))
+			e.printf("%s\n", l10n.Sprintf("Destruction request %s for dossier %s; approvals needed in order: %s.", r.ID, r.Dossier, roleChain(r.Chain, a.Policy, " → ")))
 			return nil
 		},
 	}
@@ -58,9 +61,9 @@ func newDestroyApproveCmd(e *env) *cobra.Command {
 			}
 			ap := r.Approvals[len(r.Approvals)-1]
 			if next := r.NextRole(); next != "" {
-				e.printf("%s\n", l10n.Sprintf("Request %s: step %d (%s) approved by %s; next: a %s.", r.ID, ap.Step, ap.Role, ap.Member, next))
+				e.printf("%s\n", l10n.Sprintf("Request %s: step %d (%s) approved by %s; next: a %s.", r.ID, ap.Step, roleTitle(ap.Role, a.Policy), ap.Member, roleTitle(next, a.Policy)))
 			} else {
-				e.printf("%s\n", l10n.Sprintf("Request %s: step %d (%s) approved by %s; every approval given: `crm destroy execute %s --witness M1 --witness M2`.", r.ID, ap.Step, ap.Role, ap.Member, r.ID))
+				e.printf("%s\n", l10n.Sprintf("Request %s: step %d (%s) approved by %s; every approval given: `crm destroy execute %s --witness M1 --witness M2`.", r.ID, ap.Step, roleTitle(ap.Role, a.Policy), ap.Member, r.ID))
 			}
 			return nil
 		},
@@ -93,14 +96,20 @@ func newDestroyRejectCmd(e *env) *cobra.Command {
 func newDestroyExecuteCmd(e *env) *cobra.Command {
 	var witnesses []string
 	var method string
+	var yes bool
 	c := &cobra.Command{
-		Use:   "execute REQ --witness M1 --witness M2 [--method M]",
+		Use:   "execute REQ --witness M1 --witness M2 [--method M] [--yes]",
 		Short: l10n.Pick("Destroy the dossier of a fully approved request before witnesses; the journal keeps the destruction list", "在监销人见证下执行已批准的销毁；日志保留销毁清册"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := e.open(true)
 			if err != nil {
 				return err
+			}
+			if r := a.State.Destructions[args[0]]; r != nil && r.Status() == archive.DestroyApproved {
+				if err := e.confirm(yes, l10n.Sprintf("Destroy dossier %s (request %s) now? Its file is deleted and cannot be brought back with crm; old versions stay in git history until purged.", r.Dossier, r.ID)); err != nil {
+					return err
+				}
 			}
 			r, err := a.DestroyExecute(args[0], witnesses, method)
 			if err != nil {
@@ -112,6 +121,7 @@ func newDestroyExecuteCmd(e *env) *cobra.Command {
 	}
 	c.Flags().StringArrayVar(&witnesses, "witness", nil, l10n.Pick("a witness (监销人), a member other than you; repeat", "监销人（成员，非执行人），可重复"))
 	c.Flags().StringVar(&method, "method", "", l10n.Pick("how it was destroyed (default: the ciphertext file is deleted)", "销毁方式（默认：删除密文文件）"))
+	c.Flags().BoolVar(&yes, "yes", false, yesFlag())
 	return c
 }
 
@@ -122,7 +132,7 @@ func newDestroyListCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List destruction requests and the destruction list (销毁清册), from the journal", "列出销毁申请与销毁清册（只读日志）"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(false)
+			a, err := e.openJournal()
 			if err != nil {
 				return err
 			}
@@ -142,11 +152,11 @@ func newDestroyListCmd(e *env) *cobra.Command {
 			for _, r := range rs {
 				var aps []string
 				for _, ap := range r.Approvals {
-					aps = append(aps, fmt.Sprintf("%s:%s %s", ap.Role, ap.Member, ap.Date))
+					aps = append(aps, fmt.Sprintf("%s:%s %s", roleTitle(ap.Role, a.Policy), ap.Member, ap.Date))
 				}
 				st := destroyStatusText(r.Status())
 				if n := r.NextRole(); n != "" {
-					st += " → " + n
+					st += " → " + roleTitle(n, a.Policy)
 				}
 				done := ""
 				if !r.Executed.IsZero() {

@@ -63,14 +63,17 @@ func newNewCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				text, err = e.editLoop(t, allowDisk, func(b []byte) error { _, err := archive.ParseDossier(b); return err })
+				text, err = e.editLoop(t, allowDisk, true, func(b []byte) error { _, err := archive.ParseDossier(b); return err })
+				if errors.Is(err, errUntouched) {
+					return l10n.Errorf("the template was left as it was: no dossier created")
+				}
 				if err != nil {
 					return err
 				}
 			}
 			id, err := a.Create(text, level)
 			if err != nil {
-				return dossierError(from, err)
+				return dossierError(from, text, err)
 			}
 			e.printf("%s\n", l10n.Sprintf("Created dossier %s (%s).", id, a.State.Dossiers[id].Level))
 			return nil
@@ -83,20 +86,32 @@ func newNewCmd(e *env) *cobra.Command {
 	return c
 }
 
-// dossierError names the input in a validation error.
-func dossierError(from string, err error) error {
+// dossierError names the input in a validation error, and says its
+// problems as problemLines does.
+func dossierError(from string, text []byte, err error) error {
 	var ve *archive.ValidationError
 	if errors.As(err, &ve) {
 		src := from
 		if src == "-" || src == "" {
 			src = l10n.T("dossier")
 		}
-		return l10n.Errorf("%s: %v", src, err)
+		return l10n.Errorf("%s: %s", src, strings.Join(problemLines(err, text, 0), "; "))
 	}
 	if errors.Is(err, archive.ErrEmptyDossier) {
 		return l10n.Errorf("the dossier is empty: nothing saved")
 	}
 	return err
+}
+
+// resolveDossier replaces args[0], a dossier id or a short form of it (1,
+// c-1: archive.ResolveID), with the id it names.
+func resolveDossier(a *archive.Archive, args []string) error {
+	id, err := a.ResolveID(args[0])
+	if err != nil {
+		return err
+	}
+	args[0] = id
+	return nil
 }
 
 // banner is the notice printed above a dossier (R7.1: not to be read in
@@ -117,6 +132,9 @@ func newShowCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := e.open(true)
 			if err != nil {
+				return err
+			}
+			if err := resolveDossier(a, args); err != nil {
 				return err
 			}
 			o, err := a.Read(args[0])
@@ -156,6 +174,9 @@ func newEditCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := resolveDossier(a, args); err != nil {
+				return err
+			}
 			o, err := a.Read(args[0])
 			if err != nil {
 				return err
@@ -166,14 +187,14 @@ func newEditCmd(e *env) *cobra.Command {
 					return err
 				}
 			} else {
-				text, err = e.editLoop(o.Text, allowDisk, func(b []byte) error { _, err := archive.ParseDossier(b); return err })
+				text, err = e.editLoop(o.Text, allowDisk, false, func(b []byte) error { _, err := archive.ParseDossier(b); return err })
 				if err != nil {
 					return err
 				}
 			}
 			fields, changed, err := a.Update(args[0], o.SHA256, o.Text, text)
 			if err != nil {
-				return dossierError(from, err)
+				return dossierError(from, text, err)
 			}
 			if !changed {
 				e.printf("%s\n", l10n.Sprintf("No change to %s: nothing written.", args[0]))

@@ -65,13 +65,20 @@ func (e *env) editorCommand() []string {
 
 const errorMarker = "# crm: "
 
+// errUntouched is editLoop's error when untouchedCancels and the user
+// left the text as it was (quit without saving): nothing is to be done.
+var errUntouched = errors.New("untouched")
+
 // editLoop opens the editor on text until validate accepts the result, as
-// `kubectl edit` does: each time it fails, the errors are put at the top of
-// the file as comments and the editor opens again. An emptied file, or a
-// file saved unchanged after an error, gives up. The plaintext lives only in
-// a 0600 file in memory-backed storage, removed on return and on
-// SIGINT/SIGTERM/SIGHUP (then the process exits 128+signal: 130 for Ctrl-C).
-func (e *env) editLoop(text []byte, allowDisk bool, validate func([]byte) error) ([]byte, error) {
+// `kubectl edit` does: each time it fails, the problems are put at the top
+// of the file as comments, their line numbers counting those comment lines,
+// and the editor opens again. An emptied file, or a file left unchanged
+// after a problem (:q!), gives up; with untouchedCancels, so does a text
+// left as it was the first time (errUntouched: the template of crm new).
+// The plaintext lives only in a 0600 file in memory-backed storage, removed
+// on return and on SIGINT/SIGTERM/SIGHUP (then the process exits
+// 128+signal: 130 for Ctrl-C).
+func (e *env) editLoop(text []byte, allowDisk, untouchedCancels bool, validate func([]byte) error) ([]byte, error) {
 	if !e.io.InTerminal && e.v.GetString("editor") == "" {
 		return nil, usagef("no terminal to run an editor in: give the dossier with --from FILE or --from - (stdin), or name a non-interactive editor with CRM_EDITOR")
 	}
@@ -123,13 +130,19 @@ func (e *env) editLoop(text []byte, allowDisk bool, validate func([]byte) error)
 		if len(bytes.TrimSpace(stripComments(edited))) == 0 {
 			return nil, l10n.Errorf("the file was emptied: nothing saved")
 		}
+		if lastErr == nil && untouchedCancels && bytes.Equal(edited, text) {
+			return nil, errUntouched
+		}
 		if lastErr != nil && bytes.Equal(edited, stripErrorHeader(cur)) {
-			return nil, lastErr
+			return nil, l10n.Errorf("the problems were not fixed; nothing saved: %s", strings.Join(problemLines(lastErr, edited, 0), "; "))
 		}
 		if err := validate(edited); err != nil {
+			// The problems go above the text: their line numbers count
+			// the lines they take.
+			offset := 1 + len(problemLines(err, edited, 0))
 			var h bytes.Buffer
-			h.WriteString(errorMarker + l10n.T("please fix these problems, save and quit; empty the file to give up") + "\n")
-			for _, line := range strings.Split(err.Error(), "; ") {
+			h.WriteString(errorMarker + l10n.T("please fix these problems, save and quit; quit without saving or empty the file to give up") + "\n")
+			for _, line := range problemLines(err, edited, offset) {
 				h.WriteString(errorMarker + line + "\n")
 			}
 			cur = append(h.Bytes(), edited...)

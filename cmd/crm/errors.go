@@ -38,8 +38,14 @@ func exitCode(err error) int {
 	return ExitError
 }
 
-// usage marks a command-line error as a usage error (exit 2).
-func usage(err error) error { return archive.UsageError("", err) }
+// usage marks a command-line error as a usage error (exit 2); cobra's and
+// pflag's own messages are put in the user's language (cobraText).
+func usage(err error) error {
+	if t := cobraText(err); t != err.Error() {
+		err = errors.New(t)
+	}
+	return archive.UsageError("", err)
+}
 
 // usagef is usage with a translated message.
 func usagef(format string, a ...any) error { return usage(l10n.Errorf(format, a...)) }

@@ -17,6 +17,9 @@ func newHoldCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := resolveDossier(a, args); err != nil {
+				return err
+			}
 			if err := a.SetHold(args[0], true, reason); err != nil {
 				return err
 			}
@@ -37,6 +40,9 @@ func newReleaseCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := e.open(true)
 			if err != nil {
+				return err
+			}
+			if err := resolveDossier(a, args); err != nil {
 				return err
 			}
 			if err := a.SetHold(args[0], false, reason); err != nil {

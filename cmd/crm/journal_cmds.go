@@ -22,7 +22,11 @@ func newListCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List dossiers: id, level, status, dates; name and owner where your key opens them", "列出档案：编号、密级、状态、日期；可解密者另显示客户名称与负责人"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(false)
+			use := keyWanted
+			if noDecrypt {
+				use = keyNone
+			}
+			a, err := e.openWith(use)
 			if err != nil {
 				return err
 			}
@@ -82,9 +86,15 @@ func newListCmd(e *env) *cobra.Command {
 // summaryKeys are the data fields a log line shows, in this order.
 var summaryKeys = []string{"loan", "request", "step", "quarter", "level", "fields", "member", "roles", "recipients"}
 
+// summaryTerms are the summary fields' Chinese names.
+var summaryTerms = map[string]string{
+	"loan": "借阅号", "request": "申请号", "step": "步骤", "quarter": "季度", "level": "密级",
+	"fields": "字段", "member": "成员", "roles": "角色", "recipients": "收件人",
+}
+
 // eventSummary is a one-line description of an event's data (never
 // content): the summary fields its payload has.
-func eventSummary(ev *journal.Event) string {
+func eventSummary(ev *journal.Event, pol *archive.Policy) string {
 	data, err := archive.DataOf(ev)
 	if err != nil {
 		return ""
@@ -94,6 +104,12 @@ func eventSummary(ev *journal.Event) string {
 	var parts []string
 	for _, k := range summaryKeys {
 		if v, ok := vals[k]; ok {
+			if k == "roles" {
+				v = roleChain(strings.Split(v, ","), pol, ",")
+			}
+			if t, ok := summaryTerms[k]; ok && l10n.Chinese() {
+				k = t
+			}
 			parts = append(parts, k+"="+v)
 		}
 	}
@@ -138,20 +154,16 @@ func newLogCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Show the journal, or one dossier's history", "显示日志，或某一档案的历史"),
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(false)
+			a, err := e.openJournal()
 			if err != nil {
 				return err
 			}
 			events := a.State.Journal.Events
 			if len(args) == 1 {
-				if err := archive.CheckID(args[0]); err != nil {
+				if err := resolveDossier(a, args); err != nil {
 					return err
 				}
-				d := a.State.Dossiers[args[0]]
-				if d == nil {
-					return l10n.Errorf("no dossier %s in the journal", args[0])
-				}
-				events = d.Events
+				events = a.State.Dossiers[args[0]].Events
 			}
 			if asJSON {
 				type jev struct {
@@ -176,7 +188,7 @@ func newLogCmd(e *env) *cobra.Command {
 				if d == "" {
 					d = "-"
 				}
-				e.printf("%s  %s  %-16s %-8s %-10s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), kindText(ev.Kind), ev.Actor, d, eventSummary(ev))
+				e.printf("%s  %s  %s %s %s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), padRight(kindText(ev.Kind), 16), padRight(ev.Actor, 8), padRight(d, 10), eventSummary(ev, a.Policy))
 			}
 			return nil
 		},
@@ -191,11 +203,15 @@ func newVerifyCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Check signatures, links, roles, and every file against the journal (exit 4 on a problem)", "核查签名、链接、角色及每个文件与日志是否一致（有问题退出码 4）"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(false)
+			a, err := e.openJournal()
 			if err != nil {
 				return err
 			}
-			ps, err := a.Verify(e.ctx())
+			var ps []archive.Problem
+			err = e.during(l10n.T("verifying the archive"), func() (err error) {
+				ps, err = a.Verify(e.ctx())
+				return err
+			})
 			if err != nil {
 				return err
 			}

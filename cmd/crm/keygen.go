@@ -29,7 +29,7 @@ func newKeygenCmd(e *env) *cobra.Command {
 				if len(args) == 1 {
 					path = args[0]
 				}
-				id, err := archive.LoadIdentity(path, e.passphrase(path))
+				id, err := e.unlock(path)
 				if err != nil {
 					return err
 				}

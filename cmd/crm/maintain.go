@@ -45,7 +45,7 @@ and crm-maintain.timer
 			if err != nil {
 				return err
 			}
-			a, err := e.open(false)
+			a, err := e.open(true)
 			if err != nil {
 				return err
 			}
@@ -83,7 +83,7 @@ and crm-maintain.timer
 			}
 			for _, r := range rep.Destructions {
 				if n := r.NextRole(); n != "" {
-					e.printf("%s\n", l10n.Sprintf("waiting: destruction request %s of %s needs a %s's approval", r.ID, r.Dossier, n))
+					e.printf("%s\n", l10n.Sprintf("waiting: destruction request %s of %s needs a %s's approval", r.ID, r.Dossier, roleTitle(n, a.Policy)))
 				} else {
 					e.printf("%s\n", l10n.Sprintf("waiting: destruction request %s of %s is approved and waits to be executed", r.ID, r.Dossier))
 				}

@@ -3,9 +3,9 @@ package main
 import (
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
 
 	"crm/archive"
 	"crm/l10n"
@@ -24,24 +24,17 @@ func newMemberAddCmd(e *env) *cobra.Command {
 	var m archive.Member
 	var public string
 	c := &cobra.Command{
-		Use:   "add ID --name NAME --role ROLE [--department D] (--public FILE | --recipient R --signing-key K)",
+		Use:   "add ID --name NAME --role ROLE [--department D] (--public FILE|-|TEXT | --recipient R --signing-key K)",
 		Short: l10n.Pick("Add a member (manager only); re-encrypts what they may read", "增加成员（仅经理）；重新加密其可读的档案"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m.ID = args[0]
 			if public != "" {
-				var pub struct {
-					Recipient  string `yaml:"recipient"`
-					SigningKey string `yaml:"signing_key"`
-				}
-				b, err := readInput(e, public)
+				r, k, err := e.publicKeys(public)
 				if err != nil {
 					return err
 				}
-				if err := yaml.Unmarshal(b, &pub); err != nil || pub.Recipient == "" || pub.SigningKey == "" {
-					return usagef("--public %s: expected the output of `crm keygen -y` (recipient: … and signing_key: … lines)", public)
-				}
-				m.Recipient, m.SigningKey = pub.Recipient, pub.SigningKey
+				m.Recipient, m.SigningKey = r, k
 			}
 			if m.Recipient == "" || m.SigningKey == "" {
 				return usagef("the member's public keys are needed: --public FILE (from `crm keygen -y`), or --recipient and --signing-key")
@@ -63,7 +56,7 @@ func newMemberAddCmd(e *env) *cobra.Command {
 	f.StringSliceVar(&m.Roles, "role", nil, l10n.Pick("role, repeatable: clerk, supervisor, manager, gm, dept_manager, sales", "角色，可重复"))
 	f.StringVar(&m.Recipient, "recipient", "", l10n.Pick("the member's age public key (age1…)", "成员的 age 公钥"))
 	f.StringVar(&m.SigningKey, "signing-key", "", l10n.Pick("the member's signing key (crm-ed25519:…)", "成员的签名公钥"))
-	f.StringVar(&public, "public", "", l10n.Pick("file with the output of `crm keygen -y` (- for stdin)", "`crm keygen -y` 的输出文件（- 为标准输入）"))
+	f.StringVar(&public, "public", "", l10n.Pick("the member's public keys, the output of crm keygen -y: a `FILE`, - for standard input, or the text itself", "成员的公钥，即 crm keygen -y 的输出：文件 `FILE`、- 表示标准输入，或直接给出其内容"))
 	return c
 }
 
@@ -74,7 +67,7 @@ func newMemberListCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List the members", "列出成员"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(false)
+			a, err := e.openJournal()
 			if err != nil {
 				return err
 			}
@@ -105,7 +98,11 @@ func newMemberRolesCmd(e *env) *cobra.Command {
 			if len(args) == 1 {
 				return usagef("give the member's new roles after the id, e.g. crm member roles %s clerk supervisor", args[0])
 			}
-			a, err := e.open(len(args) > 0)
+			open := e.openJournal
+			if len(args) > 0 {
+				open = func() (*archive.Archive, error) { return e.open(true) }
+			}
+			a, err := open()
 			if err != nil {
 				return err
 			}
@@ -130,6 +127,56 @@ func newMemberRolesCmd(e *env) *cobra.Command {
 	}
 }
 
+// publicKeys reads a member's public keys from --public: the output of
+// `crm keygen -y` (recipient: age1… and signing_key: crm-ed25519:… lines)
+// given as the value itself (--public "$(crm keygen -y)"), in a file, or
+// on standard input (-). A value holding both keys is the text, not a file
+// name; the two keys may also be given bare, separated by spaces.
+func (e *env) publicKeys(public string) (recipient, signingKey string, err error) {
+	b := []byte(public)
+	if !publicText(public) {
+		if b, err = readInput(e, public); err != nil {
+			return "", "", err
+		}
+	}
+	if strings.Contains(string(b), "AGE-SECRET-KEY-") {
+		return "", "", usagef("--public: this is a secret key (AGE-SECRET-KEY-…), which must never leave its owner: give the output of `crm keygen -y` instead")
+	}
+	for _, f := range strings.Fields(string(b)) {
+		switch {
+		case strings.HasPrefix(f, "age1") && recipient == "":
+			recipient = f
+		case strings.HasPrefix(f, archive.SigningKeyPrefix) && signingKey == "":
+			signingKey = f
+		}
+	}
+	if recipient == "" || signingKey == "" {
+		src := public
+		if strings.ContainsAny(public, "\n ") {
+			src = l10n.T("(the text given)")
+		}
+		return "", "", usagef("--public %s: expected the output of `crm keygen -y` (recipient: … and signing_key: … lines)", src)
+	}
+	return recipient, signingKey, nil
+}
+
+// publicText reports whether a --public value is the keys' text rather
+// than a file name: it names a key and has spaces or starts like the text.
+func publicText(v string) bool {
+	if !strings.Contains(v, "age1") && !strings.Contains(v, archive.SigningKeyPrefix) {
+		return false
+	}
+	if strings.ContainsAny(v, " \t\n") {
+		return true
+	}
+	for _, p := range []string{"age1", "recipient:", archive.SigningKeyPrefix} {
+		if strings.HasPrefix(v, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // readInput reads a file, or standard input for "-".
 func readInput(e *env, name string) ([]byte, error) {
 	if name == "-" {
@@ -147,8 +194,9 @@ func readInput(e *env, name string) ([]byte, error) {
 }
 
 func newMemberRemoveCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:   "remove ID",
+	var yes bool
+	c := &cobra.Command{
+		Use:   "remove ID [--yes]",
 		Short: l10n.Pick("Remove a member (manager only); re-encrypts everything they could read", "移除成员（仅经理）；重新加密其可读的全部档案"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -156,11 +204,27 @@ func newMemberRemoveCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.RemoveMember(e.ctx(), args[0]); err != nil {
+			id := args[0]
+			m := a.State.Members[id]
+			if m == nil || m.Removed {
+				return (&archive.Error{Code: archive.Usage, Field: "member", Err: l10n.Errorf("no member %s in this archive", id), Next: archive.NextMemberList})
+			}
+			n := 0
+			for _, d := range a.State.Dossiers {
+				if d.Status == archive.StatusActive && slices.Contains(d.Recipients, id) {
+					n++
+				}
+			}
+			if err := e.confirm(yes, l10n.Sprintf("Remove member %s (%s)? The %d dossier(s) they can read are re-encrypted without their key; copies they made and old versions in git history stay readable to them.", id, m.Name, n)); err != nil {
 				return err
 			}
-			e.printf("%s\n", l10n.Sprintf("Removed member %s; the dossiers they could read no longer open with their key.", args[0]))
+			if err := a.RemoveMember(e.ctx(), id); err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Removed member %s; the dossiers they could read no longer open with their key.", id))
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&yes, "yes", false, yesFlag())
+	return c
 }

@@ -136,6 +136,16 @@ func (e *env) reportLang() string {
 	return report.LangZh
 }
 
+// contentReport reports whether report name reads dossier content (the
+// registers come from the journal alone).
+func contentReport(name string) bool {
+	switch name {
+	case "monthly", "quarterly", "annual":
+		return true
+	}
+	return false
+}
+
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
@@ -196,7 +206,13 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	if err := e.checkReportOutput(fl, format); err != nil {
 		return err
 	}
-	a, err := e.open(false)
+	// The registers come from the journal; the other reports also read
+	// dossier content, with the key when there is one.
+	open := e.openJournal
+	if contentReport(name) {
+		open = func() (*archive.Archive, error) { return e.open(false) }
+	}
+	a, err := open()
 	if err != nil {
 		return err
 	}
@@ -218,6 +234,14 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	r, err := report.Make(a, l, period)
 	if err != nil {
 		return err
+	}
+	if r.Unreadable > 0 && r.Read == 0 {
+		// Figures from no dossier at all are not figures: cron must notice.
+		if a.Identity() == nil {
+			return &archive.Error{Code: archive.Denied, Next: archive.NextIdentity,
+				Err: l10n.Errorf("the %s report needs the content of %d dossier(s) and there is no identity to read them with", name, r.Unreadable)}
+		}
+		return denied(l10n.Errorf("the %s report needs the content of %d dossier(s) and your key (%s) opens none of them: nothing written", name, r.Unreadable, a.Identity().Path))
 	}
 	opts := report.Options{Lang: e.reportLang(), BOM: fl.bom}
 	if format == report.XLSX {

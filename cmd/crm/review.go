@@ -27,7 +27,7 @@ func newReviewDueCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List dossiers not yet verified in the quarter, from the journal (exit 10 when any are due within the window or overdue)", "列出本季度尚未核定的档案（只读日志；窗口内到期或已逾期时退出码 10）"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(false)
+			a, err := e.openJournal()
 			if err != nil {
 				return err
 			}
@@ -90,6 +90,9 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := e.open(true)
 			if err != nil {
+				return err
+			}
+			if err := resolveDossier(a, args); err != nil {
 				return err
 			}
 			q, err := a.ReviewDone(args[0], note)

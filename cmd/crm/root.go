@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,7 +39,10 @@ type env struct {
 	a      *archive.Archive
 	exit   int // the exit code of a command that succeeded (10: something is due)
 
+	identityFlagSet bool // --identity was given
+
 	context context.Context
+	bars    *bars // the progress display, on a terminal
 }
 
 // settings every command reads through viper: flag > CRM_* env > config file.
@@ -78,6 +80,10 @@ func run(args []string, io *IO, getenv func(string) string) int {
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
 	cmd, err := root.ExecuteC()
+	e.stopProgress()
+	if err != nil && cmd == root {
+		err = rootUnknown(root, err)
+	}
 	if e.a != nil && e.a.Wrote() {
 		// Remember the heads this process wrote, so that rolling them
 		// back is noticed too.
@@ -171,13 +177,15 @@ func newRoot(e *env) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usage(err) })
 	root.AddCommand(
 		newKeygenCmd(e), newInitCmd(e), newMemberCmd(e), newNewCmd(e), newShowCmd(e),
-		newEditCmd(e), newListCmd(e), newTextconvCmd(e), newLogCmd(e), newVerifyCmd(e), newRekeyCmd(e),
+		newEditCmd(e), newListCmd(e), newSearchCmd(e), newTextconvCmd(e), newLogCmd(e), newVerifyCmd(e), newRekeyCmd(e),
 		newClassifyCmd(e),
 		newBorrowCmd(e), newReviewCmd(e), newDestroyCmd(e), newHoldCmd(e), newReleaseCmd(e), newMaintainCmd(e),
 		newReportCmd(e),
 		newImportCmd(e), newExportCmd(e), newContactCmd(e),
 	)
 	root.AddCommand(newManCmd(e))
+	finishTree(root)
+	setCompletions(e, root)
 	return root
 }
 
@@ -188,6 +196,9 @@ func (e *env) loadConfig(cmd *cobra.Command) error {
 		if f := cmd.Flags().Lookup(strings.ReplaceAll(k, "_", "-")); f != nil {
 			v.BindPFlag(k, f)
 		}
+	}
+	if f := cmd.Flags().Lookup("identity"); f != nil && f.Changed {
+		e.identityFlagSet = true
 	}
 	v.SetDefault("identity", filepath.Join(configDir(e.getenv), "identity.txt"))
 	v.SetDefault("pin_file", filepath.Join(configDir(e.getenv), "known_archives.yaml"))
@@ -255,74 +266,56 @@ func (e *env) archiveDir() string {
 	}
 }
 
-// open opens the archive, checks its genesis pin, and, when needKey, loads
-// the identity (exit 3 without one). Without needKey an identity is still
-// used if one is available, quietly.
+// open opens the archive, checks its genesis pin, and loads the identity:
+// with needKey a command cannot work without one (exit 3); without, it uses
+// a key when there is one (see keyWanted). Commands that read the journal
+// only use openJournal.
 func (e *env) open(needKey bool) (*archive.Archive, error) {
+	if needKey {
+		return e.openWith(keyNeeded)
+	}
+	return e.openWith(keyWanted)
+}
+
+// openJournal opens the archive for a command that reads the journal only:
+// no key is loaded, but one named explicitly must exist (keyNone).
+func (e *env) openJournal() (*archive.Archive, error) { return e.openWith(keyNone) }
+
+func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 	now, err := e.now()
 	if err != nil {
 		return nil, err
 	}
-	a, err := archive.Open(e.ctx(), e.archiveDir(), now)
+	// The key first: a bad one fails before the journal is read, and a
+	// passphrase is asked before the wait, not after.
+	id, err := e.loadKey(use)
+	if err != nil {
+		return nil, err
+	}
+	var a *archive.Archive
+	err = e.during(l10n.T("reading the journal"), func() (err error) {
+		a, err = archive.Open(e.ctx(), e.archiveDir(), now)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
 	if _, err := a.CheckPin(e.v.GetString("pin_file")); err != nil {
 		return nil, err
 	}
-	id, err := e.identity(needKey)
-	if err != nil {
-		if needKey {
-			return nil, err
+	if id != nil {
+		if err := a.SetIdentity(id); err != nil {
+			return nil, l10n.Errorf("identity file %s: %w", id.Path, err)
 		}
-	} else if err := a.SetIdentity(id); err != nil {
-		if needKey {
-			return nil, err
+		if !e.v.GetBool("no_cache") {
+			a.EnableCache(e.v.GetString("cache_dir"))
 		}
-	} else if !e.v.GetBool("no_cache") {
-		a.EnableCache(e.v.GetString("cache_dir"))
+	} else if use == keyNeeded {
+		_, err := a.Me()
+		return nil, err
 	}
 	e.a = a
 	return a, nil
-}
-
-// identity loads the identity file named by the settings.
-func (e *env) identity(interactive bool) (*archive.Identity, error) {
-	path := e.v.GetString("identity")
-	if !interactive {
-		if b, err := os.ReadFile(path); err != nil || (archive.IsEncryptedIdentity(b) && e.v.GetString("passphrase_file") == "") {
-			return nil, errors.New("no identity")
-		}
-	}
-	return archive.LoadIdentity(path, e.passphrase(path))
-}
-
-// passphrase returns the function that supplies an identity's passphrase:
-// from the file named by CRM_PASSPHRASE_FILE, else a terminal prompt.
-func (e *env) passphrase(path string) func() (string, error) {
-	return func() (string, error) {
-		if f := e.v.GetString("passphrase_file"); f != "" {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				return "", denied(l10n.Errorf("passphrase file (CRM_PASSPHRASE_FILE): %v", err))
-			}
-			return strings.TrimRight(string(b), "\r\n"), nil
-		}
-		return e.prompt(l10n.Sprintf("Passphrase for %s: ", path))
-	}
-}
-
-// prompt reads a secret from the terminal.
-func (e *env) prompt(msg string) (string, error) {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil || !term.IsTerminal(int(tty.Fd())) {
-		return "", denied(l10n.Errorf("a passphrase is needed and there is no terminal: set CRM_PASSPHRASE_FILE to a file (mode 0600) holding it"))
-	}
-	defer tty.Close()
-	fmt.Fprint(tty, msg)
-	b, err := term.ReadPassword(int(tty.Fd()))
-	fmt.Fprintln(tty)
-	return string(b), err
 }
 
 func (e *env) printf(format string, a ...any) { fmt.Fprintf(e.io.Out, format, a...) }
@@ -344,6 +337,9 @@ var cobraMessages = []struct {
 	{regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: (.*)$`), "选项 $2 的值 \"$1\" 无效：$3"},
 }
 
+// parseErrorRE is strconv's error for a flag value that is not a number.
+var parseErrorRE = regexp.MustCompile(`strconv\.Parse\w+: parsing "(.*)": invalid syntax`)
+
 // cobraText is err's message, with cobra's own usage errors in Chinese when
 // messages are (crm's own messages are translated where they are made).
 func cobraText(err error) string {
@@ -353,8 +349,9 @@ func cobraText(err error) string {
 	}
 	for _, m := range cobraMessages {
 		if m.re.MatchString(msg) {
-			return m.re.ReplaceAllString(msg, m.zh)
+			msg = m.re.ReplaceAllString(msg, m.zh)
+			break
 		}
 	}
-	return msg
+	return parseErrorRE.ReplaceAllString(msg, "\"$1\" 不是有效的数值")
 }

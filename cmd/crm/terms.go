@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 
+	"github.com/clipperhouse/displaywidth"
+
 	"crm/archive"
 	"crm/archive/journal"
 	"crm/classify"
@@ -94,6 +96,33 @@ func periodText(p classify.Period) string {
 		return p.Chinese()
 	}
 	return p.String()
+}
+
+// roleTitle is one role as the user reads it: its id in English, the
+// policy's title in Chinese.
+func roleTitle(r string, pol *archive.Policy) string {
+	if !l10n.Chinese() || pol == nil || r == "" {
+		return r
+	}
+	return pol.RoleTitle(r)
+}
+
+// roleChain is roles in order (approval chains), joined by sep.
+func roleChain(roles []string, pol *archive.Policy, sep string) string {
+	t := make([]string, len(roles))
+	for i, r := range roles {
+		t[i] = roleTitle(r, pol)
+	}
+	return strings.Join(t, sep)
+}
+
+// padRight pads s with spaces to n columns of the terminal (Chinese
+// characters take two).
+func padRight(s string, n int) string {
+	if w := displaywidth.String(s); w < n {
+		return s + strings.Repeat(" ", n-w)
+	}
+	return s
 }
 
 // roleNames are roles as the user reads them: ids in English, the

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"crm/l10n"
+)
+
+// examples are the Example sections of the commands that do not set their
+// own, by command path: lines of commands, and comments (lines starting
+// with #) as {English, Chinese}. A test fails on a command without one.
+var examples = map[string][]any{
+	"crm": {
+		"crm keygen -o ~/.config/crm/identity.txt",
+		"crm init archive --id zhang --name 张三",
+		"crm new",
+		"crm search 上海",
+		"crm show 1",
+	},
+	"crm keygen": {
+		exNote("your identity, in the default place", "你的身份文件，放在默认位置"),
+		"crm keygen -o ~/.config/crm/identity.txt",
+		exNote("protected by a passphrase", "用口令保护"),
+		"crm keygen --passphrase -o ~/.config/crm/identity.txt",
+		exNote("the public part, for the manager who adds you", "公开部分，交给为你添加成员的经理"),
+		"crm keygen -y > me.pub",
+	},
+	"crm init": {
+		"crm init archive --id zhang --name 张三 --git",
+		"crm init --id zhang --name 张三 --recovery age1…",
+	},
+	"crm member": {
+		"crm member list",
+		"crm member add wang --name 王五 --role clerk --public wang.pub",
+	},
+	"crm member add": {
+		"crm member add wang --name 王五 --role clerk --public wang.pub",
+		exNote("the block pasted from crm keygen -y", "直接粘贴 crm keygen -y 的输出"),
+		`crm member add wang --name 王五 --role clerk --public "$(cat wang.pub)"`,
+		"crm member add sun --name 孙经理 --role dept_manager --department 市场部 --recipient age1… --signing-key crm-ed25519:…",
+	},
+	"crm member list":   {"crm member list", "crm member list --json"},
+	"crm member roles":  {"crm member roles", "crm member roles wang clerk supervisor"},
+	"crm member remove": {"crm member remove wang", "crm member remove wang --yes"},
+	"crm new": {
+		exNote("opens $EDITOR on the dossier template", "用 $EDITOR 编辑档案模板"),
+		"crm new",
+		"crm new --from dossier.yaml --level 机密",
+		"cat dossier.yaml | crm new --from -",
+	},
+	"crm show": {"crm show C-000001", "crm show 1", "crm show c-1 --json"},
+	"crm edit": {"crm edit C-000001", "crm edit 1 --from dossier.yaml"},
+	"crm list": {
+		"crm list",
+		"crm list --level 机密 --json",
+		"crm list --expiring-within 30d --no-decrypt",
+		"crm list --credit D",
+	},
+	"crm log":    {"crm log", "crm log C-000001", "crm log 1 --json"},
+	"crm verify": {"crm verify", "crm verify || echo 'something is wrong'"},
+	"crm rekey":  {"crm rekey"},
+	"crm classify": {
+		"crm classify C-000001 --level 绝密 --reason 涉及公司权益",
+		"crm classify 1 --credit B --reason 复查信用",
+		"crm classify 1 --tier 重点 --reason 年销售额上升",
+	},
+	"crm classify suggest":            {"crm classify suggest C-000001", "crm classify suggest --all --json"},
+	"crm classify declassify-expired": {"crm classify declassify-expired"},
+	"crm borrow": {
+		"crm borrow request C-000001 --purpose 谈判准备",
+		"crm borrow approve L-000001",
+		"crm borrow return L-000001 --intact",
+	},
+	"crm borrow request": {"crm borrow request C-000001 --purpose 谈判准备", "crm borrow request 1 --purpose 审计 --days 2"},
+	"crm borrow endorse": {"crm borrow endorse L-000001"},
+	"crm borrow approve": {"crm borrow approve L-000001"},
+	"crm borrow renew":   {"crm borrow renew L-000001"},
+	"crm borrow return":  {"crm borrow return L-000001 --intact", "crm borrow return L-000001 --damaged 缺第3页"},
+	"crm borrow list":    {"crm borrow list", "crm borrow list --overdue --json"},
+	"crm review":         {"crm review due", "crm review done C-000001 --note 已核对联系人"},
+	"crm review due": {
+		"crm review due",
+		"crm review due --quarter 2026Q4 --json",
+		exNote("in cron: exit 10 when the quarter ends within two weeks", "在 cron 中：季度两周内结束且有待核定时退出码 10"),
+		"crm review due --within 14d",
+	},
+	"crm review done": {"crm review done C-000001 --note 已核对联系人"},
+	"crm destroy": {
+		"crm destroy request C-000001 --reason 已无保存价值",
+		"crm destroy approve D-000001",
+		"crm destroy execute D-000001 --witness li --witness zhao",
+	},
+	"crm destroy request": {"crm destroy request C-000001 --reason 已无保存价值"},
+	"crm destroy approve": {"crm destroy approve D-000001"},
+	"crm destroy reject":  {"crm destroy reject D-000001 --reason 仍有业务往来"},
+	"crm destroy execute": {"crm destroy execute D-000001 --witness li --witness zhao", "crm destroy execute D-000001 --witness li --witness zhao --method 粉碎 --yes"},
+	"crm destroy list":    {"crm destroy list", "crm destroy list --json"},
+	"crm hold":            {"crm hold C-000002 --reason 诉讼"},
+	"crm release":         {"crm release C-000002 --reason 诉讼结束"},
+	"crm maintain": {
+		"crm maintain",
+		"CRM_IDENTITY=/etc/crm/maintain.key chronic crm maintain",
+		"crm maintain --within 30d --json",
+	},
+	"crm report": {
+		"crm report monthly --month 2026-10",
+		"crm report quarterly --quarter 2026Q3 -o q3.xlsx",
+		"crm report loans --format csv --bom -o 借阅登记.csv",
+	},
+	"crm report monthly":        {"crm report monthly", "crm report monthly --month 2026-10 -o 客户信息报表-2026-10.xlsx"},
+	"crm report quarterly":      {"crm report quarterly --quarter 2026Q3", "crm report quarterly --format md"},
+	"crm report annual":         {"crm report annual --year 2026 -o 2026.xlsx"},
+	"crm report loans":          {"crm report loans", "crm report loans --month 2026-10 --format csv --bom -o 借阅登记.csv"},
+	"crm report destruction":    {"crm report destruction --year 2026 -o 销毁清册.xlsx"},
+	"crm report reviews":        {"crm report reviews --quarter 2026Q4"},
+	"crm report classification": {"crm report classification --format json"},
+	"crm textconv":              {`git config diff.crm.textconv "crm textconv"`, "crm textconv dossiers/C-000001.age"},
+	"crm man":                   {"crm man man", "man -l man/crm-borrow-request.1"},
+	"crm help":                  {"crm help", "crm help borrow request"},
+}
+
+// exNote is an example's comment in both languages.
+func exNote(en, zh string) [2]string { return [2]string{en, zh} }
+
+// exampleText renders an example: two spaces before each line, comments
+// in the user's language.
+func exampleText(lines []any) string {
+	var b strings.Builder
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		switch x := l.(type) {
+		case string:
+			b.WriteString("  " + x)
+		case [2]string:
+			b.WriteString("  # " + l10n.Pick(x[0], x[1]))
+		}
+	}
+	return b.String()
+}
+
+// setExamples gives every command without an Example the one above.
+func setExamples(root *cobra.Command) {
+	walk(root, func(cmd *cobra.Command) {
+		if ex, ok := examples[cmd.CommandPath()]; ok && cmd.Example == "" {
+			cmd.Example = exampleText(ex)
+		}
+	})
+}

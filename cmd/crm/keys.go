@@ -1,0 +1,174 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"crm/archive"
+	"crm/l10n"
+)
+
+// keyUse says what a command does with the user's identity.
+type keyUse int
+
+const (
+	// keyNone: the command reads the journal only. An identity named
+	// explicitly (flag, CRM_IDENTITY, config) is still checked, cheaply and
+	// without a passphrase, so that a typo in a cron line is noticed.
+	keyNone keyUse = iota
+	// keyWanted: the command uses a key when there is one (list, reports).
+	// No identity at the default path means no key; an identity that exists
+	// or was named and cannot be loaded is an error (exit 3).
+	keyWanted
+	// keyNeeded: the command cannot work without a key (exit 3).
+	keyNeeded
+)
+
+// identityConfigured reports whether the user named an identity (--identity,
+// CRM_IDENTITY or identity in the config file) rather than relying on the
+// default path.
+func (e *env) identityConfigured() bool {
+	return e.getenv("CRM_IDENTITY") != "" || e.identityFlagSet || e.v.InConfig("identity")
+}
+
+// loadKey loads the identity for a command that makes use of it: nil, nil
+// when the command goes on without a key. Every failure is Denied (exit 3),
+// names the file and says what to do.
+func (e *env) loadKey(use keyUse) (*archive.Identity, error) {
+	path := e.v.GetString("identity")
+	configured := e.identityConfigured()
+	if use == keyNone && !configured {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && !configured && use == keyWanted {
+			return nil, nil
+		}
+		return nil, identityFileError(path, err)
+	}
+	if use == keyNone {
+		// Checked, not unlocked: the command does not need the key.
+		if archive.IsEncryptedIdentity(b) {
+			return nil, nil
+		}
+		if _, err := archive.ParseIdentityText(b); err != nil {
+			return nil, denied(l10n.Errorf("identity file %s: %v", path, err))
+		}
+		return nil, nil
+	}
+	return e.unlock(path)
+}
+
+// identityFileError is the Denied error for an identity file that cannot be
+// read, with what to do about it.
+func identityFileError(path string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return &archive.Error{Code: archive.Denied, Err: l10n.Errorf("identity file %s does not exist", path), Next: archive.NextKeygen, Arg: path}
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return denied(l10n.Errorf("identity file %s cannot be read (permission denied): run crm as its owner, or name another with --identity or CRM_IDENTITY", path))
+	}
+	return denied(l10n.Errorf("identity file %s: %v", path, err))
+}
+
+// identity loads the identity file named by the settings, for the commands
+// that handle keys themselves (init, textconv). Unless interactive, a
+// passphrase-protected file without CRM_PASSPHRASE_FILE is "no identity".
+func (e *env) identity(interactive bool) (*archive.Identity, error) {
+	path := e.v.GetString("identity")
+	if !interactive {
+		if b, err := os.ReadFile(path); err != nil || (archive.IsEncryptedIdentity(b) && e.v.GetString("passphrase_file") == "") {
+			return nil, errors.New("no identity")
+		}
+	}
+	return e.unlock(path)
+}
+
+// unlock loads the identity file at path, asking for its passphrase if it
+// has one; a wrong passphrase says where it came from.
+func (e *env) unlock(path string) (*archive.Identity, error) {
+	asked := false
+	ask := e.passphrase(path)
+	id, err := archive.LoadIdentity(path, func() (string, error) {
+		p, err := ask()
+		asked = err == nil
+		return p, err
+	})
+	if err == nil {
+		return id, nil
+	}
+	var ae *archive.Error
+	if !errors.As(err, &ae) {
+		return nil, denied(err)
+	}
+	if asked && ae.Code == archive.Denied {
+		if f := e.v.GetString("passphrase_file"); f != "" {
+			return nil, denied(l10n.Errorf("%v: check the passphrase in %s (CRM_PASSPHRASE_FILE)", err, f))
+		}
+	}
+	return nil, err
+}
+
+// passphrase returns the function that supplies an identity's passphrase:
+// from the file named by CRM_PASSPHRASE_FILE (which must not be readable by
+// group or others), else a prompt on the terminal.
+func (e *env) passphrase(path string) func() (string, error) {
+	return func() (string, error) {
+		if f := e.v.GetString("passphrase_file"); f != "" {
+			return readPassphraseFile(f)
+		}
+		if !e.hasTerminal() {
+			return "", (&archive.Error{Code: archive.Denied, Err: l10n.Errorf("identity file %s is passphrase-protected and there is no terminal to ask for it", path), Next: archive.NextPassphrase})
+		}
+		return e.prompt(l10n.Sprintf("Passphrase for %s: ", path))
+	}
+}
+
+// readPassphraseFile reads a passphrase file, refusing one that group or
+// others may read: a passphrase anyone can read protects nothing.
+func readPassphraseFile(f string) (string, error) {
+	st, err := os.Stat(f)
+	if err != nil {
+		return "", denied(l10n.Errorf("passphrase file %s (CRM_PASSPHRASE_FILE): %v", f, err))
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return "", denied(l10n.Errorf("passphrase file %s (CRM_PASSPHRASE_FILE) may be read by others (mode %s): run chmod 600 %s", f, fmt.Sprintf("%04o", st.Mode().Perm()), f))
+	}
+	b, err := os.ReadFile(f)
+	if err != nil {
+		return "", denied(l10n.Errorf("passphrase file %s (CRM_PASSPHRASE_FILE): %v", f, err))
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// hasTerminal reports whether a terminal can be asked for a secret.
+func (e *env) hasTerminal() bool {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer tty.Close()
+	return term.IsTerminal(int(tty.Fd()))
+}
+
+// prompt reads a secret from the terminal.
+func (e *env) prompt(msg string) (string, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil || !term.IsTerminal(int(tty.Fd())) {
+		if tty != nil {
+			tty.Close()
+		}
+		return "", denied(l10n.Errorf("a passphrase is needed and there is no terminal: set CRM_PASSPHRASE_FILE to a file (mode 0600) holding it"))
+	}
+	defer tty.Close()
+	fmt.Fprint(tty, msg)
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
+	return string(b), err
+}

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"crm/archive"
+	"crm/archive/work"
+	"crm/l10n"
+)
+
+// searchHit is one dossier that matches, with every field that does.
+type searchHit struct {
+	ID       string        `json:"id"`
+	Level    string        `json:"level"`
+	Customer string        `json:"customer"`
+	Matches  []searchMatch `json:"matches"`
+}
+
+type searchMatch struct {
+	Field   string `json:"field"`
+	Excerpt string `json:"excerpt"`
+}
+
+func newSearchCmd(e *env) *cobra.Command {
+	var field, level string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "search TEXT [--field F] [--level L] [--json]",
+		Short: l10n.Pick("Find the dossiers your key opens whose values contain TEXT (exit 1 when none does)", "在你能解密的档案中查找含 TEXT 的字段值（无匹配时退出码 1）"),
+		Long: l10n.Pick(`Search the values of the dossiers your key opens for TEXT, ignoring case,
+on every core; the plaintext cache makes a second search cheap. --field
+limits the search to a field and what is under it (customer.name, customer,
+basic.key_people.name: list positions need not be given). Each hit prints the
+dossier's id, level and customer and the matching fields with an excerpt.
+Like grep, crm search exits 1 when nothing matches, so scripts can test it;
+how many dossiers your key could not open is said on standard error.`,
+			`在你的密钥能解密的档案中查找字段值含 TEXT 的档案（不区分大小写），多核并行；明文缓存使再次
+查找很快。--field 只查该字段及其下级（如 customer.name、customer、basic.key_people.name，
+列表序号可省略）。每个结果列出档案编号、密级、客户名称及匹配的字段与摘录。
+与 grep 相同，没有匹配时退出码为 1，便于脚本判断；无法解密的档案数写在标准错误上。`),
+		Example: `  crm search 上海
+  crm search 杨建国 --field basic.key_people.name
+  crm search 张 --field customer --level 机密
+  crm search 天成 --json | jq -r '.[].id'
+  crm search 天成 >/dev/null && echo found`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			text := strings.TrimSpace(args[0])
+			if text == "" {
+				return usagef("give the text to search for")
+			}
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			if level != "" {
+				if err := a.Policy.CheckLevel(level); err != nil {
+					return err
+				}
+			}
+			hits, searched, unreadable, err := e.search(a, text, field, level)
+			if err != nil {
+				return err
+			}
+			if unreadable > 0 {
+				e.errorf("%s\n", l10n.Sprintf("%d of %d dossiers are not readable with your key and were not searched.", unreadable, searched+unreadable))
+				if searched == 0 {
+					return denied(l10n.Errorf("your key (%s) opens none of the %d dossiers to search", a.Identity().Path, unreadable))
+				}
+			}
+			if asJSON {
+				if hits == nil {
+					hits = []searchHit{}
+				}
+				if err := printJSON(e.io.Out, hits); err != nil {
+					return err
+				}
+			} else if len(hits) > 0 {
+				if err := printHits(e, hits); err != nil {
+					return err
+				}
+			}
+			if len(hits) == 0 {
+				e.errorf("%s\n", l10n.Sprintf("No dossier matches %q.", text))
+				e.exit = ExitError
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&field, "field", "", l10n.Pick("search only this field and what is under it (customer.name, customer, basic.key_people.name)", "只查该字段及其下级（如 customer.name、customer、basic.key_people.name）"))
+	c.Flags().StringVar(&level, "level", "", l10n.Pick("only dossiers of this (effective) level", "只查该密级（按自行解密后的密级）"))
+	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
+	return c
+}
+
+// search looks for text in the values of the active dossiers the working
+// key opens, on every core. searched and unreadable count the dossiers of
+// the level asked for that were and were not read.
+func (e *env) search(a *archive.Archive, text, field, level string) (hits []searchHit, searched, unreadable int, err error) {
+	var todo []*archive.DossierState
+	for _, d := range a.State.SortedDossiers() {
+		if d.Status != archive.StatusActive || level != "" && a.EffectiveLevel(d) != level {
+			continue
+		}
+		if !a.CanRead(d) {
+			unreadable++
+			continue
+		}
+		todo = append(todo, d)
+	}
+	found := make([]*searchHit, len(todo))
+	errs := make([]error, len(todo))
+	needle := strings.ToLower(text)
+	err = work.Each(e.ctx(), l10n.T("searching dossiers"), len(todo), func(i int) {
+		d := todo[i]
+		o, err := a.Read(d.ID)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		var root yaml.Node
+		if err := yaml.Unmarshal(o.Text, &root); err != nil {
+			errs[i] = l10n.Errorf("dossier %s: %v", d.ID, err)
+			return
+		}
+		h := &searchHit{ID: d.ID, Level: a.EffectiveLevel(d)}
+		walkValues(&root, "", func(path, value string) {
+			if path == "customer.name" {
+				h.Customer = value
+			}
+			if !fieldWanted(path, field) {
+				return
+			}
+			if lower := strings.ToLower(value); strings.Contains(lower, needle) {
+				at := strings.Index(lower, needle)
+				if len(lower) != len(value) {
+					at = 0 // lower-casing changed the length: no offsets to trust
+				}
+				h.Matches = append(h.Matches, searchMatch{Field: path, Excerpt: excerpt(value, at, min(len(needle), len(value)-at))})
+			}
+		})
+		if len(h.Matches) > 0 {
+			found[i] = h
+		}
+	})
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	for i, h := range found {
+		switch {
+		case errs[i] != nil && archive.IsCode(errs[i], archive.Denied):
+			unreadable++
+		case errs[i] != nil:
+			return nil, 0, 0, errs[i]
+		default:
+			searched++
+			if h != nil {
+				hits = append(hits, *h)
+			}
+		}
+	}
+	return hits, searched, unreadable, nil
+}
+
+// walkValues calls f with the path (customer.name, basic.key_people[0].name) and
+// text of every scalar value under n.
+func walkValues(n *yaml.Node, path string, f func(path, value string)) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			walkValues(c, path, f)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := n.Content[i].Value
+			if path != "" {
+				p = path + "." + p
+			}
+			walkValues(n.Content[i+1], p, f)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			walkValues(c, fmt.Sprintf("%s[%d]", path, i), f)
+		}
+	case yaml.ScalarNode:
+		if n.Tag != "!!null" {
+			f(path, n.Value)
+		}
+	case yaml.AliasNode:
+		if n.Alias != nil {
+			walkValues(n.Alias, path, f)
+		}
+	}
+}
+
+// fieldWanted reports whether path is field or under it; list positions
+// may be left out of field (basic.key_people.name matches basic.key_people[2].name).
+func fieldWanted(path, field string) bool {
+	if field == "" {
+		return true
+	}
+	for _, p := range []string{path, stripIndexes(path)} {
+		if p == field || strings.HasPrefix(p, field+".") || strings.HasPrefix(p, field+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+func stripIndexes(path string) string {
+	var b strings.Builder
+	skip := false
+	for _, r := range path {
+		switch {
+		case r == '[':
+			skip = true
+		case r == ']':
+			skip = false
+		case !skip:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// excerptContext is how many characters an excerpt keeps on each side of
+// the match.
+const excerptContext = 15
+
+// excerpt is value around the n bytes at byte offset at, on one line, with
+// … where it was cut.
+func excerpt(value string, at, n int) string {
+	before, match, after := value[:at], value[at:at+n], value[at+n:]
+	if utf8.RuneCountInString(before) > excerptContext {
+		r := []rune(before)
+		before = "…" + string(r[len(r)-excerptContext:])
+	}
+	if utf8.RuneCountInString(after) > excerptContext {
+		after = string([]rune(after)[:excerptContext]) + "…"
+	}
+	return strings.Join(strings.Fields(before+match+after), " ")
+}
+
+// printHits prints the hits as a table: a row per matching field.
+func printHits(e *env, hits []searchHit) error {
+	var rows [][]string
+	for _, h := range hits {
+		for i, m := range h.Matches {
+			if i == 0 {
+				rows = append(rows, []string{h.ID, h.Level, h.Customer, m.Field, m.Excerpt})
+			} else {
+				rows = append(rows, []string{"", "", "", m.Field, m.Excerpt})
+			}
+		}
+	}
+	return printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("CUSTOMER", "客户名称"), l10n.Pick("FIELD", "字段"), l10n.Pick("MATCH", "匹配内容")}, rows)
+}
