@@ -324,6 +324,11 @@ func ParseDossier(text []byte) (*Dossier, error) {
 	failed := map[string]bool{}
 	for _, p := range ps {
 		failed[p.Path] = true
+		if strings.Contains(p.Msg, "already defined") {
+			// A key given twice stops the decoding of its whole
+			// mapping: the other checks would report what is not wrong.
+			return nil, &ValidationError{ps}
+		}
 	}
 	var checked []*FieldError
 	checkFields(reflect.ValueOf(&d).Elem(), top, "", 0, &checked)

@@ -119,7 +119,7 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 		return err
 	}
 	if useEditor {
-		text, err := e.editLoop(contactTemplate(id, rec), o.allowDisk, func(b []byte) error {
+		text, err := e.editLoop(contactTemplate(id, rec), o.allowDisk, true, func(b []byte) error {
 			c, err := archive.ParseContact(b)
 			if err != nil {
 				return err
@@ -136,10 +136,10 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 	}
 	text, err := archive.AddContact(opened.Text, rec)
 	if err != nil {
-		return dossierError(id, err)
+		return dossierError(id, opened.Text, err)
 	}
 	if _, _, err := a.Update(id, opened.SHA256, opened.Text, text); err != nil {
-		return dossierError(id, err)
+		return dossierError(id, text, err)
 	}
 	msg := l10n.Sprintf("Added a %s record of %s to %s.", rec.Kind, rec.Date.Format(time.DateOnly), id)
 	if rec.Kind == archive.ContactComplaint {

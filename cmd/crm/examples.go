@@ -12,6 +12,35 @@ import (
 // own, by command path: lines of commands, and comments (lines starting
 // with #) as {English, Chinese}. A test fails on a command without one.
 var examples = map[string][]any{
+	"crm contact": {
+		"crm contact add 1 --kind 拜访 --content 了解扩产计划",
+		"crm contact list 1",
+	},
+	"crm contact add": {
+		exNote("a visit, written on the command line", "在命令行写一条拜访记录"),
+		"crm contact add C-000001 --kind 拜访 --content 了解扩产计划 --follow-up 寄报价",
+		exNote("a complaint, kept two years (R: 投诉记录)", "一条投诉记录，保存两年"),
+		"crm contact add C-000001 --kind 投诉 --content 交货延迟",
+		exNote("in the editor", "在编辑器中填写"),
+		"crm contact add C-000001 --kind 回访",
+	},
+	"crm contact list": {
+		"crm contact list C-000001",
+		"crm contact list C-000001 --json",
+	},
+	"crm import": {
+		exNote("check a customer spreadsheet first: nothing is written", "先检查客户表格，不写入任何内容"),
+		"crm import customers.xlsx --dry-run",
+		"crm import customers.csv --map columns.yaml --level 秘密",
+	},
+	"crm export": {
+		"crm export register -o 客户信息登记表.xlsx",
+	},
+	"crm export register": {
+		exNote("the spreadsheet copy for analysis (R6.2)", "供分析用的电子表格副本 (R6.2)"),
+		"crm export register -o 客户信息登记表.xlsx",
+		"crm export register --format csv -o register.csv",
+	},
 	"crm": {
 		"crm keygen -o ~/.config/crm/identity.txt",
 		"crm init archive --id zhang --name 张三",
