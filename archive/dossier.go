@@ -353,7 +353,7 @@ func ParseDossier(text []byte) (*Dossier, error) {
 		// Complaints are kept two years unless the record says otherwise
 		// (sister rules, "Intake and records").
 		if c.Kind == ContactComplaint && c.KeepUntil.IsZero() {
-			c.KeepUntil = ComplaintKeepUntil(c.Date)
+			c.KeepUntil, c.keepDefaulted = ComplaintKeepUntil(c.Date), true
 		}
 	}
 	if len(ps) > 0 {

@@ -382,4 +382,10 @@ var catalog = map[string]string{
 	"%s: %v (the workbook's sheets: %s; choose one with --sheet NAME)":             "%s：%v（工作簿中的工作表：%s；请用 --sheet NAME 选择）",
 	"a key must be a single value, not a list or mapping":                          "键必须是单个值，不能是列表或映射",
 	"nested too deeply":                                                            "嵌套层次过深",
+	"%s: unknown role %q":                                                          "%s：未知角色 %q",
+	"contacts.visit_every.%s: %v":                                                  "contacts.visit_every.%s：%v",
+	"contacts.visit_every: %v":                                                     "contacts.visit_every：%v",
+	"requests.valid_days: must not be negative":                                    "requests.valid_days：不能为负数",
+	"contacts.complaint_retention: %v":                                             "contacts.complaint_retention：%v",
+	"intake.due_day: %d, want a day of the month from 1 to 28":                     "intake.due_day：%d，应为 1 到 28 之间的日期",
 }
