@@ -28,6 +28,8 @@ const (
 	KindLoanRequest       journal.Kind = "loan.request"
 	KindLoanEndorse       journal.Kind = "loan.endorse"
 	KindLoanApprove       journal.Kind = "loan.approve"
+	KindLoanCancel        journal.Kind = "loan.cancel"
+	KindLoanReject        journal.Kind = "loan.reject"
 	KindLoanRenew         journal.Kind = "loan.renew"
 	KindLoanReturn        journal.Kind = "loan.return"
 	KindLoanExpire        journal.Kind = "loan.expire"
@@ -118,6 +120,10 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return []string{"dept_manager"} }), New: func() payload { return &LoanEndorse{} }},
 	{Kind: KindLoanApprove, Workflow: WorkflowLoan, What: l10n.N("approving a loan"), WritesFile: true, Dossier: true,
 		Roles: roles(allLoanApprovers), New: func() payload { return &LoanApprove{} }},
+	{Kind: KindLoanCancel, Workflow: WorkflowLoan, What: l10n.N("withdrawing a loan request"), Dossier: true,
+		Who: l10n.N("the requester, while the request waits"), New: func() payload { return &LoanCancel{} }},
+	{Kind: KindLoanReject, Workflow: WorkflowLoan, What: l10n.N("rejecting a loan request"), Dossier: true,
+		Roles: roles(allLoanApprovers), New: func() payload { return &LoanReject{} }},
 	{Kind: KindLoanRenew, Workflow: WorkflowLoan, What: l10n.N("renewing a loan"), Dossier: true,
 		Who: l10n.N("the borrower"), New: func() payload { return &LoanRenew{} }},
 	{Kind: KindLoanReturn, Workflow: WorkflowLoan, What: l10n.N("returning a loan"), WritesFile: true, Dossier: true,
@@ -149,8 +155,10 @@ func Kinds() []*KindSpec { return slices.Clone(registry) }
 // does not know.
 func SpecOf(k journal.Kind) *KindSpec { return byKind[k] }
 
+// allLoanApprovers are the roles that may approve or reject some loan:
+// every level's approvers, and those who approve in a borrower's stead.
 func allLoanApprovers(p *Policy) []string {
-	var out []string
+	out := p.SelfLoanApprovers()
 	for _, rs := range p.Loan.Approvers {
 		out = union(out, rs)
 	}

@@ -439,10 +439,15 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 	var rows []Row
 	for _, l := range f.loans {
 		from, to := l.Requested, now
-		if !l.Returned.IsZero() {
+		switch {
+		case !l.Returned.IsZero():
 			to = l.Returned
-		} else if !l.Expired.IsZero() {
+		case !l.Expired.IsZero():
 			to = l.Expired
+		case !l.Cancelled.IsZero():
+			to = l.Cancelled
+		case !l.Rejected.IsZero():
+			to = l.Rejected
 		}
 		if !p.All() && (!from.Before(p.End) || to.Before(p.Start)) {
 			continue
@@ -479,6 +484,10 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 		}
 		var remarks []string
 		switch {
+		case !l.Cancelled.IsZero():
+			remarks = append(remarks, "申请人撤回")
+		case !l.Rejected.IsZero():
+			remarks = append(remarks, "未获批准："+l.Reason)
 		case l.Out.IsZero():
 			remarks = append(remarks, "待批准")
 		case l.Returned.IsZero() && !l.Expired.IsZero():
