@@ -23,6 +23,7 @@ const (
 	KindDossierCredit     journal.Kind = "dossier.credit"
 	KindDossierTier       journal.Kind = "dossier.tier"
 	KindReview            journal.Kind = "dossier.review"
+	KindReviewSignoff     journal.Kind = "review.signoff"
 	KindHold              journal.Kind = "dossier.hold"
 	KindRelease           journal.Kind = "dossier.release"
 	KindLoanRequest       journal.Kind = "loan.request"
@@ -110,6 +111,8 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Classify }), New: func() payload { return &DossierTier{} }},
 	{Kind: KindReview, Workflow: WorkflowReview, What: l10n.N("the quarterly review (核定)"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Review }), New: func() payload { return &ReviewData{} }},
+	{Kind: KindReviewSignoff, Workflow: WorkflowReview, What: l10n.N("signing off a quarter's 核定"),
+		Roles: roles((*Policy).SignoffRoles), New: func() payload { return &ReviewSignoff{} }},
 	{Kind: KindHold, Workflow: WorkflowHold, What: l10n.N("a legal hold"), Dossier: true,
 		Roles: roles((*Policy).HoldRoles), New: func() payload { return &HoldData{} }},
 	{Kind: KindRelease, Workflow: WorkflowHold, What: l10n.N("releasing a legal hold"), Dossier: true,

@@ -11,11 +11,12 @@ import (
 // MaintainReport is what the periodic job did and what needs a person.
 type MaintainReport struct {
 	Quarter      string         `json:"quarter"`
-	Expired      []*Loan        `json:"expired"`       // access revoked by this run
-	Declassified int            `json:"declassified"`  // dossiers dropped to 内部 by this run (R7.2.4)
-	Overdue      []*Loan        `json:"overdue"`       // open loans past due
-	Reviews      []DueReview    `json:"reviews_due"`   // 核定 due within the window or overdue
-	PendingLoans []*Loan        `json:"loans_pending"` // loan requests waiting for a sign-off or approval
+	Expired      []*Loan        `json:"expired"`        // access revoked by this run
+	Declassified int            `json:"declassified"`   // dossiers dropped to 内部 by this run (R7.2.4)
+	Overdue      []*Loan        `json:"overdue"`        // open loans past due
+	Reviews      []DueReview    `json:"reviews_due"`    // 核定 due within the window or overdue
+	Missed       []MissedReview `json:"reviews_missed"` // quarters that ended without a 核定 (R6.5)
+	PendingLoans []*Loan        `json:"loans_pending"`  // loan requests waiting for a sign-off or approval
 	Destructions []*Destruction `json:"destructions_pending"`
 	Errors       []string       `json:"errors,omitempty"`
 }
@@ -23,7 +24,7 @@ type MaintainReport struct {
 // NeedsPerson reports whether something in the report waits for a person
 // (the job then ends with "something is due").
 func (r *MaintainReport) NeedsPerson() bool {
-	return len(r.Overdue)+len(r.Reviews)+len(r.PendingLoans)+len(r.Destructions)+len(r.Errors) > 0
+	return len(r.Overdue)+len(r.Reviews)+len(r.Missed)+len(r.PendingLoans)+len(r.Destructions)+len(r.Errors) > 0
 }
 
 // DueWithin reports whether the quarter of a due review ends within span
@@ -76,6 +77,7 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 			rep.Reviews = append(rep.Reviews, r)
 		}
 	}
+	rep.Missed = a.ReviewsMissed(q)
 	for _, r := range a.State.SortedDestructions() {
 		if st := r.Status(); st == DestroyPending || st == DestroyApproved {
 			rep.Destructions = append(rep.Destructions, r)

@@ -550,8 +550,9 @@ func orDefault(roles []string, def ...string) []string {
 func (p *Policy) SelfLoanApprovers() []string { return orDefault(p.Loan.ApproversWhenSelf, "gm") }
 
 // SignoffRoles are the roles that sign off a quarter's 核定 (policy
-// review.signoff, default supervisor: 客户信息主管).
-func (p *Policy) SignoffRoles() []string { return orDefault(p.Review.Signoff, "supervisor") }
+// review.signoff; default the supervisor, 客户信息主管, and the manager, who
+// signs off the supervisor's own).
+func (p *Policy) SignoffRoles() []string { return orDefault(p.Review.Signoff, "supervisor", "manager") }
 
 // DefaultVisitEvery is the visit cadence of a policy that sets none
 // (sister rules: key customers visited monthly on a plan, ordinary ones

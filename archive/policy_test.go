@@ -27,7 +27,7 @@ func oldPolicy(t *testing.T) *archive.Policy {
 		j := strings.Index(s[i+1:], "\n\n")
 		s = s[:i+1] + s[i+1+j+2:]
 	}
-	for _, line := range []string{"  approvers_when_self: [gm]\n", "  signoff: [supervisor]\n"} {
+	for _, line := range []string{"  approvers_when_self: [gm]\n", "  signoff: [supervisor, manager]\n"} {
 		if !strings.Contains(s, line) {
 			t.Fatalf("template has no %q", line)
 		}
@@ -50,7 +50,7 @@ func TestPolicyDefaultsForOldArchives(t *testing.T) {
 		if got := p.SelfLoanApprovers(); strings.Join(got, ",") != "gm" {
 			t.Errorf("%s: approvers when self %v", name, got)
 		}
-		if got := p.SignoffRoles(); strings.Join(got, ",") != "supervisor" {
+		if got := p.SignoffRoles(); strings.Join(got, ",") != "supervisor,manager" {
 			t.Errorf("%s: signoff %v", name, got)
 		}
 		if got := p.Submitters(); strings.Join(got, ",") != "sales" || p.HandInDueDay() != 7 {

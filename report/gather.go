@@ -350,9 +350,9 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	for _, id := range ids {
 		d := f.dossiers[id]
 		if r := d.ReviewedIn(p.Label); r != nil {
-			// The journal records no sign-off of a 核定: the column stays empty.
+			// Signed off by review.signoff (R6.5), if it was by the time the report reads.
 			verified = append(verified, Row{"dossier": Str(id), "level": Str(f.levelAt(d, at)), "verified_on": f.dateOf(r.Time),
-				"verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(""), "remarks": Str(r.Note)})
+				"verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(f.signedOff(*r, at)), "remarks": Str(r.Note)})
 			continue
 		}
 		row := Row{"dossier": Str(id), "level": Str(f.levelAt(d, at))}
@@ -534,20 +534,30 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 	return map[string][]Row{"destroyed": rows}
 }
 
-// reviewRegister: one row per 核定 in p, by time. The journal records
-// neither a sign-off nor a result of a 核定: those columns stay empty.
+// reviewRegister: one row per 核定 in p, by time, with its sign-off
+// (review.signoff) as the archive has it now. The journal records no
+// result of a 核定: that column stays empty.
 func (f *facts) reviewRegister(p Period) map[string][]Row {
 	var rows []Row
+	now := f.a.Now().Add(time.Nanosecond)
 	for _, r := range f.reviews {
 		if !p.Contains(r.Time) {
 			continue
 		}
 		d := f.dossiers[r.Dossier]
 		rows = append(rows, Row{"dossier": Str(r.Dossier), "level": Str(f.levelAt(d, r.Time.Add(time.Nanosecond))), "quarter": Str(r.Quarter),
-			"verified_on": f.dateOf(r.Time), "verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(""),
+			"verified_on": f.dateOf(r.Time), "verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(f.signedOff(r.Review, now)),
 			"result": Str(""), "remarks": Str(r.Note)})
 	}
 	return map[string][]Row{"reviews": rows}
+}
+
+// signedOff names who signed off review r, if that was before t.
+func (f *facts) signedOff(r archive.Review, t time.Time) string {
+	if r.SignedOffBy == "" || !r.SignedOff.Before(t) {
+		return ""
+	}
+	return f.memberName(r.SignedOffBy)
 }
 
 // classificationRegister: one row per marking (at creation), change of

@@ -80,7 +80,7 @@ func newListCmd(e *env) *cobra.Command {
 }
 
 // summaryKeys are the data fields a log line shows, in this order.
-var summaryKeys = []string{"loan", "request", "step", "quarter", "level", "fields", "member", "roles", "recipients"}
+var summaryKeys = []string{"loan", "request", "submission", "step", "quarter", "dossiers", "level", "fields", "member", "roles", "recipients"}
 
 // eventSummary is a one-line description of an event's data (never
 // content): the summary fields its payload has.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -77,6 +78,9 @@ and crm-maintain.timer
 					left = l10n.T("overdue")
 				}
 				e.printf("%s\n", l10n.Sprintf("review due: %s (%s, owner %s) for %s, %s: `crm review done %s`", r.ID, r.Level, r.Owner, rep.Quarter, left, r.ID))
+			}
+			for _, m := range rep.Missed {
+				e.printf("%s\n", l10n.Sprintf("review missed: %s (%s, owner %s) was not verified in %s: `crm review done %s --quarter %s`", m.ID, m.Level, m.Owner, strings.Join(m.Quarters, ", "), m.ID, m.Quarters[0]))
 			}
 			for _, l := range rep.PendingLoans {
 				e.printf("%s\n", l10n.Sprintf("waiting: loan %s of %s by %s needs a sign-off or approval", l.ID, l.Dossier, l.Borrower))
