@@ -407,4 +407,10 @@ var catalog = map[string]string{
 	"%s cannot read dossier %s (level %s), so cannot verify it (R6.5): its 核定 is recorded by one who can read it": "%s 无法阅读档案 %s（密级 %s），因而不能核定 (R6.5)：须由能阅读该档案者登记核定",
 	"%s has not begun yet": "%s 尚未开始",
 	"dossier %s was created after %s ended: it was not due then": "档案 %s 建于 %s 结束之后：该季度无须核定",
+	"%s, row %d: %w": "%s 第 %d 行：%w",
+	"you (%s) could not read a %s dossier once it is written (its readers: %s)": "你（%s）在写入后将无法阅读这份%s档案（可阅读者：%s）",
+	"Level %s from the relationship %s (R7.2.3); --level sets another.":         "密级 %s 由与本公司的关系“%s”而定 (R7.2.3)；可用 --level 另定。",
+	"the relationship %s makes the dossier %s (R7.2.3), and %s":                 "与本公司的关系“%s”使档案定为%s (R7.2.3)，而%s",
+	"%s: ask one of them to create it; nothing was written":                     "%s：请由他们新建；未写入任何内容",
+	"Note: the relationship %s gives %s (R7.2.3); --level made it %s.":          "注意：与本公司的关系“%s”应定为 %s (R7.2.3)；--level 定为 %s。",
 }

@@ -132,16 +132,22 @@ func (e *env) runImport(file string, o *importOptions) error {
 	if len(extra) > 0 {
 		e.errorf("%s\n", l10n.Sprintf("note: columns crm does not know are kept under extra: %s", strings.Join(extra, ", ")))
 	}
-	levelOf := func(r intake.Record) string {
-		if r.Level != "" {
-			return r.Level
+	// Every row's level (R7.2.3: the relationship's unless the row or
+	// --level gives one) and that the importer can read it, before
+	// anything is written: all rows or none.
+	levels := make([]string, len(res.Records))
+	for i, r := range res.Records {
+		c, err := a.CheckCreate(r.Text, r.Level)
+		if _, noKey := a.Me(); err != nil && !(o.dryRun && noKey != nil) {
+			return l10n.Errorf("%s, row %d: %w", file, r.Row, err)
 		}
-		return a.Policy.DefaultLevel
+		levels[i] = c.Level
 	}
+	levelOf := func(i int) string { return levels[i] }
 	if o.dryRun {
 		rows := make([][]string, len(res.Records))
 		for i, r := range res.Records {
-			rows[i] = []string{fmt.Sprint(r.Row), r.Name, levelOf(r)}
+			rows[i] = []string{fmt.Sprint(r.Row), r.Name, levelOf(i)}
 		}
 		if err := printTable(e.io.Out, []string{l10n.Pick("Row", "行号"), l10n.Pick("Customer", "客户名称"), l10n.Pick("Level", "密级")}, rows); err != nil {
 			return err
@@ -155,7 +161,7 @@ func (e *env) runImport(file string, o *importOptions) error {
 		return nil
 	}
 	for i, r := range res.Records {
-		id, err := a.Create(r.Text, r.Level)
+		id, err := a.Create(r.Text, levels[i])
 		if err != nil {
 			if i == 0 {
 				return err
