@@ -318,6 +318,9 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 			if d.CreditSurvey.Score != nil {
 				r["score"] = Int(*d.CreditSurvey.Score)
 			}
+			if o := d.CreditSurvey.Outstanding; o != nil { // 未清欠款; empty when not recorded
+				r["outstanding"] = Num(*o)
+			}
 			var remarks []string
 			if d.CreditSurvey.PaymentAttitude != "" {
 				remarks = append(remarks, "付款态度："+d.CreditSurvey.PaymentAttitude)
@@ -331,7 +334,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 		if c.tier == string(classify.TierKey) {
 			r := Row{"dossier": Str(c.id), "customer": Str(d.Customer.Name), "industry": Str(d.Customer.Industry),
 				"region": Str(d.Customer.Region), "grade": Str(c.grade), "credit": Str(c.credit),
-				"sales": Num(d.YearlySales), "owner": Str(d.Owner)}
+				"sales": Num(d.YearlySales), "contact_phone": Str(d.ContactPhone()), "owner": Str(d.Owner)}
 			if rv := f.dossiers[c.id].LastReviewBefore(at); rv != nil {
 				r["last_verified"] = f.dateOf(rv.Time)
 			}

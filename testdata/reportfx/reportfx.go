@@ -87,7 +87,6 @@ credit_survey:
   payment_attitude: 拖欠
   date: 2026-07-20
   score: 35
-  outstanding: 125000.5
 `},
 	{"2026-09-20T02:00:00Z", "秘密", `customer:
   name: 北京金桥物流有限公司
@@ -111,6 +110,7 @@ credit_survey:
   payment_attitude: 拖延
   date: 2026-09-28
   score: 30
+  outstanding: 125000.5
 `},
 	// 00:30 on 1 November in Beijing: November's, not October's.
 	{"2026-10-31T16:30:00Z", "秘密", `customer:
