@@ -18,13 +18,19 @@ type MaintainReport struct {
 	Missed       []MissedReview `json:"reviews_missed"` // quarters that ended without a 核定 (R6.5)
 	PendingLoans []*Loan        `json:"loans_pending"`  // loan requests waiting for a sign-off or approval
 	Destructions []*Destruction `json:"destructions_pending"`
-	Errors       []string       `json:"errors,omitempty"`
+	// From the dossiers the key opens (contacts:): overdue visits,
+	// complaints past their retention, and how many could not be checked.
+	Visits     []DueVisit          `json:"visits_due"`
+	Complaints []ExpiredComplaints `json:"complaints_expired"`
+	Unchecked  int                 `json:"unchecked"`
+	Errors     []string            `json:"errors,omitempty"`
 }
 
 // NeedsPerson reports whether something in the report waits for a person
 // (the job then ends with "something is due").
 func (r *MaintainReport) NeedsPerson() bool {
-	return len(r.Overdue)+len(r.Reviews)+len(r.Missed)+len(r.PendingLoans)+len(r.Destructions)+len(r.Errors) > 0
+	return len(r.Overdue)+len(r.Reviews)+len(r.Missed)+len(r.PendingLoans)+len(r.Destructions)+
+		len(r.Visits)+len(r.Complaints)+len(r.Errors) > 0
 }
 
 // DueWithin reports whether the quarter of a due review ends within span
@@ -42,8 +48,9 @@ func (a *Archive) DueWithin(r DueReview, span classify.Period) bool {
 
 // Maintain is the periodic job (cron): it revokes the access of loans past
 // due, declassifies dossiers whose secrecy period ran out, and reports
-// overdue loans, reviews due within the window (or overdue), and requests
-// waiting for approval. It writes nothing when there is nothing to revoke,
+// overdue loans, reviews due within the window (or overdue) and quarters
+// missed, requests waiting for approval, and, from the dossiers its key
+// opens, overdue visits and complaints kept past their retention. It writes nothing when there is nothing to revoke,
 // so running it again changes nothing. A loan whose access cannot be
 // revoked with the working key is reported in Errors and the returned error.
 func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*MaintainReport, error) {
@@ -82,6 +89,9 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 		if st := r.Status(); st == DestroyPending || st == DestroyApproved {
 			rep.Destructions = append(rep.Destructions, r)
 		}
+	}
+	if err := a.contactsDue(ctx, rep); err != nil {
+		errs = append(errs, err)
 	}
 	for _, e := range errs {
 		rep.Errors = append(rep.Errors, e.Error())

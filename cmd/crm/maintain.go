@@ -14,13 +14,18 @@ func newMaintainCmd(e *env) *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "maintain [--within DUR] [--json]",
-		Short: l10n.Pick("Cron job: revoke expired loans, report overdue loans, due reviews and pending approvals (exit 10 when a person is needed)", "定时任务：收回逾期借阅权限，提示逾期、待核定与待审批事项（需人处理时退出码 10）"),
+		Short: l10n.Pick("Cron job: revoke expired loans, report overdue loans, due reviews, pending approvals, overdue visits, complaints past retention, missing hand-ins (exit 10 when a person is needed)", "定时任务：收回逾期借阅权限，提示逾期、待核定、待审批、逾期未拜访、投诉记录到期、未交客户信息报告等事项（需人处理时退出码 10）"),
 		Long: l10n.Pick(`Revoke the access of loans past due (re-encrypting their dossiers), and print
-overdue loans, reviews (核定) due within --within or overdue, and requests
-waiting for a sign-off or approval. Safe to run every hour: a run with nothing
-to revoke writes nothing. Exit 10 when something needs a person, so cron can
-mail the output. Run it with a key that can read every level (e.g. the
-manager's), or revoking a loan of a dossier the key cannot open fails.
+overdue loans, reviews (核定) due within --within, overdue or missed in an
+earlier quarter, requests waiting for a sign-off or approval, customers whose
+visit is overdue by the policy's cadence (contacts.visit_every), complaint
+records kept past their retention (contacts.complaint_retention), and
+members who have not handed in this month's customer information report
+(R6.1). Safe to run every hour: a run with nothing to revoke writes nothing.
+Exit 10 when something needs a person, so cron can mail the output. Run it
+with a key that can read every level (e.g. the manager's): revoking a loan
+of a dossier the key cannot open fails, and dossiers it cannot open are not
+checked for visits and complaints (their number is printed).
 
 crontab (hourly; chronic from moreutils keeps cron quiet unless the exit is non-zero, e.g. 10):
   0 * * * *  cd /srv/crm-archive && CRM_IDENTITY=/etc/crm/maintain.key chronic crm maintain
@@ -37,9 +42,10 @@ and crm-maintain.timer
   OnCalendar=hourly
   Persistent=true
   [Install]
-  WantedBy=timers.target`, `收回逾期借阅的解密权限（重新加密），并列出逾期借阅、--within 期限内到期或已逾期的核定、
-待签字或待审批的申请。可每小时运行：无事可做时不写任何文件。需人处理时退出码 10，便于 cron 发信。
-请用能读取所有密级的密钥运行（如经理的密钥）。crontab 与 systemd 定时器示例见英文帮助（--lang en）。`),
+  WantedBy=timers.target`, `收回逾期借阅的解密权限（重新加密），并列出逾期借阅、--within 期限内到期、已逾期或以往漏做的核定、
+待签字或待审批的申请、按策略拜访间隔已逾期未拜访的客户、超过保存期限的投诉记录、本月尚未提交客户信息报告的
+人员 (R6.1)。可每小时运行：无事可做时不写任何文件。需人处理时退出码 10，便于 cron 发信。
+请用能读取所有密级的密钥运行（如经理的密钥）；无法解密的档案不检查拜访与投诉，并提示其份数。crontab 与 systemd 定时器示例见英文帮助（--lang en）。`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			win, err := parseSpanFlag("--within", within)
@@ -91,6 +97,19 @@ and crm-maintain.timer
 				} else {
 					e.printf("%s\n", l10n.Sprintf("waiting: destruction request %s of %s is approved and waits to be executed", r.ID, r.Dossier))
 				}
+			}
+			for _, v := range rep.Visits {
+				last := v.LastVisit
+				if last == "" {
+					last = l10n.T("none yet")
+				}
+				e.printf("%s\n", l10n.Sprintf("visit overdue: %s (%s, every %s, owner %s) was due a visit on %s; last visit: %s", v.ID, v.Tier, v.Every, v.Owner, v.Due, last))
+			}
+			for _, c := range rep.Complaints {
+				e.printf("%s\n", l10n.Sprintf("complaint past retention: %s has %d complaint record(s) kept until %s: `crm contact remove %s --expired`", c.ID, len(c.KeptUntil), strings.Join(c.KeptUntil, ", "), c.ID))
+			}
+			if rep.Unchecked > 0 {
+				e.printf("%s\n", l10n.Sprintf("note: %d dossier(s) could not be checked for visits and complaints: your key does not open them.", rep.Unchecked))
 			}
 			if !rep.NeedsPerson() && len(rep.Expired) == 0 && rep.Declassified == 0 {
 				e.printf("%s\n", l10n.T("Nothing to do."))
