@@ -47,7 +47,9 @@ const (
 	NextPassphrase        // run in a terminal, or name a passphrase file
 	NextLog               // the dossier's history (Arg)
 	NextRetry             // run the step again
-	NextInit              // create an archive (Arg: the folder), or name one
+	NextSubmissions       // list the hand-ins
+	NextStatsRequest      // ask for statistics through a request (R6.7); Arg: a request to follow up, if any
+	NextInit              // create an archive (Arg: the folder), or name one (keep last: a test walks up to it)
 )
 
 // Error is an error of the archive with what the command needs to present

@@ -38,6 +38,9 @@ const (
 	KindDestroyApprove    journal.Kind = "destroy.approve"
 	KindDestroyReject     journal.Kind = "destroy.reject"
 	KindDestroyExecute    journal.Kind = "destroy.execute"
+	KindSubmissionAdd     journal.Kind = "submission.add"
+	KindSubmissionMerge   journal.Kind = "submission.merge"
+	KindSubmissionReject  journal.Kind = "submission.reject"
 )
 
 // Workflow names the procedure a kind of event belongs to.
@@ -53,6 +56,7 @@ const (
 	WorkflowHold     Workflow = "hold"     // legal hold (冻结)
 	WorkflowLoan     Workflow = "loan"     // borrowing (R7.1, R6.7)
 	WorkflowDestroy  Workflow = "destroy"  // destruction (R6.10)
+	WorkflowIntake   Workflow = "intake"   // sales' hand-ins (R6.1, R6.3)
 )
 
 // KindSpec is the registry's entry for one kind of event.
@@ -141,6 +145,12 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return p.Destruction.Chain }), New: func() payload { return &DestroyReject{} }},
 	{Kind: KindDestroyExecute, Workflow: WorkflowDestroy, What: l10n.N("executing a destruction"), Dossier: true,
 		Roles: roles((*Policy).DestroyRoles), New: func() payload { return &DestroyExecute{} }},
+	{Kind: KindSubmissionAdd, Workflow: WorkflowIntake, What: l10n.N("handing in a customer information report"), Rule: l10n.N("sales hand in the customer information report (R6.1)"),
+		Roles: roles((*Policy).Submitters), New: func() payload { return &SubmissionAdd{} }},
+	{Kind: KindSubmissionMerge, Workflow: WorkflowIntake, What: l10n.N("folding a hand-in into a dossier"), Dossier: true, Rule: l10n.N("the clerk enters what sales hand in (R6.3)"),
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &SubmissionMerge{} }},
+	{Kind: KindSubmissionReject, Workflow: WorkflowIntake, What: l10n.N("turning a hand-in down"),
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &SubmissionReject{} }},
 }
 
 var byKind = func() map[journal.Kind]*KindSpec {

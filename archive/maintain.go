@@ -23,14 +23,18 @@ type MaintainReport struct {
 	Visits     []DueVisit          `json:"visits_due"`
 	Complaints []ExpiredComplaints `json:"complaints_expired"`
 	Unchecked  int                 `json:"unchecked"`
-	Errors     []string            `json:"errors,omitempty"`
+	// R6.1: who owes this month's customer information report after its
+	// due day, and hand-ins waiting to be merged (R6.3).
+	HandInsMissing []MissingHandIn `json:"hand_ins_missing"`
+	HandInsPending []*Submission   `json:"hand_ins_pending"`
+	Errors         []string        `json:"errors,omitempty"`
 }
 
 // NeedsPerson reports whether something in the report waits for a person
 // (the job then ends with "something is due").
 func (r *MaintainReport) NeedsPerson() bool {
 	return len(r.Overdue)+len(r.Reviews)+len(r.Missed)+len(r.PendingLoans)+len(r.Destructions)+
-		len(r.Visits)+len(r.Complaints)+len(r.Errors) > 0
+		len(r.Visits)+len(r.Complaints)+len(r.HandInsMissing)+len(r.HandInsPending)+len(r.Errors) > 0
 }
 
 // DueWithin reports whether the quarter of a due review ends within span
@@ -90,6 +94,7 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 			rep.Destructions = append(rep.Destructions, r)
 		}
 	}
+	rep.HandInsMissing, rep.HandInsPending = a.MissingHandIns(), a.Submissions(true)
 	if err := a.contactsDue(ctx, rep); err != nil {
 		errs = append(errs, err)
 	}

@@ -98,6 +98,16 @@ and crm-maintain.timer
 					e.printf("%s\n", l10n.Sprintf("waiting: destruction request %s of %s is approved and waits to be executed", r.ID, r.Dossier))
 				}
 			}
+			for _, m := range rep.HandInsMissing {
+				e.printf("%s\n", l10n.Sprintf("hand-in missing: %s %s has not handed in the customer information report for %s, due %s (R6.1): `crm submit`", m.Member, m.Name, m.Month, m.Due))
+			}
+			for _, sub := range rep.HandInsPending {
+				about := sub.About
+				if about == "" {
+					about = l10n.T("a new customer")
+				}
+				e.printf("%s\n", l10n.Sprintf("waiting: hand-in %s by %s (%s) waits to be merged: `crm submissions merge %s`", sub.ID, sub.By, about, sub.ID))
+			}
 			for _, v := range rep.Visits {
 				last := v.LastVisit
 				if last == "" {
