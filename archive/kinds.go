@@ -41,6 +41,10 @@ const (
 	KindSubmissionAdd     journal.Kind = "submission.add"
 	KindSubmissionMerge   journal.Kind = "submission.merge"
 	KindSubmissionReject  journal.Kind = "submission.reject"
+	KindRequestStats      journal.Kind = "request.stats"
+	KindRequestEndorse    journal.Kind = "request.endorse"
+	KindRequestApprove    journal.Kind = "request.approve"
+	KindRequestReject     journal.Kind = "request.reject"
 )
 
 // Workflow names the procedure a kind of event belongs to.
@@ -57,6 +61,7 @@ const (
 	WorkflowLoan     Workflow = "loan"     // borrowing (R7.1, R6.7)
 	WorkflowDestroy  Workflow = "destroy"  // destruction (R6.10)
 	WorkflowIntake   Workflow = "intake"   // sales' hand-ins (R6.1, R6.3)
+	WorkflowRequest  Workflow = "request"  // statistics for other departments (R6.7)
 )
 
 // KindSpec is the registry's entry for one kind of event.
@@ -151,6 +156,14 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &SubmissionMerge{} }},
 	{Kind: KindSubmissionReject, Workflow: WorkflowIntake, What: l10n.N("turning a hand-in down"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &SubmissionReject{} }},
+	{Kind: KindRequestStats, Workflow: WorkflowRequest, What: l10n.N("asking for customer statistics"),
+		Who: l10n.N("a member outside home_department"), New: func() payload { return &RequestStats{} }},
+	{Kind: KindRequestEndorse, Workflow: WorkflowRequest, What: l10n.N("signing a statistics request"), Rule: l10n.N("the requester's own department manager signs first (R6.7)"),
+		Roles: roles(func(p *Policy) []string { return []string{"dept_manager"} }), New: func() payload { return &RequestEndorse{} }},
+	{Kind: KindRequestApprove, Workflow: WorkflowRequest, What: l10n.N("approving a statistics request"), Rule: l10n.N("then 客服部 approves (R6.7)"),
+		Roles: roles((*Policy).StatsApprovers), New: func() payload { return &RequestApprove{} }},
+	{Kind: KindRequestReject, Workflow: WorkflowRequest, What: l10n.N("rejecting a statistics request"),
+		Roles: roles(func(p *Policy) []string { return union(p.StatsApprovers(), []string{"dept_manager"}) }), New: func() payload { return &RequestReject{} }},
 }
 
 var byKind = func() map[journal.Kind]*KindSpec {

@@ -25,6 +25,9 @@ type Report struct {
 	// MarkingInternal says that Marking is the policy's declassified level
 	// (内部): it is printed "内部 · 仅限客服部" rather than "… ★ 禁止外传".
 	MarkingInternal bool
+	// MadeFor is set when the report was made for a member outside 客服部
+	// under a statistics request (R6.7, SetRequest); nil otherwise.
+	MadeFor *MadeFor
 }
 
 // Section is one table of a report.

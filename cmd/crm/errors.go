@@ -166,6 +166,7 @@ var hints = map[archive.Next]func(arg string) string{
 		}
 		return l10n.T("ask for them with `crm request stats --purpose …`, have your department manager endorse it and 客服部's manager approve it")
 	},
+	archive.NextEndorseRequest: func(a string) string { return l10n.Sprintf("`crm request endorse %s`", a) },
 	archive.NextInit: func(a string) string {
 		return l10n.Sprintf("create one with `crm init %s`, or name it with --archive or CRM_ARCHIVE", a)
 	},

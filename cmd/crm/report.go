@@ -200,6 +200,11 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	if err != nil {
 		return err
 	}
+	// R6.7: outside 客服部, only under an approved request.
+	req, err := a.StatsAccess(name)
+	if err != nil {
+		return err
+	}
 	if !given {
 		now, loc := a.Now(), a.Location()
 		switch name {
@@ -219,6 +224,7 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	if err != nil {
 		return err
 	}
+	report.SetRequest(r, a, req)
 	opts := report.Options{Lang: e.reportLang(), BOM: fl.bom}
 	if format == report.XLSX {
 		dir, err := e.plaintextDir(fl.allowDisk)
