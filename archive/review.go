@@ -104,12 +104,41 @@ func (x *ReviewData) apply(c *step) {
 // links (a review written apart from it waits for the next sign-off).
 func (c *step) signable(q string) []int {
 	var out []int
+	var before map[string]bool // the step's ancestors, walked once (not once per review)
 	for i, r := range c.s.Reviews {
-		if r.Quarter == q && r.SignedOffBy == "" && r.By != c.e.Actor && c.follows(r.Event) {
+		if r.Quarter != q || r.SignedOffBy != "" || r.By == c.e.Actor {
+			continue
+		}
+		if before == nil {
+			before = c.ancestors()
+		}
+		if c.s.Journal == nil || before[r.Event] {
 			out = append(out, i)
 		}
 	}
 	return out
+}
+
+// ancestors returns the hashes of every event the step's event follows
+// through links.
+func (c *step) ancestors() map[string]bool {
+	seen := map[string]bool{}
+	if c.s.Journal == nil {
+		return seen
+	}
+	todo := slices.Clone(c.e.Prev)
+	for len(todo) > 0 {
+		h := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		if p := c.s.Journal.ByHash[h]; p != nil {
+			todo = append(todo, p.Prev...)
+		}
+	}
+	return seen
 }
 
 // signedDossiers are the dossiers of the reviews at positions idx, sorted, each once.

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"math/big"
@@ -472,6 +473,16 @@ func (a *Archive) MissingHandIns() []MissingHandIn {
 	return out
 }
 
+// ageStanzas counts the recipient stanzas in the header of a binary age
+// file (age does not say who they are for, only how many there are).
+func ageStanzas(b []byte) int {
+	end := bytes.Index(b, []byte("\n---"))
+	if !bytes.HasPrefix(b, []byte("age-encryption.org/v1\n")) || end < 0 {
+		return -1
+	}
+	return bytes.Count(b[:end], []byte("\n-> "))
+}
+
 // submissionFiles checks every file of submissions/ against the journal:
 // a pending hand-in's file is the ciphertext its event pinned; a merged or
 // rejected one has no file; no file lacks an event.
@@ -502,6 +513,8 @@ func (c *checker) submissionFiles() {
 		}
 		if got := sha256Hex(b); got != sub.SHA256 {
 			c.add(rel, "sha256 %s is not %s, pinned by submission.add (changed or replaced outside crm)", journal.ShortHash(got), journal.ShortHash(sub.SHA256))
+		} else if n := ageStanzas(b); n != len(sub.Recipients) {
+			c.add(rel, "has %d recipient stanzas, but submission.add pinned %d recipients", n, len(sub.Recipients))
 		}
 	}
 	for _, sub := range c.s.SortedSubmissions() {

@@ -1,6 +1,10 @@
 package archive_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +83,22 @@ func TestSubmissionRules(t *testing.T) {
 	// Forged: a merge into a dossier the merger cannot read.
 	ps = f.forge("li", archive.KindSubmissionMerge, secret, &archive.SubmissionMerge{Submission: sub.ID})
 	wantProblem(t, ps, "submission.merge by li refused: li cannot read hand-in")
+	// Forged: a file encrypted to its author too, pinned as if to the
+	// manager alone: the header's stanzas give it away.
+	zr, _ := archive.ParseRecipient(f.ids["zhang"].Recipient)
+	sr, _ := archive.ParseRecipient(sales.Recipient)
+	ct, err := archive.Encrypt([]byte("notes: x\n"), zr, sr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fid := archive.NewID("S-", f.now)
+	os.MkdirAll(filepath.Join(f.dir, archive.SubmissionsDir), 0o755)
+	os.WriteFile(filepath.Join(f.dir, archive.SubmissionPath(fid)), ct, 0o644)
+	sum := sha256.Sum256(ct)
+	ps = f.forge("qian2", archive.KindSubmissionAdd, "", &archive.SubmissionAdd{Submission: fid, Month: "2026-11",
+		SHA256: hex.EncodeToString(sum[:]), Recipients: []string{"zhang"}})
+	wantProblem(t, ps, "has 2 recipient stanzas, but submission.add pinned 1 recipients")
+	os.Remove(filepath.Join(f.dir, archive.SubmissionPath(fid)))
 	if _, err := f.as("su").MergeSubmission(sub.ID, top); err != nil {
 		t.Fatal(err)
 	}
