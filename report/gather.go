@@ -442,17 +442,7 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 	var rows []Row
 	for _, l := range f.loans {
-		from, to := l.Requested, now
-		switch {
-		case !l.Returned.IsZero():
-			to = l.Returned
-		case !l.Expired.IsZero():
-			to = l.Expired
-		case !l.Cancelled.IsZero():
-			to = l.Cancelled
-		case !l.Rejected.IsZero():
-			to = l.Rejected
-		}
+		from, to := l.Requested, loanEnd(l, now)
 		if !p.All() && (!from.Before(p.End) || to.Before(p.Start)) {
 			continue
 		}
@@ -486,28 +476,44 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 		if d := f.dossiers[l.Dossier]; d != nil {
 			r["level"] = Str(cmp.Or(card.Level, f.levelAt(d, from.Add(time.Nanosecond))))
 		}
-		var remarks []string
-		switch {
-		case !l.Cancelled.IsZero():
-			remarks = append(remarks, "申请人撤回")
-		case !l.Rejected.IsZero():
-			remarks = append(remarks, "未获批准："+l.Reason)
-		case l.Out.IsZero():
-			remarks = append(remarks, "待批准")
-		case l.Returned.IsZero() && !l.Expired.IsZero():
-			remarks = append(remarks, "到期收回（"+l.Expired.In(f.loc).Format(time.DateOnly)+"）")
-		case l.Returned.IsZero() && !l.Due.After(now):
-			remarks = append(remarks, "逾期未还")
-		case !l.Returned.IsZero() && l.Returned.After(l.Due):
-			remarks = append(remarks, "逾期归还")
-		}
-		if l.Note != "" {
-			remarks = append(remarks, l.Note)
-		}
-		r["remarks"] = Str(strings.Join(remarks, "；"))
+		r["remarks"] = Str(f.loanRemarks(l, now))
 		rows = append(rows, r)
 	}
 	return map[string][]Row{"loans": rows}
+}
+
+// loanEnd is when loan l stopped being out or asked for: returned,
+// revoked, withdrawn or rejected, else now.
+func loanEnd(l *archive.Loan, now time.Time) time.Time {
+	for _, t := range []time.Time{l.Returned, l.Expired, l.Cancelled, l.Rejected} {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return now
+}
+
+// loanRemarks is the register's remark on loan l: how it stands or ended.
+func (f *facts) loanRemarks(l *archive.Loan, now time.Time) string {
+	var remarks []string
+	switch {
+	case !l.Cancelled.IsZero():
+		remarks = append(remarks, "申请人撤回")
+	case !l.Rejected.IsZero():
+		remarks = append(remarks, "未获批准："+l.Reason)
+	case l.Out.IsZero():
+		remarks = append(remarks, "待批准")
+	case l.Returned.IsZero() && !l.Expired.IsZero():
+		remarks = append(remarks, "到期收回（"+l.Expired.In(f.loc).Format(time.DateOnly)+"）")
+	case l.Returned.IsZero() && !l.Due.After(now):
+		remarks = append(remarks, "逾期未还")
+	case !l.Returned.IsZero() && l.Returned.After(l.Due):
+		remarks = append(remarks, "逾期归还")
+	}
+	if l.Note != "" {
+		remarks = append(remarks, l.Note)
+	}
+	return strings.Join(remarks, "；")
 }
 
 // destructionRegister: one row per executed destruction in p (销毁清册,

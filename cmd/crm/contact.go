@@ -135,9 +135,7 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 			return err
 		}
 	}
-	if rec.Kind == archive.ContactComplaint && rec.KeepUntil.IsZero() {
-		rec.KeepUntil = a.Policy.ComplaintKeepUntil(rec) // contacts.complaint_retention
-	}
+	rec.KeepUntil = a.Policy.ComplaintKeepUntil(rec) // a complaint's: contacts.complaint_retention, unless given
 	text, err := archive.AddContact(opened.Text, rec)
 	if err != nil {
 		return dossierError(id, err)

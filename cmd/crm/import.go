@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"crm/archive"
 	"crm/archive/intake"
 	"crm/l10n"
 )
@@ -132,16 +133,9 @@ func (e *env) runImport(file string, o *importOptions) error {
 	if len(extra) > 0 {
 		e.errorf("%s\n", l10n.Sprintf("note: columns crm does not know are kept under extra: %s", strings.Join(extra, ", ")))
 	}
-	// Every row's level (R7.2.3: the relationship's unless the row or
-	// --level gives one) and that the importer can read it, before
-	// anything is written: all rows or none.
-	levels := make([]string, len(res.Records))
-	for i, r := range res.Records {
-		c, err := a.CheckCreate(r.Text, r.Level)
-		if _, noKey := a.Me(); err != nil && !(o.dryRun && noKey != nil) {
-			return l10n.Errorf("%s, row %d: %w", file, r.Row, err)
-		}
-		levels[i] = c.Level
+	levels, err := importLevels(a, file, res.Records, o.dryRun)
+	if err != nil {
+		return err
 	}
 	levelOf := func(i int) string { return levels[i] }
 	if o.dryRun {
@@ -172,4 +166,21 @@ func (e *env) runImport(file string, o *importOptions) error {
 	}
 	e.printf("%s\n", l10n.Sprintf("Imported %d dossiers from %s.", len(res.Records), file))
 	return nil
+}
+
+// importLevels is every row's level (R7.2.3: the relationship's unless the
+// row or --level gives one), checked like a creation (the importer can read
+// it) before anything is written: all rows or none. A dry run without a key
+// only says the levels.
+func importLevels(a *archive.Archive, file string, rs []intake.Record, dryRun bool) ([]string, error) {
+	levels := make([]string, len(rs))
+	_, noKey := a.Me()
+	for i, r := range rs {
+		c, err := a.CheckCreate(r.Text, r.Level)
+		if err != nil && !(dryRun && noKey != nil) {
+			return nil, l10n.Errorf("%s, row %d: %w", file, r.Row, err)
+		}
+		levels[i] = c.Level
+	}
+	return levels, nil
 }

@@ -76,31 +76,7 @@ func newReviewDueCmd(e *env) *cobra.Command {
 			if asJSON {
 				return printJSON(e.io.Out, map[string]any{"quarter": q.String(), "due": due, "missed": missed})
 			}
-			if len(due) == 0 {
-				e.printf("%s\n", l10n.Sprintf("Every dossier is verified for %s.", q))
-			} else {
-				var rows [][]string
-				for _, r := range due {
-					left := strconv.Itoa(r.DaysLeft)
-					if r.Overdue {
-						left = l10n.Pick("OVERDUE", "已逾期")
-					}
-					rows = append(rows, []string{r.ID, r.Level, r.Owner + " " + r.OwnerName, r.LastReview, left})
-				}
-				e.printf("%s\n", l10n.Sprintf("%d dossier(s) not verified (核定) in %s:", len(due), q))
-				if err := printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("OWNER", "负责人"), l10n.Pick("LAST REVIEW", "上次核定"), l10n.Pick("DAYS LEFT", "剩余天数")}, rows); err != nil {
-					return err
-				}
-			}
-			if len(missed) > 0 {
-				var rows [][]string
-				for _, m := range missed {
-					rows = append(rows, []string{m.ID, m.Level, m.Owner + " " + m.OwnerName, strings.Join(m.Quarters, ", ")})
-				}
-				e.printf("%s\n", l10n.Sprintf("%d dossier(s) missed the 核定 of an earlier quarter (record it late with `crm review done ID --quarter Q`):", len(missed)))
-				return printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("OWNER", "负责人"), l10n.Pick("MISSED", "漏核定季度")}, rows)
-			}
-			return nil
+			return e.printReviewsDue(q, due, missed)
 		},
 	}
 	c.Flags().StringVar(&quarter, "quarter", "", l10n.Pick("calendar quarter, like 2026Q4 (default: the current one, with the quarters missed before it)", "日历季度，如 2026Q4（默认本季度，并列出以往漏核定的季度）"))
@@ -163,4 +139,34 @@ func newReviewSignoffCmd(e *env) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// printReviewsDue prints the 核定 not done in q and the quarters missed
+// before it.
+func (e *env) printReviewsDue(q classify.Quarter, due []archive.DueReview, missed []archive.MissedReview) error {
+	if len(due) == 0 {
+		e.printf("%s\n", l10n.Sprintf("Every dossier is verified for %s.", q))
+	} else {
+		var rows [][]string
+		for _, r := range due {
+			left := strconv.Itoa(r.DaysLeft)
+			if r.Overdue {
+				left = l10n.Pick("OVERDUE", "已逾期")
+			}
+			rows = append(rows, []string{r.ID, r.Level, r.Owner + " " + r.OwnerName, r.LastReview, left})
+		}
+		e.printf("%s\n", l10n.Sprintf("%d dossier(s) not verified (核定) in %s:", len(due), q))
+		if err := printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("OWNER", "负责人"), l10n.Pick("LAST REVIEW", "上次核定"), l10n.Pick("DAYS LEFT", "剩余天数")}, rows); err != nil {
+			return err
+		}
+	}
+	if len(missed) > 0 {
+		var rows [][]string
+		for _, m := range missed {
+			rows = append(rows, []string{m.ID, m.Level, m.Owner + " " + m.OwnerName, strings.Join(m.Quarters, ", ")})
+		}
+		e.printf("%s\n", l10n.Sprintf("%d dossier(s) missed the 核定 of an earlier quarter (record it late with `crm review done ID --quarter Q`):", len(missed)))
+		return printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("OWNER", "负责人"), l10n.Pick("MISSED", "漏核定季度")}, rows)
+	}
+	return nil
 }
