@@ -187,7 +187,7 @@ func TestCreditAndTierOverrides(t *testing.T) {
 
 func TestAssess(t *testing.T) {
 	f := newFixture(t)
-	big := f.createAs("li", "customer:\n  name: 大\nowner: 李四\nrelationship: 重要业务往来\nyearly_sales: 1000\ncredit_survey:\n  score: 39\n", "")
+	big := f.createAs("li", "customer:\n  name: 大\nowner: 李四\nrelationship: 重要业务往来\nyearly_sales: 1000\ncredit_survey:\n  score: 39\n", "秘密")
 	small := f.createAs("li", "customer:\n  name: 小\nowner: 李四\nyearly_sales: 10\n", "")
 	hidden := f.createAs("zhang", testDossier, "绝密")
 	a := f.as("li")
@@ -233,4 +233,35 @@ func TestVerifyFlagsEarlyDeclassify(t *testing.T) {
 	if a2, err := archive.Open(ctx, a.Dir, f.clock); err != nil || a2.State.Dossiers[id].Level != "机密" {
 		t.Fatalf("the early declassification counted: %v", err)
 	}
+}
+
+// R7.2.3: a new dossier takes the level its relationship gives unless one
+// is asked for, and nobody creates a dossier they could not read.
+func TestNewDossierLevelFromRelationship(t *testing.T) {
+	f := newFixture(t)
+	rights := "customer:\n  name: 权益\nowner: 李四\nrelationship: 直接影响公司权益\n"
+	a := f.as("li")
+	c, err := a.CheckCreate([]byte(rights), "")
+	wantCode(t, err, archive.Denied, "the relationship 直接影响公司权益 makes the dossier 绝密 (R7.2.3), and you (li) could not read a 绝密 dossier")
+	if c.Level != "绝密" || c.Given || c.Suggested != "绝密" {
+		t.Fatalf("choice %+v", c)
+	}
+	_, err = a.Create([]byte(sample), "机密")
+	wantCode(t, err, archive.Denied, "you (li) could not read a 机密 dossier once it is written (its readers: supervisor, manager, gm)")
+	if n := len(f.as("li").State.Dossiers); n != 0 {
+		t.Fatalf("%d dossiers written", n)
+	}
+	id := f.createAs("zhang", rights, "")
+	if l := f.as("zhang").State.Dossiers[id].Level; l != "绝密" {
+		t.Fatalf("level %s, want 绝密", l)
+	}
+	// --level wins over the suggestion; without a relationship, the default.
+	c, err = f.as("zhang").CheckCreate([]byte(rights), "秘密")
+	if err != nil || c.Level != "秘密" || !c.Given || c.Suggested != "绝密" {
+		t.Fatalf("given: %+v %v", c, err)
+	}
+	if c, err := f.as("li").CheckCreate([]byte(sample), ""); err != nil || c.Level != "秘密" || c.Suggested != "" {
+		t.Fatalf("default: %+v %v", c, err)
+	}
+	f.verifyClean()
 }

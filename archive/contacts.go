@@ -249,3 +249,117 @@ func ParseContact(text []byte) (Contact, error) {
 	}
 	return c, nil
 }
+
+// RemoveContacts returns dossier text without the contact records for
+// which drop is true, and the records removed. Everything else in the text
+// stays byte for byte as it was: each record's lines (from its "-" to the
+// next record or the end of the list, comments between included) are cut
+// out. A list written in an unusual way (a flow list, [{…}]) is rewritten
+// through the YAML node tree, which keeps comments but not the layout.
+func RemoveContacts(text []byte, drop func(Contact) bool) ([]byte, []Contact, error) {
+	old, err := ParseDossier(text)
+	if err != nil {
+		return nil, nil, err
+	}
+	var gone []int
+	var removed []Contact
+	for i, c := range old.Contacts {
+		if drop(c) {
+			gone = append(gone, i)
+			removed = append(removed, c)
+		}
+	}
+	if len(gone) == 0 {
+		return text, nil, nil
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(text, &root); err != nil {
+		return nil, nil, err
+	}
+	_, val := child(root.Content[0], "contacts")
+	out, ok := cutItems(text, val, gone)
+	if !ok || !removedOnly(text, out, len(old.Contacts)-len(gone)) {
+		keep := val.Content[:0:0]
+		for i, item := range val.Content {
+			if !slices.Contains(gone, i) {
+				keep = append(keep, item)
+			}
+		}
+		val.Content = keep
+		var b bytes.Buffer
+		enc := yaml.NewEncoder(&b)
+		enc.SetIndent(2)
+		if err := enc.Encode(&root); err != nil {
+			return nil, nil, err
+		}
+		enc.Close()
+		out = b.Bytes()
+	}
+	if !removedOnly(text, out, len(old.Contacts)-len(gone)) {
+		return nil, nil, l10n.Errorf("could not remove the records from the dossier's contacts: list: edit the dossier instead")
+	}
+	return out, removed, nil
+}
+
+// removedOnly reports whether out is a valid dossier with want contact
+// records that differs from text in its contacts only.
+func removedOnly(text, out []byte, want int) bool {
+	d, err := ParseDossier(out)
+	if err != nil || len(d.Contacts) != want {
+		return false
+	}
+	fields, err := ChangedFields(text, out)
+	return err == nil && slices.Equal(fields, []string{"contacts"})
+}
+
+// cutItems removes the items gone (indexes) of the block list val from
+// text, line by line; ok is false for a layout it does not handle.
+func cutItems(text []byte, val *yaml.Node, gone []int) ([]byte, bool) {
+	if val == nil || val.Kind != yaml.SequenceNode || val.Style&yaml.FlowStyle != 0 || len(val.Content) == 0 {
+		return nil, false
+	}
+	lines := strings.SplitAfter(string(text), "\n") // lines[i] is line i+1
+	if n := len(lines); n > 0 && lines[n-1] == "" {
+		lines = lines[:n-1]
+	}
+	dash := val.Column - 1
+	// An item starts on its "-" line; it ends where the next one starts,
+	// or, for the last, where the list ends (the first line indented no
+	// deeper than the dash that is not a further item).
+	start := func(i int) int { return val.Content[i].Line - 1 }
+	last := len(val.Content) - 1
+	end := len(lines)
+	for i := start(last) + 1; i < len(lines); i++ {
+		l := strings.TrimRight(lines[i], "\r\n")
+		trimmed := strings.TrimLeft(l, " ")
+		if trimmed == "" || len(l)-len(trimmed) > dash {
+			continue
+		}
+		end = i
+		break
+	}
+	// Blank lines before the end belong to what follows.
+	for end > start(last)+1 && strings.TrimSpace(lines[end-1]) == "" {
+		end--
+	}
+	cut := make([]bool, len(lines))
+	for _, i := range gone {
+		from, to := start(i), end
+		if i < last {
+			to = start(i + 1)
+		}
+		if from < 0 || from >= len(lines) || !strings.HasPrefix(strings.TrimLeft(lines[from], " "), "-") {
+			return nil, false
+		}
+		for j := from; j < to; j++ {
+			cut[j] = true
+		}
+	}
+	var b strings.Builder
+	for i, l := range lines {
+		if !cut[i] {
+			b.WriteString(l)
+		}
+	}
+	return []byte(b.String()), true
+}

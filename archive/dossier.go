@@ -243,6 +243,8 @@ type FieldError struct {
 	Path string // e.g. customer.name
 	Line int
 	Msg  string
+
+	missing bool // a required field that is not given
 }
 
 func (e *FieldError) Error() string {
@@ -358,7 +360,7 @@ func ParseDossier(text []byte) (*Dossier, error) {
 		// Complaints are kept two years unless the record says otherwise
 		// (sister rules, "Intake and records").
 		if c.Kind == ContactComplaint && c.KeepUntil.IsZero() {
-			c.KeepUntil = ComplaintKeepUntil(c.Date)
+			c.KeepUntil, c.keepDefaulted = ComplaintKeepUntil(c.Date), true
 		}
 	}
 	if len(ps) > 0 {
@@ -389,6 +391,9 @@ func checkFields(v reflect.Value, n *yaml.Node, path string, line int, ps *[]*Fi
 			return path + "." + f.name
 		}
 		bad := func(msg string) { *ps = append(*ps, &FieldError{Path: fpath(), Line: fline, Msg: msg}) }
+		required := func() {
+			*ps = append(*ps, &FieldError{Path: fpath(), Line: fline, Msg: l10n.T("is required"), missing: true})
+		}
 		if fv.Kind() == reflect.Pointer {
 			if fv.IsNil() {
 				continue
@@ -399,7 +404,7 @@ func checkFields(v reflect.Value, n *yaml.Node, path string, line int, ps *[]*Fi
 		case reflect.String:
 			s := fv.String()
 			if f.required && strings.TrimSpace(s) == "" {
-				bad(l10n.T("is required"))
+				required()
 			} else if f.enum != nil && s != "" && !slices.Contains(f.enum, s) {
 				bad(l10n.Sprintf("%q is not one of %s", s, strings.Join(f.enum, " / ")))
 			}
@@ -421,7 +426,7 @@ func checkFields(v reflect.Value, n *yaml.Node, path string, line int, ps *[]*Fi
 		case reflect.Struct:
 			if d, ok := fv.Interface().(Date); ok {
 				if f.required && d.IsZero() {
-					bad(l10n.T("is required"))
+					required()
 				}
 				continue
 			}

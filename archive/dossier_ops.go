@@ -136,24 +136,85 @@ func (a *Archive) dossierFile(id string) string {
 	return filepath.Join(a.Dir, DossiersDir, id+".age")
 }
 
+// LevelChoice is the level a new dossier gets, and why.
+type LevelChoice struct {
+	Level string
+	// Given: the level was asked for; else it is Suggested, or the
+	// policy's default_level when there is no suggestion.
+	Given bool
+	// Suggested is the level the dossier's relationship gives by R7.2.3
+	// (classify.SuggestLevel), "" when it records none the policy has.
+	Suggested    string
+	Relationship string
+}
+
+// NewLevel is the level of a new dossier dd (R7.2.3): given when not "",
+// else the level its relationship suggests, else the policy's default.
+func (p *Policy) NewLevel(dd *Dossier, given string) LevelChoice {
+	c := LevelChoice{Level: given, Given: given != ""}
+	if dd != nil && strings.TrimSpace(dd.Relationship) != "" {
+		if lv, _, err := classify.SuggestLevel(dd.Relationship); err == nil && p.Level(lv.String()) != nil {
+			c.Suggested, c.Relationship = lv.String(), strings.TrimSpace(dd.Relationship)
+		}
+	}
+	if c.Level == "" {
+		c.Level = cmpOr(c.Suggested, p.DefaultLevel)
+	}
+	return c
+}
+
+// CheckCreate checks what Create checks, and writes nothing: the working
+// member may create dossiers, text is a valid dossier, and the level it
+// gets (NewLevel) is one the member can read: a dossier its author could
+// never open again is refused, not written.
+func (a *Archive) CheckCreate(text []byte, level string) (LevelChoice, error) {
+	var c LevelChoice
+	if level != "" {
+		if err := a.Policy.CheckLevel(level); err != nil {
+			return c, err
+		}
+	}
+	me, err := a.requireKind(KindDossierCreate)
+	if err != nil {
+		if dd, perr := ParseDossier(text); perr == nil {
+			c = a.Policy.NewLevel(dd, level) // still said, for a dry run
+		}
+		return c, err
+	}
+	dd, err := ParseDossier(text)
+	if err != nil {
+		return c, err
+	}
+	c = a.Policy.NewLevel(dd, level)
+	if !slices.Contains(a.State.Readers(c.Level), me.ID) {
+		var readers []string
+		if lp := a.Policy.Level(c.Level); lp != nil {
+			readers = lp.Readers
+		}
+		why := l10n.Sprintf("you (%s) could not read a %s dossier once it is written (its readers: %s)", me.ID, c.Level, strings.Join(readers, ", "))
+		if !c.Given {
+			why = l10n.Sprintf("the relationship %s makes the dossier %s (R7.2.3), and %s", c.Relationship, c.Level, why)
+		}
+		return c, &Error{Code: Denied, Actor: me.ID, Need: readers, Held: me.Roles,
+			Err: l10n.Errorf("%s: ask one of them to create it; nothing was written", why)}
+	}
+	return c, nil
+}
+
 // Create validates a new dossier's text, gives it the next id, encrypts it
-// to the readers of its level (and the recovery key), writes it and journals
-// dossier.create with the ciphertext's SHA-256. It returns the new id.
+// to the readers of its level (NewLevel: the level given, else the one its
+// relationship suggests by R7.2.3, else the default) and the recovery key,
+// writes it and journals dossier.create with the ciphertext's SHA-256. It
+// refuses a level the author could not read (CheckCreate). It returns the
+// new id.
 func (a *Archive) Create(text []byte, level string) (string, error) {
-	if level == "" {
-		level = a.Policy.DefaultLevel
-	}
-	if err := a.Policy.CheckLevel(level); err != nil {
+	c, err := a.CheckCreate(text, level)
+	if err != nil {
 		return "", err
 	}
-	if _, err := a.requireKind(KindDossierCreate); err != nil {
-		return "", err
-	}
-	if _, err := ParseDossier(text); err != nil {
-		return "", err
-	}
+	level = c.Level
 	var id string
-	err := a.locked(func() error {
+	err = a.locked(func() error {
 		id = a.Policy.FormatID(a.State.MaxID + 1)
 		if _, err := os.Stat(a.dossierFile(id)); err == nil {
 			return integrityErr(DossierPath(id), l10n.Errorf("%s exists but the journal has no dossier %s", DossierPath(id), id))

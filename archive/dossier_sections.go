@@ -132,8 +132,11 @@ type Contact struct {
 	Content  string `yaml:"content" json:"content"`
 	FollowUp string `yaml:"follow_up" json:"follow_up"`
 	// KeepUntil is how long a complaint is kept; ParseDossier fills it in
-	// when absent (ComplaintKeepUntil).
+	// when absent (ComplaintKeepUntil), and Policy.ComplaintKeepUntil
+	// then applies the policy's retention instead.
 	KeepUntil Date `yaml:"keep_until" json:"keep_until"`
+
+	keepDefaulted bool // KeepUntil was not written: ParseDossier filled it in
 }
 
 // The kinds of contact record.
@@ -148,9 +151,9 @@ const (
 var ContactKinds = []string{ContactVisit, ContactFollowUp, ContactReception, ContactComplaint}
 
 // DefaultComplaintRetentionYears is how long a complaint record is kept by
-// the sister rules ("投诉记录 kept two years"). It is a default: a later
-// policy setting may replace it, which is why ComplaintKeepUntil is the only
-// place that reads it.
+// the sister rules ("投诉记录 kept two years"). It is a default: the
+// policy's contacts.complaint_retention replaces it
+// (Policy.ComplaintRetention, Policy.ComplaintKeepUntil).
 const DefaultComplaintRetentionYears = 2
 
 // ComplaintKeepUntil returns the default retention date of a complaint

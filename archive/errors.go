@@ -26,28 +26,31 @@ type Next int
 
 // The next steps an error may point to.
 const (
-	NoNext           Next = iota
-	NextVerify            // check the archive
-	NextRestore           // restore the file (Arg) from git or a backup, then check
-	NextMemberAdd         // ask a manager to add your key as a member
-	NextIdentity          // name an identity file
-	NextList              // list the dossiers to find the id
-	NextLoans             // list the loans
-	NextDestructions      // list the destruction requests
-	NextReturn            // return loan Arg first
-	NextEndorse           // have loan Arg signed by the department manager
-	NextExecute           // execute destruction request Arg
-	NextRelease           // release the hold on dossier Arg
-	NextRequestAgain      // ask again (a new request)
-	NextMemberRoles       // change member Arg's roles instead
-	NextMemberList        // list the members
-	NextEditAgain         // open the dossier again and redo the change
-	NextDeclassify        // a member who can read them declassifies (maintain)
-	NextKeygen            // make an identity file (Arg: its path)
-	NextPassphrase        // run in a terminal, or name a passphrase file
-	NextLog               // the dossier's history (Arg)
-	NextRetry             // run the step again
-	NextInit              // create an archive (Arg: the folder), or name one
+	NoNext             Next = iota
+	NextVerify              // check the archive
+	NextRestore             // restore the file (Arg) from git or a backup, then check
+	NextMemberAdd           // ask a manager to add your key as a member
+	NextIdentity            // name an identity file
+	NextList                // list the dossiers to find the id
+	NextLoans               // list the loans
+	NextDestructions        // list the destruction requests
+	NextReturn              // return loan Arg first
+	NextEndorse             // have loan Arg signed by the department manager
+	NextExecute             // execute destruction request Arg
+	NextRelease             // release the hold on dossier Arg
+	NextRequestAgain        // ask again (a new request)
+	NextMemberRoles         // change member Arg's roles instead
+	NextMemberList          // list the members
+	NextEditAgain           // open the dossier again and redo the change
+	NextDeclassify          // a member who can read them declassifies (maintain)
+	NextKeygen              // make an identity file (Arg: its path)
+	NextPassphrase          // run in a terminal, or name a passphrase file
+	NextLog                 // the dossier's history (Arg)
+	NextRetry               // run the step again
+	NextSubmissions         // list the hand-ins
+	NextStatsRequest        // ask for statistics through a request (R6.7); Arg: a request to follow up, if any
+	NextEndorseRequest      // have request Arg signed by the department manager
+	NextInit                // create an archive (Arg: the folder), or name one (keep last: a test walks up to it)
 )
 
 // Error is an error of the archive with what the command needs to present

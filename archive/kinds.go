@@ -23,11 +23,14 @@ const (
 	KindDossierCredit     journal.Kind = "dossier.credit"
 	KindDossierTier       journal.Kind = "dossier.tier"
 	KindReview            journal.Kind = "dossier.review"
+	KindReviewSignoff     journal.Kind = "review.signoff"
 	KindHold              journal.Kind = "dossier.hold"
 	KindRelease           journal.Kind = "dossier.release"
 	KindLoanRequest       journal.Kind = "loan.request"
 	KindLoanEndorse       journal.Kind = "loan.endorse"
 	KindLoanApprove       journal.Kind = "loan.approve"
+	KindLoanCancel        journal.Kind = "loan.cancel"
+	KindLoanReject        journal.Kind = "loan.reject"
 	KindLoanRenew         journal.Kind = "loan.renew"
 	KindLoanReturn        journal.Kind = "loan.return"
 	KindLoanExpire        journal.Kind = "loan.expire"
@@ -35,6 +38,13 @@ const (
 	KindDestroyApprove    journal.Kind = "destroy.approve"
 	KindDestroyReject     journal.Kind = "destroy.reject"
 	KindDestroyExecute    journal.Kind = "destroy.execute"
+	KindSubmissionAdd     journal.Kind = "submission.add"
+	KindSubmissionMerge   journal.Kind = "submission.merge"
+	KindSubmissionReject  journal.Kind = "submission.reject"
+	KindRequestStats      journal.Kind = "request.stats"
+	KindRequestEndorse    journal.Kind = "request.endorse"
+	KindRequestApprove    journal.Kind = "request.approve"
+	KindRequestReject     journal.Kind = "request.reject"
 )
 
 // Workflow names the procedure a kind of event belongs to.
@@ -50,6 +60,8 @@ const (
 	WorkflowHold     Workflow = "hold"     // legal hold (冻结)
 	WorkflowLoan     Workflow = "loan"     // borrowing (R7.1, R6.7)
 	WorkflowDestroy  Workflow = "destroy"  // destruction (R6.10)
+	WorkflowIntake   Workflow = "intake"   // sales' hand-ins (R6.1, R6.3)
+	WorkflowRequest  Workflow = "request"  // statistics for other departments (R6.7)
 )
 
 // KindSpec is the registry's entry for one kind of event.
@@ -108,6 +120,8 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Classify }), New: func() payload { return &DossierTier{} }},
 	{Kind: KindReview, Workflow: WorkflowReview, What: l10n.N("the quarterly review (核定)"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Review }), New: func() payload { return &ReviewData{} }},
+	{Kind: KindReviewSignoff, Workflow: WorkflowReview, What: l10n.N("signing off a quarter's 核定"),
+		Roles: roles((*Policy).SignoffRoles), New: func() payload { return &ReviewSignoff{} }},
 	{Kind: KindHold, Workflow: WorkflowHold, What: l10n.N("a legal hold"), Dossier: true,
 		Roles: roles((*Policy).HoldRoles), New: func() payload { return &HoldData{} }},
 	{Kind: KindRelease, Workflow: WorkflowHold, What: l10n.N("releasing a legal hold"), Dossier: true,
@@ -118,6 +132,10 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return []string{"dept_manager"} }), New: func() payload { return &LoanEndorse{} }},
 	{Kind: KindLoanApprove, Workflow: WorkflowLoan, What: l10n.N("approving a loan"), WritesFile: true, Dossier: true,
 		Roles: roles(allLoanApprovers), New: func() payload { return &LoanApprove{} }},
+	{Kind: KindLoanCancel, Workflow: WorkflowLoan, What: l10n.N("withdrawing a loan request"), Dossier: true,
+		Who: l10n.N("the requester, while the request waits"), New: func() payload { return &LoanCancel{} }},
+	{Kind: KindLoanReject, Workflow: WorkflowLoan, What: l10n.N("rejecting a loan request"), Dossier: true,
+		Roles: roles(allLoanApprovers), New: func() payload { return &LoanReject{} }},
 	{Kind: KindLoanRenew, Workflow: WorkflowLoan, What: l10n.N("renewing a loan"), Dossier: true,
 		Who: l10n.N("the borrower"), New: func() payload { return &LoanRenew{} }},
 	{Kind: KindLoanReturn, Workflow: WorkflowLoan, What: l10n.N("returning a loan"), WritesFile: true, Dossier: true,
@@ -132,6 +150,20 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return p.Destruction.Chain }), New: func() payload { return &DestroyReject{} }},
 	{Kind: KindDestroyExecute, Workflow: WorkflowDestroy, What: l10n.N("executing a destruction"), Dossier: true,
 		Roles: roles((*Policy).DestroyRoles), New: func() payload { return &DestroyExecute{} }},
+	{Kind: KindSubmissionAdd, Workflow: WorkflowIntake, What: l10n.N("handing in a customer information report"), Rule: l10n.N("sales hand in the customer information report (R6.1)"),
+		Roles: roles((*Policy).Submitters), New: func() payload { return &SubmissionAdd{} }},
+	{Kind: KindSubmissionMerge, Workflow: WorkflowIntake, What: l10n.N("folding a hand-in into a dossier"), Dossier: true, Rule: l10n.N("the clerk enters what sales hand in (R6.3)"),
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &SubmissionMerge{} }},
+	{Kind: KindSubmissionReject, Workflow: WorkflowIntake, What: l10n.N("turning a hand-in down"),
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &SubmissionReject{} }},
+	{Kind: KindRequestStats, Workflow: WorkflowRequest, What: l10n.N("asking for customer statistics"),
+		Who: l10n.N("a member outside home_department"), New: func() payload { return &RequestStats{} }},
+	{Kind: KindRequestEndorse, Workflow: WorkflowRequest, What: l10n.N("signing a statistics request"), Rule: l10n.N("the requester's own department manager signs first (R6.7)"),
+		Roles: roles(func(p *Policy) []string { return []string{"dept_manager"} }), New: func() payload { return &RequestEndorse{} }},
+	{Kind: KindRequestApprove, Workflow: WorkflowRequest, What: l10n.N("approving a statistics request"), Rule: l10n.N("then 客服部 approves (R6.7)"),
+		Roles: roles((*Policy).StatsApprovers), New: func() payload { return &RequestApprove{} }},
+	{Kind: KindRequestReject, Workflow: WorkflowRequest, What: l10n.N("rejecting a statistics request"),
+		Roles: roles(func(p *Policy) []string { return union(p.StatsApprovers(), []string{"dept_manager"}) }), New: func() payload { return &RequestReject{} }},
 }
 
 var byKind = func() map[journal.Kind]*KindSpec {
@@ -149,8 +181,10 @@ func Kinds() []*KindSpec { return slices.Clone(registry) }
 // does not know.
 func SpecOf(k journal.Kind) *KindSpec { return byKind[k] }
 
+// allLoanApprovers are the roles that may approve or reject some loan:
+// every level's approvers, and those who approve in a borrower's stead.
 func allLoanApprovers(p *Policy) []string {
-	var out []string
+	out := p.SelfLoanApprovers()
 	for _, rs := range p.Loan.Approvers {
 		out = union(out, rs)
 	}

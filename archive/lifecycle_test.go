@@ -158,8 +158,8 @@ func TestReviewsDueDaysLeft(t *testing.T) {
 	if len(due) != 1 || due[0].ID != id || due[0].DaysLeft != 40 || due[0].Owner != "li" || due[0].Overdue {
 		t.Fatalf("due %+v", due)
 	}
-	if _, err := f.as("zhang").ReviewDone(id, ""); archive.CodeOf(err) != archive.Denied {
-		t.Fatalf("manager review: %v", err)
+	if _, err := f.as("zhao").ReviewDone(id, ""); archive.CodeOf(err) != archive.Denied {
+		t.Fatalf("dept_manager review: %v", err)
 	}
 	if q, err := f.as("li").ReviewDone(id, "ok"); err != nil || q.String() != "2026Q4" {
 		t.Fatal(q, err)

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,9 @@ const (
 	LoanOut      = "out"      // approved: the borrower can read the dossier
 	LoanExpired  = "expired"  // past due and access revoked by maintain; still to be returned
 	LoanReturned = "returned" // returned
+	// A request that ended without a loan.
+	LoanCancelled = "cancelled" // withdrawn by the requester while pending
+	LoanRejected  = "rejected"  // rejected by an approver while pending
 )
 
 // Loan is a borrowing of a dossier (借阅, R7.1), as the journal tells it.
@@ -71,6 +75,12 @@ type Loan struct {
 	Intact     bool        `json:"intact"`
 	Note       string      `json:"note,omitempty"`
 	Card       *BorrowCard `json:"card,omitempty"`
+	// A request withdrawn (Cancelled) or rejected (Rejected, by
+	// RejectedBy) while pending, and why.
+	Cancelled  time.Time `json:"cancelled,omitzero"`
+	Rejected   time.Time `json:"rejected,omitzero"`
+	RejectedBy string    `json:"rejected_by,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
 }
 
 // Status is the loan's status: pending, out, expired or returned.
@@ -82,8 +92,18 @@ func (l *Loan) Status() string {
 		return LoanExpired
 	case !l.Out.IsZero():
 		return LoanOut
+	case !l.Cancelled.IsZero():
+		return LoanCancelled
+	case !l.Rejected.IsZero():
+		return LoanRejected
 	}
 	return LoanPending
+}
+
+// Ended reports whether the loan or request is over: returned, withdrawn
+// or rejected.
+func (l *Loan) Ended() bool {
+	return !l.Returned.IsZero() || !l.Cancelled.IsZero() || !l.Rejected.IsZero()
 }
 
 // Open reports whether the loan is approved and not yet returned (the
@@ -156,6 +176,16 @@ type (
 		Loan string `yaml:"loan" json:"loan"`
 		File `yaml:",inline"`
 	}
+	// LoanCancel withdraws a request that waits (by its requester).
+	LoanCancel struct {
+		Loan   string `yaml:"loan" json:"loan"`
+		Reason string `yaml:"reason,omitempty" json:"reason,omitempty"`
+	}
+	// LoanReject rejects a request that waits (by one who may approve it).
+	LoanReject struct {
+		Loan   string `yaml:"loan" json:"loan"`
+		Reason string `yaml:"reason" json:"reason"`
+	}
 )
 
 func fmtUTC(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
@@ -186,7 +216,7 @@ func (x *LoanRequest) check(c *step) error {
 	}
 	actor, d := c.actor, c.d
 	for _, l := range d.Loans {
-		if l.Borrower == actor.ID && l.Returned.IsZero() {
+		if l.Borrower == actor.ID && !l.Ended() {
 			return failErr(l10n.Errorf("%s already has loan %s of dossier %s (%s): return it first", actor.ID, l.ID, d.ID, l.Status()), NextReturn, l.ID)
 		}
 	}
@@ -252,10 +282,26 @@ func (s *State) NextForLoan(l *Loan) []string {
 	return s.Policy.MissingApprovers(l, d.Level)
 }
 
+// LoanDeciders are the roles that may approve or reject loan l of a
+// dossier of level: the level's approvers, and when the borrower holds one
+// of them, the roles that approve in their stead
+// (Policy.SelfLoanApprovers).
+func (s *State) LoanDeciders(l *Loan, level string) []string {
+	need := s.Policy.LoanApprovers(level)
+	if s.Members[l.Borrower].HasRole(need...) {
+		need = appendNew(need, s.Policy.SelfLoanApprovers()...)
+	}
+	return need
+}
+
 // approveRole checks an approval of loan l by actor for a dossier of
 // level, and returns the role it counts for and whether it is the last one
-// needed.
-func (p *Policy) approveRole(actor *Member, l *Loan, level string) (role string, last bool, err error) {
+// needed. Nobody approves their own loan: a role the borrower holds is
+// given by another holder of it or by a role of
+// Policy.SelfLoanApprovers (a manager's loan goes to another manager or
+// the gm).
+func (s *State) approveRole(actor *Member, l *Loan, level string) (role string, last bool, err error) {
+	p := s.Policy
 	if l.Status() != LoanPending {
 		return "", false, failErr(l10n.Errorf("loan %s is %s: there is nothing to approve", l.ID, l.Status()), NoNext, "")
 	}
@@ -279,8 +325,18 @@ func (p *Policy) approveRole(actor *Member, l *Loan, level string) (role string,
 			return r, len(missing) == 1, nil
 		}
 	}
-	return "", false, &Error{Code: Denied, Actor: actor.ID, Need: missing, Held: actor.Roles,
-		Err: l10n.Errorf("loan %s (level %s) still needs approval by %v; %s holds %v", l.ID, level, missing, actor.ID, actor.Roles)}
+	borrower, stand := s.Members[l.Borrower], p.SelfLoanApprovers()
+	need := missing
+	for _, r := range missing {
+		if borrower.HasRole(r) {
+			if actor.HasRole(stand...) {
+				return r, len(missing) == 1, nil
+			}
+			need = appendNew(need, stand...)
+		}
+	}
+	return "", false, &Error{Code: Denied, Actor: actor.ID, Need: need, Held: actor.Roles,
+		Err: l10n.Errorf("loan %s (level %s) still needs approval by %v; %s holds %v", l.ID, level, need, actor.ID, actor.Roles)}
 }
 
 func (x *LoanApprove) check(c *step) error {
@@ -294,7 +350,7 @@ func (x *LoanApprove) check(c *step) error {
 	if err := c.afterApproval(l); err != nil {
 		return err
 	}
-	_, last, err := c.p.approveRole(c.actor, l, c.d.Level)
+	_, last, err := c.s.approveRole(c.actor, l, c.d.Level)
 	if err != nil {
 		return err
 	}
@@ -309,7 +365,7 @@ func (x *LoanApprove) check(c *step) error {
 
 func (x *LoanApprove) apply(c *step) {
 	l := c.s.Loans[x.Loan]
-	role, last, _ := c.p.approveRole(c.actor, l, c.d.Level)
+	role, last, _ := c.s.approveRole(c.actor, l, c.d.Level)
 	l.Approvals = append(l.Approvals, Approval{Role: role, Member: c.e.Actor, Date: c.s.date(c.e.Time), Time: c.e.Time, Event: c.e.Hash})
 	if last {
 		l.Out, l.Due, l.Card = c.e.Time, c.e.Time.Add(loanDays(l.Days)), x.Card
@@ -389,6 +445,68 @@ func (x *LoanExpire) check(c *step) error {
 }
 
 func (x *LoanExpire) apply(c *step) { c.s.Loans[x.Loan].Expired = c.e.Time }
+
+// appendNew is a followed by the roles of b it does not have, in order.
+func appendNew(a []string, b ...string) []string {
+	out := slices.Clone(a)
+	for _, r := range b {
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// pendingLoan returns the loan an event names, which must be waiting.
+func (c *step) pendingLoan(id string) (*Loan, error) {
+	l, err := c.loanOf(id)
+	if err != nil {
+		return nil, err
+	}
+	if l.Status() != LoanPending {
+		return nil, failErr(l10n.Errorf("loan %s is %s: only a request that waits can be withdrawn or rejected", l.ID, l.Status()), NoNext, "")
+	}
+	return l, nil
+}
+
+func (x *LoanCancel) check(c *step) error {
+	l, err := c.pendingLoan(x.Loan)
+	if err != nil {
+		return err
+	}
+	if c.actor.ID != l.Borrower {
+		return deniedErr(l10n.Errorf("only the requester %s may withdraw loan request %s", l.Borrower, l.ID))
+	}
+	return nil
+}
+
+func (x *LoanCancel) apply(c *step) {
+	l := c.s.Loans[x.Loan]
+	l.Cancelled, l.Reason = c.e.Time, x.Reason
+}
+
+func (x *LoanReject) check(c *step) error {
+	l, err := c.pendingLoan(x.Loan)
+	if err != nil {
+		return err
+	}
+	if c.actor.ID == l.Borrower {
+		return deniedErr(l10n.Errorf("%s may not reject their own loan request %s: withdraw it instead", c.actor.ID, l.ID))
+	}
+	if need := c.s.LoanDeciders(l, c.d.Level); !c.actor.HasRole(need...) {
+		return &Error{Code: Denied, Actor: c.actor.ID, Need: need, Held: c.actor.Roles,
+			Err: l10n.Errorf("loan request %s (level %s) can be rejected by %v; %s holds %v", l.ID, c.d.Level, need, c.actor.ID, c.actor.Roles)}
+	}
+	if strings.TrimSpace(x.Reason) == "" {
+		return missingErr("reason", l10n.Errorf("say why the loan is rejected (the requester reads it)"))
+	}
+	return nil
+}
+
+func (x *LoanReject) apply(c *step) {
+	l := c.s.Loans[x.Loan]
+	l.Rejected, l.RejectedBy, l.Reason = c.e.Time, c.e.Actor, x.Reason
+}
 
 // loan returns loan id and its dossier, or an error naming it.
 func (a *Archive) loan(id string) (*Loan, *DossierState, error) {
@@ -473,7 +591,7 @@ func (a *Archive) BorrowApprove(loanID string) (l *Loan, last bool, err error) {
 			return err
 		}
 		var err error
-		if _, last, err = a.Policy.approveRole(me, l, d.Level); err != nil {
+		if _, last, err = a.State.approveRole(me, l, d.Level); err != nil {
 			return err
 		}
 		x := &LoanApprove{Loan: l.ID}
@@ -504,6 +622,27 @@ func (a *Archive) borrowCard(l *Loan, d *DossierState, due time.Time, approver s
 	}
 	c.Approvers = append(c.Approvers, approver)
 	return c
+}
+
+// BorrowCancel withdraws the working member's own loan request while it
+// waits.
+func (a *Archive) BorrowCancel(loanID, reason string) (*Loan, error) {
+	return a.loanStep(loanID, func(me *Member, l *Loan, d *DossierState) error {
+		_, err := a.commit(KindLoanCancel, d.ID, &LoanCancel{Loan: l.ID, Reason: strings.TrimSpace(reason)})
+		return err
+	})
+}
+
+// BorrowReject rejects a loan request that waits, with a reason; only one
+// who may approve it may reject it.
+func (a *Archive) BorrowReject(loanID, reason string) (*Loan, error) {
+	if strings.TrimSpace(reason) == "" {
+		return nil, missingErr("reason", l10n.Errorf("say why the loan is rejected (the requester reads it)"))
+	}
+	return a.loanStep(loanID, func(me *Member, l *Loan, d *DossierState) error {
+		_, err := a.commit(KindLoanReject, d.ID, &LoanReject{Loan: l.ID, Reason: strings.TrimSpace(reason)})
+		return err
+	})
 }
 
 // BorrowRenew extends an open loan by its period (policy loan.renewals times at most).

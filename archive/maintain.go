@@ -11,19 +11,30 @@ import (
 // MaintainReport is what the periodic job did and what needs a person.
 type MaintainReport struct {
 	Quarter      string         `json:"quarter"`
-	Expired      []*Loan        `json:"expired"`       // access revoked by this run
-	Declassified int            `json:"declassified"`  // dossiers dropped to 内部 by this run (R7.2.4)
-	Overdue      []*Loan        `json:"overdue"`       // open loans past due
-	Reviews      []DueReview    `json:"reviews_due"`   // 核定 due within the window or overdue
-	PendingLoans []*Loan        `json:"loans_pending"` // loan requests waiting for a sign-off or approval
+	Expired      []*Loan        `json:"expired"`        // access revoked by this run
+	Declassified int            `json:"declassified"`   // dossiers dropped to 内部 by this run (R7.2.4)
+	Overdue      []*Loan        `json:"overdue"`        // open loans past due
+	Reviews      []DueReview    `json:"reviews_due"`    // 核定 due within the window or overdue
+	Missed       []MissedReview `json:"reviews_missed"` // quarters that ended without a 核定 (R6.5)
+	PendingLoans []*Loan        `json:"loans_pending"`  // loan requests waiting for a sign-off or approval
 	Destructions []*Destruction `json:"destructions_pending"`
-	Errors       []string       `json:"errors,omitempty"`
+	// From the dossiers the key opens (contacts:): overdue visits,
+	// complaints past their retention, and how many could not be checked.
+	Visits     []DueVisit          `json:"visits_due"`
+	Complaints []ExpiredComplaints `json:"complaints_expired"`
+	Unchecked  int                 `json:"unchecked"`
+	// R6.1: who owes this month's customer information report after its
+	// due day, and hand-ins waiting to be merged (R6.3).
+	HandInsMissing []MissingHandIn `json:"hand_ins_missing"`
+	HandInsPending []*Submission   `json:"hand_ins_pending"`
+	Errors         []string        `json:"errors,omitempty"`
 }
 
 // NeedsPerson reports whether something in the report waits for a person
 // (the job then ends with "something is due").
 func (r *MaintainReport) NeedsPerson() bool {
-	return len(r.Overdue)+len(r.Reviews)+len(r.PendingLoans)+len(r.Destructions)+len(r.Errors) > 0
+	return len(r.Overdue)+len(r.Reviews)+len(r.Missed)+len(r.PendingLoans)+len(r.Destructions)+
+		len(r.Visits)+len(r.Complaints)+len(r.HandInsMissing)+len(r.HandInsPending)+len(r.Errors) > 0
 }
 
 // DueWithin reports whether the quarter of a due review ends within span
@@ -41,8 +52,9 @@ func (a *Archive) DueWithin(r DueReview, span classify.Period) bool {
 
 // Maintain is the periodic job (cron): it revokes the access of loans past
 // due, declassifies dossiers whose secrecy period ran out, and reports
-// overdue loans, reviews due within the window (or overdue), and requests
-// waiting for approval. It writes nothing when there is nothing to revoke,
+// overdue loans, reviews due within the window (or overdue) and quarters
+// missed, requests waiting for approval, and, from the dossiers its key
+// opens, overdue visits and complaints kept past their retention. It writes nothing when there is nothing to revoke,
 // so running it again changes nothing. A loan whose access cannot be
 // revoked with the working key is reported in Errors and the returned error.
 func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*MaintainReport, error) {
@@ -76,10 +88,15 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 			rep.Reviews = append(rep.Reviews, r)
 		}
 	}
+	rep.Missed = a.ReviewsMissed(q)
 	for _, r := range a.State.SortedDestructions() {
 		if st := r.Status(); st == DestroyPending || st == DestroyApproved {
 			rep.Destructions = append(rep.Destructions, r)
 		}
+	}
+	rep.HandInsMissing, rep.HandInsPending = a.MissingHandIns(), a.Submissions(true)
+	if err := a.contactsDue(ctx, rep); err != nil {
+		errs = append(errs, err)
 	}
 	for _, e := range errs {
 		rep.Errors = append(rep.Errors, e.Error())

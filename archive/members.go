@@ -55,6 +55,7 @@ func (x *InitData) apply(c *step) {
 	s.Genesis, s.ArchiveID, s.PolicySHA256 = c.e.Hash, x.ArchiveID, x.PolicySHA256
 	m := x.Member
 	s.Members[m.ID] = &m
+	s.RolesSet[m.ID] = c.e.Time
 }
 
 func (x *PolicyUpdate) check(c *step) error {
@@ -83,6 +84,7 @@ func (x *MemberAdd) check(c *step) error {
 func (x *MemberAdd) apply(c *step) {
 	m := x.Member
 	c.s.Members[m.ID] = &m
+	c.s.RolesSet[m.ID] = c.e.Time
 }
 
 func (x *MemberRoles) check(c *step) error {
@@ -96,6 +98,7 @@ func (x *MemberRoles) apply(c *step) {
 	m := *c.s.Members[x.Member]
 	m.Roles = slices.Clone(x.Roles)
 	c.s.Members[x.Member] = &m
+	c.s.RolesSet[x.Member] = c.e.Time
 }
 
 func (x *MemberRemove) check(c *step) error {

@@ -195,6 +195,8 @@ func TestApprovalOrderIsByLinks(t *testing.T) {
 	// comes second and does not follow step 1, or first and is not the
 	// step the chain waits for. Either way it is a problem, not counted.
 	ps, _ := c.Verify(ctx)
+	// Replay orders the two siblings by hash (keys are random): the forged
+	// one comes after step 1 without following it, or before it.
 	found := false
 	for _, p := range ps {
 		found = found || strings.HasSuffix(p.Path, e.Hash+".yaml")

@@ -44,6 +44,11 @@ type Policy struct {
 	Grades         GradePolicy       `yaml:"grades"`
 	IDScheme       IDScheme          `yaml:"id_scheme"`
 	Recovery       string            `yaml:"recovery"`
+	// Added after the first archives were made: a crm.yaml without them
+	// gets the defaults of their accessors.
+	Contacts ContactPolicy `yaml:"contacts"`
+	Intake   IntakePolicy  `yaml:"intake"`
+	Requests RequestPolicy `yaml:"requests"`
 
 	loc *time.Location
 }
@@ -74,11 +79,43 @@ type LoanPolicy struct {
 	Renewals  int                 `yaml:"renewals"`
 	Borrowers []string            `yaml:"borrowers"`
 	Approvers map[string][]string `yaml:"approvers"`
+	// ApproversWhenSelf: when the borrower holds an approver role, that
+	// approval comes from another holder of the role or from one of these
+	// roles (nobody approves their own loan); default gm.
+	ApproversWhenSelf []string `yaml:"approvers_when_self"`
 }
 
 // ReviewPolicy is R6.5.
 type ReviewPolicy struct {
 	Cadence string `yaml:"cadence"`
+	// Signoff: the roles that sign off a quarter's 核定; default supervisor.
+	Signoff []string `yaml:"signoff"`
+}
+
+// ContactPolicy is the sister rules' "Intake and records": how often a
+// customer of each tier is visited, and how long a complaint is kept.
+type ContactPolicy struct {
+	// VisitEvery maps a tier (重点, 普通, 潜在) to the longest span between
+	// two visits (拜访), like 1m or 3m; a tier not named, or "" / 无,
+	// has no cadence. Absent: 重点 1m, 普通 3m.
+	VisitEvery map[string]string `yaml:"visit_every"`
+	// ComplaintRetention is how long a complaint record is kept
+	// (default 2y).
+	ComplaintRetention string `yaml:"complaint_retention"`
+}
+
+// IntakePolicy is R6.1 and R6.3: who hands in the monthly customer
+// information report, and by which day of the month.
+type IntakePolicy struct {
+	Submitters []string `yaml:"submitters"` // default sales
+	DueDay     int      `yaml:"due_day"`    // default 7: the first week
+}
+
+// RequestPolicy is R6.7 for statistics: who approves a request from
+// another department, and how long an approval lasts.
+type RequestPolicy struct {
+	Approvers []string `yaml:"approvers"`  // default manager (客服部经理)
+	ValidDays int      `yaml:"valid_days"` // default 30
 }
 
 // DestructionPolicy is R6.10: the approval chain in order, and witnesses.
@@ -182,6 +219,9 @@ func (p *Policy) check() error {
 	}
 	if a, b := p.GradeShares(); a <= 0 || b < 0 || a+b > 1 {
 		return l10n.Errorf("grades: a_share must be above 0, b_share at least 0, and together at most 1")
+	}
+	if err := p.checkLater(); err != nil {
+		return err
 	}
 	if p.KeyKind != "x25519" && p.KeyKind != "pq" {
 		return l10n.Errorf("key_kind: %q, want x25519 or pq", p.KeyKind)
@@ -452,6 +492,137 @@ func (p *Policy) CreditOf(override, reason string, dd *Dossier) (class, source s
 		}
 	}
 	return "", "", classify.Rule{}
+}
+
+// checkLater checks the sections added after the first archives: each may
+// be absent (its defaults apply).
+func (p *Policy) checkLater() error {
+	for key, rs := range map[string][]string{
+		"loan.approvers_when_self": p.Loan.ApproversWhenSelf, "review.signoff": p.Review.Signoff,
+		"intake.submitters": p.Intake.Submitters, "requests.approvers": p.Requests.Approvers,
+	} {
+		for _, r := range rs {
+			if _, ok := p.Roles[r]; !ok {
+				return l10n.Errorf("%s: unknown role %q", key, r)
+			}
+		}
+	}
+	for tier, v := range p.Contacts.VisitEvery {
+		if _, err := classify.ParseTier(tier); err != nil {
+			return l10n.Errorf("contacts.visit_every: %v", err)
+		}
+		if !noSpan(v) {
+			if _, err := classify.ParseSpan(v); err != nil {
+				return l10n.Errorf("contacts.visit_every.%s: %v", tier, err)
+			}
+		}
+	}
+	if r := p.Contacts.ComplaintRetention; r != "" {
+		if _, err := classify.ParseSpan(r); err != nil {
+			return l10n.Errorf("contacts.complaint_retention: %v", err)
+		}
+	}
+	if d := p.Intake.DueDay; d < 0 || d > 28 {
+		return l10n.Errorf("intake.due_day: %d, want a day of the month from 1 to 28", d)
+	}
+	if p.Requests.ValidDays < 0 {
+		return l10n.Errorf("requests.valid_days: must not be negative")
+	}
+	return nil
+}
+
+// noSpan reports whether a policy span says "none".
+func noSpan(s string) bool {
+	s = strings.TrimSpace(s)
+	return s == "" || s == "无" || strings.EqualFold(s, "none")
+}
+
+// orDefault is roles, or def when the policy names none.
+func orDefault(roles []string, def ...string) []string {
+	if len(roles) > 0 {
+		return roles
+	}
+	return def
+}
+
+// SelfLoanApprovers are the roles that give an approval the borrower
+// would owe themselves (policy loan.approvers_when_self, default gm).
+func (p *Policy) SelfLoanApprovers() []string { return orDefault(p.Loan.ApproversWhenSelf, "gm") }
+
+// SignoffRoles are the roles that sign off a quarter's 核定 (policy
+// review.signoff; default the supervisor, 客户信息主管, and the manager, who
+// signs off the supervisor's own).
+func (p *Policy) SignoffRoles() []string { return orDefault(p.Review.Signoff, "supervisor", "manager") }
+
+// DefaultVisitEvery is the visit cadence of a policy that sets none
+// (sister rules: key customers visited monthly on a plan, ordinary ones
+// at least once a quarter, potential ones on no cadence).
+var DefaultVisitEvery = map[string]string{"重点": "1m", "普通": "3m"}
+
+// VisitEvery is the longest span between two visits (拜访) of a customer
+// of tier, and false when the tier has no cadence.
+func (p *Policy) VisitEvery(tier string) (classify.Period, bool) {
+	m := p.Contacts.VisitEvery
+	if m == nil {
+		m = DefaultVisitEvery
+	}
+	for k, v := range m {
+		if t, err := classify.ParseTier(k); err != nil || string(t) != tier || noSpan(v) {
+			continue
+		}
+		per, err := classify.ParseSpan(v)
+		return per, err == nil
+	}
+	return classify.Period{}, false
+}
+
+// ComplaintRetention is how long a complaint record is kept (policy
+// contacts.complaint_retention; default DefaultComplaintRetentionYears).
+func (p *Policy) ComplaintRetention() classify.Period {
+	if per, err := classify.ParseSpan(p.Contacts.ComplaintRetention); err == nil {
+		return per
+	}
+	return classify.Period{Years: DefaultComplaintRetentionYears}
+}
+
+// ComplaintKeepUntil is the day a complaint filed on date is kept until
+// under the policy: the record's own keep_until when it was written, else
+// the date plus the policy's retention.
+func (p *Policy) ComplaintKeepUntil(c Contact) Date {
+	if c.Kind != ContactComplaint || c.Date.IsZero() {
+		return c.KeepUntil
+	}
+	if !c.KeepUntil.IsZero() && !c.keepDefaulted {
+		return c.KeepUntil
+	}
+	return Date{classify.AddSpan(c.Date.Time, p.ComplaintRetention())}
+}
+
+// Submitters are the roles that hand in the monthly customer information
+// report (R6.1; policy intake.submitters, default sales).
+func (p *Policy) Submitters() []string { return orDefault(p.Intake.Submitters, "sales") }
+
+// HandInDueDay is the day of the month by whose end the monthly report
+// is due (R6.1: the first week; policy intake.due_day, default 7).
+func (p *Policy) HandInDueDay() int {
+	if p.Intake.DueDay > 0 {
+		return p.Intake.DueDay
+	}
+	return 7
+}
+
+// StatsApprovers are the roles of 客服部 that approve a statistics
+// request from another department (R6.7; policy requests.approvers,
+// default manager).
+func (p *Policy) StatsApprovers() []string { return orDefault(p.Requests.Approvers, "manager") }
+
+// StatsValidDays is how many days an approved statistics request lasts
+// (policy requests.valid_days, default 30).
+func (p *Policy) StatsValidDays() int {
+	if p.Requests.ValidDays > 0 {
+		return p.Requests.ValidDays
+	}
+	return 30
 }
 
 // hasAny reports whether roles and allowed share a role.

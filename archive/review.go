@@ -2,6 +2,8 @@ package archive
 
 import (
 	"math"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -16,12 +18,16 @@ type Hold struct {
 	Since  time.Time `json:"since"`
 }
 
-// Review is one recorded 核定 of a dossier (R6.5).
+// Review is one recorded 核定 of a dossier (R6.5), with the sign-off of
+// its quarter once given (review.signoff).
 type Review struct {
-	Quarter string    `json:"quarter"`
-	By      string    `json:"by"`
-	Time    time.Time `json:"time"`
-	Note    string    `json:"note,omitempty"`
+	Quarter     string    `json:"quarter"`
+	By          string    `json:"by"`
+	Time        time.Time `json:"time"`
+	Note        string    `json:"note,omitempty"`
+	SignedOffBy string    `json:"signed_off_by,omitempty"`
+	SignedOff   time.Time `json:"signed_off,omitzero"`
+	Event       string    `json:"-"` // hash of the dossier.review event
 }
 
 // ReviewEntry is a 核定 in the archive's register of them.
@@ -47,19 +53,131 @@ type (
 	ReleaseData struct {
 		Reason string `yaml:"reason" json:"reason"`
 	}
+	// ReviewSignoff is the sign-off of a quarter's 核定 by a supervisor
+	// (R6.5): it signs the reviews of the quarter that it follows, by
+	// others, not yet signed; Dossiers lists their dossiers.
+	ReviewSignoff struct {
+		Quarter  string   `yaml:"quarter" json:"quarter"`
+		Dossiers []string `yaml:"dossiers" json:"dossiers"`
+	}
 )
 
+// reviewQuarter checks the quarter of a 核定 or sign-off written at t: a
+// calendar quarter, not after t's (a day of clock skew allowed).
+func (c *step) reviewQuarter(s string) (classify.Quarter, error) {
+	q, err := classify.ParseQuarter(s)
+	if err != nil {
+		return q, problemf("unreadable review data: quarter must look like 2026Q4")
+	}
+	if now := classify.QuarterOf(c.e.Time.Add(24*time.Hour), c.p.Location()); now.Before(q) {
+		return q, usageErr("quarter", l10n.Errorf("%s has not begun yet", q))
+	}
+	return q, nil
+}
+
 func (x *ReviewData) check(c *step) error {
-	if _, err := classify.ParseQuarter(x.Quarter); err != nil {
-		return problemf("unreadable review data: quarter must look like 2026Q4")
+	q, err := c.reviewQuarter(x.Quarter)
+	if err != nil {
+		return err
+	}
+	if !c.d.Created.Before(q.End(c.p.Location())) {
+		return usageErr("quarter", l10n.Errorf("dossier %s was created after %s ended: it was not due then", c.d.ID, q))
+	}
+	// R6.5: the 核定 checks the content, so only a member who can read it
+	// records it: a recipient of the file at this point of the journal.
+	if !slices.Contains(c.d.Recipients, c.e.Actor) {
+		return &Error{Code: Denied, Actor: c.actor.ID, Held: c.actor.Roles,
+			Err: l10n.Errorf("%s cannot read dossier %s (level %s), so cannot verify it (R6.5): its 核定 is recorded by one who can read it", c.actor.ID, c.d.ID, c.d.Level)}
 	}
 	return nil
 }
 
 func (x *ReviewData) apply(c *step) {
-	r := Review{Quarter: x.Quarter, By: c.e.Actor, Time: c.e.Time, Note: x.Note}
+	r := Review{Quarter: x.Quarter, By: c.e.Actor, Time: c.e.Time, Note: x.Note, Event: c.e.Hash}
 	c.d.Reviews = append(c.d.Reviews, r)
 	c.s.Reviews = append(c.s.Reviews, ReviewEntry{Dossier: c.d.ID, Review: r})
+}
+
+// signable returns the positions in s.Reviews of the reviews of quarter q
+// that a sign-off by the step's actor signs: not yet signed, by someone
+// else (nobody signs off their own 核定), and followed by the step through
+// links (a review written apart from it waits for the next sign-off).
+func (c *step) signable(q string) []int {
+	var out []int
+	var before map[string]bool // the step's ancestors, walked once (not once per review)
+	for i, r := range c.s.Reviews {
+		if r.Quarter != q || r.SignedOffBy != "" || r.By == c.e.Actor {
+			continue
+		}
+		if before == nil {
+			before = c.ancestors()
+		}
+		if c.s.Journal == nil || before[r.Event] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// ancestors returns the hashes of every event the step's event follows
+// through links.
+func (c *step) ancestors() map[string]bool {
+	seen := map[string]bool{}
+	if c.s.Journal == nil {
+		return seen
+	}
+	todo := slices.Clone(c.e.Prev)
+	for len(todo) > 0 {
+		h := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		if p := c.s.Journal.ByHash[h]; p != nil {
+			todo = append(todo, p.Prev...)
+		}
+	}
+	return seen
+}
+
+// signedDossiers are the dossiers of the reviews at positions idx, sorted, each once.
+func (s *State) signedDossiers(idx []int) []string {
+	var ids []string
+	for _, i := range idx {
+		ids = append(ids, s.Reviews[i].Dossier)
+	}
+	sort.Strings(ids)
+	return slices.Compact(ids)
+}
+
+func (x *ReviewSignoff) check(c *step) error {
+	q, err := c.reviewQuarter(x.Quarter)
+	if err != nil {
+		return err
+	}
+	idx := c.signable(q.String())
+	if len(idx) == 0 {
+		return failErr(l10n.Errorf("no 核定 of %s by anyone but %s waits for a sign-off", q, c.e.Actor), NoNext, "")
+	}
+	if want := c.s.signedDossiers(idx); !slices.Equal(x.Dossiers, want) {
+		return problemf("sign-off of %s lists dossiers %v, but the reviews it signs are of %v", q, x.Dossiers, want)
+	}
+	return nil
+}
+
+func (x *ReviewSignoff) apply(c *step) {
+	for _, i := range c.signable(x.Quarter) {
+		r := &c.s.Reviews[i]
+		r.SignedOffBy, r.SignedOff = c.e.Actor, c.e.Time
+		if d := c.s.Dossiers[r.Dossier]; d != nil {
+			for j := range d.Reviews {
+				if d.Reviews[j].Event == r.Event {
+					d.Reviews[j].SignedOffBy, d.Reviews[j].SignedOff = c.e.Actor, c.e.Time
+				}
+			}
+		}
+	}
 }
 
 func (x *HoldData) check(c *step) error {
@@ -115,18 +233,75 @@ func (a *Archive) ReviewsDue(q classify.Quarter) []DueReview {
 		if r.OwnerName == d.CreatedBy {
 			r.OwnerName = ""
 		}
-		if n := len(d.Reviews); n > 0 {
-			r.LastReview = d.Reviews[n-1].Quarter
-		}
+		r.LastReview = lastQuarter(d)
 		out = append(out, r)
 	}
 	return out
 }
 
-// ReviewDone records the quarterly 核定 of dossier id (R6.5) for the
-// current quarter, with a note on what was checked or changed.
+// lastQuarter is the latest quarter d was verified for, "" if never.
+func lastQuarter(d *DossierState) string {
+	var last *classify.Quarter
+	for _, r := range d.Reviews {
+		if q, err := classify.ParseQuarter(r.Quarter); err == nil && (last == nil || last.Before(q)) {
+			last = &q
+		}
+	}
+	if last == nil {
+		return ""
+	}
+	return last.String()
+}
+
+// MissedReview is a dossier with quarters that ended without its 核定
+// (R6.5). They stay listed until a (late) 核定 is recorded for each.
+type MissedReview struct {
+	ID        string   `json:"id"`
+	Level     string   `json:"level"`
+	Owner     string   `json:"owner"`
+	OwnerName string   `json:"owner_name,omitempty"`
+	Quarters  []string `json:"quarters"` // oldest first
+}
+
+// ReviewsMissed lists, from the journal alone, the active dossiers with
+// quarters before q in which they existed and have no 核定.
+func (a *Archive) ReviewsMissed(q classify.Quarter) []MissedReview {
+	loc := a.Location()
+	var out []MissedReview
+	for _, d := range a.State.SortedDossiers() {
+		if d.Status != StatusActive {
+			continue
+		}
+		var missed []string
+		for p := classify.QuarterOf(d.Created, loc); p.Before(q); p = p.Next() {
+			if d.ReviewedIn(p.String()) == nil {
+				missed = append(missed, p.String())
+			}
+		}
+		if len(missed) == 0 {
+			continue
+		}
+		m := MissedReview{ID: d.ID, Level: d.Level, Owner: d.CreatedBy, OwnerName: a.State.MemberName(d.CreatedBy), Quarters: missed}
+		if m.OwnerName == d.CreatedBy {
+			m.OwnerName = ""
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// ReviewDone records this quarter's 核定 of dossier id (R6.5), with a note
+// on what was checked or changed. Only a member who can read it may.
 func (a *Archive) ReviewDone(id, note string) (classify.Quarter, error) {
-	q := a.Quarter()
+	return a.ReviewDoneFor(id, classify.Quarter{}, note)
+}
+
+// ReviewDoneFor is ReviewDone for quarter q (the zero Quarter: the current
+// one); an earlier quarter records a late 核定 of a quarter that was missed.
+func (a *Archive) ReviewDoneFor(id string, q classify.Quarter, note string) (classify.Quarter, error) {
+	if q == (classify.Quarter{}) {
+		q = a.Quarter()
+	}
 	if _, err := a.requireKind(KindReview); err != nil {
 		return q, err
 	}
@@ -138,6 +313,28 @@ func (a *Archive) ReviewDone(id, note string) (classify.Quarter, error) {
 		return err
 	})
 	return q, err
+}
+
+// ReviewSignoff signs off the 核定 of quarter q (R6.5) recorded so far by
+// others and not yet signed, and returns the dossiers whose 核定 it signed.
+func (a *Archive) ReviewSignoff(q classify.Quarter) ([]string, error) {
+	me, err := a.requireKind(KindReviewSignoff)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	err = a.locked(func() error {
+		var idx []int
+		for i, r := range a.State.Reviews {
+			if r.Quarter == q.String() && r.SignedOffBy == "" && r.By != me.ID {
+				idx = append(idx, i)
+			}
+		}
+		ids = a.State.signedDossiers(idx)
+		_, err := a.commit(KindReviewSignoff, "", &ReviewSignoff{Quarter: q.String(), Dossiers: ids})
+		return err
+	})
+	return ids, err
 }
 
 // SetHold puts dossier id under a legal hold (冻结), or releases it.

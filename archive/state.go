@@ -143,10 +143,15 @@ type State struct {
 	Loans          map[string]*Loan
 	MaxLoan        int // highest loan number ever used
 	Destructions   map[string]*Destruction
-	MaxDestruction int           // highest destruction request number ever used
-	Changes        []Change      // the classification register, in journal order
-	Reviews        []ReviewEntry // every 核定, in journal order
-	Journal        *journal.Journal
+	MaxDestruction int                      // highest destruction request number ever used
+	Changes        []Change                 // the classification register, in journal order
+	Reviews        []ReviewEntry            // every 核定, in journal order
+	Submissions    map[string]*Submission   // hand-ins (R6.1), by id
+	Requests       map[string]*StatsRequest // statistics requests (R6.7), by id
+	// RolesSet is when each member's roles were last set (member.add or
+	// member.roles): duties that come with a role start after it.
+	RolesSet map[string]time.Time
+	Journal  *journal.Journal
 	// Problems are events that have no effect because they are malformed,
 	// forged, misdated or break their rule: verify reports them (exit 4)
 	// until a manager's decision settles them.
@@ -167,7 +172,8 @@ type State struct {
 
 func newState(j *journal.Journal, p *Policy) *State {
 	return &State{Policy: p, Journal: j, Members: map[string]*Member{}, Dossiers: map[string]*DossierState{},
-		Loans: map[string]*Loan{}, Destructions: map[string]*Destruction{}}
+		Loans: map[string]*Loan{}, Destructions: map[string]*Destruction{},
+		Submissions: map[string]*Submission{}, Requests: map[string]*StatsRequest{}, RolesSet: map[string]time.Time{}}
 }
 
 // MemberByRecipient returns the active member whose age recipient is r, or nil.

@@ -45,6 +45,7 @@ func (a *Archive) Verify(ctx context.Context) ([]Problem, error) {
 	}
 	c.members()
 	c.recipients(c.dossierFiles())
+	c.submissionFiles() // submissions.go
 	ps := c.ps
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Path < ps[j].Path })
 	return ps, nil

@@ -275,3 +275,9 @@ func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
+
+// writeTemp writes data to a new, synced file in dir named after pattern
+// (as os.CreateTemp) and returns its path.
+func writeTemp(dir, pattern string, data []byte, perm os.FileMode) (string, error) {
+	return writeTempWith(dir, pattern, perm, bytesWriter(data), true)
+}

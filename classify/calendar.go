@@ -59,6 +59,14 @@ func (q Quarter) Prev() Quarter {
 	return Quarter{q.Year, q.Q - 1}
 }
 
+// Next is the quarter after q.
+func (q Quarter) Next() Quarter {
+	if q.Q == 4 {
+		return Quarter{q.Year + 1, 1}
+	}
+	return Quarter{q.Year, q.Q + 1}
+}
+
 // Before reports whether q comes before r.
 func (q Quarter) Before(r Quarter) bool {
 	return q.Year < r.Year || (q.Year == r.Year && q.Q < r.Q)

@@ -322,6 +322,9 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 			if d.CreditSurvey.Score != nil {
 				r["score"] = Int(*d.CreditSurvey.Score)
 			}
+			if o := d.CreditSurvey.Outstanding; o != nil { // 未清欠款; empty when not recorded
+				r["outstanding"] = Num(*o)
+			}
 			var remarks []string
 			if d.CreditSurvey.PaymentAttitude != "" {
 				remarks = append(remarks, "付款态度："+d.CreditSurvey.PaymentAttitude)
@@ -335,7 +338,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 		if c.tier == string(classify.TierKey) {
 			r := Row{"dossier": Str(c.id), "customer": Str(d.Customer.Name), "industry": Str(d.Customer.Industry),
 				"region": Str(d.Customer.Region), "grade": Str(c.grade), "credit": Str(c.credit),
-				"sales": Num(d.YearlySales), "owner": Str(d.Owner)}
+				"sales": Num(d.YearlySales), "contact_phone": Str(d.ContactPhone()), "owner": Str(d.Owner)}
 			if rv := f.dossiers[c.id].LastReviewBefore(at); rv != nil {
 				r["last_verified"] = f.dateOf(rv.Time)
 			}
@@ -354,9 +357,10 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	for _, id := range ids {
 		d := f.dossiers[id]
 		if r := d.ReviewedIn(p.Label); r != nil {
-			// The journal records no sign-off of a 核定: the column stays empty.
+			// Signed off by review.signoff (R6.5), usually after the
+			// quarter ends: as the archive has it now, like a late 核定.
 			verified = append(verified, Row{"dossier": Str(id), "level": Str(f.levelAt(d, at)), "verified_on": f.dateOf(r.Time),
-				"verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(""), "remarks": Str(r.Note)})
+				"verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(f.signedOff(*r, now.Add(time.Nanosecond))), "remarks": Str(r.Note)})
 			continue
 		}
 		row := Row{"dossier": Str(id), "level": Str(f.levelAt(d, at))}
@@ -442,12 +446,7 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 	var rows []Row
 	for _, l := range f.loans {
-		from, to := l.Requested, now
-		if !l.Returned.IsZero() {
-			to = l.Returned
-		} else if !l.Expired.IsZero() {
-			to = l.Expired
-		}
+		from, to := l.Requested, loanEnd(l, now)
 		if !p.All() && (!from.Before(p.End) || to.Before(p.Start)) {
 			continue
 		}
@@ -481,24 +480,44 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 		if d := f.dossiers[l.Dossier]; d != nil {
 			r["level"] = Str(cmp.Or(card.Level, f.levelAt(d, from.Add(time.Nanosecond))))
 		}
-		var remarks []string
-		switch {
-		case l.Out.IsZero():
-			remarks = append(remarks, "待批准")
-		case l.Returned.IsZero() && !l.Expired.IsZero():
-			remarks = append(remarks, "到期收回（"+l.Expired.In(f.loc).Format(time.DateOnly)+"）")
-		case l.Returned.IsZero() && !l.Due.After(now):
-			remarks = append(remarks, "逾期未还")
-		case !l.Returned.IsZero() && l.Returned.After(l.Due):
-			remarks = append(remarks, "逾期归还")
-		}
-		if l.Note != "" {
-			remarks = append(remarks, l.Note)
-		}
-		r["remarks"] = Str(strings.Join(remarks, "；"))
+		r["remarks"] = Str(f.loanRemarks(l, now))
 		rows = append(rows, r)
 	}
 	return map[string][]Row{"loans": rows}
+}
+
+// loanEnd is when loan l stopped being out or asked for: returned,
+// revoked, withdrawn or rejected, else now.
+func loanEnd(l *archive.Loan, now time.Time) time.Time {
+	for _, t := range []time.Time{l.Returned, l.Expired, l.Cancelled, l.Rejected} {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return now
+}
+
+// loanRemarks is the register's remark on loan l: how it stands or ended.
+func (f *facts) loanRemarks(l *archive.Loan, now time.Time) string {
+	var remarks []string
+	switch {
+	case !l.Cancelled.IsZero():
+		remarks = append(remarks, "申请人撤回")
+	case !l.Rejected.IsZero():
+		remarks = append(remarks, "未获批准："+l.Reason)
+	case l.Out.IsZero():
+		remarks = append(remarks, "待批准")
+	case l.Returned.IsZero() && !l.Expired.IsZero():
+		remarks = append(remarks, "到期收回（"+l.Expired.In(f.loc).Format(time.DateOnly)+"）")
+	case l.Returned.IsZero() && !l.Due.After(now):
+		remarks = append(remarks, "逾期未还")
+	case !l.Returned.IsZero() && l.Returned.After(l.Due):
+		remarks = append(remarks, "逾期归还")
+	}
+	if l.Note != "" {
+		remarks = append(remarks, l.Note)
+	}
+	return strings.Join(remarks, "；")
 }
 
 // destructionRegister: one row per executed destruction in p (销毁清册,
@@ -529,20 +548,30 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 	return map[string][]Row{"destroyed": rows}
 }
 
-// reviewRegister: one row per 核定 in p, by time. The journal records
-// neither a sign-off nor a result of a 核定: those columns stay empty.
+// reviewRegister: one row per 核定 in p, by time, with its sign-off
+// (review.signoff) as the archive has it now. The journal records no
+// result of a 核定: that column stays empty.
 func (f *facts) reviewRegister(p Period) map[string][]Row {
 	var rows []Row
+	now := f.a.Now().Add(time.Nanosecond)
 	for _, r := range f.reviews {
 		if !p.Contains(r.Time) {
 			continue
 		}
 		d := f.dossiers[r.Dossier]
 		rows = append(rows, Row{"dossier": Str(r.Dossier), "level": Str(f.levelAt(d, r.Time.Add(time.Nanosecond))), "quarter": Str(r.Quarter),
-			"verified_on": f.dateOf(r.Time), "verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(""),
+			"verified_on": f.dateOf(r.Time), "verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(f.signedOff(r.Review, now)),
 			"result": Str(""), "remarks": Str(r.Note)})
 	}
 	return map[string][]Row{"reviews": rows}
+}
+
+// signedOff names who signed off review r, if that was before t.
+func (f *facts) signedOff(r archive.Review, t time.Time) string {
+	if r.SignedOffBy == "" || !r.SignedOff.Before(t) {
+		return ""
+	}
+	return f.memberName(r.SignedOffBy)
 }
 
 // classificationRegister: one row per marking (at creation), change of

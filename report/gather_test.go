@@ -159,8 +159,15 @@ func TestMonthlyFigures(t *testing.T) {
 	if d := r.Section("dangerous").Rows; len(d) != 1 || d[0]["customer"].String() != "广州天成电子有限公司" {
 		t.Errorf("dangerous = %v", d)
 	}
-	if k := r.Section("key_customers").Rows; len(k) != 1 || k[0]["last_verified"].String() != "2026-10-20" {
+	if k := r.Section("key_customers").Rows; len(k) != 1 || k[0]["last_verified"].String() != "2026-10-20" || k[0]["contact_phone"].String() != "021-58881234" {
 		t.Errorf("key customers = %v", k)
+	}
+	// 未清欠款 from credit_survey.outstanding: the manager reads both
+	// dangerous customers; 宏远 records none, so its cell is empty, not 0.
+	m := makeFixtureReport(t, "monthly", "manager")
+	tc, hy := findRow(m, "dangerous", "dossier", "C-000005"), findRow(m, "dangerous", "dossier", "C-000003")
+	if tc == nil || tc["outstanding"].String() != "125000.5" || hy == nil || !hy["outstanding"].IsNull() {
+		t.Errorf("dangerous outstanding: 天成 %v, 宏远 %v", tc, hy)
 	}
 }
 

@@ -18,6 +18,7 @@ type jsonReport struct {
 	Period      string        `json:"period"`
 	GeneratedAt *string       `json:"generated_at"`
 	Notes       []Text        `json:"notes"`
+	MadeFor     *MadeFor      `json:"made_for,omitempty"`
 	Sections    []jsonSection `json:"sections"`
 }
 
@@ -86,6 +87,7 @@ func renderJSON(w *bufio.Writer, r *Report) error {
 		Title:    r.Title,
 		Period:   r.Period,
 		Notes:    r.Notes,
+		MadeFor:  r.MadeFor,
 		Sections: make([]jsonSection, len(r.Sections)),
 	}
 	if out.Notes == nil {

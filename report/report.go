@@ -28,6 +28,9 @@ type Report struct {
 	// Unreadable and Read count the dossiers whose content the report
 	// needed and could not read, and those it read (Gathered); Make sets them.
 	Unreadable, Read int
+	// MadeFor is set when the report was made for a member outside 客服部
+	// under a statistics request (R6.7, SetRequest); nil otherwise.
+	MadeFor *MadeFor
 }
 
 // Section is one table of a report.

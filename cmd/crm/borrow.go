@@ -13,9 +13,10 @@ import (
 func newBorrowCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "borrow",
-		Short: l10n.Pick("Borrowing (借阅, R7.1): request, endorse, approve, renew, return, list", "借阅 (R7.1)：申请、部门经理签字、审批、续借、归还、列表"),
+		Short: l10n.Pick("Borrowing (借阅, R7.1): request, endorse, approve, cancel, reject, renew, return, list", "借阅 (R7.1)：申请、部门经理签字、审批、撤回、驳回、续借、归还、列表"),
 	}
 	c.AddCommand(newBorrowRequestCmd(e), newBorrowEndorseCmd(e), newBorrowApproveCmd(e),
+		newBorrowCancelCmd(e), newBorrowRejectCmd(e),
 		newBorrowRenewCmd(e), newBorrowReturnCmd(e), newBorrowListCmd(e))
 	return c
 }
@@ -46,8 +47,12 @@ func newBorrowRequestCmd(e *env) *cobra.Command {
 			if l.NeedsSign && l.EndorsedBy == "" {
 				e.printf("%s\n", l10n.Sprintf("It needs the sign-off of a dept_manager of %s (R6.7): `crm borrow endorse %s`.", l.Department, l.ID))
 			}
-			need := a.Policy.LoanApprovers(a.State.Dossiers[l.Dossier].Level)
+			level := a.State.Dossiers[l.Dossier].Level
+			need := a.Policy.LoanApprovers(level)
 			e.printf("%s\n", l10n.Sprintf("Approval by %s: `crm borrow approve %s`.", roleChain(need, a.Policy, " + "), l.ID))
+			if me, _ := a.Me(); me.HasRole(need...) {
+				e.printf("%s\n", l10n.Sprintf("You may not approve your own loan: another %s or a %s approves in your stead.", roleChain(need, a.Policy, "/"), roleChain(a.Policy.SelfLoanApprovers(), a.Policy, "/")))
+			}
 			return nil
 		},
 	}
@@ -99,6 +104,52 @@ func newBorrowApproveCmd(e *env) *cobra.Command {
 			return printCard(e, cardOf(a, l))
 		},
 	}
+}
+
+func newBorrowCancelCmd(e *env) *cobra.Command {
+	var reason string
+	c := &cobra.Command{
+		Use:   "cancel LOAN [--reason R]",
+		Short: l10n.Pick("Withdraw your own loan request while it waits", "撤回自己尚未批准的借阅申请"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			l, err := a.BorrowCancel(args[0], reason)
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Loan request %s of %s withdrawn.", l.ID, l.Dossier))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why it is withdrawn (optional)", "撤回原因（可选）"))
+	return c
+}
+
+func newBorrowRejectCmd(e *env) *cobra.Command {
+	var reason string
+	c := &cobra.Command{
+		Use:   "reject LOAN --reason R",
+		Short: l10n.Pick("Reject a loan request that waits (one who may approve it)", "驳回尚未批准的借阅申请（有审批权者）"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			l, err := a.BorrowReject(args[0], reason)
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Loan request %s of %s by %s rejected: %s", l.ID, l.Dossier, l.Borrower, l.Reason))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why it is rejected (the requester reads it)", "驳回原因（申请人可见）"))
+	return c
 }
 
 // cardOf is loan l's borrow card (journaled with its last approval) with

@@ -14,14 +14,14 @@ import (
 
 func newContactCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "contact add|list",
-		Short: l10n.Pick("File visits, follow-ups, receptions and complaints into a dossier, and list them", "在档案中登记拜访、回访、接待、投诉记录，并列出"),
+		Use:   "contact add|list|remove",
+		Short: l10n.Pick("File visits, follow-ups, receptions and complaints into a dossier, list them, remove complaints past retention", "在档案中登记拜访、回访、接待、投诉记录，列出，删除超过保存期限的投诉记录"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return usagef("name a step: add or list")
+			return usagef("name a step: add, list or remove")
 		},
 	}
-	c.AddCommand(newContactAddCmd(e), newContactListCmd(e))
+	c.AddCommand(newContactAddCmd(e), newContactListCmd(e), newContactRemoveCmd(e))
 	return c
 }
 
@@ -41,11 +41,12 @@ func newContactAddCmd(e *env) *cobra.Command {
 follow-up 回访, reception 接待 and complaint 投诉 is filed). The date defaults to
 today, who to your member name. The content comes from --content, from a file
 or standard input with --from, or, on a terminal, from your editor. A
-complaint is kept two years (keep_until) unless --keep-until says otherwise.
+complaint is kept for the policy's contacts.complaint_retention (two years by
+default; keep_until) unless --keep-until says otherwise.
 The record is added at the end of contacts:; every other line of the dossier,
 comments included, stays as it was.`, `在档案中登记一条联系记录（规定：拜访、回访、接待、投诉均须记入档案）。日期默认为今天，经办人默认为您的
 成员姓名。内容取自 --content、--from 指定的文件或标准输入，在终端上也可在编辑器中填写。投诉记录默认
-保存两年（keep_until），可用 --keep-until 另定。记录加在 contacts: 末尾，档案其余各行（含注释）保持原样。`),
+按策略 contacts.complaint_retention 保存（默认两年，keep_until），可用 --keep-until 另定。记录加在 contacts: 末尾，档案其余各行（含注释）保持原样。`),
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return e.runContactAdd(cmd, args[0], &o)
@@ -57,7 +58,7 @@ comments included, stays as it was.`, `在档案中登记一条联系记录（�
 	f.StringVar(&o.who, "who", "", l10n.Pick("who made the contact (default: your member name)", "经办人（默认为您的成员姓名）"))
 	f.StringVar(&o.content, "content", "", l10n.Pick("what was said, found or complained of", "联系内容"))
 	f.StringVar(&o.followUp, "follow-up", "", l10n.Pick("what is to be done next", "后续跟进"))
-	f.StringVar(&o.keepUntil, "keep-until", "", l10n.Pick("keep the record until this day, YYYY-MM-DD (complaints: default two years)", "保存至 YYYY-MM-DD（投诉默认两年）"))
+	f.StringVar(&o.keepUntil, "keep-until", "", l10n.Pick("keep the record until this day, YYYY-MM-DD (complaints: default the policy's retention, two years)", "保存至 YYYY-MM-DD（投诉默认按策略保存期限，两年）"))
 	f.StringVar(&o.from, "from", "", l10n.Pick("read the content from FILE, or - for standard input", "从 FILE（- 为标准输入）读取联系内容"))
 	f.BoolVar(&o.allowDisk, "allow-disk-tmp", false, l10n.Pick("allow the editor's plaintext temp file on disk when no memory-backed storage exists", "无内存文件系统时允许明文临时文件落盘"))
 	c.MarkFlagRequired("kind")
@@ -134,6 +135,7 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 			return err
 		}
 	}
+	rec.KeepUntil = a.Policy.ComplaintKeepUntil(rec) // a complaint's: contacts.complaint_retention, unless given
 	text, err := archive.AddContact(opened.Text, rec)
 	if err != nil {
 		return dossierError(id, opened.Text, err)
@@ -143,14 +145,55 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 	}
 	msg := l10n.Sprintf("Added a %s record of %s to %s.", rec.Kind, rec.Date.Format(time.DateOnly), id)
 	if rec.Kind == archive.ContactComplaint {
-		keep := rec.KeepUntil
-		if keep.IsZero() {
-			keep = archive.ComplaintKeepUntil(rec.Date)
-		}
-		msg += " " + l10n.Sprintf("Kept until %s.", keep.Format(time.DateOnly))
+		msg += " " + l10n.Sprintf("Kept until %s.", rec.KeepUntil.Format(time.DateOnly))
 	}
 	e.printf("%s\n", msg)
 	return nil
+}
+
+func newContactRemoveCmd(e *env) *cobra.Command {
+	var expired bool
+	c := &cobra.Command{
+		Use:   "remove ID --expired",
+		Short: l10n.Pick("Remove the complaint records kept past their retention (journaled as a content update)", "删除超过保存期限的投诉记录（作为档案内容更新记入日志）"),
+		Long: l10n.Pick(`Remove from the dossier the complaint records (投诉) whose retention has ended
+(keep_until, else the record's date plus the policy's contacts.complaint_retention,
+two years by default). The rest of the dossier stays as written. It is a normal
+content update (dossier.update, field contacts): the retention rule decides,
+so no destruction approvals are needed; the journal says who removed them and
+when, never what they said. Older versions of the file remain in git history.`, `从档案中删除已过保存期限的投诉记录（keep_until，未写则为记录日期加策略 contacts.complaint_retention，
+默认两年）。档案其余内容保持原样。这是一次普通的内容更新（dossier.update，字段 contacts）：
+保存期限已由规定确定，无需销毁审批；日志记录删除人与时间，不记录内容。旧版本文件仍留在 git 历史中。`),
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !expired {
+				return usagef("say which records to remove: --expired (complaints past their retention)")
+			}
+			if err := archive.CheckID(args[0]); err != nil {
+				return err
+			}
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			removed, err := a.RemoveExpiredComplaints(args[0])
+			if err != nil {
+				return dossierError(args[0], nil, err)
+			}
+			if len(removed) == 0 {
+				e.printf("%s\n", l10n.Sprintf("No complaint record of %s is past its retention: nothing written.", args[0]))
+				return nil
+			}
+			var dates []string
+			for _, c := range removed {
+				dates = append(dates, c.Date.Format(time.DateOnly))
+			}
+			e.printf("%s\n", l10n.Sprintf("Removed %d complaint record(s) of %s past their retention (filed %s).", len(removed), args[0], strings.Join(dates, ", ")))
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&expired, "expired", false, l10n.Pick("the complaint records whose retention has ended", "已过保存期限的投诉记录"))
+	return c
 }
 
 // contactTemplate is the text the editor opens for a new record.

@@ -71,19 +71,37 @@ func newNewCmd(e *env) *cobra.Command {
 					return err
 				}
 			}
+			choice, err := a.CheckCreate(text, level)
+			if err != nil {
+				return dossierError(from, text, err)
+			}
 			id, err := a.Create(text, level)
 			if err != nil {
 				return dossierError(from, text, err)
 			}
 			e.printf("%s\n", l10n.Sprintf("Created dossier %s (%s).", id, a.State.Dossiers[id].Level))
+			if why := levelWhy(choice); why != "" {
+				e.printf("%s\n", why)
+			}
 			return nil
 		},
 	}
 	c.Flags().StringVar(&from, "from", "", l10n.Pick("read the dossier from FILE, or - for standard input, instead of opening an editor", "从 FILE（- 为标准输入）读取，而不打开编辑器"))
 	c.Flags().StringVar(&tmpl, "template", "standard", l10n.Pick("dossier template to start from", "所用档案模板"))
-	c.Flags().StringVar(&level, "level", "", l10n.Pick("secrecy level (密级): 内部, 秘密, 机密, 绝密 (default from policy)", "密级：内部、秘密、机密、绝密（默认见策略）"))
+	c.Flags().StringVar(&level, "level", "", l10n.Pick("secrecy level (密级): 内部, 秘密, 机密, 绝密 (default: what the relationship gives by R7.2.3, else the policy's default)", "密级：内部、秘密、机密、绝密（默认按与本公司的关系定密 (R7.2.3)，未填关系时见策略）"))
 	c.Flags().BoolVar(&allowDisk, "allow-disk-tmp", false, l10n.Pick("allow the editor's plaintext temp file on disk when no memory-backed storage exists", "无内存文件系统时允许明文临时文件落盘"))
 	return c
+}
+
+// levelWhy says where a new dossier's level came from (R7.2.3), or "".
+func levelWhy(c archive.LevelChoice) string {
+	switch {
+	case !c.Given && c.Suggested != "":
+		return l10n.Sprintf("Level %s from the relationship %s (R7.2.3); --level sets another.", c.Level, c.Relationship)
+	case c.Given && c.Suggested != "" && c.Suggested != c.Level:
+		return l10n.Sprintf("Note: the relationship %s gives %s (R7.2.3); --level made it %s.", c.Relationship, c.Suggested, c.Level)
+	}
+	return ""
 }
 
 // dossierError names the input in a validation error, and says its

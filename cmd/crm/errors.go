@@ -57,7 +57,7 @@ func denied(err error) error { return &archive.Error{Code: archive.Denied, Err: 
 func integrity(err error) error { return &archive.Error{Code: archive.Integrity, Err: err} }
 
 // positional are the archive's input names that are arguments, not flags.
-var positional = map[string]bool{"": true, "id": true, "member": true, "loan": true, "request": true}
+var positional = map[string]bool{"": true, "id": true, "member": true, "loan": true, "request": true, "submission": true}
 
 // flagOf is the command-line flag for an archive input name.
 func flagOf(field string) string { return "--" + field }
@@ -163,8 +163,16 @@ var hints = map[archive.Next]func(arg string) string{
 	archive.NextPassphrase: func(string) string {
 		return l10n.T("run in a terminal, or set CRM_PASSPHRASE_FILE to a file holding the passphrase")
 	},
-	archive.NextLog:   func(a string) string { return l10n.Sprintf("its history is in `crm log %s`", a) },
-	archive.NextRetry: func(string) string { return l10n.T("the next crm command that writes will retry") },
+	archive.NextLog:         func(a string) string { return l10n.Sprintf("its history is in `crm log %s`", a) },
+	archive.NextRetry:       func(string) string { return l10n.T("the next crm command that writes will retry") },
+	archive.NextSubmissions: func(string) string { return l10n.T("`crm submissions list` shows them") },
+	archive.NextStatsRequest: func(a string) string {
+		if a != "" {
+			return l10n.Sprintf("see `crm request list`: request %s waits", a)
+		}
+		return l10n.T("ask for them with `crm request stats --purpose …`, have your department manager endorse it and 客服部's manager approve it")
+	},
+	archive.NextEndorseRequest: func(a string) string { return l10n.Sprintf("`crm request endorse %s`", a) },
 	archive.NextInit: func(a string) string {
 		return l10n.Sprintf("create one with `crm init %s`, or name it with --archive or CRM_ARCHIVE", a)
 	},

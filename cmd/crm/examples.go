@@ -12,6 +12,68 @@ import (
 // own, by command path: lines of commands, and comments (lines starting
 // with #) as {English, Chinese}. A test fails on a command without one.
 var examples = map[string][]any{
+	"crm borrow cancel": {
+		exNote("the requester withdraws a request that waits", "申请人撤回尚待审批的申请"),
+		"crm borrow cancel L-000001 --reason 已不需要",
+	},
+	"crm borrow reject": {
+		"crm borrow reject L-000001 --reason 用途不符",
+	},
+	"crm contact remove": {
+		exNote("complaint records past their retention (two years by default)", "删除超过保存期限（默认两年）的投诉记录"),
+		"crm contact remove C-000001 --expired",
+	},
+	"crm review signoff": {
+		exNote("the supervisor signs off the quarter's 核定 (R6.5)", "主管签核本季度的核定 (R6.5)"),
+		"crm review signoff 2026Q4",
+	},
+	"crm submit": {
+		exNote("a salesperson hands in the monthly customer information report (R6.1)", "业务员提交每月客户信息报告 (R6.1)"),
+		"crm submit --from 客户信息报告.yaml",
+		"crm submit --from update.yaml --dossier C-000001",
+	},
+	"crm submissions": {
+		"crm submissions list --pending",
+		"crm submissions merge S-0Q7K4M8Z3X C-000001",
+	},
+	"crm submissions list": {
+		"crm submissions list",
+		"crm submissions list --pending --json",
+	},
+	"crm submissions show": {
+		"crm submissions show S-0Q7K4M8Z3X",
+	},
+	"crm submissions merge": {
+		exNote("fold a hand-in into a dossier, in the editor", "在编辑器中把提交的报告并入档案"),
+		"crm submissions merge S-0Q7K4M8Z3X C-000001",
+		exNote("or make a new dossier of it", "或据此新建档案"),
+		"crm submissions merge S-0Q7K4M8Z3X --new",
+	},
+	"crm submissions reject": {
+		"crm submissions reject S-0Q7K4M8Z3X --reason 资料不全",
+	},
+	"crm request": {
+		"crm request stats --purpose 年度销售分析 --report monthly",
+		"crm request list",
+	},
+	"crm request stats": {
+		exNote("a member outside 客服部 asks for statistics (R6.7)", "客服部以外的成员申请统计数据 (R6.7)"),
+		"crm request stats --purpose 年度销售分析 --report monthly",
+	},
+	"crm request endorse": {
+		exNote("the requester's own department manager signs first", "先由申请人所在部门经理签字"),
+		"crm request endorse R-0Q7K4M8Z3X",
+	},
+	"crm request approve": {
+		"crm request approve R-0Q7K4M8Z3X",
+	},
+	"crm request reject": {
+		"crm request reject R-0Q7K4M8Z3X --reason 用途不明",
+	},
+	"crm request list": {
+		"crm request list",
+		"crm request list --json",
+	},
 	"crm contact": {
 		"crm contact add 1 --kind 拜访 --content 了解扩产计划",
 		"crm contact list 1",

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"crm/archive"
 	"crm/archive/intake"
 	"crm/l10n"
 )
@@ -132,16 +133,15 @@ func (e *env) runImport(file string, o *importOptions) error {
 	if len(extra) > 0 {
 		e.errorf("%s\n", l10n.Sprintf("note: columns crm does not know are kept under extra: %s", strings.Join(extra, ", ")))
 	}
-	levelOf := func(r intake.Record) string {
-		if r.Level != "" {
-			return r.Level
-		}
-		return a.Policy.DefaultLevel
+	levels, err := importLevels(a, file, res.Records, o.dryRun)
+	if err != nil {
+		return err
 	}
+	levelOf := func(i int) string { return levels[i] }
 	if o.dryRun {
 		rows := make([][]string, len(res.Records))
 		for i, r := range res.Records {
-			rows[i] = []string{fmt.Sprint(r.Row), r.Name, levelOf(r)}
+			rows[i] = []string{fmt.Sprint(r.Row), r.Name, levelOf(i)}
 		}
 		if err := printTable(e.io.Out, []string{l10n.Pick("Row", "行号"), l10n.Pick("Customer", "客户名称"), l10n.Pick("Level", "密级")}, rows); err != nil {
 			return err
@@ -155,7 +155,7 @@ func (e *env) runImport(file string, o *importOptions) error {
 		return nil
 	}
 	for i, r := range res.Records {
-		id, err := a.Create(r.Text, r.Level)
+		id, err := a.Create(r.Text, levels[i])
 		if err != nil {
 			if i == 0 {
 				return err
@@ -166,4 +166,21 @@ func (e *env) runImport(file string, o *importOptions) error {
 	}
 	e.printf("%s\n", l10n.Sprintf("Imported %d dossiers from %s.", len(res.Records), file))
 	return nil
+}
+
+// importLevels is every row's level (R7.2.3: the relationship's unless the
+// row or --level gives one), checked like a creation (the importer can read
+// it) before anything is written: all rows or none. A dry run without a key
+// only says the levels.
+func importLevels(a *archive.Archive, file string, rs []intake.Record, dryRun bool) ([]string, error) {
+	levels := make([]string, len(rs))
+	_, noKey := a.Me()
+	for i, r := range rs {
+		c, err := a.CheckCreate(r.Text, r.Level)
+		if err != nil && !(dryRun && noKey != nil) {
+			return nil, l10n.Errorf("%s, row %d: %w", file, r.Row, err)
+		}
+		levels[i] = c.Level
+	}
+	return levels, nil
 }

@@ -84,7 +84,7 @@ func newListCmd(e *env) *cobra.Command {
 }
 
 // summaryKeys are the data fields a log line shows, in this order.
-var summaryKeys = []string{"loan", "request", "step", "quarter", "level", "fields", "member", "roles", "recipients"}
+var summaryKeys = []string{"loan", "request", "submission", "step", "quarter", "dossiers", "level", "fields", "member", "roles", "recipients"}
 
 // summaryTerms are the summary fields' Chinese names.
 var summaryTerms = map[string]string{

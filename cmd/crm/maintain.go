@@ -2,9 +2,11 @@ package main
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"crm/archive"
 	"crm/l10n"
 )
 
@@ -13,13 +15,18 @@ func newMaintainCmd(e *env) *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "maintain [--within DUR] [--json]",
-		Short: l10n.Pick("Cron job: revoke expired loans, report overdue loans, due reviews and pending approvals (exit 10 when a person is needed)", "定时任务：收回逾期借阅权限，提示逾期、待核定与待审批事项（需人处理时退出码 10）"),
+		Short: l10n.Pick("Cron job: revoke expired loans, report overdue loans, due reviews, pending approvals, overdue visits, complaints past retention, missing hand-ins (exit 10 when a person is needed)", "定时任务：收回逾期借阅权限，提示逾期、待核定、待审批、逾期未拜访、投诉记录到期、未交客户信息报告等事项（需人处理时退出码 10）"),
 		Long: l10n.Pick(`Revoke the access of loans past due (re-encrypting their dossiers), and print
-overdue loans, reviews (核定) due within --within or overdue, and requests
-waiting for a sign-off or approval. Safe to run every hour: a run with nothing
-to revoke writes nothing. Exit 10 when something needs a person, so cron can
-mail the output. Run it with a key that can read every level (e.g. the
-manager's), or revoking a loan of a dossier the key cannot open fails.
+overdue loans, reviews (核定) due within --within, overdue or missed in an
+earlier quarter, requests waiting for a sign-off or approval, customers whose
+visit is overdue by the policy's cadence (contacts.visit_every), complaint
+records kept past their retention (contacts.complaint_retention), and
+members who have not handed in this month's customer information report
+(R6.1). Safe to run every hour: a run with nothing to revoke writes nothing.
+Exit 10 when something needs a person, so cron can mail the output. Run it
+with a key that can read every level (e.g. the manager's): revoking a loan
+of a dossier the key cannot open fails, and dossiers it cannot open are not
+checked for visits and complaints (their number is printed).
 
 crontab (hourly; chronic from moreutils keeps cron quiet unless the exit is non-zero, e.g. 10):
   0 * * * *  cd /srv/crm-archive && CRM_IDENTITY=/etc/crm/maintain.key chronic crm maintain
@@ -36,9 +43,10 @@ and crm-maintain.timer
   OnCalendar=hourly
   Persistent=true
   [Install]
-  WantedBy=timers.target`, `收回逾期借阅的解密权限（重新加密），并列出逾期借阅、--within 期限内到期或已逾期的核定、
-待签字或待审批的申请。可每小时运行：无事可做时不写任何文件。需人处理时退出码 10，便于 cron 发信。
-请用能读取所有密级的密钥运行（如经理的密钥）。crontab 与 systemd 定时器示例见英文帮助（--lang en）。`),
+  WantedBy=timers.target`, `收回逾期借阅的解密权限（重新加密），并列出逾期借阅、--within 期限内到期、已逾期或以往漏做的核定、
+待签字或待审批的申请、按策略拜访间隔已逾期未拜访的客户、超过保存期限的投诉记录、本月尚未提交客户信息报告的
+人员 (R6.1)。可每小时运行：无事可做时不写任何文件。需人处理时退出码 10，便于 cron 发信。
+请用能读取所有密级的密钥运行（如经理的密钥）；无法解密的档案不检查拜访与投诉，并提示其份数。crontab 与 systemd 定时器示例见英文帮助（--lang en）。`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			win, err := parseSpanFlag("--within", within)
@@ -62,32 +70,8 @@ and crm-maintain.timer
 				}
 				return err
 			}
-			for _, l := range rep.Expired {
-				e.printf("%s\n", l10n.Sprintf("revoked: loan %s of %s by %s was due %s; the file no longer opens with their key.", l.ID, l.Dossier, l.Borrower, a.FormatTime(l.Due)))
-			}
-			if rep.Declassified > 0 {
-				e.printf("%s\n", l10n.Sprintf("declassified: %d dossier(s) whose secrecy period ran out are now 内部 (R7.2.4).", rep.Declassified))
-			}
-			for _, l := range rep.Overdue {
-				e.printf("%s\n", l10n.Sprintf("overdue: loan %s of %s by %s, due %s: `crm borrow return %s`", l.ID, l.Dossier, l.Borrower, a.Date(l.Due), l.ID))
-			}
-			for _, r := range rep.Reviews {
-				left := l10n.Sprintf("%s days left", strconv.Itoa(r.DaysLeft))
-				if r.Overdue {
-					left = l10n.T("overdue")
-				}
-				e.printf("%s\n", l10n.Sprintf("review due: %s (%s, owner %s) for %s, %s: `crm review done %s`", r.ID, r.Level, r.Owner, rep.Quarter, left, r.ID))
-			}
-			for _, l := range rep.PendingLoans {
-				e.printf("%s\n", l10n.Sprintf("waiting: loan %s of %s by %s needs a sign-off or approval", l.ID, l.Dossier, l.Borrower))
-			}
-			for _, r := range rep.Destructions {
-				if n := r.NextRole(); n != "" {
-					e.printf("%s\n", l10n.Sprintf("waiting: destruction request %s of %s needs a %s's approval", r.ID, r.Dossier, roleTitle(n, a.Policy)))
-				} else {
-					e.printf("%s\n", l10n.Sprintf("waiting: destruction request %s of %s is approved and waits to be executed", r.ID, r.Dossier))
-				}
-			}
+			e.printLoansAndReviews(a, rep)
+			e.printRulebookDues(rep)
 			if !rep.NeedsPerson() && len(rep.Expired) == 0 && rep.Declassified == 0 {
 				e.printf("%s\n", l10n.T("Nothing to do."))
 			}
@@ -97,4 +81,66 @@ and crm-maintain.timer
 	c.Flags().StringVar(&within, "within", "14d", l10n.Pick("report reviews when the quarter ends within this window", "季度结束前多久开始提示核定"))
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
 	return c
+}
+
+// printLoansAndReviews prints what the run did and what waits in the
+// journal's workflows: loans, 核定, destructions.
+func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainReport) {
+	for _, l := range rep.Expired {
+		e.printf("%s\n", l10n.Sprintf("revoked: loan %s of %s by %s was due %s; the file no longer opens with their key.", l.ID, l.Dossier, l.Borrower, a.FormatTime(l.Due)))
+	}
+	if rep.Declassified > 0 {
+		e.printf("%s\n", l10n.Sprintf("declassified: %d dossier(s) whose secrecy period ran out are now 内部 (R7.2.4).", rep.Declassified))
+	}
+	for _, l := range rep.Overdue {
+		e.printf("%s\n", l10n.Sprintf("overdue: loan %s of %s by %s, due %s: `crm borrow return %s`", l.ID, l.Dossier, l.Borrower, a.Date(l.Due), l.ID))
+	}
+	for _, r := range rep.Reviews {
+		left := l10n.Sprintf("%s days left", strconv.Itoa(r.DaysLeft))
+		if r.Overdue {
+			left = l10n.T("overdue")
+		}
+		e.printf("%s\n", l10n.Sprintf("review due: %s (%s, owner %s) for %s, %s: `crm review done %s`", r.ID, r.Level, r.Owner, rep.Quarter, left, r.ID))
+	}
+	for _, m := range rep.Missed {
+		e.printf("%s\n", l10n.Sprintf("review missed: %s (%s, owner %s) was not verified in %s: `crm review done %s --quarter %s`", m.ID, m.Level, m.Owner, strings.Join(m.Quarters, ", "), m.ID, m.Quarters[0]))
+	}
+	for _, l := range rep.PendingLoans {
+		e.printf("%s\n", l10n.Sprintf("waiting: loan %s of %s by %s needs a sign-off or approval", l.ID, l.Dossier, l.Borrower))
+	}
+	for _, r := range rep.Destructions {
+		if n := r.NextRole(); n != "" {
+			e.printf("%s\n", l10n.Sprintf("waiting: destruction request %s of %s needs a %s's approval", r.ID, r.Dossier, roleTitle(n, a.Policy)))
+		} else {
+			e.printf("%s\n", l10n.Sprintf("waiting: destruction request %s of %s is approved and waits to be executed", r.ID, r.Dossier))
+		}
+	}
+}
+
+// printRulebookDues prints the hand-ins (R6.1) and what the dossiers' own
+// records call for: visits and complaints.
+func (e *env) printRulebookDues(rep *archive.MaintainReport) {
+	for _, m := range rep.HandInsMissing {
+		e.printf("%s\n", l10n.Sprintf("hand-in missing: %s %s has not handed in the customer information report for %s, due %s (R6.1): `crm submit`", m.Member, m.Name, m.Month, m.Due))
+	}
+	for _, sub := range rep.HandInsPending {
+		about := sub.About
+		if about == "" {
+			about = l10n.T("a new customer")
+		}
+		e.printf("%s\n", l10n.Sprintf("waiting: hand-in %s by %s (%s) waits to be merged: `crm submissions merge %s`", sub.ID, sub.By, about, sub.ID))
+	}
+	for _, v := range rep.Visits {
+		last := v.LastVisit
+		if last == "" {
+			last = l10n.T("none yet")
+		}
+		e.printf("%s\n", l10n.Sprintf("visit overdue: %s (%s, every %s, owner %s) was due a visit on %s; last visit: %s", v.ID, v.Tier, v.Every, v.Owner, v.Due, last))
+	}
+	for _, c := range rep.Complaints {
+		e.printf("%s\n", l10n.Sprintf("complaint past retention: %s has %d complaint record(s) kept until %s: `crm contact remove %s --expired`", c.ID, len(c.KeptUntil), strings.Join(c.KeptUntil, ", "), c.ID))
+	}
+	if rep.Unchecked > 0 {
+		e.printf("%s\n", l10n.Sprintf("note: %d dossier(s) could not be checked for visits and complaints: your key does not open them.", rep.Unchecked))
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -13,18 +14,22 @@ import (
 func newReviewCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "review",
-		Short: l10n.Pick("The quarterly verification (核定, R6.5): what is due, and recording it", "季度核定 (R6.5)：待核定列表与登记"),
+		Short: l10n.Pick("The quarterly verification (核定, R6.5): what is due, recording it, the supervisor's sign-off", "季度核定 (R6.5)：待核定列表、登记与主管签核"),
 	}
-	c.AddCommand(newReviewDueCmd(e), newReviewDoneCmd(e))
+	c.AddCommand(newReviewDueCmd(e), newReviewDoneCmd(e), newReviewSignoffCmd(e))
 	return c
 }
 
+// ownedBy reports whether a dossier whose journal owner is id (named
+// name) is the --owner's: "" matches everyone.
+func ownedBy(owner, id, name string) bool { return owner == "" || owner == id || owner == name }
+
 func newReviewDueCmd(e *env) *cobra.Command {
-	var quarter, within string
+	var quarter, within, owner string
 	var asJSON bool
 	c := &cobra.Command{
-		Use:   "due [--quarter 2026Q4] [--within DUR] [--json]",
-		Short: l10n.Pick("List dossiers not yet verified in the quarter, from the journal (exit 10 when any are due within the window or overdue)", "列出本季度尚未核定的档案（只读日志；窗口内到期或已逾期时退出码 10）"),
+		Use:   "due [--quarter 2026Q4] [--within DUR] [--owner M] [--json]",
+		Short: l10n.Pick("List dossiers not yet verified in the quarter, and earlier quarters missed, from the journal (exit 10 when any are due within the window, overdue or missed)", "列出本季度尚未核定的档案及以往漏核定的季度（只读日志；窗口内到期、已逾期或有漏核定时退出码 10）"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := e.openJournal()
@@ -43,51 +48,58 @@ func newReviewDueCmd(e *env) *cobra.Command {
 					return err
 				}
 			}
-			due := a.ReviewsDue(q)
+			due := []archive.DueReview{}
 			alarm := false
-			for _, r := range due {
+			for _, r := range a.ReviewsDue(q) {
+				if !ownedBy(owner, r.Owner, r.OwnerName) {
+					continue
+				}
+				due = append(due, r)
 				if within == "" || a.DueWithin(r, win) {
 					alarm = true
+				}
+			}
+			// Quarters that ended without a 核定 stay listed until done
+			// (R6.5); asked about one quarter, only that one is shown.
+			missed := []archive.MissedReview{}
+			if quarter == "" {
+				for _, m := range a.ReviewsMissed(q) {
+					if ownedBy(owner, m.Owner, m.OwnerName) {
+						missed = append(missed, m)
+						alarm = true
+					}
 				}
 			}
 			if alarm {
 				e.exit = ExitDue
 			}
 			if asJSON {
-				if due == nil {
-					due = []archive.DueReview{}
-				}
-				return printJSON(e.io.Out, map[string]any{"quarter": q.String(), "due": due})
+				return printJSON(e.io.Out, map[string]any{"quarter": q.String(), "due": due, "missed": missed})
 			}
-			if len(due) == 0 {
-				e.printf("%s\n", l10n.Sprintf("Every dossier is verified for %s.", q))
-				return nil
-			}
-			var rows [][]string
-			for _, r := range due {
-				left := strconv.Itoa(r.DaysLeft)
-				if r.Overdue {
-					left = l10n.Pick("OVERDUE", "已逾期")
-				}
-				rows = append(rows, []string{r.ID, r.Level, r.Owner + " " + r.OwnerName, r.LastReview, left})
-			}
-			e.printf("%s\n", l10n.Sprintf("%d dossier(s) not verified (核定) in %s:", len(due), q))
-			return printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("OWNER", "负责人"), l10n.Pick("LAST REVIEW", "上次核定"), l10n.Pick("DAYS LEFT", "剩余天数")}, rows)
+			return e.printReviewsDue(q, due, missed)
 		},
 	}
-	c.Flags().StringVar(&quarter, "quarter", "", l10n.Pick("calendar quarter, like 2026Q4 (default: the current one)", "日历季度，如 2026Q4（默认本季度）"))
+	c.Flags().StringVar(&quarter, "quarter", "", l10n.Pick("calendar quarter, like 2026Q4 (default: the current one, with the quarters missed before it)", "日历季度，如 2026Q4（默认本季度，并列出以往漏核定的季度）"))
 	c.Flags().StringVar(&within, "within", "", l10n.Pick("exit 10 only if the quarter ends within this window (14d, 2w, 1m) or is over; default: whenever any is due", "仅当季度在此期限内结束或已结束时退出码 10（如 14d）"))
+	c.Flags().StringVar(&owner, "owner", "", l10n.Pick("only dossiers of this member (id or name; the member who created them)", "仅列出该成员（id 或姓名；建档人）的档案"))
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
 	return c
 }
 
 func newReviewDoneCmd(e *env) *cobra.Command {
-	var note string
+	var note, quarter string
 	c := &cobra.Command{
-		Use:   "done ID [--note N]",
-		Short: l10n.Pick("Record this quarter's verification of a dossier (clerk or supervisor)", "登记本季度核定（信息专员或主管）"),
+		Use:   "done ID [--note N] [--quarter Q]",
+		Short: l10n.Pick("Record this quarter's verification of a dossier, or a missed quarter's late (a member who can read it)", "登记本季度核定，或补登以往漏核定的季度（须能阅读该档案）"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var q classify.Quarter
+			if quarter != "" {
+				var err error
+				if q, err = parseQuarterFlag(quarter); err != nil {
+					return err
+				}
+			}
 			a, err := e.open(true)
 			if err != nil {
 				return err
@@ -95,7 +107,7 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 			if err := resolveDossier(a, args); err != nil {
 				return err
 			}
-			q, err := a.ReviewDone(args[0], note)
+			q, err = a.ReviewDoneFor(args[0], q, note)
 			if err != nil {
 				return err
 			}
@@ -104,5 +116,60 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&note, "note", "", l10n.Pick("what was checked, supplemented or adjusted", "核对、补充或调整了什么"))
+	c.Flags().StringVar(&quarter, "quarter", "", l10n.Pick("an earlier quarter whose 核定 was missed, recorded late (default: this quarter)", "补登的以往季度（默认本季度）"))
 	return c
+}
+
+func newReviewSignoffCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "signoff QUARTER",
+		Short: l10n.Pick("Sign off a quarter's verifications by others (客户信息主管, R6.5)", "签核某季度他人所做的核定（客户信息主管，R6.5）"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q, err := parseQuarterFlag(args[0])
+			if err != nil {
+				return err
+			}
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			ids, err := a.ReviewSignoff(q)
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Signed off the 核定 of %s of %d dossier(s): %s.", q, len(ids), strings.Join(ids, ", ")))
+			return nil
+		},
+	}
+}
+
+// printReviewsDue prints the 核定 not done in q and the quarters missed
+// before it.
+func (e *env) printReviewsDue(q classify.Quarter, due []archive.DueReview, missed []archive.MissedReview) error {
+	if len(due) == 0 {
+		e.printf("%s\n", l10n.Sprintf("Every dossier is verified for %s.", q))
+	} else {
+		var rows [][]string
+		for _, r := range due {
+			left := strconv.Itoa(r.DaysLeft)
+			if r.Overdue {
+				left = l10n.Pick("OVERDUE", "已逾期")
+			}
+			rows = append(rows, []string{r.ID, r.Level, r.Owner + " " + r.OwnerName, r.LastReview, left})
+		}
+		e.printf("%s\n", l10n.Sprintf("%d dossier(s) not verified (核定) in %s:", len(due), q))
+		if err := printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("OWNER", "负责人"), l10n.Pick("LAST REVIEW", "上次核定"), l10n.Pick("DAYS LEFT", "剩余天数")}, rows); err != nil {
+			return err
+		}
+	}
+	if len(missed) > 0 {
+		var rows [][]string
+		for _, m := range missed {
+			rows = append(rows, []string{m.ID, m.Level, m.Owner + " " + m.OwnerName, strings.Join(m.Quarters, ", ")})
+		}
+		e.printf("%s\n", l10n.Sprintf("%d dossier(s) missed the 核定 of an earlier quarter (record it late with `crm review done ID --quarter Q`):", len(missed)))
+		return printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("OWNER", "负责人"), l10n.Pick("MISSED", "漏核定季度")}, rows)
+	}
+	return nil
 }

@@ -182,6 +182,7 @@ func newRoot(e *env) *cobra.Command {
 		newBorrowCmd(e), newReviewCmd(e), newDestroyCmd(e), newHoldCmd(e), newReleaseCmd(e), newMaintainCmd(e),
 		newReportCmd(e),
 		newImportCmd(e), newExportCmd(e), newContactCmd(e),
+		newSubmitCmd(e), newSubmissionsCmd(e), newRequestCmd(e),
 	)
 	root.AddCommand(newManCmd(e))
 	finishTree(root)

@@ -40,7 +40,7 @@ func TestScripts(t *testing.T) {
 			}
 			return nil
 		},
-		Cmds: mergeCmds(tamperCmds, reportCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		Cmds: mergeCmds(tamperCmds, reportCmds, rulebookCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// nowhere STRING DIR... fails if any file under the DIRs
 			// contains STRING (a plaintext canary left on disk).
 			"nowhere": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -72,6 +72,10 @@ func loanStatusText(s string) string {
 		return l10n.Pick("expired", "已收回权限")
 	case archive.LoanReturned:
 		return l10n.Pick("returned", "已归还")
+	case archive.LoanCancelled:
+		return l10n.Pick("withdrawn", "已撤回")
+	case archive.LoanRejected:
+		return l10n.Pick("rejected", "已驳回")
 	}
 	return s
 }

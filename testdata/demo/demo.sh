@@ -15,7 +15,9 @@ run "$crm" keygen -o clerk.key
 run "$crm" --identity manager.key init "$work/archive" --id zhang --name 张经理
 run "$crm" --identity manager.key member add wang --name 王专员 --role clerk --public clerk.pub
 run "$crm" --identity manager.key member list
-run "$crm" --identity clerk.key new --from "$here/dossier.yaml" --level 机密
+printf '\n# its relationship (重要业务往来) makes it 机密 (R7.2.3), which the clerk could not read (exit 3):\n'
+run "$crm" --identity clerk.key new --from "$here/dossier.yaml" || echo "(exit $?)"
+run "$crm" --identity manager.key new --from "$here/dossier.yaml"
 run "$crm" --identity manager.key show C-000001
 printf '\n# the clerk may not read a 机密 dossier (exit 3):\n'
 run "$crm" --identity clerk.key show C-000001 || echo "(exit $?)"

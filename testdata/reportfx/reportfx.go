@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"crm/archive"
+	"crm/classify"
 )
 
 // Now is the archive's clock when the fixture is finished: 2027-01-05
@@ -57,13 +58,16 @@ func (b *builder) create(who, level, text string) (string, error) {
 	return b.a.Create([]byte(text), level)
 }
 
-// Dossier texts: enough for every report column.
+// Dossier texts: enough for every report column (the key customer's
+// telephone, the outstanding debt of one dangerous customer but not the
+// other).
 var dossiers = []struct{ at, level, text string }{
 	{"2026-07-10T02:00:00Z", "秘密", `customer:
   name: 华东精密机械有限公司
   kind: 机构
   industry: 制造业
   region: 华东
+  telephone: "021-58881234"
 owner: 王专员
 tier: 重点
 yearly_sales: 3000000
@@ -108,6 +112,7 @@ credit_survey:
   payment_attitude: 拖延
   date: 2026-09-28
   score: 30
+  outstanding: 125000.5
 `},
 	// 00:30 on 1 November in Beijing: November's, not October's.
 	{"2026-10-31T16:30:00Z", "秘密", `customer:
@@ -174,7 +179,11 @@ func Build(dir string) (*Fixture, error) {
 	for i := range dossiers {
 		all = append(all, timed{dossiers[i].at, func() error {
 			b.at(dossiers[i].at)
-			_, err := b.create("clerk", dossiers[i].level, dossiers[i].text)
+			who := "clerk" // the supervisor creates what the clerk could not read
+			if dossiers[i].level == "机密" {
+				who = "super"
+			}
+			_, err := b.create(who, dossiers[i].level, dossiers[i].text)
 			return err
 		}})
 	}
@@ -235,6 +244,12 @@ func Build(dir string) (*Fixture, error) {
 			return err
 		}),
 		do("2026-12-11T02:00:00Z", "manager", func() error { _, err := a.DeclassifyExpired(context.Background()); return err }),
+		// The supervisor signs off 2026Q4's 核定 (R6.5): the clerk's of
+		// 华东精密, not her own of 张三, which stays unsigned.
+		do("2026-12-28T02:00:00Z", "super", func() error {
+			_, err := a.ReviewSignoff(classify.Quarter{Year: 2026, Q: 4})
+			return err
+		}),
 		// Loan L-000003 of 天成: requested in December, not yet approved.
 		do("2026-12-30T02:00:00Z", "sun", func() error { _, err := a.BorrowRequest("C-000005", "催收", 3); return err }),
 	}

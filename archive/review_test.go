@@ -1,0 +1,142 @@
+package archive_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"crm/archive"
+	"crm/archive/journal"
+	"crm/classify"
+)
+
+// forge writes an event signed with member's real key, following the
+// current heads, as someone editing the journal outside crm would, and
+// returns the problems verify then finds.
+func (f *fixture) forge(actor string, kind journal.Kind, dossier string, data any) []archive.Problem {
+	f.t.Helper()
+	a := f.as(actor)
+	b, err := journal.Sign(journal.Header{Kind: kind, Time: f.now.UTC(), Actor: actor, Dossier: dossier, Prev: a.State.Journal.Heads}, data, f.ids[actor].Signer)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	e, err := journal.Parse(b)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	path := filepath.Join(f.dir, filepath.FromSlash(journal.PathOf(e.Time, e.Hash)))
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		f.t.Fatal(err)
+	}
+	ps, err := f.as("zhang").Verify(ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	os.Remove(path) // the next step starts from a clean journal
+	return ps
+}
+
+// wantProblem fails unless one of ps contains substr.
+func wantProblem(t *testing.T, ps []archive.Problem, substr string) {
+	t.Helper()
+	for _, p := range ps {
+		if strings.Contains(p.Msg, substr) {
+			return
+		}
+	}
+	t.Fatalf("no problem contains %q: %v", substr, ps)
+}
+
+// R6.5: only a member who can read a dossier records its 核定, at write and
+// on replay.
+func TestReviewNeedsAReader(t *testing.T) {
+	f := newFixture(t)
+	id := f.createAs("su", "customer:\n  name: 测试\nowner: 苏\n", "机密")
+	_, err := f.as("li").ReviewDone(id, "")
+	wantCode(t, err, archive.Denied, "li cannot read dossier "+id+" (level 机密), so cannot verify it (R6.5)")
+	ps := f.forge("li", archive.KindReview, id, &archive.ReviewData{Quarter: "2026Q4"})
+	wantProblem(t, ps, "dossier.review by li refused: li cannot read dossier "+id)
+	if _, err := f.as("su").ReviewDone(id, ""); err != nil {
+		t.Fatal(err)
+	}
+	// A quarter not yet begun, or one that ended before the dossier existed.
+	_, err = f.as("su").ReviewDoneFor(id, classify.Quarter{Year: 2027, Q: 1}, "")
+	wantCode(t, err, archive.Usage, "2027Q1 has not begun yet")
+	_, err = f.as("su").ReviewDoneFor(id, classify.Quarter{Year: 2026, Q: 3}, "")
+	wantCode(t, err, archive.Usage, "was created after 2026Q3 ended")
+	f.verifyClean()
+}
+
+// A quarter that ended without a 核定 stays listed until a late one is
+// recorded for it.
+func TestMissedQuartersStayListed(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	f.now = time.Date(2027, 4, 10, 9, 0, 0, 0, f.now.Location())
+	a := f.as("li")
+	m := a.ReviewsMissed(a.Quarter())
+	if len(m) != 1 || m[0].ID != id || !slices.Equal(m[0].Quarters, []string{"2026Q4", "2027Q1"}) {
+		t.Fatalf("missed %+v", m)
+	}
+	rep, err := a.Maintain(ctx, classify.Period{Days: 14})
+	if err != nil || len(rep.Missed) != 1 || !rep.NeedsPerson() {
+		t.Fatalf("maintain: %v %+v", err, rep)
+	}
+	if _, err := a.ReviewDone(id, "本季度"); err != nil {
+		t.Fatal(err)
+	}
+	if m := f.as("li").ReviewsMissed(a.Quarter()); len(m) != 1 || len(m[0].Quarters) != 2 {
+		t.Fatalf("this quarter's 核定 does not make up for the missed ones: %+v", m)
+	}
+	for _, q := range []classify.Quarter{{Year: 2026, Q: 4}, {Year: 2027, Q: 1}} {
+		if _, err := f.as("li").ReviewDoneFor(id, q, "补登"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := f.as("li").ReviewsMissed(a.Quarter()); len(m) != 0 {
+		t.Fatalf("still missed: %+v", m)
+	}
+	f.verifyClean()
+}
+
+// The sign-off signs the 核定 of others that it follows, never the
+// signer's own; its list of dossiers is checked on replay.
+func TestReviewSignoff(t *testing.T) {
+	f := newFixture(t)
+	a1, a2 := f.create("秘密"), f.create("秘密")
+	if _, err := f.as("li").ReviewDone(a1, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.as("su").ReviewDone(a2, ""); err != nil {
+		t.Fatal(err)
+	}
+	q := classify.Quarter{Year: 2026, Q: 4}
+	_, err := f.as("li").ReviewSignoff(q)
+	wantCode(t, err, archive.Denied, "signing off a quarter's 核定 needs one of the roles [supervisor manager]")
+	ps := f.forge("li", archive.KindReviewSignoff, "", &archive.ReviewSignoff{Quarter: "2026Q4", Dossiers: []string{a1, a2}})
+	wantProblem(t, ps, "review.signoff by li refused")
+	ps = f.forge("su", archive.KindReviewSignoff, "", &archive.ReviewSignoff{Quarter: "2026Q4", Dossiers: []string{a1, a2}})
+	wantProblem(t, ps, "but the reviews it signs are of ["+a1+"]")
+	ids, err := f.as("su").ReviewSignoff(q)
+	if err != nil || !slices.Equal(ids, []string{a1}) {
+		t.Fatalf("su signed %v: %v", ids, err)
+	}
+	_, err = f.as("su").ReviewSignoff(q)
+	wantCode(t, err, archive.Failed, "no 核定 of 2026Q4 by anyone but su waits for a sign-off")
+	ids, err = f.as("zhang").ReviewSignoff(q)
+	if err != nil || !slices.Equal(ids, []string{a2}) {
+		t.Fatalf("zhang signed %v: %v", ids, err)
+	}
+	s := f.as("li").State
+	for _, r := range s.Reviews {
+		want := map[string]string{a1: "su", a2: "zhang"}[r.Dossier]
+		if r.SignedOffBy != want || s.Dossiers[r.Dossier].Reviews[0].SignedOffBy != want {
+			t.Errorf("%s signed off by %q, want %q", r.Dossier, r.SignedOffBy, want)
+		}
+	}
+	f.verifyClean()
+}

@@ -1,0 +1,525 @@
+package archive
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"math/big"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+
+	"crm/archive/journal"
+	"crm/l10n"
+)
+
+// Hand-ins (R6.1, R6.3): sales collect customer facts and hand in a
+// customer information report (客户信息报告) in the first week of every
+// month; a clerk folds it into the dossiers. A hand-in is a dossier-shaped
+// YAML text (or a part of one), encrypted to the readers of the level it
+// would be kept at, never to the sales member who wrote it: sales need not
+// and must not read the archive. It is stored as submissions/<id>.age and
+// pinned by a submission.add event like a dossier file; when it is merged
+// (submission.merge) or rejected (submission.reject) its file is removed
+// and the journal keeps the record.
+
+// SubmissionsDir is the folder of the hand-ins' ciphertexts.
+const SubmissionsDir = "submissions"
+
+// Submission statuses.
+const (
+	SubmissionPending  = "pending"
+	SubmissionMerged   = "merged"
+	SubmissionRejected = "rejected"
+)
+
+// Submission is a hand-in as the journal tells it.
+type Submission struct {
+	ID         string    `json:"submission"`
+	By         string    `json:"by"`
+	Month      string    `json:"month"` // YYYY-MM it was handed in for (R6.1)
+	About      string    `json:"about,omitempty"`
+	At         time.Time `json:"at"`
+	SHA256     string    `json:"sha256"`
+	Recipients []string  `json:"recipients"`
+	Status     string    `json:"status"`
+	MergedInto string    `json:"merged_into,omitempty"`
+	DoneBy     string    `json:"done_by,omitempty"` // who merged or rejected it
+	Done       time.Time `json:"done,omitzero"`
+	Reason     string    `json:"reason,omitempty"` // why it was rejected
+	Event      string    `json:"-"`                // hash of the submission.add event
+}
+
+// Payloads of the hand-in events.
+type (
+	// SubmissionAdd is a hand-in: its id, the dossier it is about (if
+	// any), the month it counts for, and its file's hash and recipients
+	// (not a dossier file: the keys are its own).
+	SubmissionAdd struct {
+		Submission string   `yaml:"submission" json:"submission"`
+		About      string   `yaml:"about,omitempty" json:"about,omitempty"`
+		Month      string   `yaml:"month" json:"month"`
+		SHA256     string   `yaml:"sha256" json:"sha256"`
+		Recipients []string `yaml:"recipients" json:"recipients"`
+	}
+	// SubmissionMerge records that a hand-in was folded into the event's
+	// dossier.
+	SubmissionMerge struct {
+		Submission string `yaml:"submission" json:"submission"`
+	}
+	// SubmissionReject records that a hand-in was not taken in, and why.
+	SubmissionReject struct {
+		Submission string `yaml:"submission" json:"submission"`
+		Reason     string `yaml:"reason" json:"reason"`
+	}
+)
+
+// The prefixes of the ids made without a counter (NewID).
+const (
+	submissionPrefix = "S-"
+	requestPrefix    = "R-"
+)
+
+// idEpoch is the origin of the time part of NewID's ids.
+var idEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// NewID makes an id that two clones that never talked will not both make:
+// the prefix, the minutes since 2020 in base 36 (five characters, until
+// 2134), and five random base-36 characters (60 million to one for two ids
+// made in the same minute); twelve characters with a two-character prefix.
+// Ids sort by time.
+func NewID(prefix string, t time.Time) string {
+	mins := max(int64(t.Sub(idEpoch)/time.Minute), 0)
+	n, err := rand.Int(rand.Reader, big.NewInt(36*36*36*36*36))
+	if err != nil {
+		panic(err) // crypto/rand does not fail on a working system
+	}
+	return prefix + pad36(mins, 5) + pad36(n.Int64(), 5)
+}
+
+// pad36 writes n in base 36 with at least width digits.
+func pad36(n int64, width int) string {
+	s := strconv.FormatInt(n, 36)
+	return strings.Repeat("0", max(width-len(s), 0)) + s
+}
+
+var randomIDRE = regexp.MustCompile(`^[A-Z]-[0-9a-z]{10}$`)
+
+// checkNewID checks an id made by NewID with prefix that is not yet used.
+func checkNewID(prefix, id string, used bool) error {
+	if !strings.HasPrefix(id, prefix) || !randomIDRE.MatchString(id) || used {
+		return problemf("id %q is not new or not of the form %s followed by ten lower-case letters and digits", id, prefix)
+	}
+	return nil
+}
+
+// SubmissionPath is the path of a hand-in's ciphertext, relative to the archive.
+func SubmissionPath(id string) string { return SubmissionsDir + "/" + id + ".age" }
+
+func (a *Archive) submissionFile(id string) string {
+	return filepath.Join(a.Dir, SubmissionsDir, id+".age")
+}
+
+// monthOf is t's month in the policy's zone, YYYY-MM.
+func (s *State) monthOf(t time.Time) string { return t.In(s.Policy.Location()).Format("2006-01") }
+
+// HandInLevel is the level a hand-in about dossier about ("" for none) is
+// kept at: the policy's default level (the clerks'), or the dossier's
+// recorded level when that is more secret.
+func (s *State) HandInLevel(about string) string {
+	level := s.Policy.DefaultLevel
+	if d := s.Dossiers[about]; d != nil && s.Policy.LevelRank(d.Level) > s.Policy.LevelRank(level) {
+		level = d.Level
+	}
+	return level
+}
+
+// submissionOf returns the hand-in an event names, which must wait.
+func (c *step) submissionOf(id string) (*Submission, error) {
+	sub := c.s.Submissions[id]
+	if sub == nil {
+		return nil, problemf("%s of hand-in %q, which was never handed in", c.e.Kind, id)
+	}
+	if sub.Status != SubmissionPending {
+		return nil, failErr(l10n.Errorf("hand-in %s was %s by %s on %s", sub.ID, sub.Status, sub.DoneBy, c.s.date(sub.Done)), NoNext, "")
+	}
+	if !c.follows(sub.Event) {
+		return nil, problemf("%s of hand-in %s does not follow its submission.add in the journal's links", c.e.Kind, sub.ID)
+	}
+	// Merging or rejecting means reading it: only a recipient can.
+	if !slices.Contains(sub.Recipients, c.e.Actor) {
+		return nil, &Error{Code: Denied, Actor: c.actor.ID, Held: c.actor.Roles,
+			Err: l10n.Errorf("%s cannot read hand-in %s (it is encrypted to %s)", c.actor.ID, sub.ID, strings.Join(sub.Recipients, ", "))}
+	}
+	return sub, nil
+}
+
+func (x *SubmissionAdd) check(c *step) error {
+	if err := checkNewID(submissionPrefix, x.Submission, c.s.Submissions[x.Submission] != nil); err != nil {
+		return err
+	}
+	if x.About != "" {
+		if d := c.s.Dossiers[x.About]; d == nil || d.Status != StatusActive {
+			return usageErr("dossier", l10n.Errorf("no dossier %s in this archive to hand in about", x.About)).then(NextList, "")
+		}
+	}
+	if want := c.s.monthOf(c.e.Time); x.Month != want {
+		return problemf("hand-in %s counts for %q, but it was handed in in %s", x.Submission, x.Month, want)
+	}
+	if !hexSHA256(x.SHA256) {
+		return problemf("sha256 %q is not a SHA-256 hash", x.SHA256)
+	}
+	level := c.s.HandInLevel(x.About)
+	allowed := c.s.Readers(level)
+	if len(x.Recipients) == 0 {
+		return problemf("hand-in %s is encrypted to nobody", x.Submission)
+	}
+	for _, r := range x.Recipients {
+		if !slices.Contains(allowed, r) {
+			return problemf("hand-in %s is encrypted to %s, who may not read level %s (R6.1: a hand-in goes to the readers of the level it is kept at)", x.Submission, r, level)
+		}
+	}
+	return nil
+}
+
+func (x *SubmissionAdd) apply(c *step) {
+	c.s.Submissions[x.Submission] = &Submission{ID: x.Submission, By: c.e.Actor, Month: x.Month, About: x.About, At: c.e.Time,
+		SHA256: x.SHA256, Recipients: slices.Clone(x.Recipients), Status: SubmissionPending, Event: c.e.Hash}
+}
+
+func (x *SubmissionMerge) check(c *step) error {
+	if _, err := c.submissionOf(x.Submission); err != nil {
+		return err
+	}
+	if !slices.Contains(c.d.Recipients, c.e.Actor) {
+		return &Error{Code: Denied, Actor: c.actor.ID, Held: c.actor.Roles,
+			Err: l10n.Errorf("%s cannot read dossier %s (level %s), so cannot fold a hand-in into it", c.actor.ID, c.d.ID, c.d.Level)}
+	}
+	return nil
+}
+
+func (x *SubmissionMerge) apply(c *step) {
+	sub := c.s.Submissions[x.Submission]
+	sub.Status, sub.MergedInto, sub.DoneBy, sub.Done = SubmissionMerged, c.d.ID, c.e.Actor, c.e.Time
+}
+
+func (x *SubmissionReject) check(c *step) error {
+	if _, err := c.submissionOf(x.Submission); err != nil {
+		return err
+	}
+	if strings.TrimSpace(x.Reason) == "" {
+		return missingErr("reason", l10n.Errorf("say why the hand-in is not taken in (its author reads it)"))
+	}
+	return nil
+}
+
+func (x *SubmissionReject) apply(c *step) {
+	sub := c.s.Submissions[x.Submission]
+	sub.Status, sub.DoneBy, sub.Done, sub.Reason = SubmissionRejected, c.e.Actor, c.e.Time, x.Reason
+}
+
+// SortedSubmissions returns every hand-in by id (that is, by time).
+func (s *State) SortedSubmissions() []*Submission {
+	out := make([]*Submission, 0, len(s.Submissions))
+	for _, sub := range s.Submissions {
+		out = append(out, sub)
+	}
+	slices.SortFunc(out, func(a, b *Submission) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// ParseSubmission checks a hand-in's text: a dossier, or a part of one
+// (R6.3: sales report what they learnt). Every field it has must be valid;
+// owner: is never required (the clerk keeps the dossier), and
+// customer.name only when it names no dossier.
+func ParseSubmission(text []byte, about string) error {
+	_, err := ParseDossier(text)
+	var ve *ValidationError
+	if errors.Is(err, ErrEmptyDossier) {
+		return l10n.Errorf("the hand-in is empty: nothing to hand in")
+	}
+	if !errors.As(err, &ve) {
+		return err
+	}
+	var ps []*FieldError
+	for _, p := range ve.Problems {
+		if p.missing && (p.Path == "owner" || p.Path == "customer.name" && about != "") {
+			continue
+		}
+		ps = append(ps, p)
+	}
+	if len(ps) > 0 {
+		return &ValidationError{ps}
+	}
+	return nil
+}
+
+// Submit hands in text (R6.1) as the working member, about dossier about
+// ("" for a customer without one yet). It is encrypted to the readers of
+// the level it is kept at (handInLevel), written to submissions/, and
+// submission.add pins its hash and recipients.
+func (a *Archive) Submit(text []byte, about string) (*Submission, error) {
+	if _, err := a.requireKind(KindSubmissionAdd); err != nil {
+		return nil, err
+	}
+	if about != "" {
+		if err := CheckID(about); err != nil {
+			return nil, err
+		}
+	}
+	if err := ParseSubmission(text, about); err != nil {
+		return nil, err
+	}
+	var sub *Submission
+	err := a.locked(func() error {
+		if about != "" {
+			if _, err := a.Lookup(about); err != nil {
+				return err
+			}
+		}
+		id := NewID(submissionPrefix, a.now)
+		readers := a.State.Readers(a.State.HandInLevel(about))
+		ct, err := a.encrypt(text, readers)
+		if err != nil {
+			return err
+		}
+		x := &SubmissionAdd{Submission: id, About: about, Month: a.State.monthOf(a.now), SHA256: sha256Hex(ct), Recipients: readers}
+		if err := a.precheck(KindSubmissionAdd, "", x); err != nil {
+			return err
+		}
+		// The file is put in place first: a crash before the event leaves
+		// a file no event names, which verify reports.
+		tmp, err := writeTemp(filepath.Join(a.Dir, SubmissionsDir), ".tmp-"+id+"-*", ct, 0o644)
+		if err != nil {
+			return l10n.Errorf("writing %s: %v", SubmissionPath(id), err)
+		}
+		if err := renameSynced(tmp, a.submissionFile(id)); err != nil {
+			return l10n.Errorf("writing %s: %v", SubmissionPath(id), err)
+		}
+		if _, err := a.commit(KindSubmissionAdd, "", x); err != nil {
+			os.Remove(a.submissionFile(id))
+			return err
+		}
+		sub = a.State.Submissions[id]
+		return nil
+	})
+	return sub, err
+}
+
+// SubmissionByID returns hand-in id, or an error naming it.
+func (a *Archive) SubmissionByID(id string) (*Submission, error) {
+	sub := a.State.Submissions[id]
+	if sub == nil {
+		return nil, usageErr("submission", l10n.Errorf("no hand-in %q in this archive (ids like S-0abc123xyz)", id)).then(NextSubmissions, "")
+	}
+	return sub, nil
+}
+
+// ReadSubmission decrypts hand-in id with the working identity.
+func (a *Archive) ReadSubmission(id string) ([]byte, *Submission, error) {
+	sub, err := a.SubmissionByID(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	me, err := a.Me()
+	if err != nil {
+		return nil, nil, err
+	}
+	if sub.Status != SubmissionPending {
+		return nil, sub, failErr(l10n.Errorf("hand-in %s was %s by %s on %s: its file is gone", sub.ID, sub.Status, sub.DoneBy, a.Date(sub.Done)), NoNext, "")
+	}
+	ct, err := os.ReadFile(a.submissionFile(id))
+	if err != nil {
+		return nil, sub, integrityErr(SubmissionPath(id), l10n.Errorf("%s is missing, though the journal says hand-in %s waits", SubmissionPath(id), id)).then(NextRestore, SubmissionPath(id))
+	}
+	if sha256Hex(ct) != sub.SHA256 {
+		return nil, sub, integrityErr(SubmissionPath(id), l10n.Errorf("%s is not the file the journal recorded: it was changed outside crm", SubmissionPath(id)))
+	}
+	if !slices.Contains(sub.Recipients, me.ID) {
+		return nil, sub, &Error{Code: Denied, Actor: me.ID, Held: me.Roles,
+			Err: l10n.Errorf("you (%s) may not read hand-in %s: it is encrypted to %s", me.ID, id, strings.Join(sub.Recipients, ", "))}
+	}
+	plain, err := Decrypt(ct, a.id.Age)
+	if err != nil {
+		var nm *age.NoIdentityMatchError
+		if errors.As(err, &nm) {
+			return nil, sub, deniedErr(l10n.Errorf("you (%s) may not read hand-in %s", me.ID, id))
+		}
+		return nil, sub, l10n.Errorf("decrypting %s: %v", SubmissionPath(id), err)
+	}
+	return plain, sub, nil
+}
+
+// MergeSubmission records that hand-in subID was folded into dossier id,
+// after the caller wrote the dossier (Update or Create), and removes the
+// hand-in's file.
+func (a *Archive) MergeSubmission(subID, id string) (*Submission, error) {
+	return a.endSubmission(subID, KindSubmissionMerge, id, &SubmissionMerge{Submission: subID})
+}
+
+// CheckMerge says whether the working member may fold hand-in subID into
+// dossier id ("" for a new one), before any work.
+func (a *Archive) CheckMerge(subID, id string) error {
+	if _, err := a.requireKind(KindSubmissionMerge); err != nil {
+		return err
+	}
+	if id == "" {
+		if _, err := a.requireKind(KindDossierCreate); err != nil {
+			return err
+		}
+		// The new dossier's own checks come with its text (CheckCreate).
+		sub, err := a.SubmissionByID(subID)
+		if err != nil {
+			return err
+		}
+		if sub.Status != SubmissionPending {
+			return failErr(l10n.Errorf("hand-in %s was %s by %s on %s", sub.ID, sub.Status, sub.DoneBy, a.Date(sub.Done)), NoNext, "")
+		}
+		return nil
+	}
+	if _, err := a.Lookup(id); err != nil {
+		return err
+	}
+	return a.precheck(KindSubmissionMerge, id, &SubmissionMerge{Submission: subID})
+}
+
+// RejectSubmission records that hand-in subID is not taken in, with a
+// reason, and removes its file.
+func (a *Archive) RejectSubmission(subID, reason string) (*Submission, error) {
+	if strings.TrimSpace(reason) == "" {
+		return nil, missingErr("reason", l10n.Errorf("say why the hand-in is not taken in (its author reads it)"))
+	}
+	return a.endSubmission(subID, KindSubmissionReject, "", &SubmissionReject{Submission: subID, Reason: strings.TrimSpace(reason)})
+}
+
+func (a *Archive) endSubmission(subID string, kind journal.Kind, dossier string, data payload) (*Submission, error) {
+	if _, err := a.requireKind(kind); err != nil {
+		return nil, err
+	}
+	var sub *Submission
+	err := a.locked(func() error {
+		var err error
+		if sub, err = a.SubmissionByID(subID); err != nil {
+			return err
+		}
+		if dossier != "" {
+			if _, err := a.Lookup(dossier); err != nil {
+				return err
+			}
+		}
+		if _, err := a.commit(kind, dossier, data); err != nil {
+			return err
+		}
+		// Its content is in the dossier now, or not wanted: no copy stays
+		// beside it (the journal keeps the record; git history the file).
+		os.Remove(a.submissionFile(subID))
+		return nil
+	})
+	return sub, err
+}
+
+// Submissions lists the hand-ins by id; with pendingOnly, those that wait.
+func (a *Archive) Submissions(pendingOnly bool) []*Submission {
+	var out []*Submission
+	for _, sub := range a.State.SortedSubmissions() {
+		if !pendingOnly || sub.Status == SubmissionPending {
+			out = append(out, sub)
+		}
+	}
+	return out
+}
+
+// MissingHandIn is a member who owes this month's customer information
+// report (R6.1) and has not handed it in by the due day.
+type MissingHandIn struct {
+	Member string `json:"member"`
+	Name   string `json:"name,omitempty"`
+	Month  string `json:"month"`
+	Due    string `json:"due"` // YYYY-MM-DD, the last day of the first week by default
+}
+
+// MissingHandIns lists, from the journal alone, the active members holding
+// a role of intake.submitters since before this month began who have no
+// hand-in for this month (a rejected one does not count), once the month's
+// due day (intake.due_day) has ended, in the policy's zone.
+func (a *Archive) MissingHandIns() []MissingHandIn {
+	loc := a.Location()
+	now := a.now.In(loc)
+	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
+	due := start.AddDate(0, 0, a.Policy.HandInDueDay()) // the first instant after the due day
+	if now.Before(due) {
+		return nil
+	}
+	month := a.State.monthOf(a.now)
+	handed := map[string]bool{}
+	for _, sub := range a.State.Submissions {
+		if sub.Month == month && sub.Status != SubmissionRejected {
+			handed[sub.By] = true
+		}
+	}
+	var out []MissingHandIn
+	for _, m := range a.State.SortedMembers() {
+		if !m.HasRole(a.Policy.Submitters()...) || handed[m.ID] || !a.State.RolesSet[m.ID].Before(start) {
+			continue
+		}
+		out = append(out, MissingHandIn{Member: m.ID, Name: m.Name, Month: month, Due: due.AddDate(0, 0, -1).Format(time.DateOnly)})
+	}
+	return out
+}
+
+// ageStanzas counts the recipient stanzas in the header of a binary age
+// file (age does not say who they are for, only how many there are).
+func ageStanzas(b []byte) int {
+	end := bytes.Index(b, []byte("\n---"))
+	if !bytes.HasPrefix(b, []byte("age-encryption.org/v1\n")) || end < 0 {
+		return -1
+	}
+	return bytes.Count(b[:end], []byte("\n-> "))
+}
+
+// submissionFiles checks every file of submissions/ against the journal:
+// a pending hand-in's file is the ciphertext its event pinned; a merged or
+// rejected one has no file; no file lacks an event.
+func (c *checker) submissionFiles() {
+	seen := map[string]bool{}
+	entries, _ := os.ReadDir(filepath.Join(c.a.Dir, SubmissionsDir))
+	for _, e := range entries {
+		rel := SubmissionsDir + "/" + e.Name()
+		if strings.HasPrefix(e.Name(), ".tmp-") {
+			c.add(rel, "left by an interrupted hand-in")
+			continue
+		}
+		id, ok := strings.CutSuffix(e.Name(), ".age")
+		sub := c.s.Submissions[id]
+		if !ok || sub == nil {
+			c.add(rel, "no submission.add in the journal hands in this file")
+			continue
+		}
+		seen[id] = true
+		if sub.Status != SubmissionPending {
+			c.add(rel, "hand-in %s was %s, but its file is still here", id, sub.Status)
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(c.a.Dir, SubmissionsDir, e.Name()))
+		if err != nil {
+			c.add(rel, "unreadable: %v", err)
+			continue
+		}
+		if got := sha256Hex(b); got != sub.SHA256 {
+			c.add(rel, "sha256 %s is not %s, pinned by submission.add (changed or replaced outside crm)", journal.ShortHash(got), journal.ShortHash(sub.SHA256))
+		} else if n := ageStanzas(b); n != len(sub.Recipients) {
+			c.add(rel, "has %d recipient stanzas, but submission.add pinned %d recipients", n, len(sub.Recipients))
+		}
+	}
+	for _, sub := range c.s.SortedSubmissions() {
+		if sub.Status == SubmissionPending && !seen[sub.ID] {
+			c.add(SubmissionPath(sub.ID), "missing: the journal says hand-in %s waits", sub.ID)
+		}
+	}
+}

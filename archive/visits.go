@@ -1,0 +1,136 @@
+package archive
+
+import (
+	"context"
+	"time"
+
+	"crm/classify"
+	"crm/l10n"
+)
+
+// The sister rules' "Intake and records" as maintain checks them: customers
+// are visited (拜访) on their tier's cadence, and a complaint record is kept
+// for its retention period, then removed. Both live in the dossier's text
+// (contacts:), so checking them needs a key that opens the dossier.
+
+// DueVisit is a customer whose next visit is overdue by the policy's
+// cadence for its tier (contacts.visit_every).
+type DueVisit struct {
+	ID        string `json:"id"`
+	Tier      string `json:"tier"`
+	Every     string `json:"every"`                // the cadence, like 3m
+	LastVisit string `json:"last_visit,omitempty"` // YYYY-MM-DD of the last 拜访, "" if none
+	Due       string `json:"due"`                  // YYYY-MM-DD the next visit was due
+	Owner     string `json:"owner,omitempty"`      // the dossier's 档案负责人
+}
+
+// ExpiredComplaints is a dossier with complaint records kept past their
+// retention (contacts.complaint_retention, or the record's keep_until).
+type ExpiredComplaints struct {
+	ID        string   `json:"id"`
+	KeptUntil []string `json:"kept_until"` // YYYY-MM-DD of each such record
+}
+
+// civilToday is now's calendar date in the policy's zone, at midnight UTC
+// (the form of the dossiers' dates).
+func (a *Archive) civilToday() time.Time { return civil(a.now.In(a.Location())) }
+
+// VisitDue returns when dossier d's next visit (拜访) is due under the
+// policy for tier, counted from its last visit or, before the first, from
+// its creation; ok is false when the tier has no cadence.
+func (a *Archive) VisitDue(d *DossierState, dd *Dossier, tier string) (due time.Time, last Date, every classify.Period, ok bool) {
+	every, ok = a.Policy.VisitEvery(tier)
+	if !ok {
+		return time.Time{}, Date{}, every, false
+	}
+	for _, c := range dd.Contacts {
+		if c.Kind == ContactVisit && c.Date.After(last.Time) {
+			last = c.Date
+		}
+	}
+	from := civil(d.Created.In(a.Location()))
+	if !last.IsZero() {
+		from = last.Time
+	}
+	return classify.AddSpan(from, every), last, every, true
+}
+
+// ExpiredComplaintRecords returns the complaint records of dd whose
+// retention ended before today (in the policy's zone).
+func (a *Archive) ExpiredComplaintRecords(dd *Dossier) []Contact {
+	today := a.civilToday()
+	var out []Contact
+	for _, c := range dd.Contacts {
+		if c.Kind != ContactComplaint {
+			continue
+		}
+		if keep := a.Policy.ComplaintKeepUntil(c); !keep.IsZero() && keep.Before(today) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// contactsDue fills rep's overdue visits and expired complaints from the
+// dossiers the working key opens, and counts those it cannot.
+func (a *Archive) contactsDue(ctx context.Context, rep *MaintainReport) error {
+	entries, err := a.List(ctx, true)
+	today := a.civilToday()
+	for _, en := range entries {
+		if !en.Readable || en.Dossier == nil {
+			rep.Unchecked++
+			continue
+		}
+		d := a.State.Dossiers[en.ID]
+		if due, last, every, ok := a.VisitDue(d, en.Dossier, en.Tier); ok && today.After(due) {
+			v := DueVisit{ID: en.ID, Tier: en.Tier, Every: every.String(), Due: due.Format(time.DateOnly), Owner: en.Dossier.Owner}
+			if !last.IsZero() {
+				v.LastVisit = last.Format(time.DateOnly)
+			}
+			rep.Visits = append(rep.Visits, v)
+		}
+		if cs := a.ExpiredComplaintRecords(en.Dossier); len(cs) > 0 {
+			x := ExpiredComplaints{ID: en.ID}
+			for _, c := range cs {
+				x.KeptUntil = append(x.KeptUntil, a.Policy.ComplaintKeepUntil(c).Format(time.DateOnly))
+			}
+			rep.Complaints = append(rep.Complaints, x)
+		}
+	}
+	if err != nil {
+		return l10n.Errorf("checking visits and complaints: %w", err)
+	}
+	return nil
+}
+
+// RemoveExpiredComplaints removes from dossier id the complaint records
+// whose retention has ended (sister rules: complaints are kept two years,
+// policy contacts.complaint_retention), as a normal content update
+// (dossier.update, field contacts), and returns them. Nothing is written
+// when none has ended.
+func (a *Archive) RemoveExpiredComplaints(id string) ([]Contact, error) {
+	o, err := a.Read(id)
+	if err != nil {
+		return nil, err
+	}
+	dd, err := ParseDossier(o.Text)
+	if err != nil {
+		return nil, l10n.Errorf("dossier %s: %v", id, err)
+	}
+	expired := a.ExpiredComplaintRecords(dd)
+	if len(expired) == 0 {
+		return nil, nil
+	}
+	today := a.civilToday()
+	text, removed, err := RemoveContacts(o.Text, func(c Contact) bool {
+		keep := a.Policy.ComplaintKeepUntil(c)
+		return c.Kind == ContactComplaint && !keep.IsZero() && keep.Before(today)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := a.Update(id, o.SHA256, o.Text, text); err != nil {
+		return nil, err
+	}
+	return removed, nil
+}

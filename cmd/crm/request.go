@@ -1,0 +1,184 @@
+package main
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"crm/archive"
+	"crm/l10n"
+	"crm/report"
+)
+
+// Statistics requests (R6.7): a member outside 客服部 asks, their own
+// department manager signs, 客服部's manager approves; then `crm report`
+// works for them and says under which request.
+
+func newRequestCmd(e *env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "request stats|endorse|approve|reject|list",
+		Short: l10n.Pick("Ask for customer statistics from outside 客服部 (R6.7): request, department manager's signature, approval", "其他部门申请客户统计资料 (R6.7)：申请、部门经理签字、客服部批准"),
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return usagef("name a step: stats, endorse, approve, reject or list")
+		},
+	}
+	c.AddCommand(newRequestStatsCmd(e), newRequestStepCmd(e, "endorse"), newRequestStepCmd(e, "approve"), newRequestRejectCmd(e), newRequestListCmd(e))
+	return c
+}
+
+func newRequestStatsCmd(e *env) *cobra.Command {
+	var purpose string
+	var reports []string
+	c := &cobra.Command{
+		Use:   "stats --purpose P [--report NAME]...",
+		Short: l10n.Pick("Ask for the department's reports (members outside 客服部)", "申请客服部的统计报表（其他部门人员）"),
+		Long: l10n.Pick(`Ask 客服部 for customer statistics (R6.7): the reports named with --report
+(`+strings.Join(report.Reports, ", ")+`), or all of them. Your own department's
+manager signs (crm request endorse; a department manager's own request carries
+their signature), then 客服部's manager approves (crm request approve). Once
+approved you may run crm report for policy requests.valid_days days (30 by
+default); each report says for whom and under which request it was made.`, `向客服部申请客户统计资料（R6.7）：--report 指定的报表（`+strings.Join(report.Reports, "、")+`），未指定则为全部。
+先由本部门经理签字（crm request endorse；部门经理本人申请视为已签字），再由客服部经理批准（crm request approve）。
+批准后可在策略 requests.valid_days 天内（默认 30 天）运行 crm report，报表注明为谁、依哪份申请编制。`),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, r := range reports {
+				if !slices.Contains(report.Reports, r) {
+					return usagef("--report %q: choose from %s", r, strings.Join(report.Reports, ", "))
+				}
+			}
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			r, err := a.RequestStatistics(purpose, reports)
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Request %s made: %s for %s.", r.ID, requestReports(r), r.Purpose))
+			if r.EndorsedBy == "" {
+				e.printf("%s\n", l10n.Sprintf("It needs the signature of a dept_manager of %s (R6.7): `crm request endorse %s`.", r.Department, r.ID))
+			}
+			e.printf("%s\n", l10n.Sprintf("Then 客服部's approval: `crm request approve %s`.", r.ID))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&purpose, "purpose", "", l10n.Pick("what the statistics are for", "用途"))
+	c.Flags().StringSliceVar(&reports, "report", nil, l10n.Pick("a report asked for (repeat; default: every report)", "申请的报表（可重复；默认全部）"))
+	return c
+}
+
+// requestReports names what a request covers.
+func requestReports(r *archive.StatsRequest) string {
+	if len(r.Reports) == 0 {
+		return l10n.T("every report")
+	}
+	return strings.Join(r.Reports, ", ")
+}
+
+func newRequestStepCmd(e *env, step string) *cobra.Command {
+	short := map[string][2]string{
+		"endorse": {"Sign a statistics request as the requester's department manager (R6.7)", "以申请人所在部门经理身份签字 (R6.7)"},
+		"approve": {"Approve a signed statistics request for 客服部 (R6.7)", "客服部批准已签字的统计资料申请 (R6.7)"},
+	}[step]
+	return &cobra.Command{
+		Use:   step + " REQUEST",
+		Short: l10n.Pick(short[0], short[1]),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			if step == "endorse" {
+				r, err := a.EndorseRequest(args[0])
+				if err != nil {
+					return err
+				}
+				e.printf("%s\n", l10n.Sprintf("Request %s signed by %s for %s.", r.ID, r.EndorsedBy, r.Department))
+				return nil
+			}
+			r, err := a.ApproveRequest(args[0])
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Request %s approved: %s may make %s until %s.", r.ID, r.By, requestReports(r), r.Expires))
+			return nil
+		},
+	}
+}
+
+func newRequestRejectCmd(e *env) *cobra.Command {
+	var reason string
+	c := &cobra.Command{
+		Use:   "reject REQUEST --reason R",
+		Short: l10n.Pick("Reject a statistics request that waits (客服部's approver or the department manager)", "驳回待处理的统计资料申请（客服部审批人或申请人部门经理）"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			r, err := a.RejectRequest(args[0], reason)
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Request %s by %s rejected: %s", r.ID, r.By, r.Reason))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why it is rejected (the requester reads it)", "驳回原因（申请人可见）"))
+	return c
+}
+
+func requestStatusText(s string) string {
+	switch s {
+	case archive.RequestPending:
+		return l10n.Pick("pending", "待批")
+	case archive.RequestApproved:
+		return l10n.Pick("approved", "已批准")
+	case archive.RequestRejected:
+		return l10n.Pick("rejected", "已驳回")
+	case archive.RequestExpired:
+		return l10n.Pick("expired", "已过期")
+	}
+	return s
+}
+
+func newRequestListCmd(e *env) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "list [--json]",
+		Short: l10n.Pick("List the statistics requests, from the journal", "列出统计资料申请（只读日志）"),
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(false)
+			if err != nil {
+				return err
+			}
+			rs := a.State.SortedRequests()
+			if asJSON {
+				type jr struct {
+					*archive.StatsRequest
+					Status string `json:"status"`
+				}
+				out := []jr{}
+				for _, r := range rs {
+					out = append(out, jr{r, a.RequestStatus(r)})
+				}
+				return printJSON(e.io.Out, out)
+			}
+			var rows [][]string
+			for _, r := range rs {
+				rows = append(rows, []string{r.ID, r.By + " " + a.State.MemberName(r.By), r.Department, r.Purpose, requestReports(r),
+					r.EndorsedBy, r.ApprovedBy, requestStatusText(a.RequestStatus(r)), r.Expires + r.Reason})
+			}
+			return printTable(e.io.Out, []string{l10n.Pick("REQUEST", "申请编号"), l10n.Pick("BY", "申请人"), l10n.Pick("DEPARTMENT", "部门"), l10n.Pick("PURPOSE", "用途"),
+				l10n.Pick("REPORTS", "报表"), l10n.Pick("SIGNED", "部门经理签字"), l10n.Pick("APPROVED", "批准人"), l10n.Pick("STATUS", "状态"), l10n.Pick("VALID UNTIL / REASON", "有效期至/驳回原因")}, rows)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
+	return c
+}

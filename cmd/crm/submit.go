@@ -1,0 +1,299 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"crm/archive"
+	"crm/l10n"
+)
+
+// Hand-ins (R6.1, R6.3): sales hand in the monthly customer information
+// report with `crm submit`; clerks fold each into a dossier with
+// `crm submissions merge`.
+
+func newSubmitCmd(e *env) *cobra.Command {
+	var from, dossier string
+	c := &cobra.Command{
+		Use:   "submit --from FILE|- [--dossier ID]",
+		Short: l10n.Pick("Hand in a customer information report (sales, R6.1): encrypted to the clerks, not readable by you afterwards", "提交客户信息报告（业务人员，R6.1）：加密给客服部，提交后本人不能再读取"),
+		Long: l10n.Pick(`Hand in what you learnt about a customer (R6.1: in the first week of every
+month), as a dossier-shaped YAML text or a part of one (the dossier template's
+fields; owner: is not needed, customer.name is unless --dossier names the
+dossier it is about). It is encrypted to the members who read the level it is
+kept at (the clerks', or the dossier's when higher), stored in submissions/ and
+journaled; you cannot read it back, and a hand-in never gives you access to
+the archive. A clerk folds it into the dossier (crm submissions merge).`, `提交您了解到的客户信息（R6.1：每月第一周内），格式为档案 YAML 或其中一部分（字段同档案模板；
+无需 owner:；未用 --dossier 指明档案时须有 customer.name）。报告加密给可阅读相应密级的成员（客服部
+人员；档案密级更高时按档案密级），存入 submissions/ 并记入日志；提交后您无法再读取，提交也不会使您
+获得档案库的阅读权限。由信息专员并入档案（crm submissions merge）。`),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if from == "" {
+				return usagef("--from FILE (or - for standard input) is needed: the report to hand in")
+			}
+			text, err := readInput(e, from)
+			if err != nil {
+				return err
+			}
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			sub, err := a.Submit(text, dossier)
+			if err != nil {
+				return dossierError(from, text, err)
+			}
+			about := ""
+			if sub.About != "" {
+				about = " " + l10n.Sprintf("about %s", sub.About)
+			}
+			e.printf("%s\n", l10n.Sprintf("Handed in %s%s for %s, encrypted to %s; you cannot read it back.", sub.ID, about, sub.Month, strings.Join(sub.Recipients, ", ")))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&from, "from", "", l10n.Pick("the report: FILE, or - for standard input", "报告文件 FILE（- 为标准输入）"))
+	c.Flags().StringVar(&dossier, "dossier", "", l10n.Pick("the dossier it is about, if the customer has one", "所涉客户档案编号（如已建档）"))
+	return c
+}
+
+func newSubmissionsCmd(e *env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "submissions list|show|merge|reject",
+		Short: l10n.Pick("The hand-ins of sales (R6.1, R6.3): list them, read one, fold it into a dossier, or turn it down", "业务人员提交的客户信息报告 (R6.1, R6.3)：列出、阅读、并入档案或退回"),
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return usagef("name a step: list, show, merge or reject")
+		},
+	}
+	c.AddCommand(newSubmissionsListCmd(e), newSubmissionsShowCmd(e), newSubmissionsMergeCmd(e), newSubmissionsRejectCmd(e))
+	return c
+}
+
+func submissionStatusText(s string) string {
+	switch s {
+	case archive.SubmissionPending:
+		return l10n.Pick("pending", "待并入")
+	case archive.SubmissionMerged:
+		return l10n.Pick("merged", "已并入")
+	case archive.SubmissionRejected:
+		return l10n.Pick("rejected", "已退回")
+	}
+	return s
+}
+
+func newSubmissionsListCmd(e *env) *cobra.Command {
+	var pending, asJSON bool
+	c := &cobra.Command{
+		Use:   "list [--pending] [--json]",
+		Short: l10n.Pick("List the hand-ins, from the journal (no key needed)", "列出提交的报告（只读日志，无需密钥）"),
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(false)
+			if err != nil {
+				return err
+			}
+			subs := a.Submissions(pending)
+			if asJSON {
+				if subs == nil {
+					subs = []*archive.Submission{}
+				}
+				return printJSON(e.io.Out, subs)
+			}
+			var rows [][]string
+			for _, s := range subs {
+				rows = append(rows, []string{s.ID, s.Month, s.By + " " + a.State.MemberName(s.By), s.About, a.Date(s.At), submissionStatusText(s.Status), s.MergedInto + s.Reason})
+			}
+			return printTable(e.io.Out, []string{l10n.Pick("HAND-IN", "报告编号"), l10n.Pick("MONTH", "月份"), l10n.Pick("BY", "提交人"), l10n.Pick("ABOUT", "所涉档案"),
+				l10n.Pick("HANDED IN", "提交日期"), l10n.Pick("STATUS", "状态"), l10n.Pick("MERGED INTO / REASON", "并入档案/退回原因")}, rows)
+		},
+	}
+	c.Flags().BoolVar(&pending, "pending", false, l10n.Pick("only those waiting to be merged", "只列待并入的"))
+	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
+	return c
+}
+
+func newSubmissionsShowCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show SUB",
+		Short: l10n.Pick("Decrypt and print a hand-in that waits", "解密并显示待并入的报告"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			plain, sub, err := a.ReadSubmission(args[0])
+			if err != nil {
+				return err
+			}
+			e.printf("# ==== %s %s ====\n", sub.ID, banner(a.State.HandInLevel(sub.About)))
+			_, err = e.io.Out.Write(plain)
+			return err
+		},
+	}
+}
+
+// handInPrefix starts every line of the hand-in shown beside the dossier
+// in the editor; such lines are dropped when it is saved.
+const handInPrefix = "#| "
+
+// handInBlock is hand-in sub's text as comment lines, to edit beside a dossier.
+func handInBlock(a *archive.Archive, sub *archive.Submission, plain []byte) []byte {
+	var b strings.Builder
+	about := ""
+	if sub.About != "" {
+		about = ", " + l10n.Sprintf("about %s", sub.About)
+	}
+	fmt.Fprintf(&b, "%s---- %s ----\n", handInPrefix, l10n.Sprintf("hand-in %s by %s %s, %s%s", sub.ID, sub.By, a.State.MemberName(sub.By), a.Date(sub.At), about))
+	fmt.Fprintf(&b, "%s%s\n", handInPrefix, l10n.T("Fold what is new into the dossier below; the lines starting with #| are dropped when you save."))
+	for _, l := range strings.SplitAfter(strings.TrimRight(string(plain), "\n")+"\n", "\n") {
+		if l != "" {
+			b.WriteString(handInPrefix + l)
+		}
+	}
+	fmt.Fprintf(&b, "%s---- %s ----\n", handInPrefix, l10n.T("end of the hand-in"))
+	return []byte(b.String())
+}
+
+// dropHandIn removes the hand-in's lines from an edited text.
+func dropHandIn(b []byte) []byte {
+	var out strings.Builder
+	for _, l := range strings.SplitAfter(string(b), "\n") {
+		if !strings.HasPrefix(strings.TrimLeft(l, " \t"), strings.TrimSpace(handInPrefix)) {
+			out.WriteString(l)
+		}
+	}
+	return []byte(out.String())
+}
+
+type mergeOptions struct {
+	from, level string
+	create      bool
+	allowDisk   bool
+}
+
+func newSubmissionsMergeCmd(e *env) *cobra.Command {
+	var o mergeOptions
+	c := &cobra.Command{
+		Use:   "merge SUB [ID | --new [--level L]] [--from FILE|-]",
+		Short: l10n.Pick("Fold a hand-in into a dossier (clerk, R6.3): the editor shows it beside the dossier, or --from gives the new text", "将报告并入档案（信息专员，R6.3）：编辑器中报告与档案并列显示，或用 --from 给出合并后的档案"),
+		Long: l10n.Pick(`Fold hand-in SUB into dossier ID, or into a new dossier with --new. In the
+editor the hand-in is shown as #| comment lines above the dossier: copy what
+is new into the dossier; those lines are dropped when you save. With --from,
+FILE (or standard input) is the dossier's new text. The dossier's update (or
+creation) and submission.merge are journaled, and the hand-in's file is
+removed: its content lives in the dossier now.`, `将报告 SUB 并入档案 ID，或用 --new 新建档案。编辑器中报告以 #| 注释行显示在档案上方：把新信息
+抄入档案，保存时这些行会被去掉。使用 --from 时，FILE（或标准输入）即为档案的新内容。档案的更新（或
+新建）与 submission.merge 记入日志，报告文件随即删除：其内容已在档案中。`),
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := ""
+			if len(args) == 2 {
+				id = args[1]
+			}
+			if (id == "") == !o.create {
+				return usagef("name the dossier to fold the hand-in into, or --new for a customer without one (not both)")
+			}
+			if o.level != "" && !o.create {
+				return usagef("--level is for --new only: a dossier keeps its level")
+			}
+			return e.runMerge(args[0], id, &o)
+		},
+	}
+	c.Flags().BoolVar(&o.create, "new", false, l10n.Pick("create a dossier from the hand-in", "以报告新建档案"))
+	c.Flags().StringVar(&o.level, "level", "", l10n.Pick("the new dossier's level (default: what its relationship gives, R7.2.3)", "新档案的密级（默认按与本公司的关系，R7.2.3）"))
+	c.Flags().StringVar(&o.from, "from", "", l10n.Pick("the dossier's text after merging: FILE, or - for standard input", "合并后的档案内容：FILE（- 为标准输入）"))
+	c.Flags().BoolVar(&o.allowDisk, "allow-disk-tmp", false, l10n.Pick("allow the editor's plaintext temp file on disk when no memory-backed storage exists", "无内存文件系统时允许明文临时文件落盘"))
+	return c
+}
+
+func (e *env) runMerge(subID, id string, o *mergeOptions) error {
+	a, err := e.open(true)
+	if err != nil {
+		return err
+	}
+	if err := a.CheckMerge(subID, id); err != nil {
+		return err
+	}
+	plain, sub, err := a.ReadSubmission(subID)
+	if err != nil {
+		return err
+	}
+	var old *archive.Opened
+	start := plain
+	if id != "" {
+		if old, err = a.Read(id); err != nil {
+			return err
+		}
+		start = old.Text
+	}
+	var text []byte
+	if o.from != "" {
+		if text, err = readInput(e, o.from); err != nil {
+			return err
+		}
+	} else {
+		edited, err := e.editLoop(append(handInBlock(a, sub, plain), start...), o.allowDisk, true, func(b []byte) error {
+			_, err := archive.ParseDossier(dropHandIn(b))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		text = dropHandIn(edited)
+	}
+	if id == "" {
+		choice, err := a.CheckCreate(text, o.level)
+		if err != nil {
+			return dossierError(o.from, text, err)
+		}
+		if id, err = a.Create(text, o.level); err != nil {
+			return dossierError(o.from, text, err)
+		}
+		e.printf("%s\n", l10n.Sprintf("Created dossier %s (%s) from hand-in %s.", id, a.State.Dossiers[id].Level, subID))
+		if why := levelWhy(choice); why != "" {
+			e.printf("%s\n", why)
+		}
+	} else {
+		fields, changed, err := a.Update(id, old.SHA256, old.Text, text)
+		if err != nil {
+			return dossierError(o.from, text, err)
+		}
+		if changed {
+			e.printf("%s\n", l10n.Sprintf("Updated %s: %s.", id, strings.Join(fields, ", ")))
+		} else {
+			e.printf("%s\n", l10n.Sprintf("No change to %s: nothing written.", id))
+		}
+	}
+	if _, err := a.MergeSubmission(subID, id); err != nil {
+		return err
+	}
+	e.printf("%s\n", l10n.Sprintf("Hand-in %s merged into %s; its file is removed.", subID, id))
+	return nil
+}
+
+func newSubmissionsRejectCmd(e *env) *cobra.Command {
+	var reason string
+	c := &cobra.Command{
+		Use:   "reject SUB --reason R",
+		Short: l10n.Pick("Turn a hand-in down, with a reason (its file is removed)", "退回报告并说明原因（报告文件删除）"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			sub, err := a.RejectSubmission(args[0], reason)
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Hand-in %s by %s turned down: %s", sub.ID, sub.By, sub.Reason))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why it is not taken in (its author reads it)", "退回原因（提交人可见）"))
+	return c
+}
