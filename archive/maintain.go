@@ -10,9 +10,13 @@ import (
 
 // MaintainReport is what the periodic job did and what needs a person.
 type MaintainReport struct {
-	Quarter      string         `json:"quarter"`
-	Expired      []*Loan        `json:"expired"`       // access revoked by this run
-	Declassified int            `json:"declassified"`  // dossiers dropped to 内部 by this run (R7.2.4)
+	Quarter      string  `json:"quarter"`
+	Expired      []*Loan `json:"expired"`      // access revoked by this run
+	Declassified int     `json:"declassified"` // dossiers dropped to 内部 by this run (R7.2.4)
+	// Rekeyed are the dossiers this run re-encrypted because a step was
+	// recorded without a file (a borrower's own return, a loan approved
+	// by a role that only reads, a member change that was interrupted).
+	Rekeyed      []string       `json:"rekeyed,omitempty"`
 	Overdue      []*Loan        `json:"overdue"`       // open loans past due
 	Reviews      []DueReview    `json:"reviews_due"`   // 核定 due within the window or overdue
 	PendingLoans []*Loan        `json:"loans_pending"` // loan requests waiting for a sign-off or approval
@@ -40,7 +44,8 @@ func (a *Archive) DueWithin(r DueReview, span classify.Period) bool {
 }
 
 // Maintain is the periodic job (cron): it revokes the access of loans past
-// due, declassifies dossiers whose secrecy period ran out, and reports
+// due, declassifies dossiers whose secrecy period ran out, re-encrypts
+// files whose recipients are stale, and reports
 // overdue loans, reviews due within the window (or overdue), and requests
 // waiting for approval. It writes nothing when there is nothing to revoke,
 // so running it again changes nothing. A loan whose access cannot be
@@ -55,6 +60,12 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 		// drop to 内部; idempotent, like expireLoans.
 		n, err := a.declassifyExpired(ctx)
 		rep.Declassified = n
+		if err != nil {
+			errs = append(errs, err)
+		}
+		// Files whose recipients the journal changed without a file (a
+		// borrower's own return, …) are re-encrypted by a writer.
+		rep.Rekeyed, err = a.rekeyStale(ctx)
 		if err != nil {
 			errs = append(errs, err)
 		}

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,7 +54,41 @@ func (x *ReviewData) check(c *step) error {
 	if _, err := classify.ParseQuarter(x.Quarter); err != nil {
 		return problemf("unreadable review data: quarter must look like 2026Q4")
 	}
+	// A 核定 is of the quarter it was made in: the quarter of the event's
+	// time in the policy's zone (any zone's, so that a change of zone
+	// does not make old reviews wrong). Clocks only bound, so a review
+	// dated in a past quarter is a problem only if its time is out of
+	// bounds; its quarter cannot be another.
+	if !slices.Contains(quartersOf(c.e.Time), x.Quarter) {
+		return problemf("review for quarter %s dated %s, which is in %s: a 核定 counts for the quarter it was made in", x.Quarter, fmtUTC(c.e.Time), classify.QuarterOf(c.e.Time, c.p.Location()))
+	}
 	return nil
+}
+
+// Time zones run from UTC−12 to UTC+14: what an event's time is as a
+// calendar date or quarter anywhere.
+const (
+	zoneWest = -12 * time.Hour
+	zoneEast = 14 * time.Hour
+)
+
+// quartersOf returns the quarters t falls in, in any time zone.
+func quartersOf(t time.Time) []string {
+	a, b := classify.QuarterOf(t.Add(zoneWest), time.UTC).String(), classify.QuarterOf(t.Add(zoneEast), time.UTC).String()
+	if a == b {
+		return []string{a}
+	}
+	return []string{a, b}
+}
+
+// sameDay reports whether date (YYYY-MM-DD) is t's calendar date in some
+// time zone.
+func sameDay(date string, t time.Time) bool {
+	d, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return false
+	}
+	return !d.Before(civil(t.Add(zoneWest).UTC())) && !d.After(civil(t.Add(zoneEast).UTC()))
 }
 
 func (x *ReviewData) apply(c *step) {

@@ -146,7 +146,10 @@ type State struct {
 	MaxDestruction int           // highest destruction request number ever used
 	Changes        []Change      // the classification register, in journal order
 	Reviews        []ReviewEntry // every 核定, in journal order
-	Journal        *journal.Journal
+	// Templates are the overrides under templates/ the last
+	// templates.update pinned: relative path → SHA-256.
+	Templates map[string]string
+	Journal   *journal.Journal
 	// Problems are events that have no effect because they are malformed,
 	// forged, misdated or break their rule: verify reports them (exit 4)
 	// until a manager's decision settles them.

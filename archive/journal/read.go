@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 
 	"crm/archive/work"
 	"crm/l10n"
@@ -44,7 +45,7 @@ func Read(ctx context.Context, dir string) (*Journal, error) {
 			}
 			return err
 		}
-		if d.IsDir() {
+		if d.IsDir() || isTemp(d.Name()) {
 			return nil
 		}
 		rel, _ := filepath.Rel(dir, p)
@@ -100,6 +101,10 @@ func Read(ctx context.Context, dir string) (*Journal, error) {
 	return j, nil
 }
 
+// isTemp reports whether name is a temporary file of a write in progress
+// (or interrupted: the archive's repair removes those): not an event yet.
+func isTemp(name string) bool { return strings.HasPrefix(name, ".tmp-") }
+
 // Unchanged reports whether the journal folder of dir holds exactly the
 // events of prev, judging by the file names (which contain the hashes), so
 // that an archive already loaded is not read and replayed again.
@@ -113,7 +118,7 @@ func Unchanged(dir string, prev *Journal) bool {
 		if err != nil || !same {
 			return err
 		}
-		if d.IsDir() {
+		if d.IsDir() || isTemp(d.Name()) {
 			return nil
 		}
 		n++

@@ -2,6 +2,7 @@ package main
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -65,6 +66,9 @@ and crm-maintain.timer
 			for _, l := range rep.Expired {
 				e.printf("%s\n", l10n.Sprintf("revoked: loan %s of %s by %s was due %s; the file no longer opens with their key.", l.ID, l.Dossier, l.Borrower, a.FormatTime(l.Due)))
 			}
+			if n := len(rep.Rekeyed); n > 0 {
+				e.printf("%s\n", l10n.Sprintf("re-encrypted: %d dossier(s) to the recipients the journal gives them now (%s).", n, strings.Join(rep.Rekeyed, ", ")))
+			}
 			if rep.Declassified > 0 {
 				e.printf("%s\n", l10n.Sprintf("declassified: %d dossier(s) whose secrecy period ran out are now 内部 (R7.2.4).", rep.Declassified))
 			}
@@ -88,7 +92,7 @@ and crm-maintain.timer
 					e.printf("%s\n", l10n.Sprintf("waiting: destruction request %s of %s is approved and waits to be executed", r.ID, r.Dossier))
 				}
 			}
-			if !rep.NeedsPerson() && len(rep.Expired) == 0 && rep.Declassified == 0 {
+			if !rep.NeedsPerson() && len(rep.Expired) == 0 && rep.Declassified == 0 && len(rep.Rekeyed) == 0 {
 				e.printf("%s\n", l10n.T("Nothing to do."))
 			}
 			return err

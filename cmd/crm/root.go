@@ -44,7 +44,7 @@ type env struct {
 }
 
 // settings every command reads through viper: flag > CRM_* env > config file.
-var settingKeys = []string{"archive", "identity", "lang", "editor", "now", "passphrase_file", "allow_disk_tmp", "pin_file", "cache_dir", "no_cache"}
+var settingKeys = []string{"archive", "identity", "lang", "editor", "now", "passphrase_file", "allow_disk_tmp", "pin_file", "cache_dir", "no_cache", "lock_timeout"}
 
 func configDir(getenv func(string) string) string {
 	if d := getenv("XDG_CONFIG_HOME"); d != "" {
@@ -72,6 +72,7 @@ func run(args []string, io *IO, getenv func(string) string) int {
 	// help texts are in it too: --lang, CRM_LANG, the config file, the locale.
 	l10n.SetLang(resolveLang(args, getenv))
 	e := &env{io: io, v: viper.New(), getenv: getenv}
+	cleanStalePlaintext(getenv)
 	root := newRoot(e)
 	root.SetArgs(args)
 	root.SetIn(io.In)
@@ -176,6 +177,7 @@ func newRoot(e *env) *cobra.Command {
 		newBorrowCmd(e), newReviewCmd(e), newDestroyCmd(e), newHoldCmd(e), newReleaseCmd(e), newMaintainCmd(e),
 		newReportCmd(e),
 		newImportCmd(e), newExportCmd(e), newContactCmd(e),
+		newRepairCmd(e), newTemplatesCmd(e),
 	)
 	root.AddCommand(newManCmd(e))
 	return root
@@ -265,6 +267,9 @@ func (e *env) open(needKey bool) (*archive.Archive, error) {
 	}
 	a, err := archive.Open(e.ctx(), e.archiveDir(), now)
 	if err != nil {
+		return nil, err
+	}
+	if a.LockTimeout, err = e.lockTimeout(); err != nil {
 		return nil, err
 	}
 	if _, err := a.CheckPin(e.v.GetString("pin_file")); err != nil {
