@@ -158,10 +158,10 @@ func (c *checker) gitattributes() {
 	case !slices.Contains([]string{"", "false", "binary", "crm"}, age["merge"]):
 		c.add(".gitattributes", l10n.N("merges %s with %q: ciphertext is merged by crm's driver or not at all"), "dossiers/*.age", age["merge"])
 	}
-	for _, p := range []string{journal.PathOf(c.a.now, strings.Repeat("0", 64)), MembersDir + "/m.yaml", PolicyFile} {
-		at := attributesOf(lines, p)
+	for _, p := range [][2]string{{journal.PathOf(c.a.now, strings.Repeat("0", 64)), journal.Dir + "/…/*.yaml"}, {MembersDir + "/m.yaml", MembersDir + "/*.yaml"}, {PolicyFile, PolicyFile}} {
+		at := attributesOf(lines, p[0])
 		if at["eol"] == "crlf" || at["filter"] != "" || at["working-tree-encoding"] != "" || at["ident"] == "true" {
-			c.add(".gitattributes", l10n.N("gives %s an eol=crlf, filter, working-tree-encoding or ident attribute: git would change its bytes and so its hash or signature"), p)
+			c.add(".gitattributes", l10n.N("gives %s an eol=crlf, filter, working-tree-encoding or ident attribute: git would change its bytes and so its hash or signature"), p[1])
 		}
 	}
 }
@@ -195,7 +195,7 @@ func (c *checker) gitignore() {
 		}
 		return ""
 	}
-	samples := []string{PolicyFile, ".gitattributes", MembersDir + "/m.yaml", DossierPath("C-000001"), journal.PathOf(c.a.now, strings.Repeat("0", 64)), TemplatesDir + "/reports/monthly.yaml"}
+	samples := []string{PolicyFile, ".gitattributes"}
 	for _, m := range c.s.SortedMembers() {
 		samples = append(samples, MembersDir+"/"+m.ID+".yaml")
 	}
@@ -209,6 +209,8 @@ func (c *checker) gitignore() {
 			samples = append(samples, e.Path)
 		}
 	}
+	// Paths crm will write, whether or not they exist yet.
+	samples = append(samples, MembersDir+"/m.yaml", DossierPath("C-000001"), journal.PathOf(c.a.now, strings.Repeat("0", 64)), TemplatesDir+"/reports/monthly.yaml", TemplatesDir+"/dossier/standard.yaml")
 	reported := map[string]bool{}
 	for _, p := range samples {
 		if g := ignoredBy(p, false); g != "" && !reported[g] {
