@@ -316,8 +316,8 @@ func (a *Archive) Repair(ctx context.Context) (*RepairReport, error) {
 	rep := &RepairReport{}
 	n := len(a.repaired)
 	err := a.lockOnly(func() error {
-		a.repairMembers(true)
 		rep.Fixed = append(rep.Fixed, a.repaired[n:]...)
+		rep.Fixed = append(rep.Fixed, a.repairMembers(true)...)
 		rep.Fixed = append(rep.Fixed, a.removeDestroyedFiles()...)
 		if a.me == nil {
 			return nil
