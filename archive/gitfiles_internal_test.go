@@ -1,6 +1,9 @@
 package archive
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestGitPatterns(t *testing.T) {
 	cases := []struct {
@@ -80,4 +83,67 @@ func TestParseTemp(t *testing.T) {
 			t.Errorf("tempPattern(%q) reads back as %+v", tag, got)
 		}
 	}
+}
+
+// FuzzGitFiles: .gitattributes and .gitignore come from the tree, so from
+// anyone: reading them never panics, and a pattern matches no path with
+// more folders than ** allows.
+func FuzzGitFiles(f *testing.F) {
+	for _, s := range []string{"*.age binary diff=crm merge=binary\n*.yaml text eol=lf\n", "[", "[!]", "**/**/***", "\\", "!x\n/y/\n#z\n", "a[b-]c", "[\\]]"} {
+		f.Add(s, "dossiers/C-000001.age")
+	}
+	f.Fuzz(func(t *testing.T, file, p string) {
+		lines := gitLines([]byte(file))
+		attributesOf(lines, p)
+		for _, l := range lines {
+			if g, ok := parseGitPattern(l); ok {
+				g.match(p, false)
+				g.match(p, true)
+			}
+		}
+	})
+}
+
+// FuzzParseTemp: names in the archive's folders come from anyone.
+func FuzzParseTemp(f *testing.F) {
+	for _, s := range []string{".tmp-1-2", ".tmp-C-1.2-3", ".tmp-destroy-C-1", ".tmp-", ".tmp-.-", ".tmp-a.b.c-d", ".tmp-99999999999999999999-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseTemp(s)
+		if ok && got.pid < 0 {
+			t.Fatalf("%q: pid %d", s, got.pid)
+		}
+	})
+}
+
+// FuzzLevelDates: set_on, period and expires come from events; what is
+// accepted starts the secrecy period within a day of the event.
+func FuzzLevelDates(f *testing.F) {
+	p, err := ParsePolicy(mustDefaultPolicy(f))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range [][3]string{{"2026-11-22", "10y", "2036-11-22"}, {"1990-01-01", "1d", ""}, {"2026-11-23", "长期", ""}, {"2026-02-30", "1m", "x"}, {"", "", ""}} {
+		f.Add(s[0], s[1], s[2], int64(1795395600))
+	}
+	f.Fuzz(func(t *testing.T, setOn, period, expires string, unix int64) {
+		when := time.Unix(unix%(1<<36), 0).UTC()
+		m, err := levelDates(p, "秘密", setOn, period, when)
+		if err != nil {
+			return
+		}
+		if d := m.SetOn.Sub(civil(when)); d < -48*time.Hour || d > 48*time.Hour {
+			t.Fatalf("set_on %s accepted for an event at %s", setOn, when)
+		}
+		checkExpires(m, expires)
+	})
+}
+
+func mustDefaultPolicy(tb testing.TB) []byte {
+	b, err := DefaultPolicyText("x", "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }

@@ -331,10 +331,45 @@ func (a *Archive) Repair(ctx context.Context) (*RepairReport, error) {
 				rep.Errors = append(rep.Errors, e.Error())
 			}
 		}
+		for _, d := range a.State.SortedDossiers() {
+			if f, err := a.rekeyHidden(d); err != nil {
+				rep.Errors = append(rep.Errors, err.Error())
+			} else if f != nil {
+				rep.Fixed = append(rep.Fixed, *f)
+			}
+		}
 		return nil
 	})
 	a.repaired = append(a.repaired[:n], rep.Fixed...)
 	return rep, err
+}
+
+// rekeyHidden re-encrypts d's file when it is the pinned ciphertext but its
+// age header has another number or kind of stanzas than the recipients the
+// journal pinned (a reader added outside crm): the content is the
+// journaled one, only the readers are wrong. Whoever the hidden stanza was
+// for keeps that version; later ones are closed to them. It returns the
+// fix, nil if there was nothing to do.
+func (a *Archive) rekeyHidden(d *DossierState) (*Fix, error) {
+	if d.Status != StatusActive {
+		return nil, nil
+	}
+	ct, err := os.ReadFile(a.dossierFile(d.ID))
+	if err != nil || sha256Hex(ct) != d.SHA256 {
+		return nil, nil
+	}
+	if msg, _ := stanzaProblem(a.Policy, d, ct); msg == "" {
+		return nil, nil
+	}
+	want := a.State.ExpectedRecipients(d)
+	nct, err := a.reencrypt(d, want)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.writeCiphertext(d.ID, nct, want, KindDossierRekey, &DossierRekey{}); err != nil {
+		return nil, err
+	}
+	return &Fix{DossierPath(d.ID), l10n.T("re-encrypted to the recipients the journal pins (its age header had a reader nobody journaled)")}, nil
 }
 
 // removeDestroyedFiles removes the files of dossiers the journal records

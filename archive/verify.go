@@ -153,7 +153,7 @@ func (c *checker) entry(rel string, fi fs.FileInfo) bool {
 		return false
 	case m.IsDir():
 		if m.Perm()&0o002 != 0 && m&fs.ModeSticky == 0 {
-			c.add(rel, l10n.N("mode %s: a folder every user of this machine may write to"), m.Perm())
+			c.add(rel, l10n.N("mode %s: a folder every user of this machine may write to"), m)
 		}
 		return true
 	case !m.IsRegular():
@@ -276,24 +276,35 @@ func (c *checker) dossierFiles() map[string]bool {
 // whose they are, but there must be exactly one per pinned recipient, all
 // of the archive's key kind. An extra one is a reader nobody journaled.
 func (c *checker) stanzas(rel string, d *DossierState, b []byte) {
+	if msg, args := stanzaProblem(c.a.Policy, d, b); msg != "" {
+		c.add(rel, msg, args...)
+	}
+}
+
+// stanzaProblem says what is wrong with the recipient stanzas of d's file
+// b (a format and its arguments), or "".
+func stanzaProblem(p *Policy, d *DossierState, b []byte) (string, []any) {
 	ss, err := agefile.Header(b)
 	if err != nil {
-		c.add(rel, l10n.N("not an age file crm could have written: %v"), err)
-		return
+		return l10n.N("not an age file crm could have written: %v"), []any{err}
 	}
 	want := "X25519"
-	if c.a.Policy.KeyKind == "pq" {
+	if p.KeyKind == "pq" {
 		want = "mlkem768x25519"
 	}
 	for _, s := range ss {
 		if s.Type != want {
-			c.add(rel, l10n.N("has a %s recipient stanza: crm encrypts to %s keys only (a passphrase, ssh key or plugin reader nobody journaled)"), s.Type, want)
-			return
+			return l10n.N("has a %s recipient stanza: crm encrypts to %s keys only (a passphrase, ssh key or plugin reader nobody journaled)"), []any{s.Type, want}
 		}
 	}
 	if len(ss) != len(d.Recipients) {
-		c.add(rel, l10n.N("is encrypted to %d recipients, but %s pinned %d (%s): a reader was added or removed outside crm"), len(ss), d.WrittenBy.Path, len(d.Recipients), strings.Join(d.Recipients, ", "))
+		by := ""
+		if d.WrittenBy != nil {
+			by = d.WrittenBy.Path
+		}
+		return l10n.N("is encrypted to %d recipients, but %s pinned %d (%s): a reader was added or removed outside crm"), []any{len(ss), by, len(d.Recipients), strings.Join(d.Recipients, ", ")}
 	}
+	return "", nil
 }
 
 // recipients checks that every active dossier has a file, and notes those

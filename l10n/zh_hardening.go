@@ -67,6 +67,7 @@ var catalogHardening = map[string]string{
 	"put back from %s: its destruction was interrupted before it was journaled": "已从 %s 放回：销毁在记入日志前被中断",
 	"put in place from %s: the journal records it (%s), the process that wrote it was interrupted before the rename": "已从 %s 放回原处：日志已记录它（%s），写入它的进程在改名前被中断",
 	"re-encrypted to the recipients the journal gives it now":                                                        "已按日志当前给出的收件人重新加密",
+	"re-encrypted to the recipients the journal pins (its age header had a reader nobody journaled)":                 "已按日志登记的收件人重新加密（其 age 文件头中有未记入日志的读者）",
 	"re-encrypted: %d dossier(s) to the recipients the journal gives them now (%s).":                                 "已重新加密：%d 份档案按日志当前给出的收件人加密（%s）。",
 	"re-encrypting dossier %s needs a writer of level %s (roles %v): a role that only reads never writes a file":     "重新加密档案 %s 须为密级 %s 的写入者（角色 %v）：只读角色从不写文件",
 	"removed: a member file an interrupted process had not finished writing":                                         "已删除：被中断的进程未写完的成员文件",
