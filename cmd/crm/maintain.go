@@ -14,13 +14,16 @@ func newMaintainCmd(e *env) *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "maintain [--within DUR] [--json]",
-		Short: l10n.Pick("Cron job: revoke expired loans, report overdue loans, due reviews and pending approvals (exit 10 when a person is needed)", "定时任务：收回逾期借阅权限，提示逾期、待核定与待审批事项（需人处理时退出码 10）"),
+		Short: l10n.Pick("Cron job: revoke expired loans, declassify, re-encrypt stale files, report what is due (exit 10 when a person is needed)", "定时任务：收回逾期借阅权限、自行解密、重新加密收件人过期的档案，提示待办事项（需人处理时退出码 10）"),
 		Long: l10n.Pick(`Revoke the access of loans past due (re-encrypting their dossiers), and print
 overdue loans, reviews (核定) due within --within or overdue, and requests
 waiting for a sign-off or approval. Safe to run every hour: a run with nothing
 to revoke writes nothing. Exit 10 when something needs a person, so cron can
-mail the output. Run it with a key that can read every level (e.g. the
-manager's), or revoking a loan of a dossier the key cannot open fails.
+mail the output. It also re-encrypts files whose recipients a step
+recorded without a file (a borrower's own return, the gm's approval). Run it
+with a writer's key for every level (the manager's): only a writer of a level
+writes its files, so with a key that only reads, the access of overdue loans is
+revoked in the journal but the files wait for a writer.
 
 crontab (hourly; chronic from moreutils keeps cron quiet unless the exit is non-zero, e.g. 10):
   0 * * * *  cd /srv/crm-archive && CRM_IDENTITY=/etc/crm/maintain.key chronic crm maintain
@@ -39,7 +42,8 @@ and crm-maintain.timer
   [Install]
   WantedBy=timers.target`, `收回逾期借阅的解密权限（重新加密），并列出逾期借阅、--within 期限内到期或已逾期的核定、
 待签字或待审批的申请。可每小时运行：无事可做时不写任何文件。需人处理时退出码 10，便于 cron 发信。
-请用能读取所有密级的密钥运行（如经理的密钥）。crontab 与 systemd 定时器示例见英文帮助（--lang en）。`),
+还会重新加密收件人已由无文件步骤改变的档案（借阅人自行归还、总经理批准）。请用各密级写入者的密钥运行（经理的密钥）：
+只有该密级的写入者才能写文件。crontab 与 systemd 定时器示例见英文帮助（--lang en）。`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			win, err := parseSpanFlag("--within", within)
