@@ -8,10 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
-	"crm/archive/journal"
 	"crm/l10n"
 )
 
@@ -74,22 +72,33 @@ func (a *Archive) rel(path string) string {
 	return filepath.ToSlash(r)
 }
 
-// repairJournalTemps removes temporary event files: an event is part of
-// the journal only once renamed to its name.
+// repairJournalTemps removes temporary event files (the journal's reader
+// lists them): an event is part of the journal only once renamed to its
+// name.
 func (a *Archive) repairJournalTemps() []Fix {
 	var fixes []Fix
-	filepath.WalkDir(filepath.Join(a.Dir, journal.Dir), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasPrefix(d.Name(), tmpPrefix) || !d.Type().IsRegular() {
-			return nil
+	var kept []string
+	for _, rel := range a.State.Journal.Temps {
+		p := filepath.Join(a.Dir, filepath.FromSlash(rel))
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
 		}
-		if t, _ := parseTemp(d.Name()); t.pid != 0 && t.pid != os.Getpid() && !processGone(t.pid) {
-			return nil // a live process that does not hold the lock: not ours to judge
+		if err != nil || !fi.Mode().IsRegular() {
+			kept = append(kept, rel)
+			continue
+		}
+		if t, _ := parseTemp(filepath.Base(p)); t.pid != 0 && t.pid != os.Getpid() && !processGone(t.pid) {
+			kept = append(kept, rel) // a live process that does not hold the lock: not ours to judge
+			continue
 		}
 		if removeFile(p) == nil {
-			fixes = append(fixes, Fix{a.rel(p), l10n.T("removed: an event an interrupted process had not finished writing (it was never part of the journal)")})
+			fixes = append(fixes, Fix{rel, l10n.T("removed: an event an interrupted process had not finished writing (it was never part of the journal)")})
+		} else {
+			kept = append(kept, rel)
 		}
-		return nil
-	})
+	}
+	a.State.Journal.Temps = kept
 	return fixes
 }
 
@@ -97,7 +106,7 @@ func (a *Archive) repairJournalTemps() []Fix {
 // destructions.
 func (a *Archive) repairDossierTemps() []Fix {
 	dir := filepath.Join(a.Dir, DossiersDir)
-	ents, err := os.ReadDir(dir)
+	ents, err := readDirUnsorted(dir)
 	if err != nil {
 		return nil
 	}
@@ -130,6 +139,17 @@ func (a *Archive) repairDossierTemps() []Fix {
 		}
 	}
 	return fixes
+}
+
+// readDirUnsorted lists a folder without sorting it (dossiers/ may hold
+// tens of thousands of files, and every locked step looks in it).
+func readDirUnsorted(dir string) ([]fs.DirEntry, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.ReadDir(-1)
 }
 
 // repairDestroyAside settles a dossier set aside by a destruction that was
