@@ -154,13 +154,19 @@ func TestWrongClocksAreCaughtByARightOne(t *testing.T) {
 	f := newFixture(t)
 	right := f.now
 	id := f.createAs("su", "customer:\n  name: 机密公司\nowner: 苏\n", "机密")
+	other := f.create("秘密")
+	l, err := f.as("zhao").BorrowRequest(other, "x", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, _, err := f.as("zhang").BorrowApprove(l.ID); err != nil {
+		t.Fatal(err)
+	}
 	f.now = time.Date(2060, 1, 1, 0, 0, 0, 0, time.UTC)
-	if n, err := f.as("zhang").DeclassifyExpired(ctx); err != nil || n != 1 {
+	if n, err := f.as("zhang").DeclassifyExpired(ctx); err != nil || n != 2 {
 		t.Fatalf("declassify in 2060: %d %v", n, err)
 	}
-	l, _ := f.as("zhao").BorrowRequest(id, "x", 3)
-	f.now = time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)
-	f.as("zhang").BorrowApprove(l.ID)
 	f.now = right
 	a := f.as("li")
 	ps, err := a.Verify(ctx)
@@ -172,11 +178,15 @@ func TestWrongClocksAreCaughtByARightOne(t *testing.T) {
 		kinds = append(kinds, p.Path+" "+p.Msg)
 	}
 	all := strings.Join(kinds, "\n")
-	if !strings.Contains(all, "2060-01-01T00:00:00Z, after the clock of this check") || !strings.Contains(all, archive.DossierPath(id)+" sha256") {
+	if !strings.Contains(all, "2060-01-01T00:00:00Z, after the clock of this check") || !strings.Contains(all, "2036-01-01T00:00:00Z, after the clock of this check") ||
+		!strings.Contains(all, archive.DossierPath(id)+" sha256") {
 		t.Fatalf("problems:\n%s", all)
 	}
 	if a.State.Dossiers[id].Level != "机密" {
 		t.Fatal("the future declassification took effect")
+	}
+	if st := a.State.Loans[l.ID].Status(); st != archive.LoanPending {
+		t.Fatalf("the loan approved in 2036 is %s", st)
 	}
 }
 
