@@ -45,6 +45,12 @@ type Archive struct {
 	bulk    bool        // inside Bulk: files are synced at the end
 	cache   *plainCache // per-user plaintext cache, if enabled
 	wrote   bool        // this process appended events (checked as written, not re-read)
+
+	// LockTimeout is how long a step waits for another process's lock
+	// (0: DefaultLockTimeout).
+	LockTimeout time.Duration
+	repaired    []Fix     // what repairs in this process did
+	notes       []Problem // what the last Verify noted that is not a problem
 }
 
 // Open reads the archive at dir: its policy and its journal, replayed with
@@ -210,6 +216,8 @@ const gitattributes = `# crm: 档案密文按二进制处理；git diff 经 crm 
 const gitignore = `# crm 本地文件
 .crm.lock
 .tmp-*
+# 报表含客户数据 (R6.9)：不要写进档案库，更不要提交；见 report/CRON.md。
+/reports/
 `
 
 // InitOptions are the choices of a new archive.

@@ -69,7 +69,11 @@ func (x *DossierClassify) check(c *step) error {
 	if err := reclassifyBlocked(c.d); err != nil {
 		return err
 	}
-	if _, err := levelDates(c.p, x.Level, x.SetOn, x.Period, c.e.Time); err != nil {
+	m, err := levelDates(c.p, x.Level, x.SetOn, x.Period, c.e.Time)
+	if err != nil {
+		return err
+	}
+	if err := checkExpires(m, x.Expires); err != nil {
 		return err
 	}
 	c.level, c.fileRequired = x.Level, true
@@ -274,14 +278,17 @@ func (a *Archive) declassifyExpired(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n := 0
-	var denied []string
+	var denied, notWriter []string
 	var errs []error
 	step, done := work.Track(ctx, l10n.T("writing dossiers"), len(todo))
 	defer done()
 	for i, d := range todo {
 		step()
 		if err := res[i].err; err != nil {
-			if IsCode(err, Denied) {
+			var e *Error
+			if errors.As(err, &e) && e.Code == Denied && e.Next == NextRekey {
+				notWriter = append(notWriter, d.ID)
+			} else if IsCode(err, Denied) {
 				denied = append(denied, d.ID)
 			} else {
 				errs = append(errs, err)
@@ -296,6 +303,9 @@ func (a *Archive) declassifyExpired(ctx context.Context) (int, error) {
 	}
 	if len(denied) > 0 {
 		errs = append(errs, deniedErr(l10n.Errorf("%d expired dossier(s) were not declassified because your key cannot open them (%s)", len(denied), strings.Join(denied, ", "))).then(NextDeclassify, ""))
+	}
+	if len(notWriter) > 0 {
+		errs = append(errs, deniedErr(l10n.Errorf("%d expired dossier(s) were not declassified because declassifying re-encrypts the file, which only a writer of its level may do (%s)", len(notWriter), strings.Join(notWriter, ", "))).then(NextDeclassify, ""))
 	}
 	if len(errs) == 1 {
 		return n, errs[0]

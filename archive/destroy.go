@@ -258,6 +258,11 @@ func (x *DestroyExecute) check(c *step) error {
 	if err := checkWitnesses(c.s, c.p, c.actor, x.Witnesses); err != nil {
 		return err
 	}
+	// The destruction list (销毁清册) is kept permanently: what the event
+	// says of the level and date must be what the journal says.
+	if (x.Level != "" && x.Level != c.d.Level) || (x.Date != "" && !sameDay(x.Date, c.e.Time)) {
+		return problemf("destruction request %s: the execution records level %q and date %q, but the dossier is %s and the event is dated %s", r.ID, x.Level, x.Date, c.d.Level, fmtUTC(c.e.Time))
+	}
 	return c.afterLastApproval(r, l10n.T("the execution"))
 }
 
@@ -362,17 +367,23 @@ func (a *Archive) DestroyExecute(reqID string, witnesses []string, method string
 		if err := a.precheck(KindDestroyExecute, d.ID, x); err != nil {
 			return err
 		}
-		// Move the file aside first, so that a failed event puts it back.
+		// Set the file aside first (.tmp-destroy-ID), so that a failed
+		// event puts it back; once the event is journaled it is removed.
+		// A crash in between is settled by the next locked step: the
+		// aside file is put back unless the journal records the
+		// destruction (repairDestroyAside).
 		path := a.dossierFile(d.ID)
-		aside := filepath.Join(filepath.Dir(path), ".tmp-destroy-"+d.ID)
-		if err := os.Rename(path, aside); err != nil && !os.IsNotExist(err) {
+		aside := filepath.Join(filepath.Dir(path), tmpPrefix+"destroy-"+d.ID)
+		if err := moveFile(path, aside); err != nil && !os.IsNotExist(err) {
 			return l10n.Errorf("removing %s: %v", DossierPath(d.ID), err)
 		}
 		if _, err := a.commit(KindDestroyExecute, d.ID, x); err != nil {
-			os.Rename(aside, path)
+			moveFile(aside, path)
 			return err
 		}
-		os.Remove(aside)
+		if err := removeFile(aside); err != nil {
+			return unfinishedErr(l10n.Errorf("the journal records the destruction of dossier %s, but %s could not be removed (%v)", d.ID, a.rel(aside), err))
+		}
 		return nil
 	})
 }

@@ -46,7 +46,11 @@ func (x *DossierCreate) check(c *step) error {
 	if c.p.Level(x.Level) == nil {
 		return problemf("unknown level %q", x.Level)
 	}
-	if _, err := levelDates(c.p, x.Level, x.SetOn, x.Period, c.e.Time); err != nil {
+	m, err := levelDates(c.p, x.Level, x.SetOn, x.Period, c.e.Time)
+	if err != nil {
+		return err
+	}
+	if err := checkExpires(m, x.Expires); err != nil {
 		return err
 	}
 	c.level, c.fileRequired = x.Level, true
@@ -91,6 +95,12 @@ func levelDates(p *Policy, level, setOn, period string, t time.Time) (LevelMark,
 		if err != nil {
 			return m, problemf("set_on %q is not a date YYYY-MM-DD", setOn)
 		}
+		// A level is set on the day it is journaled: a set_on in the
+		// past would start the secrecy period early and declassify the
+		// dossier before its time (R7.2.4).
+		if !sameDay(setOn, t) {
+			return m, problemf("set_on %s is not the date of the event (%s): a level is set on the day it is journaled", setOn, fmtUTC(t))
+		}
 		m.SetOn = v
 	}
 	if period != "" {
@@ -104,6 +114,15 @@ func levelDates(p *Policy, level, setOn, period string, t time.Time) (LevelMark,
 	}
 	m.Expires, _ = classify.Expiry(m.SetOn, m.Period)
 	return m, nil
+}
+
+// checkExpires checks the expiry an event records against the one its
+// set_on and period give.
+func checkExpires(m LevelMark, expires string) error {
+	if expires != "" && expires != fmtDate(m.Expires) {
+		return problemf("expires %s, but set_on %s and period %s give %s", expires, fmtDate(m.SetOn), m.Period, cmpOr(fmtDate(m.Expires), "-"))
+	}
+	return nil
 }
 
 // civil returns t's calendar date, as read in t's own location, at midnight UTC.
@@ -265,11 +284,20 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 			last := d.Events[len(d.Events)-1]
 			return failErr(errors.Join(ErrConflict, l10n.Errorf("dossier %s was changed by %s at %s (%s) after you opened it; nothing was saved", id, last.Actor, a.FormatTime(last.Time), last.Kind)), NextEditAgain, id)
 		}
-		ct, err := a.encrypt(newText, d.Recipients)
+		if !a.isWriter(d) {
+			w := a.Policy.Writers(d.Level)
+			return &Error{Code: Denied, Actor: a.me.ID, Need: w, Held: a.me.Roles,
+				Err: l10n.Errorf("editing dossier %s (level %s) needs a writer of the level (roles %v); %s holds %v", id, d.Level, w, a.me.ID, a.me.Roles)}
+		}
+		// The new content goes to whom the journal gives the dossier now:
+		// a borrower whose loan ended, or a member who left, is dropped
+		// even if the old file was still encrypted to them.
+		readers := a.State.ExpectedRecipients(d)
+		ct, err := a.encrypt(newText, readers)
 		if err != nil {
 			return err
 		}
-		_, err = a.writeCiphertext(id, ct, d.Recipients, KindDossierUpdate, &DossierUpdate{Fields: fields})
+		_, err = a.writeCiphertext(id, ct, readers, KindDossierUpdate, &DossierUpdate{Fields: fields})
 		return err
 	})
 	if err != nil {
@@ -308,8 +336,15 @@ func (a *Archive) Read(id string) (*Opened, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.Me(); err != nil {
+	me, err := a.Me()
+	if err != nil {
 		return nil, err
+	}
+	if !slices.Contains(a.State.ExpectedRecipients(d), me.ID) {
+		// The file may still open with the key of a borrower whose loan
+		// ended (until a writer's next step re-encrypts it): the journal,
+		// not the file, says who may read.
+		return nil, a.readDenied(d)
 	}
 	ct, err := os.ReadFile(a.dossierFile(id))
 	if err != nil {
@@ -351,12 +386,11 @@ func (a *Archive) plaintext(d *DossierState, ct []byte, sum string) ([]byte, err
 	if err != nil {
 		var nm *age.NoIdentityMatchError
 		if errors.As(err, &nm) {
-			var readers []string
-			if lp := a.Policy.Level(d.Level); lp != nil {
-				readers = lp.Readers
+			if slices.Contains(a.State.ExpectedRecipients(d), a.me.ID) && !slices.Contains(d.Recipients, a.me.ID) {
+				return nil, (&Error{Code: Denied, Actor: a.me.ID,
+					Err: l10n.Errorf("you (%s) may read dossier %s, but its file is not yet encrypted to you: a writer of level %s re-encrypts it at their next step", a.me.ID, d.ID, d.Level)}).then(NextRekey, d.ID)
 			}
-			return nil, &Error{Code: Denied, Actor: a.me.ID, Need: readers, Held: a.me.Roles,
-				Err: l10n.Errorf("you (%s) may not read dossier %s: its level %s is readable by the roles %s, and it is not on loan to you", a.me.ID, d.ID, d.Level, strings.Join(readers, ", "))}
+			return nil, a.readDenied(d)
 		}
 		return nil, l10n.Errorf("decrypting %s: %v", DossierPath(d.ID), err)
 	}
@@ -445,6 +479,16 @@ func (a *Archive) scanOne(d *DossierState, fn func(d *DossierState, text []byte)
 		return err
 	}
 	return fn(d, plain)
+}
+
+// readDenied says that the working member may not read d.
+func (a *Archive) readDenied(d *DossierState) error {
+	var readers []string
+	if lp := a.Policy.Level(d.Level); lp != nil {
+		readers = lp.Readers
+	}
+	return &Error{Code: Denied, Actor: a.me.ID, Need: readers, Held: a.me.Roles,
+		Err: l10n.Errorf("you (%s) may not read dossier %s: its level %s is readable by the roles %s, and it is not on loan to you", a.me.ID, d.ID, d.Level, strings.Join(readers, ", "))}
 }
 
 // freshDossier waits for the archive's lock and returns what a fresh

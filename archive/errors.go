@@ -18,6 +18,11 @@ const (
 	Usage                 // a value given to the archive is not acceptable
 	Denied                // not permitted: a role is missing, or no key opens the file
 	Integrity             // the archive is not what its journal says
+	// Unfinished: the step is recorded in the journal, but a follow-up
+	// (putting a file in place, a member's file, re-encrypting) failed; the
+	// next locked step or repair finishes it. The command warns and
+	// succeeds: retrying the step would record it twice.
+	Unfinished
 )
 
 // Next names what a person can do about an error. The archive only names
@@ -50,6 +55,8 @@ const (
 	NextSubmissions         // list the hand-ins
 	NextStatsRequest        // ask for statistics through a request (R6.7); Arg: a request to follow up, if any
 	NextEndorseRequest      // have request Arg signed by the department manager
+	NextRepair              // run the repair
+	NextRekey               // a writer of the level re-encrypts the file (maintain or rekey)
 	NextInit                // create an archive (Arg: the folder), or name one (keep last: a test walks up to it)
 )
 
@@ -120,6 +127,9 @@ func rolesErr(step string, actor *Member, need []string) *Error {
 func integrityErr(path string, err error) *Error {
 	return &Error{Code: Integrity, Path: path, Err: err, Next: NextVerify}
 }
+
+// unfinishedErr says the step was recorded but a follow-up failed.
+func unfinishedErr(err error) *Error { return &Error{Code: Unfinished, Err: err, Next: NextRepair} }
 
 // failErr is an error with a next step.
 func failErr(err error, n Next, arg string) *Error {

@@ -55,13 +55,13 @@ func member(id string, roles []string, key *archive.Identity) archive.Member {
 // su (supervisor), li (clerk), zhao (dept_manager of 市场部), and of 总经办
 // qian (gm) and zhou (dept_manager).
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	now time.Time
 	ids map[string]*archive.Identity
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.FixedZone("CST", 8*3600)), ids: map[string]*archive.Identity{}}
 	for _, m := range []string{"zhang", "wang", "su", "li", "zhao", "qian", "zhou"} {
@@ -187,7 +187,7 @@ func (f *fixture) pull(o *fixture, base string) {
 	}
 }
 
-func copyTree(t *testing.T, src, dst string) {
+func copyTree(t testing.TB, src, dst string) {
 	t.Helper()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 const (
 	KindInit              journal.Kind = "archive.init"
 	KindPolicyUpdate      journal.Kind = "policy.update"
+	KindTemplatesUpdate   journal.Kind = "templates.update"
 	KindMemberAdd         journal.Kind = "member.add"
 	KindMemberRoles       journal.Kind = "member.roles"
 	KindMemberRemove      journal.Kind = "member.remove"
@@ -97,6 +98,8 @@ var registry = []*KindSpec{
 		New: func() payload { return &InitData{} }},
 	{Kind: KindPolicyUpdate, Workflow: WorkflowArchive, What: l10n.N("changing the policy"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &PolicyUpdate{} }},
+	{Kind: KindTemplatesUpdate, Workflow: WorkflowArchive, What: l10n.N("pinning template overrides"),
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &TemplatesUpdate{} }},
 	{Kind: KindMemberAdd, Workflow: WorkflowMembers, What: l10n.N("adding a member"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberAdd{} }},
 	{Kind: KindMemberRoles, Workflow: WorkflowMembers, What: l10n.N("changing roles"),
@@ -108,12 +111,12 @@ var registry = []*KindSpec{
 	{Kind: KindDossierUpdate, Workflow: WorkflowDossier, What: l10n.N("editing a dossier"), WritesFile: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierUpdate{} }},
 	{Kind: KindDossierRekey, Workflow: WorkflowDossier, What: l10n.N("re-encrypting a dossier"), WritesFile: true, Dossier: true,
-		Who: l10n.N("a recipient of the file"), New: func() payload { return &DossierRekey{} }},
+		Who: l10n.N("a writer of the level who can open the file"), New: func() payload { return &DossierRekey{} }},
 	{Kind: KindDossierClassify, Workflow: WorkflowClassify, What: l10n.N("changing a dossier's level"), WritesFile: true, SetsLevel: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return union(p.Permissions.Classify, p.Permissions.ClassifyTopSecret) }),
 		New:   func() payload { return &DossierClassify{} }},
 	{Kind: KindDossierDeclassify, Workflow: WorkflowClassify, What: l10n.N("declassifying a dossier"), WritesFile: true, SetsLevel: true, Dossier: true,
-		Who: l10n.N("a recipient of the file, once the secrecy period ran out"), New: func() payload { return &DossierDeclassify{} }},
+		Who: l10n.N("a writer of the level who can open the file, once the secrecy period ran out"), New: func() payload { return &DossierDeclassify{} }},
 	{Kind: KindDossierCredit, Workflow: WorkflowClassify, What: l10n.N("setting a credit class"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Classify }), New: func() payload { return &DossierCredit{} }},
 	{Kind: KindDossierTier, Workflow: WorkflowClassify, What: l10n.N("setting a tier"), Dossier: true,
@@ -139,9 +142,9 @@ var registry = []*KindSpec{
 	{Kind: KindLoanRenew, Workflow: WorkflowLoan, What: l10n.N("renewing a loan"), Dossier: true,
 		Who: l10n.N("the borrower"), New: func() payload { return &LoanRenew{} }},
 	{Kind: KindLoanReturn, Workflow: WorkflowLoan, What: l10n.N("returning a loan"), WritesFile: true, Dossier: true,
-		Who: l10n.N("the borrower, or an approver of the loan"), New: func() payload { return &LoanReturn{} }},
+		Who: l10n.N("the borrower, or an approver of the loan (the file: only a writer)"), New: func() payload { return &LoanReturn{} }},
 	{Kind: KindLoanExpire, Workflow: WorkflowLoan, What: l10n.N("revoking an overdue loan"), WritesFile: true, Dossier: true,
-		Who: l10n.N("a recipient of the file, after the loan's due time"), New: func() payload { return &LoanExpire{} }},
+		Who: l10n.N("a recipient of the file, after the loan's due time (the file: only a writer)"), New: func() payload { return &LoanExpire{} }},
 	{Kind: KindDestroyRequest, Workflow: WorkflowDestroy, What: l10n.N("asking to destroy a dossier"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DestroyRequest{} }},
 	{Kind: KindDestroyApprove, Workflow: WorkflowDestroy, What: l10n.N("approving a destruction"), Dossier: true,

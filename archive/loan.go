@@ -355,10 +355,29 @@ func (x *LoanApprove) check(c *step) error {
 		return err
 	}
 	if last {
-		if due := c.e.Time.Add(loanDays(l.Days)); x.Due != fmtUTC(due) {
+		due := c.e.Time.Add(loanDays(l.Days))
+		if x.Due != fmtUTC(due) {
 			return problemf("loan %s: due %q, but %d days from the approval is %s", l.ID, x.Due, l.Days, fmtUTC(due))
 		}
+		if err := x.Card.check(l, c.d, c.e.Time, due); err != nil {
+			return err
+		}
 		c.plus = l.Borrower
+	}
+	return nil
+}
+
+// check compares a borrow card journaled with the last approval of loan l
+// (at t, due at due) with what the journal says of the loan: the borrow
+// register is printed from it (R7.1).
+func (card *BorrowCard) check(l *Loan, d *DossierState, t, due time.Time) error {
+	if card == nil {
+		return nil
+	}
+	if card.Card != l.ID || card.Dossier != d.ID || card.Level != d.Level || card.Borrower != l.Borrower ||
+		card.Department != l.Department || card.Purpose != l.Purpose || card.EndorsedBy != l.EndorsedBy ||
+		!sameDay(card.Out, t) || !sameDay(card.Due, due) {
+		return problemf("loan %s: the borrow card does not say what the journal says of the loan (number, dossier, level, borrower, department, purpose, sign-off, dates)", l.ID)
 	}
 	return nil
 }
@@ -439,6 +458,9 @@ func (x *LoanExpire) check(c *step) error {
 	}
 	if l.Status() != LoanOut || !c.e.Time.After(l.Due) {
 		return problemf("loan %s is expired while %s and due %s", l.ID, l.Status(), fmtUTC(l.Due))
+	}
+	if !slices.Contains(c.d.Recipients, c.actor.ID) {
+		return problemf("%s by %s, who is not a recipient of dossier %s", c.e.Kind, c.actor.ID, c.d.ID)
 	}
 	c.except = l.ID
 	return nil

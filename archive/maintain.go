@@ -16,7 +16,11 @@ type MaintainReport struct {
 	Overdue      []*Loan        `json:"overdue"`        // open loans past due
 	Reviews      []DueReview    `json:"reviews_due"`    // 核定 due within the window or overdue
 	Missed       []MissedReview `json:"reviews_missed"` // quarters that ended without a 核定 (R6.5)
-	PendingLoans []*Loan        `json:"loans_pending"`  // loan requests waiting for a sign-off or approval
+	// Rekeyed are the dossiers this run re-encrypted because a step was
+	// recorded without a file (a borrower's own return, a loan approved
+	// by a role that only reads, a member change that was interrupted).
+	Rekeyed      []string       `json:"rekeyed,omitempty"`
+	PendingLoans []*Loan        `json:"loans_pending"` // loan requests waiting for a sign-off or approval
 	Destructions []*Destruction `json:"destructions_pending"`
 	// From the dossiers the key opens (contacts:): overdue visits,
 	// complaints past their retention, and how many could not be checked.
@@ -51,10 +55,11 @@ func (a *Archive) DueWithin(r DueReview, span classify.Period) bool {
 }
 
 // Maintain is the periodic job (cron): it revokes the access of loans past
-// due, declassifies dossiers whose secrecy period ran out, and reports
-// overdue loans, reviews due within the window (or overdue) and quarters
-// missed, requests waiting for approval, and, from the dossiers its key
-// opens, overdue visits and complaints kept past their retention. It writes nothing when there is nothing to revoke,
+// due, declassifies dossiers whose secrecy period ran out, re-encrypts
+// files whose recipients are stale, and reports overdue loans, reviews due
+// within the window (or overdue) and quarters missed, requests waiting for
+// approval, and, from the dossiers its key opens, overdue visits and
+// complaints kept past their retention. It writes nothing when there is nothing to revoke,
 // so running it again changes nothing. A loan whose access cannot be
 // revoked with the working key is reported in Errors and the returned error.
 func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*MaintainReport, error) {
@@ -67,6 +72,12 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 		// drop to 内部; idempotent, like expireLoans.
 		n, err := a.declassifyExpired(ctx)
 		rep.Declassified = n
+		if err != nil {
+			errs = append(errs, err)
+		}
+		// Files whose recipients the journal changed without a file (a
+		// borrower's own return, …) are re-encrypted by a writer.
+		rep.Rekeyed, err = a.rekeyStale(ctx)
 		if err != nil {
 			errs = append(errs, err)
 		}

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"crm/l10n"
@@ -151,12 +152,26 @@ func (a *Archive) AddMember(ctx context.Context, m Member) error {
 		if _, err := a.commit(KindMemberAdd, "", &MemberAdd{Member: m}); err != nil {
 			return err
 		}
-		if err := a.writeMemberFile(&m); err != nil {
-			return err
-		}
-		_, err := a.rekeyStale(ctx)
-		return err
+		return a.memberFollowUp(ctx, m.ID, l10n.Sprintf("member %s was added", m.ID))
 	})
+}
+
+// memberFollowUp writes member id's file and re-encrypts what the member
+// event changed, after the event is journaled. A failure is Unfinished:
+// the step is recorded, and the next locked step (the file) or the repair
+// (the re-encryption) finishes it.
+func (a *Archive) memberFollowUp(ctx context.Context, id, done string) error {
+	var errs []error
+	if err := a.writeMemberFile(a.State.Members[id]); err != nil {
+		errs = append(errs, l10n.Errorf("writing %s/%s.yaml: %v", MembersDir, id, err))
+	}
+	if _, err := a.rekeyStale(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return unfinishedErr(l10n.Errorf("%s (journaled), but not everything that follows from it was done: %w", done, errors.Join(errs...)))
 }
 
 // SetRoles replaces a member's roles and re-encrypts what they may now read
@@ -181,11 +196,7 @@ func (a *Archive) SetRoles(ctx context.Context, id string, roles []string) error
 		if _, err := a.commit(KindMemberRoles, "", &MemberRoles{Member: id, Roles: roles}); err != nil {
 			return err
 		}
-		if err := a.writeMemberFile(a.State.Members[id]); err != nil {
-			return err
-		}
-		_, err := a.rekeyStale(ctx)
-		return err
+		return a.memberFollowUp(ctx, id, l10n.Sprintf("the roles of member %s were changed", id))
 	})
 }
 
@@ -212,10 +223,6 @@ func (a *Archive) RemoveMember(ctx context.Context, id string) error {
 		if _, err := a.commit(KindMemberRemove, "", &MemberRemove{Member: id}); err != nil {
 			return err
 		}
-		if err := a.writeMemberFile(a.State.Members[id]); err != nil {
-			return err
-		}
-		_, err := a.rekeyStale(ctx)
-		return err
+		return a.memberFollowUp(ctx, id, l10n.Sprintf("member %s was removed", id))
 	})
 }

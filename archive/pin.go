@@ -31,7 +31,21 @@ type Pin struct {
 // Either is an integrity error (exit 4). Otherwise the current genesis and
 // heads are remembered, but only while the journal checks out, so a forged
 // head is never pinned. It reports whether the archive was new to pinFile.
+//
+// Processes of one user share the pin file, and other processes write the
+// journal meanwhile: the pin file is read, compared and written under its
+// own lock, and a remembered head missing from the journal this process
+// read is looked for again in a fresh reading before it counts as a
+// rollback (another process may have written and pinned it since).
 func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
+	if err := os.MkdirAll(filepath.Dir(pinFile), 0o700); err != nil {
+		return false, err
+	}
+	unlock, err := flockPath(pinFile + ".lock")
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
 	pins := map[string]Pin{}
 	b, err := os.ReadFile(pinFile)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -42,19 +56,21 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 			return false, l10n.Errorf("%s: %v", pinFile, err)
 		}
 	}
-	s := a.State
 	old, known := pins[a.Dir]
 	if known {
-		if old.Genesis != s.Genesis {
-			return false, integrityErr(journal.Dir, l10n.Errorf("the archive at %s has genesis %s, but %s pinned %s when you first used it: its journal was replaced. If that was intended, remove its entry from %s", a.Dir, journal.ShortHash(s.Genesis), pinFile, journal.ShortHash(old.Genesis), pinFile))
+		if old.Genesis != a.State.Genesis {
+			return false, integrityErr(journal.Dir, l10n.Errorf("the archive at %s has genesis %s, but %s pinned %s when you first used it: its journal was replaced. If that was intended, remove its entry from %s", a.Dir, journal.ShortHash(a.State.Genesis), pinFile, journal.ShortHash(old.Genesis), pinFile))
 		}
-		for _, h := range old.Heads {
-			if s.Journal.ByHash[h] == nil {
+		if h := a.missingHead(old.Heads); h != "" {
+			if err := a.reload(); err != nil {
+				return false, err
+			}
+			if h := a.missingHead(old.Heads); h != "" {
 				return false, integrityErr(journal.Dir, l10n.Errorf("event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted. Restore it from git or a backup; if the rollback was intended, remove the archive's entry from %s", journal.ShortHash(h), pinFile))
 			}
 		}
 	}
-	p := Pin{Genesis: s.Genesis, Heads: s.goodHeads()}
+	p := Pin{Genesis: a.State.Genesis, Heads: a.State.goodHeads()}
 	if known && slices.Equal(old.Heads, p.Heads) {
 		return false, nil
 	}
@@ -64,13 +80,20 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 		return false, err
 	}
 	out = append([]byte("# crm: 已知档案库的创世事件与最近所见日志头 (genesis and last-seen heads)\n"), out...)
-	if err := os.MkdirAll(filepath.Dir(pinFile), 0o700); err != nil {
-		return false, err
-	}
 	if bytes.Equal(b, out) {
 		return !known, nil
 	}
 	return !known, writeFileAtomic(pinFile, out, 0o600)
+}
+
+// missingHead returns a hash of heads that the journal read lacks, or "".
+func (a *Archive) missingHead(heads []string) string {
+	for _, h := range heads {
+		if a.State.Journal.ByHash[h] == nil {
+			return h
+		}
+	}
+	return ""
 }
 
 // goodHeads are the heads of the journal's good events (those that are no

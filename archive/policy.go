@@ -418,6 +418,26 @@ func (p *Policy) HoldRoles() []string {
 	return p.Permissions.Members
 }
 
+// Writers returns the roles that may write a dossier file of level: the
+// roles of permissions.write that also read the level. Every event that
+// pins a file of an existing dossier (an update, and every re-encryption:
+// it could carry other content, and no checker without a key can tell)
+// must be by one of them (FORMAT.md, "Who may write a file"); a role that
+// only reads never pins a file.
+func (p *Policy) Writers(level string) []string {
+	lp := p.Level(level)
+	if lp == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range p.Permissions.Write {
+		if slices.Contains(lp.Readers, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // DestroyRoles are the roles that may execute an approved destruction
 // (policy permissions.destroy; else permissions.members).
 func (p *Policy) DestroyRoles() []string {

@@ -78,9 +78,36 @@ func Decrypt(ct []byte, id age.Identity) ([]byte, error) {
 	return io.ReadAll(r)
 }
 
-// CanRead reports whether the working member is among the dossier's recipients.
+// CanRead reports whether the working member may read the dossier and
+// its file opens with their key: they are among the recipients the journal
+// gives it now (a borrower whose loan was returned is not, though the file
+// may still be encrypted to them until a writer's next step) and among the
+// recipients it was last encrypted to.
 func (a *Archive) CanRead(d *DossierState) bool {
+	return a.canDecrypt(d) && slices.Contains(a.State.ExpectedRecipients(d), a.me.ID)
+}
+
+// canDecrypt reports whether the working member is among the recipients
+// the dossier's file was last encrypted to.
+func (a *Archive) canDecrypt(d *DossierState) bool {
 	return a.me != nil && slices.Contains(d.Recipients, a.me.ID)
+}
+
+// isWriter reports whether the working member may write d's file: a
+// writer of its level (Policy.Writers).
+func (a *Archive) isWriter(d *DossierState) bool {
+	return a.me != nil && a.me.HasRole(a.Policy.Writers(d.Level)...)
+}
+
+// notWriterErr says why the working member may not write d's file.
+func (a *Archive) notWriterErr(d *DossierState) *Error {
+	w := a.Policy.Writers(d.Level)
+	e := &Error{Code: Denied, Need: w, Next: NextRekey, Arg: d.ID,
+		Err: l10n.Errorf("re-encrypting dossier %s needs a writer of level %s (roles %v): a role that only reads never writes a file", d.ID, d.Level, w)}
+	if a.me != nil {
+		e.Actor, e.Held = a.me.ID, a.me.Roles
+	}
+	return e
 }
 
 // reencrypt decrypts d's file with the working identity (checking that it
@@ -96,8 +123,11 @@ func (a *Archive) reencrypt(d *DossierState, readers []string) ([]byte, error) {
 		return nil, integrityErr(DossierPath(d.ID), l10n.Errorf("%s is not the file the journal recorded", DossierPath(d.ID)))
 	}
 	denied := deniedErr(l10n.Errorf("re-encrypting dossier %s needs to decrypt it, and your key cannot: ask a member who can read level %s to do it", d.ID, d.Level))
-	if a.id == nil || !a.CanRead(d) {
+	if a.id == nil || !a.canDecrypt(d) {
 		return nil, denied
+	}
+	if !a.isWriter(d) {
+		return nil, a.notWriterErr(d)
 	}
 	plain, ok := a.cache.get(sum)
 	if !ok {
@@ -109,11 +139,14 @@ func (a *Archive) reencrypt(d *DossierState, readers []string) ([]byte, error) {
 }
 
 // stepWithRecipients journals kind for dossier d with data. When readers
-// differ from the file's recipients, the file is first re-encrypted to them
-// (the working identity must be able to read it) and the event carries the
-// new sha256 and recipients; otherwise no file is touched.
+// differ from the file's recipients and the working member is a writer of
+// its level, the file is first re-encrypted to them (their key must open
+// it) and the event carries the new sha256 and recipients; otherwise no
+// file is touched, and the file keeps its recipients until a writer's next
+// step re-encrypts it (maintain, rekey, an edit): a borrower's own return,
+// or the gm's last approval of a loan, is recorded without a file.
 func (a *Archive) stepWithRecipients(d *DossierState, readers []string, kind journal.Kind, data filePayload) error {
-	if slices.Equal(readers, d.Recipients) {
+	if slices.Equal(readers, d.Recipients) || !a.isWriter(d) {
 		_, err := a.commit(kind, d.ID, data)
 		return err
 	}
@@ -132,12 +165,14 @@ type filePayload interface {
 }
 
 // rekeyStale re-encrypts every active dossier whose recipients are not the
-// expected ones, journaling dossier.rekey for each. The caller holds the
-// lock. Decryption and encryption run on every core; files whose recipients
-// did not change are not touched. A file that cannot be re-encrypted does
-// not stop the others: after a role is taken away, every file that can be
-// closed to its holder is.
-func (a *Archive) rekeyStale(ctx context.Context) (int, error) {
+// expected ones, journaling dossier.rekey for each, and returns the ids of
+// those it re-encrypted. The caller holds the lock. Decryption and
+// encryption run on every core; files whose recipients did not change are
+// not touched. A file that cannot be re-encrypted (the working member is
+// not a writer of its level, or their key does not open it) does not stop
+// the others: after a role is taken away, every file that can be closed to
+// its holder is.
+func (a *Archive) rekeyStale(ctx context.Context) ([]string, error) {
 	type job struct {
 		d    *DossierState
 		want []string
@@ -153,12 +188,12 @@ func (a *Archive) rekeyStale(ctx context.Context) (int, error) {
 	if err := work.Each(ctx, l10n.T("re-encrypting dossiers"), len(todo), func(i int) {
 		todo[i].ct, todo[i].err = a.reencrypt(todo[i].d, todo[i].want)
 	}); err != nil {
-		return 0, err
+		return nil, err
 	}
-	n := 0
+	var done []string
 	var errs []error
-	step, done := work.Track(ctx, l10n.T("writing dossiers"), len(todo))
-	defer done()
+	step, finish := work.Track(ctx, l10n.T("writing dossiers"), len(todo))
+	defer finish()
 	for _, t := range todo {
 		step()
 		if t.err != nil {
@@ -166,11 +201,14 @@ func (a *Archive) rekeyStale(ctx context.Context) (int, error) {
 			continue
 		}
 		if _, err := a.writeCiphertext(t.d.ID, t.ct, t.want, KindDossierRekey, &DossierRekey{}); err != nil {
-			return n, errors.Join(append(errs, err)...)
+			if IsCode(err, Unfinished) {
+				done = append(done, t.d.ID)
+			}
+			return done, errors.Join(append(errs, err)...)
 		}
-		n++
+		done = append(done, t.d.ID)
 	}
-	return n, errors.Join(errs...)
+	return done, errors.Join(errs...)
 }
 
 // Rekey re-encrypts every dossier whose recipients are stale.
@@ -179,8 +217,9 @@ func (a *Archive) Rekey(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	var n int
-	err := a.locked(func() (err error) {
-		n, err = a.rekeyStale(ctx)
+	err := a.locked(func() error {
+		done, err := a.rekeyStale(ctx)
+		n = len(done)
 		return err
 	})
 	return n, err

@@ -275,10 +275,20 @@ func (st *step) checkFile() error {
 		return problemf("sha256 %q is not a SHA-256 hash", f.SHA256)
 	}
 	d := st.d
-	if st.e.Kind != KindDossierCreate && !slices.Contains(d.Recipients, st.e.Actor) {
-		// Re-encrypting needs the plaintext: only a recipient can have
-		// written this file.
-		return problemf("%s by %s, who was not a recipient of dossier %s and so cannot have re-encrypted it", st.e.Kind, st.e.Actor, d.ID)
+	if st.e.Kind != KindDossierCreate {
+		// Any file may hold other content than the one before it (no
+		// checker without a key can tell a re-encryption from an edit):
+		// only a writer of the level pins one, never a role that only
+		// reads (a gm, a borrower).
+		if w := st.p.Writers(d.Level); !st.actor.HasRole(w...) {
+			return &Error{Code: Denied, Actor: st.actor.ID, Need: w, Held: st.actor.Roles,
+				Err: l10n.Errorf("%s by %s writes the file of dossier %s, which only a writer of level %s may do (roles %v); %s holds %v", st.e.Kind, st.e.Actor, d.ID, d.Level, w, st.e.Actor, st.actor.Roles)}
+		}
+		if !slices.Contains(d.Recipients, st.e.Actor) {
+			// Re-encrypting needs the plaintext: only a recipient can
+			// have written this file.
+			return problemf("%s by %s, who was not a recipient of dossier %s and so cannot have re-encrypted it", st.e.Kind, st.e.Actor, d.ID)
+		}
 	}
 	level := st.level
 	if level == "" {

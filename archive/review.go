@@ -89,7 +89,41 @@ func (x *ReviewData) check(c *step) error {
 		return &Error{Code: Denied, Actor: c.actor.ID, Held: c.actor.Roles,
 			Err: l10n.Errorf("%s cannot read dossier %s (level %s), so cannot verify it (R6.5): its 核定 is recorded by one who can read it", c.actor.ID, c.d.ID, c.d.Level)}
 	}
+	// A 核定 is of the quarter it was made in, or of an earlier one that
+	// was missed (a late 核定, R6.5): never of a quarter that had not
+	// begun at the event's time in any zone (clocks only bound: a
+	// back-dated event is refused by the time rules).
+	latest := quartersOf(c.e.Time)
+	if last, _ := classify.ParseQuarter(latest[len(latest)-1]); last.Before(q) {
+		return problemf("review for quarter %s dated %s, which is in %s: a 核定 counts for the quarter it was made in or an earlier one missed", x.Quarter, fmtUTC(c.e.Time), classify.QuarterOf(c.e.Time, c.p.Location()))
+	}
 	return nil
+}
+
+// Time zones run from UTC−12 to UTC+14: what an event's time is as a
+// calendar date or quarter anywhere.
+const (
+	zoneWest = -12 * time.Hour
+	zoneEast = 14 * time.Hour
+)
+
+// quartersOf returns the quarters t falls in, in any time zone.
+func quartersOf(t time.Time) []string {
+	a, b := classify.QuarterOf(t.Add(zoneWest), time.UTC).String(), classify.QuarterOf(t.Add(zoneEast), time.UTC).String()
+	if a == b {
+		return []string{a}
+	}
+	return []string{a, b}
+}
+
+// sameDay reports whether date (YYYY-MM-DD) is t's calendar date in some
+// time zone.
+func sameDay(date string, t time.Time) bool {
+	d, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return false
+	}
+	return !d.Before(civil(t.Add(zoneWest).UTC())) && !d.After(civil(t.Add(zoneEast).UTC()))
 }
 
 func (x *ReviewData) apply(c *step) {

@@ -151,7 +151,10 @@ type State struct {
 	// RolesSet is when each member's roles were last set (member.add or
 	// member.roles): duties that come with a role start after it.
 	RolesSet map[string]time.Time
-	Journal  *journal.Journal
+	// Templates are the overrides under templates/ the last
+	// templates.update pinned: relative path → SHA-256.
+	Templates map[string]string
+	Journal   *journal.Journal
 	// Problems are events that have no effect because they are malformed,
 	// forged, misdated or break their rule: verify reports them (exit 4)
 	// until a manager's decision settles them.

@@ -3,12 +3,16 @@ package archive
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 
+	"crm/archive/agefile"
 	"crm/archive/journal"
 	"crm/l10n"
 )
@@ -16,23 +20,35 @@ import (
 // Problem is something wrong with the archive, with the path it concerns.
 type Problem = journal.Problem
 
-// Verify recomputes everything the journal claims (DESIGN.md principle 5):
-// each event's name matches its content and its signature verifies with its
-// actor's key as of its place in the chain; each step was taken by a member
-// holding the role for it; members/*.yaml and crm.yaml say what the journal
-// says; each dossier file is the ciphertext the last event pinned, encrypted
-// to the recipients the policy gives; no destroyed dossier remains. It needs
-// no key. The problems are sorted by path.
+// Verify recomputes everything the journal claims (DESIGN.md principle 5)
+// and checks every file of the archive's tree against FORMAT.md:
+//
+//   - each event's name matches its content and its signature verifies with
+//     its actor's key as of its place in the chain; each step was taken by a
+//     member holding the role for it, at a time within the bounds;
+//   - members/*.yaml and crm.yaml say what the journal says;
+//   - each dossier file is the ciphertext the last event pinned, and its age
+//     header has exactly one stanza, of the archive's key kind, per
+//     recipient the journal pinned (a hidden extra recipient is found);
+//   - no destroyed dossier remains; no file is a symbolic link, executable
+//     or writable by everyone; dossiers/, journal/ and members/ hold nothing
+//     crm did not write; every file under templates/ is pinned by a
+//     templates.update; .gitattributes keeps ciphertext binary and
+//     .gitignore keeps nothing of the archive out of git.
+//
+// It needs no key. First it finishes or undoes what interrupted processes
+// left (repairCrash), which never hides a change made outside crm; an
+// archive this user may not write is checked as it is. The problems are
+// sorted by path; VerifyNotes returns what it noted that is not a problem.
 func (a *Archive) Verify(ctx context.Context) ([]Problem, error) {
-	// Finish any write a crashed process journaled but did not put in place.
-	if err := a.lockOnly(func() error { return nil }); err != nil {
+	if err := a.lockOnly(func() error { return nil }); err != nil && !readOnly(err) {
 		return nil, err
 	}
 	// Every load replays with signature and role checks, so the state just
 	// reloaded is what verify needs, unless this process wrote events since
 	// (those are applied unchecked): then read the journal afresh.
 	s, j := a.State, a.State.Journal
-	if a.wrote {
+	if a.wrote || j == nil {
 		var err error
 		if j, err = journal.Read(ctx, a.Dir); err != nil {
 			return nil, err
@@ -41,50 +57,163 @@ func (a *Archive) Verify(ctx context.Context) ([]Problem, error) {
 	}
 	c := &checker{a: a, s: s, ps: append(slices.Clone(j.Problems), s.Problems...)}
 	if sha256Hex(a.PolicyRaw) != s.PolicySHA256 {
-		c.add(PolicyFile, "differs from the policy the journal recorded (edited without a signed policy.update)")
+		c.add(PolicyFile, l10n.N("differs from the policy the journal recorded (edited without a signed policy.update)"))
 	}
+	c.tree()
 	c.members()
 	c.recipients(c.dossierFiles())
 	c.submissionFiles() // submissions.go
+	c.templates()
 	ps := c.ps
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Path < ps[j].Path })
+	sort.SliceStable(c.notes, func(i, j int) bool { return c.notes[i].Path < c.notes[j].Path })
+	a.notes = c.notes
 	return ps, nil
+}
+
+// VerifyNotes returns what the last Verify noted that is no problem: files
+// that wait for a writer to re-encrypt them to the recipients the journal
+// gives them now (maintain or rekey does it).
+func (a *Archive) VerifyNotes() []Problem { return slices.Clone(a.notes) }
+
+// readOnly reports whether err is a lock that could not be taken because
+// the archive may not be written by this user (a read-only checkout).
+func readOnly(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
 }
 
 // checker collects what Verify finds, against a state replayed with every
 // check.
 type checker struct {
-	a  *Archive
-	s  *State
-	ps []Problem
+	a     *Archive
+	s     *State
+	ps    []Problem
+	notes []Problem
 }
 
 func (c *checker) add(path, format string, args ...any) {
 	c.ps = append(c.ps, Problem{Path: path, Msg: l10n.Sprintf(format, args...)})
 }
 
+func (c *checker) note(path, format string, args ...any) {
+	c.notes = append(c.notes, Problem{Path: path, Msg: l10n.Sprintf(format, args...)})
+}
+
+func (c *checker) abs(rel string) string { return filepath.Join(c.a.Dir, filepath.FromSlash(rel)) }
+
+// tree checks the archive's own paths: the top-level files and folders,
+// and everything under journal/ (dossiers/, members/ and templates/ are
+// walked by their own checks).
+func (c *checker) tree() {
+	for _, rel := range []string{PolicyFile, ".gitattributes", ".gitignore", MembersDir, DossiersDir, journal.Dir, TemplatesDir} {
+		fi, err := os.Lstat(c.abs(rel))
+		if err != nil {
+			if rel == ".gitattributes" {
+				c.add(rel, l10n.N("missing: without it git may convert the ciphertext's line endings and merge it as text"))
+			}
+			continue
+		}
+		c.entry(rel, fi)
+	}
+	c.gitattributes()
+	c.gitignore()
+	root := c.abs(journal.Dir)
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == root {
+			return nil
+		}
+		rel := c.a.rel(p)
+		fi, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if !c.entry(rel, fi) {
+			return nil
+		}
+		depth := strings.Count(rel, "/")
+		switch {
+		case d.IsDir() && depth > 2:
+			c.add(rel, l10n.N("a folder the journal does not have (journal/YYYY/MM/ holds the events)"))
+			return filepath.SkipDir
+		case d.IsDir():
+			return nil
+		case strings.HasPrefix(d.Name(), tmpPrefix):
+			c.add(rel, l10n.N("a temporary file of a write in progress or interrupted (the repair removes it once its process is gone)"))
+		}
+		return nil
+	})
+}
+
+// entry checks one path's type and mode, and reports whether it is a
+// plain file or folder worth looking into.
+func (c *checker) entry(rel string, fi fs.FileInfo) bool {
+	m := fi.Mode()
+	switch {
+	case m&fs.ModeSymlink != 0:
+		c.add(rel, l10n.N("is a symbolic link: crm writes only plain files and folders (git stores the link, not the file, and a link may point outside the archive)"))
+		return false
+	case m.IsDir():
+		if m.Perm()&0o002 != 0 && m&fs.ModeSticky == 0 {
+			c.add(rel, l10n.N("mode %s: a folder every user of this machine may write to"), m)
+		}
+		return true
+	case !m.IsRegular():
+		c.add(rel, l10n.N("is not a regular file (%s)"), m.Type())
+		return false
+	}
+	switch {
+	case m.Perm()&0o111 != 0 || m&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) != 0:
+		c.add(rel, l10n.N("mode %s: crm's files are never executable (git records the bit)"), m)
+	case m.Perm()&0o002 != 0:
+		c.add(rel, l10n.N("mode %s: every user of this machine may write it"), m.Perm())
+	}
+	return true
+}
+
 // members checks that members/*.yaml say what the journal says.
 func (c *checker) members() {
 	seen := map[string]bool{}
-	entries, _ := os.ReadDir(filepath.Join(c.a.Dir, MembersDir))
+	entries, _ := os.ReadDir(c.abs(MembersDir))
 	for _, e := range entries {
 		rel := MembersDir + "/" + e.Name()
+		fi, err := e.Info()
+		if err != nil || !c.entry(rel, fi) {
+			continue
+		}
+		if e.IsDir() {
+			c.add(rel, l10n.N("a folder in %s/: member records are files <id>.yaml"), MembersDir)
+			continue
+		}
+		if strings.HasPrefix(e.Name(), tmpPrefix) {
+			c.add(rel, l10n.N("a temporary file of a write in progress or interrupted (the repair removes it once its process is gone)"))
+			continue
+		}
 		id, ok := strings.CutSuffix(e.Name(), ".yaml")
 		m := c.s.Members[id]
 		if !ok || m == nil {
-			c.add(rel, "no member event in the journal adds this member")
+			c.add(rel, l10n.N("no member event in the journal adds this member"))
 			continue
 		}
 		seen[id] = true
-		b, err := os.ReadFile(filepath.Join(c.a.Dir, MembersDir, e.Name()))
+		b, err := os.ReadFile(c.abs(rel))
 		want, _ := memberFileBytes(m)
 		if err != nil || !bytes.Equal(b, want) {
-			c.add(rel, "differs from what the journal says of member %s (edited by hand?)", id)
+			c.add(rel, l10n.N("differs from what the journal says of member %s (edited by hand? the repair writes it again)"), id)
 		}
 	}
-	for id := range c.s.Members {
+	for _, id := range slices.Sorted(mapKeys(c.s.Members)) {
 		if !seen[id] {
-			c.add(MembersDir+"/"+id+".yaml", "missing: the journal has member %s", id)
+			c.add(MembersDir+"/"+id+".yaml", l10n.N("missing: the journal has member %s (the repair writes it)"), id)
+		}
+	}
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
 		}
 	}
 }
@@ -93,48 +222,132 @@ func (c *checker) members() {
 // returns the ids of the dossiers that have one.
 func (c *checker) dossierFiles() map[string]bool {
 	files := map[string]bool{}
-	entries, _ := os.ReadDir(filepath.Join(c.a.Dir, DossiersDir))
+	entries, _ := os.ReadDir(c.abs(DossiersDir))
 	for _, e := range entries {
 		rel := DossiersDir + "/" + e.Name()
-		if strings.HasPrefix(e.Name(), ".tmp-") {
-			c.add(rel, "left by an interrupted write or destruction")
+		fi, err := e.Info()
+		if err != nil {
 			continue
 		}
-		id, ok := strings.CutSuffix(e.Name(), ".age")
+		id, isAge := strings.CutSuffix(e.Name(), ".age")
+		if !c.entry(rel, fi) {
+			if d := c.s.Dossiers[id]; isAge && d != nil {
+				files[id] = true // named once: a link, not a missing file
+			}
+			continue
+		}
+		if e.IsDir() {
+			c.add(rel, l10n.N("a folder in %s/: dossiers are files <id>.age"), DossiersDir)
+			continue
+		}
+		if t, ok := parseTemp(e.Name()); ok {
+			if t.destroy {
+				c.add(rel, l10n.N("set aside by an interrupted destruction: keep it, it may be the only copy of dossier %s (the repair puts it back or removes it as the journal says)"), t.tag)
+			} else {
+				c.add(rel, l10n.N("a temporary file of a write in progress or interrupted (the repair puts it in place or removes it, as the journal says)"))
+			}
+			continue
+		}
 		d := c.s.Dossiers[id]
-		if !ok || d == nil {
-			c.add(rel, "no dossier event in the journal creates this file")
+		if !isAge || d == nil {
+			c.add(rel, l10n.N("no dossier event in the journal creates this file"))
 			continue
 		}
 		files[id] = true
 		if d.Status == StatusDestroyed {
-			c.add(rel, "dossier %s was destroyed, but its file is still here", id)
+			c.add(rel, l10n.N("dossier %s was destroyed, but its file is still here (the repair removes it)"), id)
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(c.a.Dir, DossiersDir, e.Name()))
+		b, err := os.ReadFile(c.abs(rel))
 		if err != nil {
-			c.add(rel, "unreadable: %v", err)
+			c.add(rel, l10n.N("unreadable: %v"), err)
 			continue
 		}
 		if got := sha256Hex(b); got != d.SHA256 && d.WrittenBy != nil {
-			c.add(rel, "sha256 %s is not %s, pinned by %s (changed, replaced or rolled back outside crm)", journal.ShortHash(got), journal.ShortHash(d.SHA256), d.WrittenBy.Path)
+			c.add(rel, l10n.N("sha256 %s is not %s, pinned by %s (changed, replaced or rolled back outside crm: restore it from git)"), journal.ShortHash(got), journal.ShortHash(d.SHA256), d.WrittenBy.Path)
+			continue
 		}
+		c.stanzas(rel, d, b)
 	}
 	return files
 }
 
-// recipients checks that every active dossier has a file, encrypted to
-// the recipients the policy gives.
+// stanzas counts the recipient stanzas of a dossier file's age header
+// against the recipients the journal pinned: X25519 stanzas do not say
+// whose they are, but there must be exactly one per pinned recipient, all
+// of the archive's key kind. An extra one is a reader nobody journaled.
+func (c *checker) stanzas(rel string, d *DossierState, b []byte) {
+	if msg, args := stanzaProblem(c.a.Policy, d, b); msg != "" {
+		c.add(rel, msg, args...)
+	}
+}
+
+// stanzaProblem says what is wrong with the recipient stanzas of d's file
+// b (a format and its arguments), or "".
+func stanzaProblem(p *Policy, d *DossierState, b []byte) (string, []any) {
+	ss, err := agefile.Header(b)
+	if err != nil {
+		return l10n.N("not an age file crm could have written: %v"), []any{err}
+	}
+	want := "X25519"
+	if p.KeyKind == "pq" {
+		want = "mlkem768x25519"
+	}
+	for _, s := range ss {
+		if s.Type != want {
+			return l10n.N("has a %s recipient stanza: crm encrypts to %s keys only (a passphrase, ssh key or plugin reader nobody journaled)"), []any{s.Type, want}
+		}
+	}
+	if len(ss) != len(d.Recipients) {
+		by := ""
+		if d.WrittenBy != nil {
+			by = d.WrittenBy.Path
+		}
+		return l10n.N("is encrypted to %d recipients, but %s pinned %d (%s): a reader was added or removed outside crm"), []any{len(ss), by, len(d.Recipients), strings.Join(d.Recipients, ", ")}
+	}
+	return "", nil
+}
+
+// recipients checks that every active dossier has a file, and notes those
+// whose recipients are not the ones the journal gives now: a step recorded
+// without a file (a borrower's own return, a loan approved by a role that
+// only reads) or an interrupted member change, which a writer's next step
+// re-encrypts. That is pending work, not a problem: the file was pinned
+// with recipients allowed when it was written (replay checks it), and crm
+// opens it only for whom the journal allows now.
 func (c *checker) recipients(files map[string]bool) {
 	for _, d := range c.s.SortedDossiers() {
 		if d.Status != StatusActive {
 			continue
 		}
 		if !files[d.ID] {
-			c.add(DossierPath(d.ID), "missing: the journal says dossier %s exists", d.ID)
+			c.add(DossierPath(d.ID), l10n.N("missing: the journal says dossier %s exists (restore it from git)"), d.ID)
 		}
 		if want := c.s.ExpectedRecipients(d); !slices.Equal(d.Recipients, want) {
-			c.add(DossierPath(d.ID), "encrypted to %v, but the policy gives %v: re-encrypt it (rekey)", d.Recipients, want)
+			c.note(DossierPath(d.ID), l10n.N("encrypted to %v, the journal now gives %v: a writer of level %s re-encrypts it at their next step (maintain, rekey, repair)"), d.Recipients, want, d.Level)
+		}
+	}
+}
+
+// templates checks that every file under templates/ is an override the
+// journal pins with its present content.
+func (c *checker) templates() {
+	for _, t := range c.a.templatesOf(c.s) {
+		rel := TemplatesDir + "/" + t.Path
+		switch t.Status {
+		case TemplateUnpinned:
+			if fi, err := os.Lstat(c.abs(rel)); err == nil && !c.entry(rel, fi) {
+				continue
+			}
+			c.add(rel, l10n.N("an override no templates.update pins: it is not used (a manager pins it, or remove it)"))
+		case TemplateChanged:
+			c.add(rel, l10n.N("changed since a templates.update pinned it: it is not used (a manager pins the new version, or restore it from git)"))
+		case TemplateMissing:
+			c.add(rel, l10n.N("pinned by the journal (templates.update) but missing: restore it from git, or pin the overrides again"))
+		default:
+			if fi, err := os.Lstat(c.abs(rel)); err == nil {
+				c.entry(rel, fi)
+			}
 		}
 	}
 }

@@ -3,9 +3,12 @@ package archive
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -14,9 +17,9 @@ import (
 )
 
 // locked runs f holding the archive's lock, with the state freshly read so
-// that changes by another process are seen, after finishing any write an
-// earlier process was interrupted in (rollForward). It refuses to run f on
-// an archive that does not check out (checkWritable).
+// that changes by another process are seen, after finishing or undoing
+// whatever an earlier process was interrupted in (repairCrash). It refuses
+// to run f on an archive that does not check out (checkWritable).
 func (a *Archive) locked(f func() error) error {
 	return a.lockOnly(func() error {
 		if err := a.checkWritable(); err != nil {
@@ -26,8 +29,8 @@ func (a *Archive) locked(f func() error) error {
 	})
 }
 
-// lockOnly takes the lock, reloads and rolls forward, then runs f. Inside a
-// step that already holds the lock (Bulk), it just runs f.
+// lockOnly takes the lock, reloads and repairs what a crash left, then
+// runs f. Inside a step that already holds the lock (Bulk), it just runs f.
 func (a *Archive) lockOnly(f func() error) error {
 	if a.holding {
 		return f()
@@ -42,64 +45,16 @@ func (a *Archive) lockOnly(f func() error) error {
 	if err := a.reload(); err != nil {
 		return err
 	}
-	a.rollForward()
+	a.repairCrash()
 	return f()
-}
-
-// lock takes the archive's lock file (one writer at a time on a machine)
-// and returns the function that releases it.
-func (a *Archive) lock() (func(), error) {
-	lf, err := os.OpenFile(filepath.Join(a.Dir, lockFile), os.O_CREATE|os.O_RDWR, 0o660)
-	if err != nil {
-		return nil, l10n.Errorf("locking the archive: %v", err)
-	}
-	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
-		lf.Close()
-		return nil, l10n.Errorf("locking the archive: %v", err)
-	}
-	return func() {
-		syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
-		lf.Close()
-	}, nil
-}
-
-// rollForward finishes dossier writes that a process was interrupted in
-// after journaling them: a dossier file is written to dossiers/.tmp-ID-N,
-// the event pinning its hash is journaled, then the file is renamed into
-// place. A crash between the last two steps leaves a pinned temp file,
-// which is renamed now. The caller holds the lock.
-func (a *Archive) rollForward() {
-	dir := filepath.Join(a.Dir, DossiersDir)
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		rest, ok := strings.CutPrefix(e.Name(), ".tmp-")
-		i := strings.LastIndexByte(rest, '-')
-		if !ok || i < 0 {
-			continue
-		}
-		d := a.State.Dossiers[rest[:i]]
-		if d == nil || d.Status != StatusActive {
-			continue
-		}
-		final := a.dossierFile(d.ID)
-		if cur, err := os.ReadFile(final); err == nil && sha256Hex(cur) == d.SHA256 {
-			continue
-		}
-		if b, err := os.ReadFile(filepath.Join(dir, e.Name())); err == nil && sha256Hex(b) == d.SHA256 {
-			renameSynced(filepath.Join(dir, e.Name()), final)
-		}
-	}
 }
 
 // Bulk runs f holding the archive's lock once, for generators and imports
 // of many records: the steps f takes (Create, Update, ReviewDone, …) do not
-// take the lock, re-read the journal or finish interrupted writes again, and
-// files are not synced one by one but all at once when f returns. Every
-// file is still written under a temporary name and renamed, so a crashed
-// process leaves whole files; a power cut may lose the batch's last steps.
+// take the lock, re-read the journal or repair again, and files are not
+// synced one by one but all at once when f returns. Every file is still
+// written under a temporary name and renamed, so a crashed process leaves
+// whole files; a power cut may lose the batch's last steps.
 func (a *Archive) Bulk(f func() error) error {
 	return a.locked(func() error {
 		a.bulk = true
@@ -170,23 +125,23 @@ func (a *Archive) precheck(kind journal.Kind, dossier string, data payload) erro
 // written and synced under a temporary name, the event pinning its hash is
 // journaled, and only then is the file renamed into place. If the event
 // cannot be written nothing has changed; if the process dies before the
-// rename, the next locked step finishes it (rollForward).
+// rename, the next locked step (or repair, or verify) finishes it.
 func (a *Archive) writeCiphertext(id string, ct []byte, recipients []string, kind journal.Kind, data interface {
 	payload
 	filer
 }) (*journal.Event, error) {
-	tmp, err := writeTempWith(filepath.Join(a.Dir, DossiersDir), ".tmp-"+id+"-*", 0o644, bytesWriter(ct), !a.bulk)
+	tmp, err := writeTempSync(filepath.Join(a.Dir, DossiersDir), tempPattern(id), 0o644, bytesWriter(ct), !a.bulk)
 	if err != nil {
 		return nil, l10n.Errorf("writing %s: %v", DossierPath(id), err)
 	}
 	*data.fileData() = File{SHA256: sha256Hex(ct), Recipients: recipients}
 	e, err := a.commit(kind, id, data)
 	if err != nil {
-		os.Remove(tmp)
+		removeFile(tmp)
 		return nil, err
 	}
 	if err := renameSync(tmp, a.dossierFile(id), !a.bulk); err != nil {
-		return e, failErr(l10n.Errorf("the journal records the new %s, but it could not be put in place (%v)", DossierPath(id), err), NextRetry, "")
+		return e, unfinishedErr(l10n.Errorf("the journal records the new %s, but it could not be put in place (%v)", DossierPath(id), err))
 	}
 	return e, nil
 }
@@ -194,9 +149,11 @@ func (a *Archive) writeCiphertext(id string, ct []byte, recipients []string, kin
 // WriteAtomic writes the file at path with write, through a temporary
 // file in the same folder that is synced and renamed over path only when
 // write succeeded: a crash or an error leaves the old file (or none), never
-// a partial one. It is the one way crm writes a whole file.
+// a partial one. It is the one way crm writes a whole file. The temporary
+// file is named .tmp-PID-N after the writing process, so that one left by
+// a process that died is known to be garbage (repair removes it).
 func WriteAtomic(path string, perm os.FileMode, write func(io.Writer) error) error {
-	tmp, err := writeTempWith(filepath.Dir(path), ".tmp-*", perm, write, true)
+	tmp, err := writeTempWith(filepath.Dir(path), tempPattern(""), perm, write)
 	if err != nil {
 		return err
 	}
@@ -208,9 +165,10 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	return writeFileSync(path, data, perm, true)
 }
 
-// writeFileSync is writeFileAtomic, syncing only when sync (Bulk syncs at the end).
+// writeFileSync is writeFileAtomic, syncing only when sync (Bulk syncs at
+// the end).
 func writeFileSync(path string, data []byte, perm os.FileMode, sync bool) error {
-	tmp, err := writeTempWith(filepath.Dir(path), ".tmp-*", perm, bytesWriter(data), sync)
+	tmp, err := writeTempSync(filepath.Dir(path), tempPattern(""), perm, bytesWriter(data), sync)
 	if err != nil {
 		return err
 	}
@@ -224,12 +182,90 @@ func bytesWriter(data []byte) func(io.Writer) error {
 	}
 }
 
-// writeTempWith writes a new file in dir named after pattern with write
-// (synced when sync), and returns its path; on any error it leaves nothing.
-func writeTempWith(dir, pattern string, perm os.FileMode, write func(io.Writer) error, sync bool) (string, error) {
+// Temporary files. Every file crm writes is first written under a name
+// starting with tmpPrefix in the folder of its final name: .tmp-PID-N, or
+// for a dossier's new ciphertext .tmp-ID.PID-N (ID is the dossier's id, PID
+// the writing process, N random), and a dossier being destroyed is set
+// aside as .tmp-destroy-ID. Nothing else starts with tmpPrefix, .gitignore
+// keeps them out of git, and repair knows each by its name.
+const tmpPrefix = ".tmp-"
+
+// tempPattern is the os.CreateTemp pattern of a temporary file for tag
+// (a dossier id, or "").
+func tempPattern(tag string) string {
+	if tag == "" {
+		return tmpPrefix + strconv.Itoa(os.Getpid()) + "-*"
+	}
+	return tmpPrefix + tag + "." + strconv.Itoa(os.Getpid()) + "-*"
+}
+
+// tempName is what a temporary file's name says: the dossier id (tag) it
+// holds a new file of, or the id it sets aside (destroy), and the pid of
+// the process that wrote it (0 if the name does not say: names written by
+// older versions of crm).
+type tempName struct {
+	tag     string
+	destroy bool
+	pid     int
+}
+
+func parseTemp(name string) (tempName, bool) {
+	rest, ok := strings.CutPrefix(name, tmpPrefix)
+	if !ok {
+		return tempName{}, false
+	}
+	if id, ok := strings.CutPrefix(rest, "destroy-"); ok {
+		return tempName{tag: id, destroy: true}, true
+	}
+	var t tempName
+	if i := strings.LastIndexByte(rest, '.'); i >= 0 {
+		t.tag, rest = rest[:i], rest[i+1:] // .tmp-ID.PID-N
+	}
+	p, n, found := strings.Cut(rest, "-")
+	pid, err := strconv.Atoi(p)
+	switch {
+	case found && err == nil && allDigits(n):
+		t.pid = pid // .tmp-PID-N or .tmp-ID.PID-N
+	case t.tag == "" && found:
+		// Written by older versions: .tmp-ID-N for a dossier.
+		if i := strings.LastIndexByte(rest, '-'); i > 0 {
+			t.tag = rest[:i]
+		}
+	}
+	return t, true
+}
+
+func allDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// writeTemp writes data to a new, synced file in dir named after pattern
+// (as os.CreateTemp) and returns its path.
+func writeTemp(dir, pattern string, data []byte, perm os.FileMode) (string, error) {
+	return writeTempWith(dir, pattern, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeTempWith writes a new, synced file in dir named after pattern with
+// write, and returns its path; on any error it leaves nothing.
+func writeTempWith(dir, pattern string, perm os.FileMode, write func(io.Writer) error) (string, error) {
+	return writeTempSync(dir, pattern, perm, write, true)
+}
+
+// writeTempSync is writeTempWith, syncing the file only when sync.
+func writeTempSync(dir, pattern string, perm os.FileMode, write func(io.Writer) error, sync bool) (string, error) {
+	crashPoint("mkdir", dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
+	crashPoint("create", dir)
 	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return "", err
@@ -237,9 +273,11 @@ func writeTempWith(dir, pattern string, perm os.FileMode, write func(io.Writer) 
 	tmp := f.Name()
 	err = f.Chmod(perm)
 	if err == nil {
+		crashPoint("write", tmp)
 		err = write(f)
 	}
 	if err == nil && sync {
+		crashPoint("fsync", tmp)
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -257,27 +295,63 @@ func renameSynced(tmp, path string) error { return renameSync(tmp, path, true) }
 
 // renameSync renames tmp over path, syncing the folder when sync.
 func renameSync(tmp, path string, sync bool) error {
+	crashPoint("rename", path)
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return err
 	}
-	if !sync {
-		return nil
+	if sync {
+		syncDir(filepath.Dir(path))
 	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
+	return nil
+}
+
+// moveFile renames from to to and syncs the folder; unlike renameSynced it
+// leaves from alone when the rename fails (it is not a temporary file).
+func moveFile(from, to string) error {
+	crashPoint("rename", to)
+	if err := os.Rename(from, to); err != nil {
+		return err
+	}
+	syncDir(filepath.Dir(to))
+	return nil
+}
+
+// removeFile removes path (a missing file is no error) and syncs the folder.
+func removeFile(path string) error {
+	crashPoint("remove", path)
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+func syncDir(dir string) {
+	crashPoint("dirsync", dir)
+	if d, err := os.Open(dir); err == nil {
 		d.Sync()
 		d.Close()
 	}
-	return nil
+}
+
+// crashHook, when set, is called at every point of the write path where a
+// crash can happen (before each mkdir, create, write, fsync, rename, remove
+// and folder sync). Only the crash harness sets it (cmd/crm/crash_test.go):
+// it kills the process at the Nth point to prove that every crash is
+// recovered by crm itself or by repair.
+var crashHook func(point string)
+
+// SetCrashHook installs the crash harness's hook (nil removes it). Tests only.
+func SetCrashHook(f func(point string)) { crashHook = f }
+
+func crashPoint(op, path string) {
+	if crashHook != nil {
+		crashHook(op + " " + path)
+	}
 }
 
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
-}
-
-// writeTemp writes data to a new, synced file in dir named after pattern
-// (as os.CreateTemp) and returns its path.
-func writeTemp(dir, pattern string, data []byte, perm os.FileMode) (string, error) {
-	return writeTempWith(dir, pattern, perm, bytesWriter(data), true)
 }

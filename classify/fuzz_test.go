@@ -75,3 +75,28 @@ func FuzzParseLevel(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseQuarter checks that ParseQuarter never panics, that what it
+// accepts is a valid quarter that round-trips through String, and that the
+// quarter's start is in it (a 核定's quarter is compared as a string).
+func FuzzParseQuarter(f *testing.F) {
+	for _, s := range []string{"2026Q4", "2026q1", "2026-Q2", " 2026Q3 ", "1Q1", "0001Q1", "9999Q4", "10000Q1", "2026Q5", "2026Q0", "", "Q4", "２０２６Q4", "2026Q4\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := ParseQuarter(s)
+		if err != nil {
+			return
+		}
+		if !q.Valid() {
+			t.Fatalf("%q accepted as invalid %+v", s, q)
+		}
+		back, err := ParseQuarter(q.String())
+		if err != nil || back != q {
+			t.Fatalf("%q → %v → %v, %v", s, q, back, err)
+		}
+		if got := QuarterOf(q.Start(time.UTC), time.UTC); got != q {
+			t.Fatalf("%v starts in %v", q, got)
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 
 	"crm/archive/work"
 	"crm/l10n"
@@ -21,6 +22,9 @@ type Journal struct {
 	// Problems found while reading: unreadable files, names that do not
 	// match their content, links to missing events, link cycles.
 	Problems []Problem
+	// Temps are the temporary files of writes in progress or interrupted
+	// (slash paths relative to the archive): not events.
+	Temps []string
 }
 
 // Problem is something wrong with the archive, with the path it concerns.
@@ -49,6 +53,10 @@ func Read(ctx context.Context, dir string) (*Journal, error) {
 		}
 		rel, _ := filepath.Rel(dir, p)
 		rel = filepath.ToSlash(rel)
+		if isTemp(d.Name()) {
+			j.Temps = append(j.Temps, rel)
+			return nil
+		}
 		h, ok := nameHash(d.Name())
 		if !ok {
 			j.Problems = append(j.Problems, Problem{rel, l10n.T("not an event file name (TIME-SHA256.yaml)")})
@@ -100,11 +108,15 @@ func Read(ctx context.Context, dir string) (*Journal, error) {
 	return j, nil
 }
 
+// isTemp reports whether name is a temporary file of a write in progress
+// (or interrupted: the archive's repair removes those): not an event yet.
+func isTemp(name string) bool { return strings.HasPrefix(name, ".tmp-") }
+
 // Unchanged reports whether the journal folder of dir holds exactly the
 // events of prev, judging by the file names (which contain the hashes), so
 // that an archive already loaded is not read and replayed again.
 func Unchanged(dir string, prev *Journal) bool {
-	if prev == nil || len(prev.Problems) > 0 {
+	if prev == nil || len(prev.Problems) > 0 || len(prev.Temps) > 0 {
 		return false
 	}
 	n := 0
@@ -115,6 +127,11 @@ func Unchanged(dir string, prev *Journal) bool {
 		}
 		if d.IsDir() {
 			return nil
+		}
+		if isTemp(d.Name()) {
+			// Read again, so that Temps says it.
+			same = false
+			return filepath.SkipAll
 		}
 		n++
 		h, ok := nameHash(d.Name())

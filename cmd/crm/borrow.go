@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -101,6 +102,10 @@ func newBorrowApproveCmd(e *env) *cobra.Command {
 				return nil
 			}
 			e.printf("%s\n", l10n.Sprintf("Loan %s approved: %s can read dossier %s until %s.", l.ID, l.Borrower, l.Dossier, a.FormatTime(l.Due)))
+			if d := a.State.Dossiers[l.Dossier]; !slices.Contains(d.Recipients, l.Borrower) {
+				// Approved by a role that only reads: it writes no file.
+				e.printf("%s\n", l10n.Sprintf("The file is encrypted to %s at a writer's next step: a writer of level %s runs `crm maintain` or `crm rekey`.", l.Borrower, d.Level))
+			}
 			return printCard(e, cardOf(a, l))
 		},
 	}
@@ -249,6 +254,10 @@ func newBorrowReturnCmd(e *env) *cobra.Command {
 				state = l10n.Sprintf("damaged: %s", l.Note)
 			}
 			e.printf("%s\n", l10n.Sprintf("Loan %s returned (%s); %s no longer has access to %s.", l.ID, state, l.Borrower, l.Dossier))
+			if d := a.State.Dossiers[l.Dossier]; slices.Contains(d.Recipients, l.Borrower) {
+				// Returned by the borrower, who may not write the file.
+				e.printf("%s\n", l10n.Sprintf("crm no longer opens it for %s; the file drops their key at a writer's next step (`crm maintain`).", l.Borrower))
+			}
 			return nil
 		},
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,10 +19,15 @@ func dossierTemplate(a *archive.Archive, name string) ([]byte, error) {
 		return nil, usagef("--template %q: not a template name", name)
 	}
 	rel := "dossier/" + name + ".yaml"
-	if b, err := os.ReadFile(filepath.Join(a.Dir, "templates", filepath.FromSlash(rel))); err == nil {
+	// The archive's own override counts only if the journal pins it.
+	b, err := fs.ReadFile(a.Overrides(), archive.TemplatesDir+"/"+rel)
+	if err == nil {
 		return b, nil
 	}
-	b, err := templates.FS.ReadFile(rel)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, l10n.Errorf("%s: %w", archive.TemplatesDir+"/"+rel, err)
+	}
+	b, err = templates.FS.ReadFile(rel)
 	if err != nil {
 		var names []string
 		ents, _ := fs.ReadDir(templates.FS, "dossier")

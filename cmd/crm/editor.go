@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -38,7 +40,7 @@ func (e *env) plaintextDir(allowDisk bool) (string, error) {
 	}
 	for _, d := range candidates {
 		if d != "" && isMemoryFS(d) {
-			if dir, err := os.MkdirTemp(d, "crm-"); err == nil {
+			if dir, err := os.MkdirTemp(d, plaintextPattern()); err == nil {
 				return dir, nil
 			}
 		}
@@ -47,9 +49,51 @@ func (e *env) plaintextDir(allowDisk bool) (string, error) {
 		return "", l10n.Errorf("no memory-backed temp storage found (tried %s): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk", strings.Join(candidates, ", "))
 	}
 	if d := e.getenv("CRM_SHM_DIR"); d != "" {
-		return os.MkdirTemp(d, "crm-")
+		return os.MkdirTemp(d, plaintextPattern())
 	}
-	return os.MkdirTemp("", "crm-")
+	return os.MkdirTemp("", plaintextPattern())
+}
+
+// plaintextPattern names a plaintext folder after the process that made
+// it (crm-PID-N), so that the next crm run can tell one left by a killed
+// process (SIGKILL skips every cleanup) from one in use.
+func plaintextPattern() string { return "crm-" + strconv.Itoa(os.Getpid()) + "-*" }
+
+var plaintextDirRE = regexp.MustCompile(`^crm-([0-9]+)-[0-9]+$`)
+
+// cleanStalePlaintext removes the plaintext folders that crm processes of
+// this user left behind when they were killed: only folders named by
+// plaintextPattern, owned by this user, whose process is gone. Every run
+// of crm calls it, so a killed edit's plaintext lives until the next run.
+func cleanStalePlaintext(getenv func(string) string) {
+	dirs := []string{"/dev/shm", getenv("XDG_RUNTIME_DIR"), os.TempDir()}
+	if d := getenv("CRM_SHM_DIR"); d != "" {
+		dirs = []string{d}
+	}
+	for _, dir := range dirs {
+		if dir == "" {
+			continue
+		}
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, en := range ents {
+			m := plaintextDirRE.FindStringSubmatch(en.Name())
+			if m == nil || !en.IsDir() {
+				continue
+			}
+			fi, err := en.Info()
+			st, ok := fi.Sys().(*syscall.Stat_t)
+			if err != nil || !ok || int(st.Uid) != os.Getuid() {
+				continue
+			}
+			pid, _ := strconv.Atoi(m[1])
+			if pid != os.Getpid() && errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+				os.RemoveAll(filepath.Join(dir, en.Name()))
+			}
+		}
+	}
 }
 
 // editorCommand is the user's editor, split like a shell would split it

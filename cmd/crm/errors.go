@@ -34,6 +34,8 @@ func exitCode(err error) int {
 		return ExitDenied
 	case archive.Integrity:
 		return ExitIntegrity
+	case archive.Unfinished:
+		return 0 // the step is recorded: a warning, not a failure
 	}
 	return ExitError
 }
@@ -85,6 +87,9 @@ func present(err error, pol *archive.Policy) string {
 	}
 	if h := hint(ae); h != "" {
 		msg += l10n.Pick(": ", "：") + h
+	}
+	if ae.Code == archive.Unfinished {
+		msg = l10n.Sprintf("warning: %s", msg)
 	}
 	return msg
 }
@@ -164,7 +169,7 @@ var hints = map[archive.Next]func(arg string) string{
 		return l10n.T("run in a terminal, or set CRM_PASSPHRASE_FILE to a file holding the passphrase")
 	},
 	archive.NextLog:         func(a string) string { return l10n.Sprintf("its history is in `crm log %s`", a) },
-	archive.NextRetry:       func(string) string { return l10n.T("the next crm command that writes will retry") },
+	archive.NextRetry:       func(string) string { return l10n.T("run the command again once that process is done") },
 	archive.NextSubmissions: func(string) string { return l10n.T("`crm submissions list` shows them") },
 	archive.NextStatsRequest: func(a string) string {
 		if a != "" {
@@ -175,6 +180,12 @@ var hints = map[archive.Next]func(arg string) string{
 	archive.NextEndorseRequest: func(a string) string { return l10n.Sprintf("`crm request endorse %s`", a) },
 	archive.NextInit: func(a string) string {
 		return l10n.Sprintf("create one with `crm init %s`, or name it with --archive or CRM_ARCHIVE", a)
+	},
+	archive.NextRepair: func(string) string {
+		return l10n.T("the next crm command that writes finishes it, or run `crm repair` now")
+	},
+	archive.NextRekey: func(string) string {
+		return l10n.T("a writer of its level runs `crm maintain` or `crm rekey`")
 	},
 }
 

@@ -12,6 +12,21 @@ import (
 // own, by command path: lines of commands, and comments (lines starting
 // with #) as {English, Chinese}. A test fails on a command without one.
 var examples = map[string][]any{
+	"crm repair": {
+		exNote("finish or undo what a crash left, rebuild member files, re-encrypt stale files", "完成或撤销崩溃遗留的写入，重建成员文件，重新加密收件人过期的档案"),
+		"crm repair",
+	},
+	"crm templates": {
+		"crm templates list",
+		"crm templates pin",
+	},
+	"crm templates list": {
+		"crm templates list",
+	},
+	"crm templates pin": {
+		exNote("use the overrides under templates/ from now on (a manager signs them)", "今后使用 templates/ 下的自定义模板（由经理签名登记）"),
+		"crm templates pin",
+	},
 	"crm borrow cancel": {
 		exNote("the requester withdraws a request that waits", "申请人撤回尚待审批的申请"),
 		"crm borrow cancel L-000001 --reason 已不需要",

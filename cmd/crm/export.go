@@ -89,7 +89,7 @@ func (e *env) runExportRegister(o *registerOptions) error {
 	if err != nil {
 		return err
 	}
-	l, err := report.LoadLayout("register", os.DirFS(a.Dir))
+	l, err := report.LoadLayout("register", a.Overrides())
 	if err != nil {
 		return err
 	}

@@ -215,9 +215,17 @@ func newVerifyCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// What an interrupted command left and verify finished first.
+			for _, f := range a.Repaired() {
+				e.printf("%s\n", l10n.Sprintf("repaired: %s", f))
+			}
 			// Steps made moot by concurrent ones are history, not problems.
 			for _, n := range a.State.Superseded {
 				e.printf("%s\n", l10n.Sprintf("note: %s", n))
+			}
+			// Files waiting for a writer to re-encrypt them are work, not problems.
+			for _, n := range a.VerifyNotes() {
+				e.printf("%s\n", l10n.Sprintf("pending: %s", n))
 			}
 			if len(ps) > 0 {
 				for _, p := range ps {

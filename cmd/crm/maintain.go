@@ -15,7 +15,7 @@ func newMaintainCmd(e *env) *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "maintain [--within DUR] [--json]",
-		Short: l10n.Pick("Cron job: revoke expired loans, report overdue loans, due reviews, pending approvals, overdue visits, complaints past retention, missing hand-ins (exit 10 when a person is needed)", "定时任务：收回逾期借阅权限，提示逾期、待核定、待审批、逾期未拜访、投诉记录到期、未交客户信息报告等事项（需人处理时退出码 10）"),
+		Short: l10n.Pick("Cron job: revoke expired loans, declassify, re-encrypt stale files, report overdue loans, due reviews, pending approvals, overdue visits, complaints past retention, missing hand-ins (exit 10 when a person is needed)", "定时任务：收回逾期借阅权限、自行解密、重新加密收件人过期的档案，提示逾期、待核定、待审批、逾期未拜访、投诉记录到期、未交客户信息报告等事项（需人处理时退出码 10）"),
 		Long: l10n.Pick(`Revoke the access of loans past due (re-encrypting their dossiers), and print
 overdue loans, reviews (核定) due within --within, overdue or missed in an
 earlier quarter, requests waiting for a sign-off or approval, customers whose
@@ -23,10 +23,13 @@ visit is overdue by the policy's cadence (contacts.visit_every), complaint
 records kept past their retention (contacts.complaint_retention), and
 members who have not handed in this month's customer information report
 (R6.1). Safe to run every hour: a run with nothing to revoke writes nothing.
-Exit 10 when something needs a person, so cron can mail the output. Run it
-with a key that can read every level (e.g. the manager's): revoking a loan
-of a dossier the key cannot open fails, and dossiers it cannot open are not
-checked for visits and complaints (their number is printed).
+Exit 10 when something needs a person, so cron can mail the output. It also
+re-encrypts files whose recipients a step recorded without a file (a
+borrower's own return, the gm's approval). Run it with a writer's key for
+every level (the manager's): only a writer of a level writes its files, so
+with a key that only reads, the access of overdue loans is revoked in the
+journal but the files wait for a writer; dossiers the key cannot open are
+not checked for visits and complaints (their number is printed).
 
 crontab (hourly; chronic from moreutils keeps cron quiet unless the exit is non-zero, e.g. 10):
   0 * * * *  cd /srv/crm-archive && CRM_IDENTITY=/etc/crm/maintain.key chronic crm maintain
@@ -46,7 +49,8 @@ and crm-maintain.timer
   WantedBy=timers.target`, `收回逾期借阅的解密权限（重新加密），并列出逾期借阅、--within 期限内到期、已逾期或以往漏做的核定、
 待签字或待审批的申请、按策略拜访间隔已逾期未拜访的客户、超过保存期限的投诉记录、本月尚未提交客户信息报告的
 人员 (R6.1)。可每小时运行：无事可做时不写任何文件。需人处理时退出码 10，便于 cron 发信。
-请用能读取所有密级的密钥运行（如经理的密钥）；无法解密的档案不检查拜访与投诉，并提示其份数。crontab 与 systemd 定时器示例见英文帮助（--lang en）。`),
+还会重新加密收件人已由无文件步骤改变的档案（借阅人自行归还、总经理批准）。请用各密级写入者的密钥运行（经理的密钥）：
+只有该密级的写入者才能写文件；无法解密的档案不检查拜访与投诉，并提示其份数。crontab 与 systemd 定时器示例见英文帮助（--lang en）。`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			win, err := parseSpanFlag("--within", within)
@@ -72,7 +76,7 @@ and crm-maintain.timer
 			}
 			e.printLoansAndReviews(a, rep)
 			e.printRulebookDues(rep)
-			if !rep.NeedsPerson() && len(rep.Expired) == 0 && rep.Declassified == 0 {
+			if !rep.NeedsPerson() && len(rep.Expired) == 0 && rep.Declassified == 0 && len(rep.Rekeyed) == 0 {
 				e.printf("%s\n", l10n.T("Nothing to do."))
 			}
 			return err
@@ -88,6 +92,9 @@ and crm-maintain.timer
 func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainReport) {
 	for _, l := range rep.Expired {
 		e.printf("%s\n", l10n.Sprintf("revoked: loan %s of %s by %s was due %s; the file no longer opens with their key.", l.ID, l.Dossier, l.Borrower, a.FormatTime(l.Due)))
+	}
+	if n := len(rep.Rekeyed); n > 0 {
+		e.printf("%s\n", l10n.Sprintf("re-encrypted: %d dossier(s) to the recipients the journal gives them now (%s).", n, strings.Join(rep.Rekeyed, ", ")))
 	}
 	if rep.Declassified > 0 {
 		e.printf("%s\n", l10n.Sprintf("declassified: %d dossier(s) whose secrecy period ran out are now 内部 (R7.2.4).", rep.Declassified))

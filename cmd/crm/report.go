@@ -229,7 +229,7 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 			period = report.PreviousYear(now, loc)
 		}
 	}
-	l, err := report.LoadLayout(name, os.DirFS(a.Dir))
+	l, err := report.LoadLayout(name, a.Overrides())
 	if err != nil {
 		return err
 	}

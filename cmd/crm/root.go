@@ -46,7 +46,7 @@ type env struct {
 }
 
 // settings every command reads through viper: flag > CRM_* env > config file.
-var settingKeys = []string{"archive", "identity", "lang", "editor", "now", "passphrase_file", "allow_disk_tmp", "pin_file", "cache_dir", "no_cache"}
+var settingKeys = []string{"archive", "identity", "lang", "editor", "now", "passphrase_file", "allow_disk_tmp", "pin_file", "cache_dir", "no_cache", "lock_timeout"}
 
 func configDir(getenv func(string) string) string {
 	if d := getenv("XDG_CONFIG_HOME"); d != "" {
@@ -74,6 +74,7 @@ func run(args []string, io *IO, getenv func(string) string) int {
 	// help texts are in it too: --lang, CRM_LANG, the config file, the locale.
 	l10n.SetLang(resolveLang(args, getenv))
 	e := &env{io: io, v: viper.New(), getenv: getenv}
+	cleanStalePlaintext(getenv)
 	root := newRoot(e)
 	root.SetArgs(args)
 	root.SetIn(io.In)
@@ -183,6 +184,7 @@ func newRoot(e *env) *cobra.Command {
 		newReportCmd(e),
 		newImportCmd(e), newExportCmd(e), newContactCmd(e),
 		newSubmitCmd(e), newSubmissionsCmd(e), newRequestCmd(e),
+		newRepairCmd(e), newTemplatesCmd(e),
 	)
 	root.AddCommand(newManCmd(e))
 	finishTree(root)
@@ -299,6 +301,9 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 		return err
 	})
 	if err != nil {
+		return nil, err
+	}
+	if a.LockTimeout, err = e.lockTimeout(); err != nil {
 		return nil, err
 	}
 	if _, err := a.CheckPin(e.v.GetString("pin_file")); err != nil {

@@ -15,7 +15,10 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"crm": func() { os.Exit(run(os.Args[1:], newSystemIO(), os.Getenv)) },
+		"crm": func() {
+			installCrashHook() // crash_test.go: CRM_CRASH_AT, CRM_CRASH_LOG
+			os.Exit(run(os.Args[1:], newSystemIO(), os.Getenv))
+		},
 	})
 }
 
@@ -40,7 +43,7 @@ func TestScripts(t *testing.T) {
 			}
 			return nil
 		},
-		Cmds: mergeCmds(tamperCmds, reportCmds, rulebookCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		Cmds: mergeCmds(tamperCmds, reportCmds, rulebookCmds, hardeningCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// nowhere STRING DIR... fails if any file under the DIRs
 			// contains STRING (a plaintext canary left on disk).
 			"nowhere": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -19,6 +19,7 @@ import (
 var kindTerms = map[journal.Kind]string{
 	archive.KindInit:              "建立档案库",
 	archive.KindPolicyUpdate:      "修改策略",
+	archive.KindTemplatesUpdate:   "登记模板",
 	archive.KindMemberAdd:         "增加成员",
 	archive.KindMemberRoles:       "变更角色",
 	archive.KindMemberRemove:      "移除成员",

@@ -1,0 +1,165 @@
+package archive
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"crm/l10n"
+)
+
+// DefaultLockTimeout is how long a step waits for another process's lock
+// on the archive before giving up (Archive.LockTimeout overrides it).
+const DefaultLockTimeout = 2 * time.Minute
+
+// lock takes the archive's lock file (one writer at a time on a machine)
+// and returns the function that releases it.
+//
+// The lock file (.crm.lock, git-ignored) is created group-readable and
+// -writable, so that the members of a department who share an archive
+// folder through a Unix group can all take it. While held it says who
+// holds it (pid, user, host, command, since), which is what a process that
+// waits longer than the timeout reports. The lock is flock(2): the kernel
+// releases it when its holder dies, so a crash never leaves it held.
+func (a *Archive) lock() (func(), error) {
+	path := filepath.Join(a.Dir, lockFile)
+	crashPoint("lock", lockFile)
+	lf, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o660)
+	writable := err == nil
+	if errors.Is(err, fs.ErrPermission) {
+		// Someone else's lock file without group write: a read-only
+		// descriptor can still be locked, only the holder is not written.
+		lf, err = os.Open(path)
+	}
+	if err != nil {
+		return nil, &Error{Code: Failed, Path: lockFile, Err: l10n.Errorf("locking the archive: %w", err)}
+	}
+	if st, err := lf.Stat(); err == nil && writable && st.Mode().Perm() != 0o660 && ownedByMe(st) {
+		lf.Chmod(0o660) // the umask must not keep the group out
+	}
+	timeout := a.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	wait := 5 * time.Millisecond
+	for {
+		err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			lf.Close()
+			return nil, &Error{Code: Failed, Path: lockFile, Err: l10n.Errorf("locking the archive: %w", err)}
+		}
+		if a.ctx != nil && a.ctx.Err() != nil {
+			lf.Close()
+			return nil, a.ctx.Err()
+		}
+		if time.Now().After(deadline) {
+			holder := lockHolder(path)
+			lf.Close()
+			return nil, failErr(l10n.Errorf("the archive is busy: %s has held its lock (%s) for more than %s; nothing was written", holder, lockFile, timeout), NextRetry, "")
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 200*time.Millisecond)
+	}
+	if writable {
+		lf.Truncate(0)
+		lf.WriteAt([]byte(holderText(time.Now())), 0)
+	}
+	return func() {
+		if writable {
+			lf.Truncate(0)
+		}
+		syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
+		lf.Close()
+	}, nil
+}
+
+// flockPath takes an exclusive lock on the file at path (created 0600),
+// waiting for it, and returns the function that releases it.
+func flockPath(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// holderText is what the lock file says while held.
+func holderText(now time.Time) string {
+	name := strconv.Itoa(os.Getuid())
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return fmt.Sprintf("pid: %d\nuser: %s\nhost: %s\ncommand: %s\nsince: %s\n", os.Getpid(), name, host, commandLine(), now.UTC().Format(time.RFC3339))
+}
+
+// commandLine is the program and its first words up to the first flag:
+// enough to name the step (crm edit C-000001), never a flag's value.
+func commandLine() string {
+	var words []string
+	for i, w := range os.Args {
+		if i > 0 && (strings.HasPrefix(w, "-") || len(words) >= 4) {
+			break
+		}
+		if i == 0 {
+			w = filepath.Base(w)
+		}
+		words = append(words, w)
+	}
+	return strings.Join(words, " ")
+}
+
+// lockHolder describes the process the lock file names, for a message.
+func lockHolder(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) == 0 {
+		return l10n.T("another process")
+	}
+	f := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ": "); ok {
+			f[k] = v
+		}
+	}
+	return l10n.Sprintf("process %s (%s) of %s on %s, since %s", f["pid"], f["command"], f["user"], f["host"], f["since"])
+}
+
+// ownedByMe reports whether the file belongs to this process's user.
+func ownedByMe(fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
+}
+
+// processGone reports whether no process pid exists on this machine (a
+// process of another user counts as existing).
+func processGone(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return errors.Is(err, syscall.ESRCH)
+}

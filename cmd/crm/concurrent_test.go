@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"crm/archive/journal"
+)
+
+// Eight crm processes write at once (DESIGN.md principle 6): on the same
+// dossier, every update lands (none lost: each edit is a compare-and-swap
+// on the file's hash under the lock) and the losers are told to edit
+// again; on different dossiers none has to. No process raises a false
+// alarm (all share one pin file: "the journal was rolled back" is what a
+// pin checked outside the lock used to say).
+
+const writers = 8
+
+func concurrentWorld(t *testing.T) *crashEnv {
+	if _, err := exec.LookPath("crm"); err != nil {
+		t.Skip("no crm on PATH (testscript.Main puts it there)")
+	}
+	root := t.TempDir()
+	c := &crashEnv{t: t, work: root, dir: filepath.Join(root, "arc"), home: filepath.Join(root, "home"), shm: filepath.Join(root, "shm"), now: "2026-11-22T09:00:00+08:00"}
+	os.MkdirAll(c.home, 0o700)
+	// The editor's plaintext must be in memory-backed storage.
+	shm, err := os.MkdirTemp("/dev/shm", "crm-test-")
+	if err != nil {
+		t.Skip("no /dev/shm")
+	}
+	t.Cleanup(func() { os.RemoveAll(shm) })
+	c.shm = shm
+	for _, k := range []string{"zhang", "li"} {
+		c.must("", "keygen", "-o", k+".key")
+		c.write(k+".pub", c.must("", "keygen", "-y", k+".key"))
+	}
+	c.must("zhang", "init", c.dir, "--id", "zhang", "--name", "张三")
+	c.must("zhang", "member", "add", "li", "--name", "李四", "--role", "clerk", "--public", "li.pub")
+	c.write("d.yaml", "customer:\n  name: 并发公司\nowner: 李四\nnotes: start\n")
+	for range writers {
+		c.must("li", "new", "--from", "d.yaml")
+	}
+	// The editor appends its writer's mark to the notes line, slowly, so
+	// that the edits overlap.
+	c.write("mark.sh", "#!/bin/sh\nsleep 0.05\nsed -i \"s/^notes: \\(.*\\)\\$/notes: \\1 $1/\" \"$2\"\n")
+	os.Chmod(filepath.Join(c.work, "mark.sh"), 0o755)
+	return c
+}
+
+// edit runs `crm edit ID` with the marking editor until it succeeds, and
+// returns how many times it was told to retry, or an unexpected outcome.
+func (c *crashEnv) editUntilDone(id, mark string) (retries int, bad string) {
+	for range 50 {
+		code, out := c.crm("li", []string{"CRM_EDITOR=" + filepath.Join(c.work, "mark.sh") + " " + mark}, "edit", id)
+		switch {
+		case strings.Contains(out, "rolled back") || code == ExitIntegrity:
+			return retries, "false alarm: " + out
+		case code == 0 && strings.Contains(out, "Updated "+id):
+			return retries, ""
+		case code == ExitError && strings.Contains(out, "after you opened it; nothing was saved") && strings.Contains(out, "run the edit again"):
+			retries++ // told to retry, nothing lost
+		case code == ExitError && strings.Contains(out, "the archive is busy") && strings.Contains(out, "run the command again"):
+			retries++
+		default:
+			return retries, fmt.Sprintf("exit %d: %s", code, out)
+		}
+	}
+	return retries, "gave up after 50 tries"
+}
+
+func TestEightWritersOneDossier(t *testing.T) {
+	c := concurrentWorld(t)
+	var wg sync.WaitGroup
+	retries := make([]int, writers)
+	bad := make([]string, writers)
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			retries[i], bad[i] = c.editUntilDone("C-000001", fmt.Sprintf("W%d", i))
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for i := range writers {
+		if bad[i] != "" {
+			t.Errorf("writer %d: %s", i, bad[i])
+		}
+		total += retries[i]
+	}
+	out := c.must("zhang", "show", "C-000001")
+	for i := range writers {
+		if !strings.Contains(out, fmt.Sprintf(" W%d", i)) {
+			t.Errorf("writer %d's update was lost:\n%s", i, out)
+		}
+	}
+	if code, out := c.crm("li", nil, "verify"); code != 0 {
+		t.Fatalf("verify:\n%s", out)
+	}
+	t.Logf("%d writers on one dossier: all %d updates kept, %d retries asked for", writers, writers, total)
+}
+
+func TestEightWritersEightDossiers(t *testing.T) {
+	c := concurrentWorld(t)
+	var wg sync.WaitGroup
+	retries := make([]int, writers)
+	bad := make([]string, writers)
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			retries[i], bad[i] = c.editUntilDone(fmt.Sprintf("C-%06d", i+1), fmt.Sprintf("W%d", i))
+		}()
+	}
+	wg.Wait()
+	for i := range writers {
+		if bad[i] != "" || retries[i] != 0 {
+			t.Errorf("writer %d: %d retries, %s", i, retries[i], bad[i])
+		}
+	}
+	if code, out := c.crm("li", nil, "verify"); code != 0 {
+		t.Fatalf("verify:\n%s", out)
+	}
+	j, err := journal.Read(context.Background(), c.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	updates := 0
+	for _, e := range j.Events {
+		if e.Kind == "dossier.update" {
+			updates++
+		}
+	}
+	if updates != writers {
+		t.Fatalf("%d updates journaled, want %d", updates, writers)
+	}
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"time"
+
+	"filippo.io/age"
+	"github.com/rogpeppe/go-internal/testscript"
+	"gopkg.in/yaml.v3"
+
+	"crm/archive"
+	"crm/archive/journal"
+)
+
+// Testscript commands of the hardening scripts: what someone with a real
+// key and their own tools (stock age, a text editor) can do outside crm.
+var hardeningCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	// hiddenupdate ACTOR KEYFILE ID PUBFILE: as ACTOR (a writer who can
+	// read dossier ID), re-encrypt it to the recipients the journal pins
+	// plus the age recipient in PUBFILE (crm keygen -y output), and sign a
+	// dossier.update pinning the new file with the journal's recipients
+	// only: a hidden reader.
+	"hiddenupdate": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 4 {
+			ts.Fatalf("usage: hiddenupdate ACTOR KEYFILE ID PUBFILE")
+		}
+		id, err := archive.LoadIdentity(ts.MkAbs(args[1]), nil)
+		ts.Check(err)
+		t, err := time.Parse(time.RFC3339, ts.Getenv("CRM_NOW"))
+		ts.Check(err)
+		a, err := archive.Open(context.Background(), ts.MkAbs("."), func() time.Time { return t })
+		ts.Check(err)
+		d := a.State.Dossiers[args[2]]
+		path := ts.MkAbs(archive.DossierPath(args[2]))
+		ct, err := os.ReadFile(path)
+		ts.Check(err)
+		plain, err := archive.Decrypt(ct, id.Age)
+		ts.Check(err)
+		var rs []age.Recipient
+		for _, m := range d.Recipients {
+			r, err := archive.ParseRecipient(a.State.Members[m].Recipient)
+			ts.Check(err)
+			rs = append(rs, r)
+		}
+		var pub struct {
+			Recipient string `yaml:"recipient"`
+		}
+		b, err := os.ReadFile(ts.MkAbs(args[3]))
+		ts.Check(err)
+		ts.Check(yaml.Unmarshal(b, &pub))
+		extra, err := archive.ParseRecipient(pub.Recipient)
+		ts.Check(err)
+		ct, err = archive.Encrypt(append(plain, "notes: 已外发\n"...), append(rs, extra)...)
+		ts.Check(err)
+		ts.Check(os.WriteFile(path, ct, 0o644))
+		data := &archive.DossierUpdate{Fields: []string{"notes"}, File: archive.File{SHA256: sha256Text(ct), Recipients: d.Recipients}}
+		ev, err := journal.Sign(journal.Header{Kind: archive.KindDossierUpdate, Time: t, Actor: args[0], Dossier: args[2], Prev: a.State.Journal.Heads}, data, id.Signer)
+		ts.Check(err)
+		e, err := journal.Parse(ev)
+		ts.Check(err)
+		p := ts.MkAbs(journal.PathOf(e.Time, e.Hash))
+		ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
+		ts.Check(os.WriteFile(p, ev, 0o644))
+	},
+	// agedecrypt KEYFILE FILE: decrypt an age file with an identity file,
+	// as stock `age -d -i KEYFILE FILE` does (the same library), printing
+	// the plaintext to stdout.
+	"agedecrypt": func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 2 {
+			ts.Fatalf("usage: agedecrypt KEYFILE FILE")
+		}
+		b, err := os.ReadFile(ts.MkAbs(args[0]))
+		ts.Check(err)
+		ids, err := age.ParseIdentities(bytes.NewReader(b))
+		ts.Check(err)
+		ct, err := os.ReadFile(ts.MkAbs(args[1]))
+		ts.Check(err)
+		plain, err := archive.Decrypt(ct, ids[0])
+		if neg {
+			if err == nil {
+				ts.Fatalf("%s opens with %s", args[1], args[0])
+			}
+			return
+		}
+		ts.Check(err)
+		ts.Stdout().Write(plain)
+	},
+}
+
+func sha256Text(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
