@@ -48,6 +48,13 @@ const (
 	NextLog               // the dossier's history (Arg)
 	NextRetry             // run the step again
 	NextInit              // create an archive (Arg: the folder), or name one
+	NextRestoreID         // put the pinned file of dossier Arg back from git history
+	NextGitSetup          // configure crm's git drivers in this clone
+	NextResolve           // settle the merge conflict of dossier Arg
+	NextDecide            // a manager accepts or rejects the problem event (Arg)
+
+	// NextLast is the last next step (tests walk them all).
+	NextLast = NextDecide
 )
 
 // Error is an error of the archive with what the command needs to present

@@ -35,6 +35,9 @@ const (
 	KindDestroyApprove    journal.Kind = "destroy.approve"
 	KindDestroyReject     journal.Kind = "destroy.reject"
 	KindDestroyExecute    journal.Kind = "destroy.execute"
+	KindDecision          journal.Kind = "journal.decision"
+	KindDossierMerge      journal.Kind = "dossier.merge"
+	KindMemberRotate      journal.Kind = "member.rotate"
 )
 
 // Workflow names the procedure a kind of event belongs to.
@@ -91,10 +94,14 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRoles{} }},
 	{Kind: KindMemberRemove, Workflow: WorkflowMembers, What: l10n.N("removing a member"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRemove{} }},
+	{Kind: KindMemberRotate, Workflow: WorkflowMembers, What: l10n.N("giving a member new keys"),
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRotate{} }},
 	{Kind: KindDossierCreate, Workflow: WorkflowDossier, What: l10n.N("creating a dossier"), WritesFile: true, SetsLevel: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierCreate{} }},
 	{Kind: KindDossierUpdate, Workflow: WorkflowDossier, What: l10n.N("editing a dossier"), WritesFile: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierUpdate{} }},
+	{Kind: KindDossierMerge, Workflow: WorkflowDossier, What: l10n.N("merging a dossier edited in two clones"), WritesFile: true, Dossier: true,
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierMerge{} }},
 	{Kind: KindDossierRekey, Workflow: WorkflowDossier, What: l10n.N("re-encrypting a dossier"), WritesFile: true, Dossier: true,
 		Who: l10n.N("a recipient of the file"), New: func() payload { return &DossierRekey{} }},
 	{Kind: KindDossierClassify, Workflow: WorkflowClassify, What: l10n.N("changing a dossier's level"), WritesFile: true, SetsLevel: true, Dossier: true,
@@ -132,6 +139,8 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return p.Destruction.Chain }), New: func() payload { return &DestroyReject{} }},
 	{Kind: KindDestroyExecute, Workflow: WorkflowDestroy, What: l10n.N("executing a destruction"), Dossier: true,
 		Roles: roles((*Policy).DestroyRoles), New: func() payload { return &DestroyExecute{} }},
+	{Kind: KindDecision, Workflow: WorkflowArchive, What: l10n.N("deciding on a problem event"),
+		Roles: roles((*Policy).DecideRoles), New: func() payload { return &Decision{} }},
 }
 
 var byKind = func() map[journal.Kind]*KindSpec {

@@ -131,10 +131,12 @@ func (a *Archive) ReviewDone(id, note string) (classify.Quarter, error) {
 		return q, err
 	}
 	err := a.locked(func() error {
-		if _, err := a.Lookup(id); err != nil {
+		d, err := a.Lookup(id)
+		if err != nil {
 			return err
 		}
-		_, err := a.commit(KindReview, id, &ReviewData{Quarter: q.String(), Note: note})
+		id = d.ID
+		_, err = a.commit(KindReview, id, &ReviewData{Quarter: q.String(), Note: note})
 		return err
 	})
 	return q, err
@@ -153,10 +155,12 @@ func (a *Archive) SetHold(id string, hold bool, reason string) error {
 		return missingErr("reason", l10n.Errorf("say why the dossier is held (e.g. the case or order)"))
 	}
 	return a.locked(func() error {
-		if _, err := a.Lookup(id); err != nil {
+		d, err := a.Lookup(id)
+		if err != nil {
 			return err
 		}
-		_, err := a.commit(kind, id, data)
+		id = d.ID
+		_, err = a.commit(kind, id, data)
 		return err
 	})
 }

@@ -135,5 +135,8 @@ func (c *checker) recipients(files map[string]bool) {
 		if want := c.s.ExpectedRecipients(d); !slices.Equal(d.Recipients, want) {
 			c.add(DossierPath(d.ID), "encrypted to %v, but the policy gives %v: re-encrypt it (rekey)", d.Recipients, want)
 		}
+		if old := c.s.StaleKeys(d); len(old) > 0 {
+			c.add(DossierPath(d.ID), l10n.N("still opens with the old keys of %v (changed by %s since it was written): re-encrypt it (rekey)"), old, KindMemberRotate)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -106,11 +107,24 @@ func (a *Archive) checkWritable() error {
 // it, and applies it to the state. The caller holds the lock. Nothing is
 // written when the check fails; its error says why.
 func (a *Archive) commit(kind journal.Kind, dossier string, data payload) (*journal.Event, error) {
+	return a.commitAfter(kind, dossier, data, nil)
+}
+
+// commitAfter is commit with events the new one follows besides the good
+// heads (a decision follows the problem event it settles).
+func (a *Archive) commitAfter(kind journal.Kind, dossier string, data payload, also []string) (*journal.Event, error) {
 	me, err := a.Me()
 	if err != nil {
 		return nil, err
 	}
-	h := journal.Header{Kind: kind, Time: a.now, Actor: me.ID, Dossier: dossier, Prev: a.State.goodHeads()}
+	prev := a.State.goodHeads()
+	for _, h := range also {
+		if !slices.Contains(prev, h) {
+			prev = append(prev, h)
+		}
+	}
+	slices.Sort(prev)
+	h := journal.Header{Kind: kind, Time: a.now, Actor: me.ID, Dossier: dossier, Prev: prev}
 	b, err := journal.Sign(h, data, a.id.Signer)
 	if err != nil {
 		return nil, err
@@ -130,6 +144,7 @@ func (a *Archive) commit(kind journal.Kind, dossier string, data payload) (*jour
 	a.State.Journal.Add(e)
 	st.commit()
 	a.wrote = true
+	a.touch(e.Path)
 	return e, nil
 }
 
@@ -165,6 +180,7 @@ func (a *Archive) writeCiphertext(id string, ct []byte, recipients []string, kin
 		os.Remove(tmp)
 		return nil, err
 	}
+	a.touch(DossierPath(id))
 	if err := renameSynced(tmp, a.dossierFile(id)); err != nil {
 		return e, failErr(l10n.Errorf("the journal records the new %s, but it could not be put in place (%v)", DossierPath(id), err), NextRetry, "")
 	}

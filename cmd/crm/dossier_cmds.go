@@ -119,9 +119,17 @@ func newShowCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			o, err := a.Read(args[0])
-			if err != nil {
-				return err
+			// A file that is not the one the journal pinned (a git merge
+			// kept another version) is shown, read-only, and the command
+			// still exits 4 with the way back (restore).
+			o, stale := a.ReadAny(args[0])
+			if o == nil {
+				return stale
+			}
+			if o.Stale {
+				defer e.errorf("crm: %s\n", l10n.Sprintf("warning: %s is not the version the journal pinned (a git merge or a hand kept another): shown read-only; `crm restore %s` puts the pinned version back", archive.DossierPath(o.State.ID), o.State.ID))
+			} else {
+				stale = nil
 			}
 			// The effective level: 内部 once the secrecy period has run out (R7.2.4).
 			level := a.EffectiveLevel(o.State)
@@ -130,14 +138,19 @@ func newShowCmd(e *env) *cobra.Command {
 				if err != nil {
 					return l10n.Errorf("dossier %s: %v", args[0], err)
 				}
-				return printJSON(e.io.Out, map[string]any{
+				if err := printJSON(e.io.Out, map[string]any{
 					"id": o.State.ID, "level": level, "notice": banner(level),
 					"created": o.State.Created, "updated": o.State.Updated, "dossier": content,
-				})
+				}); err != nil {
+					return err
+				}
+				return stale
 			}
 			e.printf("# ==== %s %s ====\n", o.State.ID, banner(level))
-			_, err = e.io.Out.Write(o.Text)
-			return err
+			if _, err := e.io.Out.Write(o.Text); err != nil {
+				return err
+			}
+			return stale
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))

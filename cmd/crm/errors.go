@@ -162,6 +162,14 @@ var hints = map[archive.Next]func(arg string) string{
 	archive.NextInit: func(a string) string {
 		return l10n.Sprintf("create one with `crm init %s`, or name it with --archive or CRM_ARCHIVE", a)
 	},
+	archive.NextRestoreID: func(a string) string {
+		return l10n.Sprintf("`crm restore %s` puts back the version the journal pinned, from git history", a)
+	},
+	archive.NextGitSetup: func(string) string { return l10n.T("run `crm git setup` in this clone") },
+	archive.NextResolve:  func(a string) string { return l10n.Sprintf("`crm resolve %s`", a) },
+	archive.NextDecide: func(a string) string {
+		return l10n.Sprintf("a manager settles it with `crm verify --accept %s --reason …` or `--reject %s --reason …`", a, a)
+	},
 }
 
 // hint says what to do next about an archive error, or "".

@@ -44,7 +44,7 @@ type env struct {
 }
 
 // settings every command reads through viper: flag > CRM_* env > config file.
-var settingKeys = []string{"archive", "identity", "lang", "editor", "now", "passphrase_file", "allow_disk_tmp", "pin_file", "cache_dir", "no_cache"}
+var settingKeys = []string{"archive", "identity", "lang", "editor", "now", "passphrase_file", "allow_disk_tmp", "pin_file", "cache_dir", "no_cache", "id_scheme"}
 
 func configDir(getenv func(string) string) string {
 	if d := getenv("XDG_CONFIG_HOME"); d != "" {
@@ -78,6 +78,9 @@ func run(args []string, io *IO, getenv func(string) string) int {
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
 	cmd, err := root.ExecuteC()
+	if err == nil {
+		e.autocommit(cmd)
+	}
 	if e.a != nil && e.a.Wrote() {
 		// Remember the heads this process wrote, so that rolling them
 		// back is noticed too.
@@ -176,6 +179,7 @@ func newRoot(e *env) *cobra.Command {
 		newBorrowCmd(e), newReviewCmd(e), newDestroyCmd(e), newHoldCmd(e), newReleaseCmd(e), newMaintainCmd(e),
 		newReportCmd(e),
 		newImportCmd(e), newExportCmd(e), newContactCmd(e),
+		newGitCmd(e), newSyncCmd(e), newMergeDriverCmd(e), newResolveCmd(e), newRestoreCmd(e), newPurgeCmd(e),
 	)
 	root.AddCommand(newManCmd(e))
 	return root

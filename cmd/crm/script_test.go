@@ -32,6 +32,10 @@ func TestScripts(t *testing.T) {
 			env.Setenv("LC_ALL", "")
 			env.Setenv("CRM_NOW", "2026-11-22T09:00:00+08:00")
 			env.Setenv("CRM_SCRYPT_WORK_FACTOR", "10")
+			// Scripts written before random ids read C-000001 and L-000001:
+			// their archives number sequentially (crm init --id-scheme);
+			// the team scripts unset this to run the default, random ids.
+			env.Setenv("CRM_ID_SCHEME", "sequential")
 			// Memory-backed temp storage private to this script.
 			shm, err := os.MkdirTemp("/dev/shm", "crm-test-")
 			if err == nil {
