@@ -99,4 +99,6 @@ var teamgit = map[string]string{
 	"your key cannot open every version of dossier %s: a member who can read it must settle the conflict":                                                    "你的密钥打不开档案 %s 的所有版本：须由能阅读它的成员解决冲突",
 	"your work waits on branch %s of %s: their next crm sync merges it; then sync again":                                                                     "你的工作已存放在分支 %s（%s）上：待他们下次 crm sync 合并后，请再次同步",
 	"still opens with the old keys of %v (changed by %s since it was written): re-encrypt it (rekey)":                                                        "仍可用 %v 的旧密钥打开（写入后已由 %s 更换）：请重新加密（rekey）",
+	"%s is in a merge conflict: shown as this clone had it":                                                                                                  "%s 处于合并冲突中：显示的是本克隆原有的版本",
+	"%s is in a merge conflict: settle it first":                                                                                                             "%s 处于合并冲突中：请先解决",
 }

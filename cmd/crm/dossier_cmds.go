@@ -126,9 +126,12 @@ func newShowCmd(e *env) *cobra.Command {
 			if o == nil {
 				return stale
 			}
-			if o.Stale {
+			switch {
+			case inConflict(a, o.State.ID):
+				stale = &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("%s is in a merge conflict: shown as this clone had it", archive.DossierPath(o.State.ID)), Next: archive.NextResolve, Arg: o.State.ID}
+			case o.Stale:
 				defer e.errorf("crm: %s\n", l10n.Sprintf("warning: %s is not the version the journal pinned (a git merge or a hand kept another): shown read-only; `crm restore %s` puts the pinned version back", archive.DossierPath(o.State.ID), o.State.ID))
-			} else {
+			default:
 				stale = nil
 			}
 			// The effective level: 内部 once the secrecy period has run out (R7.2.4).
@@ -168,6 +171,9 @@ func newEditCmd(e *env) *cobra.Command {
 			a, err := e.open(true)
 			if err != nil {
 				return err
+			}
+			if id := a.ResolveID(args[0]); inConflict(a, id) {
+				return &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("%s is in a merge conflict: settle it first", archive.DossierPath(id)), Next: archive.NextResolve, Arg: id}
 			}
 			o, err := a.Read(args[0])
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"testing"
 
@@ -62,6 +63,18 @@ func TestScripts(t *testing.T) {
 						return nil
 					})
 				}
+			},
+			// capture VAR REGEXP sets $VAR to the first match of REGEXP
+			// in the last command's stdout (an id crm made up).
+			"capture": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: capture VAR REGEXP")
+				}
+				m := regexp.MustCompile(args[1]).FindString(ts.ReadFile("stdout"))
+				if m == "" {
+					ts.Fatalf("capture: no match for %s in stdout", args[1])
+				}
+				ts.Setenv(args[0], m)
 			},
 			// exitcode N CMD ARGS... runs a command and fails unless it
 			// exits with status N; its stdout and stderr are kept for

@@ -90,6 +90,12 @@ func repoOf(a *archive.Archive) (*gitRepo, error) {
 	return g, nil
 }
 
+// inConflict reports whether git left dossier id's file unmerged.
+func inConflict(a *archive.Archive, id string) bool {
+	g, err := openRepo(a.Dir)
+	return err == nil && slices.Contains(g.unmerged(), g.path(archive.DossierPath(id)))
+}
+
 // driversMissing returns the driver settings this clone lacks.
 func driversMissing(g *gitRepo) []string {
 	var out []string
