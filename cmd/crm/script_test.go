@@ -65,16 +65,17 @@ func TestScripts(t *testing.T) {
 				}
 			},
 			// capture VAR REGEXP sets $VAR to the first match of REGEXP
-			// in the last command's stdout (an id crm made up).
+			// (of its first group, if it has one) in the last command's
+			// stdout: an id crm made up.
 			"capture": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 2 {
 					ts.Fatalf("usage: capture VAR REGEXP")
 				}
-				m := regexp.MustCompile(args[1]).FindString(ts.ReadFile("stdout"))
-				if m == "" {
+				m := regexp.MustCompile(args[1]).FindStringSubmatch(ts.ReadFile("stdout"))
+				if m == nil {
 					ts.Fatalf("capture: no match for %s in stdout", args[1])
 				}
-				ts.Setenv(args[0], m)
+				ts.Setenv(args[0], m[len(m)-1])
 			},
 			// exitcode N CMD ARGS... runs a command and fails unless it
 			// exits with status N; its stdout and stderr are kept for

@@ -533,6 +533,13 @@ func newPurgeCmd(e *env) *cobra.Command {
 			if g.merging() || len(g.unmerged()) > 0 {
 				return l10n.Errorf("a merge is in progress: finish it (crm sync) before purging history")
 			}
+			// git-filter-repo resets the work tree: uncommitted work would
+			// be lost.
+			if cs, err := g.status(); err != nil {
+				return err
+			} else if i := slices.IndexFunc(cs, func(c change) bool { return c.tracked }); i >= 0 {
+				return l10n.Errorf("the work tree has uncommitted changes (%s): commit them (crm sync) before purging history, which resets the work tree", cs[i].path)
+			}
 			if !yes {
 				if !e.io.InTerminal {
 					return usagef("purge rewrites the history of every branch and cannot be undone: confirm with --yes")
