@@ -220,5 +220,18 @@ func (a *Archive) acceptCreate(e *journal.Event, x *Decision, find func(string) 
 	}
 	a.touch(DossierPath(x.ID))
 	*newID = x.ID
-	return renameSynced(tmp, a.dossierFile(x.ID))
+	if err := renameSynced(tmp, a.dossierFile(x.ID)); err != nil {
+		return err
+	}
+	// The id's own file may be the one the accepted create pinned (the
+	// merge kept it): put back the first creation's, if history has it.
+	if d := a.State.Dossiers[e.Dossier]; d != nil && find != nil {
+		if cur, err := os.ReadFile(a.dossierFile(d.ID)); err != nil || sha256Hex(cur) != d.SHA256 {
+			if ct, err := find(d.SHA256); err == nil && sha256Hex(ct) == d.SHA256 {
+				a.touch(DossierPath(d.ID))
+				return writeFileAtomic(a.dossierFile(d.ID), ct, 0o644)
+			}
+		}
+	}
+	return nil
 }

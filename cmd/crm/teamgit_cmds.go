@@ -176,6 +176,9 @@ func (e *env) sync() error {
 		if err := e.finishMerge(g); err != nil {
 			return err
 		}
+	} else if err := e.journalMerges(a, g); err != nil {
+		// a git pull of its own merged dossiers git's driver merged
+		return err
 	} else if n, err := e.commitOwn(a, g, "crm sync: crm's uncommitted changes\n"); err != nil {
 		return err
 	} else if n > 0 {
@@ -324,19 +327,8 @@ func (e *env) finishMerge(g *gitRepo) error {
 	if len(lines) > 0 {
 		return failWith(lines)
 	}
-	for _, r := range readRecords(g) {
-		if r.Conflict != "" || r.Merged == "" {
-			continue
-		}
-		file := filepath.Join(g.top, filepath.FromSlash(r.Path))
-		ct, err := os.ReadFile(file)
-		if err == nil && sha256Hex(ct) == r.Merged {
-			if err := a.JournalMerge(r.Dossier, ct, r.Recipients, r.Parents, r.Fields); err != nil {
-				return l10n.Errorf("journaling the merge of dossier %s: %v", r.Dossier, err)
-			}
-			e.printf("%s\n", l10n.Sprintf("Merged dossier %s: %s.", r.Dossier, strings.Join(r.Fields, ", ")))
-		}
-		removeRecord(g, r.Dossier)
+	if err := e.journalMerges(a, g); err != nil {
+		return err
 	}
 	var paths []string
 	for _, rel := range a.Touched() {
@@ -351,6 +343,26 @@ func (e *env) finishMerge(g *gitRepo) error {
 	g.setAuthor(me)
 	if _, err := g.run("commit", "-q", "--no-verify", "--no-edit"); err != nil {
 		return err
+	}
+	return nil
+}
+
+// journalMerges journals dossier.merge for every file git's merge driver
+// merged that is still in place (a merge done by crm sync, or by a plain
+// git pull with the driver configured), and forgets the records.
+func (e *env) journalMerges(a *archive.Archive, g *gitRepo) error {
+	for _, r := range readRecords(g) {
+		if r.Conflict != "" || r.Merged == "" {
+			continue
+		}
+		ct, err := os.ReadFile(filepath.Join(g.top, filepath.FromSlash(r.Path)))
+		if d := a.State.Dossiers[r.Dossier]; err == nil && sha256Hex(ct) == r.Merged && d != nil && d.SHA256 != r.Merged {
+			if err := a.JournalMerge(r.Dossier, ct, r.Recipients, r.Parents, r.Fields); err != nil {
+				return l10n.Errorf("journaling the merge of dossier %s: %v", r.Dossier, err)
+			}
+			e.printf("%s\n", l10n.Sprintf("Merged dossier %s: %s.", r.Dossier, strings.Join(r.Fields, ", ")))
+		}
+		removeRecord(g, r.Dossier)
 	}
 	return nil
 }
