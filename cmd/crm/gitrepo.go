@@ -24,6 +24,7 @@ type gitRepo struct {
 	top    string // the work tree's top folder
 	prefix string // the archive's folder relative to top, slash form, "" or ending in /
 	env    []string
+	dir    string // the git folder, once known
 }
 
 // errNoGit says that the archive is not in a git repository (or git is
@@ -115,13 +116,41 @@ func (g *gitRepo) rel(top string) (string, bool) {
 	return strings.CutPrefix(top, g.prefix)
 }
 
-// gitDir is the repository's private folder (.git).
+// gitDir is the repository's private folder (.git), read from the work
+// tree when it can be (a merge driver runs once per file: every git
+// process it spares counts).
 func (g *gitRepo) gitDir() string {
+	if g.dir != "" {
+		return g.dir
+	}
+	dot := filepath.Join(g.top, ".git")
+	if st, err := os.Stat(dot); err == nil && st.IsDir() {
+		g.dir = dot
+		return g.dir
+	}
 	out, err := g.run("rev-parse", "--absolute-git-dir")
 	if err != nil {
-		return filepath.Join(g.top, ".git")
+		return dot
 	}
-	return strings.TrimSpace(out)
+	g.dir = strings.TrimSpace(out)
+	return g.dir
+}
+
+// repoAt is the repository whose work tree's top is top (a merge driver
+// runs there), holding the archive in dir, without asking git.
+func repoAt(top, dir string) (*gitRepo, error) {
+	rel, err := filepath.Rel(top, dir)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return nil, errNoGit
+	}
+	g := &gitRepo{top: top}
+	if rel != "." {
+		g.prefix = filepath.ToSlash(rel) + "/"
+	}
+	if _, err := os.Stat(filepath.Join(top, ".git")); err != nil {
+		return openRepo(dir)
+	}
+	return g, nil
 }
 
 // merging reports whether a merge is in progress.

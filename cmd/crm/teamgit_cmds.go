@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
 	"crm/archive"
 	"crm/archive/journal"
@@ -66,7 +67,8 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 	if err != nil {
 		return err
 	}
-	g, err := repoOf(a)
+	// git runs merge drivers at the top of the work tree
+	g, err := repoAt(wd, a.Dir)
 	if err != nil {
 		return err
 	}
@@ -114,8 +116,12 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 func pinFinder(a *archive.Archive, g *gitRepo) func(string) ([]string, bool) {
 	var other []*journal.Event
 	loaded := false
+	cached := readPins(g)
 	return func(sum string) ([]string, bool) {
 		if rs, ok := a.State.PinnedRecipients(sum); ok {
+			return rs, true
+		}
+		if rs, ok := cached[sum]; ok {
 			return rs, true
 		}
 		if !loaded {
@@ -141,6 +147,33 @@ func pinFinder(a *archive.Archive, g *gitRepo) func(string) ([]string, bool) {
 		}
 		return nil, false
 	}
+}
+
+// pinsFile caches, for the merge driver's runs (one per file), the
+// recipients the other side's events pinned: crm sync writes it before it
+// merges, so each run need not read the other side's journal from git.
+func pinsFile(g *gitRepo) string { return filepath.Join(g.gitDir(), "crm", "pins.yaml") }
+
+func writePins(g *gitRepo, ref string) {
+	pins := map[string][]string{}
+	for _, ev := range g.eventsIn(ref) {
+		var f archive.File
+		if ev.Dossier != "" && ev.Data.Decode(&f) == nil && f.SHA256 != "" {
+			pins[f.SHA256] = f.Recipients
+		}
+	}
+	if b, err := yaml.Marshal(pins); err == nil {
+		os.MkdirAll(filepath.Dir(pinsFile(g)), 0o700)
+		os.WriteFile(pinsFile(g), b, 0o600)
+	}
+}
+
+func readPins(g *gitRepo) map[string][]string {
+	pins := map[string][]string{}
+	if b, err := os.ReadFile(pinsFile(g)); err == nil {
+		yaml.Unmarshal(b, &pins)
+	}
+	return pins
 }
 
 func newSyncCmd(e *env) *cobra.Command {
@@ -245,6 +278,8 @@ func (e *env) mergeRef(g *gitRepo, ref string) error {
 		return nil // nothing new
 	}
 	os.RemoveAll(recordDir(g))
+	writePins(g, ref)
+	defer os.Remove(pinsFile(g))
 	g.env = []string{"CRM_MERGE_THEIRS=" + ref}
 	_, mergeErr := g.run("merge", "--no-commit", "--no-edit", "-q", ref)
 	g.env = nil
