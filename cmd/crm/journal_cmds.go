@@ -176,7 +176,7 @@ func newLogCmd(e *env) *cobra.Command {
 				if d == "" {
 					d = "-"
 				}
-				e.printf("%s  %s  %-16s %-8s %-10s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), kindText(ev.Kind), ev.Actor, d, eventSummary(ev))
+				e.printf("%s  %s  %-16s %-8s %-12s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), kindText(ev.Kind), ev.Actor, d, eventSummary(ev))
 			}
 			return nil
 		},
@@ -217,10 +217,16 @@ func newVerifyCmd(e *env) *cobra.Command {
 				e.printf("%s\n", l10n.Sprintf("note: %s: %s by %s (%s)", d.Event.Path, decisionText(d.Decision), d.By, d.Reason))
 			}
 			if len(ps) > 0 {
+				events := false
 				for _, p := range ps {
 					e.printf("%s\n", p)
+					events = events || strings.HasPrefix(p.Path, journal.Dir+"/")
 				}
-				return integrity(l10n.Errorf("verify found %d problem(s)", len(ps)))
+				err := &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("verify found %d problem(s)", len(ps))}
+				if events {
+					err.Next, err.Arg = archive.NextDecide, "EVENT"
+				}
+				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("ok: %d events, %d members, %d dossiers verified.", len(a.State.Journal.Events), len(a.State.Members), len(a.State.Dossiers)))
 			return nil

@@ -15,10 +15,14 @@ run "$crm" keygen -o clerk.key
 run "$crm" --identity manager.key init "$work/archive" --id zhang --name 张经理
 run "$crm" --identity manager.key member add wang --name 王专员 --role clerk --public clerk.pub
 run "$crm" --identity manager.key member list
-run "$crm" --identity clerk.key new --from "$here/dossier.yaml" --level 机密
-run "$crm" --identity manager.key show C-000001
+# ids are made up by crm (C- + day + random: clones never collide): keep it
+printf '\n$ %s\n' "$crm --identity clerk.key new --from $here/dossier.yaml --level 机密"
+out=$("$crm" --identity clerk.key new --from "$here/dossier.yaml" --level 机密)
+echo "$out"
+id=$(grep -o 'C-[0-9A-Z]*' <<<"$out" | head -1)
+run "$crm" --identity manager.key show "$id"
 printf '\n# the clerk may not read a 机密 dossier (exit 3):\n'
-run "$crm" --identity clerk.key show C-000001 || echo "(exit $?)"
+run "$crm" --identity clerk.key show "$id" || echo "(exit $?)"
 run "$crm" --identity manager.key list
 run "$crm" log
 run "$crm" verify
