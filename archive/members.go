@@ -112,6 +112,11 @@ func (x *MemberRemove) check(c *step) error {
 	if m := c.s.Members[x.Member]; m == nil || m.Removed {
 		return usageErr("member", problemf("removal of an unknown member %s", x.Member)).then(NextMemberList, "")
 	}
+	for _, id := range x.Loans {
+		if l := c.s.Loans[id]; l == nil || l.Borrower != x.Member {
+			return problemf("the removal of %s closes loan %q, which is not theirs", x.Member, id)
+		}
+	}
 	return nil
 }
 
@@ -119,9 +124,11 @@ func (x *MemberRemove) apply(c *step) {
 	m := *c.s.Members[x.Member]
 	m.Removed = true
 	c.s.Members[x.Member] = &m
-	// Their loans close with the removal: a leaver borrows nothing.
-	for _, l := range c.s.SortedLoans() {
-		if l.Borrower == x.Member && l.Returned.IsZero() {
+	// The loans it lists close with it: a leaver borrows nothing. (An
+	// older removal lists none and closes none, so that old journals
+	// replay as they did.)
+	for _, id := range x.Loans {
+		if l := c.s.Loans[id]; l != nil && l.Borrower == x.Member && l.Returned.IsZero() {
 			l.Returned, l.ReturnedBy, l.Intact = c.e.Time, c.e.Actor, true
 			l.Note = l10n.Sprintf("closed: the borrower %s was removed (%s)", x.Member, cmpOr(x.Reason, "-"))
 		}

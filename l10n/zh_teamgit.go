@@ -102,4 +102,5 @@ var teamgit = map[string]string{
 	"%s is in a merge conflict: shown as this clone had it":                                                                                                  "%s 处于合并冲突中：显示的是本克隆原有的版本",
 	"%s is in a merge conflict: settle it first":                                                                                                             "%s 处于合并冲突中：请先解决",
 	"the work tree has uncommitted changes (%s): commit them (crm sync) before purging history, which resets the work tree":                                  "工作区有未提交的改动（%s）：清除历史会重置工作区，请先提交（crm sync）",
+	"the removal of %s closes loan %q, which is not theirs":                                                                                                  "移除 %s 时结束的借阅 %q 不属于此人",
 }
