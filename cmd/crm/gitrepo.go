@@ -102,6 +102,35 @@ func firstLine(s string) string {
 	return s
 }
 
+// midMerge reports, without running git, whether the repository holding
+// dir is in the middle of a merge (MERGE_HEAD exists). The journal then
+// holds the other side's events, which an aborted merge takes away again:
+// they must not be remembered as seen (the pin would call the abort a
+// rollback).
+func midMerge(dir string) bool {
+	for d := dir; ; d = filepath.Dir(d) {
+		dot := filepath.Join(d, ".git")
+		if st, err := os.Stat(dot); err == nil {
+			if !st.IsDir() {
+				b, err := os.ReadFile(dot)
+				gd, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir: ")
+				if err != nil || !ok {
+					return false
+				}
+				if !filepath.IsAbs(gd) {
+					gd = filepath.Join(d, gd)
+				}
+				dot = gd
+			}
+			_, err := os.Stat(filepath.Join(dot, "MERGE_HEAD"))
+			return err == nil
+		}
+		if filepath.Dir(d) == d {
+			return false
+		}
+	}
+}
+
 // config returns a git config value, "" when unset.
 func (g *gitRepo) config(key string) string {
 	out, _ := g.run("config", "--get", key)

@@ -81,7 +81,7 @@ func run(args []string, io *IO, getenv func(string) string) int {
 	if err == nil {
 		e.autocommit(cmd)
 	}
-	if e.a != nil && e.a.Wrote() {
+	if e.a != nil && e.a.Wrote() && !midMerge(e.a.Dir) {
 		// Remember the heads this process wrote, so that rolling them
 		// back is noticed too.
 		e.a.CheckPin(e.v.GetString("pin_file"))
@@ -271,7 +271,9 @@ func (e *env) open(needKey bool) (*archive.Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.CheckPin(e.v.GetString("pin_file")); err != nil {
+	if midMerge(a.Dir) {
+		// the pin is checked and updated once the merge is concluded
+	} else if _, err := a.CheckPin(e.v.GetString("pin_file")); err != nil {
 		return nil, err
 	}
 	id, err := e.identity(needKey)
