@@ -45,5 +45,3 @@ func (a *Archive) ForgeFile(id string, readers []string, kind journal.Kind, data
 		return writeFileAtomic(a.Dir+"/"+journal.PathOf(e.Time, e.Hash), b, 0o644)
 	})
 }
-
-var SHA256Hex = sha256Hex

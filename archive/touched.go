@@ -156,3 +156,7 @@ func (a *Archive) ReadAny(id string) (*Opened, error) {
 	}
 	return &Opened{State: d, Text: plain, SHA256: sha256Hex(ct), Stale: true}, err
 }
+
+// SHA256Hex is the hex SHA-256 of b: how the journal names a dossier
+// file's version.
+func SHA256Hex(b []byte) string { return sha256Hex(b) }

@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"os"
@@ -297,8 +295,7 @@ func (g *gitRepo) findBlob(path, sum string) []byte {
 		if err != nil {
 			continue
 		}
-		s := sha256.Sum256([]byte(b))
-		if hex.EncodeToString(s[:]) == sum {
+		if archive.SHA256Hex([]byte(b)) == sum {
 			return []byte(b)
 		}
 	}

@@ -30,18 +30,10 @@ func newMemberAddCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m.ID = args[0]
 			if public != "" {
-				var pub struct {
-					Recipient  string `yaml:"recipient"`
-					SigningKey string `yaml:"signing_key"`
-				}
-				b, err := readInput(e, public)
-				if err != nil {
+				var err error
+				if m.Recipient, m.SigningKey, err = readPublic(e, public); err != nil {
 					return err
 				}
-				if err := yaml.Unmarshal(b, &pub); err != nil || pub.Recipient == "" || pub.SigningKey == "" {
-					return usagef("--public %s: expected the output of `crm keygen -y` (recipient: … and signing_key: … lines)", public)
-				}
-				m.Recipient, m.SigningKey = pub.Recipient, pub.SigningKey
 			}
 			if m.Recipient == "" || m.SigningKey == "" {
 				return usagef("the member's public keys are needed: --public FILE (from `crm keygen -y`), or --recipient and --signing-key")
@@ -130,6 +122,23 @@ func newMemberRolesCmd(e *env) *cobra.Command {
 	}
 }
 
+// readPublic reads a member's public keys from the output of
+// `crm keygen -y` in file (- for standard input).
+func readPublic(e *env, file string) (recipient, signingKey string, err error) {
+	b, err := readInput(e, file)
+	if err != nil {
+		return "", "", err
+	}
+	var pub struct {
+		Recipient  string `yaml:"recipient"`
+		SigningKey string `yaml:"signing_key"`
+	}
+	if err := yaml.Unmarshal(b, &pub); err != nil || pub.Recipient == "" || pub.SigningKey == "" {
+		return "", "", usagef("--public %s: expected the output of `crm keygen -y` (recipient: … and signing_key: … lines)", file)
+	}
+	return pub.Recipient, pub.SigningKey, nil
+}
+
 // readInput reads a file, or standard input for "-".
 func readInput(e *env, name string) ([]byte, error) {
 	if name == "-" {
@@ -188,22 +197,15 @@ func newMemberRotateCmd(e *env) *cobra.Command {
 			if public == "" {
 				return usagef("the member's new public keys are needed: --public FILE (from `crm keygen -y`)")
 			}
-			b, err := readInput(e, public)
+			recipient, signingKey, err := readPublic(e, public)
 			if err != nil {
 				return err
-			}
-			var pub struct {
-				Recipient  string `yaml:"recipient"`
-				SigningKey string `yaml:"signing_key"`
-			}
-			if err := yaml.Unmarshal(b, &pub); err != nil || pub.Recipient == "" || pub.SigningKey == "" {
-				return usagef("--public %s: expected the output of `crm keygen -y` (recipient: … and signing_key: … lines)", public)
 			}
 			a, err := e.open(true)
 			if err != nil {
 				return err
 			}
-			n, err := a.RotateMember(e.ctx(), args[0], pub.Recipient, pub.SigningKey)
+			n, err := a.RotateMember(e.ctx(), args[0], recipient, signingKey)
 			if err != nil {
 				return err
 			}

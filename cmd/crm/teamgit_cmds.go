@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"os"
@@ -90,7 +88,7 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 	rec.Parents = r.Parents
 	switch {
 	case r.Clean():
-		rec.Merged, rec.Recipients, rec.Fields = sha256Hex(r.Merged), r.Recipients, r.Fields
+		rec.Merged, rec.Recipients, rec.Fields = archive.SHA256Hex(r.Merged), r.Recipients, r.Fields
 		if err := writeRecord(g, rec); err != nil {
 			return err
 		}
@@ -391,7 +389,7 @@ func (e *env) journalMerges(a *archive.Archive, g *gitRepo) error {
 			continue
 		}
 		ct, err := os.ReadFile(filepath.Join(g.top, filepath.FromSlash(r.Path)))
-		if d := a.State.Dossiers[r.Dossier]; err == nil && sha256Hex(ct) == r.Merged && d != nil && d.SHA256 != r.Merged {
+		if d := a.State.Dossiers[r.Dossier]; err == nil && archive.SHA256Hex(ct) == r.Merged && d != nil && d.SHA256 != r.Merged {
 			if err := a.JournalMerge(r.Dossier, ct, r.Recipients, r.Parents, r.Fields); err != nil {
 				return l10n.Errorf("journaling the merge of dossier %s: %v", r.Dossier, err)
 			}
@@ -484,7 +482,7 @@ func newResolveCmd(e *env) *cobra.Command {
 			} else if text, err = e.editLoop(marked, allowDisk, validate); err != nil {
 				return err
 			}
-			parents := []string{sha256Hex(ours), sha256Hex(theirs)}
+			parents := []string{archive.SHA256Hex(ours), archive.SHA256Hex(theirs)}
 			if err := a.ResolveMerge(id, texts[1], text, parents); err != nil {
 				return err
 			}
@@ -624,9 +622,4 @@ func newPurgeCmd(e *env) *cobra.Command {
 	}
 	c.Flags().BoolVar(&yes, "yes", false, l10n.Pick("do not ask for confirmation", "不再确认"))
 	return c
-}
-
-func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }
