@@ -202,7 +202,109 @@ func MergeText(base, ours, theirs []byte, mark bool) ([]byte, []string, error) {
 		return nil, nil, err
 	}
 	enc.Close()
+	if len(m.conflicts) == 0 {
+		// yaml.v3 keeps comments but not blank lines or quoting: when
+		// the sides changed different lines, a line merge keeps the
+		// layout too, and is used if it means exactly the same.
+		if text, ok := mergeLines(base, ours, theirs); ok {
+			var n yaml.Node
+			if yaml.Unmarshal(text, &n) == nil && same(docRoot(&n), root) {
+				return text, nil, nil
+			}
+		}
+	}
 	return buf.Bytes(), m.conflicts, nil
+}
+
+// hunk replaces lines [s, e) of a text by lines.
+type hunk struct {
+	s, e  int
+	lines []string
+}
+
+// mergeLines merges ours and theirs, both changed from base, line by line
+// (diff3): false if they changed the same or touching lines differently,
+// or the texts are too long for the quadratic diff.
+func mergeLines(base, ours, theirs []byte) ([]byte, bool) {
+	b, o, t := splitLines(base), splitLines(ours), splitLines(theirs)
+	if len(b)*max(len(o), len(t)) > 4_000_000 {
+		return nil, false
+	}
+	ho, ht := lineDiff(b, o), lineDiff(b, t)
+	var out []string
+	pos, i, j := 0, 0, 0
+	for i < len(ho) || j < len(ht) {
+		var h hunk
+		switch {
+		case j == len(ht) || i < len(ho) && ho[i].e < ht[j].s:
+			h, i = ho[i], i+1
+		case i == len(ho) || ht[j].e < ho[i].s:
+			h, j = ht[j], j+1
+		case ho[i].s == ht[j].s && ho[i].e == ht[j].e && slices.Equal(ho[i].lines, ht[j].lines):
+			h, i, j = ho[i], i+1, j+1
+		default:
+			return nil, false // the same or touching lines
+		}
+		out = append(out, b[pos:h.s]...)
+		out = append(out, h.lines...)
+		pos = h.e
+	}
+	out = append(out, b[pos:]...)
+	return []byte(strings.Join(out, "")), true
+}
+
+// splitLines splits text after each newline.
+func splitLines(text []byte) []string {
+	return strings.SplitAfter(string(text), "\n")
+}
+
+// lineDiff returns the hunks that turn a into b, in order, from their
+// longest common subsequence.
+func lineDiff(a, b []string) []hunk {
+	n, m := len(a), len(b)
+	lcs := make([][]int32, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int32, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var hs []hunk
+	var cur *hunk
+	i, j := 0, 0
+	flush := func() {
+		if cur != nil {
+			cur.e = i
+			hs = append(hs, *cur)
+			cur = nil
+		}
+	}
+	for i < n || j < m {
+		switch {
+		case i < n && j < m && a[i] == b[j]:
+			flush()
+			i, j = i+1, j+1
+		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
+			if cur == nil {
+				cur = &hunk{s: i}
+			}
+			cur.lines = append(cur.lines, b[j])
+			j++
+		default:
+			if cur == nil {
+				cur = &hunk{s: i}
+			}
+			i++
+		}
+	}
+	flush()
+	return hs
 }
 
 func docRoot(n *yaml.Node) *yaml.Node {

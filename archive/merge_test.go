@@ -57,3 +57,16 @@ func TestMergeTextConflict(t *testing.T) {
 		t.Fatalf("marked text does not parse: %v", err)
 	}
 }
+
+// Where the two sides changed different lines, the merge keeps the layout
+// yaml.v3 would lose: blank lines and quoting.
+func TestMergeTextKeepsLayout(t *testing.T) {
+	base := "customer:\n  name: '测试公司'\n\n  industry: 制造业\n\n\nowner: 李四\nnotes: \"\"\n"
+	ours := strings.Replace(base, "制造业", "零售业", 1)
+	theirs := strings.Replace(base, `notes: ""`, `notes: "新"`, 1)
+	got, c, err := archive.MergeText([]byte(base), []byte(ours), []byte(theirs), false)
+	want := strings.Replace(ours, `notes: ""`, `notes: "新"`, 1)
+	if err != nil || len(c) > 0 || string(got) != want {
+		t.Fatalf("got %q, want %q (%v %v)", got, want, c, err)
+	}
+}
