@@ -306,6 +306,9 @@ func (e *env) mergeRef(g *gitRepo, ref string) error {
 		for _, r := range unreadable {
 			lines = append(lines, conflictLine(r))
 		}
+		if _, err := e.checkPush(a, g, ref); err != nil {
+			return failWith(append(lines, err.Error()))
+		}
 		if _, err := g.run("push", "-q", "--no-verify", "-f", remote, "HEAD:refs/heads/"+branch); err == nil {
 			lines = append(lines, l10n.Sprintf("your work waits on branch %s of %s: their next crm sync merges it; then sync again", branch, remote))
 		}
