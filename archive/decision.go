@@ -63,6 +63,9 @@ func (x *Decision) check(c *step) error {
 	if target == nil {
 		return problemf("the decision names event %s, which is not in the journal", journal.ShortHash(x.Event))
 	}
+	if need := c.p.DecideRoles(); !c.actor.HasRole(need...) && (x.Decision != DecisionReject || target.Actor != c.e.Actor) {
+		return rolesErr(l10n.T(c.spec.What), c.actor, need)
+	}
 	if !c.follows(target.Hash) {
 		return problemf("the decision on event %s does not follow it", journal.ShortHash(x.Event))
 	}
@@ -147,6 +150,66 @@ type DecideOptions struct {
 	// Find returns the ciphertext whose SHA-256 is sha (from git history):
 	// accepting a dossier.create whose id was taken needs the file it pinned.
 	Find func(sha string) ([]byte, error)
+}
+
+// Renumber settles the working member's own dossier.create that is a
+// problem because its id was taken (two clones numbering sequentially,
+// or a chance collision): the member rejects it (an author may withdraw
+// their own event) and creates the same dossier again under a new id,
+// with the very ciphertext it pinned (found by find in git history), and
+// the id's own file is put back to the version the journal pins for it.
+func (a *Archive) Renumber(e *journal.Event, find func(sum string) ([]byte, error)) (newID string, err error) {
+	me, err := a.Me()
+	if err != nil {
+		return "", err
+	}
+	err = a.locked(func() error {
+		var x DossierCreate
+		if e.Kind != KindDossierCreate || e.Actor != me.ID || !a.State.isProblem(e.Path) || a.State.Dossiers[e.Dossier] == nil || e.Decode(&x) != nil {
+			return failErr(l10n.Errorf("event %s is not a creation of yours whose id was taken", journal.ShortHash(e.Hash)), NoNext, "")
+		}
+		ct, err := find(x.SHA256)
+		if err != nil {
+			return err
+		}
+		newID = a.newDossierID()
+		reason := l10n.Sprintf("the id was taken: created again as %s", newID)
+		if _, err := a.commitAfter(KindDecision, "", &Decision{Event: e.Hash, Decision: DecisionReject, Reason: reason}, []string{e.Hash}); err != nil {
+			return err
+		}
+		if _, err := a.writeCiphertext(newID, ct, x.Recipients, KindDossierCreate, &DossierCreate{Level: x.Level, SetOn: x.SetOn, Period: x.Period, Expires: x.Expires}); err != nil {
+			return err
+		}
+		d := a.State.Dossiers[e.Dossier]
+		if cur, err := os.ReadFile(a.dossierFile(d.ID)); err != nil || sha256Hex(cur) != d.SHA256 {
+			if ct, err := find(d.SHA256); err == nil && sha256Hex(ct) == d.SHA256 {
+				a.touch(DossierPath(d.ID))
+				return writeFileAtomic(a.dossierFile(d.ID), ct, 0o644)
+			}
+		}
+		return nil
+	})
+	return newID, err
+}
+
+// OwnCollisions returns the working member's dossier.create events that
+// are problems because their id was taken: Renumber settles them.
+func (a *Archive) OwnCollisions() []*journal.Event {
+	var out []*journal.Event
+	if a.me == nil {
+		return nil
+	}
+	for _, p := range a.State.Problems {
+		h, ok := journal.HashOfPath(p.Path)
+		e := a.State.Journal.ByHash[h]
+		if !ok || e == nil || e.Kind != KindDossierCreate || e.Actor != a.me.ID {
+			continue
+		}
+		if d := a.State.Dossiers[e.Dossier]; d != nil && len(d.Events) > 0 && d.Events[0] != e {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // FindEvent returns the journal's event named by ref: its path, its hash,

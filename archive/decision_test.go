@@ -46,8 +46,11 @@ func TestRejectBadEvent(t *testing.T) {
 	if _, err := a.ReviewDone(id, "照常工作"); err != nil {
 		t.Fatalf("others keep writing: %v", err)
 	}
-	if _, err := f.as("li").Decide(archive.DecideOptions{Event: bad.Hash, Decision: archive.DecisionReject, Reason: "x"}); archive.CodeOf(err) != archive.Denied {
-		t.Fatalf("a clerk decides: %v", err)
+	if _, err := f.as("su").Decide(archive.DecideOptions{Event: bad.Hash, Decision: archive.DecisionReject, Reason: "x"}); archive.CodeOf(err) != archive.Denied {
+		t.Fatalf("a supervisor decides: %v", err)
+	}
+	if _, err := f.as("li").Decide(archive.DecideOptions{Event: bad.Hash, Decision: archive.DecisionAccept, Reason: "x"}); archive.CodeOf(err) != archive.Denied {
+		t.Fatalf("the author accepts their own event: %v", err)
 	}
 	if _, err := f.as("zhang").Decide(archive.DecideOptions{Event: bad.Hash[:10], Decision: archive.DecisionAccept, Reason: "试试"}); err == nil || !strings.Contains(err.Error(), "cannot be accepted here") {
 		t.Fatalf("accepting a step whose rule fails: %v", err)

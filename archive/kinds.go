@@ -140,7 +140,7 @@ var registry = []*KindSpec{
 	{Kind: KindDestroyExecute, Workflow: WorkflowDestroy, What: l10n.N("executing a destruction"), Dossier: true,
 		Roles: roles((*Policy).DestroyRoles), New: func() payload { return &DestroyExecute{} }},
 	{Kind: KindDecision, Workflow: WorkflowArchive, What: l10n.N("deciding on a problem event"),
-		Roles: roles((*Policy).DecideRoles), New: func() payload { return &Decision{} }},
+		Who: l10n.N("manager (permissions.decide); the event's own author may reject it"), New: func() payload { return &Decision{} }},
 }
 
 var byKind = func() map[journal.Kind]*KindSpec {

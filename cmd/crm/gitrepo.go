@@ -282,7 +282,7 @@ func (g *gitRepo) findBlob(path, sum string) []byte {
 			}
 		}
 	}
-	if out, err := g.run("log", "--all", "--format=", "--raw", "--no-abbrev", "--", path); err == nil {
+	if out, err := g.run("log", "--all", "--full-history", "--format=", "--raw", "--no-abbrev", "--", path); err == nil {
 		for _, l := range strings.Split(out, "\n") {
 			if f := strings.Fields(l); len(f) >= 5 && strings.HasPrefix(f[0], ":") {
 				add(f[2])
@@ -306,7 +306,7 @@ func (g *gitRepo) findBlob(path, sum string) []byte {
 // folder in every commit of this clone (a dossier created under an id
 // that was taken: its file was under that id in the other clone).
 func (g *gitRepo) findByHash(sum string) ([]byte, error) {
-	out, _ := g.run("log", "--all", "--format=", "--raw", "--no-abbrev", "--", g.path(archive.DossiersDir))
+	out, _ := g.run("log", "--all", "--full-history", "--format=", "--raw", "--no-abbrev", "--", g.path(archive.DossiersDir))
 	var paths []string
 	for _, l := range strings.Split(out, "\n") {
 		if i := strings.IndexByte(l, '\t'); i > 0 && strings.HasPrefix(l, ":") {

@@ -328,7 +328,7 @@ func conflictLine(r *mergeRecord) string {
 		}
 		return l10n.Sprintf("dossier %s was changed in both clones and your key cannot open %s version: %s can merge it (nothing was encrypted to anyone new)", r.Dossier, r.Version, who)
 	case "created":
-		return l10n.Sprintf("dossier %s was created in both clones under one id: the merge keeps yours; after it, crm verify names the other creation and a manager accepts it under a new id", r.Dossier)
+		return l10n.Sprintf("dossier %s was created in both clones under one id: the merge keeps yours; the creation the journal orders second is given a new id by its author's next crm sync", r.Dossier)
 	}
 	return l10n.Sprintf("dossier %s: both clones changed %s: run crm resolve %s", r.Dossier, strings.Join(r.Conflicts, ", "), r.Dossier)
 }

@@ -232,6 +232,9 @@ func (e *env) sync() error {
 	if err != nil {
 		return err
 	}
+	if err := e.renumberOwn(a, g); err != nil {
+		return err
+	}
 	inherited, err := e.checkPush(a, g, tracking)
 	if err != nil {
 		return err
@@ -247,6 +250,30 @@ func (e *env) sync() error {
 	}
 	e.printf("%s\n", l10n.Sprintf("Synced with %s: %d events, %d dossiers verified.", remote, len(a.State.Journal.Events), len(a.State.Dossiers)))
 	return nil
+}
+
+// renumberOwn settles the user's own dossiers whose id another clone took
+// first (clones numbering sequentially): each is created again under a
+// new id, with the same ciphertext, and the collision withdrawn.
+func (e *env) renumberOwn(a *archive.Archive, g *gitRepo) error {
+	evs := a.OwnCollisions()
+	for _, ev := range evs {
+		newID, err := a.Renumber(ev, g.findByHash)
+		if err != nil {
+			return l10n.Errorf("dossier %s was also created in another clone, and yours could not be renumbered: %v", ev.Dossier, err)
+		}
+		e.printf("%s\n", l10n.Sprintf("Dossier %s was also created in another clone: yours is now %s.", ev.Dossier, newID))
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	var paths []string
+	for _, rel := range a.Touched() {
+		paths = append(paths, g.path(rel))
+	}
+	me, _ := a.Me()
+	_, err := g.commitPaths(paths, "crm sync: renumber dossiers whose id another clone took\n", me)
+	return err
 }
 
 func pushReason(err error, out string) string {
@@ -337,26 +364,20 @@ func (e *env) finishMerge(g *gitRepo) error {
 			continue
 		}
 		id, isDossier := strings.CutSuffix(strings.TrimPrefix(rel, archive.DossiersDir+"/"), ".age")
-		for _, r := range readRecords(g) {
-			if isDossier && r.Dossier == id {
-				if r.Conflict == "created" {
-					// Keep ours: verify names the other creation, a
-					// manager accepts it under a new id.
-					g.run("checkout", "--ours", "--", p)
-					g.run("add", "--", p)
-					e.errorf("crm: %s\n", conflictLine(r))
-					isDossier = false
-				}
-			}
-		}
-		if isDossier && !slices.Contains(g.unmerged(), p) {
-			continue
-		}
 		line := l10n.Sprintf("%s is in conflict: settle it by hand, then crm sync", p)
+		created := false
 		for _, r := range readRecords(g) {
 			if isDossier && r.Dossier == id {
-				line = conflictLine(r)
+				line, created = conflictLine(r), r.Conflict == "created"
 			}
+		}
+		if created {
+			// Two creations under one id are never merged: keep ours; the
+			// one the journal orders second is renumbered by its author.
+			g.run("checkout", "--ours", "--", p)
+			g.run("add", "--", p)
+			e.errorf("crm: %s\n", line)
+			continue
 		}
 		lines = append(lines, line)
 	}
