@@ -58,7 +58,7 @@ var teamgit = map[string]string{
 	"decision %q is neither accept nor reject":                                                                                         "决定 %q 既不是 accept 也不是 reject",
 	"dossier %s has no merge conflict to settle":                                                                                       "档案 %s 没有待解决的合并冲突",
 	"dossier %s is not destroyed: only the history of a destroyed dossier is purged (destroy it first)":                                "档案 %s 尚未销毁：只能清除已销毁档案的历史（请先销毁）",
-	"dossier %s was changed in both clones and your key cannot open %s version: %s can merge it (nothing was encrypted to anyone new)": "档案 %s 在两个克隆中都被修改，而你的密钥打不开其 %s 版本：可由 %s 合并（没有加密给任何新的人）",
+	"dossier %s was changed in both clones and your key cannot open %s version: %s can merge it (nothing was encrypted to anyone new)": "档案 %s 在两个克隆中都被修改，而你的密钥打不开%s版本：可由 %s 合并（没有加密给任何新的人）",
 	"dossier %s was created in both clones under one id: the merge keeps yours; the creation the journal orders second is given a new id by its author's next crm sync": "两个克隆以同一编号建立了档案 %s：合并保留本方的；日志中排在后面的建档会在其作者下次 crm sync 时获得新编号",
 	"dossier %s was created in both clones: there is nothing to merge":                                                                                                  "档案 %s 是两个克隆分别建立的：无可合并",
 	"dossier %s: both clones changed %s: run crm resolve %s":                                                                                                            "档案 %s：两个克隆都改了 %s：请运行 crm resolve %s",

@@ -326,7 +326,11 @@ func conflictLine(r *mergeRecord) string {
 		if who == "" {
 			who = l10n.T("a member who can read it")
 		}
-		return l10n.Sprintf("dossier %s was changed in both clones and your key cannot open %s version: %s can merge it (nothing was encrypted to anyone new)", r.Dossier, r.Version, who)
+		version := map[string]string{
+			"base": l10n.Pick("the common", "共同祖先的"), "ours": l10n.Pick("this clone's", "本克隆的"),
+			"theirs": l10n.Pick("the other clone's", "另一克隆的"), "any": l10n.Pick("any", "任何"),
+		}[r.Version]
+		return l10n.Sprintf("dossier %s was changed in both clones and your key cannot open %s version: %s can merge it (nothing was encrypted to anyone new)", r.Dossier, version, who)
 	case "created":
 		return l10n.Sprintf("dossier %s was created in both clones under one id: the merge keeps yours; the creation the journal orders second is given a new id by its author's next crm sync", r.Dossier)
 	}
