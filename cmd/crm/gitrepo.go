@@ -29,10 +29,27 @@ type gitRepo struct {
 // not installed).
 var errNoGit = errors.New("not a git repository")
 
-// openRepo returns the repository holding dir, or errNoGit.
+// openRepo returns the repository holding dir, or errNoGit. The common
+// case, a work tree whose top holds a .git folder, needs no git process
+// (each write commits itself: every process spared counts).
 func openRepo(dir string) (*gitRepo, error) {
 	if _, err := exec.LookPath("git"); err != nil {
 		return nil, errNoGit
+	}
+	abs, _ := filepath.Abs(dir)
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = r
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if st, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			if st.IsDir() && os.Getenv("GIT_DIR") == "" && os.Getenv("GIT_WORK_TREE") == "" {
+				return repoAt(d, abs)
+			}
+			break
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
 	}
 	cmd := exec.Command("git", "rev-parse", "--show-toplevel")
 	cmd.Dir = dir
@@ -41,10 +58,6 @@ func openRepo(dir string) (*gitRepo, error) {
 		return nil, errNoGit
 	}
 	top := strings.TrimSpace(string(out))
-	abs, _ := filepath.Abs(dir)
-	if r, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = r
-	}
 	if r, err := filepath.EvalSymlinks(top); err == nil {
 		top = r
 	}
@@ -243,24 +256,26 @@ func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member
 	if _, err := g.run(append([]string{"add", "-A", "--"}, paths...)...); err != nil {
 		return false, err
 	}
-	out, err := g.run(append([]string{"diff", "--cached", "--name-only", "--"}, paths...)...)
-	if err != nil || strings.TrimSpace(out) == "" {
+	g.setAuthor(author)
+	if _, err := g.run(append([]string{"commit", "-q", "--no-verify", "-m", msg, "--"}, paths...)...); err != nil {
+		if _, derr := g.run(append([]string{"diff", "--cached", "--quiet", "--"}, paths...)...); derr == nil {
+			return false, nil // nothing changed
+		}
 		return false, err
 	}
-	g.setAuthor(author)
-	_, err = g.run(append([]string{"commit", "-q", "--no-verify", "-m", msg, "--"}, paths...)...)
-	return err == nil, err
+	return true, nil
 }
 
-// setAuthor makes the member the author of the next commits; the
-// committer is git's own user when configured, else the member too.
+// setAuthor makes the member the author and committer of the next
+// commits (crm commits on their behalf); a committer named in the
+// environment is kept.
 func (g *gitRepo) setAuthor(m *archive.Member) {
 	if m == nil {
 		return
 	}
 	name, email := m.Name, m.ID+"@crm.invalid"
 	g.env = []string{"GIT_AUTHOR_NAME=" + name, "GIT_AUTHOR_EMAIL=" + email}
-	if g.config("user.email") == "" || g.config("user.name") == "" {
+	if os.Getenv("GIT_COMMITTER_NAME") == "" && os.Getenv("GIT_COMMITTER_EMAIL") == "" {
 		g.env = append(g.env, "GIT_COMMITTER_NAME="+name, "GIT_COMMITTER_EMAIL="+email)
 	}
 }

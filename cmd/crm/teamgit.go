@@ -46,8 +46,11 @@ func (e *env) autocommit(cmd *cobra.Command) {
 	if a == nil || cmd == nil || cmd.Annotations[noAutocommit] != "" || len(a.Touched()) == 0 || !a.Policy.AutoCommit() {
 		return
 	}
+	if midMerge(a.Dir) {
+		return
+	}
 	g, err := openRepo(a.Dir)
-	if err != nil || g.merging() {
+	if err != nil {
 		return
 	}
 	var paths []string
