@@ -157,6 +157,17 @@ func (a *Archive) ReadAny(id string) (*Opened, error) {
 	return &Opened{State: d, Text: plain, SHA256: sha256Hex(ct), Stale: true}, err
 }
 
+// MayWrite returns the roles that may write an event of kind k, and
+// whether the working member holds one (false without an identity).
+func (a *Archive) MayWrite(k journal.Kind) ([]string, bool) {
+	spec := SpecOf(k)
+	var need []string
+	if spec != nil && spec.Roles != nil {
+		need = spec.Roles(a.Policy)
+	}
+	return need, a.me != nil && (need == nil || a.me.HasRole(need...))
+}
+
 // SHA256Hex is the hex SHA-256 of b: how the journal names a dossier
 // file's version.
 func SHA256Hex(b []byte) string { return sha256Hex(b) }

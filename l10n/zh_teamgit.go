@@ -108,4 +108,5 @@ var teamgit = map[string]string{
 	"the id was taken: created again as %s":                                                                                                                  "编号已被占用：已以 %s 重新建档",
 	"dossier %s was also created in another clone, and yours could not be renumbered: %v":                                                                    "另一克隆也建立了档案 %s，而你的档案未能重新编号：%v",
 	"Dossier %s was also created in another clone: yours is now %s.":                                                                                         "另一克隆也建立了档案 %s：你的档案现编号为 %s。",
+	"dossier %s was changed in both clones, and merging it needs one of the roles %s: %s can merge it":                                                       "档案 %s 在两个克隆中都被修改，合并须具备以下角色之一：%s：可由 %s 合并",
 }

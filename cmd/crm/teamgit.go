@@ -286,7 +286,7 @@ type mergeRecord struct {
 	Recipients []string `yaml:"recipients,omitempty,flow"`
 	Parents    []string `yaml:"parents,flow"`
 	Fields     []string `yaml:"fields,omitempty,flow"`
-	Conflict   string   `yaml:"conflict,omitempty"` // fields, unreadable, created
+	Conflict   string   `yaml:"conflict,omitempty"` // fields, unreadable, role, created
 	Conflicts  []string `yaml:"conflicts,omitempty,flow"`
 	Version    string   `yaml:"version,omitempty"` // the version the key did not open
 	Readers    []string `yaml:"readers,omitempty,flow"`
@@ -334,6 +334,12 @@ func conflictLine(r *mergeRecord) string {
 			"theirs": l10n.Pick("the other clone's", "另一克隆的"), "any": l10n.Pick("any", "任何"),
 		}[r.Version]
 		return l10n.Sprintf("dossier %s was changed in both clones and your key cannot open %s version: %s can merge it (nothing was encrypted to anyone new)", r.Dossier, version, who)
+	case "role":
+		who := strings.Join(r.Readers, ", ")
+		if who == "" {
+			who = l10n.T("a member who can read it")
+		}
+		return l10n.Sprintf("dossier %s was changed in both clones, and merging it needs one of the roles %s: %s can merge it", r.Dossier, strings.Join(r.Conflicts, ", "), who)
 	case "created":
 		return l10n.Sprintf("dossier %s was created in both clones under one id: the merge keeps yours; the creation the journal orders second is given a new id by its author's next crm sync", r.Dossier)
 	}

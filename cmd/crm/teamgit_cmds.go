@@ -81,6 +81,19 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 		return denied(l10n.Errorf("dossier %s: no identity of a member here to merge it with: %v", id, err))
 	}
 	pins := pinFinder(a, g)
+	if need, ok := a.MayWrite(archive.KindDossierMerge); !ok {
+		// a reader who may not write dossiers (a gm) hands the merge on
+		rec.Conflict, rec.Conflicts = "role", need
+		if rs, ok := pins(archive.SHA256Hex(ours)); ok {
+			for _, m := range rs {
+				if mm := a.State.Members[m]; mm != nil && mm.HasRole(need...) {
+					rec.Readers = append(rec.Readers, m)
+				}
+			}
+		}
+		writeRecord(g, rec)
+		return denied(errors.New(conflictLine(rec)))
+	}
 	r, err := a.MergeDossier(id, base, ours, theirs, pins)
 	if err != nil {
 		return err
@@ -316,7 +329,7 @@ func (e *env) mergeRef(g *gitRepo, ref string) error {
 	}
 	var unreadable []*mergeRecord
 	for _, r := range readRecords(g) {
-		if r.Conflict == "unreadable" {
+		if r.Conflict == "unreadable" || r.Conflict == "role" {
 			unreadable = append(unreadable, r)
 		}
 	}
