@@ -53,14 +53,20 @@ func (e *env) autocommit(cmd *cobra.Command) {
 	if err != nil {
 		return
 	}
-	var paths []string
-	for _, rel := range a.Touched() {
-		paths = append(paths, g.path(rel))
-	}
+	paths := touchedPaths(a, g)
 	me, _ := a.Me()
 	if _, err := g.commitPaths(paths, commitMessage(cmd, a.Written()), me); err != nil {
 		e.errorf("crm: %s\n", l10n.Sprintf("warning: the change is saved but was not committed to git: %v", err))
 	}
+}
+
+// touchedPaths are the files this process wrote, as git names them.
+func touchedPaths(a *archive.Archive, g *gitRepo) []string {
+	var paths []string
+	for _, rel := range a.Touched() {
+		paths = append(paths, g.path(rel))
+	}
+	return paths
 }
 
 // commitMessage says what a command wrote: its first event, and how many

@@ -280,10 +280,7 @@ func (e *env) renumberOwn(a *archive.Archive, g *gitRepo) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	var paths []string
-	for _, rel := range a.Touched() {
-		paths = append(paths, g.path(rel))
-	}
+	paths := touchedPaths(a, g)
 	me, _ := a.Me()
 	_, err := g.commitPaths(paths, "crm sync: renumber dossiers whose id another clone took\n", me)
 	return err
@@ -400,10 +397,7 @@ func (e *env) finishMerge(g *gitRepo) error {
 	if err := e.journalMerges(a, g); err != nil {
 		return err
 	}
-	var paths []string
-	for _, rel := range a.Touched() {
-		paths = append(paths, g.path(rel))
-	}
+	paths := touchedPaths(a, g)
 	if len(paths) > 0 {
 		if _, err := g.run(append([]string{"add", "-A", "--"}, paths...)...); err != nil {
 			return err
@@ -524,10 +518,7 @@ func newResolveCmd(e *env) *cobra.Command {
 				return err
 			}
 			removeRecord(g, id)
-			var paths []string
-			for _, rel := range a.Touched() {
-				paths = append(paths, g.path(rel))
-			}
+			paths := touchedPaths(a, g)
 			if _, err := g.run(append([]string{"add", "-A", "--"}, paths...)...); err != nil {
 				return err
 			}
