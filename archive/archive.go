@@ -51,6 +51,7 @@ type Archive struct {
 	LockTimeout time.Duration
 	repaired    []Fix     // what repairs in this process did
 	notes       []Problem // what the last Verify noted that is not a problem
+	touched     []string  // files this process wrote or removed, relative (Touched)
 }
 
 // Open reads the archive at dir: its policy and its journal, replayed with
@@ -193,6 +194,7 @@ func (a *Archive) writeMemberFile(m *Member) error {
 	if err != nil {
 		return err
 	}
+	a.touch(MembersDir + "/" + m.ID + ".yaml")
 	return writeFileSync(filepath.Join(a.Dir, MembersDir, m.ID+".yaml"), b, 0o644, !a.bulk)
 }
 
@@ -207,7 +209,14 @@ func CheckMemberID(id string) error {
 	return nil
 }
 
-const gitattributes = `# crm: 档案密文按二进制处理；git diff 经 crm 解密显示（git config diff.crm.textconv "crm textconv"，见 README）。
+const gitattributes = `# crm: 档案密文按二进制处理；git diff 经 crm 解密显示，合并时由 crm 按字段合并（crm git setup 配置这两个驱动）。
+*.age -text diff=crm merge=crm
+*.yaml text eol=lf
+`
+
+// oldGitattributes is what crm wrote before its merge driver: the git
+// setup command replaces it.
+const oldGitattributes = `# crm: 档案密文按二进制处理；git diff 经 crm 解密显示（git config diff.crm.textconv "crm textconv"，见 README）。
 # 合并时不做文本合并：密文冲突须用 crm 重新编辑解决。
 *.age binary diff=crm merge=binary
 *.yaml text eol=lf
@@ -225,6 +234,9 @@ type InitOptions struct {
 	Name     string // archive name
 	Recovery string // optional recovery (escrow) recipient
 	Founder  Member // id, name, department; keys and roles are filled in
+	// IDStyle is the policy's id_scheme.style: IDRandom (the default) or
+	// IDSequential.
+	IDStyle string
 }
 
 // check validates the choices of a new archive in dir.
@@ -242,6 +254,9 @@ func (o *InitOptions) check(dir string) error {
 		if _, err := ParseRecipient(o.Recovery); err != nil {
 			return usageErr("recovery", err)
 		}
+	}
+	if o.IDStyle != "" && o.IDStyle != IDRandom && o.IDStyle != IDSequential {
+		return usageErr("id-scheme", l10n.Errorf("%q is not an id scheme: use random or sequential", o.IDStyle))
 	}
 	return nil
 }
@@ -261,6 +276,10 @@ func initPolicy(o InitOptions, id *Identity) ([]byte, *Policy, error) {
 	if pq := isPQ(id.Recipient); (p.KeyKind == "pq") != pq {
 		p.KeyKind = map[bool]string{true: "pq", false: "x25519"}[pq]
 		raw = bytes.Replace(raw, []byte("key_kind: x25519"), []byte("key_kind: "+p.KeyKind), 1)
+	}
+	if o.IDStyle == IDSequential {
+		p.IDScheme.Style = IDSequential
+		raw = bytes.Replace(raw, []byte("\n  style: random\n"), []byte("\n  style: "+IDSequential+"\n"), 1)
 	}
 	return raw, p, nil
 }

@@ -205,6 +205,7 @@ func (a *Archive) SetLevel(id, level, period, reason string) (*LevelChange, erro
 		if err != nil {
 			return err
 		}
+		id = d.ID
 		if need := a.Policy.ClassifyRoles(d.Level, name); !a.me.HasRole(need...) {
 			return rolesErr(classifyWhat(a.Policy, d.Level, name), a.me, need)
 		}
@@ -330,6 +331,7 @@ func (a *Archive) classOverride(kind string, id, reason string, current func(d *
 		if err != nil {
 			return err
 		}
+		id = d.ID
 		var cur string
 		cur, old = current(d)
 		if cur != "" {

@@ -1,6 +1,8 @@
 package archive_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -202,4 +204,93 @@ func TestWritesConcurrentWithRemovalAreRefused(t *testing.T) {
 	if _, err := f.as("su").ReviewDone(id, "ok"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// mergeFile does what git's merge driver and crm sync do for dossier id
+// after f pulled g (f kept its own file): the three versions merged in
+// memory by member m, the result journaled as dossier.merge.
+func mergeFile(t *testing.T, f, g *fixture, base, m, id string) *archive.MergeResult {
+	t.Helper()
+	read := func(dir string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, "dossiers", id+".age"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	a := f.as(m)
+	r, err := a.MergeDossier(id, read(base), read(f.dir), read(g.dir), a.State.PinnedRecipients)
+	if err != nil || !r.Clean() {
+		t.Fatalf("merge: %+v %v", r, err)
+	}
+	if err := os.WriteFile(filepath.Join(f.dir, "dossiers", id+".age"), r.Merged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.as(m).JournalMerge(id, r.Merged, r.Recipients, r.Parents, r.Fields); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// Edits of different fields in two clones: both kept, journaled by a
+// dossier.merge that follows both.
+func TestEditConcurrentWithEditMerges(t *testing.T) {
+	f := newFixture(t)
+	id := f.createAs("li", mergeBase, "秘密")
+	base := f.clone()
+	g := f.clone()
+	edit := func(f *fixture, text string) {
+		a := f.as("li")
+		o, err := a.Read(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := a.Update(id, o.SHA256, o.Text, []byte(text)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit(f, strings.Replace(mergeBase, "制造业", "零售业", 1))
+	edit(g, strings.Replace(mergeBase, "李四", "王五", 1))
+	f.pull(g, base.dir)
+	mergeFile(t, f, g, base.dir, "li", id)
+	o, err := f.as("su").Read(id)
+	if err != nil || !strings.Contains(string(o.Text), "零售业") || !strings.Contains(string(o.Text), "王五") {
+		t.Fatalf("%s %v", o.Text, err)
+	}
+	f.verifyClean()
+}
+
+// classify ∥ edit: the level of the one, the content of the other, and
+// the merged file readable only by the readers of the new level.
+func TestClassifyConcurrentWithEdit(t *testing.T) {
+	f := newFixture(t)
+	id := f.createAs("li", mergeBase, "秘密")
+	base := f.clone()
+	g := f.clone()
+	if _, err := f.as("su").SetLevel(id, "机密", "", "重要业务往来"); err != nil {
+		t.Fatal(err)
+	}
+	a := g.as("li")
+	o, _ := a.Read(id)
+	if _, _, err := a.Update(id, o.SHA256, o.Text, []byte(strings.Replace(mergeBase, "制造业", "零售业", 1))); err != nil {
+		t.Fatal(err)
+	}
+	f.pull(g, base.dir)
+	r := mergeFile(t, f, g, base.dir, "su", id)
+	if strings.Join(r.Recipients, ",") != "qian,su,wang,zhang" {
+		t.Fatalf("merged to %v", r.Recipients)
+	}
+	s := f.as("su")
+	if o, err := s.Read(id); err != nil || !strings.Contains(string(o.Text), "零售业") || s.State.Dossiers[id].Level != "机密" {
+		t.Fatalf("%v %v", o, err)
+	}
+	if _, err := f.as("li").Read(id); archive.CodeOf(err) != archive.Denied {
+		t.Fatalf("the clerk reads a 机密 dossier: %v", err)
+	}
+	// The clerk cannot merge it: their key does not open the classified side.
+	lr, err := f.as("li").MergeDossier(id, []byte("x"), []byte("y"), []byte("z"), s.State.PinnedRecipients)
+	if err == nil && lr.Unreadable == "" {
+		t.Fatalf("a clerk merged: %+v", lr)
+	}
+	f.verifyClean()
 }

@@ -116,8 +116,8 @@ func (c *step) requestOf(id string) (*Destruction, error) {
 }
 
 func (x *DestroyRequest) check(c *step) error {
-	if _, ok := seqNumber(destroyPrefix, x.Request); !ok || c.s.Destructions[x.Request] != nil {
-		return problemf("destruction request id %q is not new or not of the form D-000001", x.Request)
+	if !validID(destroyPrefix, x.Request) || c.s.Destructions[x.Request] != nil {
+		return problemf("destruction request id %q is not new or not of the form D-000001 or D-0Q7K4M8Z3X", x.Request)
 	}
 	if strings.TrimSpace(x.Reason) == "" {
 		return missingErr("reason", l10n.Errorf("say why the material has no value left (it goes on the destruction list)"))
@@ -273,6 +273,7 @@ func (x *DestroyExecute) apply(c *step) {
 }
 
 func (a *Archive) destruction(id string) (*Destruction, *DossierState, error) {
+	id = resolveID(destroyPrefix, id, func(x string) bool { return a.State.Destructions[x] != nil })
 	r := a.State.Destructions[id]
 	if r == nil {
 		return nil, nil, usageErr("request", l10n.Errorf("no destruction request %q in this archive (ids like D-000001)", id)).then(NextDestructions, "")
@@ -309,10 +310,12 @@ func (a *Archive) DestroyRequest(id, reason string) (*Destruction, error) {
 	}
 	var r *Destruction
 	err := a.locked(func() error {
-		if _, err := a.Lookup(id); err != nil {
+		d, err := a.Lookup(id)
+		if err != nil {
 			return err
 		}
-		x := &DestroyRequest{Request: formatSeq(destroyPrefix, a.State.MaxDestruction+1), Reason: reason}
+		id = d.ID
+		x := &DestroyRequest{Request: a.newStepID(destroyPrefix, a.State.MaxDestruction, func(id string) bool { return a.State.Destructions[id] != nil }), Reason: reason}
 		if _, err := a.commit(KindDestroyRequest, id, x); err != nil {
 			return err
 		}
@@ -384,6 +387,7 @@ func (a *Archive) DestroyExecute(reqID string, witnesses []string, method string
 		if err := removeFile(aside); err != nil {
 			return unfinishedErr(l10n.Errorf("the journal records the destruction of dossier %s, but %s could not be removed (%v)", d.ID, a.rel(aside), err))
 		}
+		a.touch(DossierPath(d.ID))
 		return nil
 	})
 }

@@ -234,7 +234,7 @@ func (a *Archive) Create(text []byte, level string) (string, error) {
 	level = c.Level
 	var id string
 	err = a.locked(func() error {
-		id = a.Policy.FormatID(a.State.MaxID + 1)
+		id = a.newDossierID()
 		if _, err := os.Stat(a.dossierFile(id)); err == nil {
 			return integrityErr(DossierPath(id), l10n.Errorf("%s exists but the journal has no dossier %s", DossierPath(id), id))
 		}
@@ -280,6 +280,7 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 		if err != nil {
 			return err
 		}
+		id = d.ID
 		if d.SHA256 != baseSHA {
 			last := d.Events[len(d.Events)-1]
 			return failErr(errors.Join(ErrConflict, l10n.Errorf("dossier %s was changed by %s at %s (%s) after you opened it; nothing was saved", id, last.Actor, a.FormatTime(last.Time), last.Kind)), NextEditAgain, id)
@@ -306,11 +307,21 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 	return fields, true, nil
 }
 
+// CanonicalID is the dossier id a person meant when typing a whole id: a
+// random id may be typed in any case (c-0q7k4m8z3x is C-0Q7K4M8Z3X). See
+// ResolveID for shortened ids.
+func (a *Archive) CanonicalID(id string) string {
+	return resolveID(a.Policy.IDScheme.Prefix, id, func(x string) bool { return a.State.Dossiers[x] != nil })
+}
+
 // Opened is a decrypted dossier.
 type Opened struct {
 	State  *DossierState
 	Text   []byte // the YAML plaintext
 	SHA256 string // of the ciphertext it came from
+	// Stale: the file is not the one the journal pinned (ReadAny), e.g.
+	// a git merge kept another version: shown, never written over.
+	Stale bool
 }
 
 // Lookup returns the journal's record of dossier id, or an error naming it.
@@ -318,6 +329,7 @@ func (a *Archive) Lookup(id string) (*DossierState, error) {
 	if err := CheckID(id); err != nil {
 		return nil, err
 	}
+	id = a.CanonicalID(id)
 	d := a.State.Dossiers[id]
 	if d == nil {
 		return nil, failErr(l10n.Errorf("no dossier %s in this archive", id), NextList, "")
@@ -336,6 +348,7 @@ func (a *Archive) Read(id string) (*Opened, error) {
 	if err != nil {
 		return nil, err
 	}
+	id = d.ID
 	me, err := a.Me()
 	if err != nil {
 		return nil, err
@@ -366,7 +379,7 @@ func (a *Archive) Read(id string) (*Opened, error) {
 		}
 	}
 	if sum != d.SHA256 {
-		return nil, integrityErr(DossierPath(id), l10n.Errorf("%s is not the file the journal recorded (sha256 %s, want %s): it was changed outside crm", DossierPath(id), journal.ShortHash(sum), journal.ShortHash(d.SHA256)))
+		return nil, integrityErr(DossierPath(id), l10n.Errorf("%s is not the file the journal recorded (sha256 %s, want %s): it is read-only until restored", DossierPath(id), journal.ShortHash(sum), journal.ShortHash(d.SHA256))).then(NextRestoreID, id)
 	}
 	plain, err := a.plaintext(d, ct, sum)
 	if err != nil {

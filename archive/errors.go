@@ -57,7 +57,14 @@ const (
 	NextEndorseRequest      // have request Arg signed by the department manager
 	NextRepair              // run the repair
 	NextRekey               // a writer of the level re-encrypts the file (maintain or rekey)
-	NextInit                // create an archive (Arg: the folder), or name one (keep last: a test walks up to it)
+	NextRestoreID           // put the pinned file of dossier Arg back from git history
+	NextGitSetup            // configure crm's git drivers in this clone
+	NextResolve             // settle the merge conflict of dossier Arg
+	NextDecide              // a manager accepts or rejects the problem event (Arg)
+	NextInit                // create an archive (Arg: the folder), or name one (keep last)
+
+	// NextLast is the last next step (tests walk them all).
+	NextLast = NextInit
 )
 
 // Error is an error of the archive with what the command needs to present

@@ -63,11 +63,19 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
+	// Sequential ids: the tests written before random ids compare them
+	// with the order of creation. The team tests use newFixtureStyle.
+	return newFixtureStyle(t, archive.IDSequential)
+}
+
+// newFixtureStyle is newFixture with the policy's id style.
+func newFixtureStyle(t testing.TB, style string) *fixture {
+	t.Helper()
 	f := &fixture{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.FixedZone("CST", 8*3600)), ids: map[string]*archive.Identity{}}
 	for _, m := range []string{"zhang", "wang", "su", "li", "zhao", "qian", "zhou"} {
 		f.ids[m] = newIdentity(t)
 	}
-	if _, err := archive.Init(ctx, f.dir, f.ids["zhang"], archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}}, f.clock); err != nil {
+	if _, err := archive.Init(ctx, f.dir, f.ids["zhang"], archive.InitOptions{Founder: archive.Member{ID: "zhang", Name: "张三"}, IDStyle: style}, f.clock); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range []archive.Member{

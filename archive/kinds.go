@@ -46,6 +46,9 @@ const (
 	KindRequestEndorse    journal.Kind = "request.endorse"
 	KindRequestApprove    journal.Kind = "request.approve"
 	KindRequestReject     journal.Kind = "request.reject"
+	KindDecision          journal.Kind = "journal.decision"
+	KindDossierMerge      journal.Kind = "dossier.merge"
+	KindMemberRotate      journal.Kind = "member.rotate"
 )
 
 // Workflow names the procedure a kind of event belongs to.
@@ -106,10 +109,14 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRoles{} }},
 	{Kind: KindMemberRemove, Workflow: WorkflowMembers, What: l10n.N("removing a member"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRemove{} }},
+	{Kind: KindMemberRotate, Workflow: WorkflowMembers, What: l10n.N("giving a member new keys"),
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRotate{} }},
 	{Kind: KindDossierCreate, Workflow: WorkflowDossier, What: l10n.N("creating a dossier"), WritesFile: true, SetsLevel: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierCreate{} }},
 	{Kind: KindDossierUpdate, Workflow: WorkflowDossier, What: l10n.N("editing a dossier"), WritesFile: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierUpdate{} }},
+	{Kind: KindDossierMerge, Workflow: WorkflowDossier, What: l10n.N("merging a dossier edited in two clones"), WritesFile: true, Dossier: true,
+		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierMerge{} }},
 	{Kind: KindDossierRekey, Workflow: WorkflowDossier, What: l10n.N("re-encrypting a dossier"), WritesFile: true, Dossier: true,
 		Who: l10n.N("a writer of the level who can open the file"), New: func() payload { return &DossierRekey{} }},
 	{Kind: KindDossierClassify, Workflow: WorkflowClassify, What: l10n.N("changing a dossier's level"), WritesFile: true, SetsLevel: true, Dossier: true,
@@ -167,6 +174,8 @@ var registry = []*KindSpec{
 		Roles: roles((*Policy).StatsApprovers), New: func() payload { return &RequestApprove{} }},
 	{Kind: KindRequestReject, Workflow: WorkflowRequest, What: l10n.N("rejecting a statistics request"),
 		Roles: roles(func(p *Policy) []string { return union(p.StatsApprovers(), []string{"dept_manager"}) }), New: func() payload { return &RequestReject{} }},
+	{Kind: KindDecision, Workflow: WorkflowArchive, What: l10n.N("deciding on a problem event"),
+		Who: l10n.N("manager (permissions.decide); the event's own author may reject it"), New: func() payload { return &Decision{} }},
 }
 
 var byKind = func() map[journal.Kind]*KindSpec {

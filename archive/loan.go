@@ -211,8 +211,8 @@ func (c *step) afterApproval(l *Loan) error {
 }
 
 func (x *LoanRequest) check(c *step) error {
-	if _, ok := seqNumber(loanPrefix, x.Loan); !ok || c.s.Loans[x.Loan] != nil {
-		return problemf("loan id %q is not new or not of the form L-000001", x.Loan)
+	if !validID(loanPrefix, x.Loan) || c.s.Loans[x.Loan] != nil {
+		return problemf("loan id %q is not new or not of the form L-000001 or L-0Q7K4M8Z3X", x.Loan)
 	}
 	actor, d := c.actor, c.d
 	for _, l := range d.Loans {
@@ -532,6 +532,7 @@ func (x *LoanReject) apply(c *step) {
 
 // loan returns loan id and its dossier, or an error naming it.
 func (a *Archive) loan(id string) (*Loan, *DossierState, error) {
+	id = resolveID(loanPrefix, id, func(x string) bool { return a.State.Loans[x] != nil })
 	l := a.State.Loans[id]
 	if l == nil {
 		return nil, nil, usageErr("loan", l10n.Errorf("no loan %q in this archive (ids like L-000001)", id)).then(NextLoans, "")
@@ -580,10 +581,12 @@ func (a *Archive) BorrowRequest(id, purpose string, days int) (*Loan, error) {
 	}
 	var l *Loan
 	err = a.locked(func() error {
-		if _, err := a.Lookup(id); err != nil {
+		d, err := a.Lookup(id)
+		if err != nil {
 			return err
 		}
-		x := &LoanRequest{Loan: formatSeq(loanPrefix, a.State.MaxLoan+1), Purpose: purpose, Days: days, Department: me.Department}
+		id = d.ID
+		x := &LoanRequest{Loan: a.newStepID(loanPrefix, a.State.MaxLoan, func(id string) bool { return a.State.Loans[id] != nil }), Purpose: purpose, Days: days, Department: me.Department}
 		if a.Policy.NeedsEndorsement(me.Department) && me.HasRole("dept_manager") {
 			x.EndorsedBy = me.ID
 		}

@@ -30,9 +30,19 @@ type (
 		Member string   `yaml:"member" json:"member"`
 		Roles  []string `yaml:"roles" json:"roles"`
 	}
-	// MemberRemove records a leaver.
+	// MemberRemove records a leaver, why, and the loans (open or still
+	// waiting) of theirs that the removal closes.
 	MemberRemove struct {
-		Member string `yaml:"member" json:"member"`
+		Member string   `yaml:"member" json:"member"`
+		Reason string   `yaml:"reason,omitempty" json:"reason,omitempty"`
+		Loans  []string `yaml:"loans,omitempty" json:"loans,omitempty"`
+	}
+	// MemberRotate gives a member new keys (a lost laptop): the files they
+	// may read are re-encrypted to the new recipient.
+	MemberRotate struct {
+		Member     string `yaml:"member" json:"member"`
+		Recipient  string `yaml:"recipient" json:"recipient"`
+		SigningKey string `yaml:"signing_key" json:"signing_key"`
 	}
 )
 
@@ -106,6 +116,11 @@ func (x *MemberRemove) check(c *step) error {
 	if m := c.s.Members[x.Member]; m == nil || m.Removed {
 		return usageErr("member", problemf("removal of an unknown member %s", x.Member)).then(NextMemberList, "")
 	}
+	for _, id := range x.Loans {
+		if l := c.s.Loans[id]; l == nil || l.Borrower != x.Member {
+			return problemf("the removal of %s closes loan %q, which is not theirs", x.Member, id)
+		}
+	}
 	return nil
 }
 
@@ -113,10 +128,93 @@ func (x *MemberRemove) apply(c *step) {
 	m := *c.s.Members[x.Member]
 	m.Removed = true
 	c.s.Members[x.Member] = &m
+	// The loans it lists close with it: a leaver borrows nothing. (An
+	// older removal lists none and closes none, so that old journals
+	// replay as they did.)
+	for _, id := range x.Loans {
+		if l := c.s.Loans[id]; l != nil && l.Borrower == x.Member && l.Returned.IsZero() {
+			l.Returned, l.ReturnedBy, l.Intact = c.e.Time, c.e.Actor, true
+			l.Note = l10n.Sprintf("closed: the borrower %s was removed (%s)", x.Member, cmpOr(x.Reason, "-"))
+		}
+	}
 	if c.s.removed == nil {
 		c.s.removed = map[string][]string{}
 	}
 	c.s.removed[x.Member] = append(c.s.removed[x.Member], c.e.Hash)
+}
+
+func (x *MemberRotate) check(c *step) error {
+	m := c.s.Members[x.Member]
+	if m == nil || m.Removed {
+		return usageErr("member", problemf("new keys for an unknown member %s", x.Member)).then(NextMemberList, "")
+	}
+	if _, err := ParseRecipient(x.Recipient); err != nil {
+		return usageErr("public", err)
+	}
+	if _, err := ParseSigningKey(x.SigningKey); err != nil {
+		return usageErr("public", err)
+	}
+	if (c.p.KeyKind == "pq") != isPQ(x.Recipient) {
+		return usageErr("public", l10n.Errorf("this archive uses %s keys; age cannot mix post-quantum and X25519 recipients in one file", c.p.KeyKind))
+	}
+	for _, o := range c.s.Members {
+		if o.Recipient == x.Recipient || o.SigningKey == x.SigningKey {
+			return usageErr("public", l10n.Errorf("that public key already belongs to member %s", o.ID))
+		}
+	}
+	return nil
+}
+
+func (x *MemberRotate) apply(c *step) {
+	m := *c.s.Members[x.Member]
+	m.Recipient, m.SigningKey = x.Recipient, x.SigningKey
+	c.s.Members[x.Member] = &m
+	if c.s.rotated == nil {
+		c.s.rotated = map[string]string{}
+	}
+	c.s.rotated[x.Member] = c.e.Hash
+}
+
+// StaleKeys lists the recipients of dossier d whose keys were changed
+// (member.rotate) by an event the file's last writing does not follow:
+// the file still opens with their old key, and must be re-encrypted.
+func (s *State) StaleKeys(d *DossierState) []string {
+	var out []string
+	for _, r := range d.Recipients {
+		h, ok := s.rotated[r]
+		if !ok || d.WrittenBy == nil || d.WrittenBy.Hash == h || s.Journal.Follows(d.WrittenBy, h) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// RotateMember gives member id new keys (recipient and signing key, as
+// `keygen -y` prints them) and re-encrypts every dossier they may read to
+// the new recipient: the old key, on a lost laptop, opens no new version.
+// Dossiers the working key cannot read are named in the error, for a
+// member who can to re-encrypt (rekey).
+func (a *Archive) RotateMember(ctx context.Context, id, recipient, signingKey string) (int, error) {
+	if _, err := a.requireKind(KindMemberRotate); err != nil {
+		return 0, err
+	}
+	if err := CheckMemberID(id); err != nil {
+		return 0, err
+	}
+	var n int
+	err := a.locked(func() error {
+		if _, err := a.commit(KindMemberRotate, "", &MemberRotate{Member: id, Recipient: recipient, SigningKey: signingKey}); err != nil {
+			return err
+		}
+		if err := a.writeMemberFile(a.State.Members[id]); err != nil {
+			return err
+		}
+		done, err := a.rekeyStale(ctx)
+		n = len(done)
+		return err
+	})
+	return n, err
 }
 
 // AddMember adds a member (manager only, by default policy) and re-encrypts
@@ -204,6 +302,12 @@ func (a *Archive) SetRoles(ctx context.Context, id string, roles []string) error
 // every dossier they could read is re-encrypted without them. The last
 // member who may change members cannot be removed.
 func (a *Archive) RemoveMember(ctx context.Context, id string) error {
+	return a.RemoveMemberBecause(ctx, id, "")
+}
+
+// RemoveMemberBecause is RemoveMember with the reason journaled; the
+// member's loans, open or waiting, close with the removal.
+func (a *Archive) RemoveMemberBecause(ctx context.Context, id, reason string) error {
 	if _, err := a.requireKind(KindMemberRemove); err != nil {
 		return err
 	}
@@ -220,7 +324,13 @@ func (a *Archive) RemoveMember(ctx context.Context, id string) error {
 		if m := a.State.Members[id]; m != nil && !m.Removed && admins == 0 {
 			return failErr(l10n.Errorf("%s is the last member who may manage members: give someone else the role first", id), NextMemberRoles, id)
 		}
-		if _, err := a.commit(KindMemberRemove, "", &MemberRemove{Member: id}); err != nil {
+		x := &MemberRemove{Member: id, Reason: reason}
+		for _, l := range a.State.SortedLoans() {
+			if l.Borrower == id && l.Returned.IsZero() {
+				x.Loans = append(x.Loans, l.ID)
+			}
+		}
+		if _, err := a.commit(KindMemberRemove, "", x); err != nil {
 			return err
 		}
 		return a.memberFollowUp(ctx, id, l10n.Sprintf("member %s was removed", id))

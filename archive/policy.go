@@ -49,6 +49,7 @@ type Policy struct {
 	Contacts ContactPolicy `yaml:"contacts"`
 	Intake   IntakePolicy  `yaml:"intake"`
 	Requests RequestPolicy `yaml:"requests"`
+	Git      GitPolicy     `yaml:"git"`
 
 	loc *time.Location
 }
@@ -71,6 +72,9 @@ type Permissions struct {
 	Hold []string `yaml:"hold"`
 	// Destroy: executing an approved destruction; empty means the members roles.
 	Destroy []string `yaml:"destroy"`
+	// Decide: accepting or rejecting a problem event (journal.decision);
+	// empty means the members roles.
+	Decide []string `yaml:"decide"`
 }
 
 // LoanPolicy is R7.1: loan period, renewals, who borrows, who approves.
@@ -142,11 +146,25 @@ type GradePolicy struct {
 	BShare float64 `yaml:"b_share"`
 }
 
-// IDScheme is how dossier ids are made: prefix + zero-padded number.
+// IDScheme is how dossier ids are made: Style random (the default, also
+// when the key is absent: ids two clones cannot both make, see NewID) or
+// sequential (prefix + zero-padded number, C-000001). Loans and
+// destruction requests follow the same style.
 type IDScheme struct {
+	Style  string `yaml:"style"`
 	Prefix string `yaml:"prefix"`
 	Digits int    `yaml:"digits"`
 }
+
+// GitPolicy is how crm works with git when the archive is a repository.
+type GitPolicy struct {
+	// Autocommit: each write commits its events and the files they pin
+	// (default on, also when the key is absent).
+	Autocommit *bool `yaml:"autocommit"`
+}
+
+// AutoCommit reports whether each write commits itself to git.
+func (p *Policy) AutoCommit() bool { return p.Git.Autocommit == nil || *p.Git.Autocommit }
 
 // DefaultTimezone is the zone of a policy that names none: the department
 // works in China.
@@ -208,6 +226,13 @@ func (p *Policy) check() error {
 	}
 	if p.IDScheme.Digits < 1 || p.IDScheme.Digits > 12 || !idPrefixRE.MatchString(p.IDScheme.Prefix) {
 		return l10n.Errorf("id_scheme: prefix must be letters/digits ending in - or _, digits 1–12")
+	}
+	switch p.IDScheme.Style {
+	case "":
+		p.IDScheme.Style = IDRandom
+	case IDRandom, IDSequential:
+	default:
+		return l10n.Errorf("id_scheme.style: %q, want random or sequential", p.IDScheme.Style)
 	}
 	if p.Recovery != "" {
 		if _, err := ParseRecipient(p.Recovery); err != nil {
@@ -443,6 +468,15 @@ func (p *Policy) Writers(level string) []string {
 func (p *Policy) DestroyRoles() []string {
 	if len(p.Permissions.Destroy) > 0 {
 		return p.Permissions.Destroy
+	}
+	return p.Permissions.Members
+}
+
+// DecideRoles are the roles that may accept or reject a problem event
+// (policy permissions.decide; else permissions.members).
+func (p *Policy) DecideRoles() []string {
+	if len(p.Permissions.Decide) > 0 {
+		return p.Permissions.Decide
 	}
 	return p.Permissions.Members
 }

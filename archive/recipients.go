@@ -181,7 +181,7 @@ func (a *Archive) rekeyStale(ctx context.Context) ([]string, error) {
 	}
 	var todo []*job
 	for _, d := range a.State.SortedDossiers() {
-		if want := a.State.ExpectedRecipients(d); d.Status == StatusActive && !slices.Equal(d.Recipients, want) {
+		if want := a.State.ExpectedRecipients(d); d.Status == StatusActive && (!slices.Equal(d.Recipients, want) || len(a.State.StaleKeys(d)) > 0) {
 			todo = append(todo, &job{d: d, want: want})
 		}
 	}

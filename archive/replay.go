@@ -47,6 +47,13 @@ type step struct {
 	level, plus, except string
 	// fileRequired: the event must pin a file (content and level changes).
 	fileRequired bool
+	// accepted: the problem event a journal.decision accepts, checked at
+	// the decision's place (decision.go).
+	accepted *step
+	// revived: this step is accepted by a decision although its actor was
+	// removed since; they are judged as the member they were (their roles)
+	// where the removal changed the state, e.g. the files' recipients.
+	revived bool
 }
 
 // ClockSkew is how far clocks may disagree: an event may be dated at most
@@ -213,27 +220,39 @@ func (s *State) prepareData(e *journal.Event, spec *KindSpec, data payload, chec
 		}
 		return nil, problemf("%s names a dossier, which it must not", e.Kind)
 	}
+	if err := st.checkRules(); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+// checkRules checks a step against its kind's rule at this point of the
+// journal: its dossier, the actor's roles, the payload's own rule and the
+// file it pins. A step accepted by a decision (decision.go) goes through
+// the same checks at the decision's place.
+func (st *step) checkRules() error {
+	spec := st.spec
 	if spec.Dossier {
 		if err := st.findDossier(); err != nil {
-			return st, err
+			return err
 		}
 	}
 	if spec.Roles != nil {
-		if need := spec.Roles(s.Policy); !st.actor.HasRole(need...) {
+		if need := spec.Roles(st.p); !st.actor.HasRole(need...) {
 			e := rolesErr(l10n.T(spec.What), st.actor, need)
 			if spec.Rule != "" {
 				e.Rule = l10n.T(spec.Rule)
 			}
-			return st, refused(e)
+			return refused(e)
 		}
 	}
 	if err := st.data.check(st); err != nil {
-		return st, refused(err)
+		return refused(err)
 	}
 	if err := st.checkFile(); err != nil {
-		return st, refused(err)
+		return refused(err)
 	}
-	return st, nil
+	return nil
 }
 
 func (st *step) findDossier() error {

@@ -14,8 +14,10 @@ import (
 var shortIDRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9]*?[-_]?)?0*([0-9]+)$`)
 
 // ResolveID returns the id of the dossier that s names: the id itself, or
-// a short form of it: its number (1, 000001), or its prefix in any case,
-// with or without the separator and the zeros (c-1, C1, c_000001). Unknown
+// a short form of it. A sequential id may be given by its number (1,
+// 000001), with its prefix in any case, with or without the separator and
+// the zeros (c-1, C1, c_000001); a random id by the first four or more of
+// its ten characters, prefix optional, in any case (2enh, C-2ENHP). Unknown
 // or ambiguous (two id schemes share the number) is an error naming the
 // candidates; anything that is not an id (../x) is refused as CheckID does.
 // Destroyed dossiers resolve too: their history stays readable.
@@ -23,19 +25,24 @@ func (a *Archive) ResolveID(s string) (string, error) {
 	if err := CheckID(s); err != nil {
 		return "", err
 	}
-	if a.State.Dossiers[s] != nil {
-		return s, nil
+	if id := a.CanonicalID(s); a.State.Dossiers[id] != nil {
+		return id, nil
 	}
-	m := shortIDRE.FindStringSubmatch(s)
-	if m == nil {
-		return "", failErr(l10n.Errorf("no dossier %s in this archive", s), NextList, "")
-	}
-	prefix, number := bareIDPrefix(m[1]), m[2]
 	var found []string
-	for id := range a.State.Dossiers {
-		if n := shortIDRE.FindStringSubmatch(id); n != nil && n[2] == number &&
-			(prefix == "" || strings.EqualFold(prefix, bareIDPrefix(n[1]))) {
-			found = append(found, id)
+	if m := shortIDRE.FindStringSubmatch(s); m != nil {
+		prefix, number := bareIDPrefix(m[1]), m[2]
+		for id := range a.State.Dossiers {
+			if n := shortIDRE.FindStringSubmatch(id); n != nil && n[2] == number &&
+				(prefix == "" || strings.EqualFold(prefix, bareIDPrefix(n[1]))) {
+				found = append(found, id)
+			}
+		}
+	}
+	if start, ok := randomIDStart(a.Policy.IDScheme.Prefix, s); ok {
+		for id := range a.State.Dossiers {
+			if isRandomID(a.Policy.IDScheme.Prefix, id) && strings.HasPrefix(id[len(a.Policy.IDScheme.Prefix):], start) && !slices.Contains(found, id) {
+				found = append(found, id)
+			}
 		}
 	}
 	switch len(found) {
@@ -49,3 +56,31 @@ func (a *Archive) ResolveID(s string) (string, error) {
 }
 
 func bareIDPrefix(p string) string { return strings.TrimRight(p, "-_") }
+
+// randomIDStart is s read as the start of a random id's ten characters:
+// the prefix (in any case) dropped, Crockford's reading
+// rules applied; false when s is shorter than four characters or holds
+// one that no random id has.
+func randomIDStart(prefix, s string) (string, bool) {
+	if len(s) > len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		s = s[len(prefix):]
+	}
+	if len(s) < 4 || len(s) > idDayChars+idRandChars {
+		return "", false
+	}
+	c := canonicalID("", strings.Repeat("0", idDayChars+idRandChars-len(s))+s)
+	c = c[idDayChars+idRandChars-len(s):]
+	if !isCrockfordStart(c) {
+		return "", false
+	}
+	return c, true
+}
+
+func isCrockfordStart(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(crockford, byte(toUpper(rune(s[i])))) < 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -84,8 +84,10 @@ func (x *ReviewData) check(c *step) error {
 		return usageErr("quarter", l10n.Errorf("dossier %s was created after %s ended: it was not due then", c.d.ID, q))
 	}
 	// R6.5: the 核定 checks the content, so only a member who can read it
-	// records it: a recipient of the file at this point of the journal.
-	if !slices.Contains(c.d.Recipients, c.e.Actor) {
+	// records it: a recipient of the file at this point of the journal, or,
+	// for a 核定 accepted after its actor's removal (decision.go), one
+	// whose roles read the level.
+	if !slices.Contains(c.d.Recipients, c.e.Actor) && !(c.revived && c.readsLevel()) {
 		return &Error{Code: Denied, Actor: c.actor.ID, Held: c.actor.Roles,
 			Err: l10n.Errorf("%s cannot read dossier %s (level %s), so cannot verify it (R6.5): its 核定 is recorded by one who can read it", c.actor.ID, c.d.ID, c.d.Level)}
 	}
@@ -340,10 +342,12 @@ func (a *Archive) ReviewDoneFor(id string, q classify.Quarter, note string) (cla
 		return q, err
 	}
 	err := a.locked(func() error {
-		if _, err := a.Lookup(id); err != nil {
+		d, err := a.Lookup(id)
+		if err != nil {
 			return err
 		}
-		_, err := a.commit(KindReview, id, &ReviewData{Quarter: q.String(), Note: note})
+		id = d.ID
+		_, err = a.commit(KindReview, id, &ReviewData{Quarter: q.String(), Note: note})
 		return err
 	})
 	return q, err
@@ -384,10 +388,19 @@ func (a *Archive) SetHold(id string, hold bool, reason string) error {
 		return missingErr("reason", l10n.Errorf("say why the dossier is held (e.g. the case or order)"))
 	}
 	return a.locked(func() error {
-		if _, err := a.Lookup(id); err != nil {
+		d, err := a.Lookup(id)
+		if err != nil {
 			return err
 		}
-		_, err := a.commit(kind, id, data)
+		id = d.ID
+		_, err = a.commit(kind, id, data)
 		return err
 	})
+}
+
+// readsLevel reports whether the step's actor holds a role that reads its
+// dossier's level.
+func (c *step) readsLevel() bool {
+	lp := c.p.Level(c.d.Level)
+	return lp != nil && c.actor.HasRole(lp.Readers...)
 }

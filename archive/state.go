@@ -163,12 +163,16 @@ type State struct {
 	// moot by a step written concurrently in another clone (FORMAT.md,
 	// "Concurrent steps"). They have no effect and are not problems.
 	Superseded []journal.Problem
+	// Decided are problem events a manager's journal.decision settled
+	// (accepted or rejected), in journal order.
+	Decided []Decided
 
 	now       time.Time // the checker's clock
 	checkSigs bool
 	sigs      map[string]sigVerdict
 	removals  map[string][]string // member → their member.remove events (second pass)
 	removed   map[string][]string // member → the member.remove events that took effect
+	rotated   map[string]string   // member → the member.rotate event that set their keys
 	causal    bool                // a replay of one event's causal past (no superseded analysis)
 	good      map[string]bool     // heads of the good events (goodHeads)
 }

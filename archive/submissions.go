@@ -2,14 +2,10 @@ package archive
 
 import (
 	"bytes"
-	"crypto/rand"
 	"errors"
-	"math/big"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -86,35 +82,10 @@ const (
 	requestPrefix    = "R-"
 )
 
-// idEpoch is the origin of the time part of NewID's ids.
-var idEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// NewID makes an id that two clones that never talked will not both make:
-// the prefix, the minutes since 2020 in base 36 (five characters, until
-// 2134), and five random base-36 characters (60 million to one for two ids
-// made in the same minute); twelve characters with a two-character prefix.
-// Ids sort by time.
-func NewID(prefix string, t time.Time) string {
-	mins := max(int64(t.Sub(idEpoch)/time.Minute), 0)
-	n, err := rand.Int(rand.Reader, big.NewInt(36*36*36*36*36))
-	if err != nil {
-		panic(err) // crypto/rand does not fail on a working system
-	}
-	return prefix + pad36(mins, 5) + pad36(n.Int64(), 5)
-}
-
-// pad36 writes n in base 36 with at least width digits.
-func pad36(n int64, width int) string {
-	s := strconv.FormatInt(n, 36)
-	return strings.Repeat("0", max(width-len(s), 0)) + s
-}
-
-var randomIDRE = regexp.MustCompile(`^[A-Z]-[0-9a-z]{10}$`)
-
 // checkNewID checks an id made by NewID with prefix that is not yet used.
 func checkNewID(prefix, id string, used bool) error {
-	if !strings.HasPrefix(id, prefix) || !randomIDRE.MatchString(id) || used {
-		return problemf("id %q is not new or not of the form %s followed by ten lower-case letters and digits", id, prefix)
+	if !validID(prefix, id) || used {
+		return problemf("id %q is not new or not an id crm makes with %s", id, prefix)
 	}
 	return nil
 }

@@ -17,15 +17,15 @@ func TestNewIDs(t *testing.T) {
 	seen := map[string]bool{}
 	for range 50 {
 		id := archive.NewID("S-", at)
-		if len(id) != 12 || !strings.HasPrefix(id, "S-") || strings.Trim(id[2:], "0123456789abcdefghijklmnopqrstuvwxyz") != "" {
+		if len(id) != 12 || !strings.HasPrefix(id, "S-") || strings.Trim(id[2:], "0123456789ABCDEFGHJKMNPQRSTVWXYZ") != "" {
 			t.Fatalf("id %q", id)
 		}
 		if seen[id] {
-			t.Fatalf("%s made twice in one minute", id)
+			t.Fatalf("%s made twice in one day", id)
 		}
 		seen[id] = true
 	}
-	if a, b := archive.NewID("S-", at), archive.NewID("S-", at.Add(time.Minute)); a[:7] >= b[:7] {
+	if a, b := archive.NewID("S-", at), archive.NewID("S-", at.Add(24*time.Hour)); a[:5] >= b[:5] {
 		t.Errorf("ids do not sort by time: %s, %s", a, b)
 	}
 }

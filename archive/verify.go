@@ -326,6 +326,9 @@ func (c *checker) recipients(files map[string]bool) {
 		if want := c.s.ExpectedRecipients(d); !slices.Equal(d.Recipients, want) {
 			c.note(DossierPath(d.ID), l10n.N("encrypted to %v, the journal now gives %v: a writer of level %s re-encrypts it at their next step (maintain, rekey, repair)"), d.Recipients, want, d.Level)
 		}
+		if old := c.s.StaleKeys(d); len(old) > 0 {
+			c.add(DossierPath(d.ID), l10n.N("still opens with the old keys of %v (changed by %s since it was written): re-encrypt it (rekey)"), old, KindMemberRotate)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -81,11 +82,24 @@ func (a *Archive) checkWritable() error {
 // it, and applies it to the state. The caller holds the lock. Nothing is
 // written when the check fails; its error says why.
 func (a *Archive) commit(kind journal.Kind, dossier string, data payload) (*journal.Event, error) {
+	return a.commitAfter(kind, dossier, data, nil)
+}
+
+// commitAfter is commit with events the new one follows besides the good
+// heads (a decision follows the problem event it settles).
+func (a *Archive) commitAfter(kind journal.Kind, dossier string, data payload, also []string) (*journal.Event, error) {
 	me, err := a.Me()
 	if err != nil {
 		return nil, err
 	}
-	h := journal.Header{Kind: kind, Time: a.now, Actor: me.ID, Dossier: dossier, Prev: a.State.goodHeads()}
+	prev := a.State.goodHeads()
+	for _, h := range also {
+		if !slices.Contains(prev, h) {
+			prev = append(prev, h)
+		}
+	}
+	slices.Sort(prev)
+	h := journal.Header{Kind: kind, Time: a.now, Actor: me.ID, Dossier: dossier, Prev: prev}
 	b, err := journal.Sign(h, data, a.id.Signer)
 	if err != nil {
 		return nil, err
@@ -105,6 +119,7 @@ func (a *Archive) commit(kind journal.Kind, dossier string, data payload) (*jour
 	a.State.Journal.Add(e)
 	st.commit()
 	a.wrote = true
+	a.touch(e.Path)
 	return e, nil
 }
 
@@ -140,6 +155,7 @@ func (a *Archive) writeCiphertext(id string, ct []byte, recipients []string, kin
 		removeFile(tmp)
 		return nil, err
 	}
+	a.touch(DossierPath(id))
 	if err := renameSync(tmp, a.dossierFile(id), !a.bulk); err != nil {
 		return e, unfinishedErr(l10n.Errorf("the journal records the new %s, but it could not be put in place (%v)", DossierPath(id), err))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -255,4 +256,10 @@ func (j *Journal) Ancestors(e *Event) map[string]bool {
 		}
 	}
 	return seen
+}
+
+// HashOfPath returns the hash in an event file's path
+// (journal/YYYY/MM/TIME-SHA256.yaml), if it is one.
+func HashOfPath(rel string) (string, bool) {
+	return nameHash(path.Base(rel))
 }

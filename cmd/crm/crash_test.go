@@ -73,7 +73,7 @@ func (c *crashEnv) env(as string, extra ...string) []string {
 		"PATH=" + os.Getenv("PATH"), "HOME=" + c.home, "XDG_CONFIG_HOME=" + c.home + "/.config",
 		"XDG_CACHE_HOME=" + c.home + "/.cache", "LANG=C", "LC_ALL=", "CRM_NOW=" + c.now,
 		"CRM_SCRYPT_WORK_FACTOR=10", "CRM_ARCHIVE=" + c.dir, "CRM_SHM_DIR=" + c.shm,
-		"CRM_LOCK_TIMEOUT=20s",
+		"CRM_LOCK_TIMEOUT=20s", "CRM_ID_SCHEME=sequential",
 	}
 	if as != "" {
 		env = append(env, "CRM_IDENTITY="+filepath.Join(c.work, as+".key"))

@@ -158,9 +158,20 @@ func newShowCmd(e *env) *cobra.Command {
 			if err := resolveDossier(a, args); err != nil {
 				return err
 			}
-			o, err := a.Read(args[0])
-			if err != nil {
-				return err
+			// A file that is not the one the journal pinned (a git merge
+			// kept another version) is shown, read-only, and the command
+			// still exits 4 with the way back (restore).
+			o, stale := a.ReadAny(args[0])
+			if o == nil {
+				return stale
+			}
+			switch {
+			case inConflict(a, o.State.ID):
+				stale = &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("%s is in a merge conflict: shown as this clone had it", archive.DossierPath(o.State.ID)), Next: archive.NextResolve, Arg: o.State.ID}
+			case o.Stale:
+				defer e.errorf("crm: %s\n", l10n.Sprintf("warning: %s is not the version the journal pinned (a git merge or a hand kept another): shown read-only; `crm restore %s` puts the pinned version back", archive.DossierPath(o.State.ID), o.State.ID))
+			default:
+				stale = nil
 			}
 			// The effective level: 内部 once the secrecy period has run out (R7.2.4).
 			level := a.EffectiveLevel(o.State)
@@ -169,14 +180,19 @@ func newShowCmd(e *env) *cobra.Command {
 				if err != nil {
 					return l10n.Errorf("dossier %s: %v", args[0], err)
 				}
-				return printJSON(e.io.Out, map[string]any{
+				if err := printJSON(e.io.Out, map[string]any{
 					"id": o.State.ID, "level": level, "notice": banner(level),
 					"created": o.State.Created, "updated": o.State.Updated, "dossier": content,
-				})
+				}); err != nil {
+					return err
+				}
+				return stale
 			}
 			e.printf("# ==== %s %s ====\n", o.State.ID, banner(level))
-			_, err = e.io.Out.Write(o.Text)
-			return err
+			if _, err := e.io.Out.Write(o.Text); err != nil {
+				return err
+			}
+			return stale
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
@@ -197,6 +213,9 @@ func newEditCmd(e *env) *cobra.Command {
 			}
 			if err := resolveDossier(a, args); err != nil {
 				return err
+			}
+			if id := args[0]; inConflict(a, id) {
+				return &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("%s is in a merge conflict: settle it first", archive.DossierPath(id)), Next: archive.NextResolve, Arg: id}
 			}
 			o, err := a.Read(args[0])
 			if err != nil {

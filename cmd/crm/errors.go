@@ -187,6 +187,14 @@ var hints = map[archive.Next]func(arg string) string{
 	archive.NextRekey: func(string) string {
 		return l10n.T("a writer of its level runs `crm maintain` or `crm rekey`")
 	},
+	archive.NextRestoreID: func(a string) string {
+		return l10n.Sprintf("`crm restore %s` puts back the version the journal pinned, from git history", a)
+	},
+	archive.NextGitSetup: func(string) string { return l10n.T("run `crm git setup` in this clone") },
+	archive.NextResolve:  func(a string) string { return l10n.Sprintf("`crm resolve %s`", a) },
+	archive.NextDecide: func(a string) string {
+		return l10n.Sprintf("a manager settles it with `crm verify --accept %s --reason …` or `--reject %s --reason …`", a, a)
+	},
 }
 
 // hint says what to do next about an archive error, or "".

@@ -12,6 +12,37 @@ import (
 // own, by command path: lines of commands, and comments (lines starting
 // with #) as {English, Chinese}. A test fails on a command without one.
 var examples = map[string][]any{
+	"crm git": {
+		"crm git setup",
+	},
+	"crm git setup": {
+		exNote("once per clone: git diff shows dossiers decrypted, merges go through crm, pushes are verified", "每个克隆执行一次：git diff 显示解密后的档案，合并经由 crm，推送前核查"),
+		"crm git setup",
+	},
+	"crm sync": {
+		exNote("commit, pull and merge the others' work, verify, push", "提交、拉取并合并他人的工作，核查后推送"),
+		"crm sync",
+	},
+	"crm resolve": {
+		exNote("both clones changed the dossier: edit the merged text in the editor", "两个克隆都改了该档案：在编辑器中编辑合并后的文本"),
+		"crm resolve C-000001",
+		exNote("or give the settled text from a file", "或从文件给出解决后的文本"),
+		"crm resolve C-000001 --from settled.yaml",
+	},
+	"crm restore": {
+		exNote("put back the version the journal pinned, from git history", "从 git 历史恢复日志登记的版本"),
+		"crm restore C-000001",
+	},
+	"crm purge": {
+		exNote("after destruction: remove every old ciphertext from git history", "销毁之后：从 git 历史中删除全部旧密文"),
+		"crm purge C-000001 --yes",
+		"git push --force --all",
+	},
+	"crm member rotate": {
+		exNote("a lost laptop: the member makes new keys, the manager registers them", "电脑遗失：成员生成新密钥，经理登记"),
+		"crm keygen -o li-new.key && crm keygen -y li-new.key > li-new.pub",
+		"crm member rotate li --public li-new.pub",
+	},
 	"crm repair": {
 		exNote("finish or undo what a crash left, rebuild member files, re-encrypt stale files", "完成或撤销崩溃遗留的写入，重建成员文件，重新加密收件人过期的档案"),
 		"crm repair",

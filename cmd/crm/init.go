@@ -28,6 +28,7 @@ func newInitCmd(e *env) *cobra.Command {
 			if o.Founder.ID == "" {
 				return usagef("--id is needed: your member id, e.g. --id zhangsan")
 			}
+			o.IDStyle = e.v.GetString("id_scheme")
 			id, err := e.identity(true)
 			if err != nil {
 				return err
@@ -47,6 +48,13 @@ func newInitCmd(e *env) *cobra.Command {
 				if err := gitInit(a.Dir, o.Founder); err != nil {
 					return err
 				}
+				g, err := repoOf(a)
+				if err != nil {
+					return err
+				}
+				if err := e.gitSetup(a, g); err != nil {
+					return err
+				}
 			}
 			e.printf("%s\n", l10n.Sprintf("Created archive %s; %s (%s) is its manager.", a.Dir, o.Founder.ID, o.Founder.Name))
 			e.printf("%s\n", l10n.Sprintf("Genesis: %s", a.State.Genesis))
@@ -58,6 +66,7 @@ func newInitCmd(e *env) *cobra.Command {
 	c.Flags().StringVar(&o.Founder.Department, "department", "", l10n.Pick("your department (default the policy's home department, 客服部)", "所在部门（默认 客服部）"))
 	c.Flags().StringVar(&o.Name, "archive-name", "", l10n.Pick("the archive's name", "档案库名称"))
 	c.Flags().StringVar(&o.Recovery, "recovery", "", l10n.Pick("a recovery (escrow) age recipient every dossier is also encrypted to", "恢复（托管）公钥：所有档案也加密给它"))
+	c.Flags().String("id-scheme", "", l10n.Pick("dossier, loan and destruction ids: random (default; clones working apart never collide) or sequential (C-000001)", "档案、借阅与销毁编号：random（默认，多人分头工作不撞号）或 sequential（C-000001）"))
 	c.Flags().BoolVar(&useGit, "git", false, l10n.Pick("also git init the folder and commit", "同时 git init 并提交"))
 	return c
 }
@@ -81,12 +90,8 @@ func gitInit(dir string, founder archive.Member) error {
 	if err := git("init", "-q"); err != nil {
 		return err
 	}
-	// The diff driver named in .gitattributes: git runs commands only from
-	// its config, never from tracked files. No cachetextconv: it would keep
-	// plaintext in git's object database.
-	if err := git("config", "diff.crm.textconv", "crm textconv"); err != nil {
-		return err
-	}
+	// The drivers named in .gitattributes come next (git setup): git runs
+	// commands only from its config, never from tracked files.
 	if err := git("add", "-A"); err != nil {
 		return err
 	}

@@ -188,7 +188,7 @@ func newLogCmd(e *env) *cobra.Command {
 				if d == "" {
 					d = "-"
 				}
-				e.printf("%s  %s  %s %s %s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), padRight(kindText(ev.Kind), 16), padRight(ev.Actor, 8), padRight(d, 10), eventSummary(ev, a.Policy))
+				e.printf("%s  %s  %s %s %s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), padRight(kindText(ev.Kind), 16), padRight(ev.Actor, 8), padRight(d, 12), eventSummary(ev, a.Policy))
 			}
 			return nil
 		},
@@ -198,15 +198,29 @@ func newLogCmd(e *env) *cobra.Command {
 }
 
 func newVerifyCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:   "verify",
+	var accept, reject, reason string
+	c := &cobra.Command{
+		Use:   "verify [--accept EVENT | --reject EVENT] [--reason R]",
 		Short: l10n.Pick("Check signatures, links, roles, and every file against the journal (exit 4 on a problem)", "核查签名、链接、角色及每个文件与日志是否一致（有问题退出码 4）"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.openJournal()
+			if accept != "" && reject != "" {
+				return usagef("--accept and --reject exclude each other")
+			}
+			open := e.openJournal
+			if accept != "" || reject != "" {
+				open = func() (*archive.Archive, error) { return e.open(true) }
+			}
+			a, err := open()
 			if err != nil {
 				return err
 			}
+			if accept != "" || reject != "" {
+				if err := e.decide(a, accept, reject, reason); err != nil {
+					return err
+				}
+			}
+			e.gitWarnings(a)
 			var ps []archive.Problem
 			err = e.during(l10n.T("verifying the archive"), func() (err error) {
 				ps, err = a.Verify(e.ctx())
@@ -227,15 +241,71 @@ func newVerifyCmd(e *env) *cobra.Command {
 			for _, n := range a.VerifyNotes() {
 				e.printf("%s\n", l10n.Sprintf("pending: %s", n))
 			}
+			for _, d := range a.State.Decided {
+				e.printf("%s\n", l10n.Sprintf("note: %s: %s by %s (%s)", d.Event.Path, decisionText(d.Decision), d.By, d.Reason))
+			}
 			if len(ps) > 0 {
+				events := false
 				for _, p := range ps {
 					e.printf("%s\n", p)
+					events = events || strings.HasPrefix(p.Path, journal.Dir+"/")
 				}
-				return integrity(l10n.Errorf("verify found %d problem(s)", len(ps)))
+				err := &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("verify found %d problem(s)", len(ps))}
+				if events {
+					err.Next, err.Arg = archive.NextDecide, "EVENT"
+				}
+				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("ok: %d events, %d members, %d dossiers verified.", len(a.State.Journal.Events), len(a.State.Members), len(a.State.Dossiers)))
 			return nil
 		},
+	}
+	c.Flags().StringVar(&accept, "accept", "", l10n.Pick("a problem event (its path or hash) to accept: it takes effect here, if its rule passes here (managers)", "接受某个问题事件（路径或哈希）：若其规则在此处成立则在此生效（经理）"))
+	c.Flags().StringVar(&reject, "reject", "", l10n.Pick("a problem event (its path or hash) to reject: it stays without effect and is no longer a problem (managers)", "驳回某个问题事件（路径或哈希）：保持无效，不再报告为问题（经理）"))
+	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why (journaled with the decision)", "理由（随决定记入日志）"))
+	return c
+}
+
+func decisionText(d string) string {
+	if d == archive.DecisionAccept {
+		return l10n.Pick("accepted", "已接受")
+	}
+	return l10n.Pick("rejected", "已驳回")
+}
+
+// decide journals a manager's decision on a problem event.
+func (e *env) decide(a *archive.Archive, accept, reject, reason string) error {
+	o := archive.DecideOptions{Event: accept, Decision: archive.DecisionAccept, Reason: reason}
+	if reject != "" {
+		o.Event, o.Decision = reject, archive.DecisionReject
+	}
+	if g, err := openRepo(a.Dir); err == nil {
+		o.Find = g.findByHash
+	}
+	newID, err := a.Decide(o)
+	if err != nil {
+		return err
+	}
+	if newID != "" {
+		e.printf("%s\n", l10n.Sprintf("Accepted the creation under the new id %s.", newID))
+	} else {
+		e.printf("%s\n", l10n.Sprintf("Decision journaled: %s %s.", decisionText(o.Decision), o.Event))
+	}
+	return nil
+}
+
+// gitWarnings says what in this clone's git config endangers the archive:
+// cachetextconv (plaintext in git's database) and missing drivers.
+func (e *env) gitWarnings(a *archive.Archive) {
+	g, err := openRepo(a.Dir)
+	if err != nil {
+		return
+	}
+	if g.config("diff.crm.cachetextconv") != "" {
+		e.errorf("crm: %s\n", l10n.T("warning: git config diff.crm.cachetextconv is set: git keeps the decrypted dossiers in its notes; unset it (git config --unset diff.crm.cachetextconv)"))
+	}
+	if miss := driversMissing(g); len(miss) > 0 {
+		e.errorf("crm: %s\n", l10n.Sprintf("warning: this clone lacks crm's git drivers (%s): a merge would treat dossiers as text; run crm git setup", strings.Join(miss, ", ")))
 	}
 }
 

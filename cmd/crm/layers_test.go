@@ -70,7 +70,7 @@ func TestLowerLayersNeitherPrintNorNameFlags(t *testing.T) {
 
 // Every next step the archive can name has words here.
 func TestEveryNextHasAHint(t *testing.T) {
-	for n := archive.NoNext + 1; n <= archive.NextRekey; n++ {
+	for n := archive.NoNext + 1; n <= archive.NextLast; n++ {
 		if _, ok := hints[n]; !ok {
 			t.Errorf("archive.Next %d has no hint", n)
 		}

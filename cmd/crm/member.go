@@ -16,7 +16,7 @@ func newMemberCmd(e *env) *cobra.Command {
 		Use:   "member",
 		Short: l10n.Pick("Add members, list them, change their roles, remove them", "成员：增加、列出、变更角色、移除"),
 	}
-	c.AddCommand(newMemberAddCmd(e), newMemberListCmd(e), newMemberRolesCmd(e), newMemberRemoveCmd(e))
+	c.AddCommand(newMemberAddCmd(e), newMemberListCmd(e), newMemberRolesCmd(e), newMemberRemoveCmd(e), newMemberRotateCmd(e))
 	return c
 }
 
@@ -195,9 +195,10 @@ func readInput(e *env, name string) ([]byte, error) {
 
 func newMemberRemoveCmd(e *env) *cobra.Command {
 	var yes bool
+	var reason string
 	c := &cobra.Command{
-		Use:   "remove ID [--yes]",
-		Short: l10n.Pick("Remove a member (manager only); re-encrypts everything they could read", "移除成员（仅经理）；重新加密其可读的全部档案"),
+		Use:   "remove ID [--reason R] [--yes]",
+		Short: l10n.Pick("Remove a member (manager only); re-encrypts everything they could read and closes their loans", "移除成员（仅经理）；重新加密其可读的全部档案并结束其借阅"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := e.open(true)
@@ -215,16 +216,57 @@ func newMemberRemoveCmd(e *env) *cobra.Command {
 					n++
 				}
 			}
+			open := 0
+			for _, l := range a.State.SortedLoans() {
+				if l.Borrower == id && l.Returned.IsZero() {
+					open++
+				}
+			}
 			if err := e.confirm(yes, l10n.Sprintf("Remove member %s (%s)? The %d dossier(s) they can read are re-encrypted without their key; copies they made and old versions in git history stay readable to them.", id, m.Name, n)); err != nil {
 				return err
 			}
-			if err := a.RemoveMember(e.ctx(), id); err != nil {
+			if err := a.RemoveMemberBecause(e.ctx(), id, reason); err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Removed member %s; the dossiers they could read no longer open with their key.", id))
+			if open > 0 {
+				e.printf("%s\n", l10n.Sprintf("Closed %d loan(s) of theirs (journaled with the removal).", open))
+			}
+			e.printf("%s\n", l10n.T("Note: git history still holds the old versions, which their key opens; whoever has a clone keeps them. If the rules demand it, destroy and purge."))
 			return nil
 		},
 	}
+	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why they leave (journaled)", "移除理由（记入日志）"))
 	c.Flags().BoolVar(&yes, "yes", false, yesFlag())
+	return c
+}
+
+func newMemberRotateCmd(e *env) *cobra.Command {
+	var public string
+	c := &cobra.Command{
+		Use:   "rotate ID --public FILE",
+		Short: l10n.Pick("Give a member new keys (a lost laptop, manager only); re-encrypts what they may read", "为成员更换密钥（如电脑遗失，仅经理）；重新加密其可读的档案"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if public == "" {
+				return usagef("the member's new public keys are needed: --public FILE (from `crm keygen -y`)")
+			}
+			recipient, signingKey, err := e.publicKeys(public)
+			if err != nil {
+				return err
+			}
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			n, err := a.RotateMember(e.ctx(), args[0], recipient, signingKey)
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Member %s has new keys; %d dossier(s) re-encrypted to them. Their old key opens no new version, but git history still holds old ones.", args[0], n))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&public, "public", "", l10n.Pick("file with the output of `crm keygen -y` (- for stdin)", "`crm keygen -y` 的输出文件（- 为标准输入）"))
 	return c
 }

@@ -46,7 +46,7 @@ type env struct {
 }
 
 // settings every command reads through viper: flag > CRM_* env > config file.
-var settingKeys = []string{"archive", "identity", "lang", "editor", "now", "passphrase_file", "allow_disk_tmp", "pin_file", "cache_dir", "no_cache", "lock_timeout"}
+var settingKeys = []string{"archive", "identity", "lang", "editor", "now", "passphrase_file", "allow_disk_tmp", "pin_file", "cache_dir", "no_cache", "lock_timeout", "id_scheme"}
 
 func configDir(getenv func(string) string) string {
 	if d := getenv("XDG_CONFIG_HOME"); d != "" {
@@ -85,7 +85,10 @@ func run(args []string, io *IO, getenv func(string) string) int {
 	if err != nil && cmd == root {
 		err = rootUnknown(root, err)
 	}
-	if e.a != nil && e.a.Wrote() {
+	if err == nil {
+		e.autocommit(cmd)
+	}
+	if e.a != nil && e.a.Wrote() && !midMerge(e.a.Dir) {
 		// Remember the heads this process wrote, so that rolling them
 		// back is noticed too.
 		e.a.CheckPin(e.v.GetString("pin_file"))
@@ -185,6 +188,7 @@ func newRoot(e *env) *cobra.Command {
 		newImportCmd(e), newExportCmd(e), newContactCmd(e),
 		newSubmitCmd(e), newSubmissionsCmd(e), newRequestCmd(e),
 		newRepairCmd(e), newTemplatesCmd(e),
+		newGitCmd(e), newSyncCmd(e), newMergeDriverCmd(e), newResolveCmd(e), newRestoreCmd(e), newPurgeCmd(e),
 	)
 	root.AddCommand(newManCmd(e))
 	finishTree(root)
@@ -306,7 +310,9 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 	if a.LockTimeout, err = e.lockTimeout(); err != nil {
 		return nil, err
 	}
-	if _, err := a.CheckPin(e.v.GetString("pin_file")); err != nil {
+	if midMerge(a.Dir) {
+		// the pin is checked and updated once the merge is concluded
+	} else if _, err := a.CheckPin(e.v.GetString("pin_file")); err != nil {
 		return nil, err
 	}
 	if id != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"testing"
 
@@ -35,6 +36,10 @@ func TestScripts(t *testing.T) {
 			env.Setenv("LC_ALL", "")
 			env.Setenv("CRM_NOW", "2026-11-22T09:00:00+08:00")
 			env.Setenv("CRM_SCRYPT_WORK_FACTOR", "10")
+			// Scripts written before random ids read C-000001 and L-000001:
+			// their archives number sequentially (crm init --id-scheme);
+			// the team scripts unset this to run the default, random ids.
+			env.Setenv("CRM_ID_SCHEME", "sequential")
 			// Memory-backed temp storage private to this script.
 			shm, err := os.MkdirTemp("/dev/shm", "crm-test-")
 			if err == nil {
@@ -61,6 +66,19 @@ func TestScripts(t *testing.T) {
 						return nil
 					})
 				}
+			},
+			// capture VAR REGEXP sets $VAR to the first match of REGEXP
+			// (of its first group, if it has one) in the last command's
+			// stdout: an id crm made up.
+			"capture": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: capture VAR REGEXP")
+				}
+				m := regexp.MustCompile(args[1]).FindStringSubmatch(ts.ReadFile("stdout"))
+				if m == nil {
+					ts.Fatalf("capture: no match for %s in stdout", args[1])
+				}
+				ts.Setenv(args[0], m[len(m)-1])
 			},
 			// exitcode N CMD ARGS... runs a command and fails unless it
 			// exits with status N; its stdout and stderr are kept for

@@ -17,10 +17,14 @@ run "$crm" --identity manager.key member add wang --name 王专员 --role clerk 
 run "$crm" --identity manager.key member list
 printf '\n# its relationship (重要业务往来) makes it 机密 (R7.2.3), which the clerk could not read (exit 3):\n'
 run "$crm" --identity clerk.key new --from "$here/dossier.yaml" || echo "(exit $?)"
-run "$crm" --identity manager.key new --from "$here/dossier.yaml"
-run "$crm" --identity manager.key show C-000001
+# ids are made up by crm (C- + day + random: clones never collide): keep it
+printf '\n$ %s\n' "$crm --identity manager.key new --from $here/dossier.yaml"
+out=$("$crm" --identity manager.key new --from "$here/dossier.yaml")
+echo "$out"
+id=$(grep -o 'C-[0-9A-Z]*' <<<"$out" | head -1)
+run "$crm" --identity manager.key show "$id"
 printf '\n# the clerk may not read a 机密 dossier (exit 3):\n'
-run "$crm" --identity clerk.key show C-000001 || echo "(exit $?)"
+run "$crm" --identity clerk.key show "$id" || echo "(exit $?)"
 run "$crm" --identity manager.key list
 run "$crm" log
 run "$crm" verify

@@ -153,7 +153,7 @@ func Build(dir string) (*Fixture, error) {
 		}
 		fx.IDs[m], fx.Texts[m] = id, text
 	}
-	a, err := archive.Init(context.Background(), dir, fx.IDs["manager"], archive.InitOptions{Founder: archive.Member{ID: "manager", Name: "张经理"}}, now)
+	a, err := archive.Init(context.Background(), dir, fx.IDs["manager"], archive.InitOptions{Founder: archive.Member{ID: "manager", Name: "张经理"}, IDStyle: archive.IDSequential}, now)
 	if err != nil {
 		return nil, err
 	}

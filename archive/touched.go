@@ -1,0 +1,173 @@
+package archive
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"crm/archive/journal"
+	"crm/l10n"
+)
+
+// touch records that this process wrote or removed the file at rel
+// (slash path relative to the archive).
+func (a *Archive) touch(rel string) {
+	if !slices.Contains(a.touched, rel) {
+		a.touched = append(a.touched, rel)
+	}
+}
+
+// Touched lists the files this process wrote or removed, relative to the
+// archive, sorted: its events, the dossier files they pin and the member
+// files. A git commit of crm's own changes commits exactly these.
+func (a *Archive) Touched() []string {
+	out := slices.Clone(a.touched)
+	slices.Sort(out)
+	return out
+}
+
+// Written returns the events this process appended, in the order written.
+func (a *Archive) Written() []*journal.Event {
+	var out []*journal.Event
+	for _, rel := range a.touched {
+		if h, ok := journal.HashOfPath(rel); ok {
+			if e := a.State.Journal.ByHash[h]; e != nil {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// OwnFile reports whether the file at rel (slash path relative to the
+// archive) is as crm made it, so that a commit of crm's own changes may
+// include it: an event of the journal at its place, a dossier file with
+// the hash the journal pinned (or absent for a destroyed dossier), a
+// member file saying what the journal says, the policy the journal
+// recorded, or crm's own .gitattributes and .gitignore. exists says
+// whether the file is in the work tree.
+func (a *Archive) OwnFile(rel string, exists bool) bool {
+	s := a.State
+	read := func() []byte {
+		b, _ := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
+		return b
+	}
+	switch {
+	case strings.HasPrefix(rel, journal.Dir+"/"):
+		h, ok := journal.HashOfPath(rel)
+		e := s.Journal.ByHash[h]
+		return ok && exists && e != nil && e.Path == rel
+	case strings.HasPrefix(rel, DossiersDir+"/") && strings.HasSuffix(rel, ".age"):
+		id := strings.TrimSuffix(strings.TrimPrefix(rel, DossiersDir+"/"), ".age")
+		d := s.Dossiers[id]
+		if d == nil {
+			return false
+		}
+		if !exists {
+			return d.Status == StatusDestroyed
+		}
+		return d.Status == StatusActive && sha256Hex(read()) == d.SHA256
+	case strings.HasPrefix(rel, MembersDir+"/") && strings.HasSuffix(rel, ".yaml"):
+		m := s.Members[strings.TrimSuffix(strings.TrimPrefix(rel, MembersDir+"/"), ".yaml")]
+		want, err := memberFileBytes(m)
+		return m != nil && err == nil && exists && bytes.Equal(read(), want)
+	case rel == PolicyFile:
+		return exists && sha256Hex(read()) == s.PolicySHA256
+	case rel == ".gitattributes":
+		return exists && (string(read()) == gitattributes || string(read()) == oldGitattributes)
+	case rel == ".gitignore":
+		return exists && string(read()) == gitignore
+	}
+	return false
+}
+
+// WriteMemberFiles rewrites every members/<id>.yaml that does not say what
+// the journal says (after a git merge, which may have left conflict
+// markers in one), and returns how many it wrote.
+func (a *Archive) WriteMemberFiles() (int, error) {
+	n := 0
+	for _, m := range a.State.SortedMembers() {
+		want, err := memberFileBytes(m)
+		if err != nil {
+			return n, err
+		}
+		if b, err := os.ReadFile(filepath.Join(a.Dir, MembersDir, m.ID+".yaml")); err == nil && bytes.Equal(b, want) {
+			continue
+		}
+		if err := a.writeMemberFile(m); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// GitAttributes is the .gitattributes crm writes: dossier files are
+// binary for git, shown through crm's diff driver and merged by crm's
+// merge driver (both configured by the git setup command).
+func GitAttributes() string { return gitattributes }
+
+// Restore puts back the file of dossier id that the journal pinned: ct
+// (found in git history by the caller) must have that hash. It is written
+// atomically; a file whose hash already matches is left alone.
+func (a *Archive) Restore(id string, ct []byte) error {
+	return a.lockOnly(func() error {
+		d, err := a.Lookup(id)
+		if err != nil {
+			return err
+		}
+		if sha256Hex(ct) != d.SHA256 {
+			return failErr(l10n.Errorf("that version of %s is not the one the journal pinned", DossierPath(d.ID)), NoNext, "")
+		}
+		a.touch(DossierPath(d.ID))
+		return writeFileAtomic(a.dossierFile(d.ID), ct, 0o644)
+	})
+}
+
+// FileMatches reports whether dossier d's file is the one the journal
+// pinned. A file that does not is read-only until restored.
+func (a *Archive) FileMatches(d *DossierState) bool {
+	b, err := os.ReadFile(a.dossierFile(d.ID))
+	return err == nil && sha256Hex(b) == d.SHA256
+}
+
+// ReadAny is Read, except that a file which is not the one the journal
+// pinned is still decrypted and returned, marked Stale (read-only until
+// restored), together with Read's integrity error. A missing file or one
+// the key does not open is only an error.
+func (a *Archive) ReadAny(id string) (*Opened, error) {
+	o, err := a.Read(id)
+	if err == nil || !IsCode(err, Integrity) {
+		return o, err
+	}
+	d, lerr := a.Lookup(id)
+	if lerr != nil {
+		return nil, lerr
+	}
+	ct, rerr := os.ReadFile(a.dossierFile(d.ID))
+	if rerr != nil {
+		return nil, err
+	}
+	plain, derr := Decrypt(ct, a.id.Age)
+	if derr != nil {
+		return nil, err
+	}
+	return &Opened{State: d, Text: plain, SHA256: sha256Hex(ct), Stale: true}, err
+}
+
+// MayWrite returns the roles that may write an event of kind k, and
+// whether the working member holds one (false without an identity).
+func (a *Archive) MayWrite(k journal.Kind) ([]string, bool) {
+	spec := SpecOf(k)
+	var need []string
+	if spec != nil && spec.Roles != nil {
+		need = spec.Roles(a.Policy)
+	}
+	return need, a.me != nil && (need == nil || a.me.HasRole(need...))
+}
+
+// SHA256Hex is the hex SHA-256 of b: how the journal names a dossier
+// file's version.
+func SHA256Hex(b []byte) string { return sha256Hex(b) }

@@ -1,0 +1,394 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"crm/archive"
+	"crm/archive/journal"
+	"crm/l10n"
+)
+
+// gitRepo is the git repository an archive lives in. crm uses git through
+// its command line, as a person would; archive/ never runs it.
+type gitRepo struct {
+	top    string // the work tree's top folder
+	prefix string // the archive's folder relative to top, slash form, "" or ending in /
+	env    []string
+	dir    string // the git folder, once known
+}
+
+// errNoGit says that the archive is not in a git repository (or git is
+// not installed).
+var errNoGit = errors.New("not a git repository")
+
+// openRepo returns the repository holding dir, or errNoGit. The common
+// case, a work tree whose top holds a .git folder, needs no git process
+// (each write commits itself: every process spared counts).
+func openRepo(dir string) (*gitRepo, error) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, errNoGit
+	}
+	abs, _ := filepath.Abs(dir)
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = r
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if st, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			if st.IsDir() && os.Getenv("GIT_DIR") == "" && os.Getenv("GIT_WORK_TREE") == "" {
+				return repoAt(d, abs)
+			}
+			break
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	cmd := exec.Command("git", "rev-parse", "--show-toplevel")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, errNoGit
+	}
+	top := strings.TrimSpace(string(out))
+	if r, err := filepath.EvalSymlinks(top); err == nil {
+		top = r
+	}
+	rel, err := filepath.Rel(top, abs)
+	if err != nil {
+		return nil, errNoGit
+	}
+	prefix := ""
+	if rel != "." {
+		prefix = filepath.ToSlash(rel) + "/"
+	}
+	return &gitRepo{top: top, prefix: prefix}, nil
+}
+
+// run runs git with args in the top folder and returns its standard
+// output; an error carries git's own message.
+func (g *gitRepo) run(args ...string) (string, error) {
+	return g.runIn(nil, args...)
+}
+
+func (g *gitRepo) runIn(stdin io.Reader, args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = g.top
+	cmd.Env = append(os.Environ(), g.env...)
+	cmd.Stdin = stdin
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(errb.String())
+		if msg == "" {
+			msg = strings.TrimSpace(out.String())
+		}
+		return out.String(), &gitError{args: args, msg: msg, err: err}
+	}
+	return out.String(), nil
+}
+
+type gitError struct {
+	args []string
+	msg  string
+	err  error
+}
+
+func (e *gitError) Error() string {
+	return "git " + strings.Join(e.args, " ") + ": " + firstLine(e.msg)
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// midMerge reports, without running git, whether the repository holding
+// dir is in the middle of a merge (MERGE_HEAD exists). The journal then
+// holds the other side's events, which an aborted merge takes away again:
+// they must not be remembered as seen (the pin would call the abort a
+// rollback).
+func midMerge(dir string) bool {
+	for d := dir; ; d = filepath.Dir(d) {
+		dot := filepath.Join(d, ".git")
+		if st, err := os.Stat(dot); err == nil {
+			if !st.IsDir() {
+				b, err := os.ReadFile(dot)
+				gd, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir: ")
+				if err != nil || !ok {
+					return false
+				}
+				if !filepath.IsAbs(gd) {
+					gd = filepath.Join(d, gd)
+				}
+				dot = gd
+			}
+			_, err := os.Stat(filepath.Join(dot, "MERGE_HEAD"))
+			return err == nil
+		}
+		if filepath.Dir(d) == d {
+			return false
+		}
+	}
+}
+
+// config returns a git config value, "" when unset.
+func (g *gitRepo) config(key string) string {
+	out, _ := g.run("config", "--get", key)
+	return strings.TrimSpace(out)
+}
+
+// path turns an archive-relative path into a top-relative one.
+func (g *gitRepo) path(rel string) string { return g.prefix + rel }
+
+// rel turns a top-relative path into an archive-relative one, or false.
+func (g *gitRepo) rel(top string) (string, bool) {
+	return strings.CutPrefix(top, g.prefix)
+}
+
+// gitDir is the repository's private folder (.git), read from the work
+// tree when it can be (a merge driver runs once per file: every git
+// process it spares counts).
+func (g *gitRepo) gitDir() string {
+	if g.dir != "" {
+		return g.dir
+	}
+	dot := filepath.Join(g.top, ".git")
+	if st, err := os.Stat(dot); err == nil && st.IsDir() {
+		g.dir = dot
+		return g.dir
+	}
+	out, err := g.run("rev-parse", "--absolute-git-dir")
+	if err != nil {
+		return dot
+	}
+	g.dir = strings.TrimSpace(out)
+	return g.dir
+}
+
+// repoAt is the repository whose work tree's top is top (a merge driver
+// runs there), holding the archive in dir, without asking git.
+func repoAt(top, dir string) (*gitRepo, error) {
+	rel, err := filepath.Rel(top, dir)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return nil, errNoGit
+	}
+	g := &gitRepo{top: top}
+	if rel != "." {
+		g.prefix = filepath.ToSlash(rel) + "/"
+	}
+	if _, err := os.Stat(filepath.Join(top, ".git")); err != nil {
+		return openRepo(dir)
+	}
+	return g, nil
+}
+
+// merging reports whether a merge is in progress.
+func (g *gitRepo) merging() bool {
+	_, err := g.run("rev-parse", "-q", "--verify", "MERGE_HEAD")
+	return err == nil
+}
+
+// unmerged returns the top-relative paths git left unmerged.
+func (g *gitRepo) unmerged() []string {
+	out, _ := g.run("diff", "--name-only", "--diff-filter=U", "-z")
+	var ps []string
+	for _, p := range strings.Split(out, "\x00") {
+		if p != "" && !slices.Contains(ps, p) {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// change is one entry of git status: a top-relative path, whether it is
+// tracked (or staged) and whether it exists in the work tree.
+type change struct {
+	path    string
+	tracked bool
+	exists  bool
+}
+
+// status lists the changes under the archive's folder.
+func (g *gitRepo) status() ([]change, error) {
+	args := []string{"status", "--porcelain=v1", "-z", "--untracked-files=all"}
+	if g.prefix != "" {
+		args = append(args, "--", g.prefix)
+	}
+	out, err := g.run(args...)
+	if err != nil {
+		return nil, err
+	}
+	var cs []change
+	fields := strings.Split(out, "\x00")
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		if len(f) < 4 {
+			continue
+		}
+		xy, p := f[:2], f[3:]
+		if xy[0] == 'R' || xy[0] == 'C' {
+			i++ // the source path follows
+		}
+		_, err := os.Lstat(filepath.Join(g.top, filepath.FromSlash(p)))
+		cs = append(cs, change{path: p, tracked: xy != "??", exists: err == nil})
+	}
+	return cs, nil
+}
+
+// commitPaths commits exactly the given top-relative paths (added,
+// changed or removed) with message msg as author: nothing else the index
+// holds is included. It reports whether there was anything to commit.
+func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member) (bool, error) {
+	if len(paths) == 0 {
+		return false, nil
+	}
+	if _, err := g.run(append([]string{"add", "-A", "--"}, paths...)...); err != nil {
+		return false, err
+	}
+	g.setAuthor(author)
+	if _, err := g.run(append([]string{"commit", "-q", "--no-verify", "-m", msg, "--"}, paths...)...); err != nil {
+		if _, derr := g.run(append([]string{"diff", "--cached", "--quiet", "--"}, paths...)...); derr == nil {
+			return false, nil // nothing changed
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// setAuthor makes the member the author and committer of the next
+// commits (crm commits on their behalf); a committer named in the
+// environment is kept.
+func (g *gitRepo) setAuthor(m *archive.Member) {
+	if m == nil {
+		return
+	}
+	name, email := m.Name, m.ID+"@crm.invalid"
+	g.env = []string{"GIT_AUTHOR_NAME=" + name, "GIT_AUTHOR_EMAIL=" + email}
+	if os.Getenv("GIT_COMMITTER_NAME") == "" && os.Getenv("GIT_COMMITTER_EMAIL") == "" {
+		g.env = append(g.env, "GIT_COMMITTER_NAME="+name, "GIT_COMMITTER_EMAIL="+email)
+	}
+}
+
+// findBlob returns the content of a blob of path (top-relative) anywhere
+// in this clone's history (every ref), or in the index's merge stages,
+// whose SHA-256 is sum; nil if there is none.
+func (g *gitRepo) findBlob(path, sum string) []byte {
+	var ids []string
+	add := func(id string) {
+		if len(id) >= 40 && strings.Trim(id, "0") != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if out, err := g.run("ls-files", "-s", "--", path); err == nil {
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) >= 2 {
+				add(f[1])
+			}
+		}
+	}
+	if out, err := g.run("log", "--all", "--full-history", "--format=", "--raw", "--no-abbrev", "--", path); err == nil {
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) >= 5 && strings.HasPrefix(f[0], ":") {
+				add(f[2])
+				add(f[3])
+			}
+		}
+	}
+	for _, id := range ids {
+		b, err := g.run("cat-file", "blob", id)
+		if err != nil {
+			continue
+		}
+		if archive.SHA256Hex([]byte(b)) == sum {
+			return []byte(b)
+		}
+	}
+	return nil
+}
+
+// findByHash looks for the ciphertext with SHA-256 sum under the dossier
+// folder in every commit of this clone (a dossier created under an id
+// that was taken: its file was under that id in the other clone).
+func (g *gitRepo) findByHash(sum string) ([]byte, error) {
+	out, _ := g.run("log", "--all", "--full-history", "--format=", "--raw", "--no-abbrev", "--", g.path(archive.DossiersDir))
+	var paths []string
+	for _, l := range strings.Split(out, "\n") {
+		if i := strings.IndexByte(l, '\t'); i > 0 && strings.HasPrefix(l, ":") {
+			if p := l[i+1:]; !slices.Contains(paths, p) {
+				paths = append(paths, p)
+			}
+		}
+	}
+	for _, p := range paths {
+		if b := g.findBlob(p, sum); b != nil {
+			return b, nil
+		}
+	}
+	return nil, l10n.Errorf("no commit of this clone holds the file with sha256 %s: fetch the other clones' work first", journal.ShortHash(sum))
+}
+
+// eventsIn reads the journal events of the archive in the tree of ref
+// (a commit) that are not in the work tree: the other side of a merge
+// whose files git has not put in place yet.
+func (g *gitRepo) eventsIn(ref string) []*journal.Event {
+	out, err := g.run("ls-tree", "-r", "--full-tree", ref, "--", g.path(journal.Dir))
+	if err != nil {
+		return nil
+	}
+	var req bytes.Buffer
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 4 || f[1] != "blob" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(g.top, filepath.FromSlash(f[3]))); err == nil {
+			continue
+		}
+		req.WriteString(f[2] + "\n")
+	}
+	if req.Len() == 0 {
+		return nil
+	}
+	cmd := exec.Command("git", "cat-file", "--batch")
+	cmd.Dir = g.top
+	cmd.Stdin = &req
+	raw, err := cmd.Output()
+	if err != nil {
+		return nil
+	}
+	var es []*journal.Event
+	r := bufio.NewReader(bytes.NewReader(raw))
+	for {
+		hdr, err := r.ReadString('\n')
+		if err != nil {
+			break
+		}
+		f := strings.Fields(hdr)
+		if len(f) != 3 {
+			continue
+		}
+		var n int
+		for _, c := range f[2] {
+			n = n*10 + int(c-'0')
+		}
+		b := make([]byte, n+1)
+		if _, err := io.ReadFull(r, b); err != nil {
+			break
+		}
+		if e, err := journal.Parse(b[:n]); err == nil {
+			es = append(es, e)
+		}
+	}
+	return es
+}

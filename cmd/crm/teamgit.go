@@ -1,0 +1,353 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"crm/archive"
+	"crm/archive/journal"
+	"crm/l10n"
+)
+
+// Team use through git (DESIGN.md, "Many writers"): each write commits
+// itself, `crm git setup` configures the drivers and the pre-push check,
+// `crm sync` commits, pulls, merges, journals the merge, verifies and
+// pushes.
+
+// noAutocommit marks commands that commit (or must not commit) by
+// themselves.
+const noAutocommit = "crm:no-autocommit"
+
+// The git config crm's drivers need (git runs commands only from its
+// config, never from tracked files).
+var driverConfig = [][2]string{
+	{"diff.crm.textconv", "crm textconv"},
+	{"merge.crm.name", "crm: merge dossiers field by field"},
+	{"merge.crm.driver", "crm merge-driver %O %A %B %L %P"},
+}
+
+const prePushHook = `#!/bin/sh
+# crm: refuse to push what fails crm verify (installed by crm git setup).
+exec crm git pre-push "$@"
+`
+
+// autocommit commits what a successful command wrote, when the archive is
+// a git repository and the policy's git.autocommit is on: the events and
+// the files they pin, nothing else.
+func (e *env) autocommit(cmd *cobra.Command) {
+	a := e.a
+	if a == nil || cmd == nil || cmd.Annotations[noAutocommit] != "" || len(a.Touched()) == 0 || !a.Policy.AutoCommit() {
+		return
+	}
+	if midMerge(a.Dir) {
+		return
+	}
+	g, err := openRepo(a.Dir)
+	if err != nil {
+		return
+	}
+	paths := touchedPaths(a, g)
+	me, _ := a.Me()
+	if _, err := g.commitPaths(paths, commitMessage(cmd, a.Written()), me); err != nil {
+		e.errorf("crm: %s\n", l10n.Sprintf("warning: the change is saved but was not committed to git: %v", err))
+	}
+}
+
+// touchedPaths are the files this process wrote, as git names them.
+func touchedPaths(a *archive.Archive, g *gitRepo) []string {
+	var paths []string
+	for _, rel := range a.Touched() {
+		paths = append(paths, g.path(rel))
+	}
+	return paths
+}
+
+// commitMessage says what a command wrote: its first event, and how many
+// more.
+func commitMessage(cmd *cobra.Command, es []*journal.Event) string {
+	var b strings.Builder
+	b.WriteString(cmd.CommandPath())
+	if len(es) > 0 {
+		b.WriteString(": " + string(es[0].Kind))
+		if es[0].Dossier != "" {
+			b.WriteString(" " + es[0].Dossier)
+		}
+		if len(es) > 1 {
+			fmt.Fprintf(&b, " (+%d)", len(es)-1)
+		}
+		b.WriteString("\n")
+		for _, ev := range es {
+			fmt.Fprintf(&b, "\n%s %s %s %s", journal.ShortHash(ev.Hash), ev.Kind, ev.Actor, ev.Dossier)
+		}
+	}
+	return strings.TrimSpace(b.String()) + "\n"
+}
+
+// repoOf returns the archive's git repository, or a clear error.
+func repoOf(a *archive.Archive) (*gitRepo, error) {
+	g, err := openRepo(a.Dir)
+	if err != nil {
+		return nil, l10n.Errorf("%s is not in a git repository: create one with crm init --git, or git init and crm git setup", a.Dir)
+	}
+	return g, nil
+}
+
+// inConflict reports whether git left dossier id's file unmerged.
+func inConflict(a *archive.Archive, id string) bool {
+	g, err := openRepo(a.Dir)
+	return err == nil && slices.Contains(g.unmerged(), g.path(archive.DossierPath(id)))
+}
+
+// driversMissing returns the driver settings this clone lacks.
+func driversMissing(g *gitRepo) []string {
+	var out []string
+	for _, kv := range driverConfig {
+		if g.config(kv[0]) == "" {
+			out = append(out, kv[0])
+		}
+	}
+	return out
+}
+
+func newGitCmd(e *env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "git",
+		Short: l10n.Pick("Set up this clone for team use through git", "为团队经 git 协作配置本克隆"),
+	}
+	setup := &cobra.Command{
+		Use:         "setup",
+		Short:       l10n.Pick("Configure git's diff and merge drivers for dossiers and a pre-push check (crm verify)", "配置档案的 git diff 与合并驱动，以及推送前核查（crm verify）"),
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{noAutocommit: "yes"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(false)
+			if err != nil {
+				return err
+			}
+			g, err := repoOf(a)
+			if err != nil {
+				return err
+			}
+			return e.gitSetup(a, g)
+		},
+	}
+	prePush := &cobra.Command{
+		Use:         "pre-push [REMOTE [URL]]",
+		Short:       l10n.Pick("git pre-push hook: refuse to push problems the remote does not have yet", "git pre-push 钩子：拒绝推送远端尚没有的问题"),
+		Hidden:      true,
+		Annotations: map[string]string{noAutocommit: "yes"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(false)
+			if err != nil {
+				return err
+			}
+			g, err := repoOf(a)
+			if err != nil {
+				return err
+			}
+			remote := "origin"
+			if len(args) > 0 {
+				remote = args[0]
+			}
+			_, err = e.checkPush(a, g, remote+"/"+currentBranch(g))
+			return err
+		},
+	}
+	c.AddCommand(setup, prePush)
+	return c
+}
+
+// gitSetup configures the drivers and the hook, and brings .gitattributes
+// up to date (committing it).
+func (e *env) gitSetup(a *archive.Archive, g *gitRepo) error {
+	for _, kv := range driverConfig {
+		if _, err := g.run("config", kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	if g.config("diff.crm.cachetextconv") != "" {
+		g.run("config", "--unset", "diff.crm.cachetextconv")
+		e.printf("%s\n", l10n.T("Unset diff.crm.cachetextconv: it keeps decrypted plaintext in git's database."))
+	}
+	attr := filepath.Join(a.Dir, ".gitattributes")
+	if b, err := os.ReadFile(attr); err != nil || !strings.Contains(string(b), "merge=crm") {
+		text := archive.GitAttributes()
+		if err == nil && !a.OwnFile(".gitattributes", true) {
+			text = string(b) + "\n*.age -text diff=crm merge=crm\n"
+		}
+		if err := os.WriteFile(attr, []byte(text), 0o644); err != nil {
+			return err
+		}
+		me, _ := a.Me()
+		if _, err := g.commitPaths([]string{g.path(".gitattributes")}, "crm git setup: dossiers merge through crm's merge driver\n", me); err != nil {
+			return err
+		}
+	}
+	hook := filepath.Join(g.gitDir(), "hooks", "pre-push")
+	if b, err := os.ReadFile(hook); err == nil && !strings.Contains(string(b), "crm git pre-push") {
+		e.errorf("crm: %s\n", l10n.Sprintf("%s exists and is not crm's: add the line `crm git pre-push \"$@\" || exit 1` to it yourself", hook))
+	} else {
+		os.MkdirAll(filepath.Dir(hook), 0o755)
+		if err := os.WriteFile(hook, []byte(prePushHook), 0o755); err != nil {
+			return err
+		}
+	}
+	e.printf("%s\n", l10n.T("This clone is set up: git diff shows dossiers decrypted, dossiers merge field by field, and a push that fails crm verify is refused."))
+	return nil
+}
+
+// currentBranch is the checked-out branch, or "main".
+func currentBranch(g *gitRepo) string {
+	out, err := g.run("symbolic-ref", "--short", "-q", "HEAD")
+	if b := strings.TrimSpace(out); err == nil && b != "" {
+		return b
+	}
+	return "main"
+}
+
+// checkPush verifies the archive and refuses (exit 4) if it finds a
+// problem the remote-tracking ref does not already have: pushing never
+// spreads a new problem, and a problem that came from the remote does not
+// stop anybody (a manager settles it with a decision). It returns the
+// problems inherited from the remote.
+func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string) ([]archive.Problem, error) {
+	ps, err := a.Verify(e.ctx())
+	if err != nil {
+		return nil, err
+	}
+	var fresh, inherited []archive.Problem
+	for _, p := range ps {
+		if g.sameAsRemote(remoteRef, p.Path) {
+			inherited = append(inherited, p)
+		} else {
+			fresh = append(fresh, p)
+		}
+	}
+	if len(fresh) > 0 {
+		for _, p := range fresh {
+			e.errorf("%s\n", p)
+		}
+		return inherited, &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("verify found %d problem(s) the remote does not have: nothing was pushed", len(fresh)), Next: archive.NextVerify}
+	}
+	return inherited, nil
+}
+
+// sameAsRemote reports whether the archive file rel is the same in the
+// work tree and in remoteRef (both absent counts as the same).
+func (g *gitRepo) sameAsRemote(remoteRef, rel string) bool {
+	p := g.path(rel)
+	remote, rerr := g.run("rev-parse", "-q", "--verify", remoteRef+":"+p)
+	local, lerr := g.run("hash-object", "--", p)
+	if _, serr := os.Stat(filepath.Join(g.top, filepath.FromSlash(p))); serr != nil {
+		return rerr != nil
+	}
+	return rerr == nil && lerr == nil && strings.TrimSpace(remote) == strings.TrimSpace(local)
+}
+
+// commitOwn commits crm's own uncommitted changes (events, the files they
+// pin, member files): a file crm did not make is never committed, and a
+// tracked one it did not make stops the sync before anything is done.
+func (e *env) commitOwn(a *archive.Archive, g *gitRepo, msg string) (int, error) {
+	cs, err := g.status()
+	if err != nil {
+		return 0, err
+	}
+	var own, foreign []string
+	for _, c := range cs {
+		rel, ok := g.rel(c.path)
+		if ok && a.OwnFile(rel, c.exists) {
+			own = append(own, c.path)
+		} else if c.tracked {
+			foreign = append(foreign, c.path)
+		}
+	}
+	if len(foreign) > 0 {
+		more := ""
+		if len(foreign) > 3 {
+			more = l10n.Sprintf(" and %d more", len(foreign)-3)
+			foreign = foreign[:3]
+		}
+		return 0, l10n.Errorf("the work tree has changes crm did not make (%s%s): commit or undo them yourself, then sync again; nothing was committed", strings.Join(foreign, ", "), more)
+	}
+	me, _ := a.Me()
+	if _, err := g.commitPaths(own, msg, me); err != nil {
+		return 0, err
+	}
+	return len(own), nil
+}
+
+// mergeRecord is what the merge driver leaves in <git dir>/crm/merge/ID.yaml
+// for crm sync and crm resolve: never content, only hashes and field paths.
+type mergeRecord struct {
+	Dossier    string   `yaml:"dossier"`
+	Path       string   `yaml:"path"`
+	Merged     string   `yaml:"merged,omitempty"`
+	Recipients []string `yaml:"recipients,omitempty,flow"`
+	Parents    []string `yaml:"parents,flow"`
+	Fields     []string `yaml:"fields,omitempty,flow"`
+	Conflict   string   `yaml:"conflict,omitempty"` // fields, unreadable, role, created
+	Conflicts  []string `yaml:"conflicts,omitempty,flow"`
+	Version    string   `yaml:"version,omitempty"` // the version the key did not open
+	Readers    []string `yaml:"readers,omitempty,flow"`
+}
+
+func recordDir(g *gitRepo) string { return filepath.Join(g.gitDir(), "crm", "merge") }
+
+func writeRecord(g *gitRepo, r *mergeRecord) error {
+	b, err := yaml.Marshal(r)
+	if err != nil {
+		return err
+	}
+	os.MkdirAll(recordDir(g), 0o700)
+	return archive.WriteAtomic(filepath.Join(recordDir(g), r.Dossier+".yaml"), 0o600, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+func readRecords(g *gitRepo) []*mergeRecord {
+	ents, _ := os.ReadDir(recordDir(g))
+	var out []*mergeRecord
+	for _, en := range ents {
+		b, err := os.ReadFile(filepath.Join(recordDir(g), en.Name()))
+		var r mergeRecord
+		if err == nil && yaml.Unmarshal(b, &r) == nil && r.Dossier != "" {
+			out = append(out, &r)
+		}
+	}
+	return out
+}
+
+func removeRecord(g *gitRepo, id string) { os.Remove(filepath.Join(recordDir(g), id+".yaml")) }
+
+// conflictLine says what a conflict record needs, naming who can settle it.
+func conflictLine(r *mergeRecord) string {
+	switch r.Conflict {
+	case "unreadable":
+		who := strings.Join(slices.DeleteFunc(slices.Clone(r.Readers), func(s string) bool { return s == archive.Recovery }), ", ")
+		if who == "" {
+			who = l10n.T("a member who can read it")
+		}
+		version := map[string]string{
+			"base": l10n.Pick("the common", "共同祖先的"), "ours": l10n.Pick("this clone's", "本克隆的"),
+			"theirs": l10n.Pick("the other clone's", "另一克隆的"), "any": l10n.Pick("any", "任何"),
+		}[r.Version]
+		return l10n.Sprintf("dossier %s was changed in both clones and your key cannot open %s version: %s can merge it (nothing was encrypted to anyone new)", r.Dossier, version, who)
+	case "role":
+		who := strings.Join(r.Readers, ", ")
+		if who == "" {
+			who = l10n.T("a member who can read it")
+		}
+		return l10n.Sprintf("dossier %s was changed in both clones, and merging it needs one of the roles %s: %s can merge it", r.Dossier, strings.Join(r.Conflicts, ", "), who)
+	case "created":
+		return l10n.Sprintf("dossier %s was created in both clones under one id: the merge keeps yours; the creation the journal orders second is given a new id by its author's next crm sync", r.Dossier)
+	}
+	return l10n.Sprintf("dossier %s: both clones changed %s: run crm resolve %s", r.Dossier, strings.Join(r.Conflicts, ", "), r.Dossier)
+}

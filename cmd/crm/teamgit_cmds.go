@@ -1,0 +1,649 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"crm/archive"
+	"crm/archive/journal"
+	"crm/l10n"
+)
+
+// newMergeDriverCmd is git's merge driver for *.age (merge.crm.driver):
+// it decrypts the three versions in memory with the user's key, merges the
+// YAML field by field and writes the result, encrypted only to those who
+// could read both sides, into OURS. On a conflict it exits 1 and leaves
+// OURS as it was (ciphertext, no markers), recording what is needed in the
+// git folder for crm sync and crm resolve.
+func newMergeDriverCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:         "merge-driver BASE OURS THEIRS [MARKER-SIZE PATH]",
+		Short:       l10n.Pick("git merge driver: merge dossier files field by field", "git 合并驱动：按字段合并档案文件"),
+		Args:        cobra.RangeArgs(3, 5),
+		Hidden:      true,
+		Annotations: map[string]string{noAutocommit: "yes"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := ""
+			if len(args) == 5 {
+				path = filepath.ToSlash(args[4])
+			}
+			return e.mergeDriver(args[0], args[1], args[2], path)
+		},
+	}
+}
+
+func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
+	wd, _ := os.Getwd()
+	id, ok := strings.CutSuffix(filepath.Base(path), ".age")
+	if !ok || filepath.Base(filepath.Dir(path)) != archive.DossiersDir {
+		return l10n.Errorf("crm merges only dossier files (%s/ID.age), not %q", archive.DossiersDir, path)
+	}
+	base, _ := os.ReadFile(basePath)
+	ours, err := os.ReadFile(oursPath)
+	if err != nil {
+		return err
+	}
+	theirs, err := os.ReadFile(theirsPath)
+	if err != nil {
+		return err
+	}
+	now, err := e.now()
+	if err != nil {
+		return err
+	}
+	a, err := archive.Open(e.ctx(), filepath.Join(wd, filepath.Dir(filepath.Dir(path))), now)
+	if err != nil {
+		return err
+	}
+	// git runs merge drivers at the top of the work tree
+	g, err := repoAt(wd, a.Dir)
+	if err != nil {
+		return err
+	}
+	rec := &mergeRecord{Dossier: id, Path: path}
+	idt, err := e.identity(false)
+	if err == nil {
+		err = a.SetIdentity(idt)
+	}
+	if err != nil {
+		rec.Conflict, rec.Version = "unreadable", "any"
+		writeRecord(g, rec)
+		return denied(l10n.Errorf("dossier %s: no identity of a member here to merge it with: %v", id, err))
+	}
+	pins := pinFinder(a, g)
+	if need, ok := a.MayWrite(archive.KindDossierMerge); !ok {
+		// a reader who may not write dossiers (a gm) hands the merge on
+		rec.Conflict, rec.Conflicts = "role", need
+		if rs, ok := pins(archive.SHA256Hex(ours)); ok {
+			for _, m := range rs {
+				if mm := a.State.Members[m]; mm != nil && mm.HasRole(need...) {
+					rec.Readers = append(rec.Readers, m)
+				}
+			}
+		}
+		writeRecord(g, rec)
+		return denied(errors.New(conflictLine(rec)))
+	}
+	r, err := a.MergeDossier(id, base, ours, theirs, pins)
+	if err != nil {
+		return err
+	}
+	rec.Parents = r.Parents
+	switch {
+	case r.Clean():
+		rec.Merged, rec.Recipients, rec.Fields = archive.SHA256Hex(r.Merged), r.Recipients, r.Fields
+		if err := writeRecord(g, rec); err != nil {
+			return err
+		}
+		return archive.WriteAtomic(oursPath, 0o644, func(w io.Writer) error {
+			_, err := w.Write(r.Merged)
+			return err
+		})
+	case r.Created:
+		rec.Conflict = "created"
+	case r.Unreadable != "":
+		rec.Conflict, rec.Version, rec.Readers = "unreadable", r.Unreadable, r.Readers
+	default:
+		rec.Conflict, rec.Conflicts = "fields", r.Conflicts
+	}
+	writeRecord(g, rec)
+	return errors.New(conflictLine(rec))
+}
+
+// pinFinder returns the recipients the journal pinned for a ciphertext
+// hash: this clone's journal, else the events of the other side of the
+// merge (CRM_MERGE_THEIRS, MERGE_HEAD, then every ref), which git may not
+// have put in the work tree yet.
+func pinFinder(a *archive.Archive, g *gitRepo) func(string) ([]string, bool) {
+	var other []*journal.Event
+	loaded := false
+	cached := readPins(g)
+	return func(sum string) ([]string, bool) {
+		if rs, ok := a.State.PinnedRecipients(sum); ok {
+			return rs, true
+		}
+		if rs, ok := cached[sum]; ok {
+			return rs, true
+		}
+		if !loaded {
+			loaded = true
+			refs := []string{os.Getenv("CRM_MERGE_THEIRS"), "MERGE_HEAD"}
+			if out, err := g.run("for-each-ref", "--format=%(objectname)"); err == nil {
+				refs = append(refs, strings.Fields(out)...)
+			}
+			seen := map[string]bool{}
+			for _, ref := range refs {
+				if ref == "" || seen[ref] {
+					continue
+				}
+				seen[ref] = true
+				other = append(other, g.eventsIn(ref)...)
+			}
+		}
+		for _, ev := range other {
+			var f archive.File
+			if ev.Dossier != "" && ev.Data.Decode(&f) == nil && f.SHA256 == sum {
+				return f.Recipients, true
+			}
+		}
+		return nil, false
+	}
+}
+
+// pinsFile caches, for the merge driver's runs (one per file), the
+// recipients the other side's events pinned: crm sync writes it before it
+// merges, so each run need not read the other side's journal from git.
+func pinsFile(g *gitRepo) string { return filepath.Join(g.gitDir(), "crm", "pins.yaml") }
+
+func writePins(g *gitRepo, ref string) {
+	pins := map[string][]string{}
+	for _, ev := range g.eventsIn(ref) {
+		var f archive.File
+		if ev.Dossier != "" && ev.Data.Decode(&f) == nil && f.SHA256 != "" {
+			pins[f.SHA256] = f.Recipients
+		}
+	}
+	if b, err := yaml.Marshal(pins); err == nil {
+		os.MkdirAll(filepath.Dir(pinsFile(g)), 0o700)
+		os.WriteFile(pinsFile(g), b, 0o600)
+	}
+}
+
+func readPins(g *gitRepo) map[string][]string {
+	pins := map[string][]string{}
+	if b, err := os.ReadFile(pinsFile(g)); err == nil {
+		yaml.Unmarshal(b, &pins)
+	}
+	return pins
+}
+
+func newSyncCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:         "sync",
+		Short:       l10n.Pick("Commit crm's changes, pull and merge the others' work, journal the merge, verify and push", "提交 crm 的改动，拉取并合并他人的工作，记录合并，核查后推送"),
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{noAutocommit: "yes"},
+		RunE:        func(cmd *cobra.Command, args []string) error { return e.sync() },
+	}
+}
+
+func (e *env) sync() error {
+	a, err := e.open(true)
+	if err != nil {
+		return err
+	}
+	g, err := repoOf(a)
+	if err != nil {
+		return err
+	}
+	if miss := driversMissing(g); len(miss) > 0 {
+		return &archive.Error{Code: archive.Failed, Err: l10n.Errorf("this clone has no crm git drivers configured (%s): without them git would merge ciphertext as text", strings.Join(miss, ", ")), Next: archive.NextGitSetup}
+	}
+	remote := strings.TrimSpace(firstLine(mustRun(g, "remote")))
+	if up := g.config("branch." + currentBranch(g) + ".remote"); up != "" {
+		remote = up
+	}
+	if remote == "" {
+		return l10n.Errorf("this clone has no git remote to sync with: add one with git remote add origin URL")
+	}
+	if g.merging() {
+		if err := e.finishMerge(g); err != nil {
+			return err
+		}
+	} else if err := e.journalMerges(a, g); err != nil {
+		// a git pull of its own merged dossiers git's driver merged
+		return err
+	} else if n, err := e.commitOwn(a, g, "crm sync: crm's uncommitted changes\n"); err != nil {
+		return err
+	} else if n > 0 {
+		e.printf("%s\n", l10n.Sprintf("Committed %d file(s) crm had written.", n))
+	}
+	branch := currentBranch(g)
+	if _, err := g.run("fetch", "-q", "--prune", remote); err != nil {
+		return l10n.Errorf("fetching from %s: %v", remote, err)
+	}
+	tracking := remote + "/" + branch
+	if _, err := g.run("rev-parse", "-q", "--verify", "refs/remotes/"+tracking); err == nil {
+		if err := e.mergeRef(g, tracking); err != nil {
+			return err
+		}
+	}
+	// Work a clerk could not merge (a version their key does not open)
+	// waits on side branches for someone who can.
+	handed := e.mergeHandoffs(g, remote)
+	a, err = e.open(true)
+	if err != nil {
+		return err
+	}
+	if err := e.renumberOwn(a, g); err != nil {
+		return err
+	}
+	inherited, err := e.checkPush(a, g, tracking)
+	if err != nil {
+		return err
+	}
+	if out, err := g.run("push", "-q", "--no-verify", "-u", remote, "HEAD:refs/heads/"+branch); err != nil {
+		return l10n.Errorf("the push to %s was refused (%s): your commits are kept here; run crm sync again", remote, firstLine(pushReason(err, out)))
+	}
+	for _, b := range handed {
+		g.run("push", "-q", "--no-verify", remote, "--delete", b)
+	}
+	for _, p := range inherited {
+		e.errorf("%s\n", l10n.Sprintf("note: a problem that came from the remote: %s (a manager settles it with crm verify --accept or --reject)", p))
+	}
+	e.printf("%s\n", l10n.Sprintf("Synced with %s: %d events, %d dossiers verified.", remote, len(a.State.Journal.Events), len(a.State.Dossiers)))
+	return nil
+}
+
+// renumberOwn settles the user's own dossiers whose id another clone took
+// first (clones numbering sequentially): each is created again under a
+// new id, with the same ciphertext, and the collision withdrawn.
+func (e *env) renumberOwn(a *archive.Archive, g *gitRepo) error {
+	evs := a.OwnCollisions()
+	for _, ev := range evs {
+		newID, err := a.Renumber(ev, g.findByHash)
+		if err != nil {
+			return l10n.Errorf("dossier %s was also created in another clone, and yours could not be renumbered: %v", ev.Dossier, err)
+		}
+		e.printf("%s\n", l10n.Sprintf("Dossier %s was also created in another clone: yours is now %s.", ev.Dossier, newID))
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	paths := touchedPaths(a, g)
+	me, _ := a.Me()
+	_, err := g.commitPaths(paths, "crm sync: renumber dossiers whose id another clone took\n", me)
+	return err
+}
+
+func pushReason(err error, out string) string {
+	if ge, ok := err.(*gitError); ok {
+		for _, l := range strings.Split(ge.msg, "\n") {
+			if strings.Contains(l, "[rejected]") || strings.Contains(l, "[remote rejected]") || strings.HasPrefix(l, "remote:") {
+				return strings.TrimSpace(l)
+			}
+		}
+		return ge.msg
+	}
+	return out
+}
+
+func mustRun(g *gitRepo, args ...string) string {
+	out, _ := g.run(args...)
+	return out
+}
+
+// mergeRef merges ref into the current branch with crm's driver, journals
+// the dossier merges, rewrites member files and concludes the merge
+// commit. A conflict a person must settle stops with one line per dossier;
+// one the user's key cannot settle undoes the merge (nothing changed) and
+// hands their work to a member who can (a side branch crm/merge/<member>).
+func (e *env) mergeRef(g *gitRepo, ref string) error {
+	if _, err := g.run("merge-base", "--is-ancestor", ref, "HEAD"); err == nil {
+		return nil // nothing new
+	}
+	os.RemoveAll(recordDir(g))
+	writePins(g, ref)
+	defer os.Remove(pinsFile(g))
+	g.env = []string{"CRM_MERGE_THEIRS=" + ref}
+	_, mergeErr := g.run("merge", "--no-commit", "--no-edit", "-q", ref)
+	g.env = nil
+	if !g.merging() {
+		if mergeErr != nil {
+			return l10n.Errorf("merging %s: %v", ref, mergeErr)
+		}
+		return nil // a fast-forward: nothing to journal
+	}
+	var unreadable []*mergeRecord
+	for _, r := range readRecords(g) {
+		if r.Conflict == "unreadable" || r.Conflict == "role" {
+			unreadable = append(unreadable, r)
+		}
+	}
+	if len(unreadable) > 0 {
+		g.run("merge", "--abort")
+		a, err := e.open(true)
+		if err != nil {
+			return err
+		}
+		me, _ := a.Me()
+		branch := "crm/merge/" + me.ID
+		remote := strings.SplitN(ref, "/", 2)[0]
+		var lines []string
+		for _, r := range unreadable {
+			lines = append(lines, conflictLine(r))
+		}
+		if _, err := e.checkPush(a, g, ref); err != nil {
+			return failWith(append(lines, err.Error()))
+		}
+		if _, err := g.run("push", "-q", "--no-verify", "-f", remote, "HEAD:refs/heads/"+branch); err == nil {
+			lines = append(lines, l10n.Sprintf("your work waits on branch %s of %s: their next crm sync merges it; then sync again", branch, remote))
+		}
+		return failWith(lines)
+	}
+	return e.finishMerge(g)
+}
+
+// finishMerge concludes a merge in progress: the dossiers git's driver
+// merged are journaled (dossier.merge, following both clones' heads),
+// member files are rewritten from the journal, and the merge is committed.
+// Conflicts left for a person stop it.
+func (e *env) finishMerge(g *gitRepo) error {
+	a, err := e.open(true)
+	if err != nil {
+		return err
+	}
+	if _, err := a.WriteMemberFiles(); err != nil {
+		return err
+	}
+	var lines []string
+	for _, p := range g.unmerged() {
+		rel, _ := g.rel(p)
+		if strings.HasPrefix(rel, archive.MembersDir+"/") && a.OwnFile(rel, true) {
+			g.run("add", "--", p)
+			continue
+		}
+		id, isDossier := strings.CutSuffix(strings.TrimPrefix(rel, archive.DossiersDir+"/"), ".age")
+		line := l10n.Sprintf("%s is in conflict: settle it by hand, then crm sync", p)
+		created := false
+		for _, r := range readRecords(g) {
+			if isDossier && r.Dossier == id {
+				line, created = conflictLine(r), r.Conflict == "created"
+			}
+		}
+		if created {
+			// Two creations under one id are never merged: keep ours; the
+			// one the journal orders second is renumbered by its author.
+			g.run("checkout", "--ours", "--", p)
+			g.run("add", "--", p)
+			e.errorf("crm: %s\n", line)
+			continue
+		}
+		lines = append(lines, line)
+	}
+	if len(lines) > 0 {
+		return failWith(lines)
+	}
+	if err := e.journalMerges(a, g); err != nil {
+		return err
+	}
+	paths := touchedPaths(a, g)
+	if len(paths) > 0 {
+		if _, err := g.run(append([]string{"add", "-A", "--"}, paths...)...); err != nil {
+			return err
+		}
+	}
+	me, _ := a.Me()
+	g.setAuthor(me)
+	if _, err := g.run("commit", "-q", "--no-verify", "--no-edit"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// journalMerges journals dossier.merge for every file git's merge driver
+// merged that is still in place (a merge done by crm sync, or by a plain
+// git pull with the driver configured), and forgets the records.
+func (e *env) journalMerges(a *archive.Archive, g *gitRepo) error {
+	for _, r := range readRecords(g) {
+		if r.Conflict != "" || r.Merged == "" {
+			continue
+		}
+		ct, err := os.ReadFile(filepath.Join(g.top, filepath.FromSlash(r.Path)))
+		if d := a.State.Dossiers[r.Dossier]; err == nil && archive.SHA256Hex(ct) == r.Merged && d != nil && d.SHA256 != r.Merged {
+			if err := a.JournalMerge(r.Dossier, ct, r.Recipients, r.Parents, r.Fields); err != nil {
+				return l10n.Errorf("journaling the merge of dossier %s: %v", r.Dossier, err)
+			}
+			e.printf("%s\n", l10n.Sprintf("Merged dossier %s: %s.", r.Dossier, strings.Join(r.Fields, ", ")))
+		}
+		removeRecord(g, r.Dossier)
+	}
+	return nil
+}
+
+// mergeHandoffs merges the side branches (crm/merge/*) of members whose
+// key could not merge, where this user's key can; it returns the branches
+// merged, to delete on the remote after the push.
+func (e *env) mergeHandoffs(g *gitRepo, remote string) []string {
+	out, _ := g.run("for-each-ref", "--format=%(refname:short)", "refs/remotes/"+remote+"/crm/merge/")
+	var done []string
+	for _, ref := range strings.Fields(out) {
+		if err := e.mergeRef(g, ref); err != nil {
+			e.errorf("crm: %s\n", l10n.Sprintf("the work on %s is not merged: %v", ref, err))
+			continue
+		}
+		done = append(done, strings.TrimPrefix(ref, remote+"/"))
+	}
+	return done
+}
+
+// failWith is an error of several lines, one per thing to do.
+func failWith(lines []string) error {
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+func newResolveCmd(e *env) *cobra.Command {
+	var from string
+	var allowDisk bool
+	c := &cobra.Command{
+		Use:         "resolve ID [--from FILE|-]",
+		Short:       l10n.Pick("Settle a dossier both clones changed: edit the merged text (in memory) with both sides shown", "解决两个克隆都改过的档案冲突：在内存中编辑合并文本（标出双方内容）"),
+		Args:        cobra.ExactArgs(1),
+		Annotations: map[string]string{noAutocommit: "yes"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(true)
+			if err != nil {
+				return err
+			}
+			g, err := repoOf(a)
+			if err != nil {
+				return err
+			}
+			id, err := a.ResolveID(args[0])
+			if err != nil {
+				return err
+			}
+			path := g.path(archive.DossierPath(id))
+			if !slices.Contains(g.unmerged(), path) {
+				return l10n.Errorf("dossier %s has no merge conflict to settle", id)
+			}
+			stage := func(n string) []byte {
+				out, err := g.run("cat-file", "blob", ":"+n+":"+path)
+				if err != nil {
+					return nil
+				}
+				return []byte(out)
+			}
+			base, ours, theirs := stage("1"), stage("2"), stage("3")
+			var texts [3][]byte
+			for i, ct := range [][]byte{base, ours, theirs} {
+				if ct == nil {
+					return l10n.Errorf("dossier %s was created in both clones: there is nothing to merge", id)
+				}
+				if texts[i], err = archive.Decrypt(ct, a.Identity().Age); err != nil {
+					return denied(l10n.Errorf("your key cannot open every version of dossier %s: a member who can read it must settle the conflict", id))
+				}
+			}
+			marked, _, err := archive.MergeText(texts[0], texts[1], texts[2], true)
+			if err != nil {
+				return err
+			}
+			validate := func(b []byte) error {
+				if bytes.Contains(b, []byte(archive.ConflictMarker)) {
+					return l10n.Errorf("conflict lines (%s) are left: keep one side or write both, and delete them", archive.ConflictMarker)
+				}
+				_, err := archive.ParseDossier(b)
+				return err
+			}
+			var text []byte
+			if from != "" {
+				if text, err = readInput(e, from); err != nil {
+					return err
+				}
+				if err := validate(text); err != nil {
+					return dossierError(from, text, err)
+				}
+			} else if text, err = e.editLoop(marked, allowDisk, false, validate); err != nil {
+				return err
+			}
+			parents := []string{archive.SHA256Hex(ours), archive.SHA256Hex(theirs)}
+			if err := a.ResolveMerge(id, texts[1], text, parents); err != nil {
+				return err
+			}
+			removeRecord(g, id)
+			paths := touchedPaths(a, g)
+			if _, err := g.run(append([]string{"add", "-A", "--"}, paths...)...); err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Settled dossier %s.", id))
+			if len(g.unmerged()) == 0 {
+				return e.finishMerge(g)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&from, "from", "", l10n.Pick("take the settled dossier from FILE, or - for standard input", "从 FILE（- 为标准输入）读取解决后的档案"))
+	c.Flags().BoolVar(&allowDisk, "allow-disk-tmp", false, l10n.Pick("allow the editor's plaintext temp file on disk when no memory-backed storage exists", "无内存文件系统时允许明文临时文件落盘"))
+	return c
+}
+
+func newRestoreCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "restore ID",
+		Short: l10n.Pick("Put back the dossier file the journal pinned, from git history", "从 git 历史恢复日志所记录的档案文件"),
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(false)
+			if err != nil {
+				return err
+			}
+			d, err := a.Lookup(args[0])
+			if err != nil {
+				return err
+			}
+			if a.FileMatches(d) {
+				e.printf("%s\n", l10n.Sprintf("%s is already the file the journal pinned: nothing to restore.", archive.DossierPath(d.ID)))
+				return nil
+			}
+			g, err := repoOf(a)
+			if err != nil {
+				return err
+			}
+			ct := g.findBlob(g.path(archive.DossierPath(d.ID)), d.SHA256)
+			if ct == nil {
+				ct, _ = g.findByHash(d.SHA256)
+			}
+			if ct == nil {
+				return l10n.Errorf("no commit of this clone holds the version of %s that event %s pinned (sha256 %s): fetch the other clones' work (git fetch --all) and try again, or restore it from a backup", archive.DossierPath(d.ID), journal.ShortHash(d.WrittenBy.Hash), journal.ShortHash(d.SHA256))
+			}
+			if err := a.Restore(d.ID, ct); err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Restored %s from git history (sha256 %s).", archive.DossierPath(d.ID), journal.ShortHash(d.SHA256)))
+			return nil
+		},
+	}
+}
+
+func newPurgeCmd(e *env) *cobra.Command {
+	var yes bool
+	c := &cobra.Command{
+		Use:         "purge ID... [--yes]",
+		Short:       l10n.Pick("Rewrite git history to remove every old ciphertext of destroyed dossiers (git-filter-repo)", "改写 git 历史，删除已销毁档案的全部旧密文（git-filter-repo）"),
+		Args:        cobra.MinimumNArgs(1),
+		Annotations: map[string]string{noAutocommit: "yes"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := e.open(false)
+			if err != nil {
+				return err
+			}
+			var paths []string
+			for _, id := range args {
+				if err := archive.CheckID(id); err != nil {
+					return err
+				}
+				if id, err = a.ResolveID(id); err != nil {
+					return err
+				}
+				d := a.State.Dossiers[id]
+				if d == nil || d.Status != archive.StatusDestroyed {
+					return usagef("dossier %s is not destroyed: only the history of a destroyed dossier is purged (destroy it first)", id)
+				}
+				paths = append(paths, archive.DossierPath(id))
+			}
+			g, err := repoOf(a)
+			if err != nil {
+				return err
+			}
+			if _, err := exec.LookPath("git-filter-repo"); err != nil {
+				return l10n.Errorf("purging history needs git-filter-repo, which is not installed: apt-get install git-filter-repo (Debian, Ubuntu), or pip install git-filter-repo")
+			}
+			if g.merging() || len(g.unmerged()) > 0 {
+				return l10n.Errorf("a merge is in progress: finish it (crm sync) before purging history")
+			}
+			// git-filter-repo resets the work tree: uncommitted work would
+			// be lost.
+			if cs, err := g.status(); err != nil {
+				return err
+			} else if i := slices.IndexFunc(cs, func(c change) bool { return c.tracked }); i >= 0 {
+				return l10n.Errorf("the work tree has uncommitted changes (%s): commit them (crm sync) before purging history, which resets the work tree", cs[i].path)
+			}
+			if err := e.confirm(yes, l10n.Sprintf("Rewrite the whole git history to remove %s? Every clone must then be cloned again.", strings.Join(paths, ", "))); err != nil {
+				return err
+			}
+			remotes := map[string]string{}
+			for _, r := range strings.Fields(mustRun(g, "remote")) {
+				remotes[r] = strings.TrimSpace(mustRun(g, "remote", "get-url", r))
+			}
+			fargs := []string{"filter-repo", "--force", "--quiet", "--invert-paths"}
+			for _, p := range paths {
+				fargs = append(fargs, "--path", g.path(p))
+			}
+			if _, err := g.run(fargs...); err != nil {
+				return err
+			}
+			// git-filter-repo forgets the remotes, so that the rewritten
+			// history is not pushed by mistake: they come back, and the
+			// push is the user's deliberate step.
+			for r, url := range remotes {
+				if url != "" && strings.TrimSpace(mustRun(g, "remote", "get-url", r)) == "" {
+					g.run("remote", "add", r, url)
+				}
+			}
+			e.printf("%s\n", l10n.Sprintf("Purged %s from every commit of this clone.", strings.Join(paths, ", ")))
+			e.printf("%s\n", l10n.T("Next: push the rewritten history with git push --force --all; the remote keeps old objects until it is garbage-collected (ask its admin). Every other clone must be cloned again: an old clone still holds the old ciphertexts, and pushing from it would bring them back."))
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&yes, "yes", false, yesFlag())
+	return c
+}
