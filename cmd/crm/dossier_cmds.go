@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"strings"
@@ -142,6 +143,21 @@ func banner(level string) string {
 		return l10n.Pick("内部 (internal) · keep within 客服部", "内部 · 仅限客服部")
 	}
 	return l10n.Pick(level+" · do not read in public places or while travelling (R7.1)", level+" · 禁止在公共场合阅读，不得携带外出 (R7.1)")
+}
+
+// dropBanner removes the banner lines crm show prints above a dossier
+// ("# ==== ID notice ====") from the start of a text given back with
+// --from, so that `crm show ID > f; edit f; crm edit ID --from f` does not
+// store them as comments.
+func dropBanner(text []byte) []byte {
+	for {
+		line, rest, _ := bytes.Cut(text, []byte("\n"))
+		l := bytes.TrimSpace(line)
+		if !bytes.HasPrefix(l, []byte("# ==== ")) || !bytes.HasSuffix(l, []byte(" ====")) {
+			return text
+		}
+		text = rest
+	}
 }
 
 func newShowCmd(e *env) *cobra.Command {

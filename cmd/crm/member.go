@@ -184,13 +184,13 @@ func readInput(e *env, name string) ([]byte, error) {
 		if err != nil {
 			return nil, l10n.Errorf("reading standard input: %v", err)
 		}
-		return b, nil
+		return dropBanner(b), nil
 	}
 	b, err := os.ReadFile(name)
 	if err != nil {
 		return nil, l10n.Errorf("reading %s: %v", name, err)
 	}
-	return b, nil
+	return dropBanner(b), nil
 }
 
 func newMemberRemoveCmd(e *env) *cobra.Command {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -79,6 +80,18 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("capture: no match for %s in stdout", args[1])
 				}
 				ts.Setenv(args[0], m[len(m)-1])
+			},
+			// replace OLD NEW FILE replaces every OLD in FILE by NEW: a
+			// person's edit of a file crm printed.
+			"replace": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 3 {
+					ts.Fatalf("usage: replace OLD NEW FILE")
+				}
+				text := ts.ReadFile(args[2])
+				if !strings.Contains(text, args[0]) {
+					ts.Fatalf("replace: no %q in %s", args[0], args[2])
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(strings.ReplaceAll(text, args[0], args[1])), 0o600))
 			},
 			// exitcode N CMD ARGS... runs a command and fails unless it
 			// exits with status N; its stdout and stderr are kept for

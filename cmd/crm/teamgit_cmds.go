@@ -232,6 +232,10 @@ func (e *env) sync() error {
 		return l10n.Errorf("fetching from %s: %v", remote, err)
 	}
 	tracking := remote + "/" + branch
+	// git merge wants a committer even with --no-commit: the member, as
+	// for crm's own commits, so that a clone without user.name merges.
+	me, _ := a.Me()
+	g.setAuthor(me)
 	if _, err := g.run("rev-parse", "-q", "--verify", "refs/remotes/"+tracking); err == nil {
 		if err := e.mergeRef(g, tracking); err != nil {
 			return err
@@ -314,9 +318,10 @@ func (e *env) mergeRef(g *gitRepo, ref string) error {
 	os.RemoveAll(recordDir(g))
 	writePins(g, ref)
 	defer os.Remove(pinsFile(g))
-	g.env = []string{"CRM_MERGE_THEIRS=" + ref}
+	author := g.env
+	g.env = append(append(slices.Clip(author), "CRM_MERGE_THEIRS="+ref), e.driverEnv()...)
 	_, mergeErr := g.run("merge", "--no-commit", "--no-edit", "-q", ref)
-	g.env = nil
+	g.env = author
 	if !g.merging() {
 		if mergeErr != nil {
 			return l10n.Errorf("merging %s: %v", ref, mergeErr)
@@ -433,6 +438,22 @@ func (e *env) journalMerges(a *archive.Archive, g *gitRepo) error {
 // mergeHandoffs merges the side branches (crm/merge/*) of members whose
 // key could not merge, where this user's key can; it returns the branches
 // merged, to delete on the remote after the push.
+// driverEnv passes the identity this command uses (--identity, config or
+// CRM_IDENTITY) and its passphrase file to the merge driver git runs, so
+// that it merges with the same key; absolute, as git runs drivers at the
+// top of the work tree.
+func (e *env) driverEnv() []string {
+	var env []string
+	for _, kv := range [][2]string{{"CRM_IDENTITY", "identity"}, {"CRM_PASSPHRASE_FILE", "passphrase_file"}} {
+		if v := e.v.GetString(kv[1]); v != "" && (kv[1] != "identity" || e.identityConfigured()) {
+			if abs, err := filepath.Abs(v); err == nil {
+				env = append(env, kv[0]+"="+abs)
+			}
+		}
+	}
+	return env
+}
+
 func (e *env) mergeHandoffs(g *gitRepo, remote string) []string {
 	out, _ := g.run("for-each-ref", "--format=%(refname:short)", "refs/remotes/"+remote+"/crm/merge/")
 	var done []string
