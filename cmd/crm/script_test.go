@@ -81,15 +81,15 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Setenv(args[0], m[len(m)-1])
 			},
-			// replace OLD NEW FILE replaces every OLD in FILE by NEW: a
+			// subst OLD NEW FILE replaces every OLD in FILE by NEW: a
 			// person's edit of a file crm printed.
-			"replace": func(ts *testscript.TestScript, neg bool, args []string) {
+			"subst": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 3 {
-					ts.Fatalf("usage: replace OLD NEW FILE")
+					ts.Fatalf("usage: subst OLD NEW FILE")
 				}
 				text := ts.ReadFile(args[2])
 				if !strings.Contains(text, args[0]) {
-					ts.Fatalf("replace: no %q in %s", args[0], args[2])
+					ts.Fatalf("subst: no %q in %s", args[0], args[2])
 				}
 				ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(strings.ReplaceAll(text, args[0], args[1])), 0o600))
 			},
