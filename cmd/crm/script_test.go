@@ -124,6 +124,11 @@ func mergeCmds(ms ...map[string]func(ts *testscript.TestScript, neg bool, args [
 	out := map[string]func(ts *testscript.TestScript, neg bool, args []string){}
 	for _, m := range ms {
 		for k, v := range m {
+			if _, dup := out[k]; dup {
+				// A second command of the same name would silently replace
+				// the first and run the wrong code in some scripts.
+				panic("testscript command defined twice: " + k)
+			}
 			out[k] = v
 		}
 	}
