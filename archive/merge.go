@@ -195,13 +195,10 @@ func MergeText(base, ours, theirs []byte, mark bool) ([]byte, []string, error) {
 	} else {
 		out = *root
 	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(&out); err != nil {
+	encoded, err := encodeNode(&out)
+	if err != nil {
 		return nil, nil, err
 	}
-	enc.Close()
 	if len(m.conflicts) == 0 {
 		// yaml.v3 keeps comments but not blank lines or quoting: when
 		// the sides changed different lines, a line merge keeps the
@@ -213,7 +210,7 @@ func MergeText(base, ours, theirs []byte, mark bool) ([]byte, []string, error) {
 			}
 		}
 	}
-	return buf.Bytes(), m.conflicts, nil
+	return encoded, m.conflicts, nil
 }
 
 // hunk replaces lines [s, e) of a text by lines.
