@@ -69,14 +69,25 @@ func (x *DossierClassify) check(c *step) error {
 	if err := reclassifyBlocked(c.d); err != nil {
 		return err
 	}
-	m, err := levelDates(c.p, x.Level, x.SetOn, x.Period, c.e.Time)
+	return c.checkMarking(x.Level, x.SetOn, x.Period, x.Expires)
+}
+
+// checkMarking checks the marking a creation or a change of level
+// records (R7.2.4): a level of the policy, the day it was set and its
+// secrecy period, and the expiry they give. The step writes a file of
+// that level.
+func (c *step) checkMarking(level, setOn, period, expires string) error {
+	if c.p.Level(level) == nil {
+		return problemf("unknown level %q", level)
+	}
+	m, err := levelDates(c.p, level, setOn, period, c.e.Time)
 	if err != nil {
 		return err
 	}
-	if err := checkExpires(m, x.Expires); err != nil {
+	if err := checkExpires(m, expires); err != nil {
 		return err
 	}
-	c.level, c.fileRequired = x.Level, true
+	c.level, c.fileRequired = level, true
 	return nil
 }
 

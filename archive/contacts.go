@@ -94,14 +94,10 @@ func contactNode(c Contact) *yaml.Node {
 // itemText is item written as one block-list entry ("- date: …"), each
 // line indented by indent spaces.
 func itemText(item *yaml.Node, indent int, eol string) []byte {
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	enc.Encode(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{item}})
-	enc.Close()
+	b, _ := encodeNode(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{item}})
 	pad := strings.Repeat(" ", indent)
 	var out bytes.Buffer
-	for _, line := range strings.SplitAfter(b.String(), "\n") {
+	for _, line := range strings.SplitAfter(string(b), "\n") {
 		if line == "" {
 			continue
 		}
@@ -114,6 +110,34 @@ func itemText(item *yaml.Node, indent int, eol string) []byte {
 	return out.Bytes()
 }
 
+// textLines is a text cut into lines, each with its line end; lines[i]
+// is line i+1.
+type textLines []string
+
+func linesOf(text []byte) textLines {
+	lines := strings.SplitAfter(string(text), "\n")
+	if n := len(lines); n > 0 && lines[n-1] == "" {
+		lines = lines[:n-1]
+	}
+	return lines
+}
+
+// insert is the text with add put after the first after lines.
+func (lines textLines) insert(after int, add []byte, eol string) []byte {
+	var b bytes.Buffer
+	for _, l := range lines[:after] {
+		b.WriteString(l)
+	}
+	if after > 0 && !strings.HasSuffix(lines[after-1], "\n") {
+		b.WriteString(eol)
+	}
+	b.Write(add)
+	for _, l := range lines[after:] {
+		b.WriteString(l)
+	}
+	return b.Bytes()
+}
+
 // spliceContact inserts item into text where the top-level contacts: list
 // ends (or adds the list at the end); ok is false for a layout it does not
 // handle.
@@ -122,77 +146,85 @@ func spliceContact(text []byte, top, item *yaml.Node) ([]byte, bool) {
 	if bytes.Contains(text, []byte("\r\n")) {
 		eol = "\r\n"
 	}
-	lines := strings.SplitAfter(string(text), "\n") // lines[i] is line i+1
-	if n := len(lines); n > 0 && lines[n-1] == "" {
-		lines = lines[:n-1]
-	}
+	lines := linesOf(text)
 	key, val := child(top, "contacts")
-	insert := func(after int, add []byte) []byte {
-		var b bytes.Buffer
-		for _, l := range lines[:after] {
-			b.WriteString(l)
-		}
-		if after > 0 && !strings.HasSuffix(lines[after-1], "\n") {
-			b.WriteString(eol)
-		}
-		b.Write(add)
-		for _, l := range lines[after:] {
-			b.WriteString(l)
-		}
-		return b.Bytes()
-	}
+	var after, indent int
+	ok := true
 	switch {
 	case key == nil:
 		// No list yet: add one at the end.
 		add := append([]byte(eol+"contacts:"+eol), itemText(item, 2, eol)...)
-		return insert(len(lines), add), true
+		return lines.insert(len(lines), add, eol), true
 	case key.Column != 1 || key.Line > len(lines):
 		return nil, false
 	case val.Kind == yaml.ScalarNode && val.Tag == "!!null":
 		// contacts: / contacts: ~ / contacts: null, perhaps with a comment.
-		line := lines[key.Line-1]
-		if val.Line == key.Line && val.Value != "" {
-			at := val.Column - 1
-			if at > len(line) || !strings.HasPrefix(line[at:], val.Value) {
-				return nil, false
-			}
-			lines[key.Line-1] = strings.TrimRight(line[:at], " ") + " " + strings.TrimLeft(line[at+len(val.Value):], " ")
-			lines[key.Line-1] = strings.TrimRight(strings.TrimRight(lines[key.Line-1], "\r\n"), " ") + eol
-		}
-		return insert(key.Line, itemText(item, 2, eol)), true
+		after, indent, ok = key.Line, 2, lines.dropNull(key, val, eol)
 	case val.Kind == yaml.SequenceNode && len(val.Content) == 0 && val.Line == key.Line:
 		// contacts: [] (the templates' form), perhaps with a comment.
-		line := lines[key.Line-1]
-		at := val.Column - 1
-		end := strings.Index(line[min(at, len(line)):], "]")
-		if at > len(line) || line[at] != '[' || end < 0 {
-			return nil, false
-		}
-		rest := strings.TrimLeft(line[at+end+1:], " ")
-		lines[key.Line-1] = strings.TrimRight(strings.TrimRight(line[:at], " ")+" "+rest, "\r\n ") + eol
-		return insert(key.Line, itemText(item, 2, eol)), true
+		after, indent, ok = key.Line, 2, lines.dropEmptyFlow(key, val, eol)
 	case val.Kind == yaml.SequenceNode && val.Style&yaml.FlowStyle == 0 && len(val.Content) > 0:
-		// A block list: its items start with "-" at column dash; the list
-		// goes on while lines are indented deeper, or are further items.
-		dash := val.Column - 1
-		last := val.Content[len(val.Content)-1].Line
-		end := last
-		for i := last; i < len(lines); i++ { // lines[i] is line i+1
-			l := strings.TrimRight(lines[i], "\r\n")
-			trimmed := strings.TrimLeft(l, " ")
-			indent := len(l) - len(trimmed)
-			switch {
-			case trimmed == "":
-				continue
-			case indent > dash, indent == dash && (trimmed == "-" || strings.HasPrefix(trimmed, "- ")) && !strings.HasPrefix(trimmed, "#"):
-				end = i + 1
-				continue
-			}
-			break
-		}
-		return insert(end, itemText(item, dash, eol)), true
+		after, indent = lines.blockListEnd(val), val.Column-1
+	default:
+		return nil, false
 	}
-	return nil, false
+	if !ok {
+		return nil, false
+	}
+	return lines.insert(after, itemText(item, indent, eol), eol), true
+}
+
+// dropNull removes the null value (~, null) written after key on its line,
+// keeping a comment; false if the line is not as the node says.
+func (lines textLines) dropNull(key, val *yaml.Node, eol string) bool {
+	if val.Line != key.Line || val.Value == "" {
+		return true // contacts: with nothing after it
+	}
+	line := lines[key.Line-1]
+	at := val.Column - 1
+	if at > len(line) || !strings.HasPrefix(line[at:], val.Value) {
+		return false
+	}
+	l := strings.TrimRight(line[:at], " ") + " " + strings.TrimLeft(line[at+len(val.Value):], " ")
+	lines[key.Line-1] = strings.TrimRight(strings.TrimRight(l, "\r\n"), " ") + eol
+	return true
+}
+
+// dropEmptyFlow removes the [] written after key on its line, keeping a
+// comment; false if the line is not as the node says.
+func (lines textLines) dropEmptyFlow(key, val *yaml.Node, eol string) bool {
+	line := lines[key.Line-1]
+	at := val.Column - 1
+	end := strings.Index(line[min(at, len(line)):], "]")
+	if at > len(line) || line[at] != '[' || end < 0 {
+		return false
+	}
+	rest := strings.TrimLeft(line[at+end+1:], " ")
+	lines[key.Line-1] = strings.TrimRight(strings.TrimRight(line[:at], " ")+" "+rest, "\r\n ") + eol
+	return true
+}
+
+// blockListEnd is the number of the last line of block list val: its
+// items start with "-" at val's column; the list goes on while lines are
+// indented deeper, or are further items.
+func (lines textLines) blockListEnd(val *yaml.Node) int {
+	dash := val.Column - 1
+	last := val.Content[len(val.Content)-1].Line
+	end := last
+	for i := last; i < len(lines); i++ { // lines[i] is line i+1
+		l := strings.TrimRight(lines[i], "\r\n")
+		trimmed := strings.TrimLeft(l, " ")
+		indent := len(l) - len(trimmed)
+		switch {
+		case trimmed == "":
+			continue
+		case indent > dash, indent == dash && (trimmed == "-" || strings.HasPrefix(trimmed, "- ")) && !strings.HasPrefix(trimmed, "#"):
+			end = i + 1
+			continue
+		}
+		break
+	}
+	return end
 }
 
 // rewriteWithContact appends item to the contacts: list in the node tree
@@ -211,13 +243,20 @@ func rewriteWithContact(root *yaml.Node, item *yaml.Node) ([]byte, error) {
 	default:
 		return nil, &ValidationError{[]*FieldError{{Path: "contacts", Line: val.Line, Msg: l10n.T("must be a list of records (- date: …, kind: …)")}}}
 	}
+	return encodeNode(root)
+}
+
+// encodeNode writes a YAML node tree as crm writes YAML: indented by two.
+func encodeNode(n *yaml.Node) ([]byte, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
-	if err := enc.Encode(root); err != nil {
+	if err := enc.Encode(n); err != nil {
 		return nil, err
 	}
-	enc.Close()
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
 	return b.Bytes(), nil
 }
 
@@ -286,14 +325,9 @@ func RemoveContacts(text []byte, drop func(Contact) bool) ([]byte, []Contact, er
 			}
 		}
 		val.Content = keep
-		var b bytes.Buffer
-		enc := yaml.NewEncoder(&b)
-		enc.SetIndent(2)
-		if err := enc.Encode(&root); err != nil {
+		if out, err = encodeNode(&root); err != nil {
 			return nil, nil, err
 		}
-		enc.Close()
-		out = b.Bytes()
 	}
 	if !removedOnly(text, out, len(old.Contacts)-len(gone)) {
 		return nil, nil, l10n.Errorf("could not remove the records from the dossier's contacts: list: edit the dossier instead")
@@ -318,10 +352,7 @@ func cutItems(text []byte, val *yaml.Node, gone []int) ([]byte, bool) {
 	if val == nil || val.Kind != yaml.SequenceNode || val.Style&yaml.FlowStyle != 0 || len(val.Content) == 0 {
 		return nil, false
 	}
-	lines := strings.SplitAfter(string(text), "\n") // lines[i] is line i+1
-	if n := len(lines); n > 0 && lines[n-1] == "" {
-		lines = lines[:n-1]
-	}
+	lines := linesOf(text)
 	dash := val.Column - 1
 	// An item starts on its "-" line; it ends where the next one starts,
 	// or, for the last, where the list ends (the first line indented no

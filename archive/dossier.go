@@ -283,6 +283,53 @@ var yamlLineRE = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+
 func ParseDossier(text []byte) (*Dossier, error) {
 	// The text is scanned once, into a node: the node gives line numbers
 	// for every check, and the struct is decoded from it.
+	top, err := dossierNode(text)
+	if err != nil {
+		return nil, err
+	}
+	if ps := unknownFields(top, reflect.TypeFor[Dossier](), ""); len(ps) > 0 {
+		return nil, &ValidationError{ps}
+	}
+	// Values that do not decode are reported with what the checks below
+	// find in the rest (a field that failed to decode is not checked again).
+	var d Dossier
+	ps, err := decodeNode(top, &d)
+	if err != nil {
+		return nil, err
+	}
+	failed := map[string]bool{}
+	for _, p := range ps {
+		failed[p.Path] = true
+		if strings.Contains(p.Msg, "already defined") {
+			// A key given twice stops the decoding of its whole
+			// mapping: the other checks would report what is not wrong.
+			return nil, &ValidationError{ps}
+		}
+	}
+	var checked []*FieldError
+	checkFields(reflect.ValueOf(&d).Elem(), top, "", 0, &checked)
+	for _, p := range checked {
+		if !failed[p.Path] {
+			ps = append(ps, p)
+		}
+	}
+	ps = append(ps, crossChecks(top, &d)...)
+	if len(ps) > 0 {
+		return nil, &ValidationError{ps}
+	}
+	// Complaints are kept two years unless the record says otherwise
+	// (sister rules, "Intake and records").
+	for i := range d.Contacts {
+		if c := &d.Contacts[i]; c.Kind == ContactComplaint && c.KeepUntil.IsZero() {
+			c.KeepUntil, c.keepDefaulted = ComplaintKeepUntil(c.Date), true
+		}
+	}
+	return &d, nil
+}
+
+// dossierNode is the mapping node of a dossier's one YAML document, or
+// ErrEmptyDossier, or a *ValidationError for text that is not one mapping.
+func dossierNode(text []byte) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var root yaml.Node
 	if err := dec.Decode(&root); err == io.EOF {
@@ -313,32 +360,15 @@ func ParseDossier(text []byte) (*Dossier, error) {
 	if a := loopingAlias(top, make([]*yaml.Node, 0, 32)); a != nil {
 		return nil, &ValidationError{[]*FieldError{{Path: pathAtLine(top, a.Line), Line: a.Line, Msg: l10n.Sprintf("*%s refers to the value it is part of: write the value out instead", a.Value)}}}
 	}
-	if ps := unknownFields(top, reflect.TypeFor[Dossier](), ""); len(ps) > 0 {
-		return nil, &ValidationError{ps}
-	}
-	// Values that do not decode are reported with what the checks below
-	// find in the rest (a field that failed to decode is not checked again).
-	var d Dossier
-	ps, err := decodeNode(top, &d)
-	if err != nil {
-		return nil, err
-	}
-	failed := map[string]bool{}
-	for _, p := range ps {
-		failed[p.Path] = true
-		if strings.Contains(p.Msg, "already defined") {
-			// A key given twice stops the decoding of its whole
-			// mapping: the other checks would report what is not wrong.
-			return nil, &ValidationError{ps}
-		}
-	}
-	var checked []*FieldError
-	checkFields(reflect.ValueOf(&d).Elem(), top, "", 0, &checked)
-	for _, p := range checked {
-		if !failed[p.Path] {
-			ps = append(ps, p)
-		}
-	}
+	return top, nil
+}
+
+// crossChecks are the rules between fields, or on a field's range, that
+// the `check:` tags do not say: the credit score is a whole number 0–100,
+// trading began after the founding, a record is not kept until before its
+// own date.
+func crossChecks(top *yaml.Node, d *Dossier) []*FieldError {
+	var ps []*FieldError
 	if n := nodeAt(top, "credit_survey.score"); n != nil && n.Tag != "!!null" && n.Tag != "!!int" {
 		ps = append(ps, &FieldError{Path: "credit_survey.score", Line: n.Line, Msg: l10n.Sprintf("%q is not a whole number 0–100", n.Value)})
 	} else if s := d.CreditSurvey.Score; s != nil && (*s < 0 || *s > 100) {
@@ -348,8 +378,7 @@ func ParseDossier(text []byte) (*Dossier, error) {
 		ps = append(ps, &FieldError{Path: "customer.trading_since", Line: lineOf(top, "customer.trading_since"), Msg: l10n.T("is before customer.founded")})
 	}
 	contacts := nodeAt(top, "contacts")
-	for i := range d.Contacts {
-		c := &d.Contacts[i]
+	for i, c := range d.Contacts {
 		if !c.KeepUntil.IsZero() && !c.Date.IsZero() && c.KeepUntil.Before(c.Date.Time) {
 			var line int
 			if contacts != nil && contacts.Kind == yaml.SequenceNode && i < len(contacts.Content) {
@@ -357,16 +386,8 @@ func ParseDossier(text []byte) (*Dossier, error) {
 			}
 			ps = append(ps, &FieldError{Path: fmt.Sprintf("contacts[%d].keep_until", i), Line: line, Msg: l10n.T("is before the record's date")})
 		}
-		// Complaints are kept two years unless the record says otherwise
-		// (sister rules, "Intake and records").
-		if c.Kind == ContactComplaint && c.KeepUntil.IsZero() {
-			c.KeepUntil, c.keepDefaulted = ComplaintKeepUntil(c.Date), true
-		}
 	}
-	if len(ps) > 0 {
-		return nil, &ValidationError{ps}
-	}
-	return &d, nil
+	return ps
 }
 
 // checkFields checks the decoded struct v against the `check:` tags of its
@@ -379,72 +400,109 @@ func checkFields(v reflect.Value, n *yaml.Node, path string, line int, ps *[]*Fi
 	}
 	for _, f := range fieldsOf(v.Type()) {
 		fv := v.Field(f.index)
-		key, val := child(n, f.name)
-		fline := line
-		if key != nil {
-			fline = key.Line
-		}
-		fpath := func() string { // made only when needed: most fields are fine
-			if path == "" {
-				return f.name
-			}
-			return path + "." + f.name
-		}
-		bad := func(msg string) { *ps = append(*ps, &FieldError{Path: fpath(), Line: fline, Msg: msg}) }
-		required := func() {
-			*ps = append(*ps, &FieldError{Path: fpath(), Line: fline, Msg: l10n.T("is required"), missing: true})
-		}
 		if fv.Kind() == reflect.Pointer {
 			if fv.IsNil() {
 				continue
 			}
 			fv = fv.Elem()
 		}
-		switch fv.Kind() {
-		case reflect.String:
-			s := fv.String()
-			if f.required && strings.TrimSpace(s) == "" {
-				required()
-			} else if f.enum != nil && s != "" && !slices.Contains(f.enum, s) {
-				bad(l10n.Sprintf("%q is not one of %s", s, strings.Join(f.enum, " / ")))
-			}
-		case reflect.Float64:
-			if x := fv.Float(); math.IsNaN(x) || math.IsInf(x, 0) {
-				bad(l10n.T("must be a number, not NaN or infinity"))
-			} else if f.nonneg && x < 0 {
-				bad(l10n.T("must not be negative"))
-			}
-		case reflect.Int:
-			// YAML decodes 40.7 into an int as 40: refuse it (the new
-			// fields are nonneg; characteristics.staff keeps its old
-			// leniency).
-			if f.nonneg && val != nil && val.Kind == yaml.ScalarNode && val.Tag == "!!float" {
-				bad(l10n.Sprintf("%q is not a whole number", val.Value))
-			} else if f.nonneg && fv.Int() < 0 {
-				bad(l10n.T("must not be negative"))
-			}
-		case reflect.Struct:
-			if d, ok := fv.Interface().(Date); ok {
-				if f.required && d.IsZero() {
-					required()
-				}
-				continue
-			}
-			checkFields(fv, val, fpath(), fline, ps)
-		case reflect.Slice:
-			if fv.Type().Elem().Kind() != reflect.Struct {
-				continue
-			}
-			for i := range fv.Len() {
-				var item *yaml.Node
-				iline := fline
-				if val != nil && val.Kind == yaml.SequenceNode && i < len(val.Content) {
-					item = val.Content[i]
-					iline = item.Line
-				}
-				checkFields(fv.Index(i), item, fmt.Sprintf("%s[%d]", fpath(), i), iline, ps)
-			}
+		key, val := child(n, f.name)
+		c := fieldCheck{f: f, parent: path, line: line, val: val, ps: ps}
+		if key != nil {
+			c.line = key.Line
 		}
+		c.check(fv)
+	}
+}
+
+// fieldCheck is the check of one field's value: its tags, where it is
+// (its value node, nil when absent, and the line to report) and where its
+// problems go.
+type fieldCheck struct {
+	f      fieldInfo
+	parent string
+	line   int
+	val    *yaml.Node
+	ps     *[]*FieldError
+}
+
+// path is the field's dotted path, made only when needed: most fields are
+// fine.
+func (c *fieldCheck) path() string {
+	if c.parent == "" {
+		return c.f.name
+	}
+	return c.parent + "." + c.f.name
+}
+
+func (c *fieldCheck) bad(msg string) {
+	*c.ps = append(*c.ps, &FieldError{Path: c.path(), Line: c.line, Msg: msg})
+}
+
+func (c *fieldCheck) required() {
+	*c.ps = append(*c.ps, &FieldError{Path: c.path(), Line: c.line, Msg: l10n.T("is required"), missing: true})
+}
+
+func (c *fieldCheck) check(fv reflect.Value) {
+	switch fv.Kind() {
+	case reflect.String:
+		c.checkString(fv.String())
+	case reflect.Float64:
+		c.checkFloat(fv.Float())
+	case reflect.Int:
+		c.checkInt(fv.Int())
+	case reflect.Struct:
+		if d, ok := fv.Interface().(Date); ok {
+			if c.f.required && d.IsZero() {
+				c.required()
+			}
+			return
+		}
+		checkFields(fv, c.val, c.path(), c.line, c.ps)
+	case reflect.Slice:
+		c.checkItems(fv)
+	}
+}
+
+func (c *fieldCheck) checkString(s string) {
+	if c.f.required && strings.TrimSpace(s) == "" {
+		c.required()
+	} else if c.f.enum != nil && s != "" && !slices.Contains(c.f.enum, s) {
+		c.bad(l10n.Sprintf("%q is not one of %s", s, strings.Join(c.f.enum, " / ")))
+	}
+}
+
+func (c *fieldCheck) checkFloat(x float64) {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		c.bad(l10n.T("must be a number, not NaN or infinity"))
+	} else if c.f.nonneg && x < 0 {
+		c.bad(l10n.T("must not be negative"))
+	}
+}
+
+func (c *fieldCheck) checkInt(x int64) {
+	// YAML decodes 40.7 into an int as 40: refuse it (the new fields are
+	// nonneg; characteristics.staff keeps its old leniency).
+	if c.f.nonneg && c.val != nil && c.val.Kind == yaml.ScalarNode && c.val.Tag == "!!float" {
+		c.bad(l10n.Sprintf("%q is not a whole number", c.val.Value))
+	} else if c.f.nonneg && x < 0 {
+		c.bad(l10n.T("must not be negative"))
+	}
+}
+
+// checkItems checks each item of a list of records.
+func (c *fieldCheck) checkItems(fv reflect.Value) {
+	if fv.Type().Elem().Kind() != reflect.Struct {
+		return
+	}
+	for i := range fv.Len() {
+		var item *yaml.Node
+		iline := c.line
+		if c.val != nil && c.val.Kind == yaml.SequenceNode && i < len(c.val.Content) {
+			item = c.val.Content[i]
+			iline = item.Line
+		}
+		checkFields(fv.Index(i), item, fmt.Sprintf("%s[%d]", c.path(), i), iline, c.ps)
 	}
 }
 

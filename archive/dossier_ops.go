@@ -43,18 +43,7 @@ type (
 )
 
 func (x *DossierCreate) check(c *step) error {
-	if c.p.Level(x.Level) == nil {
-		return problemf("unknown level %q", x.Level)
-	}
-	m, err := levelDates(c.p, x.Level, x.SetOn, x.Period, c.e.Time)
-	if err != nil {
-		return err
-	}
-	if err := checkExpires(m, x.Expires); err != nil {
-		return err
-	}
-	c.level, c.fileRequired = x.Level, true
-	return nil
+	return c.checkMarking(x.Level, x.SetOn, x.Period, x.Expires)
 }
 
 func (x *DossierCreate) apply(c *step) {

@@ -195,13 +195,10 @@ func MergeText(base, ours, theirs []byte, mark bool) ([]byte, []string, error) {
 	} else {
 		out = *root
 	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(&out); err != nil {
+	encoded, err := encodeNode(&out)
+	if err != nil {
 		return nil, nil, err
 	}
-	enc.Close()
 	if len(m.conflicts) == 0 {
 		// yaml.v3 keeps comments but not blank lines or quoting: when
 		// the sides changed different lines, a line merge keeps the
@@ -213,7 +210,7 @@ func MergeText(base, ours, theirs []byte, mark bool) ([]byte, []string, error) {
 			}
 		}
 	}
-	return buf.Bytes(), m.conflicts, nil
+	return encoded, m.conflicts, nil
 }
 
 // hunk replaces lines [s, e) of a text by lines.
@@ -502,29 +499,18 @@ func (a *Archive) JournalMerge(id string, ct []byte, recipients, parents, fields
 	if _, err := a.requireKind(KindDossierMerge); err != nil {
 		return err
 	}
-	if fields == nil {
-		fields = []string{}
-	}
-	return a.locked(func() error {
-		d, err := a.Lookup(id)
+	return a.writeMerge(id, fields, parents, func(want []string) ([]byte, error) {
+		if slices.Equal(want, recipients) {
+			return ct, nil
+		}
+		if a.id == nil {
+			return nil, deniedErr(l10n.Errorf("no identity: this step needs your key"))
+		}
+		plain, err := Decrypt(ct, a.id.Age)
 		if err != nil {
-			return err
+			return nil, deniedErr(l10n.Errorf("journaling the merge of dossier %s needs to decrypt it, and your key cannot", id))
 		}
-		want := a.State.ExpectedRecipients(d)
-		if !slices.Equal(want, recipients) {
-			if a.id == nil {
-				return deniedErr(l10n.Errorf("no identity: this step needs your key"))
-			}
-			plain, err := Decrypt(ct, a.id.Age)
-			if err != nil {
-				return deniedErr(l10n.Errorf("journaling the merge of dossier %s needs to decrypt it, and your key cannot", id))
-			}
-			if ct, err = a.encrypt(plain, want); err != nil {
-				return err
-			}
-		}
-		_, err = a.writeCiphertext(d.ID, ct, want, KindDossierMerge, &DossierMerge{Fields: fields, Parents: parents})
-		return err
+		return a.encrypt(plain, want)
 	})
 }
 
@@ -543,6 +529,15 @@ func (a *Archive) ResolveMerge(id string, ours, text []byte, parents []string) e
 	if err != nil {
 		return err
 	}
+	return a.writeMerge(id, fields, parents, func(want []string) ([]byte, error) {
+		return a.encrypt(text, want)
+	})
+}
+
+// writeMerge writes dossier id's merged file and its dossier.merge event
+// under the lock; file gives the ciphertext for the recipients the
+// (merged) journal expects.
+func (a *Archive) writeMerge(id string, fields, parents []string, file func(want []string) ([]byte, error)) error {
 	if fields == nil {
 		fields = []string{}
 	}
@@ -552,7 +547,7 @@ func (a *Archive) ResolveMerge(id string, ours, text []byte, parents []string) e
 			return err
 		}
 		want := a.State.ExpectedRecipients(d)
-		ct, err := a.encrypt(text, want)
+		ct, err := file(want)
 		if err != nil {
 			return err
 		}

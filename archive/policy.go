@@ -207,10 +207,29 @@ func ParsePolicy(b []byte) (*Policy, error) {
 	return &p, nil
 }
 
+// check checks the policy section by section, in the order of crm.yaml,
+// and fills in what a section leaves to its default (id_scheme.style, the
+// time zone). The first problem found is returned.
 func (p *Policy) check() error {
+	for _, section := range []func() error{
+		p.checkFormat, p.checkLevels, p.checkIDScheme, p.checkRecovery,
+		p.checkCredit, p.checkLater, p.checkKeyKind, p.checkTimezone,
+	} {
+		if err := section(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *Policy) checkFormat() error {
 	if p.Format != "crm/v1" {
 		return l10n.Errorf("format is %q, this crm reads %q", p.Format, "crm/v1")
 	}
+	return nil
+}
+
+func (p *Policy) checkLevels() error {
 	if len(p.Levels) == 0 {
 		return l10n.Errorf("levels: at least one level is needed")
 	}
@@ -224,6 +243,10 @@ func (p *Policy) check() error {
 	if p.Level(p.DefaultLevel) == nil {
 		return l10n.Errorf("default_level: %q is not one of the levels", p.DefaultLevel)
 	}
+	return nil
+}
+
+func (p *Policy) checkIDScheme() error {
 	if p.IDScheme.Digits < 1 || p.IDScheme.Digits > 12 || !idPrefixRE.MatchString(p.IDScheme.Prefix) {
 		return l10n.Errorf("id_scheme: prefix must be letters/digits ending in - or _, digits 1–12")
 	}
@@ -234,23 +257,37 @@ func (p *Policy) check() error {
 	default:
 		return l10n.Errorf("id_scheme.style: %q, want random or sequential", p.IDScheme.Style)
 	}
+	return nil
+}
+
+func (p *Policy) checkRecovery() error {
 	if p.Recovery != "" {
 		if _, err := ParseRecipient(p.Recovery); err != nil {
 			return l10n.Errorf("recovery: %v", err)
 		}
 	}
+	return nil
+}
+
+// checkCredit checks the credit thresholds (R8) and the value grades.
+func (p *Policy) checkCredit() error {
 	if err := p.Thresholds().Validate(); err != nil {
 		return l10n.Errorf("credit.thresholds: %v", err)
 	}
 	if a, b := p.GradeShares(); a <= 0 || b < 0 || a+b > 1 {
 		return l10n.Errorf("grades: a_share must be above 0, b_share at least 0, and together at most 1")
 	}
-	if err := p.checkLater(); err != nil {
-		return err
-	}
+	return nil
+}
+
+func (p *Policy) checkKeyKind() error {
 	if p.KeyKind != "x25519" && p.KeyKind != "pq" {
 		return l10n.Errorf("key_kind: %q, want x25519 or pq", p.KeyKind)
 	}
+	return nil
+}
+
+func (p *Policy) checkTimezone() error {
 	loc, err := time.LoadLocation(cmpOr(p.Timezone, DefaultTimezone))
 	if err != nil {
 		return l10n.Errorf("timezone: %q is not a time zone name like Asia/Shanghai", p.Timezone)

@@ -49,38 +49,57 @@ func (a *Archive) Written() []*journal.Event {
 // recorded, or crm's own .gitattributes and .gitignore. exists says
 // whether the file is in the work tree.
 func (a *Archive) OwnFile(rel string, exists bool) bool {
-	s := a.State
-	read := func() []byte {
-		b, _ := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
-		return b
-	}
 	switch {
 	case strings.HasPrefix(rel, journal.Dir+"/"):
-		h, ok := journal.HashOfPath(rel)
-		e := s.Journal.ByHash[h]
-		return ok && exists && e != nil && e.Path == rel
+		return exists && a.ownEvent(rel)
 	case strings.HasPrefix(rel, DossiersDir+"/") && strings.HasSuffix(rel, ".age"):
-		id := strings.TrimSuffix(strings.TrimPrefix(rel, DossiersDir+"/"), ".age")
-		d := s.Dossiers[id]
-		if d == nil {
-			return false
-		}
-		if !exists {
-			return d.Status == StatusDestroyed
-		}
-		return d.Status == StatusActive && sha256Hex(read()) == d.SHA256
+		return a.ownDossierFile(rel, exists)
 	case strings.HasPrefix(rel, MembersDir+"/") && strings.HasSuffix(rel, ".yaml"):
-		m := s.Members[strings.TrimSuffix(strings.TrimPrefix(rel, MembersDir+"/"), ".yaml")]
-		want, err := memberFileBytes(m)
-		return m != nil && err == nil && exists && bytes.Equal(read(), want)
-	case rel == PolicyFile:
-		return exists && sha256Hex(read()) == s.PolicySHA256
-	case rel == ".gitattributes":
-		return exists && (string(read()) == gitattributes || string(read()) == oldGitattributes)
-	case rel == ".gitignore":
-		return exists && string(read()) == gitignore
+		return exists && a.ownMemberFile(rel)
 	}
-	return false
+	says, ok := topFiles[rel]
+	return ok && exists && says(a.State, a.readRel(rel))
+}
+
+// topFiles are the archive's own top-level files, each with what it must
+// say to be as crm made it.
+var topFiles = map[string]func(s *State, b []byte) bool{
+	PolicyFile:       func(s *State, b []byte) bool { return sha256Hex(b) == s.PolicySHA256 },
+	".gitattributes": func(_ *State, b []byte) bool { return string(b) == gitattributes || string(b) == oldGitattributes },
+	".gitignore":     func(_ *State, b []byte) bool { return string(b) == gitignore },
+}
+
+// readRel is the file at rel, or nil.
+func (a *Archive) readRel(rel string) []byte {
+	b, _ := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
+	return b
+}
+
+// ownEvent: an event of the journal, at its place.
+func (a *Archive) ownEvent(rel string) bool {
+	h, ok := journal.HashOfPath(rel)
+	e := a.State.Journal.ByHash[h]
+	return ok && e != nil && e.Path == rel
+}
+
+// ownDossierFile: the file the journal pinned, or none for a destroyed
+// dossier.
+func (a *Archive) ownDossierFile(rel string, exists bool) bool {
+	d := a.State.Dossiers[strings.TrimSuffix(strings.TrimPrefix(rel, DossiersDir+"/"), ".age")]
+	switch {
+	case d == nil:
+		return false
+	case !exists:
+		return d.Status == StatusDestroyed
+	}
+	return d.Status == StatusActive && sha256Hex(a.readRel(rel)) == d.SHA256
+}
+
+// ownMemberFile: a member file saying what the journal says.
+func (a *Archive) ownMemberFile(rel string) bool {
+	m := a.State.Members[strings.TrimSuffix(strings.TrimPrefix(rel, MembersDir+"/"), ".yaml")]
+	want, err := memberFileBytes(m)
+	return m != nil && err == nil && bytes.Equal(a.readRel(rel), want)
 }
 
 // WriteMemberFiles rewrites every members/<id>.yaml that does not say what

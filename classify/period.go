@@ -43,26 +43,15 @@ func (p Period) Ends() bool { return !p.Long && !p.IsZero() }
 // into p: "长期" for Long, else the non-zero parts among years, months and
 // days, in that order, as in "10y", "6m", "30d" or "1y6m". The zero Period
 // is written as the empty string.
-func (p Period) String() string {
-	if p.Long {
-		return "长期"
-	}
-	var b strings.Builder
-	for _, part := range []struct {
-		n    int
-		unit string
-	}{{p.Years, "y"}, {p.Months, "m"}, {p.Days, "d"}} {
-		if part.n != 0 {
-			b.WriteString(strconv.Itoa(part.n))
-			b.WriteString(part.unit)
-		}
-	}
-	return b.String()
-}
+func (p Period) String() string { return p.write("y", "m", "d") }
 
 // Chinese writes p as the department does: 10年, 6个月, 1年6个月, 30天, 长期.
 // The zero Period is the empty string.
-func (p Period) Chinese() string {
+func (p Period) Chinese() string { return p.write("年", "个月", "天") }
+
+// write is p with the units given for years, months and days: 长期 for
+// Long, else the non-zero parts in that order.
+func (p Period) write(years, months, days string) string {
 	if p.Long {
 		return "长期"
 	}
@@ -70,7 +59,7 @@ func (p Period) Chinese() string {
 	for _, part := range []struct {
 		n    int
 		unit string
-	}{{p.Years, "年"}, {p.Months, "个月"}, {p.Days, "天"}} {
+	}{{p.Years, years}, {p.Months, months}, {p.Days, days}} {
 		if part.n != 0 {
 			b.WriteString(strconv.Itoa(part.n))
 			b.WriteString(part.unit)

@@ -80,6 +80,21 @@ func PreviousYear(now time.Time, loc *time.Location) Period {
 	return YearPeriod(now.In(loc).Year()-1, loc)
 }
 
+// DefaultPeriod is what report name covers when no period is given: the
+// last full month, quarter or year for monthly, quarterly and annual
+// (R6.1, R6.5, R6.8); everything (the zero Period) for the registers.
+func DefaultPeriod(name string, now time.Time, loc *time.Location) Period {
+	switch name {
+	case "monthly":
+		return PreviousMonth(now, loc)
+	case "quarterly":
+		return PreviousQuarter(now, loc)
+	case "annual":
+		return PreviousYear(now, loc)
+	}
+	return Period{}
+}
+
 // ParseMonth parses YYYY-MM (also YYYY/MM and YYYYMM).
 func ParseMonth(s string) (Period, error) {
 	t := strings.TrimSpace(s)

@@ -158,50 +158,16 @@ func Read(r io.Reader, o Options) (*Result, error) {
 		}
 	}
 	res := &Result{}
-	var rows [][]cell
-	var sheets []string
-	var err error
-	switch o.Format {
-	case CSV:
-		rows, err = readCSV(r)
-	case XLSX:
-		rows, res.Sheet, sheets, err = readXLSX(r, o)
-	default:
-		return nil, l10n.Errorf("unknown spreadsheet format: use .xlsx or .csv")
-	}
+	rows, sheets, err := readRows(r, o, res)
 	if err != nil {
 		return nil, err
 	}
-	h := -1
-	for i := 0; i < len(rows) && i < headerScan; i++ {
-		for _, c := range rows[i] {
-			if t, _ := cols.lookup(c.text); t == "customer.name" && strings.TrimSpace(c.text) != "" {
-				h = i
-				break
-			}
-		}
-		if h >= 0 {
-			break
-		}
-	}
+	h := headerRow(rows, cols)
 	if h < 0 {
 		return nil, &HeaderError{Sheet: res.Sheet, Sheets: sheets}
 	}
 	res.HeaderRow = h + 1
-	filled := map[string]string{} // target → header
-	for i, c := range rows[h] {
-		header := strings.TrimSpace(c.text)
-		if header == "" {
-			continue
-		}
-		target, known := cols.lookup(header)
-		if prev, ok := filled[target]; ok && target != TargetIgnore {
-			res.Errors = append(res.Errors, &RowError{Row: res.HeaderRow, Column: header, Msg: l10n.Sprintf("fills %s, as column %s does: map one of them elsewhere, or to -", target, prev)})
-			continue
-		}
-		filled[target] = header
-		res.Columns = append(res.Columns, Column{Header: header, Target: target, Known: known, index: i})
-	}
+	res.mapColumns(rows[h], cols)
 	if len(res.Errors) > 0 {
 		return res, nil
 	}
@@ -217,6 +183,52 @@ func Read(r io.Reader, o Options) (*Result, error) {
 		res.Records = append(res.Records, rec)
 	}
 	return res, nil
+}
+
+// readRows reads every row of the spreadsheet; for a workbook it also
+// sets res.Sheet and returns the names of its sheets.
+func readRows(r io.Reader, o Options, res *Result) (rows [][]cell, sheets []string, err error) {
+	switch o.Format {
+	case CSV:
+		rows, err = readCSV(r)
+	case XLSX:
+		rows, res.Sheet, sheets, err = readXLSX(r, o)
+	default:
+		err = l10n.Errorf("unknown spreadsheet format: use .xlsx or .csv")
+	}
+	return rows, sheets, err
+}
+
+// headerRow is the index of the header row, the first of the first
+// headerScan rows with a column for the customer's name, or -1.
+func headerRow(rows [][]cell, cols ColumnMap) int {
+	for i := 0; i < len(rows) && i < headerScan; i++ {
+		for _, c := range rows[i] {
+			if t, _ := cols.lookup(c.text); t == "customer.name" && strings.TrimSpace(c.text) != "" {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// mapColumns fills res.Columns from the header row: what each header
+// fills. Two headers that fill one field are an error of the header row.
+func (res *Result) mapColumns(header []cell, cols ColumnMap) {
+	filled := map[string]string{} // target → header
+	for i, c := range header {
+		header := strings.TrimSpace(c.text)
+		if header == "" {
+			continue
+		}
+		target, known := cols.lookup(header)
+		if prev, ok := filled[target]; ok && target != TargetIgnore {
+			res.Errors = append(res.Errors, &RowError{Row: res.HeaderRow, Column: header, Msg: l10n.Sprintf("fills %s, as column %s does: map one of them elsewhere, or to -", target, prev)})
+			continue
+		}
+		filled[target] = header
+		res.Columns = append(res.Columns, Column{Header: header, Target: target, Known: known, index: i})
+	}
 }
 
 // HeaderError is returned when no header row names the customer's name.
@@ -250,33 +262,12 @@ func blank(row []cell, cols []Column) bool {
 // reports every problem of the row: cells that cannot be converted, and
 // what archive.ParseDossier finds in the rest.
 func makeRecord(rowNo int, row []cell, cols []Column, o Options) (Record, []*RowError) {
-	rec := Record{Row: rowNo}
-	var errs []*RowError
-	values := map[string]*yaml.Node{}
-	header := map[string]string{} // target → header, for ParseDossier's errors
-	failed := map[string]bool{}   // targets whose cell could not be converted
-	for _, col := range cols {
-		header[col.Target] = col.Header
+	b := &rowBuilder{
+		rec: Record{Row: rowNo}, o: o,
+		values: map[string]*yaml.Node{}, header: map[string]string{}, failed: map[string]bool{},
 	}
-	set := func(target string, c cell) {
-		v, err := convert(target, c)
-		if err != nil {
-			errs = append(errs, &RowError{Row: rowNo, Column: header[target], Msg: err.Error()})
-			failed[target] = true
-			return
-		}
-		if target == TargetLevel {
-			if o.CheckLevel != nil {
-				if err := o.CheckLevel(v.Value); err != nil {
-					errs = append(errs, &RowError{Row: rowNo, Column: header[target], Msg: err.Error()})
-					failed[target] = true
-					return
-				}
-			}
-			rec.Level = v.Value
-			return
-		}
-		values[target] = v
+	for _, col := range cols {
+		b.header[col.Target] = col.Header
 	}
 	for _, col := range cols {
 		if col.Target == TargetIgnore {
@@ -287,47 +278,92 @@ func makeRecord(rowNo int, row []cell, cols []Column, o Options) (Record, []*Row
 			c = row[col.index]
 		}
 		c.text = unneutralise(strings.TrimSpace(c.text))
-		if c.text == "" {
-			continue
+		if c.text != "" {
+			b.set(col.Target, c)
 		}
-		set(col.Target, c)
 	}
 	for _, target := range sortedKeys(o.Defaults) {
-		if _, ok := values[target]; !ok && !failed[target] && (target != TargetLevel || rec.Level == "") {
-			set(target, cell{text: o.Defaults[target], raw: o.Defaults[target]})
+		if _, ok := b.values[target]; !ok && !b.failed[target] && (target != TargetLevel || b.rec.Level == "") {
+			b.set(target, cell{text: o.Defaults[target], raw: o.Defaults[target]})
 		}
 	}
-	rec.Text = dossierText(values, o.Source, rowNo)
-	d, err := archive.ParseDossier(rec.Text)
+	b.rec.Text = dossierText(b.values, o.Source, rowNo)
+	d, err := archive.ParseDossier(b.rec.Text)
 	if err != nil {
-		var ve *archive.ValidationError
-		if !errors.As(err, &ve) {
-			return rec, append(errs, &RowError{Row: rowNo, Msg: err.Error()})
-		}
-		for _, p := range ve.Problems {
-			switch col, ok := header[p.Path]; {
-			case failed[p.Path]:
-				// already reported as a bad cell
-			case ok:
-				errs = append(errs, &RowError{Row: rowNo, Column: col, Msg: p.Msg})
-			case p.Path != "":
-				errs = append(errs, &RowError{Row: rowNo, Msg: p.Path + ": " + p.Msg})
-			default:
-				errs = append(errs, &RowError{Row: rowNo, Msg: p.Msg})
-			}
-		}
+		b.dossierProblems(err)
 	}
-	if len(errs) > 0 {
+	if len(b.errs) > 0 {
 		// In the order of the columns, problems of the whole row last.
 		pos := map[string]int{"": len(cols)}
 		for i, c := range cols {
 			pos[c.Header] = i
 		}
-		slices.SortStableFunc(errs, func(a, b *RowError) int { return pos[a.Column] - pos[b.Column] })
-		return rec, errs
+		slices.SortStableFunc(b.errs, func(x, y *RowError) int { return pos[x.Column] - pos[y.Column] })
+		return b.rec, b.errs
 	}
-	rec.Name = d.Customer.Name
-	return rec, nil
+	b.rec.Name = d.Customer.Name
+	return b.rec, nil
+}
+
+// rowBuilder gathers the values of one row and its problems.
+type rowBuilder struct {
+	rec    Record
+	o      Options
+	values map[string]*yaml.Node // target → value
+	header map[string]string     // target → header, for ParseDossier's errors
+	failed map[string]bool       // targets whose cell could not be converted
+	errs   []*RowError
+}
+
+// fail records a problem with the cell of target.
+func (b *rowBuilder) fail(target string, err error) {
+	b.errs = append(b.errs, &RowError{Row: b.rec.Row, Column: b.header[target], Msg: err.Error()})
+	b.failed[target] = true
+}
+
+// set converts the cell of target; a level (密级) is the record's, the
+// rest go into the dossier.
+func (b *rowBuilder) set(target string, c cell) {
+	v, err := convert(target, c)
+	if err != nil {
+		b.fail(target, err)
+		return
+	}
+	if target != TargetLevel {
+		b.values[target] = v
+		return
+	}
+	if b.o.CheckLevel != nil {
+		if err := b.o.CheckLevel(v.Value); err != nil {
+			b.fail(target, err)
+			return
+		}
+	}
+	b.rec.Level = v.Value
+}
+
+// dossierProblems adds what archive.ParseDossier found, each under its
+// column where the field came from one, except fields already reported
+// as bad cells.
+func (b *rowBuilder) dossierProblems(err error) {
+	row := b.rec.Row
+	var ve *archive.ValidationError
+	if !errors.As(err, &ve) {
+		b.errs = append(b.errs, &RowError{Row: row, Msg: err.Error()})
+		return
+	}
+	for _, p := range ve.Problems {
+		switch col, ok := b.header[p.Path]; {
+		case b.failed[p.Path]:
+			// already reported as a bad cell
+		case ok:
+			b.errs = append(b.errs, &RowError{Row: row, Column: col, Msg: p.Msg})
+		case p.Path != "":
+			b.errs = append(b.errs, &RowError{Row: row, Msg: p.Path + ": " + p.Msg})
+		default:
+			b.errs = append(b.errs, &RowError{Row: row, Msg: p.Msg})
+		}
+	}
 }
 
 func sortedKeys(m map[string]string) []string {

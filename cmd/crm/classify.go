@@ -18,18 +18,10 @@ func newClassifyCmd(e *env) *cobra.Command {
 		Use:   "classify ID [--level L --reason R [--period 10y|长期]] [--credit C --reason R] [--tier T --reason R]",
 		Short: l10n.Pick("Set a dossier's secrecy level, credit class or tier, with a journaled reason", "调整档案密级、信用等级或客户层级（理由记入日志）"),
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkClassifyFlags(level, period, reason, credit, tier); err != nil {
-				return err
-			}
-			a, err := e.open(true)
-			if err != nil {
-				return err
-			}
-			if err := resolveDossier(a, args); err != nil {
-				return err
-			}
-			id := args[0]
+		PreRunE: func(cmd *cobra.Command, args []string) error {
+			return checkClassifyFlags(level, period, reason, credit, tier)
+		},
+		RunE: e.stepOnDossier(func(a *archive.Archive, id string) error {
 			if level != "" {
 				if err := e.setLevel(a, id, level, period, reason); err != nil {
 					return err
@@ -44,7 +36,7 @@ func newClassifyCmd(e *env) *cobra.Command {
 				return e.setTier(a, id, tier, reason)
 			}
 			return nil
-		},
+		}),
 	}
 	f := c.Flags()
 	f.StringVar(&level, "level", "", l10n.Pick("new secrecy level: 内部, 秘密, 机密, 绝密", "新密级：内部、秘密、机密、绝密"))

@@ -70,33 +70,9 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 	if err := archive.CheckID(id); err != nil {
 		return err
 	}
-	if !slices.Contains(archive.ContactKinds, o.kind) {
-		return usagef("--kind %q: choose one of %s", o.kind, strings.Join(archive.ContactKinds, ", "))
-	}
-	if o.from != "" && cmd.Flags().Changed("content") {
-		return usagef("give the content with --content or with --from, not both")
-	}
-	var rec archive.Contact
-	rec.Kind, rec.Who, rec.Content, rec.FollowUp = o.kind, o.who, o.content, o.followUp
-	for _, d := range []struct {
-		flag, v string
-		to      *archive.Date
-	}{{"--date", o.date, &rec.Date}, {"--keep-until", o.keepUntil, &rec.KeepUntil}} {
-		if d.v == "" {
-			continue
-		}
-		t, err := archive.ParseDate(d.v)
-		if err != nil {
-			return usagef("%s: %v", d.flag, err)
-		}
-		*d.to = t
-	}
-	if o.from != "" {
-		b, err := readInput(e, o.from)
-		if err != nil {
-			return err
-		}
-		rec.Content = strings.TrimRight(string(b), "\r\n")
+	rec, err := e.contactFromFlags(cmd, o)
+	if err != nil {
+		return err
 	}
 	useEditor := o.from == "" && !cmd.Flags().Changed("content")
 	if useEditor && !e.io.InTerminal && e.v.GetString("editor") == "" {
@@ -106,32 +82,13 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 	if err != nil {
 		return err
 	}
-	if rec.Date.IsZero() {
-		y, m, d := a.Now().In(a.Location()).Date()
-		rec.Date = archive.Date{Time: time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
-	}
-	if rec.Who == "" {
-		if me, err := a.Me(); err == nil {
-			rec.Who = me.Name
-		}
-	}
+	contactDefaults(a, &rec)
 	opened, err := a.Read(id)
 	if err != nil {
 		return err
 	}
 	if useEditor {
-		text, err := e.editLoop(contactTemplate(id, rec), o.allowDisk, true, func(b []byte) error {
-			c, err := archive.ParseContact(b)
-			if err != nil {
-				return err
-			}
-			_, err = archive.AddContact(opened.Text, c)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if rec, err = archive.ParseContact(text); err != nil {
+		if rec, err = e.editContact(id, rec, opened.Text, o.allowDisk); err != nil {
 			return err
 		}
 	}
@@ -149,6 +106,70 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 	}
 	e.printf("%s\n", msg)
 	return nil
+}
+
+// contactFromFlags is the record the flags (and --from's text) give.
+func (e *env) contactFromFlags(cmd *cobra.Command, o *contactAddOptions) (archive.Contact, error) {
+	var rec archive.Contact
+	if !slices.Contains(archive.ContactKinds, o.kind) {
+		return rec, usagef("--kind %q: choose one of %s", o.kind, strings.Join(archive.ContactKinds, ", "))
+	}
+	if o.from != "" && cmd.Flags().Changed("content") {
+		return rec, usagef("give the content with --content or with --from, not both")
+	}
+	rec.Kind, rec.Who, rec.Content, rec.FollowUp = o.kind, o.who, o.content, o.followUp
+	for _, d := range []struct {
+		flag, v string
+		to      *archive.Date
+	}{{"--date", o.date, &rec.Date}, {"--keep-until", o.keepUntil, &rec.KeepUntil}} {
+		if d.v == "" {
+			continue
+		}
+		t, err := archive.ParseDate(d.v)
+		if err != nil {
+			return rec, usagef("%s: %v", d.flag, err)
+		}
+		*d.to = t
+	}
+	if o.from != "" {
+		b, err := readInput(e, o.from)
+		if err != nil {
+			return rec, err
+		}
+		rec.Content = strings.TrimRight(string(b), "\r\n")
+	}
+	return rec, nil
+}
+
+// contactDefaults fills in what the flags left out: today (in the
+// archive's time zone) and the working member's name.
+func contactDefaults(a *archive.Archive, rec *archive.Contact) {
+	if rec.Date.IsZero() {
+		y, m, d := a.Now().In(a.Location()).Date()
+		rec.Date = archive.Date{Time: time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
+	}
+	if rec.Who == "" {
+		if me, err := a.Me(); err == nil {
+			rec.Who = me.Name
+		}
+	}
+}
+
+// editContact lets the user write the record in their editor, which
+// reopens until the record fits into the dossier (dossier is its text).
+func (e *env) editContact(id string, rec archive.Contact, dossier []byte, allowDisk bool) (archive.Contact, error) {
+	text, err := e.editLoop(contactTemplate(id, rec), allowDisk, true, func(b []byte) error {
+		c, err := archive.ParseContact(b)
+		if err != nil {
+			return err
+		}
+		_, err = archive.AddContact(dossier, c)
+		return err
+	})
+	if err != nil {
+		return rec, err
+	}
+	return archive.ParseContact(text)
 }
 
 func newContactRemoveCmd(e *env) *cobra.Command {

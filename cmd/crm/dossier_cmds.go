@@ -57,23 +57,18 @@ func newNewCmd(e *env) *cobra.Command {
 					return err
 				}
 			}
-			var text []byte
-			if from != "" {
-				if text, err = readInput(e, from); err != nil {
+			var t []byte
+			if from == "" {
+				if t, err = dossierTemplate(a, tmpl); err != nil {
 					return err
 				}
-			} else {
-				t, err := dossierTemplate(a, tmpl)
-				if err != nil {
-					return err
-				}
-				text, err = e.editLoop(t, allowDisk, true, func(b []byte) error { _, err := archive.ParseDossier(b); return err })
-				if errors.Is(err, errUntouched) {
-					return l10n.Errorf("the template was left as it was: no dossier created")
-				}
-				if err != nil {
-					return err
-				}
+			}
+			text, err := e.dossierInput(from, t, allowDisk, true, validDossier)
+			if errors.Is(err, errUntouched) {
+				return l10n.Errorf("the template was left as it was: no dossier created")
+			}
+			if err != nil {
+				return err
 			}
 			choice, err := a.CheckCreate(text, level)
 			if err != nil {
@@ -222,46 +217,32 @@ func newEditCmd(e *env) *cobra.Command {
 		Use:   "edit ID [--from FILE|-]",
 		Short: l10n.Pick("Edit a dossier in $EDITOR (plaintext only in memory), or replace it from a file", "编辑档案（明文只在内存中），或从文件替换"),
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(true)
-			if err != nil {
-				return err
-			}
-			if err := resolveDossier(a, args); err != nil {
-				return err
-			}
-			if id := args[0]; inConflict(a, id) {
+		RunE: e.stepOnDossier(func(a *archive.Archive, id string) error {
+			if inConflict(a, id) {
 				return &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("%s is in a merge conflict: settle it first", archive.DossierPath(id)), Next: archive.NextResolve, Arg: id}
 			}
-			o, err := a.Read(args[0])
+			o, err := a.Read(id)
 			if err != nil {
 				return err
 			}
-			var text []byte
-			if from != "" {
-				if text, err = readInput(e, from); err != nil {
-					return err
-				}
-			} else {
-				text, err = e.editLoop(o.Text, allowDisk, false, func(b []byte) error { _, err := archive.ParseDossier(b); return err })
-				if err != nil {
-					return err
-				}
+			text, err := e.dossierInput(from, o.Text, allowDisk, false, validDossier)
+			if err != nil {
+				return err
 			}
-			fields, changed, err := a.Update(args[0], o.SHA256, o.Text, text)
+			fields, changed, err := a.Update(id, o.SHA256, o.Text, text)
 			if err != nil {
 				return dossierError(from, text, err)
 			}
 			if !changed {
-				e.printf("%s\n", l10n.Sprintf("No change to %s: nothing written.", args[0]))
+				e.printf("%s\n", l10n.Sprintf("No change to %s: nothing written.", id))
 				return nil
 			}
 			if len(fields) == 0 {
 				fields = []string{l10n.T("(comments or layout only)")}
 			}
-			e.printf("%s\n", l10n.Sprintf("Updated %s: %s.", args[0], strings.Join(fields, ", ")))
+			e.printf("%s\n", l10n.Sprintf("Updated %s: %s.", id, strings.Join(fields, ", ")))
 			return nil
-		},
+		}),
 	}
 	c.Flags().StringVar(&from, "from", "", l10n.Pick("replace the dossier with FILE, or - for standard input", "用 FILE（- 为标准输入）替换档案内容"))
 	c.Flags().BoolVar(&allowDisk, "allow-disk-tmp", false, l10n.Pick("allow the editor's plaintext temp file on disk when no memory-backed storage exists", "无内存文件系统时允许明文临时文件落盘"))

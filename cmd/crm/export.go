@@ -1,13 +1,9 @@
 package main
 
 import (
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
-
 	"github.com/spf13/cobra"
 
+	"crm/archive"
 	"crm/l10n"
 	"crm/report"
 )
@@ -26,10 +22,7 @@ func newExportCmd(e *env) *cobra.Command {
 }
 
 // registerOptions are the flags of `crm export register`.
-type registerOptions struct {
-	format, out    string
-	bom, allowDisk bool
-}
+type registerOptions struct{ outputFlags }
 
 func newExportRegisterCmd(e *env) *cobra.Command {
 	var o registerOptions
@@ -51,39 +44,14 @@ whole or not at all. Its headers are ones crm import recognises.`, `输出客户
 			return e.runExportRegister(&o)
 		},
 	}
-	f := c.Flags()
-	f.StringVar(&o.format, "format", "", l10n.Pick("xlsx, csv, table, md or json (default: from -o's extension, else table)", "xlsx、csv、table、md 或 json（默认按 -o 的扩展名，否则 table）"))
-	f.StringVarP(&o.out, "output", "o", "", l10n.Pick("write to FILE (whole or not at all) instead of standard output", "写入文件 FILE（完整写出或不留下）"))
-	f.BoolVar(&o.bom, "bom", false, l10n.Pick("start CSV with a UTF-8 byte-order mark, for Excel on Chinese Windows", "CSV 开头加 UTF-8 BOM（中文 Windows 的 Excel 需要）"))
-	f.BoolVar(&o.allowDisk, "allow-disk-tmp", false, l10n.Pick("let the XLSX writer spill to disk when no memory-backed storage exists", "无内存文件系统时允许 XLSX 临时文件落盘"))
+	o.outputFlags.add(c.Flags())
 	return c
 }
 
 func (e *env) runExportRegister(o *registerOptions) error {
-	format := report.Table
-	switch {
-	case o.format != "":
-		f, err := report.ParseFormat(o.format)
-		if err != nil {
-			return usagef("--format: %v", err)
-		}
-		format = f
-	case o.out != "":
-		f, ok := report.FormatForFile(o.out)
-		if !ok {
-			return usagef("-o %s: crm does not know the extension %s; name the format with --format %s", o.out, filepath.Ext(o.out), strings.Join(report.FormatNames(), "|"))
-		}
-		format = f
-	}
-	if o.bom && format != report.CSV {
-		return usagef("--bom is for CSV only (the format is %s)", format)
-	}
-	if o.out != "" {
-		if st, err := os.Stat(o.out); err == nil && st.IsDir() {
-			return l10n.Errorf("-o %s is a folder: name a file in it", o.out)
-		}
-	} else if format.Binary() && isTerminal(e.io.Out) {
-		return usagef("XLSX is a binary workbook and standard output is a terminal: write it to a file with -o FILE.xlsx")
+	format, err := e.checkOutput(&o.outputFlags)
+	if err != nil {
+		return err
 	}
 	a, err := e.open(true)
 	if err != nil {
@@ -93,9 +61,30 @@ func (e *env) runExportRegister(o *registerOptions) error {
 	if err != nil {
 		return err
 	}
-	list, err := a.List(e.ctx(), true)
+	entries, unreadable, err := registerEntries(e, a)
 	if err != nil {
 		return err
+	}
+	r, err := report.Register(l, entries, unreadable, a.Location())
+	if err != nil {
+		return err
+	}
+	r.GeneratedAt = a.Now()
+	if wrote, err := e.writeOutput(r, format, &o.outputFlags); !wrote || err != nil {
+		return err
+	}
+	if isTerminal(e.io.Err) { // nothing but the file when run from cron, as reports
+		e.errorf("%s\n", l10n.Sprintf("Wrote %s: %d dossiers (%s); keep it as safely as the dossiers (R6.9).", o.out, len(entries), format))
+	}
+	return nil
+}
+
+// registerEntries are the register's rows, one per dossier the key reads,
+// and how many it could not read.
+func registerEntries(e *env, a *archive.Archive) ([]report.RegisterEntry, int, error) {
+	list, err := a.List(e.ctx(), true)
+	if err != nil {
+		return nil, 0, err
 	}
 	var entries []report.RegisterEntry
 	unreadable := 0
@@ -110,28 +99,5 @@ func (e *env) runExportRegister(o *registerOptions) error {
 		}
 		entries = append(entries, re)
 	}
-	r, err := report.Register(l, entries, unreadable, a.Location())
-	if err != nil {
-		return err
-	}
-	r.GeneratedAt = a.Now()
-	opts := report.Options{Lang: e.reportLang(), BOM: o.bom}
-	if format == report.XLSX {
-		dir, err := e.plaintextDir(o.allowDisk)
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		opts.TmpDir = dir
-	}
-	if o.out == "" {
-		return report.Render(e.io.Out, r, format, opts)
-	}
-	if err := writeReportFile(o.out, func(w io.Writer) error { return report.Render(w, r, format, opts) }); err != nil {
-		return err
-	}
-	if isTerminal(e.io.Err) { // nothing but the file when run from cron, as reports
-		e.errorf("%s\n", l10n.Sprintf("Wrote %s: %d dossiers (%s); keep it as safely as the dossiers (R6.9).", o.out, len(entries), format))
-	}
-	return nil
+	return entries, unreadable, nil
 }

@@ -64,25 +64,9 @@ checks and shows what would be created.`, `按客户表格每行新建一份档�
 }
 
 func (e *env) runImport(file string, o *importOptions) error {
-	format, ok := intake.FormatOf(file)
-	if !ok {
-		return usagef("%s: crm reads .xlsx and .csv spreadsheets (save an .xls file as .xlsx first)", file)
-	}
-	opts := intake.Options{Format: format, Sheet: o.sheet, Source: filepath.Base(file), Defaults: map[string]string{}}
-	if o.sheet != "" && format != intake.XLSX {
-		return usagef("--sheet is for XLSX workbooks only")
-	}
-	if o.mapFile != "" {
-		b, err := os.ReadFile(o.mapFile)
-		if err != nil {
-			return usagef("--map: %v", err)
-		}
-		if opts.Columns, err = intake.ParseColumnMap(o.mapFile, b); err != nil {
-			return usage(err)
-		}
-	}
-	if o.owner != "" {
-		opts.Defaults["owner"] = o.owner
+	opts, err := o.intakeOptions(file)
+	if err != nil {
+		return err
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -98,7 +82,7 @@ func (e *env) runImport(file string, o *importOptions) error {
 		}
 		opts.Defaults[intake.TargetLevel] = o.level
 	}
-	if format == intake.XLSX {
+	if opts.Format == intake.XLSX {
 		dir, err := e.plaintextDir(o.allowDisk)
 		if err != nil {
 			return err
@@ -107,52 +91,16 @@ func (e *env) runImport(file string, o *importOptions) error {
 		opts.TmpDir = dir
 	}
 	opts.CheckLevel = a.Policy.CheckLevel
-	res, err := intake.Read(bytes.NewReader(data), opts)
+	res, err := e.readSpreadsheet(file, data, opts)
 	if err != nil {
-		var he *intake.HeaderError
-		if errors.As(err, &he) && len(he.Sheets) > 1 {
-			return usagef("%s: %v (the workbook's sheets: %s; choose one with --sheet NAME)", file, err, strings.Join(he.Sheets, ", "))
-		}
-		return usagef("%s: %v", file, err)
-	}
-	if len(res.Errors) > 0 {
-		for _, re := range res.Errors {
-			e.errorf("%s: %s\n", file, re.Error())
-		}
-		return usagef("%s: %d problem(s); nothing was imported", file, len(res.Errors))
-	}
-	if len(res.Records) == 0 {
-		return usagef("%s: no customer rows below the header (row %d)", file, res.HeaderRow)
-	}
-	var extra []string
-	for _, c := range res.Columns {
-		if !c.Known {
-			extra = append(extra, c.Header)
-		}
-	}
-	if len(extra) > 0 {
-		e.errorf("%s\n", l10n.Sprintf("note: columns crm does not know are kept under extra: %s", strings.Join(extra, ", ")))
+		return err
 	}
 	levels, err := importLevels(a, file, res.Records, o.dryRun)
 	if err != nil {
 		return err
 	}
-	levelOf := func(i int) string { return levels[i] }
 	if o.dryRun {
-		rows := make([][]string, len(res.Records))
-		for i, r := range res.Records {
-			rows[i] = []string{fmt.Sprint(r.Row), r.Name, levelOf(i)}
-		}
-		if err := printTable(e.io.Out, []string{l10n.Pick("Row", "行号"), l10n.Pick("Customer", "客户名称"), l10n.Pick("Level", "密级")}, rows); err != nil {
-			return err
-		}
-		var cols []string
-		for _, c := range res.Columns {
-			cols = append(cols, c.Header+" → "+c.Target)
-		}
-		e.printf("%s\n", l10n.Sprintf("Columns (header row %d): %s", res.HeaderRow, strings.Join(cols, ", ")))
-		e.printf("%s\n", l10n.Sprintf("Would create %d dossiers from %s; nothing was written (--dry-run).", len(res.Records), file))
-		return nil
+		return e.printImportPlan(file, res, levels)
 	}
 	for i, r := range res.Records {
 		id, err := a.Create(r.Text, levels[i])
@@ -165,6 +113,83 @@ func (e *env) runImport(file string, o *importOptions) error {
 		e.printf("%s\n", l10n.Sprintf("Created dossier %s (%s) from row %d: %s", id, a.State.Dossiers[id].Level, r.Row, r.Name))
 	}
 	e.printf("%s\n", l10n.Sprintf("Imported %d dossiers from %s.", len(res.Records), file))
+	return nil
+}
+
+// intakeOptions checks the flags that need no archive and turns them into
+// the spreadsheet reader's options.
+func (o *importOptions) intakeOptions(file string) (intake.Options, error) {
+	format, ok := intake.FormatOf(file)
+	if !ok {
+		return intake.Options{}, usagef("%s: crm reads .xlsx and .csv spreadsheets (save an .xls file as .xlsx first)", file)
+	}
+	opts := intake.Options{Format: format, Sheet: o.sheet, Source: filepath.Base(file), Defaults: map[string]string{}}
+	if o.sheet != "" && format != intake.XLSX {
+		return opts, usagef("--sheet is for XLSX workbooks only")
+	}
+	if o.mapFile != "" {
+		b, err := os.ReadFile(o.mapFile)
+		if err != nil {
+			return opts, usagef("--map: %v", err)
+		}
+		if opts.Columns, err = intake.ParseColumnMap(o.mapFile, b); err != nil {
+			return opts, usage(err)
+		}
+	}
+	if o.owner != "" {
+		opts.Defaults["owner"] = o.owner
+	}
+	return opts, nil
+}
+
+// readSpreadsheet reads the rows to import: any problem of any row is
+// printed, and then the import stops before anything is written (exit 2).
+// Columns crm does not know are noted.
+func (e *env) readSpreadsheet(file string, data []byte, opts intake.Options) (*intake.Result, error) {
+	res, err := intake.Read(bytes.NewReader(data), opts)
+	if err != nil {
+		var he *intake.HeaderError
+		if errors.As(err, &he) && len(he.Sheets) > 1 {
+			return nil, usagef("%s: %v (the workbook's sheets: %s; choose one with --sheet NAME)", file, err, strings.Join(he.Sheets, ", "))
+		}
+		return nil, usagef("%s: %v", file, err)
+	}
+	if len(res.Errors) > 0 {
+		for _, re := range res.Errors {
+			e.errorf("%s: %s\n", file, re.Error())
+		}
+		return nil, usagef("%s: %d problem(s); nothing was imported", file, len(res.Errors))
+	}
+	if len(res.Records) == 0 {
+		return nil, usagef("%s: no customer rows below the header (row %d)", file, res.HeaderRow)
+	}
+	var extra []string
+	for _, c := range res.Columns {
+		if !c.Known {
+			extra = append(extra, c.Header)
+		}
+	}
+	if len(extra) > 0 {
+		e.errorf("%s\n", l10n.Sprintf("note: columns crm does not know are kept under extra: %s", strings.Join(extra, ", ")))
+	}
+	return res, nil
+}
+
+// printImportPlan says what a --dry-run would create.
+func (e *env) printImportPlan(file string, res *intake.Result, levels []string) error {
+	rows := make([][]string, len(res.Records))
+	for i, r := range res.Records {
+		rows[i] = []string{fmt.Sprint(r.Row), r.Name, levels[i]}
+	}
+	if err := printTable(e.io.Out, []string{l10n.Pick("Row", "行号"), l10n.Pick("Customer", "客户名称"), l10n.Pick("Level", "密级")}, rows); err != nil {
+		return err
+	}
+	var cols []string
+	for _, c := range res.Columns {
+		cols = append(cols, c.Header+" → "+c.Target)
+	}
+	e.printf("%s\n", l10n.Sprintf("Columns (header row %d): %s", res.HeaderRow, strings.Join(cols, ", ")))
+	e.printf("%s\n", l10n.Sprintf("Would create %d dossiers from %s; nothing was written (--dry-run).", len(res.Records), file))
 	return nil
 }
 

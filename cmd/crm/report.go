@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"crm/archive"
@@ -16,15 +17,29 @@ import (
 	"crm/report"
 )
 
-// reportFlags are the flags shared by every `crm report` subcommand.
-type reportFlags struct {
+// outputFlags say where a report or register goes and in which format:
+// the flags `crm report` and `crm export register` share.
+type outputFlags struct {
 	format    string
 	out       string
 	bom       bool
 	allowDisk bool
-	month     string
-	quarter   string
-	year      string
+}
+
+// add defines the output flags on fs.
+func (o *outputFlags) add(fs *pflag.FlagSet) {
+	fs.StringVar(&o.format, "format", "", l10n.Pick("output format: table, md, csv, xlsx or json (default: from -o's extension, else table)", "输出格式：table、md、csv、xlsx、json（默认按 -o 的扩展名，否则 table）"))
+	fs.StringVarP(&o.out, "output", "o", "", l10n.Pick("write to FILE (whole or not at all) instead of standard output", "写入文件 FILE（完整写出或不留下）"))
+	fs.BoolVar(&o.bom, "bom", false, l10n.Pick("start CSV with a UTF-8 byte-order mark, for Excel on Chinese Windows", "CSV 开头加 UTF-8 BOM（中文 Windows 的 Excel 需要）"))
+	fs.BoolVar(&o.allowDisk, "allow-disk-tmp", false, l10n.Pick("let the XLSX writer spill to disk when no memory-backed storage exists", "无内存文件系统时允许 XLSX 临时文件落盘"))
+}
+
+// reportFlags are the flags shared by every `crm report` subcommand.
+type reportFlags struct {
+	outputFlags
+	month   string
+	quarter string
+	year    string
 }
 
 var reportShort = map[string][2]string{
@@ -58,11 +73,7 @@ terminal (cron).`, `生成报表。期间按北京时间（UTC+8）的自然月�
 			return usagef("name a report: %s", strings.Join(report.Reports, ", "))
 		},
 	}
-	pf := c.PersistentFlags()
-	pf.StringVar(&fl.format, "format", "", l10n.Pick("output format: table, md, csv, xlsx or json (default: from -o's extension, else table)", "输出格式：table、md、csv、xlsx、json（默认按 -o 的扩展名，否则 table）"))
-	pf.StringVarP(&fl.out, "output", "o", "", l10n.Pick("write to FILE (whole or not at all) instead of standard output", "写入文件 FILE（完整写出或不留下）"))
-	pf.BoolVar(&fl.bom, "bom", false, l10n.Pick("start CSV with a UTF-8 byte-order mark, for Excel on Chinese Windows", "CSV 开头加 UTF-8 BOM（中文 Windows 的 Excel 需要）"))
-	pf.BoolVar(&fl.allowDisk, "allow-disk-tmp", false, l10n.Pick("let the XLSX writer spill to disk when no memory-backed storage exists", "无内存文件系统时允许 XLSX 临时文件落盘"))
+	fl.outputFlags.add(c.PersistentFlags())
 	for _, name := range report.Reports {
 		sub := &cobra.Command{
 			Use:   name,
@@ -151,59 +162,81 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// reportFormat is the format of the report: --format, else -o's extension,
+// resolveFormat is the output's format: --format, else -o's extension,
 // else a table.
-func reportFormat(fl *reportFlags) (report.Format, error) {
+func (o *outputFlags) resolveFormat() (report.Format, error) {
 	switch {
-	case fl.format != "":
-		f, err := report.ParseFormat(fl.format)
+	case o.format != "":
+		f, err := report.ParseFormat(o.format)
 		if err != nil {
 			return f, usagef("--format: %v", err)
 		}
 		return f, nil
-	case fl.out != "":
-		if f, ok := report.FormatForFile(fl.out); ok {
+	case o.out != "":
+		if f, ok := report.FormatForFile(o.out); ok {
 			return f, nil
-		} else if ext := filepath.Ext(fl.out); ext != "" {
-			return f, usagef("-o %s: crm does not know the extension %s; name the format with --format %s", fl.out, ext, strings.Join(report.FormatNames(), "|"))
+		} else if ext := filepath.Ext(o.out); ext != "" {
+			return f, usagef("-o %s: crm does not know the extension %s; name the format with --format %s", o.out, ext, strings.Join(report.FormatNames(), "|"))
 		}
 	}
 	return report.Table, nil
 }
 
-// checkReportOutput checks where the report goes, before any work.
-func (e *env) checkReportOutput(fl *reportFlags, format report.Format) error {
-	if fl.bom && format != report.CSV {
-		return usagef("--bom is for CSV only (the format is %s)", format)
+// checkOutput checks where the output goes and in which format, before
+// any work, and returns the format.
+func (e *env) checkOutput(o *outputFlags) (report.Format, error) {
+	format, err := o.resolveFormat()
+	if err != nil {
+		return format, err
 	}
-	if fl.out == "" {
+	if o.bom && format != report.CSV {
+		return format, usagef("--bom is for CSV only (the format is %s)", format)
+	}
+	if o.out == "" {
 		if format.Binary() && isTerminal(e.io.Out) {
-			return usagef("XLSX is a binary workbook and standard output is a terminal: write it to a file with -o FILE.xlsx")
+			return format, usagef("XLSX is a binary workbook and standard output is a terminal: write it to a file with -o FILE.xlsx")
 		}
-		return nil
+		return format, nil
 	}
-	if st, err := os.Stat(fl.out); err == nil && st.IsDir() {
-		return l10n.Errorf("-o %s is a folder: name a file in it", fl.out)
+	if st, err := os.Stat(o.out); err == nil && st.IsDir() {
+		return format, l10n.Errorf("-o %s is a folder: name a file in it", o.out)
 	}
-	dir := filepath.Dir(fl.out)
+	dir := filepath.Dir(o.out)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return l10n.Errorf("-o %s: directory %s does not exist: create it first", fl.out, dir)
+		return format, l10n.Errorf("-o %s: directory %s does not exist: create it first", o.out, dir)
 	}
-	return nil
+	return format, nil
+}
+
+// writeOutput renders r to standard output, or to -o's file (whole or not
+// at all); an XLSX workbook spills only into private memory-backed
+// storage. It reports whether it wrote a file.
+func (e *env) writeOutput(r *report.Report, format report.Format, o *outputFlags) (bool, error) {
+	opts := report.Options{Lang: e.reportLang(), BOM: o.bom}
+	if format == report.XLSX {
+		dir, err := e.plaintextDir(o.allowDisk)
+		if err != nil {
+			return false, err
+		}
+		defer os.RemoveAll(dir)
+		opts.TmpDir = dir
+	}
+	if o.out == "" {
+		return false, report.Render(e.io.Out, r, format, opts)
+	}
+	err := writeReportFile(o.out, func(w io.Writer) error { return report.Render(w, r, format, opts) })
+	return err == nil, err
 }
 
 func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error {
 	// Everything that can be checked without the archive first, so that
 	// bad input changes nothing and costs nothing.
-	format, err := reportFormat(fl)
+	format, err := e.checkOutput(&fl.outputFlags)
 	if err != nil {
 		return err
 	}
 	period, given, err := reportPeriod(cmd, fl)
 	if err != nil {
-		return err
-	}
-	if err := e.checkReportOutput(fl, format); err != nil {
 		return err
 	}
 	// The registers come from the journal, the other reports also read
@@ -219,15 +252,7 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 		return err
 	}
 	if !given {
-		now, loc := a.Now(), a.Location()
-		switch name {
-		case "monthly":
-			period = report.PreviousMonth(now, loc)
-		case "quarterly":
-			period = report.PreviousQuarter(now, loc)
-		case "annual":
-			period = report.PreviousYear(now, loc)
-		}
+		period = report.DefaultPeriod(name, a.Now(), a.Location())
 	}
 	l, err := report.LoadLayout(name, a.Overrides())
 	if err != nil {
@@ -237,36 +262,32 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	if err != nil {
 		return err
 	}
-	if r.Unreadable > 0 && r.Read == 0 && !(req != nil && !readsAnyLevel(a)) {
-		// Figures from no dossier at all are not figures: cron must notice.
-		// (A member outside 客服部 reporting under an approved statistics
-		// request reads no level by role: they get the journal's figures.)
-		if a.Identity() == nil {
-			return &archive.Error{Code: archive.Denied, Next: archive.NextIdentity,
-				Err: l10n.Errorf("the %s report needs the content of %d dossier(s) and there is no identity to read them with", name, r.Unreadable)}
-		}
-		return denied(l10n.Errorf("the %s report needs the content of %d dossier(s) and your key (%s) opens none of them: nothing written", name, r.Unreadable, a.Identity().Path))
+	if err := readSome(a, name, r, req); err != nil {
+		return err
 	}
 	report.SetRequest(r, a, req)
-	opts := report.Options{Lang: e.reportLang(), BOM: fl.bom}
-	if format == report.XLSX {
-		dir, err := e.plaintextDir(fl.allowDisk)
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		opts.TmpDir = dir
-	}
-	if fl.out == "" {
-		return report.Render(e.io.Out, r, format, opts)
-	}
-	if err := writeReportFile(fl.out, func(w io.Writer) error { return report.Render(w, r, format, opts) }); err != nil {
+	if wrote, err := e.writeOutput(r, format, &fl.outputFlags); !wrote || err != nil {
 		return err
 	}
 	if isTerminal(e.io.Err) {
 		e.errorf("%s\n", l10n.Sprintf("Wrote %s (%s %s, %s).", fl.out, name, cmp.Or(period.Label, "all"), format))
 	}
 	return nil
+}
+
+// readSome refuses a report that needs dossier content and read none:
+// figures from no dossier at all are not figures, and cron must notice. A
+// member outside 客服部 reporting under an approved statistics request
+// (req) reads no level by role: they get the journal's figures.
+func readSome(a *archive.Archive, name string, r *report.Report, req *archive.StatsRequest) error {
+	if r.Unreadable == 0 || r.Read > 0 || (req != nil && !readsAnyLevel(a)) {
+		return nil
+	}
+	if a.Identity() == nil {
+		return &archive.Error{Code: archive.Denied, Next: archive.NextIdentity,
+			Err: l10n.Errorf("the %s report needs the content of %d dossier(s) and there is no identity to read them with", name, r.Unreadable)}
+	}
+	return denied(l10n.Errorf("the %s report needs the content of %d dossier(s) and your key (%s) opens none of them: nothing written", name, r.Unreadable, a.Identity().Path))
 }
 
 // writeReportFile writes a report to path through a temporary file in the

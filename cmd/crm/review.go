@@ -88,32 +88,25 @@ func newReviewDueCmd(e *env) *cobra.Command {
 
 func newReviewDoneCmd(e *env) *cobra.Command {
 	var note, quarter string
+	var q classify.Quarter // from --quarter; zero: this quarter
 	c := &cobra.Command{
 		Use:   "done ID [--note N] [--quarter Q]",
 		Short: l10n.Pick("Record this quarter's verification of a dossier, or a missed quarter's late (a member who can read it)", "登记本季度核定，或补登以往漏核定的季度（须能阅读该档案）"),
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var q classify.Quarter
+		PreRunE: func(cmd *cobra.Command, args []string) (err error) {
 			if quarter != "" {
-				var err error
-				if q, err = parseQuarterFlag(quarter); err != nil {
-					return err
-				}
+				q, err = parseQuarterFlag(quarter)
 			}
-			a, err := e.open(true)
-			if err != nil {
-				return err
-			}
-			if err := resolveDossier(a, args); err != nil {
-				return err
-			}
-			q, err = a.ReviewDoneFor(args[0], q, note)
-			if err != nil {
-				return err
-			}
-			e.printf("%s\n", l10n.Sprintf("Dossier %s verified for %s.", args[0], q))
-			return nil
+			return err
 		},
+		RunE: e.stepOnDossier(func(a *archive.Archive, id string) error {
+			done, err := a.ReviewDoneFor(id, q, note)
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Dossier %s verified for %s.", id, done))
+			return nil
+		}),
 	}
 	c.Flags().StringVar(&note, "note", "", l10n.Pick("what was checked, supplemented or adjusted", "核对、补充或调整了什么"))
 	c.Flags().StringVar(&quarter, "quarter", "", l10n.Pick("an earlier quarter whose 核定 was missed, recorded late (default: this quarter)", "补登的以往季度（默认本季度）"))

@@ -90,6 +90,17 @@ func commitMessage(cmd *cobra.Command, es []*journal.Event) string {
 	return strings.TrimSpace(b.String()) + "\n"
 }
 
+// openGit opens the archive (with the working member's key when needKey)
+// and the git repository it lives in.
+func (e *env) openGit(needKey bool) (*archive.Archive, *gitRepo, error) {
+	a, err := e.open(needKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := repoOf(a)
+	return a, g, err
+}
+
 // repoOf returns the archive's git repository, or a clear error.
 func repoOf(a *archive.Archive) (*gitRepo, error) {
 	g, err := openRepo(a.Dir)
@@ -127,11 +138,7 @@ func newGitCmd(e *env) *cobra.Command {
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{noAutocommit: "yes"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(false)
-			if err != nil {
-				return err
-			}
-			g, err := repoOf(a)
+			a, g, err := e.openGit(false)
 			if err != nil {
 				return err
 			}
@@ -144,11 +151,7 @@ func newGitCmd(e *env) *cobra.Command {
 		Hidden:      true,
 		Annotations: map[string]string{noAutocommit: "yes"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(false)
-			if err != nil {
-				return err
-			}
-			g, err := repoOf(a)
+			a, g, err := e.openGit(false)
 			if err != nil {
 				return err
 			}

@@ -197,11 +197,7 @@ func newSyncCmd(e *env) *cobra.Command {
 }
 
 func (e *env) sync() error {
-	a, err := e.open(true)
-	if err != nil {
-		return err
-	}
-	g, err := repoOf(a)
+	a, g, err := e.openGit(true)
 	if err != nil {
 		return err
 	}
@@ -481,11 +477,7 @@ func newResolveCmd(e *env) *cobra.Command {
 		Args:        cobra.ExactArgs(1),
 		Annotations: map[string]string{noAutocommit: "yes"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(true)
-			if err != nil {
-				return err
-			}
-			g, err := repoOf(a)
+			a, g, err := e.openGit(true)
 			if err != nil {
 				return err
 			}
@@ -525,16 +517,14 @@ func newResolveCmd(e *env) *cobra.Command {
 				_, err := archive.ParseDossier(b)
 				return err
 			}
-			var text []byte
+			text, err := e.dossierInput(from, marked, allowDisk, false, validate)
+			if err != nil {
+				return err
+			}
 			if from != "" {
-				if text, err = readInput(e, from); err != nil {
-					return err
-				}
 				if err := validate(text); err != nil {
 					return dossierError(from, text, err)
 				}
-			} else if text, err = e.editLoop(marked, allowDisk, false, validate); err != nil {
-				return err
 			}
 			parents := []string{archive.SHA256Hex(ours), archive.SHA256Hex(theirs)}
 			if err := a.ResolveMerge(id, texts[1], text, parents); err != nil {
@@ -603,16 +593,13 @@ func newPurgeCmd(e *env) *cobra.Command {
 		Args:        cobra.MinimumNArgs(1),
 		Annotations: map[string]string{noAutocommit: "yes"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(false)
+			a, g, err := e.openGit(false)
 			if err != nil {
 				return err
 			}
 			var paths []string
 			for _, id := range args {
-				if err := archive.CheckID(id); err != nil {
-					return err
-				}
-				if id, err = a.ResolveID(id); err != nil {
+				if id, err = a.ResolveID(id); err != nil { // refuses what is not an id (../x)
 					return err
 				}
 				d := a.State.Dossiers[id]
@@ -620,10 +607,6 @@ func newPurgeCmd(e *env) *cobra.Command {
 					return usagef("dossier %s is not destroyed: only the history of a destroyed dossier is purged (destroy it first)", id)
 				}
 				paths = append(paths, archive.DossierPath(id))
-			}
-			g, err := repoOf(a)
-			if err != nil {
-				return err
 			}
 			if _, err := exec.LookPath("git-filter-repo"); err != nil {
 				return l10n.Errorf("purging history needs git-filter-repo, which is not installed: apt-get install git-filter-repo (Debian, Ubuntu), or pip install git-filter-repo")

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"crm/archive"
+)
+
+// stepOn is the RunE of a command that takes one step on the loan or
+// request its argument names: the archive is opened with the working
+// member's key (exit 3 without one), then step runs.
+func (e *env) stepOn(step func(a *archive.Archive, arg string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		a, err := e.open(true)
+		if err != nil {
+			return err
+		}
+		return step(a, args[0])
+	}
+}
+
+// stepOnDossier is stepOn for a step on a dossier: the argument may be a
+// short form of its id (1, c-1, the leading characters of a random id:
+// archive.ResolveID), and step gets the full id.
+func (e *env) stepOnDossier(step func(a *archive.Archive, id string) error) func(*cobra.Command, []string) error {
+	return e.stepOn(func(a *archive.Archive, arg string) error {
+		id, err := a.ResolveID(arg)
+		if err != nil {
+			return err
+		}
+		return step(a, id)
+	})
+}
+
+// dossierInput is the dossier text a command works on: read from --from
+// (a file, or - for standard input), else written in the editor, which
+// starts from start and reopens until validate accepts the text.
+// untouchedCancels is editLoop's: a template left as it was gives up.
+func (e *env) dossierInput(from string, start []byte, allowDisk, untouchedCancels bool, validate func([]byte) error) ([]byte, error) {
+	if from != "" {
+		return readInput(e, from)
+	}
+	return e.editLoop(start, allowDisk, untouchedCancels, validate)
+}
+
+// validDossier is the editor's check of a dossier text.
+func validDossier(b []byte) error {
+	_, err := archive.ParseDossier(b)
+	return err
+}
