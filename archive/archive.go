@@ -49,9 +49,12 @@ type Archive struct {
 	// LockTimeout is how long a step waits for another process's lock
 	// (0: DefaultLockTimeout).
 	LockTimeout time.Duration
-	repaired    []Fix     // what repairs in this process did
-	notes       []Problem // what the last Verify noted that is not a problem
-	touched     []string  // files this process wrote or removed, relative (Touched)
+	jc          *journalCache   // the user's verified-journal cache, if any
+	fromCache   bool            // the state was built with events from jc
+	repaired    []Fix           // what repairs in this process did
+	notes       []Problem       // what the last Verify noted that is not a problem
+	touched     []string        // files this process wrote or removed, relative (Touched)
+	touchedSet  map[string]bool // the same, to look up (a generator writes millions)
 }
 
 // Open reads the archive at dir: its policy and its journal, replayed with
@@ -59,6 +62,23 @@ type Archive struct {
 // command writes and every due date it computes uses that reading (tests
 // and cron replays pass a fixed clock).
 func Open(ctx context.Context, dir string, clock func() time.Time) (*Archive, error) {
+	return OpenWith(ctx, dir, OpenOptions{Clock: clock})
+}
+
+// OpenOptions are the choices of OpenWith.
+type OpenOptions struct {
+	Clock func() time.Time // nil: time.Now
+	// CacheDir, if not empty, holds the user's verified-journal cache
+	// (jcache.go), sealed with a key from Identity, or with the user's
+	// keyless key when Identity is nil.
+	CacheDir string
+	Identity *Identity
+}
+
+// OpenWith is Open with options: a command that has a cache folder reads
+// and checks only the journal events it has not seen before.
+func OpenWith(ctx context.Context, dir string, o OpenOptions) (*Archive, error) {
+	clock := o.Clock
 	if clock == nil {
 		clock = time.Now
 	}
@@ -83,6 +103,7 @@ func Open(ctx context.Context, dir string, clock func() time.Time) (*Archive, er
 		return nil, integrityErr(PolicyFile, err)
 	}
 	a := &Archive{Dir: abs, Policy: p, PolicyRaw: raw, now: clock().UTC().Truncate(time.Second), ctx: ctx}
+	a.jc = newJournalCache(o.CacheDir, abs, o.Identity)
 	if err := a.reload(); err != nil {
 		return nil, err
 	}
@@ -106,17 +127,33 @@ func (a *Archive) Location() *time.Location { return a.Policy.Location() }
 // Context is the context long operations of this archive run under.
 func (a *Archive) Context() context.Context { return a.ctx }
 
+// reload reads the journal again and replays it if it changed. Folders
+// and events read before (by this process, else from the user's
+// verified-journal cache) are not read or checked again.
 func (a *Archive) reload() error {
-	if a.State != nil && journal.Unchanged(a.Dir, a.State.Journal) {
-		return nil
+	var known map[string]*journal.Folder
+	fromCache := a.fromCache
+	if a.State != nil && a.State.Journal != nil {
+		known = a.State.Journal.Folders
+	} else if known = a.jc.load(a.ctx, a.Dir); len(known) > 0 {
+		fromCache = true
 	}
-	j, err := journal.Read(a.ctx, a.Dir)
+	j, err := journal.ReadWith(a.ctx, a.Dir, known)
 	if err != nil {
 		return err
+	}
+	if a.State != nil && !j.Changed(a.State.Journal) {
+		a.State.Journal.Folders = j.Folders
+		return nil
 	}
 	// Signatures and roles are checked on every load, not only by verify:
 	// an event that fails them is reported and does not count.
 	a.State = Replay(a.ctx, j, a.Policy, a.now, true)
+	a.fromCache = fromCache
+	for _, e := range j.Events {
+		e.Compact()
+	}
+	a.jc.save(a.Dir, j)
 	a.wrote = false
 	if a.State.Genesis == "" {
 		return integrityErr(journal.Dir, l10n.Errorf("the journal has no genesis event (%s): this is not a complete archive", KindInit))

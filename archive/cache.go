@@ -67,6 +67,9 @@ func (a *Archive) EnableCache(dir string) {
 // SaveCache writes back the buckets that changed, keeping only records
 // for files the journal pins now.
 func (a *Archive) SaveCache() error {
+	if a.State != nil {
+		a.jc.save(a.Dir, a.State.Journal)
+	}
 	c := a.cache
 	if c == nil {
 		return nil

@@ -501,7 +501,7 @@ func (a *Archive) freshDossier(id string) (*DossierState, error) {
 		return nil, err
 	}
 	defer unlock()
-	j, err := journal.Read(a.ctx, a.Dir)
+	j, err := journal.ReadWith(a.ctx, a.Dir, a.State.Journal.Folders)
 	if err != nil {
 		return nil, err
 	}

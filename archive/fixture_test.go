@@ -54,11 +54,16 @@ func member(id string, roles []string, key *archive.Identity) archive.Member {
 // fixture is an archive with these members: zhang (manager), wang (gm),
 // su (supervisor), li (clerk), zhao (dept_manager of 市场部), and of 总经办
 // qian (gm) and zhou (dept_manager).
+//
+// Every member opens the archive with a verified-journal cache (one
+// folder per fixture, shared by its clones as one user's would be), so
+// every test of the archive also runs on journals read from the cache.
 type fixture struct {
-	t   testing.TB
-	dir string
-	now time.Time
-	ids map[string]*archive.Identity
+	t     testing.TB
+	dir   string
+	now   time.Time
+	ids   map[string]*archive.Identity
+	cache string
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -71,7 +76,7 @@ func newFixture(t testing.TB) *fixture {
 // newFixtureStyle is newFixture with the policy's id style.
 func newFixtureStyle(t testing.TB, style string) *fixture {
 	t.Helper()
-	f := &fixture{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.FixedZone("CST", 8*3600)), ids: map[string]*archive.Identity{}}
+	f := &fixture{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.FixedZone("CST", 8*3600)), ids: map[string]*archive.Identity{}, cache: t.TempDir()}
 	for _, m := range []string{"zhang", "wang", "su", "li", "zhao", "qian", "zhou"} {
 		f.ids[m] = newIdentity(t)
 	}
@@ -99,7 +104,7 @@ func (f *fixture) clock() time.Time { return f.now }
 // as opens the archive as member id, at the fixture's time.
 func (f *fixture) as(id string) *archive.Archive {
 	f.t.Helper()
-	a, err := archive.Open(ctx, f.dir, f.clock)
+	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache, Identity: f.ids[id]})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -160,7 +165,7 @@ func day(t time.Time) string {
 // clone copies the archive folder, as a second git clone would be.
 func (f *fixture) clone() *fixture {
 	f.t.Helper()
-	g := &fixture{t: f.t, dir: f.t.TempDir(), now: f.now, ids: f.ids}
+	g := &fixture{t: f.t, dir: f.t.TempDir(), now: f.now, ids: f.ids, cache: f.cache}
 	copyTree(f.t, f.dir, g.dir)
 	return g
 }

@@ -53,7 +53,7 @@ func (c *step) pinnedBefore(sum string) bool {
 		var f struct {
 			File `yaml:",inline"`
 		}
-		if e.Data.Decode(&f) == nil && f.SHA256 == sum && c.follows(e.Hash) {
+		if e.DecodeLoose(&f) == nil && f.SHA256 == sum && c.follows(e.Hash) {
 			return true
 		}
 	}
@@ -77,7 +77,7 @@ func (s *State) PinnedRecipients(sum string) ([]string, bool) {
 		var f struct {
 			File `yaml:",inline"`
 		}
-		if e.Data.Decode(&f) == nil && f.SHA256 == sum {
+		if e.DecodeLoose(&f) == nil && f.SHA256 == sum {
 			return f.Recipients, true
 		}
 	}

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"slices"
 	"time"
@@ -66,13 +67,12 @@ const ClockSkew = 10 * time.Minute
 // against its actor's key as of that point (signatures are checked on
 // every core first).
 func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, checkSigs bool) *State {
-	var sigs map[string]sigVerdict
 	if checkSigs {
-		sigs = preverify(ctx, j)
+		preverify(ctx, j)
 	}
 	run := func(removals map[string][]string) *State {
 		s := newState(j, p)
-		s.now, s.checkSigs, s.sigs, s.removals = now, checkSigs, sigs, removals
+		s.now, s.checkSigs, s.removals = now, checkSigs, removals
 		for _, e := range j.Events {
 			s.replay(e)
 		}
@@ -96,7 +96,7 @@ func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, c
 // moot: a renewal after a concurrent return, an approval after a concurrent
 // rejection, a second approval of the same step).
 func (s *State) replay(e *journal.Event) {
-	st, err := s.prepare(e, s.checkSigs, s.sigs)
+	st, err := s.prepare(e, s.checkSigs)
 	if err == nil {
 		st.commit()
 		return
@@ -139,11 +139,11 @@ func (s *State) validInPast(e *journal.Event) bool {
 		}
 	}
 	past := newState(sub, s.Policy)
-	past.now, past.checkSigs, past.sigs, past.removals, past.causal = s.now, s.checkSigs, s.sigs, s.removals, true
+	past.now, past.checkSigs, past.removals, past.causal = s.now, s.checkSigs, s.removals, true
 	for _, x := range sub.Events {
 		past.replay(x)
 	}
-	_, err := past.prepare(e, s.checkSigs, s.sigs)
+	_, err := past.prepare(e, s.checkSigs)
 	return err == nil
 }
 
@@ -168,7 +168,7 @@ func problemf(format string, a ...any) error { return l10n.Errorf(format, a...) 
 
 // prepare checks event e against the rules at this point of the journal
 // and returns the step that commit applies. It changes nothing.
-func (s *State) prepare(e *journal.Event, checkSigs bool, sigs map[string]sigVerdict) (*step, error) {
+func (s *State) prepare(e *journal.Event, checkSigs bool) (*step, error) {
 	spec := SpecOf(e.Kind)
 	if spec == nil {
 		return nil, problemf("unknown event kind %q", e.Kind)
@@ -177,18 +177,18 @@ func (s *State) prepare(e *journal.Event, checkSigs bool, sigs map[string]sigVer
 	if err := e.Decode(data); err != nil {
 		return nil, problemf("unreadable data: %v", err)
 	}
-	return s.prepareData(e, spec, data, checkSigs, sigs)
+	return s.prepareData(e, spec, data, checkSigs)
 }
 
 // prepareData is prepare with the event's data already decoded.
-func (s *State) prepareData(e *journal.Event, spec *KindSpec, data payload, checkSigs bool, sigs map[string]sigVerdict) (*step, error) {
+func (s *State) prepareData(e *journal.Event, spec *KindSpec, data payload, checkSigs bool) (*step, error) {
 	st := &step{s: s, p: s.Policy, e: e, spec: spec, data: data}
 	if e.Kind == KindInit {
 		if err := st.data.check(st); err != nil {
 			return nil, err
 		}
 		founder := st.data.(*InitData).Member
-		if checkSigs && !s.signatureOK(e, &founder, sigs) {
+		if checkSigs && !s.signatureOK(e, &founder) {
 			return nil, problemf("signature does not verify with %s's signing key (forged or edited)", e.Actor)
 		}
 		return st, nil
@@ -208,7 +208,7 @@ func (s *State) prepareData(e *journal.Event, spec *KindSpec, data payload, chec
 	if st.actor == nil || st.actor.Removed {
 		return nil, problemf("actor %q is not a member at this point of the journal", e.Actor)
 	}
-	if checkSigs && !s.signatureOK(e, st.actor, sigs) {
+	if checkSigs && !s.signatureOK(e, st.actor) {
 		return nil, problemf("signature does not verify with %s's signing key (forged or edited)", e.Actor)
 	}
 	if err := s.checkTime(e); err != nil {
@@ -391,46 +391,47 @@ func (st *step) follows(ancestor string) bool {
 	return st.s.Journal.Follows(st.e, ancestor)
 }
 
-// sigVerdict is a signature checked against key.
-type sigVerdict struct {
-	key string
-	ok  bool
-}
-
-// preverify checks every event's signature on every core, against the key
-// its actor's id was first given in the journal (genesis or member.add).
-// It only speeds replay up: replay still decides, and uses a verdict only
-// if the actor's key at the event's place in the chain is that same key.
-func preverify(ctx context.Context, j *journal.Journal) map[string]sigVerdict {
+// preverify checks on every core the signature of every event not
+// checked before (by this process, or by the one that wrote the user's
+// verified-journal cache), against the key its actor's id was first given
+// in the journal (genesis or member.add), and records the verdict in the
+// event. It only speeds replay up: replay still decides, and uses a
+// verdict only if the actor's key at the event's place in the chain is
+// the key it was checked with.
+func preverify(ctx context.Context, j *journal.Journal) {
 	keys := map[string]string{}
 	for _, e := range j.Events {
 		var d struct {
 			Member Member `yaml:"member" json:"member"`
 		}
-		if (e.Kind == KindInit || e.Kind == KindMemberAdd) && e.Data.Decode(&d) == nil && d.Member.ID != "" {
+		if (e.Kind == KindInit || e.Kind == KindMemberAdd) && e.DecodeLoose(&d) == nil && d.Member.ID != "" {
 			if _, ok := keys[d.Member.ID]; !ok {
 				keys[d.Member.ID] = d.Member.SigningKey
 			}
 		}
 	}
-	out := make([]sigVerdict, len(j.Events))
-	work.Each(ctx, "", len(j.Events), func(i int) {
-		e := j.Events[i]
-		k := keys[e.Actor]
+	pubs := map[string]ed25519.PublicKey{}
+	for _, k := range keys {
 		if pub, err := ParseSigningKey(k); err == nil {
-			out[i] = sigVerdict{key: k, ok: e.Verify(pub)}
+			pubs[k] = pub
 		}
-	})
-	m := make(map[string]sigVerdict, len(out))
-	for i, e := range j.Events {
-		m[e.Hash] = out[i]
 	}
-	return m
+	var todo []*journal.Event
+	for _, e := range j.Events {
+		if !e.Checked() && pubs[keys[e.Actor]] != nil {
+			todo = append(todo, e)
+		}
+	}
+	work.Each(ctx, "", len(todo), func(i int) {
+		e := todo[i]
+		k := keys[e.Actor]
+		e.SetVerdict(k, e.Verify(pubs[k]))
+	})
 }
 
-func (s *State) signatureOK(e *journal.Event, actor *Member, sigs map[string]sigVerdict) bool {
-	if v, found := sigs[e.Hash]; found && v.key == actor.SigningKey && v.key != "" {
-		return v.ok
+func (s *State) signatureOK(e *journal.Event, actor *Member) bool {
+	if ok, known := e.Verdict(actor.SigningKey); known {
+		return ok
 	}
 	pub, err := ParseSigningKey(actor.SigningKey)
 	return err == nil && e.Verify(pub)

@@ -169,7 +169,6 @@ type State struct {
 
 	now       time.Time // the checker's clock
 	checkSigs bool
-	sigs      map[string]sigVerdict
 	removals  map[string][]string // member → their member.remove events (second pass)
 	removed   map[string][]string // member → the member.remove events that took effect
 	rotated   map[string]string   // member → the member.rotate event that set their keys

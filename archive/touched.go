@@ -14,7 +14,11 @@ import (
 // touch records that this process wrote or removed the file at rel
 // (slash path relative to the archive).
 func (a *Archive) touch(rel string) {
-	if !slices.Contains(a.touched, rel) {
+	if a.touchedSet == nil {
+		a.touchedSet = map[string]bool{}
+	}
+	if !a.touchedSet[rel] {
+		a.touchedSet[rel] = true
 		a.touched = append(a.touched, rel)
 	}
 }

@@ -109,7 +109,7 @@ func (a *Archive) commitAfter(kind journal.Kind, dossier string, data payload, a
 		return nil, err
 	}
 	e.Path = journal.PathOf(e.Time, e.Hash)
-	st, err := a.State.prepare(e, false, nil)
+	st, err := a.State.prepare(e, false)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func (a *Archive) precheck(kind journal.Kind, dossier string, data payload) erro
 		return err
 	}
 	e := &journal.Event{Header: journal.Header{Kind: kind, Time: a.now, Actor: me.ID, Dossier: dossier, Prev: a.State.goodHeads()}}
-	_, err = a.State.prepareData(e, SpecOf(kind), data, false, nil)
+	_, err = a.State.prepareData(e, SpecOf(kind), data, false)
 	return err
 }
 

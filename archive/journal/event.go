@@ -13,7 +13,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"os"
 	"path"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -46,14 +48,25 @@ type Header struct {
 // body, exactly as stored. The file is named after the SHA-256 of all its
 // bytes, so an event cannot be changed without its name, and every later
 // link to it, going stale.
+//
+// In memory an event is kept small: its data in a compact binary form
+// (decoded again when asked for), and the signed bytes only while they are
+// needed; Verify reads them back from the file when they were let go (and
+// finds the file changed if it was).
 type Event struct {
 	Header
-	Data yaml.Node // the step's data, as written
 
 	Hash string // SHA-256 of the file's bytes, hex
 	Path string // slash path relative to the archive
-	Body []byte // the signed bytes
+	Body []byte // the signed bytes (nil once let go: see Compact)
 	Sig  []byte
+
+	packed []byte     // the data, packed (packNode); nil: no data
+	node   *yaml.Node // the data when it could not be packed
+	root   *string    // the archive's folder, to read the file back
+	// The signature's verdict, once checked: the key it was checked with.
+	sigKey string
+	sigOK  bool
 }
 
 type bodyOut struct {
@@ -137,28 +150,122 @@ func Parse(b []byte) (*Event, error) {
 		return nil, l10n.Errorf("event names dossier %q, which is not a dossier id", r.Dossier)
 	}
 	sum := sha256.Sum256(b)
-	return &Event{
+	e := &Event{
 		Header: Header{Kind: r.Kind, Time: t, Actor: r.Actor, Dossier: r.Dossier, Prev: r.Prev},
-		Data:   r.Data, Hash: hex.EncodeToString(sum[:]), Body: body, Sig: sig,
-	}, nil
+		Hash:   hex.EncodeToString(sum[:]), Body: body, Sig: sig,
+	}
+	e.setData(&r.Data)
+	return e, nil
+}
+
+// setData keeps n as the event's data, packed when it can be.
+func (e *Event) setData(n *yaml.Node) {
+	e.packed, e.node = nil, nil
+	if n.Kind == 0 {
+		return
+	}
+	if p, ok := packNode(nil, n, 0); ok {
+		e.packed = p
+		return
+	}
+	e.node = n
+}
+
+// Compact lets go of the signed bytes (Verify reads them back from the
+// file when needed): what a journal of a million events keeps in memory is
+// the header, the hash and the packed data.
+func (e *Event) Compact() {
+	if e.root != nil {
+		e.Body, e.Sig = nil, nil
+	}
+}
+
+// signed returns the signed bytes and the signature, read back from the
+// file if they were let go. A file that no longer has the event's hash
+// gives nothing (and so no valid signature).
+func (e *Event) signed() (body, sig []byte) {
+	if e.Body != nil || e.root == nil {
+		return e.Body, e.Sig
+	}
+	b, err := os.ReadFile(filepath.Join(*e.root, filepath.FromSlash(e.Path)))
+	if err != nil {
+		return nil, nil
+	}
+	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != e.Hash {
+		return nil, nil
+	}
+	x, err := Parse(b)
+	if err != nil {
+		return nil, nil
+	}
+	return x.Body, x.Sig
 }
 
 // Verify checks the event's signature with a signing public key.
 func (e *Event) Verify(pub ed25519.PublicKey) bool {
-	return ed25519.Verify(pub, e.Body, e.Sig)
+	body, sig := e.signed()
+	return body != nil && ed25519.Verify(pub, body, sig)
+}
+
+// Verdict returns what checking the signature with key found, if it was
+// checked with that key (by this process, or by the one that wrote the
+// verified-journal cache).
+func (e *Event) Verdict(key string) (ok, known bool) {
+	if key == "" || e.sigKey != key {
+		return false, false
+	}
+	return e.sigOK, true
+}
+
+// Checked reports whether the signature was checked with some key.
+func (e *Event) Checked() bool { return e.sigKey != "" }
+
+// SetVerdict records what checking the signature with key found.
+func (e *Event) SetVerdict(key string, ok bool) { e.sigKey, e.sigOK = key, ok }
+
+// DataNode returns the event's data as a YAML node (Kind 0: no data).
+func (e *Event) DataNode() (*yaml.Node, error) {
+	if e.node != nil {
+		return e.node, nil
+	}
+	if e.packed == nil {
+		return &yaml.Node{}, nil
+	}
+	n, rest, err := unpackNode(e.packed, 0)
+	if err != nil || len(rest) != 0 {
+		return nil, l10n.Errorf("event data is damaged in memory")
+	}
+	return n, nil
 }
 
 // Decode decodes the event's data into v (a pointer to a struct), refusing
 // keys the struct has no field for: data a reader does not understand is
 // not silently dropped.
 func (e *Event) Decode(v any) error {
-	if e.Data.Kind == 0 {
+	n, err := e.DataNode()
+	if err != nil {
+		return err
+	}
+	if n.Kind == 0 {
 		return nil
 	}
-	if keys := UnknownKeys(&e.Data, reflect.TypeOf(v)); len(keys) > 0 {
+	if keys := UnknownKeys(n, reflect.TypeOf(v)); len(keys) > 0 {
 		return l10n.Errorf("unknown data field %q", keys[0])
 	}
-	return e.Data.Decode(v)
+	return n.Decode(v)
+}
+
+// DecodeLoose decodes the event's data into v, ignoring keys v has no
+// field for (to pick one field out of any kind's data).
+func (e *Event) DecodeLoose(v any) error {
+	n, err := e.DataNode()
+	if err != nil {
+		return err
+	}
+	if n.Kind == 0 {
+		return nil
+	}
+	return n.Decode(v)
 }
 
 // UnknownKeys returns the dotted paths of the keys of mapping n that type t

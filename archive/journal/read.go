@@ -2,13 +2,13 @@ package journal
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"crm/archive/work"
 	"crm/l10n"
@@ -26,6 +26,13 @@ type Journal struct {
 	// Temps are the temporary files of writes in progress or interrupted
 	// (slash paths relative to the archive): not events.
 	Temps []string
+	// Folders are the folders of events as read (see ReadWith), by path.
+	Folders map[string]*Folder
+	// Reused counts the events ReadWith took from what it was given
+	// instead of reading their files.
+	Reused int
+
+	root *string // the archive's folder
 }
 
 // Problem is something wrong with the archive, with the path it concerns.
@@ -38,41 +45,121 @@ func (p Problem) String() string { return p.Path + ": " + p.Msg }
 
 // Read reads every event under dir/journal, on every core.
 func Read(ctx context.Context, dir string) (*Journal, error) {
-	j := &Journal{ByHash: map[string]*Event{}}
+	return ReadWith(ctx, dir, nil)
+}
+
+// Folder is one folder of the journal as it was last read: its
+// modification time (0: not to be trusted, list it again) and the events
+// in it. A folder whose time has not changed since holds the same names
+// (adding, removing or renaming a file changes its folder's time), so it is
+// not listed again, and an event whose name was read before (the name holds
+// the hash of the content) is not read again. Only folders of events
+// (no subfolders, temporary files or problems) are kept.
+type Folder struct {
+	Rel    string // slash path relative to the archive
+	MTime  int64  // modification time in ns when listed; 0: list again
+	Events []*Event
+	Dirty  bool // read or changed by this process (to save)
+}
+
+// racyWindow: a folder changed this shortly before it was listed may
+// change again within the same tick of the file system's clock; its time
+// is not trusted (git's "racily clean" entries).
+const racyWindow = 2 * time.Second
+
+// ReadWith reads every event under dir/journal as Read does, reusing what
+// known (the folders of a journal read before, by this process or from a
+// verified cache) says of folders and files that have not changed.
+func ReadWith(ctx context.Context, dir string, known map[string]*Folder) (*Journal, error) {
+	j := &Journal{ByHash: map[string]*Event{}, Folders: map[string]*Folder{}}
 	root := filepath.Join(dir, Dir)
-	type file struct{ path, rel, hash string }
+	rootDir := dir
+	j.root = &rootDir
+	byHash := map[string]*Event{}
+	for _, f := range known {
+		for _, e := range f.Events {
+			byHash[e.Hash] = e
+		}
+	}
+	type file struct {
+		path, rel, hash string
+		folder          *Folder
+	}
 	var files []file
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	listed := time.Now().Add(-racyWindow).UnixNano()
+	var walk func(p, rel string) error
+	walk = func(p, rel string) error {
+		fi, err := os.Lstat(p)
 		if err != nil {
 			if os.IsNotExist(err) && p == root {
 				return nil
 			}
 			return err
 		}
-		if d.IsDir() {
+		mt := fi.ModTime().UnixNano()
+		if f := known[rel]; f != nil && f.MTime != 0 && f.MTime == mt {
+			nf := &Folder{Rel: rel, MTime: mt, Events: slices.Clip(f.Events), Dirty: f.Dirty}
+			j.Folders[rel] = nf
+			for _, e := range f.Events {
+				e.root = j.root
+				j.ByHash[e.Hash] = e
+			}
+			j.Reused += len(f.Events)
 			return nil
 		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		if isTemp(d.Name()) {
-			j.Temps = append(j.Temps, rel)
-			return nil
+		ents, err := os.ReadDir(p)
+		if err != nil {
+			return err
 		}
-		h, ok := nameHash(d.Name())
-		if !ok {
-			j.Problems = append(j.Problems, Problem{rel, l10n.T("not an event file name (TIME-SHA256.yaml)")})
-			return nil
+		folder := &Folder{Rel: rel, Dirty: true}
+		if mt < listed {
+			folder.MTime = mt
 		}
-		files = append(files, file{p, rel, h})
+		clean := true
+		for _, d := range ents {
+			cp, crel := filepath.Join(p, d.Name()), rel+"/"+d.Name()
+			if d.IsDir() {
+				clean = false
+				if err := walk(cp, crel); err != nil {
+					return err
+				}
+				continue
+			}
+			if isTemp(d.Name()) {
+				clean = false
+				j.Temps = append(j.Temps, crel)
+				continue
+			}
+			h, ok := nameHash(d.Name())
+			if !ok {
+				clean = false
+				j.Problems = append(j.Problems, Problem{crel, l10n.T("not an event file name (TIME-SHA256.yaml)")})
+				continue
+			}
+			if e := byHash[h]; e != nil && e.Path == crel && d.Type().IsRegular() {
+				e.root = j.root
+				folder.Events = append(folder.Events, e)
+				j.ByHash[h] = e
+				j.Reused++
+				continue
+			}
+			files = append(files, file{cp, crel, h, folder})
+		}
+		if clean && len(ents) > 0 {
+			j.Folders[rel] = folder
+		}
+		if f := known[rel]; f != nil && !folder.Dirty {
+			folder.Dirty = f.Dirty
+		}
 		return nil
-	})
-	if err != nil {
+	}
+	if err := walk(root, Dir); err != nil {
 		return nil, l10n.Errorf("reading the journal: %v", err)
 	}
 	events := make([]*Event, len(files))
 	problems := make([]string, len(files))
 	errs := make([]error, len(files))
-	err = work.Each(ctx, "", len(files), func(i int) {
+	err := work.Each(ctx, "", len(files), func(i int) {
 		f := files[i]
 		b, err := os.ReadFile(f.path)
 		if err != nil {
@@ -89,6 +176,7 @@ func Read(ctx context.Context, dir string) (*Journal, error) {
 			problems[i] = l10n.T("event time does not match its folder and name")
 		default:
 			e.Path = f.rel
+			e.root = j.root
 			events[i] = e
 		}
 	})
@@ -101,49 +189,45 @@ func Read(ctx context.Context, dir string) (*Journal, error) {
 		}
 		if problems[i] != "" {
 			j.Problems = append(j.Problems, Problem{f.rel, problems[i]})
+			delete(j.Folders, f.folder.Rel) // list it again next time, to find the problem again
 			continue
 		}
+		f.folder.Events = append(f.folder.Events, events[i])
 		j.ByHash[events[i].Hash] = events[i]
+	}
+	// A link holds the same string as the hash of the event it names: a
+	// million events keep one copy of each hash.
+	for _, e := range events {
+		if e == nil {
+			continue
+		}
+		for k, p := range e.Prev {
+			if q := j.ByHash[p]; q != nil {
+				e.Prev[k] = q.Hash
+			}
+		}
 	}
 	j.order()
 	return j, nil
 }
 
+// Changed reports whether j holds other events than prev (judged by
+// their hashes), or either has problems or temporary files.
+func (j *Journal) Changed(prev *Journal) bool {
+	if prev == nil || len(prev.Problems) > 0 || len(prev.Temps) > 0 || len(j.Problems) > 0 || len(j.Temps) > 0 || len(j.ByHash) != len(prev.ByHash) {
+		return true
+	}
+	for h := range j.ByHash {
+		if prev.ByHash[h] == nil {
+			return true
+		}
+	}
+	return false
+}
+
 // isTemp reports whether name is a temporary file of a write in progress
 // (or interrupted: the archive's repair removes those): not an event yet.
 func isTemp(name string) bool { return strings.HasPrefix(name, ".tmp-") }
-
-// Unchanged reports whether the journal folder of dir holds exactly the
-// events of prev, judging by the file names (which contain the hashes), so
-// that an archive already loaded is not read and replayed again.
-func Unchanged(dir string, prev *Journal) bool {
-	if prev == nil || len(prev.Problems) > 0 || len(prev.Temps) > 0 {
-		return false
-	}
-	n := 0
-	same := true
-	filepath.WalkDir(filepath.Join(dir, Dir), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !same {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		if isTemp(d.Name()) {
-			// Read again, so that Temps says it.
-			same = false
-			return filepath.SkipAll
-		}
-		n++
-		h, ok := nameHash(d.Name())
-		if !ok || prev.ByHash[h] == nil {
-			same = false
-			return filepath.SkipAll
-		}
-		return nil
-	})
-	return same && n == len(prev.ByHash)
-}
 
 // order sorts the events topologically and computes the heads. Events that
 // neither follows the other are ordered by hash, never by time: clocks lie,
@@ -204,6 +288,19 @@ func (j *Journal) order() {
 // more, and it is one.
 func (j *Journal) Add(e *Event) {
 	j.ByHash[e.Hash] = e
+	if j.root != nil {
+		e.root = j.root
+	}
+	if j.Folders != nil {
+		rel := path.Dir(e.Path)
+		f := j.Folders[rel]
+		if f == nil {
+			f = &Folder{Rel: rel}
+			j.Folders[rel] = f
+		}
+		// The folder's time changed with this file: list it again.
+		f.Events, f.MTime, f.Dirty = append(f.Events, e), 0, true
+	}
 	j.Events = append(j.Events, e)
 	heads := []string{e.Hash}
 	for _, h := range j.Heads {

@@ -199,14 +199,16 @@ func newLogCmd(e *env) *cobra.Command {
 
 func newVerifyCmd(e *env) *cobra.Command {
 	var accept, reject, reason string
+	var fast bool
 	c := &cobra.Command{
-		Use:   "verify [--accept EVENT | --reject EVENT] [--reason R]",
+		Use:   "verify [--fast] [--accept EVENT | --reject EVENT] [--reason R]",
 		Short: l10n.Pick("Check signatures, links, roles, and every file against the journal (exit 4 on a problem)", "核查签名、链接、角色及每个文件与日志是否一致（有问题退出码 4）"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if accept != "" && reject != "" {
 				return usagef("--accept and --reject exclude each other")
 			}
+			e.fullRead = !fast
 			open := e.openJournal
 			if accept != "" || reject != "" {
 				open = func() (*archive.Archive, error) { return e.open(true) }
@@ -223,7 +225,11 @@ func newVerifyCmd(e *env) *cobra.Command {
 			e.gitWarnings(a)
 			var ps []archive.Problem
 			err = e.during(l10n.T("verifying the archive"), func() (err error) {
-				ps, err = a.Verify(e.ctx())
+				if fast {
+					ps, err = a.VerifyFast(e.ctx())
+				} else {
+					ps, err = a.Verify(e.ctx())
+				}
 				return err
 			})
 			if err != nil {
@@ -263,6 +269,7 @@ func newVerifyCmd(e *env) *cobra.Command {
 	c.Flags().StringVar(&accept, "accept", "", l10n.Pick("a problem event (its path or hash) to accept: it takes effect here, if its rule passes here (managers)", "接受某个问题事件（路径或哈希）：若其规则在此处成立则在此生效（经理）"))
 	c.Flags().StringVar(&reject, "reject", "", l10n.Pick("a problem event (its path or hash) to reject: it stays without effect and is no longer a problem (managers)", "驳回某个问题事件（路径或哈希）：保持无效，不再报告为问题（经理）"))
 	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why (journaled with the decision)", "理由（随决定记入日志）"))
+	c.Flags().BoolVar(&fast, "fast", false, l10n.Pick("trust the events your verified-journal cache holds (read and checked before); every rule and file is still checked", "信任本机已核验日志缓存中的事件（此前已读取并核验签名）；规则与文件仍逐一核查"))
 	return c
 }
 

@@ -40,6 +40,7 @@ type env struct {
 	exit   int // the exit code of a command that succeeded (10: something is due)
 
 	identityFlagSet bool // --identity was given
+	fullRead        bool // read every journal event afresh (verify without --fast)
 
 	context context.Context
 	bars    *bars // the progress display, on a terminal
@@ -58,7 +59,8 @@ func configDir(getenv func(string) string) string {
 	return ""
 }
 
-// cacheDir is where the per-user encrypted plaintext cache lives.
+// cacheDir is where the per-user caches live: the encrypted plaintext
+// cache and the verified-journal cache.
 func cacheDir(getenv func(string) string) string {
 	if d := getenv("XDG_CACHE_HOME"); d != "" {
 		return filepath.Join(d, "crm")
@@ -299,9 +301,15 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The verified-journal cache: events read and checked by an earlier
+	// command are not read and checked again (a full verify reads all).
+	o := archive.OpenOptions{Clock: now, Identity: id}
+	if !e.v.GetBool("no_cache") && !e.fullRead {
+		o.CacheDir = e.v.GetString("cache_dir")
+	}
 	var a *archive.Archive
 	err = e.during(l10n.T("reading the journal"), func() (err error) {
-		a, err = archive.Open(e.ctx(), e.archiveDir(), now)
+		a, err = archive.OpenWith(e.ctx(), e.archiveDir(), o)
 		return err
 	})
 	if err != nil {

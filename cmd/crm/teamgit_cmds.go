@@ -151,7 +151,7 @@ func pinFinder(a *archive.Archive, g *gitRepo) func(string) ([]string, bool) {
 		}
 		for _, ev := range other {
 			var f archive.File
-			if ev.Dossier != "" && ev.Data.Decode(&f) == nil && f.SHA256 == sum {
+			if ev.Dossier != "" && ev.DecodeLoose(&f) == nil && f.SHA256 == sum {
 				return f.Recipients, true
 			}
 		}
@@ -168,7 +168,7 @@ func writePins(g *gitRepo, ref string) {
 	pins := map[string][]string{}
 	for _, ev := range g.eventsIn(ref) {
 		var f archive.File
-		if ev.Dossier != "" && ev.Data.Decode(&f) == nil && f.SHA256 != "" {
+		if ev.Dossier != "" && ev.DecodeLoose(&f) == nil && f.SHA256 != "" {
 			pins[f.SHA256] = f.Recipients
 		}
 	}

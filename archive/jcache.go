@@ -1,0 +1,328 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"crm/archive/journal"
+	"crm/archive/work"
+)
+
+// journalCache is a user's verified-journal cache (DESIGN.md principle 7):
+// for each folder of an archive's journal, the events in it as this user's
+// crm read them (the content matched the hash in the file's name) and the
+// verdict on each signature, with the folder's modification time. The next
+// command lists only the folders whose time changed and reads and checks
+// only the events it has not seen: parsing and signature checks are paid
+// once per event, not once per command.
+//
+// It is derived and rebuildable, and trusted only as far as its owner's
+// own checks went: every segment (one folder) carries an HMAC-SHA-256 under
+// a key only its owner has, and a segment that does not verify (edited,
+// another user's, another identity's, damaged) is ignored, so the folder
+// is read afresh. Replay (roles, rules, links, time bounds) runs in full on
+// every load: the cache saves the reading, parsing and signatures, not the
+// judgement, so old-dated events brought by a git merge land in their
+// place in the order like any other. What the cache cannot see is an event
+// file rewritten in place under its old name (its folder's time does not
+// change): commands go on with the event as verified, and `crm verify`,
+// which reads everything afresh, reports the file.
+//
+// The key is derived from the identity (HKDF, like the plaintext cache's);
+// a command run without an identity (cron: review due, list --no-decrypt)
+// uses a random key kept in the user's cache folder (journal.key, 0600),
+// created on first use.
+type journalCache struct {
+	dir string   // this archive's segments, for this key
+	key [32]byte // HMAC key
+}
+
+// jcacheMagic starts every segment (format version 1).
+const jcacheMagic = "crm-journal-cache-v1\n"
+
+// newJournalCache returns the cache of the archive at abs in cacheDir for
+// the identity id (nil: the user's keyless key), or nil if there is none.
+func newJournalCache(cacheDir, abs string, id *Identity) *journalCache {
+	if cacheDir == "" {
+		return nil
+	}
+	var secret []byte
+	if id != nil {
+		secret = id.cacheKey[:]
+	} else {
+		k, err := keylessKey(cacheDir)
+		if err != nil {
+			return nil
+		}
+		secret = k
+	}
+	key, err := hkdf.Key(sha256.New, secret, nil, "crm journal cache key v1", 32)
+	if err != nil {
+		return nil
+	}
+	c := &journalCache{}
+	copy(c.key[:], key)
+	// One folder per archive and key: another identity's cache is never
+	// even opened (and would not verify).
+	tag := hmac.New(sha256.New, c.key[:])
+	tag.Write([]byte(abs))
+	c.dir = filepath.Join(cacheDir, "journal", hex.EncodeToString(tag.Sum(nil)[:12]))
+	return c
+}
+
+// keylessKey is the random key of commands run without an identity,
+// created on first use.
+func keylessKey(cacheDir string) ([]byte, error) {
+	p := filepath.Join(cacheDir, "journal.key")
+	if b, err := os.ReadFile(p); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	if err := os.MkdirAll(cacheDir, 0o700); err != nil {
+		return nil, err
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			// Another process made it first.
+			if b, err := os.ReadFile(p); err == nil && len(b) == 32 {
+				return b, nil
+			}
+		}
+		return nil, err
+	}
+	_, err = f.Write(k)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return k, err
+}
+
+// segName is the file of a journal folder (journal/2026/11 → journal_2026_11.seg).
+func segName(rel string) string { return strings.ReplaceAll(rel, "/", "_") + ".seg" }
+
+// load returns the folders whose segments verify, by path. Segments are
+// read and checked on every core.
+func (c *journalCache) load(ctx context.Context, abs string) map[string]*journal.Folder {
+	if c == nil {
+		return nil
+	}
+	ents, err := os.ReadDir(c.dir)
+	if err != nil {
+		return nil
+	}
+	root := abs
+	folders := make([]*journal.Folder, len(ents))
+	work.Each(ctx, "", len(ents), func(i int) {
+		if !strings.HasSuffix(ents[i].Name(), ".seg") {
+			return
+		}
+		b, err := os.ReadFile(filepath.Join(c.dir, ents[i].Name()))
+		if err != nil {
+			return
+		}
+		if f, err := c.decode(b, abs, &root); err == nil && segName(f.Rel) == ents[i].Name() {
+			folders[i] = f
+		}
+	})
+	out := map[string]*journal.Folder{}
+	for _, f := range folders {
+		if f != nil {
+			out[f.Rel] = f
+		}
+	}
+	return out
+}
+
+var errBadSegment = errors.New("journal cache segment does not verify")
+
+// decode checks a segment's MAC and reads it: magic, the archive's folder,
+// the journal folder's path and time, the table of signing keys, then the
+// events, then the MAC of all that.
+func (c *journalCache) decode(b []byte, abs string, root *string) (*journal.Folder, error) {
+	if len(b) < len(jcacheMagic)+sha256.Size || !bytes.HasPrefix(b, []byte(jcacheMagic)) {
+		return nil, errBadSegment
+	}
+	body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
+	m := hmac.New(sha256.New, c.key[:])
+	m.Write(body)
+	if !hmac.Equal(m.Sum(nil), sum) {
+		return nil, errBadSegment
+	}
+	r := segReader{b: body[len(jcacheMagic):]}
+	if r.str() != abs {
+		return nil, errBadSegment
+	}
+	f := &journal.Folder{Rel: r.str(), MTime: r.varint()}
+	keys := make([]string, r.count())
+	for i := range keys {
+		keys[i] = r.str()
+	}
+	n := r.count()
+	if r.err != nil {
+		return nil, r.err
+	}
+	f.Events = make([]*journal.Event, 0, n)
+	rest := r.b
+	for range n {
+		e, next, err := journal.ReadPacked(rest, root, keys)
+		if err != nil {
+			return nil, err
+		}
+		f.Events = append(f.Events, e)
+		rest = next
+	}
+	if len(rest) != 0 {
+		return nil, errBadSegment
+	}
+	return f, nil
+}
+
+// save writes the segments of the folders j read or changed, and removes
+// those of folders it no longer has. Errors are ignored: the cache only
+// saves time.
+func (c *journalCache) save(abs string, j *journal.Journal) {
+	if c == nil || j == nil {
+		return
+	}
+	var dirty []*journal.Folder
+	for _, f := range j.Folders {
+		if f.Dirty {
+			dirty = append(dirty, f)
+		}
+	}
+	if len(dirty) == 0 {
+		return
+	}
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for _, f := range dirty {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if b, ok := c.encode(abs, f); ok && writeFileAtomic(filepath.Join(c.dir, segName(f.Rel)), b, 0o600) == nil {
+				f.Dirty = false
+			}
+		}()
+	}
+	wg.Wait()
+	if ents, err := os.ReadDir(c.dir); err == nil {
+		for _, e := range ents {
+			if rel := strings.TrimSuffix(strings.ReplaceAll(e.Name(), "_", "/"), ".seg"); strings.HasSuffix(e.Name(), ".seg") && j.Folders[rel] == nil {
+				os.Remove(filepath.Join(c.dir, e.Name()))
+			}
+		}
+	}
+}
+
+// encode writes folder f's segment; events that cannot be packed make the
+// folder uncacheable.
+func (c *journalCache) encode(abs string, f *journal.Folder) ([]byte, bool) {
+	keys := map[string]int{}
+	var table []string
+	for _, e := range f.Events {
+		if k := e.SigKey(); k != "" {
+			if _, ok := keys[k]; !ok {
+				keys[k] = len(table)
+				table = append(table, k)
+			}
+		}
+	}
+	b := []byte(jcacheMagic)
+	b = appendStr(b, abs)
+	b = appendStr(b, f.Rel)
+	b = binary.AppendVarint(b, f.MTime)
+	b = binary.AppendUvarint(b, uint64(len(table)))
+	for _, k := range table {
+		b = appendStr(b, k)
+	}
+	b = binary.AppendUvarint(b, uint64(len(f.Events)))
+	for _, e := range f.Events {
+		idx := -1
+		if k := e.SigKey(); k != "" {
+			idx = keys[k]
+		}
+		var ok bool
+		if b, ok = journal.AppendPacked(b, e, idx); !ok {
+			return nil, false
+		}
+	}
+	m := hmac.New(sha256.New, c.key[:])
+	m.Write(b)
+	return m.Sum(b), true
+}
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// segReader reads the header of a segment; the first error sticks.
+type segReader struct {
+	b   []byte
+	err error
+}
+
+func (r *segReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = errBadSegment
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *segReader) varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.err = errBadSegment
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// count reads a length that cannot exceed what is left.
+func (r *segReader) count() int {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.err = errBadSegment
+		return 0
+	}
+	return int(n)
+}
+
+func (r *segReader) str() string {
+	n := r.count()
+	if r.err != nil {
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}

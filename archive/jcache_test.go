@@ -1,0 +1,310 @@
+package archive_test
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"crm/archive"
+)
+
+// The verified-journal cache (jcache.go) saves reading, parsing and
+// signature checks; it never changes what a command sees, except for an
+// event file rewritten in place under its old name, which verify finds.
+
+// settle dates every folder of the journal an hour back, as the folders of
+// a journal not written in the last seconds are: their times are trusted
+// (a folder changed within the last seconds is always listed again).
+func (f *fixture) settle() {
+	f.t.Helper()
+	old := time.Now().Add(-time.Hour)
+	filepath.WalkDir(filepath.Join(f.dir, "journal"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chtimes(p, old, old)
+		}
+		return err
+	})
+}
+
+// warm opens the archive as member id twice (the first fills the cache
+// with the folders as they are now) and returns the second.
+func (f *fixture) warm(id string) *archive.Archive {
+	f.t.Helper()
+	f.as(id)
+	return f.as(id)
+}
+
+// cold opens the archive as member id without any cache.
+func (f *fixture) cold(id string) *archive.Archive {
+	f.t.Helper()
+	a, err := archive.Open(ctx, f.dir, f.clock)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := a.SetIdentity(f.ids[id]); err != nil {
+		f.t.Fatal(err)
+	}
+	return a
+}
+
+// sameState fails unless two states of one archive say the same.
+func sameState(t *testing.T, got, want *archive.State) {
+	t.Helper()
+	if !slices.Equal(got.Journal.Heads, want.Journal.Heads) || len(got.Journal.Events) != len(want.Journal.Events) {
+		t.Fatalf("journal: %d events heads %v, want %d heads %v", len(got.Journal.Events), got.Journal.Heads, len(want.Journal.Events), want.Journal.Heads)
+	}
+	for i := range got.Journal.Events {
+		if got.Journal.Events[i].Hash != want.Journal.Events[i].Hash {
+			t.Fatalf("event %d: %s, want %s", i, got.Journal.Events[i].Path, want.Journal.Events[i].Path)
+		}
+	}
+	if !slices.Equal(got.Problems, want.Problems) || !slices.Equal(got.Journal.Problems, want.Journal.Problems) || !slices.Equal(got.Superseded, want.Superseded) {
+		t.Fatalf("problems %v %v %v, want %v %v %v", got.Problems, got.Journal.Problems, got.Superseded, want.Problems, want.Journal.Problems, want.Superseded)
+	}
+	if len(got.Dossiers) != len(want.Dossiers) {
+		t.Fatalf("%d dossiers, want %d", len(got.Dossiers), len(want.Dossiers))
+	}
+	for id, d := range want.Dossiers {
+		g := got.Dossiers[id]
+		if g == nil || g.SHA256 != d.SHA256 || g.Level != d.Level || g.Status != d.Status || !slices.Equal(g.Recipients, d.Recipients) || len(g.Events) != len(d.Events) || len(g.Reviews) != len(d.Reviews) {
+			t.Fatalf("dossier %s: %+v, want %+v", id, g, d)
+		}
+	}
+}
+
+// history writes a few steps of every kind of workflow.
+func (f *fixture) history() []string {
+	f.t.Helper()
+	var ids []string
+	for _, lv := range []string{"秘密", "机密", "内部"} {
+		ids = append(ids, f.create(lv))
+	}
+	if _, err := f.as("li").ReviewDone(ids[0], "ok"); err != nil {
+		f.t.Fatal(err)
+	}
+	l, err := f.as("zhao").BorrowRequest(ids[0], "谈判", 2)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, _, err := f.as("zhang").BorrowApprove(l.ID); err != nil {
+		f.t.Fatal(err)
+	}
+	return ids
+}
+
+func TestJournalCacheWarmIsCold(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	a := f.warm("li")
+	if n := len(a.State.Journal.Events); a.State.Journal.Reused != n {
+		t.Fatalf("warm open read %d of %d events again", n-a.State.Journal.Reused, n)
+	}
+	sameState(t, a.State, f.cold("li").State)
+	// Nothing was read, and yet a full verify reads and checks everything.
+	f.verifyClean()
+	ps, err := a.VerifyFast(ctx)
+	if err != nil || len(ps) > 0 {
+		t.Fatalf("verify --fast: %v %v", ps, err)
+	}
+}
+
+// New events (a write by another process) are read, the rest is not.
+func TestJournalCacheReadsOnlyNewEvents(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	n := len(f.warm("li").State.Journal.Events)
+	f.now = f.now.Add(time.Hour)
+	if _, err := f.as("li").ReviewDone(ids[2], "ok"); err != nil {
+		t.Fatal(err)
+	}
+	a := f.as("li")
+	if a.State.Journal.Reused != n || len(a.State.Journal.Events) != n+1 {
+		t.Fatalf("reused %d of %d, want %d of %d", a.State.Journal.Reused, len(a.State.Journal.Events), n, n+1)
+	}
+	sameState(t, a.State, f.cold("li").State)
+}
+
+// A segment of the cache that was changed, or that another key sealed,
+// is not trusted: the folder is read afresh, and the state is the same.
+func TestJournalCacheTamperedIsNotTrusted(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	f.warm("li")
+	segs, _ := filepath.Glob(filepath.Join(f.cache, "journal", "*", "*.seg"))
+	if len(segs) == 0 {
+		t.Fatal("no cache segments written")
+	}
+	for _, p := range segs {
+		b, _ := os.ReadFile(p)
+		// Change a byte in the events (an event's kind, data or verdict).
+		b[len(b)/2] ^= 1
+		os.WriteFile(p, b, 0o600)
+	}
+	a := f.as("li")
+	if a.State.Journal.Reused != 0 {
+		t.Fatalf("%d events taken from a tampered cache", a.State.Journal.Reused)
+	}
+	sameState(t, a.State, f.cold("li").State)
+	// The folders were written again, and are trusted again.
+	if a := f.as("li"); a.State.Journal.Reused != len(a.State.Journal.Events) {
+		t.Fatalf("cache not rebuilt: %d of %d", a.State.Journal.Reused, len(a.State.Journal.Events))
+	}
+}
+
+// Another identity has another cache; given the first one's segments, it
+// does not trust them. A keyless command has its own key file.
+func TestJournalCacheWrongIdentity(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	os.RemoveAll(filepath.Join(f.cache, "journal"))
+	f.warm("li")
+	lis, _ := filepath.Glob(filepath.Join(f.cache, "journal", "*"))
+	if a := f.as("su"); a.State.Journal.Reused != 0 {
+		t.Fatalf("su used li's cache for %d events", a.State.Journal.Reused)
+	}
+	all, _ := filepath.Glob(filepath.Join(f.cache, "journal", "*"))
+	if len(lis) != 1 || len(all) != 2 {
+		t.Fatalf("cache folders %v then %v, want li's then su's too", lis, all)
+	}
+	li, su := lis[0], all[0]
+	if su == li {
+		su = all[1]
+	}
+	// Give su li's segments.
+	segs, _ := filepath.Glob(filepath.Join(su, "*.seg"))
+	for _, s := range segs {
+		os.Remove(s)
+	}
+	copyTree(t, li, su)
+	if a := f.as("su"); a.State.Journal.Reused != 0 {
+		t.Fatalf("su trusted li's segments for %d events", a.State.Journal.Reused)
+	}
+	// Keyless (cron): a key of its own in the cache folder, mode 0600.
+	open := func() *archive.Archive {
+		a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	open()
+	if a := open(); a.State.Journal.Reused != len(a.State.Journal.Events) {
+		t.Fatalf("keyless cache not used: %d of %d", a.State.Journal.Reused, len(a.State.Journal.Events))
+	}
+	if fi, err := os.Stat(filepath.Join(f.cache, "journal.key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("keyless key: %v %v", fi, err)
+	}
+}
+
+// A git merge brings events dated months back into old folders: they are
+// read and replayed in their place in the order, as a cold read does.
+func TestJournalCacheOldDatedMerge(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	base := f.clone()
+	g := f.clone()
+	// The other clone works the next day; this one two months later, and
+	// its cache trusts last month's folder before the merge.
+	g.now = f.now.AddDate(0, 0, 1)
+	if _, err := g.as("li").ReviewDone(ids[2], "旧"); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.AddDate(0, 2, 0)
+	if _, err := f.as("su").ReviewDone(ids[1], "ok"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	n := len(f.warm("li").State.Journal.Events)
+	f.pull(g, base.dir)
+	a := f.as("li")
+	if len(a.State.Journal.Events) != n+1 || a.State.Journal.Reused != n {
+		t.Fatalf("%d events (%d reused), want %d (%d)", len(a.State.Journal.Events), a.State.Journal.Reused, n+1, n)
+	}
+	if len(a.State.Dossiers[ids[2]].Reviews) != 1 {
+		t.Fatalf("the merged 核定 is missing: %+v", a.State.Dossiers[ids[2]].Reviews)
+	}
+	sameState(t, a.State, f.cold("li").State)
+}
+
+// Events renamed, removed or added by hand change their folder's time:
+// the warm open sees exactly what a cold one sees.
+func TestJournalCacheSeesChangedFolders(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	a := f.warm("li")
+	last := a.State.Journal.Events[len(a.State.Journal.Events)-1]
+	p := filepath.Join(f.dir, filepath.FromSlash(last.Path))
+	b, _ := os.ReadFile(p)
+
+	// Edited and saved under a new name (as an editor or sed -i does).
+	edited := []byte(strings.Replace(string(b), "kind:", "kind: ", 1))
+	os.Remove(p)
+	q := filepath.Join(filepath.Dir(p), strings.Replace(filepath.Base(p), last.Hash[:8], "00000000", 1))
+	os.WriteFile(q, edited, 0o644)
+	w := f.as("li")
+	if len(w.State.Journal.Problems) == 0 {
+		t.Fatal("a renamed, edited event was not noticed")
+	}
+	sameState(t, w.State, f.cold("li").State)
+	os.Remove(q)
+
+	// Removed: the warm open lacks it, as the cold one does.
+	w = f.as("li")
+	if w.State.Journal.ByHash[last.Hash] != nil {
+		t.Fatal("a removed event is still there")
+	}
+	sameState(t, w.State, f.cold("li").State)
+
+	// Put back, then rewritten in place under its name: the cache keeps
+	// the event as verified; a full verify reads the file and says so.
+	os.WriteFile(p, b, 0o644)
+	f.settle()
+	f.warm("li")
+	if err := os.WriteFile(p, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	ps, err := f.as("li").Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, ps, "content does not match the hash in the file name")
+}
+
+// Two clones merging with every kind of concurrent step, read warm: the
+// outcome is the one replay gives cold (concurrent_test.go's cases run
+// through the cache too, since every fixture has one).
+func TestJournalCacheConcurrentMerge(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	r, err := f.as("li").DestroyRequest(id, "过期")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	f.warm("zhang")
+	s := merged(t, f,
+		func(f *fixture) {
+			if _, err := f.as("su").DestroyApprove(r.ID); err != nil {
+				t.Fatal(err)
+			}
+		},
+		func(g *fixture) {
+			if _, err := g.as("zhang").DestroyReject(r.ID, "仍在合作"); err != nil {
+				t.Fatal(err)
+			}
+		})
+	sameState(t, s, f.cold("zhang").State)
+	if st := s.Destructions[r.ID].Status(); st != archive.DestroyRejected {
+		t.Fatalf("request is %s, want rejected", st)
+	}
+}

@@ -1,0 +1,14 @@
+package l10n
+
+// Messages of work at scale (the verified-journal cache, batch steps,
+// benchmarks), kept apart so that parallel work on the catalogue merges
+// cleanly.
+func init() {
+	for k, v := range scale {
+		catalog[k] = v
+	}
+}
+
+var scale = map[string]string{
+	"event data is damaged in memory": "事件数据在内存中已损坏",
+}
