@@ -1,12 +1,15 @@
 # make demo: build crm into bin/ and run it on a throwaway demo archive.
 # make test: every test (the same command .ci/run runs).
+# make bench: the benchmarks of README's Performance section (a few minutes).
 # make man: man pages for crm and each command into ./man (crm man DIR).
-.PHONY: build demo test man
+.PHONY: build demo test bench man
 build:
 	go build -o bin/crm ./cmd/crm
 demo: build
 	testdata/demo/demo.sh bin/crm
 test:
 	go test ./...
+bench:
+	go test -run '^$$' -bench . -benchtime 3x ./archive/ ./report/
 man: build
 	bin/crm man man
