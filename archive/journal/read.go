@@ -71,144 +71,184 @@ const racyWindow = 2 * time.Second
 // known (the folders of a journal read before, by this process or from a
 // verified cache) says of folders and files that have not changed.
 func ReadWith(ctx context.Context, dir string, known map[string]*Folder) (*Journal, error) {
-	j := &Journal{ByHash: map[string]*Event{}, Folders: map[string]*Folder{}}
-	root := filepath.Join(dir, Dir)
+	r := &reader{
+		j:      &Journal{ByHash: map[string]*Event{}, Folders: map[string]*Folder{}},
+		known:  known,
+		byHash: map[string]*Event{},
+		listed: time.Now().Add(-racyWindow).UnixNano(),
+	}
 	rootDir := dir
-	j.root = &rootDir
-	byHash := map[string]*Event{}
+	r.j.root = &rootDir
 	for _, f := range known {
 		for _, e := range f.Events {
-			byHash[e.Hash] = e
+			r.byHash[e.Hash] = e
 		}
 	}
-	type file struct {
-		path, rel, hash string
-		folder          *Folder
-	}
-	var files []file
-	listed := time.Now().Add(-racyWindow).UnixNano()
-	var walk func(p, rel string) error
-	walk = func(p, rel string) error {
-		fi, err := os.Lstat(p)
-		if err != nil {
-			if os.IsNotExist(err) && p == root {
-				return nil
-			}
-			return err
-		}
-		mt := fi.ModTime().UnixNano()
-		if f := known[rel]; f != nil && f.MTime != 0 && f.MTime == mt {
-			nf := &Folder{Rel: rel, MTime: mt, Events: slices.Clip(f.Events), Dirty: f.Dirty}
-			j.Folders[rel] = nf
-			for _, e := range f.Events {
-				e.root = j.root
-				j.ByHash[e.Hash] = e
-			}
-			j.Reused += len(f.Events)
-			return nil
-		}
-		ents, err := os.ReadDir(p)
-		if err != nil {
-			return err
-		}
-		folder := &Folder{Rel: rel, Dirty: true}
-		if mt < listed {
-			folder.MTime = mt
-		}
-		clean := true
-		for _, d := range ents {
-			cp, crel := filepath.Join(p, d.Name()), rel+"/"+d.Name()
-			if d.IsDir() {
-				clean = false
-				if err := walk(cp, crel); err != nil {
-					return err
-				}
-				continue
-			}
-			if isTemp(d.Name()) {
-				clean = false
-				j.Temps = append(j.Temps, crel)
-				continue
-			}
-			h, ok := nameHash(d.Name())
-			if !ok {
-				clean = false
-				j.Problems = append(j.Problems, Problem{crel, l10n.T("not an event file name (TIME-SHA256.yaml)")})
-				continue
-			}
-			if e := byHash[h]; e != nil && e.Path == crel && d.Type().IsRegular() {
-				e.root = j.root
-				folder.Events = append(folder.Events, e)
-				j.ByHash[h] = e
-				j.Reused++
-				continue
-			}
-			files = append(files, file{cp, crel, h, folder})
-		}
-		if clean && len(ents) > 0 {
-			j.Folders[rel] = folder
-		}
-		if f := known[rel]; f != nil && !folder.Dirty {
-			folder.Dirty = f.Dirty
-		}
-		return nil
-	}
-	if err := walk(root, Dir); err != nil {
+	if err := r.walk(filepath.Join(dir, Dir), Dir, true); err != nil {
 		return nil, l10n.Errorf("reading the journal: %v", err)
 	}
-	events := make([]*Event, len(files))
-	problems := make([]string, len(files))
-	errs := make([]error, len(files))
-	err := work.Each(ctx, "", len(files), func(i int) {
-		f := files[i]
-		b, err := os.ReadFile(f.path)
-		if err != nil {
-			errs[i] = err
-			return
-		}
-		e, err := Parse(b)
-		switch {
-		case err != nil:
-			problems[i] = err.Error()
-		case e.Hash != f.hash:
-			problems[i] = l10n.T("content does not match the hash in the file name (edited after it was written)")
-		case PathOf(e.Time, e.Hash) != f.rel:
-			problems[i] = l10n.T("event time does not match its folder and name")
-		default:
-			e.Path = f.rel
-			e.root = j.root
-			events[i] = e
-		}
-	})
+	events, err := r.parse(ctx)
 	if err != nil {
 		return nil, err
-	}
-	for i, f := range files {
-		if errs[i] != nil {
-			return nil, l10n.Errorf("reading the journal: %v", errs[i])
-		}
-		if problems[i] != "" {
-			j.Problems = append(j.Problems, Problem{f.rel, problems[i]})
-			delete(j.Folders, f.folder.Rel) // list it again next time, to find the problem again
-			continue
-		}
-		f.folder.Events = append(f.folder.Events, events[i])
-		j.ByHash[events[i].Hash] = events[i]
 	}
 	// A link holds the same string as the hash of the event it names: a
 	// million events keep one copy of each hash.
 	for _, e := range events {
-		if e == nil {
-			continue
-		}
 		for k, p := range e.Prev {
-			if q := j.ByHash[p]; q != nil {
+			if q := r.j.ByHash[p]; q != nil {
 				e.Prev[k] = q.Hash
 			}
 		}
 	}
-	j.order()
-	return j, nil
+	r.j.order()
+	return r.j, nil
+}
+
+// reader is one ReadWith: the journal it builds, what it was given, and
+// the event files it still has to read.
+type reader struct {
+	j      *Journal
+	known  map[string]*Folder // folders read before, by path
+	byHash map[string]*Event  // their events, by hash
+	listed int64              // folders changed after this are listed again next time
+	files  []file             // event files to read and parse
+}
+
+// file is an event file to read, in the folder that lists it.
+type file struct {
+	path, rel, hash string
+	folder          *Folder
+}
+
+// walk reads the folder at p (rel: its slash path in the archive): as
+// known has it if its time has not changed, else by listing it.
+func (r *reader) walk(p, rel string, top bool) error {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		if os.IsNotExist(err) && top {
+			return nil
+		}
+		return err
+	}
+	mt := fi.ModTime().UnixNano()
+	if f := r.known[rel]; f != nil && f.MTime != 0 && f.MTime == mt {
+		r.reuse(f)
+		return nil
+	}
+	ents, err := os.ReadDir(p)
+	if err != nil {
+		return err
+	}
+	folder := &Folder{Rel: rel, Dirty: true}
+	if mt < r.listed {
+		folder.MTime = mt
+	}
+	clean := true
+	for _, d := range ents {
+		if d.IsDir() {
+			clean = false
+			if err := r.walk(filepath.Join(p, d.Name()), rel+"/"+d.Name(), false); err != nil {
+				return err
+			}
+			continue
+		}
+		if !r.entry(p, folder, d) {
+			clean = false
+		}
+	}
+	// Only folders of events alone are kept: one with subfolders,
+	// temporary files or problems is listed again next time.
+	if clean && len(ents) > 0 {
+		r.j.Folders[rel] = folder
+	}
+	return nil
+}
+
+// reuse takes folder f as it was read before: its time has not changed,
+// so it holds the same files.
+func (r *reader) reuse(f *Folder) {
+	r.j.Folders[f.Rel] = &Folder{Rel: f.Rel, MTime: f.MTime, Events: slices.Clip(f.Events), Dirty: f.Dirty}
+	for _, e := range f.Events {
+		e.root = r.j.root
+		r.j.ByHash[e.Hash] = e
+	}
+	r.j.Reused += len(f.Events)
+}
+
+// entry takes the file d of the folder at p: a temporary file, a name that
+// is not an event's (both reported, false), an event read before under
+// the same name (reused), or an event file to read.
+func (r *reader) entry(p string, folder *Folder, d os.DirEntry) bool {
+	rel := folder.Rel + "/" + d.Name()
+	if isTemp(d.Name()) {
+		r.j.Temps = append(r.j.Temps, rel)
+		return false
+	}
+	h, ok := nameHash(d.Name())
+	if !ok {
+		r.j.Problems = append(r.j.Problems, Problem{rel, l10n.T("not an event file name (TIME-SHA256.yaml)")})
+		return false
+	}
+	if e := r.byHash[h]; e != nil && e.Path == rel && d.Type().IsRegular() {
+		e.root = r.j.root
+		folder.Events = append(folder.Events, e)
+		r.j.ByHash[h] = e
+		r.j.Reused++
+		return true
+	}
+	r.files = append(r.files, file{filepath.Join(p, d.Name()), rel, h, folder})
+	return true
+}
+
+// parse reads and parses the event files on every core, checks each
+// against its name, and returns the events that pass; the others are
+// problems, and their folders are listed again next time.
+func (r *reader) parse(ctx context.Context) ([]*Event, error) {
+	events := make([]*Event, len(r.files))
+	problems := make([]string, len(r.files))
+	errs := make([]error, len(r.files))
+	err := work.Each(ctx, "", len(r.files), func(i int) {
+		events[i], problems[i], errs[i] = r.readEvent(r.files[i])
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := events[:0]
+	for i, f := range r.files {
+		if errs[i] != nil {
+			return nil, l10n.Errorf("reading the journal: %v", errs[i])
+		}
+		if problems[i] != "" {
+			r.j.Problems = append(r.j.Problems, Problem{f.rel, problems[i]})
+			delete(r.j.Folders, f.folder.Rel) // list it again next time, to find the problem again
+			continue
+		}
+		f.folder.Events = append(f.folder.Events, events[i])
+		r.j.ByHash[events[i].Hash] = events[i]
+		out = append(out, events[i])
+	}
+	return out, nil
+}
+
+// readEvent reads one event file: the event, or what is wrong with it
+// (problem), or an error reading it.
+func (r *reader) readEvent(f file) (e *Event, problem string, err error) {
+	b, err := os.ReadFile(f.path)
+	if err != nil {
+		return nil, "", err
+	}
+	e, err = Parse(b)
+	switch {
+	case err != nil:
+		return nil, err.Error(), nil
+	case e.Hash != f.hash:
+		return nil, l10n.T("content does not match the hash in the file name (edited after it was written)"), nil
+	case PathOf(e.Time, e.Hash) != f.rel:
+		return nil, l10n.T("event time does not match its folder and name"), nil
+	}
+	e.Path = f.rel
+	e.root = r.j.root
+	return e, "", nil
 }
 
 // Changed reports whether j holds other events than prev (judged by
