@@ -63,6 +63,8 @@ func TestReturnConcurrentWithRenewIsReturned(t *testing.T) {
 	f.verifyClean()
 }
 
+// It is also the verified-journal cache's merge case: the clone that merges
+// had its cache filled before, and the state it builds is the cold one.
 func TestApproveConcurrentWithRejectIsRejected(t *testing.T) {
 	f := newFixture(t)
 	id := f.create("秘密")
@@ -70,6 +72,8 @@ func TestApproveConcurrentWithRejectIsRejected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.settle()
+	f.warm("zhang")
 	s := merged(t, f,
 		func(f *fixture) {
 			if _, err := f.as("su").DestroyApprove(r.ID); err != nil {
@@ -81,6 +85,7 @@ func TestApproveConcurrentWithRejectIsRejected(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	sameState(t, s, f.cold("zhang").State)
 	if st := s.Destructions[r.ID].Status(); st != archive.DestroyRejected {
 		t.Fatalf("request is %s, want rejected", st)
 	}

@@ -279,32 +279,3 @@ func TestJournalCacheSeesChangedFolders(t *testing.T) {
 	}
 	wantProblem(t, ps, "content does not match the hash in the file name")
 }
-
-// Two clones merging with every kind of concurrent step, read warm: the
-// outcome is the one replay gives cold (concurrent_test.go's cases run
-// through the cache too, since every fixture has one).
-func TestJournalCacheConcurrentMerge(t *testing.T) {
-	f := newFixture(t)
-	id := f.create("秘密")
-	r, err := f.as("li").DestroyRequest(id, "过期")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.settle()
-	f.warm("zhang")
-	s := merged(t, f,
-		func(f *fixture) {
-			if _, err := f.as("su").DestroyApprove(r.ID); err != nil {
-				t.Fatal(err)
-			}
-		},
-		func(g *fixture) {
-			if _, err := g.as("zhang").DestroyReject(r.ID, "仍在合作"); err != nil {
-				t.Fatal(err)
-			}
-		})
-	sameState(t, s, f.cold("zhang").State)
-	if st := s.Destructions[r.ID].Status(); st != archive.DestroyRejected {
-		t.Fatalf("request is %s, want rejected", st)
-	}
-}
