@@ -50,145 +50,25 @@ func BuildHistory(dir string, o Options) (*History, error) {
 	if o.Years < 1 {
 		o.Years = 1
 	}
-	end := o.End
-	if end.IsZero() {
-		end = time.Date(2026, 11, 15, 1, 0, 0, 0, time.UTC)
+	b := &builder{o: o, end: o.End, h: &History{Keys: map[string]*archive.Identity{}}}
+	if b.end.IsZero() {
+		b.end = time.Date(2026, 11, 15, 1, 0, 0, 0, time.UTC)
 	}
-	start := end.AddDate(-o.Years, 0, 0)
-	r := rand.New(rand.NewPCG(o.Seed, 7))
-	h := &History{Keys: map[string]*archive.Identity{}}
-	members := []struct{ id, name, role, dept string }{
-		{"manager", "张经理", "manager", ""}, {"super", "李主管", "supervisor", ""}, {"super2", "钱主管", "supervisor", ""},
-		{"clerk", "王专员", "clerk", ""}, {"clerk2", "周专员", "clerk", ""}, {"clerk3", "吴专员", "clerk", ""},
-		{"gm", "赵总", "gm", ""}, {"sun", "孙经理", "dept_manager", "市场部"},
-	}
-	for _, m := range members {
-		_, id, err := archive.GenerateIdentityText(false, start)
-		if err != nil {
-			return nil, err
-		}
-		h.Keys[m.id] = id
-	}
-	ctx := context.Background()
-	a, err := archive.Init(ctx, dir, h.Keys["manager"], archive.InitOptions{Founder: archive.Member{ID: "manager", Name: "张经理"}}, func() time.Time { return start })
-	if err != nil {
+	b.start = b.end.AddDate(-o.Years, 0, 0)
+	b.r = rand.New(rand.NewPCG(o.Seed, 7))
+	if err := b.members(dir); err != nil {
 		return nil, err
 	}
-	h.Archive = a
-	for _, m := range members[1:] {
-		k := h.Keys[m.id]
-		if err := a.AddMember(ctx, archive.Member{ID: m.id, Name: m.name, Roles: []string{m.role}, Department: m.dept, Recipient: k.Recipient, SigningKey: k.SigningKey}); err != nil {
-			return nil, err
-		}
-	}
-	span := end.Sub(start)
-	at := func(from time.Time) time.Time {
-		if !from.Before(end) {
-			return end
-		}
-		return from.Add(time.Duration(r.Int64N(int64(end.Sub(from)))))
-	}
-	as := func(m string) error { return a.SetIdentity(h.Keys[m]) }
-	clerks := []string{"clerk", "clerk2", "clerk3"}
-	// Who may read and write a level (the default policy): clerks up to
-	// 秘密, supervisors up to 机密, the manager everything.
-	writer := func(level string) string {
-		switch level {
-		case "绝密":
-			return "manager"
-		case "机密":
-			return "super"
-		}
-		return clerks[r.IntN(len(clerks))]
-	}
-	reviewer := func(level string) string {
-		switch level {
-		case "绝密":
-			return ""
-		case "机密":
-			return "super2"
-		}
-		return clerks[r.IntN(len(clerks))]
-	}
-	var steps []step
-	ids := make([]string, o.Dossiers)
-	levels := make([]string, o.Dossiers)
+	b.ids = make([]string, o.Dossiers)
+	b.levels = make([]string, o.Dossiers)
 	for i := range o.Dossiers {
-		created := start.Add(time.Duration(float64(span) * 0.95 * float64(i) / float64(max(o.Dossiers, 1))))
-		levels[i] = level(i)
-		w := writer(levels[i])
-		steps = append(steps, step{created, func() error {
-			if err := as(w); err != nil {
-				return err
-			}
-			id, err := a.Create(DossierText(i), levels[i])
-			ids[i] = id
-			return err
-		}})
-		for e := range poisson(r, o.Edits) {
-			steps = append(steps, step{at(created.Add(time.Hour)), func() error {
-				if ids[i] == "" || a.State.Dossiers[ids[i]].Status != archive.StatusActive {
-					return nil
-				}
-				if err := as(writer(levels[i])); err != nil {
-					return err
-				}
-				op, err := a.Read(ids[i])
-				if err != nil {
-					return err
-				}
-				_, _, err = a.Update(ids[i], op.SHA256, op.Text, append(append([]byte{}, op.Text...), fmt.Sprintf("# 第%d次补充\n", e+1)...))
-				return err
-			}})
-		}
-		if levels[i] != "绝密" {
-			for range poisson(r, o.Reviews) {
-				steps = append(steps, step{at(created.Add(time.Hour)), func() error {
-					rv := reviewer(levels[i])
-					if rv == "" || ids[i] == "" || a.State.Dossiers[ids[i]] == nil || a.State.Dossiers[ids[i]].Status != archive.StatusActive {
-						return nil
-					}
-					if err := as(rv); err != nil {
-						return err
-					}
-					_, err := a.ReviewDone(ids[i], "资料核对无误")
-					return skipRefused(err)
-				}})
-			}
-		}
-		if r.Float64() < o.Credits {
-			steps = append(steps, step{at(created.Add(time.Hour)), func() error {
-				if err := as("super"); err != nil {
-					return err
-				}
-				_, _, err := a.SetCredit(ids[i], []string{"A", "B", "C", "D"}[i%4], "年度信用复核")
-				return skipRefused(err)
-			}})
-		}
-		if levels[i] == "秘密" && r.Float64() < o.Classified {
-			steps = append(steps, step{at(created.Add(time.Hour)), func() error {
-				if err := as("manager"); err != nil {
-					return err
-				}
-				_, err := a.SetLevel(ids[i], "机密", "", "重要业务往来 (R7.2.3)")
-				if err == nil {
-					levels[i] = "机密"
-				}
-				return skipRefused(err)
-			}})
-		}
-		if levels[i] != "绝密" && r.Float64() < o.Loans {
-			out := at(created.Add(time.Hour))
-			steps = append(steps, step{out, func() error { return loan(a, as, ids[i]) }})
-		}
-		if r.Float64() < o.Destroys {
-			steps = append(steps, step{at(created.Add(24 * time.Hour)), func() error { return destroy(a, as, ids[i]) }})
-		}
+		b.plan(i)
 	}
-	sort.SliceStable(steps, func(i, j int) bool { return steps[i].at.Before(steps[j].at) })
+	sort.SliceStable(b.steps, func(i, j int) bool { return b.steps[i].at.Before(b.steps[j].at) })
+	a := b.a
 	n0 := len(a.State.Journal.Events)
-	err = a.Bulk(func() error {
-		for _, s := range steps {
+	err := a.Bulk(func() error {
+		for _, s := range b.steps {
 			a.SetClock(s.at)
 			if err := s.do(); err != nil {
 				return fmt.Errorf("step at %s: %w", s.at.Format(time.RFC3339), err)
@@ -199,10 +79,183 @@ func BuildHistory(dir string, o Options) (*History, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.SetClock(end)
-	h.IDs = ids
-	h.Events = len(a.State.Journal.Events) - n0
-	return h, nil
+	a.SetClock(b.end)
+	b.h.IDs = b.ids
+	b.h.Events = len(a.State.Journal.Events) - n0
+	return b.h, nil
+}
+
+// builder is one BuildHistory: the archive, the random source, and the
+// steps planned, each to be taken at its time.
+type builder struct {
+	o          Options
+	start, end time.Time
+	r          *rand.Rand
+	h          *History
+	a          *archive.Archive
+	ids        []string // dossier ids, once created
+	levels     []string // each dossier's level as the history has it
+	steps      []step
+}
+
+var clerks = []string{"clerk", "clerk2", "clerk3"}
+
+// members creates the archive with its eight members.
+func (b *builder) members(dir string) error {
+	members := []struct{ id, name, role, dept string }{
+		{"manager", "张经理", "manager", ""}, {"super", "李主管", "supervisor", ""}, {"super2", "钱主管", "supervisor", ""},
+		{"clerk", "王专员", "clerk", ""}, {"clerk2", "周专员", "clerk", ""}, {"clerk3", "吴专员", "clerk", ""},
+		{"gm", "赵总", "gm", ""}, {"sun", "孙经理", "dept_manager", "市场部"},
+	}
+	for _, m := range members {
+		_, id, err := archive.GenerateIdentityText(false, b.start)
+		if err != nil {
+			return err
+		}
+		b.h.Keys[m.id] = id
+	}
+	ctx := context.Background()
+	a, err := archive.Init(ctx, dir, b.h.Keys["manager"], archive.InitOptions{Founder: archive.Member{ID: "manager", Name: "张经理"}}, func() time.Time { return b.start })
+	if err != nil {
+		return err
+	}
+	b.a, b.h.Archive = a, a
+	for _, m := range members[1:] {
+		k := b.h.Keys[m.id]
+		if err := a.AddMember(ctx, archive.Member{ID: m.id, Name: m.name, Roles: []string{m.role}, Department: m.dept, Recipient: k.Recipient, SigningKey: k.SigningKey}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// at is a random time between from and the end.
+func (b *builder) at(from time.Time) time.Time {
+	if !from.Before(b.end) {
+		return b.end
+	}
+	return from.Add(time.Duration(b.r.Int64N(int64(b.end.Sub(from)))))
+}
+
+func (b *builder) as(m string) error { return b.a.SetIdentity(b.h.Keys[m]) }
+
+// writer is who writes a dossier of the level (the default policy):
+// clerks up to 秘密, supervisors up to 机密, the manager everything.
+func (b *builder) writer(level string) string {
+	switch level {
+	case "绝密":
+		return "manager"
+	case "机密":
+		return "super"
+	}
+	return clerks[b.r.IntN(len(clerks))]
+}
+
+// reviewer is who records a 核定 of the level ("" for 绝密: nobody).
+func (b *builder) reviewer(level string) string {
+	switch level {
+	case "绝密":
+		return ""
+	case "机密":
+		return "super2"
+	}
+	return clerks[b.r.IntN(len(clerks))]
+}
+
+func (b *builder) add(at time.Time, do func() error) { b.steps = append(b.steps, step{at, do}) }
+
+// active reports whether dossier i exists and is not destroyed.
+func (b *builder) active(i int) bool {
+	d := b.a.State.Dossiers[b.ids[i]]
+	return b.ids[i] != "" && d != nil && d.Status == archive.StatusActive
+}
+
+// plan adds the steps of dossier i's life: its creation, then edits,
+// reviews, a credit class, a reclassification, a loan and a destruction,
+// each as likely as the options say.
+func (b *builder) plan(i int) {
+	span := b.end.Sub(b.start)
+	created := b.start.Add(time.Duration(float64(span) * 0.95 * float64(i) / float64(max(b.o.Dossiers, 1))))
+	b.levels[i] = level(i)
+	w := b.writer(b.levels[i])
+	b.add(created, func() error {
+		if err := b.as(w); err != nil {
+			return err
+		}
+		id, err := b.a.Create(DossierText(i), b.levels[i])
+		b.ids[i] = id
+		return err
+	})
+	for e := range poisson(b.r, b.o.Edits) {
+		b.add(b.at(created.Add(time.Hour)), func() error { return b.edit(i, e) })
+	}
+	if b.levels[i] != "绝密" {
+		for range poisson(b.r, b.o.Reviews) {
+			b.add(b.at(created.Add(time.Hour)), func() error { return b.review(i) })
+		}
+	}
+	if b.r.Float64() < b.o.Credits {
+		b.add(b.at(created.Add(time.Hour)), func() error { return b.credit(i) })
+	}
+	if b.levels[i] == "秘密" && b.r.Float64() < b.o.Classified {
+		b.add(b.at(created.Add(time.Hour)), func() error { return b.classify(i) })
+	}
+	if b.levels[i] != "绝密" && b.r.Float64() < b.o.Loans {
+		b.add(b.at(created.Add(time.Hour)), func() error { return loan(b.a, b.as, b.ids[i]) })
+	}
+	if b.r.Float64() < b.o.Destroys {
+		b.add(b.at(created.Add(24*time.Hour)), func() error { return destroy(b.a, b.as, b.ids[i]) })
+	}
+}
+
+// edit appends a line to dossier i, as its level's writer.
+func (b *builder) edit(i, e int) error {
+	if b.ids[i] == "" || b.a.State.Dossiers[b.ids[i]].Status != archive.StatusActive {
+		return nil
+	}
+	if err := b.as(b.writer(b.levels[i])); err != nil {
+		return err
+	}
+	op, err := b.a.Read(b.ids[i])
+	if err != nil {
+		return err
+	}
+	_, _, err = b.a.Update(b.ids[i], op.SHA256, op.Text, append(append([]byte{}, op.Text...), fmt.Sprintf("# 第%d次补充\n", e+1)...))
+	return err
+}
+
+// review records a 核定 of dossier i by a reader of its level.
+func (b *builder) review(i int) error {
+	rv := b.reviewer(b.levels[i])
+	if rv == "" || !b.active(i) {
+		return nil
+	}
+	if err := b.as(rv); err != nil {
+		return err
+	}
+	_, err := b.a.ReviewDone(b.ids[i], "资料核对无误")
+	return skipRefused(err)
+}
+
+// credit sets dossier i's credit class, as a supervisor.
+func (b *builder) credit(i int) error {
+	if err := b.as("super"); err != nil {
+		return err
+	}
+	_, _, err := b.a.SetCredit(b.ids[i], []string{"A", "B", "C", "D"}[i%4], "年度信用复核")
+	return skipRefused(err)
+}
+
+// classify raises dossier i from 秘密 to 机密, as the manager.
+func (b *builder) classify(i int) error {
+	if err := b.as("manager"); err != nil {
+		return err
+	}
+	_, err := b.a.SetLevel(b.ids[i], "机密", "", "重要业务往来 (R7.2.3)")
+	if err == nil {
+		b.levels[i] = "机密"
+	}
+	return skipRefused(err)
 }
 
 // loan is one borrowing of dossier id by 孙经理: request, approval,
