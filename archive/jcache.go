@@ -22,9 +22,10 @@ import (
 // journalCache is a user's verified-journal cache (DESIGN.md principle 7):
 // for each folder of an archive's journal, the events in it as this user's
 // crm read them (the content matched the hash in the file's name) and the
-// verdict on each signature, with the folder's modification time. The next
-// command lists only the folders whose time changed and reads and checks
-// only the events it has not seen: parsing and signature checks are paid
+// verdict on each signature, with the folder's modification time and each
+// file's time and size. The next command lists only the folders whose time
+// changed and reads and checks only the events it has not seen, or whose
+// file is not the one it read: parsing and signature checks are paid
 // once per event, not once per command.
 //
 // It is derived and rebuildable, and trusted only as far as its owner's
@@ -48,8 +49,9 @@ type journalCache struct {
 	key [32]byte // HMAC key
 }
 
-// jcacheMagic starts every segment (format version 1).
-const jcacheMagic = "crm-journal-cache-v1\n"
+// jcacheMagic starts every segment (format version 2: events carry
+// their file's time and size).
+const jcacheMagic = "crm-journal-cache-v2\n"
 
 // newJournalCache returns the cache of the archive at abs in cacheDir for
 // the identity id (nil: the user's keyless key), or nil if there is none.

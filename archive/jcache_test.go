@@ -16,14 +16,15 @@ import (
 // signature checks; it never changes what a command sees, except for an
 // event file rewritten in place under its old name, which verify finds.
 
-// settle dates every folder of the journal an hour back, as the folders of
-// a journal not written in the last seconds are: their times are trusted
-// (a folder changed within the last seconds is always listed again).
+// settle dates every folder and file of the journal an hour back, as
+// those of a journal not written in the last seconds are: their times are
+// trusted (a folder or file changed within the last seconds is always
+// listed or read again).
 func (f *fixture) settle() {
 	f.t.Helper()
 	old := time.Now().Add(-time.Hour)
 	filepath.WalkDir(filepath.Join(f.dir, "journal"), func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() {
+		if err == nil {
 			os.Chtimes(p, old, old)
 		}
 		return err
@@ -307,4 +308,31 @@ func TestJournalCacheConcurrentMerge(t *testing.T) {
 	if st := s.Destructions[r.ID].Status(); st != archive.DestroyRejected {
 		t.Fatalf("request is %s, want rejected", st)
 	}
+}
+
+// An event file replaced under its old name by a new file (as git does
+// when a pull brings an edited event: unlink, then create) changes its
+// folder's time: the folder is listed again, and the file must be read
+// again, not taken from the cache by its name.
+func TestJournalCacheSeesReplacedFile(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	a := f.warm("li")
+	last := a.State.Journal.Events[len(a.State.Journal.Events)-1]
+	p := filepath.Join(f.dir, filepath.FromSlash(last.Path))
+	b, _ := os.ReadFile(p)
+	edited := []byte(strings.Replace(string(b), "kind:", "kind: ", 1))
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.settle() // the folder's time changed, and is old enough to trust
+	cold := f.cold("li").State
+	if len(cold.Journal.Problems) == 0 {
+		t.Fatal("cold read did not notice the edited event")
+	}
+	sameState(t, f.as("li").State, cold)
 }

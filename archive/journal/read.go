@@ -1,7 +1,9 @@
 package journal
 
 import (
+	"bytes"
 	"context"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -52,8 +54,10 @@ func Read(ctx context.Context, dir string) (*Journal, error) {
 // modification time (0: not to be trusted, list it again) and the events
 // in it. A folder whose time has not changed since holds the same names
 // (adding, removing or renaming a file changes its folder's time), so it is
-// not listed again, and an event whose name was read before (the name holds
-// the hash of the content) is not read again. Only folders of events
+// not listed again, and in a folder listed again an event whose name was
+// read before (the name holds the hash of the content) is not read again
+// if its file has the time and size it was read with (git replaces a file
+// it changes, an editor rewrites it: either changes its time). Only folders of events
 // (no subfolders, temporary files or problems) are kept.
 type Folder struct {
 	Rel    string // slash path relative to the archive
@@ -136,7 +140,10 @@ func ReadWith(ctx context.Context, dir string, known map[string]*Folder) (*Journ
 				j.Problems = append(j.Problems, Problem{crel, l10n.T("not an event file name (TIME-SHA256.yaml)")})
 				continue
 			}
-			if e := byHash[h]; e != nil && e.Path == crel && d.Type().IsRegular() {
+			// A name read before is not read again if the file is the
+			// one read then: replacing it (as git does when a pull
+			// brings an edited event) or rewriting it changes its time.
+			if e := byHash[h]; e != nil && e.Path == crel && d.Type().IsRegular() && e.fileTime != 0 && sameFile(d, e) {
 				e.root = j.root
 				folder.Events = append(folder.Events, e)
 				j.ByHash[h] = e
@@ -161,7 +168,7 @@ func ReadWith(ctx context.Context, dir string, known map[string]*Folder) (*Journ
 	errs := make([]error, len(files))
 	err := work.Each(ctx, "", len(files), func(i int) {
 		f := files[i]
-		b, err := os.ReadFile(f.path)
+		b, mt, size, err := readStamped(f.path)
 		if err != nil {
 			errs[i] = err
 			return
@@ -177,6 +184,9 @@ func ReadWith(ctx context.Context, dir string, known map[string]*Folder) (*Journ
 		default:
 			e.Path = f.rel
 			e.root = j.root
+			if mt < listed {
+				e.fileTime, e.fileSize = mt, size
+			}
 			events[i] = e
 		}
 	})
@@ -209,6 +219,30 @@ func ReadWith(ctx context.Context, dir string, known map[string]*Folder) (*Journ
 	}
 	j.order()
 	return j, nil
+}
+
+// readStamped reads a file, with its modification time (ns) and size as
+// of before the read: a change during or after the read changes them.
+func readStamped(p string) ([]byte, int64, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+	_, err = buf.ReadFrom(f)
+	return buf.Bytes(), fi.ModTime().UnixNano(), fi.Size(), err
+}
+
+// sameFile reports whether the file of d has the time and size e was read
+// with.
+func sameFile(d fs.DirEntry, e *Event) bool {
+	fi, err := d.Info()
+	return err == nil && fi.Mode().IsRegular() && fi.ModTime().UnixNano() == e.fileTime && fi.Size() == e.fileSize
 }
 
 // Changed reports whether j holds other events than prev (judged by
