@@ -12,6 +12,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -84,34 +85,66 @@ func newJournalCache(cacheDir, abs string, id *Identity) *journalCache {
 }
 
 // keylessKey is the random key of commands run without an identity,
-// created on first use.
+// created on first use. A key file that others could read (or that is not
+// a plain file of 32 bytes) is replaced: whoever reads it could seal
+// segments the user's cron commands trust. A new key is written aside and
+// linked into place, so no process ever reads half a key.
 func keylessKey(cacheDir string) ([]byte, error) {
 	p := filepath.Join(cacheDir, "journal.key")
-	if b, err := os.ReadFile(p); err == nil && len(b) == 32 {
-		return b, nil
-	}
-	if err := os.MkdirAll(cacheDir, 0o700); err != nil {
-		return nil, err
-	}
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			// Another process made it first.
-			if b, err := os.ReadFile(p); err == nil && len(b) == 32 {
-				return b, nil
+	for range 2 {
+		if b, err := readPrivateKey(p); err == nil {
+			return b, nil
+		} else if !errors.Is(err, os.ErrNotExist) {
+			os.Remove(p)
+		}
+		if err := os.MkdirAll(cacheDir, 0o700); err != nil {
+			return nil, err
+		}
+		k := make([]byte, 32)
+		if _, err := rand.Read(k); err != nil {
+			return nil, err
+		}
+		tmp, err := os.CreateTemp(cacheDir, ".journal.key-*") // mode 0600
+		if err != nil {
+			return nil, err
+		}
+		_, err = tmp.Write(k)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			if err = os.Link(tmp.Name(), p); err != nil && !errors.Is(err, os.ErrExist) {
+				err = os.Rename(tmp.Name(), p) // no hard links here
 			}
 		}
+		os.Remove(tmp.Name())
+		if err == nil {
+			return k, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, err
+		}
+		// Another process made it first: read it.
+	}
+	return nil, errors.New("no keyless journal cache key")
+}
+
+var errBadKeyFile = errors.New("journal cache key file is not a private 32-byte file")
+
+// readPrivateKey reads a key file only its owner can read.
+func readPrivateKey(p string) ([]byte, error) {
+	fi, err := os.Lstat(p)
+	if err != nil {
 		return nil, err
 	}
-	_, err = f.Write(k)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if !fi.Mode().IsRegular() || fi.Size() != 32 || (runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0) {
+		return nil, errBadKeyFile
 	}
-	return k, err
+	b, err := os.ReadFile(p)
+	if err == nil && len(b) != 32 {
+		err = errBadKeyFile
+	}
+	return b, err
 }
 
 // segName is the file of a journal folder (journal/2026/11 → journal_2026_11.seg).

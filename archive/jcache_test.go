@@ -336,3 +336,24 @@ func TestJournalCacheSeesReplacedFile(t *testing.T) {
 	}
 	sameState(t, f.as("li").State, cold)
 }
+
+// The keyless key seals what cron commands trust: a key file others can
+// read (left so by a copy, a umask, another tool) is not used, but
+// replaced by a new one only its owner can read.
+func TestJournalCacheKeylessKeyPrivate(t *testing.T) {
+	f := newFixture(t)
+	p := filepath.Join(f.cache, "journal.key")
+	known := []byte(strings.Repeat("k", 32))
+	if err := os.WriteFile(p, known, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(p, 0o644)
+	if _, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	fi, _ := os.Lstat(p)
+	if err != nil || string(b) == string(known) || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("keyless key kept readable by others: mode %v, same key %v (%v)", fi.Mode(), string(b) == string(known), err)
+	}
+}
