@@ -357,3 +357,63 @@ func TestJournalCacheKeylessKeyPrivate(t *testing.T) {
 		t.Fatalf("keyless key kept readable by others: mode %v, same key %v (%v)", fi.Mode(), string(b) == string(known), err)
 	}
 }
+
+// A verdict is kept with the key it was checked with: an event signed
+// with a member's old key after the key was rotated is refused warm as
+// cold, though the cache holds "verifies" for it under the old key.
+func TestJournalCacheVerdictIsPerKey(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	nu := newIdentity(t)
+	if _, err := f.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Hour)
+	f.writeEvent("li", archive.KindHold, id, &archive.HoldData{Reason: "旧钥匙"}) // f.ids["li"] is the old key
+	f.settle()
+	for range 3 {
+		a := f.as("zhang")
+		sameState(t, a.State, f.cold("zhang").State)
+		found := false
+		for _, p := range a.State.Problems {
+			found = found || strings.Contains(p.Msg, "signature does not verify")
+		}
+		if !found {
+			t.Fatalf("old-key event accepted: %v", a.State.Problems)
+		}
+	}
+	if a := f.as("zhang"); a.State.Journal.Reused != len(a.State.Journal.Events) {
+		t.Fatalf("reused %d of %d", a.State.Journal.Reused, len(a.State.Journal.Events))
+	}
+}
+
+// An event file that is a symbolic link (git stores links; verify reports
+// them) is read through on every load, as a cold read does: what it
+// points to, perhaps outside the archive, may change without its folder.
+func TestJournalCacheSymlinkedEventReadAgain(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	a := f.as("li")
+	last := a.State.Journal.Events[len(a.State.Journal.Events)-1]
+	p := filepath.Join(f.dir, filepath.FromSlash(last.Path))
+	b, _ := os.ReadFile(p)
+	outside := filepath.Join(t.TempDir(), "event.yaml")
+	if err := os.WriteFile(outside, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(p)
+	if err := os.Symlink(outside, p); err != nil {
+		t.Skip(err)
+	}
+	f.settle()
+	f.warm("li")
+	edited := []byte(strings.Replace(string(b), "kind:", "kind: ", 1))
+	if err := os.WriteFile(outside, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cold := f.cold("li").State
+	if len(cold.Journal.Problems) == 0 {
+		t.Fatal("cold read did not notice the edited event")
+	}
+	sameState(t, f.as("li").State, cold)
+}

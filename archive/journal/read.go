@@ -57,8 +57,9 @@ func Read(ctx context.Context, dir string) (*Journal, error) {
 // not listed again, and in a folder listed again an event whose name was
 // read before (the name holds the hash of the content) is not read again
 // if its file has the time and size it was read with (git replaces a file
-// it changes, an editor rewrites it: either changes its time). Only folders of events
-// (no subfolders, temporary files or problems) are kept.
+// it changes, an editor rewrites it: either changes its time). Only folders
+// of plain event files (no subfolders, links, temporary files or problems)
+// are kept.
 type Folder struct {
 	Rel    string // slash path relative to the archive
 	MTime  int64  // modification time in ns when listed; 0: list again
@@ -133,6 +134,11 @@ func ReadWith(ctx context.Context, dir string, known map[string]*Folder) (*Journ
 				clean = false
 				j.Temps = append(j.Temps, crel)
 				continue
+			}
+			if !d.Type().IsRegular() {
+				// A link (or anything but a plain file) may change
+				// without its folder: read it on every load.
+				clean = false
 			}
 			h, ok := nameHash(d.Name())
 			if !ok {
