@@ -12,6 +12,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -22,9 +23,10 @@ import (
 // journalCache is a user's verified-journal cache (DESIGN.md principle 7):
 // for each folder of an archive's journal, the events in it as this user's
 // crm read them (the content matched the hash in the file's name) and the
-// verdict on each signature, with the folder's modification time. The next
-// command lists only the folders whose time changed and reads and checks
-// only the events it has not seen: parsing and signature checks are paid
+// verdict on each signature, with the folder's modification time and each
+// file's time and size. The next command lists only the folders whose time
+// changed and reads and checks only the events it has not seen, or whose
+// file is not the one it read: parsing and signature checks are paid
 // once per event, not once per command.
 //
 // It is derived and rebuildable, and trusted only as far as its owner's
@@ -48,8 +50,9 @@ type journalCache struct {
 	key [32]byte // HMAC key
 }
 
-// jcacheMagic starts every segment (format version 1).
-const jcacheMagic = "crm-journal-cache-v1\n"
+// jcacheMagic starts every segment (format version 2: events carry
+// their file's time and size).
+const jcacheMagic = "crm-journal-cache-v2\n"
 
 // newJournalCache returns the cache of the archive at abs in cacheDir for
 // the identity id (nil: the user's keyless key), or nil if there is none.
@@ -82,34 +85,66 @@ func newJournalCache(cacheDir, abs string, id *Identity) *journalCache {
 }
 
 // keylessKey is the random key of commands run without an identity,
-// created on first use.
+// created on first use. A key file that others could read (or that is not
+// a plain file of 32 bytes) is replaced: whoever reads it could seal
+// segments the user's cron commands trust. A new key is written aside and
+// linked into place, so no process ever reads half a key.
 func keylessKey(cacheDir string) ([]byte, error) {
 	p := filepath.Join(cacheDir, "journal.key")
-	if b, err := os.ReadFile(p); err == nil && len(b) == 32 {
-		return b, nil
-	}
-	if err := os.MkdirAll(cacheDir, 0o700); err != nil {
-		return nil, err
-	}
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			// Another process made it first.
-			if b, err := os.ReadFile(p); err == nil && len(b) == 32 {
-				return b, nil
+	for range 2 {
+		if b, err := readPrivateKey(p); err == nil {
+			return b, nil
+		} else if !errors.Is(err, os.ErrNotExist) {
+			os.Remove(p)
+		}
+		if err := os.MkdirAll(cacheDir, 0o700); err != nil {
+			return nil, err
+		}
+		k := make([]byte, 32)
+		if _, err := rand.Read(k); err != nil {
+			return nil, err
+		}
+		tmp, err := os.CreateTemp(cacheDir, ".journal.key-*") // mode 0600
+		if err != nil {
+			return nil, err
+		}
+		_, err = tmp.Write(k)
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			if err = os.Link(tmp.Name(), p); err != nil && !errors.Is(err, os.ErrExist) {
+				err = os.Rename(tmp.Name(), p) // no hard links here
 			}
 		}
+		os.Remove(tmp.Name())
+		if err == nil {
+			return k, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, err
+		}
+		// Another process made it first: read it.
+	}
+	return nil, errors.New("no keyless journal cache key")
+}
+
+var errBadKeyFile = errors.New("journal cache key file is not a private 32-byte file")
+
+// readPrivateKey reads a key file only its owner can read.
+func readPrivateKey(p string) ([]byte, error) {
+	fi, err := os.Lstat(p)
+	if err != nil {
 		return nil, err
 	}
-	_, err = f.Write(k)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if !fi.Mode().IsRegular() || fi.Size() != 32 || (runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0) {
+		return nil, errBadKeyFile
 	}
-	return k, err
+	b, err := os.ReadFile(p)
+	if err == nil && len(b) != 32 {
+		err = errBadKeyFile
+	}
+	return b, err
 }
 
 // segName is the file of a journal folder (journal/2026/11 → journal_2026_11.seg).

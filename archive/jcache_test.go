@@ -16,14 +16,15 @@ import (
 // signature checks; it never changes what a command sees, except for an
 // event file rewritten in place under its old name, which verify finds.
 
-// settle dates every folder of the journal an hour back, as the folders of
-// a journal not written in the last seconds are: their times are trusted
-// (a folder changed within the last seconds is always listed again).
+// settle dates every folder and file of the journal an hour back, as
+// those of a journal not written in the last seconds are: their times are
+// trusted (a folder or file changed within the last seconds is always
+// listed or read again).
 func (f *fixture) settle() {
 	f.t.Helper()
 	old := time.Now().Add(-time.Hour)
 	filepath.WalkDir(filepath.Join(f.dir, "journal"), func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() {
+		if err == nil {
 			os.Chtimes(p, old, old)
 		}
 		return err
@@ -278,4 +279,112 @@ func TestJournalCacheSeesChangedFolders(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantProblem(t, ps, "content does not match the hash in the file name")
+}
+
+// An event file replaced under its old name by a new file (as git does
+// when a pull brings an edited event: unlink, then create) changes its
+// folder's time: the folder is listed again, and the file must be read
+// again, not taken from the cache by its name.
+func TestJournalCacheSeesReplacedFile(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	a := f.warm("li")
+	last := a.State.Journal.Events[len(a.State.Journal.Events)-1]
+	p := filepath.Join(f.dir, filepath.FromSlash(last.Path))
+	b, _ := os.ReadFile(p)
+	edited := []byte(strings.Replace(string(b), "kind:", "kind: ", 1))
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.settle() // the folder's time changed, and is old enough to trust
+	cold := f.cold("li").State
+	if len(cold.Journal.Problems) == 0 {
+		t.Fatal("cold read did not notice the edited event")
+	}
+	sameState(t, f.as("li").State, cold)
+}
+
+// The keyless key seals what cron commands trust: a key file others can
+// read (left so by a copy, a umask, another tool) is not used, but
+// replaced by a new one only its owner can read.
+func TestJournalCacheKeylessKeyPrivate(t *testing.T) {
+	f := newFixture(t)
+	p := filepath.Join(f.cache, "journal.key")
+	known := []byte(strings.Repeat("k", 32))
+	if err := os.WriteFile(p, known, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(p, 0o644)
+	if _, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	fi, _ := os.Lstat(p)
+	if err != nil || string(b) == string(known) || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("keyless key kept readable by others: mode %v, same key %v (%v)", fi.Mode(), string(b) == string(known), err)
+	}
+}
+
+// A verdict is kept with the key it was checked with: an event signed
+// with a member's old key after the key was rotated is refused warm as
+// cold, though the cache holds "verifies" for it under the old key.
+func TestJournalCacheVerdictIsPerKey(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	nu := newIdentity(t)
+	if _, err := f.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Hour)
+	f.writeEvent("li", archive.KindHold, id, &archive.HoldData{Reason: "旧钥匙"}) // f.ids["li"] is the old key
+	f.settle()
+	for range 3 {
+		a := f.as("zhang")
+		sameState(t, a.State, f.cold("zhang").State)
+		found := false
+		for _, p := range a.State.Problems {
+			found = found || strings.Contains(p.Msg, "signature does not verify")
+		}
+		if !found {
+			t.Fatalf("old-key event accepted: %v", a.State.Problems)
+		}
+	}
+	if a := f.as("zhang"); a.State.Journal.Reused != len(a.State.Journal.Events) {
+		t.Fatalf("reused %d of %d", a.State.Journal.Reused, len(a.State.Journal.Events))
+	}
+}
+
+// An event file that is a symbolic link (git stores links; verify reports
+// them) is read through on every load, as a cold read does: what it
+// points to, perhaps outside the archive, may change without its folder.
+func TestJournalCacheSymlinkedEventReadAgain(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	a := f.as("li")
+	last := a.State.Journal.Events[len(a.State.Journal.Events)-1]
+	p := filepath.Join(f.dir, filepath.FromSlash(last.Path))
+	b, _ := os.ReadFile(p)
+	outside := filepath.Join(t.TempDir(), "event.yaml")
+	if err := os.WriteFile(outside, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(p)
+	if err := os.Symlink(outside, p); err != nil {
+		t.Skip(err)
+	}
+	f.settle()
+	f.warm("li")
+	edited := []byte(strings.Replace(string(b), "kind:", "kind: ", 1))
+	if err := os.WriteFile(outside, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cold := f.cold("li").State
+	if len(cold.Journal.Problems) == 0 {
+		t.Fatal("cold read did not notice the edited event")
+	}
+	sameState(t, f.as("li").State, cold)
 }

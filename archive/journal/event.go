@@ -67,6 +67,9 @@ type Event struct {
 	// The signature's verdict, once checked: the key it was checked with.
 	sigKey string
 	sigOK  bool
+	// The file's modification time (ns) and size when it was read, to know
+	// it again by more than its name (0: not to be trusted, read it again).
+	fileTime, fileSize int64
 }
 
 type bodyOut struct {

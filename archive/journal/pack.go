@@ -127,7 +127,8 @@ func readBytes(b []byte) ([]byte, []byte, error) {
 
 // AppendPacked appends event e, as read and checked, to b: header, hash,
 // packed data and the verdict on its signature with key index keyIdx (of
-// a table the caller keeps; -1: not checked). Events whose data could not
+// a table the caller keeps; -1: not checked), and the time and size of
+// the file it was read from. Events whose data could not
 // be packed are not cacheable (ok false).
 func AppendPacked(b []byte, e *Event, keyIdx int) ([]byte, bool) {
 	if e.node != nil {
@@ -156,7 +157,9 @@ func AppendPacked(b []byte, e *Event, keyIdx int) ([]byte, bool) {
 	if e.sigOK {
 		ok = 1
 	}
-	return append(b, ok), true
+	b = append(b, ok)
+	b = binary.AppendVarint(b, e.fileTime)
+	return binary.AppendVarint(b, e.fileSize), true
 }
 
 // ReadPacked reads one event AppendPacked wrote, for the archive in folder
@@ -211,6 +214,14 @@ func ReadPacked(b []byte, root *string, keys []string) (*Event, []byte, error) {
 		e.sigKey, e.sigOK = keys[ki-1], b[0] == 1
 	}
 	b = b[1:]
+	if e.fileTime, n = binary.Varint(b); n <= 0 {
+		return nil, nil, errPacked
+	}
+	b = b[n:]
+	if e.fileSize, n = binary.Varint(b); n <= 0 {
+		return nil, nil, errPacked
+	}
+	b = b[n:]
 	if e.Kind == "" || e.Actor == "" || (e.Dossier != "" && !dossierIDRE.MatchString(e.Dossier)) {
 		return nil, nil, errPacked
 	}

@@ -1,7 +1,9 @@
 package journal
 
 import (
+	"bytes"
 	"context"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -52,9 +54,12 @@ func Read(ctx context.Context, dir string) (*Journal, error) {
 // modification time (0: not to be trusted, list it again) and the events
 // in it. A folder whose time has not changed since holds the same names
 // (adding, removing or renaming a file changes its folder's time), so it is
-// not listed again, and an event whose name was read before (the name holds
-// the hash of the content) is not read again. Only folders of events
-// (no subfolders, temporary files or problems) are kept.
+// not listed again, and in a folder listed again an event whose name was
+// read before (the name holds the hash of the content) is not read again
+// if its file has the time and size it was read with (git replaces a file
+// it changes, an editor rewrites it: either changes its time). Only folders
+// of plain event files (no subfolders, links, temporary files or problems)
+// are kept.
 type Folder struct {
 	Rel    string // slash path relative to the archive
 	MTime  int64  // modification time in ns when listed; 0: list again
@@ -175,9 +180,11 @@ func (r *reader) reuse(f *Folder) {
 	r.j.Reused += len(f.Events)
 }
 
-// entry takes the file d of the folder at p: a temporary file, a name that
-// is not an event's (both reported, false), an event read before under
-// the same name (reused), or an event file to read.
+// entry takes the file d of the folder at p: a temporary file or a name
+// that is not an event's (both reported), an event read before under the
+// same name and unchanged since (reused), or an event file to read. It
+// returns whether the folder may still be kept as clean (false for those
+// reported and for anything but a plain file).
 func (r *reader) entry(p string, folder *Folder, d os.DirEntry) bool {
 	rel := folder.Rel + "/" + d.Name()
 	if isTemp(d.Name()) {
@@ -189,7 +196,13 @@ func (r *reader) entry(p string, folder *Folder, d os.DirEntry) bool {
 		r.j.Problems = append(r.j.Problems, Problem{rel, l10n.T("not an event file name (TIME-SHA256.yaml)")})
 		return false
 	}
-	if e := r.byHash[h]; e != nil && e.Path == rel && d.Type().IsRegular() {
+	// A link (or anything but a plain file) may change without its
+	// folder: it is read on every load, and its folder is not kept.
+	plain := d.Type().IsRegular()
+	// A name read before is not read again if the file is the one read
+	// then: replacing it (as git does when a pull brings an edited event)
+	// or rewriting it changes its time.
+	if e := r.byHash[h]; e != nil && e.Path == rel && plain && e.fileTime != 0 && sameFile(d, e) {
 		e.root = r.j.root
 		folder.Events = append(folder.Events, e)
 		r.j.ByHash[h] = e
@@ -197,7 +210,7 @@ func (r *reader) entry(p string, folder *Folder, d os.DirEntry) bool {
 		return true
 	}
 	r.files = append(r.files, file{filepath.Join(p, d.Name()), rel, h, folder})
-	return true
+	return plain
 }
 
 // parse reads and parses the event files on every core, checks each
@@ -233,7 +246,7 @@ func (r *reader) parse(ctx context.Context) ([]*Event, error) {
 // readEvent reads one event file: the event, or what is wrong with it
 // (problem), or an error reading it.
 func (r *reader) readEvent(f file) (e *Event, problem string, err error) {
-	b, err := os.ReadFile(f.path)
+	b, mt, size, err := readStamped(f.path)
 	if err != nil {
 		return nil, "", err
 	}
@@ -248,7 +261,35 @@ func (r *reader) readEvent(f file) (e *Event, problem string, err error) {
 	}
 	e.Path = f.rel
 	e.root = r.j.root
+	if mt < r.listed {
+		// Its time is trusted only once it is older than the racy window.
+		e.fileTime, e.fileSize = mt, size
+	}
 	return e, "", nil
+}
+
+// readStamped reads a file, with its modification time (ns) and size as
+// of before the read: a change during or after the read changes them.
+func readStamped(p string) ([]byte, int64, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
+	_, err = buf.ReadFrom(f)
+	return buf.Bytes(), fi.ModTime().UnixNano(), fi.Size(), err
+}
+
+// sameFile reports whether the file of d has the time and size e was read
+// with.
+func sameFile(d fs.DirEntry, e *Event) bool {
+	fi, err := d.Info()
+	return err == nil && fi.Mode().IsRegular() && fi.ModTime().UnixNano() == e.fileTime && fi.Size() == e.fileSize
 }
 
 // Changed reports whether j holds other events than prev (judged by
