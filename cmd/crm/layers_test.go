@@ -76,3 +76,34 @@ func TestEveryNextHasAHint(t *testing.T) {
 		}
 	}
 }
+
+// report/ asks archive's State and keeps no event kind names of its own
+// (issue "Event model and layering"): no string in its source is a kind.
+func TestReportNamesNoEventKind(t *testing.T) {
+	kinds := map[string]bool{}
+	for _, k := range archive.Kinds() {
+		kinds[string(k.Kind)] = true
+	}
+	fset := token.NewFileSet()
+	filepath.WalkDir("../../report", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		f, err := parser.ParseFile(fset, p, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if x, ok := n.(*ast.BasicLit); ok && x.Kind == token.STRING {
+				if s, _ := strconv.Unquote(x.Value); kinds[s] {
+					t.Errorf("%s: %q is an event kind: ask archive.State instead", fset.Position(x.Pos()), s)
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if len(kinds) < 10 {
+		t.Fatalf("only %d kinds in the registry", len(kinds))
+	}
+}
