@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"crm/archive"
+	"crm/archive/journal"
 )
 
 // The verified-journal cache (jcache.go) saves reading, parsing and
@@ -235,19 +236,30 @@ func TestJournalCacheOldDatedMerge(t *testing.T) {
 	sameState(t, a.State, f.cold("li").State)
 }
 
+// warmLastEvent writes a history, fills li's cache with it, and returns
+// its last event, that event's file, the file's content, and the content
+// edited (so that it no longer matches the hash in its name).
+func (f *fixture) warmLastEvent() (last *journal.Event, path string, content, edited []byte) {
+	f.t.Helper()
+	f.history()
+	f.settle()
+	a := f.warm("li")
+	last = a.State.Journal.Events[len(a.State.Journal.Events)-1]
+	path = filepath.Join(f.dir, filepath.FromSlash(last.Path))
+	content, err := os.ReadFile(path)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return last, path, content, []byte(strings.Replace(string(content), "kind:", "kind: ", 1))
+}
+
 // Events renamed, removed or added by hand change their folder's time:
 // the warm open sees exactly what a cold one sees.
 func TestJournalCacheSeesChangedFolders(t *testing.T) {
 	f := newFixture(t)
-	f.history()
-	f.settle()
-	a := f.warm("li")
-	last := a.State.Journal.Events[len(a.State.Journal.Events)-1]
-	p := filepath.Join(f.dir, filepath.FromSlash(last.Path))
-	b, _ := os.ReadFile(p)
+	last, p, b, edited := f.warmLastEvent()
 
 	// Edited and saved under a new name (as an editor or sed -i does).
-	edited := []byte(strings.Replace(string(b), "kind:", "kind: ", 1))
 	os.Remove(p)
 	q := filepath.Join(filepath.Dir(p), strings.Replace(filepath.Base(p), last.Hash[:8], "00000000", 1))
 	os.WriteFile(q, edited, 0o644)
@@ -287,13 +299,7 @@ func TestJournalCacheSeesChangedFolders(t *testing.T) {
 // again, not taken from the cache by its name.
 func TestJournalCacheSeesReplacedFile(t *testing.T) {
 	f := newFixture(t)
-	f.history()
-	f.settle()
-	a := f.warm("li")
-	last := a.State.Journal.Events[len(a.State.Journal.Events)-1]
-	p := filepath.Join(f.dir, filepath.FromSlash(last.Path))
-	b, _ := os.ReadFile(p)
-	edited := []byte(strings.Replace(string(b), "kind:", "kind: ", 1))
+	_, p, _, edited := f.warmLastEvent()
 	if err := os.Remove(p); err != nil {
 		t.Fatal(err)
 	}

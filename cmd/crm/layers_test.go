@@ -20,16 +20,8 @@ import (
 // naming a crm command (`crm …` in an l10n call).
 func TestLowerLayersNeitherPrintNorNameFlags(t *testing.T) {
 	flagRE := regexp.MustCompile(`(^|[\s"'(\x60])--[a-z]`)
-	fset := token.NewFileSet()
 	for _, dir := range []string{"../../archive", "../../classify", "../../report"} {
-		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
-				return err
-			}
-			f, err := parser.ParseFile(fset, p, nil, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
+		eachSourceFile(t, dir, func(fset *token.FileSet, f *ast.File) {
 			ast.Inspect(f, func(n ast.Node) bool {
 				switch x := n.(type) {
 				case *ast.SelectorExpr:
@@ -63,8 +55,27 @@ func TestLowerLayersNeitherPrintNorNameFlags(t *testing.T) {
 				}
 				return true
 			})
-			return nil
 		})
+	}
+}
+
+// eachSourceFile parses every non-test Go file under dir and calls fn on it.
+func eachSourceFile(t *testing.T, dir string, fn func(*token.FileSet, *ast.File)) {
+	t.Helper()
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		f, err := parser.ParseFile(fset, p, nil, 0)
+		if err != nil {
+			return err
+		}
+		fn(fset, f)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -84,15 +95,7 @@ func TestReportNamesNoEventKind(t *testing.T) {
 	for _, k := range archive.Kinds() {
 		kinds[string(k.Kind)] = true
 	}
-	fset := token.NewFileSet()
-	filepath.WalkDir("../../report", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
-			return err
-		}
-		f, err := parser.ParseFile(fset, p, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachSourceFile(t, "../../report", func(fset *token.FileSet, f *ast.File) {
 		ast.Inspect(f, func(n ast.Node) bool {
 			if x, ok := n.(*ast.BasicLit); ok && x.Kind == token.STRING {
 				if s, _ := strconv.Unquote(x.Value); kinds[s] {
@@ -101,7 +104,6 @@ func TestReportNamesNoEventKind(t *testing.T) {
 			}
 			return true
 		})
-		return nil
 	})
 	if len(kinds) < 10 {
 		t.Fatalf("only %d kinds in the registry", len(kinds))
