@@ -178,7 +178,9 @@ func (e *env) editLoop(text []byte, allowDisk, untouchedCancels bool, validate f
 			return nil, errUntouched
 		}
 		if lastErr != nil && bytes.Equal(edited, stripErrorHeader(cur)) {
-			return nil, l10n.Errorf("the problems were not fixed; nothing saved: %s", strings.Join(problemLines(lastErr, edited, 0), "; "))
+			// Line numbers as the editor showed them, below the problems.
+			offset := 1 + len(problemLines(lastErr, edited, 0))
+			return nil, l10n.Errorf("the problems were not fixed; nothing saved: %s", strings.Join(problemLines(lastErr, edited, offset), "; "))
 		}
 		if err := validate(edited); err != nil {
 			// The problems go above the text: their line numbers count
