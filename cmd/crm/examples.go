@@ -196,7 +196,7 @@ var examples = map[string][]any{
 		"crm list --credit D",
 	},
 	"crm log":    {"crm log", "crm log C-000001", "crm log 1 --json"},
-	"crm verify": {"crm verify", "crm verify || echo 'something is wrong'"},
+	"crm verify": {"crm verify", "crm verify --fast", "crm verify || echo 'something is wrong'"},
 	"crm rekey":  {"crm rekey"},
 	"crm classify": {
 		"crm classify C-000001 --level 绝密 --reason 涉及公司权益",
