@@ -48,13 +48,15 @@ type Archive struct {
 
 	// LockTimeout is how long a step waits for another process's lock
 	// (0: DefaultLockTimeout).
-	LockTimeout time.Duration
-	jc          *journalCache   // the user's verified-journal cache, if any
-	fromCache   bool            // the state was built with events from jc
-	repaired    []Fix           // what repairs in this process did
-	notes       []Problem       // what the last Verify noted that is not a problem
-	touched     []string        // files this process wrote or removed, relative (Touched)
-	touchedSet  map[string]bool // the same, to look up (a generator writes millions)
+	LockTimeout  time.Duration
+	jc           *journalCache   // the user's verified-journal cache, if any
+	fromCache    bool            // the state was built with events from jc
+	snapshots    bool            // take and save state snapshots (OpenOptions.Snapshot)
+	fromSnapshot bool            // the state is a snapshot's: no journal events
+	repaired     []Fix           // what repairs in this process did
+	notes        []Problem       // what the last Verify noted that is not a problem
+	touched      []string        // files this process wrote or removed, relative (Touched)
+	touchedSet   map[string]bool // the same, to look up (a generator writes millions)
 }
 
 // Open reads the archive at dir: its policy and its journal, replayed with
@@ -73,6 +75,10 @@ type OpenOptions struct {
 	// keyless key when Identity is nil.
 	CacheDir string
 	Identity *Identity
+	// Snapshot lets a command that only reads take the replayed state
+	// from the user's state snapshot (snapshot.go) while the journal has
+	// not changed, and save one after replaying it. Needs CacheDir.
+	Snapshot bool
 }
 
 // OpenWith is Open with options: a command that has a cache folder reads
@@ -104,10 +110,30 @@ func OpenWith(ctx context.Context, dir string, o OpenOptions) (*Archive, error) 
 	}
 	a := &Archive{Dir: abs, Policy: p, PolicyRaw: raw, now: clock().UTC().Truncate(time.Second), ctx: ctx}
 	a.jc = newJournalCache(o.CacheDir, abs, o.Identity)
+	if a.snapshots = o.Snapshot; a.snapshots {
+		if s := a.loadSnapshot(); s != nil {
+			a.State, a.fromSnapshot = s, true
+			return a, nil
+		}
+	}
 	if err := a.reload(); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// FromSnapshot reports whether the state was taken from the user's state
+// snapshot: the journal's events were not read (State.Journal holds only
+// its heads). Archive methods that need them read the journal first.
+func (a *Archive) FromSnapshot() bool { return a.fromSnapshot }
+
+// fullState makes sure the state was replayed from the journal, not taken
+// from a snapshot.
+func (a *Archive) fullState() error {
+	if a.fromSnapshot {
+		return a.reload()
+	}
+	return nil
 }
 
 // SetClock moves the archive's clock to t, for tools that run many steps
@@ -131,6 +157,10 @@ func (a *Archive) Context() context.Context { return a.ctx }
 // and events read before (by this process, else from the user's
 // verified-journal cache) are not read or checked again.
 func (a *Archive) reload() error {
+	if a.fromSnapshot {
+		// A snapshot has no journal: read it (from the cache).
+		a.State, a.fromSnapshot = nil, false
+	}
 	var known map[string]*journal.Folder
 	fromCache := a.fromCache
 	if a.State != nil && a.State.Journal != nil {
@@ -154,6 +184,9 @@ func (a *Archive) reload() error {
 		e.Compact()
 	}
 	a.jc.save(a.Dir, j)
+	if a.snapshots {
+		a.saveSnapshot(j)
+	}
 	a.wrote = false
 	if a.State.Genesis == "" {
 		return integrityErr(journal.Dir, l10n.Errorf("the journal has no genesis event (%s): this is not a complete archive", KindInit))

@@ -67,7 +67,7 @@ func (a *Archive) EnableCache(dir string) {
 // SaveCache writes back the buckets that changed, keeping only records
 // for files the journal pins now.
 func (a *Archive) SaveCache() error {
-	if a.State != nil {
+	if a.State != nil && !a.fromSnapshot {
 		a.jc.save(a.Dir, a.State.Journal)
 	}
 	c := a.cache

@@ -196,7 +196,7 @@ func (a *Archive) Renumber(e *journal.Event, find func(sum string) ([]byte, erro
 // are problems because their id was taken: Renumber settles them.
 func (a *Archive) OwnCollisions() []*journal.Event {
 	var out []*journal.Event
-	if a.me == nil {
+	if a.me == nil || a.fullState() != nil {
 		return nil
 	}
 	for _, p := range a.State.Problems {
@@ -215,6 +215,9 @@ func (a *Archive) OwnCollisions() []*journal.Event {
 // FindEvent returns the journal's event named by ref: its path, its hash,
 // or a unique prefix of its hash (at least 8 hex digits).
 func (a *Archive) FindEvent(ref string) (*journal.Event, error) {
+	if err := a.fullState(); err != nil {
+		return nil, err
+	}
 	ref = strings.TrimSpace(filepath.ToSlash(ref))
 	var found []*journal.Event
 	for _, e := range a.State.Journal.Events {

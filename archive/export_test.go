@@ -1,6 +1,10 @@
 package archive
 
-import "crm/archive/journal"
+import (
+	"encoding/json"
+
+	"crm/archive/journal"
+)
 
 // Hooks for the external tests: ways to do what only someone working
 // outside crm could (write an event or a file the rules would refuse).
@@ -45,3 +49,7 @@ func (a *Archive) ForgeFile(id string, readers []string, kind journal.Kind, data
 		return writeFileAtomic(a.Dir+"/"+journal.PathOf(e.Time, e.Hash), b, 0o644)
 	})
 }
+
+// StateJSON is the state a snapshot keeps, as JSON (maps sorted), to
+// compare a state taken from a snapshot with one replayed.
+func StateJSON(s *State) ([]byte, error) { return json.Marshal(stripped(s)) }

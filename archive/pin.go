@@ -57,6 +57,13 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 		}
 	}
 	old, known := pins[a.Dir]
+	if a.fromSnapshot && !(known && old.Genesis == a.State.Genesis && slices.Equal(old.Heads, a.State.goodHeads())) {
+		// Only the journal itself can say whether what was seen before
+		// is still in it.
+		if err := a.fullState(); err != nil {
+			return false, err
+		}
+	}
 	if known {
 		if old.Genesis != a.State.Genesis {
 			return false, integrityErr(journal.Dir, l10n.Errorf("the archive at %s has genesis %s, but %s pinned %s when you first used it: its journal was replaced. If that was intended, remove its entry from %s", a.Dir, journal.ShortHash(a.State.Genesis), pinFile, journal.ShortHash(old.Genesis), pinFile))
@@ -89,6 +96,9 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 // missingHead returns a hash of heads that the journal read lacks, or "".
 func (a *Archive) missingHead(heads []string) string {
 	for _, h := range heads {
+		if a.fromSnapshot && a.State.good[h] {
+			continue // CheckPin took the snapshot only with these heads
+		}
 		if a.State.Journal.ByHash[h] == nil {
 			return h
 		}

@@ -333,6 +333,9 @@ type RepairReport struct {
 // can open them. It never deletes a dossier file the journal pins, nor any
 // file it does not know; what is left needs a person (Verify names it).
 func (a *Archive) Repair(ctx context.Context) (*RepairReport, error) {
+	if err := a.fullState(); err != nil {
+		return nil, err
+	}
 	rep := &RepairReport{}
 	n := len(a.repaired)
 	err := a.lockOnly(func() error {

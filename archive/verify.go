@@ -49,6 +49,9 @@ func (a *Archive) Verify(ctx context.Context) ([]Problem, error) { return a.veri
 func (a *Archive) VerifyFast(ctx context.Context) ([]Problem, error) { return a.verify(ctx, true) }
 
 func (a *Archive) verify(ctx context.Context, fast bool) ([]Problem, error) {
+	if err := a.fullState(); err != nil {
+		return nil, err
+	}
 	if err := a.lockOnly(func() error { return nil }); err != nil && !readOnly(err) {
 		return nil, err
 	}

@@ -10,5 +10,6 @@ func init() {
 }
 
 var scale = map[string]string{
-	"event data is damaged in memory": "事件数据在内存中已损坏",
+	"event data is damaged in memory":                   "事件数据在内存中已损坏",
+	"CRM_RACY_WINDOW %q: use a duration like 2s or 10s": "CRM_RACY_WINDOW %q：请使用 2s 或 10s 这样的时长",
 }

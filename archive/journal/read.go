@@ -70,7 +70,16 @@ type Folder struct {
 // racyWindow: a folder changed this shortly before it was listed may
 // change again within the same tick of the file system's clock; its time
 // is not trusted (git's "racily clean" entries).
-const racyWindow = 2 * time.Second
+var racyWindow = 2 * time.Second
+
+// RacyWindow is how long after its last change a folder's time is not
+// trusted (default 2 s).
+func RacyWindow() time.Duration { return racyWindow }
+
+// SetRacyWindow sets RacyWindow, for a file system whose times are
+// coarser than 2 s (longer) or tests that write and read at once (0). It
+// is not safe to call while the journal is being read.
+func SetRacyWindow(d time.Duration) { racyWindow = d }
 
 // ReadWith reads every event under dir/journal as Read does, reusing what
 // known (the folders of a journal read before, by this process or from a

@@ -26,6 +26,7 @@ func newListCmd(e *env) *cobra.Command {
 			if noDecrypt {
 				use = keyNone
 			}
+			e.snapshot = true // reads only
 			a, err := e.openWith(use)
 			if err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"crm/archive"
+	"crm/archive/journal"
 	"crm/l10n"
 )
 
@@ -21,6 +22,22 @@ func (e *env) lockTimeout() (time.Duration, error) {
 		return 0, usagef("CRM_LOCK_TIMEOUT %q: use a duration like 30s or 2m", s)
 	}
 	return d, nil
+}
+
+// racyWindow sets how long after a change a journal folder's time is not
+// trusted by the caches (CRM_RACY_WINDOW, default 2s): longer on a file
+// system with coarse times.
+func (e *env) racyWindow() error {
+	s := e.v.GetString("racy_window")
+	if s == "" {
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return usagef("CRM_RACY_WINDOW %q: use a duration like 2s or 10s", s)
+	}
+	journal.SetRacyWindow(d)
+	return nil
 }
 
 func newRepairCmd(e *env) *cobra.Command {

@@ -41,13 +41,16 @@ type env struct {
 
 	identityFlagSet bool // --identity was given
 	fullRead        bool // read every journal event afresh (verify without --fast)
+	// snapshot: the command only reads, and may take the state from the
+	// user's state snapshot while the journal has not changed.
+	snapshot bool
 
 	context context.Context
 	bars    *bars // the progress display, on a terminal
 }
 
 // settings every command reads through viper: flag > CRM_* env > config file.
-var settingKeys = []string{"archive", "identity", "lang", "editor", "now", "passphrase_file", "allow_disk_tmp", "pin_file", "cache_dir", "no_cache", "lock_timeout", "id_scheme"}
+var settingKeys = []string{"archive", "identity", "lang", "editor", "now", "passphrase_file", "allow_disk_tmp", "pin_file", "cache_dir", "no_cache", "lock_timeout", "id_scheme", "racy_window"}
 
 func configDir(getenv func(string) string) string {
 	if d := getenv("XDG_CONFIG_HOME"); d != "" {
@@ -306,6 +309,10 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 	o := archive.OpenOptions{Clock: now, Identity: id}
 	if !e.v.GetBool("no_cache") && !e.fullRead {
 		o.CacheDir = e.v.GetString("cache_dir")
+		o.Snapshot = e.snapshot
+	}
+	if err := e.racyWindow(); err != nil {
+		return nil, err
 	}
 	var a *archive.Archive
 	err = e.during(l10n.T("reading the journal"), func() (err error) {

@@ -1,0 +1,278 @@
+package archive
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/gob"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"crm/archive/journal"
+)
+
+// A state snapshot is the replayed state of an archive as one of its
+// user's commands computed it, kept next to that user's verified-journal
+// cache (jcache.go) so that a command that only reads (show, list,
+// review due, borrow list) skips reading and replaying the journal while
+// the journal has not changed. It is trusted exactly as far as the cache
+// is, and no further:
+//
+//   - it is sealed with HMAC-SHA-256 under the cache's key (from the
+//     user's identity, or their keyless key) and names the archive's
+//     folder: another user's, another identity's or an edited snapshot is
+//     ignored;
+//   - it holds the modification time of every folder under journal/,
+//     each more than the racy window old when the snapshot was made, and
+//     is used only while every folder still has exactly that time (an
+//     event added, removed or renamed changes its folder's time; a new
+//     month or year changes its parent's), and only if every month folder
+//     was one the cache keeps (plain event files only, no problems);
+//   - it holds the SHA-256 of crm.yaml it was replayed under;
+//   - replay depends on the clock only through the time bounds (an event
+//     dated after the verifier's clock plus ClockSkew does not count): the
+//     snapshot holds the range of clocks under which every event that
+//     counted still counts and none that was too new would, and is used
+//     only within it.
+//
+// Anything a snapshot cannot answer (the events themselves, what follows
+// what, writing) makes the archive read and replay its journal first
+// (fullState): writes always work on a replayed journal.
+type snapshot struct {
+	Archive   string
+	Dirs      []dirStamp
+	PolicySHA string
+	// The state holds for a clock c with NotBefore <= c and, if NotAfter
+	// is set, c < NotAfter.
+	NotBefore, NotAfter time.Time
+	State               *State // without Journal, Policy and event pointers
+	Heads               []string
+	GoodHeads           []string
+	Rotated             map[string]string
+	Removed             map[string][]string
+}
+
+// dirStamp is a folder under journal/ and its modification time in ns.
+type dirStamp struct {
+	Rel   string
+	MTime int64
+}
+
+// snapMagic starts a snapshot file (format version 1).
+const snapMagic = "crm-state-snapshot-v1\n"
+
+func (c *journalCache) snapPath() string { return filepath.Join(c.dir, "state.snap") }
+
+// journalDirs lists every folder under dir's journal with its time: the
+// journal folder, its year folders and their month folders. Month folders
+// are not listed (their time says whether their files changed).
+func journalDirs(dir string) ([]dirStamp, bool) {
+	var out []dirStamp
+	var walk func(p, rel string, depth int) bool
+	walk = func(p, rel string, depth int) bool {
+		fi, err := os.Lstat(p)
+		if err != nil || !fi.IsDir() {
+			return false
+		}
+		out = append(out, dirStamp{rel, fi.ModTime().UnixNano()})
+		if depth == 2 {
+			return true
+		}
+		ents, err := os.ReadDir(p)
+		if err != nil {
+			return false
+		}
+		for _, e := range ents {
+			if !e.IsDir() {
+				// Files belong in month folders only: anything else
+				// is for a full read to report.
+				return false
+			}
+			if !walk(filepath.Join(p, e.Name()), rel+"/"+e.Name(), depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	if !walk(filepath.Join(dir, journal.Dir), journal.Dir, 0) {
+		return nil, false
+	}
+	return out, true
+}
+
+// saveSnapshot writes the snapshot of the state just replayed from j, if
+// the journal is one a snapshot can stand for. Errors are ignored: the
+// snapshot only saves time.
+func (a *Archive) saveSnapshot(j *journal.Journal) {
+	c := a.jc
+	if c == nil || a.State == nil || len(j.Temps) > 0 || len(j.Problems) > 0 {
+		return
+	}
+	dirs, ok := journalDirs(a.Dir)
+	if !ok {
+		return
+	}
+	trusted := time.Now().Add(-journal.RacyWindow()).UnixNano()
+	months := 0
+	for _, d := range dirs {
+		if d.MTime >= trusted {
+			return
+		}
+		if f := j.Folders[d.Rel]; f != nil {
+			// A month folder the read kept, with the time it had when
+			// listed: it has not changed since.
+			if f.MTime != d.MTime {
+				return
+			}
+			months++
+		}
+	}
+	if months != len(j.Folders) || months != countDepth(dirs, 2) {
+		return
+	}
+	s := a.State
+	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
+		Heads: j.Heads, GoodHeads: s.goodHeads(), Rotated: s.rotated, Removed: s.removed}
+	snap.NotBefore, snap.NotAfter = clockRange(j, s, a.now)
+	snap.State = stripped(s)
+	var buf bytes.Buffer
+	buf.WriteString(snapMagic)
+	if err := gob.NewEncoder(&buf).Encode(snap); err != nil {
+		return
+	}
+	m := hmac.New(sha256.New, c.key[:])
+	m.Write([]byte("state snapshot\n"))
+	m.Write(buf.Bytes())
+	if os.MkdirAll(c.dir, 0o700) != nil {
+		return
+	}
+	writeFileAtomic(c.snapPath(), m.Sum(buf.Bytes()), 0o600)
+}
+
+// countDepth counts the folders at depth n under journal/ (2: months).
+func countDepth(dirs []dirStamp, n int) int {
+	count := 0
+	for _, d := range dirs {
+		if strings.Count(d.Rel, "/") == n {
+			count++
+		}
+	}
+	return count
+}
+
+// clockRange is the range of clocks under which replaying j gives the
+// same state as under now: no event that counted is dated after the clock
+// plus ClockSkew, and every event refused for being dated after now plus
+// ClockSkew still is. (Events refused for another reason stay refused
+// under any clock in that range: the events that count are the same.)
+func clockRange(j *journal.Journal, s *State, now time.Time) (notBefore, notAfter time.Time) {
+	refused := map[string]bool{}
+	for _, p := range s.Problems {
+		refused[p.Path] = true
+	}
+	for _, e := range j.Events {
+		t := e.Time.Add(-ClockSkew)
+		switch {
+		case !refused[e.Path]:
+			if t.After(notBefore) {
+				notBefore = t
+			}
+		case t.After(now) && (notAfter.IsZero() || t.Before(notAfter)):
+			notAfter = t
+		}
+	}
+	return notBefore, notAfter
+}
+
+// stripped is a copy of s without what a snapshot does not keep: the
+// journal, the policy, and pointers to events.
+func stripped(s *State) *State {
+	c := *s
+	c.Journal, c.Policy = nil, nil
+	c.Dossiers = make(map[string]*DossierState, len(s.Dossiers))
+	for id, d := range s.Dossiers {
+		dc := *d
+		dc.WrittenBy, dc.Events = nil, nil
+		c.Dossiers[id] = &dc
+	}
+	c.Decided = nil
+	return &c
+}
+
+// loadSnapshot returns the state of the user's snapshot if it stands for
+// the archive as it is now under clock now and policy raw, else nil.
+func (a *Archive) loadSnapshot() *State {
+	c := a.jc
+	if c == nil {
+		return nil
+	}
+	b, err := os.ReadFile(c.snapPath())
+	if err != nil || len(b) < len(snapMagic)+sha256.Size || !bytes.HasPrefix(b, []byte(snapMagic)) {
+		return nil
+	}
+	body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
+	m := hmac.New(sha256.New, c.key[:])
+	m.Write([]byte("state snapshot\n"))
+	m.Write(body)
+	if !hmac.Equal(m.Sum(nil), sum) {
+		return nil
+	}
+	var snap snapshot
+	if gob.NewDecoder(bytes.NewReader(body[len(snapMagic):])).Decode(&snap) != nil || snap.State == nil {
+		return nil
+	}
+	if snap.Archive != a.Dir || snap.PolicySHA != sha256Hex(a.PolicyRaw) ||
+		a.now.Before(snap.NotBefore) || (!snap.NotAfter.IsZero() && !a.now.Before(snap.NotAfter)) {
+		return nil
+	}
+	dirs, ok := journalDirs(a.Dir)
+	if !ok || !slices.Equal(dirs, snap.Dirs) {
+		return nil
+	}
+	s := snap.State
+	s.Policy, s.now, s.checkSigs = a.Policy, a.now, true
+	s.Journal = &journal.Journal{ByHash: map[string]*journal.Event{}, Heads: snap.Heads}
+	s.rotated, s.removed = snap.Rotated, snap.Removed
+	s.good = map[string]bool{}
+	for _, h := range snap.GoodHeads {
+		s.good[h] = true
+	}
+	s.ensureMaps()
+	// One loan is one value, in the register and in its dossier.
+	for _, d := range s.Dossiers {
+		for i, l := range d.Loans {
+			if r := s.Loans[l.ID]; r != nil {
+				d.Loans[i] = r
+			}
+		}
+	}
+	return s
+}
+
+// ensureMaps gives a decoded state the empty maps gob leaves nil.
+func (s *State) ensureMaps() {
+	if s.Members == nil {
+		s.Members = map[string]*Member{}
+	}
+	if s.Dossiers == nil {
+		s.Dossiers = map[string]*DossierState{}
+	}
+	if s.Loans == nil {
+		s.Loans = map[string]*Loan{}
+	}
+	if s.Destructions == nil {
+		s.Destructions = map[string]*Destruction{}
+	}
+	if s.Submissions == nil {
+		s.Submissions = map[string]*Submission{}
+	}
+	if s.Requests == nil {
+		s.Requests = map[string]*StatsRequest{}
+	}
+	if s.RolesSet == nil {
+		s.RolesSet = map[string]time.Time{}
+	}
+}

@@ -1,0 +1,177 @@
+package archive_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"crm/archive"
+)
+
+// State snapshots (snapshot.go) let a command that only reads skip the
+// journal while it has not changed; they never change what it sees.
+
+// reader opens the archive as member id the way show and list do: from
+// the state snapshot when one stands for the archive.
+func (f *fixture) reader(id string, clock func() time.Time) *archive.Archive {
+	f.t.Helper()
+	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: clock, CacheDir: f.cache, Identity: f.ids[id], Snapshot: true})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return a
+}
+
+// sameAsCold fails unless a's state says what a cold replay says.
+func sameAsCold(t *testing.T, f *fixture, a *archive.Archive) {
+	t.Helper()
+	got, err := archive.StateJSON(a.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := archive.StateJSON(f.cold("li").State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("state differs from a cold replay:\n got %.600s\nwant %.600s", got, want)
+	}
+}
+
+func snapshotFiles(t *testing.T, f *fixture) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(f.cache, "journal", "*", "state.snap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestSnapshotIsTheReplayedState(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	if a := f.reader("li", f.clock); a.FromSnapshot() {
+		t.Fatal("the first open found a snapshot")
+	}
+	if len(snapshotFiles(t, f)) != 1 {
+		t.Fatal("no snapshot was saved")
+	}
+	a := f.reader("li", f.clock)
+	if !a.FromSnapshot() {
+		t.Fatal("the second open did not use the snapshot")
+	}
+	sameAsCold(t, f, a)
+	if _, err := a.CheckPin(filepath.Join(t.TempDir(), "pin.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	// A new pin file does not know the heads: the journal was read.
+	if a.FromSnapshot() {
+		t.Fatal("a pin the snapshot cannot answer for was checked without the journal")
+	}
+	// Reading what only the journal has reads it.
+	a = f.reader("li", f.clock)
+	if _, err := a.FindEvent(a.State.Journal.Heads[0]); err != nil || a.FromSnapshot() {
+		t.Fatalf("FindEvent from a snapshot: %v (still a snapshot: %v)", err, a.FromSnapshot())
+	}
+}
+
+// Any change to the journal (an event added by a write or by git) changes
+// a folder's time: the snapshot is not used, and the next one is made.
+func TestSnapshotNotUsedAfterAChange(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	if _, err := f.as("li").ReviewDone(ids[0], "再次核对"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	a := f.reader("li", f.clock)
+	if a.FromSnapshot() {
+		t.Fatal("a snapshot older than the last event was used")
+	}
+	sameAsCold(t, f, a)
+	if a = f.reader("li", f.clock); !a.FromSnapshot() {
+		t.Fatal("no new snapshot")
+	}
+	sameAsCold(t, f, a)
+}
+
+// A write from an archive opened from a snapshot works on the replayed
+// journal: the event follows the real heads, and the state is the cold one.
+func TestSnapshotWriteReadsTheJournal(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	a := f.reader("li", f.clock)
+	if !a.FromSnapshot() {
+		t.Fatal("no snapshot")
+	}
+	if err := a.SetIdentity(f.ids["li"]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ReviewDone(ids[0], "再次核对"); err != nil {
+		t.Fatal(err)
+	}
+	if a.FromSnapshot() {
+		t.Fatal("the write did not read the journal")
+	}
+	sameAsCold(t, f, a)
+	ps, err := f.as("zhang").Verify(ctx)
+	if err != nil || len(ps) != 0 {
+		t.Fatalf("verify after a write from a snapshot: %v %v", ps, err)
+	}
+}
+
+// An edited, another identity's or a damaged snapshot is not used.
+func TestSnapshotSealed(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	snaps := snapshotFiles(t, f)
+	if len(snaps) != 1 {
+		t.Fatal("no snapshot")
+	}
+	b, err := os.ReadFile(snaps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another member's key: their own folder, no snapshot yet.
+	if f.reader("su", f.clock).FromSnapshot() {
+		t.Fatal("su used li's snapshot")
+	}
+	for _, i := range []int{30, len(b) / 2, len(b) - 1} {
+		bad := bytes.Clone(b)
+		bad[i] ^= 1
+		if err := os.WriteFile(snaps[0], bad, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		a := f.reader("li", f.clock)
+		if a.FromSnapshot() {
+			t.Fatalf("a snapshot with byte %d changed was used", i)
+		}
+		sameAsCold(t, f, a)
+	}
+}
+
+// Replay depends on the clock through the time bounds only: a clock before
+// the newest event that counts (a CRM_NOW in the past) replays afresh.
+func TestSnapshotClockRange(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	later := func() time.Time { return f.now.Add(24 * time.Hour) }
+	if !f.reader("li", later).FromSnapshot() {
+		t.Fatal("a later clock did not use the snapshot")
+	}
+	earlier := func() time.Time { return f.now.Add(-30 * 24 * time.Hour) }
+	if f.reader("li", earlier).FromSnapshot() {
+		t.Fatal("a clock before the newest event used the snapshot")
+	}
+}
