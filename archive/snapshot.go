@@ -53,6 +53,15 @@ type snapshot struct {
 	GoodHeads           []string
 	Rotated             map[string]string
 	Removed             map[string][]string
+	// The archive's register of 核定 (State.Reviews) as places in the
+	// dossiers' own lists, which hold the same values: half the size.
+	ReviewRefs []reviewRef
+}
+
+// reviewRef is State.Reviews[i] as the Index-th review of Dossier.
+type reviewRef struct {
+	Dossier string
+	Index   int
 }
 
 // dirStamp is a folder under journal/ and its modification time in ns.
@@ -137,7 +146,11 @@ func (a *Archive) saveSnapshot(j *journal.Journal) {
 	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
 		Heads: j.Heads, GoodHeads: s.goodHeads(), Rotated: s.rotated, Removed: s.removed}
 	snap.NotBefore, snap.NotAfter = clockRange(j, s, a.now)
+	if snap.ReviewRefs, ok = reviewRefs(s); !ok {
+		return
+	}
 	snap.State = stripped(s)
+	snap.State.Reviews = nil
 	var buf bytes.Buffer
 	buf.WriteString(snapMagic)
 	if err := gob.NewEncoder(&buf).Encode(snap); err != nil {
@@ -161,6 +174,27 @@ func countDepth(dirs []dirStamp, n int) int {
 		}
 	}
 	return count
+}
+
+// reviewRefs places every entry of s.Reviews in its dossier's list (false
+// if one is not there, as it must be).
+func reviewRefs(s *State) ([]reviewRef, bool) {
+	out := make([]reviewRef, len(s.Reviews))
+	at := map[string]int{}
+	for _, d := range s.Dossiers {
+		for i, r := range d.Reviews {
+			at[r.Event] = i
+		}
+	}
+	for i, r := range s.Reviews {
+		j, ok := at[r.Event]
+		d := s.Dossiers[r.Dossier]
+		if !ok || d == nil || j >= len(d.Reviews) || d.Reviews[j] != r.Review {
+			return nil, false
+		}
+		out[i] = reviewRef{r.Dossier, j}
+	}
+	return out, true
 }
 
 // clockRange is the range of clocks under which replaying j gives the
@@ -241,6 +275,14 @@ func (a *Archive) loadSnapshot() *State {
 		s.good[h] = true
 	}
 	s.ensureMaps()
+	s.Reviews = make([]ReviewEntry, len(snap.ReviewRefs))
+	for i, r := range snap.ReviewRefs {
+		d := s.Dossiers[r.Dossier]
+		if d == nil || r.Index < 0 || r.Index >= len(d.Reviews) {
+			return nil
+		}
+		s.Reviews[i] = ReviewEntry{Dossier: r.Dossier, Review: d.Reviews[r.Index]}
+	}
 	// One loan is one value, in the register and in its dossier.
 	for _, d := range s.Dossiers {
 		for i, l := range d.Loans {

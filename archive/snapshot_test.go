@@ -51,7 +51,16 @@ func snapshotFiles(t *testing.T, f *fixture) []string {
 
 func TestSnapshotIsTheReplayedState(t *testing.T) {
 	f := newFixture(t)
-	f.history()
+	ids := f.history()
+	// A second 核定, signed off by the supervisor: the register and the
+	// dossiers' lists must agree in the snapshot too.
+	q, err := f.as("li").ReviewDone(ids[2], "ok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.as("su").ReviewSignoff(q); err != nil {
+		t.Fatal(err)
+	}
 	f.settle()
 	if a := f.reader("li", f.clock); a.FromSnapshot() {
 		t.Fatal("the first open found a snapshot")
