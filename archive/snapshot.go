@@ -70,8 +70,9 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 1).
-const snapMagic = "crm-state-snapshot-v1\n"
+// snapMagic starts a snapshot file (format version 2: the 核定 register
+// as reviewRefs). A snapshot of another version is not read.
+const snapMagic = "crm-state-snapshot-v2\n"
 
 func (c *journalCache) snapPath() string { return filepath.Join(c.dir, "state.snap") }
 
