@@ -97,7 +97,8 @@ func BenchmarkDecrypt(b *testing.B) {
 // BenchmarkOpen is what every command pays before its own work: reading,
 // checking and replaying the journal of a 1,000-dossier archive, with no
 // cache (cold: every event read, parsed and its signature checked) and with
-// the user's verified-journal cache (warm: only replay), against the floor a
+// the user's verified-journal cache (warm: only replay), from the state
+// snapshot of a command that only reads, against the floor a
 // one-dossier command is compared to, bare age decrypting one file.
 func BenchmarkOpen(b *testing.B) {
 	r, cts := benchArchive(b, 1000)
@@ -131,6 +132,22 @@ func BenchmarkOpen(b *testing.B) {
 			}
 			if a.State.Journal.Reused != len(a.State.Journal.Events) {
 				b.Fatalf("%d of %d events from the cache", a.State.Journal.Reused, len(a.State.Journal.Events))
+			}
+		}
+	})
+	so := o
+	so.Snapshot = true
+	if _, err := archive.OpenWith(ctx, dir, so); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("snapshot", func(b *testing.B) {
+		for b.Loop() {
+			a, err := archive.OpenWith(ctx, dir, so)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !a.FromSnapshot() {
+				b.Fatal("the snapshot was not used")
 			}
 		}
 	})
