@@ -154,7 +154,16 @@ func (e *env) journalOnly(cmd *cobra.Command) *archive.Archive {
 	if err != nil {
 		return nil
 	}
-	a, err := archive.Open(context.Background(), e.archiveDir(), now)
+	// The caches make a TAB cheap: the state snapshot when the journal has
+	// not changed, else only new events are read.
+	o := archive.OpenOptions{Clock: now}
+	if !e.v.GetBool("no_cache") {
+		o.CacheDir, o.Snapshot = e.v.GetString("cache_dir"), true
+	}
+	if e.racyWindow() != nil {
+		return nil
+	}
+	a, err := archive.OpenWith(context.Background(), e.archiveDir(), o)
 	if err != nil {
 		return nil
 	}
