@@ -241,7 +241,8 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	}
 	// The registers come from the journal, the other reports also read
 	// dossier content; both use the key when there is one, which also says
-	// who is asking (R6.7).
+	// who is asking (R6.7). A report only reads: the state snapshot will do.
+	e.snapshot = true
 	a, err := e.open(false)
 	if err != nil {
 		return err
