@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"crm/archive"
+	"crm/archive/journal"
 )
 
 // State snapshots (snapshot.go) let a command that only reads skip the
@@ -183,4 +184,36 @@ func TestSnapshotClockRange(t *testing.T) {
 	if f.reader("li", earlier).FromSnapshot() {
 		t.Fatal("a clock before the newest event used the snapshot")
 	}
+}
+
+// An event dated ahead of the clock that a decision rejected is no longer
+// a problem, but it is still refused only because of the clock: once the
+// clock passes its date, a cold replay applies it (and refuses the
+// decision). A snapshot made before must not stand for that later clock.
+// (crm itself never writes such a decision, dated before the event it
+// follows is due: a member's own tool can, with their key.)
+func TestSnapshotClockRangeRejectedFutureEvent(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	base := f.now
+	f.now = base.Add(15 * time.Minute)
+	if _, err := f.as("li").ReviewDone(id, "提前"); err != nil {
+		t.Fatal(err)
+	}
+	var ahead *journal.Event
+	for _, e := range f.as("li").State.Journal.Events {
+		if e.Kind == archive.KindReview {
+			ahead = e
+		}
+	}
+	f.now = base.Add(8 * time.Minute)
+	f.writeEvent("li", archive.KindDecision, "", &archive.Decision{Event: ahead.Hash, Decision: archive.DecisionReject, Reason: "时钟错"})
+	f.now = base
+	f.settle()
+	a := f.reader("li", f.clock)
+	if a.FromSnapshot() || len(a.State.Problems) != 0 || len(a.State.Dossiers[id].Reviews) != 0 {
+		t.Fatalf("snapshot %v, problems %v, reviews %v", a.FromSnapshot(), a.State.Problems, a.State.Dossiers[id].Reviews)
+	}
+	f.now = base.Add(2 * time.Hour)
+	sameAsCold(t, f, f.reader("li", f.clock))
 }
