@@ -119,7 +119,9 @@ func journalDirs(dir string) ([]dirStamp, bool) {
 // snapshot only saves time.
 func (a *Archive) saveSnapshot(j *journal.Journal) {
 	c := a.jc
-	if c == nil || a.State == nil || len(j.Temps) > 0 || len(j.Problems) > 0 {
+	// A journal without its genesis is an integrity error on every open
+	// (reload): a snapshot of it would open it without one.
+	if c == nil || a.State == nil || a.State.Genesis == "" || len(j.Temps) > 0 || len(j.Problems) > 0 {
 		return
 	}
 	dirs, ok := journalDirs(a.Dir)

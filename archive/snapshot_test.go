@@ -217,3 +217,26 @@ func TestSnapshotClockRangeRejectedFutureEvent(t *testing.T) {
 	f.now = base.Add(2 * time.Hour)
 	sameAsCold(t, f, f.reader("li", f.clock))
 }
+
+// A journal without its genesis event is an integrity error on every
+// open, from a snapshot too: here the journal folder was emptied (its
+// events are gone, so no event is a problem that keeps the snapshot out).
+func TestSnapshotNoGenesis(t *testing.T) {
+	f := newFixture(t)
+	ents, err := os.ReadDir(filepath.Join(f.dir, "journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if err := os.RemoveAll(filepath.Join(f.dir, "journal", e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.settle()
+	for i := range 2 {
+		_, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache, Identity: f.ids["li"], Snapshot: true})
+		if archive.CodeOf(err) != archive.Integrity {
+			t.Fatalf("open %d: %v", i, err)
+		}
+	}
+}
