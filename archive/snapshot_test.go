@@ -240,3 +240,32 @@ func TestSnapshotNoGenesis(t *testing.T) {
 		}
 	}
 }
+
+// A git merge brings an event dated months back into an old month folder
+// (and its folder's time is old again): the snapshot is not used.
+func TestSnapshotOldDatedMerge(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	base := f.clone()
+	g := f.clone()
+	g.now = f.now.AddDate(0, 0, 1)
+	if _, err := g.as("li").ReviewDone(ids[2], "旧"); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.AddDate(0, 2, 0)
+	if _, err := f.as("su").ReviewDone(ids[1], "ok"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	f.reader("li", f.clock)
+	if !f.reader("li", f.clock).FromSnapshot() {
+		t.Fatal("no snapshot")
+	}
+	f.pull(g, base.dir)
+	f.settle()
+	a := f.reader("li", f.clock)
+	if a.FromSnapshot() || len(a.State.Dossiers[ids[2]].Reviews) != 1 {
+		t.Fatalf("snapshot %v, reviews %+v", a.FromSnapshot(), a.State.Dossiers[ids[2]].Reviews)
+	}
+	sameAsCold(t, f, a)
+}
