@@ -71,9 +71,11 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 2: the 核定 register
-// as reviewRefs). A snapshot of another version is not read.
-const snapMagic = "crm-state-snapshot-v2\n"
+// snapMagic starts a snapshot file (format version 3: the 核定 register
+// as reviewRefs; version 2 could hold a clock range that ignored events
+// dated ahead that a decision had rejected, or a journal without genesis).
+// A snapshot of another version is not read.
+const snapMagic = "crm-state-snapshot-v3\n"
 
 func (c *journalCache) snapPath() string { return filepath.Join(c.dir, "state.snap") }
 
@@ -258,7 +260,7 @@ func (a *Archive) loadSnapshot() *State {
 		return nil
 	}
 	var snap snapshot
-	if gob.NewDecoder(bytes.NewReader(body[len(snapMagic):])).Decode(&snap) != nil || snap.State == nil {
+	if gob.NewDecoder(bytes.NewReader(body[len(snapMagic):])).Decode(&snap) != nil || snap.State == nil || snap.State.Genesis == "" {
 		return nil
 	}
 	if snap.Archive != a.Dir || snap.PolicySHA != sha256Hex(a.PolicyRaw) ||
