@@ -34,9 +34,10 @@ import (
 //   - it holds the SHA-256 of crm.yaml it was replayed under;
 //   - replay depends on the clock only through the time bounds (an event
 //     dated after the verifier's clock plus ClockSkew does not count): the
-//     snapshot holds the range of clocks under which every event that
-//     counted still counts and none that was too new would, and is used
-//     only within it.
+//     snapshot holds the range of clocks under which exactly the same
+//     events are too new (whether or not they are problems: a rejected
+//     one still takes effect once its date passes), and is used only
+//     within it.
 //
 // Anything a snapshot cannot answer (the events themselves, what follows
 // what, writing) makes the archive read and replay its journal first
@@ -70,9 +71,11 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 2: the 核定 register
-// as reviewRefs). A snapshot of another version is not read.
-const snapMagic = "crm-state-snapshot-v2\n"
+// snapMagic starts a snapshot file (format version 3: the 核定 register
+// as reviewRefs; version 2 could hold a clock range that ignored events
+// dated ahead that a decision had rejected, or a journal without genesis).
+// A snapshot of another version is not read.
+const snapMagic = "crm-state-snapshot-v3\n"
 
 func (c *journalCache) snapPath() string { return filepath.Join(c.dir, "state.snap") }
 
@@ -118,7 +121,9 @@ func journalDirs(dir string) ([]dirStamp, bool) {
 // snapshot only saves time.
 func (a *Archive) saveSnapshot(j *journal.Journal) {
 	c := a.jc
-	if c == nil || a.State == nil || len(j.Temps) > 0 || len(j.Problems) > 0 {
+	// A journal without its genesis is an integrity error on every open
+	// (reload): a snapshot of it would open it without one.
+	if c == nil || a.State == nil || a.State.Genesis == "" || len(j.Temps) > 0 || len(j.Problems) > 0 {
 		return
 	}
 	dirs, ok := journalDirs(a.Dir)
@@ -146,7 +151,7 @@ func (a *Archive) saveSnapshot(j *journal.Journal) {
 	s := a.State
 	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
 		Heads: j.Heads, GoodHeads: s.goodHeads(), Rotated: s.rotated, Removed: s.removed}
-	snap.NotBefore, snap.NotAfter = clockRange(j, s, a.now)
+	snap.NotBefore, snap.NotAfter = clockRange(j, a.now)
 	if snap.ReviewRefs, ok = reviewRefs(s); !ok {
 		return
 	}
@@ -199,23 +204,22 @@ func reviewRefs(s *State) ([]reviewRef, bool) {
 }
 
 // clockRange is the range of clocks under which replaying j gives the
-// same state as under now: no event that counted is dated after the clock
-// plus ClockSkew, and every event refused for being dated after now plus
-// ClockSkew still is. (Events refused for another reason stay refused
-// under any clock in that range: the events that count are the same.)
-func clockRange(j *journal.Journal, s *State, now time.Time) (notBefore, notAfter time.Time) {
-	refused := map[string]bool{}
-	for _, p := range s.Problems {
-		refused[p.Path] = true
-	}
+// same state as under now. Replay reads the clock only to refuse an event
+// dated after it plus ClockSkew, so the state is the same for every clock
+// under which the same events are too new: no event dated at or before
+// now plus ClockSkew is too new, and every one dated after still is. That
+// is judged on every event, not on the problems only: an event refused for
+// being too new may be no problem any more (a decision rejected it), yet
+// it takes effect once the clock passes its date.
+func clockRange(j *journal.Journal, now time.Time) (notBefore, notAfter time.Time) {
 	for _, e := range j.Events {
 		t := e.Time.Add(-ClockSkew)
 		switch {
-		case !refused[e.Path]:
+		case !t.After(now):
 			if t.After(notBefore) {
 				notBefore = t
 			}
-		case t.After(now) && (notAfter.IsZero() || t.Before(notAfter)):
+		case notAfter.IsZero() || t.Before(notAfter):
 			notAfter = t
 		}
 	}
@@ -256,7 +260,7 @@ func (a *Archive) loadSnapshot() *State {
 		return nil
 	}
 	var snap snapshot
-	if gob.NewDecoder(bytes.NewReader(body[len(snapMagic):])).Decode(&snap) != nil || snap.State == nil {
+	if gob.NewDecoder(bytes.NewReader(body[len(snapMagic):])).Decode(&snap) != nil || snap.State == nil || snap.State.Genesis == "" {
 		return nil
 	}
 	if snap.Archive != a.Dir || snap.PolicySHA != sha256Hex(a.PolicyRaw) ||
