@@ -501,7 +501,12 @@ func (a *Archive) freshDossier(id string) (*DossierState, error) {
 		return nil, err
 	}
 	defer unlock()
-	j, err := journal.ReadWith(a.ctx, a.Dir, a.State.Journal.Folders)
+	known := a.State.Journal.Folders
+	if a.fromSnapshot {
+		// A snapshot has no folders: read what the cache has.
+		known = a.jc.load(a.ctx, a.Dir)
+	}
+	j, err := journal.ReadWith(a.ctx, a.Dir, known)
 	if err != nil {
 		return nil, err
 	}
