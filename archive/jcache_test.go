@@ -206,24 +206,32 @@ func TestJournalCacheWrongIdentity(t *testing.T) {
 	}
 }
 
+// oldDatedWork makes a history and two clones of it: the other clone (g)
+// records a 核定 of ids[2] the next day, this one a 核定 of ids[1] two
+// months later, so that merging g brings an event into an old folder.
+func (f *fixture) oldDatedWork() (ids []string, base, g *fixture) {
+	f.t.Helper()
+	ids = f.history()
+	base = f.clone()
+	g = f.clone()
+	g.now = f.now.AddDate(0, 0, 1)
+	if _, err := g.as("li").ReviewDone(ids[2], "旧"); err != nil {
+		f.t.Fatal(err)
+	}
+	f.now = f.now.AddDate(0, 2, 0)
+	if _, err := f.as("su").ReviewDone(ids[1], "ok"); err != nil {
+		f.t.Fatal(err)
+	}
+	f.settle()
+	return ids, base, g
+}
+
 // A git merge brings events dated months back into old folders: they are
 // read and replayed in their place in the order, as a cold read does.
 func TestJournalCacheOldDatedMerge(t *testing.T) {
 	f := newFixture(t)
-	ids := f.history()
-	base := f.clone()
-	g := f.clone()
-	// The other clone works the next day; this one two months later, and
-	// its cache trusts last month's folder before the merge.
-	g.now = f.now.AddDate(0, 0, 1)
-	if _, err := g.as("li").ReviewDone(ids[2], "旧"); err != nil {
-		t.Fatal(err)
-	}
-	f.now = f.now.AddDate(0, 2, 0)
-	if _, err := f.as("su").ReviewDone(ids[1], "ok"); err != nil {
-		t.Fatal(err)
-	}
-	f.settle()
+	// This clone's cache trusts last month's folder before the merge.
+	ids, base, g := f.oldDatedWork()
 	n := len(f.warm("li").State.Journal.Events)
 	f.pull(g, base.dir)
 	a := f.as("li")

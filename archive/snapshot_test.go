@@ -245,18 +245,7 @@ func TestSnapshotNoGenesis(t *testing.T) {
 // (and its folder's time is old again): the snapshot is not used.
 func TestSnapshotOldDatedMerge(t *testing.T) {
 	f := newFixture(t)
-	ids := f.history()
-	base := f.clone()
-	g := f.clone()
-	g.now = f.now.AddDate(0, 0, 1)
-	if _, err := g.as("li").ReviewDone(ids[2], "旧"); err != nil {
-		t.Fatal(err)
-	}
-	f.now = f.now.AddDate(0, 2, 0)
-	if _, err := f.as("su").ReviewDone(ids[1], "ok"); err != nil {
-		t.Fatal(err)
-	}
-	f.settle()
+	ids, base, g := f.oldDatedWork()
 	f.reader("li", f.clock)
 	if !f.reader("li", f.clock).FromSnapshot() {
 		t.Fatal("no snapshot")
