@@ -65,16 +65,8 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 		}
 	}
 	if known {
-		if old.Genesis != a.State.Genesis {
-			return false, integrityErr(journal.Dir, l10n.Errorf("the archive at %s has genesis %s, but %s pinned %s when you first used it: its journal was replaced. If that was intended, remove its entry from %s", a.Dir, journal.ShortHash(a.State.Genesis), pinFile, journal.ShortHash(old.Genesis), pinFile))
-		}
-		if h := a.missingHead(old.Heads); h != "" {
-			if err := a.reload(); err != nil {
-				return false, err
-			}
-			if h := a.missingHead(old.Heads); h != "" {
-				return false, integrityErr(journal.Dir, l10n.Errorf("event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted. Restore it from git or a backup; if the rollback was intended, remove the archive's entry from %s", journal.ShortHash(h), pinFile))
-			}
+		if err := a.checkSeen(pinFile, old); err != nil {
+			return false, err
 		}
 	}
 	p := Pin{Genesis: a.State.Genesis, Heads: a.State.goodHeads()}
@@ -91,6 +83,23 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 		return !known, nil
 	}
 	return !known, writeFileAtomic(pinFile, out, 0o600)
+}
+
+// checkSeen fails if the journal lacks what pin old says this user saw:
+// another genesis (a replaced journal), or a head gone (a rollback).
+func (a *Archive) checkSeen(pinFile string, old Pin) error {
+	if old.Genesis != a.State.Genesis {
+		return integrityErr(journal.Dir, l10n.Errorf("the archive at %s has genesis %s, but %s pinned %s when you first used it: its journal was replaced. If that was intended, remove its entry from %s", a.Dir, journal.ShortHash(a.State.Genesis), pinFile, journal.ShortHash(old.Genesis), pinFile))
+	}
+	if h := a.missingHead(old.Heads); h != "" {
+		if err := a.reload(); err != nil {
+			return err
+		}
+		if h := a.missingHead(old.Heads); h != "" {
+			return integrityErr(journal.Dir, l10n.Errorf("event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted. Restore it from git or a backup; if the rollback was intended, remove the archive's entry from %s", journal.ShortHash(h), pinFile))
+		}
+	}
+	return nil
 }
 
 // missingHead returns a hash of heads that the journal read lacks, or "".

@@ -242,8 +242,18 @@ func stripped(s *State) *State {
 }
 
 // loadSnapshot returns the state of the user's snapshot if it stands for
-// the archive as it is now under clock now and policy raw, else nil.
+// the archive as it is now under its clock and policy, else nil.
 func (a *Archive) loadSnapshot() *State {
+	snap := a.readSnapshot()
+	if snap == nil || !a.standsFor(snap) {
+		return nil
+	}
+	return snap.restore(a)
+}
+
+// readSnapshot reads the user's snapshot and checks its seal: nil if there
+// is none, or it is another version's, another key's, or damaged.
+func (a *Archive) readSnapshot() *snapshot {
 	c := a.jc
 	if c == nil {
 		return nil
@@ -263,14 +273,26 @@ func (a *Archive) loadSnapshot() *State {
 	if gob.NewDecoder(bytes.NewReader(body[len(snapMagic):])).Decode(&snap) != nil || snap.State == nil || snap.State.Genesis == "" {
 		return nil
 	}
+	return &snap
+}
+
+// standsFor reports whether snap is the state of a's archive as it is
+// now: same folder, same policy, a clock in its range, and every journal
+// folder with the time it had.
+func (a *Archive) standsFor(snap *snapshot) bool {
 	if snap.Archive != a.Dir || snap.PolicySHA != sha256Hex(a.PolicyRaw) ||
 		a.now.Before(snap.NotBefore) || (!snap.NotAfter.IsZero() && !a.now.Before(snap.NotAfter)) {
-		return nil
+		return false
 	}
 	dirs, ok := journalDirs(a.Dir)
-	if !ok || !slices.Equal(dirs, snap.Dirs) {
-		return nil
-	}
+	return ok && slices.Equal(dirs, snap.Dirs)
+}
+
+// restore makes the snapshot's state a's: what gob does not carry (the
+// policy, the clock, replay's own maps) is put back, the 核定 register is
+// rebuilt from the dossiers' lists, and loans are shared again. Nil if
+// the register does not fit the dossiers.
+func (snap *snapshot) restore(a *Archive) *State {
 	s := snap.State
 	s.Policy, s.now, s.checkSigs = a.Policy, a.now, true
 	s.Journal = &journal.Journal{ByHash: map[string]*journal.Event{}, Heads: snap.Heads}
