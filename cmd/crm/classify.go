@@ -174,6 +174,7 @@ func newSuggestCmd(e *env) *cobra.Command {
 			if all == (len(args) == 1) {
 				return usagef("name one dossier ID, or --all")
 			}
+			e.snapshot = true // reads only
 			a, err := e.open(true)
 			if err != nil {
 				return err

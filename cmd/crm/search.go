@@ -54,6 +54,7 @@ how many dossiers your key could not open is said on standard error.`,
 			if text == "" {
 				return usagef("give the text to search for")
 			}
+			e.snapshot = true // reads only
 			a, err := e.open(true)
 			if err != nil {
 				return err

@@ -91,6 +91,7 @@ func newSubmissionsListCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List the hand-ins, from the journal (no key needed)", "列出提交的报告（只读日志，无需密钥）"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			e.snapshot = true // reads only
 			a, err := e.open(false)
 			if err != nil {
 				return err
@@ -121,6 +122,7 @@ func newSubmissionsShowCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Decrypt and print a hand-in that waits", "解密并显示待并入的报告"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			e.snapshot = true // reads only
 			a, err := e.open(true)
 			if err != nil {
 				return err
