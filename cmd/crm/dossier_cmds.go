@@ -218,7 +218,7 @@ func newEditCmd(e *env) *cobra.Command {
 		Use:   "edit ID [--from FILE|-]",
 		Short: l10n.Pick("Edit a dossier in $EDITOR (plaintext only in memory), or replace it from a file", "编辑档案（明文只在内存中），或从文件替换"),
 		Args:  cobra.ExactArgs(1),
-		RunE: e.stepOnDossier(func(a *archive.Archive, id string) error {
+		RunE: e.readFirst(e.stepOnDossier(func(a *archive.Archive, id string) error {
 			if inConflict(a, id) {
 				return &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("%s is in a merge conflict: settle it first", archive.DossierPath(id)), Next: archive.NextResolve, Arg: id}
 			}
@@ -243,7 +243,7 @@ func newEditCmd(e *env) *cobra.Command {
 			}
 			e.printf("%s\n", l10n.Sprintf("Updated %s: %s.", id, strings.Join(fields, ", ")))
 			return nil
-		}),
+		})),
 	}
 	c.Flags().StringVar(&from, "from", "", l10n.Pick("replace the dossier with FILE, or - for standard input", "用 FILE（- 为标准输入）替换档案内容"))
 	c.Flags().BoolVar(&allowDisk, "allow-disk-tmp", false, l10n.Pick("allow the editor's plaintext temp file on disk when no memory-backed storage exists", "无内存文件系统时允许明文临时文件落盘"))

@@ -19,6 +19,17 @@ func (e *env) stepOn(step func(a *archive.Archive, arg string) error) func(*cobr
 	}
 }
 
+// readFirst runs a command that reads before it writes (edit: the editor
+// opens on what it read) with the state snapshot allowed: the write itself
+// reads and replays the journal under the lock, and checks every rule
+// again there.
+func (e *env) readFirst(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		e.snapshot = true
+		return run(cmd, args)
+	}
+}
+
 // stepOnDossier is stepOn for a step on a dossier: the argument may be a
 // short form of its id (1, c-1, the leading characters of a random id:
 // archive.ResolveID), and step gets the full id.
