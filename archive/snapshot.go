@@ -16,10 +16,10 @@ import (
 
 // A state snapshot is the replayed state of an archive as one of its
 // user's commands computed it, kept next to that user's verified-journal
-// cache (jcache.go) so that a command that only reads (show, list, search,
-// report, review due, the other list commands, completion) skips reading and replaying the journal while
-// the journal has not changed. It is trusted exactly as far as the cache
-// is, and no further:
+// cache (jcache.go) so that a command that only reads (show, list,
+// search, report, review due, the other list commands, completion) skips
+// reading and replaying the journal while the journal has not changed. It
+// is trusted exactly as far as the cache is, and no further:
 //
 //   - it is sealed with HMAC-SHA-256 under the cache's key (from the
 //     user's identity, or their keyless key) and names the archive's
