@@ -83,9 +83,15 @@ func cleanStalePlaintext(getenv func(string) string) {
 			if m == nil || !en.IsDir() {
 				continue
 			}
+			// Another crm may remove its folder between the listing and
+			// here (eight editors finishing at once): then there is no
+			// info, and nothing to clean.
 			fi, err := en.Info()
+			if err != nil {
+				continue
+			}
 			st, ok := fi.Sys().(*syscall.Stat_t)
-			if err != nil || !ok || int(st.Uid) != os.Getuid() {
+			if !ok || int(st.Uid) != os.Getuid() {
 				continue
 			}
 			pid, _ := strconv.Atoi(m[1])
