@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -396,10 +397,10 @@ func TestOverridesServeOnlyPinnedFiles(t *testing.T) {
 // deadPID returns the pid of a process that has exited.
 func deadPID(t *testing.T) string {
 	t.Helper()
-	p, err := os.StartProcess("/bin/true", []string{"true"}, &os.ProcAttr{})
-	if err != nil {
-		t.Skip("no /bin/true")
+	// This test binary, running no test, exits at once.
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
 	}
-	p.Wait()
-	return strconv.Itoa(p.Pid)
+	return strconv.Itoa(cmd.Process.Pid)
 }

@@ -17,6 +17,7 @@ import (
 
 	"crm/archive"
 	"crm/testdata/gen"
+	"crm/testdata/needs"
 )
 
 // TestXLSXPrintSetup checks what the workbook asks a spreadsheet program
@@ -98,32 +99,19 @@ func TestXLSXPageHeaderEscapes(t *testing.T) {
 	}
 }
 
-// requireSoffice reports whether a missing LibreOffice is a failure: in CI
-// (CI=true, as most CI systems set it) or with CRM_REQUIRE_SOFFICE=1, as
-// .ci/run sets it after installing LibreOffice.
-func requireSoffice() bool {
-	return os.Getenv("CI") == "true" || os.Getenv("CRM_REQUIRE_SOFFICE") == "1"
-}
-
 // TestXLSXPrintsInLibreOffice prints workbooks to PDF with LibreOffice and
 // reads the pages back with poppler-utils: every page A4 landscape and
 // marked, every sheet of the small monthly report on one page, and a
 // section long enough for several pages with its header row on each.
 //
 // Needs soffice (libreoffice-calc-nogui, fonts-noto-cjk for the Chinese),
-// pdftotext and pdfinfo (poppler-utils); skipped without them unless CI=true
-// or CRM_REQUIRE_SOFFICE=1.
+// pdftotext and pdfinfo (poppler-utils): package needs skips it without
+// them, or fails in CI.
 func TestXLSXPrintsInLibreOffice(t *testing.T) {
 	for _, tool := range []string{"soffice", "pdftotext", "pdfinfo"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := fmt.Sprintf("%s is not installed: the printed workbook is not checked (apt-get install --no-install-recommends libreoffice-calc-nogui fonts-noto-cjk poppler-utils)", tool)
-			if requireSoffice() {
-				t.Fatal(msg + "; CI=true or CRM_REQUIRE_SOFFICE=1 makes this a failure")
-			}
-			t.Skip(msg)
-		}
+		needs.Tool(t, tool, "the printed workbook is not checked (apt-get install --no-install-recommends libreoffice-calc-nogui fonts-noto-cjk poppler-utils)")
 	}
-	if testing.Short() && !requireSoffice() {
+	if testing.Short() && !needs.Required() {
 		t.Skip("skipped with -short: LibreOffice takes a few seconds")
 	}
 	dir := t.TempDir()

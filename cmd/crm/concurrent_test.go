@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"crm/archive/journal"
+	"crm/testdata/needs"
 )
 
 // Eight crm processes write at once (DESIGN.md principle 6): on the same
@@ -23,16 +23,14 @@ import (
 const writers = 8
 
 func concurrentWorld(t *testing.T) *crashEnv {
-	if _, err := exec.LookPath("crm"); err != nil {
-		t.Skip("no crm on PATH (testscript.Main puts it there)")
-	}
+	crmOnPath(t)
 	root := t.TempDir()
 	c := &crashEnv{t: t, work: root, dir: filepath.Join(root, "arc"), home: filepath.Join(root, "home"), shm: filepath.Join(root, "shm"), now: "2026-11-22T09:00:00+08:00"}
 	os.MkdirAll(c.home, 0o700)
 	// The editor's plaintext must be in memory-backed storage.
 	shm, err := os.MkdirTemp("/dev/shm", "crm-test-")
 	if err != nil {
-		t.Skip("no /dev/shm")
+		needs.Missing(t, "no memory-backed /dev/shm for the editor's plaintext (Linux has one): "+err.Error())
 	}
 	t.Cleanup(func() { os.RemoveAll(shm) })
 	c.shm = shm

@@ -19,6 +19,7 @@ import (
 
 	"crm/archive"
 	"crm/archive/journal"
+	"crm/testdata/needs"
 )
 
 // The crash harness (SECURITY.md, "Crashes"): every command that writes is
@@ -79,6 +80,17 @@ func (c *crashEnv) env(as string, extra ...string) []string {
 		env = append(env, "CRM_IDENTITY="+filepath.Join(c.work, as+".key"))
 	}
 	return append(env, extra...)
+}
+
+// crmOnPath returns the crm binary testscript.Main puts on PATH for every
+// test of this package (TestMain); without it the harness is broken.
+func crmOnPath(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("crm")
+	if err != nil {
+		t.Fatalf("no crm on PATH: TestMain (testscript.Main) should have put it there: %v", err)
+	}
+	return p
 }
 
 // crm runs the crm binary; it returns the exit code (-9 when killed).
@@ -345,9 +357,7 @@ func crashTrial(t *testing.T, base *crashEnv, s crashScenario, n int) (person st
 }
 
 func TestCrashHarness(t *testing.T) {
-	if _, err := exec.LookPath("crm"); err != nil {
-		t.Skip("no crm on PATH (testscript.Main puts it there)")
-	}
+	crmOnPath(t)
 	long := os.Getenv("CRM_LONG") != ""
 	base := crashBase(t)
 	tried, byItself, byRepair := 0, 0, 0
@@ -431,17 +441,12 @@ func pointName(points []string, n int) string {
 // counters are per thread, which Go's scheduler makes unpredictable, so the
 // harness kills through the hook and strace only checks the count.)
 func TestCrashPointsCoverSyscalls(t *testing.T) {
-	if os.Getenv("CRM_LONG") == "" {
-		t.Skip("CRM_LONG=1 runs it")
+	strace := needs.Tool(t, "strace", "apt-get install strace")
+	if out, err := exec.Command(strace, "-f", "-qq", "-o", os.DevNull, "true").CombinedOutput(); err != nil {
+		// A container without ptrace: strace is there but cannot trace.
+		t.Skipf("skipped: strace cannot trace here (%v: %s)", err, out)
 	}
-	strace, err := exec.LookPath("strace")
-	if err != nil {
-		t.Skip("no strace")
-	}
-	crm, err := exec.LookPath("crm")
-	if err != nil {
-		t.Skip("no crm on PATH")
-	}
+	crm := crmOnPath(t)
 	base := crashBase(t)
 	for _, s := range crashScenarios {
 		c := base.clone(t)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -13,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"crm/testdata/needs"
 )
 
 func TestMain(m *testing.M) {
@@ -52,6 +55,21 @@ func TestScripts(t *testing.T) {
 				env.Defer(func() { os.RemoveAll(shm) })
 			}
 			return nil
+		},
+		// [need:PROGRAM] holds when PROGRAM is on PATH; a missing one is an
+		// error, not a skip, when tools are required (testdata/needs: CI).
+		Condition: func(cond string) (bool, error) {
+			prog, ok := strings.CutPrefix(cond, "need:")
+			if !ok {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			if _, err := exec.LookPath(prog); err != nil {
+				if needs.Required() {
+					return false, fmt.Errorf("%s is not installed (CI=true or CRM_REQUIRE_TOOLS=1 makes this a failure)", prog)
+				}
+				return false, nil
+			}
+			return true, nil
 		},
 		Cmds: mergeCmds(tamperCmds, reportCmds, rulebookCmds, hardeningCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// nowhere STRING DIR... fails if any file under the DIRs
