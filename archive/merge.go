@@ -351,7 +351,7 @@ func (m *merger) mapping(b, o, t *yaml.Node, path string) *yaml.Node {
 	}
 	for i := 0; i+1 < len(o.Content); i += 2 {
 		key, ov := o.Content[i], o.Content[i+1]
-		bv, tv := get(b, key.Value), get(t, key.Value)
+		bv, tv := MappingValue(b, key.Value), MappingValue(t, key.Value)
 		if tv == nil && bv != nil {
 			if same(bv, ov) {
 				continue // deleted in theirs
@@ -373,10 +373,10 @@ func (m *merger) mapping(b, o, t *yaml.Node, path string) *yaml.Node {
 	}
 	for i := 0; i+1 < len(t.Content); i += 2 {
 		key, tv := t.Content[i], t.Content[i+1]
-		if get(o, key.Value) != nil {
+		if MappingValue(o, key.Value) != nil {
 			continue
 		}
-		bv := get(b, key.Value)
+		bv := MappingValue(b, key.Value)
 		switch {
 		case bv == nil:
 			out.Content = append(out.Content, key, tv) // added in theirs
@@ -440,7 +440,9 @@ func isCollection(o, t *yaml.Node) bool {
 	return o != nil && t != nil && o.Kind == yaml.MappingNode && t.Kind == yaml.MappingNode
 }
 
-func get(n *yaml.Node, key string) *yaml.Node {
+// MappingValue returns the value node of key in mapping n, or nil (n nil
+// or not a mapping, or no such key).
+func MappingValue(n *yaml.Node, key string) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}

@@ -158,23 +158,10 @@ func (c *step) signable(q string) []int {
 // ancestors returns the hashes of every event the step's event follows
 // through links.
 func (c *step) ancestors() map[string]bool {
-	seen := map[string]bool{}
 	if c.s.Journal == nil {
-		return seen
+		return map[string]bool{}
 	}
-	todo := slices.Clone(c.e.Prev)
-	for len(todo) > 0 {
-		h := todo[len(todo)-1]
-		todo = todo[:len(todo)-1]
-		if seen[h] {
-			continue
-		}
-		seen[h] = true
-		if p := c.s.Journal.ByHash[h]; p != nil {
-			todo = append(todo, p.Prev...)
-		}
-	}
-	return seen
+	return c.s.Journal.Ancestors(c.e)
 }
 
 // signedDossiers are the dossiers of the reviews at positions idx, sorted, each once.

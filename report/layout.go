@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"crm/archive"
 	"crm/templates"
 )
 
@@ -306,17 +307,7 @@ func (l *Layout) validate(file string, root *yaml.Node) error {
 }
 
 // field returns the value node of key in mapping n, or nil.
-func field(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
+var field = archive.MappingValue
 
 // item returns element i of sequence n, or nil.
 func item(n *yaml.Node, i int) *yaml.Node {
