@@ -87,26 +87,22 @@ func newRequestStepCmd(e *env, step string) *cobra.Command {
 		Use:   step + " REQUEST",
 		Short: l10n.Pick(short[0], short[1]),
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(true)
-			if err != nil {
-				return err
-			}
+		RunE: e.stepOn(func(a *archive.Archive, id string) error {
 			if step == "endorse" {
-				r, err := a.EndorseRequest(args[0])
+				r, err := a.EndorseRequest(id)
 				if err != nil {
 					return err
 				}
 				e.printf("%s\n", l10n.Sprintf("Request %s signed by %s for %s.", r.ID, r.EndorsedBy, r.Department))
 				return nil
 			}
-			r, err := a.ApproveRequest(args[0])
+			r, err := a.ApproveRequest(id)
 			if err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Request %s approved: %s may make %s until %s.", r.ID, r.By, requestReports(r), r.Expires))
 			return nil
-		},
+		}),
 	}
 }
 
@@ -116,35 +112,17 @@ func newRequestRejectCmd(e *env) *cobra.Command {
 		Use:   "reject REQUEST --reason R",
 		Short: l10n.Pick("Reject a statistics request that waits (客服部's approver or the department manager)", "驳回待处理的统计资料申请（客服部审批人或申请人部门经理）"),
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(true)
-			if err != nil {
-				return err
-			}
-			r, err := a.RejectRequest(args[0], reason)
+		RunE: e.stepOn(func(a *archive.Archive, id string) error {
+			r, err := a.RejectRequest(id, reason)
 			if err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Request %s by %s rejected: %s", r.ID, r.By, r.Reason))
 			return nil
-		},
+		}),
 	}
 	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why it is rejected (the requester reads it)", "驳回原因（申请人可见）"))
 	return c
-}
-
-func requestStatusText(s string) string {
-	switch s {
-	case archive.RequestPending:
-		return l10n.Pick("pending", "待批")
-	case archive.RequestApproved:
-		return l10n.Pick("approved", "已批准")
-	case archive.RequestRejected:
-		return l10n.Pick("rejected", "已驳回")
-	case archive.RequestExpired:
-		return l10n.Pick("expired", "已过期")
-	}
-	return s
 }
 
 func newRequestListCmd(e *env) *cobra.Command {

@@ -72,18 +72,6 @@ func newSubmissionsCmd(e *env) *cobra.Command {
 	return c
 }
 
-func submissionStatusText(s string) string {
-	switch s {
-	case archive.SubmissionPending:
-		return l10n.Pick("pending", "待并入")
-	case archive.SubmissionMerged:
-		return l10n.Pick("merged", "已并入")
-	case archive.SubmissionRejected:
-		return l10n.Pick("rejected", "已退回")
-	}
-	return s
-}
-
 func newSubmissionsListCmd(e *env) *cobra.Command {
 	var pending, asJSON bool
 	c := &cobra.Command{
@@ -283,18 +271,14 @@ func newSubmissionsRejectCmd(e *env) *cobra.Command {
 		Use:   "reject SUB --reason R",
 		Short: l10n.Pick("Turn a hand-in down, with a reason (its file is removed)", "退回报告并说明原因（报告文件删除）"),
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := e.open(true)
-			if err != nil {
-				return err
-			}
-			sub, err := a.RejectSubmission(args[0], reason)
+		RunE: e.stepOn(func(a *archive.Archive, id string) error {
+			sub, err := a.RejectSubmission(id, reason)
 			if err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Hand-in %s by %s turned down: %s", sub.ID, sub.By, sub.Reason))
 			return nil
-		},
+		}),
 	}
 	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why it is not taken in (its author reads it)", "退回原因（提交人可见）"))
 	return c

@@ -50,20 +50,6 @@ func newTemplatesListCmd(e *env) *cobra.Command {
 	return c
 }
 
-func templateStatusText(s string) string {
-	switch s {
-	case archive.TemplatePinned:
-		return l10n.Pick("pinned: used", "已登记：使用中")
-	case archive.TemplateUnpinned:
-		return l10n.Pick("not pinned: not used", "未登记：不使用")
-	case archive.TemplateChanged:
-		return l10n.Pick("changed since pinned: not used", "登记后被修改：不使用")
-	case archive.TemplateMissing:
-		return l10n.Pick("pinned, but missing", "已登记，但文件缺失")
-	}
-	return s
-}
-
 func newTemplatesPinCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "pin",

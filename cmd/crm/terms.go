@@ -95,6 +95,46 @@ func destroyStatusText(s string) string {
 	return s
 }
 
+func requestStatusText(s string) string {
+	switch s {
+	case archive.RequestPending:
+		return l10n.Pick("pending", "待批")
+	case archive.RequestApproved:
+		return l10n.Pick("approved", "已批准")
+	case archive.RequestRejected:
+		return l10n.Pick("rejected", "已驳回")
+	case archive.RequestExpired:
+		return l10n.Pick("expired", "已过期")
+	}
+	return s
+}
+
+func submissionStatusText(s string) string {
+	switch s {
+	case archive.SubmissionPending:
+		return l10n.Pick("pending", "待并入")
+	case archive.SubmissionMerged:
+		return l10n.Pick("merged", "已并入")
+	case archive.SubmissionRejected:
+		return l10n.Pick("rejected", "已退回")
+	}
+	return s
+}
+
+func templateStatusText(s string) string {
+	switch s {
+	case archive.TemplatePinned:
+		return l10n.Pick("pinned: used", "已登记：使用中")
+	case archive.TemplateUnpinned:
+		return l10n.Pick("not pinned: not used", "未登记：不使用")
+	case archive.TemplateChanged:
+		return l10n.Pick("changed since pinned: not used", "登记后被修改：不使用")
+	case archive.TemplateMissing:
+		return l10n.Pick("pinned, but missing", "已登记，但文件缺失")
+	}
+	return s
+}
+
 // periodText is a secrecy period as the user reads it: 30y, or 30年.
 func periodText(p classify.Period) string {
 	if l10n.Chinese() {
