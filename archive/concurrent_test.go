@@ -187,20 +187,28 @@ func TestClocksOnlyBound(t *testing.T) {
 	}
 }
 
+// reviewWhileRemoved has zhang remove li in this clone while li records a
+// 核定 (note) of a new dossier in another, and merges that clone in.
+func (f *fixture) reviewWhileRemoved(note string) (id string) {
+	f.t.Helper()
+	id = f.create("秘密")
+	base := f.clone()
+	g := f.clone()
+	if err := f.as("zhang").RemoveMember(ctx, "li"); err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := g.as("li").ReviewDone(id, note); err != nil {
+		f.t.Fatal(err)
+	}
+	f.pull(g, base.dir)
+	return id
+}
+
 // A member removed in one clone who keeps writing in another: what they
 // wrote concurrently with their removal is refused.
 func TestWritesConcurrentWithRemovalAreRefused(t *testing.T) {
 	f := newFixture(t)
-	id := f.create("秘密")
-	base := f.clone()
-	g := f.clone()
-	if err := f.as("zhang").RemoveMember(ctx, "li"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := g.as("li").ReviewDone(id, "ok"); err != nil {
-		t.Fatal(err)
-	}
-	f.pull(g, base.dir)
+	id := f.reviewWhileRemoved("ok")
 	s := f.as("zhang").State
 	if len(s.Problems) != 1 || !strings.Contains(s.Problems[0].Msg, "concurrently with their removal") || len(s.Dossiers[id].Reviews) != 0 {
 		t.Fatalf("problems %v, reviews %v", s.Problems, s.Dossiers[id].Reviews)

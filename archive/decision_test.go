@@ -74,16 +74,7 @@ func TestRejectBadEvent(t *testing.T) {
 // takes effect at the decision's place.
 func TestAcceptConcurrentWithRemoval(t *testing.T) {
 	f := newFixture(t)
-	id := f.create("秘密")
-	base := f.clone()
-	g := f.clone()
-	if err := f.as("zhang").RemoveMember(ctx, "li"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := g.as("li").ReviewDone(id, "离职前核对"); err != nil {
-		t.Fatal(err)
-	}
-	f.pull(g, base.dir)
+	id := f.reviewWhileRemoved("离职前核对")
 	a := f.as("zhang")
 	if len(a.State.Problems) != 1 {
 		t.Fatalf("problems %v", a.State.Problems)

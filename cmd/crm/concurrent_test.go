@@ -72,19 +72,26 @@ func (c *crashEnv) editUntilDone(id, mark string) (retries int, bad string) {
 	return retries, "gave up after 50 tries"
 }
 
-func TestEightWritersOneDossier(t *testing.T) {
-	c := concurrentWorld(t)
+// editConcurrently runs the writers at once, writer i editing dossier
+// id(i) with mark Wi, and returns each one's retries and unexpected outcome.
+func (c *crashEnv) editConcurrently(id func(i int) string) (retries []int, bad []string) {
 	var wg sync.WaitGroup
-	retries := make([]int, writers)
-	bad := make([]string, writers)
+	retries = make([]int, writers)
+	bad = make([]string, writers)
 	for i := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			retries[i], bad[i] = c.editUntilDone("C-000001", fmt.Sprintf("W%d", i))
+			retries[i], bad[i] = c.editUntilDone(id(i), fmt.Sprintf("W%d", i))
 		}()
 	}
 	wg.Wait()
+	return retries, bad
+}
+
+func TestEightWritersOneDossier(t *testing.T) {
+	c := concurrentWorld(t)
+	retries, bad := c.editConcurrently(func(int) string { return "C-000001" })
 	total := 0
 	for i := range writers {
 		if bad[i] != "" {
@@ -106,17 +113,7 @@ func TestEightWritersOneDossier(t *testing.T) {
 
 func TestEightWritersEightDossiers(t *testing.T) {
 	c := concurrentWorld(t)
-	var wg sync.WaitGroup
-	retries := make([]int, writers)
-	bad := make([]string, writers)
-	for i := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			retries[i], bad[i] = c.editUntilDone(fmt.Sprintf("C-%06d", i+1), fmt.Sprintf("W%d", i))
-		}()
-	}
-	wg.Wait()
+	retries, bad := c.editConcurrently(func(i int) string { return fmt.Sprintf("C-%06d", i+1) })
 	for i := range writers {
 		if bad[i] != "" || retries[i] != 0 {
 			t.Errorf("writer %d: %d retries, %s", i, retries[i], bad[i])
