@@ -115,7 +115,7 @@ func (s *State) prepareAccepted(e, dec *journal.Event, newID string) (*step, err
 	if m == nil {
 		return nil, problemf("actor %q is not a member at this point of the journal", e.Actor)
 	}
-	if pub, err := ParseSigningKey(m.SigningKey); err != nil || !e.Verify(pub) {
+	if !s.signatureOK(e, m) {
 		return nil, problemf("signature does not verify with %s's signing key (forged or edited)", e.Actor)
 	}
 	if e.Time.After(dec.Time.Add(ClockSkew)) {

@@ -392,49 +392,73 @@ func (st *step) follows(ancestor string) bool {
 }
 
 // preverify checks on every core the signature of every event not
-// checked before (by this process, or by the one that wrote the user's
-// verified-journal cache), against the key its actor's id was first given
-// in the journal (genesis or member.add), and records the verdict in the
-// event. It only speeds replay up: replay still decides, and uses a
+// checked with the key it will most likely be judged by (by this process,
+// or by the one that wrote the user's verified-journal cache): its
+// actor's key as the journal last gave it before the event, in journal
+// order (genesis, member.add, member.rotate). It records the verdict in
+// the event. It only speeds replay up: replay still decides, and uses a
 // verdict only if the actor's key at the event's place in the chain is
 // the key it was checked with.
 func preverify(ctx context.Context, j *journal.Journal) {
 	keys := map[string]string{}
+	pubs := map[string]ed25519.PublicKey{}
+	type job struct {
+		e   *journal.Event
+		key string
+	}
+	var todo []job
 	for _, e := range j.Events {
-		var d struct {
-			Member Member `yaml:"member" json:"member"`
+		if k := keys[e.Actor]; pubs[k] != nil && e.SigKey() != k {
+			todo = append(todo, job{e, k})
 		}
-		if (e.Kind == KindInit || e.Kind == KindMemberAdd) && e.DecodeLoose(&d) == nil && d.Member.ID != "" {
-			if _, ok := keys[d.Member.ID]; !ok {
-				keys[d.Member.ID] = d.Member.SigningKey
+		if id, k := keyGiven(e); id != "" {
+			if _, ok := keys[id]; !ok || e.Kind == KindMemberRotate {
+				keys[id] = k
+				if pub, err := ParseSigningKey(k); err == nil {
+					pubs[k] = pub
+				}
 			}
 		}
 	}
-	pubs := map[string]ed25519.PublicKey{}
-	for _, k := range keys {
-		if pub, err := ParseSigningKey(k); err == nil {
-			pubs[k] = pub
-		}
-	}
-	var todo []*journal.Event
-	for _, e := range j.Events {
-		if !e.Checked() && pubs[keys[e.Actor]] != nil {
-			todo = append(todo, e)
-		}
-	}
 	work.Each(ctx, "", len(todo), func(i int) {
-		e := todo[i]
-		k := keys[e.Actor]
-		e.SetVerdict(k, e.Verify(pubs[k]))
+		t := todo[i]
+		t.e.SetVerdict(t.key, t.e.Verify(pubs[t.key]))
 	})
 }
 
+// keyGiven is the member id and signing key event e gives (genesis,
+// member.add, member.rotate), or "".
+func keyGiven(e *journal.Event) (id, key string) {
+	switch e.Kind {
+	case KindInit, KindMemberAdd:
+		var d struct {
+			Member Member `yaml:"member" json:"member"`
+		}
+		if e.DecodeLoose(&d) == nil {
+			return d.Member.ID, d.Member.SigningKey
+		}
+	case KindMemberRotate:
+		var d MemberRotate
+		if e.DecodeLoose(&d) == nil {
+			return d.Member, d.SigningKey
+		}
+	}
+	return "", ""
+}
+
+// signatureOK reports whether e's signature verifies with actor's key,
+// from the verdict preverify recorded when it was checked with that key,
+// else checking it now (and recording it).
 func (s *State) signatureOK(e *journal.Event, actor *Member) bool {
 	if ok, known := e.Verdict(actor.SigningKey); known {
 		return ok
 	}
 	pub, err := ParseSigningKey(actor.SigningKey)
-	return err == nil && e.Verify(pub)
+	ok := err == nil && e.Verify(pub)
+	if err == nil {
+		e.SetVerdict(actor.SigningKey, ok)
+	}
+	return ok
 }
 
 func hexSHA256(s string) bool {
