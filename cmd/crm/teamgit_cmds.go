@@ -60,7 +60,17 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 	if err != nil {
 		return err
 	}
-	a, err := archive.Open(e.ctx(), filepath.Join(wd, filepath.Dir(filepath.Dir(path))), now)
+	// git runs the driver once per merged dossier: the journal is read
+	// through the user's verified-journal cache, like any command.
+	idt, idErr := e.identity(false)
+	o := archive.OpenOptions{Clock: now}
+	if idErr == nil {
+		o.Identity = idt
+	}
+	if !e.v.GetBool("no_cache") {
+		o.CacheDir = e.v.GetString("cache_dir")
+	}
+	a, err := archive.OpenWith(e.ctx(), filepath.Join(wd, filepath.Dir(filepath.Dir(path))), o)
 	if err != nil {
 		return err
 	}
@@ -70,7 +80,7 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 		return err
 	}
 	rec := &mergeRecord{Dossier: id, Path: path}
-	idt, err := e.identity(false)
+	err = idErr
 	if err == nil {
 		err = a.SetIdentity(idt)
 	}
