@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 
 	"crm/archive/journal"
 	"crm/archive/work"
@@ -246,19 +245,12 @@ func (c *journalCache) save(abs string, j *journal.Journal) {
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return
 	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for _, f := range dirty {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if b, ok := c.encode(abs, f); ok && writeFileAtomic(filepath.Join(c.dir, segName(f.Rel)), b, 0o600) == nil {
-				f.Dirty = false
-			}
-		}()
-	}
-	wg.Wait()
+	work.Each(context.Background(), "", len(dirty), func(i int) {
+		f := dirty[i]
+		if b, ok := c.encode(abs, f); ok && writeFileAtomic(filepath.Join(c.dir, segName(f.Rel)), b, 0o600) == nil {
+			f.Dirty = false
+		}
+	})
 	if ents, err := os.ReadDir(c.dir); err == nil {
 		for _, e := range ents {
 			if rel := strings.TrimSuffix(strings.ReplaceAll(e.Name(), "_", "/"), ".seg"); strings.HasSuffix(e.Name(), ".seg") && j.Folders[rel] == nil {

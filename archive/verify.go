@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -214,19 +215,9 @@ func (c *checker) members() {
 			c.add(rel, l10n.N("differs from what the journal says of member %s (edited by hand? the repair writes it again)"), id)
 		}
 	}
-	for _, id := range slices.Sorted(mapKeys(c.s.Members)) {
+	for _, id := range slices.Sorted(maps.Keys(c.s.Members)) {
 		if !seen[id] {
 			c.add(MembersDir+"/"+id+".yaml", l10n.N("missing: the journal has member %s (the repair writes it)"), id)
-		}
-	}
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"crm/archive"
@@ -193,9 +194,10 @@ func repoAt(top, dir string) (*gitRepo, error) {
 	return g, nil
 }
 
-// merging reports whether a merge is in progress.
+// merging reports whether a merge is in progress (MERGE_HEAD, as
+// midMerge sees it without running git).
 func (g *gitRepo) merging() bool {
-	_, err := g.run("rev-parse", "-q", "--verify", "MERGE_HEAD")
+	_, err := os.Stat(filepath.Join(g.gitDir(), "MERGE_HEAD"))
 	return err == nil
 }
 
@@ -360,15 +362,12 @@ func (g *gitRepo) eventsIn(ref string) []*journal.Event {
 	if req.Len() == 0 {
 		return nil
 	}
-	cmd := exec.Command("git", "cat-file", "--batch")
-	cmd.Dir = g.top
-	cmd.Stdin = &req
-	raw, err := cmd.Output()
+	raw, err := g.runIn(&req, "cat-file", "--batch")
 	if err != nil {
 		return nil
 	}
 	var es []*journal.Event
-	r := bufio.NewReader(bytes.NewReader(raw))
+	r := bufio.NewReader(strings.NewReader(raw))
 	for {
 		hdr, err := r.ReadString('\n')
 		if err != nil {
@@ -378,9 +377,9 @@ func (g *gitRepo) eventsIn(ref string) []*journal.Event {
 		if len(f) != 3 {
 			continue
 		}
-		var n int
-		for _, c := range f[2] {
-			n = n*10 + int(c-'0')
+		n, err := strconv.Atoi(f[2])
+		if err != nil || n < 0 {
+			break
 		}
 		b := make([]byte, n+1)
 		if _, err := io.ReadFull(r, b); err != nil {
