@@ -201,12 +201,33 @@ func (g *gitRepo) merging() bool {
 	return err == nil
 }
 
-// unmerged returns the top-relative paths git left unmerged.
-func (g *gitRepo) unmerged() []string {
-	out, _ := g.run("diff", "--name-only", "--diff-filter=U", "-z")
+// conflictMarks are what git leaves in its folder while a merge, rebase,
+// cherry-pick or revert has stopped on conflicts; AUTO_MERGE also after
+// a stash apply that conflicted.
+var conflictMarks = []string{"MERGE_HEAD", "AUTO_MERGE", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply"}
+
+// mayHaveConflicts reports whether git may have left unmerged paths,
+// without reading the index (git reads all of it, which at a
+// department's history is most of what a show costs).
+func (g *gitRepo) mayHaveConflicts() bool {
+	for _, m := range conflictMarks {
+		if _, err := os.Lstat(filepath.Join(g.gitDir(), m)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// unmerged returns the top-relative paths git left unmerged (among
+// paths, when given).
+func (g *gitRepo) unmerged(paths ...string) []string {
+	// The index's entries at a stage above 0, without comparing the work
+	// tree to it (git diff would stat every file of the archive).
+	out, _ := g.run(append([]string{"ls-files", "--unmerged", "-z", "--"}, paths...)...)
 	var ps []string
-	for _, p := range strings.Split(out, "\x00") {
-		if p != "" && !slices.Contains(ps, p) {
+	for _, e := range strings.Split(out, "\x00") {
+		_, p, ok := strings.Cut(e, "\t")
+		if ok && p != "" && !slices.Contains(ps, p) {
 			ps = append(ps, p)
 		}
 	}

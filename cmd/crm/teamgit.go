@@ -113,7 +113,7 @@ func repoOf(a *archive.Archive) (*gitRepo, error) {
 // inConflict reports whether git left dossier id's file unmerged.
 func inConflict(a *archive.Archive, id string) bool {
 	g, err := openRepo(a.Dir)
-	return err == nil && slices.Contains(g.unmerged(), g.path(archive.DossierPath(id)))
+	return err == nil && g.mayHaveConflicts() && len(g.unmerged(g.path(archive.DossierPath(id)))) > 0
 }
 
 // driversMissing returns the driver settings this clone lacks.
