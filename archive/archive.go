@@ -53,6 +53,7 @@ type Archive struct {
 	fromCache    bool            // the state was built with events from jc
 	snapshots    bool            // take and save state snapshots (OpenOptions.Snapshot)
 	fromSnapshot bool            // the state is a snapshot's: no journal events
+	partial      bool            // the snapshot's state of one dossier's part only (OpenOptions.Only)
 	repaired     []Fix           // what repairs in this process did
 	notes        []Problem       // what the last Verify noted that is not a problem
 	touched      []string        // files this process wrote or removed, relative (Touched)
@@ -79,6 +80,11 @@ type OpenOptions struct {
 	// from the user's state snapshot (snapshot.go) while the journal has
 	// not changed, and save one after replaying it. Needs CacheDir.
 	Snapshot bool
+	// Only, with Snapshot, is the one dossier (as the user typed its id)
+	// a command is about: a snapshot then gives the state of that
+	// dossier and what is not about dossiers, not the other dossiers
+	// (Partial).
+	Only string
 }
 
 // OpenWith is Open with options: a command that has a cache folder reads
@@ -111,8 +117,8 @@ func OpenWith(ctx context.Context, dir string, o OpenOptions) (*Archive, error) 
 	a := &Archive{Dir: abs, Policy: p, PolicyRaw: raw, now: clock().UTC().Truncate(time.Second), ctx: ctx}
 	a.jc = newJournalCache(o.CacheDir, abs, o.Identity)
 	if a.snapshots = o.Snapshot; a.snapshots {
-		if s := a.loadSnapshot(); s != nil {
-			a.State, a.fromSnapshot = s, true
+		if s, partial := a.loadSnapshot(o.Only); s != nil {
+			a.State, a.fromSnapshot, a.partial = s, true, partial
 			return a, nil
 		}
 	}
@@ -126,6 +132,10 @@ func OpenWith(ctx context.Context, dir string, o OpenOptions) (*Archive, error) 
 // snapshot: the journal's events were not read (State.Journal holds only
 // its heads). Archive methods that need them read the journal first.
 func (a *Archive) FromSnapshot() bool { return a.fromSnapshot }
+
+// Partial reports whether the state holds only the dossier OpenOptions.Only
+// named (and those stored beside it), not every dossier.
+func (a *Archive) Partial() bool { return a.partial }
 
 // fullState makes sure the state was replayed from the journal, not taken
 // from a snapshot.
@@ -159,7 +169,7 @@ func (a *Archive) Context() context.Context { return a.ctx }
 func (a *Archive) reload() error {
 	if a.fromSnapshot {
 		// A snapshot has no journal: read it (from the cache).
-		a.State, a.fromSnapshot = nil, false
+		a.State, a.fromSnapshot, a.partial = nil, false, false
 	}
 	var known map[string]*journal.Folder
 	fromCache := a.fromCache

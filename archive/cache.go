@@ -65,7 +65,7 @@ func (a *Archive) EnableCache(dir string) {
 }
 
 // SaveCache writes back the buckets that changed, keeping only records
-// for files the journal pins now.
+// for files the journal pins now (all records, when the state is Partial).
 func (a *Archive) SaveCache() error {
 	if a.State != nil && !a.fromSnapshot {
 		a.jc.save(a.Dir, a.State.Journal)
@@ -76,10 +76,13 @@ func (a *Archive) SaveCache() error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	pinned := a.State.pinnedSet()
+	var pinned map[string]bool
+	if !a.partial { // a partial state does not know every pinned file: keep all
+		pinned = a.State.pinnedSet()
+	}
 	for k, b := range c.b {
 		for sum := range b.recs {
-			if !pinned[sum] {
+			if pinned != nil && !pinned[sum] {
 				delete(b.recs, sum)
 				b.dirty = true
 			}

@@ -1,7 +1,12 @@
 package archive
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/gob"
 	"encoding/json"
+	"io"
+	"os"
 
 	"crm/archive/journal"
 )
@@ -53,3 +58,37 @@ func (a *Archive) ForgeFile(id string, readers []string, kind journal.Kind, data
 // StateJSON is the state a snapshot keeps, as JSON (maps sorted), to
 // compare a state taken from a snapshot with one replayed.
 func StateJSON(s *State) ([]byte, error) { return json.Marshal(stripped(s)) }
+
+// SnapshotPartOf is where, in the snapshot file at path, the part that
+// holds dossier id lies (offset from the file's start, and length), read
+// without checking the seal: for tests that damage one part.
+func SnapshotPartOf(path, id string) (off, n int64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	pre := make([]byte, len(snapMagic)+8)
+	if _, err := io.ReadFull(f, pre); err != nil {
+		return 0, 0, err
+	}
+	hl := int64(binary.BigEndian.Uint64(pre[len(snapMagic):]))
+	var snap snapshot
+	if err := gob.NewDecoder(io.LimitReader(f, hl)).Decode(&snap); err != nil {
+		return 0, 0, err
+	}
+	p := snap.Parts[snapBucket(id)]
+	return int64(len(pre)) + hl + sha256.Size + p.Off, p.Len, nil
+}
+
+// CacheRecords loads every bucket of the plaintext cache and counts its
+// records.
+func (a *Archive) CacheRecords() int {
+	n := 0
+	for k := range 256 {
+		if b := a.cache.load(byte(k)); b != nil {
+			n += len(b.recs)
+		}
+	}
+	return n
+}

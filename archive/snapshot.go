@@ -4,14 +4,20 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/gob"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"crm/archive/journal"
+	"crm/archive/work"
 )
 
 // A state snapshot is the replayed state of an archive as one of its
@@ -21,10 +27,11 @@ import (
 // reading and replaying the journal while the journal has not changed. It
 // is trusted exactly as far as the cache is, and no further:
 //
-//   - it is sealed with HMAC-SHA-256 under the cache's key (from the
-//     user's identity, or their keyless key) and names the archive's
+//   - its header is sealed with HMAC-SHA-256 under the cache's key (from
+//     the user's identity, or their keyless key) and names the archive's
 //     folder: another user's, another identity's or an edited snapshot is
-//     ignored;
+//     ignored; the header holds the SHA-256 of every part that follows it,
+//     and a part that does not match is not used;
 //   - it holds the modification time of every folder under journal/,
 //     each more than the racy window old when the snapshot was made, and
 //     is used only while every folder still has exactly that time (an
@@ -39,6 +46,12 @@ import (
 //     one still takes effect once its date passes), and is used only
 //     within it.
 //
+// The file is the header, then the registers (loans, the classification
+// register, the 核定 register), then the dossiers in snapBuckets parts by
+// a hash of their id: a command about one dossier (show) reads the header
+// and that dossier's part only, so its cost does not grow with the
+// archive (OpenOptions.Only).
+//
 // Anything a snapshot cannot answer (the events themselves, what follows
 // what, writing) makes the archive read and replay its journal first
 // (fullState): writes always work on a replayed journal.
@@ -49,14 +62,44 @@ type snapshot struct {
 	// The state holds for a clock c with NotBefore <= c and, if NotAfter
 	// is set, c < NotAfter.
 	NotBefore, NotAfter time.Time
-	State               *State // without Journal, Policy and event pointers
-	Heads               []string
-	GoodHeads           []string
-	Rotated             map[string]string
-	Removed             map[string][]string
+	// State is the state without Journal, Policy and event pointers, and
+	// without what the parts hold: Dossiers, Loans, Changes, Reviews.
+	State     *State
+	Heads     []string
+	GoodHeads []string
+	Rotated   map[string]string
+	Removed   map[string][]string
+	// IDs are the ids of every dossier, sorted.
+	IDs []string
+	// Parts are where the parts lie after the sealed header: first the
+	// registers (snapRegisters), then the dossiers of each bucket.
+	Parts []snapPart
+}
+
+// snapPart is one part of a snapshot file: its place after the header,
+// its length and its SHA-256.
+type snapPart struct {
+	Off, Len int64
+	Sum      [sha256.Size]byte
+}
+
+// snapRegisters is the first part of a snapshot: what a command about
+// the whole archive needs beyond the dossiers.
+type snapRegisters struct {
+	Loans   map[string]*Loan
+	Changes []Change
 	// The archive's register of 核定 (State.Reviews) as places in the
 	// dossiers' own lists, which hold the same values: half the size.
 	ReviewRefs []reviewRef
+}
+
+// snapBuckets is how many parts the dossiers are spread over.
+const snapBuckets = 256
+
+// snapBucket is the part (after the registers) that holds dossier id.
+func snapBucket(id string) int {
+	h := sha256.Sum256([]byte(id))
+	return 1 + int(h[0])
 }
 
 // reviewRef is State.Reviews[i] as the Index-th review of Dossier.
@@ -71,11 +114,15 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 3: the 核定 register
-// as reviewRefs; version 2 could hold a clock range that ignored events
-// dated ahead that a decision had rejected, or a journal without genesis).
-// A snapshot of another version is not read.
-const snapMagic = "crm-state-snapshot-v3\n"
+// snapMagic starts a snapshot file (format version 4: a sealed header
+// and parts by dossier id; version 3 was one sealed gob stream, version 2
+// could hold a clock range that ignored events dated ahead that a
+// decision had rejected, or a journal without genesis). A snapshot of
+// another version is not read.
+const snapMagic = "crm-state-snapshot-v4\n"
+
+// snapSeal is what the header's HMAC covers besides the header itself.
+const snapSeal = "state snapshot\n"
 
 func (c *journalCache) snapPath() string { return filepath.Join(c.dir, "state.snap") }
 
@@ -152,23 +199,69 @@ func (a *Archive) saveSnapshot(j *journal.Journal) {
 	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
 		Heads: j.Heads, GoodHeads: s.goodHeads(), Rotated: s.rotated, Removed: s.removed}
 	snap.NotBefore, snap.NotAfter = clockRange(j, a.now)
-	if snap.ReviewRefs, ok = reviewRefs(s); !ok {
+	regs := snapRegisters{Loans: s.Loans, Changes: s.Changes}
+	if regs.ReviewRefs, ok = reviewRefs(s); !ok {
 		return
 	}
-	snap.State = stripped(s)
-	snap.State.Reviews = nil
-	var buf bytes.Buffer
-	buf.WriteString(snapMagic)
-	if err := gob.NewEncoder(&buf).Encode(snap); err != nil {
+	st := stripped(s)
+	buckets := make([]map[string]*DossierState, 1+snapBuckets)
+	for id, d := range st.Dossiers {
+		k := snapBucket(id)
+		if buckets[k] == nil {
+			buckets[k] = map[string]*DossierState{}
+		}
+		buckets[k][id] = d
+		snap.IDs = append(snap.IDs, id)
+	}
+	slices.Sort(snap.IDs)
+	st.Dossiers, st.Loans, st.Changes, st.Reviews = nil, nil, nil, nil
+	snap.State = st
+	parts := make([][]byte, 1+snapBuckets)
+	failed := false
+	var mu sync.Mutex
+	work.Each(a.ctx, "", len(parts), func(i int) {
+		var v any = buckets[i]
+		if i == 0 {
+			v = &regs
+		}
+		var buf bytes.Buffer
+		if err := gob.NewEncoder(&buf).Encode(v); err != nil {
+			mu.Lock()
+			failed = true
+			mu.Unlock()
+		}
+		parts[i] = buf.Bytes()
+	})
+	if failed {
 		return
 	}
-	m := hmac.New(sha256.New, c.key[:])
-	m.Write([]byte("state snapshot\n"))
-	m.Write(buf.Bytes())
+	var off int64
+	for _, p := range parts {
+		snap.Parts = append(snap.Parts, snapPart{Off: off, Len: int64(len(p)), Sum: sha256.Sum256(p)})
+		off += int64(len(p))
+	}
+	var head bytes.Buffer
+	if err := gob.NewEncoder(&head).Encode(snap); err != nil {
+		return
+	}
+	out := binary.BigEndian.AppendUint64([]byte(snapMagic), uint64(head.Len()))
+	out = append(out, head.Bytes()...)
+	out = c.sealSnapshot(out)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
 	if os.MkdirAll(c.dir, 0o700) != nil {
 		return
 	}
-	writeFileAtomic(c.snapPath(), m.Sum(buf.Bytes()), 0o600)
+	writeFileAtomic(c.snapPath(), out, 0o600)
+}
+
+// sealSnapshot appends the HMAC of a snapshot's magic, length and header.
+func (c *journalCache) sealSnapshot(b []byte) []byte {
+	m := hmac.New(sha256.New, c.key[:])
+	m.Write([]byte(snapSeal))
+	m.Write(b)
+	return m.Sum(b)
 }
 
 // countDepth counts the folders at depth n under journal/ (2: months).
@@ -242,38 +335,130 @@ func stripped(s *State) *State {
 }
 
 // loadSnapshot returns the state of the user's snapshot if it stands for
-// the archive as it is now under its clock and policy, else nil.
-func (a *Archive) loadSnapshot() *State {
-	snap := a.readSnapshot()
-	if snap == nil || !a.standsFor(snap) {
-		return nil
+// the archive as it is now under its clock and policy, else nil. With
+// only set (a dossier id as the user typed it) and that dossier in the
+// snapshot, the state holds that dossier's part only (partial is true):
+// the dossiers that share its part, their loans, and everything that is
+// not about dossiers; not the registers.
+func (a *Archive) loadSnapshot(only string) (s *State, partial bool) {
+	f, snap, base := a.readSnapshot()
+	if snap == nil {
+		return nil, false
 	}
-	return snap.restore(a)
+	defer f.Close()
+	if !a.standsFor(snap) {
+		return nil, false
+	}
+	if only != "" {
+		has := func(id string) bool { _, ok := slices.BinarySearch(snap.IDs, id); return ok }
+		if id := resolveID(a.Policy.IDScheme.Prefix, only, has); has(id) {
+			var ds map[string]*DossierState
+			if !snap.part(f, base, snapBucket(id), &ds) || ds[id] == nil {
+				return nil, false
+			}
+			regs := snapRegisters{Loans: map[string]*Loan{}}
+			for _, d := range ds {
+				for _, l := range d.Loans {
+					regs.Loans[l.ID] = l
+				}
+			}
+			return snap.restore(a, ds, &regs), true
+		}
+	}
+	ds := make([]map[string]*DossierState, len(snap.Parts))
+	var regs snapRegisters
+	var bad atomic.Bool
+	work.Each(a.ctx, "", len(snap.Parts), func(i int) {
+		var ok bool
+		if i == 0 {
+			ok = snap.part(f, base, 0, &regs)
+		} else {
+			ok = snap.part(f, base, i, &ds[i])
+		}
+		if !ok {
+			bad.Store(true)
+		}
+	})
+	if bad.Load() {
+		return nil, false
+	}
+	all := make(map[string]*DossierState, len(snap.IDs))
+	for _, m := range ds {
+		maps.Copy(all, m)
+	}
+	if len(all) != len(snap.IDs) {
+		return nil, false
+	}
+	return snap.restore(a, all, &regs), false
 }
 
-// readSnapshot reads the user's snapshot and checks its seal: nil if there
-// is none, or it is another version's, another key's, or damaged.
-func (a *Archive) readSnapshot() *snapshot {
+// readSnapshot opens the user's snapshot and reads and checks its sealed
+// header: nil if there is none, or it is another version's, another
+// key's, or damaged. base is where its parts start.
+func (a *Archive) readSnapshot() (f *os.File, snap *snapshot, base int64) {
 	c := a.jc
 	if c == nil {
-		return nil
+		return nil, nil, 0
 	}
-	b, err := os.ReadFile(c.snapPath())
-	if err != nil || len(b) < len(snapMagic)+sha256.Size || !bytes.HasPrefix(b, []byte(snapMagic)) {
-		return nil
+	f, err := os.Open(c.snapPath())
+	if err != nil {
+		return nil, nil, 0
+	}
+	snap, base = c.readSnapshotHeader(f)
+	if snap == nil {
+		f.Close()
+		return nil, nil, 0
+	}
+	return f, snap, base
+}
+
+// snapHeaderMax bounds the header length a snapshot may claim.
+const snapHeaderMax = 1 << 30
+
+func (c *journalCache) readSnapshotHeader(f *os.File) (*snapshot, int64) {
+	pre := make([]byte, len(snapMagic)+8)
+	if _, err := io.ReadFull(f, pre); err != nil || !bytes.HasPrefix(pre, []byte(snapMagic)) {
+		return nil, 0
+	}
+	n := binary.BigEndian.Uint64(pre[len(snapMagic):])
+	if n > snapHeaderMax {
+		return nil, 0
+	}
+	b := make([]byte, len(pre)+int(n)+sha256.Size)
+	copy(b, pre)
+	if _, err := io.ReadFull(f, b[len(pre):]); err != nil {
+		return nil, 0
 	}
 	body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
-	m := hmac.New(sha256.New, c.key[:])
-	m.Write([]byte("state snapshot\n"))
-	m.Write(body)
-	if !hmac.Equal(m.Sum(nil), sum) {
-		return nil
+	if !hmac.Equal(c.sealSnapshot(body[:len(body):len(body)])[len(body):], sum) {
+		return nil, 0
 	}
 	var snap snapshot
-	if gob.NewDecoder(bytes.NewReader(body[len(snapMagic):])).Decode(&snap) != nil || snap.State == nil || snap.State.Genesis == "" {
-		return nil
+	if gob.NewDecoder(bytes.NewReader(body[len(pre):])).Decode(&snap) != nil || snap.State == nil ||
+		snap.State.Genesis == "" || len(snap.Parts) != 1+snapBuckets {
+		return nil, 0
 	}
-	return &snap
+	return &snap, int64(len(b))
+}
+
+// part reads part i of the snapshot in f, checks it against the header
+// and decodes it into v.
+func (snap *snapshot) part(f *os.File, base int64, i int, v any) bool {
+	p := snap.Parts[i]
+	if p.Off < 0 || p.Len < 0 || p.Len > snapHeaderMax {
+		return false
+	}
+	b := make([]byte, p.Len)
+	if _, err := f.ReadAt(b, base+p.Off); err != nil {
+		return false
+	}
+	if sha256.Sum256(b) != p.Sum {
+		return false
+	}
+	if len(b) == 0 {
+		return true // an empty bucket
+	}
+	return gob.NewDecoder(bytes.NewReader(b)).Decode(v) == nil
 }
 
 // standsFor reports whether snap is the state of a's archive as it is
@@ -288,12 +473,14 @@ func (a *Archive) standsFor(snap *snapshot) bool {
 	return ok && slices.Equal(dirs, snap.Dirs)
 }
 
-// restore makes the snapshot's state a's: what gob does not carry (the
-// policy, the clock, replay's own maps) is put back, the 核定 register is
-// rebuilt from the dossiers' lists, and loans are shared again. Nil if
-// the register does not fit the dossiers.
-func (snap *snapshot) restore(a *Archive) *State {
+// restore makes the snapshot's state, with dossiers ds and registers
+// regs, a's: what gob does not carry (the policy, the clock, replay's own
+// maps) is put back, the 核定 register is rebuilt from the dossiers'
+// lists, and loans are shared again. Nil if the register does not fit the
+// dossiers.
+func (snap *snapshot) restore(a *Archive, ds map[string]*DossierState, regs *snapRegisters) *State {
 	s := snap.State
+	s.Dossiers, s.Loans, s.Changes = ds, regs.Loans, regs.Changes
 	s.Policy, s.now, s.checkSigs = a.Policy, a.now, true
 	s.Journal = &journal.Journal{ByHash: map[string]*journal.Event{}, Heads: snap.Heads}
 	s.rotated, s.removed = snap.Rotated, snap.Removed
@@ -302,8 +489,8 @@ func (snap *snapshot) restore(a *Archive) *State {
 		s.good[h] = true
 	}
 	s.ensureMaps()
-	s.Reviews = make([]ReviewEntry, len(snap.ReviewRefs))
-	for i, r := range snap.ReviewRefs {
+	s.Reviews = make([]ReviewEntry, len(regs.ReviewRefs))
+	for i, r := range regs.ReviewRefs {
 		d := s.Dossiers[r.Dossier]
 		if d == nil || r.Index < 0 || r.Index >= len(d.Reviews) {
 			return nil

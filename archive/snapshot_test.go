@@ -2,8 +2,11 @@ package archive_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -257,4 +260,139 @@ func TestSnapshotOldDatedMerge(t *testing.T) {
 		t.Fatalf("snapshot %v, reviews %+v", a.FromSnapshot(), a.State.Dossiers[ids[2]].Reviews)
 	}
 	sameAsCold(t, f, a)
+}
+
+// readerOf opens the archive as member id the way show does: about one
+// dossier, from that dossier's part of the snapshot when one stands.
+func (f *fixture) readerOf(id, dossier string) *archive.Archive {
+	f.t.Helper()
+	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache, Identity: f.ids[id], Snapshot: true, Only: dossier})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := a.SetIdentity(f.ids[id]); err != nil {
+		f.t.Fatal(err)
+	}
+	return a
+}
+
+// A command about one dossier reads that dossier's part of the snapshot
+// only, and sees what a cold replay says of it; an id it cannot place
+// there (a short form) reads the whole snapshot; a damaged part is not
+// used.
+func TestSnapshotOneDossier(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	cold := f.cold("li")
+	want, err := cold.Read(ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typed := range []string{ids[0]} {
+		a := f.readerOf("li", typed)
+		if !a.FromSnapshot() || !a.Partial() {
+			t.Fatalf("%s: snapshot %v, partial %v", typed, a.FromSnapshot(), a.Partial())
+		}
+		if len(a.State.Dossiers) >= len(cold.State.Dossiers) && len(cold.State.Dossiers) > 1 {
+			// Three dossiers in 256 parts: sharing one is possible, all
+			// three is not what a part is.
+			t.Logf("all %d dossiers share a part", len(a.State.Dossiers))
+		}
+		got, err := a.Read(typed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Text, want.Text) || got.SHA256 != want.SHA256 {
+			t.Fatalf("%s: read %q, want %q", typed, got.Text, want.Text)
+		}
+		// A snapshot keeps no events (as for every snapshot).
+		gs, ws := *got.State, *want.State
+		gs.WrittenBy, gs.Events, ws.WrittenBy, ws.Events = nil, nil, nil, nil
+		g, _ := json.Marshal(gs)
+		w, _ := json.Marshal(ws)
+		if !bytes.Equal(g, w) {
+			t.Fatalf("%s: dossier state\n got %s\nwant %s", typed, g, w)
+		}
+		if len(got.State.Loans) != 1 || a.State.Loans[got.State.Loans[0].ID] != got.State.Loans[0] {
+			t.Fatalf("%s: the dossier's loan is not the register's: %+v", typed, got.State.Loans)
+		}
+		if !slices.Equal(a.State.ExpectedRecipients(got.State), cold.State.ExpectedRecipients(want.State)) {
+			t.Fatalf("%s: recipients differ", typed)
+		}
+	}
+	// A short form is resolved against every dossier.
+	for _, short := range []string{strings.ToLower(ids[0]), "C-1"} {
+		a := f.readerOf("li", short)
+		if !a.FromSnapshot() || a.Partial() {
+			t.Fatalf("short id %s: snapshot %v, partial %v", short, a.FromSnapshot(), a.Partial())
+		}
+		if id, err := a.ResolveID(short); err != nil || id != ids[0] {
+			t.Fatalf("short id %s: %s %v", short, id, err)
+		}
+	}
+	// A damaged part: not used, the journal is replayed.
+	snap := snapshotFiles(t, f)[0]
+	off, n, err := archive.SnapshotPartOf(snap, ids[0])
+	if err != nil || n == 0 {
+		t.Fatalf("part of %s: %d bytes, %v", ids[0], n, err)
+	}
+	b, err := os.ReadFile(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[off+n/2] ^= 1
+	if err := os.WriteFile(snap, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := f.readerOf("li", ids[0])
+	if a.FromSnapshot() || a.Partial() {
+		t.Fatal("a damaged part was used")
+	}
+	sameAsCold(t, f, a)
+}
+
+// The plaintext cache keeps every record when the state is one
+// dossier's: records of dossiers it does not know are not thrown away.
+func TestSnapshotOneDossierKeepsCache(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	a := f.reader("li", f.clock)
+	if err := a.SetIdentity(f.ids["li"]); err != nil {
+		t.Fatal(err)
+	}
+	a.EnableCache(f.cache)
+	for _, id := range []string{ids[0], ids[2]} { // li reads 秘密 and 内部
+		if _, err := a.Read(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+	p := f.readerOf("li", ids[2])
+	if !p.Partial() {
+		t.Fatal("not one dossier's state")
+	}
+	p.EnableCache(f.cache)
+	// Every bucket loaded: saving visits them all.
+	if n := p.CacheRecords(); n != 2 {
+		t.Fatalf("%d records in the cache, want 2", n)
+	}
+	if _, err := p.Read(ids[2]); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+	c := f.reader("li", f.clock)
+	if err := c.SetIdentity(f.ids["li"]); err != nil {
+		t.Fatal(err)
+	}
+	c.EnableCache(f.cache)
+	if n := c.CacheRecords(); n != 2 {
+		t.Fatalf("the plaintext cache lost records: %d left of 2", n)
+	}
 }

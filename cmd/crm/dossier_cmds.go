@@ -162,7 +162,7 @@ func newShowCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Decrypt and print a dossier", "解密并显示档案"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e.snapshot = true // reads only
+			e.snapshot, e.only = true, args[0] // reads only, one dossier
 			a, err := e.open(true)
 			if err != nil {
 				return err

@@ -44,6 +44,9 @@ type env struct {
 	// snapshot: the command only reads, and may take the state from the
 	// user's state snapshot while the journal has not changed.
 	snapshot bool
+	// only: the command is about this one dossier (as typed): a snapshot
+	// may give just its part of the state (archive.OpenOptions.Only).
+	only string
 
 	context context.Context
 	bars    *bars // the progress display, on a terminal
@@ -310,6 +313,7 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 	if !e.v.GetBool("no_cache") && !e.fullRead {
 		o.CacheDir = e.v.GetString("cache_dir")
 		o.Snapshot = e.snapshot
+		o.Only = e.only
 	}
 	if err := e.racyWindow(); err != nil {
 		return nil, err
