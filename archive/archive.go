@@ -54,6 +54,7 @@ type Archive struct {
 	snapshots    bool            // take and save state snapshots (OpenOptions.Snapshot)
 	fromSnapshot bool            // the state is a snapshot's: no journal events
 	partial      bool            // the snapshot's state of one dossier's part only (OpenOptions.Only)
+	priorGood    []string        // the good heads of the snapshot the state was advanced from (advance.go)
 	repaired     []Fix           // what repairs in this process did
 	notes        []Problem       // what the last Verify noted that is not a problem
 	touched      []string        // files this process wrote or removed, relative (Touched)
@@ -169,7 +170,7 @@ func (a *Archive) Context() context.Context { return a.ctx }
 func (a *Archive) reload() error {
 	if a.fromSnapshot {
 		// A snapshot has no journal: read it (from the cache).
-		a.State, a.fromSnapshot, a.partial = nil, false, false
+		a.State, a.fromSnapshot, a.partial, a.priorGood = nil, false, false, nil
 	}
 	var known map[string]*journal.Folder
 	fromCache := a.fromCache

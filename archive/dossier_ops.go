@@ -58,7 +58,7 @@ func (x *DossierUpdate) check(c *step) error {
 }
 
 func (x *DossierUpdate) apply(c *step) {
-	c.d.Updates = append(c.d.Updates, Stamp{At: c.e.Time, By: c.e.Actor, Fields: slices.Clone(x.Fields)})
+	c.d.Updates = append(c.d.Updates, Stamp{At: c.e.Time, By: c.e.Actor, Fields: changedFields(x.Fields)})
 }
 
 func (x *DossierRekey) check(c *step) error {

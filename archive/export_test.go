@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"crm/archive/journal"
 )
@@ -59,10 +61,11 @@ func (a *Archive) ForgeFile(id string, readers []string, kind journal.Kind, data
 // compare a state taken from a snapshot with one replayed.
 func StateJSON(s *State) ([]byte, error) { return json.Marshal(stripped(s)) }
 
-// SnapshotPartOf is where, in the snapshot file at path, the part that
-// holds dossier id lies (offset from the file's start, and length), read
-// without checking the seal: for tests that damage one part.
-func SnapshotPartOf(path, id string) (off, n int64, err error) {
+// SnapshotPartOf is where, in the snapshot file at path, a part lies
+// (offset from the file's start, and length), read without checking the
+// seal: for tests that damage one part. which is a dossier id (its part),
+// "registers", or a month folder ("journal/2026/11").
+func SnapshotPartOf(path, which string) (off, n int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0, err
@@ -77,7 +80,18 @@ func SnapshotPartOf(path, id string) (off, n int64, err error) {
 	if err := gob.NewDecoder(io.LimitReader(f, hl)).Decode(&snap); err != nil {
 		return 0, 0, err
 	}
-	p := snap.Parts[snapBucket(id)]
+	i := snapBucket(which)
+	switch {
+	case which == "registers":
+		i = 0
+	case strings.HasPrefix(which, journal.Dir+"/"):
+		k := slices.Index(snap.Months, which)
+		if k < 0 {
+			return 0, 0, os.ErrNotExist
+		}
+		i = 1 + snapBuckets + k
+	}
+	p := snap.Parts[i]
 	return int64(len(pre)) + hl + sha256.Size + p.Off, p.Len, nil
 }
 

@@ -43,7 +43,7 @@ func (x *DossierMerge) check(c *step) error {
 }
 
 func (x *DossierMerge) apply(c *step) {
-	c.d.Updates = append(c.d.Updates, Stamp{At: c.e.Time, By: c.e.Actor, Fields: slices.Clone(x.Fields)})
+	c.d.Updates = append(c.d.Updates, Stamp{At: c.e.Time, By: c.e.Actor, Fields: changedFields(x.Fields)})
 }
 
 // pinnedBefore reports whether an event of the step's dossier that the

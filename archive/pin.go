@@ -57,7 +57,8 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 		}
 	}
 	old, known := pins[a.Dir]
-	if a.fromSnapshot && !(known && old.Genesis == a.State.Genesis && slices.Equal(old.Heads, a.State.goodHeads())) {
+	seen := known && (slices.Equal(old.Heads, a.State.goodHeads()) || a.priorGood != nil && slices.Equal(old.Heads, a.priorGood))
+	if a.fromSnapshot && !(seen && old.Genesis == a.State.Genesis) {
 		// Only the journal itself can say whether what was seen before
 		// is still in it.
 		if err := a.fullState(); err != nil {
@@ -105,7 +106,7 @@ func (a *Archive) checkSeen(pinFile string, old Pin) error {
 // missingHead returns a hash of heads that the journal read lacks, or "".
 func (a *Archive) missingHead(heads []string) string {
 	for _, h := range heads {
-		if a.fromSnapshot && a.State.good[h] {
+		if a.fromSnapshot && (a.State.good[h] || slices.Contains(a.priorGood, h)) {
 			continue // CheckPin took the snapshot only with these heads
 		}
 		if a.State.Journal.ByHash[h] == nil {

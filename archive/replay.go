@@ -337,8 +337,8 @@ func (s *State) checkTime(e *journal.Event) error {
 		return nil
 	}
 	for _, h := range e.Prev {
-		if p := s.Journal.ByHash[h]; p != nil && e.Time.Before(p.Time.Add(-ClockSkew)) {
-			return &Error{Code: Failed, Err: l10n.Errorf("dated %s, before event %s (%s) it follows by more than %s: the clock that wrote it was wrong", fmtUTC(e.Time), journal.ShortHash(p.Hash), fmtUTC(p.Time), ClockSkew)}
+		if t, ok := s.Journal.TimeOf(h); ok && e.Time.Before(t.Add(-ClockSkew)) {
+			return &Error{Code: Failed, Err: l10n.Errorf("dated %s, before event %s (%s) it follows by more than %s: the clock that wrote it was wrong", fmtUTC(e.Time), journal.ShortHash(h), fmtUTC(t), ClockSkew)}
 		}
 	}
 	return nil

@@ -148,7 +148,7 @@ func (c *step) signable(q string) []int {
 		if before == nil {
 			before = c.ancestors()
 		}
-		if c.s.Journal == nil || before[r.Event] {
+		if c.s.Journal == nil || c.s.Journal.Before(before, c.e, r.Event) {
 			out = append(out, i)
 		}
 	}

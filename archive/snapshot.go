@@ -6,13 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/gob"
+	"encoding/hex"
 	"io"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,13 +66,21 @@ type snapshot struct {
 	// without what the parts hold: Dossiers, Loans, Changes, Reviews.
 	State     *State
 	Heads     []string
+	HeadTimes map[string]time.Time
 	GoodHeads []string
 	Rotated   map[string]string
 	Removed   map[string][]string
-	// IDs are the ids of every dossier, sorted.
-	IDs []string
+	// Removals are the removals replay's second pass refused a removed
+	// member's later events by (State.removals).
+	Removals map[string][]string
+	// Months are the month folders of the journal, each with a part (after
+	// the dossiers' parts) holding the hashes of its events.
+	Months []string
+	// Count is how many dossiers the parts hold together.
+	Count int
 	// Parts are where the parts lie after the sealed header: first the
-	// registers (snapRegisters), then the dossiers of each bucket.
+	// registers (snapRegisters), then the dossiers of each bucket, then
+	// the hashes of the events of each month folder (packHashes).
 	Parts []snapPart
 }
 
@@ -114,12 +122,12 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 4: a sealed header
-// and parts by dossier id; version 3 was one sealed gob stream, version 2
-// could hold a clock range that ignored events dated ahead that a
-// decision had rejected, or a journal without genesis). A snapshot of
-// another version is not read.
-const snapMagic = "crm-state-snapshot-v4\n"
+// snapMagic starts a snapshot file (format version 5: a sealed header
+// and parts by dossier id and by month folder; version 3 was one sealed
+// gob stream, version 2 could hold a clock range that ignored events
+// dated ahead that a decision had rejected, or a journal without
+// genesis). A snapshot of another version is not read.
+const snapMagic = "crm-state-snapshot-v5\n"
 
 // snapSeal is what the header's HMAC covers besides the header itself.
 const snapSeal = "state snapshot\n"
@@ -195,15 +203,46 @@ func (a *Archive) saveSnapshot(j *journal.Journal) {
 	if months != len(j.Folders) || months != countDepth(dirs, 2) {
 		return
 	}
-	s := a.State
+	packed := map[string][]byte{}
+	for rel, f := range j.Folders {
+		hs := make([]string, len(f.Events))
+		for i, e := range f.Events {
+			hs[i] = e.Hash
+		}
+		if packed[rel], ok = packHashes(hs); !ok {
+			return
+		}
+	}
+	a.writeSnapshot(a.State, j, dirs, packed, nil)
+}
+
+// writeSnapshot writes the snapshot of state s, replayed from journal j
+// (whose events it may hold only from some point on: Prior), with the
+// journal's folders as dirs and the hashes of the events of each month
+// folder, packed.
+func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, months map[string][]byte, prior *snapshot) {
+	c := a.jc
 	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
-		Heads: j.Heads, GoodHeads: s.goodHeads(), Rotated: s.rotated, Removed: s.removed}
+		Heads: j.Heads, HeadTimes: map[string]time.Time{}, GoodHeads: s.goodHeads(),
+		Rotated: s.rotated, Removed: s.removed, Removals: s.removals}
+	for _, h := range j.Heads {
+		if t, ok := j.TimeOf(h); ok {
+			snap.HeadTimes[h] = t
+		}
+	}
 	snap.NotBefore, snap.NotAfter = clockRange(j, a.now)
+	if prior != nil {
+		// Events before these were judged under the clock range of the
+		// snapshot they were replayed on top of.
+		snap.NotBefore, snap.NotAfter = later(snap.NotBefore, prior.NotBefore), earlier(snap.NotAfter, prior.NotAfter)
+	}
 	regs := snapRegisters{Loans: s.Loans, Changes: s.Changes}
+	var ok bool
 	if regs.ReviewRefs, ok = reviewRefs(s); !ok {
 		return
 	}
 	st := stripped(s)
+	parts := make([][]byte, 1+snapBuckets, 1+snapBuckets+len(months))
 	buckets := make([]map[string]*DossierState, 1+snapBuckets)
 	for id, d := range st.Dossiers {
 		k := snapBucket(id)
@@ -211,14 +250,11 @@ func (a *Archive) saveSnapshot(j *journal.Journal) {
 			buckets[k] = map[string]*DossierState{}
 		}
 		buckets[k][id] = d
-		snap.IDs = append(snap.IDs, id)
 	}
-	slices.Sort(snap.IDs)
+	snap.Count = len(st.Dossiers)
 	st.Dossiers, st.Loans, st.Changes, st.Reviews = nil, nil, nil, nil
 	snap.State = st
-	parts := make([][]byte, 1+snapBuckets)
-	failed := false
-	var mu sync.Mutex
+	var failed atomic.Bool
 	work.Each(a.ctx, "", len(parts), func(i int) {
 		var v any = buckets[i]
 		if i == 0 {
@@ -226,14 +262,16 @@ func (a *Archive) saveSnapshot(j *journal.Journal) {
 		}
 		var buf bytes.Buffer
 		if err := gob.NewEncoder(&buf).Encode(v); err != nil {
-			mu.Lock()
-			failed = true
-			mu.Unlock()
+			failed.Store(true)
 		}
 		parts[i] = buf.Bytes()
 	})
-	if failed {
+	if failed.Load() {
 		return
+	}
+	snap.Months = slices.Sorted(maps.Keys(months))
+	for _, rel := range snap.Months {
+		parts = append(parts, months[rel])
 	}
 	var off int64
 	for _, p := range parts {
@@ -254,6 +292,51 @@ func (a *Archive) saveSnapshot(j *journal.Journal) {
 		return
 	}
 	writeFileAtomic(c.snapPath(), out, 0o600)
+}
+
+// packHashes packs sorted event hashes (hex) as the raw bytes of each, in
+// order: a month part of a snapshot.
+func packHashes(hs []string) ([]byte, bool) {
+	slices.Sort(hs)
+	out := make([]byte, 0, len(hs)*sha256.Size)
+	for _, h := range hs {
+		b, err := hex.DecodeString(h)
+		if err != nil || len(b) != sha256.Size {
+			return nil, false
+		}
+		out = append(out, b...)
+	}
+	return out, true
+}
+
+// unpackHashes is the inverse of packHashes.
+func unpackHashes(b []byte) ([]string, bool) {
+	if len(b)%sha256.Size != 0 {
+		return nil, false
+	}
+	hs := make([]string, 0, len(b)/sha256.Size)
+	for i := 0; i < len(b); i += sha256.Size {
+		hs = append(hs, hex.EncodeToString(b[i:i+sha256.Size]))
+	}
+	return hs, true
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// earlier is the earlier of a and b, where zero stands for no bound.
+func earlier(a, b time.Time) time.Time {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero() || a.Before(b):
+		return a
+	}
+	return b
 }
 
 // sealSnapshot appends the HMAC of a snapshot's magic, length and header.
@@ -335,11 +418,12 @@ func stripped(s *State) *State {
 }
 
 // loadSnapshot returns the state of the user's snapshot if it stands for
-// the archive as it is now under its clock and policy, else nil. With
-// only set (a dossier id as the user typed it) and that dossier in the
-// snapshot, the state holds that dossier's part only (partial is true):
-// the dossiers that share its part, their loans, and everything that is
-// not about dossiers; not the registers.
+// the archive as it is now under its clock and policy, or can be brought
+// up to it (advance), else nil. With only set (a dossier id as the user
+// typed it), the journal unchanged and that dossier in the snapshot, the
+// state holds that dossier's part only (partial is true): the dossiers
+// that share its part, their loans, and everything that is not about
+// dossiers; not the registers.
 func (a *Archive) loadSnapshot(only string) (s *State, partial bool) {
 	f, snap, base := a.readSnapshot()
 	if snap == nil {
@@ -349,26 +433,37 @@ func (a *Archive) loadSnapshot(only string) (s *State, partial bool) {
 	if !a.standsFor(snap) {
 		return nil, false
 	}
-	if only != "" {
-		has := func(id string) bool { _, ok := slices.BinarySearch(snap.IDs, id); return ok }
-		if id := resolveID(a.Policy.IDScheme.Prefix, only, has); has(id) {
-			var ds map[string]*DossierState
-			if !snap.part(f, base, snapBucket(id), &ds) || ds[id] == nil {
-				return nil, false
-			}
-			regs := snapRegisters{Loans: map[string]*Loan{}}
-			for _, d := range ds {
-				for _, l := range d.Loans {
-					regs.Loans[l.ID] = l
-				}
-			}
-			return snap.restore(a, ds, &regs), true
-		}
+	dirs, ok := journalDirs(a.Dir)
+	if !ok {
+		return nil, false
 	}
-	ds := make([]map[string]*DossierState, len(snap.Parts))
+	if slices.Equal(dirs, snap.Dirs) {
+		if only != "" {
+			if ds := snap.dossierPart(f, base, a.Policy.IDScheme.Prefix, only); ds != nil {
+				regs := snapRegisters{Loans: map[string]*Loan{}}
+				for _, d := range ds {
+					for _, l := range d.Loans {
+						regs.Loans[l.ID] = l
+					}
+				}
+				return snap.restore(a, ds, &regs), true
+			}
+		}
+		return snap.whole(a, f, base), false
+	}
+	if s = snap.whole(a, f, base); s == nil || !a.advance(snap, f, base, s, dirs) {
+		return nil, false
+	}
+	return s, false
+}
+
+// whole is the snapshot's state with every dossier, or nil if a part is
+// damaged.
+func (snap *snapshot) whole(a *Archive, f *os.File, base int64) *State {
+	ds := make([]map[string]*DossierState, 1+snapBuckets)
 	var regs snapRegisters
 	var bad atomic.Bool
-	work.Each(a.ctx, "", len(snap.Parts), func(i int) {
+	work.Each(a.ctx, "", len(ds), func(i int) {
 		var ok bool
 		if i == 0 {
 			ok = snap.part(f, base, 0, &regs)
@@ -380,16 +475,38 @@ func (a *Archive) loadSnapshot(only string) (s *State, partial bool) {
 		}
 	})
 	if bad.Load() {
-		return nil, false
+		return nil
 	}
-	all := make(map[string]*DossierState, len(snap.IDs))
+	all := make(map[string]*DossierState, snap.Count)
 	for _, m := range ds {
 		maps.Copy(all, m)
 	}
-	if len(all) != len(snap.IDs) {
-		return nil, false
+	if len(all) != snap.Count {
+		return nil
 	}
-	return snap.restore(a, all, &regs), false
+	return snap.restore(a, all, &regs)
+}
+
+// dossierPart reads the part that holds the dossier typed as typed (its
+// id, or a form resolveID turns into it), or nil if the snapshot has no
+// such dossier or the part is damaged.
+func (snap *snapshot) dossierPart(f *os.File, base int64, prefix, typed string) map[string]*DossierState {
+	parts := map[int]map[string]*DossierState{}
+	in := func(id string) map[string]*DossierState {
+		k := snapBucket(id)
+		ds, seen := parts[k]
+		if !seen {
+			if !snap.part(f, base, k, &ds) {
+				ds = nil
+			}
+			parts[k] = ds
+		}
+		if ds[id] == nil {
+			return nil
+		}
+		return ds
+	}
+	return in(resolveID(prefix, typed, func(id string) bool { return in(id) != nil }))
 }
 
 // readSnapshot opens the user's snapshot and reads and checks its sealed
@@ -435,24 +552,31 @@ func (c *journalCache) readSnapshotHeader(f *os.File) (*snapshot, int64) {
 	}
 	var snap snapshot
 	if gob.NewDecoder(bytes.NewReader(body[len(pre):])).Decode(&snap) != nil || snap.State == nil ||
-		snap.State.Genesis == "" || len(snap.Parts) != 1+snapBuckets {
+		snap.State.Genesis == "" || len(snap.Parts) != 1+snapBuckets+len(snap.Months) {
 		return nil, 0
 	}
 	return &snap, int64(len(b))
 }
 
-// part reads part i of the snapshot in f, checks it against the header
-// and decodes it into v.
-func (snap *snapshot) part(f *os.File, base int64, i int, v any) bool {
+// rawPart reads part i of the snapshot in f and checks it against the
+// header.
+func (snap *snapshot) rawPart(f *os.File, base int64, i int) ([]byte, bool) {
 	p := snap.Parts[i]
 	if p.Off < 0 || p.Len < 0 || p.Len > snapHeaderMax {
-		return false
+		return nil, false
 	}
 	b := make([]byte, p.Len)
 	if _, err := f.ReadAt(b, base+p.Off); err != nil {
-		return false
+		return nil, false
 	}
-	if sha256.Sum256(b) != p.Sum {
+	return b, sha256.Sum256(b) == p.Sum
+}
+
+// part reads part i of the snapshot in f, checks it against the header
+// and decodes it into v.
+func (snap *snapshot) part(f *os.File, base int64, i int, v any) bool {
+	b, ok := snap.rawPart(f, base, i)
+	if !ok {
 		return false
 	}
 	if len(b) == 0 {
@@ -461,16 +585,12 @@ func (snap *snapshot) part(f *os.File, base int64, i int, v any) bool {
 	return gob.NewDecoder(bytes.NewReader(b)).Decode(v) == nil
 }
 
-// standsFor reports whether snap is the state of a's archive as it is
-// now: same folder, same policy, a clock in its range, and every journal
-// folder with the time it had.
+// standsFor reports whether snap can be the state of a's archive as it is
+// now, but for the journal's folders: same folder, same policy, a clock in
+// its range.
 func (a *Archive) standsFor(snap *snapshot) bool {
-	if snap.Archive != a.Dir || snap.PolicySHA != sha256Hex(a.PolicyRaw) ||
-		a.now.Before(snap.NotBefore) || (!snap.NotAfter.IsZero() && !a.now.Before(snap.NotAfter)) {
-		return false
-	}
-	dirs, ok := journalDirs(a.Dir)
-	return ok && slices.Equal(dirs, snap.Dirs)
+	return snap.Archive == a.Dir && snap.PolicySHA == sha256Hex(a.PolicyRaw) &&
+		!a.now.Before(snap.NotBefore) && (snap.NotAfter.IsZero() || a.now.Before(snap.NotAfter))
 }
 
 // restore makes the snapshot's state, with dossiers ds and registers

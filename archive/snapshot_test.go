@@ -29,7 +29,7 @@ func (f *fixture) reader(id string, clock func() time.Time) *archive.Archive {
 }
 
 // sameAsCold fails unless a's state says what a cold replay says.
-func sameAsCold(t *testing.T, f *fixture, a *archive.Archive) {
+func sameAsCold(t testing.TB, f *fixture, a *archive.Archive) {
 	t.Helper()
 	got, err := archive.StateJSON(a.State)
 	if err != nil {
@@ -40,7 +40,12 @@ func sameAsCold(t *testing.T, f *fixture, a *archive.Archive) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("state differs from a cold replay:\n got %.600s\nwant %.600s", got, want)
+		i := 0
+		for i < len(got) && i < len(want) && got[i] == want[i] {
+			i++
+		}
+		from := max(i-300, 0)
+		t.Fatalf("state differs from a cold replay at byte %d:\n got …%.600s\nwant …%.600s", i, got[from:], want[from:])
 	}
 }
 
@@ -92,8 +97,10 @@ func TestSnapshotIsTheReplayedState(t *testing.T) {
 }
 
 // Any change to the journal (an event added by a write or by git) changes
-// a folder's time: the snapshot is not used, and the next one is made.
-func TestSnapshotNotUsedAfterAChange(t *testing.T) {
+// a folder's time: the snapshot no longer stands as it is. Events that
+// follow it are replayed on top of it (advance.go), and the next one is
+// made; either way the state is the cold one.
+func TestSnapshotAdvancedAfterAChange(t *testing.T) {
 	f := newFixture(t)
 	ids := f.history()
 	f.settle()
@@ -103,14 +110,157 @@ func TestSnapshotNotUsedAfterAChange(t *testing.T) {
 	}
 	f.settle()
 	a := f.reader("li", f.clock)
-	if a.FromSnapshot() {
-		t.Fatal("a snapshot older than the last event was used")
+	if !a.FromSnapshot() {
+		t.Fatal("the snapshot was not advanced by an event that follows it")
 	}
 	sameAsCold(t, f, a)
 	if a = f.reader("li", f.clock); !a.FromSnapshot() {
 		t.Fatal("no new snapshot")
 	}
 	sameAsCold(t, f, a)
+}
+
+// advanced opens the archive as li after step, as show and list do, and
+// fails unless the state is the cold one and was (or was not) advanced
+// from the snapshot taken before the step.
+func (f *fixture) advanced(want bool, step func()) *archive.Archive {
+	f.t.Helper()
+	f.settle()
+	f.reader("li", f.clock)
+	if !f.reader("li", f.clock).FromSnapshot() {
+		f.t.Fatal("no snapshot before the step")
+	}
+	step()
+	f.settle()
+	a := f.reader("li", f.clock)
+	if a.FromSnapshot() != want {
+		f.t.Fatalf("advanced from the snapshot: %v, want %v", a.FromSnapshot(), want)
+	}
+	sameAsCold(f.t, f, a)
+	return a
+}
+
+// Every kind of step a department takes day to day, each read afterwards
+// from the snapshot advanced by it, says what a cold replay says.
+func TestSnapshotAdvancesLikeAReplay(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var loan string
+	steps := []struct {
+		name string
+		do   func()
+	}{
+		{"create", func() { ids = append(ids, f.create("秘密")) }},
+		{"update", func() {
+			o, err := f.as("li").Read(ids[3])
+			must(err)
+			_, _, err = f.as("li").Update(ids[3], o.SHA256, o.Text, append(bytes.Clone(o.Text), "# 补充\n"...))
+			must(err)
+		}},
+		{"review", func() { _, err := f.as("li").ReviewDone(ids[3], "ok"); must(err) }},
+		{"signoff", func() { _, err := f.as("su").ReviewSignoff(f.as("su").Quarter()); must(err) }},
+		{"level", func() { _, err := f.as("su").SetLevel(ids[3], "机密", "", "升密"); must(err) }},
+		{"credit", func() { _, _, err := f.as("su").SetCredit(ids[2], "A", "付款及时"); must(err) }},
+		{"tier", func() { _, _, err := f.as("su").SetTier(ids[2], "重点", "年采购额大"); must(err) }},
+		{"hold", func() { must(f.as("zhang").SetHold(ids[2], true, "诉讼")) }},
+		{"release", func() { must(f.as("zhang").SetHold(ids[2], false, "结案")) }},
+		{"borrow", func() {
+			l, err := f.as("zhao").BorrowRequest(ids[2], "谈判", 3)
+			must(err)
+			loan = l.ID
+		}},
+		{"approve", func() { _, _, err := f.as("zhang").BorrowApprove(loan); must(err) }},
+		{"return", func() { _, err := f.as("zhao").BorrowReturn(loan, true, ""); must(err) }},
+		{"destroy request", func() { _, err := f.as("li").DestroyRequest(ids[2], "合作终止"); must(err) }},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			f.t = t
+			f.advanced(true, st.do)
+		})
+	}
+}
+
+// Steps a snapshot cannot be advanced by replay the whole journal: a
+// member's removal (replay's second pass), an event that does not follow
+// the snapshot (a merge of a clone's own work), a removed event, a
+// refused one, a damaged part of the snapshot.
+func TestSnapshotNotAdvanced(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.advanced(false, func() {
+		if err := f.as("zhang").RemoveMember(ctx, "qian"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	base := t.TempDir()
+	copyTree(t, f.dir, base)
+	g := f.clone()
+	if _, err := g.as("li").ReviewDone(ids[2], "另一克隆"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.as("li").ReviewDone(ids[0], "本克隆"); err != nil {
+		t.Fatal(err)
+	}
+	f.advanced(false, func() { f.pull(g, base) })
+	f.advanced(false, func() {
+		// Not a head: an event known before is gone (ids[1]'s creation).
+		evs, _ := filepath.Glob(filepath.Join(f.dir, "journal", "*", "*", "*.yaml"))
+		gone := 0
+		for _, p := range evs {
+			b, _ := os.ReadFile(p)
+			if bytes.Contains(b, []byte("kind: dossier.create")) && bytes.Contains(b, []byte(ids[1])) {
+				if err := os.Remove(p); err != nil {
+					t.Fatal(err)
+				}
+				gone++
+			}
+		}
+		if gone != 1 {
+			t.Fatalf("removed %d events", gone)
+		}
+	})
+}
+
+// A refused event (here: by a member without the role, written outside
+// crm) is a problem: replay needs the whole journal to say why.
+func TestSnapshotNotAdvancedByAProblem(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	a := f.advanced(false, func() {
+		if err := f.as("zhao").ForgeEvent(archive.KindDossierCredit, ids[2], map[string]string{"class": "A", "reason": "x"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(a.State.Problems) == 0 {
+		t.Fatal("the forged event is no problem")
+	}
+}
+
+// A damaged month part: the new events cannot be told from the old.
+func TestSnapshotNotAdvancedDamaged(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.advanced(false, func() {
+		snap := snapshotFiles(t, f)[0]
+		month := "journal/" + f.now.Format("2006/01")
+		off, n, err := archive.SnapshotPartOf(snap, month)
+		if err != nil || n == 0 {
+			t.Fatalf("part of %s: %d bytes, %v", month, n, err)
+		}
+		b, _ := os.ReadFile(snap)
+		b[off+n/2] ^= 1
+		os.WriteFile(snap, b, 0o600)
+		if _, err := f.as("li").ReviewDone(ids[0], "再次"); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // A write from an archive opened from a snapshot works on the replayed
@@ -143,7 +293,7 @@ func TestSnapshotWriteReadsTheJournal(t *testing.T) {
 // An edited, another identity's or a damaged snapshot is not used.
 func TestSnapshotSealed(t *testing.T) {
 	f := newFixture(t)
-	f.history()
+	ids := f.history()
 	f.settle()
 	f.reader("li", f.clock)
 	snaps := snapshotFiles(t, f)
@@ -158,7 +308,17 @@ func TestSnapshotSealed(t *testing.T) {
 	if f.reader("su", f.clock).FromSnapshot() {
 		t.Fatal("su used li's snapshot")
 	}
-	for _, i := range []int{30, len(b) / 2, len(b) - 1} {
+	// The header; the registers; a dossier's part (a month's part is
+	// read only to advance the snapshot: TestSnapshotNotAdvancedDamaged).
+	reg, _, err := archive.SnapshotPartOf(snaps[0], "registers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dos, n, err := archive.SnapshotPartOf(snaps[0], ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{30, int(reg) + 5, int(dos + n - 1)} {
 		bad := bytes.Clone(b)
 		bad[i] ^= 1
 		if err := os.WriteFile(snaps[0], bad, 0o600); err != nil {

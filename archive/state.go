@@ -104,6 +104,15 @@ type Stamp struct {
 	Fields []string // changed field paths (never values)
 }
 
+// changedFields is a copy of an update's changed fields for a Stamp: nil
+// when none changed (comments or layout only), as a snapshot keeps it.
+func changedFields(fs []string) []string {
+	if len(fs) == 0 {
+		return nil
+	}
+	return slices.Clone(fs)
+}
+
 // ChangeKind says what a Change of classification did.
 type ChangeKind string
 

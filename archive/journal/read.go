@@ -33,6 +33,11 @@ type Journal struct {
 	// Reused counts the events ReadWith took from what it was given
 	// instead of reading their files.
 	Reused int
+	// Prior, when set, stands for events before these that are not held
+	// here (a journal read with ReadSince, on top of a state snapshot):
+	// every event here follows every one of them. It maps the heads among
+	// them to their times.
+	Prior map[string]time.Time
 
 	root *string // the archive's folder
 }
@@ -330,6 +335,9 @@ func (j *Journal) order() {
 		indeg[h] += 0
 		for _, p := range e.Prev {
 			followed[p] = true
+			if _, prior := j.Prior[p]; prior {
+				continue
+			}
 			if _, ok := j.ByHash[p]; !ok {
 				j.Problems = append(j.Problems, Problem{e.Path, l10n.Sprintf("follows event %s, which is missing from the journal", ShortHash(p))})
 				continue
@@ -403,9 +411,16 @@ func (j *Journal) Add(e *Event) {
 }
 
 // Follows reports whether the event with hash ancestor is reachable from e
-// through its links: the journal's only trustworthy order.
+// through its links: the journal's only trustworthy order. With Prior,
+// every event held follows every event not held.
 func (j *Journal) Follows(e *Event, ancestor string) bool {
 	if ancestor == "" {
+		return true
+	}
+	if e == nil {
+		return false
+	}
+	if j.Prior != nil && j.ByHash[e.Hash] == e && j.ByHash[ancestor] == nil {
 		return true
 	}
 	seen := map[string]bool{}
@@ -427,7 +442,24 @@ func (j *Journal) Follows(e *Event, ancestor string) bool {
 	return false
 }
 
-// Ancestors returns the hashes of every event e follows, directly or not.
+// Before reports whether the event with hash h comes before e through
+// links, given e's ancestors anc (Ancestors): with Prior, so does every
+// event not held.
+func (j *Journal) Before(anc map[string]bool, e *Event, h string) bool {
+	return anc[h] || j.Prior != nil && j.ByHash[e.Hash] == e && j.ByHash[h] == nil
+}
+
+// TimeOf is the time of the event with hash h, held or a Prior head.
+func (j *Journal) TimeOf(h string) (time.Time, bool) {
+	if e := j.ByHash[h]; e != nil {
+		return e.Time, true
+	}
+	t, ok := j.Prior[h]
+	return t, ok
+}
+
+// Ancestors returns the hashes of every event e follows, directly or not
+// (with Prior, of those held and the Prior heads).
 func (j *Journal) Ancestors(e *Event) map[string]bool {
 	seen := map[string]bool{}
 	todo := slices.Clone(e.Prev)

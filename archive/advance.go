@@ -1,0 +1,162 @@
+package archive
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"crm/archive/journal"
+)
+
+// A state snapshot (snapshot.go) stands for the journal as it was. When
+// events have been added since (a write, a git pull), a command that only
+// reads does not replay the whole journal again: advance reads the new
+// events only and replays them on top of the snapshot's state, as long as
+// that is sure to give what a full replay gives:
+//
+//   - no event known to the snapshot is gone or changed: every month
+//     folder it knew is still there, those whose time is unchanged hold
+//     the same files, and the others still hold every event it knew
+//     (the hashes of each month's events are in the snapshot);
+//   - every new event reads without a problem, links only to new events
+//     and to the snapshot's heads, and follows every one of those heads
+//     (journal.ReadSince): in the journal's order it comes after every
+//     event the snapshot replayed, so replay meets the old events exactly
+//     as before and then the new ones;
+//   - every new event passes its checks and takes effect (a refused or
+//     superseded one needs its causal past: validInPast);
+//   - no new event is of a kind whose rule reads what a snapshot does not
+//     keep: the journal's events (journal.decision's target,
+//     dossier.merge's earlier pins), replay's second pass (member.remove)
+//     or the key history (member.rotate), nor the genesis or a policy
+//     change (crm.yaml changes with it: no snapshot stands then).
+//
+// Anything else replays the whole journal, as before.
+
+// advanceable reports whether an event of kind k may be replayed on top of
+// a snapshot (see above).
+func advanceable(k journal.Kind) bool {
+	switch k {
+	case KindInit, KindPolicyUpdate, KindMemberRemove, KindMemberRotate, KindDecision, KindDossierMerge:
+		return false
+	}
+	return SpecOf(k) != nil
+}
+
+// advance replays on s, the state of snap (read from f), the events added
+// to the journal since snap was made, whose folders are now dirs; false if
+// it cannot stand for a full replay (see above), and then s is not to be
+// used. It saves the snapshot of the result when the folders allow it.
+func (a *Archive) advance(snap *snapshot, f *os.File, base int64, s *State, dirs []dirStamp) bool {
+	if len(snap.HeadTimes) != len(snap.Heads) {
+		return false
+	}
+	old := make(map[string]int64, len(snap.Dirs))
+	for _, d := range snap.Dirs {
+		old[d.Rel] = d.MTime
+	}
+	seen := 0
+	var changed []string
+	for _, d := range dirs {
+		t, was := old[d.Rel]
+		if was {
+			seen++
+		}
+		if (!was || t != d.MTime) && strings.Count(d.Rel, "/") == 2 {
+			changed = append(changed, d.Rel)
+		}
+	}
+	if seen != len(old) || len(changed) == 0 {
+		return false // a folder is gone, or no month changed
+	}
+	part := make(map[string]int, len(snap.Months))
+	for i, rel := range snap.Months {
+		part[rel] = 1 + snapBuckets + i
+	}
+	known := map[string][]string{}
+	for _, rel := range changed {
+		if _, was := old[rel]; !was {
+			continue
+		}
+		i, ok := part[rel]
+		if !ok {
+			return false
+		}
+		b, ok := snap.rawPart(f, base, i)
+		if !ok {
+			return false
+		}
+		if known[rel], ok = unpackHashes(b); !ok {
+			return false
+		}
+	}
+	j, listed, ok, err := journal.ReadSince(a.ctx, a.Dir, changed, journal.Since{
+		Heads: snap.HeadTimes,
+		Known: func(rel string) []string { return known[rel] },
+	})
+	if err != nil || !ok {
+		return false
+	}
+	for _, e := range j.Events {
+		if !advanceable(e.Kind) {
+			return false
+		}
+	}
+	s.Journal, s.removals = j, snap.Removals
+	for _, e := range j.Events {
+		st, err := s.prepare(e, true)
+		if err != nil {
+			return false
+		}
+		st.commit()
+	}
+	// What a snapshot's state holds: no events.
+	for _, e := range j.Events {
+		if d := s.Dossiers[e.Dossier]; d != nil {
+			d.Events, d.WrittenBy = nil, nil
+		}
+	}
+	a.saveAdvanced(snap, f, base, s, j, dirs, listed)
+	s.Journal = &journal.Journal{ByHash: map[string]*journal.Event{}, Heads: j.Heads}
+	a.priorGood = snap.GoodHeads
+	return true
+}
+
+// saveAdvanced saves the snapshot of state s, advanced from snap by the
+// events of j read from the month folders listed, if every folder of the
+// journal is as it was listed and older than the racy window.
+func (a *Archive) saveAdvanced(snap *snapshot, f *os.File, base int64, s *State, j *journal.Journal, dirs []dirStamp, listed []journal.Listed) {
+	trusted := time.Now().Add(-journal.RacyWindow()).UnixNano()
+	mtime := make(map[string]int64, len(dirs))
+	for _, d := range dirs {
+		if d.MTime >= trusted {
+			return
+		}
+		mtime[d.Rel] = d.MTime
+	}
+	months := make(map[string][]byte, len(snap.Months)+len(listed))
+	for _, l := range listed {
+		if l.MTime == 0 || l.MTime != mtime[l.Rel] {
+			return
+		}
+		var ok bool
+		if months[l.Rel], ok = packHashes(l.Hashes); !ok {
+			return
+		}
+	}
+	for i, rel := range snap.Months {
+		if months[rel] != nil {
+			continue
+		}
+		b, ok := snap.rawPart(f, base, 1+snapBuckets+i)
+		if !ok {
+			return
+		}
+		months[rel] = b
+	}
+	if now, ok := journalDirs(a.Dir); !ok || !slices.Equal(now, dirs) || len(months) != countDepth(dirs, 2) {
+		return
+	}
+	a.writeSnapshot(s, j, dirs, months, snap)
+}

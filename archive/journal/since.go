@@ -1,0 +1,132 @@
+package journal
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+)
+
+// Since is what a journal read before (the one a state snapshot was
+// replayed from) says of the events ReadSince may take as known.
+type Since struct {
+	// Heads are the heads of the journal read before, with their times.
+	Heads map[string]time.Time
+	// Known returns the hashes of the events the journal read before held
+	// in month folder rel, sorted (none for a folder it did not have).
+	Known func(rel string) []string
+}
+
+// Listed is a month folder as ReadSince listed it: the time it had when
+// listed (0 if that was within the racy window: it must be listed again)
+// and the hashes of every event in it, sorted.
+type Listed struct {
+	Rel    string
+	MTime  int64
+	Hashes []string
+}
+
+// ReadSince reads the events a journal read before lacks, from the month
+// folders rels (those whose time changed since): the journal it returns
+// holds those events only, with Prior set to since.Heads. It returns false
+// unless the journal is one a replay on top of the one before can stand
+// for: every folder holds only plain event files, none of the events known
+// before is gone, every new event reads without a problem, links only to
+// new events and to heads known before, and follows every one of those
+// heads (so that each comes after every known event in the journal's
+// order, whatever the order of the others). Anything else is for a full
+// read to find and report.
+func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Journal, []Listed, bool, error) {
+	r := &reader{
+		j:      &Journal{ByHash: map[string]*Event{}, Prior: since.Heads},
+		listed: time.Now().Add(-racyWindow).UnixNano(),
+	}
+	rootDir := dir
+	r.j.root = &rootDir
+	var listed []Listed
+	for _, rel := range rels {
+		l, ok, err := r.listSince(filepath.Join(dir, filepath.FromSlash(rel)), rel, since.Known(rel))
+		if err != nil || !ok {
+			return nil, nil, false, err
+		}
+		listed = append(listed, l)
+	}
+	events, err := r.parse(ctx)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if len(r.j.Problems) > 0 || len(events) == 0 {
+		return nil, nil, false, nil
+	}
+	for _, e := range events {
+		for k, p := range e.Prev {
+			if q := r.j.ByHash[p]; q != nil {
+				e.Prev[k] = q.Hash
+			}
+		}
+	}
+	r.j.order()
+	if len(r.j.Problems) > 0 || !r.j.followsAllPrior() {
+		return nil, nil, false, nil
+	}
+	return r.j, listed, true, nil
+}
+
+// listSince lists the month folder at p and queues the files of events
+// not in known (sorted). It returns false if the folder holds anything
+// but plain event files or lacks an event of known.
+func (r *reader) listSince(p, rel string, known []string) (Listed, bool, error) {
+	l := Listed{Rel: rel}
+	fi, err := os.Lstat(p)
+	if err != nil || !fi.IsDir() {
+		return l, false, nil
+	}
+	if mt := fi.ModTime().UnixNano(); mt < r.listed {
+		l.MTime = mt
+	}
+	ents, err := os.ReadDir(p)
+	if err != nil {
+		return l, false, err
+	}
+	folder := &Folder{Rel: rel}
+	for _, d := range ents {
+		h, ok := nameHash(d.Name())
+		if !ok || isTemp(d.Name()) || !d.Type().IsRegular() {
+			return l, false, nil
+		}
+		l.Hashes = append(l.Hashes, h)
+		if _, old := slices.BinarySearch(known, h); !old {
+			r.files = append(r.files, file{filepath.Join(p, d.Name()), rel + "/" + d.Name(), h, folder})
+		}
+	}
+	slices.Sort(l.Hashes)
+	for _, h := range known {
+		if _, ok := slices.BinarySearch(l.Hashes, h); !ok {
+			return l, false, nil
+		}
+	}
+	return l, true, nil
+}
+
+// followsAllPrior reports whether every event follows every Prior head.
+func (j *Journal) followsAllPrior() bool {
+	reach := make(map[string]map[string]bool, len(j.Events))
+	for _, e := range j.Events { // in order: what an event follows comes first
+		got := map[string]bool{}
+		for _, p := range e.Prev {
+			if _, prior := j.Prior[p]; prior {
+				got[p] = true
+				continue
+			}
+			for h := range reach[p] {
+				got[h] = true
+			}
+		}
+		if len(got) != len(j.Prior) {
+			return false
+		}
+		reach[e.Hash] = got
+	}
+	return true
+}
