@@ -1,7 +1,11 @@
 package archive
 
 import (
+	"bytes"
+	"errors"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -44,13 +48,33 @@ func advanceable(k journal.Kind) bool {
 	return SpecOf(k) != nil
 }
 
-// advance replays on s, the state of snap (read from f), the events added
-// to the journal since snap was made, whose folders are now dirs; false if
-// it cannot stand for a full replay (see above), and then s is not to be
-// used. It saves the snapshot of the result when the folders allow it.
-func (a *Archive) advance(snap *snapshot, f *os.File, base int64, s *State, dirs []dirStamp) bool {
-	if len(snap.HeadTimes) != len(snap.Heads) {
-		return false
+// scoped reports whether every event of j is about one dossier and
+// changes nothing but that dossier, its register entries and what is not
+// about dossiers: then the state of that dossier's part of a snapshot is
+// all a replay of it on top needs (OpenOptions.Only).
+func scoped(j *journal.Journal) bool {
+	for _, e := range j.Events {
+		switch e.Kind {
+		case KindDossierCreate, KindDossierUpdate, KindDossierRekey, KindDossierClassify, KindDossierDeclassify,
+			KindDossierCredit, KindDossierTier, KindReview, KindHold, KindRelease:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// readSince reads the events added to the journal since snap was made
+// (read from f), whose folders are now dirs: false if it cannot tell them
+// from the old ones (see above).
+func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirStamp) (*journal.Journal, []journal.Listed, bool) {
+	heads := make(map[string]time.Time, len(snap.Heads))
+	for _, h := range snap.Heads {
+		t, ok := snap.HeadTimes[h]
+		if !ok {
+			return nil, nil, false
+		}
+		heads[h] = t
 	}
 	old := make(map[string]int64, len(snap.Dirs))
 	for _, d := range snap.Dirs {
@@ -68,11 +92,11 @@ func (a *Archive) advance(snap *snapshot, f *os.File, base int64, s *State, dirs
 		}
 	}
 	if seen != len(old) || len(changed) == 0 {
-		return false // a folder is gone, or no month changed
+		return nil, nil, false // a folder is gone, or no month changed
 	}
 	part := make(map[string]int, len(snap.Months))
 	for i, rel := range snap.Months {
-		part[rel] = 1 + snapBuckets + i
+		part[rel] = snapBuckets + i
 	}
 	known := map[string][]string{}
 	for _, rel := range changed {
@@ -81,23 +105,30 @@ func (a *Archive) advance(snap *snapshot, f *os.File, base int64, s *State, dirs
 		}
 		i, ok := part[rel]
 		if !ok {
-			return false
+			return nil, nil, false
 		}
 		b, ok := snap.rawPart(f, base, i)
 		if !ok {
-			return false
+			return nil, nil, false
 		}
 		if known[rel], ok = unpackHashes(b); !ok {
-			return false
+			return nil, nil, false
 		}
 	}
 	j, listed, ok, err := journal.ReadSince(a.ctx, a.Dir, changed, journal.Since{
-		Heads: snap.HeadTimes,
+		Heads: heads,
 		Known: func(rel string) []string { return known[rel] },
 	})
 	if err != nil || !ok {
-		return false
+		return nil, nil, false
 	}
+	return j, listed, true
+}
+
+// advance replays on s, the state of snap, the events of j added since:
+// false if that cannot stand for a full replay (see above), and then s is
+// not to be used.
+func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal) bool {
 	for _, e := range j.Events {
 		if !advanceable(e.Kind) {
 			return false
@@ -117,9 +148,6 @@ func (a *Archive) advance(snap *snapshot, f *os.File, base int64, s *State, dirs
 			d.Events, d.WrittenBy = nil, nil
 		}
 	}
-	a.saveAdvanced(snap, f, base, s, j, dirs, listed)
-	s.Journal = &journal.Journal{ByHash: map[string]*journal.Event{}, Heads: j.Heads}
-	a.priorGood = snap.GoodHeads
 	return true
 }
 
@@ -149,7 +177,7 @@ func (a *Archive) saveAdvanced(snap *snapshot, f *os.File, base int64, s *State,
 		if months[rel] != nil {
 			continue
 		}
-		b, ok := snap.rawPart(f, base, 1+snapBuckets+i)
+		b, ok := snap.rawPart(f, base, snapBuckets+i)
 		if !ok {
 			return
 		}
@@ -159,4 +187,31 @@ func (a *Archive) saveAdvanced(snap *snapshot, f *os.File, base int64, s *State,
 		return
 	}
 	a.writeSnapshot(s, j, dirs, months, snap)
+}
+
+// crashLeftovers reports whether a crashed step left what the repairs
+// under the lock (repairCrash) settle from the journal's events: a
+// temporary file in dossiers/ or members/, or a member file that is not
+// what the state says. A step on a snapshot's state reads the journal
+// first then.
+func (a *Archive) crashLeftovers() bool {
+	for _, dir := range []string{DossiersDir, MembersDir} {
+		ents, err := readDirUnsorted(filepath.Join(a.Dir, dir))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return true
+		}
+		for _, e := range ents {
+			if _, ok := parseTemp(e.Name()); ok {
+				return true
+			}
+		}
+	}
+	for _, m := range a.State.Members {
+		want, err := memberFileBytes(m)
+		have, rerr := os.ReadFile(filepath.Join(a.Dir, MembersDir, m.ID+".yaml"))
+		if err != nil || rerr != nil || !bytes.Equal(have, want) {
+			return true
+		}
+	}
+	return false
 }

@@ -54,7 +54,9 @@ type Archive struct {
 	snapshots    bool            // take and save state snapshots (OpenOptions.Snapshot)
 	fromSnapshot bool            // the state is a snapshot's: no journal events
 	partial      bool            // the snapshot's state of one dossier's part only (OpenOptions.Only)
-	priorGood    []string        // the good heads of the snapshot the state was advanced from (advance.go)
+	seenGood     [][]string      // the good heads of the snapshots the state was taken from (snapshotHas)
+	only         string          // OpenOptions.Only
+	snapSteps    bool            // OpenOptions.SnapshotSteps
 	repaired     []Fix           // what repairs in this process did
 	notes        []Problem       // what the last Verify noted that is not a problem
 	touched      []string        // files this process wrote or removed, relative (Touched)
@@ -86,6 +88,13 @@ type OpenOptions struct {
 	// dossier and what is not about dossiers, not the other dossiers
 	// (Partial).
 	Only string
+	// SnapshotSteps, with Snapshot, lets the steps of a command about one
+	// dossier (Update, ReviewDone) work under the lock on the snapshot's
+	// state, advanced by the events added since (advance.go), instead of
+	// a replay of the whole journal: their rules read nothing but that
+	// dossier, the members and the policy. A step that needs more, or
+	// finds what a crash left (crashLeftovers), reads the journal.
+	SnapshotSteps bool
 }
 
 // OpenWith is Open with options: a command that has a cache folder reads
@@ -117,6 +126,7 @@ func OpenWith(ctx context.Context, dir string, o OpenOptions) (*Archive, error) 
 	}
 	a := &Archive{Dir: abs, Policy: p, PolicyRaw: raw, now: clock().UTC().Truncate(time.Second), ctx: ctx}
 	a.jc = newJournalCache(o.CacheDir, abs, o.Identity)
+	a.only, a.snapSteps = o.Only, o.Snapshot && o.SnapshotSteps
 	if a.snapshots = o.Snapshot; a.snapshots {
 		if s, partial := a.loadSnapshot(o.Only); s != nil {
 			a.State, a.fromSnapshot, a.partial = s, true, partial
@@ -170,7 +180,7 @@ func (a *Archive) Context() context.Context { return a.ctx }
 func (a *Archive) reload() error {
 	if a.fromSnapshot {
 		// A snapshot has no journal: read it (from the cache).
-		a.State, a.fromSnapshot, a.partial, a.priorGood = nil, false, false, nil
+		a.State, a.fromSnapshot, a.partial, a.seenGood = nil, false, false, nil
 	}
 	var known map[string]*journal.Folder
 	fromCache := a.fromCache

@@ -271,6 +271,15 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 		}
 		id = d.ID
 		if d.SHA256 != baseSHA {
+			if a.fromSnapshot {
+				// Who changed it is in the journal's events.
+				if err := a.fullState(); err != nil {
+					return err
+				}
+				if d, err = a.Lookup(id); err != nil {
+					return err
+				}
+			}
 			last := d.Events[len(d.Events)-1]
 			return failErr(errors.Join(ErrConflict, l10n.Errorf("dossier %s was changed by %s at %s (%s) after you opened it; nothing was saved", id, last.Actor, a.FormatTime(last.Time), last.Kind)), NextEditAgain, id)
 		}

@@ -63,8 +63,8 @@ func StateJSON(s *State) ([]byte, error) { return json.Marshal(stripped(s)) }
 
 // SnapshotPartOf is where, in the snapshot file at path, a part lies
 // (offset from the file's start, and length), read without checking the
-// seal: for tests that damage one part. which is a dossier id (its part),
-// "registers", or a month folder ("journal/2026/11").
+// seal: for tests that damage one part. which is a dossier id (its part)
+// or a month folder ("journal/2026/11").
 func SnapshotPartOf(path, which string) (off, n int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -81,15 +81,12 @@ func SnapshotPartOf(path, which string) (off, n int64, err error) {
 		return 0, 0, err
 	}
 	i := snapBucket(which)
-	switch {
-	case which == "registers":
-		i = 0
-	case strings.HasPrefix(which, journal.Dir+"/"):
+	if strings.HasPrefix(which, journal.Dir+"/") {
 		k := slices.Index(snap.Months, which)
 		if k < 0 {
 			return 0, 0, os.ErrNotExist
 		}
-		i = 1 + snapBuckets + k
+		i = snapBuckets + k
 	}
 	p := snap.Parts[i]
 	return int64(len(pre)) + hl + sha256.Size + p.Off, p.Len, nil

@@ -64,6 +64,9 @@ type fixture struct {
 	now   time.Time
 	ids   map[string]*archive.Identity
 	cache string
+	// partial: how many opens about one dossier the last advanced step
+	// saw read only that dossier's part (snapshot_test.go).
+	partial int
 }
 
 func newFixture(t testing.TB) *fixture {

@@ -57,8 +57,7 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 		}
 	}
 	old, known := pins[a.Dir]
-	seen := known && (slices.Equal(old.Heads, a.State.goodHeads()) || a.priorGood != nil && slices.Equal(old.Heads, a.priorGood))
-	if a.fromSnapshot && !(seen && old.Genesis == a.State.Genesis) {
+	if a.fromSnapshot && !(known && old.Genesis == a.State.Genesis && a.missingHead(old.Heads) == "") {
 		// Only the journal itself can say whether what was seen before
 		// is still in it.
 		if err := a.fullState(); err != nil {
@@ -106,14 +105,23 @@ func (a *Archive) checkSeen(pinFile string, old Pin) error {
 // missingHead returns a hash of heads that the journal read lacks, or "".
 func (a *Archive) missingHead(heads []string) string {
 	for _, h := range heads {
-		if a.fromSnapshot && (a.State.good[h] || slices.Contains(a.priorGood, h)) {
-			continue // CheckPin took the snapshot only with these heads
+		if a.fromSnapshot && a.snapshotHas(h) {
+			continue
 		}
 		if a.State.Journal.ByHash[h] == nil {
 			return h
 		}
 	}
 	return ""
+}
+
+// snapshotHas reports whether event h is in the journal a state taken
+// from a snapshot stands for: a good head of a snapshot it was taken
+// from, or an event read since or written by this process. (A snapshot
+// is used only while every event it knew is still there.)
+func (a *Archive) snapshotHas(h string) bool {
+	return a.State.good[h] || a.State.Journal.ByHash[h] != nil ||
+		slices.ContainsFunc(a.seenGood, func(hs []string) bool { return slices.Contains(hs, h) })
 }
 
 // goodHeads are the heads of the journal's good events (those that are no

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
@@ -64,7 +65,10 @@ type snapshot struct {
 	NotBefore, NotAfter time.Time
 	// State is the state without Journal, Policy and event pointers, and
 	// without what the parts hold: Dossiers, Loans, Changes, Reviews.
+	// Changes and Reviews are how many entries those registers have.
 	State     *State
+	Changes   int
+	Reviews   int
 	Heads     []string
 	HeadTimes map[string]time.Time
 	GoodHeads []string
@@ -78,9 +82,9 @@ type snapshot struct {
 	Months []string
 	// Count is how many dossiers the parts hold together.
 	Count int
-	// Parts are where the parts lie after the sealed header: first the
-	// registers (snapRegisters), then the dossiers of each bucket, then
-	// the hashes of the events of each month folder (packHashes).
+	// Parts are where the parts lie after the sealed header: the dossiers
+	// of each bucket (snapBucketPart), then the hashes of the events of
+	// each month folder (packHashes).
 	Parts []snapPart
 }
 
@@ -91,27 +95,35 @@ type snapPart struct {
 	Sum      [sha256.Size]byte
 }
 
-// snapRegisters is the first part of a snapshot: what a command about
-// the whole archive needs beyond the dossiers.
-type snapRegisters struct {
-	Loans   map[string]*Loan
-	Changes []Change
-	// The archive's register of 核定 (State.Reviews) as places in the
-	// dossiers' own lists, which hold the same values: half the size.
-	ReviewRefs []reviewRef
+// snapBucketPart is the part of a snapshot that holds the dossiers of one
+// bucket, with their entries of the archive's registers, each with its
+// place (Seq) in the register: a register is rebuilt from every part, and
+// a command about a few dossiers reads theirs only. Loans are in the
+// dossiers' own lists (State.Loans is rebuilt from them).
+type snapBucketPart struct {
+	Dossiers map[string]*DossierState
+	Changes  []seqChange
+	Reviews  []reviewRef
+}
+
+// seqChange is State.Changes[Seq].
+type seqChange struct {
+	Seq int
+	Change
 }
 
 // snapBuckets is how many parts the dossiers are spread over.
 const snapBuckets = 256
 
-// snapBucket is the part (after the registers) that holds dossier id.
+// snapBucket is the part that holds dossier id.
 func snapBucket(id string) int {
 	h := sha256.Sum256([]byte(id))
-	return 1 + int(h[0])
+	return int(h[0])
 }
 
-// reviewRef is State.Reviews[i] as the Index-th review of Dossier.
+// reviewRef is State.Reviews[Seq] as the Index-th review of Dossier.
 type reviewRef struct {
+	Seq     int
 	Dossier string
 	Index   int
 }
@@ -225,7 +237,8 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
 		Heads: j.Heads, HeadTimes: map[string]time.Time{}, GoodHeads: s.goodHeads(),
 		Rotated: s.rotated, Removed: s.removed, Removals: s.removals}
-	for _, h := range j.Heads {
+	// The times of the heads and good heads: what new events follow.
+	for _, h := range append(slices.Clone(j.Heads), snap.GoodHeads...) {
 		if t, ok := j.TimeOf(h); ok {
 			snap.HeadTimes[h] = t
 		}
@@ -236,32 +249,35 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 		// snapshot they were replayed on top of.
 		snap.NotBefore, snap.NotAfter = later(snap.NotBefore, prior.NotBefore), earlier(snap.NotAfter, prior.NotAfter)
 	}
-	regs := snapRegisters{Loans: s.Loans, Changes: s.Changes}
-	var ok bool
-	if regs.ReviewRefs, ok = reviewRefs(s); !ok {
+	refs, ok := reviewRefs(s)
+	if !ok {
 		return
 	}
 	st := stripped(s)
-	parts := make([][]byte, 1+snapBuckets, 1+snapBuckets+len(months))
-	buckets := make([]map[string]*DossierState, 1+snapBuckets)
+	buckets := make([]snapBucketPart, snapBuckets)
 	for id, d := range st.Dossiers {
-		k := snapBucket(id)
-		if buckets[k] == nil {
-			buckets[k] = map[string]*DossierState{}
+		b := &buckets[snapBucket(id)]
+		if b.Dossiers == nil {
+			b.Dossiers = map[string]*DossierState{}
 		}
-		buckets[k][id] = d
+		b.Dossiers[id] = d
 	}
-	snap.Count = len(st.Dossiers)
+	for i, c := range s.Changes {
+		b := &buckets[snapBucket(c.Dossier)]
+		b.Changes = append(b.Changes, seqChange{i, c})
+	}
+	for _, r := range refs {
+		b := &buckets[snapBucket(r.Dossier)]
+		b.Reviews = append(b.Reviews, r)
+	}
+	snap.Count, snap.Changes, snap.Reviews = len(st.Dossiers), len(s.Changes), len(refs)
 	st.Dossiers, st.Loans, st.Changes, st.Reviews = nil, nil, nil, nil
 	snap.State = st
+	parts := make([][]byte, snapBuckets, snapBuckets+len(months))
 	var failed atomic.Bool
-	work.Each(a.ctx, "", len(parts), func(i int) {
-		var v any = buckets[i]
-		if i == 0 {
-			v = &regs
-		}
+	work.Each(a.ctx, "", snapBuckets, func(i int) {
 		var buf bytes.Buffer
-		if err := gob.NewEncoder(&buf).Encode(v); err != nil {
+		if err := gob.NewEncoder(&buf).Encode(&buckets[i]); err != nil {
 			failed.Store(true)
 		}
 		parts[i] = buf.Bytes()
@@ -374,7 +390,7 @@ func reviewRefs(s *State) ([]reviewRef, bool) {
 		if !ok || d == nil || j >= len(d.Reviews) || d.Reviews[j] != r.Review {
 			return nil, false
 		}
-		out[i] = reviewRef{r.Dossier, j}
+		out[i] = reviewRef{i, r.Dossier, j}
 	}
 	return out, true
 }
@@ -419,11 +435,12 @@ func stripped(s *State) *State {
 
 // loadSnapshot returns the state of the user's snapshot if it stands for
 // the archive as it is now under its clock and policy, or can be brought
-// up to it (advance), else nil. With only set (a dossier id as the user
-// typed it), the journal unchanged and that dossier in the snapshot, the
-// state holds that dossier's part only (partial is true): the dossiers
-// that share its part, their loans, and everything that is not about
-// dossiers; not the registers.
+// up to it by the events added since (advance.go), else nil. With only set
+// (a dossier id as the user typed it, which the snapshot or a new event
+// has) and every new event about one dossier (scoped), the state holds
+// the parts of that dossier and of the dossiers new events name (partial
+// is true): those dossiers and the ones stored beside them, their loans
+// and register entries, and everything that is not about dossiers.
 func (a *Archive) loadSnapshot(only string) (s *State, partial bool) {
 	f, snap, base := a.readSnapshot()
 	if snap == nil {
@@ -437,76 +454,150 @@ func (a *Archive) loadSnapshot(only string) (s *State, partial bool) {
 	if !ok {
 		return nil, false
 	}
-	if slices.Equal(dirs, snap.Dirs) {
-		if only != "" {
-			if ds := snap.dossierPart(f, base, a.Policy.IDScheme.Prefix, only); ds != nil {
-				regs := snapRegisters{Loans: map[string]*Loan{}}
-				for _, d := range ds {
-					for _, l := range d.Loans {
-						regs.Loans[l.ID] = l
-					}
-				}
-				return snap.restore(a, ds, &regs), true
+	var j *journal.Journal
+	var listed []journal.Listed
+	if !slices.Equal(dirs, snap.Dirs) {
+		if j, listed, ok = a.readSince(snap, f, base, dirs); !ok {
+			return nil, false
+		}
+	}
+	// Heads the state had on the way: a pin that names them names events
+	// the snapshot stood for (CheckPin).
+	a.seenGood = append(a.seenGood, snap.GoodHeads)
+	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}}
+	if only != "" && (j == nil || scoped(j)) {
+		created := map[string]bool{}
+		if j != nil {
+			for _, e := range j.Events {
+				l.bucket(e.Dossier)
+				created[e.Dossier] = created[e.Dossier] || e.Kind == KindDossierCreate
 			}
 		}
-		return snap.whole(a, f, base), false
+		has := func(id string) bool { return created[id] || l.has(id) }
+		if id := resolveID(a.Policy.IDScheme.Prefix, only, has); has(id) && !l.bad {
+			if s = l.state(a, true); s == nil || j != nil && !a.advance(s, snap, j) {
+				return nil, false
+			}
+			return s, true
+		}
 	}
-	if s = snap.whole(a, f, base); s == nil || !a.advance(snap, f, base, s, dirs) {
+	if !l.all() {
 		return nil, false
+	}
+	if s = l.state(a, false); s == nil {
+		return nil, false
+	}
+	if j != nil {
+		if !a.advance(s, snap, j) {
+			return nil, false
+		}
+		a.saveAdvanced(snap, f, base, s, j, dirs, listed)
 	}
 	return s, false
 }
 
-// whole is the snapshot's state with every dossier, or nil if a part is
-// damaged.
-func (snap *snapshot) whole(a *Archive, f *os.File, base int64) *State {
-	ds := make([]map[string]*DossierState, 1+snapBuckets)
-	var regs snapRegisters
+// snapLoad is the parts of a snapshot read so far.
+type snapLoad struct {
+	snap  *snapshot
+	f     *os.File
+	base  int64
+	parts map[int]*snapBucketPart
+	bad   bool // a part did not match the header
+}
+
+// bucket reads (once) the part that holds dossier id.
+func (l *snapLoad) bucket(id string) *snapBucketPart {
+	k := snapBucket(id)
+	if p, ok := l.parts[k]; ok {
+		return p
+	}
+	p := &snapBucketPart{}
+	if !l.snap.part(l.f, l.base, k, p) {
+		p, l.bad = nil, true
+	}
+	l.parts[k] = p
+	return p
+}
+
+// has reports whether the snapshot holds dossier id (reading its part).
+func (l *snapLoad) has(id string) bool {
+	p := l.bucket(id)
+	return p != nil && p.Dossiers[id] != nil
+}
+
+// all reads every part of dossiers, on every core.
+func (l *snapLoad) all() bool {
+	ps := make([]*snapBucketPart, snapBuckets)
 	var bad atomic.Bool
-	work.Each(a.ctx, "", len(ds), func(i int) {
-		var ok bool
-		if i == 0 {
-			ok = snap.part(f, base, 0, &regs)
-		} else {
-			ok = snap.part(f, base, i, &ds[i])
+	work.Each(context.Background(), "", snapBuckets, func(k int) {
+		if p, ok := l.parts[k]; ok {
+			ps[k] = p
+			return
 		}
-		if !ok {
+		ps[k] = &snapBucketPart{}
+		if !l.snap.part(l.f, l.base, k, ps[k]) {
 			bad.Store(true)
 		}
 	})
-	if bad.Load() {
-		return nil
+	for k, p := range ps {
+		l.parts[k] = p
 	}
-	all := make(map[string]*DossierState, snap.Count)
-	for _, m := range ds {
-		maps.Copy(all, m)
-	}
-	if len(all) != snap.Count {
-		return nil
-	}
-	return snap.restore(a, all, &regs)
+	return !bad.Load() && !l.bad
 }
 
-// dossierPart reads the part that holds the dossier typed as typed (its
-// id, or a form resolveID turns into it), or nil if the snapshot has no
-// such dossier or the part is damaged.
-func (snap *snapshot) dossierPart(f *os.File, base int64, prefix, typed string) map[string]*DossierState {
-	parts := map[int]map[string]*DossierState{}
-	in := func(id string) map[string]*DossierState {
-		k := snapBucket(id)
-		ds, seen := parts[k]
-		if !seen {
-			if !snap.part(f, base, k, &ds) {
-				ds = nil
-			}
-			parts[k] = ds
-		}
-		if ds[id] == nil {
+// state assembles the state from the parts read: every dossier's, or
+// (partial) some, with the register entries of those only. Nil if the
+// parts do not agree with the header.
+func (l *snapLoad) state(a *Archive, partial bool) *State {
+	snap := l.snap
+	s := snap.State
+	s.Dossiers = map[string]*DossierState{}
+	var changes []seqChange
+	var refs []reviewRef
+	for _, p := range l.parts {
+		if p == nil {
 			return nil
 		}
-		return ds
+		maps.Copy(s.Dossiers, p.Dossiers)
+		changes = append(changes, p.Changes...)
+		refs = append(refs, p.Reviews...)
 	}
-	return in(resolveID(prefix, typed, func(id string) bool { return in(id) != nil }))
+	slices.SortFunc(changes, func(x, y seqChange) int { return x.Seq - y.Seq })
+	slices.SortFunc(refs, func(x, y reviewRef) int { return x.Seq - y.Seq })
+	if !partial && (len(s.Dossiers) != snap.Count || len(changes) != snap.Changes || len(refs) != snap.Reviews) {
+		return nil
+	}
+	s.Changes = make([]Change, len(changes))
+	for i, c := range changes {
+		if !partial && c.Seq != i {
+			return nil
+		}
+		s.Changes[i] = c.Change
+	}
+	s.Reviews = make([]ReviewEntry, len(refs))
+	for i, r := range refs {
+		d := s.Dossiers[r.Dossier]
+		if !partial && r.Seq != i || d == nil || r.Index < 0 || r.Index >= len(d.Reviews) {
+			return nil
+		}
+		s.Reviews[i] = ReviewEntry{Dossier: r.Dossier, Review: d.Reviews[r.Index]}
+	}
+	// One loan is one value, in the register and in its dossier.
+	s.Loans = map[string]*Loan{}
+	for _, d := range s.Dossiers {
+		for _, l := range d.Loans {
+			s.Loans[l.ID] = l
+		}
+	}
+	s.Policy, s.now, s.checkSigs = a.Policy, a.now, true
+	s.Journal = &journal.Journal{ByHash: map[string]*journal.Event{}, Heads: snap.Heads, Prior: snap.HeadTimes}
+	s.rotated, s.removed, s.removals = snap.Rotated, snap.Removed, snap.Removals
+	s.good = map[string]bool{}
+	for _, h := range snap.GoodHeads {
+		s.good[h] = true
+	}
+	s.ensureMaps()
+	return s
 }
 
 // readSnapshot opens the user's snapshot and reads and checks its sealed
@@ -552,7 +643,7 @@ func (c *journalCache) readSnapshotHeader(f *os.File) (*snapshot, int64) {
 	}
 	var snap snapshot
 	if gob.NewDecoder(bytes.NewReader(body[len(pre):])).Decode(&snap) != nil || snap.State == nil ||
-		snap.State.Genesis == "" || len(snap.Parts) != 1+snapBuckets+len(snap.Months) {
+		snap.State.Genesis == "" || len(snap.Parts) != snapBuckets+len(snap.Months) {
 		return nil, 0
 	}
 	return &snap, int64(len(b))
@@ -591,41 +682,6 @@ func (snap *snapshot) part(f *os.File, base int64, i int, v any) bool {
 func (a *Archive) standsFor(snap *snapshot) bool {
 	return snap.Archive == a.Dir && snap.PolicySHA == sha256Hex(a.PolicyRaw) &&
 		!a.now.Before(snap.NotBefore) && (snap.NotAfter.IsZero() || a.now.Before(snap.NotAfter))
-}
-
-// restore makes the snapshot's state, with dossiers ds and registers
-// regs, a's: what gob does not carry (the policy, the clock, replay's own
-// maps) is put back, the 核定 register is rebuilt from the dossiers'
-// lists, and loans are shared again. Nil if the register does not fit the
-// dossiers.
-func (snap *snapshot) restore(a *Archive, ds map[string]*DossierState, regs *snapRegisters) *State {
-	s := snap.State
-	s.Dossiers, s.Loans, s.Changes = ds, regs.Loans, regs.Changes
-	s.Policy, s.now, s.checkSigs = a.Policy, a.now, true
-	s.Journal = &journal.Journal{ByHash: map[string]*journal.Event{}, Heads: snap.Heads}
-	s.rotated, s.removed = snap.Rotated, snap.Removed
-	s.good = map[string]bool{}
-	for _, h := range snap.GoodHeads {
-		s.good[h] = true
-	}
-	s.ensureMaps()
-	s.Reviews = make([]ReviewEntry, len(regs.ReviewRefs))
-	for i, r := range regs.ReviewRefs {
-		d := s.Dossiers[r.Dossier]
-		if d == nil || r.Index < 0 || r.Index >= len(d.Reviews) {
-			return nil
-		}
-		s.Reviews[i] = ReviewEntry{Dossier: r.Dossier, Review: d.Reviews[r.Index]}
-	}
-	// One loan is one value, in the register and in its dossier.
-	for _, d := range s.Dossiers {
-		for i, l := range d.Loans {
-			if r := s.Loans[l.ID]; r != nil {
-				d.Loans[i] = r
-			}
-		}
-	}
-	return s
 }
 
 // ensureMaps gives a decoded state the empty maps gob leaves nil.

@@ -3,6 +3,7 @@ package archive_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -132,12 +133,53 @@ func (f *fixture) advanced(want bool, step func()) *archive.Archive {
 	}
 	step()
 	f.settle()
+	if want {
+		// Opens about one dossier save no snapshot: the next open
+		// still advances the one taken before the step.
+		f.partial = f.sameDossiersAsCold()
+	}
 	a := f.reader("li", f.clock)
 	if a.FromSnapshot() != want {
 		f.t.Fatalf("advanced from the snapshot: %v, want %v", a.FromSnapshot(), want)
 	}
 	sameAsCold(f.t, f, a)
 	return a
+}
+
+// sameDossiersAsCold opens the archive about each dossier in turn, as
+// show does, and fails unless what it says of that dossier (and of the
+// members) is what a cold replay says; it returns how many of the opens
+// read only that dossier's part. An open about one dossier that advances
+// the snapshot by steps about it alone saves no snapshot; one that needs
+// the whole state saves the advanced one (the next opens then need no
+// advancing).
+func (f *fixture) sameDossiersAsCold() (partial int) {
+	f.t.Helper()
+	cold := f.cold("li").State
+	strip := func(d *archive.DossierState) []byte {
+		c := *d
+		c.Events, c.WrittenBy = nil, nil
+		b, _ := json.Marshal(c)
+		return b
+	}
+	for id, want := range cold.Dossiers {
+		a := f.readerOf("li", id)
+		if a.Partial() {
+			partial++
+		} else {
+			f.t.Logf("open about %s: whole state", id)
+		}
+		got := a.State.Dossiers[id]
+		if got == nil || !bytes.Equal(strip(got), strip(want)) {
+			f.t.Fatalf("dossier %s read from a snapshot (partial %v):\n got %s\nwant %s", id, a.Partial(), strip(got), strip(want))
+		}
+		gm, _ := json.Marshal(a.State.Members)
+		wm, _ := json.Marshal(cold.Members)
+		if !bytes.Equal(gm, wm) || a.State.MaxID != cold.MaxID {
+			f.t.Fatalf("members or ids differ when read about %s", id)
+		}
+	}
+	return partial
 }
 
 // Every kind of step a department takes day to day, each read afterwards
@@ -179,10 +221,16 @@ func TestSnapshotAdvancesLikeAReplay(t *testing.T) {
 		{"return", func() { _, err := f.as("zhao").BorrowReturn(loan, true, ""); must(err) }},
 		{"destroy request", func() { _, err := f.as("li").DestroyRequest(ids[2], "合作终止"); must(err) }},
 	}
+	// Steps about one dossier are replayed on that dossier's part alone.
+	scoped := map[string]bool{"create": true, "update": true, "review": true, "level": true,
+		"credit": true, "tier": true, "hold": true, "release": true}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			f.t = t
 			f.advanced(true, st.do)
+			if all := len(f.cold("li").State.Dossiers); scoped[st.name] != (f.partial == all) {
+				t.Fatalf("%d of %d opens about one dossier read its part alone", f.partial, all)
+			}
 		})
 	}
 }
@@ -308,17 +356,13 @@ func TestSnapshotSealed(t *testing.T) {
 	if f.reader("su", f.clock).FromSnapshot() {
 		t.Fatal("su used li's snapshot")
 	}
-	// The header; the registers; a dossier's part (a month's part is
-	// read only to advance the snapshot: TestSnapshotNotAdvancedDamaged).
-	reg, _, err := archive.SnapshotPartOf(snaps[0], "registers")
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The header; a dossier's part, at its start and end (a month's part
+	// is read only to advance the snapshot: TestSnapshotNotAdvancedDamaged).
 	dos, n, err := archive.SnapshotPartOf(snaps[0], ids[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, i := range []int{30, int(reg) + 5, int(dos + n - 1)} {
+	for _, i := range []int{30, int(dos) + 5, int(dos + n - 1)} {
 		bad := bytes.Clone(b)
 		bad[i] ^= 1
 		if err := os.WriteFile(snaps[0], bad, 0o600); err != nil {
@@ -555,4 +599,88 @@ func TestSnapshotOneDossierKeepsCache(t *testing.T) {
 	if n := c.CacheRecords(); n != 2 {
 		t.Fatalf("the plaintext cache lost records: %d left of 2", n)
 	}
+}
+
+// stepper opens the archive as member id the way edit and review done
+// do: about one dossier, their steps working on the snapshot's state.
+func (f *fixture) stepper(id, dossier string) *archive.Archive {
+	f.t.Helper()
+	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache, Identity: f.ids[id], Snapshot: true, Only: dossier, SnapshotSteps: true})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := a.SetIdentity(f.ids[id]); err != nil {
+		f.t.Fatal(err)
+	}
+	return a
+}
+
+// Steps on one dossier work on its part of the snapshot, advanced under
+// the lock, and write what a step on a replayed journal writes: the
+// journal verifies, and every state read afterwards is the cold one.
+func TestSnapshotSteps(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	for i := range 3 {
+		a := f.stepper("li", ids[2])
+		o, err := a.Read(ids[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := append(bytes.Clone(o.Text), fmt.Sprintf("# 第%d次\n", i)...)
+		if _, _, err := a.Update(ids[2], o.SHA256, o.Text, text); err != nil {
+			t.Fatal(err)
+		}
+		if !a.FromSnapshot() || !a.Partial() {
+			t.Fatalf("step %d: snapshot %v, partial %v", i, a.FromSnapshot(), a.Partial())
+		}
+		if _, err := f.stepper("li", ids[0]).ReviewDone(ids[0], fmt.Sprintf("第%d次", i)); err != nil {
+			t.Fatal(err)
+		}
+		// A pin that saw the heads before the step (the last edit's) is
+		// satisfied by the snapshot: no replay.
+		if _, err := a.CheckPin(filepath.Join(f.cache, "pin.yaml")); err != nil || i > 0 && !a.FromSnapshot() {
+			t.Fatalf("pin: %v, snapshot %v", err, a.FromSnapshot())
+		}
+	}
+	f.verifyClean()
+	f.settle()
+	sameAsCold(t, f, f.reader("li", f.clock))
+	if got, err := f.cold("li").Read(ids[2]); err != nil || !bytes.Contains(got.Text, []byte("# 第2次")) {
+		t.Fatalf("the last edit: %v", err)
+	}
+	// An edit against an older version is refused with who changed it
+	// (the journal's events are read for that).
+	a := f.stepper("li", ids[2])
+	o, _ := a.Read(ids[2])
+	b := f.stepper("li", ids[2])
+	if _, _, err := b.Update(ids[2], o.SHA256, o.Text, append(bytes.Clone(o.Text), "# 乙\n"...)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Update(ids[2], o.SHA256, o.Text, append(bytes.Clone(o.Text), "# 甲\n"...)); err == nil || !strings.Contains(err.Error(), "was changed by li") {
+		t.Fatalf("a stale edit: %v", err)
+	}
+}
+
+// What a crash left in dossiers/ is settled from the journal: a step
+// there reads it instead of the snapshot.
+func TestSnapshotStepsAfterACrash(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	tmp := filepath.Join(f.dir, "dossiers", ".tmp-"+ids[1]+".999999-1")
+	if err := os.WriteFile(tmp, []byte("half a file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := f.stepper("li", ids[0])
+	if _, err := a.ReviewDone(ids[0], "ok"); err != nil {
+		t.Fatal(err)
+	}
+	if a.FromSnapshot() {
+		t.Fatal("a step with a crash's leftovers worked on the snapshot")
+	}
+	f.verifyClean()
 }

@@ -43,11 +43,30 @@ func (a *Archive) lockOnly(f func() error) error {
 	defer unlock()
 	a.holding = true
 	defer func() { a.holding = false }()
-	if err := a.reload(); err != nil {
+	if err := a.refresh(); err != nil {
 		return err
 	}
 	a.repairCrash()
 	return f()
+}
+
+// refresh brings the state up to the journal under the lock: from the
+// user's snapshot, advanced by the events added since, when the command
+// allows it (OpenOptions.SnapshotSteps) and nothing a crash left needs the
+// journal to settle; else by reading and replaying the journal.
+func (a *Archive) refresh() error {
+	if a.snapSteps {
+		if s, partial := a.loadSnapshot(a.only); s != nil {
+			a.State, a.fromSnapshot, a.partial = s, true, partial
+			if !a.crashLeftovers() {
+				if a.id != nil {
+					a.me = s.MemberByRecipient(a.id.Recipient)
+				}
+				return nil
+			}
+		}
+	}
+	return a.reload()
 }
 
 // Bulk runs f holding the archive's lock once, for generators and imports

@@ -218,7 +218,7 @@ func newEditCmd(e *env) *cobra.Command {
 		Use:   "edit ID [--from FILE|-]",
 		Short: l10n.Pick("Edit a dossier in $EDITOR (plaintext only in memory), or replace it from a file", "编辑档案（明文只在内存中），或从文件替换"),
 		Args:  cobra.ExactArgs(1),
-		RunE: e.readFirst(e.stepOnDossier(func(a *archive.Archive, id string) error {
+		RunE: e.oneDossierStep(e.stepOnDossier(func(a *archive.Archive, id string) error {
 			if inConflict(a, id) {
 				return &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("%s is in a merge conflict: settle it first", archive.DossierPath(id)), Next: archive.NextResolve, Arg: id}
 			}

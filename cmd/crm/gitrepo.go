@@ -49,6 +49,11 @@ func openRepo(dir string) (*gitRepo, error) {
 			break
 		}
 		if filepath.Dir(d) == d {
+			if os.Getenv("GIT_DIR") == "" && os.Getenv("GIT_WORK_TREE") == "" {
+				// No .git up to the root, and none named: git would
+				// find none either (a process spared on every show).
+				return nil, errNoGit
+			}
 			break
 		}
 	}

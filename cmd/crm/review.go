@@ -100,14 +100,14 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 			}
 			return err
 		},
-		RunE: e.stepOnDossier(func(a *archive.Archive, id string) error {
+		RunE: e.oneDossierStep(e.stepOnDossier(func(a *archive.Archive, id string) error {
 			done, err := a.ReviewDoneFor(id, q, note)
 			if err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Dossier %s verified for %s.", id, done))
 			return nil
-		}),
+		})),
 	}
 	c.Flags().StringVar(&note, "note", "", l10n.Pick("what was checked, supplemented or adjusted", "核对、补充或调整了什么"))
 	c.Flags().StringVar(&quarter, "quarter", "", l10n.Pick("an earlier quarter whose 核定 was missed, recorded late (default: this quarter)", "补登的以往季度（默认本季度）"))

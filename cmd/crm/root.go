@@ -47,6 +47,9 @@ type env struct {
 	// only: the command is about this one dossier (as typed): a snapshot
 	// may give just its part of the state (archive.OpenOptions.Only).
 	only string
+	// snapshotSteps: the command's steps are about that one dossier and
+	// may work on the snapshot's state (archive.OpenOptions.SnapshotSteps).
+	snapshotSteps bool
 
 	context context.Context
 	bars    *bars // the progress display, on a terminal
@@ -314,6 +317,7 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 		o.CacheDir = e.v.GetString("cache_dir")
 		o.Snapshot = e.snapshot
 		o.Only = e.only
+		o.SnapshotSteps = e.snapshotSteps
 	}
 	if err := e.racyWindow(); err != nil {
 		return nil, err

@@ -19,13 +19,14 @@ func (e *env) stepOn(step func(a *archive.Archive, arg string) error) func(*cobr
 	}
 }
 
-// readFirst runs a command that reads before it writes (edit: the editor
-// opens on what it read) with the state snapshot allowed: the write itself
-// reads and replays the journal under the lock, and checks every rule
-// again there.
-func (e *env) readFirst(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+// oneDossierStep runs a command whose steps are about the dossier its
+// first argument names and read nothing else (edit, review done): it reads
+// that dossier's part of the state snapshot, and its steps work on the
+// snapshot's state advanced by what was added since, under the lock, with
+// every rule checked there (archive.OpenOptions.SnapshotSteps).
+func (e *env) oneDossierStep(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		e.snapshot = true
+		e.snapshot, e.only, e.snapshotSteps = true, args[0], true
 		return run(cmd, args)
 	}
 }
