@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"crm/archive/journal"
+	"crm/l10n"
 )
 
 // A state snapshot (snapshot.go) stands for the journal as it was. When
@@ -142,9 +143,10 @@ func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal) bool {
 		}
 		st.commit()
 	}
-	// What a snapshot's state holds: no events.
+	// What a snapshot's state holds: no events, their paths.
 	for _, e := range j.Events {
-		if d := s.Dossiers[e.Dossier]; d != nil {
+		if d := s.Dossiers[e.Dossier]; d != nil && d.Events != nil {
+			s.eventPaths[d.ID] = s.eventPathsOf(d.ID)
 			d.Events, d.WrittenBy = nil, nil
 		}
 	}
@@ -214,4 +216,32 @@ func (a *Archive) crashLeftovers() bool {
 		}
 	}
 	return false
+}
+
+// DossierLog returns the events that name dossier id, in journal order:
+// from the replayed journal, or, for a state taken from a snapshot, read
+// from their files by the paths the snapshot keeps (each checked against
+// its name, which holds its hash). If one cannot be read, the journal is
+// read and replayed instead.
+func (a *Archive) DossierLog(id string) ([]*journal.Event, error) {
+	d := a.State.Dossiers[a.CanonicalID(id)]
+	if d == nil {
+		return nil, failErr(l10n.Errorf("no dossier %s in this archive", id), NextList, "")
+	}
+	if !a.fromSnapshot {
+		return d.Events, nil
+	}
+	paths := a.State.eventPathsOf(d.ID)
+	out := make([]*journal.Event, 0, len(paths))
+	for _, p := range paths {
+		e, err := journal.ReadFile(a.Dir, p)
+		if err != nil {
+			if err := a.fullState(); err != nil {
+				return nil, err
+			}
+			return a.State.Dossiers[d.ID].Events, nil
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }

@@ -104,6 +104,10 @@ type snapBucketPart struct {
 	Dossiers map[string]*DossierState
 	Changes  []seqChange
 	Reviews  []reviewRef
+	// Events are the paths of the events of each dossier, in journal
+	// order (DossierState.Events, which a snapshot does not keep): its
+	// log reads those files only.
+	Events map[string][]string
 }
 
 // seqChange is State.Changes[Seq].
@@ -259,9 +263,10 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	for id, d := range st.Dossiers {
 		b := &buckets[snapBucket(id)]
 		if b.Dossiers == nil {
-			b.Dossiers = map[string]*DossierState{}
+			b.Dossiers, b.Events = map[string]*DossierState{}, map[string][]string{}
 		}
 		b.Dossiers[id] = d
+		b.Events[id] = s.eventPathsOf(id)
 	}
 	for i, c := range s.Changes {
 		b := &buckets[snapBucket(c.Dossier)]
@@ -309,6 +314,18 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 		return
 	}
 	writeFileAtomic(c.snapPath(), out, 0o600)
+}
+
+// eventPathsOf returns the paths of dossier id's events in journal order:
+// those a snapshot's state was taken with, then those it holds.
+func (s *State) eventPathsOf(id string) []string {
+	out := slices.Clone(s.eventPaths[id])
+	if d := s.Dossiers[id]; d != nil {
+		for _, e := range d.Events {
+			out = append(out, e.Path)
+		}
+	}
+	return out
 }
 
 // packHashes packs sorted event hashes (hex) as the raw bytes of each, in
@@ -552,22 +569,32 @@ func (l *snapLoad) all() bool {
 func (l *snapLoad) state(a *Archive, partial bool) *State {
 	snap := l.snap
 	s := snap.State
-	s.Dossiers = map[string]*DossierState{}
-	var changes []seqChange
-	var refs []reviewRef
+	s.Dossiers = make(map[string]*DossierState, snap.Count)
+	nc, nr := 0, 0
 	for _, p := range l.parts {
 		if p == nil {
 			return nil
 		}
+		nc, nr = nc+len(p.Changes), nr+len(p.Reviews)
+	}
+	if !partial && (nc != snap.Changes || nr != snap.Reviews) {
+		return nil
+	}
+	// Every entry at its place (Seq): in full, each place exactly once.
+	changes := make([]seqChange, 0, nc)
+	refs := make([]reviewRef, 0, nr)
+	s.eventPaths = map[string][]string{}
+	for _, p := range l.parts {
 		maps.Copy(s.Dossiers, p.Dossiers)
+		maps.Copy(s.eventPaths, p.Events)
 		changes = append(changes, p.Changes...)
 		refs = append(refs, p.Reviews...)
 	}
-	slices.SortFunc(changes, func(x, y seqChange) int { return x.Seq - y.Seq })
-	slices.SortFunc(refs, func(x, y reviewRef) int { return x.Seq - y.Seq })
-	if !partial && (len(s.Dossiers) != snap.Count || len(changes) != snap.Changes || len(refs) != snap.Reviews) {
+	if !partial && len(s.Dossiers) != snap.Count {
 		return nil
 	}
+	slices.SortFunc(changes, func(x, y seqChange) int { return x.Seq - y.Seq })
+	slices.SortFunc(refs, func(x, y reviewRef) int { return x.Seq - y.Seq })
 	s.Changes = make([]Change, len(changes))
 	for i, c := range changes {
 		if !partial && c.Seq != i {

@@ -178,6 +178,22 @@ func (f *fixture) sameDossiersAsCold() (partial int) {
 		if !bytes.Equal(gm, wm) || a.State.MaxID != cold.MaxID {
 			f.t.Fatalf("members or ids differ when read about %s", id)
 		}
+		// Its log: the same events, read from the files the snapshot names.
+		fromSnap := a.FromSnapshot()
+		evs, err := a.DossierLog(id)
+		if err != nil || a.FromSnapshot() != fromSnap {
+			f.t.Fatalf("log of %s: %v (journal read: %v)", id, err, a.FromSnapshot() != fromSnap)
+		}
+		var logged, wanted []string
+		for _, e := range evs {
+			logged = append(logged, e.Hash)
+		}
+		for _, e := range want.Events {
+			wanted = append(wanted, e.Hash)
+		}
+		if !slices.Equal(logged, wanted) {
+			f.t.Fatalf("log of %s:\n got %v\nwant %v", id, logged, wanted)
+		}
 	}
 	return partial
 }
@@ -683,4 +699,43 @@ func TestSnapshotStepsAfterACrash(t *testing.T) {
 		t.Fatal("a step with a crash's leftovers worked on the snapshot")
 	}
 	f.verifyClean()
+}
+
+// A dossier's log from a snapshot reads its events' files, each checked
+// against the hash in its name: one edited in place (its folder's time
+// put back) makes the log read the journal, which reports it.
+func TestSnapshotLogChecksFiles(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	a := f.readerOf("li", ids[0])
+	evs, err := a.DossierLog(ids[0])
+	if err != nil || !a.FromSnapshot() || len(evs) == 0 {
+		t.Fatalf("log: %d events, %v, snapshot %v", len(evs), err, a.FromSnapshot())
+	}
+	p := filepath.Join(f.dir, filepath.FromSlash(evs[0].Path))
+	dir, _ := os.Stat(filepath.Dir(p))
+	b, _ := os.ReadFile(p)
+	if err := os.WriteFile(p, bytes.Replace(b, []byte("dossier.create"), []byte("dossier.update"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(filepath.Dir(p), dir.ModTime(), dir.ModTime())
+	a = f.readerOf("li", ids[0])
+	if !a.FromSnapshot() {
+		t.Fatal("the folder's time was put back: the snapshot should stand")
+	}
+	evs, err = a.DossierLog(ids[0])
+	if err != nil || a.FromSnapshot() {
+		t.Fatalf("log of an edited event: %v, snapshot %v", err, a.FromSnapshot())
+	}
+	// The log shows the events as verified before (the journal cache
+	// keeps them); the full verify reads the file and reports it.
+	if evs[0].Kind != archive.KindDossierCreate {
+		t.Fatalf("the log shows the edited event: %s", evs[0].Kind)
+	}
+	ps, err := f.cold("zhang").Verify(ctx)
+	if err != nil || !slices.ContainsFunc(ps, func(p archive.Problem) bool { return strings.Contains(p.Path, evs[0].Hash) }) {
+		t.Fatalf("verify: %v %v", ps, err)
+	}
 }

@@ -183,6 +183,9 @@ type State struct {
 	rotated   map[string]string   // member → the member.rotate event that set their keys
 	causal    bool                // a replay of one event's causal past (no superseded analysis)
 	good      map[string]bool     // heads of the good events (goodHeads)
+	// eventPaths are, for a state taken from a snapshot, the paths of
+	// each dossier's events that Dossiers[id].Events does not hold.
+	eventPaths map[string][]string
 }
 
 func newState(j *journal.Journal, p *Policy) *State {

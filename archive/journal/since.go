@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"crm/l10n"
 )
 
 // Since is what a journal read before (the one a state snapshot was
@@ -129,4 +131,24 @@ func (j *Journal) followsAllPrior() bool {
 		reach[e.Hash] = got
 	}
 	return true
+}
+
+// ReadFile reads the event file at rel (a slash path in the archive at
+// dir) and checks it against its name, as a full read does.
+func ReadFile(dir, rel string) (*Event, error) {
+	h, ok := HashOfPath(rel)
+	if !ok {
+		return nil, l10n.Errorf("%s: %s", rel, l10n.T("not an event file name (TIME-SHA256.yaml)"))
+	}
+	r := &reader{j: &Journal{}}
+	root := dir
+	r.j.root = &root
+	e, problem, err := r.readEvent(file{filepath.Join(dir, filepath.FromSlash(rel)), rel, h, nil})
+	if err != nil {
+		return nil, err
+	}
+	if problem != "" {
+		return nil, l10n.Errorf("%s: %s", rel, problem)
+	}
+	return e, nil
 }

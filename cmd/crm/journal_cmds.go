@@ -155,6 +155,11 @@ func newLogCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Show the journal, or one dossier's history", "显示日志，或某一档案的历史"),
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				// One dossier's history: its part of the state snapshot
+				// names its events' files.
+				e.snapshot, e.only = true, args[0]
+			}
 			a, err := e.openJournal()
 			if err != nil {
 				return err
@@ -164,7 +169,9 @@ func newLogCmd(e *env) *cobra.Command {
 				if err := resolveDossier(a, args); err != nil {
 					return err
 				}
-				events = a.State.Dossiers[args[0]].Events
+				if events, err = a.DossierLog(args[0]); err != nil {
+					return err
+				}
 			}
 			if asJSON {
 				type jev struct {
