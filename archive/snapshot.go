@@ -138,13 +138,13 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 6: a sealed header,
-// parts by dossier id with their register entries, parts by month
-// folder; version 5 had a part of registers, 4 no month parts, 3 was one
-// sealed gob stream, 2 could hold a clock range that ignored events dated
-// ahead that a decision had rejected, or a journal without genesis). A
-// snapshot of another version is not read.
-const snapMagic = "crm-state-snapshot-v6\n"
+// snapMagic starts a snapshot file (format version 7: a sealed header,
+// parts by dossier id with their register entries and event paths, parts
+// by month folder; version 6 had no event paths, 5 a part of registers,
+// 4 no month parts, 3 was one sealed gob stream, 2 could hold a clock
+// range that ignored events dated ahead that a decision had rejected, or
+// a journal without genesis). A snapshot of another version is not read.
+const snapMagic = "crm-state-snapshot-v7\n"
 
 // snapSeal is what the header's HMAC covers besides the header itself.
 const snapSeal = "state snapshot\n"
