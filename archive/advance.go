@@ -54,15 +54,32 @@ func advanceable(k journal.Kind) bool {
 // about dossiers: then the state of that dossier's part of a snapshot is
 // all a replay of it on top needs (OpenOptions.Only).
 func scoped(j *journal.Journal) bool {
-	for _, e := range j.Events {
-		switch e.Kind {
-		case KindDossierCreate, KindDossierUpdate, KindDossierRekey, KindDossierClassify, KindDossierDeclassify,
-			KindDossierCredit, KindDossierTier, KindReview, KindHold, KindRelease:
-		default:
-			return false
-		}
+	return !slices.ContainsFunc(j.Events, func(e *journal.Event) bool { return !scopedKind(e.Kind) })
+}
+
+// scopedKind reports whether the rule of an event of kind k reads and
+// changes nothing about dossiers but the one it names.
+func scopedKind(k journal.Kind) bool {
+	switch k {
+	case KindDossierCreate, KindDossierUpdate, KindDossierRekey, KindDossierClassify, KindDossierDeclassify,
+		KindDossierCredit, KindDossierTier, KindReview, KindHold, KindRelease:
+		return true
 	}
-	return true
+	return false
+}
+
+// ownPart reports whether an event of kind k changes nothing about
+// dossiers but the one it names, so that the snapshot's parts of the
+// others stay as they were: the scoped kinds, and the steps of a loan
+// (which is in its dossier's list: loanOf); a loan request also reads
+// every loan's id, so it is not scoped.
+func ownPart(k journal.Kind) bool {
+	switch k {
+	case KindLoanRequest, KindLoanEndorse, KindLoanApprove, KindLoanCancel, KindLoanReject,
+		KindLoanRenew, KindLoanReturn, KindLoanExpire:
+		return true
+	}
+	return scopedKind(k)
 }
 
 // readSince reads the events added to the journal since snap was made
@@ -188,7 +205,17 @@ func (a *Archive) saveAdvanced(snap *snapshot, f *os.File, base int64, s *State,
 	if now, ok := journalDirs(a.Dir); !ok || !slices.Equal(now, dirs) || len(months) != countDepth(dirs, 2) {
 		return
 	}
-	a.writeSnapshot(s, j, dirs, months, snap)
+	dirty, all := map[int]bool{}, false
+	for _, e := range j.Events {
+		dirty[snapBucket(e.Dossier)] = true
+		all = all || !ownPart(e.Kind)
+	}
+	a.writeSnapshot(s, j, dirs, months, snap, func(k int) ([]byte, bool) {
+		if all || dirty[k] {
+			return nil, false
+		}
+		return snap.rawPart(f, base, k)
+	})
 }
 
 // crashLeftovers reports whether a crashed step left what the repairs

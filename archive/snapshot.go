@@ -230,14 +230,17 @@ func (a *Archive) saveSnapshot(j *journal.Journal) {
 			return
 		}
 	}
-	a.writeSnapshot(a.State, j, dirs, packed, nil)
+	a.writeSnapshot(a.State, j, dirs, packed, nil, nil)
 }
 
 // writeSnapshot writes the snapshot of state s, replayed from journal j
 // (whose events it may hold only from some point on: Prior), with the
 // journal's folders as dirs and the hashes of the events of each month
 // folder, packed.
-func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, months map[string][]byte, prior *snapshot) {
+//
+// reuse, if set, gives the bytes of the dossiers' parts that have not
+// changed since the snapshot prior was written (not encoded again).
+func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, months map[string][]byte, prior *snapshot, reuse func(k int) ([]byte, bool)) {
 	c := a.jc
 	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
 		Heads: j.Heads, HeadTimes: map[string]time.Time{}, GoodHeads: s.goodHeads(),
@@ -282,6 +285,12 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	parts := make([][]byte, snapBuckets, snapBuckets+len(months))
 	var failed atomic.Bool
 	work.Each(a.ctx, "", snapBuckets, func(i int) {
+		if reuse != nil {
+			if b, ok := reuse(i); ok {
+				parts[i] = b
+				return
+			}
+		}
 		var buf bytes.Buffer
 		if err := gob.NewEncoder(&buf).Encode(&buckets[i]); err != nil {
 			failed.Store(true)
