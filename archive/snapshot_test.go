@@ -486,7 +486,14 @@ func TestSnapshotOldDatedMerge(t *testing.T) {
 // dossier, from that dossier's part of the snapshot when one stands.
 func (f *fixture) readerOf(id, dossier string) *archive.Archive {
 	f.t.Helper()
-	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache, Identity: f.ids[id], Snapshot: true, Only: dossier})
+	return f.openAbout(id, dossier, false)
+}
+
+// openAbout opens the archive as member id about one dossier, with the
+// identity set; with steps, its steps work on the snapshot's state.
+func (f *fixture) openAbout(id, dossier string, steps bool) *archive.Archive {
+	f.t.Helper()
+	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache, Identity: f.ids[id], Snapshot: true, Only: dossier, SnapshotSteps: steps})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -621,14 +628,7 @@ func TestSnapshotOneDossierKeepsCache(t *testing.T) {
 // do: about one dossier, their steps working on the snapshot's state.
 func (f *fixture) stepper(id, dossier string) *archive.Archive {
 	f.t.Helper()
-	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache, Identity: f.ids[id], Snapshot: true, Only: dossier, SnapshotSteps: true})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := a.SetIdentity(f.ids[id]); err != nil {
-		f.t.Fatal(err)
-	}
-	return a
+	return f.openAbout(id, dossier, true)
 }
 
 // Steps on one dossier work on its part of the snapshot, advanced under
