@@ -151,6 +151,27 @@ func BenchmarkOpen(b *testing.B) {
 			}
 		}
 	})
+	// About one dossier (show, log ID): the snapshot's header and that
+	// dossier's part, then its file decrypted.
+	one := so
+	one.Only = r.IDs[0]
+	b.Run("snapshot-one-dossier", func(b *testing.B) {
+		for b.Loop() {
+			a, err := archive.OpenWith(ctx, dir, one)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !a.Partial() {
+				b.Fatal("the whole snapshot was read")
+			}
+			if err := a.SetIdentity(r.Manager); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := a.Read(r.IDs[0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("bare-age-one-file", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := archive.Decrypt(cts[0], r.Manager.Age); err != nil {

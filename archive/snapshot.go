@@ -12,6 +12,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -82,6 +83,10 @@ type snapshot struct {
 	Months []string
 	// Count is how many dossiers the parts hold together.
 	Count int
+	// Prelude is what a gob encoder writes before a dossiers' part (the
+	// types, and a zero part): the same for every part, kept once, so
+	// that a part is decoded after it and many parts by one decoder.
+	Prelude []byte
 	// Parts are where the parts lie after the sealed header: the dossiers
 	// of each bucket (snapBucketPart), then the hashes of the events of
 	// each month folder (packHashes).
@@ -138,13 +143,14 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 7: a sealed header,
-// parts by dossier id with their register entries and event paths, parts
-// by month folder; version 6 had no event paths, 5 a part of registers,
-// 4 no month parts, 3 was one sealed gob stream, 2 could hold a clock
-// range that ignored events dated ahead that a decision had rejected, or
-// a journal without genesis). A snapshot of another version is not read.
-const snapMagic = "crm-state-snapshot-v7\n"
+// snapMagic starts a snapshot file (format version 8: a sealed header,
+// parts by dossier id with their register entries and event paths after
+// one shared gob prelude, parts by month folder; version 7 had a prelude
+// in every part, 6 no event paths, 5 a part of registers, 4 no month
+// parts, 3 was one sealed gob stream, 2 could hold a clock range that
+// ignored events dated ahead that a decision had rejected, or a journal
+// without genesis). A snapshot of another version is not read.
+const snapMagic = "crm-state-snapshot-v8\n"
 
 // snapSeal is what the header's HMAC covers besides the header itself.
 const snapSeal = "state snapshot\n"
@@ -282,6 +288,13 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	snap.Count, snap.Changes, snap.Reviews = len(st.Dossiers), len(s.Changes), len(refs)
 	st.Dossiers, st.Loans, st.Changes, st.Reviews = nil, nil, nil, nil
 	snap.State = st
+	var ok2 bool
+	if snap.Prelude, _, ok2 = encodePart(&snapBucketPart{}); !ok2 {
+		return
+	}
+	if prior != nil && !bytes.Equal(prior.Prelude, snap.Prelude) {
+		reuse = nil // encoded by another build: types may differ
+	}
 	parts := make([][]byte, snapBuckets, snapBuckets+len(months))
 	var failed atomic.Bool
 	work.Each(a.ctx, "", snapBuckets, func(i int) {
@@ -291,11 +304,11 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 				return
 			}
 		}
-		var buf bytes.Buffer
-		if err := gob.NewEncoder(&buf).Encode(&buckets[i]); err != nil {
+		pre, b, ok := encodePart(&buckets[i])
+		if !ok || !bytes.Equal(pre, snap.Prelude) {
 			failed.Store(true)
 		}
-		parts[i] = buf.Bytes()
+		parts[i] = b
 	})
 	if failed.Load() {
 		return
@@ -335,6 +348,43 @@ func (s *State) eventPathsOf(id string) []string {
 		}
 	}
 	return out
+}
+
+// encodePart encodes a dossiers' part with a fresh gob encoder, returning
+// apart what the encoder writes first (the types and a zero part: the
+// Prelude) and the part itself.
+func encodePart(p *snapBucketPart) (prelude, part []byte, ok bool) {
+	var buf bytes.Buffer
+	enc := gob.NewEncoder(&buf)
+	if enc.Encode(&snapBucketPart{}) != nil {
+		return nil, nil, false
+	}
+	n := buf.Len()
+	if enc.Encode(p) != nil {
+		return nil, nil, false
+	}
+	b := buf.Bytes()
+	return b[:n:n], b[n:], true
+}
+
+// decodeParts decodes dossiers' parts (checked against the header), in
+// order, with one gob decoder that reads the Prelude first.
+func (snap *snapshot) decodeParts(parts [][]byte, into []*snapBucketPart) bool {
+	rs := []io.Reader{bytes.NewReader(snap.Prelude)}
+	for _, b := range parts {
+		rs = append(rs, bytes.NewReader(b))
+	}
+	dec := gob.NewDecoder(io.MultiReader(rs...))
+	var zero snapBucketPart
+	if dec.Decode(&zero) != nil {
+		return false
+	}
+	for _, p := range into {
+		if dec.Decode(p) != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // packHashes packs sorted event hashes (hex) as the raw bytes of each, in
@@ -552,17 +602,33 @@ func (l *snapLoad) has(id string) bool {
 	return p != nil && p.Dossiers[id] != nil
 }
 
-// all reads every part of dossiers, on every core.
+// all reads every part of dossiers, on every core: one decoder per core
+// for a run of parts.
 func (l *snapLoad) all() bool {
 	ps := make([]*snapBucketPart, snapBuckets)
-	var bad atomic.Bool
-	work.Each(context.Background(), "", snapBuckets, func(k int) {
+	raw := make([][]byte, snapBuckets)
+	var todo []int
+	for k := range ps {
 		if p, ok := l.parts[k]; ok {
 			ps[k] = p
-			return
+			continue
 		}
-		ps[k] = &snapBucketPart{}
-		if !l.snap.part(l.f, l.base, k, ps[k]) {
+		b, ok := l.snap.rawPart(l.f, l.base, k)
+		if !ok {
+			return false
+		}
+		ps[k], raw[k] = &snapBucketPart{}, b
+		todo = append(todo, k)
+	}
+	runs := min(runtime.GOMAXPROCS(0), len(todo))
+	var bad atomic.Bool
+	work.Each(context.Background(), "", runs, func(r int) {
+		var parts [][]byte
+		var into []*snapBucketPart
+		for i := r; i < len(todo); i += runs {
+			parts, into = append(parts, raw[todo[i]]), append(into, ps[todo[i]])
+		}
+		if !l.snap.decodeParts(parts, into) {
 			bad.Store(true)
 		}
 	})
@@ -700,17 +766,11 @@ func (snap *snapshot) rawPart(f *os.File, base int64, i int) ([]byte, bool) {
 	return b, sha256.Sum256(b) == p.Sum
 }
 
-// part reads part i of the snapshot in f, checks it against the header
-// and decodes it into v.
-func (snap *snapshot) part(f *os.File, base int64, i int, v any) bool {
+// part reads dossiers' part i of the snapshot in f, checks it against the
+// header and decodes it into p.
+func (snap *snapshot) part(f *os.File, base int64, i int, p *snapBucketPart) bool {
 	b, ok := snap.rawPart(f, base, i)
-	if !ok {
-		return false
-	}
-	if len(b) == 0 {
-		return true // an empty bucket
-	}
-	return gob.NewDecoder(bytes.NewReader(b)).Decode(v) == nil
+	return ok && snap.decodeParts([][]byte{b}, []*snapBucketPart{p})
 }
 
 // standsFor reports whether snap can be the state of a's archive as it is
