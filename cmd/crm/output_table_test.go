@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -297,6 +298,23 @@ func TestPrintTableHelper(t *testing.T) {
 	testRandomTables(t, 3, 300)
 }
 
+// benchRows are 10,000 rows of crm list's ten columns.
+func benchRows() [][]string {
+	r := rand.New(rand.NewPCG(7, 7))
+	levels := []string{"秘密", "机密", "绝密", "内部"}
+	names := []string{"上海某某贸易有限公司", "Acme (China) Ltd.", "北京·朝阳区①号客户", "（未解密）", "深圳市南山区科技有限公司第二分公司"}
+	owners := []string{"张三", "李四", "wangwu", "欧阳娜娜", ""}
+	rows := make([][]string, 10000)
+	for i := range rows {
+		rows[i] = []string{
+			fmt.Sprintf("C-%08X", r.Uint32()), levels[r.IntN(len(levels))], "active",
+			"2026-01-02", "2026-11-20", names[r.IntN(len(names))], owners[r.IntN(len(owners))],
+			"2036-01-02", []string{"A", "B", "C（危险）"}[r.IntN(3)], []string{"重点", "一般", ""}[r.IntN(3)],
+		}
+	}
+	return rows
+}
+
 // TestPrintTableWriteError: a failed write is printTable's error (tablewriter
 // does not tell it).
 func TestPrintTableWriteError(t *testing.T) {
@@ -311,3 +329,25 @@ var errFailingWriter = errors.New("write failed")
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, errFailingWriter }
+
+// BenchmarkPrintTable: crm list's table of 10,000 dossiers by tablewriter
+// and by printTable.
+func BenchmarkPrintTable(b *testing.B) {
+	rows := benchRows()
+	for _, bm := range []struct {
+		name string
+		f    func(io.Writer, []string, [][]string) error
+	}{
+		{"tablewriter", printTablewriter},
+		{"printTable", printTable},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := bm.f(io.Discard, listHeaders[1], rows); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
