@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"sort"
@@ -338,6 +339,61 @@ func (a *Archive) ReviewDoneFor(id string, q classify.Quarter, note string) (cla
 		return err
 	})
 	return q, err
+}
+
+// ReviewDoneMany records the 核定 of quarter q (the zero Quarter: the
+// current one) of every dossier of ids, with one note, as one batch: every
+// step is checked first, and nothing is written unless all pass (the error
+// names each dossier refused); then they are journaled under one lock and
+// synced once at the end (Bulk). It returns the dossiers' full ids.
+func (a *Archive) ReviewDoneMany(ids []string, q classify.Quarter, note string) (classify.Quarter, []string, error) {
+	if q == (classify.Quarter{}) {
+		q = a.Quarter()
+	}
+	if _, err := a.requireKind(KindReview); err != nil {
+		return q, nil, err
+	}
+	var done []string
+	err := a.Bulk(func() error {
+		var errs []error
+		for _, id := range ids {
+			d, err := a.Lookup(id)
+			if err == nil {
+				err = a.precheck(KindReview, d.ID, &ReviewData{Quarter: q.String(), Note: note})
+			}
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if !slices.Contains(done, d.ID) {
+				done = append(done, d.ID)
+			}
+		}
+		if len(errs) > 0 {
+			done = nil
+			return errors.Join(errs...)
+		}
+		for _, id := range done {
+			if _, err := a.commit(KindReview, id, &ReviewData{Quarter: q.String(), Note: note}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return q, done, err
+}
+
+// DueReadable lists the dossiers whose 核定 of quarter q is due (ReviewsDue)
+// that the working member can read: what `review done --all-readable`
+// records.
+func (a *Archive) DueReadable(q classify.Quarter) []string {
+	var ids []string
+	for _, r := range a.ReviewsDue(q) {
+		if d := a.State.Dossiers[r.ID]; d != nil && a.CanRead(d) {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
 }
 
 // ReviewSignoff signs off the 核定 of quarter q (R6.5) recorded so far by

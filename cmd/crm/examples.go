@@ -223,7 +223,7 @@ var examples = map[string][]any{
 		exNote("in cron: exit 10 when the quarter ends within two weeks", "在 cron 中：季度两周内结束且有待核定时退出码 10"),
 		"crm review due --within 14d",
 	},
-	"crm review done": {"crm review done C-000001 --note 已核对联系人"},
+	"crm review done": {"crm review done C-000001 --note 已核对联系人", "crm review done C-000001 C-000002 C-000003", "crm review done --all-readable --note 季度核定"},
 	"crm destroy": {
 		"crm destroy request C-000001 --reason 已无保存价值",
 		"crm destroy approve D-000001",

@@ -89,28 +89,73 @@ func newReviewDueCmd(e *env) *cobra.Command {
 
 func newReviewDoneCmd(e *env) *cobra.Command {
 	var note, quarter string
+	var allReadable bool
 	var q classify.Quarter // from --quarter; zero: this quarter
+	one := e.oneDossierStep(e.stepOnDossier(func(a *archive.Archive, id string) error {
+		done, err := a.ReviewDoneFor(id, q, note)
+		if err != nil {
+			return err
+		}
+		e.printf("%s\n", l10n.Sprintf("Dossier %s verified for %s.", id, done))
+		return nil
+	}))
 	c := &cobra.Command{
-		Use:   "done ID [--note N] [--quarter Q]",
-		Short: l10n.Pick("Record this quarter's verification of a dossier, or a missed quarter's late (a member who can read it)", "登记本季度核定，或补登以往漏核定的季度（须能阅读该档案）"),
-		Args:  cobra.ExactArgs(1),
+		Use:   "done ID… | --all-readable [--note N] [--quarter Q]",
+		Short: l10n.Pick("Record this quarter's verification of dossiers, or a missed quarter's late (a member who can read them)", "登记本季度核定，或补登以往漏核定的季度（须能阅读该档案）"),
+		Long: l10n.Pick("Record the 核定 of one dossier, of several in one batch (all checked first: nothing is recorded unless every one may be), or of every dossier due this quarter that you can read (--all-readable).",
+			"登记一份档案的核定，或一次登记多份（先逐一核查：只要有一份不可登记，就一份也不登记），或登记本季度应核定且您能阅读的全部档案（--all-readable）。"),
 		PreRunE: func(cmd *cobra.Command, args []string) (err error) {
+			switch {
+			case allReadable && len(args) > 0:
+				return usagef("give dossier ids or --all-readable, not both")
+			case !allReadable && len(args) == 0:
+				return usagef("give the dossier ids to record, or --all-readable")
+			}
 			if quarter != "" {
 				q, err = parseQuarterFlag(quarter)
 			}
 			return err
 		},
-		RunE: e.oneDossierStep(e.stepOnDossier(func(a *archive.Archive, id string) error {
-			done, err := a.ReviewDoneFor(id, q, note)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				return one(cmd, args)
+			}
+			// A batch: the whole snapshot's state, advanced under the
+			// lock, and one lock for every step.
+			e.snapshot, e.snapshotSteps = true, true
+			a, err := e.open(true)
 			if err != nil {
 				return err
 			}
-			e.printf("%s\n", l10n.Sprintf("Dossier %s verified for %s.", id, done))
+			ids := make([]string, len(args))
+			for i, arg := range args {
+				if ids[i], err = a.ResolveID(arg); err != nil {
+					return err
+				}
+			}
+			if allReadable {
+				qq := q
+				if qq == (classify.Quarter{}) {
+					qq = a.Quarter()
+				}
+				if ids = a.DueReadable(qq); len(ids) == 0 {
+					e.printf("%s\n", l10n.Sprintf("No dossier you can read is due for %s.", qq))
+					return nil
+				}
+			}
+			done, verified, err := a.ReviewDoneMany(ids, q, note)
+			if err != nil {
+				return err
+			}
+			for _, id := range verified {
+				e.printf("%s\n", l10n.Sprintf("Dossier %s verified for %s.", id, done))
+			}
 			return nil
-		})),
+		},
 	}
 	c.Flags().StringVar(&note, "note", "", l10n.Pick("what was checked, supplemented or adjusted", "核对、补充或调整了什么"))
 	c.Flags().StringVar(&quarter, "quarter", "", l10n.Pick("an earlier quarter whose 核定 was missed, recorded late (default: this quarter)", "补登的以往季度（默认本季度）"))
+	c.Flags().BoolVar(&allReadable, "all-readable", false, l10n.Pick("every dossier due this quarter that you can read", "本季度应核定且您能阅读的全部档案"))
 	return c
 }
 
