@@ -277,17 +277,26 @@ func (g *gitRepo) status() ([]change, error) {
 // commitPaths commits exactly the given top-relative paths (added,
 // changed or removed) with message msg as author: nothing else the index
 // holds is included. It reports whether there was anything to commit.
+// maxArgPaths is how many paths crm passes to git as arguments at most.
+const maxArgPaths = 1000
+
 func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member) (bool, error) {
 	if len(paths) == 0 {
 		return false, nil
 	}
-	if _, err := g.run(append([]string{"add", "-A", "--"}, paths...)...); err != nil {
+	// The paths go on standard input: a batch of thousands of steps
+	// would not fit on a command line.
+	list := strings.Join(paths, "\x00")
+	fromStdin := []string{"--pathspec-from-file=-", "--pathspec-file-nul"}
+	if _, err := g.runIn(strings.NewReader(list), append([]string{"add", "-A"}, fromStdin...)...); err != nil {
 		return false, err
 	}
 	g.setAuthor(author)
-	if _, err := g.run(append([]string{"commit", "-q", "--no-verify", "-m", msg, "--"}, paths...)...); err != nil {
-		if _, derr := g.run(append([]string{"diff", "--cached", "--quiet", "--"}, paths...)...); derr == nil {
-			return false, nil // nothing changed
+	if _, err := g.runIn(strings.NewReader(list), append([]string{"commit", "-q", "--no-verify", "-m", msg}, fromStdin...)...); err != nil {
+		if len(paths) <= maxArgPaths {
+			if _, derr := g.run(append([]string{"diff", "--cached", "--quiet", "--"}, paths...)...); derr == nil {
+				return false, nil // nothing changed
+			}
 		}
 		return false, err
 	}

@@ -71,6 +71,9 @@ func touchedPaths(a *archive.Archive, g *gitRepo) []string {
 
 // commitMessage says what a command wrote: its first event, and how many
 // more.
+// maxMessageEvents is how many events a commit message lists at most.
+const maxMessageEvents = 200
+
 func commitMessage(cmd *cobra.Command, es []*journal.Event) string {
 	var b strings.Builder
 	b.WriteString(cmd.CommandPath())
@@ -83,7 +86,13 @@ func commitMessage(cmd *cobra.Command, es []*journal.Event) string {
 			fmt.Fprintf(&b, " (+%d)", len(es)-1)
 		}
 		b.WriteString("\n")
-		for _, ev := range es {
+		for i, ev := range es {
+			if i == maxMessageEvents {
+				// A batch's thousands of steps: git takes the message as
+				// one argument, which the kernel limits (128 KiB).
+				fmt.Fprintf(&b, "\n… (+%d: crm log)", len(es)-i)
+				break
+			}
 			fmt.Fprintf(&b, "\n%s %s %s %s", journal.ShortHash(ev.Hash), ev.Kind, ev.Actor, ev.Dossier)
 		}
 	}

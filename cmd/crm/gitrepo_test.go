@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"crm/archive"
+	"crm/archive/journal"
+	"crm/testdata/needs"
+)
+
+// A batch step (review done --all-readable, import) touches thousands of
+// files: they are committed through standard input, not as arguments
+// (which the kernel limits to 2 MiB, one of them to 128 KiB), and the
+// commit message lists the first events only.
+func TestCommitManyPaths(t *testing.T) {
+	needs.Tool(t, "git", "apt-get install git")
+	dir := t.TempDir()
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	git("init", "-q")
+	const n = 20000
+	var paths []string
+	os.MkdirAll(filepath.Join(dir, "journal"), 0o755)
+	for i := range n {
+		p := fmt.Sprintf("journal/20261202T010000Z-%064x.yaml", i)
+		if err := os.WriteFile(filepath.Join(dir, p), []byte("x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	os.WriteFile(filepath.Join(dir, "other.txt"), []byte("not crm's\n"), 0o644)
+	g, err := openRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var es []*journal.Event
+	for i := range n {
+		es = append(es, &journal.Event{Header: journal.Header{Kind: archive.KindReview, Actor: "li", Dossier: fmt.Sprintf("C-%06d", i)}, Hash: fmt.Sprintf("%064x", i)})
+	}
+	msg := commitMessage(&cobra.Command{Use: "done"}, es)
+	if len(msg) > 64<<10 || !strings.Contains(msg, "(+19800: crm log)") {
+		t.Fatalf("a commit message of %d bytes:\n%.300s", len(msg), msg)
+	}
+	done, err := g.commitPaths(paths, msg, &archive.Member{ID: "li", Name: "李四"})
+	if err != nil || !done {
+		t.Fatalf("commit of %d paths: %v %v", n, done, err)
+	}
+	if got := strings.Count(git("ls-files"), "\n"); got != n {
+		t.Fatalf("%d files committed, want %d", got, n)
+	}
+	if !strings.Contains(git("status", "--porcelain"), "?? other.txt") {
+		t.Fatal("a file crm did not write was committed")
+	}
+	if done, err := g.commitPaths(paths[:3], "again", nil); err != nil || done {
+		t.Fatalf("nothing to commit: %v %v", done, err)
+	}
+}
