@@ -65,16 +65,18 @@ type snapshot struct {
 	// is set, c < NotAfter.
 	NotBefore, NotAfter time.Time
 	// State is the state without Journal, Policy and event pointers, and
-	// without what the parts hold: Dossiers, Loans, Changes, Reviews.
+	// without what the parts hold: Dossiers, Loans, Destructions, Changes,
+	// Reviews.
 	// Changes and Reviews are how many entries those registers have.
-	State     *State
-	Changes   int
-	Reviews   int
-	Heads     []string
-	HeadTimes map[string]time.Time
-	GoodHeads []string
-	Rotated   map[string]string
-	Removed   map[string][]string
+	State        *State
+	Changes      int
+	Reviews      int
+	Destructions int
+	Heads        []string
+	HeadTimes    map[string]time.Time
+	GoodHeads    []string
+	Rotated      map[string]string
+	Removed      map[string][]string
 	// Removals are the removals replay's second pass refused a removed
 	// member's later events by (State.removals).
 	Removals map[string][]string
@@ -113,6 +115,8 @@ type snapBucketPart struct {
 	// order (DossierState.Events, which a snapshot does not keep): its
 	// log reads those files only.
 	Events map[string][]string
+	// Destructions are the destruction requests of these dossiers.
+	Destructions map[string]*Destruction
 }
 
 // seqChange is State.Changes[Seq].
@@ -121,13 +125,14 @@ type seqChange struct {
 	Change
 }
 
-// snapBuckets is how many parts the dossiers are spread over.
-const snapBuckets = 256
+// snapBuckets is how many parts the dossiers are spread over: about a
+// hundred dossiers a part at a department's 100,000.
+const snapBuckets = 1024
 
 // snapBucket is the part that holds dossier id.
 func snapBucket(id string) int {
 	h := sha256.Sum256([]byte(id))
-	return int(h[0])
+	return int(binary.BigEndian.Uint16(h[:2])) % snapBuckets
 }
 
 // reviewRef is State.Reviews[Seq] as the Index-th review of Dossier.
@@ -143,14 +148,15 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 8: a sealed header,
-// parts by dossier id with their register entries and event paths after
-// one shared gob prelude, parts by month folder; version 7 had a prelude
-// in every part, 6 no event paths, 5 a part of registers, 4 no month
-// parts, 3 was one sealed gob stream, 2 could hold a clock range that
-// ignored events dated ahead that a decision had rejected, or a journal
-// without genesis). A snapshot of another version is not read.
-const snapMagic = "crm-state-snapshot-v8\n"
+// snapMagic starts a snapshot file (format version 9: a sealed header,
+// 1024 parts by dossier id with their register entries, destruction
+// requests and event paths after one shared gob prelude, parts by month
+// folder; version 8 had 256 parts and destructions in the header, 7 a
+// prelude in every part, 6 no event paths, 5 a part of registers, 4 no
+// month parts, 3 was one sealed gob stream, 2 could hold a clock range
+// that ignored events dated ahead that a decision had rejected, or a
+// journal without genesis). A snapshot of another version is not read.
+const snapMagic = "crm-state-snapshot-v9\n"
 
 // snapSeal is what the header's HMAC covers besides the header itself.
 const snapSeal = "state snapshot\n"
@@ -281,12 +287,19 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 		b := &buckets[snapBucket(c.Dossier)]
 		b.Changes = append(b.Changes, seqChange{i, c})
 	}
+	for id, r := range s.Destructions {
+		b := &buckets[snapBucket(r.Dossier)]
+		if b.Destructions == nil {
+			b.Destructions = map[string]*Destruction{}
+		}
+		b.Destructions[id] = r
+	}
 	for _, r := range refs {
 		b := &buckets[snapBucket(r.Dossier)]
 		b.Reviews = append(b.Reviews, r)
 	}
-	snap.Count, snap.Changes, snap.Reviews = len(st.Dossiers), len(s.Changes), len(refs)
-	st.Dossiers, st.Loans, st.Changes, st.Reviews = nil, nil, nil, nil
+	snap.Count, snap.Changes, snap.Reviews, snap.Destructions = len(st.Dossiers), len(s.Changes), len(refs), len(s.Destructions)
+	st.Dossiers, st.Loans, st.Destructions, st.Changes, st.Reviews = nil, nil, nil, nil, nil
 	snap.State = st
 	var ok2 bool
 	if snap.Prelude, _, ok2 = encodePart(&snapBucketPart{}); !ok2 {
@@ -606,18 +619,17 @@ func (l *snapLoad) has(id string) bool {
 // for a run of parts.
 func (l *snapLoad) all() bool {
 	ps := make([]*snapBucketPart, snapBuckets)
-	raw := make([][]byte, snapBuckets)
+	raw, ok := l.snap.dossierParts(l.f, l.base)
+	if !ok {
+		return false
+	}
 	var todo []int
 	for k := range ps {
 		if p, ok := l.parts[k]; ok {
 			ps[k] = p
 			continue
 		}
-		b, ok := l.snap.rawPart(l.f, l.base, k)
-		if !ok {
-			return false
-		}
-		ps[k], raw[k] = &snapBucketPart{}, b
+		ps[k] = &snapBucketPart{}
 		todo = append(todo, k)
 	}
 	runs := min(runtime.GOMAXPROCS(0), len(todo))
@@ -644,7 +656,11 @@ func (l *snapLoad) all() bool {
 func (l *snapLoad) state(a *Archive, partial bool) *State {
 	snap := l.snap
 	s := snap.State
-	s.Dossiers = make(map[string]*DossierState, snap.Count)
+	if partial {
+		s.Dossiers = map[string]*DossierState{}
+	} else {
+		s.Dossiers = make(map[string]*DossierState, snap.Count)
+	}
 	nc, nr := 0, 0
 	for _, p := range l.parts {
 		if p == nil {
@@ -659,13 +675,15 @@ func (l *snapLoad) state(a *Archive, partial bool) *State {
 	changes := make([]seqChange, 0, nc)
 	refs := make([]reviewRef, 0, nr)
 	s.eventPaths = map[string][]string{}
+	s.Destructions = map[string]*Destruction{}
 	for _, p := range l.parts {
 		maps.Copy(s.Dossiers, p.Dossiers)
 		maps.Copy(s.eventPaths, p.Events)
+		maps.Copy(s.Destructions, p.Destructions)
 		changes = append(changes, p.Changes...)
 		refs = append(refs, p.Reviews...)
 	}
-	if !partial && len(s.Dossiers) != snap.Count {
+	if !partial && (len(s.Dossiers) != snap.Count || len(s.Destructions) != snap.Destructions) {
 		return nil
 	}
 	slices.SortFunc(changes, func(x, y seqChange) int { return x.Seq - y.Seq })
@@ -764,6 +782,32 @@ func (snap *snapshot) rawPart(f *os.File, base int64, i int) ([]byte, bool) {
 		return nil, false
 	}
 	return b, sha256.Sum256(b) == p.Sum
+}
+
+// dossierParts reads every dossiers' part of the snapshot in f at once
+// and checks each against the header.
+func (snap *snapshot) dossierParts(f *os.File, base int64) ([][]byte, bool) {
+	first, last := snap.Parts[0], snap.Parts[snapBuckets-1]
+	n := last.Off + last.Len - first.Off
+	if first.Off < 0 || n < 0 || n > snapHeaderMax*4 {
+		return nil, false
+	}
+	all := make([]byte, n)
+	if _, err := f.ReadAt(all, base+first.Off); err != nil {
+		return nil, false
+	}
+	out := make([][]byte, snapBuckets)
+	for k, p := range snap.Parts[:snapBuckets] {
+		lo := p.Off - first.Off
+		if lo < 0 || p.Len < 0 || lo+p.Len > n {
+			return nil, false
+		}
+		out[k] = all[lo : lo+p.Len : lo+p.Len]
+		if sha256.Sum256(out[k]) != p.Sum {
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 // part reads dossiers' part i of the snapshot in f, checks it against the

@@ -523,7 +523,7 @@ func TestSnapshotOneDossier(t *testing.T) {
 			t.Fatalf("%s: snapshot %v, partial %v", typed, a.FromSnapshot(), a.Partial())
 		}
 		if len(a.State.Dossiers) >= len(cold.State.Dossiers) && len(cold.State.Dossiers) > 1 {
-			// Three dossiers in 256 parts: sharing one is possible, all
+			// Three dossiers in 1,024 parts: sharing one is possible, all
 			// three is not what a part is.
 			t.Logf("all %d dossiers share a part", len(a.State.Dossiers))
 		}
