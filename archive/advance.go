@@ -225,12 +225,13 @@ func (a *Archive) saveAdvanced(snap *snapshot, f *os.File, base int64, s *State,
 // first then.
 func (a *Archive) crashLeftovers() bool {
 	for _, dir := range []string{DossiersDir, MembersDir} {
-		ents, err := readDirUnsorted(filepath.Join(a.Dir, dir))
+		// Names only (no file types): dossiers/ holds a file per dossier.
+		names, err := readNames(filepath.Join(a.Dir, dir))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return true
 		}
-		for _, e := range ents {
-			if _, ok := parseTemp(e.Name()); ok {
+		for _, name := range names {
+			if _, ok := parseTemp(name); ok {
 				return true
 			}
 		}
@@ -271,4 +272,14 @@ func (a *Archive) DossierLog(id string) ([]*journal.Event, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// readNames lists the names in a folder, unsorted.
+func readNames(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Readdirnames(-1)
 }

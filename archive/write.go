@@ -43,18 +43,24 @@ func (a *Archive) lockOnly(f func() error) error {
 	defer unlock()
 	a.holding = true
 	defer func() { a.holding = false }()
-	if err := a.refresh(); err != nil {
+	clean, err := a.refresh()
+	if err != nil {
 		return err
 	}
-	a.repairCrash()
+	if clean {
+		a.repairRootTemps() // what refresh did not look at
+	} else {
+		a.repairCrash()
+	}
 	return f()
 }
 
 // refresh brings the state up to the journal under the lock: from the
 // user's snapshot, advanced by the events added since, when the command
-// allows it (OpenOptions.SnapshotSteps) and nothing a crash left needs the
-// journal to settle; else by reading and replaying the journal.
-func (a *Archive) refresh() error {
+// allows it (OpenOptions.SnapshotSteps) and nothing a crash left in the
+// journal, dossiers/ or members/ needs the journal to settle (clean);
+// else by reading and replaying the journal.
+func (a *Archive) refresh() (clean bool, err error) {
 	if a.snapSteps {
 		if s, partial := a.loadSnapshot(a.only); s != nil {
 			a.State, a.fromSnapshot, a.partial = s, true, partial
@@ -62,11 +68,11 @@ func (a *Archive) refresh() error {
 				if a.id != nil {
 					a.me = s.MemberByRecipient(a.id.Recipient)
 				}
-				return nil
+				return true, nil
 			}
 		}
 	}
-	return a.reload()
+	return false, a.reload()
 }
 
 // Bulk runs f holding the archive's lock once, for generators and imports
