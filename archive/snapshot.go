@@ -274,56 +274,18 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 		return
 	}
 	st := stripped(s)
-	buckets := make([]snapBucketPart, snapBuckets)
-	for id, d := range st.Dossiers {
-		b := &buckets[snapBucket(id)]
-		if b.Dossiers == nil {
-			b.Dossiers, b.Events = map[string]*DossierState{}, map[string][]string{}
-		}
-		b.Dossiers[id] = d
-		b.Events[id] = s.eventPathsOf(id)
-	}
-	for i, c := range s.Changes {
-		b := &buckets[snapBucket(c.Dossier)]
-		b.Changes = append(b.Changes, seqChange{i, c})
-	}
-	for id, r := range s.Destructions {
-		b := &buckets[snapBucket(r.Dossier)]
-		if b.Destructions == nil {
-			b.Destructions = map[string]*Destruction{}
-		}
-		b.Destructions[id] = r
-	}
-	for _, r := range refs {
-		b := &buckets[snapBucket(r.Dossier)]
-		b.Reviews = append(b.Reviews, r)
-	}
+	buckets := bucketParts(s, st, refs)
 	snap.Count, snap.Changes, snap.Reviews, snap.Destructions = len(st.Dossiers), len(s.Changes), len(refs), len(s.Destructions)
 	st.Dossiers, st.Loans, st.Destructions, st.Changes, st.Reviews = nil, nil, nil, nil, nil
 	snap.State = st
-	var ok2 bool
-	if snap.Prelude, _, ok2 = encodePart(&snapBucketPart{}); !ok2 {
+	if snap.Prelude, _, ok = encodePart(&snapBucketPart{}); !ok {
 		return
 	}
 	if prior != nil && !bytes.Equal(prior.Prelude, snap.Prelude) {
 		reuse = nil // encoded by another build: types may differ
 	}
-	parts := make([][]byte, snapBuckets, snapBuckets+len(months))
-	var failed atomic.Bool
-	work.Each(a.ctx, "", snapBuckets, func(i int) {
-		if reuse != nil {
-			if b, ok := reuse(i); ok {
-				parts[i] = b
-				return
-			}
-		}
-		pre, b, ok := encodePart(&buckets[i])
-		if !ok || !bytes.Equal(pre, snap.Prelude) {
-			failed.Store(true)
-		}
-		parts[i] = b
-	})
-	if failed.Load() {
+	parts, ok := a.encodeBuckets(buckets, snap.Prelude, reuse)
+	if !ok {
 		return
 	}
 	snap.Months = slices.Sorted(maps.Keys(months))
@@ -361,6 +323,57 @@ func (s *State) eventPathsOf(id string) []string {
 		}
 	}
 	return out
+}
+
+// bucketParts spreads the dossiers of st (s stripped) over their parts,
+// with their event paths, register entries and destruction requests.
+func bucketParts(s, st *State, refs []reviewRef) []snapBucketPart {
+	buckets := make([]snapBucketPart, snapBuckets)
+	for id, d := range st.Dossiers {
+		b := &buckets[snapBucket(id)]
+		if b.Dossiers == nil {
+			b.Dossiers, b.Events = map[string]*DossierState{}, map[string][]string{}
+		}
+		b.Dossiers[id] = d
+		b.Events[id] = s.eventPathsOf(id)
+	}
+	for i, c := range s.Changes {
+		b := &buckets[snapBucket(c.Dossier)]
+		b.Changes = append(b.Changes, seqChange{i, c})
+	}
+	for id, r := range s.Destructions {
+		b := &buckets[snapBucket(r.Dossier)]
+		if b.Destructions == nil {
+			b.Destructions = map[string]*Destruction{}
+		}
+		b.Destructions[id] = r
+	}
+	for _, r := range refs {
+		b := &buckets[snapBucket(r.Dossier)]
+		b.Reviews = append(b.Reviews, r)
+	}
+	return buckets
+}
+
+// encodeBuckets encodes the dossiers' parts on every core (each after the
+// prelude, which is checked), or takes a part's bytes from reuse.
+func (a *Archive) encodeBuckets(buckets []snapBucketPart, prelude []byte, reuse func(k int) ([]byte, bool)) ([][]byte, bool) {
+	parts := make([][]byte, snapBuckets)
+	var failed atomic.Bool
+	work.Each(a.ctx, "", snapBuckets, func(i int) {
+		if reuse != nil {
+			if b, ok := reuse(i); ok {
+				parts[i] = b
+				return
+			}
+		}
+		pre, b, ok := encodePart(&buckets[i])
+		if !ok || !bytes.Equal(pre, prelude) {
+			failed.Store(true)
+		}
+		parts[i] = b
+	})
+	return parts, !failed.Load()
 }
 
 // encodePart encodes a dossiers' part with a fresh gob encoder, returning
@@ -556,19 +569,8 @@ func (a *Archive) loadSnapshot(only string) (s *State, partial bool) {
 	a.seenGood = append(a.seenGood, snap.GoodHeads)
 	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}}
 	if only != "" && (j == nil || scoped(j)) {
-		created := map[string]bool{}
-		if j != nil {
-			for _, e := range j.Events {
-				l.bucket(e.Dossier)
-				created[e.Dossier] = created[e.Dossier] || e.Kind == KindDossierCreate
-			}
-		}
-		has := func(id string) bool { return created[id] || l.has(id) }
-		if id := resolveID(a.Policy.IDScheme.Prefix, only, has); has(id) && !l.bad {
-			if s = l.state(a, true); s == nil || j != nil && !a.advance(s, snap, j) {
-				return nil, false
-			}
-			return s, true
+		if s, found := a.partialState(l, j, only); found {
+			return s, s != nil
 		}
 	}
 	if !l.all() {
@@ -584,6 +586,28 @@ func (a *Archive) loadSnapshot(only string) (s *State, partial bool) {
 		a.saveAdvanced(snap, f, base, s, j, dirs, listed)
 	}
 	return s, false
+}
+
+// partialState is the state of the parts of dossier only (as typed) and
+// of the dossiers new events j (scoped, or nil) name, advanced by them;
+// found is false if only is no dossier there, and the state nil if it
+// cannot be had that way.
+func (a *Archive) partialState(l *snapLoad, j *journal.Journal, only string) (s *State, found bool) {
+	created := map[string]bool{}
+	if j != nil {
+		for _, e := range j.Events {
+			l.bucket(e.Dossier)
+			created[e.Dossier] = created[e.Dossier] || e.Kind == KindDossierCreate
+		}
+	}
+	has := func(id string) bool { return created[id] || l.has(id) }
+	if id := resolveID(a.Policy.IDScheme.Prefix, only, has); !has(id) || l.bad {
+		return nil, false
+	}
+	if s = l.state(a, true); s == nil || j != nil && !a.advance(s, l.snap, j) {
+		return nil, true
+	}
+	return s, true
 }
 
 // snapLoad is the parts of a snapshot read so far.
@@ -686,22 +710,8 @@ func (l *snapLoad) state(a *Archive, partial bool) *State {
 	if !partial && (len(s.Dossiers) != snap.Count || len(s.Destructions) != snap.Destructions) {
 		return nil
 	}
-	slices.SortFunc(changes, func(x, y seqChange) int { return x.Seq - y.Seq })
-	slices.SortFunc(refs, func(x, y reviewRef) int { return x.Seq - y.Seq })
-	s.Changes = make([]Change, len(changes))
-	for i, c := range changes {
-		if !partial && c.Seq != i {
-			return nil
-		}
-		s.Changes[i] = c.Change
-	}
-	s.Reviews = make([]ReviewEntry, len(refs))
-	for i, r := range refs {
-		d := s.Dossiers[r.Dossier]
-		if !partial && r.Seq != i || d == nil || r.Index < 0 || r.Index >= len(d.Reviews) {
-			return nil
-		}
-		s.Reviews[i] = ReviewEntry{Dossier: r.Dossier, Review: d.Reviews[r.Index]}
+	if !s.placeRegisters(changes, refs, partial) {
+		return nil
 	}
 	// One loan is one value, in the register and in its dossier.
 	s.Loans = map[string]*Loan{}
@@ -782,6 +792,29 @@ func (snap *snapshot) rawPart(f *os.File, base int64, i int) ([]byte, bool) {
 		return nil, false
 	}
 	return b, sha256.Sum256(b) == p.Sum
+}
+
+// placeRegisters puts the register entries the parts held in their
+// places: in full, each place exactly once; else in order.
+func (s *State) placeRegisters(changes []seqChange, refs []reviewRef, partial bool) bool {
+	slices.SortFunc(changes, func(x, y seqChange) int { return x.Seq - y.Seq })
+	slices.SortFunc(refs, func(x, y reviewRef) int { return x.Seq - y.Seq })
+	s.Changes = make([]Change, len(changes))
+	for i, c := range changes {
+		if !partial && c.Seq != i {
+			return false
+		}
+		s.Changes[i] = c.Change
+	}
+	s.Reviews = make([]ReviewEntry, len(refs))
+	for i, r := range refs {
+		d := s.Dossiers[r.Dossier]
+		if !partial && r.Seq != i || d == nil || r.Index < 0 || r.Index >= len(d.Reviews) {
+			return false
+		}
+		s.Reviews[i] = ReviewEntry{Dossier: r.Dossier, Review: d.Reviews[r.Index]}
+	}
+	return true
 }
 
 // dossierParts reads every dossiers' part of the snapshot in f at once
