@@ -568,7 +568,10 @@ func (a *Archive) loadSnapshot(only string) (s *State, partial bool) {
 	// the snapshot stood for (CheckPin).
 	a.seenGood = append(a.seenGood, snap.GoodHeads)
 	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}}
-	if only != "" && (j == nil || scoped(j)) {
+	// A state about one dossier saves no snapshot: past a thousand new
+	// events, the whole state is advanced once and saved instead of
+	// every command reading them all again.
+	if only != "" && (j == nil || scoped(j) && len(j.Events) <= maxPartialAdvance) {
 		if s, found := a.partialState(l, j, only); found {
 			return s, s != nil
 		}
@@ -609,6 +612,10 @@ func (a *Archive) partialState(l *snapLoad, j *journal.Journal, only string) (s 
 	}
 	return s, true
 }
+
+// maxPartialAdvance is how many new events a state about one dossier is
+// advanced by at most (see loadSnapshot).
+const maxPartialAdvance = 1000
 
 // snapLoad is the parts of a snapshot read so far.
 type snapLoad struct {
