@@ -136,6 +136,7 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 	j, listed, ok, err := journal.ReadSince(a.ctx, a.Dir, changed, journal.Since{
 		Heads: heads,
 		Known: func(rel string) []string { return known[rel] },
+		MTime: func(rel string) int64 { return old[rel] },
 	})
 	if err != nil || !ok {
 		return nil, nil, false
