@@ -268,7 +268,9 @@ func (a *Archive) DossierLog(id string) ([]*journal.Event, error) {
 			if err := a.fullState(); err != nil {
 				return nil, err
 			}
-			return a.State.Dossiers[d.ID].Events, nil
+			// The journal may not have the dossier (its creation edited):
+			// what it says of id, from the replayed journal.
+			return a.DossierLog(id)
 		}
 		out = append(out, e)
 	}

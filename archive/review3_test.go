@@ -43,3 +43,41 @@ func TestReview3AdvanceSeesReplacedKnownEvent(t *testing.T) {
 		}
 	})
 }
+
+// A dossier's log from a snapshot whose creation event was edited in place
+// (its folder's time put back): the log reads the journal, where the
+// dossier was never created (its creation is a problem). It must say so,
+// not crash. Here the snapshot was advanced past the journal cache, so the
+// edited file is read again by the full read.
+func TestReview3LogOfADossierTheJournalLacks(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	if _, err := f.as("li").ReviewDone(ids[2], "再次"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	if a := f.reader("li", f.clock); !a.FromSnapshot() {
+		t.Fatal("not advanced")
+	}
+	a := f.readerOf("li", ids[0])
+	evs, err := a.DossierLog(ids[0])
+	if err != nil || !a.FromSnapshot() || len(evs) == 0 {
+		t.Fatalf("log: %d events, %v, snapshot %v", len(evs), err, a.FromSnapshot())
+	}
+	p := filepath.Join(f.dir, filepath.FromSlash(evs[0].Path))
+	dir, _ := os.Stat(filepath.Dir(p))
+	b, _ := os.ReadFile(p)
+	if err := os.WriteFile(p, bytes.Replace(b, []byte("dossier.create"), []byte("dossier.update"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(filepath.Dir(p), dir.ModTime(), dir.ModTime())
+	a = f.readerOf("li", ids[0])
+	if !a.FromSnapshot() {
+		t.Fatal("the folder's time was put back: the snapshot should stand")
+	}
+	if _, err := a.DossierLog(ids[0]); err == nil {
+		t.Fatal("the log of a dossier the journal does not create")
+	}
+}
