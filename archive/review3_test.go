@@ -1,7 +1,10 @@
 package archive_test
 
 import (
+	"time"
+
 	"bytes"
+	"crm/archive"
 	"os"
 	"path/filepath"
 	"testing"
@@ -80,4 +83,25 @@ func TestReview3LogOfADossierTheJournalLacks(t *testing.T) {
 	if _, err := a.DossierLog(ids[0]); err == nil {
 		t.Fatal("the log of a dossier the journal does not create")
 	}
+}
+
+// An event dated ahead of the clock is a problem whose message names the
+// clock of the check: a snapshot taken under one clock and read under
+// another in its range says the first clock, a cold replay the second.
+func TestReview3FutureProblemNamesTheClock(t *testing.T) {
+	t.Skip("HOLE (cosmetic, predates advance): the message of a problem of an event dated ahead of the clock names the clock of the replay that made the snapshot, not this command's; only the text differs (clockRange keeps the verdict right)")
+	f := newFixture(t)
+	ids := f.history()
+	base := f.now
+	f.now = base.Add(time.Hour)
+	f.writeEvent("su", archive.KindDossierCredit, ids[2], map[string]string{"class": "A", "reason": "x"})
+	f.now = base
+	f.settle()
+	f.reader("li", f.clock)
+	f.now = base.Add(time.Minute)
+	a := f.reader("li", f.clock)
+	if !a.FromSnapshot() || len(a.State.Problems) != 1 {
+		t.Fatalf("snapshot %v, problems %v", a.FromSnapshot(), a.State.Problems)
+	}
+	sameAsCold(t, f, a)
 }
