@@ -105,3 +105,61 @@ func TestReview3FutureProblemNamesTheClock(t *testing.T) {
 	}
 	sameAsCold(t, f, a)
 }
+
+// A step works on the snapshot loaded under the lock. If the journal was
+// rolled back since the command opened (a head it pinned deleted) and
+// another command saved a snapshot of the rolled-back journal meanwhile,
+// the pin check after the step must still find the pinned head gone: the
+// good heads of the snapshot the command opened are not in the journal
+// the new one stands for.
+func TestReview3PinAfterStepOnAnotherSnapshot(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	if _, err := f.as("li").ReviewDone(ids[0], "再次"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	if !f.reader("li", f.clock).FromSnapshot() {
+		t.Fatal("not advanced")
+	}
+	pin := filepath.Join(t.TempDir(), "pin.yaml")
+	if _, err := f.stepper("li", ids[2]).CheckPin(pin); err != nil {
+		t.Fatal(err)
+	}
+	a := f.stepper("li", ids[2])
+	if _, err := a.CheckPin(pin); err != nil || !a.FromSnapshot() {
+		t.Fatalf("pin: %v, snapshot %v", err, a.FromSnapshot())
+	}
+	// The rollback: the head (the last 核定) is deleted.
+	heads := a.State.Journal.Heads
+	if len(heads) != 1 {
+		t.Fatalf("heads %v", heads)
+	}
+	evs, _ := filepath.Glob(filepath.Join(f.dir, "journal", "*", "*", "*"+heads[0]+".yaml"))
+	if len(evs) != 1 {
+		t.Fatalf("head files %v", evs)
+	}
+	if err := os.Remove(evs[0]); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	// Another command (show, list) saves the rolled-back journal's snapshot.
+	if b := f.reader("li", f.clock); b.FromSnapshot() {
+		t.Fatal("the rolled-back journal was taken from the snapshot")
+	}
+	if !f.reader("li", f.clock).FromSnapshot() {
+		t.Fatal("no snapshot of the rolled-back journal")
+	}
+	o, err := a.Read(ids[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Update(ids[2], o.SHA256, o.Text, append(bytes.Clone(o.Text), "# 改\n"...)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CheckPin(pin); archive.CodeOf(err) != archive.Integrity {
+		t.Fatalf("pin after the step: %v (snapshot %v)", err, a.FromSnapshot())
+	}
+}
