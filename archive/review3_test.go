@@ -5,8 +5,10 @@ import (
 
 	"bytes"
 	"crm/archive"
+	"crm/archive/journal"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -161,5 +163,39 @@ func TestReview3PinAfterStepOnAnotherSnapshot(t *testing.T) {
 	}
 	if _, err := a.CheckPin(pin); archive.CodeOf(err) != archive.Integrity {
 		t.Fatalf("pin after the step: %v (snapshot %v)", err, a.FromSnapshot())
+	}
+}
+
+// A new event that follows the snapshot's head and also an old event that
+// is no head (both known to the snapshot): a cold replay takes it; the
+// snapshot cannot tell the old event from a missing one, so it is not
+// advanced, and the state is the cold one.
+func TestReview3NewEventAlsoFollowsAnOldEvent(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.advanced(false, func() {
+		j := f.cold("li").State.Journal
+		var old string
+		for _, e := range j.Events {
+			if e.Kind == archive.KindDossierCreate && e.Dossier == ids[1] {
+				old = e.Hash
+			}
+		}
+		prev := append(slices.Clone(j.Heads), old)
+		slices.Sort(prev)
+		b, err := journal.Sign(journal.Header{Kind: archive.KindDossierCredit, Time: f.now, Actor: "su", Dossier: ids[2], Prev: prev}, map[string]string{"class": "A", "reason": "x"}, f.ids["su"].Signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := journal.Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(f.dir, filepath.FromSlash(journal.PathOf(e.Time, e.Hash))), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if d := f.cold("li").State.Dossiers[ids[2]]; d.Credit != "A" {
+		t.Fatalf("the event did not take effect: %q", d.Credit)
 	}
 }
