@@ -199,3 +199,27 @@ func TestReview3NewEventAlsoFollowsAnOldEvent(t *testing.T) {
 		t.Fatalf("the event did not take effect: %q", d.Credit)
 	}
 }
+
+// Steps in a new month and a new year (new folders) advance the snapshot
+// like a replay, and the snapshot saved then stands for the journal.
+func TestReview3NewMonthAndYear(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.now = f.now.AddDate(0, 0, 12) // December
+	f.advanced(true, func() {
+		if _, _, err := f.as("su").SetCredit(ids[2], "A", "付款及时"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	f.now = f.now.AddDate(0, 1, 0) // January
+	f.advanced(true, func() {
+		if _, err := f.as("li").ReviewDone(ids[0], "新年"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	a := f.reader("li", f.clock)
+	if !a.FromSnapshot() {
+		t.Fatal("no snapshot saved after the new folders")
+	}
+	sameAsCold(t, f, a)
+}
