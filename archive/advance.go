@@ -136,6 +136,7 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 	j, listed, ok, err := journal.ReadSince(a.ctx, a.Dir, changed, journal.Since{
 		Heads: heads,
 		Known: func(rel string) []string { return known[rel] },
+		MTime: func(rel string) int64 { return old[rel] },
 	})
 	if err != nil || !ok {
 		return nil, nil, false
@@ -267,7 +268,9 @@ func (a *Archive) DossierLog(id string) ([]*journal.Event, error) {
 			if err := a.fullState(); err != nil {
 				return nil, err
 			}
-			return a.State.Dossiers[d.ID].Events, nil
+			// The journal may not have the dossier (its creation edited):
+			// what it says of id, from the replayed journal.
+			return a.DossierLog(id)
 		}
 		out = append(out, e)
 	}

@@ -54,7 +54,7 @@ type Archive struct {
 	snapshots    bool            // take and save state snapshots (OpenOptions.Snapshot)
 	fromSnapshot bool            // the state is a snapshot's: no journal events
 	partial      bool            // the snapshot's state of one dossier's part only (OpenOptions.Only)
-	seenGood     [][]string      // the good heads of the snapshots the state was taken from (snapshotHas)
+	seenGood     [][]string      // the good heads of the snapshot the state was last taken from (snapshotHas)
 	only         string          // OpenOptions.Only
 	snapSteps    bool            // OpenOptions.SnapshotSteps
 	repaired     []Fix           // what repairs in this process did

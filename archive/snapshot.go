@@ -565,8 +565,10 @@ func (a *Archive) loadSnapshot(only string) (s *State, partial bool) {
 		}
 	}
 	// Heads the state had on the way: a pin that names them names events
-	// the snapshot stood for (CheckPin).
-	a.seenGood = append(a.seenGood, snap.GoodHeads)
+	// the snapshot stood for (CheckPin). Only this snapshot's: one loaded
+	// before (at open, before the lock) may have stood for a journal
+	// rolled back since, of which another command saved this one.
+	a.seenGood = [][]string{snap.GoodHeads}
 	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}}
 	// A state about one dossier saves no snapshot: past a thousand new
 	// events, the whole state is advanced once and saved instead of

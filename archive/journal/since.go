@@ -18,6 +18,12 @@ type Since struct {
 	// Known returns the hashes of the events the journal read before held
 	// in month folder rel, sorted (none for a folder it did not have).
 	Known func(rel string) []string
+	// MTime returns the time (ns) month folder rel had when the journal
+	// was read before (0 for a folder it did not have). A known event's
+	// file newer than that was replaced or rewritten since (as git does
+	// when a pull brings an edited event): it is read again and checked
+	// against its name.
+	MTime func(rel string) int64
 }
 
 // Listed is a month folder as ReadSince listed it: the time it had when
@@ -48,7 +54,11 @@ func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Jo
 	r.j.root = &rootDir
 	var listed []Listed
 	for _, rel := range rels {
-		l, ok, err := r.listSince(filepath.Join(dir, filepath.FromSlash(rel)), rel, since.Known(rel))
+		var old int64
+		if since.MTime != nil {
+			old = since.MTime(rel)
+		}
+		l, ok, err := r.listSince(filepath.Join(dir, filepath.FromSlash(rel)), rel, since.Known(rel), old)
 		if err != nil || !ok {
 			return nil, nil, false, err
 		}
@@ -77,8 +87,10 @@ func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Jo
 
 // listSince lists the month folder at p and queues the files of events
 // not in known (sorted). It returns false if the folder holds anything
-// but plain event files or lacks an event of known.
-func (r *reader) listSince(p, rel string, known []string) (Listed, bool, error) {
+// but plain event files or lacks an event of known, or if the file of an
+// event of known is newer than the folder was when it was known (old, in
+// ns) and no longer holds that event.
+func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bool, error) {
 	l := Listed{Rel: rel}
 	fi, err := os.Lstat(p)
 	if err != nil || !fi.IsDir() {
@@ -98,8 +110,21 @@ func (r *reader) listSince(p, rel string, known []string) (Listed, bool, error) 
 			return l, false, nil
 		}
 		l.Hashes = append(l.Hashes, h)
-		if _, old := slices.BinarySearch(known, h); !old {
-			r.files = append(r.files, file{filepath.Join(p, d.Name()), rel + "/" + d.Name(), h, folder})
+		f := file{filepath.Join(p, d.Name()), rel + "/" + d.Name(), h, folder}
+		if _, was := slices.BinarySearch(known, h); !was {
+			r.files = append(r.files, f)
+			continue
+		}
+		// A known event's file written after the folder was known was
+		// replaced or edited since: it must still be that event.
+		fi, err := d.Info()
+		if err != nil {
+			return l, false, nil
+		}
+		if fi.ModTime().UnixNano() > old {
+			if _, problem, err := r.readEvent(f); err != nil || problem != "" {
+				return l, false, nil
+			}
 		}
 	}
 	slices.Sort(l.Hashes)
