@@ -275,21 +275,30 @@ func TestSnapshotNotAdvanced(t *testing.T) {
 	f.advanced(false, func() { f.pull(g, base) })
 	f.advanced(false, func() {
 		// Not a head: an event known before is gone (ids[1]'s creation).
-		evs, _ := filepath.Glob(filepath.Join(f.dir, "journal", "*", "*", "*.yaml"))
-		gone := 0
-		for _, p := range evs {
-			b, _ := os.ReadFile(p)
-			if bytes.Contains(b, []byte("kind: dossier.create")) && bytes.Contains(b, []byte(ids[1])) {
-				if err := os.Remove(p); err != nil {
-					t.Fatal(err)
-				}
-				gone++
-			}
-		}
-		if gone != 1 {
-			t.Fatalf("removed %d events", gone)
+		p, _ := f.creationEvent(ids[1])
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
 		}
 	})
+}
+
+// creationEvent returns the file of dossier id's creation event and its
+// content.
+func (f *fixture) creationEvent(id string) (path string, content []byte) {
+	f.t.Helper()
+	evs, _ := filepath.Glob(filepath.Join(f.dir, "journal", "*", "*", "*.yaml"))
+	n := 0
+	for _, p := range evs {
+		b, _ := os.ReadFile(p)
+		if bytes.Contains(b, []byte("kind: dossier.create")) && bytes.Contains(b, []byte(id)) {
+			path, content = p, b
+			n++
+		}
+	}
+	if n != 1 {
+		f.t.Fatalf("%d creation events of %s", n, id)
+	}
+	return path, content
 }
 
 // A refused event (here: by a member without the role, written outside
