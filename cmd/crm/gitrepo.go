@@ -284,15 +284,21 @@ func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member
 	if len(paths) == 0 {
 		return false, nil
 	}
-	// The paths go on standard input: a batch of thousands of steps
-	// would not fit on a command line.
-	list := strings.Join(paths, "\x00")
-	fromStdin := []string{"--pathspec-from-file=-", "--pathspec-file-nul"}
-	if _, err := g.runIn(strings.NewReader(list), append([]string{"add", "-A"}, fromStdin...)...); err != nil {
+	// A batch of thousands of steps would not fit on a command line: its
+	// paths go on standard input (git 2.25 or later); a step's few go as
+	// arguments, which any git takes.
+	run := func(args ...string) (string, error) {
+		if len(paths) <= maxArgPaths {
+			return g.run(append(append(args, "--"), paths...)...)
+		}
+		list := strings.NewReader(strings.Join(paths, "\x00"))
+		return g.runIn(list, append(args, "--pathspec-from-file=-", "--pathspec-file-nul")...)
+	}
+	if _, err := run("add", "-A"); err != nil {
 		return false, err
 	}
 	g.setAuthor(author)
-	if _, err := g.runIn(strings.NewReader(list), append([]string{"commit", "-q", "--no-verify", "-m", msg}, fromStdin...)...); err != nil {
+	if _, err := run("commit", "-q", "--no-verify", "-m", msg); err != nil {
 		if len(paths) <= maxArgPaths {
 			if _, derr := g.run(append([]string{"diff", "--cached", "--quiet", "--"}, paths...)...); derr == nil {
 				return false, nil // nothing changed
