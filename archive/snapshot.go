@@ -46,7 +46,8 @@ import (
 //     snapshot holds the range of clocks under which exactly the same
 //     events are too new (whether or not they are problems: a rejected
 //     one still takes effect once its date passes), and is used only
-//     within it.
+//     within it; none is kept while any event is too new (its problem's
+//     message names the clock of the check);
 //
 // The file is the header, then the registers (loans, the classification
 // register, the 核定 register), then the dossiers in snapBuckets parts by
@@ -268,6 +269,13 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 		// Events before these were judged under the clock range of the
 		// snapshot they were replayed on top of.
 		snap.NotBefore, snap.NotAfter = later(snap.NotBefore, prior.NotBefore), earlier(snap.NotAfter, prior.NotAfter)
+	}
+	if !snap.NotAfter.IsZero() {
+		// An event is dated ahead of this clock: its problem's message
+		// names the clock of the check, which a snapshot would freeze.
+		// Such events are rare (a wrong clock) and settled by a manager;
+		// until then the journal is replayed.
+		return
 	}
 	refs, ok := reviewRefs(s)
 	if !ok {

@@ -248,7 +248,7 @@ func TestPrintTableEastAsian(t *testing.T) {
 // measure as tablewriter does whatever it decided.
 func TestPrintTableEnvironment(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs the test binary")
+		t.Skip("-short: this test runs the test binary once per environment")
 	}
 	var base []string
 	for _, kv := range os.Environ() {
@@ -287,7 +287,7 @@ func TestPrintTableEnvironment(t *testing.T) {
 
 func TestPrintTableHelper(t *testing.T) {
 	if os.Getenv("CRM_TABLE_HELPER") != "1" {
-		t.Skip("run by TestPrintTableEnvironment")
+		t.Skip("CRM_TABLE_HELPER is not 1: this is the child process of TestPrintTableEnvironment, which runs it under each environment")
 	}
 	if got := fmt.Sprintf("%v,%d", twwidth.Width("·") == 2, twwidth.Width("─")); got != os.Getenv("CRM_TABLE_WANT") {
 		t.Fatalf("wide ambiguous, box width = %s, want %s (%+v)", got, os.Getenv("CRM_TABLE_WANT"), twwidth.Debugging())
