@@ -35,18 +35,16 @@ import (
 //     keep: the journal's events (journal.decision's target,
 //     dossier.merge's earlier pins), replay's second pass (member.remove)
 //     or the key history (member.rotate), nor the genesis or a policy
-//     change (crm.yaml changes with it: no snapshot stands then).
+//     change (crm.yaml changes with it: no snapshot stands then): the
+//     registry says so of each kind (KindSpec.Reach).
 //
 // Anything else replays the whole journal, as before.
 
 // advanceable reports whether an event of kind k may be replayed on top of
 // a snapshot (see above).
 func advanceable(k journal.Kind) bool {
-	switch k {
-	case KindInit, KindPolicyUpdate, KindMemberRemove, KindMemberRotate, KindDecision, KindDossierMerge:
-		return false
-	}
-	return SpecOf(k) != nil
+	spec := SpecOf(k)
+	return spec != nil && spec.Reach != ReachJournal
 }
 
 // scoped reports whether every event of j is about one dossier and
@@ -60,26 +58,16 @@ func scoped(j *journal.Journal) bool {
 // scopedKind reports whether the rule of an event of kind k reads and
 // changes nothing about dossiers but the one it names.
 func scopedKind(k journal.Kind) bool {
-	switch k {
-	case KindDossierCreate, KindDossierUpdate, KindDossierRekey, KindDossierClassify, KindDossierDeclassify,
-		KindDossierCredit, KindDossierTier, KindReview, KindHold, KindRelease:
-		return true
-	}
-	return false
+	spec := SpecOf(k)
+	return spec != nil && spec.Reach == ReachDossier
 }
 
 // ownPart reports whether an event of kind k changes nothing about
 // dossiers but the one it names, so that the snapshot's parts of the
-// others stay as they were: the scoped kinds, and the steps of a loan
-// (which is in its dossier's list: loanOf); a loan request also reads
-// every loan's id, so it is not scoped.
+// others stay as they were.
 func ownPart(k journal.Kind) bool {
-	switch k {
-	case KindLoanRequest, KindLoanEndorse, KindLoanApprove, KindLoanCancel, KindLoanReject,
-		KindLoanRenew, KindLoanReturn, KindLoanExpire:
-		return true
-	}
-	return scopedKind(k)
+	spec := SpecOf(k)
+	return spec != nil && (spec.Reach == ReachDossier || spec.Reach == ReachOwnPart)
 }
 
 // readSince reads the events added to the journal since snap was made

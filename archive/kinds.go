@@ -90,16 +90,38 @@ type KindSpec struct {
 	SetsLevel bool
 	// Dossier: the event names a dossier.
 	Dossier bool
+	// Reach is what of the state the kind's rule reads and changes besides
+	// the members and the policy: what replaying it on top of a state
+	// snapshot needs (advance.go).
+	Reach Reach
 	// New returns a new, empty payload of the kind's data type.
 	New func() payload
 }
 
+// Reach is how much of the state an event's rule reads and changes
+// besides the members and the policy.
+type Reach int
+
+const (
+	// ReachArchive: any dossier or register (the zero value).
+	ReachArchive Reach = iota
+	// ReachOwnPart: it changes only the dossier it names (and what is
+	// kept with it: its loans), but reads more (every loan's id).
+	ReachOwnPart
+	// ReachDossier: it reads and changes only the dossier it names.
+	ReachDossier
+	// ReachJournal: it needs what a snapshot does not keep (the journal's
+	// events, replay's second pass, the key history, a new policy): a
+	// snapshot is never advanced over it.
+	ReachJournal
+)
+
 func roles(f func(p *Policy) []string) func(p *Policy) []string { return f }
 
 var registry = []*KindSpec{
-	{Kind: KindInit, Workflow: WorkflowArchive, What: l10n.N("founding the archive"), Who: l10n.N("the founder (the genesis event)"),
+	{Kind: KindInit, Reach: ReachJournal, Workflow: WorkflowArchive, What: l10n.N("founding the archive"), Who: l10n.N("the founder (the genesis event)"),
 		New: func() payload { return &InitData{} }},
-	{Kind: KindPolicyUpdate, Workflow: WorkflowArchive, What: l10n.N("changing the policy"),
+	{Kind: KindPolicyUpdate, Reach: ReachJournal, Workflow: WorkflowArchive, What: l10n.N("changing the policy"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &PolicyUpdate{} }},
 	{Kind: KindTemplatesUpdate, Workflow: WorkflowArchive, What: l10n.N("pinning template overrides"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &TemplatesUpdate{} }},
@@ -107,50 +129,50 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberAdd{} }},
 	{Kind: KindMemberRoles, Workflow: WorkflowMembers, What: l10n.N("changing roles"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRoles{} }},
-	{Kind: KindMemberRemove, Workflow: WorkflowMembers, What: l10n.N("removing a member"),
+	{Kind: KindMemberRemove, Reach: ReachJournal, Workflow: WorkflowMembers, What: l10n.N("removing a member"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRemove{} }},
-	{Kind: KindMemberRotate, Workflow: WorkflowMembers, What: l10n.N("giving a member new keys"),
+	{Kind: KindMemberRotate, Reach: ReachJournal, Workflow: WorkflowMembers, What: l10n.N("giving a member new keys"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRotate{} }},
-	{Kind: KindDossierCreate, Workflow: WorkflowDossier, What: l10n.N("creating a dossier"), WritesFile: true, SetsLevel: true, Dossier: true,
+	{Kind: KindDossierCreate, Reach: ReachDossier, Workflow: WorkflowDossier, What: l10n.N("creating a dossier"), WritesFile: true, SetsLevel: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierCreate{} }},
-	{Kind: KindDossierUpdate, Workflow: WorkflowDossier, What: l10n.N("editing a dossier"), WritesFile: true, Dossier: true,
+	{Kind: KindDossierUpdate, Reach: ReachDossier, Workflow: WorkflowDossier, What: l10n.N("editing a dossier"), WritesFile: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierUpdate{} }},
-	{Kind: KindDossierMerge, Workflow: WorkflowDossier, What: l10n.N("merging a dossier edited in two clones"), WritesFile: true, Dossier: true,
+	{Kind: KindDossierMerge, Reach: ReachJournal, Workflow: WorkflowDossier, What: l10n.N("merging a dossier edited in two clones"), WritesFile: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierMerge{} }},
-	{Kind: KindDossierRekey, Workflow: WorkflowDossier, What: l10n.N("re-encrypting a dossier"), WritesFile: true, Dossier: true,
+	{Kind: KindDossierRekey, Reach: ReachDossier, Workflow: WorkflowDossier, What: l10n.N("re-encrypting a dossier"), WritesFile: true, Dossier: true,
 		Who: l10n.N("a writer of the level who can open the file"), New: func() payload { return &DossierRekey{} }},
-	{Kind: KindDossierClassify, Workflow: WorkflowClassify, What: l10n.N("changing a dossier's level"), WritesFile: true, SetsLevel: true, Dossier: true,
+	{Kind: KindDossierClassify, Reach: ReachDossier, Workflow: WorkflowClassify, What: l10n.N("changing a dossier's level"), WritesFile: true, SetsLevel: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return union(p.Permissions.Classify, p.Permissions.ClassifyTopSecret) }),
 		New:   func() payload { return &DossierClassify{} }},
-	{Kind: KindDossierDeclassify, Workflow: WorkflowClassify, What: l10n.N("declassifying a dossier"), WritesFile: true, SetsLevel: true, Dossier: true,
+	{Kind: KindDossierDeclassify, Reach: ReachDossier, Workflow: WorkflowClassify, What: l10n.N("declassifying a dossier"), WritesFile: true, SetsLevel: true, Dossier: true,
 		Who: l10n.N("a writer of the level who can open the file, once the secrecy period ran out"), New: func() payload { return &DossierDeclassify{} }},
-	{Kind: KindDossierCredit, Workflow: WorkflowClassify, What: l10n.N("setting a credit class"), Dossier: true,
+	{Kind: KindDossierCredit, Reach: ReachDossier, Workflow: WorkflowClassify, What: l10n.N("setting a credit class"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Classify }), New: func() payload { return &DossierCredit{} }},
-	{Kind: KindDossierTier, Workflow: WorkflowClassify, What: l10n.N("setting a tier"), Dossier: true,
+	{Kind: KindDossierTier, Reach: ReachDossier, Workflow: WorkflowClassify, What: l10n.N("setting a tier"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Classify }), New: func() payload { return &DossierTier{} }},
-	{Kind: KindReview, Workflow: WorkflowReview, What: l10n.N("the quarterly review (核定)"), Dossier: true,
+	{Kind: KindReview, Reach: ReachDossier, Workflow: WorkflowReview, What: l10n.N("the quarterly review (核定)"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Review }), New: func() payload { return &ReviewData{} }},
 	{Kind: KindReviewSignoff, Workflow: WorkflowReview, What: l10n.N("signing off a quarter's 核定"),
 		Roles: roles((*Policy).SignoffRoles), New: func() payload { return &ReviewSignoff{} }},
-	{Kind: KindHold, Workflow: WorkflowHold, What: l10n.N("a legal hold"), Dossier: true,
+	{Kind: KindHold, Reach: ReachDossier, Workflow: WorkflowHold, What: l10n.N("a legal hold"), Dossier: true,
 		Roles: roles((*Policy).HoldRoles), New: func() payload { return &HoldData{} }},
-	{Kind: KindRelease, Workflow: WorkflowHold, What: l10n.N("releasing a legal hold"), Dossier: true,
+	{Kind: KindRelease, Reach: ReachDossier, Workflow: WorkflowHold, What: l10n.N("releasing a legal hold"), Dossier: true,
 		Roles: roles((*Policy).HoldRoles), New: func() payload { return &ReleaseData{} }},
-	{Kind: KindLoanRequest, Workflow: WorkflowLoan, What: l10n.N("borrowing a dossier"), Dossier: true, Rule: l10n.N("only managers and above may borrow a dossier (R7.1)"),
+	{Kind: KindLoanRequest, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("borrowing a dossier"), Dossier: true, Rule: l10n.N("only managers and above may borrow a dossier (R7.1)"),
 		Roles: roles(func(p *Policy) []string { return p.Loan.Borrowers }), New: func() payload { return &LoanRequest{} }},
-	{Kind: KindLoanEndorse, Workflow: WorkflowLoan, What: l10n.N("signing a loan request"), Dossier: true,
+	{Kind: KindLoanEndorse, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("signing a loan request"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return []string{"dept_manager"} }), New: func() payload { return &LoanEndorse{} }},
-	{Kind: KindLoanApprove, Workflow: WorkflowLoan, What: l10n.N("approving a loan"), WritesFile: true, Dossier: true,
+	{Kind: KindLoanApprove, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("approving a loan"), WritesFile: true, Dossier: true,
 		Roles: roles(allLoanApprovers), New: func() payload { return &LoanApprove{} }},
-	{Kind: KindLoanCancel, Workflow: WorkflowLoan, What: l10n.N("withdrawing a loan request"), Dossier: true,
+	{Kind: KindLoanCancel, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("withdrawing a loan request"), Dossier: true,
 		Who: l10n.N("the requester, while the request waits"), New: func() payload { return &LoanCancel{} }},
-	{Kind: KindLoanReject, Workflow: WorkflowLoan, What: l10n.N("rejecting a loan request"), Dossier: true,
+	{Kind: KindLoanReject, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("rejecting a loan request"), Dossier: true,
 		Roles: roles(allLoanApprovers), New: func() payload { return &LoanReject{} }},
-	{Kind: KindLoanRenew, Workflow: WorkflowLoan, What: l10n.N("renewing a loan"), Dossier: true,
+	{Kind: KindLoanRenew, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("renewing a loan"), Dossier: true,
 		Who: l10n.N("the borrower"), New: func() payload { return &LoanRenew{} }},
-	{Kind: KindLoanReturn, Workflow: WorkflowLoan, What: l10n.N("returning a loan"), WritesFile: true, Dossier: true,
+	{Kind: KindLoanReturn, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("returning a loan"), WritesFile: true, Dossier: true,
 		Who: l10n.N("the borrower, or an approver of the loan (the file: only a writer)"), New: func() payload { return &LoanReturn{} }},
-	{Kind: KindLoanExpire, Workflow: WorkflowLoan, What: l10n.N("revoking an overdue loan"), WritesFile: true, Dossier: true,
+	{Kind: KindLoanExpire, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("revoking an overdue loan"), WritesFile: true, Dossier: true,
 		Who: l10n.N("a recipient of the file, after the loan's due time (the file: only a writer)"), New: func() payload { return &LoanExpire{} }},
 	{Kind: KindDestroyRequest, Workflow: WorkflowDestroy, What: l10n.N("asking to destroy a dossier"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DestroyRequest{} }},
@@ -174,7 +196,7 @@ var registry = []*KindSpec{
 		Roles: roles((*Policy).StatsApprovers), New: func() payload { return &RequestApprove{} }},
 	{Kind: KindRequestReject, Workflow: WorkflowRequest, What: l10n.N("rejecting a statistics request"),
 		Roles: roles(func(p *Policy) []string { return union(p.StatsApprovers(), []string{"dept_manager"}) }), New: func() payload { return &RequestReject{} }},
-	{Kind: KindDecision, Workflow: WorkflowArchive, What: l10n.N("deciding on a problem event"),
+	{Kind: KindDecision, Reach: ReachJournal, Workflow: WorkflowArchive, What: l10n.N("deciding on a problem event"),
 		Who: l10n.N("manager (permissions.decide); the event's own author may reject it"), New: func() payload { return &Decision{} }},
 }
 
