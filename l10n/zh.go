@@ -2,6 +2,18 @@ package l10n
 
 // catalog maps English format strings to Simplified Chinese. Verbs must
 // appear in the same order in both.
+// mergeCatalog adds the translations of part (kept in file, apart from
+// zh.go so that parallel work on the catalogue merges cleanly) to catalog;
+// a message translated twice is a programming error.
+func mergeCatalog(file string, part map[string]string) {
+	for k, v := range part {
+		if _, dup := catalog[k]; dup {
+			panic("l10n: " + k + " is translated twice (" + file + " and another file)")
+		}
+		catalog[k] = v
+	}
+}
+
 var catalog = map[string]string{
 	"%d dossier(s) not verified (核定) in %s:": "有 %d 份档案在 %s 未核定：",
 	"%d is outside 0–100":                    "%d 超出 0–100 的范围",

@@ -43,11 +43,4 @@ var catalogCLI = map[string]string{
 	"please fix these problems, save and quit; quit without saving or empty the file to give up": "请修正以下问题，然后保存并退出；不保存退出或清空文件即放弃",
 }
 
-func init() {
-	for k, v := range catalogCLI {
-		if _, dup := catalog[k]; dup {
-			panic("l10n: " + k + " is translated twice (zh.go and zh_cli.go)")
-		}
-		catalog[k] = v
-	}
-}
+func init() { mergeCatalog("zh_cli.go", catalogCLI) }

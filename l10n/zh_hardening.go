@@ -98,8 +98,4 @@ var catalogHardening = map[string]string{
 	"you (%s) may read dossier %s, but its file is not yet encrypted to you: a writer of level %s re-encrypts it at their next step": "你（%s）可以阅读档案 %s，但其文件尚未加密给你：由密级 %s 的写入者在下一步操作时重新加密",
 }
 
-func init() {
-	for k, v := range catalogHardening {
-		catalog[k] = v
-	}
-}
+func init() { mergeCatalog("zh_hardening.go", catalogHardening) }

@@ -3,11 +3,7 @@ package l10n
 // Messages of work at scale (the verified-journal cache, batch steps,
 // benchmarks), kept apart so that parallel work on the catalogue merges
 // cleanly.
-func init() {
-	for k, v := range scale {
-		catalog[k] = v
-	}
-}
+func init() { mergeCatalog("zh_scale.go", scale) }
 
 var scale = map[string]string{
 	"give dossier ids or --all-readable, not both":      "请给出档案编号或 --all-readable，不要同时给出",

@@ -3,11 +3,7 @@ package l10n
 // Messages of team use through git (ids, sync, merge driver, decisions,
 // restore, purge), kept apart so that parallel work on the catalogue
 // merges cleanly.
-func init() {
-	for k, v := range teamgit {
-		catalog[k] = v
-	}
-}
+func init() { mergeCatalog("zh_teamgit.go", teamgit) }
 
 var teamgit = map[string]string{
 	"loan id %q is not new or not of the form L-000001 or L-0Q7K4M8Z3X":                "借阅编号 %q 已被使用或格式不是 L-000001 或 L-0Q7K4M8Z3X",
