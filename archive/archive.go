@@ -57,6 +57,7 @@ type Archive struct {
 	seenGood     [][]string      // the good heads of the snapshot the state was last taken from (snapshotHas)
 	only         string          // OpenOptions.Only
 	snapSteps    bool            // OpenOptions.SnapshotSteps
+	summary      bool            // OpenOptions.Summary
 	repaired     []Fix           // what repairs in this process did
 	notes        []Problem       // what the last Verify noted that is not a problem
 	touched      []string        // files this process wrote or removed, relative (Touched)
@@ -95,6 +96,11 @@ type OpenOptions struct {
 	// dossier, the members and the policy. A step that needs more, or
 	// finds what a crash left (crashLeftovers), reads the journal.
 	SnapshotSteps bool
+	// Summary, with Snapshot, says the command reads of the dossiers only
+	// what the queries over all of them from the journal read (List
+	// without decryption, ReviewsDue, ReviewsMissed, Loans): a snapshot
+	// then gives those from its rows, not every dossier's state (Partial).
+	Summary bool
 }
 
 // OpenWith is Open with options: a command that has a cache folder reads
@@ -126,9 +132,9 @@ func OpenWith(ctx context.Context, dir string, o OpenOptions) (*Archive, error) 
 	}
 	a := &Archive{Dir: abs, Policy: p, PolicyRaw: raw, now: clock().UTC().Truncate(time.Second), ctx: ctx}
 	a.jc = newJournalCache(o.CacheDir, abs, o.Identity)
-	a.only, a.snapSteps = o.Only, o.Snapshot && o.SnapshotSteps
+	a.only, a.snapSteps, a.summary = o.Only, o.Snapshot && o.SnapshotSteps, o.Summary
 	if a.snapshots = o.Snapshot; a.snapshots {
-		if s, partial := a.loadSnapshot(o.Only); s != nil {
+		if s, partial := a.loadSnapshot(); s != nil {
 			a.State, a.fromSnapshot, a.partial = s, true, partial
 			return a, nil
 		}
@@ -145,7 +151,8 @@ func OpenWith(ctx context.Context, dir string, o OpenOptions) (*Archive, error) 
 func (a *Archive) FromSnapshot() bool { return a.fromSnapshot }
 
 // Partial reports whether the state holds only the dossier OpenOptions.Only
-// named (and those stored beside it), not every dossier.
+// named (and those stored beside it), or the rows of a summary
+// (OpenOptions.Summary), not every dossier.
 func (a *Archive) Partial() bool { return a.partial }
 
 // fullState makes sure the state was replayed from the journal, not taken

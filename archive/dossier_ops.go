@@ -547,12 +547,14 @@ type ListEntry struct {
 // List returns the active dossiers by id. With decrypt, the ones the
 // working identity can read are decrypted on every core for name and owner.
 func (a *Archive) List(ctx context.Context, decrypt bool) ([]ListEntry, error) {
-	var out []ListEntry
-	for _, d := range a.State.SortedDossiers() {
+	rows := a.State.sortedRows()
+	out := make([]ListEntry, 0, len(rows))
+	for i := range rows {
+		d := &rows[i]
 		if d.Status != StatusActive {
 			continue
 		}
-		en := ListEntry{ID: d.ID, Level: a.EffectiveLevel(d), Status: d.Status, Created: d.Created, Updated: d.Updated}
+		en := ListEntry{ID: d.ID, Level: a.State.rowLevelAt(d, a.now.Add(time.Nanosecond)), Status: d.Status, Created: d.Created, Updated: d.Updated}
 		if en.Level != d.Level {
 			en.MarkedLevel = d.Level
 		}
@@ -561,6 +563,11 @@ func (a *Archive) List(ctx context.Context, decrypt bool) ([]ListEntry, error) {
 	}
 	if !decrypt || a.id == nil {
 		return out, nil
+	}
+	if a.partial { // a summary's rows: the scan needs every dossier's state
+		if err := a.fullState(); err != nil {
+			return out, err
+		}
 	}
 	index := make(map[string]int, len(out))
 	ids := make([]string, len(out))

@@ -64,7 +64,7 @@ func StateJSON(s *State) ([]byte, error) { return json.Marshal(stripped(s)) }
 // SnapshotPartOf is where, in the snapshot file at path, a part lies
 // (offset from the file's start, and length), read without checking the
 // seal: for tests that damage one part. which is a dossier id (its part)
-// or a month folder ("journal/2026/11").
+// or a month folder ("journal/2026/11"), "rows" or "loans".
 func SnapshotPartOf(path, which string) (off, n int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -81,6 +81,12 @@ func SnapshotPartOf(path, which string) (off, n int64, err error) {
 		return 0, 0, err
 	}
 	i := snapBucket(which)
+	switch which {
+	case "rows":
+		i = len(snap.Parts) - 2
+	case "loans":
+		i = len(snap.Parts) - 1
+	}
 	if strings.HasPrefix(which, journal.Dir+"/") {
 		k := slices.Index(snap.Months, which)
 		if k < 0 {

@@ -248,16 +248,18 @@ func (a *Archive) ReviewsDue(q classify.Quarter) []DueReview {
 	end := q.End(loc)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	days := int(math.Round(end.Sub(today).Hours() / 24))
-	var out []DueReview
-	for _, d := range a.State.SortedDossiers() {
-		if d.Status != StatusActive || !d.Created.Before(end) || d.ReviewedIn(q.String()) != nil {
+	rows := a.State.sortedRows()
+	out := make([]DueReview, 0, len(rows))
+	for i := range rows {
+		d := &rows[i]
+		if d.Status != StatusActive || !d.Created.Before(end) || d.reviewedIn(q) {
 			continue
 		}
 		r := DueReview{ID: d.ID, Level: d.Level, Owner: d.CreatedBy, OwnerName: a.State.MemberName(d.CreatedBy), DaysLeft: days, Overdue: !now.Before(end)}
 		if r.OwnerName == d.CreatedBy {
 			r.OwnerName = ""
 		}
-		r.LastReview = lastQuarter(d)
+		r.LastReview = d.LastReview
 		out = append(out, r)
 	}
 	return out
@@ -267,7 +269,7 @@ func (a *Archive) ReviewsDue(q classify.Quarter) []DueReview {
 func lastQuarter(d *DossierState) string {
 	var last *classify.Quarter
 	for _, r := range d.Reviews {
-		if q, err := classify.ParseQuarter(r.Quarter); err == nil && (last == nil || last.Before(q)) {
+		if q, err := parseQuarter(r.Quarter); err == nil && (last == nil || last.Before(q)) {
 			last = &q
 		}
 	}
@@ -292,16 +294,32 @@ type MissedReview struct {
 func (a *Archive) ReviewsMissed(q classify.Quarter) []MissedReview {
 	loc := a.Location()
 	var out []MissedReview
-	for _, d := range a.State.SortedDossiers() {
+	names := map[classify.Quarter]string{} // each quarter's name, written once
+	// The lists of quarters are cut from slabs: tens of thousands of
+	// dossiers may each have missed many.
+	var slab []string
+	rows := a.State.sortedRows()
+	for i := range rows {
+		d := &rows[i]
 		if d.Status != StatusActive {
 			continue
 		}
-		var missed []string
-		for p := classify.QuarterOf(d.Created, loc); p.Before(q); p = p.Next() {
-			if d.ReviewedIn(p.String()) == nil {
-				missed = append(missed, p.String())
+		first := classify.QuarterOf(d.Created, loc)
+		if n := (q.Year-first.Year)*4 + q.Q - first.Q; cap(slab)-len(slab) < n {
+			slab = make([]string, 0, max(n, 4096))
+		}
+		start := len(slab)
+		for p := first; p.Before(q); p = p.Next() {
+			if !d.reviewedIn(p) {
+				name, ok := names[p]
+				if !ok {
+					name = p.String()
+					names[p] = name
+				}
+				slab = append(slab, name)
 			}
 		}
+		missed := slab[start:len(slab):len(slab)]
 		if len(missed) == 0 {
 			continue
 		}

@@ -92,7 +92,8 @@ type snapshot struct {
 	Prelude []byte
 	// Parts are where the parts lie after the sealed header: the dossiers
 	// of each bucket (snapBucketPart), then the hashes of the events of
-	// each month folder (packHashes).
+	// each month folder (packHashes), then the rows of every dossier
+	// (dossierRow) and every loan (encodeRows).
 	Parts []snapPart
 }
 
@@ -149,15 +150,15 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 9: a sealed header,
+// snapMagic starts a snapshot file (format version 10: a sealed header,
 // 1024 parts by dossier id with their register entries, destruction
 // requests and event paths after one shared gob prelude, parts by month
-// folder; version 8 had 256 parts and destructions in the header, 7 a
+// folder, a part of rows and one of loans; version 9 had neither, 8 had 256 parts and destructions in the header, 7 a
 // prelude in every part, 6 no event paths, 5 a part of registers, 4 no
 // month parts, 3 was one sealed gob stream, 2 could hold a clock range
 // that ignored events dated ahead that a decision had rejected, or a
 // journal without genesis). A snapshot of another version is not read.
-const snapMagic = "crm-state-snapshot-v9\n"
+const snapMagic = "crm-state-snapshot-v10\n"
 
 // snapSeal is what the header's HMAC covers besides the header itself.
 const snapSeal = "state snapshot\n"
@@ -300,6 +301,11 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	for _, rel := range snap.Months {
 		parts = append(parts, months[rel])
 	}
+	rows, loans, ok := encodeRows(s)
+	if !ok {
+		return
+	}
+	parts = append(parts, rows, loans)
 	var off int64
 	for _, p := range parts {
 		snap.Parts = append(snap.Parts, snapPart{Off: off, Len: int64(len(p)), Sum: sha256.Sum256(p)})
@@ -552,7 +558,8 @@ func stripped(s *State) *State {
 // the parts of that dossier and of the dossiers new events name (partial
 // is true): those dossiers and the ones stored beside them, their loans
 // and register entries, and everything that is not about dossiers.
-func (a *Archive) loadSnapshot(only string) (s *State, partial bool) {
+func (a *Archive) loadSnapshot() (s *State, partial bool) {
+	only := a.only
 	f, snap, base := a.readSnapshot()
 	if snap == nil {
 		return nil, false
@@ -581,9 +588,15 @@ func (a *Archive) loadSnapshot(only string) (s *State, partial bool) {
 	// A state about one dossier saves no snapshot: past a thousand new
 	// events, the whole state is advanced once and saved instead of
 	// every command reading them all again.
-	if only != "" && (j == nil || scoped(j) && len(j.Events) <= maxPartialAdvance) {
+	small := j == nil || scoped(j) && len(j.Events) <= maxPartialAdvance
+	if only != "" && small {
 		if s, found := a.partialState(l, j, only); found {
 			return s, s != nil
+		}
+	}
+	if a.summary && small {
+		if s := a.summaryState(l, j); s != nil {
+			return s, true
 		}
 	}
 	if !l.all() {
@@ -791,7 +804,7 @@ func (c *journalCache) readSnapshotHeader(f *os.File) (*snapshot, int64) {
 	}
 	var snap snapshot
 	if gob.NewDecoder(bytes.NewReader(body[len(pre):])).Decode(&snap) != nil || snap.State == nil ||
-		snap.State.Genesis == "" || len(snap.Parts) != snapBuckets+len(snap.Months) {
+		snap.State.Genesis == "" || len(snap.Parts) != snapBuckets+len(snap.Months)+2 {
 		return nil, 0
 	}
 	return &snap, int64(len(b))

@@ -178,6 +178,7 @@ type State struct {
 
 	now       time.Time // the checker's clock
 	checkSigs bool
+	rows      []dossierRow        // a summary state's rows of every dossier (OpenOptions.Summary)
 	removals  map[string][]string // member → their member.remove events (second pass)
 	removed   map[string][]string // member → the member.remove events that took effect
 	rotated   map[string]string   // member → the member.rotate event that set their keys
@@ -352,6 +353,12 @@ func (s *State) EffectiveLevelAt(d *DossierState, t time.Time) string {
 	if !ok {
 		return ""
 	}
+	return s.markLevelAt(m, t)
+}
+
+// markLevelAt is the level of mark m in force at t: the declassified level
+// once its secrecy period has run out (R7.2.4).
+func (s *State) markLevelAt(m LevelMark, t time.Time) string {
 	low := s.Policy.DeclassifiedLevel()
 	if m.Level != low && classify.Expired(m.SetOn, m.Period, t.Add(-time.Nanosecond).In(s.Policy.Location())) {
 		return low

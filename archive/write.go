@@ -62,7 +62,7 @@ func (a *Archive) lockOnly(f func() error) error {
 // else by reading and replaying the journal.
 func (a *Archive) refresh() (clean bool, err error) {
 	if a.snapSteps {
-		if s, partial := a.loadSnapshot(a.only); s != nil {
+		if s, partial := a.loadSnapshot(); s != nil {
 			a.State, a.fromSnapshot, a.partial = s, true, partial
 			if !a.crashLeftovers() {
 				if a.id != nil {

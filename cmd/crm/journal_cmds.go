@@ -26,7 +26,8 @@ func newListCmd(e *env) *cobra.Command {
 			if noDecrypt {
 				use = keyNone
 			}
-			e.snapshot = true // reads only
+			// Reads only; without decryption only the dossiers' rows.
+			e.snapshot, e.summary = true, noDecrypt
 			a, err := e.openWith(use)
 			if err != nil {
 				return err

@@ -50,6 +50,9 @@ type env struct {
 	// snapshotSteps: the command's steps are about that one dossier and
 	// may work on the snapshot's state (archive.OpenOptions.SnapshotSteps).
 	snapshotSteps bool
+	// summary: the command reads of the dossiers only their rows and
+	// loans (archive.OpenOptions.Summary).
+	summary bool
 
 	context context.Context
 	bars    *bars // the progress display, on a terminal
@@ -318,6 +321,7 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 		o.Snapshot = e.snapshot
 		o.Only = e.only
 		o.SnapshotSteps = e.snapshotSteps
+		o.Summary = e.summary
 	}
 	if err := e.racyWindow(); err != nil {
 		return nil, err

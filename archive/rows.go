@@ -1,0 +1,413 @@
+package archive
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/gob"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"crm/archive/journal"
+	"crm/classify"
+)
+
+// dossierRow is what the queries over every dossier that read the journal
+// alone (List without decryption, ReviewsDue, ReviewsMissed) need of one
+// dossier. A snapshot keeps a row per dossier in a part of its own
+// (encodeRows), so that those queries read that part, not every dossier's
+// whole state with its histories (OpenOptions.Summary).
+type dossierRow struct {
+	ID, Level, Status, CreatedBy string
+	Created, Updated, Expires    time.Time
+	// Mark is the level mark in force at the state's clock (levelAt),
+	// HasMark false when there is none: the effective level is computed
+	// from it at the reader's clock (the secrecy period may have run out
+	// since, R7.2.4).
+	Mark    LevelMark
+	HasMark bool
+	// LastReview is the latest quarter a 核定 was recorded for (lastQuarter),
+	// Reviewed the quarters (quarterIndex) with a 核定 recorded under the
+	// quarter's own name (what ReviewedIn matches), ascending.
+	LastReview string
+	Reviewed   []uint16
+}
+
+// quarterIndex numbers quarter q for a compact row; ok is false for a
+// quarter outside the years a Quarter may have.
+func quarterIndex(q classify.Quarter) (uint16, bool) {
+	if !q.Valid() {
+		return 0, false
+	}
+	return uint16((q.Year-1900)*4 + q.Q - 1), true
+}
+
+// parseQuarter is classify.ParseQuarter, without its regular expression
+// for a quarter written as it writes one (2026Q4): a row is made of every
+// 核定 of a dossier, forty in its first ten years.
+func parseQuarter(s string) (classify.Quarter, error) {
+	if len(s) == 6 && s[4] == 'Q' && s[5] >= '1' && s[5] <= '4' {
+		y := 0
+		for _, c := range s[:4] {
+			if c < '0' || c > '9' {
+				return classify.ParseQuarter(s)
+			}
+			y = y*10 + int(c-'0')
+		}
+		if q := (classify.Quarter{Year: y, Q: int(s[5] - '0')}); q.Valid() {
+			return q, nil
+		}
+	}
+	return classify.ParseQuarter(s)
+}
+
+// rowOf is dossier d's row at time t (the state's clock).
+func rowOf(d *DossierState, t time.Time) dossierRow {
+	r := dossierRow{ID: d.ID, Level: d.Level, Status: d.Status, CreatedBy: d.CreatedBy,
+		Created: d.Created, Updated: d.Updated, Expires: d.Expires, LastReview: lastQuarter(d)}
+	r.Mark, r.HasMark = d.levelAt(t.Add(time.Nanosecond))
+	for _, rv := range d.Reviews {
+		q, err := parseQuarter(rv.Quarter)
+		if err != nil || q.String() != rv.Quarter {
+			continue
+		}
+		if i, ok := quarterIndex(q); ok {
+			if k, found := slices.BinarySearch(r.Reviewed, i); !found {
+				r.Reviewed = slices.Insert(r.Reviewed, k, i)
+			}
+		}
+	}
+	return r
+}
+
+// reviewedIn reports whether the row's dossier has a 核定 for quarter q
+// (DossierState.ReviewedIn).
+func (r *dossierRow) reviewedIn(q classify.Quarter) bool {
+	i, ok := quarterIndex(q)
+	if !ok {
+		return false
+	}
+	_, found := slices.BinarySearch(r.Reviewed, i)
+	return found
+}
+
+// rowLevelAt is the row's effective level at time t
+// (State.EffectiveLevelAt, for t after every level mark).
+func (s *State) rowLevelAt(r *dossierRow, t time.Time) string {
+	if !r.HasMark {
+		return ""
+	}
+	return s.markLevelAt(r.Mark, t)
+}
+
+// sortedRows is a row for every dossier of the state, by id: the snapshot's
+// rows for a summary state (OpenOptions.Summary), else made from the
+// dossiers.
+func (s *State) sortedRows() []dossierRow {
+	if s.rows != nil {
+		return s.rows
+	}
+	out := make([]dossierRow, 0, len(s.Dossiers))
+	for _, d := range s.SortedDossiers() {
+		out = append(out, rowOf(d, s.now))
+	}
+	return out
+}
+
+// encodeRows is the rows part and the loans part of a snapshot of state
+// s: the rows in a compact form of their own (gob took seconds and
+// hundreds of megabytes for a department's 100,000 rows), the loans in gob.
+func encodeRows(s *State) (rows, loans []byte, ok bool) {
+	rs := s.sortedRows()
+	rows = binary.AppendUvarint(nil, uint64(len(rs)))
+	for i := range rs {
+		rows = appendRow(rows, &rs[i])
+	}
+	var lb bytes.Buffer
+	if gob.NewEncoder(&lb).Encode(s.SortedLoans()) != nil {
+		return nil, nil, false
+	}
+	return rows, lb.Bytes(), true
+}
+
+// decodeLoans reads a loans part (encodeRows).
+func decodeLoans(b []byte) ([]*Loan, bool) {
+	var out []*Loan
+	return out, gob.NewDecoder(bytes.NewReader(b)).Decode(&out) == nil
+}
+
+// decodeRows reads a rows part (encodeRows). The rows' ids and quarters
+// are cut from one string and one slice: a few allocations for all.
+func decodeRows(b []byte) ([]dossierRow, bool) {
+	r := rowReader{b: b, strs: map[string]string{}}
+	n := r.uvarint()
+	if r.bad || n > uint64(len(b)) {
+		return nil, false
+	}
+	out := make([]dossierRow, n)
+	ids := make([][2]int, n) // each id's place in the bytes
+	counts := make([]int, n) // how many quarters each row has
+	for i := range out {
+		ids[i], counts[i] = r.row(&out[i], len(b))
+	}
+	if r.bad || len(r.b) != 0 {
+		return nil, false
+	}
+	all := string(b)
+	quarters := r.quarters
+	for i, at := range ids {
+		k := counts[i]
+		out[i].ID = all[at[0]:at[1]]
+		if k > 0 {
+			out[i].Reviewed, quarters = quarters[:k:k], quarters[k:]
+		}
+	}
+	return out, true
+}
+
+// appendRow writes row d: its strings with their lengths, its times as
+// time.Time.MarshalBinary writes them (zone offset kept, as gob keeps it),
+// packed, its quarters as differences.
+func appendRow(b []byte, d *dossierRow) []byte {
+	for _, s := range []string{d.ID, d.Level, d.Status, d.CreatedBy, d.LastReview} {
+		b = appendString(b, s)
+	}
+	for _, t := range []time.Time{d.Created, d.Updated, d.Expires} {
+		b = appendTime(b, t)
+	}
+	b = appendBool(b, d.HasMark)
+	if d.HasMark {
+		m := &d.Mark
+		b = appendString(b, m.Level)
+		for _, t := range []time.Time{m.At, m.SetOn, m.Expires} {
+			b = appendTime(b, t)
+		}
+		for _, v := range []int{m.Period.Years, m.Period.Months, m.Period.Days} {
+			b = binary.AppendVarint(b, int64(v))
+		}
+		b = appendBool(b, m.Period.Long)
+		b = appendBool(b, m.Declassified)
+	}
+	b = binary.AppendUvarint(b, uint64(len(d.Reviewed)))
+	prev := uint16(0)
+	for _, q := range d.Reviewed {
+		b = binary.AppendUvarint(b, uint64(q-prev))
+		prev = q
+	}
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// appendTime writes t's MarshalBinary form (version, seconds, nanoseconds,
+// zone offset in minutes, and in seconds for version 2) as varints.
+func appendTime(b []byte, t time.Time) []byte {
+	tb, err := t.MarshalBinary()
+	if err != nil { // an offset that is not whole minutes: not from a journal
+		tb, _ = t.UTC().MarshalBinary()
+	}
+	b = append(b, tb[0])
+	b = binary.AppendVarint(b, int64(binary.BigEndian.Uint64(tb[1:9])))
+	b = binary.AppendUvarint(b, uint64(binary.BigEndian.Uint32(tb[9:13])))
+	b = binary.AppendVarint(b, int64(int16(binary.BigEndian.Uint16(tb[13:15]))))
+	return append(b, tb[15:]...)
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+// rowReader reads what appendRow wrote; bad is set, never a panic, when
+// the bytes end early or do not parse.
+type rowReader struct {
+	b        []byte
+	bad      bool
+	strs     map[string]string // the strings read, so that rows share equal ones
+	quarters []uint16          // every row's quarters, one after another
+}
+
+// row reads a row but its id and quarters (see decodeRows), and returns
+// where its id is in the part of length size and how many quarters it has.
+func (r *rowReader) row(d *dossierRow, size int) (id [2]int, quarters int) {
+	n := r.uvarint()
+	id[0] = size - len(r.b)
+	r.bytes(n)
+	id[1] = size - len(r.b)
+	d.Level, d.Status, d.CreatedBy, d.LastReview = r.str(), r.str(), r.str(), r.str()
+	d.Created, d.Updated, d.Expires = r.time(), r.time(), r.time()
+	if d.HasMark = r.bool(); d.HasMark {
+		m := &d.Mark
+		m.Level = r.str()
+		m.At, m.SetOn, m.Expires = r.time(), r.time(), r.time()
+		m.Period.Years, m.Period.Months, m.Period.Days = r.int(), r.int(), r.int()
+		m.Period.Long, m.Declassified = r.bool(), r.bool()
+	}
+	k := r.uvarint()
+	if k > uint64(len(r.b)) {
+		r.bad = true
+		return id, 0
+	}
+	q := uint64(0)
+	for range k {
+		q += r.uvarint()
+		r.bad = r.bad || q > 0xffff
+		r.quarters = append(r.quarters, uint16(q))
+	}
+	return id, int(k)
+}
+func (r *rowReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *rowReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.bad, r.b = true, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *rowReader) int() int {
+	v := r.varint()
+	if int64(int(v)) != v {
+		r.bad = true
+	}
+	return int(v)
+}
+
+func (r *rowReader) bytes(n uint64) []byte {
+	if n > uint64(len(r.b)) {
+		r.bad, r.b = true, nil
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+// str reads a string; an equal string read before is returned.
+func (r *rowReader) str() string {
+	b := r.bytes(r.uvarint())
+	if s, ok := r.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	r.strs[s] = s
+	return s
+}
+
+// secondsToUnix is the seconds from the year 1, from which MarshalBinary
+// counts, to the Unix epoch.
+const secondsToUnix = 62135596800
+
+// time reads what appendTime wrote.
+func (r *rowReader) time() time.Time {
+	var t time.Time
+	var tb [16]byte
+	v := r.bytes(1)
+	if len(v) == 0 || v[0] != 1 && v[0] != 2 {
+		r.bad = true
+		return t
+	}
+	tb[0] = v[0]
+	binary.BigEndian.PutUint64(tb[1:9], uint64(r.varint()))
+	ns := r.uvarint()
+	off := r.varint()
+	if ns > 0xffffffff || off != int64(int16(off)) {
+		r.bad = true
+		return t
+	}
+	if off == -1 && tb[0] == 1 {
+		// UTC, as UnmarshalBinary would make it, without its checks.
+		return time.Unix(int64(binary.BigEndian.Uint64(tb[1:9]))-secondsToUnix, int64(ns)).UTC()
+	}
+	binary.BigEndian.PutUint32(tb[9:13], uint32(ns))
+	binary.BigEndian.PutUint16(tb[13:15], uint16(int16(off)))
+	n := 15
+	if tb[0] == 2 {
+		if sec := r.bytes(1); len(sec) == 1 {
+			tb[15] = sec[0]
+		}
+		n = 16
+	}
+	if t.UnmarshalBinary(tb[:n]) != nil {
+		r.bad = true
+	}
+	return t
+}
+
+func (r *rowReader) bool() bool {
+	b := r.bytes(1)
+	if len(b) == 0 || b[0] > 1 {
+		r.bad = true
+		return false
+	}
+	return b[0] == 1
+}
+
+// summaryState is the state of a snapshot for the queries over every
+// dossier that read rows and loans only (OpenOptions.Summary): the header's
+// state, the parts of the dossiers the new events j (scoped, or nil) name,
+// advanced by them, and the rows and loans of every dossier, those of the
+// dossiers read remade from their state. Nil if it cannot be had that way.
+func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
+	// The rows and the loans are decoded side by side.
+	var rows []dossierRow
+	var loans []*Loan
+	var rowsOK, loansOK bool
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-1); ok {
+			loans, loansOK = decodeLoans(raw)
+		}
+	})
+	if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-2); ok {
+		rows, rowsOK = decodeRows(raw)
+	}
+	wg.Wait()
+	if !rowsOK || !loansOK || len(rows) != l.snap.Count {
+		return nil
+	}
+	if j != nil {
+		for _, e := range j.Events {
+			l.bucket(e.Dossier)
+		}
+	}
+	s := l.state(a, true)
+	if s == nil || l.bad || j != nil && !a.advance(s, l.snap, j) {
+		return nil
+	}
+	// The rows of the dossiers read are remade from their state (every
+	// dossier of a part read is in s.Dossiers).
+	out := rows[:0]
+	for i := range rows {
+		if s.Dossiers[rows[i].ID] == nil {
+			out = append(out, rows[i])
+		}
+	}
+	for _, d := range s.Dossiers {
+		out = append(out, rowOf(d, s.now))
+	}
+	slices.SortFunc(out, func(x, y dossierRow) int { return strings.Compare(x.ID, y.ID) })
+	for _, ln := range loans {
+		if s.Dossiers[ln.Dossier] == nil {
+			s.Loans[ln.ID] = ln
+		}
+	}
+	s.rows = out
+	return s
+}

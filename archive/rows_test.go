@@ -1,0 +1,169 @@
+package archive_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"crm/archive"
+)
+
+// The queries over every dossier that read the journal alone (list
+// --no-decrypt, review due, borrow list) take each dossier's row and the
+// loans from a part of the snapshot of their own (OpenOptions.Summary):
+// they say what a cold replay says.
+
+// summaryOf is what those queries say in a, at its clock, as JSON: this
+// quarter's 核定 due and the last one's, the quarters missed, the list
+// and the borrow register.
+func summaryOf(t testing.TB, a *archive.Archive) []byte {
+	t.Helper()
+	q := a.Quarter()
+	list, err := a.List(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.MarshalIndent(map[string]any{"due": a.ReviewsDue(q), "due_before": a.ReviewsDue(q.Prev()),
+		"missed": a.ReviewsMissed(q), "list": list, "loans": a.Loans(false), "overdue": a.Loans(true)}, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// summaryReader opens the archive as li the way review due does, at clock.
+func (f *fixture) summaryReader(clock func() time.Time) *archive.Archive {
+	f.t.Helper()
+	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: clock, CacheDir: f.cache, Identity: f.ids["li"], Snapshot: true, Summary: true})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return a
+}
+
+// sameSummaryAsCold fails unless a summary open at clock says what a cold
+// replay says, and took the rows (Partial) when want says so.
+func (f *fixture) sameSummaryAsCold(clock func() time.Time, partial bool) {
+	f.t.Helper()
+	a := f.summaryReader(clock)
+	if a.Partial() != partial {
+		f.t.Fatalf("summary from the rows: %v, want %v", a.Partial(), partial)
+	}
+	cold, err := archive.Open(ctx, f.dir, clock)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	// The rows of the cold state say what its dossiers say.
+	list, _ := cold.List(ctx, false)
+	for _, en := range list {
+		if d := cold.State.Dossiers[en.ID]; en.Level != cold.EffectiveLevel(d) {
+			f.t.Fatalf("%s: listed at level %s, effective level %s", en.ID, en.Level, cold.EffectiveLevel(d))
+		}
+	}
+	q := cold.Quarter()
+	due := map[string]bool{}
+	for _, r := range cold.ReviewsDue(q) {
+		due[r.ID] = true
+	}
+	for id, d := range cold.State.Dossiers {
+		want := d.Status == archive.StatusActive && d.Created.Before(q.End(cold.Location())) && d.ReviewedIn(q.String()) == nil
+		if due[id] != want {
+			f.t.Fatalf("%s: due in %s: %v, want %v", id, q, due[id], want)
+		}
+	}
+	got, want := summaryOf(f.t, a), summaryOf(f.t, cold)
+	if !bytes.Equal(got, want) {
+		f.t.Fatalf("summary (rows: %v) differs from a cold replay:\n got %s\nwant %s", a.Partial(), got, want)
+	}
+}
+
+// Every kind of step, read afterwards through the rows: steps about one
+// dossier advance the rows of its part; the others read (and save) the
+// whole state once, after which the rows serve again.
+func TestSummaryAdvancesLikeAReplay(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	f.sameSummaryAsCold(f.clock, true)
+	must := func(err error) {
+		f.t.Helper()
+		if err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	var loan string
+	steps := []struct {
+		name   string
+		scoped bool
+		do     func()
+	}{
+		{"create", true, func() { ids = append(ids, f.create("秘密")) }},
+		{"review", true, func() { _, err := f.as("li").ReviewDone(ids[3], "ok"); must(err) }},
+		{"late review", true, func() {
+			// A quarter on: the last one was missed, and made good.
+			f.now = f.now.AddDate(0, 3, 0)
+			_, err := f.as("li").ReviewDoneFor(ids[0], f.as("li").Quarter().Prev(), "补核定")
+			must(err)
+		}},
+		{"credit", true, func() { _, _, err := f.as("su").SetCredit(ids[2], "A", "付款及时"); must(err) }},
+		{"level", true, func() { _, err := f.as("su").SetLevel(ids[3], "机密", "", "升密"); must(err) }},
+		{"borrow", false, func() {
+			l, err := f.as("zhao").BorrowRequest(ids[2], "谈判", 3)
+			must(err)
+			loan = l.ID
+		}},
+		{"approve", false, func() { _, _, err := f.as("zhang").BorrowApprove(loan); must(err) }},
+		{"return", false, func() { _, err := f.as("zhao").BorrowReturn(loan, true, ""); must(err) }},
+		{"destroy request", false, func() { _, err := f.as("li").DestroyRequest(ids[2], "合作终止"); must(err) }},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			f.t = t
+			st.do()
+			f.settle()
+			f.sameSummaryAsCold(f.clock, st.scoped)
+			// Again: a whole state was saved, or the rows advanced again.
+			f.sameSummaryAsCold(f.clock, true)
+		})
+	}
+}
+
+// Rows saved at one clock are read at a later one: the quarter and the
+// days left are the reader's, a secrecy period that ran out since shows
+// the declassified level (R7.2.4), a loan due since is overdue.
+func TestSummaryAtALaterClock(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	for _, later := range []time.Duration{24 * time.Hour, 100 * 24 * time.Hour, 11 * 366 * 24 * time.Hour, 31 * 366 * 24 * time.Hour} {
+		at := f.now.Add(later)
+		f.sameSummaryAsCold(func() time.Time { return at }, true)
+	}
+}
+
+// A damaged rows part is not used: the state is read whole.
+func TestSummaryDamagedRows(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	for _, part := range []string{"rows", "loans"} {
+		snap := snapshotFiles(t, f)[0]
+		off, n, err := archive.SnapshotPartOf(snap, part)
+		if err != nil || n == 0 {
+			t.Fatalf("%s part: %d bytes, %v", part, n, err)
+		}
+		b, _ := os.ReadFile(snap)
+		b[off+n/2] ^= 1
+		os.WriteFile(snap, b, 0o600)
+		f.sameSummaryAsCold(f.clock, false)
+		// That open read the journal and did not save (nothing changed):
+		// the snapshot is made again by the next whole read.
+		os.Remove(snap)
+		f.reader("li", f.clock)
+	}
+}
