@@ -58,6 +58,8 @@ type Archive struct {
 	only         string          // OpenOptions.Only
 	snapSteps    bool            // OpenOptions.SnapshotSteps
 	summary      bool            // OpenOptions.Summary
+	creates      bool            // OpenOptions.Creates
+	newID        string          // the id a create step on a snapshot's state gives (createState)
 	repaired     []Fix           // what repairs in this process did
 	notes        []Problem       // what the last Verify noted that is not a problem
 	touched      []string        // files this process wrote or removed, relative (Touched)
@@ -101,6 +103,11 @@ type OpenOptions struct {
 	// without decryption, ReviewsDue, ReviewsMissed, Loans): a snapshot
 	// then gives those from its rows, not every dossier's state (Partial).
 	Summary bool
+	// Creates, with SnapshotSteps, says the command's step creates a
+	// dossier (Create): the snapshot then gives the parts of the dossiers
+	// new events name and of the id the new dossier will get, chosen
+	// before they are read (see createState).
+	Creates bool
 }
 
 // OpenWith is Open with options: a command that has a cache folder reads
@@ -133,6 +140,7 @@ func OpenWith(ctx context.Context, dir string, o OpenOptions) (*Archive, error) 
 	a := &Archive{Dir: abs, Policy: p, PolicyRaw: raw, now: clock().UTC().Truncate(time.Second), ctx: ctx}
 	a.jc = newJournalCache(o.CacheDir, abs, o.Identity)
 	a.only, a.snapSteps, a.summary = o.Only, o.Snapshot && o.SnapshotSteps, o.Summary
+	a.creates = a.snapSteps && o.Creates
 	if a.snapshots = o.Snapshot; a.snapshots {
 		if s, partial := a.loadSnapshot(); s != nil {
 			a.State, a.fromSnapshot, a.partial = s, true, partial

@@ -223,7 +223,13 @@ func (a *Archive) Create(text []byte, level string) (string, error) {
 	level = c.Level
 	var id string
 	err = a.locked(func() error {
-		id = a.newDossierID()
+		var ok bool
+		if id, ok = a.snapshotNewID(); !ok {
+			if err := a.fullState(); err != nil {
+				return err
+			}
+			id = a.newDossierID()
+		}
 		if _, err := os.Stat(a.dossierFile(id)); err == nil {
 			return integrityErr(DossierPath(id), l10n.Errorf("%s exists but the journal has no dossier %s", DossierPath(id), id))
 		}

@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"strings"
 	"time"
+
+	"crm/archive/journal"
 )
 
 // Ids that two clones which never talked cannot both make (DESIGN.md,
@@ -151,4 +153,39 @@ func resolveID(prefix, id string, known func(string) bool) string {
 		return c
 	}
 	return id
+}
+
+// nextID is the id a new dossier gets after the events of j (nil: none)
+// are replayed on a state whose highest dossier number is max: the next
+// number (every create uses its number up, refused or not: replay), or a
+// random id (whether it is free is for the caller to check).
+func (a *Archive) nextID(max int, j *journal.Journal) string {
+	p := a.Policy
+	if p.IDScheme.Style != IDSequential {
+		return NewID(p.IDScheme.Prefix, a.now)
+	}
+	if j != nil {
+		for _, e := range j.Events {
+			if n, ok := p.idNumber(e.Dossier); ok && e.Kind == KindDossierCreate && n > max {
+				max = n
+			}
+		}
+	}
+	return p.FormatID(max + 1)
+}
+
+// snapshotNewID is the id for a dossier a create step on a snapshot's
+// state gives (createState), if that state can answer that it is free:
+// the state holds the part the id belongs in, and a sequential id is still
+// the next number. Each is given once.
+func (a *Archive) snapshotNewID() (string, bool) {
+	id := a.newID
+	a.newID = ""
+	if !a.partial || id == "" || a.State.Dossiers[id] != nil {
+		return "", false
+	}
+	if a.Policy.IDScheme.Style == IDSequential && id != a.Policy.FormatID(a.State.MaxID+1) {
+		return "", false
+	}
+	return id, true
 }

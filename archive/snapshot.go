@@ -594,6 +594,11 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 			return s, s != nil
 		}
 	}
+	if a.creates && small {
+		if s := a.createState(l, j); s != nil {
+			return s, true
+		}
+	}
 	if a.summary && small {
 		if s := a.summaryState(l, j); s != nil {
 			return s, true
@@ -634,6 +639,27 @@ func (a *Archive) partialState(l *snapLoad, j *journal.Journal, only string) (s 
 		return nil, true
 	}
 	return s, true
+}
+
+// createState is the state for a step that creates a dossier: the parts
+// of the dossiers the new events j (scoped, or nil) name and of the id the
+// new dossier gets (nextID: chosen before the parts are read, so that its
+// part is among them), advanced by j. The id is kept for the step
+// (snapshotNewID). Nil if it cannot be had that way.
+func (a *Archive) createState(l *snapLoad, j *journal.Journal) *State {
+	id := a.nextID(l.snap.State.MaxID, j)
+	l.bucket(id)
+	if j != nil {
+		for _, e := range j.Events {
+			l.bucket(e.Dossier)
+		}
+	}
+	s := l.state(a, true)
+	if s == nil || l.bad || j != nil && !a.advance(s, l.snap, j) {
+		return nil
+	}
+	a.newID = id
+	return s
 }
 
 // maxPartialAdvance is how many new events a state about one dossier is

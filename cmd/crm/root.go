@@ -53,6 +53,9 @@ type env struct {
 	// summary: the command reads of the dossiers only their rows and
 	// loans (archive.OpenOptions.Summary).
 	summary bool
+	// creates: the command's step creates a dossier, and may work on the
+	// snapshot's state (archive.OpenOptions.Creates).
+	creates bool
 
 	context context.Context
 	bars    *bars // the progress display, on a terminal
@@ -322,6 +325,7 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 		o.Only = e.only
 		o.SnapshotSteps = e.snapshotSteps
 		o.Summary = e.summary
+		o.Creates = e.creates
 	}
 	if err := e.racyWindow(); err != nil {
 		return nil, err
