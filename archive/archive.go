@@ -57,7 +57,7 @@ type Archive struct {
 	seenGood     [][]string      // the good heads of the snapshot the state was last taken from (snapshotHas)
 	only         string          // OpenOptions.Only
 	snapSteps    bool            // OpenOptions.SnapshotSteps
-	summary      bool            // OpenOptions.Summary
+	summary      Summary         // OpenOptions.Summary
 	creates      bool            // OpenOptions.Creates
 	newID        string          // the id a create step on a snapshot's state gives (createState)
 	repaired     []Fix           // what repairs in this process did
@@ -73,6 +73,14 @@ type Archive struct {
 func Open(ctx context.Context, dir string, clock func() time.Time) (*Archive, error) {
 	return OpenWith(ctx, dir, OpenOptions{Clock: clock})
 }
+
+// Summary is what a command reads of every dossier (OpenOptions.Summary).
+type Summary uint8
+
+const (
+	SummaryRows  Summary = 1 << iota // each dossier's row: id, level, status, dates, 核定 quarters
+	SummaryLoans                     // every loan
+)
 
 // OpenOptions are the choices of OpenWith.
 type OpenOptions struct {
@@ -98,11 +106,13 @@ type OpenOptions struct {
 	// dossier, the members and the policy. A step that needs more, or
 	// finds what a crash left (crashLeftovers), reads the journal.
 	SnapshotSteps bool
-	// Summary, with Snapshot, says the command reads of the dossiers only
-	// what the queries over all of them from the journal read (List
-	// without decryption, ReviewsDue, ReviewsMissed, Loans): a snapshot
-	// then gives those from its rows, not every dossier's state (Partial).
-	Summary bool
+	// Summary, with Snapshot, names what the command reads of the
+	// dossiers, if that is all it reads of them: their rows (List
+	// without decryption, ReviewsDue, ReviewsMissed), every loan (Loans),
+	// or both. A snapshot then gives those from parts of their own, not
+	// every dossier's state (Partial); a state without SummaryRows has
+	// no rows.
+	Summary Summary
 	// Creates, with SnapshotSteps, says the command's step creates a
 	// dossier (Create): the snapshot then gives the parts of the dossiers
 	// new events name and of the id the new dossier will get, chosen

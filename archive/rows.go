@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/gob"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -102,10 +101,10 @@ func (s *State) rowLevelAt(r *dossierRow, t time.Time) string {
 }
 
 // sortedRows is a row for every dossier of the state, by id: the snapshot's
-// rows for a summary state (OpenOptions.Summary), else made from the
-// dossiers.
+// rows for a summary state (OpenOptions.Summary; none unless SummaryRows
+// was asked for), else made from the dossiers.
 func (s *State) sortedRows() []dossierRow {
-	if s.rows != nil {
+	if s.summary {
 		return s.rows
 	}
 	out := make([]dossierRow, 0, len(s.Dossiers))
@@ -365,21 +364,27 @@ func (r *rowReader) bool() bool {
 // advanced by them, and the rows and loans of every dossier, those of the
 // dossiers read remade from their state. Nil if it cannot be had that way.
 func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
-	// The rows and the loans are decoded side by side.
+	// The rows and the loans asked for are decoded side by side.
+	wantRows, wantLoans := a.summary&SummaryRows != 0, a.summary&SummaryLoans != 0
 	var rows []dossierRow
 	var loans []*Loan
-	var rowsOK, loansOK bool
+	rowsOK, loansOK := !wantRows, !wantLoans
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-1); ok {
-			loans, loansOK = decodeLoans(raw)
+	if wantLoans {
+		wg.Go(func() {
+			if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-1); ok {
+				loans, loansOK = decodeLoans(raw)
+			}
+		})
+	}
+	if wantRows {
+		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-2); ok {
+			rows, rowsOK = decodeRows(raw)
+			rowsOK = rowsOK && len(rows) == l.snap.Count
 		}
-	})
-	if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-2); ok {
-		rows, rowsOK = decodeRows(raw)
 	}
 	wg.Wait()
-	if !rowsOK || !loansOK || len(rows) != l.snap.Count {
+	if !rowsOK || !loansOK {
 		return nil
 	}
 	if j != nil {
@@ -391,23 +396,31 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 	if s == nil || l.bad || j != nil && !a.advance(s, l.snap, j) {
 		return nil
 	}
-	// The rows of the dossiers read are remade from their state (every
-	// dossier of a part read is in s.Dossiers).
-	out := rows[:0]
-	for i := range rows {
-		if s.Dossiers[rows[i].ID] == nil {
-			out = append(out, rows[i])
-		}
-	}
-	for _, d := range s.Dossiers {
-		out = append(out, rowOf(d, s.now))
-	}
-	slices.SortFunc(out, func(x, y dossierRow) int { return strings.Compare(x.ID, y.ID) })
 	for _, ln := range loans {
 		if s.Dossiers[ln.Dossier] == nil {
 			s.Loans[ln.ID] = ln
 		}
 	}
-	s.rows = out
+	s.summary = true
+	if !wantRows {
+		return s
+	}
+	// The rows of the dossiers read are remade from their state (every
+	// dossier of a part read is in s.Dossiers) and merged in by id.
+	fresh := make([]dossierRow, 0, len(s.Dossiers))
+	for _, d := range s.SortedDossiers() {
+		fresh = append(fresh, rowOf(d, s.now))
+	}
+	out := make([]dossierRow, 0, len(rows)+len(fresh))
+	for i := range rows {
+		if s.Dossiers[rows[i].ID] != nil {
+			continue
+		}
+		for len(fresh) > 0 && fresh[0].ID < rows[i].ID {
+			out, fresh = append(out, fresh[0]), fresh[1:]
+		}
+		out = append(out, rows[i])
+	}
+	s.rows = append(out, fresh...)
 	return s
 }

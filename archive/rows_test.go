@@ -34,10 +34,17 @@ func summaryOf(t testing.TB, a *archive.Archive) []byte {
 	return b
 }
 
-// summaryReader opens the archive as li the way review due does, at clock.
+// summaryReader opens the archive as li for the queries over rows and
+// loans, at clock.
 func (f *fixture) summaryReader(clock func() time.Time) *archive.Archive {
 	f.t.Helper()
-	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: clock, CacheDir: f.cache, Identity: f.ids["li"], Snapshot: true, Summary: true})
+	return f.summaryOpen(clock, archive.SummaryRows|archive.SummaryLoans)
+}
+
+// summaryOpen opens the archive as li at clock, reading what of.
+func (f *fixture) summaryOpen(clock func() time.Time, of archive.Summary) *archive.Archive {
+	f.t.Helper()
+	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: clock, CacheDir: f.cache, Identity: f.ids["li"], Snapshot: true, Summary: of})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -77,6 +84,14 @@ func (f *fixture) sameSummaryAsCold(clock func() time.Time, partial bool) {
 	got, want := summaryOf(f.t, a), summaryOf(f.t, cold)
 	if !bytes.Equal(got, want) {
 		f.t.Fatalf("summary (rows: %v) differs from a cold replay:\n got %s\nwant %s", a.Partial(), got, want)
+	}
+	// What review due and borrow list ask for alone.
+	jsonOf := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	if r := f.summaryOpen(clock, archive.SummaryRows); jsonOf(r.ReviewsDue(q)) != jsonOf(cold.ReviewsDue(q)) || jsonOf(r.ReviewsMissed(q)) != jsonOf(cold.ReviewsMissed(q)) {
+		f.t.Fatal("the rows alone say another 核定 due")
+	}
+	if l := f.summaryOpen(clock, archive.SummaryLoans); jsonOf(l.Loans(false)) != jsonOf(cold.Loans(false)) {
+		f.t.Fatal("the loans alone say another register")
 	}
 }
 

@@ -599,7 +599,7 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 			return s, true
 		}
 	}
-	if a.summary && small {
+	if a.summary != 0 && (j == nil || scoped(j) && len(j.Events) <= maxSummaryAdvance) {
 		if s := a.summaryState(l, j); s != nil {
 			return s, true
 		}
@@ -661,6 +661,12 @@ func (a *Archive) createState(l *snapLoad, j *journal.Journal) *State {
 	a.newID = id
 	return s
 }
+
+// maxSummaryAdvance is how many new events a summary state
+// (OpenOptions.Summary) is advanced by at most: it saves no snapshot, and
+// each event reads its dossier's part; past that the whole state is
+// advanced once and saved.
+const maxSummaryAdvance = 100
 
 // maxPartialAdvance is how many new events a state about one dossier is
 // advanced by at most (see loadSnapshot).

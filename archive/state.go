@@ -179,6 +179,7 @@ type State struct {
 	now       time.Time // the checker's clock
 	checkSigs bool
 	rows      []dossierRow        // a summary state's rows of every dossier (OpenOptions.Summary)
+	summary   bool                // the state is a summary's: rows is what it has of every dossier
 	removals  map[string][]string // member → their member.remove events (second pass)
 	removed   map[string][]string // member → the member.remove events that took effect
 	rotated   map[string]string   // member → the member.rotate event that set their keys

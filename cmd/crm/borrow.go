@@ -248,7 +248,7 @@ func newBorrowListCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List loans (the borrow register, 借阅登记), from the journal", "列出借阅（借阅登记），只读日志"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e.snapshot, e.summary = true, true // reads only the loans
+			e.snapshot, e.summary = true, archive.SummaryLoans // reads only the loans
 			a, err := e.openJournal()
 			if err != nil {
 				return err

@@ -27,7 +27,10 @@ func newListCmd(e *env) *cobra.Command {
 				use = keyNone
 			}
 			// Reads only; without decryption only the dossiers' rows.
-			e.snapshot, e.summary = true, noDecrypt
+			e.snapshot = true
+			if noDecrypt {
+				e.summary = archive.SummaryRows
+			}
 			a, err := e.openWith(use)
 			if err != nil {
 				return err

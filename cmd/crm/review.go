@@ -32,7 +32,7 @@ func newReviewDueCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List dossiers not yet verified in the quarter, and earlier quarters missed, from the journal (exit 10 when any are due within the window, overdue or missed)", "列出本季度尚未核定的档案及以往漏核定的季度（只读日志；窗口内到期、已逾期或有漏核定时退出码 10）"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e.snapshot, e.summary = true, true // reads only the dossiers' rows
+			e.snapshot, e.summary = true, archive.SummaryRows // reads only the dossiers' rows
 			a, err := e.openJournal()
 			if err != nil {
 				return err

@@ -50,9 +50,9 @@ type env struct {
 	// snapshotSteps: the command's steps are about that one dossier and
 	// may work on the snapshot's state (archive.OpenOptions.SnapshotSteps).
 	snapshotSteps bool
-	// summary: the command reads of the dossiers only their rows and
-	// loans (archive.OpenOptions.Summary).
-	summary bool
+	// summary: what the command reads of the dossiers, if only their
+	// rows or the loans (archive.OpenOptions.Summary).
+	summary archive.Summary
 	// creates: the command's step creates a dossier, and may work on the
 	// snapshot's state (archive.OpenOptions.Creates).
 	creates bool
