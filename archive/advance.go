@@ -62,6 +62,13 @@ func scopedKind(k journal.Kind) bool {
 	return spec != nil && spec.Reach == ReachDossier
 }
 
+// ownParts reports whether every event of j changes nothing about dossiers
+// but the one it names (ownPart): a state that holds every loan can be
+// advanced by them.
+func ownParts(j *journal.Journal) bool {
+	return !slices.ContainsFunc(j.Events, func(e *journal.Event) bool { return !ownPart(e.Kind) })
+}
+
 // ownPart reports whether an event of kind k changes nothing about
 // dossiers but the one it names, so that the snapshot's parts of the
 // others stay as they were.

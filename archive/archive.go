@@ -59,6 +59,7 @@ type Archive struct {
 	snapSteps    bool            // OpenOptions.SnapshotSteps
 	summary      Summary         // OpenOptions.Summary
 	creates      bool            // OpenOptions.Creates
+	onlyLoan     string          // OpenOptions.OnlyLoan
 	newID        string          // the id a create step on a snapshot's state gives (createState)
 	repaired     []Fix           // what repairs in this process did
 	notes        []Problem       // what the last Verify noted that is not a problem
@@ -118,6 +119,11 @@ type OpenOptions struct {
 	// new events name and of the id the new dossier will get, chosen
 	// before they are read (see createState).
 	Creates bool
+	// OnlyLoan, with Snapshot, is the loan (as the user typed its id) a
+	// command is about: a snapshot then gives every loan, the state of
+	// that loan's dossier and what is not about dossiers (Partial), and
+	// with SnapshotSteps its steps work on that.
+	OnlyLoan string
 }
 
 // OpenWith is Open with options: a command that has a cache folder reads
@@ -151,6 +157,7 @@ func OpenWith(ctx context.Context, dir string, o OpenOptions) (*Archive, error) 
 	a.jc = newJournalCache(o.CacheDir, abs, o.Identity)
 	a.only, a.snapSteps, a.summary = o.Only, o.Snapshot && o.SnapshotSteps, o.Summary
 	a.creates = a.snapSteps && o.Creates
+	a.onlyLoan = o.OnlyLoan
 	if a.snapshots = o.Snapshot; a.snapshots {
 		if s, partial := a.loadSnapshot(); s != nil {
 			a.State, a.fromSnapshot, a.partial = s, true, partial

@@ -360,23 +360,19 @@ func (r *rowReader) bool() bool {
 
 // summaryState is the state of a snapshot for the queries over every
 // dossier that read rows and loans only (OpenOptions.Summary): the header's
-// state, the parts of the dossiers the new events j (scoped, or nil) name,
-// advanced by them, and the rows and loans of every dossier, those of the
-// dossiers read remade from their state. Nil if it cannot be had that way.
+// state, the parts of the dossiers the new events j name, advanced by them
+// (advancedParts), and the rows or loans of every dossier asked for, the
+// rows of the dossiers read remade from their state. Nil if it cannot be
+// had that way.
 func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 	// The rows and the loans asked for are decoded side by side.
-	wantRows, wantLoans := a.summary&SummaryRows != 0, a.summary&SummaryLoans != 0
-	var rows []dossierRow
-	var loans []*Loan
-	rowsOK, loansOK := !wantRows, !wantLoans
+	wantRows := a.summary&SummaryRows != 0
 	var wg sync.WaitGroup
-	if wantLoans {
-		wg.Go(func() {
-			if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-1); ok {
-				loans, loansOK = decodeLoans(raw)
-			}
-		})
+	if a.summary&SummaryLoans != 0 {
+		wg.Go(func() { l.loans() })
 	}
+	var rows []dossierRow
+	rowsOK := !wantRows
 	if wantRows {
 		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-2); ok {
 			rows, rowsOK = decodeRows(raw)
@@ -384,22 +380,12 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 		}
 	}
 	wg.Wait()
-	if !rowsOK || !loansOK {
+	if !rowsOK {
 		return nil
 	}
-	if j != nil {
-		for _, e := range j.Events {
-			l.bucket(e.Dossier)
-		}
-	}
-	s := l.state(a, true)
-	if s == nil || l.bad || j != nil && !a.advance(s, l.snap, j) {
+	s := a.advancedParts(l, j)
+	if s == nil {
 		return nil
-	}
-	for _, ln := range loans {
-		if s.Dossiers[ln.Dossier] == nil {
-			s.Loans[ln.ID] = ln
-		}
 	}
 	s.summary = true
 	if !wantRows {

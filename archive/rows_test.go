@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,8 +97,9 @@ func (f *fixture) sameSummaryAsCold(clock func() time.Time, partial bool) {
 }
 
 // Every kind of step, read afterwards through the rows: steps about one
-// dossier advance the rows of its part; the others read (and save) the
-// whole state once, after which the rows serve again.
+// dossier, and steps on loans (the state holds every loan), advance the
+// rows of its part; the others read (and save) the whole state once,
+// after which the rows serve again.
 func TestSummaryAdvancesLikeAReplay(t *testing.T) {
 	f := newFixture(t)
 	ids := f.history()
@@ -126,13 +128,13 @@ func TestSummaryAdvancesLikeAReplay(t *testing.T) {
 		}},
 		{"credit", true, func() { _, _, err := f.as("su").SetCredit(ids[2], "A", "付款及时"); must(err) }},
 		{"level", true, func() { _, err := f.as("su").SetLevel(ids[3], "机密", "", "升密"); must(err) }},
-		{"borrow", false, func() {
+		{"borrow", true, func() {
 			l, err := f.as("zhao").BorrowRequest(ids[2], "谈判", 3)
 			must(err)
 			loan = l.ID
 		}},
-		{"approve", false, func() { _, _, err := f.as("zhang").BorrowApprove(loan); must(err) }},
-		{"return", false, func() { _, err := f.as("zhao").BorrowReturn(loan, true, ""); must(err) }},
+		{"approve", true, func() { _, _, err := f.as("zhang").BorrowApprove(loan); must(err) }},
+		{"return", true, func() { _, err := f.as("zhao").BorrowReturn(loan, true, ""); must(err) }},
 		{"destroy request", false, func() { _, err := f.as("li").DestroyRequest(ids[2], "合作终止"); must(err) }},
 	}
 	for _, st := range steps {
@@ -261,4 +263,89 @@ func TestSnapshotCreateAfterALoan(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.verifyClean()
+}
+
+// loanStepper opens the archive as member id the way the borrow commands
+// do: a request about dossier (with every loan), or a step on loan.
+func (f *fixture) loanStepper(id, dossier, loan string) *archive.Archive {
+	f.t.Helper()
+	o := archive.OpenOptions{Clock: f.clock, CacheDir: f.cache, Identity: f.ids[id], Snapshot: true, SnapshotSteps: true, Only: dossier, OnlyLoan: loan}
+	if dossier != "" {
+		o.Summary = archive.SummaryLoans
+	}
+	a, err := archive.OpenWith(ctx, f.dir, o)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := a.SetIdentity(f.ids[id]); err != nil {
+		f.t.Fatal(err)
+	}
+	return a
+}
+
+// A loan's steps work on the snapshot's state: every loan, and the part
+// of its dossier (R7.1: request, approvals, renewal, return), with every
+// rule checked there; a loan requested since the snapshot is found by its
+// request. The archive is then what a replay says.
+func TestSnapshotLoanSteps(t *testing.T) {
+	for _, style := range []string{archive.IDSequential, archive.IDRandom} {
+		t.Run(style, func(t *testing.T) {
+			f := newFixtureStyle(t, style)
+			ids := f.history()
+			f.settle()
+			for _, m := range []string{"li", "zhao", "zhang"} {
+				f.reader(m, f.clock) // each member's snapshot
+			}
+			partial := func(a *archive.Archive, step string) {
+				t.Helper()
+				if !a.FromSnapshot() || !a.Partial() {
+					t.Fatalf("%s: snapshot %v, partial %v", step, a.FromSnapshot(), a.Partial())
+				}
+			}
+			a := f.loanStepper("zhao", ids[2], "")
+			l, err := a.BorrowRequest(ids[2], "谈判", 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			partial(a, "request")
+			// A random id typed as the user may: lower case.
+			typed := l.ID
+			if style == archive.IDRandom {
+				typed = strings.ToLower(l.ID)
+			}
+			b := f.loanStepper("zhang", "", typed)
+			if _, _, err := b.BorrowApprove(typed); err != nil {
+				t.Fatal(err)
+			}
+			partial(b, "approve")
+			// Out of order: a second approval by one who already gave
+			// theirs is refused as a replay would.
+			c := f.loanStepper("zhang", "", l.ID)
+			_, _, err = c.BorrowApprove(l.ID)
+			_, _, cold := f.cold("zhang").BorrowApprove(l.ID)
+			if (err == nil) != (cold == nil) || err != nil && err.Error() != cold.Error() {
+				t.Fatalf("a second approval: %v, cold %v", err, cold)
+			}
+			if st := f.cold("li").State.Loans[l.ID].Status(); st != archive.LoanOut {
+				t.Fatalf("loan %s is %s after its approval", l.ID, st)
+			}
+			if _, err := f.loanStepper("zhao", "", l.ID).BorrowRenew(l.ID); err != nil {
+				t.Fatal(err)
+			}
+			d := f.loanStepper("zhao", "", l.ID)
+			if _, err := d.BorrowReturn(l.ID, true, ""); err != nil {
+				t.Fatal(err)
+			}
+			partial(d, "return")
+			// An unknown loan: the answer a replay gives.
+			_, err = f.loanStepper("zhang", "", "L-999999").BorrowEndorse("L-999999")
+			_, cold = f.cold("zhang").BorrowEndorse("L-999999")
+			if err == nil || err.Error() != cold.Error() {
+				t.Fatalf("unknown loan: %v, cold %v", err, cold)
+			}
+			f.verifyClean()
+			f.settle()
+			sameAsCold(t, f, f.reader("li", f.clock))
+		})
+	}
 }

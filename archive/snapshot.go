@@ -585,24 +585,28 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	// rolled back since, of which another command saved this one.
 	a.seenGood = [][]string{snap.GoodHeads}
 	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}}
-	// A state about one dossier saves no snapshot: past a thousand new
-	// events, the whole state is advanced once and saved instead of
-	// every command reading them all again.
-	small := j == nil || scoped(j) && len(j.Events) <= maxPartialAdvance
-	if only != "" && small {
-		if s, found := a.partialState(l, j, only); found {
-			return s, s != nil
-		}
+	// A state of some parts is advanced by events about one dossier
+	// each; with every loan in it, by steps on loans too. It saves no
+	// snapshot: past a thousand new events (a hundred for a summary),
+	// the whole state is advanced once and saved instead of every
+	// command reading them all again.
+	loans := a.summary&SummaryLoans != 0 || a.onlyLoan != ""
+	fits := func(most int) bool {
+		return j == nil || len(j.Events) <= most && (scoped(j) || loans && ownParts(j))
 	}
-	if a.creates && small {
-		if s := a.createState(l, j); s != nil {
-			return s, true
-		}
+	var part *State
+	switch {
+	case a.onlyLoan != "" && fits(maxPartialAdvance):
+		part = a.loanState(l, j)
+	case only != "" && fits(maxPartialAdvance):
+		part = a.partialState(l, j, only)
+	case a.creates && fits(maxPartialAdvance):
+		part = a.createState(l, j)
+	case a.summary != 0 && only == "" && fits(maxSummaryAdvance):
+		part = a.summaryState(l, j)
 	}
-	if a.summary != 0 && (j == nil || scoped(j) && len(j.Events) <= maxSummaryAdvance) {
-		if s := a.summaryState(l, j); s != nil {
-			return s, true
-		}
+	if part != nil {
+		return part, true
 	}
 	if !l.all() {
 		return nil, false
@@ -620,10 +624,10 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 }
 
 // partialState is the state of the parts of dossier only (as typed) and
-// of the dossiers new events j (scoped, or nil) name, advanced by them;
-// found is false if only is no dossier there, and the state nil if it
-// cannot be had that way.
-func (a *Archive) partialState(l *snapLoad, j *journal.Journal, only string) (s *State, found bool) {
+// of the dossiers new events j name (advancedParts); nil if only is no
+// dossier there (a short form is resolved against every dossier) or the
+// state cannot be had that way.
+func (a *Archive) partialState(l *snapLoad, j *journal.Journal, only string) *State {
 	created := map[string]bool{}
 	if j != nil {
 		for _, e := range j.Events {
@@ -633,32 +637,84 @@ func (a *Archive) partialState(l *snapLoad, j *journal.Journal, only string) (s 
 	}
 	has := func(id string) bool { return created[id] || l.has(id) }
 	if id := resolveID(a.Policy.IDScheme.Prefix, only, has); !has(id) || l.bad {
-		return nil, false
+		return nil
 	}
-	if s = l.state(a, true); s == nil || j != nil && !a.advance(s, l.snap, j) {
-		return nil, true
-	}
-	return s, true
+	return a.advancedParts(l, j)
 }
 
 // createState is the state for a step that creates a dossier: the parts
-// of the dossiers the new events j (scoped, or nil) name and of the id the
-// new dossier gets (nextID: chosen before the parts are read, so that its
-// part is among them), advanced by j. The id is kept for the step
+// of the dossiers the new events j name and of the id the new dossier
+// gets (nextID: chosen before the parts are read, so that its part is
+// among them), advanced by j (advancedParts). The id is kept for the step
 // (snapshotNewID). Nil if it cannot be had that way.
 func (a *Archive) createState(l *snapLoad, j *journal.Journal) *State {
 	id := a.nextID(l.snap.State.MaxID, j)
 	l.bucket(id)
+	s := a.advancedParts(l, j)
+	if s != nil {
+		a.newID = id
+	}
+	return s
+}
+
+// loanState is the state for a step on the loan OpenOptions.OnlyLoan names
+// (as typed): every loan, and the parts of its dossier and of the
+// dossiers the new events j name, advanced by j (advancedParts). Nil if
+// the loan or its dossier is not there.
+func (a *Archive) loanState(l *snapLoad, j *journal.Journal) *State {
+	all, ok := l.loans()
+	if !ok {
+		return nil
+	}
+	byID := make(map[string]*Loan, len(all))
+	for _, ln := range all {
+		byID[ln.ID] = ln
+	}
+	// A loan requested since is read with its request's dossier.
+	if ln := byID[resolveID(loanPrefix, a.onlyLoan, func(x string) bool { return byID[x] != nil })]; ln != nil {
+		l.bucket(ln.Dossier)
+	}
+	s := a.advancedParts(l, j)
+	if s == nil {
+		return nil
+	}
+	ln := s.Loans[resolveID(loanPrefix, a.onlyLoan, func(x string) bool { return s.Loans[x] != nil })]
+	if ln == nil || s.Dossiers[ln.Dossier] == nil {
+		return nil
+	}
+	return s
+}
+
+// advancedParts is the state of the parts read so far and of the dossiers
+// the new events j (nil: none) name, with every loan when the command
+// reads loans (OpenOptions.Summary, OnlyLoan), advanced by j. Nil if it
+// cannot be had that way.
+func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 	if j != nil {
 		for _, e := range j.Events {
 			l.bucket(e.Dossier)
 		}
 	}
+	var all []*Loan
+	if a.summary&SummaryLoans != 0 || a.onlyLoan != "" {
+		var ok bool
+		if all, ok = l.loans(); !ok {
+			return nil
+		}
+	}
 	s := l.state(a, true)
-	if s == nil || l.bad || j != nil && !a.advance(s, l.snap, j) {
+	if s == nil || l.bad {
 		return nil
 	}
-	a.newID = id
+	// The loans of the dossiers read are theirs (one value in both).
+	for _, ln := range all {
+		if s.Dossiers[ln.Dossier] == nil {
+			s.Loans[ln.ID] = ln
+		}
+	}
+	if j != nil && !a.advance(s, l.snap, j) {
+		return nil
+	}
 	return s
 }
 
@@ -679,6 +735,20 @@ type snapLoad struct {
 	base  int64
 	parts map[int]*snapBucketPart
 	bad   bool // a part did not match the header
+
+	allLoans           []*Loan // the loans part, once read (loans)
+	loansRead, loansOK bool
+}
+
+// loans reads (once) the loans part: every loan.
+func (l *snapLoad) loans() ([]*Loan, bool) {
+	if !l.loansRead {
+		l.loansRead = true
+		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-1); ok {
+			l.allLoans, l.loansOK = decodeLoans(raw)
+		}
+	}
+	return l.allLoans, l.loansOK
 }
 
 // bucket reads (once) the part that holds dossier id.

@@ -412,7 +412,8 @@ func (j *Journal) Add(e *Event) {
 
 // Follows reports whether the event with hash ancestor is reachable from e
 // through its links: the journal's only trustworthy order. With Prior,
-// every event held follows every event not held.
+// every event held (and one about to be written on them) follows every
+// event not held (followsPrior).
 func (j *Journal) Follows(e *Event, ancestor string) bool {
 	if ancestor == "" {
 		return true
@@ -420,7 +421,7 @@ func (j *Journal) Follows(e *Event, ancestor string) bool {
 	if e == nil {
 		return false
 	}
-	if j.Prior != nil && j.ByHash[e.Hash] == e && j.ByHash[ancestor] == nil {
+	if j.Prior != nil && j.ByHash[ancestor] == nil && j.followsPrior(e) {
 		return true
 	}
 	seen := map[string]bool{}
@@ -446,7 +447,26 @@ func (j *Journal) Follows(e *Event, ancestor string) bool {
 // links, given e's ancestors anc (Ancestors): with Prior, so does every
 // event not held.
 func (j *Journal) Before(anc map[string]bool, e *Event, h string) bool {
-	return anc[h] || j.Prior != nil && j.ByHash[e.Hash] == e && j.ByHash[h] == nil
+	return anc[h] || j.Prior != nil && j.ByHash[h] == nil && j.followsPrior(e)
+}
+
+// followsPrior reports whether e follows every event the journal does not
+// hold (Prior): a held event does (what Prior means), and so does an event
+// about to be written that links to a held event or to every Prior head.
+func (j *Journal) followsPrior(e *Event) bool {
+	if j.ByHash[e.Hash] == e {
+		return true
+	}
+	heads := map[string]bool{}
+	for _, p := range e.Prev {
+		if j.ByHash[p] != nil {
+			return true
+		}
+		if _, ok := j.Prior[p]; ok {
+			heads[p] = true
+		}
+	}
+	return len(heads) == len(j.Prior)
 }
 
 // TimeOf is the time of the event with hash h, held or a Prior head.

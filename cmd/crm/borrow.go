@@ -35,7 +35,7 @@ func newBorrowRequestCmd(e *env) *cobra.Command {
 			}
 			return nil
 		},
-		RunE: e.stepOnDossier(func(a *archive.Archive, id string) error {
+		RunE: e.oneDossierLoanStep(e.stepOnDossier(func(a *archive.Archive, id string) error {
 			l, err := a.BorrowRequest(id, purpose, days)
 			if err != nil {
 				return err
@@ -51,7 +51,7 @@ func newBorrowRequestCmd(e *env) *cobra.Command {
 				e.printf("%s\n", l10n.Sprintf("You may not approve your own loan: another %s or a %s approves in your stead.", roleChain(need, a.Policy, "/"), roleChain(a.Policy.SelfLoanApprovers(), a.Policy, "/")))
 			}
 			return nil
-		}),
+		})),
 	}
 	c.Flags().StringVar(&purpose, "purpose", "", l10n.Pick("what the dossier is borrowed for (on the borrow card)", "借阅用途（记入借阅卡）"))
 	c.Flags().IntVar(&days, "days", 0, l10n.Pick("loan period in days (default and maximum: policy loan.days)", "借期天数（默认与上限见策略 loan.days）"))
@@ -63,14 +63,14 @@ func newBorrowEndorseCmd(e *env) *cobra.Command {
 		Use:   "endorse LOAN",
 		Short: l10n.Pick("Sign a loan request as the requester's department manager (R6.7)", "以申请人所在部门经理身份签字 (R6.7)"),
 		Args:  cobra.ExactArgs(1),
-		RunE: e.stepOn(func(a *archive.Archive, arg string) error {
+		RunE: e.oneLoanStep(e.stepOn(func(a *archive.Archive, arg string) error {
 			l, err := a.BorrowEndorse(arg)
 			if err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Loan %s signed by %s for %s.", l.ID, l.EndorsedBy, l.Department))
 			return nil
-		}),
+		})),
 	}
 }
 
@@ -79,7 +79,7 @@ func newBorrowApproveCmd(e *env) *cobra.Command {
 		Use:   "approve LOAN",
 		Short: l10n.Pick("Approve a loan; the last approval gives the borrower access and prints the borrow card", "审批借阅；最后一项批准后借阅人可解密，并打印借阅卡"),
 		Args:  cobra.ExactArgs(1),
-		RunE: e.stepOn(func(a *archive.Archive, arg string) error {
+		RunE: e.oneLoanStep(e.stepOn(func(a *archive.Archive, arg string) error {
 			l, last, err := a.BorrowApprove(arg)
 			if err != nil {
 				return err
@@ -95,7 +95,7 @@ func newBorrowApproveCmd(e *env) *cobra.Command {
 				e.printf("%s\n", l10n.Sprintf("The file is encrypted to %s at a writer's next step: a writer of level %s runs `crm maintain` or `crm rekey`.", l.Borrower, d.Level))
 			}
 			return printCard(e, cardOf(a, l))
-		}),
+		})),
 	}
 }
 
@@ -105,14 +105,14 @@ func newBorrowCancelCmd(e *env) *cobra.Command {
 		Use:   "cancel LOAN [--reason R]",
 		Short: l10n.Pick("Withdraw your own loan request while it waits", "撤回自己尚未批准的借阅申请"),
 		Args:  cobra.ExactArgs(1),
-		RunE: e.stepOn(func(a *archive.Archive, arg string) error {
+		RunE: e.oneLoanStep(e.stepOn(func(a *archive.Archive, arg string) error {
 			l, err := a.BorrowCancel(arg, reason)
 			if err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Loan request %s of %s withdrawn.", l.ID, l.Dossier))
 			return nil
-		}),
+		})),
 	}
 	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why it is withdrawn (optional)", "撤回原因（可选）"))
 	return c
@@ -124,14 +124,14 @@ func newBorrowRejectCmd(e *env) *cobra.Command {
 		Use:   "reject LOAN --reason R",
 		Short: l10n.Pick("Reject a loan request that waits (one who may approve it)", "驳回尚未批准的借阅申请（有审批权者）"),
 		Args:  cobra.ExactArgs(1),
-		RunE: e.stepOn(func(a *archive.Archive, arg string) error {
+		RunE: e.oneLoanStep(e.stepOn(func(a *archive.Archive, arg string) error {
 			l, err := a.BorrowReject(arg, reason)
 			if err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Loan request %s of %s by %s rejected: %s", l.ID, l.Dossier, l.Borrower, l.Reason))
 			return nil
-		}),
+		})),
 	}
 	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why it is rejected (the requester reads it)", "驳回原因（申请人可见）"))
 	return c
@@ -192,14 +192,14 @@ func newBorrowRenewCmd(e *env) *cobra.Command {
 		Use:   "renew LOAN",
 		Short: l10n.Pick("Extend a loan by its period (policy loan.renewals times)", "续借（次数见策略 loan.renewals）"),
 		Args:  cobra.ExactArgs(1),
-		RunE: e.stepOn(func(a *archive.Archive, arg string) error {
+		RunE: e.oneLoanStep(e.stepOn(func(a *archive.Archive, arg string) error {
 			l, err := a.BorrowRenew(arg)
 			if err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Loan %s renewed: due %s.", l.ID, a.FormatTime(l.Due)))
 			return nil
-		}),
+		})),
 	}
 }
 
@@ -219,7 +219,7 @@ func newBorrowReturnCmd(e *env) *cobra.Command {
 			}
 			return nil
 		},
-		RunE: e.stepOn(func(a *archive.Archive, arg string) error {
+		RunE: e.oneLoanStep(e.stepOn(func(a *archive.Archive, arg string) error {
 			l, err := a.BorrowReturn(arg, damaged == "", damaged)
 			if err != nil {
 				return err
@@ -234,7 +234,7 @@ func newBorrowReturnCmd(e *env) *cobra.Command {
 				e.printf("%s\n", l10n.Sprintf("crm no longer opens it for %s; the file drops their key at a writer's next step (`crm maintain`).", l.Borrower))
 			}
 			return nil
-		}),
+		})),
 	}
 	c.Flags().BoolVar(&intact, "intact", false, l10n.Pick("returned complete and undamaged (the default)", "完好归还（默认）"))
 	c.Flags().StringVar(&damaged, "damaged", "", l10n.Pick("returned damaged or incomplete: say what", "有损坏或缺失：说明情况"))

@@ -56,6 +56,9 @@ type env struct {
 	// creates: the command's step creates a dossier, and may work on the
 	// snapshot's state (archive.OpenOptions.Creates).
 	creates bool
+	// onlyLoan: the command is about this loan (as typed), and its steps
+	// may work on the snapshot's state (archive.OpenOptions.OnlyLoan).
+	onlyLoan string
 
 	context context.Context
 	bars    *bars // the progress display, on a terminal
@@ -326,6 +329,7 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 		o.SnapshotSteps = e.snapshotSteps
 		o.Summary = e.summary
 		o.Creates = e.creates
+		o.OnlyLoan = e.onlyLoan
 	}
 	if err := e.racyWindow(); err != nil {
 		return nil, err

@@ -31,6 +31,28 @@ func (e *env) oneDossierStep(run func(*cobra.Command, []string) error) func(*cob
 	}
 }
 
+// oneDossierLoanStep is oneDossierStep for a loan request: its rule also
+// reads every loan's id, which the snapshot keeps in a part of its own.
+func (e *env) oneDossierLoanStep(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return e.oneDossierStep(func(cmd *cobra.Command, args []string) error {
+		e.summary = archive.SummaryLoans
+		return run(cmd, args)
+	})
+}
+
+// oneLoanStep runs a command whose steps are on the loan its first
+// argument names (borrow endorse, approve, cancel, reject, renew, return):
+// it reads every loan and the part of the state snapshot of that loan's
+// dossier, and its steps work on the snapshot's state advanced by what
+// was added since, under the lock, with every rule checked there
+// (archive.OpenOptions.OnlyLoan).
+func (e *env) oneLoanStep(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		e.snapshot, e.onlyLoan, e.snapshotSteps = true, args[0], true
+		return run(cmd, args)
+	}
+}
+
 // stepOnDossier is stepOn for a step on a dossier: the argument may be a
 // short form of its id (1, c-1, the leading characters of a random id:
 // archive.ResolveID), and step gets the full id.
