@@ -586,13 +586,12 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	a.seenGood = [][]string{snap.GoodHeads}
 	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}}
 	// A state of some parts is advanced by events about one dossier
-	// each; with every loan in it, by steps on loans too. It saves no
-	// snapshot: past a thousand new events (a hundred for a summary),
-	// the whole state is advanced once and saved instead of every
-	// command reading them all again.
-	loans := a.summary&SummaryLoans != 0 || a.onlyLoan != ""
+	// each, with every loan in it when they include steps on loans
+	// (advancedParts). It saves no snapshot: past a thousand new events
+	// (a hundred for a summary), the whole state is advanced once and
+	// saved instead of every command reading them all again.
 	fits := func(most int) bool {
-		return j == nil || len(j.Events) <= most && (scoped(j) || loans && ownParts(j))
+		return j == nil || len(j.Events) <= most && ownParts(j)
 	}
 	var part *State
 	switch {
@@ -686,9 +685,10 @@ func (a *Archive) loanState(l *snapLoad, j *journal.Journal) *State {
 }
 
 // advancedParts is the state of the parts read so far and of the dossiers
-// the new events j (nil: none) name, with every loan when the command
-// reads loans (OpenOptions.Summary, OnlyLoan), advanced by j. Nil if it
-// cannot be had that way.
+// the new events j (nil: none; each about one dossier: ownParts) name,
+// advanced by j, with every loan when the command reads loans
+// (OpenOptions.Summary, OnlyLoan) or a step on a loan is among j (its rule
+// reads every loan's id). Nil if it cannot be had that way.
 func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 	if j != nil {
 		for _, e := range j.Events {
@@ -696,7 +696,7 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 		}
 	}
 	var all []*Loan
-	if a.summary&SummaryLoans != 0 || a.onlyLoan != "" {
+	if a.summary&SummaryLoans != 0 || a.onlyLoan != "" || j != nil && !scoped(j) {
 		var ok bool
 		if all, ok = l.loans(); !ok {
 			return nil
