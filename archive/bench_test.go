@@ -172,6 +172,31 @@ func BenchmarkOpen(b *testing.B) {
 			}
 		}
 	})
+	// Over every dossier from the journal: review due (the rows part)
+	// and borrow list (the loans part).
+	for _, c := range []struct {
+		name string
+		of   archive.Summary
+	}{{"snapshot-rows", archive.SummaryRows}, {"snapshot-loans", archive.SummaryLoans}} {
+		sum := so
+		sum.Summary = c.of
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				a, err := archive.OpenWith(ctx, dir, sum)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !a.Partial() {
+					b.Fatal("the whole snapshot was read")
+				}
+				// (the synthetic archive of this benchmark lends nothing)
+				a.Loans(false)
+				if c.of == archive.SummaryRows && len(a.ReviewsDue(a.Quarter())) == 0 {
+					b.Fatal("no rows read")
+				}
+			}
+		})
+	}
 	b.Run("bare-age-one-file", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := archive.Decrypt(cts[0], r.Manager.Age); err != nil {
