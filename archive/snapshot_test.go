@@ -749,3 +749,43 @@ func TestSnapshotLogChecksFiles(t *testing.T) {
 		t.Fatalf("verify: %v %v", ps, err)
 	}
 }
+
+// Classification and holds are steps about one dossier: they work on the
+// snapshot's parts (crm classify --level/--credit, hold, release), with
+// every rule checked there: a reclassification of a held dossier is
+// refused as a replay would refuse it.
+func TestSnapshotClassifySteps(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	for _, m := range []string{"li", "su", "zhang"} {
+		f.reader(m, f.clock)
+	}
+	on := func(a *archive.Archive, step string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if !a.FromSnapshot() || !a.Partial() {
+			t.Fatalf("%s: snapshot %v, partial %v", step, a.FromSnapshot(), a.Partial())
+		}
+	}
+	a := f.stepper("su", ids[2])
+	_, err := a.SetLevel(ids[2], "秘密", "", "升密")
+	on(a, "level", err)
+	a = f.stepper("su", ids[2])
+	_, _, err = a.SetCredit(ids[2], "B", "付款偶有延迟")
+	on(a, "credit", err)
+	a = f.stepper("zhang", ids[2])
+	on(a, "hold", a.SetHold(ids[2], true, "诉讼"))
+	a = f.stepper("su", ids[2])
+	_, err = a.SetLevel(ids[2], "机密", "", "再升密")
+	if _, cold := f.cold("su").SetLevel(ids[2], "机密", "", "再升密"); err == nil || cold == nil || err.Error() != cold.Error() {
+		t.Fatalf("reclassifying a held dossier: %v, cold %v", err, cold)
+	}
+	a = f.stepper("zhang", ids[2])
+	on(a, "release", a.SetHold(ids[2], false, "结案"))
+	f.verifyClean()
+	f.settle()
+	sameAsCold(t, f, f.reader("li", f.clock))
+}

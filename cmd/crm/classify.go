@@ -21,22 +21,17 @@ func newClassifyCmd(e *env) *cobra.Command {
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			return checkClassifyFlags(level, period, reason, credit, tier)
 		},
-		RunE: e.stepOnDossier(func(a *archive.Archive, id string) error {
-			if level != "" {
-				if err := e.setLevel(a, id, level, period, reason); err != nil {
-					return err
-				}
-			}
-			if credit != "" {
-				if err := e.setCredit(a, id, credit, reason); err != nil {
-					return err
-				}
-			}
+		RunE: func(cmd *cobra.Command, args []string) error {
+			run := e.stepOnDossier(func(a *archive.Archive, id string) error {
+				return e.classifyOne(a, id, level, period, reason, credit, tier)
+			})
 			if tier != "" {
-				return e.setTier(a, id, tier, reason)
+				// The tier the rules give reads every dossier the key
+				// opens (the ABC grade): the whole state.
+				return run(cmd, args)
 			}
-			return nil
-		}),
+			return e.oneDossierStep(run)(cmd, args)
+		},
 	}
 	f := c.Flags()
 	f.StringVar(&level, "level", "", l10n.Pick("new secrecy level: 内部, 秘密, 机密, 绝密", "新密级：内部、秘密、机密、绝密"))
@@ -298,4 +293,23 @@ func (f *listFilters) flags(c *cobra.Command) {
 	c.Flags().StringVar(&f.expiring, "expiring-within", "", l10n.Pick("only dossiers whose secrecy period ends within DUR (30d, 6m, 1y; journal only), or has ended and awaits declassification", "仅列出保密期限在 DUR 内届满（或已届满待解密）的档案"))
 	c.Flags().StringVar(&f.credit, "credit", "", l10n.Pick("only dossiers of this credit class (A–D; D: dangerous customers); needs your key", "仅列出该信用等级（D 为危险客户）；需密钥"))
 	c.Flags().StringVar(&f.tier, "tier", "", l10n.Pick("only dossiers of this tier (重点, 普通, 潜在); needs your key", "仅列出该客户层级；需密钥"))
+}
+
+// classifyOne is `crm classify ID`: the level, then the credit class, then
+// the tier, each that was asked for.
+func (e *env) classifyOne(a *archive.Archive, id, level, period, reason, credit, tier string) error {
+	if level != "" {
+		if err := e.setLevel(a, id, level, period, reason); err != nil {
+			return err
+		}
+	}
+	if credit != "" {
+		if err := e.setCredit(a, id, credit, reason); err != nil {
+			return err
+		}
+	}
+	if tier != "" {
+		return e.setTier(a, id, tier, reason)
+	}
+	return nil
 }

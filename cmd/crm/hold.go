@@ -29,7 +29,7 @@ func holdCmd(e *env, on bool, use, short, reasonHelp string) *cobra.Command {
 		Use:   use,
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: e.stepOnDossier(func(a *archive.Archive, id string) error {
+		RunE: e.oneDossierStep(e.stepOnDossier(func(a *archive.Archive, id string) error {
 			if err := a.SetHold(id, on, reason); err != nil {
 				return err
 			}
@@ -39,7 +39,7 @@ func holdCmd(e *env, on bool, use, short, reasonHelp string) *cobra.Command {
 				e.printf("%s\n", l10n.Sprintf("Dossier %s is released from its hold.", id))
 			}
 			return nil
-		}),
+		})),
 	}
 	c.Flags().StringVar(&reason, "reason", "", reasonHelp)
 	return c
