@@ -79,8 +79,12 @@ func Open(ctx context.Context, dir string, clock func() time.Time) (*Archive, er
 type Summary uint8
 
 const (
-	SummaryRows  Summary = 1 << iota // each dossier's row: id, level, status, dates, 核定 quarters
-	SummaryLoans                     // every loan
+	SummaryRows         Summary = 1 << iota // each dossier's row: id, level, status, dates, 核定 quarters
+	SummaryLoans                            // every loan
+	SummaryDestructions                     // every destruction request
+	// SummaryNone: nothing of the dossiers; the members, the policy and
+	// the registers not about dossiers (statistics requests, hand-ins).
+	SummaryNone
 )
 
 // OpenOptions are the choices of OpenWith.
@@ -110,9 +114,9 @@ type OpenOptions struct {
 	// Summary, with Snapshot, names what the command reads of the
 	// dossiers, if that is all it reads of them: their rows (List
 	// without decryption, ReviewsDue, ReviewsMissed), every loan (Loans),
-	// or both. A snapshot then gives those from parts of their own, not
-	// every dossier's state (Partial); a state without SummaryRows has
-	// no rows.
+	// every destruction request (Destructions), or nothing (SummaryNone).
+	// A snapshot then gives those from parts of their own, not every
+	// dossier's state (Partial); a state without SummaryRows has no rows.
 	Summary Summary
 	// Creates, with SnapshotSteps, says the command's step creates a
 	// dossier (Create): the snapshot then gives the parts of the dossiers

@@ -64,7 +64,7 @@ func StateJSON(s *State) ([]byte, error) { return json.Marshal(stripped(s)) }
 // SnapshotPartOf is where, in the snapshot file at path, a part lies
 // (offset from the file's start, and length), read without checking the
 // seal: for tests that damage one part. which is a dossier id (its part)
-// or a month folder ("journal/2026/11"), "rows" or "loans".
+// or a month folder ("journal/2026/11"), "rows" or "registers".
 func SnapshotPartOf(path, which string) (off, n int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -84,7 +84,7 @@ func SnapshotPartOf(path, which string) (off, n int64, err error) {
 	switch which {
 	case "rows":
 		i = len(snap.Parts) - 2
-	case "loans":
+	case "registers":
 		i = len(snap.Parts) - 1
 	}
 	if strings.HasPrefix(which, journal.Dir+"/") {

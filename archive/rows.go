@@ -114,26 +114,35 @@ func (s *State) sortedRows() []dossierRow {
 	return out
 }
 
-// encodeRows is the rows part and the loans part of a snapshot of state
-// s: the rows in a compact form of their own (gob took seconds and
-// hundreds of megabytes for a department's 100,000 rows), the loans in gob.
-func encodeRows(s *State) (rows, loans []byte, ok bool) {
+// encodeRows is the rows part and the registers part of a snapshot of
+// state s: the rows in a compact form of their own (gob took seconds and
+// hundreds of megabytes for a department's 100,000 rows), every loan and
+// destruction request in gob.
+func encodeRows(s *State) (rows, registers []byte, ok bool) {
 	rs := s.sortedRows()
 	rows = binary.AppendUvarint(nil, uint64(len(rs)))
 	for i := range rs {
 		rows = appendRow(rows, &rs[i])
 	}
-	var lb bytes.Buffer
-	if gob.NewEncoder(&lb).Encode(s.SortedLoans()) != nil {
+	var rb bytes.Buffer
+	if gob.NewEncoder(&rb).Encode(&snapRegisters{Loans: s.SortedLoans(), Destructions: s.SortedDestructions()}) != nil {
 		return nil, nil, false
 	}
-	return rows, lb.Bytes(), true
+	return rows, rb.Bytes(), true
 }
 
-// decodeLoans reads a loans part (encodeRows).
-func decodeLoans(b []byte) ([]*Loan, bool) {
-	var out []*Loan
-	return out, gob.NewDecoder(bytes.NewReader(b)).Decode(&out) == nil
+// snapRegisters is the registers part of a snapshot: every loan and every
+// destruction request (a few per dossier at most, kept also with their
+// dossiers' parts).
+type snapRegisters struct {
+	Loans        []*Loan
+	Destructions []*Destruction
+}
+
+// decodeRegisters reads a registers part (encodeRows).
+func decodeRegisters(b []byte) (*snapRegisters, bool) {
+	var out snapRegisters
+	return &out, gob.NewDecoder(bytes.NewReader(b)).Decode(&out) == nil
 }
 
 // decodeRows reads a rows part (encodeRows). The rows' ids and quarters
@@ -368,8 +377,8 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 	// The rows and the loans asked for are decoded side by side.
 	wantRows := a.summary&SummaryRows != 0
 	var wg sync.WaitGroup
-	if a.summary&SummaryLoans != 0 {
-		wg.Go(func() { l.loans() })
+	if a.summary&(SummaryLoans|SummaryDestructions) != 0 {
+		wg.Go(func() { l.registers() })
 	}
 	var rows []dossierRow
 	rowsOK := !wantRows

@@ -93,9 +93,9 @@ func TestRowsRoundTrip(t *testing.T) {
 				}
 			}
 		}
-		loans, ok := decodeLoans(lb)
-		if !ok || len(loans) != 1 || loans[0].ID != "L-1" || len(loans[0].Approvals) != 1 {
-			t.Fatalf("loans: %+v %v", loans, ok)
+		regs, ok := decodeRegisters(lb)
+		if !ok || len(regs.Loans) != 1 || regs.Loans[0].ID != "L-1" || len(regs.Loans[0].Approvals) != 1 {
+			t.Fatalf("loans: %+v %v", regs, ok)
 		}
 		// Every shorter part is refused, never a panic.
 		for cut := range min(len(rb), 300) {

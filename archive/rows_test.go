@@ -94,6 +94,14 @@ func (f *fixture) sameSummaryAsCold(clock func() time.Time, partial bool) {
 	if l := f.summaryOpen(clock, archive.SummaryLoans); jsonOf(l.Loans(false)) != jsonOf(cold.Loans(false)) {
 		f.t.Fatal("the loans alone say another register")
 	}
+	if d := f.summaryOpen(clock, archive.SummaryDestructions); jsonOf(d.Destructions()) != jsonOf(cold.Destructions()) {
+		f.t.Fatal("the destruction requests alone say another list")
+	}
+	n := f.summaryOpen(clock, archive.SummaryNone)
+	if jsonOf(n.State.SortedMembers()) != jsonOf(cold.State.SortedMembers()) || jsonOf(n.State.SortedRequests()) != jsonOf(cold.State.SortedRequests()) ||
+		jsonOf(n.Submissions(false)) != jsonOf(cold.Submissions(false)) {
+		f.t.Fatal("the header alone says other members, requests or hand-ins")
+	}
 }
 
 // Every kind of step, read afterwards through the rows: steps about one
@@ -169,7 +177,7 @@ func TestSummaryDamagedRows(t *testing.T) {
 	f.history()
 	f.settle()
 	f.reader("li", f.clock)
-	for _, part := range []string{"rows", "loans"} {
+	for _, part := range []string{"rows", "registers"} {
 		snap := snapshotFiles(t, f)[0]
 		off, n, err := archive.SnapshotPartOf(snap, part)
 		if err != nil || n == 0 {

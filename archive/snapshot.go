@@ -93,7 +93,8 @@ type snapshot struct {
 	// Parts are where the parts lie after the sealed header: the dossiers
 	// of each bucket (snapBucketPart), then the hashes of the events of
 	// each month folder (packHashes), then the rows of every dossier
-	// (dossierRow) and every loan (encodeRows).
+	// (dossierRow) and the registers of loans and destruction requests
+	// (encodeRows).
 	Parts []snapPart
 }
 
@@ -153,7 +154,8 @@ type dirStamp struct {
 // snapMagic starts a snapshot file (format version 10: a sealed header,
 // 1024 parts by dossier id with their register entries, destruction
 // requests and event paths after one shared gob prelude, parts by month
-// folder, a part of rows and one of loans; version 9 had neither, 8 had 256 parts and destructions in the header, 7 a
+// folder, a part of rows and one of loans and destruction requests;
+// version 9 had neither, 8 had 256 parts and destructions in the header, 7 a
 // prelude in every part, 6 no event paths, 5 a part of registers, 4 no
 // month parts, 3 was one sealed gob stream, 2 could hold a clock range
 // that ignored events dated ahead that a decision had rejected, or a
@@ -661,12 +663,12 @@ func (a *Archive) createState(l *snapLoad, j *journal.Journal) *State {
 // dossiers the new events j name, advanced by j (advancedParts). Nil if
 // the loan or its dossier is not there.
 func (a *Archive) loanState(l *snapLoad, j *journal.Journal) *State {
-	all, ok := l.loans()
+	regs, ok := l.registers()
 	if !ok {
 		return nil
 	}
-	byID := make(map[string]*Loan, len(all))
-	for _, ln := range all {
+	byID := make(map[string]*Loan, len(regs.Loans))
+	for _, ln := range regs.Loans {
 		byID[ln.ID] = ln
 	}
 	// A loan requested since is read with its request's dossier.
@@ -695,10 +697,10 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 			l.bucket(e.Dossier)
 		}
 	}
-	var all []*Loan
-	if a.summary&SummaryLoans != 0 || a.onlyLoan != "" || j != nil && !scoped(j) {
+	regs := &snapRegisters{}
+	if a.summary&(SummaryLoans|SummaryDestructions) != 0 || a.onlyLoan != "" || j != nil && !scoped(j) {
 		var ok bool
-		if all, ok = l.loans(); !ok {
+		if regs, ok = l.registers(); !ok {
 			return nil
 		}
 	}
@@ -706,10 +708,18 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 	if s == nil || l.bad {
 		return nil
 	}
-	// The loans of the dossiers read are theirs (one value in both).
-	for _, ln := range all {
+	// The loans and requests of the dossiers read are theirs (one value
+	// in both).
+	for _, ln := range regs.Loans {
 		if s.Dossiers[ln.Dossier] == nil {
 			s.Loans[ln.ID] = ln
+		}
+	}
+	if a.summary&SummaryDestructions != 0 {
+		for _, r := range regs.Destructions {
+			if s.Dossiers[r.Dossier] == nil {
+				s.Destructions[r.ID] = r
+			}
 		}
 	}
 	if j != nil && !a.advance(s, l.snap, j) {
@@ -736,19 +746,20 @@ type snapLoad struct {
 	parts map[int]*snapBucketPart
 	bad   bool // a part did not match the header
 
-	allLoans           []*Loan // the loans part, once read (loans)
-	loansRead, loansOK bool
+	regs             *snapRegisters // the registers part, once read (registers)
+	regsRead, regsOK bool
 }
 
-// loans reads (once) the loans part: every loan.
-func (l *snapLoad) loans() ([]*Loan, bool) {
-	if !l.loansRead {
-		l.loansRead = true
+// registers reads (once) the registers part: every loan and destruction
+// request.
+func (l *snapLoad) registers() (*snapRegisters, bool) {
+	if !l.regsRead {
+		l.regsRead = true
 		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-1); ok {
-			l.allLoans, l.loansOK = decodeLoans(raw)
+			l.regs, l.regsOK = decodeRegisters(raw)
 		}
 	}
-	return l.allLoans, l.loansOK
+	return l.regs, l.regsOK
 }
 
 // bucket reads (once) the part that holds dossier id.

@@ -252,7 +252,7 @@ func newContactListCmd(e *env) *cobra.Command {
 			if kind != "" && !slices.Contains(archive.ContactKinds, kind) {
 				return usagef("--kind %q: choose one of %s", kind, strings.Join(archive.ContactKinds, ", "))
 			}
-			e.snapshot = true // reads only
+			e.snapshot, e.only = true, args[0] // reads only, one dossier
 			a, err := e.open(true)
 			if err != nil {
 				return err

@@ -114,7 +114,7 @@ func newDestroyListCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List destruction requests and the destruction list (销毁清册), from the journal", "列出销毁申请与销毁清册（只读日志）"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e.snapshot = true // reads only
+			e.snapshot, e.summary = true, archive.SummaryDestructions // reads only the requests
 			a, err := e.openJournal()
 			if err != nil {
 				return err

@@ -67,7 +67,7 @@ func newMemberListCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List the members", "列出成员"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e.snapshot = true // reads only
+			e.snapshot, e.summary = true, archive.SummaryNone // reads only the members
 			a, err := e.openJournal()
 			if err != nil {
 				return err

@@ -132,7 +132,7 @@ func newRequestListCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List the statistics requests, from the journal", "列出统计资料申请（只读日志）"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e.snapshot = true // reads only
+			e.snapshot, e.summary = true, archive.SummaryNone // reads only the requests
 			a, err := e.open(false)
 			if err != nil {
 				return err

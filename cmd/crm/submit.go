@@ -79,7 +79,7 @@ func newSubmissionsListCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List the hand-ins, from the journal (no key needed)", "列出提交的报告（只读日志，无需密钥）"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e.snapshot = true // reads only
+			e.snapshot, e.summary = true, archive.SummaryNone // reads only the hand-ins
 			a, err := e.open(false)
 			if err != nil {
 				return err
