@@ -293,12 +293,12 @@ type MissedReview struct {
 // quarters before q in which they existed and have no 核定.
 func (a *Archive) ReviewsMissed(q classify.Quarter) []MissedReview {
 	loc := a.Location()
-	var out []MissedReview
+	rows := a.State.sortedRows()
+	out := make([]MissedReview, 0, len(rows))
 	names := map[classify.Quarter]string{} // each quarter's name, written once
 	// The lists of quarters are cut from slabs: tens of thousands of
 	// dossiers may each have missed many.
 	var slab []string
-	rows := a.State.sortedRows()
 	for i := range rows {
 		d := &rows[i]
 		if d.Status != StatusActive {
