@@ -269,23 +269,30 @@ func (r *rowReader) row(d *dossierRow, size int) (id [2]int, quarters int) {
 	}
 	return id, int(k)
 }
-func (r *rowReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
+
+// skip moves past a varint of n bytes (binary.Uvarint's n: not one if <= 0).
+func (r *rowReader) skip(n int) bool {
 	if n <= 0 {
 		r.bad, r.b = true, nil
-		return 0
+		return false
 	}
 	r.b = r.b[n:]
+	return true
+}
+
+func (r *rowReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if !r.skip(n) {
+		return 0
+	}
 	return v
 }
 
 func (r *rowReader) varint() int64 {
 	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.bad, r.b = true, nil
+	if !r.skip(n) {
 		return 0
 	}
-	r.b = r.b[n:]
 	return v
 }
 

@@ -178,18 +178,11 @@ func TestSummaryDamagedRows(t *testing.T) {
 	f.settle()
 	f.reader("li", f.clock)
 	for _, part := range []string{"rows", "registers"} {
-		snap := snapshotFiles(t, f)[0]
-		off, n, err := archive.SnapshotPartOf(snap, part)
-		if err != nil || n == 0 {
-			t.Fatalf("%s part: %d bytes, %v", part, n, err)
-		}
-		b, _ := os.ReadFile(snap)
-		b[off+n/2] ^= 1
-		os.WriteFile(snap, b, 0o600)
+		f.damagePart(part)
 		f.sameSummaryAsCold(f.clock, false)
 		// That open read the journal and did not save (nothing changed):
 		// the snapshot is made again by the next whole read.
-		os.Remove(snap)
+		os.Remove(snapshotFiles(t, f)[0])
 		f.reader("li", f.clock)
 	}
 }
@@ -198,14 +191,7 @@ func TestSummaryDamagedRows(t *testing.T) {
 // step may work on the snapshot's state (OpenOptions.Creates).
 func (f *fixture) creator(id string) *archive.Archive {
 	f.t.Helper()
-	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache, Identity: f.ids[id], Snapshot: true, SnapshotSteps: true, Creates: true})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := a.SetIdentity(f.ids[id]); err != nil {
-		f.t.Fatal(err)
-	}
-	return a
+	return f.openAs(id, archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Creates: true})
 }
 
 // A dossier is created on the snapshot's state: the parts of the new
@@ -286,18 +272,11 @@ func TestSnapshotCreateAfterOtherSteps(t *testing.T) {
 // do: a request about dossier (with every loan), or a step on loan.
 func (f *fixture) loanStepper(id, dossier, loan string) *archive.Archive {
 	f.t.Helper()
-	o := archive.OpenOptions{Clock: f.clock, CacheDir: f.cache, Identity: f.ids[id], Snapshot: true, SnapshotSteps: true, Only: dossier, OnlyLoan: loan}
+	o := archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Only: dossier, OnlyLoan: loan}
 	if dossier != "" {
 		o.Summary = archive.SummaryLoans
 	}
-	a, err := archive.OpenWith(ctx, f.dir, o)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := a.SetIdentity(f.ids[id]); err != nil {
-		f.t.Fatal(err)
-	}
-	return a
+	return f.openAs(id, o)
 }
 
 // A loan's steps work on the snapshot's state: every loan, and the part

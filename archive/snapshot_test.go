@@ -50,7 +50,7 @@ func sameAsCold(t testing.TB, f *fixture, a *archive.Archive) {
 	}
 }
 
-func snapshotFiles(t *testing.T, f *fixture) []string {
+func snapshotFiles(t testing.TB, f *fixture) []string {
 	t.Helper()
 	m, err := filepath.Glob(filepath.Join(f.cache, "journal", "*", "state.snap"))
 	if err != nil {
@@ -317,20 +317,31 @@ func TestSnapshotNotAdvancedByAProblem(t *testing.T) {
 	}
 }
 
+// damagePart flips a bit in the middle of a part (SnapshotPartOf's which)
+// of the first snapshot.
+func (f *fixture) damagePart(which string) {
+	f.t.Helper()
+	snap := snapshotFiles(f.t, f)[0]
+	off, n, err := archive.SnapshotPartOf(snap, which)
+	if err != nil || n == 0 {
+		f.t.Fatalf("part %s: %d bytes, %v", which, n, err)
+	}
+	b, err := os.ReadFile(snap)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	b[off+n/2] ^= 1
+	if err := os.WriteFile(snap, b, 0o600); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
 // A damaged month part: the new events cannot be told from the old.
 func TestSnapshotNotAdvancedDamaged(t *testing.T) {
 	f := newFixture(t)
 	ids := f.history()
 	f.advanced(false, func() {
-		snap := snapshotFiles(t, f)[0]
-		month := "journal/" + f.now.Format("2006/01")
-		off, n, err := archive.SnapshotPartOf(snap, month)
-		if err != nil || n == 0 {
-			t.Fatalf("part of %s: %d bytes, %v", month, n, err)
-		}
-		b, _ := os.ReadFile(snap)
-		b[off+n/2] ^= 1
-		os.WriteFile(snap, b, 0o600)
+		f.damagePart("journal/" + f.now.Format("2006/01"))
 		if _, err := f.as("li").ReviewDone(ids[0], "再次"); err != nil {
 			t.Fatal(err)
 		}
@@ -503,7 +514,15 @@ func (f *fixture) readerOf(id, dossier string) *archive.Archive {
 // identity set; with steps, its steps work on the snapshot's state.
 func (f *fixture) openAbout(id, dossier string, steps bool) *archive.Archive {
 	f.t.Helper()
-	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache, Identity: f.ids[id], Snapshot: true, Only: dossier, SnapshotSteps: steps})
+	return f.openAs(id, archive.OpenOptions{Snapshot: true, Only: dossier, SnapshotSteps: steps})
+}
+
+// openAs opens the archive with o as member id, at the fixture's time,
+// with the fixture's cache, the identity set.
+func (f *fixture) openAs(id string, o archive.OpenOptions) *archive.Archive {
+	f.t.Helper()
+	o.Clock, o.CacheDir, o.Identity = f.clock, f.cache, f.ids[id]
+	a, err := archive.OpenWith(ctx, f.dir, o)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -570,19 +589,7 @@ func TestSnapshotOneDossier(t *testing.T) {
 		}
 	}
 	// A damaged part: not used, the journal is replayed.
-	snap := snapshotFiles(t, f)[0]
-	off, n, err := archive.SnapshotPartOf(snap, ids[0])
-	if err != nil || n == 0 {
-		t.Fatalf("part of %s: %d bytes, %v", ids[0], n, err)
-	}
-	b, err := os.ReadFile(snap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b[off+n/2] ^= 1
-	if err := os.WriteFile(snap, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	f.damagePart(ids[0])
 	a := f.readerOf("li", ids[0])
 	if a.FromSnapshot() || a.Partial() {
 		t.Fatal("a damaged part was used")
