@@ -73,7 +73,7 @@ func TestRowsRoundTrip(t *testing.T) {
 	for _, n := range []int{0, 1, 7, 500} {
 		rows := randomRows(r, n)
 		s := &State{rows: rows, summary: true, Loans: map[string]*Loan{"L-1": {ID: "L-1", Dossier: "C-1", Days: 3, Approvals: []Approval{{Member: "zhang"}}}}}
-		rb, lb, ok := encodeRows(s)
+		rb, lb, ok := encodeRows(s, time.Time{})
 		if !ok {
 			t.Fatal("not encoded")
 		}
@@ -111,7 +111,7 @@ func TestRowsRoundTrip(t *testing.T) {
 // second line).
 func FuzzDecodeRows(f *testing.F) {
 	r := rand.New(rand.NewPCG(3, 4))
-	rb, _, _ := encodeRows(&State{rows: randomRows(r, 3), summary: true})
+	rb, _, _ := encodeRows(&State{rows: randomRows(r, 3), summary: true}, time.Time{})
 	f.Add(rb)
 	f.Add([]byte{})
 	f.Add([]byte{1, 0})
@@ -120,9 +120,23 @@ func FuzzDecodeRows(f *testing.F) {
 		if !ok {
 			return
 		}
-		again, _, _ := encodeRows(&State{rows: rows, summary: true})
+		again, _, _ := encodeRows(&State{rows: rows, summary: true}, time.Time{})
 		if back, ok := decodeRows(again); !ok || rowsText(t, back) != rowsText(t, rows) {
 			t.Fatalf("rows read from %x do not read back", b)
+		}
+	})
+}
+
+// FuzzDecodeRegisters: a registers part that does not parse is refused,
+// never a panic.
+func FuzzDecodeRegisters(f *testing.F) {
+	_, rb, _ := encodeRows(&State{summary: true, Loans: map[string]*Loan{"L-1": {ID: "L-1", Dossier: "C-1", Approvals: []Approval{{Member: "zhang"}}}},
+		Destructions: map[string]*Destruction{"D-1": {ID: "D-1", Dossier: "C-1"}}}, time.Time{})
+	f.Add(rb)
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if regs, ok := decodeRegisters(b); ok && regs == nil {
+			t.Fatal("decoded to nothing")
 		}
 	})
 }

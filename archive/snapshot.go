@@ -81,6 +81,9 @@ type snapshot struct {
 	// Removals are the removals replay's second pass refused a removed
 	// member's later events by (State.removals).
 	Removals map[string][]string
+	// Latest is the date of the latest event: the rows hold each
+	// dossier's level as of then, for a clock at or after it.
+	Latest time.Time
 	// Months are the month folders of the journal, each with a part (after
 	// the dossiers' parts) holding the hashes of its events.
 	Months []string
@@ -280,6 +283,12 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 		// until then the journal is replayed.
 		return
 	}
+	if prior != nil {
+		snap.Latest = prior.Latest
+	}
+	for _, e := range j.Events {
+		snap.Latest = later(snap.Latest, e.Time)
+	}
 	refs, ok := reviewRefs(s)
 	if !ok {
 		return
@@ -303,7 +312,7 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	for _, rel := range snap.Months {
 		parts = append(parts, months[rel])
 	}
-	rows, loans, ok := encodeRows(s)
+	rows, loans, ok := encodeRows(s, later(a.now, snap.Latest))
 	if !ok {
 		return
 	}
@@ -864,7 +873,15 @@ func (l *snapLoad) state(a *Archive, partial bool) *State {
 		}
 	}
 	s.Policy, s.now, s.checkSigs = a.Policy, a.now, true
-	s.Journal = &journal.Journal{ByHash: map[string]*journal.Event{}, Heads: snap.Heads, Prior: snap.HeadTimes}
+	// What every event that took effect is followed by: the good heads
+	// (a step links to them, never to a problem event at a head).
+	prior := make(map[string]time.Time, len(snap.GoodHeads))
+	for _, h := range snap.GoodHeads {
+		if t, ok := snap.HeadTimes[h]; ok {
+			prior[h] = t
+		}
+	}
+	s.Journal = &journal.Journal{ByHash: map[string]*journal.Event{}, Heads: snap.Heads, Prior: prior}
 	s.rotated, s.removed, s.removals = snap.Rotated, snap.Removed, snap.Removals
 	s.good = map[string]bool{}
 	for _, h := range snap.GoodHeads {
