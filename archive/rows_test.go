@@ -466,3 +466,30 @@ func TestSnapshotForgedDuplicateLoanID(t *testing.T) {
 		t.Logf("%q %v: snapshot %v partial %v", o.Only, o.Summary, a.FromSnapshot(), a.Partial())
 	}
 }
+
+// New events about many dossiers (here 200 new ones, in over 128 parts)
+// advance the whole state once, which is saved: the next command reads
+// its parts again.
+func TestSnapshotManyPartsAdvanceWhole(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	a := f.as("li")
+	err := a.Bulk(func() error {
+		for range 200 {
+			if _, err := a.Create([]byte("customer:\n  name: 批量\nowner: 李四\n"), "秘密"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	if s := f.summaryOpen(f.clock, archive.SummaryRows); s.Partial() || !s.FromSnapshot() {
+		t.Fatalf("200 new dossiers: partial %v, snapshot %v", s.Partial(), s.FromSnapshot())
+	}
+	f.sameSummaryAsCold(f.clock, true)
+}
