@@ -326,16 +326,24 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	if err := gob.NewEncoder(&head).Encode(snap); err != nil {
 		return
 	}
-	out := binary.BigEndian.AppendUint64([]byte(snapMagic), uint64(head.Len()))
-	out = append(out, head.Bytes()...)
-	out = c.sealSnapshot(out)
-	for _, p := range parts {
-		out = append(out, p...)
-	}
+	sealed := binary.BigEndian.AppendUint64([]byte(snapMagic), uint64(head.Len()))
+	sealed = c.sealSnapshot(append(sealed, head.Bytes()...))
 	if os.MkdirAll(c.dir, 0o700) != nil {
 		return
 	}
-	writeFileAtomic(c.snapPath(), out, 0o600)
+	// The parts are written as they are, not copied into one buffer
+	// first: at 100,000 dossiers that took seconds and 260 MB.
+	tmp, err := writeTempSync(c.dir, tempPattern(""), 0o600, func(w io.Writer) error {
+		for _, b := range append([][]byte{sealed}, parts...) {
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, true)
+	if err == nil {
+		renameSync(tmp, c.snapPath(), true)
+	}
 }
 
 // eventPathsOf returns the paths of dossier id's events in journal order:
