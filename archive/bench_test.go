@@ -173,7 +173,7 @@ func BenchmarkOpen(b *testing.B) {
 		}
 	})
 	// Over every dossier from the journal: review due (the rows part)
-	// and borrow list (the loans part).
+	// and borrow list (the registers part).
 	for _, c := range []struct {
 		name string
 		of   archive.Summary

@@ -48,31 +48,9 @@ func TestReview3AdvanceSeesReplacedKnownEvent(t *testing.T) {
 func TestReview3LogOfADossierTheJournalLacks(t *testing.T) {
 	f := newFixture(t)
 	ids := f.history()
-	f.settle()
-	f.reader("li", f.clock)
-	if _, err := f.as("li").ReviewDone(ids[2], "再次"); err != nil {
-		t.Fatal(err)
-	}
-	f.settle()
-	if a := f.reader("li", f.clock); !a.FromSnapshot() {
-		t.Fatal("not advanced")
-	}
+	f.advancedByAReview(ids[2])
+	f.editCreationInPlace(ids[0])
 	a := f.readerOf("li", ids[0])
-	evs, err := a.DossierLog(ids[0])
-	if err != nil || !a.FromSnapshot() || len(evs) == 0 {
-		t.Fatalf("log: %d events, %v, snapshot %v", len(evs), err, a.FromSnapshot())
-	}
-	p := filepath.Join(f.dir, filepath.FromSlash(evs[0].Path))
-	dir, _ := os.Stat(filepath.Dir(p))
-	b, _ := os.ReadFile(p)
-	if err := os.WriteFile(p, bytes.Replace(b, []byte("dossier.create"), []byte("dossier.update"), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	os.Chtimes(filepath.Dir(p), dir.ModTime(), dir.ModTime())
-	a = f.readerOf("li", ids[0])
-	if !a.FromSnapshot() {
-		t.Fatal("the folder's time was put back: the snapshot should stand")
-	}
 	if _, err := a.DossierLog(ids[0]); err == nil {
 		t.Fatal("the log of a dossier the journal does not create")
 	}
@@ -108,15 +86,7 @@ func TestReview3FutureProblemNamesTheClock(t *testing.T) {
 func TestReview3PinAfterStepOnAnotherSnapshot(t *testing.T) {
 	f := newFixture(t)
 	ids := f.history()
-	f.settle()
-	f.reader("li", f.clock)
-	if _, err := f.as("li").ReviewDone(ids[0], "再次"); err != nil {
-		t.Fatal(err)
-	}
-	f.settle()
-	if !f.reader("li", f.clock).FromSnapshot() {
-		t.Fatal("not advanced")
-	}
+	f.advancedByAReview(ids[0])
 	pin := filepath.Join(t.TempDir(), "pin.yaml")
 	if _, err := f.stepper("li", ids[2]).CheckPin(pin); err != nil {
 		t.Fatal(err)

@@ -610,29 +610,18 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	// dossier the new events name (~5 ms each at 100,000 dossiers): past
 	// a thousand events or 128 parts, the whole state is advanced once
 	// and saved instead of every command reading them all again.
-	fits := func() bool {
-		if j == nil {
-			return true
-		}
-		if len(j.Events) > maxPartialAdvance || !ownParts(j) {
-			return false
-		}
-		parts := map[int]bool{}
-		for _, e := range j.Events {
-			parts[snapBucket(e.Dossier)] = true
-		}
-		return len(parts) <= maxPartialParts
-	}
 	var part *State
-	switch {
-	case a.onlyLoan != "" && fits():
-		part = a.loanState(l, j)
-	case only != "" && fits():
-		part = a.partialState(l, j, only)
-	case a.creates && fits():
-		part = a.createState(l, j)
-	case a.summary != 0 && only == "" && fits():
-		part = a.summaryState(l, j)
+	if (a.onlyLoan != "" || only != "" || a.creates || a.summary != 0) && fewParts(j) {
+		switch {
+		case a.onlyLoan != "":
+			part = a.loanState(l, j)
+		case only != "":
+			part = a.partialState(l, j, only)
+		case a.creates:
+			part = a.createState(l, j)
+		default:
+			part = a.summaryState(l, j)
+		}
 	}
 	if part != nil {
 		return part, true
@@ -754,6 +743,23 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 		return nil
 	}
 	return s
+}
+
+// fewParts reports whether a state of some parts can be advanced by the
+// new events j (nil: none): each about one dossier (ownParts), at most
+// maxPartialAdvance of them, naming at most maxPartialParts parts.
+func fewParts(j *journal.Journal) bool {
+	if j == nil {
+		return true
+	}
+	if len(j.Events) > maxPartialAdvance || !ownParts(j) {
+		return false
+	}
+	parts := map[int]bool{}
+	for _, e := range j.Events {
+		parts[snapBucket(e.Dossier)] = true
+	}
+	return len(parts) <= maxPartialParts
 }
 
 // maxPartialAdvance is how many new events a state of some parts is
