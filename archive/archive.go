@@ -44,7 +44,10 @@ type Archive struct {
 	holding bool        // the lock is held
 	bulk    bool        // inside Bulk: files are synced at the end
 	cache   *plainCache // per-user plaintext cache, if enabled
-	wrote   bool        // this process appended events (checked as written, not re-read)
+	// listRead is how many dossier files the last ListBrief read (the
+	// others' digests were taken on their files' stamps).
+	listRead int
+	wrote    bool // this process appended events (checked as written, not re-read)
 
 	// LockTimeout is how long a step waits for another process's lock
 	// (0: DefaultLockTimeout).

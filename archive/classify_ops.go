@@ -450,23 +450,47 @@ type Assessment struct {
 // entries. It changes nothing. Unreadable entries get only what the journal
 // says.
 func (a *Archive) Assess(entries []ListEntry) []Assessment {
+	ds := make([]*DossierState, len(entries))
+	dds := make([]*Dossier, len(entries))
+	for i, en := range entries {
+		ds[i], dds[i] = a.State.Dossiers[en.ID], en.Dossier
+	}
+	return a.assessAll(ds, dds)
+}
+
+// assessAll assesses dossiers ds, with the content dds[i] of those the key
+// reads (nil for the others): the ABC grades are ranked over them all.
+// Nil states are left out.
+func (a *Archive) assessAll(ds []*DossierState, dds []*Dossier) []Assessment {
 	sales := map[string]float64{}
-	for _, en := range entries {
-		if en.Dossier != nil {
-			sales[en.ID] = en.Dossier.YearlySales
+	for i, dd := range dds {
+		if dd != nil && ds[i] != nil {
+			sales[ds[i].ID] = dd.YearlySales
 		}
 	}
 	as, bs := a.Policy.GradeShares()
 	grades, gerr := classify.ABCGrades(sales, as, bs)
-	out := make([]Assessment, 0, len(entries))
-	for _, en := range entries {
-		d := a.State.Dossiers[en.ID]
+	out := make([]Assessment, 0, len(ds))
+	for i, d := range ds {
 		if d == nil {
 			continue
 		}
-		out = append(out, a.assess(d, en.Dossier, grades[d.ID], gerr))
+		out = append(out, a.assess(d, dds[i], grades[d.ID], gerr))
 	}
 	return out
+}
+
+// listedTier is the tier a readable dossier is listed with: the tier set
+// in the journal (override), else the one the dossier writes, else the one
+// its grade and sales give (classify.SuggestTier).
+func listedTier(override, written string, grade classify.Grade, sales float64) string {
+	switch {
+	case override != "":
+		return override
+	case written != "":
+		return written
+	}
+	return string(classify.TierOf(grade, sales))
 }
 
 func (a *Archive) assess(d *DossierState, dd *Dossier, grade classify.Grade, gerr error) Assessment {
@@ -506,16 +530,13 @@ func (a *Archive) assess(d *DossierState, dd *Dossier, grade classify.Grade, ger
 	if dd != nil {
 		x.SuggestedCredit, x.CreditRule = string(s.Credit), s.CreditRule
 		x.SuggestedTier, x.TierRule = string(s.Tier), s.TierRule
-		x.Tier = dd.Tier
 		for _, p := range s.Problems {
 			x.Problems = append(x.Problems, p.Error())
 		}
 	}
-	if d.Tier != "" {
-		x.Tier = d.Tier
-	}
-	if x.Tier == "" {
-		x.Tier = x.SuggestedTier
+	x.Tier = d.Tier
+	if dd != nil {
+		x.Tier = listedTier(d.Tier, dd.Tier, grade, dd.YearlySales)
 	}
 	if x.Credit != "" {
 		x.Dangerous = classify.Dangerous(classify.CreditClass(x.Credit))

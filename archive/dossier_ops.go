@@ -553,20 +553,7 @@ type ListEntry struct {
 // List returns the active dossiers by id. With decrypt, the ones the
 // working identity can read are decrypted on every core for name and owner.
 func (a *Archive) List(ctx context.Context, decrypt bool) ([]ListEntry, error) {
-	rows := a.State.sortedRows()
-	out := make([]ListEntry, 0, len(rows))
-	for i := range rows {
-		d := &rows[i]
-		if d.Status != StatusActive {
-			continue
-		}
-		en := ListEntry{ID: d.ID, Level: a.State.rowLevelAt(d, a.now.Add(time.Nanosecond)), Status: d.Status, Created: d.Created, Updated: d.Updated}
-		if en.Level != d.Level {
-			en.MarkedLevel = d.Level
-		}
-		en.Expires = fmtDate(d.Expires)
-		out = append(out, en)
-	}
+	out, _ := a.listRows()
 	if !decrypt || a.id == nil {
 		return out, nil
 	}
@@ -604,6 +591,28 @@ func (a *Archive) List(ctx context.Context, decrypt bool) ([]ListEntry, error) {
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// listRows is an entry for every active dossier, by id, from the journal
+// alone, and the row each was made from.
+func (a *Archive) listRows() ([]ListEntry, []*dossierRow) {
+	all := a.State.sortedRows()
+	out := make([]ListEntry, 0, len(all))
+	rows := make([]*dossierRow, 0, len(all))
+	for i := range all {
+		d := &all[i]
+		if d.Status != StatusActive {
+			continue
+		}
+		en := ListEntry{ID: d.ID, Level: a.State.rowLevelAt(d, a.now.Add(time.Nanosecond)), Status: d.Status, Created: d.Created, Updated: d.Updated}
+		if en.Level != d.Level {
+			en.MarkedLevel = d.Level
+		}
+		en.Expires = fmtDate(d.Expires)
+		out = append(out, en)
+		rows = append(rows, d)
+	}
+	return out, rows
 }
 
 // EffectiveLevel is the level dossier d has now by R7.2.4: 内部 from the

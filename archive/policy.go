@@ -570,19 +570,38 @@ func (p *Policy) MissingApprovers(l *Loan, level string) []string {
 // its survey score under the policy's thresholds; with where it came from
 // and the rule.
 func (p *Policy) CreditOf(override, reason string, dd *Dossier) (class, source string, rule classify.Rule) {
+	var written string
+	var score *int
+	if dd != nil {
+		written, score = dd.CreditSurvey.Class, dd.CreditSurvey.Score
+	}
+	class, source = p.creditClassOf(override, written, score)
+	switch source {
+	case CreditFromJournal:
+		rule = classify.Rule{ID: "journal", Text: "日志记录的调整：" + reason, TextEN: "set in the journal: " + reason}
+	case CreditFromDossier:
+		rule = classify.Rule{ID: classify.RuleDossier, Text: "档案信用调查表中写明的信用等级", TextEN: "the class written in the dossier's credit survey"}
+	case CreditFromScore:
+		_, rule, _ = classify.ClassifyScore(*score, p.Thresholds())
+	}
+	return class, source, rule
+}
+
+// creditClassOf is the class CreditOf gives and where it comes from,
+// without the rule: the override set in the journal, else the class the
+// credit survey writes (written), else the class of its score.
+func (p *Policy) creditClassOf(override, written string, score *int) (class, source string) {
 	switch {
 	case override != "":
-		return override, CreditFromJournal, classify.Rule{ID: "journal", Text: "日志记录的调整：" + reason, TextEN: "set in the journal: " + reason}
-	case dd == nil:
-		return "", "", classify.Rule{}
-	case dd.CreditSurvey.Class != "":
-		return dd.CreditSurvey.Class, CreditFromDossier, classify.Rule{ID: classify.RuleDossier, Text: "档案信用调查表中写明的信用等级", TextEN: "the class written in the dossier's credit survey"}
-	case dd.CreditSurvey.Score != nil:
-		if c, r, err := classify.ClassifyScore(*dd.CreditSurvey.Score, p.Thresholds()); err == nil {
-			return string(c), CreditFromScore, r
+		return override, CreditFromJournal
+	case written != "":
+		return written, CreditFromDossier
+	case score != nil:
+		if c, err := classify.ScoreClass(*score, p.Thresholds()); err == nil {
+			return string(c), CreditFromScore
 		}
 	}
-	return "", "", classify.Rule{}
+	return "", ""
 }
 
 // checkLater checks the sections added after the first archives: each may

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/gob"
+	"encoding/hex"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +33,14 @@ type dossierRow struct {
 	// quarter's own name (what ReviewedIn matches), ascending.
 	LastReview string
 	Reviewed   []uint16
+
+	// What a listing with the key needs (Archive.ListBrief) besides: the
+	// hash of the pinned file, whom it was last encrypted to, the borrowers
+	// it must be encrypted to besides its level's readers (open loans), and
+	// the credit class and tier set in the journal, with the credit's reason.
+	SHA                        [32]byte
+	Recipients, Borrowers      []string
+	Credit, CreditReason, Tier string
 }
 
 // quarterIndex numbers quarter q for a compact row; ok is false for a
@@ -64,7 +74,10 @@ func parseQuarter(s string) (classify.Quarter, error) {
 // rowOf is dossier d's row at time t (the state's clock).
 func rowOf(d *DossierState, t time.Time) dossierRow {
 	r := dossierRow{ID: d.ID, Level: d.Level, Status: d.Status, CreatedBy: d.CreatedBy,
-		Created: d.Created, Updated: d.Updated, Expires: d.Expires, LastReview: lastQuarter(d)}
+		Created: d.Created, Updated: d.Updated, Expires: d.Expires, LastReview: lastQuarter(d),
+		Recipients: d.Recipients, Borrowers: d.borrowers(""),
+		Credit: d.Credit, CreditReason: d.CreditReason, Tier: d.Tier}
+	hex.Decode(r.SHA[:], []byte(d.SHA256))
 	r.Mark, r.HasMark = d.levelAt(t.Add(time.Nanosecond))
 	for _, rv := range d.Reviews {
 		q, err := parseQuarter(rv.Quarter)
@@ -89,6 +102,43 @@ func (r *dossierRow) reviewedIn(q classify.Quarter) bool {
 	}
 	_, found := slices.BinarySearch(r.Reviewed, i)
 	return found
+}
+
+// state is as much of the row's dossier's state as assess, EffectiveLevel
+// and the checks before a decryption read: its level as the row's mark
+// has it (rowLevelAt), credit and tier set in the journal, recipients. It
+// has no loans and no histories.
+func (r *dossierRow) state() *DossierState {
+	d := &DossierState{ID: r.ID, Level: r.Level, Status: r.Status, Created: r.Created, CreatedBy: r.CreatedBy,
+		Updated: r.Updated, Expires: r.Expires, SHA256: hex.EncodeToString(r.SHA[:]), Recipients: r.Recipients,
+		Credit: r.Credit, CreditReason: r.CreditReason, Tier: r.Tier}
+	if r.HasMark {
+		m := r.Mark
+		d.Level, d.LevelSetOn, d.Period, d.Expires, d.Declassified = m.Level, m.SetOn, m.Period, m.Expires, m.Declassified
+		// One mark before any time: levelAt gives the fields above.
+		d.Levels = []LevelMark{{}}
+	}
+	return d
+}
+
+// rowReadable is whether the working member may read the dossier of a row
+// and its file is encrypted to them (CanRead, from the row alone).
+func (a *Archive) rowReadable() func(r *dossierRow) bool {
+	byLevel := map[string]bool{}
+	return func(r *dossierRow) bool {
+		if a.me == nil || r.Status != StatusActive || !slices.Contains(r.Recipients, a.me.ID) {
+			return false
+		}
+		if len(r.Borrowers) > 0 {
+			return slices.Contains(a.State.recipientsWith(r.Level, r.Borrowers), a.me.ID)
+		}
+		can, ok := byLevel[r.Level]
+		if !ok {
+			can = slices.Contains(a.State.Readers(r.Level), a.me.ID)
+			byLevel[r.Level] = can
+		}
+		return can
+	}
 }
 
 // rowLevelAt is the row's effective level at time t
@@ -131,6 +181,9 @@ func encodeRows(s *State, t time.Time) (rows, registers []byte, ok bool) {
 	}
 	rows = binary.AppendUvarint(nil, uint64(len(rs)))
 	for i := range rs {
+		if !listable(rs[i].Recipients) || !listable(rs[i].Borrowers) {
+			return nil, nil, false
+		}
 		rows = appendRow(rows, &rs[i])
 	}
 	var rb bytes.Buffer
@@ -138,6 +191,17 @@ func encodeRows(s *State, t time.Time) (rows, registers []byte, ok bool) {
 		return nil, nil, false
 	}
 	return rows, rb.Bytes(), true
+}
+
+// listable reports whether ids can be written joined by newlines and read
+// back as they were (rowReader.list).
+func listable(ids []string) bool {
+	for _, id := range ids {
+		if id == "" || strings.Contains(id, "\n") {
+			return false
+		}
+	}
+	return true
 }
 
 // snapRegisters is the registers part of a snapshot: every loan and every
@@ -183,9 +247,9 @@ func decodeRows(b []byte) ([]dossierRow, bool) {
 	return out, true
 }
 
-// minRowSize is the fewest bytes appendRow writes for a row: five empty
-// strings, three times of four bytes, a flag and a count.
-const minRowSize = 5 + 3*4 + 2
+// minRowSize is the fewest bytes appendRow writes for a row: ten empty
+// strings, three times of four bytes, a flag, a hash and a count.
+const minRowSize = 10 + 3*4 + 1 + 32 + 1
 
 // appendRow writes row d: its strings with their lengths, its times as
 // time.Time.MarshalBinary writes them (zone offset kept, as gob keeps it),
@@ -209,6 +273,12 @@ func appendRow(b []byte, d *dossierRow) []byte {
 		}
 		b = appendBool(b, m.Period.Long)
 		b = appendBool(b, m.Declassified)
+	}
+	b = append(b, d.SHA[:]...)
+	b = appendString(b, strings.Join(d.Recipients, "\n"))
+	b = appendString(b, strings.Join(d.Borrowers, "\n"))
+	for _, s := range []string{d.Credit, d.CreditReason, d.Tier} {
+		b = appendString(b, s)
 	}
 	b = binary.AppendUvarint(b, uint64(len(d.Reviewed)))
 	prev := uint16(0)
@@ -250,7 +320,8 @@ type rowReader struct {
 	b        []byte
 	bad      bool
 	strs     map[string]string // the strings read, so that rows share equal ones
-	quarters []uint16          // every row's quarters, one after another
+	lists    map[string][]string
+	quarters []uint16 // every row's quarters, one after another
 }
 
 // row reads a row but its id and quarters (see decodeRows), and returns
@@ -269,6 +340,9 @@ func (r *rowReader) row(d *dossierRow, size int) (id [2]int, quarters int) {
 		m.Period.Years, m.Period.Months, m.Period.Days = r.int(), r.int(), r.int()
 		m.Period.Long, m.Declassified = r.bool(), r.bool()
 	}
+	copy(d.SHA[:], r.bytes(32))
+	d.Recipients, d.Borrowers = r.list(), r.list()
+	d.Credit, d.CreditReason, d.Tier = r.str(), r.str(), r.str()
 	k := r.uvarint()
 	if k > uint64(len(r.b)) {
 		r.bad = true
@@ -336,6 +410,24 @@ func (r *rowReader) str() string {
 	s := string(b)
 	r.strs[s] = s
 	return s
+}
+
+// list reads a list of member ids, written joined by newlines (no member
+// id has one: CheckMemberID); rows share equal lists.
+func (r *rowReader) list() []string {
+	s := r.str()
+	if s == "" {
+		return nil
+	}
+	if l, ok := r.lists[s]; ok {
+		return l
+	}
+	l := strings.Split(s, "\n")
+	if r.lists == nil {
+		r.lists = map[string][]string{}
+	}
+	r.lists[s] = l
+	return l
 }
 
 // secondsToUnix is the seconds from the year 1, from which MarshalBinary

@@ -276,16 +276,29 @@ func (s *State) Readers(level string) []string {
 // readers, plus the borrowers of its open, unexpired loans other than the
 // loan except, plus member plus (a borrower about to be given access).
 func (s *State) RecipientsAt(d *DossierState, level, except, plus string) []string {
-	readers := s.Readers(level)
-	var extra []string
-	for _, l := range d.Loans {
-		if l.HasAccess() && l.ID != except {
-			extra = append(extra, l.Borrower)
-		}
-	}
+	extra := d.borrowers(except)
 	if plus != "" {
 		extra = append(extra, plus)
 	}
+	return s.recipientsWith(level, extra)
+}
+
+// borrowers are the borrowers of d's loans that give access to its file
+// (Loan.HasAccess), but loan except.
+func (d *DossierState) borrowers(except string) []string {
+	var out []string
+	for _, l := range d.Loans {
+		if l.HasAccess() && l.ID != except {
+			out = append(out, l.Borrower)
+		}
+	}
+	return out
+}
+
+// recipientsWith is the readers of level plus the members extra who are
+// still members (RecipientsAt).
+func (s *State) recipientsWith(level string, extra []string) []string {
+	readers := s.Readers(level)
 	if len(extra) == 0 {
 		return readers
 	}

@@ -112,35 +112,48 @@ func (th Thresholds) Validate() error {
 	return nil
 }
 
+// ScoreClass is the class ClassifyScore gives, without its rule's text:
+// what a listing of many dossiers shows.
+func ScoreClass(score int, th Thresholds) (CreditClass, error) {
+	if err := th.Validate(); err != nil {
+		return "", err
+	}
+	if score < 0 || score > 100 {
+		return "", fmt.Errorf("credit survey score %d is out of range: want a score from 0 to 100", score)
+	}
+	switch {
+	case score >= th.A:
+		return CreditA, nil
+	case score >= th.B:
+		return CreditB, nil
+	case score >= th.C:
+		return CreditC, nil
+	}
+	return CreditD, nil
+}
+
 // ClassifyScore returns the credit class of a survey score from 0 to 100
 // (R8): A if score ≥ th.A, else B if score ≥ th.B, else C if score ≥ th.C,
 // else D. With [DefaultThresholds], 80 is A, 79 and 60 are B, 40 is C and
 // 39 is D. A score outside 0–100 or thresholds that fail
 // [Thresholds.Validate] are an error.
 func ClassifyScore(score int, th Thresholds) (CreditClass, Rule, error) {
-	if err := th.Validate(); err != nil {
+	c, err := ScoreClass(score, th)
+	if err != nil {
 		return "", Rule{}, err
 	}
-	if score < 0 || score > 100 {
-		return "", Rule{}, fmt.Errorf("credit survey score %d is out of range: want a score from 0 to 100", score)
-	}
-	var c CreditClass
 	var zh, en string
-	switch {
-	case score >= th.A:
-		c = CreditA
+	switch c {
+	case CreditA:
 		zh = fmt.Sprintf("信用调查得分 %d ≥ %d", score, th.A)
 		en = fmt.Sprintf("credit survey score %d ≥ %d", score, th.A)
-	case score >= th.B:
-		c = CreditB
+	case CreditB:
 		zh = fmt.Sprintf("信用调查得分 %d 在 %d–%d 之间", score, th.B, th.A-1)
 		en = fmt.Sprintf("credit survey score %d is from %d to %d", score, th.B, th.A-1)
-	case score >= th.C:
-		c = CreditC
+	case CreditC:
 		zh = fmt.Sprintf("信用调查得分 %d 在 %d–%d 之间", score, th.C, th.B-1)
 		en = fmt.Sprintf("credit survey score %d is from %d to %d", score, th.C, th.B-1)
 	default:
-		c = CreditD
 		zh = fmt.Sprintf("信用调查得分 %d < %d", score, th.C)
 		en = fmt.Sprintf("credit survey score %d < %d", score, th.C)
 	}

@@ -77,33 +77,37 @@ func ABCGrades(sales map[string]float64, aShare, bShare float64) (map[string]Gra
 	if aShare+bShare > 1+1e-9 {
 		return nil, fmt.Errorf("value grade shares A (%v) and B (%v) add up to more than 1: want A + B ≤ 1, such as 0.2 and 0.3", aShare, bShare)
 	}
-	ids := make([]string, 0, len(sales))
+	type sale struct {
+		id string
+		v  float64
+	}
+	ranked := make([]sale, 0, len(sales))
 	for id, v := range sales {
 		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 			return nil, fmt.Errorf("yearly sales of customer %q are %v: want a finite amount of 0 or more", id, v)
 		}
-		ids = append(ids, id)
+		ranked = append(ranked, sale{id, v})
 	}
-	slices.SortFunc(ids, func(a, b string) int {
-		if c := cmp.Compare(sales[b], sales[a]); c != 0 {
+	slices.SortFunc(ranked, func(a, b sale) int {
+		if c := cmp.Compare(b.v, a.v); c != 0 {
 			return c
 		}
-		return strings.Compare(a, b)
+		return strings.Compare(a.id, b.id)
 	})
-	n := len(ids)
+	n := len(ranked)
 	nA := shareCount(aShare, n)
 	nAB := max(shareCount(aShare+bShare, n), nA)
 	grades := make(map[string]Grade, n)
-	for i, id := range ids {
+	for i, s := range ranked {
 		g := GradeC
 		switch {
-		case sales[id] == 0:
+		case s.v == 0:
 		case i < nA:
 			g = GradeA
 		case i < nAB:
 			g = GradeB
 		}
-		grades[id] = g
+		grades[s.id] = g
 	}
 	return grades, nil
 }
@@ -164,6 +168,19 @@ func ParseTier(s string) (Tier, error) {
 	return "", fmt.Errorf("unknown customer tier %q: %s", s, want)
 }
 
+// TierOf is the tier SuggestTier gives a customer whose dossier sets
+// none, without its rule's text: 重点 for value grade A, else 普通 with
+// sales, else 潜在.
+func TierOf(grade Grade, sales float64) Tier {
+	switch {
+	case grade == GradeA:
+		return TierKey
+	case sales > 0:
+		return TierOrdinary
+	}
+	return TierPotential
+}
+
 // SuggestTier returns a customer's tier ("Other classifications"). A tier
 // written in the dossier (explicit, parsed with [ParseTier]) wins, with the
 // rule [RuleDossier]. Otherwise, with the rule [RuleTier], a value-grade A
@@ -188,14 +205,12 @@ func SuggestTier(grade Grade, sales float64, explicit string) (Tier, Rule) {
 		noteZH = fmt.Sprintf("档案中的客户层级 %q 无法识别，已忽略；", explicit)
 		noteEN = fmt.Sprintf("the dossier's tier %q is not one of 重点, 普通, 潜在 and was ignored; ", explicit)
 	}
-	var t Tier
+	t := TierOf(grade, sales)
 	var zh, en string
-	switch {
-	case grade == GradeA:
-		t = TierKey
+	switch t {
+	case TierKey:
 		zh, en = "价值等级为 A", "the value grade is A"
-	case sales > 0:
-		t = TierOrdinary
+	case TierOrdinary:
 		if grade.Valid() {
 			zh = fmt.Sprintf("价值等级为 %s，且有销售额", grade)
 			en = fmt.Sprintf("the value grade is %s and there are sales", grade)
@@ -203,7 +218,6 @@ func SuggestTier(grade Grade, sales float64, explicit string) (Tier, Rule) {
 			zh, en = "有销售额", "there are sales"
 		}
 	default:
-		t = TierPotential
 		zh, en = "尚无销售额", "there are no sales yet"
 	}
 	return t, Rule{

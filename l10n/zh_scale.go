@@ -11,4 +11,5 @@ var scale = map[string]string{
 	"No dossier you can read is due for %s.":            "没有您能阅读且 %s 应核定的档案。",
 	"event data is damaged in memory":                   "事件数据在内存中已损坏",
 	"CRM_RACY_WINDOW %q: use a duration like 2s or 10s": "CRM_RACY_WINDOW %q：请使用 2s 或 10s 这样的时长",
+	"saving the list cache: %v":                         "保存列表缓存失败：%v",
 }

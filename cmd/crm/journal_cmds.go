@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"strings"
@@ -26,11 +27,10 @@ func newListCmd(e *env) *cobra.Command {
 			if noDecrypt {
 				use = keyNone
 			}
-			// Reads only; without decryption only the dossiers' rows.
+			// Reads only the dossiers' rows; with the key, each readable
+			// dossier's digest too (ListBrief).
 			e.snapshot = true
-			if noDecrypt {
-				e.summary = archive.SummaryRows
-			}
+			e.summary = archive.SummaryRows
 			a, err := e.openWith(use)
 			if err != nil {
 				return err
@@ -43,11 +43,15 @@ func newListCmd(e *env) *cobra.Command {
 			if err := lf.check(a, !noDecrypt); err != nil {
 				return err
 			}
-			entries, err := a.List(e.ctx(), !noDecrypt)
+			list := a.ListBrief
+			if noDecrypt {
+				list = func(ctx context.Context) ([]archive.ListEntry, error) { return a.List(ctx, false) }
+			}
+			entries, err := list(e.ctx())
 			if err != nil {
 				e.errorf("crm: %v\n", err)
 			}
-			var out []archive.ListEntry
+			out := entries[:0] // filtered in place: a department lists 100,000
 			unreadable := 0
 			for _, en := range entries {
 				if level != "" && en.Level != level || !lf.keep(en) {
@@ -59,12 +63,12 @@ func newListCmd(e *env) *cobra.Command {
 				out = append(out, en)
 			}
 			if asJSON {
-				if out == nil {
+				if len(out) == 0 {
 					out = []archive.ListEntry{}
 				}
 				return printJSON(e.io.Out, out)
 			}
-			var rows [][]string
+			rows := make([][]string, 0, len(out))
 			for _, en := range out {
 				credit := en.Credit
 				if en.Dangerous {

@@ -1,0 +1,398 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"crm/archive/journal"
+	"crm/archive/work"
+	"crm/classify"
+	"crm/l10n"
+)
+
+// listDigest is what a listing shows and grades of a dossier it can read
+// (ListBrief): the customer's name and the owner, and what assess reads of
+// the content for the credit class, the ABC grade and the tier. It is made
+// once from the decrypted dossier and kept, sealed, with the plaintext
+// cache, so that listing again parses no YAML.
+type listDigest struct {
+	Name, Owner, Tier, Class string
+	Sales                    float64
+	Score                    int
+	HasScore                 bool
+}
+
+// digestOf is dd's digest.
+func digestOf(dd *Dossier) listDigest {
+	g := listDigest{Name: dd.Customer.Name, Owner: dd.Owner, Tier: dd.Tier,
+		Class: dd.CreditSurvey.Class, Sales: dd.YearlySales}
+	if dd.CreditSurvey.Score != nil {
+		g.Score, g.HasScore = *dd.CreditSurvey.Score, true
+	}
+	return g
+}
+
+// fileStamp is what stat says of a dossier file, as git's index keeps it:
+// a file whose stamp is unchanged since it was hashed still has that hash.
+// Writing a file in place, replacing or renaming it changes its change
+// time (ctime), which no user can set. The zero stamp matches nothing.
+type fileStamp struct {
+	Size, Mtime, Ctime int64
+	Ino, Dev           uint64
+}
+
+// stampOf is fi's stamp, or the zero stamp when the file was changed
+// later than trusted (UnixNano): a change within the same clock tick as
+// the hashing could go unseen (git's "racily clean" files), so such a file
+// is hashed again next time.
+func stampOf(fi os.FileInfo, trusted int64) fileStamp {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fileStamp{}
+	}
+	s := fileStamp{Size: fi.Size(), Mtime: fi.ModTime().UnixNano(), Ctime: time.Unix(st.Ctim.Unix()).UnixNano(),
+		Ino: uint64(st.Ino), Dev: uint64(st.Dev)}
+	if s.Mtime >= trusted || s.Ctime >= trusted {
+		return fileStamp{}
+	}
+	return s
+}
+
+// digestRec is a dossier's record in the digests file: the hash of the
+// file its digest was made from and that file's stamp when it was hashed.
+type digestRec struct {
+	ID     string
+	SHA    [32]byte
+	Stamp  fileStamp
+	Digest listDigest
+}
+
+// digestMagic starts the digests file (cache folder, "digests"): then a
+// nonce and the records, by id, sealed with the plaintext cache's key.
+const digestMagic = "crm-list-digests-v2\n"
+
+func (c *plainCache) digestPath() string { return filepath.Join(c.dir, "digests") }
+
+// digests reads the digests file: none when there is none, or it cannot
+// be opened (another key, damage), as a bucket is.
+func (c *plainCache) digests() []digestRec {
+	if c == nil {
+		return nil
+	}
+	raw, err := os.ReadFile(c.digestPath())
+	n := c.aead.NonceSize()
+	if err != nil || !bytes.HasPrefix(raw, []byte(digestMagic)) || len(raw) < len(digestMagic)+n {
+		return nil
+	}
+	raw = raw[len(digestMagic):]
+	plain, err := c.aead.Open(nil, raw[:n], raw[n:], []byte(digestMagic))
+	if err != nil {
+		return nil
+	}
+	recs, _ := decodeDigests(plain)
+	return recs
+}
+
+// saveDigests replaces the digests file with recs (by id).
+func (c *plainCache) saveDigests(recs []digestRec) error {
+	if c == nil {
+		return nil
+	}
+	nonce := make([]byte, c.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return err
+	}
+	out := append([]byte(digestMagic), nonce...)
+	out = c.aead.Seal(out, nonce, encodeDigests(recs), []byte(digestMagic))
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return err
+	}
+	return writeFileAtomic(c.digestPath(), out, 0o600)
+}
+
+// encodeDigests writes the records, with the row encoding's strings.
+func encodeDigests(recs []digestRec) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(recs)))
+	for i := range recs {
+		r := &recs[i]
+		b = appendString(b, r.ID)
+		b = append(b, r.SHA[:]...)
+		s := &r.Stamp
+		for _, v := range []int64{s.Size, s.Mtime, s.Ctime} {
+			b = binary.AppendVarint(b, v)
+		}
+		b = binary.AppendUvarint(b, s.Ino)
+		b = binary.AppendUvarint(b, s.Dev)
+		g := &r.Digest
+		for _, v := range []string{g.Name, g.Owner, g.Tier, g.Class} {
+			b = appendString(b, v)
+		}
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(g.Sales))
+		b = binary.AppendVarint(b, int64(g.Score))
+		b = appendBool(b, g.HasScore)
+	}
+	return b
+}
+
+// minDigestSize is the fewest bytes encodeDigests writes for a record.
+const minDigestSize = 1 + 32 + 5 + 4 + 8 + 1 + 1
+
+// decodeDigests reads what encodeDigests wrote; false, never a panic, if
+// it does not parse or its ids are not ascending.
+func decodeDigests(b []byte) ([]digestRec, bool) {
+	r := rowReader{b: b, strs: map[string]string{}}
+	n := r.uvarint()
+	if r.bad || n > uint64(len(b)/minDigestSize) {
+		return nil, false
+	}
+	out := make([]digestRec, n)
+	for i := range out {
+		x := &out[i]
+		x.ID = string(r.bytes(r.uvarint()))
+		copy(x.SHA[:], r.bytes(32))
+		s := &x.Stamp
+		s.Size, s.Mtime, s.Ctime = r.varint(), r.varint(), r.varint()
+		s.Ino, s.Dev = r.uvarint(), r.uvarint()
+		g := &x.Digest
+		// Names are each their own; owners, tiers and classes repeat.
+		g.Name = string(r.bytes(r.uvarint()))
+		g.Owner, g.Tier, g.Class = r.str(), r.str(), r.str()
+		if f := r.bytes(8); len(f) == 8 {
+			g.Sales = math.Float64frombits(binary.LittleEndian.Uint64(f))
+		}
+		g.Score, g.HasScore = r.int(), r.bool()
+		if r.bad || i > 0 && out[i-1].ID >= x.ID {
+			return nil, false
+		}
+	}
+	return out, len(r.b) == 0
+}
+
+// ListBrief is List with decryption as `crm list` needs it: name and owner,
+// credit class and tier, without the dossiers themselves (ListEntry.Dossier
+// is nil). It reads the dossiers' rows only, never every dossier's state,
+// so it works on a summary state (OpenOptions.Summary, SummaryRows).
+//
+// A dossier's digest (listDigest) is made when it is first listed and kept
+// with the plaintext cache, under the hash of the file it came from and
+// that file's stamp (fileStamp). While the file's stamp is unchanged and
+// its hash is the one the journal pinned, the digest is used without
+// reading the file; otherwise the file is read and hashed (a file that is
+// not the pinned one is an error, as Scan says), and, when its hash is
+// new, decrypted (the plaintext cache spares that) and parsed.
+func (a *Archive) ListBrief(ctx context.Context) ([]ListEntry, error) {
+	out, rows := a.listRows()
+	if a.id == nil || a.me == nil {
+		return out, nil
+	}
+	can := a.rowReadable()
+	recs := a.cache.digests()
+	// old[i] is row i's record, if the file has one for its id.
+	old := make([]*digestRec, len(rows))
+	for i, k := 0, 0; i < len(rows) && k < len(recs); {
+		switch {
+		case rows[i].ID < recs[k].ID:
+			i++
+		case rows[i].ID > recs[k].ID:
+			k++
+		default:
+			old[i] = &recs[k]
+			i, k = i+1, k+1
+		}
+	}
+	got := make([]*listDigest, len(rows))
+	var todo []int // entries whose file is read
+	for i, r := range rows {
+		if can(r) {
+			todo = append(todo, i)
+		}
+	}
+	// Stat every readable file that has a record, on every core.
+	const chunk = 2048
+	stale := make([]bool, len(todo))
+	werr := work.Each(ctx, "", (len(todo)+chunk-1)/chunk, func(c int) {
+		for k := c * chunk; k < min(len(todo), (c+1)*chunk); k++ {
+			i := todo[k]
+			x := old[i]
+			if x != nil && x.SHA == rows[i].SHA && x.Stamp != (fileStamp{}) {
+				if fi, err := os.Stat(a.dossierFile(rows[i].ID)); err == nil && stampOf(fi, math.MaxInt64) == x.Stamp {
+					got[i] = &x.Digest
+					continue
+				}
+			}
+			stale[k] = true
+		}
+	})
+	if werr != nil {
+		return out, werr
+	}
+	k := 0
+	for j, i := range todo {
+		if stale[j] {
+			todo[k] = i
+			k++
+		}
+	}
+	todo = todo[:k]
+	a.listRead = len(todo)
+	var errs []error
+	fresh := map[int]digestRec{}
+	if len(todo) > 0 {
+		done, err := a.digestFiles(ctx, rows, todo, old)
+		if err != nil {
+			return out, err
+		}
+		for i, x := range done {
+			switch {
+			case x.err != nil:
+				errs = append(errs, x.err)
+			case !x.denied:
+				fresh[i] = x.rec
+				got[i] = &x.rec.Digest
+			}
+		}
+	}
+	// The records kept are those of the dossiers listed now, with the
+	// files they have now.
+	next := make([]digestRec, 0, len(rows))
+	changed := false
+	for i := range rows {
+		if x, ok := fresh[i]; ok {
+			next = append(next, x)
+			changed = changed || old[i] == nil || *old[i] != x
+		} else if got[i] != nil {
+			next = append(next, *old[i])
+		}
+	}
+	if changed || len(next) != len(recs) {
+		if err := a.cache.saveDigests(next); err != nil {
+			errs = append(errs, l10n.Errorf("saving the list cache: %v", err))
+		}
+	}
+	// The credit class and tier as assess gives them, without the rules'
+	// texts: the ABC grades are ranked over every dossier read.
+	sales := map[string]float64{}
+	for i, g := range got {
+		if g != nil {
+			sales[rows[i].ID] = g.Sales
+		}
+	}
+	as, bs := a.Policy.GradeShares()
+	grades, _ := classify.ABCGrades(sales, as, bs)
+	for i, g := range got {
+		if g == nil {
+			continue
+		}
+		r, en := rows[i], &out[i]
+		en.Readable, en.Name, en.Owner = true, g.Name, g.Owner
+		var score *int
+		if g.HasScore {
+			score = &g.Score
+		}
+		en.Credit, _ = a.Policy.creditClassOf(r.Credit, g.Class, score)
+		en.Dangerous = en.Credit != "" && classify.Dangerous(classify.CreditClass(en.Credit))
+		en.Tier = listedTier(r.Tier, g.Tier, grades[r.ID], g.Sales)
+	}
+	return out, errors.Join(errs...)
+}
+
+// digested is what reading one dossier's file gave ListBrief.
+type digested struct {
+	rec    digestRec
+	denied bool // the key does not open it
+	err    error
+}
+
+// digestFiles reads, hashes and where needed decrypts and parses the
+// files of entries todo, on every core, bucket of the plaintext cache by
+// bucket (as Scan: each bucket is written back and let go when done).
+func (a *Archive) digestFiles(ctx context.Context, rows []*dossierRow, todo []int, old []*digestRec) (map[int]digested, error) {
+	groups := map[byte][]int{}
+	for _, i := range todo {
+		groups[rows[i].SHA[0]] = append(groups[rows[i].SHA[0]], i)
+	}
+	keys := make([]byte, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	pinned := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		pinned[hex.EncodeToString(r.SHA[:])] = true
+	}
+	p := work.ProgressOf(ctx)
+	p.Start(l10n.T("decrypting dossiers"), len(todo))
+	defer p.Done()
+	trusted := time.Now().Add(-journal.RacyWindow()).UnixNano()
+	out := make(map[int]digested, len(todo))
+	var mu sync.Mutex
+	var errs []error
+	werr := work.Each(ctx, "", len(keys), func(k int) {
+		for _, i := range groups[keys[k]] {
+			x := a.digestFile(rows[i], old[i], trusted)
+			p.Add(1)
+			mu.Lock()
+			out[i] = x
+			mu.Unlock()
+		}
+		if err := a.cache.release(keys[k], pinned); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	})
+	if werr != nil {
+		return nil, werr
+	}
+	return out, errors.Join(errs...)
+}
+
+// digestFile reads row r's file: its stamp first (a change after it makes
+// the stamp stale, never a wrong digest trusted), then its bytes, which
+// must be the file the journal pinned.
+func (a *Archive) digestFile(r *dossierRow, old *digestRec, trusted int64) digested {
+	path := a.dossierFile(r.ID)
+	fi, err := os.Stat(path)
+	var ct []byte
+	if err == nil {
+		ct, err = os.ReadFile(path)
+	}
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return digested{err: integrityErr(DossierPath(r.ID), l10n.Errorf("%s is missing, though the journal says dossier %s exists", DossierPath(r.ID), r.ID)).then(NextRestore, DossierPath(r.ID))}
+		}
+		return digested{err: err}
+	}
+	sum := sha256Hex(ct)
+	want := hex.EncodeToString(r.SHA[:])
+	if sum != want {
+		return digested{err: integrityErr(DossierPath(r.ID), l10n.Errorf("%s is not the file the journal recorded (sha256 %s, want %s): it was changed outside crm", DossierPath(r.ID), journal.ShortHash(sum), journal.ShortHash(want)))}
+	}
+	x := digested{rec: digestRec{ID: r.ID, SHA: r.SHA, Stamp: stampOf(fi, trusted)}}
+	if old != nil && old.SHA == r.SHA {
+		x.rec.Digest = old.Digest
+		return x
+	}
+	plain, err := a.plaintext(r.state(), ct, sum)
+	if err != nil {
+		if IsCode(err, Denied) {
+			return digested{denied: true}
+		}
+		return digested{err: err}
+	}
+	dd, err := ParseDossier(plain)
+	if err != nil {
+		return digested{err: l10n.Errorf("dossier %s: %v", r.ID, err)}
+	}
+	x.rec.Digest = digestOf(dd)
+	return x
+}

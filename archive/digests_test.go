@@ -1,0 +1,213 @@
+package archive_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"crm/archive"
+	"crm/archive/journal"
+)
+
+// `crm list` with a key (ListBrief) reads the dossiers' rows and a digest
+// of each readable dossier kept with the plaintext cache, trusted on its
+// file's stamp: it says what decrypting every dossier says (List), for
+// every member, through edits, loans and a tampered file.
+
+// briefOf is what `crm list` gives member id now: ListBrief on the rows of
+// the snapshot, with the plaintext cache and the digests.
+func (f *fixture) briefOf(id string) (*archive.Archive, []archive.ListEntry, error) {
+	f.t.Helper()
+	a := f.openAs(id, archive.OpenOptions{Snapshot: true, Summary: archive.SummaryRows})
+	a.EnableCache(f.cache)
+	list, err := a.ListBrief(ctx)
+	if serr := a.SaveCache(); serr != nil {
+		f.t.Fatal(serr)
+	}
+	return a, list, err
+}
+
+// sameBriefAsList fails unless ListBrief says for member id what List
+// with decryption says on a cold replay without any cache, and returns
+// how many files ListBrief read and how many dossiers it lists readable.
+func (f *fixture) sameBriefAsList(id string) (read, readable int) {
+	f.t.Helper()
+	a, got, err := f.briefOf(id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	cold, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, Identity: f.ids[id]})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := cold.SetIdentity(f.ids[id]); err != nil {
+		f.t.Fatal(err)
+	}
+	want, err := cold.List(ctx, true)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if string(g) != string(w) {
+		f.t.Fatalf("%s: the brief list differs from a cold decrypting one:\n got %s\nwant %s", id, g, w)
+	}
+	for _, en := range got {
+		if en.Readable {
+			readable++
+		}
+	}
+	return a.ListFilesRead(), readable
+}
+
+// racyWindow sets journal.RacyWindow for the test: 0 trusts the stamp of
+// a file written a moment ago (a test cannot wait for it to age).
+func racyWindow(t *testing.T, d time.Duration) {
+	old := journal.RacyWindow()
+	journal.SetRacyWindow(d)
+	t.Cleanup(func() { journal.SetRacyWindow(old) })
+}
+
+func TestListBriefIsList(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	ids := f.history() // zhao (who reads no level) has ids[0] on loan
+	if _, _, err := f.as("su").SetCredit(ids[2], "D", "拖欠货款"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.as("su").SetTier(ids[2], "重点", "战略客户"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	f.reader("li", f.clock) // saves the snapshot
+	for id := range f.ids {
+		// The first list reads every file the member can read; the
+		// second none: the digests serve, on the stamps.
+		if n, readable := f.sameBriefAsList(id); n != readable {
+			t.Fatalf("%s: the first list read %d files for %d readable dossiers", id, n, readable)
+		}
+		if n, _ := f.sameBriefAsList(id); n != 0 {
+			t.Fatalf("%s: the second list read %d files", id, n)
+		}
+	}
+	if _, readable := f.sameBriefAsList("zhao"); readable != 1 {
+		t.Fatalf("zhao reads %d dossiers, want the one on loan", readable)
+	}
+
+	// An edit: the new file is read, the others not.
+	a := f.as("li")
+	o, err := a.Read(ids[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(o.Text), "测试", "测试贸易有限公司", 1) + "yearly_sales: 1200000\n"
+	if _, _, err := a.Update(ids[2], o.SHA256, o.Text, []byte(text)); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	if n, _ := f.sameBriefAsList("li"); n != 1 {
+		t.Fatalf("after an edit the list read %d files, want 1", n)
+	}
+	_, list, _ := f.briefOf("li")
+	if en := findEntry(list, ids[2]); en.Name != "测试贸易有限公司" || en.Credit != "D" || !en.Dangerous || en.Tier != "重点" {
+		t.Fatalf("edited dossier listed as %+v", en)
+	}
+
+	// The loan returned: zhao no longer reads it, though the file is still
+	// encrypted to him until a writer's next step (its digest is not used).
+	ls := f.as("zhao").Loans(false)
+	if _, err := f.as("zhao").BorrowReturn(ls[0].ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	if _, readable := f.sameBriefAsList("zhao"); readable != 0 {
+		t.Fatalf("zhao still reads %d dossiers after the return", readable)
+	}
+
+	// A damaged digests file is made again.
+	digests := filepath.Join(f.cacheFolderOf(t, "li"), "digests")
+	if err := os.WriteFile(digests, []byte("crm-list-digests-v2\nnot sealed"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := f.sameBriefAsList("li"); n == 0 {
+		t.Fatal("a damaged digests file was used")
+	}
+	if n, _ := f.sameBriefAsList("li"); n != 0 {
+		t.Fatalf("the digests were not made again: %d files read", n)
+	}
+}
+
+// A file changed outside crm is an error, even when its size and
+// modification time were put back (its change time cannot be).
+func TestListBriefTamperedFile(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	f.sameBriefAsList("li")
+	path := filepath.Join(f.dir, archive.DossierPath(ids[2]))
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, _ := os.ReadFile(path)
+	bad := append([]byte{}, good...)
+	bad[len(bad)-1] ^= 1
+	time.Sleep(10 * time.Millisecond) // a change time after the stamp's
+	if err := os.WriteFile(path, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(path, fi.ModTime(), fi.ModTime())
+	_, list, err := f.briefOf("li")
+	if err == nil || !strings.Contains(err.Error(), "changed outside crm") || archive.CodeOf(err) != archive.Integrity {
+		t.Fatalf("a tampered file listed without an error: %v", err)
+	}
+	if findEntry(list, ids[2]).Readable {
+		t.Fatal("the tampered dossier is listed with a name")
+	}
+	// Put back, it is listed again.
+	os.WriteFile(path, good, 0o644)
+	f.sameBriefAsList("li")
+	// A missing file is an error too.
+	os.Remove(path)
+	if _, _, err := f.briefOf("li"); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("a missing file listed without an error: %v", err)
+	}
+}
+
+// A file written within the racy window is hashed again next time: a
+// change in the same clock tick as the hashing cannot go unseen.
+func TestListBriefRacyFile(t *testing.T) {
+	racyWindow(t, time.Hour)
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	first, _ := f.sameBriefAsList("li")
+	if first == 0 {
+		t.Fatal("the first list read no file")
+	}
+	if n, _ := f.sameBriefAsList("li"); n != first {
+		t.Fatalf("files written a moment ago were trusted on their stamps: %d of %d read", n, first)
+	}
+}
+
+func findEntry(list []archive.ListEntry, id string) archive.ListEntry {
+	for _, en := range list {
+		if en.ID == id {
+			return en
+		}
+	}
+	return archive.ListEntry{}
+}
+
+// cacheFolderOf is member id's plaintext cache folder.
+func (f *fixture) cacheFolderOf(t *testing.T, id string) string {
+	t.Helper()
+	a := f.as(id)
+	return filepath.Join(f.cache, a.State.ArchiveID+"-"+id)
+}
