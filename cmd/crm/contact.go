@@ -48,9 +48,11 @@ comments included, stays as it was.`, `在档案中登记一条联系记录（�
 成员姓名。内容取自 --content、--from 指定的文件或标准输入，在终端上也可在编辑器中填写。投诉记录默认
 按策略 contacts.complaint_retention 保存（默认两年，keep_until），可用 --keep-until 另定。记录加在 contacts: 末尾，档案其余各行（含注释）保持原样。`),
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		// A content update of one dossier, as edit: on that dossier's part
+		// of the snapshot.
+		RunE: e.oneDossierStep(func(cmd *cobra.Command, args []string) error {
 			return e.runContactAdd(cmd, args[0], &o)
-		},
+		}),
 	}
 	f := c.Flags()
 	f.StringVar(&o.kind, "kind", "", l10n.Pick("the kind of contact: ", "联系类型：")+strings.Join(archive.ContactKinds, ", "))
@@ -186,7 +188,7 @@ when, never what they said. Older versions of the file remain in git history.`, 
 默认两年）。档案其余内容保持原样。这是一次普通的内容更新（dossier.update，字段 contacts）：
 保存期限已由规定确定，无需销毁审批；日志记录删除人与时间，不记录内容。旧版本文件仍留在 git 历史中。`),
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: e.oneDossierStep(func(cmd *cobra.Command, args []string) error {
 			if !expired {
 				return usagef("say which records to remove: --expired (complaints past their retention)")
 			}
@@ -211,7 +213,7 @@ when, never what they said. Older versions of the file remain in git history.`, 
 			}
 			e.printf("%s\n", l10n.Sprintf("Removed %d complaint record(s) of %s past their retention (filed %s).", len(removed), args[0], strings.Join(dates, ", ")))
 			return nil
-		},
+		}),
 	}
 	c.Flags().BoolVar(&expired, "expired", false, l10n.Pick("the complaint records whose retention has ended", "已过保存期限的投诉记录"))
 	return c
