@@ -30,6 +30,11 @@ type listDigest struct {
 	Sales                    float64
 	Score                    int
 	HasScore                 bool
+	// What maintain reads of the contacts: the last visit, and the
+	// complaint records' dates (Kind, Date, KeepUntil and whether that was
+	// written: Policy.ComplaintKeepUntil).
+	LastVisit  Date
+	Complaints []Contact
 }
 
 // digestOf is dd's digest.
@@ -38,6 +43,12 @@ func digestOf(dd *Dossier) listDigest {
 		Class: dd.CreditSurvey.Class, Sales: dd.YearlySales}
 	if dd.CreditSurvey.Score != nil {
 		g.Score, g.HasScore = *dd.CreditSurvey.Score, true
+	}
+	g.LastVisit = lastVisit(dd.Contacts)
+	for _, c := range dd.Contacts {
+		if c.Kind == ContactComplaint {
+			g.Complaints = append(g.Complaints, Contact{Kind: c.Kind, Date: c.Date, KeepUntil: c.KeepUntil, keepDefaulted: c.keepDefaulted})
+		}
 	}
 	return g
 }
@@ -79,7 +90,7 @@ type digestRec struct {
 
 // digestMagic starts the digests file (cache folder, "digests"): then a
 // nonce and the records, by id, sealed with the plaintext cache's key.
-const digestMagic = "crm-list-digests-v2\n"
+const digestMagic = "crm-list-digests-v3\n"
 
 func (c *plainCache) digestPath() string { return filepath.Join(c.dir, "digests") }
 
@@ -140,12 +151,18 @@ func encodeDigests(recs []digestRec) []byte {
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(g.Sales))
 		b = binary.AppendVarint(b, int64(g.Score))
 		b = appendBool(b, g.HasScore)
+		b = appendTime(b, g.LastVisit.Time)
+		b = binary.AppendUvarint(b, uint64(len(g.Complaints)))
+		for _, c := range g.Complaints {
+			b = appendTime(appendTime(b, c.Date.Time), c.KeepUntil.Time)
+			b = appendBool(b, c.keepDefaulted)
+		}
 	}
 	return b
 }
 
 // minDigestSize is the fewest bytes encodeDigests writes for a record.
-const minDigestSize = 1 + 32 + 5 + 4 + 8 + 1 + 1
+const minDigestSize = 1 + 32 + 5 + 4 + 8 + 1 + 1 + 4 + 1
 
 // decodeDigests reads what encodeDigests wrote; false, never a panic, if
 // it does not parse or its ids are not ascending.
@@ -171,6 +188,16 @@ func decodeDigests(b []byte) ([]digestRec, bool) {
 			g.Sales = math.Float64frombits(binary.LittleEndian.Uint64(f))
 		}
 		g.Score, g.HasScore = r.int(), r.bool()
+		g.LastVisit = Date{r.time()}
+		k := r.uvarint()
+		if k > uint64(len(r.b)/9) {
+			return nil, false
+		}
+		for range k {
+			c := Contact{Kind: ContactComplaint, Date: Date{r.time()}, KeepUntil: Date{r.time()}}
+			c.keepDefaulted = r.bool()
+			g.Complaints = append(g.Complaints, c)
+		}
 		if r.bad || i > 0 && out[i-1].ID >= x.ID {
 			return nil, false
 		}
@@ -191,9 +218,17 @@ func decodeDigests(b []byte) ([]digestRec, bool) {
 // not the pinned one is an error, as Scan says), and, when its hash is
 // new, decrypted (the plaintext cache spares that) and parsed.
 func (a *Archive) ListBrief(ctx context.Context) ([]ListEntry, error) {
+	out, _, _, err := a.listDigests(ctx)
+	return out, err
+}
+
+// listDigests is ListBrief, with the row and the digest (nil: not read) of
+// each entry.
+func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, []*listDigest, error) {
 	out, rows := a.listRows()
+	got := make([]*listDigest, len(rows))
 	if a.id == nil || a.me == nil {
-		return out, nil
+		return out, rows, got, nil
 	}
 	can := a.rowReadable()
 	recs := a.cache.digests()
@@ -210,7 +245,6 @@ func (a *Archive) ListBrief(ctx context.Context) ([]ListEntry, error) {
 			i, k = i+1, k+1
 		}
 	}
-	got := make([]*listDigest, len(rows))
 	var todo []int // entries whose file is read
 	for i, r := range rows {
 		if can(r) {
@@ -234,7 +268,7 @@ func (a *Archive) ListBrief(ctx context.Context) ([]ListEntry, error) {
 		}
 	})
 	if werr != nil {
-		return out, werr
+		return out, rows, got, werr
 	}
 	k := 0
 	for j, i := range todo {
@@ -250,7 +284,7 @@ func (a *Archive) ListBrief(ctx context.Context) ([]ListEntry, error) {
 	if len(todo) > 0 {
 		done, err := a.digestFiles(ctx, rows, todo, old)
 		if err != nil {
-			return out, err
+			return out, rows, got, err
 		}
 		for i, x := range done {
 			switch {
@@ -269,7 +303,7 @@ func (a *Archive) ListBrief(ctx context.Context) ([]ListEntry, error) {
 	for i := range rows {
 		if x, ok := fresh[i]; ok {
 			next = append(next, x)
-			changed = changed || old[i] == nil || *old[i] != x
+			changed = changed || old[i] == nil || !bytes.Equal(encodeDigests([]digestRec{*old[i]}), encodeDigests([]digestRec{x}))
 		} else if got[i] != nil {
 			next = append(next, *old[i])
 		}
@@ -303,7 +337,7 @@ func (a *Archive) ListBrief(ctx context.Context) ([]ListEntry, error) {
 		en.Dangerous = en.Credit != "" && classify.Dangerous(classify.CreditClass(en.Credit))
 		en.Tier = listedTier(r.Tier, g.Tier, grades[r.ID], g.Sales)
 	}
-	return out, errors.Join(errs...)
+	return out, rows, got, errors.Join(errs...)
 }
 
 // digested is what reading one dossier's file gave ListBrief.

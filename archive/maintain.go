@@ -66,6 +66,10 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 	q := a.Quarter()
 	rep := &MaintainReport{Quarter: q.String()}
 	var errs []error
+	// Maintain reads every dossier: however the archive was opened (the
+	// command opens the snapshot's header only), the state taken under
+	// the lock is the whole one.
+	a.only, a.onlyLoan, a.creates, a.summary = "", "", false, 0
 	err := a.locked(func() error {
 		rep.Expired, errs = a.expireLoans()
 		// Declassification (R7.2.4): dossiers whose secrecy period ran out

@@ -354,6 +354,7 @@ func (st *step) file() *File {
 
 // commit applies a checked step to the state.
 func (st *step) commit() {
+	st.s.rowsMemo = nil
 	st.s.markGood(st.e)
 	st.data.apply(st)
 	d := st.d

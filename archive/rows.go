@@ -157,7 +157,10 @@ func (s *State) sortedRows() []dossierRow {
 	if s.summary {
 		return s.rows
 	}
-	return s.rowsAt(s.now)
+	if s.rowsMemo == nil || !s.rowsMemoAt.Equal(s.now) {
+		s.rowsMemo, s.rowsMemoAt = s.rowsAt(s.now), s.now
+	}
+	return s.rowsMemo
 }
 
 // rowsAt is a row for every dossier of the state, by id, at time t.

@@ -189,6 +189,13 @@ func randomDigests(r *rand.Rand, n int) []digestRec {
 		if r.IntN(2) == 0 {
 			x.Digest.Score, x.Digest.HasScore = r.IntN(201)-100, true
 		}
+		if r.IntN(2) == 0 {
+			x.Digest.LastVisit = Date{time.Date(2000+r.IntN(30), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)}
+		}
+		for range r.IntN(3) {
+			x.Digest.Complaints = append(x.Digest.Complaints, Contact{Kind: ContactComplaint, Date: Date{time.Date(2020, 1, 1+r.IntN(28), 0, 0, 0, 0, time.UTC)},
+				KeepUntil: Date{time.Date(2022, 1, 1+r.IntN(28), 0, 0, 0, 0, time.UTC)}, keepDefaulted: r.IntN(2) == 0})
+		}
 	}
 	return out
 }
@@ -201,8 +208,8 @@ func TestDigestsRoundTrip(t *testing.T) {
 		recs := randomDigests(r, n)
 		b := encodeDigests(recs)
 		got, ok := decodeDigests(b)
-		if !ok || len(got) != n || n > 0 && !slices.Equal(got, recs) {
-			t.Fatalf("%d records: read %v, equal %v", n, ok, slices.Equal(got, recs))
+		if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", recs); !ok || len(got) != n || n > 0 && g != w {
+			t.Fatalf("%d records: read %v\n got %.300s\nwant %.300s", n, ok, g, w)
 		}
 		for cut := range min(len(b), 300) {
 			if _, ok := decodeDigests(b[:cut]); ok && n > 0 {

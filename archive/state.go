@@ -178,13 +178,18 @@ type State struct {
 
 	now       time.Time // the checker's clock
 	checkSigs bool
-	rows      []dossierRow        // a summary state's rows of every dossier (OpenOptions.Summary)
-	summary   bool                // the state is a summary's: rows is what it has of every dossier
-	removals  map[string][]string // member → their member.remove events (second pass)
-	removed   map[string][]string // member → the member.remove events that took effect
-	rotated   map[string]string   // member → the member.rotate event that set their keys
-	causal    bool                // a replay of one event's causal past (no superseded analysis)
-	good      map[string]bool     // heads of the good events (goodHeads)
+	rows      []dossierRow // a summary state's rows of every dossier (OpenOptions.Summary)
+	summary   bool         // the state is a summary's: rows is what it has of every dossier
+	// rowsMemo are the rows of a whole state made at rowsMemoAt, until a
+	// step changes the state (step.commit): a command that asks for them
+	// several times (maintain) makes them once.
+	rowsMemo   []dossierRow
+	rowsMemoAt time.Time
+	removals   map[string][]string // member → their member.remove events (second pass)
+	removed    map[string][]string // member → the member.remove events that took effect
+	rotated    map[string]string   // member → the member.rotate event that set their keys
+	causal     bool                // a replay of one event's causal past (no superseded analysis)
+	good       map[string]bool     // heads of the good events (goodHeads)
 	// eventPaths are, for a state taken from a snapshot, the paths of
 	// each dossier's events that Dossiers[id].Events does not hold.
 	eventPaths map[string][]string

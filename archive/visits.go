@@ -39,16 +39,27 @@ func (a *Archive) civilToday() time.Time { return civil(a.now.In(a.Location())) 
 // policy for tier, counted from its last visit or, before the first, from
 // its creation; ok is false when the tier has no cadence.
 func (a *Archive) VisitDue(d *DossierState, dd *Dossier, tier string) (due time.Time, last Date, every classify.Period, ok bool) {
-	every, ok = a.Policy.VisitEvery(tier)
-	if !ok {
-		return time.Time{}, Date{}, every, false
-	}
-	for _, c := range dd.Contacts {
+	return a.visitDue(d.Created, lastVisit(dd.Contacts), tier)
+}
+
+// lastVisit is the date of the latest visit (拜访) among cs, zero if none.
+func lastVisit(cs []Contact) (last Date) {
+	for _, c := range cs {
 		if c.Kind == ContactVisit && c.Date.After(last.Time) {
 			last = c.Date
 		}
 	}
-	from := civil(d.Created.In(a.Location()))
+	return last
+}
+
+// visitDue is VisitDue of a dossier created at created whose last visit
+// was last.
+func (a *Archive) visitDue(created time.Time, last Date, tier string) (due time.Time, _ Date, every classify.Period, ok bool) {
+	every, ok = a.Policy.VisitEvery(tier)
+	if !ok {
+		return time.Time{}, Date{}, every, false
+	}
+	from := civil(created.In(a.Location()))
 	if !last.IsZero() {
 		from = last.Time
 	}
@@ -58,9 +69,14 @@ func (a *Archive) VisitDue(d *DossierState, dd *Dossier, tier string) (due time.
 // ExpiredComplaintRecords returns the complaint records of dd whose
 // retention ended before today (in the policy's zone).
 func (a *Archive) ExpiredComplaintRecords(dd *Dossier) []Contact {
+	return a.expiredComplaints(dd.Contacts)
+}
+
+// expiredComplaints is ExpiredComplaintRecords of the records cs.
+func (a *Archive) expiredComplaints(cs []Contact) []Contact {
 	today := a.civilToday()
 	var out []Contact
-	for _, c := range dd.Contacts {
+	for _, c := range cs {
 		if c.Kind != ContactComplaint {
 			continue
 		}
@@ -74,22 +90,24 @@ func (a *Archive) ExpiredComplaintRecords(dd *Dossier) []Contact {
 // contactsDue fills rep's overdue visits and expired complaints from the
 // dossiers the working key opens, and counts those it cannot.
 func (a *Archive) contactsDue(ctx context.Context, rep *MaintainReport) error {
-	entries, err := a.List(ctx, true)
+	// The digests ListBrief keeps hold the last visit and the complaints'
+	// dates: no dossier is parsed again while its file is unchanged.
+	entries, rows, digests, err := a.listDigests(ctx)
 	today := a.civilToday()
-	for _, en := range entries {
-		if !en.Readable || en.Dossier == nil {
+	for i, en := range entries {
+		g := digests[i]
+		if g == nil {
 			rep.Unchecked++
 			continue
 		}
-		d := a.State.Dossiers[en.ID]
-		if due, last, every, ok := a.VisitDue(d, en.Dossier, en.Tier); ok && today.After(due) {
-			v := DueVisit{ID: en.ID, Tier: en.Tier, Every: every.String(), Due: due.Format(time.DateOnly), Owner: en.Dossier.Owner}
+		if due, last, every, ok := a.visitDue(rows[i].Created, g.LastVisit, en.Tier); ok && today.After(due) {
+			v := DueVisit{ID: en.ID, Tier: en.Tier, Every: every.String(), Due: due.Format(time.DateOnly), Owner: g.Owner}
 			if !last.IsZero() {
 				v.LastVisit = last.Format(time.DateOnly)
 			}
 			rep.Visits = append(rep.Visits, v)
 		}
-		if cs := a.ExpiredComplaintRecords(en.Dossier); len(cs) > 0 {
+		if cs := a.expiredComplaints(g.Complaints); len(cs) > 0 {
 			x := ExpiredComplaints{ID: en.ID}
 			for _, c := range cs {
 				x.KeptUntil = append(x.KeptUntil, a.Policy.ComplaintKeepUntil(c).Format(time.DateOnly))

@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,7 @@ notes: 末尾 # 保留
 // complaints past retention show in maintain and are removed as a normal
 // update.
 func TestVisitsAndComplaintsInMaintain(t *testing.T) {
+	racyWindow(t, 0)
 	f := newFixture(t)
 	key := f.createAs("li", "customer:\n  name: 重点\nowner: 李四\ntier: 重点\ncontacts:\n  - {date: 2026-11-01, kind: 拜访}\n  - {date: 2024-11-01, kind: 投诉, content: 旧}\n  - {date: 2026-01-05, kind: 投诉}\n", "")
 	plain := f.createAs("li", "customer:\n  name: 普通\nowner: 李四\ntier: 普通\n", "")
@@ -74,6 +76,7 @@ func TestVisitsAndComplaintsInMaintain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.sameMaintainFromDigests("li", rep)
 	// 22 November: the key customer was visited on 1 November (due 1
 	// December); the ordinary one is due three months after creation.
 	if len(rep.Visits) != 0 || rep.Unchecked != 1 {
@@ -84,11 +87,13 @@ func TestVisitsAndComplaintsInMaintain(t *testing.T) {
 	}
 	f.now = time.Date(2026, 12, 2, 9, 0, 0, 0, f.now.Location())
 	rep, _ = f.as("zhang").Maintain(ctx, classify.Period{Days: 14})
+	f.sameMaintainFromDigests("zhang", rep)
 	if len(rep.Visits) != 1 || rep.Visits[0].ID != key || rep.Visits[0].Due != "2026-12-01" || rep.Visits[0].LastVisit != "2026-11-01" || rep.Unchecked != 0 {
 		t.Fatalf("visits %+v", rep.Visits)
 	}
 	f.now = time.Date(2027, 2, 23, 9, 0, 0, 0, f.now.Location())
 	rep, _ = f.as("li").Maintain(ctx, classify.Period{Days: 14})
+	f.sameMaintainFromDigests("li", rep)
 	var ids []string
 	for _, v := range rep.Visits {
 		ids = append(ids, v.ID+"@"+v.Due)
@@ -108,4 +113,27 @@ func TestVisitsAndComplaintsInMaintain(t *testing.T) {
 		t.Fatalf("second removal: %v %v", removed, err)
 	}
 	f.verifyClean()
+}
+
+// sameMaintainFromDigests fails unless maintain as member id, with the
+// plaintext cache and the digests kept there, reports what want (made
+// without any cache) does: once making the digests, once reading them
+// without reading any dossier file.
+func (f *fixture) sameMaintainFromDigests(id string, want *archive.MaintainReport) {
+	f.t.Helper()
+	w, _ := json.Marshal(want)
+	for run := range 2 {
+		a := f.as(id)
+		a.EnableCache(f.cache)
+		rep, _ := a.Maintain(ctx, classify.Period{Days: 14})
+		if err := a.SaveCache(); err != nil {
+			f.t.Fatal(err)
+		}
+		if g, _ := json.Marshal(rep); string(g) != string(w) {
+			f.t.Fatalf("run %d from the digests:\n got %s\nwant %s", run, g, w)
+		}
+		if run == 1 && a.ListFilesRead() != 0 {
+			f.t.Fatalf("the second run read %d dossier files", a.ListFilesRead())
+		}
+	}
 }

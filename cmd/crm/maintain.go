@@ -57,6 +57,10 @@ and crm-maintain.timer
 			if err != nil {
 				return err
 			}
+			// The whole snapshot's state, taken under the lock (Maintain):
+			// its steps (loan.expire, declassify, rekey) read no events.
+			// Before that, the snapshot's header is all it needs.
+			e.snapshot, e.snapshotSteps, e.summary = true, true, archive.SummaryNone
 			a, err := e.open(true)
 			if err != nil {
 				return err
