@@ -397,8 +397,8 @@ func (a *Archive) SetTier(id, tier, reason string) (old string, changed bool, er
 		if old == "" && a.CanRead(d) {
 			// The tier the rules give depends on the ABC grade over every
 			// dossier the key opens.
-			es, _ := a.List(a.ctx, true)
-			for _, x := range a.Assess(es) {
+			xs, _ := a.AssessAll(a.ctx, id)
+			for _, x := range xs {
 				if x.ID == id {
 					old = x.Tier
 				}
@@ -468,6 +468,12 @@ func (a *Archive) assessAll(ds []*DossierState, dds []*Dossier) []Assessment {
 			sales[ds[i].ID] = dd.YearlySales
 		}
 	}
+	return a.assessGraded(ds, dds, sales)
+}
+
+// assessGraded is assessAll with the ABC grades ranked over sales (the
+// yearly sales of every dossier the key reads).
+func (a *Archive) assessGraded(ds []*DossierState, dds []*Dossier, sales map[string]float64) []Assessment {
 	as, bs := a.Policy.GradeShares()
 	grades, gerr := classify.ABCGrades(sales, as, bs)
 	out := make([]Assessment, 0, len(ds))

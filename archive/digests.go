@@ -22,14 +22,14 @@ import (
 
 // listDigest is what a listing shows and grades of a dossier it can read
 // (ListBrief): the customer's name and the owner, and what assess reads of
-// the content for the credit class, the ABC grade and the tier. It is made
+// the content for the level, the credit class, the ABC grade and the tier. It is made
 // once from the decrypted dossier and kept, sealed, with the plaintext
 // cache, so that listing again parses no YAML.
 type listDigest struct {
-	Name, Owner, Tier, Class string
-	Sales                    float64
-	Score                    int
-	HasScore                 bool
+	Name, Owner, Relationship, Tier, Class string
+	Sales                                  float64
+	Score                                  int
+	HasScore                               bool
 	// What maintain reads of the contacts: the last visit, and the
 	// complaint records' dates (Kind, Date, KeepUntil and whether that was
 	// written: Policy.ComplaintKeepUntil).
@@ -39,7 +39,7 @@ type listDigest struct {
 
 // digestOf is dd's digest.
 func digestOf(dd *Dossier) listDigest {
-	g := listDigest{Name: dd.Customer.Name, Owner: dd.Owner, Tier: dd.Tier,
+	g := listDigest{Name: dd.Customer.Name, Owner: dd.Owner, Relationship: dd.Relationship, Tier: dd.Tier,
 		Class: dd.CreditSurvey.Class, Sales: dd.YearlySales}
 	if dd.CreditSurvey.Score != nil {
 		g.Score, g.HasScore = *dd.CreditSurvey.Score, true
@@ -90,7 +90,7 @@ type digestRec struct {
 
 // digestMagic starts the digests file (cache folder, "digests"): then a
 // nonce and the records, by id, sealed with the plaintext cache's key.
-const digestMagic = "crm-list-digests-v3\n"
+const digestMagic = "crm-list-digests-v4\n"
 
 func (c *plainCache) digestPath() string { return filepath.Join(c.dir, "digests") }
 
@@ -145,7 +145,7 @@ func encodeDigests(recs []digestRec) []byte {
 		b = binary.AppendUvarint(b, s.Ino)
 		b = binary.AppendUvarint(b, s.Dev)
 		g := &r.Digest
-		for _, v := range []string{g.Name, g.Owner, g.Tier, g.Class} {
+		for _, v := range []string{g.Name, g.Owner, g.Relationship, g.Tier, g.Class} {
 			b = appendString(b, v)
 		}
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(g.Sales))
@@ -162,7 +162,7 @@ func encodeDigests(recs []digestRec) []byte {
 }
 
 // minDigestSize is the fewest bytes encodeDigests writes for a record.
-const minDigestSize = 1 + 32 + 5 + 4 + 8 + 1 + 1 + 4 + 1
+const minDigestSize = 1 + 32 + 5 + 5 + 8 + 1 + 1 + 4 + 1
 
 // decodeDigests reads what encodeDigests wrote; false, never a panic, if
 // it does not parse or its ids are not ascending.
@@ -183,7 +183,7 @@ func decodeDigests(b []byte) ([]digestRec, bool) {
 		g := &x.Digest
 		// Names are each their own; owners, tiers and classes repeat.
 		g.Name = string(r.bytes(r.uvarint()))
-		g.Owner, g.Tier, g.Class = r.str(), r.str(), r.str()
+		g.Owner, g.Relationship, g.Tier, g.Class = r.str(), r.str(), r.str(), r.str()
 		if f := r.bytes(8); len(f) == 8 {
 			g.Sales = math.Float64frombits(binary.LittleEndian.Uint64(f))
 		}
@@ -203,6 +203,45 @@ func decodeDigests(b []byte) ([]digestRec, bool) {
 		}
 	}
 	return out, len(r.b) == 0
+}
+
+// dossier is a dossier holding only what the digest holds of its content:
+// what assess reads.
+func (g *listDigest) dossier() *Dossier {
+	d := &Dossier{Owner: g.Owner, Relationship: g.Relationship, Tier: g.Tier, YearlySales: g.Sales}
+	d.Customer.Name, d.CreditSurvey.Class = g.Name, g.Class
+	if g.HasScore {
+		score := g.Score
+		d.CreditSurvey.Score = &score
+	}
+	return d
+}
+
+// AssessAll is Assess of every active dossier, as `crm classify suggest`
+// gives it, from the dossiers' rows and digests (ListBrief): no dossier
+// whose file is unchanged since it was listed is decrypted or parsed.
+// With only, that dossier's assessment alone (graded among all).
+func (a *Archive) AssessAll(ctx context.Context, only string) ([]Assessment, error) {
+	_, rows, digests, err := a.listDigests(ctx)
+	var ds []*DossierState
+	var dds []*Dossier
+	sales := map[string]float64{}
+	for i, r := range rows {
+		g := digests[i]
+		if g != nil {
+			sales[r.ID] = g.Sales
+		}
+		if only != "" && r.ID != only {
+			continue
+		}
+		ds = append(ds, r.state())
+		if g != nil {
+			dds = append(dds, g.dossier())
+		} else {
+			dds = append(dds, nil)
+		}
+	}
+	return a.assessGraded(ds, dds, sales), err
 }
 
 // ListBrief is List with decryption as `crm list` needs it: name and owner,

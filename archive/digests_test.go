@@ -10,6 +10,7 @@ import (
 
 	"crm/archive"
 	"crm/archive/journal"
+	"crm/classify"
 )
 
 // `crm list` with a key (ListBrief) reads the dossiers' rows and a digest
@@ -210,4 +211,93 @@ func (f *fixture) cacheFolderOf(t *testing.T, id string) string {
 	t.Helper()
 	a := f.as(id)
 	return filepath.Join(f.cache, a.State.ArchiveID+"-"+id)
+}
+
+// AssessAll (classify suggest) on the rows and digests says what Assess of
+// a cold decrypting List says, for every member, now and once secrecy
+// periods have run out.
+func TestAssessAllIsAssess(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	ids := f.history()
+	f.createAs("zhang", "customer:\n  name: 要害客户\nowner: 李四\nrelationship: 直接影响公司权益\nyearly_sales: 5000\n", "")
+	f.createAs("su", "customer:\n  name: 合资\nowner: 王五\nrelationship: 重要业务往来\nyearly_sales: 90000\ncredit_survey:\n  score: 35\n", "")
+	if _, _, err := f.as("su").SetCredit(ids[2], "B", "复核"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.as("su").SetTier(ids[0], "潜在", "暂停合作"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	f.reader("li", f.clock)
+	same := func(when string) {
+		t.Helper()
+		for id := range f.ids {
+			cold, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, Identity: f.ids[id]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cold.SetIdentity(f.ids[id]); err != nil {
+				t.Fatal(err)
+			}
+			list, _ := cold.List(ctx, true)
+			w, _ := json.Marshal(cold.Assess(list))
+			for run := range 2 { // making the digests, then from them
+				a := f.openAs(id, archive.OpenOptions{Snapshot: true, Summary: archive.SummaryRows})
+				a.EnableCache(f.cache)
+				xs, err := a.AssessAll(ctx, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				a.SaveCache()
+				if g, _ := json.Marshal(xs); string(g) != string(w) {
+					t.Fatalf("%s, %s, run %d: AssessAll differs from Assess:\n got %s\nwant %s", id, when, run, g, w)
+				}
+			}
+			// One dossier's, graded among all (classify suggest ID).
+			for _, x := range cold.Assess(list) {
+				one, _ := f.openAs(id, archive.OpenOptions{Snapshot: true, Summary: archive.SummaryRows}).AssessAll(ctx, x.ID)
+				g, _ := json.Marshal(one)
+				w, _ := json.Marshal([]archive.Assessment{x})
+				if string(g) != string(w) {
+					t.Fatalf("%s, %s: AssessAll of %s:\n got %s\nwant %s", id, when, x.ID, g, w)
+				}
+			}
+		}
+	}
+	same("now")
+	// Eleven years on the secrecy periods have run out (R7.2.4) ...
+	f.now = f.now.Add(11 * 366 * 24 * time.Hour)
+	same("11 years on")
+	// ... and maintain records the declassifications.
+	if rep, err := f.as("zhang").Maintain(ctx, classify.Period{Days: 14}); err != nil || rep.Declassified == 0 {
+		t.Fatalf("declassified %+v: %v", rep, err)
+	}
+	f.settle()
+	same("declassified")
+}
+
+// A summary state resolves and looks up ids from its rows: short forms,
+// unknown ids (what classify suggest ID does before reading the rows).
+func TestSummaryResolvesIDs(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	a := f.openAs("li", archive.OpenOptions{Snapshot: true, Summary: archive.SummaryRows})
+	if !a.Partial() {
+		t.Fatal("not a summary state")
+	}
+	for _, short := range []string{"1", "c-1", "C-000001", strings.ToLower(ids[0])} {
+		id, err := a.ResolveID(short)
+		if err != nil || id != ids[0] {
+			t.Fatalf("%s: %q %v", short, id, err)
+		}
+		if d, err := a.Lookup(id); err != nil || d.ID != ids[0] || d.Level != "秘密" {
+			t.Fatalf("lookup %s: %+v %v", id, d, err)
+		}
+	}
+	if _, err := a.ResolveID("C-000099"); err == nil || !strings.Contains(err.Error(), "no dossier C-000099") {
+		t.Fatalf("an unknown id: %v", err)
+	}
 }

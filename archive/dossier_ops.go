@@ -315,7 +315,7 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 // random id may be typed in any case (c-0q7k4m8z3x is C-0Q7K4M8Z3X). See
 // ResolveID for shortened ids.
 func (a *Archive) CanonicalID(id string) string {
-	return resolveID(a.Policy.IDScheme.Prefix, id, func(x string) bool { return a.State.Dossiers[x] != nil })
+	return resolveID(a.Policy.IDScheme.Prefix, id, a.State.hasDossier)
 }
 
 // Opened is a decrypted dossier.
@@ -335,6 +335,9 @@ func (a *Archive) Lookup(id string) (*DossierState, error) {
 	}
 	id = a.CanonicalID(id)
 	d := a.State.Dossiers[id]
+	if r := a.State.rowOf(id); d == nil && r != nil {
+		d = r.state() // a summary state: what the row says
+	}
 	if d == nil {
 		return nil, failErr(l10n.Errorf("no dossier %s in this archive", id), NextList, "")
 	}

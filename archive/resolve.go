@@ -25,13 +25,13 @@ func (a *Archive) ResolveID(s string) (string, error) {
 	if err := CheckID(s); err != nil {
 		return "", err
 	}
-	if id := a.CanonicalID(s); a.State.Dossiers[id] != nil {
+	if id := a.CanonicalID(s); a.State.hasDossier(id) {
 		return id, nil
 	}
 	var found []string
 	if m := shortIDRE.FindStringSubmatch(s); m != nil {
 		prefix, number := bareIDPrefix(m[1]), m[2]
-		for id := range a.State.Dossiers {
+		for id := range a.State.dossierIDs() {
 			if n := shortIDRE.FindStringSubmatch(id); n != nil && n[2] == number &&
 				(prefix == "" || strings.EqualFold(prefix, bareIDPrefix(n[1]))) {
 				found = append(found, id)
@@ -39,7 +39,7 @@ func (a *Archive) ResolveID(s string) (string, error) {
 		}
 	}
 	if start, ok := randomIDStart(a.Policy.IDScheme.Prefix, s); ok {
-		for id := range a.State.Dossiers {
+		for id := range a.State.dossierIDs() {
 			if isRandomID(a.Policy.IDScheme.Prefix, id) && strings.HasPrefix(id[len(a.Policy.IDScheme.Prefix):], start) && !slices.Contains(found, id) {
 				found = append(found, id)
 			}

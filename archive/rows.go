@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/gob"
 	"encoding/hex"
+	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -119,6 +120,43 @@ func (r *dossierRow) state() *DossierState {
 		d.Levels = []LevelMark{{}}
 	}
 	return d
+}
+
+// rowOf is dossier id's row in a summary state (nil in a whole state, or
+// when it has none).
+func (s *State) rowOf(id string) *dossierRow {
+	if !s.summary {
+		return nil
+	}
+	i, ok := slices.BinarySearchFunc(s.rows, id, func(r dossierRow, id string) int { return strings.Compare(r.ID, id) })
+	if !ok {
+		return nil
+	}
+	return &s.rows[i]
+}
+
+// hasDossier reports whether the state knows dossier id: from its rows
+// in a summary state.
+func (s *State) hasDossier(id string) bool {
+	return s.Dossiers[id] != nil || s.rowOf(id) != nil
+}
+
+// dossierIDs are the ids of every dossier the state knows, rows included.
+func (s *State) dossierIDs() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for id := range s.Dossiers {
+			if !yield(id) {
+				return
+			}
+		}
+		if s.summary {
+			for i := range s.rows {
+				if s.Dossiers[s.rows[i].ID] == nil && !yield(s.rows[i].ID) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // rowReadable is whether the working member may read the dossier of a row

@@ -169,7 +169,9 @@ func newSuggestCmd(e *env) *cobra.Command {
 			if all == (len(args) == 1) {
 				return usagef("name one dossier ID, or --all")
 			}
-			e.snapshot = true // reads only
+			// Reads only the dossiers' rows, and each readable dossier's
+			// digest (archive.AssessAll).
+			e.snapshot, e.summary = true, archive.SummaryRows
 			a, err := e.open(true)
 			if err != nil {
 				return err
@@ -182,14 +184,18 @@ func newSuggestCmd(e *env) *cobra.Command {
 					return err
 				}
 			}
-			// Grades are ranked over every dossier the key opens, so list all.
-			entries, lerr := a.List(e.ctx(), true)
+			// Grades are ranked over every dossier the key opens.
+			only := ""
+			if len(args) == 1 {
+				only = args[0]
+			}
+			all, lerr := a.AssessAll(e.ctx(), only)
 			if lerr != nil {
 				e.errorf("crm: %v\n", lerr)
 			}
 			var out []archive.Assessment
 			unreadable := 0
-			for _, x := range a.Assess(entries) {
+			for _, x := range all {
 				if len(args) == 1 && x.ID != args[0] {
 					continue
 				}
