@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 
 	"crm/archive/journal"
@@ -65,14 +64,14 @@ type fileStamp struct {
 // stampOf is fi's stamp, or the zero stamp when the file was changed
 // later than trusted (UnixNano): a change within the same clock tick as
 // the hashing could go unseen (git's "racily clean" files), so such a file
-// is hashed again next time.
+// is hashed again next time. The change time is the system's own
+// (stamp_*.go); where it cannot be had, the zero stamp.
 func stampOf(fi os.FileInfo, trusted int64) fileStamp {
-	st, ok := fi.Sys().(*syscall.Stat_t)
+	ctime, ino, dev, ok := changeTime(fi)
 	if !ok {
 		return fileStamp{}
 	}
-	s := fileStamp{Size: fi.Size(), Mtime: fi.ModTime().UnixNano(), Ctime: time.Unix(st.Ctim.Unix()).UnixNano(),
-		Ino: uint64(st.Ino), Dev: uint64(st.Dev)}
+	s := fileStamp{Size: fi.Size(), Mtime: fi.ModTime().UnixNano(), Ctime: ctime, Ino: ino, Dev: dev}
 	if s.Mtime >= trusted || s.Ctime >= trusted {
 		return fileStamp{}
 	}
@@ -322,11 +321,16 @@ func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, 
 	fresh := map[int]digestRec{}
 	if len(todo) > 0 {
 		done, err := a.digestFiles(ctx, rows, todo, old)
-		if err != nil {
+		if done == nil {
 			return out, rows, got, err
 		}
-		for i, x := range done {
+		if err != nil { // a cache bucket not written back: the list stands
+			errs = append(errs, err)
+		}
+		for _, i := range todo { // in id order: the errors too
+			x, ok := done[i]
 			switch {
+			case !ok:
 			case x.err != nil:
 				errs = append(errs, x.err)
 			case !x.denied:

@@ -301,3 +301,63 @@ func TestSummaryResolvesIDs(t *testing.T) {
 		t.Fatalf("an unknown id: %v", err)
 	}
 }
+
+// A plaintext cache that cannot be written (a full disk, a file where its
+// folder should be) costs the digests, not the names: the list stands.
+func TestListBriefCacheNotWritable(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	folder := f.cacheFolderOf(t, "li")
+	os.RemoveAll(folder)
+	if err := os.WriteFile(folder, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := f.openAs("li", archive.OpenOptions{Snapshot: true, Summary: archive.SummaryRows})
+	a.EnableCache(f.cache)
+	brief, err := a.ListBrief(ctx)
+	if err == nil {
+		t.Fatal("no word of the cache that was not written")
+	}
+	named := 0
+	for _, en := range brief {
+		if en.Readable && en.Name != "" {
+			named++
+		}
+	}
+	if named != 2 { // li reads 秘密 and 内部
+		t.Fatalf("%d dossiers named, want 2: %v", named, err)
+	}
+}
+
+// A file changed outside crm: the brief list and a cold List both list
+// and grade the others, and name it in the error.
+func TestListBriefTamperedLikeList(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	path := filepath.Join(f.dir, archive.DossierPath(ids[2]))
+	good, _ := os.ReadFile(path)
+	bad := append([]byte{}, good...)
+	bad[len(bad)-1] ^= 1
+	if err := os.WriteFile(path, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, got, berr := f.briefOf("li")
+	cold := f.cold("li")
+	want, lerr := cold.List(ctx, true)
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if string(g) != string(w) {
+		t.Fatalf("brief and cold list differ with a damaged file:\n got %s\nwant %s", g, w)
+	}
+	for _, err := range []error{berr, lerr} {
+		if err == nil || !strings.Contains(err.Error(), archive.DossierPath(ids[2])) {
+			t.Fatalf("the damaged file is not named: %v", err)
+		}
+	}
+}

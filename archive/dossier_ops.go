@@ -584,10 +584,15 @@ func (a *Archive) List(ctx context.Context, decrypt bool) ([]ListEntry, error) {
 		en.Readable, en.Name, en.Owner, en.Dossier = true, dd.Customer.Name, dd.Owner, dd
 		return nil
 	})
-	if err != nil && !IsCode(err, Denied) {
+	if ctx.Err() != nil {
 		return out, err
 	}
+	// A file that is not the pinned one is not read; the others are
+	// listed and graded, and the error says which (as ListBrief).
 	errs := perrs
+	if err != nil && !IsCode(err, Denied) {
+		errs = append(errs, err)
+	}
 	for i, x := range a.Assess(out) {
 		if out[i].Readable {
 			out[i].Credit, out[i].Dangerous, out[i].Tier = x.Credit, x.Dangerous, x.Tier
