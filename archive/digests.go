@@ -19,12 +19,12 @@ import (
 	"crm/l10n"
 )
 
-// listDigest is what a listing shows and grades of a dossier it can read
-// (ListBrief): the customer's name and the owner, and what assess reads of
-// the content for the level, the credit class, the ABC grade and the tier. It is made
-// once from the decrypted dossier and kept, sealed, with the plaintext
-// cache, so that listing again parses no YAML.
-type listDigest struct {
+// Digest is what the commands over every dossier read of a dossier's
+// content (ListBrief, AssessAll, maintain's visits and complaints, the
+// reports' figures): made once from the decrypted dossier and kept,
+// sealed, with the plaintext cache, so that running them again parses no
+// YAML while the dossier's file is unchanged.
+type Digest struct {
 	Name, Owner, Relationship, Tier, Class string
 	Sales                                  float64
 	Score                                  int
@@ -34,14 +34,28 @@ type listDigest struct {
 	// written: Policy.ComplaintKeepUntil).
 	LastVisit  Date
 	Complaints []Contact
+	// What the reports show of a customer: industry and region, and of a
+	// dangerous one the credit survey's date, outstanding debt (when
+	// recorded), payment attitude and credit problems, of a key one a
+	// telephone (Dossier.ContactPhone).
+	Industry, Region                       string
+	SurveyDate                             Date
+	Outstanding                            float64
+	HasOutstanding                         bool
+	PaymentAttitude, CreditProblems, Phone string
 }
 
 // digestOf is dd's digest.
-func digestOf(dd *Dossier) listDigest {
-	g := listDigest{Name: dd.Customer.Name, Owner: dd.Owner, Relationship: dd.Relationship, Tier: dd.Tier,
-		Class: dd.CreditSurvey.Class, Sales: dd.YearlySales}
+func digestOf(dd *Dossier) Digest {
+	g := Digest{Name: dd.Customer.Name, Owner: dd.Owner, Relationship: dd.Relationship, Tier: dd.Tier,
+		Class: dd.CreditSurvey.Class, Sales: dd.YearlySales,
+		Industry: dd.Customer.Industry, Region: dd.Customer.Region, SurveyDate: dd.CreditSurvey.Date,
+		PaymentAttitude: dd.CreditSurvey.PaymentAttitude, CreditProblems: dd.Trading.CreditProblems, Phone: dd.ContactPhone()}
 	if dd.CreditSurvey.Score != nil {
 		g.Score, g.HasScore = *dd.CreditSurvey.Score, true
+	}
+	if dd.CreditSurvey.Outstanding != nil {
+		g.Outstanding, g.HasOutstanding = *dd.CreditSurvey.Outstanding, true
 	}
 	g.LastVisit = lastVisit(dd.Contacts)
 	for _, c := range dd.Contacts {
@@ -50,6 +64,14 @@ func digestOf(dd *Dossier) listDigest {
 		}
 	}
 	return g
+}
+
+// ScorePtr is the survey score, nil when none was recorded.
+func (g *Digest) ScorePtr() *int {
+	if !g.HasScore {
+		return nil
+	}
+	return &g.Score
 }
 
 // fileStamp is what stat says of a dossier file, as git's index keeps it:
@@ -84,12 +106,12 @@ type digestRec struct {
 	ID     string
 	SHA    [32]byte
 	Stamp  fileStamp
-	Digest listDigest
+	Digest Digest
 }
 
 // digestMagic starts the digests file (cache folder, "digests"): then a
 // nonce and the records, by id, sealed with the plaintext cache's key.
-const digestMagic = "crm-list-digests-v4\n"
+const digestMagic = "crm-list-digests-v5\n"
 
 func (c *plainCache) digestPath() string { return filepath.Join(c.dir, "digests") }
 
@@ -156,12 +178,18 @@ func encodeDigests(recs []digestRec) []byte {
 			b = appendTime(appendTime(b, c.Date.Time), c.KeepUntil.Time)
 			b = appendBool(b, c.keepDefaulted)
 		}
+		for _, v := range []string{g.Industry, g.Region, g.PaymentAttitude, g.CreditProblems, g.Phone} {
+			b = appendString(b, v)
+		}
+		b = appendTime(b, g.SurveyDate.Time)
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(g.Outstanding))
+		b = appendBool(b, g.HasOutstanding)
 	}
 	return b
 }
 
 // minDigestSize is the fewest bytes encodeDigests writes for a record.
-const minDigestSize = 1 + 32 + 5 + 5 + 8 + 1 + 1 + 4 + 1
+const minDigestSize = 1 + 32 + 5 + 5 + 8 + 1 + 1 + 4 + 1 + 5 + 4 + 8 + 1
 
 // decodeDigests reads what encodeDigests wrote; false, never a panic, if
 // it does not parse or its ids are not ascending.
@@ -197,6 +225,13 @@ func decodeDigests(b []byte) ([]digestRec, bool) {
 			c.keepDefaulted = r.bool()
 			g.Complaints = append(g.Complaints, c)
 		}
+		g.Industry, g.Region, g.PaymentAttitude = r.str(), r.str(), r.str()
+		g.CreditProblems, g.Phone = string(r.bytes(r.uvarint())), string(r.bytes(r.uvarint()))
+		g.SurveyDate = Date{r.time()}
+		if f := r.bytes(8); len(f) == 8 {
+			g.Outstanding = math.Float64frombits(binary.LittleEndian.Uint64(f))
+		}
+		g.HasOutstanding = r.bool()
 		if r.bad || i > 0 && out[i-1].ID >= x.ID {
 			return nil, false
 		}
@@ -206,7 +241,7 @@ func decodeDigests(b []byte) ([]digestRec, bool) {
 
 // dossier is a dossier holding only what the digest holds of its content:
 // what assess reads.
-func (g *listDigest) dossier() *Dossier {
+func (g *Digest) dossier() *Dossier {
 	d := &Dossier{Owner: g.Owner, Relationship: g.Relationship, Tier: g.Tier, YearlySales: g.Sales}
 	d.Customer.Name, d.CreditSurvey.Class = g.Name, g.Class
 	if g.HasScore {
@@ -243,12 +278,46 @@ func (a *Archive) AssessAll(ctx context.Context, only string) ([]Assessment, err
 	return a.assessGraded(ds, dds, sales), err
 }
 
+// Digests are the digests of the active dossiers the working key reads, by
+// id, as ListBrief makes and keeps them: what the reports' figures read of
+// the content. err says which could not be read though the key should
+// (a file not the pinned one, a dossier that does not parse): the reports
+// are not made then; warn says only that the cache was not written back.
+func (a *Archive) Digests(ctx context.Context) (m map[string]*Digest, warn, err error) {
+	_, rows, digests, lerr := a.listDigests(ctx)
+	m = make(map[string]*Digest, len(rows))
+	for i, g := range digests {
+		if g != nil {
+			m[rows[i].ID] = g
+		}
+	}
+	if lerr == nil {
+		return m, nil, nil
+	}
+	var hard, soft []error
+	for _, e := range unjoin(lerr) {
+		if errors.As(e, new(*cacheWriteError)) {
+			soft = append(soft, e)
+		} else {
+			hard = append(hard, e)
+		}
+	}
+	return m, errors.Join(soft...), errors.Join(hard...)
+}
+
+// cacheWriteError is a cache bucket or the digests file not written back:
+// the work that read them stands.
+type cacheWriteError struct{ err error }
+
+func (e *cacheWriteError) Error() string { return e.err.Error() }
+func (e *cacheWriteError) Unwrap() error { return e.err }
+
 // ListBrief is List with decryption as `crm list` needs it: name and owner,
 // credit class and tier, without the dossiers themselves (ListEntry.Dossier
 // is nil). It reads the dossiers' rows only, never every dossier's state,
 // so it works on a summary state (OpenOptions.Summary, SummaryRows).
 //
-// A dossier's digest (listDigest) is made when it is first listed and kept
+// A dossier's digest (Digest) is made when it is first listed and kept
 // with the plaintext cache, under the hash of the file it came from and
 // that file's stamp (fileStamp). While the file's stamp is unchanged and
 // its hash is the one the journal pinned, the digest is used without
@@ -262,9 +331,9 @@ func (a *Archive) ListBrief(ctx context.Context) ([]ListEntry, error) {
 
 // listDigests is ListBrief, with the row and the digest (nil: not read) of
 // each entry.
-func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, []*listDigest, error) {
+func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, []*Digest, error) {
 	out, rows := a.listRows()
-	got := make([]*listDigest, len(rows))
+	got := make([]*Digest, len(rows))
 	if a.id == nil || a.me == nil {
 		return out, rows, got, nil
 	}
@@ -325,7 +394,7 @@ func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, 
 			return out, rows, got, err
 		}
 		if err != nil { // a cache bucket not written back: the list stands
-			errs = append(errs, err)
+			errs = append(errs, &cacheWriteError{err})
 		}
 		for _, i := range todo { // in id order: the errors too
 			x, ok := done[i]
@@ -353,7 +422,7 @@ func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, 
 	}
 	if changed || len(next) != len(recs) {
 		if err := a.cache.saveDigests(next); err != nil {
-			errs = append(errs, l10n.Errorf("saving the list cache: %v", err))
+			errs = append(errs, &cacheWriteError{l10n.Errorf("saving the list cache: %v", err)})
 		}
 	}
 	// The credit class and tier as assess gives them, without the rules'
@@ -376,7 +445,7 @@ func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, 
 		if g.HasScore {
 			score = &g.Score
 		}
-		en.Credit, _ = a.Policy.creditClassOf(r.Credit, g.Class, score)
+		en.Credit, _ = a.Policy.CreditClassOf(r.Credit, g.Class, score)
 		en.Dangerous = en.Credit != "" && classify.Dangerous(classify.CreditClass(en.Credit))
 		en.Tier = listedTier(r.Tier, g.Tier, grades[r.ID], g.Sales)
 	}

@@ -575,7 +575,7 @@ func (p *Policy) CreditOf(override, reason string, dd *Dossier) (class, source s
 	if dd != nil {
 		written, score = dd.CreditSurvey.Class, dd.CreditSurvey.Score
 	}
-	class, source = p.creditClassOf(override, written, score)
+	class, source = p.CreditClassOf(override, written, score)
 	switch source {
 	case CreditFromJournal:
 		rule = classify.Rule{ID: "journal", Text: "日志记录的调整：" + reason, TextEN: "set in the journal: " + reason}
@@ -587,10 +587,10 @@ func (p *Policy) CreditOf(override, reason string, dd *Dossier) (class, source s
 	return class, source, rule
 }
 
-// creditClassOf is the class CreditOf gives and where it comes from,
+// CreditClassOf is the class CreditOf gives and where it comes from,
 // without the rule: the override set in the journal, else the class the
 // credit survey writes (written), else the class of its score.
-func (p *Policy) creditClassOf(override, written string, score *int) (class, source string) {
+func (p *Policy) CreditClassOf(override, written string, score *int) (class, source string) {
 	switch {
 	case override != "":
 		return override, CreditFromJournal

@@ -184,13 +184,19 @@ func randomDigests(r *rand.Rand, n int) []digestRec {
 		if r.IntN(3) > 0 {
 			x.Stamp = fileStamp{Size: r.Int64N(1 << 20), Mtime: r.Int64() - 1<<62, Ctime: r.Int64(), Ino: r.Uint64(), Dev: r.Uint64()}
 		}
-		x.Digest = listDigest{Name: []string{"", "华东机械有限公司", "a\nb"}[r.IntN(3)], Owner: []string{"李四", ""}[r.IntN(2)],
+		x.Digest = Digest{Name: []string{"", "华东机械有限公司", "a\nb"}[r.IntN(3)], Owner: []string{"李四", ""}[r.IntN(2)],
 			Tier: []string{"", "重点"}[r.IntN(2)], Class: []string{"", "D"}[r.IntN(2)], Sales: r.Float64() * 1e9}
 		if r.IntN(2) == 0 {
 			x.Digest.Score, x.Digest.HasScore = r.IntN(201)-100, true
 		}
 		if r.IntN(2) == 0 {
 			x.Digest.LastVisit = Date{time.Date(2000+r.IntN(30), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)}
+		}
+		if r.IntN(2) == 0 {
+			g := &x.Digest
+			g.Industry, g.Region, g.PaymentAttitude, g.CreditProblems, g.Phone = "制造业", "华东", "一般", "拖欠\n两次", "021-5555"
+			g.SurveyDate = Date{time.Date(2025, 3, 1+r.IntN(28), 0, 0, 0, 0, time.UTC)}
+			g.Outstanding, g.HasOutstanding = r.Float64()*1e6, r.IntN(2) == 0
 		}
 		for range r.IntN(3) {
 			x.Digest.Complaints = append(x.Digest.Complaints, Contact{Kind: ContactComplaint, Date: Date{time.Date(2020, 1, 1+r.IntN(28), 0, 0, 0, 0, time.UTC)},

@@ -415,13 +415,19 @@ const (
 // dossiers graded together: the override, else the dossier's tier, else the
 // rule's suggestion from the grade.
 func TierOf(override string, dd *Dossier, grade classify.Grade) string {
+	if override != "" || dd == nil {
+		return override
+	}
+	t, _ := classify.SuggestTier(grade, dd.YearlySales, dd.Tier)
+	return string(t)
+}
+
+// TierOfDigest is TierOf of the dossier whose digest g is.
+func TierOfDigest(override string, g *Digest, grade classify.Grade) string {
 	if override != "" {
 		return override
 	}
-	if dd == nil {
-		return ""
-	}
-	t, _ := classify.SuggestTier(grade, dd.YearlySales, dd.Tier)
+	t, _ := classify.SuggestTier(grade, g.Sales, g.Tier)
 	return string(t)
 }
 

@@ -28,6 +28,9 @@ type facts struct {
 	changes  []archive.Change       // the classification register, by time
 	reviews  []archive.ReviewEntry  // every 核定, by time
 	marks    map[string]bool        // levels of the dossiers the report shows (marking.go)
+	// digests are what the key reads of every active dossier's content
+	// (contents), read once per report.
+	digests map[string]*archive.Digest
 }
 
 func gatherFacts(a *archive.Archive) *facts {

@@ -2,14 +2,12 @@ package report
 
 import (
 	"cmp"
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"crm/archive"
-	"crm/archive/work"
 	"crm/classify"
 	"crm/l10n"
 )
@@ -98,55 +96,31 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 	return r, nil
 }
 
-// contents decrypts the dossiers ids that a's identity can read, on every
-// core. The others (no key, not a recipient, destroyed) are counted in
-// unreadable. A file that is not the one the journal pinned is an error:
-// reports are not made from a tampered archive.
-func (f *facts) contents(ids []string) (map[string]*archive.Dossier, int, error) {
-	a := f.a
-	var todo []string
+// contents is what the reports read of the content of the dossiers ids
+// that a's identity can read: their digests (archive.Digests), made from
+// each dossier decrypted and parsed once and kept with the plaintext
+// cache while its file is unchanged. The others (no key, not a recipient,
+// destroyed) are counted in unreadable. A file that is not the one the
+// journal pinned, or a dossier that does not parse, is an error: reports
+// are not made from a tampered archive.
+func (f *facts) contents(ids []string) (map[string]*archive.Digest, int, error) {
+	if f.digests == nil {
+		all, _, err := f.a.Digests(f.a.Context())
+		if err != nil {
+			return nil, 0, err
+		}
+		f.digests = all
+	}
+	m := make(map[string]*archive.Digest, len(ids))
 	unreadable := 0
 	for _, id := range ids {
-		ds := a.State.Dossiers[id]
-		if ds == nil || ds.Status != archive.StatusActive || !a.CanRead(ds) {
+		g := f.digests[id]
+		if g == nil {
 			unreadable++
 			continue
 		}
-		todo = append(todo, id)
-	}
-	out := make([]*archive.Dossier, len(todo))
-	errs := make([]error, len(todo))
-	err := work.Each(a.Context(), l10n.T("decrypting dossiers"), len(todo), func(i int) {
-		o, err := a.Read(todo[i])
-		if err != nil {
-			errs[i] = err
-			return
-		}
-		d, err := archive.ParseDossier(o.Text)
-		if err != nil {
-			errs[i] = l10n.Errorf("dossier %s: %v", todo[i], err)
-			return
-		}
-		out[i] = d
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	m := make(map[string]*archive.Dossier, len(todo))
-	var hard []error
-	for i, id := range todo {
-		switch {
-		case errs[i] == nil:
-			m[id] = out[i]
-			f.markDossier(id) // its content is in the report
-		case archive.IsCode(errs[i], archive.Denied):
-			unreadable++
-		default:
-			hard = append(hard, errs[i])
-		}
-	}
-	if len(hard) > 0 {
-		return nil, 0, errors.Join(hard...)
+		m[id] = g
+		f.markDossier(id) // its content is in the report
 	}
 	return m, unreadable, nil
 }
@@ -161,7 +135,7 @@ const (
 // customer is what the content-based figures need of one dossier.
 type customer struct {
 	id     string
-	d      *archive.Dossier
+	d      *archive.Digest
 	credit string
 	tier   string
 	grade  string
@@ -181,7 +155,7 @@ func (f *facts) customers(ids []string, t time.Time) ([]*customer, int, error) {
 	aShare, bShare := pol.GradeShares()
 	sales := make(map[string]float64, len(m))
 	for id, d := range m {
-		sales[id] = max(d.YearlySales, 0)
+		sales[id] = max(d.Sales, 0)
 	}
 	grades, err := classify.ABCGrades(sales, aShare, bShare)
 	if err != nil {
@@ -195,8 +169,8 @@ func (f *facts) customers(ids []string, t time.Time) ([]*customer, int, error) {
 		}
 		c := &customer{id: id, d: d, grade: string(grades[id])}
 		ds := f.dossiers[id]
-		c.credit, _, _ = pol.CreditOf(ds.CreditOverrideAt(t), "", d)
-		c.tier = archive.TierOf(ds.TierOverrideAt(t), d, grades[id])
+		c.credit, _ = pol.CreditClassOf(ds.CreditOverrideAt(t), d.Class, d.ScorePtr())
+		c.tier = archive.TierOfDigest(ds.TierOverrideAt(t), d, grades[id])
 		c.credit, c.tier = cmp.Or(c.credit, noCredit), cmp.Or(c.tier, noTier)
 		cs = append(cs, c)
 	}
@@ -268,10 +242,10 @@ func (f *facts) contentRows(data map[string][]Row, cs []*customer, withPlaces bo
 		credit = append(credit, c.credit)
 		tier = append(tier, c.tier)
 		grade = append(grade, c.grade)
-		industry = append(industry, cmp.Or(c.d.Customer.Industry, noIndustry))
-		region = append(region, cmp.Or(c.d.Customer.Region, noIndustry))
-		gradeSales[c.grade] += max(c.d.YearlySales, 0)
-		total += max(c.d.YearlySales, 0)
+		industry = append(industry, cmp.Or(c.d.Industry, noIndustry))
+		region = append(region, cmp.Or(c.d.Region, noIndustry))
+		gradeSales[c.grade] += max(c.d.Sales, 0)
+		total += max(c.d.Sales, 0)
 	}
 	data["by_credit"] = distribution("credit", credit, []string{"A", "B", "C", "D", noCredit})
 	data["by_tier"] = distribution("tier", tier, []string{"重点", "普通", "潜在"})
@@ -317,28 +291,28 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 	for _, c := range cs {
 		d := c.d
 		if c.credit == string(classify.CreditD) {
-			r := Row{"dossier": Str(c.id), "customer": Str(d.Customer.Name), "industry": Str(d.Customer.Industry),
-				"region": Str(d.Customer.Region), "surveyed": f.dateOf(d.CreditSurvey.Date.Time), "owner": Str(d.Owner)}
-			if d.CreditSurvey.Score != nil {
-				r["score"] = Int(*d.CreditSurvey.Score)
+			r := Row{"dossier": Str(c.id), "customer": Str(d.Name), "industry": Str(d.Industry),
+				"region": Str(d.Region), "surveyed": f.dateOf(d.SurveyDate.Time), "owner": Str(d.Owner)}
+			if d.HasScore {
+				r["score"] = Int(d.Score)
 			}
-			if o := d.CreditSurvey.Outstanding; o != nil { // 未清欠款; empty when not recorded
-				r["outstanding"] = Num(*o)
+			if d.HasOutstanding { // 未清欠款; empty when not recorded
+				r["outstanding"] = Num(d.Outstanding)
 			}
 			var remarks []string
-			if d.CreditSurvey.PaymentAttitude != "" {
-				remarks = append(remarks, "付款态度："+d.CreditSurvey.PaymentAttitude)
+			if d.PaymentAttitude != "" {
+				remarks = append(remarks, "付款态度："+d.PaymentAttitude)
 			}
-			if d.Trading.CreditProblems != "" {
-				remarks = append(remarks, d.Trading.CreditProblems)
+			if d.CreditProblems != "" {
+				remarks = append(remarks, d.CreditProblems)
 			}
 			r["remarks"] = Str(strings.Join(remarks, "；"))
 			dangerous = append(dangerous, r)
 		}
 		if c.tier == string(classify.TierKey) {
-			r := Row{"dossier": Str(c.id), "customer": Str(d.Customer.Name), "industry": Str(d.Customer.Industry),
-				"region": Str(d.Customer.Region), "grade": Str(c.grade), "credit": Str(c.credit),
-				"sales": Num(d.YearlySales), "contact_phone": Str(d.ContactPhone()), "owner": Str(d.Owner)}
+			r := Row{"dossier": Str(c.id), "customer": Str(d.Name), "industry": Str(d.Industry),
+				"region": Str(d.Region), "grade": Str(c.grade), "credit": Str(c.credit),
+				"sales": Num(d.Sales), "contact_phone": Str(d.Phone), "owner": Str(d.Owner)}
 			if rv := f.dossiers[c.id].LastReviewBefore(at); rv != nil {
 				r["last_verified"] = f.dateOf(rv.Time)
 			}

@@ -329,3 +329,33 @@ func TestLoanOverdue(t *testing.T) {
 		}
 	}
 }
+
+// The reports read the dossiers' digests kept with the plaintext cache:
+// made on the first run, read on the second, they give what reading every
+// dossier without a cache gives.
+func TestReportsFromDigests(t *testing.T) {
+	cache := t.TempDir()
+	for _, who := range []string{"clerk", "manager"} {
+		for _, name := range Reports {
+			want := render(t, makeFixtureReport(t, name, who), JSON, Options{})
+			for run := range 2 {
+				a := fixtureArchive(t, who)
+				a.EnableCache(cache)
+				l, err := LoadLayout(name, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r, err := Make(a, l, fixturePeriods[name])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := a.SaveCache(); err != nil {
+					t.Fatal(err)
+				}
+				if got := render(t, r, JSON, Options{}); !bytes.Equal(got, want) {
+					t.Fatalf("%s as %s, run %d from the digests:\n got %.600s\nwant %.600s", name, who, run, got, want)
+				}
+			}
+		}
+	}
+}
