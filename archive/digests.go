@@ -83,17 +83,12 @@ type fileStamp struct {
 	Ino, Dev           uint64
 }
 
-// stampOf is fi's stamp, or the zero stamp when the file was changed
-// later than trusted (UnixNano): a change within the same clock tick as
-// the hashing could go unseen (git's "racily clean" files), so such a file
-// is hashed again next time. The change time is the system's own
-// (stamp_*.go); where it cannot be had, the zero stamp.
-func stampOf(fi os.FileInfo, trusted int64) fileStamp {
-	ctime, ino, dev, ok := changeTime(fi)
-	if !ok {
-		return fileStamp{}
-	}
-	s := fileStamp{Size: fi.Size(), Mtime: fi.ModTime().UnixNano(), Ctime: ctime, Ino: ino, Dev: dev}
+// trustedStamp is s, or the zero stamp when the file was changed later
+// than trusted (UnixNano): a change within the same clock tick as the
+// hashing could go unseen (git's "racily clean" files), so such a file is
+// hashed again next time. The stamp comes from stat (statStamp, stamp_*.go);
+// where the system gives no change time, no stamp is had.
+func trustedStamp(s fileStamp, trusted int64) fileStamp {
 	if s.Mtime >= trusted || s.Ctime >= trusted {
 		return fileStamp{}
 	}
@@ -378,7 +373,7 @@ func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, 
 			i := todo[k]
 			x := old[i]
 			if x != nil && x.SHA == rows[i].SHA && x.Stamp != (fileStamp{}) {
-				if fi, err := os.Stat(a.dossierFile(rows[i].ID)); err == nil && stampOf(fi, math.MaxInt64) == x.Stamp {
+				if st, ok := statStamp(a.dossierFile(rows[i].ID)); ok && st == x.Stamp {
 					got[i] = &x.Digest
 					continue
 				}
@@ -422,17 +417,24 @@ func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, 
 	}
 	// The records kept are those of the dossiers listed now, with the
 	// files they have now.
-	next := make([]digestRec, 0, len(rows))
-	changed := false
+	kept, changed := 0, false
+	for i, x := range fresh {
+		changed = changed || old[i] == nil || !bytes.Equal(encodeDigests([]digestRec{*old[i]}), encodeDigests([]digestRec{x}))
+	}
 	for i := range rows {
-		if x, ok := fresh[i]; ok {
-			next = append(next, x)
-			changed = changed || old[i] == nil || !bytes.Equal(encodeDigests([]digestRec{*old[i]}), encodeDigests([]digestRec{x}))
-		} else if got[i] != nil {
-			next = append(next, *old[i])
+		if _, ok := fresh[i]; got[i] != nil || ok {
+			kept++
 		}
 	}
-	if changed || len(next) != len(recs) {
+	if changed || kept != len(recs) { // made only then: a copy of them all
+		next := make([]digestRec, 0, kept)
+		for i := range rows {
+			if x, ok := fresh[i]; ok {
+				next = append(next, x)
+			} else if got[i] != nil {
+				next = append(next, *old[i])
+			}
+		}
 		if err := a.cache.saveDigests(next); err != nil {
 			errs = append(errs, &cacheWriteError{l10n.Errorf("saving the list cache: %v", err)})
 		}
@@ -519,11 +521,8 @@ func (a *Archive) digestFiles(ctx context.Context, rows []*dossierRow, todo []in
 // must be the file the journal pinned.
 func (a *Archive) digestFile(r *dossierRow, old *digestRec, trusted int64) digested {
 	path := a.dossierFile(r.ID)
-	fi, err := os.Stat(path)
-	var ct []byte
-	if err == nil {
-		ct, err = os.ReadFile(path)
-	}
+	st, _ := statStamp(path) // before the bytes: a change after it makes the stamp stale
+	ct, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return digested{err: integrityErr(DossierPath(r.ID), l10n.Errorf("%s is missing, though the journal says dossier %s exists", DossierPath(r.ID), r.ID)).then(NextRestore, DossierPath(r.ID))}
@@ -535,7 +534,7 @@ func (a *Archive) digestFile(r *dossierRow, old *digestRec, trusted int64) diges
 	if sum != want {
 		return digested{err: integrityErr(DossierPath(r.ID), l10n.Errorf("%s is not the file the journal recorded (sha256 %s, want %s): it was changed outside crm", DossierPath(r.ID), journal.ShortHash(sum), journal.ShortHash(want)))}
 	}
-	x := digested{rec: digestRec{ID: r.ID, SHA: r.SHA, Stamp: stampOf(fi, trusted)}}
+	x := digested{rec: digestRec{ID: r.ID, SHA: r.SHA, Stamp: trustedStamp(st, trusted)}}
 	if old != nil && old.SHA == r.SHA {
 		x.rec.Digest = old.Digest
 		return x

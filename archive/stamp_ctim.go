@@ -2,16 +2,13 @@
 
 package archive
 
-import (
-	"os"
-	"syscall"
-)
+import "syscall"
 
-// changeTime is the change time (ns), inode and device stat gives fi.
-func changeTime(fi os.FileInfo) (ctime int64, ino, dev uint64, ok bool) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return 0, 0, 0, false
+// statStamp is what stat says of the file at path (fileStamp).
+func statStamp(path string) (fileStamp, bool) {
+	var st syscall.Stat_t
+	if syscall.Stat(path, &st) != nil {
+		return fileStamp{}, false
 	}
-	return st.Ctim.Nano(), uint64(st.Ino), uint64(st.Dev), true
+	return fileStamp{Size: int64(st.Size), Mtime: st.Mtim.Nano(), Ctime: st.Ctim.Nano(), Ino: uint64(st.Ino), Dev: uint64(st.Dev)}, true
 }
