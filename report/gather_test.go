@@ -57,7 +57,12 @@ var fixturePeriods = map[string]Period{
 
 func makeFixtureReport(t testing.TB, name, who string) *Report {
 	t.Helper()
-	a := fixtureArchive(t, who)
+	return makeReport(t, fixtureArchive(t, who), name)
+}
+
+// makeReport makes report name of a for its period in fixturePeriods.
+func makeReport(t testing.TB, a *archive.Archive, name string) *Report {
+	t.Helper()
 	l, err := LoadLayout(name, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -341,14 +346,7 @@ func TestReportsFromDigests(t *testing.T) {
 			for run := range 2 {
 				a := fixtureArchive(t, who)
 				a.EnableCache(cache)
-				l, err := LoadLayout(name, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r, err := Make(a, l, fixturePeriods[name])
-				if err != nil {
-					t.Fatal(err)
-				}
+				r := makeReport(t, a, name)
 				if err := a.SaveCache(); err != nil {
 					t.Fatal(err)
 				}
