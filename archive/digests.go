@@ -287,10 +287,10 @@ func (a *Archive) AssessAll(ctx context.Context, only string) ([]Assessment, err
 
 // Digests are the digests of the active dossiers the working key reads, by
 // id, as ListBrief makes and keeps them: what the reports' figures read of
-// the content. err says which could not be read though the key should
-// (a file not the pinned one, a dossier that does not parse): the reports
-// are not made then; warn says only that the cache was not written back.
-func (a *Archive) Digests(ctx context.Context) (m map[string]*Digest, warn, err error) {
+// the content. bad says, by id, why a dossier the key should read could not
+// be (a file not the pinned one, a dossier that does not parse); warn that
+// the cache was not written back; err that the work stopped.
+func (a *Archive) Digests(ctx context.Context) (m map[string]*Digest, bad map[string]error, warn, err error) {
 	_, rows, digests, lerr := a.listDigests(ctx)
 	m = make(map[string]*Digest, len(rows))
 	for i, g := range digests {
@@ -299,18 +299,32 @@ func (a *Archive) Digests(ctx context.Context) (m map[string]*Digest, warn, err 
 		}
 	}
 	if lerr == nil {
-		return m, nil, nil
+		return m, nil, nil, nil
 	}
+	bad = map[string]error{}
 	var hard, soft []error
 	for _, e := range unjoin(lerr) {
-		if errors.As(e, new(*cacheWriteError)) {
+		var de *dossierError
+		switch {
+		case errors.As(e, &de):
+			bad[de.id] = de.err
+		case errors.As(e, new(*cacheWriteError)):
 			soft = append(soft, e)
-		} else {
+		default:
 			hard = append(hard, e)
 		}
 	}
-	return m, errors.Join(soft...), errors.Join(hard...)
+	return m, bad, errors.Join(soft...), errors.Join(hard...)
 }
+
+// dossierError is why dossier id could not be read.
+type dossierError struct {
+	id  string
+	err error
+}
+
+func (e *dossierError) Error() string { return e.err.Error() }
+func (e *dossierError) Unwrap() error { return e.err }
 
 // cacheWriteError is a cache bucket or the digests file not written back:
 // the work that read them stands.
@@ -408,7 +422,7 @@ func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, 
 			switch {
 			case !ok:
 			case x.err != nil:
-				errs = append(errs, x.err)
+				errs = append(errs, &dossierError{rows[i].ID, x.err})
 			case !x.denied:
 				fresh[i] = x.rec
 				got[i] = &x.rec.Digest

@@ -10,6 +10,7 @@ import (
 
 	"crm/archive"
 	"crm/archive/journal"
+	"crm/classify"
 )
 
 // Secrecy is by recipients (DESIGN.md principle 3): adding a clerk
@@ -207,4 +208,37 @@ func TestApprovalOrderIsByLinks(t *testing.T) {
 	if n := len(c.State.Destructions[r.ID].Approvals); n != 1 {
 		t.Fatalf("%d approvals count, want 1", n)
 	}
+}
+
+// A key rotated in one clone while another created a dossier: the file
+// still opens with the old key. maintain, run as the command runs it (on
+// the snapshot, its steps under the lock), re-encrypts it: a snapshot
+// keeps no journal, so an archive with rotations is replayed for this.
+func TestMaintainRekeysStaleKeysFromSnapshot(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	f.create("秘密")
+	base := t.TempDir()
+	copyTree(t, f.dir, base)
+	g := f.clone()
+	nu := newIdentity(t)
+	if _, err := g.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey); err != nil {
+		t.Fatal(err)
+	}
+	id2 := f.create("秘密") // here, concurrently: encrypted to li's old key
+	f.pull(g, base)
+	m, _ := os.ReadFile(filepath.Join(g.dir, "members", "li.yaml"))
+	os.WriteFile(filepath.Join(f.dir, "members", "li.yaml"), m, 0o644) // git brings it too
+	f.ids["li"] = nu
+	f.settle()
+	f.reader("li", f.clock) // some command saves the snapshot
+	a := f.openAs("zhang", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryNone})
+	rep, err := a.Maintain(ctx, classify.Period{Days: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(rep.Rekeyed, id2) {
+		t.Fatalf("maintain did not re-encrypt %s, which still opens with li's old key: rekeyed %v", id2, rep.Rekeyed)
+	}
+	f.verifyClean()
 }

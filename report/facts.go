@@ -31,6 +31,7 @@ type facts struct {
 	// digests are what the key reads of every active dossier's content
 	// (contents), read once per report.
 	digests map[string]*archive.Digest
+	unread  map[string]error // why a dossier the key should read was not
 }
 
 func gatherFacts(a *archive.Archive) *facts {

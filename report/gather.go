@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -105,14 +106,23 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 // are not made from a tampered archive.
 func (f *facts) contents(ids []string) (map[string]*archive.Digest, int, error) {
 	if f.digests == nil {
-		all, _, err := f.a.Digests(f.a.Context())
+		all, bad, _, err := f.a.Digests(f.a.Context())
 		if err != nil {
 			return nil, 0, err
 		}
-		f.digests = all
+		f.digests, f.unread = all, bad
 	}
 	m := make(map[string]*archive.Digest, len(ids))
 	unreadable := 0
+	var hard []error // only about the dossiers this report reads
+	for _, id := range ids {
+		if err := f.unread[id]; err != nil {
+			hard = append(hard, err)
+		}
+	}
+	if len(hard) > 0 {
+		return nil, 0, errors.Join(hard...)
+	}
 	for _, id := range ids {
 		g := f.digests[id]
 		if g == nil {

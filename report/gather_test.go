@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -355,5 +356,34 @@ func TestReportsFromDigests(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A damaged dossier outside a report's period does not stop the report:
+// only the dossiers it reads are checked (a report reads the digests of
+// every dossier, kept for the next).
+func TestReportIgnoresDossiersOutsideThePeriod(t *testing.T) {
+	fx, err := reportfx.Build(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := os.ReadFile(filepath.Join(fx.Dir, "dossiers", "C-000006.age"))
+	if err := os.WriteFile(filepath.Join(fx.Dir, "dossiers", "C-000007.age"), other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err := fx.Open("clerk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := LoadLayout("monthly", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Make(a, l, MonthPeriod(2026, 10, cst)); err != nil {
+		t.Fatalf("October's report refused over a dossier created in November: %v", err)
+	}
+	// November's reads it: refused, the file named.
+	if _, err := Make(a, l, MonthPeriod(2026, 11, cst)); err == nil || !strings.Contains(err.Error(), "C-000007.age") {
+		t.Fatalf("November's report made over a damaged dossier: %v", err)
 	}
 }
