@@ -10,6 +10,8 @@ import (
 	"filippo.io/age"
 
 	"crm/archive"
+	"crm/archive/journal"
+	"crm/archive/work"
 	"crm/testdata/gen"
 )
 
@@ -89,6 +91,50 @@ func BenchmarkDecrypt(b *testing.B) {
 			if err != nil || len(es) != n {
 				b.Fatal(err, len(es))
 			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/dossier")
+	})
+	// The floor of a list that decrypts: bare age on every core.
+	b.Run("bare-age-parallel", func(b *testing.B) {
+		for b.Loop() {
+			if err := work.Each(ctx, "", n, func(i int) {
+				if _, err := archive.Decrypt(cts[i], r.Manager.Age); err != nil {
+					b.Error(err)
+				}
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/dossier")
+	})
+	// crm list with the key (ListBrief): cold, with an empty cache (every
+	// file decrypted and parsed, its digest kept); warm, from the digests
+	// on the files' stamps (trusted at once here: the files are seconds
+	// old, older than the racy window in use).
+	brief := func(b *testing.B) {
+		es, err := a.ListBrief(ctx)
+		if err != nil || len(es) != n || !es[0].Readable {
+			b.Fatal(err, len(es))
+		}
+		if err := a.SaveCache(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	old := journal.RacyWindow()
+	journal.SetRacyWindow(0)
+	defer journal.SetRacyWindow(old)
+	b.Run("list-brief-cold", func(b *testing.B) {
+		for b.Loop() {
+			a.EnableCache(b.TempDir())
+			brief(b)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/dossier")
+	})
+	a.EnableCache(b.TempDir())
+	brief(b)
+	b.Run("list-brief-warm", func(b *testing.B) {
+		for b.Loop() {
+			brief(b)
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/dossier")
 	})
