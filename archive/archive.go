@@ -217,6 +217,7 @@ func (a *Archive) Context() context.Context { return a.ctx }
 // and events read before (by this process, else from the user's
 // verified-journal cache) are not read or checked again.
 func (a *Archive) reload() error {
+	defer paceGC()()
 	if a.fromSnapshot {
 		// A snapshot has no journal: read it (from the cache).
 		a.State, a.fromSnapshot, a.partial, a.seenGood = nil, false, false, nil

@@ -626,6 +626,7 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	if part != nil {
 		return part, true
 	}
+	defer paceGC()() // every part decoded, perhaps advanced and saved
 	if !l.all() {
 		return nil, false
 	}
