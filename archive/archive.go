@@ -217,7 +217,6 @@ func (a *Archive) Context() context.Context { return a.ctx }
 // and events read before (by this process, else from the user's
 // verified-journal cache) are not read or checked again.
 func (a *Archive) reload() error {
-	defer paceGC()()
 	if a.fromSnapshot {
 		// A snapshot has no journal: read it (from the cache).
 		a.State, a.fromSnapshot, a.partial, a.seenGood = nil, false, false, nil
@@ -228,6 +227,10 @@ func (a *Archive) reload() error {
 		known = a.State.Journal.Folders
 	} else if known = a.jc.load(a.ctx, a.Dir); len(known) > 0 {
 		fromCache = true
+	} else {
+		// Every event read, parsed and checked (pace.go). A replay from
+		// the cache keeps most of what it makes: pacing it only slowed it.
+		defer paceGC()()
 	}
 	j, err := journal.ReadWith(a.ctx, a.Dir, known)
 	if err != nil {
