@@ -160,6 +160,7 @@ func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal) bool {
 	for _, e := range j.Events {
 		if d := s.Dossiers[e.Dossier]; d != nil && d.Events != nil {
 			s.eventPaths[d.ID] = s.eventPathsOf(d.ID)
+			d.Stale = s.StaleKeys(d) // a file written since follows every key change
 			d.Events, d.WrittenBy = nil, nil
 		}
 	}

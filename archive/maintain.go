@@ -71,14 +71,6 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 	// the lock is the whole one.
 	a.only, a.onlyLoan, a.creates, a.summary = "", "", false, 0
 	err := a.locked(func() error {
-		// A snapshot's state keeps no journal, and which files a key
-		// rotation left stale (StaleKeys) needs it: only an archive that
-		// ever rotated a key pays this replay.
-		if a.fromSnapshot && len(a.State.rotated) > 0 {
-			if err := a.reload(); err != nil {
-				return err
-			}
-		}
 		rep.Expired, errs = a.expireLoans()
 		// Declassification (R7.2.4): dossiers whose secrecy period ran out
 		// drop to 内部; idempotent, like expireLoans.

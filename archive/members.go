@@ -179,10 +179,13 @@ func (x *MemberRotate) apply(c *step) {
 // (member.rotate) by an event the file's last writing does not follow:
 // the file still opens with their old key, and must be re-encrypted.
 func (s *State) StaleKeys(d *DossierState) []string {
+	if d.WrittenBy == nil { // a snapshot's state: what it was when saved
+		return d.Stale
+	}
 	var out []string
 	for _, r := range d.Recipients {
 		h, ok := s.rotated[r]
-		if !ok || d.WrittenBy == nil || d.WrittenBy.Hash == h || s.Journal.Follows(d.WrittenBy, h) {
+		if !ok || d.WrittenBy.Hash == h || s.Journal.Follows(d.WrittenBy, h) {
 			continue
 		}
 		out = append(out, r)

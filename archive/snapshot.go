@@ -163,7 +163,7 @@ type dirStamp struct {
 // month parts, 3 was one sealed gob stream, 2 could hold a clock range
 // that ignored events dated ahead that a decision had rejected, or a
 // journal without genesis). A snapshot of another version is not read.
-const snapMagic = "crm-state-snapshot-v11\n"
+const snapMagic = "crm-state-snapshot-v12\n"
 
 // snapSeal is what the header's HMAC covers besides the header itself.
 const snapSeal = "state snapshot\n"
@@ -562,6 +562,7 @@ func stripped(s *State) *State {
 	c.Dossiers = make(map[string]*DossierState, len(s.Dossiers))
 	for id, d := range s.Dossiers {
 		dc := *d
+		dc.Stale = s.StaleKeys(d) // before WrittenBy goes
 		dc.WrittenBy, dc.Events = nil, nil
 		c.Dossiers[id] = &dc
 	}

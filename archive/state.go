@@ -50,6 +50,10 @@ type DossierState struct {
 	Recipients []string  // member ids (and Recovery) it was last encrypted to
 	WrittenBy  *journal.Event
 	Events     []*journal.Event // every event naming it, in journal order
+	// Stale is what StaleKeys gave when a snapshot was saved, for a state
+	// taken from it: a snapshot keeps no events, and StaleKeys needs
+	// WrittenBy and the journal.
+	Stale []string
 
 	// LevelSetOn is the day Level was set, Period its secrecy period and
 	// Expires the day that period runs out (zero for 长期), from
