@@ -2,15 +2,20 @@ package archive
 
 import (
 	"bytes"
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
+
+	"crm/archive/work"
 )
 
 // plainCache is a per-user cache of decrypted dossiers, keyed by the
@@ -135,6 +140,34 @@ func (c *plainCache) release(k byte, pinned map[string]bool) error {
 	}
 	delete(c.b, k)
 	return nil
+}
+
+// eachBucket runs do for items 0…n-1 on every core, bucket of the
+// plaintext cache by bucket (keyOf gives an item's), writing each bucket
+// back, with only the pinned records, and letting it go once its items
+// are done: memory stays flat however many dossiers there are (Scan,
+// ListBrief). released joins the errors of writing buckets back; err is
+// the work's own (the context's).
+func (a *Archive) eachBucket(ctx context.Context, n int, keyOf func(i int) byte, pinned map[string]bool, do func(i int)) (released, err error) {
+	groups := map[byte][]int{}
+	for i := range n {
+		k := keyOf(i)
+		groups[k] = append(groups[k], i)
+	}
+	keys := slices.Sorted(maps.Keys(groups))
+	var mu sync.Mutex
+	var errs []error
+	err = work.Each(ctx, "", len(keys), func(k int) {
+		for _, i := range groups[keys[k]] {
+			do(i)
+		}
+		if err := a.cache.release(keys[k], pinned); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	})
+	return errors.Join(errs...), err
 }
 
 func (c *plainCache) path(k byte) string {

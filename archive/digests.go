@@ -250,11 +250,7 @@ func decodeDigests(b []byte) ([]digestRec, bool) {
 // what assess reads.
 func (g *Digest) dossier() *Dossier {
 	d := &Dossier{Owner: g.Owner, Relationship: g.Relationship, Tier: g.Tier, YearlySales: g.Sales}
-	d.Customer.Name, d.CreditSurvey.Class = g.Name, g.Class
-	if g.HasScore {
-		score := g.Score
-		d.CreditSurvey.Score = &score
-	}
+	d.Customer.Name, d.CreditSurvey.Class, d.CreditSurvey.Score = g.Name, g.Class, g.ScorePtr()
 	return d
 }
 
@@ -469,11 +465,7 @@ func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, 
 		}
 		r, en := rows[i], &out[i]
 		en.Readable, en.Name, en.Owner = true, g.Name, g.Owner
-		var score *int
-		if g.HasScore {
-			score = &g.Score
-		}
-		en.Credit, _ = a.Policy.CreditClassOf(r.Credit, g.Class, score)
+		en.Credit, _ = a.Policy.CreditClassOf(r.Credit, g.Class, g.ScorePtr())
 		en.Dangerous = en.Credit != "" && classify.Dangerous(classify.CreditClass(en.Credit))
 		en.Tier = listedTier(r.Tier, g.Tier, grades[r.ID], g.Sales)
 	}
@@ -491,14 +483,6 @@ type digested struct {
 // files of entries todo, on every core, bucket of the plaintext cache by
 // bucket (as Scan: each bucket is written back and let go when done).
 func (a *Archive) digestFiles(ctx context.Context, rows []*dossierRow, todo []int, old []*digestRec) (map[int]digested, error) {
-	groups := map[byte][]int{}
-	for _, i := range todo {
-		groups[rows[i].SHA[0]] = append(groups[rows[i].SHA[0]], i)
-	}
-	keys := make([]byte, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
 	pinned := make(map[string]bool, len(rows))
 	for _, r := range rows {
 		pinned[hex.EncodeToString(r.SHA[:])] = true
@@ -509,25 +493,18 @@ func (a *Archive) digestFiles(ctx context.Context, rows []*dossierRow, todo []in
 	trusted := time.Now().Add(-journal.RacyWindow()).UnixNano()
 	out := make(map[int]digested, len(todo))
 	var mu sync.Mutex
-	var errs []error
-	werr := work.Each(ctx, "", len(keys), func(k int) {
-		for _, i := range groups[keys[k]] {
-			x := a.digestFile(rows[i], old[i], trusted)
-			p.Add(1)
-			mu.Lock()
-			out[i] = x
-			mu.Unlock()
-		}
-		if err := a.cache.release(keys[k], pinned); err != nil {
-			mu.Lock()
-			errs = append(errs, err)
-			mu.Unlock()
-		}
+	released, err := a.eachBucket(ctx, len(todo), func(k int) byte { return rows[todo[k]].SHA[0] }, pinned, func(k int) {
+		i := todo[k]
+		x := a.digestFile(rows[i], old[i], trusted)
+		p.Add(1)
+		mu.Lock()
+		out[i] = x
+		mu.Unlock()
 	})
-	if werr != nil {
-		return nil, werr
+	if err != nil {
+		return nil, err
 	}
-	return out, errors.Join(errs...)
+	return out, released
 }
 
 // digestFile reads row r's file: its stamp first (a change after it makes

@@ -430,56 +430,45 @@ func (a *Archive) Scan(ctx context.Context, label string, ids []string, fn func(
 	if a.id == nil || a.me == nil {
 		return len(ids), nil
 	}
-	groups := map[byte][]*DossierState{}
+	var todo []*DossierState
 	for _, id := range ids {
 		d := a.State.Dossiers[id]
 		if d == nil || d.Status != StatusActive || !a.CanRead(d) {
 			unreadable++
 			continue
 		}
-		k, _ := bucketOf(d.SHA256)
-		groups[k] = append(groups[k], d)
+		todo = append(todo, d)
 	}
-	keys := make([]byte, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	p := work.ProgressOf(ctx)
 	if label != "" {
-		p.Start(label, len(ids)-unreadable)
+		p.Start(label, len(todo))
 		defer p.Done()
 	}
-	pinned := a.State.pinnedSet()
 	var mu sync.Mutex
 	var errs []error
 	denied := 0
-	werr := work.Each(ctx, "", len(keys), func(i int) {
-		for _, d := range groups[keys[i]] {
-			err := a.scanOne(d, fn)
-			if label != "" {
-				p.Add(1)
-			}
-			if err != nil {
-				mu.Lock()
-				if IsCode(err, Denied) {
-					denied++
-				} else {
-					errs = append(errs, err)
-				}
-				mu.Unlock()
-			}
+	released, werr := a.eachBucket(ctx, len(todo), func(i int) byte {
+		k, _ := bucketOf(todo[i].SHA256)
+		return k
+	}, a.State.pinnedSet(), func(i int) {
+		err := a.scanOne(todo[i], fn)
+		if label != "" {
+			p.Add(1)
 		}
-		if err := a.cache.release(keys[i], pinned); err != nil {
+		if err != nil {
 			mu.Lock()
-			errs = append(errs, err)
+			if IsCode(err, Denied) {
+				denied++
+			} else {
+				errs = append(errs, err)
+			}
 			mu.Unlock()
 		}
 	})
 	if werr != nil {
 		return 0, werr
 	}
-	return unreadable + denied, errors.Join(errs...)
+	return unreadable + denied, errors.Join(append(errs, released)...)
 }
 
 func (a *Archive) scanOne(d *DossierState, fn func(d *DossierState, text []byte) error) error {

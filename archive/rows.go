@@ -128,11 +128,16 @@ func (s *State) rowOf(id string) *dossierRow {
 	if !s.summary {
 		return nil
 	}
-	i, ok := slices.BinarySearchFunc(s.rows, id, func(r dossierRow, id string) int { return strings.Compare(r.ID, id) })
+	i, ok := findRow(s.rows, id)
 	if !ok {
 		return nil
 	}
 	return &s.rows[i]
+}
+
+// findRow is where id's row is among rows (by id), or would be.
+func findRow(rows []dossierRow, id string) (int, bool) {
+	return slices.BinarySearchFunc(rows, id, func(r dossierRow, id string) int { return strings.Compare(r.ID, id) })
 }
 
 // hasDossier reports whether the state knows dossier id: from its rows
@@ -568,7 +573,7 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 	// rows be copied (100,000 rows are 40 MB).
 	var added []dossierRow
 	for _, f := range fresh {
-		if i, ok := slices.BinarySearchFunc(rows, f.ID, func(r dossierRow, id string) int { return strings.Compare(r.ID, id) }); ok {
+		if i, ok := findRow(rows, f.ID); ok {
 			rows[i] = f
 		} else {
 			added = append(added, f)
