@@ -335,7 +335,7 @@ func (a *Archive) Lookup(id string) (*DossierState, error) {
 	}
 	id = a.CanonicalID(id)
 	d := a.State.Dossiers[id]
-	if r := a.State.rowOf(id); d == nil && r != nil {
+	if r := a.State.rowByID(id); d == nil && r != nil {
 		d = r.state() // a summary state: what the row says
 	}
 	if d == nil {

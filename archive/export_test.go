@@ -112,3 +112,7 @@ func (a *Archive) CacheRecords() int {
 	}
 	return n
 }
+
+// SummaryState reports whether the state holds rows and registers, not
+// every dossier's state (OpenOptions.Summary).
+func (a *Archive) SummaryState() bool { return a.State.summary }

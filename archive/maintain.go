@@ -3,6 +3,7 @@ package archive
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"crm/classify"
@@ -66,11 +67,26 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 	q := a.Quarter()
 	rep := &MaintainReport{Quarter: q.String()}
 	var errs []error
-	// Maintain reads every dossier: however the archive was opened (the
-	// command opens the snapshot's header only), the state taken under
-	// the lock is the whole one.
-	a.only, a.onlyLoan, a.creates, a.summary = "", "", false, 0
+	// However the archive was opened (the command opens the snapshot's
+	// header only), the state taken under the lock is the summary's: every
+	// row and register. Only a run that finds something to write in them
+	// takes the whole state, which its steps are written against.
+	a.only, a.onlyLoan, a.creates = "", "", false
+	a.summary = SummaryRows | SummaryLoans | SummaryDestructions
 	err := a.locked(func() error {
+		if a.State.summary {
+			if !a.maintainWrites() {
+				return nil
+			}
+			a.summary = 0
+			clean, err := a.refresh()
+			if err != nil {
+				return err
+			}
+			if !clean {
+				a.repairCrash()
+			}
+		}
 		rep.Expired, errs = a.expireLoans()
 		// Declassification (R7.2.4): dossiers whose secrecy period ran out
 		// drop to 内部; idempotent, like expireLoans.
@@ -94,7 +110,7 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 		if l.Overdue(a.now) {
 			rep.Overdue = append(rep.Overdue, l)
 		}
-		if d := a.State.Dossiers[l.Dossier]; l.Status() == LoanPending && d != nil && d.Status == StatusActive {
+		if l.Status() == LoanPending && a.State.dossierStatus(l.Dossier) == StatusActive {
 			rep.PendingLoans = append(rep.PendingLoans, l)
 		}
 	}
@@ -117,4 +133,44 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 		rep.Errors = append(rep.Errors, e.Error())
 	}
 	return rep, errors.Join(errs...)
+}
+
+// maintainWrites reports, from a summary state's rows and loans, whether
+// Maintain has a step to write: a loan out past due (expireLoans), a
+// dossier whose secrecy period ran out (declassifyExpired), a file not
+// encrypted to the recipients it should be, or to a rotated key
+// (rekeyStale). They are the same tests on the same facts.
+func (a *Archive) maintainWrites() bool {
+	for _, l := range a.State.Loans {
+		if l.Status() == LoanOut && a.now.After(l.Due) {
+			return true
+		}
+	}
+	low := a.Policy.DeclassifiedLevel()
+	at := a.now.Add(time.Nanosecond)
+	readers := map[string][]string{} // each level's, made once
+	rows := a.State.sortedRows()
+	for i := range rows {
+		r := &rows[i]
+		if r.Status != StatusActive {
+			continue
+		}
+		if r.Level != low && a.State.rowLevelAt(r, at) != r.Level {
+			return true
+		}
+		if len(r.Stale) > 0 {
+			return true
+		}
+		want, ok := readers[r.Level]
+		if len(r.Borrowers) > 0 {
+			want = a.State.recipientsWith(r.Level, r.Borrowers)
+		} else if !ok {
+			want = a.State.Readers(r.Level)
+			readers[r.Level] = want
+		}
+		if !slices.Equal(r.Recipients, want) {
+			return true
+		}
+	}
+	return false
 }

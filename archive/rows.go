@@ -42,6 +42,10 @@ type dossierRow struct {
 	SHA                        [32]byte
 	Recipients, Borrowers      []string
 	Credit, CreditReason, Tier string
+	// Stale are the recipients whose keys were rotated since the file was
+	// written (State.StaleKeys): maintain finds files to re-encrypt from
+	// the rows alone.
+	Stale []string
 }
 
 // quarterIndex numbers quarter q for a compact row; ok is false for a
@@ -73,11 +77,11 @@ func parseQuarter(s string) (classify.Quarter, error) {
 }
 
 // rowOf is dossier d's row at time t (the state's clock).
-func rowOf(d *DossierState, t time.Time) dossierRow {
+func (s *State) rowOf(d *DossierState, t time.Time) dossierRow {
 	r := dossierRow{ID: d.ID, Level: d.Level, Status: d.Status, CreatedBy: d.CreatedBy,
 		Created: d.Created, Updated: d.Updated, Expires: d.Expires, LastReview: lastQuarter(d),
 		Recipients: d.Recipients, Borrowers: d.borrowers(""),
-		Credit: d.Credit, CreditReason: d.CreditReason, Tier: d.Tier}
+		Credit: d.Credit, CreditReason: d.CreditReason, Tier: d.Tier, Stale: s.StaleKeys(d)}
 	hex.Decode(r.SHA[:], []byte(d.SHA256))
 	r.Mark, r.HasMark = d.levelAt(t.Add(time.Nanosecond))
 	for _, rv := range d.Reviews {
@@ -122,9 +126,9 @@ func (r *dossierRow) state() *DossierState {
 	return d
 }
 
-// rowOf is dossier id's row in a summary state (nil in a whole state, or
+// rowByID is dossier id's row in a summary state (nil in a whole state, or
 // when it has none).
-func (s *State) rowOf(id string) *dossierRow {
+func (s *State) rowByID(id string) *dossierRow {
 	if !s.summary {
 		return nil
 	}
@@ -143,7 +147,19 @@ func findRow(rows []dossierRow, id string) (int, bool) {
 // hasDossier reports whether the state knows dossier id: from its rows
 // in a summary state.
 func (s *State) hasDossier(id string) bool {
-	return s.Dossiers[id] != nil || s.rowOf(id) != nil
+	return s.Dossiers[id] != nil || s.rowByID(id) != nil
+}
+
+// dossierStatus is dossier id's status ("" when the state knows no such
+// dossier), from its row in a summary state.
+func (s *State) dossierStatus(id string) string {
+	if d := s.Dossiers[id]; d != nil {
+		return d.Status
+	}
+	if r := s.rowByID(id); r != nil {
+		return r.Status
+	}
+	return ""
 }
 
 // dossierIDs are the ids of every dossier the state knows, rows included.
@@ -210,7 +226,7 @@ func (s *State) sortedRows() []dossierRow {
 func (s *State) rowsAt(t time.Time) []dossierRow {
 	out := make([]dossierRow, 0, len(s.Dossiers))
 	for _, d := range s.SortedDossiers() {
-		out = append(out, rowOf(d, t))
+		out = append(out, s.rowOf(d, t))
 	}
 	return out
 }
@@ -227,7 +243,7 @@ func encodeRows(s *State, t time.Time) (rows, registers []byte, ok bool) {
 	}
 	rows = binary.AppendUvarint(nil, uint64(len(rs)))
 	for i := range rs {
-		if !listable(rs[i].Recipients) || !listable(rs[i].Borrowers) {
+		if !listable(rs[i].Recipients) || !listable(rs[i].Borrowers) || !listable(rs[i].Stale) {
 			return nil, nil, false
 		}
 		rows = appendRow(rows, &rs[i])
@@ -293,9 +309,9 @@ func decodeRows(b []byte) ([]dossierRow, bool) {
 	return out, true
 }
 
-// minRowSize is the fewest bytes appendRow writes for a row: ten empty
+// minRowSize is the fewest bytes appendRow writes for a row: eleven empty
 // strings, three times of four bytes, a flag, a hash and a count.
-const minRowSize = 10 + 3*4 + 1 + 32 + 1
+const minRowSize = 11 + 3*4 + 1 + 32 + 1
 
 // appendRow writes row d: its strings with their lengths, its times as
 // time.Time.MarshalBinary writes them (zone offset kept, as gob keeps it),
@@ -326,6 +342,7 @@ func appendRow(b []byte, d *dossierRow) []byte {
 	for _, s := range []string{d.Credit, d.CreditReason, d.Tier} {
 		b = appendString(b, s)
 	}
+	b = appendString(b, strings.Join(d.Stale, "\n"))
 	b = binary.AppendUvarint(b, uint64(len(d.Reviewed)))
 	prev := uint16(0)
 	for _, q := range d.Reviewed {
@@ -389,6 +406,7 @@ func (r *rowReader) row(d *dossierRow, size int) (id [2]int, quarters int) {
 	copy(d.SHA[:], r.bytes(32))
 	d.Recipients, d.Borrowers = r.list(), r.list()
 	d.Credit, d.CreditReason, d.Tier = r.str(), r.str(), r.str()
+	d.Stale = r.list()
 	k := r.uvarint()
 	if k > uint64(len(r.b)) {
 		r.bad = true
@@ -567,7 +585,7 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 	// dossier of a part read is in s.Dossiers) and merged in by id.
 	fresh := make([]dossierRow, 0, len(s.Dossiers))
 	for _, d := range s.SortedDossiers() {
-		fresh = append(fresh, rowOf(d, s.now))
+		fresh = append(fresh, s.rowOf(d, s.now))
 	}
 	// A dossier's row is replaced where it is; only new dossiers make the
 	// rows be copied (100,000 rows are 40 MB).

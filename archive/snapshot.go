@@ -154,16 +154,18 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 10: a sealed header,
+// snapMagic starts a snapshot file (format version 13: a sealed header,
 // 1024 parts by dossier id with their register entries, destruction
 // requests and event paths after one shared gob prelude, parts by month
 // folder, a part of rows and one of loans and destruction requests;
-// version 9 had neither, 8 had 256 parts and destructions in the header, 7 a
-// prelude in every part, 6 no event paths, 5 a part of registers, 4 no
+// version 12 had no stale keys in its rows, 11 none in its dossiers'
+// parts, 10 rows without what a listing with a key needs (hash,
+// recipients, borrowers, credit, tier), 9 no rows or registers parts,
+// 8 had 256 parts and destructions in the header, 7 a prelude in every part, 6 no event paths, 5 a part of registers, 4 no
 // month parts, 3 was one sealed gob stream, 2 could hold a clock range
 // that ignored events dated ahead that a decision had rejected, or a
 // journal without genesis). A snapshot of another version is not read.
-const snapMagic = "crm-state-snapshot-v12\n"
+const snapMagic = "crm-state-snapshot-v13\n"
 
 // snapSeal is what the header's HMAC covers besides the header itself.
 const snapSeal = "state snapshot\n"

@@ -1,0 +1,113 @@
+package archive_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"crm/archive"
+	"crm/classify"
+)
+
+// maintainBoth runs maintain as the manager the way cron does (the
+// command's options: the snapshot, its steps, the rows and registers
+// first) and, on a copy of the archive as it was, the way a cold replay
+// does, and fails unless both report the same. It returns the report and
+// the archive maintain ran in.
+func (f *fixture) maintainBoth() (*archive.MaintainReport, *archive.Archive) {
+	f.t.Helper()
+	f.settle()
+	f.reader("zhang", f.clock) // the snapshot an earlier command saved
+	f.settle()
+	dir := filepath.Join(f.t.TempDir(), "copy")
+	copyTree(f.t, f.dir, dir)
+	c, err := archive.OpenWith(ctx, dir, archive.OpenOptions{Clock: f.clock, Identity: f.ids["zhang"]})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := c.SetIdentity(f.ids["zhang"]); err != nil {
+		f.t.Fatal(err)
+	}
+	want, werr := c.Maintain(ctx, classify.Period{Months: 3})
+	a := f.openAs("zhang", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryNone})
+	got, gerr := a.Maintain(ctx, classify.Period{Months: 3})
+	if (werr == nil) != (gerr == nil) {
+		f.t.Fatalf("maintain from the snapshot: %v; from a replay: %v", gerr, werr)
+	}
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if string(g) != string(w) {
+		f.t.Fatalf("maintain from the snapshot:\n got %s\nwant %s", g, w)
+	}
+	return got, a
+}
+
+// Maintain, hourly from cron, reads the rows and registers of the
+// snapshot and writes nothing when they show nothing to write; when they
+// show a loan past due, a secrecy period run out or a file to re-encrypt,
+// it takes the whole state and does what a cold replay's maintain does.
+func TestMaintainFromRows(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	f.create("秘密")
+	short := f.createAs("zhang", testDossier, "机密")
+	lent := f.create("机密")
+	if _, err := f.as("zhang").SetLevel(short, "机密", "3d", "short"); err != nil {
+		t.Fatal(err)
+	}
+	events := func() int { return len(f.cold("li").State.Journal.Events) }
+
+	// Nothing to write: the run keeps to the rows and registers.
+	n := events()
+	rep, a := f.maintainBoth()
+	if !a.SummaryState() || events() != n || len(rep.Reviews) == 0 {
+		t.Fatalf("a run with nothing to write took the whole state (%v), wrote %d events, reviews %v", !a.SummaryState(), events()-n, rep.Reviews)
+	}
+
+	// A borrower's own return leaves the file encrypted to them: the rows
+	// show it, and the run re-encrypts it.
+	l, err := f.as("zhao").BorrowRequest(lent, "谈判", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.as("zhang").BorrowApprove(l.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.as("zhao").BorrowReturn(l.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	rep, a = f.maintainBoth()
+	if !slices.Equal(rep.Rekeyed, []string{lent}) || a.SummaryState() {
+		t.Fatalf("rekeyed %v, want [%s] (whole state: %v)", rep.Rekeyed, lent, !a.SummaryState())
+	}
+
+	// A loan past due: its access is revoked.
+	l, err = f.as("zhao").BorrowRequest(lent, "谈判", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.as("zhang").BorrowApprove(l.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(25 * time.Hour)
+	rep, _ = f.maintainBoth()
+	if len(rep.Expired) != 1 || rep.Expired[0].ID != l.ID || rep.Declassified != 0 {
+		t.Fatalf("expired %v, declassified %d", rep.Expired, rep.Declassified)
+	}
+
+	// The secrecy period ran out: the dossier drops to 内部.
+	f.now = f.now.AddDate(0, 0, 3)
+	rep, _ = f.maintainBoth()
+	if rep.Declassified != 1 || len(rep.Expired) != 0 || len(rep.Rekeyed) != 0 {
+		t.Fatalf("declassified %d, expired %v, rekeyed %v", rep.Declassified, rep.Expired, rep.Rekeyed)
+	}
+
+	// Then nothing again.
+	n = events()
+	if _, a = f.maintainBoth(); !a.SummaryState() || events() != n {
+		t.Fatalf("the last run took the whole state (%v) or wrote %d events", !a.SummaryState(), events()-n)
+	}
+	f.verifyClean()
+}
