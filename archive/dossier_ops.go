@@ -402,7 +402,7 @@ func (a *Archive) plaintext(d *DossierState, ct []byte, sum string) ([]byte, err
 	if plain, ok := a.cache.get(sum); ok {
 		return plain, nil
 	}
-	plain, err := Decrypt(ct, a.id.Age)
+	plain, err := a.decryptAs(ct, d.Recipients)
 	if err != nil {
 		var nm *age.NoIdentityMatchError
 		if errors.As(err, &nm) {

@@ -508,7 +508,7 @@ func (a *Archive) JournalMerge(id string, ct []byte, recipients, parents, fields
 		if a.id == nil {
 			return nil, deniedErr(l10n.Errorf("no identity: this step needs your key"))
 		}
-		plain, err := Decrypt(ct, a.id.Age)
+		plain, err := a.decryptAs(ct, recipients)
 		if err != nil {
 			return nil, deniedErr(l10n.Errorf("journaling the merge of dossier %s needs to decrypt it, and your key cannot", id))
 		}

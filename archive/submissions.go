@@ -316,7 +316,7 @@ func (a *Archive) ReadSubmission(id string) ([]byte, *Submission, error) {
 		return nil, sub, &Error{Code: Denied, Actor: me.ID, Held: me.Roles,
 			Err: l10n.Errorf("you (%s) may not read hand-in %s: it is encrypted to %s", me.ID, id, strings.Join(sub.Recipients, ", "))}
 	}
-	plain, err := Decrypt(ct, a.id.Age)
+	plain, err := a.decryptAs(ct, sub.Recipients)
 	if err != nil {
 		var nm *age.NoIdentityMatchError
 		if errors.As(err, &nm) {

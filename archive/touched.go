@@ -173,7 +173,7 @@ func (a *Archive) ReadAny(id string) (*Opened, error) {
 	if rerr != nil {
 		return nil, err
 	}
-	plain, derr := Decrypt(ct, a.id.Age)
+	plain, derr := a.decryptAs(ct, d.Recipients)
 	if derr != nil {
 		return nil, err
 	}
