@@ -40,6 +40,8 @@ type Journal struct {
 	Prior map[string]time.Time
 
 	root *string // the archive's folder
+
+	followers followMemo // what Follows learnt, by ancestor
 }
 
 // Problem is something wrong with the archive, with the path it concerns.
@@ -353,10 +355,12 @@ func (j *Journal) order() {
 		}
 	}
 	j.Events = j.Events[:0]
+	j.followers.reset() // the positions it knew change
 	for len(ready) > 0 {
 		slices.Sort(ready)
 		h := ready[0]
 		ready = ready[1:]
+		j.ByHash[h].pos = len(j.Events)
 		j.Events = append(j.Events, j.ByHash[h])
 		for _, n := range next[h] {
 			indeg[n]--
@@ -399,6 +403,7 @@ func (j *Journal) Add(e *Event) {
 		// The folder's time changed with this file: list it again.
 		f.Events, f.MTime, f.Dirty = append(f.Events, e), 0, true
 	}
+	e.pos = len(j.Events)
 	j.Events = append(j.Events, e)
 	heads := []string{e.Hash}
 	for _, h := range j.Heads {
@@ -423,6 +428,9 @@ func (j *Journal) Follows(e *Event, ancestor string) bool {
 	}
 	if j.Prior != nil && j.ByHash[ancestor] == nil && j.followsPrior(e) {
 		return true
+	}
+	if a := j.ByHash[ancestor]; a != nil && j.placed(a) && j.placed(e) {
+		return j.followers.follows(j, a, e)
 	}
 	seen := map[string]bool{}
 	todo := slices.Clone(e.Prev)
