@@ -76,3 +76,42 @@ func TestFollowsIsReachability(t *testing.T) {
 		check("ordered again")
 	}
 }
+
+// BenchmarkFollows asks, for the last 10,000 events of a journal of
+// 200,000 written one after another, whether each follows the 1,000th,
+// as StaleKeys does for every dossier after a key rotation: by walking
+// the links back (what Follows did) and from the memo.
+func BenchmarkFollows(b *testing.B) {
+	const n, asked = 200_000, 10_000
+	j := &Journal{ByHash: map[string]*Event{}}
+	var prev []string
+	for i := range n {
+		e := &Event{Hash: fmt.Sprintf("%064x", i)}
+		e.Prev = prev
+		j.ByHash[e.Hash] = e
+		prev = []string{e.Hash}
+	}
+	j.order()
+	a := j.Events[1000].Hash
+	b.Run("walk", func(b *testing.B) {
+		for b.Loop() {
+			for _, e := range j.Events[n-asked/100:] { // a hundredth: the walk is slow
+				if !reachable(j, e, a) {
+					b.Fatal("no")
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*asked/100), "ns/question")
+	})
+	b.Run("memo", func(b *testing.B) {
+		for b.Loop() {
+			j.followers.reset()
+			for _, e := range j.Events[n-asked:] {
+				if !j.Follows(e, a) {
+					b.Fatal("no")
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*asked), "ns/question")
+	})
+}
