@@ -6,9 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
-	"runtime"
 	"slices"
-	"sync"
 
 	"filippo.io/age"
 
@@ -54,12 +52,10 @@ func (a *Archive) encrypt(plain []byte, names []string) ([]byte, error) {
 	return Encrypt(plain, rs...)
 }
 
-// Encrypt encrypts plaintext to recipients in the binary age format. The
-// file key is wrapped for each recipient (a key agreement each) on every
-// core at once (wrappedTogether).
+// Encrypt encrypts plaintext to recipients in the binary age format.
 func Encrypt(plain []byte, rs ...age.Recipient) ([]byte, error) {
 	var b bytes.Buffer
-	w, err := age.Encrypt(&b, wrappedTogether(rs)...)
+	w, err := age.Encrypt(&b, rs...)
 	if err != nil {
 		return nil, err
 	}
@@ -70,71 +66,6 @@ func Encrypt(plain []byte, rs ...age.Recipient) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
-}
-
-// wrappedTogether stands for recipients rs in age.Encrypt: age asks each
-// recipient in turn to wrap the file key, and the first one asked wraps
-// it for all of them at once, on every core; each then hands age its own
-// stanzas and labels, in age's order, as it would have made them. One
-// recipient, or one core, is left to age as it is.
-func wrappedTogether(rs []age.Recipient) []age.Recipient {
-	if len(rs) < 2 || runtime.GOMAXPROCS(0) < 2 {
-		return rs
-	}
-	g := &wrapGroup{rs: rs}
-	out := make([]age.Recipient, len(rs))
-	for i := range rs {
-		out[i] = wrapOne{g, i}
-	}
-	return out
-}
-
-// wrapGroup is one file's recipients and, once wrapped, their stanzas.
-type wrapGroup struct {
-	rs      []age.Recipient
-	once    sync.Once
-	key     []byte
-	stanzas [][]*age.Stanza
-	labels  [][]string
-	errs    []error
-}
-
-// wrapOne is recipient i of a wrapGroup.
-type wrapOne struct {
-	g *wrapGroup
-	i int
-}
-
-func (w wrapOne) Wrap(fileKey []byte) ([]*age.Stanza, error) {
-	s, _, err := w.WrapWithLabels(fileKey)
-	return s, err
-}
-
-func (w wrapOne) WrapWithLabels(fileKey []byte) ([]*age.Stanza, []string, error) {
-	g := w.g
-	g.once.Do(func() {
-		n := len(g.rs)
-		g.key = bytes.Clone(fileKey)
-		g.stanzas, g.labels, g.errs = make([][]*age.Stanza, n), make([][]string, n), make([]error, n)
-		var wg sync.WaitGroup
-		for i, r := range g.rs {
-			wg.Go(func() { g.stanzas[i], g.labels[i], g.errs[i] = wrapLabelled(r, g.key) })
-		}
-		wg.Wait()
-	})
-	if !bytes.Equal(fileKey, g.key) { // not the key the group wrapped: not age's way, but safe
-		return wrapLabelled(g.rs[w.i], fileKey)
-	}
-	return g.stanzas[w.i], g.labels[w.i], g.errs[w.i]
-}
-
-// wrapLabelled wraps fileKey for r with its labels, as age.Encrypt does.
-func wrapLabelled(r age.Recipient, fileKey []byte) ([]*age.Stanza, []string, error) {
-	if rl, ok := r.(age.RecipientWithLabels); ok {
-		return rl.WrapWithLabels(fileKey)
-	}
-	s, err := r.Wrap(fileKey)
-	return s, nil, err
 }
 
 // Decrypt decrypts an age file with id, reading to the end so that a

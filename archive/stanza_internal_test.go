@@ -60,27 +60,3 @@ func TestOwnStanzaFirst(t *testing.T) {
 		t.Fatal("a key that is no recipient opened the file")
 	}
 }
-
-// Wrapping a file's key for its recipients on every core keeps what age
-// does one by one: a stanza per recipient in their order (above), and no
-// file mixing post-quantum and classic recipients.
-func TestWrappedTogetherKeepsAgesRules(t *testing.T) {
-	pq, err := age.GenerateHybridIdentity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, _ := age.GenerateX25519Identity()
-	if _, err := Encrypt([]byte("x"), pq.Recipient(), x.Recipient()); err == nil {
-		t.Fatal("a file was encrypted to a post-quantum and a classic recipient")
-	}
-	pq2, _ := age.GenerateHybridIdentity()
-	ct, err := Encrypt([]byte("x"), pq.Recipient(), pq2.Recipient())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, id := range []age.Identity{pq, pq2} {
-		if got, err := Decrypt(ct, ownStanzaFirst{id, i}); err != nil || string(got) != "x" {
-			t.Fatalf("post-quantum reader %d: %q %v", i, got, err)
-		}
-	}
-}
