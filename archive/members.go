@@ -167,6 +167,10 @@ func (x *MemberRotate) check(c *step) error {
 
 func (x *MemberRotate) apply(c *step) {
 	m := *c.s.Members[x.Member]
+	if c.s.keyChanges == nil {
+		c.s.keyChanges = map[string][]KeyChange{}
+	}
+	c.s.keyChanges[x.Member] = append(c.s.keyChanges[x.Member], KeyChange{Event: c.e.Hash, Old: m.SigningKey, New: x.SigningKey})
 	m.Recipient, m.SigningKey = x.Recipient, x.SigningKey
 	c.s.Members[x.Member] = &m
 	if c.s.rotated == nil {

@@ -226,8 +226,6 @@ func TestMaintainRekeysStaleKeysFromSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Here, concurrently, the manager creates one encrypted to li's old key.
-	// (Not li: an event li signed with the old key, ordered after the
-	// rotation by its hash, is refused, and the test would depend on it.)
 	id2 := f.createAs("zhang", "customer:\n  name: 测试\nowner: 李四\n", "秘密")
 	f.pull(g, base)
 	m, _ := os.ReadFile(filepath.Join(g.dir, "members", "li.yaml"))
@@ -250,5 +248,63 @@ func TestMaintainRekeysStaleKeysFromSnapshot(t *testing.T) {
 	b := f.openAs("zhang", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryNone})
 	if rep, err := b.Maintain(ctx, classify.Period{Days: 14}); err != nil || len(rep.Rekeyed) != 0 || !b.FromSnapshot() {
 		t.Fatalf("second run re-encrypted %v (%v), from the snapshot: %v", rep.Rekeyed, err, b.FromSnapshot())
+	}
+}
+
+// A member's key is rotated in one clone while, in another that has not
+// heard of it, the member creates a dossier with the old key. After the
+// merge the creation stands, whichever of the two the merge orders first
+// (that depends on the events' hashes): an event is judged by the key its
+// actor held in its causal past. An event that follows the rotation,
+// signed with the old key, is refused as forged.
+func TestConcurrentRotationKeepsWorkSignedWithTheOldKey(t *testing.T) {
+	orders := map[bool]bool{}
+	for try := 0; try < 16 && len(orders) < 2; try++ {
+		f := newFixture(t)
+		f.now = f.now.Add(time.Duration(try) * time.Minute) // other hashes
+		base := t.TempDir()
+		copyTree(t, f.dir, base)
+		g := f.clone()
+		old := f.ids["li"]
+		nu := newIdentity(t)
+		if _, err := g.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey); err != nil {
+			t.Fatal(err)
+		}
+		id := f.createAs("li", "customer:\n  name: 测试\nowner: 李四\n", "秘密")
+		f.pull(g, base)
+		m, _ := os.ReadFile(filepath.Join(g.dir, "members", "li.yaml"))
+		os.WriteFile(filepath.Join(f.dir, "members", "li.yaml"), m, 0o644)
+		f.ids["li"] = nu
+		c := f.cold("zhang")
+		if d := c.State.Dossiers[id]; d == nil || d.Status != archive.StatusActive {
+			t.Fatalf("try %d: li's creation with the key before the rotation was refused: %v", try, c.State.Problems)
+		}
+		createdFirst := false
+		for _, e := range c.State.Journal.Events {
+			if e.Kind == archive.KindDossierCreate && e.Dossier == id {
+				createdFirst = true
+				break
+			}
+			if e.Kind == archive.KindMemberRotate {
+				break
+			}
+		}
+		orders[createdFirst] = true
+		// maintain re-encrypts the file still open to the old key.
+		if rep, err := f.as("zhang").Maintain(ctx, classify.Period{Days: 14}); err != nil || !slices.Contains(rep.Rekeyed, id) {
+			t.Fatalf("try %d: maintain rekeyed %v: %v", try, rep.Rekeyed, err)
+		}
+		f.verifyClean()
+		// On top of the rotation, the old key signs nothing.
+		f.ids["li"] = old
+		f.writeEvent("li", archive.KindReview, id, &archive.ReviewData{Quarter: "2026Q4", Note: "旧钥匙"})
+		ps, err := f.as("zhang").Verify(ctx)
+		if err != nil || len(ps) != 1 || !strings.Contains(ps[0].Msg, "signature does not verify") {
+			t.Fatalf("try %d: an event signed with the old key after the rotation: %v %v", try, ps, err)
+		}
+		f.ids["li"] = nu
+	}
+	if len(orders) < 2 {
+		t.Fatalf("the merge ordered the creation and the rotation one way only in 16 tries: %v", orders)
 	}
 }

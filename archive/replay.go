@@ -451,15 +451,36 @@ func keyGiven(e *journal.Event) (id, key string) {
 // from the verdict preverify recorded when it was checked with that key,
 // else checking it now (and recording it).
 func (s *State) signatureOK(e *journal.Event, actor *Member) bool {
-	if ok, known := e.Verdict(actor.SigningKey); known {
+	key := s.signingKeyOf(e, actor)
+	if ok, known := e.Verdict(key); known {
 		return ok
 	}
-	pub, err := ParseSigningKey(actor.SigningKey)
+	pub, err := ParseSigningKey(key)
 	ok := err == nil && e.Verify(pub)
 	if err == nil {
-		e.SetVerdict(actor.SigningKey, ok)
+		e.SetVerdict(key, ok)
 	}
 	return ok
+}
+
+// signingKeyOf is the signing key member m held in event e's causal past
+// (FORMAT.md, member.rotate): the key set by the last rotation of m's
+// keys, in replay order, that e follows through links, else the key m had
+// before their first rotation. An event written in a clone that had not
+// heard of a rotation is signed with the key before it, and is judged by
+// that key whether the merge orders it before or after the rotation: the
+// verdict does not depend on the events' hashes.
+func (s *State) signingKeyOf(e *journal.Event, m *Member) string {
+	ch := s.keyChanges[m.ID]
+	for i := len(ch) - 1; i >= 0; i-- {
+		if s.Journal == nil || s.Journal.Follows(e, ch[i].Event) {
+			return ch[i].New
+		}
+	}
+	if len(ch) > 0 {
+		return ch[0].Old
+	}
+	return m.SigningKey
 }
 
 func hexSHA256(s string) bool {

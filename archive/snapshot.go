@@ -77,6 +77,7 @@ type snapshot struct {
 	HeadTimes    map[string]time.Time
 	GoodHeads    []string
 	Rotated      map[string]string
+	KeyChanges   map[string][]KeyChange
 	Removed      map[string][]string
 	// Removals are the removals replay's second pass refused a removed
 	// member's later events by (State.removals).
@@ -265,7 +266,7 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	c := a.jc
 	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
 		Heads: j.Heads, HeadTimes: map[string]time.Time{}, GoodHeads: s.goodHeads(),
-		Rotated: s.rotated, Removed: s.removed, Removals: s.removals}
+		Rotated: s.rotated, KeyChanges: s.keyChanges, Removed: s.removed, Removals: s.removals}
 	// The times of the heads and good heads: what new events follow.
 	for _, h := range append(slices.Clone(j.Heads), snap.GoodHeads...) {
 		if t, ok := j.TimeOf(h); ok {
@@ -909,7 +910,7 @@ func (l *snapLoad) state(a *Archive, partial bool) *State {
 		}
 	}
 	s.Journal = &journal.Journal{ByHash: map[string]*journal.Event{}, Heads: snap.Heads, Prior: prior}
-	s.rotated, s.removed, s.removals = snap.Rotated, snap.Removed, snap.Removals
+	s.rotated, s.keyChanges, s.removed, s.removals = snap.Rotated, snap.KeyChanges, snap.Removed, snap.Removals
 	s.good = map[string]bool{}
 	for _, h := range snap.GoodHeads {
 		s.good[h] = true

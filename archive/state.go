@@ -189,11 +189,12 @@ type State struct {
 	// several times (maintain) makes them once.
 	rowsMemo   []dossierRow
 	rowsMemoAt time.Time
-	removals   map[string][]string // member → their member.remove events (second pass)
-	removed    map[string][]string // member → the member.remove events that took effect
-	rotated    map[string]string   // member → the member.rotate event that set their keys
-	causal     bool                // a replay of one event's causal past (no superseded analysis)
-	good       map[string]bool     // heads of the good events (goodHeads)
+	removals   map[string][]string    // member → their member.remove events (second pass)
+	removed    map[string][]string    // member → the member.remove events that took effect
+	rotated    map[string]string      // member → the member.rotate event that set their keys
+	keyChanges map[string][]KeyChange // member → every member.rotate of theirs, in replay order
+	causal     bool                   // a replay of one event's causal past (no superseded analysis)
+	good       map[string]bool        // heads of the good events (goodHeads)
 	// eventPaths are, for a state taken from a snapshot, the paths of
 	// each dossier's events that Dossiers[id].Events does not hold.
 	eventPaths map[string][]string
@@ -474,4 +475,11 @@ func (d *DossierState) OnLoan() bool {
 		}
 	}
 	return false
+}
+
+// KeyChange is a member.rotate that took effect: the event, and the
+// signing keys before and after it.
+type KeyChange struct {
+	Event    string
+	Old, New string
 }
