@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"crm/archive/journal"
 	"crm/classify"
@@ -283,6 +284,13 @@ func decodeRegisters(b []byte) (*snapRegisters, bool) {
 // decodeRows reads a rows part (encodeRows). The rows' ids and quarters
 // are cut from one string and one slice: a few allocations for all.
 func decodeRows(b []byte) ([]dossierRow, bool) {
+	return decodeRowsOf(b, string(b))
+}
+
+// decodeRowsOf is decodeRows with all, the bytes of b as a string, from
+// which the ids are cut: a part read for it, which nothing else holds or
+// changes, is its own string (11 MB at 100,000 dossiers not copied).
+func decodeRowsOf(b []byte, all string) ([]dossierRow, bool) {
 	r := rowReader{b: b, strs: map[string]string{}}
 	n := r.uvarint()
 	if r.bad || n > uint64(len(b)/minRowSize) {
@@ -297,7 +305,6 @@ func decodeRows(b []byte) ([]dossierRow, bool) {
 	if r.bad || len(r.b) != 0 {
 		return nil, false
 	}
-	all := string(b)
 	quarters := r.quarters
 	for i, at := range ids {
 		k := counts[i]
@@ -565,7 +572,7 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 	rowsOK := !wantRows
 	if wantRows {
 		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-2); ok {
-			rows, rowsOK = decodeRows(raw)
+			rows, rowsOK = decodeRowsOf(raw, unsafe.String(unsafe.SliceData(raw), len(raw)))
 			rowsOK = rowsOK && len(rows) == l.snap.Count
 		}
 	}
