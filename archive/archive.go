@@ -266,6 +266,9 @@ func (a *Archive) reload() error {
 func (a *Archive) SetIdentity(id *Identity) error {
 	m := a.State.MemberByRecipient(id.Recipient)
 	if m == nil {
+		if who := a.State.rotatedFrom(id.SigningKey); who != "" {
+			return deniedErr(l10n.Errorf("your key %s was member %s's until their keys were changed (%s): use the identity file of the new keys", id.Recipient, who, KindMemberRotate)).then(NextIdentity, "")
+		}
 		return deniedErr(l10n.Errorf("your key %s is not a member of this archive", id.Recipient)).then(NextMemberAdd, id.Recipient)
 	}
 	a.id, a.me = id, m

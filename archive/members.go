@@ -197,6 +197,37 @@ func (s *State) StaleKeys(d *DossierState) []string {
 	return out
 }
 
+// rotatedFrom is the member whose signing key was key before a rotation
+// of their keys, or "".
+func (s *State) rotatedFrom(key string) string {
+	for id, ch := range s.keyChanges {
+		for _, c := range ch {
+			if c.Old == key {
+				return id
+			}
+		}
+	}
+	return ""
+}
+
+// staleKeysByOrder splits the stale keys old of dossier d (StaleKeys) by
+// how the rotation stands to the file's last writing: after it (the
+// rotation re-encrypts what its author can read, the rest waits for a
+// rekey: verify's problem), or concurrent with it (the file was written in
+// a clone that had not heard of the rotation, with what that clone, and
+// the old key, held already: a writer's next step re-encrypts it, a note).
+func (s *State) staleKeysByOrder(d *DossierState, old []string) (after, concurrent []string) {
+	for _, m := range old {
+		r := s.Journal.ByHash[s.rotated[m]]
+		if d.WrittenBy == nil || r == nil || s.Journal.Follows(r, d.WrittenBy.Hash) {
+			after = append(after, m)
+		} else {
+			concurrent = append(concurrent, m)
+		}
+	}
+	return after, concurrent
+}
+
 // RotateMember gives member id new keys (recipient and signing key, as
 // `keygen -y` prints them) and re-encrypts every dossier they may read to
 // the new recipient: the old key, on a lost laptop, opens no new version.

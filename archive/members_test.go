@@ -290,6 +290,16 @@ func TestConcurrentRotationKeepsWorkSignedWithTheOldKey(t *testing.T) {
 			}
 		}
 		orders[createdFirst] = true
+		// The file opens with li's old key, with what li's clone held
+		// already: a note for a writer's next step, not a problem that would
+		// keep li's work from being pushed.
+		v := f.as("zhang")
+		if ps, err := v.Verify(ctx); err != nil || len(ps) != 0 {
+			t.Fatalf("try %d: verify before maintain: %v %v", try, ps, err)
+		}
+		if ns := v.VerifyNotes(); len(ns) != 1 || !strings.Contains(ns[0].Msg, "had not heard of the change of keys of [li]") {
+			t.Fatalf("try %d: notes %v", try, ns)
+		}
 		// maintain re-encrypts the file still open to the old key.
 		if rep, err := f.as("zhang").Maintain(ctx, classify.Period{Days: 14}); err != nil || !slices.Contains(rep.Rekeyed, id) {
 			t.Fatalf("try %d: maintain rekeyed %v: %v", try, rep.Rekeyed, err)
@@ -307,4 +317,39 @@ func TestConcurrentRotationKeepsWorkSignedWithTheOldKey(t *testing.T) {
 	if len(orders) < 2 {
 		t.Fatalf("the merge ordered the creation and the rotation one way only in 16 tries: %v", orders)
 	}
+}
+
+// A rotation written by hand, without the re-encryption crm does with it:
+// the files written before it still open with the old key, which verify
+// names as a problem (a rekey settles it).
+func TestFilesWrittenBeforeARotationStillOpenWithTheOldKey(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	nu := newIdentity(t)
+	f.writeEvent("zhang", archive.KindMemberRotate, "", &archive.MemberRotate{Member: "li", Recipient: nu.Recipient, SigningKey: nu.SigningKey})
+	ps, err := f.as("zhang").Verify(ctx)
+	found := false
+	for _, p := range ps {
+		found = found || strings.HasSuffix(p.Path, id+".age") && strings.Contains(p.Msg, "still opens with the old keys of [li]")
+	}
+	if err != nil || !found {
+		t.Fatalf("verify: %v %v", ps, err)
+	}
+	if n, err := f.as("zhang").Rekey(ctx); n != 1 || err != nil {
+		t.Fatalf("rekey: %d %v", n, err)
+	}
+	for _, p := range mustVerify(t, f) {
+		if strings.Contains(p.Msg, "old keys") {
+			t.Fatalf("after rekey: %v", p)
+		}
+	}
+}
+
+func mustVerify(t *testing.T, f *fixture) []archive.Problem {
+	t.Helper()
+	ps, err := f.as("zhang").Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
 }

@@ -331,7 +331,13 @@ func (c *checker) recipients(files map[string]bool) {
 			c.note(DossierPath(d.ID), l10n.N("encrypted to %v, the journal now gives %v: a writer of level %s re-encrypts it at their next step (maintain, rekey, repair)"), d.Recipients, want, d.Level)
 		}
 		if old := c.s.StaleKeys(d); len(old) > 0 {
-			c.add(DossierPath(d.ID), l10n.N("still opens with the old keys of %v (changed by %s since it was written): re-encrypt it (rekey)"), old, KindMemberRotate)
+			after, concurrent := c.s.staleKeysByOrder(d, old)
+			if len(after) > 0 {
+				c.add(DossierPath(d.ID), l10n.N("still opens with the old keys of %v (changed by %s since it was written): re-encrypt it (rekey)"), after, KindMemberRotate)
+			}
+			if len(concurrent) > 0 {
+				c.note(DossierPath(d.ID), l10n.N("written in a clone that had not heard of the change of keys of %v (%s): it opens with their old keys until a writer of level %s re-encrypts it (maintain, rekey)"), concurrent, KindMemberRotate, d.Level)
+			}
 		}
 	}
 }

@@ -12,4 +12,7 @@ var scale = map[string]string{
 	"event data is damaged in memory":                   "事件数据在内存中已损坏",
 	"CRM_RACY_WINDOW %q: use a duration like 2s or 10s": "CRM_RACY_WINDOW %q：请使用 2s 或 10s 这样的时长",
 	"saving the list cache: %v":                         "保存列表缓存失败：%v",
+	"your key %s was member %s's until their keys were changed (%s): use the identity file of the new keys":                                                            "你的密钥 %s 曾属于成员 %s，其密钥已更换（%s）：请使用新密钥的身份文件",
+	"you (%s) may read dossier %s, but its file is still encrypted to your keys before they were changed (%s): a writer of level %s re-encrypts it at their next step": "你（%s）可以阅读档案 %s，但其文件仍加密给你更换前的密钥（%s）：密级 %s 的写入者下次操作时会重新加密",
+	"written in a clone that had not heard of the change of keys of %v (%s): it opens with their old keys until a writer of level %s re-encrypts it (maintain, rekey)": "写入时所在的克隆尚不知道 %v 已更换密钥（%s）：在密级 %s 的写入者重新加密（maintain、rekey）之前，仍可用其旧密钥打开",
 }
