@@ -60,6 +60,9 @@ func randomRows(r *rand.Rand, n int) []dossierRow {
 			d.Recipients = nil
 		}
 		d.Credit, d.CreditReason, d.Tier = []string{"", "A", "D"}[r.IntN(3)], []string{"", "经理会议决定"}[r.IntN(2)], []string{"", "重点"}[r.IntN(2)]
+		if r.IntN(3) == 0 {
+			d.Stale = ids[:1+r.IntN(2)]
+		}
 	}
 	return rows
 }
@@ -75,9 +78,9 @@ func rowsText(t *testing.T, rows []dossierRow) string {
 	var b strings.Builder
 	for _, d := range rows {
 		m := d.Mark
-		fmt.Fprintf(&b, "%q %q %q %q %q %s %s %s %v %q %s %s %s %+v %v %v %x %q %q %q %q %q\n", d.ID, d.Level, d.Status, d.CreatedBy, d.LastReview,
+		fmt.Fprintf(&b, "%q %q %q %q %q %s %s %s %v %q %s %s %s %+v %v %v %x %q %q %q %q %q %q\n", d.ID, d.Level, d.Status, d.CreatedBy, d.LastReview,
 			tm(d.Created), tm(d.Updated), tm(d.Expires), d.HasMark, m.Level, tm(m.At), tm(m.SetOn), tm(m.Expires), m.Period, m.Declassified, d.Reviewed,
-			d.SHA, d.Recipients, d.Borrowers, d.Credit, d.CreditReason, d.Tier)
+			d.SHA, d.Recipients, d.Borrowers, d.Credit, d.CreditReason, d.Tier, d.Stale)
 	}
 	return b.String()
 }
@@ -133,6 +136,10 @@ func TestRowsRefuseUnlistableIDs(t *testing.T) {
 		s.rows[0].Recipients, s.rows[0].Borrowers = nil, ids
 		if _, _, ok := encodeRows(s, time.Time{}); ok {
 			t.Errorf("borrowers %q: encoded", ids)
+		}
+		s.rows[0].Borrowers, s.rows[0].Stale = nil, ids
+		if _, _, ok := encodeRows(s, time.Time{}); ok {
+			t.Errorf("stale keys %q: encoded", ids)
 		}
 	}
 }
