@@ -218,19 +218,8 @@ func TestMaintainRekeysStaleKeysFromSnapshot(t *testing.T) {
 	racyWindow(t, 0)
 	f := newFixture(t)
 	f.create("秘密")
-	base := t.TempDir()
-	copyTree(t, f.dir, base)
-	g := f.clone()
-	nu := newIdentity(t)
-	if _, err := g.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey); err != nil {
-		t.Fatal(err)
-	}
 	// Here, concurrently, the manager creates one encrypted to li's old key.
-	id2 := f.createAs("zhang", "customer:\n  name: 测试\nowner: 李四\n", "秘密")
-	f.pull(g, base)
-	m, _ := os.ReadFile(filepath.Join(g.dir, "members", "li.yaml"))
-	os.WriteFile(filepath.Join(f.dir, "members", "li.yaml"), m, 0o644) // git brings it too
-	f.ids["li"] = nu
+	id2, _ := f.rotateLiWhile("zhang")
 	f.settle()
 	f.reader("li", f.clock) // some command saves the snapshot
 	a := f.openAs("zhang", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryNone})
@@ -262,19 +251,8 @@ func TestConcurrentRotationKeepsWorkSignedWithTheOldKey(t *testing.T) {
 	for try := 0; try < 16 && len(orders) < 2; try++ {
 		f := newFixture(t)
 		f.now = f.now.Add(time.Duration(try) * time.Minute) // other hashes
-		base := t.TempDir()
-		copyTree(t, f.dir, base)
-		g := f.clone()
-		old := f.ids["li"]
-		nu := newIdentity(t)
-		if _, err := g.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey); err != nil {
-			t.Fatal(err)
-		}
-		id := f.createAs("li", "customer:\n  name: 测试\nowner: 李四\n", "秘密")
-		f.pull(g, base)
-		m, _ := os.ReadFile(filepath.Join(g.dir, "members", "li.yaml"))
-		os.WriteFile(filepath.Join(f.dir, "members", "li.yaml"), m, 0o644)
-		f.ids["li"] = nu
+		id, old := f.rotateLiWhile("li")
+		nu := f.ids["li"]
 		c := f.cold("zhang")
 		if d := c.State.Dossiers[id]; d == nil || d.Status != archive.StatusActive {
 			t.Fatalf("try %d: li's creation with the key before the rotation was refused: %v", try, c.State.Problems)
@@ -352,4 +330,26 @@ func mustVerify(t *testing.T, f *fixture) []archive.Problem {
 		t.Fatal(err)
 	}
 	return ps
+}
+
+// rotateLiWhile gives li new keys in a clone while, here, member who
+// creates a 秘密 dossier (with li's old key among its recipients, and
+// with li's old signing key if who is li), then merges the clone in as
+// git would (its events, its files, li's member file). It returns the
+// dossier and li's old identity; f.ids["li"] is the new one.
+func (f *fixture) rotateLiWhile(who string) (id string, old *archive.Identity) {
+	f.t.Helper()
+	base := f.t.TempDir()
+	copyTree(f.t, f.dir, base)
+	g := f.clone()
+	old, nu := f.ids["li"], newIdentity(f.t)
+	if _, err := g.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey); err != nil {
+		f.t.Fatal(err)
+	}
+	id = f.createAs(who, "customer:\n  name: 测试\nowner: 李四\n", "秘密")
+	f.pull(g, base)
+	m, _ := os.ReadFile(filepath.Join(g.dir, "members", "li.yaml"))
+	os.WriteFile(filepath.Join(f.dir, "members", "li.yaml"), m, 0o644) // git brings it too
+	f.ids["li"] = nu
+	return id, old
 }

@@ -7,25 +7,7 @@ import (
 )
 
 // reachable is Follows by walking links, as it was before the memo.
-func reachable(j *Journal, e *Event, ancestor string) bool {
-	seen := map[string]bool{}
-	todo := append([]string(nil), e.Prev...)
-	for len(todo) > 0 {
-		h := todo[len(todo)-1]
-		todo = todo[:len(todo)-1]
-		if h == ancestor {
-			return true
-		}
-		if seen[h] {
-			continue
-		}
-		seen[h] = true
-		if p := j.ByHash[h]; p != nil {
-			todo = append(todo, p.Prev...)
-		}
-	}
-	return false
-}
+func reachable(j *Journal, e *Event, ancestor string) bool { return j.walkFollows(e, ancestor) }
 
 // Follows answers from its memo what walking the links answers, for
 // every pair of events of random journals of clones that branch and

@@ -432,6 +432,12 @@ func (j *Journal) Follows(e *Event, ancestor string) bool {
 	if a := j.ByHash[ancestor]; a != nil && j.placed(a) && j.placed(e) {
 		return j.followers.follows(j, a, e)
 	}
+	return j.walkFollows(e, ancestor)
+}
+
+// walkFollows is Follows by walking the links back from e: what lies
+// between the two is read.
+func (j *Journal) walkFollows(e *Event, ancestor string) bool {
 	seen := map[string]bool{}
 	todo := slices.Clone(e.Prev)
 	for len(todo) > 0 {
