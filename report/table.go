@@ -3,6 +3,7 @@ package report
 import (
 	"bufio"
 	"fmt"
+	"io"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -45,6 +46,27 @@ func sectionTable(w *bufio.Writer, s Section, lang string) error {
 		}
 		head[i] = clean(c.Title(lang))
 	}
+	rows := make([][]string, len(s.Rows))
+	for k, row := range s.Rows {
+		cells := make([]string, len(s.Columns))
+		for i, c := range s.Columns {
+			cells[i] = clean(row[c.Key].format(c.Kind))
+		}
+		rows[k] = cells
+	}
+	right := make([]bool, len(aligns))
+	for i, a := range aligns {
+		right[i] = a == tw.AlignRight
+	}
+	if err := WriteASCIITable(w, head, rows, right); err != ErrTableFallback {
+		return err
+	}
+	return tablewriterSection(w, head, rows, aligns)
+}
+
+// tablewriterSection is sectionTable's table by tablewriter, for any
+// table (WriteASCIITable draws the common ones).
+func tablewriterSection(w io.Writer, head []string, rows [][]string, aligns []tw.Align) error {
 	t := tablewriter.NewTable(w,
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
@@ -55,11 +77,7 @@ func sectionTable(w *bufio.Writer, s Section, lang string) error {
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: aligns}),
 	)
 	t.Header(head)
-	for _, row := range s.Rows {
-		cells := make([]string, len(s.Columns))
-		for i, c := range s.Columns {
-			cells[i] = clean(row[c.Key].format(c.Kind))
-		}
+	for _, cells := range rows {
 		if err := t.Append(cells); err != nil {
 			return err
 		}
