@@ -353,3 +353,51 @@ func (f *fixture) rotateLiWhile(who string) (id string, old *archive.Identity) {
 	f.ids["li"] = nu
 	return id, old
 }
+
+// The holder of a manager's lost key cannot undo the rotation another
+// manager made of it: a rotation signed with the old key, written as if
+// before the real one, is refused wherever the merge orders it after it
+// (a step on members is checked against the key at its place, not its
+// causal past), and the real rotation stands whichever comes first.
+// (A member who rotates their own keys with the lost one cannot be told
+// from the thief: a lost key is rotated by another manager.)
+func TestLostKeyCannotRotateOverTheRealRotation(t *testing.T) {
+	orders := map[bool]bool{}
+	for try := 0; try < 16 && len(orders) < 2; try++ {
+		f := newFixture(t)
+		f.now = f.now.Add(time.Duration(try) * time.Minute)
+		f.ids["qin"] = newIdentity(t)
+		if err := f.as("zhang").AddMember(ctx, member("qin", []string{"manager"}, f.ids["qin"])); err != nil {
+			t.Fatal(err)
+		}
+		base := t.TempDir()
+		copyTree(t, f.dir, base)
+		g := f.clone()
+		nu, thief := newIdentity(t), newIdentity(t)
+		if _, err := g.as("qin").RotateMember(ctx, "zhang", nu.Recipient, nu.SigningKey); err != nil {
+			t.Fatal(err)
+		}
+		forged := f.writeEvent("zhang", archive.KindMemberRotate, "", &archive.MemberRotate{Member: "zhang", Recipient: thief.Recipient, SigningKey: thief.SigningKey})
+		f.pull(g, base)
+		m, _ := os.ReadFile(filepath.Join(g.dir, "members", "zhang.yaml"))
+		os.WriteFile(filepath.Join(f.dir, "members", "zhang.yaml"), m, 0o644)
+		c := f.cold("wang")
+		after, seenReal := false, false
+		for _, e := range c.State.Journal.Events {
+			if e.Kind == archive.KindMemberRotate && e.Hash != forged.Hash {
+				seenReal = true
+			}
+			if e.Hash == forged.Hash {
+				after = seenReal
+				break
+			}
+		}
+		orders[after] = true
+		if got := c.State.Members["zhang"].SigningKey; got != nu.SigningKey {
+			t.Fatalf("try %d (forged rotation ordered after the real one: %v): zhang's signing key is not the real rotation's (problems %v)", try, after, c.State.Problems)
+		}
+	}
+	if len(orders) < 2 {
+		t.Fatalf("the merge ordered the two rotations one way only in 16 tries: %v", orders)
+	}
+}

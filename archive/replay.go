@@ -463,14 +463,23 @@ func (s *State) signatureOK(e *journal.Event, actor *Member) bool {
 	return ok
 }
 
-// signingKeyOf is the signing key member m held in event e's causal past
-// (FORMAT.md, member.rotate): the key set by the last rotation of m's
-// keys, in replay order, that e follows through links, else the key m had
-// before their first rotation. An event written in a clone that had not
-// heard of a rotation is signed with the key before it, and is judged by
-// that key whether the merge orders it before or after the rotation: the
-// verdict does not depend on the events' hashes.
+// signingKeyOf is the signing key event e is checked against (FORMAT.md,
+// member.rotate). For a step of work (a dossier, a loan, a review, …) it
+// is the key actor m held in e's causal past: the key set by the last
+// rotation of m's keys, in replay order, that e follows through links,
+// else the key m had before their first rotation. Work written in a
+// clone that had not heard of a rotation is signed with the key before
+// it, and is judged by that key whether the merge orders it before or
+// after the rotation. A step on the archive, its members or their keys,
+// or a decision, is checked against the key m holds at its place in the
+// replay: a key taken away by a rotation ordered before it signs none,
+// so that a stolen key cannot undo the rotation that took it away (a
+// rotation of its own, written as if before, would otherwise be applied
+// after it).
 func (s *State) signingKeyOf(e *journal.Event, m *Member) string {
+	if spec := SpecOf(e.Kind); spec == nil || spec.Workflow == WorkflowArchive || spec.Workflow == WorkflowMembers {
+		return m.SigningKey
+	}
 	ch := s.keyChanges[m.ID]
 	for i := len(ch) - 1; i >= 0; i-- {
 		if s.Journal == nil || s.Journal.Follows(e, ch[i].Event) {
