@@ -70,9 +70,6 @@ type Event struct {
 	// The file's modification time (ns) and size when it was read, to know
 	// it again by more than its name (0: not to be trusted, read it again).
 	fileTime, fileSize int64
-	// pos is the event's place in the Events of the journal that ordered
-	// it (order, Add), for Follows; good only where Events[pos] is it.
-	pos int
 }
 
 type bodyOut struct {

@@ -10,12 +10,17 @@ import "sync"
 // one rotation in a department's ten years. followMemo keeps, for each
 // earlier event asked about, which events after it in the journal's order
 // follow it: one pass over them, then an answer by position.
+//
+// The positions are the journal's own (events are shared between the
+// journals of one archive read again: ReadWith), made when first needed
+// and dropped when the journal is ordered again.
 
-// followMemo is, per ancestor, a bit per event after it in Events (bit
-// i: the event at the ancestor's position + 1 + i follows it), made as far
-// as a question needed.
+// followMemo is each event's place in Events and, per ancestor, a bit per
+// event after it (bit i: the event at the ancestor's place + 1 + i
+// follows it), made as far as a question needed.
 type followMemo struct {
 	mu   sync.Mutex
+	pos  map[*Event]int
 	sets map[*Event]*followSet
 	bits int // held in all sets, to bound the memory
 }
@@ -29,21 +34,28 @@ type followSet struct {
 // again empty.
 const maxFollowBits = 128 << 20
 
-// placed reports whether e's position in j.Events is known: j ordered it.
-func (j *Journal) placed(e *Event) bool {
-	return e.pos < len(j.Events) && j.Events[e.pos] == e
-}
-
-// follows reports whether e follows a through links, both placed in j.
-// Events are in an order where every event comes after those it links to,
-// so an event follows a exactly when it comes after a and one of its
-// links is a or an event that follows a.
-func (m *followMemo) follows(j *Journal, a, e *Event) bool {
-	if e.pos <= a.pos {
-		return false
-	}
+// follows reports whether e follows a through links; ok is false when
+// either is not among j's ordered events (then walk the links). Events
+// are in an order where every event comes after those it links to, so an
+// event follows a exactly when it comes after a and one of its links is a
+// or an event that follows a.
+func (m *followMemo) follows(j *Journal, a, e *Event) (found, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.pos == nil {
+		m.pos = make(map[*Event]int, len(j.Events))
+		for i, x := range j.Events {
+			m.pos[x] = i
+		}
+	}
+	ap, aok := m.pos[a]
+	ep, eok := m.pos[e]
+	if !aok || !eok {
+		return false, false
+	}
+	if ep <= ap {
+		return false, true
+	}
 	s := m.sets[a]
 	if s == nil {
 		if m.sets == nil || m.bits > maxFollowBits {
@@ -52,18 +64,20 @@ func (m *followMemo) follows(j *Journal, a, e *Event) bool {
 		s = &followSet{}
 		m.sets[a] = s
 	}
-	want := e.pos - a.pos // decide the events up to e
+	want := ep - ap // decide the events up to e
 	for s.n < want {
-		x := j.Events[a.pos+1+s.n]
+		x := j.Events[ap+1+s.n]
 		in := false
 		for _, h := range x.Prev {
 			if h == a.Hash {
 				in = true
 				break
 			}
-			if p := j.ByHash[h]; p != nil && p.pos > a.pos && p.pos < x.pos && j.Events[p.pos] == p && s.has(p.pos-a.pos-1) {
-				in = true
-				break
+			if p := j.ByHash[h]; p != nil {
+				if pp, ok := m.pos[p]; ok && pp > ap && pp < ap+1+s.n && s.has(pp-ap-1) {
+					in = true
+					break
+				}
 			}
 		}
 		if s.n%64 == 0 {
@@ -75,14 +89,30 @@ func (m *followMemo) follows(j *Journal, a, e *Event) bool {
 		}
 		s.n++
 	}
-	return s.has(want - 1)
+	return s.has(want - 1), true
+}
+
+// known reports whether the memo has a set for ancestor a.
+func (m *followMemo) known(a *Event) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.sets[a] != nil
 }
 
 func (s *followSet) has(i int) bool { return s.bits[i/64]&(1<<(i%64)) != 0 }
 
-// reset forgets every set: the events' positions changed.
+// added records that e was appended to Events at place i (Add).
+func (m *followMemo) added(e *Event, i int) {
+	m.mu.Lock()
+	if m.pos != nil {
+		m.pos[e] = i
+	}
+	m.mu.Unlock()
+}
+
+// reset forgets everything: the events' places changed.
 func (m *followMemo) reset() {
 	m.mu.Lock()
-	m.sets, m.bits = nil, 0
+	m.pos, m.sets, m.bits = nil, nil, 0
 	m.mu.Unlock()
 }

@@ -3,8 +3,17 @@ package journal
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
+
+// memoOnly makes Follows ask its memo at once, for the test.
+func memoOnly(t testing.TB) {
+	old := shortWalk
+	shortWalk = 0
+	t.Cleanup(func() { shortWalk = old })
+}
 
 // reachable is Follows by walking links, as it was before the memo.
 func reachable(j *Journal, e *Event, ancestor string) bool { return j.walkFollows(e, ancestor) }
@@ -14,6 +23,7 @@ func reachable(j *Journal, e *Event, ancestor string) bool { return j.walkFollow
 // merge, also after events are added, and after the journal is ordered
 // again.
 func TestFollowsIsReachability(t *testing.T) {
+	memoOnly(t)
 	for seed := range uint64(6) {
 		r := rand.New(rand.NewPCG(seed, 1))
 		j := &Journal{ByHash: map[string]*Event{}}
@@ -96,4 +106,84 @@ func BenchmarkFollows(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*asked), "ns/question")
 	})
+}
+
+// Journals of one archive read again share their events (ReadWith): one
+// ordered while another answers Follows, from other goroutines, neither
+// races (go test -race) nor answers wrong, even when the second holds
+// fewer events (a rollback) in another order.
+func TestFollowsWithSharedEvents(t *testing.T) {
+	memoOnly(t)
+	j1 := &Journal{ByHash: map[string]*Event{}}
+	var prev []string
+	var all []*Event
+	for i := range 2000 {
+		e := &Event{Hash: fmt.Sprintf("%064x", i)}
+		e.Prev = prev
+		j1.ByHash[e.Hash] = e
+		all = append(all, e)
+		prev = []string{e.Hash}
+	}
+	j1.order()
+	var wg sync.WaitGroup
+	var stop atomic.Bool
+	wg.Go(func() {
+		for k := 0; !stop.Load(); k++ {
+			if !j1.Follows(all[len(all)-1-k%1000], all[10].Hash) {
+				t.Error("wrong answer")
+				return
+			}
+		}
+	})
+	for range 20 {
+		j2 := &Journal{ByHash: map[string]*Event{}}
+		for _, e := range all[:1500] {
+			j2.ByHash[e.Hash] = e
+		}
+		j2.order()
+		j2.Follows(all[1400], all[5].Hash)
+	}
+	stop.Store(true)
+	wg.Wait()
+
+	for seed := range uint64(300) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		mk := func(pool []*Event) *Event {
+			e := &Event{Hash: fmt.Sprintf("%064x", r.Uint64())}
+			for k := 0; k < 1+r.IntN(2) && len(pool) > 0; k++ {
+				e.Prev = append(e.Prev, pool[r.IntN(len(pool))].Hash)
+			}
+			return e
+		}
+		var all []*Event
+		for range 12 {
+			all = append(all, mk(all))
+		}
+		j1 := &Journal{ByHash: map[string]*Event{}}
+		for _, e := range all {
+			j1.ByHash[e.Hash] = e
+		}
+		j1.order()
+		j1.Follows(all[11], all[0].Hash) // the memo is made
+		// j2: some of j1's events and new ones, ordered.
+		j2 := &Journal{ByHash: map[string]*Event{}}
+		var pool []*Event
+		for _, e := range all[:r.IntN(12)] {
+			j2.ByHash[e.Hash] = e
+			pool = append(pool, e)
+		}
+		for range 4 {
+			e := mk(pool)
+			pool = append(pool, e)
+			j2.ByHash[e.Hash] = e
+		}
+		j2.order()
+		for _, e := range all {
+			for _, a := range all {
+				if got, want := j1.Follows(e, a.Hash), reachable(j1, e, a.Hash); got != want {
+					t.Fatalf("seed %d: Follows(%.8s, %.8s) = %v after another journal was ordered, want %v", seed, e.Hash, a.Hash, got, want)
+				}
+			}
+		}
+	}
 }

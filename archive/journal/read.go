@@ -360,7 +360,6 @@ func (j *Journal) order() {
 		slices.Sort(ready)
 		h := ready[0]
 		ready = ready[1:]
-		j.ByHash[h].pos = len(j.Events)
 		j.Events = append(j.Events, j.ByHash[h])
 		for _, n := range next[h] {
 			indeg[n]--
@@ -403,8 +402,8 @@ func (j *Journal) Add(e *Event) {
 		// The folder's time changed with this file: list it again.
 		f.Events, f.MTime, f.Dirty = append(f.Events, e), 0, true
 	}
-	e.pos = len(j.Events)
 	j.Events = append(j.Events, e)
+	j.followers.added(e, len(j.Events)-1)
 	heads := []string{e.Hash}
 	for _, h := range j.Heads {
 		if !slices.Contains(e.Prev, h) {
@@ -429,32 +428,58 @@ func (j *Journal) Follows(e *Event, ancestor string) bool {
 	if j.Prior != nil && j.ByHash[ancestor] == nil && j.followsPrior(e) {
 		return true
 	}
-	if a := j.ByHash[ancestor]; a != nil && j.placed(a) && j.placed(e) {
-		return j.followers.follows(j, a, e)
+	// Most questions are about an event a few links back (the approval
+	// before this one): a short walk answers them. Past it, and for an
+	// ancestor asked about that way before, the memo does.
+	a := j.ByHash[ancestor]
+	if a == nil || !j.followers.known(a) {
+		if found, done := j.walk(e, ancestor, shortWalk); done {
+			return found
+		}
+	}
+	if a != nil {
+		if found, ok := j.followers.follows(j, a, e); ok {
+			return found
+		}
 	}
 	return j.walkFollows(e, ancestor)
 }
 
+// shortWalk is how many events Follows walks back before it asks its memo
+// (a variable for the tests of the memo).
+var shortWalk = 256
+
 // walkFollows is Follows by walking the links back from e: what lies
 // between the two is read.
 func (j *Journal) walkFollows(e *Event, ancestor string) bool {
+	found, _ := j.walk(e, ancestor, -1)
+	return found
+}
+
+// walk walks the links back from e looking for ancestor, reading at most
+// limit events (no limit if negative); done is false when it stopped at
+// the limit without an answer.
+func (j *Journal) walk(e *Event, ancestor string, limit int) (found, done bool) {
 	seen := map[string]bool{}
 	todo := slices.Clone(e.Prev)
 	for len(todo) > 0 {
 		h := todo[len(todo)-1]
 		todo = todo[:len(todo)-1]
 		if h == ancestor {
-			return true
+			return true, true
 		}
 		if seen[h] {
 			continue
+		}
+		if limit >= 0 && len(seen) >= limit {
+			return false, false
 		}
 		seen[h] = true
 		if p := j.ByHash[h]; p != nil {
 			todo = append(todo, p.Prev...)
 		}
 	}
-	return false
+	return false, true
 }
 
 // Before reports whether the event with hash h comes before e through
