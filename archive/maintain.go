@@ -73,6 +73,7 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 	// takes the whole state, which its steps are written against.
 	a.only, a.onlyLoan, a.creates = "", "", false
 	a.summary = SummaryRows | SummaryLoans | SummaryDestructions
+	defer func() { a.summary = 0 }() // later steps on a take the whole state, as before
 	err := a.locked(func() error {
 		if a.State.summary {
 			if !a.maintainWrites() {

@@ -112,12 +112,12 @@ func (r *dossierRow) reviewedIn(q classify.Quarter) bool {
 
 // state is as much of the row's dossier's state as assess, EffectiveLevel
 // and the checks before a decryption read: its level as the row's mark
-// has it (rowLevelAt), credit and tier set in the journal, recipients. It
-// has no loans and no histories.
+// has it (rowLevelAt), credit and tier set in the journal, recipients and
+// stale keys. It has no loans and no histories.
 func (r *dossierRow) state() *DossierState {
 	d := &DossierState{ID: r.ID, Level: r.Level, Status: r.Status, Created: r.Created, CreatedBy: r.CreatedBy,
 		Updated: r.Updated, Expires: r.Expires, SHA256: hex.EncodeToString(r.SHA[:]), Recipients: r.Recipients,
-		Credit: r.Credit, CreditReason: r.CreditReason, Tier: r.Tier}
+		Credit: r.Credit, CreditReason: r.CreditReason, Tier: r.Tier, Stale: r.Stale}
 	if r.HasMark {
 		m := r.Mark
 		d.Level, d.LevelSetOn, d.Period, d.Expires, d.Declassified = m.Level, m.SetOn, m.Period, m.Expires, m.Declassified
