@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"slices"
 	"strings"
 	"time"
 
@@ -193,16 +194,15 @@ func newSuggestCmd(e *env) *cobra.Command {
 			if lerr != nil {
 				e.errorf("crm: %v\n", lerr)
 			}
-			var out []archive.Assessment
+			out := all // --all: every one, not copied (100,000 assessments are large)
+			if len(args) == 1 {
+				out = slices.DeleteFunc(all, func(x archive.Assessment) bool { return x.ID != args[0] })
+			}
 			unreadable := 0
-			for _, x := range all {
-				if len(args) == 1 && x.ID != args[0] {
-					continue
-				}
-				if !x.Readable {
+			for i := range out {
+				if !out[i].Readable {
 					unreadable++
 				}
-				out = append(out, x)
 			}
 			if asJSON {
 				if out == nil {
