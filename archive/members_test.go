@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -399,5 +400,73 @@ func TestLostKeyCannotRotateOverTheRealRotation(t *testing.T) {
 	}
 	if len(orders) < 2 {
 		t.Fatalf("the merge ordered the two rotations one way only in 16 tries: %v", orders)
+	}
+}
+
+// forgeAt writes an event signed with key as member, linking to prev (not
+// the journal's heads), varying data (via mk) until ok accepts its hash:
+// the hash decides where the merge orders concurrent events, and the
+// writer chooses it.
+func (f *fixture) forgeAt(member string, key *archive.Identity, kind journal.Kind, dossier string, prev []string, mk func(i int) any, ok func(hash string) bool) *journal.Event {
+	f.t.Helper()
+	for i := 0; i < 1<<16; i++ {
+		b, err := journal.Sign(journal.Header{Kind: kind, Time: f.now, Actor: member, Dossier: dossier, Prev: prev}, mk(i), key.Signer)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		e, err := journal.Parse(b)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if !ok(e.Hash) {
+			continue
+		}
+		p := filepath.Join(f.dir, filepath.FromSlash(journal.PathOf(e.Time, e.Hash)))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			f.t.Fatal(err)
+		}
+		e.Path = journal.PathOf(e.Time, e.Hash)
+		return e
+	}
+	f.t.Fatal("no hash found")
+	return nil
+}
+
+// A stolen key, long after its rotation was merged, writes steps linking
+// only to the events before the rotation, hashed to be ordered last: a
+// legal hold on a dossier created after the rotation, and a 核定 of it.
+// Neither takes effect: only work bounded by its own causal past (a new
+// dossier, the content or 核定 of a dossier it follows the creation of)
+// is judged by the key before the rotation.
+func TestStolenKeyCannotActOnWhatFollowsItsRotation(t *testing.T) {
+	f := newFixture(t)
+	f.ids["qin"] = newIdentity(t)
+	if err := f.as("zhang").AddMember(ctx, member("qin", []string{"manager"}, f.ids["qin"])); err != nil {
+		t.Fatal(err)
+	}
+	heads0 := f.as("zhang").State.Journal.Heads
+	stolen, nu := f.ids["zhang"], newIdentity(t)
+	if _, err := f.as("qin").RotateMember(ctx, "zhang", nu.Recipient, nu.SigningKey); err != nil {
+		t.Fatal(err)
+	}
+	f.ids["zhang"] = nu
+	id := f.create("秘密") // after the rotation, by li
+	last := ""
+	for h := range f.cold("wang").State.Journal.ByHash {
+		last = max(last, h)
+	}
+	f.forgeAt("zhang", stolen, archive.KindHold, id, heads0,
+		func(i int) any { return &archive.HoldData{Reason: fmt.Sprintf("thief %d", i)} },
+		func(h string) bool { return h > last })
+	f.forgeAt("zhang", stolen, archive.KindReview, id, heads0,
+		func(i int) any { return &archive.ReviewData{Quarter: "2026Q4", Note: fmt.Sprintf("thief %d", i)} },
+		func(h string) bool { return h > last })
+	c := f.cold("wang")
+	if d := c.State.Dossiers[id]; d.OnHold() || len(d.Reviews) != 0 {
+		t.Fatalf("the rotated-away key acted on %s, created after the rotation: hold %v, reviews %v", id, d.OnHold(), d.Reviews)
+	}
+	if len(c.State.Problems) != 2 {
+		t.Fatalf("problems %v, want the two forged steps", c.State.Problems)
 	}
 }

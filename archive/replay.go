@@ -464,32 +464,42 @@ func (s *State) signatureOK(e *journal.Event, actor *Member) bool {
 }
 
 // signingKeyOf is the signing key event e is checked against (FORMAT.md,
-// member.rotate). For a step of work (a dossier, a loan, a review, …) it
-// is the key actor m held in e's causal past: the key set by the last
-// rotation of m's keys, in replay order, that e follows through links,
-// else the key m had before their first rotation. Work written in a
-// clone that had not heard of a rotation is signed with the key before
-// it, and is judged by that key whether the merge orders it before or
-// after the rotation. A step on the archive, its members or their keys,
-// or a decision, is checked against the key m holds at its place in the
-// replay: a key taken away by a rotation ordered before it signs none,
-// so that a stolen key cannot undo the rotation that took it away (a
-// rotation of its own, written as if before, would otherwise be applied
-// after it).
+// member.rotate): the key actor m holds at e's place in the replay, but
+// for work whose effect e's causal past bounds (ownWork), the key m held
+// there: the key set by the last rotation of m's keys, in replay order,
+// that e follows through links, else the key m had before their first
+// rotation. A dossier created, edited or verified in a clone that had not
+// heard of a rotation is signed with the key before it, and is judged by
+// that key whether the merge orders it before or after the rotation.
+// Anything else signed with a key a rotation ordered before it took away
+// is refused: links are the writer's word, and a stolen key, linking to
+// the events before its rotation, would otherwise act on what was written
+// after it, or undo the rotation.
 func (s *State) signingKeyOf(e *journal.Event, m *Member) string {
-	if spec := SpecOf(e.Kind); spec == nil || spec.Workflow == WorkflowArchive || spec.Workflow == WorkflowMembers {
+	ch := s.keyChanges[m.ID]
+	if len(ch) == 0 || !s.ownWork(e) {
 		return m.SigningKey
 	}
-	ch := s.keyChanges[m.ID]
 	for i := len(ch) - 1; i >= 0; i-- {
 		if s.Journal == nil || s.Journal.Follows(e, ch[i].Event) {
 			return ch[i].New
 		}
 	}
-	if len(ch) > 0 {
-		return ch[0].Old
+	return ch[0].Old
+}
+
+// ownWork reports whether event e is work whose effect its causal past
+// bounds: a dossier it creates, or the content or a 核定 of a dossier
+// whose creation it follows (the dossier's first event).
+func (s *State) ownWork(e *journal.Event) bool {
+	switch e.Kind {
+	case KindDossierCreate:
+		return true
+	case KindDossierUpdate, KindReview:
+		d := s.Dossiers[e.Dossier]
+		return d != nil && len(d.Events) > 0 && s.Journal != nil && s.Journal.Follows(e, d.Events[0].Hash)
 	}
-	return m.SigningKey
+	return false
 }
 
 func hexSHA256(s string) bool {
