@@ -19,10 +19,22 @@ func (f *fixture) writeEvent(member string, kind journal.Kind, dossier string, d
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	return f.putEvent(f.parseEvent(b), b)
+}
+
+// parseEvent parses a signed event's bytes.
+func (f *fixture) parseEvent(b []byte) *journal.Event {
+	f.t.Helper()
 	e, err := journal.Parse(b)
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	return e
+}
+
+// putEvent writes event e, of bytes b, into the journal where it belongs.
+func (f *fixture) putEvent(e *journal.Event, b []byte) *journal.Event {
+	f.t.Helper()
 	p := filepath.Join(f.dir, filepath.FromSlash(journal.PathOf(e.Time, e.Hash)))
 	os.MkdirAll(filepath.Dir(p), 0o755)
 	if err := os.WriteFile(p, b, 0o644); err != nil {

@@ -414,20 +414,9 @@ func (f *fixture) forgeAt(member string, key *archive.Identity, kind journal.Kin
 		if err != nil {
 			f.t.Fatal(err)
 		}
-		e, err := journal.Parse(b)
-		if err != nil {
-			f.t.Fatal(err)
+		if e := f.parseEvent(b); ok(e.Hash) {
+			return f.putEvent(e, b)
 		}
-		if !ok(e.Hash) {
-			continue
-		}
-		p := filepath.Join(f.dir, filepath.FromSlash(journal.PathOf(e.Time, e.Hash)))
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			f.t.Fatal(err)
-		}
-		e.Path = journal.PathOf(e.Time, e.Hash)
-		return e
 	}
 	f.t.Fatal("no hash found")
 	return nil
