@@ -10,6 +10,6 @@ demo: build
 test:
 	go test ./...
 bench:
-	go test -run '^$$' -bench . -benchtime 3x ./archive/ ./report/ ./cmd/crm/
+	go test -run '^$$' -bench . -benchtime 3x ./archive/ ./archive/journal/ ./report/ ./cmd/crm/
 man: build
 	bin/crm man man
