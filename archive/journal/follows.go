@@ -22,7 +22,13 @@ type followMemo struct {
 	mu   sync.Mutex
 	pos  map[*Event]int
 	sets map[*Event]*followSet
-	bits int // held in all sets, to bound the memory
+	// past is, per event asked about as the later one, a bit per event
+	// before it (bit i: the event at place i comes before it): the other
+	// question that comes back, does this member's removal follow each of
+	// their events (the removal rule, replay.go).
+	past  map[*Event][]uint64
+	asked map[*Event]int // how often each was asked about as the later one
+	bits  int            // held in all sets, to bound the memory
 }
 
 type followSet struct {
@@ -56,10 +62,30 @@ func (m *followMemo) follows(j *Journal, a, e *Event) (found, ok bool) {
 	if ep <= ap {
 		return false, true
 	}
+	if m.bits > maxFollowBits {
+		m.sets, m.past, m.asked, m.bits = nil, nil, nil, 0
+	}
+	if m.asked == nil {
+		m.asked = map[*Event]int{}
+	}
+	m.asked[e]++
+	// The same later event asked about again and again (with ever other
+	// earlier ones): its past, once, answers them all.
+	if p := m.past[e]; p != nil || m.asked[e] > 2 && m.sets[a] == nil {
+		if p == nil {
+			p = m.pastOf(j, ep)
+			if m.past == nil {
+				m.past = map[*Event][]uint64{}
+			}
+			m.past[e] = p
+			m.bits += 64 * len(p)
+		}
+		return p[ap/64]&(1<<(ap%64)) != 0, true
+	}
 	s := m.sets[a]
 	if s == nil {
-		if m.sets == nil || m.bits > maxFollowBits {
-			m.sets, m.bits = map[*Event]*followSet{}, 0
+		if m.sets == nil {
+			m.sets = map[*Event]*followSet{}
 		}
 		s = &followSet{}
 		m.sets[a] = s
@@ -92,11 +118,43 @@ func (m *followMemo) follows(j *Journal, a, e *Event) (found, ok bool) {
 	return s.has(want - 1), true
 }
 
+// pastOf is a bit for each event before place ep that the event there
+// follows: one pass back through the journal's order, marking the links
+// of each marked event.
+func (m *followMemo) pastOf(j *Journal, ep int) []uint64 {
+	p := make([]uint64, ep/64+1)
+	mark := func(i int) { p[i/64] |= 1 << (i % 64) }
+	marked := func(i int) bool { return p[i/64]&(1<<(i%64)) != 0 }
+	link := func(x *Event, at int) {
+		for _, h := range x.Prev {
+			if q := j.ByHash[h]; q != nil {
+				if qp, ok := m.pos[q]; ok && qp < at {
+					mark(qp)
+				}
+			}
+		}
+	}
+	link(j.Events[ep], ep)
+	for i := ep - 1; i >= 0; i-- {
+		if marked(i) {
+			link(j.Events[i], i)
+		}
+	}
+	return p
+}
+
 // known reports whether the memo has a set for ancestor a.
 func (m *followMemo) known(a *Event) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.sets[a] != nil
+}
+
+// knownPast reports whether the memo has the past of e.
+func (m *followMemo) knownPast(e *Event) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.past[e] != nil
 }
 
 func (s *followSet) has(i int) bool { return s.bits[i/64]&(1<<(i%64)) != 0 }
@@ -113,6 +171,6 @@ func (m *followMemo) added(e *Event, i int) {
 // reset forgets everything: the events' places changed.
 func (m *followMemo) reset() {
 	m.mu.Lock()
-	m.pos, m.sets, m.bits = nil, nil, 0
+	m.pos, m.sets, m.past, m.asked, m.bits = nil, nil, nil, nil, 0
 	m.mu.Unlock()
 }

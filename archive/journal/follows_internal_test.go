@@ -72,7 +72,9 @@ func TestFollowsIsReachability(t *testing.T) {
 // BenchmarkFollows asks, for the last 10,000 events of a journal of
 // 200,000 written one after another, whether each follows the 1,000th,
 // as StaleKeys does for every dossier after a key rotation: by walking
-// the links back (what Follows did) and from the memo.
+// the links back (what Follows did) and from the memo; and whether the
+// last event follows each of 10,000 across the journal, as the removal
+// rule asks of a removed member's events.
 func BenchmarkFollows(b *testing.B) {
 	const n, asked = 200_000, 10_000
 	j := &Journal{ByHash: map[string]*Event{}}
@@ -94,6 +96,20 @@ func BenchmarkFollows(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*asked/100), "ns/question")
+	})
+	// The removal rule's question: does the last event (a removal) follow
+	// each of 10,000 events across the journal?
+	b.Run("memo-past", func(b *testing.B) {
+		last := j.Events[n-1]
+		for b.Loop() {
+			j.followers.reset()
+			for i := range asked {
+				if !j.Follows(last, j.Events[i*(n/asked)].Hash) {
+					b.Fatal("no")
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*asked), "ns/question")
 	})
 	b.Run("memo", func(b *testing.B) {
 		for b.Loop() {
