@@ -117,6 +117,10 @@ func (l *Loan) HasAccess() bool { return l.Open() && l.Expired.IsZero() }
 // Overdue reports whether the loan is open and past its due time at now.
 func (l *Loan) Overdue(now time.Time) bool { return l.Open() && now.After(l.Due) }
 
+// accessExpired reports whether loan l is out with its due time past at
+// now: its access is to be revoked (loan.expire; expireLoans, maintainWrites).
+func (l *Loan) accessExpired(now time.Time) bool { return l.Status() == LoanOut && now.After(l.Due) }
+
 // BorrowCard is the 借阅卡 (R7.1): journaled with the last approval.
 type BorrowCard struct {
 	Card         string   `yaml:"card" json:"card"`
@@ -709,7 +713,7 @@ func (a *Archive) Loans(overdueOnly bool) []*Loan {
 // its error.
 func (a *Archive) expireLoans() (expired []*Loan, errs []error) {
 	for _, l := range a.State.SortedLoans() {
-		if l.Status() != LoanOut || !a.now.After(l.Due) {
+		if !l.accessExpired(a.now) {
 			continue
 		}
 		if a.id == nil {

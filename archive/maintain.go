@@ -143,7 +143,7 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 // (rekeyStale). They are the same tests on the same facts.
 func (a *Archive) maintainWrites() bool {
 	for _, l := range a.State.Loans {
-		if l.Status() == LoanOut && a.now.After(l.Due) {
+		if l.accessExpired(a.now) {
 			return true
 		}
 	}
