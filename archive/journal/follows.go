@@ -143,18 +143,12 @@ func (m *followMemo) pastOf(j *Journal, ep int) []uint64 {
 	return p
 }
 
-// known reports whether the memo has a set for ancestor a.
-func (m *followMemo) known(a *Event) bool {
+// remembers reports whether the memo has a set for ancestor a or the past
+// of e: it answers at once, without a walk first.
+func (m *followMemo) remembers(a, e *Event) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.sets[a] != nil
-}
-
-// knownPast reports whether the memo has the past of e.
-func (m *followMemo) knownPast(e *Event) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.past[e] != nil
+	return m.sets[a] != nil || m.past[e] != nil
 }
 
 func (s *followSet) has(i int) bool { return s.bits[i/64]&(1<<(i%64)) != 0 }

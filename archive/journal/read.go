@@ -432,7 +432,7 @@ func (j *Journal) Follows(e *Event, ancestor string) bool {
 	// before this one): a short walk answers them. Past it, and for an
 	// ancestor asked about that way before, the memo does.
 	a := j.ByHash[ancestor]
-	if a == nil || !j.followers.known(a) && !j.followers.knownPast(e) {
+	if a == nil || !j.followers.remembers(a, e) {
 		if found, done := j.walk(e, ancestor, shortWalk); done {
 			return found
 		}
