@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/aes"
@@ -9,6 +10,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -36,6 +38,11 @@ type plainCache struct {
 	mu   sync.Mutex
 	b    map[byte]*bucket
 	hits int
+	// peeked: buckets a lookup has scanned for one record without
+	// loading them. The next lookup in such a bucket loads it whole: one
+	// dossier (show, edit, textconv) reads one record; a scan reads each
+	// bucket once, and at most half of it again.
+	peeked map[byte]bool
 }
 
 // bucket is one bucket file: its records by key, sealed, and whether it
@@ -66,7 +73,7 @@ func (a *Archive) EnableCache(dir string) {
 	name := a.State.ArchiveID + "-" + a.me.ID
 	// The single-file cache of earlier versions is not read any more.
 	os.Remove(filepath.Join(dir, name+".age"))
-	a.cache = &plainCache{dir: filepath.Join(dir, name), aead: aead, b: map[byte]*bucket{}}
+	a.cache = &plainCache{dir: filepath.Join(dir, name), aead: aead, b: map[byte]*bucket{}, peeked: map[byte]bool{}}
 }
 
 // SaveCache writes back the buckets that changed, keeping only records
@@ -206,7 +213,13 @@ func (c *plainCache) get(sum string) ([]byte, bool) {
 		return nil, false
 	}
 	c.mu.Lock()
-	rec, ok := c.load(k).recs[sum]
+	var rec []byte
+	if b := c.b[k]; b == nil && !c.peeked[k] {
+		c.peeked[k] = true
+		rec, ok = peekBucket(c.path(k), sum)
+	} else {
+		rec, ok = c.load(k).recs[sum]
+	}
 	c.mu.Unlock()
 	if !ok || len(rec) < c.aead.NonceSize() {
 		return nil, false
@@ -276,6 +289,46 @@ func encodeBucket(m map[string][]byte) []byte {
 
 var errBadCache = errors.New("malformed plaintext cache bucket")
 
+// peekBucket reads the bucket file at path up to the record of key sum,
+// skipping the others unread, and returns that record. A missing or
+// malformed file, or no such record, is a miss.
+func peekBucket(path, sum string) ([]byte, bool) {
+	want, err := hex.DecodeString(sum)
+	if err != nil || len(want) != 32 {
+		return nil, false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 32<<10)
+	head := make([]byte, 32)
+	if _, err := io.ReadFull(r, head[:len(cacheMagic)]); err != nil || string(head[:len(cacheMagic)]) != cacheMagic {
+		return nil, false
+	}
+	for {
+		if _, err := io.ReadFull(r, head); err != nil {
+			return nil, false
+		}
+		n, err := binary.ReadUvarint(r)
+		if err != nil || n > 1<<30 {
+			return nil, false
+		}
+		if !bytes.Equal(head, want) {
+			if _, err := r.Discard(int(n)); err != nil {
+				return nil, false
+			}
+			continue
+		}
+		rec := make([]byte, n)
+		if _, err := io.ReadFull(r, rec); err != nil {
+			return nil, false
+		}
+		return rec, true
+	}
+}
+
 func decodeBucket(b []byte) (map[string][]byte, error) {
 	m := map[string][]byte{}
 	if !bytes.HasPrefix(b, []byte(cacheMagic)) {
@@ -292,7 +345,8 @@ func decodeBucket(b []byte) (map[string][]byte, error) {
 			return map[string][]byte{}, errBadCache
 		}
 		start := 32 + w
-		m[key] = bytes.Clone(b[start : start+int(n)])
+		// The records share b, which only this bucket holds.
+		m[key] = b[start : start+int(n) : start+int(n)]
 		b = b[start+int(n):]
 	}
 	return m, nil

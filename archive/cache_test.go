@@ -3,8 +3,10 @@ package archive
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,14 +68,17 @@ func TestPlaintextCache(t *testing.T) {
 		}
 	}
 
-	// A second process reads from the cache, loading only the bucket of
-	// the dossier it opens.
+	// A second process reads from the cache, reading only the record of
+	// the dossier it opens; a second lookup in that bucket loads it.
 	c := open()
 	if o, err := c.Read(cid); err != nil || !bytes.Equal(o.Text, text) || c.cache.hits != 1 {
 		t.Fatalf("cached read: %v, hits %d", err, c.cache.hits)
 	}
-	if len(c.cache.b) != 1 {
-		t.Fatalf("%d buckets loaded to read one dossier", len(c.cache.b))
+	if len(c.cache.b) != 0 || len(c.cache.peeked) != 1 {
+		t.Fatalf("%d buckets loaded, %d peeked to read one dossier", len(c.cache.b), len(c.cache.peeked))
+	}
+	if o, err := c.Read(cid); err != nil || !bytes.Equal(o.Text, text) || c.cache.hits != 2 || len(c.cache.b) != 1 {
+		t.Fatalf("second cached read: %v, hits %d, %d buckets loaded", err, c.cache.hits, len(c.cache.b))
 	}
 	// The file is still checked against the journal first.
 	path := filepath.Join(a.Dir, "dossiers", cid+".age")
@@ -124,9 +129,35 @@ func TestCacheBucketRoundTrip(t *testing.T) {
 	if err != nil || len(got) != 2 || string(got[k1]) != "第一" {
 		t.Fatalf("round trip: %v %v", got, err)
 	}
-	for _, bad := range [][]byte{nil, []byte("x"), []byte(cacheMagic + "short"), append([]byte(cacheMagic), bytes.Repeat([]byte{1}, 32)...)} {
+	bads := [][]byte{nil, []byte("x"), []byte(cacheMagic + "short"), append([]byte(cacheMagic), bytes.Repeat([]byte{1}, 32)...)}
+	for _, bad := range bads {
 		if _, err := decodeBucket(bad); err == nil {
 			t.Errorf("decodeBucket(%q) accepted", bad)
+		}
+	}
+
+	// peekBucket finds every record of a bucket wherever it is, and
+	// nothing in a damaged one.
+	for i := range 50 {
+		m[fmt.Sprintf("%064x", i)] = bytes.Repeat([]byte{byte(i)}, i*997)
+	}
+	path := filepath.Join(t.TempDir(), "00.cache")
+	raw := encodeBucket(m)
+	os.WriteFile(path, raw, 0o600)
+	for k, v := range m {
+		if got, ok := peekBucket(path, k); !ok || !bytes.Equal(got, v) {
+			t.Fatalf("peekBucket(%s…) = %d bytes, %v; want %d", k[:8], len(got), ok, len(v))
+		}
+	}
+	if _, ok := peekBucket(path, strings.Repeat("ef", 32)); ok {
+		t.Fatal("peekBucket found a key the bucket does not hold")
+	}
+	for _, bad := range append(bads, raw[:len(raw)-1]) {
+		os.WriteFile(path, bad, 0o600)
+		for k := range m {
+			if got, ok := peekBucket(path, k); ok && !bytes.Equal(got, m[k]) {
+				t.Fatalf("peekBucket of a damaged bucket returned a wrong record")
+			}
 		}
 	}
 }
