@@ -116,3 +116,15 @@ func (a *Archive) CacheRecords() int {
 // SummaryState reports whether the state holds rows and registers, not
 // every dossier's state (OpenOptions.Summary).
 func (a *Archive) SummaryState() bool { return a.State.summary }
+
+// SnapshotStandsFor reports whether a's saved snapshot stands for the
+// journal folders as they are now: the next open reads no events.
+func (a *Archive) SnapshotStandsFor() bool {
+	f, snap, _ := a.readSnapshot()
+	if snap == nil {
+		return false
+	}
+	f.Close()
+	dirs, ok := journalDirs(a.Dir)
+	return ok && slices.Equal(dirs, snap.Dirs)
+}

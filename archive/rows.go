@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
 
 	"crm/archive/journal"
 	"crm/classify"
@@ -571,10 +570,7 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 	var rows []dossierRow
 	rowsOK := !wantRows
 	if wantRows {
-		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-2); ok {
-			rows, rowsOK = decodeRowsOf(raw, unsafe.String(unsafe.SliceData(raw), len(raw)))
-			rowsOK = rowsOK && len(rows) == l.snap.Count
-		}
+		rows, rowsOK = l.rowsPart()
 	}
 	wg.Wait()
 	if !rowsOK {
@@ -588,14 +584,20 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 	if !wantRows {
 		return s
 	}
-	// The rows of the dossiers read are remade from their state (every
-	// dossier of a part read is in s.Dossiers) and merged in by id.
+	s.rows = mergeRows(rows, s)
+	return s
+}
+
+// mergeRows merges into rows (every dossier's, by id, as a snapshot saved
+// them) the rows of the dossiers of s, a state of some parts, remade from
+// their state (every dossier of a part read is in s.Dossiers). A row is
+// replaced where it is; only new dossiers make the rows be copied
+// (100,000 rows are 40 MB).
+func mergeRows(rows []dossierRow, s *State) []dossierRow {
 	fresh := make([]dossierRow, 0, len(s.Dossiers))
 	for _, d := range s.SortedDossiers() {
 		fresh = append(fresh, s.rowOf(d, s.now))
 	}
-	// A dossier's row is replaced where it is; only new dossiers make the
-	// rows be copied (100,000 rows are 40 MB).
 	var added []dossierRow
 	for _, f := range fresh {
 		if i, ok := findRow(rows, f.ID); ok {
@@ -605,8 +607,7 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 		}
 	}
 	if len(added) == 0 {
-		s.rows = rows
-		return s
+		return rows
 	}
 	out := make([]dossierRow, 0, len(rows)+len(added))
 	for i := range rows {
@@ -615,6 +616,5 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 		}
 		out = append(out, rows[i])
 	}
-	s.rows = append(out, added...)
-	return s
+	return append(out, added...)
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/gob"
 	"encoding/hex"
+	"errors"
 	"io"
 	"maps"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"crm/archive/journal"
 	"crm/archive/work"
@@ -252,7 +254,7 @@ func (a *Archive) saveSnapshot(j *journal.Journal) {
 			return
 		}
 	}
-	a.writeSnapshot(a.State, j, dirs, packed, nil, nil)
+	a.writeSnapshot(a.State, j, dirs, packed, nil, nil, nil)
 }
 
 // writeSnapshot writes the snapshot of state s, replayed from journal j
@@ -260,9 +262,17 @@ func (a *Archive) saveSnapshot(j *journal.Journal) {
 // journal's folders as dirs and the hashes of the events of each month
 // folder, packed.
 //
-// reuse, if set, gives the bytes of the dossiers' parts that have not
-// changed since the snapshot prior was written (not encoded again).
-func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, months map[string][]byte, prior *snapshot, reuse func(k int) ([]byte, bool)) {
+// With from, the snapshot s was advanced from: keep tells the dossiers'
+// parts that have not changed since, which are copied from its file as
+// they are (not decoded, not encoded again, not held in memory). With
+// some, s holds only some parts' dossiers (saveAdvancedParts): every other
+// part is kept, and the registers' places, the counts, the rows and the
+// registers part come from some.
+func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, months map[string][]byte, from *snapSource, keep func(k int) bool, some *someParts) {
+	var prior *snapshot
+	if from != nil {
+		prior = from.snap
+	}
 	c := a.jc
 	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
 		Heads: j.Heads, HeadTimes: map[string]time.Time{}, GoodHeads: s.goodHeads(),
@@ -292,22 +302,45 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	for _, e := range j.Events {
 		snap.Latest = later(snap.Latest, e.Time)
 	}
-	refs, ok := reviewRefs(s)
-	if !ok {
-		return
+	var changes []seqChange
+	var refs []reviewRef
+	regs := s // what the rows and registers parts are made of
+	if some == nil {
+		var ok bool
+		if refs, ok = reviewRefs(s); !ok {
+			return
+		}
+		changes = make([]seqChange, len(s.Changes))
+		for i, c := range s.Changes {
+			changes[i] = seqChange{i, c}
+		}
+		snap.Count, snap.Changes, snap.Reviews, snap.Destructions = len(s.Dossiers), len(s.Changes), len(refs), len(s.Destructions)
+	} else {
+		changes, refs, regs = some.changes, some.refs, some.regs
+		snap.Count, snap.Changes, snap.Reviews, snap.Destructions = len(regs.rows), some.nChanges, some.nReviews, len(regs.Destructions)
 	}
 	st := stripped(s)
-	buckets := bucketParts(s, st, refs)
-	snap.Count, snap.Changes, snap.Reviews, snap.Destructions = len(st.Dossiers), len(s.Changes), len(refs), len(s.Destructions)
+	buckets := bucketParts(s, st, changes, refs)
 	st.Dossiers, st.Loans, st.Destructions, st.Changes, st.Reviews = nil, nil, nil, nil, nil
+	st.partSeqs = nil
 	snap.State = st
+	var ok bool
 	if snap.Prelude, _, ok = encodePart(&snapBucketPart{}); !ok {
 		return
 	}
 	if prior != nil && !bytes.Equal(prior.Prelude, snap.Prelude) {
-		reuse = nil // encoded by another build: types may differ
+		if some != nil {
+			return // the parts not read cannot be encoded again
+		}
+		keep = nil // encoded by another build: types may differ
 	}
-	parts, ok := a.encodeBuckets(buckets, snap.Prelude, reuse)
+	if some != nil {
+		keep = func(k int) bool { return !some.held[k] } // never encoded: they would be empty
+	}
+	if keep == nil {
+		keep = func(int) bool { return false }
+	}
+	parts, ok := a.encodeBuckets(buckets, snap.Prelude, keep)
 	if !ok {
 		return
 	}
@@ -315,15 +348,23 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	for _, rel := range snap.Months {
 		parts = append(parts, months[rel])
 	}
-	rows, loans, ok := encodeRows(s, later(a.now, snap.Latest))
+	rows, loans, ok := encodeRows(regs, later(a.now, snap.Latest))
 	if !ok {
 		return
 	}
 	parts = append(parts, rows, loans)
 	var off int64
-	for _, p := range parts {
-		snap.Parts = append(snap.Parts, snapPart{Off: off, Len: int64(len(p)), Sum: sha256.Sum256(p)})
-		off += int64(len(p))
+	for i, p := range parts {
+		sp := snapPart{Off: off, Len: int64(len(p))}
+		if i < snapBuckets && keep(i) {
+			// As the old header has it: a part damaged since does not
+			// match, and is not used.
+			sp.Len, sp.Sum = prior.Parts[i].Len, prior.Parts[i].Sum
+		} else {
+			sp.Sum = sha256.Sum256(p)
+		}
+		snap.Parts = append(snap.Parts, sp)
+		off += sp.Len
 	}
 	var head bytes.Buffer
 	if err := gob.NewEncoder(&head).Encode(snap); err != nil {
@@ -337,7 +378,20 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	// The parts are written as they are, not copied into one buffer
 	// first: at 100,000 dossiers that took seconds and 260 MB.
 	tmp, err := writeTempSync(c.dir, tempPattern(""), 0o600, func(w io.Writer) error {
-		for _, b := range append([][]byte{sealed}, parts...) {
+		if _, err := w.Write(sealed); err != nil {
+			return err
+		}
+		for i, b := range parts {
+			if i < snapBuckets && keep(i) {
+				p := prior.Parts[i]
+				if p.Off < 0 || p.Len < 0 {
+					return errBadSnapshotPart
+				}
+				if _, err := io.CopyN(w, io.NewSectionReader(from.f, from.base+p.Off, p.Len), p.Len); err != nil {
+					return err
+				}
+				continue
+			}
 			if _, err := w.Write(b); err != nil {
 				return err
 			}
@@ -363,7 +417,7 @@ func (s *State) eventPathsOf(id string) []string {
 
 // bucketParts spreads the dossiers of st (s stripped) over their parts,
 // with their event paths, register entries and destruction requests.
-func bucketParts(s, st *State, refs []reviewRef) []snapBucketPart {
+func bucketParts(s, st *State, changes []seqChange, refs []reviewRef) []snapBucketPart {
 	buckets := make([]snapBucketPart, snapBuckets)
 	for id, d := range st.Dossiers {
 		b := &buckets[snapBucket(id)]
@@ -373,9 +427,9 @@ func bucketParts(s, st *State, refs []reviewRef) []snapBucketPart {
 		b.Dossiers[id] = d
 		b.Events[id] = s.eventPathsOf(id)
 	}
-	for i, c := range s.Changes {
+	for _, c := range changes {
 		b := &buckets[snapBucket(c.Dossier)]
-		b.Changes = append(b.Changes, seqChange{i, c})
+		b.Changes = append(b.Changes, c)
 	}
 	for id, r := range s.Destructions {
 		b := &buckets[snapBucket(r.Dossier)]
@@ -392,16 +446,13 @@ func bucketParts(s, st *State, refs []reviewRef) []snapBucketPart {
 }
 
 // encodeBuckets encodes the dossiers' parts on every core (each after the
-// prelude, which is checked), or takes a part's bytes from reuse.
-func (a *Archive) encodeBuckets(buckets []snapBucketPart, prelude []byte, reuse func(k int) ([]byte, bool)) ([][]byte, bool) {
+// prelude, which is checked) but those to keep (left nil).
+func (a *Archive) encodeBuckets(buckets []snapBucketPart, prelude []byte, keep func(k int) bool) ([][]byte, bool) {
 	parts := make([][]byte, snapBuckets)
 	var failed atomic.Bool
 	work.Each(a.ctx, "", snapBuckets, func(i int) {
-		if reuse != nil {
-			if b, ok := reuse(i); ok {
-				parts[i] = b
-				return
-			}
+		if keep(i) {
+			return
 		}
 		pre, b, ok := encodePart(&buckets[i])
 		if !ok || !bytes.Equal(pre, prelude) {
@@ -607,15 +658,16 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	// before (at open, before the lock) may have stood for a journal
 	// rolled back since, of which another command saved this one.
 	a.seenGood = [][]string{snap.GoodHeads}
-	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}}
+	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}, dirs: dirs, listed: listed}
 	// A state of some parts is advanced by events about one dossier
 	// each, with every loan in it when they include steps on loans
-	// (advancedParts). It saves no snapshot and reads the part of each
-	// dossier the new events name (~5 ms each at 100,000 dossiers): past
-	// a thousand events or 128 parts, the whole state is advanced once
-	// and saved instead of every command reading them all again.
+	// (advancedParts). It reads the part of each dossier the new events
+	// name (~5 ms each at 100,000 dossiers) and saves no snapshot: past
+	// a thousand events or 128 parts, it saves the advanced snapshot
+	// (saveAdvancedParts) instead of every command reading them all
+	// again. Other new events advance the whole state, which is saved.
 	var part *State
-	if (a.onlyLoan != "" || only != "" || a.creates || a.summary != 0) && fewParts(j) {
+	if (a.onlyLoan != "" || only != "" || a.creates || a.summary != 0) && savableParts(j) {
 		switch {
 		case a.onlyLoan != "":
 			part = a.loanState(l, j)
@@ -719,8 +771,11 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 			l.bucket(e.Dossier)
 		}
 	}
+	// Past a few parts, the advanced snapshot is saved: it needs every
+	// loan and destruction request.
+	save := !fewParts(j)
 	regs := &snapRegisters{}
-	if a.summary&(SummaryLoans|SummaryDestructions) != 0 || a.onlyLoan != "" || j != nil && !scoped(j) {
+	if a.summary&(SummaryLoans|SummaryDestructions) != 0 || a.onlyLoan != "" || j != nil && !scoped(j) || save {
 		var ok bool
 		if regs, ok = l.registers(); !ok {
 			return nil
@@ -747,6 +802,9 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 	if j != nil && !a.advance(s, l.snap, j) {
 		return nil
 	}
+	if save {
+		a.saveAdvancedParts(l, s, j, regs)
+	}
 	return s
 }
 
@@ -767,13 +825,43 @@ func fewParts(j *journal.Journal) bool {
 	return len(parts) <= maxPartialParts
 }
 
+// savableParts reports whether a state of some parts can be advanced by the
+// new events j (nil: none) and saved (saveAdvancedParts): each about one
+// dossier (ownParts), naming at most maxSavedParts parts. Past that, the
+// whole state is read faster (snapLoad.all).
+func savableParts(j *journal.Journal) bool {
+	if j == nil {
+		return true
+	}
+	if !ownParts(j) {
+		return false
+	}
+	parts := map[int]bool{}
+	for _, e := range j.Events {
+		parts[snapBucket(e.Dossier)] = true
+	}
+	return len(parts) <= maxSavedParts
+}
+
 // maxPartialAdvance is how many new events a state of some parts is
-// advanced by at most, and maxPartialParts how many parts they may name
-// (see loadSnapshot).
+// advanced by at most, and maxPartialParts how many parts they may name,
+// without saving the advanced snapshot; maxSavedParts how many parts they
+// may name when it is saved (see loadSnapshot).
 const (
 	maxPartialAdvance = 1000
 	maxPartialParts   = 128
+	maxSavedParts     = snapBuckets / 2
 )
+
+var errBadSnapshotPart = errors.New("snapshot part out of bounds")
+
+// snapSource is a snapshot being advanced: its header, and its file f
+// whose parts start at base.
+type snapSource struct {
+	snap *snapshot
+	f    *os.File
+	base int64
+}
 
 // snapLoad is the parts of a snapshot read so far.
 type snapLoad struct {
@@ -785,6 +873,26 @@ type snapLoad struct {
 
 	regs             *snapRegisters // the registers part, once read (registers)
 	regsRead, regsOK bool
+	rows             []dossierRow // the rows part, once read (rowsPart)
+	rowsRead, rowsOK bool
+
+	// The journal's folders now, and those listed since the snapshot
+	// (readSince): what saving an advanced snapshot checks.
+	dirs   []dirStamp
+	listed []journal.Listed
+}
+
+// rowsPart reads (once) the rows part: every dossier's row as the
+// snapshot was saved.
+func (l *snapLoad) rowsPart() ([]dossierRow, bool) {
+	if !l.rowsRead {
+		l.rowsRead = true
+		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-2); ok {
+			l.rows, l.rowsOK = decodeRowsOf(raw, unsafe.String(unsafe.SliceData(raw), len(raw)))
+			l.rowsOK = l.rowsOK && len(l.rows) == l.snap.Count
+		}
+	}
+	return l.rows, l.rowsOK
 }
 
 // registers reads (once) the registers part: every loan and destruction
@@ -993,6 +1101,15 @@ func (s *State) placeRegisters(changes []seqChange, refs []reviewRef, partial bo
 			return false
 		}
 		s.Changes[i] = c.Change
+	}
+	if partial {
+		s.partSeqs = &registerSeqs{changes: make([]int, len(changes)), reviews: make([]int, len(refs))}
+		for i, c := range changes {
+			s.partSeqs.changes[i] = c.Seq
+		}
+		for i, r := range refs {
+			s.partSeqs.reviews[i] = r.Seq
+		}
 	}
 	s.Reviews = make([]ReviewEntry, len(refs))
 	for i, r := range refs {

@@ -198,6 +198,16 @@ type State struct {
 	// eventPaths are, for a state taken from a snapshot, the paths of
 	// each dossier's events that Dossiers[id].Events does not hold.
 	eventPaths map[string][]string
+	// partSeqs are, for a state of some parts of a snapshot, the places
+	// in the whole registers of the entries Changes and Reviews hold
+	// (placeRegisters): saveAdvancedParts writes them back there.
+	partSeqs *registerSeqs
+}
+
+// registerSeqs are the places (seqChange.Seq, reviewRef.Seq) of the first
+// entries of a state's Changes and Reviews.
+type registerSeqs struct {
+	changes, reviews []int
 }
 
 func newState(j *journal.Journal, p *Policy) *State {
