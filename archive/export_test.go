@@ -83,12 +83,13 @@ func SnapshotPartOf(path, which string) (off, n int64, err error) {
 	if err := gob.NewDecoder(io.LimitReader(f, hl)).Decode(&snap); err != nil {
 		return 0, 0, err
 	}
+	snap.parts, _ = unpackParts(snap.PartTable)
 	i := snapBucket(which)
 	switch which {
 	case "rows":
-		i = len(snap.Parts) - 2
+		i = len(snap.parts) - 2
 	case "registers":
-		i = len(snap.Parts) - 1
+		i = len(snap.parts) - 1
 	}
 	if strings.HasPrefix(which, journal.Dir+"/") {
 		k := slices.Index(snap.Months, which)
@@ -97,7 +98,7 @@ func SnapshotPartOf(path, which string) (off, n int64, err error) {
 		}
 		i = snapBuckets + k
 	}
-	p := snap.Parts[i]
+	p := snap.parts[i]
 	return int64(len(pre)) + hl + sha256.Size + p.Off, p.Len, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -96,12 +97,47 @@ type snapshot struct {
 	// types, and a zero part): the same for every part, kept once, so
 	// that a part is decoded after it and many parts by one decoder.
 	Prelude []byte
-	// Parts are where the parts lie after the sealed header: the dossiers
-	// of each bucket (snapBucketPart), then the hashes of the events of
-	// each month folder (packHashes), then the rows of every dossier
-	// (dossierRow) and the registers of loans and destruction requests
-	// (encodeRows).
-	Parts []snapPart
+	// PartTable is where the parts lie after the sealed header (parts,
+	// packed by packParts: a command about one dossier decodes no 4096
+	// structs): the dossiers of each bucket (snapBucketPart), then the
+	// hashes of the events of each month folder (packHashes), then the
+	// rows of every dossier (dossierRow) and the registers of loans and
+	// destruction requests (encodeRows).
+	PartTable []byte
+	parts     []snapPart
+}
+
+// partSize is the size of a packed snapPart: offset, length, SHA-256.
+const partSize = 8 + 8 + sha256.Size
+
+// packParts packs ps for the header.
+func packParts(ps []snapPart) []byte {
+	out := make([]byte, 0, len(ps)*partSize)
+	for _, p := range ps {
+		out = binary.BigEndian.AppendUint64(out, uint64(p.Off))
+		out = binary.BigEndian.AppendUint64(out, uint64(p.Len))
+		out = append(out, p.Sum[:]...)
+	}
+	return out
+}
+
+// unpackParts is the inverse of packParts; false if b is not whole
+// entries of offsets and lengths a file can have.
+func unpackParts(b []byte) ([]snapPart, bool) {
+	if len(b)%partSize != 0 {
+		return nil, false
+	}
+	ps := make([]snapPart, len(b)/partSize)
+	for i := range ps {
+		e := b[i*partSize:]
+		off, n := binary.BigEndian.Uint64(e), binary.BigEndian.Uint64(e[8:])
+		if off > math.MaxInt64 || n > math.MaxInt64 {
+			return nil, false
+		}
+		ps[i].Off, ps[i].Len = int64(off), int64(n)
+		copy(ps[i].Sum[:], e[16:partSize])
+	}
+	return ps, true
 }
 
 // snapPart is one part of a snapshot file: its place after the header,
@@ -134,9 +170,11 @@ type seqChange struct {
 	Change
 }
 
-// snapBuckets is how many parts the dossiers are spread over: about a
-// hundred dossiers a part at a department's 100,000.
-const snapBuckets = 1024
+// snapBuckets is how many parts the dossiers are spread over: about
+// twenty-five dossiers a part at a department's 100,000, so that events
+// about many dossiers (a month's declassifications, a pull of a week's
+// work) re-encode a small share of them (saveAdvancedParts).
+const snapBuckets = 4096
 
 // snapBucket is the part that holds dossier id.
 func snapBucket(id string) int {
@@ -157,18 +195,18 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 13: a sealed header,
-// 1024 parts by dossier id with their register entries, destruction
+// snapMagic starts a snapshot file (format version 14: a sealed header,
+// 4096 parts by dossier id with their register entries, destruction
 // requests and event paths after one shared gob prelude, parts by month
 // folder, a part of rows and one of loans and destruction requests;
-// version 12 had no stale keys in its rows, 11 none in its dossiers'
+// version 13 had 1024 parts, 12 no stale keys in its rows, 11 none in its dossiers'
 // parts, 10 rows without what a listing with a key needs (hash,
 // recipients, borrowers, credit, tier), 9 no rows or registers parts,
 // 8 had 256 parts and destructions in the header, 7 a prelude in every part, 6 no event paths, 5 a part of registers, 4 no
 // month parts, 3 was one sealed gob stream, 2 could hold a clock range
 // that ignored events dated ahead that a decision had rejected, or a
 // journal without genesis). A snapshot of another version is not read.
-const snapMagic = "crm-state-snapshot-v13\n"
+const snapMagic = "crm-state-snapshot-v14\n"
 
 // snapSeal is what the header's HMAC covers besides the header itself.
 const snapSeal = "state snapshot\n"
@@ -359,13 +397,14 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 		if i < snapBuckets && keep(i) {
 			// As the old header has it: a part damaged since does not
 			// match, and is not used.
-			sp.Len, sp.Sum = prior.Parts[i].Len, prior.Parts[i].Sum
+			sp.Len, sp.Sum = prior.parts[i].Len, prior.parts[i].Sum
 		} else {
 			sp.Sum = sha256.Sum256(p)
 		}
-		snap.Parts = append(snap.Parts, sp)
+		snap.parts = append(snap.parts, sp)
 		off += sp.Len
 	}
+	snap.PartTable = packParts(snap.parts)
 	var head bytes.Buffer
 	if err := gob.NewEncoder(&head).Encode(snap); err != nil {
 		return
@@ -383,7 +422,7 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 		}
 		for i, b := range parts {
 			if i < snapBuckets && keep(i) {
-				p := prior.Parts[i]
+				p := prior.parts[i]
 				if p.Off < 0 || p.Len < 0 {
 					return errBadSnapshotPart
 				}
@@ -887,7 +926,7 @@ type snapLoad struct {
 func (l *snapLoad) rowsPart() ([]dossierRow, bool) {
 	if !l.rowsRead {
 		l.rowsRead = true
-		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-2); ok {
+		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.parts)-2); ok {
 			l.rows, l.rowsOK = decodeRowsOf(raw, unsafe.String(unsafe.SliceData(raw), len(raw)))
 			l.rowsOK = l.rowsOK && len(l.rows) == l.snap.Count
 		}
@@ -900,7 +939,7 @@ func (l *snapLoad) rowsPart() ([]dossierRow, bool) {
 func (l *snapLoad) registers() (*snapRegisters, bool) {
 	if !l.regsRead {
 		l.regsRead = true
-		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.Parts)-1); ok {
+		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.parts)-1); ok {
 			l.regs, l.regsOK = decodeRegisters(raw)
 		}
 	}
@@ -1070,16 +1109,21 @@ func (c *journalCache) readSnapshotHeader(f *os.File) (*snapshot, int64) {
 	}
 	var snap snapshot
 	if gob.NewDecoder(bytes.NewReader(body[len(pre):])).Decode(&snap) != nil || snap.State == nil ||
-		snap.State.Genesis == "" || len(snap.Parts) != snapBuckets+len(snap.Months)+2 {
+		snap.State.Genesis == "" {
 		return nil, 0
 	}
+	ps, ok := unpackParts(snap.PartTable)
+	if !ok || len(ps) != snapBuckets+len(snap.Months)+2 {
+		return nil, 0
+	}
+	snap.parts, snap.PartTable = ps, nil
 	return &snap, int64(len(b))
 }
 
 // rawPart reads part i of the snapshot in f and checks it against the
 // header.
 func (snap *snapshot) rawPart(f *os.File, base int64, i int) ([]byte, bool) {
-	p := snap.Parts[i]
+	p := snap.parts[i]
 	if p.Off < 0 || p.Len < 0 || p.Len > snapHeaderMax {
 		return nil, false
 	}
@@ -1125,7 +1169,7 @@ func (s *State) placeRegisters(changes []seqChange, refs []reviewRef, partial bo
 // dossierParts reads every dossiers' part of the snapshot in f at once
 // and checks each against the header.
 func (snap *snapshot) dossierParts(f *os.File, base int64) ([][]byte, bool) {
-	first, last := snap.Parts[0], snap.Parts[snapBuckets-1]
+	first, last := snap.parts[0], snap.parts[snapBuckets-1]
 	n := last.Off + last.Len - first.Off
 	if first.Off < 0 || n < 0 || n > snapHeaderMax*4 {
 		return nil, false
@@ -1135,7 +1179,7 @@ func (snap *snapshot) dossierParts(f *os.File, base int64) ([][]byte, bool) {
 		return nil, false
 	}
 	out := make([][]byte, snapBuckets)
-	for k, p := range snap.Parts[:snapBuckets] {
+	for k, p := range snap.parts[:snapBuckets] {
 		lo := p.Off - first.Off
 		if lo < 0 || p.Len < 0 || lo+p.Len > n {
 			return nil, false
