@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
 
@@ -59,4 +60,17 @@ func printJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// bufferOut buffers what the command prints until flush, which writes it
+// and puts the stream back: a command that prints line by line makes one
+// write per 64 KB instead of one per line.
+func (e *env) bufferOut() (flush func() error) {
+	w := e.io.Out
+	b := bufio.NewWriterSize(w, 64<<10)
+	e.io.Out = b
+	return func() error {
+		e.io.Out = w
+		return b.Flush()
+	}
 }
