@@ -61,6 +61,7 @@ func BuildHistory(dir string, o Options) (*History, error) {
 	}
 	b.ids = make([]string, o.Dossiers)
 	b.levels = make([]string, o.Dossiers)
+	b.texts = make([][]byte, o.Dossiers)
 	for i := range o.Dossiers {
 		b.plan(i)
 	}
@@ -95,6 +96,7 @@ type builder struct {
 	a          *archive.Archive
 	ids        []string // dossier ids, once created
 	levels     []string // each dossier's level as the history has it
+	texts      [][]byte // each dossier's text as last written
 	steps      []step
 }
 
@@ -182,8 +184,9 @@ func (b *builder) plan(i int) {
 		if err := b.as(w); err != nil {
 			return err
 		}
-		id, err := b.a.Create(DossierText(i), b.levels[i])
-		b.ids[i] = id
+		text := DossierText(i)
+		id, err := b.a.Create(text, b.levels[i])
+		b.ids[i], b.texts[i] = id, text
 		return err
 	})
 	for e := range poisson(b.r, b.o.Edits) {
@@ -208,7 +211,10 @@ func (b *builder) plan(i int) {
 	}
 }
 
-// edit appends a line to dossier i, as its level's writer.
+// edit appends a line to dossier i, as its level's writer. The text it
+// starts from is the one the builder last wrote (only edits change it), and
+// the file it replaces the one the journal pins: reading the file back
+// would decrypt what this process has just encrypted.
 func (b *builder) edit(i, e int) error {
 	if b.ids[i] == "" || b.a.State.Dossiers[b.ids[i]].Status != archive.StatusActive {
 		return nil
@@ -216,11 +222,12 @@ func (b *builder) edit(i, e int) error {
 	if err := b.as(b.writer(b.levels[i])); err != nil {
 		return err
 	}
-	op, err := b.a.Read(b.ids[i])
-	if err != nil {
-		return err
+	old := b.texts[i]
+	text := append(append(make([]byte, 0, len(old)+32), old...), fmt.Sprintf("# 第%d次补充\n", e+1)...)
+	_, changed, err := b.a.Update(b.ids[i], b.a.State.Dossiers[b.ids[i]].SHA256, old, text)
+	if changed {
+		b.texts[i] = text
 	}
-	_, _, err = b.a.Update(b.ids[i], op.SHA256, op.Text, append(append([]byte{}, op.Text...), fmt.Sprintf("# 第%d次补充\n", e+1)...))
 	return err
 }
 
