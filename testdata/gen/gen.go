@@ -97,12 +97,20 @@ func Build(dir string, n int, now func() time.Time) (*Result, error) {
 		}
 	}
 	res := &Result{Archive: a, Manager: mgr, Supervisor: sup, Clerk: clerk, GM: gm}
-	for i := range n {
-		id, err := a.Create(DossierText(i), level(i))
-		if err != nil {
-			return nil, fmt.Errorf("dossier %d: %w", i, err)
+	// One lock, no reading of the journal again before each creation,
+	// files synced once at the end.
+	err = a.Bulk(func() error {
+		for i := range n {
+			id, err := a.Create(DossierText(i), level(i))
+			if err != nil {
+				return fmt.Errorf("dossier %d: %w", i, err)
+			}
+			res.IDs = append(res.IDs, id)
 		}
-		res.IDs = append(res.IDs, id)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return res, nil
 }
