@@ -721,6 +721,17 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	if part != nil {
 		return part, true
 	}
+	if l.advanced {
+		// A state of some parts was advanced and not used (a loan step
+		// about a loan that is not there, an event it could not take):
+		// its parts and the header's state were changed in place, and a
+		// whole state made of them would count the new events twice.
+		// The whole state is read afresh from the file instead.
+		only, onlyLoan, creates, summary := a.only, a.onlyLoan, a.creates, a.summary
+		a.only, a.onlyLoan, a.creates, a.summary = "", "", false, 0
+		defer func() { a.only, a.onlyLoan, a.creates, a.summary = only, onlyLoan, creates, summary }()
+		return a.loadSnapshot()
+	}
 	defer paceGC()() // every part decoded, perhaps advanced and saved
 	if !l.all() {
 		return nil, false
@@ -838,6 +849,7 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 			}
 		}
 	}
+	l.advanced = j != nil
 	if j != nil && !a.advance(s, l.snap, j) {
 		return nil
 	}
@@ -909,6 +921,10 @@ type snapLoad struct {
 	base  int64
 	parts map[int]*snapBucketPart
 	bad   bool // a part did not match the header
+	// advanced: a state of some parts was advanced (advancedParts) in
+	// place: the parts read and the header's state are no longer the
+	// snapshot's.
+	advanced bool
 
 	regs             *snapRegisters // the registers part, once read (registers)
 	regsRead, regsOK bool

@@ -1,0 +1,146 @@
+package archive_test
+
+import (
+	"testing"
+
+	"crm/archive"
+)
+
+// A state of some parts that is advanced and then not used
+// (a loan step naming a loan that is not there) must leave nothing of that
+// advance behind: the whole state read next is advanced from the snapshot
+// as it was, not from the parts the first advance changed in place.
+func TestSnapshotUnusedPartialAdvanceLeavesNoTrace(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	if !f.reader("li", f.clock).FromSnapshot() {
+		t.Fatal("no snapshot")
+	}
+	// New events about one dossier: a 核定 and a credit class.
+	if _, err := f.as("li").ReviewDone(ids[1-1], "再次核对"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.as("zhang").SetCredit(ids[0], "B", "复核"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	// borrow approve L-999999 (a typo): the loan's state is advanced,
+	// finds no such loan, and the whole state is read instead.
+	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, OnlyLoan: "L-999999"})
+	t.Logf("snapshot %v partial %v", a.FromSnapshot(), a.Partial())
+	if !a.FromSnapshot() {
+		t.Fatal("the whole state was replayed, not read afresh from the snapshot")
+	}
+	if d := a.State.Dossiers[ids[0]]; d != nil {
+		t.Logf("%s: %d reviews, %d credit marks", ids[0], len(d.Reviews), len(d.Credits))
+	}
+	// What it saved: every later command reads it.
+	r := f.reader("li", f.clock)
+	if d := r.State.Dossiers[ids[0]]; d != nil {
+		t.Logf("next open (snapshot %v): %s: %d reviews, %d credit marks", r.FromSnapshot(), ids[0], len(d.Reviews), len(d.Credits))
+	}
+	sameAsCold(t, f, a)
+	sameAsCold(t, f, r)
+}
+
+// bulkCreate creates n dossiers as li in one Bulk (events in many parts).
+func (f *fixture) bulkCreate(n int) []string {
+	f.t.Helper()
+	var ids []string
+	a := f.as("li")
+	if err := a.Bulk(func() error {
+		for range n {
+			id, err := a.Create([]byte("customer:\n  name: 批量\nowner: 李四\n"), "秘密")
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	}); err != nil {
+		f.t.Fatal(err)
+	}
+	return ids
+}
+
+// wholeFromSavedIsCold checks that the open saved the advanced snapshot
+// and that the whole state read from it is a cold replay's.
+func (f *fixture) wholeFromSavedIsCold(what string, a *archive.Archive) {
+	f.t.Helper()
+	if !a.Partial() || !a.FromSnapshot() || !a.SnapshotStandsFor() {
+		f.t.Fatalf("%s: partial %v, snapshot %v, saved %v", what, a.Partial(), a.FromSnapshot(), a.SnapshotStandsFor())
+	}
+	w := f.reader("li", f.clock)
+	if !w.FromSnapshot() {
+		f.t.Fatalf("%s: the whole state was replayed", what)
+	}
+	sameAsCold(f.t, f, w)
+	f.sameSummaryAsCold(f.clock, true)
+}
+
+// Every open of some parts saves the advanced snapshot past 128 parts, not
+// only a summary's: one about a dossier (show), a create (new), a loan
+// step (borrow approve), a summary of destruction requests.
+func TestSnapshotEveryPartialOpenSaves(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	d, err := f.as("li").DestroyRequest(ids[2], "到期")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := f.as("zhao").BorrowRequest(ids[1], "谈判", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	f.reader("li", f.clock)
+	f.bulkCreate(150)
+	f.settle()
+	f.wholeFromSavedIsCold("show", f.readerOf("li", ids[0]))
+
+	f.bulkCreate(150)
+	f.settle()
+	c := f.creator("li")
+	f.wholeFromSavedIsCold("new", c)
+	if _, err := c.Create([]byte("customer:\n  name: 新客户\nowner: 李四\n"), "秘密"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	f.reader("li", f.clock)
+	f.verifyClean()
+
+	f.bulkCreate(150)
+	f.settle()
+	s := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, OnlyLoan: l.ID})
+	f.wholeFromSavedIsCold("loan", s)
+
+	f.bulkCreate(150)
+	f.settle()
+	s = f.summaryOpen(f.clock, archive.SummaryDestructions)
+	if len(s.Destructions()) != 1 || s.Destructions()[0].ID != d.ID {
+		t.Fatalf("destructions %v", s.Destructions())
+	}
+	f.wholeFromSavedIsCold("destructions", s)
+}
+
+// A kept part damaged in the old snapshot is copied with the sum the old
+// header gave it: it does not match, is not used, and the dossiers it
+// holds are read from a replay.
+func TestSnapshotDamagedKeptPart(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	f.damagePart(ids[2])
+	f.bulkCreate(150)
+	f.settle()
+	s := f.summaryOpen(f.clock, archive.SummaryRows)
+	t.Logf("partial %v snapshot %v saved %v", s.Partial(), s.FromSnapshot(), s.SnapshotStandsFor())
+	a := f.readerOf("li", ids[2])
+	t.Logf("about %s: partial %v snapshot %v", ids[2], a.Partial(), a.FromSnapshot())
+	sameAsCold(t, f, a)
+	sameAsCold(t, f, f.reader("li", f.clock))
+	sameAsCold(t, f, f.reader("li", f.clock))
+}
