@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"math"
+	"os"
 	"reflect"
 	"testing"
 )
@@ -26,5 +27,31 @@ func TestPartTable(t *testing.T) {
 	binary.BigEndian.PutUint64(b[partSize+8:], math.MaxInt64+1)
 	if _, ok := unpackParts(b); ok {
 		t.Fatal("a length past int64 was accepted")
+	}
+}
+
+// A part table whose offsets and lengths add past int64 is refused, not
+// a panic (dossierParts).
+func TestDossierPartsBounds(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "snap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Write(make([]byte, 64))
+	for _, bad := range []snapPart{{Off: 8, Len: math.MaxInt64}, {Off: math.MaxInt64, Len: 1}, {Off: -1, Len: 1}} {
+		snap := &snapshot{parts: make([]snapPart, snapBuckets)}
+		for k := range snap.parts {
+			snap.parts[k].Sum = sha256.Sum256(nil) // empty parts that match
+		}
+		snap.parts[1] = bad
+		snap.parts[snapBuckets-1] = snapPart{Off: 16, Len: 8}
+		if _, ok := snap.dossierParts(f, 0); ok {
+			t.Errorf("part %+v accepted", bad)
+		}
+		snap.parts[snapBuckets-1] = bad
+		if _, ok := snap.dossierParts(f, 0); ok {
+			t.Errorf("last part %+v accepted", bad)
+		}
 	}
 }

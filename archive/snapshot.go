@@ -1186,10 +1186,11 @@ func (s *State) placeRegisters(changes []seqChange, refs []reviewRef, partial bo
 // and checks each against the header.
 func (snap *snapshot) dossierParts(f *os.File, base int64) ([][]byte, bool) {
 	first, last := snap.parts[0], snap.parts[snapBuckets-1]
-	n := last.Off + last.Len - first.Off
-	if first.Off < 0 || n < 0 || n > snapHeaderMax*4 {
+	// Bounded before they are added: no sum overflows.
+	if first.Off < 0 || last.Off < first.Off || last.Off-first.Off > snapHeaderMax*4 || last.Len < 0 || last.Len > snapHeaderMax*4 {
 		return nil, false
 	}
+	n := last.Off + last.Len - first.Off
 	all := make([]byte, n)
 	if _, err := f.ReadAt(all, base+first.Off); err != nil {
 		return nil, false
@@ -1197,7 +1198,7 @@ func (snap *snapshot) dossierParts(f *os.File, base int64) ([][]byte, bool) {
 	out := make([][]byte, snapBuckets)
 	for k, p := range snap.parts[:snapBuckets] {
 		lo := p.Off - first.Off
-		if lo < 0 || p.Len < 0 || lo+p.Len > n {
+		if lo < 0 || lo > n || p.Len < 0 || p.Len > n-lo {
 			return nil, false
 		}
 		out[k] = all[lo : lo+p.Len : lo+p.Len]
