@@ -118,6 +118,9 @@ func (a *Archive) CacheRecords() int {
 // every dossier's state (OpenOptions.Summary).
 func (a *Archive) SummaryState() bool { return a.State.summary }
 
+// WholeReads is how many times a decoded a whole snapshot.
+func (a *Archive) WholeReads() int { return a.wholeReads }
+
 // SnapshotStandsFor reports whether a's saved snapshot stands for the
 // journal folders as they are now: the next open reads no events.
 func (a *Archive) SnapshotStandsFor() bool {

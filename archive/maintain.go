@@ -70,17 +70,23 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 	// However the archive was opened (the command opens the snapshot's
 	// header only), the state taken under the lock is the summary's: every
 	// row and register. Only a run that finds something to write in them
-	// takes the whole state, which its steps are written against.
+	// takes a state to write against: the parts of the dossiers it writes
+	// about with every loan, else the whole state.
 	a.only, a.onlyLoan, a.creates = "", "", false
 	a.summary = SummaryRows | SummaryLoans | SummaryDestructions
 	defer func() { a.summary = 0 }() // later steps on a take the whole state, as before
 	err := a.locked(func() error {
 		if a.State.summary {
-			if !a.maintainWrites() {
+			todo := a.maintainTodo()
+			if len(todo) == 0 {
 				return nil
 			}
-			a.summary = 0
+			// The steps are written against the parts of the dossiers
+			// they are about, with every loan (idsState), or the whole
+			// state when those cannot be had.
+			a.summary, a.onlyIDs = 0, todo
 			clean, err := a.refresh()
+			a.onlyIDs = nil
 			if err != nil {
 				return err
 			}
@@ -106,6 +112,14 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 	})
 	if err != nil {
 		return nil, err
+	}
+	if a.partial && !a.State.summary {
+		// The steps had some dossiers' parts: what the report lists
+		// comes from the rows and registers, with the steps just written.
+		a.summary = SummaryRows | SummaryLoans | SummaryDestructions
+		if _, err := a.refresh(); err != nil {
+			return nil, err
+		}
 	}
 	for _, l := range a.State.SortedLoans() {
 		if l.Overdue(a.now) {
@@ -136,15 +150,17 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 	return rep, errors.Join(errs...)
 }
 
-// maintainWrites reports, from a summary state's rows and loans, whether
-// Maintain has a step to write: a loan out past due (expireLoans), a
-// dossier whose secrecy period ran out (declassifyExpired), a file not
-// encrypted to the recipients it should be, or to a rotated key
-// (rekeyStale). They are the same tests on the same facts.
-func (a *Archive) maintainWrites() bool {
+// maintainTodo returns, from a summary state's rows and loans, the
+// dossiers Maintain has a step to write about: those of a loan out past
+// due (expireLoans), those whose secrecy period ran out
+// (declassifyExpired), and files not encrypted to the recipients they
+// should be, or to a rotated key (rekeyStale). They are the same tests on
+// the same facts.
+func (a *Archive) maintainTodo() []string {
+	var todo []string
 	for _, l := range a.State.Loans {
 		if l.accessExpired(a.now) {
-			return true
+			todo = append(todo, l.Dossier)
 		}
 	}
 	low := a.Policy.DeclassifiedLevel()
@@ -156,11 +172,9 @@ func (a *Archive) maintainWrites() bool {
 		if r.Status != StatusActive {
 			continue
 		}
-		if r.Level != low && a.State.rowLevelAt(r, at) != r.Level {
-			return true
-		}
-		if len(r.Stale) > 0 {
-			return true
+		if r.Level != low && a.State.rowLevelAt(r, at) != r.Level || len(r.Stale) > 0 {
+			todo = append(todo, r.ID)
+			continue
 		}
 		want, ok := readers[r.Level]
 		if len(r.Borrowers) > 0 {
@@ -170,8 +184,9 @@ func (a *Archive) maintainWrites() bool {
 			readers[r.Level] = want
 		}
 		if !slices.Equal(r.Recipients, want) {
-			return true
+			todo = append(todo, r.ID)
 		}
 	}
-	return false
+	slices.Sort(todo)
+	return slices.Compact(todo)
 }

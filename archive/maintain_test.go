@@ -47,7 +47,9 @@ func (f *fixture) maintainBoth() (*archive.MaintainReport, *archive.Archive) {
 // Maintain, hourly from cron, reads the rows and registers of the
 // snapshot and writes nothing when they show nothing to write; when they
 // show a loan past due, a secrecy period run out or a file to re-encrypt,
-// it takes the whole state and does what a cold replay's maintain does.
+// it takes the parts of those dossiers with every loan (never the whole
+// snapshot), does what a cold replay's maintain does, and reports from the
+// rows again.
 func TestMaintainFromRows(t *testing.T) {
 	racyWindow(t, 0)
 	f := newFixture(t)
@@ -79,8 +81,8 @@ func TestMaintainFromRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, a = f.maintainBoth()
-	if !slices.Equal(rep.Rekeyed, []string{lent}) || a.SummaryState() {
-		t.Fatalf("rekeyed %v, want [%s] (whole state: %v)", rep.Rekeyed, lent, !a.SummaryState())
+	if !slices.Equal(rep.Rekeyed, []string{lent}) || a.WholeReads() != 0 || !a.SummaryState() {
+		t.Fatalf("rekeyed %v, want [%s] (whole snapshots read: %d, report from the rows: %v)", rep.Rekeyed, lent, a.WholeReads(), a.SummaryState())
 	}
 
 	// A loan past due: its access is revoked.
@@ -92,16 +94,16 @@ func TestMaintainFromRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.now = f.now.Add(25 * time.Hour)
-	rep, _ = f.maintainBoth()
-	if len(rep.Expired) != 1 || rep.Expired[0].ID != l.ID || rep.Declassified != 0 {
-		t.Fatalf("expired %v, declassified %d", rep.Expired, rep.Declassified)
+	rep, a = f.maintainBoth()
+	if len(rep.Expired) != 1 || rep.Expired[0].ID != l.ID || rep.Declassified != 0 || a.WholeReads() != 0 {
+		t.Fatalf("expired %v, declassified %d, whole snapshots read %d", rep.Expired, rep.Declassified, a.WholeReads())
 	}
 
 	// The secrecy period ran out: the dossier drops to 内部.
 	f.now = f.now.AddDate(0, 0, 3)
-	rep, _ = f.maintainBoth()
-	if rep.Declassified != 1 || len(rep.Expired) != 0 || len(rep.Rekeyed) != 0 {
-		t.Fatalf("declassified %d, expired %v, rekeyed %v", rep.Declassified, rep.Expired, rep.Rekeyed)
+	rep, a = f.maintainBoth()
+	if rep.Declassified != 1 || len(rep.Expired) != 0 || len(rep.Rekeyed) != 0 || a.WholeReads() != 0 {
+		t.Fatalf("declassified %d, expired %v, rekeyed %v, whole snapshots read %d", rep.Declassified, rep.Expired, rep.Rekeyed, a.WholeReads())
 	}
 
 	// Then nothing again.

@@ -706,8 +706,10 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	// (saveAdvancedParts) instead of every command reading them all
 	// again. Other new events advance the whole state, which is saved.
 	var part *State
-	if (a.onlyLoan != "" || only != "" || a.creates || a.summary != 0) && savableParts(j) {
+	if (a.onlyLoan != "" || only != "" || a.creates || a.summary != 0 || len(a.onlyIDs) > 0) && savableParts(j) {
 		switch {
+		case len(a.onlyIDs) > 0:
+			part = a.idsState(l, j)
 		case a.onlyLoan != "":
 			part = a.loanState(l, j)
 		case only != "":
@@ -733,6 +735,7 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 		return a.loadSnapshot()
 	}
 	defer paceGC()() // every part decoded, perhaps advanced and saved
+	a.wholeReads++
 	if !l.all() {
 		return nil, false
 	}
@@ -782,6 +785,34 @@ func (a *Archive) createState(l *snapLoad, j *journal.Journal) *State {
 	return s
 }
 
+// idsState is the state for maintain's steps about the dossiers a.onlyIDs
+// (maintainTodo): their parts and those of the dossiers the new events j
+// name, with every loan, advanced by j (advancedParts). Nil if it cannot
+// be had that way, or they lie in more than maxSavedParts parts (the
+// whole state is read faster then).
+func (a *Archive) idsState(l *snapLoad, j *journal.Journal) *State {
+	parts := map[int]bool{}
+	for _, id := range a.onlyIDs {
+		parts[snapBucket(id)] = true
+	}
+	if len(parts) > maxSavedParts {
+		return nil
+	}
+	for _, id := range a.onlyIDs {
+		l.bucket(id)
+	}
+	s := a.advancedParts(l, j)
+	if s == nil {
+		return nil
+	}
+	for _, id := range a.onlyIDs {
+		if s.Dossiers[id] == nil {
+			return nil
+		}
+	}
+	return s
+}
+
 // loanState is the state for a step on the loan OpenOptions.OnlyLoan names
 // (as typed): every loan, and the parts of its dossier and of the
 // dossiers the new events j name, advanced by j (advancedParts). Nil if
@@ -825,7 +856,7 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 	// loan and destruction request.
 	save := !fewParts(j)
 	regs := &snapRegisters{}
-	if a.summary&(SummaryLoans|SummaryDestructions) != 0 || a.onlyLoan != "" || j != nil && !scoped(j) || save {
+	if a.summary&(SummaryLoans|SummaryDestructions) != 0 || a.onlyLoan != "" || len(a.onlyIDs) > 0 || j != nil && !scoped(j) || save {
 		var ok bool
 		if regs, ok = l.registers(); !ok {
 			return nil
