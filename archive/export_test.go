@@ -132,3 +132,11 @@ func (a *Archive) SnapshotStandsFor() bool {
 	dirs, ok := journalDirs(a.Dir)
 	return ok && slices.Equal(dirs, snap.Dirs)
 }
+
+// LoadSnapshotAbout is the state maintain's steps take about the dossiers
+// ids (idsState, else the whole snapshot's), as loadSnapshot gives it.
+func (a *Archive) LoadSnapshotAbout(ids []string) (s *State, partial bool) {
+	a.onlyIDs = ids
+	defer func() { a.onlyIDs = nil }()
+	return a.loadSnapshot()
+}

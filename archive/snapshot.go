@@ -729,9 +729,11 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 		// its parts and the header's state were changed in place, and a
 		// whole state made of them would count the new events twice.
 		// The whole state is read afresh from the file instead.
-		only, onlyLoan, creates, summary := a.only, a.onlyLoan, a.creates, a.summary
-		a.only, a.onlyLoan, a.creates, a.summary = "", "", false, 0
-		defer func() { a.only, a.onlyLoan, a.creates, a.summary = only, onlyLoan, creates, summary }()
+		only, onlyLoan, creates, summary, onlyIDs := a.only, a.onlyLoan, a.creates, a.summary, a.onlyIDs
+		a.only, a.onlyLoan, a.creates, a.summary, a.onlyIDs = "", "", false, 0, nil
+		defer func() {
+			a.only, a.onlyLoan, a.creates, a.summary, a.onlyIDs = only, onlyLoan, creates, summary, onlyIDs
+		}()
 		return a.loadSnapshot()
 	}
 	defer paceGC()() // every part decoded, perhaps advanced and saved
