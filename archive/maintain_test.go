@@ -1,47 +1,22 @@
 package archive_test
 
 import (
-	"encoding/json"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"crm/archive"
-	"crm/classify"
 )
 
 // maintainBoth runs maintain as the manager the way cron does (the
 // command's options: the snapshot, its steps, the rows and registers
 // first) and, on a copy of the archive as it was, the way a cold replay
-// does, and fails unless both report the same. It returns the report and
-// the archive maintain ran in.
+// does, and fails unless both report and write the same
+// (maintainBothAfter). It returns the report and the archive maintain ran
+// in.
 func (f *fixture) maintainBoth() (*archive.MaintainReport, *archive.Archive) {
 	f.t.Helper()
-	f.settle()
-	f.reader("zhang", f.clock) // the snapshot an earlier command saved
-	f.settle()
-	dir := filepath.Join(f.t.TempDir(), "copy")
-	copyTree(f.t, f.dir, dir)
-	c, err := archive.OpenWith(ctx, dir, archive.OpenOptions{Clock: f.clock, Identity: f.ids["zhang"]})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := c.SetIdentity(f.ids["zhang"]); err != nil {
-		f.t.Fatal(err)
-	}
-	want, werr := c.Maintain(ctx, classify.Period{Months: 3})
-	a := f.openAs("zhang", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryNone})
-	got, gerr := a.Maintain(ctx, classify.Period{Months: 3})
-	if (werr == nil) != (gerr == nil) {
-		f.t.Fatalf("maintain from the snapshot: %v; from a replay: %v", gerr, werr)
-	}
-	g, _ := json.Marshal(got)
-	w, _ := json.Marshal(want)
-	if string(g) != string(w) {
-		f.t.Fatalf("maintain from the snapshot:\n got %s\nwant %s", g, w)
-	}
-	return got, a
+	return f.maintainBothAfter(nil)
 }
 
 // Maintain, hourly from cron, reads the rows and registers of the
