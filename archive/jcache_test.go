@@ -89,14 +89,21 @@ func (f *fixture) history() []string {
 	if _, err := f.as("li").ReviewDone(ids[0], "ok"); err != nil {
 		f.t.Fatal(err)
 	}
-	l, err := f.as("zhao").BorrowRequest(ids[0], "谈判", 2)
+	f.lendFor(ids[0], 2)
+	return ids
+}
+
+// lendFor lends dossier id to zhao for days, approved by zhang.
+func (f *fixture) lendFor(id string, days int) *archive.Loan {
+	f.t.Helper()
+	l, err := f.as("zhao").BorrowRequest(id, "谈判", days)
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	if _, _, err := f.as("zhang").BorrowApprove(l.ID); err != nil {
 		f.t.Fatal(err)
 	}
-	return ids
+	return l
 }
 
 func TestJournalCacheWarmIsCold(t *testing.T) {

@@ -45,13 +45,7 @@ func TestMaintainFromRows(t *testing.T) {
 
 	// A borrower's own return leaves the file encrypted to them: the rows
 	// show it, and the run re-encrypts it.
-	l, err := f.as("zhao").BorrowRequest(lent, "谈判", 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := f.as("zhang").BorrowApprove(l.ID); err != nil {
-		t.Fatal(err)
-	}
+	l := f.lendFor(lent, 2)
 	if _, err := f.as("zhao").BorrowReturn(l.ID, true, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -61,13 +55,7 @@ func TestMaintainFromRows(t *testing.T) {
 	}
 
 	// A loan past due: its access is revoked.
-	l, err = f.as("zhao").BorrowRequest(lent, "谈判", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := f.as("zhang").BorrowApprove(l.ID); err != nil {
-		t.Fatal(err)
-	}
+	l = f.lendFor(lent, 1)
 	f.now = f.now.Add(25 * time.Hour)
 	rep, a = f.maintainBoth()
 	if len(rep.Expired) != 1 || rep.Expired[0].ID != l.ID || rep.Declassified != 0 || a.WholeReads() != 0 {

@@ -72,19 +72,6 @@ func outcome(f *fixture, dir string) string {
 	return out
 }
 
-// lendFor lends dossier id to zhao for days, approved by zhang.
-func (f *fixture) lendFor(id string, days int) *archive.Loan {
-	f.t.Helper()
-	l, err := f.as("zhao").BorrowRequest(id, "谈判", days)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if _, _, err := f.as("zhang").BorrowApprove(l.ID); err != nil {
-		f.t.Fatal(err)
-	}
-	return l
-}
-
 // Several kinds of candidate in one run, across many parts: loans past
 // due, secrecy periods run out (one of them held), a borrower's own
 // return, a file still encrypted to a rotated key; the rows path writes
@@ -175,10 +162,11 @@ func TestMaintainIDsStateFallbackReadsWhole(t *testing.T) {
 	}
 	low := lim
 	low.Cur = 256
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
-		t.Skip(err)
+	// Where the limit cannot be lowered the test runs unbounded: the
+	// assertion below is the same.
+	if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low) == nil {
+		defer syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
 	}
-	defer syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
 	a := f.openAs("zhang", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryNone})
 	before := a.WholeReads()
 	s, partial := a.LoadSnapshotAbout([]string{"C-999999"})
