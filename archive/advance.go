@@ -198,8 +198,11 @@ func (a *Archive) saveAdvancedParts(l *snapLoad, s *State, j *journal.Journal, r
 	}
 	// The rows made again are at the clock (mergeRows), which must be at
 	// or after every event, as a whole state's are (writeSnapshot).
+	if a.now.Before(snap.Latest) {
+		return
+	}
 	for _, e := range j.Events {
-		if a.now.Before(e.Time) || a.now.Before(snap.Latest) {
+		if a.now.Before(e.Time) {
 			return
 		}
 	}
@@ -219,24 +222,15 @@ func (a *Archive) saveAdvancedParts(l *snapLoad, s *State, j *journal.Journal, r
 		}
 		some.held[k] = true
 	}
-	// Entries the parts held keep their places; the new ones follow the
-	// old registers in the order replay appended them.
 	for i, c := range s.Changes {
-		seq := snap.Changes + i - len(seqs.changes)
-		if i < len(seqs.changes) {
-			seq = seqs.changes[i]
-		}
-		some.changes = append(some.changes, seqChange{seq, c})
+		some.changes = append(some.changes, seqChange{placeOf(i, seqs.changes, snap.Changes), c})
 	}
 	refs, ok := reviewRefs(s)
 	if !ok {
 		return
 	}
 	for i := range refs {
-		refs[i].Seq = snap.Reviews + i - len(seqs.reviews)
-		if i < len(seqs.reviews) {
-			refs[i].Seq = seqs.reviews[i]
-		}
+		refs[i].Seq = placeOf(i, seqs.reviews, snap.Reviews)
 	}
 	some.refs = refs
 	// Every loan is in s (advancedParts); the destruction requests of the
@@ -249,6 +243,17 @@ func (a *Archive) saveAdvancedParts(l *snapLoad, s *State, j *journal.Journal, r
 	}
 	some.regs = all
 	a.writeSnapshot(s, j, l.dirs, months, &snapSource{snap, l.f, l.base}, nil, some)
+}
+
+// placeOf is the place in a whole register of the i-th entry a state of
+// some parts holds: kept are the places of the entries the parts held
+// (the first ones), n how many the register had; the entries replay
+// appended since follow the old register in their order.
+func placeOf(i int, kept []int, n int) int {
+	if i < len(kept) {
+		return kept[i]
+	}
+	return n + i - len(kept)
 }
 
 // advancedMonths checks that the journal's folders are still dirs, each
