@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -403,4 +404,61 @@ func deadPID(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return strconv.Itoa(cmd.Process.Pid)
+}
+
+// A rolled-back journal is refused before it is read: the pin remembers the
+// heads' files, and CheckPinnedFiles needs no replay to miss one. Files
+// that are there, a pin of another archive or from before files were kept,
+// let the open go on to CheckPin.
+func TestPinnedFilesRefuseRollbackBeforeRead(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	pin := filepath.Join(t.TempDir(), "known.yaml")
+	if err := archive.CheckPinnedFiles(f.dir, pin); err != nil {
+		t.Fatalf("no pin yet: %v", err)
+	}
+	a := f.as("li")
+	if _, err := a.ReviewDone(id, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CheckPin(pin); err != nil {
+		t.Fatal(err)
+	}
+	j, _ := journal.Read(ctx, f.dir)
+	head := j.ByHash[j.Heads[0]].Path
+	b, _ := os.ReadFile(pin)
+	if !strings.Contains(string(b), "files:") || !strings.Contains(string(b), head) {
+		t.Fatalf("the pin does not name the head's file %s:\n%s", head, b)
+	}
+	if err := archive.CheckPinnedFiles(f.dir, pin); err != nil {
+		t.Fatalf("every pinned file is there: %v", err)
+	}
+	if err := archive.CheckPinnedFiles(t.TempDir(), pin); err != nil {
+		t.Fatalf("another archive: %v", err)
+	}
+	saved, _ := os.ReadFile(filepath.Join(f.dir, head))
+	os.Remove(filepath.Join(f.dir, head))
+	wantCode(t, archive.CheckPinnedFiles(f.dir, pin), archive.Integrity, "is gone from its journal: the journal was rolled back")
+	// Without its genesis too, the journal was replaced (as CheckPin says).
+	genesis := j.ByHash[a.State.Genesis].Path
+	gb, _ := os.ReadFile(filepath.Join(f.dir, genesis))
+	os.Remove(filepath.Join(f.dir, genesis))
+	wantCode(t, archive.CheckPinnedFiles(f.dir, pin), archive.Integrity, "no longer has the genesis event "+a.State.Genesis[:12])
+	os.WriteFile(filepath.Join(f.dir, genesis), gb, 0o644)
+	// A pin written before files were kept has none to look for; CheckPin
+	// after the read still finds the rollback, and keeps files from then on.
+	old := regexp.MustCompile(`(?m)^ *files:.*\n( +- .*\n)*`).ReplaceAll(b, nil)
+	os.WriteFile(pin, old, 0o600)
+	if err := archive.CheckPinnedFiles(f.dir, pin); err != nil {
+		t.Fatalf("a pin without files: %v", err)
+	}
+	_, err := f.as("li").CheckPin(pin)
+	wantCode(t, err, archive.Integrity, "gone from its journal")
+	os.WriteFile(filepath.Join(f.dir, head), saved, 0o644)
+	if _, err := f.as("li").CheckPin(pin); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(pin); !strings.Contains(string(b), head) {
+		t.Fatalf("the pin was not given its files:\n%s", b)
+	}
 }

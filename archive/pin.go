@@ -3,9 +3,12 @@ package archive
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -18,6 +21,10 @@ import (
 type Pin struct {
 	Genesis string   `yaml:"genesis"`
 	Heads   []string `yaml:"heads,flow"`
+	// Files are the event files of the heads whose times were known
+	// (journal.PathOf): CheckPinnedFiles finds a rolled-back journal by
+	// them before it is read. A pin written before they were kept has none.
+	Files []string `yaml:"files,omitempty"`
 }
 
 // CheckPin compares the archive with what pinFile (a YAML map of absolute
@@ -70,7 +77,12 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 		}
 	}
 	p := Pin{Genesis: a.State.Genesis, Heads: a.State.goodHeads()}
-	if known && slices.Equal(old.Heads, p.Heads) {
+	for _, h := range p.Heads {
+		if t, ok := a.State.Journal.TimeOf(h); ok {
+			p.Files = append(p.Files, journal.PathOf(t, h))
+		}
+	}
+	if known && slices.Equal(old.Heads, p.Heads) && slices.Equal(old.Files, p.Files) {
 		return false, nil
 	}
 	pins[a.Dir] = p
@@ -85,6 +97,56 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 	return !known, writeFileAtomic(pinFile, out, 0o600)
 }
 
+// CheckPinnedFiles is the part of CheckPin that needs no journal read: it
+// fails at once, with CheckPin's error, if an event file pinFile remembers
+// for the archive at dir is no longer there. An event is in the journal
+// only in the file its time and hash name (journal.PathOf), so a missing
+// one is a rollback, found before the journal is read and replayed (at a
+// department's ten years that is ~45 s on every command, to be refused
+// after it). Files that are there prove nothing yet: CheckPin after the
+// read still checks every head.
+func CheckPinnedFiles(dir, pinFile string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(pinFile)
+	if err != nil {
+		return nil // no pin yet, or none readable: CheckPin says why
+	}
+	var pins map[string]Pin
+	if yaml.Unmarshal(b, &pins) != nil {
+		return nil
+	}
+	old := pins[abs]
+	for _, f := range old.Files {
+		if !strings.HasPrefix(f, journal.Dir+"/") || strings.Contains(f, "..") {
+			continue // not a path CheckPin writes
+		}
+		if _, err := os.Lstat(filepath.Join(abs, filepath.FromSlash(f))); !errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		// A journal without the pinned genesis was replaced, not rolled
+		// back (looked for on this path only: it lists every month).
+		if hexHash.MatchString(old.Genesis) {
+			m, _ := filepath.Glob(filepath.Join(abs, journal.Dir, "*", "*", "*-"+old.Genesis+".yaml"))
+			if len(m) == 0 {
+				return integrityErr(journal.Dir, l10n.Errorf("the archive at %s no longer has the genesis event %s that %s pinned when you first used it: its journal was replaced. If that was intended, remove its entry from %s", abs, journal.ShortHash(old.Genesis), pinFile, pinFile))
+			}
+		}
+		return rolledBack(strings.TrimSuffix(f[strings.LastIndexByte(f, '-')+1:], ".yaml"), pinFile)
+	}
+	return nil
+}
+
+// hexHash is a SHA-256 in hex, as events are named by.
+var hexHash = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// rolledBack is the error for event h, pinned in pinFile, gone.
+func rolledBack(h, pinFile string) error {
+	return integrityErr(journal.Dir, l10n.Errorf("event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted. Restore it from git or a backup; if the rollback was intended, remove the archive's entry from %s", journal.ShortHash(h), pinFile))
+}
+
 // checkSeen fails if the journal lacks what pin old says this user saw:
 // another genesis (a replaced journal), or a head gone (a rollback).
 func (a *Archive) checkSeen(pinFile string, old Pin) error {
@@ -96,7 +158,7 @@ func (a *Archive) checkSeen(pinFile string, old Pin) error {
 			return err
 		}
 		if h := a.missingHead(old.Heads); h != "" {
-			return integrityErr(journal.Dir, l10n.Errorf("event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted. Restore it from git or a backup; if the rollback was intended, remove the archive's entry from %s", journal.ShortHash(h), pinFile))
+			return rolledBack(h, pinFile)
 		}
 	}
 	return nil

@@ -334,6 +334,13 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 	if err := e.racyWindow(); err != nil {
 		return nil, err
 	}
+	// A journal that lost an event this user saw is refused before it is
+	// read (the read would be a whole replay, and refused after it).
+	if dir, err := filepath.Abs(e.archiveDir()); err == nil && !midMerge(dir) {
+		if err := archive.CheckPinnedFiles(dir, e.v.GetString("pin_file")); err != nil {
+			return nil, err
+		}
+	}
 	var a *archive.Archive
 	err = e.during(l10n.T("reading the journal"), func() (err error) {
 		a, err = archive.OpenWith(e.ctx(), e.archiveDir(), o)
