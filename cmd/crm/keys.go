@@ -43,6 +43,11 @@ func (e *env) loadKey(use keyUse) (*archive.Identity, error) {
 	path := e.v.GetString("identity")
 	configured := e.identityConfigured()
 	if use == keyNone && !configured {
+		// The default identity, if it is there and needs no passphrase,
+		// seals the journal cache only (cacheKeyOf).
+		if b, err := os.ReadFile(path); err == nil {
+			e.cacheID = cacheKeyOf(b)
+		}
 		return nil, nil
 	}
 	b, err := os.ReadFile(path)
@@ -60,9 +65,27 @@ func (e *env) loadKey(use keyUse) (*archive.Identity, error) {
 		if _, err := archive.ParseIdentityText(b); err != nil {
 			return nil, denied(l10n.Errorf("identity file %s: %v", path, err))
 		}
+		e.cacheID = cacheKeyOf(b)
 		return nil, nil
 	}
 	return e.unlock(path)
+}
+
+// cacheKeyOf is the identity in b when it needs no passphrase, for a
+// command that reads the journal only: its verified-journal cache and
+// snapshot are then the ones the user's commands with the key keep (one
+// state to advance after a pull, not two), while the command itself still
+// has no key. Nil otherwise: such a command never asks for a passphrase,
+// and uses the keyless cache.
+func cacheKeyOf(b []byte) *archive.Identity {
+	if archive.IsEncryptedIdentity(b) {
+		return nil
+	}
+	id, err := archive.ParseIdentityText(b)
+	if err != nil {
+		return nil
+	}
+	return id
 }
 
 // identityFileError is the Denied error for an identity file that cannot be

@@ -37,7 +37,10 @@ type env struct {
 	v      *viper.Viper
 	getenv func(string) string
 	a      *archive.Archive
-	exit   int // the exit code of a command that succeeded (10: something is due)
+	// cacheID is the user's identity when a command without a key may
+	// seal its journal cache with it (cacheKeyOf); nil otherwise.
+	cacheID *archive.Identity
+	exit    int // the exit code of a command that succeeded (10: something is due)
 
 	identityFlagSet bool // --identity was given
 	fullRead        bool // read every journal event afresh (verify without --fast)
@@ -322,6 +325,9 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 	// The verified-journal cache: events read and checked by an earlier
 	// command are not read and checked again (a full verify reads all).
 	o := archive.OpenOptions{Clock: now, Identity: id}
+	if id == nil && use == keyNone {
+		o.Identity = e.cacheID // the cache's key only (cacheKeyOf)
+	}
 	if !e.v.GetBool("no_cache") && !e.fullRead {
 		o.CacheDir = e.v.GetString("cache_dir")
 		o.Snapshot = e.snapshot
