@@ -295,7 +295,7 @@ func (a *Archive) ReviewsMissed(q classify.Quarter) []MissedReview {
 	loc := a.Location()
 	rows := a.State.sortedRows()
 	out := make([]MissedReview, 0, len(rows))
-	names := map[classify.Quarter]string{} // each quarter's name, written once
+	names := map[uint16]string{} // each quarter's name (by quarterIndex), written once
 	// The lists of quarters are cut from slabs: tens of thousands of
 	// dossiers may each have missed many.
 	var slab []string
@@ -309,14 +309,31 @@ func (a *Archive) ReviewsMissed(q classify.Quarter) []MissedReview {
 			slab = make([]string, 0, max(n, 4096))
 		}
 		start := len(slab)
-		for p := first; p.Before(q); p = p.Next() {
-			if !d.reviewedIn(p) {
+		fi, okF := quarterIndex(first)
+		qi, okQ := quarterIndex(q)
+		if okF && okQ {
+			// The quarters from the first to q's and the row's quarters
+			// with a 核定 (ascending) side by side.
+			k := 0
+			for p := fi; p < qi; p++ {
+				for k < len(d.Reviewed) && d.Reviewed[k] < p {
+					k++
+				}
+				if k < len(d.Reviewed) && d.Reviewed[k] == p {
+					continue
+				}
 				name, ok := names[p]
 				if !ok {
-					name = p.String()
+					name = classify.Quarter{Year: int(p)/4 + 1900, Q: int(p)%4 + 1}.String()
 					names[p] = name
 				}
 				slab = append(slab, name)
+			}
+		} else {
+			for p := first; p.Before(q); p = p.Next() {
+				if !d.reviewedIn(p) {
+					slab = append(slab, p.String())
+				}
 			}
 		}
 		missed := slab[start:len(slab):len(slab)]

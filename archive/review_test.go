@@ -92,10 +92,15 @@ func TestMissedQuartersStayListed(t *testing.T) {
 	if m := f.as("li").ReviewsMissed(a.Quarter()); len(m) != 1 || len(m[0].Quarters) != 2 {
 		t.Fatalf("this quarter's 核定 does not make up for the missed ones: %+v", m)
 	}
-	for _, q := range []classify.Quarter{{Year: 2026, Q: 4}, {Year: 2027, Q: 1}} {
-		if _, err := f.as("li").ReviewDoneFor(id, q, "补登"); err != nil {
-			t.Fatal(err)
-		}
+	// A late 核定 of the later quarter leaves the earlier one missed.
+	if _, err := f.as("li").ReviewDoneFor(id, classify.Quarter{Year: 2027, Q: 1}, "补登"); err != nil {
+		t.Fatal(err)
+	}
+	if m := f.as("li").ReviewsMissed(a.Quarter()); len(m) != 1 || !slices.Equal(m[0].Quarters, []string{"2026Q4"}) {
+		t.Fatalf("after 2027Q1's late 核定: %+v", m)
+	}
+	if _, err := f.as("li").ReviewDoneFor(id, classify.Quarter{Year: 2026, Q: 4}, "补登"); err != nil {
+		t.Fatal(err)
 	}
 	if m := f.as("li").ReviewsMissed(a.Quarter()); len(m) != 0 {
 		t.Fatalf("still missed: %+v", m)

@@ -34,34 +34,39 @@ var ErrTableFallback = errors.New("table left to tablewriter")
 // terminal, LC_ALL/LC_CTYPE/LANG); a cell with box-drawing runes, which
 // twwidth may narrow, is measured by twwidth itself.
 func WriteASCIITable(w io.Writer, headers []string, rows [][]string, right []bool) error {
-	n := len(headers)
-	if n == 0 {
+	return WriteASCIITableRows(w, headers, len(rows), func(i int, _ []string) []string { return rows[i] }, right)
+}
+
+// WriteASCIITableRows is WriteASCIITable of n rows that row gives, row i
+// into dst (a slice of len(headers) that row may fill and return) each
+// time it is asked, once to measure the columns and once to write: a table
+// of 100,000 rows is never held as cells.
+func WriteASCIITableRows(w io.Writer, headers []string, n int, row func(i int, dst []string) []string, right []bool) error {
+	cols := len(headers)
+	if cols == 0 {
 		return ErrTableFallback
 	}
-	for _, r := range rows {
-		if len(r) != n {
-			return ErrTableFallback
-		}
-	}
 	dw := displaywidth.Options{EastAsianWidth: twwidth.IsEastAsian()}
-	cells := make([]int, n*(len(rows)+1)) // widths of the trimmed cells, header first
-	cols := make([]int, n)
-	measure := func(line []string, at []int) bool {
+	widths := make([]int, cols)
+	measure := func(line []string) bool {
+		if len(line) != cols {
+			return false
+		}
 		for j, s := range line {
 			cw, ok := tableCellWidth(strings.TrimSpace(s), dw)
 			if !ok {
 				return false
 			}
-			at[j] = cw
-			cols[j] = max(cols[j], cw)
+			widths[j] = max(widths[j], cw)
 		}
 		return true
 	}
-	if !measure(headers, cells[:n]) {
+	if !measure(headers) {
 		return ErrTableFallback
 	}
-	for i, r := range rows {
-		if !measure(r, cells[(i+1)*n:(i+2)*n]) {
+	dst := make([]string, cols)
+	for i := range n {
+		if !measure(row(i, dst)) {
 			return ErrTableFallback
 		}
 	}
@@ -69,7 +74,7 @@ func WriteASCIITable(w io.Writer, headers []string, rows [][]string, right []boo
 	// A column is its widest cell and a space either side.
 	widest := 0
 	rule := []byte{'+'}
-	for _, c := range cols {
+	for _, c := range widths {
 		widest = max(widest, c)
 		for range c + 2 {
 			rule = append(rule, '-')
@@ -80,29 +85,34 @@ func WriteASCIITable(w io.Writer, headers []string, rows [][]string, right []boo
 	spaces := strings.Repeat(" ", widest+1)
 
 	bw := bufio.NewWriterSize(w, 64<<10)
-	line := func(line []string, at []int) {
+	line := func(line []string) {
 		bw.WriteByte('|')
-		for j, s := range line {
-			pad := spaces[:cols[j]-at[j]+1]
+		for j := range cols {
+			s := ""
+			if j < len(line) {
+				s = strings.TrimSpace(line[j])
+			}
+			cw, _ := tableCellWidth(s, dw) // measured above: row gives the same cells twice
+			pad := spaces[:max(widths[j]-cw, 0)+1]
 			if j < len(right) && right[j] {
 				bw.WriteString(pad)
-				bw.WriteString(strings.TrimSpace(s))
+				bw.WriteString(s)
 				bw.WriteString(" |")
 				continue
 			}
 			bw.WriteByte(' ')
-			bw.WriteString(strings.TrimSpace(s))
+			bw.WriteString(s)
 			bw.WriteString(pad)
 			bw.WriteByte('|')
 		}
 		bw.WriteByte('\n')
 	}
 	bw.Write(rule)
-	line(headers, cells[:n])
+	line(headers)
 	bw.Write(rule)
-	if len(rows) > 0 {
-		for i, r := range rows {
-			line(r, cells[(i+1)*n:(i+2)*n])
+	if n > 0 {
+		for i := range n {
+			line(row(i, dst))
 		}
 		bw.Write(rule)
 	}

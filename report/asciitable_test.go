@@ -57,3 +57,49 @@ func TestWriteASCIITableIsTablewriter(t *testing.T) {
 		t.Fatalf("drew %d of 1500 tables itself", drawn)
 	}
 }
+
+// WriteASCIITableRows asks for each row twice, into the slice it hands
+// over, and writes what WriteASCIITable writes of the same cells; a row of
+// another length, or one that changes between the passes, falls back or
+// is padded, never panics.
+func TestWriteASCIITableRows(t *testing.T) {
+	head := []string{"ID", "密级", "NOTE"}
+	rows := [][]string{{"C-1", "秘密", "x"}, {"C-22", "内部", " 危险客户 "}, {"C-333", "", ""}}
+	var want, got bytes.Buffer
+	if err := WriteASCIITable(&want, head, rows, []bool{false, true}); err != nil {
+		t.Fatal(err)
+	}
+	asked := make([]int, len(rows))
+	err := WriteASCIITableRows(&got, head, len(rows), func(i int, dst []string) []string {
+		if len(dst) != len(head) {
+			t.Fatalf("row %d given %d cells to fill", i, len(dst))
+		}
+		asked[i]++
+		return append(dst[:0], rows[i]...)
+	}, []bool{false, true})
+	if err != nil || got.String() != want.String() {
+		t.Fatalf("err %v:\n%s\nwant:\n%s", err, got.String(), want.String())
+	}
+	for i, n := range asked {
+		if n != 2 {
+			t.Fatalf("row %d asked %d times", i, n)
+		}
+	}
+	got.Reset()
+	short := func(i int, dst []string) []string { return rows[i][:2] }
+	if err := WriteASCIITableRows(&got, head, len(rows), short, nil); err != ErrTableFallback || got.Len() > 0 {
+		t.Fatalf("a short row: %v, wrote %q", err, got.String())
+	}
+	// A row that grows after it was measured is written unpadded.
+	calls := 0
+	growing := func(i int, dst []string) []string {
+		calls++
+		if calls > len(rows) {
+			return []string{"C-4444444", "绝密绝密", "long"}
+		}
+		return rows[i]
+	}
+	if err := WriteASCIITableRows(&got, head, len(rows), growing, nil); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -68,15 +68,18 @@ func newListCmd(e *env) *cobra.Command {
 				}
 				return printJSON(e.io.Out, out)
 			}
-			rows := make([][]string, 0, len(out))
-			for _, en := range out {
+			dangerous := l10n.Pick(" (dangerous)", "（危险）")
+			date := a.DateMemo()
+			headers := []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("STATUS", "状态"), l10n.Pick("CREATED", "建档日期"), l10n.Pick("CHANGED", "最近变更"), l10n.Pick("CUSTOMER", "客户名称"), l10n.Pick("OWNER", "负责人"), l10n.Pick("EXPIRES", "解密日期"), l10n.Pick("CREDIT", "信用"), l10n.Pick("TIER", "层级")}
+			err = printTableRows(e.io.Out, headers, len(out), func(i int, row []string) []string {
+				en := &out[i]
 				credit := en.Credit
 				if en.Dangerous {
-					credit += l10n.Pick(" (dangerous)", "（危险）")
+					credit += dangerous
 				}
-				rows = append(rows, []string{en.ID, en.Level, statusText(en.Status), a.Date(en.Created), a.Date(en.Updated), en.Name, en.Owner, en.Expires, credit, en.Tier})
-			}
-			if err := printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("STATUS", "状态"), l10n.Pick("CREATED", "建档日期"), l10n.Pick("CHANGED", "最近变更"), l10n.Pick("CUSTOMER", "客户名称"), l10n.Pick("OWNER", "负责人"), l10n.Pick("EXPIRES", "解密日期"), l10n.Pick("CREDIT", "信用"), l10n.Pick("TIER", "层级")}, rows); err != nil {
+				return append(row[:0], en.ID, en.Level, statusText(en.Status), date(en.Created), date(en.Updated), en.Name, en.Owner, en.Expires, credit, en.Tier)
+			})
+			if err != nil {
 				return err
 			}
 			if !noDecrypt && unreadable > 0 {

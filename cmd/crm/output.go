@@ -23,6 +23,21 @@ func printTable(w io.Writer, headers []string, rows [][]string) error {
 	return printTablewriter(w, headers, rows)
 }
 
+// printTableRows is printTable of n rows that row gives (see
+// report.WriteASCIITableRows): a listing of 100,000 dossiers is written
+// from its entries, not held as cells. Only a table left to tablewriter
+// is made of cells.
+func printTableRows(w io.Writer, headers []string, n int, row func(i int, dst []string) []string) error {
+	if err := report.WriteASCIITableRows(w, headers, n, row, nil); err != errTableFallback {
+		return err
+	}
+	rows := make([][]string, n)
+	for i := range rows {
+		rows[i] = row(i, make([]string, len(headers)))
+	}
+	return printTablewriter(w, headers, rows)
+}
+
 // printTablewriter is printTable by tablewriter, for any table.
 func printTablewriter(w io.Writer, headers []string, rows [][]string) error {
 	t := tablewriter.NewTable(w,
