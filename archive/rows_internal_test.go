@@ -28,12 +28,13 @@ func randomRows(r *rand.Rand, n int) []dossierRow {
 	rows := make([]dossierRow, n)
 	for i := range rows {
 		d := &rows[i]
+		d.rowKind = &rowKind{} // its own: set field by field below
 		d.ID = "C-" + string(rune('A'+r.IntN(26))) + time.Unix(int64(i), 0).UTC().Format("150405")
 		d.Level, d.Status, d.CreatedBy = []string{"内部", "秘密", "机密", ""}[r.IntN(4)], StatusActive, []string{"li", "zhao"}[r.IntN(2)]
 		d.Created, d.Updated, d.Expires = tm(), tm(), tm()
-		if d.HasMark = r.IntN(3) > 0; d.HasMark {
-			d.Mark = LevelMark{At: tm(), Level: "机密", SetOn: tm(), Expires: tm(), Declassified: r.IntN(2) == 0,
-				Period: classify.Period{Years: r.IntN(30), Months: r.IntN(12) - 3, Days: r.IntN(40), Long: r.IntN(4) == 0}}
+		if r.IntN(3) > 0 {
+			d.setMark(LevelMark{At: tm(), Level: "机密", SetOn: tm(), Expires: tm(), Declassified: r.IntN(2) == 0,
+				Period: classify.Period{Years: r.IntN(30), Months: r.IntN(12) - 3, Days: r.IntN(40), Long: r.IntN(4) == 0}}, true)
 		}
 		for range r.IntN(50) {
 			q, _ := quarterIndex(classify.Quarter{Year: 1900 + r.IntN(8100), Q: 1 + r.IntN(4)})
@@ -77,7 +78,7 @@ func rowsText(t *testing.T, rows []dossierRow) string {
 	}
 	var b strings.Builder
 	for _, d := range rows {
-		m := d.Mark
+		m := d.mark()
 		fmt.Fprintf(&b, "%q %q %q %q %q %s %s %s %v %q %s %s %s %+v %v %v %x %q %q %q %q %q %q\n", d.ID, d.Level, d.Status, d.CreatedBy, d.LastReview,
 			tm(d.Created), tm(d.Updated), tm(d.Expires), d.HasMark, m.Level, tm(m.At), tm(m.SetOn), tm(m.Expires), m.Period, m.Declassified, d.Reviewed,
 			d.SHA, d.Recipients, d.Borrowers, d.Credit, d.CreditReason, d.Tier, d.Stale)
@@ -104,7 +105,7 @@ func TestRowsRoundTrip(t *testing.T) {
 			t.Fatalf("%d rows:\n got %.400s\nwant %.400s", n, g, w)
 		}
 		for i := range got {
-			for _, pair := range [][2]time.Time{{got[i].Created, rows[i].Created}, {got[i].Mark.SetOn, rows[i].Mark.SetOn}} {
+			for _, pair := range [][2]time.Time{{got[i].Created, rows[i].Created}, {got[i].MarkSetOn, rows[i].MarkSetOn}} {
 				_, go1 := pair[0].Zone()
 				_, wo := pair[1].Zone()
 				if !pair[0].Equal(pair[1]) || go1 != wo {
@@ -129,7 +130,7 @@ func TestRowsRoundTrip(t *testing.T) {
 // back as written is not encoded: no snapshot is kept, nothing is wrong.
 func TestRowsRefuseUnlistableIDs(t *testing.T) {
 	for _, ids := range [][]string{{"li", ""}, {"a\nb"}} {
-		s := &State{rows: []dossierRow{{ID: "C-1", Recipients: ids}}, summary: true}
+		s := &State{rows: []dossierRow{{ID: "C-1", rowKind: &rowKind{Recipients: ids}}}, summary: true}
 		if _, _, ok := encodeRows(s, time.Time{}); ok {
 			t.Errorf("recipients %q: encoded", ids)
 		}
