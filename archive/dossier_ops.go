@@ -597,23 +597,53 @@ func (a *Archive) List(ctx context.Context, decrypt bool) ([]ListEntry, error) {
 // listRows is an entry for every active dossier, by id, from the journal
 // alone, and the row each was made from.
 func (a *Archive) listRows() ([]ListEntry, []*dossierRow) {
-	all := a.State.sortedRows()
-	out := make([]ListEntry, 0, len(all))
-	rows := make([]*dossierRow, 0, len(all))
-	for i := range all {
-		d := &all[i]
-		if d.Status != StatusActive {
-			continue
-		}
-		en := ListEntry{ID: d.ID, Level: a.State.rowLevelAt(d, a.now.Add(time.Nanosecond)), Status: d.Status, Created: d.Created, Updated: d.Updated}
-		if en.Level != d.Level {
-			en.MarkedLevel = d.Level
-		}
-		en.Expires = fmtDate(d.Expires)
-		out = append(out, en)
-		rows = append(rows, d)
+	v := a.ListView()
+	out := make([]ListEntry, len(v.rows))
+	for i := range out {
+		v.Entry(i, &out[i])
 	}
-	return out, rows
+	return out, v.rows
+}
+
+// ListView is what List without decryption lists, made one entry at a
+// time: a listing of 100,000 dossiers is written from it without holding
+// their entries (21 MB).
+type ListView struct {
+	a       *Archive
+	rows    []*dossierRow // every active dossier's, by id
+	at      time.Time
+	expires map[time.Time]string
+}
+
+// ListView is the active dossiers by id from the journal alone.
+func (a *Archive) ListView() *ListView {
+	all := a.State.sortedRows()
+	v := &ListView{a: a, rows: make([]*dossierRow, 0, len(all)), at: a.now.Add(time.Nanosecond), expires: map[time.Time]string{}}
+	for i := range all {
+		if all[i].Status == StatusActive {
+			v.rows = append(v.rows, &all[i])
+		}
+	}
+	return v
+}
+
+// Len is how many entries the view has.
+func (v *ListView) Len() int { return len(v.rows) }
+
+// Entry sets *en to entry i (0 <= i < Len()), as List gives it.
+func (v *ListView) Entry(i int, en *ListEntry) {
+	d := v.rows[i]
+	*en = ListEntry{ID: d.ID, Level: v.a.State.rowLevelAt(d, v.at), Status: d.Status, Created: d.Created, Updated: d.Updated}
+	if en.Level != d.Level {
+		en.MarkedLevel = d.Level
+	}
+	// Secrecy periods end on a few thousand days: each written once.
+	x, ok := v.expires[d.Expires]
+	if !ok {
+		x = fmtDate(d.Expires)
+		v.expires[d.Expires] = x
+	}
+	en.Expires = x
 }
 
 // EffectiveLevel is the level dossier d has now by R7.2.4: 内部 from the

@@ -43,6 +43,11 @@ func newListCmd(e *env) *cobra.Command {
 			if err := lf.check(a, !noDecrypt); err != nil {
 				return err
 			}
+			if noDecrypt && !asJSON {
+				return e.printListView(a, a.ListView(), func(en *archive.ListEntry) bool {
+					return (level == "" || en.Level == level) && lf.keep(*en)
+				})
+			}
 			list := a.ListBrief
 			if noDecrypt {
 				list = func(ctx context.Context) ([]archive.ListEntry, error) { return a.List(ctx, false) }
@@ -68,16 +73,9 @@ func newListCmd(e *env) *cobra.Command {
 				}
 				return printJSON(e.io.Out, out)
 			}
-			dangerous := l10n.Pick(" (dangerous)", "（危险）")
-			date := a.DateMemo()
-			headers := []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("STATUS", "状态"), l10n.Pick("CREATED", "建档日期"), l10n.Pick("CHANGED", "最近变更"), l10n.Pick("CUSTOMER", "客户名称"), l10n.Pick("OWNER", "负责人"), l10n.Pick("EXPIRES", "解密日期"), l10n.Pick("CREDIT", "信用"), l10n.Pick("TIER", "层级")}
-			err = printTableRows(e.io.Out, headers, len(out), func(i int, row []string) []string {
-				en := &out[i]
-				credit := en.Credit
-				if en.Dangerous {
-					credit += dangerous
-				}
-				return append(row[:0], en.ID, en.Level, statusText(en.Status), date(en.Created), date(en.Updated), en.Name, en.Owner, en.Expires, credit, en.Tier)
+			cells := listCells(a)
+			err = printTableRows(e.io.Out, listColumns(), len(out), func(i int, row []string) []string {
+				return cells(&out[i], row)
 			})
 			if err != nil {
 				return err
@@ -93,6 +91,43 @@ func newListCmd(e *env) *cobra.Command {
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
 	c.Flags().BoolVar(&noDecrypt, "no-decrypt", false, l10n.Pick("read the journal only (no key needed)", "只读日志（无需密钥）"))
 	return c
+}
+
+// listColumns are the columns of crm list.
+func listColumns() []string {
+	return []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("STATUS", "状态"), l10n.Pick("CREATED", "建档日期"), l10n.Pick("CHANGED", "最近变更"), l10n.Pick("CUSTOMER", "客户名称"), l10n.Pick("OWNER", "负责人"), l10n.Pick("EXPIRES", "解密日期"), l10n.Pick("CREDIT", "信用"), l10n.Pick("TIER", "层级")}
+}
+
+// listCells writes an entry's line of crm list into row.
+func listCells(a *archive.Archive) func(en *archive.ListEntry, row []string) []string {
+	dangerous := l10n.Pick(" (dangerous)", "（危险）")
+	date := a.DateMemo()
+	return func(en *archive.ListEntry, row []string) []string {
+		credit := en.Credit
+		if en.Dangerous {
+			credit += dangerous
+		}
+		return append(row[:0], en.ID, en.Level, statusText(en.Status), date(en.Created), date(en.Updated), en.Name, en.Owner, en.Expires, credit, en.Tier)
+	}
+}
+
+// printListView writes crm list --no-decrypt's table from the journal's
+// rows, the entries keep keeps, each made when its line is measured and
+// again when it is written (archive.ListView): 100,000 entries are never
+// held at once.
+func (e *env) printListView(a *archive.Archive, v *archive.ListView, keep func(*archive.ListEntry) bool) error {
+	var en archive.ListEntry
+	kept := make([]int32, 0, v.Len())
+	for i := range v.Len() {
+		if v.Entry(i, &en); keep(&en) {
+			kept = append(kept, int32(i))
+		}
+	}
+	cells := listCells(a)
+	return printTableRows(e.io.Out, listColumns(), len(kept), func(i int, row []string) []string {
+		v.Entry(int(kept[i]), &en)
+		return cells(&en, row)
+	})
 }
 
 // summaryKeys are the data fields a log line shows, in this order.
