@@ -19,7 +19,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"crm/archive/journal"
 	"crm/archive/work"
@@ -976,7 +975,7 @@ func (l *snapLoad) rowsPart() ([]dossierRow, bool) {
 	if !l.rowsRead {
 		l.rowsRead = true
 		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.parts)-2); ok {
-			l.rows, l.rowsOK = decodeRowsOf(raw, unsafe.String(unsafe.SliceData(raw), len(raw)))
+			l.rows, l.rowsOK = decodeRows(raw)
 			l.rowsOK = l.rowsOK && len(l.rows) == l.snap.Count
 		}
 	}
