@@ -389,7 +389,33 @@ func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, 
 		return out, rows, got, nil
 	}
 	can := a.rowReadable()
-	recs := a.cache.digests()
+	var todo []int // entries whose file is read
+	for i, r := range rows {
+		if can(r) {
+			todo = append(todo, i)
+		}
+	}
+	// The digests file is read and decoded while every readable file is
+	// stat'ed, on every core: the two took 0.3 s each at 100,000.
+	var recs []digestRec
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		recs = a.cache.digests()
+	}()
+	const chunk = 2048
+	stamps := make([]fileStamp, len(todo)) // the zero stamp: no stat
+	werr := work.Each(ctx, "", (len(todo)+chunk-1)/chunk, func(c int) {
+		for k := c * chunk; k < min(len(todo), (c+1)*chunk); k++ {
+			if st, ok := statStamp(a.dossierFile(rows[todo[k]].ID)); ok {
+				stamps[k] = st
+			}
+		}
+	})
+	<-read
+	if werr != nil {
+		return out, rows, got, werr
+	}
 	// old[i] is row i's record, if the file has one for its id.
 	old := make([]*digestRec, len(rows))
 	for i, k := 0, 0; i < len(rows) && k < len(recs); {
@@ -403,37 +429,16 @@ func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, 
 			i, k = i+1, k+1
 		}
 	}
-	var todo []int // entries whose file is read
-	for i, r := range rows {
-		if can(r) {
-			todo = append(todo, i)
-		}
-	}
-	// Stat every readable file that has a record, on every core.
-	const chunk = 2048
-	stale := make([]bool, len(todo))
-	werr := work.Each(ctx, "", (len(todo)+chunk-1)/chunk, func(c int) {
-		for k := c * chunk; k < min(len(todo), (c+1)*chunk); k++ {
-			i := todo[k]
-			x := old[i]
-			if x != nil && x.SHA == rows[i].SHA && x.Stamp != (fileStamp{}) {
-				if st, ok := statStamp(a.dossierFile(rows[i].ID)); ok && st == x.Stamp {
-					got[i] = &x.Digest
-					continue
-				}
-			}
-			stale[k] = true
-		}
-	})
-	if werr != nil {
-		return out, rows, got, werr
-	}
+	// A record stands for a file with the journal's hash whose stamp is
+	// the one it was made from; the others are read.
 	k := 0
 	for j, i := range todo {
-		if stale[j] {
-			todo[k] = i
-			k++
+		if x := old[i]; x != nil && x.SHA == rows[i].SHA && x.Stamp != (fileStamp{}) && stamps[j] == x.Stamp {
+			got[i] = &x.Digest
+			continue
 		}
+		todo[k] = i
+		k++
 	}
 	todo = todo[:k]
 	a.listRead = len(todo)
