@@ -3,6 +3,7 @@ package archive_test
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -144,4 +145,24 @@ func TestReviewSignoff(t *testing.T) {
 		}
 	}
 	f.verifyClean()
+}
+
+// ReviewsDueAndMissed gives what ReviewsDue and ReviewsMissed give, the two
+// made side by side (run with -race: they share the state's rows).
+func TestReviewsDueAndMissed(t *testing.T) {
+	f := newFixture(t)
+	for range 5 {
+		f.create("秘密")
+	}
+	f.now = time.Date(2027, 4, 10, 9, 0, 0, 0, f.now.Location())
+	for _, a := range []*archive.Archive{f.as("li"), f.as("li")} {
+		q := a.Quarter()
+		due, missed := a.ReviewsDueAndMissed(q, true)
+		if !reflect.DeepEqual(due, a.ReviewsDue(q)) || !reflect.DeepEqual(missed, a.ReviewsMissed(q)) || len(due) != 5 || len(missed) != 5 {
+			t.Fatalf("due %+v\nmissed %+v", due, missed)
+		}
+		if due, missed := a.ReviewsDueAndMissed(q, false); len(due) != 5 || missed != nil {
+			t.Fatalf("without the missed: %+v %+v", due, missed)
+		}
+	}
 }

@@ -49,7 +49,9 @@ func newReviewDueCmd(e *env) *cobra.Command {
 					return err
 				}
 			}
-			all := a.ReviewsDue(q)
+			// Quarters that ended without a 核定 stay listed until done
+			// (R6.5); asked about one quarter, only that one is shown.
+			all, ms := a.ReviewsDueAndMissed(q, quarter == "")
 			due := all[:0:len(all)] // filtered in place
 			alarm := false
 			for _, r := range all {
@@ -61,11 +63,8 @@ func newReviewDueCmd(e *env) *cobra.Command {
 					alarm = true
 				}
 			}
-			// Quarters that ended without a 核定 stay listed until done
-			// (R6.5); asked about one quarter, only that one is shown.
 			missed := []archive.MissedReview{}
 			if quarter == "" {
-				ms := a.ReviewsMissed(q)
 				if ms != nil {
 					missed = ms[:0] // filtered in place: tens of thousands
 				}
