@@ -126,10 +126,16 @@ func CheckPinnedFiles(dir, pinFile string) error {
 		if _, err := os.Lstat(filepath.Join(abs, filepath.FromSlash(f))); !errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
+		// Nothing there at all (an archive moved or removed) is OpenWith's
+		// to say: no crm archive, exit 1, not a replaced journal.
+		if _, err := os.Stat(filepath.Join(abs, PolicyFile)); err != nil {
+			return nil
+		}
 		// A journal without the pinned genesis was replaced, not rolled
-		// back (looked for on this path only: it lists every month).
+		// back (looked for on this path only: it lists every month). The
+		// pattern is matched below abs only: abs may hold [ * ? \.
 		if hexHash.MatchString(old.Genesis) {
-			m, _ := filepath.Glob(filepath.Join(abs, journal.Dir, "*", "*", "*-"+old.Genesis+".yaml"))
+			m, _ := fs.Glob(os.DirFS(abs), journal.Dir+"/*/*/*-"+old.Genesis+".yaml")
 			if len(m) == 0 {
 				return integrityErr(journal.Dir, l10n.Errorf("the archive at %s no longer has the genesis event %s that %s pinned when you first used it: its journal was replaced. If that was intended, remove its entry from %s", abs, journal.ShortHash(old.Genesis), pinFile, pinFile))
 			}

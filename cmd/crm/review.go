@@ -187,8 +187,6 @@ func newReviewSignoffCmd(e *env) *cobra.Command {
 	}
 }
 
-// printReviewsDue prints the 核定 not done in q and the quarters missed
-// before it.
 // ownerText writes an owner's member id and name, each pair once: a
 // department's tables name a few dozen owners on 100,000 lines.
 func ownerText() func(id, name string) string {
@@ -204,6 +202,8 @@ func ownerText() func(id, name string) string {
 	}
 }
 
+// printReviewsDue prints the 核定 not done in q and the quarters missed
+// before it.
 func (e *env) printReviewsDue(q classify.Quarter, due []archive.DueReview, missed []archive.MissedReview) error {
 	if len(due) == 0 {
 		e.printf("%s\n", l10n.Sprintf("Every dossier is verified for %s.", q))
