@@ -63,4 +63,3 @@ func TestReview20PinnedFilesCraftedAndSymlinked(t *testing.T) {
 		t.Fatalf("a pin that is a folder: %v", err)
 	}
 }
-
