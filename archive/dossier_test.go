@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"crm/archive"
 	"crm/templates"
@@ -383,21 +382,5 @@ func TestContentKeepsTextAsWritten(t *testing.T) {
 	}
 	if _, err := archive.ParseDossier([]byte("customer:\n  name: x\nowner: y\nextra: {[k]: v}\n")); err == nil || !strings.Contains(err.Error(), "line 4: extra: a key must be a single value") {
 		t.Errorf("a list as an extra: key: %v", err)
-	}
-}
-
-// DateMemo writes the dates Date writes, each day formatted once.
-func TestDateMemo(t *testing.T) {
-	a := newFixture(t).as("li")
-	date := a.DateMemo()
-	at := time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range 5000 {
-		tm := at.Add(time.Duration(i) * 7 * time.Hour).In(time.FixedZone("", (i%27-13)*3600))
-		if got, want := date(tm), a.Date(tm); got != want {
-			t.Fatalf("%v: %q, Date %q", tm, got, want)
-		}
-	}
-	if date(time.Time{}) != "" {
-		t.Fatal("the zero time has a date")
 	}
 }

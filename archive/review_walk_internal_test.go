@@ -9,10 +9,10 @@ import (
 	"crm/classify"
 )
 
-// review20: ReviewsMissed's merge walk lists what the quarter-by-quarter
+// ReviewsMissed's merge walk lists what the quarter-by-quarter
 // loop it replaced listed (reviewedIn by binary search), for any row and
 // any quarter, valid or not, in zones with and without DST.
-func TestReview20ReviewsMissedMatchesQuarterLoop(t *testing.T) {
+func TestReviewsMissedMatchesQuarterLoop(t *testing.T) {
 	r := rand.New(rand.NewPCG(20, 20))
 	for _, tz := range []string{"Asia/Shanghai", "America/New_York", "Australia/Lord_Howe", "UTC"} {
 		for round := range 30 {
@@ -61,10 +61,10 @@ func TestReview20ReviewsMissedMatchesQuarterLoop(t *testing.T) {
 	}
 }
 
-// review20: DateMemo writes what Date writes, for any instant in any zone
+// DateMemo writes what Date writes, for any instant in any zone
 // (DST, half-hour and odd offsets, before 1900, after 9999, zero), asked in
 // any order.
-func TestReview20DateMemoIsDate(t *testing.T) {
+func TestDateMemoIsDate(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 20))
 	zones := []*time.Location{time.UTC, time.FixedZone("", 5*3600+45*60), time.FixedZone("", -12*3600)}
 	for _, n := range []string{"America/New_York", "Europe/London", "Asia/Shanghai", "Australia/Lord_Howe", "America/Santiago"} {

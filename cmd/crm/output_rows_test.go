@@ -6,12 +6,12 @@ import (
 	"testing"
 )
 
-// review20: printTableRows writes byte for byte what printTable writes of
+// printTableRows writes byte for byte what printTable writes of
 // the same cells, drawn natively or left to tablewriter (control
 // characters, invalid UTF-8, box drawing, blanks), for none to many rows,
 // with a row function that fills the slice it is handed, as list and
 // review due do.
-func TestReview20PrintTableRowsIsPrintTable(t *testing.T) {
+func TestPrintTableRowsIsPrintTable(t *testing.T) {
 	r := rand.New(rand.NewPCG(20, 3))
 	pool := []string{"", " ", "C-000001", " 甲机械有限公司 ", "秘密", "±½", "é", "A (dangerous)", "（危险）",
 		"a\tb", "line\nbreak", "\x1b[31mred", "\r", "\xff", "│box│", "——", "😀", "\u0085", "\x7f", "2026-11-22", "40"}

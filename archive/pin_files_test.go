@@ -8,11 +8,11 @@ import (
 	"crm/archive"
 )
 
-// review20: a crafted or damaged pin file never panics CheckPinnedFiles,
+// a crafted or damaged pin file never panics CheckPinnedFiles,
 // never makes it look outside the archive, and never refuses an archive
 // whose files are there; an archive opened through a symlink is pinned
 // and checked under that path.
-func TestReview20PinnedFilesCraftedAndSymlinked(t *testing.T) {
+func TestPinnedFilesCraftedAndSymlinked(t *testing.T) {
 	f := newFixture(t)
 	id := f.create("秘密")
 	pin := filepath.Join(t.TempDir(), "known.yaml")
