@@ -36,6 +36,14 @@ type Identity struct {
 	cacheKey [32]byte // seals this person's plaintext cache (HKDF, like the signing key)
 }
 
+// CacheOnly is the identity with nothing but what seals the user's caches:
+// no age key to decrypt with, no signing key. A command that needs no key
+// opens the archive with it (OpenOptions.Identity) to share the caches of
+// the user's commands that have one.
+func (id *Identity) CacheOnly() *Identity {
+	return &Identity{Recipient: id.Recipient, Path: id.Path, cacheKey: id.cacheKey}
+}
+
 // DeriveSigningKey derives a member's Ed25519 signing key from the text of
 // their age secret key ("AGE-SECRET-KEY-1…"), with HKDF-SHA-256. Deriving it
 // means one file per person is enough; the age key never signs anything

@@ -85,7 +85,7 @@ func cacheKeyOf(b []byte) *archive.Identity {
 	if err != nil {
 		return nil
 	}
-	return id
+	return id.CacheOnly()
 }
 
 // identityFileError is the Denied error for an identity file that cannot be
