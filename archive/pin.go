@@ -137,7 +137,7 @@ func CheckPinnedFiles(dir, pinFile string) error {
 		if hexHash.MatchString(old.Genesis) {
 			m, _ := fs.Glob(os.DirFS(abs), journal.Dir+"/*/*/*-"+old.Genesis+".yaml")
 			if len(m) == 0 {
-				return integrityErr(journal.Dir, l10n.Errorf("the archive at %s no longer has the genesis event %s that %s pinned when you first used it: its journal was replaced. If that was intended, remove its entry from %s", abs, journal.ShortHash(old.Genesis), pinFile, pinFile))
+				return pinErr(l10n.Errorf("the archive at %s no longer has the genesis event %s that %s pinned when you first used it: its journal was replaced. If that was intended, remove its entry from %s", abs, journal.ShortHash(old.Genesis), pinFile, pinFile))
 			}
 		}
 		return rolledBack(strings.TrimSuffix(f[strings.LastIndexByte(f, '-')+1:], ".yaml"), pinFile)
@@ -148,16 +148,21 @@ func CheckPinnedFiles(dir, pinFile string) error {
 // hexHash is a SHA-256 in hex, as events are named by.
 var hexHash = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
+// pinErr is an integrity error of the journal found against the pin. Its
+// message says what to do: it names no `crm verify`, which is refused the
+// same way.
+func pinErr(err error) *Error { return &Error{Code: Integrity, Path: journal.Dir, Err: err} }
+
 // rolledBack is the error for event h, pinned in pinFile, gone.
 func rolledBack(h, pinFile string) error {
-	return integrityErr(journal.Dir, l10n.Errorf("event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted. Restore it from git or a backup; if the rollback was intended, remove the archive's entry from %s", journal.ShortHash(h), pinFile))
+	return pinErr(l10n.Errorf("event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted. Restore it from git or a backup; if the rollback was intended, remove the archive's entry from %s", journal.ShortHash(h), pinFile))
 }
 
 // checkSeen fails if the journal lacks what pin old says this user saw:
 // another genesis (a replaced journal), or a head gone (a rollback).
 func (a *Archive) checkSeen(pinFile string, old Pin) error {
 	if old.Genesis != a.State.Genesis {
-		return integrityErr(journal.Dir, l10n.Errorf("the archive at %s has genesis %s, but %s pinned %s when you first used it: its journal was replaced. If that was intended, remove its entry from %s", a.Dir, journal.ShortHash(a.State.Genesis), pinFile, journal.ShortHash(old.Genesis), pinFile))
+		return pinErr(l10n.Errorf("the archive at %s has genesis %s, but %s pinned %s when you first used it: its journal was replaced. If that was intended, remove its entry from %s", a.Dir, journal.ShortHash(a.State.Genesis), pinFile, journal.ShortHash(old.Genesis), pinFile))
 	}
 	if h := a.missingHead(old.Heads); h != "" {
 		if err := a.reload(); err != nil {
