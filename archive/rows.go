@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/gob"
 	"encoding/hex"
+	"fmt"
 	"iter"
 	"slices"
 	"strings"
@@ -96,8 +97,19 @@ type rowKindKey struct {
 
 func (k *rowKind) key() rowKindKey {
 	return rowKindKey{k.Level, k.Status, k.CreatedBy, k.LastReview, k.Credit, k.CreditReason, k.Tier,
-		strings.Join(k.Recipients, "\n"), strings.Join(k.Borrowers, "\n"), strings.Join(k.Stale, "\n"),
+		listKey(k.Recipients), listKey(k.Borrowers), listKey(k.Stale),
 		k.HasMark, k.MarkLevel, k.MarkPeriod, k.MarkDeclassified}
+}
+
+// listKey is ids joined by newlines, as a rows part writes them; a list
+// that could not be written so (listable) is keyed apart, starting with a
+// newline no listable list's key starts with, so that no row is given
+// another's list (nor passes encodeRows' check with it).
+func listKey(ids []string) string {
+	if listable(ids) {
+		return strings.Join(ids, "\n")
+	}
+	return "\n" + fmt.Sprintf("%q", ids)
 }
 
 // share returns the kind equal to k kept before, or keeps k.
