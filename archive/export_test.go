@@ -140,3 +140,6 @@ func (a *Archive) LoadSnapshotAbout(ids []string) (s *State, partial bool) {
 	defer func() { a.onlyIDs = nil }()
 	return a.loadSnapshot()
 }
+
+// SnapBucketOf is the snapshot part dossier id lies in.
+func SnapBucketOf(id string) int { return snapBucket(id) }

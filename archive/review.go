@@ -245,6 +245,7 @@ type DueReview struct {
 // dossiers each walks every row).
 func (a *Archive) ReviewsDueAndMissed(q classify.Quarter, missed bool) ([]DueReview, []MissedReview) {
 	a.State.sortedRows() // made (and kept) before the two read them
+	a.Location()         // the policy's zone, likewise (Policy.Location keeps it)
 	var ms []MissedReview
 	var wg sync.WaitGroup
 	if missed {

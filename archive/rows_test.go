@@ -467,7 +467,7 @@ func TestSnapshotForgedDuplicateLoanID(t *testing.T) {
 	}
 }
 
-// New events about many dossiers (here 200 new ones, in over 128 parts)
+// New events about many dossiers (here 200 new ones, in over 32 parts)
 // advance the parts they name, and the advanced snapshot is saved
 // (saveAdvancedParts): the next command reads it as it is, and it says
 // what a replay says.

@@ -80,7 +80,7 @@ func (f *fixture) wholeFromSavedIsCold(what string, a *archive.Archive) {
 	f.sameSummaryAsCold(f.clock, true)
 }
 
-// Every open of some parts saves the advanced snapshot past 128 parts, not
+// Every open of some parts saves the advanced snapshot past 32 parts, not
 // only a summary's: one about a dossier (show), a create (new), a loan
 // step (borrow approve), a summary of destruction requests.
 func TestSnapshotEveryPartialOpenSaves(t *testing.T) {

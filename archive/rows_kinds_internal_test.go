@@ -6,14 +6,11 @@ import (
 	"time"
 )
 
-// SnapBucketOf is the snapshot part dossier id lies in (review21 tests).
-func SnapBucketOf(id string) int { return snapBucket(id) }
-
-// review21: rowOf shares a kind keyed by its lists joined with newlines, a
+// rowOf shares a kind keyed by its lists joined with newlines, a
 // join that is not one to one for lists listable refuses: a row may be
 // given another dossier's list, and encodeRows' guard (listable) then
 // sees the other's list, not its own.
-func TestReview21RowKindListsConflated(t *testing.T) {
+func TestRowKindListsKeptApart(t *testing.T) {
 	for _, c := range []struct{ first, second []string }{
 		{[]string{"li", "zhao"}, []string{"li\nzhao"}},
 		{nil, []string{""}},

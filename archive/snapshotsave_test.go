@@ -9,12 +9,12 @@ import (
 	"crm/classify"
 )
 
-// review21: new events naming between 33 and 128 parts (the range that
+// new events naming between 33 and 128 parts (the range that
 // 6c807ae moved from "advance, don't save" to "save the advanced
 // snapshot") are saved by every kind of partial open, and what reading
 // commands then say is what a cold replay says. At 32 parts nothing is
 // saved, and the state still is a replay's.
-func TestReview21SavedBetween32And128Parts(t *testing.T) {
+func TestSnapshotSavedBetween32And128Parts(t *testing.T) {
 	f := newFixture(t)
 	f.history()
 	f.settle()
@@ -147,9 +147,9 @@ func TestReview21SavedBetween32And128Parts(t *testing.T) {
 	}
 }
 
-// review21: ReviewsDueAndMissed on an archive whose policy has not yet
+// ReviewsDueAndMissed on an archive whose policy has not yet
 // made its zone (Policy.Location is lazy): run with -race.
-func TestReview21DueAndMissedFreshOpen(t *testing.T) {
+func TestReviewsDueAndMissedFreshOpen(t *testing.T) {
 	f := newFixture(t)
 	f.history()
 	f.settle()
