@@ -8,7 +8,7 @@ import (
 	"crm/archive"
 )
 
-// a crafted or damaged pin file never panics CheckPinnedFiles,
+// A crafted or damaged pin file never panics CheckPinnedFiles,
 // never makes it look outside the archive, and never refuses an archive
 // whose files are there; an archive opened through a symlink is pinned
 // and checked under that path.

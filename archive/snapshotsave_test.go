@@ -43,62 +43,42 @@ func TestSnapshotSavedBetween32And128Parts(t *testing.T) {
 		}
 		return out
 	}
+	// Each step taken on every dossier of ids in one batch, as who.
+	bulk := func(who string, step func(a *archive.Archive, i int, id string) error) func(ids []string) {
+		return func(ids []string) {
+			a := f.as(who)
+			if err := a.Bulk(func() error {
+				for i, id := range ids {
+					if err := step(a, i, id); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	steps := []struct {
 		name string
 		do   func(ids []string)
 	}{
-		{"review", func(ids []string) {
-			a := f.as("li")
-			if err := a.Bulk(func() error {
-				for _, id := range ids {
-					if _, err := a.ReviewDone(id, "ok"); err != nil {
-						return err
-					}
-				}
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"credit", func(ids []string) {
-			a := f.as("zhang")
-			if err := a.Bulk(func() error {
-				for i, id := range ids {
-					if _, _, err := a.SetCredit(id, []string{"A", "D", "B"}[i%3], "复核"); err != nil {
-						return err
-					}
-				}
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"tier", func(ids []string) {
-			a := f.as("zhang")
-			if err := a.Bulk(func() error {
-				for i, id := range ids {
-					if _, _, err := a.SetTier(id, []string{"重点", "普通"}[i%2], "复核"); err != nil {
-						return err
-					}
-				}
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"level", func(ids []string) {
-			a := f.as("zhang")
-			if err := a.Bulk(func() error {
-				for _, id := range ids {
-					if _, err := a.SetLevel(id, "内部", "", "降级"); err != nil {
-						return err
-					}
-				}
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}},
+		{"review", bulk("li", func(a *archive.Archive, _ int, id string) error {
+			_, err := a.ReviewDone(id, "ok")
+			return err
+		})},
+		{"credit", bulk("zhang", func(a *archive.Archive, i int, id string) error {
+			_, _, err := a.SetCredit(id, []string{"A", "D", "B"}[i%3], "复核")
+			return err
+		})},
+		{"tier", bulk("zhang", func(a *archive.Archive, i int, id string) error {
+			_, _, err := a.SetTier(id, []string{"重点", "普通"}[i%2], "复核")
+			return err
+		})},
+		{"level", bulk("zhang", func(a *archive.Archive, _ int, id string) error {
+			_, err := a.SetLevel(id, "内部", "", "降级")
+			return err
+		})},
 	}
 	opens := []struct {
 		name string
