@@ -62,10 +62,11 @@ func (e *env) loadKey(use keyUse) (*archive.Identity, error) {
 		if archive.IsEncryptedIdentity(b) {
 			return nil, nil
 		}
-		if _, err := archive.ParseIdentityText(b); err != nil {
+		id, err := archive.ParseIdentityText(b)
+		if err != nil {
 			return nil, denied(l10n.Errorf("identity file %s: %v", path, err))
 		}
-		e.cacheID = cacheKeyOf(b)
+		e.cacheID = id.CacheOnly() // the journal cache's key only (cacheKeyOf)
 		return nil, nil
 	}
 	return e.unlock(path)

@@ -340,9 +340,16 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 	if err := e.racyWindow(); err != nil {
 		return nil, err
 	}
-	// A journal that lost an event this user saw is refused before it is
-	// read (the read would be a whole replay, and refused after it).
-	if dir, err := filepath.Abs(e.archiveDir()); err == nil && !midMerge(dir) {
+	// During a merge the pin is checked and updated once it is concluded.
+	// Otherwise a journal that lost an event this user saw is refused
+	// before it is read (the read would be a whole replay, and refused
+	// after it).
+	dir, err := filepath.Abs(e.archiveDir())
+	if err != nil {
+		return nil, err
+	}
+	merging := midMerge(dir)
+	if !merging {
 		if err := archive.CheckPinnedFiles(dir, e.v.GetString("pin_file")); err != nil {
 			return nil, err
 		}
@@ -358,10 +365,10 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 	if a.LockTimeout, err = e.lockTimeout(); err != nil {
 		return nil, err
 	}
-	if midMerge(a.Dir) {
-		// the pin is checked and updated once the merge is concluded
-	} else if _, err := a.CheckPin(e.v.GetString("pin_file")); err != nil {
-		return nil, err
+	if !merging {
+		if _, err := a.CheckPin(e.v.GetString("pin_file")); err != nil {
+			return nil, err
+		}
 	}
 	if id != nil {
 		if err := a.SetIdentity(id); err != nil {
