@@ -180,6 +180,9 @@ type someParts struct {
 	// regs has every dossier's row, loan and destruction request: the
 	// rows and registers parts.
 	regs *State
+	// hist is the old snapshot's histories part, whose records of the
+	// dossiers the state holds are made again (mergeHistories).
+	hist []byte
 }
 
 // saveAdvancedParts saves the snapshot of the whole archive from s, the
@@ -192,10 +195,7 @@ type someParts struct {
 // then cost what they name, not the whole state (~3 s and a gigabyte at
 // 100,000 dossiers), once. Nothing is saved when anything does not add up.
 func (a *Archive) saveAdvancedParts(l *snapLoad, s *State, j *journal.Journal, regs *snapRegisters) {
-	snap, seqs := l.snap, s.partSeqs
-	if seqs == nil || len(s.Changes) < len(seqs.changes) || len(s.Reviews) < len(seqs.reviews) {
-		return
-	}
+	snap := l.snap
 	// The rows made again are at the clock (mergeRows), which must be at
 	// or after every event, as a whole state's are (writeSnapshot).
 	if a.now.Before(snap.Latest) {
@@ -214,25 +214,20 @@ func (a *Archive) saveAdvancedParts(l *snapLoad, s *State, j *journal.Journal, r
 	if !ok {
 		return
 	}
-	some := &someParts{held: map[int]bool{}, nChanges: snap.Changes + len(s.Changes) - len(seqs.changes),
-		nReviews: snap.Reviews + len(s.Reviews) - len(seqs.reviews)}
+	hist, ok := l.historiesPart()
+	if !ok {
+		return
+	}
+	some := &someParts{held: map[int]bool{}, hist: hist}
 	for k, p := range l.parts {
 		if p == nil {
 			return
 		}
 		some.held[k] = true
 	}
-	for i, c := range s.Changes {
-		some.changes = append(some.changes, seqChange{placeOf(i, seqs.changes, snap.Changes), c})
-	}
-	refs, ok := reviewRefs(s)
-	if !ok {
+	if some.changes, some.refs, some.nChanges, some.nReviews, ok = registerPlaces(snap, s); !ok {
 		return
 	}
-	for i := range refs {
-		refs[i].Seq = placeOf(i, seqs.reviews, snap.Reviews)
-	}
-	some.refs = refs
 	// Every loan is in s (advancedParts); the destruction requests of the
 	// dossiers it does not hold are the registers part's.
 	all := &State{summary: true, rows: mergeRows(rows, s), Loans: s.Loans, Destructions: maps.Clone(s.Destructions)}
@@ -243,6 +238,26 @@ func (a *Archive) saveAdvancedParts(l *snapLoad, s *State, j *journal.Journal, r
 	}
 	some.regs = all
 	a.writeSnapshot(s, j, l.dirs, months, &snapSource{snap, l.f, l.base}, nil, some)
+}
+
+// registerPlaces are the classification and 核定 register entries of s, a
+// state of some parts of snap advanced by new events, at their places in
+// the whole registers, and how many entries each register has in all.
+func registerPlaces(snap *snapshot, s *State) (changes []seqChange, refs []reviewRef, nChanges, nReviews int, ok bool) {
+	seqs := s.partSeqs
+	if seqs == nil || len(s.Changes) < len(seqs.changes) || len(s.Reviews) < len(seqs.reviews) {
+		return nil, nil, 0, 0, false
+	}
+	for i, c := range s.Changes {
+		changes = append(changes, seqChange{placeOf(i, seqs.changes, snap.Changes), c})
+	}
+	if refs, ok = reviewRefs(s); !ok {
+		return nil, nil, 0, 0, false
+	}
+	for i := range refs {
+		refs[i].Seq = placeOf(i, seqs.reviews, snap.Reviews)
+	}
+	return changes, refs, snap.Changes + len(s.Changes) - len(seqs.changes), snap.Reviews + len(s.Reviews) - len(seqs.reviews), true
 }
 
 // placeOf is the place in a whole register of the i-th entry a state of

@@ -87,6 +87,9 @@ const (
 	SummaryRows         Summary = 1 << iota // each dossier's row: id, level, status, dates, 核定 quarters
 	SummaryLoans                            // every loan
 	SummaryDestructions                     // every destruction request
+	// SummaryHistories: every dossier's histories and the classification
+	// and 核定 registers, as the reports read them (Archive.Histories).
+	SummaryHistories
 	// SummaryNone: nothing of the dossiers; the members, the policy and
 	// the registers not about dossiers (statistics requests, hand-ins).
 	SummaryNone
@@ -119,7 +122,8 @@ type OpenOptions struct {
 	// Summary, with Snapshot, names what the command reads of the
 	// dossiers, if that is all it reads of them: their rows (List
 	// without decryption, ReviewsDue, ReviewsMissed), every loan (Loans),
-	// every destruction request (Destructions), or nothing (SummaryNone).
+	// every destruction request (Destructions), their histories
+	// (Histories), or nothing (SummaryNone).
 	// A snapshot then gives those from parts of their own, not every
 	// dossier's state (Partial); a state without SummaryRows has no rows.
 	Summary Summary

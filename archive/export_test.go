@@ -67,7 +67,8 @@ func StateJSON(s *State) ([]byte, error) { return json.Marshal(stripped(s)) }
 // SnapshotPartOf is where, in the snapshot file at path, a part lies
 // (offset from the file's start, and length), read without checking the
 // seal: for tests that damage one part. which is a dossier id (its part)
-// or a month folder ("journal/2026/11"), "rows" or "registers".
+// or a month folder ("journal/2026/11"), "rows", "registers" or
+// "histories".
 func SnapshotPartOf(path, which string) (off, n int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -87,9 +88,11 @@ func SnapshotPartOf(path, which string) (off, n int64, err error) {
 	i := snapBucket(which)
 	switch which {
 	case "rows":
-		i = len(snap.parts) - 2
+		i = len(snap.parts) - tailRows
 	case "registers":
-		i = len(snap.parts) - 1
+		i = len(snap.parts) - tailRegisters
+	case "histories":
+		i = len(snap.parts) - tailHistories
 	}
 	if strings.HasPrefix(which, journal.Dir+"/") {
 		k := slices.Index(snap.Months, which)
@@ -143,3 +146,33 @@ func (a *Archive) LoadSnapshotAbout(ids []string) (s *State, partial bool) {
 
 // SnapBucketOf is the snapshot part dossier id lies in.
 func SnapBucketOf(id string) int { return snapBucket(id) }
+
+// HistoriesText is what the reports read of a (Histories), as JSON: each
+// dossier's history as the histories part keeps it (historyOf), and the
+// two registers, 核定 without their events' hashes. A state from a
+// snapshot's histories part and one from a replay say the same.
+func HistoriesText(a *Archive) string {
+	h := a.Histories()
+	ds := map[string]*DossierState{}
+	for id, d := range h.Dossiers {
+		ds[id] = historyOf(d)
+	}
+	var reviews []ReviewEntry
+	for _, r := range h.Reviews() {
+		r.Event = ""
+		reviews = append(reviews, r)
+	}
+	b, err := json.Marshal(struct {
+		Dossiers map[string]*DossierState
+		Changes  []Change
+		Reviews  []ReviewEntry
+	}{ds, h.Changes, reviews})
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// HistoriesFromPart reports whether a's histories were read from its
+// snapshot's histories part.
+func HistoriesFromPart(a *Archive) bool { return a.State.hist != nil }

@@ -668,7 +668,8 @@ func (r *rowReader) bool() bool {
 // had that way.
 func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 	// The rows and the loans asked for are decoded side by side.
-	wantRows := a.summary&SummaryRows != 0
+	// The histories are checked against the rows (decodeHistories).
+	wantRows := a.summary&(SummaryRows|SummaryHistories) != 0
 	if wantRows && a.now.Before(l.snap.Latest) {
 		// An event is dated after this clock (a writer's clock ahead,
 		// within the skew replay accepts): the rows hold its effect.
@@ -696,7 +697,36 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 		return s
 	}
 	s.rows = mergeRows(rows, s)
+	if a.summary&SummaryHistories != 0 {
+		if s.hist = l.histories(s); s.hist == nil {
+			return nil
+		}
+	}
 	return s
+}
+
+// histories reads the histories part, with the records of the dossiers
+// of s (a state of some parts, advanced, whose rows are merged) made
+// again from their state; nil if it does not add up.
+func (l *snapLoad) histories(s *State) *Histories {
+	raw, ok := l.historiesPart()
+	if !ok {
+		return nil
+	}
+	changes, refs, nChanges, nReviews, ok := registerPlaces(l.snap, s)
+	if !ok {
+		return nil
+	}
+	if len(s.Dossiers) > 0 {
+		recs, ok := historyRecords(s, changes, refs)
+		if !ok {
+			return nil
+		}
+		if raw, ok = mergeHistories(raw, recs); !ok {
+			return nil
+		}
+	}
+	return decodeHistories(raw, len(s.rows), nChanges, nReviews)
 }
 
 // mergeRows merges into rows (every dossier's, by id, as a snapshot saved

@@ -100,8 +100,9 @@ type snapshot struct {
 	// packed by packParts: a command about one dossier decodes no 4096
 	// structs): the dossiers of each bucket (snapBucketPart), then the
 	// hashes of the events of each month folder (packHashes), then the
-	// rows of every dossier (dossierRow) and the registers of loans and
-	// destruction requests (encodeRows).
+	// rows of every dossier (dossierRow), the registers of loans and
+	// destruction requests (encodeRows) and every dossier's histories
+	// (encodeHistories).
 	PartTable []byte
 	parts     []snapPart
 }
@@ -194,18 +195,25 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 14: a sealed header,
+// snapMagic starts a snapshot file (format version 15: a sealed header,
 // 4096 parts by dossier id with their register entries, destruction
 // requests and event paths after one shared gob prelude, parts by month
-// folder, a part of rows and one of loans and destruction requests;
-// version 13 had 1024 parts, 12 no stale keys in its rows, 11 none in its dossiers'
+// folder, a part of rows, one of loans and destruction requests and one
+// of histories; version 14 had no histories part, 13 had 1024 parts, 12 no stale keys in its rows, 11 none in its dossiers'
 // parts, 10 rows without what a listing with a key needs (hash,
 // recipients, borrowers, credit, tier), 9 no rows or registers parts,
 // 8 had 256 parts and destructions in the header, 7 a prelude in every part, 6 no event paths, 5 a part of registers, 4 no
 // month parts, 3 was one sealed gob stream, 2 could hold a clock range
 // that ignored events dated ahead that a decision had rejected, or a
 // journal without genesis). A snapshot of another version is not read.
-const snapMagic = "crm-state-snapshot-v14\n"
+const snapMagic = "crm-state-snapshot-v15\n"
+
+// The parts after the months', counted from the end.
+const (
+	tailRows      = 3 // every dossier's row (encodeRows)
+	tailRegisters = 2 // every loan and destruction request (encodeRows)
+	tailHistories = 1 // every dossier's histories (encodeHistories)
+)
 
 // snapSeal is what the header's HMAC covers besides the header itself.
 const snapSeal = "state snapshot\n"
@@ -389,7 +397,17 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	if !ok {
 		return
 	}
-	parts = append(parts, rows, loans)
+	recs, ok := historyRecords(s, changes, refs)
+	if !ok {
+		return
+	}
+	hist := encodeHistories(recs)
+	if some != nil {
+		if hist, ok = mergeHistories(some.hist, recs); !ok {
+			return
+		}
+	}
+	parts = append(parts, rows, loans, hist)
 	var off int64
 	for i, p := range parts {
 		sp := snapPart{Off: off, Len: int64(len(p))}
@@ -980,7 +998,7 @@ type snapLoad struct {
 func (l *snapLoad) rowsPart() ([]dossierRow, bool) {
 	if !l.rowsRead {
 		l.rowsRead = true
-		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.parts)-2); ok {
+		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.parts)-tailRows); ok {
 			l.rows, l.rowsOK = decodeRows(raw)
 			l.rowsOK = l.rowsOK && len(l.rows) == l.snap.Count
 		}
@@ -993,11 +1011,16 @@ func (l *snapLoad) rowsPart() ([]dossierRow, bool) {
 func (l *snapLoad) registers() (*snapRegisters, bool) {
 	if !l.regsRead {
 		l.regsRead = true
-		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.parts)-1); ok {
+		if raw, ok := l.snap.rawPart(l.f, l.base, len(l.snap.parts)-tailRegisters); ok {
 			l.regs, l.regsOK = decodeRegisters(raw)
 		}
 	}
 	return l.regs, l.regsOK
+}
+
+// historiesPart reads the histories part (encodeHistories) as it is.
+func (l *snapLoad) historiesPart() ([]byte, bool) {
+	return l.snap.rawPart(l.f, l.base, len(l.snap.parts)-tailHistories)
 }
 
 // bucket reads (once) the part that holds dossier id.
@@ -1167,7 +1190,7 @@ func (c *journalCache) readSnapshotHeader(f *os.File) (*snapshot, int64) {
 		return nil, 0
 	}
 	ps, ok := unpackParts(snap.PartTable)
-	if !ok || len(ps) != snapBuckets+len(snap.Months)+2 {
+	if !ok || len(ps) != snapBuckets+len(snap.Months)+tailRows {
 		return nil, 0
 	}
 	snap.parts, snap.PartTable = ps, nil

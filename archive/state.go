@@ -184,6 +184,7 @@ type State struct {
 	checkSigs bool
 	rows      []dossierRow // a summary state's rows of every dossier (OpenOptions.Summary)
 	summary   bool         // the state is a summary's: rows is what it has of every dossier
+	hist      *Histories   // a summary state's histories (SummaryHistories)
 	// rowsMemo are the rows of a whole state made at rowsMemoAt, until a
 	// step changes the state (step.commit): a command that asks for them
 	// several times (maintain) makes them once.

@@ -11,12 +11,12 @@ import (
 
 // facts is the archive's state as the reports read it: every dossier with
 // its histories, the loans, the destructions, the 核定 and the
-// classification register, all from archive.State, which replayed the
-// journal with every rule checked (a step that broke a rule has no effect
-// there, so it counts nowhere here). Building it reads no dossier content
-// and needs no key. The reports keep no event kinds and compute no rule of
-// their own: levels, credit classes and tiers come from the state's
-// answers.
+// classification register, all from archive.State and its histories
+// (Archive.Histories), which replayed the journal with every rule checked
+// (a step that broke a rule has no effect there, so it counts nowhere
+// here). Building it reads no dossier content and needs no key. The
+// reports keep no event kinds and compute no rule of their own: levels,
+// credit classes and tiers come from the state's answers.
 type facts struct {
 	a        *archive.Archive
 	s        *archive.State
@@ -26,8 +26,9 @@ type facts struct {
 	loans    []*archive.Loan        // by request time
 	destroys []*archive.Destruction // by execution time
 	changes  []archive.Change       // the classification register, by time
-	reviews  []archive.ReviewEntry  // every 核定, by time
-	marks    map[string]bool        // levels of the dossiers the report shows (marking.go)
+	hist     *archive.Histories
+	reviews  []archive.ReviewEntry // every 核定, by time (reviewsByTime)
+	marks    map[string]bool       // levels of the dossiers the report shows (marking.go)
 	// digests are what the key reads of every active dossier's content
 	// (contents), read once per report.
 	digests map[string]*archive.Digest
@@ -35,9 +36,9 @@ type facts struct {
 }
 
 func gatherFacts(a *archive.Archive) *facts {
-	s := a.State
-	f := &facts{a: a, s: s, loc: a.Location(), dossiers: s.Dossiers}
-	for id := range s.Dossiers {
+	s, h := a.State, a.Histories()
+	f := &facts{a: a, s: s, loc: a.Location(), dossiers: h.Dossiers, hist: h}
+	for id := range h.Dossiers {
 		f.ids = append(f.ids, id)
 	}
 	sort.Strings(f.ids)
@@ -47,11 +48,19 @@ func gatherFacts(a *archive.Archive) *facts {
 	sort.SliceStable(f.loans, func(i, j int) bool { return f.loans[i].Requested.Before(f.loans[j].Requested) })
 	f.destroys = s.SortedDestructions()
 	sort.SliceStable(f.destroys, func(i, j int) bool { return f.destroys[i].Executed.Before(f.destroys[j].Executed) })
-	f.changes = slices.Clone(s.Changes)
+	f.changes = slices.Clone(h.Changes)
 	sort.SliceStable(f.changes, func(i, j int) bool { return f.changes[i].At.Before(f.changes[j].At) })
-	f.reviews = slices.Clone(s.Reviews)
-	sort.SliceStable(f.reviews, func(i, j int) bool { return f.reviews[i].Time.Before(f.reviews[j].Time) })
 	return f
+}
+
+// reviewsByTime is every 核定 by time (ties in journal order): only the
+// 核定 register lists them (half a million at 100,000 dossiers).
+func (f *facts) reviewsByTime() []archive.ReviewEntry {
+	if f.reviews == nil {
+		f.reviews = slices.Clone(f.hist.Reviews())
+		sort.SliceStable(f.reviews, func(i, j int) bool { return f.reviews[i].Time.Before(f.reviews[j].Time) })
+	}
+	return f.reviews
 }
 
 // levelAt is the dossier's effective level just before t (R7.2.4).

@@ -538,7 +538,7 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 func (f *facts) reviewRegister(p Period) map[string][]Row {
 	var rows []Row
 	now := f.a.Now().Add(time.Nanosecond)
-	for _, r := range f.reviews {
+	for _, r := range f.reviewsByTime() {
 		if !p.Contains(r.Time) {
 			continue
 		}

@@ -16,7 +16,7 @@ package report
 // markDossier records that the report shows dossier id: its level today
 // counts towards the marking.
 func (f *facts) markDossier(id string) {
-	if ds := f.a.State.Dossiers[id]; ds != nil {
+	if ds := f.dossiers[id]; ds != nil {
 		f.markLevel(f.a.EffectiveLevel(ds))
 	}
 }

@@ -241,8 +241,11 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	}
 	// The registers come from the journal, the other reports also read
 	// dossier content; both use the key when there is one, which also says
-	// who is asking (R6.7). A report only reads: the state snapshot will do.
+	// who is asking (R6.7). A report only reads: the state snapshot will
+	// do, and of it the rows (digests), loans, destruction requests and
+	// histories.
 	e.snapshot = true
+	e.summary = archive.SummaryRows | archive.SummaryLoans | archive.SummaryDestructions | archive.SummaryHistories
 	a, err := e.open(false)
 	if err != nil {
 		return err

@@ -1,0 +1,467 @@
+package archive
+
+import (
+	"encoding/binary"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"crm/classify"
+)
+
+// The histories part of a snapshot holds what the reports read of every
+// dossier (Histories): its dates, level marks, credit class and tier
+// overrides, content updates and 核定, and its entries of the
+// classification and 核定 registers at their places. The reports read it
+// instead of every dossier's whole state (4,096 gob parts: seconds and a
+// gigabyte at 100,000 dossiers). It is one record per dossier, by id,
+// each prefixed by its length, so that a snapshot advanced by new events
+// about some dossiers (saveAdvancedParts, summaryState) replaces their
+// records and copies the others as they are (mergeHistories).
+
+// Histories is what the reports read of the archive: every dossier's
+// state with its histories, and the classification and 核定 registers in
+// journal order. From a snapshot's histories part the dossiers' states
+// hold only what the reports read (historyOf): no recipients, hash,
+// loans, events, reasons of overrides or fields of updates.
+type Histories struct {
+	Dossiers map[string]*DossierState
+	// Changes is the classification register (State.Changes).
+	Changes []Change
+	// reviews is the 核定 register (State.Reviews), or made from order.
+	reviews []ReviewEntry
+	order   []histReview
+}
+
+// histReview is a 核定 register entry: a review of a dossier's.
+type histReview struct {
+	d *DossierState
+	i int
+}
+
+// Reviews is the 核定 register (State.Reviews), in journal order.
+func (h *Histories) Reviews() []ReviewEntry {
+	if h.reviews == nil && len(h.order) > 0 {
+		h.reviews = make([]ReviewEntry, len(h.order))
+		for i, r := range h.order {
+			h.reviews[i] = ReviewEntry{Dossier: r.d.ID, Review: r.d.Reviews[r.i]}
+		}
+	}
+	return h.reviews
+}
+
+// Histories is what the reports read (see Histories): from the state, or
+// from the snapshot's histories part when the command asked for
+// SummaryHistories.
+func (a *Archive) Histories() *Histories {
+	if s := a.State; s.hist != nil {
+		return s.hist
+	}
+	s := a.State
+	return &Histories{Dossiers: s.Dossiers, Changes: s.Changes, reviews: s.Reviews}
+}
+
+// historyOf is what a histories record keeps of dossier d.
+func historyOf(d *DossierState) *DossierState {
+	h := &DossierState{ID: d.ID, Level: d.Level, Status: d.Status, Created: d.Created, Updated: d.Updated,
+		Destroyed: d.Destroyed, LevelSetOn: d.LevelSetOn, Period: d.Period, Expires: d.Expires,
+		Declassified: d.Declassified, Levels: d.Levels}
+	for _, m := range d.Credits {
+		h.Credits = append(h.Credits, Mark{At: m.At, Value: m.Value})
+	}
+	for _, m := range d.Tiers {
+		h.Tiers = append(h.Tiers, Mark{At: m.At, Value: m.Value})
+	}
+	for _, u := range d.Updates {
+		h.Updates = append(h.Updates, Stamp{At: u.At})
+	}
+	for _, r := range d.Reviews {
+		r.Event = ""
+		h.Reviews = append(h.Reviews, r)
+	}
+	return h
+}
+
+// histRecord is one dossier's record of a histories part.
+type histRecord struct {
+	id string
+	b  []byte // with its length
+}
+
+// historyRecords are the records of the dossiers of s, by id, with their
+// register entries at the places changes and refs give (every entry of
+// theirs must be there: false if not).
+func historyRecords(s *State, changes []seqChange, refs []reviewRef) ([]histRecord, bool) {
+	byDossier := map[string][]seqChange{}
+	for _, c := range changes {
+		if s.Dossiers[c.Dossier] == nil {
+			return nil, false
+		}
+		byDossier[c.Dossier] = append(byDossier[c.Dossier], c)
+	}
+	seqs := map[string][]int{}
+	for _, r := range refs {
+		d := s.Dossiers[r.Dossier]
+		if d == nil || r.Index < 0 || r.Index >= len(d.Reviews) || r.Seq < 0 {
+			return nil, false
+		}
+		q := seqs[r.Dossier]
+		if q == nil {
+			q = slices.Repeat([]int{-1}, len(d.Reviews))
+			seqs[r.Dossier] = q
+		}
+		if q[r.Index] >= 0 {
+			return nil, false
+		}
+		q[r.Index] = r.Seq
+	}
+	out := make([]histRecord, 0, len(s.Dossiers))
+	var body []byte
+	for _, d := range s.SortedDossiers() {
+		q := seqs[d.ID]
+		if len(d.Reviews) > 0 && q == nil || slices.Contains(q, -1) {
+			return nil, false
+		}
+		body = appendHistory(body[:0], d, byDossier[d.ID], q)
+		out = append(out, histRecord{d.ID, appendString(nil, string(body))})
+	}
+	return out, true
+}
+
+// appendHistory writes dossier d's record body: its id first, then what
+// historyOf keeps, its 核定 each with its place in the 核定 register
+// (seqs) and its classification register entries.
+func appendHistory(b []byte, d *DossierState, changes []seqChange, seqs []int) []byte {
+	for _, s := range []string{d.ID, d.Level, d.Status} {
+		b = appendString(b, s)
+	}
+	for _, t := range []time.Time{d.Created, d.Updated, d.Destroyed, d.LevelSetOn, d.Expires} {
+		b = appendHTime(b, t)
+	}
+	b = appendPeriod(b, d.Period)
+	b = appendBool(b, d.Declassified)
+	b = binary.AppendUvarint(b, uint64(len(d.Levels)))
+	for _, m := range d.Levels {
+		b = appendString(b, m.Level)
+		for _, t := range []time.Time{m.At, m.SetOn, m.Expires} {
+			b = appendHTime(b, t)
+		}
+		b = appendPeriod(b, m.Period)
+		b = appendBool(b, m.Declassified)
+	}
+	for _, ms := range [][]Mark{d.Credits, d.Tiers} {
+		b = binary.AppendUvarint(b, uint64(len(ms)))
+		for _, m := range ms {
+			b = appendHTime(b, m.At)
+			b = appendString(b, m.Value)
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(d.Updates)))
+	for _, u := range d.Updates {
+		b = appendHTime(b, u.At)
+	}
+	b = binary.AppendUvarint(b, uint64(len(d.Reviews)))
+	for i, r := range d.Reviews {
+		b = binary.AppendUvarint(b, uint64(seqs[i]))
+		for _, s := range []string{r.Quarter, r.By, r.Note, r.SignedOffBy} {
+			b = appendString(b, s)
+		}
+		b = appendHTime(b, r.Time)
+		b = appendHTime(b, r.SignedOff)
+	}
+	b = binary.AppendUvarint(b, uint64(len(changes)))
+	for _, c := range changes {
+		b = binary.AppendUvarint(b, uint64(c.Seq))
+		b = appendHTime(b, c.At)
+		for _, s := range []string{string(c.Kind), c.From, c.To, c.Period, c.Expires, c.Expired, c.Reason, c.By} {
+			b = appendString(b, s)
+		}
+	}
+	return b
+}
+
+// appendHTime writes t for a histories record: a tag, then for a time in
+// UTC on a whole second (every journal time) its Unix seconds, else
+// appendTime's form.
+func appendHTime(b []byte, t time.Time) []byte {
+	switch {
+	case t == time.Time{}:
+		return append(b, 0)
+	case t.Location() == time.UTC && t.Nanosecond() == 0:
+		return binary.AppendVarint(append(b, 1), t.Unix())
+	}
+	return appendTime(append(b, 2), t)
+}
+
+// htime reads what appendHTime wrote.
+func (r *rowReader) htime() time.Time {
+	tag := r.bytes(1)
+	switch {
+	case len(tag) == 0:
+		r.bad = true
+	case tag[0] == 1:
+		return time.Unix(r.varint(), 0).UTC()
+	case tag[0] == 2:
+		return r.time()
+	case tag[0] != 0:
+		r.bad = true
+	}
+	return time.Time{}
+}
+
+func appendPeriod(b []byte, p classify.Period) []byte {
+	for _, v := range []int{p.Years, p.Months, p.Days} {
+		b = binary.AppendVarint(b, int64(v))
+	}
+	return appendBool(b, p.Long)
+}
+
+func (r *rowReader) period() classify.Period {
+	var p classify.Period
+	p.Years, p.Months, p.Days = r.int(), r.int(), r.int()
+	p.Long = r.bool()
+	return p
+}
+
+// encodeHistories is a histories part of records, by id.
+func encodeHistories(recs []histRecord) []byte {
+	size := binary.MaxVarintLen64
+	for _, r := range recs {
+		size += len(r.b)
+	}
+	b := binary.AppendUvarint(make([]byte, 0, size), uint64(len(recs)))
+	for _, r := range recs {
+		b = append(b, r.b...)
+	}
+	return b
+}
+
+// mergeHistories is histories part old with the records fresh (by id)
+// in place of its records of the same dossiers, and added where they
+// belong; false if old does not read as records by id.
+func mergeHistories(old []byte, fresh []histRecord) ([]byte, bool) {
+	r := rowReader{b: old}
+	n := r.uvarint()
+	if r.bad || n > uint64(len(old)) {
+		return nil, false
+	}
+	size := binary.MaxVarintLen64 + len(old)
+	for _, f := range fresh {
+		size += len(f.b)
+	}
+	out := make([]byte, binary.MaxVarintLen64, size)
+	count, prev := uint64(0), ""
+	for i := range n {
+		rec, id, ok := r.record()
+		if !ok || i > 0 && id <= prev {
+			return nil, false
+		}
+		prev = id
+		for len(fresh) > 0 && fresh[0].id < id {
+			out, fresh, count = append(out, fresh[0].b...), fresh[1:], count+1
+		}
+		if len(fresh) > 0 && fresh[0].id == id {
+			out, fresh, count = append(out, fresh[0].b...), fresh[1:], count+1
+			continue
+		}
+		out, count = append(out, rec...), count+1
+	}
+	if len(r.b) != 0 {
+		return nil, false
+	}
+	for _, f := range fresh {
+		out, count = append(out, f.b...), count+1
+	}
+	head := binary.AppendUvarint(nil, count)
+	start := binary.MaxVarintLen64 - len(head)
+	copy(out[start:], head)
+	return out[start:], true
+}
+
+// record reads a record's bytes (with its length) and its dossier's id.
+func (r *rowReader) record() (rec []byte, id string, ok bool) {
+	at := r.b
+	n := r.uvarint()
+	body := r.bytes(n)
+	if r.bad {
+		return nil, "", false
+	}
+	rec = at[:len(at)-len(r.b)]
+	br := rowReader{b: body}
+	idb := br.bytes(br.uvarint())
+	return rec, string(idb), !br.bad
+}
+
+// decodeHistories reads a histories part (encodeHistories): count
+// dossiers by id, whose register entries fill the places of a
+// classification register of nChanges entries and a 核定 register of
+// nReviews, each exactly once. Nil if it does not. The records are read
+// on every core, each core a run of them.
+func decodeHistories(b []byte, count, nChanges, nReviews int) *Histories {
+	r := rowReader{b: b}
+	n := r.uvarint()
+	if r.bad || n != uint64(count) || n > uint64(len(b)) || nChanges > len(b) || nReviews > len(b) {
+		return nil
+	}
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		if bodies[i] = r.bytes(r.uvarint()); r.bad {
+			return nil
+		}
+	}
+	if len(r.b) != 0 {
+		return nil
+	}
+	h := &Histories{Dossiers: make(map[string]*DossierState, n), Changes: make([]Change, nChanges),
+		order: make([]histReview, nReviews)}
+	// The states and their histories are cut from a few large slices:
+	// 100,000 dossiers' half a million 核定 are not as many allocations.
+	states := make([]DossierState, n)
+	pl := &histPlaces{changes: make([]atomic.Bool, nChanges), reviews: make([]atomic.Bool, nReviews)}
+	runs := max(1, min(runtime.GOMAXPROCS(0), len(bodies)/1024))
+	var bad atomic.Bool
+	var wg sync.WaitGroup
+	for k := range runs {
+		lo, hi := k*len(bodies)/runs, (k+1)*len(bodies)/runs
+		wg.Go(func() {
+			ha := &histArenas{}
+			strs := map[string]string{}
+			for i := lo; i < hi; i++ {
+				br := rowReader{b: bodies[i], strs: strs}
+				br.history(&states[i], h, ha, pl)
+				if br.bad || len(br.b) != 0 {
+					bad.Store(true)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if bad.Load() {
+		return nil
+	}
+	for i := range states {
+		d := &states[i]
+		if i > 0 && d.ID <= states[i-1].ID {
+			return nil
+		}
+		h.Dossiers[d.ID] = d
+	}
+	for i := range pl.changes {
+		if !pl.changes[i].Load() {
+			return nil
+		}
+	}
+	for i := range pl.reviews {
+		if !pl.reviews[i].Load() {
+			return nil
+		}
+	}
+	return h
+}
+
+// histPlaces are the register places the records read so far took: each
+// is taken once, by the first to claim it.
+type histPlaces struct {
+	changes, reviews []atomic.Bool
+}
+
+// claim takes place seq among taken, if it is one and free.
+func claim(taken []atomic.Bool, seq uint64) bool {
+	return seq < uint64(len(taken)) && taken[seq].CompareAndSwap(false, true)
+}
+
+// histArenas are what the dossiers' histories are cut from.
+type histArenas struct {
+	reviews arena[Review]
+	levels  arena[LevelMark]
+	marks   arena[Mark]
+	stamps  arena[Stamp]
+}
+
+// arena hands out slices cut from larger ones.
+type arena[T any] struct{ buf []T }
+
+// take is a slice of n zero values, with no room to grow into the next.
+func (a *arena[T]) take(n int) []T {
+	if n == 0 {
+		return nil
+	}
+	if len(a.buf) < n {
+		a.buf = make([]T, max(n, 4096))
+	}
+	s := a.buf[:n:n]
+	a.buf = a.buf[n:]
+	return s
+}
+
+// history reads a record's body into dossier state d, placing its
+// register entries in h; bad is set if a place is out of range or taken.
+func (r *rowReader) history(d *DossierState, h *Histories, ha *histArenas, pl *histPlaces) {
+	d.ID = string(r.bytes(r.uvarint()))
+	d.Level, d.Status = r.str(), r.str()
+	d.Created, d.Updated, d.Destroyed, d.LevelSetOn, d.Expires = r.htime(), r.htime(), r.htime(), r.htime(), r.htime()
+	d.Period, d.Declassified = r.period(), r.bool()
+	d.Levels = ha.levels.take(int(r.count(4)))
+	for i := range d.Levels {
+		m := &d.Levels[i]
+		m.Level = r.str()
+		m.At, m.SetOn, m.Expires = r.htime(), r.htime(), r.htime()
+		m.Period, m.Declassified = r.period(), r.bool()
+	}
+	for _, ms := range []*[]Mark{&d.Credits, &d.Tiers} {
+		*ms = ha.marks.take(int(r.count(2)))
+		for i := range *ms {
+			(*ms)[i] = Mark{At: r.htime(), Value: r.str()}
+		}
+	}
+	d.Updates = ha.stamps.take(int(r.count(1)))
+	for i := range d.Updates {
+		d.Updates[i].At = r.htime()
+	}
+	d.Reviews = ha.reviews.take(int(r.count(7)))
+	for i := range d.Reviews {
+		seq := r.uvarint()
+		rv := &d.Reviews[i]
+		rv.Quarter, rv.By, rv.Note, rv.SignedOffBy = r.str(), r.str(), r.noteStr(), r.str()
+		rv.Time, rv.SignedOff = r.htime(), r.htime()
+		if !claim(pl.reviews, seq) {
+			r.bad = true
+			return
+		}
+		h.order[seq] = histReview{d, i}
+	}
+	n := r.count(10)
+	for range n {
+		seq := r.uvarint()
+		c := Change{At: r.htime(), Dossier: d.ID, Kind: ChangeKind(r.str())}
+		c.From, c.To, c.Period, c.Expires, c.Expired, c.Reason, c.By = r.str(), r.str(), r.str(), r.str(), r.str(), r.noteStr(), r.str()
+		if r.bad || !claim(pl.changes, seq) {
+			r.bad = true
+			return
+		}
+		h.Changes[seq] = c
+	}
+}
+
+// count reads how many entries follow, each at least min bytes long.
+func (r *rowReader) count(min int) uint64 {
+	n := r.uvarint()
+	if n > uint64(len(r.b)/min) {
+		r.bad = true
+		return 0
+	}
+	return n
+}
+
+// noteStr reads a string that is rarely repeated (a note, a reason):
+// not shared.
+func (r *rowReader) noteStr() string {
+	b := r.bytes(r.uvarint())
+	if len(b) == 0 {
+		return ""
+	}
+	return string(b)
+}
