@@ -25,10 +25,13 @@ type facts struct {
 	ids      []string               // every dossier ever created, sorted
 	loans    []*archive.Loan        // by request time
 	destroys []*archive.Destruction // by execution time
-	changes  []archive.Change       // the classification register, by time
 	hist     *archive.Histories
+	changes  []archive.Change      // the classification register, by time (changesByTime)
 	reviews  []archive.ReviewEntry // every 核定, by time (reviewsByTime)
-	marks    map[string]bool       // levels of the dossiers the report shows (marking.go)
+	// active is activeIDs' last answer, for activeAt.
+	active   []string
+	activeAt time.Time
+	marks    map[string]bool // levels of the dossiers the report shows (marking.go)
 	// digests are what the key reads of every active dossier's content
 	// (contents), read once per report.
 	digests map[string]*archive.Digest
@@ -48,9 +51,17 @@ func gatherFacts(a *archive.Archive) *facts {
 	sort.SliceStable(f.loans, func(i, j int) bool { return f.loans[i].Requested.Before(f.loans[j].Requested) })
 	f.destroys = s.SortedDestructions()
 	sort.SliceStable(f.destroys, func(i, j int) bool { return f.destroys[i].Executed.Before(f.destroys[j].Executed) })
-	f.changes = slices.Clone(h.Changes)
-	sort.SliceStable(f.changes, func(i, j int) bool { return f.changes[i].At.Before(f.changes[j].At) })
 	return f
+}
+
+// changesByTime is the classification register by time (ties in journal
+// order): only that register lists them; the other reports count them.
+func (f *facts) changesByTime() []archive.Change {
+	if f.changes == nil {
+		f.changes = slices.Clone(f.hist.Changes)
+		sort.SliceStable(f.changes, func(i, j int) bool { return f.changes[i].At.Before(f.changes[j].At) })
+	}
+	return f.changes
 }
 
 // reviewsByTime is every 核定 by time (ties in journal order): only the
@@ -95,14 +106,19 @@ func overdueIn(l *archive.Loan, p Period, now time.Time) bool {
 	return l.Returned.IsZero() || l.Returned.After(l.Due)
 }
 
-// activeIDs lists the dossiers that existed just before t.
+// activeIDs lists the dossiers that existed just before t (the same
+// list for the same t: a report asks several times).
 func (f *facts) activeIDs(t time.Time) []string {
-	var ids []string
+	if f.active != nil && f.activeAt.Equal(t) {
+		return f.active
+	}
+	ids := make([]string, 0, len(f.ids))
 	for _, id := range f.ids {
 		if f.dossiers[id].ActiveAt(t) {
 			ids = append(ids, id)
 		}
 	}
+	f.active, f.activeAt = ids, t
 	return ids
 }
 
@@ -132,7 +148,7 @@ func (f *facts) activity(p Period, now time.Time) activity {
 			}
 		}
 	}
-	for _, c := range f.changes {
+	for _, c := range f.hist.Changes {
 		if !p.Contains(c.At) {
 			continue
 		}

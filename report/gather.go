@@ -562,7 +562,7 @@ func (f *facts) signedOff(r archive.Review, t time.Time) string {
 // level, declassification, credit class or tier change in p.
 func (f *facts) classificationRegister(p Period) map[string][]Row {
 	var rows []Row
-	for _, c := range f.changes {
+	for _, c := range f.changesByTime() {
 		if !p.Contains(c.At) {
 			continue
 		}
