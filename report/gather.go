@@ -195,6 +195,11 @@ func distribution(key string, values []string, fixed []string) []Row {
 	for _, v := range values {
 		counts[v]++
 	}
+	return distributionOf(key, counts, len(values), fixed)
+}
+
+// distributionOf is distribution of n values counted in counts.
+func distributionOf(key string, counts map[string]int, n int, fixed []string) []Row {
 	keys := slices.Clone(fixed)
 	var rest []string
 	for v := range counts {
@@ -214,7 +219,7 @@ func distribution(key string, values []string, fixed []string) []Row {
 	keys = append(keys, rest...)
 	rows := make([]Row, 0, len(keys))
 	for _, k := range keys {
-		rows = append(rows, Row{key: Str(k), "count": Int(counts[k]), "share": Share(counts[k], len(values))})
+		rows = append(rows, Row{key: Str(k), "count": Int(counts[k]), "share": Share(counts[k], n)})
 	}
 	return rows
 }
@@ -245,21 +250,23 @@ func (f *facts) levelRows(t time.Time) []Row {
 
 // contentRows fills the distributions that need dossier content.
 func (f *facts) contentRows(data map[string][]Row, cs []*customer, withPlaces bool) {
-	var credit, tier, grade, industry, region []string
+	// Counted as they come: no list of 100,000 values per figure.
+	credit, tier, grade, industry, region := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	gradeSales := map[string]float64{}
 	total := 0.0
 	for _, c := range cs {
-		credit = append(credit, c.credit)
-		tier = append(tier, c.tier)
-		grade = append(grade, c.grade)
-		industry = append(industry, cmp.Or(c.d.Industry, noIndustry))
-		region = append(region, cmp.Or(c.d.Region, noIndustry))
+		credit[c.credit]++
+		tier[c.tier]++
+		grade[c.grade]++
+		industry[cmp.Or(c.d.Industry, noIndustry)]++
+		region[cmp.Or(c.d.Region, noIndustry)]++
 		gradeSales[c.grade] += max(c.d.Sales, 0)
 		total += max(c.d.Sales, 0)
 	}
-	data["by_credit"] = distribution("credit", credit, []string{"A", "B", "C", "D", noCredit})
-	data["by_tier"] = distribution("tier", tier, []string{"重点", "普通", "潜在"})
-	rows := distribution("grade", grade, []string{"A", "B", "C"})
+	n := len(cs)
+	data["by_credit"] = distributionOf("credit", credit, n, []string{"A", "B", "C", "D", noCredit})
+	data["by_tier"] = distributionOf("tier", tier, n, []string{"重点", "普通", "潜在"})
+	rows := distributionOf("grade", grade, n, []string{"A", "B", "C"})
 	for _, r := range rows {
 		g := r["grade"].String()
 		r["sales"] = Num(gradeSales[g])
@@ -269,8 +276,8 @@ func (f *facts) contentRows(data map[string][]Row, cs []*customer, withPlaces bo
 	}
 	data["by_grade"] = rows
 	if withPlaces {
-		data["by_industry"] = distribution("industry", industry, nil)
-		data["by_region"] = distribution("region", region, nil)
+		data["by_industry"] = distributionOf("industry", industry, n, nil)
+		data["by_region"] = distributionOf("region", region, n, nil)
 	}
 }
 

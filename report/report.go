@@ -202,6 +202,21 @@ func (v Value) conform(k Kind) (Value, error) {
 	return v, nil
 }
 
+// conformCell is value v of column key in row j (from 0) of section sec, made to
+// fit the column's kind (kinds), or why it does not.
+func conformCell(l *Layout, sec string, j int, key string, v Value, kinds map[string]Kind) (Value, error) {
+	k, ok := kinds[key]
+	if !ok {
+		return v, fmt.Errorf("report %s, section %s, row %d: layout %s has no column %q: add it to the layout or fix the key",
+			l.Name, sec, j+1, l.Source, key)
+	}
+	cv, err := v.conform(k)
+	if err != nil {
+		return v, fmt.Errorf("report %s, section %s, row %d, column %s: %w", l.Name, sec, j+1, key, err)
+	}
+	return cv, nil
+}
+
 // Build fills layout l with data (section key → rows) and returns the report;
 // the caller sets Period, GeneratedAt and Notes. A section without data is
 // empty. A section or column that l does not have, or a value that does not
@@ -229,16 +244,16 @@ func Build(l *Layout, data map[string][]Row) (*Report, error) {
 		s.Rows = make([]Row, len(rows))
 		for j, row := range rows {
 			out := make(Row, len(row))
-			for _, key := range slices.Sorted(maps.Keys(row)) { // sorted: the same message every run
-				v := row[key]
-				k, ok := kinds[key]
-				if !ok {
-					return nil, fmt.Errorf("report %s, section %s, row %d: layout %s has no column %q: add it to the layout or fix the key",
-						l.Name, sl.Key, j+1, l.Source, key)
-				}
-				cv, err := v.conform(k)
+			for key, v := range row {
+				cv, err := conformCell(l, sl.Key, j, key, v, kinds)
 				if err != nil {
-					return nil, fmt.Errorf("report %s, section %s, row %d, column %s: %w", l.Name, sl.Key, j+1, key, err)
+					// The first bad cell by key: the same message every run.
+					for _, key := range slices.Sorted(maps.Keys(row)) {
+						if _, err := conformCell(l, sl.Key, j, key, row[key], kinds); err != nil {
+							return nil, err
+						}
+					}
+					return nil, err
 				}
 				if !cv.IsNull() {
 					out[key] = cv
