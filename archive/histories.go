@@ -240,12 +240,13 @@ func encodeHistories(recs []histRecord) []byte {
 
 // mergeHistories is histories part old with the records fresh (by id)
 // in place of its records of the same dossiers, and added where they
-// belong; false if old does not read as records by id.
-func mergeHistories(old []byte, fresh []histRecord) ([]byte, bool) {
+// belong (added counts those); false if old does not read as records by
+// id.
+func mergeHistories(old []byte, fresh []histRecord) (merged []byte, added int, ok bool) {
 	r := rowReader{b: old}
 	n := r.uvarint()
 	if r.bad || n > uint64(len(old)) {
-		return nil, false
+		return nil, 0, false
 	}
 	size := binary.MaxVarintLen64 + len(old)
 	for _, f := range fresh {
@@ -256,11 +257,11 @@ func mergeHistories(old []byte, fresh []histRecord) ([]byte, bool) {
 	for i := range n {
 		rec, id, ok := r.record()
 		if !ok || i > 0 && id <= prev {
-			return nil, false
+			return nil, 0, false
 		}
 		prev = id
 		for len(fresh) > 0 && fresh[0].id < id {
-			out, fresh, count = append(out, fresh[0].b...), fresh[1:], count+1
+			out, fresh, count, added = append(out, fresh[0].b...), fresh[1:], count+1, added+1
 		}
 		if len(fresh) > 0 && fresh[0].id == id {
 			out, fresh, count = append(out, fresh[0].b...), fresh[1:], count+1
@@ -269,15 +270,15 @@ func mergeHistories(old []byte, fresh []histRecord) ([]byte, bool) {
 		out, count = append(out, rec...), count+1
 	}
 	if len(r.b) != 0 {
-		return nil, false
+		return nil, 0, false
 	}
 	for _, f := range fresh {
-		out, count = append(out, f.b...), count+1
+		out, count, added = append(out, f.b...), count+1, added+1
 	}
 	head := binary.AppendUvarint(nil, count)
 	start := binary.MaxVarintLen64 - len(head)
 	copy(out[start:], head)
-	return out[start:], true
+	return out[start:], added, true
 }
 
 // record reads a record's bytes (with its length) and its dossier's id.

@@ -194,14 +194,14 @@ func TestHistoriesMerge(t *testing.T) {
 	if !ok {
 		t.Fatal("fresh records")
 	}
-	merged, ok := mergeHistories(encodeHistories(oldRecs), fresh)
-	if !ok {
-		t.Fatal("not merged")
+	merged, added, ok := mergeHistories(encodeHistories(oldRecs), fresh)
+	if !ok || added != len(ids)-len(old.Dossiers) {
+		t.Fatalf("merged %v, %d added, want %d", ok, added, len(ids)-len(old.Dossiers))
 	}
 	if want := encodeWhole(t, s); string(merged) != string(want) {
 		t.Fatalf("merged part (%d bytes) is not the whole state's (%d bytes)", len(merged), len(want))
 	}
-	if same, ok := mergeHistories(merged, nil); !ok || string(same) != string(merged) {
+	if same, added, ok := mergeHistories(merged, nil); !ok || added != 0 || string(same) != string(merged) {
 		t.Fatal("merging nothing changed the part")
 	}
 }
@@ -224,7 +224,7 @@ func TestHistoriesRefused(t *testing.T) {
 		if decodeHistories(b[:i], n, nc, nr) != nil {
 			t.Fatalf("cut at %d of %d read", i, len(b))
 		}
-		if _, ok := mergeHistories(b[:i], nil); ok && i > 1 {
+		if _, _, ok := mergeHistories(b[:i], nil); ok && i > 1 {
 			t.Fatalf("cut at %d of %d merged", i, len(b))
 		}
 	}
@@ -251,7 +251,7 @@ func TestHistoriesRefused(t *testing.T) {
 	if decodeHistories(encodeHistories(recs), n, nc, nr) != nil {
 		t.Fatal("records out of order were read")
 	}
-	if _, ok := mergeHistories(encodeHistories(recs), nil); ok {
+	if _, _, ok := mergeHistories(encodeHistories(recs), nil); ok {
 		t.Fatal("records out of order were merged")
 	}
 }
@@ -272,7 +272,7 @@ func FuzzDecodeHistories(f *testing.F) {
 	f.Add([]byte{1, 3, 1, 'C'}, uint8(1), uint8(0), uint8(0))
 	f.Fuzz(func(t *testing.T, b []byte, n, nc, nr uint8) {
 		h := decodeHistories(b, int(n), int(nc), int(nr))
-		merged, ok := mergeHistories(b, nil)
+		merged, _, ok := mergeHistories(b, nil)
 		if h == nil {
 			return
 		}

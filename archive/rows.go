@@ -668,8 +668,7 @@ func (r *rowReader) bool() bool {
 // had that way.
 func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 	// The rows and the loans asked for are decoded side by side.
-	// The histories are checked against the rows (decodeHistories).
-	wantRows := a.summary&(SummaryRows|SummaryHistories) != 0
+	wantRows := a.summary&SummaryRows != 0
 	if wantRows && a.now.Before(l.snap.Latest) {
 		// An event is dated after this clock (a writer's clock ahead,
 		// within the skew replay accepts): the rows hold its effect.
@@ -693,21 +692,25 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 		return nil
 	}
 	s.summary = true
-	if !wantRows {
-		return s
-	}
-	s.rows = mergeRows(rows, s)
 	if a.summary&SummaryHistories != 0 {
 		if s.hist = l.histories(s); s.hist == nil {
 			return nil
 		}
 	}
+	if !wantRows {
+		return s
+	}
+	s.rows = mergeRows(rows, s)
+	if s.hist != nil && len(s.hist.Dossiers) != len(s.rows) {
+		return nil
+	}
 	return s
 }
 
 // histories reads the histories part, with the records of the dossiers
-// of s (a state of some parts, advanced, whose rows are merged) made
-// again from their state; nil if it does not add up.
+// of s (a state of some parts, advanced) made again from their state; nil
+// if it does not add up: a record for every dossier the snapshot counted
+// and every dossier added since, every register place taken once.
 func (l *snapLoad) histories(s *State) *Histories {
 	raw, ok := l.historiesPart()
 	if !ok {
@@ -717,16 +720,17 @@ func (l *snapLoad) histories(s *State) *Histories {
 	if !ok {
 		return nil
 	}
+	added := 0
 	if len(s.Dossiers) > 0 {
 		recs, ok := historyRecords(s, changes, refs)
 		if !ok {
 			return nil
 		}
-		if raw, ok = mergeHistories(raw, recs); !ok {
+		if raw, added, ok = mergeHistories(raw, recs); !ok {
 			return nil
 		}
 	}
-	return decodeHistories(raw, len(s.rows), nChanges, nReviews)
+	return decodeHistories(raw, l.snap.Count+added, nChanges, nReviews)
 }
 
 // mergeRows merges into rows (every dossier's, by id, as a snapshot saved

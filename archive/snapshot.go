@@ -403,7 +403,7 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	}
 	hist := encodeHistories(recs)
 	if some != nil {
-		if hist, ok = mergeHistories(some.hist, recs); !ok {
+		if hist, _, ok = mergeHistories(some.hist, recs); !ok {
 			return
 		}
 	}

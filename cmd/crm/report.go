@@ -242,10 +242,13 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	// The registers come from the journal, the other reports also read
 	// dossier content; both use the key when there is one, which also says
 	// who is asking (R6.7). A report only reads: the state snapshot will
-	// do, and of it the rows (digests), loans, destruction requests and
-	// histories.
+	// do, and of it the loans, destruction requests and histories, and
+	// the rows for the reports that read content (digests).
 	e.snapshot = true
-	e.summary = archive.SummaryRows | archive.SummaryLoans | archive.SummaryDestructions | archive.SummaryHistories
+	e.summary = archive.SummaryLoans | archive.SummaryDestructions | archive.SummaryHistories
+	if contentReport(name) {
+		e.summary |= archive.SummaryRows
+	}
 	a, err := e.open(false)
 	if err != nil {
 		return err
