@@ -279,23 +279,32 @@ func FuzzDecodeHistories(f *testing.F) {
 		if !ok || string(merged) != string(b) {
 			t.Fatalf("%x read but not merged as it is", b)
 		}
-		// Encoded again from what was read, it reads the same.
-		st := &State{Dossiers: h.Dossiers}
-		cs := make([]seqChange, len(h.Changes))
-		for i, c := range h.Changes {
-			cs[i] = seqChange{i, c}
-		}
-		rs := make([]reviewRef, len(h.order))
-		for i, o := range h.order {
-			rs[i] = reviewRef{i, o.d.ID, o.i}
-		}
-		again, ok := historyRecords(st, cs, rs)
-		if !ok {
-			t.Fatalf("%x read but not encoded again", b)
-		}
-		back := decodeHistories(encodeHistories(again), int(n), int(nc), int(nr))
-		if back == nil || historiesText(t, back.Dossiers, back.Changes, back.Reviews()) != historiesText(t, h.Dossiers, h.Changes, h.Reviews()) {
+		// Encoded again from what was read, it reads as the same part.
+		// (Bytes, not historiesText: a time read may be past year 9999,
+		// which JSON does not write.)
+		again := encodeRead(t, h)
+		back := decodeHistories(again, int(n), int(nc), int(nr))
+		if back == nil || string(encodeRead(t, back)) != string(again) {
 			t.Fatalf("%x does not read back", b)
 		}
 	})
+}
+
+// encodeRead is the histories part of what decodeHistories read.
+func encodeRead(t *testing.T, h *Histories) []byte {
+	t.Helper()
+	st := &State{Dossiers: h.Dossiers}
+	cs := make([]seqChange, len(h.Changes))
+	for i, c := range h.Changes {
+		cs[i] = seqChange{i, c}
+	}
+	rs := make([]reviewRef, len(h.order))
+	for i, o := range h.order {
+		rs[i] = reviewRef{i, o.d.ID, o.i}
+	}
+	recs, ok := historyRecords(st, cs, rs)
+	if !ok {
+		t.Fatal("read but not encoded again")
+	}
+	return encodeHistories(recs)
 }
