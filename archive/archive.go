@@ -126,6 +126,7 @@ type OpenOptions struct {
 	// (Histories), or nothing (SummaryNone).
 	// A snapshot then gives those from parts of their own, not every
 	// dossier's state (Partial); a state without SummaryRows has no rows.
+	// SummaryHistories reads the histories (Archive.Histories).
 	Summary Summary
 	// Creates, with SnapshotSteps, says the command's step creates a
 	// dossier (Create): the snapshot then gives the parts of the dossiers

@@ -176,3 +176,25 @@ func HistoriesText(a *Archive) string {
 // HistoriesFromPart reports whether a's histories were read from its
 // snapshot's histories part.
 func HistoriesFromPart(a *Archive) bool { return a.State.hist != nil }
+
+// historyOf is what a histories record keeps of dossier d
+// (appendHistory): what a state read from the part is compared with.
+func historyOf(d *DossierState) *DossierState {
+	h := &DossierState{ID: d.ID, Level: d.Level, Status: d.Status, Created: d.Created, Updated: d.Updated,
+		Destroyed: d.Destroyed, LevelSetOn: d.LevelSetOn, Period: d.Period, Expires: d.Expires,
+		Declassified: d.Declassified, Levels: d.Levels}
+	for _, m := range d.Credits {
+		h.Credits = append(h.Credits, Mark{At: m.At, Value: m.Value})
+	}
+	for _, m := range d.Tiers {
+		h.Tiers = append(h.Tiers, Mark{At: m.At, Value: m.Value})
+	}
+	for _, u := range d.Updates {
+		h.Updates = append(h.Updates, Stamp{At: u.At})
+	}
+	for _, r := range d.Reviews {
+		r.Event = ""
+		h.Reviews = append(h.Reviews, r)
+	}
+	return h
+}

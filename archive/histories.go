@@ -24,7 +24,7 @@ import (
 // Histories is what the reports read of the archive: every dossier's
 // state with its histories, and the classification and 核定 registers in
 // journal order. From a snapshot's histories part the dossiers' states
-// hold only what the reports read (historyOf): no recipients, hash,
+// hold only what the reports read (appendHistory): no recipients, hash,
 // loans, events, reasons of overrides or fields of updates.
 type Histories struct {
 	Dossiers map[string]*DossierState
@@ -61,27 +61,6 @@ func (a *Archive) Histories() *Histories {
 	}
 	s := a.State
 	return &Histories{Dossiers: s.Dossiers, Changes: s.Changes, reviews: s.Reviews}
-}
-
-// historyOf is what a histories record keeps of dossier d.
-func historyOf(d *DossierState) *DossierState {
-	h := &DossierState{ID: d.ID, Level: d.Level, Status: d.Status, Created: d.Created, Updated: d.Updated,
-		Destroyed: d.Destroyed, LevelSetOn: d.LevelSetOn, Period: d.Period, Expires: d.Expires,
-		Declassified: d.Declassified, Levels: d.Levels}
-	for _, m := range d.Credits {
-		h.Credits = append(h.Credits, Mark{At: m.At, Value: m.Value})
-	}
-	for _, m := range d.Tiers {
-		h.Tiers = append(h.Tiers, Mark{At: m.At, Value: m.Value})
-	}
-	for _, u := range d.Updates {
-		h.Updates = append(h.Updates, Stamp{At: u.At})
-	}
-	for _, r := range d.Reviews {
-		r.Event = ""
-		h.Reviews = append(h.Reviews, r)
-	}
-	return h
 }
 
 // histRecord is one dossier's record of a histories part.
@@ -131,7 +110,7 @@ func historyRecords(s *State, changes []seqChange, refs []reviewRef) ([]histReco
 }
 
 // appendHistory writes dossier d's record body: its id first, then what
-// historyOf keeps, its 核定 each with its place in the 核定 register
+// the reports read (see Histories), its 核定 each with its place in the 核定 register
 // (seqs) and its classification register entries.
 func appendHistory(b []byte, d *DossierState, changes []seqChange, seqs []int) []byte {
 	for _, s := range []string{d.ID, d.Level, d.Status} {
@@ -211,6 +190,7 @@ func (r *rowReader) htime() time.Time {
 	return time.Time{}
 }
 
+// appendPeriod writes a secrecy period.
 func appendPeriod(b []byte, p classify.Period) []byte {
 	for _, v := range []int{p.Years, p.Months, p.Days} {
 		b = binary.AppendVarint(b, int64(v))
@@ -218,6 +198,7 @@ func appendPeriod(b []byte, p classify.Period) []byte {
 	return appendBool(b, p.Long)
 }
 
+// period reads what appendPeriod wrote.
 func (r *rowReader) period() classify.Period {
 	var p classify.Period
 	p.Years, p.Months, p.Days = r.int(), r.int(), r.int()
@@ -428,7 +409,7 @@ func (r *rowReader) history(d *DossierState, h *Histories, ha *histArenas, pl *h
 		rv := &d.Reviews[i]
 		rv.Quarter, rv.By, rv.Note, rv.SignedOffBy = r.str(), r.str(), r.noteStr(), r.str()
 		rv.Time, rv.SignedOff = r.htime(), r.htime()
-		if !claim(pl.reviews, seq) {
+		if r.bad || !claim(pl.reviews, seq) {
 			r.bad = true
 			return
 		}

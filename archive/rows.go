@@ -701,10 +701,24 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 		return s
 	}
 	s.rows = mergeRows(rows, s)
-	if s.hist != nil && len(s.hist.Dossiers) != len(s.rows) {
+	if s.hist != nil && !sameDossiers(s.hist, s.rows) {
 		return nil
 	}
 	return s
+}
+
+// sameDossiers reports whether h holds the dossiers of rows, no other:
+// the reports then count what the digests read.
+func sameDossiers(h *Histories, rows []dossierRow) bool {
+	if len(h.Dossiers) != len(rows) {
+		return false
+	}
+	for i := range rows {
+		if h.Dossiers[rows[i].ID] == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // histories reads the histories part, with the records of the dossiers

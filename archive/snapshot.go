@@ -199,13 +199,15 @@ type dirStamp struct {
 // 4096 parts by dossier id with their register entries, destruction
 // requests and event paths after one shared gob prelude, parts by month
 // folder, a part of rows, one of loans and destruction requests and one
-// of histories; version 14 had no histories part, 13 had 1024 parts, 12 no stale keys in its rows, 11 none in its dossiers'
-// parts, 10 rows without what a listing with a key needs (hash,
-// recipients, borrowers, credit, tier), 9 no rows or registers parts,
-// 8 had 256 parts and destructions in the header, 7 a prelude in every part, 6 no event paths, 5 a part of registers, 4 no
-// month parts, 3 was one sealed gob stream, 2 could hold a clock range
-// that ignored events dated ahead that a decision had rejected, or a
-// journal without genesis). A snapshot of another version is not read.
+// of histories; version 14 had no histories part, 13 had 1024 parts, 12
+// no stale keys in its rows, 11 none in its dossiers' parts, 10 rows
+// without what a listing with a key needs (hash, recipients, borrowers,
+// credit, tier), 9 no rows or registers parts, 8 had 256 parts and
+// destructions in the header, 7 a prelude in every part, 6 no event
+// paths, 5 a part of registers, 4 no month parts, 3 was one sealed gob
+// stream, 2 could hold a clock range that ignored events dated ahead
+// that a decision had rejected, or a journal without genesis). A
+// snapshot of another version is not read.
 const snapMagic = "crm-state-snapshot-v15\n"
 
 // The parts after the months', counted from the end.
@@ -213,6 +215,7 @@ const (
 	tailRows      = 3 // every dossier's row (encodeRows)
 	tailRegisters = 2 // every loan and destruction request (encodeRows)
 	tailHistories = 1 // every dossier's histories (encodeHistories)
+	tailParts     = 3 // how many
 )
 
 // snapSeal is what the header's HMAC covers besides the header itself.
@@ -401,11 +404,11 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	if !ok {
 		return
 	}
-	hist := encodeHistories(recs)
-	if some != nil {
-		if hist, _, ok = mergeHistories(some.hist, recs); !ok {
-			return
-		}
+	var hist []byte
+	if some == nil {
+		hist = encodeHistories(recs)
+	} else if hist, _, ok = mergeHistories(some.hist, recs); !ok {
+		return
 	}
 	parts = append(parts, rows, loans, hist)
 	var off int64
@@ -1190,7 +1193,7 @@ func (c *journalCache) readSnapshotHeader(f *os.File) (*snapshot, int64) {
 		return nil, 0
 	}
 	ps, ok := unpackParts(snap.PartTable)
-	if !ok || len(ps) != snapBuckets+len(snap.Months)+tailRows {
+	if !ok || len(ps) != snapBuckets+len(snap.Months)+tailParts {
 		return nil, 0
 	}
 	snap.parts, snap.PartTable = ps, nil
