@@ -85,17 +85,7 @@ func TestHistoriesAfterSavedPartialAdvances(t *testing.T) {
 	f.sameReportsAsCold("whole", true, false)
 	bulk := func(who string, ids []string, step func(a *archive.Archive, i int, id string) error) {
 		t.Helper()
-		a := f.as(who)
-		if err := a.Bulk(func() error {
-			for i, id := range ids {
-				if err := step(a, i, id); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		f.bulkSteps(who, ids, step)
 		f.settle()
 	}
 	// A month's secrecy period on half of them (over 32 parts: saved).

@@ -43,21 +43,8 @@ func TestSnapshotSavedBetween32And128Parts(t *testing.T) {
 		}
 		return out
 	}
-	// Each step taken on every dossier of ids in one batch, as who.
 	bulk := func(who string, step func(a *archive.Archive, i int, id string) error) func(ids []string) {
-		return func(ids []string) {
-			a := f.as(who)
-			if err := a.Bulk(func() error {
-				for i, id := range ids {
-					if err := step(a, i, id); err != nil {
-						return err
-					}
-				}
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		return func(ids []string) { f.bulkSteps(who, ids, step) }
 	}
 	steps := []struct {
 		name string
@@ -137,5 +124,21 @@ func TestReviewsDueAndMissedFreshOpen(t *testing.T) {
 	for _, a := range []*archive.Archive{f.summaryOpen(f.clock, archive.SummaryRows), f.as("li"), f.cold("li")} {
 		due, missed := a.ReviewsDueAndMissed(classify.Quarter{Year: 2027, Q: 1}, true)
 		t.Logf("%d due, %d missed", len(due), len(missed))
+	}
+}
+
+// bulkSteps takes step on every dossier of ids in one batch, as who.
+func (f *fixture) bulkSteps(who string, ids []string, step func(a *archive.Archive, i int, id string) error) {
+	f.t.Helper()
+	a := f.as(who)
+	if err := a.Bulk(func() error {
+		for i, id := range ids {
+			if err := step(a, i, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		f.t.Fatal(err)
 	}
 }
