@@ -68,6 +68,8 @@ type Archive struct {
 	newID        string          // the id a create step on a snapshot's state gives (createState)
 	repaired     []Fix           // what repairs in this process did
 	notes        []Problem       // what the last Verify noted that is not a problem
+	verified     VerifyCounts    // what the last Verify went through
+	quick        bool            // the last VerifyFast or VerifyPush read no event (quickVerify)
 	touched      []string        // files this process wrote or removed, relative (Touched)
 	touchedSet   map[string]bool // the same, to look up (a generator writes millions)
 }

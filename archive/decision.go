@@ -196,7 +196,9 @@ func (a *Archive) Renumber(e *journal.Event, find func(sum string) ([]byte, erro
 // are problems because their id was taken: Renumber settles them.
 func (a *Archive) OwnCollisions() []*journal.Event {
 	var out []*journal.Event
-	if a.me == nil || a.fullState() != nil {
+	// A collision is a problem of the state: a snapshot's state without
+	// any has none, and the journal need not be read to say so.
+	if a.me == nil || len(a.State.Problems) == 0 || a.fullState() != nil {
 		return nil
 	}
 	for _, p := range a.State.Problems {

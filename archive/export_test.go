@@ -121,6 +121,10 @@ func (a *Archive) CacheRecords() int {
 // every dossier's state (OpenOptions.Summary).
 func (a *Archive) SummaryState() bool { return a.State.summary }
 
+// VerifiedQuick reports whether the last VerifyFast or VerifyPush
+// checked the files against the snapshot's rows without reading events.
+func (a *Archive) VerifiedQuick() bool { return a.quick }
+
 // WholeReads is how many times a decoded a whole snapshot.
 func (a *Archive) WholeReads() int { return a.wholeReads }
 

@@ -381,7 +381,7 @@ func (a *Archive) rekeyHidden(d *DossierState) (*Fix, error) {
 	if err != nil || sha256Hex(ct) != d.SHA256 {
 		return nil, nil
 	}
-	if msg, _ := stanzaProblem(a.Policy, d, ct); msg == "" {
+	if msg, _ := stanzaProblem(a.Policy, d.Recipients, "", ct); msg == "" {
 		return nil, nil
 	}
 	want := a.State.ExpectedRecipients(d)

@@ -84,6 +84,9 @@ type snapshot struct {
 	// Removals are the removals replay's second pass refused a removed
 	// member's later events by (State.removals).
 	Removals map[string][]string
+	// Decided are the problem events a manager's decision settled
+	// (State.Decided), by path: verify names them.
+	Decided []snapDecided
 	// Latest is the date of the latest event: the rows hold each
 	// dossier's level as of then, for a clock at or after it.
 	Latest time.Time
@@ -105,6 +108,32 @@ type snapshot struct {
 	// (encodeHistories).
 	PartTable []byte
 	parts     []snapPart
+}
+
+// snapDecided is a State.Decided entry without its events: the settled
+// event's path and the decision.
+type snapDecided struct {
+	Path, Decision, By, Reason string
+}
+
+// decidedOf keeps what verify shows of ds.
+func decidedOf(ds []Decided) []snapDecided {
+	var out []snapDecided
+	for _, d := range ds {
+		if d.Event != nil {
+			out = append(out, snapDecided{Path: d.Event.Path, Decision: d.Decision, By: d.By, Reason: d.Reason})
+		}
+	}
+	return out
+}
+
+// decided is the inverse of decidedOf: events that hold their path only.
+func decided(ds []snapDecided) []Decided {
+	var out []Decided
+	for _, d := range ds {
+		out = append(out, Decided{Event: &journal.Event{Path: d.Path}, Decision: d.Decision, By: d.By, Reason: d.Reason})
+	}
+	return out
 }
 
 // partSize is the size of a packed snapPart: offset, length, SHA-256.
@@ -195,20 +224,21 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 15: a sealed header,
-// 4096 parts by dossier id with their register entries, destruction
-// requests and event paths after one shared gob prelude, parts by month
-// folder, a part of rows, one of loans and destruction requests and one
-// of histories; version 14 had no histories part, 13 had 1024 parts, 12
-// no stale keys in its rows, 11 none in its dossiers' parts, 10 rows
-// without what a listing with a key needs (hash, recipients, borrowers,
-// credit, tier), 9 no rows or registers parts, 8 had 256 parts and
-// destructions in the header, 7 a prelude in every part, 6 no event
-// paths, 5 a part of registers, 4 no month parts, 3 was one sealed gob
-// stream, 2 could hold a clock range that ignored events dated ahead
-// that a decision had rejected, or a journal without genesis). A
-// snapshot of another version is not read.
-const snapMagic = "crm-state-snapshot-v15\n"
+// snapMagic starts a snapshot file (format version 16: a sealed header
+// that names the events decisions settled, 4096 parts by dossier id with
+// their register entries, destruction requests and event paths after one
+// shared gob prelude, parts by month folder, a part of rows, one of loans
+// and destruction requests and one of histories; version 15 did not name
+// the settled events, 14 had no histories part, 13 had 1024 parts, 12 no
+// stale keys in its rows, 11 none in its dossiers' parts, 10 rows without
+// what a listing with a key needs (hash, recipients, borrowers, credit,
+// tier), 9 no rows or registers parts, 8 had 256 parts and destructions in
+// the header, 7 a prelude in every part, 6 no event paths, 5 a part of
+// registers, 4 no month parts, 3 was one sealed gob stream, 2 could hold a
+// clock range that ignored events dated ahead that a decision had
+// rejected, or a journal without genesis). A snapshot of another version
+// is not read.
+const snapMagic = "crm-state-snapshot-v16\n"
 
 // The parts after the months', counted from the end.
 const (
@@ -324,7 +354,8 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	c := a.jc
 	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
 		Heads: j.Heads, HeadTimes: map[string]time.Time{}, GoodHeads: s.goodHeads(),
-		Rotated: s.rotated, KeyChanges: s.keyChanges, Removed: s.removed, Removals: s.removals}
+		Rotated: s.rotated, KeyChanges: s.keyChanges, Removed: s.removed, Removals: s.removals,
+		Decided: decidedOf(s.Decided)}
 	// The times of the heads and good heads: what new events follow.
 	for _, h := range append(slices.Clone(j.Heads), snap.GoodHeads...) {
 		if t, ok := j.TimeOf(h); ok {
@@ -1197,6 +1228,7 @@ func (c *journalCache) readSnapshotHeader(f *os.File) (*snapshot, int64) {
 		return nil, 0
 	}
 	snap.parts, snap.PartTable = ps, nil
+	snap.State.Decided = decided(snap.Decided)
 	return &snap, int64(len(b))
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"crm/archive/agefile"
 	"crm/archive/journal"
+	"crm/archive/work"
 	"crm/l10n"
 )
 
@@ -47,7 +48,17 @@ func (a *Archive) Verify(ctx context.Context) ([]Problem, error) { return a.veri
 // events it holds (their content and signatures as checked before; every
 // rule is still replayed). An event file rewritten in place under its old
 // name is found only by Verify.
-func (a *Archive) VerifyFast(ctx context.Context) ([]Problem, error) { return a.verify(ctx, true) }
+//
+// Opened from the user's state snapshot with its rows (OpenOptions.Summary
+// with SummaryRows), it checks the files against the snapshot and reads no
+// event at all when it finds nothing; what it finds is named after the
+// journal is read, as here.
+func (a *Archive) VerifyFast(ctx context.Context) ([]Problem, error) {
+	if ok, err := a.quickVerify(ctx, nil); err != nil || ok {
+		return nil, err
+	}
+	return a.verify(ctx, true)
+}
 
 func (a *Archive) verify(ctx context.Context, fast bool) ([]Problem, error) {
 	if err := a.fullState(); err != nil {
@@ -82,6 +93,8 @@ func (a *Archive) verify(ctx context.Context, fast bool) ([]Problem, error) {
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Path < ps[j].Path })
 	sort.SliceStable(c.notes, func(i, j int) bool { return c.notes[i].Path < c.notes[j].Path })
 	a.notes = c.notes
+	a.quick = false
+	a.verified = VerifyCounts{Events: len(j.Events), Members: len(s.Members), Dossiers: len(s.Dossiers)}
 	return ps, nil
 }
 
@@ -103,6 +116,10 @@ type checker struct {
 	s     *State
 	ps    []Problem
 	notes []Problem
+	// What journalTree found: how many event files, and whether the
+	// journal holds nothing else.
+	events     int
+	onlyEvents bool
 }
 
 func (c *checker) add(path, format string, args ...any) {
@@ -131,31 +148,82 @@ func (c *checker) tree() {
 	}
 	c.gitattributes()
 	c.gitignore()
-	root := c.abs(journal.Dir)
-	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == root {
-			return nil
+	c.journalTree()
+}
+
+// journalTree checks everything under journal/: the year and month
+// folders, then the files of each month folder on every core (a
+// department's ten years are a million of them). It counts the event
+// files, and notes whether the journal holds nothing else (c.onlyEvents).
+func (c *checker) journalTree() {
+	c.onlyEvents = true
+	var months []string
+	var walk func(rel string, depth int)
+	walk = func(rel string, depth int) {
+		entries, _ := os.ReadDir(c.abs(rel))
+		for _, d := range entries {
+			r := rel + "/" + d.Name()
+			fi, err := d.Info()
+			if err != nil {
+				continue
+			}
+			if !c.entry(r, fi) {
+				c.onlyEvents = false
+				continue
+			}
+			switch {
+			case d.IsDir() && depth == 1:
+				months = append(months, r)
+				c.onlyEvents = c.onlyEvents && isDigits(d.Name(), 2)
+			case d.IsDir():
+				walk(r, depth+1)
+				c.onlyEvents = c.onlyEvents && isDigits(d.Name(), 4)
+			default:
+				c.onlyEvents = false
+				if strings.HasPrefix(d.Name(), tmpPrefix) {
+					c.add(r, l10n.N("a temporary file of a write in progress or interrupted (the repair removes it once its process is gone)"))
+				}
+			}
 		}
-		rel := c.a.rel(p)
-		fi, err := d.Info()
-		if err != nil {
-			return nil
+	}
+	walk(journal.Dir, 0)
+	found := make([]*checker, len(months))
+	counts := make([]int, len(months))
+	only := make([]bool, len(months))
+	work.Each(c.a.ctx, "", len(months), func(i int) {
+		m := &checker{a: c.a, s: c.s}
+		found[i], only[i] = m, true
+		entries, _ := os.ReadDir(m.abs(months[i]))
+		for _, d := range entries {
+			rel := months[i] + "/" + d.Name()
+			fi, err := d.Info()
+			if err != nil {
+				continue
+			}
+			_, isEvent := journal.HashOfPath(rel)
+			if !m.entry(rel, fi) {
+				only[i] = false
+				continue
+			}
+			switch {
+			case d.IsDir():
+				m.add(rel, l10n.N("a folder the journal does not have (journal/YYYY/MM/ holds the events)"))
+				only[i] = false
+			case strings.HasPrefix(d.Name(), tmpPrefix):
+				m.add(rel, l10n.N("a temporary file of a write in progress or interrupted (the repair removes it once its process is gone)"))
+				only[i] = false
+			case isEvent:
+				counts[i]++
+			default:
+				only[i] = false
+			}
 		}
-		if !c.entry(rel, fi) {
-			return nil
-		}
-		depth := strings.Count(rel, "/")
-		switch {
-		case d.IsDir() && depth > 2:
-			c.add(rel, l10n.N("a folder the journal does not have (journal/YYYY/MM/ holds the events)"))
-			return filepath.SkipDir
-		case d.IsDir():
-			return nil
-		case strings.HasPrefix(d.Name(), tmpPrefix):
-			c.add(rel, l10n.N("a temporary file of a write in progress or interrupted (the repair removes it once its process is gone)"))
-		}
-		return nil
 	})
+	for i, m := range found {
+		c.ps = append(c.ps, m.ps...)
+		c.events += counts[i]
+		c.onlyEvents = c.onlyEvents && only[i]
+	}
 }
 
 // entry checks one path's type and mode, and reports whether it is a
@@ -281,14 +349,19 @@ func (c *checker) dossierFiles() map[string]bool {
 // whose they are, but there must be exactly one per pinned recipient, all
 // of the archive's key kind. An extra one is a reader nobody journaled.
 func (c *checker) stanzas(rel string, d *DossierState, b []byte) {
-	if msg, args := stanzaProblem(c.a.Policy, d, b); msg != "" {
+	by := ""
+	if d.WrittenBy != nil {
+		by = d.WrittenBy.Path
+	}
+	if msg, args := stanzaProblem(c.a.Policy, d.Recipients, by, b); msg != "" {
 		c.add(rel, msg, args...)
 	}
 }
 
-// stanzaProblem says what is wrong with the recipient stanzas of d's file
-// b (a format and its arguments), or "".
-func stanzaProblem(p *Policy, d *DossierState, b []byte) (string, []any) {
+// stanzaProblem says what is wrong with the recipient stanzas of a
+// dossier's file b, pinned by the event at path by to recipients (a
+// format and its arguments), or "".
+func stanzaProblem(p *Policy, recipients []string, by string, b []byte) (string, []any) {
 	ss, err := agefile.Header(b)
 	if err != nil {
 		return l10n.N("not an age file crm could have written: %v"), []any{err}
@@ -302,12 +375,8 @@ func stanzaProblem(p *Policy, d *DossierState, b []byte) (string, []any) {
 			return l10n.N("has a %s recipient stanza: crm encrypts to %s keys only (a passphrase, ssh key or plugin reader nobody journaled)"), []any{s.Type, want}
 		}
 	}
-	if len(ss) != len(d.Recipients) {
-		by := ""
-		if d.WrittenBy != nil {
-			by = d.WrittenBy.Path
-		}
-		return l10n.N("is encrypted to %d recipients, but %s pinned %d (%s): a reader was added or removed outside crm"), []any{len(ss), by, len(d.Recipients), strings.Join(d.Recipients, ", ")}
+	if len(ss) != len(recipients) {
+		return l10n.N("is encrypted to %d recipients, but %s pinned %d (%s): a reader was added or removed outside crm"), []any{len(ss), by, len(recipients), strings.Join(recipients, ", ")}
 	}
 	return "", nil
 }

@@ -160,6 +160,7 @@ func newGitCmd(e *env) *cobra.Command {
 		Hidden:      true,
 		Annotations: map[string]string{noAutocommit: "yes"},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			e.snapshot, e.summary = true, archive.SummaryRows // VerifyPush checks from the snapshot
 			a, g, err := e.openGit(false)
 			if err != nil {
 				return err
@@ -229,8 +230,19 @@ func currentBranch(g *gitRepo) string {
 // spreads a new problem, and a problem that came from the remote does not
 // stop anybody (a manager settles it with a decision). It returns the
 // problems inherited from the remote.
+//
+// What is checked is what a push can spread: the archive as this user's
+// crm verified it before (archive.VerifyPush), with every event file the
+// push carries read again. A first push (no remote-tracking ref yet)
+// reads the whole journal afresh.
 func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string) ([]archive.Problem, error) {
-	ps, err := a.Verify(e.ctx())
+	var ps []archive.Problem
+	var err error
+	if carried, ok := g.carried(remoteRef); ok {
+		ps, err = a.VerifyPush(e.ctx(), carried)
+	} else {
+		ps, err = a.Verify(e.ctx())
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +261,26 @@ func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string) ([]arc
 		return inherited, &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("verify found %d problem(s) the remote does not have: nothing was pushed", len(fresh)), Next: archive.NextVerify}
 	}
 	return inherited, nil
+}
+
+// carried returns the archive files (archive-relative) that differ between
+// remoteRef and HEAD: what a push of HEAD carries. False if remoteRef does
+// not name a commit.
+func (g *gitRepo) carried(remoteRef string) ([]string, bool) {
+	if _, err := g.run("rev-parse", "-q", "--verify", remoteRef+"^{commit}"); err != nil {
+		return nil, false
+	}
+	out, err := g.run("diff", "--name-only", "--no-renames", "-z", remoteRef, "HEAD", "--")
+	if err != nil {
+		return nil, false
+	}
+	var rels []string
+	for _, p := range strings.Split(out, "\x00") {
+		if rel, ok := g.rel(p); ok && p != "" {
+			rels = append(rels, rel)
+		}
+	}
+	return rels, true
 }
 
 // sameAsRemote reports whether the archive file rel is the same in the

@@ -250,6 +250,8 @@ func (e *env) sync() error {
 	// Work a clerk could not merge (a version their key does not open)
 	// waits on side branches for someone who can.
 	handed := e.mergeHandoffs(g, remote)
+	// The push check reads the snapshot's rows when it can (VerifyPush).
+	e.snapshot, e.summary = true, archive.SummaryRows
 	a, err = e.open(true)
 	if err != nil {
 		return err
@@ -270,7 +272,8 @@ func (e *env) sync() error {
 	for _, p := range inherited {
 		e.errorf("%s\n", l10n.Sprintf("note: a problem that came from the remote: %s (a manager settles it with crm verify --accept or --reject)", p))
 	}
-	e.printf("%s\n", l10n.Sprintf("Synced with %s: %d events, %d dossiers verified.", remote, len(a.State.Journal.Events), len(a.State.Dossiers)))
+	n := a.Verified()
+	e.printf("%s\n", l10n.Sprintf("Synced with %s: %d events, %d dossiers verified.", remote, n.Events, n.Dossiers))
 	return nil
 }
 

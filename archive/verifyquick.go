@@ -1,0 +1,198 @@
+package archive
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"crm/archive/journal"
+	"crm/archive/work"
+)
+
+// VerifyCounts are what a verify went through: events, members and
+// dossiers (active or not).
+type VerifyCounts struct{ Events, Members, Dossiers int }
+
+// Verified returns the counts of the last Verify, VerifyFast or
+// VerifyPush that found no error.
+func (a *Archive) Verified() VerifyCounts { return a.verified }
+
+// VerifyPush is the check before a push (crm sync, the pre-push hook):
+// VerifyFast, and every event file the push carries (carried: paths
+// relative to the archive, as git names them) is read again and must
+// still be the event its name gives, the one this user's crm read and
+// checked before. A file rewritten in place under its old name, which
+// VerifyFast alone does not see, is not pushed unnoticed: when one is
+// not, the whole journal is read and checked afresh (Verify).
+func (a *Archive) VerifyPush(ctx context.Context, carried []string) ([]Problem, error) {
+	if ok, err := a.quickVerify(ctx, carried); err != nil || ok {
+		return nil, err
+	}
+	if !a.carriedIntact(carried) {
+		return a.Verify(ctx)
+	}
+	return a.verify(ctx, true)
+}
+
+// quickVerify checks the archive from the user's state snapshot alone,
+// when the archive was opened from one with its rows (OpenOptions.Summary
+// with SummaryRows): the snapshot stands for a journal this user's crm
+// read and checked (every event's name, signature, role and rule, as a
+// replay does), so what is left to check is every file against it, as
+// Verify does. It returns true only when nothing is found, not a problem
+// nor a note; on anything else (or a state it cannot judge from) it
+// returns false and the caller checks the way that names what is wrong.
+// It holds the lock, like Verify, to check what no write is changing.
+func (a *Archive) quickVerify(ctx context.Context, carried []string) (ok bool, err error) {
+	if !a.usableForQuick() {
+		return false, nil
+	}
+	steps := a.snapSteps
+	a.snapSteps = true // refresh takes the snapshot again, under the lock
+	err = a.lockOnly(func() error {
+		ok = a.usableForQuick() && a.quickCheck(ctx, carried)
+		return nil
+	})
+	a.snapSteps = steps
+	if err != nil && readOnly(err) {
+		// An archive this user may not write is checked as it is.
+		return a.usableForQuick() && a.quickCheck(ctx, carried), nil
+	}
+	return ok, err
+}
+
+// usableForQuick reports whether the state is a snapshot's rows that
+// quickCheck can judge the archive from.
+func (a *Archive) usableForQuick() bool {
+	return a.fromSnapshot && !a.wrote && a.State != nil && a.State.summary && a.summary&SummaryRows != 0
+}
+
+// quickCheck is quickVerify's work, on the snapshot's state.
+func (a *Archive) quickCheck(ctx context.Context, carried []string) bool {
+	s := a.State
+	if sha256Hex(a.PolicyRaw) != s.PolicySHA256 || len(s.Problems) > 0 || !a.carriedIntact(carried) {
+		return false
+	}
+	c := &checker{a: a, s: s}
+	c.tree()
+	c.members()
+	c.submissionFiles()
+	c.templates()
+	if len(c.ps) > 0 || len(c.notes) > 0 || !c.onlyEvents || !a.rowFilesClean(ctx, s) {
+		return false
+	}
+	a.notes, a.quick = nil, true
+	a.verified = VerifyCounts{Events: c.events, Members: len(s.Members), Dossiers: len(s.rows)}
+	return true
+}
+
+// carriedIntact reports whether every event file of carried that exists
+// still holds the event its name gives (its SHA-256).
+func (a *Archive) carriedIntact(carried []string) bool {
+	for _, rel := range carried {
+		if !strings.HasPrefix(rel, journal.Dir+"/") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
+		if os.IsNotExist(err) {
+			continue
+		}
+		h, isEvent := journal.HashOfPath(rel)
+		if err != nil || !isEvent {
+			return false
+		}
+		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != h {
+			return false
+		}
+	}
+	return true
+}
+
+// isDigits reports whether s is n decimal digits.
+func isDigits(s string, n int) bool {
+	return len(s) == n && strings.Trim(s, "0123456789") == ""
+}
+
+// rowFilesClean checks every file of dossiers/ against the rows of
+// summary state s, as dossierFiles and recipients check them against the
+// dossiers' states: true if neither would find a problem or note
+// anything. Files are read on every core.
+func (a *Archive) rowFilesClean(ctx context.Context, s *State) bool {
+	rows := s.sortedRows()
+	entries, err := os.ReadDir(filepath.Join(a.Dir, DossiersDir))
+	if err != nil {
+		return false
+	}
+	// Each row has at most one file, each file one row: a file is named
+	// after an id the rows have, and every active dossier has its file.
+	has := make([]int32, len(rows)) // index of its entry, plus one
+	for k, e := range entries {
+		id, isAge := strings.CutSuffix(e.Name(), ".age")
+		i, found := findRow(rows, id)
+		if !isAge || !found || !e.Type().IsRegular() {
+			return false
+		}
+		has[i] = int32(k + 1)
+	}
+	readers := map[string][]string{} // each level's, made once
+	var todo []int
+	for i := range rows {
+		r := &rows[i]
+		switch {
+		case r.Status == StatusDestroyed:
+			if has[i] != 0 {
+				return false
+			}
+			continue
+		case r.Status == StatusActive:
+			if has[i] == 0 || len(r.Stale) > 0 {
+				return false
+			}
+			want, ok := readers[r.Level]
+			if len(r.Borrowers) > 0 {
+				want = s.recipientsWith(r.Level, r.Borrowers)
+			} else if !ok {
+				want = s.Readers(r.Level)
+				readers[r.Level] = want
+			}
+			if !slices.Equal(r.Recipients, want) {
+				return false
+			}
+		}
+		if has[i] != 0 {
+			todo = append(todo, i)
+		}
+	}
+	const chunk = 256
+	var bad atomic.Bool
+	err = work.Each(ctx, "", (len(todo)+chunk-1)/chunk, func(k int) {
+		c := &checker{a: a, s: s}
+		for _, i := range todo[k*chunk : min(len(todo), (k+1)*chunk)] {
+			if bad.Load() {
+				return
+			}
+			r := &rows[i]
+			rel := DossiersDir + "/" + entries[has[i]-1].Name()
+			fi, err := entries[has[i]-1].Info()
+			if err != nil || !c.entry(rel, fi) || len(c.ps) > 0 {
+				bad.Store(true)
+				return
+			}
+			b, err := os.ReadFile(c.abs(rel))
+			if err != nil || sha256.Sum256(b) != r.SHA {
+				bad.Store(true)
+				return
+			}
+			if msg, _ := stanzaProblem(a.Policy, r.Recipients, "", b); msg != "" {
+				bad.Store(true)
+				return
+			}
+		}
+	})
+	return err == nil && !bad.Load()
+}
