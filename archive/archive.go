@@ -52,26 +52,34 @@ type Archive struct {
 	// LockTimeout is how long a step waits for another process's lock
 	// (0: DefaultLockTimeout).
 	LockTimeout  time.Duration
-	jc           *journalCache   // the user's verified-journal cache, if any
-	fromCache    bool            // the state was built with events from jc
-	snapshots    bool            // take and save state snapshots (OpenOptions.Snapshot)
-	fromSnapshot bool            // the state is a snapshot's: no journal events
-	partial      bool            // the snapshot's state of one dossier's part only (OpenOptions.Only)
-	seenGood     [][]string      // the good heads of the snapshot the state was last taken from (snapshotHas)
-	only         string          // OpenOptions.Only
-	snapSteps    bool            // OpenOptions.SnapshotSteps
-	summary      Summary         // OpenOptions.Summary
-	creates      bool            // OpenOptions.Creates
-	onlyLoan     string          // OpenOptions.OnlyLoan
-	onlyIDs      []string        // the dossiers maintain writes about (maintainTodo), with every loan
-	wholeReads   int             // how many times this process decoded a whole snapshot (loadSnapshot)
-	newID        string          // the id a create step on a snapshot's state gives (createState)
-	repaired     []Fix           // what repairs in this process did
-	notes        []Problem       // what the last Verify noted that is not a problem
-	verified     VerifyCounts    // what the last Verify went through
-	quick        bool            // the last VerifyFast or VerifyPush read no event (quickVerify)
-	touched      []string        // files this process wrote or removed, relative (Touched)
-	touchedSet   map[string]bool // the same, to look up (a generator writes millions)
+	jc           *journalCache // the user's verified-journal cache, if any
+	fromCache    bool          // the state was built with events from jc
+	snapshots    bool          // take and save state snapshots (OpenOptions.Snapshot)
+	fromSnapshot bool          // the state is a snapshot's: no journal events
+	partial      bool          // the snapshot's state of one dossier's part only (OpenOptions.Only)
+	seenGood     [][]string    // the good heads of the snapshot the state was last taken from (snapshotHas)
+	only         string        // OpenOptions.Only
+	snapSteps    bool          // OpenOptions.SnapshotSteps
+	summary      Summary       // OpenOptions.Summary
+	creates      bool          // OpenOptions.Creates
+	onlyLoan     string        // OpenOptions.OnlyLoan
+	onlyIDs      []string      // the dossiers maintain writes about (maintainTodo), with every loan
+	wholeReads   int           // how many times this process decoded a whole snapshot (loadSnapshot)
+	newID        string        // the id a create step on a snapshot's state gives (createState)
+	repaired     []Fix         // what repairs in this process did
+	notes        []Problem     // what the last Verify noted that is not a problem
+	verified     VerifyCounts  // what the last Verify went through
+	quick        bool          // the last VerifyFast or VerifyPush read no event (quickVerify)
+	// What the last snapshot loaded says of the journal: the month
+	// folders listed since it was made (readSince), and the language of
+	// its messages.
+	sinceListed []journal.Listed
+	snapChinese bool
+	// journalDiffers: quickVerify found event files the snapshot and the
+	// verified-journal cache do not stand for (a folder's time put back).
+	journalDiffers bool
+	touched        []string        // files this process wrote or removed, relative (Touched)
+	touchedSet     map[string]bool // the same, to look up (a generator writes millions)
 }
 
 // Open reads the archive at dir: its policy and its journal, replayed with

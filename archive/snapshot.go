@@ -22,6 +22,7 @@ import (
 
 	"crm/archive/journal"
 	"crm/archive/work"
+	"crm/l10n"
 )
 
 // A state snapshot is the replayed state of an archive as one of its
@@ -87,6 +88,10 @@ type snapshot struct {
 	// Decided are the problem events a manager's decision settled
 	// (State.Decided), by path: verify names them.
 	Decided []snapDecided
+	// Chinese is whether the messages the state holds (Superseded) were
+	// made in Chinese (l10n): verify --fast prints them as they are only
+	// in the same language.
+	Chinese bool
 	// Latest is the date of the latest event: the rows hold each
 	// dossier's level as of then, for a clock at or after it.
 	Latest time.Time
@@ -355,7 +360,7 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
 		Heads: j.Heads, HeadTimes: map[string]time.Time{}, GoodHeads: s.goodHeads(),
 		Rotated: s.rotated, KeyChanges: s.keyChanges, Removed: s.removed, Removals: s.removals,
-		Decided: decidedOf(s.Decided)}
+		Decided: decidedOf(s.Decided), Chinese: l10n.Chinese()}
 	// The times of the heads and good heads: what new events follow.
 	for _, h := range append(slices.Clone(j.Heads), snap.GoodHeads...) {
 		if t, ok := j.TimeOf(h); ok {
@@ -743,6 +748,7 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 			return nil, false
 		}
 	}
+	a.sinceListed, a.snapChinese = listed, snap.Chinese
 	// Heads the state had on the way: a pin that names them names events
 	// the snapshot stood for (CheckPin). Only this snapshot's: one loaded
 	// before (at open, before the lock) may have stood for a journal

@@ -120,6 +120,11 @@ type checker struct {
 	// journal holds nothing else.
 	events     int
 	onlyEvents bool
+	// expect, if set, gives the event hashes (packHashes) the state
+	// stands for in a month folder; differs is set when a folder holds
+	// other events than those.
+	expect  func(month string) ([]byte, bool)
+	differs bool
 }
 
 func (c *checker) add(path, format string, args ...any) {
@@ -157,6 +162,10 @@ func (c *checker) tree() {
 // files, and notes whether the journal holds nothing else (c.onlyEvents).
 func (c *checker) journalTree() {
 	c.onlyEvents = true
+	if fi, err := os.Lstat(c.abs(journal.Dir)); err != nil || !fi.IsDir() {
+		c.onlyEvents = false // named by tree: a link is not followed
+		return
+	}
 	var months []string
 	var walk func(rel string, depth int)
 	walk = func(rel string, depth int) {
@@ -190,17 +199,30 @@ func (c *checker) journalTree() {
 	found := make([]*checker, len(months))
 	counts := make([]int, len(months))
 	only := make([]bool, len(months))
-	work.Each(c.a.ctx, "", len(months), func(i int) {
+	differs := make([]bool, len(months))
+	err := work.Each(c.a.ctx, "", len(months), func(i int) {
 		m := &checker{a: c.a, s: c.s}
 		found[i], only[i] = m, true
 		entries, _ := os.ReadDir(m.abs(months[i]))
+		var hashes []string
+		defer func() {
+			if c.expect == nil {
+				return
+			}
+			got, ok := packHashes(hashes)
+			want, known := c.expect(months[i])
+			differs[i] = !ok || !known || !bytes.Equal(got, want)
+		}()
 		for _, d := range entries {
 			rel := months[i] + "/" + d.Name()
 			fi, err := d.Info()
 			if err != nil {
 				continue
 			}
-			_, isEvent := journal.HashOfPath(rel)
+			h, isEvent := journal.HashOfPath(rel)
+			if isEvent {
+				hashes = append(hashes, h)
+			}
 			if !m.entry(rel, fi) {
 				only[i] = false
 				continue
@@ -219,10 +241,17 @@ func (c *checker) journalTree() {
 			}
 		}
 	})
+	if err != nil { // cancelled: not every folder was looked at
+		c.onlyEvents, c.differs = false, true
+	}
 	for i, m := range found {
+		if m == nil {
+			continue
+		}
 		c.ps = append(c.ps, m.ps...)
 		c.events += counts[i]
 		c.onlyEvents = c.onlyEvents && only[i]
+		c.differs = c.differs || differs[i]
 	}
 }
 

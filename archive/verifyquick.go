@@ -12,6 +12,7 @@ import (
 
 	"crm/archive/journal"
 	"crm/archive/work"
+	"crm/l10n"
 )
 
 // VerifyCounts are what a verify went through: events, members and
@@ -33,7 +34,8 @@ func (a *Archive) VerifyPush(ctx context.Context, carried []string) ([]Problem, 
 	if ok, err := a.quickVerify(ctx, carried); err != nil || ok {
 		return nil, err
 	}
-	if !a.carriedIntact(carried) {
+	if a.journalDiffers || !a.carriedIntact(carried) {
+		// The cache does not stand for what the folders hold: read all.
 		return a.Verify(ctx)
 	}
 	return a.verify(ctx, true)
@@ -49,6 +51,7 @@ func (a *Archive) VerifyPush(ctx context.Context, carried []string) ([]Problem, 
 // returns false and the caller checks the way that names what is wrong.
 // It holds the lock, like Verify, to check what no write is changing.
 func (a *Archive) quickVerify(ctx context.Context, carried []string) (ok bool, err error) {
+	a.journalDiffers = false
 	if !a.usableForQuick() {
 		return false, nil
 	}
@@ -78,8 +81,24 @@ func (a *Archive) quickCheck(ctx context.Context, carried []string) bool {
 	if sha256Hex(a.PolicyRaw) != s.PolicySHA256 || len(s.Problems) > 0 || !a.carriedIntact(carried) {
 		return false
 	}
-	c := &checker{a: a, s: s}
+	// Superseded steps are printed as the snapshot holds them: in its
+	// language only.
+	if len(s.Superseded) > 0 && a.snapChinese != l10n.Chinese() {
+		return false
+	}
+	expect, done := a.monthsKnown()
+	if expect == nil {
+		return false
+	}
+	defer done()
+	c := &checker{a: a, s: s, expect: expect}
 	c.tree()
+	if c.differs {
+		// Event files the snapshot does not stand for, or events gone,
+		// in a folder whose time was put back.
+		a.journalDiffers = true
+		return false
+	}
 	c.members()
 	c.submissionFiles()
 	c.templates()
@@ -89,6 +108,36 @@ func (a *Archive) quickCheck(ctx context.Context, carried []string) bool {
 	a.notes, a.quick = nil, true
 	a.verified = VerifyCounts{Events: c.events, Members: len(s.Members), Dossiers: len(s.rows)}
 	return true
+}
+
+// monthsKnown returns what the state's snapshot stands for in each month
+// folder of the journal: the hashes of its events, packed (packHashes),
+// from the folders listed since the snapshot was made, else from the
+// snapshot's month parts; nil if the snapshot cannot be read. done closes
+// the snapshot.
+func (a *Archive) monthsKnown() (expect func(month string) ([]byte, bool), done func()) {
+	f, snap, base := a.readSnapshot()
+	if snap == nil {
+		return nil, nil
+	}
+	listed := map[string][]string{}
+	for _, l := range a.sinceListed {
+		listed[l.Rel] = l.Hashes
+	}
+	part := make(map[string]int, len(snap.Months))
+	for i, rel := range snap.Months {
+		part[rel] = snapBuckets + i
+	}
+	return func(month string) ([]byte, bool) {
+		if hs, ok := listed[month]; ok {
+			return packHashes(slices.Clone(hs))
+		}
+		i, ok := part[month]
+		if !ok {
+			return nil, false
+		}
+		return snap.rawPart(f, base, i)
+	}, func() { f.Close() }
 }
 
 // carriedIntact reports whether every event file of carried that exists
