@@ -40,20 +40,28 @@ func restoreTimes(ts map[string]time.Time) {
 	}
 }
 
-func TestVerifyPushForgedEventFolderTimePutBack(t *testing.T) {
-	b := newTamperBase(t)
-	dir := filepath.Join(t.TempDir(), "arc")
+// forgedTimesPutBack copies the tamper base with its snapshot made, then
+// adds an event signed by a stranger's key (li made manager) and puts the
+// journal's folder times back; it returns the forged event's path.
+func forgedTimesPutBack(t *testing.T) (b *tamperBase, dir, cache, forged string) {
+	b = newTamperBase(t)
+	dir = filepath.Join(t.TempDir(), "arc")
 	copyTree(t, b.f.dir, dir)
 	settleDir(t, dir)
-	cache := t.TempDir()
+	cache = t.TempDir()
 	if _, err := quickOpen(t, b, dir, cache, true); err != nil { // makes the snapshot
 		t.Fatal(err)
 	}
 	times := journalTimes(t, dir)
 	x := &tamper{t: t, b: b, dir: dir, when: b.f.now.Add(time.Minute)}
 	_, k, _ := ed25519.GenerateKey(nil)
-	forged := x.sign(k, "li", archive.KindMemberRoles, "", &archive.MemberRoles{Member: "li", Roles: []string{"manager"}})
+	forged = x.sign(k, "li", archive.KindMemberRoles, "", &archive.MemberRoles{Member: "li", Roles: []string{"manager"}})
 	restoreTimes(times) // the folder looks as it did
+	return b, dir, cache, forged
+}
+
+func TestVerifyPushForgedEventFolderTimePutBack(t *testing.T) {
+	b, dir, cache, forged := forgedTimesPutBack(t)
 
 	// What the push check was before: a full Verify finds the forgery.
 	full, err := archive.Open(ctx, dir, func() time.Time { return b.checks })
@@ -80,19 +88,7 @@ func TestVerifyPushForgedEventFolderTimePutBack(t *testing.T) {
 // time too, so neither way reads the forged file, and both print the
 // events the cache stands for ("ok: N events"), not the files found.
 func TestVerifyFastCountsEventsStoodFor(t *testing.T) {
-	b := newTamperBase(t)
-	dir := filepath.Join(t.TempDir(), "arc")
-	copyTree(t, b.f.dir, dir)
-	settleDir(t, dir)
-	cache := t.TempDir()
-	if _, err := quickOpen(t, b, dir, cache, true); err != nil {
-		t.Fatal(err)
-	}
-	times := journalTimes(t, dir)
-	x := &tamper{t: t, b: b, dir: dir, when: b.f.now.Add(time.Minute)}
-	_, k, _ := ed25519.GenerateKey(nil)
-	x.sign(k, "li", archive.KindMemberRoles, "", &archive.MemberRoles{Member: "li", Roles: []string{"manager"}})
-	restoreTimes(times)
+	b, dir, cache, _ := forgedTimesPutBack(t)
 
 	sa, serr := quickOpen(t, b, dir, cache, false)
 	slow := verifyOutcome(sa, serr, verifyFast)
