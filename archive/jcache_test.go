@@ -1,7 +1,6 @@
 package archive_test
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,13 +23,7 @@ import (
 // listed or read again).
 func (f *fixture) settle() {
 	f.t.Helper()
-	old := time.Now().Add(-time.Hour)
-	filepath.WalkDir(filepath.Join(f.dir, "journal"), func(p string, d fs.DirEntry, err error) error {
-		if err == nil {
-			os.Chtimes(p, old, old)
-		}
-		return err
-	})
+	settleDir(f.t, f.dir)
 }
 
 // warm opens the archive as member id twice (the first fills the cache

@@ -54,7 +54,7 @@ func (a *Archive) Verify(ctx context.Context) ([]Problem, error) { return a.veri
 // event at all when it finds nothing; what it finds is named after the
 // journal is read, as here.
 func (a *Archive) VerifyFast(ctx context.Context) ([]Problem, error) {
-	if ok, err := a.quickVerify(ctx, nil); err != nil || ok {
+	if ok, err := a.quickVerify(ctx); err != nil || ok {
 		return nil, err
 	}
 	return a.verify(ctx, true)

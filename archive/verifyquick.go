@@ -24,17 +24,21 @@ type VerifyCounts struct{ Events, Members, Dossiers int }
 func (a *Archive) Verified() VerifyCounts { return a.verified }
 
 // VerifyPush is the check before a push (crm sync, the pre-push hook):
-// VerifyFast, and every event file the push carries (carried: paths
-// relative to the archive, as git names them) is read again and must
-// still be the event its name gives, the one this user's crm read and
-// checked before. A file rewritten in place under its old name, which
-// VerifyFast alone does not see, is not pushed unnoticed: when one is
-// not, the whole journal is read and checked afresh (Verify).
+// VerifyFast, where every event file the push carries (carried: paths
+// relative to the archive, as git names them) is read again and must hash
+// to the name it has, and every month folder must hold exactly the events
+// the snapshot stands for. A file rewritten in place under its old name,
+// or one added to a folder whose time was put back, which VerifyFast
+// alone does not see, is not pushed unnoticed: then the whole journal is
+// read and checked afresh (Verify).
 func (a *Archive) VerifyPush(ctx context.Context, carried []string) ([]Problem, error) {
-	if ok, err := a.quickVerify(ctx, carried); err != nil || ok {
+	if !a.carriedIntact(carried) {
+		return a.Verify(ctx)
+	}
+	if ok, err := a.quickVerify(ctx); err != nil || ok {
 		return nil, err
 	}
-	if a.journalDiffers || !a.carriedIntact(carried) {
+	if a.journalDiffers {
 		// The cache does not stand for what the folders hold: read all.
 		return a.Verify(ctx)
 	}
@@ -50,7 +54,7 @@ func (a *Archive) VerifyPush(ctx context.Context, carried []string) ([]Problem, 
 // nor a note; on anything else (or a state it cannot judge from) it
 // returns false and the caller checks the way that names what is wrong.
 // It holds the lock, like Verify, to check what no write is changing.
-func (a *Archive) quickVerify(ctx context.Context, carried []string) (ok bool, err error) {
+func (a *Archive) quickVerify(ctx context.Context) (ok bool, err error) {
 	a.journalDiffers = false
 	if !a.usableForQuick() {
 		return false, nil
@@ -58,13 +62,13 @@ func (a *Archive) quickVerify(ctx context.Context, carried []string) (ok bool, e
 	steps := a.snapSteps
 	a.snapSteps = true // refresh takes the snapshot again, under the lock
 	err = a.lockOnly(func() error {
-		ok = a.usableForQuick() && a.quickCheck(ctx, carried)
+		ok = a.usableForQuick() && a.quickCheck(ctx)
 		return nil
 	})
 	a.snapSteps = steps
 	if err != nil && readOnly(err) {
 		// An archive this user may not write is checked as it is.
-		return a.usableForQuick() && a.quickCheck(ctx, carried), nil
+		return a.usableForQuick() && a.quickCheck(ctx), nil
 	}
 	return ok, err
 }
@@ -76,9 +80,9 @@ func (a *Archive) usableForQuick() bool {
 }
 
 // quickCheck is quickVerify's work, on the snapshot's state.
-func (a *Archive) quickCheck(ctx context.Context, carried []string) bool {
+func (a *Archive) quickCheck(ctx context.Context) bool {
 	s := a.State
-	if sha256Hex(a.PolicyRaw) != s.PolicySHA256 || len(s.Problems) > 0 || !a.carriedIntact(carried) {
+	if sha256Hex(a.PolicyRaw) != s.PolicySHA256 || len(s.Problems) > 0 {
 		return false
 	}
 	// Superseded steps are printed as the snapshot holds them: in its

@@ -31,7 +31,7 @@ func quickOpen(t *testing.T, b *tamperBase, dir, cache string, snapshot bool) (*
 
 // settleDir dates every folder and file under dir's journal an hour back,
 // past the racy window: a snapshot is kept of folders that old only.
-func settleDir(t *testing.T, dir string) {
+func settleDir(t testing.TB, dir string) {
 	t.Helper()
 	old := time.Now().Add(-time.Hour)
 	filepath.WalkDir(filepath.Join(dir, "journal"), func(p string, d fs.DirEntry, err error) error {
