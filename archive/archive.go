@@ -213,6 +213,14 @@ func (a *Archive) fullState() error {
 	return nil
 }
 
+// WholeState makes sure the state holds every dossier, replayed from the
+// journal (from the verified-journal cache), not a snapshot's: for a
+// command that opened from the snapshot and finds it must read what one
+// does not keep (crm sync committing files whose owner only the journal
+// can tell, or journaling a merge git's driver made). The replay saves a
+// snapshot of the journal as it is, for the next open.
+func (a *Archive) WholeState() error { return a.fullState() }
+
 // SetClock moves the archive's clock to t, for tools that run many steps
 // in one process (test fixtures, the synthetic generator); a command reads
 // the clock once, at Open.
@@ -249,6 +257,7 @@ func (a *Archive) reload() error {
 		// the cache keeps most of what it makes: pacing it only slowed it.
 		defer paceGC()()
 	}
+	journalReads.Add(1)
 	j, err := journal.ReadWith(a.ctx, a.Dir, known)
 	if err != nil {
 		return err
@@ -259,6 +268,7 @@ func (a *Archive) reload() error {
 	}
 	// Signatures and roles are checked on every load, not only by verify:
 	// an event that fails them is reported and does not count.
+	replays.Add(1)
 	a.State = Replay(a.ctx, j, a.Policy, a.now, true)
 	a.fromCache = fromCache
 	for _, e := range j.Events {

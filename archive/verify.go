@@ -75,9 +75,11 @@ func (a *Archive) verify(ctx context.Context, fast bool) ([]Problem, error) {
 	s, j := a.State, a.State.Journal
 	if a.wrote || j == nil || (a.fromCache && !fast) {
 		var err error
+		journalReads.Add(1)
 		if j, err = journal.Read(ctx, a.Dir); err != nil {
 			return nil, err
 		}
+		replays.Add(1)
 		s = Replay(ctx, j, a.Policy, a.now, true)
 	}
 	c := &checker{a: a, s: s, ps: append(slices.Clone(j.Problems), s.Problems...)}

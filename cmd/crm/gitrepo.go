@@ -383,22 +383,32 @@ func (g *gitRepo) findByHash(sum string) ([]byte, error) {
 
 // eventsIn reads the journal events of the archive in the tree of ref
 // (a commit) that are not in the work tree: the other side of a merge
-// whose files git has not put in place yet.
+// whose files git has not put in place yet. Only the events ref has and
+// HEAD has not are looked at (a diff of the two trees, which git does in
+// the time of what differs); without a HEAD, every event of ref.
 func (g *gitRepo) eventsIn(ref string) []*journal.Event {
-	out, err := g.run("ls-tree", "-r", "--full-tree", ref, "--", g.path(journal.Dir))
-	if err != nil {
-		return nil
-	}
 	var req bytes.Buffer
-	for _, l := range strings.Split(out, "\n") {
-		f := strings.Fields(l)
-		if len(f) < 4 || f[1] != "blob" {
-			continue
+	want := func(path, blob string) {
+		if _, err := os.Stat(filepath.Join(g.top, filepath.FromSlash(path))); err != nil {
+			req.WriteString(blob + "\n")
 		}
-		if _, err := os.Stat(filepath.Join(g.top, filepath.FromSlash(f[3]))); err == nil {
-			continue
+	}
+	if out, err := g.run("diff", "--raw", "--no-renames", "--no-abbrev", "-z", "--diff-filter=AM", "HEAD", ref, "--", g.path(journal.Dir)); err == nil {
+		// -z --raw: ":mode mode src dst status" NUL path NUL
+		f := strings.Split(out, "\x00")
+		for i := 0; i+1 < len(f); i += 2 {
+			if m := strings.Fields(f[i]); len(m) == 5 {
+				want(f[i+1], m[3])
+			}
 		}
-		req.WriteString(f[2] + "\n")
+	} else if out, err := g.run("ls-tree", "-r", "--full-tree", ref, "--", g.path(journal.Dir)); err == nil {
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) >= 4 && f[1] == "blob" {
+				want(f[3], f[2])
+			}
+		}
+	} else {
+		return nil
 	}
 	if req.Len() == 0 {
 		return nil

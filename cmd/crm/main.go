@@ -4,7 +4,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"strings"
+
+	"crm/archive"
 	"runtime"
 	"runtime/pprof"
 )
@@ -32,5 +36,20 @@ func main() {
 		}
 		os.Exit(code)
 	}
-	os.Exit(run(os.Args[1:], newSystemIO(), os.Getenv))
+	os.Exit(runCounted())
+}
+
+// runCounted runs the command of os.Args; with CRM_STATS=FILE it then
+// appends to FILE what the command read of the journal
+// (archive.ProcessStats): whether it took the snapshot or replayed the
+// whole history.
+func runCounted() int {
+	code := run(os.Args[1:], newSystemIO(), os.Getenv)
+	if p := os.Getenv("CRM_STATS"); p != "" {
+		if f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			fmt.Fprintf(f, "%s %s\n", strings.Join(os.Args[1:], " "), archive.ProcessStats())
+			f.Close()
+		}
+	}
+	return code
 }

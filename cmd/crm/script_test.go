@@ -22,7 +22,7 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"crm": func() {
 			installCrashHook() // crash_test.go: CRM_CRASH_AT, CRM_CRASH_LOG
-			os.Exit(run(os.Args[1:], newSystemIO(), os.Getenv))
+			os.Exit(runCounted())
 		},
 	})
 }

@@ -303,6 +303,12 @@ func (e *env) commitOwn(a *archive.Archive, g *gitRepo, msg string) (int, error)
 	if err != nil {
 		return 0, err
 	}
+	if len(cs) > 0 {
+		// Whose a file is, only the journal's events and pins say.
+		if err := a.WholeState(); err != nil {
+			return 0, err
+		}
+	}
 	var own, foreign []string
 	for _, c := range cs {
 		rel, ok := g.rel(c.path)

@@ -207,6 +207,11 @@ func newSyncCmd(e *env) *cobra.Command {
 }
 
 func (e *env) sync() error {
+	// Every open of a sync takes the state from the user's snapshot when
+	// it stands (no replay of the journal): the first needs only the
+	// members and the policy; a step that needs more (files to commit,
+	// merges to journal) reads the journal then (WholeState).
+	e.snapshot, e.summary = true, archive.SummaryNone
 	a, g, err := e.openGit(true)
 	if err != nil {
 		return err
@@ -345,6 +350,7 @@ func (e *env) mergeRef(g *gitRepo, ref string) error {
 	}
 	if len(unreadable) > 0 {
 		g.run("merge", "--abort")
+		e.summary = archive.SummaryRows // for the push check (VerifyPush)
 		a, err := e.open(true)
 		if err != nil {
 			return err
@@ -428,7 +434,14 @@ func (e *env) finishMerge(g *gitRepo) error {
 // merged that is still in place (a merge done by crm sync, or by a plain
 // git pull with the driver configured), and forgets the records.
 func (e *env) journalMerges(a *archive.Archive, g *gitRepo) error {
-	for _, r := range readRecords(g) {
+	recs := readRecords(g)
+	if slices.ContainsFunc(recs, func(r *mergeRecord) bool { return r.Conflict == "" && r.Merged != "" }) {
+		// which dossiers the journal already has at the merged version
+		if err := a.WholeState(); err != nil {
+			return err
+		}
+	}
+	for _, r := range recs {
 		if r.Conflict != "" || r.Merged == "" {
 			continue
 		}

@@ -1,0 +1,20 @@
+package archive
+
+import (
+	"fmt"
+	"sync/atomic"
+)
+
+// Work this process did that grows with the archive's history, counted
+// for measurements and for tests that check a command took the snapshot
+// (crm's CRM_STATS).
+var (
+	journalReads atomic.Int64 // the whole journal read (from the cache or its files) for a replay
+	replays      atomic.Int64 // replays of the whole journal (open, reload, verify)
+)
+
+// ProcessStats says how many times this process read the whole journal
+// and replayed it, as "journal_reads=N replays=N".
+func ProcessStats() string {
+	return fmt.Sprintf("journal_reads=%d replays=%d", journalReads.Load(), replays.Load())
+}
