@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"iter"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,22 +26,29 @@ func (a *Archive) ResolveID(s string) (string, error) {
 	if err := CheckID(s); err != nil {
 		return "", err
 	}
-	if id := a.CanonicalID(s); a.State.hasDossier(id) {
-		return id, nil
+	return resolveShort(a.Policy.IDScheme.Prefix, s, a.CanonicalID(s), a.State.hasDossier, a.State.dossierIDs())
+}
+
+// resolveShort is ResolveID's answer for s (canonical: s in its
+// canonical form) among the dossiers has knows, whose ids are ids: every
+// dossier of the archive, for the answer to hold.
+func resolveShort(prefix, s, canonical string, has func(string) bool, ids iter.Seq[string]) (string, error) {
+	if has(canonical) {
+		return canonical, nil
 	}
 	var found []string
-	if m := shortIDRE.FindStringSubmatch(s); m != nil {
-		prefix, number := bareIDPrefix(m[1]), m[2]
-		for id := range a.State.dossierIDs() {
-			if n := shortIDRE.FindStringSubmatch(id); n != nil && n[2] == number &&
-				(prefix == "" || strings.EqualFold(prefix, bareIDPrefix(n[1]))) {
-				found = append(found, id)
+	m := shortIDRE.FindStringSubmatch(s)
+	start, random := randomIDStart(prefix, s)
+	if m != nil || random {
+		for id := range ids {
+			if m != nil {
+				if n := shortIDRE.FindStringSubmatch(id); n != nil && n[2] == m[2] &&
+					(bareIDPrefix(m[1]) == "" || strings.EqualFold(bareIDPrefix(m[1]), bareIDPrefix(n[1]))) {
+					found = append(found, id)
+					continue
+				}
 			}
-		}
-	}
-	if start, ok := randomIDStart(a.Policy.IDScheme.Prefix, s); ok {
-		for id := range a.State.dossierIDs() {
-			if isRandomID(a.Policy.IDScheme.Prefix, id) && strings.HasPrefix(id[len(a.Policy.IDScheme.Prefix):], start) && !slices.Contains(found, id) {
+			if random && isRandomID(prefix, id) && strings.HasPrefix(id[len(prefix):], start) {
 				found = append(found, id)
 			}
 		}

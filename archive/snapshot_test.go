@@ -533,9 +533,8 @@ func (f *fixture) openAs(id string, o archive.OpenOptions) *archive.Archive {
 }
 
 // A command about one dossier reads that dossier's part of the snapshot
-// only, and sees what a cold replay says of it; an id it cannot place
-// there (a short form) reads the whole snapshot; a damaged part is not
-// used.
+// only, and sees what a cold replay says of it; a short form, or an id of
+// no dossier, reads the rows part besides; a damaged part is not used.
 func TestSnapshotOneDossier(t *testing.T) {
 	f := newFixture(t)
 	ids := f.history()
@@ -578,14 +577,37 @@ func TestSnapshotOneDossier(t *testing.T) {
 			t.Fatalf("%s: recipients differ", typed)
 		}
 	}
-	// A short form is resolved against every dossier.
-	for _, short := range []string{strings.ToLower(ids[0]), "C-1"} {
+	// A short form is resolved against every dossier's id (the rows
+	// part), and gives that dossier's part: no whole snapshot is read.
+	for _, short := range []string{strings.ToLower(ids[0]), "C-1", "1", "c1"} {
 		a := f.readerOf("li", short)
-		if !a.FromSnapshot() || a.Partial() {
-			t.Fatalf("short id %s: snapshot %v, partial %v", short, a.FromSnapshot(), a.Partial())
+		if !a.FromSnapshot() || !a.Partial() || a.WholeReads() != 0 {
+			t.Fatalf("short id %s: snapshot %v, partial %v, whole reads %d", short, a.FromSnapshot(), a.Partial(), a.WholeReads())
 		}
-		if id, err := a.ResolveID(short); err != nil || id != ids[0] {
+		id, err := a.ResolveID(short)
+		if err != nil || id != ids[0] {
 			t.Fatalf("short id %s: %s %v", short, id, err)
+		}
+		if got, err := a.Read(id); err != nil || !bytes.Equal(got.Text, want.Text) {
+			t.Fatalf("short id %s: read %v", short, err)
+		}
+	}
+	// An id of no dossier: the command's ResolveID and Lookup say so from
+	// the rows, as on the whole state, without reading it.
+	for _, unknown := range []string{"C-000999", "999", "c-77"} {
+		a := f.readerOf("li", unknown)
+		if !a.FromSnapshot() || !a.Partial() || a.WholeReads() != 0 {
+			t.Fatalf("unknown id %s: snapshot %v, partial %v, whole reads %d", unknown, a.FromSnapshot(), a.Partial(), a.WholeReads())
+		}
+		_, err := a.ResolveID(unknown)
+		_, cerr := cold.ResolveID(unknown)
+		if err == nil || cerr == nil || err.Error() != cerr.Error() || archive.CodeOf(err) != archive.CodeOf(cerr) {
+			t.Fatalf("unknown id %s: %v, a replay says %v", unknown, err, cerr)
+		}
+		_, err = a.Lookup(unknown)
+		_, cerr = cold.Lookup(unknown)
+		if err == nil || err.Error() != cerr.Error() {
+			t.Fatalf("unknown id %s: lookup %v, a replay says %v", unknown, err, cerr)
 		}
 	}
 	// A damaged part: not used, the journal is replayed.

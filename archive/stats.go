@@ -11,10 +11,12 @@ import (
 var (
 	journalReads atomic.Int64 // the whole journal read (from the cache or its files) for a replay
 	replays      atomic.Int64 // replays of the whole journal (open, reload, verify)
+	wholeStates  atomic.Int64 // snapshots read whole: every dossier's state decoded (loadSnapshot)
 )
 
 // ProcessStats says how many times this process read the whole journal
-// and replayed it, as "journal_reads=N replays=N".
+// and replayed it, and read every dossier's state from a snapshot, as
+// "journal_reads=N replays=N whole_states=N".
 func ProcessStats() string {
-	return fmt.Sprintf("journal_reads=%d replays=%d", journalReads.Load(), replays.Load())
+	return fmt.Sprintf("journal_reads=%d replays=%d whole_states=%d", journalReads.Load(), replays.Load(), wholeStates.Load())
 }
