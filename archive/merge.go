@@ -84,6 +84,31 @@ func (s *State) PinnedRecipients(sum string) ([]string, bool) {
 	return nil, false
 }
 
+// PinnedRecipientsOf is PinnedRecipients among the events of dossier id,
+// the only ones that pin its file: from the replayed state, or, for a
+// state taken from a snapshot, from those events' files (DossierLog), so
+// that git's merge driver, run once per merged dossier, reads that
+// dossier's events instead of the whole journal. False when none of them
+// pins sum or the state has no dossier id.
+func (a *Archive) PinnedRecipientsOf(id, sum string) ([]string, bool) {
+	if a.State.Dossiers[id] == nil {
+		return nil, false
+	}
+	events, err := a.DossierLog(id)
+	if err != nil {
+		return nil, false
+	}
+	for _, e := range events {
+		var f struct {
+			File `yaml:",inline"`
+		}
+		if e.Dossier == id && e.DecodeLoose(&f) == nil && f.SHA256 == sum {
+			return f.Recipients, true
+		}
+	}
+	return nil, false
+}
+
 // MergeResult is what MergeDossier made of three versions of a dossier.
 type MergeResult struct {
 	Merged     []byte   // the merged ciphertext, when clean

@@ -619,6 +619,47 @@ func TestSnapshotOneDossier(t *testing.T) {
 	sameAsCold(t, f, a)
 }
 
+// The merge driver's pins, from one dossier's part of the snapshot: the
+// recipients pinned for that dossier's file are what a replay of the
+// whole journal says, read from its own events only; another dossier's
+// file is not pinned by its events.
+func TestSnapshotPinnedRecipientsOf(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	cold := f.cold("li")
+	for _, id := range ids {
+		file, err := os.ReadFile(filepath.Join(f.dir, "dossiers", id+".age"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := archive.SHA256Hex(file)
+		want, ok := cold.State.PinnedRecipients(sum)
+		if !ok {
+			t.Fatalf("%s: a replay finds no pin for its file", id)
+		}
+		a := f.readerOf("li", id)
+		got, ok := a.PinnedRecipientsOf(id, sum)
+		if !ok || !slices.Equal(got, want) || !a.FromSnapshot() || !a.Partial() || a.WholeReads() != 0 {
+			t.Fatalf("%s: pinned %v %v, want %v (snapshot %v, partial %v, whole reads %d)", id, got, ok, want, a.FromSnapshot(), a.Partial(), a.WholeReads())
+		}
+		if got, ok := cold.PinnedRecipientsOf(id, sum); !ok || !slices.Equal(got, want) {
+			t.Fatalf("%s: from the replay %v %v, want %v", id, got, ok, want)
+		}
+		for _, other := range ids {
+			if other != id {
+				if got, ok := cold.PinnedRecipientsOf(other, sum); ok {
+					t.Fatalf("%s's file pinned by the events of %s: %v", id, other, got)
+				}
+			}
+		}
+	}
+	if _, ok := cold.PinnedRecipientsOf("C-000999", "00"); ok {
+		t.Fatal("a dossier that is not there pins a file")
+	}
+}
+
 // The plaintext cache keeps every record when the state is one
 // dossier's: records of dossiers it does not know are not thrown away.
 func TestSnapshotOneDossierKeepsCache(t *testing.T) {

@@ -68,7 +68,9 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 		o.Identity = idt
 	}
 	if !e.v.GetBool("no_cache") {
-		o.CacheDir = e.v.GetString("cache_dir")
+		// That dossier's part of the state snapshot, when one stands for
+		// the journal as the merge has it so far; else a replay.
+		o.CacheDir, o.Snapshot, o.Only = e.v.GetString("cache_dir"), true, id
 	}
 	a, err := archive.OpenWith(e.ctx(), filepath.Join(wd, filepath.Dir(filepath.Dir(path))), o)
 	if err != nil {
@@ -89,7 +91,7 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 		writeRecord(g, rec)
 		return denied(l10n.Errorf("dossier %s: no identity of a member here to merge it with: %v", id, err))
 	}
-	pins := pinFinder(a, g)
+	pins := pinFinder(a, g, id)
 	if need, ok := a.MayWrite(archive.KindDossierMerge); !ok {
 		// a reader who may not write dossiers (a gm) hands the merge on
 		rec.Conflict, rec.Conflicts = "role", need
@@ -130,15 +132,15 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 }
 
 // pinFinder returns the recipients the journal pinned for a ciphertext
-// hash: this clone's journal, else the events of the other side of the
-// merge (CRM_MERGE_THEIRS, MERGE_HEAD, then every ref), which git may not
-// have put in the work tree yet.
-func pinFinder(a *archive.Archive, g *gitRepo) func(string) ([]string, bool) {
+// hash of dossier id's file: this clone's events of that dossier, else the
+// events of the other side of the merge (CRM_MERGE_THEIRS, MERGE_HEAD, then
+// every ref), which git may not have put in the work tree yet.
+func pinFinder(a *archive.Archive, g *gitRepo, id string) func(string) ([]string, bool) {
 	var other []*journal.Event
 	loaded := false
 	cached := readPins(g)
 	return func(sum string) ([]string, bool) {
-		if rs, ok := a.State.PinnedRecipients(sum); ok {
+		if rs, ok := a.PinnedRecipientsOf(id, sum); ok {
 			return rs, true
 		}
 		if rs, ok := cached[sum]; ok {
