@@ -258,13 +258,18 @@ func (a *Archive) reload() error {
 		defer paceGC()()
 	}
 	journalReads.Add(1)
-	j, err := journal.ReadWith(a.ctx, a.Dir, known)
+	var j *journal.Journal
+	var err error
+	if a.State != nil && a.State.Journal != nil {
+		j, err = journal.Reread(a.ctx, a.Dir, a.State.Journal)
+	} else {
+		j, err = journal.ReadWith(a.ctx, a.Dir, known)
+	}
 	if err != nil {
 		return err
 	}
-	if a.State != nil && !j.Changed(a.State.Journal) {
-		a.State.Journal.Folders = j.Folders
-		return nil
+	if a.State != nil && j == a.State.Journal {
+		return nil // the same events (journal.Reread)
 	}
 	// Signatures and roles are checked on every load, not only by verify:
 	// an event that fails them is reported and does not count.

@@ -92,6 +92,19 @@ func SetRacyWindow(d time.Duration) { racyWindow = d }
 // known (the folders of a journal read before, by this process or from a
 // verified cache) says of folders and files that have not changed.
 func ReadWith(ctx context.Context, dir string, known map[string]*Folder) (*Journal, error) {
+	return readWith(ctx, dir, known, nil)
+}
+
+// Reread is ReadWith given prev's folders, for a journal read before by
+// this process: when it finds the same events (Changed is false), it
+// returns prev itself, its folders as read now, without ordering the
+// events again (~0.4 s for 90,000 events, and growing with them: a write
+// under the lock rereads the journal to see what others added).
+func Reread(ctx context.Context, dir string, prev *Journal) (*Journal, error) {
+	return readWith(ctx, dir, prev.Folders, prev)
+}
+
+func readWith(ctx context.Context, dir string, known map[string]*Folder, prev *Journal) (*Journal, error) {
 	r := &reader{
 		j:      &Journal{ByHash: map[string]*Event{}, Folders: map[string]*Folder{}},
 		known:  known,
@@ -111,6 +124,10 @@ func ReadWith(ctx context.Context, dir string, known map[string]*Folder) (*Journ
 	events, err := r.parse(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if prev != nil && !r.j.Changed(prev) {
+		prev.Folders = r.j.Folders
+		return prev, nil
 	}
 	// A link holds the same string as the hash of the event it names: a
 	// million events keep one copy of each hash.
