@@ -33,9 +33,9 @@ import (
 //   - every new event passes its checks and takes effect (a refused or
 //     superseded one needs its causal past: validInPast);
 //   - no new event is of a kind whose rule reads what a snapshot does not
-//     keep: the journal's events (journal.decision's target,
-//     dossier.merge's earlier pins), replay's second pass (member.remove)
-//     or the key history (member.rotate), nor the genesis or a policy
+//     keep: the journal's events (journal.decision's target), replay's
+//     second pass (member.remove) or the key history (member.rotate),
+//     nor the genesis or a policy
 //     change (crm.yaml changes with it: no snapshot stands then): the
 //     registry says so of each kind (KindSpec.Reach).
 //

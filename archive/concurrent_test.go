@@ -273,6 +273,100 @@ func TestEditConcurrentWithEditMerges(t *testing.T) {
 	f.verifyClean()
 }
 
+// A dossier.merge pulled by a clone that took no step since its state
+// snapshot: the snapshot is advanced by both sides' edits and the merge
+// (the merged versions' pins read from the dossier's event files), not
+// replayed, and says what a cold replay says; so does the dossier's part.
+func TestSnapshotAdvancesOverMerge(t *testing.T) {
+	f := newFixture(t)
+	id := f.createAs("li", mergeBase, "秘密")
+	// A 核定 in the register: a snapshot of an empty register reads back
+	// as an empty list where a replay has none (StateJSON tells them apart).
+	if _, err := f.as("li").ReviewDone(id, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	base := f.clone()
+	c := f.clone()
+	c.settle()
+	if c.reader("li", c.clock); !c.reader("li", c.clock).FromSnapshot() {
+		t.Fatal("no snapshot before the edits")
+	}
+	g := f.clone()
+	edit := func(f *fixture, text string) {
+		a := f.as("li")
+		o, err := a.Read(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := a.Update(id, o.SHA256, o.Text, []byte(text)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit(f, strings.Replace(mergeBase, "制造业", "零售业", 1))
+	edit(g, strings.Replace(mergeBase, "李四", "王五", 1))
+	f.pull(g, base.dir)
+	mergeFile(t, f, g, base.dir, "li", id)
+	c.pull(f, base.dir)
+	c.settle()
+	a := c.reader("li", c.clock)
+	if !a.FromSnapshot() {
+		t.Fatal("the merge was replayed, not advanced over")
+	}
+	sameAsCold(t, c, a)
+	p := c.readerOf("li", id)
+	if !p.FromSnapshot() || !p.Partial() {
+		t.Fatalf("the merged dossier's part: snapshot %v, partial %v", p.FromSnapshot(), p.Partial())
+	}
+	o, err := p.Read(id)
+	if err != nil || !strings.Contains(string(o.Text), "零售业") || !strings.Contains(string(o.Text), "王五") {
+		t.Fatalf("%v %v", o, err)
+	}
+	c.verifyClean()
+}
+
+// A dossier.merge that names a version no event it follows pinned: on a
+// state advanced from a snapshot it is a problem, as a replay says, and
+// one naming the versions its dossier's earlier events pinned (read from
+// their files) takes effect there too.
+func TestSnapshotMergeOfUnpinnedVersion(t *testing.T) {
+	f := newFixture(t)
+	id := f.createAs("li", mergeBase, "秘密")
+	if _, err := f.as("li").ReviewDone(id, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	if f.reader("li", f.clock); !f.reader("li", f.clock).FromSnapshot() {
+		t.Fatal("no snapshot")
+	}
+	d := f.as("li").State.Dossiers[id]
+	bogus := strings.Repeat("0", 64)
+	f.writeEvent("li", archive.KindDossierMerge, id, &archive.DossierMerge{Fields: []string{"owner"}, Parents: []string{d.SHA256, bogus},
+		File: archive.File{SHA256: d.SHA256, Recipients: d.Recipients}})
+	f.settle()
+	a := f.reader("li", f.clock)
+	sameAsCold(t, f, a)
+	if len(a.State.Problems) != 1 || !strings.Contains(a.State.Problems[0].Msg, "which no event it follows pinned") {
+		t.Fatalf("problems %v", a.State.Problems)
+	}
+	// The same versions as both parents: pinned by the dossier's events.
+	g := newFixture(t)
+	id = g.createAs("li", mergeBase, "秘密")
+	if _, err := g.as("li").ReviewDone(id, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	g.settle()
+	g.reader("li", g.clock)
+	d = g.as("li").State.Dossiers[id]
+	g.writeEvent("li", archive.KindDossierMerge, id, &archive.DossierMerge{Fields: []string{"owner"}, Parents: []string{d.SHA256, d.SHA256},
+		File: archive.File{SHA256: d.SHA256, Recipients: d.Recipients}})
+	g.settle()
+	a = g.reader("li", g.clock)
+	if !a.FromSnapshot() || len(a.State.Problems) != 0 {
+		t.Fatalf("snapshot %v, problems %v", a.FromSnapshot(), a.State.Problems)
+	}
+	sameAsCold(t, g, a)
+}
+
 // classify ∥ edit: the level of the one, the content of the other, and
 // the merged file readable only by the readers of the new level.
 func TestClassifyConcurrentWithEdit(t *testing.T) {

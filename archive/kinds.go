@@ -137,7 +137,7 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierCreate{} }},
 	{Kind: KindDossierUpdate, Reach: ReachDossier, Workflow: WorkflowDossier, What: l10n.N("editing a dossier"), WritesFile: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierUpdate{} }},
-	{Kind: KindDossierMerge, Reach: ReachJournal, Workflow: WorkflowDossier, What: l10n.N("merging a dossier edited in two clones"), WritesFile: true, Dossier: true,
+	{Kind: KindDossierMerge, Reach: ReachDossier, Workflow: WorkflowDossier, What: l10n.N("merging a dossier edited in two clones"), WritesFile: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierMerge{} }},
 	{Kind: KindDossierRekey, Reach: ReachDossier, Workflow: WorkflowDossier, What: l10n.N("re-encrypting a dossier"), WritesFile: true, Dossier: true,
 		Who: l10n.N("a writer of the level who can open the file"), New: func() payload { return &DossierRekey{} }},

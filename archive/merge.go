@@ -10,6 +10,7 @@ import (
 	"filippo.io/age"
 	"gopkg.in/yaml.v3"
 
+	"crm/archive/journal"
 	"crm/l10n"
 )
 
@@ -47,13 +48,29 @@ func (x *DossierMerge) apply(c *step) {
 }
 
 // pinnedBefore reports whether an event of the step's dossier that the
-// step follows pinned the file with SHA-256 sum.
+// step follows pinned the file with SHA-256 sum. On a state advanced from
+// a snapshot (advance.go), the dossier's earlier events are read from
+// their files, by the paths the snapshot keeps (each checked against the
+// hash its name holds); the step follows every one of them, as every new
+// event follows the snapshot's heads (journal.Journal.Prior). One that
+// cannot be read does not count: the check fails, and the advance gives
+// way to a replay of the whole journal.
 func (c *step) pinnedBefore(sum string) bool {
-	for _, e := range c.d.Events {
+	pins := func(e *journal.Event) bool {
 		var f struct {
 			File `yaml:",inline"`
 		}
-		if e.DecodeLoose(&f) == nil && f.SHA256 == sum && c.follows(e.Hash) {
+		return e.Dossier == c.d.ID && e.DecodeLoose(&f) == nil && f.SHA256 == sum && c.follows(e.Hash)
+	}
+	if slices.ContainsFunc(c.d.Events, pins) {
+		return true
+	}
+	j := c.s.Journal
+	if j == nil || j.Prior == nil || j.Root() == "" {
+		return false
+	}
+	for _, p := range c.s.eventPaths[c.d.ID] {
+		if e, err := journal.ReadFile(j.Root(), p); err == nil && pins(e) {
 			return true
 		}
 	}

@@ -44,6 +44,15 @@ type Journal struct {
 	followers followMemo // what Follows learnt, by ancestor
 }
 
+// Root is the folder of the archive the journal was read from ("" for a
+// journal not read from files).
+func (j *Journal) Root() string {
+	if j.root == nil {
+		return ""
+	}
+	return *j.root
+}
+
 // Problem is something wrong with the archive, with the path it concerns.
 type Problem struct {
 	Path string
