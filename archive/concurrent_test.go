@@ -245,13 +245,11 @@ func mergeFile(t *testing.T, f, g *fixture, base, m, id string) *archive.MergeRe
 	return r
 }
 
-// Edits of different fields in two clones: both kept, journaled by a
-// dossier.merge that follows both.
-func TestEditConcurrentWithEditMerges(t *testing.T) {
-	f := newFixture(t)
-	id := f.createAs("li", mergeBase, "秘密")
-	base := f.clone()
-	g := f.clone()
+// editApartAndMerge edits dossier id as li in f (its industry) and in g
+// (its owner), then merges g's work into f as git's merge driver and crm
+// sync do (base is their common ancestor).
+func editApartAndMerge(t *testing.T, f, g, base *fixture, id string) {
+	t.Helper()
 	edit := func(f *fixture, text string) {
 		a := f.as("li")
 		o, err := a.Read(id)
@@ -266,6 +264,16 @@ func TestEditConcurrentWithEditMerges(t *testing.T) {
 	edit(g, strings.Replace(mergeBase, "李四", "王五", 1))
 	f.pull(g, base.dir)
 	mergeFile(t, f, g, base.dir, "li", id)
+}
+
+// Edits of different fields in two clones: both kept, journaled by a
+// dossier.merge that follows both.
+func TestEditConcurrentWithEditMerges(t *testing.T) {
+	f := newFixture(t)
+	id := f.createAs("li", mergeBase, "秘密")
+	base := f.clone()
+	g := f.clone()
+	editApartAndMerge(t, f, g, base, id)
 	o, err := f.as("su").Read(id)
 	if err != nil || !strings.Contains(string(o.Text), "零售业") || !strings.Contains(string(o.Text), "王五") {
 		t.Fatalf("%s %v", o.Text, err)
@@ -292,20 +300,7 @@ func TestSnapshotAdvancesOverMerge(t *testing.T) {
 		t.Fatal("no snapshot before the edits")
 	}
 	g := f.clone()
-	edit := func(f *fixture, text string) {
-		a := f.as("li")
-		o, err := a.Read(id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := a.Update(id, o.SHA256, o.Text, []byte(text)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	edit(f, strings.Replace(mergeBase, "制造业", "零售业", 1))
-	edit(g, strings.Replace(mergeBase, "李四", "王五", 1))
-	f.pull(g, base.dir)
-	mergeFile(t, f, g, base.dir, "li", id)
+	editApartAndMerge(t, f, g, base, id)
 	c.pull(f, base.dir)
 	c.settle()
 	a := c.reader("li", c.clock)
