@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"time"
 
 	"crm/archive/journal"
@@ -220,6 +221,31 @@ func (a *Archive) fullState() error {
 // can tell, or journaling a merge git's driver made). The replay saves a
 // snapshot of the journal as it is, for the next open.
 func (a *Archive) WholeState() error { return a.fullState() }
+
+// StepsOn makes the state hold dossiers ids for steps about them only (crm
+// sync journaling the merges git's driver made): for an archive opened
+// from the snapshot, their parts advanced by the events added since, and
+// the steps then work under the lock on those parts advanced again
+// (OpenOptions.SnapshotSteps), as maintain's do; else, or when those
+// cannot be had, the whole state replayed from the journal (WholeState).
+func (a *Archive) StepsOn(ids []string) error {
+	if !a.snapshots || len(ids) == 0 {
+		return a.fullState()
+	}
+	a.only, a.onlyLoan, a.creates, a.summary, a.onlyIDs = "", "", false, 0, slices.Clone(ids)
+	if s, partial := a.loadSnapshot(); s != nil {
+		a.State, a.fromSnapshot, a.partial, a.snapSteps = s, true, partial, true
+		if a.id != nil {
+			a.me = s.MemberByRecipient(a.id.Recipient)
+		}
+		return nil
+	}
+	a.onlyIDs = nil
+	if a.fromSnapshot {
+		return a.reload()
+	}
+	return nil
+}
 
 // SetClock moves the archive's clock to t, for tools that run many steps
 // in one process (test fixtures, the synthetic generator); a command reads

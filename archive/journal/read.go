@@ -53,6 +53,10 @@ func (j *Journal) Root() string {
 	return *j.root
 }
 
+// SetRoot sets the folder of the archive the journal's event files are in
+// (Root), for a journal made rather than read: a state snapshot's heads.
+func (j *Journal) SetRoot(dir string) { j.root = &dir }
+
 // Problem is something wrong with the archive, with the path it concerns.
 type Problem struct {
 	Path string

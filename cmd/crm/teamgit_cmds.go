@@ -437,9 +437,16 @@ func (e *env) finishMerge(g *gitRepo) error {
 // git pull with the driver configured), and forgets the records.
 func (e *env) journalMerges(a *archive.Archive, g *gitRepo) error {
 	recs := readRecords(g)
-	if slices.ContainsFunc(recs, func(r *mergeRecord) bool { return r.Conflict == "" && r.Merged != "" }) {
-		// which dossiers the journal already has at the merged version
-		if err := a.WholeState(); err != nil {
+	var merged []string
+	for _, r := range recs {
+		if r.Conflict == "" && r.Merged != "" {
+			merged = append(merged, r.Dossier)
+		}
+	}
+	if len(merged) > 0 {
+		// which dossiers the journal already has at the merged version:
+		// their parts of the snapshot, where it stands
+		if err := a.StepsOn(merged); err != nil {
 			return err
 		}
 	}
