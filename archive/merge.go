@@ -57,10 +57,11 @@ func (x *DossierMerge) apply(c *step) {
 // way to a replay of the whole journal.
 func (c *step) pinnedBefore(sum string) bool {
 	pins := func(e *journal.Event) bool {
-		var f struct {
-			File `yaml:",inline"`
+		if e.Dossier != c.d.ID {
+			return false
 		}
-		return e.Dossier == c.d.ID && e.DecodeLoose(&f) == nil && f.SHA256 == sum && c.follows(e.Hash)
+		f, ok := pinOf(e)
+		return ok && f.SHA256 == sum && c.follows(e.Hash)
 	}
 	if slices.ContainsFunc(c.d.Events, pins) {
 		return true
@@ -91,14 +92,23 @@ func (s *State) PinnedRecipients(sum string) ([]string, bool) {
 		if e.Dossier == "" {
 			continue
 		}
-		var f struct {
-			File `yaml:",inline"`
-		}
-		if e.DecodeLoose(&f) == nil && f.SHA256 == sum {
+		if f, ok := pinOf(e); ok && f.SHA256 == sum {
 			return f.Recipients, true
 		}
 	}
 	return nil, false
+}
+
+// pinOf is the file an event pins (sha256 and recipients), if its data
+// reads as one.
+func pinOf(e *journal.Event) (File, bool) {
+	var f struct {
+		File `yaml:",inline"`
+	}
+	if e.DecodeLoose(&f) != nil {
+		return File{}, false
+	}
+	return f.File, true
 }
 
 // PinnedRecipientsOf is PinnedRecipients among the events of dossier id,
@@ -116,10 +126,10 @@ func (a *Archive) PinnedRecipientsOf(id, sum string) ([]string, bool) {
 		return nil, false
 	}
 	for _, e := range events {
-		var f struct {
-			File `yaml:",inline"`
+		if e.Dossier != id {
+			continue
 		}
-		if e.Dossier == id && e.DecodeLoose(&f) == nil && f.SHA256 == sum {
+		if f, ok := pinOf(e); ok && f.SHA256 == sum {
 			return f.Recipients, true
 		}
 	}
