@@ -202,3 +202,10 @@ func historyOf(d *DossierState) *DossierState {
 	}
 	return h
 }
+
+// MapPartsFrom maps the snapshot's parts of n bytes or more from its file
+// rather than reading them, until restore.
+func MapPartsFrom(n int64) (restore func()) {
+	old := mapFrom.Swap(n)
+	return func() { mapFrom.Store(old) }
+}

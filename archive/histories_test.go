@@ -146,3 +146,14 @@ func TestHistoriesAfterSavedPartialAdvances(t *testing.T) {
 	// whole.
 	f.sameReportsAsCold("returned, destruction asked", true, true)
 }
+
+// The same steps and opens with every part of the snapshot mapped from
+// its file rather than read (a system that maps reads parts of 1 MB and
+// more so): the decoders keep nothing of the mapped bytes, which are
+// unmapped once decoded; a string kept from them would fault when read
+// here.
+func TestSnapshotPartsMapped(t *testing.T) {
+	defer archive.MapPartsFrom(1)()
+	t.Run("histories", TestHistoriesAfterSavedPartialAdvances)
+	t.Run("partial opens", TestSnapshotEveryPartialOpenSaves)
+}
