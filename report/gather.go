@@ -75,7 +75,7 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := Build(l, g.Data)
+	r, err := build(l, g.Data, true) // g is Make's own
 	if err != nil {
 		return nil, err
 	}

@@ -67,9 +67,9 @@ func (r jsonRow) MarshalJSON() ([]byte, error) {
 		case v.k == vNull:
 			b.WriteString("null")
 		case c.Kind == KindInt:
-			b.WriteString(strconv.FormatInt(v.i, 10))
+			b.WriteString(strconv.FormatInt(v.int(), 10))
 		case c.Kind == KindNumber || c.Kind == KindPercent:
-			b.WriteString(strconv.FormatFloat(v.f, 'g', -1, 64))
+			b.WriteString(strconv.FormatFloat(v.num(), 'g', -1, 64))
 		default: // text and date: strings
 			if err := str(v.String()); err != nil {
 				return nil, err

@@ -67,30 +67,35 @@ const (
 	vDate
 )
 
-// Value is one typed cell. The zero Value is an empty cell.
+// Value is one typed cell. The zero Value is an empty cell. It is 32
+// bytes: a monthly report at 100,000 dossiers holds over half a million.
 type Value struct {
 	k valueKind
 	s string
-	i int64
-	f float64
-	t time.Time
+	// n is an integer (vInt), a float's bits (vNum), or a date's Unix
+	// seconds at midnight UTC (vDate).
+	n uint64
 }
+
+func (v Value) int() int64      { return int64(v.n) }
+func (v Value) num() float64    { return math.Float64frombits(v.n) }
+func (v Value) date() time.Time { return time.Unix(int64(v.n), 0).UTC() }
 
 // Str is a text value. Digit strings (phone numbers, ids) stay text in every
 // format.
 func Str(s string) Value { return Value{k: vStr, s: s} }
 
 // Int is a whole-number value.
-func Int(n int) Value { return Value{k: vInt, i: int64(n)} }
+func Int(n int) Value { return Value{k: vInt, n: uint64(int64(n))} }
 
 // Num is a decimal value; in a percent column, the fraction (0.125 = 12.5 %).
-func Num(f float64) Value { return Value{k: vNum, f: f} }
+func Num(f float64) Value { return Value{k: vNum, n: math.Float64bits(f)} }
 
 // Date is a calendar date: only t's year, month and day (in t's location)
 // count.
 func Date(t time.Time) Value {
 	y, m, d := t.Date()
-	return Value{k: vDate, t: time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
+	return Value{k: vDate, n: uint64(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix())}
 }
 
 // Share is part/whole as a fraction for a percent column, or an empty cell
@@ -109,11 +114,11 @@ func (v Value) Any() any {
 	case vStr:
 		return v.s
 	case vInt:
-		return v.i
+		return v.int()
 	case vNum:
-		return v.f
+		return v.num()
 	case vDate:
-		return v.t
+		return v.date()
 	}
 	return nil
 }
@@ -128,11 +133,11 @@ func (v Value) String() string {
 	case vStr:
 		return v.s
 	case vInt:
-		return strconv.FormatInt(v.i, 10)
+		return strconv.FormatInt(v.int(), 10)
 	case vNum:
-		return strconv.FormatFloat(v.f, 'f', -1, 64)
+		return strconv.FormatFloat(v.num(), 'f', -1, 64)
 	case vDate:
-		return v.t.Format(time.DateOnly)
+		return v.date().Format(time.DateOnly)
 	}
 	return ""
 }
@@ -158,9 +163,9 @@ func (v Value) format(k Kind) string {
 	case v.k == vNull:
 		return ""
 	case k == KindNumber && v.k == vNum:
-		return strconv.FormatFloat(v.f, 'f', 2, 64)
+		return strconv.FormatFloat(v.num(), 'f', 2, 64)
 	case k == KindPercent && v.k == vNum:
-		return strconv.FormatFloat(v.f*100, 'f', 1, 64) + "%"
+		return strconv.FormatFloat(v.num()*100, 'f', 1, 64) + "%"
 	}
 	return v.String()
 }
@@ -186,10 +191,10 @@ func (v Value) conform(k Kind) (Value, error) {
 	case KindNumber, KindPercent:
 		switch v.k {
 		case vInt:
-			return Num(float64(v.i)), nil
+			return Num(float64(v.int())), nil
 		case vNum:
-			if math.IsNaN(v.f) || math.IsInf(v.f, 0) {
-				return Value{}, fmt.Errorf("a %s column cannot hold %v", k, v.f)
+			if f := v.num(); math.IsNaN(f) || math.IsInf(f, 0) {
+				return Value{}, fmt.Errorf("a %s column cannot hold %v", k, f)
 			}
 		default:
 			return bad()
@@ -222,7 +227,12 @@ func conformCell(l *Layout, sec string, j int, key string, v Value, kinds map[st
 // empty. A section or column that l does not have, or a value that does not
 // fit its column's kind, is an error: the layout and the gathering code
 // disagree. Build checks and copies the rows; the input is not changed.
-func Build(l *Layout, data map[string][]Row) (*Report, error) {
+func Build(l *Layout, data map[string][]Row) (*Report, error) { return build(l, data, false) }
+
+// build is Build; with owned, the report takes data's rows and makes them
+// fit their columns where they are, rather than copying them (a monthly
+// report at 100,000 dossiers has 56,000 rows: 58 MB more at its peak).
+func build(l *Layout, data map[string][]Row, owned bool) (*Report, error) {
 	for _, key := range slices.Sorted(maps.Keys(data)) { // sorted: the same message every run
 		if l.Section(key) == nil {
 			keys := make([]string, len(l.Sections))
@@ -241,9 +251,15 @@ func Build(l *Layout, data map[string][]Row) (*Report, error) {
 			kinds[c.Key] = c.Kind
 		}
 		rows := data[sl.Key]
-		s.Rows = make([]Row, len(rows))
+		s.Rows = rows
+		if !owned {
+			s.Rows = make([]Row, len(rows))
+		}
 		for j, row := range rows {
-			out := make(Row, len(row))
+			out := row
+			if !owned {
+				out = make(Row, len(row))
+			}
 			for key, v := range row {
 				cv, err := conformCell(l, sl.Key, j, key, v, kinds)
 				if err != nil {
@@ -257,6 +273,8 @@ func Build(l *Layout, data map[string][]Row) (*Report, error) {
 				}
 				if !cv.IsNull() {
 					out[key] = cv
+				} else if owned {
+					delete(out, key)
 				}
 			}
 			s.Rows[j] = out

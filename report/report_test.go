@@ -562,8 +562,30 @@ func TestBuildErrors(t *testing.T) {
 }
 
 func TestShare(t *testing.T) {
-	if !Share(1, 0).IsNull() || Share(1, 4).f != 0.25 {
+	if !Share(1, 0).IsNull() || Share(1, 4).num() != 0.25 {
 		t.Errorf("Share")
+	}
+}
+
+// Each kind of value reads back what it was given, from its one word:
+// negative numbers, a date before 1970 and one in another zone.
+func TestValueKinds(t *testing.T) {
+	cst := time.FixedZone("CST", 8*3600)
+	for _, c := range []struct {
+		v    Value
+		want any
+		text string
+	}{
+		{Int(-42), int64(-42), "-42"},
+		{Num(-0.125), -0.125, "-0.125"},
+		{Date(time.Date(1965, 3, 1, 23, 30, 0, 0, cst)), time.Date(1965, 3, 1, 0, 0, 0, 0, time.UTC), "1965-03-01"},
+		{Date(time.Date(2026, 12, 31, 23, 59, 0, 0, cst)), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), "2026-12-31"},
+		{Str("甲"), "甲", "甲"},
+		{Value{}, nil, ""},
+	} {
+		if got := c.v.Any(); got != c.want || c.v.String() != c.text {
+			t.Errorf("%s: Any %v (%T), String %q; want %v, %q", c.text, got, got, c.v.String(), c.want, c.text)
+		}
 	}
 }
 

@@ -268,13 +268,13 @@ func (x *xlsxWriter) section(sheet string, s Section) error {
 			case v.k == vNull:
 				cells[i] = nil
 			case c.Kind == KindInt:
-				cells[i] = excelize.Cell{StyleID: x.integer, Value: v.i}
+				cells[i] = excelize.Cell{StyleID: x.integer, Value: v.int()}
 			case c.Kind == KindNumber:
-				cells[i] = excelize.Cell{StyleID: x.num, Value: v.f}
+				cells[i] = excelize.Cell{StyleID: x.num, Value: v.num()}
 			case c.Kind == KindPercent:
-				cells[i] = excelize.Cell{StyleID: x.pct, Value: v.f}
+				cells[i] = excelize.Cell{StyleID: x.pct, Value: v.num()}
 			case c.Kind == KindDate:
-				cells[i] = excelize.Cell{StyleID: x.date, Value: v.t}
+				cells[i] = excelize.Cell{StyleID: x.date, Value: v.date()}
 			default:
 				cells[i] = v.s
 			}
