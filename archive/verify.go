@@ -61,6 +61,10 @@ func (a *Archive) VerifyFast(ctx context.Context) ([]Problem, error) {
 }
 
 func (a *Archive) verify(ctx context.Context, fast bool) ([]Problem, error) {
+	// Checking every file makes garbage (each dossier's file read and
+	// hashed) on top of a whole state: paced at GOGC's default the heap
+	// doubled past that state at the end (pace.go).
+	defer paceGC()()
 	if err := a.fullState(); err != nil {
 		return nil, err
 	}
