@@ -1360,11 +1360,15 @@ func viewRegion(f *os.File, off, n int64, use func([]byte) bool) bool {
 }
 
 // placeRegisters puts the register entries the parts held in their
-// places: in full, each place exactly once; else in order.
+// places: in full, each place exactly once; else in order. An empty
+// register is nil, as a replay leaves it.
 func (s *State) placeRegisters(changes []seqChange, refs []reviewRef, partial bool) bool {
 	slices.SortFunc(changes, func(x, y seqChange) int { return x.Seq - y.Seq })
 	slices.SortFunc(refs, func(x, y reviewRef) int { return x.Seq - y.Seq })
-	s.Changes = make([]Change, len(changes))
+	s.Changes, s.Reviews = nil, nil
+	if len(changes) > 0 {
+		s.Changes = make([]Change, len(changes))
+	}
 	for i, c := range changes {
 		if !partial && c.Seq != i {
 			return false
@@ -1380,7 +1384,9 @@ func (s *State) placeRegisters(changes []seqChange, refs []reviewRef, partial bo
 			s.partSeqs.reviews[i] = r.Seq
 		}
 	}
-	s.Reviews = make([]ReviewEntry, len(refs))
+	if len(refs) > 0 {
+		s.Reviews = make([]ReviewEntry, len(refs))
+	}
 	for i, r := range refs {
 		d := s.Dossiers[r.Dossier]
 		if !partial && r.Seq != i || d == nil || r.Index < 0 || r.Index >= len(d.Reviews) {

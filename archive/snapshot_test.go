@@ -883,3 +883,19 @@ func TestSnapshotClassifySteps(t *testing.T) {
 	f.settle()
 	sameAsCold(t, f, f.reader("li", f.clock))
 }
+
+// A state read from a snapshot of an archive without any 核定 (or any
+// entry of the classification register) is a cold replay's: its empty
+// registers are nil there, not empty lists (JSON null, not []).
+func TestSnapshotEmptyRegisters(t *testing.T) {
+	f := newFixture(t)
+	f.create("秘密")
+	f.create("内部")
+	f.settle()
+	f.reader("li", f.clock) // saves the snapshot
+	a := f.reader("li", f.clock)
+	if !a.FromSnapshot() {
+		t.Fatal("not read from the snapshot")
+	}
+	sameAsCold(t, f, a)
+}
