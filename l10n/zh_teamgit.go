@@ -102,4 +102,5 @@ var teamgit = map[string]string{
 	"dossier %s was also created in another clone, and yours could not be renumbered: %v":                                                                    "另一克隆也建立了档案 %s，而你的档案未能重新编号：%v",
 	"Dossier %s was also created in another clone: yours is now %s.":                                                                                         "另一克隆也建立了档案 %s：你的档案现编号为 %s。",
 	"dossier %s was changed in both clones, and merging it needs one of the roles %s: %s can merge it":                                                       "档案 %s 在两个克隆中都被修改，合并须具备以下角色之一：%s：可由 %s 合并",
+	"git runs crm's merge driver as %q (git config merge.crm.driver), but %s is not on PATH: a dossier both clones changed would stop the merge; put crm on PATH (go install ./cmd/crm, or add its folder to PATH) and sync again": "git 以 %q 运行 crm 的合并驱动（git config merge.crm.driver），但 PATH 中没有 %s：两个克隆都修改过的档案会使合并中止；请把 crm 放入 PATH（go install ./cmd/crm，或把其所在目录加入 PATH）后再同步",
 }

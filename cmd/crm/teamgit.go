@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -123,6 +124,21 @@ func repoOf(a *archive.Archive) (*gitRepo, error) {
 func inConflict(a *archive.Archive, id string) bool {
 	g, err := openRepo(a.Dir)
 	return err == nil && g.mayHaveConflicts() && len(g.unmerged(g.path(archive.DossierPath(id)))) > 0
+}
+
+// driverNotOnPath returns the program crm's merge driver setting runs when
+// it is not on PATH, else "". git runs the driver through the shell with
+// the PATH crm was given; without it, every dossier both clones changed
+// would be left to settle by hand (a crm run by its path, not installed).
+func driverNotOnPath(g *gitRepo) string {
+	f := strings.Fields(g.config("merge.crm.driver"))
+	if len(f) == 0 {
+		return ""
+	}
+	if _, err := exec.LookPath(f[0]); err != nil {
+		return f[0]
+	}
+	return ""
 }
 
 // driversMissing returns the driver settings this clone lacks.

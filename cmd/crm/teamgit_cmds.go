@@ -221,6 +221,9 @@ func (e *env) sync() error {
 	if miss := driversMissing(g); len(miss) > 0 {
 		return &archive.Error{Code: archive.Failed, Err: l10n.Errorf("this clone has no crm git drivers configured (%s): without them git would merge ciphertext as text", strings.Join(miss, ", ")), Next: archive.NextGitSetup}
 	}
+	if p := driverNotOnPath(g); p != "" {
+		return l10n.Errorf("git runs crm's merge driver as %q (git config merge.crm.driver), but %s is not on PATH: a dossier both clones changed would stop the merge; put crm on PATH (go install ./cmd/crm, or add its folder to PATH) and sync again", g.config("merge.crm.driver"), p)
+	}
 	remote := strings.TrimSpace(firstLine(mustRun(g, "remote")))
 	if up := g.config("branch." + currentBranch(g) + ".remote"); up != "" {
 		remote = up
