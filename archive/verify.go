@@ -329,6 +329,10 @@ func (c *checker) members() {
 // returns the ids of the dossiers that have one.
 func (c *checker) dossierFiles() map[string]bool {
 	files := map[string]bool{}
+	// Every file is read into the same buffer in turn: nothing of it is
+	// kept (the header's stanzas are copies), and 100,000 files read each
+	// into its own were ~0.5 GB of garbage on top of the whole state.
+	var buf bytes.Buffer
 	entries, _ := os.ReadDir(c.abs(DossiersDir))
 	for _, e := range entries {
 		rel := DossiersDir + "/" + e.Name()
@@ -365,7 +369,7 @@ func (c *checker) dossierFiles() map[string]bool {
 			c.add(rel, l10n.N("dossier %s was destroyed, but its file is still here (the repair removes it)"), id)
 			continue
 		}
-		b, err := os.ReadFile(c.abs(rel))
+		b, err := readReusing(&buf, c.abs(rel))
 		if err != nil {
 			c.add(rel, l10n.N("unreadable: %v"), err)
 			continue
@@ -377,6 +381,21 @@ func (c *checker) dossierFiles() map[string]bool {
 		c.stanzas(rel, d, b)
 	}
 	return files
+}
+
+// readReusing reads the file at p into buf, emptied first: the bytes are
+// buf's until its next use.
+func readReusing(buf *bytes.Buffer, p string) ([]byte, error) {
+	buf.Reset()
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if _, err := buf.ReadFrom(f); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // stanzas counts the recipient stanzas of a dossier file's age header
