@@ -468,20 +468,25 @@ func (a *Archive) assessAll(ds []*DossierState, dds []*Dossier) []Assessment {
 			sales[ds[i].ID] = dd.YearlySales
 		}
 	}
-	return a.assessGraded(ds, dds, sales)
+	return a.assessGraded(len(ds), func(i int) (*DossierState, *Dossier) { return ds[i], dds[i] }, sales)
 }
 
-// assessGraded is assessAll with the ABC grades ranked over sales (the
-// yearly sales of every dossier the key reads).
-func (a *Archive) assessGraded(ds []*DossierState, dds []*Dossier, sales map[string]float64) []Assessment {
+// assessGraded is assessAll of n dossiers, the i-th's state and content
+// (nil when the key does not read it) given by at, with the ABC grades
+// ranked over sales (the yearly sales of every dossier the key reads).
+// Each is asked for when it is assessed and not kept: AssessAll makes
+// them from rows and digests (100,000 states and dossiers held at once
+// were 280 MB).
+func (a *Archive) assessGraded(n int, at func(i int) (*DossierState, *Dossier), sales map[string]float64) []Assessment {
 	as, bs := a.Policy.GradeShares()
 	grades, gerr := classify.ABCGrades(sales, as, bs)
-	out := make([]Assessment, 0, len(ds))
-	for i, d := range ds {
+	out := make([]Assessment, 0, n)
+	for i := range n {
+		d, dd := at(i)
 		if d == nil {
 			continue
 		}
-		out = append(out, a.assess(d, dds[i], grades[d.ID], gerr))
+		out = append(out, a.assess(d, dd, grades[d.ID], gerr))
 	}
 	return out
 }

@@ -278,25 +278,23 @@ func (g *Digest) dossier() *Dossier {
 // With only, that dossier's assessment alone (graded among all).
 func (a *Archive) AssessAll(ctx context.Context, only string) ([]Assessment, error) {
 	_, rows, digests, err := a.listDigests(ctx)
-	var ds []*DossierState
-	var dds []*Dossier
 	sales := map[string]float64{}
+	var which []int // the rows assessed
 	for i, r := range rows {
-		g := digests[i]
-		if g != nil {
+		if g := digests[i]; g != nil {
 			sales[r.ID] = g.Sales
 		}
-		if only != "" && r.ID != only {
-			continue
-		}
-		ds = append(ds, r.state())
-		if g != nil {
-			dds = append(dds, g.dossier())
-		} else {
-			dds = append(dds, nil)
+		if only == "" || r.ID == only {
+			which = append(which, i)
 		}
 	}
-	return a.assessGraded(ds, dds, sales), err
+	return a.assessGraded(len(which), func(k int) (*DossierState, *Dossier) {
+		i := which[k]
+		if g := digests[i]; g != nil {
+			return rows[i].state(), g.dossier()
+		}
+		return rows[i].state(), nil
+	}, sales), err
 }
 
 // Digests are the digests of the active dossiers the working key reads, by
