@@ -105,6 +105,13 @@ func (a *Archive) contactsDue(ctx context.Context, rep *MaintainReport) error {
 			if !last.IsZero() {
 				v.LastVisit = last.Format(time.DateOnly)
 			}
+			if rep.Visits == nil {
+				// Room for every dossier left at once: at 100,000 nearly
+				// all may be due, and growing by appends moved and
+				// faulted in twice the memory (pages never written cost
+				// nothing).
+				rep.Visits = make([]DueVisit, 0, len(entries)-i)
+			}
 			rep.Visits = append(rep.Visits, v)
 		}
 		if cs := a.expiredComplaints(g.Complaints); len(cs) > 0 {
