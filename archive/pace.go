@@ -43,3 +43,8 @@ func paceGC() (restore func()) {
 		pace.Unlock()
 	}
 }
+
+// PaceGC paces the collector as for heavy work (paceGC) until restore,
+// for a command whose whole run keeps most of a large heap alive while it
+// makes garbage: the reports (their histories and facts).
+func PaceGC() (restore func()) { return paceGC() }
