@@ -242,11 +242,16 @@ func TestPrintTableEastAsian(t *testing.T) {
 	}
 }
 
-// TestPrintTableEnvironment runs TestPrintTableHelper in a process of its
-// own under each environment: twwidth decides East-Asian width (and narrow
-// box drawing) once, from the environment, and renderASCIITable must
-// measure as tablewriter does whatever it decided.
+// TestPrintTableEnvironment runs itself in a process of its own under each
+// environment (CRM_TABLE_HELPER=1: checkTablesHere): twwidth decides
+// East-Asian width (and narrow box drawing) once, from the environment,
+// and renderASCIITable must measure as tablewriter does whatever it
+// decided.
 func TestPrintTableEnvironment(t *testing.T) {
+	if os.Getenv("CRM_TABLE_HELPER") == "1" {
+		checkTablesHere(t)
+		return
+	}
 	if testing.Short() {
 		t.Skip("-short: this test runs the test binary once per environment")
 	}
@@ -275,7 +280,7 @@ func TestPrintTableEnvironment(t *testing.T) {
 		{[]string{"LANG=C", "RUNEWIDTH_EASTASIAN=1", "TERM_PROGRAM=vscode"}, true, 1},
 	} {
 		t.Run(strings.Join(c.env, ","), func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestPrintTableHelper$", "-test.count=1")
+			cmd := exec.Command(os.Args[0], "-test.run=^TestPrintTableEnvironment$", "-test.count=1")
 			cmd.Env = append(append(append([]string{}, base...), c.env...),
 				"CRM_TABLE_HELPER=1", fmt.Sprintf("CRM_TABLE_WANT=%v,%d", c.wantWide, c.wantBox))
 			if out, err := cmd.CombinedOutput(); err != nil || !bytes.Contains(out, []byte("PASS")) {
@@ -285,10 +290,9 @@ func TestPrintTableEnvironment(t *testing.T) {
 	}
 }
 
-func TestPrintTableHelper(t *testing.T) {
-	if os.Getenv("CRM_TABLE_HELPER") != "1" {
-		t.Skip("CRM_TABLE_HELPER is not 1: this is the child process of TestPrintTableEnvironment, which runs it under each environment")
-	}
+// checkTablesHere is TestPrintTableEnvironment in the process it started
+// under one environment (CRM_TABLE_WANT: what twwidth should decide).
+func checkTablesHere(t *testing.T) {
 	if got := fmt.Sprintf("%v,%d", twwidth.Width("·") == 2, twwidth.Width("─")); got != os.Getenv("CRM_TABLE_WANT") {
 		t.Fatalf("wide ambiguous, box width = %s, want %s (%+v)", got, os.Getenv("CRM_TABLE_WANT"), twwidth.Debugging())
 	}
