@@ -1117,16 +1117,6 @@ func (l *snapLoad) historiesPart() ([]byte, bool) {
 	return l.snap.rawPart(l.f, l.base, len(l.snap.parts)-tailHistories)
 }
 
-// viewHistories gives use the histories part as viewPart does.
-//
-// It is read, not mapped: the reports that read it allocate more than the
-// part's size after it, in the memory its bytes leave free (mapped, the
-// peak of report monthly at 100,000 dossiers was 485 MB, read 411 MB).
-func (l *snapLoad) viewHistories(use func([]byte) bool) bool {
-	b, ok := l.historiesPart()
-	return ok && use(b)
-}
-
 // bucket reads (once) the part that holds dossier id.
 func (l *snapLoad) bucket(id string) *snapBucketPart {
 	k := snapBucket(id)
