@@ -126,19 +126,21 @@ func inConflict(a *archive.Archive, id string) bool {
 	return err == nil && g.mayHaveConflicts() && len(g.unmerged(g.path(archive.DossierPath(id)))) > 0
 }
 
-// driverNotOnPath returns the program crm's merge driver setting runs when
-// it is not on PATH, else "". git runs the driver through the shell with
-// the PATH crm was given; without it, every dossier both clones changed
-// would be left to settle by hand (a crm run by its path, not installed).
-func driverNotOnPath(g *gitRepo) string {
-	f := strings.Fields(g.config("merge.crm.driver"))
+// driverNotOnPath returns crm's merge driver setting and, when the program
+// it runs is not on PATH, that program ("" when it is). git runs the
+// driver through the shell with the PATH crm was given; without it, every
+// dossier both clones changed would be left to settle by hand (a crm run
+// by its path, not installed).
+func driverNotOnPath(g *gitRepo) (driver, program string) {
+	driver = g.config("merge.crm.driver")
+	f := strings.Fields(driver)
 	if len(f) == 0 {
-		return ""
+		return driver, ""
 	}
 	if _, err := exec.LookPath(f[0]); err != nil {
-		return f[0]
+		return driver, f[0]
 	}
-	return ""
+	return driver, ""
 }
 
 // driversMissing returns the driver settings this clone lacks.

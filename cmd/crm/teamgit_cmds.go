@@ -221,8 +221,8 @@ func (e *env) sync() error {
 	if miss := driversMissing(g); len(miss) > 0 {
 		return &archive.Error{Code: archive.Failed, Err: l10n.Errorf("this clone has no crm git drivers configured (%s): without them git would merge ciphertext as text", strings.Join(miss, ", ")), Next: archive.NextGitSetup}
 	}
-	if p := driverNotOnPath(g); p != "" {
-		e.errorf("crm: %s\n", l10n.Sprintf("warning: git runs crm's merge driver as %q (git config merge.crm.driver), but %s is not on PATH: a dossier both clones changed would be left in conflict; put crm on PATH (go install ./cmd/crm, or add its folder to PATH)", g.config("merge.crm.driver"), p))
+	if driver, p := driverNotOnPath(g); p != "" {
+		e.errorf("crm: %s\n", l10n.Sprintf("warning: git runs crm's merge driver as %q (git config merge.crm.driver), but %s is not on PATH: a dossier both clones changed would be left in conflict; put crm on PATH (go install ./cmd/crm, or add its folder to PATH)", driver, p))
 	}
 	remote := strings.TrimSpace(firstLine(mustRun(g, "remote")))
 	if up := g.config("branch." + currentBranch(g) + ".remote"); up != "" {
@@ -391,6 +391,8 @@ func (e *env) finishMerge(g *gitRepo) error {
 		return err
 	}
 	var lines []string
+	_, noDriver := driverNotOnPath(g)
+	records := readRecords(g)
 	for _, p := range g.unmerged() {
 		rel, _ := g.rel(p)
 		if strings.HasPrefix(rel, archive.MembersDir+"/") && a.OwnFile(rel, true) {
@@ -399,12 +401,12 @@ func (e *env) finishMerge(g *gitRepo) error {
 		}
 		id, isDossier := strings.CutSuffix(strings.TrimPrefix(rel, archive.DossiersDir+"/"), ".age")
 		line := l10n.Sprintf("%s is in conflict: settle it by hand, then crm sync", p)
-		if d := driverNotOnPath(g); isDossier && d != "" {
+		if isDossier && noDriver != "" {
 			// The driver never ran: git merged nothing of it.
-			line = l10n.Sprintf("%s is in conflict: git could not run crm's merge driver (%s is not on PATH): run git merge --abort, put crm on PATH, then crm sync", p, d)
+			line = l10n.Sprintf("%s is in conflict: git could not run crm's merge driver (%s is not on PATH): run git merge --abort, put crm on PATH, then crm sync", p, noDriver)
 		}
 		created := false
-		for _, r := range readRecords(g) {
+		for _, r := range records {
 			if isDossier && r.Dossier == id {
 				line, created = conflictLine(r), r.Conflict == "created"
 			}
