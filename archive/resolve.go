@@ -39,11 +39,15 @@ func resolveShort(prefix, s, canonical string, has func(string) bool, ids iter.S
 	var found []string
 	m := shortIDRE.FindStringSubmatch(s)
 	start, random := randomIDStart(prefix, s)
+	typed := "" // the prefix s was typed with, if any
+	if m != nil {
+		typed = bareIDPrefix(m[1])
+	}
 	if m != nil || random {
 		for id := range ids {
 			if m != nil {
 				if n := shortIDRE.FindStringSubmatch(id); n != nil && n[2] == m[2] &&
-					(bareIDPrefix(m[1]) == "" || strings.EqualFold(bareIDPrefix(m[1]), bareIDPrefix(n[1]))) {
+					(typed == "" || strings.EqualFold(typed, bareIDPrefix(n[1]))) {
 					found = append(found, id)
 					continue
 				}
