@@ -102,6 +102,9 @@ var teamgit = map[string]string{
 	"dossier %s was also created in another clone, and yours could not be renumbered: %v":                                                                    "另一克隆也建立了档案 %s，而你的档案未能重新编号：%v",
 	"Dossier %s was also created in another clone: yours is now %s.":                                                                                         "另一克隆也建立了档案 %s：你的档案现编号为 %s。",
 	"dossier %s was changed in both clones, and merging it needs one of the roles %s: %s can merge it":                                                       "档案 %s 在两个克隆中都被修改，合并须具备以下角色之一：%s：可由 %s 合并",
-	"warning: git runs crm's merge driver as %q (git config merge.crm.driver), but %s is not on PATH: a dossier both clones changed would be left in conflict; put crm on PATH (go install ./cmd/crm, or add its folder to PATH)": "警告：git 以 %q 运行 crm 的合并驱动（git config merge.crm.driver），但 PATH 中没有 %s：两个克隆都修改过的档案将留下冲突；请把 crm 放入 PATH（go install ./cmd/crm，或把其所在目录加入 PATH）",
-	"%s is in conflict: git could not run crm's merge driver (%s is not on PATH): run git merge --abort, put crm on PATH, then crm sync":                                                                                          "%s 有冲突：git 无法运行 crm 的合并驱动（PATH 中没有 %s）：请运行 git merge --abort，把 crm 放入 PATH，再运行 crm sync",
+	"warning: git runs crm's merge driver as %q (git config merge.crm.driver), but %s: a dossier both clones changed would be left in conflict; put crm on PATH (go install ./cmd/crm, or add its folder to PATH), or run crm git setup with the crm you run": "警告：git 以 %q 运行 crm 的合并驱动（git config merge.crm.driver），但%s：两个克隆都修改过的档案将留下冲突；请把 crm 放入 PATH（go install ./cmd/crm，或把其所在目录加入 PATH），或用你所运行的 crm 执行 crm git setup",
+	"%s is in conflict: git could not run crm's merge driver (%s): run git merge --abort, put crm on PATH or run crm git setup, then crm sync":                                                                                                                "%s 有冲突：git 无法运行 crm 的合并驱动（%s）：请运行 git merge --abort，把 crm 放入 PATH 或运行 crm git setup，再运行 crm sync",
+	"%s is not on PATH": "在 PATH 中找不到 %s",
+	"%s cannot be run":  "无法运行 %s",
+	"crm is not on PATH: git will run it as %s (run crm git setup again if you move it, or once crm is on PATH).": "PATH 中没有 crm：git 将以 %s 运行它（如移动了它，或 crm 已放入 PATH，请再运行 crm git setup）。",
 }

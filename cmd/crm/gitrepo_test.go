@@ -70,3 +70,31 @@ func TestCommitManyPaths(t *testing.T) {
 		t.Fatalf("nothing to commit: %v %v", done, err)
 	}
 }
+
+// TestShellQuoteRoundTrip: the program crm git setup writes into git's
+// config and hook reads back as the path it was, whatever that path holds
+// (driverNotOnPath reads it with firstShellWord).
+func TestShellQuoteRoundTrip(t *testing.T) {
+	for _, p := range []string{
+		"/usr/local/bin/crm",
+		"/home/张三/go/bin/crm",
+		"/tmp/my tools/crm",
+		"/tmp/it's/crm",
+		`/tmp/a"b\c/$HOME/crm`,
+	} {
+		q := shellQuote(p)
+		if got := firstShellWord(q + " merge-driver %O %A %B %L %P"); got != p {
+			t.Errorf("shellQuote(%q) = %q, read back as %q", p, q, got)
+		}
+		out, err := exec.Command("sh", "-c", "printf %s "+q).Output()
+		if err != nil || string(out) != p {
+			t.Errorf("sh reads shellQuote(%q) = %q as %q (%v)", p, q, out, err)
+		}
+	}
+	if got := firstShellWord(`  "/opt/my crm/crm" textconv`); got != "/opt/my crm/crm" {
+		t.Errorf("double-quoted word read as %q", got)
+	}
+	if shellQuote("/usr/bin/crm") != "/usr/bin/crm" {
+		t.Errorf("a plain path is quoted: %q", shellQuote("/usr/bin/crm"))
+	}
+}

@@ -26,18 +26,91 @@ import (
 // themselves.
 const noAutocommit = "crm:no-autocommit"
 
-// The git config crm's drivers need (git runs commands only from its
-// config, never from tracked files).
-var driverConfig = [][2]string{
-	{"diff.crm.textconv", "crm textconv"},
-	{"merge.crm.name", "crm: merge dossiers field by field"},
-	{"merge.crm.driver", "crm merge-driver %O %A %B %L %P"},
+// driverKeys are the git config settings crm's drivers need (git runs
+// commands only from its config, never from tracked files).
+var driverKeys = []string{"diff.crm.textconv", "merge.crm.name", "merge.crm.driver"}
+
+// driverSettings are the values of driverKeys, with crm named as prog
+// (crmProgram).
+func driverSettings(prog string) [][2]string {
+	return [][2]string{
+		{"diff.crm.textconv", prog + " textconv"},
+		{"merge.crm.name", "crm: merge dossiers field by field"},
+		{"merge.crm.driver", prog + " merge-driver %O %A %B %L %P"},
+	}
 }
 
-const prePushHook = `#!/bin/sh
-# crm: refuse to push what fails crm verify (installed by crm git setup).
-exec crm git pre-push "$@"
-`
+// prePushHook is the pre-push hook that runs prog's check.
+func prePushHook(prog string) string {
+	return "#!/bin/sh\n# crm: refuse to push what fails crm verify (installed by crm git setup).\nexec " + prog + " git pre-push \"$@\"\n"
+}
+
+// crmProgram is how git's config and the hook name crm: "crm" when a crm
+// is on PATH, else this binary by its absolute path, quoted for the shell
+// (as gh names itself in git's credential helper). A user who runs crm by
+// its path, never installed, so gets drivers and a hook git can run; were
+// they "crm", every dossier both clones changed would be a conflict and a
+// plain git push would fail with "crm: not found".
+func crmProgram() string {
+	if _, err := exec.LookPath("crm"); err == nil {
+		return "crm"
+	}
+	p, err := os.Executable()
+	if err != nil || !filepath.IsAbs(p) {
+		return "crm"
+	}
+	return shellQuote(p)
+}
+
+// shellQuote is s as one word of sh: as it is when it holds only
+// characters sh leaves alone, else in single quotes.
+func shellQuote(s string) string {
+	plain := s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._+-,:@%", r))
+	}) < 0
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// firstShellWord is the first word of a command line as sh reads it, for
+// the quoting a user or shellQuote writes: single and double quotes and
+// backslashes (no expansions).
+func firstShellWord(s string) string {
+	var w strings.Builder
+	s = strings.TrimLeft(s, " \t")
+	var quote rune
+	esc := false
+	for _, r := range s {
+		switch {
+		case esc:
+			w.WriteRune(r)
+			esc = false
+		case quote == '\'':
+			if r == '\'' {
+				quote = 0
+			} else {
+				w.WriteRune(r)
+			}
+		case r == '\\':
+			esc = true
+		case quote == '"':
+			if r == '"' {
+				quote = 0
+			} else {
+				w.WriteRune(r)
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case r == ' ' || r == '\t':
+			return w.String()
+		default:
+			w.WriteRune(r)
+		}
+	}
+	return w.String()
+}
 
 // autocommit commits what a successful command wrote, when the archive is
 // a git repository and the policy's git.autocommit is on: the events and
@@ -126,19 +199,22 @@ func inConflict(a *archive.Archive, id string) bool {
 	return err == nil && g.mayHaveConflicts() && len(g.unmerged(g.path(archive.DossierPath(id)))) > 0
 }
 
-// driverNotOnPath returns crm's merge driver setting and, when the program
-// it runs is not on PATH, that program ("" when it is). git runs the
+// driverNotOnPath returns crm's merge driver setting and, when git could
+// not run the program it names, why not ("" when it can). git runs the
 // driver through the shell with the PATH crm was given; without it, every
 // dossier both clones changed would be left to settle by hand (a crm run
-// by its path, not installed).
-func driverNotOnPath(g *gitRepo) (driver, program string) {
+// by its path after the clone was set up with one on PATH, or moved).
+func driverNotOnPath(g *gitRepo) (driver, why string) {
 	driver = g.config("merge.crm.driver")
-	f := strings.Fields(driver)
-	if len(f) == 0 {
+	prog := firstShellWord(driver)
+	if prog == "" {
 		return driver, ""
 	}
-	if _, err := exec.LookPath(f[0]); err != nil {
-		return driver, f[0]
+	if _, err := exec.LookPath(prog); err != nil {
+		if strings.Contains(prog, "/") {
+			return driver, l10n.Sprintf("%s cannot be run", prog)
+		}
+		return driver, l10n.Sprintf("%s is not on PATH", prog)
 	}
 	return driver, ""
 }
@@ -146,9 +222,9 @@ func driverNotOnPath(g *gitRepo) (driver, program string) {
 // driversMissing returns the driver settings this clone lacks.
 func driversMissing(g *gitRepo) []string {
 	var out []string
-	for _, kv := range driverConfig {
-		if g.config(kv[0]) == "" {
-			out = append(out, kv[0])
+	for _, k := range driverKeys {
+		if g.config(k) == "" {
+			out = append(out, k)
 		}
 	}
 	return out
@@ -198,7 +274,8 @@ func newGitCmd(e *env) *cobra.Command {
 // gitSetup configures the drivers and the hook, and brings .gitattributes
 // up to date (committing it).
 func (e *env) gitSetup(a *archive.Archive, g *gitRepo) error {
-	for _, kv := range driverConfig {
+	prog := crmProgram()
+	for _, kv := range driverSettings(prog) {
 		if _, err := g.run("config", kv[0], kv[1]); err != nil {
 			return err
 		}
@@ -226,9 +303,12 @@ func (e *env) gitSetup(a *archive.Archive, g *gitRepo) error {
 		e.errorf("crm: %s\n", l10n.Sprintf("%s exists and is not crm's: add the line `crm git pre-push \"$@\" || exit 1` to it yourself", hook))
 	} else {
 		os.MkdirAll(filepath.Dir(hook), 0o755)
-		if err := os.WriteFile(hook, []byte(prePushHook), 0o755); err != nil {
+		if err := os.WriteFile(hook, []byte(prePushHook(prog)), 0o755); err != nil {
 			return err
 		}
+	}
+	if prog != "crm" {
+		e.printf("%s\n", l10n.Sprintf("crm is not on PATH: git will run it as %s (run crm git setup again if you move it, or once crm is on PATH).", prog))
 	}
 	e.printf("%s\n", l10n.T("This clone is set up: git diff shows dossiers decrypted, dossiers merge field by field, and a push that fails crm verify is refused."))
 	return nil

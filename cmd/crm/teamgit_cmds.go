@@ -221,8 +221,8 @@ func (e *env) sync() error {
 	if miss := driversMissing(g); len(miss) > 0 {
 		return &archive.Error{Code: archive.Failed, Err: l10n.Errorf("this clone has no crm git drivers configured (%s): without them git would merge ciphertext as text", strings.Join(miss, ", ")), Next: archive.NextGitSetup}
 	}
-	if driver, p := driverNotOnPath(g); p != "" {
-		e.errorf("crm: %s\n", l10n.Sprintf("warning: git runs crm's merge driver as %q (git config merge.crm.driver), but %s is not on PATH: a dossier both clones changed would be left in conflict; put crm on PATH (go install ./cmd/crm, or add its folder to PATH)", driver, p))
+	if driver, why := driverNotOnPath(g); why != "" {
+		e.errorf("crm: %s\n", l10n.Sprintf("warning: git runs crm's merge driver as %q (git config merge.crm.driver), but %s: a dossier both clones changed would be left in conflict; put crm on PATH (go install ./cmd/crm, or add its folder to PATH), or run crm git setup with the crm you run", driver, why))
 	}
 	remote := strings.TrimSpace(firstLine(mustRun(g, "remote")))
 	if up := g.config("branch." + currentBranch(g) + ".remote"); up != "" {
@@ -403,7 +403,7 @@ func (e *env) finishMerge(g *gitRepo) error {
 		line := l10n.Sprintf("%s is in conflict: settle it by hand, then crm sync", p)
 		if isDossier && noDriver != "" {
 			// The driver never ran: git merged nothing of it.
-			line = l10n.Sprintf("%s is in conflict: git could not run crm's merge driver (%s is not on PATH): run git merge --abort, put crm on PATH, then crm sync", p, noDriver)
+			line = l10n.Sprintf("%s is in conflict: git could not run crm's merge driver (%s): run git merge --abort, put crm on PATH or run crm git setup, then crm sync", p, noDriver)
 		}
 		created := false
 		for _, r := range records {
