@@ -102,35 +102,40 @@ and crm-maintain.timer
 // journal's workflows: loans, 核定, destructions.
 func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainReport) {
 	for _, l := range rep.Expired {
-		e.printf("%s\n", l10n.Sprintf("revoked: loan %s of %s by %s was due %s; the file no longer opens with their key.", l.ID, l.Dossier, l.Borrower, a.FormatTime(l.Due)))
+		e.linef(l10n.T("revoked: loan %s of %s by %s was due %s; the file no longer opens with their key."), l.ID, l.Dossier, l.Borrower, a.FormatTime(l.Due))
 	}
 	if n := len(rep.Rekeyed); n > 0 {
-		e.printf("%s\n", l10n.Sprintf("re-encrypted: %d dossier(s) to the recipients the journal gives them now (%s).", n, strings.Join(rep.Rekeyed, ", ")))
+		e.linef(l10n.T("re-encrypted: %d dossier(s) to the recipients the journal gives them now (%s)."), n, strings.Join(rep.Rekeyed, ", "))
 	}
 	if rep.Declassified > 0 {
-		e.printf("%s\n", l10n.Sprintf("declassified: %d dossier(s) whose secrecy period ran out are now 内部 (R7.2.4).", rep.Declassified))
+		e.linef(l10n.T("declassified: %d dossier(s) whose secrecy period ran out are now 内部 (R7.2.4)."), rep.Declassified)
 	}
 	for _, l := range rep.Overdue {
-		e.printf("%s\n", l10n.Sprintf("overdue: loan %s of %s by %s, due %s: `crm borrow return %s`", l.ID, l.Dossier, l.Borrower, a.Date(l.Due), l.ID))
+		e.linef(l10n.T("overdue: loan %s of %s by %s, due %s: `crm borrow return %s`"), l.ID, l.Dossier, l.Borrower, a.Date(l.Due), l.ID)
 	}
+	lefts := map[int]string{} // "%s days left", by the days: one string each
 	for _, r := range rep.Reviews {
-		left := l10n.Sprintf("%s days left", strconv.Itoa(r.DaysLeft))
+		left, ok := lefts[r.DaysLeft]
+		if !ok {
+			left = l10n.Sprintf("%s days left", strconv.Itoa(r.DaysLeft))
+			lefts[r.DaysLeft] = left
+		}
 		if r.Overdue {
 			left = l10n.T("overdue")
 		}
-		e.printf("%s\n", l10n.Sprintf("review due: %s (%s, owner %s) for %s, %s: `crm review done %s`", r.ID, r.Level, r.Owner, rep.Quarter, left, r.ID))
+		e.linef(l10n.T("review due: %s (%s, owner %s) for %s, %s: `crm review done %s`"), r.ID, r.Level, r.Owner, rep.Quarter, left, r.ID)
 	}
 	for _, m := range rep.Missed {
-		e.printf("%s\n", l10n.Sprintf("review missed: %s (%s, owner %s) was not verified in %s: `crm review done %s --quarter %s`", m.ID, m.Level, m.Owner, strings.Join(m.Quarters, ", "), m.ID, m.Quarters[0]))
+		e.linef(l10n.T("review missed: %s (%s, owner %s) was not verified in %s: `crm review done %s --quarter %s`"), m.ID, m.Level, m.Owner, commaList(m.Quarters), m.ID, m.Quarters[0])
 	}
 	for _, l := range rep.PendingLoans {
-		e.printf("%s\n", l10n.Sprintf("waiting: loan %s of %s by %s needs a sign-off or approval", l.ID, l.Dossier, l.Borrower))
+		e.linef(l10n.T("waiting: loan %s of %s by %s needs a sign-off or approval"), l.ID, l.Dossier, l.Borrower)
 	}
 	for _, r := range rep.Destructions {
 		if n := r.NextRole(); n != "" {
-			e.printf("%s\n", l10n.Sprintf("waiting: destruction request %s of %s needs a %s's approval", r.ID, r.Dossier, roleTitle(n, a.Policy)))
+			e.linef(l10n.T("waiting: destruction request %s of %s needs a %s's approval"), r.ID, r.Dossier, roleTitle(n, a.Policy))
 		} else {
-			e.printf("%s\n", l10n.Sprintf("waiting: destruction request %s of %s is approved and waits to be executed", r.ID, r.Dossier))
+			e.linef(l10n.T("waiting: destruction request %s of %s is approved and waits to be executed"), r.ID, r.Dossier)
 		}
 	}
 }
@@ -139,26 +144,26 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 // records call for: visits and complaints.
 func (e *env) printRulebookDues(rep *archive.MaintainReport) {
 	for _, m := range rep.HandInsMissing {
-		e.printf("%s\n", l10n.Sprintf("hand-in missing: %s %s has not handed in the customer information report for %s, due %s (R6.1): `crm submit`", m.Member, m.Name, m.Month, m.Due))
+		e.linef(l10n.T("hand-in missing: %s %s has not handed in the customer information report for %s, due %s (R6.1): `crm submit`"), m.Member, m.Name, m.Month, m.Due)
 	}
 	for _, sub := range rep.HandInsPending {
 		about := sub.About
 		if about == "" {
 			about = l10n.T("a new customer")
 		}
-		e.printf("%s\n", l10n.Sprintf("waiting: hand-in %s by %s (%s) waits to be merged: `crm submissions merge %s`", sub.ID, sub.By, about, sub.ID))
+		e.linef(l10n.T("waiting: hand-in %s by %s (%s) waits to be merged: `crm submissions merge %s`"), sub.ID, sub.By, about, sub.ID)
 	}
 	for _, v := range rep.Visits {
 		last := v.LastVisit
 		if last == "" {
 			last = l10n.T("none yet")
 		}
-		e.printf("%s\n", l10n.Sprintf("visit overdue: %s (%s, every %s, owner %s) was due a visit on %s; last visit: %s", v.ID, v.Tier, v.Every, v.Owner, v.Due, last))
+		e.linef(l10n.T("visit overdue: %s (%s, every %s, owner %s) was due a visit on %s; last visit: %s"), v.ID, v.Tier, v.Every, v.Owner, v.Due, last)
 	}
 	for _, c := range rep.Complaints {
-		e.printf("%s\n", l10n.Sprintf("complaint past retention: %s has %d complaint record(s) kept until %s: `crm contact remove %s --expired`", c.ID, len(c.KeptUntil), strings.Join(c.KeptUntil, ", "), c.ID))
+		e.linef(l10n.T("complaint past retention: %s has %d complaint record(s) kept until %s: `crm contact remove %s --expired`"), c.ID, len(c.KeptUntil), commaList(c.KeptUntil), c.ID)
 	}
 	if rep.Unchecked > 0 {
-		e.printf("%s\n", l10n.Sprintf("note: %d dossier(s) could not be checked for visits and complaints: your key does not open them.", rep.Unchecked))
+		e.linef(l10n.T("note: %d dossier(s) could not be checked for visits and complaints: your key does not open them."), rep.Unchecked)
 	}
 }
