@@ -139,25 +139,45 @@ func ruleText(r classify.Rule) string {
 // printAssessments prints current and suggested classifications, a row
 // per level, credit class and tier, with the rule that gave each.
 func printAssessments(e *env, out []archive.Assessment) error {
-	var rows [][]string
-	for _, x := range out {
-		lvl := x.Level
-		if x.MarkedLevel != "" {
-			lvl = l10n.Sprintf("%s (marked %s, expired %s)", x.Level, x.MarkedLevel, x.Expires)
-		}
-		rows = append(rows, []string{x.ID, l10n.Pick("level", "密级"), lvl, cmp.Or(x.SuggestedLevel, "-"), ruleText(x.LevelRule)})
-		if !x.Readable {
-			rows = append(rows, []string{"", l10n.Pick("credit/tier", "信用/层级"), "?", "?", l10n.T("not readable with your key")})
-			continue
-		}
-		cr := cmp.Or(x.Credit, "-")
-		if x.Dangerous {
-			cr += l10n.Pick(" (dangerous)", "（危险客户）")
-		}
-		rows = append(rows, []string{"", l10n.Pick("credit", "信用等级"), cr, cmp.Or(x.SuggestedCredit, "-"), ruleText(x.CreditRule)})
-		rows = append(rows, []string{"", l10n.Pick("tier", "客户层级"), cmp.Or(x.Tier, "-"), cmp.Or(x.SuggestedTier, "-"), ruleText(x.TierRule)})
+	// Three lines per assessment (two when unreadable), made when the
+	// table measures them and again when it writes them: every dossier's
+	// cells held at once were 150 MB at 100,000 dossiers.
+	type line struct {
+		x    int32 // the assessment
+		part uint8 // level, credit, tier; or level, unreadable
 	}
-	return printTable(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("WHAT", "项目"), l10n.Pick("CURRENT", "现有"), l10n.Pick("SUGGESTED", "建议"), l10n.Pick("RULE", "依据")}, rows)
+	var lines []line
+	for i, x := range out {
+		n := 3
+		if !x.Readable {
+			n = 2
+		}
+		for p := range n {
+			lines = append(lines, line{int32(i), uint8(p)})
+		}
+	}
+	headers := []string{l10n.Pick("ID", "编号"), l10n.Pick("WHAT", "项目"), l10n.Pick("CURRENT", "现有"), l10n.Pick("SUGGESTED", "建议"), l10n.Pick("RULE", "依据")}
+	return printTableRows(e.io.Out, headers, len(lines), func(i int, row []string) []string {
+		l := lines[i]
+		x := &out[l.x]
+		switch {
+		case l.part == 0:
+			lvl := x.Level
+			if x.MarkedLevel != "" {
+				lvl = l10n.Sprintf("%s (marked %s, expired %s)", x.Level, x.MarkedLevel, x.Expires)
+			}
+			return append(row[:0], x.ID, l10n.Pick("level", "密级"), lvl, cmp.Or(x.SuggestedLevel, "-"), ruleText(x.LevelRule))
+		case !x.Readable:
+			return append(row[:0], "", l10n.Pick("credit/tier", "信用/层级"), "?", "?", l10n.T("not readable with your key"))
+		case l.part == 1:
+			cr := cmp.Or(x.Credit, "-")
+			if x.Dangerous {
+				cr += l10n.Pick(" (dangerous)", "（危险客户）")
+			}
+			return append(row[:0], "", l10n.Pick("credit", "信用等级"), cr, cmp.Or(x.SuggestedCredit, "-"), ruleText(x.CreditRule))
+		}
+		return append(row[:0], "", l10n.Pick("tier", "客户层级"), cmp.Or(x.Tier, "-"), cmp.Or(x.SuggestedTier, "-"), ruleText(x.TierRule))
+	})
 }
 
 func newSuggestCmd(e *env) *cobra.Command {
@@ -190,6 +210,11 @@ func newSuggestCmd(e *env) *cobra.Command {
 			if len(args) == 1 {
 				only = args[0]
 			}
+			// The rows, digests and assessments stay while each
+			// assessment, then each line, makes its garbage: paced
+			// (archive.PaceGC), --all at 100,000 dossiers takes 244-246
+			// MB instead of 280, in the same time (1.46-1.49 s).
+			defer archive.PaceGC()()
 			all, lerr := a.AssessAll(e.ctx(), only)
 			if lerr != nil {
 				e.errorf("crm: %v\n", lerr)
