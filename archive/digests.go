@@ -284,7 +284,7 @@ func (g *Digest) fill(d *Dossier) {
 // whose file is unchanged since it was listed is decrypted or parsed.
 // With only, that dossier's assessment alone (graded among all).
 func (a *Archive) AssessAll(ctx context.Context, only string) ([]Assessment, error) {
-	_, rows, digests, err := a.listDigests(ctx)
+	_, rows, digests, err := a.listDigests(ctx, false)
 	sales := map[string]float64{}
 	var which []int // the rows assessed
 	for i, r := range rows {
@@ -317,7 +317,7 @@ func (a *Archive) AssessAll(ctx context.Context, only string) ([]Assessment, err
 // be (a file not the pinned one, a dossier that does not parse); warn that
 // the cache was not written back; err that the work stopped.
 func (a *Archive) Digests(ctx context.Context) (m map[string]*Digest, bad map[string]error, warn, err error) {
-	_, rows, digests, lerr := a.listDigests(ctx)
+	_, rows, digests, lerr := a.listDigests(ctx, false)
 	m = make(map[string]*Digest, len(rows))
 	for i, g := range digests {
 		if g != nil {
@@ -372,14 +372,22 @@ func (e *cacheWriteError) Unwrap() error { return e.err }
 // not the pinned one is an error, as Scan says), and, when its hash is
 // new, decrypted (the plaintext cache spares that) and parsed.
 func (a *Archive) ListBrief(ctx context.Context) ([]ListEntry, error) {
-	out, _, _, err := a.listDigests(ctx)
+	out, _, _, err := a.listDigests(ctx, true)
 	return out, err
 }
 
 // listDigests is ListBrief, with the row and the digest (nil: not read) of
-// each entry.
-func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, []*Digest, error) {
-	out, rows := a.listRows()
+// each entry. Without entries it makes none (nil): the reports and
+// AssessAll read the rows and digests only (100,000 entries and their
+// grading are 35 MB).
+func (a *Archive) listDigests(ctx context.Context, entries bool) ([]ListEntry, []*dossierRow, []*Digest, error) {
+	var out []ListEntry
+	var rows []*dossierRow
+	if entries {
+		out, rows = a.listRows()
+	} else {
+		rows = a.ListView().rows
+	}
 	got := make([]*Digest, len(rows))
 	if a.id == nil || a.me == nil {
 		return out, rows, got, nil
@@ -483,6 +491,9 @@ func (a *Archive) listDigests(ctx context.Context) ([]ListEntry, []*dossierRow, 
 		if err := a.cache.saveDigests(next); err != nil {
 			errs = append(errs, &cacheWriteError{l10n.Errorf("saving the list cache: %v", err)})
 		}
+	}
+	if !entries {
+		return nil, rows, got, errors.Join(errs...)
 	}
 	// The credit class and tier as assess gives them, without the rules'
 	// texts: the ABC grades are ranked over every dossier read.

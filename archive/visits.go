@@ -92,7 +92,7 @@ func (a *Archive) expiredComplaints(cs []Contact) []Contact {
 func (a *Archive) contactsDue(ctx context.Context, rep *MaintainReport) error {
 	// The digests ListBrief keeps hold the last visit and the complaints'
 	// dates: no dossier is parsed again while its file is unchanged.
-	entries, rows, digests, err := a.listDigests(ctx)
+	entries, rows, digests, err := a.listDigests(ctx, true)
 	today := a.civilToday()
 	for i, en := range entries {
 		g := digests[i]
