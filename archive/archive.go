@@ -289,7 +289,7 @@ func (a *Archive) reload() error {
 	if a.State != nil && a.State.Journal != nil {
 		j, err = journal.Reread(a.ctx, a.Dir, a.State.Journal)
 	} else {
-		j, err = journal.ReadWith(a.ctx, a.Dir, known)
+		j, err = journal.ReadHinted(a.ctx, a.Dir, known, memberKeyHints(a.Dir))
 	}
 	if err != nil {
 		return err

@@ -520,3 +520,47 @@ func TestTamperMatrix(t *testing.T) {
 		})
 	}
 }
+
+// A member file edited to give another signing key: a fresh read checks
+// every event's signature with the keys the member files give as it reads
+// (journal.ReadHinted). Those verdicts must count for nothing: the
+// member's events are judged by the journal's key, so the event the
+// stranger's key signed is named, the member file is named, and nothing
+// else is.
+func TestMemberFileKeyIsOnlyAHint(t *testing.T) {
+	b := newTamperBase(t)
+	for _, forge := range []bool{false, true} {
+		dir := filepath.Join(t.TempDir(), "arc")
+		copyTree(t, b.f.dir, dir)
+		x := &tamper{t: t, b: b, dir: dir, when: b.f.now.Add(time.Minute)}
+		pub, k, _ := ed25519.GenerateKey(nil)
+		m := string(x.read("members/li.yaml"))
+		i := strings.Index(m, "signing_key: ")
+		j := strings.IndexByte(m[i:], '\n')
+		x.write("members/li.yaml", []byte(m[:i]+"signing_key: "+archive.EncodeSigningKey(pub)+m[i+j:]))
+		want := []string{"members/li.yaml"}
+		if forge {
+			// A step li may take: her own 核定 of C-1 (a clerk's).
+			p := x.sign(k, "li", archive.KindReview, b.c1, &archive.ReviewData{Quarter: "2026Q4", Note: "伪造"})
+			want = append([]string{p}, want...)
+		}
+		a, err := archive.Open(ctx, dir, func() time.Time { return b.checks })
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, err := a.Verify(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range ps {
+			got = append(got, p.Path)
+			if strings.HasPrefix(p.Path, "journal/") && !strings.Contains(p.Msg, "signature does not verify") {
+				t.Errorf("forge=%v: %s", forge, p)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("forge=%v: verify named %v, want %v:\n%v", forge, got, want, ps)
+		}
+	}
+}

@@ -80,7 +80,7 @@ func (a *Archive) verify(ctx context.Context, fast bool) ([]Problem, error) {
 	if a.wrote || j == nil || (a.fromCache && !fast) {
 		var err error
 		journalReads.Add(1)
-		if j, err = journal.Read(ctx, a.Dir); err != nil {
+		if j, err = journal.ReadHinted(ctx, a.Dir, nil, memberKeyHints(a.Dir)); err != nil {
 			return nil, err
 		}
 		replays.Add(1)
