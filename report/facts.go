@@ -68,7 +68,7 @@ func (f *facts) changesByTime() []archive.Change {
 // 核定 register lists them (half a million at 100,000 dossiers).
 func (f *facts) reviewsByTime() []archive.ReviewEntry {
 	if f.reviews == nil {
-		f.reviews = slices.Clone(f.hist.Reviews())
+		f.reviews = f.hist.ReviewsToSort()
 		sort.SliceStable(f.reviews, func(i, j int) bool { return f.reviews[i].Time.Before(f.reviews[j].Time) })
 	}
 	return f.reviews
