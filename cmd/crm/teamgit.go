@@ -87,20 +87,14 @@ func firstShellWord(s string) string {
 		case esc:
 			w.WriteRune(r)
 			esc = false
-		case quote == '\'':
-			if r == '\'' {
-				quote = 0
-			} else {
-				w.WriteRune(r)
-			}
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote == '\'': // a backslash too is itself there
+			w.WriteRune(r)
 		case r == '\\':
 			esc = true
 		case quote == '"':
-			if r == '"' {
-				quote = 0
-			} else {
-				w.WriteRune(r)
-			}
+			w.WriteRune(r)
 		case r == '\'' || r == '"':
 			quote = r
 		case r == ' ' || r == '\t':
