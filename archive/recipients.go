@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"slices"
+	"sync"
 
 	"filippo.io/age"
 
@@ -43,13 +45,65 @@ func (a *Archive) recipients(names []string) ([]age.Recipient, error) {
 	return rs, nil
 }
 
-// encrypt encrypts plaintext to the named recipients.
+// encrypt encrypts plaintext to the named recipients, their file keys
+// wrapped side by side (wrapAll).
 func (a *Archive) encrypt(plain []byte, names []string) ([]byte, error) {
 	rs, err := a.recipients(names)
 	if err != nil {
 		return nil, err
 	}
+	if len(rs) > 1 {
+		return Encrypt(plain, wrapAll(rs))
+	}
 	return Encrypt(plain, rs...)
+}
+
+// wrapAll is several recipients as one, whose file key it wraps for each
+// of them on every core: an X25519 wrap is two scalar multiplications
+// (~0.1 ms), a dossier has four to eight readers, and a write waits for
+// them under the archive's lock (the generator's history of 100,000
+// dossiers spent 40% of its time there, on one core). The file is the one
+// age.Encrypt makes of the recipients given one by one: the same stanzas
+// in the same order, and the same refusal to mix recipients whose labels
+// differ (a passphrase with a key).
+type wrapAll []age.Recipient
+
+func (w wrapAll) Wrap(fileKey []byte) ([]*age.Stanza, error) {
+	s, _, err := w.WrapWithLabels(fileKey)
+	return s, err
+}
+
+func (w wrapAll) WrapWithLabels(fileKey []byte) ([]*age.Stanza, []string, error) {
+	type wrapped struct {
+		stanzas []*age.Stanza
+		labels  []string
+		err     error
+	}
+	out := make([]wrapped, len(w))
+	var wg sync.WaitGroup
+	for i, r := range w {
+		wg.Go(func() {
+			o := &out[i]
+			if rl, ok := r.(age.RecipientWithLabels); ok {
+				o.stanzas, o.labels, o.err = rl.WrapWithLabels(fileKey)
+			} else {
+				o.stanzas, o.err = r.Wrap(fileKey)
+			}
+			slices.Sort(o.labels)
+		})
+	}
+	wg.Wait()
+	var all []*age.Stanza
+	for i, o := range out {
+		if o.err != nil {
+			return nil, nil, fmt.Errorf("failed to wrap key for recipient #%d: %w", i, o.err)
+		}
+		if !slices.Equal(o.labels, out[0].labels) {
+			return nil, nil, fmt.Errorf("incompatible recipients: %q and %q can't be mixed", out[0].labels, o.labels)
+		}
+		all = append(all, o.stanzas...)
+	}
+	return all, out[0].labels, nil
 }
 
 // Encrypt encrypts plaintext to recipients in the binary age format.
