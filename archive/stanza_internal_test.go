@@ -18,19 +18,26 @@ func (c *counting) Unwrap(ss []*age.Stanza) ([]byte, error) {
 	return c.id.Unwrap(ss)
 }
 
-// A reader tries its own stanza first: one key agreement whatever its
-// place among the recipients; a wrong place still opens the file, as
-// age would, and a key that is no recipient still does not.
-func TestOwnStanzaFirst(t *testing.T) {
+// testIdentities are n new X25519 identities and their recipients.
+func testIdentities(t *testing.T, n int) ([]*age.X25519Identity, []age.Recipient) {
+	t.Helper()
 	var ids []*age.X25519Identity
 	var rs []age.Recipient
-	for range 9 {
+	for range n {
 		id, err := age.GenerateX25519Identity()
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids, rs = append(ids, id), append(rs, id.Recipient())
 	}
+	return ids, rs
+}
+
+// A reader tries its own stanza first: one key agreement whatever its
+// place among the recipients; a wrong place still opens the file, as
+// age would, and a key that is no recipient still does not.
+func TestOwnStanzaFirst(t *testing.T) {
+	ids, rs := testIdentities(t, 9)
 	plain := []byte("customer:\n  name: 测试\n")
 	ct, err := Encrypt(plain, rs...)
 	if err != nil {

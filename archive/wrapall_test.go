@@ -16,15 +16,7 @@ import (
 // one by one: a stanza per recipient, in their order (each opens with its
 // identity alone), and recipients age refuses to mix are refused.
 func TestWrapAllIsAgeEncrypt(t *testing.T) {
-	var ids []*age.X25519Identity
-	var rs []age.Recipient
-	for range 6 {
-		id, err := age.GenerateX25519Identity()
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids, rs = append(ids, id), append(rs, id.Recipient())
-	}
+	ids, rs := testIdentities(t, 6)
 	plain := []byte("customer:\n  name: 测试公司\n")
 	ct, err := Encrypt(plain, wrapAll(rs))
 	if err != nil {
