@@ -264,16 +264,9 @@ func decodeDigestsOf(b []byte, all string) ([]digestRec, bool) {
 	return out, true
 }
 
-// dossier is a dossier holding only what the digest holds of its content:
-// what assess reads.
-func (g *Digest) dossier() *Dossier {
-	d := &Dossier{}
-	g.fill(d)
-	return d
-}
-
-// fill makes d the dossier of dossier(), in place (a Dossier is 2 KB:
-// AssessAll fills one for every digest).
+// fill makes d a dossier holding only what the digest holds of its
+// content, what assess reads; in place (a Dossier is 2 KB: AssessAll fills
+// one for every digest).
 func (g *Digest) fill(d *Dossier) {
 	*d = Dossier{Owner: g.Owner, Relationship: g.Relationship, Tier: g.Tier, YearlySales: g.Sales}
 	d.Customer.Name, d.CreditSurvey.Class, d.CreditSurvey.Score = g.Name, g.Class, g.ScorePtr()
