@@ -453,10 +453,7 @@ func memberKeyHints(dir string) journal.KeyHint {
 		if err != nil {
 			continue
 		}
-		var m struct {
-			ID         string `yaml:"id"`
-			SigningKey string `yaml:"signing_key"`
-		}
+		var m Member // as memberFileBytes writes it
 		if yaml.Unmarshal(b, &m) != nil || m.ID == "" {
 			continue
 		}
