@@ -158,7 +158,7 @@ func SnapBucketOf(id string) int { return snapBucket(id) }
 func HistoriesText(a *Archive) string {
 	h := a.Histories()
 	ds := map[string]*DossierState{}
-	for id, d := range h.Dossiers {
+	for id, d := range h.all() {
 		ds[id] = historyOf(d)
 	}
 	var reviews []ReviewEntry
@@ -175,6 +175,15 @@ func HistoriesText(a *Archive) string {
 		panic(err)
 	}
 	return string(b)
+}
+
+// all is every dossier of h, each decoded on its own (Dossier).
+func (h *Histories) all() map[string]*DossierState {
+	m := map[string]*DossierState{}
+	for _, id := range h.IDs() {
+		m[id] = h.Dossier(id)
+	}
+	return m
 }
 
 // HistoriesFromPart reports whether a's histories were read from its

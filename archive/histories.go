@@ -2,6 +2,7 @@ package archive
 
 import (
 	"encoding/binary"
+	"maps"
 	"runtime"
 	"slices"
 	"sync"
@@ -23,27 +24,87 @@ import (
 
 // Histories is what the reports read of the archive: every dossier's
 // state with its histories, and the classification and 核定 registers in
-// journal order. From a snapshot's histories part the dossiers' states
-// hold only what the reports read (appendHistory): no recipients, hash,
-// loans, events, reasons of overrides or fields of updates.
+// journal order. From a snapshot's histories part the dossiers stay
+// encoded, each decoded when it is asked for (Dossier, Each): decoded all
+// at once they were 175 MB at 100,000 dossiers, the part is 40 MB. Their
+// states then hold only what the reports read (appendHistory): no
+// recipients, hash, loans, events, reasons of overrides or fields of
+// updates. A Histories is not for use by several goroutines at once.
 type Histories struct {
-	Dossiers map[string]*DossierState
 	// Changes is the classification register (State.Changes).
 	Changes []Change
-	// reviews is the 核定 register (State.Reviews), or made from order.
-	reviews []ReviewEntry
-	order   []histReview
+	// From the state: its dossiers and its 核定 register (State.Reviews).
+	dossiers map[string]*DossierState
+	reviews  []ReviewEntry
+	// ids are the dossiers' ids, sorted; from a part (part is set),
+	// recs are their records' bodies, in the same order, nReviews how
+	// many entries the 核定 register has, and strs the strings read so
+	// far, shared by the states decoded.
+	ids      []string
+	part     bool
+	recs     [][]byte
+	nReviews int
+	strs     map[string]string
 }
 
-// histReview is a 核定 register entry: a review of a dossier's.
-type histReview struct {
-	d *DossierState
-	i int
+// Len is how many dossiers there are.
+func (h *Histories) Len() int { return len(h.IDs()) }
+
+// IDs are the dossiers' ids, sorted; the caller must not change them.
+func (h *Histories) IDs() []string {
+	if h.ids == nil && len(h.dossiers) > 0 {
+		h.ids = slices.Sorted(maps.Keys(h.dossiers))
+	}
+	return h.ids
+}
+
+// Dossier is dossier id's state with its histories, or nil if there is no
+// such dossier. From a part it is decoded afresh, the caller's to keep.
+func (h *Histories) Dossier(id string) *DossierState {
+	if !h.part {
+		return h.dossiers[id]
+	}
+	k, ok := slices.BinarySearch(h.ids, id)
+	if !ok {
+		return nil
+	}
+	d := &DossierState{}
+	r := rowReader{b: h.recs[k], strs: h.strs}
+	r.history(d, h.ids[k], &histArenas{}, nil, nil)
+	return d
+}
+
+// Each calls fn with every dossier's state, by id. From a part the state
+// is one decoded for the call, whose memory the next call reuses: fn must
+// keep nothing of it but its strings.
+func (h *Histories) Each(fn func(d *DossierState)) {
+	h.each(func(d *DossierState, _ []uint64) { fn(d) })
+}
+
+// each is Each, giving with each state from a part the places of its 核定
+// in the 核定 register.
+func (h *Histories) each(fn func(d *DossierState, seqs []uint64)) {
+	if !h.part {
+		for _, id := range h.IDs() {
+			fn(h.dossiers[id], nil)
+		}
+		return
+	}
+	var d DossierState
+	ha := newHistArenas()
+	var seqs []uint64
+	for k, body := range h.recs {
+		ha.reset()
+		d = DossierState{}
+		r := rowReader{b: body, strs: h.strs}
+		seqs = r.history(&d, h.ids[k], ha, seqs[:0], nil)
+		fn(&d, seqs)
+	}
 }
 
 // Reviews is the 核定 register (State.Reviews), in journal order.
 func (h *Histories) Reviews() []ReviewEntry {
-	if h.reviews == nil && len(h.order) > 0 {
+	if h.reviews == nil && h.nReviews > 0 {
 		h.reviews = h.ReviewsToSort()
 	}
 	return h.reviews
@@ -54,13 +115,15 @@ func (h *Histories) Reviews() []ReviewEntry {
 // register at 100,000 dossiers is 74 MB, and a copy to sort was as much
 // again), else a copy of the register.
 func (h *Histories) ReviewsToSort() []ReviewEntry {
-	if h.reviews != nil || len(h.order) == 0 {
+	if !h.part || h.reviews != nil {
 		return slices.Clone(h.reviews)
 	}
-	out := make([]ReviewEntry, len(h.order))
-	for i, r := range h.order {
-		out[i] = ReviewEntry{Dossier: r.d.ID, Review: r.d.Reviews[r.i]}
-	}
+	out := make([]ReviewEntry, h.nReviews)
+	h.each(func(d *DossierState, seqs []uint64) {
+		for i, seq := range seqs {
+			out[seq] = ReviewEntry{Dossier: d.ID, Review: d.Reviews[i]}
+		}
+	})
 	return out
 }
 
@@ -72,7 +135,7 @@ func (a *Archive) Histories() *Histories {
 		return s.hist
 	}
 	s := a.State
-	return &Histories{Dossiers: s.Dossiers, Changes: s.Changes, reviews: s.Reviews}
+	return &Histories{dossiers: s.Dossiers, Changes: s.Changes, reviews: s.Reviews}
 }
 
 // histRecord is one dossier's record of a histories part.
@@ -291,8 +354,11 @@ func (r *rowReader) record() (rec []byte, id string, ok bool) {
 // decodeHistories reads a histories part (encodeHistories): count
 // dossiers by id, whose register entries fill the places of a
 // classification register of nChanges entries and a 核定 register of
-// nReviews, each exactly once. Nil if it does not. The records are read
-// on every core, each core a run of them.
+// nReviews, each exactly once. Nil if it does not. Every record is read
+// once here, on every core (each core a run of them), to check that and
+// to fill the classification register; the dossiers' states are decoded
+// again when asked for (Histories). b is kept: the caller must not change
+// it.
 func decodeHistories(b []byte, count, nChanges, nReviews int) *Histories {
 	r := rowReader{b: b}
 	n := r.uvarint()
@@ -308,11 +374,8 @@ func decodeHistories(b []byte, count, nChanges, nReviews int) *Histories {
 	if len(r.b) != 0 {
 		return nil
 	}
-	h := &Histories{Dossiers: make(map[string]*DossierState, n), Changes: make([]Change, nChanges),
-		order: make([]histReview, nReviews)}
-	// The states and their histories are cut from a few large slices:
-	// 100,000 dossiers' half a million 核定 are not as many allocations.
-	states := make([]DossierState, n)
+	h := &Histories{Changes: make([]Change, nChanges), ids: make([]string, n), part: true, recs: bodies,
+		nReviews: nReviews, strs: map[string]string{}}
 	pl := &histPlaces{changes: make([]atomic.Bool, nChanges), reviews: make([]atomic.Bool, nReviews)}
 	runs := max(1, min(runtime.GOMAXPROCS(0), len(bodies)/1024))
 	var bad atomic.Bool
@@ -320,15 +383,33 @@ func decodeHistories(b []byte, count, nChanges, nReviews int) *Histories {
 	for k := range runs {
 		lo, hi := k*len(bodies)/runs, (k+1)*len(bodies)/runs
 		wg.Go(func() {
-			ha := &histArenas{}
+			ha := newHistArenas()
 			strs := map[string]string{}
+			var d DossierState
+			var seqs []uint64
+			change := func(seq uint64, c Change) bool {
+				if !claim(pl.changes, seq) {
+					return false
+				}
+				h.Changes[seq] = c
+				return true
+			}
 			for i := lo; i < hi; i++ {
+				ha.reset()
+				d = DossierState{}
 				br := rowReader{b: bodies[i], strs: strs}
-				br.history(&states[i], h, ha, pl)
+				seqs = br.history(&d, "", ha, seqs[:0], change)
 				if br.bad || len(br.b) != 0 {
 					bad.Store(true)
 					return
 				}
+				for _, seq := range seqs {
+					if !claim(pl.reviews, seq) {
+						bad.Store(true)
+						return
+					}
+				}
+				h.ids[i] = d.ID
 			}
 		})
 	}
@@ -336,12 +417,10 @@ func decodeHistories(b []byte, count, nChanges, nReviews int) *Histories {
 	if bad.Load() {
 		return nil
 	}
-	for i := range states {
-		d := &states[i]
-		if i > 0 && d.ID <= states[i-1].ID {
+	for i := 1; i < len(h.ids); i++ {
+		if h.ids[i] <= h.ids[i-1] {
 			return nil
 		}
-		h.Dossiers[d.ID] = d
 	}
 	for i := range pl.changes {
 		if !pl.changes[i].Load() {
@@ -375,26 +454,56 @@ type histArenas struct {
 	stamps  arena[Stamp]
 }
 
-// arena hands out slices cut from larger ones.
-type arena[T any] struct{ buf []T }
+// newHistArenas are arenas for states decoded one after another, each
+// reset before the next.
+func newHistArenas() *histArenas {
+	return &histArenas{arena[Review]{chunk: 64}, arena[LevelMark]{chunk: 16}, arena[Mark]{chunk: 16}, arena[Stamp]{chunk: 64}}
+}
+
+func (ha *histArenas) reset() {
+	ha.reviews.reset()
+	ha.levels.reset()
+	ha.marks.reset()
+	ha.stamps.reset()
+}
+
+// arena hands out slices cut from larger ones, of chunk values at least
+// (0: each its own).
+type arena[T any] struct {
+	buf   []T
+	used  int
+	chunk int
+}
 
 // take is a slice of n zero values, with no room to grow into the next.
 func (a *arena[T]) take(n int) []T {
 	if n == 0 {
 		return nil
 	}
-	if len(a.buf) < n {
-		a.buf = make([]T, max(n, 4096))
+	if len(a.buf)-a.used < n {
+		a.buf, a.used = make([]T, max(n, a.chunk)), 0
 	}
-	s := a.buf[:n:n]
-	a.buf = a.buf[n:]
+	s := a.buf[a.used : a.used+n : a.used+n]
+	a.used += n
+	clear(s)
 	return s
 }
 
-// history reads a record's body into dossier state d, placing its
-// register entries in h; bad is set if a place is out of range or taken.
-func (r *rowReader) history(d *DossierState, h *Histories, ha *histArenas, pl *histPlaces) {
-	d.ID = string(r.bytes(r.uvarint()))
+// reset hands out the arena's memory again: what was taken from it is
+// overwritten.
+func (a *arena[T]) reset() { a.used = 0 }
+
+// history reads a record's body into dossier state d (zero), with id as
+// its id ("": the one it holds), and appends to seqs the place of each of
+// its 核定 in the 核定 register. With change, it then reads its
+// classification register entries and gives each with its place to
+// change, which says whether the place was free (bad is set if not);
+// without, it stops before them.
+func (r *rowReader) history(d *DossierState, id string, ha *histArenas, seqs []uint64, change func(seq uint64, c Change) bool) []uint64 {
+	if idb := r.bytes(r.uvarint()); id == "" {
+		id = string(idb)
+	}
+	d.ID = id
 	d.Level, d.Status = r.str(), r.str()
 	d.Created, d.Updated, d.Destroyed, d.LevelSetOn, d.Expires = r.htime(), r.htime(), r.htime(), r.htime(), r.htime()
 	d.Period, d.Declassified = r.period(), r.bool()
@@ -417,27 +526,25 @@ func (r *rowReader) history(d *DossierState, h *Histories, ha *histArenas, pl *h
 	}
 	d.Reviews = ha.reviews.take(int(r.count(7)))
 	for i := range d.Reviews {
-		seq := r.uvarint()
+		seqs = append(seqs, r.uvarint())
 		rv := &d.Reviews[i]
 		rv.Quarter, rv.By, rv.Note, rv.SignedOffBy = r.str(), r.str(), r.noteStr(), r.str()
 		rv.Time, rv.SignedOff = r.htime(), r.htime()
-		if r.bad || !claim(pl.reviews, seq) {
-			r.bad = true
-			return
-		}
-		h.order[seq] = histReview{d, i}
+	}
+	if change == nil || r.bad {
+		return seqs
 	}
 	n := r.count(10)
 	for range n {
 		seq := r.uvarint()
 		c := Change{At: r.htime(), Dossier: d.ID, Kind: ChangeKind(r.str())}
 		c.From, c.To, c.Period, c.Expires, c.Expired, c.Reason, c.By = r.str(), r.str(), r.str(), r.str(), r.str(), r.noteStr(), r.str()
-		if r.bad || !claim(pl.changes, seq) {
+		if r.bad || !change(seq, c) {
 			r.bad = true
-			return
+			return seqs
 		}
-		h.Changes[seq] = c
 	}
+	return seqs
 }
 
 // count reads how many entries follow, each at least min bytes long.

@@ -128,10 +128,28 @@ func TestHistoriesReadBack(t *testing.T) {
 		if h == nil {
 			t.Fatalf("%d dossiers: not read back", n)
 		}
-		if got, want := historiesText(t, h.Dossiers, h.Changes, h.Reviews()), historiesText(t, s.Dossiers, s.Changes, s.Reviews); got != want {
+		if got, want := historiesText(t, h.all(), h.Changes, h.Reviews()), historiesText(t, s.Dossiers, s.Changes, s.Reviews); got != want {
 			t.Fatalf("%d dossiers: read back as\n%s\nwant\n%s", n, got, want)
 		}
-		for _, d := range h.Dossiers {
+		// Each reuses one state's memory: every dossier reads as it does
+		// on its own, nothing left over from the one before.
+		var each []string
+		h.Each(func(d *DossierState) {
+			b, err := json.Marshal(historyOf(d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			each = append(each, string(b))
+		})
+		for i, id := range h.IDs() {
+			if b, _ := json.Marshal(historyOf(h.Dossier(id))); i >= len(each) || each[i] != string(b) {
+				t.Fatalf("%d dossiers: Each gave %s as\n%s\nwant\n%s", n, id, each[min(i, len(each)-1)], b)
+			}
+		}
+		if len(each) != n {
+			t.Fatalf("Each gave %d dossiers of %d", len(each), n)
+		}
+		for _, d := range h.all() {
 			if d.SHA256 != "" || d.Recipients != nil || d.CreatedBy != "" || len(d.Updates) > 0 && d.Updates[0].Fields != nil {
 				t.Fatalf("%s: a record kept what the reports do not read", d.ID)
 			}
@@ -293,15 +311,17 @@ func FuzzDecodeHistories(f *testing.F) {
 // encodeRead is the histories part of what decodeHistories read.
 func encodeRead(t *testing.T, h *Histories) []byte {
 	t.Helper()
-	st := &State{Dossiers: h.Dossiers}
+	st := &State{Dossiers: h.all()}
 	cs := make([]seqChange, len(h.Changes))
 	for i, c := range h.Changes {
 		cs[i] = seqChange{i, c}
 	}
-	rs := make([]reviewRef, len(h.order))
-	for i, o := range h.order {
-		rs[i] = reviewRef{i, o.d.ID, o.i}
-	}
+	var rs []reviewRef
+	h.each(func(d *DossierState, seqs []uint64) {
+		for i, seq := range seqs {
+			rs = append(rs, reviewRef{int(seq), d.ID, i})
+		}
+	})
 	recs, ok := historyRecords(st, cs, rs)
 	if !ok {
 		t.Fatal("read but not encoded again")

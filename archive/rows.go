@@ -719,11 +719,12 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 // sameDossiers reports whether h holds the dossiers of rows, no other:
 // the reports then count what the digests read.
 func sameDossiers(h *Histories, rows []dossierRow) bool {
-	if len(h.Dossiers) != len(rows) {
+	ids := h.IDs()
+	if len(ids) != len(rows) {
 		return false
 	}
 	for i := range rows {
-		if h.Dossiers[rows[i].ID] == nil {
+		if _, ok := slices.BinarySearch(ids, rows[i].ID); !ok {
 			return false
 		}
 	}

@@ -20,9 +20,8 @@ import (
 type facts struct {
 	a        *archive.Archive
 	s        *archive.State
-	loc      *time.Location // the policy's zone: periods and dates
-	dossiers map[string]*archive.DossierState
-	ids      []string               // every dossier ever created, sorted
+	loc      *time.Location         // the policy's zone: periods and dates
+	ids      []string               // every dossier ever created, sorted (hist's: not to be changed)
 	loans    []*archive.Loan        // by request time
 	destroys []*archive.Destruction // by execution time
 	hist     *archive.Histories
@@ -32,6 +31,7 @@ type facts struct {
 	active   []string
 	activeAt time.Time
 	marks    map[string]bool // levels of the dossiers the report shows (marking.go)
+	levelNow []string        // every dossier's level today, as ids (marking.go)
 	// digests are what the key reads of every active dossier's content
 	// (contents), read once per report.
 	digests map[string]*archive.Digest
@@ -40,11 +40,7 @@ type facts struct {
 
 func gatherFacts(a *archive.Archive) *facts {
 	s, h := a.State, a.Histories()
-	f := &facts{a: a, s: s, loc: a.Location(), dossiers: h.Dossiers, hist: h}
-	for id := range h.Dossiers {
-		f.ids = append(f.ids, id)
-	}
-	sort.Strings(f.ids)
+	f := &facts{a: a, s: s, loc: a.Location(), ids: h.IDs(), hist: h}
 	// The state lists in journal order, which follows links; the reports
 	// read by time (stable: ties keep the journal's order).
 	f.loans = s.SortedLoans()
@@ -106,6 +102,19 @@ func overdueIn(l *archive.Loan, p Period, now time.Time) bool {
 	return l.Returned.IsZero() || l.Returned.After(l.Due)
 }
 
+// dossier is dossier id's state with its histories, or nil.
+func (f *facts) dossier(id string) *archive.DossierState { return f.hist.Dossier(id) }
+
+// eachActive calls fn with every dossier that existed just before t, by
+// id; fn keeps nothing of the state but its strings (Histories.Each).
+func (f *facts) eachActive(t time.Time, fn func(d *archive.DossierState)) {
+	f.hist.Each(func(d *archive.DossierState) {
+		if d.ActiveAt(t) {
+			fn(d)
+		}
+	})
+}
+
 // activeIDs lists the dossiers that existed just before t (the same
 // list for the same t: a report asks several times).
 func (f *facts) activeIDs(t time.Time) []string {
@@ -113,11 +122,7 @@ func (f *facts) activeIDs(t time.Time) []string {
 		return f.active
 	}
 	ids := make([]string, 0, len(f.ids))
-	for _, id := range f.ids {
-		if f.dossiers[id].ActiveAt(t) {
-			ids = append(ids, id)
-		}
-	}
+	f.eachActive(t, func(d *archive.DossierState) { ids = append(ids, d.ID) })
 	f.active, f.activeAt = ids, t
 	return ids
 }
@@ -129,25 +134,41 @@ type activity struct {
 }
 
 func (f *facts) activity(p Period, now time.Time) activity {
-	var s activity
-	for _, id := range f.ids {
-		d := f.dossiers[id]
-		if p.Contains(d.Created) {
-			s.created++
-		}
-		for _, u := range d.Updates {
-			if p.Contains(u.At) {
-				s.updated++ // dossiers updated, not updates
-				break
+	return f.activities([]Period{p}, now)[0]
+}
+
+// activities is activity for each of ps, every dossier read once.
+func (f *facts) activities(ps []Period, now time.Time) []activity {
+	out := make([]activity, len(ps))
+	f.hist.Each(func(d *archive.DossierState) {
+		for k, p := range ps {
+			s := &out[k]
+			if p.Contains(d.Created) {
+				s.created++
+			}
+			for _, u := range d.Updates {
+				if p.Contains(u.At) {
+					s.updated++ // dossiers updated, not updates
+					break
+				}
+			}
+			for _, r := range d.Reviews {
+				if p.Contains(r.Time) {
+					s.verified++ // dossiers verified, not 核定 recorded
+					break
+				}
 			}
 		}
-		for _, r := range d.Reviews {
-			if p.Contains(r.Time) {
-				s.verified++ // dossiers verified, not 核定 recorded
-				break
-			}
-		}
+	})
+	for k, p := range ps {
+		f.journalActivity(&out[k], p, now)
 	}
+	return out
+}
+
+// journalActivity counts into s what happened in p that the registers,
+// loans and destructions say.
+func (f *facts) journalActivity(s *activity, p Period, now time.Time) {
 	for _, c := range f.hist.Changes {
 		if !p.Contains(c.At) {
 			continue
@@ -175,7 +196,6 @@ func (f *facts) activity(p Period, now time.Time) activity {
 			s.destroyed++
 		}
 	}
-	return s
 }
 
 // memberName is a member's name as the reports show it ("" for none).

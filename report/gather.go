@@ -149,6 +149,10 @@ type customer struct {
 	credit string
 	tier   string
 	grade  string
+	// lastReview is the dossier's last 核定 before the time it was
+	// classified as of, if reviewed.
+	lastReview time.Time
+	reviewed   bool
 }
 
 // customers classifies the readable dossiers of ids as of t, as the
@@ -172,18 +176,21 @@ func (f *facts) customers(ids []string, t time.Time) ([]*customer, int, error) {
 		return nil, 0, l10n.Errorf("%s grades: %v", archive.PolicyFile, err)
 	}
 	var cs []*customer
-	for _, id := range ids {
+	f.hist.Each(func(ds *archive.DossierState) { // by id, as ids
+		id := ds.ID
 		d := m[id]
 		if d == nil {
-			continue
+			return
 		}
 		c := &customer{id: id, d: d, grade: string(grades[id])}
-		ds := f.dossiers[id]
 		c.credit, _ = pol.CreditClassOf(ds.CreditOverrideAt(t), d.Class, d.ScorePtr())
 		c.tier = archive.TierOfDigest(ds.TierOverrideAt(t), d, grades[id])
 		c.credit, c.tier = cmp.Or(c.credit, noCredit), cmp.Or(c.tier, noTier)
+		if rv := ds.LastReviewBefore(t); rv != nil {
+			c.lastReview, c.reviewed = rv.Time, true
+		}
 		cs = append(cs, c)
-	}
+	})
 	return cs, unreadable, nil
 }
 
@@ -242,9 +249,7 @@ func end(p Period, now time.Time) time.Time {
 
 func (f *facts) levelRows(t time.Time) []Row {
 	var levels []string
-	for _, id := range f.activeIDs(t) {
-		levels = append(levels, f.levelAt(f.dossiers[id], t))
-	}
+	f.eachActive(t, func(d *archive.DossierState) { levels = append(levels, f.levelAt(d, t)) })
 	return distribution("level", levels, f.levelsHighFirst())
 }
 
@@ -330,8 +335,8 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 			r := Row{"dossier": Str(c.id), "customer": Str(d.Name), "industry": Str(d.Industry),
 				"region": Str(d.Region), "grade": Str(c.grade), "credit": Str(c.credit),
 				"sales": Num(d.Sales), "contact_phone": Str(d.Phone), "owner": Str(d.Owner)}
-			if rv := f.dossiers[c.id].LastReviewBefore(at); rv != nil {
-				r["last_verified"] = f.dateOf(rv.Time)
+			if c.reviewed {
+				r["last_verified"] = f.dateOf(c.lastReview)
 			}
 			key = append(key, r)
 		}
@@ -345,14 +350,14 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	ids := f.activeIDs(at)
 	var verified, not []Row
 	var notIDs []string
-	for _, id := range ids {
-		d := f.dossiers[id]
+	f.eachActive(at, func(d *archive.DossierState) {
+		id := d.ID
 		if r := d.ReviewedIn(p.Label); r != nil {
 			// Signed off by review.signoff (R6.5), usually after the
 			// quarter ends: as the archive has it now, like a late 核定.
 			verified = append(verified, Row{"dossier": Str(id), "level": Str(f.levelAt(d, at)), "verified_on": f.dateOf(r.Time),
 				"verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(f.signedOff(*r, now.Add(time.Nanosecond))), "remarks": Str(r.Note)})
-			continue
+			return
 		}
 		row := Row{"dossier": Str(id), "level": Str(f.levelAt(d, at))}
 		if r := d.LastReviewBefore(at); r != nil {
@@ -361,7 +366,7 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 		}
 		not = append(not, row)
 		notIDs = append(notIDs, id)
-	}
+	})
 	owners, unreadable, err := f.contents(notIDs)
 	if err != nil {
 		return nil, err
@@ -388,7 +393,18 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 
 func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 	at := end(p, now)
-	s := f.activity(p, now)
+	// The year and its months so far, counted in one pass.
+	ps := []Period{p}
+	y := p.Start.Year()
+	for m := time.January; m <= time.December; m++ {
+		mp := MonthPeriod(y, m, f.loc)
+		if mp.Start.After(now) {
+			break
+		}
+		ps = append(ps, mp)
+	}
+	acts := f.activities(ps, now)
+	s := acts[0]
 	data := map[string][]Row{
 		"summary": {{
 			"at_start": Int(len(f.activeIDs(p.Start))), "created": Int(s.created), "updated": Int(s.updated),
@@ -398,31 +414,33 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 		}},
 		"by_level": f.levelRows(at),
 	}
-	y := p.Start.Year()
-	for m := time.January; m <= time.December; m++ {
-		mp := MonthPeriod(y, m, f.loc)
-		if mp.Start.After(now) {
-			break
-		}
-		a := f.activity(mp, now)
+	for k, mp := range ps[1:] {
+		a := acts[k+1]
 		data["by_month"] = append(data["by_month"], Row{"month": Str(mp.Label), "created": Int(a.created), "updated": Int(a.updated),
 			"verified": Int(a.verified), "borrowed": Int(a.borrowed), "returned": Int(a.returned), "overdue": Int(a.overdue),
 			"destroyed": Int(a.destroyed)})
 	}
+	var quarters []Period
 	for q := 1; q <= 4; q++ {
 		qp := QuarterPeriod(classify.Quarter{Year: y, Q: q}, f.loc)
 		if qp.Start.After(now) {
 			break
 		}
-		qat := end(qp, now)
-		due, done := 0, 0
-		for _, id := range f.activeIDs(qat) {
-			due++
-			if f.dossiers[id].ReviewedIn(qp.Label) != nil {
-				done++
+		quarters = append(quarters, qp)
+	}
+	due, done := make([]int, len(quarters)), make([]int, len(quarters))
+	f.hist.Each(func(d *archive.DossierState) { // the quarters in one pass
+		for i, qp := range quarters {
+			if d.ActiveAt(end(qp, now)) {
+				due[i]++
+				if d.ReviewedIn(qp.Label) != nil {
+					done[i]++
+				}
 			}
 		}
-		data["by_quarter"] = append(data["by_quarter"], Row{"quarter": Str(qp.Label), "due": Int(due), "verified": Int(done), "rate": Share(done, due)})
+	})
+	for i, qp := range quarters {
+		data["by_quarter"] = append(data["by_quarter"], Row{"quarter": Str(qp.Label), "due": Int(due[i]), "verified": Int(done[i]), "rate": Share(done[i], due[i])})
 	}
 	cs, unreadable, err := f.customers(f.activeIDs(at), at)
 	if err != nil {
@@ -468,7 +486,7 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 			"returned":       f.dateOf(l.Returned),
 			"intact":         Str(intact),
 		}
-		if d := f.dossiers[l.Dossier]; d != nil {
+		if d := f.dossier(l.Dossier); d != nil {
 			r["level"] = Str(cmp.Or(card.Level, f.levelAt(d, from.Add(time.Nanosecond))))
 		}
 		r["remarks"] = Str(f.loanRemarks(l, now))
@@ -524,7 +542,7 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 			"witnesses": Str(f.names(d.Witnesses)), "destroyed_on": f.dateOf(d.Executed), "method": Str(d.Method),
 			"executed_by": Str(f.memberName(d.ExecutedBy))}
 		if d.Level == "" {
-			if dd := f.dossiers[d.Dossier]; dd != nil {
+			if dd := f.dossier(d.Dossier); dd != nil {
 				r["level"] = Str(f.levelAt(dd, d.Executed))
 			}
 		}
@@ -543,14 +561,32 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 // (review.signoff) as the archive has it now. The journal records no
 // result of a 核定: that column stays empty.
 func (f *facts) reviewRegister(p Period) map[string][]Row {
-	var rows []Row
-	now := f.a.Now().Add(time.Nanosecond)
-	for _, r := range f.reviewsByTime() {
-		if !p.Contains(r.Time) {
-			continue
+	// By time, those in p are one run.
+	all := f.reviewsByTime()
+	lo := slices.IndexFunc(all, func(r archive.ReviewEntry) bool { return p.Contains(r.Time) })
+	if lo < 0 {
+		return map[string][]Row{"reviews": nil}
+	}
+	n := slices.IndexFunc(all[lo:], func(r archive.ReviewEntry) bool { return !p.Contains(r.Time) })
+	if n < 0 {
+		n = len(all) - lo
+	}
+	in := all[lo : lo+n]
+	// Each 核定's level as it was then, every dossier read once.
+	of := map[string][]int{}
+	for i, r := range in {
+		of[r.Dossier] = append(of[r.Dossier], i)
+	}
+	levels := make([]string, len(in))
+	f.hist.Each(func(d *archive.DossierState) {
+		for _, i := range of[d.ID] {
+			levels[i] = f.levelAt(d, in[i].Time.Add(time.Nanosecond))
 		}
-		d := f.dossiers[r.Dossier]
-		rows = append(rows, Row{"dossier": Str(r.Dossier), "level": Str(f.levelAt(d, r.Time.Add(time.Nanosecond))), "quarter": Str(r.Quarter),
+	})
+	rows := make([]Row, 0, len(in))
+	now := f.a.Now().Add(time.Nanosecond)
+	for i, r := range in {
+		rows = append(rows, Row{"dossier": Str(r.Dossier), "level": Str(levels[i]), "quarter": Str(r.Quarter),
 			"verified_on": f.dateOf(r.Time), "verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(f.signedOff(r.Review, now)),
 			"result": Str(""), "remarks": Str(r.Note)})
 	}
