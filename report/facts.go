@@ -27,11 +27,13 @@ type facts struct {
 	hist     *archive.Histories
 	changes  []archive.Change      // the classification register, by time (changesByTime)
 	reviews  []archive.ReviewEntry // every 核定, by time (reviewsByTime)
-	// active is activeIDs' last answer, for activeAt.
-	active   []string
-	activeAt time.Time
-	marks    map[string]bool // levels of the dossiers the report shows (marking.go)
-	levelNow []string        // every dossier's level today, as ids (marking.go)
+	// active is activeIDs' last answer, for activeAt, with the levels of
+	// those dossiers at that time (levelRows).
+	active       []string
+	activeLevels []string
+	activeAt     time.Time
+	marks        map[string]bool // levels of the dossiers the report shows (marking.go)
+	levelNow     []string        // every dossier's level today, as ids (marking.go)
 	// digests are what the key reads of every active dossier's content
 	// (contents), read once per report.
 	digests map[string]*archive.Digest
@@ -121,9 +123,11 @@ func (f *facts) activeIDs(t time.Time) []string {
 	if f.active != nil && f.activeAt.Equal(t) {
 		return f.active
 	}
-	ids := make([]string, 0, len(f.ids))
-	f.eachActive(t, func(d *archive.DossierState) { ids = append(ids, d.ID) })
-	f.active, f.activeAt = ids, t
+	ids, levels := make([]string, 0, len(f.ids)), make([]string, 0, len(f.ids))
+	f.eachActive(t, func(d *archive.DossierState) {
+		ids, levels = append(ids, d.ID), append(levels, f.levelAt(d, t))
+	})
+	f.active, f.activeLevels, f.activeAt = ids, levels, t
 	return ids
 }
 

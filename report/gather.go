@@ -248,9 +248,8 @@ func end(p Period, now time.Time) time.Time {
 }
 
 func (f *facts) levelRows(t time.Time) []Row {
-	var levels []string
-	f.eachActive(t, func(d *archive.DossierState) { levels = append(levels, f.levelAt(d, t)) })
-	return distribution("level", levels, f.levelsHighFirst())
+	f.activeIDs(t)
+	return distribution("level", f.activeLevels, f.levelsHighFirst())
 }
 
 // contentRows fills the distributions that need dossier content.
