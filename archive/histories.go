@@ -47,9 +47,6 @@ type Histories struct {
 	strs     map[string]string
 }
 
-// Len is how many dossiers there are.
-func (h *Histories) Len() int { return len(h.IDs()) }
-
 // IDs are the dossiers' ids, sorted; the caller must not change them.
 func (h *Histories) IDs() []string {
 	if h.ids == nil && len(h.dossiers) > 0 {

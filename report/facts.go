@@ -33,7 +33,7 @@ type facts struct {
 	activeLevels []string
 	activeAt     time.Time
 	marks        map[string]bool // levels of the dossiers the report shows (marking.go)
-	levelNow     []string        // every dossier's level today, as ids (marking.go)
+	levelNow     []string        // every dossier's level today, in the order of ids (marking.go)
 	// digests are what the key reads of every active dossier's content
 	// (contents), read once per report.
 	digests map[string]*archive.Digest

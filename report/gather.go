@@ -176,7 +176,7 @@ func (f *facts) customers(ids []string, t time.Time) ([]*customer, int, error) {
 		return nil, 0, l10n.Errorf("%s grades: %v", archive.PolicyFile, err)
 	}
 	var cs []*customer
-	f.hist.Each(func(ds *archive.DossierState) { // by id, as ids
+	f.hist.Each(func(ds *archive.DossierState) { // by id: in the order of ids
 		id := ds.ID
 		d := m[id]
 		if d == nil {
@@ -346,7 +346,6 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 
 func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	at := end(p, now)
-	ids := f.activeIDs(at)
 	var verified, not []Row
 	var notIDs []string
 	f.eachActive(at, func(d *archive.DossierState) {
@@ -376,15 +375,16 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 		}
 	}
 	s := f.activity(p, now)
+	due := len(verified) + len(not) // every dossier active at the end
 	data := map[string][]Row{
-		"summary": {{"due": Int(len(ids)), "verified": Int(len(verified)), "not_verified": Int(len(not)),
-			"rate": Share(len(verified), len(ids))}},
+		"summary": {{"due": Int(due), "verified": Int(len(verified)), "not_verified": Int(len(not)),
+			"rate": Share(len(verified), due)}},
 		"verified":     verified,
 		"not_verified": not,
 		"activity": {{
 			"created": Int(s.created), "updated": Int(s.updated), "verified": Int(s.verified),
 			"borrowed": Int(s.borrowed), "returned": Int(s.returned), "overdue": Int(s.overdue),
-			"destroyed": Int(s.destroyed), "total": Int(len(ids)),
+			"destroyed": Int(s.destroyed), "total": Int(due),
 		}},
 	}
 	return &Gathered{Data: data, Unreadable: unreadable, Read: len(owners)}, nil
