@@ -107,10 +107,27 @@ func overdueIn(l *archive.Loan, p Period, now time.Time) bool {
 // dossier is dossier id's state with its histories, or nil.
 func (f *facts) dossier(id string) *archive.DossierState { return f.hist.Dossier(id) }
 
+// each calls fn with every dossier's state, by id (Histories.Each: fn
+// keeps nothing of it but its strings). The first pass also notes every
+// dossier's level today for the marking (markDossier), which would
+// otherwise take a pass of its own.
+func (f *facts) each(fn func(d *archive.DossierState)) {
+	if f.levelNow != nil {
+		f.hist.Each(fn)
+		return
+	}
+	levels := make([]string, 0, len(f.ids))
+	f.hist.Each(func(d *archive.DossierState) {
+		levels = append(levels, f.a.EffectiveLevel(d))
+		fn(d)
+	})
+	f.levelNow = levels
+}
+
 // eachActive calls fn with every dossier that existed just before t, by
 // id; fn keeps nothing of the state but its strings (Histories.Each).
 func (f *facts) eachActive(t time.Time, fn func(d *archive.DossierState)) {
-	f.hist.Each(func(d *archive.DossierState) {
+	f.each(func(d *archive.DossierState) {
 		if d.ActiveAt(t) {
 			fn(d)
 		}
@@ -144,7 +161,7 @@ func (f *facts) activity(p Period, now time.Time) activity {
 // activities is activity for each of ps, every dossier read once.
 func (f *facts) activities(ps []Period, now time.Time) []activity {
 	out := make([]activity, len(ps))
-	f.hist.Each(func(d *archive.DossierState) {
+	f.each(func(d *archive.DossierState) {
 		for k, p := range ps {
 			s := &out[k]
 			if p.Contains(d.Created) {

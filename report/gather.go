@@ -176,7 +176,7 @@ func (f *facts) customers(ids []string, t time.Time) ([]*customer, int, error) {
 		return nil, 0, l10n.Errorf("%s grades: %v", archive.PolicyFile, err)
 	}
 	var cs []*customer
-	f.hist.Each(func(ds *archive.DossierState) { // by id: in the order of ids
+	f.each(func(ds *archive.DossierState) { // by id: in the order of ids
 		id := ds.ID
 		d := m[id]
 		if d == nil {
@@ -428,7 +428,7 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 		quarters = append(quarters, qp)
 	}
 	due, done := make([]int, len(quarters)), make([]int, len(quarters))
-	f.hist.Each(func(d *archive.DossierState) { // the quarters in one pass
+	f.each(func(d *archive.DossierState) { // the quarters in one pass
 		for i, qp := range quarters {
 			if d.ActiveAt(end(qp, now)) {
 				due[i]++
@@ -577,7 +577,7 @@ func (f *facts) reviewRegister(p Period) map[string][]Row {
 		of[r.Dossier] = append(of[r.Dossier], i)
 	}
 	levels := make([]string, len(in))
-	f.hist.Each(func(d *archive.DossierState) {
+	f.each(func(d *archive.DossierState) {
 		for _, i := range of[d.ID] {
 			levels[i] = f.levelAt(d, in[i].Time.Add(time.Nanosecond))
 		}

@@ -23,10 +23,10 @@ import (
 // counts towards the marking.
 func (f *facts) markDossier(id string) {
 	if f.levelNow == nil {
-		// Every dossier's level today, read once: the 核定 register names
-		// half a million times a dossier of 100,000.
-		f.levelNow = make([]string, 0, len(f.ids))
-		f.hist.Each(func(d *archive.DossierState) { f.levelNow = append(f.levelNow, f.a.EffectiveLevel(d)) })
+		// Every dossier's level today, read once (by the first pass
+		// over them, if there was one): the 核定 register names half a
+		// million times a dossier of 100,000.
+		f.each(func(*archive.DossierState) {})
 	}
 	if k, ok := slices.BinarySearch(f.ids, id); ok {
 		f.markLevel(f.levelNow[k])
