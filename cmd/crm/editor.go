@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -59,7 +58,7 @@ func (e *env) plaintextDir(allowDisk bool) (string, error) {
 // process (SIGKILL skips every cleanup) from one in use.
 func plaintextPattern() string { return "crm-" + strconv.Itoa(os.Getpid()) + "-*" }
 
-var plaintextDirRE = regexp.MustCompile(`^crm-([0-9]+)-[0-9]+$`)
+var plaintextDirRE = lazyRE(`^crm-([0-9]+)-[0-9]+$`)
 
 // cleanStalePlaintext removes the plaintext folders that crm processes of
 // this user left behind when they were killed: only folders named by
@@ -79,7 +78,7 @@ func cleanStalePlaintext(getenv func(string) string) {
 			continue
 		}
 		for _, en := range ents {
-			m := plaintextDirRE.FindStringSubmatch(en.Name())
+			m := plaintextDirRE().FindStringSubmatch(en.Name())
 			if m == nil || !en.IsDir() {
 				continue
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -34,11 +33,11 @@ const usageTemplateZh = `用法：{{if .Runnable}}
 运行 "{{.CommandPath}} [子命令] --help" 查看子命令的说明。{{end}}
 `
 
-var defaultRE = regexp.MustCompile(`(?m) \(default (.*)\)$`)
+var defaultRE = lazyRE(`(?m) \(default (.*)\)$`)
 
 func init() {
 	cobra.AddTemplateFunc("useLineZh", func(s string) string { return strings.Replace(s, " [flags]", " [选项]", 1) })
-	cobra.AddTemplateFunc("flagsZh", func(s string) string { return defaultRE.ReplaceAllString(s, "（默认 $1）") })
+	cobra.AddTemplateFunc("flagsZh", func(s string) string { return defaultRE().ReplaceAllString(s, "（默认 $1）") })
 }
 
 // finishTree is called once the tree is built: it adds the help and
@@ -83,12 +82,12 @@ func groupRun(cmd *cobra.Command, args []string) error {
 	return unknownCommand(cmd, args[0])
 }
 
-var rootUnknownRE = regexp.MustCompile(`^unknown command "(.*)" for "crm"`)
+var rootUnknownRE = lazyRE(`^unknown command "(.*)" for "crm"`)
 
 // rootUnknown turns cobra's error for an unknown top-level command into
 // unknownCommand's, in the user's language.
 func rootUnknown(root *cobra.Command, err error) error {
-	if m := rootUnknownRE.FindStringSubmatch(err.Error()); m != nil {
+	if m := rootUnknownRE().FindStringSubmatch(err.Error()); m != nil {
 		return unknownCommand(root, m[1])
 	}
 	return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -44,7 +43,7 @@ func problemLines(err error, text []byte, offset int) []string {
 }
 
 // keyLineRE is a line that starts a mapping key, maybe as a list item.
-var keyLineRE = regexp.MustCompile(`^(\s*)((?:- +)*)([^\s#:'"\-][^:#]*?|"[^"]*"|'[^']*')\s*:(?:\s|$)`)
+var keyLineRE = lazyRE(`^(\s*)((?:- +)*)([^\s#:'"\-][^:#]*?|"[^"]*"|'[^']*')\s*:(?:\s|$)`)
 
 // fieldAtLine is the dotted path of the key on or above line (1-based) of
 // text, from indentation: for the syntax errors yaml reports without one.
@@ -58,7 +57,7 @@ func fieldAtLine(text []byte, line int) string {
 		if i >= line {
 			break
 		}
-		m := keyLineRE.FindStringSubmatch(l)
+		m := keyLineRE().FindStringSubmatch(l)
 		if m == nil {
 			continue
 		}
@@ -77,39 +76,36 @@ func fieldAtLine(text []byte, line int) string {
 
 // yamlMessages are yaml.v3's messages (gopkg.in/yaml.v3 scannerc.go,
 // parserc.go, decode.go) with their Chinese forms.
-var yamlMessages = []struct {
-	re *regexp.Regexp
-	zh string
-}{
-	{regexp.MustCompile(`^mapping values are not allowed in this context$`), "此处不能有“键: 值”：值中含冒号时请加引号，或检查缩进"},
-	{regexp.MustCompile(`^did not find expected key$`), "缺少应有的键：检查缩进是否与上下文对齐"},
-	{regexp.MustCompile(`^could not find expected ':'$`), "缺少冒号 ':'：每个字段写成“名称: 值”"},
-	{regexp.MustCompile(`^found character that cannot start any token$`), "出现了不能作为开头的字符（如制表符或 @、`）：缩进只能用空格，特殊字符开头的值请加引号"},
-	{regexp.MustCompile(`^found a tab character that violates indentation$`), "缩进中有制表符：YAML 只能用空格缩进"},
-	{regexp.MustCompile(`^found a tab character where an indentation space is expected$`), "缩进中有制表符：YAML 只能用空格缩进"},
-	{regexp.MustCompile(`^found unexpected end of stream$`), "文件意外结束：引号或括号没有闭合"},
-	{regexp.MustCompile(`^did not find expected node content$`), "缺少内容：检查这一行的格式"},
-	{regexp.MustCompile(`^block sequence entries are not allowed in this context$`), "此处不能有列表项（- ）：检查缩进"},
-	{regexp.MustCompile(`^did not find expected '-' indicator$`), "缺少列表项标记 '-'：检查缩进"},
-	{regexp.MustCompile(`^did not find expected ',' or ']'$`), "缺少 ',' 或 ']'：方括号列表没有写完"},
-	{regexp.MustCompile(`^did not find expected ',' or '}'$`), "缺少 ',' 或 '}'：花括号没有写完"},
-	{regexp.MustCompile(`^found unknown escape character$`), "未知的转义字符：双引号中的 \\ 要写成 \\\\"},
-	{regexp.MustCompile(`^found unexpected ':'$`), "出现了多余的冒号 ':'：含冒号的值请加引号"},
-	{regexp.MustCompile(`^mapping key "(.*)" already defined at line (\d+)$`), "字段 \"$1\" 重复：第 $2 行已有"},
-	{regexp.MustCompile("^cannot unmarshal !!str `(.*)` into (?:float64|int|int64|uint)$"), "“$1”不是数字"},
-	{regexp.MustCompile("^cannot unmarshal !!(?:seq|map) into string$"), "这里应当是一段文字，而不是列表或多个字段"},
-	{regexp.MustCompile("^cannot unmarshal !!(?:str|int|float|bool) `(.*)` into \\[\\]string$"), "这里应当是列表（每项一行，以 - 开头），而不是“$1”"},
-	{regexp.MustCompile("^cannot unmarshal !!(\\w+) `?(.*?)`? into (.*)$"), "值“$2”的类型不对"},
-}
+var yamlMessages = newMessageForms([][2]string{
+	{`^mapping values are not allowed in this context$`, "此处不能有“键: 值”：值中含冒号时请加引号，或检查缩进"},
+	{`^did not find expected key$`, "缺少应有的键：检查缩进是否与上下文对齐"},
+	{`^could not find expected ':'$`, "缺少冒号 ':'：每个字段写成“名称: 值”"},
+	{`^found character that cannot start any token$`, "出现了不能作为开头的字符（如制表符或 @、`）：缩进只能用空格，特殊字符开头的值请加引号"},
+	{`^found a tab character that violates indentation$`, "缩进中有制表符：YAML 只能用空格缩进"},
+	{`^found a tab character where an indentation space is expected$`, "缩进中有制表符：YAML 只能用空格缩进"},
+	{`^found unexpected end of stream$`, "文件意外结束：引号或括号没有闭合"},
+	{`^did not find expected node content$`, "缺少内容：检查这一行的格式"},
+	{`^block sequence entries are not allowed in this context$`, "此处不能有列表项（- ）：检查缩进"},
+	{`^did not find expected '-' indicator$`, "缺少列表项标记 '-'：检查缩进"},
+	{`^did not find expected ',' or ']'$`, "缺少 ',' 或 ']'：方括号列表没有写完"},
+	{`^did not find expected ',' or '}'$`, "缺少 ',' 或 '}'：花括号没有写完"},
+	{`^found unknown escape character$`, "未知的转义字符：双引号中的 \\ 要写成 \\\\"},
+	{`^found unexpected ':'$`, "出现了多余的冒号 ':'：含冒号的值请加引号"},
+	{`^mapping key "(.*)" already defined at line (\d+)$`, "字段 \"$1\" 重复：第 $2 行已有"},
+	{"^cannot unmarshal !!str `(.*)` into (?:float64|int|int64|uint)$", "“$1”不是数字"},
+	{"^cannot unmarshal !!(?:seq|map) into string$", "这里应当是一段文字，而不是列表或多个字段"},
+	{"^cannot unmarshal !!(?:str|int|float|bool) `(.*)` into \\[\\]string$", "这里应当是列表（每项一行，以 - 开头），而不是“$1”"},
+	{"^cannot unmarshal !!(\\w+) `?(.*?)`? into (.*)$", "值“$2”的类型不对"},
+})
 
 // lineNumberRE finds "line N" inside yaml's messages, to move it.
-var lineNumberRE = regexp.MustCompile(`\bline (\d+)\b`)
+var lineNumberRE = lazyRE(`\bline (\d+)\b`)
 
 // yamlText is one of yaml's messages in the user's language, its line
 // numbers moved by offset.
 func yamlText(msg string, offset int) string {
 	if offset != 0 {
-		msg = lineNumberRE.ReplaceAllStringFunc(msg, func(s string) string {
+		msg = lineNumberRE().ReplaceAllStringFunc(msg, func(s string) string {
 			n, _ := strconv.Atoi(strings.TrimPrefix(s, "line "))
 			return "line " + strconv.Itoa(n+offset)
 		})
@@ -117,10 +113,6 @@ func yamlText(msg string, offset int) string {
 	if !l10n.Chinese() {
 		return msg
 	}
-	for _, m := range yamlMessages {
-		if m.re.MatchString(msg) {
-			return m.re.ReplaceAllString(msg, m.zh)
-		}
-	}
+	msg, _ = yamlMessages.zh(msg)
 	return msg
 }

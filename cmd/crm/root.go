@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -412,22 +411,19 @@ func (e *env) errorf(format string, a ...any) { fmt.Fprintf(e.io.Err, format, a.
 
 // cobraMessages are the usage errors cobra and pflag write in English, with
 // their Chinese forms ($1… are the captured parts).
-var cobraMessages = []struct {
-	re *regexp.Regexp
-	zh string
-}{
-	{regexp.MustCompile(`^unknown flag: (.*)$`), "未知选项：$1"},
-	{regexp.MustCompile(`^unknown shorthand flag: '(.)' in (.*)$`), "未知选项 -$1（在 $2 中）"},
-	{regexp.MustCompile(`^flag needs an argument: (.*)$`), "选项需要一个值：$1"},
-	{regexp.MustCompile(`^unknown command "(.*)" for "(.*)"$`), "$2 没有子命令 \"$1\""},
-	{regexp.MustCompile(`^accepts (\d+) arg\(s\), received (\d+)$`), "需要 $1 个参数，收到 $2 个"},
-	{regexp.MustCompile(`^accepts at most (\d+) arg\(s\), received (\d+)$`), "最多 $1 个参数，收到 $2 个"},
-	{regexp.MustCompile(`^requires at least (\d+) arg\(s\), only received (\d+)$`), "至少需要 $1 个参数，只收到 $2 个"},
-	{regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: (.*)$`), "选项 $2 的值 \"$1\" 无效：$3"},
-}
+var cobraMessages = newMessageForms([][2]string{
+	{`^unknown flag: (.*)$`, "未知选项：$1"},
+	{`^unknown shorthand flag: '(.)' in (.*)$`, "未知选项 -$1（在 $2 中）"},
+	{`^flag needs an argument: (.*)$`, "选项需要一个值：$1"},
+	{`^unknown command "(.*)" for "(.*)"$`, "$2 没有子命令 \"$1\""},
+	{`^accepts (\d+) arg\(s\), received (\d+)$`, "需要 $1 个参数，收到 $2 个"},
+	{`^accepts at most (\d+) arg\(s\), received (\d+)$`, "最多 $1 个参数，收到 $2 个"},
+	{`^requires at least (\d+) arg\(s\), only received (\d+)$`, "至少需要 $1 个参数，只收到 $2 个"},
+	{`^invalid argument "(.*)" for "(.*)" flag: (.*)$`, "选项 $2 的值 \"$1\" 无效：$3"},
+})
 
 // parseErrorRE is strconv's error for a flag value that is not a number.
-var parseErrorRE = regexp.MustCompile(`strconv\.Parse\w+: parsing "(.*)": invalid syntax`)
+var parseErrorRE = lazyRE(`strconv\.Parse\w+: parsing "(.*)": invalid syntax`)
 
 // cobraText is err's message, with cobra's own usage errors in Chinese when
 // messages are (crm's own messages are translated where they are made).
@@ -436,11 +432,6 @@ func cobraText(err error) string {
 	if !l10n.Chinese() {
 		return msg
 	}
-	for _, m := range cobraMessages {
-		if m.re.MatchString(msg) {
-			msg = m.re.ReplaceAllString(msg, m.zh)
-			break
-		}
-	}
-	return parseErrorRE.ReplaceAllString(msg, "\"$1\" 不是有效的数值")
+	msg, _ = cobraMessages.zh(msg)
+	return parseErrorRE().ReplaceAllString(msg, "\"$1\" 不是有效的数值")
 }
