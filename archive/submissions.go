@@ -463,34 +463,34 @@ func (c *checker) submissionFiles() {
 	for _, e := range entries {
 		rel := SubmissionsDir + "/" + e.Name()
 		if strings.HasPrefix(e.Name(), ".tmp-") {
-			c.add(rel, "left by an interrupted hand-in")
+			c.add(rel, l10n.N("left by an interrupted hand-in"))
 			continue
 		}
 		id, ok := strings.CutSuffix(e.Name(), ".age")
 		sub := c.s.Submissions[id]
 		if !ok || sub == nil {
-			c.add(rel, "no submission.add in the journal hands in this file")
+			c.add(rel, l10n.N("no submission.add in the journal hands in this file"))
 			continue
 		}
 		seen[id] = true
 		if sub.Status != SubmissionPending {
-			c.add(rel, "hand-in %s was %s, but its file is still here", id, sub.Status)
+			c.add(rel, l10n.N("hand-in %s was %s, but its file is still here"), id, sub.Status)
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(c.a.Dir, SubmissionsDir, e.Name()))
 		if err != nil {
-			c.add(rel, "unreadable: %v", err)
+			c.add(rel, l10n.N("unreadable: %v"), err)
 			continue
 		}
 		if got := sha256Hex(b); got != sub.SHA256 {
-			c.add(rel, "sha256 %s is not %s, pinned by submission.add (changed or replaced outside crm)", journal.ShortHash(got), journal.ShortHash(sub.SHA256))
+			c.add(rel, l10n.N("sha256 %s is not %s, pinned by submission.add (changed or replaced outside crm)"), journal.ShortHash(got), journal.ShortHash(sub.SHA256))
 		} else if n := ageStanzas(b); n != len(sub.Recipients) {
-			c.add(rel, "has %d recipient stanzas, but submission.add pinned %d recipients", n, len(sub.Recipients))
+			c.add(rel, l10n.N("has %d recipient stanzas, but submission.add pinned %d recipients"), n, len(sub.Recipients))
 		}
 	}
 	for _, sub := range c.s.SortedSubmissions() {
 		if sub.Status == SubmissionPending && !seen[sub.ID] {
-			c.add(SubmissionPath(sub.ID), "missing: the journal says hand-in %s waits", sub.ID)
+			c.add(SubmissionPath(sub.ID), l10n.N("missing: the journal says hand-in %s waits"), sub.ID)
 		}
 	}
 }

@@ -42,11 +42,20 @@ func messages(t *testing.T) map[string]string {
 				return true
 			}
 			// l10n.Errorf, Sprintf, T and N (a string marked for
-			// translation where it is defined), and the commands'
-			// usagef and archive's problemf, which wrap l10n.Errorf.
+			// translation where it is defined), the commands' usagef
+			// and archive's problemf, which wrap l10n.Errorf, and
+			// verify's c.add and c.note (l10n.Sprintf of their second
+			// argument).
 			switch fn := call.Fun.(type) {
 			case *ast.SelectorExpr:
 				pkg, ok := fn.X.(*ast.Ident)
+				if ok && pkg.Name == "c" && (fn.Sel.Name == "add" || fn.Sel.Name == "note") && len(call.Args) > 1 {
+					if lit, ok := call.Args[1].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						s, _ := strconv.Unquote(lit.Value)
+						out[s] = fset.Position(lit.Pos()).String()
+					}
+					return true
+				}
 				if !ok || pkg.Name != "l10n" || !slices.Contains([]string{"Errorf", "Sprintf", "T", "N"}, fn.Sel.Name) {
 					return true
 				}
