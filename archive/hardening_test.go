@@ -454,6 +454,10 @@ func TestPinnedFilesRefuseRollbackBeforeRead(t *testing.T) {
 	}
 	_, err := f.as("li").CheckPin(pin)
 	wantCode(t, err, archive.Integrity, "gone from its journal")
+	// A head's file edited in place is named as changed, not gone.
+	os.WriteFile(filepath.Join(f.dir, head), append(slices.Clone(saved), '\n'), 0o644)
+	_, err = f.as("li").CheckPin(pin)
+	wantCode(t, err, archive.Integrity, "was changed in its file "+head+" (content does not match the hash in the file name")
 	os.WriteFile(filepath.Join(f.dir, head), saved, 0o644)
 	if _, err := f.as("li").CheckPin(pin); err != nil {
 		t.Fatal(err)

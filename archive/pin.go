@@ -169,10 +169,28 @@ func (a *Archive) checkSeen(pinFile string, old Pin) error {
 			return err
 		}
 		if h := a.missingHead(old.Heads); h != "" {
+			if p, why := a.editedEvent(h); p != "" {
+				return pinErr(l10n.Errorf("event %s, which you saw in this archive before, was changed in its file %s (%s). Restore the file from git (git checkout -- %s) or a backup", journal.ShortHash(h), p, why, p))
+			}
 			return rolledBack(h, pinFile)
 		}
 	}
 	return nil
+}
+
+// editedEvent returns the journal file named for event h, and why the
+// journal read does not hold it as that event, if it is there: its
+// content was changed since it was written (so h is not gone, as a
+// rollback would have it).
+func (a *Archive) editedEvent(h string) (path, why string) {
+	if j := a.State.Journal; j != nil && hexHash.MatchString(h) {
+		for _, p := range j.Problems {
+			if strings.HasSuffix(p.Path, "-"+h+".yaml") {
+				return p.Path, p.Msg
+			}
+		}
+	}
+	return "", ""
 }
 
 // missingHead returns a hash of heads that the journal read lacks, or "".
