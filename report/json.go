@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -119,112 +118,20 @@ func jsonOf(r *Report) jsonReport {
 
 // renderJSON writes jsonOf(r) as a json.Encoder with SetIndent("", "  ")
 // and SetEscapeHTML(false) writes it, byte for byte, but member by
-// member, row by row: the encoder holds the whole text and its indented
-// copy (the whole 核定 register at 100,000 dossiers is 150 MB of text).
+// member, row by row (WriteJSON): the encoder holds the whole text and
+// its indented copy (the whole 核定 register at 100,000 dossiers is 150 MB
+// of text).
 func renderJSON(w *bufio.Writer, r *Report) error {
 	out := jsonOf(r)
-	j := &jsonWriter{w: w}
-	j.enc = json.NewEncoder(&j.buf)
-	j.enc.SetEscapeHTML(false)
-	top := []jsonMember{{"schema", out.Schema}, {"report", out.Report}, {"title", out.Title},
+	top := JSONObject{{"schema", out.Schema}, {"report", out.Report}, {"title", out.Title},
 		{"period", out.Period}, {"generated_at", out.GeneratedAt}, {"notes", out.Notes}}
 	if out.MadeFor != nil {
-		top = append(top, jsonMember{"made_for", out.MadeFor})
+		top = append(top, JSONMember{"made_for", out.MadeFor})
 	}
-	top = append(top, jsonMember{"sections", jsonList{len(out.Sections), func(i int) any {
+	top = append(top, JSONMember{"sections", JSONList{len(out.Sections), func(i int) any {
 		s := &out.Sections[i]
-		return jsonObject{{"key", s.Key}, {"title", s.Title}, {"note", s.Note}, {"columns", s.Columns},
-			{"rows", jsonList{len(s.Rows), func(k int) any { return s.Rows[k] }}}}
+		return JSONObject{{"key", s.Key}, {"title", s.Title}, {"note", s.Note}, {"columns", s.Columns},
+			{"rows", JSONList{len(s.Rows), func(k int) any { return s.Rows[k] }}}}
 	}}})
-	if err := j.value(jsonObject(top), 0); err != nil {
-		return err
-	}
-	w.WriteByte('\n')
-	return nil
-}
-
-// A jsonObject is written member by member, a jsonList element by
-// element; any other value is encoded whole.
-type (
-	jsonMember struct {
-		name  string
-		value any
-	}
-	jsonObject []jsonMember
-	jsonList   struct {
-		n  int
-		at func(i int) any
-	}
-)
-
-// jsonWriter writes values as renderJSON does.
-type jsonWriter struct {
-	w   *bufio.Writer
-	buf bytes.Buffer
-	enc *json.Encoder
-}
-
-// value writes v at depth (its lines' indentation), with no newline after.
-func (j *jsonWriter) value(v any, depth int) error {
-	switch v := v.(type) {
-	case jsonObject:
-		if len(v) == 0 {
-			j.w.WriteString("{}")
-			return nil
-		}
-		j.w.WriteByte('{')
-		for i, m := range v {
-			if i > 0 {
-				j.w.WriteByte(',')
-			}
-			j.newline(depth + 1)
-			if err := j.whole(m.name, depth+1); err != nil {
-				return err
-			}
-			j.w.WriteString(": ")
-			if err := j.value(m.value, depth+1); err != nil {
-				return err
-			}
-		}
-		j.newline(depth)
-		j.w.WriteByte('}')
-		return nil
-	case jsonList:
-		if v.n == 0 {
-			j.w.WriteString("[]")
-			return nil
-		}
-		j.w.WriteByte('[')
-		for i := range v.n {
-			if i > 0 {
-				j.w.WriteByte(',')
-			}
-			j.newline(depth + 1)
-			if err := j.value(v.at(i), depth+1); err != nil {
-				return err
-			}
-		}
-		j.newline(depth)
-		j.w.WriteByte(']')
-		return nil
-	}
-	return j.whole(v, depth)
-}
-
-func (j *jsonWriter) newline(depth int) {
-	j.w.WriteByte('\n')
-	for range depth {
-		j.w.WriteString("  ")
-	}
-}
-
-// whole writes v encoded by encoding/json, indented for depth.
-func (j *jsonWriter) whole(v any, depth int) error {
-	j.buf.Reset()
-	j.enc.SetIndent(strings.Repeat("  ", depth), "  ")
-	if err := j.enc.Encode(v); err != nil {
-		return err
-	}
-	j.w.Write(bytes.TrimSuffix(j.buf.Bytes(), []byte("\n")))
-	return nil
+	return WriteJSON(w, top)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding"
 	"encoding/json"
 	"io"
@@ -76,30 +75,18 @@ func renderASCIITable(w io.Writer, headers []string, rows [][]string) error {
 
 // printJSON writes v as indented JSON, as a json.Encoder with
 // SetIndent("", "  ") and SetEscapeHTML(false) writes it, byte for byte,
-// but without holding the whole text: the encoder makes the text once and
-// its indented copy again (a 核定 list of 100,000 dossiers was 350 MB, the
-// suggestions of every dossier 860 MB). The value itself, if a map with
-// string keys or a plain struct (plain), is written member by member, and
-// slices (in it, or it) element by element; every other element is
-// encoded whole, on its own (a dossier's entry, a loan).
+// but without holding the whole text (report.WriteJSON): the encoder makes
+// the text once and its indented copy again (a 核定 list of 100,000
+// dossiers was 350 MB, the suggestions of every dossier 860 MB). The value
+// itself, if a map with string keys or a plain struct (plain), is written
+// member by member, and slices (in it, or it) element by element; every
+// other element is encoded whole, on its own (a dossier's entry, a loan).
 func printJSON(w io.Writer, v any) error {
 	b := bufio.NewWriterSize(w, 64<<10)
-	s := &jsonStream{w: b}
-	s.enc = json.NewEncoder(&s.buf)
-	s.enc.SetEscapeHTML(false)
-	if err := s.value(reflect.ValueOf(v), 0); err != nil {
+	if err := report.WriteJSON(b, jsonParts(reflect.ValueOf(v), 0)); err != nil {
 		return err
 	}
-	b.WriteByte('\n')
 	return b.Flush()
-}
-
-// jsonStream writes a value as printJSON does.
-type jsonStream struct {
-	w      *bufio.Writer
-	buf    bytes.Buffer // one element's text
-	enc    *json.Encoder
-	prefix []string // the encoder's prefix by depth
 }
 
 var (
@@ -113,102 +100,53 @@ func custom(t reflect.Type) bool {
 	return t.Implements(jsonMarshaler) || t.Implements(textMarshaler) || pt.Implements(jsonMarshaler) || pt.Implements(textMarshaler)
 }
 
-// value writes v at depth (its lines' indentation), with no newline after.
-func (s *jsonStream) value(v reflect.Value, depth int) error {
+// jsonParts is v at depth as printJSON writes it: a report.JSONList of
+// a slice's elements, a report.JSONObject of the members of the value
+// itself (depth 0), else the value to encode whole.
+func jsonParts(v reflect.Value, depth int) any {
 	for v.IsValid() && (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) && !v.IsNil() && !custom(v.Type()) {
 		v = v.Elem()
 	}
 	if !v.IsValid() || custom(v.Type()) {
-		return s.whole(v, depth)
+		return whole(v)
 	}
 	switch {
 	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() != reflect.Uint8 && !v.IsNil() || v.Kind() == reflect.Array:
-		if v.Len() == 0 {
-			s.w.WriteString("[]")
-			return nil
-		}
-		s.w.WriteByte('[')
-		for i := range v.Len() {
-			if i > 0 {
-				s.w.WriteByte(',')
-			}
-			s.newline(depth + 1)
-			if err := s.value(v.Index(i), depth+1); err != nil {
-				return err
-			}
-		}
-		s.newline(depth)
-		s.w.WriteByte(']')
-		return nil
-	case depth > 0 && v.Kind() != reflect.Slice && v.Kind() != reflect.Array:
+		return report.JSONList{N: v.Len(), At: func(i int) any { return jsonParts(v.Index(i), depth+1) }}
+	case depth > 0:
 		// An element: one call of the encoder, not one per field.
-		return s.whole(v, depth)
+		return whole(v)
 	case v.Kind() == reflect.Map && v.Type().Key().Kind() == reflect.String && !custom(v.Type().Key()) && !v.IsNil():
 		keys := v.MapKeys()
 		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
-		return s.object(len(keys), depth, func(i int) (string, reflect.Value) { return keys[i].String(), v.MapIndex(keys[i]) })
+		obj := make(report.JSONObject, len(keys))
+		for i, k := range keys {
+			obj[i] = report.JSONMember{Name: k.String(), Value: jsonParts(v.MapIndex(k), depth+1)}
+		}
+		return obj
 	case v.Kind() == reflect.Struct:
 		fields, ok := plain(v)
 		if !ok {
-			return s.whole(v, depth)
+			return whole(v)
 		}
-		return s.object(len(fields), depth, func(i int) (string, reflect.Value) { return fields[i].name, fields[i].v })
+		obj := make(report.JSONObject, len(fields))
+		for i, f := range fields {
+			obj[i] = report.JSONMember{Name: f.name, Value: jsonParts(f.v, depth+1)}
+		}
+		return obj
 	}
-	return s.whole(v, depth)
+	return whole(v)
 }
 
-// object writes n members that member gives, as {…}.
-func (s *jsonStream) object(n, depth int, member func(i int) (string, reflect.Value)) error {
-	if n == 0 {
-		s.w.WriteString("{}")
-		return nil
-	}
-	s.w.WriteByte('{')
-	for i := range n {
-		if i > 0 {
-			s.w.WriteByte(',')
-		}
-		s.newline(depth + 1)
-		k, v := member(i)
-		if err := s.whole(reflect.ValueOf(k), depth+1); err != nil {
-			return err
-		}
-		s.w.WriteString(": ")
-		if err := s.value(v, depth+1); err != nil {
-			return err
-		}
-	}
-	s.newline(depth)
-	s.w.WriteByte('}')
-	return nil
-}
-
-func (s *jsonStream) newline(depth int) {
-	s.w.WriteByte('\n')
-	for range depth {
-		s.w.WriteString("  ")
-	}
-}
-
-// whole writes v encoded by encoding/json, indented for depth.
-func (s *jsonStream) whole(v reflect.Value, depth int) error {
-	s.buf.Reset()
-	for len(s.prefix) <= depth {
-		s.prefix = append(s.prefix, strings.Repeat("  ", len(s.prefix)))
-	}
-	s.enc.SetIndent(s.prefix[depth], "  ")
-	var x any
+// whole is v as encoding/json is given it: a method of the pointer applies
+// to an addressable value.
+func whole(v reflect.Value) any {
 	switch {
 	case v.CanAddr():
-		// As encoding/json sees it: a method of the pointer applies.
-		x = v.Addr().Interface()
+		return v.Addr().Interface()
 	case v.IsValid():
-		x = v.Interface()
+		return v.Interface()
 	}
-	if err := s.enc.Encode(x); err != nil {
-		return err
-	}
-	s.w.Write(bytes.TrimSuffix(s.buf.Bytes(), []byte("\n")))
 	return nil
 }
 
