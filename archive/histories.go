@@ -96,7 +96,7 @@ func (h *Histories) each(fn func(d *DossierState, seqs []uint64)) {
 	workers := min(runtime.GOMAXPROCS(0), 4)
 	n := (len(h.recs) + size - 1) / size
 	if workers < 2 || n < 2*workers {
-		b := h.newBatch(size, h.strs)
+		b := newHistBatch(size, h.strs)
 		for lo := 0; lo < len(h.recs); lo += size {
 			b.decode(h, lo, min(lo+size, len(h.recs)))
 			b.each(fn)
@@ -123,7 +123,7 @@ func (h *Histories) each(fn func(d *DossierState, seqs []uint64)) {
 				slot := k % ring
 				<-free[slot]
 				if slots[slot] == nil {
-					slots[slot] = h.newBatch(size, strs)
+					slots[slot] = newHistBatch(size, strs)
 				}
 				slots[slot].decode(h, k*size, min((k+1)*size, len(h.recs)))
 				ready[slot] <- struct{}{}
@@ -148,7 +148,8 @@ type histBatch struct {
 	strs   map[string]string
 }
 
-func (h *Histories) newBatch(size int, strs map[string]string) *histBatch {
+// newHistBatch is a batch of up to size records, sharing strings with strs.
+func newHistBatch(size int, strs map[string]string) *histBatch {
 	ha := &histArenas{arena[Review]{chunk: 8 * size}, arena[LevelMark]{chunk: 2 * size}, arena[Mark]{chunk: 2 * size}, arena[Stamp]{chunk: 4 * size}}
 	return &histBatch{states: make([]DossierState, size), seqs: make([][]uint64, size), ha: ha, strs: strs}
 }
