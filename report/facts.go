@@ -27,13 +27,8 @@ type facts struct {
 	hist     *archive.Histories
 	changes  []archive.Change      // the classification register, by time (changesByTime)
 	reviews  []archive.ReviewEntry // every 核定, by time (reviewsByTime)
-	// active is activeIDs' last answer, for activeAt, with the levels of
-	// those dossiers at that time (levelRows).
-	active       []string
-	activeLevels []string
-	activeAt     time.Time
-	marks        map[string]bool // levels of the dossiers the report shows (marking.go)
-	levelNow     []string        // every dossier's level today, in the order of ids (marking.go)
+	marks    map[string]bool       // levels of the dossiers the report shows (marking.go)
+	levelNow []string              // every dossier's level today, in the order of ids (marking.go)
 	// digests are what the key reads of every active dossier's content
 	// (contents), read once per report.
 	digests map[string]*archive.Digest
@@ -124,67 +119,72 @@ func (f *facts) each(fn func(d *archive.DossierState)) {
 	f.levelNow = levels
 }
 
-// eachActive calls fn with every dossier that existed just before t, by
-// id; fn keeps nothing of the state but its strings (Histories.Each).
-func (f *facts) eachActive(t time.Time, fn func(d *archive.DossierState)) {
-	f.each(func(d *archive.DossierState) {
-		if d.ActiveAt(t) {
-			fn(d)
-		}
-	})
+// standing is what the reports read of the dossiers that existed just
+// before t, in id order: each one's level then and what classifies it
+// then (customers). A report fills it in the pass it makes anyway
+// (add): every pass decodes every dossier's histories.
+type standing struct {
+	t      time.Time
+	ids    []string
+	levels []string
+	// credit and tier are the journal's overrides in force at t ("" for
+	// none); lastReview is the last 核定 before t (zero: none).
+	credit, tier []string
+	lastReview   []time.Time
 }
 
-// activeIDs lists the dossiers that existed just before t (the same
-// list for the same t: a report asks several times).
-func (f *facts) activeIDs(t time.Time) []string {
-	if f.active != nil && f.activeAt.Equal(t) {
-		return f.active
+// newStanding is an empty standing at t, with room for every dossier:
+// grown by append, its slices made 10 MB of garbage at 100,000.
+func (f *facts) newStanding(t time.Time) *standing {
+	n := len(f.ids)
+	return &standing{t: t, ids: make([]string, 0, n), levels: make([]string, 0, n),
+		credit: make([]string, 0, n), tier: make([]string, 0, n), lastReview: make([]time.Time, 0, n)}
+}
+
+// add records d if it existed just before st.t.
+func (st *standing) add(f *facts, d *archive.DossierState) {
+	t := st.t
+	if !d.ActiveAt(t) {
+		return
 	}
-	ids, levels := make([]string, 0, len(f.ids)), make([]string, 0, len(f.ids))
-	f.eachActive(t, func(d *archive.DossierState) {
-		ids, levels = append(ids, d.ID), append(levels, f.levelAt(d, t))
-	})
-	f.active, f.activeLevels, f.activeAt = ids, levels, t
-	return ids
+	var last time.Time
+	if r := d.LastReviewBefore(t); r != nil {
+		last = r.Time
+	}
+	st.ids = append(st.ids, d.ID)
+	st.levels = append(st.levels, f.levelAt(d, t))
+	st.credit = append(st.credit, d.CreditOverrideAt(t))
+	st.tier = append(st.tier, d.TierOverrideAt(t))
+	st.lastReview = append(st.lastReview, last)
 }
 
-// activity counts what happened in p (journal only).
+// activity counts what happened in a period.
 type activity struct {
 	created, updated, verified, borrowed, returned, overdue, destroyed int
 	reclassified, declassified                                         int
 }
 
-func (f *facts) activity(p Period, now time.Time) activity {
-	return f.activities([]Period{p}, now)[0]
-}
-
-// activities is activity for each of ps, every dossier read once.
-func (f *facts) activities(ps []Period, now time.Time) []activity {
-	out := make([]activity, len(ps))
-	f.each(func(d *archive.DossierState) {
-		for k, p := range ps {
-			s := &out[k]
-			if p.Contains(d.Created) {
-				s.created++
-			}
-			for _, u := range d.Updates {
-				if p.Contains(u.At) {
-					s.updated++ // dossiers updated, not updates
-					break
-				}
-			}
-			for _, r := range d.Reviews {
-				if p.Contains(r.Time) {
-					s.verified++ // dossiers verified, not 核定 recorded
-					break
-				}
+// countActivity counts into out[k] what dossier d's histories say
+// happened in ps[k]; journalActivity adds the registers'.
+func countActivity(out []activity, ps []Period, d *archive.DossierState) {
+	for k, p := range ps {
+		s := &out[k]
+		if p.Contains(d.Created) {
+			s.created++
+		}
+		for _, u := range d.Updates {
+			if p.Contains(u.At) {
+				s.updated++ // dossiers updated, not updates
+				break
 			}
 		}
-	})
-	for k, p := range ps {
-		f.journalActivity(&out[k], p, now)
+		for _, r := range d.Reviews {
+			if p.Contains(r.Time) {
+				s.verified++ // dossiers verified, not 核定 recorded
+				break
+			}
+		}
 	}
-	return out
 }
 
 // journalActivity counts into s what happened in p that the registers,

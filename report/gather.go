@@ -155,13 +155,13 @@ type customer struct {
 	reviewed   bool
 }
 
-// customers classifies the readable dossiers of ids as of t, as the
+// customers classifies the readable dossiers of st as of its time, as the
 // archive's rules say (archive.Policy.CreditOf, archive.TierOf): the
 // journaled override in force at t, else what the dossier and the rules
 // give; ABC grade by yearly sales under the policy's shares, among the
 // readable dossiers.
-func (f *facts) customers(ids []string, t time.Time) ([]*customer, int, error) {
-	m, unreadable, err := f.contents(ids)
+func (f *facts) customers(st *standing) ([]*customer, int, error) {
+	m, unreadable, err := f.contents(st.ids)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -176,21 +176,19 @@ func (f *facts) customers(ids []string, t time.Time) ([]*customer, int, error) {
 		return nil, 0, l10n.Errorf("%s grades: %v", archive.PolicyFile, err)
 	}
 	var cs []*customer
-	f.each(func(ds *archive.DossierState) { // by id: in the order of ids
-		id := ds.ID
+	for i, id := range st.ids { // by id
 		d := m[id]
 		if d == nil {
-			return
+			continue
 		}
 		c := &customer{id: id, d: d, grade: string(grades[id])}
-		c.credit, _ = pol.CreditClassOf(ds.CreditOverrideAt(t), d.Class, d.ScorePtr())
-		c.tier = archive.TierOfDigest(ds.TierOverrideAt(t), d, grades[id])
+		c.credit, _ = pol.CreditClassOf(st.credit[i], d.Class, d.ScorePtr())
+		c.tier = archive.TierOfDigest(st.tier[i], d, grades[id])
 		c.credit, c.tier = cmp.Or(c.credit, noCredit), cmp.Or(c.tier, noTier)
-		if rv := ds.LastReviewBefore(t); rv != nil {
-			c.lastReview, c.reviewed = rv.Time, true
-		}
+		c.lastReview = st.lastReview[i]
+		c.reviewed = !c.lastReview.IsZero()
 		cs = append(cs, c)
-	})
+	}
 	return cs, unreadable, nil
 }
 
@@ -247,9 +245,8 @@ func end(p Period, now time.Time) time.Time {
 	return p.End
 }
 
-func (f *facts) levelRows(t time.Time) []Row {
-	f.activeIDs(t)
-	return distribution("level", f.activeLevels, f.levelsHighFirst())
+func (f *facts) levelRows(st *standing) []Row {
+	return distribution("level", st.levels, f.levelsHighFirst())
 }
 
 // contentRows fills the distributions that need dossier content.
@@ -293,17 +290,23 @@ func boolRank(b bool) int {
 }
 
 func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
-	at := end(p, now)
-	s := f.activity(p, now)
+	st := f.newStanding(end(p, now))
+	acts := make([]activity, 1)
+	f.each(func(d *archive.DossierState) { // the one pass
+		countActivity(acts, []Period{p}, d)
+		st.add(f, d)
+	})
+	s := &acts[0]
+	f.journalActivity(s, p, now)
 	data := map[string][]Row{
 		"summary": {{
 			"created": Int(s.created), "updated": Int(s.updated), "verified": Int(s.verified),
 			"borrowed": Int(s.borrowed), "returned": Int(s.returned), "overdue": Int(s.overdue),
-			"destroyed": Int(s.destroyed), "total": Int(len(f.activeIDs(at))),
+			"destroyed": Int(s.destroyed), "total": Int(len(st.ids)),
 		}},
-		"by_level": f.levelRows(at),
+		"by_level": f.levelRows(st),
 	}
-	cs, unreadable, err := f.customers(f.activeIDs(at), at)
+	cs, unreadable, err := f.customers(st)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +351,12 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	at := end(p, now)
 	var verified, not []Row
 	var notIDs []string
-	f.eachActive(at, func(d *archive.DossierState) {
+	acts := make([]activity, 1)
+	f.each(func(d *archive.DossierState) { // the one pass
+		countActivity(acts, []Period{p}, d)
+		if !d.ActiveAt(at) {
+			return
+		}
 		id := d.ID
 		if r := d.ReviewedIn(p.Label); r != nil {
 			// Signed off by review.signoff (R6.5), usually after the
@@ -374,7 +382,8 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 			not[i]["owner"] = Str(d.Owner)
 		}
 	}
-	s := f.activity(p, now)
+	s := &acts[0]
+	f.journalActivity(s, p, now)
 	due := len(verified) + len(not) // every dossier active at the end
 	data := map[string][]Row{
 		"summary": {{"due": Int(due), "verified": Int(len(verified)), "not_verified": Int(len(not)),
@@ -392,7 +401,7 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 
 func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 	at := end(p, now)
-	// The year and its months so far, counted in one pass.
+	// The year and its months so far.
 	ps := []Period{p}
 	y := p.Start.Year()
 	for m := time.January; m <= time.December; m++ {
@@ -402,23 +411,6 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 		}
 		ps = append(ps, mp)
 	}
-	acts := f.activities(ps, now)
-	s := acts[0]
-	data := map[string][]Row{
-		"summary": {{
-			"at_start": Int(len(f.activeIDs(p.Start))), "created": Int(s.created), "updated": Int(s.updated),
-			"verified": Int(s.verified), "borrowed": Int(s.borrowed), "returned": Int(s.returned),
-			"reclassified": Int(s.reclassified), "declassified": Int(s.declassified),
-			"destroyed": Int(s.destroyed), "at_end": Int(len(f.activeIDs(at))),
-		}},
-		"by_level": f.levelRows(at),
-	}
-	for k, mp := range ps[1:] {
-		a := acts[k+1]
-		data["by_month"] = append(data["by_month"], Row{"month": Str(mp.Label), "created": Int(a.created), "updated": Int(a.updated),
-			"verified": Int(a.verified), "borrowed": Int(a.borrowed), "returned": Int(a.returned), "overdue": Int(a.overdue),
-			"destroyed": Int(a.destroyed)})
-	}
 	var quarters []Period
 	for q := 1; q <= 4; q++ {
 		qp := QuarterPeriod(classify.Quarter{Year: y, Q: q}, f.loc)
@@ -427,8 +419,17 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 		}
 		quarters = append(quarters, qp)
 	}
+	// The year, its months and quarters, its start and end: one pass.
+	acts := make([]activity, len(ps))
+	atStart := 0
+	st := f.newStanding(at)
 	due, done := make([]int, len(quarters)), make([]int, len(quarters))
-	f.each(func(d *archive.DossierState) { // the quarters in one pass
+	f.each(func(d *archive.DossierState) {
+		countActivity(acts, ps, d)
+		if d.ActiveAt(p.Start) {
+			atStart++
+		}
+		st.add(f, d)
 		for i, qp := range quarters {
 			if d.ActiveAt(end(qp, now)) {
 				due[i]++
@@ -438,10 +439,29 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 			}
 		}
 	})
+	for k, p := range ps {
+		f.journalActivity(&acts[k], p, now)
+	}
+	s := acts[0]
+	data := map[string][]Row{
+		"summary": {{
+			"at_start": Int(atStart), "created": Int(s.created), "updated": Int(s.updated),
+			"verified": Int(s.verified), "borrowed": Int(s.borrowed), "returned": Int(s.returned),
+			"reclassified": Int(s.reclassified), "declassified": Int(s.declassified),
+			"destroyed": Int(s.destroyed), "at_end": Int(len(st.ids)),
+		}},
+		"by_level": f.levelRows(st),
+	}
+	for k, mp := range ps[1:] {
+		a := acts[k+1]
+		data["by_month"] = append(data["by_month"], Row{"month": Str(mp.Label), "created": Int(a.created), "updated": Int(a.updated),
+			"verified": Int(a.verified), "borrowed": Int(a.borrowed), "returned": Int(a.returned), "overdue": Int(a.overdue),
+			"destroyed": Int(a.destroyed)})
+	}
 	for i, qp := range quarters {
 		data["by_quarter"] = append(data["by_quarter"], Row{"quarter": Str(qp.Label), "due": Int(due[i]), "verified": Int(done[i]), "rate": Share(done[i], due[i])})
 	}
-	cs, unreadable, err := f.customers(f.activeIDs(at), at)
+	cs, unreadable, err := f.customers(st)
 	if err != nil {
 		return nil, err
 	}
