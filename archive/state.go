@@ -434,8 +434,7 @@ func TierOf(override string, dd *Dossier, grade classify.Grade) string {
 	if override != "" || dd == nil {
 		return override
 	}
-	t, _ := classify.SuggestTier(grade, dd.YearlySales, dd.Tier)
-	return string(t)
+	return string(classify.SuggestedTier(grade, dd.YearlySales, dd.Tier))
 }
 
 // TierOfDigest is TierOf of the dossier whose digest g is.
@@ -443,8 +442,7 @@ func TierOfDigest(override string, g *Digest, grade classify.Grade) string {
 	if override != "" {
 		return override
 	}
-	t, _ := classify.SuggestTier(grade, g.Sales, g.Tier)
-	return string(t)
+	return string(classify.SuggestedTier(grade, g.Sales, g.Tier))
 }
 
 // ActiveAt reports whether dossier d existed just before t.

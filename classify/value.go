@@ -227,6 +227,18 @@ func SuggestTier(grade Grade, sales float64, explicit string) (Tier, Rule) {
 	}
 }
 
+// SuggestedTier is the tier SuggestTier returns, without the Rule that
+// explains it: no text is made. The reports classify every dossier (100,000
+// in a department's ten years); the texts were 40% of that work.
+func SuggestedTier(grade Grade, sales float64, explicit string) Tier {
+	if strings.TrimSpace(explicit) != "" {
+		if t, err := ParseTier(explicit); err == nil {
+			return t
+		}
+	}
+	return TierOf(grade, sales)
+}
+
 // UnmarshalText implements [encoding.TextUnmarshaler] with [ParseGrade],
 // except that empty text is the empty Grade, "not graded".
 func (g *Grade) UnmarshalText(b []byte) error {

@@ -187,5 +187,8 @@ func TestSuggestTier(t *testing.T) {
 		if got != tt.want || rule.ID != tt.ruleID || !strings.Contains(rule.Text, tt.ruleHas) || rule.TextEN == "" {
 			t.Errorf("%s: SuggestTier = %q, %+v; want %q by %s mentioning %q", tt.name, got, rule, tt.want, tt.ruleID, tt.ruleHas)
 		}
+		if got := SuggestedTier(tt.grade, tt.sales, tt.explicit); got != tt.want {
+			t.Errorf("%s: SuggestedTier = %q, want %q (as SuggestTier)", tt.name, got, tt.want)
+		}
 	}
 }
