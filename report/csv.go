@@ -46,9 +46,9 @@ func renderCSV(w *bufio.Writer, r *Report, lang string, bom bool) error {
 			rec[i] = csvText(c.Title(lang))
 		}
 		cw.Write(rec)
-		for _, row := range s.Rows {
+		for k := range s.Len() {
 			for i, c := range s.Columns {
-				v := row[c.Key]
+				v := s.Cell(k, c.Key)
 				if c.Kind == KindText {
 					rec[i] = csvText(v.s)
 				} else {

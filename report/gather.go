@@ -29,6 +29,9 @@ type Gathered struct {
 	// Marking is the highest level among the dossiers whose content the
 	// report read or whose rows name them, "" when none (marking.go).
 	Marking string
+	// made are the sections whose rows are made as they are read (the
+	// 核定 register), not in Data.
+	made map[string]rowSource
 }
 
 // Gather collects the figures of report name for period p. Figures from
@@ -41,7 +44,7 @@ func Gather(a *archive.Archive, name string, p Period) (*Gathered, error) {
 	if err != nil {
 		return nil, err
 	}
-	g.Marking = f.marking(g.Data)
+	g.Marking = f.marking(g.Data, g.made)
 	return g, nil
 }
 
@@ -60,7 +63,7 @@ func (f *facts) gather(name string, p Period) (*Gathered, error) {
 	case "destruction":
 		return &Gathered{Data: f.destructionRegister(p)}, nil
 	case "reviews":
-		return &Gathered{Data: f.reviewRegister(p)}, nil
+		return &Gathered{made: map[string]rowSource{"reviews": f.reviewRegister(p)}}, nil
 	case "classification":
 		return &Gathered{Data: f.classificationRegister(p)}, nil
 	}
@@ -75,7 +78,7 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := build(l, g.Data, true) // g is Make's own
+	r, err := build(l, g.Data, g.made, true) // g is Make's own
 	if err != nil {
 		return nil, err
 	}
@@ -578,13 +581,14 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 
 // reviewRegister: one row per 核定 in p, by time, with its sign-off
 // (review.signoff) as the archive has it now. The journal records no
-// result of a 核定: that column stays empty.
-func (f *facts) reviewRegister(p Period) map[string][]Row {
+// result of a 核定: that column stays empty. The rows are made as they
+// are read (reviewRows).
+func (f *facts) reviewRegister(p Period) *reviewRows {
 	// By time, those in p are one run.
 	all := f.reviewsByTime()
 	lo := slices.IndexFunc(all, func(r archive.ReviewEntry) bool { return p.Contains(r.Time) })
 	if lo < 0 {
-		return map[string][]Row{"reviews": nil}
+		return &reviewRows{f: f}
 	}
 	n := slices.IndexFunc(all[lo:], func(r archive.ReviewEntry) bool { return !p.Contains(r.Time) })
 	if n < 0 {
@@ -602,14 +606,45 @@ func (f *facts) reviewRegister(p Period) map[string][]Row {
 			levels[i] = f.levelAt(d, in[i].Time.Add(time.Nanosecond))
 		}
 	})
-	rows := make([]Row, 0, len(in))
-	now := f.a.Now().Add(time.Nanosecond)
-	for i, r := range in {
-		rows = append(rows, Row{"dossier": Str(r.Dossier), "level": Str(levels[i]), "quarter": Str(r.Quarter),
-			"verified_on": f.dateOf(r.Time), "verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(f.signedOff(r.Review, now)),
-			"result": Str(""), "remarks": Str(r.Note)})
+	return &reviewRows{f: f, in: in, levels: levels, now: f.a.Now().Add(time.Nanosecond)}
+}
+
+// reviewRows are the 核定 register's rows: the 核定 in, by time, at
+// levels, signed off before now.
+type reviewRows struct {
+	f      *facts
+	in     []archive.ReviewEntry
+	levels []string
+	now    time.Time
+}
+
+func (r *reviewRows) Len() int { return len(r.in) }
+
+func (r *reviewRows) Keys() []string {
+	return []string{"dossier", "level", "quarter", "verified_on", "verified_by", "signed_off_by", "result", "remarks"}
+}
+
+func (r *reviewRows) Cell(i int, key string) Value {
+	x := &r.in[i]
+	switch key {
+	case "dossier":
+		return Str(x.Dossier)
+	case "level":
+		return Str(r.levels[i])
+	case "quarter":
+		return Str(x.Quarter)
+	case "verified_on":
+		return r.f.dateOf(x.Time)
+	case "verified_by":
+		return Str(r.f.memberName(x.By))
+	case "signed_off_by":
+		return Str(r.f.signedOff(x.Review, r.now))
+	case "result":
+		return Str("")
+	case "remarks":
+		return Str(x.Note)
 	}
-	return map[string][]Row{"reviews": rows}
+	return Value{}
 }
 
 // signedOff names who signed off review r, if that was before t.

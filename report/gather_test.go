@@ -129,16 +129,17 @@ func TestReportsGolden(t *testing.T) {
 
 func cell(r *Report, section string, row int, col string) string {
 	s := r.Section(section)
-	if s == nil || row >= len(s.Rows) {
+	if s == nil || row >= s.Len() {
 		return "<none>"
 	}
-	return s.Rows[row][col].String()
+	return s.Cell(row, col).String()
 }
 
 func findRow(r *Report, section, col, val string) Row {
-	for _, row := range r.Section(section).Rows {
-		if row[col].String() == val {
-			return row
+	s := r.Section(section)
+	for i := range s.Len() {
+		if s.Cell(i, col).String() == val {
+			return s.Row(i)
 		}
 	}
 	return nil

@@ -36,10 +36,11 @@ type jsonColumn struct {
 	Kind  Kind   `json:"kind"`
 }
 
-// jsonRow writes a row's cells in column order, every column present.
+// jsonRow writes row i of section s, its cells in column order, every
+// column present.
 type jsonRow struct {
-	cols []Column
-	row  Row
+	s *Section
+	i int
 }
 
 func (r jsonRow) MarshalJSON() ([]byte, error) {
@@ -54,7 +55,7 @@ func (r jsonRow) MarshalJSON() ([]byte, error) {
 		return nil
 	}
 	b.WriteByte('{')
-	for i, c := range r.cols {
+	for i, c := range r.s.Columns {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -62,7 +63,7 @@ func (r jsonRow) MarshalJSON() ([]byte, error) {
 			return nil, err
 		}
 		b.WriteByte(':')
-		v := r.row[c.Key]
+		v := r.s.Cell(r.i, c.Key)
 		switch {
 		case v.k == vNull:
 			b.WriteString("null")
@@ -99,8 +100,9 @@ func jsonOf(r *Report) jsonReport {
 		s := r.GeneratedAt.Format(time.RFC3339)
 		out.GeneratedAt = &s
 	}
-	for i, s := range r.Sections {
-		js := jsonSection{Key: s.Key, Title: s.Title, Columns: make([]jsonColumn, len(s.Columns)), Rows: make([]jsonRow, len(s.Rows))}
+	for i := range r.Sections {
+		s := &r.Sections[i]
+		js := jsonSection{Key: s.Key, Title: s.Title, Columns: make([]jsonColumn, len(s.Columns)), Rows: make([]jsonRow, s.Len())}
 		if !s.Note.IsZero() {
 			n := s.Note
 			js.Note = &n
@@ -108,8 +110,8 @@ func jsonOf(r *Report) jsonReport {
 		for j, c := range s.Columns {
 			js.Columns[j] = jsonColumn{Key: c.Key, Title: Text{Zh: c.Zh, En: c.En}, Kind: c.Kind}
 		}
-		for j, row := range s.Rows {
-			js.Rows[j] = jsonRow{cols: s.Columns, row: row}
+		for j := range js.Rows {
+			js.Rows[j] = jsonRow{s: s, i: j}
 		}
 		out.Sections[i] = js
 	}

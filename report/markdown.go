@@ -36,14 +36,14 @@ func renderMarkdown(w *bufio.Writer, r *Report, lang string) error {
 			}
 		}
 		w.WriteString("\n")
-		for _, row := range s.Rows {
+		for k := range s.Len() {
 			w.WriteString("|")
 			for _, c := range s.Columns {
-				w.WriteString(" " + mdEscape(row[c.Key].format(c.Kind)) + " |")
+				w.WriteString(" " + mdEscape(s.Cell(k, c.Key).format(c.Kind)) + " |")
 			}
 			w.WriteString("\n")
 		}
-		if len(s.Rows) == 0 {
+		if s.Len() == 0 {
 			w.WriteString("\n" + labels[lNone].In(lang) + "\n")
 		}
 		if !s.Note.IsZero() {

@@ -46,18 +46,26 @@ func (f *facts) markLevel(level string) {
 }
 
 // marking returns the highest level among the dossiers the report read
-// (marked by contents) and the dossiers data's rows name, or "".
-func (f *facts) marking(data map[string][]Row) string {
+// (marked by contents) and the dossiers the rows of data and made name, or
+// "".
+func (f *facts) marking(data map[string][]Row, made map[string]rowSource) string {
+	mark := func(id, level, from, to Value) {
+		if id.String() == "" {
+			return
+		}
+		f.markDossier(id.String())
+		f.markLevel(level.String())
+		f.markLevel(from.String())
+		f.markLevel(to.String())
+	}
 	for _, rows := range data {
 		for _, r := range rows {
-			id, ok := r["dossier"]
-			if !ok || id.String() == "" {
-				continue
-			}
-			f.markDossier(id.String())
-			for _, k := range []string{"level", "from_level", "to_level"} {
-				f.markLevel(r[k].String())
-			}
+			mark(r["dossier"], r["level"], r["from_level"], r["to_level"])
+		}
+	}
+	for _, src := range made {
+		for i := range src.Len() {
+			mark(src.Cell(i, "dossier"), src.Cell(i, "level"), src.Cell(i, "from_level"), src.Cell(i, "to_level"))
 		}
 	}
 	high := ""

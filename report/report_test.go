@@ -704,7 +704,7 @@ func TestBuildOwnedRowsNotGrown(t *testing.T) {
 	}
 	k := 0
 	allocs := testing.AllocsPerRun(len(sets)-1, func() {
-		if _, err := build(l, map[string][]Row{"reviews": sets[k]}, true); err != nil {
+		if _, err := build(l, map[string][]Row{"reviews": sets[k]}, nil, true); err != nil {
 			t.Fatal(err)
 		}
 		k++

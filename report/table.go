@@ -26,7 +26,7 @@ func renderTable(w *bufio.Writer, r *Report, lang string) error {
 		if err := sectionTable(w, s, lang); err != nil {
 			return fmt.Errorf("report %s, section %s: %w", r.Name, s.Key, err)
 		}
-		if len(s.Rows) == 0 {
+		if s.Len() == 0 {
 			w.WriteString(labels[lNone].In(lang) + "\n")
 		}
 		if !s.Note.IsZero() {
@@ -50,7 +50,7 @@ func sectionTable(w *bufio.Writer, s Section, lang string) error {
 	// written: the whole 核定 register's 515,000 rows of cells were 110 MB.
 	cells := func(k int, dst []string) []string {
 		for i, c := range s.Columns {
-			dst[i] = clean(s.Rows[k][c.Key].format(c.Kind))
+			dst[i] = clean(s.Cell(k, c.Key).format(c.Kind))
 		}
 		return dst
 	}
@@ -58,10 +58,10 @@ func sectionTable(w *bufio.Writer, s Section, lang string) error {
 	for i, a := range aligns {
 		right[i] = a == tw.AlignRight
 	}
-	if err := WriteASCIITableRows(w, head, len(s.Rows), cells, right); err != ErrTableFallback {
+	if err := WriteASCIITableRows(w, head, s.Len(), cells, right); err != ErrTableFallback {
 		return err
 	}
-	rows := make([][]string, len(s.Rows))
+	rows := make([][]string, s.Len())
 	for k := range rows {
 		rows[k] = cells(k, make([]string, len(s.Columns)))
 	}

@@ -207,7 +207,7 @@ func (x *xlsxWriter) cover(sheet string, r *Report, names []string) error {
 	}
 	widths := []int{displaywidth.String(head[0].In(lang)), displaywidth.String(head[1].In(lang)), 6, 40}
 	for i, s := range r.Sections {
-		if err := set(names[i], s.Title.In(lang), len(s.Rows), s.Note.In(lang)); err != nil {
+		if err := set(names[i], s.Title.In(lang), s.Len(), s.Note.In(lang)); err != nil {
 			return err
 		}
 		widths[0] = max(widths[0], displaywidth.String(names[i]))
@@ -227,8 +227,8 @@ func colWidth(w int) float64 {
 }
 
 func (x *xlsxWriter) section(sheet string, s Section) error {
-	if len(s.Rows)+1 > maxSheetRows {
-		return fmt.Errorf("%d rows do not fit in one XLSX sheet (at most %d): choose the CSV or JSON format", len(s.Rows), maxSheetRows-1)
+	if s.Len()+1 > maxSheetRows {
+		return fmt.Errorf("%d rows do not fit in one XLSX sheet (at most %d): choose the CSV or JSON format", s.Len(), maxSheetRows-1)
 	}
 	if _, err := x.f.NewSheet(sheet); err != nil {
 		return err
@@ -244,8 +244,8 @@ func (x *xlsxWriter) section(sheet string, s Section) error {
 	// Column widths must be set before the first row: measure first.
 	for i, c := range s.Columns {
 		wd := textWidth(c.Title(x.lang))
-		for _, row := range s.Rows {
-			wd = max(wd, textWidth(grouped(row[c.Key].format(c.Kind), c.Kind)))
+		for k := range s.Len() {
+			wd = max(wd, textWidth(grouped(s.Cell(k, c.Key).format(c.Kind), c.Kind)))
 		}
 		if err := sw.SetColWidth(i+1, i+1, colWidth(wd)); err != nil {
 			return err
@@ -261,9 +261,9 @@ func (x *xlsxWriter) section(sheet string, s Section) error {
 	if err := sw.SetRow("A1", cells, excelize.RowOpts{Height: 20}); err != nil {
 		return err
 	}
-	for j, row := range s.Rows {
+	for j := range s.Len() {
 		for i, c := range s.Columns {
-			v := row[c.Key]
+			v := s.Cell(j, c.Key)
 			switch {
 			case v.k == vNull:
 				cells[i] = nil
