@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -65,7 +66,7 @@ func (f *facts) gather(name string, p Period) (*Gathered, error) {
 	case "reviews":
 		return &Gathered{made: map[string]rowSource{"reviews": f.reviewRegister(p)}}, nil
 	case "classification":
-		return &Gathered{Data: f.classificationRegister(p)}, nil
+		return &Gathered{made: map[string]rowSource{"changes": f.classificationRegister(p)}}, nil
 	}
 	return nil, l10n.Errorf("no report %q: use one of monthly, quarterly, annual, loans, destruction, reviews, classification", name)
 }
@@ -314,76 +315,128 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 		return nil, err
 	}
 	f.contentRows(data, cs, true)
-	var dangerous, key []Row
+	var dangerous, key []*customer
 	for _, c := range cs {
-		d := c.d
 		if c.credit == string(classify.CreditD) {
-			r := Row{"dossier": Str(c.id), "customer": Str(d.Name), "industry": Str(d.Industry),
-				"region": Str(d.Region), "surveyed": f.dateOf(d.SurveyDate.Time), "owner": Str(d.Owner)}
-			if d.HasScore {
-				r["score"] = Int(d.Score)
-			}
-			if d.HasOutstanding { // 未清欠款; empty when not recorded
-				r["outstanding"] = Num(d.Outstanding)
-			}
-			var remarks []string
-			if d.PaymentAttitude != "" {
-				remarks = append(remarks, "付款态度："+d.PaymentAttitude)
-			}
-			if d.CreditProblems != "" {
-				remarks = append(remarks, d.CreditProblems)
-			}
-			r["remarks"] = Str(strings.Join(remarks, "；"))
-			dangerous = append(dangerous, r)
+			dangerous = append(dangerous, c)
 		}
 		if c.tier == string(classify.TierKey) {
-			r := Row{"dossier": Str(c.id), "customer": Str(d.Name), "industry": Str(d.Industry),
-				"region": Str(d.Region), "grade": Str(c.grade), "credit": Str(c.credit),
-				"sales": Num(d.Sales), "contact_phone": Str(d.Phone), "owner": Str(d.Owner)}
-			if c.reviewed {
-				r["last_verified"] = f.dateOf(c.lastReview)
-			}
-			key = append(key, r)
+			key = append(key, c)
 		}
 	}
-	data["dangerous"], data["key_customers"] = dangerous, key
-	return &Gathered{Data: data, Unreadable: unreadable, Read: len(cs)}, nil
+	made := map[string]rowSource{
+		"dangerous": &rowsOf[*customer]{items: dangerous,
+			keys: []string{"dossier", "customer", "industry", "region", "surveyed", "owner", "score", "outstanding", "remarks"},
+			cell: func(x **customer, _ int, key string) Value {
+				c := *x
+				d := c.d
+				switch key {
+				case "dossier":
+					return Str(c.id)
+				case "customer":
+					return Str(d.Name)
+				case "industry":
+					return Str(d.Industry)
+				case "region":
+					return Str(d.Region)
+				case "surveyed":
+					return f.dateOf(d.SurveyDate.Time)
+				case "owner":
+					return Str(d.Owner)
+				case "score":
+					if d.HasScore {
+						return Int(d.Score)
+					}
+				case "outstanding":
+					if d.HasOutstanding { // 未清欠款; empty when not recorded
+						return Num(d.Outstanding)
+					}
+				case "remarks":
+					var remarks []string
+					if d.PaymentAttitude != "" {
+						remarks = append(remarks, "付款态度："+d.PaymentAttitude)
+					}
+					if d.CreditProblems != "" {
+						remarks = append(remarks, d.CreditProblems)
+					}
+					return Str(strings.Join(remarks, "；"))
+				}
+				return Value{}
+			}},
+		"key_customers": &rowsOf[*customer]{items: key,
+			keys: []string{"dossier", "customer", "industry", "region", "grade", "credit", "sales", "contact_phone", "owner", "last_verified"},
+			cell: func(x **customer, _ int, key string) Value {
+				c := *x
+				d := c.d
+				switch key {
+				case "dossier":
+					return Str(c.id)
+				case "customer":
+					return Str(d.Name)
+				case "industry":
+					return Str(d.Industry)
+				case "region":
+					return Str(d.Region)
+				case "grade":
+					return Str(c.grade)
+				case "credit":
+					return Str(c.credit)
+				case "sales":
+					return Num(d.Sales)
+				case "contact_phone":
+					return Str(d.Phone)
+				case "owner":
+					return Str(d.Owner)
+				case "last_verified":
+					if c.reviewed {
+						return f.dateOf(c.lastReview)
+					}
+				}
+				return Value{}
+			}},
+	}
+	return &Gathered{Data: data, made: made, Unreadable: unreadable, Read: len(cs)}, nil
+}
+
+// quarterRow is a dossier of the quarterly report's lists: verified in the
+// quarter (r), or not, with its last 核定 before the quarter's end (last,
+// zero for none) and its content (d, nil when unread).
+type quarterRow struct {
+	id, level string
+	r         archive.Review
+	last      time.Time
+	d         *archive.Digest
 }
 
 func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	at := end(p, now)
-	var verified, not []Row
-	var notIDs []string
+	var verified, not []quarterRow
 	acts := make([]activity, 1)
 	f.each(func(d *archive.DossierState) { // the one pass
 		countActivity(acts, []Period{p}, d)
 		if !d.ActiveAt(at) {
 			return
 		}
-		id := d.ID
 		if r := d.ReviewedIn(p.Label); r != nil {
-			// Signed off by review.signoff (R6.5), usually after the
-			// quarter ends: as the archive has it now, like a late 核定.
-			verified = append(verified, Row{"dossier": Str(id), "level": Str(f.levelAt(d, at)), "verified_on": f.dateOf(r.Time),
-				"verified_by": Str(f.memberName(r.By)), "signed_off_by": Str(f.signedOff(*r, now.Add(time.Nanosecond))), "remarks": Str(r.Note)})
+			verified = append(verified, quarterRow{id: d.ID, level: f.levelAt(d, at), r: *r})
 			return
 		}
-		row := Row{"dossier": Str(id), "level": Str(f.levelAt(d, at))}
+		x := quarterRow{id: d.ID, level: f.levelAt(d, at)}
 		if r := d.LastReviewBefore(at); r != nil {
-			row["last_verified"] = f.dateOf(r.Time)
-			row["days_since"] = Int(f.daysBetween(r.Time, at))
+			x.last = r.Time
 		}
-		not = append(not, row)
-		notIDs = append(notIDs, id)
+		not = append(not, x)
 	})
+	notIDs := make([]string, len(not))
+	for i := range not {
+		notIDs[i] = not[i].id
+	}
 	owners, unreadable, err := f.contents(notIDs)
 	if err != nil {
 		return nil, err
 	}
-	for i, id := range notIDs {
-		if d := owners[id]; d != nil {
-			not[i]["owner"] = Str(d.Owner)
-		}
+	for i := range not {
+		not[i].d = owners[not[i].id]
 	}
 	s := &acts[0]
 	f.journalActivity(s, p, now)
@@ -391,15 +444,57 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	data := map[string][]Row{
 		"summary": {{"due": Int(due), "verified": Int(len(verified)), "not_verified": Int(len(not)),
 			"rate": Share(len(verified), due)}},
-		"verified":     verified,
-		"not_verified": not,
 		"activity": {{
 			"created": Int(s.created), "updated": Int(s.updated), "verified": Int(s.verified),
 			"borrowed": Int(s.borrowed), "returned": Int(s.returned), "overdue": Int(s.overdue),
 			"destroyed": Int(s.destroyed), "total": Int(due),
 		}},
 	}
-	return &Gathered{Data: data, Unreadable: unreadable, Read: len(owners)}, nil
+	signedBefore := now.Add(time.Nanosecond)
+	made := map[string]rowSource{
+		"verified": &rowsOf[quarterRow]{items: verified, keys: []string{"dossier", "level", "verified_on", "verified_by", "signed_off_by", "remarks"},
+			cell: func(x *quarterRow, _ int, key string) Value {
+				switch key {
+				case "dossier":
+					return Str(x.id)
+				case "level":
+					return Str(x.level)
+				case "verified_on":
+					return f.dateOf(x.r.Time)
+				case "verified_by":
+					return Str(f.memberName(x.r.By))
+				case "signed_off_by":
+					// Signed off by review.signoff (R6.5), usually after
+					// the quarter ends: as the archive has it now, like a
+					// late 核定.
+					return Str(f.signedOff(x.r, signedBefore))
+				case "remarks":
+					return Str(x.r.Note)
+				}
+				return Value{}
+			}},
+		"not_verified": &rowsOf[quarterRow]{items: not, keys: []string{"dossier", "level", "last_verified", "days_since", "owner"},
+			cell: func(x *quarterRow, _ int, key string) Value {
+				switch key {
+				case "dossier":
+					return Str(x.id)
+				case "level":
+					return Str(x.level)
+				case "last_verified":
+					return f.dateOf(x.last)
+				case "days_since":
+					if !x.last.IsZero() {
+						return Int(f.daysBetween(x.last, at))
+					}
+				case "owner":
+					if x.d != nil {
+						return Str(x.d.Owner)
+					}
+				}
+				return Value{}
+			}},
+	}
+	return &Gathered{Data: data, made: made, Unreadable: unreadable, Read: len(owners)}, nil
 }
 
 func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
@@ -581,70 +676,46 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 
 // reviewRegister: one row per 核定 in p, by time, with its sign-off
 // (review.signoff) as the archive has it now. The journal records no
-// result of a 核定: that column stays empty. The rows are made as they
-// are read (reviewRows).
-func (f *facts) reviewRegister(p Period) *reviewRows {
-	// By time, those in p are one run.
-	all := f.reviewsByTime()
-	lo := slices.IndexFunc(all, func(r archive.ReviewEntry) bool { return p.Contains(r.Time) })
-	if lo < 0 {
-		return &reviewRows{f: f}
-	}
-	n := slices.IndexFunc(all[lo:], func(r archive.ReviewEntry) bool { return !p.Contains(r.Time) })
-	if n < 0 {
-		n = len(all) - lo
-	}
-	in := all[lo : lo+n]
+// result of a 核定: that column stays empty. Its rows are made as they
+// are read: the whole register is half a million at 100,000 dossiers.
+func (f *facts) reviewRegister(p Period) rowSource {
+	keys := []string{"dossier", "level", "quarter", "verified_on", "verified_by", "signed_off_by", "result", "remarks"}
+	in := run(f.reviewsByTime(), p, func(r *archive.ReviewEntry) time.Time { return r.Time })
 	// Each 核定's level as it was then, every dossier read once.
 	of := map[string][]int{}
 	for i, r := range in {
 		of[r.Dossier] = append(of[r.Dossier], i)
 	}
 	levels := make([]string, len(in))
-	f.each(func(d *archive.DossierState) {
-		for _, i := range of[d.ID] {
-			levels[i] = f.levelAt(d, in[i].Time.Add(time.Nanosecond))
-		}
-	})
-	return &reviewRows{f: f, in: in, levels: levels, now: f.a.Now().Add(time.Nanosecond)}
-}
-
-// reviewRows are the 核定 register's rows: the 核定 in, by time, at
-// levels, signed off before now.
-type reviewRows struct {
-	f      *facts
-	in     []archive.ReviewEntry
-	levels []string
-	now    time.Time
-}
-
-func (r *reviewRows) Len() int { return len(r.in) }
-
-func (r *reviewRows) Keys() []string {
-	return []string{"dossier", "level", "quarter", "verified_on", "verified_by", "signed_off_by", "result", "remarks"}
-}
-
-func (r *reviewRows) Cell(i int, key string) Value {
-	x := &r.in[i]
-	switch key {
-	case "dossier":
-		return Str(x.Dossier)
-	case "level":
-		return Str(r.levels[i])
-	case "quarter":
-		return Str(x.Quarter)
-	case "verified_on":
-		return r.f.dateOf(x.Time)
-	case "verified_by":
-		return Str(r.f.memberName(x.By))
-	case "signed_off_by":
-		return Str(r.f.signedOff(x.Review, r.now))
-	case "result":
-		return Str("")
-	case "remarks":
-		return Str(x.Note)
+	if len(in) > 0 {
+		f.each(func(d *archive.DossierState) {
+			for _, i := range of[d.ID] {
+				levels[i] = f.levelAt(d, in[i].Time.Add(time.Nanosecond))
+			}
+		})
 	}
-	return Value{}
+	now := f.a.Now().Add(time.Nanosecond)
+	return &rowsOf[archive.ReviewEntry]{items: in, keys: keys, cell: func(x *archive.ReviewEntry, i int, key string) Value {
+		switch key {
+		case "dossier":
+			return Str(x.Dossier)
+		case "level":
+			return Str(levels[i])
+		case "quarter":
+			return Str(x.Quarter)
+		case "verified_on":
+			return f.dateOf(x.Time)
+		case "verified_by":
+			return Str(f.memberName(x.By))
+		case "signed_off_by":
+			return Str(f.signedOff(x.Review, now))
+		case "result":
+			return Str("")
+		case "remarks":
+			return Str(x.Note)
+		}
+		return Value{}
+	}}
 }
 
 // signedOff names who signed off review r, if that was before t.
@@ -656,26 +727,52 @@ func (f *facts) signedOff(r archive.Review, t time.Time) string {
 }
 
 // classificationRegister: one row per marking (at creation), change of
-// level, declassification, credit class or tier change in p.
-func (f *facts) classificationRegister(p Period) map[string][]Row {
-	var rows []Row
-	for _, c := range f.changesByTime() {
-		if !p.Contains(c.At) {
-			continue
+// level, declassification, credit class or tier change in p, by time,
+// made as they are read (rowSource).
+func (f *facts) classificationRegister(p Period) rowSource {
+	keys := []string{"dossier", "changed_on", "change", "from_level", "to_level", "period", "reason", "changed_by", "approved_by", "expires"}
+	in := run(f.changesByTime(), p, func(c *archive.Change) time.Time { return c.At })
+	return &rowsOf[archive.Change]{items: in, keys: keys, cell: func(c *archive.Change, _ int, key string) Value {
+		switch key {
+		case "dossier":
+			return Str(c.Dossier)
+		case "changed_on":
+			return f.dateOf(c.At)
+		case "change":
+			return Str(changeTerms[c.Kind])
+		case "from_level":
+			return Str(c.From)
+		case "to_level":
+			return Str(c.To)
+		case "period":
+			return Str(periodText(c.Period))
+		case "reason":
+			if c.Kind == archive.ChangeDeclassify {
+				return Str("保密期限届满（" + c.Expired + "）")
+			}
+			return Str(c.Reason)
+		case "changed_by":
+			return Str(f.memberName(c.By))
+		case "approved_by":
+			return Str("")
+		case "expires":
+			if t, err := time.Parse(time.DateOnly, c.Expires); err == nil {
+				return Date(t)
+			}
 		}
-		reason := c.Reason
-		if c.Kind == archive.ChangeDeclassify {
-			reason = "保密期限届满（" + c.Expired + "）"
-		}
-		r := Row{"dossier": Str(c.Dossier), "changed_on": f.dateOf(c.At), "change": Str(changeTerms[c.Kind]),
-			"from_level": Str(c.From), "to_level": Str(c.To), "period": Str(periodText(c.Period)),
-			"reason": Str(reason), "changed_by": Str(f.memberName(c.By)), "approved_by": Str("")}
-		if t, err := time.Parse(time.DateOnly, c.Expires); err == nil {
-			r["expires"] = Date(t)
-		}
-		rows = append(rows, r)
+		return Value{}
+	}}
+}
+
+// run is the items of all (sorted by time, at) in p: one run of them,
+// found by binary search.
+func run[T any](all []T, p Period, at func(*T) time.Time) []T {
+	if p.All() {
+		return all
 	}
-	return map[string][]Row{"changes": rows}
+	lo := sort.Search(len(all), func(i int) bool { return !at(&all[i]).Before(p.Start) })
+	hi := sort.Search(len(all), func(i int) bool { return !at(&all[i]).Before(p.End) })
+	return all[lo:max(lo, hi)]
 }
 
 // periodText writes a secrecy period as the department does: 10年,

@@ -163,11 +163,11 @@ func TestMonthlyFigures(t *testing.T) {
 		t.Errorf("notes = %v, want the unreadable note for 2 dossiers", r.Notes)
 	}
 	// 天成 (score 30) is dangerous; 宏远 (35) is too but unreadable.
-	if d := r.Section("dangerous").Rows; len(d) != 1 || d[0]["customer"].String() != "广州天成电子有限公司" {
-		t.Errorf("dangerous = %v", d)
+	if d := r.Section("dangerous"); d.Len() != 1 || cell(r, "dangerous", 0, "customer") != "广州天成电子有限公司" {
+		t.Errorf("dangerous: %d rows, the first %s", d.Len(), cell(r, "dangerous", 0, "customer"))
 	}
-	if k := r.Section("key_customers").Rows; len(k) != 1 || k[0]["last_verified"].String() != "2026-10-20" || k[0]["contact_phone"].String() != "021-58881234" {
-		t.Errorf("key customers = %v", k)
+	if k := r.Section("key_customers"); k.Len() != 1 || cell(r, "key_customers", 0, "last_verified") != "2026-10-20" || cell(r, "key_customers", 0, "contact_phone") != "021-58881234" {
+		t.Errorf("key customers: %d rows, the first verified %s, phone %s", k.Len(), cell(r, "key_customers", 0, "last_verified"), cell(r, "key_customers", 0, "contact_phone"))
 	}
 	// 未清欠款 from credit_survey.outstanding: the manager reads both
 	// dangerous customers; 宏远 records none, so its cell is empty, not 0.
@@ -188,7 +188,7 @@ func TestMonthlyWithoutKey(t *testing.T) {
 	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0].En, "5 dossiers cannot be decrypted") {
 		t.Errorf("notes = %v", r.Notes)
 	}
-	if n := len(r.Section("dangerous").Rows); n != 0 {
+	if n := r.Section("dangerous").Len(); n != 0 {
 		t.Errorf("dangerous has %d rows without a key", n)
 	}
 }

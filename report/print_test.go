@@ -185,10 +185,10 @@ func TestXLSXPrintsInLibreOffice(t *testing.T) {
 		}
 	}
 	if onSection < 2 {
-		t.Errorf("the dangerous list (%d rows) printed on %d pages: the test needs several", len(sec.Rows), onSection)
+		t.Errorf("the dangerous list (%d rows) printed on %d pages: the test needs several", sec.Len(), onSection)
 	}
 	// At least 20 rows a page (34 here); the other sheets are short.
-	if most := 1 + len(large.Sections) + len(sec.Rows)/20 + len(large.Section("key_customers").Rows)/20; len(pages) > most {
+	if most := 1 + len(large.Sections) + sec.Len()/20 + large.Section("key_customers").Len()/20; len(pages) > most {
 		t.Errorf("large monthly report: %d pages, want at most %d", len(pages), most)
 	}
 }

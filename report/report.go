@@ -59,6 +59,20 @@ type rowSource interface {
 	Cell(i int, key string) Value
 }
 
+// rowsOf is a rowSource over items: row i is made from items[i] by
+// cell, only for keys.
+type rowsOf[T any] struct {
+	items []T
+	keys  []string
+	cell  func(x *T, i int, key string) Value
+}
+
+func (r *rowsOf[T]) Len() int       { return len(r.items) }
+func (r *rowsOf[T]) Keys() []string { return r.keys }
+func (r *rowsOf[T]) Cell(i int, key string) Value {
+	return r.cell(&r.items[i], i, key)
+}
+
 // Len is the number of rows.
 func (s *Section) Len() int {
 	if s.src != nil {
