@@ -398,19 +398,26 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 	return &Gathered{Data: data, made: made, Unreadable: unreadable, Read: len(cs)}, nil
 }
 
-// quarterRow is a dossier of the quarterly report's lists: verified in the
-// quarter (r), or not, with its last 核定 before the quarter's end (last,
-// zero for none) and its content (d, nil when unread).
-type quarterRow struct {
+// verifiedRow is a dossier of the quarterly report's list of those
+// verified in the quarter, by r.
+type verifiedRow struct {
 	id, level string
 	r         archive.Review
+}
+
+// unverifiedRow is a dossier of the list of those not verified in the
+// quarter, with its last 核定 before the quarter's end (last, zero for
+// none) and its content (d, nil when unread).
+type unverifiedRow struct {
+	id, level string
 	last      time.Time
 	d         *archive.Digest
 }
 
 func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	at := end(p, now)
-	var verified, not []quarterRow
+	var verified []verifiedRow
+	not := make([]unverifiedRow, 0, len(f.ids)) // most, early in a quarter
 	acts := make([]activity, 1)
 	f.each(func(d *archive.DossierState) { // the one pass
 		countActivity(acts, []Period{p}, d)
@@ -418,10 +425,10 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 			return
 		}
 		if r := d.ReviewedIn(p.Label); r != nil {
-			verified = append(verified, quarterRow{id: d.ID, level: f.levelAt(d, at), r: *r})
+			verified = append(verified, verifiedRow{id: d.ID, level: f.levelAt(d, at), r: *r})
 			return
 		}
-		x := quarterRow{id: d.ID, level: f.levelAt(d, at)}
+		x := unverifiedRow{id: d.ID, level: f.levelAt(d, at)}
 		if r := d.LastReviewBefore(at); r != nil {
 			x.last = r.Time
 		}
@@ -452,8 +459,8 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	}
 	signedBefore := now.Add(time.Nanosecond)
 	made := map[string]rowSource{
-		"verified": &rowsOf[quarterRow]{items: verified, keys: []string{"dossier", "level", "verified_on", "verified_by", "signed_off_by", "remarks"},
-			cell: func(x *quarterRow, _ int, key string) Value {
+		"verified": &rowsOf[verifiedRow]{items: verified, keys: []string{"dossier", "level", "verified_on", "verified_by", "signed_off_by", "remarks"},
+			cell: func(x *verifiedRow, _ int, key string) Value {
 				switch key {
 				case "dossier":
 					return Str(x.id)
@@ -473,8 +480,8 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 				}
 				return Value{}
 			}},
-		"not_verified": &rowsOf[quarterRow]{items: not, keys: []string{"dossier", "level", "last_verified", "days_since", "owner"},
-			cell: func(x *quarterRow, _ int, key string) Value {
+		"not_verified": &rowsOf[unverifiedRow]{items: not, keys: []string{"dossier", "level", "last_verified", "days_since", "owner"},
+			cell: func(x *unverifiedRow, _ int, key string) Value {
 				switch key {
 				case "dossier":
 					return Str(x.id)
