@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 	"unsafe"
 
@@ -131,17 +130,23 @@ func (c *plainCache) digests() []digestRec {
 	return recs
 }
 
-// saveDigests replaces the digests file with recs (by id).
-func (c *plainCache) saveDigests(recs []digestRec) error {
+// saveDigests replaces the digests file with recs (by id). The records are
+// encoded after the file's header and sealed where they are: at 100,000
+// dossiers they are 20 MB.
+func (c *plainCache) saveDigests(recs []*digestRec) error {
 	if c == nil {
 		return nil
 	}
-	nonce := make([]byte, c.aead.NonceSize())
+	n := c.aead.NonceSize()
+	out := make([]byte, len(digestMagic)+n, len(digestMagic)+n+digestSizeHint*len(recs))
+	copy(out, digestMagic)
+	nonce := out[len(digestMagic):]
 	if _, err := rand.Read(nonce); err != nil {
 		return err
 	}
-	out := append([]byte(digestMagic), nonce...)
-	out = c.aead.Seal(out, nonce, encodeDigests(recs), []byte(digestMagic))
+	hdr := len(out)
+	out = appendDigests(out, recs)
+	out = c.aead.Seal(out[:hdr], nonce, out[hdr:], []byte(digestMagic))
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return err
 	}
@@ -150,9 +155,21 @@ func (c *plainCache) saveDigests(recs []digestRec) error {
 
 // encodeDigests writes the records, with the row encoding's strings.
 func encodeDigests(recs []digestRec) []byte {
-	b := binary.AppendUvarint(nil, uint64(len(recs)))
+	ps := make([]*digestRec, len(recs))
 	for i := range recs {
-		r := &recs[i]
+		ps[i] = &recs[i]
+	}
+	return appendDigests(make([]byte, 0, digestSizeHint*len(recs)), ps)
+}
+
+// digestSizeHint is about what a record takes encoded (150-200 bytes), a
+// little more: the room made for them at once.
+const digestSizeHint = 224
+
+// appendDigests is encodeDigests appending to b.
+func appendDigests(b []byte, recs []*digestRec) []byte {
+	b = binary.AppendUvarint(b, uint64(len(recs)))
+	for _, r := range recs {
 		b = appendString(b, r.ID)
 		b = append(b, r.SHA[:]...)
 		s := &r.Stamp
@@ -440,7 +457,7 @@ func (a *Archive) listDigests(ctx context.Context, entries bool) ([]ListEntry, [
 	todo = todo[:k]
 	a.listRead = len(todo)
 	var errs []error
-	fresh := map[int]digestRec{}
+	var fresh []*digestRec // by row: the records made now
 	if len(todo) > 0 {
 		done, err := a.digestFiles(ctx, rows, todo, old)
 		if done == nil {
@@ -449,14 +466,14 @@ func (a *Archive) listDigests(ctx context.Context, entries bool) ([]ListEntry, [
 		if err != nil { // a cache bucket not written back: the list stands
 			errs = append(errs, &cacheWriteError{err})
 		}
-		for _, i := range todo { // in id order: the errors too
-			x, ok := done[i]
-			switch {
-			case !ok:
+		fresh = make([]*digestRec, len(rows))
+		for k, i := range todo { // in id order: the errors too
+			switch x := &done[k]; {
+			case !x.done:
 			case x.err != nil:
 				errs = append(errs, &dossierError{rows[i].ID, x.err})
 			case !x.denied:
-				fresh[i] = x.rec
+				fresh[i] = &x.rec
 				got[i] = &x.rec.Digest
 			}
 		}
@@ -465,20 +482,20 @@ func (a *Archive) listDigests(ctx context.Context, entries bool) ([]ListEntry, [
 	// files they have now.
 	kept, changed := 0, false
 	for i, x := range fresh {
-		changed = changed || old[i] == nil || !bytes.Equal(encodeDigests([]digestRec{*old[i]}), encodeDigests([]digestRec{x}))
+		changed = changed || x != nil && (old[i] == nil || !bytes.Equal(encodeDigests([]digestRec{*old[i]}), encodeDigests([]digestRec{*x})))
 	}
 	for i := range rows {
-		if _, ok := fresh[i]; got[i] != nil || ok {
+		if got[i] != nil {
 			kept++
 		}
 	}
-	if changed || kept != len(recs) { // made only then: a copy of them all
-		next := make([]digestRec, 0, kept)
+	if changed || kept != len(recs) { // made only then
+		next := make([]*digestRec, 0, kept)
 		for i := range rows {
-			if x, ok := fresh[i]; ok {
-				next = append(next, x)
+			if fresh != nil && fresh[i] != nil {
+				next = append(next, fresh[i])
 			} else if got[i] != nil {
-				next = append(next, *old[i])
+				next = append(next, old[i])
 			}
 		}
 		if err := a.cache.saveDigests(next); err != nil {
@@ -514,6 +531,7 @@ func (a *Archive) listDigests(ctx context.Context, entries bool) ([]ListEntry, [
 // digested is what reading one dossier's file gave ListBrief.
 type digested struct {
 	rec    digestRec
+	done   bool // the file was read (not when the work was cancelled)
 	denied bool // the key does not open it
 	err    error
 }
@@ -521,7 +539,7 @@ type digested struct {
 // digestFiles reads, hashes and where needed decrypts and parses the
 // files of entries todo, on every core, bucket of the plaintext cache by
 // bucket (as Scan: each bucket is written back and let go when done).
-func (a *Archive) digestFiles(ctx context.Context, rows []*dossierRow, todo []int, old []*digestRec) (map[int]digested, error) {
+func (a *Archive) digestFiles(ctx context.Context, rows []*dossierRow, todo []int, old []*digestRec) ([]digested, error) {
 	pinned := make(map[string]bool, len(rows))
 	for _, r := range rows {
 		pinned[hex.EncodeToString(r.SHA[:])] = true
@@ -530,15 +548,12 @@ func (a *Archive) digestFiles(ctx context.Context, rows []*dossierRow, todo []in
 	p.Start(l10n.T("decrypting dossiers"), len(todo))
 	defer p.Done()
 	trusted := time.Now().Add(-journal.RacyWindow()).UnixNano()
-	out := make(map[int]digested, len(todo))
-	var mu sync.Mutex
+	out := make([]digested, len(todo)) // by place in todo: each written by one goroutine
 	released, err := a.eachBucket(ctx, len(todo), func(k int) byte { return rows[todo[k]].SHA[0] }, pinned, func(k int) {
 		i := todo[k]
-		x := a.digestFile(rows[i], old[i], trusted)
+		out[k] = a.digestFile(rows[i], old[i], trusted)
+		out[k].done = true
 		p.Add(1)
-		mu.Lock()
-		out[i] = x
-		mu.Unlock()
 	})
 	if err != nil {
 		return nil, err
