@@ -31,6 +31,13 @@ func newListCmd(e *env) *cobra.Command {
 			// dossier's digest too (ListBrief).
 			e.snapshot = true
 			e.summary = archive.SummaryRows
+			if !noDecrypt {
+				// With no plaintext cache yet every dossier is decrypted:
+				// at 100,000 dossiers 348-354 MB at the default pace,
+				// 233-237 MB under the budget, in 18.5 s against 16.2 s.
+				// A warm list stays far under it (154 MB).
+				defer archive.PaceGC()()
+			}
 			a, err := e.openWith(use)
 			if err != nil {
 				return err
