@@ -104,6 +104,10 @@ const (
 	// SummaryNone: nothing of the dossiers; the members, the policy and
 	// the registers not about dossiers (statistics requests, hand-ins).
 	SummaryNone
+	// SummaryHistoriesOnce, with SummaryHistories, says the histories are
+	// read for one report only, which may let them go (Histories.Release)
+	// once done with its passes over them.
+	SummaryHistoriesOnce
 )
 
 // OpenOptions are the choices of OpenWith.

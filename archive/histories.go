@@ -47,6 +47,33 @@ type Histories struct {
 	strs     map[string]string
 	// workerStrs are the strings read by each core's decoder (each).
 	workerStrs []map[string]string
+	// once: read for one report (SummaryHistoriesOnce), which may let
+	// the records go (Release); released: it did.
+	once, released bool
+}
+
+// Release lets the dossiers' records go (40 MB at 100,000 dossiers: the
+// whole histories part), if they were read from a part for one report
+// (SummaryHistoriesOnce), which calls it when done with its passes over
+// them and before reading every dossier's content. Without the plaintext
+// cache that content is decrypted, which makes garbage fast, and the
+// collector keeps the heap under its budget (PaceGC) by running the more
+// often the less room is left: at 100,000 dossiers a monthly report so
+// took 48 s with 724 collections, 24 s with 298. Otherwise it does
+// nothing. Changes, IDs and the registers stay; after it, Dossier and
+// Each panic.
+func (h *Histories) Release() {
+	if h.part && h.once {
+		h.recs, h.strs, h.workerStrs, h.released = nil, nil, nil, true
+	}
+}
+
+// held panics once the records were let go (Release): a report that read
+// them again would otherwise see no dossier at all.
+func (h *Histories) held() {
+	if h.released {
+		panic("archive: Histories read after Release")
+	}
 }
 
 // IDs are the dossiers' ids, sorted; the caller must not change them.
@@ -63,6 +90,7 @@ func (h *Histories) Dossier(id string) *DossierState {
 	if !h.part {
 		return h.dossiers[id]
 	}
+	h.held()
 	k, ok := slices.BinarySearch(h.ids, id)
 	if !ok {
 		return nil
@@ -92,6 +120,7 @@ func (h *Histories) each(fn func(d *DossierState, seqs []uint64)) {
 		}
 		return
 	}
+	h.held()
 	const size = 512 // records a batch
 	workers := min(runtime.GOMAXPROCS(0), 4)
 	n := (len(h.recs) + size - 1) / size

@@ -705,6 +705,7 @@ func (a *Archive) summaryState(l *snapLoad, j *journal.Journal) *State {
 		if s.hist = l.histories(s); s.hist == nil {
 			return nil
 		}
+		s.hist.once = a.summary&SummaryHistoriesOnce != 0
 	}
 	if !wantRows {
 		return s

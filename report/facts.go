@@ -119,6 +119,17 @@ func (f *facts) each(fn func(d *archive.DossierState)) {
 	f.levelNow = levels
 }
 
+// passesDone lets the histories go (archive.Histories.Release) when a
+// report is done with its passes over them and counted the registers,
+// before it reads the dossiers' content, if the archive was opened for
+// this one report (archive.SummaryHistoriesOnce). The marking needs every
+// dossier's level today: the first pass noted it (each).
+func (f *facts) passesDone() {
+	if f.levelNow != nil {
+		f.hist.Release()
+	}
+}
+
 // standing is what the reports read of the dossiers that existed just
 // before t, in id order: each one's level then and what classifies it
 // then (customers). A report fills it in the pass it makes anyway

@@ -302,6 +302,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 	})
 	s := &acts[0]
 	f.journalActivity(s, p, now)
+	f.passesDone()
 	data := map[string][]Row{
 		"summary": {{
 			"created": Int(s.created), "updated": Int(s.updated), "verified": Int(s.verified),
@@ -434,6 +435,9 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 		}
 		not = append(not, x)
 	})
+	s := &acts[0]
+	f.journalActivity(s, p, now)
+	f.passesDone()
 	notIDs := make([]string, len(not))
 	for i := range not {
 		notIDs[i] = not[i].id
@@ -445,8 +449,6 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	for i := range not {
 		not[i].d = owners[not[i].id]
 	}
-	s := &acts[0]
-	f.journalActivity(s, p, now)
 	due := len(verified) + len(not) // every dossier active at the end
 	data := map[string][]Row{
 		"summary": {{"due": Int(due), "verified": Int(len(verified)), "not_verified": Int(len(not)),
@@ -547,6 +549,7 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 	for k, p := range ps {
 		f.journalActivity(&acts[k], p, now)
 	}
+	f.passesDone()
 	s := acts[0]
 	data := map[string][]Row{
 		"summary": {{

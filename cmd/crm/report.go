@@ -245,7 +245,9 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	// do, and of it the loans, destruction requests and histories, and
 	// the rows for the reports that read content (digests).
 	e.snapshot = true
-	e.summary = archive.SummaryLoans | archive.SummaryDestructions | archive.SummaryHistories
+	// The histories are read for this one report, which lets them go
+	// before it reads the dossiers' content (Histories.Release).
+	e.summary = archive.SummaryLoans | archive.SummaryDestructions | archive.SummaryHistories | archive.SummaryHistoriesOnce
 	// A report keeps the histories part (40 MB at 100,000 dossiers), the
 	// digests and its rows while it gathers: under archive.PaceGC's
 	// budget the peak of a monthly report there is 225 MB in 1.24 s
