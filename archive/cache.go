@@ -113,6 +113,15 @@ func (a *Archive) SaveCache() error {
 // pinnedSet is the set of ciphertext hashes the journal pins now: what
 // the plaintext cache may keep.
 func (s *State) pinnedSet() map[string]bool {
+	if s.summary { // no dossier's state: its row has the hash
+		pinned := make(map[string]bool, len(s.rows))
+		for i := range s.rows {
+			if s.rows[i].Status == StatusActive {
+				pinned[hex.EncodeToString(s.rows[i].SHA[:])] = true
+			}
+		}
+		return pinned
+	}
 	pinned := make(map[string]bool, len(s.Dossiers))
 	for _, d := range s.Dossiers {
 		if d.Status == StatusActive {

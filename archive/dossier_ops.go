@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -430,32 +431,61 @@ func (a *Archive) plaintext(d *DossierState, ct []byte, sum string) ([]byte, err
 // recipient, destroyed) are counted in unreadable; a file that is not the
 // one the journal pinned is an error: nothing is made from a tampered
 // archive. Progress is reported under label.
+//
+// On a summary's state with rows (OpenOptions.Summary, SummaryRows) it
+// reads the rows, which have what it needs of each dossier, and gives fn
+// a state made from the row (id, level, recipients, file hash, dates).
 func (a *Archive) Scan(ctx context.Context, label string, ids []string, fn func(d *DossierState, text []byte) error) (unreadable int, err error) {
 	if a.id == nil || a.me == nil {
 		return len(ids), nil
 	}
-	var todo []*DossierState
-	for _, id := range ids {
-		d := a.State.Dossiers[id]
-		if d == nil || d.Status != StatusActive || !a.CanRead(d) {
-			unreadable++
-			continue
+	rows := a.State.rows
+	if a.partial && (!a.State.summary || rows == nil) {
+		if err := a.fullState(); err != nil { // no rows: every dossier's state
+			return 0, err
 		}
-		todo = append(todo, d)
+		rows = nil
+	}
+	// todo are the dossiers to read, by state or (a summary's) by row.
+	var todo []*DossierState
+	var todoRows []*dossierRow
+	if rows != nil && a.State.summary {
+		can := a.rowReadable()
+		for _, id := range ids {
+			k := sort.Search(len(rows), func(i int) bool { return rows[i].ID >= id })
+			if k == len(rows) || rows[k].ID != id || !can(&rows[k]) {
+				unreadable++
+				continue
+			}
+			todoRows = append(todoRows, &rows[k])
+		}
+	} else {
+		for _, id := range ids {
+			d := a.State.Dossiers[id]
+			if d == nil || d.Status != StatusActive || !a.CanRead(d) {
+				unreadable++
+				continue
+			}
+			todo = append(todo, d)
+		}
+	}
+	n, state, bucket := len(todo), func(i int) *DossierState { return todo[i] }, func(i int) byte {
+		k, _ := bucketOf(todo[i].SHA256)
+		return k
+	}
+	if todoRows != nil {
+		n, state, bucket = len(todoRows), func(i int) *DossierState { return todoRows[i].state() }, func(i int) byte { return todoRows[i].SHA[0] }
 	}
 	p := work.ProgressOf(ctx)
 	if label != "" {
-		p.Start(label, len(todo))
+		p.Start(label, n)
 		defer p.Done()
 	}
 	var mu sync.Mutex
 	var errs []error
 	denied := 0
-	released, werr := a.eachBucket(ctx, len(todo), func(i int) byte {
-		k, _ := bucketOf(todo[i].SHA256)
-		return k
-	}, a.State.pinnedSet(), func(i int) {
-		err := a.scanOne(todo[i], fn)
+	released, werr := a.eachBucket(ctx, n, bucket, a.State.pinnedSet(), func(i int) {
+		err := a.scanOne(state(i), fn)
 		if label != "" {
 			p.Add(1)
 		}

@@ -3,9 +3,11 @@ package archive_test
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -621,4 +623,56 @@ func TestSnapshotManyStepsSavedFromTheirParts(t *testing.T) {
 		f.sameSummaryAsCold(f.clock, true)
 	}
 	f.sameDossiersAsCold()
+}
+
+// Scan on a summary's rows (crm export register) reads what it reads on
+// the whole state: the same dossiers, texts and count of those the key
+// does not open.
+func TestScanFromRows(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock) // the whole state, saved
+	scan := func(a *archive.Archive) (map[string]string, int) {
+		t.Helper()
+		var mu sync.Mutex
+		got := map[string]string{}
+		n, err := a.Scan(ctx, "", append(slices.Clone(ids), "C-999999"), func(d *archive.DossierState, text []byte) error {
+			mu.Lock()
+			got[d.ID+" "+d.Level] = string(text)
+			mu.Unlock()
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got, n
+	}
+	for _, who := range []string{"li", "zhang"} {
+		whole := f.reader(who, f.clock)
+		if err := whole.WholeState(); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache, Identity: f.ids[who], Snapshot: true, Summary: archive.SummaryRows})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rows.Partial() {
+			t.Fatalf("%s: the summary open is not from the rows", who)
+		}
+		for _, a := range []*archive.Archive{whole, rows} {
+			if err := a.SetIdentity(f.ids[who]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, wn := scan(whole)
+		got, gn := scan(rows)
+		if !rows.Partial() {
+			t.Errorf("%s: the scan replayed the whole state instead of reading the rows", who)
+		}
+		if !maps.Equal(got, want) || gn != wn || len(want) == 0 {
+			t.Errorf("%s: from the rows %d read, %d not: %v\nwhole state %d read, %d not: %v", who, len(got), gn, slices.Sorted(maps.Keys(got)), len(want), wn, slices.Sorted(maps.Keys(want)))
+		}
+	}
 }

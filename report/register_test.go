@@ -50,10 +50,11 @@ func makeRegister(t *testing.T, unreadable int) *Report {
 // R6.2: one row per dossier, with what an analyst needs, typed.
 func TestRegisterRows(t *testing.T) {
 	r := makeRegister(t, 2)
-	rows := r.Section("register").Rows
-	if len(rows) != 2 {
-		t.Fatalf("%d rows", len(rows))
+	sec := r.Section("register")
+	if sec.Len() != 2 {
+		t.Fatalf("%d rows", sec.Len())
 	}
+	rows := []Row{sec.Row(0), sec.Row(1)}
 	want := map[string]string{
 		"dossier": "C-000001", "level": "机密", "customer": "华东机械有限公司", "kind": "机构", "ownership": "合资",
 		"industry": "制造业", "region": "华东", "size": "中型", "tier": "重点", "credit": "A", "credit_limit": "500000",
@@ -166,5 +167,36 @@ func checkReadBack(t *testing.T, res *intake.Result) {
 	d, err = archive.ParseDossier(res.Records[1].Text)
 	if err != nil || d.Customer.Name != "=SUM(A1)" || d.Customer.Telephone != "+8613912345678" {
 		t.Errorf("row 2 read back as %+v, %v", d, err)
+	}
+}
+
+// Entries compacted one by one, as crm export keeps them, make the same
+// register as the dossiers themselves.
+func TestRegisterCompactEntries(t *testing.T) {
+	l, err := LoadLayout("register", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := registerEntries(t)
+	compact := make([]RegisterEntry, len(entries))
+	for i, en := range entries {
+		if compact[i] = en.Compact(); compact[i].Dossier != nil {
+			t.Fatalf("entry %d: Compact kept the dossier", i)
+		}
+	}
+	var want, got []byte
+	for _, es := range []*[]byte{&want, &got} {
+		in := entries
+		if es == &got {
+			in = compact
+		}
+		r, err := Register(l, in, 0, cst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*es = render(t, r, CSV, Options{})
+	}
+	if !bytes.Equal(got, want) || !bytes.Contains(want, []byte("华东机械有限公司")) {
+		t.Errorf("compacted:\n%s\ndossiers:\n%s", got, want)
 	}
 }
