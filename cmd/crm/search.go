@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -9,7 +10,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"crm/archive"
-	"crm/archive/work"
 	"crm/l10n"
 )
 
@@ -54,7 +54,12 @@ how many dossiers your key could not open is said on standard error.`,
 			if text == "" {
 				return usagef("give the text to search for")
 			}
-			e.snapshot = true // reads only
+			// Reads only, and of the dossiers their rows (what file, which
+			// level) before each one's text in turn: at 100,000 dossiers
+			// the whole state was 1.6 GB. Every dossier is decrypted with
+			// no plaintext cache yet: the heap stays under the budget.
+			e.snapshot, e.summary = true, archive.SummaryRows
+			defer archive.PaceGC()()
 			a, err := e.open(true)
 			if err != nil {
 				return err
@@ -103,33 +108,26 @@ how many dossiers your key could not open is said on standard error.`,
 // key opens, on every core. searched and unreadable count the dossiers of
 // the level asked for that were and were not read.
 func (e *env) search(a *archive.Archive, text, field, level string) (hits []searchHit, searched, unreadable int, err error) {
-	var todo []*archive.DossierState
-	for _, d := range a.State.SortedDossiers() {
-		if d.Status != archive.StatusActive || level != "" && a.EffectiveLevel(d) != level {
-			continue
+	v := a.ListView() // the active dossiers, by id
+	var ids, levels []string
+	var en archive.ListEntry
+	for i := range v.Len() {
+		if v.Entry(i, &en); level == "" || en.Level == level {
+			ids, levels = append(ids, en.ID), append(levels, en.Level)
 		}
-		if !a.CanRead(d) {
-			unreadable++
-			continue
-		}
-		todo = append(todo, d)
 	}
-	found := make([]*searchHit, len(todo))
-	errs := make([]error, len(todo))
+	found := make([]*searchHit, len(ids))
 	needle := strings.ToLower(text)
-	err = work.Each(e.ctx(), l10n.T("searching dossiers"), len(todo), func(i int) {
-		d := todo[i]
-		o, err := a.Read(d.ID)
-		if err != nil {
-			errs[i] = err
-			return
+	unreadable, err = a.Scan(e.ctx(), l10n.T("searching dossiers"), ids, func(d *archive.DossierState, text []byte) error {
+		k, ok := slices.BinarySearch(ids, d.ID)
+		if !ok {
+			return nil
 		}
 		var root yaml.Node
-		if err := yaml.Unmarshal(o.Text, &root); err != nil {
-			errs[i] = l10n.Errorf("dossier %s: %v", d.ID, err)
-			return
+		if err := yaml.Unmarshal(text, &root); err != nil {
+			return l10n.Errorf("dossier %s: %v", d.ID, err)
 		}
-		h := &searchHit{ID: d.ID, Level: a.EffectiveLevel(d)}
+		h := &searchHit{ID: d.ID, Level: levels[k]}
 		walkValues(&root, "", func(path, value string) {
 			if path == "customer.name" {
 				h.Customer = value
@@ -146,26 +144,19 @@ func (e *env) search(a *archive.Archive, text, field, level string) (hits []sear
 			}
 		})
 		if len(h.Matches) > 0 {
-			found[i] = h
+			found[k] = h // each by one goroutine
 		}
+		return nil
 	})
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	for i, h := range found {
-		switch {
-		case errs[i] != nil && archive.IsCode(errs[i], archive.Denied):
-			unreadable++
-		case errs[i] != nil:
-			return nil, 0, 0, errs[i]
-		default:
-			searched++
-			if h != nil {
-				hits = append(hits, *h)
-			}
+	for _, h := range found {
+		if h != nil {
+			hits = append(hits, *h)
 		}
 	}
-	return hits, searched, unreadable, nil
+	return hits, len(ids) - unreadable, unreadable, nil
 }
 
 // walkValues calls f with the path (customer.name, basic.key_people[0].name) and
