@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,5 +110,36 @@ func TestSourceCheckedAsRows(t *testing.T) {
 	}
 	if _, err := build(l, map[string][]Row{"reviews": nil}, map[string]rowSource{"reviews": &rowsAsSource{}}, true); err == nil {
 		t.Error("a section given as rows and as a source: no error")
+	}
+}
+
+// Every section made as it is read fills exactly the columns of its
+// built-in layout: a key missing from its Keys would print as an empty
+// column, one too many is refused by build.
+func TestSourcesFillTheirLayouts(t *testing.T) {
+	var reports []*Report
+	for _, name := range []string{"monthly", "quarterly", "reviews", "classification"} {
+		reports = append(reports, makeFixtureReport(t, name, "manager"))
+	}
+	reports = append(reports, makeRegister(t, 0))
+	n := 0
+	for _, r := range reports {
+		for i := range r.Sections {
+			s := &r.Sections[i]
+			if s.src == nil {
+				continue
+			}
+			n++
+			var cols []string
+			for _, c := range s.Columns {
+				cols = append(cols, c.Key)
+			}
+			if keys := slices.Sorted(slices.Values(s.src.Keys())); !slices.Equal(keys, slices.Sorted(slices.Values(cols))) {
+				t.Errorf("%s/%s: the source fills %v, the layout has %v", r.Name, s.Key, keys, cols)
+			}
+		}
+	}
+	if n != 7 {
+		t.Errorf("%d sections made as read, want 7 (dangerous, key_customers, verified, not_verified, reviews, changes, register)", n)
 	}
 }
