@@ -329,21 +329,10 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 		"dangerous": &rowsOf[*customer]{items: dangerous,
 			keys: []string{"dossier", "customer", "industry", "region", "surveyed", "owner", "score", "outstanding", "remarks"},
 			cell: func(x **customer, _ int, key string) Value {
-				c := *x
-				d := c.d
+				d := (*x).d
 				switch key {
-				case "dossier":
-					return Str(c.id)
-				case "customer":
-					return Str(d.Name)
-				case "industry":
-					return Str(d.Industry)
-				case "region":
-					return Str(d.Region)
 				case "surveyed":
 					return f.dateOf(d.SurveyDate.Time)
-				case "owner":
-					return Str(d.Owner)
 				case "score":
 					if d.HasScore {
 						return Int(d.Score)
@@ -362,22 +351,13 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 					}
 					return Str(strings.Join(remarks, "；"))
 				}
-				return Value{}
+				return customerCell(*x, key)
 			}},
 		"key_customers": &rowsOf[*customer]{items: key,
 			keys: []string{"dossier", "customer", "industry", "region", "grade", "credit", "sales", "contact_phone", "owner", "last_verified"},
 			cell: func(x **customer, _ int, key string) Value {
-				c := *x
-				d := c.d
+				c, d := *x, (*x).d
 				switch key {
-				case "dossier":
-					return Str(c.id)
-				case "customer":
-					return Str(d.Name)
-				case "industry":
-					return Str(d.Industry)
-				case "region":
-					return Str(d.Region)
 				case "grade":
 					return Str(c.grade)
 				case "credit":
@@ -386,14 +366,13 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 					return Num(d.Sales)
 				case "contact_phone":
 					return Str(d.Phone)
-				case "owner":
-					return Str(d.Owner)
 				case "last_verified":
 					if c.reviewed {
 						return f.dateOf(c.lastReview)
 					}
+					return Value{}
 				}
-				return Value{}
+				return customerCell(c, key)
 			}},
 	}
 	return &Gathered{Data: data, made: made, Unreadable: unreadable, Read: len(cs)}, nil
@@ -413,6 +392,25 @@ type unverifiedRow struct {
 	id, level string
 	last      time.Time
 	d         *archive.Digest
+}
+
+// customerCell is a cell the lists of customers (dangerous, key) share:
+// the dossier, who the customer is, where, whose.
+func customerCell(c *customer, key string) Value {
+	d := c.d
+	switch key {
+	case "dossier":
+		return Str(c.id)
+	case "customer":
+		return Str(d.Name)
+	case "industry":
+		return Str(d.Industry)
+	case "region":
+		return Str(d.Region)
+	case "owner":
+		return Str(d.Owner)
+	}
+	return Value{}
 }
 
 func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
