@@ -540,10 +540,7 @@ type digested struct {
 // files of entries todo, on every core, bucket of the plaintext cache by
 // bucket (as Scan: each bucket is written back and let go when done).
 func (a *Archive) digestFiles(ctx context.Context, rows []*dossierRow, todo []int, old []*digestRec) ([]digested, error) {
-	pinned := make(map[string]bool, len(rows))
-	for _, r := range rows {
-		pinned[hex.EncodeToString(r.SHA[:])] = true
-	}
+	pinned := a.State.pinnedSet()
 	p := work.ProgressOf(ctx)
 	p.Start(l10n.T("decrypting dossiers"), len(todo))
 	defer p.Done()
