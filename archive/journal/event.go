@@ -341,7 +341,40 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 // PathOf is where an event with this time and hash is stored.
 func PathOf(t time.Time, hash string) string {
 	t = t.UTC()
-	return path.Join(Dir, t.Format("2006"), t.Format("01"), t.Format("20060102T150405Z")+"-"+hash+".yaml")
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 || strings.ContainsAny(hash, "/.") {
+		return path.Join(Dir, t.Format("2006"), t.Format("01"), t.Format("20060102T150405Z")+"-"+hash+".yaml")
+	}
+	// As above, without three formats and a join: a replay from the
+	// cache names every one of a million events (0.8 s).
+	h, mi, sec := t.Clock()
+	b := make([]byte, 0, len(Dir)+len("/2006/01/20060102T150405Z-.yaml")+len(hash))
+	b = append(b, Dir+"/"...)
+	b = appendDigits(b, y, 4)
+	b = append(b, '/')
+	b = appendDigits(b, int(mo), 2)
+	b = append(b, '/')
+	b = appendDigits(b, y, 4)
+	b = appendDigits(b, int(mo), 2)
+	b = appendDigits(b, d, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, h, 2)
+	b = appendDigits(b, mi, 2)
+	b = appendDigits(b, sec, 2)
+	b = append(b, "Z-"...)
+	b = append(b, hash...)
+	b = append(b, ".yaml"...)
+	return string(b)
+}
+
+// appendDigits appends v (>= 0) in n <= 4 decimal digits, zero-padded.
+func appendDigits(b []byte, v, n int) []byte {
+	b = append(b, "0000"[:n]...)
+	for i := len(b) - 1; i >= len(b)-n; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return b
 }
 
 // nameHash returns the hash part of an event file name

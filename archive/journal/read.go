@@ -9,7 +9,6 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -379,65 +378,6 @@ func (j *Journal) Changed(prev *Journal) bool {
 // isTemp reports whether name is a temporary file of a write in progress
 // (or interrupted: the archive's repair removes those): not an event yet.
 func isTemp(name string) bool { return strings.HasPrefix(name, ".tmp-") }
-
-// order sorts the events topologically and computes the heads. Events that
-// neither follows the other are ordered by hash, never by time: clocks lie,
-// and every clone must replay the same journal in the same order.
-func (j *Journal) order() {
-	followed := map[string]bool{}
-	indeg := map[string]int{}
-	next := map[string][]string{}
-	for h, e := range j.ByHash {
-		indeg[h] += 0
-		for _, p := range e.Prev {
-			followed[p] = true
-			if _, prior := j.Prior[p]; prior {
-				continue
-			}
-			if _, ok := j.ByHash[p]; !ok {
-				j.Problems = append(j.Problems, Problem{e.Path, l10n.Sprintf("follows event %s, which is missing from the journal", ShortHash(p))})
-				continue
-			}
-			indeg[h]++
-			next[p] = append(next[p], h)
-		}
-	}
-	var ready []string
-	for h, d := range indeg {
-		if d == 0 {
-			ready = append(ready, h)
-		}
-	}
-	j.Events = j.Events[:0]
-	j.followers.reset() // the positions it knew change
-	for len(ready) > 0 {
-		slices.Sort(ready)
-		h := ready[0]
-		ready = ready[1:]
-		j.Events = append(j.Events, j.ByHash[h])
-		for _, n := range next[h] {
-			indeg[n]--
-			if indeg[n] == 0 {
-				ready = append(ready, n)
-			}
-		}
-	}
-	if len(j.Events) != len(j.ByHash) {
-		for h, d := range indeg {
-			if d > 0 {
-				j.Problems = append(j.Problems, Problem{j.ByHash[h].Path, l10n.T("event is part of a link cycle")})
-			}
-		}
-	}
-	j.Heads = nil
-	for h := range j.ByHash {
-		if !followed[h] {
-			j.Heads = append(j.Heads, h)
-		}
-	}
-	slices.Sort(j.Heads)
-	sort.SliceStable(j.Problems, func(a, b int) bool { return j.Problems[a].Path < j.Problems[b].Path })
-}
 
 // Add appends a newly written event: the heads it follows are heads no
 // more, and it is one.

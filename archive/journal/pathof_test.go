@@ -1,0 +1,36 @@
+package journal
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path"
+	"testing"
+	"time"
+)
+
+// PathOf names a file as the three formats and a join it replaced did,
+// for times of every year it can meet and hashes of every shape.
+func TestPathOfIsTheFormat(t *testing.T) {
+	want := func(t time.Time, hash string) string {
+		t = t.UTC()
+		return path.Join(Dir, t.Format("2006"), t.Format("01"), t.Format("20060102T150405Z")+"-"+hash+".yaml")
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	times := []time.Time{
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-5, 3, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 12, 3, 7, 8, 9, 0, time.FixedZone("CST", 8*3600)),
+	}
+	for range 2000 {
+		times = append(times, time.Unix(r.Int64N(400e9)-62e9, 0))
+	}
+	hashes := []string{"", "../x", "a/b", "..", fmt.Sprintf("%064x", 42)}
+	for i, tm := range times {
+		h := hashes[i%len(hashes)]
+		if got, w := PathOf(tm, h), want(tm, h); got != w {
+			t.Fatalf("PathOf(%v, %q) = %q, want %q", tm, h, got, w)
+		}
+	}
+}
