@@ -6,6 +6,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Progress hears how far a long operation has got. The command decides how
@@ -57,32 +58,44 @@ func Each(ctx context.Context, label string, n int, f func(i int)) error {
 		p.Start(label, n)
 		defer p.Done()
 	}
+	// Pieces are handed out by a counter, not a channel, a few at a
+	// time: a channel's hand-over cost more than pieces of a few
+	// microseconds (crm log's lines took 4.5 s on two cores, against 2.6 s
+	// so). A run is at most 1/8 of a worker's share, so that the last
+	// ones finish together.
 	workers := min(runtime.GOMAXPROCS(0), n)
+	run := max(1, min(64, n/(8*max(workers, 1))))
+	done := ctx.Done()
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	next := make(chan int)
 	for range workers {
 		wg.Go(func() {
-			for i := range next {
-				f(i)
-				if label != "" {
-					p.Add(1)
+			for {
+				if done != nil {
+					select {
+					case <-done:
+						return
+					default:
+					}
+				}
+				from := int(next.Add(int64(run)) - int64(run))
+				if from >= n {
+					return
+				}
+				for i := from; i < min(from+run, n); i++ {
+					f(i)
+					if label != "" {
+						p.Add(1)
+					}
 				}
 			}
 		})
 	}
-	var err error
-feed:
-	for i := range n {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			err = ctx.Err()
-			break feed
-		}
-	}
-	close(next)
 	wg.Wait()
-	return err
+	if next.Load() < int64(n) {
+		return ctx.Err() // stopped before every piece was handed out
+	}
+	return nil
 }
 
 // Track reports a sequential operation of total steps to ctx's Progress
