@@ -162,15 +162,8 @@ func (c *journalCache) load(ctx context.Context, abs string) map[string]*journal
 	root := abs
 	folders := make([]*journal.Folder, len(ents))
 	work.Each(ctx, "", len(ents), func(i int) {
-		if !strings.HasSuffix(ents[i].Name(), ".seg") {
-			return
-		}
-		b, err := os.ReadFile(filepath.Join(c.dir, ents[i].Name()))
-		if err != nil {
-			return
-		}
-		if f, err := c.decode(b, abs, &root); err == nil && segName(f.Rel) == ents[i].Name() {
-			folders[i] = f
+		if strings.HasSuffix(ents[i].Name(), ".seg") {
+			folders[i] = c.segment(ents[i].Name(), abs, &root)
 		}
 	})
 	out := map[string]*journal.Folder{}
@@ -180,6 +173,20 @@ func (c *journalCache) load(ctx context.Context, abs string) map[string]*journal
 		}
 	}
 	return out
+}
+
+// segment reads the segment in file name of the cache's folder: nil if
+// there is none, or it does not verify or is not that file's.
+func (c *journalCache) segment(name, abs string, root *string) *journal.Folder {
+	b, err := os.ReadFile(filepath.Join(c.dir, name))
+	if err != nil {
+		return nil
+	}
+	f, err := c.decode(b, abs, root)
+	if err != nil || segName(f.Rel) != name {
+		return nil
+	}
+	return f
 }
 
 var errBadSegment = errors.New("journal cache segment does not verify")
@@ -245,18 +252,21 @@ func (c *journalCache) save(abs string, j *journal.Journal) {
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return
 	}
-	work.Each(context.Background(), "", len(dirty), func(i int) {
-		f := dirty[i]
-		if b, ok := c.encode(abs, f); ok && writeFileAtomic(filepath.Join(c.dir, segName(f.Rel)), b, 0o600) == nil {
-			f.Dirty = false
-		}
-	})
+	work.Each(context.Background(), "", len(dirty), func(i int) { c.saveFolder(abs, dirty[i]) })
 	if ents, err := os.ReadDir(c.dir); err == nil {
 		for _, e := range ents {
 			if rel := strings.TrimSuffix(strings.ReplaceAll(e.Name(), "_", "/"), ".seg"); strings.HasSuffix(e.Name(), ".seg") && j.Folders[rel] == nil {
 				os.Remove(filepath.Join(c.dir, e.Name()))
 			}
 		}
+	}
+}
+
+// saveFolder writes the segment of folder f, read or changed since it was
+// saved, into a cache folder that exists.
+func (c *journalCache) saveFolder(abs string, f *journal.Folder) {
+	if b, ok := c.encode(abs, f); ok && writeFileAtomic(filepath.Join(c.dir, segName(f.Rel)), b, 0o600) == nil {
+		f.Dirty = false
 	}
 }
 

@@ -90,7 +90,7 @@ func (a *Archive) quickCheck(ctx context.Context) bool {
 	if len(s.Superseded) > 0 && a.snapChinese != l10n.Chinese() {
 		return false
 	}
-	expect, done := a.monthsKnown()
+	_, expect, done := a.monthsKnown()
 	if expect == nil {
 		return false
 	}
@@ -115,24 +115,31 @@ func (a *Archive) quickCheck(ctx context.Context) bool {
 }
 
 // monthsKnown returns what the state's snapshot stands for in each month
-// folder of the journal: the hashes of its events, packed (packHashes),
-// from the folders listed since the snapshot was made, else from the
-// snapshot's month parts; nil if the snapshot cannot be read. done closes
-// the snapshot.
-func (a *Archive) monthsKnown() (expect func(month string) ([]byte, bool), done func()) {
+// folder of the journal: the folders (sorted), and the hashes of each
+// one's events, packed (packHashes), from the folders listed since the
+// snapshot was made, else from the snapshot's month parts; nil if the
+// snapshot cannot be read. done closes the snapshot.
+func (a *Archive) monthsKnown() (months []string, expect func(month string) ([]byte, bool), done func()) {
 	f, snap, base := a.readSnapshot()
 	if snap == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	listed := map[string][]string{}
 	for _, l := range a.sinceListed {
 		listed[l.Rel] = l.Hashes
 	}
+	months = slices.Clone(snap.Months)
+	for rel := range listed {
+		if !slices.Contains(months, rel) {
+			months = append(months, rel)
+		}
+	}
+	slices.Sort(months)
 	part := make(map[string]int, len(snap.Months))
 	for i, rel := range snap.Months {
 		part[rel] = snapBuckets + i
 	}
-	return func(month string) ([]byte, bool) {
+	return months, func(month string) ([]byte, bool) {
 		if hs, ok := listed[month]; ok {
 			return packHashes(slices.Clone(hs))
 		}

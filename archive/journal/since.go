@@ -158,6 +158,39 @@ func (j *Journal) followsAllPrior() bool {
 	return true
 }
 
+// ReadFolder reads month folder rel of the archive at dir as a full read
+// does (ReadWith), given known, the folder as read before (or nil): every
+// event file in it, checked against its name, where a file unchanged
+// since known read it is not read again. It returns false if the folder
+// holds anything but plain event files, or a file with a problem: those
+// are for a full read to report.
+func ReadFolder(ctx context.Context, dir, rel string, known *Folder) (*Folder, bool, error) {
+	r := &reader{
+		j:      &Journal{ByHash: map[string]*Event{}, Folders: map[string]*Folder{}},
+		byHash: map[string]*Event{},
+		listed: time.Now().Add(-racyWindow).UnixNano(),
+	}
+	root := dir
+	r.j.root = &root
+	if known != nil {
+		r.known = map[string]*Folder{rel: known}
+		for _, e := range known.Events {
+			r.byHash[e.Hash] = e
+		}
+	}
+	if err := r.walk(filepath.Join(dir, filepath.FromSlash(rel)), rel, false); err != nil {
+		return nil, false, err
+	}
+	if _, err := r.parse(ctx); err != nil {
+		return nil, false, err
+	}
+	f := r.j.Folders[rel]
+	if f == nil || len(r.j.Problems) > 0 || len(r.j.Temps) > 0 {
+		return nil, false, nil
+	}
+	return f, true, nil
+}
+
 // ReadFile reads the event file at rel (a slash path in the archive at
 // dir) and checks it against its name, as a full read does.
 func ReadFile(dir, rel string) (*Event, error) {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"time"
@@ -11,7 +13,9 @@ import (
 
 	"crm/archive"
 	"crm/archive/journal"
+	"crm/archive/work"
 	"crm/l10n"
+	"crm/report"
 )
 
 func newListCmd(e *env) *cobra.Command {
@@ -208,21 +212,35 @@ func newLogCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Show the journal, or one dossier's history", "显示日志，或某一档案的历史"),
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// One dossier's history: its part of the state snapshot
+			// names its events' files. The whole journal: the snapshot
+			// stands for its events, read as they are printed
+			// (archive.EventLog).
+			e.snapshot = true
 			if len(args) == 1 {
-				// One dossier's history: its part of the state snapshot
-				// names its events' files.
-				e.snapshot, e.only = true, args[0]
+				e.only = args[0]
+			} else {
+				e.summary = archive.SummaryNone
 			}
 			a, err := e.openJournal()
 			if err != nil {
 				return err
 			}
-			events := a.State.Journal.Events
+			var events *archive.EventLog
 			if len(args) == 1 {
 				if err := resolveDossier(a, args); err != nil {
 					return err
 				}
-				if events, err = a.DossierLog(args[0]); err != nil {
+				evs, err := a.DossierLog(args[0])
+				if err != nil {
+					return err
+				}
+				events = archive.EventsOf(evs)
+			} else {
+				// Months of events read and let go while the
+				// order of a million is held.
+				defer archive.PaceGC()()
+				if events, err = a.EventLog(); err != nil {
 					return err
 				}
 			}
@@ -237,26 +255,69 @@ func newLogCmd(e *env) *cobra.Command {
 					Data    any          `json:"data,omitempty"`
 					Path    string       `json:"path"`
 				}
-				out := []jev{}
-				for _, ev := range events {
+				w := bufio.NewWriterSize(e.io.Out, 64<<10)
+				var failed error // an event that could not be read
+				err := report.WriteJSON(w, report.JSONList{N: events.Len(), At: func(i int) any {
+					ev, err := events.At(i)
+					if err != nil {
+						failed = err
+						return failedJSON{err}
+					}
 					d, _ := archive.DataOf(ev)
-					out = append(out, jev{ev.Hash, ev.Kind, ev.Time, ev.Actor, ev.Dossier, ev.Prev, d, ev.Path})
+					return &jev{ev.Hash, ev.Kind, ev.Time, ev.Actor, ev.Dossier, ev.Prev, d, ev.Path}
+				}})
+				if ferr := w.Flush(); err == nil {
+					err = ferr
 				}
-				return printJSON(e.io.Out, out)
-			}
-			for _, ev := range events {
-				d := ev.Dossier
-				if d == "" {
-					d = "-"
+				if failed != nil {
+					return failed
 				}
-				e.printf("%s  %s  %s %s %s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), padRight(kindText(ev.Kind), 16), padRight(ev.Actor, 8), padRight(d, 12), eventSummary(ev, a.Policy))
+				return err
 			}
-			return nil
+			// Events are read in order, and their lines (each event's
+			// data decoded: most of the work) made on every core, a
+			// batch at a time.
+			flush := e.bufferOut()
+			batch := make([]*journal.Event, 0, 2048)
+			lines := make([]string, cap(batch))
+			for i := 0; i < events.Len(); i += len(batch) {
+				batch = batch[:0]
+				for k := i; k < events.Len() && len(batch) < cap(batch); k++ {
+					ev, err := events.At(k)
+					if err != nil {
+						flush()
+						return err
+					}
+					batch = append(batch, ev)
+				}
+				err := work.Each(e.ctx(), "", len(batch), func(k int) {
+					ev := batch[k]
+					d := ev.Dossier
+					if d == "" {
+						d = "-"
+					}
+					lines[k] = fmt.Sprintf("%s  %s  %s %s %s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), padRight(kindText(ev.Kind), 16), padRight(ev.Actor, 8), padRight(d, 12), eventSummary(ev, a.Policy))
+				})
+				if err != nil {
+					flush()
+					return err
+				}
+				for _, l := range lines[:len(batch)] {
+					io.WriteString(e.io.Out, l)
+				}
+			}
+			return flush()
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
 	return c
 }
+
+// failedJSON is a value of a streamed JSON list that could not be had:
+// writing it fails, and stops the list.
+type failedJSON struct{ err error }
+
+func (f failedJSON) MarshalJSON() ([]byte, error) { return nil, f.err }
 
 func newVerifyCmd(e *env) *cobra.Command {
 	var accept, reject, reason string
