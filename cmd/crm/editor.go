@@ -73,20 +73,27 @@ func cleanStalePlaintext(getenv func(string) string) {
 		if dir == "" {
 			continue
 		}
-		ents, err := os.ReadDir(dir)
+		// Names only, and only crm's looked at: a shared /tmp may hold
+		// thousands of entries (0.85 ms of every command with 1,800).
+		d, err := os.Open(dir)
 		if err != nil {
 			continue
 		}
-		for _, en := range ents {
-			m := plaintextDirRE().FindStringSubmatch(en.Name())
-			if m == nil || !en.IsDir() {
+		names, _ := d.Readdirnames(-1)
+		d.Close()
+		for _, name := range names {
+			if !strings.HasPrefix(name, "crm-") {
+				continue
+			}
+			m := plaintextDirRE().FindStringSubmatch(name)
+			if m == nil {
 				continue
 			}
 			// Another crm may remove its folder between the listing and
 			// here (eight editors finishing at once): then there is no
 			// info, and nothing to clean.
-			fi, err := en.Info()
-			if err != nil {
+			fi, err := os.Lstat(filepath.Join(dir, name))
+			if err != nil || !fi.IsDir() {
 				continue
 			}
 			st, ok := fi.Sys().(*syscall.Stat_t)
@@ -95,7 +102,7 @@ func cleanStalePlaintext(getenv func(string) string) {
 			}
 			pid, _ := strconv.Atoi(m[1])
 			if pid != os.Getpid() && errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
-				os.RemoveAll(filepath.Join(dir, en.Name()))
+				os.RemoveAll(filepath.Join(dir, name))
 			}
 		}
 	}
