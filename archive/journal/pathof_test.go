@@ -34,3 +34,17 @@ func TestPathOfIsTheFormat(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPathOf holds PathOf to the formula for any time and hash.
+func FuzzPathOf(f *testing.F) {
+	f.Add(int64(1764720000), fmt.Sprintf("%064x", 7))
+	f.Add(int64(-62135596800), "")
+	f.Add(int64(253402300800), "../..")
+	f.Fuzz(func(t *testing.T, sec int64, hash string) {
+		tm := time.Unix(sec, 0)
+		want := path.Join(Dir, tm.UTC().Format("2006"), tm.UTC().Format("01"), tm.UTC().Format("20060102T150405Z")+"-"+hash+".yaml")
+		if got := PathOf(tm, hash); got != want {
+			t.Fatalf("PathOf(%d, %q) = %q, want %q", sec, hash, got, want)
+		}
+	})
+}
