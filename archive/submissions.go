@@ -105,8 +105,14 @@ func (s *State) monthOf(t time.Time) string { return t.In(s.Policy.Location()).F
 // recorded level when that is more secret.
 func (s *State) HandInLevel(about string) string {
 	level := s.Policy.DefaultLevel
-	if d := s.Dossiers[about]; d != nil && s.Policy.LevelRank(d.Level) > s.Policy.LevelRank(level) {
-		level = d.Level
+	var of string // the dossier's level, from its row in a summary state
+	if d := s.Dossiers[about]; d != nil {
+		of = d.Level
+	} else if r := s.rowByID(about); r != nil {
+		of = r.Level
+	}
+	if of != "" && s.Policy.LevelRank(of) > s.Policy.LevelRank(level) {
+		level = of
 	}
 	return level
 }

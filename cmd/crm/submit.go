@@ -110,7 +110,10 @@ func newSubmissionsShowCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Decrypt and print a hand-in that waits", "解密并显示待并入的报告"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e.snapshot = true // reads only
+			// Reads the hand-ins and the rows (the level of the dossier
+			// a hand-in is about): the whole state was 932 MB and 7.9 s
+			// at 100,000 dossiers.
+			e.snapshot, e.summary = true, archive.SummaryRows
 			a, err := e.open(true)
 			if err != nil {
 				return err
