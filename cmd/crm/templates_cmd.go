@@ -31,6 +31,9 @@ func newTemplatesListCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List the overrides under templates/ and whether the journal pins them", "列出 templates/ 下的覆盖模板及其登记状态"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Reads what the journal pins, nothing of the dossiers: a
+			// whole replay was 21 s and 2.39 GB at 100,000 dossiers.
+			e.snapshot, e.summary = true, archive.SummaryNone
 			a, err := e.open(false)
 			if err != nil {
 				return err
