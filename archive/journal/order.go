@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"slices"
 	"sort"
+	"strings"
 
 	"crm/l10n"
 )
@@ -88,9 +89,9 @@ func (j *Journal) order() {
 	for _, e := range j.ByHash {
 		evs = append(evs, e)
 	}
-	slices.SortFunc(evs, func(a, b *Event) int { return cmpString(a.Hash, b.Hash) })
+	slices.SortFunc(evs, func(a, b *Event) int { return strings.Compare(a.Hash, b.Hash) })
 	rank := func(h string) (int32, bool) {
-		r, ok := slices.BinarySearchFunc(evs, h, func(e *Event, h string) int { return cmpString(e.Hash, h) })
+		r, ok := slices.BinarySearchFunc(evs, h, func(e *Event, h string) int { return strings.Compare(e.Hash, h) })
 		return int32(r), ok
 	}
 	followed := make([]bool, len(evs))
@@ -127,16 +128,6 @@ func (j *Journal) order() {
 		}
 	}
 	sort.SliceStable(j.Problems, func(a, b int) bool { return j.Problems[a].Path < j.Problems[b].Path })
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Links holds what orders a journal's events, their hashes and links,
@@ -208,15 +199,12 @@ func (l *Links) Order() ([]int32, bool) {
 		return bytes.Compare(l.hashes[a][:], l.hashes[b][:])
 	})
 	keys := make([]uint64, n) // of each rank
+	rank := make([]int32, n)  // of each event
 	for r, i := range byRank {
-		keys[r] = prefix(&l.hashes[i])
+		keys[r], rank[i] = prefix(&l.hashes[i]), int32(r)
 		if r > 0 && l.hashes[byRank[r-1]] == l.hashes[i] {
 			return nil, false
 		}
-	}
-	rank := make([]int32, n)
-	for r, i := range byRank {
-		rank[i] = int32(r)
 	}
 	find := func(p *[32]byte) (int, bool) {
 		k := prefix(p)
