@@ -64,6 +64,7 @@ type Event struct {
 	packed []byte     // the data, packed (packNode); nil: no data
 	node   *yaml.Node // the data when it could not be packed
 	root   *string    // the archive's folder, to read the file back
+	bundle string     // the bundle in the event's folder holding it, or ""
 	// The signature's verdict, once checked: the key it was checked with.
 	sigKey string
 	sigOK  bool
@@ -190,8 +191,13 @@ func (e *Event) signed() (body, sig []byte) {
 	if e.Body != nil || e.root == nil {
 		return e.Body, e.Sig
 	}
-	b, err := os.ReadFile(filepath.Join(*e.root, filepath.FromSlash(e.Path)))
-	if err != nil {
+	var b []byte
+	if e.bundle != "" {
+		b = readFromBundle(filepath.Join(*e.root, filepath.FromSlash(path.Dir(e.Path)), e.bundle), e.Hash, e.Time)
+	} else {
+		b, _ = os.ReadFile(filepath.Join(*e.root, filepath.FromSlash(e.Path)))
+	}
+	if b == nil {
 		return nil, nil
 	}
 	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != e.Hash {

@@ -127,8 +127,9 @@ func readBytes(b []byte) ([]byte, []byte, error) {
 
 // AppendPacked appends event e, as read and checked, to b: header, hash,
 // packed data and the verdict on its signature with key index keyIdx (of
-// a table the caller keeps; -1: not checked), and the time and size of
-// the file it was read from. Events whose data could not
+// a table the caller keeps; -1: not checked), the time and size of the
+// file it was read from, and the bundle that file is (if it is one).
+// Events whose data could not
 // be packed are not cacheable (ok false).
 func AppendPacked(b []byte, e *Event, keyIdx int) ([]byte, bool) {
 	if e.node != nil {
@@ -159,7 +160,8 @@ func AppendPacked(b []byte, e *Event, keyIdx int) ([]byte, bool) {
 	}
 	b = append(b, ok)
 	b = binary.AppendVarint(b, e.fileTime)
-	return binary.AppendVarint(b, e.fileSize), true
+	b = binary.AppendVarint(b, e.fileSize)
+	return appendString(b, e.bundle), true
 }
 
 // ReadPacked reads one event AppendPacked wrote, for the archive in folder
@@ -222,6 +224,12 @@ func ReadPacked(b []byte, root *string, keys []string) (*Event, []byte, error) {
 		return nil, nil, errPacked
 	}
 	b = b[n:]
+	if e.bundle, b, err = readString(b); err != nil {
+		return nil, nil, err
+	}
+	if _, ok := bundleHash(e.bundle); e.bundle != "" && !ok {
+		return nil, nil, errPacked
+	}
 	if e.Kind == "" || e.Actor == "" || (e.Dossier != "" && !dossierIDRE.MatchString(e.Dossier)) {
 		return nil, nil, errPacked
 	}

@@ -143,9 +143,7 @@ func readWith(ctx context.Context, dir string, known map[string]*Folder, prev *J
 	rootDir := dir
 	r.j.root = &rootDir
 	for _, f := range known {
-		for _, e := range f.Events {
-			r.byHash[e.Hash] = e
-		}
+		r.learn(f)
 	}
 	if err := r.walk(filepath.Join(dir, Dir), Dir, true); err != nil {
 		return nil, l10n.Errorf("reading the journal: %v", err)
@@ -180,12 +178,56 @@ type reader struct {
 	listed int64              // folders changed after this are listed again next time
 	files  []file             // event files to read and parse
 	hint   KeyHint            // ReadHinted's, or nil
+	// bundles are the events of the known folders' bundles, by the
+	// bundle's path.
+	bundles map[string][]*Event
+	// read are events ReadSince read already (from bundles), with their
+	// folders, for parse to take with the files'.
+	read []readEvent
 }
 
-// file is an event file to read, in the folder that lists it.
+type readEvent struct {
+	e      *Event
+	folder *Folder
+}
+
+// file is an event file (or a bundle: hash "") to read, in the folder
+// that lists it.
 type file struct {
 	path, rel, hash string
 	folder          *Folder
+}
+
+// learn takes in the events of folder f as read before, to reuse those
+// whose files have not changed.
+func (r *reader) learn(f *Folder) {
+	for _, e := range f.Events {
+		r.byHash[e.Hash] = e
+		if e.bundle != "" {
+			if r.bundles == nil {
+				r.bundles = map[string][]*Event{}
+			}
+			rel := f.Rel + "/" + e.bundle
+			r.bundles[rel] = append(r.bundles[rel], e)
+		}
+	}
+}
+
+// take adds event e to folder and to the journal, unless the journal has
+// it already: an event may be in a bundle and in a file of its own (a
+// bundling interrupted, or done in one clone and not the other), or in
+// two bundles (clones that bundled different sets). Its hash says it is
+// the same event.
+func (r *reader) take(folder *Folder, e *Event) bool {
+	if r.j.ByHash[e.Hash] != nil {
+		return false
+	}
+	e.root = r.j.root
+	if folder != nil {
+		folder.Events = append(folder.Events, e)
+	}
+	r.j.ByHash[e.Hash] = e
+	return true
 }
 
 // walk reads the folder at p (rel: its slash path in the archive): as
@@ -254,22 +296,35 @@ func (r *reader) entry(p string, folder *Folder, d os.DirEntry) bool {
 		r.j.Temps = append(r.j.Temps, rel)
 		return false
 	}
+	// A link (or anything but a plain file) may change without its
+	// folder: it is read on every load, and its folder is not kept.
+	plain := d.Type().IsRegular()
+	if _, ok := bundleHash(d.Name()); ok {
+		// A bundle read before is not read again if it is the file read
+		// then (its time and size).
+		if es := r.bundles[rel]; len(es) > 0 && plain && es[0].fileTime != 0 && sameFile(d, es[0]) {
+			for _, e := range es {
+				if r.take(folder, e) {
+					r.j.Reused++
+				}
+			}
+			return true
+		}
+		r.files = append(r.files, file{filepath.Join(p, d.Name()), rel, "", folder})
+		return plain
+	}
 	h, ok := nameHash(d.Name())
 	if !ok {
 		r.j.Problems = append(r.j.Problems, Problem{rel, l10n.T("not an event file name (TIME-SHA256.yaml)")})
 		return false
 	}
-	// A link (or anything but a plain file) may change without its
-	// folder: it is read on every load, and its folder is not kept.
-	plain := d.Type().IsRegular()
 	// A name read before is not read again if the file is the one read
 	// then: replacing it (as git does when a pull brings an edited event)
 	// or rewriting it changes its time.
-	if e := r.byHash[h]; e != nil && e.Path == rel && plain && e.fileTime != 0 && sameFile(d, e) {
-		e.root = r.j.root
-		folder.Events = append(folder.Events, e)
-		r.j.ByHash[h] = e
-		r.j.Reused++
+	if e := r.byHash[h]; e != nil && e.bundle == "" && e.Path == rel && plain && e.fileTime != 0 && sameFile(d, e) {
+		if r.take(folder, e) {
+			r.j.Reused++
+		}
 		return true
 	}
 	r.files = append(r.files, file{filepath.Join(p, d.Name()), rel, h, folder})
@@ -280,30 +335,80 @@ func (r *reader) entry(p string, folder *Folder, d os.DirEntry) bool {
 // against its name, and returns the events that pass; the others are
 // problems, and their folders are listed again next time.
 func (r *reader) parse(ctx context.Context) ([]*Event, error) {
-	events := make([]*Event, len(r.files))
-	problems := make([]string, len(r.files))
+	events := make([][]*Event, len(r.files))
+	problems := make([][]string, len(r.files))
 	errs := make([]error, len(r.files))
 	err := work.Each(ctx, "", len(r.files), func(i int) {
-		events[i], problems[i], errs[i] = r.readEvent(r.files[i])
+		f := r.files[i]
+		if f.hash == "" {
+			events[i], problems[i], errs[i] = r.readBundle(f)
+			return
+		}
+		e, problem, err := r.readEvent(f)
+		events[i], errs[i] = []*Event{e}, err
+		if problem != "" {
+			problems[i] = []string{problem}
+		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := events[:0]
+	var out []*Event
 	for i, f := range r.files {
 		if errs[i] != nil {
 			return nil, l10n.Errorf("reading the journal: %v", errs[i])
 		}
-		if problems[i] != "" {
-			r.j.Problems = append(r.j.Problems, Problem{f.rel, problems[i]})
-			delete(r.j.Folders, f.folder.Rel) // list it again next time, to find the problem again
+		for _, p := range problems[i] {
+			r.j.Problems = append(r.j.Problems, Problem{f.rel, p})
+			if f.folder != nil {
+				delete(r.j.Folders, f.folder.Rel) // list it again next time, to find the problem again
+			}
+		}
+		if f.hash != "" && len(problems[i]) > 0 {
 			continue
 		}
-		f.folder.Events = append(f.folder.Events, events[i])
-		r.j.ByHash[events[i].Hash] = events[i]
-		out = append(out, events[i])
+		for _, e := range events[i] {
+			if r.take(f.folder, e) {
+				out = append(out, e)
+			}
+		}
+	}
+	for _, x := range r.read {
+		if r.take(x.folder, x.e) {
+			out = append(out, x.e)
+		}
 	}
 	return out, nil
+}
+
+// readBundle reads the bundle file f: its events, what is wrong with it,
+// or an error reading it.
+func (r *reader) readBundle(f file) ([]*Event, []string, error) {
+	b, mt, size, err := readStamped(f.path)
+	if err != nil {
+		return nil, nil, err
+	}
+	es, problems := r.bundleEvents(b, f.rel, path.Dir(f.rel))
+	for _, e := range es {
+		r.checked(e, mt, size)
+	}
+	return es, problems, nil
+}
+
+// checked does what a read does with an event read from a file stamped
+// mt and size: checks its signature with the hinted key, and keeps the
+// stamp once it can be trusted.
+func (r *reader) checked(e *Event, mt, size int64) {
+	if r.hint != nil {
+		if key, pub := r.hint(e.Actor); pub != nil {
+			e.SetVerdict(key, e.Verify(pub))
+			e.Compact()
+		}
+	}
+	if mt < r.listed {
+		// Its time is trusted only once it is older than the racy window.
+		e.fileTime, e.fileSize = mt, size
+	}
 }
 
 // readEvent reads one event file: the event, or what is wrong with it
@@ -324,16 +429,7 @@ func (r *reader) readEvent(f file) (e *Event, problem string, err error) {
 	}
 	e.Path = f.rel
 	e.root = r.j.root
-	if r.hint != nil {
-		if key, pub := r.hint(e.Actor); pub != nil {
-			e.SetVerdict(key, e.Verify(pub))
-			e.Compact()
-		}
-	}
-	if mt < r.listed {
-		// Its time is trusted only once it is older than the racy window.
-		e.fileTime, e.fileSize = mt, size
-	}
+	r.checked(e, mt, size)
 	return e, "", nil
 }
 

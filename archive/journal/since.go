@@ -2,6 +2,7 @@ package journal
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,7 +38,8 @@ type Listed struct {
 
 // ReadSince reads the events a journal read before lacks, from the month
 // folders rels (those whose time changed since): the journal it returns
-// holds those events only, with Prior set to since.Heads. It returns false
+// holds those events only (perhaps none: folders whose events went into a
+// bundle), with Prior set to since.Heads. It returns false
 // unless the journal is one a replay on top of the one before can stand
 // for: every folder holds only plain event files, none of the events known
 // before is gone, every new event reads without a problem, links only to
@@ -68,7 +70,7 @@ func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Jo
 	if err != nil {
 		return nil, nil, false, err
 	}
-	if len(r.j.Problems) > 0 || len(events) == 0 {
+	if len(r.j.Problems) > 0 {
 		return nil, nil, false, nil
 	}
 	for _, e := range events {
@@ -81,6 +83,11 @@ func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Jo
 	r.j.order()
 	if len(r.j.Problems) > 0 || !r.j.followsAllPrior() {
 		return nil, nil, false, nil
+	}
+	if len(r.j.Events) == 0 {
+		// Folders changed without a new event (their events went into
+		// bundles): the heads are those known before.
+		r.j.Heads = slices.Sorted(maps.Keys(since.Heads))
 	}
 	return r.j, listed, true, nil
 }
@@ -105,6 +112,25 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 	}
 	folder := &Folder{Rel: rel}
 	for _, d := range ents {
+		if _, ok := bundleHash(d.Name()); ok && d.Type().IsRegular() {
+			// A bundle's events are read now: its name does not give them.
+			b, mt, size, err := readStamped(filepath.Join(p, d.Name()))
+			if err != nil {
+				return l, false, nil
+			}
+			es, problems := r.bundleEvents(b, rel+"/"+d.Name(), rel)
+			if len(problems) > 0 {
+				return l, false, nil
+			}
+			for _, e := range es {
+				l.Hashes = append(l.Hashes, e.Hash)
+				if _, was := slices.BinarySearch(known, e.Hash); !was {
+					r.checked(e, mt, size)
+					r.read = append(r.read, readEvent{e, folder})
+				}
+			}
+			continue
+		}
 		h, ok := nameHash(d.Name())
 		if !ok || isTemp(d.Name()) || !d.Type().IsRegular() {
 			return l, false, nil
@@ -128,6 +154,7 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 		}
 	}
 	slices.Sort(l.Hashes)
+	l.Hashes = slices.Compact(l.Hashes) // an event both in a bundle and in a file of its own
 	for _, h := range known {
 		if _, ok := slices.BinarySearch(l.Hashes, h); !ok {
 			return l, false, nil
@@ -174,9 +201,7 @@ func ReadFolder(ctx context.Context, dir, rel string, known *Folder) (*Folder, b
 	r.j.root = &root
 	if known != nil {
 		r.known = map[string]*Folder{rel: known}
-		for _, e := range known.Events {
-			r.byHash[e.Hash] = e
-		}
+		r.learn(known)
 	}
 	if err := r.walk(filepath.Join(dir, filepath.FromSlash(rel)), rel, false); err != nil {
 		return nil, false, err
@@ -202,6 +227,15 @@ func ReadFile(dir, rel string) (*Event, error) {
 	root := dir
 	r.j.root = &root
 	e, problem, err := r.readEvent(file{filepath.Join(dir, filepath.FromSlash(rel)), rel, h, nil})
+	if os.IsNotExist(err) {
+		// The event may be in a bundle of its month.
+		if b := findInBundles(dir, rel); b != nil {
+			if e, err := Parse(b); err == nil && e.Hash == h && PathOf(e.Time, e.Hash) == rel {
+				e.Path, e.root = rel, r.j.root
+				return e, nil
+			}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

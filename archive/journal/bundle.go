@@ -1,0 +1,340 @@
+package journal
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"crm/l10n"
+)
+
+// A bundle holds the event files of one closed month in one file
+// (FORMAT.md, "Bundles"): a git index and a work tree of a department's
+// ten years hold ~120 bundles instead of a million event files, which is
+// what makes git status and add take a second rather than ten.
+//
+// Its name is bundle-<sha256>.yaml, after the SHA-256 of all its bytes,
+// in the month folder of its events. Its bytes are a YAML stream: for each
+// event, sorted by hash, a line "---" and then the event file's exact
+// bytes. Two clones that bundle the same events write the same file under
+// the same name, so bundling never makes a git conflict; bundles that
+// overlap (clones that bundled different sets) are read as the set of
+// their events, and the next bundling of the month makes one of them.
+//
+// An event keeps its name (Path) in a bundle: its hash says what it is,
+// and the bundle only says where its bytes are.
+
+const (
+	bundlePrefix = "bundle-"
+	docStart     = "---\n"
+)
+
+// BundleName is the file name of a bundle with these bytes.
+func BundleName(b []byte) string {
+	sum := sha256.Sum256(b)
+	return bundlePrefix + hex.EncodeToString(sum[:]) + ".yaml"
+}
+
+// bundleHash returns the hash part of a bundle's file name, cheaply.
+func bundleHash(name string) (string, bool) {
+	const n = len(bundlePrefix) + 64 + len(".yaml")
+	if len(name) != n || !strings.HasPrefix(name, bundlePrefix) || !strings.HasSuffix(name, ".yaml") {
+		return "", false
+	}
+	h := name[len(bundlePrefix) : len(bundlePrefix)+64]
+	if !hexHashRE.MatchString(h) {
+		return "", false
+	}
+	return h, true
+}
+
+// IsBundlePath reports whether rel (a slash path) names a bundle.
+func IsBundlePath(rel string) bool {
+	_, ok := bundleHash(path.Base(rel))
+	return ok
+}
+
+// Bundlable reports whether an event file's bytes can go in a bundle: they
+// end with a newline and hold no line a YAML stream reads as the end of a
+// document ("---" or "..." at its start), so that the bundle splits back
+// into exactly these bytes.
+func Bundlable(b []byte) bool {
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		return false
+	}
+	for _, m := range []string{"---", "..."} {
+		if bytes.HasPrefix(b, []byte(m)) || bytes.Contains(b, []byte("\n"+m)) {
+			return false
+		}
+	}
+	return true
+}
+
+// MakeBundle returns the bytes of the bundle of event files files (each
+// Bundlable, their hashes all different): sorted by hash, each after a
+// "---" line.
+func MakeBundle(files [][]byte) []byte {
+	type piece struct {
+		hash string
+		b    []byte
+	}
+	ps := make([]piece, len(files))
+	n := 0
+	for i, b := range files {
+		sum := sha256.Sum256(b)
+		ps[i] = piece{hex.EncodeToString(sum[:]), b}
+		n += len(docStart) + len(b)
+	}
+	slices.SortFunc(ps, func(x, y piece) int { return strings.Compare(x.hash, y.hash) })
+	out := make([]byte, 0, n)
+	for _, p := range ps {
+		out = append(out, docStart...)
+		out = append(out, p.b...)
+	}
+	return out
+}
+
+// SplitBundle returns the event files of a bundle's bytes (sub-slices of
+// b), or an error if b is not a bundle's form.
+func SplitBundle(b []byte) ([][]byte, error) {
+	if !bytes.HasPrefix(b, []byte(docStart)) {
+		return nil, l10n.Errorf("a bundle starts with a %q line", "---")
+	}
+	var out [][]byte
+	rest := b[len(docStart):]
+	for {
+		i := bytes.Index(rest, []byte("\n"+docStart))
+		if i < 0 {
+			break
+		}
+		out = append(out, rest[:i+1:i+1])
+		rest = rest[i+1+len(docStart):]
+	}
+	out = append(out, rest)
+	return out, nil
+}
+
+// bundleEvents parses the bundle at rel in folder folderRel from its bytes
+// b: the events that read and belong there, and what is wrong (the name
+// not the content's hash, a piece that is not an event or is dated in
+// another month, pieces out of order or given twice). Events that read
+// are taken even if something else is wrong: each is known by its own
+// hash.
+func (r *reader) bundleEvents(b []byte, rel, folderRel string) ([]*Event, []string) {
+	var problems []string
+	if BundleName(b) != path.Base(rel) {
+		problems = append(problems, l10n.T("content does not match the hash in the file name (edited after it was written)"))
+	}
+	pieces, err := SplitBundle(b)
+	if err != nil {
+		return nil, append(problems, err.Error())
+	}
+	bundle := path.Base(rel)
+	var events []*Event
+	prev := ""
+	for i, p := range pieces {
+		e, err := Parse(p)
+		if err != nil {
+			problems = append(problems, l10n.Sprintf("event %d of the bundle: %v", i+1, err))
+			continue
+		}
+		if e.Hash <= prev {
+			problems = append(problems, l10n.Sprintf("event %s is out of order or given twice in the bundle", ShortHash(e.Hash)))
+		}
+		prev = max(prev, e.Hash)
+		e.Path = PathOf(e.Time, e.Hash)
+		if path.Dir(e.Path) != folderRel {
+			problems = append(problems, l10n.Sprintf("event %s is dated %s, not in the month of the bundle's folder", ShortHash(e.Hash), e.Time.UTC().Format(TimeLayout)))
+			continue
+		}
+		e.bundle = bundle
+		e.root = r.j.root
+		events = append(events, e)
+	}
+	return events, problems
+}
+
+// Bundle is the file name of the bundle the event was read from ("" for
+// an event read from a file of its own).
+func (e *Event) Bundle() string { return e.bundle }
+
+// readFromBundle returns the bytes of the event with hash h dated t in the
+// bundle at abs, or nil. Only the events that hold t's text are hashed (a
+// month's bundle at 100,000 dossiers is ~8,000 events).
+func readFromBundle(abs, h string, t time.Time) []byte {
+	b, err := os.ReadFile(abs)
+	if err != nil {
+		return nil
+	}
+	pieces, err := SplitBundle(b)
+	if err != nil {
+		return nil
+	}
+	at := []byte(t.UTC().Format(TimeLayout))
+	for _, p := range pieces {
+		if !bytes.Contains(p, at) {
+			continue
+		}
+		if sum := sha256.Sum256(p); hex.EncodeToString(sum[:]) == h {
+			return p
+		}
+	}
+	return nil
+}
+
+// findInBundles returns the bytes of the event file rel (a slash path in
+// the archive at dir) from any bundle of its month folder, or nil.
+func findInBundles(dir, rel string) []byte {
+	h, ok := HashOfPath(rel)
+	if !ok {
+		return nil
+	}
+	t, err := time.Parse("20060102T150405Z", strings.TrimSuffix(path.Base(rel), "-"+h+".yaml"))
+	if err != nil {
+		return nil
+	}
+	folder := filepath.Join(dir, filepath.FromSlash(path.Dir(rel)))
+	ents, err := os.ReadDir(folder)
+	if err != nil {
+		return nil
+	}
+	for _, d := range ents {
+		if _, ok := bundleHash(d.Name()); ok && d.Type().IsRegular() {
+			if b := readFromBundle(filepath.Join(folder, d.Name()), h, t); b != nil {
+				return b
+			}
+		}
+	}
+	return nil
+}
+
+// BundleHashes returns the hashes of the events in the bundle with bytes b
+// and file name name, if b is a bundle's form under its own name.
+func BundleHashes(b []byte, name string) ([]string, bool) {
+	if BundleName(b) != name {
+		return nil, false
+	}
+	pieces, err := SplitBundle(b)
+	if err != nil {
+		return nil, false
+	}
+	hs := make([]string, len(pieces))
+	for i, p := range pieces {
+		sum := sha256.Sum256(p)
+		hs[i] = hex.EncodeToString(sum[:])
+	}
+	return hs, true
+}
+
+// Has reports whether the event file rel (a slash path in the archive at
+// dir) is there, on its own or in a bundle of its month.
+func Has(dir, rel string) bool {
+	if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(rel))); err == nil {
+		return true
+	}
+	return findInBundles(dir, rel) != nil
+}
+
+// Month is what BundleMonth makes of a month folder: the bundle's name and
+// bytes, how many events it holds, and the files it replaces (slash paths
+// in the archive; the bundle itself is not among them).
+type Month struct {
+	Rel      string // the month folder
+	Name     string
+	Bytes    []byte
+	Events   int
+	Replaced []string
+}
+
+// BundleMonth makes the bundle of the month folder rel of the archive at
+// dir: of every event in it, in a file of its own or in bundles, but
+// those loose says to leave in their files (the genesis, which a user's
+// pin looks for by name) and those that cannot go in a bundle
+// (Bundlable). It returns false when there is nothing to do (the month is
+// one bundle already, or holds no event to bundle) and when the folder
+// holds anything but events that read without a problem: a temporary
+// file, a file that is not an event's or whose content is not what its
+// name says (those are for verify to report, and stay as they are).
+func BundleMonth(dir, rel string, loose func(hash string) bool) (Month, bool, error) {
+	m := Month{Rel: rel}
+	abs := filepath.Join(dir, filepath.FromSlash(rel))
+	ents, err := os.ReadDir(abs)
+	if err != nil {
+		return m, false, err
+	}
+	files := map[string][]byte{}
+	bundles := 0
+	add := func(p []byte) bool {
+		e, err := Parse(p)
+		if err != nil || !Bundlable(p) || path.Dir(PathOf(e.Time, e.Hash)) != rel {
+			return false
+		}
+		files[e.Hash] = p
+		return true
+	}
+	for _, d := range ents {
+		name, frel := d.Name(), rel+"/"+d.Name()
+		if !d.Type().IsRegular() {
+			return m, false, nil
+		}
+		if _, ok := bundleHash(name); ok {
+			b, err := os.ReadFile(filepath.Join(abs, name))
+			if err != nil {
+				return m, false, err
+			}
+			if BundleName(b) != name {
+				return m, false, nil
+			}
+			pieces, err := SplitBundle(b)
+			if err != nil {
+				return m, false, nil
+			}
+			for _, p := range pieces {
+				if !add(p) {
+					return m, false, nil
+				}
+			}
+			bundles++
+			m.Replaced = append(m.Replaced, frel)
+			continue
+		}
+		h, ok := nameHash(name)
+		if !ok {
+			return m, false, nil // a temporary file, or a stranger
+		}
+		if loose(h) {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(abs, name))
+		if err != nil {
+			return m, false, err
+		}
+		e, err := Parse(b)
+		if err != nil || e.Hash != h || PathOf(e.Time, e.Hash) != frel {
+			return m, false, nil
+		}
+		if !Bundlable(b) {
+			continue
+		}
+		files[h] = b
+		m.Replaced = append(m.Replaced, frel)
+	}
+	if len(files) == 0 || (bundles == 1 && len(m.Replaced) == 1) {
+		return m, false, nil
+	}
+	all := make([][]byte, 0, len(files))
+	for _, b := range files {
+		all = append(all, b)
+	}
+	m.Bytes = MakeBundle(all)
+	m.Name, m.Events = BundleName(m.Bytes), len(files)
+	// An interrupted bundling left the bundle it was making: it stays.
+	m.Replaced = slices.DeleteFunc(m.Replaced, func(r string) bool { return r == rel+"/"+m.Name })
+	return m, true, nil
+}
