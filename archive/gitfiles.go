@@ -208,6 +208,10 @@ func (c *checker) gitignore() {
 			months[dir] = true
 			samples = append(samples, e.Path)
 		}
+		if b := e.Bundle(); b != "" && !months[path.Dir(e.Path)+"/"+b] {
+			months[path.Dir(e.Path)+"/"+b] = true
+			samples = append(samples, path.Dir(e.Path)+"/"+b)
+		}
 	}
 	// Paths crm will write, whether or not they exist yet.
 	samples = append(samples, MembersDir+"/m.yaml", DossierPath("C-000001"), journal.PathOf(c.a.now, strings.Repeat("0", 64)), TemplatesDir+"/reports/monthly.yaml", TemplatesDir+"/dossier/standard.yaml")

@@ -49,9 +49,9 @@ type journalCache struct {
 	key [32]byte // HMAC key
 }
 
-// jcacheMagic starts every segment (format version 2: events carry
-// their file's time and size).
-const jcacheMagic = "crm-journal-cache-v2\n"
+// jcacheMagic starts every segment (format version 3: events carry
+// their file's time and size, and the bundle it is).
+const jcacheMagic = "crm-journal-cache-v3\n"
 
 // newJournalCache returns the cache of the archive at abs in cacheDir for
 // the identity id (nil: the user's keyless key), or nil if there is none.

@@ -32,7 +32,9 @@ type MaintainReport struct {
 	// due day, and hand-ins waiting to be merged (R6.3).
 	HandInsMissing []MissingHandIn `json:"hand_ins_missing"`
 	HandInsPending []*Submission   `json:"hand_ins_pending"`
-	Errors         []string        `json:"errors,omitempty"`
+	// Bundled are the closed months this run put in bundles.
+	Bundled []Bundled `json:"bundled,omitempty"`
+	Errors  []string  `json:"errors,omitempty"`
 }
 
 // NeedsPerson reports whether something in the report waits for a person
@@ -76,36 +78,13 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 	a.summary = SummaryRows | SummaryLoans | SummaryDestructions
 	defer func() { a.summary = 0 }() // later steps on a take the whole state, as before
 	err := a.locked(func() error {
-		if a.State.summary {
-			todo := a.maintainTodo()
-			if len(todo) == 0 {
-				return nil
-			}
-			// The steps are written against the parts of the dossiers
-			// they are about, with every loan (idsState), or the whole
-			// state when those cannot be had.
-			a.summary, a.onlyIDs = 0, todo
-			clean, err := a.refresh()
-			a.onlyIDs = nil
-			if err != nil {
-				return err
-			}
-			if !clean {
-				a.repairCrash()
-			}
+		if err := a.maintainSteps(ctx, rep, &errs); err != nil {
+			return err
 		}
-		rep.Expired, errs = a.expireLoans()
-		// Declassification (R7.2.4): dossiers whose secrecy period ran out
-		// drop to 内部; idempotent, like expireLoans.
-		n, err := a.declassifyExpired(ctx)
-		rep.Declassified = n
-		if err != nil {
-			errs = append(errs, err)
-		}
-		// Files whose recipients the journal changed without a file (a
-		// borrower's own return, …) are re-encrypted by a writer.
-		rep.Rekeyed, err = a.rekeyStale(ctx)
-		if err != nil {
+		// Last, the closed months go into bundles (bundle.go): the steps
+		// above read the events where they were.
+		var err error
+		if rep.Bundled, err = a.BundleJournal(); err != nil {
 			errs = append(errs, err)
 		}
 		return nil
@@ -148,6 +127,44 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 		rep.Errors = append(rep.Errors, e.Error())
 	}
 	return rep, errors.Join(errs...)
+}
+
+// maintainSteps is Maintain's steps under the lock: loans expired,
+// dossiers declassified, stale files re-encrypted.
+func (a *Archive) maintainSteps(ctx context.Context, rep *MaintainReport, errs *[]error) error {
+	if a.State.summary {
+		todo := a.maintainTodo()
+		if len(todo) == 0 {
+			return nil
+		}
+		// The steps are written against the parts of the dossiers
+		// they are about, with every loan (idsState), or the whole
+		// state when those cannot be had.
+		a.summary, a.onlyIDs = 0, todo
+		clean, err := a.refresh()
+		a.onlyIDs = nil
+		if err != nil {
+			return err
+		}
+		if !clean {
+			a.repairCrash()
+		}
+	}
+	rep.Expired, *errs = a.expireLoans()
+	// Declassification (R7.2.4): dossiers whose secrecy period ran out
+	// drop to 内部; idempotent, like expireLoans.
+	n, err := a.declassifyExpired(ctx)
+	rep.Declassified = n
+	if err != nil {
+		*errs = append(*errs, err)
+	}
+	// Files whose recipients the journal changed without a file (a
+	// borrower's own return, …) are re-encrypted by a writer.
+	rep.Rekeyed, err = a.rekeyStale(ctx)
+	if err != nil {
+		*errs = append(*errs, err)
+	}
+	return nil
 }
 
 // maintainTodo returns, from a summary state's rows and loans, the

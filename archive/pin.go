@@ -123,8 +123,8 @@ func CheckPinnedFiles(dir, pinFile string) error {
 		if !strings.HasPrefix(f, journal.Dir+"/") || strings.Contains(f, "..") {
 			continue // not a path CheckPin writes
 		}
-		if _, err := os.Lstat(filepath.Join(abs, filepath.FromSlash(f))); !errors.Is(err, fs.ErrNotExist) {
-			continue
+		if _, err := os.Lstat(filepath.Join(abs, filepath.FromSlash(f))); !errors.Is(err, fs.ErrNotExist) || journal.Has(abs, f) {
+			continue // there, or in a bundle of its month
 		}
 		// Nothing there at all (an archive moved or removed) is OpenWith's
 		// to say: no crm archive, exit 1, not a replaced journal.

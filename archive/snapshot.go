@@ -599,6 +599,7 @@ func (snap *snapshot) decodeParts(parts [][]byte, into []*snapBucketPart) bool {
 // order: a month part of a snapshot.
 func packHashes(hs []string) ([]byte, bool) {
 	slices.Sort(hs)
+	hs = slices.Compact(hs) // an event in a bundle and in a file of its own is one
 	out := make([]byte, 0, len(hs)*sha256.Size)
 	for _, h := range hs {
 		b, err := hex.DecodeString(h)
@@ -1006,6 +1007,12 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 func fewParts(j *journal.Journal) bool {
 	if j == nil {
 		return true
+	}
+	if len(j.Events) == 0 {
+		// Folders changed without a new event (months bundled): saved
+		// once with their new times, or every command would list them
+		// and read their bundles again.
+		return false
 	}
 	if len(j.Events) > maxPartialAdvance || !ownParts(j) {
 		return false

@@ -23,6 +23,16 @@ func (a *Archive) touch(rel string) {
 	}
 }
 
+// touchGone records that this process removed the file at rel: an
+// event's file whose event went into a bundle (BundleJournal).
+func (a *Archive) touchGone(rel string) {
+	a.touch(rel)
+	if a.gone == nil {
+		a.gone = map[string]bool{}
+	}
+	a.gone[rel] = true
+}
+
 // Touched lists the files this process wrote or removed, relative to the
 // archive, sorted: its events, the dossier files they pin and the member
 // files. A git commit of crm's own changes commits exactly these.
@@ -36,7 +46,7 @@ func (a *Archive) Touched() []string {
 func (a *Archive) Written() []*journal.Event {
 	var out []*journal.Event
 	for _, rel := range a.touched {
-		if h, ok := journal.HashOfPath(rel); ok {
+		if h, ok := journal.HashOfPath(rel); ok && !a.gone[rel] {
 			if e := a.State.Journal.ByHash[h]; e != nil {
 				out = append(out, e)
 			}
@@ -55,7 +65,7 @@ func (a *Archive) Written() []*journal.Event {
 func (a *Archive) OwnFile(rel string, exists bool) bool {
 	switch {
 	case strings.HasPrefix(rel, journal.Dir+"/"):
-		return exists && a.ownEvent(rel)
+		return a.ownEvent(rel, exists)
 	case strings.HasPrefix(rel, DossiersDir+"/") && strings.HasSuffix(rel, ".age"):
 		return a.ownDossierFile(rel, exists)
 	case strings.HasPrefix(rel, MembersDir+"/") && strings.HasSuffix(rel, ".yaml"):
@@ -79,11 +89,16 @@ func (a *Archive) readRel(rel string) []byte {
 	return b
 }
 
-// ownEvent: an event of the journal, at its place.
-func (a *Archive) ownEvent(rel string) bool {
+// ownEvent: an event of the journal, at its place, or gone from there
+// into a bundle of its month; or a bundle of the journal's events
+// (bundle.go).
+func (a *Archive) ownEvent(rel string, exists bool) bool {
+	if journal.IsBundlePath(rel) {
+		return exists && a.ownBundle(rel)
+	}
 	h, ok := journal.HashOfPath(rel)
 	e := a.State.Journal.ByHash[h]
-	return ok && e != nil && e.Path == rel
+	return ok && e != nil && e.Path == rel && (exists || e.Bundle() != "")
 }
 
 // ownDossierFile: the file the journal pinned, or none for a destroyed

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -160,6 +161,12 @@ func (a *Archive) carriedIntact(carried []string) bool {
 		}
 		b, err := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
 		if os.IsNotExist(err) {
+			continue
+		}
+		if journal.IsBundlePath(rel) {
+			if _, ok := journal.BundleHashes(b, path.Base(rel)); err != nil || !ok {
+				return false
+			}
 			continue
 		}
 		h, isEvent := journal.HashOfPath(rel)

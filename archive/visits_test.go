@@ -121,11 +121,18 @@ func TestVisitsAndComplaintsInMaintain(t *testing.T) {
 // without reading any dossier file.
 func (f *fixture) sameMaintainFromDigests(id string, want *archive.MaintainReport) {
 	f.t.Helper()
-	w, _ := json.Marshal(want)
+	// The run before bundled the months it found closed: these find
+	// nothing more to bundle.
+	cut := *want
+	cut.Bundled = nil
+	w, _ := json.Marshal(&cut)
 	for run := range 2 {
 		a := f.as(id)
 		a.EnableCache(f.cache)
 		rep, _ := a.Maintain(ctx, classify.Period{Days: 14})
+		if len(rep.Bundled) > 0 {
+			f.t.Fatalf("run %d bundled %+v again", run, rep.Bundled)
+		}
 		if err := a.SaveCache(); err != nil {
 			f.t.Fatal(err)
 		}

@@ -26,4 +26,10 @@ var scale = map[string]string{
 	"event %s, which you saw in this archive before, was changed in its file %s (%s). Restore the file from git (git checkout -- %s) or a backup": "你以前在本档案库中见过的事件 %s 在其文件 %s 中被改动（%s）。请从 git（git checkout -- %s）或备份中恢复该文件",
 	// crm log, read a month folder at a time.
 	"journal folder %s changed while it was read; run the command again": "日志文件夹 %s 在读取期间发生了变化；请重新运行该命令",
+	// Bundles of closed months (journal/bundle.go).
+	"bundled: %s: %d event(s) in %s, in place of %d file(s).":       "已归并：%s：%d 个事件并入 %s，取代 %d 个文件。",
+	"a bundle starts with a %q line":                                "归并文件应以 %q 行开头",
+	"event %d of the bundle: %v":                                    "归并文件中的第 %d 个事件：%v",
+	"event %s is out of order or given twice in the bundle":         "事件 %s 在归并文件中顺序不对或重复出现",
+	"event %s is dated %s, not in the month of the bundle's folder": "事件 %s 的日期为 %s，不在归并文件所在文件夹的月份内",
 }

@@ -436,8 +436,14 @@ func (g *gitRepo) eventsIn(ref string) []*journal.Event {
 		if _, err := io.ReadFull(r, b); err != nil {
 			break
 		}
-		if e, err := journal.Parse(b[:n]); err == nil {
-			es = append(es, e)
+		files := [][]byte{b[:n]}
+		if bytes.HasPrefix(b, []byte("---\n")) {
+			files, _ = journal.SplitBundle(b[:n]) // a bundle of events (journal/FORMAT.md)
+		}
+		for _, file := range files {
+			if e, err := journal.Parse(file); err == nil {
+				es = append(es, e)
+			}
 		}
 	}
 	return es

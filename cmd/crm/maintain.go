@@ -87,7 +87,7 @@ and crm-maintain.timer
 			}
 			e.printLoansAndReviews(a, rep)
 			e.printRulebookDues(rep)
-			if !rep.NeedsPerson() && len(rep.Expired) == 0 && rep.Declassified == 0 && len(rep.Rekeyed) == 0 {
+			if !rep.NeedsPerson() && len(rep.Expired) == 0 && rep.Declassified == 0 && len(rep.Rekeyed) == 0 && len(rep.Bundled) == 0 {
 				e.printf("%s\n", l10n.T("Nothing to do."))
 			}
 			return err
@@ -109,6 +109,9 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 	}
 	if rep.Declassified > 0 {
 		e.linef(l10n.T("declassified: %d dossier(s) whose secrecy period ran out are now 内部 (R7.2.4)."), rep.Declassified)
+	}
+	for _, b := range rep.Bundled {
+		e.linef(l10n.T("bundled: %s: %d event(s) in %s, in place of %d file(s)."), b.Month, b.Events, b.File, b.Files)
 	}
 	for _, l := range rep.Overdue {
 		e.linef(l10n.T("overdue: loan %s of %s by %s, due %s: `crm borrow return %s`"), l.ID, l.Dossier, l.Borrower, a.Date(l.Due), l.ID)

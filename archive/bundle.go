@@ -1,0 +1,127 @@
+package archive
+
+import (
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"crm/archive/journal"
+)
+
+// Bundled is one month of the journal that BundleJournal put in a bundle.
+type Bundled struct {
+	Month  string `json:"month"`  // the folder, journal/YYYY/MM
+	File   string `json:"file"`   // the bundle's file name
+	Events int    `json:"events"` // the events it holds
+	Files  int    `json:"files"`  // the files it replaced
+}
+
+// closedMonths is how many whole months a month waits after its end
+// before it is bundled: events dated in it still come in a while after
+// (clocks up to ClockSkew apart, clones that sync late), and a bundled
+// month that receives one has it in a file of its own until the next
+// bundling.
+const closedMonths = 1
+
+// BundleJournal puts the events of every closed month of the journal
+// (ended more than closedMonths whole months before the clock's month) in
+// one bundle file (journal.BundleMonth, FORMAT.md "Bundles"), and removes
+// the files it replaces. The genesis event stays in its own file. It
+// changes no event, so it needs no role: the events keep their names and
+// signatures, and a reader reads a bundle as the files it replaced.
+// A month with anything but events in it is left as it is (verify names
+// what). It runs under the lock; the bundle is written and synced before
+// any file it replaces is removed, so an interruption leaves every event
+// at least once.
+func (a *Archive) BundleJournal() ([]Bundled, error) {
+	var out []Bundled
+	err := a.lockOnly(func() error {
+		months, err := a.closedMonthFolders()
+		if err != nil {
+			return err
+		}
+		genesis := ""
+		if a.State != nil {
+			genesis = a.State.Genesis
+		}
+		for _, rel := range months {
+			m, ok, err := journal.BundleMonth(a.Dir, rel, func(h string) bool { return h == genesis })
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			dir := filepath.Join(a.Dir, filepath.FromSlash(rel))
+			if err := writeFileAtomic(filepath.Join(dir, m.Name), m.Bytes, 0o644); err != nil {
+				return err
+			}
+			a.touch(rel + "/" + m.Name)
+			for _, r := range m.Replaced {
+				crashPoint("remove", r)
+				if err := os.Remove(filepath.Join(a.Dir, filepath.FromSlash(r))); err != nil && !os.IsNotExist(err) {
+					return err
+				}
+				a.touchGone(r)
+			}
+			syncDir(dir)
+			out = append(out, Bundled{Month: rel, File: m.Name, Events: m.Events, Files: len(m.Replaced)})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// closedMonthFolders lists the month folders of the journal (sorted) whose
+// month ended more than closedMonths whole months before the clock's.
+func (a *Archive) closedMonthFolders() ([]string, error) {
+	now := a.now.UTC()
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -closedMonths, 0)
+	years, err := os.ReadDir(filepath.Join(a.Dir, journal.Dir))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, y := range years {
+		yn, err := strconv.Atoi(y.Name())
+		if err != nil || !y.IsDir() || !isDigits(y.Name(), 4) {
+			continue
+		}
+		months, err := os.ReadDir(filepath.Join(a.Dir, journal.Dir, y.Name()))
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range months {
+			mn, err := strconv.Atoi(m.Name())
+			if err != nil || !m.IsDir() || !isDigits(m.Name(), 2) || mn < 1 || mn > 12 {
+				continue
+			}
+			if time.Date(yn, time.Month(mn), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0).After(first) {
+				continue
+			}
+			out = append(out, path.Join(journal.Dir, y.Name(), m.Name()))
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// ownBundle: a bundle under its own name whose events are all the
+// journal's, each in the month of the bundle's folder.
+func (a *Archive) ownBundle(rel string) bool {
+	b := a.readRel(rel)
+	hs, ok := journal.BundleHashes(b, path.Base(rel))
+	if !ok {
+		return false
+	}
+	for _, h := range hs {
+		e := a.State.Journal.ByHash[h]
+		if e == nil || path.Dir(e.Path) != path.Dir(rel) {
+			return false
+		}
+	}
+	return true
+}
