@@ -254,22 +254,36 @@ type Month struct {
 
 // BundleMonth makes the bundle of the month folder rel of the archive at
 // dir: of every event in it, in a file of its own or in bundles, but
-// those loose says to leave in their files (the genesis, which a user's
+// those leave says to leave in their files (the genesis, which a user's
 // pin looks for by name) and those that cannot go in a bundle
 // (Bundlable). It returns false when there is nothing to do (the month is
 // one bundle already, or holds no event to bundle) and when the folder
 // holds anything but events that read without a problem: a temporary
 // file, a file that is not an event's or whose content is not what its
 // name says (those are for verify to report, and stay as they are).
-func BundleMonth(dir, rel string, loose func(hash string) bool) (Month, bool, error) {
+func BundleMonth(dir, rel string, leave func(hash string) bool) (Month, bool, error) {
 	m := Month{Rel: rel}
 	abs := filepath.Join(dir, filepath.FromSlash(rel))
 	ents, err := os.ReadDir(abs)
 	if err != nil {
 		return m, false, err
 	}
+	// By the names first: a month in one bundle already is not read (an
+	// hourly maintain would read the whole journal).
+	bundles, loose := 0, 0
+	for _, d := range ents {
+		if _, ok := bundleHash(d.Name()); ok {
+			bundles++
+		} else if h, ok := nameHash(d.Name()); !ok || !d.Type().IsRegular() {
+			return m, false, nil // a temporary file, a stranger
+		} else if !leave(h) {
+			loose++
+		}
+	}
+	if loose == 0 && bundles <= 1 {
+		return m, false, nil
+	}
 	files := map[string][]byte{}
-	bundles := 0
 	add := func(p []byte) bool {
 		e, err := Parse(p)
 		if err != nil || !Bundlable(p) || path.Dir(PathOf(e.Time, e.Hash)) != rel {
@@ -300,15 +314,11 @@ func BundleMonth(dir, rel string, loose func(hash string) bool) (Month, bool, er
 					return m, false, nil
 				}
 			}
-			bundles++
 			m.Replaced = append(m.Replaced, frel)
 			continue
 		}
-		h, ok := nameHash(name)
-		if !ok {
-			return m, false, nil // a temporary file, or a stranger
-		}
-		if loose(h) {
+		h, _ := nameHash(name) // every name is a bundle's or an event's (above)
+		if leave(h) {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(abs, name))
@@ -325,7 +335,7 @@ func BundleMonth(dir, rel string, loose func(hash string) bool) (Month, bool, er
 		files[h] = b
 		m.Replaced = append(m.Replaced, frel)
 	}
-	if len(files) == 0 || (bundles == 1 && len(m.Replaced) == 1) {
+	if len(files) == 0 {
 		return m, false, nil
 	}
 	all := make([][]byte, 0, len(files))
@@ -336,5 +346,5 @@ func BundleMonth(dir, rel string, loose func(hash string) bool) (Month, bool, er
 	m.Name, m.Events = BundleName(m.Bytes), len(files)
 	// An interrupted bundling left the bundle it was making: it stays.
 	m.Replaced = slices.DeleteFunc(m.Replaced, func(r string) bool { return r == rel+"/"+m.Name })
-	return m, true, nil
+	return m, len(m.Replaced) > 0, nil
 }

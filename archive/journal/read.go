@@ -178,6 +178,8 @@ type reader struct {
 	listed int64              // folders changed after this are listed again next time
 	files  []file             // event files to read and parse
 	hint   KeyHint            // ReadHinted's, or nil
+	// bundleFiles counts the bundles among files.
+	bundleFiles int
 	// bundles are the events of the known folders' bundles, by the
 	// bundle's path.
 	bundles map[string][]*Event
@@ -311,6 +313,7 @@ func (r *reader) entry(p string, folder *Folder, d os.DirEntry) bool {
 			return true
 		}
 		r.files = append(r.files, file{filepath.Join(p, d.Name()), rel, "", folder})
+		r.bundleFiles++
 		return plain
 	}
 	h, ok := nameHash(d.Name())
@@ -335,39 +338,44 @@ func (r *reader) entry(p string, folder *Folder, d os.DirEntry) bool {
 // against its name, and returns the events that pass; the others are
 // problems, and their folders are listed again next time.
 func (r *reader) parse(ctx context.Context) ([]*Event, error) {
-	events := make([][]*Event, len(r.files))
-	problems := make([][]string, len(r.files))
+	events := make([]*Event, len(r.files))
+	problems := make([]string, len(r.files))
 	errs := make([]error, len(r.files))
+	// A bundle's events and problems, by the bundle's place in r.files
+	// (none for a journal of files alone: a million of them cost no more
+	// than they did).
+	var bundled [][]*Event
+	var bundleProblems [][]string
+	if r.bundleFiles > 0 {
+		bundled, bundleProblems = make([][]*Event, len(r.files)), make([][]string, len(r.files))
+	}
 	err := work.Each(ctx, "", len(r.files), func(i int) {
-		f := r.files[i]
-		if f.hash == "" {
-			events[i], problems[i], errs[i] = r.readBundle(f)
-			return
-		}
-		e, problem, err := r.readEvent(f)
-		events[i], errs[i] = []*Event{e}, err
-		if problem != "" {
-			problems[i] = []string{problem}
+		if f := r.files[i]; f.hash == "" {
+			bundled[i], bundleProblems[i], errs[i] = r.readBundle(f)
+		} else {
+			events[i], problems[i], errs[i] = r.readEvent(f)
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	var out []*Event
+	out := make([]*Event, 0, len(r.files)+len(r.read))
 	for i, f := range r.files {
 		if errs[i] != nil {
 			return nil, l10n.Errorf("reading the journal: %v", errs[i])
 		}
-		for _, p := range problems[i] {
-			r.j.Problems = append(r.j.Problems, Problem{f.rel, p})
-			if f.folder != nil {
-				delete(r.j.Folders, f.folder.Rel) // list it again next time, to find the problem again
+		if f.hash != "" {
+			if problems[i] != "" {
+				r.problem(f, problems[i])
+			} else if r.take(f.folder, events[i]) {
+				out = append(out, events[i])
 			}
-		}
-		if f.hash != "" && len(problems[i]) > 0 {
 			continue
 		}
-		for _, e := range events[i] {
+		for _, p := range bundleProblems[i] {
+			r.problem(f, p)
+		}
+		for _, e := range bundled[i] {
 			if r.take(f.folder, e) {
 				out = append(out, e)
 			}
@@ -379,6 +387,15 @@ func (r *reader) parse(ctx context.Context) ([]*Event, error) {
 		}
 	}
 	return out, nil
+}
+
+// problem records what is wrong with file f; its folder is listed again
+// next time, to find the problem again.
+func (r *reader) problem(f file, msg string) {
+	r.j.Problems = append(r.j.Problems, Problem{f.rel, msg})
+	if f.folder != nil {
+		delete(r.j.Folders, f.folder.Rel)
+	}
 }
 
 // readBundle reads the bundle file f: its events, what is wrong with it,
