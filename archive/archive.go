@@ -81,7 +81,6 @@ type Archive struct {
 	journalDiffers bool
 	touched        []string        // files this process wrote or removed, relative (Touched)
 	touchedSet     map[string]bool // the same, to look up (a generator writes millions)
-	gone           map[string]bool // of those, the files it removed (touchGone)
 }
 
 // Open reads the archive at dir: its policy and its journal, replayed with

@@ -12,7 +12,8 @@ import (
 )
 
 // touch records that this process wrote or removed the file at rel
-// (slash path relative to the archive).
+// (slash path relative to the archive), or changed what the folder rel
+// holds (a month of the journal bundled).
 func (a *Archive) touch(rel string) {
 	if a.touchedSet == nil {
 		a.touchedSet = map[string]bool{}
@@ -23,19 +24,10 @@ func (a *Archive) touch(rel string) {
 	}
 }
 
-// touchGone records that this process removed the file at rel: an
-// event's file whose event went into a bundle (BundleJournal).
-func (a *Archive) touchGone(rel string) {
-	a.touch(rel)
-	if a.gone == nil {
-		a.gone = map[string]bool{}
-	}
-	a.gone[rel] = true
-}
-
 // Touched lists the files this process wrote or removed, relative to the
 // archive, sorted: its events, the dossier files they pin and the member
-// files. A git commit of crm's own changes commits exactly these.
+// files, and the month folders it bundled. A git commit of crm's own
+// changes commits exactly these.
 func (a *Archive) Touched() []string {
 	out := slices.Clone(a.touched)
 	slices.Sort(out)
@@ -46,7 +38,7 @@ func (a *Archive) Touched() []string {
 func (a *Archive) Written() []*journal.Event {
 	var out []*journal.Event
 	for _, rel := range a.touched {
-		if h, ok := journal.HashOfPath(rel); ok && !a.gone[rel] {
+		if h, ok := journal.HashOfPath(rel); ok {
 			if e := a.State.Journal.ByHash[h]; e != nil {
 				out = append(out, e)
 			}

@@ -98,3 +98,24 @@ func TestShellQuoteRoundTrip(t *testing.T) {
 		t.Errorf("a plain path is quoted: %q", shellQuote("/usr/bin/crm"))
 	}
 }
+
+// A folder whose every change is crm's own, and many, is committed as the
+// folder; a folder with a change that is not, or with few, path by path.
+func TestByFolder(t *testing.T) {
+	var cs []change
+	var own []string
+	for i := range 100 {
+		p := fmt.Sprintf("a/journal/2017/01/e%03d.yaml", i)
+		cs, own = append(cs, change{path: p, tracked: true}), append(own, p)
+		p = fmt.Sprintf("a/journal/2017/02/e%03d.yaml", i)
+		cs = append(cs, change{path: p, tracked: true})
+		if i > 0 { // the first is not crm's
+			own = append(own, p)
+		}
+	}
+	cs, own = append(cs, change{path: "a/journal/2017/03/e.yaml"}), append(own, "a/journal/2017/03/e.yaml")
+	got := byFolder(own, cs)
+	if len(got) != 1+99+1 || got[0] != "a/journal/2017/01" || got[1] != "a/journal/2017/02/e001.yaml" || got[len(got)-1] != "a/journal/2017/03/e.yaml" {
+		t.Fatalf("byFolder: %d paths, %v…", len(got), got[:3])
+	}
+}
