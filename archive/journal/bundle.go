@@ -135,29 +135,42 @@ func (r *reader) bundleEvents(b []byte, rel, folderRel string) ([]*Event, []stri
 	if err != nil {
 		return nil, append(problems, err.Error())
 	}
-	bundle := path.Base(rel)
 	var events []*Event
 	prev := ""
 	for i, p := range pieces {
-		e, err := Parse(p)
-		if err != nil {
-			problems = append(problems, l10n.Sprintf("event %d of the bundle: %v", i+1, err))
+		e, problem := r.bundled(p, i, path.Base(rel), folderRel)
+		if e == nil {
+			problems = append(problems, problem)
 			continue
 		}
 		if e.Hash <= prev {
 			problems = append(problems, l10n.Sprintf("event %s is out of order or given twice in the bundle", ShortHash(e.Hash)))
 		}
 		prev = max(prev, e.Hash)
-		e.Path = PathOf(e.Time, e.Hash)
-		if path.Dir(e.Path) != folderRel {
-			problems = append(problems, l10n.Sprintf("event %s is dated %s, not in the month of the bundle's folder", ShortHash(e.Hash), e.Time.UTC().Format(TimeLayout)))
+		if problem != "" {
+			problems = append(problems, problem)
 			continue
 		}
-		e.bundle = bundle
-		e.root = r.j.root
 		events = append(events, e)
 	}
 	return events, problems
+}
+
+// bundled parses piece i of the bundle named bundle in folder folderRel:
+// the event, and a problem if it is dated in another month (then the
+// event is not to be taken); or no event and what is wrong.
+func (r *reader) bundled(p []byte, i int, bundle, folderRel string) (*Event, string) {
+	e, err := Parse(p)
+	if err != nil {
+		return nil, l10n.Sprintf("event %d of the bundle: %v", i+1, err)
+	}
+	e.Path = PathOf(e.Time, e.Hash)
+	if path.Dir(e.Path) != folderRel {
+		return e, l10n.Sprintf("event %s is dated %s, not in the month of the bundle's folder", ShortHash(e.Hash), e.Time.UTC().Format(TimeLayout))
+	}
+	e.bundle = bundle
+	e.root = r.j.root
+	return e, ""
 }
 
 // Bundle is the file name of the bundle the event was read from ("" for
@@ -215,21 +228,34 @@ func findInBundles(dir, rel string) []byte {
 }
 
 // BundleHashes returns the hashes of the events in the bundle with bytes b
-// and file name name, if b is a bundle's form under its own name.
+// and file name name, if b is a bundle's form under its own name with its
+// events in order.
 func BundleHashes(b []byte, name string) ([]string, bool) {
+	_, hs, ok := bundlePieces(b, name)
+	return hs, ok
+}
+
+// bundlePieces returns the event files of the bundle with bytes b and
+// file name name and their hashes, if b is a bundle's form under its own
+// name with its events in order: its events are then known by their
+// hashes without being parsed.
+func bundlePieces(b []byte, name string) ([][]byte, []string, bool) {
 	if BundleName(b) != name {
-		return nil, false
+		return nil, nil, false
 	}
 	pieces, err := SplitBundle(b)
 	if err != nil {
-		return nil, false
+		return nil, nil, false
 	}
 	hs := make([]string, len(pieces))
 	for i, p := range pieces {
 		sum := sha256.Sum256(p)
 		hs[i] = hex.EncodeToString(sum[:])
+		if i > 0 && hs[i] <= hs[i-1] {
+			return nil, nil, false
+		}
 	}
-	return hs, true
+	return pieces, hs, true
 }
 
 // Has reports whether the event file rel (a slash path in the archive at

@@ -118,16 +118,23 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 			if err != nil {
 				return l, false, nil
 			}
-			es, problems := r.bundleEvents(b, rel+"/"+d.Name(), rel)
-			if len(problems) > 0 {
+			// The events known before are known by their hashes: only
+			// the new ones are parsed.
+			pieces, hs, ok := bundlePieces(b, d.Name())
+			if !ok {
 				return l, false, nil
 			}
-			for _, e := range es {
-				l.Hashes = append(l.Hashes, e.Hash)
-				if _, was := slices.BinarySearch(known, e.Hash); !was {
-					r.checked(e, mt, size)
-					r.read = append(r.read, readEvent{e, folder})
+			l.Hashes = append(l.Hashes, hs...)
+			for i, h := range hs {
+				if _, was := slices.BinarySearch(known, h); was {
+					continue
 				}
+				e, problem := r.bundled(pieces[i], i, d.Name(), rel)
+				if e == nil || problem != "" {
+					return l, false, nil
+				}
+				r.checked(e, mt, size)
+				r.read = append(r.read, readEvent{e, folder})
 			}
 			continue
 		}
