@@ -174,3 +174,44 @@ func TestBundleEditedIsFound(t *testing.T) {
 		t.Fatal("a bundle's name reads as an event's")
 	}
 }
+
+// A pull brings another clone's bundles and its new steps: the first
+// open advances the snapshot over them and saves it (listing the folders
+// read the bundles, which every later open would do again).
+func TestBundlesPulledAreSavedOnce(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	ids := f.history()
+	f.now = f.now.AddDate(0, 2, 0)
+	base := f.clone()
+	for range 2 {
+		f.summaryOpen(f.clock, archive.SummaryRows)
+	}
+	snaps, _ := filepath.Glob(filepath.Join(f.cache, "journal", "*", "state.snap"))
+	g := f.clone()
+	if got, err := g.as("zhang").BundleJournal(); err != nil || len(got) != 1 {
+		t.Fatalf("bundled %+v %v", got, err)
+	}
+	if _, err := g.as("li").ReviewDone(ids[2], "ok"); err != nil {
+		t.Fatal(err)
+	}
+	before := rowsOf(f.summaryOpen(f.clock, archive.SummaryRows))
+	var snap []byte
+	for _, p := range snaps {
+		b, _ := os.ReadFile(p)
+		snap = append(snap, b...)
+	}
+	f.pull(g, base.dir)
+	if rows := rowsOf(f.summaryOpen(f.clock, archive.SummaryRows)); rows == before {
+		t.Fatal("the rows do not show the pulled 核定")
+	}
+	var now []byte
+	for _, p := range snaps {
+		b, _ := os.ReadFile(p)
+		now = append(now, b...)
+	}
+	if len(snaps) == 0 || string(now) == string(snap) {
+		t.Fatalf("the snapshot advanced over a bundled folder was not saved (%v)", snaps)
+	}
+	sameState(t, f.as("li").State, f.cold("li").State)
+}

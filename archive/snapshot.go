@@ -964,8 +964,11 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 		}
 	}
 	// Past a few parts, the advanced snapshot is saved: it needs every
-	// loan and destruction request.
-	save := !fewParts(j)
+	// loan and destruction request. So it is when listing the folders
+	// that changed read a bundle (a month's thousands of events hashed:
+	// 2 s for a department's ten years just bundled), or every command
+	// would list them again.
+	save := !fewParts(j) || slices.ContainsFunc(l.listed, func(x journal.Listed) bool { return x.Bundled })
 	regs := &snapRegisters{}
 	if a.summary&(SummaryLoans|SummaryDestructions) != 0 || a.onlyLoan != "" || len(a.onlyIDs) > 0 || j != nil && !scoped(j) || save {
 		var ok bool

@@ -34,6 +34,8 @@ type Listed struct {
 	Rel    string
 	MTime  int64
 	Hashes []string
+	// Bundled: the folder holds a bundle, which was read to list it.
+	Bundled bool
 }
 
 // ReadSince reads the events a journal read before lacks, from the month
@@ -120,6 +122,7 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 			}
 			// The events known before are known by their hashes: only
 			// the new ones are parsed.
+			l.Bundled = true
 			pieces, hs, ok := bundlePieces(b, d.Name())
 			if !ok {
 				return l, false, nil
