@@ -843,7 +843,14 @@ func (a *Archive) partialState(l *snapLoad, j *journal.Journal, only string) *St
 // which the command's ResolveID or Lookup says so, as it would on the
 // whole state, without reading every dossier's state (100,000 at 4 s).
 func (a *Archive) unknownState(l *snapLoad, j *journal.Journal, only string, created map[string]bool) *State {
-	if CheckID(only) != nil || a.now.Before(l.snap.Latest) {
+	if CheckID(only) != nil {
+		// Not an id at all (a typo, a line of a table pasted): Lookup
+		// and ResolveID say so before they look at a dossier, so the
+		// state of none does (the whole state took 3 s and 730 MB at
+		// 100,000 dossiers to say it).
+		return a.advancedParts(l, j)
+	}
+	if a.now.Before(l.snap.Latest) {
 		return nil
 	}
 	rows, ok := l.rowsPart()
