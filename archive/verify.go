@@ -2,8 +2,8 @@ package archive
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io/fs"
 	"maps"
