@@ -124,9 +124,15 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 			if len(args) == 1 {
 				return one(cmd, args)
 			}
-			// A batch: the whole snapshot's state, advanced under the
-			// lock, and one lock for every step.
+			// A batch: one lock for every step. Ids are resolved against
+			// the snapshot's rows, and the steps written against those
+			// dossiers' parts (ReviewDoneMany); --all-readable needs the
+			// whole snapshot's state, advanced under the lock, to know
+			// what the key reads.
 			e.snapshot, e.snapshotSteps = true, true
+			if !allReadable {
+				e.summary = archive.SummaryRows
+			}
 			a, err := e.open(true)
 			if err != nil {
 				return err
