@@ -87,8 +87,9 @@ func (a *Archive) bundleMonth(rel, genesis string) (*Bundled, error) {
 		return nil, err
 	}
 	for _, r := range m.Replaced {
-		crashPoint("remove", r)
-		if err := os.Remove(filepath.Join(a.Dir, filepath.FromSlash(r))); err != nil && !os.IsNotExist(err) {
+		p := filepath.Join(a.Dir, filepath.FromSlash(r))
+		crashPoint("remove", p)
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
 			return nil, err
 		}
 	}

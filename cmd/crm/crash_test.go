@@ -248,6 +248,12 @@ var crashScenarios = []crashScenario{
 	{name: "review done", as: "li", args: []string{"review", "done", "C-000001", "--note", "核对"}},
 	{name: "hold", as: "zhang", args: []string{"hold", "C-000001", "--reason", "诉讼"}},
 	{name: "maintain", as: "zhang", args: []string{"maintain"}},
+	// Two months on, maintain also bundles November: killed between the
+	// bundle's rename and the last file it replaces, the month holds
+	// events twice, and the next maintain finishes it.
+	{name: "maintain (bundles)", as: "zhang", args: []string{"maintain"}, ci: true, pre: func(c *crashEnv) {
+		c.now = "2027-01-25T09:00:00+08:00"
+	}},
 	{name: "declassify", as: "zhang", args: []string{"classify", "declassify-expired"}},
 	{name: "templates pin", as: "zhang", args: []string{"templates", "pin"}, pre: func(c *crashEnv) {
 		os.MkdirAll(filepath.Join(c.dir, "templates", "reports"), 0o755)
