@@ -1,12 +1,16 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -117,5 +121,62 @@ func TestByFolder(t *testing.T) {
 	got := byFolder(own, cs)
 	if len(got) != 1+99+1 || got[0] != "a/journal/2017/01" || got[1] != "a/journal/2017/02/e001.yaml" || got[len(got)-1] != "a/journal/2017/03/e.yaml" {
 		t.Fatalf("byFolder: %d paths, %v…", len(got), got[:3])
+	}
+}
+
+// The merge driver reads the other side's events from git: those in
+// bundles too (another clone bundled a month and wrote in it).
+func TestEventsInReadsBundles(t *testing.T) {
+	needs.Tool(t, "git", "apt-get install git")
+	dir := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@x"}, args...)...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q", "-b", "main")
+	os.WriteFile(filepath.Join(dir, "crm.yaml"), []byte("x: 1\n"), 0o644)
+	git("add", "-A")
+	git("commit", "-qm", "base")
+	git("checkout", "-qb", "other")
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	var files [][]byte
+	var want []string
+	for i := range 3 {
+		at := time.Date(2026, 9, 1+i, 1, 0, 0, 0, time.UTC)
+		b, err := journal.Sign(journal.Header{Kind: archive.KindReview, Time: at, Actor: "li", Dossier: "C-1"}, map[string]any{"quarter": "2026Q3", "sha256": fmt.Sprint(i)}, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _ := journal.Parse(b)
+		want = append(want, e.Hash)
+		files = append(files, b)
+	}
+	month := filepath.Join(dir, "journal", "2026", "09")
+	os.MkdirAll(month, 0o755)
+	bundle := journal.MakeBundle(files[:2])
+	os.WriteFile(filepath.Join(month, journal.BundleName(bundle)), bundle, 0o644)
+	e, _ := journal.Parse(files[2])
+	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(journal.PathOf(e.Time, e.Hash))), files[2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("add", "-A")
+	git("commit", "-qm", "bundled")
+	git("checkout", "-q", "main")
+	g, err := openRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range g.eventsIn("other") {
+		got = append(got, e.Hash)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("events in the other side: %v, want %v", got, want)
 	}
 }
