@@ -50,8 +50,13 @@ type journalCache struct {
 }
 
 // jcacheMagic starts every segment (format version 3: events carry
-// their file's time and size, and the bundle it is).
-const jcacheMagic = "crm-journal-cache-v3\n"
+// their file's time and size, and the bundle it is). Segments of version
+// 2 (the same without the bundle) are still read: their events were read
+// from files of their own, and a folder bundled since has another time.
+const (
+	jcacheMagic   = "crm-journal-cache-v3\n"
+	jcacheMagicV2 = "crm-journal-cache-v2\n"
+)
 
 // newJournalCache returns the cache of the archive at abs in cacheDir for
 // the identity id (nil: the user's keyless key), or nil if there is none.
@@ -195,7 +200,13 @@ var errBadSegment = errors.New("journal cache segment does not verify")
 // the journal folder's path and time, the table of signing keys, then the
 // events, then the MAC of all that.
 func (c *journalCache) decode(b []byte, abs string, root *string) (*journal.Folder, error) {
-	if len(b) < len(jcacheMagic)+sha256.Size || !bytes.HasPrefix(b, []byte(jcacheMagic)) {
+	read := journal.ReadPacked
+	if bytes.HasPrefix(b, []byte(jcacheMagicV2)) {
+		read = journal.ReadPackedUnbundled
+	} else if !bytes.HasPrefix(b, []byte(jcacheMagic)) {
+		return nil, errBadSegment
+	}
+	if len(b) < len(jcacheMagic)+sha256.Size {
 		return nil, errBadSegment
 	}
 	body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
@@ -220,7 +231,7 @@ func (c *journalCache) decode(b []byte, abs string, root *string) (*journal.Fold
 	f.Events = make([]*journal.Event, 0, n)
 	rest := r.b
 	for range n {
-		e, next, err := journal.ReadPacked(rest, root, keys)
+		e, next, err := read(rest, root, keys)
 		if err != nil {
 			return nil, err
 		}

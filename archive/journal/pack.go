@@ -167,6 +167,17 @@ func AppendPacked(b []byte, e *Event, keyIdx int) ([]byte, bool) {
 // ReadPacked reads one event AppendPacked wrote, for the archive in folder
 // root; keys is the caller's key table. It checks the shape as Parse does.
 func ReadPacked(b []byte, root *string, keys []string) (*Event, []byte, error) {
+	return readPacked(b, root, keys, true)
+}
+
+// ReadPackedUnbundled reads one event an AppendPacked from before bundles
+// wrote (a cache of crm 2026-12-03 and earlier): it was read from a file
+// of its own.
+func ReadPackedUnbundled(b []byte, root *string, keys []string) (*Event, []byte, error) {
+	return readPacked(b, root, keys, false)
+}
+
+func readPacked(b []byte, root *string, keys []string, withBundle bool) (*Event, []byte, error) {
 	if len(b) < 32 {
 		return nil, nil, errPacked
 	}
@@ -224,11 +235,13 @@ func ReadPacked(b []byte, root *string, keys []string) (*Event, []byte, error) {
 		return nil, nil, errPacked
 	}
 	b = b[n:]
-	if e.bundle, b, err = readString(b); err != nil {
-		return nil, nil, err
-	}
-	if _, ok := bundleHash(e.bundle); e.bundle != "" && !ok {
-		return nil, nil, errPacked
+	if withBundle {
+		if e.bundle, b, err = readString(b); err != nil {
+			return nil, nil, err
+		}
+		if _, ok := bundleHash(e.bundle); e.bundle != "" && !ok {
+			return nil, nil, errPacked
+		}
 	}
 	if e.Kind == "" || e.Actor == "" || (e.Dossier != "" && !dossierIDRE.MatchString(e.Dossier)) {
 		return nil, nil, errPacked

@@ -77,3 +77,26 @@ func TestPackedEventDecodesAsWritten(t *testing.T) {
 		ReadPacked(rec[:i], &root, []string{"k"})
 	}
 }
+
+// A cache written before bundles (no bundle field) is read as events of
+// files of their own.
+func TestReadPackedUnbundled(t *testing.T) {
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	b, err := Sign(Header{Kind: "dossier.update", Time: time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC), Actor: "li", Dossier: "C-1"}, map[string]any{"fields": []string{"a"}}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := Parse(b)
+	rec, ok := AppendPacked(nil, e, -1)
+	if !ok || rec[len(rec)-1] != 0 {
+		t.Fatalf("record %v ends with %x, want the empty bundle", ok, rec[len(rec)-1])
+	}
+	root := "/nowhere"
+	old, rest, err := ReadPackedUnbundled(rec[:len(rec)-1], &root, nil)
+	if err != nil || len(rest) != 0 || old.Hash != e.Hash || old.Bundle() != "" {
+		t.Fatalf("v2 record: %v %d", err, len(rest))
+	}
+	if _, _, err := ReadPacked(rec[:len(rec)-1], &root, nil); err == nil {
+		t.Fatal("a v2 record read as v3")
+	}
+}
