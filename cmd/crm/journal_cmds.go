@@ -375,13 +375,21 @@ func newVerifyCmd(e *env) *cobra.Command {
 				e.printf("%s\n", l10n.Sprintf("note: %s: %s by %s (%s)", d.Event.Path, decisionText(d.Decision), d.By, d.Reason))
 			}
 			if len(ps) > 0 {
-				events := false
+				events, bundle := false, ""
 				for _, p := range ps {
 					e.printf("%s\n", p)
 					events = events || strings.HasPrefix(p.Path, journal.Dir+"/")
+					if bundle == "" && journal.IsBundlePath(p.Path) {
+						bundle = p.Path
+					}
 				}
 				err := &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("verify found %d problem(s)", len(ps))}
-				if events {
+				switch {
+				case bundle != "":
+					// A bundle is bytes crm wrote, not a step to judge:
+					// put back, it mends the links to what it held.
+					err.Next, err.Arg = archive.NextRestore, bundle
+				case events:
 					err.Next, err.Arg = archive.NextDecide, "EVENT"
 				}
 				return err
