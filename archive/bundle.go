@@ -6,7 +6,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
+	"strings"
 	"time"
 
 	"crm/archive/journal"
@@ -41,10 +41,7 @@ const closedMonths = 1
 func (a *Archive) BundleJournal() ([]Bundled, error) {
 	var out []Bundled
 	err := a.lockOnly(func() error {
-		months, err := a.closedMonthFolders()
-		if err != nil {
-			return err
-		}
+		months := a.closedMonthFolders()
 		genesis := ""
 		if a.State != nil {
 			genesis = a.State.Genesis
@@ -53,7 +50,7 @@ func (a *Archive) BundleJournal() ([]Bundled, error) {
 		// bundled at once are a million files read and removed.
 		done := make([]*Bundled, len(months))
 		errs := make([]error, len(months))
-		err = work.Each(a.ctx, "", len(months), func(i int) {
+		err := work.Each(a.ctx, "", len(months), func(i int) {
 			done[i], errs[i] = a.bundleMonth(months[i], genesis)
 		})
 		for i, b := range done {
@@ -98,37 +95,22 @@ func (a *Archive) bundleMonth(rel, genesis string) (*Bundled, error) {
 }
 
 // closedMonthFolders lists the month folders of the journal (sorted) whose
-// month ended more than closedMonths whole months before the clock's.
-func (a *Archive) closedMonthFolders() ([]string, error) {
+// month ended more than closedMonths whole months before the clock's; none
+// when the journal holds anything but year and month folders (verify
+// names what).
+func (a *Archive) closedMonthFolders() []string {
 	now := a.now.UTC()
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -closedMonths, 0)
-	years, err := os.ReadDir(filepath.Join(a.Dir, journal.Dir))
-	if err != nil {
-		return nil, err
-	}
+	dirs, _ := journalDirs(a.Dir)
 	var out []string
-	for _, y := range years {
-		yn, err := strconv.Atoi(y.Name())
-		if err != nil || !y.IsDir() || !isDigits(y.Name(), 4) {
-			continue
-		}
-		months, err := os.ReadDir(filepath.Join(a.Dir, journal.Dir, y.Name()))
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range months {
-			mn, err := strconv.Atoi(m.Name())
-			if err != nil || !m.IsDir() || !isDigits(m.Name(), 2) || mn < 1 || mn > 12 {
-				continue
-			}
-			if time.Date(yn, time.Month(mn), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0).After(first) {
-				continue
-			}
-			out = append(out, path.Join(journal.Dir, y.Name(), m.Name()))
+	for _, d := range dirs {
+		m, err := time.Parse("2006/01", strings.TrimPrefix(d.Rel, journal.Dir+"/"))
+		if err == nil && strings.Count(d.Rel, "/") == 2 && !m.AddDate(0, 1, 0).After(first) {
+			out = append(out, d.Rel)
 		}
 	}
 	slices.Sort(out)
-	return out, nil
+	return out
 }
 
 // ownBundle: a bundle under its own name whose events are all the

@@ -1018,12 +1018,6 @@ func fewParts(j *journal.Journal) bool {
 	if j == nil {
 		return true
 	}
-	if len(j.Events) == 0 {
-		// Folders changed without a new event (months bundled): saved
-		// once with their new times, or every command would list them
-		// and read their bundles again.
-		return false
-	}
 	if len(j.Events) > maxPartialAdvance || !ownParts(j) {
 		return false
 	}
