@@ -132,34 +132,49 @@ func Parse(b []byte) (*Event, error) {
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return nil, l10n.Errorf("event signature is not base64 of %d bytes", ed25519.SignatureSize)
 	}
-	var r bodyIn
-	dec := yaml.NewDecoder(bytes.NewReader(body))
-	dec.KnownFields(true)
-	if err := dec.Decode(&r); err != nil {
-		return nil, l10n.Errorf("event body: %v", err)
+	r, ok := readCanonical(body)
+	if !ok {
+		if r, err = readYAML(body); err != nil {
+			return nil, err
+		}
 	}
-	if r.Kind == "" || r.Actor == "" {
+	if r.kind == "" || r.actor == "" {
 		return nil, l10n.Errorf("event has no kind or actor")
 	}
-	t, err := time.Parse(TimeLayout, r.Time)
+	t, err := time.Parse(TimeLayout, r.time)
 	if err != nil {
-		return nil, l10n.Errorf("event time %q is not %s", r.Time, TimeLayout)
+		return nil, l10n.Errorf("event time %q is not %s", r.time, TimeLayout)
 	}
-	for _, p := range r.Prev {
+	for _, p := range r.prev {
 		if !hexHashRE.MatchString(p) {
 			return nil, l10n.Errorf("event link %q is not a SHA-256 hash", p)
 		}
 	}
-	if r.Dossier != "" && !dossierIDRE.MatchString(r.Dossier) {
-		return nil, l10n.Errorf("event names dossier %q, which is not a dossier id", r.Dossier)
+	if r.dossier != "" && !dossierIDRE.MatchString(r.dossier) {
+		return nil, l10n.Errorf("event names dossier %q, which is not a dossier id", r.dossier)
 	}
 	sum := sha256.Sum256(b)
-	e := &Event{
-		Header: Header{Kind: r.Kind, Time: t, Actor: r.Actor, Dossier: r.Dossier, Prev: r.Prev},
+	return &Event{
+		Header: Header{Kind: r.kind, Time: t, Actor: r.actor, Dossier: r.dossier, Prev: r.prev},
 		Hash:   hex.EncodeToString(sum[:]), Body: body, Sig: sig,
+		packed: r.packed, node: r.node,
+	}, nil
+}
+
+// readYAML reads an event body with yaml.v3: any body readCanonical
+// leaves.
+func readYAML(body []byte) (canonBody, error) {
+	var r bodyIn
+	dec := yaml.NewDecoder(bytes.NewReader(body))
+	dec.KnownFields(true)
+	if err := dec.Decode(&r); err != nil {
+		return canonBody{}, l10n.Errorf("event body: %v", err)
 	}
+	c := canonBody{kind: r.Kind, time: r.Time, actor: r.Actor, dossier: r.Dossier, prev: r.Prev}
+	var e Event
 	e.setData(&r.Data)
-	return e, nil
+	c.packed, c.node = e.packed, e.node
+	return c, nil
 }
 
 // setData keeps n as the event's data, packed when it can be.

@@ -1,0 +1,215 @@
+package journal
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	mrand "math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// canonSamples are event bodies as crm writes them: the data shapes of
+// its event kinds (FORMAT.md, "Event kinds"), with values that need
+// quoting, values that look like other types, and Chinese text.
+func canonSamples(t testing.TB) [][]byte {
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	prev := []string{strings.Repeat("ab", 32), "4d279feb0e4bcf402e20c1656ab6cffbc3bd7eb850532f08ac115a8c803ed5bb"}
+	at := time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC)
+	type step struct {
+		Step int    `yaml:"step"`
+		By   string `yaml:"by"`
+		Date string `yaml:"date"`
+	}
+	type member struct {
+		ID         string   `yaml:"id"`
+		Name       string   `yaml:"name"`
+		Roles      []string `yaml:"roles"`
+		Recipient  string   `yaml:"recipient"`
+		SigningKey string   `yaml:"signing_key"`
+	}
+	datas := []any{
+		nil,
+		map[string]any{"quarter": "2026Q4", "note": "资料核对无误"},
+		map[string]any{"fields": []string{}, "sha256": strings.Repeat("0", 64), "recipients": []string{"gm", "manager", "super"}},
+		map[string]any{"fields": []string{"owner", "customer.name"}, "level": "秘密", "period": "10y", "set_on": "2026-11-22", "days": 3, "renewals": 0},
+		map[string]any{"card": map[string]any{"card": "L-000KSCYM6R", "out": "2019-03-23", "approvers": []string{"manager"}, "intact": true}},
+		map[string]any{"steps": []step{{1, "super", "2019-03-12"}, {2, "manager", "2019-03-13"}}},
+		map[string]any{"member": member{"manager", "张经理", []string{"manager"}, "age1c8n4h6ry6vnwkllen689v6tu9yveysy5qpdyhjezk9xdl8gw8evsz2u60s", "crm-ed25519:pUYl50plzcrdLts3dbqelThm8xyxevYQD2cUbWWqDrM="}},
+		map[string]any{"a": "true", "b": "null", "c": "123", "d": "1e5", "e": "0x1F", "f": "~", "g": "-x", "h": "y", "i": "", "j": " lead", "k": "trail ", "l": "a: b", "m": "#x", "n": "x #y", "o": ".5", "p": "+1", "q": "<<", "r": "2026-01-01 10:00:00", "s": 1.5, "t": false, "u": nil, "v": "0o17", "w": "1_000", "x": "[a]", "z": "{b}"},
+		map[string]any{"note": "多行\n备注", "quote": `他说"好"`, "tab": "a\tb", "back": `a\b`, "long": strings.Repeat("长", 300)},
+		map[string]any{"empty": map[string]any{}, "list": []any{[]string{"x"}, map[string]any{}}, "true": 1, "2026": "year"},
+	}
+	var out [][]byte
+	for _, d := range datas {
+		for _, dossier := range []string{"", "C-000001"} {
+			b, err := Sign(Header{Kind: "dossier.update", Time: at, Actor: "super", Dossier: dossier, Prev: prev}, d, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, b[:bytes.LastIndex(b, []byte("signature: "))])
+		}
+	}
+	return append(out, []byte("kind: archive.init\ntime: \"2016-11-15T01:00:00Z\"\nactor: manager\ndata:\n  archive_id: 814e000dccf4c00b\n"))
+}
+
+// The canonical reader reads what crm writes: every sample whose values
+// need no escapes and no block scalar (the common case) skips yaml.v3.
+func TestCanonicalReadsCrmsForm(t *testing.T) {
+	for i, body := range canonSamples(t) {
+		_, ok := readCanonical(body)
+		hard := bytes.Contains(body, []byte("多行")) || bytes.Contains(body, []byte("' lead'")) || bytes.Contains(body, []byte(`"[a]"`)) || bytes.Contains(body, []byte("list:"))
+		if ok == hard {
+			t.Errorf("sample %d: canonical %v, want %v:\n%s", i, ok, !hard, body)
+		}
+	}
+}
+
+// Whatever the canonical reader reads, yaml.v3 reads the same: the same
+// header and the same data, node for node (tag, style, value, line,
+// column). The samples check it on crm's own forms, the fuzzer on
+// anything.
+func TestCanonicalIsYAML(t *testing.T) {
+	for _, body := range canonSamples(t) {
+		sameAsYAML(t, body)
+	}
+}
+
+func FuzzReadCanonical(f *testing.F) {
+	for _, body := range canonSamples(f) {
+		f.Add(body)
+	}
+	f.Add([]byte("kind: a\nkind: b\n"))
+	f.Add([]byte("kind: a\nactor: b\ndata:\n  x:\n  - y\n"))
+	f.Add([]byte("kind: a\nactor: b\ndata:\n  x: a\n    b\n"))
+	f.Add([]byte("kind: a\nprev: []\ndata: {}\n"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		sameAsYAML(t, body)
+	})
+}
+
+func sameAsYAML(t *testing.T, body []byte) {
+	t.Helper()
+	c, ok := readCanonical(body)
+	if !ok {
+		return
+	}
+	y, err := readYAML(body)
+	if err != nil {
+		t.Fatalf("canonical reader read what yaml.v3 refuses (%v):\n%s", err, body)
+	}
+	if y.node != nil {
+		t.Fatalf("yaml.v3's data could not be packed:\n%s", body)
+	}
+	if c.kind != y.kind || c.time != y.time || c.actor != y.actor || c.dossier != y.dossier ||
+		!reflect.DeepEqual(c.prev, y.prev) ||
+		!bytes.Equal(c.packed, y.packed) {
+		cn, _, _ := unpackNode(c.packed, 0)
+		yn, _, _ := unpackNode(y.packed, 0)
+		t.Fatalf("canonical %+v\n%s\nyaml.v3 %+v\n%s\nbody:\n%s", c, dumpNode(cn), y, dumpNode(yn), body)
+	}
+}
+
+// dumpNode prints a data tree, a node a line.
+func dumpNode(n *yaml.Node) string {
+	var b strings.Builder
+	var walk func(n *yaml.Node, depth int)
+	walk = func(n *yaml.Node, depth int) {
+		if n == nil {
+			return
+		}
+		fmt.Fprintf(&b, "%s%d %d %s %q %d:%d\n", strings.Repeat("  ", depth), n.Kind, n.Style, n.Tag, n.Value, n.Line, n.Column)
+		for _, c := range n.Content {
+			walk(c, depth+1)
+		}
+	}
+	walk(n, 0)
+	return b.String()
+}
+
+// Bodies put together at random from lines of crm's form, indented and
+// nested every way, with values that look like other types: whatever the
+// canonical reader reads of them, yaml.v3 reads the same.
+func TestCanonicalRandomBodies(t *testing.T) {
+	r := mrand.New(mrand.NewPCG(1, 2))
+	values := []string{"x", "秘密", "10y", "3", "-3", "0", "007", "1e5", ".5", "+1", "true", "False", "null", "~", "y", "n", "on",
+		"2026-01-01", "2026-1-1", "12:30", "a:b", "a,b", "[]", "{}", `""`, `"2026-11-22"`, `"a b"`, "crm-ed25519:pU=", "0x1F", "0o17",
+		"1_000", ".inf", "-.inf", ".nan", "a b", "中文 值", "x.y", "0b101", "1.5e3", "-", "- x"}
+	keys := []string{"a", "kind", "time", "actor", "dossier", "prev", "data", "true", "2026", "n", "y", "_", "K9"}
+	var render func(b *strings.Builder, ind, depth int, seq bool)
+	// render writes a random mapping (or, in an item, a sequence) at ind.
+	render = func(b *strings.Builder, ind, depth int, seq bool) {
+		pad := strings.Repeat(" ", ind)
+		for k := range 1 + r.IntN(3) {
+			if seq {
+				if depth < 3 && r.IntN(3) == 0 {
+					// a mapping that starts on the dash's line
+					fmt.Fprintf(b, "%s- %s: %s\n", pad, keys[r.IntN(len(keys))], values[r.IntN(len(values))])
+					if r.IntN(2) == 0 {
+						render(b, ind+2, depth+1, false)
+					}
+					continue
+				}
+				fmt.Fprintf(b, "%s- %s\n", pad, values[r.IntN(len(values))])
+				continue
+			}
+			key := keys[(k+r.IntN(len(keys)))%len(keys)]
+			if depth < 3 && r.IntN(3) == 0 {
+				fmt.Fprintf(b, "%s%s:\n", pad, key)
+				render(b, ind+2, depth+1, r.IntN(2) == 0)
+				continue
+			}
+			fmt.Fprintf(b, "%s%s: %s\n", pad, key, values[r.IntN(len(values))])
+		}
+	}
+	accepted := 0
+	for range 30000 {
+		var b strings.Builder
+		b.WriteString("kind: k\nactor: a\ndata:\n")
+		render(&b, 2, 0, r.IntN(2) == 0)
+		if r.IntN(3) == 0 {
+			// one line indented otherwise
+			lines := strings.SplitAfter(b.String(), "\n")
+			n := 3 + r.IntN(len(lines)-3)
+			lines[n] = strings.Repeat(" ", r.IntN(3)) + strings.TrimPrefix(lines[n], strings.Repeat(" ", r.IntN(3)))
+			b.Reset()
+			b.WriteString(strings.Join(lines, ""))
+		}
+		body := []byte(b.String())
+		if _, ok := readCanonical(body); ok {
+			accepted++
+		}
+		sameAsYAML(t, body)
+	}
+	if accepted < 1000 {
+		t.Fatalf("only %d of 30000 bodies read canonically: the test checks too little", accepted)
+	}
+	t.Logf("%d of 30000 bodies read canonically", accepted)
+}
+
+// BenchmarkReadBody compares the two readers on a 核定 and a content
+// edit as crm writes them.
+func BenchmarkReadBody(b *testing.B) {
+	bodies := canonSamples(b)[2:6]
+	b.Run("canonical", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, ok := readCanonical(bodies[i%len(bodies)]); !ok {
+				b.Fatal("not canonical")
+			}
+		}
+	})
+	b.Run("yaml.v3", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := readYAML(bodies[i%len(bodies)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
