@@ -3,6 +3,7 @@ package journal
 import (
 	"encoding/binary"
 	"slices"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -349,14 +350,29 @@ func plainOK(t []byte) bool {
 	return true
 }
 
-// plainTag is the tag yaml.v3 resolves a plain scalar's text to.
+// plainTag is the tag yaml.v3 resolves a plain scalar's text to. Only
+// text that starts like a number, a date, a boolean or a null is asked of
+// yaml.v3 (its failed conversions cost garbage), and only when every byte
+// could be part of one.
 func plainTag(t []byte) string {
 	switch t[0] {
-	case '+', '-', '.', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'y', 'Y', 'n', 'N', 't', 'T', 'f', 'F', 'o', 'O', '~':
-		return (&yaml.Node{Kind: yaml.ScalarNode, Value: string(t)}).ShortTag()
+	case 'y', 'Y', 'n', 'N', 't', 'T', 'f', 'F', 'o', 'O', '~':
+	case '+', '-', '.', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		for _, c := range t {
+			if !strings.ContainsRune(numberBytes, rune(c)) {
+				return "!!str"
+			}
+		}
+	default:
+		return "!!str"
 	}
-	return "!!str"
+	return (&yaml.Node{Kind: yaml.ScalarNode, Value: string(t)}).ShortTag()
 }
+
+// numberBytes are the bytes of every int, float and timestamp form yaml.v3
+// resolves (decimal, 0x, 0o, 0b, '_', exponents, .inf/.nan, dates and
+// times with zones).
+const numberBytes = "0123456789abcdefABCDEFxXoO_+-.eE:TtZz nNiI "
 
 // pack writes the subtree at node i as packNode writes a yaml.Node tree.
 func (r *canonReader) pack(i int) []byte {

@@ -139,7 +139,8 @@ func TestCanonicalRandomBodies(t *testing.T) {
 	r := mrand.New(mrand.NewPCG(1, 2))
 	values := []string{"x", "秘密", "10y", "3", "-3", "0", "007", "1e5", ".5", "+1", "true", "False", "null", "~", "y", "n", "on",
 		"2026-01-01", "2026-1-1", "12:30", "a:b", "a,b", "[]", "{}", `""`, `"2026-11-22"`, `"a b"`, "crm-ed25519:pU=", "0x1F", "0o17",
-		"1_000", ".inf", "-.inf", ".nan", "a b", "中文 值", "x.y", "0b101", "1.5e3", "-", "- x"}
+		"1_000", ".inf", "-.inf", ".nan", "a b", "中文 值", "x.y", "0b101", "1.5e3", "-", "- x",
+		"+Infinity", ".Inf", "1e", "2026-01-01T10:00:00Z", "2026-1-2 3:4:5", "2026-01-01t01:00:00+08:00", "0x1p3", "0xFF", "-0b11", "-0o7", "2026Q4", "1y", "Yes", "ON", "n/a"}
 	keys := []string{"a", "kind", "time", "actor", "dossier", "prev", "data", "true", "2026", "n", "y", "_", "K9"}
 	var render func(b *strings.Builder, ind, depth int, seq bool)
 	// render writes a random mapping (or, in an item, a sequence) at ind.

@@ -19,6 +19,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -335,10 +336,19 @@ func unknownKeys(n *yaml.Node, t reflect.Type, prefix string) []string {
 	return out
 }
 
+// fieldsOf remembers yamlFields of each type: every event's data is
+// checked against its kind's type.
+var fieldsOf sync.Map // reflect.Type → map[string]reflect.Type
+
 // yamlFields maps the yaml names of a struct's fields to their types,
-// following inlined (embedded) structs.
+// following inlined (embedded) structs. The map is shared: do not change
+// it.
 func yamlFields(t reflect.Type) map[string]reflect.Type {
+	if f, ok := fieldsOf.Load(t); ok {
+		return f.(map[string]reflect.Type)
+	}
 	fields := map[string]reflect.Type{}
+	defer func() { fieldsOf.Store(t, fields) }()
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
