@@ -294,7 +294,14 @@ func (c *journalCache) encode(abs string, f *journal.Folder) ([]byte, bool) {
 			}
 		}
 	}
-	b := []byte(jcacheMagic)
+	size := len(jcacheMagic) + len(abs) + len(f.Rel) + 64 + sha256.Size
+	for _, k := range table {
+		size += len(k) + 10
+	}
+	for _, e := range f.Events {
+		size += journal.PackedSize(e)
+	}
+	b := append(make([]byte, 0, size), jcacheMagic...)
 	b = appendStr(b, abs)
 	b = appendStr(b, f.Rel)
 	b = binary.AppendVarint(b, f.MTime)

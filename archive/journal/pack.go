@@ -152,7 +152,8 @@ func AppendPacked(b []byte, e *Event, keyIdx int) ([]byte, bool) {
 		}
 		b = append(b, ph[:]...)
 	}
-	b = appendString(b, string(e.packed))
+	b = binary.AppendUvarint(b, uint64(len(e.packed)))
+	b = append(b, e.packed...)
 	b = binary.AppendUvarint(b, uint64(keyIdx+1))
 	ok := byte(0)
 	if e.sigOK {
@@ -162,6 +163,12 @@ func AppendPacked(b []byte, e *Event, keyIdx int) ([]byte, bool) {
 	b = binary.AppendVarint(b, e.fileTime)
 	b = binary.AppendVarint(b, e.fileSize)
 	return appendString(b, e.bundle), true
+}
+
+// PackedSize is about how many bytes AppendPacked appends for e (at most
+// a few more), for sizing a segment's buffer.
+func PackedSize(e *Event) int {
+	return 32 + 10 + len(e.Kind) + len(e.Actor) + len(e.Dossier) + 32*len(e.Prev) + len(e.packed) + len(e.bundle) + 40
 }
 
 // ReadPacked reads one event AppendPacked wrote, for the archive in folder
