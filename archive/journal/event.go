@@ -267,6 +267,16 @@ func (e *Event) DataNode() (*yaml.Node, error) {
 // keys the struct has no field for: data a reader does not understand is
 // not silently dropped.
 func (e *Event) Decode(v any) error {
+	if e.node == nil && e.packed != nil {
+		// Into a zero value only: what the packed reader leaves it to
+		// yaml.v3 is decoded into the zero value again.
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().IsZero() {
+			if rest, ok := decodePacked(e.packed, rv.Elem(), 0); ok && len(rest) == 0 {
+				return nil
+			}
+			rv.Elem().SetZero()
+		}
+	}
 	n, err := e.DataNode()
 	if err != nil {
 		return err
