@@ -332,8 +332,12 @@ func (a *Archive) saveAdvanced(snap *snapshot, f *os.File, base int64, s *State,
 // what the state says. A step on a snapshot's state reads the journal
 // first then.
 func (a *Archive) crashLeftovers() bool {
-	for _, dir := range []string{DossiersDir, MembersDir} {
+	for i, dir := range cleanDirs {
+		if a.cleanSince(i) {
+			continue // as the last holder left it, with no temporary file
+		}
 		// Names only (no file types): dossiers/ holds a file per dossier.
+		dirListings.Add(1)
 		names, err := readNames(filepath.Join(a.Dir, dir))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return true

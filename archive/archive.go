@@ -42,7 +42,10 @@ type Archive struct {
 	ctx     context.Context // cancels long work
 	id      *Identity
 	me      *Member
-	holding bool        // the lock is held
+	holding bool // the lock is held
+	// cleanAt is the clean mark the lock file held when this process
+	// took the lock (lock.go), or nil.
+	cleanAt []string
 	bulk    bool        // inside Bulk: files are synced at the end
 	cache   *plainCache // per-user plaintext cache, if enabled
 	// listRead is how many dossier files the last ListBrief read (the

@@ -71,13 +71,20 @@ func (a *Archive) lock() (func(), error) {
 		time.Sleep(wait)
 		wait = min(2*wait, 200*time.Millisecond)
 	}
+	a.cleanAt = nil
 	if writable {
+		var was [256]byte
+		n, _ := lf.ReadAt(was[:], 0)
+		a.cleanAt = parseCleanMark(string(was[:n]))
 		lf.Truncate(0)
 		lf.WriteAt([]byte(holderText(time.Now())), 0)
 	}
 	return func() {
 		if writable {
 			lf.Truncate(0)
+			if mark := a.cleanMark(); mark != "" {
+				lf.WriteAt([]byte(mark), 0)
+			}
 		}
 		syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
 		lf.Close()
@@ -145,6 +152,9 @@ func lockHolder(path string) string {
 			f[k] = v
 		}
 	}
+	if f["pid"] == "" {
+		return l10n.T("another process") // a clean mark: the holder did not say
+	}
 	return l10n.Sprintf("process %s (%s) of %s on %s, since %s", f["pid"], f["command"], f["user"], f["host"], f["since"])
 }
 
@@ -162,4 +172,73 @@ func processGone(pid int) bool {
 	}
 	err := syscall.Kill(pid, 0)
 	return errors.Is(err, syscall.ESRCH)
+}
+
+// A process that releases the lock normally has left no temporary file
+// in dossiers/ or members/: it renamed or removed each it made, and only
+// the lock's holder writes there. It leaves the lock file saying so, with
+// the folders' identities and modification times (the clean mark). The
+// next holder finds a crashed step's leftovers (crashLeftovers) without
+// listing the 100,000 names of dossiers/ while both folders are as the
+// mark says: creating, renaming or removing a file changes a folder's
+// time. A holder that crashed leaves its holder text instead, and then
+// the folders are listed. A file system that keeps times to the second
+// (the mark's times have no nanoseconds) gets no mark.
+
+// cleanDirs are the folders the clean mark speaks for.
+var cleanDirs = []string{DossiersDir, MembersDir}
+
+// cleanMark is the lock file's text when released: "clean: " and, for
+// each of cleanDirs, the folder's device, inode and modification time
+// (ns); "" when it cannot be trusted.
+func (a *Archive) cleanMark() string {
+	var b strings.Builder
+	b.WriteString("clean:")
+	for _, d := range cleanDirs {
+		st, ok := folderStamp(filepath.Join(a.Dir, d))
+		if !ok {
+			return ""
+		}
+		b.WriteString(" " + st)
+	}
+	return b.String() + "\n"
+}
+
+// folderStamp identifies a folder's entries as they are: device, inode and
+// modification time in ns. ok is false if it cannot be had, or if the
+// time has no nanoseconds (a file system that may not change it within
+// a second).
+func folderStamp(dir string) (string, bool) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return "", false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || fi.ModTime().Nanosecond() == 0 {
+		return "", false
+	}
+	return fmt.Sprintf("%d:%d:%d", st.Dev, st.Ino, fi.ModTime().UnixNano()), true
+}
+
+// parseCleanMark reads a clean mark: the stamps of cleanDirs, or nil.
+func parseCleanMark(text string) []string {
+	rest, ok := strings.CutPrefix(text, "clean: ")
+	if !ok {
+		return nil
+	}
+	f := strings.Fields(rest)
+	if len(f) != len(cleanDirs) {
+		return nil
+	}
+	return f
+}
+
+// cleanSince reports whether folder i of cleanDirs is as the clean mark
+// the lock file held when taken says: no file was made in it since.
+func (a *Archive) cleanSince(i int) bool {
+	if i >= len(a.cleanAt) {
+		return false
+	}
+	st, ok := folderStamp(filepath.Join(a.Dir, cleanDirs[i]))
+	return ok && st == a.cleanAt[i]
 }

@@ -12,11 +12,13 @@ var (
 	journalReads atomic.Int64 // the whole journal read (from the cache or its files) for a replay
 	replays      atomic.Int64 // replays of the whole journal (open, reload, verify)
 	wholeStates  atomic.Int64 // snapshots read whole: every dossier's state decoded (loadSnapshot)
+	dirListings  atomic.Int64 // dossiers/ or members/ listed for a crash's leftovers (crashLeftovers)
 )
 
 // ProcessStats says how many times this process read the whole journal
-// and replayed it, and read every dossier's state from a snapshot, as
-// "journal_reads=N replays=N whole_states=N".
+// and replayed it, read every dossier's state from a snapshot, and listed
+// dossiers/ or members/ for a crash's leftovers, as "journal_reads=N
+// replays=N whole_states=N dir_listings=N".
 func ProcessStats() string {
-	return fmt.Sprintf("journal_reads=%d replays=%d whole_states=%d", journalReads.Load(), replays.Load(), wholeStates.Load())
+	return fmt.Sprintf("journal_reads=%d replays=%d whole_states=%d dir_listings=%d", journalReads.Load(), replays.Load(), wholeStates.Load(), dirListings.Load())
 }
