@@ -69,6 +69,7 @@ type Event struct {
 	// The signature's verdict, once checked: the key it was checked with.
 	sigKey string
 	sigOK  bool
+	rank   int32 // the event's place by hash, while the journal is ordered (order)
 	// The file's modification time (ns) and size when it was read, to know
 	// it again by more than its name (0: not to be trusted, read it again).
 	fileTime, fileSize int64

@@ -85,14 +85,32 @@ func (h *rankHeap) Pop() any {
 
 // order sorts the events topologically (byLinks) and computes the heads.
 func (j *Journal) order() {
-	evs := make([]*Event, 0, len(j.ByHash))
-	for _, e := range j.ByHash {
-		evs = append(evs, e)
+	// Sorted by hash, the first eight bytes of each compared as a number
+	// first (hex digits sort as their bytes do): a million events.
+	type keyed struct {
+		key uint64
+		e   *Event
 	}
-	slices.SortFunc(evs, func(a, b *Event) int { return strings.Compare(a.Hash, b.Hash) })
+	keys := make([]keyed, 0, len(j.ByHash))
+	for _, e := range j.ByHash {
+		keys = append(keys, keyed{hashKey(e.Hash), e})
+	}
+	slices.SortFunc(keys, func(a, b keyed) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return strings.Compare(a.e.Hash, b.e.Hash)
+	})
+	evs := make([]*Event, len(keys))
+	for r, k := range keys {
+		evs[r], k.e.rank = k.e, int32(r)
+	}
+	keys = nil
 	rank := func(h string) (int32, bool) {
-		r, ok := slices.BinarySearchFunc(evs, h, func(e *Event, h string) int { return strings.Compare(e.Hash, h) })
-		return int32(r), ok
+		if e := j.ByHash[h]; e != nil {
+			return e.rank, true
+		}
+		return 0, false
 	}
 	followed := make([]bool, len(evs))
 	var links []link
@@ -128,6 +146,19 @@ func (j *Journal) order() {
 		}
 	}
 	sort.SliceStable(j.Problems, func(a, b int) bool { return j.Problems[a].Path < j.Problems[b].Path })
+}
+
+// hashKey is the first eight bytes of a hash's hex as a number: its order
+// is the strings' order as far as it goes.
+func hashKey(h string) uint64 {
+	var k uint64
+	for i := range 8 {
+		k <<= 8
+		if i < len(h) {
+			k |= uint64(h[i])
+		}
+	}
+	return k
 }
 
 // Links holds what orders a journal's events, their hashes and links,
