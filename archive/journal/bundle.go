@@ -164,7 +164,7 @@ func (r *reader) bundled(p []byte, i int, bundle, folderRel string) (*Event, str
 	if err != nil {
 		return nil, l10n.Sprintf("event %d of the bundle: %v", i+1, err)
 	}
-	e.Path = PathOf(e.Time, e.Hash)
+	e.setPath(PathOf(e.Time, e.Hash))
 	if path.Dir(e.Path) != folderRel {
 		return e, l10n.Sprintf("event %s is dated %s, not in the month of the bundle's folder", ShortHash(e.Hash), e.Time.UTC().Format(TimeLayout))
 	}

@@ -126,13 +126,15 @@ func readCanonical(body []byte) (b canonBody, ok bool) {
 		var ok bool
 		switch key {
 		case "kind":
-			var s string
-			s, ok = str()
-			b.kind = Kind(s)
+			if ok = v.kind == yaml.ScalarNode && v.tag == "!!str"; ok {
+				b.kind = Kind(intern(v.value))
+			}
 		case "time":
 			b.time, ok = str()
 		case "actor":
-			b.actor, ok = str()
+			if ok = v.kind == yaml.ScalarNode && v.tag == "!!str"; ok {
+				b.actor = intern(v.value)
+			}
 		case "dossier":
 			b.dossier, ok = str()
 		case "prev":

@@ -115,10 +115,11 @@ func (j *Journal) order() {
 	followed := make([]bool, len(evs))
 	var links []link
 	for r, e := range evs {
-		for _, p := range e.Prev {
+		for i, p := range e.Prev {
 			from, held := rank(p)
 			if held {
 				followed[from] = true
+				e.Prev[i] = evs[from].Hash // one string for both
 			}
 			if _, prior := j.Prior[p]; prior {
 				continue

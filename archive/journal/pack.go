@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"time"
@@ -196,15 +197,16 @@ func readPacked(b []byte, root *string, keys []string, withBundle bool) (*Event,
 	}
 	b = b[n:]
 	e.Time = time.Unix(sec, 0).UTC()
-	var kind string
+	var kind, actor []byte
 	var err error
-	if kind, b, err = readString(b); err != nil {
+	if kind, b, err = readBytes(b); err != nil {
 		return nil, nil, err
 	}
-	e.Kind = Kind(kind)
-	if e.Actor, b, err = readString(b); err != nil {
+	e.Kind = Kind(intern(kind))
+	if actor, b, err = readBytes(b); err != nil {
 		return nil, nil, err
 	}
+	e.Actor = intern(actor)
 	if e.Dossier, b, err = readString(b); err != nil {
 		return nil, nil, err
 	}
@@ -224,7 +226,8 @@ func readPacked(b []byte, root *string, keys []string, withBundle bool) (*Event,
 		return nil, nil, err
 	}
 	if len(packed) > 0 {
-		e.packed = packed
+		// A copy: the segment's bytes are let go once read.
+		e.packed = bytes.Clone(packed)
 	}
 	ki, b, err := readUvarint(b)
 	if err != nil || ki > uint64(len(keys)) || len(b) < 1 {
@@ -253,7 +256,7 @@ func readPacked(b []byte, root *string, keys []string, withBundle bool) (*Event,
 	if e.Kind == "" || e.Actor == "" || (e.Dossier != "" && !dossierIDRE.MatchString(e.Dossier)) {
 		return nil, nil, errPacked
 	}
-	e.Path = PathOf(e.Time, e.Hash)
+	e.setPath(PathOf(e.Time, e.Hash))
 	return e, b, nil
 }
 

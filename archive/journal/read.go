@@ -444,7 +444,7 @@ func (r *reader) readEvent(f file) (e *Event, problem string, err error) {
 	case PathOf(e.Time, e.Hash) != f.rel:
 		return nil, l10n.T("event time does not match its folder and name"), nil
 	}
-	e.Path = f.rel
+	e.setPath(f.rel)
 	e.root = r.j.root
 	r.checked(e, mt, size)
 	return e, "", nil

@@ -241,7 +241,8 @@ func ReadFile(dir, rel string) (*Event, error) {
 		// The event may be in a bundle of its month.
 		if b := findInBundles(dir, rel); b != nil {
 			if e, err := Parse(b); err == nil && e.Hash == h && PathOf(e.Time, e.Hash) == rel {
-				e.Path, e.root = rel, r.j.root
+				e.setPath(rel)
+				e.root = r.j.root
 				return e, nil
 			}
 		}
