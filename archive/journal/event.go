@@ -59,8 +59,8 @@ type Event struct {
 
 	Hash string // SHA-256 of the file's bytes, hex
 	Path string // slash path relative to the archive
-	Body []byte // the signed bytes (nil once let go: see Compact)
-	Sig  []byte
+
+	raw []byte // the file's bytes: the signed body, then the signature (nil once let go: see Compact)
 
 	packed []byte     // the data, packed (packNode); nil: no data
 	node   *yaml.Node // the data when it could not be packed
@@ -158,7 +158,7 @@ func Parse(b []byte) (*Event, error) {
 	sum := sha256.Sum256(b)
 	return &Event{
 		Header: Header{Kind: r.kind, Time: t, Actor: r.actor, Dossier: r.dossier, Prev: r.prev},
-		Hash:   hex.EncodeToString(sum[:]), Body: body, Sig: sig,
+		Hash:   hex.EncodeToString(sum[:]), raw: b,
 		packed: r.packed, node: r.node,
 	}, nil
 }
@@ -197,16 +197,33 @@ func (e *Event) setData(n *yaml.Node) {
 // the header, the hash and the packed data.
 func (e *Event) Compact() {
 	if e.root != nil {
-		e.Body, e.Sig = nil, nil
+		e.raw = nil
 	}
+}
+
+// splitSigned splits an event file's bytes, as Parse checked them, into
+// the signed body and the signature.
+func splitSigned(raw []byte) (body, sig []byte) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	i := bytes.LastIndex(raw[:len(raw)-1], []byte("\n"+sigPrefix))
+	if i < 0 {
+		return nil, nil
+	}
+	sig, err := base64.StdEncoding.DecodeString(string(bytes.TrimSuffix(raw[i+1+len(sigPrefix):], []byte("\n"))))
+	if err != nil {
+		return nil, nil
+	}
+	return raw[:i+1], sig
 }
 
 // signed returns the signed bytes and the signature, read back from the
 // file if they were let go. A file that no longer has the event's hash
 // gives nothing (and so no valid signature).
 func (e *Event) signed() (body, sig []byte) {
-	if e.Body != nil || e.root == nil {
-		return e.Body, e.Sig
+	if e.raw != nil || e.root == nil {
+		return splitSigned(e.raw)
 	}
 	var b []byte
 	if e.bundle != "" {
@@ -220,11 +237,10 @@ func (e *Event) signed() (body, sig []byte) {
 	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != e.Hash {
 		return nil, nil
 	}
-	x, err := Parse(b)
-	if err != nil {
+	if _, err := Parse(b); err != nil {
 		return nil, nil
 	}
-	return x.Body, x.Sig
+	return splitSigned(b)
 }
 
 // Verify checks the event's signature with a signing public key.
@@ -391,17 +407,18 @@ func (e *Event) setPath(p string) {
 }
 
 // interned keeps one copy of the short strings events repeat (kinds,
-// actors): at a million events, each its own copy is 30 MB.
+// actors, bundles): at a million events, each its own copy is 30 MB (a
+// bundle's name, 90 MB).
 var interned struct {
 	sync.Mutex
 	m map[string]string
 }
 
 // intern returns b as a string, shared with every other caller's equal one
-// while fewer than 4,096 strings are kept (then, and for b longer than 32
-// bytes, a string of its own).
+// while fewer than 4,096 strings are kept (then, and for b longer than a
+// bundle's name, a string of its own).
 func intern(b []byte) string {
-	if len(b) > 32 {
+	if len(b) > len("bundle-.yaml")+64 {
 		return string(b)
 	}
 	interned.Lock()

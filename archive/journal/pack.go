@@ -246,9 +246,11 @@ func readPacked(b []byte, root *string, keys []string, withBundle bool) (*Event,
 	}
 	b = b[n:]
 	if withBundle {
-		if e.bundle, b, err = readString(b); err != nil {
+		var bundle []byte
+		if bundle, b, err = readBytes(b); err != nil {
 			return nil, nil, err
 		}
+		e.bundle = intern(bundle) // the same for a month's events
 		if _, ok := bundleHash(e.bundle); e.bundle != "" && !ok {
 			return nil, nil, errPacked
 		}
