@@ -23,20 +23,12 @@ type (
 	decInline struct {
 		Time string `yaml:"time"`
 	}
+	// decTyped is decPlain inlined (an inline two deep), with two fields
+	// yaml.v3 decodes by rules of their own.
 	decTyped struct {
-		A         string `yaml:"a"`
-		Kind      int    `yaml:"kind"`
-		decInline `yaml:",inline"`
-		Actor     []string   `yaml:"actor"`
-		Dossier   []decInner `yaml:"dossier"`
-		Prev      *decInner  `yaml:"prev"`
-		Data      bool       `yaml:"data"`
-		True      int64      `yaml:"true"`
-		Year      textValue  `yaml:"2026"`
-		N         time.Time  `yaml:"n"`
-		Under     string     `yaml:"_"`
-		K9        int8       `yaml:"K9"`
-		Y         *bool      `yaml:"y"`
+		decPlain `yaml:",inline"`
+		Year     textValue `yaml:"2026"`
+		N        time.Time `yaml:"n"`
 	}
 	decPlain struct {
 		A         string `yaml:"a"`

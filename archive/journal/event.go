@@ -124,12 +124,10 @@ func Parse(b []byte) (*Event, error) {
 	if len(b) == 0 || b[len(b)-1] != '\n' {
 		return nil, l10n.Errorf("event does not end with a newline")
 	}
-	i := bytes.LastIndex(b[:len(b)-1], []byte("\n"+sigPrefix))
-	if i < 0 {
+	body, sigLine, ok := cutSignature(b)
+	if !ok {
 		return nil, l10n.Errorf("event has no final %q line", strings.TrimSpace(sigPrefix))
 	}
-	body := b[:i+1]
-	sigLine := strings.TrimSuffix(string(b[i+1+len(sigPrefix):]), "\n")
 	sig, err := base64.StdEncoding.DecodeString(sigLine)
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return nil, l10n.Errorf("event signature is not base64 of %d bytes", ed25519.SignatureSize)
@@ -173,23 +171,15 @@ func readYAML(body []byte) (canonBody, error) {
 		return canonBody{}, l10n.Errorf("event body: %v", err)
 	}
 	c := canonBody{kind: r.Kind, time: r.Time, actor: r.Actor, dossier: r.Dossier, prev: r.Prev}
-	var e Event
-	e.setData(&r.Data)
-	c.packed, c.node = e.packed, e.node
+	if r.Data.Kind == 0 {
+		return c, nil
+	}
+	if p, ok := packNode(nil, &r.Data, 0); ok {
+		c.packed = p
+	} else {
+		c.node = &r.Data
+	}
 	return c, nil
-}
-
-// setData keeps n as the event's data, packed when it can be.
-func (e *Event) setData(n *yaml.Node) {
-	e.packed, e.node = nil, nil
-	if n.Kind == 0 {
-		return
-	}
-	if p, ok := packNode(nil, n, 0); ok {
-		e.packed = p
-		return
-	}
-	e.node = n
 }
 
 // Compact lets go of the signed bytes (Verify reads them back from the
@@ -201,21 +191,30 @@ func (e *Event) Compact() {
 	}
 }
 
+// cutSignature cuts an event file's bytes (ending with a newline) into the
+// signed body and the text of its final signature line.
+func cutSignature(b []byte) (body []byte, sig string, ok bool) {
+	i := bytes.LastIndex(b[:len(b)-1], []byte("\n"+sigPrefix))
+	if i < 0 {
+		return nil, "", false
+	}
+	return b[:i+1], string(b[i+1+len(sigPrefix) : len(b)-1]), true
+}
+
 // splitSigned splits an event file's bytes, as Parse checked them, into
 // the signed body and the signature.
 func splitSigned(raw []byte) (body, sig []byte) {
 	if len(raw) == 0 {
 		return nil, nil
 	}
-	i := bytes.LastIndex(raw[:len(raw)-1], []byte("\n"+sigPrefix))
-	if i < 0 {
+	body, text, ok := cutSignature(raw)
+	if !ok {
 		return nil, nil
 	}
-	sig, err := base64.StdEncoding.DecodeString(string(bytes.TrimSuffix(raw[i+1+len(sigPrefix):], []byte("\n"))))
-	if err != nil {
-		return nil, nil
+	if sig, err := base64.StdEncoding.DecodeString(text); err == nil {
+		return body, sig
 	}
-	return raw[:i+1], sig
+	return nil, nil
 }
 
 // signed returns the signed bytes and the signature, read back from the

@@ -105,7 +105,6 @@ func (j *Journal) order() {
 	for r, k := range keys {
 		evs[r], k.e.rank = k.e, int32(r)
 	}
-	keys = nil
 	rank := func(h string) (int32, bool) {
 		if e := j.ByHash[h]; e != nil {
 			return e.rank, true

@@ -166,8 +166,8 @@ func AppendPacked(b []byte, e *Event, keyIdx int) ([]byte, bool) {
 	return appendString(b, e.bundle), true
 }
 
-// PackedSize is about how many bytes AppendPacked appends for e (at most
-// a few more), for sizing a segment's buffer.
+// PackedSize is a little more than the bytes AppendPacked appends for e,
+// for sizing a segment's buffer.
 func PackedSize(e *Event) int {
 	return 32 + 10 + len(e.Kind) + len(e.Actor) + len(e.Dossier) + 32*len(e.Prev) + len(e.packed) + len(e.bundle) + 40
 }
