@@ -2,7 +2,6 @@ package classify
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -26,21 +25,43 @@ func QuarterOf(t time.Time, loc *time.Location) Quarter {
 	return Quarter{t.Year(), (int(t.Month())-1)/3 + 1}
 }
 
-var quarterRE = regexp.MustCompile(`^(\d{4})-?Q([1-4])$`)
-
 // ParseQuarter parses a quarter written 2026Q4 (also 2026q4 and 2026-Q4).
+// Every 核定 replayed has one: it is read without a regexp.
 func ParseQuarter(s string) (Quarter, error) {
-	m := quarterRE.FindStringSubmatch(strings.ToUpper(strings.TrimSpace(s)))
-	if m == nil {
+	y, n, ok := cutQuarter(strings.ToUpper(strings.TrimSpace(s)))
+	if !ok {
 		return Quarter{}, fmt.Errorf("%q is not a calendar quarter like 2026Q4", s)
 	}
-	y, _ := strconv.Atoi(m[1])
-	n, _ := strconv.Atoi(m[2])
 	q := Quarter{y, n}
 	if !q.Valid() {
 		return Quarter{}, fmt.Errorf("%q is not a calendar quarter like 2026Q4", s)
 	}
 	return q, nil
+}
+
+// cutQuarter reads four ASCII digits, an optional '-', 'Q' and a digit
+// from 1 to 4, and nothing else.
+func cutQuarter(s string) (year, q int, ok bool) {
+	if len(s) != 6 && len(s) != 7 {
+		return 0, 0, false
+	}
+	for _, c := range []byte(s[:4]) {
+		if c < '0' || c > '9' {
+			return 0, 0, false
+		}
+		year = 10*year + int(c-'0')
+	}
+	rest := s[4:]
+	if len(rest) == 3 {
+		if rest[0] != '-' {
+			return 0, 0, false
+		}
+		rest = rest[1:]
+	}
+	if rest[0] != 'Q' || rest[1] < '1' || rest[1] > '4' {
+		return 0, 0, false
+	}
+	return year, int(rest[1] - '0'), true
 }
 
 // Start is the first instant of the quarter in loc.

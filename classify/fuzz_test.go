@@ -1,6 +1,8 @@
 package classify
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,8 +85,20 @@ func FuzzParseQuarter(f *testing.F) {
 	for _, s := range []string{"2026Q4", "2026q1", "2026-Q2", " 2026Q3 ", "1Q1", "0001Q1", "9999Q4", "10000Q1", "2026Q5", "2026Q0", "", "Q4", "２０２６Q4", "2026Q4\n"} {
 		f.Add(s)
 	}
+	// The pattern ParseQuarter followed before it read quarters by hand.
+	re := regexp.MustCompile(`^(\d{4})-?Q([1-4])$`)
 	f.Fuzz(func(t *testing.T, s string) {
 		q, err := ParseQuarter(s)
+		m := re.FindStringSubmatch(strings.ToUpper(strings.TrimSpace(s)))
+		if m != nil {
+			y, _ := strconv.Atoi(m[1])
+			n, _ := strconv.Atoi(m[2])
+			if want := (Quarter{y, n}); want.Valid() != (err == nil) || err == nil && q != want {
+				t.Fatalf("%q: %v %v, the pattern says %v", s, q, err, want)
+			}
+		} else if err == nil {
+			t.Fatalf("%q accepted as %v, which the pattern refuses", s, q)
+		}
 		if err != nil {
 			return
 		}

@@ -119,13 +119,20 @@ var (
 	timeType        = reflect.TypeFor[time.Time]()
 )
 
+var selfDecoding sync.Map // reflect.Type → bool
+
 // decodesItself reports whether yaml.v3 decodes t by other means than its
 // kind: a method of its own, or a rule for the type.
 func decodesItself(t reflect.Type) bool {
+	if v, ok := selfDecoding.Load(t); ok {
+		return v.(bool)
+	}
 	p := reflect.PointerTo(t)
-	return p.Implements(yamlUnmarshaler) || p.Implements(oldUnmarshaler) || p.Implements(textUnmarshaler) ||
+	self := p.Implements(yamlUnmarshaler) || p.Implements(oldUnmarshaler) || p.Implements(textUnmarshaler) ||
 		t.Implements(yamlUnmarshaler) || t.Implements(oldUnmarshaler) ||
 		t == durationType || t == timeType
+	selfDecoding.Store(t, self)
+	return self
 }
 
 // decodePacked decodes the packed node at the start of b into v, which is
