@@ -283,7 +283,7 @@ func (a *Archive) acceptCreate(e *journal.Event, x *Decision, find func(string) 
 		return err
 	}
 	if _, err := a.commitAfter(KindDecision, "", x, []string{e.Hash}); err != nil {
-		os.Remove(tmp)
+		removeTemp(tmp)
 		return err
 	}
 	a.touch(DossierPath(x.ID))

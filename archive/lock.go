@@ -175,8 +175,9 @@ func processGone(pid int) bool {
 }
 
 // A process that releases the lock normally has left no temporary file
-// in dossiers/ or members/: it renamed or removed each it made, and only
-// the lock's holder writes there. It leaves the lock file saying so, with
+// in dossiers/ or members/ when none of its removals and renames failed
+// (leftBehind): it renamed or removed each it made, and only the lock's
+// holder writes there. It leaves the lock file saying so, with
 // the folders' identities and modification times (the clean mark). The
 // next holder finds a crashed step's leftovers (crashLeftovers) without
 // listing the 100,000 names of dossiers/ while both folders are as the
@@ -192,6 +193,9 @@ var cleanDirs = []string{DossiersDir, MembersDir}
 // each of cleanDirs, the folder's device, inode and modification time
 // (ns); "" when it cannot be trusted.
 func (a *Archive) cleanMark() string {
+	if leftBehind.Load() {
+		return ""
+	}
 	var b strings.Builder
 	b.WriteString("clean:")
 	for _, d := range cleanDirs {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"crm/archive/journal"
@@ -325,10 +326,23 @@ func writeTempSync(dir, pattern string, perm os.FileMode, write func(io.Writer) 
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(tmp)
+		removeTemp(tmp)
 		return "", err
 	}
 	return tmp, nil
+}
+
+// leftBehind is set when this process may have left a file it meant to
+// remove or move (a temporary file, a dossier set aside): a removal or a
+// rename failed. The lock is then released without a clean mark (lock.go),
+// so that the next step looks for what is left.
+var leftBehind atomic.Bool
+
+// removeTemp removes a temporary file after a failure.
+func removeTemp(tmp string) {
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		leftBehind.Store(true)
+	}
 }
 
 // renameSynced renames tmp over path and syncs the folder.
@@ -338,7 +352,7 @@ func renameSynced(tmp, path string) error { return renameSync(tmp, path, true) }
 func renameSync(tmp, path string, sync bool) error {
 	crashPoint("rename", path)
 	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+		removeTemp(tmp)
 		return err
 	}
 	if sync {
@@ -352,6 +366,7 @@ func renameSync(tmp, path string, sync bool) error {
 func moveFile(from, to string) error {
 	crashPoint("rename", to)
 	if err := os.Rename(from, to); err != nil {
+		leftBehind.Store(true)
 		return err
 	}
 	syncDir(filepath.Dir(to))
@@ -362,6 +377,7 @@ func moveFile(from, to string) error {
 func removeFile(path string) error {
 	crashPoint("remove", path)
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		leftBehind.Store(true)
 		return err
 	}
 	syncDir(filepath.Dir(path))
