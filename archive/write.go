@@ -41,9 +41,22 @@ func (a *Archive) lockOnly(f func() error) error {
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	returned := false
+	defer func() {
+		if !returned {
+			leftBehind.Store(true) // a panic: what it was writing may be left
+		}
+		unlock()
+	}()
 	a.holding = true
 	defer func() { a.holding = false }()
+	err = a.lockedRun(f)
+	returned = true
+	return err
+}
+
+// lockedRun is lockOnly's work under the lock.
+func (a *Archive) lockedRun(f func() error) error {
 	clean, err := a.refresh()
 	if err != nil {
 		return err
