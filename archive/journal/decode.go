@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -71,7 +72,7 @@ func fieldsByName(t reflect.Type) map[string]field {
 	walk = func(t reflect.Type, at []int) {
 		for i := range t.NumField() {
 			f := t.Field(i)
-			name, opts, _ := cutTag(f.Tag.Get("yaml"))
+			name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 			index := append(append([]int(nil), at...), i)
 			switch {
 			case name == "-" || !f.IsExported() && !f.Anonymous:
@@ -79,7 +80,7 @@ func fieldsByName(t reflect.Type) map[string]field {
 				walk(f.Type, index)
 			default:
 				if name == "" {
-					name = lower(f.Name)
+					name = strings.ToLower(f.Name)
 				}
 				fields[name] = field{index: index, ord: len(fields)}
 			}
@@ -88,25 +89,6 @@ func fieldsByName(t reflect.Type) map[string]field {
 	walk(t, nil)
 	structFields.Store(t, fields)
 	return fields
-}
-
-func cutTag(tag string) (name, opts string, found bool) {
-	for i := range len(tag) {
-		if tag[i] == ',' {
-			return tag[:i], tag[i+1:], true
-		}
-	}
-	return tag, "", false
-}
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 var (
