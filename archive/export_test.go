@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"fmt"
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/gob"
@@ -217,4 +219,79 @@ func historyOf(d *DossierState) *DossierState {
 func MapPartsFrom(n int64) (restore func()) {
 	old := mapFrom.Swap(n)
 	return func() { mapFrom.Store(old) }
+}
+
+// bucketPartOfAnotherBuild is snapBucketPart as another build of crm
+// might have had it: one field more, so that its gob types, and the
+// Prelude, differ, while its parts still decode into this build's type.
+type bucketPartOfAnotherBuild struct {
+	Dossiers     map[string]*DossierState
+	Changes      []seqChange
+	Reviews      []reviewRef
+	Events       map[string][]string
+	Destructions map[string]*Destruction
+	Gone         string
+}
+
+// EncodeSnapshotAsAnotherBuild rewrites a's saved snapshot as another
+// build would have written it (an upgrade since): every dossiers' part
+// encoded with bucketPartOfAnotherBuild, the header sealed again.
+func (a *Archive) EncodeSnapshotAsAnotherBuild() error {
+	f, snap, base := a.readSnapshot()
+	if snap == nil {
+		return os.ErrNotExist
+	}
+	defer f.Close()
+	var parts [][]byte
+	var prelude []byte
+	for i := range snap.parts {
+		b, ok := snap.rawPart(f, base, i)
+		if !ok {
+			return fmt.Errorf("part %d of %d: %w", i, len(snap.parts), errBadSnapshotPart)
+		}
+		if i < snapBuckets {
+			var p snapBucketPart
+			if !snap.decodeParts([][]byte{b}, []*snapBucketPart{&p}) {
+				return fmt.Errorf("decode part %d (%d bytes): %w", i, len(b), errBadSnapshotPart)
+			}
+			var buf bytes.Buffer
+			enc := gob.NewEncoder(&buf)
+			if err := enc.Encode(&bucketPartOfAnotherBuild{}); err != nil {
+				return err
+			}
+			n := buf.Len()
+			if err := enc.Encode(&bucketPartOfAnotherBuild{p.Dossiers, p.Changes, p.Reviews, p.Events, p.Destructions, "x"}); err != nil {
+				return err
+			}
+			prelude, b = buf.Bytes()[:n:n], buf.Bytes()[n:]
+		}
+		parts = append(parts, b)
+	}
+	var off int64
+	for i, b := range parts {
+		snap.parts[i] = snapPart{Off: off, Len: int64(len(b)), Sum: sha256.Sum256(b)}
+		off += int64(len(b))
+	}
+	snap.Prelude, snap.PartTable, snap.State.Decided = prelude, packParts(snap.parts), nil
+	var head bytes.Buffer
+	if err := gob.NewEncoder(&head).Encode(snap); err != nil {
+		return err
+	}
+	out := binary.BigEndian.AppendUint64([]byte(snapMagic), uint64(head.Len()))
+	out = a.jc.sealSnapshot(append(out, head.Bytes()...))
+	for _, b := range parts {
+		out = append(out, b...)
+	}
+	return os.WriteFile(a.jc.snapPath(), out, 0o600)
+}
+
+// SnapshotEncodedHere reports whether a's saved snapshot's parts were
+// encoded by this build.
+func (a *Archive) SnapshotEncodedHere() bool {
+	f, snap, _ := a.readSnapshot()
+	if snap == nil {
+		return false
+	}
+	f.Close()
+	return snap.encodedHere()
 }
