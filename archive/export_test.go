@@ -1,12 +1,12 @@
 package archive
 
 import (
-	"fmt"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/gob"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"slices"
