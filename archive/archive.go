@@ -16,7 +16,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"time"
 
@@ -400,12 +399,12 @@ func (a *Archive) writeMemberFile(m *Member) error {
 	return writeFileSync(filepath.Join(a.Dir, MembersDir, m.ID+".yaml"), b, 0o644, !a.bulk)
 }
 
-var memberIDRE = regexp.MustCompile(`^[a-z][a-z0-9._-]{0,31}$`)
+var memberIDRE = lazyRE(`^[a-z][a-z0-9._-]{0,31}$`)
 
 // CheckMemberID returns a usage error unless id is a member id: lower-case
 // letters, digits, '.', '_' and '-', starting with a letter, at most 32.
 func CheckMemberID(id string) error {
-	if !memberIDRE.MatchString(id) {
+	if !memberIDRE().MatchString(id) {
 		return usageErr("member", l10n.Errorf("%q is not a member id: use lower-case letters, digits, . _ - (e.g. zhangsan)", id))
 	}
 	return nil

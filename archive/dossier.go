@@ -16,17 +16,16 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"crm/archive/journal"
 	"crm/classify"
 	"crm/l10n"
 )
-
-var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
 // CheckID returns a usage error unless id is a plain dossier id (letters,
 // digits, - and _; no path separators or dots), so that an id can never
 // name a file outside dossiers/.
 func CheckID(id string) error {
-	if !idRE.MatchString(id) {
+	if !journal.IsDossierID(id) {
 		return usageErr("id", l10n.Errorf("%q is not a dossier id (letters, digits, - and _ only, like C-000001)", id))
 	}
 	return nil
@@ -274,9 +273,9 @@ func (e *ValidationError) Error() string {
 // session whose buffer was emptied: the user gave up).
 var ErrEmptyDossier = errors.New("empty dossier")
 
-var unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type`)
+var unknownFieldRE = lazyRE(`^field (\S+) not found in type`)
 
-var yamlLineRE = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+): (.*)$`)
+var yamlLineRE = lazyRE(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+): (.*)$`)
 
 // ParseDossier decodes and validates a dossier's YAML text. Errors are a
 // *ValidationError whose problems name the line and field.
@@ -610,11 +609,11 @@ func decodeNode(top *yaml.Node, v any) ([]*FieldError, error) {
 
 func yamlError(err error) *FieldError {
 	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
 		var line int
 		fmt.Sscan(m[1], &line)
 		msg := m[2]
-		if u := unknownFieldRE.FindStringSubmatch(msg); u != nil {
+		if u := unknownFieldRE().FindStringSubmatch(msg); u != nil {
 			msg = l10n.Sprintf("unknown field %q (the dossier template lists every field)", u[1])
 		}
 		return &FieldError{Line: line, Msg: msg}
@@ -793,4 +792,10 @@ func flatten(text []byte) (map[string]string, error) {
 	}
 	walk("", v)
 	return m, nil
+}
+
+// lazyRE is expr, compiled on first use rather than as every command
+// starts (as cmd/crm does with its own).
+func lazyRE(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

@@ -2,7 +2,6 @@ package archive
 
 import (
 	"reflect"
-	"regexp"
 
 	"gopkg.in/yaml.v3"
 
@@ -28,7 +27,7 @@ func Content(text []byte) (any, error) {
 	return content(root.Content[0], reflect.TypeFor[Dossier](), 0)
 }
 
-var plainDecimalRE = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?$`)
+var plainDecimalRE = lazyRE(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?$`)
 
 // content converts n, whose declared type is t (nil: not declared).
 func content(n *yaml.Node, t reflect.Type, depth int) (any, error) {
@@ -137,7 +136,7 @@ func contentScalar(n *yaml.Node, t reflect.Type) (any, error) {
 	}
 	switch v.(type) {
 	case int, int64, uint64, float64:
-		if t == nil && !plainDecimalRE.MatchString(n.Value) {
+		if t == nil && !plainDecimalRE().MatchString(n.Value) {
 			return n.Value, nil
 		}
 	}

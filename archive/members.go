@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 
+	"crm/archive/journal"
 	"crm/l10n"
 )
 
@@ -70,7 +71,7 @@ func (x *InitData) apply(c *step) {
 }
 
 func (x *PolicyUpdate) check(c *step) error {
-	if !hexSHA256(x.PolicySHA256) {
+	if !journal.IsHash(x.PolicySHA256) {
 		return problemf("unreadable policy data")
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -134,7 +133,7 @@ func CheckPinnedFiles(dir, pinFile string) error {
 		// A journal without the pinned genesis was replaced, not rolled
 		// back (looked for on this path only: it lists every month). The
 		// pattern is matched below abs only: abs may hold [ * ? \.
-		if hexHash.MatchString(old.Genesis) {
+		if journal.IsHash(old.Genesis) {
 			m, _ := fs.Glob(os.DirFS(abs), journal.Dir+"/*/*/*-"+old.Genesis+".yaml")
 			if len(m) == 0 {
 				return pinErr(l10n.Errorf("the archive at %s no longer has the genesis event %s that %s pinned when you first used it: its journal was replaced. If that was intended, remove its entry from %s", abs, journal.ShortHash(old.Genesis), pinFile, pinFile))
@@ -144,9 +143,6 @@ func CheckPinnedFiles(dir, pinFile string) error {
 	}
 	return nil
 }
-
-// hexHash is a SHA-256 in hex, as events are named by.
-var hexHash = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // pinErr is an integrity error of the journal found against the pin. Its
 // message says what to do: it names no `crm verify`, which is refused the
@@ -183,7 +179,7 @@ func (a *Archive) checkSeen(pinFile string, old Pin) error {
 // content was changed since it was written (so h is not gone, as a
 // rollback would have it).
 func (a *Archive) editedEvent(h string) (path, why string) {
-	if j := a.State.Journal; j != nil && hexHash.MatchString(h) {
+	if j := a.State.Journal; j != nil && journal.IsHash(h) {
 		for _, p := range j.Problems {
 			if strings.HasSuffix(p.Path, "-"+h+".yaml") {
 				return p.Path, p.Msg

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"text/template"
@@ -247,7 +246,7 @@ func (p *Policy) checkLevels() error {
 }
 
 func (p *Policy) checkIDScheme() error {
-	if p.IDScheme.Digits < 1 || p.IDScheme.Digits > 12 || !idPrefixRE.MatchString(p.IDScheme.Prefix) {
+	if p.IDScheme.Digits < 1 || p.IDScheme.Digits > 12 || !idPrefixRE().MatchString(p.IDScheme.Prefix) {
 		return l10n.Errorf("id_scheme: prefix must be letters/digits ending in - or _, digits 1–12")
 	}
 	switch p.IDScheme.Style {
@@ -303,7 +302,7 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-var idPrefixRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*[-_]?$`)
+var idPrefixRE = lazyRE(`^[A-Za-z][A-Za-z0-9]*[-_]?$`)
 
 // Location is the policy's time zone: dates are shown, loans fall due,
 // quarters and report periods are cut in it.

@@ -294,7 +294,7 @@ func (st *step) checkFile() error {
 	if !st.spec.WritesFile {
 		return problemf("%s may not write a dossier file", st.e.Kind)
 	}
-	if !hexSHA256(f.SHA256) {
+	if !journal.IsHash(f.SHA256) {
 		return problemf("sha256 %q is not a SHA-256 hash", f.SHA256)
 	}
 	d := st.d
@@ -543,16 +543,4 @@ func (s *State) ownWork(e *journal.Event) bool {
 		return d != nil && len(d.Events) > 0 && s.Journal != nil && s.Journal.Follows(e, d.Events[0].Hash)
 	}
 	return false
-}
-
-func hexSHA256(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }

@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -103,7 +102,7 @@ type (
 	}
 )
 
-var reportNameRE = regexp.MustCompile(`^[a-z][a-z_]{0,31}$`)
+var reportNameRE = lazyRE(`^[a-z][a-z_]{0,31}$`)
 
 // requestOfStats returns the request an event names, which must wait.
 func (c *step) requestOfStats(id string) (*StatsRequest, error) {
@@ -138,7 +137,7 @@ func (x *RequestStats) check(c *step) error {
 		return missingErr("purpose", l10n.Errorf("say what the statistics are for (R6.7: the request is signed and approved for a purpose)"))
 	}
 	for _, n := range x.Reports {
-		if !reportNameRE.MatchString(n) {
+		if !reportNameRE().MatchString(n) {
 			return usageErr("report", l10n.Errorf("%q is not a report name", n))
 		}
 	}

@@ -2,7 +2,6 @@ package archive
 
 import (
 	"iter"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -12,7 +11,7 @@ import (
 // shortIDRE splits a dossier id, or a short form of one, into its prefix
 // (letters and digits, maybe ending in - or _) and its number, leading
 // zeros dropped: "C-000001" → "C-", "1"; "c1" → "c", "1"; "7" → "", "7".
-var shortIDRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9]*?[-_]?)?0*([0-9]+)$`)
+var shortIDRE = lazyRE(`^([A-Za-z][A-Za-z0-9]*?[-_]?)?0*([0-9]+)$`)
 
 // ResolveID returns the id of the dossier that s names: the id itself, or
 // a short form of it. A sequential id may be given by its number (1,
@@ -37,7 +36,7 @@ func resolveShort(prefix, s, canonical string, has func(string) bool, ids iter.S
 		return canonical, nil
 	}
 	var found []string
-	m := shortIDRE.FindStringSubmatch(s)
+	m := shortIDRE().FindStringSubmatch(s)
 	start, random := randomIDStart(prefix, s)
 	typed := "" // the prefix s was typed with, if any
 	if m != nil {
@@ -46,7 +45,7 @@ func resolveShort(prefix, s, canonical string, has func(string) bool, ids iter.S
 	if m != nil || random {
 		for id := range ids {
 			if m != nil {
-				if n := shortIDRE.FindStringSubmatch(id); n != nil && n[2] == m[2] &&
+				if n := shortIDRE().FindStringSubmatch(id); n != nil && n[2] == m[2] &&
 					(typed == "" || strings.EqualFold(typed, bareIDPrefix(n[1]))) {
 					found = append(found, id)
 					continue

@@ -149,7 +149,7 @@ func (x *SubmissionAdd) check(c *step) error {
 	if want := c.s.monthOf(c.e.Time); x.Month != want {
 		return problemf("hand-in %s counts for %q, but it was handed in in %s", x.Submission, x.Month, want)
 	}
-	if !hexSHA256(x.SHA256) {
+	if !journal.IsHash(x.SHA256) {
 		return problemf("sha256 %q is not a SHA-256 hash", x.SHA256)
 	}
 	level := c.s.HandInLevel(x.About)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"crm/archive/journal"
 	"crm/l10n"
 )
 
@@ -39,7 +40,7 @@ func (x *TemplatesUpdate) check(c *step) error {
 		if err := checkTemplatePath(f.Path); err != nil {
 			return err
 		}
-		if !hexSHA256(f.SHA256) {
+		if !journal.IsHash(f.SHA256) {
 			return problemf("sha256 %q is not a SHA-256 hash", f.SHA256)
 		}
 		if i > 0 && x.Files[i-1].Path >= f.Path {

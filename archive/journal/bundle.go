@@ -48,7 +48,7 @@ func bundleHash(name string) (string, bool) {
 		return "", false
 	}
 	h := name[len(bundlePrefix) : len(bundlePrefix)+64]
-	if !hexHashRE.MatchString(h) {
+	if !IsHash(h) {
 		return "", false
 	}
 	return h, true

@@ -17,7 +17,6 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -111,11 +110,35 @@ func Sign(h Header, data any, key ed25519.PrivateKey) ([]byte, error) {
 	return append(body, []byte(sigPrefix+base64.StdEncoding.EncodeToString(sig)+"\n")...), nil
 }
 
-var hexHashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+// IsHash reports whether s is a SHA-256 in lower-case hex, as events are
+// named and linked by.
+func IsHash(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
-// dossierIDRE is the shape of a dossier id (archive.CheckID says the same):
-// it can never name a path outside the dossiers folder.
-var dossierIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+// IsDossierID reports whether s has the shape of a dossier id: 1 to 64
+// ASCII letters, digits, '-' and '_', the first a letter or digit. Such an
+// id can never name a path outside the dossiers folder.
+func IsDossierID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && (c == '-' || c == '_')) {
+			return false
+		}
+	}
+	return true
+}
 
 // Parse parses an event file's bytes. It checks the shape, not the
 // signature (that needs the actor's key at the event's place in the chain:
@@ -146,11 +169,11 @@ func Parse(b []byte) (*Event, error) {
 		return nil, l10n.Errorf("event time %q is not %s", r.time, TimeLayout)
 	}
 	for _, p := range r.prev {
-		if !hexHashRE.MatchString(p) {
+		if !IsHash(p) {
 			return nil, l10n.Errorf("event link %q is not a SHA-256 hash", p)
 		}
 	}
-	if r.dossier != "" && !dossierIDRE.MatchString(r.dossier) {
+	if r.dossier != "" && !IsDossierID(r.dossier) {
 		return nil, l10n.Errorf("event names dossier %q, which is not a dossier id", r.dossier)
 	}
 	sum := sha256.Sum256(b)
@@ -482,7 +505,7 @@ func nameHash(name string) (string, bool) {
 		return "", false
 	}
 	h := name[17 : 17+64]
-	if !hexHashRE.MatchString(h) {
+	if !IsHash(h) {
 		return "", false
 	}
 	return h, true

@@ -255,7 +255,7 @@ func readPacked(b []byte, root *string, keys []string, withBundle bool) (*Event,
 			return nil, nil, errPacked
 		}
 	}
-	if e.Kind == "" || e.Actor == "" || (e.Dossier != "" && !dossierIDRE.MatchString(e.Dossier)) {
+	if e.Kind == "" || e.Actor == "" || (e.Dossier != "" && !IsDossierID(e.Dossier)) {
 		return nil, nil, errPacked
 	}
 	e.setPath(PathOf(e.Time, e.Hash))

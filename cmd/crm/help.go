@@ -57,12 +57,28 @@ func finishTree(root *cobra.Command) {
 	}
 	setExamples(root)
 	walk(root, func(c *cobra.Command) {
-		c.InitDefaultHelpFlag()
-		c.Flags().Lookup("help").Usage = l10n.Sprintf("help for %s", c.CommandPath())
 		if c.HasParent() && c.HasSubCommands() && c.Run == nil && c.RunE == nil {
 			c.RunE = groupRun
 		}
 	})
+	// A help flag is worded as its help is printed, not for every command
+	// as the tree is built (its flag set made for each: ~0.4 ms of every
+	// command's start).
+	help, use := root.HelpFunc(), root.UsageFunc()
+	root.SetHelpFunc(func(c *cobra.Command, args []string) {
+		helpFlag(c)
+		help(c, args)
+	})
+	root.SetUsageFunc(func(c *cobra.Command) error {
+		helpFlag(c)
+		return use(c)
+	})
+}
+
+// helpFlag gives c its help flag, in the user's language.
+func helpFlag(c *cobra.Command) {
+	c.InitDefaultHelpFlag()
+	c.Flags().Lookup("help").Usage = l10n.Sprintf("help for %s", c.CommandPath())
 }
 
 // walk calls f on c and every command below it.

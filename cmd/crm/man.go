@@ -86,6 +86,7 @@ time of the commit crm was built from, else today.`, `将 crm 及每个命令的
 			}
 			root := cmd.Root()
 			root.DisableAutoGenTag = true // no "Auto generated … on <date>": the same pages every run
+			walk(root, helpFlag)
 			header := &doc.GenManHeader{Section: "1", Date: &date, Source: "crm " + buildVersion(), Manual: l10n.Pick("crm manual", "crm 使用手册")}
 			if err := doc.GenManTree(root, header, dir); err != nil {
 				return l10n.Errorf("man pages: %v", err)

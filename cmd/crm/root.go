@@ -98,6 +98,10 @@ func run(args []string, io *IO, getenv func(string) string) int {
 	e := &env{io: io, v: viper.New(), getenv: getenv}
 	cleanStalePlaintext(getenv)
 	root := newRoot(e)
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		// Completers are set only to complete (~0.4 ms of every start).
+		setCompletions(e, root)
+	}
 	root.SetArgs(args)
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
@@ -214,7 +218,6 @@ func newRoot(e *env) *cobra.Command {
 	)
 	root.AddCommand(newManCmd(e))
 	finishTree(root)
-	setCompletions(e, root)
 	return root
 }
 
