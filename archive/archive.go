@@ -330,7 +330,7 @@ func (a *Archive) reload() error {
 func (a *Archive) SetIdentity(id *Identity) error {
 	m := a.State.MemberByRecipient(id.Recipient)
 	if m == nil {
-		if who := a.State.rotatedFrom(id.SigningKey); who != "" {
+		if who := a.State.rotatedFrom(id.SigningKey()); who != "" {
 			return deniedErr(l10n.Errorf("your key %s was member %s's until their keys were changed (%s): use the identity file of the new keys", id.Recipient, who, KindMemberRotate)).then(NextIdentity, "")
 		}
 		return deniedErr(l10n.Errorf("your key %s is not a member of this archive", id.Recipient)).then(NextMemberAdd, id.Recipient)
@@ -487,7 +487,7 @@ func initPolicy(o InitOptions, id *Identity) ([]byte, *Policy, error) {
 
 // writeGenesis signs and writes the genesis event naming founder m.
 func writeGenesis(dir string, p *Policy, raw []byte, m Member, id *Identity, t time.Time) error {
-	b, err := journal.Sign(journal.Header{Kind: KindInit, Time: t, Actor: m.ID}, &InitData{ArchiveID: p.ArchiveID, PolicySHA256: sha256Hex(raw), Member: m}, id.Signer)
+	b, err := journal.Sign(journal.Header{Kind: KindInit, Time: t, Actor: m.ID}, &InitData{ArchiveID: p.ArchiveID, PolicySHA256: sha256Hex(raw), Member: m}, id.Signer())
 	if err != nil {
 		return err
 	}
@@ -524,7 +524,7 @@ func Init(ctx context.Context, dir string, id *Identity, o InitOptions, clock fu
 	}
 	m := o.Founder
 	m.Roles = []string{"manager"}
-	m.Recipient, m.SigningKey = id.Recipient, id.SigningKey
+	m.Recipient, m.SigningKey = id.Recipient, id.SigningKey()
 	m.Department = cmpOr(m.Department, p.HomeDepartment)
 	t := clock().UTC().Truncate(time.Second)
 	if err := writeGenesis(dir, p, raw, m, id, t); err != nil {

@@ -71,13 +71,13 @@ func TestDeriveSigningKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.SigningKey != a.SigningKey {
+	if again.SigningKey() != a.SigningKey() {
 		t.Fatal("the same identity derived two signing keys")
 	}
-	if a.SigningKey == b.SigningKey {
+	if a.SigningKey() == b.SigningKey() {
 		t.Fatal("two identities derived the same signing key")
 	}
-	if _, err := archive.ParseSigningKey(a.SigningKey); err != nil {
+	if _, err := archive.ParseSigningKey(a.SigningKey()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -108,7 +108,7 @@ func TestPassphraseIdentity(t *testing.T) {
 
 func TestEventSignRoundTrip(t *testing.T) {
 	id := newIdentity(t)
-	b, err := journal.Sign(journal.Header{Kind: "dossier.update", Time: fixed(), Actor: "li", Dossier: "C-000001", Prev: []string{strings.Repeat("ab", 32)}}, &archive.DossierUpdate{Fields: []string{"owner"}}, id.Signer)
+	b, err := journal.Sign(journal.Header{Kind: "dossier.update", Time: fixed(), Actor: "li", Dossier: "C-000001", Prev: []string{strings.Repeat("ab", 32)}}, &archive.DossierUpdate{Fields: []string{"owner"}}, id.Signer())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestEventSignRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, _ := archive.ParseSigningKey(id.SigningKey)
+	pub, _ := archive.ParseSigningKey(id.SigningKey())
 	if !e.Verify(pub) {
 		t.Fatal("signature does not verify")
 	}
@@ -214,7 +214,7 @@ func TestJournalBranchesMerge(t *testing.T) {
 	if _, err := a.Create([]byte(sample), ""); err != nil {
 		t.Fatal(err)
 	}
-	b, err := journal.Sign(journal.Header{Kind: "member.roles", Time: fixed().Add(time.Minute), Actor: "zhang", Dossier: "", Prev: genesis}, &archive.MemberRoles{Member: "zhang", Roles: []string{"gm", "manager"}}, id.Signer)
+	b, err := journal.Sign(journal.Header{Kind: "member.roles", Time: fixed().Add(time.Minute), Actor: "zhang", Dossier: "", Prev: genesis}, &archive.MemberRoles{Member: "zhang", Roles: []string{"gm", "manager"}}, id.Signer())
 	if err != nil {
 		t.Fatal(err)
 	}

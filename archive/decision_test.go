@@ -15,7 +15,7 @@ import (
 func (f *fixture) writeEvent(member string, kind journal.Kind, dossier string, data any) *journal.Event {
 	f.t.Helper()
 	a := f.as("zhang")
-	b, err := journal.Sign(journal.Header{Kind: kind, Time: f.now, Actor: member, Dossier: dossier, Prev: a.State.Journal.Heads}, data, f.ids[member].Signer)
+	b, err := journal.Sign(journal.Header{Kind: kind, Time: f.now, Actor: member, Dossier: dossier, Prev: a.State.Journal.Heads}, data, f.ids[member].Signer())
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestRotateAndRemoveClosesLoans(t *testing.T) {
 	id := f.create("秘密")
 	old := f.ids["li"]
 	nu := newIdentity(t)
-	n, err := f.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey)
+	n, err := f.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey())
 	if err != nil || n != 1 {
 		t.Fatalf("rotate: %d %v", n, err)
 	}

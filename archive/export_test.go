@@ -22,7 +22,7 @@ import (
 // member, following the heads, and writes it without checking its rule.
 func (a *Archive) ForgeEvent(kind journal.Kind, dossier string, data any) error {
 	return a.locked(func() error {
-		b, err := journal.Sign(journal.Header{Kind: kind, Time: a.now, Actor: a.me.ID, Dossier: dossier, Prev: a.State.goodHeads()}, data, a.id.Signer)
+		b, err := journal.Sign(journal.Header{Kind: kind, Time: a.now, Actor: a.me.ID, Dossier: dossier, Prev: a.State.goodHeads()}, data, a.id.Signer())
 		if err != nil {
 			return err
 		}
@@ -47,7 +47,7 @@ func (a *Archive) ForgeFile(id string, readers []string, kind journal.Kind, data
 		if err := writeFileAtomic(a.dossierFile(id), ct, 0o644); err != nil {
 			return err
 		}
-		b, err := journal.Sign(journal.Header{Kind: kind, Time: a.now, Actor: a.me.ID, Dossier: id, Prev: a.State.goodHeads()}, data, a.id.Signer)
+		b, err := journal.Sign(journal.Header{Kind: kind, Time: a.now, Actor: a.me.ID, Dossier: id, Prev: a.State.goodHeads()}, data, a.id.Signer())
 		if err != nil {
 			return err
 		}

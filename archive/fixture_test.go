@@ -48,7 +48,7 @@ func newArchive(t testing.TB, id *archive.Identity) *archive.Archive {
 }
 
 func member(id string, roles []string, key *archive.Identity) archive.Member {
-	return archive.Member{ID: id, Name: id, Roles: roles, Recipient: key.Recipient, SigningKey: key.SigningKey}
+	return archive.Member{ID: id, Name: id, Roles: roles, Recipient: key.Recipient, SigningKey: key.SigningKey()}
 }
 
 // fixture is an archive with these members: zhang (manager), wang (gm),
@@ -94,7 +94,7 @@ func newFixtureStyle(t testing.TB, style string) *fixture {
 		{ID: "qian", Name: "钱七", Roles: []string{"gm"}, Department: "总经办"},
 		{ID: "zhou", Name: "周八", Roles: []string{"dept_manager"}, Department: "总经办"},
 	} {
-		m.Recipient, m.SigningKey = f.ids[m.ID].Recipient, f.ids[m.ID].SigningKey
+		m.Recipient, m.SigningKey = f.ids[m.ID].Recipient, f.ids[m.ID].SigningKey()
 		if err := f.as("zhang").AddMember(ctx, m); err != nil {
 			t.Fatal(err)
 		}

@@ -115,7 +115,7 @@ func FuzzReplayEvent(f *testing.F) {
 			t.Fatal(err)
 		}
 		when := ft.now.Add(time.Duration(skew % int64(48*time.Hour)))
-		b, err := journal.Sign(journal.Header{Kind: journal.Kind(kind), Time: when, Actor: "zhang", Dossier: dossier, Prev: j.Heads}, v, ft.ids["zhang"].Signer)
+		b, err := journal.Sign(journal.Header{Kind: journal.Kind(kind), Time: when, Actor: "zhang", Dossier: dossier, Prev: j.Heads}, v, ft.ids["zhang"].Signer())
 		if err != nil {
 			return
 		}

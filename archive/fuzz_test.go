@@ -94,7 +94,7 @@ func FuzzParseDate(f *testing.F) {
 
 func FuzzParseEvent(f *testing.F) {
 	id := newIdentity(f)
-	good, _ := journal.Sign(journal.Header{Kind: "dossier.update", Time: fixed(), Actor: "li", Dossier: "C-000001", Prev: []string{strings.Repeat("ab", 32)}}, &archive.DossierUpdate{Fields: []string{"owner"}}, id.Signer)
+	good, _ := journal.Sign(journal.Header{Kind: "dossier.update", Time: fixed(), Actor: "li", Dossier: "C-000001", Prev: []string{strings.Repeat("ab", 32)}}, &archive.DossierUpdate{Fields: []string{"owner"}}, id.Signer())
 	f.Add(good)
 	f.Add([]byte("kind: x\nactor: y\ntime: 2026-01-01T00:00:00Z\nsignature: " + strings.Repeat("A", 86) + "==\n"))
 	f.Add([]byte("kind: x\nactor: y\ndossier: ../x\ntime: 2026-01-01T00:00:00Z\nsignature: " + strings.Repeat("A", 86) + "==\n"))

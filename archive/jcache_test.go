@@ -351,7 +351,7 @@ func TestJournalCacheVerdictIsPerKey(t *testing.T) {
 	f := newFixture(t)
 	id := f.create("秘密")
 	nu := newIdentity(t)
-	if _, err := f.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey); err != nil {
+	if _, err := f.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey()); err != nil {
 		t.Fatal(err)
 	}
 	f.now = f.now.Add(time.Hour)

@@ -183,7 +183,7 @@ func TestApprovalOrderIsByLinks(t *testing.T) {
 	// The manager's approval, linked only to the request (a sibling of the
 	// supervisor's step 1) but dated later.
 	t2 := fixed().Add(time.Hour)
-	ev, err := journal.Sign(journal.Header{Kind: "destroy.approve", Time: t2, Actor: "zhang", Dossier: id, Prev: request}, &archive.DestroyApprove{Request: r.ID, Step: 2}, mgr.Signer)
+	ev, err := journal.Sign(journal.Header{Kind: "destroy.approve", Time: t2, Actor: "zhang", Dossier: id, Prev: request}, &archive.DestroyApprove{Request: r.ID, Step: 2}, mgr.Signer())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func TestFilesWrittenBeforeARotationStillOpenWithTheOldKey(t *testing.T) {
 	f := newFixture(t)
 	id := f.create("秘密")
 	nu := newIdentity(t)
-	f.writeEvent("zhang", archive.KindMemberRotate, "", &archive.MemberRotate{Member: "li", Recipient: nu.Recipient, SigningKey: nu.SigningKey})
+	f.writeEvent("zhang", archive.KindMemberRotate, "", &archive.MemberRotate{Member: "li", Recipient: nu.Recipient, SigningKey: nu.SigningKey()})
 	ps, err := f.as("zhang").Verify(ctx)
 	found := false
 	for _, p := range ps {
@@ -344,7 +344,7 @@ func (f *fixture) rotateLiWhile(who string) (id string, old *archive.Identity) {
 	copyTree(f.t, f.dir, base)
 	g := f.clone()
 	old, nu := f.ids["li"], newIdentity(f.t)
-	if _, err := g.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey); err != nil {
+	if _, err := g.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey()); err != nil {
 		f.t.Fatal(err)
 	}
 	id = f.createAs(who, "customer:\n  name: 测试\nowner: 李四\n", "秘密")
@@ -375,10 +375,10 @@ func TestLostKeyCannotRotateOverTheRealRotation(t *testing.T) {
 		copyTree(t, f.dir, base)
 		g := f.clone()
 		nu, thief := newIdentity(t), newIdentity(t)
-		if _, err := g.as("qin").RotateMember(ctx, "zhang", nu.Recipient, nu.SigningKey); err != nil {
+		if _, err := g.as("qin").RotateMember(ctx, "zhang", nu.Recipient, nu.SigningKey()); err != nil {
 			t.Fatal(err)
 		}
-		forged := f.writeEvent("zhang", archive.KindMemberRotate, "", &archive.MemberRotate{Member: "zhang", Recipient: thief.Recipient, SigningKey: thief.SigningKey})
+		forged := f.writeEvent("zhang", archive.KindMemberRotate, "", &archive.MemberRotate{Member: "zhang", Recipient: thief.Recipient, SigningKey: thief.SigningKey()})
 		f.pull(g, base)
 		m, _ := os.ReadFile(filepath.Join(g.dir, "members", "zhang.yaml"))
 		os.WriteFile(filepath.Join(f.dir, "members", "zhang.yaml"), m, 0o644)
@@ -394,7 +394,7 @@ func TestLostKeyCannotRotateOverTheRealRotation(t *testing.T) {
 			}
 		}
 		orders[after] = true
-		if got := c.State.Members["zhang"].SigningKey; got != nu.SigningKey {
+		if got := c.State.Members["zhang"].SigningKey; got != nu.SigningKey() {
 			t.Fatalf("try %d (forged rotation ordered after the real one: %v): zhang's signing key is not the real rotation's (problems %v)", try, after, c.State.Problems)
 		}
 	}
@@ -410,7 +410,7 @@ func TestLostKeyCannotRotateOverTheRealRotation(t *testing.T) {
 func (f *fixture) forgeAt(member string, key *archive.Identity, kind journal.Kind, dossier string, prev []string, mk func(i int) any, ok func(hash string) bool) *journal.Event {
 	f.t.Helper()
 	for i := 0; i < 1<<16; i++ {
-		b, err := journal.Sign(journal.Header{Kind: kind, Time: f.now, Actor: member, Dossier: dossier, Prev: prev}, mk(i), key.Signer)
+		b, err := journal.Sign(journal.Header{Kind: kind, Time: f.now, Actor: member, Dossier: dossier, Prev: prev}, mk(i), key.Signer())
 		if err != nil {
 			f.t.Fatal(err)
 		}
@@ -436,7 +436,7 @@ func TestStolenKeyCannotActOnWhatFollowsItsRotation(t *testing.T) {
 	}
 	heads0 := f.as("zhang").State.Journal.Heads
 	stolen, nu := f.ids["zhang"], newIdentity(t)
-	if _, err := f.as("qin").RotateMember(ctx, "zhang", nu.Recipient, nu.SigningKey); err != nil {
+	if _, err := f.as("qin").RotateMember(ctx, "zhang", nu.Recipient, nu.SigningKey()); err != nil {
 		t.Fatal(err)
 	}
 	f.ids["zhang"] = nu

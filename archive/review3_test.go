@@ -144,7 +144,7 @@ func TestReview3NewEventAlsoFollowsAnOldEvent(t *testing.T) {
 		}
 		prev := append(slices.Clone(j.Heads), old)
 		slices.Sort(prev)
-		b, err := journal.Sign(journal.Header{Kind: archive.KindDossierCredit, Time: f.now, Actor: "su", Dossier: ids[2], Prev: prev}, map[string]string{"class": "A", "reason": "x"}, f.ids["su"].Signer)
+		b, err := journal.Sign(journal.Header{Kind: archive.KindDossierCredit, Time: f.now, Actor: "su", Dossier: ids[2], Prev: prev}, map[string]string{"class": "A", "reason": "x"}, f.ids["su"].Signer())
 		if err != nil {
 			t.Fatal(err)
 		}

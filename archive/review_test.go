@@ -20,7 +20,7 @@ import (
 func (f *fixture) forge(actor string, kind journal.Kind, dossier string, data any) []archive.Problem {
 	f.t.Helper()
 	a := f.as(actor)
-	b, err := journal.Sign(journal.Header{Kind: kind, Time: f.now.UTC(), Actor: actor, Dossier: dossier, Prev: a.State.Journal.Heads}, data, f.ids[actor].Signer)
+	b, err := journal.Sign(journal.Header{Kind: kind, Time: f.now.UTC(), Actor: actor, Dossier: dossier, Prev: a.State.Journal.Heads}, data, f.ids[actor].Signer())
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -150,7 +150,7 @@ func (x *tamper) signAt(t time.Time, key ed25519.PrivateKey, actor string, kind 
 	return p
 }
 
-func (x *tamper) key(member string) ed25519.PrivateKey { return x.b.f.ids[member].Signer }
+func (x *tamper) key(member string) ed25519.PrivateKey { return x.b.f.ids[member].Signer() }
 
 // encrypt encrypts text to the members' keys (and extra age recipients).
 func (x *tamper) encrypt(text string, members []string, extra ...age.Recipient) []byte {

@@ -139,7 +139,7 @@ func (a *Archive) commitAfter(kind journal.Kind, dossier string, data payload, a
 	}
 	slices.Sort(prev)
 	h := journal.Header{Kind: kind, Time: a.now, Actor: me.ID, Dossier: dossier, Prev: prev}
-	b, err := journal.Sign(h, data, a.id.Signer)
+	b, err := journal.Sign(h, data, a.id.Signer())
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ var hardeningCmds = map[string]func(ts *testscript.TestScript, neg bool, args []
 		ts.Check(err)
 		ts.Check(os.WriteFile(path, ct, 0o644))
 		data := &archive.DossierUpdate{Fields: []string{"notes"}, File: archive.File{SHA256: sha256Text(ct), Recipients: d.Recipients}}
-		ev, err := journal.Sign(journal.Header{Kind: archive.KindDossierUpdate, Time: t, Actor: args[0], Dossier: args[2], Prev: a.State.Journal.Heads}, data, id.Signer)
+		ev, err := journal.Sign(journal.Header{Kind: archive.KindDossierUpdate, Time: t, Actor: args[0], Dossier: args[2], Prev: a.State.Journal.Heads}, data, id.Signer())
 		ts.Check(err)
 		e, err := journal.Parse(ev)
 		ts.Check(err)

@@ -33,7 +33,7 @@ func newKeygenCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				e.printf("recipient: %s\nsigning_key: %s\n", id.Recipient, id.SigningKey)
+				e.printf("recipient: %s\nsigning_key: %s\n", id.Recipient, id.SigningKey())
 				return nil
 			}
 			if len(args) > 0 {
@@ -82,7 +82,7 @@ func newKeygenCmd(e *env) *cobra.Command {
 				return err
 			}
 			e.errorf("%s\n", l10n.Sprintf("Public key: %s", id.Recipient))
-			e.errorf("%s\n", l10n.Sprintf("Signing key: %s", id.SigningKey))
+			e.errorf("%s\n", l10n.Sprintf("Signing key: %s", id.SigningKey()))
 			return nil
 		},
 	}

@@ -94,7 +94,7 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		ts.Check(err)
 		t, err := time.Parse(time.RFC3339, ts.Getenv("CRM_NOW"))
 		ts.Check(err)
-		b, err := journal.Sign(journal.Header{Kind: journal.Kind(args[2]), Time: t, Actor: args[0], Dossier: args[3], Prev: j.Heads}, data, id.Signer)
+		b, err := journal.Sign(journal.Header{Kind: journal.Kind(args[2]), Time: t, Actor: args[0], Dossier: args[3], Prev: j.Heads}, data, id.Signer())
 		ts.Check(err)
 		e, err := journal.Parse(b)
 		ts.Check(err)
@@ -116,7 +116,7 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		} else {
 			id, err := archive.LoadIdentity(ts.MkAbs(args[1]), nil)
 			ts.Check(err)
-			signer = id.Signer
+			signer = id.Signer()
 		}
 		j, err := journal.Read(context.Background(), ts.MkAbs("."))
 		ts.Check(err)

@@ -92,7 +92,7 @@ func Build(dir string, n int, now func() time.Time) (*Result, error) {
 		id, name, role string
 		key            *archive.Identity
 	}{{"super", "李主管", "supervisor", sup}, {"clerk", "王专员", "clerk", clerk}, {"gm", "赵总", "gm", gm}} {
-		if err := a.AddMember(context.Background(), archive.Member{ID: m.id, Name: m.name, Roles: []string{m.role}, Recipient: m.key.Recipient, SigningKey: m.key.SigningKey}); err != nil {
+		if err := a.AddMember(context.Background(), archive.Member{ID: m.id, Name: m.name, Roles: []string{m.role}, Recipient: m.key.Recipient, SigningKey: m.key.SigningKey()}); err != nil {
 			return nil, err
 		}
 	}

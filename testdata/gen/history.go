@@ -124,7 +124,7 @@ func (b *builder) members(dir string) error {
 	b.a, b.h.Archive = a, a
 	for _, m := range members[1:] {
 		k := b.h.Keys[m.id]
-		if err := a.AddMember(ctx, archive.Member{ID: m.id, Name: m.name, Roles: []string{m.role}, Department: m.dept, Recipient: k.Recipient, SigningKey: k.SigningKey}); err != nil {
+		if err := a.AddMember(ctx, archive.Member{ID: m.id, Name: m.name, Roles: []string{m.role}, Department: m.dept, Recipient: k.Recipient, SigningKey: k.SigningKey()}); err != nil {
 			return err
 		}
 	}

@@ -163,7 +163,7 @@ func Build(dir string) (*Fixture, error) {
 		{"sun", "孙经理", "dept_manager", "市场部"}, {"zhou", "周专员", "clerk", ""},
 	} {
 		k := fx.IDs[m.id]
-		if err := a.AddMember(context.Background(), archive.Member{ID: m.id, Name: m.name, Department: m.dept, Roles: []string{m.role}, Recipient: k.Recipient, SigningKey: k.SigningKey}); err != nil {
+		if err := a.AddMember(context.Background(), archive.Member{ID: m.id, Name: m.name, Department: m.dept, Roles: []string{m.role}, Recipient: k.Recipient, SigningKey: k.SigningKey()}); err != nil {
 			return nil, err
 		}
 	}
