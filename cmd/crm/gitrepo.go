@@ -298,6 +298,9 @@ func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member
 		return false, err
 	}
 	g.setAuthor(author)
+	if done, ok := g.commitIndex(paths, msg); ok {
+		return done, nil
+	}
 	if _, err := run("commit", "-q", "--no-verify", "-m", msg); err != nil {
 		if len(paths) <= maxArgPaths {
 			if _, derr := g.run(append([]string{"diff", "--cached", "--quiet", "--"}, paths...)...); derr == nil {
@@ -307,6 +310,67 @@ func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member
 		return false, err
 	}
 	return true, nil
+}
+
+// commitIndex commits the index as it is onto HEAD, with git's plumbing,
+// when it differs from HEAD in paths only (crm's files, just added): what
+// `git commit -- paths` would commit. git commit refreshes the stat of
+// every tracked file first, twice for a commit of some paths: 0.25 s of
+// every step at 100,000 dossiers, where the half-dozen small commands here
+// take ~20 ms. ok is false, and nothing was changed, when git commit is
+// needed instead: another change is staged (only paths are to be
+// committed), HEAD has no commit yet, commits are to be signed, or a
+// command failed. done is false when nothing changed.
+func (g *gitRepo) commitIndex(paths []string, msg string) (done, ok bool) {
+	if out, _ := g.run("config", "--type=bool", "--get", "commit.gpgsign"); strings.TrimSpace(out) == "true" {
+		return false, false
+	}
+	tree, err := g.run("write-tree")
+	if err != nil {
+		return false, false
+	}
+	head, err := g.run("rev-parse", "-q", "--verify", "HEAD^{commit}")
+	if err != nil {
+		return false, false
+	}
+	tree, head = strings.TrimSpace(tree), strings.TrimSpace(head)
+	changed, err := g.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", head, tree)
+	if err != nil {
+		return false, false
+	}
+	mine := map[string]bool{}
+	for _, p := range paths {
+		mine[p] = true
+	}
+	n := 0
+	for _, p := range strings.Split(changed, "\x00") {
+		if p == "" {
+			continue
+		}
+		if !mine[p] {
+			return false, false
+		}
+		n++
+	}
+	if n == 0 {
+		return false, true
+	}
+	if !strings.HasSuffix(msg, "\n") {
+		msg += "\n" // as git commit -m ends it
+	}
+	commit, err := g.runIn(strings.NewReader(msg), "commit-tree", tree, "-p", head)
+	if err != nil {
+		return false, false
+	}
+	commit = strings.TrimSpace(commit)
+	// As git commit writes it: the reflog line, and HEAD moved only from
+	// the commit this one follows.
+	subject, _, _ := strings.Cut(msg, "\n")
+	if _, err := g.run("update-ref", "-m", "commit: "+subject, "HEAD", commit, head); err != nil {
+		return false, false
+	}
+	g.run("maintenance", "run", "--auto", "--quiet") // as git commit does after a commit
+	return true, true
 }
 
 // setAuthor makes the member the author and committer of the next

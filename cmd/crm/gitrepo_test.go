@@ -73,6 +73,64 @@ func TestCommitManyPaths(t *testing.T) {
 	if done, err := g.commitPaths(paths[:3], "again", nil); err != nil || done {
 		t.Fatalf("nothing to commit: %v %v", done, err)
 	}
+	// The commits after the first are made by plumbing (commitIndex), as
+	// git commit would make them: the member as author and committer, the
+	// message, the reflog, nothing left staged.
+	os.WriteFile(filepath.Join(dir, paths[1]), []byte("changed\n"), 0o644)
+	git("add", "--", paths[1])
+	g.setAuthor(&archive.Member{ID: "wang", Name: "王五"})
+	if done, ok := g.commitIndex(paths[1:2], "crm edit: one\n\nmore lines"); !done || !ok {
+		t.Fatalf("commitIndex: done %v, ok %v", done, ok)
+	}
+	if got := git("log", "-1", "--format=%an <%ae>|%cn|%B"); got != "王五 <wang@crm.invalid>|王五|crm edit: one\n\nmore lines\n\n" {
+		t.Fatalf("last commit: %q", got)
+	}
+	if got := git("reflog", "-1", "--format=%gs"); got != "commit: crm edit: one\n" {
+		t.Fatalf("reflog: %q", got)
+	}
+	if got := git("status", "--porcelain"); got != "?? other.txt\n" {
+		t.Fatalf("status %q", got)
+	}
+	// Another change staged: commitIndex leaves it to git commit -- paths,
+	// which commits only crm's paths; the other change stays staged.
+	git("add", "other.txt")
+	os.WriteFile(filepath.Join(dir, paths[0]), []byte("changed\n"), 0o644)
+	git("add", "--", paths[0])
+	if done, ok := g.commitIndex(paths[:1], "one more"); done || ok {
+		t.Fatalf("commitIndex beside a staged change: done %v, ok %v", done, ok)
+	}
+	if done, err := g.commitPaths(paths[:1], "one more", nil); err != nil || !done {
+		t.Fatalf("commit beside a staged change: %v %v", done, err)
+	}
+	if got := git("show", "--name-only", "--format=%s", "HEAD"); got != "one more\n\n"+paths[0]+"\n" {
+		t.Fatalf("commit beside a staged change holds %q", got)
+	}
+	if got := git("status", "--porcelain"); got != "A  other.txt\n" {
+		t.Fatalf("after it, status %q", got)
+	}
+}
+
+// In a repository with no commit yet, the first is git commit's
+// (commitIndex needs a HEAD to follow).
+func TestCommitIndexFirstCommit(t *testing.T) {
+	needs.Tool(t, "git", "apt-get install git")
+	dir := t.TempDir()
+	cmd := exec.Command("git", "init", "-q")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	os.WriteFile(filepath.Join(dir, "crm.yaml"), []byte("x\n"), 0o644)
+	g, err := openRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, err := g.commitPaths([]string{"crm.yaml"}, "first", &archive.Member{ID: "li", Name: "李四"}); err != nil || !done {
+		t.Fatalf("first commit: %v %v", done, err)
+	}
+	if out, err := g.run("log", "--format=%s"); err != nil || out != "first\n" {
+		t.Fatalf("log %q %v", out, err)
+	}
 }
 
 // TestShellQuoteRoundTrip: the program crm git setup writes into git's
