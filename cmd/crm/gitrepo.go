@@ -320,7 +320,9 @@ func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member
 // take ~20 ms. ok is false, and nothing was changed, when git commit is
 // needed instead: another change is staged (only paths are to be
 // committed), HEAD has no commit yet, commits are to be signed, or a
-// command failed. done is false when nothing changed.
+// command failed. done is false when nothing changed. No hook runs: crm's
+// commits skip pre-commit and commit-msg (--no-verify), and now
+// post-commit too (crm installs none).
 func (g *gitRepo) commitIndex(paths []string, msg string) (done, ok bool) {
 	if out, _ := g.run("config", "--type=bool", "--get", "commit.gpgsign"); strings.TrimSpace(out) == "true" {
 		return false, false
