@@ -313,19 +313,49 @@ func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member
 }
 
 // commitIndex commits the index as it is onto HEAD, with git's plumbing,
-// when it differs from HEAD in paths only (crm's files, just added): what
-// `git commit -- paths` would commit. git commit refreshes the stat of
-// every tracked file first, twice for a commit of some paths: 0.25 s of
-// every step at 100,000 dossiers, where the half-dozen small commands here
+// when it differs from HEAD in paths only (crm's files or folders, just
+// added): what `git commit -- paths` would commit. git commit refreshes
+// the stat of every tracked file first, twice for a commit of some paths:
+// 0.25 s of every step at 100,000 dossiers, where the small commands here
 // take ~20 ms. ok is false, and nothing was changed, when git commit is
 // needed instead: another change is staged (only paths are to be
-// committed), HEAD has no commit yet, commits are to be signed, or a
-// command failed. done is false when nothing changed. No hook runs: crm's
-// commits skip pre-commit and commit-msg (--no-verify), and now
-// post-commit too (crm installs none).
+// committed), HEAD has no commit yet, a merge, cherry-pick, revert or
+// rebase is under way (git commit refuses a commit of some paths then,
+// or clears its state after one), commits are to be signed, a hook git
+// commit runs despite --no-verify is there (prepare-commit-msg,
+// post-commit), the message is empty, or a command failed. done is false
+// when nothing changed.
 func (g *gitRepo) commitIndex(paths []string, msg string) (done, ok bool) {
-	if out, _ := g.run("config", "--type=bool", "--get", "commit.gpgsign"); strings.TrimSpace(out) == "true" {
+	if msg = stripSpace(msg); msg == "" || g.mayHaveConflicts() {
 		return false, false
+	}
+	for _, f := range []string{"MERGE_MSG", "SQUASH_MSG"} { // git commit uses and clears them
+		if _, err := os.Lstat(filepath.Join(g.gitDir(), f)); err == nil {
+			return false, false
+		}
+	}
+	conf, _ := g.run("config", "-z", "--type=bool", "--get-regexp", `^(commit\.gpgsign|maintenance\.auto)$`)
+	maintain := true
+	for _, kv := range strings.Split(conf, "\x00") {
+		k, v, _ := strings.Cut(kv, "\n")
+		switch {
+		case k == "commit.gpgsign" && v == "true":
+			return false, false
+		case k == "maintenance.auto":
+			maintain = v != "false"
+		}
+	}
+	hooks, err := g.run("rev-parse", "--git-path", "hooks/prepare-commit-msg", "--git-path", "hooks/post-commit")
+	if err != nil {
+		return false, false
+	}
+	for _, h := range strings.Fields(hooks) {
+		if !filepath.IsAbs(h) {
+			h = filepath.Join(g.top, h)
+		}
+		if fi, err := os.Stat(h); err == nil && fi.Mode()&0o111 != 0 {
+			return false, false
+		}
 	}
 	tree, err := g.run("write-tree")
 	if err != nil {
@@ -342,23 +372,20 @@ func (g *gitRepo) commitIndex(paths []string, msg string) (done, ok bool) {
 	}
 	mine := map[string]bool{}
 	for _, p := range paths {
-		mine[p] = true
+		mine[strings.TrimSuffix(p, "/")] = true
 	}
 	n := 0
 	for _, p := range strings.Split(changed, "\x00") {
 		if p == "" {
 			continue
 		}
-		if !mine[p] {
+		if !underAny(mine, p) {
 			return false, false
 		}
 		n++
 	}
 	if n == 0 {
 		return false, true
-	}
-	if !strings.HasSuffix(msg, "\n") {
-		msg += "\n" // as git commit -m ends it
 	}
 	commit, err := g.runIn(strings.NewReader(msg), "commit-tree", tree, "-p", head)
 	if err != nil {
@@ -371,8 +398,46 @@ func (g *gitRepo) commitIndex(paths []string, msg string) (done, ok bool) {
 	if _, err := g.run("update-ref", "-m", "commit: "+subject, "HEAD", commit, head); err != nil {
 		return false, false
 	}
-	g.run("maintenance", "run", "--auto", "--quiet") // as git commit does after a commit
+	if maintain {
+		g.run("maintenance", "run", "--auto", "--quiet") // as git commit does after a commit
+	}
 	return true, true
+}
+
+// underAny reports whether path p is one of paths or inside one of them
+// (a folder, as a pathspec names everything in it).
+func underAny(paths map[string]bool, p string) bool {
+	for {
+		if paths[p] {
+			return true
+		}
+		i := strings.LastIndexByte(p, '/')
+		if i < 0 {
+			return false
+		}
+		p = p[:i]
+	}
+}
+
+// stripSpace is msg as git commit -m keeps it (its "whitespace" cleanup):
+// each line without trailing white space, no blank lines at the start or
+// the end nor two in a row, and a final newline; "" if nothing is left.
+func stripSpace(msg string) string {
+	var b strings.Builder
+	blank := false
+	for _, l := range strings.Split(msg, "\n") {
+		l = strings.TrimRight(l, " \t\r\v\f")
+		if l == "" {
+			blank = b.Len() > 0
+			continue
+		}
+		if blank {
+			b.WriteString("\n")
+			blank = false
+		}
+		b.WriteString(l + "\n")
+	}
+	return b.String()
 }
 
 // setAuthor makes the member the author and committer of the next

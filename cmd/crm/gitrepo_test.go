@@ -238,3 +238,81 @@ func TestEventsInReadsBundles(t *testing.T) {
 		t.Fatalf("events in the other side: %v, want %v", got, want)
 	}
 }
+
+// commitIndex leaves to git commit what it would not do the same way: a
+// cherry-pick under way, a hook git commit runs despite --no-verify. It
+// commits a folder given as a path (byFolder), and keeps the message as
+// git commit -m does.
+func TestCommitIndexLeavesToGitCommit(t *testing.T) {
+	needs.Tool(t, "git", "apt-get install git")
+	dir := t.TempDir()
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	git("init", "-q")
+	os.MkdirAll(filepath.Join(dir, "journal/2026/12"), 0o755)
+	write := func(p, s string) {
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("crm.yaml", "x\n")
+	g, err := openRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, err := g.commitPaths([]string{"crm.yaml"}, "first", nil); err != nil || !done {
+		t.Fatalf("first: %v %v", done, err)
+	}
+	write("journal/2026/12/a.yaml", "a\n")
+	write("journal/2026/12/b.yaml", "b\n")
+	git("add", "journal")
+	if done, ok := g.commitIndex([]string{"journal/2026/12"}, "crm sync: bundle  \n\n\n a b \t\n\n"); !done || !ok {
+		t.Fatalf("a folder: done %v, ok %v", done, ok)
+	}
+	if got := git("cat-file", "commit", "HEAD"); !strings.HasSuffix(got, "\n\ncrm sync: bundle\n\n a b\n") {
+		t.Fatalf("message as kept: %q", got)
+	}
+	write("crm.yaml", "y\n")
+	git("add", "crm.yaml")
+	git("update-ref", "CHERRY_PICK_HEAD", "HEAD")
+	if done, ok := g.commitIndex([]string{"crm.yaml"}, "during a cherry-pick"); done || ok {
+		t.Fatalf("during a cherry-pick: done %v, ok %v", done, ok)
+	}
+	git("update-ref", "-d", "CHERRY_PICK_HEAD")
+	hook := filepath.Join(dir, ".git/hooks/prepare-commit-msg")
+	os.MkdirAll(filepath.Dir(hook), 0o755)
+	if err := os.WriteFile(hook, []byte("#!/bin/sh\necho 'Trailer: x' >> \"$1\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if done, ok := g.commitIndex([]string{"crm.yaml"}, "with a hook"); done || ok {
+		t.Fatalf("with a prepare-commit-msg hook: done %v, ok %v", done, ok)
+	}
+	if done, err := g.commitPaths([]string{"crm.yaml"}, "with a hook", nil); err != nil || !done {
+		t.Fatalf("git commit with a hook: %v %v", done, err)
+	}
+	if got := git("log", "-1", "--format=%B"); !strings.Contains(got, "Trailer: x") {
+		t.Fatalf("the hook did not run: %q", got)
+	}
+}
+
+func TestStripSpace(t *testing.T) {
+	for in, want := range map[string]string{
+		"a":                  "a\n",
+		"a \n":               "a\n",
+		"\n\n a\t\r\n\n\nb ": " a\n\nb\n",
+		" \n\t\n":            "",
+		"a\nb\n\n":           "a\nb\n",
+	} {
+		if got := stripSpace(in); got != want {
+			t.Errorf("stripSpace(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -99,8 +99,10 @@ func run(args []string, io *IO, getenv func(string) string) int {
 	cleanStalePlaintext(getenv)
 	root := newRoot(e)
 	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
-		// Completers are set only to complete (~0.4 ms of every start).
+		// Completers are set only to complete (~0.4 ms of every start),
+		// with the help flags they offer.
 		setCompletions(e, root)
+		walk(root, helpFlag)
 	}
 	root.SetArgs(args)
 	root.SetIn(io.In)
