@@ -73,6 +73,7 @@ type Archive struct {
 	notes        []Problem     // what the last Verify noted that is not a problem
 	verified     VerifyCounts  // what the last Verify went through
 	quick        bool          // the last VerifyFast or VerifyPush read no event (quickVerify)
+	quickRead    int           // how many files it read, not taken from quickStamps
 	// What the last snapshot loaded says of the journal: the month
 	// folders listed since it was made (readSince), and the language of
 	// its messages.

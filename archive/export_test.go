@@ -127,6 +127,11 @@ func (a *Archive) SummaryState() bool { return a.State.summary }
 // checked the files against the snapshot's rows without reading events.
 func (a *Archive) VerifiedQuick() bool { return a.quick }
 
+// QuickFilesRead is how many dossier files and bundles the last quick
+// verify read, not taken from the user's records of the last one
+// (quickStamps).
+func (a *Archive) QuickFilesRead() int { return a.quickRead }
+
 // WholeReads is how many times a decoded a whole snapshot.
 func (a *Archive) WholeReads() int { return a.wholeReads }
 

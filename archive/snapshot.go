@@ -643,9 +643,13 @@ func earlier(a, b time.Time) time.Time {
 }
 
 // sealSnapshot appends the HMAC of a snapshot's magic, length and header.
-func (c *journalCache) sealSnapshot(b []byte) []byte {
+func (c *journalCache) sealSnapshot(b []byte) []byte { return c.seal(snapSeal, b) }
+
+// seal appends to b its HMAC-SHA-256 under the cache's key, over what
+// (which kind of record it is) and b.
+func (c *journalCache) seal(what string, b []byte) []byte {
 	m := hmac.New(sha256.New, c.key[:])
-	m.Write([]byte(snapSeal))
+	m.Write([]byte(what))
 	m.Write(b)
 	return m.Sum(b)
 }

@@ -96,7 +96,8 @@ func (a *Archive) quickCheck(ctx context.Context) bool {
 		return false
 	}
 	defer done()
-	c := &checker{a: a, s: s, expect: expect}
+	stamps := a.jc.loadQuickStamps()
+	c := &checker{a: a, s: s, expect: expect, stamps: stamps}
 	c.tree()
 	if c.differs {
 		// Event files the snapshot does not stand for, or events gone,
@@ -107,9 +108,11 @@ func (a *Archive) quickCheck(ctx context.Context) bool {
 	c.members()
 	c.submissionFiles()
 	c.templates()
-	if len(c.ps) > 0 || len(c.notes) > 0 || !c.onlyEvents || !a.rowFilesClean(ctx, s) {
+	if len(c.ps) > 0 || len(c.notes) > 0 || !c.onlyEvents || !a.rowFilesClean(ctx, s, stamps) {
 		return false
 	}
+	stamps.save(a.jc)
+	a.quickRead = int(stamps.read.Load())
 	a.notes, a.quick = nil, true
 	a.verified = VerifyCounts{Events: c.events, Members: len(s.Members), Dossiers: len(s.rows)}
 	return true
@@ -188,8 +191,9 @@ func isDigits(s string, n int) bool {
 // rowFilesClean checks every file of dossiers/ against the rows of
 // summary state s, as dossierFiles and recipients check them against the
 // dossiers' states: true if neither would find a problem or note
-// anything. Files are read on every core.
-func (a *Archive) rowFilesClean(ctx context.Context, s *State) bool {
+// anything. Files are read on every core, but those whose stamps say
+// they are as the last clean check read them (quickStamps).
+func (a *Archive) rowFilesClean(ctx context.Context, s *State, stamps *quickStamps) bool {
 	rows := s.sortedRows()
 	entries, err := os.ReadDir(filepath.Join(a.Dir, DossiersDir))
 	if err != nil {
@@ -250,12 +254,12 @@ func (a *Archive) rowFilesClean(ctx context.Context, s *State) bool {
 				bad.Store(true)
 				return
 			}
-			b, err := os.ReadFile(c.abs(rel))
-			if err != nil || sha256.Sum256(b) != r.SHA {
+			stanzas, same, ok := stamps.dossierFile(rel, c.abs(rel), r.SHA)
+			if !ok || !same || stanzas == nil {
 				bad.Store(true)
 				return
 			}
-			if msg, _ := stanzaProblem(a.Policy, r.Recipients, "", b); msg != "" {
+			if msg, _ := stanzaTypesProblem(a.Policy, r.Recipients, "", stanzas); msg != "" {
 				bad.Store(true)
 				return
 			}

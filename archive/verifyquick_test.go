@@ -64,6 +64,10 @@ func verifyOutcome(a *archive.Archive, err error, verify func(*archive.Archive) 
 func verifyFast(a *archive.Archive) ([]archive.Problem, error) { return a.VerifyFast(ctx) }
 
 func TestVerifyFastFromSnapshot(t *testing.T) {
+	// Every file is older than the check by far less than the 2 s racy
+	// window: with none, what the first clean check read is kept
+	// (quickStamps) and the tampering below must be seen through it.
+	racyWindow(t, 0)
 	b := newTamperBase(t)
 	// Clean: no event read, the same counts as a full verify.
 	dir := filepath.Join(t.TempDir(), "arc")
@@ -80,8 +84,16 @@ func TestVerifyFastFromSnapshot(t *testing.T) {
 	if !a.FromSnapshot() {
 		t.Fatal("the second open did not take the snapshot")
 	}
-	if ps, err := a.VerifyFast(ctx); err != nil || len(ps) > 0 || !a.VerifiedQuick() {
-		t.Fatalf("clean archive: %v %v, quick %v", ps, err, a.VerifiedQuick())
+	if ps, err := a.VerifyFast(ctx); err != nil || len(ps) > 0 || !a.VerifiedQuick() || a.QuickFilesRead() == 0 {
+		t.Fatalf("clean archive: %v %v, quick %v, %d files read", ps, err, a.VerifiedQuick(), a.QuickFilesRead())
+	}
+	// Again: every file is taken from what the first check read.
+	a, err = quickOpen(t, b, dir, cache, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps, err := a.VerifyFast(ctx); err != nil || len(ps) > 0 || !a.VerifiedQuick() || a.QuickFilesRead() != 0 {
+		t.Fatalf("clean archive again: %v %v, quick %v, %d files read", ps, err, a.VerifiedQuick(), a.QuickFilesRead())
 	}
 	full, err := archive.Open(ctx, dir, func() time.Time { return b.checks })
 	if err != nil {
@@ -103,6 +115,15 @@ func TestVerifyFastFromSnapshot(t *testing.T) {
 			cache := t.TempDir()
 			if _, err := quickOpen(t, b, dir, cache, true); err != nil {
 				t.Fatal(err)
+			}
+			// A clean quick check first, whose reading the checks after
+			// the tampering may take (quickStamps).
+			w, err := quickOpen(t, b, dir, cache, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ps, err := w.VerifyFast(ctx); err != nil || len(ps) > 0 || !w.VerifiedQuick() {
+				t.Fatalf("before the tampering: %v %v, quick %v", ps, err, w.VerifiedQuick())
 			}
 			x := &tamper{t: t, b: b, dir: dir, when: b.f.now.Add(time.Minute)}
 			want := c.do(x)
