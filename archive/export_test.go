@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"crm/archive/journal"
 )
@@ -126,6 +127,15 @@ func (a *Archive) SummaryState() bool { return a.State.summary }
 // VerifiedQuick reports whether the last VerifyFast or VerifyPush
 // checked the files against the snapshot's rows without reading events.
 func (a *Archive) VerifiedQuick() bool { return a.quick }
+
+// SetStampSettle sets how long before a quick check a file must have last
+// changed for the check to keep its stamp (stampSettle), and returns what
+// puts it back.
+func SetStampSettle(d time.Duration) (restore func()) {
+	old := stampSettle
+	stampSettle = d
+	return func() { stampSettle = old }
+}
 
 // QuickFilesRead is how many dossier files and bundles the last quick
 // verify read, not taken from the user's records of the last one

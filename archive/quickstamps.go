@@ -26,16 +26,20 @@ import (
 // the ones the snapshot stood for. The next quickCheck takes a file whose
 // stamp is unchanged from here instead of reading it. Writing a file in
 // place, replacing or renaming it changes its change time, which no user
-// can set; a file changed within the racy window of the check is not kept
-// (trustedStamp), as the digests file does (digests.go). The record is the
-// user's own, sealed under the journal cache's key like the snapshot;
-// `crm verify` reads every file afresh.
+// can set on a local file system. A file changed less than stampSettle
+// before the check is not kept: besides a change within the clock's tick
+// (the racy window), a write through a memory mapping changes the times
+// only when its page first turns dirty, and further writes to that page
+// change none until the system has written it back (~35 s by default).
+// The record is the user's own, sealed under the journal cache's key and
+// bound to the archive's folder; `crm verify` reads every file afresh.
 type quickStamps struct {
 	old stampRecords // as loaded
 	mu  sync.Mutex
 	now stampRecords // what this check read or took, to save
-	// trusted is when the check began, less the racy window (UnixNano).
+	// trusted is when the check began, less stampSettle (UnixNano).
 	trusted int64
+	dir     string       // the archive's folder, which the seal covers
 	read    atomic.Int64 // files read, not taken from old
 }
 
@@ -66,6 +70,11 @@ type bundleStamp struct {
 	stamp fileStamp
 }
 
+// stampSettle is how long before a check a file must have last changed
+// for its stamp to be kept (quickStamps): well past the time a dirty page
+// of a memory mapping is written back. A variable for the tests.
+var stampSettle = 10 * time.Minute
+
 // quickStampsMagic starts the file (cache folder, "quick.stamps"): then
 // the records (encodeStamps) and an HMAC-SHA-256 of all that before it.
 const (
@@ -77,9 +86,9 @@ func (c *journalCache) quickStampsPath() string { return filepath.Join(c.dir, "q
 
 // loadQuickStamps reads the user's records: none when there are none, or
 // they do not verify (another key, damage, an edit).
-func (c *journalCache) loadQuickStamps() *quickStamps {
+func (c *journalCache) loadQuickStamps(archiveDir string) *quickStamps {
 	q := &quickStamps{now: stampRecords{files: map[string]fileRec{}, months: map[string]monthRec{}},
-		trusted: time.Now().Add(-journal.RacyWindow()).UnixNano()}
+		trusted: time.Now().Add(-max(journal.RacyWindow(), stampSettle)).UnixNano(), dir: archiveDir}
 	if c == nil {
 		return q
 	}
@@ -88,7 +97,7 @@ func (c *journalCache) loadQuickStamps() *quickStamps {
 		return q
 	}
 	body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
-	if !hmac.Equal(c.seal(quickStampsSeal, body[:len(body):len(body)])[len(body):], sum) {
+	if !hmac.Equal(c.seal(q.sealed(), body[:len(body):len(body)])[len(body):], sum) {
 		return q
 	}
 	if r, ok := decodeStamps(body[len(quickStampsMagic):]); ok {
@@ -105,7 +114,7 @@ func (q *quickStamps) save(c *journalCache) {
 	if c == nil || n == 0 || q.old.files != nil && n*100 < int64(len(q.now.files)) || os.MkdirAll(c.dir, 0o700) != nil {
 		return
 	}
-	out := c.seal(quickStampsSeal, encodeStamps([]byte(quickStampsMagic), q.now))
+	out := c.seal(q.sealed(), encodeStamps([]byte(quickStampsMagic), q.now))
 	tmp, err := writeTempSync(c.dir, tempPattern(""), 0o600, func(w io.Writer) error {
 		_, err := w.Write(out)
 		return err
@@ -114,6 +123,10 @@ func (q *quickStamps) save(c *journalCache) {
 		renameSync(tmp, c.quickStampsPath(), false)
 	}
 }
+
+// sealed is what the records' HMAC covers besides them: their kind and
+// the archive's folder.
+func (q *quickStamps) sealed() string { return quickStampsSeal + q.dir + "\n" }
 
 // stamp is the stamp of the file at abs to record after reading it (zero:
 // changed within the racy window, or none to be had).

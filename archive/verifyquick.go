@@ -96,7 +96,7 @@ func (a *Archive) quickCheck(ctx context.Context) bool {
 		return false
 	}
 	defer done()
-	stamps := a.jc.loadQuickStamps()
+	stamps := a.jc.loadQuickStamps(a.Dir)
 	c := &checker{a: a, s: s, expect: expect, stamps: stamps}
 	c.tree()
 	if c.differs {

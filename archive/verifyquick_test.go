@@ -68,6 +68,7 @@ func TestVerifyFastFromSnapshot(t *testing.T) {
 	// window: with none, what the first clean check read is kept
 	// (quickStamps) and the tampering below must be seen through it.
 	racyWindow(t, 0)
+	t.Cleanup(archive.SetStampSettle(0))
 	b := newTamperBase(t)
 	// Clean: no event read, the same counts as a full verify.
 	dir := filepath.Join(t.TempDir(), "arc")
