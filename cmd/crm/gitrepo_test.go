@@ -19,14 +19,13 @@ import (
 	"crm/testdata/needs"
 )
 
-// A batch step (review done --all-readable, import) touches thousands of
-// files: they are committed through standard input, not as arguments
-// (which the kernel limits to 2 MiB, one of them to 128 KiB), and the
-// commit message lists the first events only.
-func TestCommitManyPaths(t *testing.T) {
+// newGitDir is a new git repository in a temporary folder, and a way to
+// run git in it that fails the test when git fails.
+func newGitDir(t *testing.T) (dir string, git func(args ...string) string) {
+	t.Helper()
 	needs.Tool(t, "git", "apt-get install git")
-	dir := t.TempDir()
-	git := func(args ...string) string {
+	dir = t.TempDir()
+	git = func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command("git", args...)
 		cmd.Dir = dir
@@ -37,6 +36,15 @@ func TestCommitManyPaths(t *testing.T) {
 		return string(out)
 	}
 	git("init", "-q")
+	return dir, git
+}
+
+// A batch step (review done --all-readable, import) touches thousands of
+// files: they are committed through standard input, not as arguments
+// (which the kernel limits to 2 MiB, one of them to 128 KiB), and the
+// commit message lists the first events only.
+func TestCommitManyPaths(t *testing.T) {
+	dir, git := newGitDir(t)
 	const n = 20000
 	var paths []string
 	os.MkdirAll(filepath.Join(dir, "journal"), 0o755)
@@ -113,13 +121,7 @@ func TestCommitManyPaths(t *testing.T) {
 // In a repository with no commit yet, the first is git commit's
 // (commitIndex needs a HEAD to follow).
 func TestCommitIndexFirstCommit(t *testing.T) {
-	needs.Tool(t, "git", "apt-get install git")
-	dir := t.TempDir()
-	cmd := exec.Command("git", "init", "-q")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v %s", err, out)
-	}
+	dir, _ := newGitDir(t)
 	os.WriteFile(filepath.Join(dir, "crm.yaml"), []byte("x\n"), 0o644)
 	g, err := openRepo(dir)
 	if err != nil {
@@ -244,19 +246,7 @@ func TestEventsInReadsBundles(t *testing.T) {
 // commits a folder given as a path (byFolder), and keeps the message as
 // git commit -m does.
 func TestCommitIndexLeavesToGitCommit(t *testing.T) {
-	needs.Tool(t, "git", "apt-get install git")
-	dir := t.TempDir()
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
-	git("init", "-q")
+	dir, git := newGitDir(t)
 	os.MkdirAll(filepath.Join(dir, "journal/2026/12"), 0o755)
 	write := func(p, s string) {
 		if err := os.WriteFile(filepath.Join(dir, p), []byte(s), 0o644); err != nil {
