@@ -128,21 +128,11 @@ func (q *quickStamps) save(c *journalCache) {
 // the archive's folder.
 func (q *quickStamps) sealed() string { return quickStampsSeal + q.dir + "\n" }
 
-// stamp is the stamp of the file at abs to record after reading it (zero:
-// changed within the racy window, or none to be had).
-func (q *quickStamps) stamp(abs string) fileStamp {
-	st, ok := statStamp(abs)
-	if !ok {
-		return fileStamp{}
-	}
-	return st
-}
-
 // dossierFile reports whether the dossier file at rel hashes to sum, and
 // the types of its age recipient stanzas (nil: not an age header), from
 // the records when its stamp is unchanged.
 func (q *quickStamps) dossierFile(rel, abs string, sum [32]byte) (stanzas []string, same, ok bool) {
-	st := q.stamp(abs)
+	st, _ := statStamp(abs) // taken before the file is read: a change after is seen next time
 	if r, found := q.old.files[rel]; found && st != (fileStamp{}) && r.stamp == st && r.sha == sum {
 		q.keepFile(rel, r)
 		stanzas = make([]string, r.n)
@@ -193,7 +183,7 @@ func (q *quickStamps) monthSame(month string, want []byte, loose, bundles []stri
 		return false
 	}
 	for i, name := range bundles {
-		st := q.stamp(abs(month + "/" + name))
+		st, _ := statStamp(abs(month + "/" + name))
 		if r.bundles[i].name != name || st == (fileStamp{}) || r.bundles[i].stamp != st {
 			return false
 		}

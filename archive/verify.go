@@ -132,8 +132,9 @@ type checker struct {
 	// other events than those.
 	expect  func(month string) ([]byte, bool)
 	differs bool
-	// stamps, with expect, gives the bundles read by the last quick check
-	// that found nothing, as they were if unchanged since (quickStamps).
+	// stamps, with expect, is what the last quick check that found nothing
+	// read (quickStamps): a month holding bundles is taken from it while
+	// it is as that check found it.
 	stamps *quickStamps
 }
 
