@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"crm/archive/agefile"
 	"crm/archive/journal"
 )
 
@@ -149,13 +148,8 @@ func (q *quickStamps) dossierFile(rel, abs string, sum [32]byte) (stanzas []stri
 	if sha256.Sum256(b) != sum {
 		return nil, false, true
 	}
-	ss, err := agefile.Header(b)
-	if err != nil {
+	if stanzas, err = stanzaTypes(b); err != nil {
 		return nil, true, true
-	}
-	stanzas = make([]string, len(ss))
-	for i, s := range ss {
-		stanzas[i] = s.Type
 	}
 	if len(stanzas) > 0 && !slices.ContainsFunc(stanzas, func(t string) bool { return t != stanzas[0] }) {
 		q.keepFile(rel, fileRec{stamp: trustedStamp(st, q.trusted), sha: sum, kind: stanzas[0], n: len(stanzas)})
@@ -208,17 +202,14 @@ func (q *quickStamps) keepMonth(month string, want []byte, loose []string, bundl
 	q.mu.Unlock()
 }
 
-// looseSum sums the hashes of loose event files, in any order.
+// looseSum sums the hashes of loose event files, in any order, packed as
+// a month part packs them (packHashes); zero if one is not a hash.
 func looseSum(hs []string) [32]byte {
-	s := slices.Clone(hs)
-	slices.Sort(s)
-	h := sha256.New()
-	for _, x := range s {
-		h.Write([]byte(x))
+	packed, ok := packHashes(slices.Clone(hs))
+	if !ok {
+		return [32]byte{}
 	}
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
+	return sha256.Sum256(packed)
 }
 
 // encodeStamps appends the records to b: the files, then the months, each

@@ -453,15 +453,24 @@ func (c *checker) stanzas(rel string, d *DossierState, b []byte) {
 // dossier's file b, pinned by the event at path by to recipients (a
 // format and its arguments), or "".
 func stanzaProblem(p *Policy, recipients []string, by string, b []byte) (string, []any) {
-	ss, err := agefile.Header(b)
+	types, err := stanzaTypes(b)
 	if err != nil {
 		return l10n.N("not an age file crm could have written: %v"), []any{err}
+	}
+	return stanzaTypesProblem(p, recipients, by, types)
+}
+
+// stanzaTypes are the types of the recipient stanzas of the age file b.
+func stanzaTypes(b []byte) ([]string, error) {
+	ss, err := agefile.Header(b)
+	if err != nil {
+		return nil, err
 	}
 	types := make([]string, len(ss))
 	for i, s := range ss {
 		types[i] = s.Type
 	}
-	return stanzaTypesProblem(p, recipients, by, types)
+	return types, nil
 }
 
 // stanzaTypesProblem is stanzaProblem for a file whose recipient stanzas
