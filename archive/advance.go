@@ -142,8 +142,10 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 
 // advance replays on s, the state of snap, the events of j added since:
 // false if that cannot stand for a full replay (see above), and then s is
-// not to be used.
-func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal) bool {
+// not to be used. With part >= 0 (onePart) only the events about the
+// dossiers of that part are replayed: the others stay in s.Journal, for
+// their links, unread and unchecked.
+func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal, part int) bool {
 	for _, e := range j.Events {
 		if !advanceable(e.Kind) {
 			return false
@@ -151,6 +153,10 @@ func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal) bool {
 	}
 	s.Journal, s.removals = j, snap.Removals
 	for _, e := range j.Events {
+		if part >= 0 && snapBucket(e.Dossier) != part {
+			s.idUsed(e) // as a replay counts even a refused create's
+			continue
+		}
 		st, err := s.prepare(e, true)
 		if err != nil {
 			return false

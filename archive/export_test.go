@@ -145,6 +145,10 @@ func (a *Archive) QuickFilesRead() int { return a.quickRead }
 // WholeReads is how many times a decoded a whole snapshot.
 func (a *Archive) WholeReads() int { return a.wholeReads }
 
+// PartsRead is how many dossiers' parts of the snapshot the state of some
+// parts was made of.
+func (a *Archive) PartsRead() int { return a.partsRead }
+
 // SnapshotStandsFor reports whether a's saved snapshot stands for the
 // journal folders as they are now: the next open reads no events.
 func (a *Archive) SnapshotStandsFor() bool {

@@ -108,12 +108,7 @@ func (s *State) replay(e *journal.Event) {
 	if st != nil && st.d != nil && st.d == s.Dossiers[e.Dossier] {
 		st.d.Events = append(st.d.Events, e) // the dossier's log shows it
 	}
-	if e.Kind == KindDossierCreate {
-		// The id is used up even by a create that fails its checks.
-		if n, ok := s.Policy.idNumber(e.Dossier); ok && n > s.MaxID {
-			s.MaxID = n
-		}
-	}
+	s.idUsed(e) // even by a create that fails its checks
 	var ref *refusal
 	if errors.As(err, &ref) {
 		msg := l10n.Sprintf("%s by %s refused: %v", e.Kind, e.Actor, ref.err)
@@ -126,6 +121,17 @@ func (s *State) replay(e *journal.Event) {
 		return
 	}
 	s.Problems = append(s.Problems, journal.Problem{Path: e.Path, Msg: err.Error()})
+}
+
+// idUsed counts the id a create event e names as used: ids are never
+// reused (MaxID).
+func (s *State) idUsed(e *journal.Event) {
+	if e.Kind != KindDossierCreate {
+		return
+	}
+	if n, ok := s.Policy.idNumber(e.Dossier); ok && n > s.MaxID {
+		s.MaxID = n
+	}
 }
 
 // validInPast reports whether event e passes its checks against the state

@@ -193,3 +193,63 @@ func TestSnapshotOfAnotherBuildIsSavedAgain(t *testing.T) {
 		t.Fatalf("after the save, %d of %d opens about one dossier read only its part", n, all)
 	}
 }
+
+// A command that only reads one dossier (show, log ID) advances the
+// snapshot by the new events about that dossier's part alone when each
+// new event changes nothing but its own dossier: the parts of the others
+// are not read, their events not replayed, and what it says of its
+// dossier is still what a cold replay says, whatever the order the steps
+// were taken in (a step about it that follows steps about others). A
+// refused event about another dossier is not its concern; one about its
+// own part is found, by a replay of the whole journal.
+func TestSnapshotOneDossierReadsItsPartOnly(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	if archive.SnapBucketOf(ids[0]) == archive.SnapBucketOf(ids[1]) || archive.SnapBucketOf(ids[0]) == archive.SnapBucketOf(ids[2]) {
+		t.Skip("the dossiers share a part")
+	}
+	f.settle()
+	f.reader("li", f.clock)
+	if !f.reader("li", f.clock).FromSnapshot() {
+		t.Fatal("no snapshot")
+	}
+	// Steps about the others before and after one about ids[0]: its
+	// 核定 follows theirs through links.
+	if _, err := f.as("li").ReviewDone(ids[2], "先核对"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.as("su").SetCredit(ids[1], "A", "付款及时"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.as("li").ReviewDone(ids[0], "再次核对"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.as("su").SetTier(ids[2], "重点", "年采购额大"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	a := f.readerOf("li", ids[0])
+	if !a.FromSnapshot() || !a.Partial() || a.PartsRead() != 1 {
+		t.Fatalf("snapshot %v, partial %v, parts read %d", a.FromSnapshot(), a.Partial(), a.PartsRead())
+	}
+	if a.State.Dossiers[ids[1]] != nil || a.State.Dossiers[ids[2]] != nil {
+		t.Fatal("the other dossiers were read")
+	}
+	if n := len(a.State.Dossiers[ids[0]].Reviews); n != 2 {
+		t.Fatalf("%s: %d reviews, want 2", ids[0], n)
+	}
+	if f.sameDossiersAsCold() != 3 {
+		t.Fatal("an open about one dossier read more than its part")
+	}
+	// A step a reader of ids[1] must refuse, written outside crm.
+	if err := f.as("zhao").ForgeEvent(archive.KindDossierCredit, ids[1], map[string]string{"class": "A", "reason": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	if a := f.readerOf("li", ids[0]); !a.Partial() || a.PartsRead() != 1 || len(a.State.Problems) != 0 {
+		t.Fatalf("about %s: partial %v, parts read %d, problems %v", ids[0], a.Partial(), a.PartsRead(), a.State.Problems)
+	}
+	if a := f.readerOf("li", ids[1]); a.Partial() || len(a.State.Problems) == 0 {
+		t.Fatalf("about %s: partial %v, problems %v", ids[1], a.Partial(), a.State.Problems)
+	}
+}
