@@ -404,9 +404,9 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 		changes, refs, regs = some.changes, some.refs, some.regs
 		snap.Count, snap.Changes, snap.Reviews, snap.Destructions = len(regs.rows), some.nChanges, some.nReviews, len(regs.Destructions)
 	}
-	st := stripped(s)
-	buckets := bucketParts(s, st, changes, refs)
-	st.Dossiers, st.Loans, st.Destructions, st.Changes, st.Reviews = nil, nil, nil, nil, nil
+	st := strippedState(s)
+	buckets := bucketParts(s, changes, refs)
+	st.Loans, st.Destructions, st.Changes, st.Reviews = nil, nil, nil, nil
 	st.partSeqs = nil
 	snap.State = st
 	var ok bool
@@ -425,78 +425,173 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	if keep == nil {
 		keep = func(int) bool { return false }
 	}
-	parts, ok := a.encodeBuckets(buckets, snap.Prelude, keep)
-	if !ok {
-		return
-	}
 	snap.Months = slices.Sorted(maps.Keys(months))
-	for _, rel := range snap.Months {
-		parts = append(parts, months[rel])
-	}
-	rows, loans, ok := encodeRows(regs, later(a.now, snap.Latest))
+	// The header lists every part's place and sum before the parts, which
+	// are written as they are encoded, not held (at 100,000 dossiers 300
+	// MB): its size is known first, as only the part table's bytes are
+	// not, and it is written over the room left for it at the end.
+	nParts := snapBuckets + len(snap.Months) + tailParts
+	snap.PartTable = make([]byte, nParts*partSize)
+	head, ok := encodeHeader(snap)
 	if !ok {
 		return
 	}
-	recs, ok := historyRecords(s, changes, refs)
-	if !ok {
-		return
-	}
-	var hist []byte
-	if some == nil {
-		hist = encodeHistories(recs)
-	} else if hist, _, ok = mergeHistories(some.hist, recs); !ok {
-		return
-	}
-	parts = append(parts, rows, loans, hist)
-	var off int64
-	for i, p := range parts {
-		sp := snapPart{Off: off, Len: int64(len(p))}
-		if i < snapBuckets && keep(i) {
-			// As the old header has it: a part damaged since does not
-			// match, and is not used.
-			sp.Len, sp.Sum = prior.parts[i].Len, prior.parts[i].Sum
-		} else {
-			sp.Sum = sha256.Sum256(p)
-		}
-		snap.parts = append(snap.parts, sp)
-		off += sp.Len
-	}
-	snap.PartTable = packParts(snap.parts)
-	var head bytes.Buffer
-	if err := gob.NewEncoder(&head).Encode(snap); err != nil {
-		return
-	}
-	sealed := binary.BigEndian.AppendUint64([]byte(snapMagic), uint64(head.Len()))
-	sealed = c.sealSnapshot(append(sealed, head.Bytes()...))
+	room := int64(len(snapMagic) + 8 + len(head) + sha256.Size)
 	if os.MkdirAll(c.dir, 0o700) != nil {
 		return
 	}
-	// The parts are written as they are, not copied into one buffer
-	// first: at 100,000 dossiers that took seconds and 260 MB.
 	tmp, err := writeTempSync(c.dir, tempPattern(""), 0o600, func(w io.Writer) error {
-		if _, err := w.Write(sealed); err != nil {
+		f, ok := w.(*os.File)
+		if !ok {
+			return errBadSnapshotPart
+		}
+		pw := &partWriter{f: f, at: room}
+		if err := a.writeBuckets(pw, s, buckets, snap.Prelude, keep, from); err != nil {
 			return err
 		}
-		for i, b := range parts {
-			if i < snapBuckets && keep(i) {
-				p := prior.parts[i]
-				if p.Off < 0 || p.Len < 0 {
-					return errBadSnapshotPart
-				}
-				if _, err := io.CopyN(w, io.NewSectionReader(from.f, from.base+p.Off, p.Len), p.Len); err != nil {
-					return err
-				}
-				continue
-			}
-			if _, err := w.Write(b); err != nil {
-				return err
-			}
+		for _, rel := range snap.Months {
+			pw.add(months[rel])
 		}
-		return nil
+		rows, loans, ok := encodeRows(regs, later(a.now, snap.Latest))
+		if !ok {
+			return errBadSnapshotPart
+		}
+		pw.add(rows)
+		pw.add(loans)
+		rows, loans = nil, nil
+		recs, ok := historyRecords(s, changes, refs)
+		if !ok {
+			return errBadSnapshotPart
+		}
+		var hist []byte
+		if some == nil {
+			hist = encodeHistories(recs)
+		} else if hist, _, ok = mergeHistories(some.hist, recs); !ok {
+			return errBadSnapshotPart
+		}
+		pw.add(hist)
+		if pw.err != nil || len(pw.parts) != nParts {
+			return errBadSnapshotPart
+		}
+		snap.PartTable = packParts(pw.parts)
+		full, ok := encodeHeader(snap)
+		if !ok || len(full) != len(head) {
+			return errBadSnapshotPart
+		}
+		sealed := binary.BigEndian.AppendUint64([]byte(snapMagic), uint64(len(full)))
+		sealed = c.sealSnapshot(append(sealed, full...))
+		_, err := f.WriteAt(sealed, 0)
+		return err
 	}, true)
 	if err == nil {
 		renameSync(tmp, c.snapPath(), true)
 	}
+}
+
+// encodeHeader is a snapshot's header as gob encodes it.
+func encodeHeader(snap *snapshot) ([]byte, bool) {
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(snap); err != nil {
+		return nil, false
+	}
+	return b.Bytes(), true
+}
+
+// partWriter writes a snapshot's parts one after the other into f from
+// offset at (the room left for the header), noting each one's place
+// (from the first part) and sum.
+type partWriter struct {
+	f     *os.File
+	at    int64 // where the next part goes in f
+	off   int64 // and its offset from the first
+	parts []snapPart
+	err   error
+}
+
+// add writes part b.
+func (w *partWriter) add(b []byte) {
+	w.kept(int64(len(b)), sha256.Sum256(b), func() error {
+		_, err := w.f.WriteAt(b, w.at)
+		return err
+	})
+}
+
+// kept writes a part of n bytes whose sum is given (a kept part: as the
+// old header has it), written by write at w.at.
+func (w *partWriter) kept(n int64, sum [sha256.Size]byte, write func() error) {
+	if w.err != nil {
+		return
+	}
+	if w.err = write(); w.err != nil {
+		return
+	}
+	w.parts = append(w.parts, snapPart{Off: w.off, Len: n, Sum: sum})
+	w.at += n
+	w.off += n
+}
+
+// writeBuckets encodes the dossiers' parts on every core, a run at a
+// time, and writes each run (with each part's dossiers' event paths, made
+// as it is encoded) before encoding the next; the parts to keep are
+// copied from the old snapshot, with the length and sum its header gives
+// them (a part damaged since does not match, and is not used).
+func (a *Archive) writeBuckets(w *partWriter, s *State, buckets []snapBucketPart, prelude []byte, keep func(k int) bool, from *snapSource) error {
+	const run = 256
+	enc := make([][]byte, run)
+	for lo := 0; lo < snapBuckets; lo += run {
+		hi := min(lo+run, snapBuckets)
+		for k := lo; k < hi; k++ {
+			if keep(k) {
+				continue
+			}
+			// Not on every core: StaleKeys asks the journal's memo.
+			for id, d := range buckets[k].Dossiers {
+				buckets[k].Dossiers[id] = strippedDossier(s, d)
+			}
+		}
+		var failed atomic.Bool
+		work.Each(a.ctx, "", hi-lo, func(i int) {
+			k := lo + i
+			if keep(k) {
+				return
+			}
+			b := &buckets[k]
+			if b.Dossiers != nil {
+				b.Events = make(map[string][]string, len(b.Dossiers))
+				for id := range b.Dossiers {
+					b.Events[id] = s.eventPathsOf(id)
+				}
+			}
+			pre, part, ok := encodePart(b)
+			if !ok || !bytes.Equal(pre, prelude) {
+				failed.Store(true)
+			}
+			enc[i], *b = part, snapBucketPart{}
+		})
+		if failed.Load() {
+			return errBadSnapshotPart
+		}
+		for i := range hi - lo {
+			k := lo + i
+			if !keep(k) {
+				w.add(enc[i])
+				enc[i] = nil
+				continue
+			}
+			p := from.snap.parts[k]
+			if p.Off < 0 || p.Len < 0 {
+				return errBadSnapshotPart
+			}
+			w.kept(p.Len, p.Sum, func() error {
+				_, err := io.Copy(io.NewOffsetWriter(w.f, w.at), io.NewSectionReader(from.f, from.base+p.Off, p.Len))
+				return err
+			})
+		}
+		if w.err != nil {
+			return w.err
+		}
+	}
+	return nil
 }
 
 // eventPathsOf returns the paths of dossier id's events in journal order:
@@ -511,17 +606,17 @@ func (s *State) eventPathsOf(id string) []string {
 	return out
 }
 
-// bucketParts spreads the dossiers of st (s stripped) over their parts,
-// with their event paths, register entries and destruction requests.
-func bucketParts(s, st *State, changes []seqChange, refs []reviewRef) []snapBucketPart {
+// bucketParts spreads the dossiers of s over their parts, with their
+// register entries and destruction requests (each part's dossiers are
+// stripped, and their event paths added, as it is encoded: writeBuckets).
+func bucketParts(s *State, changes []seqChange, refs []reviewRef) []snapBucketPart {
 	buckets := make([]snapBucketPart, snapBuckets)
-	for id, d := range st.Dossiers {
+	for id, d := range s.Dossiers {
 		b := &buckets[snapBucket(id)]
 		if b.Dossiers == nil {
-			b.Dossiers, b.Events = map[string]*DossierState{}, map[string][]string{}
+			b.Dossiers = map[string]*DossierState{}
 		}
 		b.Dossiers[id] = d
-		b.Events[id] = s.eventPathsOf(id)
 	}
 	for _, c := range changes {
 		b := &buckets[snapBucket(c.Dossier)]
@@ -539,24 +634,6 @@ func bucketParts(s, st *State, changes []seqChange, refs []reviewRef) []snapBuck
 		b.Reviews = append(b.Reviews, r)
 	}
 	return buckets
-}
-
-// encodeBuckets encodes the dossiers' parts on every core (each after the
-// prelude, which is checked) but those to keep (left nil).
-func (a *Archive) encodeBuckets(buckets []snapBucketPart, prelude []byte, keep func(k int) bool) ([][]byte, bool) {
-	parts := make([][]byte, snapBuckets)
-	var failed atomic.Bool
-	work.Each(a.ctx, "", snapBuckets, func(i int) {
-		if keep(i) {
-			return
-		}
-		pre, b, ok := encodePart(&buckets[i])
-		if !ok || !bytes.Equal(pre, prelude) {
-			failed.Store(true)
-		}
-		parts[i] = b
-	})
-	return parts, !failed.Load()
 }
 
 // encodePart encodes a dossiers' part with a fresh gob encoder, returning
@@ -712,17 +789,27 @@ func clockRange(j *journal.Journal, now time.Time) (notBefore, notAfter time.Tim
 // stripped is a copy of s without what a snapshot does not keep: the
 // journal, the policy, and pointers to events.
 func stripped(s *State) *State {
-	c := *s
-	c.Journal, c.Policy = nil, nil
+	c := strippedState(s)
 	c.Dossiers = make(map[string]*DossierState, len(s.Dossiers))
 	for id, d := range s.Dossiers {
-		dc := *d
-		dc.Stale = s.StaleKeys(d) // before WrittenBy goes
-		dc.WrittenBy, dc.Events = nil, nil
-		c.Dossiers[id] = &dc
+		c.Dossiers[id] = strippedDossier(s, d)
 	}
-	c.Decided = nil
+	return c
+}
+
+// strippedState is stripped without the dossiers.
+func strippedState(s *State) *State {
+	c := *s
+	c.Journal, c.Policy, c.Dossiers, c.Decided = nil, nil, nil, nil
 	return &c
+}
+
+// strippedDossier is dossier d of s as a snapshot keeps it: no events.
+func strippedDossier(s *State, d *DossierState) *DossierState {
+	dc := *d
+	dc.Stale = s.StaleKeys(d) // before WrittenBy goes
+	dc.WrittenBy, dc.Events = nil, nil
+	return &dc
 }
 
 // loadSnapshot returns the state of the user's snapshot if it stands for
