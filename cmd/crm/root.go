@@ -96,7 +96,14 @@ func run(args []string, io *IO, getenv func(string) string) int {
 	// help texts are in it too: --lang, CRM_LANG, the config file, the locale.
 	l10n.SetLang(resolveLang(args, getenv))
 	e := &env{io: io, v: viper.New(), getenv: getenv}
-	cleanStalePlaintext(getenv)
+	// Beside the command, on another core: listing the temporary
+	// folders is ~0.6 ms of a 11 ms show on a shared /tmp.
+	cleaned := make(chan struct{})
+	go func() {
+		defer close(cleaned)
+		cleanStalePlaintext(getenv)
+	}()
+	defer func() { <-cleaned }()
 	root := newRoot(e)
 	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
 		// Completers are set only to complete (~0.4 ms of every start),
