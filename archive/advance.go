@@ -155,6 +155,7 @@ func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal, part int
 	for _, e := range j.Events {
 		if part >= 0 && snapBucket(e.Dossier) != part {
 			s.idUsed(e) // as a replay counts even a refused create's
+			s.skipped = true
 			continue
 		}
 		st, err := s.prepare(e, true)

@@ -458,7 +458,6 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 		}
 		pw.add(rows)
 		pw.add(loans)
-		rows, loans = nil, nil
 		recs, ok := historyRecords(s, changes, refs)
 		if !ok {
 			return errBadSnapshotPart
@@ -550,7 +549,7 @@ func (a *Archive) writeBuckets(w *partWriter, s *State, buckets []snapBucketPart
 			}
 		}
 		var failed atomic.Bool
-		work.Each(a.ctx, "", hi-lo, func(i int) {
+		err := work.Each(a.ctx, "", hi-lo, func(i int) {
 			k := lo + i
 			if keep(k) {
 				return
@@ -568,6 +567,9 @@ func (a *Archive) writeBuckets(w *partWriter, s *State, buckets []snapBucketPart
 			}
 			enc[i], *b = part, snapBucketPart{}
 		})
+		if err != nil {
+			return err // cancelled: some parts were not encoded
+		}
 		if failed.Load() {
 			return errBadSnapshotPart
 		}
@@ -583,7 +585,7 @@ func (a *Archive) writeBuckets(w *partWriter, s *State, buckets []snapBucketPart
 				return errBadSnapshotPart
 			}
 			w.kept(p.Len, p.Sum, func() error {
-				_, err := io.Copy(io.NewOffsetWriter(w.f, w.at), io.NewSectionReader(from.f, from.base+p.Off, p.Len))
+				_, err := io.CopyN(io.NewOffsetWriter(w.f, w.at), io.NewSectionReader(from.f, from.base+p.Off, p.Len), p.Len)
 				return err
 			})
 		}
@@ -958,6 +960,11 @@ func (a *Archive) onePart(l *snapLoad, j *journal.Journal, id string) bool {
 		}
 	}
 	l.part = k
+	for p := range l.parts {
+		if p != k {
+			delete(l.parts, p) // probed by resolveID: its new events are not replayed
+		}
+	}
 	return true
 }
 

@@ -203,6 +203,9 @@ type State struct {
 	// in the whole registers of the entries Changes and Reviews hold
 	// (placeRegisters): saveAdvancedParts writes them back there.
 	partSeqs *registerSeqs
+	// skipped: new events about other parts were linked, not replayed
+	// (onePart): good is not the journal's good heads.
+	skipped bool
 }
 
 // registerSeqs are the places (seqChange.Seq, reviewRef.Seq) of the first
