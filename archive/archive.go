@@ -284,12 +284,15 @@ func (a *Archive) reload() error {
 	fromCache := a.fromCache
 	if a.State != nil && a.State.Journal != nil {
 		known = a.State.Journal.Folders
-	} else if known = a.jc.load(a.ctx, a.Dir); len(known) > 0 {
-		fromCache = true
 	} else {
-		// Every event read, parsed and checked (pace.go). A replay from
-		// the cache keeps most of what it makes: pacing it only slowed it.
-		defer paceGC()()
+		// A replay from the cache keeps most of what it makes; every
+		// event read, parsed and checked makes much more (pace.go).
+		defer paceAt(replayPace)()
+		if known = a.jc.load(a.ctx, a.Dir); len(known) > 0 {
+			fromCache = true
+		} else {
+			defer paceGC()()
+		}
 	}
 	journalReads.Add(1)
 	var j *journal.Journal

@@ -27,6 +27,21 @@ func TestPaceGC(t *testing.T) {
 	if p := debug.SetGCPercent(100); p != 100 {
 		t.Fatalf("pace %d after the work, want 100 back", p)
 	}
+	// A replay from the cache (50%) that turns out to read every event
+	// (25%): the lower pace holds until both are done.
+	replay := paceAt(replayPace)
+	if p := debug.SetGCPercent(replayPace); p != replayPace {
+		t.Fatalf("pace %d during a replay, want %d", p, replayPace)
+	}
+	read := paceGC()
+	if p := debug.SetGCPercent(25); p != 25 {
+		t.Fatalf("pace %d while every event is read, want 25", p)
+	}
+	read()
+	replay()
+	if p := debug.SetGCPercent(100); p != 100 {
+		t.Fatalf("pace %d after the replay, want 100 back", p)
+	}
 	// A GOGC the user set is left alone.
 	t.Setenv("GOGC", "200")
 	debug.SetGCPercent(200)
