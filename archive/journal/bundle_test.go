@@ -5,6 +5,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -315,6 +318,89 @@ func FuzzSplitBundle(f *testing.F) {
 		}
 		if !(bytes.Equal(got[0], a) && bytes.Equal(got[1], b) || bytes.Equal(got[0], b) && bytes.Equal(got[1], a)) {
 			t.Fatalf("split %q %q into %q", a, b, got)
+		}
+	})
+}
+
+// seekInBundle finds every event of a bundle by bisection, whatever the
+// sizes of its pieces (some larger than the window it reads), and finds
+// none that is not there; in a bundle out of order readFromBundle still
+// finds each, by reading it whole.
+func TestSeekInBundle(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 10, 3, 8, 0, 0, 0, time.UTC)
+	piece := func(i int) []byte {
+		pad := strings.Repeat("x", (i*977)%(3*bundleWindow))
+		return []byte(fmt.Sprintf("kind: test\ntime: %s\nn: %d\npad: %q\n", at.Format(TimeLayout), i, pad))
+	}
+	hashOf := func(b []byte) string {
+		sum := sha256.Sum256(b)
+		return hex.EncodeToString(sum[:])
+	}
+	for _, n := range []int{1, 2, 3, 7, 64, 300} {
+		var files [][]byte
+		for i := range n {
+			files = append(files, piece(n*1000+i))
+		}
+		b := MakeBundle(files)
+		p := filepath.Join(dir, fmt.Sprintf("b%d.yaml", n))
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if got := seekInBundle(p, hashOf(f)); !bytes.Equal(got, f) {
+				t.Fatalf("%d pieces: %s not found (%d bytes)", n, hashOf(f)[:8], len(got))
+			}
+		}
+		for i := range 20 {
+			if got := seekInBundle(p, hashOf(piece(1_000_000+i))); got != nil {
+				t.Fatalf("%d pieces: found a piece that is not there", n)
+			}
+		}
+		// Out of order: the pieces reversed.
+		pieces, err := SplitBundle(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Reverse(pieces)
+		var rev []byte
+		for _, x := range pieces {
+			rev = append(append(rev, docStart...), x...)
+		}
+		q := filepath.Join(dir, fmt.Sprintf("r%d.yaml", n))
+		if err := os.WriteFile(q, rev, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if got := readFromBundle(q, hashOf(f), at); !bytes.Equal(got, f) {
+				t.Fatalf("%d pieces out of order: %s not found", n, hashOf(f)[:8])
+			}
+		}
+	}
+}
+
+// Whatever a bundle file holds, seekInBundle does not panic, and what it
+// returns has the hash it was asked for.
+func FuzzSeekInBundle(f *testing.F) {
+	f.Add(MakeBundle([][]byte{[]byte("a: 1\n"), []byte("b: 2\n"), []byte("c: 3\n")}), 1)
+	f.Add([]byte("---\n---\n---\n"), 0)
+	f.Add([]byte("---\nx"), 0)
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte, k int) {
+		p := filepath.Join(dir, "b.yaml")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		pieces, _ := SplitBundle(b)
+		want := strings.Repeat("0", 64)
+		if len(pieces) > 0 {
+			sum := sha256.Sum256(pieces[((k%len(pieces))+len(pieces))%len(pieces)])
+			want = hex.EncodeToString(sum[:])
+		}
+		if got := seekInBundle(p, want); got != nil {
+			if sum := sha256.Sum256(got); hex.EncodeToString(sum[:]) != want {
+				t.Fatalf("returned a piece of another hash")
+			}
 		}
 	})
 }
