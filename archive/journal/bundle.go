@@ -181,7 +181,7 @@ func (e *Event) Bundle() string { return e.bundle }
 // bundle at abs, or nil. Only the events that hold t's text are hashed (a
 // month's bundle at 100,000 dossiers is ~8,000 events).
 func readFromBundle(abs, h string, t time.Time) []byte {
-	if p := seekInBundle(abs, h); p != nil {
+	if p := seekInBundle(abs, h, t); p != nil {
 		return p
 	}
 	return scanBundle(abs, h, t)
@@ -235,7 +235,7 @@ func findInBundles(dir, rel string) []byte {
 	// Looked up by bisection in each bundle first; read whole only if it
 	// is in none that way (a bundle out of order).
 	for _, b := range bundles {
-		if p := seekInBundle(b, h); p != nil {
+		if p := seekInBundle(b, h, t); p != nil {
 			return p
 		}
 	}
@@ -247,12 +247,13 @@ func findInBundles(dir, rel string) []byte {
 	return nil
 }
 
-// seekInBundle returns the bytes of the event with hash h in the bundle at
-// abs, found by bisection: a bundle's events are in the order of their
-// hashes (MakeBundle), so ~13 of a month's ~8,000 are read and hashed,
-// not the whole file (~5 MB at 100,000 dossiers). Nil if it is not found
-// that way, which in a bundle out of order does not mean it is not there.
-func seekInBundle(abs, h string) []byte {
+// seekInBundle returns the bytes of the event with hash h dated t in the
+// bundle at abs, found by bisection: a bundle's events are in the order of
+// their hashes (MakeBundle), so ~13 of a month's ~8,000 are read and
+// hashed, not the whole file (~5 MB at 100,000 dossiers). Nil if it is not
+// found that way, which in a bundle out of order does not mean it is not
+// there; it gives only what the whole file's scan (scanBundle) would.
+func seekInBundle(abs, h string, t time.Time) []byte {
 	f, err := os.Open(abs)
 	if err != nil {
 		return nil
@@ -262,20 +263,26 @@ func seekInBundle(abs, h string) []byte {
 	if err != nil {
 		return nil
 	}
-	r := &bundleAt{f: f, size: fi.Size()}
+	r := &bundleAt{f: f, size: fi.Size(), buf: make([]byte, bundleWindow)}
+	return r.seek(h, t)
+}
+
+// seek is seekInBundle in the bundle r reads.
+func (r *bundleAt) seek(h string, t time.Time) []byte {
 	head := make([]byte, len(docStart))
-	if _, err := f.ReadAt(head, 0); err != nil || string(head) != docStart {
+	if _, err := r.readAt(head, 0); err != nil || string(head) != docStart {
 		return nil
 	}
-	// Pieces starting in [lo, hi) are left to look at.
+	// Pieces starting in [lo, hi) are left to look at; lo is where one
+	// starts. Each step halves the range or passes a piece, and reads no
+	// further than hi: a hostile file costs what reading it does.
 	lo, hi := int64(len(docStart)), r.size
 	for lo < hi {
-		start, ok := r.next(lo + (hi-lo)/2)
-		if !ok || start >= hi {
-			start, ok = r.next(lo) // none starts in the upper half
-			if !ok || start >= hi {
-				return nil
-			}
+		mid := lo + (hi-lo)/2
+		start, ok := r.next(mid, hi)
+		if !ok {
+			hi = mid // none starts in [mid, hi)
+			continue
 		}
 		p, end, ok := r.piece(start)
 		if !ok {
@@ -284,6 +291,9 @@ func seekInBundle(abs, h string) []byte {
 		sum := sha256.Sum256(p)
 		switch c := strings.Compare(hex.EncodeToString(sum[:]), h); {
 		case c == 0:
+			if !Bundlable(p) || !bytes.Contains(p, []byte(t.UTC().Format(TimeLayout))) || !r.splitsAt(start) {
+				return nil // for the scan to say
+			}
 			return p
 		case c < 0:
 			lo = end + int64(len(docStart))
@@ -298,29 +308,41 @@ func seekInBundle(abs, h string) []byte {
 type bundleAt struct {
 	f    *os.File
 	size int64
+	buf  []byte // bundleWindow bytes
+	read int64  // how many bytes were read
+}
+
+func (r *bundleAt) readAt(b []byte, off int64) (int, error) {
+	n, err := r.f.ReadAt(b, off)
+	r.read += int64(n)
+	return n, err
 }
 
 // bundleWindow is how much of a bundle is read at a time to find where a
-// piece starts or ends (pieces are ~0.5-1 KB).
-const bundleWindow = 4096
+// piece starts or ends (pieces are ~0.5-1 KB), and maxPiece the largest
+// piece bisection reads (a larger one is left to the whole file's scan).
+const (
+	bundleWindow = 4096
+	maxPiece     = 1 << 20
+)
 
-// next returns where the first piece starting at or after off starts
-// (just after its "---" line).
-func (r *bundleAt) next(off int64) (int64, bool) {
+// next returns where the first piece starting in [off, limit) starts (just
+// after a "---" line).
+func (r *bundleAt) next(off, limit int64) (int64, bool) {
+	limit = min(limit, r.size)
 	if off <= int64(len(docStart)) {
-		return int64(len(docStart)), int64(len(docStart)) < r.size
+		return int64(len(docStart)), int64(len(docStart)) < limit
 	}
 	sep := []byte("\n" + docStart)
-	buf := make([]byte, bundleWindow)
 	// From where the line before a piece starting at off would be.
-	for at := off - int64(len(sep)); at < r.size; at += int64(bundleWindow - len(sep)) {
-		n, err := r.f.ReadAt(buf, at)
+	for at := off - int64(len(sep)); at < limit; at += int64(bundleWindow - len(sep)) {
+		n, err := r.readAt(r.buf, at)
 		if n <= 0 && err != nil {
 			return 0, false
 		}
-		if i := bytes.Index(buf[:n], sep); i >= 0 {
+		if i := bytes.Index(r.buf[:n], sep); i >= 0 {
 			start := at + int64(i+len(sep))
-			return start, start < r.size
+			return start, start < limit
 		}
 		if at+int64(n) >= r.size {
 			break
@@ -333,17 +355,37 @@ func (r *bundleAt) next(off int64) (int64, bool) {
 // "---" line, or the end of the bundle).
 func (r *bundleAt) piece(start int64) ([]byte, int64, bool) {
 	end := r.size
-	if next, ok := r.next(start + 1); ok {
+	if next, ok := r.next(start+1, start+1+maxPiece); ok {
 		end = next - int64(len(docStart))
+	} else if r.size-start > maxPiece {
+		return nil, 0, false
 	}
 	if end <= start {
 		return nil, 0, false
 	}
 	p := make([]byte, end-start)
-	if _, err := r.f.ReadAt(p, start); err != nil {
+	if _, err := r.readAt(p, start); err != nil {
 		return nil, 0, false
 	}
 	return p, end, true
+}
+
+// splitsAt reports whether SplitBundle starts a piece at start, just after
+// a "\n---\n": unless that separator shares its first newline with one
+// right before it ("---" on the line before), which SplitBundle takes
+// instead, or with the bundle's first line.
+func (r *bundleAt) splitsAt(start int64) bool {
+	if start == int64(len(docStart)) {
+		return true
+	}
+	if start < 9 {
+		return false
+	}
+	before := make([]byte, 4)
+	if _, err := r.readAt(before, start-9); err != nil {
+		return false
+	}
+	return string(before) != "\n---"
 }
 
 // BundleHashes returns the hashes of the events in the bundle with bytes b
