@@ -431,8 +431,10 @@ func FuzzSeekInBundle(f *testing.F) {
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, b1, b2 []byte, k, i, j uint16) {
 		p1, p2 := filepath.Join(dir, "1.yaml"), filepath.Join(dir, "2.yaml")
-		if os.WriteFile(p1, b1, 0o644) != nil || os.WriteFile(p2, b2, 0o644) != nil {
-			t.Skip()
+		for p, b := range map[string][]byte{p1: b1, p2: b2} {
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 		var hs []string
 		for _, b := range [][]byte{b1, b2} {
