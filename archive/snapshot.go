@@ -849,7 +849,7 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	// before (at open, before the lock) may have stood for a journal
 	// rolled back since, of which another command saved this one.
 	a.seenGood = [][]string{snap.GoodHeads}
-	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}, dirs: dirs, listed: listed, part: -1}
+	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}, dirs: dirs, listed: listed}
 	// A state of some parts is advanced by events about one dossier
 	// each, with every loan in it when they include steps on loans
 	// (advancedParts). It reads the part of each dossier the new events
@@ -959,7 +959,7 @@ func (a *Archive) onePart(l *snapLoad, j *journal.Journal, id string) bool {
 			return false
 		}
 	}
-	l.part = k
+	l.one, l.part = true, k
 	for p := range l.parts {
 		if p != k {
 			delete(l.parts, p) // probed by resolveID: its new events are not replayed
@@ -1098,7 +1098,7 @@ func (a *Archive) loanState(l *snapLoad, j *journal.Journal) *State {
 // (OpenOptions.Summary, OnlyLoan) or a step on a loan is among j (its rule
 // reads every loan's id). Nil if it cannot be had that way.
 func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
-	if j != nil && l.part < 0 {
+	if j != nil && !l.one {
 		for _, e := range j.Events {
 			l.bucket(e.Dossier)
 		}
@@ -1110,7 +1110,7 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 	// would list them again.
 	save := l.mustSave(j)
 	regs := &snapRegisters{}
-	if a.summary&(SummaryLoans|SummaryDestructions) != 0 || a.onlyLoan != "" || len(a.onlyIDs) > 0 || j != nil && l.part < 0 && !scoped(j) || save {
+	if a.summary&(SummaryLoans|SummaryDestructions) != 0 || a.onlyLoan != "" || len(a.onlyIDs) > 0 || j != nil && !l.one && !scoped(j) || save {
 		var ok bool
 		if regs, ok = l.registers(); !ok {
 			return nil
@@ -1135,7 +1135,7 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 		}
 	}
 	l.advanced = j != nil
-	if j != nil && !a.advance(s, l.snap, j, l.part) {
+	if j != nil && !a.advance(s, l.snap, j, l.replayedPart()) {
 		return nil
 	}
 	if save {
@@ -1245,8 +1245,9 @@ type snapLoad struct {
 	// place: the parts read and the header's state are no longer the
 	// snapshot's.
 	advanced bool
-	// part, if not -1, is the one part whose dossiers the new events are
-	// replayed for (onePart).
+	// one: the new events are replayed only for the dossiers of part
+	// (onePart).
+	one  bool
 	part int
 
 	regs             *snapRegisters // the registers part, once read (registers)
@@ -1258,6 +1259,14 @@ type snapLoad struct {
 	// (readSince): what saving an advanced snapshot checks.
 	dirs   []dirStamp
 	listed []journal.Listed
+}
+
+// replayedPart is the part whose new events advance replays, -1: all.
+func (l *snapLoad) replayedPart() int {
+	if l.one {
+		return l.part
+	}
+	return -1
 }
 
 // rowsPart reads (once) the rows part: every dossier's row as the
