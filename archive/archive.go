@@ -45,7 +45,7 @@ type Archive struct {
 	// cleanAt is the clean mark the lock file held when this process
 	// took the lock (lock.go), or nil.
 	cleanAt []string
-	bulk    bool        // inside Bulk: files are synced at the end
+	queue   *bulkWriter // inside Bulk: the files being written, synced at the end (bulkwrite.go)
 	cache   *plainCache // per-user plaintext cache, if enabled
 	// listRead is how many dossier files the last ListBrief read (the
 	// others' digests were taken on their files' stamps).
@@ -401,7 +401,7 @@ func (a *Archive) writeMemberFile(m *Member) error {
 		return err
 	}
 	a.touch(MembersDir + "/" + m.ID + ".yaml")
-	return writeFileSync(filepath.Join(a.Dir, MembersDir, m.ID+".yaml"), b, 0o644, !a.bulk)
+	return writeFileSync(filepath.Join(a.Dir, MembersDir, m.ID+".yaml"), b, 0o644, a.queue == nil)
 }
 
 var memberIDRE = lazyRE(`^[a-z][a-z0-9._-]{0,31}$`)

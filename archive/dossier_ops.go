@@ -141,7 +141,18 @@ func (a *Archive) newLevelDates(per classify.Period) (setOn, period, expires str
 // DossierPath is the path of a dossier's ciphertext, relative to the archive.
 func DossierPath(id string) string { return DossiersDir + "/" + id + ".age" }
 
+// dossierFile is the path of dossier id's file.
+//
+// Inside Bulk it first waits for the files queued before (bulkWriter), so
+// that what is read, replaced or removed there is what the steps taken so
+// far wrote.
 func (a *Archive) dossierFile(id string) string {
+	a.settle()
+	return a.dossierPath(id)
+}
+
+// dossierPath is dossierFile without waiting.
+func (a *Archive) dossierPath(id string) string {
 	return filepath.Join(a.Dir, DossiersDir, id+".age")
 }
 
@@ -231,7 +242,8 @@ func (a *Archive) Create(text []byte, level string) (string, error) {
 			}
 			id = a.newDossierID()
 		}
-		if _, err := os.Stat(a.dossierFile(id)); err == nil {
+		// A new id: no write queued (Bulk) can be of its file.
+		if _, err := os.Stat(a.dossierPath(id)); err == nil {
 			return integrityErr(DossierPath(id), l10n.Errorf("%s exists but the journal has no dossier %s", DossierPath(id), id))
 		}
 		readers := a.State.Readers(level)

@@ -314,3 +314,8 @@ func (a *Archive) SnapshotEncodedHere() bool {
 	f.Close()
 	return snap.encodedHere()
 }
+
+// LeftBehind reports whether this process may have left a file it meant
+// to remove or move, and clears the mark (it is the process's, and tests
+// share one).
+func LeftBehind() bool { return leftBehind.Swap(false) }

@@ -95,11 +95,32 @@ func (a *Archive) refresh() (clean bool, err error) {
 // synced one by one but all at once when f returns. Every file is still
 // written under a temporary name and renamed, so a crashed process leaves
 // whole files; a power cut may lose the batch's last steps.
+//
+// The files of its steps are written on another goroutine in the order
+// the steps wrote them (bulkWriter). If one cannot be written, the steps
+// after it are refused, Bulk returns the failure, and the state is read
+// again from what is on disk.
 func (a *Archive) Bulk(f func() error) error {
+	if a.queue != nil {
+		return f() // inside a Bulk already
+	}
 	return a.locked(func() error {
-		a.bulk = true
-		defer func() { a.bulk = false }()
+		a.queue = newBulkWriter()
+		defer func() {
+			if a.queue != nil { // f panicked
+				a.queue.stop()
+				a.queue = nil
+			}
+		}()
 		err := f()
+		qerr := a.queue.stop()
+		a.queue = nil
+		if qerr != nil {
+			if !errors.Is(err, qerr) {
+				err = errors.Join(err, qerr)
+			}
+			err = errors.Join(err, a.reload())
+		}
 		syscall.Sync()
 		return err
 	})
@@ -131,6 +152,9 @@ func (a *Archive) commitAfter(kind journal.Kind, dossier string, data payload, a
 	if err != nil {
 		return nil, err
 	}
+	if err := a.queueFailed(); err != nil {
+		return nil, err
+	}
 	prev := a.State.goodHeads()
 	for _, h := range also {
 		if !slices.Contains(prev, h) {
@@ -152,7 +176,15 @@ func (a *Archive) commitAfter(kind journal.Kind, dossier string, data payload, a
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileSync(filepath.Join(a.Dir, filepath.FromSlash(e.Path)), b, 0o644, !a.bulk); err != nil {
+	path := filepath.Join(a.Dir, filepath.FromSlash(e.Path))
+	if a.queue != nil {
+		a.queue.do(func() error {
+			if err := writeFileSync(path, b, 0o644, false); err != nil {
+				return l10n.Errorf("writing journal event: %v", err)
+			}
+			return nil
+		})
+	} else if err := writeFileSync(path, b, 0o644, true); err != nil {
 		return nil, l10n.Errorf("writing journal event: %v", err)
 	}
 	a.State.Journal.Add(e)
@@ -184,21 +216,48 @@ func (a *Archive) writeCiphertext(id string, ct []byte, recipients []string, kin
 	payload
 	filer
 }) (*journal.Event, error) {
-	tmp, err := writeTempSync(filepath.Join(a.Dir, DossiersDir), tempPattern(id), 0o644, bytesWriter(ct), !a.bulk)
-	if err != nil {
-		return nil, l10n.Errorf("writing %s: %v", DossierPath(id), err)
+	sync := a.queue == nil // else Bulk syncs at the end
+	var tmp string
+	write := func() (err error) {
+		tmp, err = writeTempSync(filepath.Join(a.Dir, DossiersDir), tempPattern(id), 0o644, bytesWriter(ct), sync)
+		if err != nil {
+			return l10n.Errorf("writing %s: %v", DossierPath(id), err)
+		}
+		return nil
+	}
+	put := func() error {
+		if err := renameSync(tmp, a.dossierPath(id), sync); err != nil {
+			return unfinishedErr(l10n.Errorf("the journal records the new %s, but it could not be put in place (%v)", DossierPath(id), err))
+		}
+		return nil
+	}
+	drop := func() error { removeFile(tmp); return nil }
+	if a.queue != nil {
+		// The same order on the queue (bulkWriter): the new file, its
+		// event, then the rename; a failure stops what follows it.
+		if err := a.queueFailed(); err != nil {
+			return nil, err
+		}
+		a.queue.do(write)
+	} else if err := write(); err != nil {
+		return nil, err
 	}
 	*data.fileData() = File{SHA256: sha256Hex(ct), Recipients: recipients}
 	e, err := a.commit(kind, id, data)
 	if err != nil {
-		removeFile(tmp)
+		if a.queue != nil {
+			a.queue.do(drop)
+		} else {
+			drop()
+		}
 		return nil, err
 	}
 	a.touch(DossierPath(id))
-	if err := renameSync(tmp, a.dossierFile(id), !a.bulk); err != nil {
-		return e, unfinishedErr(l10n.Errorf("the journal records the new %s, but it could not be put in place (%v)", DossierPath(id), err))
+	if a.queue != nil {
+		a.queue.do(put)
+		return e, nil
 	}
-	return e, nil
+	return e, put()
 }
 
 // WriteAtomic writes the file at path with write, through a temporary
