@@ -424,6 +424,7 @@ func (a *Archive) ReviewDoneMany(ids []string, q classify.Quarter, note string) 
 	var done []string
 	err := a.Bulk(func() error {
 		var errs []error
+		seen := make(map[string]bool, len(ids)) // an id given twice is done once
 		for _, id := range ids {
 			d, err := a.Lookup(id)
 			if err == nil {
@@ -433,7 +434,8 @@ func (a *Archive) ReviewDoneMany(ids []string, q classify.Quarter, note string) 
 				errs = append(errs, err)
 				continue
 			}
-			if !slices.Contains(done, d.ID) {
+			if !seen[d.ID] {
+				seen[d.ID] = true
 				done = append(done, d.ID)
 			}
 		}

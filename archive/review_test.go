@@ -166,3 +166,22 @@ func TestReviewsDueAndMissed(t *testing.T) {
 		}
 	}
 }
+
+// A batch that names a dossier twice records its 核定 once, in the order
+// the ids were first given.
+func TestReviewDoneManyOnceEach(t *testing.T) {
+	f := newFixture(t)
+	x, y := f.create("秘密"), f.create("内部")
+	a := f.as("li")
+	n := len(a.State.Journal.Events)
+	_, done, err := a.ReviewDoneMany([]string{y, x, y, x}, classify.Quarter{}, "批量")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(done, []string{y, x}) {
+		t.Fatalf("done %v, want [%s %s]", done, y, x)
+	}
+	if got := len(f.as("li").State.Journal.Events) - n; got != 2 {
+		t.Fatalf("%d events recorded, want 2", got)
+	}
+}
