@@ -378,6 +378,9 @@ func (a *Archive) DossierLog(id string) ([]*journal.Event, error) {
 	if !a.fromSnapshot {
 		return d.Events, nil
 	}
+	if err := a.settle(); err != nil {
+		return nil, err
+	}
 	paths := a.State.eventPathsOf(d.ID)
 	out := make([]*journal.Event, 0, len(paths))
 	for _, p := range paths {

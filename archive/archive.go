@@ -276,6 +276,9 @@ func (a *Archive) Context() context.Context { return a.ctx }
 // and events read before (by this process, else from the user's
 // verified-journal cache) are not read or checked again.
 func (a *Archive) reload() error {
+	if err := a.settle(); err != nil {
+		return err // the journal on disk lacks steps the state has
+	}
 	if a.fromSnapshot {
 		// A snapshot has no journal: read it (from the cache).
 		a.State, a.fromSnapshot, a.partial, a.seenGood = nil, false, false, nil
@@ -396,6 +399,9 @@ func memberFileBytes(m *Member) ([]byte, error) {
 }
 
 func (a *Archive) writeMemberFile(m *Member) error {
+	if err := a.settle(); err != nil {
+		return err // the member's event is not on disk: no file without it
+	}
 	b, err := memberFileBytes(m)
 	if err != nil {
 		return err

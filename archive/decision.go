@@ -282,7 +282,11 @@ func (a *Archive) acceptCreate(e *journal.Event, x *Decision, find func(string) 
 	if err != nil {
 		return err
 	}
-	if _, err := a.commitAfter(KindDecision, "", x, []string{e.Hash}); err != nil {
+	_, err = a.commitAfter(KindDecision, "", x, []string{e.Hash})
+	if err == nil {
+		err = a.settle() // the event on disk (Bulk) before the file
+	}
+	if err != nil {
 		removeTemp(tmp)
 		return err
 	}

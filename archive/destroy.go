@@ -380,7 +380,11 @@ func (a *Archive) DestroyExecute(reqID string, witnesses []string, method string
 		if err := moveFile(path, aside); err != nil && !os.IsNotExist(err) {
 			return l10n.Errorf("removing %s: %v", DossierPath(d.ID), err)
 		}
-		if _, err := a.commit(KindDestroyExecute, d.ID, x); err != nil {
+		_, err := a.commit(KindDestroyExecute, d.ID, x)
+		if err == nil {
+			err = a.settle() // the event on disk (Bulk) before the file goes
+		}
+		if err != nil {
 			moveFile(aside, path)
 			return err
 		}

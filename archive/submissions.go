@@ -279,7 +279,11 @@ func (a *Archive) Submit(text []byte, about string) (*Submission, error) {
 		if err := renameSynced(tmp, a.submissionFile(id)); err != nil {
 			return l10n.Errorf("writing %s: %v", SubmissionPath(id), err)
 		}
-		if _, err := a.commit(KindSubmissionAdd, "", x); err != nil {
+		_, err = a.commit(KindSubmissionAdd, "", x)
+		if err == nil {
+			err = a.settle() // its event written (Bulk), or the file goes
+		}
+		if err != nil {
 			os.Remove(a.submissionFile(id))
 			return err
 		}

@@ -35,6 +35,9 @@ func (a *Archive) locked(f func() error) error {
 // runs f. Inside a step that already holds the lock (Bulk), it just runs f.
 func (a *Archive) lockOnly(f func() error) error {
 	if a.holding {
+		if err := a.queueFailed(); err != nil {
+			return err // a file of an earlier step in this Bulk
+		}
 		return f()
 	}
 	unlock, err := a.lock()
@@ -117,7 +120,9 @@ func (a *Archive) Bulk(f func() error) error {
 		a.queue = nil
 		if qerr != nil {
 			if !errors.Is(err, qerr) {
-				err = errors.Join(err, qerr)
+				// The cause first, and its code: a later step may have
+				// failed only because a file it read was not written.
+				err = &Error{Code: CodeOf(qerr), Err: errors.Join(qerr, err)}
 			}
 			err = errors.Join(err, a.reload())
 		}
@@ -216,17 +221,17 @@ func (a *Archive) writeCiphertext(id string, ct []byte, recipients []string, kin
 	payload
 	filer
 }) (*journal.Event, error) {
-	sync := a.queue == nil // else Bulk syncs at the end
+	syncNow := a.queue == nil // else Bulk syncs at the end
 	var tmp string
 	write := func() (err error) {
-		tmp, err = writeTempSync(filepath.Join(a.Dir, DossiersDir), tempPattern(id), 0o644, bytesWriter(ct), sync)
+		tmp, err = writeTempSync(filepath.Join(a.Dir, DossiersDir), tempPattern(id), 0o644, bytesWriter(ct), syncNow)
 		if err != nil {
 			return l10n.Errorf("writing %s: %v", DossierPath(id), err)
 		}
 		return nil
 	}
 	put := func() error {
-		if err := renameSync(tmp, a.dossierPath(id), sync); err != nil {
+		if err := renameSync(tmp, a.dossierPath(id), syncNow); err != nil {
 			return unfinishedErr(l10n.Errorf("the journal records the new %s, but it could not be put in place (%v)", DossierPath(id), err))
 		}
 		return nil
@@ -235,9 +240,6 @@ func (a *Archive) writeCiphertext(id string, ct []byte, recipients []string, kin
 	if a.queue != nil {
 		// The same order on the queue (bulkWriter): the new file, its
 		// event, then the rename; a failure stops what follows it.
-		if err := a.queueFailed(); err != nil {
-			return nil, err
-		}
 		a.queue.do(write)
 	} else if err := write(); err != nil {
 		return nil, err

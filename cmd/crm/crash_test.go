@@ -246,6 +246,7 @@ var crashScenarios = []crashScenario{
 	{name: "member roles", as: "zhang", args: []string{"member", "roles", "li", "clerk", "supervisor"}},
 	{name: "rekey", as: "zhang", args: []string{"rekey"}},
 	{name: "review done", as: "li", args: []string{"review", "done", "C-000001", "--note", "核对"}},
+	{name: "review done (batch)", as: "li", args: []string{"review", "done", "--all-readable", "--note", "核对"}},
 	{name: "hold", as: "zhang", args: []string{"hold", "C-000001", "--reason", "诉讼"}},
 	{name: "maintain", as: "zhang", args: []string{"maintain"}},
 	// Two months on, maintain also bundles November: killed between the

@@ -1,0 +1,269 @@
+package archive_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"crm/archive"
+)
+
+// blockNextMonth makes next month's journal folder impossible to create
+// (a file has its name) and returns that month's time.
+func blockNextMonth(t *testing.T, f *fixture) (time.Time, string) {
+	t.Helper()
+	next := f.now.AddDate(0, 1, 0).UTC()
+	month := filepath.Join(f.dir, "journal", next.Format("2006"), next.Format("01"))
+	if err := os.MkdirAll(filepath.Dir(month), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(month, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return next, month
+}
+
+// DestroyExecute inside Bulk removes the set-aside file only once its
+// event is on disk: if the event cannot be written, the dossier stays
+// active with its file.
+func TestBulkDestroyKeepsTheFileWhenItsEventFails(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	r, err := f.as("li").DestroyRequest(id, "过期")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"su", "zhang", "wang"} {
+		if _, err := f.as(who).DestroyApprove(r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next, month := blockNextMonth(t, f)
+	a := f.as("zhang")
+	err = a.Bulk(func() error {
+		a.SetClock(next)
+		_, err := a.DestroyExecute(r.ID, []string{"li", "su"}, "")
+		return err
+	})
+	t.Logf("Bulk: %v", err)
+	archive.LeftBehind()
+	if err == nil {
+		t.Fatal("Bulk succeeded")
+	}
+	os.Remove(month)
+	b := f.as("li")
+	t.Logf("journal: %s is %s", id, b.State.Dossiers[id].Status)
+	if _, err := os.Stat(filepath.Join(f.dir, archive.DossierPath(id))); err != nil {
+		t.Errorf("dossier file after the failed destruction: %v", err)
+	}
+	if _, err := b.Read(id); err != nil {
+		t.Errorf("Read: %v", err)
+	}
+	ps, _ := b.Verify(ctx)
+	for _, p := range ps {
+		t.Errorf("verify: %v", p)
+	}
+}
+
+// AddMember inside Bulk writes members/ID.yaml only once its event is on
+// disk: a failed event write leaves no member file that no event adds.
+func TestBulkMemberFileOnlyAfterItsEvent(t *testing.T) {
+	f := newFixture(t)
+	next, month := blockNextMonth(t, f)
+	k := newIdentity(t)
+	a := f.as("zhang")
+	err := a.Bulk(func() error {
+		a.SetClock(next)
+		return a.AddMember(ctx, archive.Member{ID: "sun", Name: "孙", Roles: []string{"clerk"}, Recipient: k.Recipient, SigningKey: k.SigningKey()})
+	})
+	t.Logf("Bulk: %v", err)
+	archive.LeftBehind()
+	if err == nil {
+		t.Fatal("Bulk succeeded")
+	}
+	os.Remove(month)
+	f.create("秘密") // next locked step: repairCrash
+	if _, err := os.Stat(filepath.Join(f.dir, "members", "sun.yaml")); err == nil {
+		t.Errorf("members/sun.yaml exists though no event adds sun")
+	}
+	ps, _ := f.as("li").Verify(ctx)
+	for _, p := range ps {
+		t.Errorf("verify after repair: %v", p)
+	}
+}
+
+// slowDisk makes every write-path point of this process take d (a slow
+// or busy disk), through the crash harness's hook.
+func slowDisk(t *testing.T, d time.Duration) {
+	archive.SetCrashHook(func(p string) {
+		time.Sleep(d)
+	})
+	t.Cleanup(func() { archive.SetCrashHook(nil) })
+}
+
+// A step inside Bulk on a snapshot's state that needs the whole state
+// (a second Create opened as `crm new` opens it) reads the journal again
+// (reload): it waits for the queued events first, so the earlier steps
+// stay in the state and no id is handed out twice, on a slow disk too.
+func TestBulkReloadSeesTheQueuedSteps(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	a := f.creator("li")
+	if !a.Partial() {
+		t.Fatal("the fixture's creator does not start from the snapshot's parts")
+	}
+	slowDisk(t, 20*time.Millisecond)
+	var ids []string
+	err := a.Bulk(func() error {
+		for range 3 {
+			id, err := a.Create([]byte("customer:\n  name: 新客户\nowner: 李四\n"), "秘密")
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	archive.SetCrashHook(nil)
+	t.Logf("ids %v, Bulk: %v", ids, err)
+	if err != nil {
+		t.Errorf("Bulk: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			t.Errorf("id %s handed out twice in one batch", id)
+		}
+		seen[id] = true
+	}
+	ps, _ := f.as("li").Verify(ctx)
+	for _, p := range ps {
+		t.Errorf("verify: %v", p)
+	}
+}
+
+// After a queued write failed, a later step that read a dossier file may
+// have found the old one: Bulk reports the write that failed, first and
+// with its code, not an integrity problem.
+func TestBulkFailedWriteIsTheCause(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	next, month := blockNextMonth(t, f)
+	defer os.Remove(month)
+	a := f.as("zhang")
+	old, err := a.Read(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Bulk(func() error {
+		a.SetClock(next)
+		text := []byte(strings.Replace(string(old.Text), "测试", "测试改", 1))
+		if _, _, err := a.Update(id, old.SHA256, old.Text, text); err != nil {
+			return err
+		}
+		_, err := a.SetLevel(id, "机密", "", "重要业务往来 (R7.2.3)")
+		return err
+	})
+	archive.LeftBehind()
+	t.Logf("Bulk: %v (code %d)", err, archive.CodeOf(err))
+	if archive.CodeOf(err) == archive.Integrity || !strings.HasPrefix(err.Error(), "writing journal event") {
+		t.Errorf("a failed write is reported as an integrity problem: %v", err)
+	}
+}
+
+// A destruction in Bulk killed right after the file is removed (SIGKILL). The disk is copied at the instant
+// the aside file's removal has been done (the folder sync after it), as a
+// kill there would leave it; the journal's writes are as slow as a busy
+// disk makes them. The copy is then opened: the next locked step repairs,
+// and verify runs.
+func TestBulkDestroyKilledAfterTheRemoval(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	r, err := f.as("li").DestroyRequest(id, "过期")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"su", "zhang", "wang"} {
+		if _, err := f.as(who).DestroyApprove(r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	frozen := filepath.Join(t.TempDir(), "frozen")
+	dossiers := filepath.Join(f.dir, archive.DossiersDir)
+	removed := false
+	archive.SetCrashHook(func(p string) {
+		switch {
+		case strings.Contains(p, string(filepath.Separator)+"journal"):
+			time.Sleep(200 * time.Millisecond) // a busy disk, on the queue's goroutine
+		case strings.HasPrefix(p, "remove ") && strings.Contains(p, ".tmp-destroy-"):
+			removed = true
+		case removed && p == "dirsync "+dossiers && frozen != "":
+			if out, err := exec.Command("cp", "-a", f.dir, frozen).CombinedOutput(); err != nil {
+				t.Errorf("cp: %v %s", err, out)
+			}
+			removed = false
+		}
+	})
+	defer archive.SetCrashHook(nil)
+	a := f.as("zhang")
+	if err := a.Bulk(func() error {
+		_, err := a.DestroyExecute(r.ID, []string{"li", "su"}, "")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	archive.SetCrashHook(nil)
+	if _, err := os.Stat(frozen); err != nil {
+		t.Fatal("the window was not seen")
+	}
+	g := *f
+	g.t, g.dir, g.cache = t, frozen, t.TempDir()
+	g.create("秘密") // the next step after the kill: repairCrash
+	b := g.as("li")
+	t.Logf("after the kill and repair: %s is %s", id, b.State.Dossiers[id].Status)
+	ps, _ := b.Verify(ctx)
+	for _, p := range ps {
+		t.Errorf("verify: %v", p)
+	}
+}
+
+// A panic inside a nested Bulk stops the queue (no goroutine left), marks
+// what may be left, and the next step works.
+func TestBulkPanic(t *testing.T) {
+	f := newFixture(t)
+	a := f.as("li")
+	n0 := runtime.NumGoroutine()
+	func() {
+		defer func() { t.Logf("recovered: %v", recover()) }()
+		a.Bulk(func() error {
+			for range 5 {
+				if _, err := a.Create([]byte("customer:\n  name: 批量\nowner: 李四\n"), "秘密"); err != nil {
+					return err
+				}
+			}
+			return a.Bulk(func() error { panic("boom") }) // nested
+		})
+	}()
+	if !archive.LeftBehind() {
+		t.Fatal("a panic inside Bulk did not mark what it may have left")
+	}
+	for i := 0; runtime.NumGoroutine() > n0; i++ {
+		if i == 100 {
+			t.Fatalf("goroutines %d -> %d: the queue's goroutine was left running", n0, runtime.NumGoroutine())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := a.Create([]byte("customer:\n  name: 之后\nowner: 李四\n"), "秘密"); err != nil {
+		t.Fatal(err)
+	}
+	f.verifyClean()
+	if n := len(f.as("li").State.Dossiers); n != 6 {
+		t.Fatalf("%d dossiers", n)
+	}
+}
