@@ -27,11 +27,10 @@ func blockNextMonth(t *testing.T, f *fixture) (time.Time, string) {
 	return next, month
 }
 
-// DestroyExecute inside Bulk removes the set-aside file only once its
-// event is on disk: if the event cannot be written, the dossier stays
-// active with its file.
-func TestBulkDestroyKeepsTheFileWhenItsEventFails(t *testing.T) {
-	f := newFixture(t)
+// approvedDestruction creates a dossier and has its destruction requested
+// and approved by all three (R6.10), ready to execute.
+func approvedDestruction(t *testing.T, f *fixture) (string, *archive.Destruction) {
+	t.Helper()
 	id := f.create("秘密")
 	r, err := f.as("li").DestroyRequest(id, "过期")
 	if err != nil {
@@ -42,9 +41,18 @@ func TestBulkDestroyKeepsTheFileWhenItsEventFails(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	return id, r
+}
+
+// DestroyExecute inside Bulk removes the set-aside file only once its
+// event is on disk: if the event cannot be written, the dossier stays
+// active with its file.
+func TestBulkDestroyKeepsTheFileWhenItsEventFails(t *testing.T) {
+	f := newFixture(t)
+	id, r := approvedDestruction(t, f)
 	next, month := blockNextMonth(t, f)
 	a := f.as("zhang")
-	err = a.Bulk(func() error {
+	err := a.Bulk(func() error {
 		a.SetClock(next)
 		_, err := a.DestroyExecute(r.ID, []string{"li", "su"}, "")
 		return err
@@ -177,23 +185,15 @@ func TestBulkFailedWriteIsTheCause(t *testing.T) {
 	}
 }
 
-// A destruction in Bulk killed right after the file is removed (SIGKILL). The disk is copied at the instant
-// the aside file's removal has been done (the folder sync after it), as a
-// kill there would leave it; the journal's writes are as slow as a busy
-// disk makes them. The copy is then opened: the next locked step repairs,
-// and verify runs.
+// A destruction in Bulk killed right after the file is removed (SIGKILL):
+// the disk is copied at the instant the set-aside file's removal is done
+// (the folder sync after it), as a kill there would leave it, with the
+// journal's writes as slow as a busy disk makes them. The copy is then
+// opened (the next locked step repairs) and verified: the destruction is
+// recorded, nothing is missing.
 func TestBulkDestroyKilledAfterTheRemoval(t *testing.T) {
 	f := newFixture(t)
-	id := f.create("秘密")
-	r, err := f.as("li").DestroyRequest(id, "过期")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, who := range []string{"su", "zhang", "wang"} {
-		if _, err := f.as(who).DestroyApprove(r.ID); err != nil {
-			t.Fatal(err)
-		}
-	}
+	id, r := approvedDestruction(t, f)
 	frozen := filepath.Join(t.TempDir(), "frozen")
 	dossiers := filepath.Join(f.dir, archive.DossiersDir)
 	removed := false
@@ -226,7 +226,9 @@ func TestBulkDestroyKilledAfterTheRemoval(t *testing.T) {
 	g.t, g.dir, g.cache = t, frozen, t.TempDir()
 	g.create("秘密") // the next step after the kill: repairCrash
 	b := g.as("li")
-	t.Logf("after the kill and repair: %s is %s", id, b.State.Dossiers[id].Status)
+	if st := b.State.Dossiers[id].Status; st != archive.StatusDestroyed {
+		t.Errorf("after the kill and repair %s is %s, want destroyed", id, st)
+	}
 	ps, _ := b.Verify(ctx)
 	for _, p := range ps {
 		t.Errorf("verify: %v", p)

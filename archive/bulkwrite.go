@@ -16,8 +16,12 @@ import (
 // written, so the disk holds the steps before it (and possibly the next
 // dossier file's temporary file, which repair knows); the failure is
 // returned by the next step and by Bulk, which reads the state again.
-// Whoever reads or replaces a dossier file settles the queue first
-// (Archive.dossierFile).
+//
+// Whatever touches the disk itself inside Bulk waits for the queue first
+// (Archive.settle) and stops on its failure: dossierFile, for a step that
+// reads, replaces or removes a dossier file; reload and a dossier's log,
+// which read the journal; a member file, a destruction's removal, a
+// decision's and a hand-in's file, which must come after their events.
 type bulkWriter struct {
 	ops     chan func() error
 	pending sync.WaitGroup // ops sent and not yet done

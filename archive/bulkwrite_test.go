@@ -60,15 +60,7 @@ func TestBulkStepsReadWhatTheStepsBeforeWrote(t *testing.T) {
 func TestBulkWriteFailureStopsTheBatch(t *testing.T) {
 	f := newFixture(t)
 	before := f.create("秘密")
-	// The next month's journal folder cannot be made: a file has its name.
-	next := f.now.AddDate(0, 1, 0).UTC()
-	month := filepath.Join(f.dir, "journal", next.Format("2006"), next.Format("01"))
-	if err := os.MkdirAll(filepath.Dir(month), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(month, []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	next, month := blockNextMonth(t, f)
 	a := f.as("li")
 	var first string
 	err := a.Bulk(func() error {
