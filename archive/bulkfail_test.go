@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -267,5 +268,78 @@ func TestBulkPanic(t *testing.T) {
 	f.verifyClean()
 	if n := len(f.as("li").State.Dossiers); n != 6 {
 		t.Fatalf("%d dossiers", n)
+	}
+}
+
+// RejectSubmission inside Bulk removes the hand-in's file only once its
+// event is on disk: when the event cannot be written, the hand-in still
+// waits, with its file.
+func TestBulkRejectKeepsTheHandInWhenItsEventFails(t *testing.T) {
+	f := newFixture(t)
+	sales := newIdentity(t)
+	f.ids["qian2"] = sales
+	m := member("qian2", []string{"sales"}, sales)
+	m.Department = "市场部"
+	if err := f.as("zhang").AddMember(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	top := f.create("秘密")
+	sub, err := f.as("qian2").Submit([]byte("notes: 涨价\n"), top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, month := blockNextMonth(t, f)
+	a := f.as("su")
+	err = a.Bulk(func() error {
+		a.SetClock(next)
+		_, err := a.RejectSubmission(sub.ID, "重复")
+		return err
+	})
+	t.Logf("Bulk: %v", err)
+	archive.LeftBehind()
+	if err == nil {
+		t.Fatal("Bulk succeeded")
+	}
+	os.Remove(month)
+	b := f.as("su")
+	if _, _, err := b.ReadSubmission(sub.ID); err != nil {
+		t.Errorf("ReadSubmission after the failed reject: %v", err)
+	}
+	ps, _ := b.Verify(ctx)
+	for _, p := range ps {
+		t.Errorf("verify: %v", p)
+	}
+}
+
+// A dossier file's rename that fails is an error whose hint is the
+// repair, inside Bulk as outside it.
+func TestBulkUnfinishedKeepsItsHint(t *testing.T) {
+	for _, bulk := range []bool{false, true} {
+		f := newFixture(t)
+		a := f.as("li")
+		archive.SetCrashHook(func(p string) {
+			if rest, ok := strings.CutPrefix(p, "rename "+filepath.Join(f.dir, "dossiers")+"/"); ok && strings.HasSuffix(rest, ".age") {
+				os.MkdirAll(filepath.Join(f.dir, "dossiers", rest, "x"), 0o755) // the rename fails
+			}
+		})
+		var err error
+		create := func() error {
+			_, err := a.Create([]byte("customer:\n  name: 新客户\nowner: 李四\n"), "秘密")
+			return err
+		}
+		if bulk {
+			err = a.Bulk(create)
+		} else {
+			err = create()
+		}
+		archive.SetCrashHook(nil)
+		archive.LeftBehind()
+		var ae *archive.Error
+		if !errors.As(err, &ae) {
+			t.Fatalf("bulk=%v: %v", bulk, err)
+		}
+		if ae.Next != archive.NextRepair {
+			t.Errorf("bulk=%v: the error's Next is %v, not NextRepair", bulk, ae.Next)
+		}
 	}
 }

@@ -21,7 +21,8 @@ import (
 // (Archive.settle) and stops on its failure: dossierFile, for a step that
 // reads, replaces or removes a dossier file; reload and a dossier's log,
 // which read the journal; a member file, a destruction's removal, a
-// decision's and a hand-in's file, which must come after their events.
+// decision's file, a hand-in's file and its removal once merged or
+// rejected, which must come after their events.
 type bulkWriter struct {
 	ops     chan func() error
 	pending sync.WaitGroup // ops sent and not yet done

@@ -397,6 +397,9 @@ func (a *Archive) endSubmission(subID string, kind journal.Kind, dossier string,
 		if _, err := a.commit(kind, dossier, data); err != nil {
 			return err
 		}
+		if err := a.settle(); err != nil {
+			return err // the event is not on disk (Bulk): the file stays
+		}
 		// Its content is in the dossier now, or not wanted: no copy stays
 		// beside it (the journal keeps the record; git history the file).
 		os.Remove(a.submissionFile(subID))

@@ -119,10 +119,19 @@ func (a *Archive) Bulk(f func() error) error {
 		qerr := a.queue.stop()
 		a.queue = nil
 		if qerr != nil {
-			if !errors.Is(err, qerr) {
-				// The cause first, and its code: a later step may have
-				// failed only because a file it read was not written.
-				err = &Error{Code: CodeOf(qerr), Err: errors.Join(qerr, err)}
+			switch {
+			case err == nil || errors.Is(err, qerr):
+				err = qerr
+			default:
+				// The cause first, with its code and hint: a later step
+				// may have failed only because a file it read was not
+				// written.
+				w := &Error{Code: Failed, Err: errors.Join(qerr, err)}
+				var qe *Error
+				if errors.As(qerr, &qe) {
+					w.Code, w.Next, w.Arg = qe.Code, qe.Next, qe.Arg
+				}
+				err = w
 			}
 			err = errors.Join(err, a.reload())
 		}
