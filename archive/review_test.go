@@ -185,3 +185,19 @@ func TestReviewDoneManyOnceEach(t *testing.T) {
 		t.Fatalf("%d events recorded, want 2", got)
 	}
 }
+
+// A batch as a member's first command (no cache, no snapshot yet: the
+// open replays the journal and saves the snapshot) takes its steps on the
+// dossiers' state, not on the rows the command opened with: it used to
+// refuse every dossier as "never created".
+func TestReviewDoneManyAsFirstCommand(t *testing.T) {
+	racyWindow(t, 0) // the snapshot the open saves is taken at once, as with CRM_RACY_WINDOW=0s
+	f := newFixture(t)
+	x, y := f.create("秘密"), f.create("内部")
+	f.cache = t.TempDir()
+	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	if _, done, err := a.ReviewDoneMany([]string{x, y}, classify.Quarter{}, "批量"); err != nil || len(done) != 2 {
+		t.Fatalf("done %v, %v", done, err)
+	}
+	f.verifyClean()
+}
