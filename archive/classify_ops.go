@@ -557,3 +557,122 @@ func (a *Archive) assess(d *DossierState, dd *Dossier, grade classify.Grade, ger
 	}
 	return x
 }
+
+// Reclassified is what ClassifyMany did to one dossier.
+type Reclassified struct {
+	ID    string
+	Level *LevelChange // nil when no level was asked for
+	// The credit class before, and whether the override was written (only
+	// when a class was asked for).
+	OldCredit     string
+	CreditChanged bool
+}
+
+// ClassifyMany sets the level (level, period: as SetLevel) and/or the
+// credit class (credit: as SetCredit) of every dossier of ids, with one
+// reason, as one batch (R7.2, R8). Every dossier is checked first as those
+// steps check it (the member's roles for the change, a loan or a legal
+// hold, a key that reads the file it re-encrypts), and nothing is written
+// unless all pass: the error names each dossier refused. Then the steps
+// are taken under one lock and the files synced once at the end (Bulk).
+// It returns what changed, in the order of ids (an id given twice counts
+// once). Tiers are not batched: the tier the rules give reads every
+// dossier the key opens, for each dossier.
+func (a *Archive) ClassifyMany(ids []string, level, period, credit, reason string) ([]Reclassified, error) {
+	if level == "" && credit == "" {
+		return nil, usageErr("level", l10n.Errorf("several dossiers: say what to change, their level or credit class (a tier is set one dossier at a time)"))
+	}
+	var name string
+	var per classify.Period
+	if level != "" {
+		var err error
+		if name, err = a.Policy.ParseLevelName(level); err != nil {
+			return nil, err
+		}
+		per = a.Policy.LevelPeriod(name)
+		if period != "" {
+			if per, err = classify.ParsePeriod(period); err != nil {
+				return nil, usageErr("period", err)
+			}
+		}
+	}
+	if credit != "" {
+		if _, err := classify.ParseCreditClass(credit); err != nil {
+			return nil, usageErr("credit", err)
+		}
+	}
+	if err := needReason(reason); err != nil {
+		return nil, err
+	}
+	what := "setting a credit class"
+	if level != "" {
+		what = "changing a dossier's level"
+	}
+	if _, err := a.require(l10n.T(what), a.Policy.Permissions.Classify); err != nil {
+		return nil, err
+	}
+	defer a.stepsOnParts(ids)()
+	var out []Reclassified
+	err := a.Bulk(func() error {
+		var errs []error
+		seen := make(map[string]bool, len(ids))
+		var todo []string
+		for _, id := range ids {
+			d, err := a.Lookup(id)
+			// SetLevel writes unless the level and period are already these.
+			if err == nil && name != "" && (name != d.Level || a.expired(d) || period != "" && per != d.Period) {
+				err = a.checkLevelChange(d, name)
+			}
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if !seen[d.ID] {
+				seen[d.ID] = true
+				todo = append(todo, d.ID)
+			}
+		}
+		if len(errs) > 0 {
+			return errors.Join(errs...)
+		}
+		for _, id := range todo {
+			r := Reclassified{ID: id}
+			if name != "" {
+				ch, err := a.SetLevel(id, name, period, reason)
+				if err != nil {
+					return err
+				}
+				r.Level = ch
+			}
+			if credit != "" {
+				old, changed, err := a.SetCredit(id, credit, reason)
+				if err != nil {
+					return err
+				}
+				r.OldCredit, r.CreditChanged = old, changed
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkLevelChange is what SetLevel checks before it re-encrypts dossier d
+// to level name: the member's roles for that change, no loan and no legal
+// hold, and a key that reads the file.
+func (a *Archive) checkLevelChange(d *DossierState, name string) error {
+	if need := a.Policy.ClassifyRoles(d.Level, name); !a.me.HasRole(need...) {
+		return rolesErr(classifyWhat(a.Policy, d.Level, name), a.me, need)
+	}
+	if err := reclassifyBlocked(d); err != nil {
+		return err
+	}
+	if !a.CanRead(d) {
+		return deniedErr(l10n.Errorf("dossier %s (level %s): your key cannot open it, so it cannot be re-encrypted to %s", d.ID, d.Level, name))
+	}
+	return nil
+}

@@ -16,13 +16,21 @@ import (
 func newClassifyCmd(e *env) *cobra.Command {
 	var level, period, reason, credit, tier string
 	c := &cobra.Command{
-		Use:   "classify ID [--level L --reason R [--period 10y|长期]] [--credit C --reason R] [--tier T --reason R]",
+		Use:   "classify ID… [--level L --reason R [--period 10y|长期]] [--credit C --reason R] [--tier T --reason R]",
 		Short: l10n.Pick("Set a dossier's secrecy level, credit class or tier, with a journaled reason", "调整档案密级、信用等级或客户层级（理由记入日志）"),
-		Args:  cobra.ExactArgs(1),
+		Long: l10n.Pick("Set the secrecy level, credit class or tier of one dossier; or the level and/or credit class of several in one batch (all checked first: nothing is changed unless every one may be).",
+			"调整一份档案的密级、信用等级或客户层级；或一次调整多份档案的密级和/或信用等级（先逐一核查：只要有一份不可调整，就一份也不调整）。"),
+		Args: cobra.MinimumNArgs(1),
 		PreRunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 && tier != "" {
+				return usagef("--tier takes one dossier (the tier the rules give reads every dossier your key opens); give one ID")
+			}
 			return checkClassifyFlags(level, period, reason, credit, tier)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return e.classifyMany(args, level, period, reason, credit)
+			}
 			run := e.stepOnDossier(func(a *archive.Archive, id string) error {
 				return e.classifyOne(a, id, level, period, reason, credit, tier)
 			})
@@ -73,21 +81,56 @@ func checkClassifyFlags(level, period, reason, credit, tier string) error {
 	return nil
 }
 
+// classifyMany is classify of several dossiers: one batch, every dossier
+// checked first (archive.ClassifyMany), resolved against the snapshot's
+// rows and written against those dossiers' parts, as review done's batch.
+func (e *env) classifyMany(args []string, level, period, reason, credit string) error {
+	e.snapshot, e.snapshotSteps, e.summary = true, true, archive.SummaryRows
+	a, err := e.open(true)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(args))
+	for i, arg := range args {
+		if ids[i], err = a.ResolveID(arg); err != nil {
+			return err
+		}
+	}
+	done, err := a.ClassifyMany(ids, level, period, credit, reason)
+	if err != nil {
+		return err
+	}
+	for _, r := range done {
+		if r.Level != nil {
+			e.printLevelChange(r.ID, r.Level)
+		}
+		if credit != "" {
+			e.printCreditChange(a, r.ID, r.OldCredit, r.CreditChanged)
+		}
+	}
+	return nil
+}
+
 func (e *env) setLevel(a *archive.Archive, id, level, period, reason string) error {
 	ch, err := a.SetLevel(id, level, period, reason)
 	if err != nil {
 		return err
 	}
+	e.printLevelChange(id, ch)
+	return nil
+}
+
+// printLevelChange says what a level change did.
+func (e *env) printLevelChange(id string, ch *archive.LevelChange) {
 	exp := l10n.T("never (长期)")
 	if !ch.Expires.IsZero() {
 		exp = ch.Expires.Format(time.DateOnly)
 	}
 	if !ch.Changed {
 		e.printf("%s\n", l10n.Sprintf("%s is already %s (secrecy period %s, expires %s): nothing written.", id, ch.Level, periodText(ch.Period), exp))
-		return nil
+		return
 	}
 	e.printf("%s\n", l10n.Sprintf("%s: level %s → %s, secrecy period %s from %s, expires %s; re-encrypted to its readers.", id, ch.OldLevel, ch.Level, periodText(ch.Period), ch.SetOn.Format(time.DateOnly), exp))
-	return nil
 }
 
 func (e *env) setCredit(a *archive.Archive, id, credit, reason string) error {
@@ -95,10 +138,16 @@ func (e *env) setCredit(a *archive.Archive, id, credit, reason string) error {
 	if err != nil {
 		return err
 	}
+	e.printCreditChange(a, id, old, changed)
+	return nil
+}
+
+// printCreditChange says what a credit class override did.
+func (e *env) printCreditChange(a *archive.Archive, id, old string, changed bool) {
 	d := a.State.Dossiers[id]
 	if !changed {
 		e.printf("%s\n", l10n.Sprintf("%s already has credit class %s: nothing written.", id, d.Credit))
-		return nil
+		return
 	}
 	msg := l10n.Sprintf("%s: credit class %s → %s.", id, cmp.Or(old, "-"), d.Credit)
 	if t, ok := a.Policy.CreditTermsOf(d.Credit); ok {
@@ -108,7 +157,6 @@ func (e *env) setCredit(a *archive.Archive, id, credit, reason string) error {
 		msg += " " + l10n.T("Listed as a dangerous customer (危险客户).")
 	}
 	e.printf("%s\n", msg)
-	return nil
 }
 
 func (e *env) setTier(a *archive.Archive, id, tier, reason string) error {
