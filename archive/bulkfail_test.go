@@ -28,6 +28,28 @@ func blockNextMonth(t *testing.T, f *fixture) (time.Time, string) {
 	return next, month
 }
 
+// failingBulk runs step as member who inside a Bulk dated next month,
+// whose journal folder cannot be made, fails the test unless Bulk fails,
+// clears the process's left-behind mark, and lets the folder be made
+// again. It returns Bulk's error.
+func failingBulk(t *testing.T, f *fixture, who string, step func(a *archive.Archive) error) error {
+	t.Helper()
+	next, month := blockNextMonth(t, f)
+	a := f.as(who)
+	err := a.Bulk(func() error {
+		a.SetClock(next)
+		return step(a)
+	})
+	archive.LeftBehind()
+	if err == nil {
+		t.Fatal("Bulk succeeded")
+	}
+	if err := os.Remove(month); err != nil {
+		t.Fatal(err)
+	}
+	return err
+}
+
 // approvedDestruction creates a dossier and has its destruction requested
 // and approved by all three (R6.10), ready to execute.
 func approvedDestruction(t *testing.T, f *fixture) (string, *archive.Destruction) {
@@ -51,19 +73,10 @@ func approvedDestruction(t *testing.T, f *fixture) (string, *archive.Destruction
 func TestBulkDestroyKeepsTheFileWhenItsEventFails(t *testing.T) {
 	f := newFixture(t)
 	id, r := approvedDestruction(t, f)
-	next, month := blockNextMonth(t, f)
-	a := f.as("zhang")
-	err := a.Bulk(func() error {
-		a.SetClock(next)
+	failingBulk(t, f, "zhang", func(a *archive.Archive) error {
 		_, err := a.DestroyExecute(r.ID, []string{"li", "su"}, "")
 		return err
 	})
-	t.Logf("Bulk: %v", err)
-	archive.LeftBehind()
-	if err == nil {
-		t.Fatal("Bulk succeeded")
-	}
-	os.Remove(month)
 	b := f.as("li")
 	t.Logf("journal: %s is %s", id, b.State.Dossiers[id].Status)
 	if _, err := os.Stat(filepath.Join(f.dir, archive.DossierPath(id))); err != nil {
@@ -82,19 +95,10 @@ func TestBulkDestroyKeepsTheFileWhenItsEventFails(t *testing.T) {
 // disk: a failed event write leaves no member file that no event adds.
 func TestBulkMemberFileOnlyAfterItsEvent(t *testing.T) {
 	f := newFixture(t)
-	next, month := blockNextMonth(t, f)
 	k := newIdentity(t)
-	a := f.as("zhang")
-	err := a.Bulk(func() error {
-		a.SetClock(next)
+	failingBulk(t, f, "zhang", func(a *archive.Archive) error {
 		return a.AddMember(ctx, archive.Member{ID: "sun", Name: "孙", Roles: []string{"clerk"}, Recipient: k.Recipient, SigningKey: k.SigningKey()})
 	})
-	t.Logf("Bulk: %v", err)
-	archive.LeftBehind()
-	if err == nil {
-		t.Fatal("Bulk succeeded")
-	}
-	os.Remove(month)
 	f.create("秘密") // next locked step: repairCrash
 	if _, err := os.Stat(filepath.Join(f.dir, "members", "sun.yaml")); err == nil {
 		t.Errorf("members/sun.yaml exists though no event adds sun")
@@ -276,31 +280,16 @@ func TestBulkPanic(t *testing.T) {
 // waits, with its file.
 func TestBulkRejectKeepsTheHandInWhenItsEventFails(t *testing.T) {
 	f := newFixture(t)
-	sales := newIdentity(t)
-	f.ids["qian2"] = sales
-	m := member("qian2", []string{"sales"}, sales)
-	m.Department = "市场部"
-	if err := f.as("zhang").AddMember(ctx, m); err != nil {
-		t.Fatal(err)
-	}
+	f.addSales("qian2")
 	top := f.create("秘密")
 	sub, err := f.as("qian2").Submit([]byte("notes: 涨价\n"), top)
 	if err != nil {
 		t.Fatal(err)
 	}
-	next, month := blockNextMonth(t, f)
-	a := f.as("su")
-	err = a.Bulk(func() error {
-		a.SetClock(next)
+	failingBulk(t, f, "su", func(a *archive.Archive) error {
 		_, err := a.RejectSubmission(sub.ID, "重复")
 		return err
 	})
-	t.Logf("Bulk: %v", err)
-	archive.LeftBehind()
-	if err == nil {
-		t.Fatal("Bulk succeeded")
-	}
-	os.Remove(month)
 	b := f.as("su")
 	if _, _, err := b.ReadSubmission(sub.ID); err != nil {
 		t.Errorf("ReadSubmission after the failed reject: %v", err)

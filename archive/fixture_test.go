@@ -138,6 +138,19 @@ func (f *fixture) createAs(m, text, level string) string {
 	return id
 }
 
+// addSales adds member id, of the sales role in 市场部 (who hands in
+// reports), with an identity of their own.
+func (f *fixture) addSales(id string) {
+	f.t.Helper()
+	k := newIdentity(f.t)
+	f.ids[id] = k
+	m := member(id, []string{"sales"}, k)
+	m.Department = "市场部"
+	if err := f.as("zhang").AddMember(ctx, m); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
 // verifyClean fails the test unless verify finds nothing.
 func (f *fixture) verifyClean() {
 	f.t.Helper()

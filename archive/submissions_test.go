@@ -51,13 +51,7 @@ func TestParseSubmission(t *testing.T) {
 // of both the hand-in and the dossier.
 func TestSubmissionRules(t *testing.T) {
 	f := newFixture(t)
-	sales := newIdentity(t)
-	f.ids["qian2"] = sales
-	m := member("qian2", []string{"sales"}, sales)
-	m.Department = "市场部"
-	if err := f.as("zhang").AddMember(ctx, m); err != nil {
-		t.Fatal(err)
-	}
+	f.addSales("qian2")
 	secret, top := f.create("秘密"), f.create("机密")
 	sub, err := f.as("qian2").Submit([]byte("notes: 涨价\n"), top)
 	if err != nil {
@@ -86,7 +80,7 @@ func TestSubmissionRules(t *testing.T) {
 	// Forged: a file encrypted to its author too, pinned as if to the
 	// manager alone: the header's stanzas give it away.
 	zr, _ := archive.ParseRecipient(f.ids["zhang"].Recipient)
-	sr, _ := archive.ParseRecipient(sales.Recipient)
+	sr, _ := archive.ParseRecipient(f.ids["qian2"].Recipient)
 	ct, err := archive.Encrypt([]byte("notes: x\n"), zr, sr)
 	if err != nil {
 		t.Fatal(err)

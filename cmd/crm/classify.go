@@ -86,15 +86,9 @@ func checkClassifyFlags(level, period, reason, credit, tier string) error {
 // rows and written against those dossiers' parts, as review done's batch.
 func (e *env) classifyMany(args []string, level, period, reason, credit string) error {
 	e.snapshot, e.snapshotSteps, e.summary = true, true, archive.SummaryRows
-	a, err := e.open(true)
+	a, ids, err := e.openForBatch(args)
 	if err != nil {
 		return err
-	}
-	ids := make([]string, len(args))
-	for i, arg := range args {
-		if ids[i], err = a.ResolveID(arg); err != nil {
-			return err
-		}
 	}
 	done, err := a.ClassifyMany(ids, level, period, credit, reason)
 	if err != nil {

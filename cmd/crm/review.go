@@ -133,15 +133,9 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 			if !allReadable {
 				e.summary = archive.SummaryRows
 			}
-			a, err := e.open(true)
+			a, ids, err := e.openForBatch(args)
 			if err != nil {
 				return err
-			}
-			ids := make([]string, len(args))
-			for i, arg := range args {
-				if ids[i], err = a.ResolveID(arg); err != nil {
-					return err
-				}
 			}
 			if allReadable {
 				qq := q

@@ -66,6 +66,23 @@ func (e *env) stepOnDossier(step func(a *archive.Archive, id string) error) func
 	})
 }
 
+// openForBatch opens the archive for a batch of steps on the dossiers
+// args name (short forms resolved, as stepOnDossier's) and returns their
+// ids.
+func (e *env) openForBatch(args []string) (*archive.Archive, []string, error) {
+	a, err := e.open(true)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]string, len(args))
+	for i, arg := range args {
+		if ids[i], err = a.ResolveID(arg); err != nil {
+			return nil, nil, err
+		}
+	}
+	return a, ids, nil
+}
+
 // dossierInput is the dossier text a command works on: read from --from
 // (a file, or - for standard input), else written in the editor, which
 // starts from start and reopens until validate accepts the text.
