@@ -3,6 +3,7 @@ package archive
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -560,12 +561,16 @@ func (a *Archive) assess(d *DossierState, dd *Dossier, grade classify.Grade, ger
 
 // Reclassified is what ClassifyMany did to one dossier.
 type Reclassified struct {
-	ID    string
-	Level *LevelChange // nil when no level was asked for
-	// The credit class before, and whether the override was written (only
-	// when a class was asked for).
-	OldCredit     string
-	CreditChanged bool
+	ID     string
+	Level  *LevelChange  // nil when no level was set
+	Credit *CreditChange // nil when no credit class was set
+}
+
+// CreditChange is what SetCredit did: the class before, and whether the
+// override was written.
+type CreditChange struct {
+	Old     string
+	Changed bool
 }
 
 // ClassifyMany sets the level (level, period: as SetLevel) and/or the
@@ -619,9 +624,13 @@ func (a *Archive) ClassifyMany(ids []string, level, period, credit, reason strin
 		var todo []string
 		for _, id := range ids {
 			d, err := a.Lookup(id)
-			// SetLevel writes unless the level and period are already these.
-			if err == nil && name != "" && (name != d.Level || a.expired(d) || period != "" && per != d.Period) {
-				err = a.checkLevelChange(d, name)
+			if err == nil && name != "" {
+				// As SetLevel: the roles, a loan or hold, then, unless the
+				// level and period are already these, the file.
+				write := name != d.Level || a.expired(d) || period != "" && per != d.Period
+				if err = a.checkLevelChange(d, name, write); err != nil && !strings.Contains(err.Error(), d.ID) {
+					err = fmt.Errorf("%s: %w", d.ID, err) // which dossier
+				}
 			}
 			if err != nil {
 				errs = append(errs, err)
@@ -647,32 +656,32 @@ func (a *Archive) ClassifyMany(ids []string, level, period, credit, reason strin
 			if credit != "" {
 				old, changed, err := a.SetCredit(id, credit, reason)
 				if err != nil {
+					out = append(out, r) // its level, if any, was written
 					return err
 				}
-				r.OldCredit, r.CreditChanged = old, changed
+				r.Credit = &CreditChange{old, changed}
 			}
 			out = append(out, r)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, err // on an error, what was written before it
 }
 
-// checkLevelChange is what SetLevel checks before it re-encrypts dossier d
-// to level name: the member's roles for that change, no loan and no legal
-// hold, and a key that reads the file.
-func (a *Archive) checkLevelChange(d *DossierState, name string) error {
+// checkLevelChange is what SetLevel checks of dossier d before it
+// changes its level to name: the member's roles for that change, no loan
+// and no legal hold, and, when it will write (write), what re-encrypting
+// the file needs (reencryptable).
+func (a *Archive) checkLevelChange(d *DossierState, name string, write bool) error {
 	if need := a.Policy.ClassifyRoles(d.Level, name); !a.me.HasRole(need...) {
 		return rolesErr(classifyWhat(a.Policy, d.Level, name), a.me, need)
 	}
 	if err := reclassifyBlocked(d); err != nil {
 		return err
 	}
-	if !a.CanRead(d) {
-		return deniedErr(l10n.Errorf("dossier %s (level %s): your key cannot open it, so it cannot be re-encrypted to %s", d.ID, d.Level, name))
+	if write {
+		_, err := a.reencryptable(d)
+		return err
 	}
 	return nil
 }

@@ -215,28 +215,42 @@ func (a *Archive) notWriterErr(d *DossierState) *Error {
 // is the file the journal pinned; the plaintext cache spares the
 // decryption) and encrypts it to readers.
 func (a *Archive) reencrypt(d *DossierState, readers []string) ([]byte, error) {
+	ct, err := a.reencryptable(d)
+	if err != nil {
+		return nil, err
+	}
+	plain, ok := a.cache.get(d.SHA256)
+	if !ok {
+		if plain, err = a.decryptAs(ct, d.Recipients); err != nil {
+			return nil, a.cannotDecrypt(d)
+		}
+	}
+	return a.encrypt(plain, readers)
+}
+
+// reencryptable reads dossier d's file and checks what re-encrypting it
+// needs, short of decrypting it: the file the journal pinned, a key among
+// its recipients, a writer of its level. A batch checks it for every
+// dossier before it changes any.
+func (a *Archive) reencryptable(d *DossierState) ([]byte, error) {
 	ct, err := os.ReadFile(a.dossierFile(d.ID))
 	if err != nil {
 		return nil, integrityErr(DossierPath(d.ID), err).then(NextRestore, DossierPath(d.ID))
 	}
-	sum := sha256Hex(ct)
-	if sum != d.SHA256 {
+	if sha256Hex(ct) != d.SHA256 {
 		return nil, integrityErr(DossierPath(d.ID), l10n.Errorf("%s is not the file the journal recorded", DossierPath(d.ID)))
 	}
-	denied := deniedErr(l10n.Errorf("re-encrypting dossier %s needs to decrypt it, and your key cannot: ask a member who can read level %s to do it", d.ID, d.Level))
 	if a.id == nil || !a.canDecrypt(d) {
-		return nil, denied
+		return nil, a.cannotDecrypt(d)
 	}
 	if !a.isWriter(d) {
 		return nil, a.notWriterErr(d)
 	}
-	plain, ok := a.cache.get(sum)
-	if !ok {
-		if plain, err = a.decryptAs(ct, d.Recipients); err != nil {
-			return nil, denied
-		}
-	}
-	return a.encrypt(plain, readers)
+	return ct, nil
+}
+
+func (a *Archive) cannotDecrypt(d *DossierState) *Error {
+	return deniedErr(l10n.Errorf("re-encrypting dossier %s needs to decrypt it, and your key cannot: ask a member who can read level %s to do it", d.ID, d.Level))
 }
 
 // stepWithRecipients journals kind for dossier d with data. When readers

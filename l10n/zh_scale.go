@@ -34,6 +34,5 @@ var scale = map[string]string{
 	"event %s is dated %s, not in the month of the bundle's folder": "事件 %s 的日期为 %s，不在归并文件所在文件夹的月份内",
 	// classify ID… (a batch).
 	"several dossiers: say what to change, their level or credit class (a tier is set one dossier at a time)": "多份档案：请指明要更改的内容，密级或信用等级（客户层级一次只能调整一份档案）",
-	"dossier %s (level %s): your key cannot open it, so it cannot be re-encrypted to %s":                      "档案 %s（%s）：您的密钥无法打开它，因此无法按 %s 重新加密",
 	"--tier takes one dossier (the tier the rules give reads every dossier your key opens); give one ID":      "--tier 一次只能调整一份档案（规则给出的层级要读取您的密钥能打开的全部档案）；请只给一个编号",
 }

@@ -91,18 +91,15 @@ func (e *env) classifyMany(args []string, level, period, reason, credit string) 
 		return err
 	}
 	done, err := a.ClassifyMany(ids, level, period, credit, reason)
-	if err != nil {
-		return err
-	}
-	for _, r := range done {
+	for _, r := range done { // on an error, those written before it
 		if r.Level != nil {
 			e.printLevelChange(r.ID, r.Level)
 		}
-		if credit != "" {
-			e.printCreditChange(a, r.ID, r.OldCredit, r.CreditChanged)
+		if r.Credit != nil {
+			e.printCreditChange(a, r.ID, r.Credit.Old, r.Credit.Changed)
 		}
 	}
-	return nil
+	return err
 }
 
 func (e *env) setLevel(a *archive.Archive, id, level, period, reason string) error {
