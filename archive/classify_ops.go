@@ -619,30 +619,21 @@ func (a *Archive) ClassifyMany(ids []string, level, period, credit, reason strin
 	defer a.stepsOnParts(ids)()
 	var out []Reclassified
 	err := a.Bulk(func() error {
-		var errs []error
-		seen := make(map[string]bool, len(ids))
-		var todo []string
-		for _, id := range ids {
-			d, err := a.Lookup(id)
-			if err == nil && name != "" {
-				// As SetLevel: the roles, a loan or hold, then, unless the
-				// level and period are already these, the file.
-				write := name != d.Level || a.expired(d) || period != "" && per != d.Period
-				if err = a.checkLevelChange(d, name, write); err != nil && !strings.Contains(err.Error(), d.ID) {
-					err = fmt.Errorf("%s: %w", d.ID, err) // which dossier
-				}
+		todo, err := a.checkEach(ids, func(d *DossierState) error {
+			if name == "" {
+				return nil
 			}
-			if err != nil {
-				errs = append(errs, err)
-				continue
+			// As SetLevel: the roles, a loan or hold, then, unless the
+			// level and period are already these, the file.
+			write := name != d.Level || a.expired(d) || period != "" && per != d.Period
+			err := a.checkLevelChange(d, name, write)
+			if err != nil && !strings.Contains(err.Error(), d.ID) {
+				err = fmt.Errorf("%s: %w", d.ID, err) // which dossier
 			}
-			if !seen[d.ID] {
-				seen[d.ID] = true
-				todo = append(todo, d.ID)
-			}
-		}
-		if len(errs) > 0 {
-			return errors.Join(errs...)
+			return err
+		})
+		if err != nil {
+			return err
 		}
 		for _, id := range todo {
 			r := Reclassified{ID: id}

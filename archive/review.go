@@ -411,25 +411,12 @@ func (a *Archive) ReviewDoneMany(ids []string, q classify.Quarter, note string) 
 	defer a.stepsOnParts(ids)()
 	var done []string
 	err := a.Bulk(func() error {
-		var errs []error
-		seen := make(map[string]bool, len(ids)) // an id given twice is done once
-		for _, id := range ids {
-			d, err := a.Lookup(id)
-			if err == nil {
-				err = a.precheck(KindReview, d.ID, &ReviewData{Quarter: q.String(), Note: note})
-			}
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			if !seen[d.ID] {
-				seen[d.ID] = true
-				done = append(done, d.ID)
-			}
-		}
-		if len(errs) > 0 {
-			done = nil
-			return errors.Join(errs...)
+		var err error
+		done, err = a.checkEach(ids, func(d *DossierState) error {
+			return a.precheck(KindReview, d.ID, &ReviewData{Quarter: q.String(), Note: note})
+		})
+		if err != nil {
+			return err
 		}
 		for _, id := range done {
 			if _, err := a.commit(KindReview, id, &ReviewData{Quarter: q.String(), Note: note}); err != nil {
@@ -439,6 +426,33 @@ func (a *Archive) ReviewDoneMany(ids []string, q classify.Quarter, note string) 
 		return nil
 	})
 	return q, done, err
+}
+
+// checkEach is a batch's first pass: every dossier of ids is looked up
+// and checked, and it returns their full ids in the order given (an id
+// given twice counts once), or every refusal joined.
+func (a *Archive) checkEach(ids []string, check func(d *DossierState) error) ([]string, error) {
+	var errs []error
+	var out []string
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		d, err := a.Lookup(id)
+		if err == nil {
+			err = check(d)
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !seen[d.ID] {
+			seen[d.ID] = true
+			out = append(out, d.ID)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
 }
 
 // stepsOnParts makes the batch's steps on dossiers ids, taken under the
