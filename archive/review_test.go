@@ -201,3 +201,41 @@ func TestReviewDoneManyAsFirstCommand(t *testing.T) {
 	}
 	f.verifyClean()
 }
+
+// What `review done --all-readable` records is found in the rows alone
+// (DueReadable on a summary state) and is what the dossiers' whole state
+// says each member can read: a clerk does not read 机密, a borrower reads
+// the dossier lent to them, a dossier already verified is not due.
+func TestDueReadableFromRows(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	open, secret, lent, top := f.create("内部"), f.create("秘密"), f.create("机密"), f.create("绝密")
+	l, err := f.as("zhao").BorrowRequest(lent, "谈判", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, last, err := f.as("zhang").BorrowApprove(l.ID); err != nil || !last {
+		t.Fatalf("approve: last %v, %v", last, err)
+	}
+	if _, err := f.as("li").ReviewDone(open, "已核"); err != nil {
+		t.Fatal(err)
+	}
+	wants := map[string][]string{"li": {secret}, "zhao": {lent}, "zhang": {secret, lent, top}}
+	for _, m := range []string{"li", "zhao", "zhang", "su", "wang"} {
+		whole := f.as(m)
+		q := whole.Quarter()
+		var want []string
+		for _, r := range whole.ReviewsDue(q) {
+			if d := whole.State.Dossiers[r.ID]; d != nil && whole.CanRead(d) {
+				want = append(want, r.ID)
+			}
+		}
+		got := f.openAs(m, archive.OpenOptions{Snapshot: true, Summary: archive.SummaryRows}).DueReadable(q)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: rows give %v, the whole state %v", m, got, want)
+		}
+		if w, ok := wants[m]; ok && !slices.Equal(got, w) {
+			t.Errorf("%s: %v, want %v", m, got, w)
+		}
+	}
+}

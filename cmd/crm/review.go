@@ -126,13 +126,9 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 			}
 			// A batch: one lock for every step. Ids are resolved against
 			// the snapshot's rows, and the steps written against those
-			// dossiers' parts (ReviewDoneMany); --all-readable needs the
-			// whole snapshot's state, advanced under the lock, to know
-			// what the key reads.
-			e.snapshot, e.snapshotSteps = true, true
-			if !allReadable {
-				e.summary = archive.SummaryRows
-			}
+			// dossiers' parts (ReviewDoneMany); --all-readable finds what
+			// is due and what the key reads in the rows too (DueReadable).
+			e.snapshot, e.snapshotSteps, e.summary = true, true, archive.SummaryRows
 			a, ids, err := e.openForBatch(args)
 			if err != nil {
 				return err
