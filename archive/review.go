@@ -465,13 +465,22 @@ func (a *Archive) checkEach(ids []string, check func(d *DossierState) error) ([]
 // It holds whether the command opened from the snapshot or, as a
 // member's first command, replayed the journal and saved the snapshot
 // then: the rows were taken for the steps' state there.
+//
+// Until the undoing the collector runs at paceGC's pace: the parts stay
+// alive all through the batch while each step makes garbage (its event
+// signed and encoded). At 100,000 dossiers the quarterly batch (78,073
+// 核定) peaked at 1.07 GB in 11.3 s so, against 1.49 GB in 9.7 s.
 func (a *Archive) stepsOnParts(ids []string) func() {
 	canon := make([]string, len(ids))
 	for i, id := range ids {
 		canon[i] = a.CanonicalID(id)
 	}
 	a.summary, a.onlyIDs = 0, canon
-	return func() { a.onlyIDs = nil }
+	unpace := paceGC()
+	return func() {
+		a.onlyIDs = nil
+		unpace()
+	}
 }
 
 // DueReadable lists the dossiers whose 核定 of quarter q is due (ReviewsDue)
