@@ -202,14 +202,53 @@ func TestReviewDoneManyAsFirstCommand(t *testing.T) {
 	f.verifyClean()
 }
 
-// What `review done --all-readable` records is found in the rows alone
-// (DueReadable on a summary state) and is what the dossiers' whole state
-// says each member can read: a clerk does not read 机密, a borrower reads
-// the dossier lent to them, a dossier already verified is not due.
+// What `review done --all-readable` records is found in the snapshot's
+// rows alone (DueReadable on a summary state) and is what the whole state
+// says each member can read (CanRead), as the rows stand after each kind
+// of step since the snapshot: a loan out, returned, overdue; a classification;
+// a clone's loan pulled in. A clerk does not read 机密, a borrower reads the
+// dossier lent to them until it is returned, a dossier verified is not due.
 func TestDueReadableFromRows(t *testing.T) {
 	racyWindow(t, 0)
-	f := newFixture(t)
-	open, secret, lent, top := f.create("内部"), f.create("秘密"), f.create("机密"), f.create("绝密")
+	f := newFixtureStyle(t, archive.IDRandom) // a loan of each clone keeps its id
+	members := []string{"li", "zhao", "zhang", "su", "wang"}
+	agree := func(f *fixture, stage string) map[string][]string {
+		t.Helper()
+		out := map[string][]string{}
+		for _, m := range members {
+			whole := f.as(m)
+			q := whole.Quarter()
+			var want []string
+			for _, r := range whole.ReviewsDue(q) {
+				if d := whole.State.Dossiers[r.ID]; d != nil && whole.CanRead(d) {
+					want = append(want, r.ID)
+				}
+			}
+			a := f.openAs(m, archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+			if !a.Partial() {
+				t.Errorf("%s, %s: DueReadable ran on a whole state, not the snapshot's rows", stage, m)
+			}
+			got := a.DueReadable(q)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s, %s: rows give %v, the whole state %v", stage, m, got, want)
+			}
+			out[m] = got
+		}
+		return out
+	}
+	open, secret, lent, top, raised := f.create("内部"), f.create("秘密"), f.create("机密"), f.create("绝密"), f.create("内部")
+	if _, err := f.as("li").ReviewDone(open, "已核"); err != nil {
+		t.Fatal(err)
+	}
+	snapshots := func() { // each member's, from a replay
+		for _, m := range members {
+			f.openAs(m, archive.OpenOptions{Snapshot: true, Summary: archive.SummaryRows})
+		}
+	}
+	snapshots()
+	base := t.TempDir()
+	copyTree(t, f.dir, base)
+	g := f.clone()
 	l, err := f.as("zhao").BorrowRequest(lent, "谈判", 2)
 	if err != nil {
 		t.Fatal(err)
@@ -217,25 +256,45 @@ func TestDueReadableFromRows(t *testing.T) {
 	if _, last, err := f.as("zhang").BorrowApprove(l.ID); err != nil || !last {
 		t.Fatalf("approve: last %v, %v", last, err)
 	}
-	if _, err := f.as("li").ReviewDone(open, "已核"); err != nil {
+	got := agree(f, "lent")
+	for m, w := range map[string][]string{"li": {secret, raised}, "zhao": {lent}, "zhang": {secret, lent, top, raised}} {
+		if slices.Sort(w); !slices.Equal(got[m], w) { // by id
+			t.Errorf("lent, %s: %v, want %v", m, got[m], w)
+		}
+	}
+	if _, err := f.as("zhao").BorrowReturn(l.ID, true, ""); err != nil {
 		t.Fatal(err)
 	}
-	wants := map[string][]string{"li": {secret}, "zhao": {lent}, "zhang": {secret, lent, top}}
-	for _, m := range []string{"li", "zhao", "zhang", "su", "wang"} {
-		whole := f.as(m)
-		q := whole.Quarter()
-		var want []string
-		for _, r := range whole.ReviewsDue(q) {
-			if d := whole.State.Dossiers[r.ID]; d != nil && whole.CanRead(d) {
-				want = append(want, r.ID)
-			}
+	if got := agree(f, "returned"); len(got["zhao"]) != 0 {
+		t.Errorf("returned: zhao still reads %v", got["zhao"])
+	}
+	l2, err := f.as("zhao").BorrowRequest(secret, "谈判", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.as("zhang").BorrowApprove(l2.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(5 * 24 * time.Hour)
+	agree(f, "overdue")
+	if _, err := f.as("zhang").SetLevel(raised, "机密", "", "升级"); err != nil {
+		t.Fatal(err)
+	}
+	if got := agree(f, "classified"); slices.Contains(got["li"], raised) {
+		t.Errorf("classified: li still reads %s", raised)
+	}
+	l3, err := g.as("zhao").BorrowRequest(top, "谈判", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"wang", "zhang"} { // the writer last: the file then opens with zhao's key
+		if _, _, err := g.as(m).BorrowApprove(l3.ID); err != nil {
+			t.Fatal(err)
 		}
-		got := f.openAs(m, archive.OpenOptions{Snapshot: true, Summary: archive.SummaryRows}).DueReadable(q)
-		if !slices.Equal(got, want) {
-			t.Errorf("%s: rows give %v, the whole state %v", m, got, want)
-		}
-		if w, ok := wants[m]; ok && !slices.Equal(got, w) {
-			t.Errorf("%s: %v, want %v", m, got, w)
-		}
+	}
+	f.pull(g, base)
+	snapshots() // a merge is replayed whole
+	if got := agree(f, "pulled"); !slices.Contains(got["zhao"], top) {
+		t.Errorf("pulled: zhao does not read %s lent in the other clone: %v", top, got["zhao"])
 	}
 }
