@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"errors"
 	"io/fs"
 	"maps"
@@ -133,6 +134,7 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 		Heads: heads,
 		Known: func(rel string) []string { return known[rel] },
 		MTime: func(rel string) int64 { return old[rel] },
+		Hint:  snap.State.keyHint(),
 	})
 	if err != nil || !ok {
 		return nil, nil, false
@@ -142,18 +144,18 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 
 // advance replays on s, the state of snap, the events of j added since:
 // false if that cannot stand for a full replay (see above), and then s is
-// not to be used. With part >= 0 (onePart) only the events about the
-// dossiers of that part are replayed: the others stay in s.Journal, for
-// their links, unread and unchecked.
-func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal, part int) bool {
+// not to be used. With in (onePart, saveInGroups) only the events it says
+// (by their index in j.Events) are replayed: the others stay in
+// s.Journal, for their links, unread and unchecked.
+func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal, in func(i int) bool) bool {
 	for _, e := range j.Events {
 		if !advanceable(e.Kind) {
 			return false
 		}
 	}
 	s.Journal, s.removals = j, snap.Removals
-	for _, e := range j.Events {
-		if part >= 0 && snapBucket(e.Dossier) != part {
+	for i, e := range j.Events {
+		if in != nil && !in(i) {
 			s.idUsed(e) // as a replay counts even a refused create's
 			s.skipped = true
 			continue
@@ -173,6 +175,26 @@ func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal, part int
 		}
 	}
 	return true
+}
+
+// keyHint gives each member's signing key in s: the key their events
+// after s are most likely judged by (journal.ReadSince checks them as it
+// reads them, on every core, and lets go of their bytes).
+func (s *State) keyHint() journal.KeyHint {
+	type key struct {
+		key string
+		pub ed25519.PublicKey
+	}
+	keys := make(map[string]key, len(s.Members))
+	for id, m := range s.Members {
+		if pub, err := ParseSigningKey(m.SigningKey); err == nil {
+			keys[id] = key{m.SigningKey, pub}
+		}
+	}
+	return func(actor string) (string, ed25519.PublicKey) {
+		k := keys[actor]
+		return k.key, k.pub
+	}
 }
 
 // someParts is what writeSnapshot needs, besides a state of some parts of
@@ -213,7 +235,7 @@ func (a *Archive) saveAdvancedParts(l *snapLoad, s *State, j *journal.Journal, r
 			return
 		}
 	}
-	months, ok := a.advancedMonths(snap, l.f, l.base, l.dirs, l.listed)
+	months, ok := a.advancedMonths(snap, l.dirs, l.listed)
 	if !ok {
 		return
 	}
@@ -280,9 +302,9 @@ func placeOf(i int, kept []int, n int) int {
 
 // advancedMonths checks that the journal's folders are still dirs, each
 // older than the racy window, as the folders listed since snap were, and
-// returns the hashes of each month folder's events: snap's (in f), or the
-// new listing's for the folders that changed.
-func (a *Archive) advancedMonths(snap *snapshot, f *os.File, base int64, dirs []dirStamp, listed []journal.Listed) (map[string][]byte, bool) {
+// returns each month folder's part: the new listing's hashes for the
+// folders that changed, snap's part (copied from its file) for the others.
+func (a *Archive) advancedMonths(snap *snapshot, dirs []dirStamp, listed []journal.Listed) (map[string]monthPart, bool) {
 	trusted := time.Now().Add(-journal.RacyWindow()).UnixNano()
 	mtime := make(map[string]int64, len(dirs))
 	for _, d := range dirs {
@@ -291,25 +313,21 @@ func (a *Archive) advancedMonths(snap *snapshot, f *os.File, base int64, dirs []
 		}
 		mtime[d.Rel] = d.MTime
 	}
-	months := make(map[string][]byte, len(snap.Months)+len(listed))
+	months := make(map[string]monthPart, len(snap.Months)+len(listed))
 	for _, l := range listed {
 		if l.MTime == 0 || l.MTime != mtime[l.Rel] {
 			return nil, false
 		}
-		var ok bool
-		if months[l.Rel], ok = packHashes(l.Hashes); !ok {
-			return nil, false
-		}
-	}
-	for i, rel := range snap.Months {
-		if months[rel] != nil {
-			continue
-		}
-		b, ok := snap.rawPart(f, base, snapBuckets+i)
+		b, ok := packHashes(l.Hashes)
 		if !ok {
 			return nil, false
 		}
-		months[rel] = b
+		months[l.Rel] = monthPart{packed: b, old: -1}
+	}
+	for i, rel := range snap.Months {
+		if _, ok := months[rel]; !ok {
+			months[rel] = monthPart{old: snapBuckets + i}
+		}
 	}
 	if now, ok := journalDirs(a.Dir); !ok || !slices.Equal(now, dirs) || len(months) != countDepth(dirs, 2) {
 		return nil, false
@@ -321,7 +339,7 @@ func (a *Archive) advancedMonths(snap *snapshot, f *os.File, base int64, dirs []
 // events of j read from the month folders listed, if every folder of the
 // journal is as it was listed and older than the racy window.
 func (a *Archive) saveAdvanced(snap *snapshot, f *os.File, base int64, s *State, j *journal.Journal, dirs []dirStamp, listed []journal.Listed) {
-	months, ok := a.advancedMonths(snap, f, base, dirs, listed)
+	months, ok := a.advancedMonths(snap, dirs, listed)
 	if !ok {
 		return
 	}

@@ -69,6 +69,7 @@ type Archive struct {
 	onlyIDs      []string      // the dossiers maintain writes about (maintainTodo), with every loan
 	wholeReads   int           // how many times this process decoded a whole snapshot (loadSnapshot)
 	partsRead    int           // how many dossiers' parts the last state of some parts read (loadSnapshot)
+	inGroups     bool          // loadSnapshot is advancing a snapshot a run of parts at a time (saveInGroups)
 	newID        string        // the id a create step on a snapshot's state gives (createState)
 	repaired     []Fix         // what repairs in this process did
 	notes        []Problem     // what the last Verify noted that is not a problem

@@ -172,6 +172,18 @@ func (a *Archive) LoadSnapshotAbout(ids []string) (s *State, partial bool) {
 // SnapBucketOf is the snapshot part dossier id lies in.
 func SnapBucketOf(id string) int { return snapBucket(id) }
 
+// SetMaxSavedParts sets how many parts new events may name for a state of
+// some parts to be advanced and saved, past which saveInGroups advances
+// the snapshot a run of parts at a time, and returns the old value.
+func SetMaxSavedParts(n int) int {
+	old := maxSavedParts
+	maxSavedParts = n
+	return old
+}
+
+// GroupedSaves is how many snapshots this process saved with saveInGroups.
+func GroupedSaves() int64 { return groupedSaves.Load() }
+
 // HistoriesText is what the reports read of a (Histories), as JSON: each
 // dossier's history as the histories part keeps it (historyOf), and the
 // two registers, 核定 without their events' hashes. A state from a

@@ -417,32 +417,46 @@ func mergeHistories(old []byte, fresh []histRecord) (merged []byte, added int, o
 		size += len(f.b)
 	}
 	out := make([]byte, binary.MaxVarintLen64, size)
-	count, prev := uint64(0), ""
-	for i := range n {
-		rec, id, ok := r.record()
-		if !ok || i > 0 && id <= prev {
-			return nil, 0, false
-		}
-		prev = id
-		for len(fresh) > 0 && fresh[0].id < id {
-			out, fresh, count, added = append(out, fresh[0].b...), fresh[1:], count+1, added+1
-		}
-		if len(fresh) > 0 && fresh[0].id == id {
-			out, fresh, count = append(out, fresh[0].b...), fresh[1:], count+1
-			continue
-		}
-		out, count = append(out, rec...), count+1
-	}
-	if len(r.b) != 0 {
+	count, added, ok := mergeRecords(n, r.record, fresh, func(rec []byte) { out = append(out, rec...) })
+	if !ok || len(r.b) != 0 {
 		return nil, 0, false
 	}
-	for _, f := range fresh {
-		out, count, added = append(out, f.b...), count+1, added+1
-	}
-	head := binary.AppendUvarint(nil, count)
+	head := binary.AppendUvarint(nil, uint64(count))
 	start := binary.MaxVarintLen64 - len(head)
 	copy(out[start:], head)
 	return out[start:], added, true
+}
+
+// mergeRecords merges the n records next reads (a histories part's, by
+// id) with the records fresh (by id), a fresh one in place of the one of
+// the same dossier: emit gets each in order. It returns how many it
+// emitted and how many of fresh were added; false if the records do not
+// read, or not by id.
+func mergeRecords(n uint64, next func() (rec []byte, id string, ok bool), fresh []histRecord, emit func(rec []byte)) (count, added int, ok bool) {
+	prev := ""
+	for i := range n {
+		rec, id, ok := next()
+		if !ok || i > 0 && id <= prev {
+			return 0, 0, false
+		}
+		prev = id
+		for len(fresh) > 0 && fresh[0].id < id {
+			emit(fresh[0].b)
+			fresh, count, added = fresh[1:], count+1, added+1
+		}
+		if len(fresh) > 0 && fresh[0].id == id {
+			emit(fresh[0].b)
+			fresh, count = fresh[1:], count+1
+			continue
+		}
+		emit(rec)
+		count++
+	}
+	for _, f := range fresh {
+		emit(f.b)
+		count, added = count+1, added+1
+	}
+	return count, added, true
 }
 
 // record reads a record's bytes (with its length) and its dossier's id.

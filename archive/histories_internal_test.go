@@ -1,9 +1,14 @@
 package archive
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -221,6 +226,35 @@ func TestHistoriesMerge(t *testing.T) {
 	}
 	if same, added, ok := mergeHistories(merged, nil); !ok || added != 0 || string(same) != string(merged) {
 		t.Fatal("merging nothing changed the part")
+	}
+	// Streamed from a snapshot's file (saveInGroups), the same part; a
+	// byte of the old part changed since, or a count it does not have,
+	// is refused.
+	oldPart := encodeHistories(oldRecs)
+	path := filepath.Join(t.TempDir(), "snap")
+	if err := os.WriteFile(path, append([]byte("head:"), oldPart...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	from := &snapSource{snap: &snapshot{parts: []snapPart{{Off: 5, Len: int64(len(oldPart)), Sum: sha256.Sum256(oldPart)}}}, f: f}
+	var out bytes.Buffer
+	if err := mergeHistoriesTo(&out, from, fresh, len(ids)); err != nil || out.String() != string(merged) {
+		t.Fatalf("streamed: %v, %d bytes, want %d", err, out.Len(), len(merged))
+	}
+	for _, n := range []int{len(ids) - 1, len(ids) + 1} {
+		if err := mergeHistoriesTo(io.Discard, from, fresh, n); err == nil {
+			t.Fatalf("streamed as %d records, made of %d", n, len(ids))
+		}
+	}
+	if _, err := f.WriteAt([]byte{oldPart[len(oldPart)-1] ^ 1}, int64(5+len(oldPart)-1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := mergeHistoriesTo(io.Discard, from, fresh, len(ids)); err == nil {
+		t.Fatal("an old part changed since was streamed")
 	}
 }
 

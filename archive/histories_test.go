@@ -73,7 +73,19 @@ func (f *fixture) sameReportsAsCold(what string, saved, whole bool) {
 // reports count: secrecy periods set and run out (declassified), 核定
 // recorded late for the quarter before, credit classes and tiers, loans,
 // new dossiers, a destruction; every report the same.
-func TestHistoriesAfterSavedPartialAdvances(t *testing.T) {
+func TestHistoriesAfterSavedPartialAdvances(t *testing.T) { historiesAfterAdvances(t, false) }
+
+// The same, with every advance over more than 16 parts saved a run of
+// parts at a time (saveInGroups: past maxSavedParts, 2048 parts at most
+// in use): the new register entries of each run at their places in
+// journal order, the rows and histories of each run merged.
+func TestHistoriesAfterGroupedSaves(t *testing.T) {
+	old := archive.SetMaxSavedParts(16)
+	t.Cleanup(func() { archive.SetMaxSavedParts(old) })
+	historiesAfterAdvances(t, true)
+}
+
+func historiesAfterAdvances(t *testing.T, grouped bool) {
 	racyWindow(t, 0)
 	f := newFixture(t)
 	f.history()
@@ -88,19 +100,29 @@ func TestHistoriesAfterSavedPartialAdvances(t *testing.T) {
 		f.bulkSteps(who, ids, step)
 		f.settle()
 	}
+	// Every saved advance that is not of the whole state was saved a run
+	// of parts at a time when grouped, and only then.
+	sameReportsAsCold := func(what string, saved, whole bool) {
+		t.Helper()
+		n := archive.GroupedSaves()
+		f.sameReportsAsCold(what, saved, whole)
+		if want := grouped && saved && !whole; (archive.GroupedSaves() > n) != want {
+			t.Fatalf("%s: saved in groups %d times, want it: %v", what, archive.GroupedSaves()-n, want)
+		}
+	}
 	// A month's secrecy period on half of them (over 32 parts: saved).
 	bulk("zhang", pool[:80], func(a *archive.Archive, _ int, id string) error {
 		_, err := a.SetLevel(id, "秘密", "1m", "短期")
 		return err
 	})
-	f.sameReportsAsCold("short periods", true, false)
+	sameReportsAsCold("short periods", true, false)
 	// Into the next quarter: the periods ran out.
 	f.now = f.now.AddDate(0, 2, 0)
 	if n, err := f.as("zhang").DeclassifyExpired(context.Background()); err != nil || n != 80 {
 		t.Fatalf("declassified %d: %v", n, err)
 	}
 	f.settle()
-	f.sameReportsAsCold("declassified", true, false)
+	sameReportsAsCold("declassified", true, false)
 	// The quarter before's 核定, made good late, and this quarter's.
 	bulk("li", pool[40:120], func(a *archive.Archive, _ int, id string) error {
 		if _, err := a.ReviewDoneFor(id, a.Quarter().Prev(), "补核定"); err != nil {
@@ -109,7 +131,7 @@ func TestHistoriesAfterSavedPartialAdvances(t *testing.T) {
 		_, err := a.ReviewDone(id, "ok")
 		return err
 	})
-	f.sameReportsAsCold("late reviews", true, false)
+	sameReportsAsCold("late reviews", true, false)
 	bulk("zhang", pool[60:140], func(a *archive.Archive, i int, id string) error {
 		if _, _, err := a.SetCredit(id, []string{"A", "D", "B"}[i%3], "复核"); err != nil {
 			return err
@@ -117,7 +139,7 @@ func TestHistoriesAfterSavedPartialAdvances(t *testing.T) {
 		_, _, err := a.SetTier(id, []string{"重点", "普通"}[i%2], "复核")
 		return err
 	})
-	f.sameReportsAsCold("credit and tier", true, false)
+	sameReportsAsCold("credit and tier", true, false)
 	// A few steps (not saved): merged into the saved part as read.
 	l, err := f.as("zhao").BorrowRequest(pool[150], "谈判", 3)
 	if err != nil {
@@ -130,10 +152,12 @@ func TestHistoriesAfterSavedPartialAdvances(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.settle()
-	f.sameReportsAsCold("loan and a review", false, false)
+	sameReportsAsCold("loan and a review", false, false)
 	f.bulkCreate(50)
 	f.settle()
-	f.sameReportsAsCold("new dossiers", true, false)
+	// Past 16 parts with the loan steps not saved before, which read
+	// every loan (not scoped): the whole state when grouped.
+	sameReportsAsCold("new dossiers", true, grouped)
 	f.now = f.now.Add(24 * time.Hour)
 	if _, err := f.as("zhao").BorrowReturn(l.ID, true, ""); err != nil {
 		t.Fatal(err)
@@ -144,7 +168,7 @@ func TestHistoriesAfterSavedPartialAdvances(t *testing.T) {
 	f.settle()
 	// A destruction request is a step on the whole state: read and saved
 	// whole.
-	f.sameReportsAsCold("returned, destruction asked", true, true)
+	sameReportsAsCold("returned, destruction asked", true, true)
 }
 
 // The same steps and opens with every part of the snapshot mapped from

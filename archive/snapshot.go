@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/hmac"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -328,23 +330,25 @@ func (a *Archive) saveSnapshot(j *journal.Journal) {
 	if months != len(j.Folders) || months != countDepth(dirs, 2) {
 		return
 	}
-	packed := map[string][]byte{}
+	packed := map[string]monthPart{}
 	for rel, f := range j.Folders {
 		hs := make([]string, len(f.Events))
 		for i, e := range f.Events {
 			hs[i] = e.Hash
 		}
-		if packed[rel], ok = packHashes(hs); !ok {
+		b, ok := packHashes(hs)
+		if !ok {
 			return
 		}
+		packed[rel] = monthPart{packed: b, old: -1}
 	}
 	a.writeSnapshot(a.State, j, dirs, packed, nil, nil, nil)
 }
 
 // writeSnapshot writes the snapshot of state s, replayed from journal j
 // (whose events it may hold only from some point on: Prior), with the
-// journal's folders as dirs and the hashes of the events of each month
-// folder, packed.
+// journal's folders as dirs and each month folder's part (the hashes of its
+// events).
 //
 // With from, the snapshot s was advanced from: keep tells the dossiers'
 // parts that have not changed since, which are copied from its file as
@@ -352,12 +356,74 @@ func (a *Archive) saveSnapshot(j *journal.Journal) {
 // some, s holds only some parts' dossiers (saveAdvancedParts): every other
 // part is kept, and the registers' places, the counts, the rows and the
 // registers part come from some.
-func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, months map[string][]byte, from *snapSource, keep func(k int) bool, some *someParts) {
+func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, months map[string]monthPart, from *snapSource, keep func(k int) bool, some *someParts) {
 	var prior *snapshot
 	if from != nil {
 		prior = from.snap
 	}
-	c := a.jc
+	snap, ok := a.snapshotHead(s, j, dirs, prior)
+	if !ok {
+		return
+	}
+	var changes []seqChange
+	var refs []reviewRef
+	regs := s // what the rows and registers parts are made of
+	if some == nil {
+		if refs, ok = reviewRefs(s); !ok {
+			return
+		}
+		changes = make([]seqChange, len(s.Changes))
+		for i, c := range s.Changes {
+			changes[i] = seqChange{i, c}
+		}
+		snap.Count, snap.Changes, snap.Reviews, snap.Destructions = len(s.Dossiers), len(s.Changes), len(refs), len(s.Destructions)
+	} else {
+		changes, refs, regs = some.changes, some.refs, some.regs
+		snap.Count, snap.Changes, snap.Reviews, snap.Destructions = len(regs.rows), some.nChanges, some.nReviews, len(regs.Destructions)
+	}
+	buckets := bucketParts(s, changes, refs)
+	if prior != nil && !prior.encodedHere() {
+		if some != nil {
+			return // the parts not read cannot be encoded again
+		}
+		keep = nil // encoded by another build: types may differ
+	}
+	if some != nil {
+		keep = func(k int) bool { return !some.held[k] } // never encoded: they would be empty
+	}
+	if keep == nil {
+		keep = func(int) bool { return false }
+	}
+	a.writeSnapshotFile(snap, months, from, func(pw *partWriter) error {
+		return a.writeBuckets(pw, s, buckets, snap.Prelude, keep, from)
+	}, func(pw *partWriter) error {
+		rows, loans, ok := encodeRows(regs, later(a.now, snap.Latest))
+		if !ok {
+			return errBadSnapshotPart
+		}
+		recs, ok := historyRecords(s, changes, refs)
+		if !ok {
+			return errBadSnapshotPart
+		}
+		var hist []byte
+		if some == nil {
+			hist = encodeHistories(recs)
+		} else if hist, _, ok = mergeHistories(some.hist, recs); !ok {
+			return errBadSnapshotPart
+		}
+		pw.add(rows)
+		pw.add(loans)
+		pw.add(hist)
+		return nil
+	})
+}
+
+// snapshotHead is the header of the snapshot of state s (its State not
+// yet set, nor its counts), replayed from journal j (whose events it may
+// hold only from some point on: Prior) on top of snapshot prior if any,
+// with the journal's folders as dirs. False if no snapshot can stand for
+// it (an event dated ahead of the clock).
+func (a *Archive) snapshotHead(s *State, j *journal.Journal, dirs []dirStamp, prior *snapshot) (*snapshot, bool) {
 	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
 		Heads: j.Heads, HeadTimes: map[string]time.Time{}, GoodHeads: s.goodHeads(),
 		Rotated: s.rotated, KeyChanges: s.keyChanges, Removed: s.removed, Removals: s.removals,
@@ -379,7 +445,7 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 		// names the clock of the check, which a snapshot would freeze.
 		// Such events are rare (a wrong clock) and settled by a manager;
 		// until then the journal is replayed.
-		return
+		return nil, false
 	}
 	if prior != nil {
 		snap.Latest = prior.Latest
@@ -387,44 +453,30 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	for _, e := range j.Events {
 		snap.Latest = later(snap.Latest, e.Time)
 	}
-	var changes []seqChange
-	var refs []reviewRef
-	regs := s // what the rows and registers parts are made of
-	if some == nil {
-		var ok bool
-		if refs, ok = reviewRefs(s); !ok {
-			return
-		}
-		changes = make([]seqChange, len(s.Changes))
-		for i, c := range s.Changes {
-			changes[i] = seqChange{i, c}
-		}
-		snap.Count, snap.Changes, snap.Reviews, snap.Destructions = len(s.Dossiers), len(s.Changes), len(refs), len(s.Destructions)
-	} else {
-		changes, refs, regs = some.changes, some.refs, some.regs
-		snap.Count, snap.Changes, snap.Reviews, snap.Destructions = len(regs.rows), some.nChanges, some.nReviews, len(regs.Destructions)
-	}
 	st := strippedState(s)
-	buckets := bucketParts(s, changes, refs)
 	st.Loans, st.Destructions, st.Changes, st.Reviews = nil, nil, nil, nil
 	st.partSeqs = nil
 	snap.State = st
 	var ok bool
-	if snap.Prelude, ok = thisPrelude(); !ok {
-		return
-	}
-	if prior != nil && !prior.encodedHere() {
-		if some != nil {
-			return // the parts not read cannot be encoded again
-		}
-		keep = nil // encoded by another build: types may differ
-	}
-	if some != nil {
-		keep = func(k int) bool { return !some.held[k] } // never encoded: they would be empty
-	}
-	if keep == nil {
-		keep = func(int) bool { return false }
-	}
+	snap.Prelude, ok = thisPrelude()
+	return snap, ok
+}
+
+// monthPart is a month folder's part of a snapshot: the hashes of its
+// events, packed (packHashes), or, with old at 0 or more, that part of the
+// snapshot advanced, copied from its file as it is.
+type monthPart struct {
+	packed []byte
+	old    int
+}
+
+// writeSnapshotFile writes snapshot snap, whose header is complete but for
+// its months and part table, with each month folder's part (some copied
+// from the snapshot advanced, from): parts writes the dossiers' parts, and
+// tail the rows, registers and histories parts after them. It reports
+// whether the file was saved.
+func (a *Archive) writeSnapshotFile(snap *snapshot, months map[string]monthPart, from *snapSource, parts, tail func(*partWriter) error) bool {
+	c := a.jc
 	snap.Months = slices.Sorted(maps.Keys(months))
 	// The header lists every part's place and sum before the parts, which
 	// are written as they are encoded, not held (at 100,000 dossiers 300
@@ -434,11 +486,11 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	snap.PartTable = make([]byte, nParts*partSize)
 	head, ok := encodeHeader(snap)
 	if !ok {
-		return
+		return false
 	}
 	room := int64(len(snapMagic) + 8 + len(head) + sha256.Size)
 	if os.MkdirAll(c.dir, 0o700) != nil {
-		return
+		return false
 	}
 	tmp, err := writeTempSync(c.dir, tempPattern(""), 0o600, func(w io.Writer) error {
 		f, ok := w.(*os.File)
@@ -446,29 +498,19 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 			return errBadSnapshotPart
 		}
 		pw := &partWriter{f: f, at: room}
-		if err := a.writeBuckets(pw, s, buckets, snap.Prelude, keep, from); err != nil {
+		if err := parts(pw); err != nil {
 			return err
 		}
 		for _, rel := range snap.Months {
-			pw.add(months[rel])
+			if m := months[rel]; m.old < 0 {
+				pw.add(m.packed)
+			} else {
+				pw.copy(from, m.old)
+			}
 		}
-		rows, loans, ok := encodeRows(regs, later(a.now, snap.Latest))
-		if !ok {
-			return errBadSnapshotPart
+		if err := tail(pw); err != nil {
+			return err
 		}
-		pw.add(rows)
-		pw.add(loans)
-		recs, ok := historyRecords(s, changes, refs)
-		if !ok {
-			return errBadSnapshotPart
-		}
-		var hist []byte
-		if some == nil {
-			hist = encodeHistories(recs)
-		} else if hist, _, ok = mergeHistories(some.hist, recs); !ok {
-			return errBadSnapshotPart
-		}
-		pw.add(hist)
 		if pw.err != nil || len(pw.parts) != nParts {
 			return errBadSnapshotPart
 		}
@@ -482,9 +524,7 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 		_, err := f.WriteAt(sealed, 0)
 		return err
 	}, true)
-	if err == nil {
-		renameSync(tmp, c.snapPath(), true)
-	}
+	return err == nil && renameSync(tmp, c.snapPath(), true) == nil
 }
 
 // encodeHeader is a snapshot's header as gob encodes it.
@@ -515,6 +555,19 @@ func (w *partWriter) add(b []byte) {
 	})
 }
 
+// stream writes a part as write makes it, not held.
+func (w *partWriter) stream(write func(io.Writer) error) {
+	h := sha256.New()
+	ow := io.NewOffsetWriter(w.f, w.at)
+	bw := bufio.NewWriterSize(io.MultiWriter(ow, h), 1<<16)
+	err := write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	n, _ := ow.Seek(0, io.SeekCurrent)
+	w.kept(n, [sha256.Size]byte(h.Sum(nil)), func() error { return err })
+}
+
 // kept writes a part of n bytes whose sum is given (a kept part: as the
 // old header has it), written by write at w.at.
 func (w *partWriter) kept(n int64, sum [sha256.Size]byte, write func() error) {
@@ -535,65 +588,82 @@ func (w *partWriter) kept(n int64, sum [sha256.Size]byte, write func() error) {
 // copied from the old snapshot, with the length and sum its header gives
 // them (a part damaged since does not match, and is not used).
 func (a *Archive) writeBuckets(w *partWriter, s *State, buckets []snapBucketPart, prelude []byte, keep func(k int) bool, from *snapSource) error {
-	const run = 256
-	enc := make([][]byte, run)
-	for lo := 0; lo < snapBuckets; lo += run {
-		hi := min(lo+run, snapBuckets)
-		for k := lo; k < hi; k++ {
-			if keep(k) {
-				continue
-			}
-			// Not on every core: StaleKeys asks the journal's memo.
-			for id, d := range buckets[k].Dossiers {
-				buckets[k].Dossiers[id] = strippedDossier(s, d)
-			}
-		}
-		var failed atomic.Bool
-		err := work.Each(a.ctx, "", hi-lo, func(i int) {
-			k := lo + i
-			if keep(k) {
-				return
-			}
-			b := &buckets[k]
-			if b.Dossiers != nil {
-				b.Events = make(map[string][]string, len(b.Dossiers))
-				for id := range b.Dossiers {
-					b.Events[id] = s.eventPathsOf(id)
-				}
-			}
-			pre, part, ok := encodePart(b)
-			if !ok || !bytes.Equal(pre, prelude) {
-				failed.Store(true)
-			}
-			enc[i], *b = part, snapBucketPart{}
-		})
-		if err != nil {
-			return err // cancelled: some parts were not encoded
-		}
-		if failed.Load() {
-			return errBadSnapshotPart
-		}
-		for i := range hi - lo {
-			k := lo + i
-			if !keep(k) {
-				w.add(enc[i])
-				enc[i] = nil
-				continue
-			}
-			p := from.snap.parts[k]
-			if p.Off < 0 || p.Len < 0 {
-				return errBadSnapshotPart
-			}
-			w.kept(p.Len, p.Sum, func() error {
-				_, err := io.CopyN(io.NewOffsetWriter(w.f, w.at), io.NewSectionReader(from.f, from.base+p.Off, p.Len), p.Len)
-				return err
-			})
-		}
-		if w.err != nil {
-			return w.err
+	for lo := 0; lo < snapBuckets; lo += partRun {
+		if err := a.writeRun(w, s, buckets, prelude, keep, from, lo, min(lo+partRun, snapBuckets)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// partRun is how many dossiers' parts are encoded at a time.
+const partRun = 256
+
+// writeRun is writeBuckets' work for parts lo to hi (excluded). With
+// every part kept, s and buckets are not read.
+func (a *Archive) writeRun(w *partWriter, s *State, buckets []snapBucketPart, prelude []byte, keep func(k int) bool, from *snapSource, lo, hi int) error {
+	for k := lo; k < hi; k++ {
+		if keep(k) {
+			continue
+		}
+		// Not on every core: StaleKeys asks the journal's memo.
+		for id, d := range buckets[k].Dossiers {
+			buckets[k].Dossiers[id] = strippedDossier(s, d)
+		}
+	}
+	enc := make([][]byte, hi-lo)
+	var failed atomic.Bool
+	err := work.Each(a.ctx, "", hi-lo, func(i int) {
+		k := lo + i
+		if keep(k) {
+			return
+		}
+		b := &buckets[k]
+		if b.Dossiers != nil {
+			b.Events = make(map[string][]string, len(b.Dossiers))
+			for id := range b.Dossiers {
+				b.Events[id] = s.eventPathsOf(id)
+			}
+		}
+		pre, part, ok := encodePart(b)
+		if !ok || !bytes.Equal(pre, prelude) {
+			failed.Store(true)
+		}
+		enc[i], *b = part, snapBucketPart{}
+	})
+	if err != nil {
+		return err // cancelled: some parts were not encoded
+	}
+	if failed.Load() {
+		return errBadSnapshotPart
+	}
+	for i := range hi - lo {
+		k := lo + i
+		if !keep(k) {
+			w.add(enc[i])
+			enc[i] = nil
+			continue
+		}
+		w.copy(from, k)
+	}
+	return w.err
+}
+
+// copy writes part i of the snapshot advanced (from) as it is, with the
+// length and sum its header gives it (a part damaged since does not
+// match, and is not used).
+func (w *partWriter) copy(from *snapSource, i int) {
+	p := snapPart{Len: -1}
+	if from != nil && i >= 0 && i < len(from.snap.parts) {
+		p = from.snap.parts[i]
+	}
+	w.kept(p.Len, p.Sum, func() error {
+		if p.Off < 0 || p.Len < 0 {
+			return errBadSnapshotPart
+		}
+		_, err := io.CopyN(io.NewOffsetWriter(w.f, w.at), io.NewSectionReader(from.f, from.base+p.Off, p.Len), p.Len)
+		return err
+	})
 }
 
 // eventPathsOf returns the paths of dossier id's events in journal order:
@@ -877,6 +947,19 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 		a.partsRead = len(l.parts)
 		return part, true
 	}
+	if j != nil && !savableParts(j) && !a.inGroups {
+		// Too many parts for a state of some: advanced a run of parts
+		// at a time and saved, the snapshot is then read as it is
+		// (once: inGroups).
+		a.inGroups = true
+		defer func() { a.inGroups = false }()
+		if a.saveInGroups(l, j) {
+			// What the runs left is garbage: given back before the
+			// command reads the snapshot saved, not added to it.
+			debug.FreeOSMemory()
+			return a.loadSnapshot()
+		}
+	}
 	if l.advanced {
 		// A state of some parts was advanced and not used (a loan step
 		// about a loan that is not there, an event it could not take):
@@ -900,7 +983,7 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 		return nil, false
 	}
 	if j != nil {
-		if !a.advance(s, snap, j, -1) {
+		if !a.advance(s, snap, j, nil) {
 			return nil, false
 		}
 		a.saveAdvanced(snap, f, base, s, j, dirs, listed)
@@ -1135,7 +1218,7 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 		}
 	}
 	l.advanced = j != nil
-	if j != nil && !a.advance(s, l.snap, j, l.replayedPart()) {
+	if j != nil && !a.advance(s, l.snap, j, l.replayedPart(j)) {
 		return nil
 	}
 	if save {
@@ -1221,8 +1304,9 @@ func savableParts(j *journal.Journal) bool {
 const (
 	maxPartialAdvance = 1000
 	maxPartialParts   = 32
-	maxSavedParts     = snapBuckets / 2
 )
+
+var maxSavedParts = snapBuckets / 2 // a variable for tests: past it, saveInGroups
 
 var errBadSnapshotPart = errors.New("snapshot part out of bounds")
 
@@ -1261,12 +1345,13 @@ type snapLoad struct {
 	listed []journal.Listed
 }
 
-// replayedPart is the part whose new events advance replays, -1: all.
-func (l *snapLoad) replayedPart() int {
+// replayedPart says which of the new events j advance replays: those
+// about the dossiers of one part (onePart), nil: all.
+func (l *snapLoad) replayedPart(j *journal.Journal) func(i int) bool {
 	if l.one {
-		return l.part
+		return func(i int) bool { return snapBucket(j.Events[i].Dossier) == l.part }
 	}
-	return -1
+	return nil
 }
 
 // rowsPart reads (once) the rows part: every dossier's row as the
@@ -1303,8 +1388,10 @@ func (l *snapLoad) historiesPart() ([]byte, bool) {
 }
 
 // bucket reads (once) the part that holds dossier id.
-func (l *snapLoad) bucket(id string) *snapBucketPart {
-	k := snapBucket(id)
+func (l *snapLoad) bucket(id string) *snapBucketPart { return l.bucketAt(snapBucket(id)) }
+
+// bucketAt reads (once) dossiers' part k.
+func (l *snapLoad) bucketAt(k int) *snapBucketPart {
 	if p, ok := l.parts[k]; ok {
 		return p
 	}

@@ -13,12 +13,15 @@ var (
 	replays      atomic.Int64 // replays of the whole journal (open, reload, verify)
 	wholeStates  atomic.Int64 // snapshots read whole: every dossier's state decoded (loadSnapshot)
 	dirListings  atomic.Int64 // dossiers/ or members/ listed for a crash's leftovers (crashLeftovers)
+	groupedSaves atomic.Int64 // snapshots advanced and saved a run of parts at a time (saveInGroups)
 )
 
 // ProcessStats says how many times this process read the whole journal
 // and replayed it, read every dossier's state from a snapshot, and listed
-// dossiers/ or members/ for a crash's leftovers, as "journal_reads=N
-// replays=N whole_states=N dir_listings=N".
+// dossiers/ or members/ for a crash's leftovers, and advanced a snapshot
+// a run of parts at a time, as "journal_reads=N replays=N whole_states=N
+// dir_listings=N grouped_saves=N".
 func ProcessStats() string {
-	return fmt.Sprintf("journal_reads=%d replays=%d whole_states=%d dir_listings=%d", journalReads.Load(), replays.Load(), wholeStates.Load(), dirListings.Load())
+	return fmt.Sprintf("journal_reads=%d replays=%d whole_states=%d dir_listings=%d grouped_saves=%d",
+		journalReads.Load(), replays.Load(), wholeStates.Load(), dirListings.Load(), groupedSaves.Load())
 }

@@ -25,6 +25,9 @@ type Since struct {
 	// when a pull brings an edited event): it is read again and checked
 	// against its name.
 	MTime func(rel string) int64
+	// Hint, if set, gives the key each actor's new events are most likely
+	// judged by: they are checked as they are read (ReadHinted).
+	Hint KeyHint
 }
 
 // Listed is a month folder as ReadSince listed it: the time it had when
@@ -53,6 +56,7 @@ func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Jo
 	r := &reader{
 		j:      &Journal{ByHash: map[string]*Event{}, Prior: since.Heads},
 		listed: time.Now().Add(-racyWindow).UnixNano(),
+		hint:   since.Hint,
 	}
 	rootDir := dir
 	r.j.root = &rootDir
