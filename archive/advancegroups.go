@@ -7,9 +7,9 @@ import (
 	"encoding/binary"
 	"io"
 	"maps"
+	"os"
 	"runtime"
 	"slices"
-	"strings"
 	"sync/atomic"
 
 	"crm/archive/journal"
@@ -20,8 +20,8 @@ import (
 // events at 100,000 dossiers), or a pull of a month's edits, names most of
 // a snapshot's parts. A state of some parts cannot be had for them
 // (savableParts), and advancing the whole state held every dossier, the
-// new events and the registers at once: 10.5 s and 1 GB, paid once by
-// every member. When every new event reads and changes only the dossier it
+// new events and the registers at once: 17.9-19.9 s and 1.37-1.50 GB,
+// paid once by every member (in runs: 252-254 MB, 11.0-11.8 s). When every new event reads and changes only the dossier it
 // names (scoped), saveInGroups advances the snapshot a run of parts at a
 // time (partRun) instead, writing each run's parts as they are done, and
 // the command then reads the snapshot it saved as it would any other.
@@ -93,7 +93,12 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	}
 	out.Count, out.Changes, out.Reviews, out.Destructions = snap.Count+creates, snap.Changes+nChanges, snap.Reviews+nReviews, snap.Destructions
 	from := &snapSource{snap, l.f, l.base}
-	var recs []histRecord // the histories records of the dossiers of the runs advanced
+	// The histories records of the dossiers of the runs advanced.
+	spill, err := newRecSpill(a.jc.dir)
+	if err != nil {
+		return false
+	}
+	defer spill.remove()
 	parts := func(pw *partWriter) error {
 		for lo := 0; lo < snapBuckets; lo += partRun {
 			hi := min(lo+partRun, snapBuckets)
@@ -130,7 +135,9 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 			if !ok {
 				return errBadSnapshotPart
 			}
-			recs = append(recs, rs...)
+			if err := spill.add(rs); err != nil {
+				return err
+			}
 			if err := a.writeRun(pw, s, bucketParts(s, changes, refs), out.Prelude, keep, from, lo, hi); err != nil {
 				return err
 			}
@@ -145,13 +152,12 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 		if len(rows) != out.Count {
 			return errBadSnapshotPart
 		}
-		b, _, ok := encodeRows(&State{summary: true, rows: rows}, later(a.now, out.Latest))
-		if !ok {
-			return errBadSnapshotPart
-		}
-		pw.add(b)
+		pw.stream(func(w io.Writer) error { return writeRows(w, rows) })
 		pw.copy(from, len(snap.parts)-tailRegisters)
-		slices.SortFunc(recs, func(x, y histRecord) int { return strings.Compare(x.id, y.id) })
+		recs, err := spill.records()
+		if err != nil {
+			return err
+		}
 		pw.stream(func(w io.Writer) error { return mergeHistoriesTo(w, from, recs, out.Count) })
 		return nil
 	}
@@ -239,12 +245,12 @@ func (l *snapLoad) readParts(ks []int) bool {
 }
 
 // mergeHistoriesTo writes to w the histories part of the snapshot from
-// with the records fresh (by id) in place of its records of the same
-// dossiers and added where they belong, as mergeHistories makes it, but
-// reading the old part as it goes and holding neither: count is how many
-// records it must have. The old part must be the one the header of from
-// has (its sum).
-func mergeHistoriesTo(w io.Writer, from *snapSource, fresh []histRecord, count int) error {
+// with the records fresh gives (by id) in place of its records of the
+// same dossiers and added where they belong, as mergeHistories makes it,
+// but reading the old part as it goes and holding neither: count is how
+// many records it must have. The old part must be the one the header of
+// from has (its sum).
+func mergeHistoriesTo(w io.Writer, from *snapSource, fresh func() (histRecord, bool), count int) error {
 	p := from.snap.parts[len(from.snap.parts)-tailHistories]
 	if p.Off < 0 || p.Len < 0 {
 		return errBadSnapshotPart
@@ -256,19 +262,9 @@ func mergeHistoriesTo(w io.Writer, from *snapSource, fresh []histRecord, count i
 		return errBadSnapshotPart
 	}
 	var buf []byte // the record read last
-	next := func() ([]byte, string, bool) {
-		size, err := binary.ReadUvarint(br)
-		if err != nil || size > uint64(p.Len) {
-			return nil, "", false
-		}
-		buf = binary.AppendUvarint(buf[:0], size)
-		at := len(buf)
-		buf = slices.Grow(buf, int(size))[:at+int(size)]
-		if _, err := io.ReadFull(br, buf[at:]); err != nil {
-			return nil, "", false
-		}
-		r := rowReader{b: buf}
-		return r.record()
+	next := func() (rec []byte, id string, ok bool) {
+		buf, id, ok = readRecord(br, buf, p.Len)
+		return buf, id, ok
 	}
 	if _, err := w.Write(binary.AppendUvarint(nil, uint64(count))); err != nil {
 		return err
@@ -286,4 +282,95 @@ func mergeHistoriesTo(w io.Writer, from *snapSource, fresh []histRecord, count i
 		return errBadSnapshotPart
 	}
 	return nil
+}
+
+// readRecord reads a histories record (with its length, at most max
+// bytes) from br into buf, and returns it and its dossier's id.
+func readRecord(br *bufio.Reader, buf []byte, max int64) ([]byte, string, bool) {
+	size, err := binary.ReadUvarint(br)
+	if err != nil || size > uint64(max) {
+		return buf, "", false
+	}
+	buf = binary.AppendUvarint(buf[:0], size)
+	at := len(buf)
+	buf = slices.Grow(buf, int(size))[:at+int(size)]
+	if _, err := io.ReadFull(br, buf[at:]); err != nil {
+		return buf, "", false
+	}
+	r := rowReader{b: buf}
+	_, id, ok := r.record()
+	return buf, id, ok
+}
+
+// recSpill holds the histories records made again by saveInGroups' runs,
+// each run's by id, in a temporary file beside the snapshot, not in
+// memory (a department's quarter of 核定 remakes ~45 MB of them).
+type recSpill struct {
+	f    *os.File
+	w    *bufio.Writer
+	ends []int64 // where each run's records end
+	size int64
+}
+
+func newRecSpill(dir string) (*recSpill, error) {
+	f, err := os.CreateTemp(dir, tempPattern(""))
+	if err != nil {
+		return nil, err
+	}
+	return &recSpill{f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
+}
+
+// add writes a run's records, by id.
+func (s *recSpill) add(recs []histRecord) error {
+	for _, r := range recs {
+		n, err := s.w.Write(r.b)
+		if err != nil {
+			return err
+		}
+		s.size += int64(n)
+	}
+	s.ends = append(s.ends, s.size)
+	return nil
+}
+
+// remove removes the file.
+func (s *recSpill) remove() {
+	s.f.Close()
+	os.Remove(s.f.Name())
+}
+
+// records gives every run's records in the order of their ids, merged
+// from the runs' as it reads them (each run's are by id, and no dossier is
+// in two runs).
+func (s *recSpill) records() (func() (histRecord, bool), error) {
+	if err := s.w.Flush(); err != nil {
+		return nil, err
+	}
+	type head struct {
+		br   *bufio.Reader
+		rec  []byte
+		id   string
+		left bool // rec is a record not yet given
+	}
+	heads := make([]*head, len(s.ends))
+	var start int64
+	for i, end := range s.ends {
+		h := &head{br: bufio.NewReaderSize(io.NewSectionReader(s.f, start, end-start), 1<<14)}
+		h.rec, h.id, h.left = readRecord(h.br, nil, s.size)
+		heads[i], start = h, end
+	}
+	return func() (histRecord, bool) {
+		var min *head
+		for _, h := range heads {
+			if h.left && (min == nil || h.id < min.id) {
+				min = h
+			}
+		}
+		if min == nil {
+			return histRecord{}, false
+		}
+		r := histRecord{min.id, slices.Clone(min.rec)}
+		min.rec, min.id, min.left = readRecord(min.br, min.rec, s.size)
+		return r, true
+	}, nil
 }

@@ -417,7 +417,7 @@ func mergeHistories(old []byte, fresh []histRecord) (merged []byte, added int, o
 		size += len(f.b)
 	}
 	out := make([]byte, binary.MaxVarintLen64, size)
-	count, added, ok := mergeRecords(n, r.record, fresh, func(rec []byte) { out = append(out, rec...) })
+	count, added, ok := mergeRecords(n, r.record, recordsOf(fresh), func(rec []byte) { out = append(out, rec...) })
 	if !ok || len(r.b) != 0 {
 		return nil, 0, false
 	}
@@ -428,35 +428,59 @@ func mergeHistories(old []byte, fresh []histRecord) (merged []byte, added int, o
 }
 
 // mergeRecords merges the n records next reads (a histories part's, by
-// id) with the records fresh (by id), a fresh one in place of the one of
-// the same dossier: emit gets each in order. It returns how many it
-// emitted and how many of fresh were added; false if the records do not
-// read, or not by id.
-func mergeRecords(n uint64, next func() (rec []byte, id string, ok bool), fresh []histRecord, emit func(rec []byte)) (count, added int, ok bool) {
-	prev := ""
+// id) with the records fresh gives (by id), a fresh one in place of the
+// one of the same dossier: emit gets each in order. It returns how many
+// it emitted and how many fresh ones were added; false if the records do
+// not read, or not by id.
+func mergeRecords(n uint64, next func() (rec []byte, id string, ok bool), fresh func() (histRecord, bool), emit func(rec []byte)) (count, added int, ok bool) {
+	prev, last := "", ""
+	f, more := fresh()
+	take := func() bool { // emits f and takes the next fresh one
+		emit(f.b)
+		count, last = count+1, f.id
+		if f, more = fresh(); more && f.id <= last {
+			return false
+		}
+		return true
+	}
 	for i := range n {
 		rec, id, ok := next()
 		if !ok || i > 0 && id <= prev {
 			return 0, 0, false
 		}
 		prev = id
-		for len(fresh) > 0 && fresh[0].id < id {
-			emit(fresh[0].b)
-			fresh, count, added = fresh[1:], count+1, added+1
+		for more && f.id < id {
+			if added++; !take() {
+				return 0, 0, false
+			}
 		}
-		if len(fresh) > 0 && fresh[0].id == id {
-			emit(fresh[0].b)
-			fresh, count = fresh[1:], count+1
+		if more && f.id == id {
+			if !take() {
+				return 0, 0, false
+			}
 			continue
 		}
 		emit(rec)
 		count++
 	}
-	for _, f := range fresh {
-		emit(f.b)
-		count, added = count+1, added+1
+	for more {
+		if added++; !take() {
+			return 0, 0, false
+		}
 	}
 	return count, added, true
+}
+
+// recordsOf gives the records rs one after the other (mergeRecords).
+func recordsOf(rs []histRecord) func() (histRecord, bool) {
+	return func() (histRecord, bool) {
+		if len(rs) == 0 {
+			return histRecord{}, false
+		}
+		r := rs[0]
+		rs = rs[1:]
+		return r, true
+	}
 }
 
 // record reads a record's bytes (with its length) and its dossier's id.

@@ -242,18 +242,18 @@ func TestHistoriesMerge(t *testing.T) {
 	defer f.Close()
 	from := &snapSource{snap: &snapshot{parts: []snapPart{{Off: 5, Len: int64(len(oldPart)), Sum: sha256.Sum256(oldPart)}}}, f: f}
 	var out bytes.Buffer
-	if err := mergeHistoriesTo(&out, from, fresh, len(ids)); err != nil || out.String() != string(merged) {
+	if err := mergeHistoriesTo(&out, from, recordsOf(fresh), len(ids)); err != nil || out.String() != string(merged) {
 		t.Fatalf("streamed: %v, %d bytes, want %d", err, out.Len(), len(merged))
 	}
 	for _, n := range []int{len(ids) - 1, len(ids) + 1} {
-		if err := mergeHistoriesTo(io.Discard, from, fresh, n); err == nil {
+		if err := mergeHistoriesTo(io.Discard, from, recordsOf(fresh), n); err == nil {
 			t.Fatalf("streamed as %d records, made of %d", n, len(ids))
 		}
 	}
 	if _, err := f.WriteAt([]byte{oldPart[len(oldPart)-1] ^ 1}, int64(5+len(oldPart)-1)); err != nil {
 		t.Fatal(err)
 	}
-	if err := mergeHistoriesTo(io.Discard, from, fresh, len(ids)); err == nil {
+	if err := mergeHistoriesTo(io.Discard, from, recordsOf(fresh), len(ids)); err == nil {
 		t.Fatal("an old part changed since was streamed")
 	}
 }

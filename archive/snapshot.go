@@ -557,6 +557,9 @@ func (w *partWriter) add(b []byte) {
 
 // stream writes a part as write makes it, not held.
 func (w *partWriter) stream(write func(io.Writer) error) {
+	if w.err != nil {
+		return
+	}
 	h := sha256.New()
 	ow := io.NewOffsetWriter(w.f, w.at)
 	bw := bufio.NewWriterSize(io.MultiWriter(ow, h), 1<<16)
