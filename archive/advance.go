@@ -130,11 +130,19 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 			return nil, nil, false
 		}
 	}
+	// Checked as read, on every core, when every new event is replayed:
+	// not for a command about one dossier, which may replay only the
+	// events of its part (onePart; 900 others checked made show 3.5×
+	// slower at 400 dossiers).
+	var hint journal.KeyHint
+	if a.only == "" {
+		hint = snap.State.keyHint()
+	}
 	j, listed, ok, err := journal.ReadSince(a.ctx, a.Dir, changed, journal.Since{
 		Heads: heads,
 		Known: func(rel string) []string { return known[rel] },
 		MTime: func(rel string) int64 { return old[rel] },
-		Hint:  snap.State.keyHint(),
+		Hint:  hint,
 	})
 	if err != nil || !ok {
 		return nil, nil, false

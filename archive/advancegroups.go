@@ -69,6 +69,13 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 			creates++
 		}
 	}
+	// The histories records of the dossiers of the runs advanced (made
+	// before l is changed: a cache that cannot be written costs nothing).
+	spill, err := newRecSpill(a.jc.dir)
+	if err != nil {
+		return false
+	}
+	defer spill.remove()
 	l.advanced = true
 	orig := *snap.State
 	fresh := func() {
@@ -93,12 +100,6 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	}
 	out.Count, out.Changes, out.Reviews, out.Destructions = snap.Count+creates, snap.Changes+nChanges, snap.Reviews+nReviews, snap.Destructions
 	from := &snapSource{snap, l.f, l.base}
-	// The histories records of the dossiers of the runs advanced.
-	spill, err := newRecSpill(a.jc.dir)
-	if err != nil {
-		return false
-	}
-	defer spill.remove()
 	parts := func(pw *partWriter) error {
 		for lo := 0; lo < snapBuckets; lo += partRun {
 			hi := min(lo+partRun, snapBuckets)

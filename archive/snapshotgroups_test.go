@@ -1,0 +1,90 @@
+package archive_test
+
+import (
+	"testing"
+
+	"crm/archive"
+)
+
+// Grouped saves (saveInGroups) over creates and mixed kinds (several
+// events per dossier, creates followed by steps on the new dossiers in the
+// same batch): the whole state read from the saved snapshot is a cold replay's, and the
+// step after it links to the one head (the header's good heads: a
+// mutation dropping markGood forks the journal here).
+func TestSnapshotGroupedCreatesAndMixed(t *testing.T) {
+	racyWindow(t, 0)
+	old := archive.SetMaxSavedParts(16)
+	t.Cleanup(func() { archive.SetMaxSavedParts(old) })
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	pool := f.bulkCreate(120)
+	f.settle()
+	f.reader("li", f.clock) // the whole state, saved
+	sameAsCold(t, f, f.reader("li", f.clock))
+
+	// 1: creates only (scoped): grouped.
+	n := archive.GroupedSaves()
+	f.bulkCreate(60)
+	f.settle()
+	w := f.reader("li", f.clock)
+	if archive.GroupedSaves() == n {
+		t.Fatal("creates: not saved in groups")
+	}
+	sameAsCold(t, f, w)
+	sameAsCold(t, f, f.reader("li", f.clock))
+	f.sameReportsAsCold("creates", true, false)
+
+	// 2: creates and steps on them and on old dossiers, interleaved.
+	n = archive.GroupedSaves()
+	a := f.as("zhang")
+	if err := a.Bulk(func() error {
+		for i := range 40 {
+			id, err := a.Create([]byte("customer:\n  name: 批量\nowner: 李四\n"), "秘密")
+			if err != nil {
+				return err
+			}
+			if _, err := a.SetLevel(pool[i], "机密", "1m", "短期"); err != nil {
+				return err
+			}
+			if _, _, err := a.SetCredit(id, "A", "新"); err != nil {
+				return err
+			}
+			if _, _, err := a.SetTier(pool[i+40], "重点", "复核"); err != nil {
+				return err
+			}
+			if i%3 == 0 {
+				if err := a.SetHold(pool[i+80], true, "案件"); err != nil {
+					return err
+				}
+			}
+			if _, err := a.SetLevel(id, "机密", "1m", "短期"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	w = f.reader("li", f.clock)
+	if archive.GroupedSaves() == n {
+		t.Fatal("mixed: not saved in groups")
+	}
+	sameAsCold(t, f, w)
+	sameAsCold(t, f, f.reader("li", f.clock))
+	f.sameReportsAsCold("mixed", true, false)
+	// The next id is the one after every create.
+	c := f.creator("li")
+	id, err := c.Create([]byte("customer:\n  name: 后\nowner: 李四\n"), "秘密")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("next id", id)
+	f.settle()
+	if h := f.cold("li").State.Journal.Heads; len(h) != 1 {
+		t.Fatalf("the step after a grouped save forks the journal: heads %v", h)
+	}
+	sameAsCold(t, f, f.reader("li", f.clock))
+}
