@@ -233,15 +233,8 @@ type someParts struct {
 // 100,000 dossiers), once. Nothing is saved when anything does not add up.
 func (a *Archive) saveAdvancedParts(l *snapLoad, s *State, j *journal.Journal, regs *snapRegisters) {
 	snap := l.snap
-	// The rows made again are at the clock (mergeRows), which must be at
-	// or after every event, as a whole state's are (writeSnapshot).
-	if a.now.Before(snap.Latest) {
+	if !a.rowsAtClock(snap, j) {
 		return
-	}
-	for _, e := range j.Events {
-		if a.now.Before(e.Time) {
-			return
-		}
 	}
 	months, ok := a.advancedMonths(snap, l.dirs, l.listed)
 	if !ok {
@@ -275,6 +268,13 @@ func (a *Archive) saveAdvancedParts(l *snapLoad, s *State, j *journal.Journal, r
 	}
 	some.regs = all
 	a.writeSnapshot(s, j, l.dirs, months, &snapSource{snap, l.f, l.base}, nil, some)
+}
+
+// rowsAtClock reports whether rows remade at the clock (mergeRows) may
+// stand beside snap's advanced by j: the clock is at or after every
+// event, as a whole state's rows are (writeSnapshot).
+func (a *Archive) rowsAtClock(snap *snapshot, j *journal.Journal) bool {
+	return !a.now.Before(snap.Latest) && !slices.ContainsFunc(j.Events, func(e *journal.Event) bool { return a.now.Before(e.Time) })
 }
 
 // registerPlaces are the classification and 核定 register entries of s, a

@@ -44,9 +44,7 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	if j == nil || l.advanced || len(l.parts) > 0 || !scoped(j) || !snap.encodedHere() {
 		return false
 	}
-	// The rows made again are at the clock (mergeRows), which must be at
-	// or after every event, as a whole state's are (writeSnapshot).
-	if a.now.Before(snap.Latest) || slices.ContainsFunc(j.Events, func(e *journal.Event) bool { return a.now.Before(e.Time) }) {
+	if !a.rowsAtClock(snap, j) {
 		return false
 	}
 	months, ok := a.advancedMonths(snap, l.dirs, l.listed)
@@ -89,7 +87,6 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	if head == nil {
 		return false
 	}
-	head.Journal = j
 	for _, e := range j.Events {
 		head.idUsed(e)
 		head.markGood(e)

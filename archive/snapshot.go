@@ -3,6 +3,7 @@ package archive
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -567,8 +568,8 @@ func (w *partWriter) stream(write func(io.Writer) error) {
 	if err == nil {
 		err = bw.Flush()
 	}
-	n, _ := ow.Seek(0, io.SeekCurrent)
-	w.kept(n, [sha256.Size]byte(h.Sum(nil)), func() error { return err })
+	n, serr := ow.Seek(0, io.SeekCurrent)
+	w.kept(n, [sha256.Size]byte(h.Sum(nil)), func() error { return cmp.Or(err, serr) })
 }
 
 // kept writes a part of n bytes whose sum is given (a kept part: as the
