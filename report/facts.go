@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"strings"
@@ -47,22 +48,29 @@ func gatherFacts(a *archive.Archive) *facts {
 	return f
 }
 
-// changesByTime is the classification register by time (ties in journal
-// order): only that register lists them; the other reports count them.
+// changesByTime is the classification register by time, ties by dossier
+// (a batch's steps share a time, and are journaled in the order of their
+// runs: archive.ClassifyMany) and then in journal order: only that
+// register lists them; the other reports count them.
 func (f *facts) changesByTime() []archive.Change {
 	if f.changes == nil {
 		f.changes = slices.Clone(f.hist.Changes)
-		sort.SliceStable(f.changes, func(i, j int) bool { return f.changes[i].At.Before(f.changes[j].At) })
+		slices.SortStableFunc(f.changes, func(x, y archive.Change) int {
+			return cmp.Or(x.At.Compare(y.At), cmp.Compare(x.Dossier, y.Dossier))
+		})
 	}
 	return f.changes
 }
 
-// reviewsByTime is every 核定 by time (ties in journal order): only the
-// 核定 register lists them (half a million at 100,000 dossiers).
+// reviewsByTime is every 核定 by time, ties by dossier (a batch's share a
+// time: archive.ReviewDoneMany) and then in journal order: only the 核定
+// register lists them (half a million at 100,000 dossiers).
 func (f *facts) reviewsByTime() []archive.ReviewEntry {
 	if f.reviews == nil {
 		f.reviews = f.hist.ReviewsToSort()
-		sort.SliceStable(f.reviews, func(i, j int) bool { return f.reviews[i].Time.Before(f.reviews[j].Time) })
+		slices.SortStableFunc(f.reviews, func(x, y archive.ReviewEntry) int {
+			return cmp.Or(x.Time.Compare(y.Time), cmp.Compare(x.Dossier, y.Dossier))
+		})
 	}
 	return f.reviews
 }
