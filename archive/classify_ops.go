@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -616,46 +617,45 @@ func (a *Archive) ClassifyMany(ids []string, level, period, credit, reason strin
 	if _, err := a.require(l10n.T(what), a.Policy.Permissions.Classify); err != nil {
 		return nil, err
 	}
-	defer a.stepsOnParts(ids)()
 	var out []Reclassified
-	err := a.Bulk(func() error {
-		todo, err := a.checkEach(ids, func(d *DossierState) error {
-			if name == "" {
-				return nil
-			}
-			// As SetLevel: the roles, a loan or hold, then, unless the
-			// level and period are already these, the file.
-			write := name != d.Level || a.expired(d) || period != "" && per != d.Period
-			err := a.checkLevelChange(d, name, write)
-			if err != nil && !strings.Contains(err.Error(), d.ID) {
-				err = fmt.Errorf("%s: %w", d.ID, err) // which dossier
-			}
-			return err
-		})
-		if err != nil {
-			return err
+	done, err := a.batch(ids, func(d *DossierState) error {
+		if name == "" {
+			return nil
 		}
-		for _, id := range todo {
-			r := Reclassified{ID: id}
-			if name != "" {
-				ch, err := a.SetLevel(id, name, period, reason)
-				if err != nil {
-					return err
-				}
-				r.Level = ch
-			}
-			if credit != "" {
-				old, changed, err := a.SetCredit(id, credit, reason)
-				if err != nil {
-					out = append(out, r) // its level, if any, was written
-					return err
-				}
-				r.Credit = &CreditChange{old, changed}
-			}
-			out = append(out, r)
+		// As SetLevel: the roles, a loan or hold, then, unless the
+		// level and period are already these, the file.
+		write := name != d.Level || a.expired(d) || period != "" && per != d.Period
+		err := a.checkLevelChange(d, name, write)
+		if err != nil && !strings.Contains(err.Error(), d.ID) {
+			err = fmt.Errorf("%s: %w", d.ID, err) // which dossier
 		}
+		return err
+	}, func(id string) error {
+		r := Reclassified{ID: id}
+		if name != "" {
+			ch, err := a.SetLevel(id, name, period, reason)
+			if err != nil {
+				return err
+			}
+			r.Level = ch
+		}
+		if credit != "" {
+			old, changed, err := a.SetCredit(id, credit, reason)
+			if err != nil {
+				out = append(out, r) // its level, if any, was written
+				return err
+			}
+			r.Credit = &CreditChange{old, changed}
+		}
+		out = append(out, r)
 		return nil
 	})
+	// Taken in runs, the steps came by part.
+	at := make(map[string]int, len(done))
+	for i, id := range done {
+		at[id] = i
+	}
+	slices.SortStableFunc(out, func(x, y Reclassified) int { return at[x.ID] - at[y.ID] })
 	return out, err // on an error, what was written before it
 }
 

@@ -181,6 +181,17 @@ func SetMaxSavedParts(n int) int {
 	return old
 }
 
+// SetBatchRunParts sets how many parts a batch's run holds (batch), and
+// returns the old value.
+func SetBatchRunParts(n int) int {
+	old := batchRunParts
+	batchRunParts = n
+	return old
+}
+
+// RunBatches is how many batches this process took in runs.
+func RunBatches() int64 { return runBatches.Load() }
+
 // GroupedSaves is how many snapshots this process saved with saveInGroups.
 func GroupedSaves() int64 { return groupedSaves.Load() }
 

@@ -424,22 +424,12 @@ func (a *Archive) ReviewDoneMany(ids []string, q classify.Quarter, note string) 
 	if _, err := a.requireKind(KindReview); err != nil {
 		return q, nil, err
 	}
-	defer a.stepsOnParts(ids)()
-	var done []string
-	err := a.Bulk(func() error {
-		var err error
-		done, err = a.checkEach(ids, func(d *DossierState) error {
-			return a.precheck(KindReview, d.ID, &ReviewData{Quarter: q.String(), Note: note})
-		})
-		if err != nil {
-			return err
-		}
-		for _, id := range done {
-			if _, err := a.commit(KindReview, id, &ReviewData{Quarter: q.String(), Note: note}); err != nil {
-				return err
-			}
-		}
-		return nil
+	data := &ReviewData{Quarter: q.String(), Note: note}
+	done, err := a.batch(ids, func(d *DossierState) error {
+		return a.precheck(KindReview, d.ID, data)
+	}, func(id string) error {
+		_, err := a.commit(KindReview, id, &ReviewData{Quarter: q.String(), Note: note})
+		return err
 	})
 	return q, done, err
 }
@@ -469,36 +459,6 @@ func (a *Archive) checkEach(ids []string, check func(d *DossierState) error) ([]
 		return nil, errors.Join(errs...)
 	}
 	return out, nil
-}
-
-// stepsOnParts makes the batch's steps on dossiers ids, taken under the
-// lock, work on those dossiers' parts of the snapshot with every loan, as
-// maintain takes its own (idsState), else on the whole state; never on
-// the rows alone a command may have opened with (SummaryRows), and never
-// a whole state read only to be dropped: at 100,000 dossiers a batch of
-// 100 took 1.3 GB with two whole states. It returns the undoing.
-//
-// It holds whether the command opened from the snapshot or, as a
-// member's first command, replayed the journal and saved the snapshot
-// then: the rows were taken for the steps' state there.
-//
-// Until the undoing the collector runs at paceGC's pace: the parts stay
-// alive all through the batch while each step makes garbage (its event
-// signed and encoded). At 100,000 dossiers the quarterly batch (78,073
-// 核定) peaked at 1.07 GB in 11.3 s so, against 1.49 GB in 9.7 s;
-// classify's batch of 5,000 credit classes at 0.85-0.87 GB in 4.6-5.0 s,
-// against 1.04-1.10 GB in 4.3-4.5 s.
-func (a *Archive) stepsOnParts(ids []string) func() {
-	canon := make([]string, len(ids))
-	for i, id := range ids {
-		canon[i] = a.CanonicalID(id)
-	}
-	a.summary, a.onlyIDs = 0, canon
-	unpace := paceGC()
-	return func() {
-		a.onlyIDs = nil
-		unpace()
-	}
 }
 
 // DueReadable lists the dossiers whose 核定 of quarter q is due (ReviewsDue)

@@ -902,7 +902,11 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	if snap == nil {
 		return nil, false
 	}
-	defer f.Close()
+	defer func() {
+		if a.runs == nil || a.runs.l.f != f {
+			f.Close()
+		}
+	}()
 	if !a.standsFor(snap) {
 		return nil, false
 	}
@@ -1123,17 +1127,21 @@ func (a *Archive) createState(l *snapLoad, j *journal.Journal) *State {
 	return s
 }
 
-// idsState is the state for maintain's steps about the dossiers a.onlyIDs
-// (maintainTodo): their parts and those of the dossiers the new events j
+// idsState is the state for steps about the dossiers a.onlyIDs (a batch,
+// maintainTodo): their parts and those of the dossiers the new events j
 // name, with every loan, advanced by j (advancedParts). Nil if it cannot
 // be had that way, or they lie in more than maxSavedParts parts (the
-// whole state is read faster then).
+// whole state is read faster then) and are not a batch's that may be
+// taken in runs (runsState).
 func (a *Archive) idsState(l *snapLoad, j *journal.Journal) *State {
 	parts := map[int]bool{}
 	for _, id := range a.onlyIDs {
 		parts[snapBucket(id)] = true
 	}
 	if len(parts) > maxSavedParts {
+		if a.inRuns {
+			return a.runsState(l, j)
+		}
 		return nil
 	}
 	for _, id := range a.onlyIDs {

@@ -87,6 +87,7 @@ func (a *Archive) refresh() (clean bool, err error) {
 				}
 				return true, nil
 			}
+			a.endRuns()
 		}
 	}
 	return false, a.reload()

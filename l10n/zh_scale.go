@@ -35,4 +35,6 @@ var scale = map[string]string{
 	// classify ID… (a batch).
 	"several dossiers: say what to change, their level or credit class (a tier is set one dossier at a time)": "多份档案：请指明要更改的内容，密级或信用等级（客户层级一次只能调整一份档案）",
 	"--tier takes one dossier (the tier the rules give reads every dossier your key opens); give one ID":      "--tier 一次只能调整一份档案（规则给出的层级要读取您的密钥能打开的全部档案）；请只给一个编号",
+	// A batch taken in runs (archive/batchruns.go).
+	"the state snapshot could not be read again; the steps before this one were recorded: run the command again for the rest": "无法再次读取状态快照；此前的步骤已登记：请再次运行该命令处理其余部分",
 }

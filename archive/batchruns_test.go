@@ -1,0 +1,126 @@
+package archive_test
+
+import (
+	"bytes"
+	"regexp"
+	"slices"
+	"testing"
+
+	"crm/archive"
+	"crm/classify"
+	"crm/report"
+)
+
+// A batch whose dossiers lie in more parts than a state of some parts may
+// hold takes its steps a run of parts at a time (batch): a new event since
+// the snapshot about a dossier of a later run is replayed in that run (the
+// clerk's 核定 of a dossier raised to 机密 since is refused, and nothing
+// is written); a batch that passes records every step once, returns the
+// dossiers in the order given, links into one head, and leaves what a
+// cold replay says, reports included. Classify's batch the same.
+func TestBatchInRuns(t *testing.T) {
+	racyWindow(t, 0)
+	oldMax, oldRun := archive.SetMaxSavedParts(8), archive.SetBatchRunParts(5)
+	t.Cleanup(func() { archive.SetMaxSavedParts(oldMax); archive.SetBatchRunParts(oldRun) })
+	f := newFixture(t)
+	f.history()
+	pool := f.bulkCreate(50)
+	f.settle()
+	f.reader("li", f.clock) // the whole state, saved
+
+	// The dossier in the last part: in the last run.
+	raised := slices.MaxFunc(pool, func(x, y string) int { return archive.SnapBucketOf(x) - archive.SnapBucketOf(y) })
+	if _, err := f.as("zhang").SetLevel(raised, "机密", "", "升级"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	opener := func(m string) *archive.Archive {
+		return f.openAs(m, archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	}
+	events := func() int { return len(f.cold("li").State.Journal.Events) }
+	n, runs := events(), archive.RunBatches()
+	_, _, err := opener("li").ReviewDoneMany(pool, classify.Quarter{}, "批量")
+	wantCode(t, err, archive.Denied, raised)
+	if archive.RunBatches() != runs+1 {
+		t.Fatal("the batch was not taken in runs")
+	}
+	if got := events(); got != n {
+		t.Fatalf("a refused batch wrote %d events", got-n)
+	}
+
+	// The others, given backwards and one twice.
+	var ids []string
+	for _, id := range slices.Backward(pool) {
+		if id != raised {
+			ids = append(ids, id)
+		}
+	}
+	_, done, err := opener("li").ReviewDoneMany(append(slices.Clone(ids), ids[3]), classify.Quarter{}, "批量")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(done, ids) {
+		t.Fatalf("done %v, want the order given %v", done, ids)
+	}
+	if archive.RunBatches() != runs+2 {
+		t.Fatal("the batch was not taken in runs")
+	}
+	if got := events(); got != n+len(ids) {
+		t.Fatalf("%d events recorded, want %d", got-n, len(ids))
+	}
+	if h := f.cold("li").State.Journal.Heads; len(h) != 1 {
+		t.Fatalf("the batch forked the journal: heads %v", h)
+	}
+	f.settle()
+	sameAsCold(t, f, f.reader("li", f.clock))
+	f.sameReportsAsCold("review batch", true, false)
+	// The 核定 register lists the batch's (one time) by dossier, not in
+	// the order of their runs.
+	byDossier(t, f, "reviews", len(ids))
+
+	// Classify's batch: credit classes, the results in the order given.
+	out, err := opener("zhang").ClassifyMany(ids, "", "", "A", "年审")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range out {
+		if r.Credit == nil || !r.Credit.Changed {
+			t.Fatalf("%s: credit not changed: %+v", r.ID, r)
+		}
+		got = append(got, r.ID)
+	}
+	if !slices.Equal(got, ids) || archive.RunBatches() != runs+3 {
+		t.Fatalf("classified %v (runs %d), want %v in runs", got, archive.RunBatches()-runs, ids)
+	}
+	f.settle()
+	sameAsCold(t, f, f.reader("li", f.clock))
+	f.sameReportsAsCold("classify batch", true, false)
+	byDossier(t, f, "classification", len(ids))
+	f.verifyClean()
+}
+
+// byDossier fails unless report name (a register) lists at least n rows,
+// by dossier: every step of the fixture has one time.
+func byDossier(t *testing.T, f *fixture, name string, n int) {
+	t.Helper()
+	l, err := report.LoadLayout(name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := report.Make(f.cold("li"), l, report.Period{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js bytes.Buffer
+	if err := report.Render(&js, rep, report.JSON, report.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, m := range regexp.MustCompile(`"dossier": *"([^"]+)"`).FindAllStringSubmatch(js.String(), -1) {
+		listed = append(listed, m[1])
+	}
+	if len(listed) < n || !slices.IsSorted(listed) {
+		t.Fatalf("%s lists %v, want %d or more by dossier", name, listed, n)
+	}
+}
