@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"testing"
+	"time"
 
 	"crm/archive"
 	"crm/classify"
@@ -98,6 +99,36 @@ func TestBatchInRuns(t *testing.T) {
 	f.sameReportsAsCold("classify batch", true, false)
 	byDossier(t, f, "classification", len(ids))
 	f.verifyClean()
+}
+
+// The command right after a batch (its folders changed within the racy
+// window) waits for the window and saves the advanced snapshot in runs
+// (settleListed): it used to read the whole state and save nothing, and
+// so did every command until the window had passed.
+func TestGroupedSaveRightAfterTheBatch(t *testing.T) {
+	racyWindow(t, 0)
+	oldMax := archive.SetMaxSavedParts(8)
+	t.Cleanup(func() { archive.SetMaxSavedParts(oldMax) })
+	f := newFixture(t)
+	f.history()
+	pool := f.bulkCreate(40)
+	f.settle()
+	f.reader("li", f.clock) // the whole state, saved
+
+	racyWindow(t, 300*time.Millisecond)
+	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	if _, _, err := a.ReviewDoneMany(pool, classify.Quarter{}, "批量"); err != nil {
+		t.Fatal(err)
+	}
+	n := archive.GroupedSaves()
+	r := f.reader("li", f.clock)
+	if archive.GroupedSaves() != n+1 {
+		t.Fatal("the advance right after the batch was not saved")
+	}
+	sameAsCold(t, f, r)
+	if r = f.reader("li", f.clock); !r.SnapshotStandsFor() {
+		t.Fatal("the snapshot saved does not stand for the journal")
+	}
 }
 
 // byDossier fails unless report name (a register) lists at least n rows,

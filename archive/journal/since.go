@@ -177,6 +177,45 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 	return l, true, nil
 }
 
+// Relisted is l, a month folder of the archive at dir that ReadSince
+// listed within the racy window (MTime 0), listed again: with the time it
+// has now if that is older than the racy window and it still holds
+// exactly the event files it held (false if not, or it holds a bundle).
+// Its events were read and checked against their names then; a folder
+// whose time is trusted once listed stands for them as any listed later.
+func Relisted(dir string, l Listed) (Listed, bool) {
+	if l.Bundled {
+		return l, false
+	}
+	p := filepath.Join(dir, filepath.FromSlash(l.Rel))
+	fi, err := os.Lstat(p)
+	if err != nil || !fi.IsDir() {
+		return l, false
+	}
+	mt := fi.ModTime().UnixNano()
+	if mt >= time.Now().Add(-racyWindow).UnixNano() {
+		return l, false
+	}
+	ents, err := os.ReadDir(p)
+	if err != nil || len(ents) != len(l.Hashes) {
+		return l, false
+	}
+	hs := make([]string, 0, len(ents))
+	for _, d := range ents {
+		h, ok := nameHash(d.Name())
+		if !ok || isTemp(d.Name()) || !d.Type().IsRegular() {
+			return l, false
+		}
+		hs = append(hs, h)
+	}
+	slices.Sort(hs)
+	if !slices.Equal(hs, l.Hashes) {
+		return l, false
+	}
+	l.MTime = mt
+	return l, true
+}
+
 // followsAllPrior reports whether every event follows every Prior head.
 func (j *Journal) followsAllPrior() bool {
 	reach := make(map[string]map[string]bool, len(j.Events))
