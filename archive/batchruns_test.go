@@ -86,7 +86,7 @@ func TestBatchInRuns(t *testing.T) {
 	}
 	var got []string
 	for _, r := range out {
-		if r.Credit == nil || !r.Credit.Changed {
+		if r.Credit == nil || !r.Credit.Changed || r.Credit.New != "A" {
 			t.Fatalf("%s: credit not changed: %+v", r.ID, r)
 		}
 		got = append(got, r.ID)

@@ -567,11 +567,11 @@ type Reclassified struct {
 	Credit *CreditChange // nil when no credit class was set
 }
 
-// CreditChange is what SetCredit did: the class before, and whether the
-// override was written.
+// CreditChange is what SetCredit did: the class before and after, and
+// whether the override was written.
 type CreditChange struct {
-	Old     string
-	Changed bool
+	Old, New string
+	Changed  bool
 }
 
 // ClassifyMany sets the level (level, period: as SetLevel) and/or the
@@ -645,7 +645,9 @@ func (a *Archive) ClassifyMany(ids []string, level, period, credit, reason strin
 				out = append(out, r) // its level, if any, was written
 				return err
 			}
-			r.Credit = &CreditChange{old, changed}
+			// The state now may be a run's (batch): the class is
+			// read while it holds the dossier.
+			r.Credit = &CreditChange{old, a.State.Dossiers[id].Credit, changed}
 		}
 		out = append(out, r)
 		return nil

@@ -96,7 +96,7 @@ func (e *env) classifyMany(args []string, level, period, reason, credit string) 
 			e.printLevelChange(r.ID, r.Level)
 		}
 		if r.Credit != nil {
-			e.printCreditChange(a, r.ID, r.Credit.Old, r.Credit.Changed)
+			e.printCreditChange(a, r.ID, r.Credit.Old, r.Credit.New, r.Credit.Changed)
 		}
 	}
 	return err
@@ -129,22 +129,22 @@ func (e *env) setCredit(a *archive.Archive, id, credit, reason string) error {
 	if err != nil {
 		return err
 	}
-	e.printCreditChange(a, id, old, changed)
+	e.printCreditChange(a, id, old, a.State.Dossiers[id].Credit, changed)
 	return nil
 }
 
-// printCreditChange says what a credit class override did.
-func (e *env) printCreditChange(a *archive.Archive, id, old string, changed bool) {
-	d := a.State.Dossiers[id]
+// printCreditChange says what a credit class override did: from old to
+// credit. A batch's state may no longer hold the dossier.
+func (e *env) printCreditChange(a *archive.Archive, id, old, credit string, changed bool) {
 	if !changed {
-		e.printf("%s\n", l10n.Sprintf("%s already has credit class %s: nothing written.", id, d.Credit))
+		e.printf("%s\n", l10n.Sprintf("%s already has credit class %s: nothing written.", id, credit))
 		return
 	}
-	msg := l10n.Sprintf("%s: credit class %s → %s.", id, cmp.Or(old, "-"), d.Credit)
-	if t, ok := a.Policy.CreditTermsOf(d.Credit); ok {
+	msg := l10n.Sprintf("%s: credit class %s → %s.", id, cmp.Or(old, "-"), credit)
+	if t, ok := a.Policy.CreditTermsOf(credit); ok {
 		msg += " " + l10n.Sprintf("Credit limit %.0f, terms %s.", t.Limit, t.Terms)
 	}
-	if classify.Dangerous(classify.CreditClass(d.Credit)) {
+	if classify.Dangerous(classify.CreditClass(credit)) {
 		msg += " " + l10n.T("Listed as a dangerous customer (危险客户).")
 	}
 	e.printf("%s\n", msg)
