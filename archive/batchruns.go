@@ -13,11 +13,12 @@ import (
 
 // A batch of steps on most of an archive's dossiers (review done
 // --all-readable: 78,073 核定 at 100,000 dossiers; classify's batches of
-// thousands) names more of the snapshot's parts than a state of some parts
-// may hold (idsState), and its steps took the whole state: 1.03 GB for the
-// quarterly batch. When the new events since the snapshot each read and
-// change only their own dossier (scoped), the batch instead takes its
-// steps a run of parts at a time (runLoad), under its one lock:
+// thousands) names thousands of the snapshot's parts, and its steps took
+// the whole state (1.02 GB for the quarterly batch), or a state of up to
+// 2,048 parts (idsState). When the new events since the snapshot each
+// read and change only their own dossier (scoped), a batch that names
+// more parts than a run holds (batchRunParts) takes its steps a run at a
+// time instead (runLoad), under its one lock:
 //
 //   - every run's state is its parts read from the snapshot as it was when
 //     the lock was taken (the file is kept open: a snapshot another
@@ -82,12 +83,11 @@ func partRuns(ids []string) (runs [][]int, parts [][]int) {
 	return runs, parts
 }
 
-// runsState is the state of a batch's first run when its dossiers
-// (a.onlyIDs) lie in more parts than a state of some parts may hold, and
-// keeps the runs (a.runs, with l's file open); nil if it cannot be had
-// that way.
+// runsState is the state of the first run of a batch on dossiers
+// a.onlyIDs after the new events j (scoped), and keeps the runs (a.runs,
+// with l's file open); nil if it cannot be had that way.
 func (a *Archive) runsState(l *snapLoad, j *journal.Journal) *State {
-	if j != nil && !scoped(j) || len(l.parts) > 0 || l.advanced {
+	if len(l.parts) > 0 || l.advanced {
 		return nil
 	}
 	r := &runLoad{l: l, orig: *l.snap.State, j: j}

@@ -155,3 +155,45 @@ func byDossier(t *testing.T, f *fixture, name string, n int) {
 		t.Fatalf("%s lists %v, want %d or more by dossier", name, listed, n)
 	}
 }
+
+// New events that each read and change only their own dossier, naming
+// more parts than groupedParts, are saved in groups even when a state of
+// some parts could take them (a state of 2,000 parts held 1.25 GB at
+// 100,000 dossiers); with a loan step among them, the state of their parts
+// with every loan is advanced and saved as before.
+func TestScopedManyPartsSavedInGroups(t *testing.T) {
+	racyWindow(t, 0)
+	old := archive.SetGroupedParts(8)
+	t.Cleanup(func() { archive.SetGroupedParts(old) })
+	f := newFixture(t)
+	ids := f.history()
+	pool := f.bulkCreate(30)
+	f.settle()
+	f.reader("li", f.clock)
+
+	n := archive.GroupedSaves()
+	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, "批量"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	r := f.reader("li", f.clock)
+	if archive.GroupedSaves() != n+1 {
+		t.Fatal("scoped events in many parts: not saved in groups")
+	}
+	sameAsCold(t, f, r)
+
+	// A loan among them: not scoped.
+	f.lendFor(ids[2], 3)
+	a = f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	if _, _, err := a.ReviewDoneMany(pool[10:], classify.Quarter{}, "批量"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	r = f.reader("li", f.clock)
+	if archive.GroupedSaves() != n+1 || !r.SnapshotStandsFor() {
+		t.Fatalf("with a loan: grouped %d, saved %v", archive.GroupedSaves()-n-1, r.SnapshotStandsFor())
+	}
+	sameAsCold(t, f, r)
+	f.sameReportsAsCold("after", true, false)
+}

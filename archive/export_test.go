@@ -181,6 +181,15 @@ func SetMaxSavedParts(n int) int {
 	return old
 }
 
+// SetGroupedParts sets how many parts scoped new events may name for a
+// state of some parts to be advanced and saved, past which saveInGroups
+// saves the snapshot, and returns the old value.
+func SetGroupedParts(n int) int {
+	old := groupedParts
+	groupedParts = n
+	return old
+}
+
 // SetBatchRunParts sets how many parts a batch's run holds (batch), and
 // returns the old value.
 func SetBatchRunParts(n int) int {

@@ -920,7 +920,7 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 		if j, listed, ok = a.readSince(snap, f, base, dirs); !ok {
 			return nil, false
 		}
-		if !savableParts(j) {
+		if saveGrouped(j) {
 			listed = settleListed(a.Dir, dirs, listed)
 		}
 	}
@@ -931,6 +931,21 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	// rolled back since, of which another command saved this one.
 	a.seenGood = [][]string{snap.GoodHeads}
 	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}, dirs: dirs, listed: listed}
+	if j != nil && saveGrouped(j) && !a.inGroups {
+		// Many parts: advanced a run of parts at a time and saved, the
+		// snapshot is then read as it is (once: inGroups).
+		a.inGroups = true
+		defer func() { a.inGroups = false }()
+		if a.saveInGroups(l, j) {
+			// What the runs left is garbage: given back before the
+			// command reads the snapshot saved, not added to it.
+			debug.FreeOSMemory()
+			return a.loadSnapshot()
+		}
+		if l.advanced {
+			return a.loadSnapshot() // read afresh, not in groups again
+		}
+	}
 	// A state of some parts is advanced by events about one dossier
 	// each, with every loan in it when they include steps on loans
 	// (advancedParts). It reads the part of each dossier the new events
@@ -957,19 +972,6 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	if part != nil {
 		a.partsRead = len(l.parts)
 		return part, true
-	}
-	if j != nil && !savableParts(j) && !a.inGroups {
-		// Too many parts for a state of some: advanced a run of parts
-		// at a time and saved, the snapshot is then read as it is
-		// (once: inGroups).
-		a.inGroups = true
-		defer func() { a.inGroups = false }()
-		if a.saveInGroups(l, j) {
-			// What the runs left is garbage: given back before the
-			// command reads the snapshot saved, not added to it.
-			debug.FreeOSMemory()
-			return a.loadSnapshot()
-		}
 	}
 	if l.advanced {
 		// A state of some parts was advanced and not used (a loan step
@@ -1161,20 +1163,20 @@ func (a *Archive) createState(l *snapLoad, j *journal.Journal) *State {
 }
 
 // idsState is the state for steps about the dossiers a.onlyIDs (a batch,
-// maintainTodo): their parts and those of the dossiers the new events j
-// name, with every loan, advanced by j (advancedParts). Nil if it cannot
-// be had that way, or they lie in more than maxSavedParts parts (the
-// whole state is read faster then) and are not a batch's that may be
-// taken in runs (runsState).
+// maintainTodo): a batch's first run when they lie in more parts than a
+// run holds and the new events j are scoped (runsState), else their parts
+// and those of the dossiers j names, with every loan, advanced by j
+// (advancedParts). Nil if it cannot be had that way, or they lie in more
+// than maxSavedParts parts (the whole state is read faster then).
 func (a *Archive) idsState(l *snapLoad, j *journal.Journal) *State {
 	parts := map[int]bool{}
 	for _, id := range a.onlyIDs {
 		parts[snapBucket(id)] = true
 	}
+	if a.inRuns && len(parts) > batchRunParts && (j == nil || scoped(j)) {
+		return a.runsState(l, j)
+	}
 	if len(parts) > maxSavedParts {
-		if a.inRuns {
-			return a.runsState(l, j)
-		}
 		return nil
 	}
 	for _, id := range a.onlyIDs {
@@ -1308,14 +1310,7 @@ func fewParts(j *journal.Journal) bool {
 	if j == nil {
 		return true
 	}
-	if len(j.Events) > maxPartialAdvance || !ownParts(j) {
-		return false
-	}
-	parts := map[int]bool{}
-	for _, e := range j.Events {
-		parts[snapBucket(e.Dossier)] = true
-	}
-	return len(parts) <= maxPartialParts
+	return len(j.Events) <= maxPartialAdvance && ownParts(j) && namedParts(j) <= maxPartialParts
 }
 
 // savableParts reports whether a state of some parts can be advanced by the
@@ -1323,17 +1318,31 @@ func fewParts(j *journal.Journal) bool {
 // dossier (ownParts), naming at most maxSavedParts parts. Past that, the
 // whole state is read faster (snapLoad.all).
 func savableParts(j *journal.Journal) bool {
-	if j == nil {
-		return true
-	}
-	if !ownParts(j) {
-		return false
-	}
+	return j == nil || ownParts(j) && namedParts(j) <= maxSavedParts
+}
+
+// saveGrouped reports whether the snapshot advanced by the new events j
+// (not nil) is saved a run of parts at a time (saveInGroups) before
+// anything else is tried: past groupedParts parts when each event reads
+// and changes only its own dossier (scoped), else past what a state of
+// some parts may take (savableParts). A state of 2,000 parts of 100,000
+// dossiers advanced and saved took 8.9 s and 1.25 GB; in groups, at most
+// ~260 MB.
+func saveGrouped(j *journal.Journal) bool {
+	return j != nil && (!savableParts(j) || scoped(j) && namedParts(j) > groupedParts)
+}
+
+// groupedParts is how many parts scoped new events name at most for a
+// state of some parts to be advanced and saved (a variable for tests).
+var groupedParts = partRun
+
+// namedParts is how many dossiers' parts the events of j name.
+func namedParts(j *journal.Journal) int {
 	parts := map[int]bool{}
 	for _, e := range j.Events {
 		parts[snapBucket(e.Dossier)] = true
 	}
-	return len(parts) <= maxSavedParts
+	return len(parts)
 }
 
 // maxPartialAdvance is how many new events a state of some parts is
