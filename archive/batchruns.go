@@ -20,17 +20,21 @@ import (
 // more parts than a run holds (batchRunParts) takes its steps a run at a
 // time instead (runLoad), under its one lock:
 //
+//   - the runs hold the parts of the batch's dossiers and those the new
+//     events name, so that every new event is replayed in one of them;
 //   - every run's state is its parts read from the snapshot as it was when
 //     the lock was taken (the file is kept open: a snapshot another
 //     command saves meanwhile is a new file), with every loan, advanced by
 //     the new events about its dossiers (their rules checked as any
-//     advance checks them; the others stay linked, not replayed), and
-//     sharing one journal, good heads and highest id with the runs before
-//     it: the batch's own steps go on from where the last run left them;
+//     advance checks them; the others stay linked, not replayed), its
+//     good heads those the run before left: the batch's own steps go on
+//     from there, each run's held by that run's journal only;
 //   - every step is checked first, run by run, and nothing is written
-//     unless every one passes (nor when a new event fails its checks:
-//     then the batch takes the whole state as before); then the steps are
-//     taken, run by run;
+//     unless every one passes; a new event that fails its checks, or a
+//     dossier a run does not find under an id the rows did not resolve at
+//     open, has the batch take the whole state instead, before anything
+//     is written;
+//     then the steps are taken, run by run;
 //   - the steps are written in the order of their runs (by part), not in
 //     the order given: ties in time are listed by dossier in the registers
 //     (report), so the order a batch was split in does not show.
@@ -42,8 +46,10 @@ import (
 // tests).
 var batchRunParts = partRun
 
-// runBatches counts the batches whose steps were taken in runs (tests).
-var runBatches atomic.Int64
+// runBatches counts the batches whose steps were taken in runs, and
+// racyWaits the reads that waited for the racy window (settleListed), for
+// the tests.
+var runBatches, racyWaits atomic.Int64
 
 // runLoad is a batch's runs and what their states are made from.
 type runLoad struct {
@@ -61,11 +67,14 @@ type runLoad struct {
 // the whole state.
 var errRunFailed = errors.New("a batch's run could not be read from the snapshot")
 
-// partRuns groups ids by their part (snapBucket) into runs of at most
-// batchRunParts parts, parts in order: the indexes of each run's ids, and
-// each run's parts.
-func partRuns(ids []string) (runs [][]int, parts [][]int) {
+// partRuns groups ids by their part (snapBucket), with the parts also
+// names, into runs of at most batchRunParts parts, parts in order: the
+// indexes of each run's ids, and each run's parts.
+func partRuns(ids []string, also []int) (runs [][]int, parts [][]int) {
 	byPart := map[int][]int{}
+	for _, k := range also {
+		byPart[k] = byPart[k][:0:0]
+	}
 	for i, id := range ids {
 		k := snapBucket(id)
 		byPart[k] = append(byPart[k], i)
@@ -90,8 +99,16 @@ func (a *Archive) runsState(l *snapLoad, j *journal.Journal) *State {
 	if len(l.parts) > 0 || l.advanced {
 		return nil
 	}
+	// The header's maps (members, submissions, roles set…) are shared by
+	// every run's state: the batch's steps (scoped) do not change them.
 	r := &runLoad{l: l, orig: *l.snap.State, j: j}
-	r.runs, r.parts = partRuns(a.onlyIDs)
+	var also []int
+	if j != nil {
+		for _, e := range j.Events {
+			also = append(also, snapBucket(e.Dossier))
+		}
+	}
+	r.runs, r.parts = partRuns(a.onlyIDs, also)
 	s := r.state(a, 0, nil)
 	if s == nil {
 		l.advanced = true // its header's state was changed: read afresh
@@ -180,12 +197,11 @@ func (a *Archive) endRuns() {
 // pass (the error joins every refusal, in the order given), then step of
 // each. It returns the dossiers' full ids in the order given (an id given
 // twice counts once). The steps work on those dossiers' parts of the
-// snapshot with every loan, in runs past maxSavedParts parts (see above),
+// snapshot with every loan, in runs past batchRunParts parts (see above),
 // else on the whole state.
 //
-// Until it returns the collector runs at paceGC's pace: the parts stay
-// alive all through a run while each step makes garbage (its event
-// signed and encoded).
+// Until it returns the collector keeps the heap under PaceGC's budget,
+// or at paceGC's pace if the whole state is taken.
 func (a *Archive) batch(ids []string, check func(d *DossierState) error, step func(id string) error) ([]string, error) {
 	canon := make([]string, len(ids))
 	for i, id := range ids {
@@ -194,22 +210,28 @@ func (a *Archive) batch(ids []string, check func(d *DossierState) error, step fu
 	a.summary, a.onlyIDs, a.inRuns = 0, canon, true
 	unpace := PaceGC()
 	defer func() {
+		a.endRuns() // also when the lock's checks refused to run the steps
 		a.onlyIDs, a.inRuns = nil, false
 		unpace()
 	}()
 	var done []string
 	err := a.Bulk(func() error {
-		r := a.runs
-		if r != nil {
-			defer a.endRuns()
+		if r := a.runs; r != nil {
 			var err error
-			done, err = a.runSteps(r, canon, check, step)
-			if !errors.Is(err, errRunFailed) {
-				runBatches.Add(1)
-				return err
-			}
+			done, err = a.runSteps(r, ids, canon, check, step)
 			a.endRuns()
-			if err := a.reload(); err != nil {
+			switch {
+			case errors.Is(err, errRunFailed):
+				// Nothing written: the whole state decides.
+				a.inRuns = false
+				if _, err := a.refresh(); err != nil {
+					return err
+				}
+			case a.State == nil:
+				// A run could not be read again, steps written.
+				return errors.Join(err, a.reload())
+			default:
+				runBatches.Add(1)
 				return err
 			}
 		}
@@ -227,10 +249,13 @@ func (a *Archive) batch(ids []string, check func(d *DossierState) error, step fu
 	return done, err
 }
 
-// runSteps is batch's work in runs r on dossiers ids (full ids, as
-// resolved against the rows): errRunFailed if a run's state cannot be had
-// while nothing is written yet.
-func (a *Archive) runSteps(r *runLoad, ids []string, check func(d *DossierState) error, step func(id string) error) ([]string, error) {
+// runSteps is batch's work in runs r on dossiers typed (as given) and
+// ids (their full ids, as resolved against the rows at open):
+// errRunFailed if a run's state cannot be had, or a dossier is not found
+// under an id not resolved at open (a short form of a dossier created
+// since, or no dossier: the whole state says which), while nothing is
+// written yet.
+func (a *Archive) runSteps(r *runLoad, typed, ids []string, check func(d *DossierState) error, step func(id string) error) ([]string, error) {
 	full := make([]string, len(ids))
 	errs := make([]error, len(ids))
 	for k, run := range r.runs {
@@ -240,6 +265,9 @@ func (a *Archive) runSteps(r *runLoad, ids []string, check func(d *DossierState)
 			}
 		}
 		for _, i := range run {
+			if a.State.Dossiers[ids[i]] == nil && ids[i] == typed[i] {
+				return nil, errRunFailed // not resolved at open: see above
+			}
 			d, err := a.Lookup(ids[i])
 			if err == nil {
 				full[i], err = d.ID, check(d)
@@ -259,15 +287,18 @@ func (a *Archive) runSteps(r *runLoad, ids []string, check func(d *DossierState)
 		}
 	}
 	for k, run := range r.runs {
+		if !slices.ContainsFunc(run, func(i int) bool { return first[full[i]] == i }) {
+			continue // the new events' parts only: checked above
+		}
 		if a.State = r.state(a, k, a.State.Journal); a.State == nil {
-			return nil, &Error{Code: Failed, Err: l10n.Errorf("the state snapshot could not be read again; the steps before this one were recorded: run the command again for the rest")}
+			return done, &Error{Code: Failed, Err: l10n.Errorf("the state snapshot could not be read again; the steps before this one were recorded: run the command again for the rest")}
 		}
 		for _, i := range run {
 			if first[full[i]] != i {
 				continue
 			}
 			if err := step(full[i]); err != nil {
-				return nil, err
+				return done, err
 			}
 		}
 	}

@@ -2,8 +2,12 @@ package archive_test
 
 import (
 	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +51,15 @@ func TestBatchInRuns(t *testing.T) {
 	}
 	if got := events(); got != n {
 		t.Fatalf("a refused batch wrote %d events", got-n)
+	}
+
+	// An id no dossier has (not resolved at open): the whole state says
+	// so, and nothing is written.
+	if _, _, err := opener("li").ReviewDoneMany(append(slices.Clone(pool[:20]), "C-999999"), classify.Quarter{}, "批量"); err == nil || !strings.Contains(err.Error(), "C-999999") {
+		t.Fatalf("an unknown id: %v", err)
+	}
+	if got := events(); got != n || archive.RunBatches() != runs+1 {
+		t.Fatalf("an unknown id: %d events written, in runs %d", got-n, archive.RunBatches()-runs-1)
 	}
 
 	// The others, given backwards and one twice.
@@ -120,10 +133,10 @@ func TestGroupedSaveRightAfterTheBatch(t *testing.T) {
 	if _, _, err := a.ReviewDoneMany(pool, classify.Quarter{}, "批量"); err != nil {
 		t.Fatal(err)
 	}
-	n := archive.GroupedSaves()
+	n, waits := archive.GroupedSaves(), archive.RacyWaits()
 	r := f.reader("li", f.clock)
-	if archive.GroupedSaves() != n+1 {
-		t.Fatal("the advance right after the batch was not saved")
+	if archive.GroupedSaves() != n+1 || archive.RacyWaits() != waits+1 {
+		t.Fatalf("the advance right after the batch: %d saved, %d waits", archive.GroupedSaves()-n, archive.RacyWaits()-waits)
 	}
 	sameAsCold(t, f, r)
 	if r = f.reader("li", f.clock); !r.SnapshotStandsFor() {
@@ -196,4 +209,105 @@ func TestScopedManyPartsSavedInGroups(t *testing.T) {
 	}
 	sameAsCold(t, f, r)
 	f.sameReportsAsCold("after", true, false)
+}
+
+// A problem event pulled in before the batch, about a dossier the batch
+// does not name (a clerk's legal hold), is not followed by the batch's
+// events, in runs or not: its part is among the runs, where it fails its
+// checks, and the batch then takes the whole state, which quarantines it.
+func TestBatchDoesNotFollowABadEvent(t *testing.T) {
+	for _, runParts := range []int{5, 1000} {
+		t.Run(fmt.Sprint(runParts), func(t *testing.T) {
+			racyWindow(t, 0)
+			oldMax, oldRun := archive.SetMaxSavedParts(1000), archive.SetBatchRunParts(runParts)
+			t.Cleanup(func() { archive.SetMaxSavedParts(oldMax); archive.SetBatchRunParts(oldRun) })
+			f := newFixture(t)
+			f.history()
+			pool := f.bulkCreate(50)
+			f.settle()
+			f.reader("li", f.clock)
+			out := pool[0]
+			var batch []string
+			for _, id := range pool {
+				if archive.SnapBucketOf(id) != archive.SnapBucketOf(out) {
+					batch = append(batch, id)
+				}
+			}
+			a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+			bad := f.writeEvent("li", archive.KindHold, out, &archive.HoldData{Reason: "我说了算"}) // pulled in between
+			runs := archive.RunBatches()
+			if _, _, err := a.ReviewDoneMany(batch, classify.Quarter{}, "批量"); err != nil {
+				t.Fatal(err)
+			}
+			if archive.RunBatches() != runs {
+				t.Fatal("taken in runs after a new event that fails its checks")
+			}
+			cold := f.cold("li")
+			if len(cold.State.Problems) != 1 {
+				t.Fatalf("problems: %v", cold.State.Problems)
+			}
+			for _, e := range cold.State.Journal.Events {
+				if e.Kind == archive.KindReview && slices.Contains(e.Prev, bad.Hash) {
+					t.Fatalf("the batch's %s follows the problem event %s", e.Hash[:8], bad.Hash[:8])
+				}
+			}
+		})
+	}
+}
+
+// A batch the lock's checks refuse to run (crm.yaml edited by hand, a
+// snapshot saved since standing for it) leaves no snapshot file open and
+// no runs behind.
+func TestRefusedBatchLeavesNoRuns(t *testing.T) {
+	racyWindow(t, 0)
+	old := archive.SetBatchRunParts(5)
+	t.Cleanup(func() { archive.SetBatchRunParts(old) })
+	f := newFixture(t)
+	f.history()
+	pool := f.bulkCreate(50)
+	f.settle()
+	p := filepath.Join(f.dir, "crm.yaml")
+	orig, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, append(orig, "\n# 手改\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.reader("li", f.clock) // saved, standing for the edited crm.yaml
+	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	fds := func() int {
+		e, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("no /proc/self/fd here")
+		}
+		return len(e)
+	}
+	before := fds()
+	if _, _, err := a.ReviewDoneMany(pool, classify.Quarter{}, "批量"); err == nil {
+		t.Fatal("written under a crm.yaml edited by hand")
+	}
+	if n := fds(); n != before {
+		t.Fatalf("a refused batch left %d files open", n-before)
+	}
+}
+
+// A read right after one event that is not about a dossier (a member's
+// roles) does not wait for the racy window: only an advance that could be
+// saved in groups does.
+func TestNoRacyWaitAfterAMemberEvent(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	f.create("秘密")
+	f.settle()
+	f.reader("li", f.clock)
+	racyWindow(t, 300*time.Millisecond)
+	if err := f.as("zhang").SetRoles(ctx, "su", []string{"supervisor", "clerk"}); err != nil {
+		t.Fatal(err)
+	}
+	n := archive.RacyWaits()
+	f.reader("li", f.clock)
+	if archive.RacyWaits() != n {
+		t.Fatal("a read after a member event waited for the racy window")
+	}
 }

@@ -201,6 +201,9 @@ func SetBatchRunParts(n int) int {
 // RunBatches is how many batches this process took in runs.
 func RunBatches() int64 { return runBatches.Load() }
 
+// RacyWaits is how many reads this process made wait for the racy window.
+func RacyWaits() int64 { return racyWaits.Load() }
+
 // GroupedSaves is how many snapshots this process saved with saveInGroups.
 func GroupedSaves() int64 { return groupedSaves.Load() }
 

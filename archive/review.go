@@ -428,7 +428,7 @@ func (a *Archive) ReviewDoneMany(ids []string, q classify.Quarter, note string) 
 	done, err := a.batch(ids, func(d *DossierState) error {
 		return a.precheck(KindReview, d.ID, data)
 	}, func(id string) error {
-		_, err := a.commit(KindReview, id, &ReviewData{Quarter: q.String(), Note: note})
+		_, err := a.commit(KindReview, id, data)
 		return err
 	})
 	return q, done, err
