@@ -136,11 +136,7 @@ func (r *runLoad) state(a *Archive, k int, prev *journal.Journal) *State {
 	if s == nil || l.bad {
 		return nil
 	}
-	for _, ln := range regs.Loans {
-		if s.Dossiers[ln.Dossier] == nil {
-			s.Loans[ln.ID] = ln
-		}
-	}
+	s.otherLoans(regs.Loans)
 	if prev == nil {
 		prev = s.Journal // the snapshot's heads
 	}

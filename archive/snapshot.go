@@ -1260,11 +1260,7 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 	}
 	// The loans and requests of the dossiers read are theirs (one value
 	// in both).
-	for _, ln := range regs.Loans {
-		if s.Dossiers[ln.Dossier] == nil {
-			s.Loans[ln.ID] = ln
-		}
-	}
+	s.otherLoans(regs.Loans)
 	if a.summary&SummaryDestructions != 0 {
 		for _, r := range regs.Destructions {
 			if s.Dossiers[r.Dossier] == nil {
@@ -1280,6 +1276,17 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 		a.saveAdvancedParts(l, s, j, regs)
 	}
 	return s
+}
+
+// otherLoans adds to s, a state of some parts, the loans (of every
+// dossier) that are not its dossiers': those are theirs, one value in
+// both.
+func (s *State) otherLoans(loans []*Loan) {
+	for _, ln := range loans {
+		if s.Dossiers[ln.Dossier] == nil {
+			s.Loans[ln.ID] = ln
+		}
+	}
 }
 
 // mustSave reports whether a state of some parts advanced by the new
