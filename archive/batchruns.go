@@ -31,9 +31,9 @@ import (
 //     from there, each run's held by that run's journal only;
 //   - every step is checked first, run by run, and nothing is written
 //     unless every one passes; a new event that fails its checks, or a
-//     dossier a run does not find under an id the rows did not resolve at
-//     open, has the batch take the whole state instead, before anything
-//     is written;
+//     dossier a run does not find under a short form the rows did not
+//     resolve at open, has the batch take the whole state instead, before
+//     anything is written;
 //     then the steps are taken, run by run;
 //   - the steps are written in the order of their runs (by part), not in
 //     the order given: ties in time are listed by dossier in the registers
@@ -73,7 +73,7 @@ var errRunFailed = errors.New("a batch's run could not be read from the snapshot
 func partRuns(ids []string, also []int) (runs [][]int, parts [][]int) {
 	byPart := map[int][]int{}
 	for _, k := range also {
-		byPart[k] = byPart[k][:0:0]
+		byPart[k] = nil
 	}
 	for i, id := range ids {
 		k := snapBucket(id)
@@ -218,7 +218,8 @@ func (a *Archive) batch(ids []string, check func(d *DossierState) error, step fu
 			a.endRuns()
 			switch {
 			case errors.Is(err, errRunFailed):
-				// Nothing written: the whole state decides.
+				// Nothing written: the state of those dossiers'
+				// parts, or the whole state, decides.
 				a.inRuns = false
 				if _, err := a.refresh(); err != nil {
 					return err
@@ -248,9 +249,9 @@ func (a *Archive) batch(ids []string, check func(d *DossierState) error, step fu
 // runSteps is batch's work in runs r on dossiers typed (as given) and
 // ids (their full ids, as resolved against the rows at open):
 // errRunFailed if a run's state cannot be had, or a dossier is not found
-// under an id not resolved at open (a short form of a dossier created
-// since, or no dossier: the whole state says which), while nothing is
-// written yet.
+// under a short form of an id not resolved at open (of a dossier created
+// since, or of none: the whole state says which; a full id's part is
+// read), while nothing is written yet.
 func (a *Archive) runSteps(r *runLoad, typed, ids []string, check func(d *DossierState) error, step func(id string) error) ([]string, error) {
 	full := make([]string, len(ids))
 	errs := make([]error, len(ids))
@@ -261,8 +262,8 @@ func (a *Archive) runSteps(r *runLoad, typed, ids []string, check func(d *Dossie
 			}
 		}
 		for _, i := range run {
-			if a.State.Dossiers[ids[i]] == nil && ids[i] == typed[i] {
-				return nil, errRunFailed // not resolved at open: see above
+			if a.State.Dossiers[ids[i]] == nil && ids[i] == typed[i] && canonicalID(a.Policy.IDScheme.Prefix, typed[i]) != typed[i] {
+				return nil, errRunFailed // a short form not resolved at open
 			}
 			d, err := a.Lookup(ids[i])
 			if err == nil {

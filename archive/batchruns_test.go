@@ -53,14 +53,14 @@ func TestBatchInRuns(t *testing.T) {
 		t.Fatalf("a refused batch wrote %d events", got-n)
 	}
 
-	// An id no dossier has (not resolved at open): the whole state says
-	// so, and nothing is written.
+	// An id no dossier has: its run says so, and nothing is written.
 	if _, _, err := opener("li").ReviewDoneMany(append(slices.Clone(pool[:20]), "C-999999"), classify.Quarter{}, "批量"); err == nil || !strings.Contains(err.Error(), "C-999999") {
 		t.Fatalf("an unknown id: %v", err)
 	}
-	if got := events(); got != n || archive.RunBatches() != runs+1 {
+	if got := events(); got != n || archive.RunBatches() != runs+2 {
 		t.Fatalf("an unknown id: %d events written, in runs %d", got-n, archive.RunBatches()-runs-1)
 	}
+	runs++
 
 	// The others, given backwards and one twice.
 	var ids []string
@@ -310,4 +310,85 @@ func TestNoRacyWaitAfterAMemberEvent(t *testing.T) {
 	if archive.RacyWaits() != n {
 		t.Fatal("a read after a member event waited for the racy window")
 	}
+}
+
+// A grouped save tried first that fails after touching the load (a
+// clerk's forged hold among 20 核定, every event scoped, more parts than
+// groupedParts) is not tried again (a mutation dropping the guard
+// recursed forever), and the commands then get what a cold replay says:
+// one dossier (Only), then the whole state. (From a review.)
+func TestGroupedSaveFailsAfterTouching(t *testing.T) {
+	racyWindow(t, 0)
+	old := archive.SetGroupedParts(8)
+	t.Cleanup(func() { archive.SetGroupedParts(old) })
+	f := newFixture(t)
+	f.history()
+	pool := f.bulkCreate(30)
+	f.settle()
+	f.reader("li", f.clock)
+	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, "批量"); err != nil {
+		t.Fatal(err)
+	}
+	f.writeEvent("li", archive.KindHold, pool[0], &archive.HoldData{Reason: "我说了算"}) // fails its checks
+	f.settle()
+	n := archive.GroupedSaves()
+	one := f.openAs("li", archive.OpenOptions{Snapshot: true, Only: pool[0]})
+	cold := f.cold("li")
+	got, want := one.State.Dossiers[pool[0]], cold.State.Dossiers[pool[0]]
+	if got == nil || got.Status != want.Status || (got.Hold == nil) != (want.Hold == nil) || len(got.Reviews) != len(want.Reviews) || !got.Updated.Equal(want.Updated) {
+		t.Fatalf("one dossier after a failed grouped save: %+v, want %+v", got, want)
+	}
+	sameAsCold(t, f, f.reader("li", f.clock))
+	if archive.GroupedSaves() != n {
+		t.Fatal("saved in groups past an event that fails its checks")
+	}
+}
+
+// A batch in runs given an id no dossier has names that id only in its
+// error, not dossiers of other runs. (From a review.)
+func TestUnknownIDInRuns(t *testing.T) {
+	racyWindow(t, 0)
+	old := archive.SetBatchRunParts(5)
+	t.Cleanup(func() { archive.SetBatchRunParts(old) })
+	f := newFixture(t)
+	f.history()
+	pool := f.bulkCreate(30)
+	f.settle()
+	f.reader("li", f.clock)
+	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	_, _, err := a.ReviewDoneMany(append(slices.Clone(pool[:20]), "C-999999"), classify.Quarter{}, "批量")
+	if err == nil || !strings.Contains(err.Error(), "C-999999") {
+		t.Fatalf("an unknown id: %v", err)
+	}
+	for _, id := range pool[:20] {
+		if strings.Contains(err.Error(), id) {
+			t.Fatalf("an unknown id: the error names %s too: %v", id, err)
+		}
+	}
+}
+
+// A loan step pulled in before the batch (not scoped: its rule reads
+// every loan) keeps the batch out of runs, and the result is a cold
+// replay's. (From a review.)
+func TestBatchNotInRunsAfterALoan(t *testing.T) {
+	racyWindow(t, 0)
+	old := archive.SetBatchRunParts(5)
+	t.Cleanup(func() { archive.SetBatchRunParts(old) })
+	f := newFixture(t)
+	ids := f.history()
+	pool := f.bulkCreate(30)
+	f.settle()
+	f.reader("li", f.clock)
+	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	f.lendFor(ids[2], 3) // pulled in between
+	runs := archive.RunBatches()
+	if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, "批量"); err != nil {
+		t.Fatal(err)
+	}
+	if archive.RunBatches() != runs {
+		t.Fatal("taken in runs after a loan step")
+	}
+	f.settle()
+	sameAsCold(t, f, f.reader("li", f.clock))
 }

@@ -920,9 +920,10 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 		if j, listed, ok = a.readSince(snap, f, base, dirs); !ok {
 			return nil, false
 		}
-		if saveGrouped(j) && scoped(j) && snap.encodedHere() {
-			listed = settleListed(a.Dir, dirs, listed)
-		}
+	}
+	grouped := j != nil && !a.inGroups && saveGrouped(j)
+	if grouped && scoped(j) && snap.encodedHere() {
+		listed = settleListed(a.Dir, dirs, listed)
 	}
 	a.sinceListed, a.snapChinese = listed, snap.Chinese
 	// Heads the state had on the way: a pin that names them names events
@@ -931,7 +932,7 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	// rolled back since, of which another command saved this one.
 	a.seenGood = [][]string{snap.GoodHeads}
 	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}, dirs: dirs, listed: listed}
-	if j != nil && saveGrouped(j) && !a.inGroups {
+	if grouped {
 		// Many parts: advanced a run of parts at a time and saved, the
 		// snapshot is then read as it is (once: inGroups).
 		a.inGroups = true
@@ -1006,12 +1007,11 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 
 // settleListed waits, when a folder of the journal changed within the
 // racy window, until it has not (at most RacyWindow), and lists again the
-// month folders ReadSince listed before then (journal.Relisted). An
-// advance by more new events than a state of some parts may take is
-// saved only with every folder's time trusted (saveInGroups,
-// saveAdvanced); else each command reads the whole state and saves
-// nothing: at 100,000 dossiers, 8 s and 958 MB for a command run right
-// after the quarterly batch, against the wait's two seconds at most. A
+// month folders ReadSince listed before then (journal.Relisted). The
+// grouped save (saveInGroups) needs every folder's time trusted; else
+// each command reads the whole state, or a state of many parts, and
+// saves nothing: at 100,000 dossiers, 8 s and 958 MB for a command run
+// right after the quarterly batch, against the wait's two seconds. A
 // folder that cannot be listed again stays as listed (not saved), and
 // none is waited for when a folder listed then holds a bundle (its events
 // are not listed by name).
@@ -1375,7 +1375,7 @@ const (
 	maxPartialParts   = 32
 )
 
-var maxSavedParts = snapBuckets / 2 // a variable for tests: past it, saveInGroups
+var maxSavedParts = snapBuckets / 2 // a variable for tests: past it, saveInGroups or the whole state
 
 var errBadSnapshotPart = errors.New("snapshot part out of bounds")
 
