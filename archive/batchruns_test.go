@@ -24,14 +24,9 @@ import (
 // dossiers in the order given, links into one head, and leaves what a
 // cold replay says, reports included. Classify's batch the same.
 func TestBatchInRuns(t *testing.T) {
-	racyWindow(t, 0)
 	oldMax, oldRun := archive.SetMaxSavedParts(8), archive.SetBatchRunParts(5)
 	t.Cleanup(func() { archive.SetMaxSavedParts(oldMax); archive.SetBatchRunParts(oldRun) })
-	f := newFixture(t)
-	f.history()
-	pool := f.bulkCreate(50)
-	f.settle()
-	f.reader("li", f.clock) // the whole state, saved
+	f, _, pool := savedPool(t, 50)
 
 	// The dossier in the last part: in the last run.
 	raised := slices.MaxFunc(pool, func(x, y string) int { return archive.SnapBucketOf(x) - archive.SnapBucketOf(y) })
@@ -39,12 +34,9 @@ func TestBatchInRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.settle()
-	opener := func(m string) *archive.Archive {
-		return f.openAs(m, archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
-	}
 	events := func() int { return len(f.cold("li").State.Journal.Events) }
 	n, runs := events(), archive.RunBatches()
-	_, _, err := opener("li").ReviewDoneMany(pool, classify.Quarter{}, "批量")
+	_, _, err := f.batchOpen("li").ReviewDoneMany(pool, classify.Quarter{}, "批量")
 	wantCode(t, err, archive.Denied, raised)
 	if archive.RunBatches() != runs+1 {
 		t.Fatal("the batch was not taken in runs")
@@ -54,7 +46,7 @@ func TestBatchInRuns(t *testing.T) {
 	}
 
 	// An id no dossier has: its run says so, and nothing is written.
-	if _, _, err := opener("li").ReviewDoneMany(append(slices.Clone(pool[:20]), "C-999999"), classify.Quarter{}, "批量"); err == nil || !strings.Contains(err.Error(), "C-999999") {
+	if _, _, err := f.batchOpen("li").ReviewDoneMany(append(slices.Clone(pool[:20]), "C-999999"), classify.Quarter{}, "批量"); err == nil || !strings.Contains(err.Error(), "C-999999") {
 		t.Fatalf("an unknown id: %v", err)
 	}
 	if got := events(); got != n || archive.RunBatches() != runs+2 {
@@ -69,7 +61,7 @@ func TestBatchInRuns(t *testing.T) {
 			ids = append(ids, id)
 		}
 	}
-	_, done, err := opener("li").ReviewDoneMany(append(slices.Clone(ids), ids[3]), classify.Quarter{}, "批量")
+	_, done, err := f.batchOpen("li").ReviewDoneMany(append(slices.Clone(ids), ids[3]), classify.Quarter{}, "批量")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +85,7 @@ func TestBatchInRuns(t *testing.T) {
 	byDossier(t, f, "reviews", len(ids))
 
 	// Classify's batch: credit classes, the results in the order given.
-	out, err := opener("zhang").ClassifyMany(ids, "", "", "A", "年审")
+	out, err := f.batchOpen("zhang").ClassifyMany(ids, "", "", "A", "年审")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,17 +111,12 @@ func TestBatchInRuns(t *testing.T) {
 // (settleListed): it used to read the whole state and save nothing, and
 // so did every command until the window had passed.
 func TestGroupedSaveRightAfterTheBatch(t *testing.T) {
-	racyWindow(t, 0)
 	oldMax := archive.SetMaxSavedParts(8)
 	t.Cleanup(func() { archive.SetMaxSavedParts(oldMax) })
-	f := newFixture(t)
-	f.history()
-	pool := f.bulkCreate(40)
-	f.settle()
-	f.reader("li", f.clock) // the whole state, saved
+	f, _, pool := savedPool(t, 40)
 
 	racyWindow(t, 300*time.Millisecond)
-	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	a := f.batchOpen("li")
 	if _, _, err := a.ReviewDoneMany(pool, classify.Quarter{}, "批量"); err != nil {
 		t.Fatal(err)
 	}
@@ -175,17 +162,12 @@ func byDossier(t *testing.T, f *fixture, name string, n int) {
 // 100,000 dossiers); with a loan step among them, the state of their parts
 // with every loan is advanced and saved as before.
 func TestScopedManyPartsSavedInGroups(t *testing.T) {
-	racyWindow(t, 0)
 	old := archive.SetGroupedParts(8)
 	t.Cleanup(func() { archive.SetGroupedParts(old) })
-	f := newFixture(t)
-	ids := f.history()
-	pool := f.bulkCreate(30)
-	f.settle()
-	f.reader("li", f.clock)
+	f, ids, pool := savedPool(t, 30)
 
 	n := archive.GroupedSaves()
-	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	a := f.batchOpen("li")
 	if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, "批量"); err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +180,7 @@ func TestScopedManyPartsSavedInGroups(t *testing.T) {
 
 	// A loan among them: not scoped.
 	f.lendFor(ids[2], 3)
-	a = f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	a = f.batchOpen("li")
 	if _, _, err := a.ReviewDoneMany(pool[10:], classify.Quarter{}, "批量"); err != nil {
 		t.Fatal(err)
 	}
@@ -218,14 +200,9 @@ func TestScopedManyPartsSavedInGroups(t *testing.T) {
 func TestBatchDoesNotFollowABadEvent(t *testing.T) {
 	for _, runParts := range []int{5, 1000} {
 		t.Run(fmt.Sprint(runParts), func(t *testing.T) {
-			racyWindow(t, 0)
 			oldMax, oldRun := archive.SetMaxSavedParts(1000), archive.SetBatchRunParts(runParts)
 			t.Cleanup(func() { archive.SetMaxSavedParts(oldMax); archive.SetBatchRunParts(oldRun) })
-			f := newFixture(t)
-			f.history()
-			pool := f.bulkCreate(50)
-			f.settle()
-			f.reader("li", f.clock)
+			f, _, pool := savedPool(t, 50)
 			out := pool[0]
 			var batch []string
 			for _, id := range pool {
@@ -233,7 +210,7 @@ func TestBatchDoesNotFollowABadEvent(t *testing.T) {
 					batch = append(batch, id)
 				}
 			}
-			a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+			a := f.batchOpen("li")
 			bad := f.writeEvent("li", archive.KindHold, out, &archive.HoldData{Reason: "我说了算"}) // pulled in between
 			runs := archive.RunBatches()
 			if _, _, err := a.ReviewDoneMany(batch, classify.Quarter{}, "批量"); err != nil {
@@ -275,7 +252,7 @@ func TestRefusedBatchLeavesNoRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.reader("li", f.clock) // saved, standing for the edited crm.yaml
-	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	a := f.batchOpen("li")
 	fds := func() int {
 		e, err := os.ReadDir("/proc/self/fd")
 		if err != nil {
@@ -318,15 +295,10 @@ func TestNoRacyWaitAfterAMemberEvent(t *testing.T) {
 // recursed forever), and the commands then get what a cold replay says:
 // one dossier (Only), then the whole state. (From a review.)
 func TestGroupedSaveFailsAfterTouching(t *testing.T) {
-	racyWindow(t, 0)
 	old := archive.SetGroupedParts(8)
 	t.Cleanup(func() { archive.SetGroupedParts(old) })
-	f := newFixture(t)
-	f.history()
-	pool := f.bulkCreate(30)
-	f.settle()
-	f.reader("li", f.clock)
-	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	f, _, pool := savedPool(t, 30)
+	a := f.batchOpen("li")
 	if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, "批量"); err != nil {
 		t.Fatal(err)
 	}
@@ -348,15 +320,10 @@ func TestGroupedSaveFailsAfterTouching(t *testing.T) {
 // A batch in runs given an id no dossier has names that id only in its
 // error, not dossiers of other runs. (From a review.)
 func TestUnknownIDInRuns(t *testing.T) {
-	racyWindow(t, 0)
 	old := archive.SetBatchRunParts(5)
 	t.Cleanup(func() { archive.SetBatchRunParts(old) })
-	f := newFixture(t)
-	f.history()
-	pool := f.bulkCreate(30)
-	f.settle()
-	f.reader("li", f.clock)
-	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	f, _, pool := savedPool(t, 30)
+	a := f.batchOpen("li")
 	_, _, err := a.ReviewDoneMany(append(slices.Clone(pool[:20]), "C-999999"), classify.Quarter{}, "批量")
 	if err == nil || !strings.Contains(err.Error(), "C-999999") {
 		t.Fatalf("an unknown id: %v", err)
@@ -372,15 +339,10 @@ func TestUnknownIDInRuns(t *testing.T) {
 // every loan) keeps the batch out of runs, and the result is a cold
 // replay's. (From a review.)
 func TestBatchNotInRunsAfterALoan(t *testing.T) {
-	racyWindow(t, 0)
 	old := archive.SetBatchRunParts(5)
 	t.Cleanup(func() { archive.SetBatchRunParts(old) })
-	f := newFixture(t)
-	ids := f.history()
-	pool := f.bulkCreate(30)
-	f.settle()
-	f.reader("li", f.clock)
-	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
+	f, ids, pool := savedPool(t, 30)
+	a := f.batchOpen("li")
 	f.lendFor(ids[2], 3) // pulled in between
 	runs := archive.RunBatches()
 	if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, "批量"); err != nil {
@@ -391,4 +353,25 @@ func TestBatchNotInRunsAfterALoan(t *testing.T) {
 	}
 	f.settle()
 	sameAsCold(t, f, f.reader("li", f.clock))
+}
+
+// savedPool is a fixture with a few steps of every workflow (their ids)
+// and n dossiers created in one batch (pool), its snapshot saved (the
+// racy window 0: see racyWindow).
+func savedPool(t *testing.T, n int) (f *fixture, ids, pool []string) {
+	t.Helper()
+	racyWindow(t, 0)
+	f = newFixture(t)
+	ids = f.history()
+	pool = f.bulkCreate(n)
+	f.settle()
+	f.reader("li", f.clock)
+	return f, ids, pool
+}
+
+// batchOpen opens the archive as member m the way review done's and
+// classify's batches do: from the snapshot's rows, steps on its parts.
+func (f *fixture) batchOpen(m string) *archive.Archive {
+	f.t.Helper()
+	return f.openAs(m, archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
 }
