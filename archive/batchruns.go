@@ -30,11 +30,10 @@ import (
 //     good heads those the run before left: the batch's own steps go on
 //     from there, each run's held by that run's journal only;
 //   - every step is checked first, run by run, and nothing is written
-//     unless every one passes; a new event that fails its checks, or a
-//     dossier a run does not find under a short form the rows did not
-//     resolve at open, has the batch take the whole state instead, before
-//     anything is written;
-//     then the steps are taken, run by run;
+//     unless every one passes; then the steps are taken, run by run. A
+//     new event that fails its checks, or a dossier a run does not find
+//     under a short form the rows did not resolve at open, has the batch
+//     take the whole state instead, before anything is written;
 //   - the steps are written in the order of their runs (by part), not in
 //     the order given: ties in time are listed by dossier in the registers
 //     (report), so the order a batch was split in does not show.
