@@ -198,6 +198,10 @@ func SetBatchRunParts(n int) int {
 	return old
 }
 
+// HoldsRuns reports whether a still holds a batch's runs (and the
+// snapshot file they keep open).
+func HoldsRuns(a *Archive) bool { return a.runs != nil }
+
 // RunBatches is how many batches this process took in runs.
 func RunBatches() int64 { return runBatches.Load() }
 

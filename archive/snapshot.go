@@ -1344,7 +1344,14 @@ func savableParts(j *journal.Journal) bool {
 // dossiers advanced and saved took 8.9 s and 1.25 GB; in groups, at most
 // ~260 MB.
 func saveGrouped(j *journal.Journal) bool {
-	return j != nil && (!savableParts(j) || scoped(j) && namedParts(j) > groupedParts)
+	if j == nil {
+		return false
+	}
+	if !ownParts(j) {
+		return true // not savableParts
+	}
+	n := namedParts(j) // counted once
+	return n > maxSavedParts || scoped(j) && n > groupedParts
 }
 
 // groupedParts is how many parts scoped new events name at most for a
