@@ -143,11 +143,50 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 		Known: func(rel string) []string { return known[rel] },
 		MTime: func(rel string) int64 { return old[rel] },
 		Hint:  hint,
+		Tail:  func() (journal.Tail, bool) { return snap.orderTail(f, base) },
 	})
-	if err != nil || !ok {
+	if err != nil || !ok || j.Merge != nil && !commutes(j) {
 		return nil, nil, false
 	}
 	return j, listed, true
+}
+
+// commutes reports whether j's events, read since a snapshot and written
+// concurrently with some of its events (j.Merge.Side), give on top of
+// the snapshot what a full replay gives, where they take their places
+// among those (journal.Merge):
+//
+//   - every one of them, new and concurrent old, is about one dossier
+//     and reads and changes nothing else (scopedKind);
+//   - no dossier has events on both sides: the rules of each (roles,
+//     concurrent steps, pins) see the same events in the same order as a
+//     full replay, and the events of the others do not reach it;
+//   - the register entries come in the same order: the new events make
+//     none, or none of the old ones that a full replay puts after a new
+//     one does (j.Merge.After), so that the new entries go after every
+//     old one, in the order of the new events.
+//
+// Anything else (a 核定 in both clones, an edit of one dossier in both,
+// a loan) replays the whole journal, as before.
+func commutes(j *journal.Journal) bool {
+	entries := func(k journal.Kind) bool {
+		c, r := registerEntries(k)
+		return c+r > 0
+	}
+	mine := map[string]bool{}
+	for _, e := range j.Merge.Side {
+		if !scopedKind(e.Kind) || e.Dossier == "" {
+			return false
+		}
+		mine[e.Dossier] = true
+	}
+	later := slices.ContainsFunc(j.Merge.After, func(e journal.TailEvent) bool { return entries(e.Kind) })
+	for _, e := range j.Events {
+		if !scopedKind(e.Kind) || e.Dossier == "" || mine[e.Dossier] || later && entries(e.Kind) {
+			return false
+		}
+	}
+	return true
 }
 
 // advance replays on s, the state of snap, the events of j added since:

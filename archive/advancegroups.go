@@ -98,6 +98,7 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	}
 	out.Count, out.Changes, out.Reviews, out.Destructions = snap.Count+creates, snap.Changes+nChanges, snap.Reviews+nReviews, snap.Destructions
 	from := &snapSource{snap, l.f, l.base}
+	out.order = nextTail(j, from)
 	parts := func(pw *partWriter) error {
 		for lo := 0; lo < snapBuckets; lo += partRun {
 			hi := min(lo+partRun, snapBuckets)

@@ -128,13 +128,13 @@ func TestReview3PinAfterStepOnAnotherSnapshot(t *testing.T) {
 }
 
 // A new event that follows the snapshot's head and also an old event that
-// is no head (both known to the snapshot): a cold replay takes it; the
-// snapshot cannot tell the old event from a missing one, so it is not
-// advanced, and the state is the cold one.
+// is no head (both known to the snapshot): a cold replay takes it, and so
+// does the snapshot, which finds the old event in the tail of the
+// journal's order it keeps (journal.Tail); the state is the cold one.
 func TestReview3NewEventAlsoFollowsAnOldEvent(t *testing.T) {
 	f := newFixture(t)
 	ids := f.history()
-	f.advanced(false, func() {
+	f.advanced(true, func() {
 		j := f.cold("li").State.Journal
 		var old string
 		for _, e := range j.Events {

@@ -117,6 +117,9 @@ type snapshot struct {
 	// (encodeHistories).
 	PartTable []byte
 	parts     []snapPart
+	// order is the tail of the order of the journal the snapshot stands
+	// for (journal.Tail, packed), written as its last part.
+	order []byte
 }
 
 // snapDecided is a State.Decided entry without its events: the settled
@@ -233,11 +236,12 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 16: a sealed header
+// snapMagic starts a snapshot file (format version 17: a sealed header
 // that names the events decisions settled, 4096 parts by dossier id with
 // their register entries, destruction requests and event paths after one
 // shared gob prelude, parts by month folder, a part of rows, one of loans
-// and destruction requests and one of histories; version 15 did not name
+// and destruction requests, one of histories and one with the tail of the
+// journal's order; version 16 had no tail, 15 did not name
 // the settled events, 14 had no histories part, 13 had 1024 parts, 12 no
 // stale keys in its rows, 11 none in its dossiers' parts, 10 rows without
 // what a listing with a key needs (hash, recipients, borrowers, credit,
@@ -247,14 +251,15 @@ type dirStamp struct {
 // clock range that ignored events dated ahead that a decision had
 // rejected, or a journal without genesis). A snapshot of another version
 // is not read.
-const snapMagic = "crm-state-snapshot-v16\n"
+const snapMagic = "crm-state-snapshot-v17\n"
 
 // The parts after the months', counted from the end.
 const (
-	tailRows      = 3 // every dossier's row (encodeRows)
-	tailRegisters = 2 // every loan and destruction request (encodeRows)
-	tailHistories = 1 // every dossier's histories (encodeHistories)
-	tailParts     = 3 // how many
+	tailRows      = 4 // every dossier's row (encodeRows)
+	tailRegisters = 3 // every loan and destruction request (encodeRows)
+	tailHistories = 2 // every dossier's histories (encodeHistories)
+	tailOrder     = 1 // the tail of the journal's order (journal.Tail)
+	tailParts     = 4 // how many
 )
 
 // snapSeal is what the header's HMAC covers besides the header itself.
@@ -395,6 +400,7 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 	if keep == nil {
 		keep = func(int) bool { return false }
 	}
+	snap.order = nextTail(j, from)
 	a.writeSnapshotFile(snap, months, from, func(pw *partWriter) error {
 		return a.writeBuckets(pw, s, buckets, snap.Prelude, keep, from)
 	}, func(pw *partWriter) error {
@@ -463,6 +469,38 @@ func (a *Archive) snapshotHead(s *State, j *journal.Journal, dirs []dirStamp, pr
 	return snap, ok
 }
 
+// nextTail is the tail of the journal's order (packed) for the snapshot
+// of a state replayed from j, whole or (from) on top of a snapshot: a
+// merge's (journal.Merge), or the snapshot's with j's events after it. A
+// tail that cannot be read gives way to one of j's events alone: shorter,
+// and still the end of the order.
+func nextTail(j *journal.Journal, from *snapSource) []byte {
+	var t journal.Tail
+	switch {
+	case j.Merge != nil:
+		t = j.Merge.Tail
+	case from != nil:
+		t, _ = from.snap.orderTail(from.f, from.base)
+	}
+	if j.Merge == nil {
+		t = t.Append(j.Events)
+	}
+	b, ok := t.Pack()
+	if !ok {
+		b, _ = journal.Tail(nil).Pack()
+	}
+	return b
+}
+
+// orderTail reads the tail of the journal's order from the snapshot in f.
+func (snap *snapshot) orderTail(f *os.File, base int64) (journal.Tail, bool) {
+	b, ok := snap.rawPart(f, base, len(snap.parts)-tailOrder)
+	if !ok {
+		return nil, false
+	}
+	return journal.UnpackTail(b)
+}
+
 // monthPart is a month folder's part of a snapshot: the hashes of its
 // events, packed (packHashes), or, with old at 0 or more, that part of the
 // snapshot advanced, copied from its file as it is.
@@ -512,6 +550,7 @@ func (a *Archive) writeSnapshotFile(snap *snapshot, months map[string]monthPart,
 		if err := tail(pw); err != nil {
 			return err
 		}
+		pw.add(snap.order)
 		if pw.err != nil || len(pw.parts) != nParts {
 			return errBadSnapshotPart
 		}

@@ -38,6 +38,12 @@ type Journal struct {
 	// every event here follows every one of them. It maps the heads among
 	// them to their times.
 	Prior map[string]time.Time
+	// Merge, when set, says how the events held (read since a snapshot)
+	// meet the snapshot's when they do not follow all its heads: Prior
+	// then holds the old events they link to, and the held events follow
+	// every old event but those of Merge.Side (and Heads holds those of
+	// the old heads among these).
+	Merge *Merge
 
 	root *string // the archive's folder
 
@@ -533,7 +539,7 @@ func (j *Journal) Follows(e *Event, ancestor string) bool {
 		return false
 	}
 	if j.Prior != nil && j.ByHash[ancestor] == nil && j.followsPrior(e) {
-		return true
+		return !j.beside(e, ancestor)
 	}
 	// Most questions are about an event a few links back (the approval
 	// before this one): a short walk answers them. Past it, and for an
@@ -593,7 +599,17 @@ func (j *Journal) walk(e *Event, ancestor string, limit int) (found, done bool) 
 // links, given e's ancestors anc (Ancestors): with Prior, so does every
 // event not held.
 func (j *Journal) Before(anc map[string]bool, e *Event, h string) bool {
-	return anc[h] || j.Prior != nil && j.ByHash[h] == nil && j.followsPrior(e)
+	return anc[h] || j.Prior != nil && j.ByHash[h] == nil && j.followsPrior(e) && !j.beside(e, h)
+}
+
+// beside reports whether e, an event held, and h, an old event, are
+// concurrent (Merge.Side): e does not follow h.
+func (j *Journal) beside(e *Event, h string) bool {
+	if j.Merge == nil || j.ByHash[e.Hash] != e {
+		return false
+	}
+	_, side := j.Merge.side[h]
+	return side
 }
 
 // followsPrior reports whether e follows every event the journal does not
@@ -621,6 +637,9 @@ func (j *Journal) TimeOf(h string) (time.Time, bool) {
 		return e.Time, true
 	}
 	t, ok := j.Prior[h]
+	if !ok && j.Merge != nil {
+		t, ok = j.Merge.side[h]
+	}
 	return t, ok
 }
 

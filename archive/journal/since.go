@@ -28,6 +28,10 @@ type Since struct {
 	// Hint, if set, gives the key each actor's new events are most likely
 	// judged by: they are checked as they are read (ReadHinted).
 	Hint KeyHint
+	// Tail, if set, gives the end of the order of the journal read
+	// before: with it, new events that do not follow every head known
+	// before are placed among the old ones (Journal.Merge).
+	Tail func() (Tail, bool)
 }
 
 // Listed is a month folder as ReadSince listed it: the time it had when
@@ -86,16 +90,79 @@ func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Jo
 			}
 		}
 	}
-	r.j.order()
-	if len(r.j.Problems) > 0 || !r.j.followsAllPrior() {
+	// The old events the new ones link to: heads known before, or, in a
+	// merge, events of the tail of the journal read before.
+	linked := map[string]bool{}
+	for _, e := range events {
+		for _, p := range e.Prev {
+			if r.j.ByHash[p] == nil {
+				linked[p] = true
+			}
+		}
+	}
+	known := true
+	for p := range linked {
+		if _, ok := since.Heads[p]; !ok {
+			known = false
+		}
+	}
+	if known {
+		r.j.order()
+		if len(r.j.Problems) > 0 {
+			return nil, nil, false, nil
+		}
+		if r.j.followsAllPrior() {
+			return r.j, listed, r.j.settled(since.Heads), nil
+		}
+	}
+	if since.Tail == nil || len(events) == 0 {
 		return nil, nil, false, nil
 	}
-	if len(r.j.Events) == 0 {
+	t, ok := since.Tail()
+	if !ok {
+		return nil, nil, false, nil
+	}
+	// Prior then holds the old events they link to, with their times.
+	times := make(map[string]time.Time, len(t))
+	for _, e := range t {
+		times[e.Hash] = e.Time
+	}
+	r.j.Prior = make(map[string]time.Time, len(linked))
+	for p := range linked {
+		tm, ok := times[p]
+		if !ok {
+			return nil, nil, false, nil
+		}
+		r.j.Prior[p] = tm
+	}
+	r.j.Problems = nil
+	r.j.order()
+	if len(r.j.Problems) > 0 {
+		return nil, nil, false, nil
+	}
+	heads := slices.Sorted(maps.Keys(since.Heads))
+	m, ok := t.merge(r.j, heads)
+	if !ok {
+		return nil, nil, false, nil
+	}
+	for _, h := range heads {
+		if _, side := m.side[h]; side {
+			r.j.Heads = append(r.j.Heads, h)
+		}
+	}
+	slices.Sort(r.j.Heads)
+	return r.j, listed, true, nil
+}
+
+// settled finishes a journal read since one with heads, every event of
+// which follows them all.
+func (j *Journal) settled(heads map[string]time.Time) bool {
+	if len(j.Events) == 0 {
 		// Folders changed without a new event (their events went into
 		// bundles): the heads are those known before.
-		r.j.Heads = slices.Sorted(maps.Keys(since.Heads))
+		j.Heads = slices.Sorted(maps.Keys(heads))
 	}
-	return r.j, listed, true, nil
+	return true
 }
 
 // listSince lists the month folder at p and queues the files of events
