@@ -89,6 +89,31 @@ func TestMergeAdvancesTheSnapshot(t *testing.T) {
 	g.verifyClean()
 }
 
+// A pull of two clones' work: one wrote on the common past, the other
+// after pulling this clone's edit. The new events follow different old
+// events (two roots); the snapshot is advanced, and the edit the second
+// clone followed is no head any more.
+func TestMergeOfTwoClones(t *testing.T) {
+	f, g, base, ids := forked(t)
+	h := f.clone()
+	f.edit("li", ids[2])
+	g.edit("li", ids[3])
+	h.pull(f, base)
+	h.edit("li", ids[4])
+	f.advanced(true, func() {
+		f.pull(g, base)
+		f.pull(h, base)
+	})
+	if heads := f.cold("li").State.Journal.Heads; len(heads) != 2 {
+		t.Fatalf("heads after the merge: %v", heads)
+	}
+	f.sameReportsAsCold("two clones", true, false)
+	if _, err := f.as("li").ReviewDone(ids[5], "合并后"); err != nil {
+		t.Fatal(err)
+	}
+	f.verifyClean()
+}
+
 // A second pull from a clone that has not seen this one's side yet: the
 // snapshot saved by the first merge still knows that side (its heads),
 // and an edit of a dossier of that side is not advanced over.

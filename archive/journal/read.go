@@ -40,9 +40,9 @@ type Journal struct {
 	Prior map[string]time.Time
 	// Merge, when set, says how the events held (read since a snapshot)
 	// meet the snapshot's when they do not follow all its heads: Prior
-	// then holds the old events they link to, and the held events follow
-	// every old event but those of Merge.Side (and Heads holds those of
-	// the old heads among these).
+	// then holds the old events they link to, the held events follow
+	// every old event but some of Merge.Side (Follows tells), and Heads
+	// holds the old heads none of them follows.
 	Merge *Merge
 
 	root *string // the archive's folder
@@ -603,13 +603,9 @@ func (j *Journal) Before(anc map[string]bool, e *Event, h string) bool {
 }
 
 // beside reports whether e, an event held, and h, an old event, are
-// concurrent (Merge.Side): e does not follow h.
+// concurrent (Merge): e does not follow h.
 func (j *Journal) beside(e *Event, h string) bool {
-	if j.Merge == nil || j.ByHash[e.Hash] != e {
-		return false
-	}
-	_, side := j.Merge.side[h]
-	return side
+	return j.Merge != nil && j.ByHash[e.Hash] == e && !j.Merge.follows(e, h)
 }
 
 // followsPrior reports whether e follows every event the journal does not
@@ -638,7 +634,7 @@ func (j *Journal) TimeOf(h string) (time.Time, bool) {
 	}
 	t, ok := j.Prior[h]
 	if !ok && j.Merge != nil {
-		t, ok = j.Merge.side[h]
+		t, ok = j.Merge.times[h]
 	}
 	return t, ok
 }

@@ -140,17 +140,9 @@ func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Jo
 	if len(r.j.Problems) > 0 {
 		return nil, nil, false, nil
 	}
-	heads := slices.Sorted(maps.Keys(since.Heads))
-	m, ok := t.merge(r.j, heads)
-	if !ok {
+	if _, ok := t.merge(r.j, slices.Sorted(maps.Keys(since.Heads))); !ok {
 		return nil, nil, false, nil
 	}
-	for _, h := range heads {
-		if _, side := m.side[h]; side {
-			r.j.Heads = append(r.j.Heads, h)
-		}
-	}
-	slices.Sort(r.j.Heads)
 	return r.j, listed, true, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"encoding/binary"
 	"encoding/hex"
+	"slices"
 	"time"
 )
 
@@ -154,8 +155,9 @@ func UnpackTail(b []byte) (Tail, bool) {
 type Merge struct {
 	// Tail is the tail of the merged journal's order.
 	Tail Tail
-	// Side are the snapshot's events the new ones do not follow: written
-	// in this clone (or brought from elsewhere) concurrently with them.
+	// Side are the snapshot's events that some new event does not
+	// follow: written in this clone, or brought from elsewhere,
+	// concurrently with it. Every new event follows every other old one.
 	Side []TailEvent
 	// After are the snapshot's events that come after a new event in the
 	// merged order (all of them in Side): a replay of the new events on
@@ -163,56 +165,99 @@ type Merge struct {
 	// replay would.
 	After []TailEvent
 
-	side map[string]time.Time
+	side  map[string]int // Side by hash: its place in the old tail
+	times map[string]time.Time
+	// reach holds, for each new event that links to old ones (a
+	// source), the places in the old tail of the events it follows.
+	reach map[*Event][]uint64
+	j     *Journal
 }
+
+// maxSources bounds how many new events linking to old ones a merge
+// tells apart (each holds a bit per event of the tail).
+const maxSources = 1024
 
 // merge places the events of j (read since a journal whose heads are
 // heads and whose order ends with t; ordered alone, Prior holding the old
-// events they link to) in the merged order, and sets j.Merge. It returns
-// false when t does
-// not reach far enough back to tell: an event the new ones link to, or
-// the start of this clone's side of the fork, lies before it.
+// events they link to) in the merged order, sets j.Merge and gives j the
+// merged journal's heads. It returns false when t does not reach far
+// enough back to tell: an event the new ones link to, or an event of
+// this clone's side of the fork, lies before it.
 func (t Tail) merge(j *Journal, heads []string) (*Merge, bool) {
 	pos := make(map[string]int, len(t))
 	for i, e := range t {
 		pos[e.Hash] = i
 	}
-	if !t.followedAll(j, pos) {
-		return nil, false
-	}
-	// The old events the new ones follow, in t: the common past.
-	common := make([]bool, len(t))
-	outside := map[string]bool{} // events before t known to be in it
-	var todo []int
 	for p := range j.Prior {
-		i, ok := pos[p]
-		if !ok {
+		if _, ok := pos[p]; !ok {
 			return nil, false
 		}
-		todo = append(todo, i)
 	}
-	for len(todo) > 0 {
-		i := todo[len(todo)-1]
-		todo = todo[:len(todo)-1]
-		if common[i] {
+	// What each source follows of t: its old links and, back through t,
+	// what they follow; and which events before t that walk reaches.
+	m := &Merge{side: map[string]int{}, times: map[string]time.Time{}, reach: map[*Event][]uint64{}, j: j}
+	words := (len(t) + 63) / 64
+	var roots []*Event
+	outside := map[string]int{} // event before t → how many roots reach it
+	for _, e := range j.Events {
+		root, old := true, false
+		for _, p := range e.Prev {
+			if j.ByHash[p] != nil {
+				root = false
+			} else {
+				old = true
+			}
+		}
+		if !old {
 			continue
 		}
-		common[i] = true
-		for _, p := range t[i].Prev {
-			if k, ok := pos[p]; ok {
-				todo = append(todo, k)
-			} else {
-				outside[p] = true
+		if len(m.reach) == maxSources {
+			return nil, false
+		}
+		bits := make([]uint64, words)
+		for _, p := range e.Prev {
+			if k, ok := pos[p]; ok && j.ByHash[p] == nil {
+				bits[k/64] |= 1 << (k % 64)
+			}
+		}
+		reached := map[string]bool{}
+		for i := len(t) - 1; i >= 0; i-- {
+			if bits[i/64]&(1<<(i%64)) == 0 {
+				continue
+			}
+			for _, p := range t[i].Prev {
+				if k, ok := pos[p]; ok && k < i {
+					bits[k/64] |= 1 << (k % 64)
+				} else if !ok {
+					reached[p] = true
+				}
+			}
+		}
+		m.reach[e] = bits
+		if root {
+			roots = append(roots, e)
+			for p := range reached {
+				outside[p]++
 			}
 		}
 	}
-	// This clone's side: every old event the walk back from the heads
-	// reaches before the common past (every old event not in it).
+	// The common past: what every new event follows, the events of t
+	// every root follows (every new event follows a root).
+	common := make([]bool, len(t))
+	for i := range t {
+		common[i] = len(roots) > 0
+		for _, r := range roots {
+			common[i] = common[i] && m.reach[r][i/64]&(1<<(i%64)) != 0
+		}
+	}
+	// The side: every old event the walk back from the heads reaches
+	// before the common past (every old event not in it).
 	side := make([]bool, len(t))
+	var todo []int
 	sideOf := func(h string) bool {
 		i, ok := pos[h]
 		if !ok {
-			return outside[h] // else: not known to be common, nor in t
+			return outside[h] == len(roots) // else: not known to be common, nor in t
 		}
 		if !common[i] && !side[i] {
 			side[i] = true
@@ -234,11 +279,11 @@ func (t Tail) merge(j *Journal, heads []string) (*Merge, bool) {
 			}
 		}
 	}
-	m := &Merge{side: map[string]time.Time{}}
 	for i, e := range t {
+		m.times[e.Hash] = e.Time
 		if side[i] {
 			m.Side = append(m.Side, e)
-			m.side[e.Hash] = e.Time
+			m.side[e.Hash] = i
 		}
 	}
 	// The merged order: old events keep theirs (none follows a new one,
@@ -264,24 +309,21 @@ func (t Tail) merge(j *Journal, heads []string) (*Merge, bool) {
 			after[last] = append(after[last], e)
 		}
 	}
-	place := func(e *Event) {
-		m.Tail = append(m.Tail, tailEvent(e))
-		for _, f := range followers[e.Hash] {
-			if wait[f]--; wait[f] == 0 {
-				heap.Push(&ready, f)
-			}
-		}
-	}
 	var order []*Event
 	for i := 0; i < len(t) || len(ready) > 0; {
 		if len(ready) > 0 && (i == len(t) || ready[0].Hash < t[i].Hash) {
 			e := heap.Pop(&ready).(*Event)
 			order = append(order, e)
-			place(e)
+			m.Tail = append(m.Tail, tailEvent(e))
+			for _, f := range followers[e.Hash] {
+				if wait[f]--; wait[f] == 0 {
+					heap.Push(&ready, f)
+				}
+			}
 			continue
 		}
 		if len(order) > 0 {
-			m.After = append(m.After, t[i]) // of Side: the common past came first
+			m.After = append(m.After, t[i]) // of Side: a new event does not follow it
 		}
 		m.Tail = append(m.Tail, t[i])
 		for _, e := range after[i] {
@@ -294,53 +336,60 @@ func (t Tail) merge(j *Journal, heads []string) (*Merge, bool) {
 	if len(order) != len(j.Events) {
 		return nil, false // one follows nothing old: it has no place
 	}
-	// The new events keep their order: each follows the whole common
-	// past, which comes first, so they are ready as they follow each
-	// other, as when ordered alone.
-	j.Merge = m
 	m.Tail = m.Tail[max(len(m.Tail)-TailLen, 0):]
+	// The new events take their merged order, which the advance replays
+	// them in (it is their order alone when every one follows the same
+	// old events). The heads: theirs, and the old ones none follows.
+	j.Events = order
+	j.followers.reset()
+	for _, h := range heads {
+		if i, ok := m.side[h]; ok && !m.followed(i) {
+			j.Heads = append(j.Heads, h)
+		}
+	}
+	slices.Sort(j.Heads)
+	j.Merge = m
 	return m, true
 }
 
-// followedAll reports whether every event of j follows every old event
-// any of them links to (Prior), directly or through events of t (pos: by
-// hash): then each follows the same old events, the common past, and no
-// other. At most 64 old events linked to are told apart.
-func (t Tail) followedAll(j *Journal, pos map[string]int) bool {
-	if len(j.Prior) > 64 {
-		return false
+// followed reports whether a new event follows the old event at place i
+// of the old tail.
+func (m *Merge) followed(i int) bool {
+	for _, bits := range m.reach {
+		if bits[i/64]&(1<<(i%64)) != 0 {
+			return true
+		}
 	}
-	bit := make(map[string]uint64, len(j.Prior))
-	for p := range j.Prior {
-		bit[p] = 1 << len(bit)
+	return false
+}
+
+// follows reports whether e, a new event, follows the old event h: every
+// one but those of Side; of those, the ones a source e is or follows
+// reaches.
+func (m *Merge) follows(e *Event, h string) bool {
+	i, side := m.side[h]
+	if !side {
+		return true
 	}
-	all := uint64(1)<<len(bit) - 1
-	// What each event of t is or follows of them, through t.
-	reach := make([]uint64, len(t))
-	for i, e := range t {
-		reach[i] = bit[e.Hash]
-		for _, p := range e.Prev {
-			if k, ok := pos[p]; ok && k < i {
-				reach[i] |= reach[k]
+	seen := map[*Event]bool{}
+	todo := []*Event{e}
+	for len(todo) > 0 {
+		x := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if seen[x] {
+			continue
+		}
+		seen[x] = true
+		if bits := m.reach[x]; bits != nil && bits[i/64]&(1<<(i%64)) != 0 {
+			return true
+		}
+		for _, p := range x.Prev {
+			if q := m.j.ByHash[p]; q != nil {
+				todo = append(todo, q)
 			}
 		}
 	}
-	got := make(map[string]uint64, len(j.Events))
-	for _, e := range j.Events { // in order: what an event follows comes first
-		var m uint64
-		for _, p := range e.Prev {
-			if j.ByHash[p] != nil {
-				m |= got[p]
-			} else if k, ok := pos[p]; ok {
-				m |= reach[k]
-			}
-		}
-		if m != all {
-			return false
-		}
-		got[e.Hash] = m
-	}
-	return true
+	return false
 }
 
 // eventHeap is a min-heap of events by hash.
