@@ -30,7 +30,11 @@ import (
 //     and to the snapshot's heads, and follows every one of those heads
 //     (journal.ReadSince): in the journal's order it comes after every
 //     event the snapshot replayed, so replay meets the old events exactly
-//     as before and then the new ones;
+//     as before and then the new ones; or, for events written
+//     concurrently with some of the snapshot's (a pull of another clone's
+//     work), their places among the old events are known from the tail
+//     of the order the snapshot keeps (journal.Merge) and replaying them
+//     on top gives what replaying them at those places gives (commutes);
 //   - every new event passes its checks and takes effect (a refused or
 //     superseded one needs its causal past: validInPast);
 //   - no new event is of a kind whose rule reads what a snapshot does not

@@ -358,3 +358,22 @@ func (a *Archive) SnapshotEncodedHere() bool {
 // to remove or move, and clears the mark (it is the process's, and tests
 // share one).
 func LeftBehind() bool { return leftBehind.Swap(false) }
+
+// Replays is how many times this process replayed the whole journal.
+func Replays() int64 { return replays.Load() }
+
+// SavedTail is the tail of the journal's order the state snapshot of a
+// keeps (by hash), if it has one that reads.
+func SavedTail(a *Archive) ([]string, bool) {
+	f, snap, base := a.readSnapshot()
+	if snap == nil {
+		return nil, false
+	}
+	defer f.Close()
+	t, ok := snap.orderTail(f, base)
+	hs := make([]string, len(t))
+	for i, e := range t {
+		hs[i] = e.Hash
+	}
+	return hs, ok
+}

@@ -52,7 +52,8 @@ func (x *DossierMerge) apply(c *step) {
 // a snapshot (advance.go), the dossier's earlier events are read from
 // their files, by the paths the snapshot keeps (each checked against the
 // hash its name holds); the step follows every one of them, as every new
-// event follows the snapshot's heads (journal.Journal.Prior). One that
+// event follows the snapshot's heads (journal.Journal.Prior) or, after a
+// merge, every old event about its own dossier (commutes). One that
 // cannot be read does not count: the check fails, and the advance gives
 // way to a replay of the whole journal.
 func (c *step) pinnedBefore(sum string) bool {

@@ -51,11 +51,14 @@ type Listed struct {
 // bundle), with Prior set to since.Heads. It returns false
 // unless the journal is one a replay on top of the one before can stand
 // for: every folder holds only plain event files, none of the events known
-// before is gone, every new event reads without a problem, links only to
-// new events and to heads known before, and follows every one of those
-// heads (so that each comes after every known event in the journal's
-// order, whatever the order of the others). Anything else is for a full
-// read to find and report.
+// before is gone, every new event reads without a problem, and either it
+// links only to new events and to heads known before and follows every
+// one of those heads (so that each comes after every known event in the
+// journal's order, whatever the order of the others), or, with
+// since.Tail, the new events can be placed among the known ones from the
+// tail of their order: then Prior holds the known events they link to
+// and Merge says how the two meet (Tail.merge). Anything else is for a
+// full read to find and report.
 func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Journal, []Listed, bool, error) {
 	r := &reader{
 		j:      &Journal{ByHash: map[string]*Event{}, Prior: since.Heads},
@@ -135,7 +138,6 @@ func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Jo
 		}
 		r.j.Prior[p] = tm
 	}
-	r.j.Problems = nil
 	r.j.order()
 	if len(r.j.Problems) > 0 {
 		return nil, nil, false, nil

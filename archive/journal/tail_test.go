@@ -14,8 +14,8 @@ import (
 // forkedJournal is a random journal of three parts: a common past, this
 // clone's side on top of it, and other clones' new events, which follow
 // one to three roots (each linked to every head of the common past, or to
-// some of its events) and some of which also link to other events of
-// it.
+// some of its events, and perhaps to an event of the side) and some of
+// which also link to other events of the common past.
 func forkedJournal(r *rand.Rand) (common, side, news []*Event) {
 	n := 0
 	mk := func(prev []string) *Event {
@@ -54,6 +54,12 @@ func forkedJournal(r *rand.Rand) (common, side, news []*Event) {
 		first := heads
 		if r.IntN(3) == 0 {
 			first = pick(common, 1+r.IntN(len(heads)))
+		}
+		if len(side) > 0 && r.IntN(4) == 0 {
+			// A clone that had pulled some of this clone's side.
+			first = append(slices.Clone(first), pick(side, 1)...)
+			slices.Sort(first)
+			first = slices.Compact(first)
 		}
 		news = append(news, mk(first))
 	}
