@@ -217,17 +217,17 @@ func (t Tail) merge(j *Journal, heads []string) (*Merge, bool) {
 		bits := make([]uint64, words)
 		for _, p := range e.Prev {
 			if k, ok := pos[p]; ok && j.ByHash[p] == nil {
-				bits[k/64] |= 1 << (k % 64)
+				setBit(bits, k)
 			}
 		}
 		reached := map[string]bool{}
 		for i := len(t) - 1; i >= 0; i-- {
-			if bits[i/64]&(1<<(i%64)) == 0 {
+			if !hasBit(bits, i) {
 				continue
 			}
 			for _, p := range t[i].Prev {
 				if k, ok := pos[p]; ok && k < i {
-					bits[k/64] |= 1 << (k % 64)
+					setBit(bits, k)
 				} else if !ok {
 					reached[p] = true
 				}
@@ -247,7 +247,7 @@ func (t Tail) merge(j *Journal, heads []string) (*Merge, bool) {
 	for i := range t {
 		common[i] = len(roots) > 0
 		for _, r := range roots {
-			common[i] = common[i] && m.reach[r][i/64]&(1<<(i%64)) != 0
+			common[i] = common[i] && hasBit(m.reach[r], i)
 		}
 	}
 	// The side: every old event the walk back from the heads reaches
@@ -356,7 +356,7 @@ func (t Tail) merge(j *Journal, heads []string) (*Merge, bool) {
 // of the old tail.
 func (m *Merge) followed(i int) bool {
 	for _, bits := range m.reach {
-		if bits[i/64]&(1<<(i%64)) != 0 {
+		if hasBit(bits, i) {
 			return true
 		}
 	}
@@ -371,26 +371,21 @@ func (m *Merge) follows(e *Event, h string) bool {
 	if !side {
 		return true
 	}
-	seen := map[*Event]bool{}
-	todo := []*Event{e}
-	for len(todo) > 0 {
-		x := todo[len(todo)-1]
-		todo = todo[:len(todo)-1]
-		if seen[x] {
-			continue
-		}
-		seen[x] = true
-		if bits := m.reach[x]; bits != nil && bits[i/64]&(1<<(i%64)) != 0 {
+	if hasBit(m.reach[e], i) {
+		return true
+	}
+	for h := range m.j.Ancestors(e) {
+		if x := m.j.ByHash[h]; x != nil && hasBit(m.reach[x], i) {
 			return true
-		}
-		for _, p := range x.Prev {
-			if q := m.j.ByHash[p]; q != nil {
-				todo = append(todo, q)
-			}
 		}
 	}
 	return false
 }
+
+// hasBit reports whether bit i of b is set (false past its end).
+func hasBit(b []uint64, i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0 }
+
+func setBit(b []uint64, i int) { b[i/64] |= 1 << (i % 64) }
 
 // eventHeap is a min-heap of events by hash.
 type eventHeap []*Event
