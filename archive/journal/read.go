@@ -35,8 +35,9 @@ type Journal struct {
 	Reused int
 	// Prior, when set, stands for events before these that are not held
 	// here (a journal read with ReadSince, on top of a state snapshot):
-	// every event here follows every one of them. It maps the heads among
-	// them to their times.
+	// every event here follows every one of them (after a merge, every
+	// one but some of Merge.Side). It maps the heads among them to their
+	// times.
 	Prior map[string]time.Time
 	// Merge, when set, says how the events held (read since a snapshot)
 	// meet the snapshot's when they do not follow all its heads: Prior
@@ -530,7 +531,8 @@ func (j *Journal) Add(e *Event) {
 // Follows reports whether the event with hash ancestor is reachable from e
 // through its links: the journal's only trustworthy order. With Prior,
 // every event held (and one about to be written on them) follows every
-// event not held (followsPrior).
+// event not held (followsPrior), but, after a merge, the events of
+// Merge.Side it does not reach (Merge.follows).
 func (j *Journal) Follows(e *Event, ancestor string) bool {
 	if ancestor == "" {
 		return true
@@ -602,10 +604,10 @@ func (j *Journal) Before(anc map[string]bool, e *Event, h string) bool {
 	return anc[h] || j.Prior != nil && j.ByHash[h] == nil && j.followsPrior(e) && !j.beside(e, h)
 }
 
-// beside reports whether e, an event held, and h, an old event, are
-// concurrent (Merge): e does not follow h.
+// beside reports whether e (held, or about to be written on held events)
+// does not follow h, an old event, after a merge (Merge.follows).
 func (j *Journal) beside(e *Event, h string) bool {
-	return j.Merge != nil && j.ByHash[e.Hash] == e && !j.Merge.follows(e, h)
+	return j.Merge != nil && !j.Merge.follows(e, h)
 }
 
 // followsPrior reports whether e follows every event the journal does not

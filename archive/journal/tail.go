@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -167,10 +168,15 @@ type Merge struct {
 
 	side  map[string]int // Side by hash: its place in the old tail
 	times map[string]time.Time
-	// reach holds, for each new event that links to old ones (a
-	// source), the places in the old tail of the events it follows.
-	reach map[*Event][]uint64
+	old   Tail           // the old tail
+	pos   map[string]int // its events' places, by hash
 	j     *Journal
+	mu    sync.Mutex
+	// reach holds, for each new event that links to old ones (a
+	// source), the places in the old tail of the events it follows
+	// through those links; and for other events asked about since
+	// (bitsOf), the same.
+	reach map[*Event][]uint64
 }
 
 // maxSources bounds how many new events linking to old ones a merge
@@ -181,8 +187,11 @@ const maxSources = 1024
 // heads and whose order ends with t; ordered alone, Prior holding the old
 // events they link to) in the merged order, sets j.Merge and gives j the
 // merged journal's heads. It returns false when t does not reach far
-// enough back to tell: an event the new ones link to, or an event of
-// this clone's side of the fork, lies before it.
+// enough back to tell (an event the new ones link to, or an event of
+// this clone's side of the fork, lies before it, or an event before it
+// the side's events link to is not known to be followed by every new
+// event), when more than maxSources new events link to old ones, or when
+// a new event follows nothing old.
 func (t Tail) merge(j *Journal, heads []string) (*Merge, bool) {
 	pos := make(map[string]int, len(t))
 	for i, e := range t {
@@ -195,8 +204,7 @@ func (t Tail) merge(j *Journal, heads []string) (*Merge, bool) {
 	}
 	// What each source follows of t: its old links and, back through t,
 	// what they follow; and which events before t that walk reaches.
-	m := &Merge{side: map[string]int{}, times: map[string]time.Time{}, reach: map[*Event][]uint64{}, j: j}
-	words := (len(t) + 63) / 64
+	m := &Merge{side: map[string]int{}, times: map[string]time.Time{}, reach: map[*Event][]uint64{}, j: j, old: t, pos: pos}
 	var roots []*Event
 	outside := map[string]int{} // event before t → how many roots reach it
 	for _, e := range j.Events {
@@ -214,25 +222,7 @@ func (t Tail) merge(j *Journal, heads []string) (*Merge, bool) {
 		if len(m.reach) == maxSources {
 			return nil, false
 		}
-		bits := make([]uint64, words)
-		for _, p := range e.Prev {
-			if k, ok := pos[p]; ok && j.ByHash[p] == nil {
-				setBit(bits, k)
-			}
-		}
-		reached := map[string]bool{}
-		for i := len(t) - 1; i >= 0; i-- {
-			if !hasBit(bits, i) {
-				continue
-			}
-			for _, p := range t[i].Prev {
-				if k, ok := pos[p]; ok && k < i {
-					setBit(bits, k)
-				} else if !ok {
-					reached[p] = true
-				}
-			}
-		}
+		bits, reached := m.reachOf(e.Prev)
 		m.reach[e] = bits
 		if root {
 			roots = append(roots, e)
@@ -245,7 +235,7 @@ func (t Tail) merge(j *Journal, heads []string) (*Merge, bool) {
 	// every root follows (every new event follows a root).
 	common := make([]bool, len(t))
 	for i := range t {
-		common[i] = len(roots) > 0
+		common[i] = true
 		for _, r := range roots {
 			common[i] = common[i] && hasBit(m.reach[r], i)
 		}
@@ -363,23 +353,65 @@ func (m *Merge) followed(i int) bool {
 	return false
 }
 
-// follows reports whether e, a new event, follows the old event h: every
-// one but those of Side; of those, the ones a source e is or follows
-// reaches.
+// follows reports whether e follows the old event h: e is a new event,
+// or one added since that links to one (a step written on the merged
+// journal), or about to be. Every such event follows every old event but
+// those of Side; of those, the ones that the old links of e, or of an
+// event e follows, reach.
 func (m *Merge) follows(e *Event, h string) bool {
 	i, side := m.side[h]
 	if !side {
 		return true
 	}
-	if hasBit(m.reach[e], i) {
+	if hasBit(m.bitsOf(e), i) {
 		return true
 	}
-	for h := range m.j.Ancestors(e) {
-		if x := m.j.ByHash[h]; x != nil && hasBit(m.reach[x], i) {
+	for a := range m.j.Ancestors(e) {
+		if x := m.j.ByHash[a]; x != nil && hasBit(m.bitsOf(x), i) {
 			return true
 		}
 	}
 	return false
+}
+
+// bitsOf is what of the old tail x follows through its own old links: a
+// source's, as the merge found it, or, for another event, made when first
+// asked.
+func (m *Merge) bitsOf(x *Event) []uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.reach[x]
+	if !ok {
+		b, _ = m.reachOf(x.Prev)
+		m.reach[x] = b
+	}
+	return b
+}
+
+// reachOf is what of the old tail an event linking to prev follows
+// through those links that are old events, a bit per place in it, and the
+// events before the tail the walk back reaches.
+func (m *Merge) reachOf(prev []string) (bits []uint64, reached map[string]bool) {
+	bits = make([]uint64, (len(m.old)+63)/64)
+	for _, p := range prev {
+		if k, ok := m.pos[p]; ok {
+			setBit(bits, k)
+		}
+	}
+	reached = map[string]bool{}
+	for i := len(m.old) - 1; i >= 0; i-- {
+		if !hasBit(bits, i) {
+			continue
+		}
+		for _, p := range m.old[i].Prev {
+			if k, ok := m.pos[p]; ok {
+				setBit(bits, k)
+			} else {
+				reached[p] = true
+			}
+		}
+	}
+	return bits, reached
 }
 
 // hasBit reports whether bit i of b is set (false past its end).

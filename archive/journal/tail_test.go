@@ -255,3 +255,300 @@ func FuzzUnpackTail(f *testing.F) {
 		}
 	})
 }
+
+// forkedJournalWide makes shapes forkedJournal does not (from a review):: a common past longer than
+// 64 events (bitsets of more than one word), more roots, and new events
+// that are not roots (they also link to new events) linking to events of
+// this clone's side, so that a non-root source holds side bits; side
+// events that follow one another in chains.
+func forkedJournalWide(r *rand.Rand) (common, side, news []*Event) {
+	n := 0
+	mk := func(prev []string) *Event {
+		n++
+		h := sha256.Sum256(fmt.Appendf(nil, "w%d-%d", n, r.Uint64()))
+		slices.Sort(prev)
+		prev = slices.Compact(prev)
+		return &Event{Header: Header{Kind: "dossier.update", Time: time.Unix(int64(n), 0).UTC(), Dossier: fmt.Sprintf("C-%d", n), Prev: prev}, Hash: hex.EncodeToString(h[:])}
+	}
+	pick := func(from []*Event, k int) []string {
+		var out []string
+		for range k {
+			if len(from) > 0 {
+				out = append(out, from[r.IntN(len(from))].Hash)
+			}
+		}
+		return out
+	}
+	recent := func(from []*Event, w int) []*Event { return from[max(len(from)-w, 0):] }
+	common = append(common, mk(nil))
+	for range 1 + r.IntN(150) {
+		common = append(common, mk(pick(recent(common, 6), 1+r.IntN(2))))
+	}
+	for range r.IntN(40) {
+		var prev []string
+		if len(side) > 0 && r.IntN(3) > 0 {
+			prev = pick(recent(side, 4), 1)
+		}
+		prev = append(prev, pick(recent(common, 10), 1)...)
+		side = append(side, mk(prev))
+	}
+	old := slices.Concat(common, side)
+	heads := headsOf(common)
+	var roots []*Event
+	for range 1 + r.IntN(6) {
+		var first []string
+		switch r.IntN(3) {
+		case 0:
+			first = slices.Clone(heads)
+		case 1:
+			first = pick(recent(common, 20), 1+r.IntN(3))
+		default:
+			first = pick(recent(old, 30), 1+r.IntN(3))
+		}
+		e := mk(first)
+		roots = append(roots, e)
+		news = append(news, e)
+	}
+	for range r.IntN(30) {
+		prev := pick(news, 1)
+		if r.IntN(2) == 0 {
+			// Not a root, yet a source: it links to old events too,
+			// of this clone's side or of the common past.
+			prev = append(prev, pick(recent(old, 30), 1+r.IntN(2))...)
+		}
+		news = append(news, mk(prev))
+	}
+	return common, side, news
+}
+
+// The same as TestMergeIsTheWholeOrder on wider forks: tails of more
+// than 64 events, up to six roots, new events that are no roots linking
+// to this clone's side, side chains; Before as sign-offs ask it; and
+// merges whose side's walk leaves the tail.
+func TestMergeWideForks(t *testing.T) {
+	defer func(n int) { TailLen = n }(TailLen)
+	r := rand.New(rand.NewPCG(38, 2))
+	merged, refused, wide, sideBits, beyond := 0, 0, 0, 0, 0
+	byHash := func(e *Event) string { return e.Hash }
+	ofTail := func(e TailEvent) string { return e.Hash }
+	for round := range 1500 {
+		common, side, news := forkedJournalWide(r)
+		total := len(common) + len(side) + len(news)
+		TailLen = 1 + r.IntN(total+4)
+		if r.IntN(2) == 0 {
+			TailLen = total + 4
+		}
+		whole := ordered(slices.Concat(common, side, news), nil)
+		old := ordered(slices.Concat(common, side), nil)
+		isNew := map[string]bool{}
+		for _, e := range news {
+			isNew[e.Hash] = true
+		}
+		linked := map[string]time.Time{}
+		for _, e := range news {
+			for _, p := range e.Prev {
+				if !isNew[p] {
+					linked[p] = old.ByHash[p].Time
+				}
+			}
+		}
+		j := ordered(news, linked)
+		if len(j.Problems) > 0 {
+			t.Fatalf("round %d: %v", round, j.Problems)
+		}
+		tail := Tail(nil).Append(old.Events)
+		m, ok := tail.merge(j, old.Heads)
+		if !ok {
+			refused++
+			if TailLen >= len(whole.Events) {
+				t.Fatalf("round %d: refused with the whole journal in the tail", round)
+			}
+			continue
+		}
+		merged++
+		// A merge whose walk of this clone's side left the tail (at
+		// common events before it): outside confirmed them.
+		inTail := map[string]bool{}
+		for _, e := range tail {
+			inTail[e.Hash] = true
+		}
+		if slices.ContainsFunc(m.Side, func(e TailEvent) bool {
+			return slices.ContainsFunc(e.Prev, func(p string) bool { return !inTail[p] })
+		}) {
+			beyond++
+		}
+		if len(tail) > 64 {
+			wide++
+		}
+		want := hashes(whole.Events, byHash)
+		if got := hashes(m.Tail, ofTail); !slices.Equal(got, want[max(len(want)-TailLen, 0):]) {
+			t.Fatalf("round %d (tail %d): merged tail\n%v\nwant\n%v", round, TailLen, got, want)
+		}
+		var wantNew, wantAfter []string
+		for i, h := range want {
+			if isNew[h] {
+				wantNew = append(wantNew, h)
+			} else if slices.ContainsFunc(want[:i], func(x string) bool { return isNew[x] }) {
+				wantAfter = append(wantAfter, h)
+			}
+		}
+		if got := hashes(j.Events, byHash); !slices.Equal(got, wantNew) {
+			t.Fatalf("round %d: new events in order %v, want %v", round, got, wantNew)
+		}
+		if got := hashes(m.After, ofTail); !slices.Equal(got, wantAfter) {
+			t.Fatalf("round %d: after %v, want %v", round, got, wantAfter)
+		}
+		if !slices.Equal(j.Heads, whole.Heads) {
+			t.Fatalf("round %d: heads %v, want %v", round, j.Heads, whole.Heads)
+		}
+		var wantSide []string
+		ancs := map[*Event]map[string]bool{}
+		for _, n := range j.Events {
+			ancs[n] = j.Ancestors(n)
+		}
+		for _, x := range old.Events {
+			some := false
+			for _, n := range j.Events {
+				f := whole.Follows(whole.ByHash[n.Hash], x.Hash)
+				if j.Follows(n, x.Hash) != f {
+					t.Fatalf("round %d: %s follows %s: %v, want %v", round, ShortHash(n.Hash), ShortHash(x.Hash), !f, f)
+				}
+				// Before, as review sign-offs ask it.
+				if j.Before(ancs[n], n, x.Hash) != f {
+					t.Fatalf("round %d: %s before %s: %v, want %v", round, ShortHash(x.Hash), ShortHash(n.Hash), !f, f)
+				}
+				some = some || !f
+			}
+			if some {
+				wantSide = append(wantSide, x.Hash)
+			}
+		}
+		if got := hashes(m.Side, ofTail); !slices.Equal(got, wantSide) {
+			t.Fatalf("round %d: side %v, want %v", round, got, wantSide)
+		}
+		// Side bits held by non-root sources (followed and follows use them).
+		for e, bits := range m.reach {
+			root := !slices.ContainsFunc(e.Prev, func(p string) bool { return j.ByHash[p] != nil })
+			if root {
+				continue
+			}
+			for _, i := range m.side {
+				if hasBit(bits, i) {
+					sideBits++
+				}
+			}
+		}
+	}
+	t.Logf("%d merged (%d tails over 64 events, %d with the side's walk leaving the tail), %d refused, %d side bits of non-root sources", merged, wide, beyond, refused, sideBits)
+	if merged < 300 || refused < 50 || wide < 100 || sideBits < 50 || beyond < 5 {
+		t.Fatalf("%d merged, %d wide, %d beyond, %d refused, %d side bits: the rounds do not try every shape", merged, wide, beyond, refused, sideBits)
+	}
+}
+
+// An event written on a merged journal (Add), linking to every head, the
+// old heads of this clone's side among them, follows every old event.
+func TestMergeAddedEventFollows(t *testing.T) {
+	defer func(n int) { TailLen = n }(TailLen)
+	TailLen = 8192
+	r := rand.New(rand.NewPCG(5, 6))
+	tried := 0
+	for round := 0; round < 2000 && tried < 50; round++ {
+		common, side, news := forkedJournal(r)
+		old := ordered(slices.Concat(common, side), nil)
+		isNew := map[string]bool{}
+		for _, e := range news {
+			isNew[e.Hash] = true
+		}
+		linked := map[string]time.Time{}
+		for _, e := range news {
+			for _, p := range e.Prev {
+				if !isNew[p] {
+					linked[p] = old.ByHash[p].Time
+				}
+			}
+		}
+		j := ordered(news, linked)
+		m, ok := Tail(nil).Append(old.Events).merge(j, old.Heads)
+		if !ok || len(m.Side) == 0 {
+			continue
+		}
+		var oldHead string
+		for _, h := range j.Heads {
+			if j.ByHash[h] == nil {
+				oldHead = h
+			}
+		}
+		if oldHead == "" {
+			continue
+		}
+		tried++
+		h := sha256.Sum256(fmt.Appendf(nil, "written-%d", round))
+		e := &Event{Header: Header{Kind: "dossier.update", Time: time.Unix(1e6, 0).UTC(), Dossier: "X", Prev: slices.Clone(j.Heads)}, Hash: hex.EncodeToString(h[:])}
+		if !j.Follows(e, oldHead) {
+			t.Fatalf("round %d: an event about to be written on every head does not follow head %s", round, ShortHash(oldHead))
+		}
+		j.Add(e)
+		if !j.Follows(e, oldHead) {
+			t.Fatalf("round %d: written on every head (%s among them), it does not follow it once added", round, ShortHash(oldHead))
+		}
+		for _, x := range m.Side {
+			if !j.Follows(e, x.Hash) {
+				t.Fatalf("round %d: written on every head, it does not follow %s of the side once added", round, ShortHash(x.Hash))
+			}
+		}
+	}
+	if tried < 20 {
+		t.Fatalf("only %d rounds with an old head", tried)
+	}
+}
+
+// Two roots, A on old a and B on old b, and C, a new event on A that also
+// links to a: the walk from a reaches h, an event before the tail, through
+// A and again through C, but B does not follow h (both reach gp, before
+// the tail too, which is common). h is not common: the
+// merge must refuse (h lies before the tail on this clone's side) or tell
+// that B does not follow it. Counting C as a root would take h as common.
+func TestMergeOutsideCountsRootsOnly(t *testing.T) {
+	defer func(n int) { TailLen = n }(TailLen)
+	checked := 0
+	for seed := range 400 {
+		n := 0
+		mk := func(prev ...string) *Event {
+			n++
+			h := sha256.Sum256(fmt.Appendf(nil, "o%d-%d", seed, n))
+			slices.Sort(prev)
+			return &Event{Header: Header{Kind: "dossier.update", Time: time.Unix(int64(n), 0).UTC(), Prev: prev}, Hash: hex.EncodeToString(h[:])}
+		}
+		g := mk()
+		gp := mk(g.Hash) // common, before the tail
+		h := mk(g.Hash)  // on A's side only, before the tail
+		a := mk(h.Hash, gp.Hash)
+		b := mk(gp.Hash)
+		s := mk(h.Hash)
+		A := mk(a.Hash)
+		B := mk(b.Hash)
+		C := mk(A.Hash, a.Hash)
+		oldEvs, news := []*Event{g, gp, h, a, b, s}, []*Event{A, B, C}
+		whole := ordered(slices.Concat(oldEvs, news), nil)
+		old := ordered(oldEvs, nil)
+		for tl := 1; tl <= len(oldEvs)+len(news); tl++ {
+			TailLen = tl
+			j := ordered(news, map[string]time.Time{a.Hash: a.Time, b.Hash: b.Time})
+			m, ok := Tail(nil).Append(old.Events).merge(j, old.Heads)
+			if !ok {
+				continue
+			}
+			checked++
+			for _, x := range old.Events {
+				for _, e := range j.Events {
+					if got, want := j.Follows(e, x.Hash), whole.Follows(whole.ByHash[e.Hash], x.Hash); got != want {
+						t.Fatalf("seed %d tail %d: %s follows %s: %v, want %v (side %d events)", seed, tl, ShortHash(e.Hash), ShortHash(x.Hash), got, want, len(m.Side))
+					}
+				}
+			}
+		}
+	}
+	if checked < 100 {
+		t.Fatalf("only %d merges", checked)
+	}
+}
