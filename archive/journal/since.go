@@ -115,7 +115,12 @@ func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Jo
 			return nil, nil, false, nil
 		}
 		if r.j.followsAllPrior() {
-			return r.j, listed, r.j.settled(since.Heads), nil
+			if len(r.j.Events) == 0 {
+				// Folders changed without a new event (their events
+				// went into bundles): the heads are those known before.
+				r.j.Heads = slices.Sorted(maps.Keys(since.Heads))
+			}
+			return r.j, listed, true, nil
 		}
 	}
 	if since.Tail == nil || len(events) == 0 {
@@ -146,17 +151,6 @@ func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Jo
 		return nil, nil, false, nil
 	}
 	return r.j, listed, true, nil
-}
-
-// settled finishes a journal read since one with heads, every event of
-// which follows them all.
-func (j *Journal) settled(heads map[string]time.Time) bool {
-	if len(j.Events) == 0 {
-		// Folders changed without a new event (their events went into
-		// bundles): the heads are those known before.
-		j.Heads = slices.Sorted(maps.Keys(heads))
-	}
-	return true
 }
 
 // listSince lists the month folder at p and queues the files of events

@@ -101,6 +101,20 @@ func ordered(evs []*Event, prior map[string]time.Time) *Journal {
 	return j
 }
 
+// readSince is the journal of news read since old, as ReadSince orders
+// it before a merge: Prior holds the old events they link to.
+func readSince(old *Journal, news []*Event) *Journal {
+	linked := map[string]time.Time{}
+	for _, e := range news {
+		for _, p := range e.Prev {
+			if o := old.ByHash[p]; o != nil {
+				linked[p] = o.Time
+			}
+		}
+	}
+	return ordered(news, linked)
+}
+
 func hashes[T any](xs []T, h func(T) string) []string {
 	out := make([]string, len(xs))
 	for i, x := range xs {
@@ -109,87 +123,98 @@ func hashes[T any](xs []T, h func(T) string) []string {
 	return out
 }
 
+// mergedAsWhole merges news into the journal of common and side, as
+// ReadSince does, with the tail TailLen keeps, and fails unless what the
+// merge says is what the whole journal ordered says: the tail of the
+// merged order, the new events' order, the heads, this clone's side, the
+// old events that come after a new one, and what each new event follows
+// (Follows, and Before as sign-offs ask it). It returns the merge and
+// the old tail, or false if the merge refused (only with a tail shorter
+// than the journal).
+func mergedAsWhole(t *testing.T, round int, common, side, news []*Event) (*Merge, *Journal, Tail, bool) {
+	t.Helper()
+	byHash := func(e *Event) string { return e.Hash }
+	ofTail := func(e TailEvent) string { return e.Hash }
+	whole := ordered(slices.Concat(common, side, news), nil)
+	old := ordered(slices.Concat(common, side), nil)
+	isNew := map[string]bool{}
+	for _, e := range news {
+		isNew[e.Hash] = true
+	}
+	j := readSince(old, news)
+	if len(j.Problems) > 0 {
+		t.Fatalf("round %d: %v", round, j.Problems)
+	}
+	tail := Tail(nil).Append(old.Events)
+	m, ok := tail.merge(j, old.Heads)
+	if !ok {
+		if TailLen >= len(whole.Events) {
+			t.Fatalf("round %d: refused with the whole journal in the tail", round)
+		}
+		return nil, nil, tail, false
+	}
+	want := hashes(whole.Events, byHash)
+	if got := hashes(m.Tail, ofTail); !slices.Equal(got, want[max(len(want)-TailLen, 0):]) {
+		t.Fatalf("round %d (tail %d): merged tail\n%v\nwant\n%v", round, TailLen, got, want)
+	}
+	var wantNew, wantAfter []string
+	for i, h := range want {
+		if isNew[h] {
+			wantNew = append(wantNew, h)
+		} else if slices.ContainsFunc(want[:i], func(x string) bool { return isNew[x] }) {
+			wantAfter = append(wantAfter, h)
+		}
+	}
+	if got := hashes(j.Events, byHash); !slices.Equal(got, wantNew) {
+		t.Fatalf("round %d: new events in order %v, want %v", round, got, wantNew)
+	}
+	if got := hashes(m.After, ofTail); !slices.Equal(got, wantAfter) {
+		t.Fatalf("round %d: after %v, want %v", round, got, wantAfter)
+	}
+	if !slices.Equal(j.Heads, whole.Heads) {
+		t.Fatalf("round %d: heads %v, want %v", round, j.Heads, whole.Heads)
+	}
+	// This clone's side: the old events some new one does not follow;
+	// and what each new one follows, as the whole journal says.
+	var wantSide []string
+	ancs := map[*Event]map[string]bool{}
+	for _, n := range j.Events {
+		ancs[n] = j.Ancestors(n)
+	}
+	for _, x := range old.Events {
+		some := false
+		for _, n := range j.Events {
+			f := whole.Follows(whole.ByHash[n.Hash], x.Hash)
+			if j.Follows(n, x.Hash) != f || j.Before(ancs[n], n, x.Hash) != f {
+				t.Fatalf("round %d: %s follows %s: %v, want %v", round, ShortHash(n.Hash), ShortHash(x.Hash), !f, f)
+			}
+			some = some || !f
+		}
+		if some {
+			wantSide = append(wantSide, x.Hash)
+		}
+	}
+	if got := hashes(m.Side, ofTail); !slices.Equal(got, wantSide) {
+		t.Fatalf("round %d: side %v, want %v", round, got, wantSide)
+	}
+	return m, j, tail, true
+}
+
 // Merge places the new events where a read of the whole journal does,
-// whatever the fork, or says it cannot tell (an event before the tail):
-// the tail of the merged order, the new events' order, the heads, this
-// clone's side, the old events that come after a new one and what each
-// new event follows are those of the whole journal ordered, on two
-// thousand random forks and tails of every length.
+// whatever the fork, or says it cannot tell (an event before the tail),
+// on two thousand random forks and tails of every length
+// (mergedAsWhole).
 func TestMergeIsTheWholeOrder(t *testing.T) {
 	defer func(n int) { TailLen = n }(TailLen)
 	r := rand.New(rand.NewPCG(7, 11))
 	merged, refused := 0, 0
-	byHash := func(e *Event) string { return e.Hash }
-	ofTail := func(e TailEvent) string { return e.Hash }
 	for round := range 2000 {
 		common, side, news := forkedJournal(r)
 		TailLen = 1 + r.IntN(len(common)+len(side)+len(news)+4)
-		whole := ordered(slices.Concat(common, side, news), nil)
-		old := ordered(slices.Concat(common, side), nil)
-		isNew := map[string]bool{}
-		for _, e := range news {
-			isNew[e.Hash] = true
-		}
-		linked := map[string]time.Time{}
-		for _, e := range news {
-			for _, p := range e.Prev {
-				if !isNew[p] {
-					linked[p] = old.ByHash[p].Time
-				}
-			}
-		}
-		j := ordered(news, linked)
-		if len(j.Problems) > 0 {
-			t.Fatalf("round %d: %v", round, j.Problems)
-		}
-		m, ok := Tail(nil).Append(old.Events).merge(j, old.Heads)
-		if !ok {
+		if _, _, _, ok := mergedAsWhole(t, round, common, side, news); ok {
+			merged++
+		} else {
 			refused++
-			if TailLen >= len(whole.Events) {
-				t.Fatalf("round %d: refused with the whole journal in the tail", round)
-			}
-			continue
-		}
-		merged++
-		want := hashes(whole.Events, byHash)
-		if got := hashes(m.Tail, ofTail); !slices.Equal(got, want[max(len(want)-TailLen, 0):]) {
-			t.Fatalf("round %d (tail %d): merged tail\n%v\nwant\n%v", round, TailLen, got, want)
-		}
-		var wantNew, wantAfter []string
-		for i, h := range want {
-			if isNew[h] {
-				wantNew = append(wantNew, h)
-			} else if slices.ContainsFunc(want[:i], func(x string) bool { return isNew[x] }) {
-				wantAfter = append(wantAfter, h)
-			}
-		}
-		if got := hashes(j.Events, byHash); !slices.Equal(got, wantNew) {
-			t.Fatalf("round %d: new events in order %v, want %v", round, got, wantNew)
-		}
-		if got := hashes(m.After, ofTail); !slices.Equal(got, wantAfter) {
-			t.Fatalf("round %d: after %v, want %v", round, got, wantAfter)
-		}
-		if !slices.Equal(j.Heads, whole.Heads) {
-			t.Fatalf("round %d: heads %v, want %v", round, j.Heads, whole.Heads)
-		}
-		// This clone's side: the old events some new one does not follow;
-		// and what each new one follows, as the whole journal says.
-		var wantSide []string
-		for _, x := range old.Events {
-			some := false
-			for _, n := range j.Events {
-				f := whole.Follows(whole.ByHash[n.Hash], x.Hash)
-				if j.Follows(n, x.Hash) != f {
-					t.Fatalf("round %d: %s follows %s: %v, want %v", round, ShortHash(n.Hash), ShortHash(x.Hash), !f, f)
-				}
-				some = some || !f
-			}
-			if some {
-				wantSide = append(wantSide, x.Hash)
-			}
-		}
-		if got := hashes(m.Side, ofTail); !slices.Equal(got, wantSide) {
-			t.Fatalf("round %d: side %v, want %v", round, got, wantSide)
 		}
 	}
 	// An event that links to nothing old (a second genesis) has no place.
@@ -321,7 +346,7 @@ func forkedJournalWide(r *rand.Rand) (common, side, news []*Event) {
 	return common, side, news
 }
 
-// The same as TestMergeIsTheWholeOrder on wider forks: tails of more
+// mergedAsWhole on wider forks than TestMergeIsTheWholeOrder: tails of more
 // than 64 events, up to six roots, new events that are no roots linking
 // to this clone's side, side chains; Before as sign-offs ask it; and
 // merges whose side's walk leaves the tail.
@@ -329,8 +354,6 @@ func TestMergeWideForks(t *testing.T) {
 	defer func(n int) { TailLen = n }(TailLen)
 	r := rand.New(rand.NewPCG(38, 2))
 	merged, refused, wide, sideBits, beyond := 0, 0, 0, 0, 0
-	byHash := func(e *Event) string { return e.Hash }
-	ofTail := func(e TailEvent) string { return e.Hash }
 	for round := range 1500 {
 		common, side, news := forkedJournalWide(r)
 		total := len(common) + len(side) + len(news)
@@ -338,31 +361,9 @@ func TestMergeWideForks(t *testing.T) {
 		if r.IntN(2) == 0 {
 			TailLen = total + 4
 		}
-		whole := ordered(slices.Concat(common, side, news), nil)
-		old := ordered(slices.Concat(common, side), nil)
-		isNew := map[string]bool{}
-		for _, e := range news {
-			isNew[e.Hash] = true
-		}
-		linked := map[string]time.Time{}
-		for _, e := range news {
-			for _, p := range e.Prev {
-				if !isNew[p] {
-					linked[p] = old.ByHash[p].Time
-				}
-			}
-		}
-		j := ordered(news, linked)
-		if len(j.Problems) > 0 {
-			t.Fatalf("round %d: %v", round, j.Problems)
-		}
-		tail := Tail(nil).Append(old.Events)
-		m, ok := tail.merge(j, old.Heads)
+		m, j, tail, ok := mergedAsWhole(t, round, common, side, news)
 		if !ok {
 			refused++
-			if TailLen >= len(whole.Events) {
-				t.Fatalf("round %d: refused with the whole journal in the tail", round)
-			}
 			continue
 		}
 		merged++
@@ -380,57 +381,10 @@ func TestMergeWideForks(t *testing.T) {
 		if len(tail) > 64 {
 			wide++
 		}
-		want := hashes(whole.Events, byHash)
-		if got := hashes(m.Tail, ofTail); !slices.Equal(got, want[max(len(want)-TailLen, 0):]) {
-			t.Fatalf("round %d (tail %d): merged tail\n%v\nwant\n%v", round, TailLen, got, want)
-		}
-		var wantNew, wantAfter []string
-		for i, h := range want {
-			if isNew[h] {
-				wantNew = append(wantNew, h)
-			} else if slices.ContainsFunc(want[:i], func(x string) bool { return isNew[x] }) {
-				wantAfter = append(wantAfter, h)
-			}
-		}
-		if got := hashes(j.Events, byHash); !slices.Equal(got, wantNew) {
-			t.Fatalf("round %d: new events in order %v, want %v", round, got, wantNew)
-		}
-		if got := hashes(m.After, ofTail); !slices.Equal(got, wantAfter) {
-			t.Fatalf("round %d: after %v, want %v", round, got, wantAfter)
-		}
-		if !slices.Equal(j.Heads, whole.Heads) {
-			t.Fatalf("round %d: heads %v, want %v", round, j.Heads, whole.Heads)
-		}
-		var wantSide []string
-		ancs := map[*Event]map[string]bool{}
-		for _, n := range j.Events {
-			ancs[n] = j.Ancestors(n)
-		}
-		for _, x := range old.Events {
-			some := false
-			for _, n := range j.Events {
-				f := whole.Follows(whole.ByHash[n.Hash], x.Hash)
-				if j.Follows(n, x.Hash) != f {
-					t.Fatalf("round %d: %s follows %s: %v, want %v", round, ShortHash(n.Hash), ShortHash(x.Hash), !f, f)
-				}
-				// Before, as review sign-offs ask it.
-				if j.Before(ancs[n], n, x.Hash) != f {
-					t.Fatalf("round %d: %s before %s: %v, want %v", round, ShortHash(x.Hash), ShortHash(n.Hash), !f, f)
-				}
-				some = some || !f
-			}
-			if some {
-				wantSide = append(wantSide, x.Hash)
-			}
-		}
-		if got := hashes(m.Side, ofTail); !slices.Equal(got, wantSide) {
-			t.Fatalf("round %d: side %v, want %v", round, got, wantSide)
-		}
 		// Side bits held by non-root sources (followed and follows use them).
 		for e, bits := range m.reach {
-			root := !slices.ContainsFunc(e.Prev, func(p string) bool { return j.ByHash[p] != nil })
-			if root {
-				continue
+			if !slices.ContainsFunc(e.Prev, func(p string) bool { return j.ByHash[p] != nil }) {
+				continue // a root
 			}
 			for _, i := range m.side {
 				if hasBit(bits, i) {
@@ -455,19 +409,7 @@ func TestMergeAddedEventFollows(t *testing.T) {
 	for round := 0; round < 2000 && tried < 50; round++ {
 		common, side, news := forkedJournal(r)
 		old := ordered(slices.Concat(common, side), nil)
-		isNew := map[string]bool{}
-		for _, e := range news {
-			isNew[e.Hash] = true
-		}
-		linked := map[string]time.Time{}
-		for _, e := range news {
-			for _, p := range e.Prev {
-				if !isNew[p] {
-					linked[p] = old.ByHash[p].Time
-				}
-			}
-		}
-		j := ordered(news, linked)
+		j := readSince(old, news)
 		m, ok := Tail(nil).Append(old.Events).merge(j, old.Heads)
 		if !ok || len(m.Side) == 0 {
 			continue
