@@ -164,19 +164,13 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 //     and reads and changes nothing else (scopedKind);
 //   - no dossier has events on both sides: the rules of each (roles,
 //     concurrent steps, pins) see the same events in the same order as a
-//     full replay, and the events of the others do not reach it;
-//   - the register entries come in the same order: the new events make
-//     none, or none of the old ones that a full replay puts after a new
-//     one does (j.Merge.After), so that the new entries go after every
-//     old one, in the order of the new events.
+//     full replay, and the events of the others do not reach it.
 //
-// Anything else (a 核定 in both clones, an edit of one dossier in both,
-// a loan) replays the whole journal, as before.
+// The register entries of the old events a full replay puts after a new
+// one (j.Merge.After) and of the new events are then put in the merged
+// order (movesOf, placeEntries). Anything else (an edit of one dossier in
+// both clones, a loan, a sign-off) replays the whole journal, as before.
 func commutes(j *journal.Journal) bool {
-	entries := func(k journal.Kind) bool {
-		c, r := registerEntries(k)
-		return c+r > 0
-	}
 	mine := map[string]bool{}
 	for _, e := range j.Merge.Side {
 		if !scopedKind(e.Kind) || e.Dossier == "" {
@@ -184,9 +178,8 @@ func commutes(j *journal.Journal) bool {
 		}
 		mine[e.Dossier] = true
 	}
-	later := slices.ContainsFunc(j.Merge.After, func(e journal.TailEvent) bool { return entries(e.Kind) })
 	for _, e := range j.Events {
-		if !scopedKind(e.Kind) || e.Dossier == "" || mine[e.Dossier] || later && entries(e.Kind) {
+		if !scopedKind(e.Kind) || e.Dossier == "" || mine[e.Dossier] {
 			return false
 		}
 	}
@@ -216,6 +209,10 @@ func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal, in func(
 			return false
 		}
 		st.commit()
+	}
+	// The register entries at their places in the whole registers.
+	if mv, ok := movesOf(snap, j); !ok || !s.placeEntries(mv, j, in) {
+		return false
 	}
 	// What a snapshot's state holds: no events, their paths.
 	for _, e := range j.Events {
@@ -298,9 +295,11 @@ func (a *Archive) saveAdvancedParts(l *snapLoad, s *State, j *journal.Journal, r
 		}
 		some.held[k] = true
 	}
-	if some.changes, some.refs, some.nChanges, some.nReviews, ok = registerPlaces(snap, s); !ok {
+	var n [nRegs]int
+	if some.changes, some.refs, n, ok = registerPlaces(s, true); !ok {
 		return
 	}
+	some.nChanges, some.nReviews = n[regChanges], n[regReviews]
 	// Every loan is in s (advancedParts); the destruction requests of the
 	// dossiers it does not hold are the registers part's.
 	all := &State{summary: true, rows: mergeRows(rows, s), Loans: s.Loans, Destructions: maps.Clone(s.Destructions)}
@@ -321,29 +320,33 @@ func (a *Archive) rowsAtClock(snap *snapshot, j *journal.Journal) bool {
 }
 
 // registerPlaces are the classification and 核定 register entries of s, a
-// state of some parts of snap advanced by new events, at their places in
-// the whole registers, and how many entries each register has in all.
-func registerPlaces(snap *snapshot, s *State) (changes []seqChange, refs []reviewRef, nChanges, nReviews int, ok bool) {
+// state of some parts of a snapshot (advanced by new events: placeEntries),
+// at their places in the whole registers, and how many entries each
+// register has in all. With all, false unless s holds every old entry a
+// merge moved (else another part keeps it at its old place).
+func registerPlaces(s *State, all bool) (changes []seqChange, refs []reviewRef, n [nRegs]int, ok bool) {
 	seqs := s.partSeqs
-	if seqs == nil || len(s.Changes) < len(seqs.changes) || len(s.Reviews) < len(seqs.reviews) {
-		return nil, nil, 0, 0, false
+	if seqs == nil || len(s.Changes) < len(seqs.changes) || len(s.Reviews) < len(seqs.reviews) ||
+		all && seqs.movedHeld != seqs.movedWant {
+		return nil, nil, n, false
 	}
 	for i, c := range s.Changes {
-		changes = append(changes, seqChange{placeOf(i, seqs.changes, snap.Changes), c})
+		changes = append(changes, seqChange{placeOf(i, seqs.changes, seqs.n[regChanges]), c})
 	}
 	if refs, ok = reviewRefs(s); !ok {
-		return nil, nil, 0, 0, false
+		return nil, nil, n, false
 	}
 	for i := range refs {
-		refs[i].Seq = placeOf(i, seqs.reviews, snap.Reviews)
+		refs[i].Seq = placeOf(i, seqs.reviews, seqs.n[regReviews])
 	}
-	return changes, refs, snap.Changes + len(s.Changes) - len(seqs.changes), snap.Reviews + len(s.Reviews) - len(seqs.reviews), true
+	n = [nRegs]int{seqs.n[regChanges] + len(s.Changes) - len(seqs.changes), seqs.n[regReviews] + len(s.Reviews) - len(seqs.reviews)}
+	return changes, refs, n, true
 }
 
 // placeOf is the place in a whole register of the i-th entry a state of
 // some parts holds: kept are the places of the entries the parts held
-// (the first ones), n how many the register had; the entries replay
-// appended since follow the old register in their order.
+// and replay appended (the first ones), n how many the register had then;
+// the entries a step appended since follow in their order.
 func placeOf(i int, kept []int, n int) int {
 	if i < len(kept) {
 		return kept[i]
@@ -398,6 +401,11 @@ func (a *Archive) saveAdvanced(snap *snapshot, f *os.File, base int64, s *State,
 	for _, e := range j.Events {
 		dirty[snapBucket(e.Dossier)] = true
 		all = all || !ownPart(e.Kind)
+	}
+	if mv, ok := movesOf(snap, j); ok {
+		for _, id := range mv.movedDossiers() {
+			dirty[snapBucket(id)] = true // their entries' places changed
+		}
 	}
 	a.writeSnapshot(s, j, dirs, months, &snapSource{snap, f, base}, func(k int) bool { return !all && !dirty[k] }, nil)
 }

@@ -38,8 +38,9 @@ import (
 // entries in the whole registers follow the journal's order, which a run
 // cannot see: every event of a kind appends a known number of entries
 // (registerEntries), so the events before each one say where its entries
-// go. Each run checks that its events appended exactly those, or nothing
-// is saved.
+// go (movesOf; a merge may move old entries too, and the parts that hold
+// them are advanced in their runs). Each run checks that its events
+// appended exactly those (placeEntries), or nothing is saved.
 func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	snap := l.snap
 	if j == nil || l.advanced || len(l.parts) > 0 || !scoped(j) || !snap.encodedHere() {
@@ -56,18 +57,25 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	if !ok || len(rows) != snap.Count {
 		return false
 	}
-	// Where each event's register entries go, after the old entries, and
-	// the part of its dossier.
-	offChanges, offReviews, part := make([]int, len(j.Events)), make([]int, len(j.Events)), make([]int, len(j.Events))
-	nChanges, nReviews, creates := 0, 0, 0
+	// Where the register entries go (each run's advance places its own),
+	// the part of each event's dossier, and the parts whose old entries a
+	// merge moves: their runs read them and write them again.
+	mv, ok := movesOf(snap, j)
+	if !ok {
+		return false
+	}
+	part, creates := make([]int, len(j.Events)), 0
 	for i, e := range j.Events {
-		offChanges[i], offReviews[i], part[i] = nChanges, nReviews, snapBucket(e.Dossier)
-		c, r := registerEntries(e.Kind)
-		nChanges, nReviews = nChanges+c, nReviews+r
+		part[i] = snapBucket(e.Dossier)
 		if e.Kind == KindDossierCreate {
 			creates++
 		}
 	}
+	moves := map[int]bool{}
+	for _, id := range mv.movedDossiers() {
+		moves[snapBucket(id)] = true
+	}
+	movedHeld := 0
 	// The histories records of the dossiers of the runs advanced (made
 	// before l is changed: a cache that cannot be written costs nothing).
 	spill, err := newRecSpill(a.jc.dir)
@@ -96,23 +104,26 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	if !ok {
 		return false
 	}
-	out.Count, out.Changes, out.Reviews, out.Destructions = snap.Count+creates, snap.Changes+nChanges, snap.Reviews+nReviews, snap.Destructions
+	out.Count, out.Changes, out.Reviews, out.Destructions = snap.Count+creates, mv.total[regChanges], mv.total[regReviews], snap.Destructions
 	from := &snapSource{snap, l.f, l.base}
 	out.order = nextTail(j, from)
 	parts := func(pw *partWriter) error {
 		for lo := 0; lo < snapBuckets; lo += partRun {
 			hi := min(lo+partRun, snapBuckets)
 			named := map[int]bool{}
-			var idx []int // the events about the run's dossiers
-			in := make([]bool, len(j.Events))
+			in := make([]bool, len(j.Events)) // the events about the run's dossiers
 			for i, k := range part {
 				if k >= lo && k < hi {
 					named[k], in[i] = true, true
-					idx = append(idx, i)
+				}
+			}
+			for k := range moves {
+				if k >= lo && k < hi {
+					named[k] = true
 				}
 			}
 			keep := func(k int) bool { return !named[k] }
-			if len(idx) == 0 {
+			if len(named) == 0 {
 				if err := a.writeRun(pw, nil, nil, out.Prelude, keep, from, lo, hi); err != nil {
 					return err
 				}
@@ -126,10 +137,11 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 			if s == nil || l.bad || !a.advance(s, snap, j, func(i int) bool { return in[i] }) || s.MaxID != head.MaxID {
 				return errBadSnapshotPart
 			}
-			changes, refs, ok := runPlaces(snap, s, j, idx, offChanges, offReviews)
+			changes, refs, _, ok := registerPlaces(s, false)
 			if !ok {
 				return errBadSnapshotPart
 			}
+			movedHeld += s.partSeqs.movedHeld
 			rows = mergeRows(rows, s)
 			rs, ok := historyRecords(s, changes, refs)
 			if !ok {
@@ -141,6 +153,9 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 			if err := a.writeRun(pw, s, bucketParts(s, changes, refs), out.Prelude, keep, from, lo, hi); err != nil {
 				return err
 			}
+		}
+		if movedHeld != len(mv.to[regChanges])+len(mv.to[regReviews]) {
+			return errBadSnapshotPart // an old entry moved was not in its run's parts
 		}
 		l.parts = nil
 		return nil
@@ -181,49 +196,6 @@ func registerEntries(k journal.Kind) (changes, reviews int) {
 		return 0, 1
 	}
 	return 0, 0
-}
-
-// runPlaces are the register entries of s, the state of a run's parts of
-// snap advanced by the events of j at idx (in journal order), at their
-// places in the whole registers: the old ones where they were, each new
-// one after the old entries at the place the events before its own give
-// it (offChanges, offReviews: saveInGroups). False if the events did not
-// append exactly what registerEntries says.
-func runPlaces(snap *snapshot, s *State, j *journal.Journal, idx, offChanges, offReviews []int) (changes []seqChange, refs []reviewRef, ok bool) {
-	seqs := s.partSeqs
-	if seqs == nil || len(s.Changes) < len(seqs.changes) || len(s.Reviews) < len(seqs.reviews) {
-		return nil, nil, false
-	}
-	if refs, ok = reviewRefs(s); !ok {
-		return nil, nil, false
-	}
-	changes = make([]seqChange, len(seqs.changes), len(s.Changes))
-	for i, seq := range seqs.changes {
-		changes[i] = seqChange{seq, s.Changes[i]}
-	}
-	for i, seq := range seqs.reviews {
-		refs[i].Seq = seq
-	}
-	nc, nr := len(seqs.changes), len(seqs.reviews) // the next new entry of each
-	for _, i := range idx {
-		e := j.Events[i]
-		c, r := registerEntries(e.Kind)
-		for n := range c {
-			if nc >= len(s.Changes) || s.Changes[nc].Dossier != e.Dossier || !s.Changes[nc].At.Equal(e.Time) {
-				return nil, nil, false
-			}
-			changes = append(changes, seqChange{snap.Changes + offChanges[i] + n, s.Changes[nc]})
-			nc++
-		}
-		for n := range r {
-			if nr >= len(s.Reviews) || s.Reviews[nr].Event != e.Hash {
-				return nil, nil, false
-			}
-			refs[nr].Seq = snap.Reviews + offReviews[i] + n
-			nr++
-		}
-	}
-	return changes, refs, nc == len(s.Changes) && nr == len(s.Reviews)
 }
 
 // readParts reads dossiers' parts ks, on every core.

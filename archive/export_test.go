@@ -181,6 +181,18 @@ func SetMaxSavedParts(n int) int {
 	return old
 }
 
+// SetMaxPartialParts sets how many parts new events may name for a state
+// of some parts to be advanced without saving it, and returns the old
+// value.
+func SetMaxPartialParts(n int) int {
+	old := maxPartialParts
+	maxPartialParts = n
+	return old
+}
+
+// RegisterEntries is registerEntries.
+func RegisterEntries(k journal.Kind) (changes, reviews int) { return registerEntries(k) }
+
 // SetGroupedParts sets how many parts scoped new events may name for a
 // state of some parts to be advanced and saved, past which saveInGroups
 // saves the snapshot, and returns the old value.

@@ -761,7 +761,7 @@ func (l *snapLoad) histories(s *State) *Histories {
 	if !ok {
 		return nil
 	}
-	changes, refs, nChanges, nReviews, ok := registerPlaces(l.snap, s)
+	changes, refs, n, ok := registerPlaces(s, true)
 	if !ok {
 		return nil
 	}
@@ -775,7 +775,7 @@ func (l *snapLoad) histories(s *State) *Histories {
 			return nil
 		}
 	}
-	return decodeHistories(raw, l.snap.Count+added, nChanges, nReviews)
+	return decodeHistories(raw, l.snap.Count+added, n[regChanges], n[regReviews])
 }
 
 // mergeRows merges into rows (every dossier's, by id, as a snapshot saved

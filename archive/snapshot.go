@@ -1279,6 +1279,13 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 		for _, e := range j.Events {
 			l.bucket(e.Dossier)
 		}
+		// And the dossiers whose register entries a merge moves: saved,
+		// their parts hold the entries' new places.
+		if mv, ok := movesOf(l.snap, j); ok {
+			for _, id := range mv.movedDossiers() {
+				l.bucket(id)
+			}
+		}
 	}
 	// Past a few parts, the advanced snapshot is saved: it needs every
 	// loan and destruction request. So it is when listing the folders
@@ -1416,10 +1423,9 @@ func namedParts(j *journal.Journal) int {
 // department's ~100 events and ~200 commands a user a day, the day's
 // total of the two is least near 32 parts (it was 128: commands then paid
 // up to ~0.3 s each before a save).
-const (
-	maxPartialAdvance = 1000
-	maxPartialParts   = 32
-)
+const maxPartialAdvance = 1000
+
+var maxPartialParts = 32 // a variable for tests
 
 var maxSavedParts = snapBuckets / 2 // a variable for tests: past it, saveInGroups or the whole state
 
@@ -1599,6 +1605,9 @@ func (l *snapLoad) state(a *Archive, partial bool) *State {
 	}
 	if !s.placeRegisters(changes, refs, partial) {
 		return nil
+	}
+	if partial {
+		s.partSeqs.n = [nRegs]int{snap.Changes, snap.Reviews}
 	}
 	// One loan is one value, in the register and in its dossier.
 	s.Loans = map[string]*Loan{}

@@ -208,10 +208,15 @@ type State struct {
 	skipped bool
 }
 
-// registerSeqs are the places (seqChange.Seq, reviewRef.Seq) of the first
-// entries of a state's Changes and Reviews.
+// registerSeqs are the places (seqChange.Seq, reviewRef.Seq) in the whole
+// registers of the first entries of a state's Changes and Reviews (the
+// entries a step appends after them follow), how many entries each whole
+// register has, and how many of the old entries a merge moves
+// (placeEntries) the state holds, of how many.
 type registerSeqs struct {
-	changes, reviews []int
+	changes, reviews     []int
+	n                    [nRegs]int
+	movedHeld, movedWant int
 }
 
 func newState(j *journal.Journal, p *Policy) *State {

@@ -165,6 +165,9 @@ type Merge struct {
 	// top of the snapshot applies them in another order than a full
 	// replay would.
 	After []TailEvent
+	// AfterAt says, for each event of After, how many of the new events
+	// (j.Events, in order) the merged order puts before it.
+	AfterAt []int
 
 	side  map[string]int // Side by hash: its place in the old tail
 	times map[string]time.Time
@@ -314,6 +317,7 @@ func (t Tail) merge(j *Journal, heads []string) (*Merge, bool) {
 		}
 		if len(order) > 0 {
 			m.After = append(m.After, t[i]) // of Side: a new event does not follow it
+			m.AfterAt = append(m.AfterAt, len(order))
 		}
 		m.Tail = append(m.Tail, t[i])
 		for _, e := range after[i] {

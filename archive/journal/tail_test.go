@@ -158,11 +158,13 @@ func mergedAsWhole(t *testing.T, round int, common, side, news []*Event) (*Merge
 		t.Fatalf("round %d (tail %d): merged tail\n%v\nwant\n%v", round, TailLen, got, want)
 	}
 	var wantNew, wantAfter []string
+	var wantAt []int
 	for i, h := range want {
 		if isNew[h] {
 			wantNew = append(wantNew, h)
 		} else if slices.ContainsFunc(want[:i], func(x string) bool { return isNew[x] }) {
 			wantAfter = append(wantAfter, h)
+			wantAt = append(wantAt, len(wantNew))
 		}
 	}
 	if got := hashes(j.Events, byHash); !slices.Equal(got, wantNew) {
@@ -170,6 +172,9 @@ func mergedAsWhole(t *testing.T, round int, common, side, news []*Event) (*Merge
 	}
 	if got := hashes(m.After, ofTail); !slices.Equal(got, wantAfter) {
 		t.Fatalf("round %d: after %v, want %v", round, got, wantAfter)
+	}
+	if !slices.Equal(m.AfterAt, wantAt) {
+		t.Fatalf("round %d: new events before each of after %v, want %v", round, m.AfterAt, wantAt)
 	}
 	if !slices.Equal(j.Heads, whole.Heads) {
 		t.Fatalf("round %d: heads %v, want %v", round, j.Heads, whole.Heads)
