@@ -293,16 +293,18 @@ var registerSteps = []registerStep{
 
 // interleaved reports whether the cold journal of f puts an event of
 // theirs that makes register entries before one of mine that does: the
-// entries a merge must move.
+// entries a merge must move. mine maps this clone's events since the
+// fork to true and the common past's to false; others are theirs.
 func interleaved(f *fixture, mine map[string]bool) bool {
 	theirs := false
 	for _, e := range f.cold("li").State.Journal.Events {
 		c, r := archive.RegisterEntries(e.Kind)
+		m, known := mine[e.Hash]
 		switch {
-		case c+r == 0:
-		case mine[e.Hash] && theirs:
+		case c+r == 0 || known && !m:
+		case m && theirs:
 			return true
-		case !mine[e.Hash]:
+		case !known:
 			theirs = true
 		}
 	}
@@ -440,5 +442,48 @@ func TestMergeMovesPastARefusedEvent(t *testing.T) {
 		if !refused {
 			t.Fatal("no refused credit class in the journal")
 		}
+	}
+}
+
+// The parts whose register entries a merge moves count towards saving a
+// state of some parts (mustSave): every command would read them again
+// until then. With one part allowed unsaved, the other clone's 核定 of one
+// dossier is advanced and saved by the first open about it when it moves
+// this clone's two 核定, and not saved when it does not.
+func TestMergeSavesTheMovedParts(t *testing.T) {
+	old := archive.SetMaxPartialParts(1)
+	defer archive.SetMaxPartialParts(old)
+	seen := map[bool]bool{}
+	for i := 0; len(seen) < 2; i++ {
+		if i == 24 {
+			t.Fatalf("in 24 tries, only moved=%v", slices.Collect(maps.Keys(seen)))
+		}
+		f, g, base, ids := forked(t)
+		before := map[string]bool{}
+		for _, e := range f.cold("li").State.Journal.Events {
+			before[e.Hash] = true
+		}
+		for _, id := range ids[1:3] {
+			if _, err := f.as("zhang").ReviewDone(id, "本克隆"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mine := map[string]bool{}
+		for _, e := range f.cold("li").State.Journal.Events {
+			mine[e.Hash] = !before[e.Hash]
+		}
+		if _, err := g.as("zhang").ReviewDone(ids[4], "另一克隆"); err != nil {
+			t.Fatal(err)
+		}
+		f.settle()
+		f.reader("li", f.clock) // the snapshot holds this clone's 核定
+		f.pull(g, base)
+		f.settle()
+		moved := interleaved(f, mine)
+		seen[moved] = true
+		if a := f.readerOf("li", ids[4]); !a.Partial() || a.SnapshotStandsFor() != moved {
+			t.Fatalf("moved %v: partial %v, saved %v", moved, a.Partial(), a.SnapshotStandsFor())
+		}
+		f.fromSaved(fmt.Sprint("moved ", moved))
 	}
 }

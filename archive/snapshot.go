@@ -1336,10 +1336,34 @@ func (s *State) otherLoans(loans []*Loan) {
 }
 
 // mustSave reports whether a state of some parts advanced by the new
-// events j (nil: none) is saved: past a few parts, or when listing the
-// folders that changed read a bundle (advancedParts).
+// events j (nil: none) is saved: past a few parts (with those whose
+// register entries a merge moves, read by every such command until
+// then), or when listing the folders that changed read a bundle
+// (advancedParts).
 func (l *snapLoad) mustSave(j *journal.Journal) bool {
-	return !fewParts(j) || slices.ContainsFunc(l.listed, func(x journal.Listed) bool { return x.Bundled })
+	return !fewParts(j) || l.movedParts(j) > maxPartialParts ||
+		slices.ContainsFunc(l.listed, func(x journal.Listed) bool { return x.Bundled })
+}
+
+// movedParts is how many parts the new events j name and those that
+// hold register entries a merge moves (movesOf) name together: 0 when
+// none moves.
+func (l *snapLoad) movedParts(j *journal.Journal) int {
+	if j == nil || j.Merge == nil {
+		return 0
+	}
+	mv, ok := movesOf(l.snap, j)
+	if !ok || !mv.moved() {
+		return 0
+	}
+	parts := map[int]bool{}
+	for _, e := range j.Events {
+		parts[snapBucket(e.Dossier)] = true
+	}
+	for _, id := range mv.movedDossiers() {
+		parts[snapBucket(id)] = true
+	}
+	return len(parts)
 }
 
 // encodedHere reports whether snap's dossiers' parts were encoded by this
