@@ -1293,6 +1293,9 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 	// 2 s for a department's ten years just bundled), or every command
 	// would list them again.
 	save := l.mustSave(j)
+	if save {
+		defer PaceGC()() // the old rows and histories parts, and the new ones made from them
+	}
 	regs := &snapRegisters{}
 	if a.summary&(SummaryLoans|SummaryDestructions) != 0 || a.onlyLoan != "" || len(a.onlyIDs) > 0 || j != nil && !l.one && !scoped(j) || save {
 		var ok bool
