@@ -186,12 +186,13 @@ func commutes(j *journal.Journal) bool {
 	return true
 }
 
-// advance replays on s, the state of snap, the events of j added since:
-// false if that cannot stand for a full replay (see above), and then s is
-// not to be used. With in (onePart, saveInGroups) only the events it says
-// (by their index in j.Events) are replayed: the others stay in
-// s.Journal, for their links, unread and unchecked.
-func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal, in func(i int) bool) bool {
+// advance replays on s, the state of snap, the events of j added since,
+// and puts the register entries where mv says (placeEntries): false if
+// that cannot stand for a full replay (see above), and then s is not to
+// be used. With in (onePart, saveInGroups) only the events it says (by
+// their index in j.Events) are replayed: the others stay in s.Journal,
+// for their links, unread and unchecked.
+func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal, mv *regMoves, in func(i int) bool) bool {
 	for _, e := range j.Events {
 		if !advanceable(e.Kind) {
 			return false
@@ -210,8 +211,7 @@ func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal, in func(
 		}
 		st.commit()
 	}
-	// The register entries at their places in the whole registers.
-	if mv, ok := movesOf(snap, j); !ok || !s.placeEntries(mv, j, in) {
+	if !s.placeEntries(mv, j, in) {
 		return false
 	}
 	// What a snapshot's state holds: no events, their paths.
@@ -320,38 +320,27 @@ func (a *Archive) rowsAtClock(snap *snapshot, j *journal.Journal) bool {
 }
 
 // registerPlaces are the classification and 核定 register entries of s, a
-// state of some parts of a snapshot (advanced by new events: placeEntries),
-// at their places in the whole registers, and how many entries each
-// register has in all. With all, false unless s holds every old entry a
-// merge moved (else another part keeps it at its old place).
+// state of some parts of a snapshot as loaded (advanced by new events:
+// placeEntries; no step taken on it since), at their places in the whole
+// registers, and how many entries each register has in all. With all,
+// false unless s holds every old entry a merge moved (else another part
+// keeps it at its old place).
 func registerPlaces(s *State, all bool) (changes []seqChange, refs []reviewRef, n [nRegs]int, ok bool) {
 	seqs := s.partSeqs
-	if seqs == nil || len(s.Changes) < len(seqs.changes) || len(s.Reviews) < len(seqs.reviews) ||
+	if seqs == nil || len(s.Changes) != len(seqs.changes) || len(s.Reviews) != len(seqs.reviews) ||
 		all && seqs.movedHeld != seqs.movedWant {
 		return nil, nil, n, false
 	}
 	for i, c := range s.Changes {
-		changes = append(changes, seqChange{placeOf(i, seqs.changes, seqs.n[regChanges]), c})
+		changes = append(changes, seqChange{seqs.changes[i], c})
 	}
 	if refs, ok = reviewRefs(s); !ok {
 		return nil, nil, n, false
 	}
 	for i := range refs {
-		refs[i].Seq = placeOf(i, seqs.reviews, seqs.n[regReviews])
+		refs[i].Seq = seqs.reviews[i]
 	}
-	n = [nRegs]int{seqs.n[regChanges] + len(s.Changes) - len(seqs.changes), seqs.n[regReviews] + len(s.Reviews) - len(seqs.reviews)}
-	return changes, refs, n, true
-}
-
-// placeOf is the place in a whole register of the i-th entry a state of
-// some parts holds: kept are the places of the entries the parts held
-// and replay appended (the first ones), n how many the register had then;
-// the entries a step appended since follow in their order.
-func placeOf(i int, kept []int, n int) int {
-	if i < len(kept) {
-		return kept[i]
-	}
-	return n + i - len(kept)
+	return changes, refs, seqs.n, true
 }
 
 // advancedMonths checks that the journal's folders are still dirs, each
@@ -390,9 +379,10 @@ func (a *Archive) advancedMonths(snap *snapshot, dirs []dirStamp, listed []journ
 }
 
 // saveAdvanced saves the snapshot of state s, advanced from snap by the
-// events of j read from the month folders listed, if every folder of the
-// journal is as it was listed and older than the racy window.
-func (a *Archive) saveAdvanced(snap *snapshot, f *os.File, base int64, s *State, j *journal.Journal, dirs []dirStamp, listed []journal.Listed) {
+// events of j read from the month folders listed (the register entries
+// placed by mv), if every folder of the journal is as it was listed and
+// older than the racy window.
+func (a *Archive) saveAdvanced(snap *snapshot, f *os.File, base int64, s *State, j *journal.Journal, mv *regMoves, dirs []dirStamp, listed []journal.Listed) {
 	months, ok := a.advancedMonths(snap, dirs, listed)
 	if !ok {
 		return
@@ -402,10 +392,8 @@ func (a *Archive) saveAdvanced(snap *snapshot, f *os.File, base int64, s *State,
 		dirty[snapBucket(e.Dossier)] = true
 		all = all || !ownPart(e.Kind)
 	}
-	if mv, ok := movesOf(snap, j); ok {
-		for _, id := range mv.movedDossiers() {
-			dirty[snapBucket(id)] = true // their entries' places changed
-		}
+	for _, id := range mv.movedDossiers() {
+		dirty[snapBucket(id)] = true // their entries' places changed
 	}
 	a.writeSnapshot(s, j, dirs, months, &snapSource{snap, f, base}, func(k int) bool { return !all && !dirty[k] }, nil)
 }

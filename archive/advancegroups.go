@@ -60,7 +60,7 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	// Where the register entries go (each run's advance places its own),
 	// the part of each event's dossier, and the parts whose old entries a
 	// merge moves: their runs read them and write them again.
-	mv, ok := movesOf(snap, j)
+	mv, ok := l.moves(j)
 	if !ok {
 		return false
 	}
@@ -134,7 +134,7 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 				return errBadSnapshotPart
 			}
 			s := l.state(a, true)
-			if s == nil || l.bad || !a.advance(s, snap, j, func(i int) bool { return in[i] }) || s.MaxID != head.MaxID {
+			if s == nil || l.bad || !a.advance(s, snap, j, mv, func(i int) bool { return in[i] }) || s.MaxID != head.MaxID {
 				return errBadSnapshotPart
 			}
 			changes, refs, _, ok := registerPlaces(s, false)

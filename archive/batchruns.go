@@ -144,7 +144,8 @@ func (r *runLoad) state(a *Archive, k int, prev *journal.Journal) *State {
 		for _, p := range r.parts[k] {
 			in[p] = true
 		}
-		if !a.advance(s, l.snap, r.j, func(i int) bool { return in[snapBucket(r.j.Events[i].Dossier)] }) {
+		mv, ok := l.moves(r.j)
+		if !ok || !a.advance(s, l.snap, r.j, mv, func(i int) bool { return in[snapBucket(r.j.Events[i].Dossier)] }) {
 			return nil
 		}
 		if r.good == nil {

@@ -445,14 +445,27 @@ func TestMergeMovesPastARefusedEvent(t *testing.T) {
 	}
 }
 
-// The parts whose register entries a merge moves count towards saving a
-// state of some parts (mustSave): every command would read them again
-// until then. With one part allowed unsaved, the other clone's 核定 of one
-// dossier is advanced and saved by the first open about it when it moves
-// this clone's two 核定, and not saved when it does not.
+// The parts whose register entries a merge moves count with the new
+// events' (snapLoad.named): every command would read them again until a
+// save, and a state of some parts holds them all. With one part allowed
+// unsaved, the other clone's 核定 of one dossier is advanced and saved by
+// the first open about it when it moves this clone's two 核定, and not
+// saved when it does not; with one part allowed outside the grouped save,
+// it is saved a run of parts at a time when it moves them.
 func TestMergeSavesTheMovedParts(t *testing.T) {
-	old := archive.SetMaxPartialParts(1)
-	defer archive.SetMaxPartialParts(old)
+	for _, grouped := range []bool{false, true} {
+		t.Run(fmt.Sprint("grouped=", grouped), func(t *testing.T) { mergeSavesTheMovedParts(t, grouped) })
+	}
+}
+
+func mergeSavesTheMovedParts(t *testing.T, grouped bool) {
+	if grouped {
+		old := archive.SetGroupedParts(1)
+		defer archive.SetGroupedParts(old)
+	} else {
+		old := archive.SetMaxPartialParts(1)
+		defer archive.SetMaxPartialParts(old)
+	}
 	seen := map[bool]bool{}
 	for i := 0; len(seen) < 2; i++ {
 		if i == 24 {
@@ -481,8 +494,10 @@ func TestMergeSavesTheMovedParts(t *testing.T) {
 		f.settle()
 		moved := interleaved(f, mine)
 		seen[moved] = true
-		if a := f.readerOf("li", ids[4]); !a.Partial() || a.SnapshotStandsFor() != moved {
-			t.Fatalf("moved %v: partial %v, saved %v", moved, a.Partial(), a.SnapshotStandsFor())
+		saves := archive.GroupedSaves()
+		a := f.readerOf("li", ids[4])
+		if !a.Partial() || a.SnapshotStandsFor() != moved || (archive.GroupedSaves() > saves) != (grouped && moved) {
+			t.Fatalf("grouped %v, moved %v: partial %v, saved %v, %d grouped saves", grouped, moved, a.Partial(), a.SnapshotStandsFor(), archive.GroupedSaves()-saves)
 		}
 		f.fromSaved(fmt.Sprint("moved ", moved))
 	}

@@ -2,7 +2,6 @@ package archive
 
 import (
 	"slices"
-	"strings"
 
 	"crm/archive/journal"
 )
@@ -59,7 +58,9 @@ func movesOf(snap *snapshot, j *journal.Journal) (*regMoves, bool) {
 	if m := j.Merge; m != nil {
 		refused := map[string]bool{}
 		for _, p := range append(slices.Clone(snap.State.Problems), snap.State.Superseded...) {
-			refused[problemHash(p.Path)] = true
+			if h, ok := journal.HashOfPath(p.Path); ok {
+				refused[h] = true
+			}
 		}
 		for k, e := range m.After {
 			if !refused[e.Hash] {
@@ -104,20 +105,6 @@ func movesOf(snap *snapshot, j *journal.Journal) (*regMoves, bool) {
 	return mv, true
 }
 
-// problemHash is the hash in the name of a problem's event file.
-func problemHash(path string) string {
-	name, ok := strings.CutSuffix(path, ".yaml")
-	if i := strings.LastIndexByte(name, '-'); ok && i >= 0 {
-		return name[i+1:]
-	}
-	return ""
-}
-
-// moved reports whether the moves change the place of any old entry.
-func (mv *regMoves) moved() bool {
-	return len(mv.to[regChanges])+len(mv.to[regReviews]) > 0
-}
-
 // movedDossiers are the dossiers whose old entries the moves change.
 func (mv *regMoves) movedDossiers() []string {
 	var out []string
@@ -126,7 +113,8 @@ func (mv *regMoves) movedDossiers() []string {
 			out = append(out, e.Dossier)
 		}
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // placeEntries gives the register entries of s, advanced by the new

@@ -960,17 +960,18 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 			return nil, false
 		}
 	}
-	grouped := j != nil && !a.inGroups && saveGrouped(j)
+	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}, dirs: dirs}
+	grouped := j != nil && !a.inGroups && saveGrouped(j, l.named(j))
 	if grouped && scoped(j) && snap.encodedHere() {
 		listed = settleListed(a.Dir, dirs, listed)
 	}
+	l.listed = listed
 	a.sinceListed, a.snapChinese = listed, snap.Chinese
 	// Heads the state had on the way: a pin that names them names events
 	// the snapshot stood for (CheckPin). Only this snapshot's: one loaded
 	// before (at open, before the lock) may have stood for a journal
 	// rolled back since, of which another command saved this one.
 	a.seenGood = [][]string{snap.GoodHeads}
-	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}, dirs: dirs, listed: listed}
 	if grouped {
 		// Many parts: advanced a run of parts at a time and saved, the
 		// snapshot is then read as it is (once: inGroups).
@@ -994,7 +995,7 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	// (saveAdvancedParts) instead of every command reading them all
 	// again. Other new events advance the whole state, which is saved.
 	var part *State
-	if (a.onlyLoan != "" || only != "" || a.creates || a.summary != 0 || len(a.onlyIDs) > 0) && savableParts(j) &&
+	if (a.onlyLoan != "" || only != "" || a.creates || a.summary != 0 || len(a.onlyIDs) > 0) && savableParts(j, l.named(j)) &&
 		(snap.encodedHere() || !l.mustSave(j)) {
 		switch {
 		case len(a.onlyIDs) > 0:
@@ -1036,10 +1037,11 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 		return nil, false
 	}
 	if j != nil {
-		if !a.advance(s, snap, j, nil) {
+		mv, ok := l.moves(j)
+		if !ok || !a.advance(s, snap, j, mv, nil) {
 			return nil, false
 		}
-		a.saveAdvanced(snap, f, base, s, j, dirs, listed)
+		a.saveAdvanced(snap, f, base, s, j, mv, dirs, listed)
 	}
 	return s, false
 }
@@ -1279,9 +1281,16 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 		for _, e := range j.Events {
 			l.bucket(e.Dossier)
 		}
-		// And the dossiers whose register entries a merge moves: saved,
-		// their parts hold the entries' new places.
-		if mv, ok := movesOf(l.snap, j); ok {
+	}
+	var mv *regMoves
+	if j != nil {
+		var ok bool
+		if mv, ok = l.moves(j); !ok {
+			return nil
+		}
+		if !l.one {
+			// And the dossiers whose register entries a merge moves:
+			// saved, their parts hold the entries' new places.
 			for _, id := range mv.movedDossiers() {
 				l.bucket(id)
 			}
@@ -1318,7 +1327,7 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 		}
 	}
 	l.advanced = j != nil
-	if j != nil && !a.advance(s, l.snap, j, l.replayedPart(j)) {
+	if j != nil && !a.advance(s, l.snap, j, mv, l.replayedPart(j)) {
 		return nil
 	}
 	if save {
@@ -1339,32 +1348,37 @@ func (s *State) otherLoans(loans []*Loan) {
 }
 
 // mustSave reports whether a state of some parts advanced by the new
-// events j (nil: none) is saved: past a few parts (with those whose
-// register entries a merge moves, read by every such command until
-// then), or when listing the folders that changed read a bundle
-// (advancedParts).
+// events j (nil: none) is saved: past a few parts, or when listing the
+// folders that changed read a bundle (advancedParts).
 func (l *snapLoad) mustSave(j *journal.Journal) bool {
-	return !fewParts(j) || l.movedParts(j) > maxPartialParts ||
-		slices.ContainsFunc(l.listed, func(x journal.Listed) bool { return x.Bundled })
+	return !fewParts(j, l.named(j)) || slices.ContainsFunc(l.listed, func(x journal.Listed) bool { return x.Bundled })
 }
 
-// movedParts is how many parts the new events j name and those that
-// hold register entries a merge moves (movesOf) name together: 0 when
-// none moves.
-func (l *snapLoad) movedParts(j *journal.Journal) int {
-	if j == nil || j.Merge == nil {
-		return 0
+// moves is movesOf for the new events j (the same for every call on l),
+// made once.
+func (l *snapLoad) moves(j *journal.Journal) (*regMoves, bool) {
+	if !l.mvDone {
+		l.mv, l.mvOK = movesOf(l.snap, j)
+		l.mvDone = true
 	}
-	mv, ok := movesOf(l.snap, j)
-	if !ok || !mv.moved() {
+	return l.mv, l.mvOK
+}
+
+// named is how many dossiers' parts the new events j (nil: none) name,
+// with those of the dossiers whose register entries a merge moves: a
+// state of some parts advanced by j holds them all (advancedParts).
+func (l *snapLoad) named(j *journal.Journal) int {
+	if j == nil {
 		return 0
 	}
 	parts := map[int]bool{}
 	for _, e := range j.Events {
 		parts[snapBucket(e.Dossier)] = true
 	}
-	for _, id := range mv.movedDossiers() {
-		parts[snapBucket(id)] = true
+	if mv, ok := l.moves(j); ok {
+		for _, id := range mv.movedDossiers() {
+			parts[snapBucket(id)] = true
+		}
 	}
 	return len(parts)
 }
@@ -1392,53 +1406,45 @@ var thisPrelude = sync.OnceValues(func() ([]byte, bool) {
 })
 
 // fewParts reports whether a state of some parts can be advanced by the
-// new events j (nil: none): each about one dossier (ownParts), at most
-// maxPartialAdvance of them, naming at most maxPartialParts parts.
-func fewParts(j *journal.Journal) bool {
+// new events j (nil: none), which name n parts (snapLoad.named): each
+// about one dossier (ownParts), at most maxPartialAdvance of them, naming
+// at most maxPartialParts parts.
+func fewParts(j *journal.Journal, n int) bool {
 	if j == nil {
 		return true
 	}
-	return len(j.Events) <= maxPartialAdvance && ownParts(j) && namedParts(j) <= maxPartialParts
+	return len(j.Events) <= maxPartialAdvance && ownParts(j) && n <= maxPartialParts
 }
 
-// savableParts reports whether a state of some parts can be advanced by the
-// new events j (nil: none) and saved (saveAdvancedParts): each about one
-// dossier (ownParts), naming at most maxSavedParts parts. Past that, the
-// whole state is read faster (snapLoad.all).
-func savableParts(j *journal.Journal) bool {
-	return j == nil || ownParts(j) && namedParts(j) <= maxSavedParts
+// savableParts reports whether a state of some parts can be advanced by
+// the new events j (nil: none), which name n parts, and saved
+// (saveAdvancedParts): each about one dossier (ownParts), naming at most
+// maxSavedParts parts. Past that, the whole state is read faster
+// (snapLoad.all).
+func savableParts(j *journal.Journal, n int) bool {
+	return j == nil || ownParts(j) && n <= maxSavedParts
 }
 
 // saveGrouped reports whether the snapshot advanced by the new events j
-// (not nil) is saved a run of parts at a time (saveInGroups) before
-// anything else is tried: past groupedParts parts when each event reads
-// and changes only its own dossier (scoped), else past what a state of
-// some parts may take (savableParts). A state of 2,000 parts of 100,000
-// dossiers advanced and saved took 8.9 s and 1.25 GB; in groups, at most
-// ~260 MB.
-func saveGrouped(j *journal.Journal) bool {
+// (not nil), which name n parts, is saved a run of parts at a time
+// (saveInGroups) before anything else is tried: past groupedParts parts
+// when each event reads and changes only its own dossier (scoped), else
+// past what a state of some parts may take (savableParts). A state of
+// 2,000 parts of 100,000 dossiers advanced and saved took 8.9 s and 1.25
+// GB; in groups, at most ~260 MB.
+func saveGrouped(j *journal.Journal, n int) bool {
 	if j == nil {
 		return false
 	}
 	if !ownParts(j) {
 		return true // not savableParts
 	}
-	n := namedParts(j) // counted once
 	return n > maxSavedParts || scoped(j) && n > groupedParts
 }
 
 // groupedParts is how many parts scoped new events name at most for a
 // state of some parts to be advanced and saved (a variable for tests).
 var groupedParts = partRun
-
-// namedParts is how many dossiers' parts the events of j name.
-func namedParts(j *journal.Journal) int {
-	parts := map[int]bool{}
-	for _, e := range j.Events {
-		parts[snapBucket(e.Dossier)] = true
-	}
-	return len(parts)
-}
 
 // maxPartialAdvance is how many new events a state of some parts is
 // advanced by at most, and maxPartialParts how many parts they may name,
@@ -1482,6 +1488,9 @@ type snapLoad struct {
 	one  bool
 	part int
 
+	// mv is where the register entries go (moves), once made.
+	mv               *regMoves
+	mvOK, mvDone     bool
 	regs             *snapRegisters // the registers part, once read (registers)
 	regsRead, regsOK bool
 	rows             []dossierRow // the rows part, once read (rowsPart)
@@ -1630,11 +1639,8 @@ func (l *snapLoad) state(a *Archive, partial bool) *State {
 	if !partial && (len(s.Dossiers) != snap.Count || len(s.Destructions) != snap.Destructions) {
 		return nil
 	}
-	if !s.placeRegisters(changes, refs, partial) {
+	if !s.placeRegisters(changes, refs, partial, [nRegs]int{snap.Changes, snap.Reviews}) {
 		return nil
-	}
-	if partial {
-		s.partSeqs.n = [nRegs]int{snap.Changes, snap.Reviews}
 	}
 	// One loan is one value, in the register and in its dossier.
 	s.Loans = map[string]*Loan{}
@@ -1773,12 +1779,13 @@ func viewRegion(f *os.File, off, n int64, use func([]byte) bool) bool {
 }
 
 // placeRegisters puts the register entries the parts held in their
-// places: in full, each place exactly once; else in order. An empty
+// places: in full, each place exactly once; else in order, keeping their
+// places (partSeqs) and n, the whole registers' lengths. An empty
 // register is nil, as a replay leaves it.
-func (s *State) placeRegisters(changes []seqChange, refs []reviewRef, partial bool) bool {
+func (s *State) placeRegisters(changes []seqChange, refs []reviewRef, partial bool, n [nRegs]int) bool {
 	slices.SortFunc(changes, func(x, y seqChange) int { return x.Seq - y.Seq })
 	slices.SortFunc(refs, func(x, y reviewRef) int { return x.Seq - y.Seq })
-	s.Changes, s.Reviews = nil, nil
+	s.Changes, s.Reviews, s.partSeqs = nil, nil, nil
 	if len(changes) > 0 {
 		s.Changes = make([]Change, len(changes))
 	}
@@ -1789,7 +1796,7 @@ func (s *State) placeRegisters(changes []seqChange, refs []reviewRef, partial bo
 		s.Changes[i] = c.Change
 	}
 	if partial {
-		s.partSeqs = &registerSeqs{changes: make([]int, len(changes)), reviews: make([]int, len(refs))}
+		s.partSeqs = &registerSeqs{changes: make([]int, len(changes)), reviews: make([]int, len(refs)), n: n}
 		for i, c := range changes {
 			s.partSeqs.changes[i] = c.Seq
 		}

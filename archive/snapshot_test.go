@@ -197,6 +197,27 @@ func (f *fixture) sameDossiersAsCold() (partial int) {
 		if !slices.Equal(logged, wanted) {
 			f.t.Fatalf("log of %s:\n got %v\nwant %v", id, logged, wanted)
 		}
+		// The register entries it holds, in the whole registers' order.
+		held := func(d string) bool { return a.State.Dossiers[d] != nil }
+		var wc []archive.Change
+		for _, c := range cold.Changes {
+			if held(c.Dossier) {
+				wc = append(wc, c)
+			}
+		}
+		var wr []archive.ReviewEntry
+		for _, r := range cold.Reviews {
+			if held(r.Dossier) {
+				wr = append(wr, r)
+			}
+		}
+		gc, _ := json.Marshal(a.State.Changes)
+		gr, _ := json.Marshal(a.State.Reviews)
+		wcj, _ := json.Marshal(wc)
+		wrj, _ := json.Marshal(wr)
+		if !bytes.Equal(gc, wcj) || !bytes.Equal(gr, wrj) {
+			f.t.Fatalf("registers read about %s (partial %v):\n got %s\n %s\nwant %s\n %s", id, a.Partial(), gc, gr, wcj, wrj)
+		}
 	}
 	return partial
 }

@@ -209,10 +209,10 @@ type State struct {
 }
 
 // registerSeqs are the places (seqChange.Seq, reviewRef.Seq) in the whole
-// registers of the first entries of a state's Changes and Reviews (the
-// entries a step appends after them follow), how many entries each whole
-// register has, and how many of the old entries a merge moves
-// (placeEntries) the state holds, of how many.
+// registers of the entries of a state's Changes and Reviews as loaded (a
+// step appends more), how many entries each whole register has then, and
+// how many of the old entries a merge moves (placeEntries) the state
+// holds, of how many.
 type registerSeqs struct {
 	changes, reviews     []int
 	n                    [nRegs]int
