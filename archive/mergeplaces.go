@@ -121,33 +121,38 @@ func (mv *regMoves) movedDossiers() []string {
 // events j (those in says; nil: all), their places in the whole registers
 // (mv): s.Changes and s.Reviews are put in that order, and a state of
 // some parts keeps each entry's place (partSeqs), with the registers'
-// lengths. False if an entry moved or appended is not the one its event
-// makes, or (a whole state) the places are not every place once.
+// lengths. A whole state's entries before the first place mv moves stay
+// where they are, untouched. False if an entry moved or appended is not
+// the one its event makes, or (a whole state) the places are not every
+// place once.
 func (s *State) placeEntries(mv *regMoves, j *journal.Journal, in func(i int) bool) bool {
 	seqs := s.partSeqs
-	var old [nRegs][]int // the places of the old entries held
+	var old [nRegs][]int // the places of the old entries held, from base on
+	var base [nRegs]int
 	if seqs != nil {
 		old = [nRegs][]int{seqs.changes, seqs.reviews}
 	} else {
-		for r, n := range [nRegs]int{mv.from[regChanges] + len(mv.to[regChanges]), mv.from[regReviews] + len(mv.to[regReviews])} {
-			old[r] = make([]int, n)
-			for i := range n {
-				old[r][i] = i
+		base = mv.from
+		for r := range nRegs {
+			old[r] = make([]int, len(mv.to[r]))
+			for k := range old[r] {
+				old[r][k] = mv.from[r] + k
 			}
 		}
 	}
-	if len(old[regChanges]) > len(s.Changes) || len(old[regReviews]) > len(s.Reviews) {
+	if len(s.Changes)-base[regChanges] < len(old[regChanges]) || len(s.Reviews)-base[regReviews] < len(old[regReviews]) {
 		return false
 	}
-	// made reports whether entry i of register r is the one event e makes.
+	// made reports whether entry base+i of register r is the one event e makes.
 	made := func(r, i int, hash string, e journal.TailEvent) bool {
+		i += base[r]
 		if r == regChanges {
 			c := s.Changes[i]
 			return c.Dossier == e.Dossier && c.At.Equal(e.Time)
 		}
 		return s.Reviews[i].Dossier == e.Dossier && s.Reviews[i].Event == hash
 	}
-	places := [nRegs][]int{make([]int, len(s.Changes)), make([]int, len(s.Reviews))}
+	places := [nRegs][]int{make([]int, len(s.Changes)-base[regChanges]), make([]int, len(s.Reviews)-base[regReviews])}
 	movedHeld := 0
 	for r := range nRegs {
 		for i, p := range old[r] {
@@ -177,23 +182,13 @@ func (s *State) placeEntries(mv *regMoves, j *journal.Journal, in func(i int) bo
 			}
 		}
 	}
-	if next[regChanges] != len(s.Changes) || next[regReviews] != len(s.Reviews) {
+	if next[regChanges] != len(places[regChanges]) || next[regReviews] != len(places[regReviews]) {
 		return false
 	}
 	if seqs == nil {
-		// Every place once: each entry goes to its place.
-		changes, reviews := make([]Change, len(s.Changes)), make([]ReviewEntry, len(s.Reviews))
-		if len(changes) != mv.total[regChanges] || len(reviews) != mv.total[regReviews] ||
-			!permute(changes, s.Changes, places[regChanges]) || !permute(reviews, s.Reviews, places[regReviews]) {
-			return false
-		}
-		if len(changes) > 0 {
-			s.Changes = changes
-		}
-		if len(reviews) > 0 {
-			s.Reviews = reviews
-		}
-		return true
+		// Every place from base on once: each entry goes to its place.
+		return len(s.Changes) == mv.total[regChanges] && len(s.Reviews) == mv.total[regReviews] &&
+			permuteFrom(s.Changes, base[regChanges], places[regChanges]) && permuteFrom(s.Reviews, base[regReviews], places[regReviews])
 	}
 	s.Changes = sortByPlace(s.Changes, places[regChanges])
 	s.Reviews = sortByPlace(s.Reviews, places[regReviews])
@@ -202,17 +197,18 @@ func (s *State) placeEntries(mv *regMoves, j *journal.Journal, in func(i int) bo
 	return true
 }
 
-// permute puts each x[i] at out[places[i]]: false unless that fills out,
-// every place once.
-func permute[T any](out, x []T, places []int) bool {
-	seen := make([]bool, len(out))
+// permuteFrom puts each x[base+i] at x[places[i]]: false, x unchanged,
+// unless that takes every place from base on once.
+func permuteFrom[T any](x []T, base int, places []int) bool {
+	out, seen := make([]T, len(places)), make([]bool, len(places))
 	for i, p := range places {
-		if p < 0 || p >= len(out) || seen[p] {
+		if p -= base; p < 0 || p >= len(out) || seen[p] {
 			return false
 		}
 		seen[p] = true
-		out[p] = x[i]
+		out[p] = x[base+i]
 	}
+	copy(x[base:], out)
 	return true
 }
 

@@ -72,6 +72,7 @@ func TestPlaceEntriesChecksEachEntry(t *testing.T) {
 		"an entry of another time moved": func(mv *regMoves) { mv.by[regChanges][0].Time = at(5) },
 		"another 核定 moved":               func(mv *regMoves) { mv.by[regReviews][0].Hash = "rz" },
 		"a new entry on an old one's":    func(mv *regMoves) { mv.at[regChanges][0] = 0 },
+		"two entries on one place":       func(mv *regMoves) { mv.at[regChanges][0] = 2 },
 		"a new entry past the end":       func(mv *regMoves) { mv.at[regChanges][0] = 3 },
 		"one entry too many":             func(mv *regMoves) { mv.total[regChanges] = 4 },
 	} {
