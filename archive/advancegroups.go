@@ -181,7 +181,16 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 		return false
 	}
 	groupedSaves.Add(1)
+	a.grouped = &groupedSave{parts: out.PartTable, from: snap.GoodHeads}
 	return true
+}
+
+// groupedSave is a snapshot saveInGroups saved: its part table (every
+// part's place and sum), and the good heads of the snapshot it was
+// advanced from.
+type groupedSave struct {
+	parts []byte
+	from  []string
 }
 
 // registerEntries is how many entries an event of kind k that takes effect

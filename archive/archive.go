@@ -70,6 +70,7 @@ type Archive struct {
 	wholeReads   int           // how many times this process decoded a whole snapshot (loadSnapshot)
 	partsRead    int           // how many dossiers' parts the last state of some parts read (loadSnapshot)
 	inGroups     bool          // loadSnapshot is advancing a snapshot a run of parts at a time (saveInGroups)
+	grouped      *groupedSave  // the snapshot saveInGroups saved, until loadSnapshot reads it
 	inRuns       bool          // a batch's steps on onlyIDs may be taken a run of parts at a time (batch)
 	runs         *runLoad      // and are: the runs, the first run's state taken (runsState)
 	newID        string        // the id a create step on a snapshot's state gives (createState)

@@ -970,8 +970,18 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	// Heads the state had on the way: a pin that names them names events
 	// the snapshot stood for (CheckPin). Only this snapshot's: one loaded
 	// before (at open, before the lock) may have stood for a journal
-	// rolled back since, of which another command saved this one.
+	// rolled back since, of which another command saved this one; and
+	// when this is the snapshot saveInGroups just saved (the same parts),
+	// the heads of the one it was advanced from, whose events it stands
+	// for: else a pin of those heads (the pull of another clone's work
+	// that follows them) replays the whole journal (CheckPin).
 	a.seenGood = [][]string{snap.GoodHeads}
+	if g := a.grouped; g != nil {
+		a.grouped = nil
+		if bytes.Equal(g.parts, packParts(snap.parts)) {
+			a.seenGood = append(a.seenGood, g.from)
+		}
+	}
 	if grouped {
 		// Many parts: advanced a run of parts at a time and saved, the
 		// snapshot is then read as it is (once: inGroups).
