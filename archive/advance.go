@@ -61,6 +61,45 @@ func scoped(j *journal.Journal) bool {
 	return !slices.ContainsFunc(j.Events, func(e *journal.Event) bool { return !scopedKind(e.Kind) })
 }
 
+// runScoped reports whether each event of j can be replayed in a run of
+// parts that holds its dossier's part and every old loan (saveInGroups,
+// runsState), as a full replay replays it: it reads and changes only its
+// own dossier (scoped), or a step on a loan, which also reads every
+// loan's id (ownParts), when no two loan requests of j name the same
+// loan. The rules of loan steps read nothing of other dossiers but
+// whether a loan id is in use (a request's) and whether the loan named is
+// this dossier's (every other step's: loanOf). With the requests' ids all
+// different, a request's id is in use only if an old loan has it, which
+// every run holds; a loan requested in another run is another dossier's,
+// which a step refuses in either state, in the same words.
+func runScoped(j *journal.Journal) bool {
+	if scoped(j) {
+		return true
+	}
+	if !ownParts(j) {
+		return false
+	}
+	_, ok := loanRequests(j)
+	return ok
+}
+
+// loanRequests is the loan ids of j's loan requests, false when one cannot
+// be read or two are the same.
+func loanRequests(j *journal.Journal) (map[string]bool, bool) {
+	ids := map[string]bool{}
+	for _, e := range j.Events {
+		if e.Kind != KindLoanRequest {
+			continue
+		}
+		var x LoanRequest
+		if e.Decode(&x) != nil || ids[x.Loan] {
+			return nil, false
+		}
+		ids[x.Loan] = true
+	}
+	return ids, true
+}
+
 // scopedKind reports whether the rule of an event of kind k reads and
 // changes nothing about dossiers but the one it names.
 func scopedKind(k journal.Kind) bool {

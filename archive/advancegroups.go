@@ -22,8 +22,9 @@ import (
 // new events and the registers at once: 17.9-19.9 s and 1.37-1.50 GB,
 // paid once by every member (in runs: 252-254 MB, 11.0-11.8 s); a state
 // of 2,000 parts, 1.25 GB. When every new event reads and changes only
-// the dossier it names (scoped) and they name more than groupedParts
-// parts (saveGrouped), saveInGroups advances the snapshot a run of parts
+// the dossier it names, or is a step on a loan, whose rule also reads
+// every loan's id (runScoped), and they name more than groupedParts parts
+// (saveGrouped), saveInGroups advances the snapshot a run of parts
 // at a time (partRun) instead, writing each run's parts as they are done,
 // and the command then reads the snapshot it saved as it would any other.
 
@@ -43,7 +44,7 @@ import (
 // appended exactly those (placeEntries), or nothing is saved.
 func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	snap := l.snap
-	if j == nil || l.advanced || len(l.parts) > 0 || !scoped(j) || !snap.encodedHere() {
+	if j == nil || l.advanced || len(l.parts) > 0 || !runScoped(j) || !snap.encodedHere() {
 		return false
 	}
 	if !a.rowsAtClock(snap, j) {
@@ -76,6 +77,21 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 		moves[snapBucket(id)] = true
 	}
 	movedHeld := 0
+	// Steps on loans read every loan's id (runScoped): each run holds the
+	// old loans of the dossiers it does not, and the loans of the
+	// dossiers they are about go to the registers part, written again.
+	var regs *snapRegisters
+	var loans map[string]*Loan
+	maxLoan := snap.State.MaxLoan
+	if !scoped(j) {
+		if regs, ok = l.registers(); !ok {
+			return false
+		}
+		loans = make(map[string]*Loan, len(regs.Loans))
+		for _, ln := range regs.Loans {
+			loans[ln.ID] = ln
+		}
+	}
 	// The histories records of the dossiers of the runs advanced (made
 	// before l is changed: a cache that cannot be written costs nothing).
 	spill, err := newRecSpill(a.jc.dir)
@@ -99,6 +115,13 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	for _, e := range j.Events {
 		head.idUsed(e)
 		head.markGood(e)
+	}
+	if loans != nil {
+		ids, _ := loanRequests(j)
+		for id := range ids {
+			n, _ := seqNumber(loanPrefix, id)
+			head.MaxLoan = max(head.MaxLoan, n)
+		}
 	}
 	out, ok := a.snapshotHead(head, j, l.dirs, snap)
 	if !ok {
@@ -134,8 +157,24 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 				return errBadSnapshotPart
 			}
 			s := l.state(a, true)
-			if s == nil || l.bad || !a.advance(s, snap, j, mv, func(i int) bool { return in[i] }) || s.MaxID != head.MaxID {
+			if s == nil || l.bad {
 				return errBadSnapshotPart
+			}
+			if loans != nil {
+				s.otherLoans(regs.Loans)
+			}
+			if !a.advance(s, snap, j, mv, func(i int) bool { return in[i] }) || s.MaxID != head.MaxID {
+				return errBadSnapshotPart
+			}
+			if loans != nil {
+				for i, e := range j.Events {
+					if d := s.Dossiers[e.Dossier]; in[i] && !scopedKind(e.Kind) && d != nil {
+						for _, ln := range d.Loans {
+							loans[ln.ID] = ln
+						}
+					}
+				}
+				maxLoan = max(maxLoan, s.MaxLoan)
 			}
 			changes, refs, _, ok := registerPlaces(s, false)
 			if !ok {
@@ -157,18 +196,29 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 		if movedHeld != len(mv.to[regChanges])+len(mv.to[regReviews]) {
 			return errBadSnapshotPart // an old entry moved was not in its run's parts
 		}
+		if maxLoan != head.MaxLoan {
+			return errBadSnapshotPart // a loan request did not take effect in its run
+		}
 		l.parts = nil
 		return nil
 	}
-	// The rows made again; the registers as they were (no loan or
-	// destruction request changes); the histories merged with the
-	// records made again as they are written, not held.
+	// The rows made again; the registers as they were, or with the loans
+	// the runs changed (no destruction request changes); the histories
+	// merged with the records made again as they are written, not held.
 	tail := func(pw *partWriter) error {
 		if len(rows) != out.Count {
 			return errBadSnapshotPart
 		}
 		pw.stream(func(w io.Writer) error { return writeRows(w, rows) })
-		pw.copy(from, len(snap.parts)-tailRegisters)
+		if loans == nil {
+			pw.copy(from, len(snap.parts)-tailRegisters)
+		} else {
+			b, ok := encodeRegisters(&State{Loans: loans}, regs.Destructions)
+			if !ok {
+				return errBadSnapshotPart
+			}
+			pw.add(b)
+		}
 		recs, err := spill.records()
 		if err != nil {
 			return err

@@ -15,10 +15,11 @@ import (
 // --all-readable: 78,073 核定 at 100,000 dossiers; classify's batches of
 // thousands) names thousands of the snapshot's parts, and its steps took
 // the whole state (1.02 GB for the quarterly batch), or a state of up to
-// 2,048 parts (idsState). When the new events since the snapshot each
-// read and change only their own dossier (scoped), a batch that names
-// more parts than a run holds (batchRunParts) takes its steps a run at a
-// time instead (runLoad), under its one lock:
+// 2,048 parts (idsState). When each new event since the snapshot can be
+// replayed in the run of its dossier's part (runScoped: it reads and
+// changes only its own dossier, or also reads every loan's id), a batch
+// that names more parts than a run holds (batchRunParts) takes its steps
+// a run at a time instead (runLoad), under its one lock:
 //
 //   - the runs hold the parts of the batch's dossiers and those the new
 //     events name, so that every new event is replayed in one of them;
@@ -92,7 +93,7 @@ func partRuns(ids []string, also []int) (runs [][]int, parts [][]int) {
 }
 
 // runsState is the state of the first run of a batch on dossiers
-// a.onlyIDs after the new events j (scoped), and keeps the runs (a.runs,
+// a.onlyIDs after the new events j (runScoped), and keeps the runs (a.runs,
 // with l's file open); nil if it cannot be had that way.
 func (a *Archive) runsState(l *snapLoad, j *journal.Journal) *State {
 	if len(l.parts) > 0 || l.advanced {

@@ -178,7 +178,7 @@ func TestScopedManyPartsSavedInGroups(t *testing.T) {
 	}
 	sameAsCold(t, f, r)
 
-	// A loan among them: not scoped.
+	// A loan among them: in groups too (runScoped).
 	f.lendFor(ids[2], 3)
 	a = f.batchOpen("li")
 	if _, _, err := a.ReviewDoneMany(pool[10:], classify.Quarter{}, "批量"); err != nil {
@@ -186,7 +186,7 @@ func TestScopedManyPartsSavedInGroups(t *testing.T) {
 	}
 	f.settle()
 	r = f.reader("li", f.clock)
-	if archive.GroupedSaves() != n+1 || !r.SnapshotStandsFor() {
+	if archive.GroupedSaves() != n+2 || !r.SnapshotStandsFor() {
 		t.Fatalf("with a loan: grouped %d, saved %v", archive.GroupedSaves()-n-1, r.SnapshotStandsFor())
 	}
 	sameAsCold(t, f, r)
@@ -327,21 +327,42 @@ func TestUnknownIDInRuns(t *testing.T) {
 	}
 }
 
-// A loan step pulled in before the batch (not scoped: its rule reads
-// every loan) keeps the batch out of runs, and the result is a cold
-// replay's. (From a review.)
-func TestBatchNotInRunsAfterALoan(t *testing.T) {
+// Loan steps pulled in before the batch (their rules read every loan's
+// id: runScoped) are replayed in the runs of their dossiers, each run
+// holding every old loan, and the result is a cold replay's. Two requests
+// of one loan id keep the batch out of runs. (From a review: it was kept
+// out of runs by any loan step.)
+func TestBatchInRunsAfterALoan(t *testing.T) {
 	old := archive.SetBatchRunParts(5)
 	t.Cleanup(func() { archive.SetBatchRunParts(old) })
 	f, ids, pool := savedPool(t, 30)
 	a := f.batchOpen("li")
 	f.lendFor(ids[2], 3) // pulled in between
+	if _, err := f.as("zhao").BorrowRequest(pool[25], "谈判", 2); err != nil {
+		t.Fatal(err)
+	}
 	runs := archive.RunBatches()
 	if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, "批量"); err != nil {
 		t.Fatal(err)
 	}
-	if archive.RunBatches() != runs {
-		t.Fatal("taken in runs after a loan step")
+	if archive.RunBatches() != runs+1 {
+		t.Fatal("not taken in runs after loan steps")
+	}
+	f.settle()
+	sameAsCold(t, f, f.reader("li", f.clock))
+	f.sameReportsAsCold("after", true, false)
+
+	a = f.batchOpen("li")
+	for _, id := range pool[:2] { // pulled in between
+		if err := f.as("zhao").ForgeEvent(archive.KindLoanRequest, id, &archive.LoanRequest{Loan: "L-000777", Purpose: "谈判", Days: 3, Department: "市场部"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := a.ReviewDoneMany(pool[20:], classify.Quarter{}, "批量"); err != nil {
+		t.Fatal(err)
+	}
+	if archive.RunBatches() != runs+1 {
+		t.Fatal("taken in runs after two requests of one loan id")
 	}
 	f.settle()
 	sameAsCold(t, f, f.reader("li", f.clock))

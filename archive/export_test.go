@@ -389,3 +389,6 @@ func SavedTail(a *Archive) ([]string, bool) {
 	}
 	return hs, ok
 }
+
+// PartRun is how many parts a run of saveInGroups holds.
+const PartRun = partRun

@@ -332,11 +332,21 @@ func encodeRows(s *State, t time.Time) (rows, registers []byte, ok bool) {
 	if writeRows(&b, rs) != nil {
 		return nil, nil, false
 	}
-	var rb bytes.Buffer
-	if gob.NewEncoder(&rb).Encode(&snapRegisters{Loans: s.SortedLoans(), Destructions: s.SortedDestructions()}) != nil {
+	rb, ok := encodeRegisters(s, s.SortedDestructions())
+	if !ok {
 		return nil, nil, false
 	}
-	return b.Bytes(), rb.Bytes(), true
+	return b.Bytes(), rb, true
+}
+
+// encodeRegisters is the registers part of a snapshot: every loan of s and
+// the destruction requests ds, by id.
+func encodeRegisters(s *State, ds []*Destruction) ([]byte, bool) {
+	var b bytes.Buffer
+	if gob.NewEncoder(&b).Encode(&snapRegisters{Loans: s.SortedLoans(), Destructions: ds}) != nil {
+		return nil, false
+	}
+	return b.Bytes(), true
 }
 
 // writeRows writes the rows part of rows rs to w as it makes it (a

@@ -2,7 +2,10 @@ package archive_test
 
 import (
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"crm/archive"
 )
@@ -88,6 +91,105 @@ func TestSnapshotGroupedCreatesAndMixed(t *testing.T) {
 		t.Fatalf("the step after a grouped save forks the journal: heads %v", h)
 	}
 	sameAsCold(t, f, f.reader("li", f.clock))
+}
+
+// Loan steps among many new events (another clone's pull: credit classes
+// on many dossiers, a loan asked, approved, returned) are saved in groups
+// too: every run holds the old loans, and the registers part is written
+// again with the loans the runs changed (runScoped).
+func TestLoanStepsSavedInGroups(t *testing.T) {
+	old := archive.SetGroupedParts(8)
+	t.Cleanup(func() { archive.SetGroupedParts(old) })
+	f, ids, pool := savedPool(t, 40)
+	pin := filepath.Join(t.TempDir(), "pin.yaml")
+	if _, err := f.reader("li", f.clock).CheckPin(pin); err != nil {
+		t.Fatal(err)
+	}
+	credits := func(ids []string, class string) {
+		t.Helper()
+		f.bulkSteps("zhang", ids, func(a *archive.Archive, _ int, id string) error {
+			_, _, err := a.SetCredit(id, class, "复核")
+			return err
+		})
+	}
+
+	credits(pool[:20], "A")
+	lent := f.lendFor(pool[30], 3)
+	asked, err := f.as("zhao").BorrowRequest(pool[31], "谈判", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.pulledInGroups(pin, "a loan lent and one asked")
+
+	// The next steps on those loans, and on an old one (ids[2]'s, from
+	// the history), among more credit classes.
+	credits(pool[10:30], "B")
+	if _, _, err := f.as("zhang").BorrowApprove(asked.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(24 * time.Hour)
+	if _, err := f.as("zhao").BorrowReturn(lent.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	again := f.lendFor(ids[2], 3)
+	if _, err := f.as("zhao").BorrowReturn(again.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.pulledInGroups(pin, "loans approved and returned")
+	f.verifyClean()
+}
+
+// Loan requests whose ids a run cannot judge alone, among many new
+// events, the request refused in a full replay (its id is in use) and
+// about a dossier of another run than the loan that has the id:
+//   - two requests of one new id, the later one about a dossier of an
+//     earlier run, which does not hold the other dossier: not saved in
+//     groups (runScoped);
+//   - a request of an old loan's id: every run holds the old loans and
+//     refuses it.
+//
+// What is read is what a cold replay says, and the request is its problem.
+func TestLoanIDInUseAmongGroupedSteps(t *testing.T) {
+	old := archive.SetGroupedParts(8)
+	t.Cleanup(func() { archive.SetGroupedParts(old) })
+	for _, twice := range []bool{true, false} {
+		f, _, pool := savedPool(t, 40)
+		byPart := slices.Clone(pool)
+		slices.SortFunc(byPart, func(x, y string) int { return archive.SnapBucketOf(x) - archive.SnapBucketOf(y) })
+		first, second := byPart[len(byPart)-1], byPart[0]
+		if archive.SnapBucketOf(first)/archive.PartRun == archive.SnapBucketOf(second)/archive.PartRun {
+			t.Fatalf("%s and %s are in one run", first, second)
+		}
+		id := "L-000777"
+		if !twice {
+			id = f.lendFor(first, 3).ID
+			f.settle()
+			f.reader("li", f.clock)
+		}
+		f.bulkSteps("zhang", pool[:20], func(a *archive.Archive, _ int, id string) error {
+			_, _, err := a.SetCredit(id, "A", "复核")
+			return err
+		})
+		requests := []string{first, second}
+		if !twice {
+			requests = requests[1:]
+		}
+		for _, d := range requests {
+			if err := f.as("zhao").ForgeEvent(archive.KindLoanRequest, d, &archive.LoanRequest{Loan: id, Purpose: "谈判", Days: 3, Department: "市场部"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.settle()
+		n := archive.GroupedSaves()
+		r := f.reader("li", f.clock)
+		if twice && archive.GroupedSaves() != n {
+			t.Fatal("one loan id asked twice: saved in groups")
+		}
+		sameAsCold(t, f, r)
+		if ps := f.cold("li").State.Problems; len(ps) != 1 || !strings.Contains(ps[0].Msg, id) {
+			t.Fatalf("problems %+v, want the request of %s about %s", ps, id, second)
+		}
+	}
 }
 
 // A reader whose pin names the heads another clone's many steps follow (a
