@@ -114,6 +114,10 @@ func (a *Archive) runsState(l *snapLoad, j *journal.Journal) *State {
 		l.advanced = true // its header's state was changed: read afresh
 		return nil
 	}
+	// The good heads after the new events, which a pin may now name
+	// (CheckPin, at open): the runs' states hold none of those events,
+	// and the journal was replayed whole at the end of the batch.
+	a.seenGood = append(a.seenGood, s.goodHeads())
 	a.runs = r
 	return s
 }

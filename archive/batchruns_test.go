@@ -131,6 +131,53 @@ func TestGroupedSaveRightAfterTheBatch(t *testing.T) {
 	}
 }
 
+// A batch in runs after a pull (a credit class, a loan request), by a
+// member whose pin names the heads the state had at open: the pin is
+// checked at the end without reading the journal. The runs' states hold
+// none of the pulled events, and the journal was replayed whole (32 s and
+// 1.76 GB at 100,000 dossiers after the quarterly batch).
+func TestBatchInRunsKeepsThePin(t *testing.T) {
+	old := archive.SetBatchRunParts(5)
+	t.Cleanup(func() { archive.SetBatchRunParts(old) })
+	f, _, pool := savedPool(t, 30)
+	pin := filepath.Join(t.TempDir(), "pin.yaml")
+	for i, pull := range []func(){
+		func() {
+			if _, _, err := f.as("zhang").SetCredit(pool[25], "A", "复核"); err != nil {
+				t.Fatal(err)
+			}
+		},
+		func() {
+			if _, err := f.as("zhao").BorrowRequest(pool[26], "谈判", 2); err != nil {
+				t.Fatal(err)
+			}
+		},
+	} {
+		if _, err := f.reader("li", f.clock).CheckPin(pin); err != nil {
+			t.Fatal(err)
+		}
+		pull()
+		f.settle()
+		a := f.batchOpen("li")
+		if _, err := a.CheckPin(pin); err != nil {
+			t.Fatal(err)
+		}
+		replays, runs := archive.Replays(), archive.RunBatches()
+		if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, "批量"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.CheckPin(pin); err != nil {
+			t.Fatal(err)
+		}
+		if archive.RunBatches() != runs+1 || archive.Replays() != replays {
+			t.Fatalf("pull %d: in runs %d, %d replays", i, archive.RunBatches()-runs, archive.Replays()-replays)
+		}
+		f.now = f.now.AddDate(0, 3, 0) // the next quarter's batch
+		f.settle()
+		sameAsCold(t, f, f.reader("li", f.clock))
+	}
+}
+
 // byDossier fails unless report name (a register) lists at least n rows,
 // by dossier: every step of the fixture has one time.
 func byDossier(t *testing.T, f *fixture, name string, n int) {
