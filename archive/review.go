@@ -86,10 +86,13 @@ func (x *ReviewData) check(c *step) error {
 		return usageErr("quarter", l10n.Errorf("dossier %s was created after %s ended: it was not due then", c.d.ID, q))
 	}
 	// R6.5: the 核定 checks the content, so only a member who can read it
-	// records it: a recipient of the file at this point of the journal, or,
-	// for a 核定 accepted after its actor's removal (decision.go), one
-	// whose roles read the level.
-	if !slices.Contains(c.d.Recipients, c.e.Actor) && !(c.revived && c.readsLevel()) {
+	// records it: a recipient of the file at this point of the journal whom
+	// the journal still lets read it (CanRead: not a borrower whose loan
+	// ended, though the file stays encrypted to them until a writer's next
+	// step, nor a member whose roles no longer read the level), or, for a
+	// 核定 accepted after its actor's removal (decision.go), one whose
+	// roles read the level.
+	if !(slices.Contains(c.d.Recipients, c.e.Actor) && c.readsNow()) && !(c.revived && c.readsLevel()) {
 		return &Error{Code: Denied, Actor: c.actor.ID, Held: c.actor.Roles,
 			Err: l10n.Errorf("%s cannot read dossier %s (level %s), so cannot verify it (R6.5): its 核定 is recorded by one who can read it", c.actor.ID, c.d.ID, c.d.Level)}
 	}
@@ -529,4 +532,11 @@ func (a *Archive) SetHold(id string, hold bool, reason string) error {
 func (c *step) readsLevel() bool {
 	lp := c.p.Level(c.d.Level)
 	return lp != nil && c.actor.HasRole(lp.Readers...)
+}
+
+// readsNow reports whether the actor is among the recipients the journal
+// gives the dossier now (ExpectedRecipients): a reader of its level, or
+// the borrower of a loan of it that gives access.
+func (c *step) readsNow() bool {
+	return c.readsLevel() || slices.Contains(c.d.borrowers(""), c.actor.ID)
 }

@@ -298,3 +298,27 @@ func TestDueReadableFromRows(t *testing.T) {
 		t.Errorf("pulled: zhao does not read %s lent in the other clone: %v", top, got["zhao"])
 	}
 }
+
+// R6.5 on replay: a 核定 is recorded by one whom the journal lets read the
+// dossier now, not only one its file is still encrypted to (CanRead). A
+// change of roles written by hand, without the re-encryption crm does
+// with it, leaves su a recipient of a 机密 file that su's new role does
+// not read: su's 核定 then is a problem, as the write would refuse it.
+func TestReviewByAStaleRecipientIsRefused(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("机密")
+	f.writeEvent("su", archive.KindReview, id, &archive.ReviewData{Quarter: "2026Q4", Note: "在读"})
+	if ps, err := f.as("zhang").Verify(ctx); err != nil || len(ps) != 0 {
+		t.Fatalf("su's 核定 as a reader: %v %v", ps, err)
+	}
+	f.writeEvent("zhang", archive.KindMemberRoles, "", &archive.MemberRoles{Member: "su", Roles: []string{"clerk"}})
+	if d := f.as("zhang").State.Dossiers[id]; !slices.Contains(d.Recipients, "su") {
+		t.Fatalf("the file is no longer encrypted to su: %v", d.Recipients)
+	}
+	f.now = f.now.AddDate(0, 3, 0)
+	f.writeEvent("su", archive.KindReview, id, &archive.ReviewData{Quarter: "2027Q1", Note: "已无权"})
+	ps, err := f.as("zhang").Verify(ctx)
+	if err != nil || len(ps) != 1 || !strings.Contains(ps[0].Msg, "su cannot read dossier "+id) {
+		t.Fatalf("a 核定 by a recipient whose role no longer reads the level: %v %v", ps, err)
+	}
+}
