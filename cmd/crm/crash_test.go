@@ -294,9 +294,10 @@ func prepareTrial(c *crashEnv, s crashScenario) []string {
 	return verifyProblemLines(out)
 }
 
-// trial kills the scenario's command at point n and checks that the
-// archive recovers; it returns why it needed a person, or "".
-func crashTrial(t *testing.T, base *crashEnv, s crashScenario, n int) (person string, repaired bool) {
+// trial kills the scenario's command at point n (the last one: last) and
+// checks that the archive recovers; it returns why it needed a person, or
+// "".
+func crashTrial(t *testing.T, base *crashEnv, s crashScenario, n int, last bool) (person string, repaired bool) {
 	c := base.clone(t)
 	known := prepareTrial(c, s)
 	before, err := journal.Read(context.Background(), c.dir)
@@ -304,7 +305,13 @@ func crashTrial(t *testing.T, base *crashEnv, s crashScenario, n int) (person st
 		t.Fatal(err)
 	}
 	code, out := c.crm(s.as, []string{"CRM_CRASH_AT=" + strconv.Itoa(n)}, s.args...)
-	if code != -int(syscall.SIGKILL) {
+	// The last points (writing the pin, known_archives.yaml) are not
+	// reached on every run: whether the pin changes depends on timing
+	// (maintain (bundles) counts 127 or 133 points on the same code, under
+	// load). A command that finished before the last point had nothing to
+	// recover from; the checks below run all the same.
+	finished := last && (code == 0 || code == ExitDue)
+	if code != -int(syscall.SIGKILL) && !finished {
 		return fmt.Sprintf("not killed at point %d (exit %d): %s", n, code, out), false
 	}
 	// By itself: verify finishes or undoes what the crash left.
@@ -398,7 +405,7 @@ func TestCrashHarness(t *testing.T) {
 		}
 		for _, n := range picks {
 			tried++
-			why, repaired := crashTrial(t, base, s, n)
+			why, repaired := crashTrial(t, base, s, n, n == len(points))
 			switch {
 			case why != "":
 				needPerson = append(needPerson, fmt.Sprintf("%s, point %d (%s): %s", s.name, n, pointName(points, n), why))
