@@ -962,6 +962,9 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	}
 	l := &snapLoad{snap: snap, f: f, base: base, parts: map[int]*snapBucketPart{}, dirs: dirs}
 	grouped := j != nil && !a.inGroups && saveGrouped(j, l.named(j))
+	if grouped && a.only != "" {
+		checkAsRead(a.ctx, j, snap.State.keyHint())
+	}
 	if grouped && runScoped(j) && snap.encodedHere() {
 		listed = settleListed(a.Dir, dirs, listed)
 	}

@@ -98,22 +98,10 @@ func TestSnapshotGroupedCreatesAndMixed(t *testing.T) {
 // too: every run holds the old loans, and the registers part is written
 // again with the loans the runs changed (runScoped).
 func TestLoanStepsSavedInGroups(t *testing.T) {
-	old := archive.SetGroupedParts(8)
-	t.Cleanup(func() { archive.SetGroupedParts(old) })
-	f, ids, pool := savedPool(t, 40)
-	pin := filepath.Join(t.TempDir(), "pin.yaml")
-	if _, err := f.reader("li", f.clock).CheckPin(pin); err != nil {
-		t.Fatal(err)
-	}
-	credits := func(ids []string, class string) {
-		t.Helper()
-		f.bulkSteps("zhang", ids, func(a *archive.Archive, _ int, id string) error {
-			_, _, err := a.SetCredit(id, class, "复核")
-			return err
-		})
-	}
+	f, ids, pool := groupedPool(t)
+	pin := f.pinned()
 
-	credits(pool[:20], "A")
+	f.credits(pool[:20], "A")
 	lent := f.lendFor(pool[30], 3)
 	asked, err := f.as("zhao").BorrowRequest(pool[31], "谈判", 2)
 	if err != nil {
@@ -123,7 +111,7 @@ func TestLoanStepsSavedInGroups(t *testing.T) {
 
 	// The next steps on those loans, and on an old one (ids[2]'s, from
 	// the history), among more credit classes.
-	credits(pool[10:30], "B")
+	f.credits(pool[10:30], "B")
 	if _, _, err := f.as("zhang").BorrowApprove(asked.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -150,10 +138,8 @@ func TestLoanStepsSavedInGroups(t *testing.T) {
 //
 // What is read is what a cold replay says, and the request is its problem.
 func TestLoanIDInUseAmongGroupedSteps(t *testing.T) {
-	old := archive.SetGroupedParts(8)
-	t.Cleanup(func() { archive.SetGroupedParts(old) })
 	for _, twice := range []bool{true, false} {
-		f, _, pool := savedPool(t, 40)
+		f, _, pool := groupedPool(t)
 		byPart := slices.Clone(pool)
 		slices.SortFunc(byPart, func(x, y string) int { return archive.SnapBucketOf(x) - archive.SnapBucketOf(y) })
 		first, second := byPart[len(byPart)-1], byPart[0]
@@ -166,10 +152,7 @@ func TestLoanIDInUseAmongGroupedSteps(t *testing.T) {
 			f.settle()
 			f.reader("li", f.clock)
 		}
-		f.bulkSteps("zhang", pool[:20], func(a *archive.Archive, _ int, id string) error {
-			_, _, err := a.SetCredit(id, "A", "复核")
-			return err
-		})
+		f.credits(pool[:20], "A")
 		requests := []string{first, second}
 		if !twice {
 			requests = requests[1:]
@@ -198,17 +181,9 @@ func TestLoanIDInUseAmongGroupedSteps(t *testing.T) {
 // at 100,000 dossiers) when the heads it had seen were no longer those
 // of the snapshot read after the save.
 func TestPinAfterGroupedSave(t *testing.T) {
-	old := archive.SetGroupedParts(8)
-	t.Cleanup(func() { archive.SetGroupedParts(old) })
-	f, _, pool := savedPool(t, 40)
-	pin := filepath.Join(t.TempDir(), "pin.yaml")
-	if _, err := f.reader("li", f.clock).CheckPin(pin); err != nil {
-		t.Fatal(err)
-	}
-	f.bulkSteps("zhang", pool[:20], func(a *archive.Archive, _ int, id string) error {
-		_, _, err := a.SetCredit(id, "A", "复核")
-		return err
-	})
+	f, _, pool := groupedPool(t)
+	pin := f.pinned()
+	f.credits(pool[:20], "A")
 	f.pulledInGroups(pin, "credit classes")
 }
 
@@ -236,4 +211,67 @@ func (f *fixture) pulledInGroups(pin, what string) {
 	}
 	sameAsCold(f.t, f, r)
 	f.sameReportsAsCold(what, true, false)
+}
+
+// A command about one dossier that finds many new events (saved in
+// groups, every one replayed) checks their signatures on every core as
+// it goes (checkAsRead): one that does not verify is still a problem, and
+// nothing is saved that stands for it.
+func TestOneDossierOpenChecksTheEventsSavedInGroups(t *testing.T) {
+	f, _, pool := groupedPool(t)
+	f.credits(pool[:20], "A")
+	key := f.ids["li"]
+	f.ids["li"] = newIdentity(t) // li's event, signed with a key that is not li's
+	f.writeEvent("li", archive.KindReview, pool[21], &archive.ReviewData{Quarter: "2026Q4", Note: "伪造"})
+	f.ids["li"] = key
+	f.settle()
+	n := archive.GroupedSaves()
+	r := f.readerOf("li", pool[0])
+	if archive.GroupedSaves() != n {
+		t.Fatal("an event that does not verify was saved in groups")
+	}
+	if d := r.State.Dossiers[pool[0]]; d == nil || d.Credit != "A" {
+		t.Fatalf("%s: %+v", pool[0], d)
+	}
+	sameAsCold(t, f, f.reader("li", f.clock))
+	if ps := f.cold("li").State.Problems; len(ps) != 1 || !strings.Contains(ps[0].Msg, "signature does not verify") {
+		t.Fatalf("problems %+v", ps)
+	}
+
+	// Without it, the same steps are saved in groups from show's open.
+	f.credits(pool[:20], "B")
+	f.settle()
+	f.readerOf("li", pool[0])
+	if archive.GroupedSaves() != n+1 {
+		t.Fatal("not saved in groups from a command about one dossier")
+	}
+	sameAsCold(t, f, f.reader("li", f.clock))
+}
+
+// groupedPool is savedPool of 40 dossiers, with new events saved in groups
+// past 8 parts.
+func groupedPool(t *testing.T) (f *fixture, ids, pool []string) {
+	t.Helper()
+	old := archive.SetGroupedParts(8)
+	t.Cleanup(func() { archive.SetGroupedParts(old) })
+	return savedPool(t, 40)
+}
+
+// pinned is a pin file that names the heads li's snapshot has now.
+func (f *fixture) pinned() string {
+	f.t.Helper()
+	pin := filepath.Join(f.t.TempDir(), "pin.yaml")
+	if _, err := f.reader("li", f.clock).CheckPin(pin); err != nil {
+		f.t.Fatal(err)
+	}
+	return pin
+}
+
+// credits sets credit class class on dossiers ids, as zhang, in one bulk.
+func (f *fixture) credits(ids []string, class string) {
+	f.t.Helper()
+	f.bulkSteps("zhang", ids, func(a *archive.Archive, _ int, id string) error {
+		_, _, err := a.SetCredit(id, class, "复核")
+		return err
+	})
 }
