@@ -392,3 +392,25 @@ func SavedTail(a *Archive) ([]string, bool) {
 
 // PartRun is how many parts a run of saveInGroups holds.
 const PartRun = partRun
+
+// SeenAfterGroupedSave reads the user's snapshot again as loadSnapshot
+// does right after saveInGroups saved one advanced from a snapshot whose
+// good heads were from: the one saved (its parts those read), or, with
+// !same, another (other parts). It reports whether heads from then count
+// as seen (snapshotHas).
+func (a *Archive) SeenAfterGroupedSave(from []string, same bool) bool {
+	f, snap, _ := a.readSnapshot()
+	if snap == nil {
+		return false
+	}
+	f.Close()
+	parts := packParts(snap.parts)
+	if !same {
+		parts = append([]byte{1}, parts...)
+	}
+	a.grouped = &groupedSave{parts: parts, from: from}
+	if s, _ := a.loadSnapshot(); s == nil {
+		return false
+	}
+	return slices.ContainsFunc(a.seenGood, func(hs []string) bool { return slices.Equal(hs, from) })
+}

@@ -322,3 +322,33 @@ func TestReviewByAStaleRecipientIsRefused(t *testing.T) {
 		t.Fatalf("a 核定 by a recipient whose role no longer reads the level: %v %v", ps, err)
 	}
 }
+
+// The borrower half of R6.5 on replay: a borrower whose
+// loan gives access records a 核定 (crm writes it, replay accepts it); once
+// he returned the loan himself the file is still encrypted to him, and a
+// 核定 he signs by hand is refused on replay.
+func TestReviewByABorrowerBeforeAndAfterReturn(t *testing.T) {
+	f := newFixture(t)
+	// zhao borrows as a dept_manager and verifies as a clerk, who does not
+	// read 机密: he reads the dossier only through his loan.
+	f.writeEvent("zhang", archive.KindMemberRoles, "", &archive.MemberRoles{Member: "zhao", Roles: []string{"dept_manager", "clerk"}})
+	id := f.create("机密")
+	l := f.lendFor(id, 3)
+	if _, err := f.as("zhao").ReviewDone(id, "借阅中核定"); err != nil {
+		t.Fatalf("a borrower with access records a 核定: %v", err)
+	}
+	f.verifyClean()
+	if _, err := f.as("zhao").BorrowReturn(l.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.as("zhang").State.Dossiers[id]; !slices.Contains(d.Recipients, "zhao") {
+		t.Fatalf("the file is no longer encrypted to zhao: %v", d.Recipients)
+	}
+	f.now = f.now.AddDate(0, 3, 0)
+	q := f.as("zhang").Quarter().String()
+	f.writeEvent("zhao", archive.KindReview, id, &archive.ReviewData{Quarter: q, Note: "已归还"})
+	ps, err := f.as("zhang").Verify(ctx)
+	if err != nil || len(ps) != 1 || !strings.Contains(ps[0].Msg, "zhao cannot read dossier "+id) {
+		t.Fatalf("a 核定 by a borrower whose loan was returned: %v %v", ps, err)
+	}
+}

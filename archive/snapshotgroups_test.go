@@ -187,6 +187,21 @@ func TestPinAfterGroupedSave(t *testing.T) {
 	f.pulledInGroups(pin, "credit classes")
 }
 
+// The heads a snapshot saved in groups was advanced from count as seen
+// only when the snapshot read back is the one saved: another command may
+// have saved another in between (of a journal rolled back since, whose
+// rollback the pin is to notice).
+func TestSeenAfterGroupedSaveOnlyOfTheOneSaved(t *testing.T) {
+	f, _, _ := groupedPool(t)
+	from := []string{"a-head-seen-before"}
+	if !f.reader("li", f.clock).SeenAfterGroupedSave(from, true) {
+		t.Fatal("the snapshot saved: its heads before are not seen")
+	}
+	if f.reader("li", f.clock).SeenAfterGroupedSave(from, false) {
+		t.Fatal("another snapshot: the heads before the one saved count as seen")
+	}
+}
+
 // pulledInGroups is what a reader with pin finds after another clone's
 // steps on many parts: the snapshot saved in groups, the pin checked
 // without a replay, the state, the snapshot saved and the reports what a
