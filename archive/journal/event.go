@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"gopkg.in/yaml.v3"
 
@@ -484,7 +485,7 @@ func PathOf(t time.Time, hash string) string {
 	b = append(b, "Z-"...)
 	b = append(b, hash...)
 	b = append(b, ".yaml"...)
-	return string(b)
+	return unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again: one allocation, not two
 }
 
 // appendDigits appends v (>= 0) in n <= 4 decimal digits, zero-padded.
