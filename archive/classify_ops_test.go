@@ -265,3 +265,47 @@ func TestNewDossierLevelFromRelationship(t *testing.T) {
 	}
 	f.verifyClean()
 }
+
+// A whole replay makes the classification and 核定 registers as big as
+// they grow at once (registerSizes counts every kind that adds to them):
+// they are never grown an entry at a time, which at 100,000 dossiers
+// allocated 500 MB for the 核定 register alone.
+func TestReplayMakesTheRegistersToSize(t *testing.T) {
+	f := newFixture(t)
+	id := f.createAs("li", testDossier, "")
+	other := f.createAs("zhang", testDossier, "机密")
+	if _, err := f.as("zhang").SetLevel(other, "机密", "1d", "short"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.as("su").SetCredit(id, "D", "late payments"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.as("su").SetTier(id, "key", "strategic"); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{id, other} {
+		if _, err := f.as("zhang").ReviewDone(d, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.now = f.now.AddDate(0, 0, 1)
+	if n, err := f.as("zhang").DeclassifyExpired(ctx); n != 1 || err != nil {
+		t.Fatalf("declassify: %d %v", n, err)
+	}
+	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock}) // no cache: a whole replay
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := a.State
+	changes, reviews := archive.RegisterSizes(s.Journal)
+	kinds := map[archive.ChangeKind]bool{}
+	for _, c := range s.Changes {
+		kinds[c.Kind] = true
+	}
+	if len(kinds) < 4 || len(s.Reviews) != 2 {
+		t.Fatalf("the fixture made %d kinds of change (%v) and %d 核定", len(kinds), kinds, len(s.Reviews))
+	}
+	if cap(s.Changes) != changes || cap(s.Reviews) != reviews {
+		t.Fatalf("registers of %d/%d entries have room for %d/%d, made for %d/%d: grown as replayed", len(s.Changes), len(s.Reviews), cap(s.Changes), cap(s.Reviews), changes, reviews)
+	}
+}

@@ -414,3 +414,7 @@ func (a *Archive) SeenAfterGroupedSave(from []string, same bool) bool {
 	}
 	return slices.ContainsFunc(a.seenGood, func(hs []string) bool { return slices.Equal(hs, from) })
 }
+
+// RegisterSizes is registerSizes: what a replay of j makes its registers
+// hold at once.
+func RegisterSizes(j *journal.Journal) (changes, reviews int) { return registerSizes(j) }

@@ -74,9 +74,16 @@ func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, c
 	if checkSigs {
 		preverify(ctx, j)
 	}
+	changes, reviews := registerSizes(j)
 	run := func(removals map[string][]string) *State {
 		s := newState(j, p)
 		s.now, s.checkSigs, s.removals = now, checkSigs, removals
+		if changes > 0 {
+			s.Changes = make([]Change, 0, changes)
+		}
+		if reviews > 0 {
+			s.Reviews = make([]ReviewEntry, 0, reviews)
+		}
 		for _, e := range j.Events {
 			s.replay(e)
 		}
@@ -91,6 +98,23 @@ func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, c
 		s = run(s.removed)
 	}
 	return s
+}
+
+// registerSizes is how many entries the registers of a replay of j have
+// at most: one for each event of a kind that adds one. A register made
+// that big at once is not grown an element at a time (at 100,000
+// dossiers, 750,000 核定 of 144 bytes grown by a quarter each time
+// allocated 500 MB, and held the old and the new array at the end).
+func registerSizes(j *journal.Journal) (changes, reviews int) {
+	for _, e := range j.Events {
+		switch e.Kind {
+		case KindReview:
+			reviews++
+		case KindDossierCreate, KindDossierClassify, KindDossierDeclassify, KindDossierCredit, KindDossierTier:
+			changes++
+		}
+	}
+	return changes, reviews
 }
 
 // replay applies one event read from the journal, or records why it has
