@@ -588,6 +588,7 @@ type partWriter struct {
 	off   int64 // and its offset from the first
 	parts []snapPart
 	err   error
+	encs  [][]byte // a run's parts as encoded (writeRun), their buffers kept for the next run
 }
 
 // add writes part b.
@@ -657,7 +658,10 @@ func (a *Archive) writeRun(w *partWriter, s *State, buckets []snapBucketPart, pr
 			buckets[k].Dossiers[id] = strippedDossier(s, d)
 		}
 	}
-	enc := make([][]byte, hi-lo)
+	if w.encs == nil {
+		w.encs = make([][]byte, partRun)
+	}
+	enc := w.encs[:hi-lo]
 	var failed atomic.Bool
 	err := work.Each(a.ctx, "", hi-lo, func(i int) {
 		k := lo + i
@@ -671,7 +675,7 @@ func (a *Archive) writeRun(w *partWriter, s *State, buckets []snapBucketPart, pr
 				b.Events[id] = s.eventPathsOf(id)
 			}
 		}
-		pre, part, ok := encodePart(b)
+		pre, part, ok := appendPart(enc[i], b)
 		if !ok || !bytes.Equal(pre, prelude) {
 			failed.Store(true)
 		}
@@ -686,8 +690,7 @@ func (a *Archive) writeRun(w *partWriter, s *State, buckets []snapBucketPart, pr
 	for i := range hi - lo {
 		k := lo + i
 		if !keep(k) {
-			w.add(enc[i])
-			enc[i] = nil
+			w.add(enc[i]) // its buffer is the next run's
 			continue
 		}
 		w.copy(from, k)
@@ -754,21 +757,86 @@ func bucketParts(s *State, changes []seqChange, refs []reviewRef) []snapBucketPa
 	return buckets
 }
 
-// encodePart encodes a dossiers' part with a fresh gob encoder, returning
-// apart what the encoder writes first (the types and a zero part: the
-// Prelude) and the part itself.
+// encodePart encodes a dossiers' part, returning apart what a fresh gob
+// encoder writes first (the types and a zero part: the Prelude, not to be
+// changed) and the part itself.
+//
+// The encoders are kept for the next part (partEncoders): one that has
+// written the Prelude writes a part as one message of its own, which
+// decodes after the Prelude alone, and it keeps its buffers. At 100,000
+// dossiers, a fresh encoder for each of the 4,096 parts grew its buffers
+// from nothing each time: 1.3 GB allocated for a 370 MB snapshot, at the
+// end of a replay when the heap is largest.
 func encodePart(p *snapBucketPart) (prelude, part []byte, ok bool) {
-	var buf bytes.Buffer
-	enc := gob.NewEncoder(&buf)
-	if enc.Encode(&snapBucketPart{}) != nil {
-		return nil, nil, false
+	return appendPart(nil, p)
+}
+
+// appendPart is encodePart with the part appended to dst (writeRun's
+// buffers of the run before: 370 MB less garbage at 100,000 dossiers).
+func appendPart(dst []byte, p *snapBucketPart) (prelude, part []byte, ok bool) {
+	pe, _ := partEncoders.Get().(*partEncoder)
+	if pe == nil {
+		pe = &partEncoder{}
+		pe.enc = gob.NewEncoder(&pe.buf)
+		if pe.enc.Encode(&snapBucketPart{}) != nil {
+			return nil, nil, false
+		}
+		pe.prelude = bytes.Clone(pe.buf.Bytes())
+		pe.buf.Reset()
 	}
-	n := buf.Len()
-	if enc.Encode(p) != nil {
-		return nil, nil, false
+	err := pe.enc.Encode(p)
+	part = append(dst[:0], pe.buf.Bytes()...)
+	pe.buf.Reset()
+	if err != nil || !oneMessage(part) {
+		// It failed, or wrote a type too, which a later part would then
+		// lack (none of a part's types should be new): this encoder is
+		// not kept, and a fresh one writes the part with its types.
+		var buf bytes.Buffer
+		enc := gob.NewEncoder(&buf)
+		if enc.Encode(&snapBucketPart{}) != nil {
+			return nil, nil, false
+		}
+		n := buf.Len()
+		if enc.Encode(p) != nil {
+			return nil, nil, false
+		}
+		b := buf.Bytes()
+		return b[:n:n], b[n:], true
 	}
-	b := buf.Bytes()
-	return b[:n:n], b[n:], true
+	partEncoders.Put(pe)
+	return pe.prelude, part, true
+}
+
+// partEncoder is a gob encoder that has written the Prelude, and the
+// buffer it writes to.
+type partEncoder struct {
+	buf     bytes.Buffer
+	enc     *gob.Encoder
+	prelude []byte
+}
+
+var partEncoders sync.Pool
+
+// oneMessage reports whether b is exactly one gob message: its length (a
+// gob unsigned integer: one byte below 0x80, else the negated count of
+// the big-endian bytes that follow), then that many bytes.
+func oneMessage(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	n, k := uint64(b[0]), 1
+	if n >= 0x80 {
+		c := int(-int8(b[0]))
+		if c < 1 || c > 8 || len(b) < 1+c {
+			return false
+		}
+		n = 0
+		for _, x := range b[1 : 1+c] {
+			n = n<<8 | uint64(x)
+		}
+		k = 1 + c
+	}
+	return n == uint64(len(b)-k)
 }
 
 // decodeParts decodes dossiers' parts (checked against the header), in
