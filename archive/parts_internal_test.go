@@ -173,3 +173,42 @@ func TestKeptEncoderAllocatesAboutThePart(t *testing.T) {
 		t.Fatalf("a part of %d bytes allocated %.2f times its size", len(part), per)
 	}
 }
+
+// reviewRefs places each entry of the 核定 register at its place in its
+// dossier's list, whether the register keeps each dossier's order (a
+// replay's) or not (a merge's), and refuses an entry no list has.
+func TestReviewRefsInAnyOrder(t *testing.T) {
+	s := &State{Dossiers: map[string]*DossierState{}}
+	for _, id := range []string{"C-000001", "C-000002", "C-000003"} {
+		d := &DossierState{ID: id}
+		for q := range 3 {
+			r := Review{Quarter: fmt.Sprintf("2026Q%d", q+1), By: "li", Event: fmt.Sprintf("%s-%d", id, q)}
+			d.Reviews = append(d.Reviews, r)
+			s.Reviews = append(s.Reviews, ReviewEntry{Dossier: id, Review: r})
+		}
+		s.Dossiers[id] = d
+	}
+	check := func(name string) {
+		t.Helper()
+		refs, ok := reviewRefs(s)
+		if !ok || len(refs) != len(s.Reviews) {
+			t.Fatalf("%s: %d refs, ok %v", name, len(refs), ok)
+		}
+		for i, ref := range refs {
+			r := s.Reviews[i]
+			if ref.Seq != i || ref.Dossier != r.Dossier || s.Dossiers[r.Dossier].Reviews[ref.Index] != r.Review {
+				t.Fatalf("%s: entry %d (%s) placed at %+v", name, i, r.Event, ref)
+			}
+		}
+	}
+	check("by dossier")
+	slices.SortStableFunc(s.Reviews, func(a, b ReviewEntry) int { return strings.Compare(a.Quarter, b.Quarter) })
+	check("by quarter") // each dossier's order kept, interleaved
+	s.Reviews[0], s.Reviews[3] = s.Reviews[3], s.Reviews[0]
+	s.Reviews[1], s.Reviews[7] = s.Reviews[7], s.Reviews[1]
+	check("merged") // C-000001's second before its first
+	s.Reviews = append(s.Reviews, ReviewEntry{Dossier: "C-000002", Review: Review{Quarter: "2026Q4", Event: "C-000002-9"}})
+	if _, ok := reviewRefs(s); ok {
+		t.Fatal("an entry no dossier's list has was placed")
+	}
+}

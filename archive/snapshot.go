@@ -930,9 +930,32 @@ func countDepth(dirs []dirStamp, n int) int {
 
 // reviewRefs places every entry of s.Reviews in its dossier's list (false
 // if one is not there, as it must be).
+//
+// A replay appends each 核定 to the register and to its dossier's list
+// at once, so the k-th entry of a dossier in the register is mostly the
+// k-th of its list: that is tried first, each entry checked, and a state
+// where it does not hold (a merge put the register in another order) is
+// placed by the events' hashes. At 100,000 dossiers the map of all
+// 750,000 hashes took 0.9 s of every whole snapshot's save.
 func reviewRefs(s *State) ([]reviewRef, bool) {
 	out := make([]reviewRef, len(s.Reviews))
-	at := map[string]int{}
+	next := make(map[string]int, len(s.Dossiers))
+	for i, r := range s.Reviews {
+		j := next[r.Dossier]
+		d := s.Dossiers[r.Dossier]
+		if d == nil || j >= len(d.Reviews) || d.Reviews[j] != r.Review {
+			return reviewRefsByHash(s)
+		}
+		next[r.Dossier] = j + 1
+		out[i] = reviewRef{i, r.Dossier, j}
+	}
+	return out, true
+}
+
+// reviewRefsByHash is reviewRefs for a register in any order.
+func reviewRefsByHash(s *State) ([]reviewRef, bool) {
+	out := make([]reviewRef, len(s.Reviews))
+	at := make(map[string]int, len(s.Reviews))
 	for _, d := range s.Dossiers {
 		for i, r := range d.Reviews {
 			at[r.Event] = i
