@@ -274,6 +274,7 @@ func TestReplayMakesTheRegistersToSize(t *testing.T) {
 	f := newFixture(t)
 	id := f.createAs("li", testDossier, "")
 	other := f.createAs("zhang", testDossier, "机密")
+	third := f.createAs("li", testDossier, "")
 	if _, err := f.as("zhang").SetLevel(other, "机密", "1d", "short"); err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +284,7 @@ func TestReplayMakesTheRegistersToSize(t *testing.T) {
 	if _, _, err := f.as("su").SetTier(id, "key", "strategic"); err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range []string{id, other} {
+	for _, d := range []string{id, other, third} { // three: appends alone would make room for four
 		if _, err := f.as("zhang").ReviewDone(d, ""); err != nil {
 			t.Fatal(err)
 		}
@@ -302,10 +303,25 @@ func TestReplayMakesTheRegistersToSize(t *testing.T) {
 	for _, c := range s.Changes {
 		kinds[c.Kind] = true
 	}
-	if len(kinds) < 4 || len(s.Reviews) != 2 {
+	if len(kinds) < 4 || len(s.Reviews) != 3 {
 		t.Fatalf("the fixture made %d kinds of change (%v) and %d 核定", len(kinds), kinds, len(s.Reviews))
 	}
 	if cap(s.Changes) != changes || cap(s.Reviews) != reviews {
 		t.Fatalf("registers of %d/%d entries have room for %d/%d, made for %d/%d: grown as replayed", len(s.Changes), len(s.Reviews), cap(s.Changes), cap(s.Reviews), changes, reviews)
+	}
+}
+
+// A register whose counted events all fail is nil after a replay, as a
+// snapshot gives it back (from the review of the registers made to size).
+func TestReplayLeavesAnEmptyRegisterNil(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	f.writeEvent("li", archive.KindReview, id, archive.ReviewData{Quarter: "1999Q1"}) // refused: before the dossier
+	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.State.Problems) == 0 || a.State.Reviews != nil {
+		t.Fatalf("%d problems, 核定 register nil %v (len %d)", len(a.State.Problems), a.State.Reviews == nil, len(a.State.Reviews))
 	}
 }

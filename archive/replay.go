@@ -87,6 +87,14 @@ func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, c
 		for _, e := range j.Events {
 			s.replay(e)
 		}
+		// An empty register is nil, as a snapshot gives it back, also
+		// when the events counted for it all failed.
+		if len(s.Changes) == 0 {
+			s.Changes = nil
+		}
+		if len(s.Reviews) == 0 {
+			s.Reviews = nil
+		}
 		return s
 	}
 	s := run(nil)
