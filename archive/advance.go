@@ -193,41 +193,79 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 		Hint:  hint,
 		Tail:  func() (journal.Tail, bool) { return snap.orderTail(f, base) },
 	})
-	if err != nil || !ok || j.Merge != nil && !commutes(j) {
+	if err != nil || !ok || j.Merge != nil && !commutes(j, snap) {
 		return nil, nil, false
 	}
 	return j, listed, true
 }
 
-// commutes reports whether j's events, read since a snapshot and written
-// concurrently with some of its events (j.Merge.Side), give on top of
-// the snapshot what a full replay gives, where they take their places
-// among those (journal.Merge):
+// commutes reports whether j's events, read since snap was made and
+// written concurrently with some of its events (j.Merge.Side), give on
+// top of the snapshot what a full replay gives, where they take their
+// places among those (journal.Merge):
 //
 //   - every one of them, new and concurrent old, is about one dossier
-//     and reads and changes nothing else (scopedKind);
+//     and changes nothing about other dossiers (ownPart): a dossier's
+//     steps, or a loan's, whose rules read of the rest only whether a
+//     loan id is in use (a request's);
 //   - no dossier has events on both sides: the rules of each (roles,
-//     concurrent steps, pins) see the same events in the same order as a
-//     full replay, and the events of the others do not reach it.
+//     concurrent steps, pins, its loans) see the same events in the same
+//     order as a full replay, and the events of the others do not reach
+//     it;
+//   - no concurrent old loan step was refused (a problem, or superseded).
+//
+// A loan id in use is the one thing a rule reads across the sides. A new
+// request whose id an old one took is refused on top of the snapshot,
+// so that advance fails and the journal is replayed, whichever of the two
+// a full replay puts first. An old request is judged again by neither:
+// taken, it stays taken (a new request cannot free an id); refused, a new
+// request of its id could change the words of its refusal, hence the
+// last condition. A new step on an old loan is its dossier's, on both
+// sides if the loan is of the other side, or refused (loanOf) in either
+// order.
 //
 // The register entries of the old events a full replay puts after a new
 // one (j.Merge.After) and of the new events are then put in the merged
-// order (movesOf, placeEntries). Anything else (an edit of one dossier in
-// both clones, a loan, a sign-off) replays the whole journal, as before.
-func commutes(j *journal.Journal) bool {
+// order (movesOf, placeEntries; loans make none). Anything else (an edit
+// of one dossier in both clones, a sign-off, a destruction's step, a
+// member change) replays the whole journal, as before.
+func commutes(j *journal.Journal, snap *snapshot) bool {
 	mine := map[string]bool{}
+	var refused map[string]bool
 	for _, e := range j.Merge.Side {
-		if !scopedKind(e.Kind) || e.Dossier == "" {
+		if !ownPart(e.Kind) || e.Dossier == "" {
 			return false
+		}
+		if !scopedKind(e.Kind) {
+			if refused == nil {
+				refused = refusedOf(snap)
+			}
+			if refused[e.Hash] {
+				return false
+			}
 		}
 		mine[e.Dossier] = true
 	}
 	for _, e := range j.Events {
-		if !scopedKind(e.Kind) || e.Dossier == "" || mine[e.Dossier] {
+		if !ownPart(e.Kind) || e.Dossier == "" || mine[e.Dossier] {
 			return false
 		}
 	}
 	return true
+}
+
+// refusedOf is the hashes of the events that took no effect in snap's
+// state: its problems and those superseded.
+func refusedOf(snap *snapshot) map[string]bool {
+	refused := map[string]bool{}
+	for _, ps := range [][]journal.Problem{snap.State.Problems, snap.State.Superseded} {
+		for _, p := range ps {
+			if h, ok := journal.HashOfPath(p.Path); ok {
+				refused[h] = true
+			}
+		}
+	}
+	return refused
 }
 
 // advance replays on s, the state of snap, the events of j added since,

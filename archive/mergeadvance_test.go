@@ -17,7 +17,13 @@ import (
 // and a second clone g: two clones of one repository about to work apart.
 func forked(t *testing.T) (f, g *fixture, base string, ids []string) {
 	t.Helper()
-	f = newFixture(t)
+	return forkedStyle(t, archive.IDSequential)
+}
+
+// forkedStyle is forked with the policy's id style.
+func forkedStyle(t *testing.T, style string) (f, g *fixture, base string, ids []string) {
+	t.Helper()
+	f = newFixtureStyle(t, style)
 	ids = f.history()
 	for range 3 {
 		ids = append(ids, f.create("内部"))
@@ -183,9 +189,9 @@ func TestMergeTwiceRemembersTheSide(t *testing.T) {
 }
 
 // A merge the snapshot cannot stand for replays the whole journal, and
-// the state is the cold one: a dossier with events on both sides, a loan
-// step, and an event the new ones follow that lies before the tail of
-// the order the snapshot keeps.
+// the state is the cold one: a dossier with events on both sides (a loan
+// of a dossier the other side edits), and an event the new ones follow
+// that lies before the tail of the order the snapshot keeps.
 func TestMergeNotAdvanced(t *testing.T) {
 	for _, c := range []struct {
 		name  string
@@ -198,9 +204,9 @@ func TestMergeNotAdvanced(t *testing.T) {
 					t.Fatal(err)
 				}
 			}},
-		{"a loan step", func(f *fixture, ids []string) { f.edit("li", ids[3]) },
+		{"a loan of a dossier edited on this side", func(f *fixture, ids []string) { f.edit("li", ids[3]) },
 			func(g *fixture, ids []string) {
-				if _, err := g.as("zhao").BorrowRequest(ids[4], "谈判", 3); err != nil {
+				if _, err := g.as("zhao").BorrowRequest(ids[3], "谈判", 3); err != nil {
 					t.Fatal(err)
 				}
 			}},

@@ -56,12 +56,7 @@ func movesOf(snap *snapshot, j *journal.Journal) (*regMoves, bool) {
 	var after []journal.TailEvent
 	var at []int
 	if m := j.Merge; m != nil {
-		refused := map[string]bool{}
-		for _, p := range append(slices.Clone(snap.State.Problems), snap.State.Superseded...) {
-			if h, ok := journal.HashOfPath(p.Path); ok {
-				refused[h] = true
-			}
-		}
+		refused := refusedOf(snap)
 		for k, e := range m.After {
 			if !refused[e.Hash] {
 				after, at = append(after, e), append(at, m.AfterAt[k])
