@@ -205,35 +205,37 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 // places among those (journal.Merge):
 //
 //   - every one of them, new and concurrent old, is about one dossier
-//     and changes nothing about other dossiers (ownPart): a dossier's
-//     steps, or a loan's, whose rules read of the rest only whether a
-//     loan id is in use (a request's);
+//     and its rule reads and changes nothing about other dossiers but
+//     whether an id it takes is in use (apartKind): a dossier's steps,
+//     a loan's, a destruction's;
 //   - no dossier has events on both sides: the rules of each (roles,
-//     concurrent steps, pins, its loans) see the same events in the same
-//     order as a full replay, and the events of the others do not reach
-//     it;
-//   - no concurrent old loan step was refused (a problem, or superseded).
+//     concurrent steps, pins, its loans and destruction requests) see
+//     the same events in the same order as a full replay, and the events
+//     of the others do not reach it;
+//   - no concurrent old step of a kind that takes an id was refused (a
+//     problem, or superseded).
 //
-// A loan id in use is the one thing a rule reads across the sides. A new
-// request whose id an old one took is refused on top of the snapshot,
-// so that advance fails and the journal is replayed, whichever of the two
-// a full replay puts first. An old request is judged again by neither:
-// taken, it stays taken (a new request cannot free an id); refused, a new
-// request of its id could change the words of its refusal, hence the
-// last condition. A new step on an old loan is its dossier's, on both
-// sides if the loan is of the other side, or refused (loanOf) in either
+// An id in use (a loan's, a destruction request's) is the one thing a
+// rule reads across the sides. A new request whose id an old one took is
+// refused on top of the snapshot, so that advance fails and the journal
+// is replayed, whichever of the two a full replay puts first. An old
+// request is judged again by neither: taken, it stays taken (a new
+// request cannot free an id); refused, a new request of its id could
+// change the words of its refusal, hence the last condition. A new step
+// on an old loan or request is its dossier's, on both sides if the
+// request is of the other side, or refused (loanOf, requestOf) in either
 // order.
 //
 // The register entries of the old events a full replay puts after a new
 // one (j.Merge.After) and of the new events are then put in the merged
-// order (movesOf, placeEntries; loans make none). Anything else (an edit
-// of one dossier in both clones, a sign-off, a destruction's step, a
-// member change) replays the whole journal, as before.
+// order (movesOf, placeEntries; loans and destructions make none).
+// Anything else (an edit of one dossier in both clones, a sign-off, a
+// hand-in, a member change) replays the whole journal, as before.
 func commutes(j *journal.Journal, snap *snapshot) bool {
 	mine := map[string]bool{}
 	var refused map[string]bool
 	for _, e := range j.Merge.Side {
-		if !ownPart(e.Kind) || e.Dossier == "" {
+		if !apartKind(e.Kind) || e.Dossier == "" {
 			return false
 		}
 		if !scopedKind(e.Kind) {
@@ -247,11 +249,21 @@ func commutes(j *journal.Journal, snap *snapshot) bool {
 		mine[e.Dossier] = true
 	}
 	for _, e := range j.Events {
-		if !ownPart(e.Kind) || e.Dossier == "" || mine[e.Dossier] {
+		if !apartKind(e.Kind) || e.Dossier == "" || mine[e.Dossier] {
 			return false
 		}
 	}
 	return true
+}
+
+// apartKind reports whether the rule of an event of kind k reads and
+// changes nothing about dossiers but the one it names, and whether an id
+// it takes is in use (commutes). A destruction's steps are not ownPart:
+// the states of some parts that ownPart events advance hold every loan,
+// not every destruction request. Advanced, they take the whole state.
+func apartKind(k journal.Kind) bool {
+	spec := SpecOf(k)
+	return spec != nil && (spec.Reach == ReachDossier || spec.Reach == ReachOwnPart || spec.Workflow == WorkflowDestroy)
 }
 
 // refusedOf is the hashes of the events that took no effect in snap's

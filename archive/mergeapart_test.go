@@ -1,6 +1,8 @@
 package archive_test
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"crm/archive"
@@ -99,6 +101,83 @@ func TestMergeOfLoansNotAdvanced(t *testing.T) {
 			} else {
 				t.Logf("problems %v superseded %v", s.Problems, s.Superseded)
 			}
+		})
+	}
+}
+
+// A destruction (销毁, R6.10) asked for, approved three times and
+// executed in one clone while the other lends, records a 核定 and edits
+// other dossiers: the pull advances the snapshot both ways (commutes),
+// the state, the reports and the snapshot saved are a cold replay's.
+func TestMergeOfDestructions(t *testing.T) {
+	f, g, base, ids := forked(t)
+	f.destroy(ids[3])
+	g.edit("li", ids[4])
+	if _, err := g.as("li").ReviewDone(ids[5], "另一克隆"); err != nil {
+		t.Fatal(err)
+	}
+	g.lendTo("zhou", ids[2])
+	gBase := t.TempDir()
+	copyTree(t, g.dir, gBase)
+	g.settle()
+	g.reader("li", g.clock)
+
+	f.advanced(true, func() {
+		f.pull(g, base)
+		// git keeps the deletion the other side did not touch; the
+		// fixture's pull copies back a file this side no longer has.
+		os.Remove(filepath.Join(f.dir, archive.DossierPath(ids[3])))
+	})
+	f.sameReportsAsCold("a destruction on this side", true, false)
+	f.fromSaved("a destruction on this side")
+	f.verifyClean()
+	g.advanced(true, func() { g.pull(f, gBase) })
+	g.sameReportsAsCold("a destruction on the other side", true, false)
+	if d := g.as("li").State.Dossiers[ids[3]]; d.Status != archive.StatusDestroyed {
+		t.Fatalf("the other clone's destruction after the pull: %s", d.Status)
+	}
+}
+
+// destroy asks for, approves (su, zhang, wang) and executes the
+// destruction of dossier id.
+func (f *fixture) destroy(id string) {
+	f.t.Helper()
+	r, err := f.as("li").DestroyRequest(id, "过期")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, who := range []string{"su", "zhang", "wang"} {
+		if _, err := f.as(who).DestroyApprove(r.ID); err != nil {
+			f.t.Fatalf("%s: %v", who, err)
+		}
+	}
+	if _, err := f.as("zhang").DestroyExecute(r.ID, []string{"li", "su"}, ""); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// Destructions that a pull cannot put on top of the snapshot: one
+// request id on both sides (sequential ids), and a destruction of a
+// dossier the other side lends.
+func TestMergeOfDestructionsNotAdvanced(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		their func(g *fixture, ids []string)
+	}{
+		{"one request id on both sides", func(g *fixture, ids []string) {
+			if _, err := g.as("li").DestroyRequest(ids[4], "过期"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a loan of the dossier", func(g *fixture, ids []string) { g.lendTo("zhou", ids[3]) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, g, base, ids := forked(t)
+			if _, err := f.as("li").DestroyRequest(ids[3], "过期"); err != nil {
+				t.Fatal(err)
+			}
+			c.their(g, ids)
+			f.advanced(false, func() { f.pull(g, base) })
 		})
 	}
 }
