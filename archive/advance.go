@@ -217,8 +217,10 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 //
 // An id in use (a loan's, a destruction request's) is the one thing a
 // rule reads across the sides. A new request whose id an old one took is
-// refused on top of the snapshot, so that advance fails and the journal
-// is replayed, whichever of the two a full replay puts first. An old
+// refused on top of a snapshot's state with every loan and request, so
+// that advance fails and the journal is replayed, whichever of the two a
+// full replay puts first (a state of one part is not taken after such a
+// merge: onePart). An old
 // request is judged again by neither: taken, it stays taken (a new
 // request cannot free an id); refused, a new request of its id could
 // change the words of its refusal, hence the last condition. A new step

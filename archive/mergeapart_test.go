@@ -1,6 +1,8 @@
 package archive_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -179,5 +181,57 @@ func TestMergeOfDestructionsNotAdvanced(t *testing.T) {
 			c.their(g, ids)
 			f.advanced(false, func() { f.pull(g, base) })
 		})
+	}
+}
+
+// One loan id (sequential ids) requested on both sides, for dossiers of
+// two parts, each clone's request saved in its snapshot. The clone whose
+// request a whole replay refuses (the larger hash comes second) pulls
+// and opens about its own dossier alone: the pulled request is of
+// another part, yet it decides that this dossier's request took no
+// effect, so the open is not of that part alone (onePart) and says what
+// a whole replay says. From the review of the first version, which kept
+// the refused loan.
+func TestMergeOfOneLoanIDReadAlone(t *testing.T) {
+	f, g, base, ids := forked(t)
+	if archive.SnapBucketOf(ids[3]) == archive.SnapBucketOf(ids[4]) {
+		t.Fatal("the two dossiers share a part")
+	}
+	lf, err := f.as("zhou").BorrowRequest(ids[3], "谈判", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg, err := g.as("zhao").BorrowRequest(ids[4], "谈判", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lf.ID != lg.ID {
+		t.Fatalf("loan ids %s and %s, want one", lf.ID, lg.ID)
+	}
+	for _, x := range []*fixture{f, g} {
+		x.settle()
+		x.reader("li", x.clock) // each snapshot holds its side
+	}
+	hf := f.cold("li").State.Dossiers[ids[3]].Events
+	hg := g.cold("li").State.Dossiers[ids[4]].Events
+	x, o, id := f, g, ids[3]
+	if hf[len(hf)-1].Hash < hg[len(hg)-1].Hash {
+		x, o, id = g, f, ids[4]
+	}
+	x.pull(o, base)
+	x.settle()
+	cold := x.cold("li").State
+	if len(cold.Superseded) == 0 {
+		t.Fatal("a whole replay refused neither request")
+	}
+	a := x.readerOf("li", id)
+	strip := func(d *archive.DossierState) []byte {
+		c := *d
+		c.Events, c.WrittenBy = nil, nil
+		b, _ := json.Marshal(c)
+		return b
+	}
+	if got, want := a.State.Dossiers[id], cold.Dossiers[id]; got == nil || !bytes.Equal(strip(got), strip(want)) {
+		t.Fatalf("dossier %s read alone after the pull (partial %v):\n got %s\nwant %s", id, a.Partial(), strip(got), strip(want))
 	}
 }

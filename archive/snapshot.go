@@ -1230,9 +1230,13 @@ func (a *Archive) partialState(l *snapLoad, j *journal.Journal, only string) *St
 // dossiers, paid by every such command until 32 parts are saved) and
 // their events are neither read nor checked, as the command does not
 // look at those dossiers. Not for steps (their state is written from)
-// nor when the advanced snapshot is due to be saved (mustSave).
+// nor when the advanced snapshot is due to be saved (mustSave). Nor
+// after a merge of events that read beyond their dossier (a loan
+// request reads which ids are in use): there an event of another part
+// can decide what an old one of this part did (one loan id taken on
+// both sides: commutes), which only a state with every loan finds.
 func (a *Archive) onePart(l *snapLoad, j *journal.Journal, id string) bool {
-	if j == nil || a.snapSteps || l.mustSave(j) || !ownParts(j) {
+	if j == nil || a.snapSteps || l.mustSave(j) || !ownParts(j) || j.Merge != nil && !scoped(j) {
 		return false
 	}
 	k := snapBucket(id)
