@@ -75,16 +75,27 @@ func scoped(j *journal.Journal) bool {
 // this dossier's (every other step's: loanOf). With the requests' ids all
 // different, a request's id is in use only if an old loan has it, which
 // every run holds; a loan requested in another run is another dossier's,
-// which a step refuses in either state, in the same words.
+// which a step refuses in either state, in the same words. Not a step on
+// a destruction request: a run holds the old loans, not the requests.
 func runScoped(j *journal.Journal) bool {
 	if scoped(j) {
 		return true
 	}
-	if !ownParts(j) {
-		return false
+	if !ownParts(j) || destructionSteps(j) {
+		return false // a run holds the old loans, not the requests
 	}
 	_, ok := loanRequests(j)
 	return ok
+}
+
+// destructionSteps reports whether a step on a destruction request is
+// among j's events: its rule reads every request's id, which a state of
+// some parts then holds (advancedParts).
+func destructionSteps(j *journal.Journal) bool {
+	return slices.ContainsFunc(j.Events, func(e *journal.Event) bool {
+		spec := SpecOf(e.Kind)
+		return spec != nil && spec.Workflow == WorkflowDestroy
+	})
 }
 
 // loanRequests is the loan ids of j's loan requests, false when one cannot
@@ -112,8 +123,8 @@ func scopedKind(k journal.Kind) bool {
 }
 
 // ownParts reports whether every event of j changes nothing about dossiers
-// but the one it names (ownPart): a state that holds every loan can be
-// advanced by them.
+// but the one it names (ownPart): a state that holds every loan and
+// destruction request can be advanced by them.
 func ownParts(j *journal.Journal) bool {
 	return !slices.ContainsFunc(j.Events, func(e *journal.Event) bool { return !ownPart(e.Kind) })
 }
@@ -206,8 +217,8 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 //
 //   - every one of them, new and concurrent old, is about one dossier
 //     and its rule reads and changes nothing about other dossiers but
-//     whether an id it takes is in use (apartKind): a dossier's steps,
-//     a loan's, a destruction's;
+//     whether an id it takes is in use (ownPart): a dossier's steps, a
+//     loan's, a destruction's;
 //   - no dossier has events on both sides: the rules of each (roles,
 //     concurrent steps, pins, its loans and destruction requests) see
 //     the same events in the same order as a full replay, and the events
@@ -237,7 +248,7 @@ func commutes(j *journal.Journal, snap *snapshot) bool {
 	mine := map[string]bool{}
 	var refused map[string]bool
 	for _, e := range j.Merge.Side {
-		if !apartKind(e.Kind) || e.Dossier == "" {
+		if !ownPart(e.Kind) || e.Dossier == "" {
 			return false
 		}
 		if !scopedKind(e.Kind) {
@@ -251,21 +262,11 @@ func commutes(j *journal.Journal, snap *snapshot) bool {
 		mine[e.Dossier] = true
 	}
 	for _, e := range j.Events {
-		if !apartKind(e.Kind) || e.Dossier == "" || mine[e.Dossier] {
+		if !ownPart(e.Kind) || e.Dossier == "" || mine[e.Dossier] {
 			return false
 		}
 	}
 	return true
-}
-
-// apartKind reports whether the rule of an event of kind k reads and
-// changes nothing about dossiers but the one it names, and whether an id
-// it takes is in use (commutes). A destruction's steps are not ownPart:
-// the states of some parts that ownPart events advance hold every loan,
-// not every destruction request. Advanced, they take the whole state.
-func apartKind(k journal.Kind) bool {
-	spec := SpecOf(k)
-	return spec != nil && (spec.Reach == ReachDossier || spec.Reach == ReachOwnPart || spec.Workflow == WorkflowDestroy)
 }
 
 // refusedOf is the hashes of the events that took no effect in snap's

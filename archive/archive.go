@@ -66,6 +66,7 @@ type Archive struct {
 	summary      Summary       // OpenOptions.Summary
 	creates      bool          // OpenOptions.Creates
 	onlyLoan     string        // OpenOptions.OnlyLoan
+	onlyRequest  string        // OpenOptions.OnlyDestruction
 	onlyIDs      []string      // the dossiers maintain writes about (maintainTodo), with every loan
 	wholeReads   int           // how many times this process decoded a whole snapshot (loadSnapshot)
 	partsRead    int           // how many dossiers' parts the last state of some parts read (loadSnapshot)
@@ -161,6 +162,12 @@ type OpenOptions struct {
 	// that loan's dossier and what is not about dossiers (Partial), and
 	// with SnapshotSteps its steps work on that.
 	OnlyLoan string
+	// OnlyDestruction, with Snapshot, is the destruction request (as
+	// typed) a command is about: a snapshot then gives every request and
+	// every loan, the state of that request's dossier and what is not
+	// about dossiers (Partial), and with SnapshotSteps its steps work on
+	// that.
+	OnlyDestruction string
 }
 
 // OpenWith is Open with options: a command that has a cache folder reads
@@ -194,7 +201,7 @@ func OpenWith(ctx context.Context, dir string, o OpenOptions) (*Archive, error) 
 	a.jc = newJournalCache(o.CacheDir, abs, o.Identity)
 	a.only, a.snapSteps, a.summary = o.Only, o.Snapshot && o.SnapshotSteps, o.Summary
 	a.creates = a.snapSteps && o.Creates
-	a.onlyLoan = o.OnlyLoan
+	a.onlyLoan, a.onlyRequest = o.OnlyLoan, o.OnlyDestruction
 	if a.snapshots = o.Snapshot; a.snapshots {
 		if s, partial := a.loadSnapshot(); s != nil {
 			a.State, a.fromSnapshot, a.partial = s, true, partial
@@ -244,7 +251,7 @@ func (a *Archive) StepsOn(ids []string) error {
 	if !a.snapshots || len(ids) == 0 {
 		return a.fullState()
 	}
-	a.only, a.onlyLoan, a.creates, a.summary, a.onlyIDs = "", "", false, 0, slices.Clone(ids)
+	a.only, a.onlyLoan, a.onlyRequest, a.creates, a.summary, a.onlyIDs = "", "", "", false, 0, slices.Clone(ids)
 	if s, partial := a.loadSnapshot(); s != nil {
 		a.State, a.fromSnapshot, a.partial, a.snapSteps = s, true, partial, true
 		if a.id != nil {

@@ -106,7 +106,8 @@ const (
 	// ReachArchive: any dossier or register (the zero value).
 	ReachArchive Reach = iota
 	// ReachOwnPart: it changes only the dossier it names (and what is
-	// kept with it: its loans), but reads more (every loan's id).
+	// kept with it: its loans, its destruction requests), but reads more
+	// (every loan's id, every request's id).
 	ReachOwnPart
 	// ReachDossier: it reads and changes only the dossier it names.
 	ReachDossier
@@ -174,13 +175,13 @@ var registry = []*KindSpec{
 		Who: l10n.N("the borrower, or an approver of the loan (the file: only a writer)"), New: func() payload { return &LoanReturn{} }},
 	{Kind: KindLoanExpire, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("revoking an overdue loan"), WritesFile: true, Dossier: true,
 		Who: l10n.N("a recipient of the file, after the loan's due time (the file: only a writer)"), New: func() payload { return &LoanExpire{} }},
-	{Kind: KindDestroyRequest, Workflow: WorkflowDestroy, What: l10n.N("asking to destroy a dossier"), Dossier: true,
+	{Kind: KindDestroyRequest, Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("asking to destroy a dossier"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DestroyRequest{} }},
-	{Kind: KindDestroyApprove, Workflow: WorkflowDestroy, What: l10n.N("approving a destruction"), Dossier: true,
+	{Kind: KindDestroyApprove, Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("approving a destruction"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Destruction.Chain }), New: func() payload { return &DestroyApprove{} }},
-	{Kind: KindDestroyReject, Workflow: WorkflowDestroy, What: l10n.N("rejecting a destruction"), Dossier: true,
+	{Kind: KindDestroyReject, Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("rejecting a destruction"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Destruction.Chain }), New: func() payload { return &DestroyReject{} }},
-	{Kind: KindDestroyExecute, Workflow: WorkflowDestroy, What: l10n.N("executing a destruction"), Dossier: true,
+	{Kind: KindDestroyExecute, Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("executing a destruction"), Dossier: true,
 		Roles: roles((*Policy).DestroyRoles), New: func() payload { return &DestroyExecute{} }},
 	{Kind: KindSubmissionAdd, Workflow: WorkflowIntake, What: l10n.N("handing in a customer information report"), Rule: l10n.N("sales hand in the customer information report (R6.1)"),
 		Roles: roles((*Policy).Submitters), New: func() payload { return &SubmissionAdd{} }},

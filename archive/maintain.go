@@ -74,7 +74,7 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 	// row and register. Only a run that finds something to write in them
 	// takes a state to write against: the parts of the dossiers it writes
 	// about with every loan, else the whole state.
-	a.only, a.onlyLoan, a.creates = "", "", false
+	a.only, a.onlyLoan, a.onlyRequest, a.creates = "", "", "", false
 	a.summary = SummaryRows | SummaryLoans | SummaryDestructions
 	defer func() { a.summary = 0 }() // later steps on a take the whole state, as before
 	err := a.locked(func() error {

@@ -133,7 +133,7 @@ func TestSummaryAdvancesLikeAReplay(t *testing.T) {
 			f.t.Fatal(err)
 		}
 	}
-	var loan string
+	var loan, req string
 	steps := []struct {
 		name   string
 		scoped bool
@@ -156,7 +156,21 @@ func TestSummaryAdvancesLikeAReplay(t *testing.T) {
 		}},
 		{"approve", true, func() { _, _, err := f.as("zhang").BorrowApprove(loan); must(err) }},
 		{"return", true, func() { _, err := f.as("zhao").BorrowReturn(loan, true, ""); must(err) }},
-		{"destroy request", false, func() { _, err := f.as("li").DestroyRequest(ids[2], "合作终止"); must(err) }},
+		{"destroy request", true, func() {
+			r, err := f.as("li").DestroyRequest(ids[2], "合作终止")
+			must(err)
+			req = r.ID
+		}},
+		{"destroy approvals", true, func() {
+			for _, m := range []string{"su", "zhang", "wang"} {
+				_, err := f.as(m).DestroyApprove(req)
+				must(err)
+			}
+		}},
+		{"destroy execute", true, func() { _, err := f.as("zhang").DestroyExecute(req, []string{"li", "su"}, ""); must(err) }},
+		{"member add", false, func() {
+			must(f.as("zhang").AddMember(ctx, member("sun", []string{"clerk"}, newIdentity(t))))
+		}},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -254,9 +268,10 @@ func TestSnapshotCreate(t *testing.T) {
 	}
 }
 
-// A create step after a loan was requested works on the parts (with
-// every loan, which the request's rule reads); after a step that reads
-// more than its dossier (a destruction request) it reads the journal.
+// A create step after a loan or a destruction was requested works on the
+// parts (with every loan and request, which the requests' rules read);
+// after a step that reads more than its dossier (a member's addition) it
+// reads the journal.
 func TestSnapshotCreateAfterOtherSteps(t *testing.T) {
 	f := newFixture(t)
 	ids := f.history()
@@ -267,7 +282,8 @@ func TestSnapshotCreateAfterOtherSteps(t *testing.T) {
 		partial bool
 	}{
 		{func() error { _, err := f.as("zhao").BorrowRequest(ids[2], "谈判", 3); return err }, true},
-		{func() error { _, err := f.as("li").DestroyRequest(ids[1], "合作终止"); return err }, false},
+		{func() error { _, err := f.as("li").DestroyRequest(ids[1], "合作终止"); return err }, true},
+		{func() error { return f.as("zhang").AddMember(ctx, member("sun", []string{"clerk"}, newIdentity(t))) }, false},
 	} {
 		if err := c.step(); err != nil {
 			t.Fatal(err)

@@ -1102,13 +1102,15 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	// (saveAdvancedParts) instead of every command reading them all
 	// again. Other new events advance the whole state, which is saved.
 	var part *State
-	if (a.onlyLoan != "" || only != "" || a.creates || a.summary != 0 || len(a.onlyIDs) > 0) && savableParts(j, l.named(j)) &&
+	if (a.onlyLoan != "" || a.onlyRequest != "" || only != "" || a.creates || a.summary != 0 || len(a.onlyIDs) > 0) && savableParts(j, l.named(j)) &&
 		(snap.encodedHere() || !l.mustSave(j)) {
 		switch {
 		case len(a.onlyIDs) > 0:
 			part = a.idsState(l, j)
 		case a.onlyLoan != "":
 			part = a.loanState(l, j)
+		case a.onlyRequest != "":
+			part = a.requestState(l, j)
 		case only != "":
 			part = a.partialState(l, j, only)
 		case a.creates:
@@ -1127,10 +1129,10 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 		// its parts and the header's state were changed in place, and a
 		// whole state made of them would count the new events twice.
 		// The whole state is read afresh from the file instead.
-		only, onlyLoan, creates, summary, onlyIDs := a.only, a.onlyLoan, a.creates, a.summary, a.onlyIDs
-		a.only, a.onlyLoan, a.creates, a.summary, a.onlyIDs = "", "", false, 0, nil
+		only, onlyLoan, onlyRequest, creates, summary, onlyIDs := a.only, a.onlyLoan, a.onlyRequest, a.creates, a.summary, a.onlyIDs
+		a.only, a.onlyLoan, a.onlyRequest, a.creates, a.summary, a.onlyIDs = "", "", "", false, 0, nil
 		defer func() {
-			a.only, a.onlyLoan, a.creates, a.summary, a.onlyIDs = only, onlyLoan, creates, summary, onlyIDs
+			a.only, a.onlyLoan, a.onlyRequest, a.creates, a.summary, a.onlyIDs = only, onlyLoan, onlyRequest, creates, summary, onlyIDs
 		}()
 		return a.loadSnapshot()
 	}
@@ -1382,11 +1384,42 @@ func (a *Archive) loanState(l *snapLoad, j *journal.Journal) *State {
 	return s
 }
 
+// requestState is the state for a step on the destruction request
+// OpenOptions.OnlyDestruction names (as typed): every request and every
+// loan, and the parts of its dossier and of the dossiers the new events j
+// name, advanced by j (advancedParts). Nil if the request or its dossier
+// is not there.
+func (a *Archive) requestState(l *snapLoad, j *journal.Journal) *State {
+	regs, ok := l.registers()
+	if !ok {
+		return nil
+	}
+	byID := make(map[string]*Destruction, len(regs.Destructions))
+	for _, r := range regs.Destructions {
+		byID[r.ID] = r
+	}
+	// A request made since is read with its dossier.
+	if r := byID[resolveID(destroyPrefix, a.onlyRequest, func(x string) bool { return byID[x] != nil })]; r != nil {
+		l.bucket(r.Dossier)
+	}
+	s := a.advancedParts(l, j)
+	if s == nil {
+		return nil
+	}
+	r := s.Destructions[resolveID(destroyPrefix, a.onlyRequest, func(x string) bool { return s.Destructions[x] != nil })]
+	if r == nil || s.Dossiers[r.Dossier] == nil {
+		return nil
+	}
+	return s
+}
+
 // advancedParts is the state of the parts read so far and of the dossiers
 // the new events j (nil: none; each about one dossier: ownParts) name,
 // advanced by j, with every loan when the command reads loans
 // (OpenOptions.Summary, OnlyLoan) or a step on a loan is among j (its rule
-// reads every loan's id). Nil if it cannot be had that way.
+// reads every loan's id), and every destruction request when the command
+// reads them (SummaryDestructions, OnlyDestruction). Nil if it cannot be
+// had that way.
 func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 	if j != nil && !l.one {
 		for _, e := range j.Events {
@@ -1417,7 +1450,7 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 		defer PaceGC()() // the old rows and histories parts, and the new ones made from them
 	}
 	regs := &snapRegisters{}
-	if a.summary&(SummaryLoans|SummaryDestructions) != 0 || a.onlyLoan != "" || len(a.onlyIDs) > 0 || j != nil && !l.one && !scoped(j) || save {
+	if a.summary&(SummaryLoans|SummaryDestructions) != 0 || a.onlyLoan != "" || a.onlyRequest != "" || len(a.onlyIDs) > 0 || j != nil && !l.one && !scoped(j) || save {
 		var ok bool
 		if regs, ok = l.registers(); !ok {
 			return nil
@@ -1430,7 +1463,7 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 	// The loans and requests of the dossiers read are theirs (one value
 	// in both).
 	s.otherLoans(regs.Loans)
-	if a.summary&SummaryDestructions != 0 {
+	if a.summary&SummaryDestructions != 0 || a.onlyRequest != "" || j != nil && destructionSteps(j) {
 		for _, r := range regs.Destructions {
 			if s.Dossiers[r.Dossier] == nil {
 				s.Destructions[r.ID] = r

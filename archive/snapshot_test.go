@@ -233,7 +233,7 @@ func TestSnapshotAdvancesLikeAReplay(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var loan string
+	var loan, req string
 	steps := []struct {
 		name string
 		do   func()
@@ -259,12 +259,20 @@ func TestSnapshotAdvancesLikeAReplay(t *testing.T) {
 		}},
 		{"approve", func() { _, _, err := f.as("zhang").BorrowApprove(loan); must(err) }},
 		{"return", func() { _, err := f.as("zhao").BorrowReturn(loan, true, ""); must(err) }},
-		{"destroy request", func() { _, err := f.as("li").DestroyRequest(ids[2], "合作终止"); must(err) }},
+		{"destroy request", func() {
+			r, err := f.as("li").DestroyRequest(ids[2], "合作终止")
+			must(err)
+			req = r.ID
+		}},
+		{"destroy approve", func() { _, err := f.as("su").DestroyApprove(req); must(err) }},
+		{"destroy reject", func() { _, err := f.as("zhang").DestroyReject(req, "仍有价值"); must(err) }},
 	}
 	// Steps about one dossier are replayed on that dossier's part alone
-	// (steps on loans with every loan).
+	// (steps on loans and destruction requests with every loan and
+	// request); a sign-off reads the 核定 register.
 	scoped := map[string]bool{"create": true, "update": true, "review": true, "level": true,
-		"credit": true, "tier": true, "hold": true, "release": true, "borrow": true, "approve": true, "return": true}
+		"credit": true, "tier": true, "hold": true, "release": true, "borrow": true, "approve": true, "return": true,
+		"destroy request": true, "destroy approve": true, "destroy reject": true}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			f.t = t

@@ -25,14 +25,14 @@ func newDestroyRequestCmd(e *env) *cobra.Command {
 		Use:   "request ID --reason R",
 		Short: l10n.Pick("Ask for a dossier to be destroyed", "申请销毁档案"),
 		Args:  cobra.ExactArgs(1),
-		RunE: e.stepOnDossier(func(a *archive.Archive, id string) error {
+		RunE: e.oneDossierDestroyStep(e.stepOnDossier(func(a *archive.Archive, id string) error {
 			r, err := a.DestroyRequest(id, reason)
 			if err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Destruction request %s for dossier %s; approvals needed in order: %s.", r.ID, r.Dossier, roleChain(r.Chain, a.Policy, " → ")))
 			return nil
-		}),
+		})),
 	}
 	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why the material has no value left", "销毁理由"))
 	return c
@@ -43,7 +43,7 @@ func newDestroyApproveCmd(e *env) *cobra.Command {
 		Use:   "approve REQ",
 		Short: l10n.Pick("Give the next approval of a destruction request, in the policy's order", "按顺序审批销毁申请"),
 		Args:  cobra.ExactArgs(1),
-		RunE: e.stepOn(func(a *archive.Archive, arg string) error {
+		RunE: e.oneRequestStep(e.stepOn(func(a *archive.Archive, arg string) error {
 			r, err := a.DestroyApprove(arg)
 			if err != nil {
 				return err
@@ -55,7 +55,7 @@ func newDestroyApproveCmd(e *env) *cobra.Command {
 				e.printf("%s\n", l10n.Sprintf("Request %s: step %d (%s) approved by %s; every approval given: `crm destroy execute %s --witness M1 --witness M2`.", r.ID, ap.Step, roleTitle(ap.Role, a.Policy), ap.Member, r.ID))
 			}
 			return nil
-		}),
+		})),
 	}
 }
 
@@ -65,14 +65,14 @@ func newDestroyRejectCmd(e *env) *cobra.Command {
 		Use:   "reject REQ --reason R",
 		Short: l10n.Pick("Reject a destruction request (this ends it)", "驳回销毁申请（申请即告终止）"),
 		Args:  cobra.ExactArgs(1),
-		RunE: e.stepOn(func(a *archive.Archive, arg string) error {
+		RunE: e.oneRequestStep(e.stepOn(func(a *archive.Archive, arg string) error {
 			r, err := a.DestroyReject(arg, reason)
 			if err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Request %s rejected by %s: dossier %s stays.", r.ID, r.RejectedBy, r.Dossier))
 			return nil
-		}),
+		})),
 	}
 	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why the destruction is rejected", "驳回理由"))
 	return c
@@ -86,7 +86,7 @@ func newDestroyExecuteCmd(e *env) *cobra.Command {
 		Use:   "execute REQ --witness M1 --witness M2 [--method M] [--yes]",
 		Short: l10n.Pick("Destroy the dossier of a fully approved request before witnesses; the journal keeps the destruction list", "在监销人见证下执行已批准的销毁；日志保留销毁清册"),
 		Args:  cobra.ExactArgs(1),
-		RunE: e.stepOn(func(a *archive.Archive, arg string) error {
+		RunE: e.oneRequestStep(e.stepOn(func(a *archive.Archive, arg string) error {
 			if r := a.State.Destructions[arg]; r != nil && r.Status() == archive.DestroyApproved {
 				if err := e.confirm(yes, l10n.Sprintf("Destroy dossier %s (request %s) now? Its file is deleted and cannot be brought back with crm; old versions stay in git history until purged.", r.Dossier, r.ID)); err != nil {
 					return err
@@ -99,7 +99,7 @@ func newDestroyExecuteCmd(e *env) *cobra.Command {
 			e.printf("%s\n", l10n.Sprintf("Dossier %s destroyed (request %s), witnessed by %s; its history stays in `crm log %s`.", r.Dossier, r.ID, strings.Join(r.Witnesses, ", "), r.Dossier))
 			e.printf("%s\n", l10n.Sprintf("Note: git history still holds its old ciphertexts; `crm purge %s` rewrites history to remove them.", r.Dossier))
 			return nil
-		}),
+		})),
 	}
 	c.Flags().StringArrayVar(&witnesses, "witness", nil, l10n.Pick("a witness (监销人), a member other than you; repeat", "监销人（成员，非执行人），可重复"))
 	c.Flags().StringVar(&method, "method", "", l10n.Pick("how it was destroyed (default: the ciphertext file is deleted)", "销毁方式（默认：删除密文文件）"))

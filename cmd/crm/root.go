@@ -61,6 +61,10 @@ type env struct {
 	// onlyLoan: the command is about this loan (as typed), and its steps
 	// may work on the snapshot's state (archive.OpenOptions.OnlyLoan).
 	onlyLoan string
+	// onlyRequest: the command is about this destruction request (as
+	// typed), and its steps may work on the snapshot's state
+	// (archive.OpenOptions.OnlyDestruction).
+	onlyRequest string
 
 	context context.Context
 	bars    *bars // the progress display, on a terminal
@@ -347,6 +351,7 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 		o.Summary = e.summary
 		o.Creates = e.creates
 		o.OnlyLoan = e.onlyLoan
+		o.OnlyDestruction = e.onlyRequest
 	}
 	if err := e.racyWindow(); err != nil {
 		return nil, err

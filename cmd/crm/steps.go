@@ -40,6 +40,29 @@ func (e *env) oneDossierLoanStep(run func(*cobra.Command, []string) error) func(
 	})
 }
 
+// oneDossierDestroyStep is oneDossierStep for a destruction request
+// (R6.10): its rule also reads every request's id, which the snapshot
+// keeps in a part of its own.
+func (e *env) oneDossierDestroyStep(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return e.oneDossierStep(func(cmd *cobra.Command, args []string) error {
+		e.summary = archive.SummaryDestructions
+		return run(cmd, args)
+	})
+}
+
+// oneRequestStep runs a command whose steps are on the destruction
+// request its first argument names (destroy approve, reject, execute):
+// it reads every request, every loan and the part of the state snapshot
+// of that request's dossier, and its steps work on the snapshot's state
+// advanced by what was added since, under the lock, with every rule
+// checked there (archive.OpenOptions.OnlyDestruction).
+func (e *env) oneRequestStep(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		e.snapshot, e.onlyRequest, e.snapshotSteps = true, args[0], true
+		return run(cmd, args)
+	}
+}
+
 // oneLoanStep runs a command whose steps are on the loan its first
 // argument names (borrow endorse, approve, cancel, reject, renew, return):
 // it reads every loan and the part of the state snapshot of that loan's
