@@ -272,6 +272,14 @@ func (x *DestroyExecute) apply(c *step) {
 	c.d.Status, c.d.Destroyed = StatusDestroyed, c.e.Time
 }
 
+// Destruction returns the destruction request id names, as a step on it
+// finds it (a random id may be typed in lower case), or the error such a
+// step gives when there is none.
+func (a *Archive) Destruction(id string) (*Destruction, error) {
+	r, _, err := a.destruction(id)
+	return r, err
+}
+
 func (a *Archive) destruction(id string) (*Destruction, *DossierState, error) {
 	id = resolveID(destroyPrefix, id, func(x string) bool { return a.State.Destructions[x] != nil })
 	r := a.State.Destructions[id]

@@ -87,7 +87,9 @@ func newDestroyExecuteCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Destroy the dossier of a fully approved request before witnesses; the journal keeps the destruction list", "在监销人见证下执行已批准的销毁；日志保留销毁清册"),
 		Args:  cobra.ExactArgs(1),
 		RunE: e.oneRequestStep(e.stepOn(func(a *archive.Archive, arg string) error {
-			if r := a.State.Destructions[arg]; r != nil && r.Status() == archive.DestroyApproved {
+			// The request as the step finds it: an id typed in lower
+			// case is asked about too.
+			if r, err := a.Destruction(arg); err == nil && r.Status() == archive.DestroyApproved {
 				if err := e.confirm(yes, l10n.Sprintf("Destroy dossier %s (request %s) now? Its file is deleted and cannot be brought back with crm; old versions stay in git history until purged.", r.Dossier, r.ID)); err != nil {
 					return err
 				}
