@@ -133,19 +133,27 @@ func TestMergedDestructionsSavedInParts(t *testing.T) {
 	f.sameReportsAsCold("merged", true, false)
 }
 
+// destroyedAmong is an archive of n more dossiers, its snapshot saved,
+// and the first of them destroyed since.
+func destroyedAmong(t *testing.T, n int) (*fixture, []string) {
+	t.Helper()
+	racyWindow(t, 0)
+	f := newFixture(t)
+	f.history()
+	pool := f.bulkCreate(n)
+	f.settle()
+	f.reader("li", f.clock)
+	f.destroy(pool[0])
+	return f, pool
+}
+
 // A batch (in runs) right after destruction steps: runScoped refuses them,
 // the batch takes the state of its parts with every request, or the whole
 // state; the archive is then a replay's.
 func TestBatchAfterDestruction(t *testing.T) {
-	racyWindow(t, 0)
 	old := archive.SetBatchRunParts(4)
 	t.Cleanup(func() { archive.SetBatchRunParts(old) })
-	f := newFixture(t)
-	f.history()
-	pool := f.bulkCreate(40)
-	f.settle()
-	f.reader("li", f.clock)
-	f.destroy(pool[0])
+	f, pool := destroyedAmong(t, 40)
 	r, err := f.as("li").DestroyRequest(pool[1], "过期")
 	if err != nil {
 		t.Fatal(err)
@@ -227,15 +235,9 @@ func TestEachDestructionStepAdvanced(t *testing.T) {
 // Past maxSavedParts, with destruction steps among the new events: not in
 // groups (runScoped), the whole state, saved; then a cold replay's.
 func TestGroupedRefusesDestructions(t *testing.T) {
-	racyWindow(t, 0)
 	old := archive.SetMaxSavedParts(16)
 	t.Cleanup(func() { archive.SetMaxSavedParts(old) })
-	f := newFixture(t)
-	f.history()
-	pool := f.bulkCreate(80)
-	f.settle()
-	f.reader("li", f.clock)
-	f.destroy(pool[0])
+	f, pool := destroyedAmong(t, 80)
 	f.bulkSteps("li", pool[10:70], func(a *archive.Archive, _ int, id string) error {
 		_, err := a.ReviewDone(id, "ok")
 		return err

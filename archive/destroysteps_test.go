@@ -21,6 +21,15 @@ func (f *fixture) destroyStepper(id, dossier, req string) *archive.Archive {
 	return f.openAs(id, o)
 }
 
+// onParts fails unless a took its step on a state of some parts of the
+// snapshot.
+func onParts(t *testing.T, a *archive.Archive, step string) {
+	t.Helper()
+	if !a.FromSnapshot() || !a.Partial() {
+		t.Fatalf("%s: snapshot %v, partial %v", step, a.FromSnapshot(), a.Partial())
+	}
+}
+
 // A destruction's steps (R6.10: the request, three approvals in the
 // policy's order, the execution before witnesses) work on the snapshot's
 // state: every request and loan, and the part of its dossier, with every
@@ -36,12 +45,7 @@ func TestSnapshotDestructionSteps(t *testing.T) {
 			for _, m := range []string{"li", "su", "zhang", "wang"} {
 				f.reader(m, f.clock) // each member's snapshot
 			}
-			partial := func(a *archive.Archive, step string) {
-				t.Helper()
-				if !a.FromSnapshot() || !a.Partial() {
-					t.Fatalf("%s: snapshot %v, partial %v", step, a.FromSnapshot(), a.Partial())
-				}
-			}
+			partial := func(a *archive.Archive, step string) { onParts(t, a, step) }
 			same := func(step string, err, cold error) {
 				t.Helper()
 				if err == nil || cold == nil || err.Error() != cold.Error() {
@@ -121,15 +125,11 @@ func TestSnapshotForgedDuplicateRequestID(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.settle()
-		cold := f.cold("li")
-		if len(cold.State.Problems) != 1 {
-			t.Fatalf("problems %v", cold.State.Problems)
+		if ps := f.cold("li").State.Problems; len(ps) != 1 {
+			t.Fatalf("problems %v", ps)
 		}
-		o.Clock, o.CacheDir, o.Identity, o.Snapshot = f.clock, f.cache, f.ids["li"], true
-		a, err := archive.OpenWith(ctx, f.dir, o)
-		if err != nil {
-			t.Fatal(err)
-		}
+		o.Snapshot = true
+		a := f.openAs("li", o)
 		t.Logf("%q %v: snapshot %v partial %v", o.Only, o.Summary, a.FromSnapshot(), a.Partial())
 		if got := a.State.Destructions[r.ID]; got == nil || got.Dossier != ids[1] {
 			t.Errorf("%q %v: request %s is %+v, want dossier %s's", o.Only, o.Summary, r.ID, got, ids[1])

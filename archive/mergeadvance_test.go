@@ -68,10 +68,7 @@ func TestMergeAdvancesTheSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.edit("li", ids[5])
-	gBase := t.TempDir()
-	copyTree(t, g.dir, gBase)
-	g.settle()
-	g.reader("li", g.clock) // g's snapshot holds its side
+	g.holdSide()
 
 	f.advanced(true, func() { f.pull(g, base) })
 	f.sameReportsAsCold("after the merge", true, false)

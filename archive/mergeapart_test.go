@@ -30,10 +30,7 @@ func TestMergeOfLoans(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.edit("zhang", ids[1])
-	gBase := t.TempDir()
-	copyTree(t, g.dir, gBase)
-	g.settle()
-	g.reader("li", g.clock) // g's snapshot holds its side
+	gBase := g.holdSide()
 
 	f.advanced(true, func() { f.pull(g, base) })
 	f.sameReportsAsCold("loans on both sides", true, false)
@@ -54,6 +51,18 @@ func TestMergeOfLoans(t *testing.T) {
 	if !f.reader("li", f.clock).FromSnapshot() {
 		t.Fatal("the return after the merge was not advanced from the snapshot")
 	}
+}
+
+// holdSide keeps a copy of the clone's archive as it is (what the other
+// clone's pull of it starts from) and saves its snapshot with its own
+// steps: the side a merge with the other clone's steps finds.
+func (f *fixture) holdSide() (base string) {
+	f.t.Helper()
+	base = f.t.TempDir()
+	copyTree(f.t, f.dir, base)
+	f.settle()
+	f.reader("li", f.clock)
+	return base
 }
 
 // lendTo lends dossier id to m (a department manager) for three days,
@@ -119,10 +128,7 @@ func TestMergeOfDestructions(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.lendTo("zhou", ids[2])
-	gBase := t.TempDir()
-	copyTree(t, g.dir, gBase)
-	g.settle()
-	g.reader("li", g.clock)
+	gBase := g.holdSide()
 
 	f.advanced(true, func() {
 		f.pull(g, base)

@@ -323,12 +323,7 @@ func TestSnapshotLoanSteps(t *testing.T) {
 			for _, m := range []string{"li", "zhao", "zhang"} {
 				f.reader(m, f.clock) // each member's snapshot
 			}
-			partial := func(a *archive.Archive, step string) {
-				t.Helper()
-				if !a.FromSnapshot() || !a.Partial() {
-					t.Fatalf("%s: snapshot %v, partial %v", step, a.FromSnapshot(), a.Partial())
-				}
-			}
+			partial := func(a *archive.Archive, step string) { onParts(t, a, step) }
 			a := f.loanStepper("zhao", ids[2], "")
 			l, err := a.BorrowRequest(ids[2], "谈判", 3)
 			if err != nil {
