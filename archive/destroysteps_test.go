@@ -92,7 +92,9 @@ func TestSnapshotDestructionSteps(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(f.dir, archive.DossierPath(ids[2]))); !os.IsNotExist(err) {
 				t.Fatalf("the destroyed dossier's file: %v", err)
 			}
-			_, err = f.destroyStepper("zhang", "", "D-999999").DestroyApprove("D-999999")
+			u := f.destroyStepper("zhang", "", "D-999999")
+			partial(u, "an unknown request")
+			_, err = u.DestroyApprove("D-999999")
 			_, cold = f.cold("zhang").DestroyApprove("D-999999")
 			same("an unknown request", err, cold)
 			f.verifyClean()

@@ -1358,8 +1358,10 @@ func (a *Archive) idsState(l *snapLoad, j *journal.Journal) *State {
 
 // loanState is the state for a step on the loan OpenOptions.OnlyLoan names
 // (as typed): every loan, and the parts of its dossier and of the
-// dossiers the new events j name, advanced by j (advancedParts). Nil if
-// the loan or its dossier is not there.
+// dossiers the new events j name, advanced by j (advancedParts). A loan
+// that is not there is not among every loan: the step refuses it on that
+// state as on a replay's (a typo does not decode every dossier's state).
+// Nil if the loan's dossier is not there.
 func (a *Archive) loanState(l *snapLoad, j *journal.Journal) *State {
 	regs, ok := l.registers()
 	if !ok {
@@ -1378,7 +1380,7 @@ func (a *Archive) loanState(l *snapLoad, j *journal.Journal) *State {
 		return nil
 	}
 	ln := s.Loans[resolveID(loanPrefix, a.onlyLoan, func(x string) bool { return s.Loans[x] != nil })]
-	if ln == nil || s.Dossiers[ln.Dossier] == nil {
+	if ln != nil && s.Dossiers[ln.Dossier] == nil {
 		return nil
 	}
 	return s
@@ -1387,8 +1389,9 @@ func (a *Archive) loanState(l *snapLoad, j *journal.Journal) *State {
 // requestState is the state for a step on the destruction request
 // OpenOptions.OnlyDestruction names (as typed): every request and every
 // loan, and the parts of its dossier and of the dossiers the new events j
-// name, advanced by j (advancedParts). Nil if the request or its dossier
-// is not there.
+// name, advanced by j (advancedParts). A request that is not there is
+// refused on that state as on a replay's (loanState). Nil if the
+// request's dossier is not there.
 func (a *Archive) requestState(l *snapLoad, j *journal.Journal) *State {
 	regs, ok := l.registers()
 	if !ok {
@@ -1407,7 +1410,7 @@ func (a *Archive) requestState(l *snapLoad, j *journal.Journal) *State {
 		return nil
 	}
 	r := s.Destructions[resolveID(destroyPrefix, a.onlyRequest, func(x string) bool { return s.Destructions[x] != nil })]
-	if r == nil || s.Dossiers[r.Dossier] == nil {
+	if r != nil && s.Dossiers[r.Dossier] == nil {
 		return nil
 	}
 	return s
