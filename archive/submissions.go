@@ -279,6 +279,7 @@ func (a *Archive) Submit(text []byte, about string) (*Submission, error) {
 		if err := renameSynced(tmp, a.submissionFile(id)); err != nil {
 			return l10n.Errorf("writing %s: %v", SubmissionPath(id), err)
 		}
+		a.touch(SubmissionPath(id)) // the step's own commit carries it to the other clones
 		_, err = a.commit(KindSubmissionAdd, "", x)
 		if err == nil {
 			err = a.settle() // its event written (Bulk), or the file goes
@@ -403,6 +404,7 @@ func (a *Archive) endSubmission(subID string, kind journal.Kind, dossier string,
 		// Its content is in the dossier now, or not wanted: no copy stays
 		// beside it (the journal keeps the record; git history the file).
 		os.Remove(a.submissionFile(subID))
+		a.touch(SubmissionPath(subID))
 		return nil
 	})
 	return sub, err

@@ -51,7 +51,8 @@ func (a *Archive) Written() []*journal.Event {
 // archive) is as crm made it, so that a commit of crm's own changes may
 // include it: an event of the journal at its place, a dossier file with
 // the hash the journal pinned (or absent for a destroyed dossier), a
-// member file saying what the journal says, the policy the journal
+// waiting hand-in's file with its pinned hash (or absent once it is
+// folded or turned down), a member file saying what the journal says, the policy the journal
 // recorded, or crm's own .gitattributes and .gitignore. exists says
 // whether the file is in the work tree.
 func (a *Archive) OwnFile(rel string, exists bool) bool {
@@ -62,6 +63,8 @@ func (a *Archive) OwnFile(rel string, exists bool) bool {
 		return a.ownDossierFile(rel, exists)
 	case strings.HasPrefix(rel, MembersDir+"/") && strings.HasSuffix(rel, ".yaml"):
 		return exists && a.ownMemberFile(rel)
+	case strings.HasPrefix(rel, SubmissionsDir+"/") && strings.HasSuffix(rel, ".age"):
+		return a.ownSubmissionFile(rel, exists)
 	}
 	says, ok := topFiles[rel]
 	return ok && exists && says(a.State, a.readRel(rel))
@@ -104,6 +107,19 @@ func (a *Archive) ownDossierFile(rel string, exists bool) bool {
 		return d.Status == StatusDestroyed
 	}
 	return d.Status == StatusActive && sha256Hex(a.readRel(rel)) == d.SHA256
+}
+
+// ownSubmissionFile: a waiting hand-in's file, with the hash its
+// submission.add pinned, or none for a hand-in folded or turned down.
+func (a *Archive) ownSubmissionFile(rel string, exists bool) bool {
+	sub := a.State.Submissions[strings.TrimSuffix(strings.TrimPrefix(rel, SubmissionsDir+"/"), ".age")]
+	switch {
+	case sub == nil || SubmissionPath(sub.ID) != rel:
+		return false
+	case !exists:
+		return sub.Status != SubmissionPending
+	}
+	return sub.Status == SubmissionPending && sha256Hex(a.readRel(rel)) == sub.SHA256
 }
 
 // ownMemberFile: a member file saying what the journal says.
