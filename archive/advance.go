@@ -239,15 +239,60 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 // request is of the other side, or refused (loanOf, requestOf) in either
 // order.
 //
+// Hand-ins (R6.1, R6.3) commute too, each about at most one dossier:
+//
+//   - a hand-in (submission.add) reads the level and status of the
+//     dossier it is about, if any, and takes its hand-in's id; it changes
+//     nothing but the hand-ins. One of this side took effect (it is in
+//     snap's hand-ins under its event: one refused replays) and makes its
+//     dossier this side's. One of the new events needs its dossier, if
+//     any, not to be this side's; an id both sides took refuses the new
+//     one on top of the snapshot, and the journal is replayed;
+//   - folding a hand-in into a dossier (submission.merge) and turning one
+//     down (submission.reject) read and change the hand-in, which the
+//     step follows. The hand-in is then no longer waiting, so a step of
+//     the other side on it (folding or turning down the same hand-in in
+//     both clones) is refused on top of the snapshot, and the journal is
+//     replayed, whichever side the first is on. One of this side that was
+//     refused replays, as a refused loan request does. A fold is its
+//     dossier's step like any other.
+//
 // The register entries of the old events a full replay puts after a new
 // one (j.Merge.After) and of the new events are then put in the merged
-// order (movesOf, placeEntries; loans and destructions make none).
-// Anything else (an edit of one dossier in both clones, a sign-off, a
-// hand-in, a member change) replays the whole journal, as before.
+// order (movesOf, placeEntries; loans, destructions and hand-ins make
+// none). Anything else (an edit of one dossier in both clones, a
+// sign-off, a statistics request, a member change) replays the whole
+// journal, as before.
 func commutes(j *journal.Journal, snap *snapshot) bool {
 	mine := map[string]bool{}
 	var refused map[string]bool
+	var handIns map[string]*Submission // snap's, by their submission.add
 	for _, e := range j.Merge.Side {
+		switch e.Kind {
+		case KindSubmissionAdd:
+			if handIns == nil {
+				handIns = snap.State.handInsByEvent()
+			}
+			sub := handIns[e.Hash]
+			if sub == nil {
+				return false // refused: in what words may depend on the order
+			}
+			if sub.About != "" {
+				mine[sub.About] = true
+			}
+			continue
+		case KindSubmissionMerge, KindSubmissionReject:
+			if refused == nil {
+				refused = refusedOf(snap)
+			}
+			if refused[e.Hash] || e.Kind == KindSubmissionMerge && e.Dossier == "" {
+				return false
+			}
+			if e.Dossier != "" {
+				mine[e.Dossier] = true
+			}
+			continue
+		}
 		if !ownPart(e.Kind) || e.Dossier == "" {
 			return false
 		}
@@ -262,11 +307,35 @@ func commutes(j *journal.Journal, snap *snapshot) bool {
 		mine[e.Dossier] = true
 	}
 	for _, e := range j.Events {
+		switch e.Kind {
+		case KindSubmissionAdd:
+			var x SubmissionAdd
+			if e.Decode(&x) != nil || x.About != "" && mine[x.About] {
+				return false
+			}
+			continue
+		case KindSubmissionReject:
+			continue
+		case KindSubmissionMerge:
+			if e.Dossier == "" || mine[e.Dossier] {
+				return false
+			}
+			continue
+		}
 		if !ownPart(e.Kind) || e.Dossier == "" || mine[e.Dossier] {
 			return false
 		}
 	}
 	return true
+}
+
+// handInsByEvent is s's hand-ins by the hash of their submission.add.
+func (s *State) handInsByEvent() map[string]*Submission {
+	out := make(map[string]*Submission, len(s.Submissions))
+	for _, sub := range s.Submissions {
+		out[sub.Event] = sub
+	}
+	return out
 }
 
 // refusedOf is the hashes of the events that took no effect in snap's

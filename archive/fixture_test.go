@@ -190,6 +190,7 @@ func (f *fixture) clone() *fixture {
 // event file of o that f lacks, and o's dossier files where f did not
 // change them since base (the common ancestor's folder) — where both
 // changed a file, f keeps its own, as a merge that kept "ours" would.
+// Hand-ins o took in are o's, and those o folded or turned down go.
 func (f *fixture) pull(o *fixture, base string) {
 	f.t.Helper()
 	filepath.WalkDir(filepath.Join(o.dir, "journal"), func(p string, d fs.DirEntry, err error) error {
@@ -212,6 +213,22 @@ func (f *fixture) pull(o *fixture, base string) {
 		old, berr := os.ReadFile(filepath.Join(base, "dossiers", e.Name()))
 		if oerr != nil || (berr == nil && bytes.Equal(ours, old)) {
 			os.WriteFile(filepath.Join(f.dir, "dossiers", e.Name()), theirs, 0o644)
+		}
+	}
+	sub := func(dir, name string) string { return filepath.Join(dir, archive.SubmissionsDir, name) }
+	ents, _ = os.ReadDir(filepath.Join(o.dir, archive.SubmissionsDir))
+	for _, e := range ents {
+		if _, err := os.Stat(sub(base, e.Name())); err == nil {
+			continue
+		}
+		b, _ := os.ReadFile(sub(o.dir, e.Name()))
+		os.MkdirAll(filepath.Join(f.dir, archive.SubmissionsDir), 0o755)
+		os.WriteFile(sub(f.dir, e.Name()), b, 0o644)
+	}
+	ents, _ = os.ReadDir(filepath.Join(base, archive.SubmissionsDir))
+	for _, e := range ents {
+		if _, err := os.Stat(sub(o.dir, e.Name())); os.IsNotExist(err) {
+			os.Remove(sub(f.dir, e.Name()))
 		}
 	}
 }

@@ -23,10 +23,20 @@ func forked(t *testing.T) (f, g *fixture, base string, ids []string) {
 // forkedStyle is forked with the policy's id style.
 func forkedStyle(t *testing.T, style string) (f, g *fixture, base string, ids []string) {
 	t.Helper()
+	return forkedAfter(t, style, nil)
+}
+
+// forkedAfter is forkedStyle, with the steps past (if not nil) taken on
+// the history before the clones part.
+func forkedAfter(t *testing.T, style string, past func(f *fixture, ids []string)) (f, g *fixture, base string, ids []string) {
+	t.Helper()
 	f = newFixtureStyle(t, style)
 	ids = f.history()
 	for range 3 {
 		ids = append(ids, f.create("内部"))
+	}
+	if past != nil {
+		past(f, ids)
 	}
 	f.settle()
 	f.reader("li", f.clock)

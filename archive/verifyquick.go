@@ -57,9 +57,12 @@ func (a *Archive) VerifyPush(ctx context.Context, carried []string) ([]Problem, 
 // It holds the lock, like Verify, to check what no write is changing.
 func (a *Archive) quickVerify(ctx context.Context) (ok bool, err error) {
 	a.journalDiffers = false
-	if !a.usableForQuick() {
+	if !a.fromSnapshot || a.wrote || a.summary&SummaryRows == 0 {
 		return false, nil
 	}
+	// A whole state (events the rows alone cannot be advanced by, such as
+	// a pulled hand-in) is taken again under the lock: the snapshot its
+	// advance saved gives the rows.
 	steps := a.snapSteps
 	a.snapSteps = true // refresh takes the snapshot again, under the lock
 	err = a.lockOnly(func() error {
