@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -281,7 +282,7 @@ func (g *gitRepo) status() ([]change, error) {
 const maxArgPaths = 1000
 
 func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member) (bool, error) {
-	if len(paths) == 0 {
+	if paths = g.matchable(paths); len(paths) == 0 {
 		return false, nil
 	}
 	// A batch of thousands of steps would not fit on a command line: its
@@ -310,6 +311,33 @@ func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member
 		return false, err
 	}
 	return true, nil
+}
+
+// matchable is paths without those git add -A would stop at, committing
+// nothing: a path gone from the work tree that git does not track either
+// (a hand-in's file handed in before crm committed hand-ins, removed when
+// the hand-in was folded). Such a removal has nothing to commit.
+func (g *gitRepo) matchable(paths []string) []string {
+	var gone []string
+	for _, p := range paths {
+		if _, err := os.Lstat(filepath.Join(g.top, filepath.FromSlash(p))); err != nil {
+			gone = append(gone, p)
+		}
+	}
+	if len(gone) == 0 || len(gone) > maxArgPaths {
+		return paths
+	}
+	out, err := g.run(append([]string{"ls-files", "-z", "--"}, gone...)...)
+	if err != nil {
+		return paths // git add says what is wrong
+	}
+	tracked := map[string]bool{} // the files listed and their folders
+	for _, f := range strings.Split(out, "\x00") {
+		for ; f != "" && f != "." && !tracked[f]; f = path.Dir(f) {
+			tracked[f] = true
+		}
+	}
+	return slices.DeleteFunc(slices.Clone(paths), func(p string) bool { return slices.Contains(gone, p) && !tracked[strings.TrimSuffix(p, "/")] })
 }
 
 // commitIndex commits the index as it is onto HEAD, with git's plumbing,
