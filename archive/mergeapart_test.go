@@ -32,12 +32,7 @@ func TestMergeOfLoans(t *testing.T) {
 	g.edit("zhang", ids[1])
 	gBase := g.holdSide()
 
-	f.advanced(true, func() { f.pull(g, base) })
-	f.sameReportsAsCold("loans on both sides", true, false)
-	f.fromSaved("loans on both sides")
-	f.tailIsTheOrder("loans on both sides")
-	g.advanced(true, func() { g.pull(f, gBase) })
-	g.sameReportsAsCold("loans on both sides, the other way", true, false)
+	f.pullsBothWays(g, base, gBase, "loans on both sides")
 
 	a := f.as("zhou")
 	if l := a.State.Loans[theirs.ID]; l == nil || l.Status() != archive.LoanReturned {
@@ -51,6 +46,20 @@ func TestMergeOfLoans(t *testing.T) {
 	if !f.reader("li", f.clock).FromSnapshot() {
 		t.Fatal("the return after the merge was not advanced from the snapshot")
 	}
+}
+
+// pullsBothWays pulls g's work into f (base: their common past), then f's
+// into g (gBase: g's side held): each pull advances the snapshot, and the
+// state, every dossier read alone, the reports, the snapshot saved and
+// the order's tail are a cold replay's.
+func (f *fixture) pullsBothWays(g *fixture, base, gBase, what string) {
+	f.t.Helper()
+	f.advanced(true, func() { f.pull(g, base) })
+	f.sameReportsAsCold(what, true, false)
+	f.fromSaved(what)
+	f.tailIsTheOrder(what)
+	g.advanced(true, func() { g.pull(f, gBase) })
+	g.sameReportsAsCold(what+", the other way", true, false)
 }
 
 // holdSide keeps a copy of the clone's archive as it is (what the other

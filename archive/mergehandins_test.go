@@ -48,12 +48,7 @@ func TestMergeOfHandIns(t *testing.T) {
 	g.edit("zhang", ids[1])
 	gBase := g.holdSide()
 
-	f.advanced(true, func() { f.pull(g, base) })
-	f.sameReportsAsCold("hand-ins on both sides", true, false)
-	f.fromSaved("hand-ins on both sides")
-	f.tailIsTheOrder("hand-ins on both sides")
-	g.advanced(true, func() { g.pull(f, gBase) })
-	g.sameReportsAsCold("hand-ins on both sides, the other way", true, false)
+	f.pullsBothWays(g, base, gBase, "hand-ins on both sides")
 
 	for _, c := range []*fixture{f, g} {
 		s := c.as("zhang").State
