@@ -13,9 +13,10 @@
 # this clone lacks, as git would. Printed: each hand-in's time and peak
 # memory, the first `list --no-decrypt` after the pull and what it read
 # (CRM_STATS), and whether its output and `submissions list` are a
-# replay's. The first command of each member is cold (about a minute at
-# 100,000 dossiers: the whole script about 7 minutes). The copies, made beside DIR (hard links: the same
-# file system), are removed.
+# replay's. The first command of each member in each copy is cold (about
+# a minute at 100,000 dossiers; the whole script takes about 7 minutes).
+# The copies, made beside DIR (hard links: the same file system), are
+# removed.
 set -eu
 BIN=$(realpath "$1"); DIR=$(realpath "$2")
 W=$(mktemp -d "$DIR.handins.XXXXXX"); trap 'rm -rf "$W"' EXIT
