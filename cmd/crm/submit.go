@@ -38,6 +38,17 @@ the archive. A clerk folds it into the dossier (crm submissions merge).`, `Êèê‰∫
 			if err != nil {
 				return err
 			}
+			// A hand-in's rule reads of the dossiers only the level and
+			// status of the one it is about: that dossier's part of the
+			// state snapshot, or the snapshot's header (members, policy,
+			// hand-ins) for a new customer, advanced under the lock by
+			// what was added since (archive.OpenOptions.SnapshotSteps).
+			e.snapshot, e.snapshotSteps = true, true
+			if dossier != "" {
+				e.only = dossier
+			} else {
+				e.summary = archive.SummaryNone
+			}
 			a, err := e.open(true)
 			if err != nil {
 				return err
