@@ -53,6 +53,13 @@ the archive. A clerk folds it into the dossier (crm submissions merge).`, `æäº
 			if err != nil {
 				return err
 			}
+			if dossier != "" {
+				// A short form (2, c-2, a random id's first characters) as
+				// every step on a dossier takes it, recorded in full.
+				if dossier, err = a.ResolveID(dossier); err != nil {
+					return err
+				}
+			}
 			sub, err := a.Submit(text, dossier)
 			if err != nil {
 				return dossierError(from, text, err)
