@@ -266,6 +266,12 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 func commutes(j *journal.Journal, snap *snapshot) bool {
 	mine := map[string]bool{}
 	var refused map[string]bool
+	wasRefused := func(h string) bool {
+		if refused == nil {
+			refused = refusedOf(snap)
+		}
+		return refused[h]
+	}
 	var handIns map[string]*Submission // snap's, by their submission.add
 	for _, e := range j.Merge.Side {
 		switch e.Kind {
@@ -282,10 +288,7 @@ func commutes(j *journal.Journal, snap *snapshot) bool {
 			}
 			continue
 		case KindSubmissionMerge, KindSubmissionReject:
-			if refused == nil {
-				refused = refusedOf(snap)
-			}
-			if refused[e.Hash] || e.Kind == KindSubmissionMerge && e.Dossier == "" {
+			if wasRefused(e.Hash) || e.Kind == KindSubmissionMerge && e.Dossier == "" {
 				return false
 			}
 			if e.Dossier != "" {
@@ -296,13 +299,8 @@ func commutes(j *journal.Journal, snap *snapshot) bool {
 		if !ownPart(e.Kind) || e.Dossier == "" {
 			return false
 		}
-		if !scopedKind(e.Kind) {
-			if refused == nil {
-				refused = refusedOf(snap)
-			}
-			if refused[e.Hash] {
-				return false
-			}
+		if !scopedKind(e.Kind) && wasRefused(e.Hash) {
+			return false
 		}
 		mine[e.Dossier] = true
 	}

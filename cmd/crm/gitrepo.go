@@ -319,9 +319,10 @@ func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member
 // the hand-in was folded). Such a removal has nothing to commit.
 func (g *gitRepo) matchable(paths []string) []string {
 	var gone []string
+	isGone := map[string]bool{}
 	for _, p := range paths {
 		if _, err := os.Lstat(filepath.Join(g.top, filepath.FromSlash(p))); err != nil {
-			gone = append(gone, p)
+			gone, isGone[p] = append(gone, p), true
 		}
 	}
 	if len(gone) == 0 || len(gone) > maxArgPaths {
@@ -337,7 +338,7 @@ func (g *gitRepo) matchable(paths []string) []string {
 			tracked[f] = true
 		}
 	}
-	return slices.DeleteFunc(slices.Clone(paths), func(p string) bool { return slices.Contains(gone, p) && !tracked[strings.TrimSuffix(p, "/")] })
+	return slices.DeleteFunc(slices.Clone(paths), func(p string) bool { return isGone[p] && !tracked[strings.TrimSuffix(p, "/")] })
 }
 
 // commitIndex commits the index as it is onto HEAD, with git's plumbing,
