@@ -137,6 +137,49 @@ func ownPart(k journal.Kind) bool {
 	return spec != nil && (spec.Reach == ReachDossier || spec.Reach == ReachOwnPart)
 }
 
+// partsAdvance reports whether a state of some parts of a snapshot can be
+// advanced by every event of j (partScoped): fewParts, savableParts.
+func partsAdvance(j *journal.Journal) bool {
+	return !slices.ContainsFunc(j.Events, func(e *journal.Event) bool { return !partScoped(e.Kind) })
+}
+
+// partScoped reports whether an event of kind k changes nothing about
+// dossiers but the one it names (ownPart) or only the hand-ins (a state of
+// some parts holds every hand-in, and the parts of eventParts). Not for
+// onePart, which replays only the events of its part (a hand-in's fold
+// needs its submission.add), nor for a run of parts (runScoped), whose
+// header's hand-ins no run holds alone.
+func partScoped(k journal.Kind) bool {
+	spec := SpecOf(k)
+	return spec != nil && (spec.Reach == ReachDossier || spec.Reach == ReachOwnPart || spec.Reach == ReachHandIn)
+}
+
+// readsOneDossier reports whether every event of j reads of the dossiers
+// and registers only the dossier whose part eventParts gives (scoped, and
+// hand-ins): a state of some parts advanced by them needs no loan of
+// other dossiers (advancedParts).
+func readsOneDossier(j *journal.Journal) bool {
+	return !slices.ContainsFunc(j.Events, func(e *journal.Event) bool {
+		spec := SpecOf(e.Kind)
+		return spec == nil || spec.Reach != ReachDossier && spec.Reach != ReachHandIn
+	})
+}
+
+// eventParts calls f with the dossiers whose parts a replay of e on a
+// state of some parts needs: the one it names, and the one a hand-in is
+// about (its level and status decide the hand-in's rule). A hand-in that
+// cannot be decoded names none: replay refuses it, and advance then
+// gives up.
+func eventParts(e *journal.Event, f func(id string)) {
+	f(e.Dossier)
+	if e.Kind == KindSubmissionAdd {
+		var x SubmissionAdd
+		if e.Decode(&x) == nil && x.About != "" {
+			f(x.About)
+		}
+	}
+}
+
 // readSince reads the events added to the journal since snap was made
 // (read from f), whose folders are now dirs: false if it cannot tell them
 // from the old ones (see above).
@@ -591,7 +634,7 @@ func (a *Archive) saveAdvanced(snap *snapshot, f *os.File, base int64, s *State,
 	dirty, all := map[int]bool{}, false
 	for _, e := range j.Events {
 		dirty[snapBucket(e.Dossier)] = true
-		all = all || !ownPart(e.Kind)
+		all = all || !partScoped(e.Kind) // a hand-in changes no dossier's part
 	}
 	for _, id := range mv.movedDossiers() {
 		dirty[snapBucket(id)] = true // their entries' places changed

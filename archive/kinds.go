@@ -115,6 +115,10 @@ const (
 	// events, replay's second pass, the key history, a new policy): a
 	// snapshot is never advanced over it.
 	ReachJournal
+	// ReachHandIn: it changes only the hand-ins, which every state holds
+	// (a snapshot keeps them in its header), and reads of dossiers only
+	// the one it names or, handing in, the one it is about (eventParts).
+	ReachHandIn
 )
 
 func roles(f func(p *Policy) []string) func(p *Policy) []string { return f }
@@ -183,11 +187,11 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return p.Destruction.Chain }), New: func() payload { return &DestroyReject{} }},
 	{Kind: KindDestroyExecute, Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("executing a destruction"), Dossier: true,
 		Roles: roles((*Policy).DestroyRoles), New: func() payload { return &DestroyExecute{} }},
-	{Kind: KindSubmissionAdd, Workflow: WorkflowIntake, What: l10n.N("handing in a customer information report"), Rule: l10n.N("sales hand in the customer information report (R6.1)"),
+	{Kind: KindSubmissionAdd, Reach: ReachHandIn, Workflow: WorkflowIntake, What: l10n.N("handing in a customer information report"), Rule: l10n.N("sales hand in the customer information report (R6.1)"),
 		Roles: roles((*Policy).Submitters), New: func() payload { return &SubmissionAdd{} }},
-	{Kind: KindSubmissionMerge, Workflow: WorkflowIntake, What: l10n.N("folding a hand-in into a dossier"), Dossier: true, Rule: l10n.N("the clerk enters what sales hand in (R6.3)"),
+	{Kind: KindSubmissionMerge, Reach: ReachHandIn, Workflow: WorkflowIntake, What: l10n.N("folding a hand-in into a dossier"), Dossier: true, Rule: l10n.N("the clerk enters what sales hand in (R6.3)"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &SubmissionMerge{} }},
-	{Kind: KindSubmissionReject, Workflow: WorkflowIntake, What: l10n.N("turning a hand-in down"),
+	{Kind: KindSubmissionReject, Reach: ReachHandIn, Workflow: WorkflowIntake, What: l10n.N("turning a hand-in down"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &SubmissionReject{} }},
 	{Kind: KindRequestStats, Workflow: WorkflowRequest, What: l10n.N("asking for customer statistics"),
 		Who: l10n.N("a member outside home_department"), New: func() payload { return &RequestStats{} }},

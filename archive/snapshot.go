@@ -1210,7 +1210,7 @@ func (a *Archive) partialState(l *snapLoad, j *journal.Journal, only string) *St
 	}
 	if j != nil {
 		for _, e := range j.Events {
-			l.bucket(e.Dossier)
+			eventParts(e, func(id string) { l.bucket(id) })
 		}
 	}
 	if l.bad {
@@ -1417,8 +1417,8 @@ func (a *Archive) requestState(l *snapLoad, j *journal.Journal) *State {
 }
 
 // advancedParts is the state of the parts read so far and of the dossiers
-// the new events j (nil: none; each about one dossier: ownParts) name,
-// advanced by j, with every loan when the command reads loans
+// the new events j (nil: none; each about one dossier or the hand-ins:
+// partsAdvance) name or hand in about (eventParts), advanced by j, with every loan when the command reads loans
 // (OpenOptions.Summary, OnlyLoan) or a step on a loan is among j (its rule
 // reads every loan's id), and every destruction request when the command
 // reads them (SummaryDestructions, OnlyDestruction). Nil if it cannot be
@@ -1426,7 +1426,7 @@ func (a *Archive) requestState(l *snapLoad, j *journal.Journal) *State {
 func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 	if j != nil && !l.one {
 		for _, e := range j.Events {
-			l.bucket(e.Dossier)
+			eventParts(e, func(id string) { l.bucket(id) })
 		}
 	}
 	var mv *regMoves
@@ -1453,7 +1453,7 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 		defer PaceGC()() // the old rows and histories parts, and the new ones made from them
 	}
 	regs := &snapRegisters{}
-	if a.summary&(SummaryLoans|SummaryDestructions) != 0 || a.onlyLoan != "" || a.onlyRequest != "" || len(a.onlyIDs) > 0 || j != nil && !l.one && !scoped(j) || save {
+	if a.summary&(SummaryLoans|SummaryDestructions) != 0 || a.onlyLoan != "" || a.onlyRequest != "" || len(a.onlyIDs) > 0 || j != nil && !l.one && !readsOneDossier(j) || save {
 		var ok bool
 		if regs, ok = l.registers(); !ok {
 			return nil
@@ -1520,7 +1520,7 @@ func (l *snapLoad) named(j *journal.Journal) int {
 	}
 	parts := map[int]bool{}
 	for _, e := range j.Events {
-		parts[snapBucket(e.Dossier)] = true
+		eventParts(e, func(id string) { parts[snapBucket(id)] = true })
 	}
 	if mv, ok := l.moves(j); ok {
 		for _, id := range mv.movedDossiers() {
@@ -1554,22 +1554,23 @@ var thisPrelude = sync.OnceValues(func() ([]byte, bool) {
 
 // fewParts reports whether a state of some parts can be advanced by the
 // new events j (nil: none), which name n parts (snapLoad.named): each
-// about one dossier (ownParts), at most maxPartialAdvance of them, naming
+// about one dossier or the hand-ins (partsAdvance), at most maxPartialAdvance of them, naming
 // at most maxPartialParts parts.
 func fewParts(j *journal.Journal, n int) bool {
 	if j == nil {
 		return true
 	}
-	return len(j.Events) <= maxPartialAdvance && ownParts(j) && n <= maxPartialParts
+	return len(j.Events) <= maxPartialAdvance && partsAdvance(j) && n <= maxPartialParts
 }
 
 // savableParts reports whether a state of some parts can be advanced by
 // the new events j (nil: none), which name n parts, and saved
-// (saveAdvancedParts): each about one dossier (ownParts), naming at most
+// (saveAdvancedParts): each about one dossier or the hand-ins
+// (partsAdvance), naming at most
 // maxSavedParts parts. Past that, the whole state is read faster
 // (snapLoad.all).
 func savableParts(j *journal.Journal, n int) bool {
-	return j == nil || ownParts(j) && n <= maxSavedParts
+	return j == nil || partsAdvance(j) && n <= maxSavedParts
 }
 
 // saveGrouped reports whether the snapshot advanced by the new events j
@@ -1583,7 +1584,7 @@ func saveGrouped(j *journal.Journal, n int) bool {
 	if j == nil {
 		return false
 	}
-	if !ownParts(j) {
+	if !partsAdvance(j) {
 		return true // not savableParts
 	}
 	return n > maxSavedParts || runScoped(j) && n > groupedParts
