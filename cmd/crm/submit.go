@@ -222,9 +222,25 @@ removed: its content lives in the dossier now.`, `将报告 SUB 并入档案 ID�
 }
 
 func (e *env) runMerge(subID, id string, o *mergeOptions) error {
+	// A fold reads of the dossiers only the one it goes into (or makes):
+	// that dossier's part of the state snapshot and its header (members,
+	// policy, hand-ins), advanced under the lock by what was added since.
+	// A replay took 14 s and 2 GB at 100,000 dossiers.
+	e.snapshot, e.snapshotSteps = true, true
+	if id != "" {
+		e.only = id
+	} else {
+		e.creates = true
+	}
 	a, err := e.open(true)
 	if err != nil {
 		return err
+	}
+	if id != "" {
+		// A short form, as every step on a dossier takes it.
+		if id, err = a.ResolveID(id); err != nil {
+			return err
+		}
 	}
 	if err := a.CheckMerge(subID, id); err != nil {
 		return err
@@ -292,14 +308,19 @@ func newSubmissionsRejectCmd(e *env) *cobra.Command {
 		Use:   "reject SUB --reason R",
 		Short: l10n.Pick("Turn a hand-in down, with a reason (its file is removed)", "退回报告并说明原因（报告文件删除）"),
 		Args:  cobra.ExactArgs(1),
-		RunE: e.stepOn(func(a *archive.Archive, id string) error {
-			sub, err := a.RejectSubmission(id, reason)
-			if err != nil {
-				return err
-			}
-			e.printf("%s\n", l10n.Sprintf("Hand-in %s by %s turned down: %s", sub.ID, sub.By, sub.Reason))
-			return nil
-		}),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// Reads the hand-ins only: the snapshot's header, advanced
+			// under the lock by what was added since.
+			e.snapshot, e.snapshotSteps, e.summary = true, true, archive.SummaryNone
+			return e.stepOn(func(a *archive.Archive, id string) error {
+				sub, err := a.RejectSubmission(id, reason)
+				if err != nil {
+					return err
+				}
+				e.printf("%s\n", l10n.Sprintf("Hand-in %s by %s turned down: %s", sub.ID, sub.By, sub.Reason))
+				return nil
+			})(cmd, args)
+		},
 	}
 	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why it is not taken in (its author reads it)", "退回原因（提交人可见）"))
 	return c
