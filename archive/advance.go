@@ -300,6 +300,17 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 //     refused replays, as a refused loan request does. A fold is its
 //     dossier's step like any other.
 //
+// A step of this side that was refused (a problem, or superseded) and that
+// a full replay keeps before every new event (not in j.Merge.After) is
+// judged there on the same events in the same order as in snap, so in the
+// same words, and a refused step changes nothing the new events read: it
+// is passed over, whatever its kind (not one whose rule reads the
+// journal). Such a step stays a head of the journal until a manager's
+// decision settles it, as every later step follows the good heads only:
+// every later pull and every later step of this clone meets it on this
+// side. It was placed among the old events once an event came after it
+// in the order, so that it is not in After again.
+//
 // The register entries of the old events a full replay puts after a new
 // one (j.Merge.After) and of the new events are then put in the merged
 // order (movesOf, placeEntries; loans, destructions and hand-ins make
@@ -315,8 +326,15 @@ func commutes(j *journal.Journal, snap *snapshot) bool {
 		}
 		return refused[h]
 	}
+	moved := make(map[string]bool, len(j.Merge.After))
+	for _, e := range j.Merge.After {
+		moved[e.Hash] = true
+	}
 	var handIns map[string]*Submission // snap's, by their submission.add
 	for _, e := range j.Merge.Side {
+		if !moved[e.Hash] && advanceable(e.Kind) && wasRefused(e.Hash) {
+			continue
+		}
 		switch e.Kind {
 		case KindSubmissionAdd:
 			if handIns == nil {

@@ -23,16 +23,33 @@ import (
 // member, following the heads, and writes it without checking its rule.
 func (a *Archive) ForgeEvent(kind journal.Kind, dossier string, data any) error {
 	return a.locked(func() error {
-		b, err := journal.Sign(journal.Header{Kind: kind, Time: a.now, Actor: a.me.ID, Dossier: dossier, Prev: a.State.goodHeads()}, data, a.id.Signer())
-		if err != nil {
-			return err
-		}
-		e, err := journal.Parse(b)
+		e, b, err := a.forged(kind, dossier, data)
 		if err != nil {
 			return err
 		}
 		return writeFileAtomic(a.Dir+"/"+journal.PathOf(e.Time, e.Hash), b, 0o644)
 	})
+}
+
+// ForgedHash is the hash of the event ForgeEvent would write now, not
+// written: a test picks an event's place in the journal's order by it.
+func (a *Archive) ForgedHash(kind journal.Kind, dossier string, data any) (string, error) {
+	e, _, err := a.forged(kind, dossier, data)
+	if err != nil {
+		return "", err
+	}
+	return e.Hash, nil
+}
+
+// forged is the event of kind about dossier with data, signed by the
+// working member and following the good heads, and its bytes.
+func (a *Archive) forged(kind journal.Kind, dossier string, data any) (*journal.Event, []byte, error) {
+	b, err := journal.Sign(journal.Header{Kind: kind, Time: a.now, Actor: a.me.ID, Dossier: dossier, Prev: a.State.goodHeads()}, data, a.id.Signer())
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := journal.Parse(b)
+	return e, b, err
 }
 
 // ForgeFile re-encrypts dossier id to readers and writes the file with an

@@ -1,7 +1,6 @@
 package archive_test
 
 import (
-	"strings"
 	"testing"
 
 	"crm/archive"
@@ -79,8 +78,8 @@ func TestMergeOfHandIns(t *testing.T) {
 //     when a whole replay puts the change first).
 //   - One hand-in folded in both clones, or folded in one and turned
 //     down in the other: whichever a whole replay puts second is refused.
-//   - A refused hand-in on this side (here: counted for a month it was
-//     not handed in): in what words depends on the order.
+//
+// A refused hand-in on this side: TestMergeAfterRefusedStepOfThisSide.
 func TestMergeOfHandInsNotAdvanced(t *testing.T) {
 	for _, c := range []struct {
 		name        string
@@ -108,15 +107,6 @@ func TestMergeOfHandInsNotAdvanced(t *testing.T) {
 					g.t.Fatal(err)
 				}
 			}},
-		{"a refused hand-in on this side",
-			func(f *fixture, _, _ []string) {
-				err := f.as("qian2").ForgeEvent(archive.KindSubmissionAdd, "", &archive.SubmissionAdd{Submission: archive.NewID("S-", f.now),
-					Month: "2026-10", SHA256: strings.Repeat("ab", 32), Recipients: []string{"zhang"}})
-				if err != nil {
-					f.t.Fatal(err)
-				}
-			},
-			func(g *fixture, _, _ []string) { g.handIn("") }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f, g, base, ids, subs := forkedWithHandIns(t)
