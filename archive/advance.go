@@ -144,24 +144,25 @@ func partsAdvance(j *journal.Journal) bool {
 }
 
 // partScoped reports whether an event of kind k changes nothing about
-// dossiers but the one it names (ownPart) or only the hand-ins (a state of
-// some parts holds every hand-in, and the parts of eventParts). Not for
-// onePart, which replays only the events of its part (a hand-in's fold
-// needs its submission.add), nor for a run of parts (runScoped), whose
-// header's hand-ins no run holds alone.
+// dossiers but the one it names (ownPart) or only what a snapshot's header
+// holds (ReachHeader: a state of some parts holds every hand-in and
+// statistics request, and the parts of eventParts). Not for onePart, which
+// replays only the events of its part (a hand-in's fold needs its
+// submission.add), nor for a run of parts (runScoped), whose header's
+// hand-ins no run holds alone.
 func partScoped(k journal.Kind) bool {
 	spec := SpecOf(k)
-	return spec != nil && (spec.Reach == ReachDossier || spec.Reach == ReachOwnPart || spec.Reach == ReachHandIn)
+	return spec != nil && (spec.Reach == ReachDossier || spec.Reach == ReachOwnPart || spec.Reach == ReachHeader)
 }
 
 // readsOneDossier reports whether every event of j reads of the dossiers
-// and registers only the dossier whose part eventParts gives (scoped, and
-// hand-ins): a state of some parts advanced by them needs no loan of
+// and registers only the dossier whose part eventParts gives, if any
+// (scoped, and ReachHeader): a state of some parts advanced by them needs no loan of
 // other dossiers (advancedParts).
 func readsOneDossier(j *journal.Journal) bool {
 	return !slices.ContainsFunc(j.Events, func(e *journal.Event) bool {
 		spec := SpecOf(e.Kind)
-		return spec == nil || spec.Reach != ReachDossier && spec.Reach != ReachHandIn
+		return spec == nil || spec.Reach != ReachDossier && spec.Reach != ReachHeader
 	})
 }
 
@@ -169,9 +170,12 @@ func readsOneDossier(j *journal.Journal) bool {
 // state of some parts needs: the one it names, and the one a hand-in is
 // about (its level and status decide the hand-in's rule). A hand-in that
 // cannot be decoded names none: replay refuses it, and advance then
-// gives up.
+// gives up. An event about no dossier (a hand-in, a statistics request)
+// needs none.
 func eventParts(e *journal.Event, f func(id string)) {
-	f(e.Dossier)
+	if e.Dossier != "" || !partScoped(e.Kind) {
+		f(e.Dossier)
+	}
 	if e.Kind == KindSubmissionAdd {
 		var x SubmissionAdd
 		if e.Decode(&x) == nil && x.About != "" {
@@ -300,6 +304,12 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 //     refused replays, as a refused loan request does. A fold is its
 //     dossier's step like any other.
 //
+// Steps on statistics requests (R6.7) read and change the requests only
+// (and read the members, whose changes replay): with such steps on one
+// side only, the other side's events neither read nor change what they
+// read. With steps on both sides (one request signed here and rejected
+// there), the journal is replayed.
+//
 // A step of this side that was refused (a problem, or superseded) and that
 // a full replay keeps before every new event (not in j.Merge.After) is
 // judged there on the same events in the same order as in snap, so in the
@@ -315,8 +325,7 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 // one (j.Merge.After) and of the new events are then put in the merged
 // order (movesOf, placeEntries; loans, destructions and hand-ins make
 // none). Anything else (an edit of one dossier in both clones, a
-// sign-off, a statistics request, a member change) replays the whole
-// journal, as before.
+// sign-off, a member change) replays the whole journal, as before.
 func commutes(j *journal.Journal, snap *snapshot) bool {
 	mine := map[string]bool{}
 	var refused map[string]bool
@@ -331,6 +340,7 @@ func commutes(j *journal.Journal, snap *snapshot) bool {
 		moved[e.Hash] = true
 	}
 	var handIns map[string]*Submission // snap's, by their submission.add
+	requests := false                  // a step on a statistics request on this side
 	for _, e := range j.Merge.Side {
 		if !moved[e.Hash] && advanceable(e.Kind) && wasRefused(e.Hash) {
 			continue
@@ -356,6 +366,9 @@ func commutes(j *journal.Journal, snap *snapshot) bool {
 				mine[e.Dossier] = true
 			}
 			continue
+		case KindRequestStats, KindRequestEndorse, KindRequestApprove, KindRequestReject:
+			requests = true
+			continue
 		}
 		if !ownPart(e.Kind) || e.Dossier == "" {
 			return false
@@ -377,6 +390,11 @@ func commutes(j *journal.Journal, snap *snapshot) bool {
 			continue
 		case KindSubmissionMerge:
 			if e.Dossier == "" || mine[e.Dossier] {
+				return false
+			}
+			continue
+		case KindRequestStats, KindRequestEndorse, KindRequestApprove, KindRequestReject:
+			if requests {
 				return false
 			}
 			continue

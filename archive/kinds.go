@@ -115,10 +115,11 @@ const (
 	// events, replay's second pass, the key history, a new policy): a
 	// snapshot is never advanced over it.
 	ReachJournal
-	// ReachHandIn: it changes only the hand-ins, which every state holds
-	// (a snapshot keeps them in its header), and reads of dossiers only
-	// the one it names or, handing in, the one it is about (eventParts).
-	ReachHandIn
+	// ReachHeader: it changes only what every state holds (a snapshot
+	// keeps it in its header): the hand-ins, the statistics requests. Of
+	// the dossiers it reads only the one it names or, handing in, the one
+	// it is about (eventParts).
+	ReachHeader
 )
 
 func roles(f func(p *Policy) []string) func(p *Policy) []string { return f }
@@ -187,19 +188,19 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return p.Destruction.Chain }), New: func() payload { return &DestroyReject{} }},
 	{Kind: KindDestroyExecute, Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("executing a destruction"), Dossier: true,
 		Roles: roles((*Policy).DestroyRoles), New: func() payload { return &DestroyExecute{} }},
-	{Kind: KindSubmissionAdd, Reach: ReachHandIn, Workflow: WorkflowIntake, What: l10n.N("handing in a customer information report"), Rule: l10n.N("sales hand in the customer information report (R6.1)"),
+	{Kind: KindSubmissionAdd, Reach: ReachHeader, Workflow: WorkflowIntake, What: l10n.N("handing in a customer information report"), Rule: l10n.N("sales hand in the customer information report (R6.1)"),
 		Roles: roles((*Policy).Submitters), New: func() payload { return &SubmissionAdd{} }},
-	{Kind: KindSubmissionMerge, Reach: ReachHandIn, Workflow: WorkflowIntake, What: l10n.N("folding a hand-in into a dossier"), Dossier: true, Rule: l10n.N("the clerk enters what sales hand in (R6.3)"),
+	{Kind: KindSubmissionMerge, Reach: ReachHeader, Workflow: WorkflowIntake, What: l10n.N("folding a hand-in into a dossier"), Dossier: true, Rule: l10n.N("the clerk enters what sales hand in (R6.3)"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &SubmissionMerge{} }},
-	{Kind: KindSubmissionReject, Reach: ReachHandIn, Workflow: WorkflowIntake, What: l10n.N("turning a hand-in down"),
+	{Kind: KindSubmissionReject, Reach: ReachHeader, Workflow: WorkflowIntake, What: l10n.N("turning a hand-in down"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &SubmissionReject{} }},
-	{Kind: KindRequestStats, Workflow: WorkflowRequest, What: l10n.N("asking for customer statistics"),
+	{Kind: KindRequestStats, Reach: ReachHeader, Workflow: WorkflowRequest, What: l10n.N("asking for customer statistics"),
 		Who: l10n.N("a member outside home_department"), New: func() payload { return &RequestStats{} }},
-	{Kind: KindRequestEndorse, Workflow: WorkflowRequest, What: l10n.N("signing a statistics request"), Rule: l10n.N("the requester's own department manager signs first (R6.7)"),
+	{Kind: KindRequestEndorse, Reach: ReachHeader, Workflow: WorkflowRequest, What: l10n.N("signing a statistics request"), Rule: l10n.N("the requester's own department manager signs first (R6.7)"),
 		Roles: roles(func(p *Policy) []string { return []string{"dept_manager"} }), New: func() payload { return &RequestEndorse{} }},
-	{Kind: KindRequestApprove, Workflow: WorkflowRequest, What: l10n.N("approving a statistics request"), Rule: l10n.N("then 客服部 approves (R6.7)"),
+	{Kind: KindRequestApprove, Reach: ReachHeader, Workflow: WorkflowRequest, What: l10n.N("approving a statistics request"), Rule: l10n.N("then 客服部 approves (R6.7)"),
 		Roles: roles((*Policy).StatsApprovers), New: func() payload { return &RequestApprove{} }},
-	{Kind: KindRequestReject, Workflow: WorkflowRequest, What: l10n.N("rejecting a statistics request"),
+	{Kind: KindRequestReject, Reach: ReachHeader, Workflow: WorkflowRequest, What: l10n.N("rejecting a statistics request"),
 		Roles: roles(func(p *Policy) []string { return union(p.StatsApprovers(), []string{"dept_manager"}) }), New: func() payload { return &RequestReject{} }},
 	{Kind: KindDecision, Reach: ReachJournal, Workflow: WorkflowArchive, What: l10n.N("deciding on a problem event"),
 		Who: l10n.N("manager (permissions.decide); the event's own author may reject it"), New: func() payload { return &Decision{} }},

@@ -43,7 +43,7 @@ default); each report says for whom and under which request it was made.`, `向�
 先由本部门经理签字（crm request endorse；部门经理本人申请视为已签字），再由客服部经理批准（crm request approve）。
 批准后可在策略 requests.valid_days 天内（默认 30 天）运行 crm report，报表注明为谁、依哪份申请编制。`),
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: e.headerStep(func(cmd *cobra.Command, args []string) error {
 			for _, r := range reports {
 				if !slices.Contains(report.Reports, r) {
 					return usagef("--report %q: choose from %s", r, strings.Join(report.Reports, ", "))
@@ -63,7 +63,7 @@ default); each report says for whom and under which request it was made.`, `向�
 			}
 			e.printf("%s\n", l10n.Sprintf("Then 客服部's approval: `crm request approve %s`.", r.ID))
 			return nil
-		},
+		}),
 	}
 	c.Flags().StringVar(&purpose, "purpose", "", l10n.Pick("what the statistics are for", "用途"))
 	c.Flags().StringSliceVar(&reports, "report", nil, l10n.Pick("a report asked for (repeat; default: every report)", "申请的报表（可重复；默认全部）"))
@@ -87,7 +87,7 @@ func newRequestStepCmd(e *env, step string) *cobra.Command {
 		Use:   step + " REQUEST",
 		Short: l10n.Pick(short[0], short[1]),
 		Args:  cobra.ExactArgs(1),
-		RunE: e.stepOn(func(a *archive.Archive, id string) error {
+		RunE: e.headerStep(e.stepOn(func(a *archive.Archive, id string) error {
 			if step == "endorse" {
 				r, err := a.EndorseRequest(id)
 				if err != nil {
@@ -102,7 +102,7 @@ func newRequestStepCmd(e *env, step string) *cobra.Command {
 			}
 			e.printf("%s\n", l10n.Sprintf("Request %s approved: %s may make %s until %s.", r.ID, r.By, requestReports(r), r.Expires))
 			return nil
-		}),
+		})),
 	}
 }
 
@@ -112,14 +112,14 @@ func newRequestRejectCmd(e *env) *cobra.Command {
 		Use:   "reject REQUEST --reason R",
 		Short: l10n.Pick("Reject a statistics request that waits (客服部's approver or the department manager)", "驳回待处理的统计资料申请（客服部审批人或申请人部门经理）"),
 		Args:  cobra.ExactArgs(1),
-		RunE: e.stepOn(func(a *archive.Archive, id string) error {
+		RunE: e.headerStep(e.stepOn(func(a *archive.Archive, id string) error {
 			r, err := a.RejectRequest(id, reason)
 			if err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Request %s by %s rejected: %s", r.ID, r.By, r.Reason))
 			return nil
-		}),
+		})),
 	}
 	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why it is rejected (the requester reads it)", "驳回原因（申请人可见）"))
 	return c

@@ -31,6 +31,19 @@ func (e *env) oneDossierStep(run func(*cobra.Command, []string) error) func(*cob
 	}
 }
 
+// headerStep runs a command whose steps read and change only what the
+// state snapshot's header holds (members, policy, hand-ins, statistics
+// requests): its steps work on the header advanced by what was added
+// since, under the lock, with every rule checked there
+// (archive.OpenOptions.SnapshotSteps). A replay of the journal took 9 s
+// and 1.6 GB at 100,000 dossiers.
+func (e *env) headerStep(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		e.snapshot, e.snapshotSteps, e.summary = true, true, archive.SummaryNone
+		return run(cmd, args)
+	}
+}
+
 // oneDossierLoanStep is oneDossierStep for a loan request: its rule also
 // reads every loan's id, which the snapshot keeps in a part of its own.
 func (e *env) oneDossierLoanStep(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {

@@ -308,19 +308,14 @@ func newSubmissionsRejectCmd(e *env) *cobra.Command {
 		Use:   "reject SUB --reason R",
 		Short: l10n.Pick("Turn a hand-in down, with a reason (its file is removed)", "退回报告并说明原因（报告文件删除）"),
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			// Reads the hand-ins only: the snapshot's header, advanced
-			// under the lock by what was added since.
-			e.snapshot, e.snapshotSteps, e.summary = true, true, archive.SummaryNone
-			return e.stepOn(func(a *archive.Archive, id string) error {
-				sub, err := a.RejectSubmission(id, reason)
-				if err != nil {
-					return err
-				}
-				e.printf("%s\n", l10n.Sprintf("Hand-in %s by %s turned down: %s", sub.ID, sub.By, sub.Reason))
-				return nil
-			})(cmd, args)
-		},
+		RunE: e.headerStep(e.stepOn(func(a *archive.Archive, id string) error {
+			sub, err := a.RejectSubmission(id, reason)
+			if err != nil {
+				return err
+			}
+			e.printf("%s\n", l10n.Sprintf("Hand-in %s by %s turned down: %s", sub.ID, sub.By, sub.Reason))
+			return nil
+		})),
 	}
 	c.Flags().StringVar(&reason, "reason", "", l10n.Pick("why it is not taken in (its author reads it)", "退回原因（提交人可见）"))
 	return c
