@@ -95,13 +95,7 @@ func TestSnapshotHandInSteps(t *testing.T) {
 			if _, err := r.RejectSubmission(subs[1], "重复"); err != nil {
 				t.Fatal(err)
 			}
-			f.verifyClean()
-			f.settle()
-			s := f.reader("li", f.clock)
-			if !s.FromSnapshot() {
-				t.Fatal("the state after the hand-ins was not advanced from the snapshot")
-			}
-			sameAsCold(t, f, s)
+			s := f.advancedAsCold("the hand-ins")
 			want := map[string]string{subs[0]: archive.SubmissionMerged, subs[1]: archive.SubmissionRejected, subs[2]: archive.SubmissionMerged}
 			for sub, st := range want {
 				if got := s.State.Submissions[sub]; got == nil || got.Status != st {
@@ -140,4 +134,19 @@ func TestSnapshotHandInsSaved(t *testing.T) {
 	}
 	sameAsCold(t, f, b)
 	f.sameSummaryAsCold(f.clock, true)
+}
+
+// advancedAsCold fails unless verify finds nothing and the next reader's
+// state, after the steps of what, is advanced from the snapshot and says
+// what a cold replay says; it returns that reader.
+func (f *fixture) advancedAsCold(what string) *archive.Archive {
+	f.t.Helper()
+	f.verifyClean()
+	f.settle()
+	s := f.reader("li", f.clock)
+	if !s.FromSnapshot() {
+		f.t.Fatalf("the state after %s was not advanced from the snapshot", what)
+	}
+	sameAsCold(f.t, f, s)
+	return s
 }

@@ -71,13 +71,7 @@ func TestSnapshotRequestSteps(t *testing.T) {
 	}
 	f.sameSummaryAsCold(f.clock, true)
 	onParts(t, f.openAs("qian", archive.OpenOptions{Snapshot: true, Summary: archive.SummaryNone}), "the requests listed")
-	f.verifyClean()
-	f.settle()
-	s := f.reader("li", f.clock)
-	if !s.FromSnapshot() {
-		t.Fatal("the state after the requests was not advanced from the snapshot")
-	}
-	sameAsCold(t, f, s)
+	s := f.advancedAsCold("the requests")
 	if got := s.State.Requests[r.ID]; got == nil || got.ApprovedBy != "zhang" || got.EndorsedBy != "zhou" {
 		t.Fatalf("request %s: %+v", r.ID, got)
 	}
