@@ -157,8 +157,8 @@ func partScoped(k journal.Kind) bool {
 
 // readsOneDossier reports whether every event of j reads of the dossiers
 // and registers only the dossier whose part eventParts gives, if any
-// (scoped, and ReachHeader): a state of some parts advanced by them needs no loan of
-// other dossiers (advancedParts).
+// (scoped, and ReachHeader): a state of some parts advanced by them needs
+// no loan of other dossiers (advancedParts).
 func readsOneDossier(j *journal.Journal) bool {
 	return !slices.ContainsFunc(j.Events, func(e *journal.Event) bool {
 		spec := SpecOf(e.Kind)
@@ -318,8 +318,8 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 // journal). Such a step stays a head of the journal until a manager's
 // decision settles it, as every later step follows the good heads only:
 // every later pull and every later step of this clone meets it on this
-// side. It was placed among the old events once an event came after it
-// in the order, so that it is not in After again.
+// side; once any event comes after it in the journal's order, it is never
+// in After again.
 //
 // The register entries of the old events a full replay puts after a new
 // one (j.Merge.After) and of the new events are then put in the merged
@@ -670,7 +670,7 @@ func (a *Archive) saveAdvanced(snap *snapshot, f *os.File, base int64, s *State,
 	dirty, all := map[int]bool{}, false
 	for _, e := range j.Events {
 		dirty[snapBucket(e.Dossier)] = true
-		all = all || !partScoped(e.Kind) // a hand-in changes no dossier's part
+		all = all || !partScoped(e.Kind) // a hand-in or a request changes no part but its dossier's
 	}
 	for _, id := range mv.movedDossiers() {
 		dirty[snapBucket(id)] = true // their entries' places changed

@@ -1417,10 +1417,11 @@ func (a *Archive) requestState(l *snapLoad, j *journal.Journal) *State {
 }
 
 // advancedParts is the state of the parts read so far and of the dossiers
-// the new events j (nil: none; each about one dossier or the hand-ins:
-// partsAdvance) name or hand in about (eventParts), advanced by j, with every loan when the command reads loans
-// (OpenOptions.Summary, OnlyLoan) or a step on a loan is among j (its rule
-// reads every loan's id), and every destruction request when the command
+// the new events j (nil: none; each about one dossier or what the header
+// holds: partsAdvance) name or hand in about (eventParts), advanced by j,
+// with every loan when the command reads loans (OpenOptions.Summary,
+// OnlyLoan) or a step on a loan is among j (its rule reads every loan's
+// id), and every destruction request when the command
 // reads them (SummaryDestructions, OnlyDestruction). Nil if it cannot be
 // had that way.
 func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
@@ -1554,8 +1555,8 @@ var thisPrelude = sync.OnceValues(func() ([]byte, bool) {
 
 // fewParts reports whether a state of some parts can be advanced by the
 // new events j (nil: none), which name n parts (snapLoad.named): each
-// about one dossier or the hand-ins (partsAdvance), at most maxPartialAdvance of them, naming
-// at most maxPartialParts parts.
+// about one dossier or what the header holds (partsAdvance), at most
+// maxPartialAdvance of them, naming at most maxPartialParts parts.
 func fewParts(j *journal.Journal, n int) bool {
 	if j == nil {
 		return true
@@ -1565,10 +1566,9 @@ func fewParts(j *journal.Journal, n int) bool {
 
 // savableParts reports whether a state of some parts can be advanced by
 // the new events j (nil: none), which name n parts, and saved
-// (saveAdvancedParts): each about one dossier or the hand-ins
-// (partsAdvance), naming at most
-// maxSavedParts parts. Past that, the whole state is read faster
-// (snapLoad.all).
+// (saveAdvancedParts): each about one dossier or what the header holds
+// (partsAdvance), naming at most maxSavedParts parts. Past that, the
+// whole state is read faster (snapLoad.all).
 func savableParts(j *journal.Journal, n int) bool {
 	return j == nil || partsAdvance(j) && n <= maxSavedParts
 }
