@@ -469,11 +469,90 @@ func ageStanzas(b []byte) int {
 	return bytes.Count(b[:end], []byte("\n-> "))
 }
 
+// SupersededHandIns are the hand-ins whose submission.add a step written
+// concurrently in another clone made moot (State.Superseded): a dossier
+// raised above the level the hand-in was encrypted for, or destroyed,
+// where the merged order puts that first. Such a hand-in never waits, so
+// nobody folds it, and its file (encrypted to the readers of the old
+// level) is nobody's to keep: crm sync removes it (RemoveSupersededHandIns)
+// and its author hands in again. By id, with the hash its event pinned.
+// A superseded step is final: no decision settles it, as it is no problem.
+func (a *Archive) SupersededHandIns() map[string]string { return a.supersededHandIns(a.State) }
+
+// supersededHandIns is SupersededHandIns of state s (the archive's, or
+// one verify replayed).
+func (a *Archive) supersededHandIns(s *State) map[string]string {
+	var out map[string]string
+	for _, p := range s.Superseded {
+		e := a.eventAt(s, p.Path)
+		if e == nil || e.Kind != KindSubmissionAdd {
+			continue
+		}
+		var x SubmissionAdd
+		if e.Decode(&x) != nil || s.Submissions[x.Submission] != nil {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[x.Submission] = x.SHA256
+	}
+	return out
+}
+
+// eventAt is the event of the journal at path rel: state s's, else read
+// from its file; nil if neither has it.
+func (a *Archive) eventAt(s *State, rel string) *journal.Event {
+	if h, ok := journal.HashOfPath(rel); ok && s.Journal != nil {
+		if e := s.Journal.ByHash[h]; e != nil && e.Path == rel {
+			return e
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil
+	}
+	e, err := journal.Parse(b)
+	if err != nil || journal.PathOf(e.Time, e.Hash) != rel {
+		return nil
+	}
+	return e
+}
+
+// RemoveSupersededHandIns removes the files of the superseded hand-ins
+// (SupersededHandIns) that are the files their events pinned, as crm's own
+// change (Touched), and returns their ids. A file another clone changed
+// stays, for verify to name.
+func (a *Archive) RemoveSupersededHandIns() ([]string, error) {
+	if len(a.SupersededHandIns()) == 0 {
+		return nil, nil // the lock not taken: nothing replayed
+	}
+	var out []string
+	err := a.locked(func() error {
+		for id, sha := range a.SupersededHandIns() {
+			p := a.submissionFile(id)
+			b, err := os.ReadFile(p)
+			if err != nil || sha256Hex(b) != sha {
+				continue
+			}
+			if err := os.Remove(p); err != nil {
+				return l10n.Errorf("removing %s: %v", SubmissionPath(id), err)
+			}
+			a.touch(SubmissionPath(id))
+			out = append(out, id)
+		}
+		return nil
+	})
+	slices.Sort(out)
+	return out, err
+}
+
 // submissionFiles checks every file of submissions/ against the journal:
 // a pending hand-in's file is the ciphertext its event pinned; a merged or
 // rejected one has no file; no file lacks an event.
 func (c *checker) submissionFiles() {
 	seen := map[string]bool{}
+	var superseded map[string]string // made once, when a file lacks its hand-in
 	entries, _ := os.ReadDir(filepath.Join(c.a.Dir, SubmissionsDir))
 	for _, e := range entries {
 		rel := SubmissionsDir + "/" + e.Name()
@@ -483,6 +562,17 @@ func (c *checker) submissionFiles() {
 		}
 		id, ok := strings.CutSuffix(e.Name(), ".age")
 		sub := c.s.Submissions[id]
+		if ok && sub == nil {
+			if superseded == nil {
+				superseded = c.a.supersededHandIns(c.s)
+			}
+			if sha, was := superseded[id]; was {
+				if b, err := os.ReadFile(filepath.Join(c.a.Dir, SubmissionsDir, e.Name())); err == nil && sha256Hex(b) == sha {
+					c.note(rel, l10n.N("left by hand-in %s, which a concurrent step superseded: crm sync removes it"), id)
+					continue
+				}
+			}
+		}
 		if !ok || sub == nil {
 			c.add(rel, l10n.N("no submission.add in the journal hands in this file"))
 			continue

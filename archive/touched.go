@@ -112,8 +112,14 @@ func (a *Archive) ownDossierFile(rel string, exists bool) bool {
 // ownSubmissionFile: a waiting hand-in's file, with the hash its
 // submission.add pinned, or none for a hand-in folded or turned down.
 func (a *Archive) ownSubmissionFile(rel string, exists bool) bool {
-	sub := a.State.Submissions[strings.TrimSuffix(strings.TrimPrefix(rel, SubmissionsDir+"/"), ".age")]
+	id := strings.TrimSuffix(strings.TrimPrefix(rel, SubmissionsDir+"/"), ".age")
+	sub := a.State.Submissions[id]
 	switch {
+	case sub == nil && !exists && SubmissionPath(id) == rel:
+		// The file of a hand-in a concurrent step superseded goes
+		// (RemoveSupersededHandIns).
+		_, superseded := a.SupersededHandIns()[id]
+		return superseded
 	case sub == nil || SubmissionPath(sub.ID) != rel:
 		return false
 	case !exists:
