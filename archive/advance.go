@@ -315,11 +315,12 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 // judged there on the same events in the same order as in snap, so in the
 // same words, and a refused step changes nothing the new events read: it
 // is passed over, whatever its kind (not one whose rule reads the
-// journal). Such a step stays a head of the journal until a manager's
-// decision settles it, as every later step follows the good heads only:
-// every later pull and every later step of this clone meets it on this
-// side; once any event comes after it in the journal's order, it is never
-// in After again.
+// journal). A problem stays a head of the journal until a manager's
+// decision settles it, as every later step follows the good heads only
+// (a superseded step counts as good: later steps follow it): every later
+// pull and every later step of this clone meets it on this side; once any
+// event comes after it in the journal's order, it is never in After
+// again.
 //
 // The register entries of the old events a full replay puts after a new
 // one (j.Merge.After) and of the new events are then put in the merged
