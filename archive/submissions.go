@@ -469,33 +469,42 @@ func ageStanzas(b []byte) int {
 	return bytes.Count(b[:end], []byte("\n-> "))
 }
 
-// SupersededHandIns are the hand-ins whose submission.add a step written
-// concurrently in another clone made moot (State.Superseded): a dossier
-// raised above the level the hand-in was encrypted for, or destroyed,
-// where the merged order puts that first. Such a hand-in never waits, so
-// nobody folds it, and its file (encrypted to the readers of the old
-// level) is nobody's to keep: crm sync removes it (RemoveSupersededHandIns)
-// and its author hands in again. By id, with the hash its event pinned.
-// A superseded step is final: no decision settles it, as it is no problem.
-func (a *Archive) SupersededHandIns() map[string]string { return a.supersededHandIns(a.State) }
+// VoidHandIns are the hand-ins whose submission.add took no effect for
+// good: superseded by a step written concurrently in another clone
+// (State.Superseded: a dossier raised above the level the hand-in was
+// encrypted for, or destroyed, where the merged order puts that first), or
+// a problem a decision rejected (an author may withdraw their own). Such a
+// hand-in never waits, so nobody folds it, and its file is nobody's to
+// keep: crm sync removes it (RemoveVoidHandIns) and its author hands in
+// again. Neither is undone: a superseded step is no problem for a decision
+// to settle, and a rejection is final. By id, with the hash each pinned.
+func (a *Archive) VoidHandIns() map[string]string { return a.voidHandIns(a.State) }
 
-// supersededHandIns is SupersededHandIns of state s (the archive's, or
-// one verify replayed).
-func (a *Archive) supersededHandIns(s *State) map[string]string {
+// voidHandIns is VoidHandIns of state s (the archive's, or one verify
+// replayed).
+func (a *Archive) voidHandIns(s *State) map[string]string {
 	var out map[string]string
-	for _, p := range s.Superseded {
-		e := a.eventAt(s, p.Path)
+	add := func(rel string) {
+		e := a.eventAt(s, rel)
 		if e == nil || e.Kind != KindSubmissionAdd {
-			continue
+			return
 		}
 		var x SubmissionAdd
 		if e.Decode(&x) != nil || s.Submissions[x.Submission] != nil {
-			continue
+			return
 		}
 		if out == nil {
 			out = map[string]string{}
 		}
 		out[x.Submission] = x.SHA256
+	}
+	for _, p := range s.Superseded {
+		add(p.Path)
+	}
+	for _, d := range s.Decided {
+		if d.Decision == DecisionReject && d.Event != nil {
+			add(d.Event.Path)
+		}
 	}
 	return out
 }
@@ -519,17 +528,17 @@ func (a *Archive) eventAt(s *State, rel string) *journal.Event {
 	return e
 }
 
-// RemoveSupersededHandIns removes the files of the superseded hand-ins
-// (SupersededHandIns) that are the files their events pinned, as crm's own
-// change (Touched), and returns their ids. A file another clone changed
-// stays, for verify to name.
-func (a *Archive) RemoveSupersededHandIns() ([]string, error) {
-	if len(a.SupersededHandIns()) == 0 {
+// RemoveVoidHandIns removes the files of the hand-ins that took no effect
+// for good (VoidHandIns) that are the files their events pinned, as crm's
+// own change (Touched), and returns their ids. A file another clone
+// changed stays, for verify to name.
+func (a *Archive) RemoveVoidHandIns() ([]string, error) {
+	if len(a.VoidHandIns()) == 0 {
 		return nil, nil // the lock not taken: nothing replayed
 	}
 	var out []string
 	err := a.locked(func() error {
-		for id, sha := range a.SupersededHandIns() {
+		for id, sha := range a.VoidHandIns() {
 			p := a.submissionFile(id)
 			b, err := os.ReadFile(p)
 			if err != nil || sha256Hex(b) != sha {
@@ -552,7 +561,7 @@ func (a *Archive) RemoveSupersededHandIns() ([]string, error) {
 // rejected one has no file; no file lacks an event.
 func (c *checker) submissionFiles() {
 	seen := map[string]bool{}
-	var superseded map[string]string // made once, when a file lacks its hand-in
+	var void map[string]string // made once, when a file lacks its hand-in
 	entries, _ := os.ReadDir(filepath.Join(c.a.Dir, SubmissionsDir))
 	for _, e := range entries {
 		rel := SubmissionsDir + "/" + e.Name()
@@ -563,12 +572,12 @@ func (c *checker) submissionFiles() {
 		id, ok := strings.CutSuffix(e.Name(), ".age")
 		sub := c.s.Submissions[id]
 		if ok && sub == nil {
-			if superseded == nil {
-				superseded = c.a.supersededHandIns(c.s)
+			if void == nil {
+				void = c.a.voidHandIns(c.s)
 			}
-			if sha, was := superseded[id]; was {
+			if sha, was := void[id]; was {
 				if b, err := os.ReadFile(filepath.Join(c.a.Dir, SubmissionsDir, e.Name())); err == nil && sha256Hex(b) == sha {
-					c.note(rel, l10n.N("left by hand-in %s, which a concurrent step superseded: crm sync removes it"), id)
+					c.note(rel, l10n.N("left by hand-in %s, which took no effect for good (superseded by a concurrent step, or rejected by a decision): crm sync removes it"), id)
 					continue
 				}
 			}

@@ -1,6 +1,8 @@
 package archive_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,7 +17,7 @@ import (
 // the merged order puts the raise first, the hand-in is superseded. Its
 // file, encrypted to the readers of the old level, is nobody's to fold:
 // verify notes it (no problem, which no push may spread: its author's
-// clone could push nothing), and RemoveSupersededHandIns removes it as
+// clone could push nothing), and RemoveVoidHandIns removes it as
 // crm's own change, for git to carry. The order depends on the hashes:
 // forks are tried until one supersedes the hand-in.
 func TestSupersededHandIn(t *testing.T) {
@@ -28,7 +30,7 @@ func TestSupersededHandIn(t *testing.T) {
 		f.pull(g, base)
 		f.settle()
 		a := f.as("li")
-		sha, ok := a.SupersededHandIns()[sub]
+		sha, ok := a.VoidHandIns()[sub]
 		if !ok {
 			if a.State.Submissions[sub] == nil {
 				t.Fatalf("hand-in %s neither waits nor was superseded", sub)
@@ -54,7 +56,7 @@ func TestSupersededHandIn(t *testing.T) {
 		if a.OwnFile(rel, true) || !a.OwnFile(rel, false) {
 			t.Fatal("the superseded hand-in's file is crm's own, or its absence is not")
 		}
-		removed, err := a.RemoveSupersededHandIns()
+		removed, err := a.RemoveVoidHandIns()
 		if err != nil || !slices.Equal(removed, []string{sub}) {
 			t.Fatalf("removed %v %v", removed, err)
 		}
@@ -63,9 +65,69 @@ func TestSupersededHandIn(t *testing.T) {
 		}
 		f.verifyClean()
 		// Again: nothing left to remove.
-		if removed, err := f.as("li").RemoveSupersededHandIns(); err != nil || len(removed) > 0 {
+		if removed, err := f.as("li").RemoveVoidHandIns(); err != nil || len(removed) > 0 {
 			t.Fatalf("removed again %v %v", removed, err)
 		}
 		return
 	}
+}
+
+// A hand-in that is a problem (here: counted for another month) keeps its
+// file while it is one: a manager's decision may accept it. Once a
+// decision rejects it (its author may withdraw it), it took no effect for
+// good: its file is noted, not a problem, and removed as the superseded
+// hand-in's is.
+func TestRejectedHandIn(t *testing.T) {
+	f := newFixture(t)
+	f.addSales("qian2")
+	id := f.create("秘密")
+	sub := archive.NewID("S-", f.now)
+	rel := archive.SubmissionPath(sub)
+	ct := []byte("age-encryption.org/v1\n-> X25519 x\n--- x\nnot a real ciphertext")
+	if err := os.MkdirAll(filepath.Join(f.dir, archive.SubmissionsDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.dir, rel), ct, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(ct)
+	if err := f.as("qian2").ForgeEvent(archive.KindSubmissionAdd, "", &archive.SubmissionAdd{Submission: sub, About: id,
+		Month: "2026-10", SHA256: hex.EncodeToString(sum[:]), Recipients: []string{"li", "zhang"}}); err != nil {
+		t.Fatal(err)
+	}
+	a := f.as("li")
+	if _, void := a.VoidHandIns()[sub]; void {
+		t.Fatal("a hand-in that is a problem counts as void before a decision")
+	}
+	if removed, err := a.RemoveVoidHandIns(); err != nil || len(removed) > 0 {
+		t.Fatalf("removed before a decision: %v %v", removed, err)
+	}
+	ps, err := a.Verify(ctx)
+	if err != nil || !slices.ContainsFunc(ps, func(p archive.Problem) bool { return strings.Contains(p.Path, "journal/") }) {
+		t.Fatalf("verify before the decision: %v %v", ps, err)
+	}
+	var event string
+	for _, p := range ps {
+		if strings.HasPrefix(p.Path, "journal/") {
+			event = p.Path
+		}
+	}
+	if _, err := f.as("qian2").Decide(archive.DecideOptions{Event: event, Decision: archive.DecisionReject, Reason: "月份填错"}); err != nil {
+		t.Fatal(err)
+	}
+	b := f.as("li")
+	if _, void := b.VoidHandIns()[sub]; !void {
+		t.Fatal("a rejected hand-in is not void")
+	}
+	ps, err = b.Verify(ctx)
+	if err != nil || len(ps) > 0 {
+		t.Fatalf("verify after the rejection, the file still there: %v %v", ps, err)
+	}
+	if !b.OwnFile(rel, false) || b.OwnFile(rel, true) {
+		t.Fatal("the rejected hand-in's file is crm's own, or its absence is not")
+	}
+	if removed, err := b.RemoveVoidHandIns(); err != nil || !slices.Equal(removed, []string{sub}) {
+		t.Fatalf("removed %v %v", removed, err)
+	}
+	f.verifyClean()
 }

@@ -116,10 +116,10 @@ func (a *Archive) ownSubmissionFile(rel string, exists bool) bool {
 	sub := a.State.Submissions[id]
 	switch {
 	case sub == nil && !exists && SubmissionPath(id) == rel:
-		// The file of a hand-in a concurrent step superseded goes
-		// (RemoveSupersededHandIns).
-		_, superseded := a.SupersededHandIns()[id]
-		return superseded
+		// The file of a hand-in that took no effect for good goes
+		// (RemoveVoidHandIns).
+		_, void := a.VoidHandIns()[id]
+		return void
 	case sub == nil || SubmissionPath(sub.ID) != rel:
 		return false
 	case !exists:

@@ -106,7 +106,7 @@ var teamgit = map[string]string{
 	"%s is in conflict: git could not run crm's merge driver (%s): run git merge --abort, put crm on PATH or run crm git setup, then crm sync":                                                                                                                "%s 有冲突：git 无法运行 crm 的合并驱动（%s）：请运行 git merge --abort，把 crm 放入 PATH 或运行 crm git setup，再运行 crm sync",
 	"%s is not on PATH": "在 PATH 中找不到 %s",
 	"%s cannot be run":  "无法运行 %s",
-	"crm is not on PATH: git will run it as %s (run crm git setup again if you move it, or once crm is on PATH).":                                                            "PATH 中没有 crm：git 将以 %s 运行它（如移动了它，或 crm 已放入 PATH，请再运行 crm git setup）。",
-	"left by hand-in %s, which a concurrent step superseded: crm sync removes it":                                                                                            "是报告 %s 留下的文件，该报告已被并行的操作取代：crm sync 会删除它",
-	"Hand-in %s took no effect: a step taken meanwhile in another clone superseded it (crm verify says which). Its file is removed; hand it in again if it is still wanted.": "报告 %s 未生效：其间另一克隆中的操作取代了它（crm verify 会说明是哪一个）。报告文件已删除；如仍需要，请重新提交。",
+	"crm is not on PATH: git will run it as %s (run crm git setup again if you move it, or once crm is on PATH).":                                                                                       "PATH 中没有 crm：git 将以 %s 运行它（如移动了它，或 crm 已放入 PATH，请再运行 crm git setup）。",
+	"left by hand-in %s, which took no effect for good (superseded by a concurrent step, or rejected by a decision): crm sync removes it":                                                               "是报告 %s 留下的文件，该报告已永久无效（被并行的操作取代，或被裁定驳回）：crm sync 会删除它",
+	"Hand-in %s took no effect: a step taken meanwhile in another clone superseded it, or a decision rejected it (crm verify says which). Its file is removed; hand it in again if it is still wanted.": "报告 %s 未生效：其间另一克隆中的操作取代了它，或裁定驳回了它（crm verify 会说明是哪一种）。报告文件已删除；如仍需要，请重新提交。",
 }

@@ -269,7 +269,7 @@ func (e *env) sync() error {
 	if err := e.renumberOwn(a, g); err != nil {
 		return err
 	}
-	if err := e.dropSupersededHandIns(a, g); err != nil {
+	if err := e.dropVoidHandIns(a, g); err != nil {
 		return err
 	}
 	inherited, err := e.checkPush(a, g, tracking)
@@ -290,20 +290,22 @@ func (e *env) sync() error {
 	return nil
 }
 
-// dropSupersededHandIns removes and commits the files of the hand-ins a
-// step taken concurrently in another clone superseded (a dossier raised
-// above the level a hand-in was encrypted for, or destroyed, first in the
-// merged order): nobody can fold them, and left in place they were a
-// problem verify found, which no push may spread, so that their author's
-// clone could push nothing. Each is said, for its author to hand in again.
-func (e *env) dropSupersededHandIns(a *archive.Archive, g *gitRepo) error {
-	ids, err := a.RemoveSupersededHandIns()
+// dropVoidHandIns removes and commits the files of the hand-ins that took
+// no effect for good (archive.VoidHandIns): superseded by a step taken
+// concurrently in another clone (a dossier raised above the level a
+// hand-in was encrypted for, or destroyed, first in the merged order), or
+// rejected by a decision. Nobody can fold them, and left in place they
+// were a problem verify found, which no push may spread, so that their
+// author's clone could push nothing. Each is said, for its author to hand
+// in again.
+func (e *env) dropVoidHandIns(a *archive.Archive, g *gitRepo) error {
+	ids, err := a.RemoveVoidHandIns()
 	if len(ids) > 0 {
-		if _, cerr := e.commitOwn(a, g, "crm sync: the files of hand-ins a concurrent step superseded\n"); cerr != nil {
+		if _, cerr := e.commitOwn(a, g, "crm sync: the files of hand-ins that took no effect\n"); cerr != nil {
 			return errors.Join(err, cerr)
 		}
 		for _, id := range ids {
-			e.printf("%s\n", l10n.Sprintf("Hand-in %s took no effect: a step taken meanwhile in another clone superseded it (crm verify says which). Its file is removed; hand it in again if it is still wanted.", id))
+			e.printf("%s\n", l10n.Sprintf("Hand-in %s took no effect: a step taken meanwhile in another clone superseded it, or a decision rejected it (crm verify says which). Its file is removed; hand it in again if it is still wanted.", id))
 		}
 	}
 	return err
