@@ -12,11 +12,10 @@ import (
 // snapshot's header alone (a hand-in for a new customer, a turn-down).
 func (f *fixture) handInStepper(id, dossier string, create bool) *archive.Archive {
 	f.t.Helper()
-	o := archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Only: dossier, Creates: create}
 	if dossier == "" && !create {
-		o.Summary = archive.SummaryNone
+		return f.headerStepper(id)
 	}
-	return f.openAs(id, o)
+	return f.openAs(id, archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Only: dossier, Creates: create})
 }
 
 // Hand-ins (R6.1, R6.3) change only the hand-ins, which a snapshot keeps in
