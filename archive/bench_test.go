@@ -294,9 +294,15 @@ func BenchmarkColdOpen(b *testing.B) {
 		}
 	}
 	var files []string
+	var sizes []int64 // each file's: the floor reads the biggest bundles first, as crm does
 	filepath.WalkDir(filepath.Join(dir, journal.Dir), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			files = append(files, p)
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			sizes = append(sizes, fi.Size())
 		}
 		return err
 	})
@@ -307,7 +313,7 @@ func BenchmarkColdOpen(b *testing.B) {
 		for b.Loop() {
 			var mu sync.Mutex
 			checked := 0
-			work.Each(ctx, "", len(files), func(i int) {
+			work.HeaviestFirst(ctx, "", sizes, func(i int) {
 				raw, err := os.ReadFile(files[i])
 				if err != nil {
 					b.Error(err)

@@ -213,6 +213,7 @@ type readEvent struct {
 type file struct {
 	path, rel, hash string
 	folder          *Folder
+	size            int64 // a bundle's, as listed: the work of reading it
 }
 
 // learn takes in the events of folder f as read before, to reuse those
@@ -327,7 +328,11 @@ func (r *reader) entry(p string, folder *Folder, d os.DirEntry) bool {
 			}
 			return true
 		}
-		r.files = append(r.files, file{filepath.Join(p, d.Name()), rel, "", folder})
+		var size int64
+		if fi, err := d.Info(); err == nil {
+			size = fi.Size()
+		}
+		r.files = append(r.files, file{filepath.Join(p, d.Name()), rel, "", folder, size})
 		r.bundleFiles++
 		return plain
 	}
@@ -345,7 +350,7 @@ func (r *reader) entry(p string, folder *Folder, d os.DirEntry) bool {
 		}
 		return true
 	}
-	r.files = append(r.files, file{filepath.Join(p, d.Name()), rel, h, folder})
+	r.files = append(r.files, file{filepath.Join(p, d.Name()), rel, h, folder, 0})
 	return plain
 }
 
@@ -364,13 +369,25 @@ func (r *reader) parse(ctx context.Context) ([]*Event, error) {
 	if r.bundleFiles > 0 {
 		bundled, bundleProblems = make([][]*Event, len(r.files)), make([][]string, len(r.files))
 	}
-	err := work.Each(ctx, "", len(r.files), func(i int) {
+	read := func(i int) {
 		if f := r.files[i]; f.hash == "" {
 			bundled[i], bundleProblems[i], errs[i] = r.readBundle(f)
 		} else {
 			events[i], problems[i], errs[i] = r.readEvent(f)
 		}
-	})
+	}
+	var err error
+	if r.bundleFiles > 0 {
+		// A month's bundle is thousands of events, and the later months
+		// the bigger: the biggest first, one at a time, then the files.
+		weight := make([]int64, len(r.files))
+		for i, f := range r.files {
+			weight[i] = f.size
+		}
+		err = work.HeaviestFirst(ctx, "", weight, read)
+	} else {
+		err = work.Each(ctx, "", len(r.files), read)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -205,7 +205,7 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 			return l, false, nil
 		}
 		l.Hashes = append(l.Hashes, h)
-		f := file{filepath.Join(p, d.Name()), rel + "/" + d.Name(), h, folder}
+		f := file{filepath.Join(p, d.Name()), rel + "/" + d.Name(), h, folder, 0}
 		if _, was := slices.BinarySearch(known, h); !was {
 			r.files = append(r.files, f)
 			continue
@@ -334,7 +334,7 @@ func ReadFile(dir, rel string) (*Event, error) {
 	r := &reader{j: &Journal{}}
 	root := dir
 	r.j.root = &root
-	e, problem, err := r.readEvent(file{filepath.Join(dir, filepath.FromSlash(rel)), rel, h, nil})
+	e, problem, err := r.readEvent(file{filepath.Join(dir, filepath.FromSlash(rel)), rel, h, nil, 0})
 	if os.IsNotExist(err) {
 		// The event may be in a bundle of its month.
 		if b := findInBundles(dir, rel); b != nil {

@@ -3,8 +3,10 @@
 package work
 
 import (
+	"cmp"
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -50,6 +52,34 @@ func ProgressOf(ctx context.Context) Progress {
 // empty). It stops handing out work when ctx is cancelled and then returns
 // ctx's error; pieces already started finish.
 func Each(ctx context.Context, label string, n int, f func(i int)) error {
+	// Pieces are handed out by a counter, not a channel, a few at a
+	// time: a channel's hand-over cost more than pieces of a few
+	// microseconds (crm log's lines took 4.5 s on two cores, against 2.6 s
+	// so). A run is at most 1/8 of a worker's share, so that the last
+	// ones finish together.
+	workers := min(runtime.GOMAXPROCS(0), n)
+	return each(ctx, label, n, max(1, min(64, n/(8*max(workers, 1)))), nil, f)
+}
+
+// HeaviestFirst is Each for pieces of very different sizes, weight[i]
+// being piece i's: it hands them out one at a time, heaviest first, so
+// that the last to finish is a light one. Each's runs of neighbours
+// could give one core every heavy piece: a journal's month bundles (the
+// later months the bigger) listed before its thousands of single event
+// files gave one worker the newest half of the bundles, and a first
+// read of 100,000 dossiers ran on 1.3 of 2 cores.
+func HeaviestFirst(ctx context.Context, label string, weight []int64, f func(i int)) error {
+	order := make([]int, len(weight))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(weight[b], weight[a]) })
+	return each(ctx, label, len(order), 1, order, f)
+}
+
+// each runs f on the pieces [0, n), run at a time, in the order given
+// (nil: 0, 1, …).
+func each(ctx context.Context, label string, n, run int, order []int, f func(i int)) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -58,13 +88,7 @@ func Each(ctx context.Context, label string, n int, f func(i int)) error {
 		p.Start(label, n)
 		defer p.Done()
 	}
-	// Pieces are handed out by a counter, not a channel, a few at a
-	// time: a channel's hand-over cost more than pieces of a few
-	// microseconds (crm log's lines took 4.5 s on two cores, against 2.6 s
-	// so). A run is at most 1/8 of a worker's share, so that the last
-	// ones finish together.
 	workers := min(runtime.GOMAXPROCS(0), n)
-	run := max(1, min(64, n/(8*max(workers, 1))))
 	done := ctx.Done()
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -83,7 +107,11 @@ func Each(ctx context.Context, label string, n int, f func(i int)) error {
 					return
 				}
 				for i := from; i < min(from+run, n); i++ {
-					f(i)
+					if order != nil {
+						f(order[i])
+					} else {
+						f(i)
+					}
 					if label != "" {
 						p.Add(1)
 					}

@@ -2,6 +2,8 @@ package work
 
 import (
 	"context"
+	"runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
 )
@@ -58,3 +60,34 @@ type counting struct{ n atomic.Int64 }
 func (c *counting) Start(string, int) {}
 func (c *counting) Add(k int)         { c.n.Add(int64(k)) }
 func (c *counting) Done()             {}
+
+// HeaviestFirst runs every piece once, reports each, and hands them out
+// heaviest first (ties in their order): on one core, that is the order
+// they run in.
+func TestHeaviestFirst(t *testing.T) {
+	weight := []int64{5, 900, 0, 0, 7000, 5, 12, 0}
+	var p counting
+	seen := make([]atomic.Int32, len(weight))
+	if err := HeaviestFirst(WithProgress(context.Background(), &p), "x", weight, func(i int) { seen[i].Add(1) }); err != nil {
+		t.Fatal(err)
+	}
+	for i := range seen {
+		if c := seen[i].Load(); c != 1 {
+			t.Fatalf("piece %d ran %d times", i, c)
+		}
+	}
+	if p.n.Load() != int64(len(weight)) {
+		t.Fatalf("progress counted %d, want %d", p.n.Load(), len(weight))
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var order []int
+	if err := HeaviestFirst(context.Background(), "", weight, func(i int) { order = append(order, i) }); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{4, 1, 6, 0, 5, 2, 3, 7}; !slices.Equal(order, want) {
+		t.Fatalf("order %v, want %v", order, want)
+	}
+	if err := HeaviestFirst(context.Background(), "", nil, func(int) { t.Fatal("a piece of none ran") }); err != nil {
+		t.Fatal(err)
+	}
+}
