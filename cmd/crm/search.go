@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -118,9 +119,10 @@ func (e *env) search(a *archive.Archive, text, field, level string) (hits []sear
 	}
 	found := make([]*searchHit, len(ids))
 	needle := strings.ToLower(text)
+	tokens := needleTokens(needle)
 	unreadable, err = a.Scan(e.ctx(), l10n.T("searching dossiers"), ids, func(d *archive.DossierState, text []byte) error {
 		k, ok := slices.BinarySearch(ids, d.ID)
-		if !ok {
+		if !ok || !mayHold(text, tokens) {
 			return nil
 		}
 		var root yaml.Node
@@ -157,6 +159,76 @@ func (e *env) search(a *archive.Archive, text, field, level string) (hits []sear
 		}
 	}
 	return hits, len(ids) - unreadable, unreadable, nil
+}
+
+// needleTokens are the pieces of a (lower-cased) needle that any value
+// holding it shows as they are in its YAML text (mayHold): the needle cut
+// at blanks, line breaks and single quotes.
+func needleTokens(needle string) [][]byte {
+	var out [][]byte
+	for _, t := range strings.FieldsFunc(needle, func(r rune) bool {
+		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\''
+	}) {
+		out = append(out, []byte(t))
+	}
+	return out
+}
+
+// mayHold reports whether a value of the YAML text may contain the needle
+// cut into tokens (needleTokens), ignoring case: false only when it
+// cannot, so that a search parses only the dossiers that may match (the
+// parse was two thirds of a search's time; at 100,000 dossiers, 7 of 11
+// s of CPU).
+//
+// A scalar's value is its text in the file but for line folding (a line
+// break and the next line's indentation read as one blank or line break),
+// a single-quoted scalar's doubled quotes, and a double-quoted scalar's
+// escapes. So, in a text with no double quote or backslash, each token
+// of a needle that a value holds is in the text as it is. Any other text
+// (a double quote or backslash anywhere, UTF-16 with its byte order mark,
+// not UTF-8) is always parsed, as are needles of no token. Comments and
+// keys may hold a token: a dossier is then parsed for nothing.
+func mayHold(text []byte, tokens [][]byte) bool {
+	if len(tokens) == 0 || bytes.ContainsAny(text, "\"\\") || !utf8.Valid(text) ||
+		bytes.HasPrefix(text, []byte{0xfe, 0xff}) || bytes.HasPrefix(text, []byte{0xff, 0xfe}) {
+		return true
+	}
+	lower := text
+	for _, t := range tokens {
+		if !caseless(t) {
+			lower = bytes.ToLower(text) // a third of a search's time on Chinese text
+			break
+		}
+	}
+	for _, t := range tokens {
+		if !bytes.Contains(lower, t) {
+			return false
+		}
+	}
+	return true
+}
+
+// caseless reports whether every character of t is one that no character
+// becomes by lower-casing but itself, and that stays itself: ASCII but
+// its letters, the CJK blocks from U+2E80 to U+9FFF (radicals,
+// punctuation, kana, Han), and the fullwidth forms but their letters
+// (（）：，０-９). Such a t is in a lower-cased text exactly where it is in
+// the text.
+func caseless(t []byte) bool {
+	for _, r := range string(t) {
+		if r < utf8.RuneSelf && !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
+			continue
+		}
+		if (r < 0x2e80 || r > 0x9fff) && !fullwidthSign(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// fullwidthSign reports whether r is a fullwidth form other than a letter.
+func fullwidthSign(r rune) bool {
+	return 0xff01 <= r && r <= 0xff20 || 0xff3b <= r && r <= 0xff40 || 0xff5b <= r && r <= 0xff65
 }
 
 // walkValues calls f with the path (customer.name, basic.key_people[0].name) and
