@@ -329,6 +329,11 @@ func ParseDossier(text []byte) (*Dossier, error) {
 // dossierNode is the mapping node of a dossier's one YAML document, or
 // ErrEmptyDossier, or a *ValidationError for text that is not one mapping.
 func dossierNode(text []byte) (*yaml.Node, error) {
+	// A dossier in crm's own form (a template filled in) is read without
+	// yaml.v3, to the same node: one mapping, no alias, one document.
+	if top, ok := journal.ReadMapping(text); ok {
+		return top, nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var root yaml.Node
 	if err := dec.Decode(&root); err == io.EOF {

@@ -5,7 +5,9 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -223,4 +225,85 @@ func BenchmarkReadBody(b *testing.B) {
 			}
 		}
 	})
+}
+
+// mappingSamples are dossiers as crm keeps them: its templates filled in
+// (comments, blank lines, quoted and plain values, lists of mappings) and
+// texts ReadMapping must leave to yaml.v3.
+func mappingSamples(t testing.TB) [][]byte {
+	var out [][]byte
+	for _, name := range []string{"standard.yaml", "individual.yaml"} {
+		b, err := os.ReadFile("../../templates/dossier/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b, bytes.ReplaceAll(b, []byte(`name: ""`), []byte("name: 上海天成贸易有限公司")))
+	}
+	return append(out,
+		[]byte("# 客户信息档案\ncustomer:\n  name: 东北华信建筑业有限公司-19202\n  founded: 2002-11-03\nyearly_sales: 4146369\nbasic:\n  key_people:\n    - name: 张强\n      title: 采购经理\n    # 第二位\n    - name: 赵丽\ncredit_survey:\n  score: 99\n\nnotes: 合成档案\n# 第2次补充\n"),
+		[]byte("a:\n  # only a comment\nb: c\n"),
+		[]byte("a: b\n  # c\nd: e\n"),
+		[]byte("a: b # c\n"),
+		[]byte("---\na: b\n"),
+		[]byte("a: b\n---\nc: d\n"),
+		[]byte("a: |\n  # not a comment\n"),
+		[]byte("a: \"x\n  # y\n  \"\n"),
+		[]byte("  a: b\n"),
+		[]byte("a: b\n#\n#\n"),
+		[]byte("# only comments\n"),
+	)
+}
+
+// ReadMapping reads the templates, filled in or not, and a dossier as the
+// generator writes it (comments and blank lines between its lines), as
+// yaml.v3 does.
+func TestReadMappingReadsDossiers(t *testing.T) {
+	for i, text := range mappingSamples(t)[:5] {
+		if _, ok := ReadMapping(text); !ok {
+			t.Errorf("sample %d is left to yaml.v3:\n%s", i, text)
+		}
+		sameMappingAsYAML(t, text)
+	}
+	for _, text := range mappingSamples(t)[5:] {
+		sameMappingAsYAML(t, text)
+	}
+	if n, ok := ReadMapping(mappingSamples(t)[4]); !ok || n.Content[1].Line != 3 || n.Content[8].Line != 15 {
+		t.Errorf("lines are not counted past comments: %s", dumpNode(n))
+	}
+}
+
+// FuzzReadMapping: a text ReadMapping reads is one YAML document whose
+// mapping yaml.v3 reads to the same nodes, but for comments.
+func FuzzReadMapping(f *testing.F) {
+	for _, text := range mappingSamples(f) {
+		f.Add(text)
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		sameMappingAsYAML(t, text)
+	})
+}
+
+func sameMappingAsYAML(t *testing.T, text []byte) {
+	t.Helper()
+	c, ok := ReadMapping(text)
+	if !ok {
+		return
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(text))
+	var root, extra yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		t.Fatalf("ReadMapping read what yaml.v3 refuses (%v):\n%s", err, text)
+	}
+	if err := dec.Decode(&extra); err != io.EOF {
+		t.Fatalf("ReadMapping read one document of more (%v):\n%s", err, text)
+	}
+	if len(root.Content) != 1 {
+		t.Fatalf("yaml.v3 read no node:\n%s", text)
+	}
+	y := root.Content[0]
+	cp, cok := packNode(nil, c, 0)
+	yp, yok := packNode(nil, y, 0)
+	if !cok || !yok || !bytes.Equal(cp, yp) || y.Anchor != "" {
+		t.Fatalf("ReadMapping\n%s\nyaml.v3\n%s\ntext:\n%s", dumpNode(c), dumpNode(y), text)
+	}
 }

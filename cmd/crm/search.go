@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"crm/archive"
+	"crm/archive/journal"
 	"crm/l10n"
 )
 
@@ -125,12 +126,15 @@ func (e *env) search(a *archive.Archive, text, field, level string) (hits []sear
 		if !ok || !mayHold(text, tokens) {
 			return nil
 		}
-		var root yaml.Node
-		if err := yaml.Unmarshal(text, &root); err != nil {
-			return l10n.Errorf("dossier %s: %v", d.ID, err)
+		root, ok := journal.ReadMapping(text) // crm's own form, without yaml.v3
+		if !ok {
+			root = new(yaml.Node)
+			if err := yaml.Unmarshal(text, root); err != nil {
+				return l10n.Errorf("dossier %s: %v", d.ID, err)
+			}
 		}
 		h := &searchHit{ID: d.ID, Level: levels[k]}
-		walkValues(&root, "", func(path, value string) {
+		walkValues(root, "", func(path, value string) {
 			if path == "customer.name" {
 				h.Customer = value
 			}
