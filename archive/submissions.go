@@ -509,6 +509,28 @@ func (a *Archive) voidHandIns(s *State) map[string]string {
 	return out
 }
 
+// undecidedHandIns are the hand-ins whose submission.add is a problem no
+// decision has settled yet (State.Problems), by id, with the hash each
+// pinned: accepted, the hand-in waits; rejected, it is void.
+func (a *Archive) undecidedHandIns(s *State) map[string]string {
+	var out map[string]string
+	for _, p := range s.Problems {
+		e := a.eventAt(s, p.Path)
+		if e == nil || e.Kind != KindSubmissionAdd {
+			continue
+		}
+		var x SubmissionAdd
+		if e.Decode(&x) != nil || s.Submissions[x.Submission] != nil {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[x.Submission] = x.SHA256
+	}
+	return out
+}
+
 // eventAt is the event of the journal at path rel: state s's, else read
 // from its file; nil if neither has it.
 func (a *Archive) eventAt(s *State, rel string) *journal.Event {
@@ -561,7 +583,7 @@ func (a *Archive) RemoveVoidHandIns() ([]string, error) {
 // rejected one has no file; no file lacks an event.
 func (c *checker) submissionFiles() {
 	seen := map[string]bool{}
-	var void map[string]string // made once, when a file lacks its hand-in
+	var void, undecided map[string]string // made once, when a file lacks its hand-in
 	entries, _ := os.ReadDir(filepath.Join(c.a.Dir, SubmissionsDir))
 	for _, e := range entries {
 		rel := SubmissionsDir + "/" + e.Name()
@@ -573,13 +595,21 @@ func (c *checker) submissionFiles() {
 		sub := c.s.Submissions[id]
 		if ok && sub == nil {
 			if void == nil {
-				void = c.a.voidHandIns(c.s)
+				void, undecided = c.a.voidHandIns(c.s), c.a.undecidedHandIns(c.s)
 			}
-			if sha, was := void[id]; was {
-				if b, err := os.ReadFile(filepath.Join(c.a.Dir, SubmissionsDir, e.Name())); err == nil && sha256Hex(b) == sha {
-					c.note(rel, l10n.N("left by hand-in %s, which took no effect for good (superseded by a concurrent step, or rejected by a decision): crm sync removes it"), id)
-					continue
-				}
+			pinned := func(sha string) bool {
+				b, err := os.ReadFile(filepath.Join(c.a.Dir, SubmissionsDir, e.Name()))
+				return err == nil && sha256Hex(b) == sha
+			}
+			if sha, was := void[id]; was && pinned(sha) {
+				c.note(rel, l10n.N("left by hand-in %s, which took no effect for good (superseded by a concurrent step, or rejected by a decision): crm sync removes it"), id)
+				continue
+			}
+			// Its event is the problem reported: the file is not a
+			// second one, and a decision settles both.
+			if sha, is := undecided[id]; is && pinned(sha) {
+				c.note(rel, l10n.N("the file of hand-in %s, whose submission.add is a problem until a manager's decision: accepted, the hand-in waits; rejected, crm sync removes the file"), id)
+				continue
 			}
 		}
 		if !ok || sub == nil {

@@ -106,6 +106,12 @@ func TestRejectedHandIn(t *testing.T) {
 	if err != nil || !slices.ContainsFunc(ps, func(p archive.Problem) bool { return strings.Contains(p.Path, "journal/") }) {
 		t.Fatalf("verify before the decision: %v %v", ps, err)
 	}
+	// The event is the problem; its file is noted with it, not a second
+	// problem.
+	if slices.ContainsFunc(ps, func(p archive.Problem) bool { return p.Path == rel }) ||
+		!slices.ContainsFunc(a.VerifyNotes(), func(p archive.Problem) bool { return p.Path == rel && strings.Contains(p.Msg, "decision") }) {
+		t.Fatalf("before the decision, the file is a problem or not noted: %v; notes %v", ps, a.VerifyNotes())
+	}
 	var event string
 	for _, p := range ps {
 		if strings.HasPrefix(p.Path, "journal/") {

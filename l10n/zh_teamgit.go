@@ -108,5 +108,6 @@ var teamgit = map[string]string{
 	"%s cannot be run":  "无法运行 %s",
 	"crm is not on PATH: git will run it as %s (run crm git setup again if you move it, or once crm is on PATH).":                                                                                       "PATH 中没有 crm：git 将以 %s 运行它（如移动了它，或 crm 已放入 PATH，请再运行 crm git setup）。",
 	"left by hand-in %s, which took no effect for good (superseded by a concurrent step, or rejected by a decision): crm sync removes it":                                                               "是报告 %s 留下的文件，该报告已永久无效（被并行的操作取代，或被裁定驳回）：crm sync 会删除它",
+	"the file of hand-in %s, whose submission.add is a problem until a manager's decision: accepted, the hand-in waits; rejected, crm sync removes the file":                                            "报告 %s 的文件，其 submission.add 在经理裁定之前是问题：裁定接受则报告待处理；裁定驳回则 crm sync 删除该文件",
 	"Hand-in %s took no effect: a step taken meanwhile in another clone superseded it, or a decision rejected it (crm verify says which). Its file is removed; hand it in again if it is still wanted.": "报告 %s 未生效：其间另一克隆中的操作取代了它，或裁定驳回了它（crm verify 会说明是哪一种）。报告文件已删除；如仍需要，请重新提交。",
 }
