@@ -189,11 +189,13 @@ func needleTokens(needle string) [][]byte {
 // a single-quoted scalar's doubled quotes, and a double-quoted scalar's
 // escapes. So, in a text with no double quote or backslash, each token
 // of a needle that a value holds is in the text as it is. Any other text
-// (a double quote or backslash anywhere, UTF-16 with its byte order mark,
-// not UTF-8) is always parsed, as are needles of no token. Comments and
+// (a double quote or backslash anywhere; a line or paragraph separator,
+// U+2028 or U+2029, which yaml.v3 folds as a line break but keeps in the
+// value; UTF-16 with its byte order mark; not UTF-8) is always parsed, as
+// are needles of no token. Comments and
 // keys may hold a token: a dossier is then parsed for nothing.
 func mayHold(text []byte, tokens [][]byte) bool {
-	if len(tokens) == 0 || bytes.ContainsAny(text, "\"\\") || !utf8.Valid(text) ||
+	if len(tokens) == 0 || bytes.ContainsAny(text, "\"\\\u2028\u2029") || !utf8.Valid(text) ||
 		bytes.HasPrefix(text, []byte{0xfe, 0xff}) || bytes.HasPrefix(text, []byte{0xff, 0xfe}) {
 		return true
 	}

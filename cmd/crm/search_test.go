@@ -40,6 +40,12 @@ var searchDocs = []string{
 	"name: plain with # not a comment\n# but THIS is one\n",
 	"a:\r\n  b: crlf value\r\n",
 	"x: !!binary aGVsbG8=\n",
+	// A line separator is a line break to yaml.v3, kept in the value with
+	// the blanks around it dropped (helper-48 found these).
+	"x: a\u2028 b\n",
+	"x: 'a\u2028  b'\n",
+	"x: |\n  a\u2029  b\n",
+	"customer:\n  name: 上海浦江\u2028   机械有限公司\n",
 }
 
 // A value that holds the needle makes mayHold true, for every substring of
@@ -89,6 +95,7 @@ func FuzzMayHold(f *testing.F) {
 	}
 	f.Add("a: 'x''y'\n", "x'y")
 	f.Add("a: b\n  c\n", "b c")
+	f.Add("x: a\u2028 b\n", "a\u2028b")
 	f.Fuzz(func(t *testing.T, doc, needle string) {
 		needle = strings.ToLower(strings.TrimSpace(needle))
 		if needle == "" {
