@@ -484,26 +484,12 @@ func (a *Archive) VoidHandIns() map[string]string { return a.voidHandIns(a.State
 // replayed).
 func (a *Archive) voidHandIns(s *State) map[string]string {
 	var out map[string]string
-	add := func(rel string) {
-		e := a.eventAt(s, rel)
-		if e == nil || e.Kind != KindSubmissionAdd {
-			return
-		}
-		var x SubmissionAdd
-		if e.Decode(&x) != nil || s.Submissions[x.Submission] != nil {
-			return
-		}
-		if out == nil {
-			out = map[string]string{}
-		}
-		out[x.Submission] = x.SHA256
-	}
 	for _, p := range s.Superseded {
-		add(p.Path)
+		a.handInAt(s, p.Path, &out)
 	}
 	for _, d := range s.Decided {
 		if d.Decision == DecisionReject && d.Event != nil {
-			add(d.Event.Path)
+			a.handInAt(s, d.Event.Path, &out)
 		}
 	}
 	return out
@@ -515,20 +501,27 @@ func (a *Archive) voidHandIns(s *State) map[string]string {
 func (a *Archive) undecidedHandIns(s *State) map[string]string {
 	var out map[string]string
 	for _, p := range s.Problems {
-		e := a.eventAt(s, p.Path)
-		if e == nil || e.Kind != KindSubmissionAdd {
-			continue
-		}
-		var x SubmissionAdd
-		if e.Decode(&x) != nil || s.Submissions[x.Submission] != nil {
-			continue
-		}
-		if out == nil {
-			out = map[string]string{}
-		}
-		out[x.Submission] = x.SHA256
+		a.handInAt(s, p.Path, &out)
 	}
 	return out
+}
+
+// handInAt adds to *out the hand-in of the event at path rel, with the
+// hash it pinned, if that event is a submission.add that took no effect
+// in state s (no hand-in of its id).
+func (a *Archive) handInAt(s *State, rel string, out *map[string]string) {
+	e := a.eventAt(s, rel)
+	if e == nil || e.Kind != KindSubmissionAdd {
+		return
+	}
+	var x SubmissionAdd
+	if e.Decode(&x) != nil || s.Submissions[x.Submission] != nil {
+		return
+	}
+	if *out == nil {
+		*out = map[string]string{}
+	}
+	(*out)[x.Submission] = x.SHA256
 }
 
 // eventAt is the event of the journal at path rel: state s's, else read
