@@ -326,6 +326,54 @@ func ParseDossier(text []byte) (*Dossier, error) {
 	return &d, nil
 }
 
+// parseWritten is ParseDossier for a text about to be written (a new
+// dossier, an edit): it also refuses a key given twice in one mapping.
+// yaml.v3 refuses that in the fields it decodes, but in extra: (the
+// department's own fields) the later value silently won, and what the
+// user wrote first was lost. Only writes refuse it: a dossier already
+// kept that way still opens, and its next edit must mend it.
+func parseWritten(text []byte) (*Dossier, error) {
+	d, err := ParseDossier(text)
+	if err != nil {
+		return nil, err
+	}
+	top, err := dossierNode(text)
+	if err != nil {
+		return nil, err
+	}
+	if ps := twiceGiven(top, top); len(ps) > 0 {
+		return nil, &ValidationError{ps}
+	}
+	return d, nil
+}
+
+// twiceGiven reports each key given again in a mapping under n (a merge
+// key, <<, may be).
+func twiceGiven(top, n *yaml.Node) []*FieldError {
+	var ps []*FieldError
+	switch n.Kind {
+	case yaml.MappingNode:
+		first := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind == yaml.ScalarNode && k.Tag != "!!merge" {
+				if line, again := first[k.Value]; again {
+					ps = append(ps, &FieldError{Path: pathAtLine(top, k.Line), Line: k.Line,
+						Msg: l10n.Sprintf("key %q is given twice (first on line %d): keep one, or the first value is lost", k.Value, line)})
+				} else {
+					first[k.Value] = k.Line
+				}
+			}
+			ps = append(ps, twiceGiven(top, n.Content[i+1])...)
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			ps = append(ps, twiceGiven(top, c)...)
+		}
+	}
+	return ps
+}
+
 // dossierNode is the mapping node of a dossier's one YAML document, or
 // ErrEmptyDossier, or a *ValidationError for text that is not one mapping.
 func dossierNode(text []byte) (*yaml.Node, error) {

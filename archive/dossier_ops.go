@@ -201,7 +201,7 @@ func (a *Archive) CheckCreate(text []byte, level string) (LevelChoice, error) {
 		}
 		return c, err
 	}
-	dd, err := ParseDossier(text)
+	dd, err := parseWritten(text)
 	if err != nil {
 		return c, err
 	}
@@ -270,7 +270,7 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 	if _, err := a.requireKind(KindDossierUpdate); err != nil {
 		return nil, false, err
 	}
-	if _, err := ParseDossier(newText); err != nil {
+	if _, err := parseWritten(newText); err != nil {
 		return nil, false, err
 	}
 	if bytes.Equal(oldText, newText) {
