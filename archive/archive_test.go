@@ -161,6 +161,22 @@ func TestChangedFields(t *testing.T) {
 	}
 }
 
+// An old text kept with a key given twice in extra: (crm took it before
+// new and edit refused it) does not stop the edit that mends it: every
+// field of the new text counts as changed. A new text with a key given
+// twice is still an error.
+func TestChangedFieldsOfTwiceGiven(t *testing.T) {
+	twice := []byte("customer:\n  name: x\nowner: z\nextra:\n  a: 1\n  a: 2\n")
+	mended := []byte("customer:\n  name: x\nowner: z\nextra:\n  a: 2\n")
+	got, err := archive.ChangedFields(twice, mended)
+	if want := []string{"customer.name", "extra.a", "owner"}; err != nil || !slices.Equal(got, want) {
+		t.Fatalf("ChangedFields from a text with a key twice = %v, %v; want %v", got, err, want)
+	}
+	if _, err := archive.ChangedFields(mended, twice); err == nil {
+		t.Fatal("a new text with a key given twice mapped")
+	}
+}
+
 func TestParseDossierErrors(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{"customer:\n  name: x\n", "owner: is required"},
