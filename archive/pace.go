@@ -42,6 +42,7 @@ func paceAt(pct int) (restore func()) {
 	if os.Getenv("GOGC") != "" {
 		return func() {}
 	}
+	endLight()
 	pace.Lock()
 	if pace.n == 0 {
 		pace.old, pace.cur = debug.SetGCPercent(pct), pct
@@ -92,6 +93,7 @@ func PaceGC() (restore func()) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
+	endLight()
 	budget.Lock()
 	if budget.n == 0 {
 		budget.limit = debug.SetMemoryLimit(heapBudget)
@@ -137,4 +139,53 @@ func watchLive(gen int) {
 		}
 		watchLive(gen)
 	}, 0)
+}
+
+// lightLimit is the memory a command takes before its first collection
+// (StartLight). Most commands make less than this in their whole run: at
+// 100,000 dossiers `show` makes 8 MB and was collected twice (2-3 ms of
+// its 16-19 ms), `review due` 140 MB and spent a third of its time
+// collecting. Below the issue's 256 MB with what the process holds
+// beside the Go runtime's memory (heapBudget).
+var lightLimit int64 = 160 << 20
+
+var light struct {
+	sync.Mutex
+	on    bool
+	pct   int   // the pace to put back
+	limit int64 // the memory limit to put back
+}
+
+// StartLight turns the collector off until the process's memory reaches
+// lightLimit; then, after the first collection, or as soon as heavy work
+// asks for its own pace (paceAt, PaceGC), the collector goes back to its
+// pace. A command that stays small is never collected; one that grows is
+// collected as it would have been once past the limit. A GOGC or
+// GOMEMLIMIT the user set is left alone. Called once by the command's
+// main, before any work.
+func StartLight() {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	light.Lock()
+	defer light.Unlock()
+	if light.on {
+		return
+	}
+	light.on = true
+	light.pct = debug.SetGCPercent(-1)
+	light.limit = debug.SetMemoryLimit(lightLimit)
+	runtime.AddCleanup(new([64]byte), func(int) { endLight() }, 0)
+}
+
+// endLight puts the collector's pace back if StartLight took it away.
+func endLight() {
+	light.Lock()
+	defer light.Unlock()
+	if !light.on {
+		return
+	}
+	light.on = false
+	debug.SetGCPercent(light.pct)
+	debug.SetMemoryLimit(light.limit)
 }

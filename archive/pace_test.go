@@ -119,3 +119,61 @@ func TestPaceGCBudget(t *testing.T) {
 		t.Fatalf("limit %d set over the user's GOMEMLIMIT", l)
 	}
 }
+
+// StartLight turns the collector off under a limit until the first
+// collection, or until heavy work asks for its own pace; then the pace
+// and limit are what they were.
+func TestStartLight(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	origGC := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(origGC)
+	origLimit := debug.SetMemoryLimit(math.MaxInt64)
+	defer debug.SetMemoryLimit(origLimit)
+
+	StartLight()
+	if p := debug.SetGCPercent(-1); p != -1 {
+		t.Fatalf("pace %d after StartLight, want off (-1)", p)
+	}
+	if l := debug.SetMemoryLimit(-1); l != lightLimit {
+		t.Fatalf("limit %d after StartLight, want %d", l, lightLimit)
+	}
+	// The first collection puts the pace back (a cleanup, run soon after).
+	deadline := time.Now().Add(5 * time.Second)
+	for debug.SetGCPercent(-1) != 100 {
+		if time.Now().After(deadline) {
+			t.Fatal("the collector is still off after a collection")
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	debug.SetGCPercent(100)
+	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
+		t.Fatalf("limit %d after the first collection, want none", l)
+	}
+
+	// Heavy work before any collection: its pace, then the usual one.
+	StartLight()
+	restore := paceGC()
+	if p := debug.SetGCPercent(-1); p != 25 {
+		t.Fatalf("pace %d during heavy work after StartLight, want 25", p)
+	}
+	debug.SetGCPercent(25)
+	restore()
+	if p := debug.SetGCPercent(-1); p != 100 {
+		t.Fatalf("pace %d after the work, want 100 back", p)
+	}
+	debug.SetGCPercent(100)
+	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
+		t.Fatalf("limit %d after the work, want none", l)
+	}
+	runtime.GC() // the first StartLight's cleanup, if not run yet, finds it ended
+
+	// A GOGC the user set is left alone.
+	t.Setenv("GOGC", "200")
+	StartLight()
+	if p := debug.SetGCPercent(-1); p != 100 {
+		t.Fatalf("pace %d: StartLight changed it over the user's GOGC", p)
+	}
+	debug.SetGCPercent(100)
+}

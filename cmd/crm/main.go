@@ -14,6 +14,7 @@ import (
 )
 
 func main() {
+	archive.StartLight()
 	// CRM_CPUPROFILE=FILE writes a CPU profile of the command, for the
 	// measurements of README.md's Performance section.
 	if p := os.Getenv("CRM_CPUPROFILE"); p != "" {

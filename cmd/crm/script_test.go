@@ -15,6 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"crm/archive"
 	"crm/testdata/needs"
 )
 
@@ -22,6 +23,7 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"crm": func() {
 			installCrashHook() // crash_test.go: CRM_CRASH_AT, CRM_CRASH_LOG
+			archive.StartLight()
 			os.Exit(runCounted())
 		},
 	})
