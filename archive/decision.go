@@ -156,19 +156,34 @@ type DecideOptions struct {
 // problem because its id was taken (two clones numbering sequentially,
 // or a chance collision): the member rejects it (an author may withdraw
 // their own event) and creates the same dossier again under a new id,
-// with the very ciphertext it pinned (found by find in git history), and
-// the id's own file is put back to the version the journal pins for it.
-func (a *Archive) Renumber(e *journal.Event, find func(sum string) ([]byte, error)) (newID string, err error) {
+// and the id's own file is put back to the version the journal pins for
+// it. The member's later steps on the dossier, taken before they heard
+// of the other creation, are about this dossier too (problems: see
+// step.findDossier): they are withdrawn with it, and the new dossier
+// starts from the latest file they pinned that is encrypted as the
+// creation's was (else the creation's own), found by find in git
+// history. withdrawn names the kinds of those later steps, in journal
+// order, for the member to take again on newID where they still apply
+// (a 核定, a classification).
+func (a *Archive) Renumber(e *journal.Event, find func(sum string) ([]byte, error)) (newID string, withdrawn []journal.Kind, err error) {
 	me, err := a.Me()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	err = a.locked(func() error {
 		var x DossierCreate
 		if e.Kind != KindDossierCreate || e.Actor != me.ID || !a.State.isProblem(e.Path) || a.State.Dossiers[e.Dossier] == nil || e.Decode(&x) != nil {
 			return failErr(l10n.Errorf("event %s is not a creation of yours whose id was taken", journal.ShortHash(e.Hash)), NoNext, "")
 		}
-		ct, err := find(x.SHA256)
+		later := a.State.collidedSteps(e, me.ID)
+		sum, carried := x.SHA256, -1
+		for i := len(later) - 1; i >= 0; i-- {
+			if f := pinnedFile(later[i]); f != nil && f.SHA256 != "" && slices.Equal(f.Recipients, x.Recipients) {
+				sum, carried = f.SHA256, i
+				break
+			}
+		}
+		ct, err := find(sum)
 		if err != nil {
 			return err
 		}
@@ -176,6 +191,17 @@ func (a *Archive) Renumber(e *journal.Event, find func(sum string) ([]byte, erro
 		reason := l10n.Sprintf("the id was taken: created again as %s", newID)
 		if _, err := a.commitAfter(KindDecision, "", &Decision{Event: e.Hash, Decision: DecisionReject, Reason: reason}, []string{e.Hash}); err != nil {
 			return err
+		}
+		for i, l := range later {
+			if _, err := a.commitAfter(KindDecision, "", &Decision{Event: l.Hash, Decision: DecisionReject, Reason: reason}, []string{l.Hash}); err != nil {
+				return err
+			}
+			// Edits up to the file carried are in it; anything else
+			// (a 核定, a level, a loan, a later edit encrypted otherwise)
+			// is for the member to take again.
+			if i > carried || !contentKinds[l.Kind] {
+				withdrawn = append(withdrawn, l.Kind)
+			}
 		}
 		if _, err := a.writeCiphertext(newID, ct, x.Recipients, KindDossierCreate, &DossierCreate{Level: x.Level, SetOn: x.SetOn, Period: x.Period, Expires: x.Expires}); err != nil {
 			return err
@@ -189,7 +215,42 @@ func (a *Archive) Renumber(e *journal.Event, find func(sum string) ([]byte, erro
 		}
 		return nil
 	})
-	return newID, err
+	return newID, withdrawn, err
+}
+
+// collidedSteps returns member's problem events about the dossier of
+// dossier.create c, a creation whose id another took first, that follow
+// c: steps taken on the dossier c made, before its author heard of the
+// other (step.findDossier), in journal order.
+func (s *State) collidedSteps(c *journal.Event, member string) []*journal.Event {
+	var out []*journal.Event
+	for _, p := range s.Problems {
+		h, ok := journal.HashOfPath(p.Path)
+		e := s.Journal.ByHash[h]
+		if ok && e != nil && e != c && e.Actor == member && e.Dossier == c.Dossier && e.Kind != KindDossierCreate && s.Journal.Follows(e, c.Hash) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// contentKinds are the kinds whose pinned file carries every content
+// change of the dossier before it.
+var contentKinds = map[journal.Kind]bool{KindDossierUpdate: true, KindDossierMerge: true, KindDossierRekey: true}
+
+// pinnedFile returns the dossier file event e pins, if its kind writes
+// one and its data says which.
+func pinnedFile(e *journal.Event) *File {
+	spec := SpecOf(e.Kind)
+	if spec == nil || !spec.WritesFile {
+		return nil
+	}
+	data := spec.New()
+	f, ok := data.(filer)
+	if !ok || e.Decode(data) != nil {
+		return nil
+	}
+	return f.fileData()
 }
 
 // OwnCollisions returns the working member's dossier.create events that

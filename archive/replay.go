@@ -302,6 +302,10 @@ func (st *step) findDossier() error {
 	d := s.Dossiers[e.Dossier]
 	if e.Kind == KindDossierCreate {
 		if d != nil {
+			if s.Collided == nil {
+				s.Collided = map[string]bool{}
+			}
+			s.Collided[e.Dossier] = true
 			return problemf("dossier %s is created a second time", e.Dossier)
 		}
 		st.d = &DossierState{ID: e.Dossier, Status: StatusActive, Created: e.Time, CreatedBy: e.Actor}
@@ -310,12 +314,36 @@ func (st *step) findDossier() error {
 	if d == nil {
 		return problemf("%s for dossier %s, which was never created", e.Kind, e.Dossier)
 	}
+	// Two clones numbering sequentially both created this id: a step
+	// taken in the clone whose creation the journal refused is about that
+	// other dossier, whatever id it names. Applied here it would write
+	// over the dossier that holds the id (one customer's file replaced by
+	// another's); it is a problem, settled with its creation when its
+	// author's crm sync renumbers it (Archive.Renumber).
+	if s.Collided[d.ID] && s.Journal != nil {
+		if c := s.createOf(d); c != "" && c != e.Hash && !s.Journal.Follows(e, c) {
+			return problemf("%s for dossier %s follows another creation of that id than the one that took effect (two clones numbered the same id): it is about the dossier its author's crm sync renumbers", e.Kind, e.Dossier)
+		}
+	}
 	if d.Status == StatusDestroyed {
 		st.d = d
 		return refused(failErr(problemf("%s for dossier %s after it was destroyed", e.Kind, e.Dossier), NextLog, e.Dossier))
 	}
 	st.d = d
 	return nil
+}
+
+// createOf returns the hash of the dossier.create that made dossier d
+// ("" if the state does not know it).
+func (s *State) createOf(d *DossierState) string {
+	if ps := s.eventPaths[d.ID]; len(ps) > 0 {
+		h, _ := journal.HashOfPath(ps[0])
+		return h
+	}
+	if len(d.Events) > 0 && d.Events[0].Kind == KindDossierCreate {
+		return d.Events[0].Hash
+	}
+	return ""
 }
 
 // checkFile checks the file an event pins: only file-writing kinds pin,

@@ -179,8 +179,17 @@ type State struct {
 	// Decided are problem events a manager's journal.decision settled
 	// (accepted or rejected), in journal order.
 	Decided []Decided
+	// Collided are the dossier ids another dossier.create named again
+	// after the one that took effect (clones numbering sequentially): an
+	// event about such an id counts only if it follows the creation that
+	// took effect (step.findDossier).
+	Collided map[string]bool
 
-	now       time.Time // the checker's clock
+	now time.Time // the checker's clock
+	// ahead is the latest time of the events this check refused for
+	// being dated after its clock (zero: none): a sign its clock may be
+	// behind (Archive.ClockAhead).
+	ahead     time.Time
 	checkSigs bool
 	rows      []dossierRow // a summary state's rows of every dossier (OpenOptions.Summary)
 	summary   bool         // the state is a summary's: rows is what it has of every dossier

@@ -317,11 +317,18 @@ func (e *env) dropVoidHandIns(a *archive.Archive, g *gitRepo) error {
 func (e *env) renumberOwn(a *archive.Archive, g *gitRepo) error {
 	evs := a.OwnCollisions()
 	for _, ev := range evs {
-		newID, err := a.Renumber(ev, g.findByHash)
+		newID, withdrawn, err := a.Renumber(ev, g.findByHash)
 		if err != nil {
 			return l10n.Errorf("dossier %s was also created in another clone, and yours could not be renumbered: %v", ev.Dossier, err)
 		}
 		e.printf("%s\n", l10n.Sprintf("Dossier %s was also created in another clone: yours is now %s.", ev.Dossier, newID))
+		if len(withdrawn) > 0 {
+			kinds := make([]string, len(withdrawn))
+			for i, k := range withdrawn {
+				kinds[i] = string(k)
+			}
+			e.printf("%s\n", l10n.Sprintf("Your steps on it that %s does not carry were withdrawn (%s): take them again on %s if they still apply.", newID, strings.Join(kinds, ", "), newID))
+		}
 	}
 	if len(evs) == 0 {
 		return nil
