@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -392,6 +393,12 @@ func (e *env) mergeRef(g *gitRepo, ref string) error {
 			return err
 		}
 		me, _ := a.Me()
+		if removedOn(g, ref, me.ID) {
+			// Their key opens nothing the others wrote since: the
+			// remote removed them. Handed on, their work would only
+			// bring steps that cannot count to whoever merged it.
+			return &archive.Error{Code: archive.Denied, Err: l10n.Errorf("%s removes you (%s) from this archive: steps you took since cannot count, and nothing was pushed (your work stays in this clone); ask a manager", ref, me.ID)}
+		}
 		branch := "crm/merge/" + me.ID
 		remote := strings.SplitN(ref, "/", 2)[0]
 		var lines []string
@@ -527,8 +534,23 @@ func (e *env) driverEnv() []string {
 
 func (e *env) mergeHandoffs(g *gitRepo, remote string) []string {
 	out, _ := g.run("for-each-ref", "--format=%(refname:short)", "refs/remotes/"+remote+"/crm/merge/")
+	refs := strings.Fields(out)
+	if len(refs) == 0 {
+		return nil
+	}
+	var members map[string]*archive.Member
+	if a, err := e.open(true); err == nil {
+		members = a.State.Members
+	}
 	var done []string
-	for _, ref := range strings.Fields(out) {
+	for _, ref := range refs {
+		// A removed member's work cannot count ("a member who left signs
+		// nothing more"): merged, its steps were problems no push may
+		// spread, and every member who synced was stuck with them.
+		if id := path.Base(ref); members != nil && (members[id] == nil || members[id].Removed) {
+			e.errorf("crm: %s\n", l10n.Sprintf("branch %s holds work of %s, who is not a member of this archive: it is not merged, as their steps cannot count (to look at it: git log %s; to drop it: git push %s --delete %s)", ref, id, ref, remote, strings.TrimPrefix(ref, remote+"/")))
+			continue
+		}
 		if err := e.mergeRef(g, ref); err != nil {
 			e.errorf("crm: %s\n", l10n.Sprintf("the work on %s is not merged: %v", ref, err))
 			continue
@@ -536,6 +558,18 @@ func (e *env) mergeHandoffs(g *gitRepo, remote string) []string {
 		done = append(done, strings.TrimPrefix(ref, remote+"/"))
 	}
 	return done
+}
+
+// removedOn reports whether the member file of member at ref says they
+// were removed: a hint (the file is written from the journal, which the
+// merge would check), enough to say why their key opens nothing there.
+func removedOn(g *gitRepo, ref, member string) bool {
+	out, err := g.run("show", ref+":"+archive.MembersDir+"/"+member+".yaml")
+	if err != nil {
+		return false
+	}
+	var m archive.Member
+	return yaml.Unmarshal([]byte(out), &m) == nil && m.ID == member && m.Removed
 }
 
 // failWith is an error of several lines, one per thing to do.
