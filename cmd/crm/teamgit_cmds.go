@@ -443,6 +443,16 @@ func (e *env) finishMerge(g *gitRepo) error {
 			// The driver never ran: git merged nothing of it.
 			line = l10n.Sprintf("%s is in conflict: git could not run crm's merge driver (%s): run git merge --abort, put crm on PATH or run crm git setup, then crm sync", p, noDriver)
 		}
+		if d := a.State.Dossiers[id]; isDossier && d != nil && d.Status == archive.StatusDestroyed {
+			// Changed in one clone, destroyed in the other (git cannot
+			// merge a change with a removal): the destruction stands and
+			// the step is superseded (FORMAT.md, "Concurrent steps"), so
+			// the file goes, as on the destroying side.
+			if _, err := g.run("rm", "-q", "--", p); err == nil {
+				e.printf("%s\n", l10n.Sprintf("Dossier %s was changed in one clone and destroyed in the other: the destruction stands (the change is superseded; the journal keeps it), and its file is removed.", id))
+				continue
+			}
+		}
 		created := false
 		for _, r := range records {
 			if isDossier && r.Dossier == id {
@@ -506,7 +516,13 @@ func (e *env) journalMerges(a *archive.Archive, g *gitRepo) error {
 			if err := a.JournalMerge(r.Dossier, ct, r.Recipients, r.Parents, r.Fields); err != nil {
 				return l10n.Errorf("journaling the merge of dossier %s: %v", r.Dossier, err)
 			}
-			e.printf("%s\n", l10n.Sprintf("Merged dossier %s: %s.", r.Dossier, strings.Join(r.Fields, ", ")))
+			if len(r.Fields) == 0 {
+				// Both sides re-encrypted it (a member added, a level
+				// changed): the text is the same.
+				e.printf("%s\n", l10n.Sprintf("Merged dossier %s: no field changed (encrypted anew on both sides).", r.Dossier))
+			} else {
+				e.printf("%s\n", l10n.Sprintf("Merged dossier %s: %s.", r.Dossier, strings.Join(r.Fields, ", ")))
+			}
 		}
 		removeRecord(g, r.Dossier)
 	}
