@@ -352,10 +352,38 @@ func (a *Archive) SetIdentity(id *Identity) error {
 		if who := a.State.rotatedFrom(id.SigningKey()); who != "" {
 			return deniedErr(l10n.Errorf("your key %s was member %s's until their keys were changed (%s): use the identity file of the new keys", id.Recipient, who, KindMemberRotate)).then(NextIdentity, "")
 		}
-		return deniedErr(l10n.Errorf("your key %s is not a member of this archive", id.Recipient)).then(NextMemberAdd, id.Recipient)
+		return a.clockBehind(deniedErr(l10n.Errorf("your key %s is not a member of this archive", id.Recipient)).then(NextMemberAdd, id.Recipient))
 	}
 	a.id, a.me = id, m
 	return nil
+}
+
+// ClockAhead returns the latest time of the events this archive's state
+// does not count because they are dated after the clock it was checked
+// by (now) by more than ClockSkew: either their writer's clock was ahead
+// or this computer's is behind. Zero if there are none.
+func (a *Archive) ClockAhead() time.Time {
+	if a.State == nil {
+		return time.Time{}
+	}
+	return a.State.ahead
+}
+
+// clockBehind turns err, about something the journal does not have (a
+// member, a dossier), into one that says this computer's clock may be
+// behind, when the state does not count events dated after it: the
+// journal may have it, at a time this clock has not reached.
+func (a *Archive) clockBehind(err error) error {
+	ahead := a.ClockAhead()
+	if err == nil || ahead.IsZero() {
+		return err
+	}
+	code := Failed
+	var e *Error
+	if errors.As(err, &e) {
+		code = e.Code
+	}
+	return &Error{Code: code, Err: l10n.Errorf("%v as of this computer's clock (%s): the journal has events dated up to %s, later by more than %s, which do not count before then; if this clock is behind, set it right (e.g. timedatectl set-ntp true) and try again", err, fmtUTC(a.now), fmtUTC(ahead), ClockSkew)}
 }
 
 // Me returns the working member, or a "no identity" error (Denied).

@@ -25,7 +25,8 @@ func (a *Archive) ResolveID(s string) (string, error) {
 	if err := CheckID(s); err != nil {
 		return "", err
 	}
-	return resolveShort(a.Policy.IDScheme.Prefix, s, a.CanonicalID(s), a.State.hasDossier, a.State.dossierIDs())
+	id, err := resolveShort(a.Policy.IDScheme.Prefix, s, a.CanonicalID(s), a.State.hasDossier, a.State.dossierIDs())
+	return id, a.clockBehind(err)
 }
 
 // resolveShort is ResolveID's answer for s (canonical: s in its

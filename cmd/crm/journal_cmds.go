@@ -384,6 +384,10 @@ func newVerifyCmd(e *env) *cobra.Command {
 					}
 				}
 				err := &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("verify found %d problem(s)", len(ps))}
+				if !a.ClockAhead().IsZero() {
+					// Nothing for a manager to settle if it is this clock.
+					e.printf("%s\n", l10n.Sprintf("note: this computer's clock reads %s, and the journal has events dated up to %s, later by more than %s: they are problems until then. If this clock is behind, set it right (e.g. timedatectl set-ntp true) and run crm verify again.", a.Now().UTC().Format(time.RFC3339), a.ClockAhead().UTC().Format(time.RFC3339), archive.ClockSkew))
+				}
 				switch {
 				case bundle != "":
 					// A bundle is bytes crm wrote, not a step to judge:
