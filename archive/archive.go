@@ -194,8 +194,9 @@ func OpenWith(ctx context.Context, dir string, o OpenOptions) (*Archive, error) 
 	p, err := ParsePolicy(raw)
 	if err != nil {
 		// crm.yaml is written by init and changed only through signed
-		// policy events: a file that no longer parses was damaged.
-		return nil, integrityErr(PolicyFile, err)
+		// policy events: a file that no longer parses was damaged, and
+		// no command (verify neither) reads the archive without it.
+		return nil, &Error{Code: Integrity, Path: PolicyFile, Err: err, Next: NextRestore, Arg: PolicyFile}
 	}
 	a := &Archive{Dir: abs, Policy: p, PolicyRaw: raw, now: clock().UTC().Truncate(time.Second), ctx: ctx}
 	a.jc = newJournalCache(o.CacheDir, abs, o.Identity)
