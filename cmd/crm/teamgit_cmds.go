@@ -219,6 +219,13 @@ func (e *env) sync() error {
 	if err != nil {
 		return err
 	}
+	// Steps the merge makes moot (a concurrent step ordered first) are
+	// said, not left for verify to note: an approval that stops
+	// counting sends the request back a step.
+	mootBefore := map[string]bool{}
+	for _, p := range a.State.Superseded {
+		mootBefore[p.Path] = true
+	}
 	if miss := driversMissing(g); len(miss) > 0 {
 		return &archive.Error{Code: archive.Failed, Err: l10n.Errorf("this clone has no crm git drivers configured (%s): without them git would merge ciphertext as text", strings.Join(miss, ", ")), Next: archive.NextGitSetup}
 	}
@@ -285,6 +292,11 @@ func (e *env) sync() error {
 	}
 	for _, p := range inherited {
 		e.errorf("%s\n", l10n.Sprintf("note: a problem that came from the remote: %s (a manager settles it with crm verify --accept or --reject)", p))
+	}
+	for _, p := range a.State.Superseded {
+		if !mootBefore[p.Path] {
+			e.printf("%s\n", l10n.Sprintf("note: %s", p))
+		}
 	}
 	n := a.Verified()
 	e.printf("%s\n", l10n.Sprintf("Synced with %s: %d events, %d dossiers verified.", remote, n.Events, n.Dossiers))
