@@ -216,6 +216,9 @@ func (e *env) sync() error {
 	// merges to journal) reads the journal then (WholeState).
 	e.snapshot, e.summary = true, archive.SummaryNone
 	a, g, err := e.openGit(true)
+	if err != nil && e.catchUp(err) {
+		a, g, err = e.openGit(true)
+	}
 	if err != nil {
 		return err
 	}
@@ -301,6 +304,43 @@ func (e *env) sync() error {
 	n := a.Verified()
 	e.printf("%s\n", l10n.Sprintf("Synced with %s: %d events, %d dossiers verified.", remote, n.Events, n.Dossiers))
 	return nil
+}
+
+// catchUp brings this clone up to its remote's branch when the key in
+// use is no member here (err) but may be there: keys changed, or a
+// member added, in another clone. It only fast-forwards, which needs no
+// key and merges nothing; it reports whether it moved, for the caller
+// to open the archive again.
+func (e *env) catchUp(err error) bool {
+	var ae *archive.Error
+	if !errors.As(err, &ae) || ae.Code != archive.Denied || ae.Next != archive.NextMemberAdd && ae.Next != archive.NextIdentity {
+		return false
+	}
+	a, oerr := e.openJournal()
+	if oerr != nil {
+		return false
+	}
+	g, gerr := repoOf(a)
+	if gerr != nil || g.merging() {
+		return false
+	}
+	remote := strings.TrimSpace(firstLine(mustRun(g, "remote")))
+	branch := currentBranch(g)
+	if up := g.config("branch." + branch + ".remote"); up != "" {
+		remote = up
+	}
+	if remote == "" {
+		return false
+	}
+	if _, err := g.run("fetch", "-q", remote); err != nil {
+		return false
+	}
+	head, _ := g.run("rev-parse", "HEAD")
+	if _, err := g.run("merge", "--ff-only", "-q", remote+"/"+branch); err != nil {
+		return false
+	}
+	now, _ := g.run("rev-parse", "HEAD")
+	return now != head
 }
 
 // dropVoidHandIns removes and commits the files of the hand-ins that took
@@ -414,8 +454,20 @@ func (e *env) mergeRef(g *gitRepo, ref string) error {
 		branch := "crm/merge/" + me.ID
 		remote := strings.SplitN(ref, "/", 2)[0]
 		var lines []string
+		rotated := false
 		for _, r := range unreadable {
+			if slices.Contains(r.Readers, me.ID) {
+				// Encrypted to this member but not to this key: their
+				// keys were changed (member.rotate) in the other clone.
+				// No key of theirs opens both versions; the others can.
+				r2 := *r
+				r2.Readers = slices.DeleteFunc(slices.Clone(r.Readers), func(s string) bool { return s == me.ID })
+				r, rotated = &r2, true
+			}
 			lines = append(lines, conflictLine(r))
+		}
+		if rotated {
+			lines = append(lines, l10n.Sprintf("your key is not the one member %s has on %s (keys changed with crm member rotate): once your work is merged, use the identity file of the new keys", me.ID, ref))
 		}
 		if _, err := e.checkPush(a, g, ref); err != nil {
 			return failWith(append(lines, err.Error()))
