@@ -404,7 +404,7 @@ func (s *State) checkTime(e *journal.Event) error {
 		if e.Time.After(s.ahead) {
 			s.ahead = e.Time
 		}
-		return &Error{Code: Failed, Err: l10n.Errorf("dated %s, after the clock of this check (%s) by more than %s", fmtUTC(e.Time), fmtUTC(s.now), ClockSkew)}
+		return &Error{Code: Failed, Err: l10n.Errorf("dated %s, after the clock of this check (%s) by more than %s: if its writer's clock was ahead, it counts from then on, over steps taken meanwhile, unless a manager rejects it before", fmtUTC(e.Time), fmtUTC(s.now), ClockSkew)}
 	}
 	if s.Journal == nil {
 		return nil

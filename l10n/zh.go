@@ -387,7 +387,7 @@ var catalog = map[string]string{
 	"a key must be a single value, not a list or mapping":                                          "键必须是单个值，不能是列表或映射",
 	"nested too deeply":                                                                            "嵌套层次过深",
 	"dated %s, before event %s (%s) it follows by more than %s: the clock that wrote it was wrong": "日期为 %s，早于其所接续的事件 %s（%s）超过 %s：写入它的机器时钟有误",
-	"dated %s, after the clock of this check (%s) by more than %s":                                 "日期为 %s，晚于本次核查的时钟（%s）超过 %s",
+	"dated %s, after the clock of this check (%s) by more than %s: if its writer's clock was ahead, it counts from then on, over steps taken meanwhile, unless a manager rejects it before": "日期为 %s，晚于本次核查的时钟（%s）超过 %s：如系写入者的时钟快了，它到时将生效，并覆盖其间办理的操作，除非经理在此之前将其驳回",
 	"note: %s":                            "注：%s",
 	"superseded by a concurrent step: %s": "已被另一处同时进行的步骤取代：%s",
 	"%s: %s; nothing was written":         "%s：%s；未写入任何内容",
