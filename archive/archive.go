@@ -42,6 +42,10 @@ type Archive struct {
 	id      *Identity
 	me      *Member
 	holding bool // the lock is held
+	// loaded says what the journal's folders were when the state was
+	// last taken from the snapshot (stampedLoad), for the step under the
+	// lock to know the state still current (stillCurrent).
+	loaded *loadStamp
 	// cleanAt is the clean mark the lock file held when this process
 	// took the lock (lock.go), or nil.
 	cleanAt []string
@@ -204,7 +208,7 @@ func OpenWith(ctx context.Context, dir string, o OpenOptions) (*Archive, error) 
 	a.creates = a.snapSteps && o.Creates
 	a.onlyLoan, a.onlyRequest = o.OnlyLoan, o.OnlyDestruction
 	if a.snapshots = o.Snapshot; a.snapshots {
-		if s, partial := a.loadSnapshot(); s != nil {
+		if s, partial := a.stampedLoad(); s != nil {
 			a.State, a.fromSnapshot, a.partial = s, true, partial
 			return a, nil
 		}
@@ -253,7 +257,7 @@ func (a *Archive) StepsOn(ids []string) error {
 		return a.fullState()
 	}
 	a.only, a.onlyLoan, a.onlyRequest, a.creates, a.summary, a.onlyIDs = "", "", "", false, 0, slices.Clone(ids)
-	if s, partial := a.loadSnapshot(); s != nil {
+	if s, partial := a.stampedLoad(); s != nil {
 		a.State, a.fromSnapshot, a.partial, a.snapSteps = s, true, partial, true
 		if a.id != nil {
 			a.me = s.MemberByRecipient(a.id.Recipient)

@@ -240,6 +240,9 @@ func RacyWaits() int64 { return racyWaits.Load() }
 // GroupedSaves is how many snapshots this process saved with saveInGroups.
 func GroupedSaves() int64 { return groupedSaves.Load() }
 
+// StateReuses counts the steps taken on the state loaded at open.
+func StateReuses() int64 { return stateReuses.Load() }
+
 // HistoriesText is what the reports read of a (Histories), as JSON: each
 // dossier's history as the histories part keeps it (historyOf), and the
 // two registers, 核定 without their events' hashes. A state from a

@@ -11,6 +11,7 @@ import (
 	"encoding/gob"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"math"
@@ -305,6 +306,66 @@ func journalDirs(dir string) ([]dirStamp, bool) {
 		return nil, false
 	}
 	return out, true
+}
+
+// loadStamp is what the journal's folders were (journalDirs) just
+// before a state was taken from the snapshot, and when.
+type loadStamp struct {
+	state *State
+	dirs  []dirStamp
+	at    time.Time
+	what  string // what the load was asked for (loadWhat)
+}
+
+// loadWhat is what loadSnapshot is asked for: the same, and nothing
+// changed, it gives the same state.
+func (a *Archive) loadWhat() string {
+	return fmt.Sprint(a.only, "|", a.summary, "|", a.creates, "|", a.onlyLoan, "|", a.onlyRequest, "|", a.onlyIDs, "|", a.inRuns)
+}
+
+// stampedLoad is loadSnapshot, remembering the journal's folders as they
+// were before it (Archive.loaded).
+func (a *Archive) stampedLoad() (*State, bool) {
+	at := time.Now()
+	dirs, ok := journalDirs(a.Dir)
+	s, partial := a.loadSnapshot()
+	a.loaded = nil
+	if s != nil && ok && a.runs == nil && a.grouped == nil {
+		a.loaded = &loadStamp{state: s, dirs: dirs, at: at, what: a.loadWhat()}
+	}
+	return s, partial
+}
+
+// settledFor is how long before a load a folder's time must be for an
+// unchanged time to say that nothing was added since: past the racy
+// window, and past the coarse ticks (a few ms) of file times.
+const settledFor = 50 * time.Millisecond
+
+// stillCurrent reports whether the state taken from the snapshot before
+// the lock (at open) is still the journal's, so that the step under the
+// lock need not take it again (half of a step's time at 100,000
+// dossiers): the state is the one loaded, and no folder of the journal
+// changed since. A folder whose time was within the racy window (or
+// settledFor) of the load could have changed again within the same
+// tick: then the state is taken again. Writers other than crm (a git
+// pull) take no lock: they change the folders' times as much before the
+// lock as after it.
+func (a *Archive) stillCurrent() bool {
+	l := a.loaded
+	if l == nil || a.State != l.state || !a.fromSnapshot || a.runs != nil || a.inRuns || l.what != a.loadWhat() {
+		return false
+	}
+	dirs, ok := journalDirs(a.Dir)
+	if !ok || !slices.Equal(dirs, l.dirs) {
+		return false
+	}
+	settled := l.at.Add(-max(journal.RacyWindow(), settledFor)).UnixNano()
+	for _, d := range dirs {
+		if d.MTime >= settled {
+			return false
+		}
+	}
+	return true
 }
 
 // saveSnapshot writes the snapshot of the state just replayed from j, if

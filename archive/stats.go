@@ -14,6 +14,7 @@ var (
 	wholeStates  atomic.Int64 // snapshots read whole: every dossier's state decoded (loadSnapshot)
 	dirListings  atomic.Int64 // dossiers/ or members/ listed for a crash's leftovers (crashLeftovers)
 	groupedSaves atomic.Int64 // snapshots advanced and saved a run of parts at a time (saveInGroups)
+	stateReuses  atomic.Int64 // steps under the lock on the state taken at open (stillCurrent)
 )
 
 // ProcessStats says how many times this process read the whole journal

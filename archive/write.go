@@ -79,7 +79,11 @@ func (a *Archive) lockedRun(f func() error) error {
 // else by reading and replaying the journal.
 func (a *Archive) refresh() (clean bool, err error) {
 	if a.snapSteps {
-		if s, partial := a.loadSnapshot(); s != nil {
+		if a.stillCurrent() && !a.crashLeftovers() {
+			stateReuses.Add(1)
+			return true, nil
+		}
+		if s, partial := a.stampedLoad(); s != nil {
 			a.State, a.fromSnapshot, a.partial = s, true, partial
 			if !a.crashLeftovers() {
 				if a.id != nil {

@@ -1,0 +1,74 @@
+package archive_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"crm/archive"
+	"crm/classify"
+)
+
+// A step takes its state from the snapshot at open (before the lock) and
+// again under the lock, in case another writer went first. When no folder
+// of the journal changed since the first, the second is skipped
+// (stillCurrent); when one did, or changed too shortly before the first
+// to tell, it is taken again, and the step follows the other writer's.
+func TestStepOnStateTakenAtOpen(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	x := f.create("秘密")
+	y := f.create("秘密")
+	f.settle()
+	f.reader("li", f.clock)
+	open := func(id string) *archive.Archive {
+		t.Helper()
+		return f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Only: id})
+	}
+
+	// Nothing changed between open and the step: taken once.
+	n := archive.StateReuses()
+	if _, err := open(x).ReviewDoneFor(x, classify.Quarter{}, "核对"); err != nil {
+		t.Fatal(err)
+	}
+	if archive.StateReuses() != n+1 {
+		t.Fatal("a step on an unchanged journal took the state again")
+	}
+
+	// Another writer between open and the step: taken again, and the
+	// step follows its event.
+	f.settle()
+	a := open(y)
+	if _, err := f.as("zhang").ReviewDoneFor(x, classify.Quarter{}, "经理核对"); err != nil {
+		t.Fatal(err)
+	}
+	n = archive.StateReuses()
+	if _, err := a.ReviewDoneFor(y, classify.Quarter{}, "核对"); err != nil {
+		t.Fatal(err)
+	}
+	if archive.StateReuses() != n {
+		t.Fatal("a step after another writer's was taken on the state from before it")
+	}
+	j := f.cold("li").State.Journal
+	last := j.Events[len(j.Events)-1]
+	prev := j.Events[len(j.Events)-2]
+	if last.Dossier != y || prev.Dossier != x || !slices.Contains(last.Prev, prev.Hash) {
+		t.Fatalf("the step does not follow the other writer's: %s %v, %s %s", last.Dossier, last.Prev, prev.Dossier, prev.Hash)
+	}
+
+	// A folder changed just before the open (within settledFor) is not
+	// trusted to show a change after it: taken again.
+	time.Sleep(60 * time.Millisecond)
+	if _, err := f.as("zhang").ReviewDoneFor(y, classify.Quarter{}, "经理核对"); err != nil {
+		t.Fatal(err)
+	}
+	a = open(x)
+	n = archive.StateReuses()
+	if _, err := a.ReviewDoneFor(x, classify.Quarter{}, "再次核对"); err != nil {
+		t.Fatal(err)
+	}
+	if archive.StateReuses() != n {
+		t.Fatal("a step right after a change took the state from before the lock")
+	}
+	f.verifyClean()
+}
