@@ -90,6 +90,26 @@ func (x *MemberAdd) check(c *step) error {
 	if o := c.s.MemberByRecipient(m.Recipient); o != nil {
 		return usageErr("recipient", l10n.Errorf("that public key already belongs to member %s", o.ID))
 	}
+	return c.p.checkPosts(m.ID, m.Department, m.Roles)
+}
+
+// homePosts are the posts of the department that holds the archive
+// (客服部): the archive is a commercial secret held only by it (R6.6,
+// R7.2.5), so only its members hold them. Others come to the dossiers
+// through a request and a loan (R6.7, R7.1).
+var homePosts = []string{"clerk", "supervisor", "manager"}
+
+// checkPosts refuses roles that are the home department's posts to a
+// member of another department (dept; "" is the home department).
+func (p *Policy) checkPosts(member, dept string, roles []string) error {
+	if dept == "" || dept == p.HomeDepartment {
+		return nil
+	}
+	for _, r := range roles {
+		if slices.Contains(homePosts, r) {
+			return usageErr("role", l10n.Errorf("%s (%s) is a post of %s, which alone holds the archive (R6.6, R7.2.5), and %s is of %s: give them a role of their department (dept_manager, sales), or --department %s if they work in it", r, p.RoleTitle(r), p.HomeDepartment, member, dept, p.HomeDepartment))
+		}
+	}
 	return nil
 }
 
@@ -100,10 +120,11 @@ func (x *MemberAdd) apply(c *step) {
 }
 
 func (x *MemberRoles) check(c *step) error {
-	if m := c.s.Members[x.Member]; m == nil || m.Removed {
+	m := c.s.Members[x.Member]
+	if m == nil || m.Removed {
 		return usageErr("member", problemf("role change for an unknown member %s", x.Member)).then(NextMemberList, "")
 	}
-	return nil
+	return c.p.checkPosts(m.ID, m.Department, x.Roles)
 }
 
 func (x *MemberRoles) apply(c *step) {

@@ -431,6 +431,7 @@ var catalog = map[string]string{
 	"role change for an unknown member %s":                                                              "变更了未知成员 %s 的角色",
 	"%v as of this computer's clock (%s): the journal has events dated up to %s, later by more than %s, which do not count before then; if this clock is behind, set it right (e.g. timedatectl set-ntp true) and try again":                "%v（按本机时钟 %s）：日志中有日期晚至 %s 的事件，比本机时钟晚 %s 以上，在此之前不生效；如本机时钟慢了，请校准（如 timedatectl set-ntp true）后重试",
 	"note: this computer's clock reads %s, and the journal has events dated up to %s, later by more than %s: they are problems until then. If this clock is behind, set it right (e.g. timedatectl set-ntp true) and run crm verify again.": "注意：本机时钟为 %s，日志中有日期晚至 %s 的事件，比本机时钟晚 %s 以上：在此之前它们列为问题。如本机时钟慢了，请校准（如 timedatectl set-ntp true）后再运行 crm verify。",
+	"%s (%s) is a post of %s, which alone holds the archive (R6.6, R7.2.5), and %s is of %s: give them a role of their department (dept_manager, sales), or --department %s if they work in it":                                             "%s（%s）是%s的岗位，档案只由该部门保管（R6.6、R7.2.5），而 %s 属于%s：请给予其本部门的角色（dept_manager、sales），如其在该部门工作，请用 --department %s",
 	"dossier %s is created a second time":                                                        "档案 %s 被重复建立",
 	"period: %v":                                                                                 "保密期限：%v",
 	"set_on %q is not a date YYYY-MM-DD":                                                         "set_on %q 不是 YYYY-MM-DD 格式的日期",
