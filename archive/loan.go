@@ -117,6 +117,28 @@ func (l *Loan) HasAccess() bool { return l.Open() && l.Expired.IsZero() }
 // Overdue reports whether the loan is open and past its due time at now.
 func (l *Loan) Overdue(now time.Time) bool { return l.Open() && now.After(l.Due) }
 
+// lapsedLoan returns the loan through which member reads dossier d when
+// every such loan of theirs is past due at now, and they do not read d
+// by its level: the access a loan gives ends at its due time (R7.1),
+// though the file opens with their key until crm maintain revokes it
+// (loan.expire). Nil otherwise.
+func (s *State) lapsedLoan(d *DossierState, member string, now time.Time) *Loan {
+	if slices.Contains(s.Readers(d.Level), member) {
+		return nil
+	}
+	var lapsed *Loan
+	for _, l := range d.Loans {
+		if l.Borrower != member || !l.HasAccess() {
+			continue
+		}
+		if !now.After(l.Due) {
+			return nil
+		}
+		lapsed = l
+	}
+	return lapsed
+}
+
 // accessExpired reports whether loan l is out with its due time past at
 // now: its access is to be revoked (loan.expire; expireLoans, maintainWrites).
 func (l *Loan) accessExpired(now time.Time) bool { return l.Status() == LoanOut && now.After(l.Due) }
