@@ -17,9 +17,17 @@ type jsonReport struct {
 	Title       Text          `json:"title"`
 	Period      string        `json:"period"`
 	GeneratedAt *string       `json:"generated_at"`
+	Marking     *jsonMarking  `json:"marking"`
 	Notes       []Text        `json:"notes"`
 	MadeFor     *MadeFor      `json:"made_for,omitempty"`
 	Sections    []jsonSection `json:"sections"`
+}
+
+// jsonMarking is a report's 密级 marking (Report.Marking): the level
+// and the line printed under the title in both languages.
+type jsonMarking struct {
+	Level string `json:"level"`
+	Text  Text   `json:"text"`
 }
 
 type jsonSection struct {
@@ -100,6 +108,9 @@ func jsonOf(r *Report) jsonReport {
 		s := r.GeneratedAt.Format(time.RFC3339)
 		out.GeneratedAt = &s
 	}
+	if r.Marking != "" {
+		out.Marking = &jsonMarking{Level: r.Marking, Text: Text{Zh: markingText(r, LangZh), En: markingText(r, LangEn)}}
+	}
 	for i := range r.Sections {
 		s := &r.Sections[i]
 		js := jsonSection{Key: s.Key, Title: s.Title, Columns: make([]jsonColumn, len(s.Columns)), Rows: make([]jsonRow, s.Len())}
@@ -126,7 +137,7 @@ func jsonOf(r *Report) jsonReport {
 func renderJSON(w *bufio.Writer, r *Report) error {
 	out := jsonOf(r)
 	top := JSONObject{{"schema", out.Schema}, {"report", out.Report}, {"title", out.Title},
-		{"period", out.Period}, {"generated_at", out.GeneratedAt}, {"notes", out.Notes}}
+		{"period", out.Period}, {"generated_at", out.GeneratedAt}, {"marking", out.Marking}, {"notes", out.Notes}}
 	if out.MadeFor != nil {
 		top = append(top, JSONMember{"made_for", out.MadeFor})
 	}
