@@ -107,7 +107,7 @@ func (p *Policy) checkPosts(member, dept string, roles []string) error {
 	}
 	for _, r := range roles {
 		if slices.Contains(homePosts, r) {
-			return usageErr("role", l10n.Errorf("%s (%s) is a post of %s, which alone holds the archive (R6.6, R7.2.5), and %s is of %s: give them a role of their department (dept_manager, sales), or --department %s if they work in it", r, p.RoleTitle(r), p.HomeDepartment, member, dept, p.HomeDepartment))
+			return usageErr("role", l10n.Errorf("%s (%s) is a post of %s, which alone holds the archive (R6.6, R7.2.5), and %s is of %s: give them a role of their department (dept_manager, sales), or add them as of %s if they work in it", r, p.RoleTitle(r), p.HomeDepartment, member, dept, p.HomeDepartment))
 		}
 	}
 	return nil
