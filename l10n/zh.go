@@ -433,6 +433,8 @@ var catalog = map[string]string{
 	"note: this computer's clock reads %s, and the journal has events dated up to %s, later by more than %s: they are problems until then. If this clock is behind, set it right (e.g. timedatectl set-ntp true) and run crm verify again.": "注意：本机时钟为 %s，日志中有日期晚至 %s 的事件，比本机时钟晚 %s 以上：在此之前它们列为问题。如本机时钟慢了，请校准（如 timedatectl set-ntp true）后再运行 crm verify。",
 	"%s (%s) is a post of %s, which alone holds the archive (R6.6, R7.2.5), and %s is of %s: give them a role of their department (dept_manager, sales), or add them as of %s if they work in it":                                           "%s（%s）是%s的岗位，档案只由该部门保管（R6.6、R7.2.5），而 %s 属于%s：请给予其本部门的角色（dept_manager、sales），如其在%s工作，请将其部门登记为该部门",
 	"your loan %s of dossier %s was due %s, and its access ended then (R7.1): return it (crm borrow return %s)":                                                                                                                             "你的借阅 %s（档案 %s）已于 %s 到期，查阅权限随之结束（R7.1）：请归还（crm borrow return %s）",
+	"the text was left as it was: hand-in %s is not merged (edit it in, or turn it down with crm submissions reject %s)":                                                                                                                    "文本未作改动：交来的报告 %s 未并入（请编辑并入，或用 crm submissions reject %s 退回）",
+	"the record was left as it was: nothing was added to %s":                                     "记录未作改动：未向 %s 添加任何内容",
 	"dossier %s is created a second time":                                                        "档案 %s 被重复建立",
 	"period: %v":                                                                                 "保密期限：%v",
 	"set_on %q is not a date YYYY-MM-DD":                                                         "set_on %q 不是 YYYY-MM-DD 格式的日期",

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -90,7 +91,9 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 		return err
 	}
 	if useEditor {
-		if rec, err = e.editContact(id, rec, opened.Text, o.allowDisk); err != nil {
+		if rec, err = e.editContact(id, rec, opened.Text, o.allowDisk); errors.Is(err, errUntouched) {
+			return l10n.Errorf("the record was left as it was: nothing was added to %s", id)
+		} else if err != nil {
 			return err
 		}
 	}

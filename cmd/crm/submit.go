@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -267,6 +268,9 @@ func (e *env) runMerge(subID, id string, o *mergeOptions) error {
 			_, err := archive.ParseDossier(dropHandIn(b))
 			return err
 		})
+		if errors.Is(err, errUntouched) {
+			return l10n.Errorf("the text was left as it was: hand-in %s is not merged (edit it in, or turn it down with crm submissions reject %s)", subID, subID)
+		}
 		if err != nil {
 			return err
 		}
