@@ -143,7 +143,18 @@ func (x *DossierCredit) check(c *step) error {
 	if _, err := classify.ParseCreditClass(x.Class); err != nil {
 		return usageErr("credit", err)
 	}
-	return nil
+	return c.judgesContent(l10n.T("setting a credit class"))
+}
+
+// judgesContent refuses a step that judges what a dossier says (its
+// credit class, its tier: R8, from its credit survey and trading record)
+// to a member who may not read it at that point: a class set blind is
+// no judgement, and the old class it records could not be known.
+func (c *step) judgesContent(what string) error {
+	if c.d == nil || slices.Contains(c.s.ExpectedRecipients(c.d), c.actor.ID) {
+		return nil
+	}
+	return &Error{Code: Denied, Actor: c.actor.ID, Err: l10n.Errorf("%s of dossier %s judges what it says, which %s may not read (level %s)", what, c.d.ID, c.actor.ID, c.d.Level)}
 }
 
 func (x *DossierCredit) apply(c *step) {
@@ -157,7 +168,7 @@ func (x *DossierTier) check(c *step) error {
 	if _, err := classify.ParseTier(x.Tier); err != nil {
 		return usageErr("tier", err)
 	}
-	return nil
+	return c.judgesContent(l10n.T("setting a tier"))
 }
 
 func (x *DossierTier) apply(c *step) {

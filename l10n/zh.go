@@ -435,6 +435,7 @@ var catalog = map[string]string{
 	"your loan %s of dossier %s was due %s, and its access ended then (R7.1): return it (crm borrow return %s)":                                                                                                                             "你的借阅 %s（档案 %s）已于 %s 到期，查阅权限随之结束（R7.1）：请归还（crm borrow return %s）",
 	"the text was left as it was: hand-in %s is not merged (edit it in, or turn it down with crm submissions reject %s)":                                                                                                                    "文本未作改动：交来的报告 %s 未并入（请编辑并入，或用 crm submissions reject %s 退回）",
 	"the record was left as it was: nothing was added to %s":                                     "记录未作改动：未向 %s 添加任何内容",
+	"%s of dossier %s judges what it says, which %s may not read (level %s)":                     "%s（档案 %s）要依据其内容判断，而 %s 无权查阅该档案（密级 %s）",
 	"dossier %s is created a second time":                                                        "档案 %s 被重复建立",
 	"period: %v":                                                                                 "保密期限：%v",
 	"set_on %q is not a date YYYY-MM-DD":                                                         "set_on %q 不是 YYYY-MM-DD 格式的日期",
