@@ -302,6 +302,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 	})
 	s := &acts[0]
 	f.journalActivity(s, p, now)
+	overdue := f.overdueLoans(p, now) // reads the histories: before they go
 	f.passesDone()
 	data := map[string][]Row{
 		"summary": {{
@@ -309,7 +310,8 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 			"borrowed": Int(s.borrowed), "returned": Int(s.returned), "overdue": Int(s.overdue),
 			"destroyed": Int(s.destroyed), "total": Int(len(st.ids)),
 		}},
-		"by_level": f.levelRows(st),
+		"by_level":      f.levelRows(st),
+		"overdue_loans": overdue,
 	}
 	cs, unreadable, err := f.customers(st)
 	if err != nil {
@@ -584,40 +586,69 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 		if !p.All() && (!from.Before(p.End) || to.Before(p.Start)) {
 			continue
 		}
-		var card archive.BorrowCard // journaled with the last approval
-		if l.Card != nil {
-			card = *l.Card
-		}
-		approvers := make([]string, len(l.Approvals))
-		for i, ap := range l.Approvals {
-			approvers[i] = ap.Member
-		}
-		intact := ""
-		if !l.Returned.IsZero() {
-			intact = map[bool]string{true: "是", false: "否"}[l.Intact]
-		}
-		r := Row{
-			"card_no":        Str(cmp.Or(card.Card, l.ID)),
-			"dossier":        Str(l.Dossier),
-			"borrower":       Str(f.memberName(l.Borrower)),
-			"borrower_title": Str(cmp.Or(card.Title, f.roleTitles(l.Borrower))),
-			"department":     Str(cmp.Or(card.Department, l.Department, f.department(l.Borrower))),
-			"purpose":        Str(cmp.Or(card.Purpose, l.Purpose)),
-			"dept_manager":   Str(f.memberName(l.EndorsedBy)),
-			"approver":       Str(f.names(approvers)),
-			"date_out":       f.dateOf(l.Out),
-			"due":            f.dateOf(l.Due),
-			"renewals":       Int(l.Renewals),
-			"returned":       f.dateOf(l.Returned),
-			"intact":         Str(intact),
-		}
-		if d := f.dossier(l.Dossier); d != nil {
-			r["level"] = Str(cmp.Or(card.Level, f.levelAt(d, from.Add(time.Nanosecond))))
-		}
-		r["remarks"] = Str(f.loanRemarks(l, now))
-		rows = append(rows, r)
+		rows = append(rows, f.loanRow(l, now))
 	}
 	return map[string][]Row{"loans": rows}
+}
+
+// overdueLoans are the rows of the loans overdue in p (overdueIn: due
+// in p, not back by then), as the loan register has them: the monthly
+// report names them, not only counts them (R7.1).
+func (f *facts) overdueLoans(p Period, now time.Time) []Row {
+	var rows []Row
+	for _, l := range f.loans {
+		if overdueIn(l, p, now) {
+			r := f.loanRow(l, now)
+			for k := range r {
+				if !slices.Contains(overdueLoanKeys, k) {
+					delete(r, k)
+				}
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// overdueLoanKeys are the columns of the monthly report's overdue loans
+// (templates/reports/monthly.yaml).
+var overdueLoanKeys = []string{"card_no", "dossier", "level", "borrower", "department", "date_out", "due", "returned", "remarks"}
+
+// loanRow is loan l's row of the loan register, as of now.
+func (f *facts) loanRow(l *archive.Loan, now time.Time) Row {
+	from := l.Requested
+	var card archive.BorrowCard // journaled with the last approval
+	if l.Card != nil {
+		card = *l.Card
+	}
+	approvers := make([]string, len(l.Approvals))
+	for i, ap := range l.Approvals {
+		approvers[i] = ap.Member
+	}
+	intact := ""
+	if !l.Returned.IsZero() {
+		intact = map[bool]string{true: "是", false: "否"}[l.Intact]
+	}
+	r := Row{
+		"card_no":        Str(cmp.Or(card.Card, l.ID)),
+		"dossier":        Str(l.Dossier),
+		"borrower":       Str(f.memberName(l.Borrower)),
+		"borrower_title": Str(cmp.Or(card.Title, f.roleTitles(l.Borrower))),
+		"department":     Str(cmp.Or(card.Department, l.Department, f.department(l.Borrower))),
+		"purpose":        Str(cmp.Or(card.Purpose, l.Purpose)),
+		"dept_manager":   Str(f.memberName(l.EndorsedBy)),
+		"approver":       Str(f.names(approvers)),
+		"date_out":       f.dateOf(l.Out),
+		"due":            f.dateOf(l.Due),
+		"renewals":       Int(l.Renewals),
+		"returned":       f.dateOf(l.Returned),
+		"intact":         Str(intact),
+	}
+	if d := f.dossier(l.Dossier); d != nil {
+		r["level"] = Str(cmp.Or(card.Level, f.levelAt(d, from.Add(time.Nanosecond))))
+	}
+	r["remarks"] = Str(f.loanRemarks(l, now))
+	return r
 }
 
 // loanEnd is when loan l stopped being out or asked for: returned,

@@ -16,13 +16,17 @@ func TestMarking(t *testing.T) {
 		want      string
 		internal  bool
 	}{
-		// The clerk reads the 秘密 and 内部 dossiers only; counts by level
-		// (two 机密) name no dossier.
-		{"monthly", "clerk", MonthPeriod(2026, 10, cst), "秘密", false},
-		// The manager reads the 机密 ones too.
+		// October's overdue loans are of two 机密 dossiers, which the
+		// report names (R7.1), whoever runs it; counts by level name no
+		// dossier.
+		{"monthly", "clerk", MonthPeriod(2026, 10, cst), "机密", false},
 		{"monthly", "manager", MonthPeriod(2026, 10, cst), "机密", false},
+		{"monthly", "", MonthPeriod(2026, 10, cst), "机密", false},
+		// The clerk reads the 秘密 and 内部 dossiers only, and November
+		// had no overdue loan.
+		{"monthly", "clerk", nov, "秘密", false},
 		// Without a key: journal figures only, no dossier shown.
-		{"monthly", "", MonthPeriod(2026, 10, cst), "", false},
+		{"monthly", "", nov, "", false},
 		// Names every due dossier, 机密 ones included, whoever runs it.
 		{"quarterly", "", QuarterPeriod(classify.Quarter{Year: 2026, Q: 4}, cst), "机密", false},
 		// November's only 核定 is of 张三 (内部).
