@@ -71,6 +71,11 @@ func (f *facts) gather(name string, p Period) (*Gathered, error) {
 	return nil, l10n.Errorf("no report %q: use one of monthly, quarterly, annual, loans, destruction, reviews, classification", name)
 }
 
+// addedSections are sections added to a built-in layout after archives
+// could copy it (templates/reports/<name>.yaml): a copy without one
+// leaves it out, as the report was when it was made, instead of failing.
+var addedSections = map[string][]string{"monthly": {"overdue_loans"}}
+
 // Make gathers report l.Name for p (cut in the archive policy's zone) and
 // builds it: period, generation time and the unreadable note are set.
 func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
@@ -78,6 +83,11 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 	g, err := Gather(a, l.Name, p)
 	if err != nil {
 		return nil, err
+	}
+	for _, key := range addedSections[l.Name] {
+		if l.Section(key) == nil {
+			delete(g.Data, key) // an archive's layout made before the section
+		}
 	}
 	r, err := build(l, g.Data, g.made, true) // g is Make's own
 	if err != nil {

@@ -1,9 +1,11 @@
 package report
 
 import (
-	"crm/classify"
 	"strings"
 	"testing"
+
+	"crm/classify"
+	"crm/templates"
 )
 
 // TestMarking: a report is marked with the highest level among the
@@ -73,5 +75,33 @@ func TestMarkingText(t *testing.T) {
 	}
 	if out := string(render(t, &Report{Title: Text{Zh: "报表"}}, Markdown, Options{})); strings.Contains(out, "密级") {
 		t.Errorf("unmarked report prints a marking:\n%s", out)
+	}
+}
+
+// An archive's copy of the monthly layout made before the overdue loans'
+// section (addedSections) still makes the report, without the section.
+func TestLayoutWithoutAddedSection(t *testing.T) {
+	b, err := templates.FS.ReadFile("reports/monthly.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	i := strings.Index(text, "  - key: overdue_loans")
+	j := strings.Index(text, "  # 密级分布")
+	if i < 0 || j < i {
+		t.Fatal("the built-in monthly layout changed: fix the test")
+	}
+	l, err := ParseLayout("monthly", "templates/reports/monthly.yaml", []byte(text[:i]+text[j:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Make(fixtureArchive(t, "manager"), l, MonthPeriod(2026, 10, cst))
+	if err != nil {
+		t.Fatalf("an older copy of the layout: %v", err)
+	}
+	for _, s := range r.Sections {
+		if s.Key == "overdue_loans" {
+			t.Fatal("a section the layout does not have")
+		}
 	}
 }
