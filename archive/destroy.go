@@ -95,11 +95,13 @@ type (
 // destroyBlocked returns why d may not be destroyed now, or nil.
 func destroyBlocked(s *State, d *DossierState) error {
 	if d.OnHold() {
-		return deniedErr(l10n.Errorf("dossier %s is under a legal hold since %s (%s): it cannot be destroyed until it is released", d.ID, s.date(d.Hold.Since), d.Hold.Reason)).then(NextRelease, d.ID)
+		// The dossier's state, not the member's roles, stands in the
+		// way: exit 1, as for a level change under a hold.
+		return failErr(l10n.Errorf("dossier %s is under a legal hold since %s (%s): it cannot be destroyed until it is released", d.ID, s.date(d.Hold.Since), d.Hold.Reason), NextRelease, d.ID)
 	}
 	for _, l := range d.Loans {
 		if l.Open() {
-			return deniedErr(l10n.Errorf("dossier %s is on loan (%s to %s): it cannot be destroyed until the loan is returned", d.ID, l.ID, l.Borrower))
+			return failErr(l10n.Errorf("dossier %s is on loan (%s to %s): it cannot be destroyed until the loan is returned", d.ID, l.ID, l.Borrower), NextLoans, "")
 		}
 	}
 	return nil

@@ -254,6 +254,9 @@ func newBorrowListCmd(e *env) *cobra.Command {
 				return err
 			}
 			ls := a.Loans(overdue)
+			if overdue && len(ls) > 0 {
+				e.exit = ExitDue // for cron, as review due and maintain
+			}
 			if asJSON {
 				type jl struct {
 					*archive.Loan
@@ -280,7 +283,7 @@ func newBorrowListCmd(e *env) *cobra.Command {
 			return printTable(e.io.Out, []string{l10n.Pick("LOAN", "借阅号"), l10n.Pick("DOSSIER", "档案"), l10n.Pick("BORROWER", "借阅人"), l10n.Pick("DEPARTMENT", "部门"), l10n.Pick("STATUS", "状态"), l10n.Pick("DUE", "应还日期"), l10n.Pick("PURPOSE", "用途")}, rows)
 		},
 	}
-	c.Flags().BoolVar(&overdue, "overdue", false, l10n.Pick("only loans past due and not returned", "仅列出逾期未还"))
+	c.Flags().BoolVar(&overdue, "overdue", false, l10n.Pick("only loans past due and not returned (exit 10 when there are any, for cron)", "仅列出逾期未还（有则退出码为 10，供 cron 使用）"))
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
 	return c
 }
