@@ -445,6 +445,25 @@ func (p *Policy) CheckRoles(roles []string) error {
 	return nil
 }
 
+// roleText is role as a message names it: its id, or in Chinese its
+// title (supervisor → 客户信息主管).
+func (p *Policy) roleText(role string) string {
+	if l10n.Chinese() {
+		return p.RoleTitle(role)
+	}
+	return role
+}
+
+// rolesText is roles as a message names them ([supervisor manager gm],
+// in Chinese by their titles).
+func (p *Policy) rolesText(roles []string) string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = p.roleText(r)
+	}
+	return "[" + strings.Join(out, " ") + "]"
+}
+
 // RoleTitle is a role's title in the policy (clerk → 客户信息专员), or the id.
 func (p *Policy) RoleTitle(role string) string {
 	if t := p.Roles[role]; t != "" {

@@ -1,7 +1,7 @@
 package classify
 
 import (
-	"fmt"
+	"crm/l10n"
 	"strconv"
 	"strings"
 	"time"
@@ -30,11 +30,11 @@ func QuarterOf(t time.Time, loc *time.Location) Quarter {
 func ParseQuarter(s string) (Quarter, error) {
 	y, n, ok := cutQuarter(strings.ToUpper(strings.TrimSpace(s)))
 	if !ok {
-		return Quarter{}, fmt.Errorf("%q is not a calendar quarter like 2026Q4", s)
+		return Quarter{}, l10n.Errorf("%q is not a calendar quarter like 2026Q4", s)
 	}
 	q := Quarter{y, n}
 	if !q.Valid() {
-		return Quarter{}, fmt.Errorf("%q is not a calendar quarter like 2026Q4", s)
+		return Quarter{}, l10n.Errorf("%q is not a calendar quarter like 2026Q4", s)
 	}
 	return q, nil
 }

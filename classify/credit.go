@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"crm/l10n"
 	"fmt"
 	"strings"
 )
@@ -62,11 +63,10 @@ func ParseCreditClass(s string) (CreditClass, error) {
 			return c, nil
 		}
 	}
-	const want = "want A, B, C or D (or 优, 良, 中, 差)"
 	if t == "" {
-		return "", fmt.Errorf("empty credit class: %s", want)
+		return "", l10n.Errorf("empty credit class: want A, B, C or D (or 优, 良, 中, 差)")
 	}
-	return "", fmt.Errorf("unknown credit class %q: %s", s, want)
+	return "", l10n.Errorf("unknown credit class %q: want A, B, C or D (or 优, 良, 中, 差)", s)
 }
 
 // UnmarshalText implements [encoding.TextUnmarshaler] with
@@ -119,7 +119,7 @@ func ScoreClass(score int, th Thresholds) (CreditClass, error) {
 		return "", err
 	}
 	if score < 0 || score > 100 {
-		return "", fmt.Errorf("credit survey score %d is out of range: want a score from 0 to 100", score)
+		return "", l10n.Errorf("credit survey score %d is out of range: want a score from 0 to 100", score)
 	}
 	switch {
 	case score >= th.A:

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"crm/l10n"
 	"fmt"
 	"strings"
 )
@@ -77,9 +78,9 @@ func ParseLevel(s string) (Level, error) {
 		}
 	}
 	if t == "" {
-		return 0, fmt.Errorf("empty secrecy level: want one of %s", levelList())
+		return 0, l10n.Errorf("empty secrecy level: want one of %s", levelList())
 	}
-	return 0, fmt.Errorf("unknown secrecy level %q: want one of %s", s, levelList())
+	return 0, l10n.Errorf("unknown secrecy level %q: want one of %s", s, levelList())
 }
 
 func levelList() string {
@@ -160,7 +161,7 @@ func SuggestLevel(relationship string) (Level, Rule, error) {
 		want = append(want, r.zh+" ("+r.en+")")
 	}
 	if t == "" {
-		return 0, Rule{}, fmt.Errorf("empty relationship: want one of %s", strings.Join(want, ", "))
+		return 0, Rule{}, l10n.Errorf("empty relationship: want one of %s", strings.Join(want, ", "))
 	}
-	return 0, Rule{}, fmt.Errorf("unknown relationship %q: want one of %s", relationship, strings.Join(want, ", "))
+	return 0, Rule{}, l10n.Errorf("unknown relationship %q: want one of %s", relationship, strings.Join(want, ", "))
 }

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"crm/l10n"
 	"fmt"
 	"strings"
 	"time"
@@ -51,11 +52,10 @@ func ParseSizeClass(s string) (SizeClass, error) {
 			return c, nil
 		}
 	}
-	const want = "want 大型, 中型, 小型 or 个体 (or large, medium, small, sole-trader)"
 	if v == "" {
-		return "", fmt.Errorf("empty customer size: %s", want)
+		return "", l10n.Errorf("empty customer size: want 大型, 中型, 小型 or 个体 (or large, medium, small, sole-trader)")
 	}
-	return "", fmt.Errorf("unknown customer size %q: %s", s, want)
+	return "", l10n.Errorf("unknown customer size %q: want 大型, 中型, 小型 or 个体 (or large, medium, small, sole-trader)", s)
 }
 
 // Cooperation classes returned by [Cooperation].

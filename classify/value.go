@@ -2,6 +2,7 @@ package classify
 
 import (
 	"cmp"
+	"crm/l10n"
 	"fmt"
 	"math"
 	"slices"
@@ -33,9 +34,9 @@ func ParseGrade(s string) (Grade, error) {
 		}
 	}
 	if t == "" {
-		return "", fmt.Errorf("empty value grade: want A, B or C")
+		return "", l10n.Errorf("empty value grade: want A, B or C")
 	}
-	return "", fmt.Errorf("unknown value grade %q: want A, B or C", s)
+	return "", l10n.Errorf("unknown value grade %q: want A, B or C", s)
 }
 
 // DefaultAShare and DefaultBShare are the ABC shares of DOMAIN.md: the top
@@ -161,11 +162,10 @@ func ParseTier(s string) (Tier, error) {
 			return t, nil
 		}
 	}
-	const want = "want 重点, 普通 or 潜在 (or key, ordinary, potential)"
 	if v == "" {
-		return "", fmt.Errorf("empty customer tier: %s", want)
+		return "", l10n.Errorf("empty customer tier: want 重点, 普通 or 潜在 (or key, ordinary, potential)")
 	}
-	return "", fmt.Errorf("unknown customer tier %q: %s", s, want)
+	return "", l10n.Errorf("unknown customer tier %q: want 重点, 普通 or 潜在 (or key, ordinary, potential)", s)
 }
 
 // TierOf is the tier SuggestTier gives a customer whose dossier sets
