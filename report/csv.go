@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"strings"
+	"unicode"
 )
 
 // BOM is the UTF-8 byte-order mark written at the start of CSV output when
@@ -65,11 +66,14 @@ func renderCSV(w *bufio.Writer, r *Report, lang string, bom bool) error {
 	return cw.Error()
 }
 
-// csvText makes a text cell safe and faithful for spreadsheet programs.
+// csvText makes a text cell safe and faithful for spreadsheet programs:
+// control characters as U+FFFD (cleanCSV), formulas and long digit
+// strings kept as text.
 func csvText(s string) string {
 	if s == "" {
 		return s
 	}
+	s = cleanCSV(s) // no escape sequences into the file
 	if digitID(s) {
 		return `="` + s + `"`
 	}
@@ -95,4 +99,22 @@ func digitID(s string) bool {
 		}
 	}
 	return len(d) >= 11 || (len(d) > 1 && d[0] == '0') || len(d) < len(s)
+}
+
+// cleanCSV replaces the control characters of s by U+FFFD, but the line
+// breaks and tabs a CSV cell may hold (quoted).
+func cleanCSV(s string) string {
+	if !strings.ContainsFunc(s, csvControl) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if csvControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+}
+
+func csvControl(r rune) bool {
+	return r != '\n' && r != '\r' && r != '\t' && unicode.IsControl(r)
 }

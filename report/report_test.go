@@ -279,6 +279,10 @@ func TestCSVText(t *testing.T) {
 		"0":                  "0",
 		"110105194912310021": `="110105194912310021"`,
 		"11010519491231002X": "11010519491231002X",
+		// an escape sequence, DEL and C1 written into a note by hand
+		"\x1b[31mRED\x1b[0m": "\uFFFD[31mRED\uFFFD[0m",
+		"a\x7fb\u009bc":      "a\uFFFDb\uFFFDc",
+		"two\nlines":         "two\nlines",
 	} {
 		if got := csvText(in); got != want {
 			t.Errorf("csvText(%q) = %q, want %q", in, got, want)

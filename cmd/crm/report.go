@@ -158,7 +158,7 @@ func contentReport(name string) bool {
 }
 
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := w.(interface{ Fd() uintptr }) // *os.File, termWriter
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 

@@ -26,7 +26,56 @@ type IO struct {
 }
 
 func newSystemIO() *IO {
-	return &IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, InTerminal: term.IsTerminal(int(os.Stdin.Fd()))}
+	var out io.Writer = os.Stdout
+	if term.IsTerminal(int(os.Stdout.Fd())) {
+		out = termWriter{os.Stdout}
+	}
+	return &IO{In: os.Stdin, Out: out, Err: os.Stderr, InTerminal: term.IsTerminal(int(os.Stdin.Fd()))}
+}
+
+// termWriter is standard output when it is a terminal. Data a command
+// prints (a 核定's note, a reason, a name) may carry control characters
+// written into an event or a file by hand: an escape sequence would move
+// the cursor, recolour or retitle the reader's terminal, a carriage
+// return overwrite what was printed. They are shown as U+FFFD instead;
+// line breaks and tabs pass. crm writes no control characters of its own
+// to standard output (the progress bar is on standard error).
+type termWriter struct{ f *os.File }
+
+// Fd is the terminal's descriptor (isTerminal).
+func (t termWriter) Fd() uintptr { return t.f.Fd() }
+
+func (t termWriter) Write(p []byte) (int, error) {
+	control := func(i int) int { // the length of the control character at p[i], or 0
+		switch b := p[i]; {
+		case b < 0x20 && b != '\n' && b != '\t', b == 0x7f:
+			return 1
+		case b == 0xc2 && i+1 < len(p) && p[i+1] >= 0x80 && p[i+1] <= 0x9f: // C1, in UTF-8
+			return 2
+		}
+		return 0
+	}
+	i := 0
+	for i < len(p) && control(i) == 0 {
+		i++
+	}
+	if i == len(p) {
+		return t.f.Write(p)
+	}
+	buf := append(make([]byte, 0, len(p)+16), p[:i]...)
+	for i < len(p) {
+		if n := control(i); n > 0 {
+			buf = append(buf, "\uFFFD"...)
+			i += n
+			continue
+		}
+		buf = append(buf, p[i])
+		i++
+	}
+	if _, err := t.f.Write(buf); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // env holds what every command needs: streams, settings, and the archive
