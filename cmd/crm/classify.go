@@ -60,9 +60,7 @@ func checkClassifyFlags(level, period, reason, credit, tier string) error {
 	if level == "" && credit == "" && tier == "" {
 		return usagef("say what to change: --level, --credit or --tier (with --reason)")
 	}
-	if strings.TrimSpace(reason) == "" {
-		return usagef("--reason is needed: say why the classification changes (it is journaled)")
-	}
+	// The values given first: a wrong one is the first thing to fix.
 	if credit != "" {
 		if _, err := classify.ParseCreditClass(credit); err != nil {
 			return usagef("--credit: %v", err)
@@ -77,6 +75,9 @@ func checkClassifyFlags(level, period, reason, credit, tier string) error {
 		if _, err := classify.ParsePeriod(period); err != nil {
 			return usagef("--period: %v", err)
 		}
+	}
+	if strings.TrimSpace(reason) == "" {
+		return usagef("--reason is needed: say why the classification changes (it is journaled)")
 	}
 	return nil
 }
