@@ -46,6 +46,10 @@ type Archive struct {
 	// last taken from the snapshot (stampedLoad), for the step under the
 	// lock to know the state still current (stillCurrent).
 	loaded *loadStamp
+	// listedDirs are the journal's folders as loadSnapshot last listed
+	// them, at listedAt (just before).
+	listedDirs []dirStamp
+	listedAt   time.Time
 	// cleanAt is the clean mark the lock file held when this process
 	// took the lock (lock.go), or nil.
 	cleanAt []string

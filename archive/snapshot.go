@@ -323,15 +323,15 @@ func (a *Archive) loadWhat() string {
 	return fmt.Sprint(a.only, "|", a.summary, "|", a.creates, "|", a.onlyLoan, "|", a.onlyRequest, "|", a.onlyIDs, "|", a.inRuns)
 }
 
-// stampedLoad is loadSnapshot, remembering the journal's folders as they
-// were before it (Archive.loaded).
+// stampedLoad is loadSnapshot, remembering the journal's folders as it
+// listed them (Archive.loaded): the last listing, that of the state it
+// gives.
 func (a *Archive) stampedLoad() (*State, bool) {
-	at := time.Now()
-	dirs, ok := journalDirs(a.Dir)
+	a.listedDirs = nil
 	s, partial := a.loadSnapshot()
 	a.loaded = nil
-	if s != nil && ok && a.runs == nil && a.grouped == nil {
-		a.loaded = &loadStamp{state: s, dirs: dirs, at: at, what: a.loadWhat()}
+	if s != nil && a.listedDirs != nil && a.runs == nil && a.grouped == nil {
+		a.loaded = &loadStamp{state: s, dirs: a.listedDirs, at: a.listedAt, what: a.loadWhat()}
 	}
 	return s, partial
 }
@@ -1104,10 +1104,12 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	if !a.standsFor(snap) {
 		return nil, false
 	}
+	listedAt := time.Now()
 	dirs, ok := journalDirs(a.Dir)
 	if !ok {
 		return nil, false
 	}
+	a.listedDirs, a.listedAt = dirs, listedAt // for stampedLoad
 	var j *journal.Journal
 	var listed []journal.Listed
 	if !slices.Equal(dirs, snap.Dirs) {
