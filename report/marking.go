@@ -68,13 +68,30 @@ func (f *facts) marking(data map[string][]Row, made map[string]rowSource) string
 			mark(src.Cell(i, "dossier"), src.Cell(i, "level"), src.Cell(i, "from_level"), src.Cell(i, "to_level"))
 		}
 	}
+	return highest(f.a.Policy, f.marks)
+}
+
+// highest is the highest level, in p's order, of those marked, or "".
+func highest(p *archive.Policy, marked map[string]bool) string {
 	high := ""
-	for _, l := range f.a.Policy.LevelNames() { // lowest first
-		if f.marks[l] {
+	for _, l := range p.LevelNames() { // lowest first
+		if marked[l] {
 			high = l
 		}
 	}
 	return high
+}
+
+// RegisterMarking is the register's 密级 marking, as every report's: the
+// highest level, in p's order, among the dossiers entries list, and
+// whether that is the declassified level (内部).
+func RegisterMarking(p *archive.Policy, entries []RegisterEntry) (level string, internal bool) {
+	seen := map[string]bool{}
+	for _, en := range entries {
+		seen[en.Level] = true
+	}
+	level = highest(p, seen)
+	return level, level != "" && level == p.DeclassifiedLevel()
 }
 
 // markingText is the marking as printed on every page: "机密 ★ 禁止外传",

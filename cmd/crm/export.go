@@ -81,7 +81,7 @@ func (e *env) runExportRegister(o *registerOptions) error {
 		return err
 	}
 	r.GeneratedAt = a.Now().In(a.Location())
-	r.Marking, r.MarkingInternal = registerMarking(a.Policy, entries)
+	r.Marking, r.MarkingInternal = report.RegisterMarking(a.Policy, entries)
 	if wrote, err := e.writeOutput(r, format, &o.outputFlags); !wrote || err != nil {
 		return err
 	}
@@ -89,23 +89,6 @@ func (e *env) runExportRegister(o *registerOptions) error {
 		e.errorf("%s\n", l10n.Sprintf("Wrote %s: %d dossiers (%s); keep it as safely as the dossiers (R6.9).", o.out, len(entries), format))
 	}
 	return nil
-}
-
-// registerMarking is the register's 密级 marking, as every report's: the
-// highest level, in the policy's order, among the dossiers it lists, and
-// whether that is the declassified level (内部).
-func registerMarking(p *archive.Policy, entries []report.RegisterEntry) (string, bool) {
-	seen := map[string]bool{}
-	for _, en := range entries {
-		seen[en.Level] = true
-	}
-	high := ""
-	for _, l := range p.LevelNames() { // lowest first
-		if seen[l] {
-			high = l
-		}
-	}
-	return high, high != "" && high == p.DeclassifiedLevel()
 }
 
 // registerEntries are the register's rows, one per dossier the key reads,
