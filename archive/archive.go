@@ -378,6 +378,36 @@ func (a *Archive) ClockAhead() time.Time {
 	return a.State.ahead
 }
 
+// AheadEvent is an event that does not count yet because it is dated
+// after this computer's clock by more than ClockSkew (Archive.AheadEvents).
+type AheadEvent struct {
+	Event   string    `json:"event"` // its hash
+	Path    string    `json:"path"`
+	Kind    string    `json:"kind"`
+	Actor   string    `json:"actor"`
+	Dossier string    `json:"dossier,omitempty"`
+	Time    time.Time `json:"time"`
+}
+
+// AheadEvents lists the events that are problems only until their date:
+// dated after this computer's clock by more than ClockSkew, and not
+// settled by a decision. Once their date comes they count, at their place
+// in the journal, possibly over steps taken meanwhile by others (which do
+// not follow them): a manager who finds their writer's clock was ahead
+// rejects them before then, and they never count (FORMAT.md, "Time").
+func (a *Archive) AheadEvents() []AheadEvent {
+	if a.State == nil {
+		return nil
+	}
+	var out []AheadEvent
+	for _, e := range a.State.tooNew {
+		if a.State.isProblem(e.Path) {
+			out = append(out, AheadEvent{Event: e.Hash, Path: e.Path, Kind: string(e.Kind), Actor: e.Actor, Dossier: e.Dossier, Time: e.Time})
+		}
+	}
+	return out
+}
+
 // clockBehind turns err, about something the journal does not have (a
 // member, a dossier), into one that says this computer's clock may be
 // behind, when the state does not count events dated after it: the

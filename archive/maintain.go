@@ -32,6 +32,10 @@ type MaintainReport struct {
 	// due day, and hand-ins waiting to be merged (R6.3).
 	HandInsMissing []MissingHandIn `json:"hand_ins_missing"`
 	HandInsPending []*Submission   `json:"hand_ins_pending"`
+	// Ahead are the journal's events dated after this run's clock (beyond
+	// ClockSkew): they count from their date unless a manager rejects them
+	// before (a writer's clock ahead), or this clock is behind.
+	Ahead []AheadEvent `json:"events_ahead"`
 	// Bundled are the closed months this run put in bundles.
 	Bundled []Bundled `json:"bundled,omitempty"`
 	Errors  []string  `json:"errors,omitempty"`
@@ -41,7 +45,7 @@ type MaintainReport struct {
 // (the job then ends with "something is due").
 func (r *MaintainReport) NeedsPerson() bool {
 	return len(r.Overdue)+len(r.Reviews)+len(r.Missed)+len(r.PendingLoans)+len(r.Destructions)+
-		len(r.Visits)+len(r.Complaints)+len(r.HandInsMissing)+len(r.HandInsPending)+len(r.Errors) > 0
+		len(r.Visits)+len(r.Complaints)+len(r.HandInsMissing)+len(r.HandInsPending)+len(r.Ahead)+len(r.Errors) > 0
 }
 
 // DueWithin reports whether the quarter of a due review ends within span
@@ -120,6 +124,7 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 		}
 	}
 	rep.HandInsMissing, rep.HandInsPending = a.MissingHandIns(), a.Submissions(true)
+	rep.Ahead = a.AheadEvents()
 	if err := a.contactsDue(ctx, rep); err != nil {
 		errs = append(errs, err)
 	}

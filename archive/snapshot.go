@@ -52,10 +52,9 @@ import (
 //   - replay depends on the clock only through the time bounds (an event
 //     dated after the verifier's clock plus ClockSkew does not count): the
 //     snapshot holds the range of clocks under which exactly the same
-//     events are too new (whether or not they are problems: a rejected
-//     one still takes effect once its date passes), and is used only
-//     within it; none is kept while any event is too new (its problem's
-//     message names the clock of the check);
+//     events are too new (whether or not they are problems), and is used
+//     only within it; none is kept while any event is too new (its
+//     problem's message names the clock of the check);
 //
 // The file is the header, then the registers (loans, the classification
 // register, the 核定 register), then the dossiers in snapBuckets parts by
@@ -1038,9 +1037,9 @@ func reviewRefsByHash(s *State) ([]reviewRef, bool) {
 // dated after it plus ClockSkew, so the state is the same for every clock
 // under which the same events are too new: no event dated at or before
 // now plus ClockSkew is too new, and every one dated after still is. That
-// is judged on every event, not on the problems only: an event refused for
-// being too new may be no problem any more (a decision rejected it), yet
-// it takes effect once the clock passes its date.
+// is judged on every event, not on the problems only (an event a decision
+// rejected as dated ahead is one of them: it stays without effect, and
+// the range is narrower than it could be, for a rare case).
 func clockRange(j *journal.Journal, now time.Time) (notBefore, notAfter time.Time) {
 	for _, e := range j.Events {
 		t := e.Time.Add(-ClockSkew)

@@ -190,6 +190,7 @@ type State struct {
 	// being dated after its clock (zero: none): a sign its clock may be
 	// behind (Archive.ClockAhead).
 	ahead     time.Time
+	tooNew    []*journal.Event // the events refused for that, in replay order (AheadEvents)
 	checkSigs bool
 	rows      []dossierRow // a summary state's rows of every dossier (OpenOptions.Summary)
 	summary   bool         // the state is a summary's: rows is what it has of every dossier
@@ -204,7 +205,11 @@ type State struct {
 	rotated    map[string]string      // member → the member.rotate event that set their keys
 	keyChanges map[string][]KeyChange // member → every member.rotate of theirs, in replay order
 	causal     bool                   // a replay of one event's causal past (no superseded analysis)
-	good       map[string]bool        // heads of the good events (goodHeads)
+	// aheadRejected are the events rejected by a journal.decision dated
+	// before them by more than ClockSkew (event → decision): such an event
+	// was dated ahead when it was settled, and never counts (aheadRejects).
+	aheadRejected map[string]*journal.Event
+	good          map[string]bool // heads of the good events (goodHeads)
 	// eventPaths are, for a state taken from a snapshot, the paths of
 	// each dossier's events that Dossiers[id].Events does not hold.
 	eventPaths map[string][]string

@@ -387,6 +387,8 @@ var catalog = map[string]string{
 	"a key must be a single value, not a list or mapping":                                          "键必须是单个值，不能是列表或映射",
 	"nested too deeply":                                                                            "嵌套层次过深",
 	"dated %s, before event %s (%s) it follows by more than %s: the clock that wrote it was wrong": "日期为 %s，早于其所接续的事件 %s（%s）超过 %s：写入它的机器时钟有误",
+	"dated ahead: %s by %s (event %s) is dated %s, after this computer's clock by more than %s: it counts from then on, over steps taken meanwhile, unless a manager rejects it before (`crm verify --reject %s --reason …`); if this clock is behind, set it right": "日期超前：%s（%s 写入，事件 %s）的日期为 %s，晚于本机时钟超过 %s：到时它将生效，并覆盖其间办理的操作，除非经理在此之前将其驳回（`crm verify --reject %s --reason …`）；如本机时钟慢了，请校正",
+	"dated %s, after decision %s (%s) that rejects it by more than %s: its writer's clock was ahead":                                                                                        "日期为 %s，晚于驳回它的决定 %s（%s）超过 %s：写入者的时钟快了",
 	"dated %s, after the clock of this check (%s) by more than %s: if its writer's clock was ahead, it counts from then on, over steps taken meanwhile, unless a manager rejects it before": "日期为 %s，晚于本次核查的时钟（%s）超过 %s：如系写入者的时钟快了，它到时将生效，并覆盖其间办理的操作，除非经理在此之前将其驳回",
 	"note: %s":                            "注：%s",
 	"superseded by a concurrent step: %s": "已被另一处同时进行的步骤取代：%s",

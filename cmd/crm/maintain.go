@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"crm/archive"
+	"crm/archive/journal"
 	"crm/l10n"
 )
 
@@ -133,6 +134,13 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 	}
 	for _, l := range rep.PendingLoans {
 		e.linef(l10n.T("waiting: loan %s of %s by %s needs a sign-off or approval"), l.ID, l.Dossier, l.Borrower)
+	}
+	for _, x := range rep.Ahead {
+		what := kindText(journal.Kind(x.Kind))
+		if x.Dossier != "" {
+			what += " " + x.Dossier
+		}
+		e.linef(l10n.T("dated ahead: %s by %s (event %s) is dated %s, after this computer's clock by more than %s: it counts from then on, over steps taken meanwhile, unless a manager rejects it before (`crm verify --reject %s --reason …`); if this clock is behind, set it right"), what, x.Actor, journal.ShortHash(x.Event), a.FormatTime(x.Time), archive.ClockSkew, journal.ShortHash(x.Event))
 	}
 	for _, r := range rep.Destructions {
 		if n := r.NextRole(); n != "" {
