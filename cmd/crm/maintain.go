@@ -127,10 +127,10 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 		if r.Overdue {
 			left = l10n.T("overdue")
 		}
-		e.linef(l10n.T("review due: %s (%s, owner %s) for %s, %s: `crm review done %s`"), r.ID, r.Level, r.Owner, rep.Quarter, left, r.ID)
+		e.linef(l10n.T("review due: %s (%s, created by %s) for %s, %s: `crm review done %s`"), r.ID, r.Level, r.Owner, rep.Quarter, left, r.ID)
 	}
 	for _, m := range rep.Missed {
-		e.linef(l10n.T("review missed: %s (%s, owner %s) was not verified in %s: `crm review done %s --quarter %s`"), m.ID, m.Level, m.Owner, commaList(m.Quarters), m.ID, m.Quarters[0])
+		e.linef(l10n.T("review missed: %s (%s, created by %s) was not verified in %s: `crm review done %s --quarter %s`"), m.ID, m.Level, m.Owner, commaList(m.Quarters), m.ID, m.Quarters[0])
 	}
 	for _, l := range rep.PendingLoans {
 		e.linef(l10n.T("waiting: loan %s of %s by %s needs a sign-off or approval"), l.ID, l.Dossier, l.Borrower)

@@ -207,7 +207,7 @@ func (e *env) printReviewsDue(q classify.Quarter, due []archive.DueReview, misse
 		owner := ownerText()
 		overdue := l10n.Pick("OVERDUE", "已逾期")
 		e.printf("%s\n", l10n.Sprintf("%d dossier(s) not verified (核定) in %s:", len(due), q))
-		err := printTableRows(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("OWNER", "负责人"), l10n.Pick("LAST REVIEW", "上次核定"), l10n.Pick("DAYS LEFT", "剩余天数")}, len(due), func(i int, row []string) []string {
+		err := printTableRows(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("CREATED BY", "建档人"), l10n.Pick("LAST REVIEW", "上次核定"), l10n.Pick("DAYS LEFT", "剩余天数")}, len(due), func(i int, row []string) []string {
 			r := &due[i]
 			left := overdue
 			if !r.Overdue {
@@ -222,7 +222,7 @@ func (e *env) printReviewsDue(q classify.Quarter, due []archive.DueReview, misse
 	if len(missed) > 0 {
 		owner := ownerText()
 		e.printf("%s\n", l10n.Sprintf("%d dossier(s) missed the 核定 of an earlier quarter (record it late with `crm review done ID --quarter Q`):", len(missed)))
-		return printTableRows(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("OWNER", "负责人"), l10n.Pick("MISSED", "漏核定季度")}, len(missed), func(i int, row []string) []string {
+		return printTableRows(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("CREATED BY", "建档人"), l10n.Pick("MISSED", "漏核定季度")}, len(missed), func(i int, row []string) []string {
 			m := &missed[i]
 			return append(row[:0], m.ID, m.Level, owner(m.Owner, m.OwnerName), strings.Join(m.Quarters, ", "))
 		})
