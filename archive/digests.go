@@ -402,7 +402,7 @@ func (a *Archive) listDigests(ctx context.Context, entries bool) ([]ListEntry, [
 	if a.id == nil || a.me == nil {
 		return out, rows, got, nil
 	}
-	can := a.rowReadable()
+	can := a.rowOpens()
 	var todo []int // entries whose file is read
 	for i, r := range rows {
 		if can(r) {

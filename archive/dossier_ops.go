@@ -465,7 +465,7 @@ func (a *Archive) Scan(ctx context.Context, label string, ids []string, fn func(
 	var todo []*DossierState
 	var todoRows []*dossierRow
 	if rows != nil && a.State.summary {
-		can := a.rowReadable()
+		can := a.rowOpens()
 		for _, id := range ids {
 			k := sort.Search(len(rows), func(i int) bool { return rows[i].ID >= id })
 			if k == len(rows) || rows[k].ID != id || !can(&rows[k]) {
@@ -477,7 +477,7 @@ func (a *Archive) Scan(ctx context.Context, label string, ids []string, fn func(
 	} else {
 		for _, id := range ids {
 			d := a.State.Dossiers[id]
-			if d == nil || d.Status != StatusActive || !a.CanRead(d) {
+			if d == nil || d.Status != StatusActive || !a.CanRead(d) || a.State.lapsedLoan(d, a.me.ID, a.now) != nil {
 				unreadable++
 				continue
 			}

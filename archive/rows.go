@@ -286,6 +286,71 @@ func (a *Archive) rowReadable() func(r *dossierRow) bool {
 	}
 }
 
+// rowOpens is rowReadable for reading a dossier's content (list, search,
+// reports): a member who reads it only through loans all past due does
+// not (R7.1, lapsedLoan), though their key opens the file until maintain
+// revokes the loans. Rows do not hold a loan's due time: the first row
+// that turns on it takes the loans (lapsedLoans).
+func (a *Archive) rowOpens() func(r *dossierRow) bool {
+	can := a.rowReadable()
+	byLevel := map[string]bool{}
+	var lapsed map[string]bool
+	return func(r *dossierRow) bool {
+		if !can(r) {
+			return false
+		}
+		if !slices.Contains(r.Borrowers, a.me.ID) {
+			return true
+		}
+		reads, ok := byLevel[r.Level]
+		if !ok {
+			reads = slices.Contains(a.State.Readers(r.Level), a.me.ID)
+			byLevel[r.Level] = reads
+		}
+		if reads {
+			return true
+		}
+		if lapsed == nil {
+			lapsed = a.lapsedLoans()
+		}
+		return !lapsed[r.ID]
+	}
+}
+
+// lapsedLoans are the dossiers the working member borrowed whose every
+// loan with access is past due (State.lapsedLoan, without the level). A
+// summary's state without the loans (OpenOptions.Summary) takes the whole
+// state first; if that fails, every borrowed dossier counts as lapsed
+// (not read).
+func (a *Archive) lapsedLoans() map[string]bool {
+	out := map[string]bool{}
+	if a.State.summary && a.summary&SummaryLoans == 0 {
+		if err := a.fullState(); err != nil || a.State.summary && a.summary&SummaryLoans == 0 {
+			for _, r := range a.State.rows {
+				if slices.Contains(r.Borrowers, a.me.ID) {
+					out[r.ID] = true
+				}
+			}
+			return out
+		}
+	}
+	current := map[string]bool{}
+	for _, l := range a.State.Loans {
+		if l.Borrower != a.me.ID || !l.HasAccess() {
+			continue
+		}
+		if a.now.After(l.Due) {
+			out[l.Dossier] = true
+		} else {
+			current[l.Dossier] = true
+		}
+	}
+	for id := range current {
+		delete(out, id)
+	}
+	return out
+}
+
 // rowLevelAt is the row's effective level at time t
 // (State.EffectiveLevelAt, for t after every level mark).
 func (s *State) rowLevelAt(r *dossierRow, t time.Time) string {

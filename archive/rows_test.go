@@ -690,3 +690,31 @@ func TestScanFromRows(t *testing.T) {
 		}
 	}
 }
+
+// A loan's access ends at its due time (R7.1): past it, the borrower's
+// listing and scans do not read the dossier, though the file opens with
+// their key until maintain revokes the loan. The same from a replayed
+// state, from a snapshot's rows with the loans, and from rows alone.
+func TestLapsedLoanNotListed(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	f.lendFor(id, 2)
+	for _, at := range []time.Duration{0, 72 * time.Hour} {
+		f.now = f.now.Add(at)
+		want := at == 0
+		for _, o := range []archive.OpenOptions{{}, {Snapshot: true, Summary: archive.SummaryRows | archive.SummaryLoans}, {Snapshot: true, Summary: archive.SummaryRows}} {
+			a := f.openAs("zhao", o)
+			list, err := a.ListBrief(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) != 1 || list[0].Readable != want || want != (list[0].Name == "测试") {
+				t.Fatalf("+%v, %+v: listed %+v", at, o.Summary, list)
+			}
+			unreadable, err := a.Scan(ctx, "", []string{id}, func(*archive.DossierState, []byte) error { return nil })
+			if err != nil || (unreadable == 0) != want {
+				t.Fatalf("+%v, %+v: scan: %d unreadable, %v", at, o.Summary, unreadable, err)
+			}
+		}
+	}
+}
