@@ -3,6 +3,7 @@ package archive_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -454,4 +455,47 @@ func TestClassifyConcurrentWithEdit(t *testing.T) {
 		t.Fatalf("a clerk merged: %+v", lr)
 	}
 	f.verifyClean()
+}
+
+// Whether a refused step was valid in its own causal past (superseded, a
+// note) or not (a problem) comes out the same when that past is replayed
+// without the steps on other dossiers, which its rule does not read, or
+// not at all when the step follows every event before it, as when every
+// ancestor is replayed. Two clones take concurrent steps on several
+// dossiers, some on the same ones, and merge.
+func TestPastOfRefusedStepScoped(t *testing.T) {
+	f, g, base, ids := forked(t)
+	// f: a loan id the other side takes too, a hold, edits and a 核定.
+	l := f.lendTo("zhou", ids[3])
+	if err := f.as("zhang").SetHold(ids[1], true, "诉讼"); err != nil {
+		t.Fatal(err)
+	}
+	f.edit("li", ids[4])
+	if _, err := f.as("li").ReviewDone(ids[5], "本克隆"); err != nil {
+		t.Fatal(err)
+	}
+	// g: the same loan id on another dossier, a level change of the held
+	// dossier, a renewal of the loan f returns, and edits elsewhere.
+	g.lendTo("zhao", ids[4])
+	if _, err := g.as("zhang").SetLevel(ids[1], "机密", "", "升级"); err != nil {
+		t.Fatal(err)
+	}
+	g.edit("li", ids[5])
+	if _, err := f.as("zhou").BorrowReturn(l.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.pull(g, base)
+	// After the merge, a hold by a clerk, written by hand: it follows
+	// every event, so its past is the whole journal (followsAll).
+	f.writeEvent("li", archive.KindHold, ids[2], &archive.HoldData{Reason: "我说了算"})
+	scoped := f.cold("li").State
+	defer archive.SetPastAll(true)()
+	all := f.cold("li").State
+	if len(scoped.Problems)+len(scoped.Superseded) < 2 {
+		t.Fatalf("too few refused steps to compare: problems %v, superseded %v", scoped.Problems, scoped.Superseded)
+	}
+	if !slices.Equal(scoped.Problems, all.Problems) || !slices.Equal(scoped.Superseded, all.Superseded) {
+		t.Fatalf("scoped past: problems %v, superseded %v\nwhole past: problems %v, superseded %v", scoped.Problems, scoped.Superseded, all.Problems, all.Superseded)
+	}
+	t.Logf("problems %v\nsuperseded %v", scoped.Problems, scoped.Superseded)
 }

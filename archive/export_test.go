@@ -438,3 +438,12 @@ func (a *Archive) SeenAfterGroupedSave(from []string, same bool) bool {
 // RegisterSizes is registerSizes: what a replay of j makes its registers
 // hold at once.
 func RegisterSizes(j *journal.Journal) (changes, reviews int) { return registerSizes(j) }
+
+// SetPastAll makes the analysis of refused steps replay every ancestor
+// (all) or only those that can change what the step's rule reads, and
+// returns what puts it back.
+func SetPastAll(all bool) (restore func()) {
+	old := pastAll
+	pastAll = all
+	return func() { pastAll = old }
+}

@@ -79,6 +79,7 @@ func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, c
 	run := func(removals map[string][]string) *State {
 		s := newState(j, p)
 		s.now, s.checkSigs, s.removals, s.aheadRejected = now, checkSigs, removals, rejected
+		s.prefix = map[string]bool{}
 		if changes > 0 {
 			s.Changes = make([]Change, 0, changes)
 		}
@@ -187,6 +188,14 @@ func registerSizes(j *journal.Journal) (changes, reviews int) {
 // moot: a renewal after a concurrent return, an approval after a concurrent
 // rejection, a second approval of the same step).
 func (s *State) replay(e *journal.Event) {
+	if s.prefix != nil {
+		defer func() {
+			for _, h := range e.Prev {
+				delete(s.prefix, h)
+			}
+			s.prefix[e.Hash] = true
+		}()
+	}
 	st, err := s.prepare(e, s.checkSigs)
 	if err == nil {
 		st.commit()
@@ -226,13 +235,28 @@ func (s *State) idUsed(e *journal.Event) {
 // was valid when written, and fails now only because of steps written
 // concurrently elsewhere.
 func (s *State) validInPast(e *journal.Event) bool {
+	if s.prefix != nil && followsAll(e, s.prefix) && !pastAll {
+		// e follows every event replayed before it: its causal past is
+		// all of them, where it was just refused. (At 100,000 dossiers,
+		// walking a million ancestors for each of many refused steps of
+		// one linear history took hours.)
+		return false
+	}
 	j := s.Journal
 	anc := j.Ancestors(e)
-	sub := &journal.Journal{ByHash: map[string]*journal.Event{}}
+	reads := pastReads(e)
+	// Every ancestor is known by hash (links are walked through them:
+	// what follows what, the time bounds), but only those that can change
+	// what e's rule reads are replayed: at 100,000 dossiers a refused step
+	// replayed a million events of other dossiers, for every such step.
+	sub := &journal.Journal{ByHash: make(map[string]*journal.Event, len(anc))}
 	for _, x := range j.Events {
-		if anc[x.Hash] {
+		if !anc[x.Hash] {
+			continue
+		}
+		sub.ByHash[x.Hash] = x
+		if reads == nil || !otherDossier(x, reads) || pastAll {
 			sub.Events = append(sub.Events, x)
-			sub.ByHash[x.Hash] = x
 		}
 	}
 	past := newState(sub, s.Policy)
@@ -250,6 +274,45 @@ func (s *State) validInPast(e *journal.Event) bool {
 	}
 	_, err := past.prepare(e, s.checkSigs)
 	return err == nil
+}
+
+// followsAll reports whether event e follows every one of heads directly.
+func followsAll(e *journal.Event, heads map[string]bool) bool {
+	if len(heads) > len(e.Prev) {
+		return false
+	}
+	for h := range heads {
+		if !slices.Contains(e.Prev, h) {
+			return false
+		}
+	}
+	return true
+}
+
+// pastAll makes validInPast replay every ancestor, as it did before
+// pastReads and followsAll (tests compare the two).
+var pastAll bool
+
+// pastReads is the dossiers whose state the rule of event e reads besides
+// the members, the policy and the registers that are not about one
+// dossier: the one it names, and the one a hand-in is about (eventParts).
+// Nil when its rule may read any (KindSpec.Reach).
+func pastReads(e *journal.Event) map[string]bool {
+	spec := SpecOf(e.Kind)
+	if spec == nil || !partScoped(e.Kind) {
+		return nil
+	}
+	reads := map[string]bool{}
+	eventParts(e, func(id string) { reads[id] = true })
+	return reads
+}
+
+// otherDossier reports whether event x reads and changes only a dossier
+// not in reads (ReachDossier): replaying it or not leaves what a rule
+// reading only those dossiers reads as it was.
+func otherDossier(x *journal.Event, reads map[string]bool) bool {
+	spec := SpecOf(x.Kind)
+	return spec != nil && spec.Reach == ReachDossier && x.Dossier != "" && !reads[x.Dossier]
 }
 
 // refusal is a step that breaks its rule at its place in the journal: the

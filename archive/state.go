@@ -205,6 +205,10 @@ type State struct {
 	rotated    map[string]string      // member → the member.rotate event that set their keys
 	keyChanges map[string][]KeyChange // member → every member.rotate of theirs, in replay order
 	causal     bool                   // a replay of one event's causal past (no superseded analysis)
+	// prefix are the heads of the events replayed so far, good or not
+	// (Replay): an event that follows all of them has them all as its
+	// causal past (validInPast). Nil: not known (a snapshot advanced).
+	prefix map[string]bool
 	// aheadRejected are the events rejected by a journal.decision dated
 	// before them by more than ClockSkew (event → decision): such an event
 	// was dated ahead when it was settled, and never counts (aheadRejects).
