@@ -236,12 +236,16 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 18: a sealed header
+// snapMagic starts a snapshot file (format version 19: a sealed header
 // that names the events decisions settled, 4096 parts by dossier id with
 // their register entries, destruction requests and event paths after one
 // shared gob prelude, parts by month folder, a part of rows, one of loans
 // and destruction requests, one of histories and one with the tail of the
-// journal's order; version 17 is the same format, saved by replay rules
+// journal's order; version 18 is the same format, saved by replay rules
+// that let a member who could not read a dossier set its credit class or
+// tier, and a member of another department hold a 客服部 post (R8, R6.6),
+// and that refused a decision dated before the event dated ahead it
+// rejects; version 17 is the same format, saved by replay rules
 // that took a 核定 by a recipient of the file whom the journal no longer
 // let read it (R6.5: a snapshot stands for what the rules make of the
 // journal, so a change of rules is a new version); 16 had no tail, 15 did not name
@@ -254,7 +258,7 @@ type dirStamp struct {
 // clock range that ignored events dated ahead that a decision had
 // rejected, or a journal without genesis). A snapshot of another version
 // is not read.
-const snapMagic = "crm-state-snapshot-v18\n"
+const snapMagic = "crm-state-snapshot-v19\n"
 
 // The parts after the months', counted from the end.
 const (
