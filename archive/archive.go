@@ -393,8 +393,8 @@ type AheadEvent struct {
 // dated after this computer's clock by more than ClockSkew, and not
 // settled by a decision. Once their date comes they count, at their place
 // in the journal, possibly over steps taken meanwhile by others (which do
-// not follow them): a manager who finds their writer's clock was ahead
-// rejects them before then, and they never count (FORMAT.md, "Time").
+// not follow them). No decision can reject them before then: it would be
+// dated before an event it follows (FORMAT.md, "Dated ahead").
 func (a *Archive) AheadEvents() []AheadEvent {
 	if a.State == nil {
 		return nil

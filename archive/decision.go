@@ -312,6 +312,11 @@ func (a *Archive) Decide(o DecideOptions) (newID string, err error) {
 			return err
 		}
 		x := &Decision{Event: e.Hash, Decision: o.Decision, Reason: o.Reason}
+		if e.Time.After(a.now.Add(ClockSkew)) {
+			// The decision would be dated before the event it follows:
+			// a misdated event, whatever it says (FORMAT.md, "Dated ahead").
+			return failErr(l10n.Errorf("event %s by %s is dated %s, after this computer's clock (%s) by more than %s: no decision can settle it before then; if this clock is behind, set it right, else ask %s to set theirs", journal.ShortHash(e.Hash), e.Actor, fmtUTC(e.Time), fmtUTC(a.now), ClockSkew, e.Actor), NoNext, "")
+		}
 		if o.Decision == DecisionAccept && e.Kind == KindDossierCreate && a.State.Dossiers[e.Dossier] != nil {
 			return a.acceptCreate(e, x, o.Find, &newID)
 		}

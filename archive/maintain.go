@@ -33,8 +33,8 @@ type MaintainReport struct {
 	HandInsMissing []MissingHandIn `json:"hand_ins_missing"`
 	HandInsPending []*Submission   `json:"hand_ins_pending"`
 	// Ahead are the journal's events dated after this run's clock (beyond
-	// ClockSkew): they count from their date unless a manager rejects them
-	// before (a writer's clock ahead), or this clock is behind.
+	// ClockSkew): they count from their date (a writer's clock ahead), or
+	// this clock is behind.
 	Ahead []AheadEvent `json:"events_ahead"`
 	// Bundled are the closed months this run put in bundles.
 	Bundled []Bundled `json:"bundled,omitempty"`

@@ -75,10 +75,9 @@ func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, c
 		preverify(ctx, j)
 	}
 	changes, reviews := registerSizes(j)
-	rejected := aheadRejects(j)
 	run := func(removals map[string][]string) *State {
 		s := newState(j, p)
-		s.now, s.checkSigs, s.removals, s.aheadRejected = now, checkSigs, removals, rejected
+		s.now, s.checkSigs, s.removals = now, checkSigs, removals
 		s.prefix = map[string]bool{}
 		if changes > 0 {
 			s.Changes = make([]Change, 0, changes)
@@ -107,61 +106,7 @@ func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, c
 	if len(s.removed) > 0 {
 		s = run(s.removed)
 	}
-	// An event rejected as dated ahead is refused at its own place, before
-	// its decision is checked; a decision that then did not take effect
-	// (not a manager's, or not the first) rejects nothing: replay again
-	// without it, until every one left took effect.
-	for len(rejected) > 0 {
-		kept := settledAhead(s, rejected)
-		if len(kept) == len(rejected) {
-			break
-		}
-		rejected = kept
-		s = run(s.removals)
-	}
 	return s
-}
-
-// aheadRejects finds the events of j that a journal.decision rejects
-// although they are dated after it by more than ClockSkew: their writer's
-// clock was ahead, a manager (or their author) said so before their date
-// came, and they never count, whatever the clock of the check (FORMAT.md,
-// "Time"). It returns each such event's hash and the decision, which must
-// follow it directly (its writer links the event it settles).
-func aheadRejects(j *journal.Journal) map[string]*journal.Event {
-	var out map[string]*journal.Event
-	for _, e := range j.Events {
-		if e.Kind != KindDecision {
-			continue
-		}
-		var d Decision
-		if e.Decode(&d) != nil || d.Decision != DecisionReject || !slices.Contains(e.Prev, d.Event) {
-			continue
-		}
-		t := j.ByHash[d.Event]
-		if t == nil || !t.Time.After(e.Time.Add(ClockSkew)) {
-			continue
-		}
-		if _, ok := out[t.Hash]; ok {
-			continue // the first in replay order decides
-		}
-		if out == nil {
-			out = map[string]*journal.Event{}
-		}
-		out[t.Hash] = e
-	}
-	return out
-}
-
-// settledAhead returns those of rejected whose decision took effect in s.
-func settledAhead(s *State, rejected map[string]*journal.Event) map[string]*journal.Event {
-	kept := map[string]*journal.Event{}
-	for h, dec := range rejected {
-		if slices.ContainsFunc(s.Decided, func(d Decided) bool { return d.At == dec }) {
-			kept[h] = dec
-		}
-	}
-	return kept
 }
 
 // registerSizes is how many entries the registers of a replay of j have
@@ -260,13 +205,17 @@ func (s *State) validInPast(e *journal.Event) bool {
 		}
 	}
 	past := newState(sub, s.Policy)
-	past.now, past.checkSigs, past.removals, past.causal = s.now, s.checkSigs, s.removals, true
-	for h, dec := range s.aheadRejected {
-		if anc[dec.Hash] {
-			if past.aheadRejected == nil {
-				past.aheadRejected = map[string]*journal.Event{}
+	past.now, past.checkSigs, past.causal = s.now, s.checkSigs, true
+	// The removals its past knows of: one written elsewhere is no part of
+	// the state e was written against.
+	for m, rs := range s.removals {
+		for _, r := range rs {
+			if anc[r] {
+				if past.removals == nil {
+					past.removals = map[string][]string{}
+				}
+				past.removals[m] = append(past.removals[m], r)
 			}
-			past.aheadRejected[h] = dec
 		}
 	}
 	for _, x := range sub.Events {
@@ -309,10 +258,11 @@ func pastReads(e *journal.Event) map[string]bool {
 
 // otherDossier reports whether event x reads and changes only a dossier
 // not in reads (ReachDossier): replaying it or not leaves what a rule
-// reading only those dossiers reads as it was.
+// reading only those dossiers reads as it was. Not a creation: a decision
+// may accept it under another id (acceptCreate), which may be in reads.
 func otherDossier(x *journal.Event, reads map[string]bool) bool {
 	spec := SpecOf(x.Kind)
-	return spec != nil && spec.Reach == ReachDossier && x.Dossier != "" && !reads[x.Dossier]
+	return spec != nil && spec.Reach == ReachDossier && x.Kind != KindDossierCreate && x.Dossier != "" && !reads[x.Dossier]
 }
 
 // refusal is a step that breaks its rule at its place in the journal: the
@@ -379,10 +329,7 @@ func (s *State) prepareData(e *journal.Event, spec *KindSpec, data payload, chec
 	if checkSigs && !s.signatureOK(e, st.actor) {
 		return nil, problemf("signature does not verify with %s's signing key (forged or edited)", e.Actor)
 	}
-	if dec := s.aheadRejected[e.Hash]; dec != nil {
-		return nil, problemf("dated %s, after decision %s (%s) that rejects it by more than %s: its writer's clock was ahead", fmtUTC(e.Time), journal.ShortHash(dec.Hash), fmtUTC(dec.Time), ClockSkew)
-	}
-	if err := s.checkTime(e, data); err != nil {
+	if err := s.checkTime(e); err != nil {
 		return nil, err
 	}
 	if spec.Dossier != (e.Dossier != "") {
@@ -527,28 +474,19 @@ func (st *step) checkFile() error {
 
 // checkTime bounds an event's date: not after the checker's clock, nor
 // before an event it follows, each by more than ClockSkew. Clocks only
-// bound: order comes from links. A decision that rejects an event may be
-// dated before it: that the event is dated ahead is what it settles
-// (aheadRejects).
-func (s *State) checkTime(e *journal.Event, data payload) error {
+// bound: order comes from links.
+func (s *State) checkTime(e *journal.Event) error {
 	if !s.now.IsZero() && e.Time.After(s.now.Add(ClockSkew)) {
 		if e.Time.After(s.ahead) {
 			s.ahead = e.Time
 		}
 		s.tooNew = append(s.tooNew, e)
-		return &Error{Code: Failed, Err: l10n.Errorf("dated %s, after the clock of this check (%s) by more than %s: if its writer's clock was ahead, it counts from then on, over steps taken meanwhile, unless a manager rejects it before", fmtUTC(e.Time), fmtUTC(s.now), ClockSkew)}
+		return &Error{Code: Failed, Err: l10n.Errorf("dated %s, after the clock of this check (%s) by more than %s: if its writer's clock was ahead, it counts from then on, over steps taken meanwhile that do not follow it", fmtUTC(e.Time), fmtUTC(s.now), ClockSkew)}
 	}
 	if s.Journal == nil {
 		return nil
 	}
-	settles := ""
-	if d, ok := data.(*Decision); ok && d.Decision == DecisionReject {
-		settles = d.Event
-	}
 	for _, h := range e.Prev {
-		if h == settles {
-			continue
-		}
 		if t, ok := s.Journal.TimeOf(h); ok && e.Time.Before(t.Add(-ClockSkew)) {
 			return &Error{Code: Failed, Err: l10n.Errorf("dated %s, before event %s (%s) it follows by more than %s: the clock that wrote it was wrong", fmtUTC(e.Time), journal.ShortHash(h), fmtUTC(t), ClockSkew)}
 		}

@@ -52,9 +52,10 @@ import (
 //   - replay depends on the clock only through the time bounds (an event
 //     dated after the verifier's clock plus ClockSkew does not count): the
 //     snapshot holds the range of clocks under which exactly the same
-//     events are too new (whether or not they are problems), and is used
-//     only within it; none is kept while any event is too new (its
-//     problem's message names the clock of the check);
+//     events are too new (whether or not they are problems: a rejected
+//     one still takes effect once its date passes), and is used only
+//     within it; none is kept while any event is too new (its problem's
+//     message names the clock of the check);
 //
 // The file is the header, then the registers (loans, the classification
 // register, the 核定 register), then the dossiers in snapBuckets parts by
@@ -243,9 +244,8 @@ type dirStamp struct {
 // and destruction requests, one of histories and one with the tail of the
 // journal's order; version 18 is the same format, saved by replay rules
 // that let a member who could not read a dossier set its credit class or
-// tier, and a member of another department hold a 客服部 post (R8, R6.6),
-// and that refused a decision dated before the event dated ahead it
-// rejects; version 17 is the same format, saved by replay rules
+// tier, and a member of another department hold a 客服部 post (R8, R6.6);
+// version 17 is the same format, saved by replay rules
 // that took a 核定 by a recipient of the file whom the journal no longer
 // let read it (R6.5: a snapshot stands for what the rules make of the
 // journal, so a change of rules is a new version); 16 had no tail, 15 did not name
@@ -1041,9 +1041,9 @@ func reviewRefsByHash(s *State) ([]reviewRef, bool) {
 // dated after it plus ClockSkew, so the state is the same for every clock
 // under which the same events are too new: no event dated at or before
 // now plus ClockSkew is too new, and every one dated after still is. That
-// is judged on every event, not on the problems only (an event a decision
-// rejected as dated ahead is one of them: it stays without effect, and
-// the range is narrower than it could be, for a rare case).
+// is judged on every event, not on the problems only: an event refused for
+// being too new may be no problem any more (a decision rejected it), yet
+// it takes effect once the clock passes its date.
 func clockRange(j *journal.Journal, now time.Time) (notBefore, notAfter time.Time) {
 	for _, e := range j.Events {
 		t := e.Time.Add(-ClockSkew)

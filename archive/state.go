@@ -209,11 +209,7 @@ type State struct {
 	// (Replay): an event that follows all of them has them all as its
 	// causal past (validInPast). Nil: not known (a snapshot advanced).
 	prefix map[string]bool
-	// aheadRejected are the events rejected by a journal.decision dated
-	// before them by more than ClockSkew (event → decision): such an event
-	// was dated ahead when it was settled, and never counts (aheadRejects).
-	aheadRejected map[string]*journal.Event
-	good          map[string]bool // heads of the good events (goodHeads)
+	good   map[string]bool // heads of the good events (goodHeads)
 	// eventPaths are, for a state taken from a snapshot, the paths of
 	// each dossier's events that Dossiers[id].Events does not hold.
 	eventPaths map[string][]string

@@ -140,7 +140,7 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 		if x.Dossier != "" {
 			what += " " + x.Dossier
 		}
-		e.linef(l10n.T("dated ahead: %s by %s (event %s) is dated %s, after this computer's clock by more than %s: it counts from then on, over steps taken meanwhile, unless a manager rejects it before (`crm verify --reject %s --reason …`); if this clock is behind, set it right"), what, x.Actor, journal.ShortHash(x.Event), a.FormatTime(x.Time), archive.ClockSkew, journal.ShortHash(x.Event))
+		e.linef(l10n.T("dated ahead: %s by %s (event %s) is dated %s, after this computer's clock by more than %s: it counts from then on, possibly over steps taken meanwhile on the same dossier; if this clock is behind, set it right, else ask %s to set theirs"), what, x.Actor, journal.ShortHash(x.Event), a.FormatTime(x.Time), archive.ClockSkew, x.Actor)
 	}
 	for _, r := range rep.Destructions {
 		if n := r.NextRole(); n != "" {
