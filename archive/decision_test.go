@@ -103,11 +103,13 @@ func TestAcceptConcurrentWithRemoval(t *testing.T) {
 	}
 }
 
-// Two clones of a sequential archive both create C-000002: the second in
-// replay order is a problem, its content is not lost: a manager accepts it
-// under a new id, with the ciphertext the other clone committed.
-func TestAcceptCollidingCreateUnderNewID(t *testing.T) {
-	f := newFixture(t)
+// collidedCreates has two clones of a sequential archive both create
+// C-000002 (甲方 here, 乙方 in the other) and merges the other in: the
+// archive, the id, and what finds either clone's ciphertext of it by its
+// hash, as git history would.
+func collidedCreates(t *testing.T) (f *fixture, id string, find func(sum string) ([]byte, error)) {
+	t.Helper()
+	f = newFixture(t)
 	f.create("秘密")
 	base := f.clone()
 	g := f.clone()
@@ -119,18 +121,25 @@ func TestAcceptCollidingCreateUnderNewID(t *testing.T) {
 	theirs, _ := os.ReadFile(filepath.Join(g.dir, "dossiers", two+".age"))
 	ours, _ := os.ReadFile(filepath.Join(f.dir, "dossiers", one+".age"))
 	f.pull(g, base.dir)
-	a := f.as("zhang")
-	if len(a.State.Problems) != 1 || !strings.Contains(a.State.Problems[0].Msg, "created a second time") {
-		t.Fatalf("problems %v", a.State.Problems)
-	}
-	// git history holds both versions
-	find := func(sum string) ([]byte, error) {
+	find = func(sum string) ([]byte, error) {
 		for _, ct := range [][]byte{ours, theirs} {
 			if archive.SHA256Hex(ct) == sum {
 				return ct, nil
 			}
 		}
 		return nil, os.ErrNotExist
+	}
+	return f, one, find
+}
+
+// Two clones of a sequential archive both create C-000002: the second in
+// replay order is a problem, its content is not lost: a manager accepts it
+// under a new id, with the ciphertext the other clone committed.
+func TestAcceptCollidingCreateUnderNewID(t *testing.T) {
+	f, one, find := collidedCreates(t)
+	a := f.as("zhang")
+	if len(a.State.Problems) != 1 || !strings.Contains(a.State.Problems[0].Msg, "created a second time") {
+		t.Fatalf("problems %v", a.State.Problems)
 	}
 	// The problem event is whichever create replay ordered second; its
 	// file may be the one this clone kept, or the other clone's.

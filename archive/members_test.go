@@ -409,8 +409,14 @@ func TestLostKeyCannotRotateOverTheRealRotation(t *testing.T) {
 // writer chooses it.
 func (f *fixture) forgeAt(member string, key *archive.Identity, kind journal.Kind, dossier string, prev []string, mk func(i int) any, ok func(hash string) bool) *journal.Event {
 	f.t.Helper()
+	return f.forgeAtTime(member, key, kind, dossier, f.now, prev, mk, ok)
+}
+
+// forgeAtTime is forgeAt with the event's date.
+func (f *fixture) forgeAtTime(member string, key *archive.Identity, kind journal.Kind, dossier string, at time.Time, prev []string, mk func(i int) any, ok func(hash string) bool) *journal.Event {
+	f.t.Helper()
 	for i := 0; i < 1<<16; i++ {
-		b, err := journal.Sign(journal.Header{Kind: kind, Time: f.now, Actor: member, Dossier: dossier, Prev: prev}, mk(i), key.Signer())
+		b, err := journal.Sign(journal.Header{Kind: kind, Time: at, Actor: member, Dossier: dossier, Prev: prev}, mk(i), key.Signer())
 		if err != nil {
 			f.t.Fatal(err)
 		}

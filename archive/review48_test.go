@@ -9,8 +9,6 @@ package archive_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -146,22 +144,6 @@ func TestH48aDroppedRejectSkipsRemovalPass(t *testing.T) {
 	}
 }
 
-// forgeAtTime is forgeAt with the event's date.
-func (f *fixture) forgeAtTime(member string, key *archive.Identity, kind journal.Kind, dossier string, at time.Time, prev []string, mk func(i int) any, ok func(hash string) bool) *journal.Event {
-	f.t.Helper()
-	for i := 0; i < 1<<16; i++ {
-		b, err := journal.Sign(journal.Header{Kind: kind, Time: at, Actor: member, Dossier: dossier, Prev: prev}, mk(i), key.Signer())
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		if e := f.parseEvent(b); ok(e.Hash) {
-			return f.putEvent(e, b)
-		}
-	}
-	f.t.Fatal("no hash found")
-	return nil
-}
-
 // followsAll: a refused step that follows every event before it is taken
 // as a problem without replaying its past. Not the same as replaying it
 // when an event before it is rejected as dated ahead by a decision that
@@ -214,27 +196,8 @@ func TestH48aFollowsAllIgnoresAheadRejectOutsidePast(t *testing.T) {
 // and a step refused only because of a concurrent one is a problem, not
 // superseded.
 func TestH48aScopedPastLosesAcceptedCreate(t *testing.T) {
-	f := newFixture(t)
-	f.create("秘密")
-	base := f.clone()
-	g := f.clone()
-	one := f.createAs("li", "customer:\n  name: 甲方\nowner: 李四\n", "秘密")
-	two := g.createAs("li", "customer:\n  name: 乙方\nowner: 李四\n", "秘密")
-	if one != two {
-		t.Fatalf("sequential ids %s %s do not collide", one, two)
-	}
-	theirs, _ := os.ReadFile(filepath.Join(g.dir, "dossiers", two+".age"))
-	ours, _ := os.ReadFile(filepath.Join(f.dir, "dossiers", one+".age"))
-	f.pull(g, base.dir)
+	f, _, find := collidedCreates(t)
 	a := f.as("zhang")
-	find := func(sum string) ([]byte, error) {
-		for _, ct := range [][]byte{ours, theirs} {
-			if archive.SHA256Hex(ct) == sum {
-				return ct, nil
-			}
-		}
-		return nil, os.ErrNotExist
-	}
 	newID, err := a.Decide(archive.DecideOptions{Event: a.State.Problems[0].Path, Decision: archive.DecisionAccept, Reason: "撞号", Find: find})
 	if err != nil || newID == "" {
 		t.Fatalf("new id %q: %v", newID, err)
