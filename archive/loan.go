@@ -126,8 +126,14 @@ func (s *State) lapsedLoan(d *DossierState, member string, now time.Time) *Loan 
 	if slices.Contains(s.Readers(d.Level), member) {
 		return nil
 	}
+	return lapsedOf(d.Loans, member, now)
+}
+
+// lapsedOf is the last of loans through which member has access, when
+// every one of them is past due at now; nil otherwise.
+func lapsedOf(loans []*Loan, member string, now time.Time) *Loan {
 	var lapsed *Loan
-	for _, l := range d.Loans {
+	for _, l := range loans {
 		if l.Borrower != member || !l.HasAccess() {
 			continue
 		}

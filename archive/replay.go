@@ -134,12 +134,7 @@ func registerSizes(j *journal.Journal) (changes, reviews int) {
 // rejection, a second approval of the same step).
 func (s *State) replay(e *journal.Event) {
 	if s.prefix != nil {
-		defer func() {
-			for _, h := range e.Prev {
-				delete(s.prefix, h)
-			}
-			s.prefix[e.Hash] = true
-		}()
+		defer s.replayed(e)
 	}
 	st, err := s.prepare(e, s.checkSigs)
 	if err == nil {
@@ -162,6 +157,15 @@ func (s *State) replay(e *journal.Event) {
 		return
 	}
 	s.Problems = append(s.Problems, journal.Problem{Path: e.Path, Msg: err.Error()})
+}
+
+// replayed records that e was replayed, good or not: it is a head of the
+// events so far, and what it follows is not (prefix).
+func (s *State) replayed(e *journal.Event) {
+	for _, h := range e.Prev {
+		delete(s.prefix, h)
+	}
+	s.prefix[e.Hash] = true
 }
 
 // idUsed counts the id a create event e names as used: ids are never

@@ -269,7 +269,7 @@ func (s *State) dossierIDs() iter.Seq[string] {
 // rowReadable is whether the working member may read the dossier of a row
 // and its file is encrypted to them (CanRead, from the row alone).
 func (a *Archive) rowReadable() func(r *dossierRow) bool {
-	byLevel := map[string]bool{}
+	reads := a.readsLevel()
 	return func(r *dossierRow) bool {
 		if a.me == nil || r.Status != StatusActive || !slices.Contains(r.Recipients, a.me.ID) {
 			return false
@@ -277,10 +277,19 @@ func (a *Archive) rowReadable() func(r *dossierRow) bool {
 		if len(r.Borrowers) > 0 {
 			return slices.Contains(a.State.recipientsWith(r.Level, r.Borrowers), a.me.ID)
 		}
-		can, ok := byLevel[r.Level]
+		return reads(r.Level)
+	}
+}
+
+// readsLevel is whether the working member reads every dossier of a
+// level (Readers), worked out once per level.
+func (a *Archive) readsLevel() func(level string) bool {
+	byLevel := map[string]bool{}
+	return func(level string) bool {
+		can, ok := byLevel[level]
 		if !ok {
-			can = slices.Contains(a.State.Readers(r.Level), a.me.ID)
-			byLevel[r.Level] = can
+			can = slices.Contains(a.State.Readers(level), a.me.ID)
+			byLevel[level] = can
 		}
 		return can
 	}
@@ -292,22 +301,13 @@ func (a *Archive) rowReadable() func(r *dossierRow) bool {
 // revokes the loans. Rows do not hold a loan's due time: the first row
 // that turns on it takes the loans (lapsedLoans).
 func (a *Archive) rowOpens() func(r *dossierRow) bool {
-	can := a.rowReadable()
-	byLevel := map[string]bool{}
+	can, reads := a.rowReadable(), a.readsLevel()
 	var lapsed map[string]bool
 	return func(r *dossierRow) bool {
 		if !can(r) {
 			return false
 		}
-		if !slices.Contains(r.Borrowers, a.me.ID) {
-			return true
-		}
-		reads, ok := byLevel[r.Level]
-		if !ok {
-			reads = slices.Contains(a.State.Readers(r.Level), a.me.ID)
-			byLevel[r.Level] = reads
-		}
-		if reads {
+		if !slices.Contains(r.Borrowers, a.me.ID) || reads(r.Level) {
 			return true
 		}
 		if lapsed == nil {
@@ -334,19 +334,16 @@ func (a *Archive) lapsedLoans() map[string]bool {
 			return out
 		}
 	}
-	current := map[string]bool{}
+	mine := map[string][]*Loan{}
 	for _, l := range a.State.Loans {
-		if l.Borrower != a.me.ID || !l.HasAccess() {
-			continue
-		}
-		if a.now.After(l.Due) {
-			out[l.Dossier] = true
-		} else {
-			current[l.Dossier] = true
+		if l.Borrower == a.me.ID {
+			mine[l.Dossier] = append(mine[l.Dossier], l)
 		}
 	}
-	for id := range current {
-		delete(out, id)
+	for id, ls := range mine {
+		if lapsedOf(ls, a.me.ID, a.now) != nil {
+			out[id] = true
+		}
 	}
 	return out
 }
