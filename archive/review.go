@@ -415,6 +415,63 @@ func (a *Archive) ReviewDoneFor(id string, q classify.Quarter, note string) (cla
 	return q, err
 }
 
+// ReviewDoneOnce is ReviewDoneFor unless dossier id already has a 核定
+// for the quarter (R6.5: once a calendar quarter): then it writes nothing
+// and returns that 核定 (the latest). Looked at under the lock, on the
+// state with every event written so far, so a script run twice records
+// one 核定, and a supervisor's sign-off of it stays the quarter's.
+func (a *Archive) ReviewDoneOnce(id string, q classify.Quarter, note string) (classify.Quarter, *Review, error) {
+	if q == (classify.Quarter{}) {
+		q = a.Quarter()
+	}
+	if _, err := a.requireKind(KindReview); err != nil {
+		return q, nil, err
+	}
+	var had *Review
+	err := a.locked(func() error {
+		d, err := a.Lookup(id)
+		if err != nil {
+			return err
+		}
+		id = d.ID
+		if had = a.reviewOf(d, q); had != nil {
+			return nil
+		}
+		_, err = a.commit(KindReview, id, &ReviewData{Quarter: q.String(), Note: note})
+		return err
+	})
+	return q, had, err
+}
+
+// reviewOf is dossier d's latest 核定 for quarter q, nil if it has none;
+// for a dossier known by its row alone (a summary state), a 核定 with
+// the quarter only.
+func (a *Archive) reviewOf(d *DossierState, q classify.Quarter) *Review {
+	if r := d.ReviewedIn(q.String()); r != nil {
+		return r
+	}
+	if row := a.State.rowByID(d.ID); row != nil && a.State.Dossiers[d.ID] == nil && row.reviewedIn(q) {
+		return &Review{Quarter: q.String()}
+	}
+	return nil
+}
+
+// NotReviewed splits the dossiers ids (full ids) into those without a
+// 核定 for quarter q and those that have one (R6.5), for a batch to
+// record only the first (ReviewDoneMany). It reads the state as opened,
+// without the lock: two batches run at once may still both record one.
+func (a *Archive) NotReviewed(ids []string, q classify.Quarter) (todo, done []string) {
+	for _, id := range ids {
+		d, err := a.Lookup(id)
+		if err == nil && a.reviewOf(d, q) != nil {
+			done = append(done, id)
+			continue
+		}
+		todo = append(todo, id) // an error is the batch's to report
+	}
+	return todo, done
+}
+
 // ReviewDoneMany records the 核定 of quarter q (the zero Quarter: the
 // current one) of every dossier of ids, with one note, as one batch: every
 // step is checked first, and nothing is written unless all pass (the error

@@ -3,6 +3,7 @@ package main
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -41,6 +42,11 @@ func newReviewDueCmd(e *env) *cobra.Command {
 			if quarter != "" {
 				if q, err = parseQuarterFlag(quarter); err != nil {
 					return err
+				}
+				// Nothing is due in a quarter that has not begun (R6.5): it
+				// would read as every dossier verified.
+				if now := a.Quarter(); now.Before(q) {
+					return usagef("--quarter %s has not begun yet (this quarter is %s)", q, now)
 				}
 			}
 			var win classify.Period
@@ -93,14 +99,25 @@ func newReviewDueCmd(e *env) *cobra.Command {
 
 func newReviewDoneCmd(e *env) *cobra.Command {
 	var note, quarter string
-	var allReadable bool
+	var allReadable, again bool
 	var q classify.Quarter // from --quarter; zero: this quarter
 	one := e.oneDossierStep(e.stepOnDossier(func(a *archive.Archive, id string) error {
-		done, err := a.ReviewDoneFor(id, q, note)
-		if err != nil {
+		if again {
+			done, err := a.ReviewDoneFor(id, q, note)
+			if err == nil {
+				e.printf("%s\n", l10n.Sprintf("Dossier %s verified for %s.", id, done))
+			}
 			return err
 		}
-		e.printf("%s\n", l10n.Sprintf("Dossier %s verified for %s.", id, done))
+		done, had, err := a.ReviewDoneOnce(id, q, note)
+		switch {
+		case err != nil:
+			return err
+		case had != nil:
+			e.printAlreadyReviewed(a, id, had)
+		default:
+			e.printf("%s\n", l10n.Sprintf("Dossier %s verified for %s.", id, done))
+		}
 		return nil
 	}))
 	c := &cobra.Command{
@@ -143,6 +160,21 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 					return nil
 				}
 			}
+			if !again && !allReadable {
+				qq := q
+				if qq == (classify.Quarter{}) {
+					qq = a.Quarter()
+				}
+				var had []string
+				if ids, had = a.NotReviewed(ids, qq); len(had) > 0 {
+					for _, id := range had {
+						e.printf("%s\n", l10n.Sprintf("Dossier %s was already verified for %s: nothing recorded (--again records another 核定).", id, qq))
+					}
+					if len(ids) == 0 {
+						return nil
+					}
+				}
+			}
 			done, verified, err := a.ReviewDoneMany(ids, q, note)
 			if err != nil {
 				return err
@@ -155,8 +187,21 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 	}
 	c.Flags().StringVar(&note, "note", "", l10n.Pick("what was checked, supplemented or adjusted", "核对、补充或调整了什么"))
 	c.Flags().StringVar(&quarter, "quarter", "", l10n.Pick("an earlier quarter whose 核定 was missed, recorded late (default: this quarter)", "补登的以往季度（默认本季度）"))
+	c.Flags().BoolVar(&again, "again", false, l10n.Pick("record another 核定 of a dossier already verified for the quarter (by default it is left as it is)", "对本季度已核定的档案再登记一次核定（默认不重复登记）"))
 	c.Flags().BoolVar(&allReadable, "all-readable", false, l10n.Pick("every dossier due this quarter that you can read", "本季度应核定且您能阅读的全部档案"))
 	return c
+}
+
+// printAlreadyReviewed says that dossier id has 核定 r for its quarter
+// already, by whom and when when the state knows, and that nothing was
+// recorded.
+func (e *env) printAlreadyReviewed(a *archive.Archive, id string, r *archive.Review) {
+	if r.By == "" {
+		e.printf("%s\n", l10n.Sprintf("Dossier %s was already verified for %s: nothing recorded (--again records another 核定).", id, r.Quarter))
+		return
+	}
+	at := r.Time.In(a.Location()).Format(time.DateOnly)
+	e.printf("%s\n", l10n.Sprintf("Dossier %s was already verified for %s on %s by %s: nothing recorded (--again records another 核定).", id, r.Quarter, at, a.State.MemberName(r.By)))
 }
 
 func newReviewSignoffCmd(e *env) *cobra.Command {
