@@ -400,31 +400,66 @@ func (a *Archive) SetCredit(id, class, reason string) (old string, changed bool,
 // reason (dossier.tier). The dossier file is not changed. It returns the
 // tier before (the previous override, else what the dossier and the rules
 // give if the working key can read it) and whether anything was written.
+//
+// With a state of the snapshot's rows (SummaryRows) the tier before is
+// graded from the rows and the content digests first, and the step is
+// taken on the dossier's part under the lock (a batch of one): at 100,000
+// dossiers a replay of the whole journal for it took 24 s and 1.9 GB.
 func (a *Archive) SetTier(id, tier, reason string) (old string, changed bool, err error) {
 	t, err := classify.ParseTier(tier)
 	if err != nil {
 		return "", false, usageErr("tier", err)
 	}
+	if !a.State.summary {
+		return a.setTier(id, t, reason, a.listedTier)
+	}
+	d, err := a.Lookup(id)
+	if err != nil {
+		return "", false, err
+	}
+	// Graded now, from the rows: under the lock the state is the
+	// dossier's part alone. The tier before is what the register shows
+	// as the change's "from"; it is no rule of the step's.
+	listed := ""
+	if d.Tier == "" && a.CanRead(d) {
+		listed = a.listedTier(d.ID)
+	}
+	_, err = a.batch([]string{d.ID}, func(*DossierState) error { return nil }, func(id string) error {
+		old, changed, err = a.setTier(id, t, reason, func(string) string { return listed })
+		return err
+	})
+	return old, changed, err
+}
+
+// setTier is SetTier's step; listed gives the tier a readable dossier
+// without an override is listed with.
+func (a *Archive) setTier(id string, t classify.Tier, reason string, listed func(id string) string) (old string, changed bool, err error) {
 	return a.classOverride("setting a tier", id, reason, func(d *DossierState) (string, string) {
 		old := d.Tier
 		if old == "" && a.CanRead(d) {
-			// The tier the rules give depends on the ABC grade over every
-			// dossier the key opens.
-			xs, _ := a.AssessAll(a.ctx, id)
-			for _, x := range xs {
-				if x.ID == id {
-					old = x.Tier
-				}
-			}
+			old = listed(d.ID)
 		}
 		if d.Tier == string(t) {
 			return old, old
 		}
 		return "", old
 	}, func(d *DossierState, old string) error {
-		_, err := a.commit(KindDossierTier, id, &DossierTier{OldTier: old, Tier: string(t), Reason: strings.TrimSpace(reason)})
+		_, err := a.commit(KindDossierTier, d.ID, &DossierTier{OldTier: old, Tier: string(t), Reason: strings.TrimSpace(reason)})
 		return err
 	})
+}
+
+// listedTier is the tier dossier id is listed with (Assessment.Tier): the
+// tier the rules give depends on the ABC grade over every dossier the key
+// opens. "" if the key does not open it.
+func (a *Archive) listedTier(id string) string {
+	xs, _ := a.AssessAll(a.ctx, id)
+	for _, x := range xs {
+		if x.ID == id && x.Readable {
+			return x.Tier
+		}
+	}
+	return ""
 }
 
 // Assessment is what the journal and the rules say of one dossier's

@@ -28,18 +28,15 @@ func newClassifyCmd(e *env) *cobra.Command {
 			return checkClassifyFlags(level, period, reason, credit, tier)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return e.classifyMany(args, level, period, reason, credit)
-			}
-			run := e.stepOnDossier(func(a *archive.Archive, id string) error {
-				return e.classifyOne(a, id, level, period, reason, credit, tier)
-			})
-			if tier != "" {
+			if len(args) > 1 || tier != "" {
 				// The tier the rules give reads every dossier the key
-				// opens (the ABC grade): the whole state.
-				return run(cmd, args)
+				// opens (the ABC grade): the snapshot's rows and the
+				// content digests, as a batch reads them (archive.SetTier).
+				return e.classifyMany(args, level, period, reason, credit, tier)
 			}
-			return e.oneDossierStep(run)(cmd, args)
+			return e.oneDossierStep(e.stepOnDossier(func(a *archive.Archive, id string) error {
+				return e.classifyOne(a, id, level, period, reason, credit)
+			}))(cmd, args)
 		},
 	}
 	f := c.Flags()
@@ -84,13 +81,27 @@ func checkClassifyFlags(level, period, reason, credit, tier string) error {
 
 // classifyMany is classify of several dossiers: one batch, every dossier
 // checked first (archive.ClassifyMany), resolved against the snapshot's
-// rows and written against those dossiers' parts, as review done's batch.
-func (e *env) classifyMany(args []string, level, period, reason, credit string) error {
+// rows and written against those dossiers' parts, as review done's batch;
+// then the tier of one dossier (tier, with a single id), likewise.
+func (e *env) classifyMany(args []string, level, period, reason, credit, tier string) error {
 	e.snapshot, e.snapshotSteps, e.summary = true, true, archive.SummaryRows
 	a, ids, err := e.openForBatch(args)
 	if err != nil {
 		return err
 	}
+	if level != "" || credit != "" {
+		if err := e.classifyBatch(a, ids, level, period, reason, credit); err != nil {
+			return err
+		}
+	}
+	if tier != "" {
+		return e.setTier(a, ids[0], tier, reason)
+	}
+	return nil
+}
+
+// classifyBatch is ClassifyMany of ids, said dossier by dossier.
+func (e *env) classifyBatch(a *archive.Archive, ids []string, level, period, reason, credit string) error {
 	done, err := a.ClassifyMany(ids, level, period, credit, reason)
 	for _, r := range done { // on an error, those written before it
 		if r.Level != nil {
@@ -156,12 +167,14 @@ func (e *env) setTier(a *archive.Archive, id, tier, reason string) error {
 	if err != nil {
 		return err
 	}
-	d := a.State.Dossiers[id]
+	// The tier is the one given (checked when set): after a step on its
+	// part alone the state may no longer hold the dossier.
+	t, _ := classify.ParseTier(tier)
 	if !changed {
-		e.printf("%s\n", l10n.Sprintf("%s already has tier %s: nothing written.", id, d.Tier))
+		e.printf("%s\n", l10n.Sprintf("%s already has tier %s: nothing written.", id, t))
 		return nil
 	}
-	e.printf("%s\n", l10n.Sprintf("%s: tier %s → %s.", id, cmp.Or(old, "-"), d.Tier))
+	e.printf("%s\n", l10n.Sprintf("%s: tier %s → %s.", id, cmp.Or(old, "-"), t))
 	return nil
 }
 
@@ -367,21 +380,16 @@ func (f *listFilters) flags(c *cobra.Command) {
 	c.Flags().StringVar(&f.tier, "tier", "", l10n.Pick("only dossiers of this tier (重点, 普通, 潜在); needs your key", "仅列出该客户层级；需密钥"))
 }
 
-// classifyOne is `crm classify ID`: the level, then the credit class, then
-// the tier, each that was asked for.
-func (e *env) classifyOne(a *archive.Archive, id, level, period, reason, credit, tier string) error {
+// classifyOne is `crm classify ID` without --tier: the level, then the
+// credit class, each that was asked for.
+func (e *env) classifyOne(a *archive.Archive, id, level, period, reason, credit string) error {
 	if level != "" {
 		if err := e.setLevel(a, id, level, period, reason); err != nil {
 			return err
 		}
 	}
 	if credit != "" {
-		if err := e.setCredit(a, id, credit, reason); err != nil {
-			return err
-		}
-	}
-	if tier != "" {
-		return e.setTier(a, id, tier, reason)
+		return e.setCredit(a, id, credit, reason)
 	}
 	return nil
 }
