@@ -430,28 +430,47 @@ type MissingHandIn struct {
 	Due    string `json:"due"` // YYYY-MM-DD, the last day of the first week by default
 }
 
-// MissingHandIns lists, from the journal alone, the active members holding
-// a role of intake.submitters since before this month began who have no
-// hand-in for this month (a rejected one does not count), once the month's
-// due day (intake.due_day) has ended, in the policy's zone.
+// HandInDue is the first instant after the due day (intake.due_day) of
+// the month that begins at start, in the policy's zone: a customer
+// information report handed in before it is on time (R6.1).
+func (p *Policy) HandInDue(start time.Time) time.Time {
+	return start.AddDate(0, 0, p.HandInDueDay())
+}
+
+// OwesHandIn reports whether member m owes the customer information
+// report (R6.1) of the month that begins at start: m is active and holds
+// a role of intake.submitters, set before that month began (duties that
+// come with a role start after it: a member added mid-month owes the
+// next month's first).
+func (s *State) OwesHandIn(m *Member, start time.Time) bool {
+	return m.HasRole(s.Policy.Submitters()...) && s.RolesSet[m.ID].Before(start)
+}
+
+// Counts reports whether hand-in sub counts as its author's customer
+// information report for its month (R6.1): a rejected one does not.
+func (sub *Submission) Counts() bool { return sub.Status != SubmissionRejected }
+
+// MissingHandIns lists, from the journal alone, the members who owe this
+// month's report (OwesHandIn) and have no hand-in for it that counts,
+// once the month's due day (intake.due_day) has ended, in the policy's zone.
 func (a *Archive) MissingHandIns() []MissingHandIn {
 	loc := a.Location()
 	now := a.now.In(loc)
 	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
-	due := start.AddDate(0, 0, a.Policy.HandInDueDay()) // the first instant after the due day
+	due := a.Policy.HandInDue(start)
 	if now.Before(due) {
 		return nil
 	}
 	month := a.State.monthOf(a.now)
 	handed := map[string]bool{}
 	for _, sub := range a.State.Submissions {
-		if sub.Month == month && sub.Status != SubmissionRejected {
+		if sub.Month == month && sub.Counts() {
 			handed[sub.By] = true
 		}
 	}
 	var out []MissingHandIn
 	for _, m := range a.State.SortedMembers() {
-		if !m.HasRole(a.Policy.Submitters()...) || handed[m.ID] || !a.State.RolesSet[m.ID].Before(start) {
+		if handed[m.ID] || !a.State.OwesHandIn(m, start) {
 			continue
 		}
 		out = append(out, MissingHandIn{Member: m.ID, Name: m.Name, Month: month, Due: due.AddDate(0, 0, -1).Format(time.DateOnly)})
