@@ -63,6 +63,13 @@
 //     the report carries the layout's "unreadable" note; a file that is not
 //     the one the journal pinned stops the report (exit 4), as in
 //     `crm show`.
+//   - The monthly report's hand-ins (R6.1, handins.go): one row per member
+//     who owed the month's customer information report
+//     (archive.State.OwesHandIn: a submitter role set before the month
+//     began), from the journal's register of hand-ins (State.Submissions),
+//     never their files: how many count (not rejected), how many were
+//     rejected, the first that counts, and 按期 / 逾期 / 未交 against the
+//     due day (Policy.HandInDue), or 待交 while it has not ended.
 //   - The marking (Report.Marking, marking.go): the highest level among the
 //     dossiers whose content the report read or whose rows name them, at
 //     their level today or the one the row prints, whichever is higher;

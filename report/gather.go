@@ -74,7 +74,7 @@ func (f *facts) gather(name string, p Period) (*Gathered, error) {
 // addedSections are sections added to a built-in layout after archives
 // could copy it (templates/reports/<name>.yaml): a copy without one
 // leaves it out, as the report was when it was made, instead of failing.
-var addedSections = map[string][]string{"monthly": {"overdue_loans"}}
+var addedSections = map[string][]string{"monthly": {"overdue_loans", "hand_ins"}}
 
 // Make gathers report l.Name for p (cut in the archive policy's zone) and
 // builds it: period, generation time and the unreadable note are set.
@@ -322,6 +322,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 		}},
 		"by_level":      f.levelRows(st),
 		"overdue_loans": overdue,
+		"hand_ins":      f.handIns(p, now),
 	}
 	cs, unreadable, err := f.customers(st)
 	if err != nil {

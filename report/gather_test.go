@@ -178,6 +178,93 @@ func TestMonthlyFigures(t *testing.T) {
 	}
 }
 
+// TestMonthlyHandIns: the monthly report lists every member who owed
+// the month's customer information report (R6.1), from the journal's
+// register of hand-ins: no key needed, a rejected hand-in not counted, a
+// member added mid-month not listed until the next month, and nobody
+// 未交 before the due day has ended.
+func TestMonthlyHandIns(t *testing.T) {
+	rows := func(r *Report) string {
+		s := r.Section("hand_ins")
+		if s == nil {
+			t.Fatal("the monthly report has no hand_ins section")
+		}
+		var b strings.Builder
+		for i := range s.Len() {
+			for _, k := range []string{"member", "name", "due", "status", "handed_in", "first_on", "rejected"} {
+				b.WriteString(s.Cell(i, k).String() + " ")
+			}
+			b.WriteString("\n")
+		}
+		return b.String()
+	}
+	// 郑业务's hand-in of 3 October was turned down: his first that
+	// counts is the late one of 12 October. 陈业务 became a sales member
+	// on 15 October: not asked for October's.
+	oct := "feng 冯业务 2026-10-07 未交 0  0 \n" +
+		"wu 吴业务 2026-10-07 按期 2 2026-10-05 0 \n" +
+		"zheng 郑业务 2026-10-07 逾期 1 2026-10-12 1 \n"
+	for _, who := range []string{"clerk", ""} { // without a key: the same
+		if got := rows(makeFixtureReport(t, "monthly", who)); got != oct {
+			t.Errorf("October's hand-ins as %q:\n%s\nwant\n%s", who, got, oct)
+		}
+	}
+	l, err := LoadLayout("monthly", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		p    Period
+		want string
+	}{
+		// November: 陈业务 owes it; nobody handed in.
+		{MonthPeriod(2026, 11, cst), "chen 陈业务 2026-11-07 未交 0  0 \n" +
+			"feng 冯业务 2026-11-07 未交 0  0 \n" +
+			"wu 吴业务 2026-11-07 未交 0  0 \n" +
+			"zheng 郑业务 2026-11-07 未交 0  0 \n"},
+		// January 2027 on the 5th: not due yet.
+		{MonthPeriod(2027, 1, cst), "chen 陈业务 2027-01-07 待交 0  0 \n" +
+			"feng 冯业务 2027-01-07 待交 0  0 \n" +
+			"wu 吴业务 2027-01-07 待交 0  0 \n" +
+			"zheng 郑业务 2027-01-07 待交 0  0 \n"},
+		// June, before any sales member was added: nobody owed it.
+		{MonthPeriod(2026, 6, cst), ""},
+	} {
+		r, err := Make(fixtureArchive(t, "clerk"), l, c.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rows(r); got != c.want {
+			t.Errorf("%s's hand-ins:\n%s\nwant\n%s", c.p.Label, got, c.want)
+		}
+	}
+}
+
+// TestHandInStatus: a hand-in is on time up to the last instant of the
+// due day in the policy's zone (intake.due_day, default the 7th).
+func TestHandInStatus(t *testing.T) {
+	a := fixtureArchive(t, "clerk")
+	due := a.Policy.HandInDue(MonthPeriod(2026, 10, cst).Start)
+	if want := time.Date(2026, 10, 8, 0, 0, 0, 0, cst); !due.Equal(want) {
+		t.Fatalf("due = %v, want %v", due, want)
+	}
+	at := func(t time.Time) *archive.Submission { return &archive.Submission{At: t} }
+	for _, c := range []struct {
+		first *archive.Submission
+		now   time.Time
+		want  string
+	}{
+		{at(due.Add(-time.Second)), due, "按期"},
+		{at(due), due, "逾期"},
+		{nil, due.Add(-time.Second), "待交"},
+		{nil, due, "未交"},
+	} {
+		if got := handInStatus(c.first, due, c.now); got != c.want {
+			t.Errorf("first %v, now %v: %s, want %s", c.first, c.now, got, c.want)
+		}
+	}
+}
+
 // TestMonthlyWithoutKey: journal figures stay, content figures say how
 // many dossiers were left out.
 func TestMonthlyWithoutKey(t *testing.T) {

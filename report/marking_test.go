@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -79,29 +80,42 @@ func TestMarkingText(t *testing.T) {
 }
 
 // An archive's copy of the monthly layout made before the overdue loans'
-// section (addedSections) still makes the report, without the section.
+// section, or before the hand-ins (addedSections), still makes the report,
+// without what it lacks.
 func TestLayoutWithoutAddedSection(t *testing.T) {
 	b, err := templates.FS.ReadFile("reports/monthly.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(b)
-	i := strings.Index(text, "  - key: overdue_loans")
-	j := strings.Index(text, "  # 密级分布")
-	if i < 0 || j < i {
-		t.Fatal("the built-in monthly layout changed: fix the test")
-	}
-	l, err := ParseLayout("monthly", "templates/reports/monthly.yaml", []byte(text[:i]+text[j:]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Make(fixtureArchive(t, "manager"), l, MonthPeriod(2026, 10, cst))
-	if err != nil {
-		t.Fatalf("an older copy of the layout: %v", err)
-	}
-	for _, s := range r.Sections {
-		if s.Key == "overdue_loans" {
-			t.Fatal("a section the layout does not have")
+	for _, c := range []struct {
+		from string
+		gone []string
+	}{
+		{"  - key: overdue_loans", []string{"overdue_loans", "hand_ins"}},
+		{"  # 客户信息报告上交情况", []string{"hand_ins"}},
+	} {
+		i := strings.Index(text, c.from)
+		j := strings.Index(text, "  # 密级分布")
+		if i < 0 || j < i {
+			t.Fatal("the built-in monthly layout changed: fix the test")
+		}
+		l, err := ParseLayout("monthly", "templates/reports/monthly.yaml", []byte(text[:i]+text[j:]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Make(fixtureArchive(t, "manager"), l, MonthPeriod(2026, 10, cst))
+		if err != nil {
+			t.Fatalf("an older copy of the layout, without %v: %v", c.gone, err)
+		}
+		var keys []string
+		for _, s := range r.Sections {
+			keys = append(keys, s.Key)
+		}
+		for _, key := range []string{"overdue_loans", "hand_ins"} {
+			if got, want := slices.Contains(keys, key), !slices.Contains(c.gone, key); got != want {
+				t.Errorf("a layout without %v: section %s there: %v, want %v", c.gone, key, got, want)
+			}
 		}
 	}
 }

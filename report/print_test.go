@@ -145,7 +145,7 @@ func TestXLSXPrintsInLibreOffice(t *testing.T) {
 
 	sofficeToPDF(t, dir, "small.xlsx", "large.xlsx")
 
-	// Small: one page per sheet (the cover and nine sections), each marked.
+	// Small: one page per sheet (the cover and one per section), each marked.
 	pages := pdfPages(t, filepath.Join(dir, "small.pdf"))
 	if want := 1 + len(small.Sections); len(pages) != want {
 		t.Errorf("small monthly report: %d pages, want %d (one per sheet)", len(pages), want)

@@ -1,8 +1,8 @@
-// Package reportfx builds the fixed archive the report tests run on: five
-// members, seven dossiers created between July and November 2026, and the
-// journal events of loans, 核定, classification and a destruction, at fixed
-// times. Keys are random, so hashes differ from run to run, but nothing a
-// report shows depends on them.
+// Package reportfx builds the fixed archive the report tests run on: ten
+// members (four of them sales), seven dossiers created between July and
+// November 2026, and the journal events of loans, 核定, classification, a
+// destruction and hand-ins, at fixed times. Keys are random, so hashes
+// differ from run to run, but nothing a report shows depends on them.
 //
 // Every step goes through the archive's own API (lifecycle and
 // classification included), so the journal is exactly what the commands
@@ -140,13 +140,19 @@ credit_survey:
 `},
 }
 
+// handIn is the text of the sales members' hand-ins: a part of a dossier
+// (R6.3).
+const handIn = `trading:
+  problems: 十月走访：订单平稳
+`
+
 // Build makes the fixture archive in dir.
 func Build(dir string) (*Fixture, error) {
 	fx := &Fixture{Dir: dir, IDs: map[string]*archive.Identity{}, Texts: map[string][]byte{}}
 	b := &builder{fx: fx}
 	b.at("2026-07-01T01:00:00Z")
 	now := func() time.Time { return b.clock }
-	for _, m := range []string{"manager", "super", "clerk", "gm", "sun", "zhou"} {
+	for _, m := range []string{"manager", "super", "clerk", "gm", "sun", "zhou", "wu", "zheng", "feng", "chen"} {
 		text, id, err := archive.GenerateIdentityText(false, b.clock)
 		if err != nil {
 			return nil, err
@@ -161,6 +167,7 @@ func Build(dir string) (*Fixture, error) {
 	for _, m := range []struct{ id, name, role, dept string }{
 		{"super", "李主管", "supervisor", ""}, {"clerk", "王专员", "clerk", ""}, {"gm", "赵总", "gm", ""},
 		{"sun", "孙经理", "dept_manager", "市场部"}, {"zhou", "周专员", "clerk", ""},
+		{"wu", "吴业务", "sales", "市场部"}, {"zheng", "郑业务", "sales", "市场部"}, {"feng", "冯业务", "sales", "市场部"},
 	} {
 		k := fx.IDs[m.id]
 		if err := a.AddMember(context.Background(), archive.Member{ID: m.id, Name: m.name, Department: m.dept, Roles: []string{m.role}, Recipient: k.Recipient, SigningKey: k.SigningKey()}); err != nil {
@@ -196,6 +203,7 @@ func Build(dir string) (*Fixture, error) {
 			return f()
 		}}
 	}
+	var turnedDown string // 郑业务's first hand-in
 	steps := []timed{
 		// An update in October.
 		do("2026-10-15T03:00:00Z", "clerk", func() error {
@@ -250,6 +258,26 @@ func Build(dir string) (*Fixture, error) {
 			_, err := a.ReviewSignoff(classify.Quarter{Year: 2026, Q: 4})
 			return err
 		}),
+		// Hand-ins for October (R6.1), due by 7 October in Beijing: 吴业务
+		// on time and again later, 郑业务 on time but turned down, then
+		// late; 冯业务 none. 陈业务, a sales member from 15 October, owes
+		// November's first; his October hand-in is not asked for.
+		do("2026-10-05T02:00:00Z", "wu", func() error { _, err := a.Submit([]byte(handIn), "C-000001"); return err }),
+		do("2026-10-20T02:00:00Z", "wu", func() error { _, err := a.Submit([]byte(handIn), "C-000001"); return err }),
+		do("2026-10-03T02:00:00Z", "zheng", func() error {
+			sub, err := a.Submit([]byte(handIn), "C-000001")
+			if sub != nil {
+				turnedDown = sub.ID
+			}
+			return err
+		}),
+		do("2026-10-04T02:00:00Z", "clerk", func() error { _, err := a.RejectSubmission(turnedDown, "未写明走访日期"); return err }),
+		do("2026-10-12T02:00:00Z", "zheng", func() error { _, err := a.Submit([]byte(handIn), "C-000001"); return err }),
+		do("2026-10-15T02:00:00Z", "manager", func() error {
+			k := fx.IDs["chen"]
+			return a.AddMember(context.Background(), archive.Member{ID: "chen", Name: "陈业务", Department: "市场部", Roles: []string{"sales"}, Recipient: k.Recipient, SigningKey: k.SigningKey()})
+		}),
+		do("2026-10-16T02:00:00Z", "chen", func() error { _, err := a.Submit([]byte(handIn), "C-000001"); return err }),
 		// Loan L-000003 of 天成: requested in December, not yet approved.
 		do("2026-12-30T02:00:00Z", "sun", func() error { _, err := a.BorrowRequest("C-000005", "催收", 3); return err }),
 	}
