@@ -1,6 +1,7 @@
 package archive_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"crm/archive"
@@ -148,4 +149,35 @@ func (f *fixture) advancedAsCold(what string) *archive.Archive {
 	}
 	sameAsCold(f.t, f, s)
 	return s
+}
+
+// The monthly report lists the hand-ins (R6.1) from the journal alone:
+// opened as crm report opens it (a snapshot's rows, loans, destruction
+// requests and histories, SummaryHistoriesOnce), the state has the
+// register of hand-ins and when each member's roles were set, from the
+// snapshot's header, as a cold replay has them.
+func TestReportSummaryHasHandIns(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.addSales("qian2")
+	f.handIn(ids[2])
+	if _, err := f.as("li").RejectSubmission(f.handIn(""), "重复"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	cold := f.cold("li")
+	jsonOf := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	report := archive.SummaryRows | archive.SummaryLoans | archive.SummaryDestructions | archive.SummaryHistories | archive.SummaryHistoriesOnce
+	for _, fromSnapshot := range []bool{false, true} { // the first saves it
+		a := f.summaryOpen(f.clock, report)
+		if a.Partial() != fromSnapshot {
+			t.Fatalf("from the snapshot: %v, want %v", a.Partial(), fromSnapshot)
+		}
+		if got, want := jsonOf(a.Submissions(false)), jsonOf(cold.Submissions(false)); got != want || len(a.State.Submissions) != 2 {
+			t.Fatalf("the report's state (from the snapshot: %v) has the hand-ins\n%s\nwant\n%s", fromSnapshot, got, want)
+		}
+		if got, want := jsonOf(a.State.RolesSet), jsonOf(cold.State.RolesSet); got != want {
+			t.Fatalf("the report's state (from the snapshot: %v) has the roles set\n%s\nwant\n%s", fromSnapshot, got, want)
+		}
+	}
 }
