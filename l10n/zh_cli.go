@@ -40,10 +40,11 @@ var catalogCLI = map[string]string{
 	"the problems were not fixed; nothing saved: %s":                          "问题没有修正，未保存任何内容：%s",
 	"the template was left as it was: no dossier created":                     "模板没有改动：未新建档案",
 	"%s: %s": "%s：%s",
-	"please fix these problems, save and quit; quit without saving or empty the file to give up":         "请修正以下问题，然后保存并退出；不保存退出或清空文件即放弃",
-	"Dossier %s was already verified for %s: nothing recorded (--again records another 核定).":             "档案 %s 已完成 %s 的核定：未重复登记（如需再登记一次，请加 --again）。",
-	"Dossier %s was already verified for %s on %s by %s: nothing recorded (--again records another 核定).": "档案 %s 已完成 %s 的核定（%s，%s）：未重复登记（如需再登记一次，请加 --again）。",
-	"--quarter %s has not begun yet (this quarter is %s)":                                                "--quarter %s 尚未开始（本季度为 %s）",
+	"please fix these problems, save and quit; quit without saving or empty the file to give up":             "请修正以下问题，然后保存并退出；不保存退出或清空文件即放弃",
+	"Dossier %s was already verified for %s: nothing recorded (--again records another 核定).":                 "档案 %s 已完成 %s 的核定：未重复登记（如需再登记一次，请加 --again）。",
+	"Dossier %s was already verified for %s on %s by %s: nothing recorded (--again records another 核定).":     "档案 %s 已完成 %s 的核定（%s，%s）：未重复登记（如需再登记一次，请加 --again）。",
+	"Signed off the 核定 of %s of %d dossier(s): %s and %d more (crm report reviews --quarter %s lists them).": "已签核 %s 的核定，共 %d 份档案：%s 等，另有 %d 份（crm report reviews --quarter %s 列出全部）。",
+	"--quarter %s has not begun yet (this quarter is %s)":                                                    "--quarter %s 尚未开始（本季度为 %s）",
 }
 
 func init() { mergeCatalog("zh_cli.go", catalogCLI) }

@@ -204,6 +204,19 @@ func (e *env) printAlreadyReviewed(a *archive.Archive, id string, r *archive.Rev
 	e.printf("%s\n", l10n.Sprintf("Dossier %s was already verified for %s on %s by %s: nothing recorded (--again records another 核定).", id, r.Quarter, at, a.State.MemberName(r.By)))
 }
 
+// signoffNamed is how many dossiers review signoff names.
+const signoffNamed = 20
+
+// signedOffText says what review signoff signed: a quarter's 核定 at
+// 100,000 dossiers are tens of thousands, so the first signoffNamed are
+// named and the reviews register has them all.
+func signedOffText(q classify.Quarter, ids []string) string {
+	if len(ids) > signoffNamed {
+		return l10n.Sprintf("Signed off the 核定 of %s of %d dossier(s): %s and %d more (crm report reviews --quarter %s lists them).", q, len(ids), strings.Join(ids[:signoffNamed], ", "), len(ids)-signoffNamed, q)
+	}
+	return l10n.Sprintf("Signed off the 核定 of %s of %d dossier(s): %s.", q, len(ids), strings.Join(ids, ", "))
+}
+
 func newReviewSignoffCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "signoff QUARTER",
@@ -214,6 +227,11 @@ func newReviewSignoffCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Its rule reads every 核定 of the quarter: the whole state,
+			// from the snapshot when one stands (a replay of the journal
+			// took 48 s and 2.1 GB at 100,000 dossiers), the step taken
+			// on it under the lock.
+			e.snapshot, e.snapshotSteps = true, true
 			a, err := e.open(true)
 			if err != nil {
 				return err
@@ -222,7 +240,7 @@ func newReviewSignoffCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			e.printf("%s\n", l10n.Sprintf("Signed off the 核定 of %s of %d dossier(s): %s.", q, len(ids), strings.Join(ids, ", ")))
+			e.printf("%s\n", signedOffText(q, ids))
 			return nil
 		},
 	}
