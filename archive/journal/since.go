@@ -172,6 +172,7 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 		return l, false, err
 	}
 	folder := &Folder{Rel: rel}
+	var dirf *os.File // the folder, open for its known files' times
 	for _, d := range ents {
 		if _, ok := bundleHash(d.Name()); ok && d.Type().IsRegular() {
 			// A bundle's events are read now: its name does not give them.
@@ -205,19 +206,27 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 			return l, false, nil
 		}
 		l.Hashes = append(l.Hashes, h)
-		f := file{filepath.Join(p, d.Name()), rel + "/" + d.Name(), h, folder, 0}
+		// Its paths are made only for a file to be read: the current
+		// month may hold ~100,000 known ones.
+		f := func() file { return file{filepath.Join(p, d.Name()), rel + "/" + d.Name(), h, folder, 0} }
 		if _, was := slices.BinarySearch(known, h); !was {
-			r.files = append(r.files, f)
+			r.files = append(r.files, f())
 			continue
 		}
 		// A known event's file written after the folder was known was
 		// replaced or edited since: it must still be that event.
-		fi, err := d.Info()
+		if dirf == nil {
+			if dirf, err = os.Open(p); err != nil {
+				return l, false, nil
+			}
+			defer dirf.Close()
+		}
+		mt, err := modTimeAt(dirf, d.Name())
 		if err != nil {
 			return l, false, nil
 		}
-		if fi.ModTime().UnixNano() > old {
-			if _, problem, err := r.readEvent(f); err != nil || problem != "" {
+		if mt > old {
+			if _, problem, err := r.readEvent(f()); err != nil || problem != "" {
 				return l, false, nil
 			}
 		}

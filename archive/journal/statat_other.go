@@ -1,0 +1,18 @@
+//go:build !linux
+
+package journal
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// modTimeAt returns the modification time (ns) of the entry name of the
+// folder open as dir, not following a symbolic link.
+func modTimeAt(dir *os.File, name string) (int64, error) {
+	fi, err := os.Lstat(filepath.Join(dir.Name(), name))
+	if err != nil {
+		return 0, err
+	}
+	return fi.ModTime().UnixNano(), nil
+}
