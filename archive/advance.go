@@ -753,3 +753,47 @@ func readNames(dir string) ([]string, error) {
 	defer f.Close()
 	return f.Readdirnames(-1)
 }
+
+// Uncounted is an event about a dossier that has no effect: a problem
+// (verify reports it until a manager's decision settles it), or one a
+// decision rejected.
+type Uncounted struct {
+	Event    *journal.Event
+	Problem  string   // why it does not count; "" when rejected
+	Rejected *Decided // the decision that rejected it, else nil
+}
+
+// UncountedOf lists the events about dossier id that do not count, by
+// time: `crm log ID` shows them beside its history, so that whoever took
+// a step that was refused (a role it lacked, a clock that was wrong, a
+// concurrent step) sees that it is not in the dossier. The problems'
+// events are read from the journal held, else from their files.
+func (a *Archive) UncountedOf(id string) []Uncounted {
+	id = a.CanonicalID(id)
+	var out []Uncounted
+	for _, p := range a.State.Problems {
+		var e *journal.Event
+		if j := a.State.Journal; j != nil {
+			if h, ok := journal.HashOfPath(p.Path); ok {
+				e = j.ByHash[h]
+			}
+		}
+		if e == nil {
+			var err error
+			if e, err = journal.ReadFile(a.Dir, p.Path); err != nil {
+				continue // not an event's file: verify names it
+			}
+		}
+		if e.Dossier == id {
+			out = append(out, Uncounted{Event: e, Problem: p.Msg})
+		}
+	}
+	for i := range a.State.Decided {
+		d := &a.State.Decided[i]
+		if d.Decision == DecisionReject && d.Event != nil && d.Event.Dossier == id {
+			out = append(out, Uncounted{Event: d.Event, Rejected: d})
+		}
+	}
+	slices.SortStableFunc(out, func(x, y Uncounted) int { return x.Event.Time.Compare(y.Event.Time) })
+	return out
+}

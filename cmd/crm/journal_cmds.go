@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -227,6 +228,9 @@ func newLogCmd(e *env) *cobra.Command {
 				return err
 			}
 			var events *archive.EventLog
+			// One dossier's steps that do not count, by hash: shown
+			// where their time puts them, with why.
+			var notCounted map[string]string
 			if len(args) == 1 {
 				if err := resolveDossier(a, args); err != nil {
 					return err
@@ -235,6 +239,7 @@ func newLogCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				evs, notCounted = withUncounted(a, evs, a.UncountedOf(args[0]))
 				events = archive.EventsOf(evs)
 			} else {
 				// Months of events read and let go while the
@@ -254,6 +259,9 @@ func newLogCmd(e *env) *cobra.Command {
 					Prev    []string     `json:"prev"`
 					Data    any          `json:"data,omitempty"`
 					Path    string       `json:"path"`
+					// Why the event does not count, for one
+					// dossier's history.
+					NotCounted string `json:"not_counted,omitempty"`
 				}
 				w := bufio.NewWriterSize(e.io.Out, 64<<10)
 				var failed error // an event that could not be read
@@ -264,7 +272,7 @@ func newLogCmd(e *env) *cobra.Command {
 						return failedJSON{err}
 					}
 					d, _ := archive.DataOf(ev)
-					return &jev{ev.Hash, ev.Kind, ev.Time, ev.Actor, ev.Dossier, ev.Prev, d, ev.Path}
+					return &jev{ev.Hash, ev.Kind, ev.Time, ev.Actor, ev.Dossier, ev.Prev, d, ev.Path, notCounted[ev.Hash]}
 				}})
 				if ferr := w.Flush(); err == nil {
 					err = ferr
@@ -296,7 +304,11 @@ func newLogCmd(e *env) *cobra.Command {
 					if d == "" {
 						d = "-"
 					}
-					lines[k] = fmt.Sprintf("%s  %s  %s %s %s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), padRight(kindText(ev.Kind), 16), padRight(ev.Actor, 8), padRight(d, 12), eventSummary(ev, a.Policy))
+					sum := eventSummary(ev, a.Policy)
+					if why, ok := notCounted[ev.Hash]; ok {
+						sum = l10n.Sprintf("NOT COUNTED (%s): %s", why, sum)
+					}
+					lines[k] = fmt.Sprintf("%s  %s  %s %s %s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), padRight(kindText(ev.Kind), 16), padRight(ev.Actor, 8), padRight(d, 12), sum)
 				})
 				if err != nil {
 					flush()
@@ -311,6 +323,36 @@ func newLogCmd(e *env) *cobra.Command {
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
 	return c
+}
+
+// withUncounted is a dossier's history evs with its steps that do not
+// count (archive.UncountedOf) put in where their times fall, and why each
+// does not count, by hash.
+func withUncounted(a *archive.Archive, evs []*journal.Event, un []archive.Uncounted) ([]*journal.Event, map[string]string) {
+	if len(un) == 0 {
+		return evs, nil
+	}
+	why := make(map[string]string, len(un))
+	all := slices.Clone(evs)
+	for _, u := range un {
+		if _, dup := why[u.Event.Hash]; dup {
+			continue
+		}
+		w := u.Problem
+		if r := u.Rejected; r != nil {
+			w = l10n.Sprintf("rejected by %s: %s", a.State.MemberName(r.By), r.Reason)
+		}
+		why[u.Event.Hash] = w
+		// After the events of its time or before: in the order taken.
+		at, _ := slices.BinarySearchFunc(all, u.Event.Time, func(e *journal.Event, t time.Time) int {
+			if e.Time.After(t) {
+				return 1
+			}
+			return -1
+		})
+		all = slices.Insert(all, at, u.Event)
+	}
+	return all, why
 }
 
 // failedJSON is a value of a streamed JSON list that could not be had:
