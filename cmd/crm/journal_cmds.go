@@ -333,6 +333,10 @@ func withUncounted(a *archive.Archive, evs []*journal.Event, un []archive.Uncoun
 		return evs, nil
 	}
 	why := make(map[string]string, len(un))
+	held := make(map[string]bool, len(evs)) // a replayed state's history holds its refused steps already
+	for _, e := range evs {
+		held[e.Hash] = true
+	}
 	all := slices.Clone(evs)
 	for _, u := range un {
 		if _, dup := why[u.Event.Hash]; dup {
@@ -343,6 +347,9 @@ func withUncounted(a *archive.Archive, evs []*journal.Event, un []archive.Uncoun
 			w = l10n.Sprintf("rejected by %s: %s", a.State.MemberName(r.By), r.Reason)
 		}
 		why[u.Event.Hash] = w
+		if held[u.Event.Hash] {
+			continue
+		}
 		// After the events of its time or before: in the order taken.
 		at, _ := slices.BinarySearchFunc(all, u.Event.Time, func(e *journal.Event, t time.Time) int {
 			if e.Time.After(t) {
