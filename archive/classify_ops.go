@@ -410,16 +410,31 @@ func (a *Archive) SetTier(id, tier, reason string) (old string, changed bool, er
 	if err != nil {
 		return "", false, usageErr("tier", err)
 	}
-	if !a.State.summary {
-		return a.setTier(id, t, reason, a.listedTier)
+	// The roles and the reason first: the grade below decrypts every
+	// dossier the key opens.
+	if err := needReason(reason); err != nil {
+		return "", false, err
+	}
+	if _, err := a.require(l10n.T("setting a tier"), a.Policy.Permissions.Classify); err != nil {
+		return "", false, err
+	}
+	if a.partial && !a.State.summary {
+		// Some dossiers' parts (a batch just took its steps on them):
+		// the grade ranks every dossier, so the rows are taken again.
+		a.summary = SummaryRows
+		if _, err := a.refresh(); err != nil {
+			return "", false, err
+		}
 	}
 	d, err := a.Lookup(id)
 	if err != nil {
 		return "", false, err
 	}
-	// Graded now, from the rows: under the lock the state is the
-	// dossier's part alone. The tier before is what the register shows
-	// as the change's "from"; it is no rule of the step's.
+	// Graded now, from the state as opened (rows, or the whole state a
+	// first command replayed): under the lock it may be the dossier's
+	// part alone, taken by the batch whatever the open gave. The tier
+	// before is what the register shows as the change's "from"; it is
+	// no rule of the step's.
 	listed := ""
 	if d.Tier == "" && a.CanRead(d) {
 		listed = a.listedTier(d.ID)
