@@ -388,6 +388,17 @@ func (a *Archive) ReviewsMissed(q classify.Quarter) []MissedReview {
 	return out
 }
 
+// quarterBegun refuses a 核定 written for a quarter that has not begun by
+// the writer's clock, in the policy's zone (R6.5: a quarter's 核定 is made
+// in it). Replay allows a day of clock skew (reviewQuarter); a write does
+// not: on 31 December at 20:00 a 2027Q1 核定 would stand for January's.
+func (a *Archive) quarterBegun(q classify.Quarter) error {
+	if now := a.Quarter(); now.Before(q) {
+		return usageErr("quarter", l10n.Errorf("%s has not begun yet", q))
+	}
+	return nil
+}
+
 // ReviewDone records this quarter's 核定 of dossier id (R6.5), with a note
 // on what was checked or changed. Only a member who can read it may.
 func (a *Archive) ReviewDone(id, note string) (classify.Quarter, error) {
@@ -401,6 +412,9 @@ func (a *Archive) ReviewDoneFor(id string, q classify.Quarter, note string) (cla
 		q = a.Quarter()
 	}
 	if _, err := a.requireKind(KindReview); err != nil {
+		return q, err
+	}
+	if err := a.quarterBegun(q); err != nil {
 		return q, err
 	}
 	err := a.locked(func() error {
@@ -427,6 +441,9 @@ func (a *Archive) ReviewDoneOnce(id string, q classify.Quarter, note string) (cl
 	if _, err := a.requireKind(KindReview); err != nil {
 		return q, nil, err
 	}
+	if err := a.quarterBegun(q); err != nil {
+		return q, nil, err
+	}
 	var had *Review
 	err := a.locked(func() error {
 		d, err := a.Lookup(id)
@@ -434,10 +451,16 @@ func (a *Archive) ReviewDoneOnce(id string, q classify.Quarter, note string) (cl
 			return err
 		}
 		id = d.ID
+		data := &ReviewData{Quarter: q.String(), Note: note}
+		// The step's own rules first (who may, who reads it, the
+		// quarter): "already verified" is no answer to one who may not.
+		if err := a.precheck(KindReview, id, data); err != nil {
+			return err
+		}
 		if had = a.reviewOf(d, q); had != nil {
 			return nil
 		}
-		_, err = a.commit(KindReview, id, &ReviewData{Quarter: q.String(), Note: note})
+		_, err = a.commit(KindReview, id, data)
 		return err
 	})
 	return q, had, err
@@ -456,20 +479,37 @@ func (a *Archive) reviewOf(d *DossierState, q classify.Quarter) *Review {
 	return nil
 }
 
-// NotReviewed splits the dossiers ids (full ids) into those without a
-// 核定 for quarter q and those that have one (R6.5), for a batch to
-// record only the first (ReviewDoneMany). It reads the state as opened,
-// without the lock: two batches run at once may still both record one.
-func (a *Archive) NotReviewed(ids []string, q classify.Quarter) (todo, done []string) {
-	for _, id := range ids {
-		d, err := a.Lookup(id)
-		if err == nil && a.reviewOf(d, q) != nil {
-			done = append(done, id)
-			continue
-		}
-		todo = append(todo, id) // an error is the batch's to report
+// ReviewDoneManyOnce is ReviewDoneMany that records nothing for a
+// dossier already verified for the quarter (R6.5: once a calendar
+// quarter), as ReviewDoneOnce: every dossier is checked first, and one
+// refused refuses the batch; under the lock, a dossier with a 核定 for q
+// is skipped. It returns the full ids recorded and those skipped.
+func (a *Archive) ReviewDoneManyOnce(ids []string, q classify.Quarter, note string) (classify.Quarter, []string, []string, error) {
+	if q == (classify.Quarter{}) {
+		q = a.Quarter()
 	}
-	return todo, done
+	if _, err := a.requireKind(KindReview); err != nil {
+		return q, nil, nil, err
+	}
+	if err := a.quarterBegun(q); err != nil {
+		return q, nil, nil, err
+	}
+	data := &ReviewData{Quarter: q.String(), Note: note}
+	var done, skipped []string
+	_, err := a.batch(ids, func(d *DossierState) error {
+		return a.precheck(KindReview, d.ID, data)
+	}, func(id string) error {
+		if d, err := a.Lookup(id); err == nil && a.reviewOf(d, q) != nil {
+			skipped = append(skipped, id)
+			return nil
+		}
+		if _, err := a.commit(KindReview, id, data); err != nil {
+			return err
+		}
+		done = append(done, id)
+		return nil
+	})
+	return q, done, skipped, err
 }
 
 // ReviewDoneMany records the 核定 of quarter q (the zero Quarter: the
@@ -482,6 +522,9 @@ func (a *Archive) ReviewDoneMany(ids []string, q classify.Quarter, note string) 
 		q = a.Quarter()
 	}
 	if _, err := a.requireKind(KindReview); err != nil {
+		return q, nil, err
+	}
+	if err := a.quarterBegun(q); err != nil {
 		return q, nil, err
 	}
 	data := &ReviewData{Quarter: q.String(), Note: note}

@@ -160,27 +160,32 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 					return nil
 				}
 			}
-			if !again && !allReadable {
-				qq := q
-				if qq == (classify.Quarter{}) {
-					qq = a.Quarter()
+			if again || allReadable {
+				done, verified, err := a.ReviewDoneMany(ids, q, note)
+				if err != nil {
+					return err
 				}
-				var had []string
-				if ids, had = a.NotReviewed(ids, qq); len(had) > 0 {
-					for _, id := range had {
-						e.printf("%s\n", l10n.Sprintf("Dossier %s was already verified for %s: nothing recorded (--again records another 核定).", id, qq))
-					}
-					if len(ids) == 0 {
-						return nil
-					}
+				for _, id := range verified {
+					e.printf("%s\n", l10n.Sprintf("Dossier %s verified for %s.", id, done))
 				}
+				return nil
 			}
-			done, verified, err := a.ReviewDoneMany(ids, q, note)
+			// Once a quarter: those recorded are said, then those already
+			// verified, for which nothing is recorded.
+			done, verified, skipped, err := a.ReviewDoneManyOnce(ids, q, note)
 			if err != nil {
 				return err
 			}
-			for _, id := range verified {
-				e.printf("%s\n", l10n.Sprintf("Dossier %s verified for %s.", id, done))
+			was := map[string]bool{}
+			for _, id := range skipped {
+				was[id] = true
+			}
+			for _, id := range append(verified, skipped...) {
+				if was[id] {
+					e.printf("%s\n", l10n.Sprintf("Dossier %s was already verified for %s: nothing recorded (--again records another 核定).", id, done))
+				} else {
+					e.printf("%s\n", l10n.Sprintf("Dossier %s verified for %s.", id, done))
+				}
 			}
 			return nil
 		},
