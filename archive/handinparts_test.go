@@ -176,7 +176,7 @@ func TestReportSummaryHasHandIns(t *testing.T) {
 		if got, want := jsonOf(a.Submissions(false)), jsonOf(cold.Submissions(false)); got != want || len(a.State.Submissions) != 2 {
 			t.Fatalf("the report's state (from the snapshot: %v) has the hand-ins\n%s\nwant\n%s", fromSnapshot, got, want)
 		}
-		if got, want := jsonOf(a.State.RolesSet), jsonOf(cold.State.RolesSet); got != want {
+		if got, want := jsonOf(a.State.RoleHistory), jsonOf(cold.State.RoleHistory); got != want {
 			t.Fatalf("the report's state (from the snapshot: %v) has the roles set\n%s\nwant\n%s", fromSnapshot, got, want)
 		}
 	}

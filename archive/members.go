@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"crm/archive/journal"
 	"crm/l10n"
@@ -67,7 +68,7 @@ func (x *InitData) apply(c *step) {
 	s.Genesis, s.ArchiveID, s.PolicySHA256 = c.e.Hash, x.ArchiveID, x.PolicySHA256
 	m := x.Member
 	s.Members[m.ID] = &m
-	s.RolesSet[m.ID] = c.e.Time
+	s.setRoles(m.ID, c.e.Time, m.Roles)
 }
 
 func (x *PolicyUpdate) check(c *step) error {
@@ -116,7 +117,7 @@ func (p *Policy) checkPosts(member, dept string, roles []string) error {
 func (x *MemberAdd) apply(c *step) {
 	m := x.Member
 	c.s.Members[m.ID] = &m
-	c.s.RolesSet[m.ID] = c.e.Time
+	c.s.setRoles(m.ID, c.e.Time, m.Roles)
 }
 
 func (x *MemberRoles) check(c *step) error {
@@ -131,7 +132,7 @@ func (x *MemberRoles) apply(c *step) {
 	m := *c.s.Members[x.Member]
 	m.Roles = slices.Clone(x.Roles)
 	c.s.Members[x.Member] = &m
-	c.s.RolesSet[x.Member] = c.e.Time
+	c.s.setRoles(x.Member, c.e.Time, m.Roles)
 }
 
 func (x *MemberRemove) check(c *step) error {
@@ -150,6 +151,7 @@ func (x *MemberRemove) apply(c *step) {
 	m := *c.s.Members[x.Member]
 	m.Removed = true
 	c.s.Members[x.Member] = &m
+	c.s.setRoles(x.Member, c.e.Time, nil)
 	// The loans it lists close with it: a leaver borrows nothing. (An
 	// older removal lists none and closes none, so that old journals
 	// replay as they did.)
@@ -395,4 +397,31 @@ func (a *Archive) RemoveMemberBecause(ctx context.Context, id, reason string) er
 		}
 		return a.memberFollowUp(ctx, id, l10n.Sprintf("member %s was removed", id))
 	})
+}
+
+// RoleSpell is the roles a member held from a time on (none: removed).
+type RoleSpell struct {
+	From  time.Time
+	Roles []string
+}
+
+// setRoles records that member id holds roles from t on (nil: removed).
+func (s *State) setRoles(id string, t time.Time, roles []string) {
+	if s.RoleHistory == nil {
+		s.RoleHistory = map[string][]RoleSpell{}
+	}
+	s.RoleHistory[id] = append(s.RoleHistory[id], RoleSpell{From: t, Roles: slices.Clone(roles)})
+}
+
+// rolesAt is the roles member id held just before t (nil: none, or not yet
+// a member, or removed), by the role history.
+func (s *State) rolesAt(id string, t time.Time) []string {
+	var roles []string
+	for _, sp := range s.RoleHistory[id] {
+		if !sp.From.Before(t) {
+			break
+		}
+		roles = sp.Roles
+	}
+	return roles
 }

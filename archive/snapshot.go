@@ -237,12 +237,14 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 19: a sealed header
+// snapMagic starts a snapshot file (format version 20: a sealed header
 // that names the events decisions settled, 4096 parts by dossier id with
 // their register entries, destruction requests and event paths after one
 // shared gob prelude, parts by month folder, a part of rows, one of loans
 // and destruction requests, one of histories and one with the tail of the
-// journal's order; version 18 is the same format, saved by replay rules
+// journal's order; version 19 kept when each member's roles were last
+// set, not the roles they held from each time (RoleHistory, R6.1's
+// hand-ins of past months); version 18 is the same format, saved by replay rules
 // that let a member who could not read a dossier set its credit class or
 // tier, and a member of another department hold a 客服部 post (R8, R6.6);
 // version 17 is the same format, saved by replay rules
@@ -258,7 +260,7 @@ type dirStamp struct {
 // clock range that ignored events dated ahead that a decision had
 // rejected, or a journal without genesis). A snapshot of another version
 // is not read.
-const snapMagic = "crm-state-snapshot-v19\n"
+const snapMagic = "crm-state-snapshot-v20\n"
 
 // The parts after the months', counted from the end.
 const (
@@ -2094,7 +2096,7 @@ func (s *State) ensureMaps() {
 	if s.Requests == nil {
 		s.Requests = map[string]*StatsRequest{}
 	}
-	if s.RolesSet == nil {
-		s.RolesSet = map[string]time.Time{}
+	if s.RoleHistory == nil {
+		s.RoleHistory = map[string][]RoleSpell{}
 	}
 }

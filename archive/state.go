@@ -161,9 +161,11 @@ type State struct {
 	Reviews        []ReviewEntry            // every 核定, in journal order
 	Submissions    map[string]*Submission   // hand-ins (R6.1), by id
 	Requests       map[string]*StatsRequest // statistics requests (R6.7), by id
-	// RolesSet is when each member's roles were last set (member.add or
-	// member.roles): duties that come with a role start after it.
-	RolesSet map[string]time.Time
+	// RoleHistory is, for each member, the roles they held from each
+	// time they were set (member.add, member.roles; none from their
+	// removal), oldest first: duties that come with a role, such as a
+	// month's hand-in (R6.1), are those held when the period began.
+	RoleHistory map[string][]RoleSpell
 	// Templates are the overrides under templates/ the last
 	// templates.update pinned: relative path → SHA-256.
 	Templates map[string]string
@@ -236,7 +238,7 @@ type registerSeqs struct {
 func newState(j *journal.Journal, p *Policy) *State {
 	return &State{Policy: p, Journal: j, Members: map[string]*Member{}, Dossiers: map[string]*DossierState{},
 		Loans: map[string]*Loan{}, Destructions: map[string]*Destruction{},
-		Submissions: map[string]*Submission{}, Requests: map[string]*StatsRequest{}, RolesSet: map[string]time.Time{}}
+		Submissions: map[string]*Submission{}, Requests: map[string]*StatsRequest{}, RoleHistory: map[string][]RoleSpell{}}
 }
 
 // MemberByRecipient returns the active member whose age recipient is r, or nil.

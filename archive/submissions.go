@@ -438,12 +438,13 @@ func (p *Policy) HandInDue(start time.Time) time.Time {
 }
 
 // OwesHandIn reports whether member m owes the customer information
-// report (R6.1) of the month that begins at start: m is active and holds
-// a role of intake.submitters, set before that month began (duties that
-// come with a role start after it: a member added mid-month owes the
-// next month's first).
+// report (R6.1) of the month that begins at start: m held a role of
+// intake.submitters when that month began (RoleHistory). Duties that come
+// with a role start after it: a member added mid-month owes the next
+// month's first; one whose roles change or who leaves later still owed
+// the months before, whatever they hold now.
 func (s *State) OwesHandIn(m *Member, start time.Time) bool {
-	return m.HasRole(s.Policy.Submitters()...) && s.RolesSet[m.ID].Before(start)
+	return slices.ContainsFunc(s.rolesAt(m.ID, start), func(r string) bool { return slices.Contains(s.Policy.Submitters(), r) })
 }
 
 // Counts reports whether hand-in sub counts as its author's customer

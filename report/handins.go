@@ -22,9 +22,9 @@ const (
 // date of the first that counts, and whether it came by the due day
 // (handInOnTime …). From the journal's register of hand-ins alone: no
 // hand-in is decrypted, so whoever makes the report need not be one of
-// their recipients. The members are as the journal has them now: one removed, or
-// whose roles changed since p began, is not listed (as for
-// archive.Archive.MissingHandIns).
+// their recipients. The members are those who held a submitter role
+// when p began (archive.State.RoleHistory), whatever they hold now or
+// whether they left since (as for archive.Archive.MissingHandIns).
 func (f *facts) handIns(p Period, now time.Time) []Row {
 	due := f.a.Policy.HandInDue(p.Start)
 	type tally struct {
