@@ -388,6 +388,19 @@ func (a *Archive) ReviewsMissed(q classify.Quarter) []MissedReview {
 	return out
 }
 
+// reviewQuarterFor is the quarter a 核定 written now for q is of (the zero
+// Quarter: the current one), once the working member may record one and
+// the quarter has begun.
+func (a *Archive) reviewQuarterFor(q classify.Quarter) (classify.Quarter, error) {
+	if q == (classify.Quarter{}) {
+		q = a.Quarter()
+	}
+	if _, err := a.requireKind(KindReview); err != nil {
+		return q, err
+	}
+	return q, a.quarterBegun(q)
+}
+
 // quarterBegun refuses a 核定 written for a quarter that has not begun by
 // the writer's clock, in the policy's zone (R6.5: a quarter's 核定 is made
 // in it). Replay allows a day of clock skew (reviewQuarter); a write does
@@ -408,16 +421,11 @@ func (a *Archive) ReviewDone(id, note string) (classify.Quarter, error) {
 // ReviewDoneFor is ReviewDone for quarter q (the zero Quarter: the current
 // one); an earlier quarter records a late 核定 of a quarter that was missed.
 func (a *Archive) ReviewDoneFor(id string, q classify.Quarter, note string) (classify.Quarter, error) {
-	if q == (classify.Quarter{}) {
-		q = a.Quarter()
-	}
-	if _, err := a.requireKind(KindReview); err != nil {
+	q, err := a.reviewQuarterFor(q)
+	if err != nil {
 		return q, err
 	}
-	if err := a.quarterBegun(q); err != nil {
-		return q, err
-	}
-	err := a.locked(func() error {
+	err = a.locked(func() error {
 		d, err := a.Lookup(id)
 		if err != nil {
 			return err
@@ -435,17 +443,12 @@ func (a *Archive) ReviewDoneFor(id string, q classify.Quarter, note string) (cla
 // state with every event written so far, so a script run twice records
 // one 核定, and a supervisor's sign-off of it stays the quarter's.
 func (a *Archive) ReviewDoneOnce(id string, q classify.Quarter, note string) (classify.Quarter, *Review, error) {
-	if q == (classify.Quarter{}) {
-		q = a.Quarter()
-	}
-	if _, err := a.requireKind(KindReview); err != nil {
-		return q, nil, err
-	}
-	if err := a.quarterBegun(q); err != nil {
+	q, err := a.reviewQuarterFor(q)
+	if err != nil {
 		return q, nil, err
 	}
 	var had *Review
-	err := a.locked(func() error {
+	err = a.locked(func() error {
 		d, err := a.Lookup(id)
 		if err != nil {
 			return err
@@ -485,18 +488,13 @@ func (a *Archive) reviewOf(d *DossierState, q classify.Quarter) *Review {
 // refused refuses the batch; under the lock, a dossier with a 核定 for q
 // is skipped. It returns the full ids recorded and those skipped.
 func (a *Archive) ReviewDoneManyOnce(ids []string, q classify.Quarter, note string) (classify.Quarter, []string, []string, error) {
-	if q == (classify.Quarter{}) {
-		q = a.Quarter()
-	}
-	if _, err := a.requireKind(KindReview); err != nil {
-		return q, nil, nil, err
-	}
-	if err := a.quarterBegun(q); err != nil {
+	q, err := a.reviewQuarterFor(q)
+	if err != nil {
 		return q, nil, nil, err
 	}
 	data := &ReviewData{Quarter: q.String(), Note: note}
 	var done, skipped []string
-	_, err := a.batch(ids, func(d *DossierState) error {
+	_, err = a.batch(ids, func(d *DossierState) error {
 		return a.precheck(KindReview, d.ID, data)
 	}, func(id string) error {
 		if d, err := a.Lookup(id); err == nil && a.reviewOf(d, q) != nil {
@@ -518,13 +516,8 @@ func (a *Archive) ReviewDoneManyOnce(ids []string, q classify.Quarter, note stri
 // names each dossier refused); then they are journaled under one lock and
 // synced once at the end (Bulk). It returns the dossiers' full ids.
 func (a *Archive) ReviewDoneMany(ids []string, q classify.Quarter, note string) (classify.Quarter, []string, error) {
-	if q == (classify.Quarter{}) {
-		q = a.Quarter()
-	}
-	if _, err := a.requireKind(KindReview); err != nil {
-		return q, nil, err
-	}
-	if err := a.quarterBegun(q); err != nil {
+	q, err := a.reviewQuarterFor(q)
+	if err != nil {
 		return q, nil, err
 	}
 	data := &ReviewData{Quarter: q.String(), Note: note}
