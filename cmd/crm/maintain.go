@@ -13,7 +13,7 @@ import (
 
 func newMaintainCmd(e *env) *cobra.Command {
 	var within string
-	var asJSON bool
+	var asJSON, all bool
 	c := &cobra.Command{
 		Use:   "maintain [--within DUR] [--json]",
 		Short: l10n.Pick("Cron job: revoke expired loans, declassify, re-encrypt stale files, report overdue loans, due reviews, pending approvals, overdue visits, complaints past retention, missing hand-ins (exit 10 when a person is needed)", "定时任务：收回逾期借阅权限、自行解密、重新加密收件人过期的档案，提示逾期、待核定、待审批、逾期未拜访、投诉记录到期、未交客户信息报告等事项（需人处理时退出码 10）"),
@@ -86,8 +86,8 @@ and crm-maintain.timer
 				}
 				return err
 			}
-			e.printLoansAndReviews(a, rep)
-			e.printRulebookDues(rep)
+			e.printLoansAndReviews(a, rep, all)
+			e.printRulebookDues(rep, all)
 			if !rep.NeedsPerson() && len(rep.Expired) == 0 && rep.Declassified == 0 && len(rep.Rekeyed) == 0 && len(rep.Bundled) == 0 {
 				e.printf("%s\n", l10n.T("Nothing to do."))
 			}
@@ -96,15 +96,37 @@ and crm-maintain.timer
 	}
 	c.Flags().StringVar(&within, "within", "14d", l10n.Pick("report reviews when the quarter ends within this window", "季度结束前多久开始提示核定"))
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
+	c.Flags().BoolVar(&all, "all", false, l10n.Pick("print every line (default: the first 20 of each kind, then how many more)", "逐条列出全部（默认每类只列前 20 条并注明其余条数）"))
 	return c
+}
+
+// maintainShown is how many lines of one kind maintain prints without
+// --all: at 100,000 dossiers a run printed ~195,000 (every dossier's
+// visit overdue and missed 核定), which cron mails every hour.
+const maintainShown = 20
+
+// capLines prints n lines of one kind (print(i) writes the i-th), the
+// first maintainShown unless all, then how many more there are.
+func (e *env) capLines(n int, all bool, print func(i int)) {
+	shown := n
+	if !all && n > maintainShown {
+		shown = maintainShown
+	}
+	for i := range shown {
+		print(i)
+	}
+	if shown < n {
+		e.linef(l10n.T("… and %d more like the line above: `crm maintain --all` prints every one, --json lists them"), n-shown)
+	}
 }
 
 // printLoansAndReviews prints what the run did and what waits in the
 // journal's workflows: loans, 核定, destructions.
-func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainReport) {
-	for _, l := range rep.Expired {
+func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainReport, all bool) {
+	e.capLines(len(rep.Expired), all, func(i int) {
+		l := rep.Expired[i]
 		e.linef(l10n.T("revoked: loan %s of %s by %s was due %s; the file no longer opens with their key."), l.ID, l.Dossier, l.Borrower, a.FormatTime(l.Due))
-	}
+	})
 	if n := len(rep.Rekeyed); n > 0 {
 		e.linef(l10n.T("re-encrypted: %d dossier(s) to the recipients the journal gives them now (%s)."), n, strings.Join(rep.Rekeyed, ", "))
 	}
@@ -114,11 +136,13 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 	for _, b := range rep.Bundled {
 		e.linef(l10n.T("bundled: %s: %d event(s) in %s, in place of %d file(s)."), b.Month, b.Events, b.File, b.Files)
 	}
-	for _, l := range rep.Overdue {
+	e.capLines(len(rep.Overdue), all, func(i int) {
+		l := rep.Overdue[i]
 		e.linef(l10n.T("overdue: loan %s of %s by %s, due %s: `crm borrow return %s`"), l.ID, l.Dossier, l.Borrower, a.Date(l.Due), l.ID)
-	}
+	})
 	lefts := map[int]string{} // "%s days left", by the days: one string each
-	for _, r := range rep.Reviews {
+	e.capLines(len(rep.Reviews), all, func(i int) {
+		r := rep.Reviews[i]
 		left, ok := lefts[r.DaysLeft]
 		if !ok {
 			left = l10n.Sprintf("%s days left", strconv.Itoa(r.DaysLeft))
@@ -128,13 +152,15 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 			left = l10n.T("overdue")
 		}
 		e.linef(l10n.T("review due: %s (%s, created by %s) for %s, %s: `crm review done %s`"), r.ID, r.Level, r.Owner, rep.Quarter, left, r.ID)
-	}
-	for _, m := range rep.Missed {
+	})
+	e.capLines(len(rep.Missed), all, func(i int) {
+		m := rep.Missed[i]
 		e.linef(l10n.T("review missed: %s (%s, created by %s) was not verified in %s: `crm review done %s --quarter %s`"), m.ID, m.Level, m.Owner, commaList(m.Quarters), m.ID, m.Quarters[0])
-	}
-	for _, l := range rep.PendingLoans {
+	})
+	e.capLines(len(rep.PendingLoans), all, func(i int) {
+		l := rep.PendingLoans[i]
 		e.linef(l10n.T("waiting: loan %s of %s by %s needs a sign-off or approval"), l.ID, l.Dossier, l.Borrower)
-	}
+	})
 	for _, x := range rep.Ahead {
 		what := kindText(journal.Kind(x.Kind))
 		if x.Dossier != "" {
@@ -153,7 +179,7 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 
 // printRulebookDues prints the hand-ins (R6.1) and what the dossiers' own
 // records call for: visits and complaints.
-func (e *env) printRulebookDues(rep *archive.MaintainReport) {
+func (e *env) printRulebookDues(rep *archive.MaintainReport, all bool) {
 	for _, m := range rep.HandInsMissing {
 		e.linef(l10n.T("hand-in missing: %s %s has not handed in the customer information report for %s, due %s (R6.1): `crm submit`"), m.Member, m.Name, m.Month, m.Due)
 	}
@@ -164,16 +190,18 @@ func (e *env) printRulebookDues(rep *archive.MaintainReport) {
 		}
 		e.linef(l10n.T("waiting: hand-in %s by %s (%s) waits to be merged: `crm submissions merge %s`"), sub.ID, sub.By, about, sub.ID)
 	}
-	for _, v := range rep.Visits {
+	e.capLines(len(rep.Visits), all, func(i int) {
+		v := rep.Visits[i]
 		last := v.LastVisit
 		if last == "" {
 			last = l10n.T("none yet")
 		}
 		e.linef(l10n.T("visit overdue: %s (%s, every %s, owner %s) was due a visit on %s; last visit: %s"), v.ID, v.Tier, v.Every, v.Owner, v.Due, last)
-	}
-	for _, c := range rep.Complaints {
+	})
+	e.capLines(len(rep.Complaints), all, func(i int) {
+		c := rep.Complaints[i]
 		e.linef(l10n.T("complaint past retention: %s has %d complaint record(s) kept until %s: `crm contact remove %s --expired`"), c.ID, len(c.KeptUntil), commaList(c.KeptUntil), c.ID)
-	}
+	})
 	if rep.Unchecked > 0 {
 		e.linef(l10n.T("note: %d dossier(s) could not be checked for visits and complaints: your key does not open them."), rep.Unchecked)
 	}
