@@ -438,13 +438,27 @@ func (p *Policy) HandInDue(start time.Time) time.Time {
 }
 
 // OwesHandIn reports whether member m owes the customer information
-// report (R6.1) of the month that begins at start: m held a role of
-// intake.submitters when that month began (RoleHistory). Duties that come
-// with a role start after it: a member added mid-month owes the next
-// month's first; one whose roles change or who leaves later still owed
-// the months before, whatever they hold now.
-func (s *State) OwesHandIn(m *Member, start time.Time) bool {
-	return slices.ContainsFunc(s.rolesAt(m.ID, start), func(r string) bool { return slices.Contains(s.Policy.Submitters(), r) })
+// report (R6.1) of the month that begins at start, due before due
+// (Policy.HandInDue): m held a role of intake.submitters all through the
+// first week, from before the month began until the due day ended
+// (RoleHistory). Duties that come with a role start after it: a member
+// added mid-month owes the next month's first. One who leaves or loses
+// the role before the due day ends owes nothing that month (and can no
+// longer hand it in); one whose roles change after it still owed it,
+// whatever they hold now.
+func (s *State) OwesHandIn(m *Member, start, due time.Time) bool {
+	submits := func(roles []string) bool {
+		return slices.ContainsFunc(roles, func(r string) bool { return slices.Contains(s.Policy.Submitters(), r) })
+	}
+	if !submits(s.rolesAt(m.ID, start)) {
+		return false
+	}
+	for _, sp := range s.RoleHistory[m.ID] {
+		if !sp.From.Before(start) && sp.From.Before(due) && !submits(sp.Roles) {
+			return false
+		}
+	}
+	return true
 }
 
 // Counts reports whether hand-in sub counts as its author's customer
@@ -471,7 +485,7 @@ func (a *Archive) MissingHandIns() []MissingHandIn {
 	}
 	var out []MissingHandIn
 	for _, m := range a.State.SortedMembers() {
-		if handed[m.ID] || !a.State.OwesHandIn(m, start) {
+		if handed[m.ID] || !a.State.OwesHandIn(m, start, due) {
 			continue
 		}
 		out = append(out, MissingHandIn{Member: m.ID, Name: m.Name, Month: month, Due: due.AddDate(0, 0, -1).Format(time.DateOnly)})

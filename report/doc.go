@@ -65,8 +65,9 @@
 //     `crm show`.
 //   - The monthly report's hand-ins (R6.1, handins.go): one row per member
 //     who owed the month's customer information report
-//     (archive.State.OwesHandIn: a submitter role set before the month
-//     began), from the journal's register of hand-ins (State.Submissions),
+//     (archive.State.OwesHandIn: a submitter role held from before the
+//     month began until its due day ended), from the journal's register
+//     of hand-ins (State.Submissions),
 //     never their files: how many count (not rejected), how many were
 //     rejected, the first that counts, and 按期 / 逾期 / 未交 against the
 //     due day (Policy.HandInDue), or 待交 while it has not ended.

@@ -52,7 +52,7 @@ func (f *facts) handIns(p Period, now time.Time) []Row {
 	}
 	var rows []Row
 	for _, m := range f.s.SortedMembers() {
-		if !f.s.OwesHandIn(m, p.Start) {
+		if !f.s.OwesHandIn(m, p.Start, due) {
 			continue
 		}
 		t := by[m.ID]
