@@ -755,45 +755,76 @@ func readNames(dir string) ([]string, error) {
 }
 
 // Uncounted is an event about a dossier that has no effect: a problem
-// (verify reports it until a manager's decision settles it), or one a
-// decision rejected.
+// (verify reports it until a manager's decision settles it), a step made
+// moot by a concurrent one (superseded), or one a decision rejected.
 type Uncounted struct {
+	// Event is the event; of one in the dossier's history read from a
+	// snapshot (no events), its path and hash only.
 	Event    *journal.Event
 	Problem  string   // why it does not count; "" when rejected
 	Rejected *Decided // the decision that rejected it, else nil
 }
 
-// UncountedOf lists the events about dossier id that do not count, by
-// time: `crm log ID` shows them beside its history, so that whoever took
-// a step that was refused (a role it lacked, a clock that was wrong, a
-// concurrent step) sees that it is not in the dossier. The problems'
-// events are read from the journal held, else from their files.
+// UncountedOf lists the events about dossier id that do not count: `crm
+// log ID` marks them in its history, or shows them where their times
+// fall, so that whoever took a step that was refused (a role it lacked,
+// a clock that was wrong), superseded (a concurrent step) or rejected
+// sees that it is not in the dossier, and why. An event in the dossier's
+// history is known as its own by its hash; another is read, from the
+// journal held or its file, to see which dossier it names.
 func (a *Archive) UncountedOf(id string) []Uncounted {
 	id = a.CanonicalID(id)
-	var out []Uncounted
-	for _, p := range a.State.Problems {
+	own := map[string]*journal.Event{}
+	if d := a.State.Dossiers[id]; d != nil {
+		for _, e := range d.Events {
+			own[e.Hash] = e
+		}
+		if a.fromSnapshot {
+			for _, p := range a.State.eventPathsOf(id) {
+				if h, ok := journal.HashOfPath(p); ok && own[h] == nil {
+					own[h] = &journal.Event{Path: p, Hash: h}
+				}
+			}
+		}
+	}
+	find := func(path string) *journal.Event {
+		h, ok := journal.HashOfPath(path)
+		if !ok {
+			return nil // not an event's file: verify names it
+		}
+		if e := own[h]; e != nil {
+			return e
+		}
 		var e *journal.Event
 		if j := a.State.Journal; j != nil {
-			if h, ok := journal.HashOfPath(p.Path); ok {
-				e = j.ByHash[h]
-			}
+			e = j.ByHash[h]
 		}
 		if e == nil {
-			var err error
-			if e, err = journal.ReadFile(a.Dir, p.Path); err != nil {
-				continue // not an event's file: verify names it
-			}
+			e, _ = journal.ReadFile(a.Dir, path)
 		}
-		if e.Dossier == id {
-			out = append(out, Uncounted{Event: e, Problem: p.Msg})
+		if e == nil || e.Dossier != id {
+			return nil
+		}
+		return e
+	}
+	var out []Uncounted
+	for _, ps := range [][]journal.Problem{a.State.Problems, a.State.Superseded} {
+		for _, p := range ps {
+			if e := find(p.Path); e != nil {
+				out = append(out, Uncounted{Event: e, Problem: p.Msg})
+			}
 		}
 	}
 	for i := range a.State.Decided {
 		d := &a.State.Decided[i]
-		if d.Decision == DecisionReject && d.Event != nil && d.Event.Dossier == id {
-			out = append(out, Uncounted{Event: d.Event, Rejected: d})
+		if d.Decision != DecisionReject || d.Event == nil {
+			continue
+		}
+		if e := find(d.Event.Path); e != nil {
+			out = append(out, Uncounted{Event: e, Rejected: d})
 		}
 	}
-	slices.SortStableFunc(out, func(x, y Uncounted) int { return x.Event.Time.Compare(y.Event.Time) })
+	// By their paths: a path begins with its event's time.
+	slices.SortStableFunc(out, func(x, y Uncounted) int { return strings.Compare(x.Event.Path, y.Event.Path) })
 	return out
 }
