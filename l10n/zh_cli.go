@@ -45,6 +45,7 @@ var catalogCLI = map[string]string{
 	"Dossier %s was already verified for %s on %s by %s: nothing recorded (--again records another 核定).":     "档案 %s 已完成 %s 的核定（%s，%s）：未重复登记（如需再登记一次，请加 --again）。",
 	"Signed off the 核定 of %s of %d dossier(s): %s and %d more (crm report reviews --quarter %s lists them).": "已签核 %s 的核定，共 %d 份档案：%s 等，另有 %d 份（crm report reviews --quarter %s 列出全部）。",
 	"… and %d more like the line above: `crm maintain --all` prints every one, --json lists them":            "……同类另有 %d 条：`crm maintain --all` 逐条列出，--json 也全部列出",
+	"… %d more":            "……另有 %d 份",
 	"NOT COUNTED (%s): %s": "未生效（%s）：%s",
 	"rejected by %s: %s":   "已被 %s 驳回：%s",
 	"--quarter %s has not begun yet (this quarter is %s)": "--quarter %s 尚未开始（本季度为 %s）",

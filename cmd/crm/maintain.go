@@ -128,7 +128,11 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 		e.linef(l10n.T("revoked: loan %s of %s by %s was due %s; the file no longer opens with their key."), l.ID, l.Dossier, l.Borrower, a.FormatTime(l.Due))
 	})
 	if n := len(rep.Rekeyed); n > 0 {
-		e.linef(l10n.T("re-encrypted: %d dossier(s) to the recipients the journal gives them now (%s)."), n, strings.Join(rep.Rekeyed, ", "))
+		ids := rep.Rekeyed
+		if !all && n > maintainShown {
+			ids = append(ids[:maintainShown:maintainShown], l10n.Sprintf("… %d more", n-maintainShown))
+		}
+		e.linef(l10n.T("re-encrypted: %d dossier(s) to the recipients the journal gives them now (%s)."), n, strings.Join(ids, ", "))
 	}
 	if rep.Declassified > 0 {
 		e.linef(l10n.T("declassified: %d dossier(s) whose secrecy period ran out are now 内部 (R7.2.4)."), rep.Declassified)
@@ -161,35 +165,39 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 		l := rep.PendingLoans[i]
 		e.linef(l10n.T("waiting: loan %s of %s by %s needs a sign-off or approval"), l.ID, l.Dossier, l.Borrower)
 	})
-	for _, x := range rep.Ahead {
+	e.capLines(len(rep.Ahead), all, func(i int) {
+		x := rep.Ahead[i]
 		what := kindText(journal.Kind(x.Kind))
 		if x.Dossier != "" {
 			what += " " + x.Dossier
 		}
 		e.linef(l10n.T("dated ahead: %s by %s (event %s) is dated %s, after this computer's clock by more than %s: it counts from then on, possibly over steps taken meanwhile on the same dossier; if this clock is behind, set it right, else ask %s to set theirs"), what, x.Actor, journal.ShortHash(x.Event), a.FormatTime(x.Time), archive.ClockSkew, x.Actor)
-	}
-	for _, r := range rep.Destructions {
+	})
+	e.capLines(len(rep.Destructions), all, func(i int) {
+		r := rep.Destructions[i]
 		if n := r.NextRole(); n != "" {
 			e.linef(l10n.T("waiting: destruction request %s of %s needs a %s's approval"), r.ID, r.Dossier, roleTitle(n, a.Policy))
 		} else {
 			e.linef(l10n.T("waiting: destruction request %s of %s is approved and waits to be executed"), r.ID, r.Dossier)
 		}
-	}
+	})
 }
 
 // printRulebookDues prints the hand-ins (R6.1) and what the dossiers' own
 // records call for: visits and complaints.
 func (e *env) printRulebookDues(rep *archive.MaintainReport, all bool) {
-	for _, m := range rep.HandInsMissing {
+	e.capLines(len(rep.HandInsMissing), all, func(i int) {
+		m := rep.HandInsMissing[i]
 		e.linef(l10n.T("hand-in missing: %s %s has not handed in the customer information report for %s, due %s (R6.1): `crm submit`"), m.Member, m.Name, m.Month, m.Due)
-	}
-	for _, sub := range rep.HandInsPending {
+	})
+	e.capLines(len(rep.HandInsPending), all, func(i int) {
+		sub := rep.HandInsPending[i]
 		about := sub.About
 		if about == "" {
 			about = l10n.T("a new customer")
 		}
 		e.linef(l10n.T("waiting: hand-in %s by %s (%s) waits to be merged: `crm submissions merge %s`"), sub.ID, sub.By, about, sub.ID)
-	}
+	})
 	e.capLines(len(rep.Visits), all, func(i int) {
 		v := rep.Visits[i]
 		last := v.LastVisit
