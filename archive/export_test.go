@@ -447,3 +447,6 @@ func SetPastAll(all bool) (restore func()) {
 	pastAll = all
 	return func() { pastAll = old }
 }
+
+// RolesAtForTest is s.rolesAt(id, t).
+func RolesAtForTest(s *State, id string, t time.Time) []string { return s.rolesAt(id, t) }

@@ -3,6 +3,7 @@ package archive_test
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"crm/archive"
 )
@@ -179,5 +180,25 @@ func TestReportSummaryHasHandIns(t *testing.T) {
 		if got, want := jsonOf(a.State.RoleHistory), jsonOf(cold.State.RoleHistory); got != want {
 			t.Fatalf("the report's state (from the snapshot: %v) has the roles set\n%s\nwant\n%s", fromSnapshot, got, want)
 		}
+	}
+}
+
+// rolesAt takes the latest setting before the time asked, whatever the
+// history's order: journal order, which concurrent clones or a clock set
+// wrong may leave out of time order.
+func TestRolesAtTakesTheLatestBefore(t *testing.T) {
+	s := &archive.State{}
+	t0 := time.Date(2026, 10, 20, 0, 0, 0, 0, time.UTC)
+	nov := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	s.RoleHistory = map[string][]archive.RoleSpell{"wu": {
+		{From: t0, Roles: []string{"sales"}},
+		{From: t0.AddDate(0, 0, 20), Roles: nil},              // removed on 9 November…
+		{From: t0.AddDate(0, 0, 5), Roles: []string{"clerk"}}, // …after a change dated 25 October, replayed later
+	}}
+	if got := archive.RolesAtForTest(s, "wu", nov); len(got) != 1 || got[0] != "clerk" {
+		t.Errorf("roles on 1 November: %v, want [clerk]", got)
+	}
+	if got := archive.RolesAtForTest(s, "wu", nov.AddDate(0, 0, 10)); got != nil {
+		t.Errorf("roles on 11 November: %v, want none (removed)", got)
 	}
 }

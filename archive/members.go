@@ -414,14 +414,16 @@ func (s *State) setRoles(id string, t time.Time, roles []string) {
 }
 
 // rolesAt is the roles member id held just before t (nil: none, or not yet
-// a member, or removed), by the role history.
+// a member, or removed), by the role history: the latest setting before
+// t. The history is in journal order, which two clones' concurrent
+// changes or a clock set wrong may leave out of time order.
 func (s *State) rolesAt(id string, t time.Time) []string {
 	var roles []string
+	var at time.Time
 	for _, sp := range s.RoleHistory[id] {
-		if !sp.From.Before(t) {
-			break
+		if sp.From.Before(t) && !sp.From.Before(at) {
+			roles, at = sp.Roles, sp.From
 		}
-		roles = sp.Roles
 	}
 	return roles
 }
