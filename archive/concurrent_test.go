@@ -93,9 +93,11 @@ func TestApproveConcurrentWithRejectIsRejected(t *testing.T) {
 	f.verifyClean()
 }
 
-// Two supervisors approve step 1 of the same request in two clones: one
-// approval counts, the other is recorded as superseded, and the chain goes on.
-func TestTwoApprovalsOfOneStep(t *testing.T) {
+// twoApprovals has two supervisors (su, sun) approve step 1 of one
+// destruction request of a new dossier in two clones, and merges them:
+// the fixture, the dossier, the request and the merged state.
+func twoApprovals(t *testing.T) (*fixture, string, *archive.Destruction, *archive.State) {
+	t.Helper()
 	f := newFixture(t)
 	sun := newIdentity(t)
 	f.ids["sun"] = sun
@@ -110,6 +112,13 @@ func TestTwoApprovalsOfOneStep(t *testing.T) {
 	s := merged(t, f,
 		func(f *fixture) { f.as("su").DestroyApprove(r.ID) },
 		func(g *fixture) { g.as("sun").DestroyApprove(r.ID) })
+	return f, id, r, s
+}
+
+// Two supervisors approve step 1 of the same request in two clones: one
+// approval counts, the other is recorded as superseded, and the chain goes on.
+func TestTwoApprovalsOfOneStep(t *testing.T) {
+	f, _, r, s := twoApprovals(t)
 	d := s.Destructions[r.ID]
 	if len(d.Approvals) != 1 || d.NextRole() != "manager" || len(s.Superseded) != 1 {
 		t.Fatalf("approvals %+v, superseded %v", d.Approvals, s.Superseded)

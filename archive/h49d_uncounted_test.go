@@ -10,20 +10,7 @@ import (
 // the merged order is superseded. The dossier's history (DossierLog)
 // lists it, so UncountedOf must name it, or log shows it as if it counted.
 func TestH49dUncountedOfNamesSupersededStep(t *testing.T) {
-	f := newFixture(t)
-	sun := newIdentity(t)
-	f.ids["sun"] = sun
-	if err := f.as("zhang").AddMember(ctx, member("sun", []string{"supervisor"}, sun)); err != nil {
-		t.Fatal(err)
-	}
-	id := f.create("秘密")
-	r, err := f.as("li").DestroyRequest(id, "过期")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := merged(t, f,
-		func(f *fixture) { f.as("su").DestroyApprove(r.ID) },
-		func(g *fixture) { g.as("sun").DestroyApprove(r.ID) })
+	f, id, _, s := twoApprovals(t)
 	if len(s.Superseded) != 1 {
 		t.Fatalf("superseded %v", s.Superseded)
 	}
