@@ -401,10 +401,11 @@ func (a *Archive) SetCredit(id, class, reason string) (old string, changed bool,
 // tier before (the previous override, else what the dossier and the rules
 // give if the working key can read it) and whether anything was written.
 //
-// With a state of the snapshot's rows (SummaryRows) the tier before is
-// graded from the rows and the content digests first, and the step is
-// taken on the dossier's part under the lock (a batch of one): at 100,000
-// dossiers a replay of the whole journal for it took 24 s and 1.9 GB.
+// The tier before is graded first, from the state as opened (the
+// snapshot's rows and the content digests, or a whole state), and the
+// step is a batch of one, taken on the dossier's part under the lock: at
+// 100,000 dossiers a replay of the whole journal for it took 24 s and
+// 1.9 GB.
 func (a *Archive) SetTier(id, tier, reason string) (old string, changed bool, err error) {
 	t, err := classify.ParseTier(tier)
 	if err != nil {
@@ -440,19 +441,19 @@ func (a *Archive) SetTier(id, tier, reason string) (old string, changed bool, er
 		listed = a.listedTier(d.ID)
 	}
 	_, err = a.batch([]string{d.ID}, func(*DossierState) error { return nil }, func(id string) error {
-		old, changed, err = a.setTier(id, t, reason, func(string) string { return listed })
+		old, changed, err = a.setTier(id, t, reason, listed)
 		return err
 	})
 	return old, changed, err
 }
 
-// setTier is SetTier's step; listed gives the tier a readable dossier
-// without an override is listed with.
-func (a *Archive) setTier(id string, t classify.Tier, reason string, listed func(id string) string) (old string, changed bool, err error) {
+// setTier is SetTier's step; listed is the tier the dossier is listed
+// with when it has no override and the key reads it.
+func (a *Archive) setTier(id string, t classify.Tier, reason, listed string) (old string, changed bool, err error) {
 	return a.classOverride("setting a tier", id, reason, func(d *DossierState) (string, string) {
 		old := d.Tier
 		if old == "" && a.CanRead(d) {
-			old = listed(d.ID)
+			old = listed
 		}
 		if d.Tier == string(t) {
 			return old, old
