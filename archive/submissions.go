@@ -485,7 +485,9 @@ func (a *Archive) MissingHandIns() []MissingHandIn {
 	}
 	var out []MissingHandIn
 	for _, m := range a.State.SortedMembers() {
-		if handed[m.ID] || !a.State.OwesHandIn(m, start, due) {
+		// Asked of those who can still hand it in: one who left or lost
+		// the role since owes it in the month's report, not here.
+		if handed[m.ID] || m.Removed || !m.HasRole(a.Policy.Submitters()...) || !a.State.OwesHandIn(m, start, due) {
 			continue
 		}
 		out = append(out, MissingHandIn{Member: m.ID, Name: m.Name, Month: month, Due: due.AddDate(0, 0, -1).Format(time.DateOnly)})
