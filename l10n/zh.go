@@ -186,7 +186,7 @@ var catalog = map[string]string{
 	"not an age secret key (AGE-SECRET-KEY-…)":                                                                                                  "不是 age 私钥（AGE-SECRET-KEY-…）",
 	"not an event file name (TIME-SHA256.yaml)":                                                                                                 "不是事件文件名（TIME-SHA256.yaml）",
 	"not readable with your key":                                   "你的密钥无法读取",
-	"ok: %d events, %d members, %d dossiers verified.":             "正常：已校验 %d 个事件、%d 名成员、%d 份档案。",
+	"ok: %d event(s), %d member(s), %d dossier(s) verified.":       "正常：已校验 %d 个事件、%d 名成员、%d 份档案。",
 	"only the borrower %s may renew loan %s":                       "只有借阅人 %s 可以为借阅 %s 办理续借",
 	"overdue":                                                      "已逾期",
 	"overdue: loan %s of %s by %s, due %s: `crm borrow return %s`": "逾期：借阅 %s（档案 %s，借阅人 %s）应于 %s 归还：`crm borrow return %s`",

@@ -448,7 +448,7 @@ func newVerifyCmd(e *env) *cobra.Command {
 				return err
 			}
 			n := a.Verified()
-			e.printf("%s\n", l10n.Sprintf("ok: %d events, %d members, %d dossiers verified.", n.Events, n.Members, n.Dossiers))
+			e.printf("%s\n", l10n.Sprintf("ok: %d event(s), %d member(s), %d dossier(s) verified.", n.Events, n.Members, n.Dossiers))
 			return nil
 		},
 	}

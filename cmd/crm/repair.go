@@ -114,7 +114,7 @@ outside crm is restored from git, a forged event is settled by a manager.`,
 				if len(rep.Fixed) == 0 {
 					e.printf("%s\n", l10n.T("Nothing to repair."))
 				}
-				e.printf("%s\n", l10n.Sprintf("ok: %d events, %d members, %d dossiers verified.", len(a.State.Journal.Events), len(a.State.Members), len(a.State.Dossiers)))
+				e.printf("%s\n", l10n.Sprintf("ok: %d event(s), %d member(s), %d dossier(s) verified.", len(a.State.Journal.Events), len(a.State.Members), len(a.State.Dossiers)))
 			}
 			return nil
 		},

@@ -302,7 +302,7 @@ func (e *env) sync() error {
 		}
 	}
 	n := a.Verified()
-	e.printf("%s\n", l10n.Sprintf("Synced with %s: %d events, %d dossiers verified.", remote, n.Events, n.Dossiers))
+	e.printf("%s\n", l10n.Sprintf("Synced with %s: %d event(s), %d dossier(s) verified.", remote, n.Events, n.Dossiers))
 	return nil
 }
 
