@@ -244,12 +244,17 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 	if a.only != "" {
 		hint = pastFirst(maxPartialAdvance, hint)
 	}
+	memo := a.jc.readListMemo(snap.mac)
 	j, listed, ok, err := journal.ReadSince(a.ctx, a.Dir, changed, journal.Since{
 		Heads: heads,
 		Known: func(rel string) []string { return known[rel] },
 		MTime: func(rel string) int64 { return old[rel] },
 		Hint:  hint,
 		Tail:  func() (journal.Tail, bool) { return snap.orderTail(f, base) },
+		Memo: func(rel string) (int64, []string, bool) {
+			m, ok := memo[rel]
+			return m.mtime, m.names, ok
+		},
 	})
 	if err != nil || !ok || j.Merge != nil && !commutes(j, snap) {
 		return nil, nil, false

@@ -121,6 +121,9 @@ type snapshot struct {
 	// order is the tail of the order of the journal the snapshot stands
 	// for (journal.Tail, packed), written as its last part.
 	order []byte
+	// mac is the HMAC of the header as read: the listing memo names the
+	// snapshot it was made on by it (listmemo.go).
+	mac []byte
 }
 
 // snapDecided is a State.Decided entry without its events: the settled
@@ -1132,6 +1135,9 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	}
 	l.listed = listed
 	a.sinceListed, a.snapChinese = listed, snap.Chinese
+	if j != nil {
+		a.jc.saveListMemo(snap.mac, listed)
+	}
 	// Heads the state had on the way: a pin that names them names events
 	// the snapshot stood for (CheckPin). Only this snapshot's: one loaded
 	// before (at open, before the lock) may have stood for a journal
@@ -1937,6 +1943,7 @@ func (c *journalCache) readSnapshotHeader(f *os.File) (*snapshot, int64) {
 	}
 	snap.parts, snap.PartTable = ps, nil
 	snap.State.Decided = decided(snap.Decided)
+	snap.mac = slices.Clone(sum)
 	return &snap, int64(len(b))
 }
 

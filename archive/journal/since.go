@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"crm/l10n"
@@ -32,6 +33,15 @@ type Since struct {
 	// before: with it, new events that do not follow every head known
 	// before are placed among the old ones (Journal.Merge).
 	Tail func() (Tail, bool)
+	// Memo, if set, gives a listing of month folder rel made before on
+	// top of the same known events (Listed.New): the time the folder had
+	// then and the names of the event files in it that Known lacks. A
+	// folder whose time is still that one is not listed again: its known
+	// events are taken as they were and the files named are read. At
+	// 100,000 dossiers the month of a quarter's 核定 holds ~80,000 event
+	// files, and listing them and checking their times took 0.2 s of
+	// every command until the next snapshot.
+	Memo func(rel string) (mtime int64, names []string, ok bool)
 }
 
 // Listed is a month folder as ReadSince listed it: the time it had when
@@ -43,7 +53,20 @@ type Listed struct {
 	Hashes []string
 	// Bundled: the folder holds a bundle, which was read to list it.
 	Bundled bool
+	// New are the names of the event files in it that the events known
+	// before lacked (sorted), and Memo whether the listing was taken from
+	// Since.Memo rather than made now.
+	New  []string
+	Memo bool
 }
+
+// monthListings counts the month folders ReadSince listed (not taken from
+// a memo), for tests.
+var monthListings atomic.Int64
+
+// MonthListings is how many month folders ReadSince listed in this
+// process.
+func MonthListings() int64 { return monthListings.Load() }
 
 // ReadSince reads the events a journal read before lacks, from the month
 // folders rels (those whose time changed since): the journal it returns
@@ -72,6 +95,12 @@ func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Jo
 		var old int64
 		if since.MTime != nil {
 			old = since.MTime(rel)
+		}
+		if since.Memo != nil {
+			if l, ok := r.fromMemo(dir, rel, since); ok {
+				listed = append(listed, l)
+				continue
+			}
 		}
 		l, ok, err := r.listSince(filepath.Join(dir, filepath.FromSlash(rel)), rel, since.Known(rel), old)
 		if err != nil || !ok {
@@ -167,6 +196,7 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 	if mt := fi.ModTime().UnixNano(); mt < r.listed {
 		l.MTime = mt
 	}
+	monthListings.Add(1)
 	ents, err := os.ReadDir(p)
 	if err != nil {
 		return l, false, err
@@ -211,6 +241,7 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 		f := func() file { return file{filepath.Join(p, d.Name()), rel + "/" + d.Name(), h, folder, 0} }
 		if _, was := slices.BinarySearch(known, h); !was {
 			r.files = append(r.files, f())
+			l.New = append(l.New, d.Name())
 			continue
 		}
 		// A known event's file written after the folder was known was
@@ -233,12 +264,49 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 	}
 	slices.Sort(l.Hashes)
 	l.Hashes = slices.Compact(l.Hashes) // an event both in a bundle and in a file of its own
+	slices.Sort(l.New)
 	for _, h := range known {
 		if _, ok := slices.BinarySearch(l.Hashes, h); !ok {
 			return l, false, nil
 		}
 	}
 	return l, true, nil
+}
+
+// fromMemo is the listing of month folder rel that since.Memo gives, if
+// the folder's time is still the one it had then and past the racy
+// window: the folder has gained, lost and replaced no file since, as
+// every such change sets its time. Its known events are since.Known, and
+// the files named are queued to be read (and checked against their names)
+// as a listing queues them.
+func (r *reader) fromMemo(dir, rel string, since Since) (Listed, bool) {
+	mt, names, ok := since.Memo(rel)
+	if !ok || mt == 0 || mt >= r.listed {
+		return Listed{}, false
+	}
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	fi, err := os.Lstat(p)
+	if err != nil || !fi.IsDir() || fi.ModTime().UnixNano() != mt {
+		return Listed{}, false
+	}
+	known := since.Known(rel)
+	l := Listed{Rel: rel, MTime: mt, Memo: true, New: slices.Clone(names)}
+	folder := &Folder{Rel: rel}
+	hs := slices.Clone(known)
+	for _, name := range names {
+		h, ok := nameHash(name)
+		if !ok || isTemp(name) {
+			return Listed{}, false
+		}
+		if _, was := slices.BinarySearch(known, h); was {
+			return Listed{}, false // not a memo of these known events
+		}
+		hs = append(hs, h)
+		r.files = append(r.files, file{filepath.Join(p, name), rel + "/" + name, h, folder, 0})
+	}
+	slices.Sort(hs)
+	l.Hashes = slices.Compact(hs)
+	return l, true
 }
 
 // Relisted is l, a month folder of the archive at dir that ReadSince

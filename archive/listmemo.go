@@ -1,0 +1,147 @@
+package archive
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"crm/archive/journal"
+)
+
+// The listing memo (cache folder, "state.listed") keeps the month folders
+// the last command listed on top of the snapshot (journal.ReadSince): each
+// folder's time then and the names of its event files the snapshot lacks.
+// The next command does not list a folder whose time is unchanged
+// (journal.Since.Memo); it reads the files named, as a listing would have
+// queued them. A snapshot is saved only past a thousand new events or a
+// few dozen parts, as it is hundreds of MB at 100,000 dossiers; until then
+// every command listed the folders that changed, and the month of a
+// quarter's 核定 holds ~80,000 event files (0.2 s a command).
+//
+// The memo names the snapshot it was made on (the HMAC of its header) and
+// is sealed with the cache's key: another snapshot, another key or a
+// changed byte and it is not used.
+const (
+	listMemoMagic = "crm-listed-v1\n"
+	listMemoSeal  = "listing memo\n"
+)
+
+func (c *journalCache) memoPath() string { return filepath.Join(c.dir, "state.listed") }
+
+// memoEntry is a month folder as listed before: its time and the names of
+// the event files in it the snapshot lacks.
+type memoEntry struct {
+	mtime int64
+	names []string
+}
+
+// readListMemo returns the memo made on the snapshot whose header's HMAC
+// is snapMAC, by folder; nil if there is none, or it was made on another.
+func (c *journalCache) readListMemo(snapMAC []byte) map[string]memoEntry {
+	if c == nil || len(snapMAC) != sha256.Size {
+		return nil
+	}
+	b, err := os.ReadFile(c.memoPath())
+	if err != nil || len(b) < len(listMemoMagic)+2*sha256.Size || !bytes.HasPrefix(b, []byte(listMemoMagic)) {
+		return nil
+	}
+	body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
+	if !hmac.Equal(c.seal(listMemoSeal, body[:len(body):len(body)])[len(body):], sum) {
+		return nil
+	}
+	body = body[len(listMemoMagic):]
+	if !bytes.Equal(body[:sha256.Size], snapMAC) {
+		return nil
+	}
+	r := memoReader{b: body[sha256.Size:], ok: true}
+	n := r.uvarint()
+	out := map[string]memoEntry{}
+	for i := uint64(0); i < n && r.ok; i++ {
+		rel := r.str()
+		e := memoEntry{mtime: int64(r.uvarint())}
+		k := r.uvarint()
+		for j := uint64(0); j < k && r.ok; j++ {
+			e.names = append(e.names, r.str())
+		}
+		out[rel] = e
+	}
+	if !r.ok || len(r.b) != 0 {
+		return nil
+	}
+	return out
+}
+
+// saveListMemo writes the memo of the folders listed on top of the
+// snapshot whose header's HMAC is snapMAC: those whose time was trusted
+// when listed and that hold no bundle (a bundle's events are not named by
+// its file). Nothing is written when every folder was taken from the memo
+// already, or none can be kept. Errors are ignored: the memo only saves
+// time.
+func (c *journalCache) saveListMemo(snapMAC []byte, listed []journal.Listed) {
+	if c == nil || len(snapMAC) != sha256.Size {
+		return
+	}
+	var keep []journal.Listed
+	fresh := false
+	for _, l := range listed {
+		if l.MTime != 0 && !l.Bundled {
+			keep = append(keep, l)
+			fresh = fresh || !l.Memo
+		}
+	}
+	if !fresh {
+		return
+	}
+	slices.SortFunc(keep, func(x, y journal.Listed) int {
+		return bytes.Compare([]byte(x.Rel), []byte(y.Rel))
+	})
+	b := append([]byte(listMemoMagic), snapMAC...)
+	b = binary.AppendUvarint(b, uint64(len(keep)))
+	for _, l := range keep {
+		b = appendString(b, l.Rel)
+		b = binary.AppendUvarint(b, uint64(l.MTime))
+		b = binary.AppendUvarint(b, uint64(len(l.New)))
+		for _, n := range l.New {
+			b = appendString(b, n)
+		}
+	}
+	b = c.seal(listMemoSeal, b)
+	if os.MkdirAll(c.dir, 0o700) == nil {
+		_ = writeFileAtomic(c.memoPath(), b, 0o600)
+	}
+}
+
+// memoReader reads the memo's varints and strings; ok turns false at the
+// first that does not fit.
+type memoReader struct {
+	b  []byte
+	ok bool
+}
+
+func (r *memoReader) uvarint() uint64 {
+	if !r.ok {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.ok, r.b = false, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *memoReader) str() string {
+	n := r.uvarint()
+	if !r.ok || n > uint64(len(r.b)) {
+		r.ok, r.b = false, nil
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}

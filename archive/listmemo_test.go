@@ -1,0 +1,91 @@
+package archive_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"crm/archive"
+	"crm/archive/journal"
+)
+
+// A command that advances the snapshot by a few events saves no snapshot
+// (hundreds of MB at 100,000 dossiers), but keeps its listing of the
+// month folders that changed (listmemo.go): the next command does not
+// list them again while their times are unchanged, and sees what a cold
+// replay sees. A new event changes the folder's time: it is listed again.
+// A memo sealed under another key, or of another snapshot, is not used.
+func TestListingMemo(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	rows := func() string { return rowsOf(f.summaryOpen(f.clock, archive.SummaryRows)) }
+	rows() // the snapshot
+	snaps := snapshotFiles(t, f)
+	if len(snaps) != 1 {
+		t.Fatalf("snapshots %v", snaps)
+	}
+	snap, _ := os.ReadFile(snaps[0])
+	memo := filepath.Join(filepath.Dir(snaps[0]), "state.listed")
+
+	if _, err := f.as("li").ReviewDone(ids[0], "再次"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	want := rowsOf(f.cold("li"))
+	listed := journal.MonthListings()
+	if got := rows(); got != want {
+		t.Fatalf("rows after a review:\n%s\nwant %s", got, want)
+	}
+	if journal.MonthListings() == listed {
+		t.Fatal("the changed folder was not listed")
+	}
+	if now, _ := os.ReadFile(snaps[0]); string(now) != string(snap) {
+		t.Fatal("a snapshot was saved for one event: the memo is not what this tests")
+	}
+	if _, err := os.Stat(memo); err != nil {
+		t.Fatalf("no listing memo: %v", err)
+	}
+	listed = journal.MonthListings()
+	for range 2 {
+		if got := rows(); got != want {
+			t.Fatalf("rows from the memo:\n%s\nwant %s", got, want)
+		}
+	}
+	if n := journal.MonthListings() - listed; n != 0 {
+		t.Fatalf("listed %d folders again with the memo", n)
+	}
+	sameAsCold(t, f, f.reader("li", f.clock))
+
+	// A new event: the folder's time changes, it is listed again.
+	if _, err := f.as("zhang").ReviewDone(ids[1], "再次"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	want = rowsOf(f.cold("li"))
+	listed = journal.MonthListings()
+	if got := rows(); got != want {
+		t.Fatalf("rows after a second review:\n%s\nwant %s", got, want)
+	}
+	if journal.MonthListings() == listed {
+		t.Fatal("a folder that changed after the memo was not listed")
+	}
+
+	// A memo with a byte changed is not used: the folder is listed.
+	b, err := os.ReadFile(memo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 1
+	if err := os.WriteFile(memo, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	listed = journal.MonthListings()
+	if got := rows(); got != want {
+		t.Fatalf("rows with a damaged memo:\n%s\nwant %s", got, want)
+	}
+	if journal.MonthListings() == listed {
+		t.Fatal("a damaged memo was used")
+	}
+}
