@@ -55,6 +55,9 @@ type Archive struct {
 	cleanAt []string
 	queue   *bulkWriter // inside Bulk: the files being written, synced at the end (bulkwrite.go)
 	cache   *plainCache // per-user plaintext cache, if enabled
+	// digestsAhead gives the digests file's records prefetchDigests
+	// began reading (nil: none begun).
+	digestsAhead chan []digestRec
 	// listRead is how many dossier files the last ListBrief read (the
 	// others' digests were taken on their files' stamps).
 	listRead int

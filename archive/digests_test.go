@@ -339,3 +339,47 @@ func TestListBriefCacheNotWritable(t *testing.T) {
 		t.Fatalf("%d dossiers named, want 2: %v", named, err)
 	}
 }
+
+// Maintain takes a dossier's digest by the hash the journal pins its file
+// with (listDigests, byHash): what it checks (visits, complaints) is the
+// content the journal vouches for. It does not stat every file, so a file
+// changed outside crm is not its to find: list (above), show and verify
+// report it.
+func TestMaintainTakesDigestsByHash(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	run := func() *archive.MaintainReport {
+		t.Helper()
+		a := f.openAs("zhang", archive.OpenOptions{Snapshot: true, Summary: archive.SummaryRows})
+		a.EnableCache(f.cache)
+		rep, err := a.Maintain(ctx, classify.Period{Days: 14})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.SaveCache(); err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	first := run()
+	if first.Unchecked != 0 {
+		t.Fatalf("%d dossiers unchecked", first.Unchecked)
+	}
+	path := filepath.Join(f.dir, archive.DossierPath(ids[2]))
+	b, _ := os.ReadFile(path)
+	b[len(b)-1] ^= 1
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := run()
+	g, _ := json.Marshal([]any{first.Visits, first.Complaints})
+	w, _ := json.Marshal([]any{second.Visits, second.Complaints})
+	if string(g) != string(w) || second.Unchecked != 0 || len(second.Errors) != 0 {
+		t.Fatalf("maintain read the changed file: errors %v\n got %s\nwant %s", second.Errors, w, g)
+	}
+	if _, _, err := f.briefOf("zhang"); err == nil || !strings.Contains(err.Error(), "changed outside crm") {
+		t.Fatalf("list did not find the changed file: %v", err)
+	}
+}

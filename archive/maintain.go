@@ -81,6 +81,7 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 	a.only, a.onlyLoan, a.onlyRequest, a.creates = "", "", "", false
 	a.summary = SummaryRows | SummaryLoans | SummaryDestructions
 	defer func() { a.summary = 0 }() // later steps on a take the whole state, as before
+	a.prefetchDigests()              // for contactsDue, while the state is taken
 	err := a.locked(func() error {
 		if err := a.maintainSteps(ctx, rep, &errs); err != nil {
 			return err

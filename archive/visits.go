@@ -56,10 +56,16 @@ func lastVisit(cs []Contact) (last Date) {
 // was last.
 func (a *Archive) visitDue(created time.Time, last Date, tier string) (due time.Time, _ Date, every classify.Period, ok bool) {
 	every, ok = a.Policy.VisitEvery(tier)
+	return visitDueEvery(created, last, every, ok, a.Location())
+}
+
+// visitDueEvery is visitDue with the tier's span looked up already (ok:
+// the policy gives one), in the policy's zone loc.
+func visitDueEvery(created time.Time, last Date, every classify.Period, ok bool, loc *time.Location) (time.Time, Date, classify.Period, bool) {
 	if !ok {
 		return time.Time{}, Date{}, every, false
 	}
-	from := civil(created.In(a.Location()))
+	from := civil(created.In(loc))
 	if !last.IsZero() {
 		from = last.Time
 	}
@@ -91,16 +97,29 @@ func (a *Archive) expiredComplaints(cs []Contact) []Contact {
 // dossiers the working key opens, and counts those it cannot.
 func (a *Archive) contactsDue(ctx context.Context, rep *MaintainReport) error {
 	// The digests ListBrief keeps hold the last visit and the complaints'
-	// dates: no dossier is parsed again while its file is unchanged.
-	entries, rows, digests, err := a.listDigests(ctx, true)
+	// dates: no dossier is parsed again while the journal pins the file
+	// they were made from (listDigests, byHash).
+	entries, rows, digests, err := a.listDigests(ctx, true, true)
 	today := a.civilToday()
+	// The policy's spans, read once a tier rather than once a dossier.
+	type span struct {
+		every classify.Period
+		ok    bool
+	}
+	spans := map[string]span{}
+	loc := a.Location()
 	for i, en := range entries {
 		g := digests[i]
 		if g == nil {
 			rep.Unchecked++
 			continue
 		}
-		if due, last, every, ok := a.visitDue(rows[i].Created, g.LastVisit, en.Tier); ok && today.After(due) {
+		sp, seen := spans[en.Tier]
+		if !seen {
+			sp.every, sp.ok = a.Policy.VisitEvery(en.Tier)
+			spans[en.Tier] = sp
+		}
+		if due, last, every, ok := visitDueEvery(rows[i].Created, g.LastVisit, sp.every, sp.ok, loc); ok && today.After(due) {
 			v := DueVisit{ID: en.ID, Tier: en.Tier, Every: every.String(), Due: due.Format(time.DateOnly), Owner: g.Owner}
 			if !last.IsZero() {
 				v.LastVisit = last.Format(time.DateOnly)
