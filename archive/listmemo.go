@@ -57,22 +57,35 @@ func (c *journalCache) readListMemo(snapMAC []byte) map[string]memoEntry {
 	if !bytes.Equal(body[:sha256.Size], snapMAC) {
 		return nil
 	}
-	r := memoReader{b: body[sha256.Size:], ok: true}
+	out, _ := decodeListMemo(body[sha256.Size:])
+	return out
+}
+
+// decodeListMemo reads the folders saveListMemo wrote after the magic and
+// the snapshot's HMAC; false, never a panic, if they do not parse.
+func decodeListMemo(b []byte) (map[string]memoEntry, bool) {
+	r := memoReader{b: b, ok: true}
 	n := r.uvarint()
-	out := map[string]memoEntry{}
+	if n > uint64(len(b)) {
+		return nil, false
+	}
+	out := make(map[string]memoEntry, n)
 	for i := uint64(0); i < n && r.ok; i++ {
 		rel := r.str()
 		e := memoEntry{mtime: int64(r.uvarint())}
 		k := r.uvarint()
+		if k > uint64(len(r.b)) {
+			return nil, false
+		}
 		for j := uint64(0); j < k && r.ok; j++ {
 			e.names = append(e.names, r.str())
 		}
 		out[rel] = e
 	}
 	if !r.ok || len(r.b) != 0 {
-		return nil
+		return nil, false
 	}
-	return out
+	return out, true
 }
 
 // saveListMemo writes the memo of the folders listed on top of the
