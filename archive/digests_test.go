@@ -383,3 +383,42 @@ func TestMaintainTakesDigestsByHash(t *testing.T) {
 		t.Fatalf("list did not find the changed file: %v", err)
 	}
 }
+
+// The tier maintain checks a dossier's visits by is the one list gives it
+// (override, tier written, else the ABC grade over every dossier read).
+func TestMaintainTiersAreListTiers(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	ids := f.history()
+	for i, tier := range []string{"重点", "普通"} {
+		if _, _, err := f.as("zhang").SetTier(ids[i], tier, "测试"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.settle()
+	_, list, err := f.briefOf("zhang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.AddDate(1, 0, 0) // every visit due
+	a := f.openAs("zhang", archive.OpenOptions{Snapshot: true, Summary: archive.SummaryRows})
+	a.EnableCache(f.cache)
+	rep, err := a.Maintain(ctx, classify.Period{Days: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cadenced := 0 // readable, of a tier visited on a cadence
+	for _, en := range list {
+		if en.Readable && (en.Tier == "重点" || en.Tier == "普通") {
+			cadenced++
+		}
+	}
+	if cadenced < 2 || len(rep.Visits) != cadenced {
+		t.Fatalf("%d visits due of %d dossiers visited on a cadence", len(rep.Visits), cadenced)
+	}
+	for _, v := range rep.Visits {
+		if en := findEntry(list, v.ID); v.Tier == "" || v.Tier != en.Tier {
+			t.Fatalf("maintain checks %s as tier %q, list gives %q", v.ID, v.Tier, en.Tier)
+		}
+	}
+}

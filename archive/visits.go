@@ -99,42 +99,64 @@ func (a *Archive) contactsDue(ctx context.Context, rep *MaintainReport) error {
 	// The digests ListBrief keeps hold the last visit and the complaints'
 	// dates: no dossier is parsed again while the journal pins the file
 	// they were made from (listDigests, byHash).
-	entries, rows, digests, err := a.listDigests(ctx, true, true)
+	// Only the tiers of the entries a listing makes are read: each row's
+	// override, else the tier written, else the ABC grade's over every
+	// dossier read (as ListBrief grades them).
+	_, rows, digests, err := a.listDigests(ctx, false, true)
+	sales := make(map[string]float64, len(rows))
+	for i, g := range digests {
+		if g != nil {
+			sales[rows[i].ID] = g.Sales
+		}
+	}
+	as, bs := a.Policy.GradeShares()
+	grades, _ := classify.ABCGrades(sales, as, bs)
 	today := a.civilToday()
-	// The policy's spans, read once a tier rather than once a dossier.
+	// The policy's spans, read once a tier rather than once a dossier,
+	// and each day written once.
 	type span struct {
 		every classify.Period
 		ok    bool
 	}
 	spans := map[string]span{}
+	days := map[time.Time]string{}
+	day := func(t time.Time) string {
+		s, ok := days[t]
+		if !ok {
+			s = t.Format(time.DateOnly)
+			days[t] = s
+		}
+		return s
+	}
 	loc := a.Location()
-	for i, en := range entries {
+	for i, r := range rows {
 		g := digests[i]
 		if g == nil {
 			rep.Unchecked++
 			continue
 		}
-		sp, seen := spans[en.Tier]
+		tier := listedTier(r.Tier, g.Tier, grades[r.ID], g.Sales)
+		sp, seen := spans[tier]
 		if !seen {
-			sp.every, sp.ok = a.Policy.VisitEvery(en.Tier)
-			spans[en.Tier] = sp
+			sp.every, sp.ok = a.Policy.VisitEvery(tier)
+			spans[tier] = sp
 		}
-		if due, last, every, ok := visitDueEvery(rows[i].Created, g.LastVisit, sp.every, sp.ok, loc); ok && today.After(due) {
-			v := DueVisit{ID: en.ID, Tier: en.Tier, Every: every.String(), Due: due.Format(time.DateOnly), Owner: g.Owner}
+		if due, last, every, ok := visitDueEvery(r.Created, g.LastVisit, sp.every, sp.ok, loc); ok && today.After(due) {
+			v := DueVisit{ID: r.ID, Tier: tier, Every: every.String(), Due: day(due), Owner: g.Owner}
 			if !last.IsZero() {
-				v.LastVisit = last.Format(time.DateOnly)
+				v.LastVisit = day(last.Time)
 			}
 			if rep.Visits == nil {
 				// Room for every dossier left at once: at 100,000 nearly
 				// all may be due, and growing by appends moved and
 				// faulted in twice the memory (pages never written cost
 				// nothing).
-				rep.Visits = make([]DueVisit, 0, len(entries)-i)
+				rep.Visits = make([]DueVisit, 0, len(rows)-i)
 			}
 			rep.Visits = append(rep.Visits, v)
 		}
 		if cs := a.expiredComplaints(g.Complaints); len(cs) > 0 {
-			x := ExpiredComplaints{ID: en.ID}
+			x := ExpiredComplaints{ID: r.ID}
 			for _, c := range cs {
 				x.KeptUntil = append(x.KeptUntil, a.Policy.ComplaintKeepUntil(c).Format(time.DateOnly))
 			}
