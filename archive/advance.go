@@ -644,7 +644,11 @@ func (a *Archive) advancedMonths(snap *snapshot, dirs []dirStamp, listed []journ
 	}
 	months := make(map[string]monthPart, len(snap.Months)+len(listed))
 	for _, l := range listed {
-		if l.MTime == 0 || l.MTime != mtime[l.Rel] {
+		// A folder taken from the listing memo had its known files'
+		// times checked when it was listed, not now: a file rewritten in
+		// place since (its folder's time unchanged) would be stood for by
+		// the snapshot saved. The snapshot is saved from a listing.
+		if l.MTime == 0 || l.MTime != mtime[l.Rel] || l.Memo {
 			return nil, false
 		}
 		b, ok := packHashes(l.Hashes)
