@@ -562,7 +562,7 @@ func (a *Archive) saveAdvancedParts(l *snapLoad, s *State, j *journal.Journal, r
 	if !a.rowsAtClock(snap, j) {
 		return
 	}
-	months, ok := a.advancedMonths(snap, l.dirs, l.listed)
+	months, ok := a.advancedMonths(snap, l.f, l.base, l.dirs, l.listed)
 	if !ok {
 		return
 	}
@@ -633,7 +633,8 @@ func registerPlaces(s *State, all bool) (changes []seqChange, refs []reviewRef, 
 // older than the racy window, as the folders listed since snap were, and
 // returns each month folder's part: the new listing's hashes for the
 // folders that changed, snap's part (copied from its file) for the others.
-func (a *Archive) advancedMonths(snap *snapshot, dirs []dirStamp, listed []journal.Listed) (map[string]monthPart, bool) {
+func (a *Archive) advancedMonths(snap *snapshot, f *os.File, base int64, dirs []dirStamp, listed []journal.Listed) (map[string]monthPart, bool) {
+	var ok bool
 	trusted := time.Now().Add(-journal.RacyWindow()).UnixNano()
 	mtime := make(map[string]int64, len(dirs))
 	for _, d := range dirs {
@@ -643,13 +644,20 @@ func (a *Archive) advancedMonths(snap *snapshot, dirs []dirStamp, listed []journ
 		mtime[d.Rel] = d.MTime
 	}
 	months := make(map[string]monthPart, len(snap.Months)+len(listed))
-	for _, l := range listed {
-		// A folder taken from the listing memo had its known files'
-		// times checked when it was listed, not now: a file rewritten in
-		// place since (its folder's time unchanged) would be stood for by
-		// the snapshot saved. The snapshot is saved from a listing.
-		if l.MTime == 0 || l.MTime != mtime[l.Rel] || l.Memo {
+	for i, l := range listed {
+		if l.MTime == 0 || l.MTime != mtime[l.Rel] {
 			return nil, false
+		}
+		if l.Memo {
+			// A folder taken from the listing memo had its known files'
+			// times checked when it was listed, not now: a file
+			// rewritten in place since (its folder's time unchanged)
+			// would be stood for by the snapshot saved. It is listed
+			// again first, as a listing then would have.
+			if l, ok = a.recheck(snap, f, base, l); !ok {
+				return nil, false
+			}
+			listed[i] = l
 		}
 		b, ok := packHashes(l.Hashes)
 		if !ok {
@@ -668,12 +676,35 @@ func (a *Archive) advancedMonths(snap *snapshot, dirs []dirStamp, listed []journ
 	return months, true
 }
 
+// recheck is journal.Recheck of the folder listed as l, against the
+// events snap knew in it (none for a folder it did not have) and the time
+// it had then.
+func (a *Archive) recheck(snap *snapshot, f *os.File, base int64, l journal.Listed) (journal.Listed, bool) {
+	var known []string
+	var old int64
+	for _, d := range snap.Dirs {
+		if d.Rel == l.Rel {
+			old = d.MTime
+		}
+	}
+	if i := slices.Index(snap.Months, l.Rel); i >= 0 {
+		b, ok := snap.rawPart(f, base, snapBuckets+i)
+		if !ok {
+			return l, false
+		}
+		if known, ok = unpackHashes(b); !ok {
+			return l, false
+		}
+	}
+	return journal.Recheck(a.Dir, l, known, old)
+}
+
 // saveAdvanced saves the snapshot of state s, advanced from snap by the
 // events of j read from the month folders listed (the register entries
 // placed by mv), if every folder of the journal is as it was listed and
 // older than the racy window.
 func (a *Archive) saveAdvanced(snap *snapshot, f *os.File, base int64, s *State, j *journal.Journal, mv *regMoves, dirs []dirStamp, listed []journal.Listed) {
-	months, ok := a.advancedMonths(snap, dirs, listed)
+	months, ok := a.advancedMonths(snap, f, base, dirs, listed)
 	if !ok {
 		return
 	}

@@ -50,7 +50,7 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	if !a.rowsAtClock(snap, j) {
 		return false
 	}
-	months, ok := a.advancedMonths(snap, l.dirs, l.listed)
+	months, ok := a.advancedMonths(snap, l.f, l.base, l.dirs, l.listed)
 	if !ok {
 		return false
 	}

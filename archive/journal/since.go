@@ -309,6 +309,26 @@ func (r *reader) fromMemo(dir, rel string, since Since) (Listed, bool) {
 	return l, true
 }
 
+// Recheck lists month folder l.Rel of the archive at dir again, as
+// ReadSince lists a folder that changed since the events known were
+// (their folder's time then: old): every known event file newer than
+// that is read again and checked against its name. It returns the
+// listing made now, or false unless the folder still has l's time and
+// events and holds no bundle. A listing taken from a memo (l.Memo) is
+// checked so before a snapshot comes to stand for it: the memo does not
+// look at the known files, and one rewritten in place since leaves its
+// folder's time as it was.
+func Recheck(dir string, l Listed, known []string, old int64) (Listed, bool) {
+	r := &reader{j: &Journal{ByHash: map[string]*Event{}}, listed: time.Now().Add(-racyWindow).UnixNano()}
+	root := dir
+	r.j.root = &root
+	got, ok, err := r.listSince(filepath.Join(dir, filepath.FromSlash(l.Rel)), l.Rel, known, old)
+	if err != nil || !ok || got.Bundled || got.MTime == 0 || got.MTime != l.MTime || !slices.Equal(got.Hashes, l.Hashes) {
+		return l, false
+	}
+	return got, true
+}
+
 // Relisted is l, a month folder of the archive at dir that ReadSince
 // listed within the racy window (MTime 0), listed again: with the time it
 // has now if that is older than the racy window and it still holds
