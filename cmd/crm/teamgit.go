@@ -275,13 +275,6 @@ func (e *env) gitSetup(a *archive.Archive, g *gitRepo) error {
 			return err
 		}
 	}
-	// A split index: a step's commit rewrites a small file beside the
-	// shared index instead of the whole index (15-19 MB at 100,000
-	// dossiers: git add and git write-tree each rewrote it, 0.09 s of
-	// every step). A user's own setting is left as it is.
-	if g.config("core.splitIndex") == "" {
-		g.run("config", "core.splitIndex", "true")
-	}
 	if g.config("diff.crm.cachetextconv") != "" {
 		g.run("config", "--unset", "diff.crm.cachetextconv")
 		e.printf("%s\n", l10n.T("Unset diff.crm.cachetextconv: it keeps decrypted plaintext in git's database."))
