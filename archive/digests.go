@@ -541,15 +541,8 @@ func (a *Archive) listDigests(ctx context.Context, entries, byHash bool) ([]List
 		return nil, rows, got, errors.Join(errs...)
 	}
 	// The credit class and tier as assess gives them, without the rules'
-	// texts: the ABC grades are ranked over every dossier read.
-	sales := make(map[string]float64, len(got))
-	for i, g := range got {
-		if g != nil {
-			sales[rows[i].ID] = g.Sales
-		}
-	}
-	as, bs := a.Policy.GradeShares()
-	grades, _ := classify.ABCGrades(sales, as, bs)
+	// texts.
+	grades := a.digestGrades(rows, got)
 	for i, g := range got {
 		if g == nil {
 			continue
@@ -561,6 +554,21 @@ func (a *Archive) listDigests(ctx context.Context, entries, byHash bool) ([]List
 		en.Tier = listedTier(r.Tier, g.Tier, grades[r.ID], g.Sales)
 	}
 	return out, rows, got, errors.Join(errs...)
+}
+
+// digestGrades are the ABC grades of the dossiers of rows by id, ranked
+// by sales over every one whose digest was read (digests, by row; nil:
+// not read), as ListBrief grades them.
+func (a *Archive) digestGrades(rows []*dossierRow, digests []*Digest) map[string]classify.Grade {
+	sales := make(map[string]float64, len(rows))
+	for i, g := range digests {
+		if g != nil {
+			sales[rows[i].ID] = g.Sales
+		}
+	}
+	as, bs := a.Policy.GradeShares()
+	grades, _ := classify.ABCGrades(sales, as, bs)
+	return grades
 }
 
 // digested is what reading one dossier's file gave ListBrief.

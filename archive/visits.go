@@ -103,14 +103,7 @@ func (a *Archive) contactsDue(ctx context.Context, rep *MaintainReport) error {
 	// override, else the tier written, else the ABC grade's over every
 	// dossier read (as ListBrief grades them).
 	_, rows, digests, err := a.listDigests(ctx, false, true)
-	sales := make(map[string]float64, len(rows))
-	for i, g := range digests {
-		if g != nil {
-			sales[rows[i].ID] = g.Sales
-		}
-	}
-	as, bs := a.Policy.GradeShares()
-	grades, _ := classify.ABCGrades(sales, as, bs)
+	grades := a.digestGrades(rows, digests)
 	today := a.civilToday()
 	// The policy's spans, read once a tier rather than once a dossier,
 	// and each day written once.
