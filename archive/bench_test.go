@@ -249,6 +249,57 @@ func BenchmarkOpen(b *testing.B) {
 			}
 		})
 	}
+	// A step since the snapshot (one event): a command that only reads
+	// advances over it and saves no snapshot. Without the listing memo
+	// (listmemo.go) every such command lists the month folder that
+	// changed and checks its files' times; with it, only the first.
+	w, err := archive.OpenWith(ctx, dir, archive.OpenOptions{CacheDir: cache, Identity: r.Manager})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := w.SetIdentity(r.Manager); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := w.ReviewDone(r.IDs[1], "bench"); err != nil {
+		b.Fatal(err)
+	}
+	filepath.WalkDir(filepath.Join(dir, "journal"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil {
+			os.Chtimes(p, old, old)
+		}
+		return err
+	})
+	rows := so
+	rows.Summary = archive.SummaryRows
+	for _, memo := range []bool{false, true} {
+		name := "after-a-step-listed"
+		if memo {
+			name = "after-a-step-memo"
+		}
+		b.Run(name, func(b *testing.B) {
+			listed := journal.MonthListings()
+			defer func() {
+				if n := journal.MonthListings() - listed; memo && n > 1 {
+					b.Fatalf("%d listings with the memo", n)
+				}
+			}()
+			for b.Loop() {
+				if !memo {
+					memos, _ := filepath.Glob(filepath.Join(cache, "journal", "*", "state.listed"))
+					for _, m := range memos {
+						os.Remove(m)
+					}
+				}
+				a, err := archive.OpenWith(ctx, dir, rows)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !a.Partial() {
+					b.Fatal("the whole snapshot was read")
+				}
+			}
+		})
+	}
 	b.Run("bare-age-one-file", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := archive.Decrypt(cts[0], r.Manager.Age); err != nil {
