@@ -90,8 +90,9 @@ func decodeListMemo(b []byte) (map[string]memoEntry, bool) {
 
 // saveListMemo writes the memo of the folders listed on top of the
 // snapshot whose header's HMAC is snapMAC: those whose time was trusted
-// when listed and that hold no bundle (a bundle's events are not named by
-// its file). Nothing is written when every folder was taken from the memo
+// when listed and where no bundle held an event the snapshot lacks (a
+// bundle's events are not named by its file; those the snapshot knows are
+// known by their hashes, wherever they are). Nothing is written when every folder was taken from the memo
 // already, or none can be kept. Errors are ignored: the memo only saves
 // time.
 func (c *journalCache) saveListMemo(snapMAC []byte, listed []journal.Listed) {
@@ -101,7 +102,7 @@ func (c *journalCache) saveListMemo(snapMAC []byte, listed []journal.Listed) {
 	var keep []journal.Listed
 	fresh := false
 	for _, l := range listed {
-		if l.MTime != 0 && !l.Bundled {
+		if l.MTime != 0 && !l.BundledNew {
 			keep = append(keep, l)
 			fresh = fresh || !l.Memo
 		}

@@ -1520,9 +1520,10 @@ func (a *Archive) advancedParts(l *snapLoad, j *journal.Journal) *State {
 	}
 	// Past a few parts, the advanced snapshot is saved: it needs every
 	// loan and destruction request. So it is when listing the folders
-	// that changed read a bundle (a month's thousands of events hashed:
-	// 2 s for a department's ten years just bundled), or every command
-	// would list them again.
+	// that changed parsed new events from a bundle (a batch's own
+	// bundle), or every command would parse them again. A bundle of known
+	// events is only read and hashed (2 s for a department's ten years
+	// just bundled), once: the listing memo keeps its folder.
 	save := l.mustSave(j)
 	if save {
 		defer PaceGC()() // the old rows and histories parts, and the new ones made from them
@@ -1571,9 +1572,12 @@ func (s *State) otherLoans(loans []*Loan) {
 
 // mustSave reports whether a state of some parts advanced by the new
 // events j (nil: none) is saved: past a few parts, or when listing the
-// folders that changed read a bundle (advancedParts).
+// folders that changed parsed events from a bundle (advancedParts). A
+// bundle whose events the snapshot knows (the months maintain bundles, a
+// batch's own bundle once saved) is read and hashed by the listing, and
+// the listing memo keeps the folder for the next commands.
 func (l *snapLoad) mustSave(j *journal.Journal) bool {
-	return !fewParts(j, l.named(j)) || slices.ContainsFunc(l.listed, func(x journal.Listed) bool { return x.Bundled })
+	return !fewParts(j, l.named(j)) || slices.ContainsFunc(l.listed, func(x journal.Listed) bool { return x.BundledNew })
 }
 
 // moves is movesOf for the new events j (the same for every call on l),

@@ -51,8 +51,10 @@ type Listed struct {
 	Rel    string
 	MTime  int64
 	Hashes []string
-	// Bundled: the folder holds a bundle, which was read to list it.
-	Bundled bool
+	// Bundled: the folder holds a bundle, which was read to list it;
+	// BundledNew: one that holds events not known before (they were
+	// parsed from it: no memo of the folder names them).
+	Bundled, BundledNew bool
 	// New are the names of the event files in it that the events known
 	// before lacked (sorted), and Memo whether the listing was taken from
 	// Since.Memo rather than made now.
@@ -228,6 +230,7 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 				}
 				r.checked(e, mt, size)
 				r.read = append(r.read, readEvent{e, folder})
+				l.BundledNew = true
 			}
 			continue
 		}
@@ -314,7 +317,7 @@ func (r *reader) fromMemo(dir, rel string, since Since) (Listed, bool) {
 // (their folder's time then: old): every known event file newer than
 // that is read again and checked against its name. It returns the
 // listing made now, or false unless the folder still has l's time and
-// events and holds no bundle. A listing taken from a memo (l.Memo) is
+// events and no bundle in it holds an event not known before. A listing taken from a memo (l.Memo) is
 // checked so before a snapshot comes to stand for it: the memo does not
 // look at the known files, and one rewritten in place since leaves its
 // folder's time as it was.
@@ -323,7 +326,7 @@ func Recheck(dir string, l Listed, known []string, old int64) (Listed, bool) {
 	root := dir
 	r.j.root = &root
 	got, ok, err := r.listSince(filepath.Join(dir, filepath.FromSlash(l.Rel)), l.Rel, known, old)
-	if err != nil || !ok || got.Bundled || got.MTime == 0 || got.MTime != l.MTime || !slices.Equal(got.Hashes, l.Hashes) {
+	if err != nil || !ok || got.BundledNew || got.MTime == 0 || got.MTime != l.MTime || !slices.Equal(got.Hashes, l.Hashes) {
 		return l, false
 	}
 	return got, true
