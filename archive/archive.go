@@ -101,6 +101,13 @@ type Archive struct {
 	journalDiffers bool
 	touched        []string        // files this process wrote or removed, relative (Touched)
 	touchedSet     map[string]bool // the same, to look up (a generator writes millions)
+	// written are the events this process appended, in order: what a
+	// commit's message names of them (Written). A batch taken in runs
+	// (batchruns.go) keeps in its state only the last run's.
+	written []*journal.Event
+	// bundledAway are event files of touched that a batch's bundle
+	// replaced (bundleWritten): their month's folder is committed instead.
+	bundledAway map[string]bool
 }
 
 // Open reads the archive at dir: its policy and its journal, replayed with

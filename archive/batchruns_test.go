@@ -61,12 +61,24 @@ func TestBatchInRuns(t *testing.T) {
 			ids = append(ids, id)
 		}
 	}
-	_, done, err := f.batchOpen("li").ReviewDoneMany(append(slices.Clone(ids), ids[3]), classify.Quarter{}, "批量")
+	ba := f.batchOpen("li")
+	_, done, err := ba.ReviewDoneMany(append(slices.Clone(ids), ids[3]), classify.Quarter{}, "批量")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(done, ids) {
 		t.Fatalf("done %v, want the order given %v", done, ids)
+	}
+	// What the commit's message names: every run's steps, not the last
+	// run's only.
+	var wrote []string
+	for _, e := range ba.Written() {
+		if e.Kind == archive.KindReview {
+			wrote = append(wrote, e.Dossier)
+		}
+	}
+	if slices.Sort(wrote); !slices.Equal(wrote, slices.Sorted(slices.Values(ids))) {
+		t.Fatalf("written the 核定 of %d dossiers, want %d", len(wrote), len(ids))
 	}
 	if archive.RunBatches() != runs+2 {
 		t.Fatal("the batch was not taken in runs")

@@ -450,3 +450,12 @@ func SetPastAll(all bool) (restore func()) {
 
 // RolesAtForTest is s.rolesAt(id, t).
 func RolesAtForTest(s *State, id string, t time.Time) []string { return s.rolesAt(id, t) }
+
+// SetBatchBundleMin sets how many event files a Bulk must write into a
+// month folder for them to be bundled (batchBundleMin), and returns what
+// puts it back.
+func SetBatchBundleMin(n int) (restore func()) {
+	old := batchBundleMin
+	batchBundleMin = n
+	return func() { batchBundleMin = old }
+}

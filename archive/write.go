@@ -120,9 +120,15 @@ func (a *Archive) Bulk(f func() error) error {
 				a.queue = nil
 			}
 		}()
+		from := len(a.touched)
 		err := f()
 		qerr := a.queue.stop()
 		a.queue = nil
+		if qerr == nil {
+			// A batch's thousands of event files go into a bundle of
+			// their month (bundleWritten).
+			a.bundleWritten(from)
+		}
 		if qerr != nil {
 			switch {
 			case err == nil || errors.Is(err, qerr):
@@ -210,6 +216,7 @@ func (a *Archive) commitAfter(kind journal.Kind, dossier string, data payload, a
 	st.commit()
 	a.wrote = true
 	a.touch(e.Path)
+	a.written = append(a.written, &journal.Event{Header: journal.Header{Kind: e.Kind, Time: e.Time, Actor: e.Actor, Dossier: e.Dossier}, Hash: e.Hash, Path: e.Path})
 	return e, nil
 }
 
