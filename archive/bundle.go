@@ -1,7 +1,11 @@
 package archive
 
 import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io"
 	"maps"
 	"os"
 	"path"
@@ -124,23 +128,43 @@ func (a *Archive) bundleWritten(from int) {
 		if len(rels) < batchBundleMin {
 			continue
 		}
-		var files [][]byte
+		// Sorted by hash, as journal.MakeBundle orders them, and written
+		// as a stream, one file read at a time: 100,000 event files are
+		// 30 MB, and the batch's state is in memory beside them.
+		slices.SortFunc(rels, func(x, y string) int {
+			hx, _ := journal.HashOfPath(x)
+			hy, _ := journal.HashOfPath(y)
+			return strings.Compare(hx, hy)
+		})
+		dir := filepath.Join(a.Dir, filepath.FromSlash(folder))
 		var replaced []string
-		for _, rel := range rels {
-			b, err := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
-			if err != nil {
-				return
+		sum := sha256.New()
+		tmp, err := writeTempSync(dir, tempPattern(""), 0o644, func(w io.Writer) error {
+			bw := bufio.NewWriterSize(io.MultiWriter(w, sum), 1<<20)
+			for _, rel := range rels {
+				b, err := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
+				if err != nil {
+					return err
+				}
+				h, _ := journal.HashOfPath(rel)
+				if s := sha256.Sum256(b); !journal.Bundlable(b) || hex.EncodeToString(s[:]) != h {
+					continue // stays a file of its own
+				}
+				bw.WriteString(journal.BundleDocStart)
+				bw.Write(b)
+				replaced = append(replaced, rel)
 			}
-			if journal.Bundlable(b) {
-				files, replaced = append(files, b), append(replaced, rel)
-			}
+			return bw.Flush()
+		}, true)
+		if err != nil {
+			return
 		}
-		if len(files) < batchBundleMin {
+		if len(replaced) < batchBundleMin {
+			removeTemp(tmp)
 			continue
 		}
-		b := journal.MakeBundle(files)
-		dir := filepath.Join(a.Dir, filepath.FromSlash(folder))
-		if err := writeFileAtomic(filepath.Join(dir, journal.BundleName(b)), b, 0o644); err != nil {
+		if err := renameSync(tmp, filepath.Join(dir, journal.BundleNameOfSum(sum.Sum(nil))), true); err != nil {
+			removeTemp(tmp)
 			return
 		}
 		a.touch(folder)

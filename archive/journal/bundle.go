@@ -41,6 +41,15 @@ func BundleName(b []byte) string {
 	return bundlePrefix + hex.EncodeToString(sum[:]) + ".yaml"
 }
 
+// BundleNameOfSum is the file name of a bundle whose bytes have SHA-256
+// sum: BundleName of a bundle written as a stream.
+func BundleNameOfSum(sum []byte) string {
+	return bundlePrefix + hex.EncodeToString(sum) + ".yaml"
+}
+
+// BundleDocStart is the line before each event file in a bundle.
+const BundleDocStart = docStart
+
 // bundleHash returns the hash part of a bundle's file name, cheaply.
 func bundleHash(name string) (string, bool) {
 	const n = len(bundlePrefix) + 64 + len(".yaml")

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"crm/archive/work"
 	"crm/l10n"
 )
 
@@ -220,15 +221,29 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 				return l, false, nil
 			}
 			l.Hashes = append(l.Hashes, hs...)
+			var fresh []int // the pieces of events not known before
 			for i, h := range hs {
-				if _, was := slices.BinarySearch(known, h); was {
-					continue
+				if _, was := slices.BinarySearch(known, h); !was {
+					fresh = append(fresh, i)
 				}
-				e, problem := r.bundled(pieces[i], i, d.Name(), rel)
+			}
+			// Parsed and checked on every core, as event files are: a
+			// batch's bundle holds ~100,000.
+			got := make([]*Event, len(fresh))
+			var bad atomic.Bool
+			work.Each(context.Background(), "", len(fresh), func(k int) {
+				e, problem := r.bundled(pieces[fresh[k]], fresh[k], d.Name(), rel)
 				if e == nil || problem != "" {
-					return l, false, nil
+					bad.Store(true)
+					return
 				}
 				r.checked(e, mt, size)
+				got[k] = e
+			})
+			if bad.Load() {
+				return l, false, nil
+			}
+			for _, e := range got {
 				r.read = append(r.read, readEvent{e, folder})
 				l.BundledNew = true
 			}
