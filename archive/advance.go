@@ -251,9 +251,9 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 		MTime: func(rel string) int64 { return old[rel] },
 		Hint:  hint,
 		Tail:  func() (journal.Tail, bool) { return snap.orderTail(f, base) },
-		Memo: func(rel string) (int64, []string, bool) {
+		Memo: func(rel string) (journal.MemoFolder, bool) {
 			m, ok := memo[rel]
-			return m.mtime, m.names, ok
+			return m, ok
 		},
 	})
 	if err != nil || !ok || j.Merge != nil && !commutes(j, snap) {
@@ -673,6 +673,7 @@ func (a *Archive) advancedMonths(snap *snapshot, f *os.File, base int64, dirs []
 	if now, ok := journalDirs(a.Dir); !ok || !slices.Equal(now, dirs) || len(months) != countDepth(dirs, 2) {
 		return nil, false
 	}
+	a.carryListed = listed // for the memo of the snapshot saved (writeSnapshotFile)
 	return months, true
 }
 

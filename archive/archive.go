@@ -101,6 +101,10 @@ type Archive struct {
 	journalDiffers bool
 	touched        []string        // files this process wrote or removed, relative (Touched)
 	touchedSet     map[string]bool // the same, to look up (a generator writes millions)
+	// carryListed are the listings a snapshot about to be saved is made
+	// from (advancedMonths): their bundles of known events go into the
+	// new snapshot's listing memo.
+	carryListed []journal.Listed
 	// written are the events this process appended, in order: what a
 	// commit's message names of them (Written). A batch taken in runs
 	// (batchruns.go) keeps in its state only the last run's.

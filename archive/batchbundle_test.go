@@ -1,10 +1,15 @@
 package archive_test
 
 import (
+	"bytes"
+	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"crm/archive"
 	"crm/archive/journal"
@@ -92,6 +97,21 @@ func TestBatchBundle(t *testing.T) {
 		}
 	}
 	sameAsCold(t, f, f.reader("li", f.clock))
+	// Another step: the folder is listed again, its bundle taken as the
+	// memo saw it (the same name, time and size), not read.
+	if _, err := f.as("li").ReviewDone(ids[1], "再次"); err != nil {
+		t.Fatal(err)
+	}
+	settleAllButBundles(t, f.dir) // the bundle's own time stays as listed
+	want = f.cold("li")
+	listed, read := journal.MonthListings(), journal.BundleReads()
+	if got := rows(); got != rowsOf(want) {
+		t.Fatalf("rows after a second step beside the bundle:\n%s\nwant %s", got, rowsOf(want))
+	}
+	if journal.MonthListings() == listed || journal.BundleReads() != read {
+		t.Fatalf("listed %d folders, read %d bundles", journal.MonthListings()-listed, journal.BundleReads()-read)
+	}
+	sameAsCold(t, f, f.reader("li", f.clock))
 	// A log reads the batch's events from the bundle.
 	lg, err := f.reader("li", f.clock).DossierLog(ids[0])
 	var kinds []string
@@ -101,6 +121,29 @@ func TestBatchBundle(t *testing.T) {
 	if err != nil || !strings.Contains(strings.Join(kinds, " "), "dossier.review") {
 		t.Fatalf("log of %s: %v %v", ids[0], kinds, err)
 	}
+	// A bundle changed since (its time and size are not those the memo
+	// saw) is read again: here its content no longer has its name, and
+	// the open says what a cold read says.
+	bundle := filepath.Join(f.dir, filepath.FromSlash(bundles[0]))
+	bb, _ := os.ReadFile(bundle)
+	if err := os.WriteFile(bundle, bytes.Replace(bb, []byte("季度核定"), []byte("季度核实"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.as("zhang").ReviewDone(ids[2], "再次"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	read = journal.BundleReads()
+	if got, cold := rowsOf(f.summaryOpen(f.clock, archive.SummaryRows)), rowsOf(f.cold("li")); got != cold {
+		t.Fatalf("rows with a changed bundle:\n%s\nwant %s", got, cold)
+	}
+	if journal.BundleReads() == read {
+		t.Fatal("a changed bundle was taken unread")
+	}
+	if ps, err := f.as("li").Verify(ctx); err != nil || len(ps) == 0 {
+		t.Fatalf("verify of a changed bundle: %v %v", ps, err)
+	}
+	os.WriteFile(bundle, bb, 0o644)
 	// A small batch stays in files of their own.
 	before := len(bundles)
 	if _, _, err := f.as("li").ReviewDoneMany(ids[:2], classify.Quarter{}, "再次"); err != nil {
@@ -115,4 +158,16 @@ func TestBatchBundle(t *testing.T) {
 	if n != before {
 		t.Fatalf("a batch of 2 was bundled (%d bundles)", n)
 	}
+}
+
+// settleAllButBundles is settleDir leaving the bundles' times as they are.
+func settleAllButBundles(t *testing.T, dir string) {
+	t.Helper()
+	old := time.Now().Add(-time.Hour)
+	filepath.WalkDir(filepath.Join(dir, "journal"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !journal.IsBundlePath(d.Name()) {
+			os.Chtimes(p, old, old)
+		}
+		return err
+	})
 }

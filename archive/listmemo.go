@@ -26,18 +26,16 @@ import (
 // is sealed with the cache's key: another snapshot, another key or a
 // changed byte and it is not used.
 const (
-	listMemoMagic = "crm-listed-v1\n"
+	listMemoMagic = "crm-listed-v2\n"
 	listMemoSeal  = "listing memo\n"
 )
 
 func (c *journalCache) memoPath() string { return filepath.Join(c.dir, "state.listed") }
 
-// memoEntry is a month folder as listed before: its time and the names of
-// the event files in it the snapshot lacks.
-type memoEntry struct {
-	mtime int64
-	names []string
-}
+// memoEntry is a month folder as listed before (journal.MemoFolder): its
+// time, the names of the event files in it the snapshot lacks, and its
+// bundles of known events with the known events outside them.
+type memoEntry = journal.MemoFolder
 
 // readListMemo returns the memo made on the snapshot whose header's HMAC
 // is snapMAC, by folder; nil if there is none, or it was made on another.
@@ -72,13 +70,31 @@ func decodeListMemo(b []byte) (map[string]memoEntry, bool) {
 	out := make(map[string]memoEntry, n)
 	for i := uint64(0); i < n && r.ok; i++ {
 		rel := r.str()
-		e := memoEntry{mtime: int64(r.uvarint())}
+		e := memoEntry{MTime: int64(r.uvarint())}
 		k := r.uvarint()
 		if k > uint64(len(r.b)) {
 			return nil, false
 		}
 		for j := uint64(0); j < k && r.ok; j++ {
-			e.names = append(e.names, r.str())
+			e.New = append(e.New, r.str())
+		}
+		k = r.uvarint()
+		if k > uint64(len(r.b)) {
+			return nil, false
+		}
+		for j := uint64(0); j < k && r.ok; j++ {
+			e.Bundles = append(e.Bundles, journal.BundleStamp{Name: r.str(), MTime: int64(r.uvarint()), Size: int64(r.uvarint())})
+		}
+		packed := r.str()
+		if !r.ok {
+			return nil, false
+		}
+		if len(packed) > 0 {
+			hs, ok := unpackHashes([]byte(packed))
+			if !ok {
+				return nil, false
+			}
+			e.LooseKnown = hs
 		}
 		out[rel] = e
 	}
@@ -122,10 +138,49 @@ func (c *journalCache) saveListMemo(snapMAC []byte, listed []journal.Listed) {
 		for _, n := range l.New {
 			b = appendString(b, n)
 		}
+		b = binary.AppendUvarint(b, uint64(len(l.Bundles)))
+		for _, x := range l.Bundles {
+			b = appendString(b, x.Name)
+			b = binary.AppendUvarint(b, uint64(x.MTime))
+			b = binary.AppendUvarint(b, uint64(x.Size))
+		}
+		packed, ok := packHashes(slices.Clone(l.LooseKnown))
+		if !ok {
+			return
+		}
+		b = appendString(b, string(packed))
 	}
 	b = c.seal(listMemoSeal, b)
 	if os.MkdirAll(c.dir, 0o700) == nil {
 		_ = writeFileAtomic(c.memoPath(), b, 0o600)
+	}
+}
+
+// carryListMemo writes the memo of a snapshot just saved (its header's
+// HMAC is mac) from the listings it was made from: the folders whose
+// bundles held only known events, with those bundles' stamps, no new
+// files (the snapshot knows every event listed), and as the known events
+// outside the bundles those the listing had plus its new files. A later
+// listing of such a folder takes its bundles unread (journal.MemoFolder).
+func (c *journalCache) carryListMemo(mac []byte, listed []journal.Listed) {
+	var keep []journal.Listed
+	for _, l := range listed {
+		if l.MTime == 0 || l.BundledNew || len(l.Bundles) == 0 {
+			continue
+		}
+		loose := slices.Clone(l.LooseKnown)
+		for _, name := range l.New {
+			h, ok := journal.HashOfPath(name)
+			if !ok {
+				return
+			}
+			loose = append(loose, h)
+		}
+		slices.Sort(loose)
+		keep = append(keep, journal.Listed{Rel: l.Rel, MTime: l.MTime, Bundles: l.Bundles, LooseKnown: slices.Compact(loose)})
+	}
+	if len(keep) > 0 {
+		c.saveListMemo(mac, keep)
 	}
 }
 

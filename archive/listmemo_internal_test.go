@@ -3,6 +3,7 @@ package archive
 import (
 	"bytes"
 	"crypto/sha256"
+	"strings"
 	"testing"
 
 	"crm/archive/journal"
@@ -13,12 +14,15 @@ import (
 func FuzzDecodeListMemo(f *testing.F) {
 	c := &journalCache{dir: f.TempDir()}
 	mac := bytes.Repeat([]byte{7}, sha256.Size)
+	known := strings.Repeat("ab", 32)
 	c.saveListMemo(mac, []journal.Listed{
 		{Rel: "journal/2026/12", MTime: 1796471722394997581, New: []string{"20261205T115522Z-aa.yaml", "20261205T115523Z-bb.yaml"}},
-		{Rel: "journal/2026/11", MTime: 1796400000000000000},
+		{Rel: "journal/2026/11", MTime: 1796400000000000000, Bundles: []journal.BundleStamp{{Name: "bundle-x.yaml", MTime: 7, Size: 9}}, LooseKnown: []string{known}},
 	})
 	got := c.readListMemo(mac)
-	if len(got) != 2 || got["journal/2026/12"].mtime != 1796471722394997581 || len(got["journal/2026/12"].names) != 2 || got["journal/2026/11"].names != nil {
+	nov := got["journal/2026/11"]
+	if len(got) != 2 || got["journal/2026/12"].MTime != 1796471722394997581 || len(got["journal/2026/12"].New) != 2 || nov.New != nil ||
+		len(nov.Bundles) != 1 || nov.Bundles[0] != (journal.BundleStamp{Name: "bundle-x.yaml", MTime: 7, Size: 9}) || len(nov.LooseKnown) != 1 || nov.LooseKnown[0] != known {
 		f.Fatalf("memo read back as %+v", got)
 	}
 	if c.readListMemo(bytes.Repeat([]byte{8}, sha256.Size)) != nil {
@@ -37,7 +41,7 @@ func FuzzDecodeListMemo(f *testing.F) {
 		}
 		names := 0
 		for rel, e := range m {
-			names += len(rel) + len(e.names)
+			names += len(rel) + len(e.New) + len(e.Bundles)
 		}
 		if names > len(b) {
 			t.Fatalf("%d names and folders from %d bytes", names, len(b))

@@ -600,6 +600,7 @@ func (a *Archive) writeSnapshotFile(snap *snapshot, months map[string]monthPart,
 		return false
 	}
 	room := int64(len(snapMagic) + 8 + len(head) + sha256.Size)
+	var mac []byte // the sealed header's HMAC
 	if os.MkdirAll(c.dir, 0o700) != nil {
 		return false
 	}
@@ -633,10 +634,19 @@ func (a *Archive) writeSnapshotFile(snap *snapshot, months map[string]monthPart,
 		}
 		sealed := binary.BigEndian.AppendUint64([]byte(snapMagic), uint64(len(full)))
 		sealed = c.sealSnapshot(append(sealed, full...))
+		mac = slices.Clone(sealed[len(sealed)-sha256.Size:])
 		_, err := f.WriteAt(sealed, 0)
 		return err
 	}, true)
-	return err == nil && renameSync(tmp, c.snapPath(), true) == nil
+	carry := a.carryListed
+	a.carryListed = nil
+	if err != nil || renameSync(tmp, c.snapPath(), true) != nil {
+		return false
+	}
+	// The bundles of known events the listings found stay known to the
+	// snapshot saved from them: the memo keeps their stamps.
+	c.carryListMemo(mac, carry)
+	return true
 }
 
 // encodeHeader is a snapshot's header as gob encodes it.

@@ -32,7 +32,7 @@ func TestReadSinceMemo(t *testing.T) {
 		known = append(known, e.Hash)
 	}
 	slices.Sort(known)
-	since := func(memo func(string) (int64, []string, bool)) Since {
+	since := func(memo func(string) (MemoFolder, bool)) Since {
 		return Since{
 			Heads: map[string]time.Time{evs[14].Hash: evs[14].Time},
 			Known: func(rel string) []string { return known },
@@ -40,7 +40,7 @@ func TestReadSinceMemo(t *testing.T) {
 			Memo:  memo,
 		}
 	}
-	read := func(memo func(string) (int64, []string, bool)) (*Journal, []Listed, bool) {
+	read := func(memo func(string) (MemoFolder, bool)) (*Journal, []Listed, bool) {
 		t.Helper()
 		j, listed, ok, err := ReadSince(context.Background(), dir, []string{oct}, since(memo))
 		if err != nil {
@@ -61,7 +61,9 @@ func TestReadSinceMemo(t *testing.T) {
 	if !slices.Equal(listed[0].New, want) {
 		t.Fatalf("new files %v, want %v", listed[0].New, want)
 	}
-	memo := func(rel string) (int64, []string, bool) { return listed[0].MTime, listed[0].New, rel == oct }
+	memo := func(rel string) (MemoFolder, bool) {
+		return MemoFolder{MTime: listed[0].MTime, New: listed[0].New}, rel == oct
+	}
 
 	// A stranger under the same time: a listing sees it, the memo does not.
 	if err := os.WriteFile(filepath.Join(folder, "stranger.txt"), []byte("x"), 0o644); err != nil {
@@ -99,8 +101,8 @@ func TestReadSinceMemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A memo naming a known event as new is not one of these known events.
-	bad := func(rel string) (int64, []string, bool) {
-		return then.UnixNano(), append(slices.Clone(want), path.Base(PathOf(evs[0].Time, evs[0].Hash))), true
+	bad := func(rel string) (MemoFolder, bool) {
+		return MemoFolder{MTime: then.UnixNano(), New: append(slices.Clone(want), path.Base(PathOf(evs[0].Time, evs[0].Hash)))}, true
 	}
 	if _, _, ok := read(bad); ok {
 		t.Fatal("a memo naming a known event as new was used")

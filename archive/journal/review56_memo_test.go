@@ -42,7 +42,7 @@ func TestReview56ReadSinceMemoKnownFileRewrittenInPlace(t *testing.T) {
 	if err := os.Chtimes(folder, then, then); err != nil {
 		t.Fatal(err)
 	}
-	read := func(memo func(string) (int64, []string, bool)) ([]Listed, bool) {
+	read := func(memo func(string) (MemoFolder, bool)) ([]Listed, bool) {
 		t.Helper()
 		_, listed, ok, err := ReadSince(context.Background(), dir, []string{oct}, Since{
 			Heads: map[string]time.Time{evs[14].Hash: evs[14].Time},
@@ -59,7 +59,9 @@ func TestReview56ReadSinceMemoKnownFileRewrittenInPlace(t *testing.T) {
 	if !ok || len(listed) != 1 || listed[0].MTime != then.UnixNano() {
 		t.Fatalf("listed: %v %+v", ok, listed)
 	}
-	memo := func(rel string) (int64, []string, bool) { return listed[0].MTime, listed[0].New, rel == oct }
+	memo := func(rel string) (MemoFolder, bool) {
+		return MemoFolder{MTime: listed[0].MTime, New: listed[0].New}, rel == oct
+	}
 
 	// evs[3], known, rewritten in place under its name.
 	p := filepath.Join(dir, filepath.FromSlash(PathOf(evs[3].Time, evs[3].Hash)))

@@ -42,7 +42,28 @@ type Since struct {
 	// 100,000 dossiers the month of a quarter's 核定 holds ~80,000 event
 	// files, and listing them and checking their times took 0.2 s of
 	// every command until the next snapshot.
-	Memo func(rel string) (mtime int64, names []string, ok bool)
+	Memo func(rel string) (MemoFolder, bool)
+}
+
+// MemoFolder is a month folder as a listing before found it (Since.Memo):
+// its time, the names of the event files in it that Known lacked, and,
+// when it held bundles whose events were all known, their stamps and the
+// known events that were in files of their own. A listing of the folder
+// after it changed (a new file) takes such a bundle as it was while its
+// name, time and size are unchanged (its name is its content's hash),
+// without reading it: at 100,000 dossiers a quarter's bundle is 30 MB,
+// read and hashed twice by every listing.
+type MemoFolder struct {
+	MTime      int64
+	New        []string
+	Bundles    []BundleStamp
+	LooseKnown []string // sorted
+}
+
+// BundleStamp is a bundle file's name, time (ns) and size as listed.
+type BundleStamp struct {
+	Name        string
+	MTime, Size int64
 }
 
 // Listed is a month folder as ReadSince listed it: the time it had when
@@ -61,6 +82,10 @@ type Listed struct {
 	// Since.Memo rather than made now.
 	New  []string
 	Memo bool
+	// Bundles and LooseKnown are as MemoFolder's: set when every bundle
+	// in the folder held only known events and had a trusted time.
+	Bundles    []BundleStamp
+	LooseKnown []string
 }
 
 // monthListings counts the month folders ReadSince listed (not taken from
@@ -70,6 +95,13 @@ var monthListings atomic.Int64
 // MonthListings is how many month folders ReadSince listed in this
 // process.
 func MonthListings() int64 { return monthListings.Load() }
+
+// bundleReads counts the bundles ReadSince's listings read, for tests.
+var bundleReads atomic.Int64
+
+// BundleReads is how many bundles ReadSince's listings read in this
+// process.
+func BundleReads() int64 { return bundleReads.Load() }
 
 // ReadSince reads the events a journal read before lacks, from the month
 // folders rels (those whose time changed since): the journal it returns
@@ -99,13 +131,17 @@ func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Jo
 		if since.MTime != nil {
 			old = since.MTime(rel)
 		}
+		var memo *MemoFolder
 		if since.Memo != nil {
-			if l, ok := r.fromMemo(dir, rel, since); ok {
-				listed = append(listed, l)
-				continue
+			if m, ok := since.Memo(rel); ok {
+				if l, ok := r.fromMemo(dir, rel, since.Known(rel), m); ok {
+					listed = append(listed, l)
+					continue
+				}
+				memo = &m
 			}
 		}
-		l, ok, err := r.listSince(filepath.Join(dir, filepath.FromSlash(rel)), rel, since.Known(rel), old)
+		l, ok, err := r.listSince(filepath.Join(dir, filepath.FromSlash(rel)), rel, since.Known(rel), old, memo)
 		if err != nil || !ok {
 			return nil, nil, false, err
 		}
@@ -187,10 +223,13 @@ func ReadSince(ctx context.Context, dir string, rels []string, since Since) (*Jo
 
 // listSince lists the month folder at p and queues the files of events
 // not in known (sorted). It returns false if the folder holds anything
-// but plain event files or lacks an event of known, or if the file of an
-// event of known is newer than the folder was when it was known (old, in
-// ns) and no longer holds that event.
-func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bool, error) {
+// but plain event files and bundles or lacks an event of known, or if the
+// file of an event of known is newer than the folder was when it was
+// known (old, in ns) and no longer holds that event. With memo (the
+// folder as a listing before found it), its bundles of known events are
+// taken as they were, unread, while every bundle in the folder is one of
+// them with the same time and size.
+func (r *reader) listSince(p, rel string, known []string, old int64, memo *MemoFolder) (Listed, bool, error) {
 	l := Listed{Rel: rel}
 	fi, err := os.Lstat(p)
 	if err != nil || !fi.IsDir() {
@@ -204,56 +243,82 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 	if err != nil {
 		return l, false, err
 	}
+	dirf, err := os.Open(p) // for the files' times
+	if err != nil {
+		return l, false, nil
+	}
+	defer dirf.Close()
 	folder := &Folder{Rel: rel}
-	var dirf *os.File // the folder, open for its known files' times
+	var bundles []string
 	for _, d := range ents {
 		if _, ok := bundleHash(d.Name()); ok && d.Type().IsRegular() {
-			// A bundle's events are read now: its name does not give them.
-			b, mt, size, err := readStamped(filepath.Join(p, d.Name()))
-			if err != nil {
-				return l, false, nil
+			bundles = append(bundles, d.Name())
+		}
+	}
+	skip := r.sameBundles(dirf, bundles, memo)
+	var inBundles []string // the hashes of the bundles read, when all are known
+	allKnown := true
+	for _, name := range bundles {
+		if skip {
+			break
+		}
+		// A bundle's events are read now: its name does not give them.
+		bundleReads.Add(1)
+		b, mt, size, err := readStamped(filepath.Join(p, name))
+		if err != nil {
+			return l, false, nil
+		}
+		// The events known before are known by their hashes: only
+		// the new ones are parsed.
+		l.Bundled = true
+		pieces, hs, ok := bundlePieces(b, name)
+		if !ok {
+			return l, false, nil
+		}
+		l.Hashes = append(l.Hashes, hs...)
+		inBundles = append(inBundles, hs...)
+		if mt < r.listed {
+			l.Bundles = append(l.Bundles, BundleStamp{name, mt, size})
+		} else {
+			allKnown = false // its time is not trusted yet
+		}
+		var fresh []int // the pieces of events not known before
+		for i, h := range hs {
+			if _, was := slices.BinarySearch(known, h); !was {
+				fresh = append(fresh, i)
 			}
-			// The events known before are known by their hashes: only
-			// the new ones are parsed.
-			l.Bundled = true
-			pieces, hs, ok := bundlePieces(b, d.Name())
-			if !ok {
-				return l, false, nil
+		}
+		// Parsed and checked on every core, as event files are: a
+		// batch's bundle holds ~100,000.
+		got := make([]*Event, len(fresh))
+		var bad atomic.Bool
+		work.Each(context.Background(), "", len(fresh), func(k int) {
+			e, problem := r.bundled(pieces[fresh[k]], fresh[k], name, rel)
+			if e == nil || problem != "" {
+				bad.Store(true)
+				return
 			}
-			l.Hashes = append(l.Hashes, hs...)
-			var fresh []int // the pieces of events not known before
-			for i, h := range hs {
-				if _, was := slices.BinarySearch(known, h); !was {
-					fresh = append(fresh, i)
-				}
-			}
-			// Parsed and checked on every core, as event files are: a
-			// batch's bundle holds ~100,000.
-			got := make([]*Event, len(fresh))
-			var bad atomic.Bool
-			work.Each(context.Background(), "", len(fresh), func(k int) {
-				e, problem := r.bundled(pieces[fresh[k]], fresh[k], d.Name(), rel)
-				if e == nil || problem != "" {
-					bad.Store(true)
-					return
-				}
-				r.checked(e, mt, size)
-				got[k] = e
-			})
-			if bad.Load() {
-				return l, false, nil
-			}
-			for _, e := range got {
-				r.read = append(r.read, readEvent{e, folder})
-				l.BundledNew = true
-			}
+			r.checked(e, mt, size)
+			got[k] = e
+		})
+		if bad.Load() {
+			return l, false, nil
+		}
+		for _, e := range got {
+			r.read = append(r.read, readEvent{e, folder})
+			l.BundledNew = true
+		}
+	}
+	var loose []string
+	for _, d := range ents {
+		if _, ok := bundleHash(d.Name()); ok && d.Type().IsRegular() {
 			continue
 		}
 		h, ok := nameHash(d.Name())
 		if !ok || isTemp(d.Name()) || !d.Type().IsRegular() {
 			return l, false, nil
 		}
-		l.Hashes = append(l.Hashes, h)
+		loose = append(loose, h)
 		// Its paths are made only for a file to be read: the current
 		// month may hold ~100,000 known ones.
 		f := func() file { return file{filepath.Join(p, d.Name()), rel + "/" + d.Name(), h, folder, 0} }
@@ -264,12 +329,6 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 		}
 		// A known event's file written after the folder was known was
 		// replaced or edited since: it must still be that event.
-		if dirf == nil {
-			if dirf, err = os.Open(p); err != nil {
-				return l, false, nil
-			}
-			defer dirf.Close()
-		}
 		mt, err := modTimeAt(dirf, d.Name())
 		if err != nil {
 			return l, false, nil
@@ -280,26 +339,73 @@ func (r *reader) listSince(p, rel string, known []string, old int64) (Listed, bo
 			}
 		}
 	}
+	slices.Sort(loose)
+	slices.Sort(l.New)
+	if skip {
+		// The bundles hold what they held: known events. Every other
+		// known event was in a file of its own, and must still be.
+		for _, h := range memo.LooseKnown {
+			if _, ok := slices.BinarySearch(loose, h); !ok {
+				return l, false, nil
+			}
+		}
+		l.Hashes = slices.Concat(known, loose)
+		l.Bundles, l.LooseKnown = memo.Bundles, memo.LooseKnown
+	} else {
+		l.Hashes = append(l.Hashes, loose...)
+	}
 	slices.Sort(l.Hashes)
 	l.Hashes = slices.Compact(l.Hashes) // an event both in a bundle and in a file of its own
-	slices.Sort(l.New)
 	for _, h := range known {
 		if _, ok := slices.BinarySearch(l.Hashes, h); !ok {
 			return l, false, nil
 		}
 	}
+	if !skip {
+		if len(bundles) == 0 || !allKnown || l.BundledNew || len(l.Bundles) != len(bundles) {
+			l.Bundles = nil
+		} else {
+			// The known events outside every bundle, for the next
+			// listing that takes the bundles unread.
+			slices.Sort(inBundles)
+			for _, h := range known {
+				if _, in := slices.BinarySearch(inBundles, h); !in {
+					l.LooseKnown = append(l.LooseKnown, h)
+				}
+			}
+		}
+	}
 	return l, true, nil
 }
 
-// fromMemo is the listing of month folder rel that since.Memo gives, if
-// the folder's time is still the one it had then and past the racy
-// window: the folder has gained, lost and replaced no file since, as
-// every such change sets its time. Its known events are since.Known, and
-// the files named are queued to be read (and checked against their names)
-// as a listing queues them.
-func (r *reader) fromMemo(dir, rel string, since Since) (Listed, bool) {
-	mt, names, ok := since.Memo(rel)
-	if !ok || mt == 0 || mt >= r.listed {
+// sameBundles reports whether bundles (the names of the bundles in the
+// folder open as dirf) are exactly memo's, each with the time and size
+// it had then.
+func (r *reader) sameBundles(dirf *os.File, bundles []string, memo *MemoFolder) bool {
+	if memo == nil || len(bundles) == 0 || len(bundles) != len(memo.Bundles) {
+		return false
+	}
+	for _, b := range memo.Bundles {
+		if !slices.Contains(bundles, b.Name) {
+			return false
+		}
+		mt, size, err := stampAt(dirf, b.Name)
+		if err != nil || mt != b.MTime || size != b.Size || mt >= r.listed {
+			return false
+		}
+	}
+	return true
+}
+
+// fromMemo is the listing of month folder rel that memo gives, if the
+// folder's time is still the one it had then and past the racy window:
+// the folder has gained, lost and replaced no file since, as every such
+// change sets its time. Its known events are known, and the files named
+// are queued to be read (and checked against their names) as a listing
+// queues them.
+func (r *reader) fromMemo(dir, rel string, known []string, memo MemoFolder) (Listed, bool) {
+	mt := memo.MTime
+	if mt == 0 || mt >= r.listed {
 		return Listed{}, false
 	}
 	p := filepath.Join(dir, filepath.FromSlash(rel))
@@ -307,11 +413,10 @@ func (r *reader) fromMemo(dir, rel string, since Since) (Listed, bool) {
 	if err != nil || !fi.IsDir() || fi.ModTime().UnixNano() != mt {
 		return Listed{}, false
 	}
-	known := since.Known(rel)
-	l := Listed{Rel: rel, MTime: mt, Memo: true, New: slices.Clone(names)}
+	l := Listed{Rel: rel, MTime: mt, Memo: true, New: slices.Clone(memo.New), Bundles: memo.Bundles, LooseKnown: memo.LooseKnown}
 	folder := &Folder{Rel: rel}
 	hs := slices.Clone(known)
-	for _, name := range names {
+	for _, name := range memo.New {
 		h, ok := nameHash(name)
 		if !ok || isTemp(name) {
 			return Listed{}, false
@@ -340,7 +445,7 @@ func Recheck(dir string, l Listed, known []string, old int64) (Listed, bool) {
 	r := &reader{j: &Journal{ByHash: map[string]*Event{}}, listed: time.Now().Add(-racyWindow).UnixNano()}
 	root := dir
 	r.j.root = &root
-	got, ok, err := r.listSince(filepath.Join(dir, filepath.FromSlash(l.Rel)), l.Rel, known, old)
+	got, ok, err := r.listSince(filepath.Join(dir, filepath.FromSlash(l.Rel)), l.Rel, known, old, nil)
 	if err != nil || !ok || got.BundledNew || got.MTime == 0 || got.MTime != l.MTime || !slices.Equal(got.Hashes, l.Hashes) {
 		return l, false
 	}

@@ -19,3 +19,13 @@ func modTimeAt(dir *os.File, name string) (int64, error) {
 	}
 	return st.Mtim.Nano(), nil
 }
+
+// stampAt is the time (ns) and size of the file name in the folder open
+// as dir, not following a link.
+func stampAt(dir *os.File, name string) (int64, int64, error) {
+	var st unix.Stat_t
+	if err := unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return 0, 0, err
+	}
+	return st.Mtim.Nano(), st.Size, nil
+}
