@@ -420,6 +420,7 @@ func (a *Archive) saveSnapshot(j *journal.Journal) {
 		}
 		packed[rel] = monthPart{packed: b, old: -1}
 	}
+	a.carryListed = nil // a full read's snapshot: no listing to carry
 	a.writeSnapshot(a.State, j, dirs, packed, nil, nil, nil)
 }
 
@@ -588,6 +589,10 @@ type monthPart struct {
 // whether the file was saved.
 func (a *Archive) writeSnapshotFile(snap *snapshot, months map[string]monthPart, from *snapSource, parts, tail func(*partWriter) error) bool {
 	c := a.jc
+	// The listings advancedMonths just took this snapshot's months from,
+	// taken once: a save that stops before here leaves none for another.
+	carry := a.carryListed
+	a.carryListed = nil
 	snap.Months = slices.Sorted(maps.Keys(months))
 	// The header lists every part's place and sum before the parts, which
 	// are written as they are encoded, not held (at 100,000 dossiers 300
@@ -638,8 +643,6 @@ func (a *Archive) writeSnapshotFile(snap *snapshot, months map[string]monthPart,
 		_, err := f.WriteAt(sealed, 0)
 		return err
 	}, true)
-	carry := a.carryListed
-	a.carryListed = nil
 	if err != nil || renameSync(tmp, c.snapPath(), true) != nil {
 		return false
 	}
