@@ -2,14 +2,12 @@ package archive_test
 
 import (
 	"bytes"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"crm/archive"
 	"crm/archive/journal"
@@ -163,11 +161,5 @@ func TestBatchBundle(t *testing.T) {
 // settleAllButBundles is settleDir leaving the bundles' times as they are.
 func settleAllButBundles(t *testing.T, dir string) {
 	t.Helper()
-	old := time.Now().Add(-time.Hour)
-	filepath.WalkDir(filepath.Join(dir, "journal"), func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !journal.IsBundlePath(d.Name()) {
-			os.Chtimes(p, old, old)
-		}
-		return err
-	})
+	settleDirBut(t, dir, journal.IsBundlePath)
 }
