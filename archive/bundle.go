@@ -131,28 +131,29 @@ func (a *Archive) bundleWritten(from int) {
 		// Sorted by hash, as journal.MakeBundle orders them, and written
 		// as a stream, one file read at a time: 100,000 event files are
 		// 30 MB, and the batch's state is in memory beside them.
-		slices.SortFunc(rels, func(x, y string) int {
-			hx, _ := journal.HashOfPath(x)
-			hy, _ := journal.HashOfPath(y)
-			return strings.Compare(hx, hy)
-		})
+		type named struct{ hash, rel string }
+		evs := make([]named, len(rels))
+		for i, rel := range rels {
+			h, _ := journal.HashOfPath(rel)
+			evs[i] = named{h, rel}
+		}
+		slices.SortFunc(evs, func(x, y named) int { return strings.Compare(x.hash, y.hash) })
 		dir := filepath.Join(a.Dir, filepath.FromSlash(folder))
 		var replaced []string
 		sum := sha256.New()
 		tmp, err := writeTempSync(dir, tempPattern(""), 0o644, func(w io.Writer) error {
 			bw := bufio.NewWriterSize(io.MultiWriter(w, sum), 1<<20)
-			for _, rel := range rels {
-				b, err := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
+			for _, ev := range evs {
+				b, err := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(ev.rel)))
 				if err != nil {
 					return err
 				}
-				h, _ := journal.HashOfPath(rel)
-				if s := sha256.Sum256(b); !journal.Bundlable(b) || hex.EncodeToString(s[:]) != h {
+				if s := sha256.Sum256(b); !journal.Bundlable(b) || hex.EncodeToString(s[:]) != ev.hash {
 					continue // stays a file of its own
 				}
 				bw.WriteString(journal.BundleDocStart)
 				bw.Write(b)
-				replaced = append(replaced, rel)
+				replaced = append(replaced, ev.rel)
 			}
 			return bw.Flush()
 		}, true)

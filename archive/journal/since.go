@@ -250,18 +250,22 @@ func (r *reader) listSince(p, rel string, known []string, old int64, memo *MemoF
 	defer dirf.Close()
 	folder := &Folder{Rel: rel}
 	var bundles []string
+	files := ents[:0:0] // the others: event files, or strangers
 	for _, d := range ents {
 		if _, ok := bundleHash(d.Name()); ok && d.Type().IsRegular() {
 			bundles = append(bundles, d.Name())
+		} else {
+			files = append(files, d)
 		}
 	}
 	skip := r.sameBundles(dirf, bundles, memo)
+	read := bundles // the bundles read now: none when taken as the memo saw them
+	if skip {
+		read = nil
+	}
 	var inBundles []string // the hashes of the bundles read, when all are known
 	allKnown := true
-	for _, name := range bundles {
-		if skip {
-			break
-		}
+	for _, name := range read {
 		// A bundle's events are read now: its name does not give them.
 		bundleReads.Add(1)
 		b, mt, size, err := readStamped(filepath.Join(p, name))
@@ -310,10 +314,7 @@ func (r *reader) listSince(p, rel string, known []string, old int64, memo *MemoF
 		}
 	}
 	var loose []string
-	for _, d := range ents {
-		if _, ok := bundleHash(d.Name()); ok && d.Type().IsRegular() {
-			continue
-		}
+	for _, d := range files {
 		h, ok := nameHash(d.Name())
 		if !ok || isTemp(d.Name()) || !d.Type().IsRegular() {
 			return l, false, nil
@@ -437,10 +438,10 @@ func (r *reader) fromMemo(dir, rel string, known []string, memo MemoFolder) (Lis
 // (their folder's time then: old): every known event file newer than
 // that is read again and checked against its name. It returns the
 // listing made now, or false unless the folder still has l's time and
-// events and no bundle in it holds an event not known before. A listing taken from a memo (l.Memo) is
-// checked so before a snapshot comes to stand for it: the memo does not
-// look at the known files, and one rewritten in place since leaves its
-// folder's time as it was.
+// events and no bundle in it holds an event not known before. A listing
+// taken from a memo (l.Memo) is checked so before a snapshot comes to
+// stand for it: the memo does not look at the known files, and one
+// rewritten in place since leaves its folder's time as it was.
 func Recheck(dir string, l Listed, known []string, old int64) (Listed, bool) {
 	r := &reader{j: &Journal{ByHash: map[string]*Event{}}, listed: time.Now().Add(-racyWindow).UnixNano()}
 	root := dir
