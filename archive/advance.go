@@ -634,7 +634,6 @@ func registerPlaces(s *State, all bool) (changes []seqChange, refs []reviewRef, 
 // returns each month folder's part: the new listing's hashes for the
 // folders that changed, snap's part (copied from its file) for the others.
 func (a *Archive) advancedMonths(snap *snapshot, f *os.File, base int64, dirs []dirStamp, listed []journal.Listed) (map[string]monthPart, bool) {
-	var ok bool
 	trusted := time.Now().Add(-journal.RacyWindow()).UnixNano()
 	mtime := make(map[string]int64, len(dirs))
 	for _, d := range dirs {
@@ -654,10 +653,11 @@ func (a *Archive) advancedMonths(snap *snapshot, f *os.File, base int64, dirs []
 			// rewritten in place since (its folder's time unchanged)
 			// would be stood for by the snapshot saved. It is listed
 			// again first, as a listing then would have.
-			if l, ok = a.recheck(snap, f, base, l); !ok {
+			now, ok := a.recheck(snap, f, base, l)
+			if !ok {
 				return nil, false
 			}
-			listed[i] = l
+			listed[i], l = now, now
 		}
 		b, ok := packHashes(l.Hashes)
 		if !ok {

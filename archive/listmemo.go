@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"crm/archive/journal"
 )
@@ -62,35 +63,35 @@ func (c *journalCache) readListMemo(snapMAC []byte) map[string]memoEntry {
 // decodeListMemo reads the folders saveListMemo wrote after the magic and
 // the snapshot's HMAC; false, never a panic, if they do not parse.
 func decodeListMemo(b []byte) (map[string]memoEntry, bool) {
-	r := memoReader{b: b, ok: true}
+	r := rowReader{b: b, strs: map[string]string{}}
 	n := r.uvarint()
 	if n > uint64(len(b)) {
 		return nil, false
 	}
 	out := make(map[string]memoEntry, n)
-	for i := uint64(0); i < n && r.ok; i++ {
+	for i := uint64(0); i < n && !r.bad; i++ {
 		rel := r.str()
 		e := memoEntry{MTime: int64(r.uvarint())}
 		k := r.uvarint()
 		if k > uint64(len(r.b)) {
 			return nil, false
 		}
-		for j := uint64(0); j < k && r.ok; j++ {
+		for j := uint64(0); j < k && !r.bad; j++ {
 			e.New = append(e.New, r.str())
 		}
 		k = r.uvarint()
 		if k > uint64(len(r.b)) {
 			return nil, false
 		}
-		for j := uint64(0); j < k && r.ok; j++ {
+		for j := uint64(0); j < k && !r.bad; j++ {
 			e.Bundles = append(e.Bundles, journal.BundleStamp{Name: r.str(), MTime: int64(r.uvarint()), Size: int64(r.uvarint())})
 		}
-		packed := r.str()
-		if !r.ok {
+		packed := r.bytes(r.uvarint())
+		if r.bad {
 			return nil, false
 		}
 		if len(packed) > 0 {
-			hs, ok := unpackHashes([]byte(packed))
+			hs, ok := unpackHashes(packed)
 			if !ok {
 				return nil, false
 			}
@@ -98,7 +99,7 @@ func decodeListMemo(b []byte) (map[string]memoEntry, bool) {
 		}
 		out[rel] = e
 	}
-	if !r.ok || len(r.b) != 0 {
+	if r.bad || len(r.b) != 0 {
 		return nil, false
 	}
 	return out, true
@@ -108,9 +109,9 @@ func decodeListMemo(b []byte) (map[string]memoEntry, bool) {
 // snapshot whose header's HMAC is snapMAC: those whose time was trusted
 // when listed and where no bundle held an event the snapshot lacks (a
 // bundle's events are not named by its file; those the snapshot knows are
-// known by their hashes, wherever they are). Nothing is written when every folder was taken from the memo
-// already, or none can be kept. Errors are ignored: the memo only saves
-// time.
+// known by their hashes, wherever they are). Nothing is written when
+// every folder was taken from the memo already, or none can be kept.
+// Errors are ignored: the memo only saves time.
 func (c *journalCache) saveListMemo(snapMAC []byte, listed []journal.Listed) {
 	if c == nil || len(snapMAC) != sha256.Size {
 		return
@@ -126,9 +127,7 @@ func (c *journalCache) saveListMemo(snapMAC []byte, listed []journal.Listed) {
 	if !fresh {
 		return
 	}
-	slices.SortFunc(keep, func(x, y journal.Listed) int {
-		return bytes.Compare([]byte(x.Rel), []byte(y.Rel))
-	})
+	slices.SortFunc(keep, func(x, y journal.Listed) int { return strings.Compare(x.Rel, y.Rel) })
 	b := append([]byte(listMemoMagic), snapMAC...)
 	b = binary.AppendUvarint(b, uint64(len(keep)))
 	for _, l := range keep {
@@ -182,35 +181,4 @@ func (c *journalCache) carryListMemo(mac []byte, listed []journal.Listed) {
 	if len(keep) > 0 {
 		c.saveListMemo(mac, keep)
 	}
-}
-
-// memoReader reads the memo's varints and strings; ok turns false at the
-// first that does not fit.
-type memoReader struct {
-	b  []byte
-	ok bool
-}
-
-func (r *memoReader) uvarint() uint64 {
-	if !r.ok {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.ok, r.b = false, nil
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *memoReader) str() string {
-	n := r.uvarint()
-	if !r.ok || n > uint64(len(r.b)) {
-		r.ok, r.b = false, nil
-		return ""
-	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
 }
