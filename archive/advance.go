@@ -218,22 +218,32 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 	for i, rel := range snap.Months {
 		part[rel] = snapBuckets + i
 	}
-	known := map[string][]string{}
 	for _, rel := range changed {
-		if _, was := old[rel]; !was {
-			continue
+		if _, was := old[rel]; was {
+			if _, ok := part[rel]; !ok {
+				return nil, nil, false
+			}
 		}
-		i, ok := part[rel]
-		if !ok {
-			return nil, nil, false
+	}
+	// The events known in a changed folder are read from the snapshot
+	// when the folder is listed, not when its listing memo stands for
+	// it (a quarter's month knows ~100,000).
+	known := map[string][]string{}
+	unread := false // a month part that cannot be read: not advanced
+	knownIn := func(rel string) []string {
+		hs, done := known[rel]
+		_, was := old[rel]
+		if done || !was {
+			return hs
 		}
-		b, ok := snap.rawPart(f, base, i)
-		if !ok {
-			return nil, nil, false
+		monthPartReads.Add(1)
+		b, ok := snap.rawPart(f, base, part[rel])
+		if ok {
+			hs, ok = unpackHashes(b)
 		}
-		if known[rel], ok = unpackHashes(b); !ok {
-			return nil, nil, false
-		}
+		unread = unread || !ok
+		known[rel] = hs
+		return hs
 	}
 	// Checked as read, on every core, when every new event is replayed:
 	// not for a command about one dossier, which may replay only the
@@ -247,7 +257,7 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 	memo := a.jc.readListMemo(snap.mac)
 	j, listed, ok, err := journal.ReadSince(a.ctx, a.Dir, changed, journal.Since{
 		Heads: heads,
-		Known: func(rel string) []string { return known[rel] },
+		Known: knownIn,
 		MTime: func(rel string) int64 { return old[rel] },
 		Hint:  hint,
 		Tail:  func() (journal.Tail, bool) { return snap.orderTail(f, base) },
@@ -256,7 +266,7 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 			return m, ok
 		},
 	})
-	if err != nil || !ok || j.Merge != nil && !commutes(j, snap) {
+	if err != nil || !ok || unread || j.Merge != nil && !commutes(j, snap) {
 		return nil, nil, false
 	}
 	return j, listed, true

@@ -19,6 +19,10 @@ import (
 // Hooks for the external tests: ways to do what only someone working
 // outside crm could (write an event or a file the rules would refuse).
 
+// MonthPartReads is how many times this process read a snapshot's events
+// of a changed month folder to list it.
+func MonthPartReads() int64 { return monthPartReads.Load() }
+
 // ForgeEvent signs an event of kind about dossier with data as the working
 // member, following the heads, and writes it without checking its rule.
 func (a *Archive) ForgeEvent(kind journal.Kind, dossier string, data any) error {

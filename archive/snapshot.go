@@ -24,6 +24,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"crm/archive/journal"
 	"crm/archive/work"
@@ -957,14 +958,25 @@ func packHashes(hs []string) ([]byte, bool) {
 	return out, true
 }
 
-// unpackHashes is the inverse of packHashes.
+// unpackHashes is the inverse of packHashes. The hex names share one
+// string: a quarter's month knows ~100,000 events, and one string each
+// made unpacking them most of a command's time (`show` with a memo on
+// such a month: 14 of 40 ms).
 func unpackHashes(b []byte) ([]string, bool) {
 	if len(b)%sha256.Size != 0 {
 		return nil, false
 	}
-	hs := make([]string, 0, len(b)/sha256.Size)
-	for i := 0; i < len(b); i += sha256.Size {
-		hs = append(hs, hex.EncodeToString(b[i:i+sha256.Size]))
+	n := len(b) / sha256.Size
+	if n == 0 {
+		return []string{}, true
+	}
+	arena := make([]byte, hex.EncodedLen(len(b)))
+	hex.Encode(arena, b)
+	all := unsafe.String(unsafe.SliceData(arena), len(arena)) // never written again
+	hs := make([]string, n)
+	const w = 2 * sha256.Size
+	for i := range hs {
+		hs[i] = all[i*w : (i+1)*w]
 	}
 	return hs, true
 }

@@ -15,6 +15,10 @@ var (
 	dirListings  atomic.Int64 // dossiers/ or members/ listed for a crash's leftovers (crashLeftovers)
 	groupedSaves atomic.Int64 // snapshots advanced and saved a run of parts at a time (saveInGroups)
 	stateReuses  atomic.Int64 // steps under the lock on the state taken at open (stillCurrent)
+	// monthPartReads: a snapshot's events of a changed month folder read
+	// to list the folder (readSince); none when its listing memo stands
+	// for it.
+	monthPartReads atomic.Int64
 )
 
 // ProcessStats says how many times this process read the whole journal

@@ -131,9 +131,9 @@ func (a *Archive) monthsKnown() (months []string, expect func(month string) ([]b
 	if snap == nil {
 		return nil, nil, nil
 	}
-	listed := map[string][]string{}
+	listed := map[string]journal.Listed{}
 	for _, l := range a.sinceListed {
-		listed[l.Rel] = l.Hashes
+		listed[l.Rel] = l
 	}
 	months = slices.Clone(snap.Months)
 	for rel := range listed {
@@ -147,11 +147,25 @@ func (a *Archive) monthsKnown() (months []string, expect func(month string) ([]b
 		part[rel] = snapBuckets + i
 	}
 	return months, func(month string) ([]byte, bool) {
-		if hs, ok := listed[month]; ok {
+		i, inSnap := part[month]
+		if l, ok := listed[month]; ok {
+			var known []string // a memo's listing adds its new files to these
+			if l.Memo && inSnap {
+				b, ok := snap.rawPart(f, base, i)
+				if ok {
+					known, ok = unpackHashes(b)
+				}
+				if !ok {
+					return nil, false
+				}
+			}
+			hs, ok := journal.MemoHashes(l, known)
+			if !ok {
+				return nil, false
+			}
 			return packHashes(slices.Clone(hs))
 		}
-		i, ok := part[month]
-		if !ok {
+		if !inSnap {
 			return nil, false
 		}
 		return snap.rawPart(f, base, i)
