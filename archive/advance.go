@@ -88,6 +88,43 @@ func runScoped(j *journal.Journal) bool {
 	return ok
 }
 
+// groupScoped reports whether saveInGroups can advance a snapshot by j's
+// events a run of parts at a time: they are runScoped, but for sign-offs
+// of a quarter's 核定 (signoffRuns), which every run replays.
+func groupScoped(j *journal.Journal) bool {
+	rest, ok := signoffRuns(j)
+	return ok && runScoped(rest)
+}
+
+// signoffRuns splits off j's sign-offs (KindReviewSignoff): it returns a
+// journal of j's other events, for the predicates on them, and whether
+// every sign-off can be replayed in each run of saveInGroups' parts. A
+// sign-off changes the reviews of the quarter not yet signed, of every
+// dossier: each run replays it on its own dossiers' reviews and checks
+// that the dossiers it lists there are the ones it signs there (State.
+// inRun). Those checks together are the check of the whole state when
+// the list is sorted, each dossier once, and not empty, as checked here;
+// anything else is replayed on the whole state, which says what is wrong.
+func signoffRuns(j *journal.Journal) (*journal.Journal, bool) {
+	if !slices.ContainsFunc(j.Events, isSignoff) {
+		return j, true
+	}
+	rest := &journal.Journal{}
+	for _, e := range j.Events {
+		if !isSignoff(e) {
+			rest.Events = append(rest.Events, e)
+			continue
+		}
+		var x ReviewSignoff
+		if e.Decode(&x) != nil || len(x.Dossiers) == 0 || !slices.IsSorted(x.Dossiers) || len(slices.Compact(slices.Clone(x.Dossiers))) != len(x.Dossiers) {
+			return nil, false
+		}
+	}
+	return rest, true
+}
+
+func isSignoff(e *journal.Event) bool { return e.Kind == KindReviewSignoff }
+
 // destructionSteps reports whether a step on a destruction request is
 // among j's events: its rule reads every request's id, which a state of
 // some parts then holds (advancedParts).

@@ -27,6 +27,9 @@ import (
 // (saveGrouped), saveInGroups advances the snapshot a run of parts
 // at a time (partRun) instead, writing each run's parts as they are done,
 // and the command then reads the snapshot it saved as it would any other.
+// So too a quarter's sign-off, which signs the 核定 of most dossiers: every
+// run replays it on its own (signoffRuns). After the sign-off of a quarter
+// of 100,000 dossiers, every member's next command held 1.08 GB.
 
 // saveInGroups saves the snapshot that l's advanced by the new events j
 // stands for, one run of parts at a time: the parts of a run that new
@@ -44,9 +47,10 @@ import (
 // appended exactly those (placeEntries), or nothing is saved.
 func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	snap := l.snap
-	if j == nil || l.advanced || len(l.parts) > 0 || !runScoped(j) || !snap.encodedHere() {
+	if j == nil || l.advanced || len(l.parts) > 0 || !groupScoped(j) || !snap.encodedHere() {
 		return false
 	}
+	others, _ := signoffRuns(j) // j's events but its sign-offs, which every run replays
 	if !a.rowsAtClock(snap, j) {
 		return false
 	}
@@ -68,10 +72,14 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	part, creates := make([]int, len(j.Events)), 0
 	for i, e := range j.Events {
 		part[i] = snapBucket(e.Dossier)
+		if isSignoff(e) {
+			part[i] = -1 // in every run, which reads all its parts
+		}
 		if e.Kind == KindDossierCreate {
 			creates++
 		}
 	}
+	signoffs := len(others.Events) < len(j.Events)
 	moves := map[int]bool{}
 	for _, id := range mv.movedDossiers() {
 		moves[snapBucket(id)] = true
@@ -83,7 +91,7 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	var regs *snapRegisters
 	var loans map[string]*Loan
 	maxLoan := snap.State.MaxLoan
-	if !scoped(j) {
+	if !scoped(others) {
 		if regs, ok = l.registers(); !ok {
 			return false
 		}
@@ -139,6 +147,10 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 				if k >= lo && k < hi {
 					named[k], in[i] = true, true
 				}
+				in[i] = in[i] || k < 0
+			}
+			for k := lo; k < hi && signoffs; k++ {
+				named[k] = true
 			}
 			for k := range moves {
 				if k >= lo && k < hi {
@@ -162,6 +174,9 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 			}
 			if loans != nil {
 				s.otherLoans(regs.Loans)
+			}
+			if signoffs {
+				s.inRun = func(id string) bool { k := snapBucket(id); return k >= lo && k < hi }
 			}
 			if !a.advance(s, snap, j, mv, func(i int) bool { return in[i] }) || s.MaxID != head.MaxID {
 				return errBadSnapshotPart

@@ -1162,7 +1162,7 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	if grouped && a.only != "" {
 		checkAsRead(a.ctx, j, snap.State.keyHint())
 	}
-	if grouped && runScoped(j) && snap.encodedHere() {
+	if grouped && groupScoped(j) && snap.encodedHere() {
 		listed = settleListed(a.Dir, dirs, listed)
 	}
 	l.listed = listed

@@ -222,6 +222,11 @@ type State struct {
 	// skipped: new events about other parts were linked, not replayed
 	// (onePart): good is not the journal's good heads.
 	skipped bool
+	// inRun, for the state of a run of saveInGroups' parts, reports
+	// whether a dossier's part is in the run: a sign-off replayed there
+	// checks and signs the reviews of those dossiers only, and every run
+	// replays it (signoffRuns).
+	inRun func(id string) bool
 }
 
 // registerSeqs are the places (seqChange.Seq, reviewRef.Seq) in the whole
