@@ -95,6 +95,10 @@ type Archive struct {
 	// folders listed since it was made (readSince), and the language of
 	// its messages.
 	sinceListed []journal.Listed
+	// sinceMAC and sinceDirs are that snapshot's header HMAC and the
+	// journal's folders as listed then (monthsKnown).
+	sinceMAC    []byte
+	sinceDirs   []dirStamp
 	snapChinese bool
 	// journalDiffers: quickVerify found event files the snapshot and the
 	// verified-journal cache do not stand for (a folder's time put back).

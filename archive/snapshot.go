@@ -1166,7 +1166,7 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 		listed = settleListed(a.Dir, dirs, listed)
 	}
 	l.listed = listed
-	a.sinceListed, a.snapChinese = listed, snap.Chinese
+	a.sinceListed, a.sinceMAC, a.sinceDirs, a.snapChinese = listed, snap.mac, dirs, snap.Chinese
 	if j != nil {
 		a.jc.saveListMemo(snap.mac, listed)
 	}

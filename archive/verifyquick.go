@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -148,6 +149,16 @@ func (a *Archive) monthsKnown() (months []string, expect func(month string) ([]b
 	}
 	return months, func(month string) ([]byte, bool) {
 		i, inSnap := part[month]
+		if l, ok := listed[month]; ok && l.Memo && !bytes.Equal(snap.mac, a.sinceMAC) {
+			// A memo's listing adds its new files to the events the
+			// snapshot it was made on knew there. Another command saved
+			// a snapshot since: one saved over the folders as they were
+			// listed (the same journal) knows those files too.
+			if !inSnap || !slices.Equal(snap.Dirs, a.sinceDirs) {
+				return nil, false
+			}
+			return snap.rawPart(f, base, i)
+		}
 		if l, ok := listed[month]; ok {
 			var known []string // a memo's listing adds its new files to these
 			if l.Memo && inSnap {
