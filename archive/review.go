@@ -219,7 +219,13 @@ func (x *ReviewSignoff) check(c *step) error {
 }
 
 func (x *ReviewSignoff) apply(c *step) {
-	for _, i := range c.signable(x.Quarter) {
+	// The quarter as check read it ("2026-q4" is 2026Q4): what it checked
+	// the list against is what is signed.
+	q, err := classify.ParseQuarter(x.Quarter)
+	if err != nil {
+		return // check refused it
+	}
+	for _, i := range c.signable(q.String()) {
 		r := &c.s.Reviews[i]
 		r.SignedOffBy, r.SignedOff = c.e.Actor, c.e.Time
 		if d := c.s.Dossiers[r.Dossier]; d != nil {
