@@ -1,8 +1,6 @@
 package archive_test
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,22 +14,8 @@ import (
 // the event's hash.
 func (f *fixture) forgeKeptAfter(actor string, kind journal.Kind, data any, prev []string) string {
 	f.t.Helper()
-	b, err := journal.Sign(journal.Header{Kind: kind, Time: f.now.UTC(), Actor: actor, Prev: prev}, data, f.ids[actor].Signer())
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	e, err := journal.Parse(b)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	path := filepath.Join(f.dir, filepath.FromSlash(journal.PathOf(e.Time, e.Hash)))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		f.t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		f.t.Fatal(err)
-	}
-	return e.Hash
+	h, _ := journal.HashOfPath(f.writeForged(journal.Header{Kind: kind, Actor: actor, Prev: prev}, data))
+	return h
 }
 
 // signable59 is what a sign-off of q by actor written now on every head

@@ -19,8 +19,22 @@ import (
 // returns the problems verify then finds.
 func (f *fixture) forge(actor string, kind journal.Kind, dossier string, data any) []archive.Problem {
 	f.t.Helper()
-	a := f.as(actor)
-	b, err := journal.Sign(journal.Header{Kind: kind, Time: f.now.UTC(), Actor: actor, Dossier: dossier, Prev: a.State.Journal.Heads}, data, f.ids[actor].Signer())
+	path := f.writeForged(journal.Header{Kind: kind, Actor: actor, Dossier: dossier, Prev: f.as(actor).State.Journal.Heads}, data)
+	ps, err := f.as("zhang").Verify(ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	os.Remove(path) // the next step starts from a clean journal
+	return ps
+}
+
+// writeForged signs an event with h (timed now) and data with its
+// actor's real key, writes it into the journal without checking its rule,
+// and returns its file's path.
+func (f *fixture) writeForged(h journal.Header, data any) string {
+	f.t.Helper()
+	h.Time = f.now.UTC()
+	b, err := journal.Sign(h, data, f.ids[h.Actor].Signer())
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -29,16 +43,13 @@ func (f *fixture) forge(actor string, kind journal.Kind, dossier string, data an
 		f.t.Fatal(err)
 	}
 	path := filepath.Join(f.dir, filepath.FromSlash(journal.PathOf(e.Time, e.Hash)))
-	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		f.t.Fatal(err)
+	}
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		f.t.Fatal(err)
 	}
-	ps, err := f.as("zhang").Verify(ctx)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	os.Remove(path) // the next step starts from a clean journal
-	return ps
+	return path
 }
 
 // wantProblem fails unless one of ps contains substr.

@@ -1,8 +1,6 @@
 package archive_test
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -27,26 +25,11 @@ func (f *fixture) reviewAll(ids []string) {
 	}
 }
 
-// forgeKept writes an event signed by actor as it is, without checking
-// its rule, and leaves it in the journal.
+// forgeKept writes an event signed by actor, following the heads, as it
+// is, without checking its rule, and leaves it in the journal.
 func (f *fixture) forgeKept(actor string, kind journal.Kind, data any) {
 	f.t.Helper()
-	a := f.as(actor)
-	b, err := journal.Sign(journal.Header{Kind: kind, Time: f.now.UTC(), Actor: actor, Prev: a.State.Journal.Heads}, data, f.ids[actor].Signer())
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	e, err := journal.Parse(b)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	path := filepath.Join(f.dir, filepath.FromSlash(journal.PathOf(e.Time, e.Hash)))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		f.t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		f.t.Fatal(err)
-	}
+	f.writeForged(journal.Header{Kind: kind, Actor: actor, Prev: f.as(actor).State.Journal.Heads}, data)
 }
 
 // A quarter's sign-off (R6.5) changes the 核定 of every dossier it signs:
