@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -14,6 +15,7 @@ import (
 
 	"crm/archive/journal"
 	"crm/archive/work"
+	"crm/classify"
 )
 
 // A quarter's 核定 recorded at once (review done --all-readable: 78,000
@@ -419,4 +421,70 @@ func (s *recSpill) records() (func() (histRecord, bool), error) {
 		min.rec, min.id, min.left = readRecord(min.br, min.rec, s.size)
 		return r, true
 	}, nil
+}
+
+// signableInRuns is what a sign-off of quarter q by me written now would
+// sign (ReviewSignoff): the dossiers whose 核定 of q by others are not
+// signed yet, sorted, each once, found a run of parts at a time in the
+// snapshot the state was taken from under the lock, with no event added
+// since. A state of rows holds none of the 核定; the whole state held
+// every dossier's: 862 MB at 100,000 dossiers. false when the snapshot
+// cannot say (the command then takes the whole state).
+func (a *Archive) signableInRuns(q classify.Quarter, me *Member) ([]string, bool) {
+	if !a.fromSnapshot || a.sinceNew != 0 {
+		return nil, false
+	}
+	f, snap, base := a.readSnapshot()
+	if snap == nil {
+		return nil, false
+	}
+	defer f.Close()
+	if !bytes.Equal(snap.mac, a.sinceMAC) || !a.standsFor(snap) || !snap.encodedHere() ||
+		!slices.Equal(slices.Sorted(slices.Values(snap.GoodHeads)), a.State.goodHeads()) {
+		return nil, false
+	}
+	dirs := a.sinceDirs
+	// The event as commit will write it: the heads it follows decide
+	// which 核定 come before it (signable).
+	prev := slices.Sorted(slices.Values(a.State.goodHeads()))
+	e := &journal.Event{Header: journal.Header{Kind: KindReviewSignoff, Time: a.now, Actor: me.ID, Prev: prev}}
+	l := &snapLoad{snap: snap, f: f, base: base, dirs: dirs}
+	orig := *snap.State
+	var ids []string
+	defer paceGC()() // each run's parts are garbage once read
+	for lo := 0; lo < snapBuckets; lo += partRun {
+		s := orig
+		snap.State, l.parts = &s, map[int]*snapBucketPart{}
+		ks := make([]int, 0, partRun)
+		for k := lo; k < min(lo+partRun, snapBuckets); k++ {
+			ks = append(ks, k)
+		}
+		if !l.readParts(ks) {
+			return nil, false
+		}
+		rs := l.state(a, true)
+		if rs == nil || l.bad {
+			return nil, false
+		}
+		c := &step{s: rs, p: rs.Policy, e: e, actor: me}
+		ids = append(ids, rs.signedDossiers(c.signable(q.String()))...)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), true
+}
+
+// wholeForSteps makes the state the steps under the lock work on hold
+// every dossier: the snapshot's whole state advanced by the events added
+// since, else the journal replayed.
+func (a *Archive) wholeForSteps() error {
+	a.only, a.onlyLoan, a.onlyRequest, a.creates, a.summary, a.onlyIDs = "", "", "", false, 0, nil
+	if s, partial := a.stampedLoad(); s != nil && !partial {
+		a.State, a.fromSnapshot, a.partial = s, true, false
+		if a.id != nil {
+			a.me = s.MemberByRecipient(a.id.Recipient)
+		}
+		return nil
+	}
+	a.partial = false
+	return a.reload()
 }

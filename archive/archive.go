@@ -96,9 +96,11 @@ type Archive struct {
 	// its messages.
 	sinceListed []journal.Listed
 	// sinceMAC and sinceDirs are that snapshot's header HMAC and the
-	// journal's folders as listed then (monthsKnown).
+	// journal's folders as listed then (monthsKnown), and sinceNew how
+	// many events were added since it was made (signableInRuns).
 	sinceMAC    []byte
 	sinceDirs   []dirStamp
+	sinceNew    int
 	snapChinese bool
 	// journalDiffers: quickVerify found event files the snapshot and the
 	// verified-journal cache do not stand for (a folder's time put back).

@@ -1167,6 +1167,10 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	}
 	l.listed = listed
 	a.sinceListed, a.sinceMAC, a.sinceDirs, a.snapChinese = listed, snap.mac, dirs, snap.Chinese
+	a.sinceNew = 0
+	if j != nil {
+		a.sinceNew = len(j.Events)
+	}
 	if j != nil {
 		a.jc.saveListMemo(snap.mac, listed)
 	}
