@@ -18,10 +18,10 @@ func (f *fixture) forgeKeptAfter(actor string, kind journal.Kind, data any, prev
 	return h
 }
 
-// signable59 is what a sign-off of q by actor written now on every head
+// unsignedReviews is what a sign-off of q by actor written now on every head
 // signs, from a cold replay: the dossiers of the quarter's unsigned 核定
 // by anyone else, sorted, each once.
-func signable59(f *fixture, actor, q string) []string {
+func unsignedReviews(f *fixture, actor, q string) []string {
 	f.t.Helper()
 	var ids []string
 	for _, r := range f.cold("li").State.Reviews {
@@ -63,34 +63,34 @@ func TestReview59SignoffListsInGroups(t *testing.T) {
 		write func(s setup) bool
 	}{
 		{"exact", func(s setup) bool {
-			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: signable59(s.f, "su", qs)})
+			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: unsignedReviews(s.f, "su", qs)})
 			return true
 		}},
 		{"a dossier twice", func(s setup) bool {
-			w := signable59(s.f, "su", qs)
+			w := unsignedReviews(s.f, "su", qs)
 			w = slices.Insert(w, 1, w[1])
 			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: w})
 			return false
 		}},
 		{"an id no dossier has", func(s setup) bool {
-			w := append(signable59(s.f, "su", qs), "C-999999")
+			w := append(unsignedReviews(s.f, "su", qs), "C-999999")
 			slices.Sort(w)
 			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: w})
 			return false
 		}},
 		{"an empty id", func(s setup) bool {
-			w := append([]string{""}, signable59(s.f, "su", qs)...)
+			w := append([]string{""}, unsignedReviews(s.f, "su", qs)...)
 			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: w})
 			return false
 		}},
 		{"a dossier without a 核定", func(s setup) bool {
-			w := append(signable59(s.f, "su", qs), s.pool[len(s.pool)-1])
+			w := append(unsignedReviews(s.f, "su", qs), s.pool[len(s.pool)-1])
 			slices.Sort(w)
 			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: w})
 			return false
 		}},
 		{"short of the dossier in the last part", func(s setup) bool {
-			w := signable59(s.f, "su", qs)
+			w := unsignedReviews(s.f, "su", qs)
 			last := slices.MaxFunc(w, func(x, y string) int { return archive.SnapBucketOf(x) - archive.SnapBucketOf(y) })
 			w = slices.DeleteFunc(w, func(id string) bool { return id == last })
 			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: w})
@@ -100,14 +100,14 @@ func TestReview59SignoffListsInGroups(t *testing.T) {
 			if _, err := s.f.as("zhang").ReviewDone(s.pool[0], "再核"); err != nil {
 				s.f.t.Fatal(err)
 			}
-			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: signable59(s.f, "su", qs)})
+			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: unsignedReviews(s.f, "su", qs)})
 			return true
 		}},
 		{"the signer's own 核定 listed", func(s setup) bool {
 			if _, err := s.f.as("su").ReviewDone(s.pool[25], ""); err != nil {
 				s.f.t.Fatal(err)
 			}
-			w := append(signable59(s.f, "su", qs), s.pool[25])
+			w := append(unsignedReviews(s.f, "su", qs), s.pool[25])
 			slices.Sort(w)
 			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: w})
 			return false
@@ -116,23 +116,23 @@ func TestReview59SignoffListsInGroups(t *testing.T) {
 			if _, err := s.f.as("su").ReviewDone(s.pool[25], ""); err != nil {
 				s.f.t.Fatal(err)
 			}
-			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: signable59(s.f, "su", qs)})
+			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: unsignedReviews(s.f, "su", qs)})
 			return true
 		}},
 		{"two sign-offs, the second with nothing left", func(s setup) bool {
-			w := signable59(s.f, "su", qs)
+			w := unsignedReviews(s.f, "su", qs)
 			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: w})
 			s.f.forgeKept("wang", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: w})
 			return false
 		}},
 		{"two sign-offs, the first short", func(s setup) bool {
-			w := signable59(s.f, "su", qs)
+			w := unsignedReviews(s.f, "su", qs)
 			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: w[1:]})
 			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: w})
 			return false
 		}},
 		{"a 核定 between two sign-offs", func(s setup) bool {
-			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: signable59(s.f, "su", qs)})
+			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: unsignedReviews(s.f, "su", qs)})
 			if _, err := s.f.as("li").ReviewDone(s.pool[30], ""); err != nil {
 				s.f.t.Fatal(err)
 			}
@@ -141,19 +141,19 @@ func TestReview59SignoffListsInGroups(t *testing.T) {
 		}},
 		{"with steps on a loan", func(s setup) bool {
 			s.f.lendFor(s.pool[10], 2)
-			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: signable59(s.f, "su", qs)})
+			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: unsignedReviews(s.f, "su", qs)})
 			return true
 		}},
 		{"by a clerk", func(s setup) bool {
-			s.f.forgeKept("li", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: signable59(s.f, "li", qs)})
+			s.f.forgeKept("li", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: unsignedReviews(s.f, "li", qs)})
 			return false
 		}},
 		{"of a quarter not begun", func(s setup) bool {
-			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: "2027Q1", Dossiers: signable59(s.f, "su", qs)})
+			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: "2027Q1", Dossiers: unsignedReviews(s.f, "su", qs)})
 			return false
 		}},
 		{"of a quarter with no 核定", func(s setup) bool {
-			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: "2026Q3", Dossiers: signable59(s.f, "su", qs)})
+			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: "2026Q3", Dossiers: unsignedReviews(s.f, "su", qs)})
 			return false
 		}},
 		{"empty", func(s setup) bool {
@@ -161,7 +161,7 @@ func TestReview59SignoffListsInGroups(t *testing.T) {
 			return false
 		}},
 		{"naming a dossier", func(s setup) bool {
-			if err := s.f.as("su").ForgeEvent(archive.KindReviewSignoff, s.pool[0], &archive.ReviewSignoff{Quarter: qs, Dossiers: signable59(s.f, "su", qs)}); err != nil {
+			if err := s.f.as("su").ForgeEvent(archive.KindReviewSignoff, s.pool[0], &archive.ReviewSignoff{Quarter: qs, Dossiers: unsignedReviews(s.f, "su", qs)}); err != nil {
 				s.f.t.Fatal(err)
 			}
 			return false
@@ -170,7 +170,7 @@ func TestReview59SignoffListsInGroups(t *testing.T) {
 			// Written on the heads before 20 new 核定: it signs the old
 			// ones only, and one that lists the new ones too is refused.
 			heads := s.f.as("su").State.Journal.Heads
-			old := signable59(s.f, "su", qs)
+			old := unsignedReviews(s.f, "su", qs)
 			s.f.reviewAll(s.pool[40:60])
 			s.f.forgeKeptAfter("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: old}, heads)
 			return true
@@ -178,11 +178,11 @@ func TestReview59SignoffListsInGroups(t *testing.T) {
 		{"beside new 核定, listing them", func(s setup) bool {
 			heads := s.f.as("su").State.Journal.Heads
 			s.f.reviewAll(s.pool[40:60])
-			s.f.forgeKeptAfter("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: signable59(s.f, "su", qs)}, heads)
+			s.f.forgeKeptAfter("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: unsignedReviews(s.f, "su", qs)}, heads)
 			return false
 		}},
 		{"with a destroyed dossier's 核定", func(s setup) bool {
-			w := signable59(s.f, "su", qs)
+			w := unsignedReviews(s.f, "su", qs)
 			if !slices.Contains(w, s.pool[5]) {
 				s.f.t.Fatalf("the destroyed dossier's 核定 is not signable: %v", w)
 			}
@@ -190,7 +190,7 @@ func TestReview59SignoffListsInGroups(t *testing.T) {
 			return true
 		}},
 		{"short of a destroyed dossier's 核定", func(s setup) bool {
-			w := slices.DeleteFunc(signable59(s.f, "su", qs), func(id string) bool { return id == s.pool[5] })
+			w := slices.DeleteFunc(unsignedReviews(s.f, "su", qs), func(id string) bool { return id == s.pool[5] })
 			s.f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: qs, Dossiers: w})
 			return false
 		}},
@@ -246,7 +246,7 @@ func TestReview59BatchAfterASignoff(t *testing.T) {
 		f.reviewAll(pool[:20])
 		f.settle()
 		f.reader("li", f.clock)
-		w := signable59(f, "su", q.String())
+		w := unsignedReviews(f, "su", q.String())
 		if short {
 			w = w[1:]
 		}
@@ -280,7 +280,7 @@ func TestReview59SignoffQuarterSpelling(t *testing.T) {
 	f.reviewAll(pool[:10])
 	f.settle()
 	f.reader("li", f.clock)
-	w := signable59(f, "su", "2026Q4")
+	w := unsignedReviews(f, "su", "2026Q4")
 	f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: "2026-q4", Dossiers: w})
 	f.settle()
 	sameAsCold(t, f, f.reader("li", f.clock))

@@ -9,9 +9,9 @@ import (
 	"crm/classify"
 )
 
-// openSignoff60 opens the archive as member who the way `crm review
+// openForSignoff opens the archive as member who the way `crm review
 // signoff` does: the rows of the snapshot, steps on the snapshot.
-func (f *fixture) openSignoff60(who string) *archive.Archive {
+func (f *fixture) openForSignoff(who string) *archive.Archive {
 	f.t.Helper()
 	a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache, Identity: f.ids[who],
 		Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
@@ -24,26 +24,13 @@ func (f *fixture) openSignoff60(who string) *archive.Archive {
 	return a
 }
 
-// unsigned60 is what a cold replay says a sign-off of q by who signs.
-func (f *fixture) unsigned60(q classify.Quarter, who string) []string {
-	f.t.Helper()
-	var ids []string
-	for _, r := range f.cold("li").State.Reviews {
-		if r.Quarter == q.String() && r.SignedOffBy == "" && r.By != who {
-			ids = append(ids, r.Dossier)
-		}
-	}
-	slices.Sort(ids)
-	return slices.Compact(ids)
-}
-
-// signed60 signs off q as who from a command-like open, and checks that
+// signedFromRows signs off q as who from a command-like open, and checks that
 // the list is the cold replay's, whether the runs were used (partial: 1
 // yes, 0 no, -1 either),
 // and that a cold replay afterwards has no problem and nothing unsigned.
-func (f *fixture) signed60(a *archive.Archive, q classify.Quarter, who string, wantPartial int) []string {
+func (f *fixture) signedFromRows(a *archive.Archive, q classify.Quarter, who string, wantPartial int) []string {
 	f.t.Helper()
-	want := f.unsigned60(q, who)
+	want := unsignedReviews(f, who, q.String())
 	ids, err := a.ReviewSignoff(q)
 	if err != nil || !slices.Equal(ids, want) {
 		f.t.Fatalf("%s signed %v (%v), want %v", who, ids, err, want)
@@ -52,8 +39,8 @@ func (f *fixture) signed60(a *archive.Archive, q classify.Quarter, who string, w
 		f.t.Fatalf("a state of rows after the sign-off: %v, want %v", a.Partial(), wantPartial)
 	}
 	f.settle()
-	if s := f.cold("li").State; len(s.Problems) > 0 || len(f.unsigned60(q, who)) > 0 {
-		f.t.Fatalf("after the sign-off: problems %v, unsigned %v", s.Problems, f.unsigned60(q, who))
+	if s := f.cold("li").State; len(s.Problems) > 0 || len(unsignedReviews(f, who, q.String())) > 0 {
+		f.t.Fatalf("after the sign-off: problems %v, unsigned %v", s.Problems, unsignedReviews(f, who, q.String()))
 	}
 	return ids
 }
@@ -72,9 +59,9 @@ func TestReview60FutureQuarterRefusedAsWholeState(t *testing.T) {
 	// The whole state (no snapshot): the rule's refusal.
 	_, whole := f.as("su").ReviewSignoff(q)
 	wantCode(t, whole, archive.Usage, "2027Q2 has not begun yet")
-	f.openSignoff60("su") // su's snapshot
+	f.openForSignoff("su") // su's snapshot
 	f.settle()
-	_, runs := f.openSignoff60("su").ReviewSignoff(q)
+	_, runs := f.openForSignoff("su").ReviewSignoff(q)
 	if archive.CodeOf(runs) != archive.CodeOf(whole) || runs.Error() != whole.Error() {
 		t.Fatalf("from the runs: %v (code %d); the whole state: %v (code %d)", runs, archive.CodeOf(runs), whole, archive.CodeOf(whole))
 	}
@@ -100,17 +87,17 @@ func TestReview60RunsDestroyedTwiceOwn(t *testing.T) {
 		}
 	}
 	f.settle()
-	f.openSignoff60("su")
-	f.openSignoff60("zhang")
+	f.openForSignoff("su")
+	f.openForSignoff("zhang")
 	f.settle()
 	q := classify.Quarter{Year: 2026, Q: 4}
-	ids := f.signed60(f.openSignoff60("su"), q, "su", 1)
+	ids := f.signedFromRows(f.openForSignoff("su"), q, "su", 1)
 	if !slices.Contains(ids, pool[3]) || !slices.Contains(ids, pool[6]) || slices.Contains(ids, pool[50]) {
 		t.Fatalf("su signed %v", ids)
 	}
 	sameAsCold(t, f, f.reader("li", f.clock))
 	// zhang's snapshot is from before su's sign-off: advanced by it.
-	ids = f.signed60(f.openSignoff60("zhang"), q, "zhang", -1)
+	ids = f.signedFromRows(f.openForSignoff("zhang"), q, "zhang", -1)
 	if !slices.Equal(ids, []string{pool[50]}) && !slices.Equal(ids, []string{pool[6], pool[50]}) {
 		t.Fatalf("zhang signed %v", ids)
 	}
@@ -128,28 +115,28 @@ func TestReview60EventBetweenOpenAndLock(t *testing.T) {
 	pool := f.bulkCreate(120)
 	f.reviewAll(pool[:30])
 	f.settle()
-	f.openSignoff60("su")
+	f.openForSignoff("su")
 	f.settle()
 	q := classify.Quarter{Year: 2026, Q: 4}
 
-	a := f.openSignoff60("su") // rows, nothing since
+	a := f.openForSignoff("su") // rows, nothing since
 	f.reviewAll(pool[30:32])
 	time.Sleep(60 * time.Millisecond) // past settledFor
-	ids := f.signed60(a, q, "su", 0)
+	ids := f.signedFromRows(a, q, "su", 0)
 	if !slices.Contains(ids, pool[31]) {
 		t.Fatalf("signed %v", ids)
 	}
 
-	f.openSignoff60("su")
+	f.openForSignoff("su")
 	f.settle()
-	a = f.openSignoff60("su")
+	a = f.openForSignoff("su")
 	f.reviewAll(pool[40:80]) // many: the open below saves the snapshot in groups
 	f.settle()
-	b := f.openSignoff60("su")
+	b := f.openForSignoff("su")
 	if !b.FromSnapshot() {
 		t.Fatal("not from the snapshot")
 	}
-	ids = f.signed60(a, q, "su", 1)
+	ids = f.signedFromRows(a, q, "su", 1)
 	if len(ids) != 40 || ids[0] != pool[40] {
 		t.Fatalf("signed %v", ids)
 	}
@@ -168,10 +155,10 @@ func TestReview60QuarterBoundary(t *testing.T) {
 	cst := time.FixedZone("CST", 8*3600)
 	f.now = time.Date(2026, 12, 31, 20, 0, 0, 0, cst)
 	f.settle()
-	f.openSignoff60("su")
+	f.openForSignoff("su")
 	f.settle()
 	q1 := classify.Quarter{Year: 2027, Q: 1}
-	_, runs := f.openSignoff60("su").ReviewSignoff(q1)
+	_, runs := f.openForSignoff("su").ReviewSignoff(q1)
 	_, whole := f.as("su").ReviewSignoff(q1)
 	wantCode(t, whole, archive.Failed, "no 核定 of 2027Q1 by anyone but su waits")
 	wantCode(t, runs, archive.Failed, "no 核定 of 2027Q1 by anyone but su waits")
@@ -182,7 +169,7 @@ func TestReview60QuarterBoundary(t *testing.T) {
 	f.reader("su", f.clock) // su's snapshot advanced and saved
 	f.settle()
 	q4 := classify.Quarter{Year: 2026, Q: 4}
-	ids := f.signed60(f.openSignoff60("su"), q4, "su", 1)
+	ids := f.signedFromRows(f.openForSignoff("su"), q4, "su", 1)
 	if len(ids) != 21 || slices.Contains(ids, pool[21]) {
 		t.Fatalf("signed %v", ids)
 	}
@@ -200,9 +187,9 @@ func TestReview60RoleLostBeforeLockRefusedAsWholeState(t *testing.T) {
 	f.history()
 	f.settle()
 	q := classify.Quarter{Year: 2026, Q: 4}
-	f.openSignoff60("su")
+	f.openForSignoff("su")
 	f.settle()
-	f.signed60(f.openSignoff60("su"), q, "su", 1) // li's 核定 of the history
+	f.signedFromRows(f.openForSignoff("su"), q, "su", 1) // li's 核定 of the history
 	f.reader("su", f.clock)
 	f.settle()
 	for _, c := range []struct {
@@ -210,7 +197,7 @@ func TestReview60RoleLostBeforeLockRefusedAsWholeState(t *testing.T) {
 		open func() *archive.Archive
 	}{
 		{"whole", func() *archive.Archive { return f.as("su") }},
-		{"runs", func() *archive.Archive { return f.openSignoff60("su") }},
+		{"runs", func() *archive.Archive { return f.openForSignoff("su") }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			a := c.open() // su is supervisor at the open
@@ -258,12 +245,12 @@ func review60SignerUnderLock(t *testing.T, runs bool) {
 		t.Fatal(err) // su's own
 	}
 	f.settle()
-	f.openSignoff60("su")
+	f.openForSignoff("su")
 	f.settle()
 	q := classify.Quarter{Year: 2026, Q: 4}
 	a := f.as("su") // su at the open; the whole state
 	if runs {
-		a = f.openSignoff60("su")
+		a = f.openForSignoff("su")
 	}
 	if err := f.as("zhang").RemoveMember(ctx, "su"); err != nil {
 		t.Fatal(err)

@@ -141,28 +141,8 @@ func TestSignoffWrittenFromRuns(t *testing.T) {
 	}
 	f.settle()
 	q := classify.Quarter{Year: 2026, Q: 4}
-	unsigned := func() []string {
-		var ids []string
-		for _, r := range f.cold("li").State.Reviews {
-			if r.Quarter == q.String() && r.SignedOffBy == "" && r.By != "su" {
-				ids = append(ids, r.Dossier)
-			}
-		}
-		slices.Sort(ids)
-		return slices.Compact(ids)
-	}
-	open := func(who string) *archive.Archive {
-		t.Helper()
-		a, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Clock: f.clock, CacheDir: f.cache, Identity: f.ids[who],
-			Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.SetIdentity(f.ids[who]); err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
+	unsigned := func() []string { return unsignedReviews(f, "su", q.String()) }
+	open := f.openForSignoff
 	open("su") // su's snapshot
 	f.settle()
 	sign := func(wantPartial bool) []string {
