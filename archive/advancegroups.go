@@ -49,10 +49,13 @@ import (
 // appended exactly those (placeEntries), or nothing is saved.
 func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	snap := l.snap
-	if j == nil || l.advanced || len(l.parts) > 0 || !groupScoped(j) || !snap.encodedHere() {
+	if j == nil || l.advanced || len(l.parts) > 0 || !snap.encodedHere() {
 		return false
 	}
-	others, _ := signoffRuns(j) // j's events but its sign-offs, which every run replays
+	others, ok := signoffRuns(j)   // j's events but its sign-offs, which every run replays
+	if !ok || !runScoped(others) { // groupScoped
+		return false
+	}
 	if !a.rowsAtClock(snap, j) {
 		return false
 	}
