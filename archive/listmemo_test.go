@@ -9,6 +9,23 @@ import (
 	"crm/archive/journal"
 )
 
+// memoFixture makes an archive with a history whose snapshot a rows open
+// saved (racy window off): the fixture, the history's dossiers, and the
+// paths of the snapshot and of the listing memo beside it.
+func memoFixture(t *testing.T) (f *fixture, ids []string, snap, memo string) {
+	t.Helper()
+	racyWindow(t, 0)
+	f = newFixture(t)
+	ids = f.history()
+	f.settle()
+	rowsOf(f.summaryOpen(f.clock, archive.SummaryRows)) // the snapshot
+	snaps := snapshotFiles(t, f)
+	if len(snaps) != 1 {
+		t.Fatalf("snapshots %v", snaps)
+	}
+	return f, ids, snaps[0], filepath.Join(filepath.Dir(snaps[0]), "state.listed")
+}
+
 // A command that advances the snapshot by a few events saves no snapshot
 // (hundreds of MB at 100,000 dossiers), but keeps its listing of the
 // month folders that changed (listmemo.go): the next command does not
@@ -16,18 +33,10 @@ import (
 // replay sees. A new event changes the folder's time: it is listed again.
 // A memo sealed under another key, or of another snapshot, is not used.
 func TestListingMemo(t *testing.T) {
-	racyWindow(t, 0)
-	f := newFixture(t)
-	ids := f.history()
-	f.settle()
+	f, ids, snapPath, memo := memoFixture(t)
 	rows := func() string { return rowsOf(f.summaryOpen(f.clock, archive.SummaryRows)) }
-	rows() // the snapshot
-	snaps := snapshotFiles(t, f)
-	if len(snaps) != 1 {
-		t.Fatalf("snapshots %v", snaps)
-	}
-	snap, _ := os.ReadFile(snaps[0])
-	memo := filepath.Join(filepath.Dir(snaps[0]), "state.listed")
+	snaps := []string{snapPath}
+	snap, _ := os.ReadFile(snapPath)
 
 	if _, err := f.as("li").ReviewDone(ids[0], "再次"); err != nil {
 		t.Fatal(err)

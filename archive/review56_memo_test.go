@@ -22,17 +22,8 @@ import (
 // asserts that verify --fast and verify do, after opens that took the
 // folder from the memo.
 func TestReview56MemoKnownEventRewrittenInPlaceIsVerifys(t *testing.T) {
-	racyWindow(t, 0)
-	f := newFixture(t)
-	ids := f.history()
-	f.settle()
+	f, ids, _, memo := memoFixture(t)
 	rows := func() string { return rowsOf(f.summaryOpen(f.clock, archive.SummaryRows)) }
-	rows() // the snapshot
-	snaps := snapshotFiles(t, f)
-	if len(snaps) != 1 {
-		t.Fatalf("snapshots %v", snaps)
-	}
-	memo := filepath.Join(filepath.Dir(snaps[0]), "state.listed")
 
 	// The events the snapshot knows.
 	before, _ := filepath.Glob(filepath.Join(f.dir, "journal", "*", "*", "*.yaml"))

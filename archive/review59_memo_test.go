@@ -2,7 +2,6 @@ package archive_test
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 
 	"crm/archive"
@@ -18,16 +17,8 @@ import (
 // MemoHashes refuses the listing.
 func review59MemoThenSaved(t *testing.T) (f *fixture, a *archive.Archive) {
 	t.Helper()
-	racyWindow(t, 0)
-	f = newFixture(t)
-	ids := f.history()
-	f.settle()
-	rowsOf(f.summaryOpen(f.clock, archive.SummaryRows)) // the snapshot
-	snaps := snapshotFiles(t, f)
-	if len(snaps) != 1 {
-		t.Fatalf("snapshots %v", snaps)
-	}
-	memo := filepath.Join(filepath.Dir(snaps[0]), "state.listed")
+	f, ids, snap, memo := memoFixture(t)
+	snaps := []string{snap}
 	if _, err := f.as("li").ReviewDone(ids[0], "再次"); err != nil {
 		t.Fatal(err)
 	}

@@ -10,20 +10,28 @@ import (
 	"time"
 )
 
+// memoJournal writes a journal of 20 events in October 2026 with the
+// racy window off, and returns the folder and an hour ago, to the second
+// (the time a test gives the folder).
+func memoJournal(t *testing.T) (dir string, evs []*Event, folder string, then time.Time) {
+	t.Helper()
+	racy := racyWindow
+	racyWindow = 0
+	t.Cleanup(func() { racyWindow = racy })
+	dir = t.TempDir()
+	_, evs = bundleJournal(t, dir, 20)
+	folder = filepath.Join(dir, filepath.FromSlash(Dir+"/2026/10"))
+	return dir, evs, folder, time.Now().Add(-time.Hour).Truncate(time.Second)
+}
+
 // A listing kept in a memo stands for a month folder whose time has not
 // changed: the folder is not listed again (a stranger slipped in under the
 // same time is not seen, as a folder known to a snapshot is not listed),
-// and the files it names are read. A memo of another time, or naming a
-// known event as new, is not used.
+// and the files it names are read. A memo of another time is not used;
+// one naming a known event as new gives no hashes (MemoHashes).
 func TestReadSinceMemo(t *testing.T) {
-	racy := racyWindow
-	racyWindow = 0
-	defer func() { racyWindow = racy }()
-	dir := t.TempDir()
-	_, evs := bundleJournal(t, dir, 20)
+	dir, evs, folder, then := memoJournal(t)
 	const oct = Dir + "/2026/10"
-	folder := filepath.Join(dir, filepath.FromSlash(oct))
-	then := time.Now().Add(-time.Hour).Truncate(time.Second)
 	if err := os.Chtimes(folder, then, then); err != nil {
 		t.Fatal(err)
 	}

@@ -18,14 +18,8 @@ import (
 // turned around, and the archive does not save a snapshot from a memo's
 // listing (advancedMonths; TestReview56MemoSnapshotSavedOverRewrittenEvent).
 func TestReview56ReadSinceMemoKnownFileRewrittenInPlace(t *testing.T) {
-	racy := racyWindow
-	racyWindow = 0
-	defer func() { racyWindow = racy }()
-	dir := t.TempDir()
-	_, evs := bundleJournal(t, dir, 20)
+	dir, evs, folder, then := memoJournal(t)
 	const oct = Dir + "/2026/10"
-	folder := filepath.Join(dir, filepath.FromSlash(oct))
-	then := time.Now().Add(-time.Hour).Truncate(time.Second)
 	known := []string{}
 	for _, e := range evs[:15] {
 		known = append(known, e.Hash)
