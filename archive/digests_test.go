@@ -422,3 +422,47 @@ func TestMaintainTiersAreListTiers(t *testing.T) {
 		}
 	}
 }
+
+// Maintain's first run, with no digests file, decrypts every dossier the
+// key opens and is made under the budget; a run with the digests of all
+// rows is not paced (its collector stays off while it is small). The
+// digests file's records digestsLack counted stay for the listing.
+func TestMaintainPacesWithoutDigests(t *testing.T) {
+	racyWindow(t, 0)
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	archive.SetPaceDigests(t, 2)
+	open := func() *archive.Archive {
+		t.Helper()
+		a := f.openAs("zhang", archive.OpenOptions{Snapshot: true, Summary: archive.SummaryRows})
+		a.EnableCache(f.cache)
+		return a
+	}
+	a := open()
+	if !a.DigestsLack() {
+		t.Fatal("no digests yet, and maintain would not pace")
+	}
+	if _, err := a.Maintain(ctx, classify.Period{Days: 14}); err != nil {
+		t.Fatal(err)
+	}
+	if a.ListFilesRead() < 2 {
+		t.Fatalf("the first run read %d files", a.ListFilesRead())
+	}
+	if err := a.SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+	a = open()
+	if a.DigestsLack() {
+		t.Fatal("every row has its digest, and maintain would pace")
+	}
+	if _, err := a.Maintain(ctx, classify.Period{Days: 14}); err != nil {
+		t.Fatal(err)
+	}
+	if n := a.ListFilesRead(); n != 0 {
+		t.Fatalf("the second run read %d files, with every digest in the file", n)
+	}
+	if a := f.openAs("zhang", archive.OpenOptions{Snapshot: true, Summary: archive.SummaryRows}); a.DigestsLack() {
+		t.Fatal("with no plaintext cache nothing is decrypted for digests, and maintain would pace")
+	}
+}

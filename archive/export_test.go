@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"crm/archive/journal"
@@ -462,4 +463,15 @@ func SetBatchBundleMin(n int) (restore func()) {
 	old := batchBundleMin
 	batchBundleMin = n
 	return func() { batchBundleMin = old }
+}
+
+// DigestsLack is digestsLack: whether a maintain run would decrypt
+// PaceDigests files or more for their digests.
+func (a *Archive) DigestsLack() bool { return a.digestsLack() }
+
+// SetPaceDigests sets paceDigests to n for the test.
+func SetPaceDigests(t testing.TB, n int) {
+	old := paceDigests
+	paceDigests = n
+	t.Cleanup(func() { paceDigests = old })
 }
