@@ -161,28 +161,24 @@ func appendSparing[T any](s []T, v T) []T {
 // links (a review written apart from it waits for the next sign-off).
 func (c *step) signable(q string) []int {
 	var out []int
-	var before map[string]bool // the step's ancestors, walked once (not once per review)
 	for i, r := range c.s.Reviews {
 		if r.Quarter != q || r.SignedOffBy != "" || r.By == c.e.Actor {
 			continue
 		}
-		if before == nil {
-			before = c.ancestors()
-		}
-		if c.s.Journal == nil || c.s.Journal.Before(before, c.e, r.Event) {
-			out = append(out, i)
-		}
+		out = append(out, i)
 	}
-	return out
-}
-
-// ancestors returns the hashes of every event the step's event follows
-// through links.
-func (c *step) ancestors() map[string]bool {
-	if c.s.Journal == nil {
-		return map[string]bool{}
+	j := c.s.Journal
+	if j == nil || len(out) == 0 {
+		return out
 	}
-	return c.s.Journal.Ancestors(c.e)
+	// The step's ancestors among those 核定, walked once (not once per
+	// review) and only as far back as they lie.
+	want := make(map[string]bool, len(out))
+	for _, i := range out {
+		want[c.s.Reviews[i].Event] = true
+	}
+	before := j.AncestorsAmong(c.e, want)
+	return slices.DeleteFunc(out, func(i int) bool { return !j.Before(before, c.e, c.s.Reviews[i].Event) })
 }
 
 // signedDossiers are the dossiers of the reviews at positions idx, sorted, each once.

@@ -203,3 +203,51 @@ func TestFollowsWithSharedEvents(t *testing.T) {
 		}
 	}
 }
+
+// AncestorsAmong finds of its targets what Ancestors holds of them, on
+// random journals with links to events not held, for target sets that
+// are all ancestors (the walk stops early), some not, and some not held.
+func TestAncestorsAmongIsAncestors(t *testing.T) {
+	for seed := range uint64(8) {
+		r := rand.New(rand.NewPCG(seed, 2))
+		j := &Journal{ByHash: map[string]*Event{}}
+		var all []*Event
+		for i := range 200 {
+			e := &Event{Hash: fmt.Sprintf("%064x", r.Uint64())}
+			for k := 0; k < 1+r.IntN(3) && len(all) > 0; k++ {
+				e.Prev = append(e.Prev, all[r.IntN(len(all))].Hash)
+			}
+			if i%13 == 4 {
+				e.Prev = append(e.Prev, fmt.Sprintf("%064x", i)) // not held
+			}
+			all = append(all, e)
+			j.ByHash[e.Hash] = e
+		}
+		for _, e := range all[150:] {
+			anc := j.Ancestors(e)
+			for n := range 4 {
+				targets := map[string]bool{}
+				for range 1 + r.IntN(20) {
+					switch h := all[r.IntN(len(all))].Hash; {
+					case n == 0 && !anc[h]: // ancestors only
+					case n == 3:
+						targets[fmt.Sprintf("%064x", r.IntN(200))] = true // perhaps not held
+					default:
+						targets[h] = true
+					}
+				}
+				got := j.AncestorsAmong(e, targets)
+				for h := range targets {
+					if got[h] != anc[h] {
+						t.Fatalf("seed %d: AncestorsAmong(%.8s) says %.8s is %v, Ancestors %v", seed, e.Hash, h, got[h], anc[h])
+					}
+				}
+				for h := range got {
+					if !targets[h] {
+						t.Fatalf("seed %d: AncestorsAmong gave %.8s, not a target", seed, h)
+					}
+				}
+			}
+		}
+	}
+}

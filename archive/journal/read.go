@@ -685,6 +685,34 @@ func (j *Journal) Ancestors(e *Event) map[string]bool {
 	return seen
 }
 
+// AncestorsAmong returns which of targets e follows through links: what
+// Ancestors(e) holds of them, for a caller that asks about those only.
+// The walk stops once every target held is found. A sign-off at ten
+// years asks of its quarter's 核定, which lie near it, where a walk to
+// the journal's start went through a million events. A target the walk
+// cannot reach (not an ancestor) makes it walk every ancestor.
+func (j *Journal) AncestorsAmong(e *Event, targets map[string]bool) map[string]bool {
+	found := map[string]bool{}
+	seen := map[string]bool{}
+	todo := slices.Clone(e.Prev)
+	for left := len(targets); len(todo) > 0 && left > 0; {
+		h := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		if targets[h] { // held or not, as Ancestors has it
+			found[h] = true
+			left--
+		}
+		if p := j.ByHash[h]; p != nil {
+			todo = append(todo, p.Prev...)
+		}
+	}
+	return found
+}
+
 // HashOfPath returns the hash in an event file's path
 // (journal/YYYY/MM/TIME-SHA256.yaml), if it is one.
 func HashOfPath(rel string) (string, bool) {
