@@ -218,6 +218,14 @@ func (h *Histories) Reviews() []ReviewEntry {
 	return h.reviews
 }
 
+// ReviewCount is how many entries the 核定 register has.
+func (h *Histories) ReviewCount() int {
+	if h.part && h.reviews == nil {
+		return h.nReviews
+	}
+	return len(h.reviews)
+}
+
 // ReviewsToSort is Reviews in a slice of the caller's own, to reorder:
 // made for it from the snapshot's histories (not kept: the whole 核定
 // register at 100,000 dossiers is 74 MB, and a copy to sort was as much

@@ -730,39 +730,29 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 // are read: the whole register is half a million at 100,000 dossiers.
 func (f *facts) reviewRegister(p Period) rowSource {
 	keys := []string{"dossier", "level", "quarter", "verified_on", "verified_by", "signed_off_by", "result", "remarks"}
-	in := run(f.reviewsByTime(), p, func(r *archive.ReviewEntry) time.Time { return r.Time })
-	// Each 核定's level as it was then, every dossier read once.
-	of := map[string][]int{}
-	for i, r := range in {
-		of[r.Dossier] = append(of[r.Dossier], i)
-	}
-	levels := make([]string, len(in))
-	if len(in) > 0 {
-		f.each(func(d *archive.DossierState) {
-			for _, i := range of[d.ID] {
-				levels[i] = f.levelAt(d, in[i].Time.Add(time.Nanosecond))
-			}
-		})
-	}
-	now := f.a.Now().Add(time.Nanosecond)
-	return &rowsOf[archive.ReviewEntry]{items: in, keys: keys, cell: func(x *archive.ReviewEntry, i int, key string) Value {
+	in := f.reviewsIn(p)
+	now := f.a.Now().Unix() // a sign-off dated later (clock skew) is not yet shown
+	return &rowsOf[reviewRow]{items: in, keys: keys, cell: func(x *reviewRow, _ int, key string) Value {
 		switch key {
 		case "dossier":
-			return Str(x.Dossier)
+			return Str(x.dossier)
 		case "level":
-			return Str(levels[i])
+			return Str(x.level)
 		case "quarter":
-			return Str(x.Quarter)
+			return Str(x.quarter)
 		case "verified_on":
-			return f.dateOf(x.Time)
+			return f.dateOf(time.Unix(x.at, 0))
 		case "verified_by":
-			return Str(f.memberName(x.By))
+			return Str(f.memberName(x.by))
 		case "signed_off_by":
-			return Str(f.signedOff(x.Review, now))
+			if x.signedOffBy == "" || x.signedOff > now {
+				return Str("")
+			}
+			return Str(f.memberName(x.signedOffBy))
 		case "result":
 			return Str("")
 		case "remarks":
-			return Str(x.Note)
+			return Str(x.note)
 		}
 		return Value{}
 	}}
