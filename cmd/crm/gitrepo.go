@@ -295,7 +295,7 @@ func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member
 		list := strings.NewReader(strings.Join(paths, "\x00"))
 		return g.runIn(list, append(args, "--pathspec-from-file=-", "--pathspec-file-nul")...)
 	}
-	if _, err := run("add", "-A"); err != nil {
+	if err := g.stage(paths); err != nil {
 		return false, err
 	}
 	g.setAuthor(author)
@@ -311,6 +311,37 @@ func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member
 		return false, err
 	}
 	return true, nil
+}
+
+// stage puts the given top-relative paths in the index as git add -A
+// would: added, changed or removed. Past maxArgPaths the files go to git
+// update-index on standard input. git add matches each path of the index
+// against every pathspec it is given: a member added at 100,000 dossiers
+// re-encrypts 63,451 files, and git add -A --pathspec-from-file took 139
+// to 150 s where update-index took 0.9 s for the same tree. A folder
+// (a month whose events went into a bundle) still goes to git add -A.
+func (g *gitRepo) stage(paths []string) error {
+	if len(paths) <= maxArgPaths {
+		_, err := g.run(append([]string{"add", "-A", "--"}, paths...)...)
+		return err
+	}
+	var files, dirs []string
+	for _, p := range paths {
+		if fi, err := os.Lstat(filepath.Join(g.top, filepath.FromSlash(p))); err == nil && fi.IsDir() {
+			dirs = append(dirs, p)
+		} else {
+			files = append(files, p) // a file, or one removed: --remove
+		}
+	}
+	list := strings.NewReader(strings.Join(files, "\x00") + "\x00")
+	if _, err := g.runIn(list, "update-index", "--add", "--remove", "-z", "--stdin"); err != nil {
+		return err
+	}
+	if len(dirs) == 0 {
+		return nil
+	}
+	_, err := g.runIn(strings.NewReader(strings.Join(dirs, "\x00")), "add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul")
+	return err
 }
 
 // matchable is paths without those git add -A would stop at, committing

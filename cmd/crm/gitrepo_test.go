@@ -306,3 +306,49 @@ func TestStripSpace(t *testing.T) {
 		}
 	}
 }
+
+// Past maxArgPaths the paths are staged by git update-index (stage): a
+// change, a removal and a new file each, and a folder given by its path
+// (a month bundled) through git add, with nothing else of the work tree.
+func TestCommitManyPathsStaged(t *testing.T) {
+	dir, git := newGitDir(t)
+	n := maxArgPaths + 200
+	os.MkdirAll(filepath.Join(dir, "dossiers"), 0o755)
+	var paths []string
+	for i := range n {
+		p := fmt.Sprintf("dossiers/C-%06d.age", i)
+		os.WriteFile(filepath.Join(dir, p), []byte("v1\n"), 0o644)
+		paths = append(paths, p)
+	}
+	g, err := openRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, err := g.commitPaths(paths, "first", nil); err != nil || !done {
+		t.Fatalf("first commit: %v %v", done, err)
+	}
+	for i, p := range paths {
+		switch {
+		case i%10 == 0:
+			os.Remove(filepath.Join(dir, p))
+		default:
+			os.WriteFile(filepath.Join(dir, p), []byte("v2\n"), 0o644)
+		}
+	}
+	os.MkdirAll(filepath.Join(dir, "journal/2026/12"), 0o755)
+	os.WriteFile(filepath.Join(dir, "journal/2026/12/bundle-x.yaml"), []byte("b\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "other.txt"), []byte("not crm's\n"), 0o644)
+	if done, err := g.commitPaths(append(slices.Clone(paths), "journal/2026/12", "dossiers/C-gone.age"), "second", nil); err != nil || !done {
+		t.Fatalf("second commit: %v %v", done, err)
+	}
+	files := strings.Split(strings.TrimSpace(git("ls-files")), "\n")
+	if want := n - (n+9)/10 + 1; len(files) != want || !slices.Contains(files, "journal/2026/12/bundle-x.yaml") {
+		t.Fatalf("%d files tracked, want %d with the bundle", len(files), want)
+	}
+	if st := git("status", "--porcelain"); st != "?? other.txt\n" {
+		t.Fatalf("after the commit, git status says:\n%s", st)
+	}
+	if got := git("show", "HEAD:dossiers/C-000001.age"); got != "v2\n" {
+		t.Fatalf("a changed file committed as %q", got)
+	}
+}
