@@ -204,6 +204,18 @@ func (a *Archive) endRuns() {
 // Until it returns the collector keeps the heap under PaceGC's budget,
 // or at paceGC's pace if the whole state is taken.
 func (a *Archive) batch(ids []string, check func(d *DossierState) error, step func(id string) error) ([]string, error) {
+	return a.batchAhead(ids, check, nil, step)
+}
+
+// aheadChunk is how many steps a batch's ahead is given at a time.
+const aheadChunk = 1024
+
+// batchAhead is batch with ahead, when not nil: it is given the full ids
+// of the next steps (up to aheadChunk, all in the state at hand, in the
+// order they are taken) before they are taken, for the work of those
+// steps that can be done on every core first (rekeyBatch re-encrypts
+// their files).
+func (a *Archive) batchAhead(ids []string, check func(d *DossierState) error, ahead func(ids []string), step func(id string) error) ([]string, error) {
 	canon := make([]string, len(ids))
 	for i, id := range ids {
 		canon[i] = a.CanonicalID(id)
@@ -219,7 +231,7 @@ func (a *Archive) batch(ids []string, check func(d *DossierState) error, step fu
 	err := a.Bulk(func() error {
 		if r := a.runs; r != nil {
 			var err error
-			done, err = a.runSteps(r, ids, canon, check, step)
+			done, err = a.runSteps(r, ids, canon, check, ahead, step)
 			a.endRuns()
 			switch {
 			case errors.Is(err, errRunFailed):
@@ -241,14 +253,26 @@ func (a *Archive) batch(ids []string, check func(d *DossierState) error, step fu
 		if done, err = a.checkEach(ids, check); err != nil {
 			return err
 		}
-		for _, id := range done {
+		return stepsAhead(done, ahead, step)
+	})
+	return done, err
+}
+
+// stepsAhead takes step on each of ids in order, giving ahead (if not
+// nil) each chunk of them first.
+func stepsAhead(ids []string, ahead func(ids []string), step func(id string) error) error {
+	for lo := 0; lo < len(ids); lo += aheadChunk {
+		chunk := ids[lo:min(lo+aheadChunk, len(ids))]
+		if ahead != nil {
+			ahead(chunk)
+		}
+		for _, id := range chunk {
 			if err := step(id); err != nil {
 				return err
 			}
 		}
-		return nil
-	})
-	return done, err
+	}
+	return nil
 }
 
 // runSteps is batch's work in runs r on dossiers typed (as given) and
@@ -257,7 +281,7 @@ func (a *Archive) batch(ids []string, check func(d *DossierState) error, step fu
 // under a short form of an id not resolved at open (of a dossier created
 // since, or of none: the whole state says which; a full id's part is
 // read), while nothing is written yet.
-func (a *Archive) runSteps(r *runLoad, typed, ids []string, check func(d *DossierState) error, step func(id string) error) ([]string, error) {
+func (a *Archive) runSteps(r *runLoad, typed, ids []string, check func(d *DossierState) error, ahead func(ids []string), step func(id string) error) ([]string, error) {
 	full := make([]string, len(ids))
 	errs := make([]error, len(ids))
 	for k, run := range r.runs {
@@ -295,13 +319,14 @@ func (a *Archive) runSteps(r *runLoad, typed, ids []string, check func(d *Dossie
 		if a.State = r.state(a, k, a.State.Journal); a.State == nil {
 			return done, &Error{Code: Failed, Err: l10n.Errorf("the state snapshot could not be read again; the steps before this one were recorded: run the command again for the rest")}
 		}
+		var todo []string
 		for _, i := range run {
-			if first[full[i]] != i {
-				continue
+			if first[full[i]] == i {
+				todo = append(todo, full[i])
 			}
-			if err := step(full[i]); err != nil {
-				return done, err
-			}
+		}
+		if err := stepsAhead(todo, ahead, step); err != nil {
+			return done, err
 		}
 	}
 	return done, nil

@@ -204,18 +204,7 @@ func (a *Archive) maintainTodo() []string {
 		if r.Status != StatusActive {
 			continue
 		}
-		if r.Level != low && a.State.rowLevelAt(r, at) != r.Level || len(r.Stale) > 0 {
-			todo = append(todo, r.ID)
-			continue
-		}
-		want, ok := readers[r.Level]
-		if len(r.Borrowers) > 0 {
-			want = a.State.recipientsWith(r.Level, r.Borrowers)
-		} else if !ok {
-			want = a.State.Readers(r.Level)
-			readers[r.Level] = want
-		}
-		if !slices.Equal(r.Recipients, want) {
+		if r.Level != low && a.State.rowLevelAt(r, at) != r.Level || a.State.rowStale(r, readers) {
 			todo = append(todo, r.ID)
 		}
 	}

@@ -308,30 +308,45 @@ func (a *Archive) AddMember(ctx context.Context, m Member) error {
 	}
 	slices.Sort(m.Roles)
 	m.Roles = slices.Compact(m.Roles)
-	return a.locked(func() error {
+	var fileErr error
+	err := a.locked(func() error {
 		if _, err := a.commit(KindMemberAdd, "", &MemberAdd{Member: m}); err != nil {
 			return err
 		}
-		return a.memberFollowUp(ctx, m.ID, l10n.Sprintf("member %s was added", m.ID))
+		fileErr = a.memberFile(m.ID)
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return a.memberFollowUp(ctx, fileErr, l10n.Sprintf("member %s was added", m.ID))
 }
 
-// memberFollowUp writes member id's file and re-encrypts what the member
-// event changed, after the event is journaled. A failure is Unfinished:
-// the step is recorded, and the next locked step (the file) or the repair
-// (the re-encryption) finishes it.
-func (a *Archive) memberFollowUp(ctx context.Context, id, done string) error {
-	var errs []error
+// memberFile writes member id's file after their event is journaled,
+// under the lock.
+func (a *Archive) memberFile(id string) error {
 	if err := a.writeMemberFile(a.State.Members[id]); err != nil {
-		errs = append(errs, l10n.Errorf("writing %s/%s.yaml: %v", MembersDir, id, err))
+		return l10n.Errorf("writing %s/%s.yaml: %v", MembersDir, id, err)
 	}
-	if _, err := a.rekeyStale(ctx); err != nil {
+	return nil
+}
+
+// memberFollowUp re-encrypts what a member event changed, once the event
+// is journaled and the lock let go: as a batch of its own (rekeyBatch),
+// which takes the lock again, so that at 100,000 dossiers it works on
+// runs of the snapshot's parts, not on a whole state. fileErr is how
+// writing the member's file failed, if it did. A failure is Unfinished:
+// the step is recorded, and the next locked step (the file), a rekey,
+// maintain or the repair (the re-encryption) finishes it.
+func (a *Archive) memberFollowUp(ctx context.Context, fileErr error, done string) error {
+	errs := []error{fileErr}
+	if _, err := a.rekeyBatch(ctx, a.rekeyTodo()); err != nil {
 		errs = append(errs, err)
 	}
-	if len(errs) == 0 {
-		return nil
+	if err := errors.Join(errs...); err != nil {
+		return unfinishedErr(l10n.Errorf("%s (journaled), but not everything that follows from it was done: %w", done, err))
 	}
-	return unfinishedErr(l10n.Errorf("%s (journaled), but not everything that follows from it was done: %w", done, errors.Join(errs...)))
+	return nil
 }
 
 // SetRoles replaces a member's roles and re-encrypts what they may now read
@@ -349,15 +364,22 @@ func (a *Archive) SetRoles(ctx context.Context, id string, roles []string) error
 	roles = slices.Clone(roles)
 	slices.Sort(roles)
 	roles = slices.Compact(roles)
-	return a.locked(func() error {
+	changed := false
+	var fileErr error
+	err := a.locked(func() error {
 		if m := a.State.Members[id]; m != nil && !m.Removed && slices.Equal(m.Roles, roles) {
 			return nil
 		}
 		if _, err := a.commit(KindMemberRoles, "", &MemberRoles{Member: id, Roles: roles}); err != nil {
 			return err
 		}
-		return a.memberFollowUp(ctx, id, l10n.Sprintf("the roles of member %s were changed", id))
+		changed, fileErr = true, a.memberFile(id)
+		return nil
 	})
+	if err != nil || !changed {
+		return err
+	}
+	return a.memberFollowUp(ctx, fileErr, l10n.Sprintf("the roles of member %s were changed", id))
 }
 
 // RemoveMember removes a member (a leaver): they sign nothing more, and
@@ -376,7 +398,8 @@ func (a *Archive) RemoveMemberBecause(ctx context.Context, id, reason string) er
 	if err := CheckMemberID(id); err != nil {
 		return err
 	}
-	return a.locked(func() error {
+	var fileErr error
+	err := a.locked(func() error {
 		admins := 0
 		for _, o := range a.State.Members {
 			if o.ID != id && o.HasRole(a.Policy.Permissions.Members...) {
@@ -395,8 +418,13 @@ func (a *Archive) RemoveMemberBecause(ctx context.Context, id, reason string) er
 		if _, err := a.commit(KindMemberRemove, "", x); err != nil {
 			return err
 		}
-		return a.memberFollowUp(ctx, id, l10n.Sprintf("member %s was removed", id))
+		fileErr = a.memberFile(id)
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return a.memberFollowUp(ctx, fileErr, l10n.Sprintf("member %s was removed", id))
 }
 
 // RoleSpell is the roles a member held from a time on (none: removed).

@@ -508,6 +508,7 @@ func newRekeyCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Re-encrypt every dossier whose recipients are not the ones the policy gives", "重新加密收件人与策略不符的档案"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			e.rekeySteps()
 			a, err := e.open(true)
 			if err != nil {
 				return err

@@ -39,6 +39,7 @@ func newMemberAddCmd(e *env) *cobra.Command {
 			if m.Recipient == "" || m.SigningKey == "" {
 				return usagef("the member's public keys are needed: --public FILE (from `crm keygen -y`), or --recipient and --signing-key")
 			}
+			e.rekeySteps()
 			a, err := e.open(true)
 			if err != nil {
 				return err
@@ -101,7 +102,7 @@ func newMemberRolesCmd(e *env) *cobra.Command {
 			}
 			open := e.openJournal
 			if len(args) > 0 {
-				open = func() (*archive.Archive, error) { return e.open(true) }
+				open = func() (*archive.Archive, error) { e.rekeySteps(); return e.open(true) }
 			}
 			a, err := open()
 			if err != nil {
@@ -202,6 +203,7 @@ func newMemberRemoveCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Remove a member (manager only); re-encrypts everything they could read and closes their loans", "移除成员（仅经理）；重新加密其可读的全部档案并结束其借阅"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			e.rekeySteps()
 			a, err := e.open(true)
 			if err != nil {
 				return err
@@ -211,12 +213,7 @@ func newMemberRemoveCmd(e *env) *cobra.Command {
 			if m == nil || m.Removed {
 				return (&archive.Error{Code: archive.Usage, Field: "member", Err: l10n.Errorf("no member %s in this archive", id), Next: archive.NextMemberList})
 			}
-			n := 0
-			for _, d := range a.State.Dossiers {
-				if d.Status == archive.StatusActive && slices.Contains(d.Recipients, id) {
-					n++
-				}
-			}
+			n := a.EncryptedTo(id)
 			open := 0
 			for _, l := range a.State.SortedLoans() {
 				if l.Borrower == id && l.Returned.IsZero() {
