@@ -429,6 +429,7 @@ func (a *Archive) rekeyBatch(ctx context.Context, ids []string) ([]string, error
 	ready := map[string]*rekeyed{}
 	var done []string
 	var errs []error
+	var stopped error // the work of a chunk was cancelled: its steps are not taken
 	p := work.ProgressOf(ctx)
 	p.Start(l10n.T("re-encrypting dossiers"), len(ids))
 	defer p.Done()
@@ -442,11 +443,16 @@ func (a *Archive) rekeyBatch(ctx context.Context, ids []string) ([]string, error
 				}
 			}
 		}
-		work.Each(ctx, "", len(ds), func(i int) {
+		if err := work.Each(ctx, "", len(ds), func(i int) {
 			r := ready[ds[i].ID] // the map is not written meanwhile
 			r.ct, r.err = a.reencrypt(ds[i], r.want)
-		})
+		}); err != nil {
+			stopped = err // some were never made: none of the chunk is written
+		}
 	}, func(id string) error {
+		if stopped != nil {
+			return stopped
+		}
 		p.Add(1)
 		r := ready[id]
 		delete(ready, id)

@@ -319,18 +319,46 @@ func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member
 // against every pathspec it is given: a member added at 100,000 dossiers
 // re-encrypts 63,451 files, and git add -A --pathspec-from-file took 139
 // to 150 s where update-index took 0.9 s for the same tree. A folder
-// (a month whose events went into a bundle) still goes to git add -A.
+// (a month whose events went into a bundle, or removed whole) still goes
+// to git add -A.
 func (g *gitRepo) stage(paths []string) error {
 	if len(paths) <= maxArgPaths {
 		_, err := g.run(append([]string{"add", "-A", "--"}, paths...)...)
 		return err
 	}
-	var files, dirs []string
+	var files, dirs, gone []string
 	for _, p := range paths {
-		if fi, err := os.Lstat(filepath.Join(g.top, filepath.FromSlash(p))); err == nil && fi.IsDir() {
+		switch fi, err := os.Lstat(filepath.Join(g.top, filepath.FromSlash(p))); {
+		case err != nil:
+			gone = append(gone, p)
+		case fi.IsDir():
 			dirs = append(dirs, p)
-		} else {
-			files = append(files, p) // a file, or one removed: --remove
+		default:
+			files = append(files, p)
+		}
+	}
+	if len(gone) > 0 {
+		// A path gone from the work tree is a file removed (--remove),
+		// unless the index holds it as a folder: what it held there is
+		// removed by git add.
+		out, err := g.run("ls-files", "-z", "--full-name")
+		if err != nil {
+			return err
+		}
+		tracked, folders := map[string]bool{}, map[string]bool{}
+		for _, f := range strings.Split(out, "\x00") {
+			tracked[f] = true
+			for d := path.Dir(f); d != "." && !folders[d]; d = path.Dir(d) {
+				folders[d] = true
+			}
+		}
+		for _, p := range gone {
+			switch {
+			case tracked[p]:
+				files = append(files, p)
+			case folders[p]:
+				dirs = append(dirs, p)
+			} // else git knows nothing of it: nothing to commit
 		}
 	}
 	list := strings.NewReader(strings.Join(files, "\x00") + "\x00")
