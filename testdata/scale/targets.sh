@@ -10,7 +10,8 @@
 # and the monthly report cold (no digests, no plaintext cache) against
 # bare age on every core (agefloor), then warm, writes, git status and
 # add after 100 events, and the quarter's 核定 as the department runs it
-# (the clerk's batch, the supervisor's sign-off, the next commands).
+# (the clerk's batch, the supervisor's sign-off, the next commands), the
+# 核定 register as XLSX, and a clerk added as a member.
 # Each line: seconds and peak memory (KB). The copy is removed.
 # BenchmarkColdOpen gives the cold rebuild against its floor:
 #   CRM_BENCH_ARCHIVE=DIR/archive go test -run '^$' -bench ColdOpen -benchtime 1x ./archive/
@@ -72,3 +73,9 @@ CRM_IDENTITY=$DIR/super.key T "supervisor: review signoff" "$BIN" review signoff
 sleep 2.2
 T "manager's next command after the sign-off" "$BIN" review due
 for i in 1 2 3; do sleep 2.1; T "review done (the month holds the quarter's 核定)" "$BIN" review done "$(nth $((60 + i)))" --again; done
+T "report reviews --format xlsx (the whole 核定 register)" "$BIN" report reviews --format xlsx -o "$W/reviews.xlsx"
+# a clerk joins: every file of the levels clerks read is re-encrypted to
+# them, as one batch, and committed by crm
+"$BIN" keygen -o "$W/new.key" >/dev/null 2>&1 && "$BIN" keygen -y "$W/new.key" >"$W/new.pub" 2>/dev/null
+sleep 2.2
+T "member add (a clerk)" "$BIN" member add newclerk --name 新职员 --role clerk --public "$W/new.pub"
