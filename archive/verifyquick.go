@@ -249,17 +249,7 @@ func (a *Archive) rowFilesClean(ctx context.Context, s *State, stamps *quickStam
 			}
 			continue
 		case r.Status == StatusActive:
-			if has[i] == 0 || len(r.Stale) > 0 {
-				return false
-			}
-			want, ok := readers[r.Level]
-			if len(r.Borrowers) > 0 {
-				want = s.recipientsWith(r.Level, r.Borrowers)
-			} else if !ok {
-				want = s.Readers(r.Level)
-				readers[r.Level] = want
-			}
-			if !slices.Equal(r.Recipients, want) {
+			if has[i] == 0 || s.rowStale(r, readers) {
 				return false
 			}
 		}

@@ -313,20 +313,7 @@ func TestStripSpace(t *testing.T) {
 func TestCommitManyPathsStaged(t *testing.T) {
 	dir, git := newGitDir(t)
 	n := maxArgPaths + 200
-	os.MkdirAll(filepath.Join(dir, "dossiers"), 0o755)
-	var paths []string
-	for i := range n {
-		p := fmt.Sprintf("dossiers/C-%06d.age", i)
-		os.WriteFile(filepath.Join(dir, p), []byte("v1\n"), 0o644)
-		paths = append(paths, p)
-	}
-	g, err := openRepo(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if done, err := g.commitPaths(paths, "first", nil); err != nil || !done {
-		t.Fatalf("first commit: %v %v", done, err)
-	}
+	g, paths := committedDossiers(t, dir, n, nil)
 	for i, p := range paths {
 		switch {
 		case i%10 == 0:
@@ -351,4 +338,29 @@ func TestCommitManyPathsStaged(t *testing.T) {
 	if got := git("show", "HEAD:dossiers/C-000001.age"); got != "v2\n" {
 		t.Fatalf("a changed file committed as %q", got)
 	}
+}
+
+// committedDossiers writes n dossier files (dossiers/C-000000.age …) and
+// the extra paths into the git folder dir, commits them all with
+// commitPaths, and returns the repository and the dossiers' paths.
+func committedDossiers(t *testing.T, dir string, n int, extra []string) (*gitRepo, []string) {
+	t.Helper()
+	var paths []string
+	for i := range n {
+		paths = append(paths, fmt.Sprintf("dossiers/C-%06d.age", i))
+	}
+	for _, p := range append(slices.Clone(paths), extra...) {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, p), []byte("v1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g, err := openRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, err := g.commitPaths(append(slices.Clone(paths), extra...), "first", nil); err != nil || !done {
+		t.Fatalf("first commit: %v %v", done, err)
+	}
+	return g, paths
 }
