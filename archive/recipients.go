@@ -411,10 +411,11 @@ func (s *State) rowStale(r *dossierRow, readers map[string][]string) bool {
 }
 
 // rekeyBatch re-encrypts dossiers ids (rekeyTodo) whose files are stale
-// when their step comes, as one batch (batchAhead): under one lock, on
-// the parts of those dossiers a run at a time when the archive was opened
-// from the snapshot, each chunk re-encrypted on every core and then
-// written (Bulk). A dossier found current is skipped. Like rekeyStale, a
+// when their step comes, as one batch (batchAhead): under one lock, each
+// chunk re-encrypted on every core and then written (Bulk), on the state
+// batch takes (runs of the snapshot's parts when the events since it
+// allow; after a member event, whose rule is not scoped to parts, the
+// snapshot's whole state). A dossier found current is skipped. Like rekeyStale, a
 // file the working key cannot re-encrypt does not stop the others; it
 // returns the ids of those re-encrypted.
 func (a *Archive) rekeyBatch(ctx context.Context, ids []string) ([]string, error) {
