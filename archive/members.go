@@ -333,8 +333,10 @@ func (a *Archive) memberFile(id string) error {
 
 // memberFollowUp re-encrypts what a member event changed, once the event
 // is journaled and the lock let go: as a batch of its own (rekeyBatch),
-// which takes the lock again, so that at 100,000 dossiers it works on
-// runs of the snapshot's parts, not on a whole state. fileErr is how
+// which takes the lock again, listed from the rows and re-encrypted a
+// chunk at a time on the snapshot's state, not on a replay of the
+// journal (the batch takes the snapshot's whole state: a member event's
+// rule is not scoped to parts). fileErr is how
 // writing the member's file failed, if it did. A failure is Unfinished:
 // the step is recorded, and the next locked step (the file), a rekey,
 // maintain or the repair (the re-encryption) finishes it.
