@@ -13,8 +13,6 @@ import (
 // the rows. After each, a cold replay finds every file encrypted to whom
 // it should be, and verify finds nothing.
 func TestMemberStepsRekeyAsABatch(t *testing.T) {
-	oldMax, oldRun := archive.SetMaxSavedParts(8), archive.SetBatchRunParts(5)
-	t.Cleanup(func() { archive.SetMaxSavedParts(oldMax); archive.SetBatchRunParts(oldRun) })
 	f, _, pool := savedPool(t, 50)
 	open := func() *archive.Archive {
 		t.Helper()

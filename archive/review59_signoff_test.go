@@ -197,11 +197,7 @@ func TestReview59SignoffListsInGroups(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			racyWindow(t, 0)
-			f := newFixture(t)
-			f.history()
-			pool := f.bulkCreate(60)
-			f.reviewAll(pool[:30])
+			f, pool := reviewedPool(t, 60, 30)
 			if strings.Contains(c.name, "destroyed") {
 				// Before the snapshot: steps on a destruction are not
 				// replayed in runs.
@@ -273,11 +269,7 @@ func TestReview59BatchAfterASignoff(t *testing.T) {
 // must list them again. (Pre-existing: ReviewSignoff.apply, not the
 // runs; the runs agree with the cold replay.)
 func TestReview59SignoffQuarterSpelling(t *testing.T) {
-	racyWindow(t, 0)
-	f := newFixture(t)
-	f.history()
-	pool := f.bulkCreate(20)
-	f.reviewAll(pool[:10])
+	f, _ := reviewedPool(t, 20, 10)
 	f.settle()
 	f.reader("li", f.clock)
 	w := unsignedReviews(f, "su", "2026Q4")

@@ -71,11 +71,7 @@ func TestReview60FutureQuarterRefusedAsWholeState(t *testing.T) {
 // by zhang), the signer's own 核定 beside another's: the runs list what a
 // cold replay signs, then zhang (another member's snapshot) signs su's.
 func TestReview60RunsDestroyedTwiceOwn(t *testing.T) {
-	racyWindow(t, 0)
-	f := newFixture(t)
-	f.history()
-	pool := f.bulkCreate(120)
-	f.reviewAll(pool[:40])
+	f, pool := reviewedPool(t, 120, 40)
 	f.destroy(pool[3])
 	f.destroy(pool[97]) // destroyed without a 核定
 	if _, err := f.as("zhang").ReviewDone(pool[5], "again"); err != nil {
@@ -109,11 +105,7 @@ func TestReview60RunsDestroyedTwiceOwn(t *testing.T) {
 // the signer's saved the snapshot since, the runs read that one. Either
 // way the new 核定 is signed.
 func TestReview60EventBetweenOpenAndLock(t *testing.T) {
-	racyWindow(t, 0)
-	f := newFixture(t)
-	f.history()
-	pool := f.bulkCreate(120)
-	f.reviewAll(pool[:30])
+	f, pool := reviewedPool(t, 120, 30)
 	f.settle()
 	f.openForSignoff("su")
 	f.settle()
@@ -147,11 +139,7 @@ func TestReview60EventBetweenOpenAndLock(t *testing.T) {
 // (January), and 2027Q1 asked for the evening before it begins (the
 // rule's day of grace): nothing waits, as on the whole state.
 func TestReview60QuarterBoundary(t *testing.T) {
-	racyWindow(t, 0)
-	f := newFixture(t)
-	f.history()
-	pool := f.bulkCreate(80)
-	f.reviewAll(pool[:20])
+	f, pool := reviewedPool(t, 80, 20)
 	cst := time.FixedZone("CST", 8*3600)
 	f.now = time.Date(2026, 12, 31, 20, 0, 0, 0, cst)
 	f.settle()
@@ -236,11 +224,7 @@ func TestReview60SignerIsTheMemberUnderTheLock(t *testing.T) {
 }
 
 func review60SignerUnderLock(t *testing.T, runs bool) {
-	racyWindow(t, 0)
-	f := newFixture(t)
-	f.history()
-	pool := f.bulkCreate(60)
-	f.reviewAll(pool[:10])
+	f, pool := reviewedPool(t, 60, 10)
 	if _, err := f.as("su").ReviewDone(pool[20], ""); err != nil {
 		t.Fatal(err) // su's own
 	}

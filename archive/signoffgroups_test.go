@@ -131,11 +131,7 @@ func TestSignoffSavedInGroups(t *testing.T) {
 // what the rule says (a cold replay takes it, no problem) and refuses as
 // the whole state does.
 func TestSignoffWrittenFromRuns(t *testing.T) {
-	racyWindow(t, 0)
-	f := newFixture(t)
-	f.history()
-	pool := f.bulkCreate(150)
-	f.reviewAll(pool[:60])
+	f, pool := reviewedPool(t, 150, 60)
 	if _, err := f.as("su").ReviewDone(pool[60], ""); err != nil {
 		t.Fatal(err)
 	}
@@ -180,4 +176,17 @@ func TestSignoffWrittenFromRuns(t *testing.T) {
 	if ids := sign(false); !slices.Equal(ids, pool[70:72]) && !slices.Equal(ids, []string{pool[71], pool[70]}) {
 		t.Fatalf("signed %v", ids)
 	}
+}
+
+// reviewedPool is a fixture's history and n dossiers made in one batch,
+// the first reviewed of them with their 核定 recorded (reviewAll), for
+// the sign-off tests.
+func reviewedPool(t *testing.T, n, reviewed int) (*fixture, []string) {
+	t.Helper()
+	racyWindow(t, 0)
+	f := newFixture(t)
+	f.history()
+	pool := f.bulkCreate(n)
+	f.reviewAll(pool[:reviewed])
+	return f, pool
 }
