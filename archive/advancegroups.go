@@ -52,8 +52,13 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	if j == nil || l.advanced || len(l.parts) > 0 || !snap.encodedHere() {
 		return false
 	}
-	others, ok := signoffRuns(j)   // j's events but its sign-offs, which every run replays
-	if !ok || !runScoped(others) { // groupScoped
+	// j's events but those every run replays: its sign-offs and its steps
+	// on members.
+	others, ok := signoffRuns(j)
+	if !ok {
+		return false
+	}
+	if others = withoutMemberSteps(others); !runScoped(others) { // groupScoped
 		return false
 	}
 	if !a.rowsAtClock(snap, j) {
@@ -77,14 +82,15 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	part, creates := make([]int, len(j.Events)), 0
 	for i, e := range j.Events {
 		part[i] = snapBucket(e.Dossier)
-		if isSignoff(e) {
-			part[i] = -1 // in every run, which reads all its parts
+		if isSignoff(e) || memberStep(e) {
+			part[i] = -1 // in every run (a sign-off reads all its parts)
 		}
 		if e.Kind == KindDossierCreate {
 			creates++
 		}
 	}
-	signoffs := len(others.Events) < len(j.Events)
+	signoffs := slices.ContainsFunc(j.Events, isSignoff)
+	members := slices.ContainsFunc(j.Events, memberStep)
 	moves := map[int]bool{}
 	for _, id := range mv.movedDossiers() {
 		moves[snapBucket(id)] = true
@@ -116,13 +122,16 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	orig := *snap.State
 	fresh := func() {
 		s := orig
+		if members {
+			s.ownMembers()
+		}
 		snap.State, l.parts = &s, map[int]*snapBucketPart{}
 	}
 	// The header's state: no part's, and what the new events change
-	// outside dossiers (the highest id used; the good heads).
+	// outside dossiers (the highest id used; the good heads; the members).
 	fresh()
 	head := l.state(a, true)
-	if head == nil {
+	if head == nil || members && !head.memberSteps(j) {
 		return false
 	}
 	for _, e := range j.Events {
@@ -183,7 +192,7 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 			if signoffs {
 				s.inRun = func(id string) bool { k := snapBucket(id); return k >= lo && k < hi }
 			}
-			if !a.advance(s, snap, j, mv, func(i int) bool { return in[i] }) || s.MaxID != head.MaxID {
+			if !a.advance(s, snap, j, mv, func(i int) bool { return in[i] }) || s.MaxID != head.MaxID || members && !sameMembers(s, head) {
 				return errBadSnapshotPart
 			}
 			if loans != nil {
@@ -261,6 +270,26 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 type groupedSave struct {
 	parts []byte
 	from  []string
+}
+
+// memberSteps replays j's steps on members (memberStep) on s, a state of
+// no parts, in journal order: what a snapshot's header holds after j.
+// false if one fails its checks.
+func (s *State) memberSteps(j *journal.Journal) bool {
+	held := s.Journal
+	s.Journal = j
+	defer func() { s.Journal = held }()
+	for _, e := range j.Events {
+		if !memberStep(e) {
+			continue
+		}
+		st, err := s.prepare(e, true)
+		if err != nil {
+			return false
+		}
+		st.commit()
+	}
+	return true
 }
 
 // registerEntries is how many entries an event of kind k that takes effect

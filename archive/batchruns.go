@@ -56,7 +56,10 @@ type runLoad struct {
 	l    *snapLoad
 	orig State            // the snapshot's header state, as read
 	j    *journal.Journal // the new events before the batch (nil: none)
-	good map[string]bool  // the good heads, shared by every run's state
+	// members: j has steps on members (memberStep), which every run
+	// replays.
+	members bool
+	good    map[string]bool // the good heads, shared by every run's state
 	// runs are the indexes (into the batch's ids) of each run's dossiers,
 	// parts the parts of each run.
 	runs  [][]int
@@ -100,11 +103,16 @@ func (a *Archive) runsState(l *snapLoad, j *journal.Journal) *State {
 		return nil
 	}
 	// The header's maps (members, submissions, roles set…) are shared by
-	// every run's state: the batch's steps (scoped) do not change them.
+	// every run's state: the batch's steps (scoped) do not change them,
+	// and each run replays the new steps on members on maps of its own.
 	r := &runLoad{l: l, orig: *l.snap.State, j: j}
 	var also []int
 	if j != nil {
 		for _, e := range j.Events {
+			if memberStep(e) {
+				r.members = true // about no dossier: in every run
+				continue
+			}
 			also = append(also, snapBucket(e.Dossier))
 		}
 	}
@@ -128,6 +136,9 @@ func (a *Archive) runsState(l *snapLoad, j *journal.Journal) *State {
 func (r *runLoad) state(a *Archive, k int, prev *journal.Journal) *State {
 	l := r.l
 	h := r.orig
+	if r.members {
+		h.ownMembers()
+	}
 	l.snap.State, l.parts = &h, map[int]*snapBucketPart{}
 	if !l.readParts(r.parts[k]) {
 		return nil
@@ -150,7 +161,7 @@ func (r *runLoad) state(a *Archive, k int, prev *journal.Journal) *State {
 			in[p] = true
 		}
 		mv, ok := l.moves(r.j)
-		if !ok || !a.advance(s, l.snap, r.j, mv, func(i int) bool { return in[snapBucket(r.j.Events[i].Dossier)] }) {
+		if !ok || !a.advance(s, l.snap, r.j, mv, func(i int) bool { e := r.j.Events[i]; return in[snapBucket(e.Dossier)] || memberStep(e) }) {
 			return nil
 		}
 		if r.good == nil {

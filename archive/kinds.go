@@ -116,9 +116,10 @@ const (
 	// snapshot is never advanced over it.
 	ReachJournal
 	// ReachHeader: it changes only what every state holds (a snapshot
-	// keeps it in its header): the hand-ins, the statistics requests. Of
-	// the dossiers it reads only the one it names or, handing in, the one
-	// it is about (eventParts).
+	// keeps it in its header): the hand-ins, the statistics requests, the
+	// members and the roles they held (member.add, member.roles). Of the
+	// dossiers it reads only the one it names or, handing in, the one it
+	// is about (eventParts).
 	ReachHeader
 )
 
@@ -131,9 +132,9 @@ var registry = []*KindSpec{
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &PolicyUpdate{} }},
 	{Kind: KindTemplatesUpdate, Workflow: WorkflowArchive, What: l10n.N("pinning template overrides"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &TemplatesUpdate{} }},
-	{Kind: KindMemberAdd, Workflow: WorkflowMembers, What: l10n.N("adding a member"),
+	{Kind: KindMemberAdd, Reach: ReachHeader, Workflow: WorkflowMembers, What: l10n.N("adding a member"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberAdd{} }},
-	{Kind: KindMemberRoles, Workflow: WorkflowMembers, What: l10n.N("changing roles"),
+	{Kind: KindMemberRoles, Reach: ReachHeader, Workflow: WorkflowMembers, What: l10n.N("changing roles"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRoles{} }},
 	{Kind: KindMemberRemove, Reach: ReachJournal, Workflow: WorkflowMembers, What: l10n.N("removing a member"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRemove{} }},

@@ -1,8 +1,10 @@
 package archive_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"crm/archive"
 )
@@ -10,9 +12,17 @@ import (
 // A member added, given other roles or removed on an archive opened as
 // those commands open it (the snapshot's rows and loans) has the files
 // their roles change re-encrypted as one batch (rekeyBatch), listed from
-// the rows. After each, a cold replay finds every file encrypted to whom
-// it should be, and verify finds nothing.
+// the rows: after an addition or a change of roles, in runs of parts, each
+// replaying the member's step (memberStep), and the next reader saves the
+// snapshot in runs too. After each, a cold replay finds every file
+// encrypted to whom it should be, and verify finds nothing.
 func TestMemberStepsRekeyAsABatch(t *testing.T) {
+	oldMax, oldRun, oldGroup := archive.SetMaxSavedParts(8), archive.SetBatchRunParts(5), archive.SetGroupedParts(8)
+	t.Cleanup(func() {
+		archive.SetMaxSavedParts(oldMax)
+		archive.SetBatchRunParts(oldRun)
+		archive.SetGroupedParts(oldGroup)
+	})
 	f, _, pool := savedPool(t, 50)
 	open := func() *archive.Archive {
 		t.Helper()
@@ -50,15 +60,17 @@ func TestMemberStepsRekeyAsABatch(t *testing.T) {
 	if !a.Partial() {
 		t.Fatal("not opened from the snapshot's rows")
 	}
-	replays := archive.Replays()
+	replays, runs := archive.Replays(), archive.RunBatches()
 	if err := a.AddMember(ctx, member("wu", []string{"clerk"}, k)); err != nil {
 		t.Fatal(err)
 	}
-	// member.add's rule is not scoped to parts (ReachArchive): the batch
-	// takes the snapshot's whole state, but replays no journal.
 	if n := archive.Replays() - replays; n != 0 {
 		t.Fatalf("the member step and its batch replayed the journal %d times", n)
 	}
+	if archive.RunBatches() != runs+1 {
+		t.Fatal("the re-encryption after member.add was not taken in runs")
+	}
+	f.pulledInGroupsNoPin("the files re-encrypted to a member added")
 	if got := encryptedTo("wu"); got != readable {
 		t.Fatalf("the new clerk's key opens %d dossiers, want %d", got, readable)
 	}
@@ -66,12 +78,26 @@ func TestMemberStepsRekeyAsABatch(t *testing.T) {
 		t.Fatalf("the new clerk cannot read %s: %v", pool[7], err)
 	}
 
-	// Supervisor too, then none of the home posts: removed.
+	// Supervisor too; moved to sales (no dossier of their own), back to
+	// clerk, then removed.
 	if err := open().SetRoles(ctx, "wu", []string{"clerk", "supervisor"}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := encryptedTo("wu"), encryptedTo("su"); got < want {
 		t.Fatalf("the new supervisor's key opens %d dossiers, su's %d", got, want)
+	}
+	for i, roles := range [][]string{{"sales"}, {"clerk"}} {
+		runs := archive.RunBatches()
+		if err := open().SetRoles(ctx, "wu", roles); err != nil {
+			t.Fatal(err)
+		}
+		if archive.RunBatches() != runs+1 {
+			t.Fatalf("roles %v: the re-encryption was not taken in runs", roles)
+		}
+		f.pulledInGroupsNoPin(fmt.Sprintf("the files re-encrypted for roles %v", roles))
+		if got, want := encryptedTo("wu"), i*readable; got != want {
+			t.Fatalf("roles %v: their key opens %d dossiers, want %d", roles, got, want)
+		}
 	}
 	a = open()
 	if n := a.EncryptedTo("wu"); n != encryptedTo("wu") {
@@ -84,4 +110,35 @@ func TestMemberStepsRekeyAsABatch(t *testing.T) {
 		t.Fatalf("%d dossiers still open with the removed member's key", got)
 	}
 	f.verifyClean()
+}
+
+// A command about one dossier after steps on members alone (a member
+// added who reads no dossier, a change of roles) advances that dossier's
+// part of the snapshot and the header, and saves them so, not the whole
+// snapshot again in runs: their rules read and change only the members
+// (ReachHeader). What it finds, and the snapshot it leaves, are what a
+// cold replay says.
+func TestOneDossierAfterMemberSteps(t *testing.T) {
+	f, _, pool := savedPool(t, 20)
+	f.addSales("sun")
+	if err := f.as("zhang").SetRoles(ctx, "sun", []string{"sales", "dept_manager"}); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	n := archive.GroupedSaves()
+	a := f.readerOf("li", pool[3])
+	if a.WholeReads() != 0 || !a.Partial() || a.PartsRead() != 1 || archive.GroupedSaves() != n {
+		t.Fatalf("whole reads %d, partial %v, parts read %d, saved in groups %d", a.WholeReads(), a.Partial(), a.PartsRead(), archive.GroupedSaves()-n)
+	}
+	cold := f.cold("li").State
+	if got, want := a.State.Members["sun"], cold.Members["sun"]; got == nil || !slices.Equal(got.Roles, want.Roles) {
+		t.Fatalf("member sun: %+v, want %+v", got, want)
+	}
+	if got, want := archive.RolesAtForTest(a.State, "sun", f.clock().Add(time.Hour)), []string{"dept_manager", "sales"}; !slices.Equal(got, want) {
+		t.Fatalf("sun's roles now: %v, want %v", got, want)
+	}
+	if d := a.State.Dossiers[pool[3]]; d == nil || !d.Updated.Equal(cold.Dossiers[pool[3]].Updated) {
+		t.Fatalf("dossier %s: %+v", pool[3], d)
+	}
+	sameAsCold(t, f, f.reader("li", f.clock))
 }

@@ -228,6 +228,25 @@ func (f *fixture) pulledInGroups(pin, what string) {
 	f.sameReportsAsCold(what, true, false)
 }
 
+// pulledInGroupsNoPin is what a reader finds after steps on many parts:
+// the snapshot saved in groups without a replay, the state, the snapshot
+// saved and the reports what a cold replay says.
+func (f *fixture) pulledInGroupsNoPin(what string) {
+	f.t.Helper()
+	f.settle()
+	n, replays := archive.GroupedSaves(), archive.Replays()
+	r := f.reader("li", f.clock)
+	if archive.GroupedSaves() != n+1 || archive.Replays() != replays {
+		f.t.Fatalf("%s: saved in groups %d times, %d replays", what, archive.GroupedSaves()-n, archive.Replays()-replays)
+	}
+	sameAsCold(f.t, f, r)
+	if r = f.reader("li", f.clock); !r.SnapshotStandsFor() {
+		f.t.Fatalf("%s: the snapshot saved does not stand for the journal", what)
+	}
+	sameAsCold(f.t, f, r)
+	f.sameReportsAsCold(what, true, false)
+}
+
 // A command about one dossier that finds many new events (saved in
 // groups, every one replayed) checks their signatures on every core as
 // it goes (checkAsRead): one that does not verify is still a problem, and
