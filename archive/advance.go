@@ -44,10 +44,10 @@ import (
 //     superseded one needs its causal past: validInPast);
 //   - no new event is of a kind whose rule reads what a snapshot does not
 //     keep: the journal's events (journal.decision's target), replay's
-//     second pass (member.remove) or the key history (member.rotate),
-//     nor the genesis or a policy
-//     change (crm.yaml changes with it: no snapshot stands then): the
-//     registry says so of each kind (KindSpec.Reach).
+//     second pass (member.remove, but for one that closes no loans:
+//     memberStep) or the key history (member.rotate), nor the genesis or
+//     a policy change (crm.yaml changes with it: no snapshot stands
+//     then): the registry says so of each kind (KindSpec.Reach).
 //
 // Anything else replays the whole journal, as before.
 
@@ -130,17 +130,73 @@ func signoffRuns(j *journal.Journal) (*journal.Journal, bool) {
 
 func isSignoff(e *journal.Event) bool { return e.Kind == KindReviewSignoff }
 
-// memberStep reports whether e adds a member or changes one's roles: its
-// rule reads and changes the members and the roles they held, which every
-// state holds (ReachHeader), and nothing of the dossiers. A run of parts
-// replays it at its place, as a full replay does, and so does the
-// header's state (saveInGroups): the rules of the steps after it, in
-// every run, see the members it leaves. A member added to a department
-// of 100,000 dossiers has 63,000 files re-encrypted to them: their batch
-// and every member's next command took the snapshot's whole state (1.2
-// GB) while member.add was not replayed in runs.
+// memberStep reports whether e adds a member, changes one's roles or
+// removes one without closing loans: its rule reads and changes the
+// members, the roles they held and the removals, which every state holds,
+// and nothing of the dossiers. A run of parts replays it at its place, as
+// a full replay does, and so does the header's state (saveInGroups): the
+// rules of the steps after it, in every run, see the members it leaves. A
+// member added to a department of 100,000 dossiers has 63,000 files
+// re-encrypted to them, a leaver as many without them: their batch and
+// every member's next command took the snapshot's whole state (1.2 GB),
+// or for a removal replayed the journal (1.9 GB), while those steps were
+// not replayed in runs.
+//
+// A removal that closes loans (the leaver's) changes those loans, of
+// other dossiers: it is replayed on a whole state. One that closes none
+// is a step on the members only: replay's second pass, which refuses a
+// leaver's steps that their removal does not follow, is then the check
+// an advance makes of every new event with the removal known from the
+// start (removalsAfter), as the second pass makes it.
 func memberStep(e *journal.Event) bool {
-	return e.Kind == KindMemberAdd || e.Kind == KindMemberRoles
+	switch e.Kind {
+	case KindMemberAdd, KindMemberRoles:
+		return true
+	case KindMemberRemove:
+		var x MemberRemove
+		return e.Decode(&x) == nil && len(x.Loans) == 0
+	}
+	return false
+}
+
+// removalsAfter is the removals replay's second pass would refuse a
+// leaver's steps by after j (State.removals): the snapshot's, those
+// before j, and j's own (memberStep). An advance that replays j with them
+// refuses what the second pass refuses; if one of j's removals does not
+// take effect, the advance fails, as it does on any step refused. false
+// if a removal of j cannot be read.
+func removalsAfter(before map[string][]string, j *journal.Journal) (map[string][]string, bool) {
+	removals, own := before, false
+	for _, e := range j.Events {
+		if e.Kind != KindMemberRemove {
+			continue
+		}
+		var x MemberRemove
+		if e.Decode(&x) != nil {
+			return nil, false
+		}
+		if !own {
+			removals, own = cloneLists(before), true
+			if removals == nil {
+				removals = map[string][]string{}
+			}
+		}
+		removals[x.Member] = append(removals[x.Member], e.Hash)
+	}
+	return removals, true
+}
+
+// cloneLists is a copy of m (nil if m is) whose lists a step may append
+// to, leaving m's as they were.
+func cloneLists(m map[string][]string) map[string][]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string][]string, len(m))
+	for k, v := range m {
+		out[k] = slices.Clip(v)
+	}
+	return out
 }
 
 // withoutMemberSteps is j without its steps on members (memberStep), or j
@@ -161,6 +217,8 @@ func withoutMemberSteps(j *journal.Journal) *journal.Journal {
 // ownMembers gives s maps of the members and of the roles they held of
 // its own, so that steps on members replayed on s (a run's state) leave
 // the maps of the state it was copied from as they were.
+// (The removals that took effect, State.removed, a snapshot's state takes
+// as a copy of its own: snapLoad.state.)
 func (s *State) ownMembers() {
 	s.Members = maps.Clone(s.Members)
 	rh := make(map[string][]RoleSpell, len(s.RoleHistory))
@@ -170,12 +228,13 @@ func (s *State) ownMembers() {
 	s.RoleHistory = rh
 }
 
-// sameMembers reports whether the members of a and b and the roles they
-// held are the same: every run's state and the header's after the steps
-// on members they replayed.
+// sameMembers reports whether the members of a and b, the roles they held
+// and the removals are the same: every run's state and the header's after
+// the steps on members they replayed.
 func sameMembers(a, b *State) bool {
 	return maps.EqualFunc(a.Members, b.Members, func(x, y *Member) bool { return reflect.DeepEqual(x, y) }) &&
-		maps.EqualFunc(a.RoleHistory, b.RoleHistory, func(x, y []RoleSpell) bool { return reflect.DeepEqual(x, y) })
+		maps.EqualFunc(a.RoleHistory, b.RoleHistory, func(x, y []RoleSpell) bool { return reflect.DeepEqual(x, y) }) &&
+		maps.EqualFunc(a.removed, b.removed, slices.Equal) && maps.EqualFunc(a.removals, b.removals, slices.Equal)
 }
 
 // destructionSteps reports whether a step on a destruction request is
@@ -543,11 +602,15 @@ func refusedOf(snap *snapshot) map[string]bool {
 // for their links, unread and unchecked.
 func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal, mv *regMoves, in func(i int) bool) bool {
 	for _, e := range j.Events {
-		if !advanceable(e.Kind) {
+		if !advanceable(e.Kind) && !memberStep(e) {
 			return false
 		}
 	}
-	s.Journal, s.removals = j, snap.Removals
+	removals, ok := removalsAfter(snap.Removals, j)
+	if !ok {
+		return false
+	}
+	s.Journal, s.removals = j, removals
 	for i, e := range j.Events {
 		if in != nil && !in(i) {
 			s.idUsed(e) // as a replay counts even a refused create's

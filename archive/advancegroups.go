@@ -276,8 +276,12 @@ type groupedSave struct {
 // no parts, in journal order: what a snapshot's header holds after j.
 // false if one fails its checks.
 func (s *State) memberSteps(j *journal.Journal) bool {
+	removals, ok := removalsAfter(s.removals, j)
+	if !ok {
+		return false
+	}
 	held := s.Journal
-	s.Journal = j
+	s.Journal, s.removals = j, removals
 	defer func() { s.Journal = held }()
 	for _, e := range j.Events {
 		if !memberStep(e) {

@@ -113,7 +113,8 @@ const (
 	ReachDossier
 	// ReachJournal: it needs what a snapshot does not keep (the journal's
 	// events, replay's second pass, the key history, a new policy): a
-	// snapshot is never advanced over it.
+	// snapshot is never advanced over it (but for a removal that closes
+	// no loans: memberStep).
 	ReachJournal
 	// ReachHeader: it changes only what every state holds (a snapshot
 	// keeps it in its header): the hand-ins, the statistics requests, the

@@ -335,9 +335,9 @@ func (a *Archive) memberFile(id string) error {
 // is journaled and the lock let go: as a batch of its own (rekeyBatch),
 // which takes the lock again, listed from the rows and re-encrypted a
 // chunk at a time on the snapshot's state, not on a replay of the
-// journal: in runs of its parts after a member added or given other
-// roles, each run replaying that step (memberStep); after a removal,
-// the snapshot's whole state (replay's second pass). fileErr is how
+// journal: in runs of its parts, each run replaying the member's step
+// (memberStep); after a removal that closes loans, on the snapshot's
+// whole state. fileErr is how
 // writing the member's file failed, if it did. A failure is Unfinished:
 // the step is recorded, and the next locked step (the file), a rekey,
 // maintain or the repair (the re-encryption) finishes it.

@@ -1,8 +1,10 @@
 package archive_test
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,9 +14,8 @@ import (
 // A member added, given other roles or removed on an archive opened as
 // those commands open it (the snapshot's rows and loans) has the files
 // their roles change re-encrypted as one batch (rekeyBatch), listed from
-// the rows: after an addition or a change of roles, in runs of parts, each
-// replaying the member's step (memberStep), and the next reader saves the
-// snapshot in runs too. After each, a cold replay finds every file
+// the rows, in runs of parts, each replaying the member's step
+// (memberStep), and the next reader saves the snapshot in runs too. After each, a cold replay finds every file
 // encrypted to whom it should be, and verify finds nothing.
 func TestMemberStepsRekeyAsABatch(t *testing.T) {
 	oldMax, oldRun, oldGroup := archive.SetMaxSavedParts(8), archive.SetBatchRunParts(5), archive.SetGroupedParts(8)
@@ -103,9 +104,14 @@ func TestMemberStepsRekeyAsABatch(t *testing.T) {
 	if n := a.EncryptedTo("wu"); n != encryptedTo("wu") {
 		t.Fatalf("EncryptedTo says %d from the rows, the replay %d", n, encryptedTo("wu"))
 	}
+	runs, replays = archive.RunBatches(), archive.Replays()
 	if err := a.RemoveMember(ctx, "wu"); err != nil {
 		t.Fatal(err)
 	}
+	if archive.RunBatches() != runs+1 || archive.Replays() != replays {
+		t.Fatalf("the re-encryption after member.remove: in runs %d, %d replays", archive.RunBatches()-runs, archive.Replays()-replays)
+	}
+	f.pulledInGroupsNoPin("the files re-encrypted without a leaver")
 	if got := encryptedTo("wu"); got != 0 {
 		t.Fatalf("%d dossiers still open with the removed member's key", got)
 	}
@@ -140,5 +146,53 @@ func TestOneDossierAfterMemberSteps(t *testing.T) {
 	if d := a.State.Dossiers[pool[3]]; d == nil || !d.Updated.Equal(cold.Dossiers[pool[3]].Updated) {
 		t.Fatalf("dossier %s: %+v", pool[3], d)
 	}
-	sameAsCold(t, f, f.reader("li", f.clock))
+	got, err := archive.StateJSON(f.reader("su", f.clock).State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := archive.StateJSON(f.cold("su").State); !bytes.Equal(got, want) {
+		t.Fatal("the state advanced over the removal and the leaver's 核定 differs from a cold replay's")
+	}
+}
+
+// A leaver's step written in another clone concurrently with their
+// removal (the second pass of a replay refuses it), both new to a
+// reader's snapshot: the advance refuses it too and gives up, and what
+// the reader finds is what a cold replay says. The removal alone advances
+// another reader's snapshot, with no replay.
+func TestRemovalAdvancesLikeTheSecondPass(t *testing.T) {
+	f, _, pool := savedPool(t, 10)
+	f.reader("su", f.clock) // su's snapshot and wang's, before both
+	f.reader("wang", f.clock)
+	base := f.clone()
+	g := f.clone()
+	if err := f.as("zhang").RemoveMember(ctx, "li"); err != nil {
+		t.Fatal(err)
+	}
+	f.settle()
+	replays := archive.Replays()
+	r := f.readerOf("wang", pool[2])
+	if archive.Replays() != replays || r.State.Members["li"] == nil || !r.State.Members["li"].Removed {
+		t.Fatalf("after the removal alone: %d replays, li %+v", archive.Replays()-replays, r.State.Members["li"])
+	}
+	if _, err := g.as("li").ReviewDone(pool[3], "离职前"); err != nil {
+		t.Fatal(err)
+	}
+	f.pull(g, base.dir)
+	f.settle()
+	cold := f.cold("su").State
+	if len(cold.Problems) != 1 || !strings.Contains(cold.Problems[0].Msg, "concurrently with their removal") {
+		t.Fatalf("cold problems %v", cold.Problems)
+	}
+	r = f.readerOf("su", pool[3])
+	if d := r.State.Dossiers[pool[3]]; d == nil || len(d.Reviews) != len(cold.Dossiers[pool[3]].Reviews) || len(r.State.Problems) != 1 {
+		t.Fatalf("the leaver's 核定: %+v, problems %v", d, r.State.Problems)
+	}
+	got, err := archive.StateJSON(f.reader("su", f.clock).State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := archive.StateJSON(f.cold("su").State); !bytes.Equal(got, want) {
+		t.Fatal("the state advanced over the removal and the leaver's 核定 differs from a cold replay's")
+	}
 }

@@ -273,9 +273,8 @@ func TestSnapshotCreate(t *testing.T) {
 // A create step after a loan or a destruction was requested works on the
 // parts (with every loan and request, which the requests' rules read), so
 // it does after a member's addition (its rule reads the members only:
-// ReachHeader); after a step that reads more than the state of its
-// dossier (a member's removal, replayed in a second pass) it reads the
-// journal.
+// ReachHeader) and a removal that closes no loans; after one that closes
+// the leaver's loans (of other dossiers) it reads the journal.
 func TestSnapshotCreateAfterOtherSteps(t *testing.T) {
 	f := newFixture(t)
 	ids := f.history()
@@ -288,7 +287,8 @@ func TestSnapshotCreateAfterOtherSteps(t *testing.T) {
 		{func() error { _, err := f.as("zhao").BorrowRequest(ids[2], "谈判", 3); return err }, true},
 		{func() error { _, err := f.as("li").DestroyRequest(ids[1], "合作终止"); return err }, true},
 		{func() error { return f.as("zhang").AddMember(ctx, member("sun", []string{"clerk"}, newIdentity(t))) }, true},
-		{func() error { return f.as("zhang").RemoveMember(ctx, "sun") }, false},
+		{func() error { return f.as("zhang").RemoveMember(ctx, "sun") }, true},
+		{func() error { return f.as("zhang").RemoveMember(ctx, "zhao") }, false}, // zhao has loans out
 	} {
 		if err := c.step(); err != nil {
 			t.Fatal(err)

@@ -1923,7 +1923,9 @@ func (l *snapLoad) state(a *Archive, partial bool) *State {
 	}
 	s.Journal = &journal.Journal{ByHash: map[string]*journal.Event{}, Heads: snap.Heads, Prior: prior}
 	s.Journal.SetRoot(a.Dir) // pinnedBefore reads the dossiers' events from their files
-	s.rotated, s.keyChanges, s.removed, s.removals = snap.Rotated, snap.KeyChanges, snap.Removed, snap.Removals
+	// A removal replayed on s appends to removed: to a copy (a run's
+	// state; the header's).
+	s.rotated, s.keyChanges, s.removed, s.removals = snap.Rotated, snap.KeyChanges, cloneLists(snap.Removed), snap.Removals
 	s.good = map[string]bool{}
 	for _, h := range snap.GoodHeads {
 		s.good[h] = true

@@ -287,14 +287,21 @@ func TestSnapshotAdvancesLikeAReplay(t *testing.T) {
 }
 
 // Steps a snapshot cannot be advanced by replay the whole journal: a
-// member's removal (replay's second pass), an event that does not follow
-// the snapshot (a merge of a clone's own work), a removed event, a
-// refused one, a damaged part of the snapshot.
+// member's removal that closes their loans (loans of other dossiers), an
+// event that does not follow the snapshot (a merge of a clone's own
+// work), a removed event, a refused one, a damaged part of the snapshot.
+// A removal that closes none is a step on the members (memberStep).
 func TestSnapshotNotAdvanced(t *testing.T) {
 	f := newFixture(t)
 	ids := f.history()
-	f.advanced(false, func() {
+	f.advanced(true, func() {
 		if err := f.as("zhang").RemoveMember(ctx, "qian"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	f.lendFor(ids[2], 3)
+	f.advanced(false, func() {
+		if err := f.as("zhang").RemoveMember(ctx, "zhao"); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -11,7 +11,7 @@
 # bare age on every core (agefloor), then warm, writes, git status and
 # add after 100 events, and the quarter's 核定 as the department runs it
 # (the clerk's batch, the supervisor's sign-off, the next commands), the
-# 核定 register as XLSX, and a clerk added as a member.
+# 核定 register as XLSX, and a clerk added as a member and removed.
 # Each line: seconds and peak memory (KB). The copy is removed.
 # BenchmarkColdOpen gives the cold rebuild against its floor:
 #   CRM_BENCH_ARCHIVE=DIR/archive go test -run '^$' -bench ColdOpen -benchtime 1x ./archive/
@@ -79,3 +79,10 @@ T "report reviews --format xlsx (the whole 核定 register)" "$BIN" report revie
 "$BIN" keygen -o "$W/new.key" >/dev/null 2>&1 && "$BIN" keygen -y "$W/new.key" >"$W/new.pub" 2>/dev/null
 sleep 2.2
 T "member add (a clerk)" "$BIN" member add newclerk --name 新职员 --role clerk --public "$W/new.pub"
+sleep 2.2
+T "manager's next command after the member add" "$BIN" review due
+# and leaves: every file they read is re-encrypted without them
+sleep 2.2
+T "member remove (that clerk)" "$BIN" member remove newclerk --reason 离职 --yes
+sleep 2.2
+T "manager's next command after the removal" "$BIN" review due
