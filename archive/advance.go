@@ -164,15 +164,19 @@ func memberStep(e *journal.Event) bool {
 // before j, and j's own (memberStep). An advance that replays j with them
 // refuses what the second pass refuses; if one of j's removals does not
 // take effect, the advance fails, as it does on any step refused. false
-// if a removal of j cannot be read.
-func removalsAfter(before map[string][]string, j *journal.Journal) (map[string][]string, bool) {
+// if a removal of j cannot be read, or the passes of the replay before
+// (agree: State.passesAgree) may have disagreed: the removals are those
+// the first pass took, which may then have refused one of j's that the
+// state before (the second pass's) takes. (From a review: a removal of
+// a member whose removal the second pass refused was saved among them.)
+func removalsAfter(before map[string][]string, agree bool, j *journal.Journal) (map[string][]string, bool) {
 	removals, own := before, false
 	for _, e := range j.Events {
 		if e.Kind != KindMemberRemove {
 			continue
 		}
 		var x MemberRemove
-		if e.Decode(&x) != nil {
+		if !agree || e.Decode(&x) != nil {
 			return nil, false
 		}
 		if !own {
@@ -606,7 +610,7 @@ func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal, mv *regM
 			return false
 		}
 	}
-	removals, ok := removalsAfter(snap.Removals, j)
+	removals, ok := removalsAfter(snap.Removals, s.passesAgree, j)
 	if !ok {
 		return false
 	}

@@ -276,7 +276,7 @@ type groupedSave struct {
 // no parts, in journal order: what a snapshot's header holds after j.
 // false if one fails its checks.
 func (s *State) memberSteps(j *journal.Journal) bool {
-	removals, ok := removalsAfter(s.removals, j)
+	removals, ok := removalsAfter(s.removals, s.passesAgree, j)
 	if !ok {
 		return false
 	}

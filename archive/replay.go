@@ -96,6 +96,14 @@ func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, c
 		if len(s.Reviews) == 0 {
 			s.Reviews = nil
 		}
+		// So are no problems when decisions settled every one (from a
+		// review: the snapshot gave nil where the replay gave []).
+		if len(s.Problems) == 0 {
+			s.Problems = nil
+		}
+		if len(s.Superseded) == 0 {
+			s.Superseded = nil
+		}
 		return s
 	}
 	s := run(nil)
@@ -104,9 +112,20 @@ func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, c
 	// counting only removals that took effect (a forged removal counts for
 	// nothing).
 	if len(s.removed) > 0 {
+		first := s
 		s = run(s.removed)
+		s.passesAgree = sameRefusals(first, s)
+	} else {
+		s.passesAgree = true
 	}
 	return s
+}
+
+// sameRefusals reports whether states a and b, replays of the same
+// events, refused the same ones, in the same words: then every other
+// event took effect in both.
+func sameRefusals(a, b *State) bool {
+	return slices.Equal(a.Problems, b.Problems) && slices.Equal(a.Superseded, b.Superseded)
 }
 
 // registerSizes is how many entries the registers of a replay of j have

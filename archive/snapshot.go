@@ -91,6 +91,10 @@ type snapshot struct {
 	// Removals are the removals replay's second pass refused a removed
 	// member's later events by (State.removals).
 	Removals map[string][]string
+	// PassesAgree is whether replay's second pass refused no event its
+	// first pass took (State.passesAgree). A snapshot saved before it was
+	// kept says false.
+	PassesAgree bool
 	// Decided are the problem events a manager's decision settled
 	// (State.Decided), by path: verify names them.
 	Decided []snapDecided
@@ -507,7 +511,7 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 func (a *Archive) snapshotHead(s *State, j *journal.Journal, dirs []dirStamp, prior *snapshot) (*snapshot, bool) {
 	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
 		Heads: j.Heads, HeadTimes: map[string]time.Time{}, GoodHeads: s.goodHeads(),
-		Rotated: s.rotated, KeyChanges: s.keyChanges, Removed: s.removed, Removals: s.removals,
+		Rotated: s.rotated, KeyChanges: s.keyChanges, Removed: s.removed, Removals: s.removals, PassesAgree: s.passesAgree,
 		Decided: decidedOf(s.Decided), Chinese: l10n.Chinese()}
 	// The times of the heads and good heads: what new events follow.
 	for _, h := range append(slices.Clone(j.Heads), snap.GoodHeads...) {
@@ -1926,6 +1930,7 @@ func (l *snapLoad) state(a *Archive, partial bool) *State {
 	// A removal replayed on s appends to removed: to a copy (a run's
 	// state; the header's).
 	s.rotated, s.keyChanges, s.removed, s.removals = snap.Rotated, snap.KeyChanges, cloneLists(snap.Removed), snap.Removals
+	s.passesAgree = snap.PassesAgree
 	s.good = map[string]bool{}
 	for _, h := range snap.GoodHeads {
 		s.good[h] = true
