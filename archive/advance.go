@@ -291,9 +291,12 @@ func ownPart(k journal.Kind) bool {
 }
 
 // partsAdvance reports whether a state of some parts of a snapshot can be
-// advanced by every event of j (partScoped): fewParts, savableParts.
+// advanced by every event of j (partScoped, or a step on the members
+// only: a removal that closes no loans, memberStep): fewParts,
+// savableParts. (A removal's re-encryption right after it, when no
+// snapshot could be saved in groups, took the whole state.)
 func partsAdvance(j *journal.Journal) bool {
-	return !slices.ContainsFunc(j.Events, func(e *journal.Event) bool { return !partScoped(e.Kind) })
+	return !slices.ContainsFunc(j.Events, func(e *journal.Event) bool { return !partScoped(e.Kind) && !memberStep(e) })
 }
 
 // partScoped reports whether an event of kind k changes nothing about

@@ -124,8 +124,19 @@ func (a *Archive) runsState(l *snapLoad, j *journal.Journal) *State {
 	}
 	// The good heads after the new events, which a pin may now name
 	// (CheckPin, at open): the runs' states hold none of those events,
-	// and the journal was replayed whole at the end of the batch.
+	// and the journal was replayed whole at the end of the batch. So may
+	// any of the new events, pinned by the command that wrote it, when
+	// this process wrote one after them (a member's step before its
+	// re-encryption: from a measurement, which found the journal replayed
+	// at the end of member add, 2.1 GB at 100,000 dossiers).
 	a.seenGood = append(a.seenGood, s.goodHeads())
+	if j != nil {
+		hs := make([]string, len(j.Events))
+		for i, e := range j.Events {
+			hs[i] = e.Hash
+		}
+		a.seenGood = append(a.seenGood, hs)
+	}
 	a.runs = r
 	return s
 }
