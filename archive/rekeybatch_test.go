@@ -1,7 +1,6 @@
 package archive_test
 
 import (
-	"bytes"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -16,20 +15,13 @@ import (
 // those commands open it (the snapshot's rows and loans) has the files
 // their roles change re-encrypted as one batch (rekeyBatch), listed from
 // the rows, in runs of parts, each replaying the member's step
-// (memberStep), and the next reader saves the snapshot in runs too. After each, a cold replay finds every file
-// encrypted to whom it should be, and verify finds nothing.
+// (memberStep), and the next reader saves the snapshot in runs too.
+// After each, a cold replay finds every file encrypted to whom it should
+// be, and verify finds nothing.
 func TestMemberStepsRekeyAsABatch(t *testing.T) {
-	oldMax, oldRun, oldGroup := archive.SetMaxSavedParts(8), archive.SetBatchRunParts(5), archive.SetGroupedParts(8)
-	t.Cleanup(func() {
-		archive.SetMaxSavedParts(oldMax)
-		archive.SetBatchRunParts(oldRun)
-		archive.SetGroupedParts(oldGroup)
-	})
+	smallRuns(t)
 	f, _, pool := savedPool(t, 50)
-	open := func() *archive.Archive {
-		t.Helper()
-		return f.openAs("zhang", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows | archive.SummaryLoans})
-	}
+	open := func() *archive.Archive { t.Helper(); return f.memberOpen("zhang") }
 	// encryptedTo is how many active dossiers a cold replay finds
 	// encrypted to member id; it fails on any file whose recipients are
 	// not the expected ones.
@@ -147,13 +139,7 @@ func TestOneDossierAfterMemberSteps(t *testing.T) {
 	if d := a.State.Dossiers[pool[3]]; d == nil || !d.Updated.Equal(cold.Dossiers[pool[3]].Updated) {
 		t.Fatalf("dossier %s: %+v", pool[3], d)
 	}
-	got, err := archive.StateJSON(f.reader("su", f.clock).State)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want, _ := archive.StateJSON(f.cold("su").State); !bytes.Equal(got, want) {
-		t.Fatal("the state advanced over the removal and the leaver's 核定 differs from a cold replay's")
-	}
+	sameAsColdAs(t, f, f.reader("su", f.clock), "su")
 }
 
 // A leaver's step written in another clone concurrently with their
@@ -189,13 +175,7 @@ func TestRemovalAdvancesLikeTheSecondPass(t *testing.T) {
 	if d := r.State.Dossiers[pool[3]]; d == nil || len(d.Reviews) != len(cold.Dossiers[pool[3]].Reviews) || len(r.State.Problems) != 1 {
 		t.Fatalf("the leaver's 核定: %+v, problems %v", d, r.State.Problems)
 	}
-	got, err := archive.StateJSON(f.reader("su", f.clock).State)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want, _ := archive.StateJSON(f.cold("su").State); !bytes.Equal(got, want) {
-		t.Fatal("the state advanced over the removal and the leaver's 核定 differs from a cold replay's")
-	}
+	sameAsColdAs(t, f, f.reader("su", f.clock), "su")
 }
 
 // A member added after steps the user's pin remembers and the snapshot
@@ -205,14 +185,10 @@ func TestRemovalAdvancesLikeTheSecondPass(t *testing.T) {
 // state stands for without replaying it. (At 100,000 dossiers it
 // replayed the journal: 2.1 GB.)
 func TestMemberAddAfterPinnedStepsKeepsThePin(t *testing.T) {
-	oldMax, oldRun := archive.SetMaxSavedParts(8), archive.SetBatchRunParts(5)
-	t.Cleanup(func() { archive.SetMaxSavedParts(oldMax); archive.SetBatchRunParts(oldRun) })
+	smallRuns(t)
 	f, _, pool := savedPool(t, 50)
 	pin := filepath.Join(t.TempDir(), "pin.yaml")
-	open := func() *archive.Archive {
-		t.Helper()
-		return f.openAs("zhang", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows | archive.SummaryLoans})
-	}
+	open := func() *archive.Archive { t.Helper(); return f.memberOpen("zhang") }
 	if _, err := open().CheckPin(pin); err != nil {
 		t.Fatal(err)
 	}
@@ -247,17 +223,12 @@ func TestMemberAddAfterPinnedStepsKeepsThePin(t *testing.T) {
 // whole state (1.07 GB at 100,000 dossiers), the removal not counting
 // as a step a state of some parts can take (partsAdvance).
 func TestRemovalRekeyedInRunsWithinTheRacyWindow(t *testing.T) {
-	oldMax, oldRun := archive.SetMaxSavedParts(8), archive.SetBatchRunParts(5)
-	t.Cleanup(func() { archive.SetMaxSavedParts(oldMax); archive.SetBatchRunParts(oldRun) })
+	smallRuns(t)
 	t.Cleanup(archive.SetBatchBundleMin(10)) // the month holds a bundle: no wait for the window
 	f, _, _ := savedPool(t, 50)
-	open := func() *archive.Archive {
-		t.Helper()
-		return f.openAs("zhang", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows | archive.SummaryLoans})
-	}
-	open()
+	f.memberOpen("zhang")
 	racyWindow(t, 3*time.Second)
-	a := open()
+	a := f.memberOpen("zhang")
 	replays, runs := archive.Replays(), archive.RunBatches()
 	if err := a.RemoveMember(ctx, "li"); err != nil {
 		t.Fatal(err)
@@ -267,11 +238,25 @@ func TestRemovalRekeyedInRunsWithinTheRacyWindow(t *testing.T) {
 	}
 	racyWindow(t, 0)
 	f.settle()
-	got, err := archive.StateJSON(f.reader("su", f.clock).State)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want, _ := archive.StateJSON(f.cold("su").State); !bytes.Equal(got, want) {
-		t.Fatal("after the removal's re-encryption, the state differs from a cold replay's")
-	}
+	sameAsColdAs(t, f, f.reader("su", f.clock), "su")
+}
+
+// smallRuns makes runs of parts small for the test: a batch takes its
+// steps in runs past 5 parts, new events past 8 are saved in groups.
+func smallRuns(t *testing.T) {
+	t.Helper()
+	oldMax, oldRun, oldGroup := archive.SetMaxSavedParts(8), archive.SetBatchRunParts(5), archive.SetGroupedParts(8)
+	t.Cleanup(func() {
+		archive.SetMaxSavedParts(oldMax)
+		archive.SetBatchRunParts(oldRun)
+		archive.SetGroupedParts(oldGroup)
+	})
+}
+
+// memberOpen opens the archive as member m the way crm member add, roles,
+// remove and rekey do: from the snapshot's rows and loans, steps on its
+// parts.
+func (f *fixture) memberOpen(m string) *archive.Archive {
+	f.t.Helper()
+	return f.openAs(m, archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows | archive.SummaryLoans})
 }

@@ -16,28 +16,6 @@ import (
 	"crm/classify"
 )
 
-// sameAsColdAs is sameAsCold with the cold replay opened as member id (li
-// may be the leaver).
-func sameAsColdAs(t *testing.T, f *fixture, a *archive.Archive, id string) {
-	t.Helper()
-	got, err := archive.StateJSON(a.State)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := archive.StateJSON(f.cold(id).State)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		i := 0
-		for i < len(got) && i < len(want) && got[i] == want[i] {
-			i++
-		}
-		from := max(i-300, 0)
-		t.Fatalf("state differs from a cold replay at byte %d:\n got …%.700s\nwant …%.700s", i, got[from:], want[from:])
-	}
-}
-
 // A leaver's old problem event stays a head: new steps follow the good
 // heads only, so the removal does not follow it. A full replay's second
 // pass then refuses it as written concurrently with the removal (another
@@ -209,12 +187,7 @@ func headerAsCold(t *testing.T, f *fixture, id string) {
 // The clerk's 核定 of many dossiers, the supervisor's sign-off, then both
 // removed: new to a snapshot, saved in runs.
 func TestReview63LeaversStepsThenRemovalsInRuns(t *testing.T) {
-	oldMax, oldRun, oldGroup := archive.SetMaxSavedParts(8), archive.SetBatchRunParts(5), archive.SetGroupedParts(8)
-	t.Cleanup(func() {
-		archive.SetMaxSavedParts(oldMax)
-		archive.SetBatchRunParts(oldRun)
-		archive.SetGroupedParts(oldGroup)
-	})
+	smallRuns(t)
 	f, _, pool := savedPool(t, 50)
 	f.reader("zhang", f.clock)
 	f.reader("zhang", f.clock)

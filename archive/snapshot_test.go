@@ -32,11 +32,18 @@ func (f *fixture) reader(id string, clock func() time.Time) *archive.Archive {
 // sameAsCold fails unless a's state says what a cold replay says.
 func sameAsCold(t testing.TB, f *fixture, a *archive.Archive) {
 	t.Helper()
+	sameAsColdAs(t, f, a, "li")
+}
+
+// sameAsColdAs is sameAsCold with the cold replay opened as member id (li
+// may be a leaver).
+func sameAsColdAs(t testing.TB, f *fixture, a *archive.Archive, id string) {
+	t.Helper()
 	got, err := archive.StateJSON(a.State)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := archive.StateJSON(f.cold("li").State)
+	want, err := archive.StateJSON(f.cold(id).State)
 	if err != nil {
 		t.Fatal(err)
 	}
