@@ -475,3 +475,12 @@ func SetPaceDigests(t testing.TB, n int) {
 	paceDigests = n
 	t.Cleanup(func() { paceDigests = old })
 }
+
+// CacheBucketsHeld is how many buckets of the plaintext cache are in
+// memory.
+func (a *Archive) CacheBucketsHeld() int {
+	if a.cache == nil {
+		return 0
+	}
+	return len(a.cache.b)
+}

@@ -219,7 +219,7 @@ func (a *Archive) reencrypt(d *DossierState, readers []string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	plain, ok := a.cache.get(d.SHA256)
+	plain, ok := a.cache.held(d.SHA256) // not every bucket loaded and held: plainCache.held
 	if !ok {
 		if plain, err = a.decryptAs(ct, d.Recipients); err != nil {
 			return nil, a.cannotDecrypt(d)

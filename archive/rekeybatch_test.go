@@ -260,3 +260,30 @@ func (f *fixture) memberOpen(m string) *archive.Archive {
 	f.t.Helper()
 	return f.openAs(m, archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows | archive.SummaryLoans})
 }
+
+// Re-encrypting for a member added, with the plaintext cache filled by a
+// listing, decrypts the files and loads none of the cache's buckets
+// (plainCache.held): every one was loaded and held to the end (186 MB at
+// 100,000 dossiers). The files are then what a cold replay expects, and
+// read as before.
+func TestRekeyBatchHoldsNoCacheBucket(t *testing.T) {
+	smallRuns(t)
+	f, _, pool := savedPool(t, 50)
+	if _, _, err := f.briefOf("zhang"); err != nil { // fills the cache
+		t.Fatal(err)
+	}
+	a := f.memberOpen("zhang")
+	a.EnableCache(f.cache)
+	k := newIdentity(t)
+	f.ids["wu"] = k
+	if err := a.AddMember(ctx, member("wu", []string{"clerk"}, k)); err != nil {
+		t.Fatal(err)
+	}
+	if n := a.CacheBucketsHeld(); n != 0 {
+		t.Fatalf("the re-encryption held %d buckets of the plaintext cache", n)
+	}
+	if _, err := f.as("wu").Read(pool[7]); err != nil {
+		t.Fatalf("the new clerk cannot read %s: %v", pool[7], err)
+	}
+	f.verifyClean()
+}
