@@ -213,32 +213,17 @@ func bucketOf(sum string) (byte, bool) {
 	return k[0], err == nil
 }
 
-func (c *plainCache) get(sum string) ([]byte, bool) {
-	if c == nil {
-		return nil, false
-	}
-	k, ok := bucketOf(sum)
-	if !ok {
-		return nil, false
-	}
-	c.mu.Lock()
-	var rec []byte
-	if b := c.b[k]; b == nil && !c.peeked[k] {
-		c.peeked[k] = true
-		rec, ok = peekBucket(c.path(k), sum)
-	} else {
-		rec, ok = c.load(k).recs[sum]
-	}
-	c.mu.Unlock()
-	return c.open(sum, rec, ok)
-}
+func (c *plainCache) get(sum string) ([]byte, bool) { return c.lookup(sum, true) }
 
 // held is get from the buckets already in memory only. Re-encrypting
 // most dossiers (a member added, given other roles or removed) looked
 // every one up: every bucket was loaded and held to the end, 186 MB at
 // 100,000 dossiers, to save an X25519 unwrap a file (~4 s of CPU of the
 // 95 s its wraps take). Such a batch decrypts the files instead.
-func (c *plainCache) held(sum string) ([]byte, bool) {
+func (c *plainCache) held(sum string) ([]byte, bool) { return c.lookup(sum, false) }
+
+// lookup is get, reading a bucket not in memory only when read is set.
+func (c *plainCache) lookup(sum string, read bool) ([]byte, bool) {
 	if c == nil {
 		return nil, false
 	}
@@ -248,10 +233,16 @@ func (c *plainCache) held(sum string) ([]byte, bool) {
 	}
 	c.mu.Lock()
 	var rec []byte
-	if b := c.b[k]; b != nil {
+	switch b := c.b[k]; {
+	case b != nil:
 		rec, ok = b.recs[sum]
-	} else {
+	case !read:
 		ok = false
+	case !c.peeked[k]:
+		c.peeked[k] = true
+		rec, ok = peekBucket(c.path(k), sum)
+	default:
+		rec, ok = c.load(k).recs[sum]
 	}
 	c.mu.Unlock()
 	return c.open(sum, rec, ok)
