@@ -45,9 +45,11 @@ import (
 //   - no new event is of a kind whose rule reads what a snapshot does not
 //     keep: the journal's events (journal.decision's target), replay's
 //     second pass (member.remove, but for one that closes no loans:
-//     memberStep) or the key history (member.rotate), nor the genesis or
-//     a policy change (crm.yaml changes with it: no snapshot stands
-//     then): the registry says so of each kind (KindSpec.Reach).
+//     memberStep), nor the genesis or a policy change (crm.yaml changes
+//     with it: no snapshot stands then): the registry says so of each
+//     kind (KindSpec.Reach);
+//   - no member's own work ordered after new keys of theirs stands beside
+//     them (rotatedSigners): a full replay judges it by the key before.
 //
 // Anything else replays the whole journal, as before.
 
@@ -148,9 +150,18 @@ func isSignoff(e *journal.Event) bool { return e.Kind == KindReviewSignoff }
 // leaver's steps that their removal does not follow, is then the check
 // an advance makes of every new event with the removal known from the
 // start (removalsAfter), as the second pass makes it.
+//
+// New keys for a member (member.rotate) change the members and the key
+// history, which every state holds, and make stale every file encrypted
+// to the member's old key: the rotation marks it so in the dossiers and
+// rows a state took from a snapshot (MemberRotate.apply). It is a step on
+// the members for a run that holds every part (saveInGroups names them
+// all when one is new: keyChange), or for a batch's runs, whose dossiers
+// are marked as they are read; not for a state of some parts that is
+// saved (partsAdvance), whose other parts' rows would stay as they were.
 func memberStep(e *journal.Event) bool {
 	switch e.Kind {
-	case KindMemberAdd, KindMemberRoles:
+	case KindMemberAdd, KindMemberRoles, KindMemberRotate:
 		return true
 	case KindMemberRemove:
 		var x MemberRemove
@@ -218,11 +229,11 @@ func withoutMemberSteps(j *journal.Journal) *journal.Journal {
 	return rest
 }
 
-// ownMembers gives s maps of the members and of the roles they held of
-// its own, so that steps on members replayed on s (a run's state) leave
-// the maps of the state it was copied from as they were.
-// (The removals that took effect, State.removed, a snapshot's state takes
-// as a copy of its own: snapLoad.state.)
+// ownMembers gives s maps of the members, of the roles they held and of
+// their key changes of its own, so that steps on members replayed on s (a
+// run's state) leave the maps of the state it was copied from as they
+// were. (The removals that took effect, State.removed, a snapshot's state
+// takes as a copy of its own: snapLoad.state.)
 func (s *State) ownMembers() {
 	s.Members = maps.Clone(s.Members)
 	rh := make(map[string][]RoleSpell, len(s.RoleHistory))
@@ -230,14 +241,23 @@ func (s *State) ownMembers() {
 		rh[id] = slices.Clip(sp) // a step appends to a copy
 	}
 	s.RoleHistory = rh
+	s.rotated = maps.Clone(s.rotated)
+	if s.keyChanges != nil {
+		kc := make(map[string][]KeyChange, len(s.keyChanges))
+		for id, ch := range s.keyChanges {
+			kc[id] = slices.Clip(ch)
+		}
+		s.keyChanges = kc
+	}
 }
 
-// sameMembers reports whether the members of a and b, the roles they held
-// and the removals are the same: every run's state and the header's after
-// the steps on members they replayed.
+// sameMembers reports whether the members of a and b, the roles they held,
+// their key changes and the removals are the same: every run's state and
+// the header's after the steps on members they replayed.
 func sameMembers(a, b *State) bool {
 	return maps.EqualFunc(a.Members, b.Members, func(x, y *Member) bool { return reflect.DeepEqual(x, y) }) &&
 		maps.EqualFunc(a.RoleHistory, b.RoleHistory, func(x, y []RoleSpell) bool { return reflect.DeepEqual(x, y) }) &&
+		maps.Equal(a.rotated, b.rotated) && maps.EqualFunc(a.keyChanges, b.keyChanges, slices.Equal) &&
 		maps.EqualFunc(a.removed, b.removed, slices.Equal) && maps.EqualFunc(a.removals, b.removals, slices.Equal)
 }
 
@@ -296,7 +316,43 @@ func ownPart(k journal.Kind) bool {
 // savableParts. (A removal's re-encryption right after it, when no
 // snapshot could be saved in groups, took the whole state.)
 func partsAdvance(j *journal.Journal) bool {
-	return !slices.ContainsFunc(j.Events, func(e *journal.Event) bool { return !partScoped(e.Kind) && !memberStep(e) })
+	return !slices.ContainsFunc(j.Events, func(e *journal.Event) bool {
+		return !partScoped(e.Kind) && (!memberStep(e) || keyChange(e))
+	})
+}
+
+// keyChange reports whether e gives a member new keys (member.rotate): a
+// step on the members that changes what every part's dossiers and rows
+// hold as stale (memberStep).
+func keyChange(e *journal.Event) bool { return e.Kind == KindMemberRotate }
+
+// rotatedSigners reports whether every event of j that a member signed
+// after new keys of theirs in j follows them: then the key that signed
+// it is the new one in a full replay too. A full replay judges a
+// member's own work that does not follow their new keys (written in a
+// clone that had not heard of them) by their old key (signingKeyOf),
+// which a state taken from a snapshot cannot tell for dossiers it holds
+// no events of: such an event is replayed on the whole journal.
+func rotatedSigners(j *journal.Journal) bool {
+	var rotations map[string][]*journal.Event
+	for _, e := range j.Events {
+		for _, r := range rotations[e.Actor] {
+			if !j.Follows(e, r.Hash) {
+				return false
+			}
+		}
+		if keyChange(e) {
+			var x MemberRotate
+			if e.Decode(&x) != nil {
+				return false
+			}
+			if rotations == nil {
+				rotations = map[string][]*journal.Event{}
+			}
+			rotations[x.Member] = append(rotations[x.Member], e)
+		}
+	}
+	return true
 }
 
 // partScoped reports whether an event of kind k changes nothing about
@@ -612,6 +668,9 @@ func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal, mv *regM
 		if !advanceable(e.Kind) && !memberStep(e) {
 			return false
 		}
+	}
+	if !rotatedSigners(j) {
+		return false
 	}
 	removals, ok := removalsAfter(snap.Removals, s.passesAgree, j)
 	if !ok {

@@ -91,6 +91,9 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	}
 	signoffs := slices.ContainsFunc(j.Events, isSignoff)
 	members := slices.ContainsFunc(j.Events, memberStep)
+	// New keys make stale the files of every part encrypted to the old
+	// ones: every run reads its parts and marks them (memberStep).
+	every := signoffs || slices.ContainsFunc(j.Events, keyChange)
 	moves := map[int]bool{}
 	for _, id := range mv.movedDossiers() {
 		moves[snapBucket(id)] = true
@@ -163,7 +166,7 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 				}
 				in[i] = in[i] || k < 0
 			}
-			for k := lo; k < hi && signoffs; k++ {
+			for k := lo; k < hi && every; k++ {
 				named[k] = true
 			}
 			for k := range moves {

@@ -484,3 +484,25 @@ func (a *Archive) CacheBucketsHeld() int {
 	}
 	return len(a.cache.b)
 }
+
+// StaleOfRows is, of every active dossier, the keys its file still opens
+// with that were changed since (member.rotate): from a summary state's
+// rows, else from the state's dossiers (StaleKeys). Dossiers with none are
+// left out.
+func StaleOfRows(a *Archive) map[string][]string {
+	out := map[string][]string{}
+	if a.State.summary {
+		for _, r := range a.State.sortedRows() {
+			if r.Status == StatusActive && len(r.Stale) > 0 {
+				out[r.ID] = r.Stale
+			}
+		}
+		return out
+	}
+	for _, d := range a.State.SortedDossiers() {
+		if st := a.State.StaleKeys(d); d.Status == StatusActive && len(st) > 0 {
+			out[d.ID] = st
+		}
+	}
+	return out
+}

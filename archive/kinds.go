@@ -114,7 +114,7 @@ const (
 	// ReachJournal: it needs what a snapshot does not keep (the journal's
 	// events, replay's second pass, the key history, a new policy): a
 	// snapshot is never advanced over it (but for a removal that closes
-	// no loans: memberStep).
+	// no loans, and new keys for a member: memberStep).
 	ReachJournal
 	// ReachHeader: it changes only what every state holds (a snapshot
 	// keeps it in its header): the hand-ins, the statistics requests, the

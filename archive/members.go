@@ -201,6 +201,36 @@ func (x *MemberRotate) apply(c *step) {
 		c.s.rotated = map[string]string{}
 	}
 	c.s.rotated[x.Member] = c.e.Hash
+	// A dossier a state took from a snapshot has no writing event to ask
+	// (StaleKeys), nor has a summary's row: what was stale when it was
+	// saved. Its file was written before this event (else the event
+	// would be in the snapshot), so it now opens with the member's old
+	// key too.
+	for _, d := range c.s.Dossiers {
+		if d.WrittenBy == nil {
+			d.Stale = withStale(d.Recipients, d.Stale, x.Member)
+		}
+	}
+	for i := range c.s.rows {
+		r := &c.s.rows[i]
+		r.Stale = withStale(r.Recipients, r.Stale, x.Member)
+	}
+}
+
+// withStale is the stale keys stale of a file encrypted to recipients,
+// with member's among them if they are a recipient, in the recipients'
+// order (as StaleKeys gives them); stale itself (not changed) if not.
+func withStale(recipients, stale []string, member string) []string {
+	if !slices.Contains(recipients, member) || slices.Contains(stale, member) {
+		return stale
+	}
+	var out []string
+	for _, r := range recipients {
+		if r == member || slices.Contains(stale, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // StaleKeys lists the recipients of dossier d whose keys were changed
@@ -257,26 +287,39 @@ func (s *State) staleKeysByOrder(d *DossierState, old []string) (after, concurre
 // the new recipient: the old key, on a lost laptop, opens no new version.
 // Dossiers the working key cannot read are named in the error, for a
 // member who can to re-encrypt (rekey).
+//
+// A member cannot rotate their own keys: the re-encryption that follows
+// would be signed with the key the rotation replaces, and refused as
+// forged (every file then pinned by a step that does not count).
 func (a *Archive) RotateMember(ctx context.Context, id, recipient, signingKey string) (int, error) {
-	if _, err := a.requireKind(KindMemberRotate); err != nil {
+	me, err := a.requireKind(KindMemberRotate)
+	if err != nil {
 		return 0, err
 	}
 	if err := CheckMemberID(id); err != nil {
 		return 0, err
 	}
-	var n int
-	err := a.locked(func() error {
+	if me.ID == id {
+		return 0, deniedErr(l10n.Errorf("you (%s) cannot give yourself new keys: re-encrypting your dossiers after it would be signed with the key it replaces, which then counts for nothing; another manager gives you new keys, from their clone", id))
+	}
+	var fileErr error
+	err = a.locked(func() error {
 		if _, err := a.commit(KindMemberRotate, "", &MemberRotate{Member: id, Recipient: recipient, SigningKey: signingKey}); err != nil {
 			return err
 		}
-		if err := a.writeMemberFile(a.State.Members[id]); err != nil {
-			return err
-		}
-		done, err := a.rekeyStale(ctx)
-		n = len(done)
-		return err
+		fileErr = a.memberFile(id)
+		return nil
 	})
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	// As for a member added: one batch, in runs of the snapshot's parts
+	// (memberStep), not the whole state.
+	done, err := a.rekeyBatch(ctx, a.rekeyTodo())
+	if err = errors.Join(fileErr, err); err != nil {
+		return len(done), unfinishedErr(l10n.Errorf("member %s has new keys (journaled), but not everything that follows from it was done: %w", id, err))
+	}
+	return len(done), nil
 }
 
 // AddMember adds a member (manager only, by default policy) and re-encrypts

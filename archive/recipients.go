@@ -414,9 +414,9 @@ func (s *State) rowStale(r *dossierRow, readers map[string][]string) bool {
 // when their step comes, as one batch (batchAhead): under one lock, each
 // chunk re-encrypted on every core and then written (Bulk), on the state
 // batch takes (runs of the snapshot's parts when the events since it
-// allow, as a member added, given other roles or removed does: every run
-// replays it; after a removal that closes loans, the snapshot's whole
-// state). A dossier found current is skipped. Like
+// allow, as a member added, given other roles or new keys, or removed
+// does: every run replays it; after a removal that closes loans, the
+// snapshot's whole state). A dossier found current is skipped. Like
 // rekeyStale, a file the working key cannot re-encrypt does not stop the
 // others; it returns the ids of those re-encrypted.
 func (a *Archive) rekeyBatch(ctx context.Context, ids []string) ([]string, error) {

@@ -253,6 +253,7 @@ func newMemberRotateCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			e.rekeySteps()
 			a, err := e.open(true)
 			if err != nil {
 				return err
