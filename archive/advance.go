@@ -203,11 +203,11 @@ func removalsAfter(before map[string][]string, agree bool, j *journal.Journal) (
 
 // cloneLists is a copy of m (nil if m is) whose lists a step may append
 // to, leaving m's as they were.
-func cloneLists(m map[string][]string) map[string][]string {
+func cloneLists[V any](m map[string][]V) map[string][]V {
 	if m == nil {
 		return nil
 	}
-	out := make(map[string][]string, len(m))
+	out := make(map[string][]V, len(m))
 	for k, v := range m {
 		out[k] = slices.Clip(v)
 	}
@@ -229,11 +229,11 @@ func withoutMemberSteps(j *journal.Journal) *journal.Journal {
 	return rest
 }
 
-// ownMembers gives s maps of the members, of the roles they held and of
-// their key changes of its own, so that steps on members replayed on s (a
-// run's state) leave the maps of the state it was copied from as they
-// were. (The removals that took effect, State.removed, a snapshot's state
-// takes as a copy of its own: snapLoad.state.)
+// ownMembers gives s maps of the members and of the roles they held of
+// its own, so that steps on members replayed on s (a run's state) leave
+// the maps of the state it was copied from as they were. (The removals
+// that took effect and the key changes a snapshot's state takes as copies
+// of its own: snapLoad.state.)
 func (s *State) ownMembers() {
 	s.Members = maps.Clone(s.Members)
 	rh := make(map[string][]RoleSpell, len(s.RoleHistory))
@@ -241,14 +241,6 @@ func (s *State) ownMembers() {
 		rh[id] = slices.Clip(sp) // a step appends to a copy
 	}
 	s.RoleHistory = rh
-	s.rotated = maps.Clone(s.rotated)
-	if s.keyChanges != nil {
-		kc := make(map[string][]KeyChange, len(s.keyChanges))
-		for id, ch := range s.keyChanges {
-			kc[id] = slices.Clip(ch)
-		}
-		s.keyChanges = kc
-	}
 }
 
 // sameMembers reports whether the members of a and b, the roles they held,

@@ -1927,9 +1927,11 @@ func (l *snapLoad) state(a *Archive, partial bool) *State {
 	}
 	s.Journal = &journal.Journal{ByHash: map[string]*journal.Event{}, Heads: snap.Heads, Prior: prior}
 	s.Journal.SetRoot(a.Dir) // pinnedBefore reads the dossiers' events from their files
-	// A removal replayed on s appends to removed: to a copy (a run's
-	// state; the header's).
-	s.rotated, s.keyChanges, s.removed, s.removals = snap.Rotated, snap.KeyChanges, cloneLists(snap.Removed), snap.Removals
+	// A removal or new keys replayed on s append to removed, rotated and
+	// keyChanges: to copies (a run's state; the header's). (From a
+	// review: every run of a grouped save appended a second rotation to
+	// the header's own key changes, and nothing could be saved.)
+	s.rotated, s.keyChanges, s.removed, s.removals = maps.Clone(snap.Rotated), cloneLists(snap.KeyChanges), cloneLists(snap.Removed), snap.Removals
 	s.passesAgree = snap.PassesAgree
 	s.good = map[string]bool{}
 	for _, h := range snap.GoodHeads {

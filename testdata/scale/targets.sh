@@ -11,7 +11,8 @@
 # bare age on every core (agefloor), then warm, writes, git status and
 # add after 100 events, and the quarter's 核定 as the department runs it
 # (the clerk's batch, the supervisor's sign-off, the next commands), the
-# 核定 register as XLSX, and a clerk added as a member and removed.
+# 核定 register as XLSX, a clerk added as a member and removed, and a
+# clerk given new keys.
 # Each line: seconds and peak memory (KB). The copy is removed.
 # BenchmarkColdOpen gives the cold rebuild against its floor:
 #   CRM_BENCH_ARCHIVE=DIR/archive go test -run '^$' -bench ColdOpen -benchtime 1x ./archive/
@@ -86,3 +87,11 @@ sleep 2.2
 T "member remove (that clerk)" "$BIN" member remove newclerk --reason 离职 --yes
 sleep 2.2
 T "manager's next command after the removal" "$BIN" review due
+# a clerk's laptop is lost: their keys are changed, and every file they
+# read is re-encrypted to the new ones
+"$BIN" keygen -o "$W/rot.key" >/dev/null 2>&1 && "$BIN" keygen -y "$W/rot.key" >"$W/rot.pub" 2>/dev/null
+ROT=$(grep -l '^  - clerk$' members/*.yaml | head -1 | xargs basename | sed 's/\.yaml$//')
+sleep 2.2
+T "member rotate $ROT (new keys)" "$BIN" member rotate "$ROT" --public "$W/rot.pub"
+sleep 2.2
+T "manager's next command after the rotation" "$BIN" review due
