@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"crm/archive"
 	"crm/classify"
@@ -172,4 +173,39 @@ func TestRotationInSnapshotBesideOwnWork(t *testing.T) {
 	}
 	sameAsColdAs(t, f, f.reader("zhang", f.clock), "zhang")
 	sameAsColdAs(t, f, f.reader("zhang", f.clock), "zhang")
+}
+
+// A rotation's re-encryption when the snapshot cannot first be saved in
+// groups (the month folder the rotation was just written to holds a
+// batch's bundle and changed within the racy window: settleListed does
+// not wait for it) is still one batch in runs, each run replaying the
+// rotation and marking its own dossiers: no whole state (at 100,000
+// dossiers it took 1.03 GB). The next reader, past the window, saves in
+// groups what a cold replay says.
+func TestRotationRekeysInRunsWithoutAGroupedSave(t *testing.T) {
+	smallRuns(t)
+	defer archive.SetBatchBundleMin(10)()
+	f, _, _ := savedPool(t, 50) // its creations are a bundle of this month
+	f.memberOpen("zhang")
+	a := f.memberOpen("zhang")
+	racyWindow(t, time.Hour)
+	nu := newIdentity(t)
+	saves, runs := archive.GroupedSaves(), archive.RunBatches()
+	n, err := a.RotateMember(ctx, "su", nu.Recipient, nu.SigningKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if archive.GroupedSaves() != saves {
+		t.Fatal("saved in groups: the test does not take the path it is for")
+	}
+	if archive.RunBatches() != runs+1 || a.WholeReads() != 0 || n == 0 {
+		t.Fatalf("the re-encryption after member.rotate: in runs %d, whole states %d, %d re-encrypted", archive.RunBatches()-runs, a.WholeReads(), n)
+	}
+	racyWindow(t, 0)
+	f.ids["su"] = nu
+	f.pulledInGroupsNoPin("the files re-encrypted to new keys, in runs")
+	if st := archive.StaleOfRows(f.cold("zhang")); len(st) != 0 {
+		t.Fatalf("files still open with old keys: %v", st)
+	}
+	f.verifyClean()
 }
