@@ -123,56 +123,41 @@ func TestRotationAloneMarksEveryPart(t *testing.T) {
 // after them by the merge, is judged by a full replay with the key before
 // them (signingKeyOf: their clone had not heard of the rotation); an
 // advance cannot tell that of a dossier it holds no events of, and
-// replays the whole journal instead (rotatedSigners). A 核定 signed with
-// the new key that does not follow the rotation is then a problem, as in
-// a cold replay, and not accepted from the snapshot.
+// replays the whole journal instead (rotatedSigners), as it does when
+// the snapshot knows the rotation already and the 核定 comes as a pull of
+// a clone's work beside it (commutes). A 核定 signed with the new key
+// that does not follow the rotation is then a problem, as in a cold
+// replay, and not accepted from the snapshot.
 func TestRotationBesideOwnWorkIsReplayed(t *testing.T) {
-	f, _, pool := savedPool(t, 5)
-	f.reader("zhang", f.clock) // zhang's snapshot, before the rotation
-	heads := f.as("zhang").State.Journal.Heads
-	nu := newIdentity(t)
-	if _, err := f.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey()); err != nil {
-		t.Fatal(err)
+	for _, snapshotFirst := range []bool{true, false} {
+		t.Run(fmt.Sprintf("snapshot before the rotation %v", snapshotFirst), func(t *testing.T) {
+			f, _, pool := savedPool(t, 5)
+			if snapshotFirst {
+				f.reader("zhang", f.clock)
+			}
+			heads := f.as("zhang").State.Journal.Heads
+			nu := newIdentity(t)
+			if _, err := f.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey()); err != nil {
+				t.Fatal(err)
+			}
+			if !snapshotFirst {
+				f.reader("zhang", f.clock)
+			}
+			last := ""
+			for h := range f.cold("zhang").State.Journal.ByHash {
+				last = max(last, h)
+			}
+			f.forgeAt("li", nu, archive.KindReview, pool[2], heads,
+				func(i int) any { return &archive.ReviewData{Quarter: "2026Q4", Note: fmt.Sprintf("新钥匙 %d", i)} },
+				func(h string) bool { return h > last })
+			f.ids["li"] = nu
+			if ps := f.cold("zhang").State.Problems; len(ps) != 1 {
+				t.Fatalf("a cold replay finds problems %v, want the 核定 signed with the new key beside the rotation", ps)
+			}
+			sameAsColdAs(t, f, f.reader("zhang", f.clock), "zhang")
+			sameAsColdAs(t, f, f.reader("zhang", f.clock), "zhang")
+		})
 	}
-	last := ""
-	for h := range f.cold("zhang").State.Journal.ByHash {
-		last = max(last, h)
-	}
-	f.forgeAt("li", nu, archive.KindReview, pool[2], heads,
-		func(i int) any { return &archive.ReviewData{Quarter: "2026Q4", Note: fmt.Sprintf("新钥匙 %d", i)} },
-		func(h string) bool { return h > last })
-	f.ids["li"] = nu
-	cold := f.cold("zhang")
-	if len(cold.State.Problems) != 1 {
-		t.Fatalf("a cold replay finds problems %v, want the 核定 signed with the new key beside the rotation", cold.State.Problems)
-	}
-	sameAsColdAs(t, f, f.reader("zhang", f.clock), "zhang")
-	sameAsColdAs(t, f, f.reader("zhang", f.clock), "zhang")
-}
-
-// The same 核定, found after a snapshot that knows the rotation already:
-// a pull of a clone's work beside it (commutes), also replayed whole.
-func TestRotationInSnapshotBesideOwnWork(t *testing.T) {
-	f, _, pool := savedPool(t, 5)
-	heads := f.as("zhang").State.Journal.Heads
-	nu := newIdentity(t)
-	if _, err := f.as("zhang").RotateMember(ctx, "li", nu.Recipient, nu.SigningKey()); err != nil {
-		t.Fatal(err)
-	}
-	f.reader("zhang", f.clock) // zhang's snapshot, after the rotation
-	last := ""
-	for h := range f.cold("zhang").State.Journal.ByHash {
-		last = max(last, h)
-	}
-	f.forgeAt("li", nu, archive.KindReview, pool[2], heads,
-		func(i int) any { return &archive.ReviewData{Quarter: "2026Q4", Note: fmt.Sprintf("新钥匙 %d", i)} },
-		func(h string) bool { return h > last })
-	f.ids["li"] = nu
-	if ps := f.cold("zhang").State.Problems; len(ps) != 1 {
-		t.Fatalf("a cold replay finds problems %v, want the 核定 signed with the new key beside the rotation", ps)
-	}
-	sameAsColdAs(t, f, f.reader("zhang", f.clock), "zhang")
-	sameAsColdAs(t, f, f.reader("zhang", f.clock), "zhang")
 }
 
 // A rotation's re-encryption when the snapshot cannot first be saved in
