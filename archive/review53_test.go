@@ -28,13 +28,9 @@ func TestReview53SecondRotationSavedInGroups(t *testing.T) {
 	smallRuns(t)
 	f, _, _ := savedPool(t, 50)
 	f.memberOpen("zhang")
-	nu := newIdentity(t)
-	f.writeEvent("zhang", archive.KindMemberRotate, "", &archive.MemberRotate{Member: "su", Recipient: nu.Recipient, SigningKey: nu.SigningKey()})
-	f.ids["su"] = nu
+	f.rotateByHand("su")
 	f.pulledInGroupsNoPin("a first rotation")
-	nu2 := newIdentity(t)
-	f.writeEvent("zhang", archive.KindMemberRotate, "", &archive.MemberRotate{Member: "wang", Recipient: nu2.Recipient, SigningKey: nu2.SigningKey()})
-	f.ids["wang"] = nu2
+	f.rotateByHand("wang")
 	f.pulledInGroupsNoPin("a second rotation")
 }
 
@@ -103,9 +99,7 @@ func TestReview53RotationWithOtherSteps(t *testing.T) {
 			f.writeEvent("zhang", archive.KindMemberAdd, "", &archive.MemberAdd{Member: m})
 		}},
 		{"rotated twice", func(f *fixture, pool []string) {
-			nu := newIdentity(f.t)
-			f.writeEvent("zhang", archive.KindMemberRotate, "", &archive.MemberRotate{Member: "su", Recipient: nu.Recipient, SigningKey: nu.SigningKey()})
-			f.ids["su"] = nu
+			f.rotateByHand("su")
 		}},
 		{"then their own 核定", func(f *fixture, pool []string) {
 			f.writeEvent("su", archive.KindReview, pool[2], &archive.ReviewData{Quarter: "2026Q4", Note: "新钥匙"})
@@ -115,9 +109,7 @@ func TestReview53RotationWithOtherSteps(t *testing.T) {
 			smallRuns(t)
 			f, _, pool := savedPool(t, 50)
 			f.memberOpen("zhang")
-			nu := newIdentity(t)
-			f.writeEvent("zhang", archive.KindMemberRotate, "", &archive.MemberRotate{Member: "su", Recipient: nu.Recipient, SigningKey: nu.SigningKey()})
-			f.ids["su"] = nu
+			f.rotateByHand("su")
 			tc.after(f, pool)
 			f.pulledInGroupsNoPin(tc.name)
 			cold := f.cold("zhang")
@@ -211,9 +203,7 @@ func TestReview53OneDossierAfterARotation(t *testing.T) {
 	smallRuns(t)
 	f, _, pool := savedPool(t, 50)
 	f.memberOpen("zhang")
-	nu := newIdentity(t)
-	f.writeEvent("zhang", archive.KindMemberRotate, "", &archive.MemberRotate{Member: "su", Recipient: nu.Recipient, SigningKey: nu.SigningKey()})
-	f.ids["su"] = nu
+	f.rotateByHand("su")
 	f.settle()
 	id := pool[3]
 	a := f.readerOf("li", id)
@@ -362,9 +352,7 @@ func TestReview53RotatedBorrowerThenLoanSteps(t *testing.T) {
 func TestReview53RotationThenOwnBatchAndSignoff(t *testing.T) {
 	smallRuns(t)
 	f, _, pool := savedPool(t, 50)
-	nu := newIdentity(t)
-	f.writeEvent("zhang", archive.KindMemberRotate, "", &archive.MemberRotate{Member: "su", Recipient: nu.Recipient, SigningKey: nu.SigningKey()})
-	f.ids["su"] = nu
+	f.rotateByHand("su")
 	if _, _, err := f.as("su").ReviewDoneMany(pool, classify.Quarter{}, "新钥匙"); err != nil {
 		t.Fatal(err)
 	}

@@ -85,9 +85,7 @@ func TestRotationAloneMarksEveryPart(t *testing.T) {
 	smallRuns(t)
 	f, _, _ := savedPool(t, 50)
 	f.memberOpen("zhang")
-	nu := newIdentity(t)
-	f.writeEvent("zhang", archive.KindMemberRotate, "", &archive.MemberRotate{Member: "su", Recipient: nu.Recipient, SigningKey: nu.SigningKey()})
-	f.ids["su"] = nu
+	f.rotateByHand("su")
 	f.pulledInGroupsNoPin("a rotation alone")
 	want := archive.StaleOfRows(f.cold("zhang"))
 	if len(want) == 0 {
@@ -193,4 +191,15 @@ func TestRotationRekeysInRunsWithoutAGroupedSave(t *testing.T) {
 		t.Fatalf("files still open with old keys: %v", st)
 	}
 	f.verifyClean()
+}
+
+// rotateByHand journals, as manager zhang, new keys for member (their
+// identity in f.ids is the new one), without the re-encryption crm
+// member rotate does after it: another clone's rotation, its batch not
+// finished.
+func (f *fixture) rotateByHand(member string) {
+	f.t.Helper()
+	nu := newIdentity(f.t)
+	f.writeEvent("zhang", archive.KindMemberRotate, "", &archive.MemberRotate{Member: member, Recipient: nu.Recipient, SigningKey: nu.SigningKey()})
+	f.ids[member] = nu
 }
