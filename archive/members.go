@@ -313,13 +313,7 @@ func (a *Archive) RotateMember(ctx context.Context, id, recipient, signingKey st
 	if err != nil {
 		return 0, err
 	}
-	// As for a member added: one batch, in runs of the snapshot's parts
-	// (memberStep), not the whole state.
-	done, err := a.rekeyBatch(ctx, a.rekeyTodo())
-	if err = errors.Join(fileErr, err); err != nil {
-		return len(done), unfinishedErr(l10n.Errorf("member %s has new keys (journaled), but not everything that follows from it was done: %w", id, err))
-	}
-	return len(done), nil
+	return a.memberFollowUp(ctx, fileErr, l10n.Sprintf("member %s has new keys", id))
 }
 
 // AddMember adds a member (manager only, by default policy) and re-encrypts
@@ -362,7 +356,8 @@ func (a *Archive) AddMember(ctx context.Context, m Member) error {
 	if err != nil {
 		return err
 	}
-	return a.memberFollowUp(ctx, fileErr, l10n.Sprintf("member %s was added", m.ID))
+	_, err = a.memberFollowUp(ctx, fileErr, l10n.Sprintf("member %s was added", m.ID))
+	return err
 }
 
 // memberFile writes member id's file after their event is journaled,
@@ -383,16 +378,14 @@ func (a *Archive) memberFile(id string) error {
 // whole state. fileErr is how
 // writing the member's file failed, if it did. A failure is Unfinished:
 // the step is recorded, and the next locked step (the file), a rekey,
-// maintain or the repair (the re-encryption) finishes it.
-func (a *Archive) memberFollowUp(ctx context.Context, fileErr error, done string) error {
-	errs := []error{fileErr}
-	if _, err := a.rekeyBatch(ctx, a.rekeyTodo()); err != nil {
-		errs = append(errs, err)
+// maintain or the repair (the re-encryption) finishes it. n is how many
+// files were re-encrypted.
+func (a *Archive) memberFollowUp(ctx context.Context, fileErr error, done string) (n int, err error) {
+	rekeyed, err := a.rekeyBatch(ctx, a.rekeyTodo())
+	if err = errors.Join(fileErr, err); err != nil {
+		return len(rekeyed), unfinishedErr(l10n.Errorf("%s (journaled), but not everything that follows from it was done: %w", done, err))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return unfinishedErr(l10n.Errorf("%s (journaled), but not everything that follows from it was done: %w", done, err))
-	}
-	return nil
+	return len(rekeyed), nil
 }
 
 // SetRoles replaces a member's roles and re-encrypts what they may now read
@@ -425,7 +418,8 @@ func (a *Archive) SetRoles(ctx context.Context, id string, roles []string) error
 	if err != nil || !changed {
 		return err
 	}
-	return a.memberFollowUp(ctx, fileErr, l10n.Sprintf("the roles of member %s were changed", id))
+	_, err = a.memberFollowUp(ctx, fileErr, l10n.Sprintf("the roles of member %s were changed", id))
+	return err
 }
 
 // RemoveMember removes a member (a leaver): they sign nothing more, and
@@ -470,7 +464,8 @@ func (a *Archive) RemoveMemberBecause(ctx context.Context, id, reason string) er
 	if err != nil {
 		return err
 	}
-	return a.memberFollowUp(ctx, fileErr, l10n.Sprintf("member %s was removed", id))
+	_, err = a.memberFollowUp(ctx, fileErr, l10n.Sprintf("member %s was removed", id))
+	return err
 }
 
 // RoleSpell is the roles a member held from a time on (none: removed).

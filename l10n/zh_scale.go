@@ -39,5 +39,5 @@ var scale = map[string]string{
 	"the state snapshot could not be read again; the steps before this one were recorded: run the command again for the rest": "无法再次读取状态快照；此前的步骤已登记：请再次运行该命令处理其余部分",
 	// member rotate (archive/members.go).
 	"you (%s) cannot give yourself new keys: re-encrypting your dossiers after it would be signed with the key it replaces, which then counts for nothing; another manager gives you new keys, from their clone": "您（%s）不能为自己更换密钥：更换后重新加密您的档案要用被替换的旧密钥签名，这些步骤将不被承认；请由另一位经理在其克隆中为您更换密钥",
-	"member %s has new keys (journaled), but not everything that follows from it was done: %w":                                                                                                                   "成员 %s 已更换密钥（已记入日志），但其后续步骤未全部完成：%w",
+	"member %s has new keys": "成员 %s 已更换密钥",
 }
