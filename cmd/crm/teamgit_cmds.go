@@ -216,8 +216,12 @@ func (e *env) sync() error {
 	// merges to journal) reads the journal then (WholeState).
 	e.snapshot, e.summary = true, archive.SummaryNone
 	a, g, err := e.openGit(true)
-	if err != nil && e.catchUp(err) {
-		a, g, err = e.openGit(true)
+	if err != nil {
+		if moved, say := e.catchUp(err); moved {
+			a, g, err = e.openGit(true)
+		} else if say != nil {
+			err = say
+		}
 	}
 	if err != nil {
 		return err
@@ -310,19 +314,24 @@ func (e *env) sync() error {
 // use is no member here (err) but may be there: keys changed, or a
 // member added, in another clone. It only fast-forwards, which needs no
 // key and merges nothing; it reports whether it moved, for the caller
-// to open the archive again.
-func (e *env) catchUp(err error) bool {
+// to open the archive again. When it cannot move because this clone has
+// commits the remote lacks, and the remote's member files give the key,
+// it returns what to say instead of err: err's advice, to have a manager
+// add the key, would be wrong, and the merge needs the keys this clone's
+// commits were made with (member files are only read for this advice;
+// nothing is trusted from them).
+func (e *env) catchUp(err error) (bool, error) {
 	var ae *archive.Error
 	if !errors.As(err, &ae) || ae.Code != archive.Denied || ae.Next != archive.NextMemberAdd && ae.Next != archive.NextIdentity {
-		return false
+		return false, nil
 	}
 	a, oerr := e.openJournal()
 	if oerr != nil {
-		return false
+		return false, nil
 	}
 	g, gerr := repoOf(a)
 	if gerr != nil || g.merging() {
-		return false
+		return false, nil
 	}
 	remote := strings.TrimSpace(firstLine(mustRun(g, "remote")))
 	branch := currentBranch(g)
@@ -330,17 +339,41 @@ func (e *env) catchUp(err error) bool {
 		remote = up
 	}
 	if remote == "" {
-		return false
+		return false, nil
 	}
 	if _, err := g.run("fetch", "-q", remote); err != nil {
-		return false
+		return false, nil
 	}
+	ref := remote + "/" + branch
 	head, _ := g.run("rev-parse", "HEAD")
-	if _, err := g.run("merge", "--ff-only", "-q", remote+"/"+branch); err != nil {
-		return false
+	if _, err := g.run("merge", "--ff-only", "-q", ref); err != nil {
+		if id := memberOnRef(g, ref, ae.Arg); ae.Next == archive.NextMemberAdd && id != "" {
+			return false, &archive.Error{Code: archive.Denied, Err: l10n.Errorf("your key %s is member %s's on %s (keys changed, or the member added, in another clone), but this clone has commits %s lacks, so crm cannot simply move it forward: run crm sync once with the identity file this clone's work was done with, to merge, then again with this one", ae.Arg, id, ref, ref)}
+		}
+		return false, nil
 	}
 	now, _ := g.run("rev-parse", "HEAD")
-	return now != head
+	return now != head, nil
+}
+
+// memberOnRef returns the id of the member whose member file
+// (members/ID.yaml) on ref gives recipient, or "".
+func memberOnRef(g *gitRepo, ref, recipient string) string {
+	if !strings.HasPrefix(recipient, "age1") {
+		return ""
+	}
+	out, err := g.run("grep", "-l", "-F", "-e", "recipient: "+recipient, ref, "--", ":(top)")
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(out, "\n") {
+		_, p, _ := strings.Cut(strings.TrimSpace(l), ":") // REF:PATH
+		dir, file := path.Split(p)
+		if id, ok := strings.CutSuffix(file, ".yaml"); ok && path.Base(dir) == archive.MembersDir {
+			return id
+		}
+	}
+	return ""
 }
 
 // dropVoidHandIns removes and commits the files of the hand-ins that took
