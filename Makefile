@@ -4,7 +4,7 @@
 # make man: man pages for crm and each command into ./man (crm man DIR).
 .PHONY: build demo test bench man
 build:
-	go build -o bin/crm ./cmd/crm
+	go build -o bin/ ./cmd/...
 demo: build
 	testdata/demo/demo.sh bin/crm
 test:

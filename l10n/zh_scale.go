@@ -40,4 +40,5 @@ var scale = map[string]string{
 	// member rotate (archive/members.go).
 	"you (%s) cannot give yourself new keys: re-encrypting your dossiers after it would be signed with the key it replaces, which then counts for nothing; another manager gives you new keys, from their clone": "您（%s）不能为自己更换密钥：更换后重新加密您的档案要用被替换的旧密钥签名，这些步骤将不被承认；请由另一位经理在其克隆中为您更换密钥",
 	"member %s has new keys": "成员 %s 已更换密钥",
+	"XLSX is written and read by %s, which comes with crm: it is neither beside %s nor on PATH (install both with go install ./cmd/..., or set CRM_XLSX to its path)": "XLSX 由随 crm 提供的 %s 读写：它既不在 %s 旁边，也不在 PATH 中（用 go install ./cmd/... 一并安装，或把 CRM_XLSX 设为它的路径）",
 }

@@ -390,7 +390,7 @@ func TestXLSX(t *testing.T) {
 }
 
 func TestSheetName(t *testing.T) {
-	x := &xlsxWriter{used: map[string]bool{}}
+	used := map[string]bool{}
 	long := strings.Repeat("很长的标题", 10)
 	for _, c := range []struct{ in, want string }{
 		{"说明", "说明"},
@@ -404,7 +404,7 @@ func TestSheetName(t *testing.T) {
 		{"Summary", "Summary"},
 		{"SUMMARY", "SUMMARY (2)"},
 	} {
-		if got := x.sheetName(c.in); got != c.want {
+		if got := sheetName(used, c.in); got != c.want {
 			t.Errorf("sheetName(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}

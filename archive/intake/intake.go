@@ -17,7 +17,9 @@ package intake
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,15 +30,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"gopkg.in/yaml.v3"
 
 	"crm/archive"
 	"crm/l10n"
+	"crm/report/xlsxwire"
 )
 
 // Format is a spreadsheet format.
@@ -133,10 +136,12 @@ func (r *Result) Err() error {
 }
 
 // cell is one cell: text as shown, and raw, the stored value (for XLSX
-// numbers and dates: the number without its display format).
+// numbers and dates: the number without its display format); date is the
+// day such a number stands for as an Excel date (YYYY-MM-DD), if any.
 type cell struct {
 	text, raw string
 	number    bool
+	date      string
 }
 
 // headerScan is how many rows may come before the header row (a title, a
@@ -378,12 +383,12 @@ func sortedKeys(m map[string]string) []string {
 // neutralisedRE matches what crm's own CSV writes to keep Excel from
 // reading a cell as a formula or a number: a leading ' before = + - @, and
 // ="…" around digit strings.
-var neutralisedRE = regexp.MustCompile(`^(?:'([=+\-@].*)|="(.*)")$`)
+var neutralisedRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:'([=+\-@].*)|="(.*)")$`) })
 
 // unneutralise undoes the CSV writer's protections, so a register exported
 // by crm reads back as written.
 func unneutralise(s string) string {
-	if m := neutralisedRE.FindStringSubmatch(s); m != nil {
+	if m := neutralisedRE().FindStringSubmatch(s); m != nil {
 		return m[1] + strings.ReplaceAll(m[2], `""`, `"`)
 	}
 	return s
@@ -416,7 +421,7 @@ func convert(target string, c cell) (*yaml.Node, error) {
 		return &yaml.Node{Kind: yaml.ScalarNode, Value: d}, nil
 	}
 	s := c.text
-	if sciRE.MatchString(s) {
+	if sciRE().MatchString(s) {
 		// Excel keeps 15 digits of a number: a long phone number or id
 		// typed into a number cell is already damaged in the workbook.
 		return nil, l10n.Errorf("%q is a number Excel has rounded: format the column as text and type the value again", s)
@@ -424,7 +429,7 @@ func convert(target string, c cell) (*yaml.Node, error) {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}, nil
 }
 
-var sciRE = regexp.MustCompile(`^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$`)
+var sciRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$`) })
 
 // number reads a number written as people write amounts: 1200, 1,200.50,
 // ¥1200, 1200元; for XLSX the stored value, whatever its display format.
@@ -455,12 +460,8 @@ func date(c cell) (string, error) {
 			return t.Format(time.DateOnly), nil
 		}
 	}
-	if c.number {
-		if f, err := strconv.ParseFloat(c.raw, 64); err == nil && f >= 1 && f < 2958466 {
-			if t, err := excelize.ExcelDateToTime(f, false); err == nil {
-				return t.Format(time.DateOnly), nil
-			}
-		}
+	if c.number && c.date != "" {
+		return c.date, nil
 	}
 	return "", l10n.Errorf("%q is not a date: write it as YYYY-MM-DD", s)
 }
@@ -573,43 +574,42 @@ func readCSV(r io.Reader) ([][]cell, error) {
 	return rows, nil
 }
 
-// readXLSX reads one sheet of a workbook: the cells as shown, and the stored
-// values beside them for numbers and dates.
+// readXLSX reads one sheet of a workbook, with the XLSX helper
+// (crm-xlsx): the cells as shown, and the stored values beside them for
+// numbers and dates.
 func readXLSX(r io.Reader, o Options) ([][]cell, string, []string, error) {
-	f, err := excelize.OpenReader(r, excelize.Options{TmpDir: o.TmpDir})
-	if err != nil {
-		return nil, "", nil, l10n.Errorf("not a readable XLSX workbook: %v", err)
+	var out bytes.Buffer
+	if err := xlsxwire.Run(xlsxwire.ReadArgs(o.Sheet, o.TmpDir), &out, func(in io.Writer) error {
+		_, err := io.Copy(in, r)
+		return err
+	}); err != nil {
+		return nil, "", nil, err
 	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	sheet := o.Sheet
-	if sheet == "" {
-		if len(sheets) == 0 {
-			return nil, "", nil, l10n.Errorf("the workbook has no sheet")
-		}
-		sheet = sheets[0]
-	} else if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
-		return nil, "", nil, l10n.Errorf("the workbook has no sheet %q: it has %s", sheet, strings.Join(sheets, ", "))
+	var res xlsxwire.ReadResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return nil, "", nil, fmt.Errorf("%s answered what crm cannot read: %v", xlsxwire.Helper, err)
 	}
-	shown, err := f.GetRows(sheet)
-	if err != nil {
-		return nil, "", nil, l10n.Errorf("sheet %s: %v", sheet, err)
+	switch res.Problem {
+	case "":
+	case "open":
+		return nil, "", nil, l10n.Errorf("not a readable XLSX workbook: %v", res.Detail)
+	case "no-sheet":
+		return nil, "", nil, l10n.Errorf("the workbook has no sheet")
+	case "unknown-sheet":
+		return nil, "", nil, l10n.Errorf("the workbook has no sheet %q: it has %s", o.Sheet, strings.Join(res.Sheets, ", "))
+	default:
+		return nil, "", nil, l10n.Errorf("sheet %s: %v", cmp.Or(res.Sheet, o.Sheet), res.Detail)
 	}
-	raw, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
-	if err != nil {
-		return nil, "", nil, l10n.Errorf("sheet %s: %v", sheet, err)
-	}
-	rows := make([][]cell, len(shown))
-	for i, sr := range shown {
+	rows := make([][]cell, len(res.Rows))
+	for i, sr := range res.Rows {
 		row := make([]cell, len(sr))
-		for j, s := range sr {
-			row[j] = cell{text: s, raw: s}
-			if i < len(raw) && j < len(raw[i]) && raw[i][j] != s {
-				// A display format applied: a number or a date.
-				row[j].raw, row[j].number = raw[i][j], true
+		for j, c := range sr {
+			row[j] = cell{text: c.Text, raw: c.Text}
+			if c.Number {
+				row[j].raw, row[j].number, row[j].date = c.Raw, true, c.Date
 			}
 		}
 		rows[i] = row
 	}
-	return rows, sheet, sheets, nil
+	return rows, res.Sheet, res.Sheets, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"crm/archive"
+	"crm/report/xlsx"
 	"crm/testdata/needs"
 )
 
@@ -25,6 +26,15 @@ func TestMain(m *testing.M) {
 			installCrashHook() // crash_test.go: CRM_CRASH_AT, CRM_CRASH_LOG
 			archive.StartLight()
 			os.Exit(runCounted())
+		},
+		// crm starts its XLSX helper from PATH here, as a user's crm
+		// does when the helper is not beside it.
+		"crm-xlsx": func() {
+			if err := xlsx.Main(os.Args[1:], os.Stdin, os.Stdout); err != nil {
+				fmt.Fprintf(os.Stderr, "%v\n", err)
+				os.Exit(1)
+			}
+			os.Exit(0)
 		},
 	})
 }

@@ -23,6 +23,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d "$DIR.targets.XXXXXX"); trap 'rm -rf "$W"' EXIT
 cp -al "$DIR/archive" "$W/archive" # crm writes new files and renames: the originals stay
 (cd "$HERE/../.." && go build -o "$W/agefloor" ./testdata/scale/agefloor)
+# The XLSX register needs crm's helper: beside BIN (make build), else on
+# PATH, else built here.
+if [ ! -x "$(dirname "$BIN")/crm-xlsx" ] && ! command -v crm-xlsx >/dev/null && [ -z "${CRM_XLSX:-}" ]; then
+	(cd "$HERE/../.." && go build -o "$W/crm-xlsx" ./cmd/crm-xlsx) && export CRM_XLSX=$W/crm-xlsx
+fi
 export XDG_CACHE_HOME=$W/cache XDG_CONFIG_HOME=$W/config HOME=$W/home CRM_IDENTITY=$DIR/manager.key
 mkdir -p "$HOME"
 cd "$W/archive"
