@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"regexp"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -148,9 +149,12 @@ func (l *Layout) Note(key string, vars map[string]string) (Text, error) {
 // LayoutDir is where layouts live, in the built-in templates and in an archive.
 const LayoutDir = "templates/reports"
 
+// The regular expressions of this package are compiled on first use, not
+// as every crm process starts (`crm show` and `crm textconv` pay that per
+// call).
 var (
-	nameRE = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
-	keyRE  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_-]*$`) })
+	keyRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_]*$`) })
 )
 
 // LoadLayout reads the layout of report name. override is the archive's root
@@ -158,7 +162,7 @@ var (
 // templates/reports/<name>.yaml in it wins over the built-in layout. A broken
 // file gives an error that names it and the line.
 func LoadLayout(name string, override fs.FS) (*Layout, error) {
-	if !nameRE.MatchString(name) {
+	if !nameRE().MatchString(name) {
 		return nil, fmt.Errorf("report name %q: use lower-case letters, digits, - and _ (e.g. %s)", name, strings.Join(LayoutNames(), ", "))
 	}
 	file := LayoutDir + "/" + name + ".yaml"
@@ -198,8 +202,8 @@ func LayoutNames() []string {
 }
 
 var (
-	lineRE     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-	notFoundRE = regexp.MustCompile(`field (\S+) not found in type \S+`)
+	lineRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`) })
+	notFoundRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`field (\S+) not found in type \S+`) })
 	typeNames  = strings.NewReplacer(
 		"[]report.SectionLayout", "a list of sections",
 		"[]report.Column", "a list of columns",
@@ -244,8 +248,8 @@ func yamlErr(file string, err error) error {
 		lines = []string{err.Error()}
 	}
 	for i, s := range lines {
-		s = typeNames.Replace(notFoundRE.ReplaceAllString(s, `unknown field "$1"`))
-		if m := lineRE.FindStringSubmatch(s); m != nil {
+		s = typeNames.Replace(notFoundRE().ReplaceAllString(s, `unknown field "$1"`))
+		if m := lineRE().FindStringSubmatch(s); m != nil {
 			s = file + ":" + m[1] + ": " + m[2]
 		} else {
 			s = file + ": " + strings.TrimPrefix(s, "yaml: ")
@@ -276,7 +280,7 @@ func (l *Layout) validate(file string, root *yaml.Node) error {
 	for i, s := range l.Sections {
 		sn := item(secNodes, i)
 		switch {
-		case !keyRE.MatchString(s.Key):
+		case !keyRE().MatchString(s.Key):
 			return at(orNode(field(sn, "key"), sn), "section key %q: use lower-case snake_case, e.g. by_level", s.Key)
 		case seen[s.Key]:
 			return at(field(sn, "key"), "section key %q used twice", s.Key)
@@ -291,7 +295,7 @@ func (l *Layout) validate(file string, root *yaml.Node) error {
 		for j, c := range s.Columns {
 			cn := item(colNodes, j)
 			switch {
-			case !keyRE.MatchString(c.Key):
+			case !keyRE().MatchString(c.Key):
 				return at(orNode(field(cn, "key"), cn), "section %s: column key %q: use lower-case snake_case, e.g. date_out", s.Key, c.Key)
 			case cols[c.Key]:
 				return at(field(cn, "key"), "section %s: column key %q used twice", s.Key, c.Key)
