@@ -59,7 +59,11 @@ func newInitCmd(e *env) *cobra.Command {
 				// An archive may live in a folder of a repository (DESIGN),
 				// but one made inside another project by mistake would
 				// have crm commit dossiers into that project.
-				e.errorf("crm: %s\n", l10n.Sprintf("note: %s is inside the git repository %s, and crm commits what it writes to it (git.autocommit in crm.yaml): run crm git setup there for crm's merge drivers; for a repository of its own, remove %s and run crm init --git in a folder outside it", a.Dir, g.top, a.Dir))
+				if g.prefix == "" { // the folder was git init'ed for it
+					e.errorf("crm: %s\n", l10n.Sprintf("note: %s is a git repository, and crm commits what it writes to it (git.autocommit in crm.yaml): run crm git setup there for crm's merge drivers", a.Dir))
+				} else {
+					e.errorf("crm: %s\n", l10n.Sprintf("note: %s is inside the git repository %s, and crm commits what it writes to it (git.autocommit in crm.yaml): run crm git setup there for crm's merge drivers; for a repository of its own, remove %s and run crm init --git in a folder outside it", a.Dir, g.top, a.Dir))
+				}
 			}
 			e.printf("%s\n", l10n.Sprintf("Created archive %s; %s (%s) is its manager.", a.Dir, o.Founder.ID, o.Founder.Name))
 			e.printf("%s\n", l10n.Sprintf("Genesis: %s", a.State.Genesis))
