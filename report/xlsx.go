@@ -42,13 +42,29 @@ func renderXLSX(w io.Writer, r *Report, lang string, o Options) error {
 			return fmt.Errorf("report %s, section %s: %d rows do not fit in one XLSX sheet (at most %d): choose the CSV or JSON format", r.Name, s.Key, s.Len(), maxSheetRows-1)
 		}
 	}
-	err := xlsxwire.Run(xlsxwire.WriteArgs(o.TmpDir), w, func(in io.Writer) error {
+	out := &helperOutput{w: w}
+	err := xlsxwire.Run(xlsxwire.WriteArgs(o.TmpDir), out, func(in io.Writer) error {
 		return writeBook(xlsxwire.NewWriter(in), r, lang)
 	})
+	if err == nil && out.n == 0 { // a helper that is not crm-xlsx, or one cut short
+		err = fmt.Errorf("%s wrote no workbook", xlsxwire.Helper)
+	}
 	if err != nil {
 		return fmt.Errorf("report %s: writing XLSX: %w", r.Name, err)
 	}
 	return nil
+}
+
+// helperOutput counts what the helper wrote.
+type helperOutput struct {
+	w io.Writer
+	n int64
+}
+
+func (c *helperOutput) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // writeBook sends the workbook of r to the XLSX helper.
@@ -127,8 +143,12 @@ func truncUTF16(s string, n int) string {
 	return s
 }
 
+// maxCellText is Excel's limit on a cell's text, in UTF-16 code units:
+// excelize cuts longer texts to it, and xlsxwire refuses texts over 1 MiB.
+const maxCellText = 32767
+
 func text(s string, style byte) xlsxwire.Cell {
-	return xlsxwire.Cell{Kind: xlsxwire.Text, Style: style, S: s}
+	return xlsxwire.Cell{Kind: xlsxwire.Text, Style: style, S: truncUTF16(s, maxCellText)}
 }
 
 func writeCover(x *xlsxwire.Writer, sheet string, r *Report, lang string, names []string) error {

@@ -347,6 +347,8 @@ func Read(r io.Reader, sheet, tmp string) *xlsxwire.ReadResult {
 		res.Problem, res.Detail = "sheet", err.Error()
 		return res
 	}
+	wb, _ := f.GetWorkbookProps()
+	date1904 := wb.Date1904 != nil && *wb.Date1904
 	res.Rows = make([][]xlsxwire.ReadCell, len(shown))
 	for i, sr := range shown {
 		row := make([]xlsxwire.ReadCell, len(sr))
@@ -355,7 +357,7 @@ func Read(r io.Reader, sheet, tmp string) *xlsxwire.ReadResult {
 			if i < len(raw) && j < len(raw[i]) && raw[i][j] != s {
 				// A display format applied: a number or a date.
 				row[j].Raw, row[j].Number = raw[i][j], true
-				row[j].Date = excelDate(raw[i][j])
+				row[j].Date = excelDate(raw[i][j], date1904)
 			}
 		}
 		res.Rows[i] = row
@@ -363,15 +365,19 @@ func Read(r io.Reader, sheet, tmp string) *xlsxwire.ReadResult {
 	return res
 }
 
-// excelDate is the date the stored number s stands for in Excel's 1900
-// date system, YYYY-MM-DD, or "" when s is no number of a day Excel shows
-// (1 to 2,958,465: up to 9999-12-31).
-func excelDate(s string) string {
+// excelDate is the date the stored number s stands for in the workbook's
+// date system (1900, or 1904), YYYY-MM-DD, or "" when s is no number of a
+// day Excel shows (1 to 2,958,465: up to 9999-12-31).
+func excelDate(s string, date1904 bool) string {
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 1 || f >= 2958466 {
+	limit := 2958466.0
+	if date1904 {
+		limit -= 1462 // 1904-01-01 is 1900's day 1,462
+	}
+	if err != nil || f < 1 || f >= limit {
 		return ""
 	}
-	t, err := excelize.ExcelDateToTime(f, false)
+	t, err := excelize.ExcelDateToTime(f, date1904)
 	if err != nil {
 		return ""
 	}

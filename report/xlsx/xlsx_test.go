@@ -129,7 +129,7 @@ func TestRead(t *testing.T) {
 
 func TestExcelDate(t *testing.T) {
 	for in, want := range map[string]string{"45717": "2025-03-01", "1": "1900-01-01", "0.5": "", "2958466": "", "x": "", "61": "1900-03-01"} {
-		if got := excelDate(in); got != want {
+		if got := excelDate(in, false); got != want {
 			t.Errorf("excelDate(%s) = %q, want %q", in, got, want)
 		}
 	}

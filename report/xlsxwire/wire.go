@@ -43,6 +43,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"crm/l10n"
@@ -306,7 +307,7 @@ type ReadResult struct {
 // ReadCell is a cell as shown (Text) and, when a display format applies
 // (a number or a date), the stored value (Raw) and, when that number is a
 // date Excel can show (from 1 to 9999-12-31), the date (YYYY-MM-DD, in
-// Excel's 1900 date system).
+// the workbook's date system, 1900 or 1904).
 type ReadCell struct {
 	Text   string `json:"t"`
 	Raw    string `json:"r,omitempty"`
@@ -330,7 +331,11 @@ func Find() (string, error) {
 		if r, err := filepath.EvalSymlinks(self); err == nil {
 			self = r
 		}
-		p := filepath.Join(filepath.Dir(self), Helper+filepath.Ext(self))
+		ext := "" // crm.exe's helper is crm-xlsx.exe; crm-1.2's is crm-xlsx
+		if runtime.GOOS == "windows" {
+			ext = filepath.Ext(self)
+		}
+		p := filepath.Join(filepath.Dir(self), Helper+ext)
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {
 			return p, nil
 		}
