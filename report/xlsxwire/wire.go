@@ -343,6 +343,9 @@ func Find() (string, error) {
 	if p, err := exec.LookPath(Helper); err == nil {
 		return p, nil
 	}
+	if self == "" {
+		self = "crm" // the system did not say where this program is
+	}
 	return "", l10n.Errorf("XLSX is written and read by %s, which comes with crm: it is neither beside %s nor on PATH (install both with go install ./cmd/..., or set CRM_XLSX to its path)", Helper, self)
 }
 
