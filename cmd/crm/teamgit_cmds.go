@@ -347,7 +347,10 @@ func (e *env) catchUp(err error) (bool, error) {
 	ref := remote + "/" + branch
 	head, _ := g.run("rev-parse", "HEAD")
 	if _, err := g.run("merge", "--ff-only", "-q", ref); err != nil {
-		if id := memberOnRef(g, ref, ae.Arg); ae.Next == archive.NextMemberAdd && id != "" {
+		// HEAD has commits ref lacks (else the fast-forward failed for
+		// another reason, e.g. changes in the work tree, which git said).
+		_, notInRef := g.run("merge-base", "--is-ancestor", "HEAD", ref)
+		if id := memberOnRef(g, ref, ae.Arg); ae.Next == archive.NextMemberAdd && id != "" && notInRef != nil {
 			return false, &archive.Error{Code: archive.Denied, Err: l10n.Errorf("your key %s is member %s's on %s (keys changed, or the member added, in another clone), but this clone has commits %s lacks, so crm cannot simply move it forward: run crm sync once with the identity file this clone's work was done with, to merge, then again with this one", ae.Arg, id, ref, ref)}
 		}
 		return false, nil
