@@ -7,28 +7,26 @@ import (
 )
 
 // The helper beside a crm whose name has a dot but is no Windows .exe
-// (crm-1.2, crm.bin; this test's own xlsxwire.test) is crm-xlsx, not
-// crm-xlsx.2: Find looked for the latter, missed the helper and said it
-// is "neither beside" crm nor on PATH.
+// (crm-1.2, crm.bin) is crm-xlsx, not crm-xlsx.2: Find looked for the
+// latter, missed the helper and said it is "neither beside" crm nor on
+// PATH (review 54a).
 func TestReview54aFindBesideDottedName(t *testing.T) {
-	self, err := os.Executable()
-	if err != nil {
-		t.Skip(err)
+	dir := t.TempDir()
+	for _, name := range []string{"crm-1.2", Helper, "crm.exe", Helper + ".exe"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if r, err := filepath.EvalSymlinks(self); err == nil {
-		self = r
+	for _, c := range []struct{ self, goos, want string }{
+		{"crm-1.2", "linux", Helper},
+		{"crm-1.2", "darwin", Helper},
+		{"crm.exe", "windows", Helper + ".exe"},
+	} {
+		if got := beside(filepath.Join(dir, c.self), c.goos); got != filepath.Join(dir, c.want) {
+			t.Errorf("beside(%s, %s) = %q, want %s", c.self, c.goos, got, c.want)
+		}
 	}
-	if filepath.Ext(self) == "" {
-		t.Skipf("%s has no extension", self)
-	}
-	p := filepath.Join(filepath.Dir(self), Helper)
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Skip(err)
-	}
-	defer os.Remove(p)
-	t.Setenv("CRM_XLSX", "")
-	t.Setenv("PATH", t.TempDir())
-	if got, err := Find(); err != nil || got != p {
-		t.Errorf("Find() = %q, %v; want %s", got, err, p)
+	if got := beside(filepath.Join(t.TempDir(), "crm"), "linux"); got != "" {
+		t.Errorf("beside a crm alone = %q, want nothing", got)
 	}
 }

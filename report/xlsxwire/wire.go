@@ -315,6 +315,21 @@ type ReadCell struct {
 	Date   string `json:"d,omitempty"`
 }
 
+// beside returns the helper's path beside the program self, on the
+// operating system goos, if it is there: crm.exe's helper is
+// crm-xlsx.exe, crm-1.2's is crm-xlsx.
+func beside(self, goos string) string {
+	ext := ""
+	if goos == "windows" {
+		ext = filepath.Ext(self)
+	}
+	p := filepath.Join(filepath.Dir(self), Helper+ext)
+	if st, err := os.Stat(p); err == nil && !st.IsDir() {
+		return p
+	}
+	return ""
+}
+
 // InProcess, when set, does the helper's work in this process instead of
 // starting crm-xlsx: tests set it to report/xlsx's Main.
 var InProcess func(args []string, stdin io.Reader, stdout io.Writer) error
@@ -331,12 +346,7 @@ func Find() (string, error) {
 		if r, err := filepath.EvalSymlinks(self); err == nil {
 			self = r
 		}
-		ext := "" // crm.exe's helper is crm-xlsx.exe; crm-1.2's is crm-xlsx
-		if runtime.GOOS == "windows" {
-			ext = filepath.Ext(self)
-		}
-		p := filepath.Join(filepath.Dir(self), Helper+ext)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+		if p := beside(self, runtime.GOOS); p != "" {
 			return p, nil
 		}
 	}

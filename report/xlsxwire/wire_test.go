@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"crm/testdata/needs"
 )
 
 // sample writes a workbook of every kind of message and cell.
@@ -143,9 +145,7 @@ func FuzzReader(f *testing.F) {
 // folder.
 func helperScript(t *testing.T, body string) string {
 	t.Helper()
-	if _, err := exec.LookPath("sh"); err != nil {
-		t.Skip("needs sh")
-	}
+	needs.Tool(t, "sh", "install a POSIX shell (apt-get install dash)")
 	dir := t.TempDir()
 	p := filepath.Join(dir, Helper)
 	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
@@ -242,10 +242,7 @@ func TestInProcess(t *testing.T) {
 // TestCrmLinksNoExcelize: crm itself does not link the XLSX library, whose
 // start-up every crm process paid (package doc); only crm-xlsx does.
 func TestCrmLinksNoExcelize(t *testing.T) {
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("needs the go command")
-	}
+	goTool := needs.Tool(t, "go", "install Go (https://go.dev/dl/), as building crm needs")
 	out, err := exec.Command(goTool, "list", "-deps", "crm/cmd/crm", "crm/cmd/crm-xlsx").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
