@@ -18,3 +18,22 @@ func TestQuarterNextPrev(t *testing.T) {
 		}
 	}
 }
+
+func TestJoinQuarters(t *testing.T) {
+	for _, c := range []struct {
+		in   []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"2026Q2"}, "2026Q2"},
+		{[]string{"2026Q2", "2026Q3"}, "2026Q2-2026Q3"},
+		{[]string{"2025Q3", "2025Q4", "2026Q1", "2026Q3"}, "2025Q3-2026Q1, 2026Q3"},
+		{[]string{"2024Q1", "2025Q1", "2026Q1"}, "2024Q1, 2025Q1, 2026Q1"},
+		// Not a quarter as crm writes one: kept, and never part of a run.
+		{[]string{"2026-Q1", "2026Q2", "x", "2026Q3"}, "2026-Q1, 2026Q2, x, 2026Q3"},
+	} {
+		if got := JoinQuarters(c.in); got != c.want {
+			t.Errorf("JoinQuarters(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

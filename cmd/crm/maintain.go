@@ -8,6 +8,7 @@ import (
 
 	"crm/archive"
 	"crm/archive/journal"
+	"crm/classify"
 	"crm/l10n"
 )
 
@@ -159,7 +160,7 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 	})
 	e.capLines(len(rep.Missed), all, func(i int) {
 		m := rep.Missed[i]
-		e.linef(l10n.T("review missed: %s (%s, created by %s) was not verified in %s: `crm review done %s --quarter %s`"), m.ID, m.Level, m.Owner, commaList(m.Quarters), m.ID, m.Quarters[0])
+		e.linef(l10n.T("review missed: %s (%s, created by %s) was not verified in %s: `crm review done %s --quarter %s`"), m.ID, m.Level, m.Owner, classify.JoinQuarters(m.Quarters), m.ID, m.Quarters[0])
 	})
 	e.capLines(len(rep.PendingLoans), all, func(i int) {
 		l := rep.PendingLoans[i]

@@ -293,7 +293,7 @@ func (e *env) printReviewsDue(q classify.Quarter, due []archive.DueReview, misse
 		e.printf("%s\n", l10n.Sprintf("%d dossier(s) missed the 核定 of an earlier quarter (record it late with `crm review done ID --quarter Q`):", len(missed)))
 		return printTableRows(e.io.Out, []string{l10n.Pick("ID", "编号"), l10n.Pick("LEVEL", "密级"), l10n.Pick("CREATED BY", "建档人"), l10n.Pick("MISSED", "漏核定季度")}, len(missed), func(i int, row []string) []string {
 			m := &missed[i]
-			return append(row[:0], m.ID, m.Level, owner(m.Owner, m.OwnerName), strings.Join(m.Quarters, ", "))
+			return append(row[:0], m.ID, m.Level, owner(m.Owner, m.OwnerName), classify.JoinQuarters(m.Quarters))
 		})
 	}
 	return nil
