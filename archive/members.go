@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"filippo.io/age"
+
 	"crm/archive/journal"
 	"crm/l10n"
 )
@@ -288,9 +290,10 @@ func (s *State) staleKeysByOrder(d *DossierState, old []string) (after, concurre
 // Dossiers the working key cannot read are named in the error, for a
 // member who can to re-encrypt (rekey).
 //
-// A member cannot rotate their own keys: the re-encryption that follows
-// would be signed with the key the rotation replaces, and refused as
-// forged (every file then pinned by a step that does not count).
+// A member does not rotate their own keys here: the re-encryption that
+// follows would be signed with the key the rotation replaces, and refused
+// as forged (every file then pinned by a step that does not count). They
+// use RotateOwnKeys, with the new identity.
 func (a *Archive) RotateMember(ctx context.Context, id, recipient, signingKey string) (int, error) {
 	me, err := a.requireKind(KindMemberRotate)
 	if err != nil {
@@ -300,7 +303,7 @@ func (a *Archive) RotateMember(ctx context.Context, id, recipient, signingKey st
 		return 0, err
 	}
 	if me.ID == id {
-		return 0, deniedErr(l10n.Errorf("you (%s) cannot give yourself new keys: re-encrypting your dossiers after it would be signed with the key it replaces, which then counts for nothing; another manager gives you new keys, from their clone", id))
+		return 0, usageErr("public", l10n.Errorf("to give yourself (%s) new keys, give the new identity file instead of its public keys: the re-encryption after the change must be signed with the new key", id))
 	}
 	var fileErr error
 	err = a.locked(func() error {
@@ -314,6 +317,67 @@ func (a *Archive) RotateMember(ctx context.Context, id, recipient, signingKey st
 		return 0, err
 	}
 	return a.memberFollowUp(ctx, fileErr, l10n.Sprintf("member %s has new keys", id))
+}
+
+// RotateOwnKeys gives the working member the keys of identity next
+// (a planned change of keys, or a sole manager's): the rotation is
+// signed with the key it replaces, as any step of theirs before it, and
+// the re-encryption after it with next's key, which counts from the
+// rotation on (FORMAT.md, member.rotate). Files are opened with either key
+// meanwhile: those not yet re-encrypted still open only with the old one.
+// The caches of this command stay sealed with the old key; the next
+// command, under the new key, builds its own.
+func (a *Archive) RotateOwnKeys(ctx context.Context, next *Identity) (int, error) {
+	me, err := a.requireKind(KindMemberRotate)
+	if err != nil {
+		return 0, err
+	}
+	if next == nil || next.Signer() == nil {
+		return 0, missingErr("identity", l10n.Errorf("the identity file of the new keys"))
+	}
+	if next.Recipient == a.id.Recipient {
+		return 0, usageErr("identity", l10n.Errorf("the new identity file holds the key you work with now (%s): make one with keygen", next.Recipient))
+	}
+	if m := a.State.MemberByRecipient(next.Recipient); m != nil {
+		return 0, usageErr("identity", l10n.Errorf("the new key %s is already member %s's", next.Recipient, m.ID))
+	}
+	var fileErr error
+	err = a.locked(func() error {
+		if _, err := a.commit(KindMemberRotate, "", &MemberRotate{Member: me.ID, Recipient: next.Recipient, SigningKey: next.SigningKey()}); err != nil {
+			return err
+		}
+		fileErr = a.memberFile(me.ID)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	old := a.id
+	a.id = &Identity{Age: eitherIdentity{next.Age, old.Age}, Recipient: next.Recipient, Path: next.Path, signer: next.signer, cacheKey: old.cacheKey}
+	a.me = a.State.MemberByRecipient(next.Recipient)
+	if a.me == nil {
+		// The rotation was journaled but the state does not give the
+		// new key to anyone: nothing more is signed with either key.
+		a.id = old
+		return 0, unfinishedErr(l10n.Errorf("your new keys (journaled) are not found in the archive's state: run verify"))
+	}
+	return a.memberFollowUp(ctx, fileErr, l10n.Sprintf("member %s has new keys", me.ID))
+}
+
+// eitherIdentity opens what any of its identities opens, trying them in
+// turn (age.Identity).
+type eitherIdentity []age.Identity
+
+// Unwrap returns the file key the first identity that opens a stanza
+// finds; an error other than age.ErrIncorrectIdentity ends the search.
+func (ids eitherIdentity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
+	for _, id := range ids {
+		key, err := id.Unwrap(stanzas)
+		if err == nil || !errors.Is(err, age.ErrIncorrectIdentity) {
+			return key, err
+		}
+	}
+	return nil, age.ErrIncorrectIdentity
 }
 
 // AddMember adds a member (manager only, by default policy) and re-encrypts

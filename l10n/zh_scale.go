@@ -38,7 +38,15 @@ var scale = map[string]string{
 	// A batch taken in runs (archive/batchruns.go).
 	"the state snapshot could not be read again; the steps before this one were recorded: run the command again for the rest": "无法再次读取状态快照；此前的步骤已登记：请再次运行该命令处理其余部分",
 	// member rotate (archive/members.go).
-	"you (%s) cannot give yourself new keys: re-encrypting your dossiers after it would be signed with the key it replaces, which then counts for nothing; another manager gives you new keys, from their clone": "您（%s）不能为自己更换密钥：更换后重新加密您的档案要用被替换的旧密钥签名，这些步骤将不被承认；请由另一位经理在其克隆中为您更换密钥",
+	"to give yourself (%s) new keys, give the new identity file instead of its public keys: the re-encryption after the change must be signed with the new key": "为自己（%s）更换密钥时，请给出新的身份文件而不是其公钥：更换后的重新加密必须由新密钥签名",
+	"the identity file of the new keys":                                                "新密钥的身份文件",
+	"the new identity file holds the key you work with now (%s): make one with keygen": "新的身份文件中是您当前使用的密钥（%s）：请用 keygen 生成一个新的",
+	"the new key %s is already member %s's":                                            "新密钥 %s 已属于成员 %s",
+	"your new keys (journaled) are not found in the archive's state: run verify":       "您的新密钥（已记入日志）在档案库状态中找不到：请运行 verify",
+	"give the member's new public keys (--public FILE, from `crm keygen -y`), or, for your own, your new identity file (--new-identity FILE)":                                                                                 "请给出成员的新公钥（--public FILE，来自 `crm keygen -y`），或者为自己更换时给出新的身份文件（--new-identity FILE）",
+	"--new-identity is for your own keys (you are %s): give member %s's new public keys with --public FILE; their secret key never leaves them":                                                                               "--new-identity 只用于更换您自己的密钥（您是 %s）：请用 --public FILE 给出成员 %s 的新公钥；其私钥不离开本人",
+	"to give yourself new keys, name the new identity file: --new-identity FILE (from `crm keygen -o FILE`); the re-encryption after the change is signed with the new key":                                                   "为自己更换密钥时请给出新的身份文件：--new-identity FILE（来自 `crm keygen -o FILE`）；更换后的重新加密由新密钥签名",
+	"You (%s) have new keys; %d dossier(s) re-encrypted to them. From now on work with %s (--identity, CRM_IDENTITY or identity in the config file); the old key opens no new version, but git history still holds old ones.": "您（%s）已更换密钥；%d 份档案已重新加密给新密钥。此后请使用 %s（--identity、CRM_IDENTITY 或配置文件中的 identity）；旧密钥打不开任何新版本，但 git 历史中仍保存着旧版本。",
 	"member %s has new keys": "成员 %s 已更换密钥",
 	"XLSX is written and read by %s, which comes with crm: it is neither beside %s nor on PATH (install both with go install ./cmd/..., or set CRM_XLSX to its path)": "XLSX 由随 crm 提供的 %s 读写：它既不在 %s 旁边，也不在 PATH 中（用 go install ./cmd/... 一并安装，或把 CRM_XLSX 设为它的路径）",
 }

@@ -78,7 +78,6 @@ var teamgit = map[string]string{
 	"the decision names event %s, which is not in the journal":                                                                                                                        "该决定指向的事件 %s 不在日志中",
 	"the decision on event %s does not follow it":                                                                                                                                     "对事件 %s 的决定没有接续该事件",
 	"the file event %s pinned (sha256 %s) is not in the dossier folder":                                                                                                               "事件 %s 记录的文件（sha256 %s）不在档案目录中",
-	"the member's new public keys are needed: --public FILE (from `crm keygen -y`)":                                                                                                   "需要成员的新公钥：--public FILE（来自 `crm keygen -y`）",
 	"the push to %s was refused (%s): your commits are kept here; run crm sync again":                                                                                                 "推送到 %s 被拒绝（%s）：你的提交保留在本地；请再次运行 crm sync",
 	"the work on %s is not merged: %v":                                                                                                                                                "%s 上的工作未合并：%v",
 	"the work tree has changes crm did not make (%s%s): commit or undo them yourself, then sync again; nothing was committed":                                                         "工作区有不是 crm 做出的改动（%s%s）：请自行提交或撤销后再同步；未提交任何内容",

@@ -42,6 +42,9 @@ var examples = map[string][]any{
 		exNote("a lost laptop: the member makes new keys, the manager registers them", "电脑遗失：成员生成新密钥，经理登记"),
 		"crm keygen -o li-new.key && crm keygen -y li-new.key > li-new.pub",
 		"crm member rotate li --public li-new.pub",
+		exNote("your own keys (a sole manager too): the change is signed with the old key, the rest with the new", "更换自己的密钥（唯一的经理也可）：更换由旧密钥签名，其余由新密钥签名"),
+		"crm keygen -o ~/.config/crm/identity-2027.txt",
+		"crm member rotate zhang --new-identity ~/.config/crm/identity-2027.txt",
 	},
 	"crm repair": {
 		exNote("finish or undo what a crash left, rebuild member files, re-encrypt stale files", "完成或撤销崩溃遗留的写入，重建成员文件，重新加密收件人过期的档案"),

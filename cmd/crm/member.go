@@ -240,17 +240,34 @@ func newMemberRemoveCmd(e *env) *cobra.Command {
 }
 
 func newMemberRotateCmd(e *env) *cobra.Command {
-	var public string
+	var public, newIdentity string
 	c := &cobra.Command{
-		Use:   "rotate ID --public FILE",
+		Use:   "rotate ID --public FILE | rotate YOUR-ID --new-identity FILE",
 		Short: l10n.Pick("Give a member new keys (a lost laptop, manager only); re-encrypts what they may read", "为成员更换密钥（如电脑遗失，仅经理）；重新加密其可读的档案"),
-		Args:  cobra.ExactArgs(1),
+		Long: l10n.Pick(`Give a member new keys and re-encrypt what they may read to them.
+
+Another member's new keys are their public keys (--public, from crm keygen -y):
+their secret key never leaves them. Your own are the new identity file itself
+(--new-identity, from crm keygen -o): the change is signed with your current
+key, and the re-encryption after it with the new one. Work with the new file
+from then on.`, `为成员更换密钥，并把其可读的档案重新加密给新密钥。
+
+为他人更换时给出其新公钥（--public，来自 crm keygen -y）：私钥不离开本人。
+为自己更换时给出新的身份文件（--new-identity，来自 crm keygen -o）：更换由
+当前密钥签名，随后的重新加密由新密钥签名。此后请使用新的身份文件。`),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if public == "" {
-				return usagef("the member's new public keys are needed: --public FILE (from `crm keygen -y`)")
+			if (public == "") == (newIdentity == "") {
+				return usagef("give the member's new public keys (--public FILE, from `crm keygen -y`), or, for your own, your new identity file (--new-identity FILE)")
 			}
-			recipient, signingKey, err := e.publicKeys(public)
-			if err != nil {
+			var next *archive.Identity
+			var recipient, signingKey string
+			var err error
+			if newIdentity != "" {
+				if next, err = e.unlock(newIdentity); err != nil {
+					return err
+				}
+			} else if recipient, signingKey, err = e.publicKeys(public); err != nil {
 				return err
 			}
 			e.rekeySteps()
@@ -258,14 +275,38 @@ func newMemberRotateCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n, err := a.RotateMember(e.ctx(), args[0], recipient, signingKey)
+			// Whose keys these are is said once the member may rotate
+			// any: a clerk is refused as such (exit 3).
+			if _, may := a.MayWrite(archive.KindMemberRotate); may {
+				me, err := a.Me()
+				if err != nil {
+					return err
+				}
+				if next != nil && me.ID != args[0] {
+					return usagef("--new-identity is for your own keys (you are %s): give member %s's new public keys with --public FILE; their secret key never leaves them", me.ID, args[0])
+				}
+				if next == nil && me.ID == args[0] {
+					return usagef("to give yourself new keys, name the new identity file: --new-identity FILE (from `crm keygen -o FILE`); the re-encryption after the change is signed with the new key")
+				}
+			}
+			var n int
+			if next != nil {
+				n, err = a.RotateOwnKeys(e.ctx(), next)
+			} else {
+				n, err = a.RotateMember(e.ctx(), args[0], recipient, signingKey)
+			}
 			if err != nil {
 				return err
+			}
+			if next != nil {
+				e.printf("%s\n", l10n.Sprintf("You (%s) have new keys; %d dossier(s) re-encrypted to them. From now on work with %s (--identity, CRM_IDENTITY or identity in the config file); the old key opens no new version, but git history still holds old ones.", args[0], n, newIdentity))
+				return nil
 			}
 			e.printf("%s\n", l10n.Sprintf("Member %s has new keys; %d dossier(s) re-encrypted to them. Their old key opens no new version, but git history still holds old ones.", args[0], n))
 			return nil
 		},
 	}
 	c.Flags().StringVar(&public, "public", "", l10n.Pick("file with the output of `crm keygen -y` (- for stdin)", "`crm keygen -y` 的输出文件（- 为标准输入）"))
+	c.Flags().StringVar(&newIdentity, "new-identity", "", l10n.Pick("your own new identity file (from `crm keygen -o`), to change your own keys", "你自己的新身份文件（来自 `crm keygen -o`），用于更换自己的密钥"))
 	return c
 }
