@@ -506,3 +506,20 @@ func StaleOfRows(a *Archive) map[string][]string {
 	}
 	return out
 }
+
+// ReplayPasses is how many passes Replay made in this process.
+func ReplayPasses() int64 { return replayPasses.Load() }
+
+// SetTwoPasses makes Replay run its second pass whenever a member was
+// removed (as before leaverEscapes); the returned func puts it back.
+func SetTwoPasses(on bool) (restore func()) {
+	old := twoPasses
+	twoPasses = on
+	return func() { twoPasses = old }
+}
+
+// StateRemovals is the removals a state refuses a leaver's steps by.
+func StateRemovals(s *State) map[string][]string { return s.removals }
+
+// PassesAgree reports whether a replay's two passes refused the same.
+func PassesAgree(s *State) bool { return s.passesAgree }
