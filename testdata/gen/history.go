@@ -23,13 +23,18 @@ type Options struct {
 	// credit class, or destroyed.
 	Edits, Reviews                       float64
 	Loans, Classified, Credits, Destroys float64
-	Seed                                 uint64
+	// Leaver: a fourth clerk works the first 30% of the years, then
+	// leaves (member remove): ten years of a department have leavers,
+	// and a replay treats their steps apart (a second pass, unless every
+	// step of theirs comes before their removal).
+	Leaver bool
+	Seed   uint64
 }
 
 // TenYears is a department's ten years at the scale of issue "Scale":
 // 100,000 dossiers and a million events (about ten a dossier: with 6 核定
 // a dossier it made 894,000).
-var TenYears = Options{Dossiers: 100_000, Years: 10, Edits: 2, Reviews: 7.5, Loans: 0.1, Classified: 0.1, Credits: 0.2, Destroys: 0.01}
+var TenYears = Options{Dossiers: 100_000, Years: 10, Edits: 2, Reviews: 7.5, Loans: 0.1, Classified: 0.1, Credits: 0.2, Destroys: 0.01, Leaver: true}
 
 // History is a generated archive with its members' identities.
 type History struct {
@@ -45,8 +50,9 @@ type step struct {
 }
 
 // BuildHistory writes the history of o into a new archive in dir. Members:
-// manager, two supervisors, three clerks, the gm and a dept_manager of
-// 市场部. It works in one Bulk (one lock, files synced at the end).
+// manager, two supervisors, three clerks (four until the leaver leaves),
+// the gm and a dept_manager of 市场部. It works in one Bulk (one lock,
+// files synced at the end).
 func BuildHistory(dir string, o Options) (*History, error) {
 	if o.Years < 1 {
 		o.Years = 1
@@ -60,6 +66,15 @@ func BuildHistory(dir string, o Options) (*History, error) {
 	if err := b.members(dir); err != nil {
 		return nil, err
 	}
+	if o.Leaver {
+		b.leaves = b.start.Add(time.Duration(float64(b.end.Sub(b.start)) * 0.3))
+		b.add(b.leaves, func() error {
+			if err := b.as("manager"); err != nil {
+				return err
+			}
+			return b.a.RemoveMemberBecause(context.Background(), leaver, "离职")
+		})
+	}
 	b.ids = make([]string, o.Dossiers)
 	b.levels = make([]string, o.Dossiers)
 	b.texts = make([][]byte, o.Dossiers)
@@ -72,6 +87,7 @@ func BuildHistory(dir string, o Options) (*History, error) {
 	err := a.Bulk(func() error {
 		for _, s := range b.steps {
 			a.SetClock(s.at)
+			b.now = s.at
 			if err := s.do(); err != nil {
 				return fmt.Errorf("step at %s: %w", s.at.Format(time.RFC3339), err)
 			}
@@ -99,9 +115,25 @@ type builder struct {
 	levels     []string // each dossier's level as the history has it
 	texts      [][]byte // each dossier's text as last written
 	steps      []step
+	now        time.Time // the time of the step being taken
+	leaves     time.Time // when the leaver is removed (zero: no leaver)
 }
 
 var clerks = []string{"clerk", "clerk2", "clerk3"}
+
+// leaver is the clerk who leaves (Options.Leaver).
+const leaver = "clerk4"
+
+// clerk is a clerk at work at time t: the leaver too, before they leave.
+func (b *builder) clerk(t time.Time) string {
+	if !b.leaves.IsZero() && t.Before(b.leaves) {
+		if k := b.r.IntN(len(clerks) + 1); k < len(clerks) {
+			return clerks[k]
+		}
+		return leaver
+	}
+	return clerks[b.r.IntN(len(clerks))]
+}
 
 // members creates the archive with its eight members.
 func (b *builder) members(dir string) error {
@@ -109,6 +141,9 @@ func (b *builder) members(dir string) error {
 		{"manager", "张经理", "manager", ""}, {"super", "李主管", "supervisor", ""}, {"super2", "钱主管", "supervisor", ""},
 		{"clerk", "王专员", "clerk", ""}, {"clerk2", "周专员", "clerk", ""}, {"clerk3", "吴专员", "clerk", ""},
 		{"gm", "赵总", "gm", ""}, {"sun", "孙经理", "dept_manager", "市场部"},
+	}
+	if b.o.Leaver {
+		members = append(members, struct{ id, name, role, dept string }{leaver, "郑专员", "clerk", ""})
 	}
 	for _, m := range members {
 		_, id, err := archive.GenerateIdentityText(false, b.start)
@@ -142,27 +177,29 @@ func (b *builder) at(from time.Time) time.Time {
 
 func (b *builder) as(m string) error { return b.a.SetIdentity(b.h.Keys[m]) }
 
-// writer is who writes a dossier of the level (the default policy):
-// clerks up to 秘密, supervisors up to 机密, the manager everything.
-func (b *builder) writer(level string) string {
+// writer is who writes a dossier of the level at time t (the default
+// policy): clerks up to 秘密, supervisors up to 机密, the manager
+// everything.
+func (b *builder) writer(level string, t time.Time) string {
 	switch level {
 	case "绝密":
 		return "manager"
 	case "机密":
 		return "super"
 	}
-	return clerks[b.r.IntN(len(clerks))]
+	return b.clerk(t)
 }
 
-// reviewer is who records a 核定 of the level ("" for 绝密: nobody).
-func (b *builder) reviewer(level string) string {
+// reviewer is who records a 核定 of the level at time t ("" for 绝密:
+// nobody).
+func (b *builder) reviewer(level string, t time.Time) string {
 	switch level {
 	case "绝密":
 		return ""
 	case "机密":
 		return "super2"
 	}
-	return clerks[b.r.IntN(len(clerks))]
+	return b.clerk(t)
 }
 
 func (b *builder) add(at time.Time, do func() error) { b.steps = append(b.steps, step{at, do}) }
@@ -180,7 +217,7 @@ func (b *builder) plan(i int) {
 	span := b.end.Sub(b.start)
 	created := b.start.Add(time.Duration(float64(span) * 0.95 * float64(i) / float64(max(b.o.Dossiers, 1))))
 	b.levels[i] = level(i)
-	w := b.writer(b.levels[i])
+	w := b.writer(b.levels[i], created)
 	b.add(created, func() error {
 		if err := b.as(w); err != nil {
 			return err
@@ -220,7 +257,7 @@ func (b *builder) edit(i, e int) error {
 	if b.ids[i] == "" || b.a.State.Dossiers[b.ids[i]].Status != archive.StatusActive {
 		return nil
 	}
-	if err := b.as(b.writer(b.levels[i])); err != nil {
+	if err := b.as(b.writer(b.levels[i], b.now)); err != nil {
 		return err
 	}
 	old := b.texts[i]
@@ -234,7 +271,7 @@ func (b *builder) edit(i, e int) error {
 
 // review records a 核定 of dossier i by a reader of its level.
 func (b *builder) review(i int) error {
-	rv := b.reviewer(b.levels[i])
+	rv := b.reviewer(b.levels[i], b.now)
 	if rv == "" || !b.active(i) {
 		return nil
 	}
