@@ -333,13 +333,17 @@ func (a *Archive) RotateOwnKeys(ctx context.Context, next *Identity) (int, error
 		return 0, err
 	}
 	if next == nil || next.Signer() == nil {
-		return 0, missingErr("identity", l10n.Errorf("the identity file of the new keys"))
+		return 0, missingErr("new-identity", l10n.Errorf("the identity file of the new keys"))
 	}
 	if next.Recipient == a.id.Recipient {
-		return 0, usageErr("identity", l10n.Errorf("the new identity file holds the key you work with now (%s): make one with keygen", next.Recipient))
+		return 0, usageErr("new-identity", l10n.Errorf("the new identity file holds the key you work with now (%s): make one with keygen", next.Recipient))
 	}
-	if m := a.State.MemberByRecipient(next.Recipient); m != nil {
-		return 0, usageErr("identity", l10n.Errorf("the new key %s is already member %s's", next.Recipient, m.ID))
+	// Any member's, a removed one's too: the journal's rule refuses a
+	// key any member ever had (MemberRotate), in words about another flag.
+	for _, m := range a.State.Members {
+		if m.Recipient == next.Recipient || m.SigningKey == next.SigningKey() {
+			return 0, usageErr("new-identity", l10n.Errorf("the new key %s is already member %s's", next.Recipient, m.ID))
+		}
 	}
 	var fileErr error
 	err = a.locked(func() error {
@@ -361,7 +365,41 @@ func (a *Archive) RotateOwnKeys(ctx context.Context, next *Identity) (int, error
 		a.id = old
 		return 0, unfinishedErr(l10n.Errorf("your new keys (journaled) are not found in the archive's state: run verify"))
 	}
-	return a.memberFollowUp(ctx, fileErr, l10n.Sprintf("member %s has new keys", me.ID))
+	return a.ownFollowUp(ctx, fileErr)
+}
+
+// FinishOwnKeys carries through a change of the working member's own
+// keys that was journaled but not finished (RotateOwnKeys interrupted:
+// Ctrl-C, a full disk): the archive is open with the new keys, and old is
+// the identity the change replaced. Files still encrypted to old are
+// opened with it and re-encrypted to the new keys, signed with the new.
+// Only the member's own old key is taken: one that was never theirs is
+// refused.
+func (a *Archive) FinishOwnKeys(ctx context.Context, old *Identity) (int, error) {
+	me, err := a.requireKind(KindMemberRotate)
+	if err != nil {
+		return 0, err
+	}
+	if old == nil || old.Signer() == nil || a.State.rotatedFrom(old.SigningKey()) != me.ID {
+		return 0, deniedErr(l10n.Errorf("that key was never one of yours (%s) that a change of keys replaced", me.ID))
+	}
+	id := a.id
+	a.id = &Identity{Age: eitherIdentity{id.Age, old.Age}, Recipient: id.Recipient, Path: id.Path, signer: id.signer, cacheKey: id.cacheKey}
+	defer func() { a.id = id }()
+	return a.ownFollowUp(ctx, nil)
+}
+
+// ownFollowUp is memberFollowUp after a change of the working member's
+// own keys: what it leaves undone, running the change again finishes
+// (FinishOwnKeys); no other member can, for files only they read.
+func (a *Archive) ownFollowUp(ctx context.Context, fileErr error) (int, error) {
+	n, err := a.memberFollowUp(ctx, fileErr, l10n.Sprintf("member %s has new keys", a.me.ID))
+	var ae *Error
+	if errors.As(err, &ae) && ae.Code == Unfinished {
+		ae.Err = l10n.Errorf("your new keys are journaled, but not every dossier was re-encrypted to them (%w): run the change again with the same two identity files to finish it; until then, files only you read open only with the old key", ae.Err)
+		ae.Next = NoNext
+	}
+	return n, err
 }
 
 // eitherIdentity opens what any of its identities opens, trying them in

@@ -48,5 +48,8 @@ var scale = map[string]string{
 	"to give yourself new keys, name the new identity file: --new-identity FILE (from `crm keygen -o FILE`); the re-encryption after the change is signed with the new key":                                                   "为自己更换密钥时请给出新的身份文件：--new-identity FILE（来自 `crm keygen -o FILE`）；更换后的重新加密由新密钥签名",
 	"You (%s) have new keys; %d dossier(s) re-encrypted to them. From now on work with %s (--identity, CRM_IDENTITY or identity in the config file); the old key opens no new version, but git history still holds old ones.": "您（%s）已更换密钥；%d 份档案已重新加密给新密钥。此后请使用 %s（--identity、CRM_IDENTITY 或配置文件中的 identity）；旧密钥打不开任何新版本，但 git 历史中仍保存着旧版本。",
 	"member %s has new keys": "成员 %s 已更换密钥",
-	"XLSX is written and read by %s, which comes with crm: it is neither beside %s nor on PATH (install both with go install ./cmd/..., or set CRM_XLSX to its path)": "XLSX 由随 crm 提供的 %s 读写：它既不在 %s 旁边，也不在 PATH 中（用 go install ./cmd/... 一并安装，或把 CRM_XLSX 设为它的路径）",
+	"that key was never one of yours (%s) that a change of keys replaced": "该密钥从来不是您（%s）被更换掉的旧密钥",
+	"your new keys are journaled, but not every dossier was re-encrypted to them (%w): run the change again with the same two identity files to finish it; until then, files only you read open only with the old key": "您的新密钥已记入日志，但并非所有档案都已重新加密给新密钥（%w）：请用同样的两个身份文件再次执行更换以完成；在此之前，只有您可读的档案只能用旧密钥打开",
+	"Your (%s) change of keys was journaled before; %d dossier(s) re-encrypted to the new keys now. From now on work with %s.":                                                                                         "您（%s）的密钥更换此前已记入日志；现已将 %d 份档案重新加密给新密钥。此后请使用 %s。",
+	"XLSX is written and read by %s, which comes with crm: it is neither beside %s nor on PATH (install both with go install ./cmd/..., or set CRM_XLSX to its path)":                                                  "XLSX 由随 crm 提供的 %s 读写：它既不在 %s 旁边，也不在 PATH 中（用 go install ./cmd/... 一并安装，或把 CRM_XLSX 设为它的路径）",
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -127,6 +128,39 @@ func newMemberRolesCmd(e *env) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// wasRotated reports whether err is the refusal of a key that was a
+// member's until their keys were changed.
+func wasRotated(err error) bool {
+	var ae *archive.Error
+	return errors.As(err, &ae) && ae.Code == archive.Denied && ae.Next == archive.NextIdentity
+}
+
+// finishOwnKeys carries through the change of the working member's own
+// keys to those of the identity file at path that an earlier run
+// journaled and did not finish; refused is how the old key was refused,
+// returned if it was not the change of these keys.
+func (e *env) finishOwnKeys(id, path string, refused error) error {
+	old, err := e.unlock(e.v.GetString("identity"))
+	if err != nil {
+		return err
+	}
+	e.v.Set("identity", path)
+	a, err := e.open(true)
+	if err != nil {
+		return refused
+	}
+	me, err := a.Me()
+	if err != nil || me.ID != id {
+		return refused
+	}
+	n, err := a.FinishOwnKeys(e.ctx(), old)
+	if err != nil {
+		return err
+	}
+	e.printf("%s\n", l10n.Sprintf("Your (%s) change of keys was journaled before; %d dossier(s) re-encrypted to the new keys now. From now on work with %s.", id, n, path))
+	return nil
 }
 
 // publicKeys reads a member's public keys from --public: the output of
@@ -272,6 +306,13 @@ from then on.`, `为成员更换密钥，并把其可读的档案重新加密给
 			}
 			e.rekeySteps()
 			a, err := e.open(true)
+			if next != nil && wasRotated(err) {
+				// The working key was changed already: by an earlier run
+				// of this change, interrupted. It is finished with the
+				// new key, the old one opening what is still encrypted
+				// to it.
+				return e.finishOwnKeys(args[0], newIdentity, err)
+			}
 			if err != nil {
 				return err
 			}
