@@ -268,7 +268,7 @@ func (e *env) sync() error {
 	me, _ := a.Me()
 	g.setAuthor(me)
 	if _, err := g.run("rev-parse", "-q", "--verify", "refs/remotes/"+tracking); err == nil {
-		if err := e.mergeRef(g, tracking); err != nil {
+		if err := e.mergeRef(g, tracking, false); err != nil {
 			return err
 		}
 	}
@@ -449,10 +449,16 @@ func mustRun(g *gitRepo, args ...string) string {
 // the dossier merges, rewrites member files and concludes the merge
 // commit. A conflict a person must settle stops with one line per dossier;
 // one the user's key cannot settle undoes the merge (nothing changed) and
-// hands their work to a member who can (a side branch crm/merge/<member>).
-func (e *env) mergeRef(g *gitRepo, ref string) error {
+// hands their work to a member who can (handOffBranch), unless ref is
+// itself work handed on (handOff): the user's own work is not held up by
+// it, and is not handed on.
+func (e *env) mergeRef(g *gitRepo, ref string, handOff bool) error {
 	if _, err := g.run("merge-base", "--is-ancestor", ref, "HEAD"); err == nil {
 		return nil // nothing new
+	}
+	var before map[string]bool
+	if handOff {
+		before = untracked(g)
 	}
 	os.RemoveAll(recordDir(g))
 	writePins(g, ref)
@@ -475,6 +481,13 @@ func (e *env) mergeRef(g *gitRepo, ref string) error {
 	}
 	if len(unreadable) > 0 {
 		g.run("merge", "--abort")
+		if handOff {
+			lines := []string{l10n.Sprintf("your key cannot settle what it brings; a member who can read these dossiers merges it:")}
+			for _, r := range unreadable {
+				lines = append(lines, conflictLine(r))
+			}
+			return failWith(lines)
+		}
 		e.summary = archive.SummaryRows // for the push check (VerifyPush)
 		a, err := e.open(true)
 		if err != nil {
@@ -487,7 +500,7 @@ func (e *env) mergeRef(g *gitRepo, ref string) error {
 			// bring steps that cannot count to whoever merged it.
 			return &archive.Error{Code: archive.Denied, Err: l10n.Errorf("%s removes you (%s) from this archive: steps you took since cannot count, and nothing was pushed (your work stays in this clone); ask a manager", ref, me.ID)}
 		}
-		branch := "crm/merge/" + me.ID
+		branch := handOffBranch(g, me.ID)
 		remote := strings.SplitN(ref, "/", 2)[0]
 		var lines []string
 		rotated := false
@@ -513,7 +526,62 @@ func (e *env) mergeRef(g *gitRepo, ref string) error {
 		}
 		return failWith(lines)
 	}
-	return e.finishMerge(g)
+	if err := e.finishMerge(g); err != nil {
+		if handOff && g.merging() {
+			// Work handed on that cannot be concluded here (its steps
+			// refused, a conflict): the clone is put back as it was,
+			// the branch left for another member.
+			e.undoMerge(g, before)
+		}
+		return err
+	}
+	return nil
+}
+
+// handOffBranch is the side branch a member's work waits on when their
+// key cannot merge: crm/merge/<member>@<commit>, named by the commit
+// handed on. Two clones of one member (a laptop and a desktop, or the
+// old and new keys of a change of keys) never write over each other's,
+// and the same work handed on twice is one branch. ("@" is in no member
+// id: CheckMemberID.)
+func handOffBranch(g *gitRepo, member string) string {
+	head := strings.TrimSpace(mustRun(g, "rev-parse", "HEAD"))
+	if len(head) > 12 {
+		head = head[:12]
+	}
+	return "crm/merge/" + member + "@" + head
+}
+
+// handOffMember is the member whose work waits on side branch ref
+// (remote/crm/merge/<member>[@<commit>]).
+func handOffMember(ref string) string {
+	id, _, _ := strings.Cut(path.Base(ref), "@")
+	return id
+}
+
+// untracked lists the files git does not track under the archive's
+// journal and dossiers, to tell the ones a merge attempt wrote.
+func untracked(g *gitRepo) map[string]bool {
+	out, _ := g.run("ls-files", "-z", "--others", "--exclude-standard", "--", g.path(journal.Dir), g.path(archive.DossiersDir), g.path(archive.MembersDir))
+	m := map[string]bool{}
+	for _, f := range strings.Split(out, "\x00") {
+		if f != "" {
+			m[f] = true
+		}
+	}
+	return m
+}
+
+// undoMerge aborts the merge in progress and removes the files crm wrote
+// while trying to conclude it (events journaled for it) that were not
+// there before (before: untracked then).
+func (e *env) undoMerge(g *gitRepo, before map[string]bool) {
+	g.run("merge", "--abort")
+	for f := range untracked(g) {
+		if !before[f] {
+			os.Remove(filepath.Join(g.top, filepath.FromSlash(f)))
+		}
+	}
 }
 
 // finishMerge concludes a merge in progress: the dossiers git's driver
@@ -663,11 +731,11 @@ func (e *env) mergeHandoffs(g *gitRepo, remote string) []string {
 		// A removed member's work cannot count ("a member who left signs
 		// nothing more"): merged, its steps were problems no push may
 		// spread, and every member who synced was stuck with them.
-		if id := path.Base(ref); members != nil && (members[id] == nil || members[id].Removed) {
+		if id := handOffMember(ref); members != nil && (members[id] == nil || members[id].Removed) {
 			e.errorf("crm: %s\n", l10n.Sprintf("branch %s holds work of %s, who is not a member of this archive: it is not merged, as their steps cannot count (to look at it: git log %s; to drop it: git push %s --delete %s)", ref, id, ref, remote, strings.TrimPrefix(ref, remote+"/")))
 			continue
 		}
-		if err := e.mergeRef(g, ref); err != nil {
+		if err := e.mergeRef(g, ref, true); err != nil {
 			e.errorf("crm: %s\n", l10n.Sprintf("the work on %s is not merged: %v", ref, err))
 			continue
 		}
