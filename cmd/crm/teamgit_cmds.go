@@ -576,6 +576,22 @@ func untracked(g *gitRepo) map[string]bool {
 // while trying to conclude it (events journaled for it) that were not
 // there before (before: untracked then).
 func (e *env) undoMerge(g *gitRepo, before map[string]bool) {
+	// Files the merge staged that crm rewrote since (member files written
+	// from the merged journal, a dossier re-encrypted for its merge): git
+	// merge --abort refuses to reset them ("not uptodate"), and the clone
+	// would stay mid-merge. Their rewrites are dropped first.
+	dirs := []string{g.path(journal.Dir), g.path(archive.DossiersDir), g.path(archive.MembersDir)}
+	if out, _ := g.run(append([]string{"diff", "--name-only", "-z", "--diff-filter=M", "--"}, dirs...)...); out != "" {
+		var paths []string
+		for _, f := range strings.Split(out, "\x00") {
+			if f != "" {
+				paths = append(paths, f)
+			}
+		}
+		if len(paths) > 0 {
+			g.run(append([]string{"checkout", "-q", "--"}, paths...)...)
+		}
+	}
 	g.run("merge", "--abort")
 	for f := range untracked(g) {
 		if !before[f] {
