@@ -121,4 +121,5 @@ var teamgit = map[string]string{
 	"note: %s is a git repository, and crm commits what it writes to it (git.autocommit in crm.yaml): run crm git setup there for crm's merge drivers":                                                                                                                                "注意：%s 是一个 git 仓库，crm 会把写入的内容提交到该仓库（crm.yaml 中的 git.autocommit）：请在那里运行 crm git setup 以配置 crm 的合并驱动",
 	// A hand-off this key cannot merge (cmd/crm/teamgit_cmds.go).
 	"your key cannot settle what it brings; a member who can read these dossiers merges it:": "您的密钥无法处理其中的内容；由能读取这些档案的成员合并：",
+	"merging the work on %s:": "合并 %s 上的工作时：",
 }

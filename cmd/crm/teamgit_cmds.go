@@ -274,7 +274,10 @@ func (e *env) sync() error {
 	}
 	// Work a clerk could not merge (a version their key does not open)
 	// waits on side branches for someone who can.
-	handed := e.mergeHandoffs(g, remote)
+	handed, err := e.mergeHandoffs(g, remote)
+	if err != nil {
+		return err
+	}
 	// The push check reads the snapshot's rows when it can (VerifyPush).
 	e.snapshot, e.summary = true, archive.SummaryRows
 	a, err = e.open(true)
@@ -527,16 +530,24 @@ func (e *env) mergeRef(g *gitRepo, ref string, handOff bool) error {
 		return failWith(lines)
 	}
 	if err := e.finishMerge(g); err != nil {
-		if handOff && g.merging() {
-			// Work handed on that cannot be concluded here (its steps
-			// refused, a conflict): the clone is put back as it was,
-			// the branch left for another member.
+		var settle personConflicts
+		if handOff && g.merging() && !errors.As(err, &settle) {
+			// Work handed on that cannot be concluded (its steps
+			// refused): the clone is put back as it was, the branch
+			// left for another member. A conflict for a person stays,
+			// for crm resolve, as in any merge.
 			e.undoMerge(g, before)
 		}
 		return err
 	}
 	return nil
 }
+
+// personConflicts is finishMerge's answer when the merge waits on a
+// person: conflicts to settle (crm resolve, or by hand), one per line.
+type personConflicts struct{ lines []string }
+
+func (p personConflicts) Error() string { return strings.Join(p.lines, "\n") }
 
 // handOffBranch is the side branch a member's work waits on when their
 // key cannot merge: crm/merge/<member>@<commit>, named by the commit
@@ -654,7 +665,7 @@ func (e *env) finishMerge(g *gitRepo) error {
 		lines = append(lines, line)
 	}
 	if len(lines) > 0 {
-		return failWith(lines)
+		return personConflicts{lines}
 	}
 	if err := e.journalMerges(a, g); err != nil {
 		return err
@@ -732,11 +743,11 @@ func (e *env) driverEnv() []string {
 	return env
 }
 
-func (e *env) mergeHandoffs(g *gitRepo, remote string) []string {
+func (e *env) mergeHandoffs(g *gitRepo, remote string) ([]string, error) {
 	out, _ := g.run("for-each-ref", "--format=%(refname:short)", "refs/remotes/"+remote+"/crm/merge/")
 	refs := strings.Fields(out)
 	if len(refs) == 0 {
-		return nil
+		return nil, nil
 	}
 	var members map[string]*archive.Member
 	if a, err := e.open(true); err == nil {
@@ -752,12 +763,19 @@ func (e *env) mergeHandoffs(g *gitRepo, remote string) []string {
 			continue
 		}
 		if err := e.mergeRef(g, ref, true); err != nil {
+			var settle personConflicts
+			if errors.As(err, &settle) && g.merging() {
+				// Left for a person to settle, as a conflict of the
+				// main branch is: the sync stops here, and the next one
+				// concludes the merge and pushes.
+				return nil, failWith(append([]string{l10n.Sprintf("merging the work on %s:", ref)}, settle.lines...))
+			}
 			e.errorf("crm: %s\n", l10n.Sprintf("the work on %s is not merged: %v", ref, err))
 			continue
 		}
 		done = append(done, strings.TrimPrefix(ref, remote+"/"))
 	}
-	return done
+	return done, nil
 }
 
 // removedOn reports whether the member file of member at ref says they
