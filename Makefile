@@ -8,7 +8,7 @@ build:
 demo: build
 	testdata/demo/demo.sh bin/crm
 test:
-	go test ./...
+	go test -timeout 30m ./...
 bench:
 	go test -run '^$$' -bench . -benchtime 3x ./archive/ ./archive/journal/ ./report/ ./cmd/crm/
 man: build
