@@ -325,8 +325,10 @@ func (a *Archive) RotateMember(ctx context.Context, id, recipient, signingKey st
 // the re-encryption after it with next's key, which counts from the
 // rotation on (FORMAT.md, member.rotate). Files are opened with either key
 // meanwhile: those not yet re-encrypted still open only with the old one.
-// The caches of this command stay sealed with the old key; the next
-// command, under the new key, builds its own.
+// The caches of this command stay sealed with the old key; once it is
+// done, the journal's cache and the state snapshot are carried over to
+// the new key's (carryTo), so the next command does not read the whole
+// journal again.
 func (a *Archive) RotateOwnKeys(ctx context.Context, next *Identity) (int, error) {
 	me, err := a.requireKind(KindMemberRotate)
 	if err != nil {
@@ -365,7 +367,11 @@ func (a *Archive) RotateOwnKeys(ctx context.Context, next *Identity) (int, error
 		a.id = old
 		return 0, unfinishedErr(l10n.Errorf("your new keys (journaled) are not found in the archive's state: run verify"))
 	}
-	return a.ownFollowUp(ctx, fileErr)
+	n, err := a.ownFollowUp(ctx, fileErr)
+	if err == nil {
+		a.jc.carryTo(next)
+	}
+	return n, err
 }
 
 // FinishOwnKeys carries through a change of the working member's own
@@ -386,7 +392,7 @@ func (a *Archive) FinishOwnKeys(ctx context.Context, old *Identity) (int, error)
 	id := a.id
 	a.id = &Identity{Age: eitherIdentity{id.Age, old.Age}, Recipient: id.Recipient, Path: id.Path, signer: id.signer, cacheKey: id.cacheKey}
 	defer func() { a.id = id }()
-	return a.ownFollowUp(ctx, nil)
+	return a.ownFollowUp(ctx, nil) // opened with the new keys: their caches
 }
 
 // ownFollowUp is memberFollowUp after a change of the working member's
