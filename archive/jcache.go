@@ -429,24 +429,21 @@ func (c *journalCache) carryTo(id *Identity) {
 }
 
 // carrySnapshot writes c's state snapshot into d's cache, its header
-// checked under c's key and sealed under d's (the parts are checked
-// against the header, as they are read).
+// checked under c's key and sealed under d's as it is copied (the parts
+// are checked against the header, as they are read). It streams: at
+// 100,000 dossiers the header alone is tens of megabytes.
 func (c *journalCache) carrySnapshot(d *journalCache) {
 	f, err := os.Open(c.snapPath())
 	if err != nil {
 		return
 	}
 	defer f.Close()
-	if snap, _ := c.readSnapshotHeader(f); snap == nil { // the MAC, and that it decodes
-		return
-	}
 	pre := make([]byte, len(snapMagic)+8)
-	if _, err := f.ReadAt(pre, 0); err != nil {
+	if _, err := io.ReadFull(f, pre); err != nil || !bytes.HasPrefix(pre, []byte(snapMagic)) {
 		return
 	}
-	n := int(binary.BigEndian.Uint64(pre[len(snapMagic):]))
-	body := make([]byte, len(pre)+n)
-	if _, err := f.ReadAt(body, 0); err != nil {
+	n := binary.BigEndian.Uint64(pre[len(snapMagic):])
+	if n > snapHeaderMax {
 		return
 	}
 	t, err := os.CreateTemp(d.dir, ".tmp-snap-")
@@ -454,12 +451,23 @@ func (c *journalCache) carrySnapshot(d *journalCache) {
 		return
 	}
 	defer os.Remove(t.Name())
-	if _, err := t.Write(d.sealSnapshot(body)); err != nil {
-		t.Close()
+	defer t.Close()
+	// seal's HMACs, over what (snapSeal) and the header, as they go by.
+	was, now := hmac.New(sha256.New, c.key[:]), hmac.New(sha256.New, d.key[:])
+	was.Write([]byte(snapSeal))
+	now.Write([]byte(snapSeal))
+	w := io.MultiWriter(t, was, now)
+	if _, err := w.Write(pre); err != nil {
 		return
 	}
-	if _, err := f.Seek(int64(len(body)+sha256.Size), io.SeekStart); err != nil {
-		t.Close()
+	if _, err := io.CopyN(w, f, int64(n)); err != nil {
+		return
+	}
+	sum := make([]byte, sha256.Size)
+	if _, err := io.ReadFull(f, sum); err != nil || !hmac.Equal(was.Sum(nil), sum) {
+		return
+	}
+	if _, err := t.Write(now.Sum(nil)); err != nil {
 		return
 	}
 	if _, err := io.Copy(t, f); err != nil || t.Close() != nil {
