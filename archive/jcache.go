@@ -409,58 +409,40 @@ func (c *journalCache) carryTo(id *Identity) {
 		name := e.Name()
 		switch {
 		case strings.HasSuffix(name, ".seg"):
-			b, err := os.ReadFile(filepath.Join(c.dir, name))
-			if err != nil || len(b) < sha256.Size {
-				continue
-			}
-			body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
-			m := hmac.New(sha256.New, c.key[:])
-			m.Write(body)
-			if !hmac.Equal(m.Sum(nil), sum) {
-				continue
-			}
-			m = hmac.New(sha256.New, d.key[:])
-			m.Write(body)
-			writeFileAtomic(filepath.Join(d.dir, name), m.Sum(body[:len(body):len(body)]), 0o600)
+			c.carryFile(d, name, "", 0)
 		case name == filepath.Base(c.snapPath()):
 			c.carrySnapshot(d)
 		}
 	}
 }
 
-// carrySnapshot writes c's state snapshot into d's cache, its header
-// checked under c's key and sealed under d's as it is copied (the parts
-// are checked against the header, as they are read). It streams: at
-// 100,000 dossiers the header alone is tens of megabytes.
-func (c *journalCache) carrySnapshot(d *journalCache) {
-	f, err := os.Open(c.snapPath())
+// carryFile copies file name of c's cache into d's as it streams by: its
+// first n bytes then the HMAC of what and them, checked under c's key and
+// sealed under d's, then the rest of the file (n 0: the whole file but
+// its HMAC, a segment). Nothing is written unless the HMAC checks.
+func (c *journalCache) carryFile(d *journalCache, name, what string, n int64) {
+	f, err := os.Open(filepath.Join(c.dir, name))
 	if err != nil {
 		return
 	}
 	defer f.Close()
-	pre := make([]byte, len(snapMagic)+8)
-	if _, err := io.ReadFull(f, pre); err != nil || !bytes.HasPrefix(pre, []byte(snapMagic)) {
-		return
+	if n == 0 {
+		st, err := f.Stat()
+		if err != nil || st.Size() < sha256.Size {
+			return
+		}
+		n = st.Size() - sha256.Size
 	}
-	n := binary.BigEndian.Uint64(pre[len(snapMagic):])
-	if n > snapHeaderMax {
-		return
-	}
-	t, err := os.CreateTemp(d.dir, ".tmp-snap-")
+	t, err := os.CreateTemp(d.dir, ".tmp-carry-")
 	if err != nil {
 		return
 	}
 	defer os.Remove(t.Name())
 	defer t.Close()
-	// seal's HMACs, over what (snapSeal) and the header, as they go by.
 	was, now := hmac.New(sha256.New, c.key[:]), hmac.New(sha256.New, d.key[:])
-	was.Write([]byte(snapSeal))
-	now.Write([]byte(snapSeal))
-	w := io.MultiWriter(t, was, now)
-	if _, err := w.Write(pre); err != nil {
-		return
-	}
-	if _, err := io.CopyN(w, f, int64(n)); err != nil {
+	was.Write([]byte(what))
+	now.Write([]byte(what))
+	if _, err := io.CopyN(io.MultiWriter(t, was, now), f, n); err != nil {
 		return
 	}
 	sum := make([]byte, sha256.Size)
@@ -473,5 +455,27 @@ func (c *journalCache) carrySnapshot(d *journalCache) {
 	if _, err := io.Copy(t, f); err != nil || t.Close() != nil {
 		return
 	}
-	os.Rename(t.Name(), d.snapPath())
+	os.Rename(t.Name(), filepath.Join(d.dir, name))
+}
+
+// carrySnapshot writes c's state snapshot into d's cache, its header
+// checked under c's key and sealed under d's as it is copied (the parts
+// are checked against the header, as they are read). It streams: at
+// 100,000 dossiers the header alone is tens of megabytes.
+func (c *journalCache) carrySnapshot(d *journalCache) {
+	f, err := os.Open(c.snapPath())
+	if err != nil {
+		return
+	}
+	pre := make([]byte, len(snapMagic)+8)
+	_, err = io.ReadFull(f, pre)
+	f.Close()
+	if err != nil || !bytes.HasPrefix(pre, []byte(snapMagic)) {
+		return
+	}
+	n := binary.BigEndian.Uint64(pre[len(snapMagic):])
+	if n > snapHeaderMax {
+		return
+	}
+	c.carryFile(d, filepath.Base(c.snapPath()), snapSeal, int64(len(pre))+int64(n))
 }
