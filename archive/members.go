@@ -359,7 +359,7 @@ func (a *Archive) RotateOwnKeys(ctx context.Context, next *Identity) (int, error
 		return 0, err
 	}
 	old := a.id
-	a.id = &Identity{Age: eitherIdentity{next.Age, old.Age}, Recipient: next.Recipient, Path: next.Path, signer: next.signer, cacheKey: old.cacheKey}
+	a.id = next.opening(old, old.cacheKey)
 	a.me = a.State.MemberByRecipient(next.Recipient)
 	if a.me == nil {
 		// The rotation was journaled but the state does not give the
@@ -390,7 +390,7 @@ func (a *Archive) FinishOwnKeys(ctx context.Context, old *Identity) (int, error)
 		return 0, deniedErr(l10n.Errorf("that key was never one of yours (%s) that a change of keys replaced", me.ID))
 	}
 	id := a.id
-	a.id = &Identity{Age: eitherIdentity{id.Age, old.Age}, Recipient: id.Recipient, Path: id.Path, signer: id.signer, cacheKey: id.cacheKey}
+	a.id = id.opening(old, id.cacheKey)
 	defer func() { a.id = id }()
 	return a.ownFollowUp(ctx, nil) // opened with the new keys: their caches
 }
@@ -406,6 +406,13 @@ func (a *Archive) ownFollowUp(ctx context.Context, fileErr error) (int, error) {
 		ae.Next = NoNext
 	}
 	return n, err
+}
+
+// opening is id, signing with id's key, that also opens what old opens
+// (the files a change of one's own keys has not re-encrypted yet), with
+// cacheKey sealing the caches.
+func (id *Identity) opening(old *Identity, cacheKey [32]byte) *Identity {
+	return &Identity{Age: eitherIdentity{id.Age, old.Age}, Recipient: id.Recipient, Path: id.Path, signer: id.signer, cacheKey: cacheKey}
 }
 
 // eitherIdentity opens what any of its identities opens, trying them in

@@ -145,13 +145,17 @@ var replayPasses atomic.Int64
 // their member.remove events): the second pass of a replay refuses it
 // (prepareData), so it must be run.
 func leaverEscapes(j *journal.Journal, removed map[string][]string) bool {
-	for m, rs := range removed {
-		targets := map[string]bool{}
-		for _, e := range j.Events {
-			if e.Actor == m {
-				targets[e.Hash] = true
-			}
+	events := make(map[string]map[string]bool, len(removed)) // each leaver's, in one walk of the journal
+	for m := range removed {
+		events[m] = map[string]bool{}
+	}
+	for _, e := range j.Events {
+		if t := events[e.Actor]; t != nil {
+			t[e.Hash] = true
 		}
+	}
+	for m, rs := range removed {
+		targets := events[m]
 		for _, r := range rs {
 			re := j.ByHash[r]
 			if re == nil {

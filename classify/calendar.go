@@ -144,15 +144,12 @@ func JoinQuarters(qs []string) string {
 // quarterNumber numbers a quarter written 2026Q4 so that the next one is
 // one more, or is -1.
 func quarterNumber(s string) int {
-	if len(s) != 6 || s[4] != 'Q' || s[5] < '1' || s[5] > '4' {
+	if len(s) != 6 { // not 2026-Q4, nor 2026q4 (cutQuarter takes it upper-cased)
 		return -1
 	}
-	y := 0
-	for _, c := range []byte(s[:4]) {
-		if c < '0' || c > '9' {
-			return -1
-		}
-		y = 10*y + int(c-'0')
+	y, q, ok := cutQuarter(s)
+	if !ok {
+		return -1
 	}
-	return y*4 + int(s[5]-'1')
+	return y*4 + q - 1
 }

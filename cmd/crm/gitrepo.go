@@ -224,6 +224,21 @@ func (g *gitRepo) mayHaveConflicts() bool {
 	return false
 }
 
+// listed is the paths a git command lists with -z (none if it fails).
+func (g *gitRepo) listed(args ...string) []string {
+	out, err := g.run(args...)
+	if err != nil {
+		return nil
+	}
+	var ps []string
+	for _, p := range strings.Split(out, "\x00") {
+		if p != "" {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
 // unmerged returns the top-relative paths git left unmerged (among
 // paths, when given).
 func (g *gitRepo) unmerged(paths ...string) []string {

@@ -144,7 +144,7 @@ func wasRotated(err error) bool {
 func (e *env) finishOwnKeys(id, path string, refused error) error {
 	old, err := e.unlock(e.v.GetString("identity"))
 	if err != nil {
-		return err
+		return refused
 	}
 	e.v.Set("identity", path)
 	a, err := e.open(true)

@@ -573,14 +573,17 @@ func handOffMember(ref string) string {
 // untracked lists the files git does not track under the archive's
 // journal and dossiers, to tell the ones a merge attempt wrote.
 func untracked(g *gitRepo) map[string]bool {
-	out, _ := g.run("ls-files", "-z", "--others", "--exclude-standard", "--", g.path(journal.Dir), g.path(archive.DossiersDir), g.path(archive.MembersDir))
 	m := map[string]bool{}
-	for _, f := range strings.Split(out, "\x00") {
-		if f != "" {
-			m[f] = true
-		}
+	for _, f := range g.listed(append([]string{"ls-files", "-z", "--others", "--exclude-standard", "--"}, archiveDirs(g)...)...) {
+		m[f] = true
 	}
 	return m
+}
+
+// archiveDirs is where crm writes in the repository: the journal,
+// dossiers/ and members/.
+func archiveDirs(g *gitRepo) []string {
+	return []string{g.path(journal.Dir), g.path(archive.DossiersDir), g.path(archive.MembersDir)}
 }
 
 // undoMerge aborts the merge in progress and removes the files crm wrote
@@ -591,17 +594,8 @@ func (e *env) undoMerge(g *gitRepo, before map[string]bool) {
 	// from the merged journal, a dossier re-encrypted for its merge): git
 	// merge --abort refuses to reset them ("not uptodate"), and the clone
 	// would stay mid-merge. Their rewrites are dropped first.
-	dirs := []string{g.path(journal.Dir), g.path(archive.DossiersDir), g.path(archive.MembersDir)}
-	if out, _ := g.run(append([]string{"diff", "--name-only", "-z", "--diff-filter=M", "--"}, dirs...)...); out != "" {
-		var paths []string
-		for _, f := range strings.Split(out, "\x00") {
-			if f != "" {
-				paths = append(paths, f)
-			}
-		}
-		if len(paths) > 0 {
-			g.run(append([]string{"checkout", "-q", "--"}, paths...)...)
-		}
+	if paths := g.listed(append([]string{"diff", "--name-only", "-z", "--diff-filter=M", "--"}, archiveDirs(g)...)...); len(paths) > 0 {
+		g.run(append([]string{"checkout", "-q", "--"}, paths...)...)
 	}
 	g.run("merge", "--abort")
 	for f := range untracked(g) {
