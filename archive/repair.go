@@ -250,6 +250,11 @@ func (s *State) memberVersions() map[string][][]byte {
 		}
 	}
 	for _, e := range s.Journal.Events {
+		switch e.Kind {
+		case KindInit, KindMemberAdd, KindMemberRoles, KindMemberRemove:
+		default:
+			continue // not decoded: after a whole replay each would be read back (LetGoData)
+		}
 		if bad[e.Path] {
 			continue
 		}

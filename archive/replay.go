@@ -72,9 +72,22 @@ const ClockSkew = 10 * time.Minute
 // against its actor's key as of that point (signatures are checked on
 // every core first).
 func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, checkSigs bool) *State {
+	return replayJournal(ctx, j, p, now, checkSigs, false)
+}
+
+// replayLettingGo is Replay for a journal whose events are not needed
+// again once applied (reload: the journal cache was written before):
+// where the first pass is the only one (onePass), each event's data is
+// let go once applied (journal.Event.LetGoData).
+func replayLettingGo(ctx context.Context, j *journal.Journal, p *Policy, now time.Time) *State {
+	return replayJournal(ctx, j, p, now, true, true)
+}
+
+func replayJournal(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, checkSigs, letGo bool) *State {
 	if checkSigs {
 		preverify(ctx, j)
 	}
+	letGo = letGo && onePass(j)
 	changes, reviews := registerSizes(j)
 	run := func(removals map[string][]string) *State {
 		s := newState(j, p)
@@ -88,6 +101,9 @@ func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, c
 		}
 		for _, e := range j.Events {
 			s.replay(e)
+			if letGo {
+				e.LetGoData()
+			}
 		}
 		// An empty register is nil, as a snapshot gives it back, also
 		// when the events counted for it all failed.
@@ -130,7 +146,31 @@ func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, c
 		}
 		s.passesAgree = true
 	}
+	s.dataLetGo = letGo
 	return s
+}
+
+// onePass reports, before a replay of j, that its first pass will be its
+// only one: no member.remove event, valid or not, leaves an event of its
+// member that does not come before it (leaverEscapes of every removal
+// the journal holds is false, and so of those the first pass lets take
+// effect, which are among them).
+func onePass(j *journal.Journal) bool {
+	removals := map[string][]string{}
+	for _, e := range j.Events {
+		if e.Kind != KindMemberRemove {
+			continue
+		}
+		var x MemberRemove
+		if e.Decode(&x) != nil || x.Member == "" {
+			return false
+		}
+		removals[x.Member] = append(removals[x.Member], e.Hash)
+	}
+	if len(removals) == 0 {
+		return true
+	}
+	return !twoPasses && j.Prior == nil && j.Merge == nil && !leaverEscapes(j, removals)
 }
 
 // twoPasses makes Replay run the second pass whenever a member was

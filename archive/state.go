@@ -208,10 +208,12 @@ type State struct {
 	// pass found, of the same state: an advance may then take a new
 	// removal as the first pass would (removalsAfter).
 	passesAgree bool
-	removed     map[string][]string    // member → the member.remove events that took effect
-	rotated     map[string]string      // member → the member.rotate event that set their keys
-	keyChanges  map[string][]KeyChange // member → every member.rotate of theirs, in replay order
-	causal      bool                   // a replay of one event's causal past (no superseded analysis)
+	// dataLetGo: the replay let go of its events' data (replayLettingGo).
+	dataLetGo  bool
+	removed    map[string][]string    // member → the member.remove events that took effect
+	rotated    map[string]string      // member → the member.rotate event that set their keys
+	keyChanges map[string][]KeyChange // member → every member.rotate of theirs, in replay order
+	causal     bool                   // a replay of one event's causal past (no superseded analysis)
 	// prefix are the heads of the events replayed so far, good or not
 	// (Replay): an event that follows all of them has them all as its
 	// causal past (validInPast). Nil: not known (a snapshot advanced).

@@ -52,4 +52,6 @@ var scale = map[string]string{
 	"your new keys are journaled, but not every dossier was re-encrypted to them (%w): run the change again with the same two identity files to finish it; until then, files only you read open only with the old key": "您的新密钥已记入日志，但并非所有档案都已重新加密给新密钥（%w）：请用同样的两个身份文件再次执行更换以完成；在此之前，只有您可读的档案只能用旧密钥打开",
 	"Your (%s) change of keys was journaled before; %d dossier(s) re-encrypted to the new keys now. From now on work with %s.":                                                                                         "您（%s）的密钥更换此前已记入日志；现已将 %d 份档案重新加密给新密钥。此后请使用 %s。",
 	"XLSX is written and read by %s, which comes with crm: it is neither beside %s nor on PATH (install both with go install ./cmd/..., or set CRM_XLSX to its path)":                                                  "XLSX 由随 crm 提供的 %s 读写：它既不在 %s 旁边，也不在 PATH 中（用 go install ./cmd/... 一并安装，或把 CRM_XLSX 设为它的路径）",
+	// Data let go after a whole replay, read back (journal.Event.LetGoData).
+	"%s: the file no longer holds this event (%s): its data cannot be read again": "%s：该文件已不再包含此事件（%s）：无法再次读取其数据",
 }

@@ -134,7 +134,8 @@ func readBytes(b []byte) ([]byte, []byte, error) {
 // Events whose data could not
 // be packed are not cacheable (ok false).
 func AppendPacked(b []byte, e *Event, keyIdx int) ([]byte, bool) {
-	if e.node != nil {
+	packed, node, err := e.data()
+	if err != nil || node != nil {
 		return b, false
 	}
 	h, err := hexDecode32(e.Hash)
@@ -154,8 +155,8 @@ func AppendPacked(b []byte, e *Event, keyIdx int) ([]byte, bool) {
 		}
 		b = append(b, ph[:]...)
 	}
-	b = binary.AppendUvarint(b, uint64(len(e.packed)))
-	b = append(b, e.packed...)
+	b = binary.AppendUvarint(b, uint64(len(packed)))
+	b = append(b, packed...)
 	b = binary.AppendUvarint(b, uint64(keyIdx+1))
 	ok := byte(0)
 	if e.sigOK {
