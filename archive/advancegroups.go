@@ -221,7 +221,7 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 			if err := spill.add(rs); err != nil {
 				return err
 			}
-			if err := a.writeRun(pw, s, bucketParts(s, changes, refs), out.Prelude, keep, from, lo, hi); err != nil {
+			if err := a.writeRun(pw, s, indexParts(s, changes, refs), out.Prelude, keep, from, lo, hi); err != nil {
 				return err
 			}
 		}
