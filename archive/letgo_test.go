@@ -132,3 +132,32 @@ func TestStepAfterAnotherWriterReadsNoDataBack(t *testing.T) {
 	}
 	sameState(t, a.State, f.cold("zhang").State)
 }
+
+// An event whose data was let go, moved since into a bundle of its month
+// (another process bundled the closed month), is read back from there.
+func TestDataReadBackFromABundleMadeSince(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	if _, err := f.as("li").ReviewDone(id, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.AddDate(0, 2, 0) // the month closed (closedMonths)
+	a := f.cold("zhang")
+	var review *journal.Event
+	for _, e := range a.State.Journal.Events {
+		if e.Kind == archive.KindReview {
+			review = e
+		}
+	}
+	bundled, err := f.as("zhang").BundleJournal()
+	if err != nil || len(bundled) == 0 {
+		t.Fatalf("bundled %v, %v", bundled, err)
+	}
+	if _, err := os.Stat(filepath.Join(f.dir, filepath.FromSlash(review.Path))); !os.IsNotExist(err) {
+		t.Fatalf("%s is still a file of its own (%v)", review.Path, err)
+	}
+	var x archive.ReviewData
+	if err := review.Decode(&x); err != nil || x.Note != "ok" {
+		t.Fatalf("decoded %+v, %v", x, err)
+	}
+}

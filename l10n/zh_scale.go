@@ -53,5 +53,5 @@ var scale = map[string]string{
 	"Your (%s) change of keys was journaled before; %d dossier(s) re-encrypted to the new keys now. From now on work with %s.":                                                                                         "您（%s）的密钥更换此前已记入日志；现已将 %d 份档案重新加密给新密钥。此后请使用 %s。",
 	"XLSX is written and read by %s, which comes with crm: it is neither beside %s nor on PATH (install both with go install ./cmd/..., or set CRM_XLSX to its path)":                                                  "XLSX 由随 crm 提供的 %s 读写：它既不在 %s 旁边，也不在 PATH 中（用 go install ./cmd/... 一并安装，或把 CRM_XLSX 设为它的路径）",
 	// Data let go after a whole replay, read back (journal.Event.LetGoData).
-	"%s: the file no longer holds this event (%s): its data cannot be read again": "%s：该文件已不再包含此事件（%s）：无法再次读取其数据",
+	"%s: neither this file nor a bundle of its month holds this event (%s) any longer, to read its data again: run the command again": "%s：该文件及其月份的归并文件都已不再包含此事件（%s），无法再次读取其数据：请重新运行该命令",
 }

@@ -371,7 +371,16 @@ func (e *Event) data() (packed []byte, node *yaml.Node, err error) {
 	DataReads.Add(1)
 	body, _ := e.signed()
 	if body == nil {
-		return nil, nil, l10n.Errorf("%s: the file no longer holds this event (%s): its data cannot be read again", e.Path, ShortHash(e.Hash))
+		// Moved since it was read (its month bundled, or bundled again
+		// in another clone): any bundle of its month that holds it.
+		if b := findInBundles(*e.root, e.Path); b != nil {
+			if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) == e.Hash {
+				body, _ = splitSigned(b)
+			}
+		}
+	}
+	if body == nil {
+		return nil, nil, l10n.Errorf("%s: neither this file nor a bundle of its month holds this event (%s) any longer, to read its data again: run the command again", e.Path, ShortHash(e.Hash))
 	}
 	r, ok := readCanonical(body)
 	if !ok {
