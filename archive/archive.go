@@ -369,7 +369,13 @@ func (a *Archive) reload() error {
 		e.Compact()
 	}
 	a.jc.save(a.Dir, j)
-	a.State = replayLettingGo(a.ctx, j, a.Policy, a.now)
+	if a.jc != nil {
+		a.State = replayLettingGo(a.ctx, j, a.Policy, a.now)
+	} else {
+		// No cache to read them from again (--no-cache): the events
+		// keep their data, to be reused as they are.
+		a.State = Replay(a.ctx, j, a.Policy, a.now, true)
+	}
 	a.fromCache = fromCache
 	if a.snapshots {
 		a.saveSnapshot(j)

@@ -557,10 +557,14 @@ func (a *Archive) freshDossier(id string) (*DossierState, error) {
 		return nil, err
 	}
 	defer unlock()
-	known := a.State.Journal.Folders
-	if a.fromSnapshot {
-		// A snapshot has no folders: read what the cache has.
+	var known map[string]*journal.Folder
+	if a.fromSnapshot || a.State.dataLetGo {
+		// A snapshot has no folders, and the events of a replay that let
+		// go of their data would each be read back: read what the cache
+		// has.
 		known = a.jc.load(a.ctx, a.Dir)
+	} else {
+		known = a.State.Journal.Folders
 	}
 	j, err := journal.ReadWith(a.ctx, a.Dir, known)
 	if err != nil {

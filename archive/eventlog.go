@@ -50,6 +50,17 @@ const eventMonthsHeld = 3
 // holds the events the snapshot stands for) reads and replays the whole
 // journal.
 func (a *Archive) EventLog() (*EventLog, error) {
+	if !a.fromSnapshot && a.snapshots && a.State.dataLetGo {
+		// A whole replay (a first command) let go of its events' data,
+		// each of which would be read back from its file: the log is
+		// read as from the snapshot that replay saved.
+		if s, partial := a.stampedLoad(); s != nil {
+			a.State, a.fromSnapshot, a.partial = s, true, partial
+			if a.id != nil {
+				a.me = s.MemberByRecipient(a.id.Recipient)
+			}
+		}
+	}
 	if a.fromSnapshot {
 		if l := a.streamedLog(); l != nil {
 			return l, nil

@@ -76,9 +76,12 @@ func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, c
 }
 
 // replayLettingGo is Replay for a journal whose events are not needed
-// again once applied (reload: the journal cache was written before):
-// where the first pass is the only one (onePass), each event's data is
-// let go once applied (journal.Event.LetGoData).
+// again once applied (reload: the journal cache was written before, and
+// is where they are read from again): where the first pass is the only
+// one (onePass), the data of each event from a bundle is let go once
+// applied (journal.Event.LetGoData). Events in files of their own, the
+// months not yet closed, keep theirs: those are the ones a step after
+// the replay rewrites in the cache, or a merge reads again.
 func replayLettingGo(ctx context.Context, j *journal.Journal, p *Policy, now time.Time) *State {
 	return replayJournal(ctx, j, p, now, true, true)
 }
@@ -87,7 +90,8 @@ func replayJournal(ctx context.Context, j *journal.Journal, p *Policy, now time.
 	if checkSigs {
 		preverify(ctx, j)
 	}
-	letGo = letGo && onePass(j)
+	one := letGo && onePass(j)
+	letGo = one
 	changes, reviews := registerSizes(j)
 	run := func(removals map[string][]string) *State {
 		s := newState(j, p)
@@ -101,7 +105,7 @@ func replayJournal(ctx context.Context, j *journal.Journal, p *Policy, now time.
 		}
 		for _, e := range j.Events {
 			s.replay(e)
-			if letGo {
+			if letGo && e.Bundle() != "" {
 				e.LetGoData()
 			}
 		}
@@ -132,7 +136,8 @@ func replayJournal(ctx context.Context, j *journal.Journal, p *Policy, now time.
 	// of their removals, the second pass would refuse nothing the first did
 	// not, in the same words: it is not run. (A department's ten years have
 	// leavers: at 100,000 dossiers the pass doubled the replay.)
-	if len(s.removed) > 0 && (twoPasses || j.Prior != nil || j.Merge != nil || leaverEscapes(j, s.removed)) {
+	// (onePass found it so already: leaverEscapes is not run again.)
+	if len(s.removed) > 0 && !one && (twoPasses || j.Prior != nil || j.Merge != nil || leaverEscapes(j, s.removed)) {
 		problems, superseded, removed := s.Problems, s.Superseded, s.removed
 		// The first state is let go before the second is made: two whole
 		// states at once were the peak of a first command.

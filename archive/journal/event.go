@@ -371,12 +371,16 @@ func (e *Event) data() (packed []byte, node *yaml.Node, err error) {
 	DataReads.Add(1)
 	body, _ := e.signed()
 	if body == nil {
-		// Moved since it was read (its month bundled, or bundled again
-		// in another clone): any bundle of its month that holds it.
-		if b := findInBundles(*e.root, e.Path); b != nil {
-			if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) == e.Hash {
-				body, _ = splitSigned(b)
-			}
+		// Moved since it was read (bundled again in another clone, or
+		// back in a file of its own): wherever its month holds it.
+		holds := func(b []byte) bool {
+			sum := sha256.Sum256(b)
+			return b != nil && hex.EncodeToString(sum[:]) == e.Hash
+		}
+		if b, _ := os.ReadFile(filepath.Join(*e.root, filepath.FromSlash(e.Path))); holds(b) {
+			body, _ = splitSigned(b)
+		} else if b := findInBundles(*e.root, e.Path); holds(b) {
+			body, _ = splitSigned(b)
 		}
 	}
 	if body == nil {
