@@ -130,8 +130,8 @@ func TestBundledMonthReadsAsItsFiles(t *testing.T) {
 		if inOct != (e.Bundle() == m.Name) {
 			t.Fatalf("%s: bundle %q", e.Path, e.Bundle())
 		}
-		if ok, known := e.Verdict("k"); !ok || !known || e.raw != nil {
-			t.Fatalf("%s: verdict %v %v, body kept %v", e.Path, ok, known, e.raw != nil)
+		if ok, known := e.Verdict("k"); !ok || !known || e.raw() != nil {
+			t.Fatalf("%s: verdict %v %v, body kept %v", e.Path, ok, known, e.raw() != nil)
 		}
 		if !e.Verify(pub) { // read back from the bundle
 			t.Fatalf("%s does not verify from its bundle", e.Path)

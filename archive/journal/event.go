@@ -61,12 +61,13 @@ type Event struct {
 	Hash string // SHA-256 of the file's bytes, hex
 	Path string // slash path relative to the archive
 
-	raw []byte // the file's bytes: the signed body, then the signature (nil once let go: see Compact)
-
-	packed []byte     // the data, packed (packNode); nil: no data
-	node   *yaml.Node // the data when it could not be packed
-	root   *string    // the archive's folder, to read the file back
-	bundle string     // the bundle in the event's folder holding it, or ""
+	packed []byte // the data, packed (packNode); nil: no data
+	// extra holds what few events keep for long: the file's bytes until
+	// Compact, the data as a node where it could not be packed. Apart,
+	// they leave an event of 224 bytes, not 256 (33 MB at a million).
+	extra  *eventExtra
+	root   *string // the archive's folder, to read the file back
+	bundle string  // the bundle in the event's folder holding it, or ""
 	// The signature's verdict, once checked: the key it was checked with.
 	sigKey string
 	sigOK  bool
@@ -77,6 +78,35 @@ type Event struct {
 	// The file's modification time (ns) and size when it was read, to know
 	// it again by more than its name (0: not to be trusted, read it again).
 	fileTime, fileSize int64
+}
+
+// eventExtra is what an Event holds apart (Event.extra); never changed
+// once made (an Event copied shares it).
+type eventExtra struct {
+	raw  []byte     // the file's bytes: the signed body, then the signature (nil once let go: see Compact)
+	node *yaml.Node // the data when it could not be packed
+}
+
+// extraOf is an eventExtra of raw and node, or nil if both are.
+func extraOf(raw []byte, node *yaml.Node) *eventExtra {
+	if raw == nil && node == nil {
+		return nil
+	}
+	return &eventExtra{raw: raw, node: node}
+}
+
+func (e *Event) raw() []byte {
+	if e.extra == nil {
+		return nil
+	}
+	return e.extra.raw
+}
+
+func (e *Event) node() *yaml.Node {
+	if e.extra == nil {
+		return nil
+	}
+	return e.extra.node
 }
 
 type bodyOut struct {
@@ -184,8 +214,8 @@ func Parse(b []byte) (*Event, error) {
 	sum := sha256.Sum256(b)
 	return &Event{
 		Header: Header{Kind: r.kind, Time: t, Actor: r.actor, Dossier: r.dossier, Prev: r.prev},
-		Hash:   hex.EncodeToString(sum[:]), raw: b,
-		packed: r.packed, node: r.node,
+		Hash:   hex.EncodeToString(sum[:]), extra: extraOf(b, r.node),
+		packed: r.packed,
 	}, nil
 }
 
@@ -214,8 +244,8 @@ func readYAML(body []byte) (canonBody, error) {
 // file when needed): what a journal of a million events keeps in memory is
 // the header, the hash and the packed data.
 func (e *Event) Compact() {
-	if e.root != nil {
-		e.raw = nil
+	if e.root != nil && e.raw() != nil {
+		e.extra = extraOf(nil, e.node())
 	}
 }
 
@@ -249,8 +279,8 @@ func splitSigned(raw []byte) (body, sig []byte) {
 // file if they were let go. A file that no longer has the event's hash
 // gives nothing (and so no valid signature).
 func (e *Event) signed() (body, sig []byte) {
-	if e.raw != nil || e.root == nil {
-		return splitSigned(e.raw)
+	if raw := e.raw(); raw != nil || e.root == nil {
+		return splitSigned(raw)
 	}
 	var b []byte
 	if e.bundle != "" {
@@ -353,8 +383,8 @@ func (e *Event) Decode(v any) error {
 // events the data held through a first command's replay was 230 MB of
 // its peak. An event not read from a file keeps its data.
 func (e *Event) LetGoData() {
-	if e.root != nil && (e.packed != nil || e.node != nil) {
-		e.packed, e.node, e.dataGone = nil, nil, true
+	if e.root != nil && (e.packed != nil || e.node() != nil) {
+		e.packed, e.extra, e.dataGone = nil, extraOf(e.raw(), nil), true
 	}
 }
 
@@ -366,7 +396,7 @@ var DataReads atomic.Int64
 // event's file if it was let go (not kept: the reader asks again).
 func (e *Event) data() (packed []byte, node *yaml.Node, err error) {
 	if !e.dataGone {
-		return e.packed, e.node, nil
+		return e.packed, e.node(), nil
 	}
 	DataReads.Add(1)
 	body, _ := e.signed()
