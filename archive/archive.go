@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"time"
@@ -370,7 +371,16 @@ func (a *Archive) reload() error {
 	}
 	a.jc.save(a.Dir, j)
 	if a.jc != nil {
-		a.State = replayLettingGo(a.ctx, j, a.Policy, a.now)
+		// Only events from a bundle whose folder the cache now holds: a
+		// folder it could not save (a full disk) would read them back
+		// at the next save.
+		a.State = replayLettingGo(a.ctx, j, a.Policy, a.now, func(e *journal.Event) bool {
+			if e.Bundle() == "" {
+				return false
+			}
+			f := j.Folders[path.Dir(e.Path)]
+			return f != nil && !f.Dirty
+		})
 	} else {
 		// No cache to read them from again (--no-cache): the events
 		// keep their data, to be reused as they are.

@@ -59,6 +59,11 @@ func (a *Archive) EventLog() (*EventLog, error) {
 			if a.id != nil {
 				a.me = s.MemberByRecipient(a.id.Recipient)
 			}
+		} else {
+			// No snapshot was saved (a folder changed just now, a stray
+			// file): the data is read back a bundle at a time.
+			a.State.Journal.TakeDataBack()
+			a.State.dataLetGo = false
 		}
 	}
 	if a.fromSnapshot {

@@ -72,7 +72,7 @@ const ClockSkew = 10 * time.Minute
 // against its actor's key as of that point (signatures are checked on
 // every core first).
 func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, checkSigs bool) *State {
-	return replayJournal(ctx, j, p, now, checkSigs, false)
+	return replayJournal(ctx, j, p, now, checkSigs, nil)
 }
 
 // replayLettingGo is Replay for a journal whose events are not needed
@@ -82,21 +82,29 @@ func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, c
 // applied (journal.Event.LetGoData). Events in files of their own, the
 // months not yet closed, keep theirs: those are the ones a step after
 // the replay rewrites in the cache, or a merge reads again.
-func replayLettingGo(ctx context.Context, j *journal.Journal, p *Policy, now time.Time) *State {
-	return replayJournal(ctx, j, p, now, true, true)
+//
+// letGo says which events may let go (reload: those from a bundle whose
+// folder the cache holds). A step refused in the pass that must be judged
+// against its own causal past (validInPast) takes the data back first,
+// a bundle at a time, and the pass lets go of nothing more.
+func replayLettingGo(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, letGo func(*journal.Event) bool) *State {
+	return replayJournal(ctx, j, p, now, true, letGo)
 }
 
-func replayJournal(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, checkSigs, letGo bool) *State {
+func replayJournal(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, checkSigs bool, letGo func(*journal.Event) bool) *State {
 	if checkSigs {
 		preverify(ctx, j)
 	}
-	one := letGo && onePass(j)
-	letGo = one
+	one := letGo != nil && onePass(j)
+	if !one {
+		letGo = nil
+	}
 	changes, reviews := registerSizes(j)
 	run := func(removals map[string][]string) *State {
 		s := newState(j, p)
 		s.now, s.checkSigs, s.removals = now, checkSigs, removals
 		s.prefix = map[string]bool{}
+		s.letGo = letGo
 		if changes > 0 {
 			s.Changes = make([]Change, 0, changes)
 		}
@@ -105,7 +113,7 @@ func replayJournal(ctx context.Context, j *journal.Journal, p *Policy, now time.
 		}
 		for _, e := range j.Events {
 			s.replay(e)
-			if letGo && e.Bundle() != "" {
+			if s.letGo != nil && s.letGo(e) {
 				e.LetGoData()
 			}
 		}
@@ -151,7 +159,7 @@ func replayJournal(ctx context.Context, j *journal.Journal, p *Policy, now time.
 		}
 		s.passesAgree = true
 	}
-	s.dataLetGo = letGo
+	s.dataLetGo, s.letGo = s.letGo != nil, nil
 	return s
 }
 
@@ -301,6 +309,14 @@ func (s *State) validInPast(e *journal.Event) bool {
 		return false
 	}
 	j := s.Journal
+	if s.letGo != nil {
+		// The past replayed below is read from the events' data: the
+		// data let go so far is taken back, a bundle at a time (an event
+		// at a time, a refused step read back every create of the
+		// archive), and none is let go from here on.
+		s.letGo = nil
+		j.TakeDataBack()
+	}
 	anc := j.Ancestors(e)
 	reads := pastReads(e)
 	// Every ancestor is known by hash (links are walked through them:

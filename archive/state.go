@@ -208,8 +208,10 @@ type State struct {
 	// pass found, of the same state: an advance may then take a new
 	// removal as the first pass would (removalsAfter).
 	passesAgree bool
-	// dataLetGo: the replay let go of its events' data (replayLettingGo).
+	// dataLetGo: the replay let go of its events' data (replayLettingGo);
+	// letGo, while it replays, which events may (nil: none).
 	dataLetGo  bool
+	letGo      func(*journal.Event) bool
 	removed    map[string][]string    // member → the member.remove events that took effect
 	rotated    map[string]string      // member → the member.rotate event that set their keys
 	keyChanges map[string][]KeyChange // member → every member.rotate of theirs, in replay order

@@ -388,9 +388,10 @@ func (e *Event) LetGoData() {
 	}
 }
 
-// DataReads counts the events whose data was read back from their file
-// after LetGoData, in this process (tests, CRM_STATS).
-var DataReads atomic.Int64
+// DataReads counts the events whose data was read back from their file,
+// one at a time, after LetGoData, in this process (tests); DataTakenBack
+// those whose data TakeDataBack read back, a bundle at a time.
+var DataReads, DataTakenBack atomic.Int64
 
 // data returns the event's data, packed or as a node, read back from the
 // event's file if it was let go (not kept: the reader asks again).
@@ -628,4 +629,70 @@ func MarshalYAML(v any) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// TakeDataBack gives every event of j that let go of its data
+// (LetGoData) its data again, reading each bundle that holds such events
+// once, not an event at a time (a replay that finds it must judge a
+// step against its whole past, a log of every event). An event no file
+// holds any longer stays as it is: asked for, its data is looked for
+// again (Event.data).
+func (j *Journal) TakeDataBack() {
+	gone := map[string][]*Event{} // bundle file → its events that let go
+	for _, e := range j.Events {
+		if !e.dataGone || e.root == nil {
+			continue
+		}
+		if e.bundle == "" {
+			e.takeDataBack(nil)
+			continue
+		}
+		abs := filepath.Join(*e.root, filepath.FromSlash(path.Dir(e.Path)), e.bundle)
+		gone[abs] = append(gone[abs], e)
+	}
+	for abs, es := range gone {
+		b, err := os.ReadFile(abs)
+		if err != nil {
+			continue
+		}
+		pieces, err := SplitBundle(b)
+		if err != nil {
+			continue
+		}
+		byHash := make(map[string][]byte, len(pieces))
+		for _, p := range pieces {
+			sum := sha256.Sum256(p)
+			byHash[hex.EncodeToString(sum[:])] = p
+		}
+		for _, e := range es {
+			if p := byHash[e.Hash]; p != nil {
+				e.takeDataBack(p)
+			}
+		}
+	}
+}
+
+// takeDataBack sets e's data from the bytes of its file, b (nil: read
+// as Event.data reads).
+func (e *Event) takeDataBack(b []byte) {
+	var packed []byte
+	var node *yaml.Node
+	if b == nil {
+		var err error
+		if packed, node, err = e.data(); err != nil {
+			return
+		}
+	} else {
+		DataTakenBack.Add(1)
+		body, _ := splitSigned(b)
+		r, ok := readCanonical(body)
+		if !ok {
+			var err error
+			if r, err = readYAML(body); err != nil {
+				return
+			}
+		}
+		packed, node = r.packed, r.node
+	}
+	e.packed, e.extra, e.dataGone = packed, extraOf(e.raw(), node), false
 }
