@@ -93,10 +93,8 @@ func TestApproveConcurrentWithRejectIsRejected(t *testing.T) {
 	f.verifyClean()
 }
 
-// twoApprovals has two supervisors (su, sun) approve step 1 of one
-// destruction request of a new dossier in two clones, and merges them:
-// the fixture, the dossier, the request and the merged state.
-func twoApprovals(t *testing.T) (*fixture, string, *archive.Destruction, *archive.State) {
+// withSun is a fixture with a second supervisor, sun.
+func withSun(t *testing.T) *fixture {
 	t.Helper()
 	f := newFixture(t)
 	sun := newIdentity(t)
@@ -104,6 +102,15 @@ func twoApprovals(t *testing.T) (*fixture, string, *archive.Destruction, *archiv
 	if err := f.as("zhang").AddMember(ctx, member("sun", []string{"supervisor"}, sun)); err != nil {
 		t.Fatal(err)
 	}
+	return f
+}
+
+// twoApprovals has two supervisors (su, sun) approve step 1 of one
+// destruction request of a new dossier in two clones, and merges them:
+// the fixture, the dossier, the request and the merged state.
+func twoApprovals(t *testing.T) (*fixture, string, *archive.Destruction, *archive.State) {
+	t.Helper()
+	f := withSun(t)
 	id := f.create("秘密")
 	r, err := f.as("li").DestroyRequest(id, "过期")
 	if err != nil {

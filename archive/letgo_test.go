@@ -19,6 +19,21 @@ func dataReadsDuring(f func()) int64 {
 	return journal.DataReads.Load() - n
 }
 
+// allDataKept fails unless every event of a's journal gives its data
+// without reading it back.
+func allDataKept(t *testing.T, a *archive.Archive) {
+	t.Helper()
+	if n := dataReadsDuring(func() {
+		for _, e := range a.State.Journal.Events {
+			if _, err := archive.DataOf(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}); n != 0 {
+		t.Fatalf("read back %d events' data, want 0 (kept)", n)
+	}
+}
+
 // bundled moves the fixture's clock two months on and bundles every month
 // then closed, as a department's journal of past years is.
 func (f *fixture) bundled() {
@@ -27,6 +42,19 @@ func (f *fixture) bundled() {
 	if b, err := f.as("zhang").BundleJournal(); err != nil || len(b) == 0 {
 		f.t.Fatalf("bundled %v, %v", b, err)
 	}
+}
+
+// bundledReview is a fixture with li's 核定 (note "ok") of a dossier in a
+// bundled month, and that event as a whole replay by zhang left it.
+func bundledReview(t *testing.T) (*fixture, *journal.Event) {
+	t.Helper()
+	f := newFixture(t)
+	id := f.create("秘密")
+	if _, err := f.as("li").ReviewDone(id, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	f.bundled()
+	return f, eventOf(t, f.as("zhang"), archive.KindReview)
 }
 
 // eventOf is the last event of kind k in a's journal.
@@ -92,28 +120,13 @@ func TestReplayWithoutCacheKeepsData(t *testing.T) {
 	f.create("秘密")
 	f.bundled()
 	a := f.cold("zhang") // no cache
-	if n := dataReadsDuring(func() {
-		for _, e := range a.State.Journal.Events {
-			if _, err := archive.DataOf(e); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}); n != 0 {
-		t.Fatalf("read back %d events' data, want 0 (kept)", n)
-	}
+	allDataKept(t, a)
 }
 
 // Data let go is read back only from a file that still holds the event:
 // a bundle changed since gives an error naming the event, not other data.
 func TestDataReadBackRefusesAChangedFile(t *testing.T) {
-	f := newFixture(t)
-	id := f.create("秘密")
-	if _, err := f.as("li").ReviewDone(id, "ok"); err != nil {
-		t.Fatal(err)
-	}
-	f.bundled()
-	a := f.as("zhang")
-	review := eventOf(t, a, archive.KindReview)
+	f, review := bundledReview(t)
 	p := filepath.Join(f.dir, filepath.FromSlash(path.Dir(review.Path)), review.Bundle())
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -133,14 +146,7 @@ func TestDataReadBackRefusesAChangedFile(t *testing.T) {
 // bundle gone: a clone that never bundled the month merged), is read back
 // from there.
 func TestDataReadBackFromItsOwnFileSince(t *testing.T) {
-	f := newFixture(t)
-	id := f.create("秘密")
-	if _, err := f.as("li").ReviewDone(id, "ok"); err != nil {
-		t.Fatal(err)
-	}
-	f.bundled()
-	a := f.as("zhang")
-	review := eventOf(t, a, archive.KindReview)
+	f, review := bundledReview(t)
 	folder := filepath.Join(f.dir, filepath.FromSlash(path.Dir(review.Path)))
 	b, err := os.ReadFile(filepath.Join(folder, review.Bundle()))
 	if err != nil {
@@ -181,24 +187,14 @@ func TestReplayKeepsDataForASecondPass(t *testing.T) {
 	if passes := archive.ReplayPasses() - n; passes != 2 || reads != 0 {
 		t.Fatalf("%d passes reading back %d events' data, want 2 and 0", passes, reads)
 	}
-	if n := dataReadsDuring(func() {
-		for _, e := range a.State.Journal.Events {
-			if _, err := archive.DataOf(e); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}); n != 0 {
-		t.Fatalf("read back %d events' data, want 0 (kept)", n)
-	}
+	allDataKept(t, a)
 }
 
 // A step under the lock after another process wrote reads the journal
 // again; after a replay that let go of its events' data, not by reusing
 // those events (each replayed would be read back from its file).
 func TestStepAfterAnotherWriterReadsNoDataBack(t *testing.T) {
-	racy := journal.RacyWindow()
-	journal.SetRacyWindow(0) // folders just written are reused
-	defer journal.SetRacyWindow(racy)
+	racyWindow(t, 0) // folders just written are reused
 	f := newFixture(t)
 	id := f.create("秘密")
 	f.bundled()
@@ -218,39 +214,12 @@ func TestStepAfterAnotherWriterReadsNoDataBack(t *testing.T) {
 // events' data is read as from the snapshot it saved: no event is read
 // back one at a time.
 func TestEventLogAfterWholeReplayReadsNoDataBack(t *testing.T) {
-	racy := journal.RacyWindow()
-	journal.SetRacyWindow(0) // the snapshot is saved from folders just written
-	defer journal.SetRacyWindow(racy)
-	f := newFixture(t)
-	for range 3 {
-		f.create("内部")
+	racyWindow(t, 0) // the snapshot is saved from folders just written
+	f := bundledHistory(t)
+	if reads, n, snap := logReadBacks(t, f); reads != 0 || !snap {
+		t.Fatalf("the log (from the snapshot: %v) read back the data of %d of %d events, want 0, from the snapshot", snap, reads, n)
 	}
-	f.bundled()
-	f.create("秘密")
-	a := f.logReader("li") // no snapshot yet: a whole replay
-	if a.FromSnapshot() {
-		t.Fatal("opened from a snapshot")
-	}
-	want := logHashes(t, f.cold("li"))
-	l, err := a.EventLog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	if n := dataReadsDuring(func() {
-		for i := range l.Len() {
-			ev, err := l.At(i)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := archive.DataOf(ev); err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, ev.Hash)
-		}
-	}); n != 0 {
-		t.Fatalf("the log read back the data of %d of %d events", n, l.Len())
-	}
+	got, want := logHashes(t, f.logReader("li")), logHashes(t, f.cold("li"))
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("log %v, want %v", got, want)
 	}
@@ -260,9 +229,7 @@ func TestEventLogAfterWholeReplayReadsNoDataBack(t *testing.T) {
 // afresh; after a replay that let go of its events' data, from the cache,
 // not by replaying those events (each would be read back).
 func TestFreshDossierAfterWholeReplayReadsNoDataBack(t *testing.T) {
-	racy := journal.RacyWindow()
-	journal.SetRacyWindow(0) // folders written before are reused
-	defer journal.SetRacyWindow(racy)
+	racyWindow(t, 0) // folders written before are reused
 	f := newFixture(t)
 	id := f.create("内部")
 	f.create("内部")

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"crm/archive"
-	"crm/archive/journal"
 )
 
 // supersededInBundle makes n dossiers, then two supervisors approve step 1
@@ -17,12 +16,7 @@ import (
 // reads back while opening.
 func supersededInBundle(t *testing.T, n int, mergeAfterBundling bool) (reads int64, superseded int) {
 	t.Helper()
-	f := newFixture(t)
-	sun := newIdentity(t)
-	f.ids["sun"] = sun
-	if err := f.as("zhang").AddMember(ctx, member("sun", []string{"supervisor"}, sun)); err != nil {
-		t.Fatal(err)
-	}
+	f := withSun(t)
 	for range n {
 		f.create("内部")
 	}
@@ -71,6 +65,19 @@ func TestReview56bSupersededStepReadsItsPastBack(t *testing.T) {
 	}
 }
 
+// bundledHistory is a fixture with five dossiers in bundled months and
+// one in this month.
+func bundledHistory(t *testing.T) *fixture {
+	t.Helper()
+	f := newFixture(t)
+	for range 5 {
+		f.create("内部")
+	}
+	f.bundled()
+	f.create("秘密")
+	return f
+}
+
 // logReadBacks opens the archive as crm log does, as a first command (no
 // snapshot: a whole replay that lets go of the bundled events' data), and
 // renders the whole log as crm log does (each event's data decoded). It
@@ -107,12 +114,7 @@ func logReadBacks(t *testing.T, f *fixture) (reads int64, n int, fromSnapshot bo
 // was let go: it is taken back a bundle at a time, not an event at a
 // time.
 func TestReview56bEventLogWithoutSnapshotReadsEveryEventBack(t *testing.T) {
-	f := newFixture(t)
-	for range 5 {
-		f.create("内部")
-	}
-	f.bundled()
-	f.create("秘密")
+	f := bundledHistory(t)
 	// The racy window is left as crm has it (2 s): the folders were
 	// just written, so the whole replay saves no snapshot.
 	reads, n, snap := logReadBacks(t, f)
@@ -125,15 +127,8 @@ func TestReview56bEventLogWithoutSnapshotReadsEveryEventBack(t *testing.T) {
 // file sits in one of its month folders (journal.Journal.Problems: verify
 // names it).
 func TestReview56bEventLogWithAStrayFileReadsEveryEventBack(t *testing.T) {
-	racy := journal.RacyWindow()
-	journal.SetRacyWindow(0)
-	defer journal.SetRacyWindow(racy)
-	f := newFixture(t)
-	for range 5 {
-		f.create("内部")
-	}
-	f.bundled()
-	f.create("秘密")
+	racyWindow(t, 0)
+	f := bundledHistory(t)
 	last := eventOf(t, f.cold("li"), archive.KindDossierCreate)
 	stray := filepath.Join(f.dir, filepath.FromSlash(path.Dir(last.Path)), "notes.txt")
 	if err := os.WriteFile(stray, []byte("x\n"), 0o644); err != nil {
@@ -151,12 +146,7 @@ func TestReview56bEventLogWithAStrayFileReadsEveryEventBack(t *testing.T) {
 // again: their events do not let go of their data, or each would be read
 // back from its bundle at every command.
 func TestReview56bUnwritableCacheReadsEveryEventBackAtSave(t *testing.T) {
-	f := newFixture(t)
-	for range 5 {
-		f.create("内部")
-	}
-	f.bundled()
-	f.create("秘密")
+	f := bundledHistory(t)
 	f.as("zhang") // the cache's segments written
 	segs, _ := filepath.Glob(filepath.Join(f.cache, "journal", "*", "*.seg"))
 	if len(segs) == 0 {
