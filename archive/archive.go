@@ -375,7 +375,7 @@ func (a *Archive) reload() error {
 		// Only events from a bundle whose folder the cache now holds: a
 		// folder it could not save (a full disk) would read them back
 		// at the next save.
-		a.State = replayLettingGo(a.ctx, j, a.Policy, a.now, func(e *journal.Event) bool {
+		a.State = replayLettingGo(j, a.Policy, a.now, func(e *journal.Event) bool {
 			if e.Bundle() == "" {
 				return false
 			}
@@ -385,7 +385,7 @@ func (a *Archive) reload() error {
 	} else {
 		// No cache to read them from again (--no-cache): the events
 		// keep their data, to be reused as they are.
-		a.State = Replay(a.ctx, j, a.Policy, a.now, true)
+		a.State = replayJournal(j, a.Policy, a.now, true, nil)
 	}
 	a.fromCache = fromCache
 	if a.snapshots {

@@ -72,12 +72,16 @@ const ClockSkew = 10 * time.Minute
 // against its actor's key as of that point (signatures are checked on
 // every core first).
 func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, checkSigs bool) *State {
-	return replayJournal(ctx, j, p, now, checkSigs, nil)
+	if checkSigs {
+		preverify(ctx, j)
+	}
+	return replayJournal(j, p, now, checkSigs, nil)
 }
 
-// replayLettingGo is Replay for a journal whose events are not needed
-// again once applied (reload: the journal cache was written before, and
-// is where they are read from again): where the first pass is the only
+// replayLettingGo is Replay, signatures checked, for a journal whose
+// signatures were checked on every core already (preverify) and whose
+// events are not needed again once applied (reload: the journal cache was
+// written before, and is where they are read from again): where the first pass is the only
 // one (onePass), the data of each event from a bundle is let go once
 // applied (journal.Event.LetGoData). Events in files of their own, the
 // months not yet closed, keep theirs: those are the ones a step after
@@ -87,14 +91,12 @@ func Replay(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, c
 // folder the cache holds). A step refused in the pass that must be judged
 // against its own causal past (validInPast) takes the data back first,
 // a bundle at a time, and the pass lets go of nothing more.
-func replayLettingGo(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, letGo func(*journal.Event) bool) *State {
-	return replayJournal(ctx, j, p, now, true, letGo)
+func replayLettingGo(j *journal.Journal, p *Policy, now time.Time, letGo func(*journal.Event) bool) *State {
+	return replayJournal(j, p, now, true, letGo)
 }
 
-func replayJournal(ctx context.Context, j *journal.Journal, p *Policy, now time.Time, checkSigs bool, letGo func(*journal.Event) bool) *State {
-	if checkSigs {
-		preverify(ctx, j)
-	}
+// replayJournal is Replay after preverify, with letGo (nil: nothing is let go).
+func replayJournal(j *journal.Journal, p *Policy, now time.Time, checkSigs bool, letGo func(*journal.Event) bool) *State {
 	one := letGo != nil && onePass(j)
 	if !one {
 		letGo = nil

@@ -288,10 +288,7 @@ func (e *Event) signed() (body, sig []byte) {
 	} else {
 		b, _ = os.ReadFile(filepath.Join(*e.root, filepath.FromSlash(e.Path)))
 	}
-	if b == nil {
-		return nil, nil
-	}
-	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != e.Hash {
+	if !e.heldIn(b) {
 		return nil, nil
 	}
 	if _, err := Parse(b); err != nil {
@@ -402,21 +399,34 @@ func (e *Event) data() (packed []byte, node *yaml.Node, err error) {
 	DataReads.Add(1)
 	body, _ := e.signed()
 	if body == nil {
-		// Moved since it was read (bundled again in another clone, or
-		// back in a file of its own): wherever its month holds it.
-		holds := func(b []byte) bool {
-			sum := sha256.Sum256(b)
-			return b != nil && hex.EncodeToString(sum[:]) == e.Hash
+		// Moved since it was read (bundled again in another clone, or,
+		// read from a bundle, back in a file of its own): wherever its
+		// month holds it.
+		var b []byte
+		if e.bundle != "" {
+			b, _ = os.ReadFile(filepath.Join(*e.root, filepath.FromSlash(e.Path)))
 		}
-		if b, _ := os.ReadFile(filepath.Join(*e.root, filepath.FromSlash(e.Path))); holds(b) {
-			body, _ = splitSigned(b)
-		} else if b := findInBundles(*e.root, e.Path); holds(b) {
+		if !e.heldIn(b) {
+			b = findInBundles(*e.root, e.Path)
+		}
+		if e.heldIn(b) {
 			body, _ = splitSigned(b)
 		}
 	}
 	if body == nil {
 		return nil, nil, l10n.Errorf("%s: neither this file nor a bundle of its month holds this event (%s) any longer, to read its data again: run the command again", e.Path, ShortHash(e.Hash))
 	}
+	return bodyData(body)
+}
+
+// heldIn reports whether b, read back, are the bytes of e's file (its hash).
+func (e *Event) heldIn(b []byte) bool {
+	sum := sha256.Sum256(b)
+	return b != nil && hex.EncodeToString(sum[:]) == e.Hash
+}
+
+// bodyData is the data of a signed event body, packed where it can be.
+func bodyData(body []byte) (packed []byte, node *yaml.Node, err error) {
 	r, ok := readCanonical(body)
 	if !ok {
 		if r, err = readYAML(body); err != nil {
@@ -677,22 +687,16 @@ func (j *Journal) TakeDataBack() {
 func (e *Event) takeDataBack(b []byte) {
 	var packed []byte
 	var node *yaml.Node
+	var err error
 	if b == nil {
-		var err error
-		if packed, node, err = e.data(); err != nil {
-			return
-		}
+		packed, node, err = e.data()
 	} else {
 		DataTakenBack.Add(1)
 		body, _ := splitSigned(b)
-		r, ok := readCanonical(body)
-		if !ok {
-			var err error
-			if r, err = readYAML(body); err != nil {
-				return
-			}
-		}
-		packed, node = r.packed, r.node
+		packed, node, err = bodyData(body)
+	}
+	if err != nil {
+		return
 	}
 	e.packed, e.extra, e.dataGone = packed, extraOf(e.raw(), node), false
 }
