@@ -454,7 +454,7 @@ func (a *Archive) readSince(snap *snapshot, f *os.File, base int64, dirs []dirSt
 	// events of its part (onePart; 900 others checked made show 3.5×
 	// slower at 400 dossiers), but past the most it does that for
 	// (fewParts), as those are all replayed.
-	hint := snap.State.keyHint()
+	hint := snap.state.keyHint()
 	if a.only != "" {
 		hint = pastFirst(maxPartialAdvance, hint)
 	}
@@ -568,7 +568,7 @@ func commutes(j *journal.Journal, snap *snapshot) bool {
 		switch e.Kind {
 		case KindSubmissionAdd:
 			if handIns == nil {
-				handIns = snap.State.handInsByEvent()
+				handIns = snap.state.handInsByEvent()
 			}
 			sub := handIns[e.Hash]
 			if sub == nil {
@@ -639,7 +639,7 @@ func (s *State) handInsByEvent() map[string]*Submission {
 // state: its problems and those superseded.
 func refusedOf(snap *snapshot) map[string]bool {
 	refused := map[string]bool{}
-	for _, ps := range [][]journal.Problem{snap.State.Problems, snap.State.Superseded} {
+	for _, ps := range [][]journal.Problem{snap.state.Problems, snap.state.Superseded} {
 		for _, p := range ps {
 			if h, ok := journal.HashOfPath(p.Path); ok {
 				refused[h] = true

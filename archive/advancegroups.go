@@ -104,7 +104,7 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	// dossiers they are about go to the registers part, written again.
 	var regs *snapRegisters
 	var loans map[string]*Loan
-	maxLoan := snap.State.MaxLoan
+	maxLoan := snap.state.MaxLoan
 	if !scoped(others) {
 		if regs, ok = l.registers(); !ok {
 			return false
@@ -122,13 +122,13 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 	}
 	defer spill.remove()
 	l.advanced = true
-	orig := *snap.State
+	orig := *snap.state
 	fresh := func() {
 		s := orig
 		if members {
 			s.ownMembers()
 		}
-		snap.State, l.parts = &s, map[int]*snapBucketPart{}
+		snap.state, l.parts = &s, map[int]*snapBucketPart{}
 	}
 	// The header's state: no part's, and what the new events change
 	// outside dossiers (the highest id used; the good heads; the members).
@@ -243,7 +243,7 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 		}
 		pw.stream(func(w io.Writer) error { return writeRows(w, rows) })
 		if loans == nil {
-			pw.copy(from, len(snap.parts)-tailRegisters)
+			pw.copy(from, snap.parts.count()-tailRegisters)
 		} else {
 			b, ok := encodeRegisters(&State{Loans: loans}, regs.Destructions)
 			if !ok {
@@ -338,7 +338,7 @@ func (l *snapLoad) readParts(ks []int) bool {
 // many records it must have. The old part must be the one the header of
 // from has (its sum).
 func mergeHistoriesTo(w io.Writer, from *snapSource, fresh func() (histRecord, bool), count int) error {
-	p := from.snap.parts[len(from.snap.parts)-tailHistories]
+	p := from.snap.parts.at(from.snap.parts.count() - tailHistories)
 	if p.Off < 0 || p.Len < 0 {
 		return errBadSnapshotPart
 	}
@@ -488,12 +488,12 @@ func (a *Archive) signableInRuns(q classify.Quarter, me *Member) ([]string, bool
 	prev := slices.Sorted(slices.Values(a.State.goodHeads()))
 	e := &journal.Event{Header: journal.Header{Kind: KindReviewSignoff, Time: a.now, Actor: me.ID, Prev: prev}}
 	l := &snapLoad{snap: snap, f: f, base: base, dirs: dirs}
-	orig := *snap.State
+	orig := *snap.state
 	var ids []string
 	defer paceGC()() // each run's parts are garbage once read
 	for lo := 0; lo < snapBuckets; lo += partRun {
 		s := orig
-		snap.State, l.parts = &s, map[int]*snapBucketPart{}
+		snap.state, l.parts = &s, map[int]*snapBucketPart{}
 		ks := make([]int, 0, partRun)
 		for k := lo; k < min(lo+partRun, snapBuckets); k++ {
 			ks = append(ks, k)

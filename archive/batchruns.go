@@ -105,7 +105,7 @@ func (a *Archive) runsState(l *snapLoad, j *journal.Journal) *State {
 	// The header's maps (members, submissions, roles set…) are shared by
 	// every run's state: the batch's steps (scoped) do not change them,
 	// and each run replays the new steps on members on maps of its own.
-	r := &runLoad{l: l, orig: *l.snap.State, j: j}
+	r := &runLoad{l: l, orig: *l.snap.state, j: j}
 	var also []int
 	if j != nil {
 		for _, e := range j.Events {
@@ -150,7 +150,7 @@ func (r *runLoad) state(a *Archive, k int, prev *journal.Journal) *State {
 	if r.members {
 		h.ownMembers()
 	}
-	l.snap.State, l.parts = &h, map[int]*snapBucketPart{}
+	l.snap.state, l.parts = &h, map[int]*snapBucketPart{}
 	if !l.readParts(r.parts[k]) {
 		return nil
 	}

@@ -109,15 +109,15 @@ func SnapshotPartOf(path, which string) (off, n int64, err error) {
 	if err := gob.NewDecoder(io.LimitReader(f, hl)).Decode(&snap); err != nil {
 		return 0, 0, err
 	}
-	snap.parts, _ = unpackParts(snap.PartTable)
+	snap.parts = partTable(snap.PartTable)
 	i := snapBucket(which)
 	switch which {
 	case "rows":
-		i = len(snap.parts) - tailRows
+		i = snap.parts.count() - tailRows
 	case "registers":
-		i = len(snap.parts) - tailRegisters
+		i = snap.parts.count() - tailRegisters
 	case "histories":
-		i = len(snap.parts) - tailHistories
+		i = snap.parts.count() - tailHistories
 	}
 	if strings.HasPrefix(which, journal.Dir+"/") {
 		k := slices.Index(snap.Months, which)
@@ -126,7 +126,7 @@ func SnapshotPartOf(path, which string) (off, n int64, err error) {
 		}
 		i = snapBuckets + k
 	}
-	p := snap.parts[i]
+	p := snap.parts.at(i)
 	return int64(len(pre)) + hl + sha256.Size + p.Off, p.Len, nil
 }
 
@@ -309,6 +309,9 @@ func historyOf(d *DossierState) *DossierState {
 	return h
 }
 
+// SnapMagic starts a snapshot file of this version.
+const SnapMagic = snapMagic
+
 // MapPartsFrom maps the snapshot's parts of n bytes or more from its file
 // rather than reading them, until restore.
 func MapPartsFrom(n int64) (restore func()) {
@@ -339,10 +342,10 @@ func (a *Archive) EncodeSnapshotAsAnotherBuild() error {
 	defer f.Close()
 	var parts [][]byte
 	var prelude []byte
-	for i := range snap.parts {
+	for i := range snap.parts.count() {
 		b, ok := snap.rawPart(f, base, i)
 		if !ok {
-			return fmt.Errorf("part %d of %d: %w", i, len(snap.parts), errBadSnapshotPart)
+			return fmt.Errorf("part %d of %d: %w", i, snap.parts.count(), errBadSnapshotPart)
 		}
 		if i < snapBuckets {
 			var p snapBucketPart
@@ -363,17 +366,19 @@ func (a *Archive) EncodeSnapshotAsAnotherBuild() error {
 		parts = append(parts, b)
 	}
 	var off int64
+	table := make([]snapPart, len(parts))
 	for i, b := range parts {
-		snap.parts[i] = snapPart{Off: off, Len: int64(len(b)), Sum: sha256.Sum256(b)}
+		table[i] = snapPart{Off: off, Len: int64(len(b)), Sum: sha256.Sum256(b)}
 		off += int64(len(b))
 	}
-	snap.Prelude, snap.PartTable, snap.State.Decided = prelude, packParts(snap.parts), nil
-	var head bytes.Buffer
-	if err := gob.NewEncoder(&head).Encode(snap); err != nil {
-		return err
+	snap.parts = partTable(packParts(table))
+	snap.Prelude, snap.PartTable, snap.state.Decided = prelude, snap.parts, nil
+	head, ok := encodeHeader(snap)
+	if !ok {
+		return errBadSnapshotPart
 	}
-	out := binary.BigEndian.AppendUint64([]byte(snapMagic), uint64(head.Len()))
-	out = a.jc.sealSnapshot(append(out, head.Bytes()...))
+	out := binary.BigEndian.AppendUint64([]byte(snapMagic), uint64(len(head)))
+	out = a.jc.sealSnapshot(append(out, head...))
 	for _, b := range parts {
 		out = append(out, b...)
 	}
@@ -429,7 +434,7 @@ func (a *Archive) SeenAfterGroupedSave(from []string, same bool) bool {
 		return false
 	}
 	f.Close()
-	parts := packParts(snap.parts)
+	parts := slices.Clone(snap.parts)
 	if !same {
 		parts = append([]byte{1}, parts...)
 	}

@@ -241,7 +241,7 @@ func TestHistoriesMerge(t *testing.T) {
 	}
 	defer f.Close()
 	// The histories part, then the order's (tailOrder), empty here.
-	from := &snapSource{snap: &snapshot{parts: []snapPart{{Off: 5, Len: int64(len(oldPart)), Sum: sha256.Sum256(oldPart)}, {}}}, f: f}
+	from := &snapSource{snap: &snapshot{parts: partTable(packParts([]snapPart{{Off: 5, Len: int64(len(oldPart)), Sum: sha256.Sum256(oldPart)}, {}}))}, f: f}
 	var out bytes.Buffer
 	if err := mergeHistoriesTo(&out, from, recordsOf(fresh), len(ids)); err != nil || out.String() != string(merged) {
 		t.Fatalf("streamed: %v, %d bytes, want %d", err, out.Len(), len(merged))

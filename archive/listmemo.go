@@ -2,7 +2,6 @@ package archive
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"os"
@@ -49,7 +48,7 @@ func (c *journalCache) readListMemo(snapMAC []byte) map[string]memoEntry {
 		return nil
 	}
 	body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
-	if !hmac.Equal(c.seal(listMemoSeal, body[:len(body):len(body)])[len(body):], sum) {
+	if !c.sealedWith(listMemoSeal, body, sum) {
 		return nil
 	}
 	body = body[len(listMemoMagic):]

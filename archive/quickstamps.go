@@ -2,7 +2,6 @@ package archive
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"io"
@@ -96,7 +95,7 @@ func (c *journalCache) loadQuickStamps(archiveDir string) *quickStamps {
 		return q
 	}
 	body, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
-	if !hmac.Equal(c.seal(q.sealed(), body[:len(body):len(body)])[len(body):], sum) {
+	if !c.sealedWith(q.sealed(), body, sum) {
 		return q
 	}
 	if r, ok := decodeStamps(body[len(quickStampsMagic):]); ok {

@@ -67,7 +67,7 @@ func readSnapHeader(t *testing.T, cache string) snapHeader {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const magic = "crm-state-snapshot-v20\n"
+	const magic = archive.SnapMagic
 	if !bytes.HasPrefix(b, []byte(magic)) {
 		t.Fatalf("not a snapshot of this version: %q", b[:30])
 	}
