@@ -80,7 +80,7 @@ func messages(t *testing.T) map[string]string {
 // Every message has a Chinese translation with the same verbs in the same order.
 func TestCatalogComplete(t *testing.T) {
 	for msg, where := range messages(t) {
-		zh, ok := catalog[msg]
+		zh, ok := catalog()[msg]
 		if !ok {
 			t.Errorf("%s: no Chinese translation for %q", where, msg)
 			continue
@@ -111,7 +111,7 @@ func TestDetect(t *testing.T) {
 // Every translation is of a message the code still uses.
 func TestCatalogHasNoStaleEntries(t *testing.T) {
 	used := messages(t)
-	for k := range catalog {
+	for k := range catalog() {
 		if _, ok := used[k]; !ok {
 			t.Errorf("catalog entry no message uses: %q", k)
 		}

@@ -46,7 +46,7 @@ func Chinese() bool { return zh.Load() }
 // T returns the translation of the format string s in the current language.
 func T(s string) string {
 	if zh.Load() {
-		if t, ok := catalog[s]; ok {
+		if t, ok := catalog()[s]; ok {
 			return t
 		}
 	}
@@ -59,7 +59,7 @@ func N(s string) string { return s }
 
 // Translated reports whether s has a Chinese translation.
 func Translated(s string) bool {
-	_, ok := catalog[s]
+	_, ok := catalog()[s]
 	return ok
 }
 

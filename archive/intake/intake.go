@@ -396,7 +396,7 @@ func unneutralise(s string) string {
 
 // convert turns a cell into the YAML value of target.
 func convert(target string, c cell) (*yaml.Node, error) {
-	k, ok := fieldKinds[target]
+	k, ok := fieldKinds()[target]
 	if !ok {
 		k = kText // extra.KEY and level
 	}
@@ -520,10 +520,10 @@ func childNode(m *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
 
 // pathOrder sorts field paths in the order the dossier declares them.
 func pathOrder(p string) int {
-	if i, ok := fieldOrder[p]; ok {
+	if i, ok := fieldOrder()[p]; ok {
 		return i
 	}
-	return len(fieldOrder) // extra.KEY
+	return len(fieldOrder()) // extra.KEY
 }
 
 // readCSV reads a CSV file: UTF-8 with or without a byte-order mark, or, when
