@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/cobra/doc"
 
 	"crm/l10n"
 )
@@ -85,10 +84,9 @@ time of the commit crm was built from, else today.`, `将 crm 及每个命令的
 				return l10n.Errorf("man pages: %v", err)
 			}
 			root := cmd.Root()
-			root.DisableAutoGenTag = true // no "Auto generated … on <date>": the same pages every run
 			walk(root, helpFlag)
-			header := &doc.GenManHeader{Section: "1", Date: &date, Source: "crm " + buildVersion(), Manual: l10n.Pick("crm manual", "crm 使用手册")}
-			if err := doc.GenManTree(root, header, dir); err != nil {
+			header := manHeader{Section: "1", Date: date, Source: "crm " + buildVersion(), Manual: l10n.Pick("crm manual", "crm 使用手册")}
+			if err := writeManTree(root, header, dir); err != nil {
 				return l10n.Errorf("man pages: %v", err)
 			}
 			e.printf("%s\n", l10n.Sprintf("%d man pages written to %s", countManPages(root), dir))
@@ -118,7 +116,7 @@ func (e *env) manDate() (time.Time, error) {
 	return now().UTC(), nil
 }
 
-// countManPages counts the pages doc.GenManTree writes: c and each
+// countManPages counts the pages writeManTree writes: c and each
 // available command below it.
 func countManPages(c *cobra.Command) int {
 	n := 1
