@@ -51,7 +51,7 @@ func manPage(c *cobra.Command, h manHeader) []byte {
 		roffQuote(h.Date.Format("Jan 2006")), roffQuote(h.Source), roffQuote(h.Manual))
 	b.WriteString(".nh\n.ad l\n")
 	b.WriteString(".SH NAME\n")
-	fmt.Fprintf(&b, "%s \\- %s\n", name, roffEscape(c.Short))
+	fmt.Fprintf(&b, "%s \\- %s\n", name, roffLines(c.Short))
 	b.WriteString(".SH SYNOPSIS\n")
 	fmt.Fprintf(&b, "\\fB%s\\fP\n", roffEscape(c.UseLine()))
 	b.WriteString(".SH DESCRIPTION\n")
@@ -93,41 +93,74 @@ func manPage(c *cobra.Command, h manHeader) []byte {
 	return []byte(b.String())
 }
 
-// manText writes text as roff paragraphs: blank lines part them, and a
-// run of indented lines (an example) is kept as it is.
+// manText writes text as roff paragraphs: blank lines part them; a line
+// that starts with "- " or "* " (indented or not) starts a bulleted item,
+// filled with the indented lines that follow it; any other run of
+// indented lines (an example) is kept as it is.
 func manText(b *strings.Builder, text string) {
-	lines := strings.Split(strings.TrimSpace(text), "\n")
-	inPara, inCode := false, false
-	for _, l := range lines {
-		indented := strings.HasPrefix(l, "  ") || strings.HasPrefix(l, "\t")
+	const (
+		none = iota
+		para
+		item
+		code
+	)
+	in := none
+	for _, l := range strings.Split(strings.TrimSpace(text), "\n") {
+		trimmed := strings.TrimSpace(l)
+		indented := strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t")
+		bullet := strings.HasPrefix(trimmed, "- ") || strings.HasPrefix(trimmed, "* ")
 		switch {
-		case strings.TrimSpace(l) == "":
-			if inCode {
+		case trimmed == "":
+			if in == code {
 				b.WriteString(".EE\n")
-				inCode = false
 			}
-			inPara = false
+			in = none
+		case bullet:
+			if in == code {
+				b.WriteString(".EE\n")
+			}
+			b.WriteString(".IP \\(bu 2\n")
+			b.WriteString(roffText(strings.TrimSpace(trimmed[2:])) + "\n")
+			in = item
+		case indented && in == item:
+			b.WriteString(roffText(trimmed) + "\n") // the item goes on
 		case indented:
-			if !inCode {
+			if in != code {
 				b.WriteString(".PP\n.EX\n")
-				inCode, inPara = true, false
+				in = code
 			}
 			b.WriteString(roffLine(l) + "\n")
 		default:
-			if inCode {
+			if in == code {
 				b.WriteString(".EE\n")
-				inCode = false
 			}
-			if !inPara {
+			if in != para {
 				b.WriteString(".PP\n")
-				inPara = true
+				in = para
 			}
-			b.WriteString(roffLine(l) + "\n")
+			b.WriteString(roffText(l) + "\n")
 		}
 	}
-	if inCode {
+	if in == code {
 		b.WriteString(".EE\n")
 	}
+}
+
+// roffText is a line of running text: roffLine, with `code` in bold.
+func roffText(s string) string {
+	parts := strings.Split(s, "`")
+	if len(parts)%2 == 0 { // an odd number of backticks: left as they are
+		return roffLine(s)
+	}
+	var b strings.Builder
+	for i, p := range parts {
+		if i%2 == 1 {
+			b.WriteString(`\fB` + roffEscape(p) + `\fP`)
+		} else {
+			b.WriteString(roffEscape(p))
+		}
+	}
+	return guardRequest(b.String())
 }
 
 // manFlags writes the flags of fs that are not hidden under the heading.
@@ -153,16 +186,27 @@ func manFlags(b *strings.Builder, heading string, fs *pflag.FlagSet) {
 		if d := f.DefValue; d != "" && d != "false" && d != "0" && d != "[]" && d != "0s" {
 			usage += fmt.Sprintf(" (default %s)", d)
 		}
-		b.WriteString(roffLine(usage) + "\n")
+		b.WriteString(roffLines(usage) + "\n")
 	})
 }
 
 // roffLine is s escaped, and kept from being read as a request when it
 // starts with a dot or an apostrophe.
-func roffLine(s string) string {
-	s = roffEscape(s)
+func roffLine(s string) string { return guardRequest(roffEscape(s)) }
+
+// roffLines is roffLine for each line of s.
+func roffLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = roffLine(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// guardRequest keeps a line of roff from being read as a request.
+func guardRequest(s string) string {
 	if strings.HasPrefix(s, ".") || strings.HasPrefix(s, "'") {
-		s = `\&` + s
+		return `\&` + s
 	}
 	return s
 }

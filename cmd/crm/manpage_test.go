@@ -26,12 +26,19 @@ func TestManPage(t *testing.T) {
 
 An example:
   crm borrow approve L-000001 --note "ok"
-'quoted line`,
+'quoted line
+
+It checks, with ` + "`crm verify`" + `:
+
+  - the loan's card, which is
+    printed again;
+  - the borrower.`,
 		Example: "  crm borrow approve L-000001",
 		Run:     func(*cobra.Command, []string) {},
 	}
 	sub.Flags().Int("days", 30, "loan period in days")
 	sub.Flags().Bool("intact", false, "returned intact")
+	sub.Flags().String("why", "", "why:\n.B fast")
 	hidden := &cobra.Command{Use: "secret", Hidden: true, Run: func(*cobra.Command, []string) {}}
 	root.AddCommand(group)
 	group.AddCommand(sub, hidden)
@@ -51,6 +58,10 @@ An example:
 		".SH OPTIONS INHERITED FROM PARENT COMMANDS\n.TP\n\\fB\\-C\\fP, \\fB\\-\\-archive\\fP \\fIdirectory\\fP\narchive directory\n",
 		".SH EXAMPLE\n.EX\n  crm borrow approve L\\-000001\n.EE\n",
 		".SH SEE ALSO\n\\fBcrm-borrow(1)\\fP\n",
+		// A list is bulleted and filled, code in backticks is bold.
+		"It checks, with \\fBcrm verify\\fP:\n.IP \\(bu 2\nthe loan's card, which is\nprinted again;\n.IP \\(bu 2\nthe borrower.\n",
+		// No line of a flag's usage is read as a request.
+		"why:\n\\&.B fast\n",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q:\n%s", want, page)
