@@ -169,11 +169,10 @@ func (r *reader) bundleEvents(b []byte, rel, folderRel string) ([]*Event, []stri
 // the event, and a problem if it is dated in another month (then the
 // event is not to be taken); or no event and what is wrong.
 func (r *reader) bundled(p []byte, i int, bundle, folderRel string) (*Event, string) {
-	e, err := Parse(p)
+	e, err := parse(p, true)
 	if err != nil {
 		return nil, l10n.Sprintf("event %d of the bundle: %v", i+1, err)
 	}
-	e.setPath(PathOf(e.Time, e.Hash))
 	if path.Dir(e.Path) != folderRel {
 		return e, l10n.Sprintf("event %s is dated %s, not in the month of the bundle's folder", ShortHash(e.Hash), e.Time.UTC().Format(TimeLayout))
 	}

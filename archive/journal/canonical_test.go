@@ -307,3 +307,27 @@ func sameMappingAsYAML(t *testing.T, text []byte) {
 		t.Fatalf("ReadMapping\n%s\nyaml.v3\n%s\ntext:\n%s", dumpNode(c), dumpNode(y), text)
 	}
 }
+
+// FuzzPlainTag: plainTag gives the tag yaml.v3 resolves any plain text
+// to, hashes (the fast path for 64 hex digits) and the forms that look
+// like them included.
+func FuzzPlainTag(f *testing.F) {
+	for _, s := range []string{
+		"8fffdd809b097345e4c619d2a03c006d5977fdc7ad21b947c2f99fdffd9546bf", // a link
+		"1234567890123456789012345678901234567890123456789012345678901234", // digits only: a float
+		"12e45", "1e5", "0x1F", "0X1f", "0b101", "0o17", "017", "089", "1_000", "-0b11",
+		".NaN", ".nan", "+.Inf", "-.INF", ".5", "1.", "+1", "-", "2026-11-20", "2026-11-20T10:00:00Z",
+		"2026-11-20 10:00:00", "138-1234-5678", "2020Q2", "10y", "0", "1:20", "1a", "a1", "0xfg", "9fd.",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" {
+			return
+		}
+		want := (&yaml.Node{Kind: yaml.ScalarNode, Value: s}).ShortTag()
+		if got := plainTag([]byte(s)); got != want {
+			t.Fatalf("plainTag(%q) = %s, yaml.v3 resolves it to %s", s, got, want)
+		}
+	})
+}

@@ -178,7 +178,11 @@ func IsDossierID(s string) bool {
 // Parse parses an event file's bytes. It checks the shape, not the
 // signature (that needs the actor's key at the event's place in the chain:
 // see Event.Verify).
-func Parse(b []byte) (*Event, error) {
+func Parse(b []byte) (*Event, error) { return parse(b, false) }
+
+// parse is Parse; withPath also sets the path the event's time and hash
+// give it (PathOf), with the hash its substring.
+func parse(b []byte, withPath bool) (*Event, error) {
 	if len(b) == 0 || b[len(b)-1] != '\n' {
 		return nil, l10n.Errorf("event does not end with a newline")
 	}
@@ -186,12 +190,12 @@ func Parse(b []byte) (*Event, error) {
 	if !ok {
 		return nil, l10n.Errorf("event has no final %q line", strings.TrimSpace(sigPrefix))
 	}
-	sig, err := base64.StdEncoding.DecodeString(sigLine)
-	if err != nil || len(sig) != ed25519.SignatureSize {
+	if _, ok := decodeSignature(sigLine); !ok {
 		return nil, l10n.Errorf("event signature is not base64 of %d bytes", ed25519.SignatureSize)
 	}
 	r, ok := readCanonical(body)
 	if !ok {
+		var err error
 		if r, err = readYAML(body); err != nil {
 			return nil, err
 		}
@@ -212,11 +216,21 @@ func Parse(b []byte) (*Event, error) {
 		return nil, l10n.Errorf("event names dossier %q, which is not a dossier id", r.dossier)
 	}
 	sum := sha256.Sum256(b)
-	return &Event{
+	e := &Event{
 		Header: Header{Kind: r.kind, Time: t, Actor: r.actor, Dossier: r.dossier, Prev: r.prev},
-		Hash:   hex.EncodeToString(sum[:]), extra: extraOf(b, r.node),
-		packed: r.packed,
-	}, nil
+		extra:  extraOf(b, r.node), packed: r.packed,
+	}
+	var named bool
+	if withPath {
+		e.Path, e.Hash, named = pathOfSum(t, &sum)
+	}
+	if !named {
+		e.Hash = hexEncode(sum[:])
+		if withPath {
+			e.setPath(PathOf(t, e.Hash))
+		}
+	}
+	return e, nil
 }
 
 // readYAML reads an event body with yaml.v3: any body readCanonical
@@ -250,35 +264,56 @@ func (e *Event) Compact() {
 }
 
 // cutSignature cuts an event file's bytes (ending with a newline) into the
-// signed body and the text of its final signature line.
-func cutSignature(b []byte) (body []byte, sig string, ok bool) {
+// signed body and the text of its final signature line, both cut from b.
+func cutSignature(b []byte) (body, sig []byte, ok bool) {
 	i := bytes.LastIndex(b[:len(b)-1], []byte("\n"+sigPrefix))
 	if i < 0 {
-		return nil, "", false
+		return nil, nil, false
 	}
-	return b[:i+1], string(b[i+1+len(sigPrefix) : len(b)-1]), true
+	return b[:i+1], b[i+1+len(sigPrefix) : len(b)-1], true
+}
+
+// signature is an Ed25519 signature as a value: decoding one into the
+// heap, twice an event (Parse, then Verify), made 320 MB of garbage for
+// a user's first command at a million events.
+type signature [ed25519.SignatureSize]byte
+
+// decodeSignature decodes the text of a signature line; false unless it
+// is base64 of exactly an Ed25519 signature.
+func decodeSignature(text []byte) (sig signature, ok bool) {
+	var buf [ed25519.SignatureSize + 8]byte // 88 characters decode to 66 bytes at most
+	if base64.StdEncoding.DecodedLen(len(text)) > len(buf) {
+		return sig, false
+	}
+	n, err := base64.StdEncoding.Decode(buf[:], text)
+	if err != nil || n != ed25519.SignatureSize {
+		return sig, false
+	}
+	copy(sig[:], buf[:n])
+	return sig, true
 }
 
 // splitSigned splits an event file's bytes, as Parse checked them, into
-// the signed body and the signature.
-func splitSigned(raw []byte) (body, sig []byte) {
+// the signed body and the signature; ok is false if they are not an
+// event's.
+func splitSigned(raw []byte) (body []byte, sig signature, ok bool) {
 	if len(raw) == 0 {
-		return nil, nil
+		return nil, sig, false
 	}
 	body, text, ok := cutSignature(raw)
 	if !ok {
-		return nil, nil
+		return nil, sig, false
 	}
-	if sig, err := base64.StdEncoding.DecodeString(text); err == nil {
-		return body, sig
+	if sig, ok = decodeSignature(text); !ok {
+		return nil, sig, false
 	}
-	return nil, nil
+	return body, sig, true
 }
 
 // signed returns the signed bytes and the signature, read back from the
 // file if they were let go. A file that no longer has the event's hash
 // gives nothing (and so no valid signature).
-func (e *Event) signed() (body, sig []byte) {
+func (e *Event) signed() (body []byte, sig signature, ok bool) {
 	if raw := e.raw(); raw != nil || e.root == nil {
 		return splitSigned(raw)
 	}
@@ -289,18 +324,18 @@ func (e *Event) signed() (body, sig []byte) {
 		b, _ = os.ReadFile(filepath.Join(*e.root, filepath.FromSlash(e.Path)))
 	}
 	if !e.heldIn(b) {
-		return nil, nil
+		return nil, sig, false
 	}
 	if _, err := Parse(b); err != nil {
-		return nil, nil
+		return nil, sig, false
 	}
 	return splitSigned(b)
 }
 
 // Verify checks the event's signature with a signing public key.
 func (e *Event) Verify(pub ed25519.PublicKey) bool {
-	body, sig := e.signed()
-	return body != nil && ed25519.Verify(pub, body, sig)
+	body, sig, ok := e.signed()
+	return ok && ed25519.Verify(pub, body, sig[:])
 }
 
 // Verdict returns what checking the signature with key found, if it was
@@ -397,7 +432,7 @@ func (e *Event) data() (packed []byte, node *yaml.Node, err error) {
 		return e.packed, e.node(), nil
 	}
 	DataReads.Add(1)
-	body, _ := e.signed()
+	body, _, _ := e.signed()
 	if body == nil {
 		// Moved since it was read (bundled again in another clone, or,
 		// read from a bundle, back in a file of its own): wherever its
@@ -410,7 +445,7 @@ func (e *Event) data() (packed []byte, node *yaml.Node, err error) {
 			b = findInBundles(*e.root, e.Path)
 		}
 		if e.heldIn(b) {
-			body, _ = splitSigned(b)
+			body, _, _ = splitSigned(b)
 		}
 	}
 	if body == nil {
@@ -568,14 +603,44 @@ func intern(b []byte) string {
 // PathOf is where an event with this time and hash is stored.
 func PathOf(t time.Time, hash string) string {
 	t = t.UTC()
-	y, mo, d := t.Date()
-	if y < 0 || y > 9999 || strings.ContainsAny(hash, "/.") {
+	if y := t.Year(); y < 0 || y > 9999 || strings.ContainsAny(hash, "/.") {
 		return path.Join(Dir, t.Format("2006"), t.Format("01"), t.Format("20060102T150405Z")+"-"+hash+".yaml")
 	}
 	// As above, without three formats and a join: a replay from the
 	// cache names every one of a million events (0.8 s).
+	b := appendPathTo(make([]byte, 0, pathLen+len(hash)), t)
+	b = append(b, hash...)
+	b = append(b, ".yaml"...)
+	return unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again: one allocation, not two
+}
+
+// pathLen is the length of an event's path without its hash.
+const pathLen = len(Dir + "/2006/01/20060102T150405Z-.yaml")
+
+// pathOfSum is PathOf(t, the hex of sum), and the hash as the path's
+// substring: the hex is written into the path, not made apart first (a
+// bundle's every event, 64 bytes of garbage each). False where PathOf
+// would join (a year past 9999).
+func pathOfSum(t time.Time, sum *[32]byte) (p, hash string, ok bool) {
+	t = t.UTC()
+	if y := t.Year(); y < 0 || y > 9999 {
+		return "", "", false
+	}
+	b := appendPathTo(make([]byte, 0, pathLen+2*len(sum)), t)
+	n := len(b)
+	for _, c := range sum {
+		b = append(b, hexDigits[c>>4], hexDigits[c&15])
+	}
+	b = append(b, ".yaml"...)
+	p = unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again
+	return p, p[n : n+2*len(sum)], true
+}
+
+// appendPathTo appends an event's path up to its hash for time t (UTC, a
+// year of four digits): journal/2006/01/20060102T150405Z-.
+func appendPathTo(b []byte, t time.Time) []byte {
+	y, mo, d := t.Date()
 	h, mi, sec := t.Clock()
-	b := make([]byte, 0, len(Dir)+len("/2006/01/20060102T150405Z-.yaml")+len(hash))
 	b = append(b, Dir+"/"...)
 	b = appendDigits(b, y, 4)
 	b = append(b, '/')
@@ -588,10 +653,7 @@ func PathOf(t time.Time, hash string) string {
 	b = appendDigits(b, h, 2)
 	b = appendDigits(b, mi, 2)
 	b = appendDigits(b, sec, 2)
-	b = append(b, "Z-"...)
-	b = append(b, hash...)
-	b = append(b, ".yaml"...)
-	return unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again: one allocation, not two
+	return append(b, "Z-"...)
 }
 
 // appendDigits appends v (>= 0) in n <= 4 decimal digits, zero-padded.
@@ -692,7 +754,7 @@ func (e *Event) takeDataBack(b []byte) {
 		packed, node, err = e.data()
 	} else {
 		DataTakenBack.Add(1)
-		body, _ := splitSigned(b)
+		body, _, _ := splitSigned(b)
 		packed, node, err = bodyData(body)
 	}
 	if err != nil {

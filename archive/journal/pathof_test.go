@@ -48,3 +48,37 @@ func FuzzPathOf(f *testing.F) {
 		}
 	})
 }
+
+// pathOfSum names a file as PathOf does with the hex of the sum, the hash
+// its substring, for every time PathOf does not join (and refuses the
+// others).
+func TestPathOfSum(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	times := []time.Time{
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-5, 3, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 12, 3, 7, 8, 9, 0, time.FixedZone("CST", 8*3600)),
+	}
+	for range 2000 {
+		times = append(times, time.Unix(r.Int64N(400e9)-62e9, 0))
+	}
+	for _, tm := range times {
+		var sum [32]byte
+		for i := range sum {
+			sum[i] = byte(r.IntN(256))
+		}
+		hash := fmt.Sprintf("%x", sum)
+		p, h, ok := pathOfSum(tm, &sum)
+		if y := tm.UTC().Year(); y < 0 || y > 9999 {
+			if ok {
+				t.Fatalf("pathOfSum(%v) named a year PathOf joins: %q", tm, p)
+			}
+			continue
+		}
+		if !ok || p != PathOf(tm, hash) || h != hash {
+			t.Fatalf("pathOfSum(%v, %s) = %q, %q, %v; PathOf gives %q", tm, hash, p, h, ok, PathOf(tm, hash))
+		}
+	}
+}
