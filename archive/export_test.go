@@ -447,7 +447,10 @@ func (a *Archive) SeenAfterGroupedSave(from []string, same bool) bool {
 
 // RegisterSizes is registerSizes: what a replay of j makes its registers
 // hold at once.
-func RegisterSizes(j *journal.Journal) (changes, reviews int) { return registerSizes(j) }
+func RegisterSizes(j *journal.Journal) (changes, reviews int) {
+	changes, reviews, _ = registerSizes(j)
+	return changes, reviews
+}
 
 // SetPastAll makes the analysis of refused steps replay every ancestor
 // (all) or only those that can change what the step's rule reads, and

@@ -101,12 +101,14 @@ func replayJournal(j *journal.Journal, p *Policy, now time.Time, checkSigs bool,
 	if !one {
 		letGo = nil
 	}
-	changes, reviews := registerSizes(j)
+	changes, reviews, perDossier := registerSizes(j)
 	run := func(removals map[string][]string) *State {
 		s := newState(j, p)
 		s.now, s.checkSigs, s.removals = now, checkSigs, removals
 		s.prefix = map[string]bool{}
 		s.letGo = letGo
+		s.reviewsOf = perDossier
+		defer func() { s.reviewsOf = nil }()
 		if changes > 0 {
 			s.Changes = make([]Change, 0, changes)
 		}
@@ -229,20 +231,23 @@ func leaverEscapes(j *journal.Journal, removed map[string][]string) bool {
 }
 
 // registerSizes is how many entries the registers of a replay of j have
-// at most: one for each event of a kind that adds one. A register made
+// at most, one for each event of a kind that adds one, and how many 核定
+// events name each dossier (State.reviewsOf). A register made
 // that big at once is not grown an element at a time (at 100,000
 // dossiers, 750,000 核定 of 144 bytes grown by a quarter each time
 // allocated 500 MB, and held the old and the new array at the end).
-func registerSizes(j *journal.Journal) (changes, reviews int) {
+func registerSizes(j *journal.Journal) (changes, reviews int, perDossier map[string]int32) {
+	perDossier = map[string]int32{}
 	for _, e := range j.Events {
 		switch e.Kind {
 		case KindReview:
 			reviews++
+			perDossier[e.Dossier]++
 		case KindDossierCreate, KindDossierClassify, KindDossierDeclassify, KindDossierCredit, KindDossierTier:
 			changes++
 		}
 	}
-	return changes, reviews
+	return changes, reviews, perDossier
 }
 
 // replay applies one event read from the journal, or records why it has

@@ -208,6 +208,10 @@ type State struct {
 	// pass found, of the same state: an advance may then take a new
 	// removal as the first pass would (removalsAfter).
 	passesAgree bool
+	// reviewsOf is how many 核定 events name each dossier, during a
+	// whole replay (registerSizes): each dossier's list is made that
+	// long once.
+	reviewsOf map[string]int32
 	// dataLetGo: the replay let go of its events' data (replayLettingGo);
 	// letGo, while it replays, which events may (nil: none).
 	dataLetGo  bool
