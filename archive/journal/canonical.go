@@ -429,8 +429,9 @@ func plainTag(t []byte) string {
 
 // numberBytes are the bytes of every int, float and timestamp form yaml.v3
 // resolves (decimal, 0x, 0o, 0b, '_', exponents, .inf/.nan, dates and
-// times with zones).
-const numberBytes = "0123456789abcdefABCDEFxXoO_+-.eE:TtZz nNiI "
+// times with zones, and the comma time.Parse takes before a fraction of
+// a second).
+const numberBytes = "0123456789abcdefABCDEFxXoO_+-.,eE:TtZz nNiI "
 
 // pack writes the subtree at node i as packNode writes a yaml.Node tree.
 func (r *canonReader) pack(i int) []byte {

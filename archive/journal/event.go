@@ -283,7 +283,13 @@ type signature [ed25519.SignatureSize]byte
 func decodeSignature(text []byte) (sig signature, ok bool) {
 	var buf [ed25519.SignatureSize + 8]byte // 88 characters decode to 66 bytes at most
 	if base64.StdEncoding.DecodedLen(len(text)) > len(buf) {
-		return sig, false
+		// Longer: base64 skips line breaks, and a signature wrapped over
+		// lines has always been read.
+		d, err := base64.StdEncoding.DecodeString(string(text))
+		if err != nil || len(d) != ed25519.SignatureSize {
+			return sig, false
+		}
+		return signature(d), true
 	}
 	n, err := base64.StdEncoding.Decode(buf[:], text)
 	if err != nil || n != ed25519.SignatureSize {
