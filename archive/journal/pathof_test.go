@@ -15,7 +15,19 @@ func TestPathOfIsTheFormat(t *testing.T) {
 		t = t.UTC()
 		return path.Join(Dir, t.Format("2006"), t.Format("01"), t.Format("20060102T150405Z")+"-"+hash+".yaml")
 	}
-	r := rand.New(rand.NewPCG(3, 4))
+	times := pathTimes(rand.New(rand.NewPCG(3, 4)))
+	hashes := []string{"", "../x", "a/b", "..", fmt.Sprintf("%064x", 42)}
+	for i, tm := range times {
+		h := hashes[i%len(hashes)]
+		if got, w := PathOf(tm, h), want(tm, h); got != w {
+			t.Fatalf("PathOf(%v, %q) = %q, want %q", tm, h, got, w)
+		}
+	}
+}
+
+// pathTimes are times of every year PathOf can meet: the edges of four
+// digits, past them, another zone, and 2,000 drawn from r.
+func pathTimes(r *rand.Rand) []time.Time {
 	times := []time.Time{
 		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
@@ -26,13 +38,7 @@ func TestPathOfIsTheFormat(t *testing.T) {
 	for range 2000 {
 		times = append(times, time.Unix(r.Int64N(400e9)-62e9, 0))
 	}
-	hashes := []string{"", "../x", "a/b", "..", fmt.Sprintf("%064x", 42)}
-	for i, tm := range times {
-		h := hashes[i%len(hashes)]
-		if got, w := PathOf(tm, h), want(tm, h); got != w {
-			t.Fatalf("PathOf(%v, %q) = %q, want %q", tm, h, got, w)
-		}
-	}
+	return times
 }
 
 // FuzzPathOf holds PathOf to the formula for any time and hash.
@@ -54,17 +60,7 @@ func FuzzPathOf(f *testing.F) {
 // others).
 func TestPathOfSum(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	times := []time.Time{
-		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
-		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
-		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
-		time.Date(-5, 3, 1, 0, 0, 0, 0, time.UTC),
-		time.Date(2026, 12, 3, 7, 8, 9, 0, time.FixedZone("CST", 8*3600)),
-	}
-	for range 2000 {
-		times = append(times, time.Unix(r.Int64N(400e9)-62e9, 0))
-	}
-	for _, tm := range times {
+	for _, tm := range pathTimes(r) {
 		var sum [32]byte
 		for i := range sum {
 			sum[i] = byte(r.IntN(256))
