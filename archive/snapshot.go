@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"maps"
 	"math"
@@ -1126,22 +1127,22 @@ func (c *journalCache) sealSnapshot(b []byte) []byte { return c.seal(snapSeal, b
 
 // seal appends to b its HMAC-SHA-256 under the cache's key, over what
 // (which kind of record it is) and b.
-func (c *journalCache) seal(what string, b []byte) []byte {
-	m := hmac.New(sha256.New, c.key[:])
-	m.Write([]byte(what))
-	m.Write(b)
-	return m.Sum(b)
-}
+func (c *journalCache) seal(what string, b []byte) []byte { return c.sealMAC(what, b).Sum(b) }
 
 // sealedWith reports whether sum is body's seal (seal) for what. It
 // copies nothing: checking a seal by appending it to a copy of the body
 // faulted in a page for every 4 KB of it (a snapshot's header is 219 KB at
 // 100,000 dossiers), which a command about one dossier paid every time.
 func (c *journalCache) sealedWith(what string, body, sum []byte) bool {
+	return hmac.Equal(c.sealMAC(what, body).Sum(nil), sum)
+}
+
+// sealMAC is the HMAC-SHA-256 under the cache's key of what and b.
+func (c *journalCache) sealMAC(what string, b []byte) hash.Hash {
 	m := hmac.New(sha256.New, c.key[:])
 	m.Write([]byte(what))
-	m.Write(body)
-	return hmac.Equal(m.Sum(nil), sum)
+	m.Write(b)
+	return m
 }
 
 // countDepth counts the folders at depth n under journal/ (2: months).

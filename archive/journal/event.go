@@ -220,15 +220,15 @@ func parse(b []byte, withPath bool) (*Event, error) {
 		Header: Header{Kind: r.kind, Time: t, Actor: r.actor, Dossier: r.dossier, Prev: r.prev},
 		extra:  extraOf(b, r.node), packed: r.packed,
 	}
-	var named bool
 	if withPath {
-		e.Path, e.Hash, named = pathOfSum(t, &sum)
-	}
-	if !named {
-		e.Hash = hexEncode(sum[:])
-		if withPath {
-			e.setPath(PathOf(t, e.Hash))
+		if p, h, ok := pathOfSum(t, &sum); ok {
+			e.Path, e.Hash = p, h
+			return e, nil
 		}
+	}
+	e.Hash = hexEncode(sum[:])
+	if withPath {
+		e.setPath(PathOf(t, e.Hash)) // a year PathOf joins
 	}
 	return e, nil
 }
