@@ -337,11 +337,11 @@ func lastQuarter(d *DossierState) string {
 // MissedReview is a dossier with quarters that ended without its 核定
 // (R6.5). They stay listed until a (late) 核定 is recorded for each.
 type MissedReview struct {
-	ID        string   `json:"id"`
-	Level     string   `json:"level"`
-	Owner     string   `json:"owner"`
-	OwnerName string   `json:"owner_name,omitempty"`
-	Quarters  []string `json:"quarters"` // oldest first
+	ID        string         `json:"id"`
+	Level     string         `json:"level"`
+	Owner     string         `json:"owner"`
+	OwnerName string         `json:"owner_name,omitempty"`
+	Quarters  classify.Spans `json:"quarters"` // oldest first; every quarter's name in JSON
 }
 
 // ReviewsMissed lists, from the journal alone, the active dossiers with
@@ -350,49 +350,47 @@ func (a *Archive) ReviewsMissed(q classify.Quarter) []MissedReview {
 	loc := a.Location()
 	rows := a.State.sortedRows()
 	out := make([]MissedReview, 0, len(rows))
-	var names []string // each quarter's name (by quarterIndex), written once: a map's 1.9M lookups at 100,000 dossiers took 50 ms
-	// The lists of quarters are cut from slabs: tens of thousands of
-	// dossiers may each have missed many.
-	var slab []string
+	qi, okQ := quarterIndex(q)
+	// The runs of quarters missed are cut from slabs: tens of thousands
+	// of dossiers may each have missed some.
+	var slab classify.Spans
 	for i := range rows {
 		d := &rows[i]
 		if d.Status != StatusActive {
 			continue
 		}
 		first := classify.QuarterOf(d.Created, loc)
-		if n := (q.Year-first.Year)*4 + q.Q - first.Q; cap(slab)-len(slab) < n {
-			slab = make([]string, 0, max(n, 4096))
+		if n := len(d.Reviewed) + 1; cap(slab)-len(slab) < n {
+			slab = make(classify.Spans, 0, max(n, 4096))
 		}
 		start := len(slab)
-		fi, okF := quarterIndex(first)
-		qi, okQ := quarterIndex(q)
-		if okF && okQ {
-			// The quarters from the first to q's and the row's quarters
-			// with a 核定 (ascending) side by side.
-			k := 0
-			for p := fi; p < qi; p++ {
-				for k < len(d.Reviewed) && d.Reviewed[k] < p {
-					k++
-				}
-				if k < len(d.Reviewed) && d.Reviewed[k] == p {
+		if fi, okF := quarterIndex(first); okF && okQ {
+			// The gaps between the quarters with a 核定 (ascending),
+			// from the first quarter to q's: a run of quarters each.
+			p := fi
+			for _, r := range d.Reviewed {
+				if r < p {
 					continue
 				}
-				if int(p) >= len(names) {
-					names = append(names, make([]string, int(qi)+1-len(names))...)
+				if r >= qi {
+					break
 				}
-				name := names[p]
-				if name == "" {
-					name = classify.Quarter{Year: int(p)/4 + 1900, Q: int(p)%4 + 1}.String()
-					names[p] = name
+				if r > p {
+					slab = append(slab, classify.SpanOf(quarterAt(p), quarterAt(r-1)))
 				}
-				slab = append(slab, name)
+				p = r + 1
+			}
+			if p < qi {
+				slab = append(slab, classify.SpanOf(quarterAt(p), quarterAt(qi-1)))
 			}
 		} else {
+			var own classify.Spans // Add would extend the slab's previous run
 			for p := first; p.Before(q); p = p.Next() {
 				if !d.reviewedIn(p) {
-					slab = append(slab, p.String())
+					own = own.Add(p)
 				}
 			}
+			slab = append(slab, own...)
 		}
 		missed := slab[start:len(slab):len(slab)]
 		if len(missed) == 0 {

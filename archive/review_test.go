@@ -91,7 +91,7 @@ func TestMissedQuartersStayListed(t *testing.T) {
 	f.now = time.Date(2027, 4, 10, 9, 0, 0, 0, f.now.Location())
 	a := f.as("li")
 	m := a.ReviewsMissed(a.Quarter())
-	if len(m) != 1 || m[0].ID != id || !slices.Equal(m[0].Quarters, []string{"2026Q4", "2027Q1"}) {
+	if len(m) != 1 || m[0].ID != id || !slices.Equal(m[0].Quarters.Names(), []string{"2026Q4", "2027Q1"}) {
 		t.Fatalf("missed %+v", m)
 	}
 	rep, err := a.Maintain(ctx, classify.Period{Days: 14})
@@ -101,14 +101,14 @@ func TestMissedQuartersStayListed(t *testing.T) {
 	if _, err := a.ReviewDone(id, "本季度"); err != nil {
 		t.Fatal(err)
 	}
-	if m := f.as("li").ReviewsMissed(a.Quarter()); len(m) != 1 || len(m[0].Quarters) != 2 {
+	if m := f.as("li").ReviewsMissed(a.Quarter()); len(m) != 1 || m[0].Quarters.Len() != 2 {
 		t.Fatalf("this quarter's 核定 does not make up for the missed ones: %+v", m)
 	}
 	// A late 核定 of the later quarter leaves the earlier one missed.
 	if _, err := f.as("li").ReviewDoneFor(id, classify.Quarter{Year: 2027, Q: 1}, "补登"); err != nil {
 		t.Fatal(err)
 	}
-	if m := f.as("li").ReviewsMissed(a.Quarter()); len(m) != 1 || !slices.Equal(m[0].Quarters, []string{"2026Q4"}) {
+	if m := f.as("li").ReviewsMissed(a.Quarter()); len(m) != 1 || !slices.Equal(m[0].Quarters.Names(), []string{"2026Q4"}) {
 		t.Fatalf("after 2027Q1's late 核定: %+v", m)
 	}
 	if _, err := f.as("li").ReviewDoneFor(id, classify.Quarter{Year: 2026, Q: 4}, "补登"); err != nil {

@@ -39,10 +39,10 @@ func TestReviewsMissedMatchesQuarterLoop(t *testing.T) {
 			var want []MissedReview
 			for i := range rows {
 				d := &rows[i]
-				var qs []string
+				var qs classify.Spans
 				for p := classify.QuarterOf(d.Created, loc); p.Before(q); p = p.Next() {
 					if !d.reviewedIn(p) {
-						qs = append(qs, p.String())
+						qs = qs.Add(p)
 					}
 				}
 				if len(qs) > 0 {

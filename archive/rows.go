@@ -132,6 +132,11 @@ func quarterIndex(q classify.Quarter) (uint16, bool) {
 	return uint16((q.Year-1900)*4 + q.Q - 1), true
 }
 
+// quarterAt is the quarter numbered i by quarterIndex.
+func quarterAt(i uint16) classify.Quarter {
+	return classify.Quarter{Year: int(i)/4 + 1900, Q: int(i)%4 + 1}
+}
+
 // parseQuarter is classify.ParseQuarter, without its regular expression
 // for a quarter written as it writes one (2026Q4): a row is made of every
 // 核定 of a dossier, forty in its first ten years.

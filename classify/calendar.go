@@ -93,63 +93,116 @@ func (q Quarter) Before(r Quarter) bool {
 	return q.Year < r.Year || (q.Year == r.Year && q.Q < r.Q)
 }
 
-// JoinQuarters writes quarters, oldest first, with each run of
-// consecutive quarters as its first and last: "2016Q4-2026Q3, 2027Q2".
-// A dossier missed in forty quarters (R6.5) is one short cell, not forty
-// names. A quarter it cannot read is written as given, ending a run.
-func JoinQuarters(qs []string) string {
-	switch len(qs) {
-	case 0:
-		return ""
-	case 1:
-		return qs[0]
+// Span is a run of consecutive quarters, from First to Last (the same
+// quarter for a run of one). It is eight bytes: review due holds the
+// runs missed by every dossier (R6.5), four hundred thousand at 100,000.
+type Span struct{ first, last int32 } // quarter numbers (number)
+
+// SpanOf is the run of quarters from first to last.
+func SpanOf(first, last Quarter) Span { return Span{first.number(), last.number()} }
+
+// First is the span's first quarter.
+func (r Span) First() Quarter { return quarterNumbered(r.first) }
+
+// Last is the span's last quarter.
+func (r Span) Last() Quarter { return quarterNumbered(r.last) }
+
+// number numbers q so that the next quarter is one more.
+func (q Quarter) number() int32 { return int32(q.Year*4 + q.Q - 1) }
+
+// quarterNumbered is the quarter number numbers n.
+func quarterNumbered(n int32) Quarter {
+	y, q := n/4, n%4
+	if q < 0 { // before year 0
+		y, q = y-1, q+4
 	}
-	// The runs first, then the text in one allocation: review due joins
-	// the quarters of every dossier missed (1.9 million at 100,000).
-	prev, size := -1, 0
-	var ends [16]int // where each run ends, while few
-	runs := ends[:0]
-	for i, q := range qs {
-		x := quarterNumber(q)
-		if i > 0 && (x < 0 || prev < 0 || x != prev+1) {
-			runs = append(runs, i)
-		}
-		prev = x
-	}
-	runs = append(runs, len(qs))
-	start := 0
-	for _, end := range runs {
-		size += len(", ") + len(qs[start])
-		if end-1 > start {
-			size += 1 + len(qs[end-1])
-		}
-		start = end
-	}
-	b := make([]byte, 0, size)
-	start = 0
-	for _, end := range runs {
-		if start > 0 {
-			b = append(b, ", "...)
-		}
-		b = append(b, qs[start]...)
-		if end-1 > start {
-			b = append(b, '-')
-			b = append(b, qs[end-1]...)
-		}
-		start = end
-	}
-	return string(b)
+	return Quarter{int(y), int(q) + 1}
 }
 
-// quarterNumber numbers a quarter written 2026Q4 so that the next one is
-// one more, or is -1.
-func quarterNumber(s string) int {
-	if len(s) != 6 { // not 2026-Q4, nor 2026q4 (cutQuarter takes it upper-cased)
-		return -1
+// Spans are quarters, oldest first, kept as runs of consecutive ones: a
+// dossier missed in forty quarters (R6.5) is one span, not forty names.
+// In JSON they are the list of every quarter's name, as 2026Q4.
+type Spans []Span
+
+// Add appends q, which comes after every quarter of s, to s's last run
+// when it is the next quarter, or as a run of its own.
+func (s Spans) Add(q Quarter) Spans {
+	n := q.number()
+	if k := len(s); k > 0 && s[k-1].last+1 == n {
+		s[k-1].last = n
+		return s
 	}
-	y, q, ok := cutQuarter(s)
-	if !ok {
-		return -1
+	return append(s, Span{n, n})
+}
+
+// Len is the number of quarters in s.
+func (s Spans) Len() int {
+	n := 0
+	for _, r := range s {
+		n += int(r.last-r.first) + 1
 	}
-	return y*4 + q - 1
+	return n
+}
+
+// Quarters lists every quarter of s, oldest first.
+func (s Spans) Quarters() []Quarter {
+	out := make([]Quarter, 0, s.Len())
+	for _, r := range s {
+		for n := r.first; n <= r.last; n++ {
+			out = append(out, quarterNumbered(n))
+		}
+	}
+	return out
+}
+
+// Names lists every quarter of s written as 2026Q4, oldest first.
+func (s Spans) Names() []string {
+	qs := s.Quarters()
+	out := make([]string, len(qs))
+	for i, q := range qs {
+		out[i] = q.String()
+	}
+	return out
+}
+
+// String writes s with each run as its first and last quarter:
+// "2016Q4-2026Q3, 2027Q2".
+func (s Spans) String() string { return string(s.Append(make([]byte, 0, len(s)*15))) }
+
+// Append appends s written as String writes it to b.
+func (s Spans) Append(b []byte) []byte {
+	for i, r := range s {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = r.First().append(b)
+		if r.last != r.first {
+			b = append(b, '-')
+			b = r.Last().append(b)
+		}
+	}
+	return b
+}
+
+// append appends q written as 2026Q4 to b.
+func (q Quarter) append(b []byte) []byte {
+	b = strconv.AppendInt(b, int64(q.Year), 10)
+	b = append(b, 'Q')
+	return strconv.AppendInt(b, int64(q.Q), 10)
+}
+
+// MarshalJSON writes s as the list of every quarter's name: what a
+// script reading `review due --json` expects.
+func (s Spans) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 2+9*s.Len())
+	b = append(b, '[')
+	for _, q := range s.Quarters() {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = q.append(b)
+		b = append(b, '"')
+	}
+	return append(b, ']'), nil
 }

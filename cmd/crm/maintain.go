@@ -8,7 +8,6 @@ import (
 
 	"crm/archive"
 	"crm/archive/journal"
-	"crm/classify"
 	"crm/l10n"
 )
 
@@ -160,7 +159,7 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 	})
 	e.capLines(len(rep.Missed), all, func(i int) {
 		m := rep.Missed[i]
-		e.linef(l10n.T("review missed: %s (%s, created by %s) was not verified in %s: `crm review done %s --quarter %s`"), m.ID, m.Level, m.Owner, classify.JoinQuarters(m.Quarters), m.ID, m.Quarters[0])
+		e.linef(l10n.T("review missed: %s (%s, created by %s) was not verified in %s: `crm review done %s --quarter %s`"), m.ID, m.Level, m.Owner, m.Quarters, m.ID, m.Quarters[0].First())
 	})
 	e.capLines(len(rep.PendingLoans), all, func(i int) {
 		l := rep.PendingLoans[i]

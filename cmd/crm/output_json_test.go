@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"crm/archive"
+	"crm/classify"
 )
 
 // ptrMarshal encodes itself through its pointer: encoding/json calls that
@@ -73,7 +74,7 @@ func TestPrintJSONAsEncoder(t *testing.T) {
 	values := []any{
 		nil, 1, "s", []int{}, []int(nil), map[string]int(nil),
 		[]string{"a", "b"}, [2]int{1, 2}, s, &s, []jsonSample{s, {}}, []*jsonSample{&s, nil},
-		map[string]any{"quarter": "2026Q4", "due": []archive.DueReview{{ID: "C-1", Level: "秘密", DaysLeft: 3}}, "missed": []archive.MissedReview{{ID: "C-2", Quarters: []string{"2025Q1", "2025Q2"}}}},
+		map[string]any{"quarter": "2026Q4", "due": []archive.DueReview{{ID: "C-1", Level: "秘密", DaysLeft: 3}}, "missed": []archive.MissedReview{{ID: "C-2", Quarters: classify.Spans{classify.SpanOf(classify.Quarter{Year: 2025, Q: 1}, classify.Quarter{Year: 2025, Q: 2}), classify.SpanOf(classify.Quarter{Year: 2026, Q: 1}, classify.Quarter{Year: 2026, Q: 1})}}}},
 		&archive.MaintainReport{Quarter: "2026Q4", Reviews: []archive.DueReview{{ID: "C-1", Overdue: true}}, Rekeyed: nil},
 		embedded{jsonSample: s, Extra: 1}, []embedded{{Extra: 2}},
 		[]archive.ListEntry{{ID: "C-1", Level: "内部", Created: at}},
