@@ -3,8 +3,11 @@
 # make bench: the benchmarks of README's Performance section (a few minutes).
 # make man: man pages for crm and each command into ./man (crm man DIR).
 .PHONY: build demo test bench man
+# CGO_ENABLED=0: a static crm starts 3-4 ms sooner than one linked
+# against libc (no dynamic loader, no cgo start), a tenth of a `crm show`;
+# crm needs nothing from C (os/user and net fall back to pure Go).
 build:
-	go build -o bin/ ./cmd/...
+	CGO_ENABLED=0 go build -o bin/ ./cmd/...
 demo: build
 	testdata/demo/demo.sh bin/crm
 test:
