@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,4 +58,62 @@ func TestExamplesParse(t *testing.T) {
 			}
 		}
 	})
+}
+
+// commands names each command by the name it runs by, and the tree built
+// for one named command helps and fails as the whole tree does: a user
+// never sees which was built.
+func TestLazyRootIsTheWholeTree(t *testing.T) {
+	full := newTestRoot("en")
+	var names []string
+	for _, c := range full.Commands() {
+		names = append(names, c.Name())
+	}
+	for _, c := range commands {
+		if c.make(&env{io: &IO{}, getenv: func(string) string { return "" }}).Name() != c.name {
+			t.Errorf("commands: %q makes another command", c.name)
+		}
+	}
+	if len(commands)+len([]string{"man", "completion", "help"}) != len(names) {
+		t.Errorf("commands has %d, the tree %d: %v", len(commands), len(names), names)
+	}
+	getenv := func(string) string { return "" }
+	runBoth := func(args []string) {
+		t.Helper()
+		var lazyOut, lazyErr, fullOut, fullErr strings.Builder
+		code := run(args, &IO{In: strings.NewReader(""), Out: &lazyOut, Err: &lazyErr}, getenv)
+		root := newRoot(&env{io: &IO{}, getenv: getenv})
+		root.SetArgs(args)
+		root.SetOut(&fullOut)
+		root.SetErr(&fullErr)
+		_, err := root.ExecuteC()
+		if lazyOut.String() != fullOut.String() {
+			t.Errorf("crm %q (exit %d, %v): lazy tree printed\n%s\nwhole tree\n%s", args, code, err, lazyOut.String(), fullOut.String())
+		}
+	}
+	walk(full, func(c *cobra.Command) {
+		if !c.HasParent() {
+			return
+		}
+		path := strings.Fields(c.CommandPath())[1:]
+		runBoth(append(slices.Clone(path), "--help"))
+		runBoth(append([]string{"-C", "/nonexistent", "--lang=en"}, append(slices.Clone(path), "-h")...))
+	})
+	for _, args := range [][]string{
+		{"-Cx", "show", "--help"}, {"-v"}, {"--", "show"}, {"-hv", "show"}, {"--unknown", "show", "-h"},
+	} {
+		if mk := commandNamed(args); mk != nil && args[1] != "show" {
+			t.Errorf("%q: a command named", args)
+		}
+	}
+	for args, want := range map[string]string{"-C a show": "show", "-i k --now=2026-01-01 review due": "review", "--lang zh list": "list",
+		"-Cdir log": "log", "--version": "", "help show": "", "man": "", "completion bash": "", "x show": "", "-- show": "", "-x show": ""} {
+		got := ""
+		if mk := commandNamed(strings.Fields(args)); mk != nil {
+			got = mk(&env{io: &IO{}, getenv: getenv}).Name()
+		}
+		if got != want {
+			t.Errorf("commandNamed(%q) = %q, want %q", args, got, want)
+		}
+	}
 }
