@@ -263,7 +263,7 @@ func (a *Archive) saveInGroups(l *snapLoad, j *journal.Journal) bool {
 		return false
 	}
 	groupedSaves.Add(1)
-	a.grouped = &groupedSave{parts: out.PartTable, from: snap.GoodHeads}
+	a.grouped = &groupedSave{parts: out.partTable, from: snap.GoodHeads}
 	return true
 }
 

@@ -105,11 +105,15 @@ func SnapshotPartOf(path, which string) (off, n int64, err error) {
 		return 0, 0, err
 	}
 	hl := int64(binary.BigEndian.Uint64(pre[len(snapMagic):]))
-	var snap snapshot
-	if err := gob.NewDecoder(io.LimitReader(f, hl)).Decode(&snap); err != nil {
+	head := make([]byte, hl)
+	if _, err := io.ReadFull(f, head); err != nil {
 		return 0, 0, err
 	}
-	snap.parts = partTable(snap.PartTable)
+	snap, ok := decodeHeader(head)
+	if !ok {
+		return 0, 0, errBadSnapshotPart
+	}
+	snap.parts = partTable(snap.partTable)
 	i := snapBucket(which)
 	switch which {
 	case "rows":
@@ -372,7 +376,7 @@ func (a *Archive) EncodeSnapshotAsAnotherBuild() error {
 		off += int64(len(b))
 	}
 	snap.parts = partTable(packParts(table))
-	snap.Prelude, snap.PartTable, snap.state.Decided = prelude, snap.parts, nil
+	snap.Prelude, snap.partTable, snap.state.Decided = prelude, snap.parts, nil
 	head, ok := encodeHeader(snap)
 	if !ok {
 		return errBadSnapshotPart

@@ -246,3 +246,30 @@ func TestReviewRefsInAnyOrder(t *testing.T) {
 		t.Fatal("an entry no dossier's list has was placed")
 	}
 }
+
+// The header is the gob then the part table, and the table read is the
+// bytes read: gob copies it no more (encodeHeader, decodeHeader).
+func TestHeaderPartTableAfterGob(t *testing.T) {
+	table := packParts([]snapPart{{Off: 0, Len: 7, Sum: [32]byte{1}}, {Off: 7, Len: 9, Sum: [32]byte{2}}})
+	snap := &snapshot{Archive: "a", Months: []string{"journal/2026/11"}, state: &State{Genesis: "g", ArchiveID: "id"}, partTable: table}
+	b, ok := encodeHeader(snap)
+	if !ok || !bytes.HasSuffix(b, table) {
+		t.Fatalf("encodeHeader: %v, table not last", ok)
+	}
+	got, ok := decodeHeader(b)
+	if !ok || !bytes.Equal(got.partTable, table) || got.Archive != "a" || got.Head.Genesis != "g" || len(got.Months) != 1 {
+		t.Fatalf("decodeHeader: %v %+v", ok, got)
+	}
+	if &got.partTable[0] != &b[len(b)-len(table)] {
+		t.Error("the part table was copied")
+	}
+	// No table: none read.
+	snap.partTable = nil
+	b, _ = encodeHeader(snap)
+	if got, ok := decodeHeader(b); !ok || len(got.partTable) != 0 {
+		t.Fatalf("no table: %v %d", ok, len(got.partTable))
+	}
+	if _, ok := decodeHeader(b[:len(b)-1]); ok {
+		t.Error("a cut gob decoded")
+	}
+}

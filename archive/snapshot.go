@@ -118,14 +118,16 @@ type snapshot struct {
 	// types, and a zero part): the same for every part, kept once, so
 	// that a part is decoded after it and many parts by one decoder.
 	Prelude []byte
-	// PartTable is where the parts lie after the sealed header (parts,
+	// partTable is where the parts lie after the sealed header (parts,
 	// packed by packParts: a command about one dossier decodes no 4096
 	// structs): the dossiers of each bucket (snapBucketPart), then the
 	// hashes of the events of each month folder (packHashes), then the
 	// rows of every dossier (dossierRow), the registers of loans and
 	// destruction requests (encodeRows) and every dossier's histories
-	// (encodeHistories).
-	PartTable []byte
+	// (encodeHistories). It follows the gob in the header (encodeHeader):
+	// read, it is the bytes read, not copied twice by gob (202 KB at
+	// 100,000 dossiers, a millisecond of every show's faults).
+	partTable []byte
 	parts     partTable
 	// order is the tail of the order of the journal the snapshot stands
 	// for (journal.Tail, packed), written as its last part.
@@ -287,9 +289,9 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 21: a sealed header
+// snapMagic starts a snapshot file (format version 22: a sealed header
 // that holds the state's own fields (headState, not State) and names the
-// events decisions settled, 4096 parts by dossier id with
+// events decisions settled, with its part table after the gob, 4096 parts by dossier id with
 // their register entries, destruction requests and event paths after one
 // shared gob prelude, parts by month folder, a part of rows, one of loans
 // and destruction requests, one of histories and one with the tail of the
@@ -310,8 +312,9 @@ type dirStamp struct {
 // registers, 4 no month parts, 3 was one sealed gob stream, 2 could hold a
 // clock range that ignored events dated ahead that a decision had
 // rejected, or a journal without genesis). A snapshot of another version
-// is not read. Version 20 encoded the header's state as a State.
-const snapMagic = "crm-state-snapshot-v21\n"
+// is not read. Version 21 had the part table in the gob; version 20
+// encoded the header's state as a State.
+const snapMagic = "crm-state-snapshot-v22\n"
 
 // The parts after the months', counted from the end.
 const (
@@ -655,7 +658,7 @@ func (a *Archive) writeSnapshotFile(snap *snapshot, months map[string]monthPart,
 	// MB): its size is known first, as only the part table's bytes are
 	// not, and it is written over the room left for it at the end.
 	nParts := snapBuckets + len(snap.Months) + tailParts
-	snap.PartTable = make([]byte, nParts*partSize)
+	snap.partTable = make([]byte, nParts*partSize)
 	head, ok := encodeHeader(snap)
 	if !ok {
 		return false
@@ -692,7 +695,7 @@ func (a *Archive) writeSnapshotFile(snap *snapshot, months map[string]monthPart,
 		if pw.err != nil || len(pw.parts) != nParts {
 			return errBadSnapshotPart
 		}
-		snap.PartTable = packParts(pw.parts)
+		snap.partTable = packParts(pw.parts)
 		full, ok := encodeHeader(snap)
 		if !ok || len(full) != len(head) {
 			return errBadSnapshotPart
@@ -712,7 +715,8 @@ func (a *Archive) writeSnapshotFile(snap *snapshot, months map[string]monthPart,
 	return true
 }
 
-// encodeHeader is a snapshot's header as gob encodes it.
+// encodeHeader is a snapshot's header: the snapshot as gob encodes it,
+// then its part table.
 func encodeHeader(snap *snapshot) ([]byte, bool) {
 	var b bytes.Buffer
 	snap.Head = headOf(snap.state)
@@ -720,7 +724,20 @@ func encodeHeader(snap *snapshot) ([]byte, bool) {
 	if err := gob.NewEncoder(&b).Encode(snap); err != nil {
 		return nil, false
 	}
-	return b.Bytes(), true
+	return append(b.Bytes(), snap.partTable...), true
+}
+
+// decodeHeader reads what encodeHeader wrote; the part table is cut from
+// b. A gob decoder reads a bytes.Reader (an io.ByteReader) without
+// buffering ahead, so what it leaves is the table.
+func decodeHeader(b []byte) (*snapshot, bool) {
+	r := bytes.NewReader(b)
+	var snap snapshot
+	if gob.NewDecoder(r).Decode(&snap) != nil || snap.Head == nil || snap.Head.Genesis == "" {
+		return nil, false
+	}
+	snap.partTable = b[len(b)-r.Len():]
+	return &snap, true
 }
 
 // partWriter writes a snapshot's parts one after the other into f from
@@ -2135,20 +2152,19 @@ func (c *journalCache) readSnapshotHeader(f *os.File) (*snapshot, int64) {
 	if !c.sealedWith(snapSeal, body, sum) {
 		return nil, 0
 	}
-	var snap snapshot
-	if gob.NewDecoder(bytes.NewReader(body[len(pre):])).Decode(&snap) != nil || snap.Head == nil ||
-		snap.Head.Genesis == "" {
+	snap, ok := decodeHeader(body[len(pre):])
+	if !ok {
 		return nil, 0
 	}
 	snap.state, snap.Head = snap.Head.state(), nil
-	ps := partTable(snap.PartTable)
+	ps := partTable(snap.partTable)
 	if len(ps)%partSize != 0 || ps.count() != snapBuckets+len(snap.Months)+tailParts {
 		return nil, 0
 	}
-	snap.parts, snap.PartTable = ps, nil
+	snap.parts, snap.partTable = ps, nil
 	snap.state.Decided = decided(snap.Decided)
-	snap.mac = slices.Clone(sum)
-	return &snap, int64(len(b))
+	snap.mac = sum
+	return snap, int64(len(b))
 }
 
 // rawPart reads part i of the snapshot in f and checks it against the
