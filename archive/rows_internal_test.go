@@ -87,10 +87,11 @@ func rowsText(t *testing.T, rows []dossierRow) string {
 }
 
 // A rows part reads back as written: every time at its instant and zone
-// offset (what gob kept before), every quarter.
+// offset (what gob kept before), every quarter; in one chunk or many
+// (rowsChunk), the last whole or not.
 func TestRowsRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{0, 1, 7, 500} {
+	for _, n := range []int{0, 1, 7, 500, rowsChunk, 2*rowsChunk + 3} {
 		rows := randomRows(r, n)
 		s := &State{rows: rows, summary: true, Loans: map[string]*Loan{"L-1": {ID: "L-1", Dossier: "C-1", Days: 3, Approvals: []Approval{{Member: "zhang"}}}}}
 		rb, lb, ok := encodeRows(s, time.Time{})
@@ -117,10 +118,24 @@ func TestRowsRoundTrip(t *testing.T) {
 		if !ok || len(regs.Loans) != 1 || regs.Loans[0].ID != "L-1" || len(regs.Loans[0].Approvals) != 1 {
 			t.Fatalf("loans: %+v %v", regs, ok)
 		}
-		// Every shorter part is refused, never a panic.
+		// Every shorter part is refused, never a panic; so is a part
+		// with a byte more or one byte changed in its index.
 		for cut := range min(len(rb), 300) {
 			if _, ok := decodeRows(rb[:cut]); ok && n > 0 {
 				t.Fatalf("%d rows cut at %d: read", n, cut)
+			}
+			if _, ok := decodeRows(rb[len(rb)-cut:]); ok && cut < len(rb) {
+				t.Fatalf("%d rows: the last %d bytes read", n, cut)
+			}
+		}
+		if _, ok := decodeRows(append([]byte{0}, rb...)); ok && n > 0 {
+			t.Fatalf("%d rows: read with a byte before", n)
+		}
+		if n > 0 {
+			bad := slices.Clone(rb)
+			bad[len(bad)-5]++ // the last chunk's length (its varint's last byte)
+			if _, ok := decodeRows(bad); ok {
+				t.Fatalf("%d rows: read with a wrong chunk length", n)
 			}
 		}
 	}

@@ -289,13 +289,15 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 22: a sealed header
+// snapMagic starts a snapshot file (format version 23: a sealed header
 // that holds the state's own fields (headState, not State) and names the
-// events decisions settled, with its part table after the gob, 4096 parts by dossier id with
-// their register entries, destruction requests and event paths after one
-// shared gob prelude, parts by month folder, a part of rows, one of loans
-// and destruction requests, one of histories and one with the tail of the
-// journal's order; version 19 kept when each member's roles were last
+// events decisions settled, with its part table after the gob; 4096 parts
+// by dossier id with their register entries, destruction requests and
+// event paths after one shared gob prelude, parts by month folder, a part
+// of rows indexed by chunks, one of loans and destruction requests, one
+// of histories and one with the tail of the journal's order; version 22
+// had no index of the rows' chunks, 21 the part table in the gob; version
+// 19 kept when each member's roles were last
 // set, not the roles they held from each time (RoleHistory, R6.1's
 // hand-ins of past months); version 18 is the same format, saved by replay rules
 // that let a member who could not read a dossier set its credit class or
@@ -312,9 +314,8 @@ type dirStamp struct {
 // registers, 4 no month parts, 3 was one sealed gob stream, 2 could hold a
 // clock range that ignored events dated ahead that a decision had
 // rejected, or a journal without genesis). A snapshot of another version
-// is not read. Version 21 had the part table in the gob; version 20
-// encoded the header's state as a State.
-const snapMagic = "crm-state-snapshot-v22\n"
+// is not read. Version 20 encoded the header's state as a State.
+const snapMagic = "crm-state-snapshot-v23\n"
 
 // The parts after the months', counted from the end.
 const (
