@@ -573,24 +573,35 @@ func (a *Archive) listDigests(ctx context.Context, entries, byHash bool) ([]List
 		en.Readable, en.Name, en.Owner = true, g.Name, g.Owner
 		en.Credit, _ = a.Policy.CreditClassOf(r.Credit, g.Class, g.ScorePtr())
 		en.Dangerous = en.Credit != "" && classify.Dangerous(classify.CreditClass(en.Credit))
-		en.Tier = listedTier(r.Tier, g.Tier, grades[r.ID], g.Sales)
+		en.Tier = listedTier(r.Tier, g.Tier, grades[i], g.Sales)
 	}
 	return out, rows, got, errors.Join(errs...)
 }
 
-// digestGrades are the ABC grades of the dossiers of rows by id, ranked
-// by sales over every one whose digest was read (digests, by row; nil:
-// not read), as ListBrief grades them.
-func (a *Archive) digestGrades(rows []*dossierRow, digests []*Digest) map[string]classify.Grade {
-	sales := make(map[string]float64, len(rows))
-	for i, g := range digests {
+// digestGrades are the ABC grades of the dossiers of rows (by row, as
+// rows are in id order), ranked by sales over every one whose digest was
+// read (digests, by row; nil: not read, and no grade), as ListBrief grades
+// them. Sales that cannot be graded grade none.
+func (a *Archive) digestGrades(rows []*dossierRow, digests []*Digest) []classify.Grade {
+	sales := make([]float64, 0, len(rows))
+	for _, g := range digests {
 		if g != nil {
-			sales[rows[i].ID] = g.Sales
+			sales = append(sales, g.Sales)
 		}
 	}
+	out := make([]classify.Grade, len(rows))
 	as, bs := a.Policy.GradeShares()
-	grades, _ := classify.ABCGrades(sales, as, bs)
-	return grades
+	grades, err := classify.ABCGradesInOrder(sales, as, bs)
+	if err != nil {
+		return out
+	}
+	k := 0
+	for i, g := range digests {
+		if g != nil {
+			out[i], k = grades[k], k+1
+		}
+	}
+	return out
 }
 
 // digested is what reading one dossier's file gave ListBrief.

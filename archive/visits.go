@@ -128,7 +128,7 @@ func (a *Archive) contactsDue(ctx context.Context, rep *MaintainReport) error {
 			rep.Unchecked++
 			continue
 		}
-		tier := listedTier(r.Tier, g.Tier, grades[r.ID], g.Sales)
+		tier := listedTier(r.Tier, g.Tier, grades[i], g.Sales)
 		sp, seen := spans[tier]
 		if !seen {
 			sp.every, sp.ok = a.Policy.VisitEvery(tier)

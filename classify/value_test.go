@@ -3,6 +3,7 @@ package classify
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -190,5 +191,39 @@ func TestSuggestTier(t *testing.T) {
 		if got := SuggestedTier(tt.grade, tt.sales, tt.explicit); got != tt.want {
 			t.Errorf("%s: SuggestedTier = %q, want %q (as SuggestTier)", tt.name, got, tt.want)
 		}
+	}
+}
+
+// ABCGradesInOrder grades as ABCGrades does customers given in id order:
+// ties (many equal sales, zeros) broken the same way.
+func TestABCGradesInOrderIsABCGrades(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 8))
+	for round := range 200 {
+		n := r.IntN(60)
+		sales := map[string]float64{}
+		ids := make([]string, n)
+		vs := make([]float64, n)
+		for i := range n {
+			ids[i] = fmt.Sprintf("C-%04d", i)
+			vs[i] = float64(r.IntN(5)) * 1000 // many ties, some zeros
+			sales[ids[i]] = vs[i]
+		}
+		a, b := r.Float64()/2, r.Float64()/2
+		want, err := ABCGrades(sales, a, b)
+		got, gerr := ABCGradesInOrder(vs, a, b)
+		if err != nil || gerr != nil {
+			t.Fatalf("round %d: %v %v", round, err, gerr)
+		}
+		for i, id := range ids {
+			if got[i] != want[id] {
+				t.Fatalf("round %d: %s graded %s, want %s", round, id, got[i], want[id])
+			}
+		}
+	}
+	if _, err := ABCGradesInOrder([]float64{1, math.NaN()}, 0.2, 0.3); err == nil || !strings.Contains(err.Error(), "customer 2") {
+		t.Errorf("NaN sales: %v", err)
+	}
+	if _, err := ABCGradesInOrder(nil, 0.8, 0.3); err == nil {
+		t.Error("shares over 1 taken")
 	}
 }

@@ -181,23 +181,29 @@ func (f *facts) customers(st *standing) ([]*customer, int, error) {
 	}
 	pol := f.a.Policy
 	aShare, bShare := pol.GradeShares()
-	sales := make(map[string]float64, len(m))
-	for id, d := range m {
-		sales[id] = max(d.Sales, 0)
+	// Graded in id order (st.ids), without a map by id.
+	sales := make([]float64, 0, len(m))
+	for _, id := range st.ids {
+		if d := m[id]; d != nil {
+			sales = append(sales, max(d.Sales, 0))
+		}
 	}
-	grades, err := classify.ABCGrades(sales, aShare, bShare)
+	grades, err := classify.ABCGradesInOrder(sales, aShare, bShare)
 	if err != nil {
 		return nil, 0, l10n.Errorf("%s grades: %v", archive.PolicyFile, err)
 	}
 	var cs []*customer
+	k := 0                      // the next grade
 	for i, id := range st.ids { // by id
 		d := m[id]
 		if d == nil {
 			continue
 		}
-		c := &customer{id: id, d: d, grade: string(grades[id])}
+		g := grades[k]
+		k++
+		c := &customer{id: id, d: d, grade: string(g)}
 		c.credit, _ = pol.CreditClassOf(st.credit[i], d.Class, d.ScorePtr())
-		c.tier = archive.TierOfDigest(st.tier[i], d, grades[id])
+		c.tier = archive.TierOfDigest(st.tier[i], d, g)
 		c.credit, c.tier = cmp.Or(c.credit, noCredit), cmp.Or(c.tier, noTier)
 		c.lastReview = st.lastReview[i]
 		c.reviewed = !c.lastReview.IsZero()
