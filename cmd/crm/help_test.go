@@ -98,6 +98,10 @@ func TestLazyRootIsTheWholeTree(t *testing.T) {
 		path := strings.Fields(c.CommandPath())[1:]
 		runBoth(append(slices.Clone(path), "--help"))
 		runBoth(append([]string{"-C", "/nonexistent", "--lang=en"}, append(slices.Clone(path), "-h")...))
+		// Before the command, -h and --help take it as their value
+		// (cobra's stripFlags): the root's help.
+		runBoth(append([]string{"-h"}, path...))
+		runBoth(append([]string{"--lang=en", "--help"}, path...))
 	})
 	for _, args := range [][]string{
 		{"-Cx", "show", "--help"}, {"-v"}, {"--", "show"}, {"-hv", "show"}, {"--unknown", "show", "-h"},
@@ -107,7 +111,7 @@ func TestLazyRootIsTheWholeTree(t *testing.T) {
 		}
 	}
 	for args, want := range map[string]string{"-C a show": "show", "-i k --now=2026-01-01 review due": "review", "--lang zh list": "list",
-		"-Cdir log": "log", "--version": "", "help show": "", "man": "", "completion bash": "", "x show": "", "-- show": "", "-x show": ""} {
+		"-Cdir log": "log", "--version": "", "help show": "", "man": "", "completion bash": "", "x show": "", "-- show": "", "-x show": "", "-h show": "", "--help show": "", "-C a --help show": ""} {
 		got := ""
 		if mk := commandNamed(strings.Fields(args)); mk != nil {
 			got = mk(&env{io: &IO{}, getenv: getenv}).Name()

@@ -278,9 +278,13 @@ func commandNamed(args []string) func(*env) *cobra.Command {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
-		case a == "--":
+		case a == "--" || a == "-h" || a == "--help":
+			// -h and --help are not yet flags when cobra finds the
+			// command (finishTree gives them late): it takes the word
+			// after as their value, and `crm -h show` is the root's
+			// help, which lists every command.
 			return nil
-		case a == "-h" || a == "--help" || a == "-v" || a == "--version" || strings.HasPrefix(a, "--") && strings.Contains(a, "="):
+		case a == "-v" || a == "--version" || strings.HasPrefix(a, "--") && strings.Contains(a, "="):
 		case a == "-C" || a == "-i" || a == "--archive" || a == "--identity" || a == "--lang" || a == "--config" || a == "--now":
 			i++ // its value
 		case strings.HasPrefix(a, "-C") || strings.HasPrefix(a, "-i"): // -Cdir
