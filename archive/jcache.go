@@ -478,8 +478,8 @@ func (c *journalCache) carryFile(d *journalCache, name, what string, n int64) {
 
 // carrySnapshot writes c's state snapshot into d's cache, its header
 // checked under c's key and sealed under d's as it is copied (the parts
-// are checked against the header, as they are read). It streams: at
-// 100,000 dossiers the header alone is tens of megabytes.
+// are checked against the header, as they are read). It streams the file:
+// at 100,000 dossiers the parts are hundreds of megabytes.
 func (c *journalCache) carrySnapshot(d *journalCache) {
 	f, err := os.Open(c.snapPath())
 	if err != nil {
