@@ -14,7 +14,7 @@ type Quarter struct {
 }
 
 // String writes the quarter as 2026Q4.
-func (q Quarter) String() string { return strconv.Itoa(q.Year) + "Q" + strconv.Itoa(q.Q) }
+func (q Quarter) String() string { return string(q.append(make([]byte, 0, 8))) }
 
 // Valid reports whether q is a quarter of a year from 1900 to 9999.
 func (q Quarter) Valid() bool { return q.Year >= 1900 && q.Year <= 9999 && q.Q >= 1 && q.Q <= 4 }
@@ -196,13 +196,13 @@ func (q Quarter) append(b []byte) []byte {
 func (s Spans) MarshalJSON() ([]byte, error) {
 	b := make([]byte, 0, 2+9*s.Len())
 	b = append(b, '[')
-	for _, q := range s.Quarters() {
-		if len(b) > 1 {
-			b = append(b, ',')
+	for _, r := range s {
+		for n := r.first; n <= r.last; n++ {
+			if len(b) > 1 {
+				b = append(b, ',')
+			}
+			b = append(quarterNumbered(n).append(append(b, '"')), '"')
 		}
-		b = append(b, '"')
-		b = q.append(b)
-		b = append(b, '"')
 	}
 	return append(b, ']'), nil
 }

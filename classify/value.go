@@ -72,7 +72,7 @@ func ABCGrades(sales map[string]float64, aShare, bShare float64) (map[string]Gra
 	}
 	ids := make([]string, 0, len(sales))
 	for id, v := range sales {
-		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		if !gradable(v) {
 			return nil, fmt.Errorf("yearly sales of customer %q are %v: want a finite amount of 0 or more", id, v)
 		}
 		ids = append(ids, id)
@@ -98,7 +98,7 @@ func ABCGradesInOrder(sales []float64, aShare, bShare float64) ([]Grade, error) 
 		return nil, err
 	}
 	for i, v := range sales {
-		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		if !gradable(v) {
 			return nil, fmt.Errorf("yearly sales of customer %d are %v: want a finite amount of 0 or more", i+1, v)
 		}
 	}
@@ -134,6 +134,9 @@ func rankGrades(sales []float64, aShare, bShare float64) []Grade {
 	}
 	return grades
 }
+
+// gradable reports whether yearly sales v can be ranked: finite, 0 or more.
+func gradable(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) && v >= 0 }
 
 // checkShares refuses grade shares outside 0–1 or adding up to more than 1.
 func checkShares(aShare, bShare float64) error {
