@@ -48,6 +48,9 @@ func newNewCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Create a dossier: edit a template, or read it from a file or stdin", "新建档案：编辑模板，或从文件/标准输入读取"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if from != "" && cmd.Flags().Changed("template") {
+				return usagef("--template and --from exclude each other: a template is where the editor starts, and --from gives the whole dossier")
+			}
 			// Its step reads the members, the policy and the part of
 			// the snapshot its new id belongs in.
 			e.snapshot, e.snapshotSteps, e.creates = true, true, true
