@@ -390,6 +390,7 @@ func catalogMain() map[string]string {
 		"Added a %s record of %s to %s.":                           "已登记%s记录（%s）到 %s。",
 		"Kept until %s.":                                           "保存至 %s。",
 		"No contact records in %s.":                                "%s 中没有联系记录。",
+		"--kind is needed: choose one of %s":                       "需要 --kind：请从 %s 中选择",
 		"--kind %q: choose one of %s":                              "--kind %q：请从 %s 中选择",
 		"give the content with --content or with --from, not both": "联系内容请用 --content 或 --from 之一给出，不要同时使用",
 		"no terminal to run an editor in: give the content with --content TEXT, or --from FILE or --from - (stdin)": "没有可运行编辑器的终端：请用 --content TEXT，或 --from FILE、--from -（标准输入）给出联系内容",

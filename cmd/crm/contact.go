@@ -64,7 +64,6 @@ comments included, stays as it was.`, `在档案中登记一条联系记录（�
 	f.StringVar(&o.keepUntil, "keep-until", "", l10n.Pick("keep the record until this day, YYYY-MM-DD (complaints: default the policy's retention, two years)", "保存至 YYYY-MM-DD（投诉默认按策略保存期限，两年）"))
 	f.StringVar(&o.from, "from", "", l10n.Pick("read the content from FILE, or - for standard input", "从 FILE（- 为标准输入）读取联系内容"))
 	f.BoolVar(&o.allowDisk, "allow-disk-tmp", false, l10n.Pick("allow the editor's plaintext temp file on disk when no memory-backed storage exists", "无内存文件系统时允许明文临时文件落盘"))
-	c.MarkFlagRequired("kind")
 	return c
 }
 
@@ -116,6 +115,9 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 // contactFromFlags is the record the flags (and --from's text) give.
 func (e *env) contactFromFlags(cmd *cobra.Command, o *contactAddOptions) (archive.Contact, error) {
 	var rec archive.Contact
+	if o.kind == "" {
+		return rec, usagef("--kind is needed: choose one of %s", strings.Join(archive.ContactKinds, ", "))
+	}
 	if !slices.Contains(archive.ContactKinds, o.kind) {
 		return rec, usagef("--kind %q: choose one of %s", o.kind, strings.Join(archive.ContactKinds, ", "))
 	}
