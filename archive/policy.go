@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"text/template"
@@ -412,14 +413,19 @@ func (p *Policy) idNumber(id string) (int, bool) {
 	if !ok || rest == "" {
 		return 0, false
 	}
-	n := 0
+	// Counted in 64 bits whatever int's size, so that a 32-bit build
+	// refuses what it cannot hold rather than wrapping round.
+	var n int64
 	for _, c := range rest {
 		if c < '0' || c > '9' || n > 1e12 {
 			return 0, false
 		}
-		n = n*10 + int(c-'0')
+		n = n*10 + int64(c-'0')
 	}
-	return n, true
+	if n > math.MaxInt {
+		return 0, false
+	}
+	return int(n), true
 }
 
 // RoleIDs lists the policy's role ids, sorted.

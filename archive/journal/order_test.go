@@ -69,7 +69,7 @@ func randomJournal(r *rand.Rand, n int, cycles, missing bool) *Journal {
 	j := &Journal{ByHash: map[string]*Event{}, Prior: map[string]time.Time{}}
 	var all []*Event
 	for i := range 3 {
-		j.Prior[fmt.Sprintf("%064x", 1<<40+i)] = time.Time{}
+		j.Prior[fmt.Sprintf("%064x", int64(1)<<40+int64(i))] = time.Time{}
 	}
 	for i := range n {
 		e := &Event{Hash: fmt.Sprintf("%016x%048x", r.Uint64()%5, r.Uint64()), Path: fmt.Sprintf("journal/e%04d", i)}
@@ -80,7 +80,7 @@ func randomJournal(r *rand.Rand, n int, cycles, missing bool) *Journal {
 		case missing && i%13 == 4:
 			e.Prev = append(e.Prev, fmt.Sprintf("%064x", i)) // missing
 		case i%11 == 3:
-			e.Prev = append(e.Prev, fmt.Sprintf("%064x", 1<<40+i%3)) // prior
+			e.Prev = append(e.Prev, fmt.Sprintf("%064x", int64(1)<<40+int64(i%3))) // prior
 		case i%7 == 2 && len(e.Prev) > 0:
 			e.Prev = append(e.Prev, e.Prev[0]) // the same link twice
 		}

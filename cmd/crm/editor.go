@@ -26,7 +26,10 @@ func isMemoryFS(dir string) bool {
 	if err := syscall.Statfs(dir, &st); err != nil {
 		return false
 	}
-	return st.Type == tmpfsMagic || st.Type == ramfsMagic
+	// Type is an int32 on some platforms, an int64 on others: compared as
+	// the 32 bits the magic numbers are.
+	t := uint32(st.Type)
+	return t == tmpfsMagic || t == ramfsMagic
 }
 
 // plaintextDir makes a private (0700) folder for a plaintext temp file in
