@@ -54,8 +54,9 @@ const (
 	LoanRejected  = "rejected"  // rejected by an approver while pending
 )
 
-// loanStatusWord is a loan status as the user's messages name it.
-func loanStatusWord(s string) string {
+// LoanStatusText is loan status s as the user reads it, in lists and in
+// messages.
+func LoanStatusText(s string) string {
 	switch s {
 	case LoanPending:
 		return l10n.Pick("pending", "待批")
@@ -66,7 +67,7 @@ func loanStatusWord(s string) string {
 	case LoanReturned:
 		return l10n.Pick("returned", "已归还")
 	case LoanCancelled:
-		return l10n.Pick("cancelled", "已撤回")
+		return l10n.Pick("withdrawn", "已撤回")
 	case LoanRejected:
 		return l10n.Pick("rejected", "已驳回")
 	}
@@ -268,7 +269,7 @@ func (x *LoanRequest) check(c *step) error {
 	actor, d := c.actor, c.d
 	for _, l := range d.Loans {
 		if l.Borrower == actor.ID && !l.Ended() {
-			return failErr(l10n.Errorf("%s already has loan %s of dossier %s (%s): return it first", actor.ID, l.ID, d.ID, loanStatusWord(l.Status())), NextReturn, l.ID)
+			return failErr(l10n.Errorf("%s already has loan %s of dossier %s (%s): return it first", actor.ID, l.ID, d.ID, LoanStatusText(l.Status())), NextReturn, l.ID)
 		}
 	}
 	if strings.TrimSpace(x.Purpose) == "" {
@@ -305,7 +306,7 @@ func (x *LoanEndorse) check(c *step) error {
 		return failErr(l10n.Errorf("loan %s needs no (further) department manager's sign-off", l.ID), NoNext, "")
 	}
 	if l.Status() != LoanPending {
-		return failErr(l10n.Errorf("loan %s is %s: nothing to sign", l.ID, loanStatusWord(l.Status())), NoNext, "")
+		return failErr(l10n.Errorf("loan %s is %s: nothing to sign", l.ID, LoanStatusText(l.Status())), NoNext, "")
 	}
 	if !actor.HasRole("dept_manager") || actor.Department != l.Department {
 		return &Error{Code: Denied, Actor: actor.ID, Need: []string{"dept_manager"}, Held: actor.Roles,
@@ -354,7 +355,7 @@ func (s *State) LoanDeciders(l *Loan, level string) []string {
 func (s *State) approveRole(actor *Member, l *Loan, level string) (role string, last bool, err error) {
 	p := s.Policy
 	if l.Status() != LoanPending {
-		return "", false, failErr(l10n.Errorf("loan %s is %s: there is nothing to approve", l.ID, loanStatusWord(l.Status())), NoNext, "")
+		return "", false, failErr(l10n.Errorf("loan %s is %s: there is nothing to approve", l.ID, LoanStatusText(l.Status())), NoNext, "")
 	}
 	if l.NeedsSign && l.EndorsedBy == "" {
 		return "", false, failErr(l10n.Errorf("loan %s first needs the sign-off of a dept_manager of %s (R6.7)", l.ID, l.Department), NextEndorse, l.ID)
@@ -454,7 +455,7 @@ func (x *LoanRenew) check(c *step) error {
 		return deniedErr(l10n.Errorf("only the borrower %s may renew loan %s", l.Borrower, l.ID))
 	}
 	if l.Status() != LoanOut {
-		return failErr(l10n.Errorf("loan %s is %s: only a lent-out loan can be renewed", l.ID, loanStatusWord(l.Status())), NoNext, "")
+		return failErr(l10n.Errorf("loan %s is %s: only a lent-out loan can be renewed", l.ID, LoanStatusText(l.Status())), NoNext, "")
 	}
 	if c.e.Time.After(l.Due) {
 		return failErr(l10n.Errorf("loan %s was due %s and is overdue: return it, then ask again", l.ID, c.s.formatTime(l.Due)), NextReturn, l.ID)
@@ -483,7 +484,7 @@ func (x *LoanReturn) check(c *step) error {
 		return err
 	}
 	if !l.Open() {
-		return failErr(l10n.Errorf("loan %s is %s: only a lent-out loan can be returned", l.ID, loanStatusWord(l.Status())), NoNext, "")
+		return failErr(l10n.Errorf("loan %s is %s: only a lent-out loan can be returned", l.ID, LoanStatusText(l.Status())), NoNext, "")
 	}
 	if approvers := c.p.LoanApprovers(c.d.Level); c.actor.ID != l.Borrower && !c.actor.HasRole(approvers...) {
 		return &Error{Code: Denied, Actor: c.actor.ID, Need: approvers, Held: c.actor.Roles,
@@ -537,7 +538,7 @@ func (c *step) pendingLoan(id string) (*Loan, error) {
 		return nil, err
 	}
 	if l.Status() != LoanPending {
-		return nil, failErr(l10n.Errorf("loan %s is %s: only a request that waits can be withdrawn or rejected", l.ID, loanStatusWord(l.Status())), NoNext, "")
+		return nil, failErr(l10n.Errorf("loan %s is %s: only a request that waits can be withdrawn or rejected", l.ID, LoanStatusText(l.Status())), NoNext, "")
 	}
 	return l, nil
 }

@@ -271,7 +271,7 @@ func newBorrowListCmd(e *env) *cobra.Command {
 			}
 			var rows [][]string
 			for _, l := range ls {
-				due, st := "", loanStatusText(l.Status())
+				due, st := "", archive.LoanStatusText(l.Status())
 				if !l.Due.IsZero() {
 					due = a.Date(l.Due)
 				}

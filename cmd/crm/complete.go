@@ -209,7 +209,7 @@ func loanIDs(keep func(*archive.Loan) bool) completer {
 		var out []cobra.Completion
 		for _, l := range a.State.SortedLoans() {
 			if keep(l) {
-				out = append(out, completion(l.ID, l.Dossier+" "+l.Borrower+" "+loanStatusText(l.Status())))
+				out = append(out, completion(l.ID, l.Dossier+" "+l.Borrower+" "+archive.LoanStatusText(l.Status())))
 			}
 		}
 		return out

@@ -63,24 +63,6 @@ func statusText(s string) string {
 	return s
 }
 
-func loanStatusText(s string) string {
-	switch s {
-	case archive.LoanPending:
-		return l10n.Pick("pending", "待批")
-	case archive.LoanOut:
-		return l10n.Pick("out", "借出")
-	case archive.LoanExpired:
-		return l10n.Pick("expired", "已收回权限")
-	case archive.LoanReturned:
-		return l10n.Pick("returned", "已归还")
-	case archive.LoanCancelled:
-		return l10n.Pick("withdrawn", "已撤回")
-	case archive.LoanRejected:
-		return l10n.Pick("rejected", "已驳回")
-	}
-	return s
-}
-
 func destroyStatusText(s string) string {
 	switch s {
 	case archive.DestroyPending:
