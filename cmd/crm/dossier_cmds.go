@@ -161,6 +161,21 @@ func dropBanner(text []byte) []byte {
 	}
 }
 
+// bannerID is the dossier id named by the banner line text begins with,
+// if it begins with one.
+func bannerID(text []byte) (string, bool) {
+	line, _, _ := bytes.Cut(text, []byte("\n"))
+	l := bytes.TrimSpace(line)
+	if !bytes.HasPrefix(l, []byte("# ==== ")) || !bytes.HasSuffix(l, []byte(" ====")) {
+		return "", false
+	}
+	f := strings.Fields(string(l[len("# ==== ") : len(l)-len(" ====")]))
+	if len(f) == 0 {
+		return "", false
+	}
+	return f[0], true
+}
+
 func newShowCmd(e *env) *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
@@ -232,7 +247,12 @@ func newEditCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			text, err := e.dossierInput(from, o.Text, allowDisk, false, validDossier)
+			var text []byte
+			if from != "" {
+				text, err = readInputFor(e, from, id)
+			} else {
+				text, err = e.editLoop(o.Text, allowDisk, false, validDossier)
+			}
 			if err != nil {
 				return err
 			}

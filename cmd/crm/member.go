@@ -215,18 +215,50 @@ func publicText(v string) bool {
 
 // readInput reads a file, or standard input for "-".
 func readInput(e *env, name string) ([]byte, error) {
+	b, err := readRaw(e, name)
+	if err != nil {
+		return nil, err
+	}
+	return dropBanner(b), nil
+}
+
+// readInputFor is readInput of the text that replaces dossier id: a text
+// whose banner names another dossier (crm show's of that one) is refused,
+// so that one dossier's content, perhaps of a higher level, does not go
+// into another by a slip of the id (R7.2.3).
+func readInputFor(e *env, name, id string) ([]byte, error) {
+	b, err := readRaw(e, name)
+	if err != nil {
+		return nil, err
+	}
+	if other, ok := bannerID(b); ok && other != id {
+		return nil, l10n.Errorf("%s begins with the banner of dossier %s, not %s: it is that dossier's text (crm show %s). To put it into %s, delete the banner line first", inputName(name), other, id, other, id)
+	}
+	return dropBanner(b), nil
+}
+
+// inputName names input name in a message: the file, or standard input.
+func inputName(name string) string {
+	if name == "-" {
+		return l10n.T("standard input")
+	}
+	return name
+}
+
+// readRaw reads file name, or standard input for "-".
+func readRaw(e *env, name string) ([]byte, error) {
 	if name == "-" {
 		b, err := readAll(e.io.In)
 		if err != nil {
 			return nil, l10n.Errorf("reading standard input: %v", err)
 		}
-		return dropBanner(b), nil
+		return b, nil
 	}
 	b, err := os.ReadFile(name)
 	if err != nil {
 		return nil, l10n.Errorf("reading %s: %v", name, err)
 	}
-	return dropBanner(b), nil
+	return b, nil
 }
 
 func newMemberRemoveCmd(e *env) *cobra.Command {
