@@ -218,6 +218,7 @@ func catalogMain() map[string]string {
 		"reading identity file: %v":                                    "读取身份文件：%v",
 		"reading standard input: %v":                                   "读取标准输入：%v",
 		"standard input":                                               "标准输入",
+		"Note: the relationship %s gives %s (R7.2.3); %s is %s. To change it: crm classify %s --level %s --reason …":                                "注意：与本公司的关系“%s”应定为 %s (R7.2.3)；%s 现为 %s。如需调整：crm classify %s --level %s --reason …",
 		"%s begins with the banner of dossier %s, not %s: it is that dossier's text (crm show %s). To put it into %s, delete the banner line first": "%s 开头是档案 %s 的横幅，不是 %s 的：这是那份档案的内容（crm show %s）。如确要写入 %s，请先删去横幅那一行",
 		"reading the journal: %v":      "读取日志：%v",
 		"recipient %q is not a member": "接收者 %q 不是成员",

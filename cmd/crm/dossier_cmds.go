@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -107,6 +108,23 @@ func levelWhy(c archive.LevelChoice) string {
 		return l10n.Sprintf("Note: the relationship %s gives %s (R7.2.3); --level made it %s.", c.Relationship, c.Suggested, c.Level)
 	}
 	return ""
+}
+
+// relationshipNote is what an edit that changed dossier id's relationship
+// to text's says when that relationship gives another level than the
+// dossier has (R7.2.3): the level is changed only by classify, with a
+// reason, so the edit says how; "" when they agree.
+func relationshipNote(a *archive.Archive, id string, text []byte) string {
+	dd, err := archive.ParseDossier(text)
+	d := a.State.Dossiers[id]
+	if err != nil || d == nil {
+		return ""
+	}
+	c := a.Policy.NewLevel(dd, "")
+	if c.Suggested == "" || c.Suggested == d.Level {
+		return ""
+	}
+	return l10n.Sprintf("Note: the relationship %s gives %s (R7.2.3); %s is %s. To change it: crm classify %s --level %s --reason …", c.Relationship, c.Suggested, id, d.Level, id, c.Suggested)
 }
 
 // dossierError names the input in a validation error, and says its
@@ -268,6 +286,11 @@ func newEditCmd(e *env) *cobra.Command {
 				fields = []string{l10n.T("(comments or layout only)")}
 			}
 			e.printf("%s\n", l10n.Sprintf("Updated %s: %s.", id, strings.Join(fields, ", ")))
+			if slices.Contains(fields, "relationship") {
+				if note := relationshipNote(a, id, text); note != "" {
+					e.printf("%s\n", note)
+				}
+			}
 			return nil
 		})),
 	}
