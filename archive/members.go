@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"filippo.io/age"
@@ -562,7 +563,8 @@ func (a *Archive) RemoveMemberBecause(ctx context.Context, id, reason string) er
 			}
 		}
 		if m := a.State.Members[id]; m != nil && !m.Removed && admins == 0 {
-			return failErr(l10n.Errorf("%s is the last member who may manage members: give someone else the role first", id), NextMemberRoles, id)
+			roles := strings.Join(a.Policy.Permissions.Members, ", ")
+			return failErr(l10n.Errorf("%s is the last member who may manage members: first give another member a role that may (%s) with crm member roles OTHER-ID ROLE…", id, roles), NoNext, "")
 		}
 		x := &MemberRemove{Member: id, Reason: reason}
 		for _, l := range a.State.SortedLoans() {

@@ -8,10 +8,14 @@ import (
 // One parser per kind of value, for every flag that takes it.
 
 // parseQuarterFlag parses a --quarter value (2026Q4).
-func parseQuarterFlag(s string) (classify.Quarter, error) {
+func parseQuarterFlag(s string) (classify.Quarter, error) { return parseQuarterAs("--quarter", s) }
+
+// parseQuarterAs parses a quarter (2026Q4) given as what (a flag, or an
+// argument's name), which its error names.
+func parseQuarterAs(what, s string) (classify.Quarter, error) {
 	q, err := classify.ParseQuarter(s)
 	if err != nil {
-		return q, usagef("--quarter %q: write a calendar quarter like 2026Q4", s)
+		return q, usagef("%s %q: write a calendar quarter like 2026Q4", what, s)
 	}
 	return q, nil
 }

@@ -228,7 +228,7 @@ func newReviewSignoffCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Sign off a quarter's verifications by others (客户信息主管, R6.5)", "签核某季度他人所做的核定（客户信息主管，R6.5）"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			q, err := parseQuarterFlag(args[0])
+			q, err := parseQuarterAs(l10n.T("quarter"), args[0])
 			if err != nil {
 				return err
 			}
