@@ -1,7 +1,7 @@
 package classify
 
 import (
-	"fmt"
+	"crm/l10n"
 	"strconv"
 	"strings"
 	"time"
@@ -96,24 +96,24 @@ func ParsePeriod(s string) (Period, error) {
 	case t == "长期" || strings.EqualFold(t, "long"):
 		return Period{Long: true}, nil
 	case t == "":
-		return Period{}, fmt.Errorf("empty secrecy period: want a number of years such as 10y or 10年, a span such as 6m or 30d, or 长期 (long)")
+		return Period{}, l10n.Errorf("empty secrecy period: want a number of years such as 10y or 10年, a span such as 6m or 30d, or 长期 (long)")
 	}
 	if allDigits(t) {
-		n, err := parseUnitNumber("secrecy period", s, t)
+		n, err := parseUnitNumber(l10n.T("secrecy period"), s, t)
 		if err != nil {
 			return Period{}, err
 		}
 		if n == 0 {
-			return Period{}, fmt.Errorf("secrecy period %q is zero: want at least one day, or 长期 (long) for no end", s)
+			return Period{}, l10n.Errorf("secrecy period %q is zero: want at least one day, or 长期 (long) for no end", s)
 		}
 		return Period{Years: n}, nil
 	}
-	p, err := parseParts(s, t, "secrecy period", "want a number of years such as 10y or 10年, a span such as 6m or 30d, or 长期 (long)")
+	p, err := parseParts(s, t, l10n.T("secrecy period"), l10n.T("want a number of years such as 10y or 10年, a span such as 6m or 30d, or 长期 (long)"))
 	if err != nil {
 		return Period{}, err
 	}
 	if p.IsZero() {
-		return Period{}, fmt.Errorf("secrecy period %q is zero: want at least one day, or 长期 (long) for no end", s)
+		return Period{}, l10n.Errorf("secrecy period %q is zero: want at least one day, or 长期 (long) for no end", s)
 	}
 	return p, nil
 }
@@ -125,14 +125,14 @@ func ParsePeriod(s string) (Period, error) {
 // accept 长期, and accepts a span of zero (0d, "today").
 func ParseSpan(s string) (Period, error) {
 	t := strings.TrimSpace(s)
-	const want = "want a number and a unit, such as 30d, 2w, 6m or 1y"
+	want := l10n.T("want a number and a unit, such as 30d, 2w, 6m or 1y")
 	if t == "" {
-		return Period{}, fmt.Errorf("empty span: %s", want)
+		return Period{}, l10n.Errorf("empty span: %s", want)
 	}
 	if allDigits(t) {
-		return Period{}, fmt.Errorf("span %q has no unit: %s", s, want)
+		return Period{}, l10n.Errorf("span %q has no unit: %s", s, want)
 	}
-	return parseParts(s, t, "span", want)
+	return parseParts(s, t, l10n.T("span"), want)
 }
 
 // AddSpan returns the calendar date of t plus the years, months and days of
@@ -158,7 +158,7 @@ var units = []struct {
 // the error message.
 func parseParts(s, t, what, want string) (Period, error) {
 	if strings.Contains(t, "-") {
-		return Period{}, fmt.Errorf("%s %q is negative: %s", what, s, want)
+		return Period{}, l10n.Errorf("%s %q is negative: %s", what, s, want)
 	}
 	var p Period
 	seen := map[byte]bool{}
@@ -170,7 +170,7 @@ func parseParts(s, t, what, want string) (Period, error) {
 		}
 		if i == 0 {
 			r, _ := utf8.DecodeRuneInString(rest)
-			return Period{}, fmt.Errorf("cannot parse %s %q: expected a number at %q; %s", what, s, string(r), want)
+			return Period{}, l10n.Errorf("cannot parse %s %q: expected a number at %q; %s", what, s, string(r), want)
 		}
 		n, err := parseUnitNumber(what, s, rest[:i])
 		if err != nil {
@@ -187,13 +187,13 @@ func parseParts(s, t, what, want string) (Period, error) {
 		}
 		if unit == 0 {
 			if rest == "" {
-				return Period{}, fmt.Errorf("cannot parse %s %q: the number %d has no unit; %s", what, s, n, want)
+				return Period{}, l10n.Errorf("cannot parse %s %q: the number %d has no unit; %s", what, s, n, want)
 			}
 			r, _ := utf8.DecodeRuneInString(rest)
-			return Period{}, fmt.Errorf("cannot parse %s %q: unknown unit %q; %s", what, s, string(r), want)
+			return Period{}, l10n.Errorf("cannot parse %s %q: unknown unit %q; %s", what, s, string(r), want)
 		}
 		if seen[unit] {
-			return Period{}, fmt.Errorf("cannot parse %s %q: the unit %q appears twice; %s", what, s, string(unit), want)
+			return Period{}, l10n.Errorf("cannot parse %s %q: the unit %q appears twice; %s", what, s, string(unit), want)
 		}
 		seen[unit] = true
 		switch unit {
@@ -210,7 +210,7 @@ func parseParts(s, t, what, want string) (Period, error) {
 	}
 	if p.Days > maxUnit {
 		// Weeks count as days, and String writes them as days.
-		return Period{}, fmt.Errorf("%s %q is too long: at most %d days, weeks included", what, s, maxUnit)
+		return Period{}, l10n.Errorf("%s %q is too long: at most %d days, weeks included", what, s, maxUnit)
 	}
 	return p, nil
 }
@@ -218,7 +218,7 @@ func parseParts(s, t, what, want string) (Period, error) {
 func parseUnitNumber(what, s, digits string) (int, error) {
 	n, err := strconv.Atoi(digits)
 	if err != nil || n > maxUnit {
-		return 0, fmt.Errorf("%s %q is too long: at most %d of each unit", what, s, maxUnit)
+		return 0, l10n.Errorf("%s %q is too long: at most %d of each unit", what, s, maxUnit)
 	}
 	return n, nil
 }

@@ -50,6 +50,26 @@ func catalogCLI() map[string]string {
 		"NOT COUNTED (%s): %s": "未生效（%s）：%s",
 		"rejected by %s: %s":   "已被 %s 驳回：%s",
 		"--quarter %s has not begun yet (this quarter is %s)": "--quarter %s 尚未开始（本季度为 %s）",
+		// Spans (--within, --expiring-within, the policy's spans) and
+		// secrecy periods (classify.ParseSpan, ParsePeriod).
+		"secrecy period": "保密期限",
+		"span":           "时长",
+		"unknown report format %q: use one of %s":                                                                 "不支持的报表格式 %q：请用 %s 之一",
+		"unknown report format %v: use one of %s":                                                                 "不支持的报表格式 %v：请用 %s 之一",
+		"unknown report language %q: use zh or en":                                                                "不支持的报表语言 %q：请用 zh 或 en",
+		"want a number of years such as 10y or 10年, a span such as 6m or 30d, or 长期 (long)":                       "应为年数（如 10y 或 10年）、时长（如 6m 或 30d），或 长期",
+		"want a number and a unit, such as 30d, 2w, 6m or 1y":                                                     "应为数字加单位，如 30d、2w、6m 或 1y",
+		"empty secrecy period: want a number of years such as 10y or 10年, a span such as 6m or 30d, or 长期 (long)": "保密期限为空：应为年数（如 10y 或 10年）、时长（如 6m 或 30d），或 长期",
+		"secrecy period %q is zero: want at least one day, or 长期 (long) for no end":                               "保密期限 %q 为零：至少一天，或用 长期 表示不设期限",
+		"empty span: %s":                                     "时长为空：%s",
+		"span %q has no unit: %s":                            "时长 %q 缺少单位：%s",
+		"%s %q is negative: %s":                              "%s %q 为负数：%s",
+		"cannot parse %s %q: expected a number at %q; %s":    "无法解析%s %q：%q 处应为数字；%s",
+		"cannot parse %s %q: the number %d has no unit; %s":  "无法解析%s %q：数字 %d 缺少单位；%s",
+		"cannot parse %s %q: unknown unit %q; %s":            "无法解析%s %q：不认识的单位 %q；%s",
+		"cannot parse %s %q: the unit %q appears twice; %s":  "无法解析%s %q：单位 %q 出现了两次；%s",
+		"%s %q is too long: at most %d days, weeks included": "%s %q 太长：最多 %d 天（周折算为天）",
+		"%s %q is too long: at most %d of each unit":         "%s %q 太长：每种单位最多 %d",
 	}
 }
 

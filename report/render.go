@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode"
+
+	"crm/l10n"
 )
 
 // Format is an output format of Render.
@@ -37,7 +39,7 @@ func ParseFormat(s string) (Format, error) {
 			return f, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown report format %q: use one of %s", s, strings.Join(FormatNames(), ", "))
+	return 0, l10n.Errorf("unknown report format %q: use one of %s", s, strings.Join(FormatNames(), ", "))
 }
 
 // FormatNames lists the accepted format names.
@@ -103,7 +105,7 @@ func (o Options) lang() (string, error) {
 	case strings.HasPrefix(l, "en"):
 		return LangEn, nil
 	}
-	return "", fmt.Errorf("unknown report language %q: use zh or en", o.Lang)
+	return "", l10n.Errorf("unknown report language %q: use zh or en", o.Lang)
 }
 
 // Render writes r to w in format f.
@@ -129,7 +131,7 @@ func Render(w io.Writer, r *Report, f Format, o Options) error {
 	case JSON:
 		err = renderJSON(bw, r)
 	default:
-		return fmt.Errorf("unknown report format %v: use one of %s", f, strings.Join(FormatNames(), ", "))
+		return l10n.Errorf("unknown report format %v: use one of %s", f, strings.Join(FormatNames(), ", "))
 	}
 	if err != nil {
 		return err
