@@ -305,7 +305,7 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 		if !a.isWriter(d) {
 			w := a.Policy.Writers(d.Level)
 			return &Error{Code: Denied, Actor: a.me.ID, Need: w, Held: a.me.Roles,
-				Err: l10n.Errorf("editing dossier %s (level %s) needs a writer of the level (roles %v); %s holds %v", id, d.Level, w, a.me.ID, a.me.Roles)}
+				Err: l10n.Errorf("editing dossier %s (level %s) needs a writer of the level (roles %v); %s holds %v", id, d.Level, a.Policy.rolesText(w), a.me.ID, a.Policy.rolesText(a.me.Roles))}
 		}
 		// The new content goes to whom the journal gives the dossier now:
 		// a borrower whose loan ended, or a member who left, is dropped
@@ -546,7 +546,7 @@ func (a *Archive) readDenied(d *DossierState) error {
 		readers = lp.Readers
 	}
 	return &Error{Code: Denied, Actor: a.me.ID, Need: readers, Held: a.me.Roles,
-		Err: l10n.Errorf("you (%s) may not read dossier %s: its level %s is readable by the roles %s, and it is not on loan to you", a.me.ID, d.ID, d.Level, strings.Join(readers, ", "))}
+		Err: l10n.Errorf("you (%s) may not read dossier %s: its level %s is readable by the roles %s, and it is not on loan to you", a.me.ID, d.ID, d.Level, a.Policy.rolesList(readers))}
 }
 
 // freshDossier waits for the archive's lock and returns what a fresh

@@ -388,7 +388,7 @@ func (s *State) approveRole(actor *Member, l *Loan, level string) (role string, 
 		}
 	}
 	return "", false, &Error{Code: Denied, Actor: actor.ID, Need: need, Held: actor.Roles,
-		Err: l10n.Errorf("loan %s (level %s) still needs approval by %v; %s holds %v", l.ID, level, need, actor.ID, actor.Roles)}
+		Err: l10n.Errorf("loan %s (level %s) still needs approval by %v; %s holds %v", l.ID, level, s.Policy.rolesText(need), actor.ID, s.Policy.rolesText(actor.Roles))}
 }
 
 func (x *LoanApprove) check(c *step) error {
@@ -488,7 +488,7 @@ func (x *LoanReturn) check(c *step) error {
 	}
 	if approvers := c.p.LoanApprovers(c.d.Level); c.actor.ID != l.Borrower && !c.actor.HasRole(approvers...) {
 		return &Error{Code: Denied, Actor: c.actor.ID, Need: approvers, Held: c.actor.Roles,
-			Err: l10n.Errorf("loan %s can be returned by its borrower %s or by %v; %s holds %v", l.ID, l.Borrower, approvers, c.actor.ID, c.actor.Roles)}
+			Err: l10n.Errorf("loan %s can be returned by its borrower %s or by %v; %s holds %v", l.ID, l.Borrower, c.p.rolesText(approvers), c.actor.ID, c.p.rolesText(c.actor.Roles))}
 	}
 	c.except = l.ID
 	return nil
@@ -569,7 +569,7 @@ func (x *LoanReject) check(c *step) error {
 	}
 	if need := c.s.LoanDeciders(l, c.d.Level); !c.actor.HasRole(need...) {
 		return &Error{Code: Denied, Actor: c.actor.ID, Need: need, Held: c.actor.Roles,
-			Err: l10n.Errorf("loan request %s (level %s) can be rejected by %v; %s holds %v", l.ID, c.d.Level, need, c.actor.ID, c.actor.Roles)}
+			Err: l10n.Errorf("loan request %s (level %s) can be rejected by %v; %s holds %v", l.ID, c.d.Level, c.p.rolesText(need), c.actor.ID, c.p.rolesText(c.actor.Roles))}
 	}
 	if strings.TrimSpace(x.Reason) == "" {
 		return missingErr("reason", l10n.Errorf("say why the loan is rejected (the requester reads it)"))

@@ -470,6 +470,19 @@ func (p *Policy) rolesText(roles []string) string {
 	return "[" + strings.Join(out, " ") + "]"
 }
 
+// rolesList is roles as a sentence lists them (supervisor, manager, gm;
+// in Chinese by their titles: 客户信息主管、客户服务部经理、总经理).
+func (p *Policy) rolesList(roles []string) string {
+	if !l10n.Chinese() {
+		return strings.Join(roles, ", ")
+	}
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = p.RoleTitle(r)
+	}
+	return strings.Join(out, "、")
+}
+
 // RoleTitle is a role's title in the policy (clerk → 客户信息专员), or the id.
 func (p *Policy) RoleTitle(role string) string {
 	if t := p.Roles[role]; t != "" {

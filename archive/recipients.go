@@ -204,7 +204,7 @@ func (a *Archive) isWriter(d *DossierState) bool {
 func (a *Archive) notWriterErr(d *DossierState) *Error {
 	w := a.Policy.Writers(d.Level)
 	e := &Error{Code: Denied, Need: w, Next: NextRekey, Arg: d.ID,
-		Err: l10n.Errorf("re-encrypting dossier %s needs a writer of level %s (roles %v): a role that only reads never writes a file", d.ID, d.Level, w)}
+		Err: l10n.Errorf("re-encrypting dossier %s needs a writer of level %s (roles %v): a role that only reads never writes a file", d.ID, d.Level, a.Policy.rolesText(w))}
 	if a.me != nil {
 		e.Actor, e.Held = a.me.ID, a.me.Roles
 	}
