@@ -31,9 +31,10 @@ func newMessageForms(pairs [][2]string) *messageForms {
 	})}
 }
 
-// zh is msg in its Chinese form, from the first expression it matches;
+// rewrite is msg in its other form (Chinese, or plain English), from the
+// first expression it matches;
 // ok is false (msg unchanged) if it matches none.
-func (m *messageForms) zh(msg string) (out string, ok bool) {
+func (m *messageForms) rewrite(msg string) (out string, ok bool) {
 	for i, re := range m.res() {
 		if re.MatchString(msg) {
 			return re.ReplaceAllString(msg, m.pairs[i][1]), true

@@ -95,7 +95,21 @@ var yamlMessages = newMessageForms([][2]string{
 	{"^cannot unmarshal !!str `(.*)` into (?:float64|int|int64|uint)$", "“$1”不是数字"},
 	{"^cannot unmarshal !!(?:seq|map) into string$", "这里应当是一段文字，而不是列表或多个字段"},
 	{"^cannot unmarshal !!(?:str|int|float|bool) `(.*)` into \\[\\]string$", "这里应当是列表（每项一行，以 - 开头），而不是“$1”"},
+	{"^cannot unmarshal !!map into \\[\\].*$", "这里应当是列表（每项以 - 开头），而不是若干字段"},
+	{"^cannot unmarshal !!seq into .*$", "这里应当是若干字段（名称: 值），而不是列表"},
 	{"^cannot unmarshal !!(\\w+) `?(.*?)`? into (.*)$", "值“$2”的类型不对"},
+})
+
+// yamlTypesEnglish are yaml.v3's messages about a value of the wrong kind
+// in plain English: yaml's own words name Go's types (cannot unmarshal !!str
+// `lots` into float64).
+var yamlTypesEnglish = newMessageForms([][2]string{
+	{"^cannot unmarshal !!str `(.*)` into (?:float64|int|int64|uint)$", `"$1" is not a number`},
+	{"^cannot unmarshal !!(?:seq|map) into string$", "this should be a piece of text, not a list or several fields"},
+	{"^cannot unmarshal !!(?:str|int|float|bool) `(.*)` into \\[\\]string$", `this should be a list (one item a line, each starting with - ), not "$1"`},
+	{"^cannot unmarshal !!map into \\[\\].*$", "this should be a list (each item starting with - ), not fields"},
+	{"^cannot unmarshal !!seq into .*$", "this should be fields (name: value), not a list"},
+	{"^cannot unmarshal !!(\\w+) `?(.*?)`? into (.*)$", `the value "$2" is of the wrong kind here`},
 })
 
 // lineNumberRE finds "line N" inside yaml's messages, to move it.
@@ -111,8 +125,9 @@ func yamlText(msg string, offset int) string {
 		})
 	}
 	if !l10n.Chinese() {
+		msg, _ = yamlTypesEnglish.rewrite(msg)
 		return msg
 	}
-	msg, _ = yamlMessages.zh(msg)
+	msg, _ = yamlMessages.rewrite(msg)
 	return msg
 }

@@ -553,6 +553,6 @@ func cobraText(err error) string {
 	if !l10n.Chinese() {
 		return msg
 	}
-	msg, _ = cobraMessages.zh(msg)
+	msg, _ = cobraMessages.rewrite(msg)
 	return parseErrorRE().ReplaceAllString(msg, "\"$1\" 不是有效的数值")
 }
