@@ -547,11 +547,13 @@ var cobraMessages = newMessageForms([][2]string{
 var parseErrorRE = lazyRE(`strconv\.Parse\w+: parsing "(.*)": invalid syntax`)
 
 // cobraText is err's message, with cobra's own usage errors in Chinese when
-// messages are (crm's own messages are translated where they are made).
+// messages are (crm's own messages are translated where they are made),
+// and strconv's words for a value that is not a number in plain words in
+// both languages.
 func cobraText(err error) string {
 	msg := err.Error()
 	if !l10n.Chinese() {
-		return msg
+		return parseErrorRE().ReplaceAllString(msg, "\"$1\" is not a number")
 	}
 	msg, _ = cobraMessages.rewrite(msg)
 	return parseErrorRE().ReplaceAllString(msg, "\"$1\" 不是有效的数值")
