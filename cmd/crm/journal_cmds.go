@@ -500,6 +500,9 @@ func (e *env) gitWarnings(a *archive.Archive) {
 	if miss := driversMissing(g); len(miss) > 0 {
 		e.errorf("crm: %s\n", l10n.Sprintf("warning: this clone lacks crm's git drivers (%s): a merge would treat dossiers as text; run crm git setup", strings.Join(miss, ", ")))
 	}
+	for _, r := range pendingMerges(g) {
+		e.errorf("crm: %s\n", l10n.Sprintf("note: %s is git's merge of the changes both clones made to it, not journaled yet: run crm sync, which journals it (do not restore it: that would drop one side's changes)", r.Path))
+	}
 }
 
 func newRekeyCmd(e *env) *cobra.Command {

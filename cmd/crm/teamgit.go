@@ -500,6 +500,24 @@ func readRecords(g *gitRepo) []*mergeRecord {
 
 func removeRecord(g *gitRepo, id string) { os.Remove(filepath.Join(recordDir(g), id+".yaml")) }
 
+// pendingMerges are the merge records whose merged version is the file in
+// the work tree: git's driver merged both clones' changes (a plain git
+// pull, or a crm sync cut short) and crm has not journaled the merge yet,
+// so the file is not the one the journal pinned. crm sync journals them;
+// restoring the pinned version instead would drop one side's changes.
+func pendingMerges(g *gitRepo) []*mergeRecord {
+	var out []*mergeRecord
+	for _, r := range readRecords(g) {
+		if r.Conflict != "" || r.Merged == "" {
+			continue
+		}
+		if ct, err := os.ReadFile(filepath.Join(g.top, filepath.FromSlash(r.Path))); err == nil && archive.SHA256Hex(ct) == r.Merged {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // conflictLine says what a conflict record needs, naming who can settle it.
 func conflictLine(r *mergeRecord) string {
 	switch r.Conflict {

@@ -890,6 +890,11 @@ func newRestoreCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			for _, r := range pendingMerges(g) {
+				if r.Dossier == d.ID {
+					return l10n.Errorf("%s is git's merge of the changes both clones made to it (%s), which crm has not journaled yet: run crm sync, which journals it; restoring would drop one side's changes", archive.DossierPath(d.ID), strings.Join(r.Fields, ", "))
+				}
+			}
 			ct := g.findBlob(g.path(archive.DossierPath(d.ID)), d.SHA256)
 			if ct == nil {
 				ct, _ = g.findByHash(d.SHA256)
