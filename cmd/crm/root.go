@@ -173,7 +173,10 @@ func run(args []string, io *IO, getenv func(string) string) int {
 	if err != nil && cmd == root {
 		err = rootUnknown(root, err)
 	}
-	if err == nil {
+	if err == nil || archive.IsCode(err, archive.Integrity) || archive.IsCode(err, archive.Unfinished) {
+		// A step recorded before verify found other problems (a
+		// decision, a repair) or before a follow-up failed (Unfinished)
+		// is saved: it is committed as any other write.
 		e.autocommit(cmd)
 	}
 	if e.a != nil && e.a.Wrote() && !midMerge(e.a.Dir) {
