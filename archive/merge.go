@@ -100,6 +100,26 @@ func (s *State) PinnedRecipients(sum string) ([]string, bool) {
 	return nil, false
 }
 
+// MergeablePins reports whether every version in parents was pinned by
+// an event of dossier id that is not a problem. When one was not (its
+// writer was removed concurrently, say), dossier.merge is refused: crm
+// sync then keeps the journal's version instead of the merged file.
+func (a *Archive) MergeablePins(id string, parents []string) bool {
+	events, err := a.DossierLog(id)
+	if err != nil {
+		return false
+	}
+	for _, p := range parents {
+		if !slices.ContainsFunc(events, func(e *journal.Event) bool {
+			f, ok := pinOf(e)
+			return ok && e.Dossier == id && f.SHA256 == p && !a.State.isProblem(e.Path)
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
 // pinOf is the file an event pins (sha256 and recipients), if its data
 // reads as one.
 func pinOf(e *journal.Event) (File, bool) {

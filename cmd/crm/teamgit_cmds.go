@@ -703,7 +703,25 @@ func (e *env) journalMerges(a *archive.Archive, g *gitRepo) error {
 		ct, err := os.ReadFile(filepath.Join(g.top, filepath.FromSlash(r.Path)))
 		if d := a.State.Dossiers[r.Dossier]; err == nil && archive.SHA256Hex(ct) == r.Merged && d != nil && d.SHA256 != r.Merged {
 			if err := a.JournalMerge(r.Dossier, ct, r.Recipients, r.Parents, r.Fields); err != nil {
-				return l10n.Errorf("journaling the merge of dossier %s: %v", r.Dossier, err)
+				if a.MergeablePins(r.Dossier, r.Parents) {
+					return l10n.Errorf("journaling the merge of dossier %s: %v", r.Dossier, err)
+				}
+				// One side's version was written by a step that does not
+				// count (a problem): keep the journal's version, as crm
+				// restore would; the other stays in git history.
+				pinned := g.findBlob(g.path(archive.DossierPath(r.Dossier)), d.SHA256)
+				if pinned == nil {
+					pinned, _ = g.findByHash(d.SHA256)
+				}
+				if pinned == nil {
+					return l10n.Errorf("journaling the merge of dossier %s: %v", r.Dossier, err)
+				}
+				if rerr := a.Restore(r.Dossier, pinned); rerr != nil {
+					return rerr
+				}
+				e.printf("%s\n", l10n.Sprintf("Dossier %s: the other clone's change was written by a step that does not count (crm verify names it): the journal's version is kept; the change stays in git history until a manager decides.", r.Dossier))
+				removeRecord(g, r.Dossier)
+				continue
 			}
 			if len(r.Fields) == 0 {
 				// Both sides re-encrypted it (a member added, a level
