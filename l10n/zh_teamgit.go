@@ -13,6 +13,7 @@ func teamgit() map[string]string {
 		"%q is not an id scheme: use random or sequential":                                 "%q 不是编号方式：请用 random 或 sequential",
 
 		" and %d more": " 等另外 %d 个",
+		"note: a problem that came from the remote: %s": "注：来自远端的问题：%s",
 		"Dossier %s: the other clone's change was written by a step that does not count (crm verify names it): the journal's version is kept; the change stays in git history until a manager decides.": "档案 %s：另一克隆的修改由一个不生效的步骤写入（crm verify 会列出它）：保留日志记录的版本；该修改留在 git 历史中，待经理决定。",
 		"%s is git's merge of the changes both clones made to it (%s), which crm has not journaled yet: run crm sync, which journals it; restoring would drop one side's changes":                       "%s 是 git 对两个克隆各自修改的合并结果（%s），crm 尚未记入日志：请运行 crm sync 记录它；恢复会丢掉其中一方的修改",
 		"note: %s is git's merge of the changes both clones made to it, not journaled yet: run crm sync, which journals it (do not restore it: that would drop one side's changes)":                     "注意：%s 是 git 对两个克隆各自修改的合并结果，尚未记入日志：请运行 crm sync 记录它（不要恢复它：那会丢掉其中一方的修改）",

@@ -300,8 +300,18 @@ func (e *env) sync() error {
 	for _, b := range handed {
 		g.run("push", "-q", "--no-verify", remote, "--delete", b)
 	}
+	ahead := map[string]bool{}
+	for _, ev := range a.AheadEvents() {
+		ahead[ev.Path] = true
+	}
 	for _, p := range inherited {
-		e.errorf("%s\n", l10n.Sprintf("note: a problem that came from the remote: %s (a manager settles it with crm verify --accept or --reject)", p))
+		if strings.HasPrefix(p.Path, journal.Dir+"/") && !ahead[p.Path] {
+			e.errorf("%s\n", l10n.Sprintf("note: a problem that came from the remote: %s (a manager settles it with crm verify --accept or --reject)", p))
+			continue
+		}
+		// A file (restore it) or an event dated ahead (no decision can
+		// settle it before its date): the problem says what to do.
+		e.errorf("%s\n", l10n.Sprintf("note: a problem that came from the remote: %s", p))
 	}
 	for _, p := range a.State.Superseded {
 		if !mootBefore[p.Path] {
