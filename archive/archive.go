@@ -18,6 +18,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"crm/archive/journal"
@@ -409,7 +410,9 @@ func (a *Archive) SetIdentity(id *Identity) error {
 		if who := a.State.rotatedFrom(id.SigningKey()); who != "" {
 			return deniedErr(l10n.Errorf("your key %s was member %s's until their keys were changed (%s): use the identity file of the new keys", id.Recipient, who, KindMemberRotate)).then(NextIdentity, "")
 		}
-		return a.clockBehind(deniedErr(l10n.Errorf("your key %s is not a member of this archive", id.Recipient)).then(NextMemberAdd, id.Recipient))
+		return a.clockBehind(deniedErr(l10n.Errorf("your key %s is not a member of this archive", id.Recipient)).then(NextMemberAdd, id.Recipient), func(e *journal.Event) bool {
+			return strings.HasPrefix(string(e.Kind), "member.")
+		})
 	}
 	a.id, a.me = id, m
 	return nil
@@ -460,9 +463,16 @@ func (a *Archive) AheadEvents() []AheadEvent {
 // member, a dossier), into one that says this computer's clock may be
 // behind, when the state does not count events dated after it: the
 // journal may have it, at a time this clock has not reached.
-func (a *Archive) clockBehind(err error) error {
+//
+// relevant, if not nil, says which events dated ahead could hold what is
+// missing: when none of them could (a fast clock elsewhere dated a step
+// on another dossier), err is returned as it is, not blamed on this clock.
+func (a *Archive) clockBehind(err error, relevant func(*journal.Event) bool) error {
 	ahead := a.ClockAhead()
 	if err == nil || ahead.IsZero() {
+		return err
+	}
+	if relevant != nil && len(a.State.tooNew) > 0 && !slices.ContainsFunc(a.State.tooNew, relevant) {
 		return err
 	}
 	code := Failed

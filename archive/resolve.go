@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"crm/archive/journal"
 	"crm/l10n"
 )
 
@@ -26,7 +27,9 @@ func (a *Archive) ResolveID(s string) (string, error) {
 		return "", err
 	}
 	id, err := resolveShort(a.Policy.IDScheme.Prefix, s, a.CanonicalID(s), a.State.hasDossier, a.State.dossierIDs())
-	return id, a.clockBehind(err)
+	return id, a.clockBehind(err, func(e *journal.Event) bool {
+		return e.Dossier != "" && !a.State.hasDossier(e.Dossier)
+	})
 }
 
 // resolveShort is ResolveID's answer for s (canonical: s in its
