@@ -81,10 +81,13 @@ func (t termWriter) Write(p []byte) (int, error) {
 // env holds what every command needs: streams, settings, and the archive
 // once opened.
 type env struct {
-	io     *IO
-	v      *viper.Viper
-	getenv func(string) string
-	a      *archive.Archive
+	// handOffMerge: crm sync is concluding the merge of work handed on
+	// (crm/merge/…), which is put back as it was if it cannot be journaled.
+	handOffMerge bool
+	io           *IO
+	v            *viper.Viper
+	getenv       func(string) string
+	a            *archive.Archive
 	// cacheID is the user's identity when a command without a key may
 	// seal its journal cache with it (cacheKeyOf); nil otherwise.
 	cacheID *archive.Identity

@@ -539,7 +539,10 @@ func (e *env) mergeRef(g *gitRepo, ref string, handOff bool) error {
 		}
 		return failWith(lines)
 	}
-	if err := e.finishMerge(g); err != nil {
+	e.handOffMerge = handOff
+	err := e.finishMerge(g)
+	e.handOffMerge = false
+	if err != nil {
 		var settle personConflicts
 		if handOff && g.merging() && !errors.As(err, &settle) {
 			// Work handed on that cannot be concluded (its steps
@@ -713,7 +716,7 @@ func (e *env) journalMerges(a *archive.Archive, g *gitRepo) error {
 		ct, err := os.ReadFile(filepath.Join(g.top, filepath.FromSlash(r.Path)))
 		if d := a.State.Dossiers[r.Dossier]; err == nil && archive.SHA256Hex(ct) == r.Merged && d != nil && d.SHA256 != r.Merged {
 			if err := a.JournalMerge(r.Dossier, ct, r.Recipients, r.Parents, r.Fields); err != nil {
-				if a.MergeablePins(r.Dossier, r.Parents) {
+				if e.handOffMerge || a.MergeablePins(r.Dossier, r.Parents) {
 					return l10n.Errorf("journaling the merge of dossier %s: %v", r.Dossier, err)
 				}
 				// One side's version was written by a step that does not
