@@ -269,6 +269,17 @@ func (s *State) MemberByRecipient(r string) *Member {
 	return nil
 }
 
+// removedWith is the id of the removed member whose key is recipient r,
+// "" if none (a member removed, then added again, is not).
+func (s *State) removedWith(r string) string {
+	for _, m := range s.SortedMembers() {
+		if m.Recipient == r && m.Removed {
+			return m.ID
+		}
+	}
+	return ""
+}
+
 // SortedMembers returns the members by id.
 func (s *State) SortedMembers() []*Member {
 	ms := make([]*Member, 0, len(s.Members))

@@ -13,6 +13,7 @@ func teamgit() map[string]string {
 		"%q is not an id scheme: use random or sequential":                                 "%q 不是编号方式：请用 random 或 sequential",
 
 		" and %d more": " 等另外 %d 个",
+		"your key %s is member %s's, who was removed from this archive (%s, crm log shows by whom and when): nothing you write counts; if that is a mistake, a manager adds you again (crm member add)": "你的密钥 %s 属于成员 %s，该成员已被移出本档案库（%s，crm log 可查何人何时所为）：你写入的内容都不会生效；如有误，请经理重新添加你（crm member add）",
 		"note: a problem that came from the remote: %s": "注：来自远端的问题：%s",
 		"Dossier %s: the other clone's change was written by a step that does not count (crm verify names it): the journal's version is kept; the change stays in git history until a manager decides.": "档案 %s：另一克隆的修改由一个不生效的步骤写入（crm verify 会列出它）：保留日志记录的版本；该修改留在 git 历史中，待经理决定。",
 		"%s is git's merge of the changes both clones made to it (%s), which crm has not journaled yet: run crm sync, which journals it; restoring would drop one side's changes":                       "%s 是 git 对两个克隆各自修改的合并结果（%s），crm 尚未记入日志：请运行 crm sync 记录它；恢复会丢掉其中一方的修改",
