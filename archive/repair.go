@@ -404,7 +404,8 @@ func (a *Archive) rekeyHidden(d *DossierState) (*Fix, error) {
 // as destroyed (a copy restored from git, or a merge that brought one back).
 func (a *Archive) removeDestroyedFiles() []Fix {
 	var fixes []Fix
-	for _, d := range a.State.SortedDossiers() {
+	s := a.State
+	for _, d := range s.SortedDossiers() {
 		if d.Status != StatusDestroyed {
 			continue
 		}
@@ -413,7 +414,27 @@ func (a *Archive) removeDestroyedFiles() []Fix {
 			continue
 		}
 		if removeFile(p) == nil {
+			a.touch(DossierPath(d.ID))
 			fixes = append(fixes, Fix{DossierPath(d.ID), l10n.Sprintf("removed: the journal records the destruction of dossier %s", d.ID)})
+		}
+	}
+	// A dossier whose only creation a manager's decision rejected (its
+	// writer removed concurrently, say) has no state: its file goes too.
+	for _, x := range s.Decided {
+		if x.Decision != DecisionReject || x.Event == nil || x.Event.Kind != KindDossierCreate {
+			continue
+		}
+		id := x.Event.Dossier
+		if CheckID(id) != nil || s.rejectedCreate(id) == nil {
+			continue
+		}
+		p := a.dossierFile(id)
+		if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if removeFile(p) == nil {
+			a.touch(DossierPath(id))
+			fixes = append(fixes, Fix{DossierPath(id), l10n.Sprintf("removed: the creation of dossier %s was rejected by a decision of %s (%s); git history keeps the file", id, x.By, x.Reason)})
 		}
 	}
 	return fixes

@@ -269,6 +269,21 @@ func (s *State) MemberByRecipient(r string) *Member {
 	return nil
 }
 
+// rejectedCreate is the decision that rejected a dossier.create of dossier
+// id, when the state has no dossier id (nothing else created it), or nil.
+func (s *State) rejectedCreate(id string) *Decided {
+	if s.Dossiers[id] != nil {
+		return nil
+	}
+	for i := range s.Decided {
+		x := &s.Decided[i]
+		if x.Decision == DecisionReject && x.Event != nil && x.Event.Kind == KindDossierCreate && x.Event.Dossier == id {
+			return x
+		}
+	}
+	return nil
+}
+
 // removedWith is the id of the removed member whose key is recipient r,
 // "" if none (a member removed, then added again, is not).
 func (s *State) removedWith(r string) string {

@@ -397,6 +397,10 @@ func (c *checker) dossierFiles() map[string]bool {
 			continue
 		}
 		d := c.s.Dossiers[id]
+		if r := c.s.rejectedCreate(id); isAge && d == nil && r != nil {
+			c.add(rel, l10n.N("the creation of dossier %s (%s) was rejected by a decision of %s (%s): the repair removes this file (git history keeps it)"), id, KindDossierCreate, r.By, r.Reason)
+			continue
+		}
 		if !isAge || d == nil {
 			c.add(rel, l10n.N("no dossier event in the journal creates this file"))
 			continue

@@ -13,6 +13,8 @@ func teamgit() map[string]string {
 		"%q is not an id scheme: use random or sequential":                                 "%q 不是编号方式：请用 random 或 sequential",
 
 		" and %d more": " 等另外 %d 个",
+		"removed: the creation of dossier %s was rejected by a decision of %s (%s); git history keeps the file":                                                                                         "已删除：档案 %s 的创建已被 %s 裁定驳回（%s）；git 历史中仍保留该文件",
+		"the creation of dossier %s (%s) was rejected by a decision of %s (%s): the repair removes this file (git history keeps it)":                                                                    "档案 %s 的创建（%s）已被 %s 裁定驳回（%s）：repair 会删除此文件（git 历史中仍保留）",
 		"your key %s is member %s's, who was removed from this archive (%s, crm log shows by whom and when): nothing you write counts; if that is a mistake, a manager adds you again (crm member add)": "你的密钥 %s 属于成员 %s，该成员已被移出本档案库（%s，crm log 可查何人何时所为）：你写入的内容都不会生效；如有误，请经理重新添加你（crm member add）",
 		"note: a problem that came from the remote: %s": "注：来自远端的问题：%s",
 		"Dossier %s: the other clone's change was written by a step that does not count (crm verify names it): the journal's version is kept; the change stays in git history until a manager decides.": "档案 %s：另一克隆的修改由一个不生效的步骤写入（crm verify 会列出它）：保留日志记录的版本；该修改留在 git 历史中，待经理决定。",

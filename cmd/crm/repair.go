@@ -55,7 +55,8 @@ no person's decision, then run the checks of crm verify:
     this much by itself);
   - members/*.yaml missing, stale or edited by hand are written again from
     the journal;
-  - files of dossiers the journal records as destroyed are removed;
+  - files of dossiers the journal records as destroyed, or whose creation a
+    manager's decision rejected, are removed (git history keeps them);
   - dossiers whose recipients are stale (a borrower's own return, a loan
     approved by the gm, an interrupted member change) are re-encrypted, if
     your key is a writer's that opens them.
@@ -65,7 +66,7 @@ know. What is left needs a person and is listed (exit 4): a dossier changed
 outside crm is restored from git, a forged event is settled by a manager.`,
 			`按日志恢复档案库中无需人工决定的部分，然后执行 crm verify 的全部核查：完成或清理中断写入留下的临时文件
 （日志已记录的档案文件放回原处，其余删除；中断的销毁：日志已记录则删除，否则放回）；按日志重写缺失、过期或被手改的成员文件；
-删除日志记录为已销毁的档案文件；收件人过期的档案（借阅人自行归还、总经理批准借阅、中断的成员变更）用你的密钥重新加密（须为该密级的写入者）。
+删除日志记录为已销毁、或其创建已被经理裁定驳回的档案文件（git 历史中仍保留）；收件人过期的档案（借阅人自行归还、总经理批准借阅、中断的成员变更）用你的密钥重新加密（须为该密级的写入者）。
 从不删除日志所记录的档案文件，也不删除不认识的文件。剩下需人处理的问题逐条列出（退出码 4）。`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
