@@ -228,11 +228,15 @@ func newBorrowReturnCmd(e *env) *cobra.Command {
 			if !l.Intact {
 				state = l10n.Sprintf("damaged: %s", l.Note)
 			}
-			e.printf("%s\n", l10n.Sprintf("Loan %s returned (%s); %s no longer has access to %s.", l.ID, state, l.Borrower, l.Dossier))
-			if d := a.State.Dossiers[l.Dossier]; slices.Contains(d.Recipients, l.Borrower) {
-				// Returned by the borrower, who may not write the file.
-				e.printf("%s\n", l10n.Sprintf("crm no longer opens it for %s; the file drops their key at a writer's next step (`crm maintain`).", l.Borrower))
+			if d := a.State.Dossiers[l.Dossier]; d != nil && slices.Contains(d.Recipients, l.Borrower) {
+				// Returned by the borrower, who may not write the file:
+				// it is still encrypted to their key (helper-74: saying
+				// they had no access any more was not true).
+				e.printf("%s\n", l10n.Sprintf("Loan %s returned (%s).", l.ID, state))
+				e.printf("%s\n", l10n.Sprintf("crm no longer opens it for %s, but the file of %s is still encrypted to their key until a writer of its level re-encrypts it (`crm maintain` or `crm repair`).", l.Borrower, l.Dossier))
+				return nil
 			}
+			e.printf("%s\n", l10n.Sprintf("Loan %s returned (%s); %s no longer has access to %s.", l.ID, state, l.Borrower, l.Dossier))
 			return nil
 		})),
 	}
