@@ -13,6 +13,7 @@ func teamgit() map[string]string {
 		"%q is not an id scheme: use random or sequential":                                 "%q 不是编号方式：请用 random 或 sequential",
 
 		" and %d more": " 等另外 %d 个",
+		"Dossier %s was removed in another clone by a destruction that does not count (crm verify says why): the journal says it stands, and its file is kept.":                                         "档案 %s 在另一克隆中被一次不生效的销毁删除（crm verify 会说明原因）：日志记录该档案仍在，其文件予以保留。",
 		"removed: the creation of dossier %s was rejected by a decision of %s (%s); git history keeps the file":                                                                                         "已删除：档案 %s 的创建已被 %s 裁定驳回（%s）；git 历史中仍保留该文件",
 		"the creation of dossier %s (%s) was rejected by a decision of %s (%s): the repair removes this file (git history keeps it)":                                                                    "档案 %s 的创建（%s）已被 %s 裁定驳回（%s）：repair 会删除此文件（git 历史中仍保留）",
 		"your key %s is member %s's, who was removed from this archive (%s, crm log shows by whom and when): nothing you write counts; if that is a mistake, a manager adds you again (crm member add)": "你的密钥 %s 属于成员 %s，该成员已被移出本档案库（%s，crm log 可查何人何时所为）：你写入的内容都不会生效；如有误，请经理重新添加你（crm member add）",

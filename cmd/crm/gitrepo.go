@@ -255,6 +255,35 @@ func (g *gitRepo) unmerged(paths ...string) []string {
 	return ps
 }
 
+// deletedOneSide reports whether unmerged path p (top-relative) was
+// deleted on one side of the merge and changed on the other: its index
+// entries lack stage 2 (ours) or stage 3 (theirs).
+func (g *gitRepo) deletedOneSide(p string) bool {
+	out, _ := g.run("ls-files", "--unmerged", "-z", "--", p)
+	stages := map[string]bool{}
+	for _, e := range strings.Split(out, "\x00") {
+		if meta, _, ok := strings.Cut(e, "\t"); ok {
+			if f := strings.Fields(meta); len(f) == 3 {
+				stages[f[2]] = true
+			}
+		}
+	}
+	return len(stages) > 0 && (!stages["2"] || !stages["3"])
+}
+
+// deletedByMerge are the top-relative paths the merge in progress
+// removes (staged deletions against HEAD), under dir.
+func (g *gitRepo) deletedByMerge(dir string) []string {
+	out, _ := g.run("diff", "--cached", "--name-only", "-z", "--diff-filter=D", "HEAD", "--", dir)
+	var ps []string
+	for _, p := range strings.Split(out, "\x00") {
+		if p != "" {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
 // change is one entry of git status: a top-relative path, whether it is
 // tracked (or staged) and whether it exists in the work tree.
 type change struct {

@@ -655,6 +655,15 @@ func (e *env) finishMerge(g *gitRepo) error {
 				continue
 			}
 		}
+		if d := a.State.Dossiers[id]; isDossier && d != nil && d.Status == archive.StatusActive && g.deletedOneSide(p) {
+			// Destroyed in one clone, changed in the other, and the
+			// journal says the dossier stands (the destruction does not
+			// count): its file follows the journal.
+			if e.keepPinned(a, g, d) {
+				g.run("add", "--", p)
+				continue
+			}
+		}
 		created := false
 		for _, r := range records {
 			if isDossier && r.Dossier == id {
@@ -677,6 +686,15 @@ func (e *env) finishMerge(g *gitRepo) error {
 	if err := e.journalMerges(a, g); err != nil {
 		return err
 	}
+	// Files the other side removed (a destruction executed there) while
+	// the journal says the dossier stands: put back as crm restore would.
+	for _, p := range g.deletedByMerge(g.path(archive.DossiersDir)) {
+		rel, _ := g.rel(p)
+		id, ok := strings.CutSuffix(strings.TrimPrefix(rel, archive.DossiersDir+"/"), ".age")
+		if d := a.State.Dossiers[id]; ok && d != nil && d.Status == archive.StatusActive {
+			e.keepPinned(a, g, d)
+		}
+	}
 	paths := touchedPaths(a, g)
 	if len(paths) > 0 {
 		if _, err := g.run(append([]string{"add", "-A", "--"}, paths...)...); err != nil {
@@ -689,6 +707,22 @@ func (e *env) finishMerge(g *gitRepo) error {
 		return err
 	}
 	return nil
+}
+
+// keepPinned puts back the version of dossier d's file that the journal
+// pinned, from git history, when a merge removed it although the journal
+// says the dossier stands (a destruction that does not count: crm verify
+// names why); it reports whether it did.
+func (e *env) keepPinned(a *archive.Archive, g *gitRepo, d *archive.DossierState) bool {
+	ct := g.findBlob(g.path(archive.DossierPath(d.ID)), d.SHA256)
+	if ct == nil {
+		ct, _ = g.findByHash(d.SHA256)
+	}
+	if ct == nil || a.Restore(d.ID, ct) != nil {
+		return false
+	}
+	e.printf("%s\n", l10n.Sprintf("Dossier %s was removed in another clone by a destruction that does not count (crm verify says why): the journal says it stands, and its file is kept.", d.ID))
+	return true
 }
 
 // journalMerges journals dossier.merge for every file git's merge driver
