@@ -462,6 +462,19 @@ func (a *Archive) AheadEvents() []AheadEvent {
 	return out
 }
 
+// AheadOn reports whether an event on dossier id is dated ahead of this
+// computer's clock (AheadEvents): the state may not say yet what the
+// journal will say of it once that date comes.
+func (a *Archive) AheadOn(id string) bool {
+	return a.State != nil && slices.ContainsFunc(a.State.tooNew, func(e *journal.Event) bool { return e.Dossier == id })
+}
+
+// datedAhead reports whether the event at path is one the state does not
+// count only because it is dated ahead of this computer's clock.
+func (s *State) datedAhead(path string) bool {
+	return slices.ContainsFunc(s.tooNew, func(e *journal.Event) bool { return e.Path == path })
+}
+
 // clockBehind turns err, about something the journal does not have (a
 // member, a dossier), into one that says this computer's clock may be
 // behind, when the state does not count events dated after it: the

@@ -104,15 +104,18 @@ func (s *State) PinnedRecipients(sum string) ([]string, bool) {
 // an event of dossier id that is not a problem. When one was not (its
 // writer was removed concurrently, say), dossier.merge is refused: crm
 // sync then keeps the journal's version instead of the merged file.
+// An event dated ahead of this clock is no such problem: it counts once
+// its date comes (AheadEvents), so its version is not to be dropped.
 func (a *Archive) MergeablePins(id string, parents []string) bool {
 	events, err := a.DossierLog(id)
 	if err != nil {
 		return false
 	}
+	events = append(slices.Clip(events), a.State.tooNew...)
 	for _, p := range parents {
 		if !slices.ContainsFunc(events, func(e *journal.Event) bool {
 			f, ok := pinOf(e)
-			return ok && e.Dossier == id && f.SHA256 == p && !a.State.isProblem(e.Path)
+			return ok && e.Dossier == id && f.SHA256 == p && (!a.State.isProblem(e.Path) || a.State.datedAhead(e.Path))
 		}) {
 			return false
 		}

@@ -714,6 +714,12 @@ func (e *env) finishMerge(g *gitRepo) error {
 // says the dossier stands (a destruction that does not count: crm verify
 // names why); it reports whether it did.
 func (e *env) keepPinned(a *archive.Archive, g *gitRepo, d *archive.DossierState) bool {
+	if a.AheadOn(d.ID) {
+		// A step on it dated ahead of this clock (a destruction executed
+		// where the clock is fast) counts once its date comes: the
+		// removal may well be one that counts.
+		return false
+	}
 	ct := g.findBlob(g.path(archive.DossierPath(d.ID)), d.SHA256)
 	if ct == nil {
 		ct, _ = g.findByHash(d.SHA256)
