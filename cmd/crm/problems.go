@@ -96,6 +96,8 @@ var yamlMessages = newMessageForms([][2]string{
 	{"^cannot unmarshal !!(?:seq|map) into string$", "这里应当是一段文字，而不是列表或多个字段"},
 	{"^cannot unmarshal !!(?:str|int|float|bool) `(.*)` into \\[\\]string$", "这里应当是列表（每项一行，以 - 开头），而不是“$1”"},
 	{"^cannot unmarshal !!map into \\[\\].*$", "这里应当是列表（每项以 - 开头），而不是若干字段"},
+	{"^cannot unmarshal !!(?:seq|map) into \\*?(?:u?int\\d*|float\\d+)$", "这里应当是数字，而不是列表或多个字段"},
+	{"^cannot unmarshal !!(?:seq|map) into \\*?(?:bool|time\\.Time)$", "这里应当是单个值，而不是列表或多个字段"},
 	{"^cannot unmarshal !!seq into .*$", "这里应当是若干字段（名称: 值），而不是列表"},
 	{"^cannot unmarshal !!(\\w+) `?(.*?)`? into (.*)$", "值“$2”的类型不对"},
 })
@@ -108,6 +110,8 @@ var yamlTypesEnglish = newMessageForms([][2]string{
 	{"^cannot unmarshal !!(?:seq|map) into string$", "this should be a piece of text, not a list or several fields"},
 	{"^cannot unmarshal !!(?:str|int|float|bool) `(.*)` into \\[\\]string$", `this should be a list (one item a line, each starting with - ), not "$1"`},
 	{"^cannot unmarshal !!map into \\[\\].*$", "this should be a list (each item starting with - ), not fields"},
+	{"^cannot unmarshal !!(?:seq|map) into \\*?(?:u?int\\d*|float\\d+)$", "this should be a number, not a list or several fields"},
+	{"^cannot unmarshal !!(?:seq|map) into \\*?(?:bool|time\\.Time)$", "this should be a single value, not a list or several fields"},
 	{"^cannot unmarshal !!seq into .*$", "this should be fields (name: value), not a list"},
 	{"^cannot unmarshal !!(\\w+) `?(.*?)`? into (.*)$", `the value "$2" is of the wrong kind here`},
 })
