@@ -61,6 +61,7 @@ const (
 	NextGitSetup            // configure crm's git drivers in this clone
 	NextResolve             // settle the merge conflict of dossier Arg
 	NextDecide              // a manager accepts or rejects the problem event (Arg)
+	NextSyncMerge           // crm sync journals git's merge of dossier Arg (not restore: it would drop a side)
 	NextInit                // create an archive (Arg: the folder), or name one (keep last)
 
 	// NextLast is the last next step (tests walk them all).

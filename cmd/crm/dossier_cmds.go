@@ -219,6 +219,8 @@ func newShowCmd(e *env) *cobra.Command {
 			switch {
 			case inConflict(a, o.State.ID):
 				stale = &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("%s is in a merge conflict: shown as this clone had it", archive.DossierPath(o.State.ID)), Next: archive.NextResolve, Arg: o.State.ID}
+			case o.Stale && mergePending(a, o.State.ID):
+				defer e.errorf("crm: %s\n", l10n.Sprintf("warning: %s is git's merge of both clones' changes, not journaled yet: shown read-only; `crm sync` journals it", archive.DossierPath(o.State.ID)))
 			case o.Stale:
 				defer e.errorf("crm: %s\n", l10n.Sprintf("warning: %s is not the version the journal pinned (a git merge or a hand kept another): shown read-only; `crm restore %s` puts the pinned version back", archive.DossierPath(o.State.ID), o.State.ID))
 			default:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -516,6 +517,27 @@ func pendingMerges(g *gitRepo) []*mergeRecord {
 		}
 	}
 	return out
+}
+
+// mergeNotRestore turns err's advice to restore a dossier's pinned file
+// into the advice to run crm sync when that file is git's merge of both
+// clones' changes that crm has not journaled yet (pendingMerges), which
+// crm restore refuses to drop.
+func mergeNotRestore(a *archive.Archive, err error) {
+	var ae *archive.Error
+	if errors.As(err, &ae) && ae.Next == archive.NextRestoreID && mergePending(a, ae.Arg) {
+		ae.Next = archive.NextSyncMerge
+	}
+}
+
+// mergePending reports whether dossier id's file is git's merge of both
+// clones' changes that crm has not journaled yet (pendingMerges).
+func mergePending(a *archive.Archive, id string) bool {
+	g, err := openRepo(a.Dir)
+	if err != nil {
+		return false
+	}
+	return slices.ContainsFunc(pendingMerges(g), func(r *mergeRecord) bool { return r.Dossier == id })
 }
 
 // conflictLine says what a conflict record needs, naming who can settle it.

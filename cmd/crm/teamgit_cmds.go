@@ -727,7 +727,7 @@ func (e *env) keepPinned(a *archive.Archive, g *gitRepo, d *archive.DossierState
 	if ct == nil || a.Restore(d.ID, ct) != nil {
 		return false
 	}
-	e.printf("%s\n", l10n.Sprintf("Dossier %s was removed in another clone by a destruction that does not count (crm verify says why): the journal says it stands, and its file is kept.", d.ID))
+	e.printf("%s\n", l10n.Sprintf("Dossier %s: its file was removed in another clone, but the journal says the dossier stands (crm verify names a destruction that does not count, if that was it): the version it pinned is kept.", d.ID))
 	return true
 }
 
