@@ -546,7 +546,7 @@ func (a *Archive) readDenied(d *DossierState) error {
 		readers = lp.Readers
 	}
 	return &Error{Code: Denied, Actor: a.me.ID, Need: readers, Held: a.me.Roles,
-		Err: l10n.Errorf("you (%s) may not read dossier %s: its level %s is readable by the roles %s, and it is not on loan to you", a.me.ID, d.ID, d.Level, a.Policy.rolesList(readers))}
+		Err: l10n.Errorf("you (%s) may not read dossier %s: its level %s is readable by the roles %s, and it is not on loan to you", a.me.ID, d.ID, d.Level, a.Policy.RolesList(readers))}
 }
 
 // freshDossier waits for the archive's lock and returns what a fresh

@@ -562,7 +562,7 @@ func (a *Archive) RemoveMemberBecause(ctx context.Context, id, reason string) er
 			}
 		}
 		if m := a.State.Members[id]; m != nil && !m.Removed && admins == 0 {
-			roles := a.Policy.rolesList(a.Policy.Permissions.Members)
+			roles := a.Policy.RolesList(a.Policy.Permissions.Members)
 			return failErr(l10n.Errorf("%s is the last member who may manage members: first give another member a role that may (%s) with crm member roles OTHER-ID ROLE…", id, roles), NoNext, "")
 		}
 		x := &MemberRemove{Member: id, Reason: reason}

@@ -470,9 +470,9 @@ func (p *Policy) rolesText(roles []string) string {
 	return "[" + strings.Join(out, " ") + "]"
 }
 
-// rolesList is roles as a sentence lists them (supervisor, manager, gm;
+// RolesList is roles as a sentence lists them (supervisor, manager, gm;
 // in Chinese by their titles: 客户信息主管、客户服务部经理、总经理).
-func (p *Policy) rolesList(roles []string) string {
+func (p *Policy) RolesList(roles []string) string {
 	if !l10n.Chinese() {
 		return strings.Join(roles, ", ")
 	}

@@ -425,7 +425,7 @@ func (a *Archive) removeDestroyedFiles() []Fix {
 			continue
 		}
 		id := x.Event.Dossier
-		if CheckID(id) != nil || s.rejectedCreate(id) == nil {
+		if CheckID(id) != nil || s.Dossiers[id] != nil {
 			continue
 		}
 		p := a.dossierFile(id)

@@ -623,6 +623,17 @@ func (g *gitRepo) findBlob(path, sum string) []byte {
 	return nil
 }
 
+// pinnedBlob is the version of dossier id's file with SHA-256 sum (the
+// one the journal pinned) from this clone's history: under its own path,
+// else under any path of the dossier folder (findByHash); nil if none.
+func (g *gitRepo) pinnedBlob(id, sum string) []byte {
+	if ct := g.findBlob(g.path(archive.DossierPath(id)), sum); ct != nil {
+		return ct
+	}
+	ct, _ := g.findByHash(sum)
+	return ct
+}
+
 // findByHash looks for the ciphertext with SHA-256 sum under the dossier
 // folder in every commit of this clone (a dossier created under an id
 // that was taken: its file was under that id in the other clone).

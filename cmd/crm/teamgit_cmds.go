@@ -720,10 +720,7 @@ func (e *env) keepPinned(a *archive.Archive, g *gitRepo, d *archive.DossierState
 		// removal may well be one that counts.
 		return false
 	}
-	ct := g.findBlob(g.path(archive.DossierPath(d.ID)), d.SHA256)
-	if ct == nil {
-		ct, _ = g.findByHash(d.SHA256)
-	}
+	ct := g.pinnedBlob(d.ID, d.SHA256)
 	if ct == nil || a.Restore(d.ID, ct) != nil {
 		return false
 	}
@@ -762,10 +759,7 @@ func (e *env) journalMerges(a *archive.Archive, g *gitRepo) error {
 				// One side's version was written by a step that does not
 				// count (a problem): keep the journal's version, as crm
 				// restore would; the other stays in git history.
-				pinned := g.findBlob(g.path(archive.DossierPath(r.Dossier)), d.SHA256)
-				if pinned == nil {
-					pinned, _ = g.findByHash(d.SHA256)
-				}
+				pinned := g.pinnedBlob(r.Dossier, d.SHA256)
 				if pinned == nil {
 					return l10n.Errorf("journaling the merge of dossier %s: %v", r.Dossier, err)
 				}
@@ -966,10 +960,7 @@ func newRestoreCmd(e *env) *cobra.Command {
 					return l10n.Errorf("%s is git's merge of the changes both clones made to it (%s), which crm has not journaled yet: run crm sync, which journals it; restoring would drop one side's changes", archive.DossierPath(d.ID), strings.Join(r.Fields, ", "))
 				}
 			}
-			ct := g.findBlob(g.path(archive.DossierPath(d.ID)), d.SHA256)
-			if ct == nil {
-				ct, _ = g.findByHash(d.SHA256)
-			}
+			ct := g.pinnedBlob(d.ID, d.SHA256)
 			if ct == nil {
 				return l10n.Errorf("no commit of this clone holds the version of %s that event %s pinned (sha256 %s): fetch the other clones' work (git fetch --all) and try again, or restore it from a backup", archive.DossierPath(d.ID), journal.ShortHash(d.WrittenBy.Hash), journal.ShortHash(d.SHA256))
 			}

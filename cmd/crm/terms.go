@@ -155,12 +155,8 @@ func padRight(s string, n int) string {
 // roleNames are roles as the user reads them: ids in English, the
 // policy's titles in Chinese.
 func roleNames(roles []string, pol *archive.Policy) string {
-	if !l10n.Chinese() || pol == nil {
+	if pol == nil {
 		return strings.Join(roles, ", ")
 	}
-	t := make([]string, len(roles))
-	for i, r := range roles {
-		t[i] = pol.RoleTitle(r)
-	}
-	return strings.Join(t, "、")
+	return pol.RolesList(roles)
 }
