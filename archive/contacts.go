@@ -281,7 +281,7 @@ func ParseContact(text []byte) (Contact, error) {
 		return c, err
 	}
 	if len(ps) == 0 {
-		checkFields(reflect.ValueOf(&c).Elem(), top, "", 0, &ps)
+		checkFields(reflect.ValueOf(&c).Elem(), top, "", 0, true, &ps)
 	}
 	if len(ps) > 0 {
 		return c, &ValidationError{ps}

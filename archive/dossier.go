@@ -146,10 +146,10 @@ type Characteristics struct {
 	DevelopmentPotential string  `yaml:"development_potential" json:"development_potential"`
 	Culture              string  `yaml:"culture" json:"culture"`
 	BusinessPolicy       string  `yaml:"business_policy" json:"business_policy"`
-	Staff                int     `yaml:"staff" json:"staff"`
+	Staff                int     `yaml:"staff" json:"staff" check:"nonneg,written"`
 	ManagementStaff      int     `yaml:"management_staff" json:"management_staff" check:"nonneg"`
 	Employees            int     `yaml:"employees" json:"employees" check:"nonneg"`
-	Turnover             float64 `yaml:"turnover" json:"turnover"`
+	Turnover             float64 `yaml:"turnover" json:"turnover" check:"nonneg,written"`
 	ManagementStyle      string  `yaml:"management_style" json:"management_style"`
 }
 
@@ -192,9 +192,9 @@ type CreditSurvey struct {
 	Bookkeeping      string    `yaml:"bookkeeping" json:"bookkeeping" check:"enum=bookkeeping"` // 账簿组织
 	PeerOpinion      string    `yaml:"peer_opinion" json:"peer_opinion"`
 	NeighbourOpinion string    `yaml:"neighbour_opinion" json:"neighbour_opinion"`
-	Capital          float64   `yaml:"capital" json:"capital"`
+	Capital          float64   `yaml:"capital" json:"capital" check:"nonneg,written"`
 	PaymentAttitude  string    `yaml:"payment_attitude" json:"payment_attitude" check:"enum=payment_attitude"`
-	TradingVolume    float64   `yaml:"trading_volume" json:"trading_volume"`
+	TradingVolume    float64   `yaml:"trading_volume" json:"trading_volume" check:"nonneg,written"`
 	BusinessArea     string    `yaml:"business_area" json:"business_area"`             // 营业区域
 	Location         string    `yaml:"location" json:"location" check:"enum=location"` // 经营地点
 	BusinessLicence  string    `yaml:"business_licence" json:"business_licence"`       // 营业执照登记号码
@@ -204,7 +204,7 @@ type CreditSurvey struct {
 	Date             Date      `yaml:"date" json:"date"`
 	Score            *int      `yaml:"score" json:"score"`
 	Class            string    `yaml:"class,omitempty" json:"class,omitempty" check:"enum=credit_class"`
-	CreditLimit      float64   `yaml:"credit_limit,omitempty" json:"credit_limit,omitempty"` // 赊销额度（元）
+	CreditLimit      float64   `yaml:"credit_limit,omitempty" json:"credit_limit,omitempty" check:"nonneg,written"` // 赊销额度（元）
 	CreditTerm       string    `yaml:"credit_term,omitempty" json:"credit_term,omitempty"`
 	PaymentMethod    string    `yaml:"payment_method" json:"payment_method"`           // 付款方式
 	Guarantee        string    `yaml:"guarantee" json:"guarantee" check:"enum=yes_no"` // 是否担保
@@ -279,7 +279,19 @@ var yamlLineRE = lazyRE(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+): (.*)$`)
 
 // ParseDossier decodes and validates a dossier's YAML text. Errors are a
 // *ValidationError whose problems name the line and field.
+//
+// It is the check of every read (show, list, search, the reports, a
+// merge) as well as of a write, so it stays lenient with what an older
+// crm let into the archive: the checks of a field tagged `written` (see
+// dossier_sections.go) are left to parseWritten, and a dossier kept with
+// such a value still opens, lists, reports and verifies.
 func ParseDossier(text []byte) (*Dossier, error) {
+	return parseDossier(text, false)
+}
+
+// parseDossier is ParseDossier; written also runs the checks of the
+// fields tagged `written` (parseWritten).
+func parseDossier(text []byte, written bool) (*Dossier, error) {
 	// The text is scanned once, into a node: the node gives line numbers
 	// for every check, and the struct is decoded from it.
 	top, err := dossierNode(text)
@@ -306,7 +318,7 @@ func ParseDossier(text []byte) (*Dossier, error) {
 		}
 	}
 	var checked []*FieldError
-	checkFields(reflect.ValueOf(&d).Elem(), top, "", 0, &checked)
+	checkFields(reflect.ValueOf(&d).Elem(), top, "", 0, written, &checked)
 	for _, p := range checked {
 		if !failed[p.Path] {
 			ps = append(ps, p)
@@ -330,10 +342,12 @@ func ParseDossier(text []byte) (*Dossier, error) {
 // dossier, an edit): it also refuses a key given twice in one mapping.
 // yaml.v3 refuses that in the fields it decodes, but in extra: (the
 // department's own fields) the later value silently won, and what the
-// user wrote first was lost. Only writes refuse it: a dossier already
-// kept that way still opens, and its next edit must mend it.
+// user wrote first was lost. It also runs the checks of the fields tagged
+// `written` (a head count of 3.7 or -5, a negative turnover or capital),
+// which older crm did not make. Only writes refuse these: a dossier
+// already kept that way still opens, and its next edit must mend it.
 func parseWritten(text []byte) (*Dossier, error) {
-	d, err := ParseDossier(text)
+	d, err := parseDossier(text, true)
 	if err != nil {
 		return nil, err
 	}
@@ -345,6 +359,14 @@ func parseWritten(text []byte) (*Dossier, error) {
 		return nil, &ValidationError{ps}
 	}
 	return d, nil
+}
+
+// CheckWritten checks text as a write of it would (Create, Update): what
+// ParseDossier checks and what only a write refuses (parseWritten). The
+// editor checks with it, so that such a problem reopens the editor.
+func CheckWritten(text []byte) error {
+	_, err := parseWritten(text)
+	return err
 }
 
 // twiceGiven reports each key given again in a mapping under n (a merge
@@ -445,8 +467,9 @@ func crossChecks(top *yaml.Node, d *Dossier) []*FieldError {
 // checkFields checks the decoded struct v against the `check:` tags of its
 // fields (see dossier_sections.go), recursively; n is v's mapping node (nil
 // when absent) and line the line to report for a field that is not there.
-// Every number must be finite.
-func checkFields(v reflect.Value, n *yaml.Node, path string, line int, ps *[]*FieldError) {
+// Every number must be finite. The checks of a field tagged `written` run
+// only when written is set (a text about to be written: parseWritten).
+func checkFields(v reflect.Value, n *yaml.Node, path string, line int, written bool, ps *[]*FieldError) {
 	if n != nil && n.Kind != yaml.MappingNode {
 		n = nil
 	}
@@ -459,7 +482,7 @@ func checkFields(v reflect.Value, n *yaml.Node, path string, line int, ps *[]*Fi
 			fv = fv.Elem()
 		}
 		key, val := child(n, f.name)
-		c := fieldCheck{f: f, parent: path, line: line, val: val, ps: ps}
+		c := fieldCheck{f: f, parent: path, line: line, val: val, written: written, ps: ps}
 		if key != nil {
 			c.line = key.Line
 		}
@@ -471,11 +494,19 @@ func checkFields(v reflect.Value, n *yaml.Node, path string, line int, ps *[]*Fi
 // (its value node, nil when absent, and the line to report) and where its
 // problems go.
 type fieldCheck struct {
-	f      fieldInfo
-	parent string
-	line   int
-	val    *yaml.Node
-	ps     *[]*FieldError
+	f       fieldInfo
+	parent  string
+	line    int
+	val     *yaml.Node
+	written bool // the text is about to be written: parseWritten
+	ps      *[]*FieldError
+}
+
+// nonneg reports whether the field's number must be a non-negative one
+// (and an int field's a whole one) here: a `written` field's only when the
+// text is about to be written.
+func (c *fieldCheck) nonneg() bool {
+	return c.f.nonneg && (c.written || !c.f.written)
 }
 
 // path is the field's dotted path, made only when needed: most fields are
@@ -510,7 +541,7 @@ func (c *fieldCheck) check(fv reflect.Value) {
 			}
 			return
 		}
-		checkFields(fv, c.val, c.path(), c.line, c.ps)
+		checkFields(fv, c.val, c.path(), c.line, c.written, c.ps)
 	case reflect.Slice:
 		c.checkItems(fv)
 	}
@@ -527,17 +558,17 @@ func (c *fieldCheck) checkString(s string) {
 func (c *fieldCheck) checkFloat(x float64) {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		c.bad(l10n.T("must be a number, not NaN or infinity"))
-	} else if c.f.nonneg && x < 0 {
+	} else if c.nonneg() && x < 0 {
 		c.bad(l10n.T("must not be negative"))
 	}
 }
 
 func (c *fieldCheck) checkInt(x int64) {
-	// YAML decodes 40.7 into an int as 40: refuse it (the new fields are
-	// nonneg; characteristics.staff keeps its old leniency).
-	if c.f.nonneg && c.val != nil && c.val.Kind == yaml.ScalarNode && c.val.Tag == "!!float" {
+	// YAML decodes 40.7 into an int as 40: refuse it (every int field is
+	// nonneg; characteristics.staff only on write, as it was once let in).
+	if c.nonneg() && c.val != nil && c.val.Kind == yaml.ScalarNode && c.val.Tag == "!!float" {
 		c.bad(l10n.Sprintf("%q is not a whole number", c.val.Value))
-	} else if c.f.nonneg && x < 0 {
+	} else if c.nonneg() && x < 0 {
 		c.bad(l10n.T("must not be negative"))
 	}
 }
@@ -554,7 +585,7 @@ func (c *fieldCheck) checkItems(fv reflect.Value) {
 			item = c.val.Content[i]
 			iline = item.Line
 		}
-		checkFields(fv.Index(i), item, fmt.Sprintf("%s[%d]", c.path(), i), iline, c.ps)
+		checkFields(fv.Index(i), item, fmt.Sprintf("%s[%d]", c.path(), i), iline, c.written, c.ps)
 	}
 }
 
@@ -563,6 +594,7 @@ type fieldInfo struct {
 	index            int
 	name             string
 	required, nonneg bool
+	written          bool // the checks run on write only (parseWritten)
 	enum             []string
 }
 
@@ -588,6 +620,8 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 				f.required = true
 			case c == "nonneg":
 				f.nonneg = true
+			case c == "written":
+				f.written = true
 			case strings.HasPrefix(c, "enum="):
 				e, ok := Enums[strings.TrimPrefix(c, "enum=")]
 				if !ok {

@@ -270,11 +270,13 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 	if _, err := a.requireKind(KindDossierUpdate); err != nil {
 		return nil, false, err
 	}
-	if _, err := parseWritten(newText); err != nil {
-		return nil, false, err
-	}
+	// The same text again writes nothing, even one an older crm let in
+	// that a write now refuses (parseWritten): nothing is written.
 	if bytes.Equal(oldText, newText) {
 		return nil, false, nil
+	}
+	if _, err := parseWritten(newText); err != nil {
+		return nil, false, err
 	}
 	fields, err = ChangedFields(oldText, newText)
 	if err != nil {

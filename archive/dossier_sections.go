@@ -16,7 +16,11 @@ import (
 // Struct tags under `check:` are read by checkFields:
 //
 //	required   the value must be given (a non-blank text, a date)
-//	nonneg     a number must not be negative (every number must be finite)
+//	nonneg     a number must not be negative, an int a whole number (every
+//	           number must be finite)
+//	written    the field's checks run only on a text about to be written
+//	           (parseWritten): an older crm let such values in, and a
+//	           dossier kept with one must still open, list and report
 //	enum=NAME  a text must be one of Enums[NAME] when given
 
 // ContactPerson is the customer's 接洽人: who we deal with day to day

@@ -295,6 +295,33 @@ func TestParseDossierOldAndEmptyStillValid(t *testing.T) {
 	}
 }
 
+// The numbers an older crm let through (a head count of 3.7 or -5, a
+// negative turnover, capital, trading volume or credit limit) are refused
+// when written, naming the field, and still read: ParseDossier is also the
+// check of show, list, the reports and a merge.
+func TestWrittenOnlyNumberChecks(t *testing.T) {
+	for _, c := range []struct{ text, path, msg string }{
+		{"characteristics:\n  staff: 3.7\n", "characteristics.staff", `"3.7" is not a whole number`},
+		{"characteristics:\n  staff: -5\n", "characteristics.staff", "must not be negative"},
+		{"characteristics:\n  turnover: -1\n", "characteristics.turnover", "must not be negative"},
+		{"credit_survey:\n  capital: -1\n", "credit_survey.capital", "must not be negative"},
+		{"credit_survey:\n  trading_volume: -1\n", "credit_survey.trading_volume", "must not be negative"},
+		{"credit_survey:\n  credit_limit: -1\n", "credit_survey.credit_limit", "must not be negative"},
+	} {
+		text := []byte("customer:\n  name: x\nowner: y\n" + c.text)
+		if _, err := archive.ParseDossier(text); err != nil {
+			t.Errorf("ParseDossier(%q) = %v, want it read as an older crm wrote it", c.text, err)
+		}
+		err := archive.CheckWritten(text)
+		if want := "line 5: " + c.path + ": " + c.msg; err == nil || err.Error() != want {
+			t.Errorf("CheckWritten(%q) = %v, want %s", c.text, err, want)
+		}
+	}
+	if err := archive.CheckWritten([]byte("customer:\n  name: x\nowner: y\ncharacteristics:\n  staff: 0\n  turnover: 0.5\n")); err != nil {
+		t.Errorf("CheckWritten of zero and a fraction of a yuan: %v", err)
+	}
+}
+
 // The built-in templates, once their required fields are filled, are valid
 // dossiers: every field they list exists and their empty values pass.
 func TestDossierTemplatesParse(t *testing.T) {

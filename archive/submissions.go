@@ -214,9 +214,10 @@ func (s *State) SortedSubmissions() []*Submission {
 // ParseSubmission checks a hand-in's text: a dossier, or a part of one
 // (R6.3: sales report what they learnt). Every field it has must be valid;
 // owner: is never required (the clerk keeps the dossier), and
-// customer.name only when it names no dossier.
+// customer.name only when it names no dossier. A hand-in is new text, so
+// the checks only a write makes (parseWritten) apply too.
 func ParseSubmission(text []byte, about string) error {
-	_, err := ParseDossier(text)
+	_, err := parseDossier(text, true)
 	var ve *ValidationError
 	if errors.Is(err, ErrEmptyDossier) {
 		return l10n.Errorf("the hand-in is empty: nothing to hand in")

@@ -271,7 +271,12 @@ func newEditCmd(e *env) *cobra.Command {
 			if from != "" {
 				text, err = readInputFor(e, from, id)
 			} else {
-				text, err = e.editLoop(o.Text, allowDisk, false, validDossier)
+				text, err = e.editLoop(o.Text, allowDisk, false, func(b []byte) error {
+					if bytes.Equal(b, o.Text) {
+						return nil // unchanged: nothing is written (Update)
+					}
+					return validDossier(b)
+				})
 			}
 			if err != nil {
 				return err

@@ -67,6 +67,44 @@ var hardeningCmds = map[string]func(ts *testscript.TestScript, neg bool, args []
 		ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
 		ts.Check(os.WriteFile(p, ev, 0o644))
 	},
+	// olddossier ACTOR KEYFILE ID FILE: as ACTOR (a writer who can read
+	// dossier ID), replace its text with FILE's as a crm older than a
+	// write-only check wrote it (a head count of -5): encrypted to the
+	// recipients the journal pins, and a signed dossier.update pinning it.
+	"olddossier": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 4 {
+			ts.Fatalf("usage: olddossier ACTOR KEYFILE ID FILE")
+		}
+		id, err := archive.LoadIdentity(ts.MkAbs(args[1]), nil)
+		ts.Check(err)
+		t, err := time.Parse(time.RFC3339, ts.Getenv("CRM_NOW"))
+		ts.Check(err)
+		a, err := archive.Open(context.Background(), ts.MkAbs("."), func() time.Time { return t })
+		ts.Check(err)
+		d := a.State.Dossiers[args[2]]
+		if d == nil {
+			ts.Fatalf("no dossier %s", args[2])
+		}
+		plain, err := os.ReadFile(ts.MkAbs(args[3]))
+		ts.Check(err)
+		var rs []age.Recipient
+		for _, m := range d.Recipients {
+			r, err := archive.ParseRecipient(a.State.Members[m].Recipient)
+			ts.Check(err)
+			rs = append(rs, r)
+		}
+		ct, err := archive.Encrypt(plain, rs...)
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(archive.DossierPath(args[2])), ct, 0o644))
+		data := &archive.DossierUpdate{Fields: []string{"characteristics"}, File: archive.File{SHA256: sha256Text(ct), Recipients: d.Recipients}}
+		ev, err := journal.Sign(journal.Header{Kind: archive.KindDossierUpdate, Time: t, Actor: args[0], Dossier: args[2], Prev: a.State.Journal.Heads}, data, id.Signer())
+		ts.Check(err)
+		e, err := journal.Parse(ev)
+		ts.Check(err)
+		p := ts.MkAbs(journal.PathOf(e.Time, e.Hash))
+		ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
+		ts.Check(os.WriteFile(p, ev, 0o644))
+	},
 	// agedecrypt KEYFILE FILE: decrypt an age file with an identity file,
 	// as stock `age -d -i KEYFILE FILE` does (the same library), printing
 	// the plaintext to stdout.

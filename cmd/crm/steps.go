@@ -141,8 +141,8 @@ func (e *env) dossierInput(from string, start []byte, allowDisk, untouchedCancel
 	return e.editLoop(start, allowDisk, untouchedCancels, validate)
 }
 
-// validDossier is the editor's check of a dossier text.
+// validDossier is the editor's check of a dossier text: the check of a
+// write, so that what only a write refuses reopens the editor.
 func validDossier(b []byte) error {
-	_, err := archive.ParseDossier(b)
-	return err
+	return archive.CheckWritten(b)
 }

@@ -265,8 +265,7 @@ func (e *env) runMerge(subID, id string, o *mergeOptions) error {
 		}
 	} else {
 		edited, err := e.editLoop(append(handInBlock(a, sub, plain), start...), o.allowDisk, true, func(b []byte) error {
-			_, err := archive.ParseDossier(dropHandIn(b))
-			return err
+			return archive.CheckWritten(dropHandIn(b))
 		})
 		if errors.Is(err, errUntouched) {
 			return l10n.Errorf("the text was left as it was: hand-in %s is not merged (edit it in, or turn it down with crm submissions reject %s)", subID, subID)
