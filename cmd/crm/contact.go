@@ -84,6 +84,9 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 	if err != nil {
 		return err
 	}
+	if id, err = a.ResolveID(id); err != nil { // a short form: 1, c-1
+		return err
+	}
 	contactDefaults(a, &rec)
 	opened, err := a.Read(id)
 	if err != nil {
@@ -204,6 +207,9 @@ when, never what they said. Older versions of the file remain in git history.`, 
 			if err != nil {
 				return err
 			}
+			if err := resolveDossier(a, args); err != nil { // a short form: 1, c-1
+				return err
+			}
 			removed, err := a.RemoveExpiredComplaints(args[0])
 			if err != nil {
 				return dossierError(args[0], nil, err)
@@ -262,6 +268,9 @@ func newContactListCmd(e *env) *cobra.Command {
 			e.snapshot, e.only = true, args[0] // reads only, one dossier
 			a, err := e.open(true)
 			if err != nil {
+				return err
+			}
+			if err := resolveDossier(a, args); err != nil { // a short form: 1, c-1
 				return err
 			}
 			o, err := a.Read(args[0])
