@@ -119,16 +119,27 @@ func (f *facts) daysBetween(a, b time.Time) int {
 	return int(time.Date(yb, mb, db, 0, 0, 0, 0, time.UTC).Sub(time.Date(ya, ma, da, 0, 0, 0, 0, time.UTC)).Hours() / 24)
 }
 
-// overdueIn reports whether loan l fell overdue in p, before now: it was
-// out, its due time passed in p, and it had not been returned by then.
+// overdueIn reports whether loan l was overdue at some time in p before
+// now: out, past its due time, and not yet returned (archive.Loan.Overdue).
+// A loan that fell overdue in an earlier month and is still out is overdue
+// in this one too: the monthly report shows every loan to chase (R7.1),
+// not only those that fell due in the month.
 func overdueIn(l *archive.Loan, p Period, now time.Time) bool {
 	if l.Out.IsZero() || l.Due.IsZero() {
 		return false
 	}
-	if l.Due.After(now) || !p.Contains(l.Due.Add(-time.Nanosecond)) {
-		return false
+	end := now
+	if !p.All() && p.End.Before(end) {
+		end = p.End
 	}
-	return l.Returned.IsZero() || l.Returned.After(l.Due)
+	if !l.Due.Before(end) {
+		return false // not past due in p before now
+	}
+	from := l.Due // the first instant in p it could be overdue at
+	if !p.All() && p.Start.After(from) {
+		from = p.Start
+	}
+	return l.Returned.IsZero() || l.Returned.After(from)
 }
 
 // dossier is dossier id's state with its histories, or nil.

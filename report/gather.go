@@ -608,9 +608,10 @@ func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 	return map[string][]Row{"loans": rows}
 }
 
-// overdueLoans are the rows of the loans overdue in p (overdueIn: due
-// in p, not back by then), as the loan register has them: the monthly
-// report names them, not only counts them (R7.1).
+// overdueLoans are the rows of the loans overdue in p (overdueIn: past
+// due at some time in p, whenever they fell due, and not back by then), as
+// the loan register has them: the monthly report names them, not only
+// counts them (R7.1).
 func (f *facts) overdueLoans(p Period, now time.Time) []Row {
 	var rows []Row
 	for _, l := range f.loans {

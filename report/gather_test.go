@@ -393,7 +393,8 @@ func TestArchiveTablesAlign(t *testing.T) {
 }
 
 // TestLoanOverdue: a loan falls overdue at its due instant (archive.Loan.Due,
-// out plus the loan's days), in the period that instant ends in.
+// out plus the loan's days), and is overdue in every period it is still
+// out in after that (R7.1: the monthly report shows every loan to chase).
 func TestLoanOverdue(t *testing.T) {
 	oct, now := MonthPeriod(2026, 10, cst), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	out := time.Date(2026, 10, 9, 2, 0, 0, 0, time.UTC)
@@ -413,7 +414,13 @@ func TestLoanOverdue(t *testing.T) {
 		{"never returned", archive.Loan{Out: out, Due: due}, now, oct, true},
 		{"taken back by loan.expire", archive.Loan{Out: out, Due: due, Expired: due.Add(24 * time.Hour)}, now, oct, true},
 		{"not yet due", archive.Loan{Out: out, Due: due}, due.Add(-time.Hour), oct, false},
-		{"due in another month", archive.Loan{Out: out, Due: due}, now, MonthPeriod(2026, 11, cst), false},
+		{"due in October, still out in November", archive.Loan{Out: out, Due: due}, now, MonthPeriod(2026, 11, cst), true},
+		{"due in October, back on 1 November", archive.Loan{Out: out, Due: due, Returned: time.Date(2026, 11, 1, 3, 0, 0, 0, time.UTC)}, now, MonthPeriod(2026, 11, cst), true},
+		{"due in October, back in October", archive.Loan{Out: out, Due: due, Returned: due.Add(time.Hour)}, now, MonthPeriod(2026, 11, cst), false},
+		{"due in October, back at the start of November", archive.Loan{Out: out, Due: due, Returned: MonthPeriod(2026, 11, cst).Start}, now, MonthPeriod(2026, 11, cst), false},
+		{"due in November", archive.Loan{Out: out, Due: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)}, now, oct, false},
+		{"still out, report made before it fell due", archive.Loan{Out: out, Due: due}, due, MonthPeriod(2026, 11, cst), false},
+		{"the whole history", archive.Loan{Out: out, Due: due}, now, Period{}, true},
 		{"due in November Beijing time", archive.Loan{Out: out, Due: lateDue}, now, oct, false},
 		{"overdue in November Beijing time", archive.Loan{Out: out, Due: lateDue}, now, MonthPeriod(2026, 11, cst), true},
 		{"never went out", archive.Loan{Due: due}, now, oct, false},

@@ -25,11 +25,14 @@ func TestMarking(t *testing.T) {
 		{"monthly", "clerk", MonthPeriod(2026, 10, cst), "机密", false},
 		{"monthly", "manager", MonthPeriod(2026, 10, cst), "机密", false},
 		{"monthly", "", MonthPeriod(2026, 10, cst), "机密", false},
-		// The clerk reads the 秘密 and 内部 dossiers only, and November
+		// One of them is still out in November: it is named there too.
+		{"monthly", "clerk", nov, "机密", false},
+		{"monthly", "", nov, "机密", false},
+		// The clerk reads the 秘密 and 内部 dossiers only, and September
 		// had no overdue loan.
-		{"monthly", "clerk", nov, "秘密", false},
+		{"monthly", "clerk", MonthPeriod(2026, 9, cst), "秘密", false},
 		// Without a key: journal figures only, no dossier shown.
-		{"monthly", "", nov, "", false},
+		{"monthly", "", MonthPeriod(2026, 9, cst), "", false},
 		// Names every due dossier, 机密 ones included, whoever runs it.
 		{"quarterly", "", QuarterPeriod(classify.Quarter{Year: 2026, Q: 4}, cst), "机密", false},
 		// November's only 核定 is of 张三 (内部).
