@@ -571,7 +571,7 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 	data := map[string][]Row{
 		"summary": {{
 			"at_start": Int(atStart), "created": Int(s.created), "updated": Int(s.updated),
-			"verified": Int(s.verified), "borrowed": Int(s.borrowed), "returned": Int(s.returned),
+			"verified": Int(s.verified), "borrowed": Int(s.borrowed), "returned": Int(s.returned), "overdue": Int(s.overdue),
 			"reclassified": Int(s.reclassified), "declassified": Int(s.declassified),
 			"destroyed": Int(s.destroyed), "at_end": Int(len(st.ids)),
 		}},
