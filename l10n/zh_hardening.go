@@ -93,6 +93,7 @@ func catalogHardening() map[string]string {
 		"unreadable: %v":                                                                                                                                      "无法读取：%v",
 		"warning: %s":                                                                                                                                         "警告：%s",
 		"was changed after it was pinned (templates.update): a manager pins the new version, or restore it from git":                                          "登记（templates.update）后被修改：请经理登记新版本，或从 git 恢复",
+		"%s by %s on %s: %s":     "%s（%s，%s）：%s",
 		"writing %s/%s.yaml: %v": "写入 %s/%s.yaml：%v",
 		"written from the journal: it differed from what the journal says of member %s (edited by hand)":                                 "已按日志重写：它与日志中成员 %s 的记录不符（被手工修改）",
 		"written from the journal: it said what the journal said of member %s before its last member event":                              "已按日志重写：它是日志中成员 %s 最近一次变更之前的记录",

@@ -143,6 +143,9 @@ func newDestroyListCmd(e *env) *cobra.Command {
 				if n := r.NextRole(); n != "" {
 					st += " → " + roleTitle(n, a.Policy)
 				}
+				if !r.Rejected.IsZero() { // who ended it, when and why, as --json has it
+					st = l10n.Sprintf("%s by %s on %s: %s", st, r.RejectedBy, a.Date(r.Rejected), r.RejectNote)
+				}
 				done := ""
 				if !r.Executed.IsZero() {
 					done = a.Date(r.Executed) + " " + strings.Join(r.Witnesses, ",")
