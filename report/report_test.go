@@ -720,3 +720,22 @@ func TestBuildOwnedRowsNotGrown(t *testing.T) {
 		t.Errorf("remarks %q", got)
 	}
 }
+
+// TestBuiltinTitlesFitSheetNames: every section title of the built-in
+// layouts, in both languages, fits an Excel sheet name whole (31 UTF-16
+// units): a workbook's tabs are not cut mid-word.
+func TestBuiltinTitlesFitSheetNames(t *testing.T) {
+	for _, name := range LayoutNames() {
+		l, err := LoadLayout(name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range l.Sections {
+			for _, title := range []string{s.Title.Zh, s.Title.En} {
+				if n := utf16Len(title); n > maxSheetName {
+					t.Errorf("%s: section %s: title %q is %d units, more than a sheet name's %d", name, s.Key, title, n, maxSheetName)
+				}
+			}
+		}
+	}
+}
