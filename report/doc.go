@@ -45,9 +45,9 @@
 //     (dossiers created in the period), updated (distinct dossiers with a
 //     content update), verified (distinct dossiers with a 核定), borrowed
 //     (loans whose last approval fell in the period), returned (loans
-//     returned in it), overdue (loans whose due time passed in the period
-//     without a return by then: returned late, never, or taken back by
-//     expiry), destroyed (destructions executed in it), the number of
+//     returned in it), overdue (loans out past their due time at some
+//     time in the period before now, whenever they fell due: returned
+//     late, never, or taken back by expiry), destroyed (destructions executed in it), the number of
 //     dossiers and their levels at the period's end (or now, for a period
 //     not yet over).
 //   - Content figures (credit class, tier, ABC grade, industry, region, the

@@ -128,16 +128,19 @@ func overdueIn(l *archive.Loan, p Period, now time.Time) bool {
 	if l.Out.IsZero() || l.Due.IsZero() {
 		return false
 	}
-	end := now
+	end := now // the part of p before now: [from, end)
 	if !p.All() && p.End.Before(end) {
 		end = p.End
-	}
-	if !l.Due.Before(end) {
-		return false // not past due in p before now
 	}
 	from := l.Due // the first instant in p it could be overdue at
 	if !p.All() && p.Start.After(from) {
 		from = p.Start
+	}
+	if !from.Before(end) {
+		// Not past due in p before now: due at or after p's end (or
+		// now), or p not begun by now (a month still to come names no
+		// loan, however long one has been out).
+		return false
 	}
 	return l.Returned.IsZero() || l.Returned.After(from)
 }
