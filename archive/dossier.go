@@ -369,6 +369,11 @@ func CheckWritten(text []byte) error {
 	return err
 }
 
+// ParseWritten is ParseDossier with the checks of a write (parseWritten),
+// for a text made to be written whole: an import's rows are checked with
+// it before any is created, all or nothing.
+func ParseWritten(text []byte) (*Dossier, error) { return parseWritten(text) }
+
 // twiceGiven reports each key given again in a mapping under n (a merge
 // key, <<, may be).
 func twiceGiven(top, n *yaml.Node) []*FieldError {

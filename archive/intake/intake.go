@@ -293,7 +293,10 @@ func makeRecord(rowNo int, row []cell, cols []Column, o Options) (Record, []*Row
 		}
 	}
 	b.rec.Text = dossierText(b.values, o.Source, rowNo)
-	d, err := archive.ParseDossier(b.rec.Text)
+	// The row is a new dossier: checked as Create will (a head count of
+	// 3.7, a negative credit limit), so the problem names the column and
+	// the import writes nothing, rather than Create refusing it later.
+	d, err := archive.ParseWritten(b.rec.Text)
 	if err != nil {
 		b.dossierProblems(err)
 	}

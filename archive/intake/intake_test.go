@@ -103,12 +103,13 @@ func TestReadCSVGBK(t *testing.T) {
 // Every problem of every row is reported, with the spreadsheet's row number
 // and the column's header; no row with a problem becomes a record.
 func TestReadCSVErrors(t *testing.T) {
-	in := "客户名称,电话,负责人,规模,年销售额,成立日期,信用评分,密级\n" +
-		"好公司,021-1,李四,大型,100,2001-01-01,80,\n" + // row 2: fine
-		"坏公司,021-2,李四,巨型,很多,2001-13-01,80.5,\n" + // row 3: four problems
-		",021-3,李四,,,,,\n" + // row 4: no name
-		"无负责人,021-4,,,,,,机密\n" + // row 5: no owner
-		"负数,021-5,李四,,-5,,,\n" // row 6: negative sales
+	in := "客户名称,电话,负责人,规模,年销售额,成立日期,信用评分,密级,信用额度,员工人数\n" +
+		"好公司,021-1,李四,大型,100,2001-01-01,80,,,\n" + // row 2: fine
+		"坏公司,021-2,李四,巨型,很多,2001-13-01,80.5,,,\n" + // row 3: four problems
+		",021-3,李四,,,,,,,\n" + // row 4: no name
+		"无负责人,021-4,,,,,,机密,,\n" + // row 5: no owner
+		"负数,021-5,李四,,-5,,,,,\n" + // row 6: negative sales
+		"负额度,021-6,李四,,,,,,-100,-3\n" // row 7: what only a write refuses
 	res := read(t, []byte(in), Options{Format: CSV})
 	var msgs []string
 	for _, e := range res.Errors {
@@ -123,6 +124,8 @@ func TestReadCSVErrors(t *testing.T) {
 		`row 4, column 客户名称: is required`,
 		`row 5, column 负责人: is required`,
 		`row 6, column 年销售额: must not be negative`,
+		`row 7, column 信用额度: must not be negative`,
+		`row 7, column 员工人数: must not be negative`,
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("errors do not mention %q:\n%s", want, all)
