@@ -900,8 +900,15 @@ func newResolveCmd(e *env) *cobra.Command {
 				if bytes.Contains(b, []byte(archive.ConflictMarker)) {
 					return l10n.Errorf("conflict lines (%s) are left: keep one side or write both, and delete them", archive.ConflictMarker)
 				}
-				_, err := archive.ParseDossier(b)
-				return err
+				if bytes.Equal(b, texts[1]) || bytes.Equal(b, texts[2]) {
+					// One side kept as it was written: even one an
+					// older crm let a -5 head count into.
+					_, err := archive.ParseDossier(b)
+					return err
+				}
+				// A text written here: checked as crm edit checks
+				// one (the numbers only a write refuses).
+				return archive.CheckWritten(b)
 			}
 			text, err := e.dossierInput(from, marked, allowDisk, false, validate)
 			if err != nil {
