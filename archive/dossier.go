@@ -369,6 +369,46 @@ func CheckWritten(text []byte) error {
 	return err
 }
 
+// CheckUpdate checks newText, an edit of oldText, as Update writes it:
+// what CheckWritten checks, but a problem only a write refuses (a field
+// tagged `written`, see dossier_sections.go) that oldText already had, in
+// a field the edit leaves as it was, does not stop it. A dossier an older
+// crm kept with a head count of -5 can still have a contact added or its
+// expired complaints removed (R6.9's retention); the edit that touches
+// that field must mend it, and no new such value gets in.
+func CheckUpdate(oldText, newText []byte) error {
+	_, err := parseWritten(newText)
+	var ve *ValidationError
+	if err == nil || !errors.As(err, &ve) {
+		return err
+	}
+	var old *ValidationError
+	if _, oerr := parseWritten(oldText); !errors.As(oerr, &old) {
+		return err
+	}
+	changed, cerr := ChangedFields(oldText, newText)
+	if cerr != nil {
+		return err
+	}
+	had := map[[2]string]bool{}
+	for _, p := range old.Problems {
+		had[[2]string{p.Path, p.Msg}] = true
+	}
+	var left []*FieldError
+	for _, p := range ve.Problems {
+		if !had[[2]string{p.Path, p.Msg}] || slices.Contains(changed, p.Path) {
+			left = append(left, p)
+		}
+	}
+	if len(left) == 0 {
+		if _, lerr := ParseDossier(newText); lerr != nil {
+			return err // a problem every read refuses is never let in
+		}
+		return nil
+	}
+	return &ValidationError{left}
+}
+
 // ParseWritten is ParseDossier with the checks of a write (parseWritten),
 // for a text made to be written whole: an import's rows are checked with
 // it before any is created, all or nothing.

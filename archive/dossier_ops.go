@@ -275,7 +275,7 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 	if bytes.Equal(oldText, newText) {
 		return nil, false, nil
 	}
-	if _, err := parseWritten(newText); err != nil {
+	if err := CheckUpdate(oldText, newText); err != nil {
 		return nil, false, err
 	}
 	fields, err = ChangedFields(oldText, newText)

@@ -411,3 +411,28 @@ func TestContentKeepsTextAsWritten(t *testing.T) {
 		t.Errorf("a list as an extra: key: %v", err)
 	}
 }
+
+// TestCheckUpdateKeepsOldValues: an edit that leaves a value only a write
+// refuses as an older crm kept it is checked as far as it changes; the
+// fields it changes are checked whole, and a problem every read refuses
+// is never let through.
+func TestCheckUpdateKeepsOldValues(t *testing.T) {
+	old := []byte("customer:\n  name: x\nowner: y\ncharacteristics:\n  staff: -5\n  turnover: -1\n")
+	for _, c := range []struct{ text, want string }{
+		{"customer:\n  name: x2\nowner: y\ncharacteristics:\n  staff: -5\n  turnover: -1\n", ""},
+		{"customer:\n  name: x\nowner: y\ncharacteristics:\n  staff: 12\n  turnover: -1\n", ""},
+		{"customer:\n  name: x\nowner: y\ncharacteristics:\n  staff: -7\n  turnover: -1\n", "line 5: characteristics.staff: must not be negative"},
+		{"customer:\n  name: x\nowner: y\ncharacteristics:\n  staff: -5\n  turnover: -1\ncredit_survey:\n  capital: -3\n", "line 8: credit_survey.capital: must not be negative"},
+		{"customer:\n  name: x\nowner: y\ncharacteristics:\n  staff: -5\n  turnover: -1\n  management_staff: -2\n", "line 7: characteristics.management_staff: must not be negative"},
+		{"customer:\n  name: \"\"\nowner: y\ncharacteristics:\n  staff: -5\n  turnover: -1\n", "line 2: customer.name: is required"},
+	} {
+		err := archive.CheckUpdate(old, []byte(c.text))
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != c.want {
+			t.Errorf("CheckUpdate(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
+}

@@ -275,7 +275,7 @@ func newEditCmd(e *env) *cobra.Command {
 					if bytes.Equal(b, o.Text) {
 						return nil // unchanged: nothing is written (Update)
 					}
-					return validDossier(b)
+					return archive.CheckUpdate(o.Text, b) // as Update will
 				})
 			}
 			if err != nil {
