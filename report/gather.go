@@ -692,7 +692,7 @@ func (f *facts) loanRemarks(l *archive.Loan, now time.Time) string {
 		remarks = append(remarks, "待批准")
 	case l.Returned.IsZero() && !l.Expired.IsZero():
 		remarks = append(remarks, "到期收回（"+l.Expired.In(f.loc).Format(time.DateOnly)+"）")
-	case l.Returned.IsZero() && !l.Due.After(now):
+	case l.Overdue(now): // past its due time, as borrow list and the counts say
 		remarks = append(remarks, "逾期未还")
 	case !l.Returned.IsZero() && l.Returned.After(l.Due):
 		remarks = append(remarks, "逾期归还")
