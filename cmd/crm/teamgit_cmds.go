@@ -907,8 +907,13 @@ func newResolveCmd(e *env) *cobra.Command {
 					return err
 				}
 				// A text written here: checked as crm edit checks
-				// one (the numbers only a write refuses).
-				return archive.CheckWritten(b)
+				// an edit of either side (the numbers only a write
+				// refuses, where it changes them).
+				err := archive.CheckUpdate(texts[1], b)
+				if err != nil && archive.CheckUpdate(texts[2], b) == nil {
+					return nil
+				}
+				return err
 			}
 			text, err := e.dossierInput(from, marked, allowDisk, false, validate)
 			if err != nil {
