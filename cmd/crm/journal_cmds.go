@@ -272,7 +272,8 @@ func newLogCmd(e *env) *cobra.Command {
 						return failedJSON{err}
 					}
 					d, _ := archive.DataOf(ev)
-					return &jev{ev.Hash, ev.Kind, ev.Time, ev.Actor, ev.Dossier, ev.Prev, d, ev.Path, notCounted[ev.Hash]}
+					// The genesis event follows none: "prev": [].
+					return fillLists(&jev{ev.Hash, ev.Kind, ev.Time, ev.Actor, ev.Dossier, ev.Prev, d, ev.Path, notCounted[ev.Hash]})
 				}})
 				if ferr := w.Flush(); err == nil {
 					err = ferr

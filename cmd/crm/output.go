@@ -82,6 +82,7 @@ func renderASCIITable(w io.Writer, headers []string, rows [][]string) error {
 // member by member, and slices (in it, or it) element by element; every
 // other element is encoded whole, on its own (a dossier's entry, a loan).
 func printJSON(w io.Writer, v any) error {
+	v = fillLists(v)
 	b := bufio.NewWriterSize(w, 64<<10)
 	if err := report.WriteJSON(b, jsonParts(reflect.ValueOf(v), 0)); err != nil {
 		return err
@@ -242,5 +243,108 @@ func (e *env) bufferOut() (flush func() error) {
 	return func() error {
 		e.io.Out = w
 		return b.Flush()
+	}
+}
+
+// fillLists returns v with every nil slice that encoding/json would write
+// as null (a field without omitempty, a map's value, an element) made an
+// empty one, so that a script reads an empty list as [] whatever the
+// command found (crm maintain with nothing overdue, a loan nobody has
+// approved yet, the genesis event's links), never null. Values reached
+// through pointers are changed in place (a command prints them last);
+// the top value, if not a pointer, is copied first.
+func fillLists(v any) any {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() {
+		return v
+	}
+	if rv.Kind() == reflect.Slice && rv.IsNil() && rv.Type().Elem().Kind() != reflect.Uint8 {
+		return reflect.MakeSlice(rv.Type(), 0, 0).Interface()
+	}
+	if rv.Kind() != reflect.Pointer && rv.Kind() != reflect.Slice && rv.Kind() != reflect.Map {
+		p := reflect.New(rv.Type())
+		p.Elem().Set(rv)
+		fillValue(p.Elem(), map[uintptr]bool{})
+		return p.Elem().Interface()
+	}
+	fillValue(rv, map[uintptr]bool{})
+	return v
+}
+
+// nilList reports whether v is a nil slice encoding/json writes as null.
+func nilList(v reflect.Value) bool {
+	return v.Kind() == reflect.Slice && v.IsNil() && v.Type().Elem().Kind() != reflect.Uint8 && !custom(v.Type())
+}
+
+// fillValue is fillLists' walk: v is addressable where it is to be set.
+func fillValue(v reflect.Value, seen map[uintptr]bool) {
+	if !v.IsValid() || custom(v.Type()) && v.Kind() != reflect.Pointer {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() || seen[v.Pointer()] || custom(v.Type()) {
+			return
+		}
+		seen[v.Pointer()] = true
+		fillValue(v.Elem(), seen)
+	case reflect.Interface:
+		if !v.IsNil() {
+			e := v.Elem()
+			if nilList(e) && v.CanSet() {
+				v.Set(reflect.MakeSlice(e.Type(), 0, 0))
+				return
+			}
+			fillValue(e, seen)
+		}
+	case reflect.Slice:
+		switch v.Type().Elem().Kind() {
+		case reflect.Struct, reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
+			for i := range v.Len() {
+				fillValue(v.Index(i), seen)
+			}
+		}
+	case reflect.Map:
+		if v.IsNil() {
+			return
+		}
+		it := v.MapRange()
+		for it.Next() {
+			e := it.Value()
+			if e.Kind() == reflect.Interface && !e.IsNil() {
+				e = e.Elem()
+			}
+			switch {
+			case nilList(e):
+				v.SetMapIndex(it.Key(), reflect.MakeSlice(e.Type(), 0, 0))
+			case e.Kind() == reflect.Struct:
+				c := reflect.New(e.Type()).Elem()
+				c.Set(e)
+				fillValue(c, seen)
+				v.SetMapIndex(it.Key(), c)
+			default:
+				fillValue(e, seen)
+			}
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() && !f.Anonymous {
+				continue
+			}
+			tag := f.Tag.Get("json")
+			if tag == "-" {
+				continue
+			}
+			fv := v.Field(i)
+			if nilList(fv) {
+				if !strings.Contains(tag, ",omitempty") && !strings.Contains(tag, ",omitzero") && fv.CanSet() {
+					fv.Set(reflect.MakeSlice(fv.Type(), 0, 0))
+				}
+				continue
+			}
+			fillValue(fv, seen)
+		}
 	}
 }

@@ -81,6 +81,9 @@ func TestPrintJSONAsEncoder(t *testing.T) {
 		struct{ A, B int }{1, 2}, struct{}{}, []struct{}{{}},
 	}
 	for i, v := range values {
+		// printJSON writes empty lists as [] (fillLists): the encoder
+		// is given the same.
+		v = fillLists(v)
 		var want bytes.Buffer
 		enc := json.NewEncoder(&want)
 		enc.SetIndent("", "  ")
@@ -99,5 +102,34 @@ func TestPrintJSONAsEncoder(t *testing.T) {
 	// What encoding/json refuses, printJSON refuses.
 	if err := printJSON(&bytes.Buffer{}, []float64{1, math.NaN()}); err == nil || !strings.Contains(err.Error(), "NaN") {
 		t.Errorf("NaN: %v", err)
+	}
+}
+
+// TestPrintJSONEmptyLists: an empty list is [] in every command's JSON,
+// never null: a cron job's jq '.overdue | length' works on a quiet day.
+func TestPrintJSONEmptyLists(t *testing.T) {
+	type withEmbed struct {
+		*archive.Destruction
+		Status string `json:"status"`
+	}
+	values := []any{
+		[]string(nil),
+		&archive.MaintainReport{Quarter: "2026Q4"},
+		archive.MaintainReport{Quarter: "2026Q4", PendingLoans: []*archive.Loan{{ID: "L-1"}}},
+		[]withEmbed{{Destruction: &archive.Destruction{ID: "D-1"}, Status: "pending"}},
+		map[string]any{"due": []archive.DueReview(nil), "missed": []archive.MissedReview{}},
+		struct {
+			Skip []int `json:"skip,omitempty"`
+			Keep []int `json:"keep"`
+		}{},
+	}
+	for i, v := range values {
+		var got bytes.Buffer
+		if err := printJSON(&got, v); err != nil {
+			t.Fatalf("value %d: %v", i, err)
+		}
+		if strings.Contains(got.String(), "null") || strings.Contains(got.String(), "skip") {
+			t.Errorf("value %d (%T): a null or an omitted list written:\n%s", i, v, got.String())
+		}
 	}
 }
