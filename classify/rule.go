@@ -7,11 +7,11 @@ package classify
 // written in the dossier has the ID "dossier".
 type Rule struct {
 	// ID names the rule, for example "R7.2.4".
-	ID string
+	ID string `json:"id"`
 	// Text explains, in Chinese, how the rule applied to this case.
-	Text string
+	Text string `json:"text"`
 	// TextEN is Text in English.
-	TextEN string
+	TextEN string `json:"text_en"`
 }
 
 // String returns the rule's ID and its Chinese explanation.

@@ -66,8 +66,8 @@ func (j *Journal) SetRoot(dir string) { j.root = &dir }
 
 // Problem is something wrong with the archive, with the path it concerns.
 type Problem struct {
-	Path string
-	Msg  string
+	Path string `json:"path"`
+	Msg  string `json:"message"`
 }
 
 func (p Problem) String() string { return p.Path + ": " + p.Msg }
