@@ -262,6 +262,13 @@ func (a *Archive) Create(text []byte, level string) (string, error) {
 // between reading and writing.
 var ErrConflict = errors.New("dossier changed since it was opened")
 
+// conflictError is an update refused because the dossier changed: its
+// message says by whom and when, in the user's language, and it is
+// ErrConflict (errors.Is) without printing ErrConflict's English words.
+type conflictError struct{ error }
+
+func (conflictError) Is(target error) bool { return target == ErrConflict }
+
 // Update replaces dossier id's text with newText. baseSHA is the SHA-256 of
 // the ciphertext the user started from (Opened.SHA256): if the file changed
 // since, nothing is written. Identical text writes nothing and returns
@@ -302,7 +309,7 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 				}
 			}
 			last := d.Events[len(d.Events)-1]
-			return failErr(errors.Join(ErrConflict, l10n.Errorf("dossier %s was changed by %s at %s (%s) after you opened it; nothing was saved", id, last.Actor, a.FormatTime(last.Time), last.Kind)), NextEditAgain, id)
+			return failErr(conflictError{l10n.Errorf("dossier %s was changed by %s at %s (%s) after you opened it; nothing was saved", id, last.Actor, a.FormatTime(last.Time), last.Kind)}, NextEditAgain, id)
 		}
 		if !a.isWriter(d) {
 			w := a.Policy.Writers(d.Level)
