@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -478,6 +479,15 @@ func (e *env) decide(a *archive.Archive, accept, reject, reason string) error {
 	}
 	newID, err := a.Decide(o)
 	if err != nil {
+		// The archive calls the event's input "event"; the user gave it
+		// as --accept or --reject.
+		var ae *archive.Error
+		if errors.As(err, &ae) && ae.Code == archive.Usage && ae.Field == "event" {
+			ae.Field = "accept"
+			if reject != "" {
+				ae.Field = "reject"
+			}
+		}
 		return err
 	}
 	if newID != "" {
