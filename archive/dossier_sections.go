@@ -2,6 +2,8 @@ package archive
 
 import (
 	"errors"
+	"reflect"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -248,4 +250,36 @@ func (d *Dossier) ContactPhone() string {
 		return d.Customer.Telephone
 	}
 	return d.ContactPerson.Phone
+}
+
+// IsFieldPath reports whether p names a field of a dossier or a part of
+// one (customer, customer.name, basic.key_people.name, contacts[2].date),
+// or anything under extra: (the department's own fields, any name): what
+// crm search --field may name. A list's positions may be left out.
+func IsFieldPath(p string) bool {
+	t := reflect.TypeFor[Dossier]()
+	for i, part := range strings.Split(p, ".") {
+		name, _, _ := strings.Cut(part, "[")
+		for t.Kind() == reflect.Slice || t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || name == "" {
+			return false
+		}
+		var next reflect.Type
+		for _, f := range fieldsOf(t) {
+			if f.name == name {
+				next = t.Field(f.index).Type
+				break
+			}
+		}
+		switch {
+		case next == nil:
+			return false
+		case i == 0 && next == reflect.TypeFor[Extra]():
+			return true
+		}
+		t = next
+	}
+	return true
 }

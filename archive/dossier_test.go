@@ -436,3 +436,19 @@ func TestCheckUpdateKeepsOldValues(t *testing.T) {
 		}
 	}
 }
+
+// TestIsFieldPath: search --field takes a dossier's fields and parts of
+// them, list positions or not, and anything under extra:.
+func TestIsFieldPath(t *testing.T) {
+	for p, want := range map[string]bool{
+		"customer": true, "customer.name": true, "basic.key_people.name": true,
+		"basic.key_people[2].name": true, "contacts[0].date": true, "owner": true,
+		"extra": true, "extra.所属集团": true, "extra.a.b": true, "credit_survey.capital": true,
+		"": false, "customer.nmae": false, "customer.name.first": false, "customer..name": false,
+		"custmer": false, "customer.founded.year": false, ".customer": false,
+	} {
+		if got := archive.IsFieldPath(p); got != want {
+			t.Errorf("IsFieldPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

@@ -56,6 +56,11 @@ how many dossiers your key could not open is said on standard error.`,
 			if text == "" {
 				return usagef("give the text to search for")
 			}
+			if field != "" && !archive.IsFieldPath(field) {
+				// A misspelt field would find nothing, and say so as if
+				// nothing matched (exit 1).
+				return usagef("--field %s is not a field of a dossier: give one as the template names it (customer.name, customer, basic.key_people.name), or extra.NAME for the department's own", field)
+			}
 			// Reads only, and of the dossiers their rows (what file, which
 			// level) before each one's text in turn: at 100,000 dossiers
 			// the whole state was 1.6 GB. Every dossier is decrypted with
