@@ -94,6 +94,8 @@ func catalogHardening() map[string]string {
 		"warning: %s":                                                                                                                                         "警告：%s",
 		"was changed after it was pinned (templates.update): a manager pins the new version, or restore it from git":                                          "登记（templates.update）后被修改：请经理登记新版本，或从 git 恢复",
 		"%s by %s on %s: %s": "%s（%s，%s）：%s",
+		"not the file the journal pinned: it is in a merge conflict (see the note)":                                                                                          "不是日志登记的文件：它处于合并冲突中（见上面的注意）",
+		"note: %s is in a merge conflict left to settle: run crm resolve %s, then crm sync (do not restore it from git: that would drop one side's changes)":                 "注意：%s 处于待解决的合并冲突中：请运行 crm resolve %s，再运行 crm sync（不要从 git 恢复：那会丢掉一方的修改）",
 		"--field %s is not a field of a dossier: give one as the template names it (customer.name, customer, basic.key_people.name), or extra.NAME for the department's own": "--field %s 不是档案的字段：请按模板中的写法给出（如 customer.name、customer、basic.key_people.name），部门自定义字段用 extra.名称",
 		"writing %s/%s.yaml: %v": "写入 %s/%s.yaml：%v",
 		"written from the journal: it differed from what the journal says of member %s (edited by hand)":                                 "已按日志重写：它与日志中成员 %s 的记录不符（被手工修改）",

@@ -397,7 +397,7 @@ func newVerifyCmd(e *env) *cobra.Command {
 					return err
 				}
 			}
-			e.gitWarnings(a)
+			conflicts := e.gitWarnings(a)
 			var ps []archive.Problem
 			err = e.during(l10n.T("verifying the archive"), func() (err error) {
 				if fast {
@@ -428,6 +428,11 @@ func newVerifyCmd(e *env) *cobra.Command {
 			if len(ps) > 0 {
 				events, bundle := false, ""
 				for _, p := range ps {
+					if conflicts[p.Path] {
+						// Not the pinned file because git's merge left
+						// it so: the note above says what to do.
+						p.Msg = l10n.T("not the file the journal pinned: it is in a merge conflict (see the note)")
+					}
 					e.printf("%s\n", p)
 					events = events || strings.HasPrefix(p.Path, journal.Dir+"/")
 					if bundle == "" && journal.IsBundlePath(p.Path) {
@@ -499,11 +504,13 @@ func (e *env) decide(a *archive.Archive, accept, reject, reason string) error {
 }
 
 // gitWarnings says what in this clone's git config endangers the archive:
-// cachetextconv (plaintext in git's database) and missing drivers.
-func (e *env) gitWarnings(a *archive.Archive) {
+// cachetextconv (plaintext in git's database) and missing drivers; and
+// what a merge left: it returns the dossier files in a merge conflict
+// (archive-relative), whose problems verify words as such.
+func (e *env) gitWarnings(a *archive.Archive) (conflicts map[string]bool) {
 	g, err := openRepo(a.Dir)
 	if err != nil {
-		return
+		return nil
 	}
 	if g.config("diff.crm.cachetextconv") != "" {
 		e.errorf("crm: %s\n", l10n.T("warning: git config diff.crm.cachetextconv is set: git keeps the decrypted dossiers in its notes; unset it (git config --unset diff.crm.cachetextconv)"))
@@ -514,6 +521,22 @@ func (e *env) gitWarnings(a *archive.Archive) {
 	for _, r := range pendingMerges(g) {
 		e.errorf("crm: %s\n", l10n.Sprintf("note: %s is git's merge of the changes both clones made to it, not journaled yet: run crm sync, which journals it (do not restore it: that would drop one side's changes)", r.Path))
 	}
+	if !g.mayHaveConflicts() {
+		return nil
+	}
+	// A dossier crm sync left for a person to settle: whatever verify
+	// says of its file, the way on is crm resolve, not a restore.
+	for _, p := range g.unmerged() {
+		rel, _ := g.rel(p)
+		if id, ok := strings.CutSuffix(strings.TrimPrefix(rel, archive.DossiersDir+"/"), ".age"); ok && !strings.Contains(id, "/") && !conflicts[rel] {
+			e.errorf("crm: %s\n", l10n.Sprintf("note: %s is in a merge conflict left to settle: run crm resolve %s, then crm sync (do not restore it from git: that would drop one side's changes)", rel, id))
+			if conflicts == nil {
+				conflicts = map[string]bool{}
+			}
+			conflicts[rel] = true
+		}
+	}
+	return conflicts
 }
 
 func newRekeyCmd(e *env) *cobra.Command {
