@@ -29,24 +29,14 @@ var hardeningCmds = map[string]func(ts *testscript.TestScript, neg bool, args []
 		if neg || len(args) != 4 {
 			ts.Fatalf("usage: hiddenupdate ACTOR KEYFILE ID PUBFILE")
 		}
-		id, err := archive.LoadIdentity(ts.MkAbs(args[1]), nil)
-		ts.Check(err)
-		t, err := time.Parse(time.RFC3339, ts.Getenv("CRM_NOW"))
-		ts.Check(err)
-		a, err := archive.Open(context.Background(), ts.MkAbs("."), func() time.Time { return t })
-		ts.Check(err)
+		id, a, t := openAs(ts, args[1])
 		d := a.State.Dossiers[args[2]]
 		path := ts.MkAbs(archive.DossierPath(args[2]))
 		ct, err := os.ReadFile(path)
 		ts.Check(err)
 		plain, err := archive.Decrypt(ct, id.Age)
 		ts.Check(err)
-		var rs []age.Recipient
-		for _, m := range d.Recipients {
-			r, err := archive.ParseRecipient(a.State.Members[m].Recipient)
-			ts.Check(err)
-			rs = append(rs, r)
-		}
+		rs := recipientsOf(ts, a, d)
 		var pub struct {
 			Recipient string `yaml:"recipient"`
 		}
@@ -58,14 +48,7 @@ var hardeningCmds = map[string]func(ts *testscript.TestScript, neg bool, args []
 		ct, err = archive.Encrypt(append(plain, "notes: 已外发\n"...), append(rs, extra)...)
 		ts.Check(err)
 		ts.Check(os.WriteFile(path, ct, 0o644))
-		data := &archive.DossierUpdate{Fields: []string{"notes"}, File: archive.File{SHA256: sha256Text(ct), Recipients: d.Recipients}}
-		ev, err := journal.Sign(journal.Header{Kind: archive.KindDossierUpdate, Time: t, Actor: args[0], Dossier: args[2], Prev: a.State.Journal.Heads}, data, id.Signer())
-		ts.Check(err)
-		e, err := journal.Parse(ev)
-		ts.Check(err)
-		p := ts.MkAbs(journal.PathOf(e.Time, e.Hash))
-		ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
-		ts.Check(os.WriteFile(p, ev, 0o644))
+		journalUpdate(ts, a, id, args[0], d, t, "notes", ct)
 	},
 	// olddossier ACTOR KEYFILE ID FILE: as ACTOR (a writer who can read
 	// dossier ID), replace its text with FILE's as a crm older than a
@@ -75,35 +58,17 @@ var hardeningCmds = map[string]func(ts *testscript.TestScript, neg bool, args []
 		if neg || len(args) != 4 {
 			ts.Fatalf("usage: olddossier ACTOR KEYFILE ID FILE")
 		}
-		id, err := archive.LoadIdentity(ts.MkAbs(args[1]), nil)
-		ts.Check(err)
-		t, err := time.Parse(time.RFC3339, ts.Getenv("CRM_NOW"))
-		ts.Check(err)
-		a, err := archive.Open(context.Background(), ts.MkAbs("."), func() time.Time { return t })
-		ts.Check(err)
+		id, a, t := openAs(ts, args[1])
 		d := a.State.Dossiers[args[2]]
 		if d == nil {
 			ts.Fatalf("no dossier %s", args[2])
 		}
 		plain, err := os.ReadFile(ts.MkAbs(args[3]))
 		ts.Check(err)
-		var rs []age.Recipient
-		for _, m := range d.Recipients {
-			r, err := archive.ParseRecipient(a.State.Members[m].Recipient)
-			ts.Check(err)
-			rs = append(rs, r)
-		}
-		ct, err := archive.Encrypt(plain, rs...)
+		ct, err := archive.Encrypt(plain, recipientsOf(ts, a, d)...)
 		ts.Check(err)
 		ts.Check(os.WriteFile(ts.MkAbs(archive.DossierPath(args[2])), ct, 0o644))
-		data := &archive.DossierUpdate{Fields: []string{"characteristics"}, File: archive.File{SHA256: sha256Text(ct), Recipients: d.Recipients}}
-		ev, err := journal.Sign(journal.Header{Kind: archive.KindDossierUpdate, Time: t, Actor: args[0], Dossier: args[2], Prev: a.State.Journal.Heads}, data, id.Signer())
-		ts.Check(err)
-		e, err := journal.Parse(ev)
-		ts.Check(err)
-		p := ts.MkAbs(journal.PathOf(e.Time, e.Hash))
-		ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
-		ts.Check(os.WriteFile(p, ev, 0o644))
+		journalUpdate(ts, a, id, args[0], d, t, "characteristics", ct)
 	},
 	// agedecrypt KEYFILE FILE: decrypt an age file with an identity file,
 	// as stock `age -d -i KEYFILE FILE` does (the same library), printing
@@ -128,6 +93,44 @@ var hardeningCmds = map[string]func(ts *testscript.TestScript, neg bool, args []
 		ts.Check(err)
 		ts.Stdout().Write(plain)
 	},
+}
+
+// openAs loads the identity in keyfile and opens the archive in the
+// script's folder with its clock at CRM_NOW.
+func openAs(ts *testscript.TestScript, keyfile string) (*archive.Identity, *archive.Archive, time.Time) {
+	id, err := archive.LoadIdentity(ts.MkAbs(keyfile), nil)
+	ts.Check(err)
+	t, err := time.Parse(time.RFC3339, ts.Getenv("CRM_NOW"))
+	ts.Check(err)
+	a, err := archive.Open(context.Background(), ts.MkAbs("."), func() time.Time { return t })
+	ts.Check(err)
+	return id, a, t
+}
+
+// recipientsOf are the age recipients of the members the journal pins
+// dossier d's file to.
+func recipientsOf(ts *testscript.TestScript, a *archive.Archive, d *archive.DossierState) []age.Recipient {
+	var rs []age.Recipient
+	for _, m := range d.Recipients {
+		r, err := archive.ParseRecipient(a.State.Members[m].Recipient)
+		ts.Check(err)
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// journalUpdate writes a dossier.update of dossier d signed by actor with
+// id at t, pinning ct as its file with the journal's recipients, field
+// the one it names.
+func journalUpdate(ts *testscript.TestScript, a *archive.Archive, id *archive.Identity, actor string, d *archive.DossierState, t time.Time, field string, ct []byte) {
+	data := &archive.DossierUpdate{Fields: []string{field}, File: archive.File{SHA256: sha256Text(ct), Recipients: d.Recipients}}
+	ev, err := journal.Sign(journal.Header{Kind: archive.KindDossierUpdate, Time: t, Actor: actor, Dossier: d.ID, Prev: a.State.Journal.Heads}, data, id.Signer())
+	ts.Check(err)
+	e, err := journal.Parse(ev)
+	ts.Check(err)
+	p := ts.MkAbs(journal.PathOf(e.Time, e.Hash))
+	ts.Check(os.MkdirAll(filepath.Dir(p), 0o755))
+	ts.Check(os.WriteFile(p, ev, 0o644))
 }
 
 func sha256Text(b []byte) string {
