@@ -333,7 +333,10 @@ func (f *listFilters) check(a *archive.Archive, decrypt bool) error {
 		if err != nil {
 			return usagef("--expiring-within: %v", err)
 		}
-		f.until = classify.AddSpan(a.Now(), span)
+		// Today is the policy's day (R7.2.4 declassifies on the day in
+		// its zone), not UTC's: from 00:00 to 08:00 in Shanghai the UTC
+		// date is still yesterday.
+		f.until = classify.AddSpan(a.Now().In(a.Location()), span)
 	}
 	if f.credit != "" {
 		c, err := classify.ParseCreditClass(f.credit)
