@@ -47,6 +47,26 @@ type (
 	}
 )
 
+// markPeriod is the secrecy period of a marking of level name: period
+// (--period) when given, else the policy's for the level. The level a
+// dossier drops to when its period runs out (内部) is not a secret level
+// and is not declassified again (R7.2.4): a period with an end for it
+// would show an expiry that never comes, and list --expiring-within would
+// name the dossier for ever, so it is refused.
+func (p *Policy) markPeriod(name, period string) (classify.Period, error) {
+	if period == "" {
+		return p.LevelPeriod(name), nil
+	}
+	per, err := classify.ParsePeriod(period)
+	if err != nil {
+		return per, usageErr("period", err)
+	}
+	if name == p.DeclassifiedLevel() && per.Ends() {
+		return per, usageErr("period", l10n.Errorf("%s is the level a dossier drops to when its secrecy period runs out (R7.2.4): it has no secrecy period of its own; leave out --period %s", name, period))
+	}
+	return per, nil
+}
+
 // reclassifyBlocked returns why d's level may not change now, or nil.
 func reclassifyBlocked(d *DossierState) error {
 	if d.OnLoan() {
@@ -214,11 +234,9 @@ func (a *Archive) SetLevel(id, level, period, reason string) (*LevelChange, erro
 	if err := needReason(reason); err != nil {
 		return nil, err
 	}
-	per := a.Policy.LevelPeriod(name)
-	if period != "" {
-		if per, err = classify.ParsePeriod(period); err != nil {
-			return nil, usageErr("period", err)
-		}
+	per, err := a.Policy.markPeriod(name, period)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := a.require(l10n.T("changing a dossier's level"), a.Policy.Permissions.Classify); err != nil {
 		return nil, err
@@ -657,11 +675,8 @@ func (a *Archive) ClassifyMany(ids []string, level, period, credit, reason strin
 		if name, err = a.Policy.ParseLevelName(level); err != nil {
 			return nil, err
 		}
-		per = a.Policy.LevelPeriod(name)
-		if period != "" {
-			if per, err = classify.ParsePeriod(period); err != nil {
-				return nil, usageErr("period", err)
-			}
+		if per, err = a.Policy.markPeriod(name, period); err != nil {
+			return nil, err
 		}
 	}
 	if credit != "" {

@@ -70,6 +70,7 @@ func catalogCLI() map[string]string {
 		"cannot parse %s %q: the unit %q appears twice; %s":  "无法解析%s %q：单位 %q 出现了两次；%s",
 		"%s %q is too long: at most %d days, weeks included": "%s %q 太长：最多 %d 天（周折算为天）",
 		"%s %q is too long: at most %d of each unit":         "%s %q 太长：每种单位最多 %d",
+		"%s is the level a dossier drops to when its secrecy period runs out (R7.2.4): it has no secrecy period of its own; leave out --period %s": "%s 是保密期限届满后档案降至的级别（R7.2.4），本身不设保密期限；请去掉 --period %s",
 	}
 }
 
