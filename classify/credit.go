@@ -100,14 +100,14 @@ func (th Thresholds) Validate() error {
 		v    int
 	}{{"A", th.A}, {"B", th.B}, {"C", th.C}} {
 		if t.v < 0 || t.v > 100 {
-			return fmt.Errorf("credit threshold %s is %d: want a score from 0 to 100", t.name, t.v)
+			return l10n.Errorf("credit threshold %s is %d: want a score from 0 to 100", t.name, t.v)
 		}
 	}
 	if th.A <= th.B {
-		return fmt.Errorf("credit threshold A (%d) is not above B (%d): want A > B > C, such as 80, 60, 40", th.A, th.B)
+		return l10n.Errorf("credit threshold A (%d) is not above B (%d): want A > B > C, such as 80, 60, 40", th.A, th.B)
 	}
 	if th.B <= th.C {
-		return fmt.Errorf("credit threshold B (%d) is not above C (%d): want A > B > C, such as 80, 60, 40", th.B, th.C)
+		return l10n.Errorf("credit threshold B (%d) is not above C (%d): want A > B > C, such as 80, 60, 40", th.B, th.C)
 	}
 	return nil
 }

@@ -145,11 +145,11 @@ func checkShares(aShare, bShare float64) error {
 		v    float64
 	}{{"A", aShare}, {"B", bShare}} {
 		if math.IsNaN(s.v) || s.v < 0 || s.v > 1 {
-			return fmt.Errorf("value grade share %s is %v: want a fraction from 0 to 1, such as 0.2", s.name, s.v)
+			return l10n.Errorf("value grade share %s is %v: want a fraction from 0 to 1, such as 0.2", s.name, s.v)
 		}
 	}
 	if aShare+bShare > 1+1e-9 {
-		return fmt.Errorf("value grade shares A (%v) and B (%v) add up to more than 1: want A + B ≤ 1, such as 0.2 and 0.3", aShare, bShare)
+		return l10n.Errorf("value grade shares A (%v) and B (%v) add up to more than 1: want A + B ≤ 1, such as 0.2 and 0.3", aShare, bShare)
 	}
 	return nil
 }
