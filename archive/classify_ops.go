@@ -121,9 +121,21 @@ func classifyWhat(p *Policy, from, to string) string {
 	return l10n.T("changing a dossier's level")
 }
 
+// levelBefore is the level d has at t by R7.2.4, before a change of
+// level at t: the recorded level, or the declassified level (内部) once its
+// secrecy period has run out, though no dossier.declassify recorded it yet.
+// A dossier marked again after its period ran out is raised from 内部,
+// not "confirmed" at the level it no longer had.
+func levelBefore(p *Policy, d *DossierState, t time.Time) string {
+	if low := p.DeclassifiedLevel(); d.Level != low && classify.Expired(d.LevelSetOn, d.Period, t.In(p.Location())) {
+		return low
+	}
+	return d.Level
+}
+
 func (x *DossierClassify) apply(c *step) {
 	m, _ := levelDates(c.p, x.Level, x.SetOn, x.Period, c.e.Time)
-	from := c.d.Level
+	from := levelBefore(c.p, c.d, c.e.Time)
 	c.d.setLevel(m)
 	kind := ChangeConfirm
 	switch r, o := c.p.LevelRank(x.Level), c.p.LevelRank(from); {
@@ -254,7 +266,7 @@ func (a *Archive) SetLevel(id, level, period, reason string) (*LevelChange, erro
 		if err := reclassifyBlocked(d); err != nil {
 			return err
 		}
-		out = &LevelChange{ID: id, OldLevel: d.Level, Level: name, Period: per}
+		out = &LevelChange{ID: id, OldLevel: levelBefore(a.Policy, d, a.now), Level: name, Period: per}
 		if name == d.Level && !a.expired(d) && (period == "" || per == d.Period) {
 			out.Period, out.SetOn, out.Expires = d.Period, d.LevelSetOn, d.Expires
 			return nil
@@ -265,7 +277,7 @@ func (a *Archive) SetLevel(id, level, period, reason string) (*LevelChange, erro
 			return err
 		}
 		setOn, ps, expires := a.newLevelDates(per)
-		x := &DossierClassify{OldLevel: d.Level, Level: name, Reason: strings.TrimSpace(reason), SetOn: setOn, Period: ps, Expires: expires}
+		x := &DossierClassify{OldLevel: out.OldLevel, Level: name, Reason: strings.TrimSpace(reason), SetOn: setOn, Period: ps, Expires: expires}
 		if _, err := a.writeCiphertext(id, ct, readers, KindDossierClassify, x); err != nil {
 			return err
 		}
