@@ -84,7 +84,7 @@ func TestScripts(t *testing.T) {
 			}
 			return true, nil
 		},
-		Cmds: mergeCmds(tamperCmds, reportCmds, rulebookCmds, hardeningCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		Cmds: mergeCmds(tamperCmds, reportCmds, rulebookCmds, hardeningCmds, intakeCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// nowhere STRING DIR... fails if any file under the DIRs
 			// contains STRING (a plaintext canary left on disk).
 			"nowhere": func(ts *testscript.TestScript, neg bool, args []string) {
