@@ -32,6 +32,10 @@ type MaintainReport struct {
 	// due day, and hand-ins waiting to be merged (R6.3).
 	HandInsMissing []MissingHandIn `json:"hand_ins_missing"`
 	HandInsPending []*Submission   `json:"hand_ins_pending"`
+	// HandInsOrphaned are the ids of the hand-ins of HandInsPending whose
+	// dossier was destroyed since: nothing can be folded into it, so
+	// such a hand-in waits until a clerk turns it down.
+	HandInsOrphaned []string `json:"hand_ins_about_destroyed,omitempty"`
 	// Ahead are the journal's events dated after this run's clock (beyond
 	// ClockSkew): they count from their date (a writer's clock ahead), or
 	// this clock is behind.
@@ -151,6 +155,11 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 		}
 	}
 	rep.HandInsMissing, rep.HandInsPending = a.MissingHandIns(), a.Submissions(true)
+	for _, sub := range rep.HandInsPending {
+		if sub.About != "" && a.State.dossierStatus(sub.About) == StatusDestroyed {
+			rep.HandInsOrphaned = append(rep.HandInsOrphaned, sub.ID)
+		}
+	}
 	rep.Ahead = a.AheadEvents()
 	if cerr != nil {
 		errs = append(errs, cerr)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -195,6 +196,11 @@ func (e *env) printRulebookDues(rep *archive.MaintainReport, all bool) {
 		about := sub.About
 		if about == "" {
 			about = l10n.T("a new customer")
+		}
+		if slices.Contains(rep.HandInsOrphaned, sub.ID) {
+			// Merging it fails: its dossier is gone.
+			e.linef(l10n.T("waiting: hand-in %s by %s is about %s, which was destroyed, so it cannot be merged: `crm submissions reject %s --reason R`"), sub.ID, sub.By, sub.About, sub.ID)
+			return
 		}
 		e.linef(l10n.T("waiting: hand-in %s by %s (%s) waits to be merged: `crm submissions merge %s`"), sub.ID, sub.By, about, sub.ID)
 	})
