@@ -328,6 +328,18 @@ func (a *Archive) ReadSubmission(id string) ([]byte, *Submission, error) {
 		return nil, sub, &Error{Code: Denied, Actor: me.ID, Held: me.Roles,
 			Err: l10n.Errorf("you (%s) may not read hand-in %s: it is encrypted to %s", me.ID, id, strings.Join(sub.Recipients, ", "))}
 	}
+	// Its recipients were the readers when it was handed in: a dossier
+	// raised since (a clerk's 秘密 to 绝密), or a reader's roles changed,
+	// and the hand-in is kept at the level its readers now read (R7.2).
+	if level := a.State.HandInLevel(sub.About); !slices.Contains(a.State.Readers(level), me.ID) {
+		var err error
+		if sub.About != "" {
+			err = l10n.Errorf("you (%s) may not read hand-in %s: it is about %s, which is %s now, a level your roles do not read", me.ID, id, sub.About, level)
+		} else {
+			err = l10n.Errorf("you (%s) may not read hand-in %s: it is kept at level %s, which your roles do not read", me.ID, id, level)
+		}
+		return nil, sub, &Error{Code: Denied, Actor: me.ID, Held: me.Roles, Err: err}
+	}
 	plain, err := a.decryptAs(ct, sub.Recipients)
 	if err != nil {
 		var nm *age.NoIdentityMatchError
