@@ -265,6 +265,11 @@ func (e *env) runMerge(subID, id string, o *mergeOptions) error {
 		}
 	} else {
 		edited, err := e.editLoop(append(handInBlock(a, sub, plain), start...), o.allowDisk, true, func(b []byte) error {
+			if old != nil {
+				// An edit of the dossier, checked as Update will: an
+				// old out-of-range value kept as it was does not stop it.
+				return archive.CheckUpdate(old.Text, dropHandIn(b))
+			}
 			return archive.CheckWritten(dropHandIn(b))
 		})
 		if errors.Is(err, errUntouched) {
