@@ -130,14 +130,24 @@ func (e *env) runImport(file string, o *importOptions) error {
 		if created == 0 {
 			return err
 		}
-		row := res.Records[min(created, len(res.Records)-1)].Row
-		if failed >= 0 {
-			row, err = res.Records[failed].Row, ferr
-		}
-		return l10n.Errorf("%s, row %d: %v (the %d dossier(s) before it were created)", file, row, err, created)
+		at, err := importStopped(created, failed, len(res.Records), ferr, err)
+		return l10n.Errorf("%s, row %d: %v (the %d dossier(s) before it were created)", file, res.Records[at].Row, err, created)
 	}
 	e.printf("%s\n", l10n.Sprintf("Imported %d dossiers from %s.", len(res.Records), file))
 	return nil
+}
+
+// importStopped is the record a batch import stopped at, and why: the
+// first record not on disk once the batch is done (created of them are).
+// That is the record whose Create failed (failed, with ferr) only when
+// every record before it was written; a file of an earlier record that
+// could not be written (Bulk's writer runs behind the steps, so a later
+// step is the one refused) stopped it there, with Bulk's error.
+func importStopped(created, failed, n int, ferr, err error) (int, error) {
+	if failed >= 0 && failed == created {
+		return failed, ferr
+	}
+	return min(created, n-1), err
 }
 
 // intakeOptions checks the flags that need no archive and turns them into
