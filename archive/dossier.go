@@ -388,6 +388,11 @@ func CheckUpdate(oldText, newText []byte) error {
 	}
 	changed, cerr := ChangedFields(oldText, newText)
 	if cerr != nil {
+		// A key given twice (yaml.v3 refuses it where ChangedFields
+		// reads): that is what to mend, not the old value it kept.
+		if dups := newTwiceGiven(newText); len(dups) > 0 {
+			return &ValidationError{dups}
+		}
 		return err
 	}
 	had := map[[2]string]bool{}
@@ -407,6 +412,16 @@ func CheckUpdate(oldText, newText []byte) error {
 		return nil
 	}
 	return &ValidationError{left}
+}
+
+// newTwiceGiven is the keys given twice in text's mappings (twiceGiven),
+// or none if it is not one mapping.
+func newTwiceGiven(text []byte) []*FieldError {
+	top, err := dossierNode(text)
+	if err != nil {
+		return nil
+	}
+	return twiceGiven(top, top)
 }
 
 // ParseWritten is ParseDossier with the checks of a write (parseWritten),

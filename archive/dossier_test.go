@@ -425,6 +425,9 @@ func TestCheckUpdateKeepsOldValues(t *testing.T) {
 		{"customer:\n  name: x\nowner: y\ncharacteristics:\n  staff: -5\n  turnover: -1\ncredit_survey:\n  capital: -3\n", "line 8: credit_survey.capital: must not be negative"},
 		{"customer:\n  name: x\nowner: y\ncharacteristics:\n  staff: -5\n  turnover: -1\n  management_staff: -2\n", "line 7: characteristics.management_staff: must not be negative"},
 		{"customer:\n  name: \"\"\nowner: y\ncharacteristics:\n  staff: -5\n  turnover: -1\n", "line 2: customer.name: is required"},
+		// a key given twice is what the edit must mend, not the old
+		// head count it left as it was
+		{"customer:\n  name: x\nowner: y\ncharacteristics:\n  staff: -5\n  turnover: -1\nextra:\n  a: 1\n  a: 2\n", "line 9: extra.a: key \"a\" is given twice (first on line 8): keep one, or the first value is lost"},
 	} {
 		err := archive.CheckUpdate(old, []byte(c.text))
 		got := ""
