@@ -62,7 +62,7 @@ func (p *Policy) markPeriod(name, period string) (classify.Period, error) {
 		return per, usageErr("period", err)
 	}
 	if name == p.DeclassifiedLevel() && per.Ends() {
-		return per, usageErr("period", l10n.Errorf("%s is the level a dossier drops to when its secrecy period runs out (R7.2.4): it has no secrecy period of its own; leave out --period %s", name, period))
+		return per, usageErr("period", l10n.Errorf("%s is the level a dossier drops to when its secrecy period runs out (R7.2.4): it has no secrecy period of its own; leave the period out, or give 长期", name))
 	}
 	return per, nil
 }

@@ -75,7 +75,7 @@ func catalogCLI() map[string]string {
 		"credit threshold B (%d) is not above C (%d): want A > B > C, such as 80, 60, 40":                 "信用等级 B 的分数线（%d）不高于 C（%d）：应为 A > B > C，如 80、60、40",
 		"value grade share %s is %v: want a fraction from 0 to 1, such as 0.2":                            "价值等级 %s 的比例为 %v：应为 0 到 1 之间的小数，如 0.2",
 		"value grade shares A (%v) and B (%v) add up to more than 1: want A + B ≤ 1, such as 0.2 and 0.3": "价值等级 A（%v）与 B（%v）的比例之和超过 1：应为 A + B ≤ 1，如 0.2 和 0.3",
-		"%s is the level a dossier drops to when its secrecy period runs out (R7.2.4): it has no secrecy period of its own; leave out --period %s": "%s 是保密期限届满后档案降至的级别（R7.2.4），本身不设保密期限；请去掉 --period %s",
+		"%s is the level a dossier drops to when its secrecy period runs out (R7.2.4): it has no secrecy period of its own; leave the period out, or give 长期": "%s 是保密期限届满后档案降至的级别（R7.2.4），本身不设保密期限；请不要给出保密期限，或给出 长期",
 	}
 }
 
