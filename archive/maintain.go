@@ -35,7 +35,7 @@ type MaintainReport struct {
 	// HandInsOrphaned are the ids of the hand-ins of HandInsPending whose
 	// dossier was destroyed since: nothing can be folded into it, so
 	// such a hand-in waits until a clerk turns it down.
-	HandInsOrphaned []string `json:"hand_ins_about_destroyed,omitempty"`
+	HandInsOrphaned []string `json:"hand_ins_about_destroyed"`
 	// Ahead are the journal's events dated after this run's clock (beyond
 	// ClockSkew): they count from their date (a writer's clock ahead), or
 	// this clock is behind.
