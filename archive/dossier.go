@@ -361,16 +361,8 @@ func parseWritten(text []byte) (*Dossier, error) {
 	return d, nil
 }
 
-// CheckWritten checks text as a write of it would (Create, Update): what
-// ParseDossier checks and what only a write refuses (parseWritten). The
-// editor checks with it, so that such a problem reopens the editor.
-func CheckWritten(text []byte) error {
-	_, err := parseWritten(text)
-	return err
-}
-
 // CheckUpdate checks newText, an edit of oldText, as Update writes it:
-// what CheckWritten checks, but a problem only a write refuses (a field
+// what ParseWritten checks, but a problem only a write refuses (a field
 // tagged `written`, see dossier_sections.go) that oldText already had, in
 // a field the edit leaves as it was, does not stop it. A dossier an older
 // crm kept with a head count of -5 can still have a contact added or its
@@ -425,8 +417,9 @@ func newTwiceGiven(text []byte) []*FieldError {
 }
 
 // ParseWritten is ParseDossier with the checks of a write (parseWritten),
-// for a text made to be written whole: an import's rows are checked with
-// it before any is created, all or nothing.
+// for a text made to be written whole: a new dossier in the editor, an
+// import's rows before any is created (all or nothing). An edit of a
+// dossier is checked with CheckUpdate.
 func ParseWritten(text []byte) (*Dossier, error) { return parseWritten(text) }
 
 // twiceGiven reports each key given again in a mapping under n (a merge

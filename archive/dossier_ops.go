@@ -141,6 +141,16 @@ func (a *Archive) newLevelDates(per classify.Period) (setOn, period, expires str
 // DossierPath is the path of a dossier's ciphertext, relative to the archive.
 func DossierPath(id string) string { return DossiersDir + "/" + id + ".age" }
 
+// DossierOfPath is the dossier id whose file DossierPath names at rel (a
+// slash path relative to the archive), or false for any other path.
+func DossierOfPath(rel string) (string, bool) {
+	name, ok := strings.CutPrefix(rel, DossiersDir+"/")
+	if !ok || strings.Contains(name, "/") {
+		return "", false
+	}
+	return strings.CutSuffix(name, ".age")
+}
+
 // dossierFile is the path of dossier id's file.
 //
 // Inside Bulk it first waits for the files queued before (bulkWriter), so

@@ -312,13 +312,13 @@ func TestWrittenOnlyNumberChecks(t *testing.T) {
 		if _, err := archive.ParseDossier(text); err != nil {
 			t.Errorf("ParseDossier(%q) = %v, want it read as an older crm wrote it", c.text, err)
 		}
-		err := archive.CheckWritten(text)
+		_, err := archive.ParseWritten(text)
 		if want := "line 5: " + c.path + ": " + c.msg; err == nil || err.Error() != want {
-			t.Errorf("CheckWritten(%q) = %v, want %s", c.text, err, want)
+			t.Errorf("ParseWritten(%q) = %v, want %s", c.text, err, want)
 		}
 	}
-	if err := archive.CheckWritten([]byte("customer:\n  name: x\nowner: y\ncharacteristics:\n  staff: 0\n  turnover: 0.5\n")); err != nil {
-		t.Errorf("CheckWritten of zero and a fraction of a yuan: %v", err)
+	if _, err := archive.ParseWritten([]byte("customer:\n  name: x\nowner: y\ncharacteristics:\n  staff: 0\n  turnover: 0.5\n")); err != nil {
+		t.Errorf("ParseWritten of zero and a fraction of a yuan: %v", err)
 	}
 }
 

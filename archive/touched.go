@@ -98,7 +98,8 @@ func (a *Archive) ownEvent(rel string, exists bool) bool {
 // ownDossierFile: the file the journal pinned, or none for a destroyed
 // dossier.
 func (a *Archive) ownDossierFile(rel string, exists bool) bool {
-	d := a.State.Dossiers[strings.TrimSuffix(strings.TrimPrefix(rel, DossiersDir+"/"), ".age")]
+	id, _ := DossierOfPath(rel)
+	d := a.State.Dossiers[id]
 	switch {
 	case d == nil:
 		return false

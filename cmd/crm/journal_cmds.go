@@ -528,7 +528,7 @@ func (e *env) gitWarnings(a *archive.Archive) (conflicts map[string]bool) {
 	// says of its file, the way on is crm resolve, not a restore.
 	for _, p := range g.unmerged() {
 		rel, _ := g.rel(p)
-		if id, ok := strings.CutSuffix(strings.TrimPrefix(rel, archive.DossiersDir+"/"), ".age"); ok && !strings.Contains(id, "/") && !conflicts[rel] {
+		if id, ok := archive.DossierOfPath(rel); ok && !conflicts[rel] {
 			e.errorf("crm: %s\n", l10n.Sprintf("note: %s is in a merge conflict left to settle: run crm resolve %s, then crm sync (do not restore it from git: that would drop one side's changes)", rel, id))
 			if conflicts == nil {
 				conflicts = map[string]bool{}

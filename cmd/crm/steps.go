@@ -144,5 +144,6 @@ func (e *env) dossierInput(from string, start []byte, allowDisk, untouchedCancel
 // validDossier is the editor's check of a dossier text: the check of a
 // write, so that what only a write refuses reopens the editor.
 func validDossier(b []byte) error {
-	return archive.CheckWritten(b)
+	_, err := archive.ParseWritten(b)
+	return err
 }

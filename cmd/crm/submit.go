@@ -270,7 +270,8 @@ func (e *env) runMerge(subID, id string, o *mergeOptions) error {
 				// old out-of-range value kept as it was does not stop it.
 				return archive.CheckUpdate(old.Text, dropHandIn(b))
 			}
-			return archive.CheckWritten(dropHandIn(b))
+			_, err := archive.ParseWritten(dropHandIn(b))
+			return err
 		})
 		if errors.Is(err, errUntouched) {
 			return l10n.Errorf("the text was left as it was: hand-in %s is not merged (edit it in, or turn it down with crm submissions reject %s)", subID, subID)

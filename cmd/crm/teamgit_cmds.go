@@ -639,7 +639,7 @@ func (e *env) finishMerge(g *gitRepo) error {
 			g.run("add", "--", p)
 			continue
 		}
-		id, isDossier := strings.CutSuffix(strings.TrimPrefix(rel, archive.DossiersDir+"/"), ".age")
+		id, isDossier := archive.DossierOfPath(rel)
 		line := l10n.Sprintf("%s is in conflict: settle it by hand, then crm sync", p)
 		if isDossier && noDriver != "" {
 			// The driver never ran: git merged nothing of it.
@@ -690,7 +690,7 @@ func (e *env) finishMerge(g *gitRepo) error {
 	// the journal says the dossier stands: put back as crm restore would.
 	for _, p := range g.deletedByMerge(g.path(archive.DossiersDir)) {
 		rel, _ := g.rel(p)
-		id, ok := strings.CutSuffix(strings.TrimPrefix(rel, archive.DossiersDir+"/"), ".age")
+		id, ok := archive.DossierOfPath(rel)
 		if d := a.State.Dossiers[id]; ok && d != nil && d.Status == archive.StatusActive {
 			e.keepPinned(a, g, d)
 		}
