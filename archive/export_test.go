@@ -264,8 +264,9 @@ func HistoriesText(a *Archive) string {
 	}
 	var reviews []ReviewEntry
 	for _, r := range h.Reviews() {
-		r.Event = ""
-		reviews = append(reviews, r)
+		rv := *r.Review // a copy: the entry is the dossier's own
+		rv.Event = ""
+		reviews = append(reviews, ReviewEntry{r.Dossier, &rv})
 	}
 	b, err := json.Marshal(struct {
 		Dossiers map[string]*DossierState

@@ -227,9 +227,10 @@ func (h *Histories) ReviewCount() int {
 }
 
 // ReviewsToSort is Reviews in a slice of the caller's own, to reorder:
-// made for it from the snapshot's histories (not kept: the whole 核定
-// register at 100,000 dossiers is 74 MB, and a copy to sort was as much
-// again), else a copy of the register.
+// made for it from the snapshot's histories (not kept: a copy to sort
+// was as much again as the register), else a copy of the register. Its
+// entries point at the dossiers' own 核定 (ReviewEntry): a caller that
+// changes one for its own use copies it first.
 func (h *Histories) ReviewsToSort() []ReviewEntry {
 	if !h.part || h.reviews != nil {
 		return slices.Clone(h.reviews)
@@ -237,7 +238,7 @@ func (h *Histories) ReviewsToSort() []ReviewEntry {
 	out := make([]ReviewEntry, h.nReviews)
 	h.each(func(d *DossierState, seqs []uint64) {
 		for i, seq := range seqs {
-			out[seq] = ReviewEntry{Dossier: d.ID, Review: d.Reviews[i]}
+			out[seq] = ReviewEntry{Dossier: d.ID, Review: &d.Reviews[i]}
 		}
 	})
 	return out

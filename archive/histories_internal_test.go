@@ -62,7 +62,7 @@ func randomHistories(r *rand.Rand, n int) *State {
 				rv.SignedOffBy, rv.SignedOff = "zhang", tm()
 			}
 			d.Reviews = append(d.Reviews, rv)
-			s.Reviews = append(s.Reviews, ReviewEntry{Dossier: d.ID, Review: rv})
+			s.Reviews = append(s.Reviews, ReviewEntry{Dossier: d.ID, Review: &d.Reviews[len(d.Reviews)-1]})
 		}
 		for range r.IntN(4) {
 			s.Changes = append(s.Changes, Change{At: tm(), Dossier: d.ID, Kind: ChangeKind(pick("mark", "raise", "declassify", "credit")),
@@ -114,8 +114,9 @@ func historiesText(t *testing.T, dossiers map[string]*DossierState, changes []Ch
 	}
 	var rs []ReviewEntry
 	for _, r := range reviews {
-		r.Event = ""
-		rs = append(rs, r)
+		rv := *r.Review // a copy: the entry is the dossier's own
+		rv.Event = ""
+		rs = append(rs, ReviewEntry{r.Dossier, &rv})
 	}
 	b, err := json.Marshal([]any{ds, changes, rs})
 	if err != nil {

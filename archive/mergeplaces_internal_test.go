@@ -20,7 +20,7 @@ func TestPlaceEntriesChecksEachEntry(t *testing.T) {
 	old := func() *State {
 		return &State{
 			Changes: []Change{{At: at(1), Dossier: "A", Kind: ChangeCredit}, {At: at(2), Dossier: "B", Kind: ChangeCredit}},
-			Reviews: []ReviewEntry{{Dossier: "B", Review: Review{Event: "rb"}}},
+			Reviews: []ReviewEntry{{Dossier: "B", Review: &Review{Event: "rb"}}},
 		}
 	}
 	// The new events: X's credit class and X's 核定, appended by the replay.
@@ -31,7 +31,7 @@ func TestPlaceEntriesChecksEachEntry(t *testing.T) {
 	advanced := func() *State {
 		s := old()
 		s.Changes = append(s.Changes, Change{At: at(3), Dossier: "X", Kind: ChangeCredit})
-		s.Reviews = append(s.Reviews, ReviewEntry{Dossier: "X", Review: Review{Event: "rx"}})
+		s.Reviews = append(s.Reviews, ReviewEntry{Dossier: "X", Review: &Review{Event: "rx"}})
 		return s
 	}
 	bc := journal.TailEvent{Hash: "cb", Time: at(2), Kind: KindDossierCredit, Dossier: "B"}

@@ -218,7 +218,7 @@ func TestReviewRefsInAnyOrder(t *testing.T) {
 		for q := range 3 {
 			r := Review{Quarter: fmt.Sprintf("2026Q%d", q+1), By: "li", Event: fmt.Sprintf("%s-%d", id, q)}
 			d.Reviews = append(d.Reviews, r)
-			s.Reviews = append(s.Reviews, ReviewEntry{Dossier: id, Review: r})
+			s.Reviews = append(s.Reviews, ReviewEntry{Dossier: id, Review: &d.Reviews[len(d.Reviews)-1]})
 		}
 		s.Dossiers[id] = d
 	}
@@ -230,7 +230,7 @@ func TestReviewRefsInAnyOrder(t *testing.T) {
 		}
 		for i, ref := range refs {
 			r := s.Reviews[i]
-			if ref.Seq != i || ref.Dossier != r.Dossier || s.Dossiers[r.Dossier].Reviews[ref.Index] != r.Review {
+			if ref.Seq != i || ref.Dossier != r.Dossier || s.Dossiers[r.Dossier].Reviews[ref.Index] != *r.Review {
 				t.Fatalf("%s: entry %d (%s) placed at %+v", name, i, r.Event, ref)
 			}
 		}
@@ -241,7 +241,7 @@ func TestReviewRefsInAnyOrder(t *testing.T) {
 	s.Reviews[0], s.Reviews[3] = s.Reviews[3], s.Reviews[0]
 	s.Reviews[1], s.Reviews[7] = s.Reviews[7], s.Reviews[1]
 	check("merged") // C-000001's second before its first
-	s.Reviews = append(s.Reviews, ReviewEntry{Dossier: "C-000002", Review: Review{Quarter: "2026Q4", Event: "C-000002-9"}})
+	s.Reviews = append(s.Reviews, ReviewEntry{Dossier: "C-000002", Review: &Review{Quarter: "2026Q4", Event: "C-000002-9"}})
 	if _, ok := reviewRefs(s); ok {
 		t.Fatal("an entry no dossier's list has was placed")
 	}

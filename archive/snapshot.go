@@ -1192,7 +1192,7 @@ func reviewRefs(s *State) ([]reviewRef, bool) {
 	for i, r := range s.Reviews {
 		j := next[r.Dossier]
 		d := s.Dossiers[r.Dossier]
-		if d == nil || j >= len(d.Reviews) || d.Reviews[j] != r.Review {
+		if d == nil || j >= len(d.Reviews) || d.Reviews[j] != *r.Review {
 			return reviewRefsByHash(s)
 		}
 		next[r.Dossier] = j + 1
@@ -1213,7 +1213,7 @@ func reviewRefsByHash(s *State) ([]reviewRef, bool) {
 	for i, r := range s.Reviews {
 		j, ok := at[r.Event]
 		d := s.Dossiers[r.Dossier]
-		if !ok || d == nil || j >= len(d.Reviews) || d.Reviews[j] != r.Review {
+		if !ok || d == nil || j >= len(d.Reviews) || d.Reviews[j] != *r.Review {
 			return nil, false
 		}
 		out[i] = reviewRef{i, r.Dossier, j}
@@ -2259,7 +2259,7 @@ func (s *State) placeRegisters(changes []seqChange, refs []reviewRef, partial bo
 		if !partial && r.Seq != i || d == nil || r.Index < 0 || r.Index >= len(d.Reviews) {
 			return false
 		}
-		s.Reviews[i] = ReviewEntry{Dossier: r.Dossier, Review: d.Reviews[r.Index]}
+		s.Reviews[i] = ReviewEntry{Dossier: r.Dossier, Review: &d.Reviews[r.Index]}
 	}
 	return true
 }
