@@ -39,11 +39,15 @@ type Archive struct {
 	PolicyRaw []byte
 	State     *State
 
-	now     time.Time       // the command's one reading of the clock
-	ctx     context.Context // cancels long work
-	id      *Identity
-	me      *Member
-	holding bool // the lock is held
+	now time.Time       // the command's one reading of the clock
+	ctx context.Context // cancels long work
+	id  *Identity
+	me  *Member
+	// checkKey is a key verify may try on the files the journal pins its
+	// member as a recipient of, in a command opened without a key
+	// (CheckWithKey).
+	checkKey *Identity
+	holding  bool // the lock is held
 	// loaded says what the journal's folders were when the state was
 	// last taken from the snapshot (stampedLoad), for the step under the
 	// lock to know the state still current (stillCurrent).

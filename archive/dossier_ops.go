@@ -449,6 +449,13 @@ func (a *Archive) plaintext(d *DossierState, ct []byte, sum string) ([]byte, err
 				return nil, (&Error{Code: Denied, Actor: a.me.ID,
 					Err: l10n.Errorf("you (%s) may read dossier %s, but its file is not yet encrypted to you: a writer of level %s re-encrypts it at their next step", a.me.ID, d.ID, d.Level)}).then(NextRekey, d.ID)
 			}
+			if slices.Contains(d.Recipients, a.me.ID) {
+				// The journal pins this member, so the level and the
+				// roles are not what stands in the way: the file is not
+				// what the journal says it is (verify names it too).
+				msg, args := notForMe(d, a.me.ID)
+				return nil, integrityErr(DossierPath(d.ID), l10n.Errorf(msg, args...))
+			}
 			return nil, a.readDenied(d)
 		}
 		return nil, l10n.Errorf("decrypting %s: %v", DossierPath(d.ID), err)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 
+	"filippo.io/age"
+
 	"crm/archive/agefile"
 	"crm/archive/journal"
 	"crm/archive/work"
@@ -419,9 +421,63 @@ func (c *checker) dossierFiles() map[string]bool {
 			c.add(rel, l10n.N("sha256 %s is not %s, pinned by %s (changed, replaced or rolled back outside crm: restore it from git)"), journal.ShortHash(got), journal.ShortHash(d.SHA256), d.WrittenBy.Path)
 			continue
 		}
-		c.stanzas(rel, d, b)
+		if c.stanzas(rel, d, b) {
+			c.opensForMe(rel, d, b)
+		}
 	}
 	return files
+}
+
+// CheckWithKey lets verify, opened without a key, try id (the user's own,
+// if it needs no passphrase) on the dossier files the journal pins its
+// member as a recipient of (opensForMe). It opens nothing else.
+func (a *Archive) CheckWithKey(id *Identity) { a.checkKey = id }
+
+// opensForMe checks, when the checker is among the recipients the journal
+// pinned for dossier d's file b, that their key opens it. X25519 stanzas
+// do not say whose they are: a writer who encrypts the file to as many
+// other keys as the journal pins passes every count, and only a pinned
+// recipient can tell. (A key rotated after the file was written is the
+// rotation's to report, above.)
+func (c *checker) opensForMe(rel string, d *DossierState, b []byte) {
+	id := c.a.checkKey
+	if id == nil {
+		id = c.a.id
+	}
+	if id == nil || id.Age == nil {
+		return
+	}
+	me := c.s.MemberByRecipient(id.Recipient)
+	if me == nil || me.Removed {
+		return
+	}
+	i := slices.Index(d.Recipients, me.ID)
+	if i < 0 || slices.Contains(c.s.StaleKeys(d), me.ID) {
+		return
+	}
+	var key age.Identity = id.Age
+	if i > 0 {
+		key = ownStanzaFirst{id.Age, i}
+	}
+	if _, err := Decrypt(b, key); err != nil {
+		var nm *age.NoIdentityMatchError
+		if !errors.As(err, &nm) {
+			c.add(rel, l10n.N("unreadable: %v"), err)
+			return
+		}
+		msg, args := notForMe(d, me.ID)
+		c.add(rel, msg, args...)
+	}
+}
+
+// notForMe says that dossier d's file does not open with the key of
+// member me, whom the journal pinned among its recipients (a format and
+// its arguments).
+func notForMe(d *DossierState, me string) (string, []any) {
+	if d.WrittenBy == nil {
+		return l10n.N("does not open with your key (%s), though the journal pins you among its recipients: it was encrypted to other keys than the journal says, and a writer who can open it must write it again to its readers"), []any{me}
+	}
+	return l10n.N("does not open with your key (%s), though %s by %s pinned you among its recipients: it was encrypted to other keys than the journal says, and %s (or another writer who can open it) must write it again to its readers"), []any{me, d.WrittenBy.Path, d.WrittenBy.Actor, d.WrittenBy.Actor}
 }
 
 // readReusing reads the file at p into buf, emptied first: the bytes are
@@ -443,14 +499,16 @@ func readReusing(buf *bytes.Buffer, p string) ([]byte, error) {
 // against the recipients the journal pinned: X25519 stanzas do not say
 // whose they are, but there must be exactly one per pinned recipient, all
 // of the archive's key kind. An extra one is a reader nobody journaled.
-func (c *checker) stanzas(rel string, d *DossierState, b []byte) {
+func (c *checker) stanzas(rel string, d *DossierState, b []byte) bool {
 	by := ""
 	if d.WrittenBy != nil {
 		by = d.WrittenBy.Path
 	}
 	if msg, args := stanzaProblem(c.a.Policy, d.Recipients, by, b); msg != "" {
 		c.add(rel, msg, args...)
+		return false
 	}
+	return true
 }
 
 // stanzaProblem says what is wrong with the recipient stanzas of a

@@ -13,6 +13,8 @@ func catalogHardening() map[string]string {
 		"%s/%s is not a regular file: overrides are plain files":                                                                               "%s/%s 不是普通文件：覆盖模板须为普通文件",
 		"%s/%s: an override is dossier/NAME.yaml or reports/NAME.yaml (NAME: letters, digits, - and _)":                                        "%s/%s：覆盖模板须为 dossier/名称.yaml 或 reports/名称.yaml（名称只能用字母、数字、- 和 _）",
 		"%s: %w": "%s：%w",
+		"does not open with your key (%s), though the journal pins you among its recipients: it was encrypted to other keys than the journal says, and a writer who can open it must write it again to its readers":              "无法用你的密钥（%s）打开，而日志记录你是其收件人之一：它被加密给了日志所记以外的密钥，须由能打开它的写入者重新为其读者写入",
+		"does not open with your key (%s), though %s by %s pinned you among its recipients: it was encrypted to other keys than the journal says, and %s (or another writer who can open it) must write it again to its readers": "无法用你的密钥（%s）打开，而 %s（%s）记录你是其收件人之一：它被加密给了日志所记以外的密钥，须由 %s（或其他能打开它的写入者）重新为其读者写入",
 		"CRM_LOCK_TIMEOUT %q: use a duration like 30s or 2m": "CRM_LOCK_TIMEOUT %q：请用 30s、2m 这样的时长",
 		"Nothing to repair.":                        "无需修复。",
 		"Pinned %d override(s) (templates.update).": "已登记 %d 个覆盖模板（templates.update）。",

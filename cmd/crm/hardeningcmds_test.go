@@ -50,6 +50,50 @@ var hardeningCmds = map[string]func(ts *testscript.TestScript, neg bool, args []
 		ts.Check(os.WriteFile(path, ct, 0o644))
 		journalUpdate(ts, a, id, args[0], d, t, "notes", ct)
 	},
+	// swapupdate ACTOR KEYFILE ID PUBFILE: as ACTOR (a writer who can read
+	// dossier ID), re-encrypt it to the recipients the journal pins with
+	// the first one other than ACTOR replaced by the age recipient in
+	// PUBFILE, and sign a dossier.update pinning the new file with the
+	// journal's recipients: as many stanzas as it pins, to other keys.
+	"swapupdate": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 4 {
+			ts.Fatalf("usage: swapupdate ACTOR KEYFILE ID PUBFILE")
+		}
+		id, a, t := openAs(ts, args[1])
+		d := a.State.Dossiers[args[2]]
+		path := ts.MkAbs(archive.DossierPath(args[2]))
+		ct, err := os.ReadFile(path)
+		ts.Check(err)
+		plain, err := archive.Decrypt(ct, id.Age)
+		ts.Check(err)
+		var pub struct {
+			Recipient string `yaml:"recipient"`
+		}
+		b, err := os.ReadFile(ts.MkAbs(args[3]))
+		ts.Check(err)
+		ts.Check(yaml.Unmarshal(b, &pub))
+		other, err := archive.ParseRecipient(pub.Recipient)
+		ts.Check(err)
+		var rs []age.Recipient
+		swapped := false
+		for _, m := range d.Recipients {
+			if m != args[0] && m != archive.Recovery && !swapped {
+				rs, swapped = append(rs, other), true
+				continue
+			}
+			r := a.Policy.Recovery
+			if m != archive.Recovery {
+				r = a.State.Members[m].Recipient
+			}
+			x, err := archive.ParseRecipient(r)
+			ts.Check(err)
+			rs = append(rs, x)
+		}
+		ct, err = archive.Encrypt(append(plain, "notes: 已外发\n"...), rs...)
+		ts.Check(err)
+		ts.Check(os.WriteFile(path, ct, 0o644))
+		journalUpdate(ts, a, id, args[0], d, t, "notes", ct)
+	},
 	// olddossier ACTOR KEYFILE ID FILE: as ACTOR (a writer who can read
 	// dossier ID), replace its text with FILE's as a crm older than a
 	// write-only check wrote it (a head count of -5): encrypted to the

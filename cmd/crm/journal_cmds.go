@@ -397,6 +397,9 @@ func newVerifyCmd(e *env) *cobra.Command {
 					return err
 				}
 			}
+			if e.plainID != nil {
+				a.CheckWithKey(e.plainID)
+			}
 			conflicts := e.gitWarnings(a)
 			var ps []archive.Problem
 			err = e.during(l10n.T("verifying the archive"), func() (err error) {

@@ -47,6 +47,7 @@ func (e *env) loadKey(use keyUse) (*archive.Identity, error) {
 		// seals the journal cache only (cacheKeyOf).
 		if b, err := os.ReadFile(path); err == nil {
 			e.cacheID = cacheKeyOf(b)
+			e.plainID = plainKeyOf(b)
 		}
 		return nil, nil
 	}
@@ -67,6 +68,7 @@ func (e *env) loadKey(use keyUse) (*archive.Identity, error) {
 			return nil, denied(l10n.Errorf("identity file %s: %v", path, err))
 		}
 		e.cacheID = id.CacheOnly() // the journal cache's key only (cacheKeyOf)
+		e.plainID = id
 		return nil, nil
 	}
 	return e.unlock(path)
@@ -87,6 +89,18 @@ func cacheKeyOf(b []byte) *archive.Identity {
 		return nil
 	}
 	return id.CacheOnly()
+}
+
+// plainKeyOf is the identity in b when it needs no passphrase, else nil.
+func plainKeyOf(b []byte) *archive.Identity {
+	if archive.IsEncryptedIdentity(b) {
+		return nil
+	}
+	id, err := archive.ParseIdentityText(b)
+	if err != nil {
+		return nil
+	}
+	return id
 }
 
 // identityFileError is the Denied error for an identity file that cannot be

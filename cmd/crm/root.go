@@ -91,6 +91,10 @@ type env struct {
 	// cacheID is the user's identity when a command without a key may
 	// seal its journal cache with it (cacheKeyOf); nil otherwise.
 	cacheID *archive.Identity
+	// plainID is the user's identity, when a command that reads the
+	// journal only found one that needs no passphrase: verify tries it on
+	// the files the journal pins its member as a recipient of.
+	plainID *archive.Identity
 	exit    int // the exit code of a command that succeeded (10: something is due)
 
 	identityFlagSet bool // --identity was given
