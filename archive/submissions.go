@@ -669,7 +669,7 @@ func (c *checker) submissionFiles() {
 			continue
 		}
 		if got := sha256Hex(b); got != sub.SHA256 {
-			c.add(rel, l10n.N("sha256 %s is not %s, pinned by submission.add (changed or replaced outside crm)"), journal.ShortHash(got), journal.ShortHash(sub.SHA256))
+			c.add(rel, l10n.N("sha256 %s is not %s, pinned by submission.add (changed, replaced or rolled back outside crm: restore it from git)"), journal.ShortHash(got), journal.ShortHash(sub.SHA256))
 		} else if n := ageStanzas(b); n != len(sub.Recipients) {
 			c.add(rel, l10n.N("has %d recipient stanzas, but submission.add pinned %d recipients"), n, len(sub.Recipients))
 		}
