@@ -366,6 +366,16 @@ func (s *State) approveRole(actor *Member, l *Loan, level string) (role string, 
 	if actor.ID == l.Borrower {
 		return "", false, deniedErr(l10n.Errorf("%s may not approve their own loan %s", actor.ID, l.ID))
 	}
+	// Only managers and above borrow (R7.1), when the loan is granted as
+	// when it was asked for: a requester whose borrowing role was taken
+	// away (or who left) while the request waited gets no key.
+	if borrower := s.Members[l.Borrower]; !borrower.HasRole(p.Loan.Borrowers...) {
+		var held []string
+		if borrower != nil && !borrower.Removed {
+			held = borrower.Roles
+		}
+		return "", false, failErr(l10n.Errorf("loan %s cannot be approved: its requester %s no longer holds a role that may borrow (%v, R7.1); %s holds %v", l.ID, l.Borrower, p.rolesText(p.Loan.Borrowers), l.Borrower, p.rolesText(held)), NoNext, "")
+	}
 	for _, a := range l.Approvals {
 		if a.Member == actor.ID {
 			return "", false, deniedErr(l10n.Errorf("%s already approved loan %s on %s: nobody approves twice", actor.ID, l.ID, a.Date))

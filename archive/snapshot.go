@@ -295,8 +295,10 @@ type dirStamp struct {
 // by dossier id with their register entries, destruction requests and
 // event paths after one shared gob prelude, parts by month folder, a part
 // of rows indexed by chunks, one of loans and destruction requests, one
-// of histories and one with the tail of the journal's order; version 23
-// is the same format, saved by replay rules that registered a dossier
+// of histories and one with the tail of the journal's order; version 24
+// is the same format, saved by replay rules that approved a loan whose
+// requester had lost the role that may borrow while it waited (R7.1);
+// version 23 is the same format, saved by replay rules that registered a dossier
 // marked again after its secrecy period ran out as a confirmation of the
 // level it no longer had, not a raise from 内部; version 22
 // had no index of the rows' chunks, 21 the part table in the gob; version
@@ -318,7 +320,7 @@ type dirStamp struct {
 // clock range that ignored events dated ahead that a decision had
 // rejected, or a journal without genesis). A snapshot of another version
 // is not read. Version 20 encoded the header's state as a State.
-const snapMagic = "crm-state-snapshot-v24\n"
+const snapMagic = "crm-state-snapshot-v25\n"
 
 // The parts after the months', counted from the end.
 const (
