@@ -52,6 +52,10 @@ const (
 	// A request that ended without a loan.
 	LoanCancelled = "cancelled" // withdrawn by the requester while pending
 	LoanRejected  = "rejected"  // rejected by an approver while pending
+	// LoanVoid is a request that ended undecided: its requester was
+	// removed while it waited (the removal closes it), or its dossier
+	// was destroyed (State.LoanStatus).
+	LoanVoid = "void"
 )
 
 // LoanStatusText is loan status s as the user reads it, in lists and in
@@ -70,6 +74,8 @@ func LoanStatusText(s string) string {
 		return l10n.Pick("withdrawn", "已撤回")
 	case LoanRejected:
 		return l10n.Pick("rejected", "已驳回")
+	case LoanVoid:
+		return l10n.Pick("void", "已作废")
 	}
 	return s
 }
@@ -103,9 +109,13 @@ type Loan struct {
 	Reason     string    `json:"reason,omitempty"`
 }
 
-// Status is the loan's status: pending, out, expired or returned.
+// Status is the loan's status: pending, out, expired, returned,
+// cancelled, rejected, or void for a request closed by its requester's
+// removal before it was lent out (nothing was returned).
 func (l *Loan) Status() string {
 	switch {
+	case !l.Returned.IsZero() && l.Out.IsZero():
+		return LoanVoid
 	case !l.Returned.IsZero():
 		return LoanReturned
 	case !l.Expired.IsZero():

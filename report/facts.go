@@ -262,7 +262,7 @@ func (f *facts) journalActivity(s *activity, p Period, now time.Time) {
 		if !l.Out.IsZero() && p.Contains(l.Out) {
 			s.borrowed++
 		}
-		if !l.Returned.IsZero() && p.Contains(l.Returned) {
+		if !l.Out.IsZero() && !l.Returned.IsZero() && p.Contains(l.Returned) {
 			s.returned++
 		}
 		if overdueIn(l, p, now) {

@@ -643,8 +643,13 @@ func (f *facts) loanRow(l *archive.Loan, now time.Time) Row {
 	for i, ap := range l.Approvals {
 		approvers[i] = ap.Member
 	}
-	intact := ""
-	if !l.Returned.IsZero() {
+	// A request closed undecided (its requester removed) was never out:
+	// nothing came back, so no return date and no 完好.
+	intact, returned := "", l.Returned
+	if l.Out.IsZero() {
+		returned = time.Time{}
+	}
+	if !returned.IsZero() {
 		intact = map[bool]string{true: "是", false: "否"}[l.Intact]
 	}
 	r := Row{
@@ -659,7 +664,7 @@ func (f *facts) loanRow(l *archive.Loan, now time.Time) Row {
 		"date_out":       f.dateOf(l.Out),
 		"due":            f.dateOf(l.Due),
 		"renewals":       Int(l.Renewals),
-		"returned":       f.dateOf(l.Returned),
+		"returned":       f.dateOf(returned),
 		"intact":         Str(intact),
 	}
 	if d := f.dossier(l.Dossier); d != nil {
@@ -688,6 +693,8 @@ func (f *facts) loanRemarks(l *archive.Loan, now time.Time) string {
 		remarks = append(remarks, "申请人撤回")
 	case !l.Rejected.IsZero():
 		remarks = append(remarks, "未获批准："+l.Reason)
+	case l.Out.IsZero() && !l.Returned.IsZero(): // closed by the requester's removal (the note says so)
+		remarks = append(remarks, "申请作废")
 	case l.Out.IsZero():
 		remarks = append(remarks, "待批准")
 	case l.Returned.IsZero() && !l.Expired.IsZero():
