@@ -53,8 +53,8 @@ const (
 	LoanCancelled = "cancelled" // withdrawn by the requester while pending
 	LoanRejected  = "rejected"  // rejected by an approver while pending
 	// LoanVoid is a request that ended undecided: its requester was
-	// removed while it waited (the removal closes it), or its dossier
-	// was destroyed (State.LoanStatus).
+	// removed while it waited (the removal closes it: Loan.Status), or
+	// its dossier was destroyed (State.LoanStatus).
 	LoanVoid = "void"
 )
 
@@ -128,6 +128,18 @@ func (l *Loan) Status() string {
 		return LoanRejected
 	}
 	return LoanPending
+}
+
+// LoanStatus is loan l's status as lists and the borrow register show it:
+// l.Status(), but void for a request that still waited when its dossier
+// was destroyed (no step on a destroyed dossier is taken any more, so
+// nobody can approve, reject or withdraw it).
+func (s *State) LoanStatus(l *Loan) string {
+	st := l.Status()
+	if st == LoanPending && s.dossierStatus(l.Dossier) == StatusDestroyed {
+		return LoanVoid
+	}
+	return st
 }
 
 // Ended reports whether the loan or request is over: returned, withdrawn

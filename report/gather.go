@@ -599,7 +599,7 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 func (f *facts) loanRegister(p Period, now time.Time) map[string][]Row {
 	var rows []Row
 	for _, l := range f.loans {
-		from, to := l.Requested, loanEnd(l, now)
+		from, to := l.Requested, f.loanEnd(l, now)
 		if !p.All() && (!from.Before(p.End) || to.Before(p.Start)) {
 			continue
 		}
@@ -675,14 +675,27 @@ func (f *facts) loanRow(l *archive.Loan, now time.Time) Row {
 }
 
 // loanEnd is when loan l stopped being out or asked for: returned,
-// revoked, withdrawn or rejected, else now.
-func loanEnd(l *archive.Loan, now time.Time) time.Time {
-	for _, t := range []time.Time{l.Returned, l.Expired, l.Cancelled, l.Rejected} {
+// revoked, withdrawn or rejected, or its dossier destroyed while the
+// request waited; else now.
+func (f *facts) loanEnd(l *archive.Loan, now time.Time) time.Time {
+	for _, t := range []time.Time{l.Returned, l.Expired, l.Cancelled, l.Rejected, f.voidedAt(l)} {
 		if !t.IsZero() {
 			return t
 		}
 	}
 	return now
+}
+
+// voidedAt is when loan request l became void because its dossier was
+// destroyed while it waited (archive.State.LoanStatus); zero otherwise.
+func (f *facts) voidedAt(l *archive.Loan) time.Time {
+	if l.Status() != archive.LoanPending {
+		return time.Time{}
+	}
+	if d := f.dossier(l.Dossier); d != nil {
+		return d.Destroyed
+	}
+	return time.Time{}
 }
 
 // loanRemarks is the register's remark on loan l: how it stands or ended.
@@ -695,6 +708,8 @@ func (f *facts) loanRemarks(l *archive.Loan, now time.Time) string {
 		remarks = append(remarks, "未获批准："+l.Reason)
 	case l.Out.IsZero() && !l.Returned.IsZero(): // closed by the requester's removal (the note says so)
 		remarks = append(remarks, "申请作废")
+	case !f.voidedAt(l).IsZero():
+		remarks = append(remarks, "档案已销毁，申请作废（"+f.voidedAt(l).In(f.loc).Format(time.DateOnly)+"）")
 	case l.Out.IsZero():
 		remarks = append(remarks, "待批准")
 	case l.Returned.IsZero() && !l.Expired.IsZero():

@@ -269,13 +269,13 @@ func newBorrowListCmd(e *env) *cobra.Command {
 				}
 				out := []jl{}
 				for _, l := range ls {
-					out = append(out, jl{l, l.Status(), l.Overdue(a.Now())})
+					out = append(out, jl{l, a.State.LoanStatus(l), l.Overdue(a.Now())})
 				}
 				return printJSON(e.io.Out, out)
 			}
 			var rows [][]string
 			for _, l := range ls {
-				due, st := "", archive.LoanStatusText(l.Status())
+				due, st := "", archive.LoanStatusText(a.State.LoanStatus(l))
 				if !l.Due.IsZero() {
 					due = a.Date(l.Due)
 				}

@@ -38,12 +38,12 @@ var argCompleters = map[string]completer{
 	"crm hold":             upTo(1, dossierIDs(func(d *archive.DossierState) bool { return active(d) && !d.OnHold() })),
 	"crm release":          upTo(1, dossierIDs(func(d *archive.DossierState) bool { return active(d) && d.OnHold() })),
 	"crm destroy request":  upTo(1, dossierIDs(active)),
-	"crm borrow endorse": upTo(1, loanIDs(func(l *archive.Loan) bool {
-		return l.Status() == archive.LoanPending && l.NeedsSign && l.EndorsedBy == ""
+	"crm borrow endorse": upTo(1, loanIDs(func(s *archive.State, l *archive.Loan) bool {
+		return s.LoanStatus(l) == archive.LoanPending && l.NeedsSign && l.EndorsedBy == ""
 	})),
-	"crm borrow approve":  upTo(1, loanIDs(func(l *archive.Loan) bool { return l.Status() == archive.LoanPending })),
-	"crm borrow renew":    upTo(1, loanIDs(func(l *archive.Loan) bool { return l.Status() == archive.LoanOut })),
-	"crm borrow return":   upTo(1, loanIDs(func(l *archive.Loan) bool { return l.Status() == archive.LoanOut })),
+	"crm borrow approve":  upTo(1, loanIDs(func(s *archive.State, l *archive.Loan) bool { return s.LoanStatus(l) == archive.LoanPending })),
+	"crm borrow renew":    upTo(1, loanIDs(func(_ *archive.State, l *archive.Loan) bool { return l.Status() == archive.LoanOut })),
+	"crm borrow return":   upTo(1, loanIDs(func(_ *archive.State, l *archive.Loan) bool { return l.Status() == archive.LoanOut })),
 	"crm destroy approve": upTo(1, requestIDs(archive.DestroyPending)),
 	"crm destroy reject":  upTo(1, requestIDs(archive.DestroyPending)),
 	"crm destroy execute": upTo(1, requestIDs(archive.DestroyApproved)),
@@ -204,12 +204,12 @@ func dossierIDs(keep func(*archive.DossierState) bool) completer {
 	}
 }
 
-func loanIDs(keep func(*archive.Loan) bool) completer {
+func loanIDs(keep func(*archive.State, *archive.Loan) bool) completer {
 	return func(a *archive.Archive, _ []string) []cobra.Completion {
 		var out []cobra.Completion
 		for _, l := range a.State.SortedLoans() {
-			if keep(l) {
-				out = append(out, completion(l.ID, l.Dossier+" "+l.Borrower+" "+archive.LoanStatusText(l.Status())))
+			if keep(a.State, l) {
+				out = append(out, completion(l.ID, l.Dossier+" "+l.Borrower+" "+archive.LoanStatusText(a.State.LoanStatus(l))))
 			}
 		}
 		return out
