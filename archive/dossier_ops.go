@@ -399,7 +399,9 @@ func (a *Archive) Read(id string) (*Opened, error) {
 		return nil, a.readDenied(d)
 	}
 	if l := a.State.lapsedLoan(d, me.ID, a.now); l != nil {
-		return nil, deniedErr(l10n.Errorf("your loan %s of dossier %s was due %s, and its access ended then (R7.1): return it (crm borrow return %s)", l.ID, d.ID, a.State.formatTime(l.Due), l.ID))
+		e := deniedErr(l10n.Errorf("your loan %s of dossier %s was due %s, and its access ended then (R7.1): return it", l.ID, d.ID, a.State.formatTime(l.Due)))
+		e.Next, e.Arg = NextReturn, l.ID
+		return nil, e
 	}
 	ct, err := os.ReadFile(a.dossierFile(id))
 	if err != nil {
