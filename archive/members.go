@@ -253,6 +253,26 @@ func (s *State) StaleKeys(d *DossierState) []string {
 	return out
 }
 
+// notRemovedBefore is ids but the members who held a reader's role of
+// level when they were removed, only by member.remove events that e does
+// not follow (concurrent with it, or ordered before it by a merge): where
+// e was written they were readers still.
+func (s *State) notRemovedBefore(e *journal.Event, level string, ids []string) []string {
+	lp := s.Policy.Level(level)
+	if s.Journal == nil || e == nil || lp == nil {
+		return ids
+	}
+	var out []string
+	for _, id := range ids {
+		hs := s.removed[id]
+		if m := s.Members[id]; m == nil || !m.Removed || len(hs) == 0 || !hasAny(m.Roles, lp.Readers) ||
+			slices.ContainsFunc(hs, func(h string) bool { return s.Journal.Follows(e, h) }) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // rotatedFrom is the member whose signing key was key before a rotation
 // of their keys, or "".
 func (s *State) rotatedFrom(key string) string {

@@ -289,7 +289,10 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 23: a sealed header
+// snapMagic starts a snapshot file (format version 25, the same as 24,
+// saved by replay rules that refused a dossier file written, in a clone
+// that had not heard of a member's removal, to that member too; format
+// version 23: a sealed header
 // that holds the state's own fields (headState, not State) and names the
 // events decisions settled, with its part table after the gob; 4096 parts
 // by dossier id with their register entries, destruction requests and
