@@ -124,10 +124,47 @@ func (e *env) autocommit(cmd *cobra.Command) {
 		return
 	}
 	paths := touchedPaths(a, g)
+	paths = append(paths, pinnedLeftovers(a, g, paths)...)
 	me, _ := a.Me()
 	if _, err := g.commitPaths(paths, commitMessage(cmd, a.Written()), me); err != nil {
 		e.errorf("crm: %s\n", l10n.Sprintf("warning: the change is saved but was not committed to git: %v", err))
 	}
+}
+
+// pinnedLeftovers are crm's own uncommitted files beside paths when paths
+// name a folder (a month of the journal bundled, a batch's events put in
+// a bundle): git adds every event in it, those an interrupted command or
+// a failed commit left too, and the files those events pin must go with
+// them, or the commit holds events whose files it lacks (verify fails in
+// every clone of it). So all of crm's own pending changes go, events and
+// files, as crm sync commits them (commitOwn); whose a file is, the
+// journal says (OwnFile).
+func pinnedLeftovers(a *archive.Archive, g *gitRepo, paths []string) []string {
+	folder := false
+	for _, p := range paths {
+		if fi, err := os.Stat(filepath.Join(g.top, filepath.FromSlash(p))); err == nil && fi.IsDir() {
+			folder = true
+			break
+		}
+	}
+	if !folder {
+		return nil
+	}
+	cs, err := g.status()
+	if err != nil || len(cs) == 0 || a.WholeState() != nil {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, p := range paths {
+		have[p] = true
+	}
+	var out []string
+	for _, c := range cs {
+		if rel, ok := g.rel(c.path); ok && !have[c.path] && a.OwnFile(rel, c.exists) {
+			out = append(out, c.path)
+		}
+	}
+	return out
 }
 
 // touchedPaths are the files this process wrote, as git names them.
