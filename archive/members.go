@@ -550,7 +550,13 @@ func (a *Archive) SetRoles(ctx context.Context, id string, roles []string) error
 		changed, fileErr = true, a.memberFile(id)
 		return nil
 	})
-	if err != nil || !changed {
+	if err != nil {
+		return err
+	}
+	if !changed {
+		// The journal gives these roles already: a change interrupted
+		// during its re-encryption is finished by asking for it again.
+		_, err = a.rekeyBatch(ctx, a.rekeyTodo())
 		return err
 	}
 	_, err = a.memberFollowUp(ctx, fileErr, l10n.Sprintf("the roles of member %s were changed", id))

@@ -276,10 +276,23 @@ func newMemberRemoveCmd(e *env) *cobra.Command {
 			}
 			id := args[0]
 			m := a.State.Members[id]
-			if m == nil || m.Removed {
+			if m == nil {
 				return (&archive.Error{Code: archive.Usage, Field: "member", Err: l10n.Errorf("no member %s in this archive", id), Next: archive.NextMemberList})
 			}
 			n := a.EncryptedTo(id)
+			if m.Removed {
+				// Removed already: a removal interrupted during its
+				// re-encryption is finished by running it again.
+				if n == 0 {
+					return (&archive.Error{Code: archive.Usage, Field: "member", Err: l10n.Errorf("member %s was removed already, and no dossier opens with their key: nothing is left to do (`crm log` shows by whom and when)", id)})
+				}
+				done, err := a.Rekey(e.ctx())
+				if err != nil {
+					return err
+				}
+				e.printf("%s\n", l10n.Sprintf("Member %s was removed already; re-encrypted %d dossier(s) left open to their key (a removal interrupted during its re-encryption).", id, done))
+				return nil
+			}
 			open := 0
 			for _, l := range a.State.SortedLoans() {
 				if l.Borrower == id && l.Returned.IsZero() {
