@@ -289,10 +289,7 @@ type dirStamp struct {
 	MTime int64
 }
 
-// snapMagic starts a snapshot file (format version 25, the same as 24,
-// saved by replay rules that refused a dossier file written, in a clone
-// that had not heard of a member's removal, to that member too; format
-// version 23: a sealed header
+// snapMagic starts a snapshot file (format version 23: a sealed header
 // that holds the state's own fields (headState, not State) and names the
 // events decisions settled, with its part table after the gob; 4096 parts
 // by dossier id with their register entries, destruction requests and
@@ -300,8 +297,10 @@ type dirStamp struct {
 // of rows indexed by chunks, one of loans and destruction requests, one
 // of histories and one with the tail of the journal's order; version 24
 // is the same format, saved by replay rules that approved a loan whose
-// requester had lost the role that may borrow while it waited (R7.1);
-// version 23 is the same format, saved by replay rules that registered a dossier
+// requester had lost the role that may borrow while it waited (R7.1) and
+// that refused a dossier file written, in a clone that had not heard of a
+// member's removal, to that member too; version 23 is the same format,
+// saved by replay rules that registered a dossier
 // marked again after its secrecy period ran out as a confirmation of the
 // level it no longer had, not a raise from 内部; version 22
 // had no index of the rows' chunks, 21 the part table in the gob; version
