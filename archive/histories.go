@@ -229,16 +229,20 @@ func (h *Histories) ReviewCount() int {
 // ReviewsToSort is Reviews in a slice of the caller's own, to reorder:
 // made for it from the snapshot's histories (not kept: a copy to sort
 // was as much again as the register), else a copy of the register. Its
-// entries point at the dossiers' own 核定 (ReviewEntry): a caller that
-// changes one for its own use copies it first.
+// entries point at 核定 the state or the histories hold (ReviewEntry): a
+// caller that changes one for its own use copies it first.
 func (h *Histories) ReviewsToSort() []ReviewEntry {
 	if !h.part || h.reviews != nil {
 		return slices.Clone(h.reviews)
 	}
+	// Each batch of dossiers is decoded into the memory of the one before
+	// (each): the 核定 are copied out, into one list of their own.
 	out := make([]ReviewEntry, h.nReviews)
+	held := make([]Review, h.nReviews)
 	h.each(func(d *DossierState, seqs []uint64) {
 		for i, seq := range seqs {
-			out[seq] = ReviewEntry{Dossier: d.ID, Review: &d.Reviews[i]}
+			held[seq] = d.Reviews[i]
+			out[seq] = ReviewEntry{Dossier: d.ID, Review: &held[seq]}
 		}
 	})
 	return out
