@@ -70,7 +70,7 @@ func (x *InitData) apply(c *step) {
 	s.Genesis, s.ArchiveID, s.PolicySHA256 = c.e.Hash, x.ArchiveID, x.PolicySHA256
 	m := x.Member
 	s.Members[m.ID] = &m
-	s.setRoles(m.ID, c.e.Time, m.Roles)
+	s.setRoles(m.ID, c.e, m.Roles)
 }
 
 func (x *PolicyUpdate) check(c *step) error {
@@ -119,7 +119,7 @@ func (p *Policy) checkPosts(member, dept string, roles []string) error {
 func (x *MemberAdd) apply(c *step) {
 	m := x.Member
 	c.s.Members[m.ID] = &m
-	c.s.setRoles(m.ID, c.e.Time, m.Roles)
+	c.s.setRoles(m.ID, c.e, m.Roles)
 }
 
 func (x *MemberRoles) check(c *step) error {
@@ -134,7 +134,7 @@ func (x *MemberRoles) apply(c *step) {
 	m := *c.s.Members[x.Member]
 	m.Roles = slices.Clone(x.Roles)
 	c.s.Members[x.Member] = &m
-	c.s.setRoles(x.Member, c.e.Time, m.Roles)
+	c.s.setRoles(x.Member, c.e, m.Roles)
 }
 
 func (x *MemberRemove) check(c *step) error {
@@ -153,7 +153,7 @@ func (x *MemberRemove) apply(c *step) {
 	m := *c.s.Members[x.Member]
 	m.Removed = true
 	c.s.Members[x.Member] = &m
-	c.s.setRoles(x.Member, c.e.Time, nil)
+	c.s.setRoles(x.Member, c.e, nil)
 	// The loans it lists close with it: a leaver borrows nothing. (An
 	// older removal lists none and closes none, so that old journals
 	// replay as they did.)
@@ -253,20 +253,32 @@ func (s *State) StaleKeys(d *DossierState) []string {
 	return out
 }
 
-// notRemovedBefore is ids but the members who held a reader's role of
-// level when they were removed, only by member.remove events that e does
-// not follow (concurrent with it, or ordered before it by a merge): where
-// e was written they were readers still.
-func (s *State) notRemovedBefore(e *journal.Event, level string, ids []string) []string {
+// readersWhereWritten is ids but the members who held a reader's role
+// of level where e was written: by the roles the last role step of
+// theirs that e follows gave them (member.add, member.roles; a removal
+// gives none), when a later one that e does not follow (concurrent with
+// it, or ordered before it by a merge) took that role away or removed
+// them. A clone that had not heard of the change encrypted to them as
+// to a reader.
+func (s *State) readersWhereWritten(e *journal.Event, level string, ids []string) []string {
 	lp := s.Policy.Level(level)
 	if s.Journal == nil || e == nil || lp == nil {
 		return ids
 	}
 	var out []string
 	for _, id := range ids {
-		hs := s.removed[id]
-		if m := s.Members[id]; m == nil || !m.Removed || len(hs) == 0 || !hasAny(m.Roles, lp.Readers) ||
-			slices.ContainsFunc(hs, func(h string) bool { return s.Journal.Follows(e, h) }) {
+		var seen []string // the roles where e was written
+		unheard := false  // a step on their roles e does not follow
+		for _, sp := range s.RoleHistory[id] {
+			// A spell without its event (a snapshot saved before
+			// spells named it) counts as followed: refused as before.
+			if sp.Event == "" || s.Journal.Follows(e, sp.Event) {
+				seen, unheard = sp.Roles, false
+			} else {
+				unheard = true
+			}
+		}
+		if !unheard || !hasAny(seen, lp.Readers) {
 			out = append(out, id)
 		}
 	}
@@ -614,14 +626,16 @@ func (a *Archive) RemoveMemberBecause(ctx context.Context, id, reason string) er
 type RoleSpell struct {
 	From  time.Time
 	Roles []string
+	Event string // the hash of the member event that set them
 }
 
-// setRoles records that member id holds roles from t on (nil: removed).
-func (s *State) setRoles(id string, t time.Time, roles []string) {
+// setRoles records that member id holds roles from event e on (nil:
+// removed).
+func (s *State) setRoles(id string, e *journal.Event, roles []string) {
 	if s.RoleHistory == nil {
 		s.RoleHistory = map[string][]RoleSpell{}
 	}
-	s.RoleHistory[id] = append(s.RoleHistory[id], RoleSpell{From: t, Roles: slices.Clone(roles)})
+	s.RoleHistory[id] = append(s.RoleHistory[id], RoleSpell{From: e.Time, Roles: slices.Clone(roles), Event: e.Hash})
 }
 
 // rolesAt is the roles member id held just before t (nil: none, or not yet

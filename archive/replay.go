@@ -602,13 +602,14 @@ func (st *step) checkFile() error {
 			extra = append(extra, r)
 		}
 	}
-	// A member removed by a step this one does not follow was still one
-	// where it was written (a clone that had not heard of the removal):
-	// the file stands, as one written concurrently with a change of keys
-	// does, and a writer's next step re-encrypts it (verify notes it).
-	// Refused, a new dossier of a member who stays was lost, and its file
-	// was a problem no step could settle.
-	extra = st.s.notRemovedBefore(st.e, level, extra)
+	// A member removed, or whose reader's role was taken away, by a step
+	// this one does not follow was still a reader where it was written (a
+	// clone that had not heard of the change): the file stands, as one
+	// written concurrently with a change of keys does, and a writer's
+	// next step re-encrypts it (verify notes it). Refused, a new dossier
+	// of a member who stays was lost, and its file was a problem no step
+	// could settle.
+	extra = st.s.readersWhereWritten(st.e, level, extra)
 	if len(extra) > 0 {
 		return problemf("%s encrypts dossier %s to %v, who may not read it at level %s", st.e.Kind, d.ID, extra, level)
 	}
