@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"crm/archive/journal"
 	"crm/l10n"
 )
 
@@ -374,7 +375,11 @@ func (s *State) LoanDeciders(l *Loan, level string) []string {
 // given by another holder of it or by a role of
 // Policy.SelfLoanApprovers (a manager's loan goes to another manager or
 // the gm).
-func (s *State) approveRole(actor *Member, l *Loan, level string) (role string, last bool, err error) {
+//
+// e is the approval's event on replay (nil when one is about to be
+// written, on the state it will follow): the borrower's role is the one
+// they held where it was written (State.rolesWhereWritten).
+func (s *State) approveRole(actor *Member, l *Loan, level string, e *journal.Event) (role string, last bool, err error) {
 	p := s.Policy
 	if l.Status() != LoanPending {
 		return "", false, failErr(l10n.Errorf("loan %s is %s: there is nothing to approve", l.ID, LoanStatusText(l.Status())), NoNext, "")
@@ -390,12 +395,12 @@ func (s *State) approveRole(actor *Member, l *Loan, level string) (role string, 
 	}
 	// Only managers and above borrow (R7.1), when the loan is granted as
 	// when it was asked for: a requester whose borrowing role was taken
-	// away (or who left) while the request waited gets no key.
-	if borrower := s.Members[l.Borrower]; !borrower.HasRole(p.Loan.Borrowers...) {
-		var held []string
-		if borrower != nil && !borrower.Removed {
-			held = borrower.Roles
-		}
+	// away (or who left) while the request waited gets no key. A change
+	// the approval does not follow (made in a clone it had not heard
+	// from) does not refuse it: refused on replay, an approval given in
+	// good faith was superseded and the file it wrote for the borrower a
+	// problem no step settles, its approver's clone unable to push.
+	if held := s.rolesWhereWritten(e, l.Borrower); !hasAny(held, p.Loan.Borrowers) {
 		return "", false, failErr(l10n.Errorf("loan %s cannot be approved: its requester %s no longer holds a role that may borrow (%v, R7.1); %s holds %v", l.ID, l.Borrower, p.rolesText(p.Loan.Borrowers), l.Borrower, p.rolesText(held)), NoNext, "")
 	}
 	for _, a := range l.Approvals {
@@ -434,7 +439,7 @@ func (x *LoanApprove) check(c *step) error {
 	if err := c.afterApproval(l); err != nil {
 		return err
 	}
-	_, last, err := c.s.approveRole(c.actor, l, c.d.Level)
+	_, last, err := c.s.approveRole(c.actor, l, c.d.Level, c.e)
 	if err != nil {
 		return err
 	}
@@ -468,7 +473,7 @@ func (card *BorrowCard) check(l *Loan, d *DossierState, t, due time.Time) error 
 
 func (x *LoanApprove) apply(c *step) {
 	l := c.s.Loans[x.Loan]
-	role, last, _ := c.s.approveRole(c.actor, l, c.d.Level)
+	role, last, _ := c.s.approveRole(c.actor, l, c.d.Level, c.e)
 	l.Approvals = append(l.Approvals, Approval{Role: role, Member: c.e.Actor, Date: c.s.date(c.e.Time), Time: c.e.Time, Event: c.e.Hash})
 	if last {
 		l.Out, l.Due, l.Card = c.e.Time, c.e.Time.Add(loanDays(l.Days)), x.Card
@@ -700,7 +705,7 @@ func (a *Archive) BorrowApprove(loanID string) (l *Loan, last bool, err error) {
 			return err
 		}
 		var err error
-		if _, last, err = a.State.approveRole(me, l, d.Level); err != nil {
+		if _, last, err = a.State.approveRole(me, l, d.Level, nil); err != nil {
 			return err
 		}
 		x := &LoanApprove{Loan: l.ID}

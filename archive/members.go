@@ -285,6 +285,29 @@ func (s *State) readersWhereWritten(e *journal.Event, level string, ids []string
 	return out
 }
 
+// rolesWhereWritten is the roles member id held where event e was
+// written: those the last member event on their roles (add, roles,
+// remove) that e follows gave them. Nil e (a step about to be written,
+// which follows every event of the state) or a state without a journal:
+// the roles they hold now (none once removed).
+func (s *State) rolesWhereWritten(e *journal.Event, id string) []string {
+	if s.Journal == nil || e == nil {
+		if m := s.Members[id]; m != nil && !m.Removed {
+			return m.Roles
+		}
+		return nil
+	}
+	var roles []string
+	for _, sp := range s.RoleHistory[id] {
+		// A spell without its event (a snapshot saved before spells
+		// named it) counts as followed, as in readersWhereWritten.
+		if sp.Event == "" || s.Journal.Follows(e, sp.Event) {
+			roles = sp.Roles
+		}
+	}
+	return roles
+}
+
 // rotatedFrom is the member whose signing key was key before a rotation
 // of their keys, or "".
 func (s *State) rotatedFrom(key string) string {
