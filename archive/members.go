@@ -361,7 +361,12 @@ func (a *Archive) RotateMember(ctx context.Context, id, recipient, signingKey st
 		return 0, usageErr("public", l10n.Errorf("to give yourself (%s) new keys, give the new identity file instead of its public keys: the re-encryption after the change must be signed with the new key", id))
 	}
 	var fileErr error
+	again := false
 	err = a.locked(func() error {
+		if a.HasKeys(id, recipient, signingKey) {
+			again = true
+			return nil
+		}
 		if _, err := a.commit(KindMemberRotate, "", &MemberRotate{Member: id, Recipient: recipient, SigningKey: signingKey}); err != nil {
 			return err
 		}
@@ -371,7 +376,22 @@ func (a *Archive) RotateMember(ctx context.Context, id, recipient, signingKey st
 	if err != nil {
 		return 0, err
 	}
+	if again {
+		// The journal gives these keys already: a change interrupted
+		// during its re-encryption is finished by asking for it again.
+		if len(a.rekeyTodo()) == 0 {
+			return 0, usageErr("member", l10n.Errorf("member %s has these keys already, and no dossier is left to re-encrypt to them: nothing is left to do", id))
+		}
+	}
 	return a.memberFollowUp(ctx, fileErr, l10n.Sprintf("member %s has new keys", id))
+}
+
+// HasKeys reports whether member id, an active member, holds the keys
+// recipient and signingKey already (a change of their keys to these was
+// journaled).
+func (a *Archive) HasKeys(id, recipient, signingKey string) bool {
+	m := a.State.Members[id]
+	return m != nil && !m.Removed && m.Recipient == recipient && m.SigningKey == signingKey
 }
 
 // RotateOwnKeys gives the working member the keys of identity next

@@ -376,6 +376,7 @@ from then on.`, `为成员更换密钥，并把其可读的档案重新加密给
 				}
 			}
 			var n int
+			again := next == nil && a.HasKeys(args[0], recipient, signingKey)
 			if next != nil {
 				n, err = a.RotateOwnKeys(e.ctx(), next)
 			} else {
@@ -383,6 +384,12 @@ from then on.`, `为成员更换密钥，并把其可读的档案重新加密给
 			}
 			if err != nil {
 				return err
+			}
+			if again {
+				// A change of keys interrupted during its re-encryption,
+				// finished by running it again.
+				e.printf("%s\n", l10n.Sprintf("Member %s has these keys already; re-encrypted %d dossier(s) left to re-encrypt (a change of keys interrupted during its re-encryption). Their old key opens no new version, but git history still holds old ones.", args[0], n))
+				return nil
 			}
 			if next != nil {
 				e.printf("%s\n", l10n.Sprintf("You (%s) have new keys; %d dossier(s) re-encrypted to them. From now on work with %s (--identity, CRM_IDENTITY or identity in the config file); the old key opens no new version, but git history still holds old ones.", args[0], n, newIdentity))
