@@ -47,7 +47,10 @@ type Archive struct {
 	// member as a recipient of, in a command opened without a key
 	// (CheckWithKey).
 	checkKey *Identity
-	holding  bool // the lock is held
+	// rewrite is the dossiers the last verify found encrypted to other
+	// keys than the journal pins (Rewrite).
+	rewrite []string
+	holding bool // the lock is held
 	// loaded says what the journal's folders were when the state was
 	// last taken from the snapshot (stampedLoad), for the step under the
 	// lock to know the state still current (stillCurrent).

@@ -456,7 +456,7 @@ func (a *Archive) plaintext(d *DossierState, ct []byte, sum string) ([]byte, err
 				// roles are not what stands in the way: the file is not
 				// what the journal says it is (verify names it too).
 				msg, args := notForMe(d, a.me.ID)
-				return nil, integrityErr(DossierPath(d.ID), l10n.Errorf(msg, args...))
+				return nil, integrityErr(DossierPath(d.ID), l10n.Errorf(msg, args...)).then(NextRewrite, d.ID)
 			}
 			return nil, a.readDenied(d)
 		}

@@ -62,6 +62,7 @@ const (
 	NextResolve             // settle the merge conflict of dossier Arg
 	NextDecide              // a manager accepts or rejects the problem event (Arg)
 	NextSyncMerge           // crm sync journals git's merge of dossier Arg (not restore: it would drop a side)
+	NextRewrite             // a writer who can open them writes the files of dossiers Arg (ids, space-separated) again to their readers
 	NextInit                // create an archive (Arg: the folder), or name one (keep last)
 
 	// NextLast is the last next step (tests walk them all).

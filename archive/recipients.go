@@ -356,6 +356,33 @@ func (a *Archive) Rekey(ctx context.Context) (int, error) {
 	return len(done), err
 }
 
+// RekeyAgain writes the files of dossiers ids again, each to the
+// recipients the journal gives it, even those whose recipients the
+// journal pins already: a file encrypted to other keys than the journal
+// says (verify: it does not open with a pinned recipient's key) passes
+// every count, and only a writer who can open it can mend it. Each is
+// journaled as dossier.rekey, by a writer of its level who is among its
+// recipients, as any re-encryption is.
+func (a *Archive) RekeyAgain(ctx context.Context, ids []string) (int, error) {
+	if _, err := a.Me(); err != nil {
+		return 0, err
+	}
+	again := map[string]bool{}
+	var todo []string
+	for _, id := range ids {
+		d, err := a.Lookup(id)
+		if err != nil {
+			return 0, err
+		}
+		if !again[d.ID] {
+			again[d.ID] = true
+			todo = append(todo, d.ID)
+		}
+	}
+	done, err := a.rekeyBatchOf(ctx, todo, again)
+	return len(done), err
+}
+
 // EncryptedTo is how many active dossiers' files are encrypted to member
 // id, from the rows (of a summary state, or of the whole state).
 func (a *Archive) EncryptedTo(id string) int {
@@ -420,6 +447,12 @@ func (s *State) rowStale(r *dossierRow, readers map[string][]string) bool {
 // rekeyStale, a file the working key cannot re-encrypt does not stop the
 // others; it returns the ids of those re-encrypted.
 func (a *Archive) rekeyBatch(ctx context.Context, ids []string) ([]string, error) {
+	return a.rekeyBatchOf(ctx, ids, nil)
+}
+
+// rekeyBatchOf is rekeyBatch that also writes again the files of the
+// dossiers in again, whose recipients the journal pins already.
+func (a *Archive) rekeyBatchOf(ctx context.Context, ids []string, again map[string]bool) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -439,7 +472,7 @@ func (a *Archive) rekeyBatch(ctx context.Context, ids []string) ([]string, error
 		var ds []*DossierState
 		for _, id := range chunk {
 			if d := a.State.Dossiers[id]; d != nil && d.Status == StatusActive {
-				if want := a.State.ExpectedRecipients(d); !slices.Equal(d.Recipients, want) || len(a.State.StaleKeys(d)) > 0 {
+				if want := a.State.ExpectedRecipients(d); again[id] || !slices.Equal(d.Recipients, want) || len(a.State.StaleKeys(d)) > 0 {
 					ds = append(ds, d)
 					ready[id] = &rekeyed{want: want}
 				}

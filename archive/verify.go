@@ -95,6 +95,7 @@ func (a *Archive) verify(ctx context.Context, fast bool) ([]Problem, error) {
 	}
 	c.tree()
 	c.members()
+	a.rewrite = nil
 	c.recipients(c.dossierFiles())
 	c.submissionFiles() // submissions.go
 	c.templates()
@@ -428,6 +429,11 @@ func (c *checker) dossierFiles() map[string]bool {
 	return files
 }
 
+// Rewrite is the dossiers the last verify found encrypted to other keys
+// than the journal pins (their files do not open with the working key,
+// a pinned recipient's): a writer who can open them writes them again.
+func (a *Archive) Rewrite() []string { return slices.Clone(a.rewrite) }
+
 // CheckWithKey lets verify, opened without a key, try id (the user's own,
 // if it needs no passphrase) on the dossier files the journal pins its
 // member as a recipient of (opensForMe). It opens nothing else.
@@ -467,6 +473,7 @@ func (c *checker) opensForMe(rel string, d *DossierState, b []byte) {
 		}
 		msg, args := notForMe(d, me.ID)
 		c.add(rel, msg, args...)
+		c.a.rewrite = append(c.a.rewrite, d.ID)
 	}
 }
 

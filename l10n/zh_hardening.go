@@ -26,6 +26,7 @@ func catalogHardening() map[string]string {
 		"a recipient of the file, after the loan's due time (the file: only a writer)":                                            "档案文件的收件人，于借阅到期之后（写文件：仅限写入者）",
 		"a temporary file of a write in progress or interrupted (the repair puts it in place or removes it, as the journal says)": "正在进行或被中断的写入留下的临时文件（修复时按日志放回原处或删除）",
 		"a temporary file of a write in progress or interrupted (the repair removes it once its process is gone)":                 "正在进行或被中断的写入留下的临时文件（其进程结束后，修复时删除）",
+		"`crm rekey %s` writes it again to its readers (run by a writer of its level who can open it)":                            "`crm rekey %s` 把它重新写给其读者（须由能打开它的该密级写入者运行）",
 		"a writer of its level runs `crm maintain` or `crm rekey`":                                                                "由该密级的写入者运行 `crm maintain` 或 `crm rekey`",
 		"a writer of the level who can open the file":                                                                             "能打开该文件的该密级写入者",
 		"a writer of the level who can open the file, once the secrecy period ran out":                                            "能打开该文件的该密级写入者，于保密期限届满之后",

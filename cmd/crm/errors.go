@@ -193,6 +193,9 @@ var hints = map[archive.Next]func(arg string) string{
 	archive.NextSyncMerge: func(a string) string {
 		return l10n.Sprintf("it is git's merge of the changes both clones made to %s, not journaled yet: run `crm sync`, which journals it (restoring would drop one side's changes)", a)
 	},
+	archive.NextRewrite: func(a string) string {
+		return l10n.Sprintf("`crm rekey %s` writes it again to its readers (run by a writer of its level who can open it)", a)
+	},
 	archive.NextGitSetup: func(string) string { return l10n.T("run `crm git setup` in this clone") },
 	archive.NextResolve:  func(a string) string { return l10n.Sprintf("`crm resolve %s`", a) },
 	archive.NextDecide: func(a string) string {

@@ -200,7 +200,7 @@ var examples = map[string][]any{
 	},
 	"crm log":    {"crm log", "crm log C-000001", "crm log 1 --json"},
 	"crm verify": {"crm verify", "crm verify --fast", "crm verify || echo 'something is wrong'"},
-	"crm rekey":  {"crm rekey"},
+	"crm rekey":  {"crm rekey", "crm rekey C-000001"},
 	"crm classify": {
 		"crm classify C-000001 --level 绝密 --reason 涉及公司权益",
 		"crm classify 1 --credit B --reason 复查信用",

@@ -454,6 +454,9 @@ func newVerifyCmd(e *env) *cobra.Command {
 					err.Next, err.Arg = archive.NextRestore, bundle
 				case events:
 					err.Next, err.Arg = archive.NextDecide, "EVENT"
+				case len(a.Rewrite()) > 0:
+					// Files encrypted to other keys than the journal says.
+					err.Next, err.Arg = archive.NextRewrite, strings.Join(a.Rewrite(), " ")
 				}
 				return err
 			}
@@ -544,16 +547,34 @@ func (e *env) gitWarnings(a *archive.Archive) (conflicts map[string]bool) {
 
 func newRekeyCmd(e *env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "rekey",
+		Use:   "rekey [ID…]",
 		Short: l10n.Pick("Re-encrypt every dossier whose recipients are not the ones the policy gives", "重新加密收件人与策略不符的档案"),
-		Args:  cobra.NoArgs,
+		Long: l10n.Pick(`Re-encrypt every dossier whose recipients are not the ones the policy gives
+(a member added, removed, given other roles or new keys; a loan approved or
+returned), to the recipients the journal gives it now.
+
+With IDs, write the files of those dossiers again to their readers, even
+when the journal already pins the right recipients: for a file that was
+encrypted to other keys than the journal says (crm verify: "does not open
+with your key"), which only a writer of its level who can open it can mend.`, `重新加密收件人与策略不符的档案（成员增加、移除、角色或密钥变更；借阅批准或归还），
+使其加密给日志当前规定的收件人。
+
+给出 ID 时，即使日志所记收件人已正确，也把这些档案重新写给其读者：用于被加密给
+与日志不符的密钥的文件（crm verify：“无法用你的密钥打开”），只有能打开它的该密级
+写入者才能修复。`),
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e.rekeySteps()
 			a, err := e.open(true)
 			if err != nil {
 				return err
 			}
-			n, err := a.Rekey(e.ctx())
+			var n int
+			if len(args) > 0 {
+				n, err = a.RekeyAgain(e.ctx(), args)
+			} else {
+				n, err = a.Rekey(e.ctx())
+			}
 			if err != nil {
 				return err
 			}
