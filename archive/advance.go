@@ -144,8 +144,9 @@ func isSignoff(e *journal.Event) bool { return e.Kind == KindReviewSignoff }
 // or for a removal replayed the journal (1.9 GB), while those steps were
 // not replayed in runs.
 //
-// A removal that closes loans (the leaver's) changes those loans, of
-// other dossiers: it is replayed on a whole state. One that closes none
+// A removal that closes loans (the leaver's), or a role change that ends
+// them (R7.1), changes those loans, of other dossiers: it is replayed on a
+// whole state (endsLoans). One that closes none
 // is a step on the members only: replay's second pass, which refuses a
 // leaver's steps that their removal does not follow, is then the check
 // an advance makes of every new event with the removal known from the
@@ -161,11 +162,26 @@ func isSignoff(e *journal.Event) bool { return e.Kind == KindReviewSignoff }
 // saved (partsAdvance), whose other parts' rows would stay as they were.
 func memberStep(e *journal.Event) bool {
 	switch e.Kind {
-	case KindMemberAdd, KindMemberRoles, KindMemberRotate:
+	case KindMemberAdd, KindMemberRotate:
 		return true
+	case KindMemberRoles, KindMemberRemove:
+		return !endsLoans(e)
+	}
+	return false
+}
+
+// endsLoans reports whether e is a step on a member that ends loans of
+// theirs, of other dossiers: a removal that closes them, or a role change
+// that takes away the role that may borrow (R7.1). (Or one that cannot be
+// decoded.) It is replayed on a whole state, never advanced over.
+func endsLoans(e *journal.Event) bool {
+	switch e.Kind {
+	case KindMemberRoles:
+		var x MemberRoles
+		return e.Decode(&x) != nil || len(x.Loans) > 0
 	case KindMemberRemove:
 		var x MemberRemove
-		return e.Decode(&x) == nil && len(x.Loans) == 0
+		return e.Decode(&x) != nil || len(x.Loans) > 0
 	}
 	return false
 }
@@ -657,7 +673,7 @@ func refusedOf(snap *snapshot) map[string]bool {
 // for their links, unread and unchecked.
 func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal, mv *regMoves, in func(i int) bool) bool {
 	for _, e := range j.Events {
-		if !advanceable(e.Kind) && !memberStep(e) {
+		if !advanceable(e.Kind) && !memberStep(e) || endsLoans(e) {
 			return false
 		}
 	}

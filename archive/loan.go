@@ -491,6 +491,13 @@ func (x *LoanRenew) check(c *step) error {
 	if c.actor.ID != l.Borrower {
 		return deniedErr(l10n.Errorf("only the borrower %s may renew loan %s", l.Borrower, l.ID))
 	}
+	// Only managers and above borrow (R7.1), for as long as the loan
+	// runs: a borrower whose borrowing role was taken away does not
+	// extend it (approveRole checks the same when it is granted).
+	if need := c.p.Loan.Borrowers; !c.actor.HasRole(need...) {
+		return &Error{Code: Denied, Actor: c.actor.ID, Need: need, Held: c.actor.Roles,
+			Err: l10n.Errorf("loan %s cannot be renewed: its borrower %s no longer holds a role that may borrow (%v, R7.1); %s holds %v", l.ID, l.Borrower, c.p.rolesText(need), l.Borrower, c.p.rolesText(c.actor.Roles))}
+	}
 	if l.Status() != LoanOut {
 		return failErr(l10n.Errorf("loan %s is %s: only a lent-out loan can be renewed", l.ID, LoanStatusText(l.Status())), NoNext, "")
 	}

@@ -29,10 +29,13 @@ type (
 	MemberAdd struct {
 		Member Member `yaml:"member" json:"member"`
 	}
-	// MemberRoles replaces a member's roles.
+	// MemberRoles replaces a member's roles, and lists the loans of theirs
+	// whose access the change ends: those out when the new roles may not
+	// borrow (R7.1).
 	MemberRoles struct {
 		Member string   `yaml:"member" json:"member"`
 		Roles  []string `yaml:"roles" json:"roles"`
+		Loans  []string `yaml:"loans,omitempty" json:"loans,omitempty"`
 	}
 	// MemberRemove records a leaver, why, and the loans (open or still
 	// waiting) of theirs that the removal closes.
@@ -127,6 +130,11 @@ func (x *MemberRoles) check(c *step) error {
 	if m == nil || m.Removed {
 		return usageErr("member", problemf("role change for an unknown member %s", x.Member)).then(NextMemberList, "")
 	}
+	for _, id := range x.Loans {
+		if l := c.s.Loans[id]; l == nil || l.Borrower != x.Member || !l.HasAccess() || hasAny(x.Roles, c.p.Loan.Borrowers) {
+			return problemf("the role change of %s ends loan %q, which is not an open loan of theirs, or they may still borrow", x.Member, id)
+		}
+	}
 	return c.p.checkPosts(m.ID, m.Department, x.Roles)
 }
 
@@ -135,6 +143,39 @@ func (x *MemberRoles) apply(c *step) {
 	m.Roles = slices.Clone(x.Roles)
 	c.s.Members[x.Member] = &m
 	c.s.setRoles(x.Member, c.e, m.Roles)
+	// Only managers and above borrow (R7.1): the loans it lists lose their
+	// access, as a lapsed loan does (loan.expire); they are still to be
+	// returned. (An older role change lists none and ends none, so that
+	// old journals replay as they did.)
+	for _, id := range x.Loans {
+		l := c.s.Loans[id]
+		if l == nil || !l.HasAccess() {
+			continue
+		}
+		l.Expired = c.e.Time
+		// A summary's row lists the borrowers its file is encrypted to
+		// besides the level's readers: without them now (rowStale).
+		if r := c.s.rowByID(l.Dossier); r != nil && slices.Contains(r.Borrowers, x.Member) {
+			k := *r.rowKind
+			k.Borrowers = slices.DeleteFunc(slices.Clone(k.Borrowers), func(b string) bool { return b == x.Member })
+			r.rowKind = &k
+		}
+	}
+}
+
+// loansLosingAccess are the loans of member id that give access now and
+// that a change to roles ends: all of them when roles may not borrow (R7.1).
+func (s *State) loansLosingAccess(id string, roles []string) []string {
+	if hasAny(roles, s.Policy.Loan.Borrowers) {
+		return nil
+	}
+	var out []string
+	for _, l := range s.SortedLoans() {
+		if l.Borrower == id && l.HasAccess() {
+			out = append(out, l.ID)
+		}
+	}
+	return out
 }
 
 func (x *MemberRemove) check(c *step) error {
@@ -599,7 +640,8 @@ func (a *Archive) SetRoles(ctx context.Context, id string, roles []string) error
 		if m := a.State.Members[id]; m != nil && !m.Removed && slices.Equal(m.Roles, roles) {
 			return nil
 		}
-		if _, err := a.commit(KindMemberRoles, "", &MemberRoles{Member: id, Roles: roles}); err != nil {
+		x := &MemberRoles{Member: id, Roles: roles, Loans: a.State.loansLosingAccess(id, roles)}
+		if _, err := a.commit(KindMemberRoles, "", x); err != nil {
 			return err
 		}
 		changed, fileErr = true, a.memberFile(id)

@@ -297,7 +297,9 @@ type dirStamp struct {
 // of rows indexed by chunks, one of loans and destruction requests, one
 // of histories and one with the tail of the journal's order; version 24
 // is the same format, saved by replay rules that approved a loan whose
-// requester had lost the role that may borrow while it waited (R7.1) and
+// requester had lost the role that may borrow while it waited (R7.1),
+// renewed a loan whose borrower had lost it, left a loan open to a
+// borrower whose role change listed it (member.roles loans), and
 // that refused a dossier file written, in a clone that had not heard of a
 // member's removal, to that member too; version 23 is the same format,
 // saved by replay rules that registered a dossier

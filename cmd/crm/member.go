@@ -121,10 +121,25 @@ func newMemberRolesCmd(e *env) *cobra.Command {
 				}
 				return printTable(e.io.Out, []string{l10n.Pick("ROLE", "角色"), l10n.Pick("TITLE", "职务")}, rows)
 			}
+			var lent []*archive.Loan
+			for _, l := range a.State.SortedLoans() {
+				if l.Borrower == args[0] && l.HasAccess() {
+					lent = append(lent, l)
+				}
+			}
 			if err := a.SetRoles(e.ctx(), args[0], args[1:]); err != nil {
 				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Member %s now holds: %s.", args[0], roleNames(a.State.Members[args[0]].Roles, a.Policy)))
+			var ended []string
+			for _, l := range lent {
+				if now := a.State.Loans[l.ID]; now == nil || !now.HasAccess() {
+					ended = append(ended, l.ID)
+				}
+			}
+			if len(ended) > 0 {
+				e.printf("%s\n", l10n.Sprintf("Their loan(s) %s no longer open the dossier: only managers and above borrow (R7.1). Return them with crm borrow return LOAN.", strings.Join(ended, ", ")))
+			}
 			return nil
 		},
 	}
