@@ -418,7 +418,7 @@ func (a *Archive) SetIdentity(id *Identity) error {
 			return deniedErr(l10n.Errorf("your key %s was member %s's until their keys were changed (%s): use the identity file of the new keys", id.Recipient, who, KindMemberRotate)).then(NextIdentity, "")
 		}
 		if who := a.State.removedWith(id.Recipient); who != "" {
-			return deniedErr(l10n.Errorf("your key %s is member %s's, who was removed from this archive (%s, crm log shows by whom and when): nothing you write counts; if that is a mistake, a manager adds you again (crm member add)", id.Recipient, who, KindMemberRemove))
+			return deniedErr(l10n.Errorf("your key %s is member %s's, who was removed from this archive (%s): nothing you write counts", id.Recipient, who, KindMemberRemove)).then(NextRemoved, who)
 		}
 		return a.clockBehind(deniedErr(l10n.Errorf("your key %s is not a member of this archive", id.Recipient)).then(NextMemberAdd, id.Recipient), func(e *journal.Event) bool {
 			return strings.HasPrefix(string(e.Kind), "member.")

@@ -63,6 +63,8 @@ const (
 	NextDecide              // a manager accepts or rejects the problem event (Arg)
 	NextSyncMerge           // crm sync journals git's merge of dossier Arg (not restore: it would drop a side)
 	NextRewrite             // a writer who can open them writes the files of dossiers Arg (ids, space-separated) again to their readers
+	NextSyncRemoves         // crm sync removes the file (a leftover of a step that took no effect)
+	NextRemoved             // the log says who removed member Arg; a manager adds them again if it was a mistake
 	NextInit                // create an archive (Arg: the folder), or name one (keep last)
 
 	// NextLast is the last next step (tests walk them all).

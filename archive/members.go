@@ -686,7 +686,7 @@ func (a *Archive) RemoveMemberBecause(ctx context.Context, id, reason string) er
 		}
 		if m := a.State.Members[id]; m != nil && !m.Removed && admins == 0 {
 			roles := a.Policy.RolesList(a.Policy.Permissions.Members)
-			return failErr(l10n.Errorf("%s is the last member who may manage members: first give another member a role that may (%s) with crm member roles OTHER-ID ROLE…", id, roles), NoNext, "")
+			return failErr(l10n.Errorf("%s is the last member who may manage members: first give another member a role that may (%s)", id, roles), NextMemberRoles, l10n.Pick("OTHER-ID ROLE…", "其他成员ID 角色…"))
 		}
 		x := &MemberRemove{Member: id, Reason: reason}
 		for _, l := range a.State.SortedLoans() {

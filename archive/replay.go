@@ -534,7 +534,7 @@ func (st *step) findDossier() error {
 	// author's crm sync renumbers it (Archive.Renumber).
 	if s.Collided[d.ID] && s.Journal != nil {
 		if c := s.createOf(d); c != "" && c != e.Hash && !s.Journal.Follows(e, c) {
-			return problemf("%s for dossier %s follows another creation of that id than the one that took effect (two clones numbered the same id): it is about the dossier its author's crm sync renumbers", e.Kind, e.Dossier)
+			return problemf("%s for dossier %s follows another creation of that id than the one that took effect (two clones numbered the same id): it is about the dossier its author's clone renumbers when it syncs", e.Kind, e.Dossier)
 		}
 	}
 	if d.Status == StatusDestroyed {

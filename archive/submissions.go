@@ -644,13 +644,13 @@ func (c *checker) submissionFiles() {
 				return err == nil && sha256Hex(b) == sha
 			}
 			if sha, was := void[id]; was && pinned(sha) {
-				c.note(rel, l10n.N("left by hand-in %s, which took no effect for good (superseded by a concurrent step, or rejected by a decision): crm sync removes it"), id)
+				c.noteNext(rel, NextSyncRemoves, "", l10n.N("left by hand-in %s, which took no effect for good (superseded by a concurrent step, or rejected by a decision)"), id)
 				continue
 			}
 			// Its event is the problem reported: the file is not a
 			// second one, and a decision settles both.
 			if sha, is := undecided[id]; is && pinned(sha) {
-				c.note(rel, l10n.N("the file of hand-in %s, whose submission.add is a problem until a manager's decision: accepted, the hand-in waits; rejected, crm sync removes the file"), id)
+				c.noteNext(rel, NextSyncRemoves, "", l10n.N("the file of hand-in %s, whose submission.add is a problem until a manager's decision: accepted, the hand-in waits; rejected, the file is left over"), id)
 				continue
 			}
 		}

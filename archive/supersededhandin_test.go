@@ -49,7 +49,7 @@ func TestSupersededHandIn(t *testing.T) {
 			t.Fatalf("verify with the superseded hand-in's file: %v %v", ps, err)
 		}
 		if !slices.ContainsFunc(a.VerifyNotes(), func(p archive.Problem) bool {
-			return p.Path == rel && strings.Contains(p.Msg, "crm sync removes it")
+			return p.Path == rel && strings.Contains(p.Msg, "took no effect for good") && p.Next == int(archive.NextSyncRemoves)
 		}) {
 			t.Fatalf("no note of %s: %v", rel, a.VerifyNotes())
 		}

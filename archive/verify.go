@@ -149,6 +149,11 @@ func (c *checker) note(path, format string, args ...any) {
 	c.notes = append(c.notes, Problem{Path: path, Msg: l10n.Sprintf(format, args...)})
 }
 
+// noteNext is note with the next step n (Arg arg) for the command to say.
+func (c *checker) noteNext(path string, n Next, arg, format string, args ...any) {
+	c.notes = append(c.notes, Problem{Path: path, Msg: l10n.Sprintf(format, args...), Next: int(n), Arg: arg})
+}
+
 func (c *checker) abs(rel string) string { return filepath.Join(c.a.Dir, filepath.FromSlash(rel)) }
 
 // tree checks the archive's own paths: the top-level files and folders,

@@ -124,7 +124,7 @@ func (j *Journal) order() {
 				continue
 			}
 			if !held {
-				j.Problems = append(j.Problems, Problem{e.Path, l10n.Sprintf("follows event %s, which is missing from the journal", ShortHash(p))})
+				j.Problems = append(j.Problems, Problem{Path: e.Path, Msg: l10n.Sprintf("follows event %s, which is missing from the journal", ShortHash(p))})
 				continue
 			}
 			links = append(links, link{from, int32(r)})
@@ -137,7 +137,7 @@ func (j *Journal) order() {
 		j.Events = append(j.Events, evs[r])
 	}
 	for _, r := range cyclic {
-		j.Problems = append(j.Problems, Problem{evs[r].Path, l10n.T("event is part of a link cycle")})
+		j.Problems = append(j.Problems, Problem{Path: evs[r].Path, Msg: l10n.T("event is part of a link cycle")})
 	}
 	j.Heads = nil
 	for r, e := range evs {

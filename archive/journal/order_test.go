@@ -23,7 +23,7 @@ func referenceOrder(j *Journal) (events []string, heads []string, problems []Pro
 				continue
 			}
 			if _, ok := j.ByHash[p]; !ok {
-				problems = append(problems, Problem{e.Path, "missing " + p})
+				problems = append(problems, Problem{Path: e.Path, Msg: "missing " + p})
 				continue
 			}
 			indeg[h]++
@@ -50,7 +50,7 @@ func referenceOrder(j *Journal) (events []string, heads []string, problems []Pro
 	}
 	for h, d := range indeg {
 		if d > 0 {
-			problems = append(problems, Problem{j.ByHash[h].Path, "cycle"})
+			problems = append(problems, Problem{Path: j.ByHash[h].Path, Msg: "cycle"})
 		}
 	}
 	for h := range j.ByHash {

@@ -68,6 +68,10 @@ func (j *Journal) SetRoot(dir string) { j.root = &dir }
 type Problem struct {
 	Path string `json:"path"`
 	Msg  string `json:"message"`
+	// Next and Arg say what to do about it, as an archive.Next that the
+	// command puts in words (a message below cmd/ names no command).
+	Next int    `json:"-"`
+	Arg  string `json:"-"`
 }
 
 func (p Problem) String() string { return p.Path + ": " + p.Msg }
@@ -338,7 +342,7 @@ func (r *reader) entry(p string, folder *Folder, d os.DirEntry) bool {
 	}
 	h, ok := nameHash(d.Name())
 	if !ok {
-		r.j.Problems = append(r.j.Problems, Problem{rel, l10n.T("not an event file name (TIME-SHA256.yaml)")})
+		r.j.Problems = append(r.j.Problems, Problem{Path: rel, Msg: l10n.T("not an event file name (TIME-SHA256.yaml)")})
 		return false
 	}
 	// A name read before is not read again if the file is the one read
@@ -424,7 +428,7 @@ func (r *reader) parse(ctx context.Context) ([]*Event, error) {
 // problem records what is wrong with file f; its folder is listed again
 // next time, to find the problem again.
 func (r *reader) problem(f file, msg string) {
-	r.j.Problems = append(r.j.Problems, Problem{f.rel, msg})
+	r.j.Problems = append(r.j.Problems, Problem{Path: f.rel, Msg: msg})
 	if f.folder != nil {
 		delete(r.j.Folders, f.folder.Rel)
 	}

@@ -196,11 +196,25 @@ var hints = map[archive.Next]func(arg string) string{
 	archive.NextRewrite: func(a string) string {
 		return l10n.Sprintf("`crm rekey %s` writes it again to its readers (run by a writer of its level who can open it)", a)
 	},
+	archive.NextSyncRemoves: func(string) string { return l10n.T("`crm sync` removes it") },
+	archive.NextRemoved: func(string) string {
+		return l10n.T("`crm log` shows by whom and when; if that is a mistake, a manager adds you again with `crm member add`")
+	},
 	archive.NextGitSetup: func(string) string { return l10n.T("run `crm git setup` in this clone") },
 	archive.NextResolve:  func(a string) string { return l10n.Sprintf("`crm resolve %s`", a) },
 	archive.NextDecide: func(a string) string {
 		return l10n.Sprintf("a manager settles it with `crm verify --accept %s --reason …` or `--reject %s --reason …`", a, a)
 	},
+}
+
+// noteText is a note of verify (a path and what is pending there), with
+// its next step in words.
+func noteText(n archive.Problem) string {
+	s := n.String()
+	if h, ok := hints[archive.Next(n.Next)]; ok {
+		s += l10n.Pick(": ", "：") + h(n.Arg)
+	}
+	return s
 }
 
 // hint says what to do next about an archive error, or "".

@@ -423,7 +423,7 @@ func newVerifyCmd(e *env) *cobra.Command {
 			}
 			// Files waiting for a writer to re-encrypt them are work, not problems.
 			for _, n := range a.VerifyNotes() {
-				e.printf("%s\n", l10n.Sprintf("pending: %s", n))
+				e.printf("%s\n", l10n.Sprintf("pending: %s", noteText(n)))
 			}
 			for _, d := range a.State.Decided {
 				e.printf("%s\n", l10n.Sprintf("note: %s: %s by %s (%s)", d.Event.Path, decisionText(d.Decision), d.By, d.Reason))

@@ -20,6 +20,7 @@ import (
 // naming a crm command (`crm …` in an l10n call).
 func TestLowerLayersNeitherPrintNorNameFlags(t *testing.T) {
 	flagRE := regexp.MustCompile(`(^|[\s"'(\x60])--[a-z]`)
+	commandRE := commandNamesRE()
 	for _, dir := range []string{"../../archive", "../../classify", "../../report"} {
 		eachSourceFile(t, dir, func(fset *token.FileSet, f *ast.File) {
 			ast.Inspect(f, func(n ast.Node) bool {
@@ -35,13 +36,11 @@ func TestLowerLayersNeitherPrintNorNameFlags(t *testing.T) {
 					if id, ok := x.Fun.(*ast.Ident); ok && (id.Name == "print" || id.Name == "println") {
 						t.Errorf("%s: %s: packages below cmd/ do not print", fset.Position(x.Pos()), id.Name)
 					}
-					if sel, ok := x.Fun.(*ast.SelectorExpr); ok && len(x.Args) > 0 {
-						if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "l10n" {
-							if lit, ok := x.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-								s, _ := strconv.Unquote(lit.Value)
-								if strings.Contains(s, "`crm ") {
-									t.Errorf("%s: message %q names a command: say it with a next step (archive.Next) and let cmd name it", fset.Position(lit.Pos()), s)
-								}
+					if isMessageCall(x) {
+						if lit, ok := x.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+							s, _ := strconv.Unquote(lit.Value)
+							if strings.Contains(s, "`crm ") || commandRE.MatchString(s) {
+								t.Errorf("%s: message %q names a command: say it with a next step (archive.Next) and let cmd name it", fset.Position(lit.Pos()), s)
 							}
 						}
 					}
@@ -56,6 +55,48 @@ func TestLowerLayersNeitherPrintNorNameFlags(t *testing.T) {
 				return true
 			})
 		})
+	}
+}
+
+// isMessageCall reports whether call x makes a message from its first
+// argument: an l10n call, fmt.Errorf, errors.New, or archive's problemf.
+func isMessageCall(x *ast.CallExpr) bool {
+	if len(x.Args) == 0 {
+		return false
+	}
+	switch f := x.Fun.(type) {
+	case *ast.SelectorExpr:
+		pkg, ok := f.X.(*ast.Ident)
+		return ok && (pkg.Name == "l10n" || pkg.Name == "fmt" && f.Sel.Name == "Errorf" || pkg.Name == "errors" && f.Sel.Name == "New")
+	case *ast.Ident:
+		return f.Name == "problemf"
+	}
+	return false
+}
+
+// commandNamesRE matches a bare "crm COMMAND" for each top-level command
+// of crm (crm member add, crm sync), as a word: not "crm.yaml", not "the
+// crm archive", not "crm writes".
+func commandNamesRE() *regexp.Regexp {
+	var names []string
+	for _, c := range newTestRoot("en").Commands() {
+		names = append(names, regexp.QuoteMeta(c.Name()))
+	}
+	return regexp.MustCompile(`(^|[^\w.\x60-])crm (` + strings.Join(names, "|") + `)\b`)
+}
+
+// The stricter check finds a bare command, and only a command.
+func TestCommandNamesRE(t *testing.T) {
+	re := commandNamesRE()
+	for _, s := range []string{"(crm member add)", "crm sync removes it", "with crm member roles OTHER-ID ROLE…", "see crm log"} {
+		if !re.MatchString(s) {
+			t.Errorf("%q: a command not found", s)
+		}
+	}
+	for _, s := range []string{"no crm archive at %s", "this crm reads %q", "crm writes only plain files", "crm.yaml", "not an age file crm could have written", "crm journal signing key v1"} {
+		if re.MatchString(s) {
+			t.Errorf("%q: found a command in it", s)
+		}
 	}
 }
 

@@ -102,7 +102,7 @@ outside crm is restored from git, a forged event is settled by a manager.`,
 					e.printf("%s\n", l10n.Sprintf("not repaired: %s", s))
 				}
 				for _, n := range a.VerifyNotes() {
-					e.printf("%s\n", l10n.Sprintf("pending: %s", n))
+					e.printf("%s\n", l10n.Sprintf("pending: %s", noteText(n)))
 				}
 				for _, p := range ps {
 					e.printf("%s\n", p)
