@@ -621,6 +621,8 @@ type ListEntry struct {
 	Credit    string `json:"credit,omitempty"`
 	Dangerous bool   `json:"dangerous,omitempty"`
 	Tier      string `json:"tier,omitempty"`
+	// OnHold: under a legal hold (冻结), which blocks destruction.
+	OnHold bool `json:"on_hold"`
 }
 
 // List returns the active dossiers by id. With decrypt, the ones the
@@ -710,7 +712,7 @@ func (v *ListView) Len() int { return len(v.rows) }
 // Entry sets *en to entry i (0 <= i < Len()), as List gives it.
 func (v *ListView) Entry(i int, en *ListEntry) {
 	d := v.rows[i]
-	*en = ListEntry{ID: d.ID, Level: v.a.State.rowLevelAt(d, v.at), Status: d.Status, Created: d.Created, Updated: d.Updated}
+	*en = ListEntry{ID: d.ID, Level: v.a.State.rowLevelAt(d, v.at), Status: d.Status, Created: d.Created, Updated: d.Updated, OnHold: d.Hold}
 	if en.Level != d.Level {
 		en.MarkedLevel = d.Level
 	}

@@ -56,6 +56,9 @@ type rowKind struct {
 	// tier set in the journal, with the credit's reason.
 	Recipients, Borrowers      []string
 	Credit, CreditReason, Tier string
+	// Hold is set while the dossier is under a legal hold (冻结): a
+	// listing shows it without the dossiers' state.
+	Hold bool
 	// Stale are the recipients whose keys were rotated since the file was
 	// written (State.StaleKeys): maintain finds files to re-encrypt from
 	// the rows alone.
@@ -92,6 +95,7 @@ type rowKinds map[rowKindKey]*rowKind
 type rowKindKey struct {
 	level, status, createdBy, lastReview, credit, creditReason, tier string
 	recipients, borrowers, stale                                     string
+	hold                                                             bool
 	hasMark                                                          bool
 	markLevel                                                        string
 	markPeriod                                                       classify.Period
@@ -100,7 +104,7 @@ type rowKindKey struct {
 
 func (k *rowKind) key() rowKindKey {
 	return rowKindKey{k.Level, k.Status, k.CreatedBy, k.LastReview, k.Credit, k.CreditReason, k.Tier,
-		listKey(k.Recipients), listKey(k.Borrowers), listKey(k.Stale),
+		listKey(k.Recipients), listKey(k.Borrowers), listKey(k.Stale), k.Hold,
 		k.HasMark, k.MarkLevel, k.MarkPeriod, k.MarkDeclassified}
 }
 
@@ -163,7 +167,7 @@ func parseQuarter(s string) (classify.Quarter, error) {
 func (s *State) rowOf(d *DossierState, t time.Time, ks rowKinds) dossierRow {
 	k := &rowKind{Level: d.Level, Status: d.Status, CreatedBy: d.CreatedBy, LastReview: lastQuarter(d),
 		Recipients: d.Recipients, Borrowers: d.borrowers(""),
-		Credit: d.Credit, CreditReason: d.CreditReason, Tier: d.Tier, Stale: s.StaleKeys(d)}
+		Credit: d.Credit, CreditReason: d.CreditReason, Tier: d.Tier, Stale: s.StaleKeys(d), Hold: d.OnHold()}
 	r := dossierRow{ID: d.ID, rowKind: k, Created: d.Created, Updated: d.Updated, Expires: d.Expires}
 	hex.Decode(r.SHA[:], []byte(d.SHA256))
 	r.setMark(d.levelAt(t.Add(time.Nanosecond)))
@@ -620,6 +624,7 @@ func appendRow(b []byte, d *dossierRow) []byte {
 		b = appendString(b, s)
 	}
 	b = appendString(b, strings.Join(d.Stale, "\n"))
+	b = appendBool(b, d.Hold)
 	b = binary.AppendUvarint(b, uint64(len(d.Reviewed)))
 	prev := uint16(0)
 	for _, q := range d.Reviewed {
@@ -686,6 +691,7 @@ func (r *rowReader) row(d *dossierRow, size int) (id [2]int, quarters int) {
 	k.recipients, k.borrowers = r.str(), r.str()
 	k.credit, k.creditReason, k.tier = r.str(), r.str(), r.str()
 	k.stale = r.str()
+	k.hold = r.bool()
 	d.rowKind = r.kind(k)
 	n = r.uvarint()
 	if n > uint64(len(r.b)) {
@@ -763,7 +769,7 @@ func (r *rowReader) kind(k rowKindKey) *rowKind {
 	}
 	x := &rowKind{Level: k.level, Status: k.status, CreatedBy: k.createdBy, LastReview: k.lastReview,
 		Recipients: r.list(k.recipients), Borrowers: r.list(k.borrowers),
-		Credit: k.credit, CreditReason: k.creditReason, Tier: k.tier, Stale: r.list(k.stale),
+		Credit: k.credit, CreditReason: k.creditReason, Tier: k.tier, Stale: r.list(k.stale), Hold: k.hold,
 		HasMark: k.hasMark, MarkLevel: k.markLevel, MarkPeriod: k.markPeriod, MarkDeclassified: k.markDeclassified}
 	if r.kinds == nil {
 		r.kinds = rowKinds{}

@@ -295,8 +295,10 @@ type dirStamp struct {
 // by dossier id with their register entries, destruction requests and
 // event paths after one shared gob prelude, parts by month folder, a part
 // of rows indexed by chunks, one of loans and destruction requests, one
-// of histories and one with the tail of the journal's order; version 24
-// is the same format, saved by replay rules that approved a loan whose
+// of histories and one with the tail of the journal's order; in version
+// 25 each row also ends with whether its dossier is under a legal hold
+// (crm list shows it from the rows); version 24 had no hold in the rows
+// and was otherwise the same format, saved by replay rules that approved a loan whose
 // requester had lost the role that may borrow while it waited (R7.1),
 // renewed a loan whose borrower had lost it, left a loan open to a
 // borrower whose role change listed it (member.roles loans), and

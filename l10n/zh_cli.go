@@ -5,6 +5,7 @@ package l10n
 // that work on the two does not collide. catalog merges it in on first use.
 func catalogCLI() map[string]string {
 	return map[string]string{
+		"on legal hold (冻结) since %s by %s: %s; it cannot be destroyed until released": "自 %s 起由 %s 冻结：%s；解除冻结前不能销毁",
 		"help for %s":      "显示 %s 的帮助",
 		"name a shell: %s": "请指定 shell：%s",
 		"identity file %s is passphrase-protected and there is no terminal to ask for it": "身份文件 %s 有口令保护，但没有终端可以输入口令",

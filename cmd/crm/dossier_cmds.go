@@ -235,13 +235,17 @@ func newShowCmd(e *env) *cobra.Command {
 				}
 				if err := printJSON(e.io.Out, map[string]any{
 					"id": o.State.ID, "level": level, "notice": banner(level),
-					"created": o.State.Created, "updated": o.State.Updated, "dossier": content,
+					"created": o.State.Created, "updated": o.State.Updated, "hold": o.State.Hold, "dossier": content,
 				}); err != nil {
 					return err
 				}
 				return stale
 			}
 			e.printf("# ==== %s %s ====\n", o.State.ID, banner(level))
+			if h := o.State.Hold; h != nil {
+				// A clerk sees the hold before asking to destroy (R6.10).
+				e.printf("# %s\n", l10n.Sprintf("on legal hold (冻结) since %s by %s: %s; it cannot be destroyed until released", a.DateMemo()(h.Since), h.By, h.Reason))
+			}
 			if _, err := e.io.Out.Write(o.Text); err != nil {
 				return err
 			}

@@ -114,13 +114,18 @@ func listColumns() []string {
 // listCells writes an entry's line of crm list into row.
 func listCells(a *archive.Archive) func(en *archive.ListEntry, row []string) []string {
 	dangerous := l10n.Pick(" (dangerous)", "（危险）")
+	onHold := l10n.Pick(", on hold", "（冻结）")
 	date := a.DateMemo()
 	return func(en *archive.ListEntry, row []string) []string {
 		credit := en.Credit
 		if en.Dangerous {
 			credit += dangerous
 		}
-		return append(row[:0], en.ID, en.Level, statusText(en.Status), date(en.Created), date(en.Updated), en.Name, en.Owner, en.Expires, credit, en.Tier)
+		status := statusText(en.Status)
+		if en.OnHold {
+			status += onHold // a legal hold blocks destruction (R6.10)
+		}
+		return append(row[:0], en.ID, en.Level, status, date(en.Created), date(en.Updated), en.Name, en.Owner, en.Expires, credit, en.Tier)
 	}
 }
 
