@@ -33,6 +33,19 @@ type Gathered struct {
 	// made are the sections whose rows are made as they are read (the
 	// 核定 register), not in Data.
 	made map[string]rowSource
+	// sectionNotes replace the layout's note of a section (by its key)
+	// with the layout's note of that name under notes:, or drop it ("").
+	sectionNotes map[string]sectionNote
+}
+
+// sectionNote is a section's note as the gathered figures call for it:
+// key names a note under the layout's notes: (filled with vars), or is ""
+// for none; fallback is said when an archive's copy of the layout, made
+// before the note, lacks it.
+type sectionNote struct {
+	key      string
+	vars     map[string]string
+	fallback Text
 }
 
 // Gather collects the figures of report name for period p. Figures from
@@ -97,6 +110,21 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 	r.Marking, r.MarkingInternal = g.Marking, g.Marking != "" && g.Marking == a.Policy.DeclassifiedLevel()
 	r.GeneratedAt = a.Now().In(a.Location())
 	r.Unreadable, r.Read = g.Unreadable, g.Read
+	for key, sn := range g.sectionNotes {
+		s := r.Section(key)
+		if s == nil {
+			continue
+		}
+		if sn.key == "" {
+			s.Note = Text{}
+			continue
+		}
+		n, nerr := l.Note(sn.key, sn.vars)
+		if nerr != nil {
+			n = sn.fallback // an archive's layout made before the note
+		}
+		s.Note = n
+	}
 	if g.Unreadable > 0 {
 		n, err := l.Note("unreadable", map[string]string{"count": strconv.Itoa(g.Unreadable)})
 		if err != nil {
@@ -520,7 +548,18 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 				return Value{}
 			}},
 	}
-	return &Gathered{Data: data, made: made, Unreadable: unreadable, Read: len(owners)}, nil
+	g := &Gathered{Data: data, made: made, Unreadable: unreadable, Read: len(owners)}
+	// The layout's note on the dossiers not verified asks for their 核定
+	// before the quarter ends: once it has ended, what is left is a late
+	// 核定 of that quarter (R6.5), and with none left, nothing to ask.
+	switch {
+	case len(not) == 0:
+		g.sectionNotes = map[string]sectionNote{"not_verified": {}}
+	case !now.Before(p.End):
+		g.sectionNotes = map[string]sectionNote{"not_verified": {key: "missed", vars: map[string]string{"quarter": p.Label},
+			fallback: Text{Zh: p.Label + " 已结束：请档案负责人补登该季度的核定。", En: p.Label + " has ended: owners should record a late 核定 for that quarter."}}}
+	}
+	return g, nil
 }
 
 func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
