@@ -247,9 +247,32 @@ func newReviewSignoffCmd(e *env) *cobra.Command {
 				return err
 			}
 			e.printf("%s\n", signedOffText(q, ids))
+			// The sign-off is of the 核定 recorded; the supervisor also
+			// learns which dossiers of the quarter have none yet (R6.5),
+			// which a later sign-off takes once recorded.
+			if due := a.ReviewsDue(q); len(due) > 0 {
+				e.printf("%s\n", notVerifiedText(q, due, a.Quarter()))
+			}
 			return nil
 		},
 	}
+}
+
+// notVerifiedText says which dossiers of quarter q (now being the current
+// quarter) have no 核定 yet, and so were not signed off.
+func notVerifiedText(q classify.Quarter, due []archive.DueReview, now classify.Quarter) string {
+	ids := make([]string, 0, min(len(due), signoffNamed))
+	for i := range due[:min(len(due), signoffNamed)] {
+		ids = append(ids, due[i].ID)
+	}
+	list := strings.Join(ids, ", ")
+	if len(due) > signoffNamed {
+		list = l10n.Sprintf("%s and %d more", list, len(due)-signoffNamed)
+	}
+	if q.Before(now) {
+		return l10n.Sprintf("Not signed off: %d dossier(s) have no 核定 for %s: %s (record it late with `crm review done ID --quarter %s`, then sign off again; `crm review due --quarter %s` lists them).", len(due), q, list, q, q)
+	}
+	return l10n.Sprintf("Not signed off: %d dossier(s) have no 核定 for %s yet: %s (`crm review due` lists them; sign off again once they are verified).", len(due), q, list)
 }
 
 // ownerText writes an owner's member id and name, each pair once: a
