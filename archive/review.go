@@ -606,6 +606,11 @@ func (a *Archive) ReviewSignoff(q classify.Quarter) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	// As for a 核定 (quarterBegun): replay's day of clock skew would let a
+	// quarter that begins tomorrow read as one with nothing to sign.
+	if err := a.quarterBegun(q); err != nil {
+		return nil, err
+	}
 	var ids []string
 	err = a.locked(func() error {
 		if a.partial {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -243,6 +244,13 @@ func newReviewSignoffCmd(e *env) *cobra.Command {
 				return err
 			}
 			ids, err := a.ReviewSignoff(q)
+			if ae := (*archive.Error)(nil); errors.As(err, &ae) && ae.Code == archive.Usage && ae.Field == "quarter" {
+				// The quarter is this command's argument, not a flag.
+				if now := a.Quarter(); now.Before(q) {
+					return usagef("%s %s has not begun yet (this quarter is %s)", l10n.T("quarter"), q, now)
+				}
+				return usagef("%s %s: %v", l10n.T("quarter"), q, ae.Err)
+			}
 			if err != nil {
 				return err
 			}
