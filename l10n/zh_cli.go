@@ -53,7 +53,9 @@ func catalogCLI() map[string]string {
 		"--quarter %s has not begun yet (this quarter is %s)": "--quarter %s 尚未开始（本季度为 %s）",
 		"%s and %d more": "%s 等，另有 %d 份",
 		"%s %s: %v":      "%s %s：%v",
-		"%s %s has not begun yet (this quarter is %s)": "%s %s 尚未开始（本季度为 %s）",
+		"Every dossier of %s is verified for %s.":                                "%s 的档案均已完成 %s 的核定。",
+		"--owner %q: no member has that id or name (crm member list shows them)": "--owner %q：没有成员使用该 id 或姓名（crm member list 列出全部成员）",
+		"%s %s has not begun yet (this quarter is %s)":                           "%s %s 尚未开始（本季度为 %s）",
 		"Not signed off: %d dossier(s) have no 核定 for %s: %s (record it late with `crm review done ID --quarter %s`, then sign off again; `crm review due --quarter %s` lists them).": "未签核：有 %d 份档案没有 %s 的核定：%s（请先用 `crm review done 档案编号 --quarter %s` 补登，再签核；`crm review due --quarter %s` 列出全部）。",
 		"Not signed off: %d dossier(s) have no 核定 for %s yet: %s (`crm review due` lists them; sign off again once they are verified).":                                               "未签核：有 %d 份档案尚未完成 %s 的核定：%s（`crm review due` 列出全部；核定后再签核）。",
 		// Spans (--within, --expiring-within, the policy's spans) and

@@ -39,6 +39,11 @@ func newReviewDueCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// An --owner no member answers to would read as everything
+			// verified.
+			if owner != "" && !isMember(a.State, owner) {
+				return usagef("--owner %q: no member has that id or name (crm member list shows them)", owner)
+			}
 			q := a.Quarter()
 			if quarter != "" {
 				if q, err = parseQuarterFlag(quarter); err != nil {
@@ -88,7 +93,7 @@ func newReviewDueCmd(e *env) *cobra.Command {
 			if asJSON {
 				return printJSON(e.io.Out, map[string]any{"quarter": q.String(), "due": due, "missed": missed})
 			}
-			return e.printReviewsDue(q, due, missed)
+			return e.printReviewsDue(q, owner, due, missed)
 		},
 	}
 	c.Flags().StringVar(&quarter, "quarter", "", l10n.Pick("calendar quarter, like 2026Q4 (default: the current one, with the quarters missed before it)", "日历季度，如 2026Q4（默认本季度，并列出以往漏核定的季度）"))
@@ -298,10 +303,23 @@ func ownerText() func(id, name string) string {
 	}
 }
 
+// isMember reports whether some member, present or removed, has id or
+// name s (review due --owner).
+func isMember(st *archive.State, s string) bool {
+	for _, m := range st.Members {
+		if m.ID == s || m.Name == s {
+			return true
+		}
+	}
+	return false
+}
+
 // printReviewsDue prints the 核定 not done in q and the quarters missed
-// before it.
-func (e *env) printReviewsDue(q classify.Quarter, due []archive.DueReview, missed []archive.MissedReview) error {
-	if len(due) == 0 {
+// before it, of the dossiers of owner ("": everyone's).
+func (e *env) printReviewsDue(q classify.Quarter, owner string, due []archive.DueReview, missed []archive.MissedReview) error {
+	if len(due) == 0 && owner != "" {
+		e.printf("%s\n", l10n.Sprintf("Every dossier of %s is verified for %s.", owner, q))
+	} else if len(due) == 0 {
 		e.printf("%s\n", l10n.Sprintf("Every dossier is verified for %s.", q))
 	} else {
 		owner := ownerText()
