@@ -190,7 +190,7 @@ func catalogMain() map[string]string {
 		"line %d: %s: %s":                                "第 %d 行：%s：%s",
 		"line %d: %v":                                    "第 %d 行：%v",
 		"loan %s cannot be renewed: its borrower %s no longer holds a role that may borrow (%v, R7.1); %s holds %v":                    "借阅 %s 不能续借：借阅人 %s 已不再担任可借阅的角色（%v，R7.1）；%s 的角色为 %v",
-		"the role change of %s ends loan %q, which is not an open loan of theirs, or they may still borrow":                            "%s 的角色变更结束的借阅 %q 不是此人未结束的借阅，或此人仍可借阅",
+		"the role change of %s ends loan %q, which is not a loan of theirs, or they may still borrow":                                  "%s 的角色变更结束的借阅 %q 不是此人的借阅，或此人仍可借阅",
 		"Their loan(s) %s no longer open the dossier: only managers and above borrow (R7.1). Return them with crm borrow return LOAN.": "其借阅 %s 已不能再打开档案：只有经理及以上可借阅（R7.1）。请用 crm borrow return LOAN 归还。",
 		"loan %s cannot be approved: its requester %s no longer holds a role that may borrow (%v, R7.1); %s holds %v":                  "借阅 %s 不能批准：申请人 %s 已不再担任可借阅的角色（%v，R7.1）；%s 的角色为 %v",
 		"loan %s (level %s) still needs approval by %v; %s holds %v":                                                                   "借阅 %s（密级 %s）仍需 %v 审批；%s 的角色为 %v",
