@@ -591,8 +591,9 @@ func detach(ps []*string) {
 }
 
 // minRowSize is the fewest bytes appendRow writes for a row: eleven empty
-// strings, three times of four bytes, a flag, a hash and a count.
-const minRowSize = 11 + 3*4 + 1 + 32 + 1
+// strings, three times of four bytes, two flags (mark, hold), a hash and
+// a count.
+const minRowSize = 11 + 3*4 + 2 + 32 + 1
 
 // appendRow writes row d: its strings with their lengths, its times as
 // time.Time.MarshalBinary writes them (zone offset kept, as gob keeps it),

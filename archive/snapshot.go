@@ -295,10 +295,13 @@ type dirStamp struct {
 // by dossier id with their register entries, destruction requests and
 // event paths after one shared gob prelude, parts by month folder, a part
 // of rows indexed by chunks, one of loans and destruction requests, one
-// of histories and one with the tail of the journal's order; in version
-// 25 each row also ends with whether its dossier is under a legal hold
-// (crm list shows it from the rows); version 24 had no hold in the rows
-// and was otherwise the same format, saved by replay rules that approved a loan whose
+// of histories and one with the tail of the journal's order; since
+// version 25 each row also ends with whether its dossier is under a legal
+// hold (crm list shows it from the rows). Version 26 is version 25 saved
+// by the rules of its release: development builds saved version 25 rows
+// without the hold, or under the replay rules below, and a reader is not
+// sure to refuse such rows. Version 24 had no hold in the rows and was
+// otherwise the same format, saved by replay rules that approved a loan whose
 // requester had lost the role that may borrow while it waited (R7.1),
 // renewed a loan whose borrower had lost it, left a loan open to a
 // borrower whose role change listed it (member.roles loans), and
@@ -326,7 +329,7 @@ type dirStamp struct {
 // clock range that ignored events dated ahead that a decision had
 // rejected, or a journal without genesis). A snapshot of another version
 // is not read. Version 20 encoded the header's state as a State.
-const snapMagic = "crm-state-snapshot-v25\n"
+const snapMagic = "crm-state-snapshot-v26\n"
 
 // The parts after the months', counted from the end.
 const (
