@@ -31,8 +31,10 @@ func merged(t *testing.T, f *fixture, ours, theirs func(g *fixture)) *archive.St
 	return a.State
 }
 
-func TestReturnConcurrentWithRenewIsReturned(t *testing.T) {
-	f := newFixture(t)
+// lentOut is a new 秘密 dossier lent to zhao (a dept_manager), approved
+// by zhang, an hour before f's clock moves on.
+func lentOut(t *testing.T, f *fixture) (string, *archive.Loan) {
+	t.Helper()
 	id := f.create("秘密")
 	l, err := f.as("zhao").BorrowRequest(id, "谈判", 2)
 	if err != nil {
@@ -42,6 +44,12 @@ func TestReturnConcurrentWithRenewIsReturned(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.now = f.now.Add(time.Hour)
+	return id, l
+}
+
+func TestReturnConcurrentWithRenewIsReturned(t *testing.T) {
+	f := newFixture(t)
+	id, l := lentOut(t, f)
 	s := merged(t, f,
 		func(f *fixture) {
 			if _, err := f.as("zhao").BorrowReturn(l.ID, true, ""); err != nil {

@@ -17,15 +17,7 @@ import (
 // written at other seconds until it falls before the change.
 func TestRoleChangeConcurrentWithReturnStands(t *testing.T) {
 	f := newFixture(t)
-	id := f.create("秘密")
-	l, err := f.as("zhao").BorrowRequest(id, "谈判", 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := f.as("zhang").BorrowApprove(l.ID); err != nil {
-		t.Fatal(err)
-	}
-	f.now = f.now.Add(time.Hour)
+	_, l := lentOut(t, f)
 	for i := 0; ; i++ {
 		if i == 40 {
 			t.Fatal("the return never fell before the role change")

@@ -29,23 +29,9 @@ var hardeningCmds = map[string]func(ts *testscript.TestScript, neg bool, args []
 		if neg || len(args) != 4 {
 			ts.Fatalf("usage: hiddenupdate ACTOR KEYFILE ID PUBFILE")
 		}
-		id, a, t := openAs(ts, args[1])
-		d := a.State.Dossiers[args[2]]
-		path := ts.MkAbs(archive.DossierPath(args[2]))
-		ct, err := os.ReadFile(path)
-		ts.Check(err)
-		plain, err := archive.Decrypt(ct, id.Age)
-		ts.Check(err)
-		rs := recipientsOf(ts, a, d)
-		var pub struct {
-			Recipient string `yaml:"recipient"`
-		}
-		b, err := os.ReadFile(ts.MkAbs(args[3]))
-		ts.Check(err)
-		ts.Check(yaml.Unmarshal(b, &pub))
-		extra, err := archive.ParseRecipient(pub.Recipient)
-		ts.Check(err)
-		ct, err = archive.Encrypt(append(plain, "notes: 已外发\n"...), append(rs, extra)...)
+		id, a, t, d, path, plain := dossierAs(ts, args[1], args[2])
+		extra := pubRecipient(ts, args[3])
+		ct, err := archive.Encrypt(append(plain, "notes: 已外发\n"...), append(recipientsOf(ts, a, d), extra)...)
 		ts.Check(err)
 		ts.Check(os.WriteFile(path, ct, 0o644))
 		journalUpdate(ts, a, id, args[0], d, t, "notes", ct)
@@ -59,21 +45,8 @@ var hardeningCmds = map[string]func(ts *testscript.TestScript, neg bool, args []
 		if neg || len(args) != 4 {
 			ts.Fatalf("usage: swapupdate ACTOR KEYFILE ID PUBFILE")
 		}
-		id, a, t := openAs(ts, args[1])
-		d := a.State.Dossiers[args[2]]
-		path := ts.MkAbs(archive.DossierPath(args[2]))
-		ct, err := os.ReadFile(path)
-		ts.Check(err)
-		plain, err := archive.Decrypt(ct, id.Age)
-		ts.Check(err)
-		var pub struct {
-			Recipient string `yaml:"recipient"`
-		}
-		b, err := os.ReadFile(ts.MkAbs(args[3]))
-		ts.Check(err)
-		ts.Check(yaml.Unmarshal(b, &pub))
-		other, err := archive.ParseRecipient(pub.Recipient)
-		ts.Check(err)
+		id, a, t, d, path, plain := dossierAs(ts, args[1], args[2])
+		other := pubRecipient(ts, args[3])
 		var rs []age.Recipient
 		swapped := false
 		for _, m := range d.Recipients {
@@ -89,7 +62,7 @@ var hardeningCmds = map[string]func(ts *testscript.TestScript, neg bool, args []
 			ts.Check(err)
 			rs = append(rs, x)
 		}
-		ct, err = archive.Encrypt(append(plain, "notes: 已外发\n"...), rs...)
+		ct, err := archive.Encrypt(append(plain, "notes: 已外发\n"...), rs...)
 		ts.Check(err)
 		ts.Check(os.WriteFile(path, ct, 0o644))
 		journalUpdate(ts, a, id, args[0], d, t, "notes", ct)
@@ -141,6 +114,31 @@ var hardeningCmds = map[string]func(ts *testscript.TestScript, neg bool, args []
 
 // openAs loads the identity in keyfile and opens the archive in the
 // script's folder with its clock at CRM_NOW.
+// dossierAs is openAs, with dossier id's state, the path of its file and
+// its text decrypted with the key.
+func dossierAs(ts *testscript.TestScript, keyfile, dossier string) (*archive.Identity, *archive.Archive, time.Time, *archive.DossierState, string, []byte) {
+	id, a, t := openAs(ts, keyfile)
+	path := ts.MkAbs(archive.DossierPath(dossier))
+	ct, err := os.ReadFile(path)
+	ts.Check(err)
+	plain, err := archive.Decrypt(ct, id.Age)
+	ts.Check(err)
+	return id, a, t, a.State.Dossiers[dossier], path, plain
+}
+
+// pubRecipient is the age recipient in file (crm keygen -y output).
+func pubRecipient(ts *testscript.TestScript, file string) age.Recipient {
+	var pub struct {
+		Recipient string `yaml:"recipient"`
+	}
+	b, err := os.ReadFile(ts.MkAbs(file))
+	ts.Check(err)
+	ts.Check(yaml.Unmarshal(b, &pub))
+	r, err := archive.ParseRecipient(pub.Recipient)
+	ts.Check(err)
+	return r
+}
+
 func openAs(ts *testscript.TestScript, keyfile string) (*archive.Identity, *archive.Archive, time.Time) {
 	id, err := archive.LoadIdentity(ts.MkAbs(keyfile), nil)
 	ts.Check(err)

@@ -44,10 +44,11 @@ func (e *env) loadKey(use keyUse) (*archive.Identity, error) {
 	configured := e.identityConfigured()
 	if use == keyNone && !configured {
 		// The default identity, if it is there and needs no passphrase,
-		// seals the journal cache only (cacheKeyOf).
+		// seals the journal cache only (plainKeyOf).
 		if b, err := os.ReadFile(path); err == nil {
-			e.cacheID = cacheKeyOf(b)
-			e.plainID = plainKeyOf(b)
+			if id := plainKeyOf(b); id != nil {
+				e.cacheID, e.plainID = id.CacheOnly(), id
+			}
 		}
 		return nil, nil
 	}
@@ -67,31 +68,20 @@ func (e *env) loadKey(use keyUse) (*archive.Identity, error) {
 		if err != nil {
 			return nil, denied(l10n.Errorf("identity file %s: %v", path, err))
 		}
-		e.cacheID = id.CacheOnly() // the journal cache's key only (cacheKeyOf)
+		e.cacheID = id.CacheOnly() // the journal cache's key only (plainKeyOf)
 		e.plainID = id
 		return nil, nil
 	}
 	return e.unlock(path)
 }
 
-// cacheKeyOf is the identity in b when it needs no passphrase, for a
-// command that reads the journal only: its verified-journal cache and
-// snapshot are then the ones the user's commands with the key keep (one
-// state to advance after a pull, not two), while the command itself still
-// has no key. Nil otherwise: such a command never asks for a passphrase,
-// and uses the keyless cache.
-func cacheKeyOf(b []byte) *archive.Identity {
-	if archive.IsEncryptedIdentity(b) {
-		return nil
-	}
-	id, err := archive.ParseIdentityText(b)
-	if err != nil {
-		return nil
-	}
-	return id.CacheOnly()
-}
-
 // plainKeyOf is the identity in b when it needs no passphrase, else nil.
+// A command that reads the journal only seals its verified-journal cache
+// and snapshot with its CacheOnly part, so that they are the ones
+// the user's commands with the key keep (one state to advance after a
+// pull, not two), while the command itself still has no key; verify also
+// tries it on the files the journal pins its member for. Nil: such a
+// command never asks for a passphrase, and uses the keyless cache.
 func plainKeyOf(b []byte) *archive.Identity {
 	if archive.IsEncryptedIdentity(b) {
 		return nil

@@ -89,7 +89,7 @@ type env struct {
 	getenv       func(string) string
 	a            *archive.Archive
 	// cacheID is the user's identity when a command without a key may
-	// seal its journal cache with it (cacheKeyOf); nil otherwise.
+	// seal its journal cache with it (plainKeyOf); nil otherwise.
 	cacheID *archive.Identity
 	// plainID is the user's identity, when a command that reads the
 	// journal only found one that needs no passphrase: verify tries it on
@@ -458,7 +458,7 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 	// command are not read and checked again (a full verify reads all).
 	o := archive.OpenOptions{Clock: now, Identity: id}
 	if id == nil && use == keyNone {
-		o.Identity = e.cacheID // the cache's key only (cacheKeyOf)
+		o.Identity = e.cacheID // the cache's key only (plainKeyOf)
 	}
 	if !e.v.GetBool("no_cache") && !e.fullRead {
 		o.CacheDir = e.v.GetString("cache_dir")
