@@ -400,7 +400,8 @@ func (s *State) approveRole(actor *Member, l *Loan, level string, e *journal.Eve
 	// from) does not refuse it: refused on replay, an approval given in
 	// good faith was superseded and the file it wrote for the borrower a
 	// problem no step settles, its approver's clone unable to push.
-	if held := s.rolesWhereWritten(e, l.Borrower); !hasAny(held, p.Loan.Borrowers) {
+	held := s.rolesWhereWritten(e, l.Borrower)
+	if !hasAny(held, p.Loan.Borrowers) {
 		return "", false, failErr(l10n.Errorf("loan %s cannot be approved: its requester %s no longer holds a role that may borrow (%v, R7.1); %s holds %v", l.ID, l.Borrower, p.rolesText(p.Loan.Borrowers), l.Borrower, p.rolesText(held)), NoNext, "")
 	}
 	for _, a := range l.Approvals {
@@ -414,10 +415,13 @@ func (s *State) approveRole(actor *Member, l *Loan, level string, e *journal.Eve
 			return r, len(missing) == 1, nil
 		}
 	}
-	borrower, stand := s.Members[l.Borrower], p.SelfLoanApprovers()
+	// The borrower's roles where the approval was written (held): a
+	// borrower removed since by a step it does not follow still counts as
+	// the member they were (LoanApprove.check).
+	stand := p.SelfLoanApprovers()
 	need := missing
 	for _, r := range missing {
-		if borrower.HasRole(r) {
+		if slices.Contains(held, r) {
 			if actor.HasRole(stand...) {
 				return r, len(missing) == 1, nil
 			}
@@ -439,7 +443,21 @@ func (x *LoanApprove) check(c *step) error {
 	if err := c.afterApproval(l); err != nil {
 		return err
 	}
-	_, last, err := c.s.approveRole(c.actor, l, c.d.Level, c.e)
+	// A request its requester's removal closed (void), approved in a
+	// clone that had not heard of the removal: the approval is judged on
+	// the request as it still was where it was written, and stands with
+	// no effect (the loan stays closed, apply). The file it encrypted to
+	// the borrower is let through as one written concurrently with a
+	// change of keys (checkFile): pending until a writer's next step
+	// re-encrypts it without the leaver. Refused, the approver's honest
+	// step was superseded and its file a problem no step settles.
+	judged := l
+	if c.s.voidedUnheard(l, c.e) {
+		open := *l
+		open.Returned, open.ReturnedBy, open.Intact, open.Note = time.Time{}, "", false, ""
+		judged, c.lapsed = &open, l.Borrower
+	}
+	_, last, err := c.s.approveRole(c.actor, judged, c.d.Level, c.e)
 	if err != nil {
 		return err
 	}
@@ -451,9 +469,27 @@ func (x *LoanApprove) check(c *step) error {
 		if err := x.Card.check(l, c.d, c.e.Time, due); err != nil {
 			return err
 		}
-		c.plus = l.Borrower
+		if c.lapsed == "" {
+			c.plus = l.Borrower
+		}
 	}
 	return nil
+}
+
+// voidedUnheard reports whether loan l is a request closed by its
+// borrower's removal (void) that event e does not follow: no removal of
+// the borrower is an ancestor of e (written in a clone that had not
+// heard of it, and ordered after it by a merge). Nil e (a step about to
+// be written, which follows every event of the state): false.
+func (s *State) voidedUnheard(l *Loan, e *journal.Event) bool {
+	if e == nil || s.Journal == nil || l.Status() != LoanVoid {
+		return false
+	}
+	m, hs := s.Members[l.Borrower], s.removed[l.Borrower]
+	if m == nil || !m.Removed || len(hs) == 0 {
+		return false
+	}
+	return !slices.ContainsFunc(hs, func(h string) bool { return s.Journal.Follows(e, h) })
 }
 
 // check compares a borrow card journaled with the last approval of loan l
@@ -473,6 +509,9 @@ func (card *BorrowCard) check(l *Loan, d *DossierState, t, due time.Time) error 
 
 func (x *LoanApprove) apply(c *step) {
 	l := c.s.Loans[x.Loan]
+	if c.lapsed != "" || c.s.voidedUnheard(l, c.e) {
+		return // superseded by the removal that closed the request: no effect
+	}
 	role, last, _ := c.s.approveRole(c.actor, l, c.d.Level, c.e)
 	l.Approvals = append(l.Approvals, Approval{Role: role, Member: c.e.Actor, Date: c.s.date(c.e.Time), Time: c.e.Time, Event: c.e.Hash})
 	if last {

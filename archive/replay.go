@@ -51,6 +51,11 @@ type step struct {
 	// readable at after the event, a borrower who gains access with it,
 	// and a loan whose borrower loses access.
 	level, plus, except string
+	// lapsed: a member the file may be encrypted to although they may
+	// not read it after the event: the borrower of a request their
+	// removal closed, approved where the removal was not heard of
+	// (LoanApprove.check).
+	lapsed string
 	// fileRequired: the event must pin a file (content and level changes).
 	fileRequired bool
 	// accepted: the problem event a journal.decision accepts, checked at
@@ -610,6 +615,9 @@ func (st *step) checkFile() error {
 	// of a member who stays was lost, and its file was a problem no step
 	// could settle.
 	extra = st.s.readersWhereWritten(st.e, level, extra)
+	if st.lapsed != "" {
+		extra = slices.DeleteFunc(extra, func(r string) bool { return r == st.lapsed })
+	}
 	if len(extra) > 0 {
 		return problemf("%s encrypts dossier %s to %v, who may not read it at level %s", st.e.Kind, d.ID, extra, level)
 	}
