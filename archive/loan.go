@@ -192,6 +192,20 @@ func lapsedOf(loans []*Loan, member string, now time.Time) *Loan {
 // now: its access is to be revoked (loan.expire; expireLoans, maintainWrites).
 func (l *Loan) accessExpired(now time.Time) bool { return l.Status() == LoanOut && now.After(l.Due) }
 
+// borrowerLost reports whether loan l is out while its borrower holds no
+// role that may borrow, or was removed (R7.1): its access is to be ended
+// as a lapsed loan's is (loan.expire; expireLoans, maintainTodo). A role
+// change ends the loans it knows of (member.roles loans); this is the
+// loan approved in a clone that had not heard of the change, which the
+// approval's own check lets stand (rolesWhereWritten).
+func (s *State) borrowerLost(l *Loan) bool {
+	if l.Status() != LoanOut {
+		return false
+	}
+	m := s.Members[l.Borrower]
+	return m == nil || m.Removed || !hasAny(m.Roles, s.Policy.Loan.Borrowers)
+}
+
 // BorrowCard is the 借阅卡 (R7.1): journaled with the last approval.
 type BorrowCard struct {
 	Card         string   `yaml:"card" json:"card"`
@@ -591,7 +605,10 @@ func (x *LoanExpire) check(c *step) error {
 	if err := c.afterApproval(l); err != nil {
 		return err
 	}
-	if l.Status() != LoanOut || !c.e.Time.After(l.Due) {
+	// After its due time, or once its borrower may not borrow (R7.1): by
+	// the roles they held where the expiry was written, so that a role
+	// given back in a clone that had not heard of it leaves it standing.
+	if l.Status() != LoanOut || !c.e.Time.After(l.Due) && hasAny(c.s.rolesWhereWritten(c.e, l.Borrower), c.p.Loan.Borrowers) {
 		return problemf("loan %s is expired while %s and due %s", l.ID, l.Status(), fmtUTC(l.Due))
 	}
 	if !slices.Contains(c.d.Recipients, c.actor.ID) {
@@ -838,13 +855,15 @@ func (a *Archive) Loans(overdueOnly bool) []*Loan {
 	return out
 }
 
-// expireLoans revokes the access of every loan past due (loan.expire,
-// re-encrypting the file without the borrower). The caller holds the lock.
-// A loan whose dossier the working key cannot re-encrypt is skipped, with
-// its error.
-func (a *Archive) expireLoans() (expired []*Loan, errs []error) {
+// expireLoans revokes the access of every loan past due, and of every
+// loan out whose borrower no longer holds a role that may borrow or was
+// removed (R7.1, borrowerLost; lost), by loan.expire, re-encrypting the
+// file without the borrower. The caller holds the lock. A loan whose
+// dossier the working key cannot re-encrypt is skipped, with its error.
+func (a *Archive) expireLoans() (expired, lost []*Loan, errs []error) {
 	for _, l := range a.State.SortedLoans() {
-		if !l.accessExpired(a.now) {
+		due := l.accessExpired(a.now)
+		if !due && !a.State.borrowerLost(l) {
 			continue
 		}
 		if a.id == nil {
@@ -856,7 +875,11 @@ func (a *Archive) expireLoans() (expired []*Loan, errs []error) {
 			errs = append(errs, l10n.Errorf("loan %s: %w", l.ID, err))
 			continue
 		}
-		expired = append(expired, l)
+		if due {
+			expired = append(expired, l)
+		} else {
+			lost = append(lost, l)
+		}
 	}
-	return expired, errs
+	return expired, lost, errs
 }

@@ -11,8 +11,12 @@ import (
 
 // MaintainReport is what the periodic job did and what needs a person.
 type MaintainReport struct {
-	Quarter      string         `json:"quarter"`
-	Expired      []*Loan        `json:"expired"`        // access revoked by this run
+	Quarter string  `json:"quarter"`
+	Expired []*Loan `json:"expired"` // access revoked by this run
+	// RoleLost are the loans out whose access this run ended because
+	// their borrower no longer holds a role that may borrow, or was
+	// removed (R7.1): approved where the role change was not known.
+	RoleLost     []*Loan        `json:"expired_borrower_role_lost,omitempty"`
 	Declassified int            `json:"declassified"`   // dossiers dropped to 内部 by this run (R7.2.4)
 	Overdue      []*Loan        `json:"overdue"`        // open loans past due
 	Reviews      []DueReview    `json:"reviews_due"`    // 核定 due within the window or overdue
@@ -66,7 +70,9 @@ func (a *Archive) DueWithin(r DueReview, span classify.Period) bool {
 }
 
 // Maintain is the periodic job (cron): it revokes the access of loans past
-// due, declassifies dossiers whose secrecy period ran out, re-encrypts
+// due, and of loans out whose borrower no longer holds a role that may
+// borrow or was removed (R7.1: approved where the role change was not
+// known, so the change did not end them), declassifies dossiers whose secrecy period ran out, re-encrypts
 // files whose recipients are stale, and reports overdue loans, reviews due
 // within the window (or overdue) and quarters missed, requests waiting for
 // approval, and, from the dossiers its key opens, overdue visits and
@@ -191,7 +197,7 @@ func (a *Archive) maintainSteps(ctx context.Context, rep *MaintainReport, errs *
 			a.repairCrash()
 		}
 	}
-	rep.Expired, *errs = a.expireLoans()
+	rep.Expired, rep.RoleLost, *errs = a.expireLoans()
 	// Declassification (R7.2.4): dossiers whose secrecy period ran out
 	// drop to 内部; idempotent, like expireLoans.
 	n, err := a.declassifyExpired(ctx)
@@ -210,14 +216,14 @@ func (a *Archive) maintainSteps(ctx context.Context, rep *MaintainReport, errs *
 
 // maintainTodo returns, from a summary state's rows and loans, the
 // dossiers Maintain has a step to write about: those of a loan out past
-// due (expireLoans), those whose secrecy period ran out
+// due or whose borrower may no longer borrow (expireLoans), those whose secrecy period ran out
 // (declassifyExpired), and files not encrypted to the recipients they
 // should be, or to a rotated key (rekeyStale). They are the same tests on
 // the same facts.
 func (a *Archive) maintainTodo() []string {
 	var todo []string
 	for _, l := range a.State.Loans {
-		if l.accessExpired(a.now) {
+		if l.accessExpired(a.now) || a.State.borrowerLost(l) {
 			todo = append(todo, l.Dossier)
 		}
 	}

@@ -300,7 +300,9 @@ type dirStamp struct {
 // hold (crm list shows it from the rows). Version 26 is version 25 saved
 // by the rules of its release: development builds saved version 25 rows
 // without the hold, or under the replay rules below, and a reader is not
-// sure to refuse such rows. Version 24 had no hold in the rows and was
+// sure to refuse such rows. (Its release's rules also take a loan.expire
+// of a loan whose borrower holds no role that may borrow before its due
+// time; the same format.) Version 24 had no hold in the rows and was
 // otherwise the same format, saved by replay rules that approved a loan whose
 // requester had lost the role that may borrow while it waited (R7.1),
 // renewed a loan whose borrower had lost it, left a loan open to a

@@ -18,7 +18,8 @@ func newMaintainCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "maintain [--within DUR] [--json]",
 		Short: l10n.Pick("Cron job: revoke expired loans, declassify, re-encrypt stale files, report overdue loans, due reviews, pending approvals, overdue visits, complaints past retention, missing hand-ins (exit 10 when a person is needed)", "定时任务：收回逾期借阅权限、自行解密、重新加密收件人过期的档案，提示逾期、待核定、待审批、逾期未拜访、投诉记录到期、未交客户信息报告等事项（需人处理时退出码 10）"),
-		Long: l10n.Pick(`Revoke the access of loans past due (re-encrypting their dossiers), and print
+		Long: l10n.Pick(`Revoke the access of loans past due, and of loans out whose borrower no longer
+holds a role that may borrow (R7.1), re-encrypting their dossiers, and print
 overdue loans, reviews (核定) due within --within, overdue or missed in an
 earlier quarter, requests waiting for a sign-off or approval, customers whose
 visit is overdue by the policy's cadence (contacts.visit_every), complaint
@@ -48,7 +49,7 @@ and crm-maintain.timer
   OnCalendar=hourly
   Persistent=true
   [Install]
-  WantedBy=timers.target`, `收回逾期借阅的解密权限（重新加密），并列出逾期借阅、--within 期限内到期、已逾期或以往漏做的核定、
+  WantedBy=timers.target`, `收回逾期借阅及借阅人已不再担任可借阅角色 (R7.1) 的借阅的解密权限（重新加密），并列出逾期借阅、--within 期限内到期、已逾期或以往漏做的核定、
 待签字或待审批的申请、按策略拜访间隔已逾期未拜访的客户、超过保存期限的投诉记录、本月尚未提交客户信息报告的
 人员 (R6.1)。可每小时运行：无事可做时不写任何文件。需人处理时退出码 10，便于 cron 发信。
 还会重新加密收件人已由无文件步骤改变的档案（借阅人自行归还、总经理批准）。请用各密级写入者的密钥运行（经理的密钥）：
@@ -89,7 +90,7 @@ and crm-maintain.timer
 			}
 			e.printLoansAndReviews(a, rep, all)
 			e.printRulebookDues(rep, all)
-			if !rep.NeedsPerson() && len(rep.Expired) == 0 && rep.Declassified == 0 && len(rep.Rekeyed) == 0 && len(rep.Bundled) == 0 {
+			if !rep.NeedsPerson() && len(rep.Expired) == 0 && len(rep.RoleLost) == 0 && rep.Declassified == 0 && len(rep.Rekeyed) == 0 && len(rep.Bundled) == 0 {
 				e.printf("%s\n", l10n.T("Nothing to do."))
 			}
 			return err
@@ -127,6 +128,10 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 	e.capLines(len(rep.Expired), all, func(i int) {
 		l := rep.Expired[i]
 		e.linef(l10n.T("revoked: loan %s of %s by %s was due %s; the file no longer opens with their key."), l.ID, l.Dossier, l.Borrower, a.FormatTime(l.Due))
+	})
+	e.capLines(len(rep.RoleLost), all, func(i int) {
+		l := rep.RoleLost[i]
+		e.linef(l10n.T("revoked: loan %s of %s by %s, who no longer holds a role that may borrow (R7.1); the file no longer opens with their key."), l.ID, l.Dossier, l.Borrower)
 	})
 	if n := len(rep.Rekeyed); n > 0 {
 		ids := rep.Rekeyed
