@@ -181,7 +181,7 @@ var registry = []*KindSpec{
 	{Kind: KindLoanReturn, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("returning a loan"), WritesFile: true, Dossier: true,
 		Who: l10n.N("the borrower, or an approver of the loan (the file: only a writer)"), New: func() payload { return &LoanReturn{} }},
 	{Kind: KindLoanExpire, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("revoking an overdue loan"), WritesFile: true, Dossier: true,
-		Who: l10n.N("a recipient of the file, after the loan's due time (the file: only a writer)"), New: func() payload { return &LoanExpire{} }},
+		Who: l10n.N("a recipient of the file, after the loan's due time or once its borrower holds no role of `loan.borrowers` (the file: only a writer)"), New: func() payload { return &LoanExpire{} }},
 	{Kind: KindDestroyRequest, Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("asking to destroy a dossier"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DestroyRequest{} }},
 	{Kind: KindDestroyApprove, Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("approving a destruction"), Dossier: true,
