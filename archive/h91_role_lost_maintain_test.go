@@ -14,8 +14,7 @@ import (
 // clones meet, whichever order the hashes give the two, maintain ends
 // the loan's access as it ends a lapsed one: loan.expire, the file
 // re-encrypted without the borrower. Before, the loan kept its access
-// until its due time. The approval is written at other seconds until
-// both orders were seen.
+// until its due time. The race is run until both orders were seen.
 func TestMaintainEndsLoanOfBorrowerWhoLostRole(t *testing.T) {
 	f := newFixture(t)
 	id := f.create("秘密")
@@ -23,63 +22,43 @@ func TestMaintainEndsLoanOfBorrowerWhoLostRole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[bool]bool{} // approval ordered before the role change
-	for i := 0; len(seen) < 2; i++ {
-		if i == 40 {
-			t.Fatalf("only one order in 40 tries: %v", seen)
-		}
-		a, g, base := f.clone(), f.clone(), f.clone()
-		// Both steps are written at other seconds each time, so that
-		// their order (by hash, as concurrent) is a coin toss each
-		// time; with one side the same every time, a hash near either
-		// end left one order out of reach of 40 tries.
-		a.now = a.now.Add(time.Duration(2*i) * time.Second)
-		if err := a.as("zhang").SetRoles(ctx, "zhao", []string{"sales"}); err != nil {
-			t.Fatal(err)
-		}
-		g.now = g.now.Add(time.Duration(i+1) * time.Second)
-		if _, _, err := g.as("zhang").BorrowApprove(l.ID); err != nil {
-			t.Fatal(err)
-		}
-		a.pull(g, base.dir)
-		a.now = g.now.Add(time.Hour)
-		s := a.as("zhang").State
-		var roles, approve int
-		for j, e := range s.Journal.Events {
-			switch e.Kind {
-			case archive.KindMemberRoles:
-				roles = j
-			case archive.KindLoanApprove:
-				approve = j
+	f.race(t, bothOrders,
+		archive.KindMemberRoles, func(a *fixture) {
+			if err := a.as("zhang").SetRoles(ctx, "zhao", []string{"sales"}); err != nil {
+				t.Fatal(err)
 			}
-		}
-		first := approve < roles
-		if seen[first] {
-			continue
-		}
-		seen[first] = true
-		if len(s.Problems) > 0 || len(s.Superseded) > 0 {
-			t.Fatalf("approval first %v: after the merge: problems %v, superseded %v", first, s.Problems, s.Superseded)
-		}
-		if st := s.Loans[l.ID].Status(); st != archive.LoanOut {
-			t.Fatalf("approval first %v: loan is %s after the merge, want out", first, st)
-		}
-		rep, _ := a.maintainBoth()
-		if len(rep.RoleLost) != 1 || rep.RoleLost[0].ID != l.ID || len(rep.Expired) != 0 {
-			t.Fatalf("approval first %v: maintain ended %v (past due %v), want [%s]", first, rep.RoleLost, rep.Expired, l.ID)
-		}
-		s = a.as("zhang").State
-		if st := s.Loans[l.ID].Status(); st != archive.LoanExpired {
-			t.Fatalf("approval first %v: loan is %s after maintain, want expired", first, st)
-		}
-		if rs := s.Dossiers[id].Recipients; slices.Contains(rs, "zhao") {
-			t.Fatalf("approval first %v: %s is still encrypted to the borrower: %v", first, id, rs)
-		}
-		if rep, _ := a.maintainBoth(); len(rep.RoleLost)+len(rep.Expired)+len(rep.Rekeyed) != 0 {
-			t.Fatalf("approval first %v: a second maintain ended %v %v, rekeyed %v", first, rep.RoleLost, rep.Expired, rep.Rekeyed)
-		}
-		a.verifyClean()
-	}
+		},
+		archive.KindLoanApprove, func(g *fixture) {
+			if _, _, err := g.as("zhang").BorrowApprove(l.ID); err != nil {
+				t.Fatal(err)
+			}
+		},
+		func(a *fixture, rolesFirst bool) {
+			first := !rolesFirst // the approval ordered first
+			a.now = a.now.Add(time.Hour)
+			s := a.as("zhang").State
+			if len(s.Problems) > 0 || len(s.Superseded) > 0 {
+				t.Fatalf("approval first %v: after the merge: problems %v, superseded %v", first, s.Problems, s.Superseded)
+			}
+			if st := s.Loans[l.ID].Status(); st != archive.LoanOut {
+				t.Fatalf("approval first %v: loan is %s after the merge, want out", first, st)
+			}
+			rep, _ := a.maintainBoth()
+			if len(rep.RoleLost) != 1 || rep.RoleLost[0].ID != l.ID || len(rep.Expired) != 0 {
+				t.Fatalf("approval first %v: maintain ended %v (past due %v), want [%s]", first, rep.RoleLost, rep.Expired, l.ID)
+			}
+			s = a.as("zhang").State
+			if st := s.Loans[l.ID].Status(); st != archive.LoanExpired {
+				t.Fatalf("approval first %v: loan is %s after maintain, want expired", first, st)
+			}
+			if rs := s.Dossiers[id].Recipients; slices.Contains(rs, "zhao") {
+				t.Fatalf("approval first %v: %s is still encrypted to the borrower: %v", first, id, rs)
+			}
+			if rep, _ := a.maintainBoth(); len(rep.RoleLost)+len(rep.Expired)+len(rep.Rekeyed) != 0 {
+				t.Fatalf("approval first %v: a second maintain ended %v %v, rekeyed %v", first, rep.RoleLost, rep.Expired, rep.Rekeyed)
+			}
+			a.verifyClean()
+		})
 }
 
 // An expiry of a loan whose borrower may still borrow, before its due
