@@ -157,6 +157,12 @@ func (l *Loan) Open() bool { return !l.Out.IsZero() && l.Returned.IsZero() }
 // approved, not returned, not expired.
 func (l *Loan) HasAccess() bool { return l.Open() && l.Expired.IsZero() }
 
+// RoleLost reports whether the loan's access was revoked no later than
+// its due time: replay lets that stand only once its borrower no longer
+// held a role that may borrow (R7.1: loan.expire's check, and the loans a
+// role change lists), so it was not revoked for being overdue.
+func (l *Loan) RoleLost() bool { return !l.Expired.IsZero() && !l.Expired.After(l.Due) }
+
 // Overdue reports whether the loan is open and past its due time at now.
 func (l *Loan) Overdue(now time.Time) bool { return l.Open() && now.After(l.Due) }
 

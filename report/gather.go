@@ -751,6 +751,8 @@ func (f *facts) loanRemarks(l *archive.Loan, now time.Time) string {
 		remarks = append(remarks, "档案已销毁，申请作废（"+f.voidedAt(l).In(f.loc).Format(time.DateOnly)+"）")
 	case l.Out.IsZero():
 		remarks = append(remarks, "待批准")
+	case l.Returned.IsZero() && l.RoleLost():
+		remarks = append(remarks, "借阅人已无借阅资格，收回（"+l.Expired.In(f.loc).Format(time.DateOnly)+"）")
 	case l.Returned.IsZero() && !l.Expired.IsZero():
 		remarks = append(remarks, "到期收回（"+l.Expired.In(f.loc).Format(time.DateOnly)+"）")
 	case l.Overdue(now): // past its due time, as borrow list and the counts say
