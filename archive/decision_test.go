@@ -197,8 +197,8 @@ func TestRotateAndRemoveClosesLoans(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := f.as("zhang").State
-	if got := s.Loans[l.ID]; got.Status() != archive.LoanReturned || !strings.Contains(got.Note, "removed") {
-		t.Fatalf("loan %s %q", got.Status(), got.Note)
+	if got := s.Loans[l.ID]; got.Status() != archive.LoanReturned || got.ClosedByRemoval != "离职" || got.Note != "" {
+		t.Fatalf("loan %s, closed by removal %q, note %q", got.Status(), got.ClosedByRemoval, got.Note)
 	}
 	f.verifyClean()
 }

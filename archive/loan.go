@@ -83,25 +83,30 @@ func LoanStatusText(s string) string {
 
 // Loan is a borrowing of a dossier (借阅, R7.1), as the journal tells it.
 type Loan struct {
-	ID         string      `json:"loan"`
-	Dossier    string      `json:"dossier"`
-	Borrower   string      `json:"borrower"`
-	Department string      `json:"department"`
-	Purpose    string      `json:"purpose"`
-	Days       int         `json:"days"`
-	Requested  time.Time   `json:"requested"`
-	EndorsedBy string      `json:"endorsed_by,omitempty"`
-	NeedsSign  bool        `json:"needs_endorsement"`
-	Approvals  []Approval  `json:"approvals"`
-	Out        time.Time   `json:"out,omitzero"`
-	Due        time.Time   `json:"due,omitzero"`
-	Renewals   int         `json:"renewals"`
-	Expired    time.Time   `json:"expired,omitzero"`
-	Returned   time.Time   `json:"returned,omitzero"`
-	ReturnedBy string      `json:"returned_by,omitempty"`
-	Intact     bool        `json:"intact"`
-	Note       string      `json:"note,omitempty"`
-	Card       *BorrowCard `json:"card,omitempty"`
+	ID         string     `json:"loan"`
+	Dossier    string     `json:"dossier"`
+	Borrower   string     `json:"borrower"`
+	Department string     `json:"department"`
+	Purpose    string     `json:"purpose"`
+	Days       int        `json:"days"`
+	Requested  time.Time  `json:"requested"`
+	EndorsedBy string     `json:"endorsed_by,omitempty"`
+	NeedsSign  bool       `json:"needs_endorsement"`
+	Approvals  []Approval `json:"approvals"`
+	Out        time.Time  `json:"out,omitzero"`
+	Due        time.Time  `json:"due,omitzero"`
+	Renewals   int        `json:"renewals"`
+	Expired    time.Time  `json:"expired,omitzero"`
+	Returned   time.Time  `json:"returned,omitzero"`
+	ReturnedBy string     `json:"returned_by,omitempty"`
+	Intact     bool       `json:"intact"`
+	Note       string     `json:"note,omitempty"`
+	// ClosedByRemoval is the reason the removal of the borrower gave ("-"
+	// for none) when that removal closed the loan (a leaver borrows
+	// nothing), else "". The state keeps the reason, not a sentence: a
+	// sentence would be in the language of whoever replayed the journal.
+	ClosedByRemoval string      `json:"closed_by_removal,omitempty"`
+	Card            *BorrowCard `json:"card,omitempty"`
 	// A request withdrawn (Cancelled) or rejected (Rejected, by
 	// RejectedBy) while pending, and why.
 	Cancelled  time.Time `json:"cancelled,omitzero"`

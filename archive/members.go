@@ -206,7 +206,7 @@ func (x *MemberRemove) apply(c *step) {
 	for _, id := range x.Loans {
 		if l := c.s.Loans[id]; l != nil && l.Borrower == x.Member && l.Returned.IsZero() {
 			l.Returned, l.ReturnedBy, l.Intact = c.e.Time, c.e.Actor, true
-			l.Note = l10n.Sprintf("closed: the borrower %s was removed (%s)", x.Member, cmpOr(x.Reason, "-"))
+			l.ClosedByRemoval = cmpOr(x.Reason, "-")
 		}
 	}
 	if c.s.removed == nil {

@@ -297,7 +297,10 @@ type dirStamp struct {
 // of rows indexed by chunks, one of loans and destruction requests, one
 // of histories and one with the tail of the journal's order; since
 // version 25 each row also ends with whether its dossier is under a legal
-// hold (crm list shows it from the rows). Version 26 is version 25 saved
+// hold (crm list shows it from the rows). Version 27 keeps the reason of
+// the removal that closed a loan (Loan.ClosedByRemoval) where 26 kept a
+// sentence about it, in the language of whoever replayed the journal, in
+// the loan's note. Version 26 is version 25 saved
 // by the rules of its release: development builds saved version 25 rows
 // without the hold, or under the replay rules below, and a reader is not
 // sure to refuse such rows. (Its release's rules also take a loan.expire
@@ -331,7 +334,7 @@ type dirStamp struct {
 // clock range that ignored events dated ahead that a decision had
 // rejected, or a journal without genesis). A snapshot of another version
 // is not read. Version 20 encoded the header's state as a State.
-const snapMagic = "crm-state-snapshot-v26\n"
+const snapMagic = "crm-state-snapshot-v27\n"
 
 // The parts after the months', counted from the end.
 const (

@@ -55,7 +55,6 @@ func teamgit() map[string]string {
 		"a merge is in progress: finish it (crm sync) before purging history":                                                              "合并尚未完成：请先完成（crm sync）再清除历史",
 		"a new id goes only with accepting a %s":                                                                                           "只有接受 %s 时才能给出新编号",
 		"both clones changed this field; ours is kept below. Keep one, or write both, then delete these lines.":                            "两个克隆都改了此字段；下面保留的是本方的值。请保留其一或合写两者，然后删除这几行。",
-		"closed: the borrower %s was removed (%s)":                                                                                         "已结束：借阅人 %s 已被移除（%s）",
 		"conflict lines (%s) are left: keep one side or write both, and delete them":                                                       "仍有冲突标注行（%s）：请保留一方或合写两者，并删除这些行",
 		"crm merges only dossier files (%s/ID.age), not %q":                                                                                "crm 只合并档案文件（%s/ID.age），不合并 %q",
 		"dated %s, after the decision (%s)":                                                                                                "日期为 %s，晚于该决定（%s）",

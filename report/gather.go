@@ -760,6 +760,9 @@ func (f *facts) loanRemarks(l *archive.Loan, now time.Time) string {
 	case !l.Returned.IsZero() && l.Returned.After(l.Due):
 		remarks = append(remarks, "逾期归还")
 	}
+	if l.ClosedByRemoval != "" {
+		remarks = append(remarks, "借阅人 "+l.Borrower+" 已被移除（"+l.ClosedByRemoval+"）")
+	}
 	if l.Note != "" {
 		remarks = append(remarks, l.Note)
 	}
