@@ -243,6 +243,7 @@ func catalogMain() map[string]string {
 		"setting a tier":         "设定客户层级",
 		"signing key %q is not a valid Ed25519 public key": "签名密钥 %q 不是有效的 Ed25519 公钥",
 		"that public key already belongs to member %s":     "该公钥已属于成员 %s",
+		"that signing key already belongs to member %s":    "该签名公钥已属于成员 %s",
 		"the archive at %s no longer has the genesis event %s that %s pinned when you first used it: its journal was replaced. If that was intended, remove its entry from %s": "%s 处档案库已没有创世事件 %s（你首次使用时由 %s 记下）：其日志已被替换。如确属有意，请从 %s 中删除该档案库的条目",
 		"the archive at %s has genesis %s, but %s pinned %s when you first used it: its journal was replaced. If that was intended, remove its entry from %s":                  "%s 处档案库的创世事件为 %s，但你首次使用时 %s 记下的是 %s：其日志已被替换。如确属有意，请从 %s 中删除该档案库的条目",
 		"the dossier is empty: nothing saved": "档案为空：未保存",

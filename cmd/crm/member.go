@@ -46,7 +46,7 @@ func newMemberAddCmd(e *env) *cobra.Command {
 				return err
 			}
 			if err := a.AddMember(e.ctx(), m); err != nil {
-				return err
+				return publicFlag(err, public != "")
 			}
 			e.printf("%s\n", l10n.Sprintf("Added member %s (%s), roles %s.", m.ID, m.Name, roleNames(m.Roles, a.Policy)))
 			return nil
@@ -176,6 +176,16 @@ func (e *env) finishOwnKeys(id, path string, refused error) error {
 	}
 	e.printf("%s\n", l10n.Sprintf("Your (%s) change of keys was journaled before; %d dossier(s) re-encrypted to the new keys now. From now on work with %s.", id, n, path))
 	return nil
+}
+
+// publicFlag names --public in a refusal of the keys it gave (the archive
+// names the key: recipient or signing-key), when they came from it.
+func publicFlag(err error, fromPublic bool) error {
+	var ae *archive.Error
+	if fromPublic && errors.As(err, &ae) && ae.Code == archive.Usage && (ae.Field == "recipient" || ae.Field == "signing-key") {
+		ae.Field = "public"
+	}
+	return err
 }
 
 // publicKeys reads a member's public keys from --public: the output of
