@@ -16,7 +16,7 @@ type MaintainReport struct {
 	// RoleLost are the loans out whose access this run ended because
 	// their borrower no longer holds a role that may borrow, or was
 	// removed (R7.1): approved where the role change was not known.
-	RoleLost     []*Loan        `json:"expired_borrower_role_lost,omitempty"`
+	RoleLost     []*Loan        `json:"expired_borrower_role_lost"`
 	Declassified int            `json:"declassified"`   // dossiers dropped to 内部 by this run (R7.2.4)
 	Overdue      []*Loan        `json:"overdue"`        // open loans past due
 	Reviews      []DueReview    `json:"reviews_due"`    // 核定 due within the window or overdue
@@ -24,7 +24,7 @@ type MaintainReport struct {
 	// Rekeyed are the dossiers this run re-encrypted because a step was
 	// recorded without a file (a borrower's own return, a loan approved
 	// by a role that only reads, a member change that was interrupted).
-	Rekeyed      []string       `json:"rekeyed,omitempty"`
+	Rekeyed      []string       `json:"rekeyed"`
 	PendingLoans []*Loan        `json:"loans_pending"` // loan requests waiting for a sign-off or approval
 	Destructions []*Destruction `json:"destructions_pending"`
 	// From the dossiers the key opens (contacts:): overdue visits,
@@ -45,8 +45,8 @@ type MaintainReport struct {
 	// this clock is behind.
 	Ahead []AheadEvent `json:"events_ahead"`
 	// Bundled are the closed months this run put in bundles.
-	Bundled []Bundled `json:"bundled,omitempty"`
-	Errors  []string  `json:"errors,omitempty"`
+	Bundled []Bundled `json:"bundled"`
+	Errors  []string  `json:"errors"`
 }
 
 // NeedsPerson reports whether something in the report waits for a person

@@ -326,7 +326,7 @@ type RepairReport struct {
 	Fixed []Fix `json:"fixed"`
 	// Errors are repairs that were tried and failed (a re-encryption the
 	// working key may not make, say).
-	Errors []string `json:"errors,omitempty"`
+	Errors []string `json:"errors"`
 }
 
 // Repair brings the archive's files back to what its journal says,

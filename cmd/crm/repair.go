@@ -112,7 +112,7 @@ outside crm is restored from git, a forged event is settled by a manager.`,
 				return integrity(l10n.Errorf("%d problem(s) need a person (see SECURITY.md, \"What a problem means\")", len(ps)))
 			}
 			if !asJSON {
-				if len(rep.Fixed) == 0 {
+				if len(rep.Fixed) == 0 && len(rep.Errors) == 0 {
 					e.printf("%s\n", l10n.T("Nothing to repair."))
 				}
 				e.printf("%s\n", l10n.Sprintf("ok: %d event(s), %d member(s), %d dossier(s) verified.", len(a.State.Journal.Events), len(a.State.Members), len(a.State.Dossiers)))
