@@ -29,7 +29,7 @@ type outputFlags struct {
 // add defines the output flags on fs.
 func (o *outputFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&o.format, "format", "", l10n.Pick("output format: table, md, csv, xlsx or json (default: from -o's extension, else table)", "输出格式：table、md、csv、xlsx、json（默认按 -o 的扩展名，否则 table）"))
-	fs.StringVarP(&o.out, "output", "o", "", l10n.Pick("write to FILE (whole or not at all) instead of standard output", "写入文件 FILE（完整写出或不留下）"))
+	fs.StringVarP(&o.out, "output", "o", "", l10n.Pick("write to FILE (whole or not at all) instead of standard output (- is standard output)", "写入文件 FILE（完整写出或不留下；- 为标准输出）"))
 	fs.BoolVar(&o.bom, "bom", false, l10n.Pick("start CSV with a UTF-8 byte-order mark, for Excel on Chinese Windows", "CSV 开头加 UTF-8 BOM（中文 Windows 的 Excel 需要）"))
 	fs.BoolVar(&o.allowDisk, "allow-disk-tmp", false, l10n.Pick("let the XLSX writer spill to disk when no memory-backed storage exists", "无内存文件系统时允许 XLSX 临时文件落盘"))
 }
@@ -185,6 +185,9 @@ func (o *outputFlags) resolveFormat() (report.Format, error) {
 // checkOutput checks where the output goes and in which format, before
 // any work, and returns the format.
 func (e *env) checkOutput(o *outputFlags) (report.Format, error) {
+	if o.out == "-" {
+		o.out = "" // standard output, as --from - is standard input
+	}
 	format, err := o.resolveFormat()
 	if err != nil {
 		return format, err
