@@ -222,6 +222,12 @@ func LoadIdentity(path string, passphrase func() (string, error)) (*Identity, er
 		}
 		return nil, l10n.Errorf("reading identity file: %v", err)
 	}
+	return ReadIdentity(b, path, passphrase)
+}
+
+// ReadIdentity reads an identity from b, the text of an identity file
+// (named path in messages), as LoadIdentity does.
+func ReadIdentity(b []byte, path string, passphrase func() (string, error)) (*Identity, error) {
 	if IsEncryptedIdentity(b) {
 		if passphrase == nil {
 			return nil, deniedErr(l10n.Errorf("identity file %s is passphrase-protected", path)).then(NextPassphrase, path)

@@ -17,11 +17,11 @@ func newKeygenCmd(e *env) *cobra.Command {
 	var out string
 	var pq, protect, public bool
 	c := &cobra.Command{
-		Use:   "keygen [-o FILE] [--pq] [--passphrase] | keygen -y [FILE]",
+		Use:   "keygen [-o FILE] [--pq] [--passphrase] | keygen -y [FILE|-]",
 		Short: l10n.Pick("Make a personal age identity (also your journal signing key)", "生成个人 age 身份文件（同时派生日志签名密钥）"),
 		Long: l10n.Pick(
-			"Make a standard age identity file (readable by `age -d -i`). The journal signing key is derived from it, so this one file is all a person needs. With --passphrase the file is protected the way `age -p` does it; scripts and cron unlock it with CRM_PASSPHRASE_FILE. -y prints the public part (recipient and signing key) of an identity, to hand to a manager for `crm member add --public`.",
-			"生成标准 age 身份文件（`age -d -i` 可读）。日志签名密钥由它派生，每人一个文件即可。--passphrase 以 `age -p` 的方式加口令保护；脚本与 cron 通过 CRM_PASSPHRASE_FILE 解锁。-y 打印身份的公开部分（公钥与签名公钥），交给经理用于 `crm member add --public`。"),
+			"Make a standard age identity file (readable by `age -d -i`). The journal signing key is derived from it, so this one file is all a person needs. With --passphrase the file is protected the way `age -p` does it; scripts and cron unlock it with CRM_PASSPHRASE_FILE. -y prints the public part (recipient and signing key) of an identity (FILE, - for standard input, default your own), to hand to a manager for `crm member add --public`.",
+			"生成标准 age 身份文件（`age -d -i` 可读）。日志签名密钥由它派生，每人一个文件即可。--passphrase 以 `age -p` 的方式加口令保护；脚本与 cron 通过 CRM_PASSPHRASE_FILE 解锁。-y 打印身份（FILE，- 为标准输入，默认为你自己的身份）的公开部分（公钥与签名公钥），交给经理用于 `crm member add --public`。"),
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if public {
@@ -29,7 +29,13 @@ func newKeygenCmd(e *env) *cobra.Command {
 				if len(args) == 1 {
 					path = args[0]
 				}
-				id, err := e.unlock(path)
+				var id *archive.Identity
+				var err error
+				if path == "-" {
+					id, err = e.unlockStdin()
+				} else {
+					id, err = e.unlock(path)
+				}
 				if err != nil {
 					return err
 				}
@@ -91,6 +97,25 @@ func newKeygenCmd(e *env) *cobra.Command {
 	c.Flags().BoolVar(&protect, "passphrase", false, l10n.Pick("protect the file with a passphrase (asked twice, or read from CRM_PASSPHRASE_FILE)", "用口令保护（终端输入两次，或读 CRM_PASSPHRASE_FILE）"))
 	c.Flags().BoolVarP(&public, "public", "y", false, l10n.Pick("print the public recipient and signing key of an identity", "打印身份的公钥与签名公钥"))
 	return c
+}
+
+// unlockStdin reads an identity from standard input (crm keygen -y -); a
+// passphrase-protected one is opened as unlock opens a file.
+func (e *env) unlockStdin() (*archive.Identity, error) {
+	b, err := readAll(e.io.In)
+	if err != nil {
+		return nil, err
+	}
+	name := l10n.T("standard input")
+	id, err := archive.ReadIdentity(b, name, e.passphrase(name))
+	if err != nil {
+		var ae *archive.Error
+		if !errors.As(err, &ae) {
+			return nil, denied(err)
+		}
+		return nil, err
+	}
+	return id, nil
 }
 
 // newPassphrase asks for a new passphrase twice, or reads CRM_PASSPHRASE_FILE.
