@@ -147,6 +147,13 @@ func (e *env) contactFromFlags(cmd *cobra.Command, o *contactAddOptions) (archiv
 			return rec, err
 		}
 		rec.Content = strings.TrimRight(string(b), "\r\n")
+		if strings.TrimSpace(rec.Content) == "" {
+			// </dev/null in a script: no record of nothing is filed.
+			return rec, usagef("--from %s: the content is empty: nothing to file", inputName(o.from))
+		}
+	}
+	if cmd.Flags().Changed("content") && strings.TrimSpace(o.content) == "" {
+		return rec, usagef("--content is empty: say what was said, found or complained of")
 	}
 	return rec, nil
 }
