@@ -128,7 +128,7 @@ func newMemberRolesCmd(e *env) *cobra.Command {
 				}
 			}
 			if err := a.SetRoles(e.ctx(), args[0], args[1:]); err != nil {
-				return err
+				return argNotFlag(err, "role")
 			}
 			e.printf("%s\n", l10n.Sprintf("Member %s now holds: %s.", args[0], roleNames(a.State.Members[args[0]].Roles, a.Policy)))
 			var ended []string
@@ -176,6 +176,17 @@ func (e *env) finishOwnKeys(id, path string, refused error) error {
 	}
 	e.printf("%s\n", l10n.Sprintf("Your (%s) change of keys was journaled before; %d dossier(s) re-encrypted to the new keys now. From now on work with %s.", id, n, path))
 	return nil
+}
+
+// argNotFlag is err without a flag's name when the input at fault
+// (field) was given as an argument: crm member roles ID ROLE... has no
+// --role.
+func argNotFlag(err error, field string) error {
+	var ae *archive.Error
+	if errors.As(err, &ae) && ae.Code == archive.Usage && ae.Field == field {
+		ae.Field = ""
+	}
+	return err
 }
 
 // publicFlag names --public in a refusal of the keys it gave (the archive
