@@ -96,6 +96,14 @@ func (x *MemberAdd) check(c *step) error {
 	if o := c.s.MemberByRecipient(m.Recipient); o != nil {
 		return usageErr("recipient", l10n.Errorf("that public key already belongs to member %s", o.ID))
 	}
+	// A member who held another's signing key could sign steps in the
+	// other's name (helper-94): refused, as MemberRotate.check refuses it,
+	// when written and on replay.
+	for _, o := range c.s.Members {
+		if o.SigningKey == m.SigningKey && !o.Removed {
+			return usageErr("signing-key", l10n.Errorf("that signing key already belongs to member %s", o.ID))
+		}
+	}
 	return c.p.checkPosts(m.ID, m.Department, m.Roles)
 }
 
@@ -575,17 +583,6 @@ func (a *Archive) AddMember(ctx context.Context, m Member) error {
 	}
 	if _, err := ParseSigningKey(m.SigningKey); err != nil {
 		return usageErr("signing-key", err)
-	}
-	// A member who held another's signing key could sign steps in the
-	// other's name: refused here, as MemberRotate.check refuses it. (Not in
-	// MemberAdd.check: replay rules are what state snapshots are saved under.)
-	if o := a.State.MemberByRecipient(m.Recipient); o != nil && o.ID != m.ID {
-		return usageErr("recipient", l10n.Errorf("that public key already belongs to member %s", o.ID))
-	}
-	for _, o := range a.State.Members {
-		if o.SigningKey == m.SigningKey && !o.Removed && o.ID != m.ID {
-			return usageErr("signing-key", l10n.Errorf("that signing key already belongs to member %s", o.ID))
-		}
 	}
 	if m.Department == "" {
 		m.Department = a.Policy.HomeDepartment
