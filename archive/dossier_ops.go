@@ -215,6 +215,9 @@ func (a *Archive) CheckCreate(text []byte, level string) (LevelChoice, error) {
 	if err != nil {
 		return c, err
 	}
+	if err := a.checkContactDates(nil, text); err != nil {
+		return c, err
+	}
 	c = a.Policy.NewLevel(dd, level)
 	if !slices.Contains(a.State.Readers(c.Level), me.ID) {
 		var readers []string
@@ -293,6 +296,9 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 		return nil, false, nil
 	}
 	if err := CheckUpdate(oldText, newText); err != nil {
+		return nil, false, err
+	}
+	if err := a.checkContactDates(oldText, newText); err != nil {
 		return nil, false, err
 	}
 	fields, err = ChangedFields(oldText, newText)

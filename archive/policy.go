@@ -733,16 +733,38 @@ func (p *Policy) ComplaintRetention() classify.Period {
 }
 
 // ComplaintKeepUntil is the day a complaint filed on date is kept until
-// under the policy: the record's own keep_until when it was written, else
-// the date plus the policy's retention.
+// under the policy: the date plus the policy's retention (sister rules:
+// complaints are kept two years), or the record's own keep_until when it
+// was written and is later. A keep_until written earlier than the
+// retention does not shorten it: a complaint is never removed before it.
 func (p *Policy) ComplaintKeepUntil(c Contact) Date {
 	if c.Kind != ContactComplaint || c.Date.IsZero() {
 		return c.KeepUntil
 	}
-	if !c.KeepUntil.IsZero() && !c.keepDefaulted {
+	keep := Date{classify.AddSpan(c.Date.Time, p.ComplaintRetention())}
+	if !c.KeepUntil.IsZero() && !c.keepDefaulted && c.KeepUntil.After(keep.Time) {
 		return c.KeepUntil
 	}
-	return Date{classify.AddSpan(c.Date.Time, p.ComplaintRetention())}
+	return keep
+}
+
+// CheckContact checks a contact record about to be filed into a dossier
+// against the policy and today (in the policy's zone): a record is of a
+// contact that took place, so it is not dated after today (a visit dated
+// ahead would count for the tier's visit cadence until that day), and a
+// complaint is not to be kept for less than the policy's retention.
+func (a *Archive) CheckContact(c Contact) error {
+	if today := a.civilToday(); c.Date.After(today) {
+		return usageErr("date", l10n.Errorf("%s is after today (%s): a contact record is filed once the contact took place", c.Date.Format(time.DateOnly), today.Format(time.DateOnly)))
+	}
+	// One kept until before its own date is the dossier's check to refuse.
+	if c.Kind == ContactComplaint && !c.Date.IsZero() && !c.KeepUntil.IsZero() && !c.KeepUntil.Before(c.Date.Time) {
+		c.keepDefaulted = true
+		if keep := a.Policy.ComplaintKeepUntil(c); c.KeepUntil.Before(keep.Time) {
+			return usageErr("keep-until", l10n.Errorf("%s is before the end of the complaint's retention (%s from its date, contacts.complaint_retention): keep it until %s or later", c.KeepUntil.Format(time.DateOnly), l10n.Pick(a.Policy.ComplaintRetention().String(), a.Policy.ComplaintRetention().Chinese()), keep.Format(time.DateOnly)))
+		}
+	}
+	return nil
 }
 
 // Submitters are the roles that hand in the monthly customer information

@@ -2,7 +2,10 @@ package archive
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"crm/classify"
 	"crm/l10n"
@@ -192,4 +195,73 @@ func (a *Archive) RemoveExpiredComplaints(id string) ([]Contact, error) {
 		return nil, err
 	}
 	return removed, nil
+}
+
+// checkContactDates refuses a dossier text about to be written (newText;
+// oldText is the text it replaces, nil for a new dossier) with a contact
+// record dated after today in the policy's zone that oldText does not
+// have: a record is of a contact that took place, and a visit dated ahead
+// would count for the tier's visit cadence until that day (sister rules:
+// ordinary customers visited at least once a quarter). A record already
+// kept that way is left to the edit that touches it.
+func (a *Archive) checkContactDates(oldText, newText []byte) error {
+	nd, err := ParseDossier(newText)
+	if err != nil {
+		return nil // the text's own checks say what is wrong
+	}
+	had := map[string]int{}
+	if oldText != nil {
+		if od, err := ParseDossier(oldText); err == nil {
+			for _, c := range od.Contacts {
+				had[contactKey(c)]++
+			}
+		}
+	}
+	today := a.civilToday()
+	var contacts *yaml.Node
+	if top, err := dossierNode(newText); err == nil {
+		contacts = nodeAt(top, "contacts")
+	}
+	var ps []*FieldError
+	for i, c := range nd.Contacts {
+		if k := contactKey(c); had[k] > 0 {
+			had[k]--
+			continue
+		}
+		if !c.Date.After(today) {
+			continue
+		}
+		var line int
+		if contacts != nil && contacts.Kind == yaml.SequenceNode && i < len(contacts.Content) {
+			line = lineOf(contacts.Content[i], "date")
+		}
+		ps = append(ps, &FieldError{Path: fmt.Sprintf("contacts[%d].date", i), Line: line,
+			Msg: l10n.Sprintf("%s is after today (%s): a contact record is filed once the contact took place", c.Date.Format(time.DateOnly), today.Format(time.DateOnly))})
+	}
+	if len(ps) > 0 {
+		return &ValidationError{ps}
+	}
+	return nil
+}
+
+// contactKey is what tells one contact record from another.
+func contactKey(c Contact) string {
+	return c.Date.Format(time.DateOnly) + "\x00" + c.Kind + "\x00" + c.Who + "\x00" + c.Content + "\x00" + c.FollowUp
+}
+
+// CheckEdit checks newText as Update (oldText the dossier's text) or, with
+// oldText nil, as Create will check it, the checks against today included
+// (checkContactDates), and writes nothing: for an editor that reopens
+// until the text would be written.
+func (a *Archive) CheckEdit(oldText, newText []byte) error {
+	var err error
+	if oldText == nil {
+		_, err = parseWritten(newText)
+	} else {
+		err = CheckUpdate(oldText, newText)
+	}
+	if err != nil {
+		return err
+	}
+	return a.checkContactDates(oldText, newText)
 }

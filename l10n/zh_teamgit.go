@@ -132,5 +132,8 @@ func teamgit() map[string]string {
 		// A hand-off this key cannot merge (cmd/crm/teamgit_cmds.go).
 		"your key cannot settle what it brings; a member who can read these dossiers merges it:": "您的密钥无法处理其中的内容；由能读取这些档案的成员合并：",
 		"merging the work on %s:": "合并 %s 上的工作时：",
+		// Contact records against today and the retention (archive/policy.go, visits.go).
+		"%s is after today (%s): a contact record is filed once the contact took place":                                                 "%s 晚于今天（%s）：联系记录须在联系发生之后填写",
+		"%s is before the end of the complaint's retention (%s from its date, contacts.complaint_retention): keep it until %s or later": "%s 早于投诉记录保存期限的届满日（自记录日期起 %s，contacts.complaint_retention）：请保存至 %s 或更晚",
 	}
 }

@@ -99,7 +99,12 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 			return err
 		}
 	}
-	rec.KeepUntil = a.Policy.ComplaintKeepUntil(rec) // a complaint's: contacts.complaint_retention, unless given
+	if err := a.CheckContact(rec); err != nil {
+		return err
+	}
+	if rec.KeepUntil.IsZero() {
+		rec.KeepUntil = a.Policy.ComplaintKeepUntil(rec) // a complaint's: contacts.complaint_retention
+	}
 	text, err := archive.AddContact(opened.Text, rec)
 	if err != nil {
 		return dossierError(id, opened.Text, err)
@@ -291,6 +296,7 @@ func newContactListCmd(e *env) *cobra.Command {
 			var cs []archive.Contact
 			for _, c := range d.Contacts {
 				if kind == "" || c.Kind == kind {
+					c.KeepUntil = a.Policy.ComplaintKeepUntil(c) // the retention that counts
 					cs = append(cs, c)
 				}
 			}
