@@ -378,6 +378,11 @@ func (a *Archive) CheckMerge(subID, id string) error {
 		}
 		return nil
 	}
+	// A hand-in the archive never had is a wrong id, said as show and
+	// reject say it, not a step the journal would refuse.
+	if _, err := a.SubmissionByID(subID); err != nil {
+		return err
+	}
 	if _, err := a.Lookup(id); err != nil {
 		return err
 	}
