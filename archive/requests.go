@@ -44,6 +44,7 @@ type StatsRequest struct {
 	Reason     string    `json:"reason,omitempty"`
 	Event      string    `json:"-"` // hash of the request.stats event
 	endorsedAt string    // hash of the request.endorse event, if any
+	approvedAt string    // hash of the request.approve event, if any (not in a snapshot)
 }
 
 // StatusAt is the request's status at t.
@@ -117,6 +118,27 @@ func (c *step) requestOfStats(id string) (*StatsRequest, error) {
 		return nil, problemf("%s of request %s does not follow the steps before it in the journal's links", c.e.Kind, r.ID)
 	}
 	return r, nil
+}
+
+// rejectableRequest is requestOfStats for a rejection, which also ends a
+// request approved in a step it does not follow: an approval and a
+// rejection written in two clones that had not met (R6.7: statistics go
+// out only with the signatures; the rejecting department manager or
+// approver had not seen the approval) end rejected, whichever the merged
+// order puts first, as a destruction's approval and rejection do (R6.10).
+// An approval the rejection follows cannot be taken back by it. A state
+// read from a snapshot does not know the approval's event: the request is
+// then taken as seen, as every step written on top of a snapshot follows
+// it (steps on requests in both clones of a merge replay the journal).
+func (c *step) rejectableRequest(id string) (*StatsRequest, error) {
+	r := c.s.Requests[id]
+	if r != nil && r.ApprovedBy != "" && r.Rejected.IsZero() && r.approvedAt != "" && !c.follows(r.approvedAt) {
+		if !c.follows(r.Event) || r.endorsedAt != "" && !c.follows(r.endorsedAt) {
+			return nil, problemf("%s of request %s does not follow the steps before it in the journal's links", c.e.Kind, r.ID)
+		}
+		return r, nil
+	}
+	return c.requestOfStats(id)
 }
 
 // isEndorser reports whether m may sign requests from department dept:
@@ -196,11 +218,11 @@ func (x *RequestApprove) check(c *step) error {
 
 func (x *RequestApprove) apply(c *step) {
 	r := c.s.Requests[x.Request]
-	r.ApprovedBy, r.Approved, r.Expires = c.e.Actor, c.e.Time, x.Expires
+	r.ApprovedBy, r.Approved, r.Expires, r.approvedAt = c.e.Actor, c.e.Time, x.Expires, c.e.Hash
 }
 
 func (x *RequestReject) check(c *step) error {
-	r, err := c.requestOfStats(x.Request)
+	r, err := c.rejectableRequest(x.Request)
 	if err != nil {
 		return err
 	}
