@@ -43,11 +43,12 @@ follow-up 回访, reception 接待 and complaint 投诉 is filed). The date defa
 today, who to your member name. The content comes from --content, from a file
 or standard input with --from, or, on a terminal, from your editor. A
 complaint is kept for the policy's contacts.complaint_retention (two years by
-default; keep_until) unless --keep-until says otherwise.
+default; keep_until), or until a later day --keep-until gives. A record
+is of a contact that took place: its date is today or before.
 The record is added at the end of contacts:; every other line of the dossier,
 comments included, stays as it was.`, `在档案中登记一条联系记录（规定：拜访、回访、接待、投诉均须记入档案）。日期默认为今天，经办人默认为您的
 成员姓名。内容取自 --content、--from 指定的文件或标准输入，在终端上也可在编辑器中填写。投诉记录默认
-按策略 contacts.complaint_retention 保存（默认两年，keep_until），可用 --keep-until 另定。记录加在 contacts: 末尾，档案其余各行（含注释）保持原样。`),
+按策略 contacts.complaint_retention 保存（默认两年，keep_until），可用 --keep-until 定为更晚的日期。联系记录须在联系发生之后填写：日期不晚于今天。记录加在 contacts: 末尾，档案其余各行（含注释）保持原样。`),
 		Args: cobra.ExactArgs(1),
 		// A content update of one dossier, as edit: on that dossier's part
 		// of the snapshot.
@@ -61,7 +62,7 @@ comments included, stays as it was.`, `在档案中登记一条联系记录（�
 	f.StringVar(&o.who, "who", "", l10n.Pick("who made the contact (default: your member name)", "经办人（默认为您的成员姓名）"))
 	f.StringVar(&o.content, "content", "", l10n.Pick("what was said, found or complained of", "联系内容"))
 	f.StringVar(&o.followUp, "follow-up", "", l10n.Pick("what is to be done next", "后续跟进"))
-	f.StringVar(&o.keepUntil, "keep-until", "", l10n.Pick("keep the record until this day, YYYY-MM-DD (complaints: default the policy's retention, two years)", "保存至 YYYY-MM-DD（投诉默认按策略保存期限，两年）"))
+	f.StringVar(&o.keepUntil, "keep-until", "", l10n.Pick("keep the record until this day, YYYY-MM-DD (complaints: the policy's retention, two years, or later)", "保存至 YYYY-MM-DD（投诉按策略保存期限，默认两年，只能更晚）"))
 	f.StringVar(&o.from, "from", "", l10n.Pick("read the content from FILE, or - for standard input", "从 FILE（- 为标准输入）读取联系内容"))
 	f.BoolVar(&o.allowDisk, "allow-disk-tmp", false, l10n.Pick("allow the editor's plaintext temp file on disk when no memory-backed storage exists", "无内存文件系统时允许明文临时文件落盘"))
 	return c
@@ -200,12 +201,12 @@ func newContactRemoveCmd(e *env) *cobra.Command {
 		Use:   "remove ID --expired",
 		Short: l10n.Pick("Remove the complaint records kept past their retention (journaled as a content update)", "删除超过保存期限的投诉记录（作为档案内容更新记入日志）"),
 		Long: l10n.Pick(`Remove from the dossier the complaint records (投诉) whose retention has ended
-(keep_until, else the record's date plus the policy's contacts.complaint_retention,
-two years by default). The rest of the dossier stays as written. It is a normal
+(the record's date plus the policy's contacts.complaint_retention, two years by
+default, or its keep_until when later). The rest of the dossier stays as written. It is a normal
 content update (dossier.update, field contacts): the retention rule decides,
 so no destruction approvals are needed; the journal says who removed them and
-when, never what they said. Older versions of the file remain in git history.`, `从档案中删除已过保存期限的投诉记录（keep_until，未写则为记录日期加策略 contacts.complaint_retention，
-默认两年）。档案其余内容保持原样。这是一次普通的内容更新（dossier.update，字段 contacts）：
+when, never what they said. Older versions of the file remain in git history.`, `从档案中删除已过保存期限的投诉记录（记录日期加策略 contacts.complaint_retention，默认两年；
+keep_until 更晚时以其为准）。档案其余内容保持原样。这是一次普通的内容更新（dossier.update，字段 contacts）：
 保存期限已由规定确定，无需销毁审批；日志记录删除人与时间，不记录内容。旧版本文件仍留在 git 历史中。`),
 		Args: cobra.ExactArgs(1),
 		RunE: e.oneDossierStep(func(cmd *cobra.Command, args []string) error {
