@@ -331,6 +331,33 @@ func (a *Archive) RejectRequest(id, reason string) (*StatsRequest, error) {
 	})
 }
 
+// StatsRequestFor returns request id when the working member, of
+// home_department, may make report name for its requester now (R6.7: an
+// outside department applies to 客服部, which gives out statistics from
+// its archive only, R6.4): the request is approved, still valid and
+// covers the report. The report is then made with the member's key and
+// carries the request as one its requester made would.
+func (a *Archive) StatsRequestFor(id, name string) (*StatsRequest, error) {
+	me, err := a.Me()
+	if err != nil {
+		return nil, err
+	}
+	if a.Policy.NeedsEndorsement(me.Department) {
+		return nil, deniedErr(l10n.Errorf("you (%s) are of %s: %s makes the statistics for a request, and its requester makes them under their own approved request (R6.7)", me.ID, me.Department, a.Policy.HomeDepartment))
+	}
+	r := a.State.Requests[id]
+	if r == nil {
+		return nil, usageErr("for", l10n.Errorf("no statistics request %q in this archive (ids like R-0abc123xyz)", id))
+	}
+	if st := a.RequestStatus(r); st != RequestApproved {
+		return nil, failErr(l10n.Errorf("request %s by %s is %s: statistics go out only under an approved request that is still valid (R6.7)", r.ID, r.By, st), NoNext, "")
+	}
+	if !r.Covers(name) {
+		return nil, failErr(l10n.Errorf("request %s by %s covers %s, not the %s report (R6.7)", r.ID, r.By, strings.Join(r.Reports, ", "), name), NoNext, "")
+	}
+	return r, nil
+}
+
 // StatsAccess says whether the working member may make report name now
 // (R6.7): members of home_department may, and so may a run without an
 // identity (it reads the journal only, which is plain text anyway); anyone

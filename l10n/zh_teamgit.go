@@ -135,5 +135,9 @@ func teamgit() map[string]string {
 		// Contact records against today and the retention (archive/policy.go, visits.go).
 		"%s is after today (%s): a contact record is filed once the contact took place":                                                 "%s 晚于今天（%s）：联系记录须在联系发生之后填写",
 		"%s is before the end of the complaint's retention (%s from its date, contacts.complaint_retention): keep it until %s or later": "%s 早于投诉记录保存期限的届满日（自记录日期起 %s，contacts.complaint_retention）：请保存至 %s 或更晚",
+		// Reports 客服部 makes for a statistics request (archive/requests.go).
+		"you (%s) are of %s: %s makes the statistics for a request, and its requester makes them under their own approved request (R6.7)": "您（%s）属于%s：依申请编制统计资料的是%s，申请人本人可凭已批准的申请自行生成 (R6.7)",
+		"request %s by %s is %s: statistics go out only under an approved request that is still valid (R6.7)":                             "申请 %s（%s 提出）状态为 %s：统计资料只能依已批准且仍在有效期内的申请提供 (R6.7)",
+		"request %s by %s covers %s, not the %s report (R6.7)":                                                                            "申请 %s（%s 提出）包括 %s，不包括 %s 报表 (R6.7)",
 	}
 }

@@ -39,9 +39,11 @@ func newRequestStatsCmd(e *env) *cobra.Command {
 manager signs (crm request endorse; a department manager's own request carries
 their signature), then 客服部's manager approves (crm request approve). Once
 approved you may run crm report for policy requests.valid_days days (30 by
-default); each report says for whom and under which request it was made.`, `向客服部申请客户统计资料（R6.7）：--report 指定的报表（`+strings.Join(report.Reports, "、")+`），未指定则为全部。
+default): your key counts only the dossiers it opens, so for figures from
+dossier content 客服部 makes the report for you (crm report NAME --for REQUEST).
+Each report says for whom and under which request it was made.`, `向客服部申请客户统计资料（R6.7）：--report 指定的报表（`+strings.Join(report.Reports, "、")+`），未指定则为全部。
 先由本部门经理签字（crm request endorse；部门经理本人申请视为已签字），再由客服部经理批准（crm request approve）。
-批准后可在策略 requests.valid_days 天内（默认 30 天）运行 crm report，报表注明为谁、依哪份申请编制。`),
+批准后可在策略 requests.valid_days 天内（默认 30 天）运行 crm report；您的密钥只统计它能打开的档案，需档案内容的统计由客服部为您编制（crm report 报表名 --for 申请编号）。报表注明为谁、依哪份申请编制。`),
 		Args: cobra.NoArgs,
 		RunE: e.headerStep(func(cmd *cobra.Command, args []string) error {
 			for _, r := range reports {
