@@ -94,7 +94,7 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 		return err
 	}
 	if useEditor {
-		if rec, err = e.editContact(id, rec, opened.Text, o.allowDisk); errors.Is(err, errUntouched) {
+		if rec, err = e.editContact(a, id, rec, opened.Text, o.allowDisk); errors.Is(err, errUntouched) {
 			return l10n.Errorf("the record was left as it was: nothing was added to %s", id)
 		} else if err != nil {
 			return err
@@ -180,10 +180,13 @@ func contactDefaults(a *archive.Archive, rec *archive.Contact) {
 
 // editContact lets the user write the record in their editor, which
 // reopens until the record fits into the dossier (dossier is its text).
-func (e *env) editContact(id string, rec archive.Contact, dossier []byte, allowDisk bool) (archive.Contact, error) {
+func (e *env) editContact(a *archive.Archive, id string, rec archive.Contact, dossier []byte, allowDisk bool) (archive.Contact, error) {
 	text, err := e.editLoop(contactTemplate(id, rec), allowDisk, true, func(b []byte) error {
 		c, err := archive.ParseContact(b)
 		if err != nil {
+			return err
+		}
+		if err := a.CheckContact(c); err != nil { // as after the editor
 			return err
 		}
 		_, err = archive.AddContact(dossier, c)
