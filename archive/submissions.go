@@ -254,6 +254,11 @@ func (a *Archive) Submit(text []byte, about string) (*Submission, error) {
 	if err := ParseSubmission(text, about); err != nil {
 		return nil, err
 	}
+	// What sales report took place: no contact dated ahead, which the
+	// clerk could not fold in (checkContactDates).
+	if err := a.checkContactDates(nil, text); err != nil {
+		return nil, err
+	}
 	var sub *Submission
 	err := a.locked(func() error {
 		if about != "" {

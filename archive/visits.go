@@ -205,14 +205,14 @@ func (a *Archive) RemoveExpiredComplaints(id string) ([]Contact, error) {
 // ordinary customers visited at least once a quarter). A record already
 // kept that way is left to the edit that touches it.
 func (a *Archive) checkContactDates(oldText, newText []byte) error {
-	nd, err := ParseDossier(newText)
+	news, err := contactsOf(newText)
 	if err != nil {
 		return nil // the text's own checks say what is wrong
 	}
 	had := map[string]int{}
 	if oldText != nil {
-		if od, err := ParseDossier(oldText); err == nil {
-			for _, c := range od.Contacts {
+		if olds, err := contactsOf(oldText); err == nil {
+			for _, c := range olds {
 				had[contactKey(c)]++
 			}
 		}
@@ -223,7 +223,7 @@ func (a *Archive) checkContactDates(oldText, newText []byte) error {
 		contacts = nodeAt(top, "contacts")
 	}
 	var ps []*FieldError
-	for i, c := range nd.Contacts {
+	for i, c := range news {
 		if k := contactKey(c); had[k] > 0 {
 			had[k]--
 			continue
@@ -242,6 +242,16 @@ func (a *Archive) checkContactDates(oldText, newText []byte) error {
 		return &ValidationError{ps}
 	}
 	return nil
+}
+
+// contactsOf is the contact records of a dossier's text, or of a part of
+// one (a hand-in), whatever else it holds.
+func contactsOf(text []byte) ([]Contact, error) {
+	var v struct {
+		Contacts []Contact `yaml:"contacts"`
+	}
+	err := yaml.Unmarshal(text, &v)
+	return v.Contacts, err
 }
 
 // contactKey is what tells one contact record from another.
