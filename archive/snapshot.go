@@ -301,7 +301,9 @@ type dirStamp struct {
 // the removal that closed a loan (Loan.ClosedByRemoval) where 26 kept a
 // sentence about it, in the language of whoever replayed the journal, in
 // the loan's note, and was saved by replay rules that added a member with
-// a signing key another member held. Version 26 is version 25 saved
+// a signing key another member held and that superseded a statistics
+// request's rejection ordered after an approval it did not follow.
+// Version 26 is version 25 saved
 // by the rules of its release: development builds saved version 25 rows
 // without the hold, or under the replay rules below, and a reader is not
 // sure to refuse such rows. (Its release's rules also take a loan.expire
