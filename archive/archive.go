@@ -618,7 +618,7 @@ func (o *InitOptions) check(dir string) error {
 	if err := CheckMemberID(o.Founder.ID); err != nil {
 		return err
 	}
-	if o.Founder.Name == "" {
+	if strings.TrimSpace(o.Founder.Name) == "" {
 		return missingErr("name", l10n.Errorf("the founding member's full name"))
 	}
 	if o.Recovery != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"filippo.io/age"
@@ -569,7 +570,7 @@ func (a *Archive) AddMember(ctx context.Context, m Member) error {
 	if err := CheckMemberID(m.ID); err != nil {
 		return err
 	}
-	if m.Name == "" {
+	if strings.TrimSpace(m.Name) == "" {
 		return missingErr("name", l10n.Errorf("the member's full name"))
 	}
 	if err := a.Policy.CheckRoles(m.Roles); err != nil {
