@@ -65,6 +65,7 @@ func catalogMain() map[string]string {
 		"%s: tier %s → %s.":         "%s：客户层级 %s → %s。",
 		"(comments or layout only)": "（仅注释或排版）",
 		"--credit and --tier read the dossiers: they need your key (not --no-decrypt)": "--credit 和 --tier 需要读取档案内容：须使用你的密钥（不能用 --no-decrypt）",
+		"--credit and --tier read the dossiers: they need your key":                    "--credit 和 --tier 需要读取档案内容：须使用你的密钥",
 		"--credit: %v": "--credit：%v",
 		"--damaged needs a note saying what is damaged or missing": "--damaged 需附说明，写明哪些内容损坏或缺失",
 		"--expiring-within: %v":                              "--expiring-within：%v",

@@ -352,7 +352,11 @@ func (f *listFilters) check(a *archive.Archive, decrypt bool) error {
 		}
 		f.tier = string(t)
 	}
-	if (f.credit != "" || f.tier != "") && (!decrypt || a.Identity() == nil) {
+	if (f.credit != "" || f.tier != "") && decrypt && a.Identity() == nil {
+		// No key given at all: say how to give one.
+		return &archive.Error{Code: archive.Denied, Next: archive.NextIdentity, Err: l10n.Errorf("--credit and --tier read the dossiers: they need your key")}
+	}
+	if (f.credit != "" || f.tier != "") && !decrypt {
 		return denied(l10n.Errorf("--credit and --tier read the dossiers: they need your key (not --no-decrypt)"))
 	}
 	return nil
