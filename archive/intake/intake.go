@@ -102,6 +102,7 @@ type Record struct {
 type RowError struct {
 	Row    int
 	Column string // the column's header, or "" for the row as a whole
+	Field  string // with no column: the dossier field at fault, if one is
 	Msg    string
 }
 
@@ -367,7 +368,7 @@ func (b *rowBuilder) dossierProblems(err error) {
 		case ok:
 			b.errs = append(b.errs, &RowError{Row: row, Column: col, Msg: p.Msg})
 		case p.Path != "":
-			b.errs = append(b.errs, &RowError{Row: row, Msg: p.Path + ": " + p.Msg})
+			b.errs = append(b.errs, &RowError{Row: row, Field: p.Path, Msg: p.Path + ": " + p.Msg})
 		default:
 			b.errs = append(b.errs, &RowError{Row: row, Msg: p.Msg})
 		}

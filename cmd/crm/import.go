@@ -189,8 +189,13 @@ func (e *env) readSpreadsheet(file string, data []byte, opts intake.Options) (*i
 		return nil, usagef("%s: %v", file, err)
 	}
 	if len(res.Errors) > 0 {
+		noOwner := false
 		for _, re := range res.Errors {
 			e.errorf("%s: %s\n", file, re.Error())
+			noOwner = noOwner || re.Column == "" && re.Field == "owner"
+		}
+		if noOwner {
+			return nil, usagef("%s: %d problem(s); nothing was imported: rows without an owner take one from a 负责人 (owner) column, or from --owner NAME", file, len(res.Errors))
 		}
 		return nil, usagef("%s: %d problem(s); nothing was imported", file, len(res.Errors))
 	}
