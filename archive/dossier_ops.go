@@ -215,7 +215,7 @@ func (a *Archive) CheckCreate(text []byte, level string) (LevelChoice, error) {
 	if err != nil {
 		return c, err
 	}
-	if err := a.checkContactDates(nil, text); err != nil {
+	if err := a.checkAgainstPolicy("", nil, text); err != nil {
 		return c, err
 	}
 	c = a.Policy.NewLevel(dd, level)
@@ -298,7 +298,7 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 	if err := CheckUpdate(oldText, newText); err != nil {
 		return nil, false, err
 	}
-	if err := a.checkContactDates(oldText, newText); err != nil {
+	if err := a.checkAgainstPolicy(id, oldText, newText); err != nil {
 		return nil, false, err
 	}
 	fields, err = ChangedFields(oldText, newText)

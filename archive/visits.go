@@ -259,11 +259,11 @@ func contactKey(c Contact) string {
 	return c.Date.Format(time.DateOnly) + "\x00" + c.Kind + "\x00" + c.Who + "\x00" + c.Content + "\x00" + c.FollowUp
 }
 
-// CheckEdit checks newText as Update (oldText the dossier's text) or, with
-// oldText nil, as Create will check it, the checks against today included
-// (checkContactDates), and writes nothing: for an editor that reopens
-// until the text would be written.
-func (a *Archive) CheckEdit(oldText, newText []byte) error {
+// CheckEdit checks newText as Update (oldText the text of dossier id) or,
+// with oldText nil, as Create will check it, the checks against today and
+// the policy included (checkAgainstPolicy), and writes nothing: for an
+// editor that reopens until the text would be written.
+func (a *Archive) CheckEdit(id string, oldText, newText []byte) error {
 	var err error
 	if oldText == nil {
 		_, err = parseWritten(newText)
@@ -273,5 +273,19 @@ func (a *Archive) CheckEdit(oldText, newText []byte) error {
 	if err != nil {
 		return err
 	}
-	return a.checkContactDates(oldText, newText)
+	return a.checkAgainstPolicy(id, oldText, newText)
+}
+
+// checkAgainstPolicy makes the checks of a write that read today or the
+// policy (checkContactDates, checkCreditLimit); id is the dossier's id,
+// "" for a new one.
+func (a *Archive) checkAgainstPolicy(id string, oldText, newText []byte) error {
+	if err := a.checkContactDates(oldText, newText); err != nil {
+		return err
+	}
+	override := ""
+	if d := a.State.Dossiers[id]; id != "" && d != nil {
+		override = d.Credit
+	}
+	return a.checkCreditLimit(override, oldText, newText)
 }

@@ -139,5 +139,7 @@ func teamgit() map[string]string {
 		"you (%s) are of %s: %s makes the statistics for a request, and its requester makes them under their own approved request (R6.7)": "您（%s）属于%s：依申请编制统计资料的是%s，申请人本人可凭已批准的申请自行生成 (R6.7)",
 		"request %s by %s is %s: statistics go out only under an approved request that is still valid (R6.7)":                             "申请 %s（%s 提出）状态为 %s：统计资料只能依已批准且仍在有效期内的申请提供 (R6.7)",
 		"request %s by %s covers %s, not the %s report (R6.7)":                                                                            "申请 %s（%s 提出）包括 %s，不包括 %s 报表 (R6.7)",
+		// A credit limit above its class's (archive/creditlimit.go).
+		"%s is above the limit of credit class %s (%s, policy credit.classes, R8): lower it, or have the class reviewed first": "%s 超过信用等级 %s 的额度（%s，策略 credit.classes，R8）：请调低，或先复核信用等级",
 	}
 }

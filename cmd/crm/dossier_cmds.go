@@ -279,7 +279,7 @@ func newEditCmd(e *env) *cobra.Command {
 					if bytes.Equal(b, o.Text) {
 						return nil // unchanged: nothing is written (Update)
 					}
-					return a.CheckEdit(o.Text, b) // as Update will
+					return a.CheckEdit(id, o.Text, b) // as Update will
 				})
 			}
 			if err != nil {

@@ -268,9 +268,9 @@ func (e *env) runMerge(subID, id string, o *mergeOptions) error {
 			if old != nil {
 				// An edit of the dossier, checked as Update will: an
 				// old out-of-range value kept as it was does not stop it.
-				return a.CheckEdit(old.Text, dropHandIn(b))
+				return a.CheckEdit(id, old.Text, dropHandIn(b))
 			}
-			return a.CheckEdit(nil, dropHandIn(b))
+			return a.CheckEdit("", nil, dropHandIn(b))
 		})
 		if errors.Is(err, errUntouched) {
 			return l10n.Errorf("the text was left as it was: hand-in %s is not merged (edit it in, or turn it down with crm submissions reject %s)", subID, subID)
