@@ -3,7 +3,6 @@ package archive
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/gob"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -412,16 +411,6 @@ func encodeRows(s *State, t time.Time) (rows, registers []byte, ok bool) {
 	return b.Bytes(), rb, true
 }
 
-// encodeRegisters is the registers part of a snapshot: every loan of s and
-// the destruction requests ds, by id.
-func encodeRegisters(s *State, ds []*Destruction) ([]byte, bool) {
-	var b bytes.Buffer
-	if gob.NewEncoder(&b).Encode(&snapRegisters{Loans: s.SortedLoans(), Destructions: ds}) != nil {
-		return nil, false
-	}
-	return b.Bytes(), true
-}
-
 // writeRows writes the rows part of rows rs to w as it makes it (a
 // department's 100,000 rows are 25 MB): their count, the rows, then the
 // length in bytes of each chunk of rowsChunk rows, and the length of that
@@ -474,12 +463,6 @@ func listable(ids []string) bool {
 type snapRegisters struct {
 	Loans        []*Loan
 	Destructions []*Destruction
-}
-
-// decodeRegisters reads a registers part (encodeRows).
-func decodeRegisters(b []byte) (*snapRegisters, bool) {
-	var out snapRegisters
-	return &out, gob.NewDecoder(bytes.NewReader(b)).Decode(&out) == nil
 }
 
 // decodeRows reads a rows part (encodeRows), its chunks (writeRows) on

@@ -297,8 +297,10 @@ type dirStamp struct {
 // of rows indexed by chunks, one of loans and destruction requests, one
 // of histories and one with the tail of the journal's order; since
 // version 25 each row also ends with whether its dossier is under a legal
-// hold (crm list shows it from the rows). Version 27 keeps the reason of
-// the removal that closed a loan (Loan.ClosedByRemoval) where 26 kept a
+// hold (crm list shows it from the rows). Version 27 writes the part of
+// loans and destruction requests field by field (registers.go), not as a
+// gob, and keeps the reason of the removal that closed a loan
+// (Loan.ClosedByRemoval) where 26 kept a
 // sentence about it, in the language of whoever replayed the journal, in
 // the loan's note, and was saved by replay rules that added a member with
 // a signing key another member held and that superseded a statistics
@@ -1992,7 +1994,7 @@ func (l *snapLoad) registers() (*snapRegisters, bool) {
 		l.regsRead = true
 		l.regsOK = l.snap.viewPart(l.f, l.base, l.snap.parts.count()-tailRegisters, func(raw []byte) bool {
 			var ok bool
-			l.regs, ok = decodeRegisters(raw) // gob copies what it keeps
+			l.regs, ok = decodeRegisters(raw) // it copies what it keeps
 			return ok
 		})
 	}
