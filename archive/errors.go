@@ -65,6 +65,7 @@ const (
 	NextRewrite             // a writer who can open them writes the files of dossiers Arg (ids, space-separated) again to their readers
 	NextSyncRemoves         // crm sync removes the file (a leftover of a step that took no effect)
 	NextRemoved             // the log says who removed member Arg; a manager adds them again if it was a mistake
+	NextRestoreEvent        // put the file of event Arg (its hash) back as written, from git history or a backup
 	NextInit                // create an archive (Arg: the folder), or name one (keep last)
 
 	// NextLast is the last next step (tests walk them all).

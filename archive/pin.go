@@ -158,7 +158,8 @@ func pinErr(err error) *Error { return &Error{Code: Integrity, Path: journal.Dir
 
 // rolledBack is the error for event h, pinned in pinFile, gone.
 func rolledBack(h, pinFile string) error {
-	return pinErr(l10n.Errorf("event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted. Restore it from git or a backup; if the rollback was intended, remove the archive's entry from %s", journal.ShortHash(h), pinFile))
+	e := pinErr(l10n.Errorf("event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted. If that was intended, remove the archive's entry from %s; if not", journal.ShortHash(h), pinFile))
+	return e.then(NextRestoreEvent, h)
 }
 
 // checkSeen fails if the journal lacks what pin old says this user saw:
@@ -173,7 +174,11 @@ func (a *Archive) checkSeen(pinFile string, old Pin) error {
 		}
 		if h := a.missingHead(old.Heads); h != "" {
 			if p, why := a.editedEvent(h); p != "" {
-				return pinErr(l10n.Errorf("event %s, which you saw in this archive before, was changed in its file %s (%s). Restore the file from git (git checkout -- %s) or a backup", journal.ShortHash(h), p, why, p))
+				// A committed edit comes back with every checkout:
+				// only the bytes the name gives mend it, wherever
+				// git history or a backup holds them.
+				e := pinErr(l10n.Errorf("event %s, which you saw in this archive before, was changed in its file %s (%s)", journal.ShortHash(h), p, why))
+				return e.then(NextRestoreEvent, h)
 			}
 			return rolledBack(h, pinFile)
 		}

@@ -178,6 +178,37 @@ func (a *Archive) Restore(id string, ct []byte) error {
 	})
 }
 
+// RestoreEvent puts back at rel, under the archive folder dir, the journal
+// event whose bytes are b (as git history or a backup holds them): a file
+// deleted, or edited after it was written. The bytes must be the event the
+// name says (its hash, and its time's folder), so nothing but what was
+// written can come back this way, and the signature in them is checked
+// as any other's when the journal is read. It reports false if the file
+// is already those bytes.
+//
+// It opens no archive: a journal that lost an event a user saw is refused
+// before it is read, and this is what mends it. No lock is taken either:
+// an event's file is written whole under a temporary name and renamed
+// (the bytes are fixed by the name, so two restores write the same file).
+func RestoreEvent(dir, rel string, b []byte) (bool, error) {
+	h, ok := journal.HashOfPath(rel)
+	if !ok || journal.IsBundlePath(rel) {
+		return false, usageErr("event", l10n.Errorf("%s is not the name of a journal event file", rel))
+	}
+	e, err := journal.Parse(b)
+	if err != nil || e.Hash != h || journal.PathOf(e.Time, e.Hash) != rel {
+		return false, failErr(l10n.Errorf("those bytes are not event %s as written", journal.ShortHash(h)), NoNext, "")
+	}
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, b) {
+		return false, nil
+	}
+	if err := writeFileAtomic(p, b, 0o644); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // FileMatches reports whether dossier d's file is the one the journal
 // pinned. A file that does not is read-only until restored.
 func (a *Archive) FileMatches(d *DossierState) bool {

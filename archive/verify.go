@@ -89,7 +89,7 @@ func (a *Archive) verify(ctx context.Context, fast bool) ([]Problem, error) {
 		replays.Add(1)
 		s = Replay(ctx, j, a.Policy, a.now, true)
 	}
-	c := &checker{a: a, s: s, ps: append(slices.Clone(j.Problems), s.Problems...)}
+	c := &checker{a: a, s: s, ps: append(restorable(j, j.Problems), s.Problems...)}
 	if sha256Hex(a.PolicyRaw) != s.PolicySHA256 {
 		c.add(PolicyFile, l10n.N("differs from the policy the journal recorded (edited without a signed policy.update)"))
 	}
@@ -671,4 +671,37 @@ func (c *checker) templates() {
 			}
 		}
 	}
+}
+
+// restorable returns the journal's problems (ps, read from j) with the
+// step that mends those an event's own bytes mend (NextRestoreEvent, Arg:
+// its hash): an event file that is not the bytes its name says (edited,
+// cut short, or rewritten after it was written) and an event that follows
+// one missing from the journal (deleted, or reverted with git). No
+// decision can settle either: a decision names an event the journal
+// holds. Git history, or a backup, holds the bytes, which the name's hash
+// proves. Problems with a next step of their own keep it.
+func restorable(j *journal.Journal, ps []Problem) []Problem {
+	out := slices.Clone(ps)
+	for i, p := range out {
+		if p.Next != int(NoNext) || journal.IsBundlePath(p.Path) {
+			continue
+		}
+		h, ok := journal.HashOfPath(p.Path)
+		if !ok {
+			continue
+		}
+		e := j.ByHash[h]
+		if e == nil {
+			out[i].Next, out[i].Arg = int(NextRestoreEvent), h
+			continue
+		}
+		for _, prev := range e.Prev {
+			if j.ByHash[prev] == nil {
+				out[i].Next, out[i].Arg = int(NextRestoreEvent), prev
+				break
+			}
+		}
+	}
+	return out
 }

@@ -24,7 +24,7 @@ func scale() map[string]string {
 		"has %d recipient stanzas, but submission.add pinned %d recipients":                                                 "有 %d 个接收者条目，但 submission.add 记录了 %d 个接收者",
 		"missing: the journal says hand-in %s waits":                                                                        "缺失：日志表明报告 %s 待处理",
 		// The pin: a head's file edited in place.
-		"event %s, which you saw in this archive before, was changed in its file %s (%s). Restore the file from git (git checkout -- %s) or a backup": "你以前在本档案库中见过的事件 %s 在其文件 %s 中被改动（%s）。请从 git（git checkout -- %s）或备份中恢复该文件",
+		"event %s, which you saw in this archive before, was changed in its file %s (%s)": "你以前在本档案库中见过的事件 %s 在其文件 %s 中被改动（%s）",
 		// crm log, read a month folder at a time.
 		"journal folder %s changed while it was read; run the command again": "日志文件夹 %s 在读取期间发生了变化；请重新运行该命令",
 		// Bundles of closed months (journal/bundle.go).

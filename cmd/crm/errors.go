@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"crm/archive"
+	"crm/archive/journal"
 	"crm/l10n"
 )
 
@@ -201,7 +202,10 @@ var hints = map[archive.Next]func(arg string) string{
 		return l10n.T("`crm log` shows by whom and when; if that is a mistake, a manager adds you again with `crm member add`")
 	},
 	archive.NextGitSetup: func(string) string { return l10n.T("run `crm git setup` in this clone") },
-	archive.NextResolve:  func(a string) string { return l10n.Sprintf("`crm resolve %s`", a) },
+	archive.NextRestoreEvent: func(a string) string {
+		return l10n.Sprintf("`crm restore %s` puts the event's file back from git history", journal.ShortHash(a))
+	},
+	archive.NextResolve: func(a string) string { return l10n.Sprintf("`crm resolve %s`", a) },
 	archive.NextDecide: func(a string) string {
 		return l10n.Sprintf("a manager settles it with `crm verify --accept %s --reason …` or `--reject %s --reason …`", a, a)
 	},

@@ -32,6 +32,8 @@ var examples = map[string][]any{
 	"crm restore": {
 		exNote("put back the version the journal pinned, from git history", "从 git 历史恢复日志登记的版本"),
 		"crm restore C-000001",
+		exNote("an event's file deleted or edited by hand (verify names it by its hash): put it back as written", "被删除或手工改动的事件文件（verify 以哈希指明）：恢复其原样"),
+		"crm restore 3801ed105bd7",
 	},
 	"crm purge": {
 		exNote("after destruction: remove every old ciphertext from git history", "销毁之后：从 git 历史中删除全部旧密文"),

@@ -655,6 +655,51 @@ func (g *gitRepo) findByHash(sum string) ([]byte, error) {
 	return nil, l10n.Errorf("no commit of this clone holds the file with sha256 %s: fetch the other clones' work first", journal.ShortHash(sum))
 }
 
+// findEvent looks in git history (every ref, the reflog, the index) for
+// the file of the journal event whose hash starts with prefix as it was
+// written: a version of a file named for it whose SHA-256 is the hash its
+// name holds. It returns the archive-relative path and the bytes, or "".
+// The reflog keeps commits a reset took away; a merge's own files (a
+// conflict settled in it) are looked for in it too (-m).
+func (g *gitRepo) findEvent(prefix string) (string, []byte) {
+	spec := ":(glob)" + g.path(journal.Dir+"/*/*/*-"+prefix+"*.yaml")
+	type cand struct{ path, blob string }
+	var cs []cand
+	add := func(p, id string) {
+		if len(id) >= 40 && strings.Trim(id, "0") != "" && !slices.Contains(cs, cand{p, id}) {
+			cs = append(cs, cand{p, id})
+		}
+	}
+	if out, err := g.run("ls-files", "-s", "--", spec); err == nil {
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) >= 4 {
+				add(f[3], f[1])
+			}
+		}
+	}
+	if out, err := g.run("log", "--all", "--reflog", "--full-history", "-m", "--no-renames", "--format=", "--raw", "--no-abbrev", "--", spec); err == nil {
+		for _, l := range strings.Split(out, "\n") {
+			i := strings.IndexByte(l, '\t')
+			if f := strings.Fields(l); i > 0 && len(f) >= 5 && strings.HasPrefix(f[0], ":") {
+				add(l[i+1:], f[2])
+				add(l[i+1:], f[3])
+			}
+		}
+	}
+	for _, c := range cs {
+		rel, ok := g.rel(c.path)
+		h, isEvent := journal.HashOfPath(rel)
+		if !ok || !isEvent || !strings.HasPrefix(h, prefix) {
+			continue
+		}
+		b, err := g.run("cat-file", "blob", c.blob)
+		if err == nil && archive.SHA256Hex([]byte(b)) == h {
+			return rel, []byte(b)
+		}
+	}
+	return "", nil
+}
+
 // eventsIn reads the journal events of the archive in the tree of ref
 // (a commit) that are not in the work tree: the other side of a merge
 // whose files git has not put in place yet. Only the events ref has and

@@ -435,11 +435,18 @@ func newVerifyCmd(e *env) *cobra.Command {
 			}
 			if len(ps) > 0 {
 				events, bundle := false, ""
+				restore := map[string]bool{}
 				for _, p := range ps {
 					if conflicts[p.Path] {
 						// Not the pinned file because git's merge left
 						// it so: the note above says what to do.
 						p.Msg = l10n.T("not the file the journal pinned: it is in a merge conflict (see the note)")
+					}
+					if p.Next == int(archive.NextRestoreEvent) {
+						// No decision mends it: the event's own bytes do.
+						e.printf("%s\n", noteText(p))
+						restore[p.Arg] = true
+						continue
 					}
 					e.printf("%s\n", p)
 					events = events || strings.HasPrefix(p.Path, journal.Dir+"/")
@@ -459,6 +466,12 @@ func newVerifyCmd(e *env) *cobra.Command {
 					err.Next, err.Arg = archive.NextRestore, bundle
 				case events:
 					err.Next, err.Arg = archive.NextDecide, "EVENT"
+				case len(restore) == 1:
+					for h := range restore {
+						err.Next, err.Arg = archive.NextRestoreEvent, journal.ShortHash(h)
+					}
+				case len(restore) > 1:
+					err.Next, err.Arg = archive.NextRestoreEvent, "EVENT"
 				case len(a.Rewrite()) > 0:
 					// Files encrypted to other keys than the journal says.
 					err.Next, err.Arg = archive.NextRewrite, strings.Join(a.Rewrite(), " ")

@@ -305,6 +305,11 @@ func (e *env) sync() error {
 		ahead[ev.Path] = true
 	}
 	for _, p := range inherited {
+		if p.Next == int(archive.NextRestoreEvent) {
+			// No decision mends it: the event's own bytes do.
+			e.errorf("%s\n", l10n.Sprintf("note: a problem that came from the remote: %s", noteText(p)))
+			continue
+		}
 		if strings.HasPrefix(p.Path, journal.Dir+"/") && !ahead[p.Path] {
 			e.errorf("%s\n", l10n.Sprintf("note: a problem that came from the remote: %s (a manager settles it with crm verify --accept or --reject)", p))
 			continue
@@ -947,10 +952,13 @@ func newResolveCmd(e *env) *cobra.Command {
 
 func newRestoreCmd(e *env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "restore ID",
-		Short: l10n.Pick("Put back the dossier file the journal pinned, from git history", "从 git 历史恢复日志所记录的档案文件"),
+		Use:   "restore ID|EVENT",
+		Short: l10n.Pick("Put back the dossier file the journal pinned, or a journal event's file as written, from git history", "从 git 历史恢复日志所记录的档案文件，或日志事件文件的原样"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if rel, prefix, ok := eventArg(e.archiveDir(), args[0]); ok {
+				return e.restoreEvent(rel, prefix)
+			}
 			a, err := e.open(false)
 			if err != nil {
 				return err
@@ -1050,4 +1058,56 @@ func newPurgeCmd(e *env) *cobra.Command {
 	}
 	c.Flags().BoolVar(&yes, "yes", false, yesFlag())
 	return c
+}
+
+// eventArg reports whether arg names a journal event rather than a
+// dossier: a path under journal/ (as verify prints it), or 8 to 64
+// lower-case hex digits (the start of its hash) that are no dossier's
+// id in the archive at dir. It returns the path given, if any, and the
+// hash or its start.
+func eventArg(dir, arg string) (rel, prefix string, ok bool) {
+	if strings.HasPrefix(filepath.ToSlash(arg), journal.Dir+"/") {
+		rel = filepath.ToSlash(arg)
+		h, ok := journal.HashOfPath(rel)
+		return rel, h, ok
+	}
+	if len(arg) < 8 || len(arg) > 64 || strings.Trim(arg, "0123456789abcdef") != "" {
+		return "", "", false
+	}
+	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(archive.DossierPath(arg)))); err == nil {
+		return "", "", false
+	}
+	return "", arg, true
+}
+
+// restoreEvent puts back the file of the event whose hash starts with
+// prefix (at rel, when given) as written, from git history. It opens no
+// archive: the pin refuses a journal that lost an event its user saw,
+// and this is how it gets the event back.
+func (e *env) restoreEvent(rel, prefix string) error {
+	dir, err := filepath.Abs(e.archiveDir())
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, archive.PolicyFile)); err != nil {
+		return &archive.Error{Code: archive.Failed, Err: l10n.Errorf("no crm archive at %s (no %s)", dir, archive.PolicyFile), Next: archive.NextInit, Arg: dir}
+	}
+	g, err := openRepo(dir)
+	if err != nil {
+		return l10n.Errorf("%s is not in a git repository: put event %s back from a backup", dir, prefix)
+	}
+	found, b := g.findEvent(prefix)
+	if found == "" || rel != "" && found != rel {
+		return l10n.Errorf("no commit of this clone holds event %s as written: fetch the other clones' work (git fetch --all) and try again, or put it back from a backup", journal.ShortHash(prefix))
+	}
+	done, err := archive.RestoreEvent(dir, found, b)
+	if err != nil {
+		return err
+	}
+	if !done {
+		e.printf("%s\n", l10n.Sprintf("%s is already the event as written: nothing to restore.", found))
+		return nil
+	}
+	e.printf("%s\n", l10n.Sprintf("Restored %s from git history; crm verify checks it, crm sync commits it.", found))
+	return nil
 }
