@@ -12,7 +12,8 @@ func teamgit() map[string]string {
 		"id_scheme.style: %q, want random or sequential":                                   "id_scheme.style：%q，应为 random 或 sequential",
 		"%q is not an id scheme: use random or sequential":                                 "%q 不是编号方式：请用 random 或 sequential",
 
-		" and %d more": " 等另外 %d 个",
+		" and %d more":                                                 " 等另外 %d 个",
+		"not the file the journal pinned":                              "不是日志所记录的文件",
 		"%s is not the name of a journal event file":                   "%s 不是日志事件文件的名称",
 		"those bytes are not event %s as written":                      "这些字节不是事件 %s 写入时的原样",
 		"`crm restore %s` puts the event's file back from git history": "`crm restore %s` 从 git 历史中恢复该事件文件的原样",

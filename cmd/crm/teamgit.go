@@ -386,10 +386,29 @@ func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string) ([]arc
 		}
 	}
 	if len(fresh) > 0 {
+		// A dossier git's driver merged in a plain git pull is not the
+		// pinned file until crm sync journals the merge: that is the
+		// way on, not a restore, which would drop one side's changes.
+		merged := map[string]string{}
+		for _, r := range pendingMerges(g) {
+			merged[r.Path] = r.Dossier
+		}
+		var ids []string
 		for _, p := range fresh {
+			if id, ok := merged[g.path(p.Path)]; ok {
+				p.Msg = l10n.T("not the file the journal pinned")
+				p.Next, p.Arg = int(archive.NextSyncMerge), id
+				ids = append(ids, id)
+				e.errorf("%s\n", noteText(p))
+				continue
+			}
 			e.errorf("%s\n", p)
 		}
-		return inherited, &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("verify found %d problem(s) the remote does not have: nothing was pushed", len(fresh)), Next: archive.NextVerify}
+		err := &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("verify found %d problem(s) the remote does not have: nothing was pushed", len(fresh)), Next: archive.NextVerify}
+		if len(ids) == len(fresh) {
+			err.Next, err.Arg = archive.NextSyncMerge, strings.Join(ids, ", ")
+		}
+		return inherited, err
 	}
 	return inherited, nil
 }
