@@ -12,6 +12,7 @@ func teamgit() map[string]string {
 		"id_scheme.style: %q, want random or sequential":                                   "id_scheme.style：%q，应为 random 或 sequential",
 		"%q is not an id scheme: use random or sequential":                                 "%q 不是编号方式：请用 random 或 sequential",
 
+		"a git rebase is under way in this clone (git pull --rebase): settle its dossier conflicts with crm resolve ID and go on with git rebase --continue, or undo it with git rebase --abort; then run crm sync again, which merges instead": "本克隆正在进行 git rebase（git pull --rebase）：请用 crm resolve ID 解决档案冲突后执行 git rebase --continue，或用 git rebase --abort 撤销；然后再运行 crm sync（它用合并代替变基）",
 		" and %d more":                                                 " 等另外 %d 个",
 		"not the file the journal pinned":                              "不是日志所记录的文件",
 		"%s is not the name of a journal event file":                   "%s 不是日志事件文件的名称",

@@ -126,6 +126,36 @@ func firstLine(s string) string {
 // they must not be remembered as seen (the pin would call the abort a
 // rollback).
 func midMerge(dir string) bool {
+	dot := gitDirOf(dir)
+	if dot == "" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(dot, "MERGE_HEAD"))
+	return err == nil
+}
+
+// midRebase reports, without running git, whether the repository holding
+// dir is in the middle of a rebase (git pull --rebase stopped on a
+// conflict): its journal lacks the events of the commits still to be
+// replayed, which come back as the rebase goes on. As in a merge, they
+// are not a rollback, and what the journal holds meanwhile is not
+// remembered as seen.
+func midRebase(dir string) bool {
+	dot := gitDirOf(dir)
+	if dot == "" {
+		return false
+	}
+	for _, m := range []string{"rebase-merge", "rebase-apply"} {
+		if _, err := os.Stat(filepath.Join(dot, m)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// gitDirOf is the git folder of the repository holding dir, found
+// without running git (a .git folder, or a .git file naming one), or "".
+func gitDirOf(dir string) string {
 	for d := dir; ; d = filepath.Dir(d) {
 		dot := filepath.Join(d, ".git")
 		if st, err := os.Stat(dot); err == nil {
@@ -133,18 +163,17 @@ func midMerge(dir string) bool {
 				b, err := os.ReadFile(dot)
 				gd, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir: ")
 				if err != nil || !ok {
-					return false
+					return ""
 				}
 				if !filepath.IsAbs(gd) {
 					gd = filepath.Join(d, gd)
 				}
 				dot = gd
 			}
-			_, err := os.Stat(filepath.Join(dot, "MERGE_HEAD"))
-			return err == nil
+			return dot
 		}
 		if filepath.Dir(d) == d {
-			return false
+			return ""
 		}
 	}
 }

@@ -186,7 +186,7 @@ func run(args []string, io *IO, getenv func(string) string) int {
 		// is saved: it is committed as any other write.
 		e.autocommit(cmd)
 	}
-	if e.a != nil && e.a.Wrote() && !midMerge(e.a.Dir) {
+	if e.a != nil && e.a.Wrote() && !midMerge(e.a.Dir) && !midRebase(e.a.Dir) {
 		// Remember the heads this process wrote, so that rolling them
 		// back is noticed too.
 		e.a.CheckPin(e.v.GetString("pin_file"))
@@ -473,7 +473,8 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 	if err := e.racyWindow(); err != nil {
 		return nil, err
 	}
-	// During a merge the pin is checked and updated once it is concluded.
+	// During a merge or a rebase the pin is checked and updated once it
+	// is concluded.
 	// Otherwise a journal that lost an event this user saw is refused
 	// before it is read (the read would be a whole replay, and refused
 	// after it).
@@ -481,7 +482,7 @@ func (e *env) openWith(use keyUse) (*archive.Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	merging := midMerge(dir)
+	merging := midMerge(dir) || midRebase(dir)
 	if !merging {
 		if err := archive.CheckPinnedFiles(dir, e.v.GetString("pin_file")); err != nil {
 			return nil, err

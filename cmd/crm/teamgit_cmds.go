@@ -246,6 +246,11 @@ func (e *env) sync() error {
 	if remote == "" {
 		return l10n.Errorf("this clone has no git remote to sync with: add one with git remote add origin URL")
 	}
+	if midRebase(a.Dir) {
+		// Its branch is not checked out: a merge into what is, and a
+		// push of it, would leave out the commits still to replay.
+		return l10n.Errorf("a git rebase is under way in this clone (git pull --rebase): settle its dossier conflicts with crm resolve ID and go on with git rebase --continue, or undo it with git rebase --abort; then run crm sync again, which merges instead")
+	}
 	if g.merging() {
 		if err := e.finishMerge(g); err != nil {
 			return err
