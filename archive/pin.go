@@ -158,7 +158,7 @@ func pinErr(err error) *Error { return &Error{Code: Integrity, Path: journal.Dir
 
 // rolledBack is the error for event h, pinned in pinFile, gone.
 func rolledBack(h, pinFile string) error {
-	e := pinErr(l10n.Errorf("event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted. If that was intended, remove the archive's entry from %s; if not", journal.ShortHash(h), pinFile))
+	e := pinErr(l10n.Errorf("event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted (if that was intended, remove the archive's entry from %s)", journal.ShortHash(h), pinFile))
 	return e.then(NextRestoreEvent, h)
 }
 

@@ -163,7 +163,7 @@ func catalogMain() map[string]string {
 		"dossier %s: %v":                                                                      "档案 %s：%v",
 		"editing a dossier":                                                                   "编辑档案",
 		"editor %s failed: %v; nothing was saved":                                             "编辑器 %s 出错：%v；未保存任何内容",
-		"event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted. If that was intended, remove the archive's entry from %s; if not": "你以前在本档案库中见过的事件 %s 已从日志中消失：日志被回滚或有事件被删除。如确属有意，请从 %s 中删除该档案库的条目；否则",
+		"event %s, which you saw in this archive before, is gone from its journal: the journal was rolled back or an event deleted (if that was intended, remove the archive's entry from %s)": "你以前在本档案库中见过的事件 %s 已从日志中消失：日志被回滚或有事件被删除（如确属有意，请从 %s 中删除该档案库的条目）",
 		"event body: %v":                                      "事件正文：%v",
 		"event does not end with a newline":                   "事件未以换行符结尾",
 		"event has no final %q line":                          "事件缺少末尾的 %q 行",

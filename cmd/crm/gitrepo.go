@@ -178,6 +178,22 @@ func gitDirOf(dir string) string {
 	}
 }
 
+// detachedHead returns the commit checked out in the repository holding
+// dir when it is not a branch (git checkout of an older commit, or a
+// rebase under way), or "".
+func detachedHead(dir string) string {
+	dot := gitDirOf(dir)
+	if dot == "" {
+		return ""
+	}
+	b, err := os.ReadFile(filepath.Join(dot, "HEAD"))
+	head := strings.TrimSpace(string(b))
+	if err != nil || strings.HasPrefix(head, "ref: ") || !journal.IsHash(head) && len(head) != 40 {
+		return ""
+	}
+	return head
+}
+
 // config returns a git config value, "" when unset.
 func (g *gitRepo) config(key string) string {
 	out, _ := g.run("config", "--get", key)

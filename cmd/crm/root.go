@@ -205,6 +205,7 @@ func run(args []string, io *IO, getenv func(string) string) int {
 		if e.a != nil {
 			mergeNotRestore(e.a, err)
 		}
+		e.olderCheckout(err)
 		fmt.Fprintf(io.Err, "crm: %s\n", l10n.OSWords(present(err, pol)))
 		if code == ExitUsage && cmd != nil {
 			fmt.Fprintln(io.Err, l10n.Sprintf("Run '%s --help' for usage.", cmd.CommandPath()))

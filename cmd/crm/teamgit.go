@@ -620,3 +620,23 @@ func conflictLine(r *mergeRecord) string {
 	}
 	return l10n.Sprintf("dossier %s: both clones changed %s: run crm resolve %s", r.Dossier, strings.Join(r.Conflicts, ", "), r.Dossier)
 }
+
+// olderCheckout turns err's advice to put back an event this user saw
+// (the pin) into the advice to go back to the branch when the clone has
+// a commit checked out instead of a branch (git checkout of an older
+// commit): the journal there is older than what was seen, and nothing
+// is to be restored into it.
+func (e *env) olderCheckout(err error) {
+	var ae *archive.Error
+	if !errors.As(err, &ae) || ae.Next != archive.NextRestoreEvent {
+		return
+	}
+	dir, aerr := filepath.Abs(e.archiveDir())
+	if aerr != nil {
+		return
+	}
+	if head := detachedHead(dir); head != "" {
+		ae.Err = l10n.Errorf("event %s, which you saw in this archive before, is not in the journal of commit %s, which this clone has checked out instead of a branch (git checkout of an older commit): crm works on the latest state only; go back with git switch - (or git checkout BRANCH); older versions are in crm log and git log", journal.ShortHash(ae.Arg), head[:12])
+		ae.Next, ae.Arg = archive.NoNext, ""
+	}
+}
