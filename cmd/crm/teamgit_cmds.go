@@ -962,7 +962,12 @@ func newRestoreCmd(e *env) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if rel, prefix, ok := eventArg(e.archiveDir(), args[0]); ok {
-				return e.restoreEvent(rel, prefix)
+				err := e.restoreEvent(rel, prefix)
+				if !errors.Is(err, errNoEvent) || rel != "" || !journal.IsDossierID(args[0]) {
+					return err
+				}
+				// No event by that hash: a dossier whose id is hex
+				// digits (its file gone, or the id was not hex).
 			}
 			a, err := e.open(false)
 			if err != nil {
@@ -1085,6 +1090,15 @@ func eventArg(dir, arg string) (rel, prefix string, ok bool) {
 	return "", arg, true
 }
 
+// errNoEvent is what restoreEvent's error is when git history holds no
+// event by the hash given.
+var errNoEvent = errors.New("no such event in git history")
+
+type noEventError struct{ err error }
+
+func (e *noEventError) Error() string        { return e.err.Error() }
+func (e *noEventError) Is(target error) bool { return target == errNoEvent }
+
 // restoreEvent puts back the file of the event whose hash starts with
 // prefix (at rel, when given) as written, from git history. It opens no
 // archive: the pin refuses a journal that lost an event its user saw,
@@ -1103,7 +1117,7 @@ func (e *env) restoreEvent(rel, prefix string) error {
 	}
 	found, b := g.findEvent(prefix)
 	if found == "" || rel != "" && found != rel {
-		return l10n.Errorf("no commit of this clone holds event %s as written: fetch the other clones' work (git fetch --all) and try again, or put it back from a backup", journal.ShortHash(prefix))
+		return &noEventError{l10n.Errorf("no commit of this clone holds event %s as written: fetch the other clones' work (git fetch --all) and try again, or put it back from a backup", journal.ShortHash(prefix))}
 	}
 	done, err := archive.RestoreEvent(dir, found, b)
 	if err != nil {
