@@ -3,6 +3,7 @@ package archive
 import (
 	"bytes"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -179,9 +180,10 @@ func (a *Archive) Restore(id string, ct []byte) error {
 }
 
 // RestoreEvent puts back at rel, under the archive folder dir, the journal
-// event whose bytes are b (as git history or a backup holds them): a file
-// deleted, or edited after it was written. The bytes must be the event the
-// name says (its hash, and its time's folder), so nothing but what was
+// event (or bundle of events) whose bytes are b (as git history or a
+// backup holds them): a file deleted, or edited after it was written. The
+// bytes must be what the name says (its hash, and for an event its time's
+// folder), so nothing but what was
 // written can come back this way, and the signature in them is checked
 // as any other's when the journal is read. It reports false if the file
 // is already those bytes.
@@ -191,12 +193,14 @@ func (a *Archive) Restore(id string, ct []byte) error {
 // an event's file is written whole under a temporary name and renamed
 // (the bytes are fixed by the name, so two restores write the same file).
 func RestoreEvent(dir, rel string, b []byte) (bool, error) {
-	h, ok := journal.HashOfPath(rel)
-	if !ok || journal.IsBundlePath(rel) {
+	if h, ok := journal.HashOfBundlePath(rel); ok {
+		// A bundle: its name is the SHA-256 of its bytes.
+		if _, err := journal.SplitBundle(b); err != nil || journal.BundleName(b) != path.Base(rel) {
+			return false, failErr(l10n.Errorf("those bytes are not bundle %s as written", journal.ShortHash(h)), NoNext, "")
+		}
+	} else if h, ok := journal.HashOfPath(rel); !ok {
 		return false, usageErr("event", l10n.Errorf("%s is not the name of a journal event file", rel))
-	}
-	e, err := journal.Parse(b)
-	if err != nil || e.Hash != h || journal.PathOf(e.Time, e.Hash) != rel {
+	} else if e, err := journal.Parse(b); err != nil || e.Hash != h || journal.PathOf(e.Time, e.Hash) != rel {
 		return false, failErr(l10n.Errorf("those bytes are not event %s as written", journal.ShortHash(h)), NoNext, "")
 	}
 	p := filepath.Join(dir, filepath.FromSlash(rel))

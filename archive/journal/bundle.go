@@ -63,6 +63,10 @@ func bundleHash(name string) (string, bool) {
 	return h, true
 }
 
+// HashOfBundlePath returns the hash a bundle's path names (the SHA-256
+// of its bytes), if rel names one.
+func HashOfBundlePath(rel string) (string, bool) { return bundleHash(path.Base(rel)) }
+
 // IsBundlePath reports whether rel (a slash path) names a bundle.
 func IsBundlePath(rel string) bool {
 	_, ok := bundleHash(path.Base(rel))

@@ -203,7 +203,10 @@ var hints = map[archive.Next]func(arg string) string{
 	},
 	archive.NextGitSetup: func(string) string { return l10n.T("run `crm git setup` in this clone") },
 	archive.NextRestoreEvent: func(a string) string {
-		return l10n.Sprintf("`crm restore %s` puts the event's file back from git history", journal.ShortHash(a))
+		if journal.IsHash(a) {
+			a = journal.ShortHash(a)
+		}
+		return l10n.Sprintf("`crm restore %s` puts the event's file back from git history", a)
 	},
 	archive.NextResolve: func(a string) string { return l10n.Sprintf("`crm resolve %s`", a) },
 	archive.NextDecide: func(a string) string {

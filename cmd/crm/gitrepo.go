@@ -701,9 +701,9 @@ func (g *gitRepo) findByHash(sum string) ([]byte, error) {
 }
 
 // findEvent looks in git history (every ref, the reflog, the index) for
-// the file of the journal event whose hash starts with prefix as it was
-// written: a version of a file named for it whose SHA-256 is the hash its
-// name holds. It returns the archive-relative path and the bytes, or "".
+// the file of the journal event (or bundle) whose hash starts with prefix
+// as it was written: a version of a file named for it whose SHA-256 is
+// the hash its name holds. It returns the archive-relative path and the bytes, or "".
 // The reflog keeps commits a reset took away; a merge's own files (a
 // conflict settled in it) are looked for in it too (-m).
 func (g *gitRepo) findEvent(prefix string) (string, []byte) {
@@ -734,6 +734,9 @@ func (g *gitRepo) findEvent(prefix string) (string, []byte) {
 	for _, c := range cs {
 		rel, ok := g.rel(c.path)
 		h, isEvent := journal.HashOfPath(rel)
+		if bh, isBundle := journal.HashOfBundlePath(rel); isBundle {
+			h, isEvent = bh, true // named for the SHA-256 of its bytes too
+		}
 		if !ok || !isEvent || !strings.HasPrefix(h, prefix) {
 			continue
 		}

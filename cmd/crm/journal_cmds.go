@@ -463,7 +463,7 @@ func newVerifyCmd(e *env) *cobra.Command {
 				case bundle != "":
 					// A bundle is bytes crm wrote, not a step to judge:
 					// put back, it mends the links to what it held.
-					err.Next, err.Arg = archive.NextRestore, bundle
+					err.Next, err.Arg = archive.NextRestoreEvent, bundle
 				case events:
 					err.Next, err.Arg = archive.NextDecide, "EVENT"
 				case len(restore) == 1:

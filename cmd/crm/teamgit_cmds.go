@@ -1078,6 +1078,9 @@ func newPurgeCmd(e *env) *cobra.Command {
 func eventArg(dir, arg string) (rel, prefix string, ok bool) {
 	if strings.HasPrefix(filepath.ToSlash(arg), journal.Dir+"/") {
 		rel = filepath.ToSlash(arg)
+		if h, ok := journal.HashOfBundlePath(rel); ok {
+			return rel, h, true
+		}
 		h, ok := journal.HashOfPath(rel)
 		return rel, h, ok
 	}
