@@ -15,6 +15,7 @@ func teamgit() map[string]string {
 		"event %s, which you saw in this archive before, is not in the journal of commit %s, which this clone has checked out instead of a branch (git checkout of an older commit): crm works on the latest state only; go back with git switch - (or git checkout BRANCH); older versions are in crm log and git log": "你以前在本档案库中见过的事件 %s 不在提交 %s 的日志中，本克隆检出的是该提交而不是分支（git checkout 了旧提交）：crm 只处理最新状态；请用 git switch -（或 git checkout 分支名）回到分支；旧版本可用 crm log 和 git log 查看",
 		"a git rebase is under way in this clone (git pull --rebase): settle its dossier conflicts with crm resolve ID and go on with git rebase --continue, or undo it with git rebase --abort; then run crm sync again, which merges instead":                                                                         "本克隆正在进行 git rebase（git pull --rebase）：请用 crm resolve ID 解决档案冲突后执行 git rebase --continue，或用 git rebase --abort 撤销；然后再运行 crm sync（它用合并代替变基）",
 		"those bytes are not bundle %s as written": "这些字节不是事件包 %s 写入时的原样",
+		"warning: commit %s by %s took event %s out of the journal (%s): nothing in the journal undoes a step, so unless it was a problem event taken out on purpose, put it back with crm restore %s, and crm sync shares it": "警告：%s（%s 提交）把事件 %s 从日志中拿掉了（%s）：日志中没有任何东西能撤销一个步骤，因此除非它是有意拿掉的问题事件，请用 crm restore %s 放回，crm sync 会共享它",
 		" and %d more":                                                 " 等另外 %d 个",
 		"not the file the journal pinned":                              "不是日志所记录的文件",
 		"%s is not the name of a journal event file":                   "%s 不是日志事件文件的名称",

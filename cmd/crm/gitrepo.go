@@ -748,6 +748,45 @@ func (g *gitRepo) findEvent(prefix string) (string, []byte) {
 	return "", nil
 }
 
+// takenEvent is a journal event file a commit deleted that the journal
+// no longer holds.
+type takenEvent struct {
+	rel, hash, commit, author string
+}
+
+// takenOut returns the journal event files that the commits of rng (a
+// git log range) deleted and that are not in the archive at dir any more,
+// neither in their own file nor in a bundle of their month: events taken
+// out of the journal (a git revert or reset of crm's commit, a file
+// deleted by hand). Bundling, the only way crm moves an event, keeps it
+// in a bundle, and is not among them.
+func (g *gitRepo) takenOut(dir, rng string) []takenEvent {
+	out, err := g.run("log", "--no-renames", "--diff-filter=D", "--name-only", "--format=%x01%h%x02%an", rng, "--", g.path(journal.Dir))
+	if err != nil {
+		return nil
+	}
+	var ts []takenEvent
+	var commit, author string
+	seen := map[string]bool{}
+	for _, l := range strings.Split(out, "\n") {
+		if c, ok := strings.CutPrefix(l, "\x01"); ok {
+			commit, author, _ = strings.Cut(c, "\x02")
+			continue
+		}
+		rel, ok := g.rel(strings.TrimSpace(l))
+		if !ok || seen[rel] {
+			continue
+		}
+		h, ok := journal.HashOfPath(rel)
+		if !ok || journal.Has(dir, rel) {
+			continue
+		}
+		seen[rel] = true
+		ts = append(ts, takenEvent{rel: rel, hash: h, commit: commit, author: author})
+	}
+	return ts
+}
+
 // eventsIn reads the journal events of the archive in the tree of ref
 // (a commit) that are not in the work tree: the other side of a merge
 // whose files git has not put in place yet. Only the events ref has and

@@ -296,7 +296,11 @@ func newGitCmd(e *env) *cobra.Command {
 			if len(args) > 0 {
 				remote = args[0]
 			}
-			_, err = e.checkPush(a, g, remote+"/"+currentBranch(g))
+			ref := remote + "/" + currentBranch(g)
+			if _, rerr := g.run("rev-parse", "-q", "--verify", ref+"^{commit}"); rerr == nil {
+				e.warnTakenOut(g.takenOut(a.Dir, ref+"..HEAD"))
+			}
+			_, err = e.checkPush(a, g, ref)
 			return err
 		},
 	}

@@ -272,6 +272,7 @@ func (e *env) sync() error {
 	// for crm's own commits, so that a clone without user.name merges.
 	me, _ := a.Me()
 	g.setAuthor(me)
+	before, _ := g.run("rev-parse", "-q", "--verify", "HEAD")
 	if _, err := g.run("rev-parse", "-q", "--verify", "refs/remotes/"+tracking); err == nil {
 		if err := e.mergeRef(g, tracking, false); err != nil {
 			return err
@@ -282,6 +283,9 @@ func (e *env) sync() error {
 	handed, err := e.mergeHandoffs(g, remote)
 	if err != nil {
 		return err
+	}
+	if before = strings.TrimSpace(before); before != "" {
+		e.warnTakenOut(g.takenOut(a.Dir, before+"..HEAD"))
 	}
 	// The push check reads the snapshot's rows when it can (VerifyPush).
 	e.snapshot, e.summary = true, archive.SummaryRows
@@ -1132,4 +1136,16 @@ func (e *env) restoreEvent(rel, prefix string) error {
 	}
 	e.printf("%s\n", l10n.Sprintf("Restored %s from git history; crm verify checks it, crm sync commits it.", found))
 	return nil
+}
+
+// warnTakenOut says which events the commits a sync brought in took out
+// of the journal. Nothing in the journal says such a step was undone, and
+// a clone that never saw it cannot tell it from one never taken (the pin
+// only guards what its user saw): a removal reverted so gives the member
+// back their access. It is said, not refused: a problem event may be
+// taken out on purpose, and only a person can tell.
+func (e *env) warnTakenOut(ts []takenEvent) {
+	for _, t := range ts {
+		e.errorf("crm: %s\n", l10n.Sprintf("warning: commit %s by %s took event %s out of the journal (%s): nothing in the journal undoes a step, so unless it was a problem event taken out on purpose, put it back with crm restore %s, and crm sync shares it", t.commit, t.author, journal.ShortHash(t.hash), t.rel, journal.ShortHash(t.hash)))
+	}
 }
