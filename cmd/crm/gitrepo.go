@@ -632,7 +632,8 @@ func (g *gitRepo) setAuthor(m *archive.Member) {
 }
 
 // findBlob returns the content of a blob of path (top-relative) anywhere
-// in this clone's history (every ref), or in the index's merge stages,
+// in this clone's history (every ref and the reflog, which keeps what a
+// git reset took away), or in the index's merge stages,
 // whose SHA-256 is sum; nil if there is none.
 func (g *gitRepo) findBlob(path, sum string) []byte {
 	var ids []string
@@ -648,7 +649,7 @@ func (g *gitRepo) findBlob(path, sum string) []byte {
 			}
 		}
 	}
-	if out, err := g.run("log", "--all", "--full-history", "--format=", "--raw", "--no-abbrev", "--", path); err == nil {
+	if out, err := g.run("log", "--all", "--reflog", "--full-history", "--format=", "--raw", "--no-abbrev", "--", path); err == nil {
 		for _, l := range strings.Split(out, "\n") {
 			if f := strings.Fields(l); len(f) >= 5 && strings.HasPrefix(f[0], ":") {
 				add(f[2])
@@ -683,7 +684,7 @@ func (g *gitRepo) pinnedBlob(id, sum string) []byte {
 // folder in every commit of this clone (a dossier created under an id
 // that was taken: its file was under that id in the other clone).
 func (g *gitRepo) findByHash(sum string) ([]byte, error) {
-	out, _ := g.run("log", "--all", "--full-history", "--format=", "--raw", "--no-abbrev", "--", g.path(archive.DossiersDir))
+	out, _ := g.run("log", "--all", "--reflog", "--full-history", "--format=", "--raw", "--no-abbrev", "--", g.path(archive.DossiersDir))
 	var paths []string
 	for _, l := range strings.Split(out, "\n") {
 		if i := strings.IndexByte(l, '\t'); i > 0 && strings.HasPrefix(l, ":") {
