@@ -373,7 +373,19 @@ func currentBranch(g *gitRepo) string {
 func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string) ([]archive.Problem, error) {
 	var ps []archive.Problem
 	var err error
-	if carried, ok := g.carried(remoteRef); ok {
+	// The dossiers the pushed events write or step on: a problem with
+	// one of their files is the push's, even when the file is the
+	// remote's (an event pinning a version the push does not carry, as
+	// after a git reset took the commit of the file away), so it is not
+	// inherited.
+	named := map[string]bool{}
+	carried, ok := g.carried(remoteRef)
+	if ok {
+		for _, rel := range carried {
+			if ev, err := journal.ReadFile(a.Dir, rel); err == nil && ev.Dossier != "" {
+				named[archive.DossierPath(ev.Dossier)] = true
+			}
+		}
 		ps, err = a.VerifyPush(e.ctx(), carried)
 	} else {
 		ps, err = a.Verify(e.ctx())
@@ -383,7 +395,7 @@ func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string) ([]arc
 	}
 	var fresh, inherited []archive.Problem
 	for _, p := range ps {
-		if g.sameAsRemote(remoteRef, p.Path) {
+		if !named[p.Path] && g.sameAsRemote(remoteRef, p.Path) {
 			inherited = append(inherited, p)
 		} else {
 			fresh = append(fresh, p)
