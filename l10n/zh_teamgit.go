@@ -16,6 +16,8 @@ func teamgit() map[string]string {
 		"a git rebase is under way in this clone (git pull --rebase): settle its dossier conflicts with crm resolve ID and go on with git rebase --continue, or undo it with git rebase --abort; then run crm sync again, which merges instead":                                                                         "本克隆正在进行 git rebase（git pull --rebase）：请用 crm resolve ID 解决档案冲突后执行 git rebase --continue，或用 git rebase --abort 撤销；然后再运行 crm sync（它用合并代替变基）",
 		"those bytes are not bundle %s as written": "这些字节不是事件包 %s 写入时的原样",
 		"warning: commit %s by %s took event %s out of the journal (%s): nothing in the journal undoes a step, so unless it was a problem event taken out on purpose, put it back with crm restore %s, and crm sync shares it": "警告：%s（%s 提交）把事件 %s 从日志中拿掉了（%s）：日志中没有任何东西能撤销一个步骤，因此除非它是有意拿掉的问题事件，请用 crm restore %s 放回，crm sync 会共享它",
+		"Undid git's merge in progress: it holds a dossier your key cannot settle; your work is handed on instead.":                                                                                                            "已撤销进行中的 git 合并：其中有你的密钥无法解决的档案；改为把你的工作转交他人。",
+		"note: %s: crm sync undoes git's merge and hands your work on":                                                                                                                                                         "注意：%s：crm sync 会撤销 git 的合并并把你的工作转交他人",
 		" and %d more":                                                 " 等另外 %d 个",
 		"not the file the journal pinned":                              "不是日志所记录的文件",
 		"%s is not the name of a journal event file":                   "%s 不是日志事件文件的名称",

@@ -550,10 +550,18 @@ func (e *env) gitWarnings(a *archive.Archive) (conflicts map[string]bool) {
 	}
 	// A dossier crm sync left for a person to settle: whatever verify
 	// says of its file, the way on is crm resolve, not a restore.
+	records := readRecords(g)
 	for _, p := range g.unmerged() {
 		rel, _ := g.rel(p)
 		if id, ok := archive.DossierOfPath(rel); ok && !conflicts[rel] {
-			e.errorf("crm: %s\n", l10n.Sprintf("note: %s is in a merge conflict left to settle: run crm resolve %s, then crm sync (do not restore it from git: that would drop one side's changes)", rel, id))
+			if i := slices.IndexFunc(records, func(r *mergeRecord) bool {
+				return r.Path == p && (r.Conflict == "unreadable" || r.Conflict == "role")
+			}); i >= 0 {
+				// No crm resolve of this key's can settle it.
+				e.errorf("crm: %s\n", l10n.Sprintf("note: %s: crm sync undoes git's merge and hands your work on", conflictLine(records[i])))
+			} else {
+				e.errorf("crm: %s\n", l10n.Sprintf("note: %s is in a merge conflict left to settle: run crm resolve %s, then crm sync (do not restore it from git: that would drop one side's changes)", rel, id))
+			}
 			if conflicts == nil {
 				conflicts = map[string]bool{}
 			}

@@ -251,7 +251,18 @@ func (e *env) sync() error {
 		// push of it, would leave out the commits still to replay.
 		return l10n.Errorf("a git rebase is under way in this clone (git pull --rebase): settle its dossier conflicts with crm resolve ID and go on with git rebase --continue, or undo it with git rebase --abort; then run crm sync again, which merges instead")
 	}
-	if g.merging() {
+	merging := g.merging()
+	if merging && cannotSettle(g) {
+		// A plain git pull left a dossier this key cannot open every
+		// version of: no crm resolve of this user's can settle it, and
+		// finishing the merge would wait for it forever. Undone, the
+		// sync merges as it does any (below): the user's work waits on
+		// a side branch for a member who can.
+		e.undoMerge(g, untracked(g))
+		merging = false
+		e.printf("%s\n", l10n.T("Undid git's merge in progress: it holds a dossier your key cannot settle; your work is handed on instead."))
+	}
+	if merging {
 		if err := e.finishMerge(g); err != nil {
 			return err
 		}
@@ -1148,4 +1159,20 @@ func (e *env) warnTakenOut(ts []takenEvent) {
 	for _, t := range ts {
 		e.errorf("crm: %s\n", l10n.Sprintf("warning: commit %s by %s took event %s out of the journal (%s): nothing in the journal undoes a step, so unless it was a problem event taken out on purpose, put it back with crm restore %s, and crm sync shares it", t.commit, t.author, journal.ShortHash(t.hash), t.rel, journal.ShortHash(t.hash)))
 	}
+}
+
+// cannotSettle reports whether the merge in progress holds a dossier in
+// conflict that the user's key cannot settle: git's driver could not open
+// every version of it, or merging it needs a role the user lacks.
+func cannotSettle(g *gitRepo) bool {
+	unmerged := map[string]bool{}
+	for _, p := range g.unmerged() {
+		unmerged[p] = true
+	}
+	for _, r := range readRecords(g) {
+		if (r.Conflict == "unreadable" || r.Conflict == "role") && unmerged[r.Path] {
+			return true
+		}
+	}
+	return false
 }
