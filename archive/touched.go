@@ -213,6 +213,26 @@ func RestoreEvent(dir, rel string, b []byte) (bool, error) {
 	return true, nil
 }
 
+// PolicyMatches reports whether crm.yaml is the policy the journal
+// recorded.
+func (a *Archive) PolicyMatches() bool { return sha256Hex(a.PolicyRaw) == a.State.PolicySHA256 }
+
+// PolicySHA256 is the SHA-256 of the policy the journal recorded.
+func (a *Archive) PolicySHA256() string { return a.State.PolicySHA256 }
+
+// RestorePolicy puts back crm.yaml as the journal recorded it (b, from git
+// history or a backup): an edit made without a signed policy.update,
+// which stops every write until then.
+func (a *Archive) RestorePolicy(b []byte) error {
+	return a.lockOnly(func() error {
+		if sha256Hex(b) != a.State.PolicySHA256 {
+			return failErr(l10n.Errorf("that version of %s is not the one the journal recorded", PolicyFile), NoNext, "")
+		}
+		a.touch(PolicyFile)
+		return writeFileAtomic(filepath.Join(a.Dir, PolicyFile), b, 0o644)
+	})
+}
+
 // FileMatches reports whether dossier d's file is the one the journal
 // pinned. A file that does not is read-only until restored.
 func (a *Archive) FileMatches(d *DossierState) bool {

@@ -91,7 +91,7 @@ func (a *Archive) verify(ctx context.Context, fast bool) ([]Problem, error) {
 	}
 	c := &checker{a: a, s: s, ps: append(restorable(j, j.Problems), s.Problems...)}
 	if sha256Hex(a.PolicyRaw) != s.PolicySHA256 {
-		c.add(PolicyFile, l10n.N("differs from the policy the journal recorded (edited without a signed policy.update)"))
+		c.ps = append(c.ps, Problem{Path: PolicyFile, Msg: l10n.T("differs from the policy the journal recorded (edited without a signed policy.update)"), Next: int(NextRestoreID), Arg: PolicyFile})
 	}
 	c.tree()
 	c.members()

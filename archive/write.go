@@ -157,7 +157,8 @@ func (a *Archive) Bulk(f func() error) error {
 // it, and a manager's decision settles it (no lockouts).
 func (a *Archive) checkWritable() error {
 	if sha256Hex(a.PolicyRaw) != a.State.PolicySHA256 {
-		return integrityErr(PolicyFile, l10n.Errorf("%s: %s; nothing was written", PolicyFile, l10n.T("differs from the policy the journal recorded (edited without a signed policy.update)")))
+		e := integrityErr(PolicyFile, l10n.Errorf("%s: %s; nothing was written", PolicyFile, l10n.T("differs from the policy the journal recorded (edited without a signed policy.update)")))
+		return e.then(NextRestoreID, PolicyFile)
 	}
 	return nil
 }

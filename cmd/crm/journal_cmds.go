@@ -448,6 +448,10 @@ func newVerifyCmd(e *env) *cobra.Command {
 						restore[p.Arg] = true
 						continue
 					}
+					if p.Next == int(archive.NextRestoreID) {
+						e.printf("%s\n", noteText(p))
+						continue
+					}
 					e.printf("%s\n", p)
 					events = events || strings.HasPrefix(p.Path, journal.Dir+"/")
 					if bundle == "" && journal.IsBundlePath(p.Path) {

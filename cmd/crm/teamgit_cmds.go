@@ -972,8 +972,8 @@ func newResolveCmd(e *env) *cobra.Command {
 
 func newRestoreCmd(e *env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "restore ID|EVENT",
-		Short: l10n.Pick("Put back the dossier file the journal pinned, or a journal event's file as written, from git history", "从 git 历史恢复日志所记录的档案文件，或日志事件文件的原样"),
+		Use:   "restore ID|EVENT|crm.yaml",
+		Short: l10n.Pick("Put back the dossier file or policy the journal pinned, or a journal event's file as written, from git history", "从 git 历史恢复日志所记录的档案文件或策略，或日志事件文件的原样"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if rel, prefix, ok := eventArg(e.archiveDir(), args[0]); ok {
@@ -987,6 +987,9 @@ func newRestoreCmd(e *env) *cobra.Command {
 			a, err := e.open(false)
 			if err != nil {
 				return err
+			}
+			if args[0] == archive.PolicyFile {
+				return e.restorePolicy(a)
 			}
 			d, err := a.Lookup(args[0])
 			if err != nil {
@@ -1175,4 +1178,27 @@ func cannotSettle(g *gitRepo) bool {
 		}
 	}
 	return false
+}
+
+// restorePolicy puts back crm.yaml as the journal recorded it, from git
+// history: a version whose SHA-256 is the one the last policy event (or
+// the genesis) recorded.
+func (e *env) restorePolicy(a *archive.Archive) error {
+	if a.PolicyMatches() {
+		e.printf("%s\n", l10n.Sprintf("%s is already the policy the journal recorded: nothing to restore.", archive.PolicyFile))
+		return nil
+	}
+	g, err := repoOf(a)
+	if err != nil {
+		return err
+	}
+	b := g.findBlob(g.path(archive.PolicyFile), a.PolicySHA256())
+	if b == nil {
+		return l10n.Errorf("no commit of this clone holds the version of %s the journal recorded (sha256 %s): fetch the other clones' work (git fetch --all) and try again, or restore it from a backup", archive.PolicyFile, journal.ShortHash(a.PolicySHA256()))
+	}
+	if err := a.RestorePolicy(b); err != nil {
+		return err
+	}
+	e.printf("%s\n", l10n.Sprintf("Restored %s from git history (sha256 %s).", archive.PolicyFile, journal.ShortHash(a.PolicySHA256())))
+	return nil
 }
