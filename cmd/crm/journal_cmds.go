@@ -558,7 +558,11 @@ func (e *env) gitWarnings(a *archive.Archive) (conflicts map[string]bool) {
 	for _, p := range g.unmerged() {
 		rel, _ := g.rel(p)
 		if id, ok := archive.DossierOfPath(rel); ok && !conflicts[rel] {
-			if i := slices.IndexFunc(records, func(r *mergeRecord) bool {
+			if d := a.State.Dossiers[id]; d != nil && d.Status == archive.StatusDestroyed {
+				// Changed here, destroyed there: nothing for a person
+				// to settle (the destruction stands).
+				e.errorf("crm: %s\n", l10n.Sprintf("note: %s was changed in one clone and destroyed in the other: the destruction stands, and crm sync removes the file", rel))
+			} else if i := slices.IndexFunc(records, func(r *mergeRecord) bool {
 				return r.Path == p && (r.Conflict == "unreadable" || r.Conflict == "role")
 			}); i >= 0 {
 				// No crm resolve of this key's can settle it.

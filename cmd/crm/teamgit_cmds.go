@@ -658,7 +658,16 @@ func (e *env) finishMerge(g *gitRepo) error {
 	var lines []string
 	_, noDriver := driverNotOnPath(g)
 	records := readRecords(g)
-	for _, p := range g.unmerged() {
+	unmerged := g.unmerged()
+	if len(unmerged) > 0 {
+		// What the journal says of each dossier in conflict: a state
+		// from the snapshot (saved by any command run since git's
+		// merge) need not hold them.
+		if err := a.WholeState(); err != nil {
+			return err
+		}
+	}
+	for _, p := range unmerged {
 		rel, _ := g.rel(p)
 		if strings.HasPrefix(rel, archive.MembersDir+"/") && a.OwnFile(rel, true) {
 			g.run("add", "--", p)
@@ -910,6 +919,11 @@ func newResolveCmd(e *env) *cobra.Command {
 			base, ours, theirs := stage("1"), stage("2"), stage("3")
 			var texts [3][]byte
 			for i, ct := range [][]byte{base, ours, theirs} {
+				if ct == nil && base != nil {
+					// Changed in one clone, removed in the other (a
+					// destruction): the journal says which stands.
+					return l10n.Errorf("dossier %s was changed in one clone and its file removed in the other (a destruction): there is nothing to merge; crm sync settles it as the journal says", id)
+				}
 				if ct == nil {
 					return l10n.Errorf("dossier %s was created in both clones: there is nothing to merge", id)
 				}
