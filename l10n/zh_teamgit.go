@@ -23,6 +23,7 @@ func teamgit() map[string]string {
 		"no commit of this clone holds the version of %s the journal recorded (sha256 %s): fetch the other clones' work (git fetch --all) and try again, or restore it from a backup":                                          "本克隆没有任何提交保存日志所记录的 %s 版本（sha256 %s）：请先获取其他克隆的工作（git fetch --all）再试，或从备份中恢复",
 		"dossier %s was changed in one clone and its file removed in the other (a destruction): there is nothing to merge; crm sync settles it as the journal says":                                                            "档案 %s 在一个克隆中被修改，在另一克隆中其文件被删除（销毁）：没有可合并的内容；crm sync 会按日志处理",
 		"note: %s was changed in one clone and destroyed in the other: the destruction stands, and crm sync removes the file":                                                                                                  "注意：%s 在一个克隆中被修改，在另一克隆中被销毁：销毁成立，crm sync 会删除该文件",
+		"note: %s: crm sync settles it":                                "注意：%s：crm sync 会处理",
 		" and %d more":                                                 " 等另外 %d 个",
 		"not the file the journal pinned":                              "不是日志所记录的文件",
 		"%s is not the name of a journal event file":                   "%s 不是日志事件文件的名称",
