@@ -86,3 +86,24 @@ var (
 	secondAfter  = []bool{true}
 	secondBefore = []bool{false}
 )
+
+// pendingUntilRekey checks that dossier id's file is encrypted to member,
+// a former reader the journal no longer lets read it (a file pending,
+// not a problem: verify passes), and that a manager's rekey writes it
+// without them.
+func (f *fixture) pendingUntilRekey(id, member string) {
+	f.t.Helper()
+	s := f.as("zhang").State
+	d := s.Dossiers[id]
+	if !slices.Contains(d.Recipients, member) || slices.Contains(s.ExpectedRecipients(d), member) {
+		f.t.Fatalf("dossier %s: encrypted to %v, expected %v", id, d.Recipients, s.ExpectedRecipients(d))
+	}
+	f.verifyClean()
+	if _, err := f.as("zhang").Rekey(ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	if d := f.as("zhang").State.Dossiers[id]; slices.Contains(d.Recipients, member) {
+		f.t.Fatalf("still encrypted to %s after rekey: %v", member, d.Recipients)
+	}
+	f.verifyClean()
+}

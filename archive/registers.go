@@ -42,34 +42,31 @@ func encodeRegisters(s *State, ds []*Destruction) ([]byte, bool) {
 func decodeRegisters(b []byte) (*snapRegisters, bool) {
 	r := rowReader{b: b, strs: map[string]string{}}
 	out := &snapRegisters{}
-	n := r.uvarint()
-	if r.bad || n > uint64(len(r.b)/minLoanSize) {
-		return nil, false
-	}
-	if n > 0 {
-		out.Loans = make([]*Loan, n)
-		ls := make([]Loan, n)
-		for i := range ls {
-			r.loan(&ls[i])
-			out.Loans[i] = &ls[i]
-		}
-	}
-	n = r.uvarint()
-	if r.bad || n > uint64(len(r.b)/minDestructionSize) {
-		return nil, false
-	}
-	if n > 0 {
-		out.Destructions = make([]*Destruction, n)
-		ds := make([]Destruction, n)
-		for i := range ds {
-			r.destruction(&ds[i])
-			out.Destructions[i] = &ds[i]
-		}
-	}
+	out.Loans = readRecords(&r, minLoanSize, (*rowReader).loan)
+	out.Destructions = readRecords(&r, minDestructionSize, (*rowReader).destruction)
 	if r.bad || len(r.b) != 0 {
 		return nil, false
 	}
 	return out, true
+}
+
+// readRecords reads a count, then that many records with read (each at
+// least min bytes): nil for none, or when r is bad.
+func readRecords[T any](r *rowReader, min int, read func(*rowReader, *T)) []*T {
+	n := r.uvarint()
+	if r.bad || n > uint64(len(r.b)/min) {
+		r.bad = true
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	out, all := make([]*T, n), make([]T, n)
+	for i := range all {
+		read(r, &all[i])
+		out[i] = &all[i]
+	}
+	return out
 }
 
 func appendLoan(b []byte, l *Loan) []byte {
