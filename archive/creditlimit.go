@@ -8,9 +8,13 @@ import (
 	"crm/l10n"
 )
 
-// creditOfText is what a dossier's text, or a part of one, says of its
-// credit: the class its survey writes, its score and its credit limit.
-type creditOfText struct {
+// writtenFacts is what the checks of a write against today and the
+// policy (checkAgainstPolicy) read of a dossier's text, or of a part of
+// one (a hand-in): its contact records, and the class its credit survey
+// writes, its score and its credit limit. Each text is decoded once for
+// all of them; the node tree, for an error's line, only on an error.
+type writtenFacts struct {
+	Contacts     []Contact `yaml:"contacts"`
 	CreditSurvey struct {
 		Class       string  `yaml:"class"`
 		Score       *int    `yaml:"score"`
@@ -18,8 +22,18 @@ type creditOfText struct {
 	} `yaml:"credit_survey"`
 }
 
-// checkCreditLimit refuses a dossier text about to be written (newText;
-// oldText the text it replaces, nil for a new dossier) whose credit
+// factsOf decodes text's writtenFacts.
+func factsOf(text []byte) (*writtenFacts, error) {
+	var f writtenFacts
+	if err := yaml.Unmarshal(text, &f); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// checkCreditLimit refuses a dossier text about to be written (newText,
+// of facts nf; of is the facts of the text it replaces, nil for a new
+// dossier or one that does not decode) whose credit
 // survey grants more credit (credit_survey.credit_limit, 赊销额度) than the
 // policy's limit for the customer's credit class (R8: each class has a
 // credit limit set in policy; D, a dangerous customer, gets none). The
@@ -27,12 +41,8 @@ type creditOfText struct {
 // (dossier.credit), else the survey's own class, else its score's. A text
 // whose limit and class are as before is left to the edit that changes
 // them, as a class changed by the journal alone is.
-func (a *Archive) checkCreditLimit(override string, oldText, newText []byte) error {
-	var nd creditOfText
-	if yaml.Unmarshal(newText, &nd) != nil {
-		return nil // the text's own checks say what is wrong
-	}
-	ns := nd.CreditSurvey
+func (a *Archive) checkCreditLimit(override string, of, nf *writtenFacts, newText []byte) error {
+	ns := nf.CreditSurvey
 	class, _ := a.Policy.CreditClassOf(override, ns.Class, ns.Score)
 	if class == "" {
 		return nil
@@ -41,13 +51,10 @@ func (a *Archive) checkCreditLimit(override string, oldText, newText []byte) err
 	if !ok || ns.CreditLimit <= t.Limit {
 		return nil
 	}
-	if oldText != nil {
-		var od creditOfText
-		if yaml.Unmarshal(oldText, &od) == nil {
-			ocs := od.CreditSurvey
-			if oc, _ := a.Policy.CreditClassOf(override, ocs.Class, ocs.Score); oc == class && ocs.CreditLimit == ns.CreditLimit {
-				return nil
-			}
+	if of != nil {
+		ocs := of.CreditSurvey
+		if oc, _ := a.Policy.CreditClassOf(override, ocs.Class, ocs.Score); oc == class && ocs.CreditLimit == ns.CreditLimit {
+			return nil
 		}
 	}
 	var line int

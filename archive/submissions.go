@@ -256,8 +256,10 @@ func (a *Archive) Submit(text []byte, about string) (*Submission, error) {
 	}
 	// What sales report took place: no contact dated ahead, which the
 	// clerk could not fold in (checkContactDates).
-	if err := a.checkContactDates(nil, text); err != nil {
-		return nil, err
+	if nf, err := factsOf(text); err == nil {
+		if err := a.checkContactDates(nil, nf, text); err != nil {
+			return nil, err
+		}
 	}
 	var sub *Submission
 	err := a.locked(func() error {

@@ -197,33 +197,25 @@ func (a *Archive) RemoveExpiredComplaints(id string) ([]Contact, error) {
 	return removed, nil
 }
 
-// checkContactDates refuses a dossier text about to be written (newText;
-// oldText is the text it replaces, nil for a new dossier) with a contact
-// record dated after today in the policy's zone that oldText does not
-// have: a record is of a contact that took place, and a visit dated ahead
-// would count for the tier's visit cadence until that day (sister rules:
-// ordinary customers visited at least once a quarter). A record already
-// kept that way is left to the edit that touches it.
-func (a *Archive) checkContactDates(oldText, newText []byte) error {
-	news, err := contactsOf(newText)
-	if err != nil {
-		return nil // the text's own checks say what is wrong
-	}
+// checkContactDates refuses a dossier text about to be written (newText,
+// of facts nf; of is the facts of the text it replaces, nil for a new
+// dossier) with a contact record dated after today in the policy's zone
+// that the old text does not have: a record is of a contact that took
+// place, and a visit dated ahead would count for the tier's visit cadence
+// until that day (sister rules: ordinary customers visited at least once
+// a quarter). A record already kept that way is left to the edit that
+// touches it.
+func (a *Archive) checkContactDates(of, nf *writtenFacts, newText []byte) error {
 	had := map[string]int{}
-	if oldText != nil {
-		if olds, err := contactsOf(oldText); err == nil {
-			for _, c := range olds {
-				had[contactKey(c)]++
-			}
+	if of != nil {
+		for _, c := range of.Contacts {
+			had[contactKey(c)]++
 		}
 	}
 	today := a.civilToday()
-	var contacts *yaml.Node
-	if top, err := dossierNode(newText); err == nil {
-		contacts = nodeAt(top, "contacts")
-	}
+	var contacts *yaml.Node // newText's contacts:, read for the first error's lines
 	var ps []*FieldError
-	for i, c := range news {
+	for i, c := range nf.Contacts {
 		if k := contactKey(c); had[k] > 0 {
 			had[k]--
 			continue
@@ -231,8 +223,16 @@ func (a *Archive) checkContactDates(oldText, newText []byte) error {
 		if !c.Date.After(today) {
 			continue
 		}
+		if contacts == nil {
+			contacts = &yaml.Node{}
+			if top, err := dossierNode(newText); err == nil {
+				if n := nodeAt(top, "contacts"); n != nil {
+					contacts = n
+				}
+			}
+		}
 		var line int
-		if contacts != nil && contacts.Kind == yaml.SequenceNode && i < len(contacts.Content) {
+		if contacts.Kind == yaml.SequenceNode && i < len(contacts.Content) {
 			line = lineOf(contacts.Content[i], "date")
 		}
 		ps = append(ps, &FieldError{Path: fmt.Sprintf("contacts[%d].date", i), Line: line,
@@ -242,16 +242,6 @@ func (a *Archive) checkContactDates(oldText, newText []byte) error {
 		return &ValidationError{ps}
 	}
 	return nil
-}
-
-// contactsOf is the contact records of a dossier's text, or of a part of
-// one (a hand-in), whatever else it holds.
-func contactsOf(text []byte) ([]Contact, error) {
-	var v struct {
-		Contacts []Contact `yaml:"contacts"`
-	}
-	err := yaml.Unmarshal(text, &v)
-	return v.Contacts, err
 }
 
 // contactKey is what tells one contact record from another.
@@ -280,12 +270,20 @@ func (a *Archive) CheckEdit(id string, oldText, newText []byte) error {
 // policy (checkContactDates, checkCreditLimit); id is the dossier's id,
 // "" for a new one.
 func (a *Archive) checkAgainstPolicy(id string, oldText, newText []byte) error {
-	if err := a.checkContactDates(oldText, newText); err != nil {
+	nf, err := factsOf(newText)
+	if err != nil {
+		return nil // the text's own checks say what is wrong
+	}
+	var of *writtenFacts
+	if oldText != nil {
+		of, _ = factsOf(oldText) // nil if it does not decode: every record is new
+	}
+	if err := a.checkContactDates(of, nf, newText); err != nil {
 		return err
 	}
 	override := ""
 	if d := a.State.Dossiers[id]; id != "" && d != nil {
 		override = d.Credit
 	}
-	return a.checkCreditLimit(override, oldText, newText)
+	return a.checkCreditLimit(override, of, nf, newText)
 }
