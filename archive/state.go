@@ -469,6 +469,40 @@ func (s *State) markLevelAt(m LevelMark, t time.Time) string {
 	return m.Level
 }
 
+// DeclassifiedAt is when dossier d was declassified by R7.2.4 (自行解密)
+// before now, in time order: each instant a secrecy period ran out while
+// its level was in force and the dossier existed, from which
+// EffectiveLevelAt gives the declassified level. The journal's
+// declassification (crm maintain) follows that instant, perhaps days or a
+// year later; the instant is when it happened.
+func (s *State) DeclassifiedAt(d *DossierState, now time.Time) []time.Time {
+	low, loc := s.Policy.DeclassifiedLevel(), s.Policy.Location()
+	var out []time.Time
+	for i, m := range d.Levels {
+		exp, ok := classify.Expiry(m.SetOn, m.Period)
+		if m.Level == low || !ok {
+			continue
+		}
+		at := time.Date(exp.Year(), exp.Month(), exp.Day(), 0, 0, 0, 0, loc) // the day it runs out, there
+		after := at.Add(time.Nanosecond)
+		if !at.Before(now) || !d.ActiveAt(after) || !m.At.Before(after) {
+			continue
+		}
+		// Still its mark when it ran out: none set since (levelAt's pick).
+		cur := -1
+		for j := range d.Levels {
+			if d.Levels[j].At.Before(after) && (cur < 0 || !d.Levels[j].At.Before(d.Levels[cur].At)) {
+				cur = j
+			}
+		}
+		if cur == i {
+			out = append(out, at)
+		}
+	}
+	slices.SortFunc(out, time.Time.Compare)
+	return out
+}
+
 // markAt is the last mark of ms (in time) before t, or the zero Mark.
 func markAt(ms []Mark, t time.Time) Mark {
 	var cur Mark

@@ -244,6 +244,20 @@ func countActivity(out []activity, ps []Period, d *archive.DossierState) {
 	}
 }
 
+// countDeclassified counts into out[k] the declassifications of dossier
+// d in ps[k] before now (R7.2.4): when each secrecy period ran out, as the
+// levels the reports show have it (archive.State.DeclassifiedAt), whether
+// or not the journal has recorded it yet.
+func (f *facts) countDeclassified(out []activity, ps []Period, d *archive.DossierState, now time.Time) {
+	for _, t := range f.s.DeclassifiedAt(d, now) {
+		for k, p := range ps {
+			if p.Contains(t) {
+				out[k].declassified++
+			}
+		}
+	}
+}
+
 // journalActivity counts into s what happened in p that the registers,
 // loans and destructions say.
 func (f *facts) journalActivity(s *activity, p Period, now time.Time) {
@@ -254,9 +268,9 @@ func (f *facts) journalActivity(s *activity, p Period, now time.Time) {
 		switch c.Kind {
 		case archive.ChangeRaise, archive.ChangeLower, archive.ChangeConfirm:
 			s.reclassified++
-		case archive.ChangeDeclassify:
-			s.declassified++
 		}
+		// Declassifications count when the period ran out
+		// (countDeclassified), not when crm maintain journaled them.
 	}
 	for _, l := range f.loans {
 		if !l.Out.IsZero() && p.Contains(l.Out) {

@@ -589,6 +589,7 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 	due, done := make([]int, len(quarters)), make([]int, len(quarters))
 	f.each(func(d *archive.DossierState) {
 		countActivity(acts, ps, d)
+		f.countDeclassified(acts, ps, d, now)
 		if d.ActiveAt(p.Start) {
 			atStart++
 		}
