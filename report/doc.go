@@ -59,8 +59,10 @@
 //     Tier: the last dossier.tier event, else the dossier's tier, else 未定.
 //     ABC grade: classify.ABCGrades over the readable dossiers' yearly sales
 //     with the policy's shares. Dossiers that could not be read (no key, not
-//     a recipient, destroyed since) are counted in [Gathered].Unreadable and
-//     the report carries the layout's "unreadable" note; a file that is not
+//     a recipient) are counted in [Gathered].Unreadable and the report
+//     carries the layout's "unreadable" note; those destroyed since (a
+//     report on a past period) in [Gathered].Gone, with the layout's
+//     "destroyed" note: no key reads them any more; a file that is not
 //     the one the journal pinned stops the report (exit 4), as in
 //     `crm show`.
 //   - The monthly report's hand-ins (R6.1, handins.go): one row per member

@@ -27,6 +27,11 @@ type Gathered struct {
 	// Read is how many dossiers' content the report read: a report with
 	// Unreadable > 0 and Read == 0 has no figure from content at all.
 	Read int
+	// Gone is how many dossiers the report needed the content of that
+	// were destroyed since (a report on a past period): no key reads them
+	// any more, so they are not in Unreadable, and the report says so in
+	// a note of its own.
+	Gone int
 	// Marking is the highest level among the dossiers whose content the
 	// report read or whose rows name them, "" when none (marking.go).
 	Marking string
@@ -125,6 +130,17 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 		}
 		s.Note = n
 	}
+	if g.Gone > 0 {
+		n, err := l.Note("destroyed", map[string]string{"count": strconv.Itoa(g.Gone)})
+		if err != nil {
+			// An archive's copy of the layout, made before the note.
+			n = Text{
+				Zh: "有 " + strconv.Itoa(g.Gone) + " 份档案已于其后销毁，内容无从读取，未计入需读取档案内容的统计。",
+				En: strconv.Itoa(g.Gone) + " dossiers have been destroyed since, and their content with them: they are left out of the figures that need their content.",
+			}
+		}
+		r.Notes = append(r.Notes, n)
+	}
 	if g.Unreadable > 0 {
 		n, err := l.Note("unreadable", map[string]string{"count": strconv.Itoa(g.Unreadable)})
 		if err != nil {
@@ -142,20 +158,20 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 // contents is what the reports read of the content of the dossiers ids
 // that a's identity can read: their digests (archive.Digests), made from
 // each dossier decrypted and parsed once and kept with the plaintext
-// cache while its file is unchanged. The others (no key, not a recipient,
-// destroyed) are counted in unreadable. A file that is not the one the
+// cache while its file is unchanged. The others are counted in
+// unreadable (no key, not a recipient) or in gone (destroyed since: a
+// report on a past period). A file that is not the one the
 // journal pinned, or a dossier that does not parse, is an error: reports
 // are not made from a tampered archive.
-func (f *facts) contents(ids []string) (map[string]*archive.Digest, int, error) {
+func (f *facts) contents(ids []string) (m map[string]*archive.Digest, unreadable, gone int, err error) {
 	if f.digests == nil {
 		all, bad, _, err := f.a.Digests(f.a.Context())
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		f.digests, f.unread = all, bad
 	}
-	m := make(map[string]*archive.Digest, len(ids))
-	unreadable := 0
+	m = make(map[string]*archive.Digest, len(ids))
 	var hard []error // only about the dossiers this report reads
 	for _, id := range ids {
 		if err := f.unread[id]; err != nil {
@@ -163,18 +179,22 @@ func (f *facts) contents(ids []string) (map[string]*archive.Digest, int, error) 
 		}
 	}
 	if len(hard) > 0 {
-		return nil, 0, errors.Join(hard...)
+		return nil, 0, 0, errors.Join(hard...)
 	}
 	for _, id := range ids {
 		g := f.digests[id]
 		if g == nil {
-			unreadable++
+			if d := f.s.Dossiers[id]; d != nil && d.Status == archive.StatusDestroyed {
+				gone++
+			} else {
+				unreadable++
+			}
 			continue
 		}
 		m[id] = g
 		f.markDossier(id) // its content is in the report
 	}
-	return m, unreadable, nil
+	return m, unreadable, gone, nil
 }
 
 // Category labels for dossiers without a value.
@@ -202,10 +222,10 @@ type customer struct {
 // journaled override in force at t, else what the dossier and the rules
 // give; ABC grade by yearly sales under the policy's shares, among the
 // readable dossiers.
-func (f *facts) customers(st *standing) ([]*customer, int, error) {
-	m, unreadable, err := f.contents(st.ids)
+func (f *facts) customers(st *standing) (cs []*customer, unreadable, gone int, err error) {
+	m, unreadable, gone, err := f.contents(st.ids)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	pol := f.a.Policy
 	aShare, bShare := pol.GradeShares()
@@ -218,9 +238,8 @@ func (f *facts) customers(st *standing) ([]*customer, int, error) {
 	}
 	grades, err := classify.ABCGradesInOrder(sales, aShare, bShare)
 	if err != nil {
-		return nil, 0, l10n.Errorf("%s grades: %v", archive.PolicyFile, err)
+		return nil, 0, 0, l10n.Errorf("%s grades: %v", archive.PolicyFile, err)
 	}
-	var cs []*customer
 	k := 0                      // the next grade
 	for i, id := range st.ids { // by id
 		d := m[id]
@@ -237,7 +256,7 @@ func (f *facts) customers(st *standing) ([]*customer, int, error) {
 		c.reviewed = !c.lastReview.IsZero()
 		cs = append(cs, c)
 	}
-	return cs, unreadable, nil
+	return cs, unreadable, gone, nil
 }
 
 // distribution counts values into rows {key: value, count, share}: the
@@ -358,7 +377,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 		"overdue_loans": overdue,
 		"hand_ins":      f.handIns(p, now),
 	}
-	cs, unreadable, err := f.customers(st)
+	cs, unreadable, gone, err := f.customers(st)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +441,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 				return customerCell(c, key)
 			}},
 	}
-	return &Gathered{Data: data, made: made, Unreadable: unreadable, Read: len(cs)}, nil
+	return &Gathered{Data: data, made: made, Unreadable: unreadable, Read: len(cs), Gone: gone}, nil
 }
 
 // verifiedRow is a dossier of the quarterly report's list of those
@@ -487,7 +506,7 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	for i := range not {
 		notIDs[i] = not[i].id
 	}
-	owners, unreadable, err := f.contents(notIDs)
+	owners, unreadable, gone, err := f.contents(notIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -548,7 +567,7 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 				return Value{}
 			}},
 	}
-	g := &Gathered{Data: data, made: made, Unreadable: unreadable, Read: len(owners)}
+	g := &Gathered{Data: data, made: made, Unreadable: unreadable, Read: len(owners), Gone: gone}
 	// The layout's note on the dossiers not verified asks for their 核定
 	// before the quarter ends: once it has ended, what is left is a late
 	// 核定 of that quarter (R6.5), and with none left, nothing to ask.
@@ -626,12 +645,12 @@ func (f *facts) annual(p Period, now time.Time) (*Gathered, error) {
 	for i, qp := range quarters {
 		data["by_quarter"] = append(data["by_quarter"], Row{"quarter": Str(qp.Label), "due": Int(due[i]), "verified": Int(done[i]), "rate": Share(done[i], due[i])})
 	}
-	cs, unreadable, err := f.customers(st)
+	cs, unreadable, gone, err := f.customers(st)
 	if err != nil {
 		return nil, err
 	}
 	f.contentRows(data, cs, false)
-	return &Gathered{Data: data, Unreadable: unreadable, Read: len(cs)}, nil
+	return &Gathered{Data: data, Unreadable: unreadable, Read: len(cs), Gone: gone}, nil
 }
 
 // loanRegister: one row per loan whose time out (from request to return
