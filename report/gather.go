@@ -774,6 +774,12 @@ func (f *facts) loanRemarks(l *archive.Loan, now time.Time) string {
 	case l.Returned.IsZero() && l.RoleLost():
 		remarks = append(remarks, "借阅人已无借阅资格，收回（"+l.Expired.In(f.loc).Format(time.DateOnly)+"）")
 	case l.Returned.IsZero() && !l.Expired.IsZero():
+		// Access taken back at its due time (loan.expire), the dossier
+		// still to come back: overdue all the same, as borrow list and
+		// the monthly report's count of it say.
+		if l.Overdue(now) {
+			remarks = append(remarks, "逾期未还")
+		}
 		remarks = append(remarks, "到期收回（"+l.Expired.In(f.loc).Format(time.DateOnly)+"）")
 	case l.Overdue(now): // past its due time, as borrow list and the counts say
 		remarks = append(remarks, "逾期未还")
