@@ -727,7 +727,15 @@ func (f *facts) loanRow(l *archive.Loan, now time.Time) Row {
 		"intact":         Str(intact),
 	}
 	if d := f.dossier(l.Dossier); d != nil {
-		r["level"] = Str(cmp.Or(card.Level, f.levelAt(d, from.Add(time.Nanosecond))))
+		level := cmp.Or(card.Level, f.levelAt(d, from.Add(time.Nanosecond)))
+		if !l.Out.IsZero() {
+			// The level it went out at, by R7.2.4: the card records the
+			// level the journal had then, which is still the marking of
+			// a dossier whose secrecy period had run out (内部) until
+			// crm maintain journals its declassification.
+			level = f.levelAt(d, l.Out.Add(time.Nanosecond))
+		}
+		r["level"] = Str(level)
 	}
 	r["remarks"] = Str(f.loanRemarks(l, now))
 	return r
@@ -807,9 +815,13 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 		r := Row{"request": Str(d.ID), "dossier": Str(d.Dossier), "reason": Str(d.Reason), "level": Str(d.Level),
 			"witnesses": Str(f.names(d.Witnesses)), "destroyed_on": f.dateOf(d.Executed), "method": Str(d.Method),
 			"executed_by": Str(f.memberName(d.ExecutedBy))}
-		if d.Level == "" {
-			if dd := f.dossier(d.Dossier); dd != nil {
-				r["level"] = Str(f.levelAt(dd, d.Executed))
+		// Its level when destroyed, by R7.2.4: the execution records
+		// the level the journal had, which is still the marking of a
+		// dossier whose secrecy period had run out (内部) until crm
+		// maintain journals its declassification.
+		if dd := f.dossier(d.Dossier); dd != nil {
+			if lv := f.levelAt(dd, d.Executed); lv != "" {
+				r["level"] = Str(lv)
 			}
 		}
 		// Each approval under the role of its step in the chain; the
