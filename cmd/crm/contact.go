@@ -17,10 +17,6 @@ func newContactCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "contact add|list|remove",
 		Short: l10n.Pick("File visits, follow-ups, receptions and complaints into a dossier, list them, remove complaints past retention", "在档案中登记拜访、回访、接待、投诉记录，列出，删除超过保存期限的投诉记录"),
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return usagef("name a step: add, list or remove")
-		},
 	}
 	c.AddCommand(newContactAddCmd(e), newContactListCmd(e), newContactRemoveCmd(e))
 	return c

@@ -14,10 +14,6 @@ func newExportCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "export register [-o FILE] [--format xlsx|csv]",
 		Short: l10n.Pick("Export the dossiers as a spreadsheet", "把档案导出为电子表格"),
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return usagef("name what to export: register")
-		},
 	}
 	c.AddCommand(newExportRegisterCmd(e))
 	return c

@@ -112,6 +112,11 @@ func rootUnknown(root *cobra.Command, err error) error {
 // unknownCommand is the usage error for a subcommand cmd does not have,
 // with the ones it may have meant.
 func unknownCommand(cmd *cobra.Command, name string) error {
+	// cobra sets the distance for the root only (when it finds the
+	// command): a group's typos (crm borrow aprove) deserve it too.
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
 	if s := cmd.SuggestionsFor(name); len(s) > 0 {
 		return usagef("%s has no subcommand %q: did you mean %s?", cmd.CommandPath(), name, strings.Join(s, ", "))
 	}

@@ -69,10 +69,6 @@ terminal (cron).`, `生成报表。期间按北京时间（UTC+8）的自然月�
 取上一个完整的月、季、年，登记表取全部记录。取自登记簿的数字无需密钥；需读取档案内容的统计
 只计您能解密的档案，并注明未能读取的份数。表头默认为中文，--lang en 时为英文。使用 -o 时文件
 要么完整写出，要么不留下；无终端（cron）时除文件外不输出任何内容。`),
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return usagef("name a report: %s", strings.Join(report.Reports, ", "))
-		},
 	}
 	fl.outputFlags.add(c.PersistentFlags())
 	c.PersistentFlags().StringVar(&fl.forReq, "for", "", l10n.Pick("make it for the requester of this approved statistics request, R-… (客服部, R6.7); the report says so", "为该已批准的统计资料申请（R-…）的申请人编制（客服部，R6.7）；报表注明此事"))

@@ -19,10 +19,6 @@ func newRequestCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "request stats|endorse|approve|reject|list",
 		Short: l10n.Pick("Ask for customer statistics from outside 客服部 (R6.7): request, department manager's signature, approval", "其他部门申请客户统计资料 (R6.7)：申请、部门经理签字、客服部批准"),
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return usagef("name a step: stats, endorse, approve, reject or list")
-		},
 	}
 	c.AddCommand(newRequestStatsCmd(e), newRequestStepCmd(e, "endorse"), newRequestStepCmd(e, "approve"), newRequestRejectCmd(e), newRequestListCmd(e))
 	return c

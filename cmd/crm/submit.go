@@ -82,10 +82,6 @@ func newSubmissionsCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "submissions list|show|merge|reject",
 		Short: l10n.Pick("The hand-ins of sales (R6.1, R6.3): list them, read one, fold it into a dossier, or turn it down", "业务人员提交的客户信息报告 (R6.1, R6.3)：列出、阅读、并入档案或退回"),
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return usagef("name a step: list, show, merge or reject")
-		},
 	}
 	c.AddCommand(newSubmissionsListCmd(e), newSubmissionsShowCmd(e), newSubmissionsMergeCmd(e), newSubmissionsRejectCmd(e))
 	return c
