@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"crm/archive/journal"
+	"crm/l10n"
 )
 
 // Ids that two clones which never talked cannot both make (DESIGN.md,
@@ -153,6 +154,18 @@ func resolveID(prefix, id string, known func(string) bool) string {
 		return c
 	}
 	return id
+}
+
+// unknownStep is the error for the id of a loan, destruction request,
+// hand-in or statistics request that the archive does not hold: an error
+// (exit 1), as an unknown dossier is, when id has an id's form, with next
+// saying where the ids are listed; a usage error when it cannot be an id at
+// all (../x), as CheckID says of a dossier id.
+func unknownStep(id string, err error, next Next) *Error {
+	if !journal.IsDossierID(id) {
+		return usageErr("id", l10n.Errorf("%q is not an id (letters, digits, - and _ only)", id))
+	}
+	return failErr(err, next, "")
 }
 
 // nextID is the id a new dossier gets after the events of j (nil: none)

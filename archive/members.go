@@ -137,7 +137,7 @@ func (x *MemberAdd) apply(c *step) {
 func (x *MemberRoles) check(c *step) error {
 	m := c.s.Members[x.Member]
 	if m == nil || m.Removed {
-		return usageErr("member", problemf("role change for an unknown member %s", x.Member)).then(NextMemberList, "")
+		return failErr(problemf("role change for an unknown member %s", x.Member), NextMemberList, "")
 	}
 	// A listed loan must be the member's, but need not still be out: a
 	// return or expiry written concurrently in another clone and ordered
@@ -194,7 +194,7 @@ func (s *State) loansLosingAccess(id string, roles []string) []string {
 
 func (x *MemberRemove) check(c *step) error {
 	if m := c.s.Members[x.Member]; m == nil || m.Removed {
-		return usageErr("member", problemf("removal of an unknown member %s", x.Member)).then(NextMemberList, "")
+		return failErr(problemf("removal of an unknown member %s", x.Member), NextMemberList, "")
 	}
 	for _, id := range x.Loans {
 		if l := c.s.Loans[id]; l == nil || l.Borrower != x.Member {
@@ -227,7 +227,7 @@ func (x *MemberRemove) apply(c *step) {
 func (x *MemberRotate) check(c *step) error {
 	m := c.s.Members[x.Member]
 	if m == nil || m.Removed {
-		return usageErr("member", problemf("new keys for an unknown member %s", x.Member)).then(NextMemberList, "")
+		return failErr(problemf("new keys for an unknown member %s", x.Member), NextMemberList, "")
 	}
 	if _, err := ParseRecipient(x.Recipient); err != nil {
 		return usageErr("public", err)

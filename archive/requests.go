@@ -287,7 +287,7 @@ func (a *Archive) RequestStatistics(purpose string, reports []string) (*StatsReq
 func (a *Archive) StatsRequestByID(id string) (*StatsRequest, error) {
 	r := a.State.Requests[id]
 	if r == nil {
-		return nil, usageErr("request", l10n.Errorf("no statistics request %q in this archive (ids like R-0abc123xyz)", id)).then(NextStatsRequest, "")
+		return nil, unknownStep(id, l10n.Errorf("no statistics request %q in this archive (ids like R-0abc123xyz)", id), NextStatsRequest)
 	}
 	return r, nil
 }

@@ -306,7 +306,7 @@ func (a *Archive) Submit(text []byte, about string) (*Submission, error) {
 func (a *Archive) SubmissionByID(id string) (*Submission, error) {
 	sub := a.State.Submissions[id]
 	if sub == nil {
-		return nil, usageErr("submission", l10n.Errorf("no hand-in %q in this archive (ids like S-0abc123xyz)", id)).then(NextSubmissions, "")
+		return nil, unknownStep(id, l10n.Errorf("no hand-in %q in this archive (ids like S-0abc123xyz)", id), NextSubmissions)
 	}
 	return sub, nil
 }

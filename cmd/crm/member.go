@@ -313,7 +313,7 @@ func newMemberRemoveCmd(e *env) *cobra.Command {
 			id := args[0]
 			m := a.State.Members[id]
 			if m == nil {
-				return (&archive.Error{Code: archive.Usage, Field: "member", Err: l10n.Errorf("no member %s in this archive", id), Next: archive.NextMemberList})
+				return (&archive.Error{Code: archive.Failed, Err: l10n.Errorf("no member %s in this archive", id), Next: archive.NextMemberList})
 			}
 			n := a.EncryptedTo(id)
 			if m.Removed {
