@@ -286,7 +286,7 @@ func (a *Archive) destruction(id string) (*Destruction, *DossierState, error) {
 	id = resolveID(destroyPrefix, id, func(x string) bool { return a.State.Destructions[x] != nil })
 	r := a.State.Destructions[id]
 	if r == nil {
-		return nil, nil, unknownStep(id, l10n.Errorf("no destruction request %q in this archive (ids like D-000001)", id), NextDestructions)
+		return nil, nil, unknownStep(id, l10n.Errorf("no destruction request %q in this archive (ids like %s)", id, a.exampleStepID(destroyPrefix)), NextDestructions)
 	}
 	return r, a.State.Dossiers[r.Dossier], nil
 }

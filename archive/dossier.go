@@ -26,7 +26,7 @@ import (
 // name a file outside dossiers/.
 func CheckID(id string) error {
 	if !journal.IsDossierID(id) {
-		return usageErr("id", l10n.Errorf("%q is not a dossier id (letters, digits, - and _ only, like C-000001)", id))
+		return usageErr("id", l10n.Errorf("%q is not a dossier id (letters, digits, - and _ only, like %s)", id, "C-"+exampleRandom))
 	}
 	return nil
 }

@@ -144,6 +144,19 @@ func (a *Archive) newStepID(prefix string, max int, used func(string) bool) stri
 	}
 }
 
+// exampleStepID is an id of prefix as this archive makes them, for a
+// message that shows what a loan's or a destruction request's id looks like.
+func (a *Archive) exampleStepID(prefix string) string {
+	if a.Policy.IDScheme.Style == IDSequential {
+		return formatSeq(prefix, 1)
+	}
+	return prefix + exampleRandom
+}
+
+// exampleRandom is the ten characters after the prefix of the random id
+// that messages and help show (C-0Q7K4M8Z3X).
+const exampleRandom = "0Q7K4M8Z3X"
+
 // resolveID returns the id a person meant: id itself if known, else its
 // canonical random form if known (c-0q7k4m8z3x → C-0Q7K4M8Z3X), else id.
 func resolveID(prefix, id string, known func(string) bool) string {

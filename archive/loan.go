@@ -698,7 +698,7 @@ func (a *Archive) loan(id string) (*Loan, *DossierState, error) {
 	id = resolveID(loanPrefix, id, func(x string) bool { return a.State.Loans[x] != nil })
 	l := a.State.Loans[id]
 	if l == nil {
-		return nil, nil, unknownStep(id, l10n.Errorf("no loan %q in this archive (ids like L-000001)", id), NextLoans)
+		return nil, nil, unknownStep(id, l10n.Errorf("no loan %q in this archive (ids like %s)", id, a.exampleStepID(loanPrefix)), NextLoans)
 	}
 	return l, a.State.Dossiers[l.Dossier], nil
 }

@@ -285,9 +285,10 @@ func (a *Archive) RequestStatistics(purpose string, reports []string) (*StatsReq
 
 // StatsRequestByID returns request id, or an error naming it.
 func (a *Archive) StatsRequestByID(id string) (*StatsRequest, error) {
+	id = resolveID(requestPrefix, id, func(x string) bool { return a.State.Requests[x] != nil })
 	r := a.State.Requests[id]
 	if r == nil {
-		return nil, unknownStep(id, l10n.Errorf("no statistics request %q in this archive (ids like R-0abc123xyz)", id), NextStatsRequest)
+		return nil, unknownStep(id, l10n.Errorf("no statistics request %q in this archive (ids like %s)", id, requestPrefix+exampleRandom), NextStatsRequest)
 	}
 	return r, nil
 }
@@ -345,9 +346,10 @@ func (a *Archive) StatsRequestFor(id, name string) (*StatsRequest, error) {
 	if a.Policy.NeedsEndorsement(me.Department) {
 		return nil, deniedErr(l10n.Errorf("you (%s) are of %s: %s makes the statistics for a request, and its requester makes them under their own approved request (R6.7)", me.ID, me.Department, a.Policy.HomeDepartment))
 	}
+	id = resolveID(requestPrefix, id, func(x string) bool { return a.State.Requests[x] != nil })
 	r := a.State.Requests[id]
 	if r == nil {
-		return nil, usageErr("for", l10n.Errorf("no statistics request %q in this archive (ids like R-0abc123xyz)", id))
+		return nil, usageErr("for", l10n.Errorf("no statistics request %q in this archive (ids like %s)", id, requestPrefix+exampleRandom))
 	}
 	if st := a.RequestStatus(r); st != RequestApproved {
 		return nil, failErr(l10n.Errorf("request %s by %s is %s: statistics go out only under an approved request that is still valid (R6.7)", r.ID, r.By, st), NoNext, "")

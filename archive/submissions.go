@@ -304,15 +304,23 @@ func (a *Archive) Submit(text []byte, about string) (*Submission, error) {
 
 // SubmissionByID returns hand-in id, or an error naming it.
 func (a *Archive) SubmissionByID(id string) (*Submission, error) {
+	id = a.submissionID(id)
 	sub := a.State.Submissions[id]
 	if sub == nil {
-		return nil, unknownStep(id, l10n.Errorf("no hand-in %q in this archive (ids like S-0abc123xyz)", id), NextSubmissions)
+		return nil, unknownStep(id, l10n.Errorf("no hand-in %q in this archive (ids like %s)", id, submissionPrefix+exampleRandom), NextSubmissions)
 	}
 	return sub, nil
 }
 
+// submissionID is the hand-in id a person meant: as typed, or in its
+// canonical form (s-0q7k4m8z3x → S-0Q7K4M8Z3X) when the archive has that.
+func (a *Archive) submissionID(id string) string {
+	return resolveID(submissionPrefix, id, func(x string) bool { return a.State.Submissions[x] != nil })
+}
+
 // ReadSubmission decrypts hand-in id with the working identity.
 func (a *Archive) ReadSubmission(id string) ([]byte, *Submission, error) {
+	id = a.submissionID(id)
 	sub, err := a.SubmissionByID(id)
 	if err != nil {
 		return nil, nil, err
@@ -362,12 +370,14 @@ func (a *Archive) ReadSubmission(id string) ([]byte, *Submission, error) {
 // after the caller wrote the dossier (Update or Create), and removes the
 // hand-in's file.
 func (a *Archive) MergeSubmission(subID, id string) (*Submission, error) {
+	subID = a.submissionID(subID)
 	return a.endSubmission(subID, KindSubmissionMerge, id, &SubmissionMerge{Submission: subID})
 }
 
 // CheckMerge says whether the working member may fold hand-in subID into
 // dossier id ("" for a new one), before any work.
 func (a *Archive) CheckMerge(subID, id string) error {
+	subID = a.submissionID(subID)
 	if _, err := a.requireKind(KindSubmissionMerge); err != nil {
 		return err
 	}
@@ -399,6 +409,7 @@ func (a *Archive) CheckMerge(subID, id string) error {
 // RejectSubmission records that hand-in subID is not taken in, with a
 // reason, and removes its file.
 func (a *Archive) RejectSubmission(subID, reason string) (*Submission, error) {
+	subID = a.submissionID(subID)
 	if strings.TrimSpace(reason) == "" {
 		return nil, missingErr("reason", l10n.Errorf("say why the hand-in is not taken in (its author reads it)"))
 	}

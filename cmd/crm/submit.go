@@ -246,6 +246,7 @@ func (e *env) runMerge(subID, id string, o *mergeOptions) error {
 	if err != nil {
 		return err
 	}
+	subID = sub.ID // as the archive writes it, however it was typed
 	var old *archive.Opened
 	start := plain
 	if id != "" {
