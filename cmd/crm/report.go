@@ -161,13 +161,18 @@ func isTerminal(w io.Writer) bool {
 }
 
 // resolveFormat is the output's format: --format, else -o's extension,
-// else a table.
+// else a table; --format and an extension crm knows must agree.
 func (o *outputFlags) resolveFormat() (report.Format, error) {
 	switch {
 	case o.format != "":
 		f, err := report.ParseFormat(o.format)
 		if err != nil {
 			return f, usagef("--format: %v", err)
+		}
+		// A file named for one format holding another (CSV in a .xlsx)
+		// opens as garbage, or not at all, in Excel/WPS.
+		if byName, ok := report.FormatForFile(o.out); ok && o.out != "" && byName != f {
+			return f, usagef("-o %s is named for %s but --format says %s: make them agree, or leave --format out to go by the name", o.out, byName, f)
 		}
 		return f, nil
 	case o.out != "":
