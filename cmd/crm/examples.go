@@ -145,6 +145,8 @@ var examples = map[string][]any{
 		exNote("check a customer spreadsheet first: nothing is written", "先检查客户表格，不写入任何内容"),
 		"crm import customers.xlsx --dry-run",
 		"crm import customers.csv --map columns.yaml --level 秘密",
+		exNote("a spreadsheet from another program, on standard input (CSV, or XLSX)", "从标准输入读取其他程序输出的表格（CSV 或 XLSX）"),
+		"export-customers | crm import - --owner 李四",
 	},
 	"crm export": {
 		"crm export register -o 客户信息登记表.xlsx",

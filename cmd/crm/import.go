@@ -28,7 +28,7 @@ type importOptions struct {
 func newImportCmd(e *env) *cobra.Command {
 	var o importOptions
 	c := &cobra.Command{
-		Use:   "import FILE [--map FILE] [--sheet NAME] [--level L] [--owner NAME] [--dry-run]",
+		Use:   "import FILE|- [--map FILE] [--sheet NAME] [--level L] [--owner NAME] [--dry-run]",
 		Short: l10n.Pick("Create one dossier per row of a customer spreadsheet (.xlsx or .csv), all or nothing", "按客户表格（.xlsx 或 .csv）每行新建一份档案，全部成功或全不写入"),
 		Long: l10n.Pick(`Create one dossier per row of a customer spreadsheet (R6.3). The header row
 names the columns: Chinese and English headers such as 客户名称/name, 地址,
@@ -64,13 +64,25 @@ checks and shows what would be created.`, `按客户表格每行新建一份档�
 }
 
 func (e *env) runImport(file string, o *importOptions) error {
-	opts, err := o.intakeOptions(file)
+	var data []byte
+	stdin := file == "-"
+	if stdin {
+		// Standard input, as --from - is elsewhere: a workbook is told
+		// from CSV by its first bytes (an XLSX file is a zip archive).
+		b, err := readAll(e.io.In)
+		if err != nil {
+			return l10n.Errorf("reading standard input: %v", err)
+		}
+		data, file = b, l10n.T("standard input")
+	}
+	opts, err := o.intakeOptions(file, stdin, data)
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return l10n.Errorf("reading %s: %v", file, err)
+	if !stdin {
+		if data, err = os.ReadFile(file); err != nil {
+			return l10n.Errorf("reading %s: %v", file, err)
+		}
 	}
 	a, err := e.open(!o.dryRun)
 	if err != nil {
@@ -151,9 +163,16 @@ func importStopped(created, failed, n int, ferr, err error) (int, error) {
 }
 
 // intakeOptions checks the flags that need no archive and turns them into
-// the spreadsheet reader's options.
-func (o *importOptions) intakeOptions(file string) (intake.Options, error) {
+// the spreadsheet reader's options; with stdin, data is what standard
+// input held and says the format (file is read later otherwise).
+func (o *importOptions) intakeOptions(file string, stdin bool, data []byte) (intake.Options, error) {
 	format, ok := intake.FormatOf(file)
+	if stdin {
+		format, ok = intake.CSV, true
+		if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+			format = intake.XLSX
+		}
+	}
 	if !ok {
 		return intake.Options{}, usagef("%s: crm reads .xlsx and .csv spreadsheets (save an .xls file as .xlsx first)", file)
 	}
