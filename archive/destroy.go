@@ -21,6 +21,22 @@ const (
 	DestroyExecuted = "executed"
 )
 
+// DestroyStatusText is destruction request status s as the user reads it,
+// in lists and in messages.
+func DestroyStatusText(s string) string {
+	switch s {
+	case DestroyPending:
+		return l10n.Pick("pending", "审批中")
+	case DestroyApproved:
+		return l10n.Pick("approved", "已批准")
+	case DestroyRejected:
+		return l10n.Pick("rejected", "已驳回")
+	case DestroyExecuted:
+		return l10n.Pick("executed", "已销毁")
+	}
+	return s
+}
+
 // Destruction is a destruction request (销毁, R6.10).
 type Destruction struct {
 	ID          string     `json:"request"`
@@ -129,7 +145,7 @@ func (x *DestroyRequest) check(c *step) error {
 	}
 	for _, r := range c.s.Destructions {
 		if r.Dossier == c.d.ID && (r.Status() == DestroyPending || r.Status() == DestroyApproved) {
-			return failErr(l10n.Errorf("dossier %s already has destruction request %s (%s)", c.d.ID, r.ID, r.Status()), NextDestructions, "")
+			return failErr(l10n.Errorf("dossier %s already has destruction request %s (%s)", c.d.ID, r.ID, DestroyStatusText(r.Status())), NextDestructions, "")
 		}
 	}
 	if len(c.p.Destruction.Chain) == 0 {

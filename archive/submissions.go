@@ -35,6 +35,20 @@ const (
 	SubmissionRejected = "rejected"
 )
 
+// SubmissionStatusText is hand-in status s as the user reads it, in lists
+// and in messages.
+func SubmissionStatusText(s string) string {
+	switch s {
+	case SubmissionPending:
+		return l10n.Pick("pending", "待并入")
+	case SubmissionMerged:
+		return l10n.Pick("merged", "已并入")
+	case SubmissionRejected:
+		return l10n.Pick("rejected", "已退回")
+	}
+	return s
+}
+
 // Submission is a hand-in as the journal tells it.
 type Submission struct {
 	ID         string    `json:"submission"`
@@ -124,7 +138,7 @@ func (c *step) submissionOf(id string) (*Submission, error) {
 		return nil, problemf("%s of hand-in %q, which was never handed in", c.e.Kind, id)
 	}
 	if sub.Status != SubmissionPending {
-		return nil, failErr(l10n.Errorf("hand-in %s was %s by %s on %s", sub.ID, sub.Status, sub.DoneBy, c.s.date(sub.Done)), NoNext, "")
+		return nil, failErr(l10n.Errorf("hand-in %s was %s by %s on %s", sub.ID, SubmissionStatusText(sub.Status), sub.DoneBy, c.s.date(sub.Done)), NoNext, "")
 	}
 	if !c.follows(sub.Event) {
 		return nil, problemf("%s of hand-in %s does not follow its submission.add in the journal's links", c.e.Kind, sub.ID)
@@ -330,7 +344,7 @@ func (a *Archive) ReadSubmission(id string) ([]byte, *Submission, error) {
 		return nil, nil, err
 	}
 	if sub.Status != SubmissionPending {
-		return nil, sub, failErr(l10n.Errorf("hand-in %s was %s by %s on %s: its file is gone", sub.ID, sub.Status, sub.DoneBy, a.Date(sub.Done)), NoNext, "")
+		return nil, sub, failErr(l10n.Errorf("hand-in %s was %s by %s on %s: its file is gone", sub.ID, SubmissionStatusText(sub.Status), sub.DoneBy, a.Date(sub.Done)), NoNext, "")
 	}
 	ct, err := os.ReadFile(a.submissionFile(id))
 	if err != nil {
@@ -391,7 +405,7 @@ func (a *Archive) CheckMerge(subID, id string) error {
 			return err
 		}
 		if sub.Status != SubmissionPending {
-			return failErr(l10n.Errorf("hand-in %s was %s by %s on %s", sub.ID, sub.Status, sub.DoneBy, a.Date(sub.Done)), NoNext, "")
+			return failErr(l10n.Errorf("hand-in %s was %s by %s on %s", sub.ID, SubmissionStatusText(sub.Status), sub.DoneBy, a.Date(sub.Done)), NoNext, "")
 		}
 		return nil
 	}

@@ -221,7 +221,7 @@ func requestIDs(status string) completer {
 		var out []cobra.Completion
 		for _, r := range a.State.SortedDestructions() {
 			if r.Status() == status {
-				out = append(out, completion(r.ID, r.Dossier+" "+destroyStatusText(r.Status())))
+				out = append(out, completion(r.ID, r.Dossier+" "+archive.DestroyStatusText(r.Status())))
 			}
 		}
 		return out

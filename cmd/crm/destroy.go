@@ -139,7 +139,7 @@ func newDestroyListCmd(e *env) *cobra.Command {
 				for _, ap := range r.Approvals {
 					aps = append(aps, fmt.Sprintf("%s:%s %s", roleTitle(ap.Role, a.Policy), ap.Member, ap.Date))
 				}
-				st := destroyStatusText(r.Status())
+				st := archive.DestroyStatusText(r.Status())
 				if n := r.NextRole(); n != "" {
 					st += " → " + roleTitle(n, a.Policy)
 				}

@@ -108,7 +108,7 @@ func newSubmissionsListCmd(e *env) *cobra.Command {
 			}
 			var rows [][]string
 			for _, s := range subs {
-				rows = append(rows, []string{s.ID, s.Month, s.By + " " + a.State.MemberName(s.By), s.About, a.Date(s.At), submissionStatusText(s.Status), s.MergedInto + s.Reason})
+				rows = append(rows, []string{s.ID, s.Month, s.By + " " + a.State.MemberName(s.By), s.About, a.Date(s.At), archive.SubmissionStatusText(s.Status), s.MergedInto + s.Reason})
 			}
 			return printTable(e.io.Out, []string{l10n.Pick("HAND-IN", "报告编号"), l10n.Pick("MONTH", "月份"), l10n.Pick("BY", "提交人"), l10n.Pick("ABOUT", "所涉档案"),
 				l10n.Pick("HANDED IN", "提交日期"), l10n.Pick("STATUS", "状态"), l10n.Pick("MERGED INTO / REASON", "并入档案/退回原因")}, rows)

@@ -63,20 +63,6 @@ func statusText(s string) string {
 	return s
 }
 
-func destroyStatusText(s string) string {
-	switch s {
-	case archive.DestroyPending:
-		return l10n.Pick("pending", "审批中")
-	case archive.DestroyApproved:
-		return l10n.Pick("approved", "已批准")
-	case archive.DestroyRejected:
-		return l10n.Pick("rejected", "已驳回")
-	case archive.DestroyExecuted:
-		return l10n.Pick("executed", "已销毁")
-	}
-	return s
-}
-
 func requestStatusText(s string) string {
 	switch s {
 	case archive.RequestPending:
@@ -87,18 +73,6 @@ func requestStatusText(s string) string {
 		return l10n.Pick("rejected", "已驳回")
 	case archive.RequestExpired:
 		return l10n.Pick("expired", "已过期")
-	}
-	return s
-}
-
-func submissionStatusText(s string) string {
-	switch s {
-	case archive.SubmissionPending:
-		return l10n.Pick("pending", "待并入")
-	case archive.SubmissionMerged:
-		return l10n.Pick("merged", "已并入")
-	case archive.SubmissionRejected:
-		return l10n.Pick("rejected", "已退回")
 	}
 	return s
 }
