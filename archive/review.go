@@ -277,7 +277,7 @@ func (a *Archive) Quarter() classify.Quarter { return classify.QuarterOf(a.now, 
 // DueReview is a dossier not yet verified (核定) in a quarter (R6.5).
 type DueReview struct {
 	ID         string `json:"id"`
-	Level      string `json:"level"`
+	Level      string `json:"level"`                 // its level now by R7.2.4, as list shows it
 	Owner      string `json:"owner"`                 // the member who created the dossier (the journal's owner)
 	OwnerName  string `json:"owner_name"`            // their name
 	LastReview string `json:"last_review,omitempty"` // quarter of the last 核定, if any
@@ -312,12 +312,13 @@ func (a *Archive) ReviewsDue(q classify.Quarter) []DueReview {
 	days := int(math.Round(end.Sub(today).Hours() / 24))
 	rows := a.State.sortedRows()
 	out := make([]DueReview, 0, len(rows))
+	at := a.now.Add(time.Nanosecond)
 	for i := range rows {
 		d := &rows[i]
 		if d.Status != StatusActive || !d.Created.Before(end) || d.reviewedIn(q) {
 			continue
 		}
-		r := DueReview{ID: d.ID, Level: d.Level, Owner: d.CreatedBy, OwnerName: a.State.MemberName(d.CreatedBy), DaysLeft: days, Overdue: !now.Before(end)}
+		r := DueReview{ID: d.ID, Level: a.State.rowLevelNow(d, at), Owner: d.CreatedBy, OwnerName: a.State.MemberName(d.CreatedBy), DaysLeft: days, Overdue: !now.Before(end)}
 		if r.OwnerName == d.CreatedBy {
 			r.OwnerName = ""
 		}
@@ -345,7 +346,7 @@ func lastQuarter(d *DossierState) string {
 // (R6.5). They stay listed until a (late) 核定 is recorded for each.
 type MissedReview struct {
 	ID        string         `json:"id"`
-	Level     string         `json:"level"`
+	Level     string         `json:"level"` // its level now by R7.2.4, as list shows it
 	Owner     string         `json:"owner"`
 	OwnerName string         `json:"owner_name,omitempty"`
 	Quarters  classify.Spans `json:"quarters"` // oldest first; every quarter's name in JSON
@@ -358,6 +359,7 @@ func (a *Archive) ReviewsMissed(q classify.Quarter) []MissedReview {
 	rows := a.State.sortedRows()
 	out := make([]MissedReview, 0, len(rows))
 	qi, okQ := quarterIndex(q)
+	at := a.now.Add(time.Nanosecond)
 	// The runs of quarters missed are cut from slabs: tens of thousands
 	// of dossiers may each have missed some.
 	var slab classify.Spans
@@ -403,7 +405,7 @@ func (a *Archive) ReviewsMissed(q classify.Quarter) []MissedReview {
 		if len(missed) == 0 {
 			continue
 		}
-		m := MissedReview{ID: d.ID, Level: d.Level, Owner: d.CreatedBy, OwnerName: a.State.MemberName(d.CreatedBy), Quarters: missed}
+		m := MissedReview{ID: d.ID, Level: a.State.rowLevelNow(d, at), Owner: d.CreatedBy, OwnerName: a.State.MemberName(d.CreatedBy), Quarters: missed}
 		if m.OwnerName == d.CreatedBy {
 			m.OwnerName = ""
 		}

@@ -367,6 +367,17 @@ func (s *State) rowLevelAt(r *dossierRow, t time.Time) string {
 	return s.markLevelAt(r.mark(), t)
 }
 
+// rowLevelNow is the level the row's dossier has at t by R7.2.4, as list
+// shows it (内部 once its secrecy period has run out, before crm maintain
+// journals the declassification), or the recorded level when the row has
+// no level mark.
+func (s *State) rowLevelNow(r *dossierRow, t time.Time) string {
+	if lv := s.rowLevelAt(r, t); lv != "" {
+		return lv
+	}
+	return r.Level
+}
+
 // sortedRows is a row for every dossier of the state, by id: the snapshot's
 // rows for a summary state (OpenOptions.Summary; none unless SummaryRows
 // was asked for), else made from the dossiers.

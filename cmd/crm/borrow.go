@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -145,6 +146,15 @@ func cardOf(a *archive.Archive, l *archive.Loan) *archive.BorrowCard {
 	}
 	c := *l.Card
 	c.Renewals, c.Due = l.Renewals, a.Date(l.Due)
+	// The level it went out at by R7.2.4, as the borrow register prints
+	// it: the card records the marking the journal had, which is still
+	// 机密 for a dossier whose secrecy period had run out (内部) until
+	// crm maintain journals its declassification.
+	if d := a.State.Dossiers[l.Dossier]; d != nil && !l.Out.IsZero() {
+		if lv := a.State.EffectiveLevelAt(d, l.Out.Add(time.Nanosecond)); lv != "" {
+			c.Level = lv
+		}
+	}
 	if !l.Returned.IsZero() {
 		c.Returned = a.Date(l.Returned)
 		c.Intact = map[bool]string{true: l10n.Pick("yes", "是"), false: l10n.Pick("no", "否")}[l.Intact]
