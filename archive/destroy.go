@@ -10,7 +10,10 @@ import (
 	"crm/l10n"
 )
 
-// DefaultDestroyMethod is written in the destruction list when no method is given.
+// DefaultDestroyMethod is what a destroy.execute records when no method is
+// given. Every execution since the first recorded this one string, in both
+// languages: it stays as it is (replay and old archives read it), and the
+// destruction list words it in its own language (report).
 const DefaultDestroyMethod = "删除密文文件 (ciphertext deleted)"
 
 // Destruction request statuses.

@@ -49,7 +49,7 @@ func renderCSV(w *bufio.Writer, r *Report, lang string, bom bool) error {
 		cw.Write(rec)
 		for k := range s.Len() {
 			for i, c := range s.Columns {
-				v := s.Cell(k, c.Key)
+				v := s.cellIn(k, c.Key, lang)
 				if c.Kind == KindText {
 					rec[i] = csvText(v.s)
 				} else {

@@ -813,7 +813,7 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 			continue
 		}
 		r := Row{"request": Str(d.ID), "dossier": Str(d.Dossier), "reason": Str(d.Reason), "level": Str(d.Level),
-			"witnesses": Str(f.names(d.Witnesses)), "destroyed_on": f.dateOf(d.Executed), "method": Str(d.Method),
+			"witnesses": Str(f.names(d.Witnesses)), "destroyed_on": f.dateOf(d.Executed), "method": methodCell(d.Method),
 			"executed_by": Str(f.memberName(d.ExecutedBy))}
 		// Its level when destroyed, by R7.2.4: the execution records
 		// the level the journal had, which is still the marking of a
@@ -833,6 +833,17 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 		rows = append(rows, r)
 	}
 	return map[string][]Row{"destroyed": rows}
+}
+
+// methodCell is how a destruction was done, as its execution recorded it.
+// The default every execution without a method records is one fixed
+// string in both languages (archive.DefaultDestroyMethod): the journal
+// keeps it as written, and the list words it in the report's language.
+func methodCell(m string) Value {
+	if m == archive.DefaultDestroyMethod {
+		return Words(Text{Zh: "删除密文文件", En: "ciphertext file deleted"})
+	}
+	return Str(m)
 }
 
 // reviewRegister: one row per 核定 in p, by time, with its sign-off

@@ -39,7 +39,7 @@ func renderMarkdown(w *bufio.Writer, r *Report, lang string) error {
 		for k := range s.Len() {
 			w.WriteString("|")
 			for _, c := range s.Columns {
-				w.WriteString(" " + mdEscape(s.Cell(k, c.Key).format(c.Kind)) + " |")
+				w.WriteString(" " + mdEscape(s.cellIn(k, c.Key, lang).format(c.Kind)) + " |")
 			}
 			w.WriteString("\n")
 		}

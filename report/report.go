@@ -95,6 +95,9 @@ func (s *Section) Cell(i int, key string) Value {
 	return v
 }
 
+// cellIn is Cell as a report in lang prints it (Value.in).
+func (s *Section) cellIn(i int, key, lang string) Value { return s.Cell(i, key).in(lang) }
+
 // Row is row i (from 0) as a Row: made afresh when the report makes its
 // rows as they are read.
 func (s *Section) Row(i int) Row {
@@ -133,7 +136,13 @@ const (
 	vInt
 	vNum
 	vDate
+	// vWords is text worded in each language (Words): s holds the Chinese
+	// and the English, split at wordsSep.
+	vWords
 )
+
+// wordsSep parts the Chinese from the English of a vWords value.
+const wordsSep = "\x00"
 
 // Value is one typed cell. The zero Value is an empty cell. It is 32
 // bytes: a monthly report at 100,000 dossiers holds over half a million.
@@ -152,6 +161,21 @@ func (v Value) date() time.Time { return time.Unix(int64(v.n), 0).UTC() }
 // Str is a text value. Digit strings (phone numbers, ids) stay text in every
 // format.
 func Str(s string) Value { return Value{k: vStr, s: s} }
+
+// Words is a text value worded in both languages: the report prints t in
+// its language (t.In), JSON, which carries both, the Chinese. It is for
+// what crm itself writes into a cell, not for what a person entered.
+func Words(t Text) Value { return Value{k: vWords, s: t.Zh + wordsSep + t.En} }
+
+// in is v as a report in lang prints it: Words in that language, any other
+// value as it is.
+func (v Value) in(lang string) Value {
+	if v.k != vWords {
+		return v
+	}
+	zh, en, _ := strings.Cut(v.s, wordsSep)
+	return Str(Text{Zh: zh, En: en}.In(lang))
+}
 
 // Int is a whole-number value.
 func Int(n int) Value { return Value{k: vInt, n: uint64(int64(n))} }
@@ -181,6 +205,8 @@ func (v Value) Any() any {
 	switch v.k {
 	case vStr:
 		return v.s
+	case vWords:
+		return v.in(LangZh).s
 	case vInt:
 		return v.int()
 	case vNum:
@@ -200,6 +226,8 @@ func (v Value) String() string {
 	switch v.k {
 	case vStr:
 		return v.s
+	case vWords:
+		return v.in(LangZh).s
 	case vInt:
 		return strconv.FormatInt(v.int(), 10)
 	case vNum:
@@ -212,7 +240,7 @@ func (v Value) String() string {
 
 func (v Value) typeName() string {
 	switch v.k {
-	case vStr:
+	case vStr, vWords:
 		return "text"
 	case vInt:
 		return "int"
@@ -249,7 +277,7 @@ func (v Value) conform(k Kind) (Value, error) {
 	}
 	switch k {
 	case KindText:
-		if v.k != vStr {
+		if v.k != vStr && v.k != vWords {
 			return Str(v.String()), nil
 		}
 	case KindInt:

@@ -50,7 +50,7 @@ func sectionTable(w *bufio.Writer, s Section, lang string) error {
 	// written: the whole 核定 register's 515,000 rows of cells were 110 MB.
 	cells := func(k int, dst []string) []string {
 		for i, c := range s.Columns {
-			dst[i] = clean(s.Cell(k, c.Key).format(c.Kind))
+			dst[i] = clean(s.cellIn(k, c.Key, lang).format(c.Kind))
 		}
 		return dst
 	}

@@ -208,7 +208,7 @@ func writeSection(x *xlsxwire.Writer, sheet string, s Section, lang string) erro
 	for i, c := range s.Columns {
 		wd := textWidth(c.Title(lang))
 		for k := range s.Len() {
-			wd = max(wd, textWidth(grouped(s.Cell(k, c.Key).format(c.Kind), c.Kind)))
+			wd = max(wd, textWidth(grouped(s.cellIn(k, c.Key, lang).format(c.Kind), c.Kind)))
 		}
 		ws[i] = colWidth(wd)
 	}
@@ -224,7 +224,7 @@ func writeSection(x *xlsxwire.Writer, sheet string, s Section, lang string) erro
 	}
 	for j := range s.Len() {
 		for i, c := range s.Columns {
-			v := s.Cell(j, c.Key)
+			v := s.cellIn(j, c.Key, lang)
 			switch {
 			case v.k == vNull:
 				cells[i] = xlsxwire.Cell{}
