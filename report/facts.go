@@ -265,8 +265,11 @@ func (f *facts) journalActivity(s *activity, p Period, now time.Time) {
 		if !p.Contains(c.At) {
 			continue
 		}
+		// 密级变更 counts the changes of level (升密, 降密): a 密级确认
+		// keeps the level and only sets a new secrecy period, as the
+		// classification register's own type for it says.
 		switch c.Kind {
-		case archive.ChangeRaise, archive.ChangeLower, archive.ChangeConfirm:
+		case archive.ChangeRaise, archive.ChangeLower:
 			s.reclassified++
 		}
 		// Declassifications count when the period ran out
