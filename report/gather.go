@@ -111,7 +111,7 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Period = p.Label
+	r.Period, r.AllTime = p.Label, p.All()
 	r.Marking, r.MarkingInternal = g.Marking, g.Marking != "" && g.Marking == a.Policy.DeclassifiedLevel()
 	r.GeneratedAt = a.Now().In(a.Location())
 	r.Unreadable, r.Read = g.Unreadable, g.Read

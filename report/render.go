@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode"
 
 	"crm/l10n"
@@ -166,14 +167,29 @@ func labelled(l label, lang, value string) string {
 	return labels[l].Zh + "：" + value
 }
 
+// coverage is what r covers, as its 统计期间 line gives it: the period,
+// or for a register made without one "全部（截至 2026-11-24）" / "all, up
+// to 2026-11-24" (the generation date); "" when neither is known.
+func coverage(r *Report, lang string) string {
+	if r.Period != "" || !r.AllTime {
+		return r.Period
+	}
+	all := Text{Zh: "全部", En: "all"}
+	if r.GeneratedAt.IsZero() {
+		return all.In(lang)
+	}
+	day := r.GeneratedAt.Format(time.DateOnly)
+	return Text{Zh: all.Zh + "（截至 " + day + "）", En: all.En + ", up to " + day}.In(lang)
+}
+
 // header returns the lines above the first section: title, marking,
 // period, generation time and the report's notes.
 func header(r *Report, lang string) (title string, lines []string) {
 	if m := markingText(r, lang); m != "" {
 		lines = append(lines, labelled(lMarking, lang, m))
 	}
-	if r.Period != "" {
-		lines = append(lines, labelled(lPeriod, lang, r.Period))
+	if c := coverage(r, lang); c != "" {
+		lines = append(lines, labelled(lPeriod, lang, c))
 	}
 	if !r.GeneratedAt.IsZero() {
 		lines = append(lines, labelled(lGenerated, lang, r.GeneratedAt.Format("2006-01-02 15:04:05 -07:00")))

@@ -12,9 +12,13 @@ import (
 
 // Report is a filled-in layout, ready to render.
 type Report struct {
-	Name        string    // the layout's name, e.g. "monthly"
-	Title       Text      // from the layout
-	Period      string    // e.g. "2026-10", "2026Q4", "2026"; set by the caller
+	Name   string // the layout's name, e.g. "monthly"
+	Title  Text   // from the layout
+	Period string // e.g. "2026-10", "2026Q4", "2026"; set by the caller
+	// AllTime says that the report covers the whole history up to
+	// GeneratedAt (a register made without a period; Period is ""): the
+	// printed formats say so where they give the period.
+	AllTime     bool
 	GeneratedAt time.Time // set by the caller; the zero time is left out
 	Notes       []Text    // report-wide notes, e.g. Layout.Note("unreadable", …)
 	Sections    []Section

@@ -73,7 +73,7 @@ func writeBook(x *xlsxwire.Writer, r *Report, lang string) error {
 	head, foot := pageHeaderFooter(r, lang)
 	b := xlsxwire.Book{
 		Title:      r.Title.In(lang),
-		Subject:    r.Period,
+		Subject:    coverage(r, lang),
 		Creator:    "crm",
 		Language:   map[string]string{LangZh: "zh-CN", LangEn: "en-US"}[lang],
 		PageHeader: head,
@@ -259,8 +259,8 @@ func pageHeaderFooter(r *Report, lang string) (head, foot string) {
 		head += `&L&"-,Bold"` + esc(m)
 	}
 	period := ""
-	if r.Period != "" {
-		period = "&R" + esc(labelled(lPeriod, lang, r.Period))
+	if c := coverage(r, lang); c != "" {
+		period = "&R" + esc(labelled(lPeriod, lang, c))
 	}
 	// A long title from a layout override is cut so that the whole header
 	// stays within Excel's limit.
