@@ -210,6 +210,9 @@ func writeSection(x *xlsxwire.Writer, sheet string, s Section, lang string) erro
 		for k := range s.Len() {
 			wd = max(wd, textWidth(grouped(s.cellIn(k, c.Key, lang).format(c.Kind), c.Kind)))
 		}
+		if i == 0 && s.Len() == 0 {
+			wd = max(wd, textWidth(labels[lNone].In(lang)))
+		}
 		ws[i] = colWidth(wd)
 	}
 	if err := x.Sheet(xlsxwire.Sheet{Name: sheet, Widths: ws}); err != nil {
@@ -221,6 +224,11 @@ func writeSection(x *xlsxwire.Writer, sheet string, s Section, lang string) erro
 	}
 	if err := x.Row(cells); err != nil {
 		return err
+	}
+	if s.Len() == 0 {
+		// As the table and Markdown say under an empty section: a sheet
+		// of column titles alone reads as a list cut off.
+		return x.Row([]xlsxwire.Cell{text(labels[lNone].In(lang), xlsxwire.Plain)})
 	}
 	for j := range s.Len() {
 		for i, c := range s.Columns {
