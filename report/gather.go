@@ -824,6 +824,7 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 				r["level"] = Str(lv)
 			}
 		}
+		r["remarks"] = f.destructionRemarks(d)
 		// Each approval under the role of its step in the chain; the
 		// layout names the columns it shows.
 		for _, ap := range d.Approvals {
@@ -833,6 +834,42 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 		rows = append(rows, r)
 	}
 	return map[string][]Row{"destroyed": rows}
+}
+
+// destructionRemarks is the 备注 of executed destruction d in the 销毁清册,
+// in both languages, from what the journal says of its dossier before it
+// was destroyed: the
+// level it had before its secrecy period ran out, when it was destroyed
+// declassified (R7.2.4; the 密级 column gives 内部), and the earlier
+// requests to destroy it that were rejected, by whom, when and why
+// (R6.10: a rejection ends a request, a later one starts anew). Legal
+// holds are not among them: the state keeps only the hold in force, and a
+// dossier under one is never destroyed.
+func (f *facts) destructionRemarks(d *archive.Destruction) Value {
+	var zh, en []string
+	if dd := f.dossier(d.Dossier); dd != nil {
+		if ts := f.s.DeclassifiedAt(dd, d.Executed); len(ts) > 0 && f.levelAt(dd, d.Executed) == f.s.Policy.DeclassifiedLevel() {
+			t := ts[len(ts)-1]
+			lv, day := f.levelAt(dd, t), t.In(f.loc).Format(time.DateOnly)
+			zh = append(zh, "原密级"+lv+"，"+day+" 保密期限届满自行解密")
+			en = append(en, "was "+lv+" until its secrecy period ran out on "+day)
+		}
+	}
+	for _, o := range f.destroys {
+		if o.Dossier != d.Dossier || o.ID == d.ID || o.Rejected.IsZero() || !o.Rejected.Before(d.Executed) {
+			continue
+		}
+		who, day := f.memberName(o.RejectedBy), o.Rejected.In(f.loc).Format(time.DateOnly)
+		z, e := "此前申请 "+o.ID+" 被"+who+"驳回（"+day+"）", "earlier request "+o.ID+" rejected by "+who+" on "+day
+		if o.RejectNote != "" {
+			z, e = z+"："+o.RejectNote, e+": "+o.RejectNote
+		}
+		zh, en = append(zh, z), append(en, e)
+	}
+	if len(zh) == 0 {
+		return Value{}
+	}
+	return Words(Text{Zh: strings.Join(zh, "；"), En: strings.Join(en, "; ")})
 }
 
 // methodCell is how a destruction was done, as its execution recorded it.
