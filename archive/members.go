@@ -435,7 +435,9 @@ func (a *Archive) RotateMember(ctx context.Context, id, recipient, signingKey st
 		// The journal gives these keys already: a change interrupted
 		// during its re-encryption is finished by asking for it again.
 		if len(a.rekeyTodo()) == 0 {
-			return 0, usageErr("member", l10n.Errorf("member %s has these keys already, and no dossier is left to re-encrypt to them: nothing is left to do", id))
+			// A repeated step, not a usage error (exit 1, as a
+			// repeated removal or approval is).
+			return 0, failErr(l10n.Errorf("member %s has these keys already, and no dossier is left to re-encrypt to them: nothing is left to do", id), NoNext, "")
 		}
 	}
 	return a.memberFollowUp(ctx, fileErr, l10n.Sprintf("member %s has new keys", id))

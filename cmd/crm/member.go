@@ -313,14 +313,21 @@ func newMemberRemoveCmd(e *env) *cobra.Command {
 			id := args[0]
 			m := a.State.Members[id]
 			if m == nil {
+				// What cannot be a member id at all is a usage error
+				// (exit 2); an id that names nobody, an error (exit 1).
+				if err := archive.CheckMemberID(id); err != nil {
+					return err
+				}
 				return (&archive.Error{Code: archive.Failed, Err: l10n.Errorf("no member %s in this archive", id), Next: archive.NextMemberList})
 			}
 			n := a.EncryptedTo(id)
 			if m.Removed {
 				// Removed already: a removal interrupted during its
 				// re-encryption is finished by running it again.
+				// A removal asked for again is a repeated step, not a
+				// usage error: exit 1, as approving or holding twice is.
 				if n == 0 {
-					return (&archive.Error{Code: archive.Usage, Field: "member", Err: l10n.Errorf("member %s was removed already, and no dossier opens with their key: nothing is left to do (`crm log` shows by whom and when)", id)})
+					return (&archive.Error{Code: archive.Failed, Err: l10n.Errorf("member %s was removed already, and no dossier opens with their key: nothing is left to do (`crm log` shows by whom and when)", id)})
 				}
 				done, err := a.Rekey(e.ctx())
 				if err != nil {
