@@ -248,7 +248,14 @@ func checkWitnesses(s *State, p *Policy, actor *Member, witnesses []string) erro
 		m := s.Members[w]
 		switch {
 		case m == nil || m.Removed:
-			return usageErr("witness", l10n.Errorf("%s is not a member of the archive", w))
+			// A member id that names no member is an error (exit 1),
+			// as an unknown id is; what cannot be one, a usage error.
+			if !memberIDRE().MatchString(w) {
+				return usageErr("witness", l10n.Errorf("%q is not a member id: use lower-case letters, digits, . _ - (e.g. zhangsan)", w))
+			}
+			e := failErr(l10n.Errorf("%s is not a member of the archive", w), NextMemberList, "")
+			e.Field = "witness"
+			return e
 		case w == actor.ID:
 			return usageErr("witness", l10n.Errorf("%s: the executor cannot be a witness", w))
 		case seen[w]:

@@ -77,7 +77,7 @@ const (
 // the next step. Its message (Err) names neither flags nor commands.
 type Error struct {
 	Code    Code
-	Field   string   // Usage: the input at fault ("reason", "days", "witness", …)
+	Field   string   // Usage: the input at fault ("reason", "days", "witness", …); Failed: the input whose value names nothing the archive holds, if not an argument
 	Value   string   // Usage: the value given, when the message needs it
 	Missing bool     // Usage: the input was not given at all (Err says why it is needed)
 	Path    string   // Integrity: the file at fault, relative to the archive

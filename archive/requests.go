@@ -349,7 +349,11 @@ func (a *Archive) StatsRequestFor(id, name string) (*StatsRequest, error) {
 	id = resolveID(requestPrefix, id, func(x string) bool { return a.State.Requests[x] != nil })
 	r := a.State.Requests[id]
 	if r == nil {
-		return nil, usageErr("for", l10n.Errorf("no statistics request %q in this archive (ids like %s)", id, requestPrefix+exampleRandom))
+		// As for an argument: an id that names nothing is an error
+		// (exit 1), what cannot be an id a usage error.
+		e := unknownStep(id, l10n.Errorf("no statistics request %q in this archive (ids like %s)", id, requestPrefix+exampleRandom), NoNext)
+		e.Field = "for"
+		return nil, e
 	}
 	if st := a.RequestStatus(r); st != RequestApproved {
 		return nil, failErr(l10n.Errorf("request %s by %s is %s: statistics go out only under an approved request that is still valid (R6.7)", r.ID, r.By, st), NoNext, "")

@@ -62,6 +62,18 @@ func integrity(err error) error { return &archive.Error{Code: archive.Integrity,
 // positional are the archive's input names that are arguments, not flags.
 var positional = map[string]bool{"": true, "id": true, "member": true, "loan": true, "request": true, "submission": true}
 
+// onFlag is err, from looking up the value the user gave as flag (an id,
+// a member), about that flag: an archive error about an argument names
+// the flag instead, whatever its code (CheckID's usage error for what
+// cannot be an id, exit 2; an id that names nothing, exit 1).
+func onFlag(flag string, err error) error {
+	var ae *archive.Error
+	if errors.As(err, &ae) && positional[ae.Field] {
+		ae.Field = flag
+	}
+	return err
+}
+
 // flagOf is the command-line flag for an archive input name.
 func flagOf(field string) string { return "--" + field }
 
@@ -112,6 +124,11 @@ func message(e *archive.Error, pol *archive.Policy) string {
 			return fmt.Sprintf("%s %s%s%v", flag, e.Value, l10n.Pick(": ", "："), e.Err)
 		}
 		return fmt.Sprintf("%s%s%v", flag, l10n.Pick(": ", "："), e.Err)
+	case e.Code == archive.Failed && !positional[e.Field]:
+		// A flag's value of the right form that names nothing the
+		// archive holds (--for R-…, --dossier C-…): an error, not a
+		// usage error, with the flag named all the same.
+		return fmt.Sprintf("%s%s%v", flagOf(e.Field), l10n.Pick(": ", "："), e.Err)
 	case e.Code == archive.Denied && e.Err == nil:
 		msg := l10n.Sprintf("%s needs one of the roles %s; %s holds %s", e.Step, roleList(e.Need, pol), e.Actor, roleList(e.Held, pol))
 		if e.Rule != "" {

@@ -40,9 +40,10 @@ func newReviewDueCmd(e *env) *cobra.Command {
 				return err
 			}
 			// An --owner no member answers to would read as everything
-			// verified.
+			// verified. A name has no fixed form: whatever names nobody
+			// is an error (exit 1), as an unknown id is, not a usage error.
 			if owner != "" && !isMember(a.State, owner) {
-				return usagef("--owner %q: no member has that id or name (crm member list shows them)", owner)
+				return l10n.Errorf("--owner %q: no member has that id or name (crm member list shows them)", owner)
 			}
 			q := a.Quarter()
 			if quarter != "" {

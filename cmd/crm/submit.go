@@ -46,6 +46,9 @@ the archive. A clerk folds it into the dossier (crm submissions merge).`, `Êèê‰∫
 			// what was added since (archive.OpenOptions.SnapshotSteps).
 			e.snapshot, e.snapshotSteps = true, true
 			if dossier != "" {
+				if err := archive.CheckID(dossier); err != nil {
+					return onFlag("dossier", err)
+				}
 				e.only = dossier
 			} else {
 				e.summary = archive.SummaryNone
@@ -58,7 +61,7 @@ the archive. A clerk folds it into the dossier (crm submissions merge).`, `Êèê‰∫
 				// A short form (2, c-2, a random id's first characters) as
 				// every step on a dossier takes it, recorded in full.
 				if dossier, err = a.ResolveID(dossier); err != nil {
-					return err
+					return onFlag("dossier", err)
 				}
 			}
 			sub, err := a.Submit(text, dossier)
