@@ -3,6 +3,7 @@ package archive
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -155,6 +156,43 @@ const (
 
 // ContactKinds lists the kinds of contact record.
 var ContactKinds = []string{ContactVisit, ContactFollowUp, ContactReception, ContactComplaint}
+
+// contactKindWords are the English words each kind of contact record may
+// be given as, the first the one shown; a record stores the Chinese
+// (ContactKinds), whichever was typed.
+var contactKindWords = map[string][]string{
+	ContactVisit:     {"visit"},
+	ContactFollowUp:  {"follow_up", "follow-up"},
+	ContactReception: {"reception"},
+	ContactComplaint: {"complaint"},
+}
+
+// ContactKindWord is the English word shown for kind, one of
+// ContactKinds ("" for any other).
+func ContactKindWord(kind string) string {
+	if w := contactKindWords[kind]; len(w) > 0 {
+		return w[0]
+	}
+	return ""
+}
+
+// ParseContactKind returns the kind of contact record s names: one of
+// ContactKinds as written, or its English word (visit, follow_up or
+// follow-up, reception, complaint; any case). ok is false for anything
+// else.
+func ParseContactKind(s string) (kind string, ok bool) {
+	if slices.Contains(ContactKinds, s) {
+		return s, true
+	}
+	for _, k := range ContactKinds {
+		for _, w := range contactKindWords[k] {
+			if strings.EqualFold(s, w) {
+				return k, true
+			}
+		}
+	}
+	return "", false
+}
 
 // DefaultComplaintRetentionYears is how long a complaint record is kept by
 // the sister rules ("投诉记录 kept two years"). It is a default: the

@@ -76,6 +76,7 @@ var staticFlags = map[string]func() []cobra.Completion{
 	"tier":   func() []cobra.Completion { return stringsOf(classify.Tiers()) },
 	"credit": func() []cobra.Completion { return stringsOf(classify.CreditClasses()) },
 	"lang":   func() []cobra.Completion { return []cobra.Completion{"zh", "en"} },
+	"kind":   contactKindCompletions, // contact add|list
 	"template": func() []cobra.Completion {
 		var out []cobra.Completion
 		ents, _ := fs.ReadDir(templates.FS, "dossier")

@@ -53,7 +53,7 @@ comments included, stays as it was.`, `在档案中登记一条联系记录（�
 		}),
 	}
 	f := c.Flags()
-	f.StringVar(&o.kind, "kind", "", l10n.Pick("the kind of contact: ", "联系类型：")+strings.Join(archive.ContactKinds, ", "))
+	f.StringVar(&o.kind, "kind", "", l10n.Pick("the kind of contact: ", "联系类型：")+contactKindList())
 	f.StringVar(&o.date, "date", "", l10n.Pick("the day of the contact, YYYY-MM-DD (default: today)", "联系日期 YYYY-MM-DD（默认今天）"))
 	f.StringVar(&o.who, "who", "", l10n.Pick("who made the contact (default: your member name)", "经办人（默认为您的成员姓名）"))
 	f.StringVar(&o.content, "content", "", l10n.Pick("what was said, found or complained of", "联系内容"))
@@ -121,15 +121,16 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 func (e *env) contactFromFlags(cmd *cobra.Command, o *contactAddOptions) (archive.Contact, error) {
 	var rec archive.Contact
 	if o.kind == "" {
-		return rec, usagef("--kind is needed: choose one of %s", strings.Join(archive.ContactKinds, ", "))
+		return rec, usagef("--kind is needed: choose one of %s", contactKindList())
 	}
-	if !slices.Contains(archive.ContactKinds, o.kind) {
-		return rec, usagef("--kind %q: choose one of %s", o.kind, strings.Join(archive.ContactKinds, ", "))
+	kind, ok := archive.ParseContactKind(o.kind)
+	if !ok {
+		return rec, usagef("--kind %q: choose one of %s", o.kind, contactKindList())
 	}
 	if o.from != "" && cmd.Flags().Changed("content") {
 		return rec, usagef("give the content with --content or with --from, not both")
 	}
-	rec.Kind, rec.Who, rec.Content, rec.FollowUp = o.kind, o.who, o.content, o.followUp
+	rec.Kind, rec.Who, rec.Content, rec.FollowUp = kind, o.who, o.content, o.followUp
 	for _, d := range []struct {
 		flag, v string
 		to      *archive.Date
@@ -274,8 +275,12 @@ func newContactListCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("List a dossier's contact records, oldest first", "列出档案中的联系记录（按日期）"),
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if kind != "" && !slices.Contains(archive.ContactKinds, kind) {
-				return usagef("--kind %q: choose one of %s", kind, strings.Join(archive.ContactKinds, ", "))
+			if kind != "" {
+				k, ok := archive.ParseContactKind(kind)
+				if !ok {
+					return usagef("--kind %q: choose one of %s", kind, contactKindList())
+				}
+				kind = k
 			}
 			e.snapshot, e.only = true, args[0] // reads only, one dossier
 			a, err := e.open(true)
@@ -330,6 +335,32 @@ func newContactListCmd(e *env) *cobra.Command {
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
-	c.Flags().StringVar(&kind, "kind", "", l10n.Pick("only records of this kind: ", "只列此类记录：")+strings.Join(archive.ContactKinds, ", "))
+	c.Flags().StringVar(&kind, "kind", "", l10n.Pick("only records of this kind: ", "只列此类记录：")+contactKindList())
 	return c
+}
+
+// contactKindList is the kinds of contact record as --kind takes them:
+// the Chinese the dossier stores, each with its English word in English
+// (拜访 (visit), …), which --kind takes as well (archive.ParseContactKind).
+func contactKindList() string {
+	if l10n.Chinese() {
+		return strings.Join(archive.ContactKinds, ", ")
+	}
+	out := make([]string, len(archive.ContactKinds))
+	for i, k := range archive.ContactKinds {
+		out[i] = k + " (" + archive.ContactKindWord(k) + ")"
+	}
+	return strings.Join(out, ", ")
+}
+
+// contactKindCompletions are --kind's values for completion: the Chinese
+// the dossier stores, and the English words for them, each described by
+// the other.
+func contactKindCompletions() []cobra.Completion {
+	var out []cobra.Completion
+	for _, k := range archive.ContactKinds {
+		w := archive.ContactKindWord(k)
+		out = append(out, cobra.CompletionWithDesc(k, w), cobra.CompletionWithDesc(w, k))
+	}
+	return out
 }
