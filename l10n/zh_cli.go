@@ -52,6 +52,8 @@ func catalogCLI() map[string]string {
 		"NOT COUNTED (%s): %s": "未生效（%s）：%s",
 		"rejected by %s: %s":   "已被 %s 驳回：%s",
 		"--quarter %s has not begun yet (this quarter is %s)": "--quarter %s 尚未开始（本季度为 %s）",
+		"--month %s has not begun yet (this month is %s)":     "--month %s 尚未开始（本月为 %s）",
+		"--year %s has not begun yet (this year is %s)":       "--year %s 尚未开始（今年为 %s）",
 		"%s and %d more": "%s 等，另有 %d 份",
 		"%s %s: %v":      "%s %s：%v",
 		"Every dossier of %s is verified for %s.":                                "%s 的档案均已完成 %s 的核定。",

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"crm/archive"
 	"crm/classify"
 	"crm/l10n"
 )
@@ -122,4 +123,31 @@ func ParseYear(s string) (Period, error) {
 		return YearPeriod(y, time.UTC), nil
 	}
 	return Period{}, l10n.Errorf("%q is not a year: use YYYY, e.g. 2026", s)
+}
+
+// NotBegun reports whether p, cut in loc, begins after now: a report of a
+// month, quarter or year that has not begun would read as a real one
+// with nothing in it (and the state as of now under a later label), and
+// is almost always a typo for one that has, so the command refuses it, as
+// review due and review signoff refuse a quarter not begun (R6.5). A
+// job scheduled at a period's start that runs up to archive.ClockSkew
+// early (clocks lie) still gets its report. The whole history (the zero
+// Period) has always begun.
+func (p Period) NotBegun(now time.Time, loc *time.Location) bool {
+	return !p.All() && p.In(loc).Start.After(now.Add(archive.ClockSkew))
+}
+
+// Current is the period of p's unit (month, quarter or year) that holds
+// now in loc; the zero Period for the whole history.
+func (p Period) Current(now time.Time, loc *time.Location) Period {
+	t := now.In(loc)
+	switch p.Unit {
+	case "month":
+		return MonthPeriod(t.Year(), t.Month(), loc)
+	case "quarter":
+		return QuarterPeriod(classify.QuarterOf(now, loc), loc)
+	case "year":
+		return YearPeriod(t.Year(), loc)
+	}
+	return Period{}
 }

@@ -280,6 +280,8 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	}
 	if !given {
 		period = report.DefaultPeriod(name, a.Now(), a.Location())
+	} else if period.NotBegun(a.Now(), a.Location()) {
+		return periodNotBegun(period, period.Current(a.Now(), a.Location()))
 	}
 	l, err := report.LoadLayout(name, a.Overrides())
 	if err != nil {
@@ -349,4 +351,17 @@ func readsAnyLevel(a *archive.Archive) bool {
 		}
 	}
 	return false
+}
+
+// periodNotBegun is the usage error for a report of period p, which has
+// not begun (report.Period.NotBegun); now is the period of its kind that
+// holds today.
+func periodNotBegun(p, now report.Period) error {
+	switch p.Unit {
+	case "month":
+		return usagef("--month %s has not begun yet (this month is %s)", p.Label, now.Label)
+	case "quarter":
+		return usagef("--quarter %s has not begun yet (this quarter is %s)", p.Label, now.Label)
+	}
+	return usagef("--year %s has not begun yet (this year is %s)", p.Label, now.Label)
 }
