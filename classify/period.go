@@ -49,6 +49,28 @@ func (p Period) String() string { return p.write("y", "m", "d") }
 // The zero Period is the empty string.
 func (p Period) Chinese() string { return p.write("年", "个月", "天") }
 
+// English writes p in words: 10 years, 6 months, 1 year 6 months, 30
+// days, long-term. The zero Period is the empty string.
+func (p Period) English() string {
+	if p.Long {
+		return "long-term"
+	}
+	var parts []string
+	for _, part := range []struct {
+		n    int
+		unit string
+	}{{p.Years, "year"}, {p.Months, "month"}, {p.Days, "day"}} {
+		switch part.n {
+		case 0:
+		case 1, -1:
+			parts = append(parts, strconv.Itoa(part.n)+" "+part.unit)
+		default:
+			parts = append(parts, strconv.Itoa(part.n)+" "+part.unit+"s")
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
 // write is p with the units given for years, months and days: 长期 for
 // Long, else the non-zero parts in that order.
 func (p Period) write(years, months, days string) string {

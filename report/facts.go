@@ -301,12 +301,17 @@ func (f *facts) memberName(id string) string {
 	return f.s.MemberName(id)
 }
 
-func (f *facts) names(ids []string) string {
+// names is the members' names as one cell: joined with 、, in English
+// with ", ".
+func (f *facts) names(ids []string) Value {
 	s := make([]string, len(ids))
 	for i, id := range ids {
 		s[i] = f.memberName(id)
 	}
-	return strings.Join(s, "、")
+	if len(s) < 2 {
+		return Str(strings.Join(s, ""))
+	}
+	return Words(Text{Zh: strings.Join(s, "、"), En: strings.Join(s, ", ")})
 }
 
 // roleTitles is a member's roles by the policy's titles, joined with 、.
@@ -330,12 +335,12 @@ func (f *facts) department(id string) string {
 }
 
 // changeTerms are the classification register's words for a change (R7.2, R8).
-var changeTerms = map[archive.ChangeKind]string{
-	archive.ChangeMark:       "定密",
-	archive.ChangeRaise:      "升密",
-	archive.ChangeLower:      "降密",
-	archive.ChangeConfirm:    "密级确认",
-	archive.ChangeDeclassify: "自行解密",
-	archive.ChangeCredit:     "信用等级变更",
-	archive.ChangeTier:       "客户层级变更",
+var changeTerms = map[archive.ChangeKind]Text{
+	archive.ChangeMark:       {Zh: "定密", En: "marked"},
+	archive.ChangeRaise:      {Zh: "升密", En: "raised"},
+	archive.ChangeLower:      {Zh: "降密", En: "lowered"},
+	archive.ChangeConfirm:    {Zh: "密级确认", En: "level confirmed"},
+	archive.ChangeDeclassify: {Zh: "自行解密", En: "declassified"},
+	archive.ChangeCredit:     {Zh: "信用等级变更", En: "credit class changed"},
+	archive.ChangeTier:       {Zh: "客户层级变更", En: "tier changed"},
 }

@@ -204,6 +204,21 @@ const (
 	noIndustry = "未填"
 )
 
+// categoryCell is a distribution's category k as a cell: the labels crm
+// gives dossiers without a value worded in the report's language, any
+// other value (a class, a tier, what a person entered) as it is.
+func categoryCell(k string) Value {
+	switch k {
+	case noCredit:
+		return Words(Text{Zh: noCredit, En: "not rated"})
+	case noTier:
+		return Words(Text{Zh: noTier, En: "not set"})
+	case noIndustry:
+		return Words(Text{Zh: noIndustry, En: "not filled in"})
+	}
+	return Str(k)
+}
+
 // customer is what the content-based figures need of one dossier.
 type customer struct {
 	id     string
@@ -291,7 +306,7 @@ func distributionOf(key string, counts map[string]int, n int, fixed []string) []
 	keys = append(keys, rest...)
 	rows := make([]Row, 0, len(keys))
 	for _, k := range keys {
-		rows = append(rows, Row{key: Str(k), "count": Int(counts[k]), "share": Share(counts[k], n)})
+		rows = append(rows, Row{key: categoryCell(k), "count": Int(counts[k]), "share": Share(counts[k], n)})
 	}
 	return rows
 }
@@ -408,14 +423,18 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 						return Num(d.Outstanding)
 					}
 				case "remarks":
-					var remarks []string
+					// crm's label before what a person wrote
+					var zh, en []string
 					if d.PaymentAttitude != "" {
-						remarks = append(remarks, "付款态度："+d.PaymentAttitude)
+						zh, en = append(zh, "付款态度："+d.PaymentAttitude), append(en, "payment attitude: "+d.PaymentAttitude)
 					}
 					if d.CreditProblems != "" {
-						remarks = append(remarks, d.CreditProblems)
+						zh, en = append(zh, d.CreditProblems), append(en, d.CreditProblems)
 					}
-					return Str(strings.Join(remarks, "；"))
+					if len(zh) == 0 {
+						return Str("")
+					}
+					return Words(Text{Zh: strings.Join(zh, "；"), En: strings.Join(en, "; ")})
 				}
 				return customerCell(*x, key)
 			}},
@@ -704,12 +723,12 @@ func (f *facts) loanRow(l *archive.Loan, now time.Time) Row {
 	}
 	// A request closed undecided (its requester removed) was never out:
 	// nothing came back, so no return date and no 完好.
-	intact, returned := "", l.Returned
+	intact, returned := Str(""), l.Returned
 	if l.Out.IsZero() {
 		returned = time.Time{}
 	}
 	if !returned.IsZero() {
-		intact = map[bool]string{true: "是", false: "否"}[l.Intact]
+		intact = yesNo(l.Intact)
 	}
 	r := Row{
 		"card_no":        Str(cmp.Or(card.Card, l.ID)),
@@ -719,12 +738,12 @@ func (f *facts) loanRow(l *archive.Loan, now time.Time) Row {
 		"department":     Str(cmp.Or(card.Department, l.Department, f.department(l.Borrower))),
 		"purpose":        Str(cmp.Or(card.Purpose, l.Purpose)),
 		"dept_manager":   Str(f.memberName(l.EndorsedBy)),
-		"approver":       Str(f.names(approvers)),
+		"approver":       f.names(approvers),
 		"date_out":       f.dateOf(l.Out),
 		"due":            f.dateOf(l.Due),
 		"renewals":       Int(l.Renewals),
 		"returned":       f.dateOf(returned),
-		"intact":         Str(intact),
+		"intact":         intact,
 	}
 	if d := f.dossier(l.Dossier); d != nil {
 		level := cmp.Or(card.Level, f.levelAt(d, from.Add(time.Nanosecond)))
@@ -737,7 +756,7 @@ func (f *facts) loanRow(l *archive.Loan, now time.Time) Row {
 		}
 		r["level"] = Str(level)
 	}
-	r["remarks"] = Str(f.loanRemarks(l, now))
+	r["remarks"] = f.loanRemarks(l, now)
 	return r
 }
 
@@ -765,42 +784,49 @@ func (f *facts) voidedAt(l *archive.Loan) time.Time {
 	return time.Time{}
 }
 
-// loanRemarks is the register's remark on loan l: how it stands or ended.
-func (f *facts) loanRemarks(l *archive.Loan, now time.Time) string {
-	var remarks []string
+// loanRemarks is the register's remark on loan l: how it stands or ended,
+// in both languages (crm's words; a rejection's reason and the loan's
+// note are as a person wrote them).
+func (f *facts) loanRemarks(l *archive.Loan, now time.Time) Value {
+	var zh, en []string
+	say := func(z, e string) { zh, en = append(zh, z), append(en, e) }
+	day := func(t time.Time) string { return t.In(f.loc).Format(time.DateOnly) }
 	switch {
 	case !l.Cancelled.IsZero():
-		remarks = append(remarks, "申请人撤回")
+		say("申请人撤回", "withdrawn by the requester")
 	case !l.Rejected.IsZero():
-		remarks = append(remarks, "未获批准："+l.Reason)
+		say("未获批准："+l.Reason, "not approved: "+l.Reason)
 	case l.Out.IsZero() && !l.Returned.IsZero(): // closed by the requester's removal (the note says so)
-		remarks = append(remarks, "申请作废")
+		say("申请作废", "request void")
 	case !f.voidedAt(l).IsZero():
-		remarks = append(remarks, "档案已销毁，申请作废（"+f.voidedAt(l).In(f.loc).Format(time.DateOnly)+"）")
+		say("档案已销毁，申请作废（"+day(f.voidedAt(l))+"）", "request void: dossier destroyed ("+day(f.voidedAt(l))+")")
 	case l.Out.IsZero():
-		remarks = append(remarks, "待批准")
+		say("待批准", "awaiting approval")
 	case l.Returned.IsZero() && l.RoleLost():
-		remarks = append(remarks, "借阅人已无借阅资格，收回（"+l.Expired.In(f.loc).Format(time.DateOnly)+"）")
+		say("借阅人已无借阅资格，收回（"+day(l.Expired)+"）", "access revoked: borrower no longer entitled to borrow ("+day(l.Expired)+")")
 	case l.Returned.IsZero() && !l.Expired.IsZero():
 		// Access taken back at its due time (loan.expire), the dossier
 		// still to come back: overdue all the same, as borrow list and
 		// the monthly report's count of it say.
 		if l.Overdue(now) {
-			remarks = append(remarks, "逾期未还")
+			say("逾期未还", "overdue (not returned)")
 		}
-		remarks = append(remarks, "到期收回（"+l.Expired.In(f.loc).Format(time.DateOnly)+"）")
+		say("到期收回（"+day(l.Expired)+"）", "access revoked at due date ("+day(l.Expired)+")")
 	case l.Overdue(now): // past its due time, as borrow list and the counts say
-		remarks = append(remarks, "逾期未还")
+		say("逾期未还", "overdue (not returned)")
 	case !l.Returned.IsZero() && l.Returned.After(l.Due):
-		remarks = append(remarks, "逾期归还")
+		say("逾期归还", "returned late")
 	}
 	if l.ClosedByRemoval != "" {
-		remarks = append(remarks, "借阅人 "+l.Borrower+" 已被移除（"+l.ClosedByRemoval+"）")
+		say("借阅人 "+l.Borrower+" 已被移除（"+l.ClosedByRemoval+"）", "borrower "+l.Borrower+" removed ("+l.ClosedByRemoval+")")
 	}
 	if l.Note != "" {
-		remarks = append(remarks, l.Note)
+		say(l.Note, l.Note)
 	}
-	return strings.Join(remarks, "；")
+	if len(zh) == 0 {
+		return Str("")
+	}
+	return Words(Text{Zh: strings.Join(zh, "；"), En: strings.Join(en, "; ")})
 }
 
 // destructionRegister: one row per executed destruction in p (销毁清册,
@@ -813,7 +839,7 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 			continue
 		}
 		r := Row{"request": Str(d.ID), "dossier": Str(d.Dossier), "reason": Str(d.Reason), "level": Str(d.Level),
-			"witnesses": Str(f.names(d.Witnesses)), "destroyed_on": f.dateOf(d.Executed), "method": methodCell(d.Method),
+			"witnesses": f.names(d.Witnesses), "destroyed_on": f.dateOf(d.Executed), "method": methodCell(d.Method),
 			"executed_by": Str(f.memberName(d.ExecutedBy))}
 		// Its level when destroyed, by R7.2.4: the execution records
 		// the level the journal had, which is still the marking of a
@@ -870,6 +896,14 @@ func (f *facts) destructionRemarks(d *archive.Destruction) Value {
 		return Value{}
 	}
 	return Words(Text{Zh: strings.Join(zh, "；"), En: strings.Join(en, "; ")})
+}
+
+// yesNo is a yes-or-no cell: 是/否, yes/no in English.
+func yesNo(b bool) Value {
+	if b {
+		return Words(Text{Zh: "是", En: "yes"})
+	}
+	return Words(Text{Zh: "否", En: "no"})
 }
 
 // methodCell is how a destruction was done, as its execution recorded it.
@@ -938,16 +972,16 @@ func (f *facts) classificationRegister(p Period) rowSource {
 		case "changed_on":
 			return f.dateOf(c.At)
 		case "change":
-			return Str(changeTerms[c.Kind])
+			return Words(changeTerms[c.Kind])
 		case "from_level":
 			return Str(c.From)
 		case "to_level":
 			return Str(c.To)
 		case "period":
-			return Str(periodText(c.Period))
+			return periodText(c.Period)
 		case "reason":
 			if c.Kind == archive.ChangeDeclassify {
-				return Str("保密期限届满（" + c.Expired + "）")
+				return Words(Text{Zh: "保密期限届满（" + c.Expired + "）", En: "secrecy period ran out (" + c.Expired + ")"})
 			}
 			return Str(c.Reason)
 		case "changed_by":
@@ -975,11 +1009,11 @@ func run[T any](all []T, p Period, at func(*T) time.Time) []T {
 }
 
 // periodText writes a secrecy period as the department does: 10年,
-// 6个月, 1年6个月, 30天, 长期.
-func periodText(s string) string {
+// 6个月, 1年6个月, 30天, 长期; in English 10 years, 1 year 6 months, long-term.
+func periodText(s string) Value {
 	p, err := classify.ParsePeriod(s)
 	if err != nil {
-		return s
+		return Str(s)
 	}
-	return p.Chinese()
+	return Words(Text{Zh: p.Chinese(), En: p.English()})
 }

@@ -259,7 +259,7 @@ func TestHandInStatus(t *testing.T) {
 		{nil, due.Add(-time.Second), "待交"},
 		{nil, due, "未交"},
 	} {
-		if got := handInStatus(c.first, due, c.now); got != c.want {
+		if got := handInStatus(c.first, due, c.now).Zh; got != c.want {
 			t.Errorf("first %v, now %v: %s, want %s", c.first, c.now, got, c.want)
 		}
 	}

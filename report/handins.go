@@ -8,11 +8,12 @@ import (
 
 // The monthly report's words for how a member stands with a month's
 // customer information report (R6.1), the department's own.
-const (
-	handInOnTime  = "按期" // the first that counts came by the due day
-	handInLate    = "逾期" // it came after the due day
-	handInMissing = "未交" // none counts, and the due day has ended
-	handInWaiting = "待交" // none yet, but the due day has not ended
+// In an English report, the English.
+var (
+	handInOnTime  = Text{Zh: "按期", En: "on time"} // the first that counts came by the due day
+	handInLate    = Text{Zh: "逾期", En: "late"}    // it came after the due day
+	handInMissing = Text{Zh: "未交", En: "missing"} // none counts, and the due day has ended
+	handInWaiting = Text{Zh: "待交", En: "not yet"} // none yet, but the due day has not ended
 )
 
 // handIns are the rows of the monthly report's hand-ins (R6.1): one per
@@ -60,7 +61,7 @@ func (f *facts) handIns(p Period, now time.Time) []Row {
 			t = &tally{}
 		}
 		r := Row{"member": Str(m.ID), "name": Str(m.Name), "due": f.dateOf(due.Add(-time.Nanosecond)),
-			"handed_in": Int(t.counted), "rejected": Int(t.rejected), "status": Str(handInStatus(t.first, due, now))}
+			"handed_in": Int(t.counted), "rejected": Int(t.rejected), "status": Words(handInStatus(t.first, due, now))}
 		if t.first != nil {
 			r["first_on"] = f.dateOf(t.first.At)
 		}
@@ -72,7 +73,7 @@ func (f *facts) handIns(p Period, now time.Time) []Row {
 // handInStatus is how a member stands with a month's report whose due
 // day ends at due, first being the first hand-in that counts (nil: none),
 // as of now.
-func handInStatus(first *archive.Submission, due, now time.Time) string {
+func handInStatus(first *archive.Submission, due, now time.Time) Text {
 	switch {
 	case first != nil && first.At.Before(due):
 		return handInOnTime

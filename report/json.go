@@ -73,7 +73,7 @@ func (r jsonRow) MarshalJSON() ([]byte, error) {
 		b.WriteByte(':')
 		v := r.s.Cell(r.i, c.Key)
 		switch {
-		case v.k == vNull, v.k == vStr && v.String() == "":
+		case v.k == vNull, (v.k == vStr || v.k == vWords) && v.String() == "":
 			// An empty cell is null (SCHEMA.md), a text one too: a
 			// script tests one thing, not null and "".
 			b.WriteString("null")
