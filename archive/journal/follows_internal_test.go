@@ -60,6 +60,13 @@ func TestFollowsIsReachability(t *testing.T) {
 			if i%2 == 0 {
 				e.Prev = append([]string(nil), j.Heads...)
 			}
+			// Before it is added: an event about to be written (on
+			// the heads or not) asks of those held.
+			for _, a := range all {
+				if got, want := j.Follows(e, a.Hash), reachable(j, e, a.Hash); got != want {
+					t.Fatalf("seed %d, about to be written: Follows(%.8s, %.8s) = %v, want %v", seed, e.Hash, a.Hash, got, want)
+				}
+			}
 			all = append(all, e)
 			j.Add(e)
 		}
@@ -110,6 +117,18 @@ func BenchmarkFollows(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*asked), "ns/question")
+	})
+	// A write's check: does the event about to be written on the head
+	// follow an event near the journal's start (a member's add)?
+	b.Run("about-to-be-written", func(b *testing.B) {
+		next := &Event{Hash: fmt.Sprintf("%064x", n)}
+		next.Prev = j.Heads
+		for b.Loop() {
+			j.followers.reset()
+			if !j.Follows(next, j.Events[3].Hash) {
+				b.Fatal("no")
+			}
+		}
 	})
 	b.Run("memo", func(b *testing.B) {
 		for b.Loop() {
