@@ -834,6 +834,15 @@ func (f *facts) loanRemarks(l *archive.Loan, now time.Time) Value {
 // role of its step in the policy's chain.
 func (f *facts) destructionRegister(p Period) map[string][]Row {
 	var rows []Row
+	// The rejected requests by dossier, for the remarks: one pass over
+	// the requests, not one per row (tens of thousands of destructions
+	// would make the list quadratic).
+	rejected := map[string][]*archive.Destruction{}
+	for _, o := range f.destroys {
+		if !o.Rejected.IsZero() {
+			rejected[o.Dossier] = append(rejected[o.Dossier], o)
+		}
+	}
 	for _, d := range f.destroys {
 		if d.Executed.IsZero() || !p.Contains(d.Executed) {
 			continue
@@ -845,12 +854,13 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 		// the level the journal had, which is still the marking of a
 		// dossier whose secrecy period had run out (内部) until crm
 		// maintain journals its declassification.
-		if dd := f.dossier(d.Dossier); dd != nil {
+		dd := f.dossier(d.Dossier) // decoded once for the row
+		if dd != nil {
 			if lv := f.levelAt(dd, d.Executed); lv != "" {
 				r["level"] = Str(lv)
 			}
 		}
-		r["remarks"] = f.destructionRemarks(d)
+		r["remarks"] = f.destructionRemarks(d, dd, rejected[d.Dossier])
 		// Each approval under the role of its step in the chain; the
 		// layout names the columns it shows.
 		for _, ap := range d.Approvals {
@@ -864,16 +874,17 @@ func (f *facts) destructionRegister(p Period) map[string][]Row {
 
 // destructionRemarks is the 备注 of executed destruction d in the 销毁清册,
 // in both languages, from what the journal says of its dossier before it
-// was destroyed: the
-// level it had before its secrecy period ran out, when it was destroyed
-// declassified (R7.2.4; the 密级 column gives 内部), and the earlier
-// requests to destroy it that were rejected, by whom, when and why
-// (R6.10: a rejection ends a request, a later one starts anew). Legal
+// was destroyed: the level it had before its secrecy period ran out, when
+// it was destroyed declassified (R7.2.4; the 密级 column gives 内部), and
+// the earlier requests to destroy it that were rejected, by whom, when
+// and why (R6.10: a rejection ends a request, a later one starts anew),
+// which rejected holds (the rejected requests about its dossier); dd is
+// the dossier's state, nil if the histories have none. Legal
 // holds are not among them: the state keeps only the hold in force, and a
 // dossier under one is never destroyed.
-func (f *facts) destructionRemarks(d *archive.Destruction) Value {
+func (f *facts) destructionRemarks(d *archive.Destruction, dd *archive.DossierState, rejected []*archive.Destruction) Value {
 	var zh, en []string
-	if dd := f.dossier(d.Dossier); dd != nil {
+	if dd != nil {
 		if ts := f.s.DeclassifiedAt(dd, d.Executed); len(ts) > 0 && f.levelAt(dd, d.Executed) == f.s.Policy.DeclassifiedLevel() {
 			t := ts[len(ts)-1]
 			lv, day := f.levelAt(dd, t), t.In(f.loc).Format(time.DateOnly)
@@ -881,7 +892,7 @@ func (f *facts) destructionRemarks(d *archive.Destruction) Value {
 			en = append(en, "was "+lv+" until its secrecy period ran out on "+day)
 		}
 	}
-	for _, o := range f.destroys {
+	for _, o := range rejected {
 		if o.Dossier != d.Dossier || o.ID == d.ID || o.Rejected.IsZero() || !o.Rejected.Before(d.Executed) {
 			continue
 		}
