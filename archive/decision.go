@@ -290,11 +290,32 @@ func (a *Archive) FindEvent(ref string) (*journal.Event, error) {
 	}
 	switch len(found) {
 	case 0:
-		return nil, usageErr("event", l10n.Errorf("no event %q in the journal: name it by its path or the start of its hash (at least 8 hex digits)", ref))
+		err := l10n.Errorf("no event %q in the journal: name it by its path or the start of its hash (at least 8 hex digits)", ref)
+		if !eventRef(ref) {
+			return nil, usageErr("event", err)
+		}
+		// Of an event's form, naming none: an error (exit 1), as an
+		// unknown id is; the input is still named.
+		e := failErr(err, NoNext, "")
+		e.Field = "event"
+		return nil, e
 	case 1:
 		return found[0], nil
 	}
 	return nil, usageErr("event", l10n.Errorf("%q names %d events: give more of the hash", ref, len(found)))
+}
+
+// eventRef reports whether ref has the form of a reference to an event:
+// the start of a hash (8 to 64 lower-case hex digits) or an event file's
+// path.
+func eventRef(ref string) bool {
+	if _, ok := journal.HashOfPath(ref); ok {
+		return true
+	}
+	if len(ref) < 8 || len(ref) > 64 {
+		return false
+	}
+	return journal.IsHash(ref + strings.Repeat("0", 64-len(ref)))
 }
 
 // Decide journals a manager's decision on a problem event (journal.decision),

@@ -513,9 +513,10 @@ func (e *env) decide(a *archive.Archive, accept, reject, reason string) error {
 	newID, err := a.Decide(o)
 	if err != nil {
 		// The archive calls the event's input "event"; the user gave it
-		// as --accept or --reject.
+		// as --accept or --reject: named whether it cannot be an event
+		// (usage, exit 2) or is of an event's form and names none (exit 1).
 		var ae *archive.Error
-		if errors.As(err, &ae) && ae.Code == archive.Usage && ae.Field == "event" {
+		if errors.As(err, &ae) && ae.Field == "event" {
 			ae.Field = "accept"
 			if reject != "" {
 				ae.Field = "reject"
