@@ -49,7 +49,11 @@
 //     time in the period before now, whenever they fell due: returned
 //     late, never, or taken back by expiry), destroyed (destructions executed in it), the number of
 //     dossiers and their levels at the period's end (or now, for a period
-//     not yet over).
+//     not yet over). The annual report adds reclassified (升密 and 降密 in
+//     the period; a 密级确认 keeps the level and does not count) and
+//     declassified (secrecy periods that ran out in it, R7.2.4:
+//     State.DeclassifiedAt, whether or not crm maintain has journaled the
+//     declassification yet).
 //   - Content figures (credit class, tier, ABC grade, industry, region, the
 //     dangerous and key customer lists, owners) decrypt the dossiers active
 //     at the period's end that the identity can read, on every core, as they
@@ -85,10 +89,17 @@
 //
 //	kind     Value           table/md/csv     xlsx                 json
 //	text     Str             as is            text cell            string
+//	text     Words           report's lang    text cell            string (Chinese)
 //	int      Int             12               number, #,##0        12
 //	number   Num (or Int)    1234.50          number, #,##0.00     1234.5
 //	percent  Num: fraction   12.5%            number, 0.0%         0.125
 //	date     Date            2026-10-05       date, yyyy-mm-dd     "2026-10-05"
+//
+// Words is for the words crm itself writes into a cell (a loan's remarks,
+// 是/否, a change's kind, the default destruction method): worded in the
+// report's language by every format but JSON, which carries the Chinese
+// whatever the language, as its keys do. What a person entered (reasons,
+// notes, names, levels) is Str, printed as given in every language.
 //
 // An empty cell is the zero Value: blank in the text formats and XLSX, null
 // in JSON. Text stays text everywhere: a phone number is never turned into a
