@@ -204,16 +204,17 @@ const (
 	noIndustry = "未填"
 )
 
-// categoryCell is a distribution's category k as a cell: the labels crm
-// gives dossiers without a value worded in the report's language, any
-// other value (a class, a tier, what a person entered) as it is.
-func categoryCell(k string) Value {
-	switch k {
-	case noCredit:
+// categoryCell is category k of the distribution by key as a cell: the
+// label crm gives that distribution's dossiers without a value worded in
+// the report's language, any other value (a class, a tier, what a person
+// entered, in whichever distribution) as it is.
+func categoryCell(key, k string) Value {
+	switch {
+	case key == "credit" && k == noCredit:
 		return Words(Text{Zh: noCredit, En: "not rated"})
-	case noTier:
+	case key == "tier" && k == noTier:
 		return Words(Text{Zh: noTier, En: "not set"})
-	case noIndustry:
+	case (key == "industry" || key == "region") && k == noIndustry:
 		return Words(Text{Zh: noIndustry, En: "not filled in"})
 	}
 	return Str(k)
@@ -306,7 +307,7 @@ func distributionOf(key string, counts map[string]int, n int, fixed []string) []
 	keys = append(keys, rest...)
 	rows := make([]Row, 0, len(keys))
 	for _, k := range keys {
-		rows = append(rows, Row{key: categoryCell(k), "count": Int(counts[k]), "share": Share(counts[k], n)})
+		rows = append(rows, Row{key: categoryCell(key, k), "count": Int(counts[k]), "share": Share(counts[k], n)})
 	}
 	return rows
 }
