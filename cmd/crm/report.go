@@ -61,13 +61,16 @@ func newReportCmd(e *env) *cobra.Command {
 		Long: l10n.Pick(`Make a report. Periods are calendar months, quarters and years in China
 Standard Time (UTC+8). Without a period flag, monthly, quarterly and annual
 cover the last full month, quarter or year; the registers cover everything.
-Figures from the journal need no key; figures from dossier content use what
-your key can decrypt, and the report says how many dossiers it could not read.
-Headers are Chinese unless --lang en (or CRM_LANG=en) is given. With -o the
+A period that has not begun yet is refused. Figures from the journal need no
+key; figures from dossier content use what your key can decrypt, and the
+report says how many dossiers it could not read. Headers, and the words crm
+writes in cells, are Chinese unless --lang en (or CRM_LANG=en) is given; JSON
+keeps the Chinese words. What a person wrote is printed as written. With -o the
 file is written whole or not at all; nothing else is printed when there is no
 terminal (cron).`, `生成报表。期间按北京时间（UTC+8）的自然月、季度、年划分；不指定期间时，月报、季报、年报
-取上一个完整的月、季、年，登记表取全部记录。取自登记簿的数字无需密钥；需读取档案内容的统计
-只计您能解密的档案，并注明未能读取的份数。表头默认为中文，--lang en 时为英文。使用 -o 时文件
+取上一个完整的月、季、年，登记表取全部记录；尚未开始的期间不予生成。取自登记簿的数字无需密钥；
+需读取档案内容的统计只计您能解密的档案，并注明未能读取的份数。表头及 crm 写入单元格的用语默认为
+中文，--lang en 时为英文（JSON 保留中文用语）；人工填写的内容照原样输出。使用 -o 时文件
 要么完整写出，要么不留下；无终端（cron）时除文件外不输出任何内容。`),
 	}
 	fl.outputFlags.add(c.PersistentFlags())
