@@ -86,7 +86,8 @@ func (s *Section) Len() int {
 }
 
 // Cell is the value in column key of row i (from 0); a missing key is an
-// empty cell.
+// empty cell. A Words value is as made, in both languages: a format that
+// prints in a language takes cellIn.
 func (s *Section) Cell(i int, key string) Value {
 	if s.src == nil {
 		return s.Rows[i][key]
@@ -204,7 +205,7 @@ func Share(part, whole int) Value {
 }
 
 // Any returns v as a Go value: nil, string, int64, float64 or time.Time (a
-// date at midnight UTC).
+// date at midnight UTC); a Words value gives its Chinese, as JSON does.
 func (v Value) Any() any {
 	switch v.k {
 	case vStr:
@@ -225,7 +226,8 @@ func (v Value) Any() any {
 func (v Value) IsNull() bool { return v.k == vNull }
 
 // String returns v as plain text: integers in full, decimals as short as
-// exact, dates as YYYY-MM-DD, an empty cell as "".
+// exact, dates as YYYY-MM-DD, a Words value in Chinese (Value.in gives
+// another language), an empty cell as "".
 func (v Value) String() string {
 	switch v.k {
 	case vStr:
