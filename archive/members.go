@@ -92,7 +92,9 @@ func (x *MemberAdd) check(c *step) error {
 		return problemf("unreadable member data")
 	}
 	if c.s.Members[m.ID] != nil {
-		return usageErr("member", problemf("member %s already exists", m.ID)).then(NextMemberRoles, m.ID)
+		// A repeated step (exit 1), as a repeated removal is, not a
+		// usage error.
+		return failErr(problemf("member %s already exists", m.ID), NextMemberRoles, m.ID)
 	}
 	if o := c.s.MemberByRecipient(m.Recipient); o != nil {
 		return usageErr("recipient", l10n.Errorf("that public key already belongs to member %s", o.ID))
