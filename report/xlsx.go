@@ -93,8 +93,12 @@ func writeBook(x *xlsxwire.Writer, r *Report, lang string) error {
 	if err := writeCover(x, cover, r, lang, names); err != nil {
 		return err
 	}
+	// The register export is the spreadsheet copy of the dossiers for
+	// analysis (R6.2) that crm import reads back: data, like CSV, where a
+	// (无记录) row would read as a record.
+	none := r.Name != "register"
 	for i, s := range r.Sections {
-		if err := writeSection(x, names[i], s, lang); err != nil {
+		if err := writeSection(x, names[i], s, lang, none); err != nil {
 			return err
 		}
 	}
@@ -202,7 +206,9 @@ func colWidth(w int) float64 {
 	return float64(min(max(w+2, minColWidth), maxColWidth))
 }
 
-func writeSection(x *xlsxwire.Writer, sheet string, s Section, lang string) error {
+// writeSection writes section s as sheet; with none, an empty section's
+// sheet says (无记录) under its column titles.
+func writeSection(x *xlsxwire.Writer, sheet string, s Section, lang string, none bool) error {
 	// Column widths come before the first row: measure first.
 	ws := make([]float64, len(s.Columns))
 	for i, c := range s.Columns {
@@ -210,7 +216,7 @@ func writeSection(x *xlsxwire.Writer, sheet string, s Section, lang string) erro
 		for k := range s.Len() {
 			wd = max(wd, textWidth(grouped(s.cellIn(k, c.Key, lang).format(c.Kind), c.Kind)))
 		}
-		if i == 0 && s.Len() == 0 {
+		if i == 0 && s.Len() == 0 && none {
 			wd = max(wd, textWidth(labels[lNone].In(lang)))
 		}
 		ws[i] = colWidth(wd)
@@ -225,7 +231,7 @@ func writeSection(x *xlsxwire.Writer, sheet string, s Section, lang string) erro
 	if err := x.Row(cells); err != nil {
 		return err
 	}
-	if s.Len() == 0 {
+	if s.Len() == 0 && none {
 		// As the table and Markdown say under an empty section: a sheet
 		// of column titles alone reads as a list cut off.
 		return x.Row([]xlsxwire.Cell{text(labels[lNone].In(lang), xlsxwire.Plain)})
