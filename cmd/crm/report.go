@@ -270,6 +270,14 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	if err != nil {
 		return err
 	}
+	// A period not begun is a usage error, said before whether the
+	// member may have the report (as a bad flag is): it needs only the
+	// policy's time zone, known now that the archive is open.
+	if !given {
+		period = report.DefaultPeriod(name, a.Now(), a.Location())
+	} else if period.NotBegun(a.Now(), a.Location()) {
+		return periodNotBegun(period, period.Current(a.Now(), a.Location()))
+	}
 	// R6.7: outside 客服部, only under an approved request; 客服部 makes
 	// it for a request's requester with --for.
 	var req *archive.StatsRequest
@@ -280,11 +288,6 @@ func (e *env) runReport(cmd *cobra.Command, name string, fl *reportFlags) error 
 	}
 	if err != nil {
 		return err
-	}
-	if !given {
-		period = report.DefaultPeriod(name, a.Now(), a.Location())
-	} else if period.NotBegun(a.Now(), a.Location()) {
-		return periodNotBegun(period, period.Current(a.Now(), a.Location()))
 	}
 	l, err := report.LoadLayout(name, a.Overrides())
 	if err != nil {
