@@ -236,7 +236,7 @@ func needReason(reason string) error {
 // permissions.classify_top_secret for raising to or lowering from the top
 // level. It is refused while the dossier is on loan or on legal hold.
 func (a *Archive) SetLevel(id, level, period, reason string) (*LevelChange, error) {
-	if err := CheckID(id); err != nil {
+	if err := a.checkID(id); err != nil {
 		return nil, err
 	}
 	name, err := a.Policy.ParseLevelName(level)
@@ -371,7 +371,7 @@ func (a *Archive) declassifyExpired(ctx context.Context) (int, error) {
 // classOverride journals a credit class or tier override for dossier id,
 // unless it already has it; old is what applied before.
 func (a *Archive) classOverride(kind string, id, reason string, current func(d *DossierState) (cur, old string), write func(d *DossierState, old string) error) (old string, changed bool, err error) {
-	if err := CheckID(id); err != nil {
+	if err := a.checkID(id); err != nil {
 		return "", false, err
 	}
 	if err := needReason(reason); err != nil {

@@ -23,10 +23,22 @@ import (
 
 // CheckID returns a usage error unless id is a plain dossier id (letters,
 // digits, - and _; no path separators or dots), so that an id can never
-// name a file outside dossiers/.
+// name a file outside dossiers/. It is for checks made before an archive
+// is open, whose id scheme is not known yet: its message shows no example
+// id (an open archive's checkID shows one in the archive's own form).
 func CheckID(id string) error {
 	if !journal.IsDossierID(id) {
-		return usageErr("id", l10n.Errorf("%q is not a dossier id (letters, digits, - and _ only, like %s)", id, "C-"+exampleRandom))
+		return usageErr("id", l10n.Errorf("%q is not a dossier id (letters, digits, - and _ only)", id))
+	}
+	return nil
+}
+
+// checkID is CheckID for an open archive: its message shows an id as this
+// archive makes them (C-000001 when ids are sequential), not always the
+// random form.
+func (a *Archive) checkID(id string) error {
+	if !journal.IsDossierID(id) {
+		return usageErr("id", l10n.Errorf("%q is not a dossier id (letters, digits, - and _ only, like %s)", id, a.Policy.ExampleID()))
 	}
 	return nil
 }

@@ -368,7 +368,7 @@ type Opened struct {
 
 // Lookup returns the journal's record of dossier id, or an error naming it.
 func (a *Archive) Lookup(id string) (*DossierState, error) {
-	if err := CheckID(id); err != nil {
+	if err := a.checkID(id); err != nil {
 		return nil, err
 	}
 	id = a.CanonicalID(id)

@@ -103,3 +103,23 @@ func TestOldPolicyDefaults(t *testing.T) {
 		t.Fatalf("bad style: %v", err)
 	}
 }
+
+// A message's example dossier id is one the archive's scheme makes, with
+// its prefix and digits: never the random C-0Q7K4M8Z3X in an archive of
+// sequential ids.
+func TestPolicyExampleID(t *testing.T) {
+	for _, c := range []struct {
+		scheme archive.IDScheme
+		want   string
+	}{
+		{archive.IDScheme{Style: archive.IDSequential, Prefix: "C-", Digits: 6}, "C-000001"},
+		{archive.IDScheme{Style: archive.IDSequential, Prefix: "KH_", Digits: 4}, "KH_0001"},
+		{archive.IDScheme{Style: archive.IDRandom, Prefix: "C-", Digits: 6}, "C-0Q7K4M8Z3X"},
+		{archive.IDScheme{Style: archive.IDRandom, Prefix: "K-", Digits: 6}, "K-0Q7K4M8Z3X"},
+	} {
+		p := &archive.Policy{IDScheme: c.scheme}
+		if got := p.ExampleID(); got != c.want {
+			t.Errorf("ExampleID of %+v = %s, want %s", c.scheme, got, c.want)
+		}
+	}
+}

@@ -402,6 +402,16 @@ func (p *Policy) DeclassifiedLevel() string {
 	return p.Levels[0].Name
 }
 
+// ExampleID is a dossier id as this policy's scheme makes them, for a
+// message that shows what one looks like: the first sequential id, or a
+// random one with the policy's prefix.
+func (p *Policy) ExampleID() string {
+	if p.IDScheme.Style == IDSequential {
+		return p.FormatID(1)
+	}
+	return p.IDScheme.Prefix + exampleRandom
+}
+
 // FormatID makes the dossier id with number n.
 func (p *Policy) FormatID(n int) string {
 	return fmt.Sprintf("%s%0*d", p.IDScheme.Prefix, p.IDScheme.Digits, n)

@@ -23,7 +23,7 @@ var shortIDRE = lazyRE(`^([A-Za-z][A-Za-z0-9]*?[-_]?)?0*([0-9]+)$`)
 // candidates; anything that is not an id (../x) is refused as CheckID does.
 // Destroyed dossiers resolve too: their history stays readable.
 func (a *Archive) ResolveID(s string) (string, error) {
-	if err := CheckID(s); err != nil {
+	if err := a.checkID(s); err != nil {
 		return "", err
 	}
 	id, err := resolveShort(a.Policy.IDScheme.Prefix, s, a.CanonicalID(s), a.State.hasDossier, a.State.dossierIDs())

@@ -261,7 +261,7 @@ func (a *Archive) Submit(text []byte, about string) (*Submission, error) {
 		return nil, err
 	}
 	if about != "" {
-		if err := CheckID(about); err != nil {
+		if err := a.checkID(about); err != nil {
 			return nil, err
 		}
 	}

@@ -43,6 +43,7 @@ func catalogMain() map[string]string {
 		"%d of %d dossiers could not be read with your key: only their level is suggested, from the journal.": "有 %d 份档案（共 %d 份）无法用你的密钥读取：仅根据日志给出其密级建议。",
 		"%q is not a date in the form YYYY-MM-DD":                                                             "%q 不是 YYYY-MM-DD 格式的日期",
 		"%q is not a dossier id (letters, digits, - and _ only, like %s)":                                     "%q 不是有效的档案编号（只能用字母、数字、- 和 _，如 %s）",
+		"%q is not a dossier id (letters, digits, - and _ only)":                                              "%q 不是有效的档案编号（只能用字母、数字、- 和 _）",
 		"%q is not an id (letters, digits, - and _ only)":                                                     "%q 不是有效的编号（只能用字母、数字、- 和 _）",
 		"%q is not a member id: use lower-case letters, digits, . _ - (e.g. zhangsan)":                        "%q 不是有效的成员 id：只能用小写字母、数字和 . _ -（如 zhangsan）",
 		"%q is not an age public key (age1…): %v":                                                             "%q 不是 age 公钥（age1…）：%v",
