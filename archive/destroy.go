@@ -320,6 +320,9 @@ func (a *Archive) destruction(id string) (*Destruction, *DossierState, error) {
 // destroyStep runs step on destruction request reqID for the working
 // member, holding the lock: the shape every step on a request shares.
 func (a *Archive) destroyStep(reqID string, step func(me *Member, r *Destruction, d *DossierState) error) (*Destruction, error) {
+	if err := checkStepID(reqID); err != nil {
+		return nil, err
+	}
 	me, err := a.Me()
 	if err != nil {
 		return nil, err
@@ -338,6 +341,9 @@ func (a *Archive) destroyStep(reqID string, step func(me *Member, r *Destruction
 
 // DestroyRequest asks for dossier id to be destroyed (R6.10).
 func (a *Archive) DestroyRequest(id, reason string) (*Destruction, error) {
+	if err := a.checkID(id); err != nil {
+		return nil, err
+	}
 	if _, err := a.requireKind(KindDestroyRequest); err != nil {
 		return nil, err
 	}
@@ -376,6 +382,9 @@ func (a *Archive) DestroyApprove(reqID string) (*Destruction, error) {
 
 // DestroyReject rejects request reqID; a rejection ends it.
 func (a *Archive) DestroyReject(reqID, reason string) (*Destruction, error) {
+	if err := checkStepID(reqID); err != nil {
+		return nil, err
+	}
 	if _, err := a.requireKind(KindDestroyReject); err != nil {
 		return nil, err
 	}
@@ -392,6 +401,9 @@ func (a *Archive) DestroyReject(reqID, reason string) (*Destruction, error) {
 // presence of witnesses: the ciphertext is removed, the journal kept, and
 // destroy.execute carries the destruction list entry (销毁清册).
 func (a *Archive) DestroyExecute(reqID string, witnesses []string, method string) (*Destruction, error) {
+	if err := checkStepID(reqID); err != nil {
+		return nil, err
+	}
 	if _, err := a.requireKind(KindDestroyExecute); err != nil {
 		return nil, err
 	}

@@ -181,6 +181,17 @@ func unknownStep(id string, err error, next Next) *Error {
 	return failErr(err, next, "")
 }
 
+// checkStepID is unknownStep's usage error when id cannot be the id of a
+// loan, destruction request, hand-in or statistics request at all (../x):
+// a step checks it before whether its member may take the step, as a
+// command checks its arguments before permissions (exit 2 before 3).
+func checkStepID(id string) error {
+	if !journal.IsDossierID(id) {
+		return unknownStep(id, nil, NoNext)
+	}
+	return nil
+}
+
 // nextID is the id a new dossier gets after the events of j (nil: none)
 // are replayed on a state whose highest dossier number is max: the next
 // number (every create uses its number up, refused or not: replay), or a

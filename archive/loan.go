@@ -706,6 +706,9 @@ func (a *Archive) loan(id string) (*Loan, *DossierState, error) {
 // loanStep runs step on loan loanID for the working member, holding the
 // lock: the shape every step on an existing loan shares.
 func (a *Archive) loanStep(loanID string, step func(me *Member, l *Loan, d *DossierState) error) (*Loan, error) {
+	if err := checkStepID(loanID); err != nil {
+		return nil, err
+	}
 	me, err := a.Me()
 	if err != nil {
 		return nil, err
@@ -727,6 +730,9 @@ func (a *Archive) loanStep(loanID string, step func(me *Member, l *Loan, d *Doss
 // its department manager's sign-off when the requester is that manager
 // (R6.7); otherwise it waits for an endorsement.
 func (a *Archive) BorrowRequest(id, purpose string, days int) (*Loan, error) {
+	if err := a.checkID(id); err != nil {
+		return nil, err
+	}
 	me, err := a.requireKind(KindLoanRequest)
 	if err != nil {
 		return nil, err

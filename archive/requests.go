@@ -294,6 +294,9 @@ func (a *Archive) StatsRequestByID(id string) (*StatsRequest, error) {
 }
 
 func (a *Archive) requestStep(id string, kind journal.Kind, data func(r *StatsRequest) payload) (*StatsRequest, error) {
+	if err := checkStepID(id); err != nil {
+		return nil, err
+	}
 	if _, err := a.requireKind(kind); err != nil {
 		return nil, err
 	}
@@ -324,6 +327,9 @@ func (a *Archive) ApproveRequest(id string) (*StatsRequest, error) {
 
 // RejectRequest rejects request id, with a reason.
 func (a *Archive) RejectRequest(id, reason string) (*StatsRequest, error) {
+	if err := checkStepID(id); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(reason) == "" {
 		return nil, missingErr("reason", l10n.Errorf("say why the request is rejected (the requester reads it)"))
 	}

@@ -392,6 +392,14 @@ func (a *Archive) MergeSubmission(subID, id string) (*Submission, error) {
 // dossier id ("" for a new one), before any work.
 func (a *Archive) CheckMerge(subID, id string) error {
 	subID = a.submissionID(subID)
+	if err := checkStepID(subID); err != nil {
+		return err
+	}
+	if id != "" {
+		if err := a.checkID(id); err != nil {
+			return err
+		}
+	}
 	if _, err := a.requireKind(KindSubmissionMerge); err != nil {
 		return err
 	}
@@ -431,6 +439,9 @@ func (a *Archive) RejectSubmission(subID, reason string) (*Submission, error) {
 }
 
 func (a *Archive) endSubmission(subID string, kind journal.Kind, dossier string, data payload) (*Submission, error) {
+	if err := checkStepID(subID); err != nil {
+		return nil, err
+	}
 	if _, err := a.requireKind(kind); err != nil {
 		return nil, err
 	}

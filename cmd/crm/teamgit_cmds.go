@@ -1043,6 +1043,13 @@ func newPurgeCmd(e *env) *cobra.Command {
 		Args:        cobra.MinimumNArgs(1),
 		Annotations: map[string]string{noAutocommit: "yes"},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// What cannot be an id (../x) is a usage error before the
+			// archive or its git repository is looked at.
+			for _, id := range args {
+				if err := archive.CheckID(id); err != nil {
+					return err
+				}
+			}
 			a, g, err := e.openGit(false)
 			if err != nil {
 				return err
