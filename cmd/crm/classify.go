@@ -89,6 +89,11 @@ func (e *env) classifyMany(args []string, level, period, reason, credit, tier st
 	if err != nil {
 		return err
 	}
+	if level != "" {
+		if level, err = levelFlag(a, level); err != nil {
+			return err
+		}
+	}
 	if level != "" || credit != "" {
 		if err := e.classifyBatch(a, ids, level, period, reason, credit); err != nil {
 			return err
@@ -391,6 +396,10 @@ func (f *listFilters) flags(c *cobra.Command) {
 // credit class, each that was asked for.
 func (e *env) classifyOne(a *archive.Archive, id, level, period, reason, credit string) error {
 	if level != "" {
+		var err error
+		if level, err = levelFlag(a, level); err != nil {
+			return err
+		}
 		if err := e.setLevel(a, id, level, period, reason); err != nil {
 			return err
 		}

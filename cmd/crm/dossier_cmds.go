@@ -60,7 +60,7 @@ func newNewCmd(e *env) *cobra.Command {
 				return err
 			}
 			if level != "" {
-				if err := a.Policy.CheckLevel(level); err != nil {
+				if level, err = levelFlag(a, level); err != nil {
 					return err
 				}
 			}

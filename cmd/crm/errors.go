@@ -74,6 +74,17 @@ func onFlag(flag string, err error) error {
 	return err
 }
 
+// levelFlag is the policy's name of the level given with --level (秘密,
+// or a name the classify package knows, such as secret), or a usage error
+// that names the flag and the levels to choose from.
+func levelFlag(a *archive.Archive, level string) (string, error) {
+	name, err := a.Policy.ParseLevelName(level)
+	if err != nil {
+		return "", onFlag("level", err)
+	}
+	return name, nil
+}
+
 // flagOf is the command-line flag for an archive input name.
 func flagOf(field string) string { return "--" + field }
 

@@ -89,7 +89,7 @@ func (e *env) runImport(file string, o *importOptions) error {
 		return err
 	}
 	if o.level != "" {
-		if err := a.Policy.CheckLevel(o.level); err != nil {
+		if o.level, err = levelFlag(a, o.level); err != nil {
 			return err
 		}
 		opts.Defaults[intake.TargetLevel] = o.level

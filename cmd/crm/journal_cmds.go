@@ -49,7 +49,7 @@ func newListCmd(e *env) *cobra.Command {
 				return err
 			}
 			if level != "" {
-				if err := a.Policy.CheckLevel(level); err != nil {
+				if level, err = levelFlag(a, level); err != nil {
 					return err
 				}
 			}

@@ -72,7 +72,7 @@ how many dossiers your key could not open is said on standard error.`,
 				return err
 			}
 			if level != "" {
-				if err := a.Policy.CheckLevel(level); err != nil {
+				if level, err = levelFlag(a, level); err != nil {
 					return err
 				}
 			}
