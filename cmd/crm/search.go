@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -34,14 +35,17 @@ func newSearchCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "search TEXT [--field F] [--level L] [--json]",
 		Short: l10n.Pick("Find the dossiers your key opens whose values contain TEXT (exit 1 when none does)", "在你能解密的档案中查找含 TEXT 的字段值（无匹配时退出码 1）"),
-		Long: l10n.Pick(`Search the values of the dossiers your key opens for TEXT, ignoring case,
-on every core; the plaintext cache makes a second search cheap. --field
+		Long: l10n.Pick(`Search the values of the dossiers your key opens for TEXT, ignoring case
+and the width of signs, digits and letters ((上海) finds （上海）; traditional
+and simplified characters are not matched to each other), on every core;
+the plaintext cache makes a second search cheap. --field
 limits the search to a field and what is under it (customer.name, customer,
 basic.key_people.name: list positions need not be given). Each hit prints the
 dossier's id, level and customer and the matching fields with an excerpt.
 Like grep, crm search exits 1 when nothing matches, so scripts can test it;
 how many dossiers your key could not open is said on standard error.`,
-			`在你的密钥能解密的档案中查找字段值含 TEXT 的档案（不区分大小写），多核并行；明文缓存使再次
+			`在你的密钥能解密的档案中查找字段值含 TEXT 的档案（不区分大小写，也不区分符号、数字和字母的
+全角与半角，如 (上海) 可找到 （上海）；繁体与简体不互相匹配），多核并行；明文缓存使再次
 查找很快。--field 只查该字段及其下级（如 customer.name、customer、basic.key_people.name，
 列表序号可省略）。每个结果列出档案编号、密级、客户名称及匹配的字段与摘录。
 与 grep 相同，没有匹配时退出码为 1，便于脚本判断；无法解密的档案数写在标准错误上。`),
@@ -124,7 +128,7 @@ func (e *env) search(a *archive.Archive, text, field, level string) (hits []sear
 		}
 	}
 	found := make([]*searchHit, len(ids))
-	needle := strings.ToLower(text)
+	needle := foldString(text)
 	tokens := needleTokens(needle)
 	unreadable, err = a.Scan(e.ctx(), l10n.T("searching dossiers"), ids, func(d *archive.DossierState, text []byte) error {
 		k, ok := slices.BinarySearch(ids, d.ID)
@@ -146,12 +150,8 @@ func (e *env) search(a *archive.Archive, text, field, level string) (hits []sear
 			if !fieldWanted(path, field) {
 				return
 			}
-			if lower := strings.ToLower(value); strings.Contains(lower, needle) {
-				at := strings.Index(lower, needle)
-				if len(lower) != len(value) {
-					at = 0 // lower-casing changed the length: no offsets to trust
-				}
-				h.Matches = append(h.Matches, searchMatch{Field: path, Excerpt: excerpt(value, at, min(len(needle), len(value)-at))})
+			if at, n, ok := foldedIndex(value, needle); ok {
+				h.Matches = append(h.Matches, searchMatch{Field: path, Excerpt: excerpt(value, at, n)})
 			}
 		})
 		if len(h.Matches) > 0 {
@@ -170,7 +170,63 @@ func (e *env) search(a *archive.Archive, text, field, level string) (hits []sear
 	return hits, len(ids) - unreadable, unreadable, nil
 }
 
-// needleTokens are the pieces of a (lower-cased) needle that any value
+// foldRune is r as search compares it: a fullwidth form of an ASCII
+// character (（ ） ： ０ Ａ, U+FF01–U+FF5E) as that character, the
+// ideographic space (U+3000) as a blank, then lower-cased. Chinese text is
+// typed with either width of punctuation and digits: 华东远洋（上海） is
+// found by (上海), and 021-5555 by ０２１. Traditional and simplified
+// characters are not folded.
+func foldRune(r rune) rune {
+	switch {
+	case 0xff01 <= r && r <= 0xff5e:
+		r -= 0xfee0
+	case r == 0x3000:
+		return ' '
+	}
+	return unicode.ToLower(r)
+}
+
+// foldString is s with every character folded (foldRune), one for one.
+func foldString(s string) string {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return strings.Map(foldRune, s)
+		}
+	}
+	return strings.ToLower(s) // ASCII: its fast path
+}
+
+// foldedIndex finds needle (folded) in value as folded: the byte offset
+// and length in value of the first match. Folding maps a character to
+// one character, of another length at times (（ is three bytes, ( one),
+// so the offsets in the folded value are walked back to value's.
+func foldedIndex(value, needle string) (at, n int, ok bool) {
+	folded := foldString(value)
+	i := strings.Index(folded, needle)
+	if i < 0 {
+		return 0, 0, false
+	}
+	if len(folded) == len(value) {
+		return i, len(needle), true // every character kept its length
+	}
+	end, fi := -1, 0
+	for vi, r := range value {
+		if fi == i {
+			at = vi
+		}
+		if fi == i+len(needle) {
+			end = vi
+			break
+		}
+		fi += utf8.RuneLen(foldRune(r)) // a bad byte: U+FFFD, as strings.Map writes it
+	}
+	if end < 0 {
+		end = len(value)
+	}
+	return at, end - at, true
+}
+
+// needleTokens are the pieces of a (folded) needle that any value
 // holding it shows as they are in its YAML text (mayHold): the needle cut
 // at blanks, line breaks and single quotes.
 func needleTokens(needle string) [][]byte {
@@ -184,7 +240,7 @@ func needleTokens(needle string) [][]byte {
 }
 
 // mayHold reports whether a value of the YAML text may contain the needle
-// cut into tokens (needleTokens), ignoring case: false only when it
+// cut into tokens (needleTokens), as folded (foldRune): false only when it
 // cannot, so that a search parses only the dossiers that may match (the
 // parse was two thirds of a search's time; at 100,000 dossiers, 7 of 11
 // s of CPU).
@@ -207,42 +263,58 @@ func mayHold(text []byte, tokens [][]byte) bool {
 		bytes.HasPrefix(text, []byte{0xfe, 0xff}) || bytes.HasPrefix(text, []byte{0xff, 0xfe}) {
 		return true
 	}
-	lower := text
+	folded := text
 	for _, t := range tokens {
-		if !caseless(t) {
-			lower = bytes.ToLower(text) // a third of a search's time on Chinese text
+		if needsFold(text, t) {
+			folded = foldText(text) // a third of a search's time on Chinese text
 			break
 		}
 	}
 	for _, t := range tokens {
-		if !bytes.Contains(lower, t) {
+		if !bytes.Contains(folded, t) {
 			return false
 		}
 	}
 	return true
 }
 
-// caseless reports whether every character of t is one that no character
-// becomes by lower-casing but itself, and that stays itself: ASCII but
-// its letters, the CJK blocks from U+2E80 to U+9FFF (radicals,
-// punctuation, kana, Han), and the fullwidth forms but their letters
-// (（）：，０-９). Such a t is in a lower-cased text exactly where it is in
-// the text.
-func caseless(t []byte) bool {
+// foldText is text (valid UTF-8) folded as foldRune folds it.
+func foldText(text []byte) []byte {
+	for _, c := range text {
+		if c >= utf8.RuneSelf {
+			return bytes.Map(foldRune, text)
+		}
+	}
+	return bytes.ToLower(text) // ASCII: no fullwidth form in it
+}
+
+// needsFold reports whether text must be folded (foldText) to tell
+// whether it holds token t (folded): false when t is in the folded text
+// exactly where it is in text. That is so when every character of t is
+// one that no character folds into but itself (folded), or an ASCII sign
+// or digit whose fullwidth form (（ for (, ０ for 0) the text does not hold;
+// a letter may be in the text in upper case.
+func needsFold(text, t []byte) bool {
 	for _, r := range string(t) {
-		if r < utf8.RuneSelf && !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
-			continue
-		}
-		if (r < 0x2e80 || r > 0x9fff) && !fullwidthSign(r) {
-			return false
+		switch {
+		case folded(r):
+		case r > ' ' && r < utf8.RuneSelf && !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'):
+			if bytes.Contains(text, []byte(string(r+0xfee0))) {
+				return true
+			}
+		default:
+			return true
 		}
 	}
-	return true
+	return false
 }
 
-// fullwidthSign reports whether r is a fullwidth form other than a letter.
-func fullwidthSign(r rune) bool {
-	return 0xff01 <= r && r <= 0xff20 || 0xff3b <= r && r <= 0xff40 || 0xff5b <= r && r <= 0xff65
+// folded reports whether r is a character that no character folds into
+// (foldRune) but itself, and that folds to itself: the CJK blocks from
+// U+2E80 to U+9FFF (radicals, punctuation, kana, Han) but the ideographic
+// space, and the halfwidth CJK signs ｟｠｡｢｣､･ (U+FF5F–U+FF65).
+func folded(r rune) bool {
+	return 0x2e80 <= r && r <= 0x9fff && r != 0x3000 || 0xff5f <= r && r <= 0xff65
 }
 
 // walkValues calls f with the path (customer.name, basic.key_people[0].name) and

@@ -9,7 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// holds reports whether a value of the YAML doc contains the lower-cased
+// holds reports whether a value of the YAML doc contains the folded
 // needle, as search decides it (after the parse).
 func holds(doc, needle string) (bool, error) {
 	var root yaml.Node
@@ -18,7 +18,8 @@ func holds(doc, needle string) (bool, error) {
 	}
 	found := false
 	walkValues(&root, "", func(_, value string) {
-		found = found || strings.Contains(strings.ToLower(value), needle)
+		_, _, ok := foldedIndex(value, needle)
+		found = found || ok
 	})
 	return found, nil
 }
@@ -46,6 +47,8 @@ var searchDocs = []string{
 	"x: 'a\u2028  b'\n",
 	"x: |\n  a\u2029  b\n",
 	"customer:\n  name: 上海浦江\u2028   机械有限公司\n",
+	// Fullwidth forms fold to ASCII (foldRune).
+	"customer:\n  name: 华东远洋（上海）ＡＣＭＥ\n  phone: ０２１-5555　转８\n",
 }
 
 // A value that holds the needle makes mayHold true, for every substring of
@@ -60,7 +63,7 @@ func TestMayHold(t *testing.T) {
 		var values []string
 		walkValues(&root, "", func(_, v string) { values = append(values, v) })
 		for _, v := range values {
-			r := []rune(strings.ToLower(v))
+			r := []rune(foldString(v))
 			for i := range r {
 				for j := i + 1; j <= len(r); j++ {
 					needle := strings.TrimSpace(string(r[i:j]))
@@ -97,7 +100,7 @@ func FuzzMayHold(f *testing.F) {
 	f.Add("a: b\n  c\n", "b c")
 	f.Add("x: a\u2028 b\n", "a\u2028b")
 	f.Fuzz(func(t *testing.T, doc, needle string) {
-		needle = strings.ToLower(strings.TrimSpace(needle))
+		needle = strings.TrimSpace(foldString(needle))
 		if needle == "" {
 			return
 		}
@@ -111,30 +114,65 @@ func FuzzMayHold(f *testing.F) {
 	})
 }
 
-// No character lower-cases into a caseless one but itself, and a caseless
-// one lower-cases to itself: mayHold may then look for it in the text as
-// it is. Checked over every code point.
-func TestCaseless(t *testing.T) {
+// No character folds into a folded one but itself, and a folded one folds
+// to itself: mayHold may then look for it in the text as it is. An ASCII
+// sign or digit is folded into only by its fullwidth form (needsFold looks
+// for that form). Checked over every code point.
+func TestFolded(t *testing.T) {
 	for r := rune(0); r <= unicode.MaxRune; r++ {
 		if !utf8.ValidRune(r) {
 			continue
 		}
-		l := unicode.ToLower(r)
-		if caseless([]byte(string(l))) && l != r {
-			t.Fatalf("%U lower-cases to caseless %U", r, l)
+		f := foldRune(r)
+		if folded(f) && f != r {
+			t.Fatalf("%U folds to folded %U", r, f)
 		}
-		if caseless([]byte(string(r))) && l != r {
-			t.Fatalf("caseless %U lower-cases to %U", r, l)
+		if folded(r) && f != r {
+			t.Fatalf("folded %U folds to %U", r, f)
 		}
-	}
-	for _, s := range []string{"天成", "零售业", "2024-01", "（上海）", "「上海」", "カタカナ", "１２３"} {
-		if !caseless([]byte(s)) {
-			t.Errorf("%q is not caseless", s)
+		if f > ' ' && f < utf8.RuneSelf && !unicode.IsLetter(f) && f != r && r != f+0xfee0 {
+			t.Fatalf("%U folds to the ASCII sign %q but is not its fullwidth form", r, f)
 		}
 	}
-	for _, s := range []string{"a", "Z", "天a", "Σ", "ｓ", "Ａ", "é"} {
-		if caseless([]byte(s)) {
-			t.Errorf("%q is caseless", s)
+	for _, s := range []string{"天成", "零售业", "「上海」", "カタカナ", "｢｣"} {
+		for _, r := range s {
+			if !folded(r) {
+				t.Errorf("%q of %q is not folded", r, s)
+			}
 		}
+	}
+	for _, s := range []string{"a", "Z", "Σ", "ｓ", "Ａ", "é", "（", "１", "\u3000"} {
+		if r, _ := utf8.DecodeRuneInString(s); folded(r) {
+			t.Errorf("%q is folded", s)
+		}
+	}
+}
+
+// A match is found whatever the width and case of its letters, digits and
+// signs, and its offsets are those of the value as written, so that the
+// excerpt shows the match and what is around it.
+func TestFoldedIndex(t *testing.T) {
+	for _, c := range []struct{ value, needle, match string }{
+		{"华东远洋贸易公司（上海）", "(上海)", "（上海）"},
+		{"华东远洋贸易公司(上海)", foldString("（上海）"), "(上海)"},
+		{"电话：０２１-5555 转8", "021-5555", "０２１-5555"},
+		{"深圳ＡＣＭＥ科技", "acme", "ＡＣＭＥ"},
+		{"Beijing　Office", "beijing office", "Beijing　Office"},
+		{"plain ACME", "acme", "ACME"},
+		{"ΣΑΣ", "σασ", "ΣΑΣ"},
+		{"一（二）三（四）", "(四)", "（四）"},
+	} {
+		at, n, ok := foldedIndex(c.value, c.needle)
+		if !ok || c.value[at:at+n] != c.match {
+			t.Errorf("foldedIndex(%q, %q) = %d, %d, %v; want the match %q", c.value, c.needle, at, n, ok, c.match)
+		}
+	}
+	if _, _, ok := foldedIndex("华东远洋（上海）", "(北京)"); ok {
+		t.Error("(北京) found in 华东远洋（上海）")
+	}
+	long := "该客户信用良好，付款及时，近年来与（ＡＣＭＥ）公司合作多年，来往频繁，值得重点维护。"
+	at, n, _ := foldedIndex(long, "(acme)")
+	if got, want := excerpt(long, at, n), "…户信用良好，付款及时，近年来与（ＡＣＭＥ）公司合作多年，来往频繁，值得重…"; got != want {
+		t.Errorf("excerpt = %q, want %q", got, want)
 	}
 }
