@@ -345,6 +345,12 @@ func (a *Archive) RejectRequest(id, reason string) (*StatsRequest, error) {
 // covers the report. The report is then made with the member's key and
 // carries the request as one its requester made would.
 func (a *Archive) StatsRequestFor(id, name string) (*StatsRequest, error) {
+	if !journal.IsDossierID(id) {
+		// What cannot be an id is a usage error before who may use it.
+		e := unknownStep(id, nil, NoNext)
+		e.Field = "for"
+		return nil, e
+	}
 	me, err := a.Me()
 	if err != nil {
 		return nil, err
