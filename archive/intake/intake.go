@@ -540,9 +540,14 @@ func readCSV(r io.Reader) ([][]cell, error) {
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	if !utf8.Valid(data) {
-		if data, err = simplifiedchinese.GB18030.NewDecoder().Bytes(data); err != nil {
+		if line, damaged := damagedUTF8(data); damaged {
+			return nil, l10n.Errorf("the CSV file is UTF-8 but for a byte on line %d that is not: correct that line, or save the file again as \"CSV UTF-8\"", line)
+		}
+		gb, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+		if err != nil || bytes.ContainsRune(gb, utf8.RuneError) && !bytes.ContainsRune(data, utf8.RuneError) {
 			return nil, l10n.Errorf("the CSV file is neither UTF-8 nor GBK: save it as \"CSV UTF-8\"")
 		}
+		data = gb
 	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
@@ -576,6 +581,32 @@ func readCSV(r io.Reader) ([][]cell, error) {
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// damagedUTF8 tells a UTF-8 file with a few bytes that are not UTF-8 (a
+// name pasted from elsewhere, a file cut short) from a GBK one: in GBK
+// text most bytes above 0x7F do not make UTF-8 characters, in damaged
+// UTF-8 most do. Read as GBK, damaged UTF-8 is mojibake in every Chinese
+// cell. line is the line of the first byte that is not UTF-8.
+func damagedUTF8(data []byte) (line int, damaged bool) {
+	valid, invalid, first := 0, 0, -1
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			invalid++
+			if first < 0 {
+				first = i
+			}
+		case n > 1:
+			valid++
+		}
+		i += n
+	}
+	if first < 0 {
+		return 0, false
+	}
+	return 1 + bytes.Count(data[:first], []byte("\n")), valid >= invalid
 }
 
 // readXLSX reads one sheet of a workbook, with the XLSX helper

@@ -1,0 +1,29 @@
+package intake
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// A UTF-8 CSV with one byte that is not UTF-8 (a Latin-1 "é" pasted in)
+// was read as GB18030: every Chinese cell became mojibake (甲公司 →
+// 鐢插叕鍙�) and crm import wrote those dossiers. It is refused, naming
+// the line; a GBK file, whose high bytes mostly are not UTF-8, still reads.
+func TestReadCSVDamagedUTF8(t *testing.T) {
+	data := []byte("name,owner,address\n甲公司,张三,上海市浦东新区\n乙公司,张三,北京市\n丙公司,张三,Caf\xe9\n")
+	_, err := Read(bytes.NewReader(data), Options{Format: CSV})
+	if err == nil || !strings.Contains(err.Error(), "line 4") {
+		t.Fatalf("damaged UTF-8: got %v, want a refusal naming line 4", err)
+	}
+	gbk, err := simplifiedchinese.GBK.NewEncoder().Bytes([]byte("name,owner,address\n甲公司,张三,上海市浦东新区\n乙公司,张三,北京市\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := read(t, gbk, Options{Format: CSV})
+	if len(res.Records) != 2 || res.Records[0].Name != "甲公司" || len(res.Errors) > 0 {
+		t.Fatalf("GBK: %+v", res)
+	}
+}
