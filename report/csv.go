@@ -68,7 +68,7 @@ func renderCSV(w *bufio.Writer, r *Report, lang string, bom bool) error {
 
 // csvText makes a text cell safe and faithful for spreadsheet programs:
 // control characters as U+FFFD (cleanCSV), formulas and long digit
-// strings kept as text.
+// strings kept as text. crm import undoes the ' and the ="…" it adds.
 func csvText(s string) string {
 	if s == "" {
 		return s
@@ -77,11 +77,25 @@ func csvText(s string) string {
 	if digitID(s) {
 		return `="` + s + `"`
 	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	if formulaStart(strings.TrimLeft(s, "'")) {
+		// also before a text that starts with ' and a formula's first
+		// character: crm import takes one ' off such a cell
 		return "'" + s
 	}
 	return s
+}
+
+// formulaStart reports whether a spreadsheet program would read s as a
+// formula (or run it): it starts with = + - @, tab or CR.
+func formulaStart(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return true
+	}
+	return false
 }
 
 // digitID reports whether s is an optional + followed by digits that a

@@ -283,7 +283,7 @@ func makeRecord(rowNo int, row []cell, cols []Column, o Options) (Record, []*Row
 		if col.index < len(row) {
 			c = row[col.index]
 		}
-		c.text = unneutralise(strings.TrimSpace(c.text))
+		c.text = strings.TrimSpace(unneutralise(strings.TrimSpace(c.text)))
 		if c.text != "" {
 			b.set(col.Target, c)
 		}
@@ -385,9 +385,12 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // neutralisedRE matches what crm's own CSV writes to keep Excel from
-// reading a cell as a formula or a number: a leading ' before = + - @, and
-// ="…" around digit strings.
-var neutralisedRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:'([=+\-@].*)|="(.*)")$`) })
+// reading a cell as a formula or a number: a leading ' before = + - @, tab
+// or CR (and before a text that already starts with ' and one of those),
+// and ="…" around digit strings. A cell may span lines.
+var neutralisedRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?s:'('*[=+\-@\t\r].*)|="(.*)")$`)
+})
 
 // unneutralise undoes the CSV writer's protections, so a register exported
 // by crm reads back as written.
