@@ -35,6 +35,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/width"
 	"gopkg.in/yaml.v3"
 
 	"crm/archive"
@@ -96,6 +97,7 @@ type Record struct {
 	Name  string // customer.name
 	Level string // from a level (密级) column, or ""
 	Text  []byte // the dossier's YAML text, valid for archive.ParseDossier
+	key   string // customerKey: rows of one key are one customer
 }
 
 // RowError is one problem with one cell, or with one row.
@@ -177,6 +179,7 @@ func Read(r io.Reader, o Options) (*Result, error) {
 	if len(res.Errors) > 0 {
 		return res, nil
 	}
+	seen := map[string]int{} // customer key → its first row
 	for i := h + 1; i < len(rows); i++ {
 		if blank(rows[i], res.Columns) {
 			continue
@@ -186,9 +189,38 @@ func Read(r io.Reader, o Options) (*Result, error) {
 			res.Errors = append(res.Errors, errs...)
 			continue
 		}
+		// One dossier per customer (R5): a customer on two rows of one
+		// file would be two dossiers. Individuals of one name are told
+		// apart by their id number (身份证号).
+		if first, ok := seen[rec.key]; ok {
+			res.Errors = append(res.Errors, &RowError{Row: rec.Row, Column: res.header("customer.name"), Msg: l10n.Sprintf("%s is the customer of row %d too: one dossier per customer; remove one of the rows (an id number tells two people of one name apart)", rec.Name, first)})
+			continue
+		}
+		seen[rec.key] = rec.Row
 		res.Records = append(res.Records, rec)
 	}
 	return res, nil
+}
+
+// header is the header of the column that fills target, or "".
+func (res *Result) header(target string) string {
+	for _, c := range res.Columns {
+		if c.Target == target {
+			return c.Header
+		}
+	}
+	return ""
+}
+
+// customerKey is what makes two rows the same customer: the name as
+// written, but for width (（） and ()) and white space, and for an
+// individual (个人) the id number.
+func customerKey(d *archive.Dossier) string {
+	k := strings.Join(strings.Fields(width.Fold.String(d.Customer.Name)), "")
+	if d.Customer.Kind == "个人" {
+		k += "\x00" + strings.ToUpper(strings.TrimSpace(d.Individual.IDNumber))
+	}
+	return k
 }
 
 // readRows reads every row of the spreadsheet; for a workbook it also
@@ -310,7 +342,7 @@ func makeRecord(rowNo int, row []cell, cols []Column, o Options) (Record, []*Row
 		slices.SortStableFunc(b.errs, func(x, y *RowError) int { return pos[x.Column] - pos[y.Column] })
 		return b.rec, b.errs
 	}
-	b.rec.Name = d.Customer.Name
+	b.rec.Name, b.rec.key = d.Customer.Name, customerKey(d)
 	return b.rec, nil
 }
 
