@@ -396,6 +396,7 @@ func catalogMain() map[string]string {
 		"the CSV file is neither UTF-8 nor GBK: save it as \"CSV UTF-8\"":                      "CSV 文件既不是 UTF-8 也不是 GBK 编码：请另存为“CSV UTF-8”",
 
 		// helper-101: crm import: a UTF-8 file with a stray byte, a customer on two rows
+		"the CSV file is UTF-16 (Excel's \"Unicode text\"): save it as \"CSV UTF-8\"":                                                          "CSV 文件是 UTF-16 编码（Excel 的“Unicode 文本”）：请另存为“CSV UTF-8”",
 		"%s is the customer of row %d too: one dossier per customer; remove one of the rows (an id number tells two people of one name apart)": "%s 也是第 %d 行的客户：每个客户只建一份档案；请删去其中一行（同名的两个人以身份证号区分）",
 		"the CSV file is UTF-8 but for a byte on line %d that is not: correct that line, or save the file again as \"CSV UTF-8\"":              "CSV 文件是 UTF-8 编码，但第 %d 行有不属于 UTF-8 的字节：请改正该行，或重新另存为“CSV UTF-8”",
 

@@ -27,3 +27,17 @@ func TestReadCSVDamagedUTF8(t *testing.T) {
 		t.Fatalf("GBK: %+v", res)
 	}
 }
+
+// A UTF-16 file (Excel's "Unicode text" renamed .csv) was read as GBK and
+// refused as a file without a header row, the headers shown in NULs.
+func TestReadCSVUTF16(t *testing.T) {
+	for _, data := range [][]byte{
+		[]byte("\xff\xfen\x00a\x00m\x00e\x00\n\x00"),
+		[]byte("n\x00a\x00m\x00e\x00\n\x00"),
+	} {
+		_, err := Read(bytes.NewReader(data), Options{Format: CSV})
+		if err == nil || !strings.Contains(err.Error(), "UTF-16") {
+			t.Errorf("%q: got %v, want a refusal naming UTF-16", data, err)
+		}
+	}
+}

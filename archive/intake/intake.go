@@ -574,6 +574,11 @@ func readCSV(r io.Reader) ([][]cell, error) {
 		return nil, err
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) || bytes.IndexByte(data, 0) >= 0 {
+		// Excel's "Unicode text": read as GBK it was a file without a
+		// header row, the message spelt in NULs
+		return nil, l10n.Errorf("the CSV file is UTF-16 (Excel's \"Unicode text\"): save it as \"CSV UTF-8\"")
+	}
 	if !utf8.Valid(data) {
 		if line, damaged := damagedUTF8(data); damaged {
 			return nil, l10n.Errorf("the CSV file is UTF-8 but for a byte on line %d that is not: correct that line, or save the file again as \"CSV UTF-8\"", line)
