@@ -41,3 +41,20 @@ func TestReadCSVUTF16(t *testing.T) {
 		}
 	}
 }
+
+// An 18-digit 身份证号 typed into a number cell is rounded by Excel to 15
+// digits; with the display format "0" it reads 110105194912310000, and it
+// was imported so, silently (as 1.10105E+17 it was refused). The same
+// digits in a text cell are the number as typed.
+func TestConvertRoundedLongNumber(t *testing.T) {
+	_, err := convert("individual.id_number", cell{text: "110105194912310000", raw: "1.1010519491231E+17", number: true})
+	if err == nil || !strings.Contains(err.Error(), "rounded") {
+		t.Errorf("number cell of 18 digits: got %v, want refused as rounded", err)
+	}
+	if v, err := convert("individual.id_number", cell{text: "110105194912310027", raw: "110105194912310027"}); err != nil || v.Value != "110105194912310027" {
+		t.Errorf("text cell: got %v, %v", v, err)
+	}
+	if v, err := convert("customer.telephone", cell{text: "13800138000", raw: "13800138000", number: true}); err != nil || v.Value != "13800138000" {
+		t.Errorf("11-digit number cell: got %v, %v", v, err)
+	}
+}

@@ -460,15 +460,21 @@ func convert(target string, c cell) (*yaml.Node, error) {
 		return &yaml.Node{Kind: yaml.ScalarNode, Value: d}, nil
 	}
 	s := c.text
-	if sciRE().MatchString(s) {
+	if sciRE().MatchString(s) || c.number && longDigitsRE().MatchString(s) {
 		// Excel keeps 15 digits of a number: a long phone number or id
-		// typed into a number cell is already damaged in the workbook.
+		// typed into a number cell is already damaged in the workbook,
+		// shown as 1.10105E+17, or with the format "0" as
+		// 110105194912310000 (the last digits zeros).
 		return nil, l10n.Errorf("%q is a number Excel has rounded: format the column as text and type the value again", s)
 	}
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}, nil
 }
 
 var sciRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$`) })
+
+// longDigitsRE matches a number cell's text with more digits than Excel
+// keeps (15).
+var longDigitsRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{16,}$`) })
 
 // number reads a number written as people write amounts: 1200, 1,200.50,
 // ¥1200, 1200元; for XLSX the stored value, whatever its display format.
