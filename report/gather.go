@@ -130,28 +130,23 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 		}
 		s.Note = n
 	}
-	if g.Gone > 0 {
-		n, err := l.Note("destroyed", map[string]string{"count": strconv.Itoa(g.Gone)})
+	// A count's note, or, from an archive's copy of the layout made
+	// before it (or an override without it), the same words built in.
+	countNote := func(key string, count int, zh, en string) {
+		if count == 0 {
+			return
+		}
+		c := strconv.Itoa(count)
+		n, err := l.Note(key, map[string]string{"count": c})
 		if err != nil {
-			// An archive's copy of the layout, made before the note.
-			n = Text{
-				Zh: "有 " + strconv.Itoa(g.Gone) + " 份档案已于其后销毁，内容无从读取，未计入需读取档案内容的统计。",
-				En: strconv.Itoa(g.Gone) + " dossiers have been destroyed since, and their content with them: they are left out of the figures that need their content.",
-			}
+			n = Text{Zh: "有 " + c + zh, En: c + en}
 		}
 		r.Notes = append(r.Notes, n)
 	}
-	if g.Unreadable > 0 {
-		n, err := l.Note("unreadable", map[string]string{"count": strconv.Itoa(g.Unreadable)})
-		if err != nil {
-			// An override without the note still says it.
-			n = Text{
-				Zh: "有 " + strconv.Itoa(g.Unreadable) + " 份档案无法解密，未计入需读取档案内容的统计。",
-				En: strconv.Itoa(g.Unreadable) + " dossiers cannot be decrypted with your key and are left out of the figures that need their content.",
-			}
-		}
-		r.Notes = append(r.Notes, n)
-	}
+	countNote("destroyed", g.Gone, " 份档案已于其后销毁，内容无从读取，未计入需读取档案内容的统计。",
+		" dossiers have been destroyed since, and their content with them: they are left out of the figures that need their content.")
+	countNote("unreadable", g.Unreadable, " 份档案无法解密，未计入需读取档案内容的统计。",
+		" dossiers cannot be decrypted with your key and are left out of the figures that need their content.")
 	return r, nil
 }
 
