@@ -14,11 +14,7 @@ import (
 // every kind of day (month ends, 29 February) with every kind of period,
 // at times around midnight in the zone.
 func TestMarkLevelAtIsExpired(t *testing.T) {
-	b, err := DefaultPolicyText("x", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := ParsePolicy(b)
+	p, err := ParsePolicy(mustDefaultPolicy(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,14 @@ func TestReviewsMissedMatchesQuarterLoop(t *testing.T) {
 					rows[i].Reviewed = slices.Compact(rows[i].Reviewed)
 				}
 			}
-			a := &Archive{Policy: &Policy{Timezone: tz}, State: &State{rows: rows, summary: true}}
+			// The state shares the archive's policy, as an opened
+			// one does: the lists give each row's level by R7.2.4.
+			pol, err := ParsePolicy(mustDefaultPolicy(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pol.Timezone = tz
+			a := &Archive{Policy: pol, State: &State{rows: rows, summary: true, Policy: pol}}
 			qs := []classify.Quarter{{Year: 2026, Q: 4}, {Year: 1900, Q: 1}, {Year: 1899, Q: 4}, {Year: 9999, Q: 4}, {Year: 10000, Q: 1}, {}, {Year: 1970, Q: 2}, {Year: 2026, Q: 0}, {Year: 2026, Q: 5}}
 			q := qs[round%len(qs)]
 			if round >= len(qs) {
