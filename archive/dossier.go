@@ -354,7 +354,8 @@ func parseDossier(text []byte, written bool) (*Dossier, error) {
 // dossier, an edit): it also refuses a key given twice in one mapping.
 // yaml.v3 refuses that in the fields it decodes, but in extra: (the
 // department's own fields) the later value silently won, and what the
-// user wrote first was lost. It also runs the checks of the fields tagged
+// user wrote first was lost. It refuses control and invisible characters
+// (UnsafeRune) in every key and value. It also runs the checks of the fields tagged
 // `written` (a head count of 3.7 or -5, a negative turnover or capital),
 // which older crm did not make. Only writes refuse these: a dossier
 // already kept that way still opens, and its next edit must mend it.
@@ -368,6 +369,9 @@ func parseWritten(text []byte) (*Dossier, error) {
 		return nil, err
 	}
 	if ps := twiceGiven(top, top); len(ps) > 0 {
+		return nil, &ValidationError{ps}
+	}
+	if ps := unsafeText(top, ""); len(ps) > 0 {
 		return nil, &ValidationError{ps}
 	}
 	return d, nil

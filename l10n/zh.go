@@ -132,6 +132,8 @@ func catalogMain() map[string]string {
 		"Wrote %s (%s %s, %s).":      "已写入 %s（%s %s，%s）。",
 		"XLSX is a binary workbook and standard output is a terminal: write it to a file with -o FILE.xlsx": "XLSX 是二进制工作簿，而标准输出是终端：请用 -o FILE.xlsx 写入文件",
 		"a date must be a single value YYYY-MM-DD":                                                          "日期必须是单个 YYYY-MM-DD 值",
+		"holds %U, a control or invisible character: remove it":                                             "含有控制字符或不可见字符 %U：请删除",
+		"a key holds %U, a control or invisible character: remove it":                                       "有一个键含有控制字符或不可见字符 %U：请删除",
 		"key %q is given twice (first on line %d): keep one, or the first value is lost":                    "键 %q 出现了两次（第一次在第 %d 行）：请只保留一个，否则第一个值会丢失",
 		"a dossier is one YAML document: remove the second one (after ---)":                                 "一份档案只能是一个 YAML 文档：请删除第二个文档（--- 之后的部分）",
 		"a dossier must be a YAML mapping of fields (customer:, owner:, …)":                                 "档案必须是由字段组成的 YAML 映射（customer:、owner: 等）",

@@ -4,7 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
+	"unicode/utf8"
+
+	"crm/archive"
 )
 
 // A JSONObject is written by WriteJSON member by member, a JSONList
@@ -111,6 +115,28 @@ func (j *jsonWriter) whole(v any, depth int) error {
 	if err := j.enc.Encode(v); err != nil {
 		return err
 	}
-	j.w.Write(bytes.TrimSuffix(j.buf.Bytes(), []byte("\n")))
+	j.w.Write(escapeUnsafe(bytes.TrimSuffix(j.buf.Bytes(), []byte("\n"))))
 	return nil
+}
+
+// escapeUnsafe writes the control and invisible characters encoding/json
+// leaves as they are (DEL, C1, bidirectional overrides, zero-width ones:
+// archive.UnsafeRune) as \uXXXX escapes: the same JSON value, byte for
+// byte what a program reads, but nothing in it can act on a terminal, and
+// a terminal's cleaning (U+FFFD) has nothing to change. They only occur
+// inside strings: JSON's own syntax is ASCII.
+func escapeUnsafe(b []byte) []byte {
+	i := bytes.IndexFunc(b, func(r rune) bool { return r >= 0x7f && archive.UnsafeRune(r) })
+	if i < 0 {
+		return b
+	}
+	out := append(make([]byte, 0, len(b)+16), b[:i]...)
+	for _, r := range string(b[i:]) {
+		if r >= 0x7f && archive.UnsafeRune(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+			continue
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	return out
 }

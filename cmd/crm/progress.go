@@ -28,7 +28,7 @@ func (e *env) ctx() context.Context {
 	if e.context == nil {
 		e.context = context.Background()
 		if isTerminal(e.io.Err) && e.getenv("TERM") != "dumb" {
-			e.bars = newBars(e.io.Err, showAfter)
+			e.bars = newBars(progressWriter(e.io.Err), showAfter)
 			e.context = work.WithProgress(e.context, e.bars)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
@@ -30,20 +31,36 @@ func newSystemIO() *IO {
 	if term.IsTerminal(int(os.Stdout.Fd())) {
 		out = termWriter{os.Stdout}
 	}
-	return &IO{In: os.Stdin, Out: out, Err: os.Stderr, InTerminal: term.IsTerminal(int(os.Stdin.Fd()))}
+	var errw io.Writer = os.Stderr
+	if term.IsTerminal(int(os.Stderr.Fd())) {
+		errw = termWriter{os.Stderr}
+	}
+	return &IO{In: os.Stdin, Out: out, Err: errw, InTerminal: term.IsTerminal(int(os.Stdin.Fd()))}
 }
 
-// termWriter is standard output when it is a terminal. Data a command
-// prints (a 核定's note, a reason, a name) may carry control characters
-// written into an event or a file by hand: an escape sequence would move
-// the cursor, recolour or retitle the reader's terminal, a carriage
-// return overwrite what was printed. They are shown as U+FFFD instead;
-// line breaks and tabs pass. crm writes no control characters of its own
-// to standard output (the progress bar is on standard error).
+// termWriter is standard output or standard error when it is a terminal.
+// Data a command prints (a 核定's note, a reason, a name, a spreadsheet's
+// header in a message) may carry control characters written into an
+// event or a file by hand or by an older crm: an escape sequence would
+// move the cursor, recolour or retitle the reader's terminal, a carriage
+// return overwrite what was printed, a bidirectional override (U+202E)
+// show text reversed. They are shown as U+FFFD instead (archive.UnsafeRune,
+// but a BOM, which a CSV export may begin with, passes); line breaks and
+// tabs pass. crm writes no control characters of its own to either: the
+// progress bar writes to the terminal itself (progressWriter).
 type termWriter struct{ f *os.File }
 
 // Fd is the terminal's descriptor (isTerminal).
 func (t termWriter) Fd() uintptr { return t.f.Fd() }
+
+// progressWriter is w without a termWriter's cleaning: the progress bar's
+// own escape sequences must reach the terminal.
+func progressWriter(w io.Writer) io.Writer {
+	if t, ok := w.(termWriter); ok {
+		return t.f
+	}
+	return w
+}
 
 func (t termWriter) Write(p []byte) (int, error) {
 	control := func(i int) int { // the length of the control character at p[i], or 0
@@ -52,6 +69,10 @@ func (t termWriter) Write(p []byte) (int, error) {
 			return 1
 		case b == 0xc2 && i+1 < len(p) && p[i+1] >= 0x80 && p[i+1] <= 0x9f: // C1, in UTF-8
 			return 2
+		case b == 0xd8 || b == 0xe2: // U+061C, U+200B…U+206F
+			if r, n := utf8.DecodeRune(p[i:]); archive.UnsafeRune(r) {
+				return n
+			}
 		}
 		return 0
 	}

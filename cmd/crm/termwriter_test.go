@@ -8,7 +8,8 @@ import (
 
 // On a terminal, control characters data carries are shown as U+FFFD:
 // C0 (escape, carriage return, …), DEL and C1 (U+0080–U+009F, two bytes
-// in UTF-8); line breaks, tabs and other text pass as they are.
+// in UTF-8), bidirectional overrides and zero-width characters; line
+// breaks, tabs, a BOM and other text pass as they are.
 func TestTermWriter(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"plain 核定\n", "plain 核定\n"},
@@ -19,6 +20,10 @@ func TestTermWriter(t *testing.T) {
 		{"csi\u009b2J", "csi\uFFFD2J"},
 		{"é ñ ÿ", "é ñ ÿ"}, // U+00E9 … are 0xC3 xx: not C1
 		{"end\xc2", "end\xc2"},
+		// bidirectional overrides and invisible characters (helper-102)
+		{"gpj\u202eexe.txt", "gpj\uFFFDexe.txt"},
+		{"a\u200bb\u2066c\u061c", "a\uFFFDb\uFFFDc\uFFFD"},
+		{"\uFEFF客户 — “引号” …", "\uFEFF客户 — “引号” …"}, // a BOM and punctuation pass
 	} {
 		f, err := os.Create(filepath.Join(t.TempDir(), "out"))
 		if err != nil {
