@@ -351,7 +351,7 @@ func (p *Policy) LevelRank(name string) int {
 // CheckLevel returns a usage error if name is not a level of the policy.
 func (p *Policy) CheckLevel(name string) error {
 	if p.Level(name) == nil {
-		return usageErr("", l10n.Errorf("unknown level %q: choose one of %s", name, strings.Join(p.LevelNames(), ", ")))
+		return usageErr("", l10n.Errorf("unknown level %q: choose one of %s", name, l10n.List(p.LevelNames())))
 	}
 	return nil
 }
@@ -455,7 +455,7 @@ func (p *Policy) CheckRoles(roles []string) error {
 	}
 	for _, r := range roles {
 		if _, ok := p.Roles[r]; !ok {
-			return usageErr("role", l10n.Errorf("unknown role %q: choose from %s", r, strings.Join(p.RoleIDs(), ", ")))
+			return usageErr("role", l10n.Errorf("unknown role %q: choose from %s", r, l10n.List(p.RoleIDs())))
 		}
 	}
 	return nil

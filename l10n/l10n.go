@@ -77,3 +77,12 @@ func Pick(enText, zhText string) string {
 	}
 	return enText
 }
+
+// List joins items as a list in a message: with 、 (the Chinese list
+// separator) in Chinese, with ", " otherwise.
+func List(items []string) string {
+	if zh.Load() {
+		return strings.Join(items, "、")
+	}
+	return strings.Join(items, ", ")
+}

@@ -330,8 +330,8 @@ func newContactListCmd(e *env) *cobra.Command {
 			for i, c := range cs {
 				rows[i] = []string{day(c.Date), c.Kind, c.Who, oneLine.Replace(c.Content), oneLine.Replace(c.FollowUp), day(c.KeepUntil)}
 			}
-			return printTable(e.io.Out, []string{l10n.Pick("Date", "日期"), l10n.Pick("Kind", "类型"), l10n.Pick("Who", "经办人"),
-				l10n.Pick("Content", "内容"), l10n.Pick("Follow-up", "后续跟进"), l10n.Pick("Kept until", "保存至")}, rows)
+			return printTable(e.io.Out, []string{l10n.Pick("DATE", "日期"), l10n.Pick("KIND", "类型"), l10n.Pick("WHO", "经办人"),
+				l10n.Pick("CONTENT", "内容"), l10n.Pick("FOLLOW-UP", "后续跟进"), l10n.Pick("KEPT UNTIL", "保存至")}, rows)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))
@@ -344,7 +344,7 @@ func newContactListCmd(e *env) *cobra.Command {
 // (拜访 (visit), …), which --kind takes as well (archive.ParseContactKind).
 func contactKindList() string {
 	if l10n.Chinese() {
-		return strings.Join(archive.ContactKinds, ", ")
+		return l10n.List(archive.ContactKinds)
 	}
 	out := make([]string, len(archive.ContactKinds))
 	for i, k := range archive.ContactKinds {

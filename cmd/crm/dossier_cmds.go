@@ -36,7 +36,7 @@ func dossierTemplate(a *archive.Archive, name string) ([]byte, error) {
 		for _, e := range ents {
 			names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
 		}
-		return nil, usagef("no dossier template %q: choose from %s, or add templates/dossier/%s.yaml to the archive", name, strings.Join(names, ", "), name)
+		return nil, usagef("no dossier template %q: choose from %s, or add templates/dossier/%s.yaml to the archive", name, l10n.List(names), name)
 	}
 	return b, nil
 }

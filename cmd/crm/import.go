@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -203,7 +202,7 @@ func (e *env) readSpreadsheet(file string, data []byte, opts intake.Options) (*i
 	if err != nil {
 		var he *intake.HeaderError
 		if errors.As(err, &he) && len(he.Sheets) > 1 {
-			return nil, usagef("%s: %v (the workbook's sheets: %s; choose one with --sheet NAME)", file, err, strings.Join(he.Sheets, ", "))
+			return nil, usagef("%s: %v (the workbook's sheets: %s; choose one with --sheet NAME)", file, err, l10n.List(he.Sheets))
 		}
 		return nil, usagef("%s: %v", file, err)
 	}
@@ -228,7 +227,7 @@ func (e *env) readSpreadsheet(file string, data []byte, opts intake.Options) (*i
 		}
 	}
 	if len(extra) > 0 {
-		e.errorf("%s\n", l10n.Sprintf("note: columns crm does not know are kept under extra: %s", strings.Join(extra, ", ")))
+		e.errorf("%s\n", l10n.Sprintf("note: columns crm does not know are kept under extra: %s", l10n.List(extra)))
 	}
 	return res, nil
 }
@@ -246,7 +245,7 @@ func (e *env) printImportPlan(file string, res *intake.Result, levels []string) 
 	for _, c := range res.Columns {
 		cols = append(cols, c.Header+" → "+c.Target)
 	}
-	e.printf("%s\n", l10n.Sprintf("Columns (header row %d): %s", res.HeaderRow, strings.Join(cols, ", ")))
+	e.printf("%s\n", l10n.Sprintf("Columns (header row %d): %s", res.HeaderRow, l10n.List(cols)))
 	e.printf("%s\n", l10n.Sprintf("Would create %d dossiers from %s; nothing was written (--dry-run).", len(res.Records), file))
 	return nil
 }

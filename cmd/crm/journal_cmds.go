@@ -94,7 +94,14 @@ func newListCmd(e *env) *cobra.Command {
 				return err
 			}
 			if !noDecrypt && unreadable > 0 {
-				e.errorf("%s\n", l10n.Sprintf("%d of %d dossiers are not readable with your key: their name and owner are not shown.", unreadable, len(out)))
+				switch {
+				case len(out) == 1:
+					e.errorf("%s\n", l10n.T("The dossier is not readable with your key: its name and owner are not shown."))
+				case unreadable == 1:
+					e.errorf("%s\n", l10n.Sprintf("1 of %d dossiers is not readable with your key: its name and owner are not shown.", len(out)))
+				default:
+					e.errorf("%s\n", l10n.Sprintf("%d of %d dossiers are not readable with your key: their name and owner are not shown.", unreadable, len(out)))
+				}
 			}
 			return nil
 		},

@@ -44,7 +44,7 @@ Each report says for whom and under which request it was made.`, `向客服部�
 		RunE: e.headerStep(func(cmd *cobra.Command, args []string) error {
 			for _, r := range reports {
 				if !slices.Contains(report.Reports, r) {
-					return usagef("--report %q: choose from %s", r, strings.Join(report.Reports, ", "))
+					return usagef("--report %q: choose from %s", r, l10n.List(report.Reports))
 				}
 			}
 			a, err := e.open(true)

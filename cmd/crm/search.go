@@ -85,7 +85,14 @@ how many dossiers your key could not open is said on standard error.`,
 				return err
 			}
 			if unreadable > 0 {
-				e.errorf("%s\n", l10n.Sprintf("%d of %d dossiers are not readable with your key and were not searched.", unreadable, searched+unreadable))
+				switch {
+				case searched+unreadable == 1:
+					e.errorf("%s\n", l10n.T("The dossier is not readable with your key and was not searched."))
+				case unreadable == 1:
+					e.errorf("%s\n", l10n.Sprintf("1 of %d dossiers is not readable with your key and was not searched.", searched+unreadable))
+				default:
+					e.errorf("%s\n", l10n.Sprintf("%d of %d dossiers are not readable with your key and were not searched.", unreadable, searched+unreadable))
+				}
 				if searched == 0 {
 					return denied(l10n.Errorf("your key (%s) opens none of the %d dossiers to search", a.Identity().Path, unreadable))
 				}
