@@ -34,7 +34,7 @@ func newSearchCmd(e *env) *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "search TEXT [--field F] [--level L] [--json]",
-		Short: l10n.Pick("Find the dossiers your key opens whose values contain TEXT (exit 1 when none does)", "在你能解密的档案中查找含 TEXT 的字段值（无匹配时退出码 1）"),
+		Short: l10n.Pick("Find the dossiers your key opens whose values contain TEXT, or whose id it is (exit 1 when none does)", "在你能解密的档案中查找含 TEXT 的字段值或编号为 TEXT 的档案（无匹配时退出码 1）"),
 		Long: l10n.Pick(`Search the values of the dossiers your key opens for TEXT, ignoring case
 and the width of signs, digits and letters ((上海) finds （上海）; traditional
 and simplified characters are not matched to each other), on every core;
@@ -42,12 +42,14 @@ the plaintext cache makes a second search cheap. --field
 limits the search to a field and what is under it (customer.name, customer,
 basic.key_people.name: list positions need not be given). Each hit prints the
 dossier's id, level and customer and the matching fields with an excerpt.
+A dossier's full id (C-000003, in any case) finds that dossier too.
 Like grep, crm search exits 1 when nothing matches, so scripts can test it;
 how many dossiers your key could not open is said on standard error.`,
 			`在你的密钥能解密的档案中查找字段值含 TEXT 的档案（不区分大小写，也不区分符号、数字和字母的
 全角与半角，如 (上海) 可找到 （上海）；繁体与简体不互相匹配），多核并行；明文缓存使再次
 查找很快。--field 只查该字段及其下级（如 customer.name、customer、basic.key_people.name，
 列表序号可省略）。每个结果列出档案编号、密级、客户名称及匹配的字段与摘录。
+输入完整的档案编号（如 C-000003，不分大小写）也能找到该档案。
 与 grep 相同，没有匹配时退出码为 1，便于脚本判断；无法解密的档案数写在标准错误上。`),
 		Example: `  crm search 上海
   crm search 杨建国 --field basic.key_people.name
@@ -123,7 +125,9 @@ how many dossiers your key could not open is said on standard error.`,
 }
 
 // search looks for text in the values of the active dossiers the working
-// key opens, on every core. searched and unreadable count the dossiers of
+// key opens, on every core, and, without --field, for the dossier whose
+// id text is in full (a short form, 3 or 2enh, would find dossiers in
+// text that only holds a number). searched and unreadable count the dossiers of
 // the level asked for that were and were not read.
 func (e *env) search(a *archive.Archive, text, field, level string) (hits []searchHit, searched, unreadable int, err error) {
 	v := a.ListView() // the active dossiers, by id
@@ -135,11 +139,16 @@ func (e *env) search(a *archive.Archive, text, field, level string) (hits []sear
 		}
 	}
 	found := make([]*searchHit, len(ids))
+	want := strings.TrimSpace(text)
 	needle := foldString(text)
 	tokens := needleTokens(needle)
 	unreadable, err = a.Scan(e.ctx(), l10n.T("searching dossiers"), ids, func(d *archive.DossierState, text []byte) error {
 		k, ok := slices.BinarySearch(ids, d.ID)
-		if !ok || !mayHold(text, tokens) {
+		// The dossier's own id, typed in full in any case, is a match
+		// too (crm search C-000003 finds it): ids are on the rows, no
+		// value need be looked at for it.
+		byID := field == "" && strings.EqualFold(d.ID, want)
+		if !ok || !byID && !mayHold(text, tokens) {
 			return nil
 		}
 		root, ok := journal.ReadMapping(text) // crm's own form, without yaml.v3
@@ -150,6 +159,9 @@ func (e *env) search(a *archive.Archive, text, field, level string) (hits []sear
 			}
 		}
 		h := &searchHit{ID: d.ID, Level: levels[k]}
+		if byID {
+			h.Matches = append(h.Matches, searchMatch{Field: "id", Excerpt: d.ID})
+		}
 		walkValues(root, "", func(path, value string) {
 			if path == "customer.name" {
 				h.Customer = value
