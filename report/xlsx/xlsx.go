@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -315,7 +316,8 @@ func (x *writer) finish(out io.Writer, b *xlsxwire.Book) error {
 
 // Read reads one sheet of the workbook in r (the first, or the one
 // named): the cells as shown, and the stored values beside them for
-// numbers and dates.
+// numbers and dates. Of crm's own register (crmRegister) the first is its
+// data sheet, not the cover before it.
 func Read(r io.Reader, sheet, tmp string) *xlsxwire.ReadResult {
 	res := &xlsxwire.ReadResult{}
 	o := excelize.Options{TmpDir: tmp}
@@ -332,6 +334,9 @@ func Read(r io.Reader, sheet, tmp string) *xlsxwire.ReadResult {
 			return res
 		}
 		sheet = res.Sheets[0]
+		if crmRegister(f, res.Sheets) {
+			sheet = res.Sheets[1]
+		}
 	} else if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
 		res.Problem = "unknown-sheet"
 		return res
@@ -382,4 +387,23 @@ func excelDate(s string, date1904 bool) string {
 		return ""
 	}
 	return t.Format(time.DateOnly)
+}
+
+// coverNames are the names crm gives a workbook's cover sheet
+// (report.coverName, in either language).
+var coverNames = []string{"说明", "About"}
+
+// crmRegister reports whether f is a workbook crm wrote with one data
+// sheet after its cover: made by crm (the creator, which Excel and
+// LibreOffice keep when the file is edited and saved), two sheets, the
+// first named as crm names its cover. Such a workbook (crm export
+// register) reads back with crm import without --sheet; any other with
+// several sheets is read from its first, and says which sheets it has
+// if that holds no header.
+func crmRegister(f *excelize.File, sheets []string) bool {
+	if len(sheets) != 2 || !slices.Contains(coverNames, sheets[0]) {
+		return false
+	}
+	p, err := f.GetDocProps()
+	return err == nil && p.Creator == "crm"
 }
