@@ -138,6 +138,11 @@ func (x *writer) styles() error {
 		{kind + xlsxwire.Int, &excelize.Style{NumFmt: 3}},
 		{kind + xlsxwire.Percent, &excelize.Style{CustomNumFmt: &pctFmt}},
 		{kind + xlsxwire.Date, &excelize.Style{CustomNumFmt: &dateFmt}},
+		// Text (@, built-in format 49): a phone, an id number or a
+		// licence number edited in Excel stays text, not 1.38E+10 without
+		// its leading 0; a text of several lines wraps, top-aligned.
+		{kind + xlsxwire.Text, &excelize.Style{NumFmt: 49}},
+		{wrapped, &excelize.Style{NumFmt: 49, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
 	} {
 		id, err := x.f.NewStyle(s.style)
 		if err != nil {
@@ -218,8 +223,14 @@ func (x *writer) style(c xlsxwire.Cell) int {
 	if c.Style != xlsxwire.Plain || x.cover {
 		return x.styleOf[c.Style]
 	}
+	if c.Kind == xlsxwire.Text && strings.Contains(c.S, "\n") {
+		return x.styleOf[wrapped]
+	}
 	return x.styleOf[16+c.Kind]
 }
+
+// wrapped is the key of the style of a section's text of several lines.
+const wrapped = 64
 
 func (x *writer) row(cells []xlsxwire.Cell, vals []any) ([]any, error) {
 	x.rowNo++
@@ -241,7 +252,11 @@ func (x *writer) row(cells []xlsxwire.Cell, vals []any) ([]any, error) {
 		return vals, nil
 	}
 	vals = vals[:0]
+	lines := 1 // the most lines of a text in the row
 	for _, c := range cells {
+		if c.Kind == xlsxwire.Text {
+			lines = max(lines, strings.Count(strings.TrimRight(c.S, "\n"), "\n")+1)
+		}
 		switch id := x.style(c); {
 		case c.Kind == xlsxwire.Null:
 			vals = append(vals, nil)
@@ -254,6 +269,12 @@ func (x *writer) row(cells []xlsxwire.Cell, vals []any) ([]any, error) {
 	cell, _ := excelize.CoordinatesToCellName(1, x.rowNo)
 	if x.rowNo == 1 { // the column titles
 		return vals, x.sw.SetRow(cell, vals, excelize.RowOpts{Height: 20})
+	}
+	if lines > 1 {
+		// A streamed row has no height of its own, and LibreOffice then
+		// shows and prints the first line of a wrapped text only: give
+		// it one line's height (15 pt) per line, up to Excel's 409.
+		return vals, x.sw.SetRow(cell, vals, excelize.RowOpts{Height: min(15*float64(lines), 409)})
 	}
 	return vals, x.sw.SetRow(cell, vals)
 }
