@@ -4,7 +4,8 @@ import (
 	"bufio"
 	"encoding/csv"
 	"strings"
-	"unicode"
+
+	"crm/archive"
 )
 
 // BOM is the UTF-8 byte-order mark written at the start of CSV output when
@@ -129,6 +130,9 @@ func cleanCSV(s string) string {
 	}, s)
 }
 
+// csvControl: what clean replaces (archive.UnsafeRune: controls, and the
+// bidirectional and invisible characters a dossier written before crm
+// refused them may hold), but the line breaks and tabs a CSV cell keeps.
 func csvControl(r rune) bool {
-	return r != '\n' && r != '\r' && r != '\t' && unicode.IsControl(r)
+	return r != '\n' && r != '\r' && r != '\t' && archive.UnsafeRune(r)
 }

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode"
 
+	"crm/archive"
 	"crm/l10n"
 )
 
@@ -200,18 +200,13 @@ func header(r *Report, lang string) (title string, lines []string) {
 	return r.Title.In(lang), lines
 }
 
-// clean replaces control characters other than newline by U+FFFD and tabs
-// by a space, so that data cannot move the terminal's cursor or change its
-// colours.
+// clean replaces control characters other than newline, and the
+// bidirectional and invisible ones archive.UnsafeRune names, by U+FFFD and
+// tabs by a space, so that data cannot move the terminal's cursor, change
+// its colours or show a name reversed. (A dossier written before crm
+// refused them may still hold them.)
 func clean(s string) string {
-	ok := true
-	for _, r := range s {
-		if r != '\n' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
-			ok = false
-			break
-		}
-	}
-	if ok {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r == '\t' || r == '\r' || archive.UnsafeRune(r) }) {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
@@ -222,7 +217,7 @@ func clean(s string) string {
 			return ' '
 		case r == '\r':
 			return -1
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+		case archive.UnsafeRune(r):
 			return '\uFFFD'
 		}
 		return r
