@@ -267,7 +267,7 @@ func ParseContact(text []byte) (Contact, error) {
 	var c Contact
 	var root yaml.Node
 	if err := yaml.Unmarshal(text, &root); err != nil {
-		return c, &ValidationError{[]*FieldError{yamlError(err)}}
+		return c, &ValidationError{[]*FieldError{syntaxError(text, err)}}
 	}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		return c, &ValidationError{[]*FieldError{{Line: 1, Msg: l10n.T("a contact record is a mapping: date:, kind:, content:, …")}}}

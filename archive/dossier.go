@@ -478,7 +478,7 @@ func dossierNode(text []byte) (*yaml.Node, error) {
 	if err := dec.Decode(&root); err == io.EOF {
 		return nil, ErrEmptyDossier
 	} else if err != nil {
-		return nil, &ValidationError{[]*FieldError{yamlError(err)}}
+		return nil, &ValidationError{[]*FieldError{syntaxError(text, err)}}
 	}
 	if len(root.Content) == 0 || (root.Content[0].Kind == yaml.ScalarNode && root.Content[0].Tag == "!!null") {
 		return nil, ErrEmptyDossier
@@ -761,6 +761,28 @@ func decodeNode(top *yaml.Node, v any) ([]*FieldError, error) {
 		return ps, nil
 	}
 	return nil, &ValidationError{[]*FieldError{yamlError(err)}}
+}
+
+// syntaxError is yamlError for text that did not parse. yaml's reader
+// refuses a control character (an Esc pasted in vim with Ctrl-V) with no
+// line: the line is found here, so that the editor and --from name the
+// line and field as for an escaped one (unsafeText).
+func syntaxError(text []byte, err error) *FieldError {
+	fe := yamlError(err)
+	if fe.Line > 0 || !strings.Contains(err.Error(), "control characters are not allowed") {
+		return fe
+	}
+	line := 1
+	for _, r := range string(text) {
+		switch {
+		case r == '\n':
+			line++
+		case r == '\t', r == '\r', r == 0x85:
+		case r < 0x20, r == 0x7f, r > 0x85 && r < 0xa0, r >= 0xd800 && r < 0xe000, r == 0xfffe, r == 0xffff:
+			return &FieldError{Line: line, Msg: l10n.Sprintf("holds %U, a control or invisible character: remove it", r)}
+		}
+	}
+	return fe
 }
 
 func yamlError(err error) *FieldError {
