@@ -115,11 +115,79 @@ func cleanStalePlaintext(getenv func(string) string) {
 // ("code --wait" → [code --wait]).
 func (e *env) editorCommand() []string {
 	for _, s := range []string{e.v.GetString("editor"), e.getenv("VISUAL"), e.getenv("EDITOR")} {
-		if f := strings.Fields(s); len(f) > 0 {
+		if f := editorArgv(s); len(f) > 0 {
 			return f
 		}
 	}
 	return []string{"vi"}
+}
+
+// editorArgv splits an editor setting as sh would: at blanks, but not
+// inside '…' or "…" or after a backslash, so that
+// `"/opt/My Editor/ed" -w` is a path with a space and one argument. A
+// setting that is as a whole the path of a file is that path, spaces and
+// all (EDITOR=/Applications/Sublime Text/subl, written unquoted).
+func editorArgv(s string) []string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	if !strings.ContainsAny(s, `'"\`) {
+		if fi, err := os.Stat(s); err == nil && !fi.IsDir() {
+			return []string{s}
+		}
+	}
+	var argv []string
+	var cur strings.Builder
+	inArg := false
+	var quote rune
+	escaped, dqEscaped := false, false
+	for _, r := range s {
+		switch {
+		case escaped:
+			cur.WriteRune(r)
+			escaped = false
+		case dqEscaped:
+			// In "…", a backslash quotes only $ ` " \ (sh).
+			if !strings.ContainsRune("$`\"\\", r) {
+				cur.WriteRune('\\')
+			}
+			cur.WriteRune(r)
+			dqEscaped = false
+		case quote == '\'':
+			if r == '\'' {
+				quote = 0
+			} else {
+				cur.WriteRune(r)
+			}
+		case quote == '"':
+			switch r {
+			case '"':
+				quote = 0
+			case '\\':
+				dqEscaped = true
+			default:
+				cur.WriteRune(r)
+			}
+		case r == '\'' || r == '"':
+			quote, inArg = r, true
+		case r == '\\':
+			escaped, inArg = true, true
+		case r == ' ' || r == '\t' || r == '\n':
+			if inArg {
+				argv = append(argv, cur.String())
+				cur.Reset()
+				inArg = false
+			}
+		default:
+			cur.WriteRune(r)
+			inArg = true
+		}
+	}
+	if inArg {
+		argv = append(argv, cur.String())
+	}
+	return argv
 }
 
 const errorMarker = "# crm: "
