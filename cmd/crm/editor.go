@@ -10,7 +10,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"crm/l10n"
 )
@@ -221,9 +224,25 @@ func (e *env) editLoop(text []byte, allowDisk, untouchedCancels bool, validate f
 		close(done)
 		os.RemoveAll(dir)
 	}()
+	// The editor open when a signal comes is ended first: left running,
+	// it would hold the plaintext and share the terminal with the shell
+	// crm returns to.
+	var ed struct {
+		sync.Mutex
+		p      *os.Process
+		exited chan struct{}
+	}
+	var interrupted atomic.Bool
 	go func() {
 		select {
 		case sig := <-sigs:
+			interrupted.Store(true)
+			ed.Lock()
+			p, exited := ed.p, ed.exited
+			ed.Unlock()
+			if p != nil {
+				endEditor(p, exited, sig)
+			}
 			os.RemoveAll(dir)
 			os.Exit(128 + int(sig.(syscall.Signal)))
 		case <-done:
@@ -246,7 +265,22 @@ func (e *env) editLoop(text []byte, allowDisk, untouchedCancels bool, validate f
 		argv := append(e.editorCommand(), path)
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
+		err = cmd.Start()
+		if err == nil {
+			exited := make(chan struct{})
+			ed.Lock()
+			ed.p, ed.exited = cmd.Process, exited
+			ed.Unlock()
+			err = cmd.Wait()
+			close(exited)
+			ed.Lock()
+			ed.p = nil
+			ed.Unlock()
+		}
+		if interrupted.Load() {
+			select {} // the signal's goroutine cleans up and exits
+		}
+		if err != nil {
 			return nil, l10n.Errorf("editor %s failed: %v; nothing was saved", argv[0], err)
 		}
 		edited, err := os.ReadFile(path)
@@ -279,6 +313,27 @@ func (e *env) editLoop(text []byte, allowDisk, untouchedCancels bool, validate f
 			continue
 		}
 		return edited, nil
+	}
+}
+
+// endEditor ends editor p, whose exit closes exited, when crm gets sig:
+// SIGHUP is passed on, an interrupt or a termination asks it to end with
+// SIGTERM (vim ignores SIGINT, and restores the terminal on SIGTERM), and
+// one that is still running after a while is killed.
+func endEditor(p *os.Process, exited <-chan struct{}, sig os.Signal) {
+	if sig != syscall.SIGHUP {
+		sig = syscall.SIGTERM
+	}
+	p.Signal(sig)
+	select {
+	case <-exited:
+		return
+	case <-time.After(3 * time.Second):
+	}
+	p.Kill()
+	select {
+	case <-exited:
+	case <-time.After(time.Second):
 	}
 }
 
