@@ -211,7 +211,13 @@ func colWidth(w int) float64 {
 func writeSection(x *xlsxwire.Writer, sheet string, s Section, lang string, none bool) error {
 	// Column widths come before the first row: measure first.
 	ws := make([]float64, len(s.Columns))
+	isText := make([]bool, len(s.Columns))
 	for i, c := range s.Columns {
+		switch c.Kind {
+		case KindInt, KindNumber, KindPercent, KindDate:
+		default:
+			isText[i] = true
+		}
 		wd := textWidth(c.Title(lang))
 		for k := range s.Len() {
 			wd = max(wd, textWidth(grouped(s.cellIn(k, c.Key, lang).format(c.Kind), c.Kind)))
@@ -221,7 +227,7 @@ func writeSection(x *xlsxwire.Writer, sheet string, s Section, lang string, none
 		}
 		ws[i] = colWidth(wd)
 	}
-	if err := x.Sheet(xlsxwire.Sheet{Name: sheet, Widths: ws}); err != nil {
+	if err := x.Sheet(xlsxwire.Sheet{Name: sheet, Widths: ws, Text: isText}); err != nil {
 		return err
 	}
 	cells := make([]xlsxwire.Cell, len(s.Columns))

@@ -117,6 +117,7 @@ func (x *writer) styles() error {
 		{Type: "top", Color: "808080", Style: 1}, {Type: "bottom", Color: "808080", Style: 1},
 	}
 	pctFmt, dateFmt := "0.0%", "yyyy-mm-dd"
+	top := &excelize.Alignment{Vertical: "top"}
 	x.styleOf = map[byte]int{}
 	// Styles are keyed by xlsxwire's style bytes and, above 16, its
 	// kinds.
@@ -133,15 +134,20 @@ func (x *writer) styles() error {
 		}},
 		{xlsxwire.Title, &excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
 		{xlsxwire.Marking, &excelize.Style{Font: &excelize.Font{Bold: true, Color: "C00000"}}},
+		// A section's cells are top-aligned: in a row made higher by a
+		// text of several lines, every cell starts on its first line
+		// (bottom, the default, left the others at the foot of the row).
+		// In a row of one line's height top and bottom look the same.
 		// Built-in formats 4 (#,##0.00) and 3 (#,##0): thousands separators.
-		{kind + xlsxwire.Number, &excelize.Style{NumFmt: 4}},
-		{kind + xlsxwire.Int, &excelize.Style{NumFmt: 3}},
-		{kind + xlsxwire.Percent, &excelize.Style{CustomNumFmt: &pctFmt}},
-		{kind + xlsxwire.Date, &excelize.Style{CustomNumFmt: &dateFmt}},
+		{kind + xlsxwire.Number, &excelize.Style{NumFmt: 4, Alignment: top}},
+		{kind + xlsxwire.Int, &excelize.Style{NumFmt: 3, Alignment: top}},
+		{kind + xlsxwire.Percent, &excelize.Style{CustomNumFmt: &pctFmt, Alignment: top}},
+		{kind + xlsxwire.Date, &excelize.Style{CustomNumFmt: &dateFmt, Alignment: top}},
 		// Text (@, built-in format 49): a phone, an id number or a
 		// licence number edited in Excel stays text, not 1.38E+10 without
-		// its leading 0; a text of several lines wraps, top-aligned.
-		{kind + xlsxwire.Text, &excelize.Style{NumFmt: 49}},
+		// its leading 0; a text of several lines wraps. It is also the
+		// style of a text column as a whole, for its empty cells.
+		{kind + xlsxwire.Text, &excelize.Style{NumFmt: 49, Alignment: top}},
 		{wrapped, &excelize.Style{NumFmt: 49, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
 	} {
 		id, err := x.f.NewStyle(s.style)
@@ -180,9 +186,20 @@ func (x *writer) startSheet(s xlsxwire.Sheet, first bool, b *xlsxwire.Book) erro
 	if err != nil {
 		return err
 	}
-	// Column widths must be set before the first row.
+	// Column widths and styles must be set before the first row.
 	for i, w := range s.Widths {
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+			return err
+		}
+	}
+	for i, t := range s.Text {
+		if !t {
+			continue
+		}
+		// An empty cell of a text column is text (@) too: a phone typed
+		// into it later keeps its leading 0. Its written cells have
+		// styles of their own (the column titles theirs).
+		if err := sw.SetColStyle(i+1, i+1, x.styleOf[16+xlsxwire.Text]); err != nil {
 			return err
 		}
 	}

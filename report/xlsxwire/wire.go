@@ -87,11 +87,14 @@ type Book struct {
 // Sheet starts a sheet. The first is the cover: its rows are set cell by
 // cell, with their styles. Every other is a section: its first row is the
 // column titles (frozen, 20 pt high, repeated on every printed page), its
-// rows are streamed. Widths are the columns' widths, in characters.
+// rows are streamed. Widths are the columns' widths, in characters; Text
+// marks a section's columns of text, formatted as text (@) as a whole, so
+// that what is typed later into one of their empty cells stays text too.
 type Sheet struct {
 	Name   string    `json:"name"`
 	Cover  bool      `json:"cover,omitempty"`
 	Widths []float64 `json:"widths"`
+	Text   []bool    `json:"text,omitempty"`
 }
 
 // WriteArgs are the helper's arguments to write a workbook, spilling
