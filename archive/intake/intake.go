@@ -315,7 +315,13 @@ func makeRecord(rowNo int, row []cell, cols []Column, o Options) (Record, []*Row
 		if col.index < len(row) {
 			c = row[col.index]
 		}
-		c.text = strings.TrimSpace(unneutralise(strings.TrimSpace(c.text)))
+		c.text = strings.TrimSpace(c.text)
+		if o.Format == CSV {
+			// Only a CSV cell can carry the CSV writer's guards: an XLSX
+			// cell is a typed string, never a formula, and one that
+			// starts with '= means it.
+			c.text = strings.TrimSpace(unneutralise(c.text))
+		}
 		if c.text != "" {
 			b.set(col.Target, c)
 		}
@@ -425,7 +431,7 @@ var neutralisedRE = sync.OnceValue(func() *regexp.Regexp {
 })
 
 // unneutralise undoes the CSV writer's protections, so a register exported
-// by crm reads back as written.
+// by crm as CSV reads back as written. It is for CSV cells only.
 func unneutralise(s string) string {
 	if m := neutralisedRE().FindStringSubmatch(s); m != nil {
 		return m[1] + strings.ReplaceAll(m[2], `""`, `"`)
