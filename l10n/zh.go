@@ -391,11 +391,12 @@ func catalogMain() map[string]string {
 		"%q is not a date: write it as YYYY-MM-DD": "%q 不是日期：请写成 YYYY-MM-DD",
 		"%q is not a whole number":                 "%q 不是整数",
 		"%q is not a number":                       "%q 不是数字",
-		"%q is a number Excel has rounded: format the column as text and type the value again": "%q 是已被 Excel 舍入的数字：请把该列设为文本格式后重新输入",
-		"not a readable CSV file: line %d: %v":                                                 "不是可读的 CSV 文件：第 %d 行：%v",
-		"not a readable XLSX workbook: %v":                                                     "不是可读的 XLSX 工作簿：%v",
-		"unknown spreadsheet format: use .xlsx or .csv":                                        "未知的表格格式：请用 .xlsx 或 .csv",
-		"the CSV file is neither UTF-8 nor GBK: save it as \"CSV UTF-8\"":                      "CSV 文件既不是 UTF-8 也不是 GBK 编码：请另存为“CSV UTF-8”",
+		"%q is a number Excel has rounded: format the column as text and type the value again":                                                                              "%q 是已被 Excel 舍入的数字：请把该列设为文本格式后重新输入",
+		"the spreadsheet stores %s as a number, not as text: a leading 0 is lost that way (02112345678 becomes 2112345678); check the value, and format the column as text": "表格把 %s 存为数字而非文本：这样会丢掉开头的 0（02112345678 变成 2112345678）；请核对该值，并把该列设为文本格式",
+		"not a readable CSV file: line %d: %v":                            "不是可读的 CSV 文件：第 %d 行：%v",
+		"not a readable XLSX workbook: %v":                                "不是可读的 XLSX 工作簿：%v",
+		"unknown spreadsheet format: use .xlsx or .csv":                   "未知的表格格式：请用 .xlsx 或 .csv",
+		"the CSV file is neither UTF-8 nor GBK: save it as \"CSV UTF-8\"": "CSV 文件既不是 UTF-8 也不是 GBK 编码：请另存为“CSV UTF-8”",
 
 		// helper-101: crm import: a UTF-8 file with a stray byte, a customer on two rows
 		"the CSV file is UTF-16 (Excel's \"Unicode text\"): save it as \"CSV UTF-8\"":                                                          "CSV 文件是 UTF-16 编码（Excel 的“Unicode 文本”）：请另存为“CSV UTF-8”",

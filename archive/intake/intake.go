@@ -124,6 +124,10 @@ type Result struct {
 	Columns   []Column
 	Records   []Record
 	Errors    []*RowError
+	// Warnings are about values imported as they stand that may not be
+	// what was meant: a phone or an id number the workbook stores as a
+	// number, which has lost any leading 0.
+	Warnings []*RowError
 }
 
 // Err returns every row error joined, or nil.
@@ -184,7 +188,8 @@ func Read(r io.Reader, o Options) (*Result, error) {
 		if blank(rows[i], res.Columns) {
 			continue
 		}
-		rec, errs := makeRecord(i+1, rows[i], res.Columns, o)
+		rec, errs, warns := makeRecord(i+1, rows[i], res.Columns, o)
+		res.Warnings = append(res.Warnings, warns...)
 		if len(errs) > 0 {
 			res.Errors = append(res.Errors, errs...)
 			continue
@@ -299,7 +304,7 @@ func blank(row []cell, cols []Column) bool {
 // makeRecord makes the dossier text of one row (rowNo counts from 1) and
 // reports every problem of the row: cells that cannot be converted, and
 // what archive.ParseDossier finds in the rest.
-func makeRecord(rowNo int, row []cell, cols []Column, o Options) (Record, []*RowError) {
+func makeRecord(rowNo int, row []cell, cols []Column, o Options) (rec Record, errs, warns []*RowError) {
 	b := &rowBuilder{
 		rec: Record{Row: rowNo}, o: o,
 		values: map[string]*yaml.Node{}, header: map[string]string{}, failed: map[string]bool{},
@@ -324,6 +329,9 @@ func makeRecord(rowNo int, row []cell, cols []Column, o Options) (Record, []*Row
 		}
 		if c.text != "" {
 			b.set(col.Target, c)
+			if c.number && digitFields[col.Target] && !b.failed[col.Target] {
+				warns = append(warns, &RowError{Row: rowNo, Column: col.Header, Msg: l10n.Sprintf("the spreadsheet stores %s as a number, not as text: a leading 0 is lost that way (02112345678 becomes 2112345678); check the value, and format the column as text", c.text)})
+			}
 		}
 	}
 	for _, target := range sortedKeys(o.Defaults) {
@@ -346,10 +354,23 @@ func makeRecord(rowNo int, row []cell, cols []Column, o Options) (Record, []*Row
 			pos[c.Header] = i
 		}
 		slices.SortStableFunc(b.errs, func(x, y *RowError) int { return pos[x.Column] - pos[y.Column] })
-		return b.rec, b.errs
+		return b.rec, b.errs, warns
 	}
 	b.rec.Name, b.rec.key = d.Customer.Name, customerKey(d)
-	return b.rec, nil
+	return b.rec, nil, warns
+}
+
+// digitFields are the text fields of digit strings where a leading 0
+// matters: phones, account, licence and id numbers. A workbook that
+// stores one as a number has dropped its leading 0 (a warning: the rest
+// of the value is right, and only the department can tell).
+var digitFields = map[string]bool{
+	"customer.telephone":             true,
+	"customer.fax":                   true,
+	"contact_person.phone":           true,
+	"credit_survey.bank_account":     true,
+	"credit_survey.business_licence": true,
+	"individual.id_number":           true,
 }
 
 // rowBuilder gathers the values of one row and its problems.

@@ -195,7 +195,8 @@ func (o *importOptions) intakeOptions(file string, stdin bool, data []byte) (int
 }
 
 // readSpreadsheet reads the rows to import: any problem of any row is
-// printed, and then the import stops before anything is written (exit 2).
+// printed, and then the import stops before anything is written (exit 2);
+// a warning is printed and the import goes on.
 // Columns crm does not know are noted.
 func (e *env) readSpreadsheet(file string, data []byte, opts intake.Options) (*intake.Result, error) {
 	res, err := intake.Read(bytes.NewReader(data), opts)
@@ -205,6 +206,11 @@ func (e *env) readSpreadsheet(file string, data []byte, opts intake.Options) (*i
 			return nil, usagef("%s: %v (the workbook's sheets: %s; choose one with --sheet NAME)", file, err, l10n.List(he.Sheets))
 		}
 		return nil, usagef("%s: %v", file, err)
+	}
+	// Warnings first: the values they are about are imported as they
+	// stand (a phone stored as a number), unless a problem stops it all.
+	for _, w := range res.Warnings {
+		e.errorf("%s: %s\n", file, l10n.Sprintf("warning: %s", w.Error()))
 	}
 	if len(res.Errors) > 0 {
 		noOwner := false

@@ -310,7 +310,9 @@ type ReadResult struct {
 // ReadCell is a cell as shown (Text) and, when a display format applies
 // (a number or a date), the stored value (Raw) and, when that number is a
 // date Excel can show (from 1 to 9999-12-31), the date (YYYY-MM-DD, in
-// the workbook's date system, 1900 or 1904).
+// the workbook's date system, 1900 or 1904). Number is also set, with Raw
+// the same as Text and no Date, for a number shown as stored (the General
+// format): a phone typed into such a cell has lost its leading 0.
 type ReadCell struct {
 	Text   string `json:"t"`
 	Raw    string `json:"r,omitempty"`
