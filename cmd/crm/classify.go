@@ -357,12 +357,19 @@ func (f *listFilters) check(a *archive.Archive, decrypt bool) error {
 		}
 		f.tier = string(t)
 	}
-	if (f.credit != "" || f.tier != "") && decrypt && a.Identity() == nil {
+	if (f.credit != "" || f.tier != "") && !decrypt {
+		// Flags that cannot work together, whatever the key: a usage
+		// error (exit 2) that the command line alone settles, not "not
+		// permitted" (3), which is for a role or a key the user lacks.
+		flag := "--credit"
+		if f.credit == "" {
+			flag = "--tier"
+		}
+		return usagef("%s and --no-decrypt exclude each other: %s reads the dossiers, which --no-decrypt leaves unread", flag, flag)
+	}
+	if (f.credit != "" || f.tier != "") && a.Identity() == nil {
 		// No key given at all: say how to give one.
 		return &archive.Error{Code: archive.Denied, Next: archive.NextIdentity, Err: l10n.Errorf("--credit and --tier read the dossiers: they need your key")}
-	}
-	if (f.credit != "" || f.tier != "") && !decrypt {
-		return denied(l10n.Errorf("--credit and --tier read the dossiers: they need your key (not --no-decrypt)"))
 	}
 	return nil
 }
