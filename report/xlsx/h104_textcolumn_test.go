@@ -1,10 +1,7 @@
 package xlsx
 
 import (
-	"bytes"
 	"testing"
-
-	"github.com/xuri/excelize/v2"
 
 	"crm/report/xlsxwire"
 )
@@ -14,42 +11,11 @@ import (
 // column is not. In a row made higher by a text of several lines, every
 // cell is top-aligned, not only the wrapped one (helper-104).
 func TestWriteTextColumnsAndTopAlignment(t *testing.T) {
-	var in bytes.Buffer
-	w := xlsxwire.NewWriter(&in)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(w.Book(xlsxwire.Book{Title: "t", Creator: "crm"}))
-	must(w.Sheet(xlsxwire.Sheet{Name: "清单", Widths: []float64{14, 20, 10, 12}, Text: []bool{true, true, false, false}}))
 	head := func(s string) xlsxwire.Cell { return xlsxwire.Cell{Kind: xlsxwire.Text, Style: xlsxwire.Head, S: s} }
-	must(w.Row([]xlsxwire.Cell{head("电话"), head("备注"), head("额度"), head("日期")}))
-	must(w.Row([]xlsxwire.Cell{{}, {Kind: xlsxwire.Text, S: "第一行\n第二行"}, {Kind: xlsxwire.Number, N: 1200}, {Kind: xlsxwire.Date, I: 1700000000}}))
-	must(w.Row([]xlsxwire.Cell{{Kind: xlsxwire.Text, S: "021"}, {}, {}, {}}))
-	must(w.End())
-	var out bytes.Buffer
-	if err := Write(&out, &in, t.TempDir()); err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(&out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	style := func(cell string) *excelize.Style {
-		t.Helper()
-		id, err := f.GetCellStyle("清单", cell)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := f.GetStyle(id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	f, style := writtenSheet(t, xlsxwire.Sheet{Widths: []float64{14, 20, 10, 12}, Text: []bool{true, true, false, false}},
+		[]xlsxwire.Cell{head("电话"), head("备注"), head("额度"), head("日期")},
+		[]xlsxwire.Cell{{}, {Kind: xlsxwire.Text, S: "第一行\n第二行"}, {Kind: xlsxwire.Number, N: 1200}, {Kind: xlsxwire.Date, I: 1700000000}},
+		[]xlsxwire.Cell{{Kind: xlsxwire.Text, S: "021"}, {}, {}, {}})
 	// Empty cells of the text columns: in a written row, and below the data.
 	for _, c := range []string{"A2", "B3", "A10", "B10"} {
 		if s := style(c); s.NumFmt != 49 {
