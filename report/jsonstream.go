@@ -126,17 +126,16 @@ func (j *jsonWriter) whole(v any, depth int) error {
 // a terminal's cleaning (U+FFFD) has nothing to change. They only occur
 // inside strings: JSON's own syntax is ASCII.
 func escapeUnsafe(b []byte) []byte {
-	i := bytes.IndexFunc(b, func(r rune) bool { return r >= 0x7f && archive.UnsafeRune(r) })
+	i, n := archive.NextUnsafe(b)
 	if i < 0 {
 		return b
 	}
-	out := append(make([]byte, 0, len(b)+16), b[:i]...)
-	for _, r := range string(b[i:]) {
-		if r >= 0x7f && archive.UnsafeRune(r) {
-			out = fmt.Appendf(out, `\u%04x`, r)
-			continue
-		}
-		out = utf8.AppendRune(out, r)
+	out := make([]byte, 0, len(b)+16)
+	for i >= 0 {
+		r, _ := utf8.DecodeRune(b[i:])
+		out = fmt.Appendf(append(out, b[:i]...), `\u%04x`, r)
+		b = b[i+n:]
+		i, n = archive.NextUnsafe(b)
 	}
-	return out
+	return append(out, b...)
 }

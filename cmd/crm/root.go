@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
@@ -62,36 +62,36 @@ func progressWriter(w io.Writer) io.Writer {
 	return w
 }
 
+// byteOrderMark passes termWriter: a CSV export may begin with it.
+var byteOrderMark = []byte("\uFEFF")
+
 func (t termWriter) Write(p []byte) (int, error) {
-	control := func(i int) int { // the length of the control character at p[i], or 0
-		switch b := p[i]; {
-		case b < 0x20 && b != '\n' && b != '\t', b == 0x7f:
-			return 1
-		case b == 0xc2 && i+1 < len(p) && p[i+1] >= 0x80 && p[i+1] <= 0x9f: // C1, in UTF-8
-			return 2
-		case b == 0xd8 || b == 0xe2: // U+061C, U+200B…U+206F
-			if r, n := utf8.DecodeRune(p[i:]); archive.UnsafeRune(r) {
-				return n
+	// The next character to show as U+FFFD (a BOM passes).
+	next := func(b []byte) (int, int) {
+		for off := 0; ; {
+			i, n := archive.NextUnsafe(b[off:])
+			if i < 0 || !bytes.HasPrefix(b[off+i:], byteOrderMark) {
+				if i >= 0 {
+					i += off
+				}
+				return i, n
 			}
+			off += i + n
 		}
-		return 0
 	}
-	i := 0
-	for i < len(p) && control(i) == 0 {
-		i++
-	}
-	if i == len(p) {
+	i, n := next(p)
+	if i < 0 {
 		return t.f.Write(p)
 	}
-	buf := append(make([]byte, 0, len(p)+16), p[:i]...)
-	for i < len(p) {
-		if n := control(i); n > 0 {
-			buf = append(buf, "\uFFFD"...)
-			i += n
-			continue
+	buf := make([]byte, 0, len(p)+16)
+	for rest := p; ; {
+		if i < 0 {
+			buf = append(buf, rest...)
+			break
 		}
-		buf = append(buf, p[i])
-		i++
+		buf = append(append(buf, rest[:i]...), "\uFFFD"...)
+		rest = rest[i+n:]
+		i, n = next(rest)
 	}
 	if _, err := t.f.Write(buf); err != nil {
 		return 0, err
