@@ -3,6 +3,7 @@ package archive
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -307,6 +308,37 @@ func TestHistoriesRefused(t *testing.T) {
 	}
 	if _, _, ok := mergeHistories(encodeHistories(recs), nil); ok {
 		t.Fatal("records out of order were merged")
+	}
+}
+
+// TestWriteHistories: the histories part a replay's snapshot writes as it
+// makes it is the part encodeHistories makes of the records; a 核定 given
+// twice writes nothing past the count.
+func TestWriteHistories(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	refused := 0
+	for _, n := range []int{0, 1, 7, 300} {
+		s := randomHistories(r, n)
+		changes, refs := wholePlaces(t, s)
+		var b bytes.Buffer
+		if err := writeHistories(&b, s, changes, refs); err != nil {
+			t.Fatalf("%d dossiers: %v", n, err)
+		}
+		if want := encodeWhole(t, s); !bytes.Equal(b.Bytes(), want) {
+			t.Fatalf("%d dossiers: written %d bytes, encoded %d, not the same", n, b.Len(), len(want))
+		}
+		if len(refs) == 0 {
+			continue
+		}
+		refs = append(refs, refs[0])
+		b.Reset()
+		if err := writeHistories(&b, s, changes, refs); err == nil || b.Len() > binary.MaxVarintLen64 {
+			t.Fatalf("%d dossiers, a 核定 place twice: err %v, %d bytes written", n, err, b.Len())
+		}
+		refused++
+	}
+	if refused == 0 {
+		t.Fatal("no state with a 核定 to give twice")
 	}
 }
 

@@ -401,18 +401,23 @@ func (s *State) rowsAt(t time.Time) []dossierRow {
 	return out
 }
 
+// rowsToSave is the rows a snapshot of state s saves at time t: those it
+// was read with for a summary state, else a row for every dossier.
+func (s *State) rowsToSave(t time.Time) []dossierRow {
+	if s.summary {
+		return s.rows
+	}
+	return s.rowsAt(t)
+}
+
 // encodeRows is the rows part and the registers part of a snapshot of
 // state s: the rows at time t (the clock, or the latest event if that is
 // later) in a compact form of their own (gob took seconds and hundreds of
 // megabytes for a department's 100,000 rows), every loan and destruction
 // request in gob.
 func encodeRows(s *State, t time.Time) (rows, registers []byte, ok bool) {
-	rs := s.rows
-	if !s.summary {
-		rs = s.rowsAt(t)
-	}
 	var b bytes.Buffer
-	if writeRows(&b, rs) != nil {
+	if writeRows(&b, s.rowsToSave(t)) != nil {
 		return nil, nil, false
 	}
 	rb, ok := encodeRegisters(s, s.SortedDestructions())
