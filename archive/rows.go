@@ -432,17 +432,35 @@ func encodeRows(s *State, t time.Time) (rows, registers []byte, ok bool) {
 // length in bytes of each chunk of rowsChunk rows, and the length of that
 // index as four bytes, so that decodeRows reads the chunks on every core.
 func writeRows(w io.Writer, rs []dossierRow) error {
-	b := binary.AppendUvarint(nil, uint64(len(rs)))
+	return writeRowsOf(w, len(rs), func(i int) dossierRow { return rs[i] })
+}
+
+// writeStateRows writes the rows part of state s at time t as
+// rowsToSave's rows would be written (writeRows), each row made as it is
+// written, none held: at 100,000 dossiers, ~60 MB less at the peak of a
+// replay's snapshot.
+func writeStateRows(w io.Writer, s *State, t time.Time) error {
+	if s.summary {
+		return writeRows(w, s.rows)
+	}
+	ds, ks := s.SortedDossiers(), rowKinds{}
+	return writeRowsOf(w, len(ds), func(i int) dossierRow { return s.rowOf(ds[i], t, ks) })
+}
+
+// writeRowsOf is writeRows of the n rows row gives, by index.
+func writeRowsOf(w io.Writer, n int, row func(i int) dossierRow) error {
+	b := binary.AppendUvarint(nil, uint64(n))
 	var index []byte
 	chunk := 0 // bytes of the chunk being written
-	for i := range rs {
-		if !listable(rs[i].Recipients) || !listable(rs[i].Borrowers) || !listable(rs[i].Stale) {
+	for i := range n {
+		r := row(i)
+		if !listable(r.Recipients) || !listable(r.Borrowers) || !listable(r.Stale) {
 			return errBadSnapshotPart
 		}
-		n := len(b)
-		b = appendRow(b, &rs[i])
-		chunk += len(b) - n
-		if (i+1)%rowsChunk == 0 || i == len(rs)-1 {
+		at := len(b)
+		b = appendRow(b, &r)
+		chunk += len(b) - at
+		if (i+1)%rowsChunk == 0 || i == n-1 {
 			index, chunk = binary.AppendUvarint(index, uint64(chunk)), 0
 		}
 		if len(b) >= 1<<16 {

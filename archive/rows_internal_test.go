@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -269,4 +270,27 @@ func FuzzDecodeDigests(f *testing.F) {
 			t.Fatalf("%d records from %d bytes", len(recs), len(b))
 		}
 	})
+}
+
+// TestWriteStateRows: the rows part a replay's snapshot writes as it
+// makes each row is the part of the rows made all at once.
+func TestWriteStateRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	at := time.Date(2026, 3, 31, 16, 0, 0, 0, time.UTC)
+	for _, n := range []int{0, 1, 9, rowsChunk + 5} {
+		s := randomHistories(r, n)
+		var streamed, whole bytes.Buffer
+		if err := writeStateRows(&streamed, s, at); err != nil {
+			t.Fatalf("%d dossiers: %v", n, err)
+		}
+		if err := writeRows(&whole, s.rowsAt(at)); err != nil {
+			t.Fatalf("%d dossiers: %v", n, err)
+		}
+		if !bytes.Equal(streamed.Bytes(), whole.Bytes()) {
+			t.Fatalf("%d dossiers: streamed %d bytes, whole %d, not the same", n, streamed.Len(), whole.Len())
+		}
+		if got, ok := decodeRows(streamed.Bytes()); !ok || len(got) != n {
+			t.Fatalf("%d dossiers: read back %d rows, %v", n, len(got), ok)
+		}
+	}
 }
