@@ -144,11 +144,14 @@ func (r *Result) Err() error {
 
 // cell is one cell: text as shown, and raw, the stored value (for XLSX
 // numbers and dates: the number without its display format); date is the
-// day such a number stands for as an Excel date (YYYY-MM-DD), if any.
+// day such a number stands for as an Excel date (YYYY-MM-DD), if any;
+// padded is a whole number whose display format puts its leading zeros
+// back (00000000000 shows 2112345678 as 02112345678): text lost nothing.
 type cell struct {
 	text, raw string
 	number    bool
 	date      string
+	padded    bool
 }
 
 // headerScan is how many rows may come before the header row (a title, a
@@ -329,7 +332,7 @@ func makeRecord(rowNo int, row []cell, cols []Column, o Options) (rec Record, er
 		}
 		if c.text != "" {
 			b.set(col.Target, c)
-			if c.number && digitFields[col.Target] && !b.failed[col.Target] {
+			if c.number && !c.padded && digitFields[col.Target] && !b.failed[col.Target] {
 				warns = append(warns, &RowError{Row: rowNo, Column: col.Header, Msg: l10n.Sprintf("the spreadsheet stores %s as a number, not as text: a leading 0 is lost that way (02112345678 becomes 2112345678); check the value, and format the column as text", c.text)})
 			}
 		}
@@ -714,7 +717,7 @@ func readXLSX(r io.Reader, o Options) ([][]cell, string, []string, error) {
 		for j, c := range sr {
 			row[j] = cell{text: c.Text, raw: c.Text}
 			if c.Number {
-				row[j].raw, row[j].number, row[j].date = c.Raw, true, c.Date
+				row[j].raw, row[j].number, row[j].date, row[j].padded = c.Raw, true, c.Date, c.Padded
 			}
 		}
 		rows[i] = row

@@ -313,11 +313,15 @@ type ReadResult struct {
 // the workbook's date system, 1900 or 1904). Number is also set, with Raw
 // the same as Text and no Date, for a number shown as stored (the General
 // format): a phone typed into such a cell has lost its leading 0.
+// Padded is set for a whole number whose display format pads it with
+// zeros to the width shown (the custom format 00000000000 shows
+// 2112345678 as 02112345678): Text then holds every digit as typed.
 type ReadCell struct {
 	Text   string `json:"t"`
 	Raw    string `json:"r,omitempty"`
 	Number bool   `json:"n,omitempty"`
 	Date   string `json:"d,omitempty"`
+	Padded bool   `json:"p,omitempty"`
 }
 
 // beside returns the helper's path beside the program self, on the
