@@ -84,7 +84,7 @@ func (f *facts) gather(name string, p Period) (*Gathered, error) {
 	case "reviews":
 		return &Gathered{made: map[string]rowSource{"reviews": f.reviewRegister(p)}}, nil
 	case "classification":
-		return &Gathered{made: map[string]rowSource{"changes": f.classificationRegister(p)}}, nil
+		return &Gathered{made: map[string]rowSource{"changes": f.classificationRegister(p, now)}}, nil
 	}
 	return nil, l10n.Errorf("no report %q: use one of monthly, quarterly, annual, loans, destruction, reviews, classification", name)
 }
@@ -967,17 +967,21 @@ func (f *facts) signedOff(r archive.Review, t time.Time) string {
 }
 
 // classificationRegister: one row per marking (at creation), change of
-// level, declassification, credit class or tier change in p, by time,
-// made as they are read (rowSource).
-func (f *facts) classificationRegister(p Period) rowSource {
+// level, declassification, credit class or tier change in p, by date,
+// made as they are read (rowSource). A declassification (自行解密) is
+// dated the day its secrecy period ran out, when it happened by R7.2.4,
+// as the monthly report counts it; the day crm maintain recorded it is
+// in the reason, and one not recorded yet by now is listed all the same.
+func (f *facts) classificationRegister(p Period, now time.Time) rowSource {
 	keys := []string{"dossier", "changed_on", "change", "from_level", "to_level", "period", "reason", "changed_by", "approved_by", "expires"}
-	in := run(f.changesByTime(), p, func(c *archive.Change) time.Time { return c.At })
-	return &rowsOf[archive.Change]{items: in, keys: keys, cell: func(c *archive.Change, _ int, key string) Value {
+	in := run(f.changeRows(now), p, func(r *changeRow) time.Time { return r.on })
+	return &rowsOf[changeRow]{items: in, keys: keys, cell: func(r *changeRow, _ int, key string) Value {
+		c := &r.c
 		switch key {
 		case "dossier":
 			return Str(c.Dossier)
 		case "changed_on":
-			return f.dateOf(c.At)
+			return f.dateOf(r.on)
 		case "change":
 			return Words(changeTerms[c.Kind])
 		case "from_level":
@@ -988,7 +992,11 @@ func (f *facts) classificationRegister(p Period) rowSource {
 			return periodText(c.Period)
 		case "reason":
 			if c.Kind == archive.ChangeDeclassify {
-				return Words(Text{Zh: "保密期限届满（" + c.Expired + "）", En: "secrecy period ran out (" + c.Expired + ")"})
+				if r.recorded.IsZero() {
+					return Words(Text{Zh: "保密期限届满，尚未登记", En: "secrecy period ran out; not recorded yet"})
+				}
+				rec := r.recorded.In(f.loc).Format(time.DateOnly)
+				return Words(Text{Zh: "保密期限届满，" + rec + " 登记", En: "secrecy period ran out; recorded on " + rec})
 			}
 			return Str(c.Reason)
 		case "changed_by":
@@ -996,12 +1004,56 @@ func (f *facts) classificationRegister(p Period) rowSource {
 		case "approved_by":
 			return Str("")
 		case "expires":
+			if c.Kind == archive.ChangeDeclassify {
+				return f.dateOf(r.on)
+			}
 			if t, err := time.Parse(time.DateOnly, c.Expires); err == nil {
 				return Date(t)
 			}
 		}
 		return Value{}
 	}}
+}
+
+// changeRow is a row of the classification register: a change and the
+// time it is dated (on); for a declassification the start of the day the
+// secrecy period ran out (R7.2.4), and recorded, when the journal
+// recorded it (zero: not yet).
+type changeRow struct {
+	c            archive.Change
+	on, recorded time.Time
+}
+
+// changeRows is every change of the journal, and every declassification
+// before now that it has not recorded yet, by date, ties by dossier.
+func (f *facts) changeRows(now time.Time) []changeRow {
+	all := f.changesByTime()
+	rows := make([]changeRow, 0, len(all))
+	recorded := map[string]bool{} // dossier and the day its period ran out
+	for _, c := range all {
+		r := changeRow{c: c, on: c.At}
+		if c.Kind == archive.ChangeDeclassify {
+			if t, err := time.ParseInLocation(time.DateOnly, c.Expired, f.loc); err == nil {
+				r.on, r.recorded = t, c.At
+				recorded[c.Dossier+" "+c.Expired] = true
+			}
+		}
+		rows = append(rows, r)
+	}
+	low := f.a.Policy.DeclassifiedLevel()
+	f.each(func(d *archive.DossierState) {
+		for _, t := range f.s.DeclassifiedAt(d, now) {
+			day := t.In(f.loc).Format(time.DateOnly)
+			if !recorded[d.ID+" "+day] {
+				rows = append(rows, changeRow{on: t, c: archive.Change{At: t, Dossier: d.ID, Kind: archive.ChangeDeclassify,
+					From: f.levelAt(d, t), To: low, Expired: day}})
+			}
+		}
+	})
+	slices.SortStableFunc(rows, func(x, y changeRow) int {
+		return cmp.Or(x.on.Compare(y.on), cmp.Compare(x.c.Dossier, y.c.Dossier))
+	})
+	return rows
 }
 
 // run is the items of all (sorted by time, at) in p: one run of them,

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"os"
+	"strings"
+
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/xuri/excelize/v2"
 )
@@ -26,5 +29,23 @@ func init() {
 		ts.Check(f.SetSheetRow("Sheet1", "A3", &[]any{"南方贸易", "张三", 2187654321}))
 		ts.Check(f.SetSheetRow("Sheet1", "A4", &[]any{"北方物流", "张三", "01012345678", 110105491231002}))
 		ts.Check(f.SaveAs(ts.MkAbs(args[0])))
+	}
+	// xlsxrows FILE SHEET OUT: write the rows of sheet SHEET of workbook
+	// FILE to OUT, as shown, one line a row, cells joined by commas, for
+	// grep to check an XLSX report against its CSV form.
+	intakeCmds["xlsxrows"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 3 {
+			ts.Fatalf("usage: xlsxrows FILE SHEET OUT")
+		}
+		f, err := excelize.OpenFile(ts.MkAbs(args[0]))
+		ts.Check(err)
+		defer f.Close()
+		rows, err := f.GetRows(args[1])
+		ts.Check(err)
+		var b strings.Builder
+		for _, r := range rows {
+			b.WriteString(strings.Join(r, ",") + "\n")
+		}
+		ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(b.String()), 0o600))
 	}
 }
