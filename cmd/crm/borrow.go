@@ -146,6 +146,19 @@ func cardOf(a *archive.Archive, l *archive.Loan) *archive.BorrowCard {
 	}
 	c := *l.Card
 	c.Renewals, c.Due = l.Renewals, a.Date(l.Due)
+	// Who signed and who approved, by name as on a paper card and in the
+	// borrow register (R7.1, R6.7); the card journals their member ids.
+	who := func(id string) string {
+		if m := a.State.Members[id]; m != nil && m.Name != "" && id != "" {
+			return id + " " + m.Name
+		}
+		return id
+	}
+	c.EndorsedBy = who(c.EndorsedBy)
+	c.Approvers = slices.Clone(c.Approvers)
+	for i, id := range c.Approvers {
+		c.Approvers[i] = who(id)
+	}
 	// The level it went out at by R7.2.4, as the borrow register prints
 	// it: the card records the marking the journal had, which is still
 	// 机密 for a dossier whose secrecy period had run out (内部) until
@@ -186,7 +199,7 @@ func printCard(e *env, c *archive.BorrowCard) error {
 		{l10n.Pick("department (部门)", "部门"), c.Department},
 		{l10n.Pick("purpose (用途)", "用途"), c.Purpose},
 		{l10n.Pick("dept. manager's sign-off (部门经理签字)", "部门经理签字"), dash(c.EndorsedBy)},
-		{l10n.Pick("approved by (批准人)", "批准人"), strings.Join(c.Approvers, ", ")},
+		{l10n.Pick("approved by (批准人)", "批准人"), strings.Join(c.Approvers, l10n.Pick(", ", "、"))},
 		{l10n.Pick("date out (借出日期)", "借出日期"), c.Out},
 		{l10n.Pick("due (应还日期)", "应还日期"), c.Due},
 		{l10n.Pick("renewals (续借次数)", "续借次数"), strconv.Itoa(c.Renewals)},
