@@ -139,7 +139,6 @@ func catalogMain() map[string]string {
 		"a dossier must be a YAML mapping of fields (customer:, owner:, …)":                                 "档案必须是由字段组成的 YAML 映射（customer:、owner: 等）",
 		"a legal hold": "冻结档案",
 		"a passphrase is needed and there is no terminal: set CRM_PASSPHRASE_FILE to a file (mode 0600) holding it": "需要口令，但没有终端：请将 CRM_PASSPHRASE_FILE 设为存放口令的文件（权限 0600）",
-		"access revoked %s: overdue":           "已于 %s 撤销访问权限：逾期",
 		"adding a member":                      "增加成员",
 		"an empty passphrase protects nothing": "空口令起不到任何保护作用",
 		"changing a dossier's level":           "更改档案密级",

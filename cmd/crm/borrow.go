@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,7 +96,7 @@ func newBorrowApproveCmd(e *env) *cobra.Command {
 				// Approved by a role that only reads: it writes no file.
 				e.printf("%s\n", l10n.Sprintf("The file is encrypted to %s at a writer's next step: a writer of level %s runs `crm maintain` or `crm rekey`.", l.Borrower, d.Level))
 			}
-			return printCard(e, cardOf(a, l))
+			return printCard(e, namedCard(a, cardOf(a, l, l10n.Pick)))
 		})),
 	}
 }
@@ -140,25 +141,14 @@ func newBorrowRejectCmd(e *env) *cobra.Command {
 
 // cardOf is loan l's borrow card (journaled with its last approval) with
 // what happened since filled in: renewals, due date, return, revocation.
-func cardOf(a *archive.Archive, l *archive.Loan) *archive.BorrowCard {
+// pick chooses the words (English or Chinese) of whether it came back
+// intact and of a revocation.
+func cardOf(a *archive.Archive, l *archive.Loan, pick func(en, zh string) string) *archive.BorrowCard {
 	if l.Card == nil {
 		return nil
 	}
 	c := *l.Card
 	c.Renewals, c.Due = l.Renewals, a.Date(l.Due)
-	// Who signed and who approved, by name as on a paper card and in the
-	// borrow register (R7.1, R6.7); the card journals their member ids.
-	who := func(id string) string {
-		if m := a.State.Members[id]; m != nil && m.Name != "" && id != "" {
-			return id + " " + m.Name
-		}
-		return id
-	}
-	c.EndorsedBy = who(c.EndorsedBy)
-	c.Approvers = slices.Clone(c.Approvers)
-	for i, id := range c.Approvers {
-		c.Approvers[i] = who(id)
-	}
 	// The level it went out at by R7.2.4, as the borrow register prints
 	// it: the card records the marking the journal had, which is still
 	// 机密 for a dossier whose secrecy period had run out (内部) until
@@ -170,13 +160,35 @@ func cardOf(a *archive.Archive, l *archive.Loan) *archive.BorrowCard {
 	}
 	if !l.Returned.IsZero() {
 		c.Returned = a.Date(l.Returned)
-		c.Intact = map[bool]string{true: l10n.Pick("yes", "是"), false: l10n.Pick("no", "否")}[l.Intact]
+		c.Intact = map[bool]string{true: pick("yes", "是"), false: pick("no", "否")}[l.Intact]
 		c.Remarks = l.Note
 	}
 	if !l.Expired.IsZero() && c.Remarks == "" {
-		c.Remarks = l10n.Sprintf("access revoked %s: overdue", a.Date(l.Expired))
+		c.Remarks = fmt.Sprintf(pick("access revoked %s: overdue", "已于 %s 撤销访问权限：逾期"), a.Date(l.Expired))
 	}
 	return &c
+}
+
+// namedCard is card c with who signed and who approved named as on a
+// paper card and in the borrow register (R7.1, R6.7): the card journals
+// their member ids, printed as the borrower is, id and name.
+func namedCard(a *archive.Archive, c *archive.BorrowCard) *archive.BorrowCard {
+	if c == nil {
+		return nil
+	}
+	n := *c
+	who := func(id string) string {
+		if m := a.State.Members[id]; m != nil && m.Name != "" && id != "" {
+			return id + " " + m.Name
+		}
+		return id
+	}
+	n.EndorsedBy = who(n.EndorsedBy)
+	n.Approvers = make([]string, len(c.Approvers))
+	for i, id := range c.Approvers {
+		n.Approvers[i] = who(id)
+	}
+	return &n
 }
 
 // printCard prints a borrow card (借阅卡) as a two-column table.
@@ -292,7 +304,13 @@ func newBorrowListCmd(e *env) *cobra.Command {
 				}
 				out := []jl{}
 				for _, l := range ls {
-					out = append(out, jl{l, a.State.LoanStatus(l), l.Overdue(a.Now())})
+					// The card as it stands, as printed, not as journaled
+					// at the approval (renewed, returned: R7.1), in the
+					// department's words whatever the language, as the
+					// reports' JSON.
+					x := *l
+					x.Card = cardOf(a, l, func(_, zh string) string { return zh })
+					out = append(out, jl{&x, a.State.LoanStatus(l), l.Overdue(a.Now())})
 				}
 				return printJSON(e.io.Out, out)
 			}
