@@ -524,6 +524,10 @@ func markAt(ms []Mark, t time.Time) Mark {
 // before t ("" if none).
 func (d *DossierState) CreditOverrideAt(t time.Time) string { return markAt(d.Credits, t).Value }
 
+// CreditMarkAt is the dossier.credit step in force just before t: the
+// class, when and by whom it was set, and why (the zero Mark if none).
+func (d *DossierState) CreditMarkAt(t time.Time) Mark { return markAt(d.Credits, t) }
+
 // TierOverrideAt is the tier journaled for d in force just before t ("" if none).
 func (d *DossierState) TierOverrideAt(t time.Time) string { return markAt(d.Tiers, t).Value }
 

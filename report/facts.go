@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"crm/archive"
+	"crm/classify"
 )
 
 // facts is the archive's state as the reports read it: every dossier with
@@ -188,6 +189,9 @@ type standing struct {
 	// none); lastReview is the last 核定 before t (zero: none).
 	credit, tier []string
 	lastReview   []time.Time
+	// creditD is, by dossier, the dossier.credit step that made it D
+	// (dangerous) and is in force at t: few, so a map.
+	creditD map[string]archive.Mark
 }
 
 // newStanding is an empty standing at t, with room for every dossier:
@@ -210,9 +214,31 @@ func (st *standing) add(f *facts, d *archive.DossierState) {
 	}
 	st.ids = append(st.ids, d.ID)
 	st.levels = append(st.levels, f.levelAt(d, t))
-	st.credit = append(st.credit, d.CreditOverrideAt(t))
+	m := d.CreditMarkAt(t)
+	st.credit = append(st.credit, m.Value)
+	if m.Value == string(classify.CreditD) {
+		if st.creditD == nil {
+			st.creditD = map[string]archive.Mark{}
+		}
+		st.creditD[d.ID] = m
+	}
 	st.tier = append(st.tier, d.TierOverrideAt(t))
 	st.lastReview = append(st.lastReview, last)
+}
+
+// creditReasons fills in why each dossier of st.creditD was classed D,
+// from the classification register (the histories keep no reasons):
+// before passesDone, which lets the register go.
+func (st *standing) creditReasons(f *facts) {
+	if len(st.creditD) == 0 {
+		return
+	}
+	for _, c := range f.hist.Changes {
+		if m, ok := st.creditD[c.Dossier]; ok && c.Kind == archive.ChangeCredit && c.At.Equal(m.At) {
+			m.Reason, m.By = c.Reason, c.By
+			st.creditD[c.Dossier] = m
+		}
+	}
 }
 
 // activity counts what happened in a period.

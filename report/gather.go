@@ -226,6 +226,9 @@ type customer struct {
 	// classified as of, if reviewed.
 	lastReview time.Time
 	reviewed   bool
+	// creditD is the journal's step that classed it D, when that is
+	// what its class comes from (R8): the dangerous list says why.
+	creditD archive.Mark
 }
 
 // customers classifies the readable dossiers of st as of its time, as the
@@ -263,6 +266,9 @@ func (f *facts) customers(st *standing) (cs []*customer, unreadable, gone int, e
 		c.credit, _ = pol.CreditClassOf(st.credit[i], d.Class, d.ScorePtr())
 		c.tier = archive.TierOfDigest(st.tier[i], d, g)
 		c.credit, c.tier = cmp.Or(c.credit, noCredit), cmp.Or(c.tier, noTier)
+		if m, ok := st.creditD[id]; ok && c.credit == m.Value {
+			c.creditD = m
+		}
 		c.lastReview = st.lastReview[i]
 		c.reviewed = !c.lastReview.IsZero()
 		cs = append(cs, c)
@@ -377,6 +383,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 	s := &acts[0]
 	f.journalActivity(s, p, now)
 	overdue := f.overdueLoans(p, now) // reads the histories: before they go
+	st.creditReasons(f)
 	f.passesDone()
 	data := map[string][]Row{
 		"summary": {{
@@ -421,6 +428,13 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 				case "remarks":
 					// crm's label before what a person wrote
 					var zh, en []string
+					if m := (*x).creditD; m.Value != "" {
+						// Classed D by a person, not by the survey: say
+						// when and why, as the classification register.
+						day, by := m.At.In(f.loc).Format(time.DateOnly), f.memberName(m.By)
+						zh = append(zh, "信用等级由"+by+"调为 D（"+day+"）："+cmp.Or(m.Reason, "未注明原因"))
+						en = append(en, "credit class set to D by "+by+" ("+day+"): "+cmp.Or(m.Reason, "no reason given"))
+					}
 					if d.PaymentAttitude != "" {
 						zh, en = append(zh, "付款态度："+d.PaymentAttitude), append(en, "payment attitude: "+d.PaymentAttitude)
 					}
