@@ -805,7 +805,9 @@ func (f *facts) loanRemarks(l *archive.Loan, now time.Time) Value {
 	case !l.Cancelled.IsZero():
 		say("申请人撤回", "withdrawn by the requester")
 	case !l.Rejected.IsZero():
-		say("未获批准："+l.Reason, "not approved: "+l.Reason)
+		// Who turned it down and when: the 批准人 column names nobody.
+		by, on := f.memberName(l.RejectedBy), day(l.Rejected)
+		say("未获批准（"+by+"驳回，"+on+"）："+l.Reason, "not approved (rejected by "+by+" on "+on+"): "+l.Reason)
 	case l.Out.IsZero() && !l.Returned.IsZero(): // closed by the requester's removal (the note says so)
 		say("申请作废", "request void")
 	case !f.voidedAt(l).IsZero():
