@@ -143,6 +143,16 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 		}
 		r.Notes = append(r.Notes, n)
 	}
+	if now := a.Now(); !p.All() && p.End.After(now) {
+		// A period still running: its "month end" figures are as of now
+		// (R6.8), which the period line alone does not tell.
+		until := now.In(a.Location()).Format("2006-01-02 15:04")
+		n, err := l.Note("running", map[string]string{"until": until})
+		if err != nil {
+			n = Text{Zh: "本期尚未结束：各项数字截至 " + until + "。", En: "The period is not over: the figures are as of " + until + "."}
+		}
+		r.Notes = append(r.Notes, n)
+	}
 	countNote("destroyed", g.Gone, " 份档案已于其后销毁，内容无从读取，未计入需读取档案内容的统计。",
 		" dossiers have been destroyed since, and their content with them: they are left out of the figures that need their content.")
 	countNote("unreadable", g.Unreadable, " 份档案无法解密，未计入需读取档案内容的统计。",
