@@ -293,8 +293,10 @@ func withStale(recipients, stale []string, member string) []string {
 }
 
 // StaleKeys lists the recipients of dossier d whose keys were changed
-// (member.rotate) by an event the file's last writing does not follow:
-// the file still opens with their old key, and must be re-encrypted.
+// (member.rotate) by an event the file's last writing does not follow,
+// or who were added (member.add) by an event it does not follow
+// (AddedElsewhere): the file opens with another key than theirs, and
+// must be re-encrypted.
 func (s *State) StaleKeys(d *DossierState) []string {
 	if d.WrittenBy == nil { // a snapshot's state: what it was when saved
 		return d.Stale
@@ -302,12 +304,52 @@ func (s *State) StaleKeys(d *DossierState) []string {
 	var out []string
 	for _, r := range d.Recipients {
 		h, ok := s.rotated[r]
-		if !ok || d.WrittenBy.Hash == h || s.Journal.Follows(d.WrittenBy, h) {
-			continue
+		if ok && d.WrittenBy.Hash != h && !s.Journal.Follows(d.WrittenBy, h) || s.addedElsewhere(d, r) {
+			out = append(out, r)
 		}
-		out = append(out, r)
 	}
 	return out
+}
+
+// AddedElsewhere lists the recipients of dossier d whose file's last
+// writing does not follow the member.add that made them members. Two
+// managers who add the same id apart, each with a key of its own, make
+// two clones in which the id names two keys: the add the merge orders
+// second is superseded (the id is taken), yet the clone that made it
+// encrypted its files to its key under that id. Such a file opens with
+// the key of someone who is not that member (nor, perhaps, any member),
+// and not with the member's, though the journal pins the id among its
+// recipients and the stanzas count right: a writer's next step
+// re-encrypts it (R6.6: the archive is held by 客服部 only).
+func (s *State) AddedElsewhere(d *DossierState) []string {
+	var out []string
+	if d.WrittenBy == nil {
+		// A snapshot's state: of what StaleKeys gave when it was saved
+		// (d.Stale), a key nobody rotated was added elsewhere.
+		for _, r := range d.Stale {
+			if _, ok := s.rotated[r]; !ok {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	for _, r := range d.Recipients {
+		if s.addedElsewhere(d, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// addedElsewhere reports whether dossier d's last writing does not
+// follow the event that made recipient r a member (the first of their
+// role history: member.add, or the genesis for the founder).
+func (s *State) addedElsewhere(d *DossierState, r string) bool {
+	h := s.RoleHistory[r]
+	if s.Journal == nil || d.WrittenBy == nil || len(h) == 0 || h[0].Event == "" || h[0].Event == d.WrittenBy.Hash {
+		return false
+	}
+	return !s.Journal.Follows(d.WrittenBy, h[0].Event)
 }
 
 // readersWhereWritten is ids but the members who held a reader's role
@@ -385,7 +427,11 @@ func (s *State) rotatedFrom(key string) string {
 // a clone that had not heard of the rotation, with what that clone, and
 // the old key, held already: a writer's next step re-encrypts it, a note).
 func (s *State) staleKeysByOrder(d *DossierState, old []string) (after, concurrent []string) {
+	elsewhere := s.AddedElsewhere(d) // said on their own
 	for _, m := range old {
+		if slices.Contains(elsewhere, m) {
+			continue
+		}
 		r := s.Journal.ByHash[s.rotated[m]]
 		if d.WrittenBy == nil || r == nil || s.Journal.Follows(r, d.WrittenBy.Hash) {
 			after = append(after, m)

@@ -638,6 +638,9 @@ func (c *checker) recipients(files map[string]bool) {
 		if want := c.s.ExpectedRecipients(d); !slices.Equal(d.Recipients, want) {
 			c.note(DossierPath(d.ID), l10n.N("encrypted to %v, the journal now gives %v: a writer of level %s re-encrypts it at their next step (maintain, rekey, repair)"), d.Recipients, want, d.Level)
 		}
+		if elsewhere := c.s.AddedElsewhere(d); len(elsewhere) > 0 {
+			c.note(DossierPath(d.ID), l10n.N("written in a clone where %v named another key (a %s of the same id, made apart and superseded by the one that counts): it opens with that key, not theirs, until a writer of level %s re-encrypts it (maintain, rekey)"), elsewhere, KindMemberAdd, d.Level)
+		}
 		if old := c.s.StaleKeys(d); len(old) > 0 {
 			after, concurrent := c.s.staleKeysByOrder(d, old)
 			if len(after) > 0 {

@@ -159,6 +159,10 @@ func teamgit() map[string]string {
 		"you (%s) are of %s: %s makes the statistics for a request, and its requester makes them under their own approved request (R6.7)": "您（%s）属于%s：依申请编制统计资料的是%s，申请人本人可凭已批准的申请自行生成 (R6.7)",
 		"request %s by %s is %s: statistics go out only under an approved request that is still valid (R6.7)":                             "申请 %s（%s 提出）状态为 %s：统计资料只能依已批准且仍在有效期内的申请提供 (R6.7)",
 		"request %s by %s covers %s, not the %s report (R6.7)":                                                                            "申请 %s（%s 提出）包括 %s，不包括 %s 报表 (R6.7)",
+		// A file written under a member id that named another key in the
+		// clone that wrote it (a superseded member.add, archive/members.go).
+		"written in a clone where %v named another key (a %s of the same id, made apart and superseded by the one that counts): it opens with that key, not theirs, until a writer of level %s re-encrypts it (maintain, rekey)": "写入时所在的克隆中 %v 指的是另一把密钥（另一个克隆中各自进行、已被有效的那次取代的同一编号的 %s）：在密级 %s 的写入者重新加密（maintain、rekey）之前，能打开它的是那把密钥，而不是其本人的",
+		"you (%s) may read dossier %s, but its file was written in a clone where %s named another key (a %s of the same id, made apart and superseded): a writer of level %s re-encrypts it at their next step":                  "你（%s）可以阅读档案 %s，但其文件写入时所在的克隆中 %s 指的是另一把密钥（另一个克隆中各自进行、已被取代的同一编号的 %s）：密级 %s 的写入者下次操作时会重新加密",
 		// A credit limit above its class's (archive/creditlimit.go).
 		"%s is above the limit of credit class %s (%s, policy credit.classes, R8): lower it, or have the class reviewed first": "%s 超过信用等级 %s 的额度（%s，策略 credit.classes，R8）：请调低，或先复核信用等级",
 	}
