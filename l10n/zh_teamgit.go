@@ -163,6 +163,9 @@ func teamgit() map[string]string {
 		// clone that wrote it (a superseded member.add, archive/members.go).
 		"written in a clone where %v named another key (a %s of the same id, made apart and superseded by the one that counts): it opens with that key, not theirs, until a writer of level %s re-encrypts it (maintain, rekey)": "写入时所在的克隆中 %v 指的是另一把密钥（另一个克隆中各自进行、已被有效的那次取代的同一编号的 %s）：在密级 %s 的写入者重新加密（maintain、rekey）之前，能打开它的是那把密钥，而不是其本人的",
 		"you (%s) may read dossier %s, but its file was written in a clone where %s named another key (a %s of the same id, made apart and superseded): a writer of level %s re-encrypts it at their next step":                  "你（%s）可以阅读档案 %s，但其文件写入时所在的克隆中 %s 指的是另一把密钥（另一个克隆中各自进行、已被取代的同一编号的 %s）：密级 %s 的写入者下次操作时会重新加密",
+		// A push from a clone made before a purge (cmd/crm/teamgit.go, purgedBack).
+		"%s: the remote's history holds no version of destroyed dossier %s (crm purge took them out), but commits this push carries do":                                                                                           "%s：远程的历史中已没有已销毁档案 %s 的任何版本（crm purge 已将其清除），但本次推送带上的提交中有",
+		"the push would bring back the old ciphertexts of %d destroyed dossier(s) purged from the remote's history: nothing was pushed; run `crm purge %s --yes` in this clone too (or clone the archive again), then `crm sync`": "本次推送会把已从远程历史中清除的 %d 份已销毁档案的旧密文带回去：未推送任何内容；请在本克隆中也运行 `crm purge %s --yes`（或重新克隆档案库），然后运行 `crm sync`",
 		// A credit limit above its class's (archive/creditlimit.go).
 		"%s is above the limit of credit class %s (%s, policy credit.classes, R8): lower it, or have the class reviewed first": "%s 超过信用等级 %s 的额度（%s，策略 credit.classes，R8）：请调低，或先复核信用等级",
 	}

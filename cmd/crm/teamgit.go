@@ -381,6 +381,9 @@ func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string) ([]arc
 	named := map[string]bool{}
 	carried, ok := g.carried(remoteRef)
 	if ok {
+		if err := e.purgedBack(a, g, remoteRef); err != nil {
+			return nil, err
+		}
 		for _, rel := range carried {
 			if ev, err := journal.ReadFile(a.Dir, rel); err == nil && ev.Dossier != "" {
 				named[archive.DossierPath(ev.Dossier)] = true
@@ -427,6 +430,47 @@ func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string) ([]arc
 		return inherited, err
 	}
 	return inherited, nil
+}
+
+// purgedBack refuses a push that would bring back the old ciphertexts of
+// a destroyed dossier (R6.10) which crm purge took out of the remote's
+// history: the remote knows the dossier (an event of it is there) but
+// no commit of its history holds a version of the file, while commits
+// the push carries do. A clone made before the purge holds them, and a
+// crm sync from it merged them back, then pushed them with the merge.
+func (e *env) purgedBack(a *archive.Archive, g *gitRepo, remoteRef string) error {
+	out, err := g.run("log", "--format=", "--name-only", "--no-renames", "-z", remoteRef+"..HEAD", "--", g.path(archive.DossiersDir))
+	if err != nil {
+		return nil // nothing to tell: the verify that follows reads the rest
+	}
+	var ids []string
+	for _, p := range strings.Split(out, "\x00") {
+		rel, ok := g.rel(strings.TrimSpace(p))
+		id, isAge := strings.CutSuffix(path.Base(rel), ".age")
+		if !ok || !isAge || rel != archive.DossierPath(id) || slices.Contains(ids, id) {
+			continue
+		}
+		d := a.State.Dossiers[id]
+		if d == nil || d.Status != archive.StatusDestroyed {
+			continue
+		}
+		events, err := a.DossierLog(id)
+		if err != nil || !slices.ContainsFunc(events, func(ev *journal.Event) bool {
+			_, err := g.run("cat-file", "-e", remoteRef+":"+g.path(ev.Path))
+			return err == nil
+		}) {
+			continue // new to the remote: nothing was purged there
+		}
+		if held, err := g.run("rev-list", "-1", remoteRef, "--", g.path(rel)); err != nil || strings.TrimSpace(held) != "" {
+			continue // the remote's history still holds it: not purged
+		}
+		e.errorf("%s\n", l10n.Sprintf("%s: the remote's history holds no version of destroyed dossier %s (crm purge took them out), but commits this push carries do", rel, id))
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("the push would bring back the old ciphertexts of %d destroyed dossier(s) purged from the remote's history: nothing was pushed; run `crm purge %s --yes` in this clone too (or clone the archive again), then `crm sync`", len(ids), strings.Join(ids, " "))}
 }
 
 // carried returns the archive files (archive-relative) that differ between
