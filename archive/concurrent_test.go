@@ -293,7 +293,7 @@ func mergeFile(t *testing.T, f, g *fixture, base, m, id string) *archive.MergeRe
 	if err := os.WriteFile(filepath.Join(f.dir, "dossiers", id+".age"), r.Merged, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.as(m).JournalMerge(id, r.Merged, r.Recipients, r.Parents, r.Fields); err != nil {
+	if err := f.as(m).JournalMerge(id, r.Merged, r.Recipients, r.Keys, r.Parents, r.Fields); err != nil {
 		t.Fatal(err)
 	}
 	return r

@@ -164,8 +164,12 @@ func (a *Archive) PinnedRecipientsOf(id, sum string) ([]string, bool) {
 type MergeResult struct {
 	Merged     []byte   // the merged ciphertext, when clean
 	Recipients []string // whom Merged is encrypted to: those who could read both sides
-	Fields     []string // fields the merge changed against ours
-	Parents    []string // SHA-256 of ours and theirs
+	// Keys are the recipients' public keys Merged is encrypted to: those
+	// of this clone's journal before the merge, which may give a
+	// recipient other keys (member.rotate) than the merged journal does.
+	Keys    []string
+	Fields  []string // fields the merge changed against ours
+	Parents []string // SHA-256 of ours and theirs
 	// A conflict leaves Merged nil and says why: the fields both sides
 	// changed differently, or the version (base, ours, theirs) the working
 	// key cannot read, with the recipients the journal pinned for it.
@@ -230,6 +234,7 @@ func (a *Archive) MergeDossier(id string, base, ours, theirs []byte, pinned func
 	if r.Merged, err = a.encrypt(merged, r.Recipients); err != nil {
 		return nil, err
 	}
+	r.Keys = a.RecipientKeys(r.Recipients)
 	if r.Fields, err = ChangedFields(texts[1], merged); err != nil {
 		return nil, err
 	}
@@ -567,18 +572,21 @@ func same(a, b *yaml.Node) bool {
 
 // JournalMerge journals dossier.merge for dossier id, whose file git's
 // merge driver (or a person resolving a conflict) has written: ct is the
-// merged ciphertext, encrypted to recipients, parents the versions merged
-// and fields what changed. When the merged journal gives other recipients
-// (a level changed in one clone, a loan in the other) the file is
-// re-encrypted to them (the working key must open it), so that it is
-// readable only as the resulting level allows. The event follows every
-// good head: both clones' work.
-func (a *Archive) JournalMerge(id string, ct []byte, recipients, parents, fields []string) error {
+// merged ciphertext, encrypted to recipients (with their public keys
+// keys, nil when not known), parents the versions merged and fields what
+// changed. When the merged journal gives other recipients (a level
+// changed in one clone, a loan in the other), or other keys to one of them
+// (a member.rotate in the other clone: git's driver encrypted with the
+// keys this clone had, and the old key, of a lost laptop say, must not
+// open the merged version), the file is re-encrypted to them (the working
+// key must open it), so that it is readable only as the resulting level
+// allows. The event follows every good head: both clones' work.
+func (a *Archive) JournalMerge(id string, ct []byte, recipients, keys, parents, fields []string) error {
 	if _, err := a.requireKind(KindDossierMerge); err != nil {
 		return err
 	}
 	return a.writeMerge(id, fields, parents, func(want []string) ([]byte, error) {
-		if slices.Equal(want, recipients) {
+		if slices.Equal(want, recipients) && (keys == nil || slices.Equal(keys, a.RecipientKeys(want))) {
 			return ct, nil
 		}
 		if a.id == nil {

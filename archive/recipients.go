@@ -45,6 +45,21 @@ func (a *Archive) recipients(names []string) ([]age.Recipient, error) {
 	return rs, nil
 }
 
+// RecipientKeys are the public keys the named recipients have in this
+// state ("" for a name that is neither a member nor the recovery key):
+// what encrypt would encrypt to.
+func (a *Archive) RecipientKeys(names []string) []string {
+	keys := make([]string, len(names))
+	for i, n := range names {
+		if n == Recovery {
+			keys[i] = a.Policy.Recovery
+		} else if m := a.State.Members[n]; m != nil {
+			keys[i] = m.Recipient
+		}
+	}
+	return keys
+}
+
 // encrypt encrypts plaintext to the named recipients, their file keys
 // wrapped side by side (wrapAll).
 func (a *Archive) encrypt(plain []byte, names []string) ([]byte, error) {

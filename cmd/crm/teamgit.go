@@ -580,6 +580,7 @@ type mergeRecord struct {
 	Path       string   `yaml:"path"`
 	Merged     string   `yaml:"merged,omitempty"`
 	Recipients []string `yaml:"recipients,omitempty,flow"`
+	Keys       []string `yaml:"keys,omitempty,flow"` // the recipients' public keys the driver encrypted to
 	Parents    []string `yaml:"parents,flow"`
 	Fields     []string `yaml:"fields,omitempty,flow"`
 	Conflict   string   `yaml:"conflict,omitempty"` // fields, unreadable, role, created

@@ -113,7 +113,7 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 	rec.Parents = r.Parents
 	switch {
 	case r.Clean():
-		rec.Merged, rec.Recipients, rec.Fields = archive.SHA256Hex(r.Merged), r.Recipients, r.Fields
+		rec.Merged, rec.Recipients, rec.Keys, rec.Fields = archive.SHA256Hex(r.Merged), r.Recipients, r.Keys, r.Fields
 		if err := writeRecord(g, rec); err != nil {
 			return err
 		}
@@ -786,7 +786,7 @@ func (e *env) journalMerges(a *archive.Archive, g *gitRepo) error {
 		}
 		ct, err := os.ReadFile(filepath.Join(g.top, filepath.FromSlash(r.Path)))
 		if d := a.State.Dossiers[r.Dossier]; err == nil && archive.SHA256Hex(ct) == r.Merged && d != nil && d.SHA256 != r.Merged {
-			if err := a.JournalMerge(r.Dossier, ct, r.Recipients, r.Parents, r.Fields); err != nil {
+			if err := a.JournalMerge(r.Dossier, ct, r.Recipients, r.Keys, r.Parents, r.Fields); err != nil {
 				if e.handOffMerge || a.MergeablePins(r.Dossier, r.Parents) {
 					return l10n.Errorf("journaling the merge of dossier %s: %v", r.Dossier, err)
 				}
