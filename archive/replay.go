@@ -274,6 +274,14 @@ func (s *State) replay(e *journal.Event) {
 		st.d.Events = append(st.d.Events, e) // the dossier's log shows it
 	}
 	s.idUsed(e) // even by a create that fails its checks
+	if st != nil {
+		if x, ok := st.data.(*MemberAdd); ok && s.Members[x.Member.ID] != nil {
+			if s.addedApart == nil {
+				s.addedApart = map[string]bool{}
+			}
+			s.addedApart[x.Member.ID] = true
+		}
+	}
 	var ref *refusal
 	if errors.As(err, &ref) {
 		msg := l10n.Sprintf("%s by %s refused: %v", e.Kind, e.Actor, ref.err)

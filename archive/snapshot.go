@@ -90,6 +90,7 @@ type snapshot struct {
 	HeadTimes    map[string]time.Time
 	GoodHeads    []string
 	Rotated      map[string]string
+	AddedApart   map[string]bool
 	KeyChanges   map[string][]KeyChange
 	Removed      map[string][]string
 	// Removals are the removals replay's second pass refused a removed
@@ -578,7 +579,7 @@ func (a *Archive) writeSnapshot(s *State, j *journal.Journal, dirs []dirStamp, m
 func (a *Archive) snapshotHead(s *State, j *journal.Journal, dirs []dirStamp, prior *snapshot) (*snapshot, bool) {
 	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
 		Heads: j.Heads, HeadTimes: map[string]time.Time{}, GoodHeads: s.goodHeads(),
-		Rotated: s.rotated, KeyChanges: s.keyChanges, Removed: s.removed, Removals: s.removals, PassesAgree: s.passesAgree,
+		Rotated: s.rotated, AddedApart: s.addedApart, KeyChanges: s.keyChanges, Removed: s.removed, Removals: s.removals, PassesAgree: s.passesAgree,
 		Decided: decidedOf(s.Decided), Chinese: l10n.Chinese()}
 	// The times of the heads and good heads: what new events follow.
 	for _, h := range append(slices.Clone(j.Heads), snap.GoodHeads...) {
@@ -2131,6 +2132,7 @@ func (l *snapLoad) state(a *Archive, partial bool) *State {
 	// review: every run of a grouped save appended a second rotation to
 	// the header's own key changes, and nothing could be saved.)
 	s.rotated, s.keyChanges, s.removed, s.removals = maps.Clone(snap.Rotated), cloneLists(snap.KeyChanges), cloneLists(snap.Removed), snap.Removals
+	s.addedApart = maps.Clone(snap.AddedApart)
 	s.passesAgree = snap.PassesAgree
 	s.good = map[string]bool{}
 	for _, h := range snap.GoodHeads {

@@ -214,10 +214,14 @@ type State struct {
 	reviewsOf map[string]int32
 	// dataLetGo: the replay let go of its events' data (replayLettingGo);
 	// letGo, while it replays, which events may (nil: none).
-	dataLetGo  bool
-	letGo      func(*journal.Event) bool
-	removed    map[string][]string    // member → the member.remove events that took effect
-	rotated    map[string]string      // member → the member.rotate event that set their keys
+	dataLetGo bool
+	letGo     func(*journal.Event) bool
+	removed   map[string][]string // member → the member.remove events that took effect
+	rotated   map[string]string   // member → the member.rotate event that set their keys
+	// addedApart are the member ids a member.add was refused for, the id
+	// being taken: added apart in two clones, each with a key of its own
+	// (addedElsewhere looks only at these).
+	addedApart map[string]bool
 	keyChanges map[string][]KeyChange // member → every member.rotate of theirs, in replay order
 	causal     bool                   // a replay of one event's causal past (no superseded analysis)
 	// prefix are the heads of the events replayed so far, good or not
