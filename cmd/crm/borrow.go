@@ -148,7 +148,9 @@ func cardOf(a *archive.Archive, l *archive.Loan, pick func(en, zh string) string
 		return nil
 	}
 	c := *l.Card
-	c.Renewals, c.Due = l.Renewals, a.Date(l.Due)
+	// The due time to the minute, as the approval says it: the loan falls
+	// overdue at that instant (R7.1), not at the end of its due date.
+	c.Renewals, c.Due = l.Renewals, a.FormatTime(l.Due)
 	// The level it went out at by R7.2.4, as the borrow register prints
 	// it: the card records the marking the journal had, which is still
 	// 机密 for a dossier whose secrecy period had run out (内部) until
@@ -318,7 +320,15 @@ func newBorrowListCmd(e *env) *cobra.Command {
 			for _, l := range ls {
 				due, st := "", archive.LoanStatusText(a.State.LoanStatus(l))
 				if !l.Due.IsZero() {
-					due = a.Date(l.Due)
+					// To the minute: a loan falls overdue at its due
+					// time (R7.1), which a date alone does not say.
+					due = a.FormatTime(l.Due)
+				}
+				if !l.Expired.IsZero() {
+					// The day maintain took the access back, which the
+					// borrow register gives too (loan.expire).
+					d := a.Date(l.Expired)
+					st += l10n.Pick(" ("+d+")", "（"+d+"）")
 				}
 				if l.Overdue(a.Now()) {
 					st += " " + l10n.Pick("OVERDUE", "逾期")

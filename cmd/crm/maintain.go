@@ -148,7 +148,7 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 	}
 	e.capLines(len(rep.Overdue), all, func(i int) {
 		l := rep.Overdue[i]
-		e.linef(l10n.T("overdue: loan %s of %s by %s, due %s: `crm borrow return %s`"), l.ID, l.Dossier, l.Borrower, a.Date(l.Due), l.ID)
+		e.linef(l10n.T("overdue: loan %s of %s by %s, due %s: `crm borrow return %s`"), l.ID, l.Dossier, l.Borrower, a.FormatTime(l.Due), l.ID)
 	})
 	lefts := map[int]string{} // "%s days left", by the days: one string each
 	e.capLines(len(rep.Reviews), all, func(i int) {
