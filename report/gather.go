@@ -833,7 +833,10 @@ func (f *facts) loanRemarks(l *archive.Loan, now time.Time) Value {
 		if l.Overdue(now) {
 			say("逾期未还", "overdue (not returned)")
 		}
-		say("到期收回（"+day(l.Expired)+"）", "access revoked at due date ("+day(l.Expired)+")")
+		// Both days (R7.1): the due time the loan fell overdue at, and the
+		// day crm maintain took the access back, which may be days later.
+		due := l.Due.In(f.loc).Format("2006-01-02 15:04")
+		say("到期收回（应还 "+due+"，"+day(l.Expired)+" 收回）", "access revoked "+day(l.Expired)+" after its due time ("+due+")")
 	case l.Overdue(now): // past its due time, as borrow list and the counts say
 		say("逾期未还", "overdue (not returned)")
 	case !l.Returned.IsZero() && l.Returned.After(l.Due):
