@@ -68,6 +68,20 @@ Each report says for whom and under which request it was made.`, `向客服部�
 	return c
 }
 
+// reportTitle is report name's title in lang, from its layout (the
+// archive's override or the built-in one); its name when lang is English
+// (the name --report takes) or the layout does not load.
+func reportTitle(a *archive.Archive, name, lang string) string {
+	if lang == report.LangEn {
+		return name
+	}
+	l, err := report.LoadLayout(name, a.Overrides())
+	if err != nil || l.Title.Zh == "" {
+		return name
+	}
+	return l.Title.In(lang)
+}
+
 // requestReports names what a request covers.
 func requestReports(r *archive.StatsRequest) string {
 	if len(r.Reports) == 0 {
@@ -147,10 +161,34 @@ func newRequestListCmd(e *env) *cobra.Command {
 				}
 				return printJSON(e.io.Out, out)
 			}
+			// People by id and name, as the member, borrow and hand-in
+			// lists give them; reports by their titles in the Chinese
+			// table (R6.7: what the department calls what it gives out).
+			who := func(id string) string {
+				if n := a.State.MemberName(id); id != "" && n != id {
+					return id + " " + n
+				}
+				return id
+			}
+			lang := l10n.Pick(report.LangEn, report.LangZh)
+			titles := map[string]string{}
 			var rows [][]string
 			for _, r := range rs {
-				rows = append(rows, []string{r.ID, r.By + " " + a.State.MemberName(r.By), r.Department, r.Purpose, requestReports(r),
-					r.EndorsedBy, r.ApprovedBy, requestStatusText(a.RequestStatus(r)), r.Expires + r.Reason})
+				names := requestReports(r)
+				if len(r.Reports) > 0 {
+					var ts []string
+					for _, name := range r.Reports {
+						t, ok := titles[name]
+						if !ok {
+							t = reportTitle(a, name, lang)
+							titles[name] = t
+						}
+						ts = append(ts, t)
+					}
+					names = strings.Join(ts, l10n.Pick(", ", "、"))
+				}
+				rows = append(rows, []string{r.ID, who(r.By), r.Department, r.Purpose, names,
+					who(r.EndorsedBy), who(r.ApprovedBy), requestStatusText(a.RequestStatus(r)), r.Expires + r.Reason})
 			}
 			return printTable(e.io.Out, []string{l10n.Pick("REQUEST", "申请编号"), l10n.Pick("BY", "申请人"), l10n.Pick("DEPARTMENT", "部门"), l10n.Pick("PURPOSE", "用途"),
 				l10n.Pick("REPORTS", "报表"), l10n.Pick("SIGNED", "部门经理签字"), l10n.Pick("APPROVED", "批准人"), l10n.Pick("STATUS", "状态"), l10n.Pick("VALID UNTIL / REASON", "有效期至/驳回原因")}, rows)
