@@ -811,6 +811,10 @@ func (f *facts) loanRemarks(l *archive.Loan, now time.Time) Value {
 	var zh, en []string
 	say := func(z, e string) { zh, en = append(zh, z), append(en, e) }
 	day := func(t time.Time) string { return t.In(f.loc).Format(time.DateOnly) }
+	// The due time to the minute (R7.1): a loan falls overdue at its out
+	// time plus its days, so on its due date the date column alone would
+	// show it overdue, or returned late, on the day it was due.
+	due := l.Due.In(f.loc).Format("2006-01-02 15:04")
 	switch {
 	case !l.Cancelled.IsZero():
 		say("申请人撤回", "withdrawn by the requester")
@@ -835,12 +839,11 @@ func (f *facts) loanRemarks(l *archive.Loan, now time.Time) Value {
 		}
 		// Both days (R7.1): the due time the loan fell overdue at, and the
 		// day crm maintain took the access back, which may be days later.
-		due := l.Due.In(f.loc).Format("2006-01-02 15:04")
 		say("到期收回（应还 "+due+"，"+day(l.Expired)+" 收回）", "access revoked "+day(l.Expired)+" after its due time ("+due+")")
 	case l.Overdue(now): // past its due time, as borrow list and the counts say
-		say("逾期未还", "overdue (not returned)")
+		say("逾期未还（应还 "+due+"）", "overdue (not returned; due "+due+")")
 	case !l.Returned.IsZero() && l.Returned.After(l.Due):
-		say("逾期归还", "returned late")
+		say("逾期归还（应还 "+due+"）", "returned late (due "+due+")")
 	}
 	if l.ClosedByRemoval != "" {
 		say("借阅人 "+l.Borrower+" 已被移除（"+l.ClosedByRemoval+"）", "borrower "+l.Borrower+" removed ("+l.ClosedByRemoval+")")
