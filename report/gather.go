@@ -829,6 +829,11 @@ func (f *facts) loanRemarks(l *archive.Loan, now time.Time) Value {
 	case l.Out.IsZero():
 		say("待批准", "awaiting approval")
 	case l.Returned.IsZero() && l.RoleLost():
+		// Still to come back, and overdue once past its due time, as
+		// borrow list and the monthly count of overdue loans say (R7.1).
+		if l.Overdue(now) {
+			say("逾期未还（应还 "+due+"）", "overdue (not returned; due "+due+")")
+		}
 		say("借阅人已无借阅资格，收回（"+day(l.Expired)+"）", "access revoked: borrower no longer entitled to borrow ("+day(l.Expired)+")")
 	case l.Returned.IsZero() && !l.Expired.IsZero():
 		// Access taken back at its due time (loan.expire), the dossier
