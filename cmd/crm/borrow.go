@@ -165,7 +165,14 @@ func cardOf(a *archive.Archive, l *archive.Loan, pick func(en, zh string) string
 		c.Intact = map[bool]string{true: pick("yes", "是"), false: pick("no", "否")}[l.Intact]
 		c.Remarks = l.Note
 	}
-	if !l.Expired.IsZero() && c.Remarks == "" {
+	switch {
+	case l.Expired.IsZero() || c.Remarks != "":
+	case l.RoleLost():
+		// Taken back by the time it was due because the borrower lost
+		// the role to borrow (R7.1), as the borrow register says: not
+		// an overdue loan.
+		c.Remarks = fmt.Sprintf(pick("access revoked %s: borrower no longer entitled to borrow", "已于 %s 撤销访问权限：借阅人已无借阅资格"), a.Date(l.Expired))
+	default:
 		c.Remarks = fmt.Sprintf(pick("access revoked %s: overdue", "已于 %s 撤销访问权限：逾期"), a.Date(l.Expired))
 	}
 	return &c
