@@ -390,6 +390,23 @@ func (a *Archive) EncodeSnapshotAsAnotherBuild() error {
 	return os.WriteFile(a.jc.snapPath(), out, 0o600)
 }
 
+// ResealSnapshotAs rewrites a's saved snapshot as one that starts with
+// magic (of the same length as snapMagic), its header sealed again: a
+// snapshot of another version, as a release that wrote it would have.
+func (a *Archive) ResealSnapshotAs(magic string) error {
+	if len(magic) != len(snapMagic) {
+		return fmt.Errorf("magic %q is not %d bytes", magic, len(snapMagic))
+	}
+	b, err := os.ReadFile(a.jc.snapPath())
+	if err != nil {
+		return err
+	}
+	end := len(snapMagic) + 8 + int(binary.BigEndian.Uint64(b[len(snapMagic):]))
+	out := a.jc.sealSnapshot(append([]byte(magic), b[len(snapMagic):end]...))
+	out = append(out, b[end+sha256.Size:]...)
+	return os.WriteFile(a.jc.snapPath(), out, 0o600)
+}
+
 // SnapshotEncodedHere reports whether a's saved snapshot's parts were
 // encoded by this build.
 func (a *Archive) SnapshotEncodedHere() bool {

@@ -298,7 +298,12 @@ type dirStamp struct {
 // of rows indexed by chunks, one of loans and destruction requests, one
 // of histories and one with the tail of the journal's order; since
 // version 25 each row also ends with whether its dossier is under a legal
-// hold (crm list shows it from the rows). Version 27 writes the part of
+// hold (crm list shows it from the rows). Version 28 keeps the member
+// ids added apart (snapshot.AddedApart) and is saved by replay rules that
+// count as stale, in the rows and the dossiers' parts (Stale), a recipient
+// whose file was written under another member.add of the same id
+// (State.StaleKeys); version 27 is the same format without AddedApart,
+// and its Stale lists no such recipient. Version 27 writes the part of
 // loans and destruction requests field by field (registers.go), not as a
 // gob, and keeps the reason of the removal that closed a loan
 // (Loan.ClosedByRemoval) where 26 kept a
@@ -340,7 +345,7 @@ type dirStamp struct {
 // clock range that ignored events dated ahead that a decision had
 // rejected, or a journal without genesis). A snapshot of another version
 // is not read. Version 20 encoded the header's state as a State.
-const snapMagic = "crm-state-snapshot-v27\n"
+const snapMagic = "crm-state-snapshot-v28\n"
 
 // The parts after the months', counted from the end.
 const (

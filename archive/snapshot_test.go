@@ -951,3 +951,31 @@ func TestSnapshotEmptyRegisters(t *testing.T) {
 	}
 	sameAsCold(t, f, a)
 }
+
+// A snapshot of version 27 was saved by replay rules that did not count
+// a recipient whose file was written under another member.add of the same
+// id (added apart) as stale, and its header does not name such ids
+// (State.addedApart): read, it would have a reader of the snapshot (list,
+// maintain) answer otherwise than a replay of the journal. It is not read.
+func TestSnapshotOfVersion27NotRead(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	a := f.reader("li", f.clock)
+	if a = f.reader("li", f.clock); !a.FromSnapshot() {
+		t.Fatal("no snapshot")
+	}
+	// The rewrite itself leaves a snapshot of this version readable.
+	if err := a.ResealSnapshotAs(archive.SnapMagic); err != nil {
+		t.Fatal(err)
+	}
+	if !f.reader("li", f.clock).FromSnapshot() {
+		t.Fatal("resealed as this version, the snapshot was not read")
+	}
+	if err := a.ResealSnapshotAs("crm-state-snapshot-v27\n"); err != nil {
+		t.Fatal(err)
+	}
+	if f.reader("li", f.clock).FromSnapshot() {
+		t.Fatal("a version 27 snapshot, saved by older rules, was read")
+	}
+}
