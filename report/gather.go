@@ -1029,7 +1029,13 @@ func (f *facts) classificationRegister(p Period, now time.Time) rowSource {
 			return periodText(c.Period)
 		case "reason":
 			if c.Kind == archive.ChangeDeclassify {
-				if r.recorded.IsZero() {
+				switch {
+				case !r.recorded.IsZero():
+				case r.since == sinceDestroyed:
+					return Words(Text{Zh: "保密期限届满；档案其后已销毁，未登记", En: "secrecy period ran out; the dossier was destroyed since; not recorded"})
+				case r.since == sinceMarked:
+					return Words(Text{Zh: "保密期限届满；其后重新定密，未登记", En: "secrecy period ran out; marked again since; not recorded"})
+				default:
 					return Words(Text{Zh: "保密期限届满，尚未登记", En: "secrecy period ran out; not recorded yet"})
 				}
 				rec := r.recorded.In(f.loc).Format(time.DateOnly)
@@ -1059,7 +1065,17 @@ func (f *facts) classificationRegister(p Period, now time.Time) rowSource {
 type changeRow struct {
 	c            archive.Change
 	on, recorded time.Time
+	// since, for a declassification not recorded: why the journal never
+	// will (the dossier destroyed or marked again since), or "" if it is
+	// yet to.
+	since string
 }
+
+// Why a declassification not recorded yet never will be (changeRow.since).
+const (
+	sinceDestroyed = "destroyed"
+	sinceMarked    = "marked"
+)
 
 // changeRows is every change of the journal, and every declassification
 // before now that it has not recorded yet, by date, ties by dossier.
@@ -1079,10 +1095,21 @@ func (f *facts) changeRows(now time.Time) []changeRow {
 	}
 	low := f.a.Policy.DeclassifiedLevel()
 	f.each(func(d *archive.DossierState) {
-		for _, t := range f.s.DeclassifiedAt(d, now) {
+		ts := f.s.DeclassifiedAt(d, now)
+		for i, t := range ts {
 			day := t.In(f.loc).Format(time.DateOnly)
 			if !recorded[d.ID+" "+day] {
-				rows = append(rows, changeRow{on: t, c: archive.Change{At: t, Dossier: d.ID, Kind: archive.ChangeDeclassify,
+				// Recorded some day only if it is the last, of a dossier
+				// still held whose journal level is still the one that
+				// ran out: else never (destroyed, or marked again since).
+				since := ""
+				switch {
+				case d.Status == archive.StatusDestroyed:
+					since = sinceDestroyed
+				case i < len(ts)-1 || d.Level == low || f.a.EffectiveLevel(d) == d.Level:
+					since = sinceMarked
+				}
+				rows = append(rows, changeRow{on: t, since: since, c: archive.Change{At: t, Dossier: d.ID, Kind: archive.ChangeDeclassify,
 					From: f.levelAt(d, t), To: low, Expired: day}})
 			}
 		}
