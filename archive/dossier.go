@@ -493,7 +493,7 @@ func dossierNode(text []byte) (*yaml.Node, error) {
 	if err := dec.Decode(&extra); err != io.EOF {
 		line := extra.Line
 		if err != nil {
-			line = yamlError(err).Line
+			line = syntaxError(text, err).Line
 		}
 		return nil, &ValidationError{[]*FieldError{{Line: line, Msg: l10n.T("a dossier is one YAML document: remove the second one (after ---)")}}}
 	}
@@ -769,7 +769,11 @@ func decodeNode(top *yaml.Node, v any) ([]*FieldError, error) {
 // line and field as for an escaped one (unsafeText).
 func syntaxError(text []byte, err error) *FieldError {
 	fe := yamlError(err)
-	if fe.Line > 0 || !strings.Contains(err.Error(), "control characters are not allowed") {
+	if !strings.Contains(err.Error(), "control characters are not allowed") {
+		fe.Line = syntaxLine(text, fe.Line, fe.Msg)
+		return fe
+	}
+	if fe.Line > 0 {
 		return fe
 	}
 	line := 1
@@ -783,6 +787,114 @@ func syntaxError(text []byte, err error) *FieldError {
 		}
 	}
 	return fe
+}
+
+// yamlParserProblems are the messages of yaml.v3's parser (parserc.go),
+// as opposed to its scanner's. yaml.v3 names a parser error's line by the
+// 0-based number of its mark (go-yaml/yaml#205), one line above it, and
+// that mark is where the collection in error begins (the [ of a list not
+// closed, the first key of the mapping whose indentation is wrong) unless
+// that is on line 1: then it is where the parser stopped.
+var yamlParserProblems = []string{
+	"did not find expected <stream-start>",
+	"did not find expected <document start>",
+	"found undefined tag handle",
+	"did not find expected node content",
+	"did not find expected '-' indicator",
+	"did not find expected key",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"found duplicate %YAML directive",
+	"found incompatible YAML document",
+	"found duplicate %TAG directive",
+}
+
+// syntaxLine is the line of text that yaml's syntax error msg is about,
+// given the line yaml named (0 for none). A scanner's line is right. A
+// parser's is one line above its mark (yamlParserProblems), and the mark
+// may be the start of the mapping, not the line at fault: the line is the
+// first from the mark's on whose text up to its end already fails with
+// msg (the [ of a list never closed, the key indented wrong), and an error
+// found at the end of the text is on its last line that holds anything.
+// An error named with no line (its marks on line 1 for yaml, or one that
+// is not the parser's: an alias to no anchor) is searched for from line 1.
+func syntaxLine(text []byte, line int, msg string) int {
+	start := line
+	switch {
+	case slices.Contains(yamlParserProblems, msg):
+		start = line + 1
+	case line > 0:
+		return line
+	default:
+		start = 1
+	}
+	// ends[k] is the length of the text up to the end of line k.
+	ends := []int{0}
+	last := 0 // the last line that holds anything
+	for i, l := range bytes.SplitAfter(text, []byte("\n")) {
+		ends = append(ends, ends[i]+len(l))
+		if len(bytes.TrimSpace(l)) > 0 {
+			last = i + 1
+		}
+	}
+	if start > last {
+		return min(start, last) // at the end of the text, or no text (0)
+	}
+	if k := firstFailing(start, last, func(k int) bool { return failsWith(text[:ends[k]], msg) }); k > 0 {
+		return k
+	}
+	if line == 0 && start == 1 {
+		return 0 // not found: no line is better than a wrong one
+	}
+	return start
+}
+
+// firstFailing is the first line k from start to last for which fails
+// holds, or 0: it tries start, then lines further and further on, then
+// halves the gap before the first that fails, so that a long text is
+// parsed a few times, not once for each line. Whether the text up to a
+// line fails does not change back and forth in the texts a person writes
+// (a list left open stays open), which halving relies on.
+func firstFailing(start, last int, fails func(int) bool) int {
+	if fails(start) {
+		return start
+	}
+	lo, hi := start, 0 // lo: does not fail; hi: fails
+	for step := 1; hi == 0; step *= 2 {
+		k := min(lo+step, last)
+		if fails(k) {
+			hi = k
+		} else if k == last {
+			return 0
+		} else {
+			lo = k
+		}
+	}
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
+}
+
+// failsWith reports whether yaml refuses text, each of its documents,
+// with msg.
+func failsWith(text []byte, msg string) bool {
+	dec := yaml.NewDecoder(bytes.NewReader(text))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if err == io.EOF {
+			return false
+		}
+		if err != nil {
+			return yamlError(err).Msg == msg
+		}
+	}
 }
 
 func yamlError(err error) *FieldError {

@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"slices"
 	"strings"
@@ -453,5 +454,66 @@ func TestIsFieldPath(t *testing.T) {
 		if got := archive.IsFieldPath(p); got != want {
 			t.Errorf("IsFieldPath(%q) = %v, want %v", p, got, want)
 		}
+	}
+}
+
+// A YAML syntax error names the line at fault. yaml.v3 names a parser
+// error's line one above its mark, and the mark is where the collection
+// in error begins: a list left open on the last line was said to be on
+// the line above it, and an indentation error below comments at the top
+// on the first key's line.
+func TestParseDossierSyntaxErrorLines(t *testing.T) {
+	const head = "customer:\n  name: x\n  founded: 2001-01-01\nowner: 李四\n" // lines 1–4
+	const tail = "notes: y\ncontacts: []\n"                                 // after the bad line 5
+	cases := []struct {
+		in   string
+		line int
+		msg  string
+	}{
+		// not closed, on the last line (with and without its newline) or in the middle
+		{head + "basic:\n  owners: [a, b\n", 6, "did not find expected ',' or ']'"},
+		{head + "basic:\n  owners: [a, b", 6, "did not find expected ',' or ']'"},
+		{head + "basic:\n  owners: [a, b\n" + tail, 6, "did not find expected ',' or ']'"},
+		{head + "extra: {a: 1\n", 5, "did not find expected ',' or '}'"},
+		{head + "extra: {a: 1\n" + tail, 5, "did not find expected ',' or '}'"},
+		{head + "notes: \"abc\n", 5, "found unexpected end of stream"},
+		{head + "notes: \"abc\n" + tail, 5, "found unexpected end of stream"},
+		{head + "notes: 'abc\n", 5, "found unexpected end of stream"},
+		{head + "notes: 'abc\n" + tail, 5, "found unexpected end of stream"},
+		{"basic:\n  owners: [a, b\n", 2, "did not find expected ',' or ']'"},
+		{"extra: [a, b\n", 1, "did not find expected ',' or ']'"},
+		{"# 客户档案\nextra: [a, b\n", 2, "did not find expected ',' or ']'"},
+		{head + "extra: [a, {b: c]\n", 5, "did not find expected ',' or '}'"},
+		{head + "extra: {name: y, [\n", 5, "did not find expected node content"},
+		// a list over two lines: the line after which a , or ] is missing
+		{head + "basic:\n  owners: [a, b,\n    c\n" + tail, 7, "did not find expected ',' or ']'"},
+		// indentation: the line at fault, not the mapping's first key
+		{"customer:\n  name: x\n owner: [\n", 3, "did not find expected key"},
+		{"# 客户档案\n# 第二行\ncustomer:\n  name: x\n  industry: y\n owner: z\n", 6, "did not find expected key"},
+		{"# 客户档案\n" + head + "basic:\n  owners:\n    - a\n    b: c\n", 9, "did not find expected '-' indicator"},
+		{"# 客户档案\n" + head + "- x\n", 6, "did not find expected key"},
+		{head + "notes: !x!y z\n", 5, "found undefined tag handle"},
+		// the scanner's lines were right, and stay so
+		{head + "notes: a: b\n", 5, "mapping values are not allowed in this context"},
+		{"# 客户档案\n" + head + "owner2 \"x\"\nnotes: y\n", 6, "could not find expected ':'"},
+		// yaml names no line for these: found
+		{"owner: a: b\n", 1, "mapping values are not allowed in this context"},
+		{head + "notes: *nothing\n", 5, "unknown anchor 'nothing' referenced"},
+	}
+	for _, c := range cases {
+		_, err := archive.ParseDossier([]byte(c.in))
+		var ve *archive.ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) != 1 {
+			t.Errorf("ParseDossier(%q) = %v, want one problem", c.in, err)
+			continue
+		}
+		if p := ve.Problems[0]; p.Line != c.line || p.Msg != c.msg {
+			t.Errorf("ParseDossier(%q): line %d: %s; want line %d: %s", c.in, p.Line, p.Msg, c.line, c.msg)
+		}
+	}
+	// A contact record's editor (crm contact add) reads it the same way.
+	_, err := archive.ParseContact([]byte("date: 2026-11-22\nkind: 拜访\ncontent: [a, b\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 3: did not find expected ',' or ']'") {
+		t.Errorf("ParseContact with a list not closed: %v, want line 3", err)
 	}
 }

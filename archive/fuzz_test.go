@@ -1,7 +1,9 @@
 package archive_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -27,8 +29,26 @@ func FuzzParseDossier(f *testing.F) {
 	f.Add([]byte("customer:\n  name: x\nowner: y\nextra: {1: [a, {b: .nan}], ~: x, [k]: v}\n"))
 	f.Add([]byte("customer:\n  name: x\nowner: y\ncredit_survey:\n  outstanding: -0\n  products: [{monthly_amount: 1e400}]\n  office: {floors: 0x10}\n"))
 	f.Add([]byte("customer:\n  name: x\nowner: y\nsurvey: &s\n  dealings: *s\n"))
+	// Lists, mappings and quotes not closed, last and in the middle
+	// (yaml.v3 names a parser error's line one above it).
+	f.Add([]byte("customer:\n  name: x\nowner: y\nbasic:\n  owners: [a, b\n"))
+	f.Add([]byte("# 档案\ncustomer:\n  name: x\nowner: y\nextra: {a: 1\nnotes: z\n"))
+	f.Add([]byte("customer:\n  name: x\nowner: y\nnotes: \"abc\nrelationship: 无\n"))
+	f.Add([]byte("# 档案\n# 二\ncustomer:\n  name: x\n  industry: y\n owner: z\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := archive.ParseDossier(b)
+		// A problem's line is one of the text's.
+		var ve *archive.ValidationError
+		if errors.As(err, &ve) {
+			// yaml's line breaks: \n, \r\n, a lone \r, NEL, LS and PS
+			lines := 1 + bytes.Count(b, []byte("\n")) + bytes.Count(b, []byte("\r")) - bytes.Count(b, []byte("\r\n")) +
+				bytes.Count(b, []byte("\u0085")) + bytes.Count(b, []byte("\u2028")) + bytes.Count(b, []byte("\u2029"))
+			for _, p := range ve.Problems {
+				if p.Line < 0 || p.Line > lines {
+					t.Fatalf("problem %q on line %d of a text of %d lines: %q", p.Msg, p.Line, lines, b)
+				}
+			}
+		}
 		if err == nil && (strings.TrimSpace(d.Customer.Name) == "" || strings.TrimSpace(d.Owner) == "") {
 			t.Fatalf("accepted a dossier without its required fields: %q", b)
 		}

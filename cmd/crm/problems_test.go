@@ -1,6 +1,14 @@
 package main
 
-import "testing"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"crm/archive"
+	"crm/l10n"
+)
 
 func TestFieldAtLine(t *testing.T) {
 	text := []byte(`# comment
@@ -21,6 +29,41 @@ owner: 李四
 	} {
 		if got := fieldAtLine(text, line); got != want {
 			t.Errorf("line %d: %q, want %q", line, got, want)
+		}
+	}
+}
+
+// A list or mapping not closed, or a quote, names its own line and field,
+// at the end of the text or in its middle, in both languages (yaml.v3
+// named the line above: archive.TestParseDossierSyntaxErrorLines).
+func TestProblemLinesNotClosed(t *testing.T) {
+	const head = "# 客户档案\ncustomer:\n  name: x\nowner: 李四\n" // lines 1–4
+	cases := []struct{ text, en, zh string }{
+		{head + "basic:\n  owners: [a, b\n", "line 6: basic.owners: did not find expected ',' or ']'", "第 6 行：basic.owners：缺少 ',' 或 ']'：方括号列表没有写完"},
+		{head + "basic:\n  owners: [a, b\nnotes: y\n", "line 6: basic.owners: did not find expected ',' or ']'", ""},
+		{head + "extra: {a: 1", "line 5: extra: did not find expected ',' or '}'", "第 5 行：extra：缺少 ',' 或 '}'：花括号没有写完"},
+		{head + "extra: {a: 1\nnotes: y\n", "line 5: extra: did not find expected ',' or '}'", ""},
+		{head + "notes: \"abc\n", "line 5: notes: found unexpected end of stream", "第 5 行：notes：文件意外结束：引号或括号没有闭合"},
+		{head + "notes: \"abc\nrelationship: 无\n", "line 5: notes: found unexpected end of stream", ""},
+	}
+	defer l10n.SetLang("en")
+	for _, c := range cases {
+		_, err := archive.ParseDossier([]byte(c.text))
+		for lang, want := range map[string]string{"en": c.en, "zh": c.zh} {
+			if want == "" {
+				continue
+			}
+			l10n.SetLang(lang)
+			if got := problemLines(err, []byte(c.text), 0); len(got) != 1 || got[0] != want {
+				t.Errorf("%s: problemLines(%q) = %q, want %q", lang, c.text, got, want)
+			}
+		}
+		l10n.SetLang("en")
+		// In the editor two lines of problems go above the text.
+		var line int
+		fmt.Sscanf(c.en, "line %d:", &line)
+		if got := problemLines(err, []byte(c.text), 2); len(got) != 1 || !strings.HasPrefix(got[0], "line "+strconv.Itoa(line+2)+": ") {
+			t.Errorf("problemLines(%q, offset 2) = %q, want the line moved by 2", c.text, got)
 		}
 	}
 }
