@@ -78,12 +78,22 @@ func newNewCmd(e *env) *cobra.Command {
 				return err
 			}
 			choice, err := a.CheckCreate(text, level)
-			if err != nil {
-				return dossierError(from, text, err)
+			var id string
+			if err == nil {
+				id, err = a.Create(text, level)
 			}
-			id, err := a.Create(text, level)
 			if err != nil {
-				return dossierError(from, text, err)
+				err = dossierError(from, text, err)
+				if from == "" {
+					// What was typed in the editor is not lost with
+					// the refusal (a level the user may not write).
+					redo := "crm new"
+					if level != "" {
+						redo += " --level " + level
+					}
+					err = e.keepRefused(err, "new-dossier.yaml", t, text, allowDisk, redo, "")
+				}
+				return err
 			}
 			e.printf("%s\n", l10n.Sprintf("Created dossier %s (%s).", id, a.State.Dossiers[id].Level))
 			if why := levelWhy(choice); why != "" {
@@ -287,7 +297,14 @@ func newEditCmd(e *env) *cobra.Command {
 			}
 			fields, changed, err := a.Update(id, o.SHA256, o.Text, text)
 			if err != nil {
-				return dossierError(from, text, err)
+				err = dossierError(from, text, err)
+				if from == "" {
+					// What was typed in the editor is not lost with
+					// the save: another session saved first, the
+					// roles changed, the lock timed out.
+					err = e.keepRefused(err, id+".yaml", o.Text, text, allowDisk, "crm edit "+id, "crm show "+id)
+				}
+				return err
 			}
 			if !changed {
 				e.printf("%s\n", l10n.Sprintf("No change to %s: nothing written.", id))

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"crm/archive"
 	"crm/l10n"
 )
 
@@ -39,13 +40,19 @@ func isMemoryFS(dir string) bool {
 // memory-backed storage: /dev/shm or $XDG_RUNTIME_DIR, or only $CRM_SHM_DIR
 // when that is set. Disk is refused unless allowDisk (DESIGN.md principle 6).
 func (e *env) plaintextDir(allowDisk bool) (string, error) {
+	return e.privateDir(allowDisk, plaintextPattern())
+}
+
+// privateDir makes a new private (0700) folder named by pattern where
+// plaintextDir makes its folders.
+func (e *env) privateDir(allowDisk bool, pattern string) (string, error) {
 	candidates := []string{"/dev/shm", e.getenv("XDG_RUNTIME_DIR")}
 	if d := e.getenv("CRM_SHM_DIR"); d != "" {
 		candidates = []string{d} // an explicit choice is the only one
 	}
 	for _, d := range candidates {
 		if d != "" && isMemoryFS(d) {
-			if dir, err := os.MkdirTemp(d, plaintextPattern()); err == nil {
+			if dir, err := os.MkdirTemp(d, pattern); err == nil {
 				return dir, nil
 			}
 		}
@@ -54,9 +61,77 @@ func (e *env) plaintextDir(allowDisk bool) (string, error) {
 		return "", l10n.Errorf("no memory-backed temp storage found (tried %s): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk", strings.Join(candidates, ", "))
 	}
 	if d := e.getenv("CRM_SHM_DIR"); d != "" {
-		return os.MkdirTemp(d, plaintextPattern())
+		return os.MkdirTemp(d, pattern)
 	}
-	return os.MkdirTemp("", plaintextPattern())
+	return os.MkdirTemp("", pattern)
+}
+
+// keptPattern names the folder of a text kept after its save was refused
+// (keepText): not plaintextPattern's, so that the next crm run, which
+// removes the folders of editors whose crm is gone, leaves it.
+const keptPattern = "crm-kept-*"
+
+// keptError is the error of a save refused after the editor ran, with
+// where the text typed in it was kept (keepText) and what to do with it:
+// present says both, and the exit code is the refusal's.
+type keptError struct {
+	err  error
+	note string
+}
+
+func (k *keptError) Error() string { return k.err.Error() + "\ncrm: " + k.note }
+func (k *keptError) Unwrap() error { return k.err }
+
+// keepRefused is err, the refusal of a save of text typed in the editor
+// (which opened on opened), with the text kept in a private file
+// (keepText) named name, and a note that says where and what next: redo
+// is the command that saves the file ("crm edit ID"), and look, if not
+// "", shows the version another session saved first (ErrConflict). A step
+// journaled all the same (archive.Unfinished), or a text left as it was
+// opened, keeps nothing.
+func (e *env) keepRefused(err error, name string, opened, text []byte, allowDisk bool, redo, look string) error {
+	if err == nil || archive.IsCode(err, archive.Unfinished) || bytes.Equal(text, opened) {
+		return err
+	}
+	path, memory, kerr := e.keepText(name, text, allowDisk)
+	if kerr != nil {
+		return &keptError{err, l10n.Sprintf("the text you typed could not be kept (%v): it is lost", kerr)}
+	}
+	where := l10n.T("in memory-backed storage: gone at the next restart")
+	if !memory {
+		where = l10n.T("on disk, as --allow-disk-tmp allowed")
+	}
+	next := l10n.Sprintf("once that is settled, `%s --from %s`", redo, path)
+	if look != "" && errors.Is(err, archive.ErrConflict) {
+		next = l10n.Sprintf("look at the version saved since with `%s`, bring your changes into the file, then `%s --from %s`", look, redo, path)
+	}
+	return &keptError{err, l10n.Sprintf("your text is kept in %s (readable by you only; %s): %s. It is the dossier in plaintext: delete the file when you are done.", path, where, next)}
+}
+
+// keepText writes text to a new 0600 file, named name, in a new private
+// folder where the editor's plaintext lives (privateDir), and returns its
+// path and whether it is in memory-backed storage. Unlike the editor's
+// folder it outlives the process: the user reads it and deletes it.
+func (e *env) keepText(name string, text []byte, allowDisk bool) (string, bool, error) {
+	dir, err := e.privateDir(allowDisk, keptPattern)
+	if err != nil {
+		return "", false, err
+	}
+	path := filepath.Join(dir, name)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", false, err
+	}
+	_, err = f.Write(text)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", false, err
+	}
+	return path, isMemoryFS(dir), nil
 }
 
 // plaintextPattern names a plaintext folder after the process that made

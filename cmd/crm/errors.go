@@ -92,6 +92,12 @@ func flagOf(field string) string { return "--" + field }
 // input at fault and the roles in the user's language, then what to do
 // next. pol (may be nil) gives the roles' titles.
 func present(err error, pol *archive.Policy) string {
+	// A refused save's text kept: the refusal, then a line of its own
+	// on where the text is.
+	var kept *keptError
+	if errors.As(err, &kept) {
+		return present(kept.err, pol) + "\ncrm: " + kept.note
+	}
 	var errs interface{ Unwrap() []error }
 	if errors.As(err, &errs) && !isArchiveError(err) {
 		var parts []string
