@@ -444,12 +444,14 @@ func (e *env) purgedBack(a *archive.Archive, g *gitRepo, remoteRef string) error
 		return nil // nothing to tell: the verify that follows reads the rest
 	}
 	var ids []string
+	seen := map[string]bool{} // git log names a file once for each commit that touched it
 	for _, p := range strings.Split(out, "\x00") {
 		rel, ok := g.rel(strings.TrimSpace(p))
 		id, isAge := strings.CutSuffix(path.Base(rel), ".age")
-		if !ok || !isAge || rel != archive.DossierPath(id) || slices.Contains(ids, id) {
+		if !ok || !isAge || rel != archive.DossierPath(id) || seen[id] {
 			continue
 		}
+		seen[id] = true
 		d := a.State.Dossiers[id]
 		if d == nil || d.Status != archive.StatusDestroyed {
 			continue
