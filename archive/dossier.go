@@ -837,10 +837,24 @@ func syntaxLine(text []byte, line int, msg string) int {
 			last = i + 1
 		}
 	}
-	if start > last {
-		return min(start, last) // at the end of the text, or no text (0)
+	if last == 0 {
+		return 0 // no text
 	}
-	if k := firstFailing(start, last, func(k int) bool { return failsWith(text[:ends[k]], msg) }); k > 0 {
+	fails := func(k int) bool { return failsWith(text[:ends[k]], msg) }
+	start = min(start, last+1) // a mark at the end of the text
+	if start > 1 && fails(start-1) {
+		// The text fails already before the mark's line: the mark is
+		// where the parser stopped, not where the collection in error
+		// began, for yaml names no line for that on line 1 (`extra:
+		// [a, b` with lines below it). Searched for from line 1.
+		if k := firstFailing(1, start-1, fails); k > 0 {
+			return k
+		}
+	}
+	if start > last {
+		return last // found at the end of the text
+	}
+	if k := firstFailing(start, last, fails); k > 0 {
 		return k
 	}
 	if line == 0 && start == 1 {

@@ -482,6 +482,10 @@ func TestParseDossierSyntaxErrorLines(t *testing.T) {
 		{head + "notes: 'abc\n" + tail, 5, "found unexpected end of stream"},
 		{"basic:\n  owners: [a, b\n", 2, "did not find expected ',' or ']'"},
 		{"extra: [a, b\n", 1, "did not find expected ',' or ']'"},
+		// not closed on line 1, with lines below: yaml's mark is the end
+		{"extra: [a, b\nnotes: y\n", 1, "did not find expected ',' or ']'"},
+		{"extra: {a: 1\n" + tail, 1, "did not find expected ',' or '}'"},
+		{"extra: [a, b\n\n# 注释\n", 1, "did not find expected ',' or ']'"},
 		{"# 客户档案\nextra: [a, b\n", 2, "did not find expected ',' or ']'"},
 		{head + "extra: [a, {b: c]\n", 5, "did not find expected ',' or '}'"},
 		{head + "extra: {name: y, [\n", 5, "did not find expected node content"},

@@ -35,6 +35,7 @@ func FuzzParseDossier(f *testing.F) {
 	f.Add([]byte("# 档案\ncustomer:\n  name: x\nowner: y\nextra: {a: 1\nnotes: z\n"))
 	f.Add([]byte("customer:\n  name: x\nowner: y\nnotes: \"abc\nrelationship: 无\n"))
 	f.Add([]byte("# 档案\n# 二\ncustomer:\n  name: x\n  industry: y\n owner: z\n"))
+	f.Add([]byte("extra: [a, b\ncustomer:\n  name: x\nowner: y\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := archive.ParseDossier(b)
 		// A problem's line is one of the text's.
