@@ -101,9 +101,11 @@ func (e *env) keepRefused(err error, name string, opened, text []byte, allowDisk
 	if !memory {
 		where = l10n.T("on disk, as --allow-disk-tmp allowed")
 	}
-	next := l10n.Sprintf("once that is settled, `%s --from %s`", redo, path)
+	// The command is one a shell reads whole ($TMPDIR or $CRM_SHM_DIR
+	// may hold a space).
+	next := l10n.Sprintf("once that is settled, `%s --from %s`", redo, shellQuote(path))
 	if look != "" && errors.Is(err, archive.ErrConflict) {
-		next = l10n.Sprintf("look at the version saved since with `%s`, bring your changes into the file, then `%s --from %s`", look, redo, path)
+		next = l10n.Sprintf("look at the version saved since with `%s`, bring your changes into the file, then `%s --from %s`", look, redo, shellQuote(path))
 	}
 	return &keptError{err, l10n.Sprintf("your text is kept in %s (readable by you only; %s): %s. It is the dossier in plaintext: delete the file when you are done.", path, where, next)}
 }
