@@ -503,6 +503,12 @@ func dossierNode(text []byte) (*yaml.Node, error) {
 	if a := loopingAlias(top, make([]*yaml.Node, 0, 32)); a != nil {
 		return nil, &ValidationError{[]*FieldError{{Path: pathAtLine(top, a.Line), Line: a.Line, Msg: l10n.Sprintf("*%s refers to the value it is part of: write the value out instead", a.Value)}}}
 	}
+	// Aliases to aliases multiply: 30 lines of `b: &b [*a, *a]` are a
+	// billion values once read out, which every reading of the text
+	// (extra:'s values, show --json) walks.
+	if a := swellingAlias(top); a != nil {
+		return nil, &ValidationError{[]*FieldError{{Path: pathAtLine(top, a.Line), Line: a.Line, Msg: l10n.Sprintf("*%s and the aliases before it make the text too large once read out: write the values out instead", a.Value)}}}
+	}
 	return top, nil
 }
 
@@ -735,6 +741,54 @@ func loopingAlias(n *yaml.Node, stack []*yaml.Node) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// maxExpandedNodes is how many values a dossier may hold with its
+// aliases read out: far more than any form filled in holds.
+const maxExpandedNodes = 100_000
+
+// swellingAlias is the alias of top (which holds no loop: loopingAlias)
+// at which its values, aliases read out, pass maxExpandedNodes, or nil.
+// Each node's size is counted once, so that this is quick itself.
+func swellingAlias(top *yaml.Node) *yaml.Node {
+	sizes := map[*yaml.Node]int{}
+	var size func(n *yaml.Node) int
+	size = func(n *yaml.Node) int {
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			return size(n.Alias)
+		}
+		if s, ok := sizes[n]; ok {
+			return s
+		}
+		s := 1
+		for _, c := range n.Content {
+			s = min(s+size(c), maxExpandedNodes+1)
+		}
+		sizes[n] = s
+		return s
+	}
+	if size(top) <= maxExpandedNodes {
+		return nil
+	}
+	// The first alias, in the text's order, at which the count passes.
+	total := 0
+	var walk func(n *yaml.Node) *yaml.Node
+	walk = func(n *yaml.Node) *yaml.Node {
+		if n.Kind == yaml.AliasNode {
+			if total += size(n); total > maxExpandedNodes {
+				return n
+			}
+			return nil
+		}
+		total++
+		for _, c := range n.Content {
+			if a := walk(c); a != nil {
+				return a
+			}
+		}
+		return nil
+	}
+	return walk(top)
 }
 
 // decodeNode decodes mapping top into v. The problems of single values

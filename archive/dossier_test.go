@@ -3,10 +3,12 @@ package archive_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"crm/archive"
 	"crm/templates"
@@ -519,5 +521,31 @@ func TestParseDossierSyntaxErrorLines(t *testing.T) {
 	_, err := archive.ParseContact([]byte("date: 2026-11-22\nkind: 拜访\ncontent: [a, b\n"))
 	if err == nil || !strings.Contains(err.Error(), "line 3: did not find expected ',' or ']'") {
 		t.Errorf("ParseContact with a list not closed: %v, want line 3", err)
+	}
+}
+
+// Aliases of aliases (a billion values in 30 lines) are refused at once,
+// with the alias's line and field, not read out for ever.
+func TestParseDossierAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("customer:\n  name: x\nowner: y\nextra:\n  a0: &a0 [x, x]\n")
+	for i := 1; i <= 30; i++ {
+		fmt.Fprintf(&b, "  a%d: &a%d [*a%d, *a%d]\n", i, i, i-1, i-1)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := archive.ParseDossier([]byte(b.String())); done <- err }()
+	select {
+	case err := <-done:
+		var ve *archive.ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Line != 19 || ve.Problems[0].Path != "extra.a14" ||
+			!strings.Contains(ve.Problems[0].Msg, "*a13 and the aliases before it make the text too large") {
+			t.Errorf("ParseDossier of an alias bomb: %v, want *a13 on line 19 (extra.a14) refused", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ParseDossier of an alias bomb did not return in 10s")
+	}
+	// A few aliases, as a person writes them, stay.
+	if _, err := archive.ParseDossier([]byte("customer:\n  name: x\nowner: y\nextra:\n  a: &a [x, y]\n  b: *a\n  c: [*a, *a]\n")); err != nil {
+		t.Errorf("ParseDossier with a few aliases: %v", err)
 	}
 }

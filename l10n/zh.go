@@ -382,9 +382,10 @@ func catalogMain() map[string]string {
 		"man pages: %v":              "生成手册页：%v",
 		"SOURCE_DATE_EPOCH %q: use seconds since 1970-01-01 UTC": "SOURCE_DATE_EPOCH %q 无效：应为自 1970-01-01 UTC 起的秒数",
 		// dossierschema: survey fields, contacts, import, register export
-		"must be a mapping of the department's own fields (key: value)":      "须为部门自定义字段的映射（键: 值）",
-		"is before the record's date":                                        "早于该记录的日期",
-		"*%s refers to the value it is part of: write the value out instead": "*%s 引用了包含它自身的值：请直接写出该值",
+		"must be a mapping of the department's own fields (key: value)":                                     "须为部门自定义字段的映射（键: 值）",
+		"is before the record's date":                                                                       "早于该记录的日期",
+		"*%s refers to the value it is part of: write the value out instead":                                "*%s 引用了包含它自身的值：请直接写出该值",
+		"*%s and the aliases before it make the text too large once read out: write the values out instead": "*%s 与其前面的别名展开后内容过大：请直接写出这些值",
 		"row %d: %s":            "第 %d 行：%s",
 		"row %d, column %s: %s": "第 %d 行，%s 列：%s",
 		"%q is not a date: write it as YYYY-MM-DD": "%q 不是日期：请写成 YYYY-MM-DD",
