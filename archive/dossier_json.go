@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"reflect"
 
 	"gopkg.in/yaml.v3"
@@ -24,7 +25,16 @@ func Content(text []byte) (any, error) {
 	if len(root.Content) == 0 {
 		return nil, nil
 	}
-	return content(root.Content[0], reflect.TypeFor[Dossier](), 0)
+	top := root.Content[0]
+	// A text an older crm stored may hold aliases of aliases that read out
+	// to billions of values (dossierNode refuses them now): content would
+	// walk every one.
+	if bytes.IndexByte(text, '*') >= 0 {
+		if a := swellingAlias(top); a != nil {
+			return nil, &FieldError{Path: pathAtLine(top, a.Line), Line: a.Line, Msg: l10n.Sprintf("*%s and the aliases before it make the text too large once read out: write the values out instead", a.Value)}
+		}
+	}
+	return content(top, reflect.TypeFor[Dossier](), 0)
 }
 
 var plainDecimalRE = lazyRE(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?$`)

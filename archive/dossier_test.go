@@ -548,4 +548,18 @@ func TestParseDossierAliasBomb(t *testing.T) {
 	if _, err := archive.ParseDossier([]byte("customer:\n  name: x\nowner: y\nextra:\n  a: &a [x, y]\n  b: *a\n  c: [*a, *a]\n")); err != nil {
 		t.Errorf("ParseDossier with a few aliases: %v", err)
 	}
+	// One an older crm stored is refused by show --json's reading too.
+	go func() { _, err := archive.Content([]byte(b.String())); done <- err }()
+	select {
+	case err := <-done:
+		var fe *archive.FieldError
+		if !errors.As(err, &fe) || fe.Line != 19 || fe.Path != "extra.a14" {
+			t.Errorf("Content of an alias bomb: %v, want *a13 on line 19 (extra.a14) refused", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Content of an alias bomb did not return in 10s")
+	}
+	if v, err := archive.Content([]byte("customer:\n  name: x\nowner: y\nextra:\n  a: &a [x, y]\n  c: [*a, *a]\n")); err != nil || v == nil {
+		t.Errorf("Content with a few aliases: %v, %v", v, err)
+	}
 }
