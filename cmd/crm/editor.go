@@ -120,6 +120,9 @@ func (e *env) keepText(name string, text []byte, allowDisk bool) (string, bool, 
 		return "", false, err
 	}
 	path := filepath.Join(dir, name)
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // printed for a command run from anywhere ($CRM_SHM_DIR may be relative)
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		os.RemoveAll(dir)
