@@ -50,15 +50,26 @@ func (e *env) privateDir(allowDisk bool, pattern string) (string, error) {
 	if d := e.getenv("CRM_SHM_DIR"); d != "" {
 		candidates = []string{d} // an explicit choice is the only one
 	}
+	var tried []string
+	var mkErr error // why a folder could not be made in memory-backed storage
 	for _, d := range candidates {
-		if d != "" && isMemoryFS(d) {
-			if dir, err := os.MkdirTemp(d, pattern); err == nil {
+		if d == "" {
+			continue
+		}
+		tried = append(tried, d)
+		if isMemoryFS(d) {
+			dir, err := os.MkdirTemp(d, pattern)
+			if err == nil {
 				return dir, nil
 			}
+			mkErr = err
 		}
 	}
 	if !allowDisk {
-		return "", l10n.Errorf("no memory-backed temp storage found (tried %s): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk", strings.Join(candidates, ", "))
+		if mkErr != nil {
+			return "", l10n.Errorf("no private folder could be made in memory-backed storage (%v): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk", mkErr)
+		}
+		return "", l10n.Errorf("no memory-backed temp storage found (tried %s): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk", strings.Join(tried, ", "))
 	}
 	if d := e.getenv("CRM_SHM_DIR"); d != "" {
 		return os.MkdirTemp(d, pattern)
