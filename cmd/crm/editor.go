@@ -25,6 +25,10 @@ const (
 	ramfsMagic = 0x858458f6
 )
 
+// memoryBacked reports whether dir is in memory-backed storage: isMemoryFS,
+// a variable for the tests (a machine may have none).
+var memoryBacked = isMemoryFS
+
 func isMemoryFS(dir string) bool {
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dir, &st); err != nil {
@@ -57,7 +61,7 @@ func (e *env) privateDir(allowDisk bool, pattern string) (string, error) {
 			continue
 		}
 		tried = append(tried, d)
-		if isMemoryFS(d) {
+		if memoryBacked(d) {
 			dir, err := os.MkdirTemp(d, pattern)
 			if err == nil {
 				return dir, nil
@@ -147,7 +151,7 @@ func (e *env) keepText(name string, text []byte, allowDisk bool) (string, bool, 
 		os.RemoveAll(dir)
 		return "", false, err
 	}
-	return path, isMemoryFS(dir), nil
+	return path, memoryBacked(dir), nil
 }
 
 // plaintextPattern names a plaintext folder after the process that made
