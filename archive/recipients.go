@@ -25,12 +25,8 @@ import (
 func (a *Archive) recipients(names []string) ([]age.Recipient, error) {
 	var rs []age.Recipient
 	for _, n := range names {
-		var s string
-		if n == Recovery {
-			s = a.Policy.Recovery
-		} else if m := a.State.Members[n]; m != nil {
-			s = m.Recipient
-		} else {
+		s, ok := a.recipientKey(n)
+		if !ok {
 			return nil, l10n.Errorf("recipient %q is not a member", n)
 		}
 		r, err := ParseRecipient(s)
@@ -51,13 +47,21 @@ func (a *Archive) recipients(names []string) ([]age.Recipient, error) {
 func (a *Archive) RecipientKeys(names []string) []string {
 	keys := make([]string, len(names))
 	for i, n := range names {
-		if n == Recovery {
-			keys[i] = a.Policy.Recovery
-		} else if m := a.State.Members[n]; m != nil {
-			keys[i] = m.Recipient
-		}
+		keys[i], _ = a.recipientKey(n)
 	}
 	return keys
+}
+
+// recipientKey is the public key recipient name n (a member id or
+// Recovery) has in this state; false if n is neither.
+func (a *Archive) recipientKey(n string) (string, bool) {
+	if n == Recovery {
+		return a.Policy.Recovery, true
+	}
+	if m := a.State.Members[n]; m != nil {
+		return m.Recipient, true
+	}
+	return "", false
 }
 
 // encrypt encrypts plaintext to the named recipients, their file keys
