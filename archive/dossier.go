@@ -506,13 +506,25 @@ func dossierNode(text []byte) (*yaml.Node, error) {
 	// Aliases to aliases multiply: 30 lines of `b: &b [*a, *a]` are a
 	// billion values once read out, which every reading of the text
 	// (extra:'s values, show --json) walks.
-	// (A text without a * holds no alias: nothing to count.)
-	if bytes.IndexByte(text, '*') >= 0 {
-		if a := swellingAlias(top); a != nil {
-			return nil, &ValidationError{[]*FieldError{{Path: pathAtLine(top, a.Line), Line: a.Line, Msg: l10n.Sprintf("*%s and the aliases before it make the text too large once read out: write the values out instead", a.Value)}}}
-		}
+	if fe := swellingProblem(text, top); fe != nil {
+		return nil, &ValidationError{[]*FieldError{fe}}
 	}
 	return top, nil
+}
+
+// swellingProblem is the problem of text, parsed as top, if its aliases
+// read out pass maxExpandedNodes (swellingAlias), naming the alias at
+// which they do; nil if not. A text without a * holds no alias: nothing
+// is counted.
+func swellingProblem(text []byte, top *yaml.Node) *FieldError {
+	if bytes.IndexByte(text, '*') < 0 {
+		return nil
+	}
+	a := swellingAlias(top)
+	if a == nil {
+		return nil
+	}
+	return &FieldError{Path: pathAtLine(top, a.Line), Line: a.Line, Msg: l10n.Sprintf("*%s and the aliases before it make the text too large once read out: write the values out instead", a.Value)}
 }
 
 // crossChecks are the rules between fields, or on a field's range, that

@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"bytes"
 	"reflect"
 
 	"gopkg.in/yaml.v3"
@@ -29,10 +28,8 @@ func Content(text []byte) (any, error) {
 	// A text an older crm stored may hold aliases of aliases that read out
 	// to billions of values (dossierNode refuses them now): content would
 	// walk every one.
-	if bytes.IndexByte(text, '*') >= 0 {
-		if a := swellingAlias(top); a != nil {
-			return nil, &FieldError{Path: pathAtLine(top, a.Line), Line: a.Line, Msg: l10n.Sprintf("*%s and the aliases before it make the text too large once read out: write the values out instead", a.Value)}
-		}
+	if fe := swellingProblem(text, top); fe != nil {
+		return nil, fe
 	}
 	return content(top, reflect.TypeFor[Dossier](), 0)
 }

@@ -178,6 +178,15 @@ func cardOf(a *archive.Archive, l *archive.Loan, pick func(en, zh string) string
 	return &c
 }
 
+// memberLabel is member id with their name, as lists and cards name people
+// ("zhao 赵六"): the id alone when it is empty or the member has no name.
+func memberLabel(a *archive.Archive, id string) string {
+	if n := a.State.MemberName(id); id != "" && n != id {
+		return id + " " + n
+	}
+	return id
+}
+
 // namedCard is card c with who signed and who approved named as on a
 // paper card and in the borrow register (R7.1, R6.7): the card journals
 // their member ids, printed as the borrower is, id and name.
@@ -186,16 +195,10 @@ func namedCard(a *archive.Archive, c *archive.BorrowCard) *archive.BorrowCard {
 		return nil
 	}
 	n := *c
-	who := func(id string) string {
-		if m := a.State.Members[id]; m != nil && m.Name != "" && id != "" {
-			return id + " " + m.Name
-		}
-		return id
-	}
-	n.EndorsedBy = who(n.EndorsedBy)
+	n.EndorsedBy = memberLabel(a, n.EndorsedBy)
 	n.Approvers = make([]string, len(c.Approvers))
 	for i, id := range c.Approvers {
-		n.Approvers[i] = who(id)
+		n.Approvers[i] = memberLabel(a, id)
 	}
 	return &n
 }

@@ -164,12 +164,7 @@ func newRequestListCmd(e *env) *cobra.Command {
 			// People by id and name, as the member, borrow and hand-in
 			// lists give them; reports by their titles in the Chinese
 			// table (R6.7: what the department calls what it gives out).
-			who := func(id string) string {
-				if n := a.State.MemberName(id); id != "" && n != id {
-					return id + " " + n
-				}
-				return id
-			}
+			who := func(id string) string { return memberLabel(a, id) }
 			lang := l10n.Pick(report.LangEn, report.LangZh)
 			titles := map[string]string{}
 			var rows [][]string
