@@ -846,11 +846,13 @@ func syntaxError(text []byte, err error) *FieldError {
 		return fe
 	}
 	line := 1
-	for _, r := range string(text) {
+	for i, r := range string(text) {
 		switch {
-		case r == '\n':
-			line++
-		case r == '\t', r == '\r', r == 0x85:
+		case lineBreakLen(text[i:]) > 0:
+			if r != '\n' || i == 0 || text[i-1] != '\r' { // \r\n is one break
+				line++
+			}
+		case r == '\t':
 		case r < 0x20, r == 0x7f, r > 0x85 && r < 0xa0, r >= 0xd800 && r < 0xe000, r == 0xfffe, r == 0xffff:
 			return &FieldError{Line: line, Msg: l10n.Sprintf("holds %U, a control or invisible character: remove it", r)}
 		}
@@ -900,7 +902,7 @@ func syntaxLine(text []byte, line int, msg string) int {
 	// ends[k] is the length of the text up to the end of line k.
 	ends := []int{0}
 	last := 0 // the last line that holds anything
-	for i, l := range bytes.SplitAfter(text, []byte("\n")) {
+	for i, l := range yamlLines(text) {
 		ends = append(ends, ends[i]+len(l))
 		if len(bytes.TrimSpace(l)) > 0 {
 			last = i + 1
@@ -930,6 +932,49 @@ func syntaxLine(text []byte, line int, msg string) int {
 		return 0 // not found: no line is better than a wrong one
 	}
 	return start
+}
+
+// yamlLines splits text after each of its line breaks as yaml.v3 counts
+// them (is_break in its scanner): \n, \r\n (one break), a lone \r, NEL
+// (U+0085), LS (U+2028) and PS (U+2029). A text typed on an old Mac, or
+// pasted from a web page or a word processor, holds the last four: split
+// on \n only, it was one line, and an error below its first line was
+// said to be on line 1.
+func yamlLines(text []byte) [][]byte {
+	var lines [][]byte
+	start := 0
+	for i := 0; i < len(text); {
+		n := lineBreakLen(text[i:])
+		if n == 0 {
+			i++
+			continue
+		}
+		i += n
+		lines = append(lines, text[start:i])
+		start = i
+	}
+	return append(lines, text[start:])
+}
+
+// lineBreakLen is the length of the line break that b starts with
+// (yamlLines), else 0.
+func lineBreakLen(b []byte) int {
+	switch {
+	case len(b) == 0:
+		return 0
+	case b[0] == '\n':
+		return 1
+	case b[0] == '\r':
+		if len(b) > 1 && b[1] == '\n' {
+			return 2
+		}
+		return 1
+	case bytes.HasPrefix(b, []byte("\u0085")):
+		return 2
+	case bytes.HasPrefix(b, []byte("\u2028")), bytes.HasPrefix(b, []byte("\u2029")):
+		return 3
+	}
+	return 0
 }
 
 // firstFailing is the first line k from start to last for which fails

@@ -524,6 +524,53 @@ func TestParseDossierSyntaxErrorLines(t *testing.T) {
 	}
 }
 
+// yaml.v3 breaks lines on \r\n (one break), a lone \r, NEL, LS and PS
+// too (a text from an old Mac, a web page, a word processor): the line of
+// a syntax error is counted as yaml counts it, not by \n alone, which
+// put every error of such a text on line 1.
+func TestParseDossierSyntaxErrorLinesOtherBreaks(t *testing.T) {
+	cases := []struct {
+		in   string
+		line int
+		msg  string
+	}{
+		{"customer:\n  name: x\nowner: 李四\nbasic:\n  owners: [a, b\nnotes: y\n", 5, "did not find expected ',' or ']'"},
+		{"customer:\n  name: x\nowner: 李四\nbasic:\n  owners: [a, b\n", 5, "did not find expected ',' or ']'"},
+		{"# 客户档案\n# 第二行\ncustomer:\n  name: x\n  industry: y\n owner: z\n", 6, "did not find expected key"},
+		{"customer:\n  name: x\nowner: 李四\nnotes: *nothing\n", 4, "unknown anchor 'nothing' referenced"},
+		{"customer:\n  name: x\nowner: 李四\nnotes: a: b\n", 4, "mapping values are not allowed in this context"},
+		{"extra: [a, b\nnotes: y\n", 1, "did not find expected ',' or ']'"},
+		// yaml's reader names no line for a control character
+		{"customer:\n  name: x\nowner: 李四\nnotes: a\x01b\nrelationship: 无\n", 4, "holds U+0001, a control or invisible character: remove it"},
+	}
+	for _, br := range []string{"\r\n", "\r", "\u0085", "\u2028", "\u2029"} {
+		for _, c := range cases {
+			in := strings.ReplaceAll(c.in, "\n", br)
+			_, err := archive.ParseDossier([]byte(in))
+			var ve *archive.ValidationError
+			if !errors.As(err, &ve) || len(ve.Problems) != 1 {
+				t.Errorf("ParseDossier(%q) = %v, want one problem", in, err)
+				continue
+			}
+			if p := ve.Problems[0]; p.Line != c.line || p.Msg != c.msg {
+				t.Errorf("ParseDossier(%q): line %d: %s; want line %d: %s", in, p.Line, p.Msg, c.line, c.msg)
+			}
+		}
+	}
+	// Breaks mixed: \n\r and \r\r\n are two each, as for yaml.
+	for in, line := range map[string]int{
+		"customer:\r\n  name: x\n\rowner: 李四\u2028basic:\r  owners: [a, b\u0085notes: y\u2029": 6,
+		"customer:\r\r\n  name: x\rowner: 李四\rbasic:\r\n  owners: [a, b\r\n":                   6,
+		"customer:\r\n  name: x\r\nowner: 李四\u0085notes: a\x01b\r":                             4,
+	} {
+		_, err := archive.ParseDossier([]byte(in))
+		var ve *archive.ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Line != line {
+			t.Errorf("ParseDossier(%q) = %v, want one problem on line %d", in, err, line)
+		}
+	}
+}
+
 // Aliases of aliases (a billion values in 30 lines) are refused at once,
 // with the alias's line and field, not read out for ever.
 func TestParseDossierAliasBomb(t *testing.T) {

@@ -36,6 +36,8 @@ func FuzzParseDossier(f *testing.F) {
 	f.Add([]byte("customer:\n  name: x\nowner: y\nnotes: \"abc\nrelationship: 无\n"))
 	f.Add([]byte("# 档案\n# 二\ncustomer:\n  name: x\n  industry: y\n owner: z\n"))
 	f.Add([]byte("extra: [a, b\ncustomer:\n  name: x\nowner: y\n"))
+	// yaml's other line breaks: a lone \r, NEL, LS, PS, \r\n as one.
+	f.Add([]byte("customer:\r\n  name: x\rowner: y\u0085basic:\u2028  owners: [a, b\u2029notes: \x01\n\r"))
 	// Aliases of aliases: the first fuzzing ran into it, and hung.
 	f.Add([]byte("customer:\n  name: x\nowner: y\nextra:\n  a0: &a0 [x, x]\n  a1: &a1 [*a0, *a0]\n  a2: &a2 [*a1, *a1]\n  a3: &a3 [*a2, *a2]\n  a4: &a4 [*a3, *a3]\n  a5: &a5 [*a4, *a4]\n  a6: &a6 [*a5, *a5]\n  a7: &a7 [*a6, *a6]\n  a8: &a8 [*a7, *a7]\n  a9: &a9 [*a8, *a8]\n  a10: &a10 [*a9, *a9]\n  a11: &a11 [*a10, *a10]\n  a12: &a12 [*a11, *a11]\n  a13: &a13 [*a12, *a12]\n  a14: &a14 [*a13, *a13]\n  a15: &a15 [*a14, *a14]\n  a16: &a16 [*a15, *a15]\n  a17: &a17 [*a16, *a16]\n  a18: &a18 [*a17, *a17]\n  a19: &a19 [*a18, *a18]\n  a20: &a20 [*a19, *a19]\n  a21: &a21 [*a20, *a20]\n  a22: &a22 [*a21, *a21]\n  a23: &a23 [*a22, *a22]\n  a24: &a24 [*a23, *a23]\n  a25: &a25 [*a24, *a24]\n  a26: &a26 [*a25, *a25]\n  a27: &a27 [*a26, *a26]\n  a28: &a28 [*a27, *a27]\n  a29: &a29 [*a28, *a28]\n  a30: &a30 [*a29, *a29]\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
