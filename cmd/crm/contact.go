@@ -89,25 +89,36 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 	if err != nil {
 		return err
 	}
+	refused := func(err error) error { return err }
 	if useEditor {
+		given := rec
 		if rec, err = e.editContact(a, id, rec, opened.Text, o.allowDisk); errors.Is(err, errUntouched) {
 			return l10n.Errorf("the record was left as it was: nothing was added to %s", id)
 		} else if err != nil {
 			return err
 		}
+		// What was typed in the editor is not lost with a refused save
+		// (another session saved the dossier first, the roles changed,
+		// the lock timed out): the content is kept, and the command
+		// that files it again gives the rest of the record.
+		redo := contactRedo(id, given, rec, o.who != "")
+		content := []byte(rec.Content)
+		refused = func(err error) error {
+			return e.keepRefused(err, id+"-contact.txt", nil, content, o.allowDisk, redo, "")
+		}
 	}
 	if err := a.CheckContact(rec); err != nil {
-		return err
+		return refused(err)
 	}
 	if rec.KeepUntil.IsZero() {
 		rec.KeepUntil = a.Policy.ComplaintKeepUntil(rec) // a complaint's: contacts.complaint_retention
 	}
 	text, err := archive.AddContact(opened.Text, rec)
 	if err != nil {
-		return dossierError(id, opened.Text, err)
+		return refused(dossierError(id, opened.Text, err))
 	}
 	if _, _, err := a.Update(id, opened.SHA256, opened.Text, text); err != nil {
-		return dossierError(id, text, err)
+		return refused(dossierError(id, text, err))
 	}
 	msg := l10n.Sprintf("Added a %s record of %s to %s.", rec.Kind, rec.Date.Format(time.DateOnly), id)
 	if rec.Kind == archive.ContactComplaint {
@@ -241,6 +252,29 @@ keep_until 更晚时以其为准）。档案其余内容保持原样。这是一
 	}
 	c.Flags().BoolVar(&expired, "expired", false, l10n.Pick("the complaint records whose retention has ended", "已过保存期限的投诉记录"))
 	return c
+}
+
+// contactRedo is the command that files rec, written in the editor, again
+// with its content from a file (--from is appended by keepRefused): its
+// kind and day, and who, the follow-up and keep_until when the flags gave
+// them (whoGiven: --who) or the editor changed them from given, the
+// record the editor opened on. A value a shell would split is quoted.
+func contactRedo(id string, given, rec archive.Contact, whoGiven bool) string {
+	kind := rec.Kind
+	if !slices.Contains(archive.ContactKinds, kind) {
+		kind = shellQuote(kind)
+	}
+	args := []string{"crm contact add", id, "--kind", kind, "--date", rec.Date.Format(time.DateOnly)}
+	if rec.Who != "" && (whoGiven || rec.Who != given.Who) {
+		args = append(args, "--who", shellQuote(rec.Who))
+	}
+	if rec.FollowUp != "" {
+		args = append(args, "--follow-up", shellQuote(rec.FollowUp))
+	}
+	if !rec.KeepUntil.IsZero() {
+		args = append(args, "--keep-until", rec.KeepUntil.Format(time.DateOnly))
+	}
+	return strings.Join(args, " ")
 }
 
 // contactTemplate is the text the editor opens for a new record.
