@@ -3,8 +3,6 @@ package archive
 import (
 	"strconv"
 
-	"gopkg.in/yaml.v3"
-
 	"crm/l10n"
 )
 
@@ -23,9 +21,12 @@ type writtenFacts struct {
 }
 
 // factsOf decodes text's writtenFacts.
-func factsOf(text []byte) (*writtenFacts, error) {
+func factsOf(text []byte) (*writtenFacts, error) { return factsOfDoc(&dossierDoc{text: text}) }
+
+// factsOfDoc decodes the writtenFacts of a text already read (readDoc).
+func factsOfDoc(doc *dossierDoc) (*writtenFacts, error) {
 	var f writtenFacts
-	if err := yaml.Unmarshal(text, &f); err != nil {
+	if err := doc.decode(&f); err != nil {
 		return nil, err
 	}
 	return &f, nil

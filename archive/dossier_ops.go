@@ -211,11 +211,12 @@ func (a *Archive) CheckCreate(text []byte, level string) (LevelChoice, error) {
 		}
 		return c, err
 	}
-	dd, err := parseWritten(text)
+	doc := readDoc(text)
+	dd, err := parseWrittenDoc(doc)
 	if err != nil {
 		return c, err
 	}
-	if err := a.checkAgainstPolicy("", nil, text); err != nil {
+	if err := a.checkAgainstPolicy("", nil, doc); err != nil {
 		return c, err
 	}
 	c = a.Policy.NewLevel(dd, level)
@@ -295,13 +296,15 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 	if bytes.Equal(oldText, newText) {
 		return nil, false, nil
 	}
-	if err := CheckUpdate(oldText, newText); err != nil {
+	// Each text is read once for all the checks (readDoc).
+	od, nd := readDoc(oldText), readDoc(newText)
+	if err := checkUpdateDocs(od, nd); err != nil {
 		return nil, false, err
 	}
-	if err := a.checkAgainstPolicy(id, oldText, newText); err != nil {
+	if err := a.checkAgainstPolicy(id, od, nd); err != nil {
 		return nil, false, err
 	}
-	fields, err = ChangedFields(oldText, newText)
+	fields, err = changedFieldsDocs(od, nd)
 	if err != nil {
 		return nil, false, err
 	}

@@ -254,30 +254,34 @@ func contactKey(c Contact) string {
 // the policy included (checkAgainstPolicy), and writes nothing: for an
 // editor that reopens until the text would be written.
 func (a *Archive) CheckEdit(id string, oldText, newText []byte) error {
+	var od *dossierDoc
+	nd := readDoc(newText)
 	var err error
 	if oldText == nil {
-		_, err = parseWritten(newText)
+		_, err = parseWrittenDoc(nd)
 	} else {
-		err = CheckUpdate(oldText, newText)
+		od = readDoc(oldText)
+		err = checkUpdateDocs(od, nd)
 	}
 	if err != nil {
 		return err
 	}
-	return a.checkAgainstPolicy(id, oldText, newText)
+	return a.checkAgainstPolicy(id, od, nd)
 }
 
 // checkAgainstPolicy makes the checks of a write that read today or the
 // policy (checkContactDates, checkCreditLimit); id is the dossier's id,
 // "" for a new one.
-func (a *Archive) checkAgainstPolicy(id string, oldText, newText []byte) error {
-	nf, err := factsOf(newText)
+func (a *Archive) checkAgainstPolicy(id string, od, nd *dossierDoc) error {
+	nf, err := factsOfDoc(nd)
 	if err != nil {
 		return nil // the text's own checks say what is wrong
 	}
 	var of *writtenFacts
-	if oldText != nil {
-		of, _ = factsOf(oldText) // nil if it does not decode: every record is new
+	if od != nil {
+		of, _ = factsOfDoc(od) // nil if it does not decode: every record is new
 	}
+	newText := nd.text
 	if err := a.checkContactDates(of, nf, newText); err != nil {
 		return err
 	}
