@@ -87,10 +87,9 @@ func newNewCmd(e *env) *cobra.Command {
 				if from == "" {
 					// What was typed in the editor is not lost with
 					// the refusal (a level the user may not write).
-					redo := "crm new"
-					if level != "" {
-						redo += " --level " + level
-					}
+					// The redo makes the same dossier: every flag
+					// given (the archive, the identity, the level…).
+					redo := redoCommand(cmd, "crm new", map[string]string{"level": level})
 					err = e.keepRefused(err, "new-dossier.yaml", t, text, allowDisk, redo, "")
 				}
 				return err

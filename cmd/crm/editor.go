@@ -8,12 +8,16 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"crm/archive"
 	"crm/l10n"
@@ -123,6 +127,51 @@ func (e *env) keepRefused(err error, name string, opened, text []byte, allowDisk
 		next = l10n.Sprintf("look at the version saved since with `%s`, bring your changes into the file, then `%s --from %s`", look, redo, shellQuote(path))
 	}
 	return &keptError{err, l10n.Sprintf("your text is kept in %s (readable by you only; %s): %s. It is the dossier in plaintext: delete the file when you are done.", path, where, next)}
+}
+
+// redoFlags are the flags of a command run again on its kept text
+// (keepRefused's redo) that it does not carry: --from, which the redo
+// gives; --template, which excludes --from and whose text is in the file
+// kept; --allow-disk-tmp, which only governs the editor's file and --from
+// opens no editor.
+var redoFlags = []string{"from", "template", "allow-disk-tmp"}
+
+// pathFlags are the flags whose value is a path: the redo command gives
+// them whole, as it gives the file kept, for a command run from any folder.
+var pathFlags = []string{"archive", "identity", "config"}
+
+// redoCommand is the command line that runs cmd again as the user ran it,
+// for keepRefused: name ("crm new", "crm edit ID") and every flag the
+// user set on the command line (the root's too: --archive, --identity,
+// --now…) but redoFlags, each as the command used it (used: a value read
+// from a short form, as --level's), quoted for a shell. A flag not set
+// is left out, so that its default (or the environment's) still holds.
+func redoCommand(cmd *cobra.Command, name string, used map[string]string) string {
+	words := []string{name}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if slices.Contains(redoFlags, f.Name) {
+			return
+		}
+		v := f.Value.String()
+		if u, ok := used[f.Name]; ok {
+			v = u
+		}
+		if f.Value.Type() == "bool" {
+			if v == "true" {
+				words = append(words, "--"+f.Name)
+			} else {
+				words = append(words, "--"+f.Name+"=false")
+			}
+			return
+		}
+		if slices.Contains(pathFlags, f.Name) && v != "" {
+			if abs, err := filepath.Abs(v); err == nil {
+				v = abs
+			}
+		}
+		words = append(words, "--"+f.Name, shellQuote(v))
+	})
+	return strings.Join(words, " ")
 }
 
 // keepText writes text to a new 0600 file, named name, in a new private

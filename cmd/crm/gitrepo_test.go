@@ -158,8 +158,14 @@ func TestShellQuoteRoundTrip(t *testing.T) {
 	if got := firstShellWord(`  "/opt/my crm/crm" textconv`); got != "/opt/my crm/crm" {
 		t.Errorf("double-quoted word read as %q", got)
 	}
-	if shellQuote("/usr/bin/crm") != "/usr/bin/crm" {
-		t.Errorf("a plain path is quoted: %q", shellQuote("/usr/bin/crm"))
+	for _, p := range []string{"/usr/bin/crm", "/home/张三/go/bin/crm", "绝密"} {
+		if shellQuote(p) != p {
+			t.Errorf("a plain word is quoted: %q", shellQuote(p))
+		}
+	}
+	// a space beyond ASCII is no letter: quoted, not to be read as two words
+	if q := shellQuote("张\u3000三"); q != "'张\u3000三'" {
+		t.Errorf("shellQuote(%q) = %q, want it quoted", "张\u3000三", q)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
@@ -65,10 +66,12 @@ func crmProgram() string {
 }
 
 // shellQuote is s as one word of sh: as it is when it holds only
-// characters sh leaves alone, else in single quotes.
+// characters sh leaves alone (letters and digits beyond ASCII too: 绝密,
+// /home/张三, whose bytes are none of sh's), else in single quotes.
 func shellQuote(s string) string {
 	plain := s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._+-,:@%", r))
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._+-,:@%", r) ||
+			r > unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)))
 	}) < 0
 	if plain {
 		return s
