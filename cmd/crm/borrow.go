@@ -225,7 +225,8 @@ func printCard(e *env, c *archive.BorrowCard) error {
 		{l10n.Pick("dept. manager's sign-off (部门经理签字)", "部门经理签字"), dash(c.EndorsedBy)},
 		{l10n.Pick("approved by (批准人)", "批准人"), strings.Join(c.Approvers, l10n.Pick(", ", "、"))},
 		{l10n.Pick("date out (借出日期)", "借出日期"), c.Out},
-		{l10n.Pick("due (应还日期)", "应还日期"), c.Due},
+		// The due time to the minute (cardOf), not a date alone.
+		{l10n.Pick("due (应还时间)", "应还时间"), c.Due},
 		{l10n.Pick("renewals (续借次数)", "续借次数"), strconv.Itoa(c.Renewals)},
 		{l10n.Pick("returned (归还日期)", "归还日期"), dash(c.Returned)},
 		{l10n.Pick("returned intact (完好)", "归还时是否完好"), dash(c.Intact)},
@@ -345,7 +346,7 @@ func newBorrowListCmd(e *env) *cobra.Command {
 				}
 				rows = append(rows, []string{l.ID, l.Dossier, l.Borrower, l.Department, st, due, l.Purpose})
 			}
-			return printTable(e.io.Out, []string{l10n.Pick("LOAN", "借阅号"), l10n.Pick("DOSSIER", "档案"), l10n.Pick("BORROWER", "借阅人"), l10n.Pick("DEPARTMENT", "部门"), l10n.Pick("STATUS", "状态"), l10n.Pick("DUE", "应还日期"), l10n.Pick("PURPOSE", "用途")}, rows)
+			return printTable(e.io.Out, []string{l10n.Pick("LOAN", "借阅号"), l10n.Pick("DOSSIER", "档案"), l10n.Pick("BORROWER", "借阅人"), l10n.Pick("DEPARTMENT", "部门"), l10n.Pick("STATUS", "状态"), l10n.Pick("DUE", "应还时间"), l10n.Pick("PURPOSE", "用途")}, rows)
 		},
 	}
 	c.Flags().BoolVar(&overdue, "overdue", false, l10n.Pick("only loans past due and not returned (exit 10 when there are any, for cron)", "仅列出逾期未还（有则退出码为 10，供 cron 使用）"))
