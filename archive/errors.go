@@ -66,6 +66,8 @@ const (
 	NextSyncRemoves         // crm sync removes the file (a leftover of a step that took no effect)
 	NextRemoved             // the log says who removed member Arg; a manager adds them again if it was a mistake
 	NextRestoreEvent        // put the file of event Arg (its hash) back as written, from git history or a backup
+	NextReencrypt           // a writer of the level re-encrypts the file at their next step (maintain, rekey or repair)
+	NextNewKeys             // make a new identity file (a change of one's own keys needs new keys)
 	NextInit                // create an archive (Arg: the folder), or name one (keep last)
 
 	// NextLast is the last next step (tests walk them all).

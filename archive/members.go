@@ -524,7 +524,7 @@ func (a *Archive) RotateOwnKeys(ctx context.Context, next *Identity) (int, error
 		return 0, missingErr("new-identity", l10n.Errorf("the identity file of the new keys"))
 	}
 	if next.Recipient == a.id.Recipient {
-		return 0, usageErr("new-identity", l10n.Errorf("the new identity file holds the key you work with now (%s): make one with keygen", next.Recipient))
+		return 0, usageErr("new-identity", l10n.Errorf("the new identity file holds the key you work with now (%s)", next.Recipient)).then(NextNewKeys, "")
 	}
 	// Any member's, a removed one's too: the journal's rule refuses a
 	// key any member ever had (MemberRotate), in words about another flag.
@@ -551,7 +551,7 @@ func (a *Archive) RotateOwnKeys(ctx context.Context, next *Identity) (int, error
 		// The rotation was journaled but the state does not give the
 		// new key to anyone: nothing more is signed with either key.
 		a.id = old
-		return 0, unfinishedErr(l10n.Errorf("your new keys (journaled) are not found in the archive's state: run verify"))
+		return 0, unfinishedErr(l10n.Errorf("your new keys (journaled) are not found in the archive's state")).then(NextVerify, "")
 	}
 	n, err := a.ownFollowUp(ctx, fileErr)
 	if err == nil {

@@ -115,7 +115,7 @@ func (a *Archive) verify(ctx context.Context, fast bool) ([]Problem, error) {
 
 // VerifyNotes returns what the last Verify noted that is no problem: files
 // that wait for a writer to re-encrypt them to the recipients the journal
-// gives them now (maintain or rekey does it).
+// gives them now (their Next says how).
 func (a *Archive) VerifyNotes() []Problem { return slices.Clone(a.notes) }
 
 // readOnly reports whether err is a lock that could not be taken because
@@ -152,6 +152,11 @@ func (c *checker) add(path, format string, args ...any) {
 
 func (c *checker) note(path, format string, args ...any) {
 	c.notes = append(c.notes, Problem{Path: path, Msg: l10n.Sprintf(format, args...)})
+}
+
+// addNext is add with the next step n (Arg arg) for the command to say.
+func (c *checker) addNext(path string, n Next, arg, format string, args ...any) {
+	c.ps = append(c.ps, Problem{Path: path, Msg: l10n.Sprintf(format, args...), Next: int(n), Arg: arg})
 }
 
 // noteNext is note with the next step n (Arg arg) for the command to say.
@@ -636,18 +641,18 @@ func (c *checker) recipients(files map[string]bool) {
 			c.add(DossierPath(d.ID), l10n.N("missing: the journal says dossier %s exists (restore it from git)"), d.ID)
 		}
 		if want := c.s.ExpectedRecipients(d); !slices.Equal(d.Recipients, want) {
-			c.note(DossierPath(d.ID), l10n.N("encrypted to %v, the journal now gives %v: a writer of level %s re-encrypts it at their next step (maintain, rekey, repair)"), d.Recipients, want, d.Level)
+			c.noteNext(DossierPath(d.ID), NextReencrypt, d.ID, l10n.N("encrypted to %v, the journal now gives %v: a writer of level %s re-encrypts it at their next step"), d.Recipients, want, d.Level)
 		}
 		if elsewhere := c.s.AddedElsewhere(d); len(elsewhere) > 0 {
-			c.note(DossierPath(d.ID), l10n.N("written in a clone where %v named another key (a %s of the same id, made apart and superseded by the one that counts): it opens with that key, not theirs, until a writer of level %s re-encrypts it (maintain, rekey)"), elsewhere, KindMemberAdd, d.Level)
+			c.noteNext(DossierPath(d.ID), NextRekey, d.ID, l10n.N("written in a clone where %v named another key (a %s of the same id, made apart and superseded by the one that counts): it opens with that key, not theirs, until a writer of level %s re-encrypts it"), elsewhere, KindMemberAdd, d.Level)
 		}
 		if old := c.s.StaleKeys(d); len(old) > 0 {
 			after, concurrent := c.s.staleKeysByOrder(d, old)
 			if len(after) > 0 {
-				c.add(DossierPath(d.ID), l10n.N("still opens with the old keys of %v (changed by %s since it was written): re-encrypt it (rekey)"), after, KindMemberRotate)
+				c.addNext(DossierPath(d.ID), NextRewrite, d.ID, l10n.N("still opens with the old keys of %v (changed by %s since it was written)"), after, KindMemberRotate)
 			}
 			if len(concurrent) > 0 {
-				c.note(DossierPath(d.ID), l10n.N("written in a clone that had not heard of the change of keys of %v (%s): it opens with their old keys until a writer of level %s re-encrypts it (maintain, rekey)"), concurrent, KindMemberRotate, d.Level)
+				c.noteNext(DossierPath(d.ID), NextRekey, d.ID, l10n.N("written in a clone that had not heard of the change of keys of %v (%s): it opens with their old keys until a writer of level %s re-encrypts it"), concurrent, KindMemberRotate, d.Level)
 			}
 		}
 	}

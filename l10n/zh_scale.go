@@ -15,7 +15,7 @@ func scale() map[string]string {
 		"saving the list cache: %v":                         "保存列表缓存失败：%v",
 		"your key %s was member %s's until their keys were changed (%s): use the identity file of the new keys":                                                            "你的密钥 %s 曾属于成员 %s，其密钥已更换（%s）：请使用新密钥的身份文件",
 		"you (%s) may read dossier %s, but its file is still encrypted to your keys before they were changed (%s): a writer of level %s re-encrypts it at their next step": "你（%s）可以阅读档案 %s，但其文件仍加密给你更换前的密钥（%s）：密级 %s 的写入者下次操作时会重新加密",
-		"written in a clone that had not heard of the change of keys of %v (%s): it opens with their old keys until a writer of level %s re-encrypts it (maintain, rekey)": "写入时所在的克隆尚不知道 %v 已更换密钥（%s）：在密级 %s 的写入者重新加密（maintain、rekey）之前，仍可用其旧密钥打开",
+		"written in a clone that had not heard of the change of keys of %v (%s): it opens with their old keys until a writer of level %s re-encrypts it":                   "写入时所在的克隆尚不知道 %v 已更换密钥（%s）：在密级 %s 的写入者重新加密之前，仍可用其旧密钥打开",
 		// verify's checks of submissions/ (hand-ins).
 		"left by an interrupted hand-in":                      "是中断的报告提交留下的临时文件",
 		"no submission.add in the journal hands in this file": "日志中没有提交此文件的 submission.add",
@@ -40,10 +40,10 @@ func scale() map[string]string {
 		"the state snapshot could not be read again; the steps before this one were recorded: run the command again for the rest": "无法再次读取状态快照；此前的步骤已登记：请再次运行该命令处理其余部分",
 		// member rotate (archive/members.go).
 		"to give yourself (%s) new keys, give the new identity file instead of its public keys: the re-encryption after the change must be signed with the new key": "为自己（%s）更换密钥时，请给出新的身份文件而不是其公钥：更换后的重新加密必须由新密钥签名",
-		"the identity file of the new keys":                                                "新密钥的身份文件",
-		"the new identity file holds the key you work with now (%s): make one with keygen": "新的身份文件中是您当前使用的密钥（%s）：请用 keygen 生成一个新的",
-		"the new key %s is already member %s's":                                            "新密钥 %s 已属于成员 %s",
-		"your new keys (journaled) are not found in the archive's state: run verify":       "您的新密钥（已记入日志）在档案库状态中找不到：请运行 verify",
+		"the identity file of the new keys":                              "新密钥的身份文件",
+		"the new identity file holds the key you work with now (%s)":     "新的身份文件中是您当前使用的密钥（%s）",
+		"the new key %s is already member %s's":                          "新密钥 %s 已属于成员 %s",
+		"your new keys (journaled) are not found in the archive's state": "您的新密钥（已记入日志）在档案库状态中找不到",
 		"give the member's new public keys (--public FILE, from `crm keygen -y`), or, for your own, your new identity file (--new-identity FILE)":                                                                                 "请给出成员的新公钥（--public FILE，来自 `crm keygen -y`），或者为自己更换时给出新的身份文件（--new-identity FILE）",
 		"--new-identity is for your own keys (you are %s): give member %s's new public keys with --public FILE; their secret key never leaves them":                                                                               "--new-identity 只用于更换您自己的密钥（您是 %s）：请用 --public FILE 给出成员 %s 的新公钥；其私钥不离开本人",
 		"to give yourself new keys, name the new identity file: --new-identity FILE (from `crm keygen -o FILE`); the re-encryption after the change is signed with the new key":                                                   "为自己更换密钥时请给出新的身份文件：--new-identity FILE（来自 `crm keygen -o FILE`）；更换后的重新加密由新密钥签名",

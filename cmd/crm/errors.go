@@ -222,6 +222,12 @@ var hints = map[archive.Next]func(arg string) string{
 	archive.NextRekey: func(string) string {
 		return l10n.T("a writer of its level runs `crm maintain` or `crm rekey`")
 	},
+	archive.NextReencrypt: func(string) string {
+		return l10n.T("`crm maintain`, `crm rekey` or `crm repair` does it")
+	},
+	archive.NextNewKeys: func(string) string {
+		return l10n.T("make new ones with `crm keygen -o FILE`")
+	},
 	archive.NextRestoreID: func(a string) string {
 		return l10n.Sprintf("`crm restore %s` puts back the version the journal pinned, from git history", a)
 	},
@@ -248,14 +254,27 @@ var hints = map[archive.Next]func(arg string) string{
 	},
 }
 
-// noteText is a note of verify (a path and what is pending there), with
-// its next step in words.
-func noteText(n archive.Problem) string {
-	s := n.String()
-	if h, ok := hints[archive.Next(n.Next)]; ok {
-		s += l10n.Pick(": ", "：") + h(n.Arg)
+// noteText is a note or problem of verify (a path and what is pending or
+// wrong there), with its next step in words.
+func noteText(n archive.Problem) string { return withHint(n).String() }
+
+// withHints is ps each withHint, never nil (JSON: [] for none).
+func withHints(ps []archive.Problem) []archive.Problem {
+	out := make([]archive.Problem, len(ps))
+	for i, p := range ps {
+		out[i] = withHint(p)
 	}
-	return s
+	return out
+}
+
+// withHint is problem or note p with its next step (p.Next), which the
+// archive only names, said in words after its message: the command it
+// takes (what --json prints too).
+func withHint(p archive.Problem) archive.Problem {
+	if h, ok := hints[archive.Next(p.Next)]; ok {
+		p.Msg += l10n.Pick(": ", "：") + h(p.Arg)
+	}
+	return p
 }
 
 // hint says what to do next about an archive error, or "".

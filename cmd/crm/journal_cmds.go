@@ -459,7 +459,7 @@ func newVerifyCmd(e *env) *cobra.Command {
 						e.printf("%s\n", noteText(p))
 						continue
 					}
-					e.printf("%s\n", p)
+					e.printf("%s\n", noteText(p))
 					events = events || strings.HasPrefix(p.Path, journal.Dir+"/")
 					if bundle == "" && journal.IsBundlePath(p.Path) {
 						bundle = p.Path

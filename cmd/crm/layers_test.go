@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ import (
 func TestLowerLayersNeitherPrintNorNameFlags(t *testing.T) {
 	flagRE := regexp.MustCompile(`(^|[\s"'(\x60])--[a-z]`)
 	commandRE := commandNamesRE()
+	bareRE := bareCommandRE()
 	for _, dir := range []string{"../../archive", "../../classify", "../../report"} {
 		eachSourceFile(t, dir, func(fset *token.FileSet, f *ast.File) {
 			ast.Inspect(f, func(n ast.Node) bool {
@@ -39,7 +41,7 @@ func TestLowerLayersNeitherPrintNorNameFlags(t *testing.T) {
 					if isMessageCall(x) {
 						if lit, ok := x.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
 							s, _ := strconv.Unquote(lit.Value)
-							if strings.Contains(s, "`crm ") || commandRE.MatchString(s) {
+							if strings.Contains(s, "`crm ") || commandRE.MatchString(s) || bareRE.MatchString(s) {
 								t.Errorf("%s: message %q names a command: say it with a next step (archive.Next) and let cmd name it", fset.Position(lit.Pos()), s)
 							}
 						}
@@ -94,6 +96,50 @@ func TestCommandNamesRE(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"no crm archive at %s", "this crm reads %q", "crm writes only plain files", "crm.yaml", "not an age file crm could have written", "crm journal signing key v1"} {
+		if re.MatchString(s) {
+			t.Errorf("%q: found a command in it", s)
+		}
+	}
+}
+
+// bareCommandRE matches a crm command named without "crm": a list of
+// command names in brackets ("(maintain, rekey, repair)", "(rekey)"), a
+// command someone runs ("run repair"), or maintain and rekey, which name
+// nothing else, anywhere as a word (not a kind: dossier.rekey). "the
+// repair", the archive's own mending (Archive.Repair), is no command.
+func bareCommandRE() *regexp.Regexp {
+	var names []string
+	for _, c := range newTestRoot("en").Commands() {
+		names = append(names, regexp.QuoteMeta(c.Name()))
+	}
+	for _, n := range []string{"maintain", "rekey", "repair"} {
+		if !slices.Contains(names, n) {
+			panic("no command " + n + ": bareCommandRE looks for it")
+		}
+	}
+	w := `(?:` + strings.Join(names, "|") + `)`
+	return regexp.MustCompile(`\(\s*` + w + `(?:\s*(?:,|、|\bor\b|\band\b)\s*` + w + `)*\s*\)` +
+		`|\b(?:run|runs|running|use|with)\s+` + w + `\b` +
+		`|(?:^|[^\w.\x60-])(?:maintain|rekey)\b`)
+}
+
+// The bare check finds a command named without crm, and no prose.
+func TestBareCommandRE(t *testing.T) {
+	re := bareCommandRE()
+	for _, s := range []string{
+		"a writer of level %s re-encrypts it at their next step (maintain, rekey, repair)",
+		"until a writer of level %s re-encrypts it (maintain, rekey)",
+		"re-encrypt it (rekey)", "(maintain or rekey)", "run repair to finish it", "maintain re-encrypts it",
+	} {
+		if !re.MatchString(s) {
+			t.Errorf("%q: the command not found", s)
+		}
+	}
+	for _, s := range []string{
+		"a temporary file of a write in progress or interrupted (the repair removes it once its process is gone)",
+		"a %s of the same id (dossier.rekey)", "(a member.add of the same id, made apart)", "(R7.2.3)",
+		"(its readers: %s)", "a new dossier", "run the edit again on the new version",
+	} {
 		if re.MatchString(s) {
 			t.Errorf("%q: found a command in it", s)
 		}

@@ -87,7 +87,7 @@ outside crm is restored from git, a forged event is settled by a manager.`,
 					*archive.RepairReport
 					Pending  []archive.Problem `json:"pending"`
 					Problems []archive.Problem `json:"problems"`
-				}{rep, nonNil(a.VerifyNotes()), nonNil(ps)}
+				}{rep, withHints(a.VerifyNotes()), withHints(ps)}
 				if out.Fixed == nil {
 					out.Fixed = []archive.Fix{}
 				}
@@ -105,7 +105,7 @@ outside crm is restored from git, a forged event is settled by a manager.`,
 					e.printf("%s\n", l10n.Sprintf("pending: %s", noteText(n)))
 				}
 				for _, p := range ps {
-					e.printf("%s\n", p)
+					e.printf("%s\n", noteText(p))
 				}
 			}
 			if len(ps) > 0 {

@@ -424,7 +424,7 @@ func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string) ([]arc
 				e.errorf("%s\n", noteText(p))
 				continue
 			}
-			e.errorf("%s\n", p)
+			e.errorf("%s\n", noteText(p))
 		}
 		err := &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("verify found %d problem(s) the remote does not have: nothing was pushed", len(fresh)), Next: archive.NextVerify}
 		if len(ids) == len(fresh) {
