@@ -268,7 +268,8 @@ func newShowCmd(e *env) *cobra.Command {
 func newEditCmd(e *env) *cobra.Command {
 	var from string
 	var allowDisk bool
-	c := &cobra.Command{
+	var c *cobra.Command
+	c = &cobra.Command{
 		Use:   "edit ID [--from FILE|-]",
 		Short: l10n.Pick("Edit a dossier in $EDITOR (plaintext only in memory), or replace it from a file", "编辑档案（明文只在内存中），或从文件替换"),
 		Args:  cobra.ExactArgs(1),
@@ -301,7 +302,8 @@ func newEditCmd(e *env) *cobra.Command {
 					// What was typed in the editor is not lost with
 					// the save: another session saved first, the
 					// roles changed, the lock timed out.
-					err = e.keepRefused(err, id+".yaml", o.Text, text, allowDisk, "crm edit "+id, "crm show "+id)
+					// in the archive, as the member, the user named
+					err = e.keepRefused(err, id+".yaml", o.Text, text, allowDisk, redoCommand(c, "crm edit", nil)+" "+id, redoCommand(c, "crm show", nil)+" "+id)
 				}
 				return err
 			}
