@@ -5,13 +5,13 @@ package l10n
 // that work on the two does not collide. catalog merges it in on first use.
 func catalogCLI() map[string]string {
 	return map[string]string{
-		"the text you typed could not be kept (%v): it is lost":                                                                      "你输入的内容未能保留（%v），已丢失",
-		"in memory-backed storage: gone at the next restart":                                                                         "在内存文件系统中：下次开机后消失",
-		"on disk, as --allow-disk-tmp allowed":                                                                                       "在磁盘上（--allow-disk-tmp 允许）",
-		"once that is settled, `%s --from %s`":                                                                                       "问题解决后运行 `%s --from %s`",
-		"look at the version saved since with `%s`, bring your changes into the file, then `%s --from %s`":                           "用 `%s` 查看刚保存的新版本，把你的修改合入该文件，再运行 `%s --from %s`",
-		"your text is kept in %s (readable by you only; %s): %s. It is the dossier in plaintext: delete the file when you are done.": "你输入的内容保留在 %s（仅你本人可读；%s）：%s。该文件是档案明文：用完请删除。",
-		"on legal hold (冻结) since %s by %s: %s; it cannot be destroyed until released":                                               "自 %s 起由 %s 冻结：%s；解除冻结前不能销毁",
+		"the text you typed could not be kept (%v): it is lost":                                                                          "你输入的内容未能保留（%v），已丢失",
+		"in memory-backed storage: gone at the next restart":                                                                             "在内存文件系统中：下次开机后消失",
+		"on disk, as --allow-disk-tmp allowed":                                                                                           "在磁盘上（--allow-disk-tmp 允许）",
+		"once that is settled, `%s --from %s`":                                                                                           "问题解决后运行 `%s --from %s`",
+		"look at the version saved since with `%s`, bring your changes into the file, then `%s --from %s`":                               "用 `%s` 查看刚保存的新版本，把你的修改合入该文件，再运行 `%s --from %s`",
+		"your text is kept in %s (readable by you only; %s): %s. It holds dossier text in plaintext: delete the file when you are done.": "你输入的内容保留在 %s（仅你本人可读；%s）：%s。该文件含档案明文：用完请删除。",
+		"on legal hold (冻结) since %s by %s: %s; it cannot be destroyed until released":                                                   "自 %s 起由 %s 冻结：%s；解除冻结前不能销毁",
 		"help for %s":      "显示 %s 的帮助",
 		"name a shell: %s": "请指定 shell：%s",
 		"identity file %s is passphrase-protected and there is no terminal to ask for it": "身份文件 %s 有口令保护，但没有终端可以输入口令",

@@ -126,7 +126,7 @@ func (e *env) keepRefused(err error, name string, opened, text []byte, allowDisk
 	if look != "" && errors.Is(err, archive.ErrConflict) {
 		next = l10n.Sprintf("look at the version saved since with `%s`, bring your changes into the file, then `%s --from %s`", look, redo, shellQuote(path))
 	}
-	return &keptError{err, l10n.Sprintf("your text is kept in %s (readable by you only; %s): %s. It is the dossier in plaintext: delete the file when you are done.", path, where, next)}
+	return &keptError{err, l10n.Sprintf("your text is kept in %s (readable by you only; %s): %s. It holds dossier text in plaintext: delete the file when you are done.", path, where, next)}
 }
 
 // redoFlags are the flags of a command run again on its kept text
