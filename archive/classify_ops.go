@@ -150,17 +150,37 @@ func (x *DossierClassify) apply(c *step) {
 
 func (x *DossierDeclassify) check(c *step) error {
 	d := c.d
-	// Clocks lie, and zones differ by up to a day: an event a full day
-	// before the expiry the journal itself recorded is a forgery or a
-	// mistake.
-	if d.Expires.IsZero() || c.e.Time.Add(24*time.Hour).Before(d.Expires) {
-		return problemf("dossier %s declassified before its secrecy period ran out (expires %s)", d.ID, cmpOr(fmtDate(d.Expires), "-"))
+	if d.Expires.IsZero() {
+		return problemf("dossier %s declassified before its secrecy period ran out (expires %s)", d.ID, "-")
+	}
+	// Clocks only bound (FORMAT.md, "Time"): a declassification is dated
+	// no earlier than the moment the period ran out, by the one definition
+	// maintain, the register and the yearly count use (Policy.RunsOut). A
+	// clock ahead or forged by hours would otherwise declassify early.
+	if from, zone := c.declassifyFrom(d.Expires); c.e.Time.Before(from) {
+		return problemf("dossier %s declassified before its secrecy period ran out: dated %s, but the period that expires %s ran out at %s (00:00 in %s); the clock that wrote it was ahead or forged", d.ID, fmtUTC(c.e.Time), fmtDate(d.Expires), fmtUTC(from), zone)
 	}
 	if want := c.p.DeclassifiedLevel(); x.Level != want {
 		return problemf("%s to %q: an expired dossier drops to %s", c.e.Kind, x.Level, want)
 	}
 	c.level, c.fileRequired = x.Level, true
 	return nil
+}
+
+// declassifyFrom is the earliest a dossier.declassify of a secrecy period
+// whose expiry day is exp may be dated at this place of the journal, and
+// the zone it is midnight in. Under the policy the journal recorded here
+// (the one replayed under: written under it), that is Policy.RunsOut.
+// An event written under an earlier policy was dated by that policy's
+// zone, which the journal does not record (policy.update keeps only a
+// hash), and a change of zone makes no old event wrong (FORMAT.md): its
+// bound is the day's start in the easternmost zone, UTC+14, as for the
+// other dates an event records (sameDay).
+func (c *step) declassifyFrom(exp time.Time) (time.Time, string) {
+	if c.p.sha != "" && c.p.sha == c.s.PolicySHA256 {
+		return c.p.RunsOut(exp), c.p.Location().String()
+	}
+	return exp.Add(-zoneEast), "UTC+14"
 }
 
 func (x *DossierDeclassify) apply(c *step) {

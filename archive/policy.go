@@ -52,6 +52,10 @@ type Policy struct {
 	Git      GitPolicy     `yaml:"git"`
 
 	loc *time.Location
+	// sha is the SHA-256 of the crm.yaml this policy was read from
+	// (ParsePolicy), "" for one made otherwise: replay compares it with
+	// the policy the journal recorded at an event's place (runsOutBound).
+	sha string
 }
 
 // LevelPolicy says who reads a level (R7.2.2) and its default secrecy period (R7.2.4).
@@ -204,6 +208,7 @@ func ParsePolicy(b []byte) (*Policy, error) {
 	if err := p.check(); err != nil {
 		return nil, l10n.Errorf("%s: %v", PolicyFile, err)
 	}
+	p.sha = sha256Hex(b)
 	return &p, nil
 }
 
@@ -316,6 +321,16 @@ func (p *Policy) Location() *time.Location {
 		}
 	}
 	return p.loc
+}
+
+// RunsOut is the moment a secrecy period whose expiry day is exp (the date
+// classify.Expiry gives, at midnight UTC) runs out (R7.2.4): 00:00 of that
+// day in the policy's zone. From then on the dossier is 内部 (markLevelAt),
+// maintain declassifies it, the reports count and register its
+// declassification then (State.DeclassifiedAt), and replay accepts a
+// dossier.declassify dated no earlier (DossierDeclassify.check).
+func (p *Policy) RunsOut(exp time.Time) time.Time {
+	return time.Date(exp.Year(), exp.Month(), exp.Day(), 0, 0, 0, 0, p.Location())
 }
 
 // Level returns the policy of the named level, or nil.

@@ -979,3 +979,23 @@ func TestSnapshotOfVersion27NotRead(t *testing.T) {
 		t.Fatal("a version 27 snapshot, saved by older rules, was read")
 	}
 }
+
+// A snapshot of version 28 was saved by replay rules that accepted a
+// dossier.declassify dated up to a day before the secrecy period ran out
+// (TestReplayRefusesEarlyDeclassify): read, it would hold a dossier as
+// 内部 that a replay of the journal holds at its level. It is not read.
+func TestSnapshotOfVersion28NotRead(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	a := f.reader("li", f.clock)
+	if a = f.reader("li", f.clock); !a.FromSnapshot() {
+		t.Fatal("no snapshot")
+	}
+	if err := a.ResealSnapshotAs("crm-state-snapshot-v28\n"); err != nil {
+		t.Fatal(err)
+	}
+	if f.reader("li", f.clock).FromSnapshot() {
+		t.Fatal("a version 28 snapshot, saved by older rules, was read")
+	}
+}
