@@ -61,13 +61,17 @@ func TestReplayRefusesEarlyDeclassify(t *testing.T) {
 		if len(ps) > 0 || level != "内部" {
 			t.Errorf("declassify exactly when the period ran out: problems %v, level %s; want it accepted", ps, level)
 		}
+		if at := b.State.DeclassifiedAt(b.State.Dossiers[id], f.now); len(at) != 1 || !at[0].Equal(runsOut) {
+			t.Errorf("declassified at %v, want %v", at, runsOut)
+		}
 	}
 }
 
 // A declassification written under an earlier policy was dated by that
 // policy's zone, which the journal does not record: a change of the zone
 // (here from Asia/Shanghai to Europe/London, eight hours later) makes it
-// no problem.
+// no problem, and the reports still count it when the period ran out in
+// the zone of the policy they are made under, where the register dates it.
 func TestDeclassifyUnderEarlierZone(t *testing.T) {
 	f := newFixture(t)
 	id := f.createAs("zhang", testDossier, "机密")
@@ -101,5 +105,9 @@ func TestDeclassifyUnderEarlierZone(t *testing.T) {
 	d := a.State.Dossiers[id]
 	if d.Level != "内部" {
 		t.Fatalf("level %s after the zone changed", d.Level)
+	}
+	london := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	if at := a.State.DeclassifiedAt(d, f.now); len(at) != 1 || !at[0].Equal(london) || !a.Policy.RunsOut(d.LevelSetOn).Equal(london) {
+		t.Fatalf("declassified at %v, want %v", at, london)
 	}
 }

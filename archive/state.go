@@ -468,7 +468,9 @@ func (s *State) EffectiveLevelAt(d *DossierState, t time.Time) string {
 //
 // m.Expires is the day classify.Expiry gives for m.SetOn and m.Period
 // (levelDates computes it; an event's own expires is only checked against
-// it), so the day is compared, not computed again: listings ask this of
+// it), so the day is compared, not computed again (the same moment as
+// Policy.RunsOut: t is after it exactly when t-1ns's date there is
+// m.Expires or later): listings ask this of
 // every row (review due, maintain: 100,000 at ten years), and the
 // calendar arithmetic was a tenth of review due's time.
 func (s *State) markLevelAt(m LevelMark, t time.Time) string {
@@ -486,21 +488,28 @@ func (s *State) markLevelAt(m LevelMark, t time.Time) string {
 // declassification (crm maintain) follows that instant, perhaps days or a
 // year later; the instant is when it happened.
 func (s *State) DeclassifiedAt(d *DossierState, now time.Time) []time.Time {
-	low, loc := s.Policy.DeclassifiedLevel(), s.Policy.Location()
+	low := s.Policy.DeclassifiedLevel()
 	var out []time.Time
 	for i, m := range d.Levels {
 		exp, ok := classify.Expiry(m.SetOn, m.Period)
 		if m.Level == low || !ok {
 			continue
 		}
-		at := time.Date(exp.Year(), exp.Month(), exp.Day(), 0, 0, 0, 0, loc) // the day it runs out, there
+		at := s.Policy.RunsOut(exp) // the day it runs out, there
 		after := at.Add(time.Nanosecond)
 		if !at.Before(now) || !d.ActiveAt(after) || !m.At.Before(after) {
 			continue
 		}
 		// Still its mark when it ran out: none set since (levelAt's pick).
+		// The dossier.declassify that recorded this very run-out does not
+		// count as one: replay accepts it dated before at only when it was
+		// written under an earlier policy, whose zone may have been
+		// another (DossierDeclassify.check), and it ran out at all the same.
 		cur := -1
 		for j := range d.Levels {
+			if l := &d.Levels[j]; l.Declassified && l.SetOn.Equal(exp) && j > i {
+				continue
+			}
 			if d.Levels[j].At.Before(after) && (cur < 0 || !d.Levels[j].At.Before(d.Levels[cur].At)) {
 				cur = j
 			}

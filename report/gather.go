@@ -1086,8 +1086,10 @@ func (f *facts) changeRows(now time.Time) []changeRow {
 	for _, c := range all {
 		r := changeRow{c: c, on: c.At}
 		if c.Kind == archive.ChangeDeclassify {
-			if t, err := time.ParseInLocation(time.DateOnly, c.Expired, f.loc); err == nil {
-				r.on, r.recorded = t, c.At
+			if t, err := time.Parse(time.DateOnly, c.Expired); err == nil {
+				// When it ran out, as the yearly count has it
+				// (State.DeclassifiedAt): one definition of the moment.
+				r.on, r.recorded = f.a.Policy.RunsOut(t), c.At
 				recorded[c.Dossier+" "+c.Expired] = true
 			}
 		}
