@@ -145,7 +145,7 @@ func (x *DossierClassify) apply(c *step) {
 		kind = ChangeLower
 	}
 	c.s.Changes = append(c.s.Changes, Change{At: c.e.Time, Dossier: c.d.ID, Kind: kind, From: from, To: x.Level,
-		Period: m.Period.String(), Expires: fmtDate(m.Expires), Reason: x.Reason, By: c.e.Actor})
+		Period: m.Period.String(), Expires: fmtDate(m.Expires), Reason: x.Reason, By: c.e.Actor, ApprovedBy: c.e.Actor})
 }
 
 func (x *DossierDeclassify) check(c *step) error {
@@ -213,7 +213,7 @@ func (x *DossierCredit) apply(c *step) {
 	d := c.d
 	d.Credit, d.CreditReason = x.Class, x.Reason
 	d.Credits = append(d.Credits, Mark{At: c.e.Time, Value: x.Class, Old: x.OldClass, Reason: x.Reason, By: c.e.Actor})
-	c.s.Changes = append(c.s.Changes, Change{At: c.e.Time, Dossier: d.ID, Kind: ChangeCredit, From: x.OldClass, To: x.Class, Reason: x.Reason, By: c.e.Actor})
+	c.s.Changes = append(c.s.Changes, Change{At: c.e.Time, Dossier: d.ID, Kind: ChangeCredit, From: x.OldClass, To: x.Class, Reason: x.Reason, By: c.e.Actor, ApprovedBy: c.e.Actor})
 }
 
 func (x *DossierTier) check(c *step) error {
@@ -227,7 +227,7 @@ func (x *DossierTier) apply(c *step) {
 	d := c.d
 	d.Tier, d.TierReason = x.Tier, x.Reason
 	d.Tiers = append(d.Tiers, Mark{At: c.e.Time, Value: x.Tier, Old: x.OldTier, Reason: x.Reason, By: c.e.Actor})
-	c.s.Changes = append(c.s.Changes, Change{At: c.e.Time, Dossier: d.ID, Kind: ChangeTier, From: x.OldTier, To: x.Tier, Reason: x.Reason, By: c.e.Actor})
+	c.s.Changes = append(c.s.Changes, Change{At: c.e.Time, Dossier: d.ID, Kind: ChangeTier, From: x.OldTier, To: x.Tier, Reason: x.Reason, By: c.e.Actor, ApprovedBy: c.e.Actor})
 }
 
 // LevelChange is the outcome of SetLevel.

@@ -50,7 +50,13 @@ func (x *DossierCreate) check(c *step) error {
 func (x *DossierCreate) apply(c *step) {
 	m, _ := levelDates(c.p, x.Level, x.SetOn, x.Period, c.e.Time)
 	c.d.setLevel(m)
-	c.s.Changes = append(c.s.Changes, Change{At: c.e.Time, Dossier: c.d.ID, Kind: ChangeMark, To: x.Level, Period: m.Period.String(), Expires: fmtDate(m.Expires), By: c.e.Actor})
+	ch := Change{At: c.e.Time, Dossier: c.d.ID, Kind: ChangeMark, To: x.Level, Period: m.Period.String(), Expires: fmtDate(m.Expires), By: c.e.Actor}
+	// Creating needs a writer; the marking was decided (批准人, R7.2) only
+	// by one whose roles there let them set that level.
+	if c.actor.HasRole(c.p.ClassifyRoles("", x.Level)...) {
+		ch.ApprovedBy = c.e.Actor
+	}
+	c.s.Changes = append(c.s.Changes, ch)
 }
 
 func (x *DossierUpdate) check(c *step) error {

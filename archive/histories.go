@@ -382,7 +382,7 @@ func appendHistory(b []byte, d *DossierState, changes []seqChange, seqs []int) [
 	for _, c := range changes {
 		b = binary.AppendUvarint(b, uint64(c.Seq))
 		b = appendHTime(b, c.At)
-		for _, s := range []string{string(c.Kind), c.From, c.To, c.Period, c.Expires, c.Expired, c.Reason, c.By} {
+		for _, s := range []string{string(c.Kind), c.From, c.To, c.Period, c.Expires, c.Expired, c.Reason, c.By, c.ApprovedBy} {
 			b = appendString(b, s)
 		}
 	}
@@ -729,7 +729,7 @@ func (r *rowReader) history(d *DossierState, id string, ha *histArenas, seqs []u
 	for range n {
 		seq := r.uvarint()
 		c := Change{At: r.htime(), Dossier: d.ID, Kind: ChangeKind(r.str())}
-		c.From, c.To, c.Period, c.Expires, c.Expired, c.Reason, c.By = r.str(), r.str(), r.str(), r.str(), r.str(), r.noteStr(), r.str()
+		c.From, c.To, c.Period, c.Expires, c.Expired, c.Reason, c.By, c.ApprovedBy = r.str(), r.str(), r.str(), r.str(), r.str(), r.noteStr(), r.str(), r.str()
 		if r.bad || !change(seq, c) {
 			r.bad = true
 			return seqs

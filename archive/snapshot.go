@@ -298,7 +298,10 @@ type dirStamp struct {
 // of rows indexed by chunks, one of loans and destruction requests, one
 // of histories and one with the tail of the journal's order; since
 // version 25 each row also ends with whether its dossier is under a legal
-// hold (crm list shows it from the rows). Version 29 is the format of 28
+// hold (crm list shows it from the rows). Version 30 keeps, in the
+// classification register's entries of the histories part, who decided
+// each change (Change.ApprovedBy, the register's 批准人); version 29 is the
+// same format without it. Version 29 is the format of 28
 // saved by replay rules that refuse a dossier.declassify dated before the
 // secrecy period ran out in the policy's zone, where 28's accepted one
 // dated up to a day before (its level, the register and the yearly count
@@ -349,7 +352,7 @@ type dirStamp struct {
 // clock range that ignored events dated ahead that a decision had
 // rejected, or a journal without genesis). A snapshot of another version
 // is not read. Version 20 encoded the header's state as a State.
-const snapMagic = "crm-state-snapshot-v29\n"
+const snapMagic = "crm-state-snapshot-v30\n"
 
 // The parts after the months', counted from the end.
 const (

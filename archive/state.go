@@ -142,6 +142,12 @@ type Change struct {
 	Expired  string // YYYY-MM-DD the period ran out (declassify only)
 	Reason   string
 	By       string
+	// ApprovedBy is who decided the change (批准人, R7.2): its signer, when
+	// the policy let a role they held at that point of the journal decide
+	// it (permissions.classify, classify_top_secret for the top level);
+	// "" for a marking at creation by a writer without such a role, and
+	// for a declassification, which the secrecy period decides (R7.2.4).
+	ApprovedBy string
 }
 
 // State is the archive as the journal tells it, replayed in link order.

@@ -1009,6 +1009,9 @@ func (f *facts) signedOff(r archive.Review, t time.Time) string {
 // dated the day its secrecy period ran out, when it happened by R7.2.4,
 // as the monthly report counts it; the day crm maintain recorded it is
 // in the reason, and one not recorded yet by now is listed all the same.
+// Its 批准人 is who decided the change as the journal checked it
+// (archive.Change.ApprovedBy): empty for a marking at creation by a
+// writer whose roles did not let them decide it.
 func (f *facts) classificationRegister(p Period, now time.Time) rowSource {
 	keys := []string{"dossier", "changed_on", "change", "from_level", "to_level", "period", "reason", "changed_by", "approved_by", "expires"}
 	in := run(f.changeRows(now), p, func(r *changeRow) time.Time { return r.on })
@@ -1045,7 +1048,13 @@ func (f *facts) classificationRegister(p Period, now time.Time) rowSource {
 		case "changed_by":
 			return Str(f.memberName(c.By))
 		case "approved_by":
-			return Str("")
+			// Who decided it (R7.2): the journal records the signer of a
+			// change the policy let their role decide; a declassification
+			// is the secrecy period's, nobody's (R7.2.4).
+			if c.Kind == archive.ChangeDeclassify {
+				return Words(Text{Zh: "无（保密期限届满自行解密）", En: "none (the secrecy period ran out)"})
+			}
+			return Str(f.memberName(c.ApprovedBy))
 		case "expires":
 			if c.Kind == archive.ChangeDeclassify {
 				return f.dateOf(r.on)
