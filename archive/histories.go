@@ -372,7 +372,7 @@ func appendHistory(b []byte, d *DossierState, changes []seqChange, seqs []int) [
 	b = binary.AppendUvarint(b, uint64(len(d.Reviews)))
 	for i, r := range d.Reviews {
 		b = binary.AppendUvarint(b, uint64(seqs[i]))
-		for _, s := range []string{r.Quarter, r.By, r.Note, r.SignedOffBy} {
+		for _, s := range []string{r.Quarter, r.By, r.Note, r.SignedOffBy, r.Result} {
 			b = appendString(b, s)
 		}
 		b = appendHTime(b, r.Time)
@@ -719,7 +719,7 @@ func (r *rowReader) history(d *DossierState, id string, ha *histArenas, seqs []u
 	for i := range d.Reviews {
 		seqs = append(seqs, r.uvarint())
 		rv := &d.Reviews[i]
-		rv.Quarter, rv.By, rv.Note, rv.SignedOffBy = r.str(), r.str(), r.noteStr(), r.str()
+		rv.Quarter, rv.By, rv.Note, rv.SignedOffBy, rv.Result = r.str(), r.str(), r.noteStr(), r.str(), r.str()
 		rv.Time, rv.SignedOff = r.htime(), r.htime()
 	}
 	if change == nil || r.bad {

@@ -27,6 +27,7 @@ type Review struct {
 	By          string    `json:"by"`
 	Time        time.Time `json:"time"`
 	Note        string    `json:"note,omitempty"`
+	Result      string    `json:"result,omitempty"` // 核定结果 (ReviewResults), "" if none was recorded
 	SignedOffBy string    `json:"signed_off_by,omitempty"`
 	SignedOff   time.Time `json:"signed_off,omitzero"`
 	Event       string    `json:"-"` // hash of the dossier.review event
@@ -53,6 +54,10 @@ type (
 	ReviewData struct {
 		Quarter string `yaml:"quarter" json:"quarter"`
 		Note    string `yaml:"note" json:"note"`
+		// Result is the 核定's result (核定结果): one of ReviewResults,
+		// in Chinese. Optional: a 核定 recorded without one, as every one
+		// was before it could be given, has none.
+		Result string `yaml:"result,omitempty" json:"result,omitempty"`
 	}
 	// HoldData puts the event's dossier under a legal hold (冻结).
 	HoldData struct {
@@ -71,6 +76,54 @@ type (
 	}
 )
 
+// The results a 核定 may record (核定结果, R6.5: each dossier is verified
+// every quarter, and supplemented or adjusted): the journal keeps the
+// Chinese word.
+const (
+	ReviewUnchanged    = "无变化"
+	ReviewSupplemented = "已补充"
+	ReviewAdjusted     = "已调整"
+)
+
+// ReviewResult is a result a 核定 may record, in both languages.
+type ReviewResult struct{ Zh, En string }
+
+// ReviewResults are the results a 核定 may record.
+func ReviewResults() []ReviewResult {
+	return []ReviewResult{{ReviewUnchanged, "unchanged"}, {ReviewSupplemented, "supplemented"}, {ReviewAdjusted, "adjusted"}}
+}
+
+// ParseReviewResult reads the result of a 核定: 无变化, 已补充 or 已调整,
+// or its English name; "" is none. It returns the Chinese word.
+func ParseReviewResult(s string) (string, error) {
+	v := strings.TrimSpace(s)
+	if v == "" {
+		return "", nil
+	}
+	for _, r := range ReviewResults() {
+		if v == r.Zh || strings.EqualFold(v, r.En) {
+			return r.Zh, nil
+		}
+	}
+	return "", usageErr("result", l10n.Errorf("unknown 核定 result %q: want 无变化, 已补充 or 已调整 (or unchanged, supplemented, adjusted)", s))
+}
+
+// ReviewRecord is what a 核定 records besides its quarter: a note on what
+// was checked or changed, and its result (ParseReviewResult; "" none).
+type ReviewRecord struct {
+	Note, Result string
+}
+
+// data is r as the payload of a 核定 of quarter q, its result read
+// (ParseReviewResult).
+func (r ReviewRecord) data(q classify.Quarter) (*ReviewData, error) {
+	res, err := ParseReviewResult(r.Result)
+	if err != nil {
+		return nil, err
+	}
+	return &ReviewData{Quarter: q.String(), Note: r.Note, Result: res}, nil
+}
+
 // reviewQuarter checks the quarter of a 核定 or sign-off written at t: a
 // calendar quarter, not after t's (a day of clock skew allowed).
 func (c *step) reviewQuarter(s string) (classify.Quarter, error) {
@@ -88,6 +141,9 @@ func (x *ReviewData) check(c *step) error {
 	q, err := c.reviewQuarter(x.Quarter)
 	if err != nil {
 		return err
+	}
+	if r, err := ParseReviewResult(x.Result); err != nil || r != x.Result {
+		return problemf("review result %q is none of 无变化, 已补充, 已调整", x.Result)
 	}
 	if !c.d.Created.Before(q.End(c.p.Location())) {
 		return usageErr("quarter", l10n.Errorf("dossier %s was created after %s ended: it was not due then", c.d.ID, q))
@@ -141,7 +197,7 @@ func sameDay(date string, t time.Time) bool {
 }
 
 func (x *ReviewData) apply(c *step) {
-	r := Review{Quarter: x.Quarter, By: c.e.Actor, Time: c.e.Time, Note: x.Note, Event: c.e.Hash}
+	r := Review{Quarter: x.Quarter, By: c.e.Actor, Time: c.e.Time, Note: x.Note, Result: x.Result, Event: c.e.Hash}
 	if n := c.s.reviewsOf[c.d.ID]; c.d.Reviews == nil && n > 1 {
 		// A whole replay counted them (registerSizes): the list is made
 		// once, where growing it as the reviews come made three times
@@ -447,7 +503,17 @@ func (a *Archive) ReviewDone(id, note string) (classify.Quarter, error) {
 // ReviewDoneFor is ReviewDone for quarter q (the zero Quarter: the current
 // one); an earlier quarter records a late 核定 of a quarter that was missed.
 func (a *Archive) ReviewDoneFor(id string, q classify.Quarter, note string) (classify.Quarter, error) {
+	return a.ReviewDoneForWith(id, q, ReviewRecord{Note: note})
+}
+
+// ReviewDoneForWith is ReviewDoneFor that records rec: a note and a
+// result (核定结果).
+func (a *Archive) ReviewDoneForWith(id string, q classify.Quarter, rec ReviewRecord) (classify.Quarter, error) {
 	q, err := a.reviewQuarterFor(q)
+	if err != nil {
+		return q, err
+	}
+	data, err := rec.data(q)
 	if err != nil {
 		return q, err
 	}
@@ -457,7 +523,7 @@ func (a *Archive) ReviewDoneFor(id string, q classify.Quarter, note string) (cla
 			return err
 		}
 		id = d.ID
-		_, err = a.commit(KindReview, id, &ReviewData{Quarter: q.String(), Note: note})
+		_, err = a.commit(KindReview, id, data)
 		return err
 	})
 	return q, err
@@ -469,7 +535,17 @@ func (a *Archive) ReviewDoneFor(id string, q classify.Quarter, note string) (cla
 // state with every event written so far, so a script run twice records
 // one 核定, and a supervisor's sign-off of it stays the quarter's.
 func (a *Archive) ReviewDoneOnce(id string, q classify.Quarter, note string) (classify.Quarter, *Review, error) {
+	return a.ReviewDoneOnceWith(id, q, ReviewRecord{Note: note})
+}
+
+// ReviewDoneOnceWith is ReviewDoneOnce that records rec: a note and a
+// result (核定结果).
+func (a *Archive) ReviewDoneOnceWith(id string, q classify.Quarter, rec ReviewRecord) (classify.Quarter, *Review, error) {
 	q, err := a.reviewQuarterFor(q)
+	if err != nil {
+		return q, nil, err
+	}
+	data, err := rec.data(q)
 	if err != nil {
 		return q, nil, err
 	}
@@ -480,7 +556,6 @@ func (a *Archive) ReviewDoneOnce(id string, q classify.Quarter, note string) (cl
 			return err
 		}
 		id = d.ID
-		data := &ReviewData{Quarter: q.String(), Note: note}
 		// The step's own rules first (who may, who reads it, the
 		// quarter): "already verified" is no answer to one who may not.
 		if err := a.precheck(KindReview, id, data); err != nil {
@@ -514,11 +589,20 @@ func (a *Archive) reviewOf(d *DossierState, q classify.Quarter) *Review {
 // refused refuses the batch; under the lock, a dossier with a 核定 for q
 // is skipped. It returns the full ids recorded and those skipped.
 func (a *Archive) ReviewDoneManyOnce(ids []string, q classify.Quarter, note string) (classify.Quarter, []string, []string, error) {
+	return a.ReviewDoneManyOnceWith(ids, q, ReviewRecord{Note: note})
+}
+
+// ReviewDoneManyOnceWith is ReviewDoneManyOnce that records rec: a note
+// and a result (核定结果).
+func (a *Archive) ReviewDoneManyOnceWith(ids []string, q classify.Quarter, rec ReviewRecord) (classify.Quarter, []string, []string, error) {
 	q, err := a.reviewQuarterFor(q)
 	if err != nil {
 		return q, nil, nil, err
 	}
-	data := &ReviewData{Quarter: q.String(), Note: note}
+	data, err := rec.data(q)
+	if err != nil {
+		return q, nil, nil, err
+	}
 	var done, skipped []string
 	_, err = a.batch(ids, func(d *DossierState) error {
 		return a.precheck(KindReview, d.ID, data)
@@ -542,11 +626,20 @@ func (a *Archive) ReviewDoneManyOnce(ids []string, q classify.Quarter, note stri
 // names each dossier refused); then they are journaled under one lock and
 // synced once at the end (Bulk). It returns the dossiers' full ids.
 func (a *Archive) ReviewDoneMany(ids []string, q classify.Quarter, note string) (classify.Quarter, []string, error) {
+	return a.ReviewDoneManyWith(ids, q, ReviewRecord{Note: note})
+}
+
+// ReviewDoneManyWith is ReviewDoneMany that records rec: a note and a
+// result (核定结果).
+func (a *Archive) ReviewDoneManyWith(ids []string, q classify.Quarter, rec ReviewRecord) (classify.Quarter, []string, error) {
 	q, err := a.reviewQuarterFor(q)
 	if err != nil {
 		return q, nil, err
 	}
-	data := &ReviewData{Quarter: q.String(), Note: note}
+	data, err := rec.data(q)
+	if err != nil {
+		return q, nil, err
+	}
 	done, err := a.batch(ids, func(d *DossierState) error {
 		return a.precheck(KindReview, d.ID, data)
 	}, func(id string) error {

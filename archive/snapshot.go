@@ -298,7 +298,9 @@ type dirStamp struct {
 // of rows indexed by chunks, one of loans and destruction requests, one
 // of histories and one with the tail of the journal's order; since
 // version 25 each row also ends with whether its dossier is under a legal
-// hold (crm list shows it from the rows). Version 30 keeps, in the
+// hold (crm list shows it from the rows). Version 31 keeps each 核定's
+// result (Review.Result, the reviews register's 核定结果) in the
+// histories part; version 30 is the same format without it. Version 30 keeps, in the
 // classification register's entries of the histories part, who decided
 // each change (Change.ApprovedBy, the register's 批准人); version 29 is the
 // same format without it. Version 29 is the format of 28
@@ -352,7 +354,7 @@ type dirStamp struct {
 // clock range that ignored events dated ahead that a decision had
 // rejected, or a journal without genesis). A snapshot of another version
 // is not read. Version 20 encoded the header's state as a State.
-const snapMagic = "crm-state-snapshot-v30\n"
+const snapMagic = "crm-state-snapshot-v31\n"
 
 // The parts after the months', counted from the end.
 const (

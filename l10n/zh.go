@@ -498,6 +498,8 @@ func catalogMain() map[string]string {
 		"credit survey score %d is out of range: want a score from 0 to 100":                                                 "信用调查评分 %d 超出范围：应为 0 到 100 之间",
 		"empty customer tier: want 重点, 普通 or 潜在 (or key, ordinary, potential)":                                               "客户层级为空：应为 重点、普通 或 潜在",
 		"unknown customer tier %q: want 重点, 普通 or 潜在 (or key, ordinary, potential)":                                          "未知的客户层级 %q：应为 重点、普通 或 潜在",
+		"unknown 核定 result %q: want 无变化, 已补充 or 已调整 (or unchanged, supplemented, adjusted)":                                  "未知的核定结果 %q：应为 无变化、已补充 或 已调整",
+		"review result %q is none of 无变化, 已补充, 已调整":                                                                          "核定结果 %q 不是 无变化、已补充、已调整 之一",
 		"empty value grade: want A, B or C":                                                                                  "价值等级为空：应为 A、B 或 C",
 		"unknown value grade %q: want A, B or C":                                                                             "未知的价值等级 %q：应为 A、B 或 C",
 		"empty secrecy level: want one of %s":                                                                                "密级为空：应为 %s 之一",

@@ -70,6 +70,22 @@ func (f *facts) changesByTime() []archive.Change {
 type reviewRow struct {
 	dossier, level, quarter, by, note, signedOffBy string
 	at, signedOff                                  int64 // Unix seconds; signedOff 0: not signed off
+	// result is the 核定's result (核定结果): 0 none recorded, else its
+	// place in reviewResults plus one.
+	result uint8
+}
+
+// reviewResults are the results a 核定 may record (archive.ReviewResults).
+var reviewResults = archive.ReviewResults()
+
+// reviewResultOf is result r as a reviewRow keeps it.
+func reviewResultOf(r string) uint8 {
+	for i, x := range reviewResults {
+		if x.Zh == r {
+			return uint8(i + 1)
+		}
+	}
+	return 0
 }
 
 // reviewsIn is every 核定 of period p by time, ties by dossier (a batch's
@@ -87,7 +103,7 @@ func (f *facts) reviewsIn(p Period) []reviewRow {
 				continue
 			}
 			x := reviewRow{dossier: d.ID, level: f.levelAt(d, r.Time.Add(time.Nanosecond)), quarter: r.Quarter,
-				by: r.By, note: r.Note, at: r.Time.Unix()}
+				by: r.By, note: r.Note, at: r.Time.Unix(), result: reviewResultOf(r.Result)}
 			if r.SignedOffBy != "" {
 				x.signedOffBy, x.signedOff = r.SignedOffBy, r.SignedOff.Unix()
 			}

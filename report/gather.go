@@ -962,9 +962,11 @@ func methodCell(m string) Value {
 }
 
 // reviewRegister: one row per 核定 in p, by time, with its sign-off
-// (review.signoff) as the archive has it now. The journal records no
-// result of a 核定: that column stays empty. Its rows are made as they
-// are read: the whole register is half a million at 100,000 dossiers.
+// (review.signoff) as the archive has it now, and its result (核定结果)
+// as `crm review done --result` recorded it, else 已核定: a 核定
+// recorded without a result (every one before it could be given) says
+// no more than that it was done. Its rows are made as they are read: the
+// whole register is half a million at 100,000 dossiers.
 func (f *facts) reviewRegister(p Period) rowSource {
 	keys := []string{"dossier", "level", "quarter", "verified_on", "verified_by", "signed_off_by", "result", "remarks"}
 	in := f.reviewsIn(p)
@@ -987,7 +989,13 @@ func (f *facts) reviewRegister(p Period) rowSource {
 			}
 			return Str(f.memberName(x.signedOffBy))
 		case "result":
-			return Str("")
+			// What `crm review done --result` recorded; a 核定 recorded
+			// without one shows what its event does: that it was done.
+			if x.result == 0 {
+				return Words(Text{Zh: "已核定", En: "verified"})
+			}
+			r := reviewResults[x.result-1]
+			return Words(Text{Zh: r.Zh, En: r.En})
 		case "remarks":
 			return Str(x.note)
 		}

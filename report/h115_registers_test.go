@@ -27,3 +27,27 @@ func TestClassificationRegisterApprovedBy(t *testing.T) {
 		}
 	}
 }
+
+// The 核定 register's 核定结果 is what `crm review done --result`
+// recorded, in the report's language, and for a 核定 recorded without
+// one what its event shows: that it was done (已核定). helper-115.
+func TestReviewRegisterResult(t *testing.T) {
+	r := makeFixtureReport(t, "reviews", "clerk")
+	for _, c := range []struct {
+		row                     int
+		dossier, result, remark string
+		en                      string
+	}{
+		{0, "C-000004", "已核定", "资料齐全", "verified"},
+		{1, "C-000001", "已补充", "已补充联系人", "supplemented"},
+		{2, "C-000006", "无变化", "无变化", "unchanged"},
+	} {
+		got := [3]string{cell(r, "reviews", c.row, "dossier"), cell(r, "reviews", c.row, "result"), cell(r, "reviews", c.row, "remarks")}
+		if want := [3]string{c.dossier, c.result, c.remark}; got != want {
+			t.Errorf("row %d: dossier, result, remarks = %q, want %q", c.row, got, want)
+		}
+		if en := r.Section("reviews").Cell(c.row, "result").in(LangEn).String(); en != c.en {
+			t.Errorf("row %d: result in English %q, want %q", c.row, en, c.en)
+		}
+	}
+}

@@ -76,7 +76,14 @@ var staticFlags = map[string]func() []cobra.Completion{
 	"tier":   func() []cobra.Completion { return stringsOf(classify.Tiers()) },
 	"credit": func() []cobra.Completion { return stringsOf(classify.CreditClasses()) },
 	"lang":   func() []cobra.Completion { return []cobra.Completion{"zh", "en"} },
-	"kind":   contactKindCompletions, // contact add|list
+	"result": func() []cobra.Completion { // review done
+		var out []cobra.Completion
+		for _, r := range archive.ReviewResults() {
+			out = append(out, cobra.CompletionWithDesc(r.Zh, r.En))
+		}
+		return out
+	},
+	"kind": contactKindCompletions, // contact add|list
 	"template": func() []cobra.Completion {
 		var out []cobra.Completion
 		ents, _ := fs.ReadDir(templates.FS, "dossier")

@@ -230,7 +230,7 @@ var examples = map[string][]any{
 		exNote("in cron: exit 10 when the quarter ends within two weeks", "在 cron 中：季度两周内结束且有待核定时退出码 10"),
 		"crm review due --within 14d",
 	},
-	"crm review done": {"crm review done C-0Q7K4M8Z3X --note 已核对联系人", "crm review done C-0Q7K4M8Z3X C-0Q7M2B9R4T C-0Q7N5D1H6W", "crm review done --all-readable --note 季度核定"},
+	"crm review done": {"crm review done C-0Q7K4M8Z3X --note 已核对联系人", "crm review done C-0Q7K4M8Z3X --result 已补充 --note 补充联系人", "crm review done C-0Q7K4M8Z3X C-0Q7M2B9R4T C-0Q7N5D1H6W", "crm review done --all-readable --note 季度核定"},
 	"crm destroy": {
 		"crm destroy request C-0Q7K4M8Z3X --reason 已无保存价值",
 		"crm destroy approve D-0Q7R6E4J9B",

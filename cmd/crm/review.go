@@ -105,18 +105,19 @@ func newReviewDueCmd(e *env) *cobra.Command {
 }
 
 func newReviewDoneCmd(e *env) *cobra.Command {
-	var note, quarter string
+	var note, quarter, result string
 	var allReadable, again bool
 	var q classify.Quarter // from --quarter; zero: this quarter
+	rec := func() archive.ReviewRecord { return archive.ReviewRecord{Note: note, Result: result} }
 	one := e.oneDossierStep(e.stepOnDossier(func(a *archive.Archive, id string) error {
 		if again {
-			done, err := a.ReviewDoneFor(id, q, note)
+			done, err := a.ReviewDoneForWith(id, q, rec())
 			if err == nil {
 				e.printf("%s\n", l10n.Sprintf("Dossier %s verified for %s.", id, done))
 			}
 			return err
 		}
-		done, had, err := a.ReviewDoneOnce(id, q, note)
+		done, had, err := a.ReviewDoneOnceWith(id, q, rec())
 		switch {
 		case err != nil:
 			return err
@@ -128,7 +129,7 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 		return nil
 	}))
 	c := &cobra.Command{
-		Use:   "done ID… | --all-readable [--note N] [--quarter Q]",
+		Use:   "done ID… | --all-readable [--note N] [--result R] [--quarter Q]",
 		Short: l10n.Pick("Record this quarter's verification of dossiers, or a missed quarter's late (a member who can read them)", "登记本季度核定，或补登以往漏核定的季度（须能阅读该档案）"),
 		Long: l10n.Pick("Record the 核定 of one dossier, of several in one batch (all checked first: nothing is recorded unless every one may be), or of every dossier due this quarter that you can read (--all-readable).",
 			"登记一份档案的核定，或一次登记多份（先逐一核查：只要有一份不可登记，就一份也不登记），或登记本季度应核定且您能阅读的全部档案（--all-readable）。"),
@@ -138,6 +139,11 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 				return usagef("give dossier ids or --all-readable, not both")
 			case !allReadable && len(args) == 0:
 				return usagef("give the dossier ids to record, or --all-readable")
+			}
+			// A result no 核定 may record is refused before anything
+			// is opened.
+			if _, err := archive.ParseReviewResult(result); err != nil {
+				return err
 			}
 			if quarter != "" {
 				q, err = parseQuarterFlag(quarter)
@@ -168,7 +174,7 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 				}
 			}
 			if again || allReadable {
-				done, verified, err := a.ReviewDoneMany(ids, q, note)
+				done, verified, err := a.ReviewDoneManyWith(ids, q, rec())
 				if err != nil {
 					return err
 				}
@@ -179,7 +185,7 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 			}
 			// Once a quarter: those recorded are said, then those already
 			// verified, for which nothing is recorded.
-			done, verified, skipped, err := a.ReviewDoneManyOnce(ids, q, note)
+			done, verified, skipped, err := a.ReviewDoneManyOnceWith(ids, q, rec())
 			if err != nil {
 				return err
 			}
@@ -198,6 +204,7 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&note, "note", "", l10n.Pick("what was checked, supplemented or adjusted", "核对、补充或调整了什么"))
+	c.Flags().StringVar(&result, "result", "", l10n.Pick("the result of the 核定 (核定结果): 无变化, 已补充 or 已调整 (or unchanged, supplemented, adjusted)", "核定结果：无变化、已补充 或 已调整"))
 	c.Flags().StringVar(&quarter, "quarter", "", l10n.Pick("an earlier quarter whose 核定 was missed, recorded late (default: this quarter)", "补登的以往季度（默认本季度）"))
 	c.Flags().BoolVar(&again, "again", false, l10n.Pick("record another 核定 of a dossier already verified for the quarter (by default it is left as it is)", "对本季度已核定的档案再登记一次核定（默认不重复登记）"))
 	c.Flags().BoolVar(&allReadable, "all-readable", false, l10n.Pick("every dossier due this quarter that you can read", "本季度应核定且您能阅读的全部档案"))

@@ -216,8 +216,16 @@ func Build(dir string) (*Fixture, error) {
 		}),
 		// 核定: Q3 for 金桥, Q4 for 华东精密 and 张三.
 		do("2026-09-25T06:00:00Z", "clerk", func() error { _, err := a.ReviewDone("C-000004", "资料齐全"); return err }),
-		do("2026-10-20T06:00:00Z", "clerk", func() error { _, err := a.ReviewDone("C-000001", "已补充联系人"); return err }),
-		do("2026-11-03T06:00:00Z", "super", func() error { _, err := a.ReviewDone("C-000006", "无变化"); return err }),
+		// Two 核定 with a result (核定结果), one without (recorded before
+		// one could be given): the register shows 已核定 for it.
+		do("2026-10-20T06:00:00Z", "clerk", func() error {
+			_, err := a.ReviewDoneForWith("C-000001", classify.Quarter{}, archive.ReviewRecord{Note: "已补充联系人", Result: archive.ReviewSupplemented})
+			return err
+		}),
+		do("2026-11-03T06:00:00Z", "super", func() error {
+			_, err := a.ReviewDoneForWith("C-000006", classify.Quarter{}, archive.ReviewRecord{Note: "无变化", Result: "unchanged"})
+			return err
+		}),
 		// Classification: 金桥 up to 机密; credit and tier of 张三.
 		do("2026-10-21T02:00:00Z", "super", func() error {
 			_, err := a.SetLevel("C-000004", "机密", "", "重要业务往来 (R7.2.3)")
