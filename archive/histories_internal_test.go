@@ -58,7 +58,7 @@ func randomHistories(r *rand.Rand, n int) *State {
 		}
 		for k := range r.IntN(8) {
 			rv := Review{Quarter: pick("2025Q4", "2026Q1", "1999Q2"), By: pick("li", "wang"), Time: tm(), Note: pick("", "资料核对无误", "补核定"),
-				Event: fmt.Sprintf("%s-%d", d.ID, k)}
+				Result: pick("", ReviewSupplemented, ReviewUnchanged), Event: fmt.Sprintf("%s-%d", d.ID, k)}
 			if r.IntN(2) == 0 {
 				rv.SignedOffBy, rv.SignedOff = "zhang", tm()
 			}
@@ -68,7 +68,7 @@ func randomHistories(r *rand.Rand, n int) *State {
 		for range r.IntN(4) {
 			s.Changes = append(s.Changes, Change{At: tm(), Dossier: d.ID, Kind: ChangeKind(pick("mark", "raise", "declassify", "credit")),
 				From: pick("", "秘密"), To: "机密", Period: pick("", "10y"), Expires: pick("", "2036-01-01"), Expired: pick("", "2020-01-01"),
-				Reason: pick("", "升密"), By: pick("", "su")})
+				Reason: pick("", "升密"), By: pick("", "su"), ApprovedBy: pick("", "su")})
 		}
 		s.Dossiers[d.ID] = d
 	}
