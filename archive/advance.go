@@ -217,6 +217,32 @@ func removalsAfter(before map[string][]string, agree bool, j *journal.Journal) (
 	return removals, true
 }
 
+// cutsIn is every change of roles among j's events, as if each cut
+// them (member → the changes, with the roles each gives): an advance
+// judges j's steps by them from the start (State.losses), as a replay's
+// second pass judges steps ordered before a cut. A step of j written
+// where a change of j was not heard of, which it refuses, then fails
+// the advance, whichever the merge orders first, and the journal is
+// replayed. (The snapshot's own changes come before every new event.)
+// false if one cannot be read.
+func cutsIn(j *journal.Journal) (map[string][]RoleSpell, bool) {
+	var cuts map[string][]RoleSpell
+	for _, e := range j.Events {
+		if e.Kind != KindMemberRoles {
+			continue
+		}
+		var x MemberRoles
+		if e.Decode(&x) != nil {
+			return nil, false
+		}
+		if cuts == nil {
+			cuts = map[string][]RoleSpell{}
+		}
+		cuts[x.Member] = append(cuts[x.Member], RoleSpell{From: e.Time, Roles: x.Roles, Event: e.Hash})
+	}
+	return cuts, true
+}
+
 // cloneLists is a copy of m (nil if m is) whose lists a step may append
 // to, leaving m's as they were.
 func cloneLists[V any](m map[string][]V) map[string][]V {
@@ -684,7 +710,12 @@ func (a *Archive) advance(s *State, snap *snapshot, j *journal.Journal, mv *regM
 	if !ok {
 		return false
 	}
-	s.Journal, s.removals = j, removals
+	losses, ok := cutsIn(j)
+	if !ok {
+		return false
+	}
+	s.Journal, s.removals, s.losses = j, removals, losses
+	defer func() { s.losses = nil }()
 	for i, e := range j.Events {
 		if in != nil && !in(i) {
 			s.idUsed(e) // as a replay counts even a refused create's

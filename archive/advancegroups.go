@@ -283,9 +283,13 @@ func (s *State) memberSteps(j *journal.Journal) bool {
 	if !ok {
 		return false
 	}
+	losses, ok := cutsIn(j)
+	if !ok {
+		return false
+	}
 	held := s.Journal
-	s.Journal, s.removals = j, removals
-	defer func() { s.Journal = held }()
+	s.Journal, s.removals, s.losses = j, removals, losses
+	defer func() { s.Journal, s.losses = held, nil }()
 	for _, e := range j.Events {
 		if !memberStep(e) {
 			continue

@@ -156,6 +156,14 @@ func (x *MemberRoles) check(c *step) error {
 
 func (x *MemberRoles) apply(c *step) {
 	m := *c.s.Members[x.Member]
+	if slices.ContainsFunc(m.Roles, func(r string) bool { return !slices.Contains(x.Roles, r) }) {
+		// A loss of rights: the member's steps written where it was not
+		// heard of are judged against it (State.lostRight).
+		if c.s.lost == nil {
+			c.s.lost = map[string][]RoleSpell{}
+		}
+		c.s.lost[x.Member] = append(c.s.lost[x.Member], RoleSpell{From: c.e.Time, Roles: slices.Clone(x.Roles), Event: c.e.Hash})
+	}
 	m.Roles = slices.Clone(x.Roles)
 	c.s.Members[x.Member] = &m
 	c.s.setRoles(x.Member, c.e, m.Roles)

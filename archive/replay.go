@@ -102,14 +102,14 @@ func replayLettingGo(j *journal.Journal, p *Policy, now time.Time, letGo func(*j
 
 // replayJournal is Replay after preverify, with letGo (nil: nothing is let go).
 func replayJournal(j *journal.Journal, p *Policy, now time.Time, checkSigs bool, letGo func(*journal.Event) bool) *State {
-	one := letGo != nil && onePass(j)
+	one := letGo != nil && onePass(j, p)
 	if !one {
 		letGo = nil
 	}
 	changes, reviews, perDossier := registerSizes(j)
-	run := func(removals map[string][]string) *State {
+	run := func(removals map[string][]string, losses map[string][]RoleSpell) *State {
 		s := newState(j, p)
-		s.now, s.checkSigs, s.removals = now, checkSigs, removals
+		s.now, s.checkSigs, s.removals, s.losses = now, checkSigs, removals, losses
 		s.prefix = map[string]bool{}
 		s.letGo = letGo
 		s.reviewsOf = perDossier
@@ -144,7 +144,7 @@ func replayJournal(j *journal.Journal, p *Policy, now time.Time, checkSigs bool,
 		}
 		return s
 	}
-	s := run(nil)
+	s := run(nil, nil)
 	replayPasses.Add(1)
 	// Events of a removed member that their removal does not follow were
 	// written after it or concurrently with it: a second pass refuses them,
@@ -154,12 +154,21 @@ func replayJournal(j *journal.Journal, p *Policy, now time.Time, checkSigs bool,
 	// not, in the same words: it is not run. (A department's ten years have
 	// leavers: at 100,000 dossiers the pass doubled the replay.)
 	// (onePass found it so already: leaverEscapes is not run again.)
-	if len(s.removed) > 0 && !one && (twoPasses || j.Prior != nil || j.Merge != nil || leaverEscapes(j, s.removed)) {
-		problems, superseded, removed := s.Problems, s.Superseded, s.removed
+	//
+	// So with a member's roles cut (member.roles): their steps that need
+	// a role the cut took away, ordered before it but not before it
+	// through links, were written where it was not heard of, and the
+	// second pass refuses them (step.lostRight; the first pass refuses
+	// those ordered after it). Only when there are such steps
+	// (cutEscapes) is it run.
+	removalPass := len(s.removed) > 0 && (twoPasses || j.Prior != nil || j.Merge != nil || leaverEscapes(j, s.removed))
+	lossPass := len(s.lost) > 0 && (twoPasses || j.Prior != nil || j.Merge != nil || cutEscapes(j, p, s.lost, s.RoleHistory))
+	if !one && (removalPass || lossPass) {
+		problems, superseded, removed, lost := s.Problems, s.Superseded, s.removed, s.lost
 		// The first state is let go before the second is made: two whole
 		// states at once were the peak of a first command.
 		s = nil
-		s = run(removed)
+		s = run(removed, lost)
 		replayPasses.Add(1)
 		s.passesAgree = slices.Equal(problems, s.Problems) && slices.Equal(superseded, s.Superseded)
 	} else {
@@ -168,6 +177,7 @@ func replayJournal(j *journal.Journal, p *Policy, now time.Time, checkSigs bool,
 		}
 		s.passesAgree = true
 	}
+	s.losses = nil // they are s.lost, as the first pass grew it
 	s.dataLetGo, s.letGo = s.letGo != nil, nil
 	return s
 }
@@ -177,22 +187,84 @@ func replayJournal(j *journal.Journal, p *Policy, now time.Time, checkSigs bool,
 // member that does not come before it (leaverEscapes of every removal
 // the journal holds is false, and so of those the first pass lets take
 // effect, which are among them).
-func onePass(j *journal.Journal) bool {
+func onePass(j *journal.Journal, p *Policy) bool {
 	removals := map[string][]string{}
+	cuts := map[string][]RoleSpell{}
 	for _, e := range j.Events {
-		if e.Kind != KindMemberRemove {
-			continue
+		switch e.Kind {
+		case KindMemberRemove:
+			var x MemberRemove
+			if e.Decode(&x) != nil || x.Member == "" {
+				return false
+			}
+			removals[x.Member] = append(removals[x.Member], e.Hash)
+		case KindMemberRoles:
+			// Every change of roles, as if it cut them: those the first
+			// pass finds cutting are among them.
+			var x MemberRoles
+			if e.Decode(&x) != nil || x.Member == "" {
+				return false
+			}
+			cuts[x.Member] = append(cuts[x.Member], RoleSpell{Roles: x.Roles, Event: e.Hash})
 		}
-		var x MemberRemove
-		if e.Decode(&x) != nil || x.Member == "" {
-			return false
-		}
-		removals[x.Member] = append(removals[x.Member], e.Hash)
 	}
-	if len(removals) == 0 {
+	if len(removals) == 0 && len(cuts) == 0 {
 		return true
 	}
-	return !twoPasses && j.Prior == nil && j.Merge == nil && !leaverEscapes(j, removals)
+	return !twoPasses && j.Prior == nil && j.Merge == nil && !leaverEscapes(j, removals) && !cutEscapes(j, p, cuts, nil)
+}
+
+// cutEscapes reports whether a member whose roles a change cut (cuts:
+// member → those changes, with the roles each left) has a step that
+// needs a role the change left them none of, that comes before the
+// change in j's order but not through links: written where the change
+// was not heard of, it is one the second pass of a replay refuses
+// (step.lostRight). A step ordered after the change is refused in the
+// first pass. Asked only of the steps that may need a role the cut took
+// away, by their kind (one that writes a dossier's file may need a
+// writer's role of its level): one walk back from each cut that has
+// them, which stops once it met them all. history, the roles each member
+// held before each cut (State.RoleHistory), narrows it to the roles a cut
+// took away; nil (before a replay): any it does not leave.
+func cutEscapes(j *journal.Journal, p *Policy, cuts map[string][]RoleSpell, history map[string][]RoleSpell) bool {
+	pos := make(map[string]int, len(cuts))
+	for i, e := range j.Events {
+		if e.Kind == KindMemberRoles {
+			pos[e.Hash] = i
+		}
+	}
+	for m, ls := range cuts {
+		for _, l := range ls {
+			at, ok := pos[l.Event]
+			if !ok {
+				return true
+			}
+			var old []string // the roles before the cut; nil: not known
+			for i, sp := range history[m] {
+				if sp.Event == l.Event && i > 0 {
+					old = history[m][i-1].Roles
+				}
+			}
+			took := func(need []string) bool {
+				return !hasAny(l.Roles, need) && (old == nil || hasAny(old, need))
+			}
+			writes := slices.ContainsFunc(p.LevelNames(), func(lv string) bool { return took(p.Writers(lv)) })
+			targets := map[string]bool{}
+			for _, e := range j.Events[:at] {
+				if e.Actor != m {
+					continue
+				}
+				spec := SpecOf(e.Kind)
+				if spec == nil || spec.WritesFile && writes || spec.Roles != nil && took(spec.Roles(p)) {
+					targets[e.Hash] = true
+				}
+			}
+			if len(targets) > 0 && len(j.AncestorsAmong(j.Events[at], targets)) < len(targets) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // twoPasses makes Replay run the second pass whenever a member was
@@ -487,10 +559,62 @@ func (s *State) prepareData(e *journal.Event, spec *KindSpec, data payload, chec
 		}
 		return nil, problemf("%s names a dossier, which it must not", e.Kind)
 	}
+	if err := st.lostRight(); err != nil {
+		return st, err
+	}
 	if err := st.checkRules(); err != nil {
 		return st, err
 	}
 	return st, nil
+}
+
+// lostRight refuses a step that uses a right a change of its actor's
+// roles took away, written where that change was not heard of (the step
+// does not follow it, nor it the step): a loss of rights wins over a
+// concurrent step that uses them, as a removal does (FORMAT.md,
+// "Concurrent steps"), whichever of the two the merge orders first. The
+// right a step uses is a role its kind needs and, when it pins the file
+// of an existing dossier, a writer's role of its level. A problem, not a
+// superseded step: its content must not reach the dossier through a merge
+// that follows it, and a manager's decision settles it.
+//
+// Only a member whose roles were cut (State.lost) has steps to ask about,
+// and only their steps that need a role the cut left them none of: the
+// links are walked for those alone.
+func (st *step) lostRight() error {
+	s, e := st.s, st.e
+	losses := s.losses
+	if losses == nil {
+		losses = s.lost
+	}
+	ls := losses[e.Actor]
+	if len(ls) == 0 || s.Journal == nil {
+		return nil
+	}
+	var need, writers []string
+	if st.spec.Roles != nil {
+		need = st.spec.Roles(st.p)
+	}
+	d := s.Dossiers[e.Dossier]
+	if f := st.file(); f != nil && f.SHA256 != "" && e.Kind != KindDossierCreate && d != nil {
+		writers = st.p.Writers(d.Level)
+	}
+	for _, l := range ls {
+		lacks := need != nil && !hasAny(l.Roles, need)
+		right := need
+		if !lacks && writers != nil && !hasAny(l.Roles, writers) {
+			lacks, right = true, writers
+		}
+		if !lacks || l.Event == e.Hash {
+			continue
+		}
+		le := s.Journal.ByHash[l.Event]
+		if le == nil || s.Journal.Follows(e, l.Event) || s.Journal.Follows(le, e.Hash) {
+			continue
+		}
+		return problemf("written by %s concurrently with a change of their roles (event %s) that left them %v, none of %v that it needs: a right taken away counts also against what was written where it was not heard of", e.Actor, journal.ShortHash(l.Event), l.Roles, right)
+	}
+	return nil
 }
 
 // checkRules checks a step against its kind's rule at this point of the

@@ -223,7 +223,14 @@ type State struct {
 	dataLetGo bool
 	letGo     func(*journal.Event) bool
 	removed   map[string][]string // member → the member.remove events that took effect
-	rotated   map[string]string   // member → the member.rotate event that set their keys
+	// lost is, per member, the member.roles events that took effect and
+	// took a role away from them, with the roles they left, in replay
+	// order; losses, those the lost-right rule (State.lostRight) judges
+	// the member's events by: the first pass's whole lost in a second
+	// pass, an advance's new role changes; nil: lost as it grows.
+	lost    map[string][]RoleSpell
+	losses  map[string][]RoleSpell
+	rotated map[string]string // member → the member.rotate event that set their keys
 	// addedApart are the member ids a member.add was refused for, the id
 	// being taken: added apart in two clones, each with a key of its own
 	// (addedElsewhere looks only at these).
