@@ -354,7 +354,12 @@ type dirStamp struct {
 // clock range that ignored events dated ahead that a decision had
 // rejected, or a journal without genesis). A snapshot of another version
 // is not read. Version 20 encoded the header's state as a State.
-const snapMagic = "crm-state-snapshot-v31\n"
+// Version 32 is the same format as 31, saved by replay rules that refuse
+// (a problem) a step that uses a right a change of its actor's roles took
+// away, written where that change was not heard of (step.lostRight);
+// version 31 let it count when the merge ordered it first, and made it
+// superseded, not a problem, when ordered after.
+const snapMagic = "crm-state-snapshot-v32\n"
 
 // The parts after the months', counted from the end.
 const (

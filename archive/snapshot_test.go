@@ -999,3 +999,24 @@ func TestSnapshotOfVersion28NotRead(t *testing.T) {
 		t.Fatal("a version 28 snapshot, saved by older rules, was read")
 	}
 }
+
+// A snapshot of version 31 was saved by replay rules that let a step
+// count, or made it superseded, when a change of its author's roles
+// written concurrently took away a right it uses (step.lostRight): read,
+// it would have a reader of the snapshot count an edit that a replay of
+// the journal refuses. It is not read.
+func TestSnapshotOfVersion31NotRead(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	a := f.reader("li", f.clock)
+	if a = f.reader("li", f.clock); !a.FromSnapshot() {
+		t.Fatal("no snapshot")
+	}
+	if err := a.ResealSnapshotAs("crm-state-snapshot-v31\n"); err != nil {
+		t.Fatal(err)
+	}
+	if f.reader("li", f.clock).FromSnapshot() {
+		t.Fatal("a version 31 snapshot, saved by older rules, was read")
+	}
+}
