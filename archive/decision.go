@@ -275,6 +275,37 @@ func (a *Archive) OwnCollisions() []*journal.Event {
 	return out
 }
 
+// OwnLostRight returns the paths of the working member's own events that
+// are problems because a change of their roles, written where they had
+// not heard of it, took away a right the event uses (step.lostRight):
+// each passes its rule against its own causal past, so it was good where
+// it was written, and it is refused wherever the two meet, the same
+// problem in every clone that holds both. crm sync pushes them for a
+// manager to decide, as it would have had it pushed them first. Nil
+// without a member or such a problem.
+func (a *Archive) OwnLostRight() map[string]bool {
+	if a.me == nil || len(a.State.Problems) == 0 || a.fullState() != nil {
+		return nil
+	}
+	s := a.State
+	var out map[string]bool
+	for _, p := range s.Problems {
+		h, ok := journal.HashOfPath(p.Path)
+		e := s.Journal.ByHash[h]
+		if !ok || e == nil || e.Actor != a.me.ID {
+			continue
+		}
+		if _, _, cut := s.rightCut(e, SpecOf(e.Kind), pinnedFile(e), s.RoleHistory[e.Actor]); !cut || !s.validInPast(e) {
+			continue
+		}
+		if out == nil {
+			out = map[string]bool{}
+		}
+		out[p.Path] = true
+	}
+	return out
+}
+
 // FindEvent returns the journal's event named by ref: its path, its hash,
 // or a unique prefix of its hash (at least 8 hex digits).
 func (a *Archive) FindEvent(ref string) (*journal.Event, error) {

@@ -587,34 +587,50 @@ func (st *step) lostRight() error {
 	if losses == nil {
 		losses = s.lost
 	}
-	ls := losses[e.Actor]
-	if len(ls) == 0 || s.Journal == nil {
+	if len(losses[e.Actor]) == 0 {
 		return nil
 	}
+	if cut, right, ok := s.rightCut(e, st.spec, st.file(), losses[e.Actor]); ok {
+		return problemf("written by %s concurrently with a change of their roles (event %s) that left them %v, none of %v that it needs: a right taken away counts also against what was written where it was not heard of", e.Actor, journal.ShortHash(cut.Event), cut.Roles, right)
+	}
+	return nil
+}
+
+// rightCut returns the first of cuts (settings of event e's actor's
+// roles) that neither e follows nor follows e and that leaves the actor
+// none of the roles a right e uses needs (which right: right), if any:
+// e's kind's roles, and, when e pins file f of an existing dossier, a
+// writer's role of the dossier's level. The links are walked only for a
+// setting that leaves the actor without such a right.
+func (s *State) rightCut(e *journal.Event, spec *KindSpec, f *File, cuts []RoleSpell) (cut RoleSpell, right []string, ok bool) {
+	if s.Journal == nil || spec == nil {
+		return RoleSpell{}, nil, false
+	}
 	var need, writers []string
-	if st.spec.Roles != nil {
-		need = st.spec.Roles(st.p)
+	if spec.Roles != nil {
+		need = spec.Roles(s.Policy)
 	}
-	d := s.Dossiers[e.Dossier]
-	if f := st.file(); f != nil && f.SHA256 != "" && e.Kind != KindDossierCreate && d != nil {
-		writers = st.p.Writers(d.Level)
+	if d := s.Dossiers[e.Dossier]; f != nil && f.SHA256 != "" && e.Kind != KindDossierCreate && d != nil {
+		writers = s.Policy.Writers(d.Level)
 	}
-	for _, l := range ls {
-		lacks := need != nil && !hasAny(l.Roles, need)
-		right := need
-		if !lacks && writers != nil && !hasAny(l.Roles, writers) {
-			lacks, right = true, writers
+	for _, l := range cuts {
+		right = nil
+		switch {
+		case need != nil && !hasAny(l.Roles, need):
+			right = need
+		case writers != nil && !hasAny(l.Roles, writers):
+			right = writers
 		}
-		if !lacks || l.Event == e.Hash {
+		if right == nil || l.Event == "" || l.Event == e.Hash {
 			continue
 		}
 		le := s.Journal.ByHash[l.Event]
 		if le == nil || s.Journal.Follows(e, l.Event) || s.Journal.Follows(le, e.Hash) {
 			continue
 		}
-		return problemf("written by %s concurrently with a change of their roles (event %s) that left them %v, none of %v that it needs: a right taken away counts also against what was written where it was not heard of", e.Actor, journal.ShortHash(l.Event), l.Roles, right)
+		return l, right, true
 	}
-	return nil
+	return RoleSpell{}, nil, false
 }
 
 // checkRules checks a step against its kind's rule at this point of the

@@ -168,5 +168,9 @@ func teamgit() map[string]string {
 		"the push would bring back the old ciphertexts of %d destroyed dossier(s) purged from the remote's history: nothing was pushed; run `crm purge %s --yes` in this clone too (or clone the archive again), then `crm sync`": "本次推送会把已从远程历史中清除的 %d 份已销毁档案的旧密文带回去：未推送任何内容；请在本克隆中也运行 `crm purge %s --yes`（或重新克隆档案库），然后运行 `crm sync`",
 		// A credit limit above its class's (archive/creditlimit.go).
 		"%s is above the limit of credit class %s (%s, policy credit.classes, R8): lower it, or have the class reviewed first": "%s 超过信用等级 %s 的额度（%s，策略 credit.classes，R8）：请调低，或先复核信用等级",
+
+		// h117: a step of the user's own that a change of their roles in the other clone refuses
+		"Dossier %s: your change does not count, as a change of your roles in the other clone took away the right it used (crm verify names it): the journal's version is kept; your change stays in git history until a manager decides.": "档案 %s：你的修改不生效，因为另一克隆中对你角色的变更收回了该修改所用的权限（crm verify 会列出它）：保留日志记录的版本；你的修改留在 git 历史中，待经理决定。",
+		"note: a step of yours that does not count where the clones meet, pushed for a manager to decide: %s":                                                                                                                              "注：你的一个步骤在两个克隆合并后不生效，已推送，待经理决定：%s",
 	}
 }

@@ -400,12 +400,27 @@ func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string) ([]arc
 		return nil, err
 	}
 	var fresh, inherited []archive.Problem
+	var own map[string]bool
 	for _, p := range ps {
 		if !named[p.Path] && g.sameAsRemote(remoteRef, p.Path) {
 			inherited = append(inherited, p)
-		} else {
-			fresh = append(fresh, p)
+			continue
 		}
+		if own == nil {
+			own = a.OwnLostRight()
+			if own == nil {
+				own = map[string]bool{}
+			}
+		}
+		if own[p.Path] {
+			// A step of the user's own, good where written, that a
+			// change of their roles on the remote makes a problem:
+			// pushed first, it would be the same problem there. Held
+			// back, it kept this clone from ever pushing again.
+			e.errorf("%s\n", l10n.Sprintf("note: a step of yours that does not count where the clones meet, pushed for a manager to decide: %s", p))
+			continue
+		}
+		fresh = append(fresh, p)
 	}
 	if len(fresh) > 0 {
 		// A dossier git's driver merged in a plain git pull is not the

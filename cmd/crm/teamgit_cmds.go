@@ -517,6 +517,9 @@ func (e *env) mergeRef(g *gitRepo, ref string, handOff bool) error {
 			unreadable = append(unreadable, r)
 		}
 	}
+	if len(unreadable) > 0 && !handOff {
+		unreadable = e.keepLostRight(g, unreadable)
+	}
 	if len(unreadable) > 0 {
 		g.run("merge", "--abort")
 		if handOff {
@@ -579,6 +582,53 @@ func (e *env) mergeRef(g *gitRepo, ref string, handOff bool) error {
 		return err
 	}
 	return nil
+}
+
+// keepLostRight settles, in a merge in progress, the dossiers of recs
+// (versions this user's key cannot open) whose version on this side was
+// written by a step of the user's own that the merged journal refuses
+// because a change of their roles on the other side took away a right it
+// uses (archive.OwnLostRight: a clerk's edit, the clerk moved to sales
+// meanwhile): the version the journal pins is kept, as a clone that
+// merged the edit keeps it (journalMerges), and the user's stays in git
+// history. It returns the records it did not settle.
+func (e *env) keepLostRight(g *gitRepo, recs []*mergeRecord) []*mergeRecord {
+	a, err := e.open(true)
+	if err != nil {
+		return recs
+	}
+	own := a.OwnLostRight()
+	if len(own) == 0 {
+		return recs
+	}
+	mine := map[string]bool{}
+	for p := range own {
+		if h, ok := journal.HashOfPath(p); ok {
+			if ev := a.State.Journal.ByHash[h]; ev != nil && ev.Dossier != "" {
+				mine[ev.Dossier] = true
+			}
+		}
+	}
+	var rest []*mergeRecord
+	for _, r := range recs {
+		d := a.State.Dossiers[r.Dossier]
+		if !mine[r.Dossier] || d == nil || d.Status != archive.StatusActive || a.MergeablePins(r.Dossier, r.Parents) {
+			rest = append(rest, r)
+			continue
+		}
+		pinned := g.pinnedBlob(r.Dossier, d.SHA256)
+		if pinned == nil || a.Restore(r.Dossier, pinned) != nil {
+			rest = append(rest, r)
+			continue
+		}
+		if _, err := g.run("add", "--", r.Path); err != nil {
+			rest = append(rest, r)
+			continue
+		}
+		removeRecord(g, r.Dossier)
+		e.printf("%s\n", l10n.Sprintf("Dossier %s: your change does not count, as a change of your roles in the other clone took away the right it used (crm verify names it): the journal's version is kept; your change stays in git history until a manager decides.", r.Dossier))
+	}
+	return rest
 }
 
 // personConflicts is finishMerge's answer when the merge waits on a
