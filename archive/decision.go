@@ -295,7 +295,7 @@ func (a *Archive) OwnLostRight() map[string]bool {
 		if !ok || e == nil || e.Actor != a.me.ID {
 			continue
 		}
-		if _, _, cut := s.rightCut(e, SpecOf(e.Kind), pinnedFile(e), s.RoleHistory[e.Actor]); !cut || !s.validInPast(e) {
+		if _, _, cut := s.rightCut(e, SpecOf(e.Kind), pinnedFile(e), s.RoleHistory[e.Actor], nil); !cut || !s.validInPast(e) {
 			continue
 		}
 		if out == nil {

@@ -590,7 +590,14 @@ func (st *step) lostRight() error {
 	if len(losses[e.Actor]) == 0 {
 		return nil
 	}
-	if cut, right, ok := s.rightCut(e, st.spec, st.file(), losses[e.Actor]); ok {
+	// The cuts replayed so far (lost) come before e in the journal's
+	// order, so e may follow them; any other (a second pass's) comes
+	// after it, and may follow e: one question each, which the journal's
+	// memo of what follows what answers without a walk once asked again.
+	replayed := func(h string) bool {
+		return slices.ContainsFunc(s.lost[e.Actor], func(l RoleSpell) bool { return l.Event == h })
+	}
+	if cut, right, ok := s.rightCut(e, st.spec, st.file(), losses[e.Actor], replayed); ok {
 		return problemf("written by %s concurrently with a change of their roles (event %s) that left them %v, none of %v that it needs: a right taken away counts also against what was written where it was not heard of", e.Actor, journal.ShortHash(cut.Event), cut.Roles, right)
 	}
 	return nil
@@ -601,8 +608,10 @@ func (st *step) lostRight() error {
 // none of the roles a right e uses needs (which right: right), if any:
 // e's kind's roles, and, when e pins file f of an existing dossier, a
 // writer's role of the dossier's level. The links are walked only for a
-// setting that leaves the actor without such a right.
-func (s *State) rightCut(e *journal.Event, spec *KindSpec, f *File, cuts []RoleSpell) (cut RoleSpell, right []string, ok bool) {
+// setting that leaves the actor without such a right. before, if not
+// nil, says which settings come before e in the journal's order (the
+// others come after it).
+func (s *State) rightCut(e *journal.Event, spec *KindSpec, f *File, cuts []RoleSpell, before func(h string) bool) (cut RoleSpell, right []string, ok bool) {
 	if s.Journal == nil || spec == nil {
 		return RoleSpell{}, nil, false
 	}
@@ -625,7 +634,12 @@ func (s *State) rightCut(e *journal.Event, spec *KindSpec, f *File, cuts []RoleS
 			continue
 		}
 		le := s.Journal.ByHash[l.Event]
-		if le == nil || s.Journal.Follows(e, l.Event) || s.Journal.Follows(le, e.Hash) {
+		if le == nil {
+			continue
+		}
+		first := before == nil || before(l.Event) // e may follow it
+		later := before == nil || !first          // it may follow e
+		if first && s.Journal.Follows(e, l.Event) || later && s.Journal.Follows(le, e.Hash) {
 			continue
 		}
 		return l, right, true
