@@ -281,8 +281,10 @@ func (a *Archive) OwnCollisions() []*journal.Event {
 // each passes its rule against its own causal past, so it was good where
 // it was written, and it is refused wherever the two meet, the same
 // problem in every clone that holds both. crm sync pushes them for a
-// manager to decide, as it would have had it pushed them first. Nil
-// without a member or such a problem.
+// manager to decide, as it would have had it pushed them first. With
+// them, the file of a dossier such a dossier.create made, as it pinned
+// it (no other event creates that dossier): a decision that accepts the
+// creation takes it. Nil without a member or such a problem.
 func (a *Archive) OwnLostRight() map[string]bool {
 	if a.me == nil || len(a.State.Problems) == 0 || a.fullState() != nil {
 		return nil
@@ -302,6 +304,11 @@ func (a *Archive) OwnLostRight() map[string]bool {
 			out = map[string]bool{}
 		}
 		out[p.Path] = true
+		if f := pinnedFile(e); e.Kind == KindDossierCreate && f != nil && s.Dossiers[e.Dossier] == nil {
+			if ct, err := os.ReadFile(a.dossierFile(e.Dossier)); err == nil && sha256Hex(ct) == f.SHA256 {
+				out[DossierPath(e.Dossier)] = true
+			}
+		}
 	}
 	return out
 }
