@@ -42,3 +42,51 @@ func TestEditConcurrentWithRoleCutIsRefused(t *testing.T) {
 			}
 		})
 }
+
+// A clerk's edits that all come before their move to sales, through
+// links: one pass, and the state the two passes give (every department
+// moves people: the second pass would double a first command's replay).
+func TestReplayRoleCutOnePass(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	f.edit("li", id)
+	if err := f.as("zhang").SetRoles(ctx, "li", []string{"sales"}); err != nil {
+		t.Fatal(err)
+	}
+	f.createAs("zhang", "customer:\n  name: 之后\nowner: 张三\n", "内部")
+	s, both, passes := replayBoth(t, f)
+	if passes != 1 {
+		t.Fatalf("%d passes, want 1", passes)
+	}
+	sameState(t, s, both)
+	if len(s.Problems) != 0 {
+		t.Fatalf("problems %v", s.Problems)
+	}
+}
+
+// An edit written apart from the cut: ordered before it, the second pass
+// refuses it (the first took it); ordered after, the first pass does, and
+// there is no second. Either way the state is the one the two passes give.
+func TestReplayRoleCutConcurrentPasses(t *testing.T) {
+	f := newFixture(t)
+	id := f.create("秘密")
+	f.race(t, bothOrders,
+		archive.KindMemberRoles, func(a *fixture) {
+			if err := a.as("zhang").SetRoles(ctx, "li", []string{"sales"}); err != nil {
+				t.Fatal(err)
+			}
+		},
+		archive.KindDossierUpdate, func(g *fixture) {
+			g.edit("li", id)
+		},
+		func(a *fixture, cutFirst bool) {
+			s, both, passes := replayBoth(t, a)
+			if want := map[bool]int64{true: 1, false: 2}[cutFirst]; passes != want {
+				t.Fatalf("role change first %v: %d passes, want %d", cutFirst, passes, want)
+			}
+			sameState(t, s, both)
+			if len(s.Problems) != 1 || !strings.Contains(s.Problems[0].Msg, "concurrently with a change of their roles") {
+				t.Fatalf("role change first %v: problems %v", cutFirst, s.Problems)
+			}
+		})
+}
