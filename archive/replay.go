@@ -571,8 +571,8 @@ func (s *State) prepareData(e *journal.Event, spec *KindSpec, data payload, chec
 // lostRight refuses a step that uses a right a change of its actor's
 // roles took away, written where that change was not heard of (the step
 // does not follow it, nor it the step): a loss of rights wins over a
-// concurrent step that uses them, as a removal does (FORMAT.md,
-// "Concurrent steps"), whichever of the two the merge orders first. The
+// concurrent step that uses them, as a removal does (FORMAT.md, "A loss
+// of rights wins"), whichever of the two the merge orders first. The
 // right a step uses is a role its kind needs and, when it pins the file
 // of an existing dossier, a writer's role of its level. A problem, not a
 // superseded step: its content must not reach the dossier through a merge
