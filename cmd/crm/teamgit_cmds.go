@@ -518,7 +518,13 @@ func (e *env) mergeRef(g *gitRepo, ref string, handOff bool) error {
 		}
 	}
 	if len(unreadable) > 0 && !handOff {
-		unreadable = e.keepLostRight(g, unreadable)
+		var kept []string
+		if unreadable, kept = e.keepLostRight(g, unreadable); len(unreadable) == 0 {
+			// Said only when the merge goes on (an abort undoes them).
+			for _, id := range kept {
+				e.printf("%s\n", l10n.Sprintf("Dossier %s: your change does not count, as a change of your roles in the other clone took away the right it used (crm verify names it): the journal's version is kept; your change stays in git history until a manager decides.", id))
+			}
+		}
 	}
 	if len(unreadable) > 0 {
 		g.run("merge", "--abort")
@@ -591,15 +597,16 @@ func (e *env) mergeRef(g *gitRepo, ref string, handOff bool) error {
 // uses (archive.OwnLostRight: a clerk's edit, the clerk moved to sales
 // meanwhile): the version the journal pins is kept, as a clone that
 // merged the edit keeps it (journalMerges), and the user's stays in git
-// history. It returns the records it did not settle.
-func (e *env) keepLostRight(g *gitRepo, recs []*mergeRecord) []*mergeRecord {
+// history. It returns the records it did not settle, and the dossiers it
+// did.
+func (e *env) keepLostRight(g *gitRepo, recs []*mergeRecord) (rest []*mergeRecord, kept []string) {
 	a, err := e.open(true)
 	if err != nil {
-		return recs
+		return recs, nil
 	}
 	own := a.OwnLostRight()
 	if len(own) == 0 {
-		return recs
+		return recs, nil
 	}
 	mine := map[string]bool{}
 	for p := range own {
@@ -609,7 +616,6 @@ func (e *env) keepLostRight(g *gitRepo, recs []*mergeRecord) []*mergeRecord {
 			}
 		}
 	}
-	var rest []*mergeRecord
 	for _, r := range recs {
 		d := a.State.Dossiers[r.Dossier]
 		if !mine[r.Dossier] || d == nil || d.Status != archive.StatusActive || a.MergeablePins(r.Dossier, r.Parents) {
@@ -626,9 +632,9 @@ func (e *env) keepLostRight(g *gitRepo, recs []*mergeRecord) []*mergeRecord {
 			continue
 		}
 		removeRecord(g, r.Dossier)
-		e.printf("%s\n", l10n.Sprintf("Dossier %s: your change does not count, as a change of your roles in the other clone took away the right it used (crm verify names it): the journal's version is kept; your change stays in git history until a manager decides.", r.Dossier))
+		kept = append(kept, r.Dossier)
 	}
-	return rest
+	return rest, kept
 }
 
 // personConflicts is finishMerge's answer when the merge waits on a
