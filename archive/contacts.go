@@ -88,6 +88,13 @@ func contactNode(c Contact) *yaml.Node {
 	add("content", c.Content, false)
 	add("follow_up", c.FollowUp, false)
 	add("keep_until", date(c.KeepUntil), true)
+	if cc := c.CreditChange; cc != nil {
+		ch := &yaml.Node{Kind: yaml.MappingNode}
+		for _, kv := range [][2]string{{"from", cc.From}, {"to", cc.To}, {"reason", cc.Reason}} {
+			ch.Content = append(ch.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: kv[0]}, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: kv[1]})
+		}
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "credit_change"}, ch)
+	}
 	return m
 }
 
@@ -261,8 +268,8 @@ func encodeNode(n *yaml.Node) ([]byte, error) {
 }
 
 // ParseContact reads one contact record written as a YAML mapping (date:,
-// who:, kind:, content:, follow_up:, keep_until:), as in the editor of
-// `crm contact add`. Errors name the line and field.
+// who:, kind:, content:, follow_up:, keep_until:, credit_change:), as in
+// the editor of `crm contact add`. Errors name the line and field.
 func ParseContact(text []byte) (Contact, error) {
 	var c Contact
 	var root yaml.Node
@@ -282,6 +289,9 @@ func ParseContact(text []byte) (Contact, error) {
 	}
 	if len(ps) == 0 {
 		checkFields(reflect.ValueOf(&c).Elem(), top, "", 0, true, &ps)
+	}
+	if len(ps) == 0 {
+		ps = creditChangeChecks(top, &c, "")
 	}
 	if len(ps) > 0 {
 		return c, &ValidationError{ps}

@@ -43,6 +43,10 @@ type Digest struct {
 	Outstanding                            float64
 	HasOutstanding                         bool
 	PaymentAttitude, CreditProblems, Phone string
+	// The visits that noted a change in the customer's credit (信用异动),
+	// in the dossier's order, for the monthly report: each one's date,
+	// who (经办人) and CreditChange only.
+	CreditVisits []Contact
 }
 
 // digestOf is dd's digest.
@@ -61,6 +65,10 @@ func digestOf(dd *Dossier) Digest {
 	for _, c := range dd.Contacts {
 		if c.Kind == ContactComplaint {
 			g.Complaints = append(g.Complaints, Contact{Kind: c.Kind, Date: c.Date, KeepUntil: c.KeepUntil, keepDefaulted: c.keepDefaulted})
+		}
+		if c.CreditChange != nil {
+			cc := *c.CreditChange
+			g.CreditVisits = append(g.CreditVisits, Contact{Kind: c.Kind, Date: c.Date, Who: c.Who, CreditChange: &cc})
 		}
 	}
 	return g
@@ -106,7 +114,7 @@ type digestRec struct {
 
 // digestMagic starts the digests file (cache folder, "digests"): then a
 // nonce and the records, by id, sealed with the plaintext cache's key.
-const digestMagic = "crm-list-digests-v5\n"
+const digestMagic = "crm-list-digests-v6\n"
 
 func (c *plainCache) digestPath() string { return filepath.Join(c.dir, "digests") }
 
@@ -243,12 +251,19 @@ func appendDigests(b []byte, recs []*digestRec) []byte {
 		b = appendTime(b, g.SurveyDate.Time)
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(g.Outstanding))
 		b = appendBool(b, g.HasOutstanding)
+		b = binary.AppendUvarint(b, uint64(len(g.CreditVisits)))
+		for _, c := range g.CreditVisits {
+			b = appendTime(b, c.Date.Time)
+			for _, v := range []string{c.Who, c.CreditChange.From, c.CreditChange.To, c.CreditChange.Reason} {
+				b = appendString(b, v)
+			}
+		}
 	}
 	return b
 }
 
 // minDigestSize is the fewest bytes encodeDigests writes for a record.
-const minDigestSize = 1 + 32 + 5 + 5 + 8 + 1 + 1 + 4 + 1 + 5 + 4 + 8 + 1
+const minDigestSize = 1 + 32 + 5 + 5 + 8 + 1 + 1 + 4 + 1 + 5 + 4 + 8 + 1 + 1
 
 // decodeDigests reads what encodeDigests wrote; false, never a panic, if
 // it does not parse or its ids are not ascending.
@@ -309,6 +324,15 @@ func decodeDigestsOf(b []byte, all string) ([]digestRec, bool) {
 			g.Outstanding = math.Float64frombits(binary.LittleEndian.Uint64(f))
 		}
 		g.HasOutstanding = r.bool()
+		k = r.uvarint() // a note takes 8 bytes or more
+		if k > uint64(len(r.b)/8) {
+			return nil, false
+		}
+		for range k {
+			c := Contact{Kind: ContactVisit, Date: Date{r.time()}, Who: r.str()}
+			c.CreditChange = &CreditNote{From: r.str(), To: r.str(), Reason: r.str()}
+			g.CreditVisits = append(g.CreditVisits, c)
+		}
 		if r.bad || i > 0 && out[i-1].ID >= x.ID {
 			return nil, false
 		}

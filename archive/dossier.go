@@ -587,6 +587,41 @@ func crossChecks(top *yaml.Node, d *Dossier) []*FieldError {
 			}
 			ps = append(ps, &FieldError{Path: fmt.Sprintf("contacts[%d].keep_until", i), Line: line, Msg: l10n.T("is before the record's date")})
 		}
+		if c.CreditChange != nil {
+			var item *yaml.Node
+			if contacts != nil && contacts.Kind == yaml.SequenceNode && i < len(contacts.Content) {
+				item = contacts.Content[i]
+			}
+			ps = append(ps, creditChangeChecks(item, &c, fmt.Sprintf("contacts[%d].", i))...)
+		}
+	}
+	return ps
+}
+
+// creditChangeChecks are the rules of a contact record's credit change
+// (信用异动, CreditChange) that the `check:` tags do not say: only a
+// visit (拜访) notes one, and its class changed. item is the record's
+// mapping node (nil: no lines known), prefix the record's path and a dot
+// ("contacts[2].", "" for a record on its own).
+func creditChangeChecks(item *yaml.Node, c *Contact, prefix string) []*FieldError {
+	cc := c.CreditChange
+	if cc == nil {
+		return nil
+	}
+	line := func(path string) int {
+		if item == nil || item.Kind != yaml.MappingNode {
+			return 0
+		}
+		return lineOf(item, path)
+	}
+	var ps []*FieldError
+	if c.Kind != "" && c.Kind != ContactVisit {
+		ps = append(ps, &FieldError{Path: prefix + "credit_change", Line: line("credit_change"),
+			Msg: l10n.Sprintf("a change in credit (信用异动) is noted on a visit (%s), not on a %s record: file it with a visit, or leave credit_change out", ContactVisit, c.Kind)})
+	}
+	if cc.From != "" && cc.From == cc.To {
+		ps = append(ps, &FieldError{Path: prefix + "credit_change.to", Line: line("credit_change.to"),
+			Msg: l10n.Sprintf("is %s, as from: is: a class that did not change is no change in credit; give the class the customer changed to, or leave credit_change out", cc.To)})
 	}
 	return ps
 }
@@ -602,13 +637,16 @@ func checkFields(v reflect.Value, n *yaml.Node, path string, line int, written b
 	}
 	for _, f := range fieldsOf(v.Type()) {
 		fv := v.Field(f.index)
+		key, val := child(n, f.name)
 		if fv.Kind() == reflect.Pointer {
 			if fv.IsNil() {
 				continue
 			}
 			fv = fv.Elem()
+			if fv.Kind() == reflect.Struct && val != nil && val.Kind != yaml.MappingNode {
+				continue // not a mapping: decodeNode said so, and nothing in it is to check
+			}
 		}
-		key, val := child(n, f.name)
 		c := fieldCheck{f: f, parent: path, line: line, val: val, written: written, ps: ps}
 		if key != nil {
 			c.line = key.Line

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -142,8 +143,60 @@ type Contact struct {
 	// when absent (ComplaintKeepUntil), and Policy.ComplaintKeepUntil
 	// then applies the policy's retention instead.
 	KeepUntil Date `yaml:"keep_until" json:"keep_until"`
+	// CreditChange is the change in the customer's credit a visit noted
+	// (信用异动), nil for none.
+	CreditChange *CreditNote `yaml:"credit_change,omitempty" json:"credit_change,omitempty"`
 
 	keepDefaulted bool // KeepUntil was not written: ParseDossier filled it in
+}
+
+// CreditNote is a change in the customer's credit noted on a visit, and
+// why (信用异动; sister rules, "Intake and records": "visits also note
+// changes in the customer's credit and why"): the credit class (R8) the
+// customer had and the one the visit found, and the reason.
+//
+// Only a visit (拜访) may carry one (contactChecks refuses it on the other
+// kinds): the rules give the noting of credit changes to visits, which is
+// where the department's people see the customer's business for
+// themselves; what a follow-up call, a reception or a complaint suggests
+// about credit is checked on the next visit or goes to the supervisor as
+// a reason for `crm classify --credit`. Either way the note changes no
+// class: R8's classes come from the credit investigation and the
+// customer's trade, and setting one stays the supervisor's journaled
+// `crm classify --credit` step. The monthly report lists the month's
+// notes (信用异动) and marks those whose class the archive does not have
+// yet (待复核).
+//
+// from and to are credit classes as credit_survey.class takes them: the
+// policy's classes, A, B, C and D (classify.CreditClasses; the policy sets
+// each one's limit and terms, not their names). They must differ: a class
+// that did not change is no 信用异动.
+type CreditNote struct {
+	From   string `yaml:"from" json:"from" check:"required,enum=credit_class"` // 原信用等级
+	To     string `yaml:"to" json:"to" check:"required,enum=credit_class"`     // 现信用等级
+	Reason string `yaml:"reason" json:"reason" check:"required"`               // 异动原因
+}
+
+// UnmarshalYAML reads a mapping (from:, to:, reason:; a key it does not
+// know is refused, as unknownFields does, which does not look into a type
+// with its own UnmarshalYAML); written any other way (credit_change: B:C)
+// it is refused with what to write instead.
+func (c *CreditNote) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return nodeError(n, l10n.T("must be a mapping: from: (the credit class before), to: (the class after), reason: (why)"))
+	}
+	type plain CreditNote
+	if err := n.Decode((*plain)(c)); err != nil {
+		return err
+	}
+	if ps := unknownFields(n, reflect.TypeFor[plain](), ""); len(ps) > 0 {
+		te := &yaml.TypeError{}
+		for _, p := range ps {
+			te.Errors = append(te.Errors, fmt.Sprintf("line %d: %s", p.Line, p.Msg))
+		}
+		return te
+	}
+	return nil
 }
 
 // The kinds of contact record.

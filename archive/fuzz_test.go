@@ -26,6 +26,8 @@ func FuzzParseDossier(f *testing.F) {
 	// The survey forms, contacts and extra: (dossier_test.go).
 	f.Add([]byte(fullDossier))
 	f.Add([]byte("customer:\n  name: x\nowner: y\ncontacts:\n  - date: 2024-02-29\n    kind: 投诉\n  - {date: 2026-01-01, kind: 拜访, keep_until: 2025-01-01}\n"))
+	// A visit's change in credit (信用异动), good, on a follow-up, a scalar.
+	f.Add([]byte("customer:\n  name: x\nowner: y\ncontacts:\n  - date: 2026-11-02\n    kind: 拜访\n    credit_change:\n      from: B\n      to: C\n      reason: 拖欠\n  - {date: 2026-11-03, kind: 回访, credit_change: {from: C, to: C, why: x}}\n  - {date: 2026-11-04, kind: 拜访, credit_change: B:C}\n"))
 	f.Add([]byte("customer:\n  name: x\nowner: y\nextra: {1: [a, {b: .nan}], ~: x, [k]: v}\n"))
 	f.Add([]byte("customer:\n  name: x\nowner: y\ncredit_survey:\n  outstanding: -0\n  products: [{monthly_amount: 1e400}]\n  office: {floors: 0x10}\n"))
 	f.Add([]byte("customer:\n  name: x\nowner: y\nsurvey: &s\n  dealings: *s\n"))
@@ -64,6 +66,10 @@ func FuzzParseDossier(f *testing.F) {
 				}
 				if c.Kind == archive.ContactComplaint && (c.KeepUntil.IsZero() || c.KeepUntil.Before(c.Date.Time)) {
 					t.Fatalf("complaint %d has no retention date, or one before its date: %q", i, b)
+				}
+				if cc := c.CreditChange; cc != nil && (c.Kind != archive.ContactVisit || cc.From == cc.To || strings.TrimSpace(cc.Reason) == "" ||
+					!slices.Contains(archive.CreditClasses, cc.From) || !slices.Contains(archive.CreditClasses, cc.To)) {
+					t.Fatalf("accepted contact %d's credit change %+v: %q", i, *cc, b)
 				}
 			}
 			if o := d.CreditSurvey.Outstanding; o != nil && !(*o >= 0) {
