@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"crm/classify"
 	"crm/l10n"
 )
 
@@ -403,4 +404,29 @@ func cutItems(text []byte, val *yaml.Node, gone []int) ([]byte, bool) {
 		}
 	}
 	return []byte(b.String()), true
+}
+
+// ParseCreditChange reads a change in credit given as FROM:TO (B:C; a
+// full-width ： too), each a credit class as `crm classify --credit`
+// takes it (A–D in either case, or 优, 良, 中, 差), with its reason: the
+// CreditNote of a visit, in the classes' letters. The class must change;
+// the reason, required in a dossier, is the caller's to ask for (a form in
+// the editor may leave it to be written there).
+func ParseCreditChange(change, reason string) (*CreditNote, error) {
+	from, to, ok := strings.Cut(strings.ReplaceAll(change, "：", ":"), ":")
+	if !ok {
+		return nil, l10n.Errorf("%q is not FROM:TO, the credit class before and after (e.g. B:C)", change)
+	}
+	f, err := classify.ParseCreditClass(from)
+	if err != nil {
+		return nil, err
+	}
+	t, err := classify.ParseCreditClass(to)
+	if err != nil {
+		return nil, err
+	}
+	if f == t {
+		return nil, l10n.Errorf("%q: the class is %s before and after: a class that did not change is no change in credit", change, t)
+	}
+	return &CreditNote{From: string(f), To: string(t), Reason: reason}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"crm/archive"
+	"crm/templates"
 )
 
 // A visit notes a change in the customer's credit and why (信用异动):
@@ -121,5 +122,63 @@ func TestAddContactWithCreditChange(t *testing.T) {
 	bad.Kind = archive.ContactFollowUp
 	if _, err := archive.AddContact([]byte(text), bad); err == nil || !strings.Contains(err.Error(), "credit_change") {
 		t.Errorf("a follow-up with a credit change: %v", err)
+	}
+}
+
+// The dossier templates' commented example of a contact record shows a
+// visit's credit_change:; uncommented (and its reason written), it is a
+// valid record.
+func TestDossierTemplatesCreditChangeExample(t *testing.T) {
+	for _, name := range []string{"standard.yaml", "individual.yaml"} {
+		b, err := templates.FS.ReadFile("dossier/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.Replace(string(b), "\n  name: \"\"", "\n  name: 模板客户", 1)
+		s = strings.Replace(s, "\nowner: \"\"", "\nowner: 李四", 1)
+		var out []string
+		inList := false
+		for _, l := range strings.Split(s, "\n") {
+			switch {
+			case l == "contacts: []":
+				l, inList = "contacts:", true
+			case inList && strings.HasPrefix(l, "#  "):
+				l = strings.Replace(strings.TrimPrefix(l, "#"), `reason: ""`, "reason: 连续两月拖欠货款", 1)
+			default:
+				inList = false
+			}
+			out = append(out, l)
+		}
+		d, err := archive.ParseDossier([]byte(strings.Join(out, "\n")))
+		if err != nil {
+			t.Errorf("%s, its contacts example uncommented: %v", name, err)
+			continue
+		}
+		var found bool
+		for _, c := range d.Contacts {
+			if cc := c.CreditChange; cc != nil && c.Kind == archive.ContactVisit && cc.From == "B" && cc.To == "C" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no visit with a credit change in its contacts example: %+v", name, d.Contacts)
+		}
+	}
+}
+
+// `crm contact add --credit-change FROM:TO` reads the classes as
+// `crm classify --credit` does, and writes their letters.
+func TestParseCreditChange(t *testing.T) {
+	for in, want := range map[string]string{"B:C": "B→C", "b:c": "B→C", "良：中": "B→C", " A : D ": "A→D"} {
+		cc, err := archive.ParseCreditChange(in, "拖欠")
+		if err != nil || cc.From+"→"+cc.To != want || cc.Reason != "拖欠" {
+			t.Errorf("ParseCreditChange(%q) = %+v, %v; want %s", in, cc, err, want)
+		}
+	}
+	for in, want := range map[string]string{"BC": "is not FROM:TO", "B:E": `unknown credit class "E"`, ":C": "empty credit class",
+		"B:B": "the class is B before and after", "良:b": "the class is B before and after"} {
+		if _, err := archive.ParseCreditChange(in, "拖欠"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseCreditChange(%q) = %v, want …%s…", in, err, want)
+		}
 	}
 }

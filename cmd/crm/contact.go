@@ -25,6 +25,7 @@ func newContactCmd(e *env) *cobra.Command {
 // contactAddOptions are the flags of `crm contact add`.
 type contactAddOptions struct {
 	kind, date, who, content, followUp, keepUntil, from string
+	creditChange, creditReason                          string
 	allowDisk                                           bool
 }
 
@@ -32,7 +33,7 @@ func newContactAddCmd(e *env) *cobra.Command {
 	var o contactAddOptions
 	kinds := strings.Join(archive.ContactKinds, "|")
 	c := &cobra.Command{
-		Use:   "add ID --kind " + kinds + " [--date YYYY-MM-DD] [--content TEXT | --from FILE|-] [--follow-up TEXT]",
+		Use:   "add ID --kind " + kinds + " [--date YYYY-MM-DD] [--content TEXT | --from FILE|-] [--follow-up TEXT] [--credit-change FROM:TO --credit-reason TEXT]",
 		Short: l10n.Pick("File a contact record into a dossier's contacts: (the rest of the dossier stays as written)", "在档案的 contacts: 中登记一条联系记录（档案其余内容保持原样）"),
 		Long: l10n.Pick(`File a contact record into the dossier (sister rules: every visit 拜访,
 follow-up 回访, reception 接待 and complaint 投诉 is filed). The date defaults to
@@ -41,10 +42,18 @@ or standard input with --from, or, on a terminal, from your editor. A
 complaint is kept for the policy's contacts.complaint_retention (two years by
 default; keep_until), or until a later day --keep-until gives. A record
 is of a contact that took place: its date is today or before.
+A visit that found a change in the customer's credit (信用异动) notes it
+with --credit-change FROM:TO (the credit classes before and after, e.g. B:C)
+and --credit-reason: the record's credit_change:. It changes no class: the
+monthly report lists it, marked 待复核 until a supervisor sets the class with
+crm classify --credit.
 The record is added at the end of contacts:; every other line of the dossier,
 comments included, stays as it was.`, `在档案中登记一条联系记录（规定：拜访、回访、接待、投诉均须记入档案）。日期默认为今天，经办人默认为您的
 成员姓名。内容取自 --content、--from 指定的文件或标准输入，在终端上也可在编辑器中填写。投诉记录默认
-按策略 contacts.complaint_retention 保存（默认两年，keep_until），可用 --keep-until 定为更晚的日期。联系记录须在联系发生之后填写：日期不晚于今天。记录加在 contacts: 末尾，档案其余各行（含注释）保持原样。`),
+按策略 contacts.complaint_retention 保存（默认两年，keep_until），可用 --keep-until 定为更晚的日期。联系记录须在联系发生之后填写：日期不晚于今天。
+拜访中发现客户信用变化（信用异动）时，用 --credit-change 原等级:现等级（如 B:C）和 --credit-reason 异动原因记下，即记录的 credit_change:。
+这不改变信用等级：月报列出信用异动，在主管以 crm classify --credit 调整等级之前标为 待复核。
+记录加在 contacts: 末尾，档案其余各行（含注释）保持原样。`),
 		Args: cobra.ExactArgs(1),
 		// A content update of one dossier, as edit: on that dossier's part
 		// of the snapshot.
@@ -59,6 +68,8 @@ comments included, stays as it was.`, `在档案中登记一条联系记录（�
 	f.StringVar(&o.content, "content", "", l10n.Pick("what was said, found or complained of", "联系内容"))
 	f.StringVar(&o.followUp, "follow-up", "", l10n.Pick("what is to be done next", "后续跟进"))
 	f.StringVar(&o.keepUntil, "keep-until", "", l10n.Pick("keep the record until this day, YYYY-MM-DD (complaints: the policy's retention, two years, or later)", "保存至 YYYY-MM-DD（投诉按策略保存期限，默认两年，只能更晚）"))
+	f.StringVar(&o.creditChange, "credit-change", "", l10n.Pick("a visit's change in the customer's credit (信用异动): the classes before and after, FROM:TO, e.g. B:C", "拜访发现的信用异动：原等级:现等级，如 B:C"))
+	f.StringVar(&o.creditReason, "credit-reason", "", l10n.Pick("why the customer's credit changed (with --credit-change)", "信用异动的原因（与 --credit-change 同用）"))
 	f.StringVar(&o.from, "from", "", l10n.Pick("read the content from FILE, or - for standard input", "从 FILE（- 为标准输入）读取联系内容"))
 	f.BoolVar(&o.allowDisk, "allow-disk-tmp", false, l10n.Pick("allow the editor's plaintext temp file on disk when no memory-backed storage exists", "无内存文件系统时允许明文临时文件落盘"))
 	return c
@@ -169,6 +180,24 @@ func (e *env) contactFromFlags(cmd *cobra.Command, o *contactAddOptions) (archiv
 	if cmd.Flags().Changed("content") && strings.TrimSpace(o.content) == "" {
 		return rec, usagef("--content is empty: say what was said, found or complained of")
 	}
+	if o.creditChange == "" && o.creditReason == "" {
+		return rec, nil
+	}
+	switch {
+	case o.creditChange == "":
+		return rec, usagef("--credit-reason is the reason of a change in credit: give the change with --credit-change FROM:TO (e.g. B:C)")
+	case kind != archive.ContactVisit:
+		return rec, usagef("--credit-change: a change in credit (信用异动) is noted on a visit: give --kind %s", archive.ContactVisit)
+	}
+	cc, err := archive.ParseCreditChange(o.creditChange, o.creditReason)
+	if err != nil {
+		return rec, usagef("--credit-change: %v", err)
+	}
+	// In the editor the reason may be written there; else it is asked for.
+	if strings.TrimSpace(o.creditReason) == "" && (o.from != "" || cmd.Flags().Changed("content")) {
+		return rec, usagef("--credit-change needs --credit-reason TEXT: say why the customer's credit changed")
+	}
+	rec.CreditChange = cc
 	return rec, nil
 }
 
@@ -274,6 +303,9 @@ func contactRedo(id string, given, rec archive.Contact, whoGiven bool) string {
 	if !rec.KeepUntil.IsZero() {
 		args = append(args, "--keep-until", rec.KeepUntil.Format(time.DateOnly))
 	}
+	if cc := rec.CreditChange; cc != nil {
+		args = append(args, "--credit-change", shellQuote(cc.From+":"+cc.To), "--credit-reason", shellQuote(cc.Reason))
+	}
 	return strings.Join(args, " ")
 }
 
@@ -297,6 +329,17 @@ func contactTemplate(id string, c archive.Contact) []byte {
 	fmt.Fprintf(&b, "follow_up: %q\n", c.FollowUp)
 	if !c.KeepUntil.IsZero() {
 		fmt.Fprintf(&b, "keep_until: %s\n", c.KeepUntil.Format(time.DateOnly))
+	}
+	// 信用异动: on a visit, given or as a commented example.
+	switch cc := c.CreditChange; {
+	case cc != nil:
+		b.WriteString("# 信用异动：原信用等级 from、现信用等级 to（" + strings.Join(archive.CreditClasses, " / ") + "），异动原因 reason 必填；无异动则删去以下四行\n")
+		b.WriteString("credit_change:\n")
+		fmt.Fprintf(&b, "  from: %s # 原信用等级\n  to: %s # 现信用等级\n  reason: %q # 异动原因\n", cc.From, cc.To, cc.Reason)
+	case c.Kind == archive.ContactVisit:
+		b.WriteString("# 信用异动（拜访时发现客户信用等级有变化才填写）：删去以下四行开头的 \"# \"，\n")
+		b.WriteString("# 原信用等级 from、现信用等级 to（" + strings.Join(archive.CreditClasses, " / ") + "），异动原因 reason 必填\n")
+		b.WriteString("# credit_change:\n#   from: B # 原信用等级\n#   to: C # 现信用等级\n#   reason: \"\" # 异动原因\n")
 	}
 	return []byte(b.String())
 }
@@ -348,9 +391,10 @@ func newContactListCmd(e *env) *cobra.Command {
 				return d.Format(time.DateOnly)
 			}
 			if asJSON {
-				out := make([]map[string]string, len(cs))
+				out := make([]map[string]any, len(cs))
 				for i, c := range cs {
-					out[i] = map[string]string{"date": day(c.Date), "who": c.Who, "kind": c.Kind, "content": c.Content, "follow_up": c.FollowUp, "keep_until": day(c.KeepUntil)}
+					out[i] = map[string]any{"date": day(c.Date), "who": c.Who, "kind": c.Kind, "content": c.Content, "follow_up": c.FollowUp, "keep_until": day(c.KeepUntil),
+						"credit_change": c.CreditChange} // null, or {from, to, reason}
 				}
 				return printJSON(e.io.Out, map[string]any{"id": o.State.ID, "level": level, "notice": banner(level), "customer": d.Customer.Name, "contacts": out})
 			}
@@ -360,12 +404,24 @@ func newContactListCmd(e *env) *cobra.Command {
 				return nil
 			}
 			oneLine := strings.NewReplacer("\r\n", " / ", "\n", " / ")
+			// The credit changes visits noted (信用异动) in a column of
+			// their own, when any record listed has one.
+			credit := slices.ContainsFunc(cs, func(c archive.Contact) bool { return c.CreditChange != nil })
 			rows := make([][]string, len(cs))
 			for i, c := range cs {
 				rows[i] = []string{day(c.Date), c.Kind, c.Who, oneLine.Replace(c.Content), oneLine.Replace(c.FollowUp), day(c.KeepUntil)}
+				if cc := c.CreditChange; cc != nil {
+					rows[i] = append(rows[i], cc.From+"→"+cc.To+l10n.Pick(": ", "：")+oneLine.Replace(cc.Reason))
+				} else if credit {
+					rows[i] = append(rows[i], "")
+				}
 			}
-			return printTable(e.io.Out, []string{l10n.Pick("DATE", "日期"), l10n.Pick("KIND", "类型"), l10n.Pick("WHO", "经办人"),
-				l10n.Pick("CONTENT", "内容"), l10n.Pick("FOLLOW-UP", "后续跟进"), l10n.Pick("KEPT UNTIL", "保存至")}, rows)
+			head := []string{l10n.Pick("DATE", "日期"), l10n.Pick("KIND", "类型"), l10n.Pick("WHO", "经办人"),
+				l10n.Pick("CONTENT", "内容"), l10n.Pick("FOLLOW-UP", "后续跟进"), l10n.Pick("KEPT UNTIL", "保存至")}
+			if credit {
+				head = append(head, l10n.Pick("CREDIT CHANGE (信用异动)", "信用异动"))
+			}
+			return printTable(e.io.Out, head, rows)
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, l10n.Pick("print JSON", "输出 JSON"))

@@ -132,6 +132,8 @@ var examples = map[string][]any{
 	"crm contact add": {
 		exNote("a visit, written on the command line", "在命令行写一条拜访记录"),
 		"crm contact add C-0Q7K4M8Z3X --kind 拜访 --content 了解扩产计划 --follow-up 寄报价",
+		exNote("a visit that found the customer's credit changed (信用异动): the monthly report lists it for review", "拜访中发现客户信用变化（信用异动）：月报列出，待主管复核"),
+		"crm contact add C-0Q7K4M8Z3X --kind 拜访 --content 库存积压 --credit-change B:C --credit-reason 连续两月拖欠货款",
 		exNote("a complaint, kept two years (R: 投诉记录)", "一条投诉记录，保存两年"),
 		"crm contact add C-0Q7K4M8Z3X --kind 投诉 --content 交货延迟",
 		exNote("in the editor", "在编辑器中填写"),
