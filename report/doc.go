@@ -61,6 +61,9 @@
 //     dossier.credit event, else credit_survey.class, else the survey score
 //     under the policy's thresholds (classify.ClassifyScore), else 未评定.
 //     Tier: the last dossier.tier event, else the dossier's tier, else 未定.
+//     The monthly report's 信用异动 lists the month's visits that noted a
+//     change in credit (archive.CreditNote, from the digests), marking 待复核
+//     a dossier's latest one whose class is not the customer's class now.
 //     ABC grade: classify.ABCGrades over the readable dossiers' yearly sales
 //     with the policy's shares. Dossiers that could not be read (no key, not
 //     a recipient) are counted in [Gathered].Unreadable and the report

@@ -92,7 +92,7 @@ func (f *facts) gather(name string, p Period) (*Gathered, error) {
 // addedSections are sections added to a built-in layout after archives
 // could copy it (templates/reports/<name>.yaml): a copy without one
 // leaves it out, as the report was when it was made, instead of failing.
-var addedSections = map[string][]string{"monthly": {"overdue_loans", "hand_ins"}}
+var addedSections = map[string][]string{"monthly": {"overdue_loans", "hand_ins", "credit_changes"}}
 
 // Make gathers report l.Name for p (cut in the archive policy's zone) and
 // builds it: period, generation time and the unreadable note are set.
@@ -386,9 +386,21 @@ func boolRank(b bool) int {
 func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 	st := f.newStanding(end(p, now))
 	acts := make([]activity, 1)
+	// The credit classes journaled since the period's end, where they
+	// differ from those in force at it (few): the 信用异动 list compares
+	// a visit's class with the archive's now.
+	var later map[string]string
 	f.each(func(d *archive.DossierState) { // the one pass
 		countActivity(acts, []Period{p}, d)
 		st.add(f, d)
+		if st.t.Before(now) && d.ActiveAt(st.t) {
+			if v := d.CreditMarkAt(now.Add(time.Nanosecond)).Value; v != d.CreditMarkAt(st.t).Value {
+				if later == nil {
+					later = map[string]string{}
+				}
+				later[d.ID] = v
+			}
+		}
 	})
 	s := &acts[0]
 	f.journalActivity(s, p, now)
@@ -410,6 +422,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 		return nil, err
 	}
 	f.contentRows(data, cs, true)
+	data["credit_changes"] = f.creditChangeRows(p, cs, later)
 	var dangerous, key []*customer
 	for _, c := range cs {
 		if c.credit == string(classify.CreditD) {
@@ -481,6 +494,63 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 			}},
 	}
 	return &Gathered{Data: data, made: made, Unreadable: unreadable, Read: len(cs), Gone: gone}, nil
+}
+
+// creditChangeRows are the visits in period p that noted a change in the
+// customer's credit (信用异动: a contact record's credit_change), of the
+// readable dossiers cs, by date, then by dossier, then as the dossier
+// lists them. The class a visit found is not the customer's class until a
+// supervisor sets it (crm classify --credit, R8): a dossier's latest such
+// visit, of all its visits, whose class is not the one the archive gives
+// the customer now (Policy.CreditClassOf: the override journaled now,
+// later holding those set since the period's end, else the dossier's
+// survey) is marked 待复核. An earlier visit, superseded by a later
+// one, is not.
+func (f *facts) creditChangeRows(p Period, cs []*customer, later map[string]string) []Row {
+	type note struct {
+		c      *customer
+		v      *archive.Contact
+		latest bool
+	}
+	var notes []note
+	for _, c := range cs {
+		vs := c.d.CreditVisits
+		last := 0
+		for i, v := range vs {
+			if !v.Date.Before(vs[last].Date.Time) {
+				last = i
+			}
+		}
+		for i := range vs {
+			y, m, d := vs[i].Date.Date()
+			if p.Contains(time.Date(y, m, d, 0, 0, 0, 0, f.loc)) {
+				notes = append(notes, note{c, &vs[i], i == last})
+			}
+		}
+	}
+	slices.SortStableFunc(notes, func(x, y note) int {
+		return cmp.Or(x.v.Date.Compare(y.v.Date.Time), cmp.Compare(x.c.id, y.c.id))
+	})
+	rows := make([]Row, 0, len(notes))
+	for _, n := range notes {
+		c, v, cc := n.c, n.v, n.v.CreditChange
+		r := Row{"dossier": Str(c.id), "customer": Str(c.d.Name), "date": Date(v.Date.Time), "who": Str(v.Who),
+			"credit_from": Str(cc.From), "credit_to": Str(cc.To), "reason": Str(cc.Reason)}
+		class := c.credit
+		if o, ok := later[c.id]; ok {
+			class, _ = f.a.Policy.CreditClassOf(o, c.d.Class, c.d.ScorePtr())
+			class = cmp.Or(class, noCredit)
+		}
+		switch {
+		case !n.latest || cc.To == class:
+		case class == noCredit:
+			r["remarks"] = Words(Text{Zh: "待复核：档案中尚无信用等级，未定为 " + cc.To, En: "to review: the archive gives no credit class yet, not " + cc.To})
+		default:
+			r["remarks"] = Words(Text{Zh: "待复核：档案中信用等级现为 " + class + "，尚未调为 " + cc.To, En: "to review: the archive's credit class is " + class + " now, not yet " + cc.To})
+		}
+		rows = append(rows, r)
+	}
+	return rows
 }
 
 // verifiedRow is a dossier of the quarterly report's list of those

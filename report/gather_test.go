@@ -485,3 +485,50 @@ func TestReportIgnoresDossiersOutsideThePeriod(t *testing.T) {
 		t.Fatalf("November's report made over a damaged dossier: %v", err)
 	}
 }
+
+// TestMonthlyCreditChanges: the monthly report lists the month's visits
+// that noted a change in credit (信用异动), of the dossiers the key reads,
+// by date; the latest such visit of a dossier whose class the archive
+// does not give the customer is marked 待复核: 华东精密's survey still
+// gives A; 天成's score gives D, as its visit found; 张三 was classed C in
+// the journal. 华东精密's September visit is not October's.
+func TestMonthlyCreditChanges(t *testing.T) {
+	rows := func(r *Report) string {
+		s := r.Section("credit_changes")
+		if s == nil {
+			t.Fatal("the monthly report has no credit_changes section")
+		}
+		var b strings.Builder
+		for i := range s.Len() {
+			for _, k := range []string{"dossier", "customer", "date", "who", "credit_from", "credit_to", "reason", "remarks"} {
+				b.WriteString(s.Cell(i, k).String() + "|")
+			}
+			b.WriteString("\n")
+		}
+		return b.String()
+	}
+	oct := "C-000006|张三个体户|2026-10-05|李业务|B|C|改为现金交易||\n" +
+		"C-000005|广州天成电子有限公司|2026-10-08|王专员|C|D|货款逾期两月未付||\n" +
+		"C-000001|华东精密机械有限公司|2026-10-10|王专员|A|B|回款放缓|待复核：档案中信用等级现为 A，尚未调为 B|\n"
+	for _, who := range []string{"clerk", "manager"} {
+		if got := rows(makeFixtureReport(t, "monthly", who)); got != oct {
+			t.Errorf("October's changes in credit as %s:\n%s\nwant\n%s", who, got, oct)
+		}
+	}
+	// Without a key nothing is read: no rows. September's visit is
+	// superseded by October's: listed, not marked.
+	if got := rows(makeFixtureReport(t, "monthly", "")); got != "" {
+		t.Errorf("without a key: %s", got)
+	}
+	l, err := LoadLayout("monthly", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Make(fixtureArchive(t, "clerk"), l, MonthPeriod(2026, 9, cst))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rows(r), "C-000001|华东精密机械有限公司|2026-09-05|李业务|B|A|付款及时||\n"; got != want {
+		t.Errorf("September's changes in credit:\n%s\nwant\n%s", got, want)
+	}
+}

@@ -83,8 +83,8 @@ func TestMarkingText(t *testing.T) {
 }
 
 // An archive's copy of the monthly layout made before the overdue loans'
-// section, or before the hand-ins (addedSections), still makes the report,
-// without what it lacks.
+// section, or before the hand-ins, or before the changes in credit
+// (addedSections), still makes the report, without what it lacks.
 func TestLayoutWithoutAddedSection(t *testing.T) {
 	b, err := templates.FS.ReadFile("reports/monthly.yaml")
 	if err != nil {
@@ -92,14 +92,15 @@ func TestLayoutWithoutAddedSection(t *testing.T) {
 	}
 	text := string(b)
 	for _, c := range []struct {
-		from string
-		gone []string
+		from, to string
+		gone     []string
 	}{
-		{"  - key: overdue_loans", []string{"overdue_loans", "hand_ins"}},
-		{"  # 客户信息报告上交情况", []string{"hand_ins"}},
+		{"  - key: overdue_loans", "  # 密级分布", []string{"overdue_loans", "hand_ins"}},
+		{"  # 客户信息报告上交情况", "  # 密级分布", []string{"hand_ins"}},
+		{"  # 信用异动：", "  # 重点客户统计表", []string{"credit_changes"}},
 	} {
 		i := strings.Index(text, c.from)
-		j := strings.Index(text, "  # 密级分布")
+		j := strings.Index(text, c.to)
 		if i < 0 || j < i {
 			t.Fatal("the built-in monthly layout changed: fix the test")
 		}
@@ -115,7 +116,7 @@ func TestLayoutWithoutAddedSection(t *testing.T) {
 		for _, s := range r.Sections {
 			keys = append(keys, s.Key)
 		}
-		for _, key := range []string{"overdue_loans", "hand_ins"} {
+		for _, key := range []string{"overdue_loans", "hand_ins", "credit_changes"} {
 			if got, want := slices.Contains(keys, key), !slices.Contains(c.gone, key); got != want {
 				t.Errorf("a layout without %v: section %s there: %v, want %v", c.gone, key, got, want)
 			}

@@ -113,6 +113,11 @@ credit_survey:
   date: 2026-09-28
   score: 30
   outstanding: 125000.5
+contacts:
+  - date: 2026-10-08
+    who: 王专员
+    kind: 拜访
+    credit_change: {from: C, to: D, reason: 货款逾期两月未付}
 `},
 	// 00:30 on 1 November in Beijing: November's, not October's.
 	{"2026-10-31T16:30:00Z", "秘密", `customer:
@@ -128,6 +133,11 @@ credit_survey:
   name: 张三个体户
   kind: 个人
 owner: 王专员
+contacts:
+  - date: 2026-10-05
+    who: 李业务
+    kind: 拜访
+    credit_change: {from: B, to: C, reason: 改为现金交易}
 `},
 	{"2026-07-15T02:00:00Z", "秘密", `customer:
   name: 已注销的瑞丰批发部
@@ -211,7 +221,11 @@ func Build(dir string) (*Fixture, error) {
 			if err != nil {
 				return err
 			}
-			_, _, err = a.Update("C-000001", o.SHA256, o.Text, append(o.Text, []byte("notes: 十月补充联系人\n")...))
+			// Two visits that noted a change in credit (信用异动): the
+			// September one superseded, October's not yet classified.
+			_, _, err = a.Update("C-000001", o.SHA256, o.Text, append(o.Text, []byte("notes: 十月补充联系人\n"+
+				"contacts:\n  - date: 2026-09-05\n    who: 李业务\n    kind: 拜访\n    credit_change: {from: B, to: A, reason: 付款及时}\n"+
+				"  - date: 2026-10-10\n    who: 王专员\n    kind: 拜访\n    credit_change: {from: A, to: B, reason: 回款放缓}\n")...))
 			return err
 		}),
 		// 核定: Q3 for 金桥, Q4 for 华东精密 and 张三.
