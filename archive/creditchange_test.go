@@ -182,3 +182,15 @@ func TestParseCreditChange(t *testing.T) {
 		}
 	}
 }
+
+// crm search --field names a credit change's fields as any other.
+func TestCreditChangeFieldPaths(t *testing.T) {
+	for _, p := range []string{"contacts.credit_change", "contacts[0].credit_change.reason", "contacts.credit_change.to"} {
+		if !archive.IsFieldPath(p) {
+			t.Errorf("IsFieldPath(%q) = false", p)
+		}
+	}
+	if archive.IsFieldPath("contacts.credit_change.why") {
+		t.Error("IsFieldPath(contacts.credit_change.why) = true")
+	}
+}
