@@ -337,8 +337,8 @@ func contactTemplate(id string, c archive.Contact) []byte {
 		b.WriteString("credit_change:\n")
 		fmt.Fprintf(&b, "  from: %s # 原信用等级\n  to: %s # 现信用等级\n  reason: %q # 异动原因\n", cc.From, cc.To, cc.Reason)
 	case c.Kind == archive.ContactVisit:
-		b.WriteString("# 信用异动（拜访时发现客户信用等级有变化才填写）：删去以下四行开头的 \"# \"，\n")
-		b.WriteString("# 原信用等级 from、现信用等级 to（" + strings.Join(archive.CreditClasses, " / ") + "），异动原因 reason 必填\n")
+		b.WriteString("# 信用异动（拜访时发现客户信用等级有变化才填写）：原信用等级 from、现信用等级 to（" + strings.Join(archive.CreditClasses, " / ") + "），\n")
+		b.WriteString("# 异动原因 reason 必填；填写时删去下面 credit_change: 起四行开头的 \"# \"\n")
 		b.WriteString("# credit_change:\n#   from: B # 原信用等级\n#   to: C # 现信用等级\n#   reason: \"\" # 异动原因\n")
 	}
 	return []byte(b.String())
