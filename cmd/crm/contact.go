@@ -112,7 +112,7 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 		// (another session saved the dossier first, the roles changed,
 		// the lock timed out): the content is kept, and the command
 		// that files it again gives the rest of the record.
-		redo := contactRedo(id, given, rec, o.who != "")
+		redo := contactRedo(cmd, id, given, rec, o.who != "")
 		content := []byte(rec.Content)
 		refused = func(err error) error {
 			return e.keepRefused(err, id+"-contact.txt", nil, content, o.allowDisk, redo, "")
@@ -284,16 +284,20 @@ keep_until 更晚时以其为准）。档案其余内容保持原样。这是一
 }
 
 // contactRedo is the command that files rec, written in the editor, again
-// with its content from a file (--from is appended by keepRefused): its
+// with its content from a file (--from is appended by keepRefused): the
+// flags cmd was given that the record does not say (the root's: --archive,
+// --identity, --now…, as crm new's and crm edit's redo, redoCommand), its
 // kind and day, and who, the follow-up and keep_until when the flags gave
 // them (whoGiven: --who) or the editor changed them from given, the
 // record the editor opened on. A value a shell would split is quoted.
-func contactRedo(id string, given, rec archive.Contact, whoGiven bool) string {
+func contactRedo(cmd *cobra.Command, id string, given, rec archive.Contact, whoGiven bool) string {
 	kind := rec.Kind
 	if !slices.Contains(archive.ContactKinds, kind) {
 		kind = shellQuote(kind)
 	}
-	args := []string{"crm contact add", id, "--kind", kind, "--date", rec.Date.Format(time.DateOnly)}
+	// The record's own flags are given below, as the editor left them.
+	prefix := redoCommand(cmd, "crm contact add", nil, "kind", "date", "who", "content", "follow-up", "keep-until")
+	args := []string{prefix, id, "--kind", kind, "--date", rec.Date.Format(time.DateOnly)}
 	if rec.Who != "" && (whoGiven || rec.Who != given.Who) {
 		args = append(args, "--who", shellQuote(rec.Who))
 	}

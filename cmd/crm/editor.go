@@ -143,13 +143,14 @@ var pathFlags = []string{"archive", "identity", "config"}
 // redoCommand is the command line that runs cmd again as the user ran it,
 // for keepRefused: name ("crm new", "crm edit ID") and every flag the
 // user set on the command line (the root's too: --archive, --identity,
-// --now…) but redoFlags, each as the command used it (used: a value read
-// from a short form, as --level's), quoted for a shell. A flag not set
-// is left out, so that its default (or the environment's) still holds.
-func redoCommand(cmd *cobra.Command, name string, used map[string]string) string {
+// --now…) but redoFlags and own (the flags the caller gives itself, from
+// what was typed), each as the command used it (used: a value read from a
+// short form, as --level's), quoted for a shell. A flag not set is left
+// out, so that its default (or the environment's) still holds.
+func redoCommand(cmd *cobra.Command, name string, used map[string]string, own ...string) string {
 	words := []string{name}
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if slices.Contains(redoFlags, f.Name) {
+		if slices.Contains(redoFlags, f.Name) || slices.Contains(own, f.Name) {
 			return
 		}
 		v := f.Value.String()
