@@ -1031,6 +1031,25 @@ func yamlLines(text []byte) [][]byte {
 	return append(lines, text[start:])
 }
 
+// TextLines is text's lines as yaml.v3 counts them (yamlLines), each
+// without its line break: a problem's Line k is TextLines(text)[k-1], for
+// a command that reads the line itself (the field a syntax error is in).
+func TextLines(text []byte) []string {
+	lines := yamlLines(text)
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		// Only a line's end is a break (\r\n first: one break).
+		for _, br := range []string{"\r\n", "\n", "\r", "\u0085", "\u2028", "\u2029"} {
+			if bytes.HasSuffix(l, []byte(br)) {
+				l = l[:len(l)-len(br)]
+				break
+			}
+		}
+		out[i] = string(l)
+	}
+	return out
+}
+
 // lineBreakLen is the length of the line break that b starts with
 // (yamlLines), else 0.
 func lineBreakLen(b []byte) int {

@@ -53,7 +53,9 @@ func fieldAtLine(text []byte, line int) string {
 		name   string
 	}
 	var stack []key
-	for i, l := range strings.Split(string(text), "\n") {
+	// Lines as yaml counts them (its line numbers): a lone \r, NEL, LS
+	// and PS end a line too.
+	for i, l := range archive.TextLines(text) {
 		if i >= line {
 			break
 		}

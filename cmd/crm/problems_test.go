@@ -23,12 +23,30 @@ basic:
     - name: "张强"
 owner: 李四
 `)
-	for line, want := range map[int]string{
-		1: "", 2: "customer", 3: "customer.name", 4: "customer.name", 5: "customer.region",
-		8: "basic.key_people.name", 9: "basic.key_people.notes", 10: "basic.key_people.name", 11: "owner",
-	} {
-		if got := fieldAtLine(text, line); got != want {
-			t.Errorf("line %d: %q, want %q", line, got, want)
+	// The lines are yaml's (its line numbers): a lone \r, NEL, LS or PS
+	// ends a line as \n and \r\n do.
+	for _, br := range []string{"\n", "\r\n", "\r", "\u0085", "\u2028", "\u2029"} {
+		text := []byte(strings.ReplaceAll(string(text), "\n", br))
+		for line, want := range map[int]string{
+			1: "", 2: "customer", 3: "customer.name", 4: "customer.name", 5: "customer.region",
+			8: "basic.key_people.name", 9: "basic.key_people.notes", 10: "basic.key_people.name", 11: "owner",
+		} {
+			if got := fieldAtLine(text, line); got != want {
+				t.Errorf("breaks %q: line %d: %q, want %q", br, line, got, want)
+			}
+		}
+	}
+}
+
+// A syntax error in a text with yaml's other line breaks names the field
+// of its line, not the first line's (archive counts its line as yaml does).
+func TestProblemLinesOtherBreaks(t *testing.T) {
+	for _, br := range []string{"\r", "\u0085", "\u2028", "\u2029"} {
+		text := strings.ReplaceAll("customer:\n  name: x\nowner: 李四\nnotes: a: b\n", "\n", br)
+		_, err := archive.ParseDossier([]byte(text))
+		want := "line 4: notes: mapping values are not allowed in this context"
+		if got := problemLines(err, []byte(text), 0); len(got) != 1 || got[0] != want {
+			t.Errorf("problemLines(%q) = %q, want %q", text, got, want)
 		}
 	}
 }
