@@ -54,7 +54,7 @@ type Policy struct {
 	loc *time.Location
 	// sha is the SHA-256 of the crm.yaml this policy was read from
 	// (ParsePolicy), "" for one made otherwise: replay compares it with
-	// the policy the journal recorded at an event's place (runsOutBound).
+	// the policy the journal recorded at an event's place (declassifyFrom).
 	sha string
 }
 
