@@ -296,7 +296,7 @@ func contactRedo(cmd *cobra.Command, id string, given, rec archive.Contact, whoG
 		kind = shellQuote(kind)
 	}
 	// The record's own flags are given below, as the editor left them.
-	prefix := redoCommand(cmd, "crm contact add", nil, "kind", "date", "who", "content", "follow-up", "keep-until")
+	prefix := redoCommand(cmd, "crm contact add", nil, "kind", "date", "who", "content", "follow-up", "keep-until", "credit-change", "credit-reason")
 	args := []string{prefix, id, "--kind", kind, "--date", rec.Date.Format(time.DateOnly)}
 	if rec.Who != "" && (whoGiven || rec.Who != given.Who) {
 		args = append(args, "--who", shellQuote(rec.Who))

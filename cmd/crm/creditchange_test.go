@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"crm/archive"
 )
 
@@ -16,7 +18,7 @@ func TestContactRedoCreditChange(t *testing.T) {
 	}
 	rec := archive.Contact{Kind: archive.ContactVisit, Date: d, CreditChange: &archive.CreditNote{From: "B", To: "C", Reason: "连续两月 拖欠'货款"}}
 	want := `crm contact add C-000001 --kind 拜访 --date 2026-11-20 --credit-change B:C --credit-reason '连续两月 拖欠'\''货款'`
-	if got := contactRedo("C-000001", rec, rec, false); got != want {
+	if got := contactRedo(&cobra.Command{}, "C-000001", rec, rec, false); got != want {
 		t.Errorf("contactRedo = %s\nwant %s", got, want)
 	}
 }
