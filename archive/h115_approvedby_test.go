@@ -57,21 +57,3 @@ func TestChangeApprovedBy(t *testing.T) {
 	}
 	check("histories part", a.Histories().Changes)
 }
-
-// A snapshot of version 29 has no 批准人 in its classification register
-// (Change.ApprovedBy): it is not read.
-func TestSnapshotOfVersion29NotRead(t *testing.T) {
-	f := newFixture(t)
-	f.history()
-	f.settle()
-	a := f.reader("li", f.clock)
-	if a = f.reader("li", f.clock); !a.FromSnapshot() {
-		t.Fatal("no snapshot")
-	}
-	if err := a.ResealSnapshotAs("crm-state-snapshot-v29\n"); err != nil {
-		t.Fatal(err)
-	}
-	if f.reader("li", f.clock).FromSnapshot() {
-		t.Fatal("a version 29 snapshot, without who approved each change, was read")
-	}
-}

@@ -90,21 +90,3 @@ func TestReviewResult(t *testing.T) {
 	}
 	check("histories part", h.Histories().Reviews())
 }
-
-// A snapshot of version 30 has no results of 核定 (Review.Result): it is
-// not read.
-func TestSnapshotOfVersion30NotRead(t *testing.T) {
-	f := newFixture(t)
-	f.history()
-	f.settle()
-	a := f.reader("li", f.clock)
-	if a = f.reader("li", f.clock); !a.FromSnapshot() {
-		t.Fatal("no snapshot")
-	}
-	if err := a.ResealSnapshotAs("crm-state-snapshot-v30\n"); err != nil {
-		t.Fatal(err)
-	}
-	if f.reader("li", f.clock).FromSnapshot() {
-		t.Fatal("a version 30 snapshot, without the results of 核定, was read")
-	}
-}
