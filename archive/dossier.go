@@ -403,7 +403,7 @@ func parseWrittenDoc(doc *dossierDoc) (*Dossier, error) {
 	if ps := twiceGiven(top, top); len(ps) > 0 {
 		return nil, &ValidationError{ps}
 	}
-	if ps := unsafeText(top, ""); len(ps) > 0 {
+	if ps := unsafeText(top, "", doc.text); len(ps) > 0 {
 		return nil, &ValidationError{ps}
 	}
 	return d, nil

@@ -1,8 +1,8 @@
 package archive
 
 import (
+	"bytes"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -92,12 +92,25 @@ func unsafeRuneIn(s string) (rune, bool) {
 	return 0, false
 }
 
-// unsafeText reports each key and value under n that holds a rune
-// UnsafeRune refuses, with its line and the path of its field (a key's
-// problem is reported at the mapping that holds it: the key itself is
-// not fit to print). Only writes refuse these (parseWritten): a dossier an
-// older crm kept with one still opens, and output cleans it.
-func unsafeText(n *yaml.Node, path string) []*FieldError {
+// unsafeText reports each key and value under n, read from text, that
+// holds a rune UnsafeRune refuses, with its line and the path of its
+// field (a key's problem is reported at the mapping that holds it: the
+// key itself is not fit to print). Only writes refuse these
+// (parseWritten): a dossier an older crm kept with one still opens, and
+// output cleans it.
+func unsafeText(n *yaml.Node, path string, text []byte) []*FieldError {
+	w := unsafeWalk{text: text}
+	return w.walk(n, path)
+}
+
+// unsafeWalk is unsafeText's walk: text's lines (yamlLines) are split
+// once, and only when a block scalar holds such a rune.
+type unsafeWalk struct {
+	text  []byte
+	lines [][]byte
+}
+
+func (w *unsafeWalk) walk(n *yaml.Node, path string) []*FieldError {
 	var ps []*FieldError
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -112,21 +125,41 @@ func unsafeText(n *yaml.Node, path string) []*FieldError {
 			if path != "" {
 				p = path + "." + k.Value
 			}
-			ps = append(ps, unsafeText(v, p)...)
+			ps = append(ps, w.walk(v, p)...)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			ps = append(ps, unsafeText(c, fmt.Sprintf("%s[%d]", path, i))...)
+			ps = append(ps, w.walk(c, fmt.Sprintf("%s[%d]", path, i))...)
 		}
 	case yaml.ScalarNode:
 		if r, bad := unsafeRuneIn(n.Value); bad {
 			line := n.Line
-			if i := strings.IndexRune(n.Value, r); i > 0 && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-				line += 1 + strings.Count(n.Value[:i], "\n") // a block's text starts on the line after its | or >
+			if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+				line = w.blockLine(n.Line, r)
 			}
 			ps = append(ps, &FieldError{Path: path, Line: line,
 				Msg: l10n.Sprintf("holds %U, a control or invisible character: remove it", r)})
 		}
 	}
 	return ps
+}
+
+// blockLine is the line, as yaml numbers it, of r's first use in the
+// block scalar (| or >) whose indicator is on line at. The value does
+// not tell it: a folded block's breaks are spaces in it, and yaml turns
+// \r, \r\n and NEL into \n; so the text's own lines are read, from the
+// one after the indicator (a comment there is not in the value). r is the
+// first rune of the value UnsafeRune refuses, so no line of the block
+// before it holds r; an LS or PS, which ends a line of a block, is found
+// at its end (yamlLines keeps each line's break).
+func (w *unsafeWalk) blockLine(at int, r rune) int {
+	if w.lines == nil {
+		w.lines = yamlLines(w.text)
+	}
+	for k := at; k < len(w.lines); k++ {
+		if bytes.ContainsRune(w.lines[k], r) {
+			return k + 1
+		}
+	}
+	return at
 }
