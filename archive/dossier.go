@@ -434,9 +434,12 @@ func checkUpdateDocs(od, nd *dossierDoc) error {
 	changed, cerr := changedFieldsDocs(od, nd)
 	if cerr != nil {
 		// A key given twice (yaml.v3 refuses it where ChangedFields
-		// reads): that is what to mend, not the old value it kept.
-		if dups := newTwiceGiven(nd.text); len(dups) > 0 {
-			return &ValidationError{dups}
+		// reads): that is what to mend, not the old value it kept. The
+		// node is the one read already (nil when the text did not read).
+		if nd.top != nil {
+			if dups := twiceGiven(nd.top, nd.top); len(dups) > 0 {
+				return &ValidationError{dups}
+			}
 		}
 		return err
 	}
@@ -457,16 +460,6 @@ func checkUpdateDocs(od, nd *dossierDoc) error {
 		return nil
 	}
 	return &ValidationError{left}
-}
-
-// newTwiceGiven is the keys given twice in text's mappings (twiceGiven),
-// or none if it is not one mapping.
-func newTwiceGiven(text []byte) []*FieldError {
-	top, err := dossierNode(text)
-	if err != nil {
-		return nil
-	}
-	return twiceGiven(top, top)
 }
 
 // ParseWritten is ParseDossier with the checks of a write (parseWritten),
