@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -166,6 +167,31 @@ func TestShellQuoteRoundTrip(t *testing.T) {
 	// a space beyond ASCII is no letter: quoted, not to be read as two words
 	if q := shellQuote("张\u3000三"); q != "'张\u3000三'" {
 		t.Errorf("shellQuote(%q) = %q, want it quoted", "张\u3000三", q)
+	}
+}
+
+// A word holding a letter that shows as nothing or as a space (a Hangul
+// filler, default-ignorable) is quoted, so the user sees where it is;
+// it still reads back as itself. 王五 and 绝密 stay bare.
+func TestShellQuoteInvisibleLetters(t *testing.T) {
+	for _, r := range []rune{0x115f, 0x1160, 0x3164, 0xffa0} {
+		if !unicode.IsLetter(r) {
+			t.Fatalf("%U is no letter: the test tests nothing", r)
+		}
+		for _, s := range []string{string(r), "王" + string(r) + "五", "--who=" + string(r)} {
+			q := shellQuote(s)
+			if q != "'"+s+"'" {
+				t.Errorf("shellQuote(%q) = %q, want it quoted", s, q)
+			}
+			if got := firstShellWord(q); got != s {
+				t.Errorf("shellQuote(%q) = %q, read back as %q", s, q, got)
+			}
+		}
+	}
+	for _, s := range []string{"王五", "绝密", "Ωmega", "٣"} {
+		if q := shellQuote(s); q != s {
+			t.Errorf("shellQuote(%q) = %q, want it bare", s, q)
+		}
 	}
 }
 

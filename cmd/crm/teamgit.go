@@ -67,11 +67,15 @@ func crmProgram() string {
 
 // shellQuote is s as one word of sh: as it is when it holds only
 // characters sh leaves alone (letters and digits beyond ASCII too: 绝密,
-// /home/张三, whose bytes are none of sh's), else in single quotes.
+// /home/张三, whose bytes are none of sh's), else in single quotes. A
+// letter that shows as nothing or as a space (the Hangul fillers U+115F,
+// U+1160, U+3164, U+FFA0: default-ignorable code points) is quoted too:
+// sh would run it bare, but a user could neither see nor copy it right.
 func shellQuote(s string) string {
 	plain := s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._+-,:@%", r) ||
-			r > unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)))
+			r > unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) &&
+				unicode.IsGraphic(r) && !unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r))
 	}) < 0
 	if plain {
 		return s
