@@ -258,6 +258,18 @@ var hints = map[archive.Next]func(arg string) string{
 // wrong there), with its next step in words.
 func noteText(n archive.Problem) string { return withHint(n).String() }
 
+// noteTextBefore is noteText(p) for a problem printed before err, which
+// ends the command: without p's next step when err's says the same
+// (one event to restore, say), else the user reads it twice.
+func noteTextBefore(p archive.Problem, err *archive.Error) string {
+	if archive.Next(p.Next) == err.Next {
+		if h, ok := hints[err.Next]; ok && h(p.Arg) == hint(err) {
+			return p.String()
+		}
+	}
+	return noteText(p)
+}
+
 // withHints is ps each withHint, never nil (JSON: [] for none).
 func withHints(ps []archive.Problem) []archive.Problem {
 	out := make([]archive.Problem, len(ps))

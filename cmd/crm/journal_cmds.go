@@ -443,33 +443,26 @@ func newVerifyCmd(e *env) *cobra.Command {
 			if len(ps) > 0 {
 				events, bundle := false, ""
 				restore := map[string]bool{}
-				for _, p := range ps {
+				for i, p := range ps {
 					if conflicts[p.Path] {
 						// Not the pinned file because git's merge left
 						// it so: the note above says what to do.
-						p.Msg = l10n.T("not the file the journal pinned: it is in a merge conflict (see the note)")
+						ps[i].Msg = l10n.T("not the file the journal pinned: it is in a merge conflict (see the note)")
 					}
 					if p.Next == int(archive.NextRestoreEvent) {
 						// No decision mends it: the event's own bytes do.
-						e.printf("%s\n", noteText(p))
 						restore[p.Arg] = true
 						continue
 					}
 					if p.Next == int(archive.NextRestoreID) {
-						e.printf("%s\n", noteText(p))
 						continue
 					}
-					e.printf("%s\n", noteText(p))
 					events = events || strings.HasPrefix(p.Path, journal.Dir+"/")
 					if bundle == "" && journal.IsBundlePath(p.Path) {
 						bundle = p.Path
 					}
 				}
 				err := &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("verify found %d problem(s)", len(ps))}
-				if !a.ClockAhead().IsZero() {
-					// Nothing for a manager to settle if it is this clock.
-					e.printf("%s\n", l10n.Sprintf("note: this computer's clock reads %s, and the journal has events dated up to %s, later by more than %s: they are problems until then. If this clock is behind, set it right (e.g. timedatectl set-ntp true) and run crm verify again.", a.Now().UTC().Format(time.RFC3339), a.ClockAhead().UTC().Format(time.RFC3339), archive.ClockSkew))
-				}
 				switch {
 				case bundle != "":
 					// A bundle is bytes crm wrote, not a step to judge:
@@ -486,6 +479,15 @@ func newVerifyCmd(e *env) *cobra.Command {
 				case len(a.Rewrite()) > 0:
 					// Files encrypted to other keys than the journal says.
 					err.Next, err.Arg = archive.NextRewrite, strings.Join(a.Rewrite(), " ")
+				}
+				// Each problem without the next step the error says
+				// after them (noteTextBefore).
+				for _, p := range ps {
+					e.printf("%s\n", noteTextBefore(p, err))
+				}
+				if !a.ClockAhead().IsZero() {
+					// Nothing for a manager to settle if it is this clock.
+					e.printf("%s\n", l10n.Sprintf("note: this computer's clock reads %s, and the journal has events dated up to %s, later by more than %s: they are problems until then. If this clock is behind, set it right (e.g. timedatectl set-ntp true) and run crm verify again.", a.Now().UTC().Format(time.RFC3339), a.ClockAhead().UTC().Format(time.RFC3339), archive.ClockSkew))
 				}
 				return err
 			}

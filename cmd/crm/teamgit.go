@@ -435,19 +435,26 @@ func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string) ([]arc
 			merged[r.Path] = r.Dossier
 		}
 		var ids []string
-		for _, p := range fresh {
+		for i, p := range fresh {
 			if id, ok := merged[g.path(p.Path)]; ok {
-				p.Msg = l10n.T("not the file the journal pinned")
-				p.Next, p.Arg = int(archive.NextSyncMerge), id
+				fresh[i].Msg = l10n.T("not the file the journal pinned")
+				fresh[i].Next, fresh[i].Arg = int(archive.NextSyncMerge), id
 				ids = append(ids, id)
-				e.errorf("%s\n", noteText(p))
+			}
+		}
+		err := &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("verify found %d problem(s) the remote does not have: nothing was pushed", len(fresh)), Next: archive.NextVerify}
+		allMerged := len(ids) == len(fresh)
+		if allMerged {
+			err.Next, err.Arg = archive.NextSyncMerge, strings.Join(ids, ", ")
+		}
+		for _, p := range fresh {
+			if allMerged {
+				// The error says it of them all, naming each: said
+				// here too, "run crm sync" came twice.
+				e.errorf("%s\n", p.String())
 				continue
 			}
 			e.errorf("%s\n", noteText(p))
-		}
-		err := &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("verify found %d problem(s) the remote does not have: nothing was pushed", len(fresh)), Next: archive.NextVerify}
-		if len(ids) == len(fresh) {
-			err.Next, err.Arg = archive.NextSyncMerge, strings.Join(ids, ", ")
 		}
 		return inherited, err
 	}
