@@ -156,11 +156,11 @@ func (e *env) printListView(a *archive.Archive, v *archive.ListView, keep func(*
 }
 
 // summaryKeys are the data fields a log line shows, in this order.
-var summaryKeys = []string{"loan", "request", "submission", "step", "quarter", "dossiers", "level", "fields", "member", "roles", "recipients"}
+var summaryKeys = []string{"loan", "request", "submission", "step", "quarter", "result", "dossiers", "level", "fields", "member", "roles", "recipients"}
 
 // summaryTerms are the summary fields' Chinese names.
 var summaryTerms = map[string]string{
-	"loan": "借阅号", "request": "申请号", "step": "步骤", "quarter": "季度", "level": "密级",
+	"loan": "借阅号", "request": "申请号", "step": "步骤", "quarter": "季度", "result": "核定结果", "level": "密级",
 	"fields": "字段", "member": "成员", "roles": "角色", "recipients": "收件人",
 }
 
@@ -176,8 +176,11 @@ func eventSummary(ev *journal.Event, pol *archive.Policy) string {
 	var parts []string
 	for _, k := range summaryKeys {
 		if v, ok := vals[k]; ok {
-			if k == "roles" {
+			switch k {
+			case "roles":
 				v = roleChain(strings.Split(v, ","), pol, ",")
+			case "result":
+				v = reviewResultText(v)
 			}
 			if t, ok := summaryTerms[k]; ok && l10n.Chinese() {
 				k = t
@@ -186,6 +189,19 @@ func eventSummary(ev *journal.Event, pol *archive.Policy) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// reviewResultText is a 核定's result (archive.ReviewResults, kept in
+// Chinese) in the language of the output, as crm report reviews gives it.
+func reviewResultText(r string) string {
+	if !l10n.Chinese() {
+		for _, x := range archive.ReviewResults() {
+			if x.Zh == r {
+				return x.En
+			}
+		}
+	}
+	return r
 }
 
 // collectFields writes the set fields of a payload struct by yaml name.
