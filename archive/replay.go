@@ -255,7 +255,10 @@ func cutEscapes(j *journal.Journal, p *Policy, cuts map[string][]RoleSpell, hist
 					continue
 				}
 				spec := SpecOf(e.Kind)
-				if spec == nil || spec.WritesFile && writes || spec.Roles != nil && took(spec.Roles(p)) {
+				// A destruction approval uses the role of its step
+				// (State.stageRole), one of its kind's: a cut that
+				// took any role may have taken it.
+				if spec == nil || spec.WritesFile && writes || spec.Roles != nil && took(spec.Roles(p)) || e.Kind == KindDestroyApprove {
 					targets[e.Hash] = true
 				}
 			}
@@ -622,6 +625,7 @@ func (s *State) rightCut(e *journal.Event, spec *KindSpec, f *File, cuts []RoleS
 	if d := s.Dossiers[e.Dossier]; f != nil && f.SHA256 != "" && e.Kind != KindDossierCreate && d != nil {
 		writers = s.Policy.Writers(d.Level)
 	}
+	stage := s.stageRole(e)
 	for _, l := range cuts {
 		right = nil
 		switch {
@@ -629,6 +633,8 @@ func (s *State) rightCut(e *journal.Event, spec *KindSpec, f *File, cuts []RoleS
 			right = need
 		case writers != nil && !hasAny(l.Roles, writers):
 			right = writers
+		case stage != nil && !hasAny(l.Roles, stage):
+			right = stage
 		}
 		if right == nil || l.Event == "" || l.Event == e.Hash {
 			continue
@@ -645,6 +651,26 @@ func (s *State) rightCut(e *journal.Event, spec *KindSpec, f *File, cuts []RoleS
 		return l, right, true
 	}
 	return RoleSpell{}, nil, false
+}
+
+// stageRole is the role of the step of its request's chain that
+// destruction approval e claims (R6.10: the supervisor's, the manager's,
+// the general manager's), nil for another kind or one that names no such
+// step. Its kind's roles are the whole chain, any of which may approve
+// some step: a manager cut to supervisor still holds one of them, but
+// not the manager's step the approval uses.
+func (s *State) stageRole(e *journal.Event) []string {
+	if e.Kind != KindDestroyApprove {
+		return nil
+	}
+	var x DestroyApprove
+	if e.Decode(&x) != nil {
+		return nil
+	}
+	if r := s.Destructions[x.Request]; r != nil && x.Step >= 1 && x.Step <= len(r.Chain) {
+		return []string{r.Chain[x.Step-1]}
+	}
+	return nil
 }
 
 // checkRules checks a step against its kind's rule at this point of the

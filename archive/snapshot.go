@@ -358,8 +358,13 @@ type dirStamp struct {
 // (a problem) a step that uses a right a change of its actor's roles took
 // away, written where that change was not heard of (step.lostRight);
 // version 31 let it count when the merge ordered it first, and made it
-// superseded, not a problem, when ordered after.
-const snapMagic = "crm-state-snapshot-v32\n"
+// superseded, not a problem, when ordered after. Version 33 is the same
+// format as 32, saved by rules that count the role of the step of the
+// chain a destruction approval approves among the rights it uses
+// (State.stageRole); version 32 took any role of the chain, so that a
+// manager's approval beside their cut to supervisor counted when ordered
+// first and was superseded when ordered after.
+const snapMagic = "crm-state-snapshot-v33\n"
 
 // The parts after the months', counted from the end.
 const (

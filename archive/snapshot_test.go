@@ -1004,3 +1004,23 @@ func TestSnapshotsOfOlderVersionsNotRead(t *testing.T) {
 		t.Fatal("resealed as this version, the snapshot was not read")
 	}
 }
+
+// A snapshot of version 32 was saved by replay rules that took any role of
+// the destruction chain as the right an approval uses: a manager's
+// approval beside their cut to supervisor counted when ordered first,
+// where a replay now refuses it (State.stageRole). It is not read.
+func TestSnapshotOfVersion32NotRead(t *testing.T) {
+	f := newFixture(t)
+	f.history()
+	f.settle()
+	a := f.reader("li", f.clock)
+	if a = f.reader("li", f.clock); !a.FromSnapshot() {
+		t.Fatal("no snapshot")
+	}
+	if err := a.ResealSnapshotAs("crm-state-snapshot-v32\n"); err != nil {
+		t.Fatal(err)
+	}
+	if f.reader("li", f.clock).FromSnapshot() {
+		t.Fatal("a version 32 snapshot, saved by older rules, was read")
+	}
+}

@@ -1,0 +1,53 @@
+package archive_test
+
+import (
+	"strings"
+	"testing"
+
+	"crm/archive"
+)
+
+// A manager approves a destruction at the manager's stage (R6.10) in a
+// clone that has not heard that their roles were cut to supervisor: a
+// role of the destruction chain, but not the one the stage needs. The
+// loss of the right wins, whichever order the hashes give (FORMAT.md, "A
+// loss of rights wins"): the approval is a problem, and the request is
+// not approved past the supervisor. Before, the right the step uses was
+// any role of the chain: the approval counted when ordered before the
+// cut and was superseded when ordered after (review h121).
+func TestDestroyApprovalConcurrentWithStageRoleCut(t *testing.T) {
+	f := newFixture(t)
+	ma := newIdentity(t)
+	f.ids["ma"] = ma
+	if err := f.as("zhang").AddMember(ctx, member("ma", []string{"manager"}, ma)); err != nil {
+		t.Fatal(err)
+	}
+	id := f.create("秘密")
+	r, err := f.as("li").DestroyRequest(id, "过期")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.as("su").DestroyApprove(r.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.race(t, bothOrders,
+		archive.KindMemberRoles, func(a *fixture) {
+			if err := a.as("zhang").SetRoles(ctx, "ma", []string{"supervisor"}); err != nil {
+				t.Fatal(err)
+			}
+		},
+		archive.KindDestroyApprove, func(g *fixture) {
+			if _, err := g.as("ma").DestroyApprove(r.ID); err != nil {
+				t.Fatal(err)
+			}
+		},
+		func(a *fixture, cutFirst bool) {
+			s := a.as("zhang").State
+			if len(s.Problems) != 1 || !strings.Contains(s.Problems[0].Msg, "written by ma concurrently with a change of their roles") || len(s.Superseded) != 0 {
+				t.Fatalf("role change first %v: problems %v, superseded %v", cutFirst, s.Problems, s.Superseded)
+			}
+			if d := s.Destructions[r.ID]; d == nil || len(d.Approvals) != 1 {
+				t.Fatalf("role change first %v: the request is %+v, want the supervisor's approval alone", cutFirst, d)
+			}
+		})
+}
