@@ -51,3 +51,39 @@ func TestDestroyApprovalConcurrentWithStageRoleCut(t *testing.T) {
 			}
 		})
 }
+
+// A manager raises a dossier to the top level (绝密, which needs
+// permissions.classify_top_secret: a manager) in a clone that has not
+// heard that their roles were cut to supervisor, who may change other
+// levels (permissions.classify) but not that one. The change of level is
+// a problem whichever order the hashes give, as the destruction approval
+// above is.
+func TestTopLevelClassifyConcurrentWithRoleCut(t *testing.T) {
+	f := newFixture(t)
+	ma := newIdentity(t)
+	f.ids["ma"] = ma
+	if err := f.as("zhang").AddMember(ctx, member("ma", []string{"manager"}, ma)); err != nil {
+		t.Fatal(err)
+	}
+	id := f.create("机密")
+	f.race(t, bothOrders,
+		archive.KindMemberRoles, func(a *fixture) {
+			if err := a.as("zhang").SetRoles(ctx, "ma", []string{"supervisor"}); err != nil {
+				t.Fatal(err)
+			}
+		},
+		archive.KindDossierClassify, func(g *fixture) {
+			if _, err := g.as("ma").SetLevel(id, "绝密", "", "关键客户"); err != nil {
+				t.Fatal(err)
+			}
+		},
+		func(a *fixture, cutFirst bool) {
+			s := a.as("zhang").State
+			if len(s.Problems) != 1 || !strings.Contains(s.Problems[0].Msg, "written by ma concurrently with a change of their roles") || len(s.Superseded) != 0 {
+				t.Fatalf("role change first %v: problems %v, superseded %v", cutFirst, s.Problems, s.Superseded)
+			}
+			if lv := s.Dossiers[id].Level; lv != "机密" {
+				t.Fatalf("role change first %v: level %s, want 机密", cutFirst, lv)
+			}
+		})
+}

@@ -255,10 +255,10 @@ func cutEscapes(j *journal.Journal, p *Policy, cuts map[string][]RoleSpell, hist
 					continue
 				}
 				spec := SpecOf(e.Kind)
-				// A destruction approval uses the role of its step
-				// (State.stageRole), one of its kind's: a cut that
-				// took any role may have taken it.
-				if spec == nil || spec.WritesFile && writes || spec.Roles != nil && took(spec.Roles(p)) || e.Kind == KindDestroyApprove {
+				// A destruction approval and a change of level use
+				// a role of their payload's (State.stageRole), one
+				// of their kind's: a cut that took any may have.
+				if spec == nil || spec.WritesFile && writes || spec.Roles != nil && took(spec.Roles(p)) || e.Kind == KindDestroyApprove || e.Kind == KindDossierClassify {
 					targets[e.Hash] = true
 				}
 			}
@@ -653,22 +653,31 @@ func (s *State) rightCut(e *journal.Event, spec *KindSpec, f *File, cuts []RoleS
 	return RoleSpell{}, nil, false
 }
 
-// stageRole is the role of the step of its request's chain that
-// destruction approval e claims (R6.10: the supervisor's, the manager's,
-// the general manager's), nil for another kind or one that names no such
-// step. Its kind's roles are the whole chain, any of which may approve
-// some step: a manager cut to supervisor still holds one of them, but
-// not the manager's step the approval uses.
+// stageRole is the role the payload of step e needs beyond its kind's
+// roles, which are the union of those of every case: for a destruction
+// approval, the role of the step of its request's chain it claims (R6.10:
+// the supervisor's, the manager's, the general manager's); for a change
+// of level, the roles that may change its old level to its new
+// (Policy.ClassifyRoles: to or from the top level, classify_top_secret).
+// A manager cut to supervisor still holds a role of the chain and of
+// permissions.classify, but not the manager's step or a change to 绝密.
+// Nil for another kind, or a payload that does not say.
 func (s *State) stageRole(e *journal.Event) []string {
-	if e.Kind != KindDestroyApprove {
-		return nil
-	}
-	var x DestroyApprove
-	if e.Decode(&x) != nil {
-		return nil
-	}
-	if r := s.Destructions[x.Request]; r != nil && x.Step >= 1 && x.Step <= len(r.Chain) {
-		return []string{r.Chain[x.Step-1]}
+	switch e.Kind {
+	case KindDestroyApprove:
+		var x DestroyApprove
+		if e.Decode(&x) != nil {
+			return nil
+		}
+		if r := s.Destructions[x.Request]; r != nil && x.Step >= 1 && x.Step <= len(r.Chain) {
+			return []string{r.Chain[x.Step-1]}
+		}
+	case KindDossierClassify:
+		var x DossierClassify
+		if e.Decode(&x) != nil || s.Policy.Level(x.OldLevel) == nil || s.Policy.Level(x.Level) == nil {
+			return nil
+		}
+		return s.Policy.ClassifyRoles(x.OldLevel, x.Level)
 	}
 	return nil
 }

@@ -363,8 +363,11 @@ type dirStamp struct {
 // chain a destruction approval approves among the rights it uses
 // (State.stageRole); version 32 took any role of the chain, so that a
 // manager's approval beside their cut to supervisor counted when ordered
-// first and was superseded when ordered after.
-const snapMagic = "crm-state-snapshot-v33\n"
+// first and was superseded when ordered after. Version 34 is the same
+// format as 33, saved by rules that also count the roles a change of
+// level needs (to or from the top level: classify_top_secret) among the
+// rights it uses; 33 took permissions.classify's too.
+const snapMagic = "crm-state-snapshot-v34\n"
 
 // The parts after the months', counted from the end.
 const (

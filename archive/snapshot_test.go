@@ -1005,11 +1005,21 @@ func TestSnapshotsOfOlderVersionsNotRead(t *testing.T) {
 	}
 }
 
-// A snapshot of version 32 was saved by replay rules that took any role of
-// the destruction chain as the right an approval uses: a manager's
-// approval beside their cut to supervisor counted when ordered first,
-// where a replay now refuses it (State.stageRole). It is not read.
+// Snapshots of versions 32 and 33 were saved by replay rules that took
+// any role of the destruction chain (32), or of permissions.classify as
+// well as classify_top_secret (32, 33), as the right an approval or a
+// change of level uses: a manager's step beside their cut to supervisor
+// counted when ordered first, where a replay now refuses it
+// (State.stageRole). They are not read.
 func TestSnapshotOfVersion32NotRead(t *testing.T) {
+	for _, v := range []string{"crm-state-snapshot-v32\n", "crm-state-snapshot-v33\n"} {
+		snapshotNotRead(t, v)
+	}
+}
+
+// snapshotNotRead fails unless a snapshot resealed as of version v is not
+// read.
+func snapshotNotRead(t *testing.T, v string) {
 	f := newFixture(t)
 	f.history()
 	f.settle()
@@ -1017,10 +1027,10 @@ func TestSnapshotOfVersion32NotRead(t *testing.T) {
 	if a = f.reader("li", f.clock); !a.FromSnapshot() {
 		t.Fatal("no snapshot")
 	}
-	if err := a.ResealSnapshotAs("crm-state-snapshot-v32\n"); err != nil {
+	if err := a.ResealSnapshotAs(v); err != nil {
 		t.Fatal(err)
 	}
 	if f.reader("li", f.clock).FromSnapshot() {
-		t.Fatal("a version 32 snapshot, saved by older rules, was read")
+		t.Fatalf("a snapshot %q, saved by older rules, was read", v)
 	}
 }
