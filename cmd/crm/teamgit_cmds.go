@@ -637,6 +637,50 @@ func (e *env) keepLostRight(g *gitRepo, recs []*mergeRecord) (rest []*mergeRecor
 	return rest, kept
 }
 
+// keepLostRightFiles is keepLostRight for the dossiers git merged
+// without a record: changed on this side only, by a step of the user's
+// own that the merged journal refuses because a change of their roles on
+// the other side took away a right it uses, while their key still opens
+// the file (a manager made general manager, who reads every level but
+// writes none; a manager's raise to 绝密, the manager cut to supervisor).
+// The merge took this side's file, which the journal does not pin: the
+// pinned version is put back, as keepLostRight does, and the user's stays
+// in git history. Without it the push check found the file changed and
+// the clone could never push. It returns the dossiers it put back.
+func (e *env) keepLostRightFiles(a *archive.Archive, g *gitRepo) (kept []string) {
+	own := a.OwnLostRight()
+	if len(own) == 0 {
+		return nil
+	}
+	recorded := map[string]bool{}
+	for _, r := range readRecords(g) {
+		recorded[r.Dossier] = true
+	}
+	seen := map[string]bool{}
+	for p := range own {
+		h, ok := journal.HashOfPath(p)
+		ev := a.State.Journal.ByHash[h]
+		if !ok || ev == nil || ev.Dossier == "" || seen[ev.Dossier] || recorded[ev.Dossier] {
+			continue
+		}
+		seen[ev.Dossier] = true
+		d := a.State.Dossiers[ev.Dossier]
+		if d == nil || d.Status != archive.StatusActive || a.FileMatches(d) {
+			continue
+		}
+		pinned := g.pinnedBlob(d.ID, d.SHA256)
+		if pinned == nil || a.Restore(d.ID, pinned) != nil {
+			continue
+		}
+		if _, err := g.run("add", "--", g.path(archive.DossierPath(d.ID))); err != nil {
+			continue
+		}
+		kept = append(kept, d.ID)
+	}
+	slices.Sort(kept)
+	return kept
+}
+
 // personConflicts is finishMerge's answer when the merge waits on a
 // person: conflicts to settle (crm resolve, or by hand), one per line.
 type personConflicts struct{ lines []string }
@@ -710,6 +754,11 @@ func (e *env) finishMerge(g *gitRepo) error {
 	}
 	if _, err := a.WriteMemberFiles(); err != nil {
 		return err
+	}
+	if !e.handOffMerge {
+		for _, id := range e.keepLostRightFiles(a, g) {
+			e.printf("%s\n", l10n.Sprintf("Dossier %s: your change does not count, as a change of your roles in the other clone took away the right it used (crm verify names it): the journal's version is kept; your change stays in git history until a manager decides.", id))
+		}
 	}
 	var lines []string
 	_, noDriver := driverNotOnPath(g)
