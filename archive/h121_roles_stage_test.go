@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"crm/archive"
+	"crm/archive/journal"
 )
 
 // A manager approves a destruction at the manager's stage (R6.10) in a
@@ -86,4 +87,50 @@ func TestTopLevelClassifyConcurrentWithRoleCut(t *testing.T) {
 				t.Fatalf("role change first %v: level %s, want 机密", cutFirst, lv)
 			}
 		})
+}
+
+// A change of roles that leaves the member the right a concurrent step
+// uses refuses nothing, whichever order the hashes give: one that adds a
+// role (clerk → clerk and supervisor), one that takes away a role the
+// step does not use (supervisor → clerk, for an edit of a 秘密 dossier,
+// which a clerk writes), and one that keeps the role of the destruction
+// step approved (supervisor → supervisor and clerk).
+func TestRoleChangeKeepingTheRightRefusesNothing(t *testing.T) {
+	for _, c := range []struct {
+		name, who string
+		roles     []string
+		kind      journal.Kind
+		step      func(g *fixture, id, req string)
+	}{
+		{"clerk adds supervisor", "li", []string{"clerk", "supervisor"}, archive.KindDossierUpdate, func(g *fixture, id, _ string) { g.edit("li", id) }},
+		{"supervisor to clerk edits 秘密", "su", []string{"clerk"}, archive.KindDossierUpdate, func(g *fixture, id, _ string) { g.edit("su", id) }},
+		{"supervisor keeps the step's role", "su", []string{"supervisor", "clerk"}, archive.KindDestroyApprove, func(g *fixture, _, req string) {
+			if _, err := g.as("su").DestroyApprove(req); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			id := f.create("秘密")
+			other := f.create("秘密")
+			r, err := f.as("li").DestroyRequest(other, "过期")
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.race(t, bothOrders,
+				archive.KindMemberRoles, func(a *fixture) {
+					if err := a.as("zhang").SetRoles(ctx, c.who, c.roles); err != nil {
+						t.Fatal(err)
+					}
+				},
+				c.kind, func(g *fixture) { c.step(g, id, r.ID) },
+				func(a *fixture, cutFirst bool) {
+					s := a.as("zhang").State
+					if len(s.Problems) != 0 || len(s.Superseded) != 0 {
+						t.Fatalf("role change first %v: problems %v, superseded %v", cutFirst, s.Problems, s.Superseded)
+					}
+				})
+		})
+	}
 }
