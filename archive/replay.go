@@ -255,10 +255,11 @@ func cutEscapes(j *journal.Journal, p *Policy, cuts map[string][]RoleSpell, hist
 					continue
 				}
 				spec := SpecOf(e.Kind)
-				// A destruction approval and a change of level use
-				// a role of their payload's (State.stageRole), one
-				// of their kind's: a cut that took any may have.
-				if spec == nil || spec.WritesFile && writes || spec.Roles != nil && took(spec.Roles(p)) || e.Kind == KindDestroyApprove || e.Kind == KindDossierClassify {
+				// A destruction approval, a change of level and a
+				// loan approval use a role of their payload's or
+				// loan's (State.stageRole), one of their kind's: a
+				// cut that took any may have taken it.
+				if spec == nil || spec.WritesFile && writes || spec.Roles != nil && took(spec.Roles(p)) || e.Kind == KindDestroyApprove || e.Kind == KindDossierClassify || e.Kind == KindLoanApprove {
 					targets[e.Hash] = true
 				}
 			}
@@ -625,7 +626,8 @@ func (s *State) rightCut(e *journal.Event, spec *KindSpec, f *File, cuts []RoleS
 	if d := s.Dossiers[e.Dossier]; f != nil && f.SHA256 != "" && e.Kind != KindDossierCreate && d != nil {
 		writers = s.Policy.Writers(d.Level)
 	}
-	stage := s.stageRole(e)
+	var stage []string
+	staged := false
 	for _, l := range cuts {
 		right = nil
 		switch {
@@ -633,8 +635,13 @@ func (s *State) rightCut(e *journal.Event, spec *KindSpec, f *File, cuts []RoleS
 			right = need
 		case writers != nil && !hasAny(l.Roles, writers):
 			right = writers
-		case stage != nil && !hasAny(l.Roles, stage):
-			right = stage
+		default:
+			if !staged {
+				stage, staged = s.stageRole(e), true
+			}
+			if stage != nil && !hasAny(l.Roles, stage) {
+				right = stage
+			}
 		}
 		if right == nil || l.Event == "" || l.Event == e.Hash {
 			continue
@@ -658,7 +665,8 @@ func (s *State) rightCut(e *journal.Event, spec *KindSpec, f *File, cuts []RoleS
 // approval, the role of the step of its request's chain it claims (R6.10:
 // the supervisor's, the manager's, the general manager's); for a change
 // of level, the roles that may change its old level to its new
-// (Policy.ClassifyRoles: to or from the top level, classify_top_secret).
+// (Policy.ClassifyRoles: to or from the top level, classify_top_secret);
+// for a loan approval, the approvers' roles it may have approved as.
 // A manager cut to supervisor still holds a role of the chain and of
 // permissions.classify, but not the manager's step or a change to 绝密.
 // Nil for another kind, or a payload that does not say.
@@ -678,6 +686,27 @@ func (s *State) stageRole(e *journal.Event) []string {
 			return nil
 		}
 		return s.Policy.ClassifyRoles(x.OldLevel, x.Level)
+	case KindLoanApprove:
+		// The approver roles the loan still needs that its author held
+		// where it was written: the one it approved as (a general
+		// manager's approval of a 绝密 loan, the author since made
+		// manager, is not the manager's).
+		var x LoanApprove
+		l, d := (*Loan)(nil), s.Dossiers[e.Dossier]
+		if e.Decode(&x) == nil {
+			l = s.Loans[x.Loan]
+		}
+		if l == nil || d == nil {
+			return nil
+		}
+		held := s.rolesWhereWritten(e, e.Actor)
+		var used []string
+		for _, r := range s.Policy.MissingApprovers(l, d.Level) {
+			if slices.Contains(held, r) {
+				used = append(used, r)
+			}
+		}
+		return used
 	}
 	return nil
 }

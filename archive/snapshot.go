@@ -366,8 +366,10 @@ type dirStamp struct {
 // first and was superseded when ordered after. Version 34 is the same
 // format as 33, saved by rules that also count the roles a change of
 // level needs (to or from the top level: classify_top_secret) among the
-// rights it uses; 33 took permissions.classify's too.
-const snapMagic = "crm-state-snapshot-v34\n"
+// rights it uses; 33 took permissions.classify's too. Version 35 is the
+// same format as 34, saved by rules that count the approver's role a loan
+// approval used among its rights (34: any role of the loan's approvers).
+const snapMagic = "crm-state-snapshot-v35\n"
 
 // The parts after the months', counted from the end.
 const (

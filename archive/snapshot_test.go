@@ -1005,14 +1005,14 @@ func TestSnapshotsOfOlderVersionsNotRead(t *testing.T) {
 	}
 }
 
-// Snapshots of versions 32 and 33 were saved by replay rules that took
-// any role of the destruction chain (32), or of permissions.classify as
-// well as classify_top_secret (32, 33), as the right an approval or a
-// change of level uses: a manager's step beside their cut to supervisor
+// Snapshots of versions 32 to 34 were saved by replay rules that took
+// any role of the destruction chain (32), of permissions.classify as well
+// as classify_top_secret (32, 33), or of a loan's approvers (32 to 34), as
+// the right an approval or a change of level uses: a manager's step beside their cut to supervisor
 // counted when ordered first, where a replay now refuses it
 // (State.stageRole). They are not read.
 func TestSnapshotOfVersion32NotRead(t *testing.T) {
-	for _, v := range []string{"crm-state-snapshot-v32\n", "crm-state-snapshot-v33\n"} {
+	for _, v := range []string{"crm-state-snapshot-v32\n", "crm-state-snapshot-v33\n", "crm-state-snapshot-v34\n"} {
 		snapshotNotRead(t, v)
 	}
 }
