@@ -359,17 +359,15 @@ type dirStamp struct {
 // away, written where that change was not heard of (step.lostRight);
 // version 31 let it count when the merge ordered it first, and made it
 // superseded, not a problem, when ordered after. Version 33 is the same
-// format as 32, saved by rules that count the role of the step of the
-// chain a destruction approval approves among the rights it uses
-// (State.stageRole); version 32 took any role of the chain, so that a
-// manager's approval beside their cut to supervisor counted when ordered
-// first and was superseded when ordered after. Version 34 is the same
-// format as 33, saved by rules that also count the roles a change of
-// level needs (to or from the top level: classify_top_secret) among the
-// rights it uses; 33 took permissions.classify's too. Version 35 is the
-// same format as 34, saved by rules that count the approver's role a loan
-// approval used among its rights (34: any role of the loan's approvers).
-const snapMagic = "crm-state-snapshot-v35\n"
+// format as 32, saved by rules that count among the rights a step uses
+// the role of the step of the chain a destruction approval approves, the
+// roles a change of level needs (to or from the top level:
+// classify_top_secret) and the approver's role a loan approval used
+// (State.stageRole); version 32 took any role of the chain, of
+// permissions.classify and of the loan's approvers, so that a manager's
+// step beside their cut to supervisor counted when ordered first and was
+// superseded when ordered after.
+const snapMagic = "crm-state-snapshot-v33\n"
 
 // The parts after the months', counted from the end.
 const (

@@ -974,6 +974,10 @@ func TestSnapshotsOfOlderVersionsNotRead(t *testing.T) {
 		// author's roles written concurrently took away a right it uses
 		// (step.lostRight).
 		31: "a step using a right lost concurrently",
+		// Took any role of a destruction's chain, of permissions.classify
+		// besides classify_top_secret, or of a loan's approvers as the
+		// right an approval or a change of level uses (State.stageRole).
+		32: "the role an approval or a change of level used",
 	}
 	f := newFixture(t)
 	f.history()
@@ -1002,35 +1006,5 @@ func TestSnapshotsOfOlderVersionsNotRead(t *testing.T) {
 	}
 	if !f.reader("li", f.clock).FromSnapshot() {
 		t.Fatal("resealed as this version, the snapshot was not read")
-	}
-}
-
-// Snapshots of versions 32 to 34 were saved by replay rules that took
-// any role of the destruction chain (32), of permissions.classify as well
-// as classify_top_secret (32, 33), or of a loan's approvers (32 to 34), as
-// the right an approval or a change of level uses: a manager's step beside their cut to supervisor
-// counted when ordered first, where a replay now refuses it
-// (State.stageRole). They are not read.
-func TestSnapshotOfVersion32NotRead(t *testing.T) {
-	for _, v := range []string{"crm-state-snapshot-v32\n", "crm-state-snapshot-v33\n", "crm-state-snapshot-v34\n"} {
-		snapshotNotRead(t, v)
-	}
-}
-
-// snapshotNotRead fails unless a snapshot resealed as of version v is not
-// read.
-func snapshotNotRead(t *testing.T, v string) {
-	f := newFixture(t)
-	f.history()
-	f.settle()
-	a := f.reader("li", f.clock)
-	if a = f.reader("li", f.clock); !a.FromSnapshot() {
-		t.Fatal("no snapshot")
-	}
-	if err := a.ResealSnapshotAs(v); err != nil {
-		t.Fatal(err)
-	}
-	if f.reader("li", f.clock).FromSnapshot() {
-		t.Fatalf("a snapshot %q, saved by older rules, was read", v)
 	}
 }
