@@ -602,7 +602,7 @@ func (st *step) lostRight() error {
 		return slices.ContainsFunc(s.lost[e.Actor], func(l RoleSpell) bool { return l.Event == h })
 	}
 	if cut, right, ok := s.rightCut(e, st.spec, st.file(), losses[e.Actor], replayed); ok {
-		return problemf("written by %s concurrently with a change of their roles (event %s) that left them %v, none of %v that it needs: a right taken away counts also against what was written where it was not heard of", e.Actor, journal.ShortHash(cut.Event), cut.Roles, right)
+		return problemf("written by %s concurrently with a change of their roles (event %s) that left them %s, none of %s that it needs: a right taken away counts also against what was written where it was not heard of", e.Actor, journal.ShortHash(cut.Event), s.Policy.rolesText(cut.Roles), s.Policy.rolesText(right))
 	}
 	return nil
 }

@@ -632,6 +632,6 @@ func catalogMain() map[string]string {
 		"Rewrite the whole git history to remove %s? Every clone must then be cloned again.": "改写全部 git 历史以删除 %s？之后每个克隆都须重新克隆。",
 
 		// h117: a step by a member concurrent with a change of their roles that took its right away
-		"written by %s concurrently with a change of their roles (event %s) that left them %v, none of %v that it needs: a right taken away counts also against what was written where it was not heard of": "%s 在其角色被变更（事件 %s）的同时写入：变更后其角色为 %v，没有该步骤所需的 %v 中任何一个；被收回的权限，对在未获知变更之处写下的步骤同样有效",
+		"written by %s concurrently with a change of their roles (event %s) that left them %s, none of %s that it needs: a right taken away counts also against what was written where it was not heard of": "%s 在其角色被变更（事件 %s）的同时写入：变更后其角色为 %s，没有该步骤所需的 %s 中任何一个；被收回的权限，对在未获知变更之处写下的步骤同样有效",
 	}
 }
