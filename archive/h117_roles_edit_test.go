@@ -17,30 +17,21 @@ import (
 func TestEditConcurrentWithRoleCutIsRefused(t *testing.T) {
 	f := newFixture(t)
 	id := f.create("秘密")
-	f.race(t, bothOrders,
-		archive.KindMemberRoles, func(a *fixture) {
-			if err := a.as("zhang").SetRoles(ctx, "li", []string{"sales"}); err != nil {
-				t.Fatal(err)
+	raceCutAndEdit(t, f, id, func(a *fixture, cutFirst bool) {
+		s := a.as("zhang").State
+		if len(s.Problems) != 1 || !strings.Contains(s.Problems[0].Msg, "written by li concurrently with a change of their roles") || len(s.Superseded) != 0 {
+			t.Fatalf("role change first %v: problems %v, superseded %v", cutFirst, s.Problems, s.Superseded)
+		}
+		d := s.Dossiers[id]
+		if w := d.WrittenBy; w == nil || w.Actor != "zhang" {
+			t.Fatalf("role change first %v: the file is pinned by %v, not by the manager's re-encryption", cutFirst, w)
+		}
+		for _, u := range d.Updates {
+			if u.By == "li" {
+				t.Fatalf("role change first %v: li's edit counted: %v", cutFirst, d.Updates)
 			}
-		},
-		archive.KindDossierUpdate, func(g *fixture) {
-			g.edit("li", id)
-		},
-		func(a *fixture, cutFirst bool) {
-			s := a.as("zhang").State
-			if len(s.Problems) != 1 || !strings.Contains(s.Problems[0].Msg, "written by li concurrently with a change of their roles") || len(s.Superseded) != 0 {
-				t.Fatalf("role change first %v: problems %v, superseded %v", cutFirst, s.Problems, s.Superseded)
-			}
-			d := s.Dossiers[id]
-			if w := d.WrittenBy; w == nil || w.Actor != "zhang" {
-				t.Fatalf("role change first %v: the file is pinned by %v, not by the manager's re-encryption", cutFirst, w)
-			}
-			for _, u := range d.Updates {
-				if u.By == "li" {
-					t.Fatalf("role change first %v: li's edit counted: %v", cutFirst, d.Updates)
-				}
-			}
-		})
+		}
+	})
 }
 
 // A clerk's edits that all come before their move to sales, through
@@ -70,6 +61,23 @@ func TestReplayRoleCutOnePass(t *testing.T) {
 func TestReplayRoleCutConcurrentPasses(t *testing.T) {
 	f := newFixture(t)
 	id := f.create("秘密")
+	raceCutAndEdit(t, f, id, func(a *fixture, cutFirst bool) {
+		s, both, passes := replayBoth(t, a)
+		if want := map[bool]int64{true: 1, false: 2}[cutFirst]; passes != want {
+			t.Fatalf("role change first %v: %d passes, want %d", cutFirst, passes, want)
+		}
+		sameState(t, s, both)
+		if len(s.Problems) != 1 || !strings.Contains(s.Problems[0].Msg, "concurrently with a change of their roles") {
+			t.Fatalf("role change first %v: problems %v", cutFirst, s.Problems)
+		}
+	})
+}
+
+// raceCutAndEdit races, in both orders of their hashes, the manager
+// moving clerk li to sales in one clone and li editing dossier id in
+// another, then calls check on the merged archive.
+func raceCutAndEdit(t *testing.T, f *fixture, id string, check func(a *fixture, cutFirst bool)) {
+	t.Helper()
 	f.race(t, bothOrders,
 		archive.KindMemberRoles, func(a *fixture) {
 			if err := a.as("zhang").SetRoles(ctx, "li", []string{"sales"}); err != nil {
@@ -79,14 +87,5 @@ func TestReplayRoleCutConcurrentPasses(t *testing.T) {
 		archive.KindDossierUpdate, func(g *fixture) {
 			g.edit("li", id)
 		},
-		func(a *fixture, cutFirst bool) {
-			s, both, passes := replayBoth(t, a)
-			if want := map[bool]int64{true: 1, false: 2}[cutFirst]; passes != want {
-				t.Fatalf("role change first %v: %d passes, want %d", cutFirst, passes, want)
-			}
-			sameState(t, s, both)
-			if len(s.Problems) != 1 || !strings.Contains(s.Problems[0].Msg, "concurrently with a change of their roles") {
-				t.Fatalf("role change first %v: problems %v", cutFirst, s.Problems)
-			}
-		})
+		check)
 }
