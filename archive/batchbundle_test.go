@@ -32,7 +32,7 @@ func TestBatchBundle(t *testing.T) {
 	rows := func() string { return rowsOf(f.summaryOpen(f.clock, archive.SummaryRows)) }
 	rows() // the snapshot
 	a := f.as("li")
-	_, done, err := a.ReviewDoneMany(ids[:4], classify.Quarter{}, "季度核定")
+	_, done, err := a.ReviewDoneMany(ids[:4], classify.Quarter{}, archive.ReviewRecord{Note: "季度核定"})
 	if err != nil || len(done) != 4 {
 		t.Fatalf("review done of 4: %v %v", done, err)
 	}
@@ -144,7 +144,7 @@ func TestBatchBundle(t *testing.T) {
 	os.WriteFile(bundle, bb, 0o644)
 	// A small batch stays in files of their own.
 	before := len(bundles)
-	if _, _, err := f.as("li").ReviewDoneMany(ids[:2], classify.Quarter{}, "再次"); err != nil {
+	if _, _, err := f.as("li").ReviewDoneMany(ids[:2], classify.Quarter{}, archive.ReviewRecord{Note: "再次"}); err != nil {
 		t.Fatal(err)
 	}
 	n := 0

@@ -36,7 +36,7 @@ func TestBatchInRuns(t *testing.T) {
 	f.settle()
 	events := func() int { return len(f.cold("li").State.Journal.Events) }
 	n, runs := events(), archive.RunBatches()
-	_, _, err := f.batchOpen("li").ReviewDoneMany(pool, classify.Quarter{}, "批量")
+	_, _, err := f.batchOpen("li").ReviewDoneMany(pool, classify.Quarter{}, archive.ReviewRecord{Note: "批量"})
 	wantCode(t, err, archive.Denied, raised)
 	if archive.RunBatches() != runs+1 {
 		t.Fatal("the batch was not taken in runs")
@@ -46,7 +46,7 @@ func TestBatchInRuns(t *testing.T) {
 	}
 
 	// An id no dossier has: its run says so, and nothing is written.
-	if _, _, err := f.batchOpen("li").ReviewDoneMany(append(slices.Clone(pool[:20]), "C-999999"), classify.Quarter{}, "批量"); err == nil || !strings.Contains(err.Error(), "C-999999") {
+	if _, _, err := f.batchOpen("li").ReviewDoneMany(append(slices.Clone(pool[:20]), "C-999999"), classify.Quarter{}, archive.ReviewRecord{Note: "批量"}); err == nil || !strings.Contains(err.Error(), "C-999999") {
 		t.Fatalf("an unknown id: %v", err)
 	}
 	if got := events(); got != n || archive.RunBatches() != runs+2 {
@@ -62,7 +62,7 @@ func TestBatchInRuns(t *testing.T) {
 		}
 	}
 	ba := f.batchOpen("li")
-	_, done, err := ba.ReviewDoneMany(append(slices.Clone(ids), ids[3]), classify.Quarter{}, "批量")
+	_, done, err := ba.ReviewDoneMany(append(slices.Clone(ids), ids[3]), classify.Quarter{}, archive.ReviewRecord{Note: "批量"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestGroupedSaveRightAfterTheBatch(t *testing.T) {
 
 	racyWindow(t, 300*time.Millisecond)
 	a := f.batchOpen("li")
-	if _, _, err := a.ReviewDoneMany(pool, classify.Quarter{}, "批量"); err != nil {
+	if _, _, err := a.ReviewDoneMany(pool, classify.Quarter{}, archive.ReviewRecord{Note: "批量"}); err != nil {
 		t.Fatal(err)
 	}
 	n, waits := archive.GroupedSaves(), archive.RacyWaits()
@@ -175,7 +175,7 @@ func TestBatchInRunsKeepsThePin(t *testing.T) {
 			t.Fatal(err)
 		}
 		replays, runs := archive.Replays(), archive.RunBatches()
-		if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, "批量"); err != nil {
+		if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, archive.ReviewRecord{Note: "批量"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := a.CheckPin(pin); err != nil {
@@ -227,7 +227,7 @@ func TestScopedManyPartsSavedInGroups(t *testing.T) {
 
 	n := archive.GroupedSaves()
 	a := f.batchOpen("li")
-	if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, "批量"); err != nil {
+	if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, archive.ReviewRecord{Note: "批量"}); err != nil {
 		t.Fatal(err)
 	}
 	f.settle()
@@ -240,7 +240,7 @@ func TestScopedManyPartsSavedInGroups(t *testing.T) {
 	// A loan among them: in groups too (runScoped).
 	f.lendFor(ids[2], 3)
 	a = f.batchOpen("li")
-	if _, _, err := a.ReviewDoneMany(pool[10:], classify.Quarter{}, "批量"); err != nil {
+	if _, _, err := a.ReviewDoneMany(pool[10:], classify.Quarter{}, archive.ReviewRecord{Note: "批量"}); err != nil {
 		t.Fatal(err)
 	}
 	f.settle()
@@ -272,7 +272,7 @@ func TestBatchDoesNotFollowABadEvent(t *testing.T) {
 			a := f.batchOpen("li")
 			bad := f.writeEvent("li", archive.KindHold, out, &archive.HoldData{Reason: "我说了算"}) // pulled in between
 			runs := archive.RunBatches()
-			if _, _, err := a.ReviewDoneMany(batch, classify.Quarter{}, "批量"); err != nil {
+			if _, _, err := a.ReviewDoneMany(batch, classify.Quarter{}, archive.ReviewRecord{Note: "批量"}); err != nil {
 				t.Fatal(err)
 			}
 			if archive.RunBatches() != runs {
@@ -312,7 +312,7 @@ func TestRefusedBatchLeavesNoRuns(t *testing.T) {
 	}
 	f.reader("li", f.clock) // saved, standing for the edited crm.yaml
 	a := f.batchOpen("li")
-	if _, _, err := a.ReviewDoneMany(pool, classify.Quarter{}, "批量"); err == nil {
+	if _, _, err := a.ReviewDoneMany(pool, classify.Quarter{}, archive.ReviewRecord{Note: "批量"}); err == nil {
 		t.Fatal("written under a crm.yaml edited by hand")
 	}
 	if archive.HoldsRuns(a) {
@@ -350,7 +350,7 @@ func TestGroupedSaveFailsAfterTouching(t *testing.T) {
 	t.Cleanup(func() { archive.SetGroupedParts(old) })
 	f, _, pool := savedPool(t, 30)
 	a := f.batchOpen("li")
-	if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, "批量"); err != nil {
+	if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, archive.ReviewRecord{Note: "批量"}); err != nil {
 		t.Fatal(err)
 	}
 	f.writeEvent("li", archive.KindHold, pool[0], &archive.HoldData{Reason: "我说了算"}) // fails its checks
@@ -375,7 +375,7 @@ func TestUnknownIDInRuns(t *testing.T) {
 	t.Cleanup(func() { archive.SetBatchRunParts(old) })
 	f, _, pool := savedPool(t, 30)
 	a := f.batchOpen("li")
-	_, _, err := a.ReviewDoneMany(append(slices.Clone(pool[:20]), "C-999999"), classify.Quarter{}, "批量")
+	_, _, err := a.ReviewDoneMany(append(slices.Clone(pool[:20]), "C-999999"), classify.Quarter{}, archive.ReviewRecord{Note: "批量"})
 	if err == nil || !strings.Contains(err.Error(), "C-999999") {
 		t.Fatalf("an unknown id: %v", err)
 	}
@@ -401,7 +401,7 @@ func TestBatchInRunsAfterALoan(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs := archive.RunBatches()
-	if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, "批量"); err != nil {
+	if _, _, err := a.ReviewDoneMany(pool[:20], classify.Quarter{}, archive.ReviewRecord{Note: "批量"}); err != nil {
 		t.Fatal(err)
 	}
 	if archive.RunBatches() != runs+1 {
@@ -417,7 +417,7 @@ func TestBatchInRunsAfterALoan(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := a.ReviewDoneMany(pool[20:], classify.Quarter{}, "批量"); err != nil {
+	if _, _, err := a.ReviewDoneMany(pool[20:], classify.Quarter{}, archive.ReviewRecord{Note: "批量"}); err != nil {
 		t.Fatal(err)
 	}
 	if archive.RunBatches() != runs+1 {

@@ -164,7 +164,7 @@ func TestBatchAfterDestruction(t *testing.T) {
 	for _, id := range pool[2:40] {
 		done = append(done, id)
 	}
-	if _, _, err := a.ReviewDoneMany(done, a.Quarter(), "批量"); err != nil {
+	if _, _, err := a.ReviewDoneMany(done, a.Quarter(), archive.ReviewRecord{Note: "批量"}); err != nil {
 		t.Logf("batch: %v", err)
 	}
 	f.settle()

@@ -33,27 +33,27 @@ func TestReviewResult(t *testing.T) {
 	if r.Result != "" || strings.Contains(string(b), "result") {
 		t.Fatalf("a 核定 without a result: result %q, event\n%s", r.Result, b)
 	}
-	if _, err := f.as("li").ReviewDoneForWith(supplemented, classify.Quarter{}, archive.ReviewRecord{Note: "补充联系人", Result: " Supplemented "}); err != nil {
+	if _, err := f.as("li").ReviewDoneFor(supplemented, classify.Quarter{}, archive.ReviewRecord{Note: "补充联系人", Result: " Supplemented "}); err != nil {
 		t.Fatal(err)
 	}
 
 	heads := f.as("li").State.Journal.Heads
-	_, err = f.as("li").ReviewDoneForWith(adjusted, classify.Quarter{}, archive.ReviewRecord{Result: "done"})
+	_, err = f.as("li").ReviewDoneFor(adjusted, classify.Quarter{}, archive.ReviewRecord{Result: "done"})
 	wantCode(t, err, archive.Usage, `unknown 核定 result "done"`)
 	if ae := (*archive.Error)(nil); !errors.As(err, &ae) || ae.Field != "result" {
 		t.Fatalf("the refusal names field %v, want result", err)
 	}
 	for _, batch := range []func(a *archive.Archive) error{
 		func(a *archive.Archive) error {
-			_, _, err := a.ReviewDoneManyWith([]string{adjusted}, classify.Quarter{}, archive.ReviewRecord{Result: "好"})
+			_, _, err := a.ReviewDoneMany([]string{adjusted}, classify.Quarter{}, archive.ReviewRecord{Result: "好"})
 			return err
 		},
 		func(a *archive.Archive) error {
-			_, _, _, err := a.ReviewDoneManyOnceWith([]string{adjusted}, classify.Quarter{}, archive.ReviewRecord{Result: "好"})
+			_, _, _, err := a.ReviewDoneManyOnce([]string{adjusted}, classify.Quarter{}, archive.ReviewRecord{Result: "好"})
 			return err
 		},
 		func(a *archive.Archive) error {
-			_, _, err := a.ReviewDoneOnceWith(adjusted, classify.Quarter{}, archive.ReviewRecord{Result: "好"})
+			_, _, err := a.ReviewDoneOnce(adjusted, classify.Quarter{}, archive.ReviewRecord{Result: "好"})
 			return err
 		},
 	} {
@@ -62,7 +62,7 @@ func TestReviewResult(t *testing.T) {
 	if a := f.as("li"); len(a.State.Dossiers[adjusted].Reviews) != 0 || strings.Join(a.State.Journal.Heads, " ") != strings.Join(heads, " ") {
 		t.Fatal("a refused result wrote something")
 	}
-	if _, _, err := f.as("li").ReviewDoneManyWith([]string{adjusted}, classify.Quarter{}, archive.ReviewRecord{Result: archive.ReviewAdjusted}); err != nil {
+	if _, _, err := f.as("li").ReviewDoneMany([]string{adjusted}, classify.Quarter{}, archive.ReviewRecord{Result: archive.ReviewAdjusted}); err != nil {
 		t.Fatal(err)
 	}
 	// By hand: only the Chinese word is a result the journal keeps.

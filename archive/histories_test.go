@@ -125,7 +125,7 @@ func historiesAfterAdvances(t *testing.T, grouped bool) {
 	sameReportsAsCold("declassified", true, false)
 	// The quarter before's 核定, made good late, and this quarter's.
 	bulk("li", pool[40:120], func(a *archive.Archive, _ int, id string) error {
-		if _, err := a.ReviewDoneFor(id, a.Quarter().Prev(), "补核定"); err != nil {
+		if _, err := a.ReviewDoneFor(id, a.Quarter().Prev(), archive.ReviewRecord{Note: "补核定"}); err != nil {
 			return err
 		}
 		_, err := a.ReviewDone(id, "ok")

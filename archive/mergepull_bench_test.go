@@ -44,7 +44,7 @@ func BenchmarkMergePull(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, _, err := oa.ReviewDoneMany(r.IDs[:20], oa.Quarter(), "另一克隆"); err != nil {
+	if _, _, err := oa.ReviewDoneMany(r.IDs[:20], oa.Quarter(), archive.ReviewRecord{Note: "另一克隆"}); err != nil {
 		b.Fatal(err)
 	}
 	cache := b.TempDir()

@@ -497,18 +497,13 @@ func (a *Archive) quarterBegun(q classify.Quarter) error {
 // ReviewDone records this quarter's 核定 of dossier id (R6.5), with a note
 // on what was checked or changed. Only a member who can read it may.
 func (a *Archive) ReviewDone(id, note string) (classify.Quarter, error) {
-	return a.ReviewDoneFor(id, classify.Quarter{}, note)
+	return a.ReviewDoneFor(id, classify.Quarter{}, ReviewRecord{Note: note})
 }
 
 // ReviewDoneFor is ReviewDone for quarter q (the zero Quarter: the current
-// one); an earlier quarter records a late 核定 of a quarter that was missed.
-func (a *Archive) ReviewDoneFor(id string, q classify.Quarter, note string) (classify.Quarter, error) {
-	return a.ReviewDoneForWith(id, q, ReviewRecord{Note: note})
-}
-
-// ReviewDoneForWith is ReviewDoneFor that records rec: a note and a
-// result (核定结果).
-func (a *Archive) ReviewDoneForWith(id string, q classify.Quarter, rec ReviewRecord) (classify.Quarter, error) {
+// one), recording rec: a note and a result (核定结果, ParseReviewResult);
+// an earlier quarter records a late 核定 of a quarter that was missed.
+func (a *Archive) ReviewDoneFor(id string, q classify.Quarter, rec ReviewRecord) (classify.Quarter, error) {
 	q, err := a.reviewQuarterFor(q)
 	if err != nil {
 		return q, err
@@ -534,13 +529,7 @@ func (a *Archive) ReviewDoneForWith(id string, q classify.Quarter, rec ReviewRec
 // and returns that 核定 (the latest). Looked at under the lock, on the
 // state with every event written so far, so a script run twice records
 // one 核定, and a supervisor's sign-off of it stays the quarter's.
-func (a *Archive) ReviewDoneOnce(id string, q classify.Quarter, note string) (classify.Quarter, *Review, error) {
-	return a.ReviewDoneOnceWith(id, q, ReviewRecord{Note: note})
-}
-
-// ReviewDoneOnceWith is ReviewDoneOnce that records rec: a note and a
-// result (核定结果).
-func (a *Archive) ReviewDoneOnceWith(id string, q classify.Quarter, rec ReviewRecord) (classify.Quarter, *Review, error) {
+func (a *Archive) ReviewDoneOnce(id string, q classify.Quarter, rec ReviewRecord) (classify.Quarter, *Review, error) {
 	q, err := a.reviewQuarterFor(q)
 	if err != nil {
 		return q, nil, err
@@ -588,13 +577,7 @@ func (a *Archive) reviewOf(d *DossierState, q classify.Quarter) *Review {
 // quarter), as ReviewDoneOnce: every dossier is checked first, and one
 // refused refuses the batch; under the lock, a dossier with a 核定 for q
 // is skipped. It returns the full ids recorded and those skipped.
-func (a *Archive) ReviewDoneManyOnce(ids []string, q classify.Quarter, note string) (classify.Quarter, []string, []string, error) {
-	return a.ReviewDoneManyOnceWith(ids, q, ReviewRecord{Note: note})
-}
-
-// ReviewDoneManyOnceWith is ReviewDoneManyOnce that records rec: a note
-// and a result (核定结果).
-func (a *Archive) ReviewDoneManyOnceWith(ids []string, q classify.Quarter, rec ReviewRecord) (classify.Quarter, []string, []string, error) {
+func (a *Archive) ReviewDoneManyOnce(ids []string, q classify.Quarter, rec ReviewRecord) (classify.Quarter, []string, []string, error) {
 	q, err := a.reviewQuarterFor(q)
 	if err != nil {
 		return q, nil, nil, err
@@ -621,17 +604,11 @@ func (a *Archive) ReviewDoneManyOnceWith(ids []string, q classify.Quarter, rec R
 }
 
 // ReviewDoneMany records the 核定 of quarter q (the zero Quarter: the
-// current one) of every dossier of ids, with one note, as one batch: every
+// current one) of every dossier of ids, with one record (note and result), as one batch: every
 // step is checked first, and nothing is written unless all pass (the error
 // names each dossier refused); then they are journaled under one lock and
 // synced once at the end (Bulk). It returns the dossiers' full ids.
-func (a *Archive) ReviewDoneMany(ids []string, q classify.Quarter, note string) (classify.Quarter, []string, error) {
-	return a.ReviewDoneManyWith(ids, q, ReviewRecord{Note: note})
-}
-
-// ReviewDoneManyWith is ReviewDoneMany that records rec: a note and a
-// result (核定结果).
-func (a *Archive) ReviewDoneManyWith(ids []string, q classify.Quarter, rec ReviewRecord) (classify.Quarter, []string, error) {
+func (a *Archive) ReviewDoneMany(ids []string, q classify.Quarter, rec ReviewRecord) (classify.Quarter, []string, error) {
 	q, err := a.reviewQuarterFor(q)
 	if err != nil {
 		return q, nil, err

@@ -353,7 +353,7 @@ func TestReview53RotationThenOwnBatchAndSignoff(t *testing.T) {
 	smallRuns(t)
 	f, _, pool := savedPool(t, 50)
 	f.rotateByHand("su")
-	if _, _, err := f.as("su").ReviewDoneMany(pool, classify.Quarter{}, "新钥匙"); err != nil {
+	if _, _, err := f.as("su").ReviewDoneMany(pool, classify.Quarter{}, archive.ReviewRecord{Note: "新钥匙"}); err != nil {
 		t.Fatal(err)
 	}
 	if ids, err := f.as("zhang").ReviewSignoff(classify.Quarter{Year: 2026, Q: 4}); err != nil || len(ids) < len(pool) {

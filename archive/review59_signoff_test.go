@@ -249,7 +249,7 @@ func TestReview59BatchAfterASignoff(t *testing.T) {
 		ba := f.batchOpen("zhang")
 		f.forgeKept("su", archive.KindReviewSignoff, &archive.ReviewSignoff{Quarter: q.String(), Dossiers: w})
 		f.settle()
-		if _, _, err := ba.ReviewDoneMany(pool[20:50], classify.Quarter{}, "批量"); err != nil {
+		if _, _, err := ba.ReviewDoneMany(pool[20:50], classify.Quarter{}, archive.ReviewRecord{Note: "批量"}); err != nil {
 			t.Fatal(err)
 		}
 		f.settle()

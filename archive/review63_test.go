@@ -191,7 +191,7 @@ func TestReview63LeaversStepsThenRemovalsInRuns(t *testing.T) {
 	f, _, pool := savedPool(t, 50)
 	f.reader("zhang", f.clock)
 	f.reader("zhang", f.clock)
-	q, _, err := f.as("li").ReviewDoneMany(pool, classify.Quarter{}, "季度核定")
+	q, _, err := f.as("li").ReviewDoneMany(pool, classify.Quarter{}, archive.ReviewRecord{Note: "季度核定"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,9 +76,9 @@ func TestReviewNeedsAReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A quarter not yet begun, or one that ended before the dossier existed.
-	_, err = f.as("su").ReviewDoneFor(id, classify.Quarter{Year: 2027, Q: 1}, "")
+	_, err = f.as("su").ReviewDoneFor(id, classify.Quarter{Year: 2027, Q: 1}, archive.ReviewRecord{})
 	wantCode(t, err, archive.Usage, "2027Q1 has not begun yet")
-	_, err = f.as("su").ReviewDoneFor(id, classify.Quarter{Year: 2026, Q: 3}, "")
+	_, err = f.as("su").ReviewDoneFor(id, classify.Quarter{Year: 2026, Q: 3}, archive.ReviewRecord{})
 	wantCode(t, err, archive.Usage, "was created after 2026Q3 ended")
 	f.verifyClean()
 }
@@ -105,13 +105,13 @@ func TestMissedQuartersStayListed(t *testing.T) {
 		t.Fatalf("this quarter's 核定 does not make up for the missed ones: %+v", m)
 	}
 	// A late 核定 of the later quarter leaves the earlier one missed.
-	if _, err := f.as("li").ReviewDoneFor(id, classify.Quarter{Year: 2027, Q: 1}, "补登"); err != nil {
+	if _, err := f.as("li").ReviewDoneFor(id, classify.Quarter{Year: 2027, Q: 1}, archive.ReviewRecord{Note: "补登"}); err != nil {
 		t.Fatal(err)
 	}
 	if m := f.as("li").ReviewsMissed(a.Quarter()); len(m) != 1 || !slices.Equal(m[0].Quarters.Names(), []string{"2026Q4"}) {
 		t.Fatalf("after 2027Q1's late 核定: %+v", m)
 	}
-	if _, err := f.as("li").ReviewDoneFor(id, classify.Quarter{Year: 2026, Q: 4}, "补登"); err != nil {
+	if _, err := f.as("li").ReviewDoneFor(id, classify.Quarter{Year: 2026, Q: 4}, archive.ReviewRecord{Note: "补登"}); err != nil {
 		t.Fatal(err)
 	}
 	if m := f.as("li").ReviewsMissed(a.Quarter()); len(m) != 0 {
@@ -185,7 +185,7 @@ func TestReviewDoneManyOnceEach(t *testing.T) {
 	x, y := f.create("秘密"), f.create("内部")
 	a := f.as("li")
 	n := len(a.State.Journal.Events)
-	_, done, err := a.ReviewDoneMany([]string{y, x, y, x}, classify.Quarter{}, "批量")
+	_, done, err := a.ReviewDoneMany([]string{y, x, y, x}, classify.Quarter{}, archive.ReviewRecord{Note: "批量"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestReviewDoneManyAsFirstCommand(t *testing.T) {
 	x, y := f.create("秘密"), f.create("内部")
 	f.cache = t.TempDir()
 	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryRows})
-	if _, done, err := a.ReviewDoneMany([]string{x, y}, classify.Quarter{}, "批量"); err != nil || len(done) != 2 {
+	if _, done, err := a.ReviewDoneMany([]string{x, y}, classify.Quarter{}, archive.ReviewRecord{Note: "批量"}); err != nil || len(done) != 2 {
 		t.Fatalf("done %v, %v", done, err)
 	}
 	f.verifyClean()

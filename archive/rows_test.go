@@ -145,7 +145,7 @@ func TestSummaryAdvancesLikeAReplay(t *testing.T) {
 		{"late review", true, func() {
 			// A quarter on: the last one was missed, and made good.
 			f.now = f.now.AddDate(0, 3, 0)
-			_, err := f.as("li").ReviewDoneFor(ids[0], f.as("li").Quarter().Prev(), "补核定")
+			_, err := f.as("li").ReviewDoneFor(ids[0], f.as("li").Quarter().Prev(), archive.ReviewRecord{Note: "补核定"})
 			must(err)
 		}},
 		{"credit", true, func() { _, _, err := f.as("su").SetCredit(ids[2], "A", "付款及时"); must(err) }},

@@ -28,7 +28,7 @@ func TestStepOnStateTakenAtOpen(t *testing.T) {
 
 	// Nothing changed between open and the step: taken once.
 	n := archive.StateReuses()
-	if _, err := open(x).ReviewDoneFor(x, classify.Quarter{}, "核对"); err != nil {
+	if _, err := open(x).ReviewDoneFor(x, classify.Quarter{}, archive.ReviewRecord{Note: "核对"}); err != nil {
 		t.Fatal(err)
 	}
 	if archive.StateReuses() != n+1 {
@@ -39,11 +39,11 @@ func TestStepOnStateTakenAtOpen(t *testing.T) {
 	// step follows its event.
 	f.settle()
 	a := open(y)
-	if _, err := f.as("zhang").ReviewDoneFor(x, classify.Quarter{}, "经理核对"); err != nil {
+	if _, err := f.as("zhang").ReviewDoneFor(x, classify.Quarter{}, archive.ReviewRecord{Note: "经理核对"}); err != nil {
 		t.Fatal(err)
 	}
 	n = archive.StateReuses()
-	if _, err := a.ReviewDoneFor(y, classify.Quarter{}, "核对"); err != nil {
+	if _, err := a.ReviewDoneFor(y, classify.Quarter{}, archive.ReviewRecord{Note: "核对"}); err != nil {
 		t.Fatal(err)
 	}
 	if archive.StateReuses() != n {
@@ -59,12 +59,12 @@ func TestStepOnStateTakenAtOpen(t *testing.T) {
 	// A folder changed just before the open (within settledFor) is not
 	// trusted to show a change after it: taken again.
 	time.Sleep(60 * time.Millisecond)
-	if _, err := f.as("zhang").ReviewDoneFor(y, classify.Quarter{}, "经理核对"); err != nil {
+	if _, err := f.as("zhang").ReviewDoneFor(y, classify.Quarter{}, archive.ReviewRecord{Note: "经理核对"}); err != nil {
 		t.Fatal(err)
 	}
 	a = open(x)
 	n = archive.StateReuses()
-	if _, err := a.ReviewDoneFor(x, classify.Quarter{}, "再次核对"); err != nil {
+	if _, err := a.ReviewDoneFor(x, classify.Quarter{}, archive.ReviewRecord{Note: "再次核对"}); err != nil {
 		t.Fatal(err)
 	}
 	if archive.StateReuses() != n {

@@ -111,13 +111,13 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 	rec := func() archive.ReviewRecord { return archive.ReviewRecord{Note: note, Result: result} }
 	one := e.oneDossierStep(e.stepOnDossier(func(a *archive.Archive, id string) error {
 		if again {
-			done, err := a.ReviewDoneForWith(id, q, rec())
+			done, err := a.ReviewDoneFor(id, q, rec())
 			if err == nil {
 				e.printf("%s\n", l10n.Sprintf("Dossier %s verified for %s.", id, done))
 			}
 			return err
 		}
-		done, had, err := a.ReviewDoneOnceWith(id, q, rec())
+		done, had, err := a.ReviewDoneOnce(id, q, rec())
 		switch {
 		case err != nil:
 			return err
@@ -174,7 +174,7 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 				}
 			}
 			if again || allReadable {
-				done, verified, err := a.ReviewDoneManyWith(ids, q, rec())
+				done, verified, err := a.ReviewDoneMany(ids, q, rec())
 				if err != nil {
 					return err
 				}
@@ -185,7 +185,7 @@ func newReviewDoneCmd(e *env) *cobra.Command {
 			}
 			// Once a quarter: those recorded are said, then those already
 			// verified, for which nothing is recorded.
-			done, verified, skipped, err := a.ReviewDoneManyOnceWith(ids, q, rec())
+			done, verified, skipped, err := a.ReviewDoneManyOnce(ids, q, rec())
 			if err != nil {
 				return err
 			}

@@ -233,11 +233,11 @@ func Build(dir string) (*Fixture, error) {
 		// Two 核定 with a result (核定结果), one without (recorded before
 		// one could be given): the register shows 已核定 for it.
 		do("2026-10-20T06:00:00Z", "clerk", func() error {
-			_, err := a.ReviewDoneForWith("C-000001", classify.Quarter{}, archive.ReviewRecord{Note: "已补充联系人", Result: archive.ReviewSupplemented})
+			_, err := a.ReviewDoneFor("C-000001", classify.Quarter{}, archive.ReviewRecord{Note: "已补充联系人", Result: archive.ReviewSupplemented})
 			return err
 		}),
 		do("2026-11-03T06:00:00Z", "super", func() error {
-			_, err := a.ReviewDoneForWith("C-000006", classify.Quarter{}, archive.ReviewRecord{Note: "无变化", Result: "unchanged"})
+			_, err := a.ReviewDoneFor("C-000006", classify.Quarter{}, archive.ReviewRecord{Note: "无变化", Result: "unchanged"})
 			return err
 		}),
 		// Classification: 金桥 up to 机密; credit and tier of 张三.
