@@ -604,30 +604,13 @@ func (e *env) keepLostRight(g *gitRepo, recs []*mergeRecord) (rest []*mergeRecor
 	if err != nil {
 		return recs, nil
 	}
-	own := a.OwnLostRight()
-	if len(own) == 0 {
+	mine := lostRightDossiers(a)
+	if len(mine) == 0 {
 		return recs, nil
-	}
-	mine := map[string]bool{}
-	for p := range own {
-		if h, ok := journal.HashOfPath(p); ok {
-			if ev := a.State.Journal.ByHash[h]; ev != nil && ev.Dossier != "" {
-				mine[ev.Dossier] = true
-			}
-		}
 	}
 	for _, r := range recs {
 		d := a.State.Dossiers[r.Dossier]
-		if !mine[r.Dossier] || d == nil || d.Status != archive.StatusActive || a.MergeablePins(r.Dossier, r.Parents) {
-			rest = append(rest, r)
-			continue
-		}
-		pinned := g.pinnedBlob(r.Dossier, d.SHA256)
-		if pinned == nil || a.Restore(r.Dossier, pinned) != nil {
-			rest = append(rest, r)
-			continue
-		}
-		if _, err := g.run("add", "--", r.Path); err != nil {
+		if !mine[r.Dossier] || d == nil || d.Status != archive.StatusActive || a.MergeablePins(r.Dossier, r.Parents) || !putBackPinned(a, g, d, r.Path) {
 			rest = append(rest, r)
 			continue
 		}
@@ -648,37 +631,51 @@ func (e *env) keepLostRight(g *gitRepo, recs []*mergeRecord) (rest []*mergeRecor
 // in git history. Without it the push check found the file changed and
 // the clone could never push. It returns the dossiers it put back.
 func (e *env) keepLostRightFiles(a *archive.Archive, g *gitRepo) (kept []string) {
-	own := a.OwnLostRight()
-	if len(own) == 0 {
+	mine := lostRightDossiers(a)
+	if len(mine) == 0 {
 		return nil
 	}
-	recorded := map[string]bool{}
 	for _, r := range readRecords(g) {
-		recorded[r.Dossier] = true
+		delete(mine, r.Dossier)
 	}
-	seen := map[string]bool{}
-	for p := range own {
-		h, ok := journal.HashOfPath(p)
-		ev := a.State.Journal.ByHash[h]
-		if !ok || ev == nil || ev.Dossier == "" || seen[ev.Dossier] || recorded[ev.Dossier] {
+	for id := range mine {
+		d := a.State.Dossiers[id]
+		if d == nil || d.Status != archive.StatusActive || a.FileMatches(d) || !putBackPinned(a, g, d, g.path(archive.DossierPath(id))) {
 			continue
 		}
-		seen[ev.Dossier] = true
-		d := a.State.Dossiers[ev.Dossier]
-		if d == nil || d.Status != archive.StatusActive || a.FileMatches(d) {
-			continue
-		}
-		pinned := g.pinnedBlob(d.ID, d.SHA256)
-		if pinned == nil || a.Restore(d.ID, pinned) != nil {
-			continue
-		}
-		if _, err := g.run("add", "--", g.path(archive.DossierPath(d.ID))); err != nil {
-			continue
-		}
-		kept = append(kept, d.ID)
+		kept = append(kept, id)
 	}
 	slices.Sort(kept)
 	return kept
+}
+
+// lostRightDossiers is the dossiers of the user's own steps that a change
+// of their roles in another clone made problems (archive.OwnLostRight).
+func lostRightDossiers(a *archive.Archive) map[string]bool {
+	var mine map[string]bool
+	for p := range a.OwnLostRight() {
+		if h, ok := journal.HashOfPath(p); ok {
+			if ev := a.State.Journal.ByHash[h]; ev != nil && ev.Dossier != "" {
+				if mine == nil {
+					mine = map[string]bool{}
+				}
+				mine[ev.Dossier] = true
+			}
+		}
+	}
+	return mine
+}
+
+// putBackPinned puts dossier d's file, at path in the merge, back to the
+// version the journal pins (from git's history) and stages it; false if
+// it could not.
+func putBackPinned(a *archive.Archive, g *gitRepo, d *archive.DossierState, path string) bool {
+	pinned := g.pinnedBlob(d.ID, d.SHA256)
+	if pinned == nil || a.Restore(d.ID, pinned) != nil {
+		return false
+	}
+	_, err := g.run("add", "--", path)
+	return err == nil
 }
 
 // personConflicts is finishMerge's answer when the merge waits on a
