@@ -517,6 +517,12 @@ func (a *Archive) saveSnapshot(j *journal.Journal) {
 		packed[rel] = monthPart{folder: f, old: -1}
 	}
 	a.carryListed = nil // a full read's snapshot: no listing to carry
+	// Written at the end of a whole replay, when the heap holds every
+	// event and the whole state: encoding the parts makes garbage on top
+	// of that, at the replay's pace. Paced as heavy work instead, a
+	// replay from the journal cache at 100,000 dossiers peaked 100-140 MB
+	// lower (1.45 GB against 1.55-1.59 GB), for 1-3 s more CPU.
+	defer paceGC()()
 	a.writeSnapshot(a.State, j, dirs, packed, nil, nil, nil)
 }
 
