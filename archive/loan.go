@@ -435,26 +435,52 @@ func (s *State) approveRole(actor *Member, l *Loan, level string, e *journal.Eve
 		}
 	}
 	missing := p.MissingApprovers(l, level)
-	for _, r := range missing {
-		if actor.HasRole(r) {
-			return r, len(missing) == 1, nil
-		}
-	}
 	// The borrower's roles where the approval was written (held): a
 	// borrower removed since by a step it does not follow still counts as
 	// the member they were (LoanApprove.check).
-	stand := p.SelfLoanApprovers()
-	need := missing
+	var roles []string // as Member.HasRole: a removed member holds none
+	if !actor.Removed {
+		roles = actor.Roles
+	}
+	role, _, need := p.loanApprovalRole(missing, roles, held)
+	if role != "" {
+		return role, len(missing) == 1, nil
+	}
+	return "", false, &Error{Code: Denied, Actor: actor.ID, Need: need, Held: actor.Roles,
+		Err: l10n.Errorf("loan %s (level %s) still needs approval by %v; %s holds %v", l.ID, level, s.Policy.rolesText(need), actor.ID, s.Policy.rolesText(actor.Roles))}
+}
+
+// loanApprovalRole is the rule of roles of a loan approval (R7.1), for
+// approveRole on write and replay and for State.stageRole: given the
+// approver roles the loan still needs (missing), the approver's roles
+// and the borrower's, role is the one the approval counts for, and as the
+// approver's roles it is given as: role itself, held by the approver; or,
+// when role is one the borrower holds (nobody approves their own loan),
+// the approver's roles of Policy.SelfLoanApprovers, who give it in their
+// stead (a manager's loan of a 机密 dossier goes to the gm). "" and the
+// roles it needs when the approver may give none.
+func (p *Policy) loanApprovalRole(missing, roles, borrower []string) (role string, as, need []string) {
 	for _, r := range missing {
-		if slices.Contains(held, r) {
-			if actor.HasRole(stand...) {
-				return r, len(missing) == 1, nil
+		if slices.Contains(roles, r) {
+			return r, []string{r}, nil
+		}
+	}
+	stand := p.SelfLoanApprovers()
+	need = missing
+	for _, r := range missing {
+		if slices.Contains(borrower, r) {
+			for _, h := range stand {
+				if slices.Contains(roles, h) {
+					as = append(as, h)
+				}
+			}
+			if as != nil {
+				return r, as, nil
 			}
 			need = appendNew(need, stand...)
 		}
 	}
-	return "", false, &Error{Code: Denied, Actor: actor.ID, Need: need, Held: actor.Roles,
-		Err: l10n.Errorf("loan %s (level %s) still needs approval by %v; %s holds %v", l.ID, level, s.Policy.rolesText(need), actor.ID, s.Policy.rolesText(actor.Roles))}
+	return "", nil, need
 }
 
 func (x *LoanApprove) check(c *step) error {

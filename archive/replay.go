@@ -687,10 +687,14 @@ func (s *State) stageRole(e *journal.Event) []string {
 		}
 		return s.Policy.ClassifyRoles(x.OldLevel, x.Level)
 	case KindLoanApprove:
-		// The approver roles the loan still needs that its author held
-		// where it was written: the one it approved as (a general
-		// manager's approval of a 绝密 loan, the author since made
-		// manager, is not the manager's).
+		// The role it was given as, by the rule that accepts it
+		// (Policy.loanApprovalRole), on the roles its author and the
+		// borrower held where it was written: the approver role the
+		// loan still needed (a general manager's approval of a 绝密
+		// loan, the author since made manager, is not the manager's),
+		// or, for a borrower who holds that role, the role of
+		// loan.approvers_when_self that gives it in their stead (R7.1:
+		// the gm's approval of a manager's own loan is the gm's).
 		var x LoanApprove
 		l, d := (*Loan)(nil), s.Dossiers[e.Dossier]
 		if e.Decode(&x) == nil {
@@ -699,14 +703,8 @@ func (s *State) stageRole(e *journal.Event) []string {
 		if l == nil || d == nil {
 			return nil
 		}
-		held := s.rolesWhereWritten(e, e.Actor)
-		var used []string
-		for _, r := range s.Policy.MissingApprovers(l, d.Level) {
-			if slices.Contains(held, r) {
-				used = append(used, r)
-			}
-		}
-		return used
+		_, as, _ := s.Policy.loanApprovalRole(s.Policy.MissingApprovers(l, d.Level), s.rolesWhereWritten(e, e.Actor), s.rolesWhereWritten(e, l.Borrower))
+		return as
 	}
 	return nil
 }
