@@ -38,6 +38,11 @@ type (
 		OldClass string `yaml:"old_class,omitempty" json:"old_class,omitempty"`
 		Class    string `yaml:"class" json:"class"`
 		Reason   string `yaml:"reason" json:"reason"`
+		// Reviews, set when the decision keeps the class in force for
+		// a visit's change in credit that awaited review (R8,
+		// CreditReview); absent from every other, and from those
+		// written before it existed.
+		Reviews *CreditReview `yaml:"reviews,omitempty" json:"reviews,omitempty"`
 	}
 	// DossierTier overrides the tier (重点/普通/潜在).
 	DossierTier struct {
@@ -194,6 +199,9 @@ func (x *DossierDeclassify) apply(c *step) {
 func (x *DossierCredit) check(c *step) error {
 	if _, err := classify.ParseCreditClass(x.Class); err != nil {
 		return usageErr("credit", err)
+	}
+	if err := x.checkKeep(c); err != nil {
+		return err
 	}
 	return c.judgesContent(l10n.T("setting a credit class"))
 }
@@ -427,21 +435,33 @@ func (a *Archive) SetCredit(id, class, reason string) (old string, changed bool,
 	if err != nil {
 		return "", false, usageErr("credit", err)
 	}
+	// A class that is already the customer's is kept, journaled, when a
+	// visit's change in credit (信用异动) awaits review: the supervisor
+	// reviewed it and did not take it (CreditReviewDue), which clears the
+	// monthly report's 待复核. Otherwise it writes nothing, as before.
+	var keep *CreditReview
 	return a.classOverride("setting a credit class", id, reason, func(d *DossierState) (string, string) {
 		old := d.Credit
-		if old == "" && a.CanRead(d) {
+		var dd *Dossier
+		if (old == "" || old == string(c)) && a.CanRead(d) {
 			if o, err := a.Read(id); err == nil {
-				if dd, err := ParseDossier(o.Text); err == nil {
-					old, _, _ = a.Policy.CreditOf("", "", dd)
-				}
+				dd, _ = ParseDossier(o.Text)
 			}
 		}
-		if d.Credit == string(c) {
+		if old == "" && dd != nil {
+			old, _, _ = a.Policy.CreditOf("", "", dd)
+		}
+		if old == string(c) && dd != nil {
+			if v := CreditReviewDue(dd.Contacts, old, d.CreditMarkAt(a.Now().Add(time.Nanosecond)).At, a.Policy.Location()); v != nil {
+				keep = &CreditReview{Visit: v.Date.Format(time.DateOnly), To: v.CreditChange.To}
+			}
+		}
+		if d.Credit == string(c) && keep == nil {
 			return old, old
 		}
 		return "", old
 	}, func(d *DossierState, old string) error {
-		_, err := a.commit(KindDossierCredit, id, &DossierCredit{OldClass: old, Class: string(c), Reason: strings.TrimSpace(reason)})
+		_, err := a.commit(KindDossierCredit, id, &DossierCredit{OldClass: old, Class: string(c), Reason: strings.TrimSpace(reason), Reviews: keep})
 		return err
 	})
 }

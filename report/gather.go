@@ -390,9 +390,16 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 	// differ from those in force at it (few): the 信用异动 list compares
 	// a visit's class with the archive's now.
 	var later map[string]string
+	// The time of each dossier's latest credit decision (dossier.credit,
+	// a class changed or kept), journaled by now: a visit's change in
+	// credit dated no later is reviewed (archive.CreditReviewDue).
+	decided := map[string]time.Time{}
 	f.each(func(d *archive.DossierState) { // the one pass
 		countActivity(acts, []Period{p}, d)
 		st.add(f, d)
+		if m := d.CreditMarkAt(now.Add(time.Nanosecond)); !m.At.IsZero() {
+			decided[d.ID] = m.At
+		}
 		if st.t.Before(now) && d.ActiveAt(st.t) {
 			if v := d.CreditMarkAt(now.Add(time.Nanosecond)).Value; v != d.CreditMarkAt(st.t).Value {
 				if later == nil {
@@ -422,7 +429,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 		return nil, err
 	}
 	f.contentRows(data, cs, true)
-	data["credit_changes"] = f.creditChangeRows(p, cs, later)
+	data["credit_changes"] = f.creditChangeRows(p, cs, later, decided)
 	var dangerous, key []*customer
 	for _, c := range cs {
 		if c.credit == string(classify.CreditD) {
@@ -504,9 +511,11 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 // visit, of all its visits, whose class is not the one the archive gives
 // the customer now (Policy.CreditClassOf: the override journaled now,
 // later holding those set since the period's end, else the dossier's
-// survey) is marked 待复核. An earlier visit, superseded by a later
+// survey) is marked 待复核, until a credit decision, the class changed or
+// kept, is journaled on or after its day (decided: each dossier's latest;
+// archive.CreditReviewDue, R8). An earlier visit, superseded by a later
 // one, is not.
-func (f *facts) creditChangeRows(p Period, cs []*customer, later map[string]string) []Row {
+func (f *facts) creditChangeRows(p Period, cs []*customer, later map[string]string, decided map[string]time.Time) []Row {
 	type note struct {
 		c      *customer
 		v      *archive.Contact
@@ -541,8 +550,12 @@ func (f *facts) creditChangeRows(p Period, cs []*customer, later map[string]stri
 			class, _ = f.a.Policy.CreditClassOf(o, c.d.Class, c.d.ScorePtr())
 			class = cmp.Or(class, noCredit)
 		}
+		due := class
+		if class == noCredit {
+			due = ""
+		}
 		switch {
-		case !n.latest || cc.To == class:
+		case !n.latest || archive.CreditReviewDue(c.d.CreditVisits, due, decided[c.id], f.loc) == nil:
 		case class == noCredit:
 			r["remarks"] = Words(Text{Zh: "待复核：档案中尚无信用等级，未定为 " + cc.To, En: "to review: the archive gives no credit class yet, not " + cc.To})
 		default:

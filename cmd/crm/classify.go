@@ -158,6 +158,12 @@ func (e *env) printCreditChange(a *archive.Archive, id, old, credit string, chan
 		return
 	}
 	msg := l10n.Sprintf("%s: credit class %s → %s.", id, cmp.Or(old, "-"), credit)
+	if old == credit {
+		// Kept, journaled: the class in force, reviewed (a visit's
+		// change in credit awaited review, R8), or pinned from the
+		// dossier's survey.
+		msg = l10n.Sprintf("%s: credit class %s kept, journaled with the reason.", id, credit)
+	}
 	if t, ok := a.Policy.CreditTermsOf(credit); ok {
 		msg += " " + l10n.Sprintf("Credit limit %.0f, terms %s.", t.Limit, t.Terms)
 	}

@@ -1,0 +1,73 @@
+package archive
+
+import (
+	"cmp"
+	"time"
+
+	"crm/classify"
+)
+
+// CreditReviewDue is the visit of a dossier's contact records (contacts:
+// those noting a change in the customer's credit, 信用异动, count) whose
+// change awaits a supervisor's review, nil for none (R8; DOMAIN "Intake and
+// records": visits note changes in credit and why). It is the latest such
+// visit (by date; of one date, the last listed), when the class the archive
+// gives the customer now (class, "" for none) is not the one it noted, and
+// no credit decision was journaled on or after its day (decided: the time
+// of the dossier's latest dossier.credit, changed or kept; zero for none;
+// days in zone loc). The monthly report marks it 待复核 (report), and a
+// supervisor may keep the class in force for it (SetCredit).
+//
+// A visit is dated the day it took place, which may be before the day it
+// was filed: a decision journaled on or after that day but before the
+// record was filed counts as its review (the journal does not say which
+// update filed which record).
+func CreditReviewDue(contacts []Contact, class string, decided time.Time, loc *time.Location) *Contact {
+	var last *Contact
+	for i := range contacts {
+		if v := &contacts[i]; v.CreditChange != nil && (last == nil || !v.Date.Before(last.Date.Time)) {
+			last = v
+		}
+	}
+	if last == nil || last.CreditChange.To == class {
+		return nil
+	}
+	if !decided.IsZero() && decided.In(loc).Format(time.DateOnly) >= last.Date.Format(time.DateOnly) {
+		return nil
+	}
+	return last
+}
+
+// CreditReview is a credit decision's review of a visit's change in credit
+// (信用异动) that keeps the class in force (dossier.credit reviews:): the
+// visit's day and the class it noted, which the supervisor did not take.
+type CreditReview struct {
+	Visit string `yaml:"visit" json:"visit"` // YYYY-MM-DD
+	To    string `yaml:"to" json:"to"`
+}
+
+// checkKeep checks a kept class (x.Reviews) against the journal, on write
+// and on replay (R8): it keeps the class in force (the override, else the
+// class it says applied before), for a visit dated no later than the
+// decision's day that noted another class. Whether that visit is in the
+// dossier, and its change not yet reviewed, is checked where the content is
+// read (SetCredit): the journal does not hold it.
+func (x *DossierCredit) checkKeep(c *step) error {
+	r := x.Reviews
+	if r == nil {
+		return nil
+	}
+	if x.OldClass != x.Class || c.d != nil && c.d.Credit != "" && c.d.Credit != x.Class {
+		return problemf("a review of a visit's change in credit keeps the class in force; this one sets %s where %s applied", x.Class, cmp.Or(c.d.Credit, x.OldClass))
+	}
+	if _, err := classify.ParseCreditClass(r.To); err != nil {
+		return problemf("the visit a kept credit class reviews: %v", err)
+	}
+	if r.To == x.Class {
+		return problemf("the visit a kept credit class reviews noted %s, the class kept: there is no change to review", r.To)
+	}
+	if _, err := ParseDate(r.Visit); err != nil || r.Visit > c.s.date(c.e.Time) {
+		return problemf("the visit a kept credit class reviews is dated %q: a day (YYYY-MM-DD) no later than the decision's, %s", r.Visit, c.s.date(c.e.Time))
+	}
+	return nil
+}
