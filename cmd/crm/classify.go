@@ -18,8 +18,8 @@ func newClassifyCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "classify ID… [--level L --reason R [--period 10y|长期]] [--credit C --reason R] [--tier T --reason R]",
 		Short: l10n.Pick("Set a dossier's secrecy level, credit class or tier, with a journaled reason", "调整档案密级、信用等级或客户层级（理由记入日志）"),
-		Long: l10n.Pick("Set the secrecy level, credit class or tier of one dossier; or the level and/or credit class of several in one batch (all checked first: nothing is changed unless every one may be).",
-			"调整一份档案的密级、信用等级或客户层级；或一次调整多份档案的密级和/或信用等级（先逐一核查：只要有一份不可调整，就一份也不调整）。"),
+		Long: l10n.Pick("Set the secrecy level, credit class or tier of one dossier; or the level and/or credit class of several in one batch (all checked first: nothing is changed unless every one may be). A credit class the dossier already has writes nothing, unless a visit's change in credit (信用异动) awaits review: then it is journaled as the class kept after the review, and the monthly report no longer marks the visit 待复核.",
+			"调整一份档案的密级、信用等级或客户层级；或一次调整多份档案的密级和/或信用等级（先逐一核查：只要有一份不可调整，就一份也不调整）。信用等级与档案现有等级相同时不写入任何内容；但若有拜访记录的信用异动待复核，则记为复核后维持原等级，月报不再标“待复核”。"),
 		Args: cobra.MinimumNArgs(1),
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 && tier != "" {

@@ -45,14 +45,14 @@ is of a contact that took place: its date is today or before.
 A visit that found a change in the customer's credit (信用异动) notes it
 with --credit-change FROM:TO (the credit classes before and after, e.g. B:C)
 and --credit-reason: the record's credit_change:. It changes no class: the
-monthly report lists it, marked 待复核 until a supervisor sets the class with
-crm classify --credit.
+monthly report lists it, marked 待复核 until a supervisor decides the class
+with crm classify --credit (a new class, or the one it has, kept).
 The record is added at the end of contacts:; every other line of the dossier,
 comments included, stays as it was.`, `在档案中登记一条联系记录（规定：拜访、回访、接待、投诉均须记入档案）。日期默认为今天，经办人默认为您的
 成员姓名。内容取自 --content、--from 指定的文件或标准输入，在终端上也可在编辑器中填写。投诉记录默认
 按策略 contacts.complaint_retention 保存（默认两年，keep_until），可用 --keep-until 定为更晚的日期。联系记录须在联系发生之后填写：日期不晚于今天。
 拜访中发现客户信用变化（信用异动）时，用 --credit-change 原等级:现等级（如 B:C）和 --credit-reason 异动原因记下，即记录的 credit_change:。
-这不改变信用等级：月报列出信用异动，在主管以 crm classify --credit 调整等级之前标为 待复核。
+这不改变信用等级：月报列出信用异动，在主管以 crm classify --credit 调整或维持等级之前标为 待复核。
 记录加在 contacts: 末尾，档案其余各行（含注释）保持原样。`),
 		Args: cobra.ExactArgs(1),
 		// A content update of one dossier, as edit: on that dossier's part
