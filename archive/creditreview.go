@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"cmp"
 	"time"
 
 	"crm/classify"
@@ -47,8 +46,8 @@ type CreditReview struct {
 }
 
 // checkKeep checks a kept class (x.Reviews) against the journal, on write
-// and on replay (R8): it keeps the class in force (the override, else the
-// class it says applied before), for a visit dated no later than the
+// and on replay (R8): it keeps the class in force (the class it says
+// applied before, as its author saw it), for a visit dated no later than the
 // decision's day that noted another class. Whether that visit is in the
 // dossier, and its change not yet reviewed, is checked where the content is
 // read (SetCredit): the journal does not hold it.
@@ -57,8 +56,12 @@ func (x *DossierCredit) checkKeep(c *step) error {
 	if r == nil {
 		return nil
 	}
-	if x.OldClass != x.Class || c.d != nil && c.d.Credit != "" && c.d.Credit != x.Class {
-		return problemf("a review of a visit's change in credit keeps the class in force; this one sets %s where %s applied", x.Class, cmp.Or(c.d.Credit, x.OldClass))
+	// The class before is the one its author saw (old_class): a change
+	// of class written concurrently in another clone may come before it
+	// in the merged order, and the keep then applies as any concurrent
+	// credit decision does, the later in the order in force.
+	if x.OldClass != x.Class {
+		return problemf("a review of a visit's change in credit keeps the class in force; this one sets %s where %s applied", x.Class, x.OldClass)
 	}
 	if _, err := classify.ParseCreditClass(r.To); err != nil {
 		return problemf("the visit a kept credit class reviews: %v", err)

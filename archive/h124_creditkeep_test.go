@@ -151,3 +151,36 @@ func mustParse(t *testing.T, text string) *archive.Dossier {
 	}
 	return d
 }
+
+// A keep written concurrently with a change of the class in another clone
+// is no problem, whichever order the hashes give: the later of the two in
+// the merged order is in force, as for any two concurrent credit
+// decisions (R8), and both are rows of the register.
+func TestCreditKeepConcurrentWithChange(t *testing.T) {
+	f := newFixture(t)
+	id := f.createAs("li", keepText, "秘密")
+	f.race(t, bothOrders,
+		archive.KindDossierCredit, func(a *fixture) {
+			if _, changed, err := a.as("su").SetCredit(id, "B", "维持"); err != nil || !changed {
+				t.Fatal(changed, err)
+			}
+		},
+		archive.KindDossierCredit, func(g *fixture) {
+			if _, _, err := g.as("zhang").SetCredit(id, "C", "调为 C"); err != nil {
+				t.Fatal(err)
+			}
+		},
+		func(a *fixture, keepFirst bool) {
+			s := a.as("zhang").State
+			if len(s.Problems) != 0 || len(s.Superseded) != 0 {
+				t.Fatalf("keep first %v: problems %v, superseded %v", keepFirst, s.Problems, s.Superseded)
+			}
+			want := "B"
+			if keepFirst {
+				want = "C"
+			}
+			if d := s.Dossiers[id]; d.Credit != want || len(d.Credits) != 2 {
+				t.Fatalf("keep first %v: credit %q marks %+v", keepFirst, d.Credit, d.Credits)
+			}
+		})
+}
