@@ -366,8 +366,12 @@ type dirStamp struct {
 // (State.stageRole); version 32 took any role of the chain, of
 // permissions.classify and of the loan's approvers, so that a manager's
 // step beside their cut to supervisor counted when ordered first and was
-// superseded when ordered after.
-const snapMagic = "crm-state-snapshot-v33\n"
+// superseded when ordered after. Version 34 is the same format as 33,
+// saved by rules that take the role of loan.approvers_when_self a
+// stand-in approval of a borrower's own loan is given as (the gm's of a
+// manager's loan) as the right it uses; version 33 took none, so that
+// the gm's approval beside their cut counted in one merge order.
+const snapMagic = "crm-state-snapshot-v34\n"
 
 // The parts after the months', counted from the end.
 const (

@@ -978,6 +978,9 @@ func TestSnapshotsOfOlderVersionsNotRead(t *testing.T) {
 		// besides classify_top_secret, or of a loan's approvers as the
 		// right an approval or a change of level uses (State.stageRole).
 		32: "the role an approval or a change of level used",
+		// Took no role as the right a stand-in approval of a borrower's
+		// own loan (loan.approvers_when_self) used (State.stageRole).
+		33: "the role a stand-in loan approval used",
 	}
 	f := newFixture(t)
 	f.history()
