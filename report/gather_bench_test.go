@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"crm/archive"
 	"crm/testdata/gen"
@@ -60,7 +61,11 @@ func BenchmarkReportMonthly(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			p := MonthPeriod(2026, 10, cst)
+			// The last full month before the archive's clock: a month not
+			// yet over gets a note of its own (the figures as of now),
+			// which is not the one this benchmark looks for.
+			last := time.Date(r.Archive.Now().In(cst).Year(), r.Archive.Now().In(cst).Month(), 1, 0, 0, 0, 0, cst).AddDate(0, -1, 0)
+			p := MonthPeriod(last.Year(), last.Month(), cst)
 			b.Run("decrypt-floor", func(b *testing.B) {
 				for b.Loop() {
 					es, err := a.List(context.Background(), true)
