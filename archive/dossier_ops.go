@@ -231,7 +231,7 @@ func (a *Archive) CheckCreate(text []byte, level string) (LevelChoice, error) {
 		if lp := a.Policy.Level(c.Level); lp != nil {
 			readers = lp.Readers
 		}
-		why := l10n.Sprintf("you (%s) could not read a %s dossier once it is written (its readers: %s)", me.ID, c.Level, strings.Join(readers, ", "))
+		why := l10n.Sprintf("you (%s) could not read a %s dossier once it is written (its readers: %s)", me.ID, c.Level, a.Policy.RolesList(readers))
 		if !c.Given {
 			why = l10n.Sprintf("the relationship %s makes the dossier %s (R7.2.3), and %s", c.Relationship, c.Level, why)
 		}
