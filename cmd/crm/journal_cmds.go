@@ -156,11 +156,12 @@ func (e *env) printListView(a *archive.Archive, v *archive.ListView, keep func(*
 }
 
 // summaryKeys are the data fields a log line shows, in this order.
-var summaryKeys = []string{"loan", "request", "submission", "step", "quarter", "result", "dossiers", "level", "fields", "member", "roles", "recipients"}
+var summaryKeys = []string{"loan", "request", "submission", "step", "quarter", "result", "dossiers", "level", "class", "tier", "fields", "member", "roles", "recipients"}
 
 // summaryTerms are the summary fields' Chinese names.
 var summaryTerms = map[string]string{
 	"loan": "借阅号", "request": "申请号", "step": "步骤", "quarter": "季度", "result": "核定结果", "level": "密级",
+	"class": "信用等级", "tier": "客户层级",
 	"fields": "字段", "member": "成员", "roles": "角色", "recipients": "收件人",
 }
 
