@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -553,3 +554,14 @@ func StateRemovals(s *State) map[string][]string { return s.removals }
 
 // PassesAgree reports whether a replay's two passes refused the same.
 func PassesAgree(s *State) bool { return s.passesAgree }
+
+// CountPreludes makes thisPrelude afresh, counting how many times this
+// process makes it from here on (at most once), until restore.
+func CountPreludes() (made func() int, restore func()) {
+	old, n := thisPrelude, 0
+	thisPrelude = sync.OnceValues(func() ([]byte, bool) {
+		n++
+		return old()
+	})
+	return func() int { return n }, func() { thisPrelude = old }
+}

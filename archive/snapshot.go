@@ -785,6 +785,12 @@ func (a *Archive) writeSnapshotFile(snap *snapshot, months map[string]monthPart,
 // encodeHeader is a snapshot's header: the snapshot as gob encodes it,
 // then its part table.
 func encodeHeader(snap *snapshot) ([]byte, bool) {
+	// The Prelude's types first, in a process that has not made it yet
+	// (a load that saved nothing did not need it): gob numbers types in
+	// the order they are first encoded (thisPrelude).
+	if _, ok := thisPrelude(); !ok {
+		return nil, false
+	}
 	var b bytes.Buffer
 	snap.Head = headOf(snap.state)
 	defer func() { snap.Head = nil }()
@@ -1435,8 +1441,12 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	// (saveAdvancedParts) instead of every command reading them all
 	// again. Other new events advance the whole state, which is saved.
 	var part *State
+	// mustSave first: with nothing to save (no new events: every show),
+	// whose encoding the parts are is not asked, and thisPrelude's gob
+	// encoding of every type a part holds (~0.5 ms of a 9 ms show at
+	// 100,000 dossiers) is not made.
 	if (a.onlyLoan != "" || a.onlyRequest != "" || only != "" || a.creates || a.summary != 0 || len(a.onlyIDs) > 0) && savableParts(j, l.named(j)) &&
-		(snap.encodedHere() || !l.mustSave(j)) {
+		(!l.mustSave(j) || snap.encodedHere()) {
 		switch {
 		case len(a.onlyIDs) > 0:
 			part = a.idsState(l, j)
@@ -1905,8 +1915,9 @@ func (snap *snapshot) encodedHere() bool {
 
 // thisPrelude is the Prelude this build writes (encodePart). gob numbers
 // types in the order a process first encodes them, so it is made before
-// any other gob value (the registers, the header) in every process: by
-// the first snapshot loaded or written.
+// any other gob value (the header) in every process: by the first load
+// that asks whose encoding a snapshot's parts are, or by the first header
+// encoded (encodeHeader). A load with nothing to save does not make it.
 var thisPrelude = sync.OnceValues(func() ([]byte, bool) {
 	p, _, ok := encodePart(&snapBucketPart{})
 	return p, ok
