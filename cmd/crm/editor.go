@@ -209,7 +209,28 @@ func (e *env) keepText(name string, text []byte, allowDisk bool) (string, bool, 
 // process (SIGKILL skips every cleanup) from one in use.
 func plaintextPattern() string { return "crm-" + strconv.Itoa(os.Getpid()) + "-*" }
 
-var plaintextDirRE = lazyRE(`^crm-([0-9]+)-[0-9]+$`)
+// plaintextDirPID is the process id part of a name plaintextPattern
+// made (crm-PID-N: ^crm-([0-9]+)-[0-9]+$), read without a regular
+// expression: every run of crm looks at the crm- names of /dev/shm and
+// /tmp, and compiling one cost ~0.07 ms and ~190 KB of fresh memory.
+func plaintextDirPID(name string) (string, bool) {
+	rest, ok := strings.CutPrefix(name, "crm-")
+	if !ok {
+		return "", false
+	}
+	pid, n, ok := strings.Cut(rest, "-")
+	return pid, ok && asciiDigits(pid) && asciiDigits(n)
+}
+
+// asciiDigits reports whether s is one or more of 0-9.
+func asciiDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // cleanStalePlaintext removes the plaintext folders that crm processes of
 // this user left behind when they were killed: only folders named by
@@ -236,8 +257,8 @@ func cleanStalePlaintext(getenv func(string) string) {
 			if !strings.HasPrefix(name, "crm-") {
 				continue
 			}
-			m := plaintextDirRE().FindStringSubmatch(name)
-			if m == nil {
+			pidText, ok := plaintextDirPID(name)
+			if !ok {
 				continue
 			}
 			// Another crm may remove its folder between the listing and
@@ -251,7 +272,7 @@ func cleanStalePlaintext(getenv func(string) string) {
 			if !ok || int(st.Uid) != os.Getuid() {
 				continue
 			}
-			pid, _ := strconv.Atoi(m[1])
+			pid, _ := strconv.Atoi(pidText)
 			if pid != os.Getpid() && errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
 				os.RemoveAll(filepath.Join(dir, name))
 			}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"sync"
 	"testing"
 )
@@ -51,5 +53,27 @@ func TestCleanStalePlaintextWhileFoldersVanish(t *testing.T) {
 	cleanStalePlaintext(getenv)
 	if _, err := os.Stat(p); !os.IsNotExist(err) {
 		t.Fatalf("a dead process's plaintext folder was kept: %v", err)
+	}
+}
+
+// plaintextDirPID reads the names plaintextPattern makes as the regular
+// expression ^crm-([0-9]+)-[0-9]+$ did, and nothing else.
+func TestPlaintextDirPID(t *testing.T) {
+	re := regexp.MustCompile(`^crm-([0-9]+)-[0-9]+$`)
+	for _, name := range []string{
+		"crm-123-4", "crm-1-0", "crm-99999999999999999999-1", "crm-123-", "crm--4", "crm-123",
+		"crm-12a-4", "crm-123-4x", "crm-123-4-5", "xcrm-123-4", "crm-123-4\n", "crm-١٢٣-4",
+		"crm-", "crm", "", "crm-0-0", "crm-+1-2", "crm- 1-2",
+	} {
+		pid, ok := plaintextDirPID(name)
+		m := re.FindStringSubmatch(name)
+		if ok != (m != nil) || ok && pid != m[1] {
+			t.Errorf("%q: got %q %v, the expression %q", name, pid, ok, m)
+		}
+	}
+	p := plaintextPattern()
+	name := p[:len(p)-1] + "12345"
+	if pid, ok := plaintextDirPID(name); !ok || pid != strconv.Itoa(os.Getpid()) {
+		t.Fatalf("%s: %q %v", name, pid, ok)
 	}
 }
