@@ -7,10 +7,19 @@ import (
 	"path/filepath"
 )
 
-// dirTimeAt is the modification time (ns) of the entry name of the folder
-// open as dir, not following a symbolic link, and whether it is a folder.
-func dirTimeAt(dir *os.File, name string) (int64, bool, error) {
-	fi, err := os.Lstat(filepath.Join(dir.Name(), name))
+// dirAt is a folder whose entries' times are taken (journalDirs); here by
+// their whole paths.
+type dirAt struct{ path string }
+
+func openDirAt(path string) (dirAt, error) { return dirAt{path}, nil }
+
+func (d dirAt) close() {}
+
+// timeAt is the modification time (ns) of name below the folder, not
+// following a symbolic link for its last element, and whether it is a
+// folder.
+func (d dirAt) timeAt(name string) (int64, bool, error) {
+	fi, err := os.Lstat(filepath.Join(d.path, filepath.FromSlash(name)))
 	if err != nil {
 		return 0, false, err
 	}

@@ -390,66 +390,58 @@ func (c *journalCache) snapPath() string { return filepath.Join(c.dir, "state.sn
 // journalDirs lists every folder under dir's journal with its time: the
 // journal folder, its year folders and their month folders. Month folders
 // are not listed (their time says whether their files changed). Every
-// time is taken by name from the journal folder, open (dirTimeAt), not by
-// whole path: ten years' 144 folders, on every command, ~0.5 → ~0.3 ms.
+// time below the journal folder is taken by name from it, open (dirAt),
+// not by whole path: ten years' 144 folders, on every command.
 func journalDirs(dir string) ([]dirStamp, bool) {
 	root := filepath.Join(dir, journal.Dir)
 	fi, err := os.Lstat(root)
 	if err != nil || !fi.IsDir() {
 		return nil, false
 	}
-	d, err := os.Open(root)
+	d, err := openDirAt(root)
 	if err != nil {
 		return nil, false
 	}
-	defer d.Close()
-	// names is what the folder open as f holds, sorted: every entry a
-	// folder (files belong in month folders only: anything else is for a
-	// full read to report).
-	names := func(f *os.File) ([]string, bool) {
-		ents, err := f.ReadDir(-1)
+	defer d.close()
+	// folders is what the folder at p holds, by name: every entry a
+	// folder (files belong in month folders only: anything else is for
+	// a full read to report).
+	folders := func(p string) ([]os.DirEntry, bool) {
+		ents, err := os.ReadDir(p)
 		if err != nil {
 			return nil, false
 		}
-		out := make([]string, len(ents))
-		for i, e := range ents {
+		for _, e := range ents {
 			if !e.IsDir() {
 				return nil, false
 			}
-			out[i] = e.Name()
 		}
-		slices.Sort(out)
-		return out, true
+		return ents, true
 	}
 	out := []dirStamp{{journal.Dir, fi.ModTime().UnixNano()}}
-	years, ok := names(d)
+	years, ok := folders(root)
 	if !ok {
 		return nil, false
 	}
 	for _, y := range years {
-		t, isDir, err := dirTimeAt(d, y)
+		t, isDir, err := d.timeAt(y.Name())
 		if err != nil || !isDir {
 			return nil, false
 		}
-		rel := journal.Dir + "/" + y
+		rel := journal.Dir + "/" + y.Name()
 		out = append(out, dirStamp{rel, t})
-		f, err := os.Open(filepath.Join(root, y))
-		if err != nil {
-			return nil, false
-		}
-		months, ok := names(f)
-		f.Close()
+		months, ok := folders(filepath.Join(root, y.Name()))
 		if !ok {
 			return nil, false
 		}
 		for _, m := range months {
 			// y/m from the journal folder: y was just found a folder,
 			// not a link.
-			t, isDir, err := dirTimeAt(d, y+"/"+m)
+			t, isDir, err := d.timeAt(y.Name() + "/" + m.Name())
 			if err != nil || !isDir {
 				return nil, false
 			}
-			out = append(out, dirStamp{rel + "/" + m, t})
+			out = append(out, dirStamp{rel + "/" + m.Name(), t})
 		}
 	}
 	return out, true
