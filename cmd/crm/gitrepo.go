@@ -35,8 +35,12 @@ var errNoGit = errors.New("not a git repository")
 // case, a work tree whose top holds a .git folder, needs no git process
 // (each write commits itself: every process spared counts).
 func openRepo(dir string) (*gitRepo, error) {
-	if _, err := exec.LookPath("git"); err != nil {
-		return nil, errNoGit
+	// git is looked for on PATH (a stat of each PATH entry) only once there is
+	// a repository to use it on: an archive outside git (every show of
+	// one asks inConflict) is told without.
+	noGit := func() bool {
+		_, err := exec.LookPath("git")
+		return err != nil
 	}
 	abs, _ := filepath.Abs(dir)
 	if r, err := filepath.EvalSymlinks(abs); err == nil {
@@ -45,6 +49,9 @@ func openRepo(dir string) (*gitRepo, error) {
 	for d := abs; ; d = filepath.Dir(d) {
 		if st, err := os.Stat(filepath.Join(d, ".git")); err == nil {
 			if st.IsDir() && os.Getenv("GIT_DIR") == "" && os.Getenv("GIT_WORK_TREE") == "" {
+				if noGit() {
+					return nil, errNoGit
+				}
 				return repoAt(d, abs)
 			}
 			break
@@ -57,6 +64,9 @@ func openRepo(dir string) (*gitRepo, error) {
 			}
 			break
 		}
+	}
+	if noGit() {
+		return nil, errNoGit
 	}
 	cmd := exec.Command("git", "rev-parse", "--show-toplevel")
 	cmd.Dir = dir
