@@ -565,3 +565,7 @@ func CountPreludes() (made func() int, restore func()) {
 	})
 	return func() int { return n }, func() { thisPrelude = old }
 }
+
+// PinParses is how many times CheckPin parsed the pin file itself in this
+// process (not taking CheckPinnedFiles' parse of the same bytes).
+func PinParses() int64 { return pinParses.Load() }
