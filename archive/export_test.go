@@ -569,3 +569,19 @@ func CountPreludes() (made func() int, restore func()) {
 // PinParses is how many times CheckPin parsed the pin file itself in this
 // process (not taking CheckPinnedFiles' parse of the same bytes).
 func PinParses() int64 { return pinParses.Load() }
+
+// StaleEarlyListing makes the listing loadSnapshot starts before it reads
+// the snapshot's header one a writer has since changed (the journal
+// folder's time moved back a second), until restore.
+func StaleEarlyListing() (restore func()) {
+	old := earlyDirs
+	earlyDirs = func(dir string) ([]dirStamp, bool) {
+		dirs, ok := old(dir)
+		if ok && len(dirs) > 0 {
+			dirs = slices.Clone(dirs)
+			dirs[0].MTime -= int64(time.Second)
+		}
+		return dirs, ok
+	}
+	return func() { earlyDirs = old }
+}

@@ -386,3 +386,28 @@ func TestSnapshotOneDossierMakesNoPrelude(t *testing.T) {
 		t.Fatalf("after the save, %d of %d opens about one dossier read only its part", n, all)
 	}
 }
+
+// The journal's folders are listed while the snapshot's header is read.
+// A listing that is not the snapshot's (a writer saved a newer snapshot
+// between the two) is not compared with it: the folders are listed again
+// after the header, and a show of one dossier still reads its part alone
+// from a snapshot that stands for the journal.
+func TestSnapshotEarlyListingNotTheSnapshotsIsMadeAgain(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	if !f.reader("li", f.clock).FromSnapshot() {
+		t.Fatal("no snapshot")
+	}
+	restore := archive.StaleEarlyListing()
+	defer restore()
+	months := archive.MonthPartReads()
+	a := f.readerOf("li", ids[0])
+	if !a.FromSnapshot() || !a.Partial() || a.PartsRead() != 1 || archive.MonthPartReads() != months {
+		t.Fatalf("snapshot %v, partial %v, parts read %d, month parts read %d", a.FromSnapshot(), a.Partial(), a.PartsRead(), archive.MonthPartReads()-months)
+	}
+	if f.sameDossiersAsCold() != 3 {
+		t.Fatal("an open about one dossier read more than its part")
+	}
+}
