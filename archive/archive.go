@@ -41,8 +41,11 @@ type Archive struct {
 
 	now time.Time       // the command's one reading of the clock
 	ctx context.Context // cancels long work
-	id  *Identity
-	me  *Member
+	// header is the snapshot's header OpenWith started reading, for the
+	// first loadSnapshot to take (nil once taken, or none started).
+	header *snapHeaderRead
+	id     *Identity
+	me     *Member
 	// checkKey is a key verify may try on the files the journal pins its
 	// member as a recipient of, in a command opened without a key
 	// (CheckWithKey).
@@ -228,15 +231,24 @@ func OpenWith(ctx context.Context, dir string, o OpenOptions) (*Archive, error) 
 		}
 		return nil, err
 	}
+	jc := newJournalCache(o.CacheDir, abs, o.Identity)
+	// The snapshot's header is read and checked (~0.9 ms at 100,000
+	// dossiers) on another core while crm.yaml is parsed (~0.7 ms):
+	// neither needs the other. loadSnapshot takes it (snapHeaderRead).
+	var header *snapHeaderRead
+	if o.Snapshot && jc != nil {
+		header = readSnapshotEarly(jc)
+	}
 	p, err := ParsePolicy(raw)
 	if err != nil {
+		header.drop()
 		// crm.yaml is written by init and changed only through signed
 		// policy events: a file that no longer parses was damaged, and
 		// no command (verify neither) reads the archive without it.
 		return nil, &Error{Code: Integrity, Path: PolicyFile, Err: err, Next: NextRestore, Arg: PolicyFile}
 	}
 	a := &Archive{Dir: abs, Policy: p, PolicyRaw: raw, now: clock().UTC().Truncate(time.Second), ctx: ctx}
-	a.jc = newJournalCache(o.CacheDir, abs, o.Identity)
+	a.jc, a.header = jc, header
 	a.only, a.snapSteps, a.summary = o.Only, o.Snapshot && o.SnapshotSteps, o.Summary
 	a.creates = a.snapSteps && o.Creates
 	a.onlyLoan, a.onlyRequest = o.OnlyLoan, o.OnlyDestruction

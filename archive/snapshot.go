@@ -1382,7 +1382,11 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 	// the snapshot's (a writer may have saved a newer snapshot
 	// meanwhile) is made again below, after the header, as before.
 	early := a.listEarly()
-	f, snap, base := a.readSnapshot()
+	f, snap, base := a.header.take()
+	if a.header == nil {
+		f, snap, base = a.readSnapshot()
+	}
+	a.header = nil
 	if snap == nil {
 		return nil, false
 	}
@@ -2265,6 +2269,42 @@ func (a *Archive) listEarly() func() (time.Time, []dirStamp, bool) {
 	return func() (time.Time, []dirStamp, bool) {
 		l := <-c
 		return at, l.dirs, l.ok
+	}
+}
+
+// snapHeaderRead is a snapshot's header being read on another goroutine
+// (readSnapshotEarly): what readSnapshot gives, when it is done.
+type snapHeaderRead struct {
+	done chan struct{}
+	f    *os.File
+	snap *snapshot
+	base int64
+}
+
+// readSnapshotEarly starts reading c's snapshot's header, as
+// Archive.readSnapshot does.
+func readSnapshotEarly(c *journalCache) *snapHeaderRead {
+	h := &snapHeaderRead{done: make(chan struct{})}
+	go func() {
+		defer close(h.done)
+		h.f, h.snap, h.base = (&Archive{jc: c}).readSnapshot()
+	}()
+	return h
+}
+
+// take waits for the header and gives it (nil: none was started).
+func (h *snapHeaderRead) take() (*os.File, *snapshot, int64) {
+	if h == nil {
+		return nil, nil, 0
+	}
+	<-h.done
+	return h.f, h.snap, h.base
+}
+
+// drop waits for the header and closes its file: it is not used.
+func (h *snapHeaderRead) drop() {
+	if f, _, _ := h.take(); f != nil {
+		f.Close()
 	}
 }
 

@@ -411,3 +411,34 @@ func TestSnapshotEarlyListingNotTheSnapshotsIsMadeAgain(t *testing.T) {
 		t.Fatal("an open about one dossier read more than its part")
 	}
 }
+
+// The snapshot's header is read while crm.yaml is parsed. A crm.yaml that
+// no longer parses is still the open's error (exit 4, restore it), and
+// the snapshot file read meanwhile is closed, not left open.
+func TestSnapshotHeaderReadBesideABrokenPolicy(t *testing.T) {
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	if !f.readerOf("li", ids[0]).FromSnapshot() {
+		t.Fatal("no snapshot")
+	}
+	fds := func() int {
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("no /proc/self/fd")
+		}
+		return len(ents)
+	}
+	if err := os.WriteFile(filepath.Join(f.dir, archive.PolicyFile), []byte("format: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := fds()
+	for range 20 {
+		_, err := archive.OpenWith(ctx, f.dir, archive.OpenOptions{Snapshot: true, Only: ids[0], Clock: f.clock, CacheDir: f.cache, Identity: f.ids["li"]})
+		wantCode(t, err, archive.Integrity, archive.PolicyFile)
+	}
+	if after := fds(); after > before {
+		t.Fatalf("%d files open before, %d after 20 opens refused", before, after)
+	}
+}
