@@ -452,7 +452,7 @@ func (a *Archive) SetCredit(id, class, reason string) (old string, changed bool,
 			old, _, _ = a.Policy.CreditOf("", "", dd)
 		}
 		if old == string(c) && dd != nil {
-			if v := CreditReviewDue(dd.Contacts, old, d.CreditMarkAt(a.Now().Add(time.Nanosecond)).At, a.Policy.Location()); v != nil {
+			if v := CreditReviewDue(dd.Contacts, old, d.CreditMarkAt(a.Now().Add(time.Nanosecond)).At, d.ContentWrites(), a.Policy.Location()); v != nil {
 				keep = &CreditReview{Visit: v.Date.Format(time.DateOnly), To: v.CreditChange.To}
 			}
 		}

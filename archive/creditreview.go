@@ -12,16 +12,22 @@ import (
 // records": visits note changes in credit and why). It is the latest such
 // visit (by date; of one date, the last listed), when the class the archive
 // gives the customer now (class, "" for none) is not the one it noted, and
-// no credit decision was journaled on or after its day (decided: the time
+// no credit decision was journaled after it was filed (decided: the time
 // of the dossier's latest dossier.credit, changed or kept; zero for none;
 // days in zone loc). The monthly report marks it 待复核 (report), and a
 // supervisor may keep the class in force for it (SetCredit).
 //
-// A visit is dated the day it took place, which may be before the day it
-// was filed: a decision journaled on or after that day but before the
-// record was filed counts as its review (the journal does not say which
-// update filed which record).
-func CreditReviewDue(contacts []Contact, class string, decided time.Time, loc *time.Location) *Contact {
+// The journal does not say which content write (filed: the times of the
+// dossier's creation and updates, DossierState.ContentWrites) filed which
+// record, only that a visit is filed no earlier than the day it took
+// place. A decision of an earlier day, or made before every write of the
+// visit's day or later, came before the visit was filed: it reviewed some
+// other visit, or none (a change at 09:30, the visit filed at 15:00; a
+// keep of Monday's visit, then one of Wednesday filed Wednesday). A
+// decision at or after such a write counts as its review, even when that
+// write filed another record (telling them apart needs the visit each
+// keep reviewed in the state, which its snapshot does not hold).
+func CreditReviewDue(contacts []Contact, class string, decided time.Time, filed []time.Time, loc *time.Location) *Contact {
 	var last *Contact
 	for i := range contacts {
 		if v := &contacts[i]; v.CreditChange != nil && (last == nil || !v.Date.Before(last.Date.Time)) {
@@ -31,10 +37,32 @@ func CreditReviewDue(contacts []Contact, class string, decided time.Time, loc *t
 	if last == nil || last.CreditChange.To == class {
 		return nil
 	}
-	if !decided.IsZero() && decided.In(loc).Format(time.DateOnly) >= last.Date.Format(time.DateOnly) {
-		return nil
+	if decided.IsZero() || decided.In(loc).Format(time.DateOnly) < last.Date.Format(time.DateOnly) {
+		return last
 	}
-	return last
+	y, m, d := last.Date.Date()
+	from := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	var first time.Time // the earliest the visit can have been filed
+	for _, w := range filed {
+		if !w.Before(from) && (first.IsZero() || w.Before(first)) {
+			first = w
+		}
+	}
+	if !first.IsZero() && decided.Before(first) {
+		return last
+	}
+	return nil
+}
+
+// ContentWrites are the times d's content was written: its creation and
+// each update (CreditReviewDue).
+func (d *DossierState) ContentWrites() []time.Time {
+	out := make([]time.Time, 0, 1+len(d.Updates))
+	out = append(out, d.Created)
+	for _, u := range d.Updates {
+		out = append(out, u.At)
+	}
+	return out
 }
 
 // CreditReview is a credit decision's review of a visit's change in credit

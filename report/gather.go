@@ -391,14 +391,15 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 	// a visit's class with the archive's now.
 	var later map[string]string
 	// The time of each dossier's latest credit decision (dossier.credit,
-	// a class changed or kept), journaled by now: a visit's change in
-	// credit dated no later is reviewed (archive.CreditReviewDue).
-	decided := map[string]time.Time{}
+	// a class changed or kept), journaled by now, and the times its
+	// content was written: a visit's change in credit filed before the
+	// decision is reviewed (archive.CreditReviewDue).
+	decided := map[string]creditDecision{}
 	f.each(func(d *archive.DossierState) { // the one pass
 		countActivity(acts, []Period{p}, d)
 		st.add(f, d)
 		if m := d.CreditMarkAt(now.Add(time.Nanosecond)); !m.At.IsZero() {
-			decided[d.ID] = m.At
+			decided[d.ID] = creditDecision{m.At, d.ContentWrites()}
 		}
 		if st.t.Before(now) && d.ActiveAt(st.t) {
 			if v := d.CreditMarkAt(now.Add(time.Nanosecond)).Value; v != d.CreditMarkAt(st.t).Value {
@@ -512,10 +513,10 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 // the customer now (Policy.CreditClassOf: the override journaled now,
 // later holding those set since the period's end, else the dossier's
 // survey) is marked 待复核, until a credit decision, the class changed or
-// kept, is journaled on or after its day (decided: each dossier's latest;
+// kept, is journaled after it was filed (decided: each dossier's latest;
 // archive.CreditReviewDue, R8). An earlier visit, superseded by a later
 // one, is not.
-func (f *facts) creditChangeRows(p Period, cs []*customer, later map[string]string, decided map[string]time.Time) []Row {
+func (f *facts) creditChangeRows(p Period, cs []*customer, later map[string]string, decided map[string]creditDecision) []Row {
 	type note struct {
 		c      *customer
 		v      *archive.Contact
@@ -555,7 +556,7 @@ func (f *facts) creditChangeRows(p Period, cs []*customer, later map[string]stri
 			due = ""
 		}
 		switch {
-		case !n.latest || archive.CreditReviewDue(c.d.CreditVisits, due, decided[c.id], f.loc) == nil:
+		case !n.latest || archive.CreditReviewDue(c.d.CreditVisits, due, decided[c.id].at, decided[c.id].filed, f.loc) == nil:
 		case class == noCredit:
 			r["remarks"] = Words(Text{Zh: "待复核：档案中尚无信用等级，未定为 " + cc.To, En: "to review: the archive gives no credit class yet, not " + cc.To})
 		default:
@@ -564,6 +565,13 @@ func (f *facts) creditChangeRows(p Period, cs []*customer, later map[string]stri
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// creditDecision is a dossier's latest credit decision (at) and the times
+// its content was written (filed), for archive.CreditReviewDue.
+type creditDecision struct {
+	at    time.Time
+	filed []time.Time
 }
 
 // verifiedRow is a dossier of the quarterly report's list of those
