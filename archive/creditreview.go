@@ -76,7 +76,7 @@ type CreditReview struct {
 // checkKeep checks a kept class (x.Reviews) against the journal, on write
 // and on replay (R8): it keeps the class in force (the class it says
 // applied before, as its author saw it), for a visit dated no later than the
-// decision's day that noted another class. Whether that visit is in the
+// decision's day (latestDay) that noted another class. Whether that visit is in the
 // dossier, and its change not yet reviewed, is checked where the content is
 // read (SetCredit): the journal does not hold it.
 func (x *DossierCredit) checkKeep(c *step) error {
@@ -97,8 +97,22 @@ func (x *DossierCredit) checkKeep(c *step) error {
 	if r.To == x.Class {
 		return problemf("the visit a kept credit class reviews noted %s, the class kept: there is no change to review", r.To)
 	}
-	if _, err := ParseDate(r.Visit); err != nil || r.Visit > c.s.date(c.e.Time) {
-		return problemf("the visit a kept credit class reviews is dated %q: a day (YYYY-MM-DD) no later than the decision's, %s", r.Visit, c.s.date(c.e.Time))
+	day := c.latestDay()
+	if _, err := ParseDate(r.Visit); err != nil || r.Visit > day {
+		return problemf("the visit a kept credit class reviews is dated %q: a day (YYYY-MM-DD) no later than the decision's, %s", r.Visit, day)
 	}
 	return nil
+}
+
+// latestDay is the latest calendar day (YYYY-MM-DD) the step's event may
+// be dated in: its day in the zone of the policy it was written under when
+// that is the one replayed under, else in the easternmost zone, UTC+14 (a
+// change of zone makes no old event wrong: the journal does not record the
+// zone an event was written in, FORMAT.md; as declassifyFrom and a 核定's
+// quarter).
+func (c *step) latestDay() string {
+	if c.p.sha != "" && c.p.sha == c.s.PolicySHA256 {
+		return c.e.Time.In(c.p.Location()).Format(time.DateOnly)
+	}
+	return c.e.Time.Add(zoneEast).UTC().Format(time.DateOnly)
 }

@@ -1,6 +1,11 @@
 package archive_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +107,43 @@ func TestCreditReviewDueZone(t *testing.T) {
 	}
 	if v := archive.CreditReviewDue(cs, "B", time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC), nil, cst); v == nil {
 		t.Fatal("decided at 23:00 on 11-20 in China: not due")
+	}
+}
+
+// A keep's visit is dated no later than the decision's day in the zone of
+// the policy it was written under, which the journal does not record: a
+// later change of zone (Asia/Shanghai to Europe/London) makes no old keep
+// a problem (R8; FORMAT.md, as for a 核定's quarter). Kept at
+// 2026-11-22T17:00Z, 01:00 on 11-23 in China, for a visit of 11-23: in
+// London that is still 11-22, and replay refused it (review h125).
+func TestCreditKeepUnderEarlierZone(t *testing.T) {
+	f := newFixture(t)
+	f.now = time.Date(2026, 11, 22, 16, 0, 0, 0, time.UTC)
+	id := f.createAs("li", keepText, "秘密")
+	f.now = time.Date(2026, 11, 22, 16, 30, 0, 0, time.UTC)
+	f.addVisit(t, id, "2026-11-23", "B", "D")
+	f.now = time.Date(2026, 11, 22, 17, 0, 0, 0, time.UTC)
+	if _, changed, err := f.as("su").SetCredit(id, "B", "复核：维持 B"); err != nil || !changed {
+		t.Fatalf("keep: changed %v err %v", changed, err)
+	}
+	f.now = f.now.Add(24 * time.Hour)
+	path := filepath.Join(f.dir, archive.PolicyFile)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := strings.Replace(string(raw), "timezone: Asia/Shanghai", "timezone: Europe/London", 1)
+	if moved == string(raw) {
+		t.Fatal("no timezone in the policy")
+	}
+	if err := os.WriteFile(path, []byte(moved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(moved))
+	f.writeEvent("zhang", archive.KindPolicyUpdate, "", &archive.PolicyUpdate{PolicySHA256: hex.EncodeToString(sum[:])})
+	f.now = f.now.Add(time.Hour)
+	s := f.cold("zhang").State
+	if len(s.Problems) != 0 || len(s.Dossiers[id].Credits) != 1 {
+		t.Fatalf("after the zone changed: problems %v, marks %+v", s.Problems, s.Dossiers[id].Credits)
 	}
 }
