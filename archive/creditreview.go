@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"cmp"
 	"time"
 
 	"crm/classify"
@@ -89,7 +90,7 @@ func (x *DossierCredit) checkKeep(c *step) error {
 	// in the merged order, and the keep then applies as any concurrent
 	// credit decision does, the later in the order in force.
 	if x.OldClass != x.Class {
-		return problemf("a review of a visit's change in credit keeps the class in force; this one sets %s where %s applied", x.Class, x.OldClass)
+		return problemf("a review of a visit's change in credit keeps the class in force; this one sets %s where %s applied", x.Class, cmp.Or(x.OldClass, "-"))
 	}
 	if _, err := classify.ParseCreditClass(r.To); err != nil {
 		return problemf("the visit a kept credit class reviews: %v", err)

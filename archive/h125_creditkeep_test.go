@@ -147,3 +147,18 @@ func TestCreditKeepUnderEarlierZone(t *testing.T) {
 		t.Fatalf("after the zone changed: problems %v, marks %+v", s.Problems, s.Dossiers[id].Credits)
 	}
 }
+
+// A forged keep of a dossier that had no class (old_class empty) is a
+// problem that says so with "-", as the CLI names no class, where the
+// message had an empty gap ("sets B where  applied").
+func TestCreditKeepFromNoClass(t *testing.T) {
+	f := newFixture(t)
+	id := f.createAs("li", keepText, "秘密")
+	if err := f.as("su").ForgeEvent(archive.KindDossierCredit, id, &archive.DossierCredit{Class: "B", Reason: "r", Reviews: &archive.CreditReview{Visit: "2026-11-20", To: "C"}}); err != nil {
+		t.Fatal(err)
+	}
+	s := f.cold("zhang").State
+	if len(s.Problems) != 1 || !strings.Contains(s.Problems[0].Msg, "this one sets B where - applied") {
+		t.Fatalf("problems %v", s.Problems)
+	}
+}
