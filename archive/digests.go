@@ -391,21 +391,23 @@ func (a *Archive) AssessAll(ctx context.Context, only string) ([]Assessment, err
 	}, sales), err
 }
 
-// Digests are the digests of the active dossiers the working key reads, by
-// id, as ListBrief makes and keeps them: what the reports' figures read of
-// the content. bad says, by id, why a dossier the key should read could not
+// DigestList is the digests of the active dossiers the working key reads,
+// as ListBrief makes and keeps them: what the reports' figures read of the
+// content. ids are the active dossiers', sorted, and digests[i] is the
+// digest of ids[i], nil where the key does not read it: a report walks it
+// beside its own lists by id (a map of every dossier's digest, and a
+// lookup in it for each, were 50 ms of a warm monthly report at 100,000
+// dossiers). bad says, by id, why a dossier the key should read could not
 // be (a file not the pinned one, a dossier that does not parse); warn that
 // the cache was not written back; err that the work stopped.
-func (a *Archive) Digests(ctx context.Context) (m map[string]*Digest, bad map[string]error, warn, err error) {
+func (a *Archive) DigestList(ctx context.Context) (ids []string, digests []*Digest, bad map[string]error, warn, err error) {
 	_, rows, digests, lerr := a.listDigests(ctx, false, false)
-	m = make(map[string]*Digest, len(rows))
-	for i, g := range digests {
-		if g != nil {
-			m[rows[i].ID] = g
-		}
+	ids = make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
 	}
 	if lerr == nil {
-		return m, nil, nil, nil
+		return ids, digests, nil, nil, nil
 	}
 	bad = map[string]error{}
 	var hard, soft []error
@@ -420,7 +422,7 @@ func (a *Archive) Digests(ctx context.Context) (m map[string]*Digest, bad map[st
 			hard = append(hard, e)
 		}
 	}
-	return m, bad, errors.Join(soft...), errors.Join(hard...)
+	return ids, digests, bad, errors.Join(soft...), errors.Join(hard...)
 }
 
 // dossierError is why dossier id could not be read.

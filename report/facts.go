@@ -31,9 +31,11 @@ type facts struct {
 	marks    map[string]bool  // levels of the dossiers the report shows (marking.go)
 	levelNow []string         // every dossier's level today, in the order of ids (marking.go)
 	// digests are what the key reads of every active dossier's content
-	// (contents), read once per report.
-	digests map[string]*archive.Digest
-	unread  map[string]error // why a dossier the key should read was not
+	// (contents), read once per report: digests[i] is dossier
+	// digestIDs[i]'s (sorted), nil where the key does not read it.
+	digestIDs []string
+	digests   []*archive.Digest
+	unread    map[string]error // why a dossier the key should read was not
 }
 
 func gatherFacts(a *archive.Archive) *facts {
@@ -385,4 +387,31 @@ var changeTerms = map[archive.ChangeKind]Text{
 	archive.ChangeDeclassify: {Zh: "自行解密", En: "declassified"},
 	archive.ChangeCredit:     {Zh: "信用等级变更", En: "credit class changed"},
 	archive.ChangeTier:       {Zh: "客户层级变更", En: "tier changed"},
+}
+
+// seeker finds ids in list (sorted): asked in order, as the reports' lists
+// by id are, it walks list once rather than search it for each.
+type seeker struct {
+	list []string
+	k    int // list[:k] are before every id asked since the last search
+}
+
+// find is id's place in list, and whether it is there.
+func (s *seeker) find(id string) (int, bool) {
+	if s.k > 0 && s.list[s.k-1] >= id { // asked out of order
+		k, ok := slices.BinarySearch(s.list, id)
+		s.k = k
+		if ok {
+			s.k++
+		}
+		return k, ok
+	}
+	for s.k < len(s.list) && s.list[s.k] < id {
+		s.k++
+	}
+	if s.k < len(s.list) && s.list[s.k] == id {
+		s.k++
+		return s.k - 1, true
+	}
+	return s.k, false
 }

@@ -161,22 +161,22 @@ func Make(a *archive.Archive, l *Layout, p Period) (*Report, error) {
 }
 
 // contents is what the reports read of the content of the dossiers ids
-// that a's identity can read: their digests (archive.Digests), made from
+// (by id, as the passes list them) that a's identity can read: their
+// digests (archive.DigestList), by place in ids (nil: not read), made from
 // each dossier decrypted and parsed once and kept with the plaintext
-// cache while its file is unchanged. The others are counted in
-// unreadable (no key, not a recipient) or in gone (destroyed since: a
-// report on a past period). A file that is not the one the
+// cache while its file is unchanged; read counts them. The others are
+// counted in unreadable (no key, not a recipient) or in gone (destroyed
+// since: a report on a past period). A file that is not the one the
 // journal pinned, or a dossier that does not parse, is an error: reports
 // are not made from a tampered archive.
-func (f *facts) contents(ids []string) (m map[string]*archive.Digest, unreadable, gone int, err error) {
-	if f.digests == nil {
-		all, bad, _, err := f.a.Digests(f.a.Context())
+func (f *facts) contents(ids []string) (ds []*archive.Digest, read, unreadable, gone int, err error) {
+	if f.digestIDs == nil {
+		all, digests, bad, _, err := f.a.DigestList(f.a.Context())
 		if err != nil {
-			return nil, 0, 0, err
+			return nil, 0, 0, 0, err
 		}
-		f.digests, f.unread = all, bad
+		f.digestIDs, f.digests, f.unread = all, digests, bad
 	}
-	m = make(map[string]*archive.Digest, len(ids))
 	var hard []error // only about the dossiers this report reads
 	for _, id := range ids {
 		if err := f.unread[id]; err != nil {
@@ -184,10 +184,15 @@ func (f *facts) contents(ids []string) (m map[string]*archive.Digest, unreadable
 		}
 	}
 	if len(hard) > 0 {
-		return nil, 0, 0, errors.Join(hard...)
+		return nil, 0, 0, 0, errors.Join(hard...)
 	}
-	for _, id := range ids {
-		g := f.digests[id]
+	ds = make([]*archive.Digest, len(ids))
+	listed := seeker{list: f.digestIDs}
+	for i, id := range ids {
+		var g *archive.Digest
+		if k, ok := listed.find(id); ok {
+			g = f.digests[k]
+		}
 		if g == nil {
 			if d := f.s.Dossiers[id]; d != nil && d.Status == archive.StatusDestroyed {
 				gone++
@@ -196,10 +201,11 @@ func (f *facts) contents(ids []string) (m map[string]*archive.Digest, unreadable
 			}
 			continue
 		}
-		m[id] = g
-		f.markDossier(id) // its content is in the report
+		ds[i] = g
+		read++
 	}
-	return m, unreadable, gone, nil
+	f.markRead(ids, ds) // their content is in the report
+	return ds, read, unreadable, gone, nil
 }
 
 // Category labels for dossiers without a value.
@@ -247,16 +253,16 @@ type customer struct {
 // give; ABC grade by yearly sales under the policy's shares, among the
 // readable dossiers.
 func (f *facts) customers(st *standing) (cs []*customer, unreadable, gone int, err error) {
-	m, unreadable, gone, err := f.contents(st.ids)
+	ds, read, unreadable, gone, err := f.contents(st.ids)
 	if err != nil {
 		return nil, 0, 0, err
 	}
 	pol := f.a.Policy
 	aShare, bShare := pol.GradeShares()
 	// Graded in id order (st.ids), without a map by id.
-	sales := make([]float64, 0, len(m))
-	for _, id := range st.ids {
-		if d := m[id]; d != nil {
+	sales := make([]float64, 0, read)
+	for _, d := range ds {
+		if d != nil {
 			sales = append(sales, max(d.Sales, 0))
 		}
 	}
@@ -264,9 +270,10 @@ func (f *facts) customers(st *standing) (cs []*customer, unreadable, gone int, e
 	if err != nil {
 		return nil, 0, 0, l10n.Errorf("%s grades: %v", archive.PolicyFile, err)
 	}
-	k := 0                      // the next grade
+	k := 0 // the next grade
+	cs = make([]*customer, 0, read)
 	for i, id := range st.ids { // by id
-		d := m[id]
+		d := ds[i]
 		if d == nil {
 			continue
 		}
@@ -276,8 +283,11 @@ func (f *facts) customers(st *standing) (cs []*customer, unreadable, gone int, e
 		c.credit, _ = pol.CreditClassOf(st.credit[i], d.Class, d.ScorePtr())
 		c.tier = archive.TierOfDigest(st.tier[i], d, g)
 		c.credit, c.tier = cmp.Or(c.credit, noCredit), cmp.Or(c.tier, noTier)
-		if m, ok := st.creditD[id]; ok && c.credit == m.Value {
-			c.creditD = m
+		// st.creditD holds the dossiers whose override in force is D.
+		if st.credit[i] == string(classify.CreditD) {
+			if m, ok := st.creditD[id]; ok && c.credit == m.Value {
+				c.creditD = m
+			}
 		}
 		c.lastReview = st.lastReview[i]
 		c.reviewed = !c.lastReview.IsZero()
@@ -636,12 +646,12 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 	for i := range not {
 		notIDs[i] = not[i].id
 	}
-	owners, unreadable, gone, err := f.contents(notIDs)
+	owners, read, unreadable, gone, err := f.contents(notIDs)
 	if err != nil {
 		return nil, err
 	}
 	for i := range not {
-		not[i].d = owners[not[i].id]
+		not[i].d = owners[i]
 	}
 	due := len(verified) + len(not) // every dossier active at the end
 	data := map[string][]Row{
@@ -697,7 +707,7 @@ func (f *facts) quarterly(p Period, now time.Time) (*Gathered, error) {
 				return Value{}
 			}},
 	}
-	g := &Gathered{Data: data, made: made, Unreadable: unreadable, Read: len(owners), Gone: gone}
+	g := &Gathered{Data: data, made: made, Unreadable: unreadable, Read: read, Gone: gone}
 	// The layout's note on the dossiers not verified asks for their 核定
 	// before the quarter ends: once it has ended, what is left is a late
 	// 核定 of that quarter (R6.5), and with none left, nothing to ask.

@@ -33,6 +33,24 @@ func (f *facts) markDossier(id string) {
 	}
 }
 
+// markRead records that the report shows the dossiers of ids (by id)
+// whose content it read (ds[i] for ids[i], nil: not read), as markDossier
+// does each.
+func (f *facts) markRead(ids []string, ds []*archive.Digest) {
+	all := seeker{list: f.ids}
+	for i, id := range ids {
+		if ds[i] == nil {
+			continue
+		}
+		if f.levelNow == nil {
+			f.each(func(*archive.DossierState) {}) // as markDossier
+		}
+		if k, ok := all.find(id); ok && !f.marks[f.levelNow[k]] {
+			f.markLevel(f.levelNow[k])
+		}
+	}
+}
+
 // markLevel records a level the report shows for a dossier; names the
 // policy does not know are ignored.
 func (f *facts) markLevel(level string) {
