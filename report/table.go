@@ -46,13 +46,25 @@ func sectionTable(w *bufio.Writer, s Section, lang string) error {
 		}
 		head[i] = clean(c.Title(lang))
 	}
-	// The cells are made as they are measured, then again as they are
-	// written: the whole 核定 register's 515,000 rows of cells were 110 MB.
+	// The cells of a long table are made as they are measured, then again
+	// as they are written: the whole 核定 register's 515,000 rows of cells
+	// were 110 MB. Those of a table of up to heldCells cells are made
+	// once and held while it is written (the monthly report's 36,000
+	// dangerous customers at 100,000 dossiers: 0.06 s less, 8 MB held).
 	cells := func(k int, dst []string) []string {
 		for i, c := range s.Columns {
 			dst[i] = clean(s.cellIn(k, c.Key, lang).format(c.Kind))
 		}
 		return dst
+	}
+	if cols, n := len(s.Columns), s.Len(); n*cols <= heldCells {
+		held := make([]string, n*cols)
+		for k := range n {
+			cells(k, held[k*cols:(k+1)*cols])
+		}
+		cells = func(k int, dst []string) []string {
+			return append(dst[:0], held[k*cols:(k+1)*cols]...)
+		}
 	}
 	right := make([]bool, len(aligns))
 	for i, a := range aligns {
@@ -67,6 +79,10 @@ func sectionTable(w *bufio.Writer, s Section, lang string) error {
 	}
 	return tablewriterSection(w, head, rows, aligns)
 }
+
+// heldCells is how many cells a table may have for sectionTable to make
+// them once and hold them (16 bytes each, and the text made for them).
+const heldCells = 1 << 19
 
 // tablewriterSection is sectionTable's table by tablewriter, for any
 // table (WriteASCIITable draws the common ones).
