@@ -501,13 +501,28 @@ func (a *Archive) listDigests(ctx context.Context, entries, byHash bool) ([]List
 	stamps := make([]fileStamp, len(todo)) // the zero stamp: no stat
 	var werr error
 	if !byHash {
+		// Each file is stat'ed in the dossiers' folder, opened once
+		// (statStampIn); by its path if the folder does not open.
+		a.settle()
+		dir, err := os.Open(filepath.Join(a.Dir, DossiersDir))
+		if err != nil {
+			dir = nil
+		}
 		werr = work.Each(ctx, "", (len(todo)+chunk-1)/chunk, func(c int) {
 			for k := c * chunk; k < min(len(todo), (c+1)*chunk); k++ {
-				if st, ok := statStamp(a.dossierFile(rows[todo[k]].ID)); ok {
+				id := rows[todo[k]].ID
+				name := id + ".age"
+				if dir == nil {
+					name = a.dossierPath(id)
+				}
+				if st, ok := statStampIn(dir, name); ok {
 					stamps[k] = st
 				}
 			}
 		})
+		if dir != nil {
+			dir.Close()
+		}
 	}
 	<-read
 	if werr != nil {
