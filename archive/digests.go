@@ -278,7 +278,7 @@ func decodeDigests(b []byte) ([]digestRec, bool) {
 // digests file's plaintext, which nothing else holds or changes, is its
 // own string (20 MB not copied).
 func decodeDigestsOf(b []byte, all string) ([]digestRec, bool) {
-	r := rowReader{b: b, strs: map[string]string{}}
+	r := rowReader{b: b, strs: newStrSet()}
 	cut := func() string {
 		n := r.uvarint()
 		at := len(b) - len(r.b)

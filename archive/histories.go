@@ -45,9 +45,9 @@ type Histories struct {
 	part     bool
 	recs     [][]byte
 	nReviews int
-	strs     map[string]string
+	strs     *strSet
 	// workerStrs are the strings read by each core's decoder (each).
-	workerStrs []map[string]string
+	workerStrs []*strSet
 	// once: read for one report (SummaryHistoriesOnce), which may let
 	// the records go (Release); released: it did.
 	once, released bool
@@ -146,7 +146,7 @@ func (h *Histories) each(fn func(d *DossierState, seqs []uint64)) {
 		free[i] <- struct{}{}
 	}
 	for len(h.workerStrs) < workers {
-		h.workerStrs = append(h.workerStrs, map[string]string{})
+		h.workerStrs = append(h.workerStrs, newStrSet())
 	}
 	for w := range workers {
 		strs := h.workerStrs[w]
@@ -177,11 +177,11 @@ type histBatch struct {
 	seqs   [][]uint64
 	seqBuf []uint64
 	ha     *histArenas
-	strs   map[string]string
+	strs   *strSet
 }
 
 // newHistBatch is a batch of up to size records, sharing strings with strs.
-func newHistBatch(size int, strs map[string]string) *histBatch {
+func newHistBatch(size int, strs *strSet) *histBatch {
 	ha := &histArenas{arena[Review]{chunk: 8 * size}, arena[LevelMark]{chunk: 2 * size}, arena[Mark]{chunk: 2 * size}, arena[Stamp]{chunk: 4 * size}}
 	return &histBatch{states: make([]DossierState, size), seqs: make([][]uint64, size), ha: ha, strs: strs}
 }
@@ -566,7 +566,7 @@ func decodeHistories(b []byte, count, nChanges, nReviews int) *Histories {
 		return nil
 	}
 	h := &Histories{Changes: make([]Change, nChanges), ids: make([]string, n), part: true, recs: bodies,
-		nReviews: nReviews, strs: map[string]string{}}
+		nReviews: nReviews, strs: newStrSet()}
 	pl := &histPlaces{changes: make([]atomic.Bool, nChanges), reviews: make([]atomic.Bool, nReviews)}
 	runs := max(1, min(runtime.GOMAXPROCS(0), len(bodies)/1024))
 	var bad atomic.Bool
@@ -575,7 +575,7 @@ func decodeHistories(b []byte, count, nChanges, nReviews int) *Histories {
 		lo, hi := k*len(bodies)/runs, (k+1)*len(bodies)/runs
 		wg.Go(func() {
 			ha := newHistArenas()
-			strs := map[string]string{}
+			strs := newStrSet()
 			var d DossierState
 			var seqs []uint64
 			change := func(seq uint64, c Change) bool {
@@ -766,10 +766,5 @@ func (r *rowReader) noteStr() string {
 	if len(b) > 64 {
 		return string(b)
 	}
-	if s, ok := r.strs[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	r.strs[s] = s
-	return s
+	return r.strs.get(b)
 }

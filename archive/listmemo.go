@@ -62,7 +62,7 @@ func (c *journalCache) readListMemo(snapMAC []byte) map[string]memoEntry {
 // decodeListMemo reads the folders saveListMemo wrote after the magic and
 // the snapshot's HMAC; false, never a panic, if they do not parse.
 func decodeListMemo(b []byte) (map[string]memoEntry, bool) {
-	r := rowReader{b: b, strs: map[string]string{}}
+	r := rowReader{b: b, strs: newStrSet()}
 	n := r.uvarint()
 	if n > uint64(len(b)) {
 		return nil, false

@@ -40,7 +40,7 @@ func encodeRegisters(s *State, ds []*Destruction) ([]byte, bool) {
 // a panic, for bytes it did not write. What it gives back holds no byte
 // of b.
 func decodeRegisters(b []byte) (*snapRegisters, bool) {
-	r := rowReader{b: b, strs: map[string]string{}}
+	r := rowReader{b: b, strs: newStrSet()}
 	out := &snapRegisters{}
 	out.Loans = readRecords(&r, minLoanSize, (*rowReader).loan)
 	out.Destructions = readRecords(&r, minDestructionSize, (*rowReader).destruction)

@@ -542,7 +542,7 @@ func decodeRows(b []byte) ([]dossierRow, bool) {
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(chunks)-1) {
 		wg.Go(func() {
-			shared := rowReader{strs: map[string]string{}} // what the chunks a worker reads share
+			shared := rowReader{strs: newStrSet()} // what the chunks a worker reads share
 			for {
 				k := int(next.Add(1) - 1)
 				if k >= len(chunks)-1 || bad.Load() {
@@ -682,7 +682,7 @@ func appendBool(b []byte, v bool) []byte {
 type rowReader struct {
 	b        []byte
 	bad      bool
-	strs     map[string]string // the strings read, so that rows share equal ones
+	strs     *strSet // the strings read, so that rows share equal ones
 	lists    map[string][]string
 	kinds    rowKinds // the kinds read, so that rows share equal ones
 	quarters []uint16 // every row's quarters, one after another
@@ -779,11 +779,37 @@ func (r *rowReader) str() string {
 	if r.skipStrs {
 		return ""
 	}
-	if s, ok := r.strs[string(b)]; ok {
+	return r.strs.get(b)
+}
+
+// strSet holds the strings a decoder read, so that equal ones are shared.
+// The few most recent, by a hash of their length and a few of their bytes,
+// are looked at before the set: the 核定's and the rows' fields repeat a
+// handful of values (quarters, results, levels, members) millions of times
+// at 100,000 dossiers, and a map lookup was most of a report's decoding.
+type strSet struct {
+	m      map[string]string
+	recent [512]string
+}
+
+func newStrSet() *strSet { return &strSet{m: map[string]string{}} }
+
+// get is b as a string: the one held if an equal one is, else b's, held.
+func (t *strSet) get(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	h := uint(len(b))*0x9e3779b1 ^ uint(b[0])*0x85ebca77 ^ uint(b[len(b)/2])*0xc2b2ae3d ^ uint(b[len(b)-1])*0x27d4eb2f
+	slot := &t.recent[(h^h>>16)%uint(len(t.recent))]
+	if s := *slot; s == string(b) {
 		return s
 	}
-	s := string(b)
-	r.strs[s] = s
+	s, ok := t.m[string(b)]
+	if !ok {
+		s = string(b)
+		t.m[s] = s
+	}
+	*slot = s
 	return s
 }
 
