@@ -4,19 +4,20 @@ import (
 	"bufio"
 	"bytes"
 	"strconv"
+	"sync/atomic"
 	"testing"
 )
 
 // countedRows is a rowSource that counts the cells asked of it.
 type countedRows struct {
 	n     int
-	asked int
+	asked atomic.Int64 // cells may be asked on several cores at once
 }
 
 func (c *countedRows) Len() int       { return c.n }
 func (c *countedRows) Keys() []string { return []string{"dossier", "score"} }
 func (c *countedRows) Cell(i int, key string) Value {
-	c.asked++
+	c.asked.Add(1)
 	if key == "score" {
 		return Int(i * 7)
 	}
@@ -38,7 +39,7 @@ func TestSectionTableHeldCells(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.Flush()
-		return b.String(), src.asked
+		return b.String(), int(src.asked.Load())
 	}
 	short := heldCells / len(cols)
 	got, asked := table(short)

@@ -56,7 +56,9 @@ type Section struct {
 // rowSource makes a section's cells as they are read rather than keeping
 // them as rows: the whole 核定 register has 515,000 rows at 100,000
 // dossiers, 194 MB as Row maps. Cell gives the same value each time and
-// the empty Value for a key it does not have.
+// the empty Value for a key it does not have, and may be called from
+// several goroutines at once (sectionTable makes a table's rows on every
+// core): it only reads what the report gathered.
 type rowSource interface {
 	Len() int
 	Keys() []string // the columns it fills

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -59,9 +61,22 @@ func sectionTable(w *bufio.Writer, s Section, lang string) error {
 	}
 	if cols, n := len(s.Columns), s.Len(); n*cols <= heldCells {
 		held := make([]string, n*cols)
-		for k := range n {
-			cells(k, held[k*cols:(k+1)*cols])
+		// A long table's rows are made on every core, each core a run
+		// of them (a rowSource's cells may be made at once: rowSource).
+		runs := 1
+		if n >= 4096 {
+			runs = min(runtime.GOMAXPROCS(0), 4)
 		}
+		var wg sync.WaitGroup
+		for r := range runs {
+			wg.Go(func() {
+				dst := make([]string, cols)
+				for k := r * n / runs; k < (r+1)*n/runs; k++ {
+					copy(held[k*cols:(k+1)*cols], cells(k, dst))
+				}
+			})
+		}
+		wg.Wait()
 		cells = func(k int, dst []string) []string {
 			return append(dst[:0], held[k*cols:(k+1)*cols]...)
 		}
@@ -81,7 +96,8 @@ func sectionTable(w *bufio.Writer, s Section, lang string) error {
 }
 
 // heldCells is how many cells a table may have for sectionTable to make
-// them once and hold them (16 bytes each, and the text made for them).
+// them once and hold them (16 bytes each, and the text made for them): a
+// table that long is made on every core.
 const heldCells = 1 << 19
 
 // tablewriterSection is sectionTable's table by tablewriter, for any
