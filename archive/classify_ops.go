@@ -210,11 +210,16 @@ func (x *DossierCredit) check(c *step) error {
 // credit class, its tier: R8, from its credit survey and trading record)
 // to a member who may not read it at that point: a class set blind is
 // no judgement, and the old class it records could not be known.
-func (c *step) judgesContent(what string) error {
-	if c.d == nil || slices.Contains(c.s.ExpectedRecipients(c.d), c.actor.ID) {
+func (c *step) judgesContent(what string) error { return judgesContent(c.s, c.d, c.actor, what) }
+
+// judgesContent is step.judgesContent of dossier d in state s for actor:
+// also what a batch checks of every dossier before it writes any
+// (ClassifyMany).
+func judgesContent(s *State, d *DossierState, actor *Member, what string) error {
+	if d == nil || slices.Contains(s.ExpectedRecipients(d), actor.ID) {
 		return nil
 	}
-	return &Error{Code: Denied, Actor: c.actor.ID, Err: l10n.Errorf("%s of dossier %s judges what it says, which %s may not read (level %s)", what, c.d.ID, c.actor.ID, c.d.Level)}
+	return &Error{Code: Denied, Actor: actor.ID, Err: l10n.Errorf("%s of dossier %s judges what it says, which %s may not read (level %s)", what, d.ID, actor.ID, d.Level)}
 }
 
 func (x *DossierCredit) apply(c *step) {
@@ -748,13 +753,20 @@ func (a *Archive) ClassifyMany(ids []string, level, period, credit, reason strin
 	}
 	var out []Reclassified
 	done, err := a.batch(ids, func(d *DossierState) error {
-		if name == "" {
-			return nil
+		var err error
+		if name != "" {
+			// As SetLevel: the roles, a loan or hold, then, unless the
+			// level and period are already these, the file.
+			write := name != d.Level || a.expired(d) || period != "" && per != d.Period
+			err = a.checkLevelChange(d, name, write)
 		}
-		// As SetLevel: the roles, a loan or hold, then, unless the
-		// level and period are already these, the file.
-		write := name != d.Level || a.expired(d) || period != "" && per != d.Period
-		err := a.checkLevelChange(d, name, write)
+		if err == nil && credit != "" {
+			// As SetCredit's step: a class judges what the dossier
+			// says, which the member must read. Checked of every one
+			// first: a batch whose third dossier the supervisor may
+			// not read (绝密) wrote the first two's classes.
+			err = judgesContent(a.State, d, a.me, l10n.T("setting a credit class"))
+		}
 		if err != nil && !strings.Contains(err.Error(), d.ID) {
 			err = fmt.Errorf("%s: %w", d.ID, err) // which dossier
 		}
