@@ -389,6 +389,12 @@ var changeTerms = map[archive.ChangeKind]Text{
 	archive.ChangeTier:       {Zh: "客户层级变更", En: "tier changed"},
 }
 
+// creditKept is the register's word for a credit step that set the class
+// the dossier had: kept after a supervisor reviewed a visit's change in
+// credit (dossier.credit with reviews:), or a class its survey gave
+// pinned as an override.
+var creditKept = Text{Zh: "信用等级维持", En: "credit class kept"}
+
 // seeker finds ids in list (sorted): asked in order, as the reports' lists
 // by id are, it walks list once rather than search it for each.
 type seeker struct {

@@ -1132,6 +1132,12 @@ func (f *facts) classificationRegister(p Period, now time.Time) rowSource {
 		case "changed_on":
 			return f.dateOf(r.on)
 		case "change":
+			if c.Kind == archive.ChangeCredit && c.From == c.To && c.From != "" {
+				// The class the dossier had, kept (R8: a supervisor's
+				// review of a visit's 信用异动): not a change, as
+				// 密级确认 is none.
+				return Words(creditKept)
+			}
 			return Words(changeTerms[c.Kind])
 		case "from_level":
 			return Str(c.From)

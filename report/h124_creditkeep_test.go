@@ -58,7 +58,7 @@ func TestMonthlyCreditChangeClearedByKeep(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := strings.Join(strings.Fields(string(render(t, r, JSON, Options{}))), "")
-	if row := `"dossier":"C-000001","changed_on":"2027-01-05","change":"信用等级变更","from_level":"A","to_level":"A","period":null,"expires":null,"reason":"复核：回款已恢复，维持A","changed_by":"李主管"`; !strings.Contains(b, row) {
+	if row := `"dossier":"C-000001","changed_on":"2027-01-05","change":"信用等级维持","from_level":"A","to_level":"A","period":null,"expires":null,"reason":"复核：回款已恢复，维持A","changed_by":"李主管"`; !strings.Contains(b, row) {
 		t.Fatalf("the register has no row of the keep (%s):\n%s", row, b)
 	}
 }
