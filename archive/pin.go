@@ -46,39 +46,59 @@ type Pin struct {
 // read is looked for again in a fresh reading before it counts as a
 // rollback (another process may have written and pinned it since).
 func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
+	pinned, _, err = a.checkPin(pinFile, false)
+	return pinned, err
+}
+
+// PinNew pins the archive Init has just made at its folder, in place of
+// any archive pinFile remembers there: that one is gone (Init makes an
+// archive only in a folder without one), and its entry would refuse the
+// new one as a replaced journal on every command. It returns the genesis
+// of the entry it replaced, "" if none.
+func (a *Archive) PinNew(pinFile string) (forgot string, err error) {
+	_, forgot, err = a.checkPin(pinFile, true)
+	return forgot, err
+}
+
+// checkPin is CheckPin; with fresh, the entry for a's folder is replaced,
+// not checked (PinNew), and forgot is its genesis.
+func (a *Archive) checkPin(pinFile string, fresh bool) (pinned bool, forgot string, err error) {
 	if err := os.MkdirAll(filepath.Dir(pinFile), 0o700); err != nil {
-		return false, err
+		return false, "", err
 	}
 	unlock, err := flockPath(pinFile + ".lock")
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	defer unlock()
 	pins := map[string]Pin{}
 	b, err := os.ReadFile(pinFile)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return false, err
+		return false, "", err
 	}
 	if err == nil {
 		if p, ok := lastPins.of(b); ok {
 			pins = p
 		} else if err := yaml.Unmarshal(b, &pins); err != nil {
-			return false, l10n.Errorf("%s: %v", pinFile, err)
+			return false, "", l10n.Errorf("%s: %v", pinFile, err)
 		} else {
 			pinParses.Add(1)
 		}
 	}
 	old, known := pins[a.Dir]
+	if fresh && known {
+		forgot, known = old.Genesis, false
+	}
 	if a.fromSnapshot && !(known && old.Genesis == a.State.Genesis && a.missingHead(old.Heads) == "") {
 		// Only the journal itself can say whether what was seen before
 		// is still in it.
 		if err := a.fullState(); err != nil {
-			return false, err
+			return false, "", err
 		}
 	}
 	if known {
 		if err := a.checkSeen(pinFile, old); err != nil {
-			return false, err
+			return false, "", err
 		}
 	}
 	if a.fromSnapshot && a.State.skipped {
@@ -86,7 +106,7 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 		// they would forget heads seen before, whose rollback would then
 		// go unnoticed. What it checked is in the pin already, or is
 		// pinned by the next command that replays it.
-		return false, nil
+		return false, forgot, nil
 	}
 	p := Pin{Genesis: a.State.Genesis, Heads: a.State.goodHeads()}
 	for _, h := range p.Heads {
@@ -95,18 +115,18 @@ func (a *Archive) CheckPin(pinFile string) (pinned bool, err error) {
 		}
 	}
 	if known && slices.Equal(old.Heads, p.Heads) && slices.Equal(old.Files, p.Files) {
-		return false, nil
+		return false, forgot, nil
 	}
 	pins[a.Dir] = p
 	out, err := yaml.Marshal(pins)
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
 	out = append([]byte("# crm: 已知档案库的创世事件与最近所见日志头 (genesis and last-seen heads)\n"), out...)
 	if bytes.Equal(b, out) {
-		return !known, nil
+		return !known, forgot, nil
 	}
-	return !known, writeFileAtomic(pinFile, out, 0o600)
+	return !known, forgot, writeFileAtomic(pinFile, out, 0o600)
 }
 
 // CheckPinnedFiles is the part of CheckPin that needs no journal read: it

@@ -250,6 +250,7 @@ func catalogMain() map[string]string {
 		"that signing key already belongs to member %s":    "该签名公钥已属于成员 %s",
 		"the archive at %s no longer has the genesis event %s that %s pinned when you first used it: its journal was replaced. If that was intended, remove its entry from %s": "%s 处档案库已没有创世事件 %s（你首次使用时由 %s 记下）：其日志已被替换。如确属有意，请从 %s 中删除该档案库的条目",
 		"the archive at %s has genesis %s, but %s pinned %s when you first used it: its journal was replaced. If that was intended, remove its entry from %s":                  "%s 处档案库的创世事件为 %s，但你首次使用时 %s 记下的是 %s：其日志已被替换。如确属有意，请从 %s 中删除该档案库的条目",
+		"note: %s first remembered another archive at %s (genesis %s), which is no longer there: it now remembers this one":                                                    "注意：%s 原先记下 %s 处的另一个档案库（创世事件 %s），该档案库已不在：现改为记下这个档案库",
 		"the dossier is empty: nothing saved": "档案为空：未保存",
 		"the file was emptied: nothing saved": "文件已被清空：未保存",
 		"the member's public keys are needed: --public FILE (from `crm keygen -y`), or --recipient and --signing-key": "需要该成员的公钥：--public FILE（来自 `crm keygen -y`），或 --recipient 和 --signing-key",

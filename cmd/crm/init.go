@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"crm/archive"
+	"crm/archive/journal"
 	"crm/l10n"
 )
 
@@ -41,8 +42,14 @@ func newInitCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := a.CheckPin(e.v.GetString("pin_file")); err != nil {
+			// The folder held no archive: one pinned there before is
+			// gone, and the new one takes its place in the pin file.
+			forgot, err := a.PinNew(e.v.GetString("pin_file"))
+			if err != nil {
 				return err
+			}
+			if forgot != "" {
+				e.errorf("crm: %s\n", l10n.Sprintf("note: %s first remembered another archive at %s (genesis %s), which is no longer there: it now remembers this one", e.v.GetString("pin_file"), a.Dir, journal.ShortHash(forgot)))
 			}
 			if useGit {
 				if err := gitInit(a.Dir, o.Founder); err != nil {
