@@ -84,6 +84,12 @@ func (a *Archive) checkPin(pinFile string, fresh bool) (pinned bool, forgot stri
 		} else {
 			pinParses.Add(1)
 		}
+		if pins == nil {
+			// A null document ("~", "null"): yaml.v3 sets the map to
+			// nil. It holds no archive, as the parse CheckPinnedFiles
+			// kept (lastPins) says; this one is pinned into it.
+			pins = map[string]Pin{}
+		}
 	}
 	old, known := pins[a.Dir]
 	if fresh && known {
