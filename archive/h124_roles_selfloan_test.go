@@ -1,7 +1,6 @@
 package archive_test
 
 import (
-	"strings"
 	"testing"
 
 	"crm/archive"
@@ -18,72 +17,37 @@ import (
 // counted either way, as the gm's stand-in approval when ordered first and
 // as the manager's when ordered after the change (review h124).
 func TestSelfLoanApprovalConcurrentWithApproverRoleCut(t *testing.T) {
-	f := newFixture(t)
-	ma := newIdentity(t)
-	f.ids["ma"] = ma
-	if err := f.as("zhang").AddMember(ctx, member("ma", []string{"manager"}, ma)); err != nil {
-		t.Fatal(err)
-	}
-	id := f.create("机密")
-	l, err := f.as("ma").BorrowRequest(id, "谈判", 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.race(t, bothOrders,
-		archive.KindMemberRoles, func(a *fixture) {
-			if err := a.as("zhang").SetRoles(ctx, "wang", []string{"manager"}); err != nil {
-				t.Fatal(err)
-			}
-		},
-		archive.KindLoanApprove, func(g *fixture) {
-			if _, _, err := g.as("wang").BorrowApprove(l.ID); err != nil {
-				t.Fatal(err)
-			}
-		},
-		func(a *fixture, cutFirst bool) {
-			s := a.as("zhang").State
-			if len(s.Problems) != 1 || !strings.Contains(s.Problems[0].Msg, "written by wang concurrently with a change of their roles") || len(s.Superseded) != 0 {
-				t.Fatalf("role change first %v: problems %v, superseded %v", cutFirst, s.Problems, s.Superseded)
-			}
-			if ap := s.Loans[l.ID].Approvals; len(ap) != 0 {
-				t.Fatalf("role change first %v: approvals %+v", cutFirst, ap)
-			}
-		})
+	f, loan := managersOwnLoan(t)
+	raceApproverCut(t, f, loan, []string{"manager"}, wantLostApproval)
 }
 
 // The same race with a change that keeps the gm's role (gm → gm and
 // supervisor) refuses nothing: the stand-in approval counts, in both
 // orders, for the manager's place.
 func TestSelfLoanApprovalRoleKeptRefusesNothing(t *testing.T) {
+	f, loan := managersOwnLoan(t)
+	raceApproverCut(t, f, loan, []string{"gm", "supervisor"}, func(t *testing.T, s *archive.State, loan string, cutFirst bool) {
+		if len(s.Problems) != 0 || len(s.Superseded) != 0 {
+			t.Fatalf("role change first %v: problems %v, superseded %v", cutFirst, s.Problems, s.Superseded)
+		}
+		if ap := s.Loans[loan].Approvals; len(ap) != 1 || ap[0].Role != "manager" || ap[0].Member != "wang" {
+			t.Fatalf("role change first %v: approvals %+v", cutFirst, ap)
+		}
+	})
+}
+
+// managersOwnLoan is a fixture with a second manager, ma, who has asked
+// to borrow a 机密 dossier, and the loan's id.
+func managersOwnLoan(t *testing.T) (*fixture, string) {
 	f := newFixture(t)
 	ma := newIdentity(t)
 	f.ids["ma"] = ma
 	if err := f.as("zhang").AddMember(ctx, member("ma", []string{"manager"}, ma)); err != nil {
 		t.Fatal(err)
 	}
-	id := f.create("机密")
-	l, err := f.as("ma").BorrowRequest(id, "谈判", 3)
+	l, err := f.as("ma").BorrowRequest(f.create("机密"), "谈判", 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.race(t, bothOrders,
-		archive.KindMemberRoles, func(a *fixture) {
-			if err := a.as("zhang").SetRoles(ctx, "wang", []string{"gm", "supervisor"}); err != nil {
-				t.Fatal(err)
-			}
-		},
-		archive.KindLoanApprove, func(g *fixture) {
-			if _, _, err := g.as("wang").BorrowApprove(l.ID); err != nil {
-				t.Fatal(err)
-			}
-		},
-		func(a *fixture, cutFirst bool) {
-			s := a.as("zhang").State
-			if len(s.Problems) != 0 || len(s.Superseded) != 0 {
-				t.Fatalf("role change first %v: problems %v, superseded %v", cutFirst, s.Problems, s.Superseded)
-			}
-			if ap := s.Loans[l.ID].Approvals; len(ap) != 1 || ap[0].Role != "manager" || ap[0].Member != "wang" {
-				t.Fatalf("role change first %v: approvals %+v", cutFirst, ap)
-			}
-		})
+	return f, l.ID
 }
