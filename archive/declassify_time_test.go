@@ -85,20 +85,7 @@ func TestDeclassifyUnderEarlierZone(t *testing.T) {
 	}
 	// The manager moves the policy to London's zone.
 	f.now = f.now.Add(24 * time.Hour)
-	path := filepath.Join(f.dir, archive.PolicyFile)
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	moved := strings.Replace(string(raw), "timezone: Asia/Shanghai", "timezone: Europe/London", 1)
-	if moved == string(raw) {
-		t.Fatal("no timezone in the policy")
-	}
-	if err := os.WriteFile(path, []byte(moved), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256([]byte(moved))
-	f.writeEvent("zhang", archive.KindPolicyUpdate, "", &archive.PolicyUpdate{PolicySHA256: hex.EncodeToString(sum[:])})
+	f.movePolicyZone(t, "Europe/London")
 	f.now = f.now.Add(time.Hour)
 	f.verifyClean()
 	a := f.as("li")
@@ -110,4 +97,24 @@ func TestDeclassifyUnderEarlierZone(t *testing.T) {
 	if at := a.State.DeclassifiedAt(d, f.now); len(at) != 1 || !at[0].Equal(london) || !a.Policy.RunsOut(d.LevelSetOn).Equal(london) {
 		t.Fatalf("declassified at %v, want %v", at, london)
 	}
+}
+
+// movePolicyZone has the manager move the policy from Asia/Shanghai to
+// zone: crm.yaml rewritten and its policy.update journaled.
+func (f *fixture) movePolicyZone(t *testing.T, zone string) {
+	t.Helper()
+	path := filepath.Join(f.dir, archive.PolicyFile)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := strings.Replace(string(raw), "timezone: Asia/Shanghai", "timezone: "+zone, 1)
+	if moved == string(raw) {
+		t.Fatal("no timezone in the policy")
+	}
+	if err := os.WriteFile(path, []byte(moved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(moved))
+	f.writeEvent("zhang", archive.KindPolicyUpdate, "", &archive.PolicyUpdate{PolicySHA256: hex.EncodeToString(sum[:])})
 }

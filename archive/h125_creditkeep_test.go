@@ -1,10 +1,6 @@
 package archive_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -127,20 +123,7 @@ func TestCreditKeepUnderEarlierZone(t *testing.T) {
 		t.Fatalf("keep: changed %v err %v", changed, err)
 	}
 	f.now = f.now.Add(24 * time.Hour)
-	path := filepath.Join(f.dir, archive.PolicyFile)
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	moved := strings.Replace(string(raw), "timezone: Asia/Shanghai", "timezone: Europe/London", 1)
-	if moved == string(raw) {
-		t.Fatal("no timezone in the policy")
-	}
-	if err := os.WriteFile(path, []byte(moved), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256([]byte(moved))
-	f.writeEvent("zhang", archive.KindPolicyUpdate, "", &archive.PolicyUpdate{PolicySHA256: hex.EncodeToString(sum[:])})
+	f.movePolicyZone(t, "Europe/London")
 	f.now = f.now.Add(time.Hour)
 	s := f.cold("zhang").State
 	if len(s.Problems) != 0 || len(s.Dossiers[id].Credits) != 1 {
