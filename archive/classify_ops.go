@@ -225,7 +225,7 @@ func judgesContent(s *State, d *DossierState, actor *Member, what string) error 
 func (x *DossierCredit) apply(c *step) {
 	d := c.d
 	d.Credit, d.CreditReason = x.Class, x.Reason
-	d.Credits = append(d.Credits, Mark{At: c.e.Time, Value: x.Class, Old: x.OldClass, Reason: x.Reason, By: c.e.Actor})
+	d.Credits = append(d.Credits, Mark{At: c.e.Time, Value: x.Class, Old: x.OldClass, Reason: x.Reason, By: c.e.Actor, Reviewed: x.Reviews})
 	c.s.Changes = append(c.s.Changes, Change{At: c.e.Time, Dossier: d.ID, Kind: ChangeCredit, From: x.OldClass, To: x.Class, Reason: x.Reason, By: c.e.Actor, ApprovedBy: c.e.Actor})
 }
 
@@ -457,7 +457,7 @@ func (a *Archive) SetCredit(id, class, reason string) (old string, changed bool,
 			old, _, _ = a.Policy.CreditOf("", "", dd)
 		}
 		if old == string(c) && dd != nil {
-			if v := CreditReviewDue(dd.Contacts, old, d.CreditMarkAt(a.Now().Add(time.Nanosecond)).At, d.ContentWrites(), a.Policy.Location()); v != nil {
+			if v := CreditReviewDue(dd.Contacts, old, d.CreditMarkAt(a.Now().Add(time.Nanosecond)), d.ContentWrites(), a.Policy.Location()); v != nil {
 				keep = &CreditReview{Visit: v.Date.Format(time.DateOnly), To: v.CreditChange.To}
 			}
 		}

@@ -13,22 +13,24 @@ import (
 // records": visits note changes in credit and why). It is the latest such
 // visit (by date; of one date, the last listed), when the class the archive
 // gives the customer now (class, "" for none) is not the one it noted, and
-// no credit decision was journaled after it was filed (decided: the time
-// of the dossier's latest dossier.credit, changed or kept; zero for none;
-// days in zone loc). The monthly report marks it 待复核 (report), and a
-// supervisor may keep the class in force for it (SetCredit).
+// the dossier's latest credit decision (decided: its dossier.credit mark in
+// force, the zero Mark for none; days in zone loc) did not review it. The
+// monthly report marks it 待复核 (report), and a supervisor may keep the
+// class in force for it (SetCredit).
 //
-// The journal does not say which content write (filed: the times of the
-// dossier's creation and updates, DossierState.ContentWrites) filed which
-// record, only that a visit is filed no earlier than the day it took
-// place. A decision of an earlier day, or made before every write of the
-// visit's day or later, came before the visit was filed: it reviewed some
-// other visit, or none (a change at 09:30, the visit filed at 15:00; a
-// keep of Monday's visit, then one of Wednesday filed Wednesday). A
-// decision at or after such a write counts as its review, even when that
-// write filed another record (telling them apart needs the visit each
-// keep reviewed in the state, which its snapshot does not hold).
-func CreditReviewDue(contacts []Contact, class string, decided time.Time, filed []time.Time, loc *time.Location) *Contact {
+// A kept class names the visit it reviewed (Mark.Reviewed, the latest
+// awaiting review when it was written): it reviewed this one exactly when
+// that is this visit's day and class; a visit filed since, or one filed
+// in another clone meanwhile, is another, and awaits review.
+//
+// A change of class names no visit. The journal does not say which
+// content write (filed: the times of the dossier's creation and updates,
+// DossierState.ContentWrites) filed which record, only that a visit is
+// filed no earlier than the day it took place: a change of an earlier day,
+// or made before every write of the visit's day or later, came before the
+// visit was filed (a change at 09:30, the visit filed at 15:00), and did
+// not review it; one at or after such a write counts as its review.
+func CreditReviewDue(contacts []Contact, class string, decided Mark, filed []time.Time, loc *time.Location) *Contact {
 	var last *Contact
 	for i := range contacts {
 		if v := &contacts[i]; v.CreditChange != nil && (last == nil || !v.Date.Before(last.Date.Time)) {
@@ -38,7 +40,13 @@ func CreditReviewDue(contacts []Contact, class string, decided time.Time, filed 
 	if last == nil || last.CreditChange.To == class {
 		return nil
 	}
-	if decided.IsZero() || decided.In(loc).Format(time.DateOnly) < last.Date.Format(time.DateOnly) {
+	if r := decided.Reviewed; r != nil {
+		if r.Visit == last.Date.Format(time.DateOnly) && r.To == last.CreditChange.To {
+			return nil
+		}
+		return last
+	}
+	if decided.At.IsZero() || decided.At.In(loc).Format(time.DateOnly) < last.Date.Format(time.DateOnly) {
 		return last
 	}
 	y, m, d := last.Date.Date()
@@ -49,7 +57,7 @@ func CreditReviewDue(contacts []Contact, class string, decided time.Time, filed 
 			first = w
 		}
 	}
-	if !first.IsZero() && decided.Before(first) {
+	if !first.IsZero() && decided.At.Before(first) {
 		return last
 	}
 	return nil

@@ -300,7 +300,7 @@ func historyOf(d *DossierState) *DossierState {
 		Destroyed: d.Destroyed, LevelSetOn: d.LevelSetOn, Period: d.Period, Expires: d.Expires,
 		Declassified: d.Declassified, Levels: d.Levels}
 	for _, m := range d.Credits {
-		h.Credits = append(h.Credits, Mark{At: m.At, Value: m.Value})
+		h.Credits = append(h.Credits, Mark{At: m.At, Value: m.Value, Reviewed: m.Reviewed})
 	}
 	for _, m := range d.Tiers {
 		h.Tiers = append(h.Tiers, Mark{At: m.At, Value: m.Value})

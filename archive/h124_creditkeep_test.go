@@ -46,7 +46,7 @@ func TestCreditKeepAfterVisitReview(t *testing.T) {
 	if err := ev.Decode(&x); err != nil || x.Reviews == nil || x.Reviews.Visit != "2026-11-20" || x.Reviews.To != "C" {
 		t.Fatalf("event %s: %+v (%v)", ev.Kind, x.Reviews, err)
 	}
-	if v := archive.CreditReviewDue(mustParse(t, keepText).Contacts, "B", d.Credits[0].At, d.ContentWrites(), s.Policy.Location()); v != nil {
+	if v := archive.CreditReviewDue(mustParse(t, keepText).Contacts, "B", d.Credits[0], d.ContentWrites(), s.Policy.Location()); v != nil {
 		t.Fatalf("still awaiting review: %+v", v)
 	}
 	// Reviewed: nothing awaits, nothing is written.

@@ -47,7 +47,7 @@ func TestCreditKeepThenVisitSameDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := archive.CreditReviewDue(mustParse(t, string(o.Text)).Contacts, "B", d.CreditMarkAt(f.now).At, d.ContentWrites(), a.Policy.Location())
+	v := archive.CreditReviewDue(mustParse(t, string(o.Text)).Contacts, "B", d.CreditMarkAt(f.now), d.ContentWrites(), a.Policy.Location())
 	if v == nil || v.Date.Format(time.DateOnly) != "2026-11-24" || v.CreditChange.To != "D" {
 		t.Fatalf("the visit filed after the keep: due %+v", v)
 	}
@@ -83,7 +83,7 @@ func TestCreditChangeBeforeVisitSameDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := archive.CreditReviewDue(mustParse(t, string(o.Text)).Contacts, "A", d.CreditMarkAt(f.now).At, d.ContentWrites(), a.Policy.Location()); v == nil {
+	if v := archive.CreditReviewDue(mustParse(t, string(o.Text)).Contacts, "A", d.CreditMarkAt(f.now), d.ContentWrites(), a.Policy.Location()); v == nil {
 		t.Fatal("the visit filed after the change does not await review")
 	}
 	if _, changed, err := a.SetCredit(id, "A", "复核：维持 A"); err != nil || !changed {
@@ -98,10 +98,10 @@ func TestCreditReviewDueZone(t *testing.T) {
 	cst := time.FixedZone("CST", 8*3600)
 	cs := mustParse(t, "customer:\n  name: 丁\nowner: 李四\ncontacts:\n  - date: 2026-11-21\n    kind: 拜访\n    credit_change: {from: B, to: C, reason: r}\n").Contacts
 	filed := []time.Time{time.Date(2026, 11, 20, 16, 30, 0, 0, time.UTC)}
-	if v := archive.CreditReviewDue(cs, "B", time.Date(2026, 11, 20, 17, 0, 0, 0, time.UTC), filed, cst); v != nil {
+	if v := archive.CreditReviewDue(cs, "B", archive.Mark{At: time.Date(2026, 11, 20, 17, 0, 0, 0, time.UTC)}, filed, cst); v != nil {
 		t.Fatalf("kept at 01:00 on 11-21 in China: due %+v", v)
 	}
-	if v := archive.CreditReviewDue(cs, "B", time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC), nil, cst); v == nil {
+	if v := archive.CreditReviewDue(cs, "B", archive.Mark{At: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}, nil, cst); v == nil {
 		t.Fatal("decided at 23:00 on 11-20 in China: not due")
 	}
 }

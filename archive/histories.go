@@ -363,6 +363,14 @@ func appendHistory(b []byte, d *DossierState, changes []seqChange, seqs []int) [
 		for _, m := range ms {
 			b = appendHTime(b, m.At)
 			b = appendString(b, m.Value)
+			// A kept class's reviewed visit (CreditReviewDue): its day
+			// and class, "" and "" for none.
+			var r CreditReview
+			if m.Reviewed != nil {
+				r = *m.Reviewed
+			}
+			b = appendString(b, r.Visit)
+			b = appendString(b, r.To)
 		}
 	}
 	b = binary.AppendUvarint(b, uint64(len(d.Updates)))
@@ -715,9 +723,12 @@ func (r *rowReader) history(d *DossierState, id string, ha *histArenas, seqs []u
 		m.Period, m.Declassified = r.period(), r.bool()
 	}
 	for _, ms := range []*[]Mark{&d.Credits, &d.Tiers} {
-		*ms = ha.marks.take(int(r.count(2)))
+		*ms = ha.marks.take(int(r.count(4)))
 		for i := range *ms {
 			(*ms)[i] = Mark{At: r.htime(), Value: r.str()}
+			if visit, to := r.str(), r.str(); visit != "" || to != "" {
+				(*ms)[i].Reviewed = &CreditReview{Visit: visit, To: to}
+			}
 		}
 	}
 	d.Updates = ha.stamps.take(int(r.count(1)))

@@ -49,6 +49,9 @@ func randomHistories(r *rand.Rand, n int) *State {
 		}
 		for range r.IntN(3) {
 			d.Credits = append(d.Credits, Mark{At: tm(), Value: pick("A", "B", "D"), Old: "C", Reason: "复核", By: "su"})
+			if r.IntN(3) == 0 { // a class kept after a visit's review
+				d.Credits[len(d.Credits)-1].Reviewed = &CreditReview{Visit: pick("2026-11-20", "2019-03-01"), To: pick("C", "D")}
+			}
 		}
 		for range r.IntN(3) {
 			d.Tiers = append(d.Tiers, Mark{At: tm(), Value: pick("重点", "普通"), Reason: "r", By: "su"})

@@ -370,7 +370,9 @@ type dirStamp struct {
 // saved by rules that take the role of loan.approvers_when_self a
 // stand-in approval of a borrower's own loan is given as (the gm's of a
 // manager's loan) as the right it uses; version 33 took none, so that
-// the gm's approval beside their cut counted in one merge order.
+// the gm's approval beside their cut counted in one merge order; its
+// histories part and dossiers' credit marks also carry the visit a kept
+// class reviewed (Mark.Reviewed).
 const snapMagic = "crm-state-snapshot-v34\n"
 
 // The parts after the months', counted from the end.

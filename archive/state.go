@@ -99,6 +99,10 @@ type Mark struct {
 	Old    string // what applied before, as the actor saw it
 	Reason string
 	By     string
+	// Reviewed is, for a credit class kept after a supervisor reviewed
+	// a visit's change in credit (dossier.credit reviews:, R8), that
+	// visit; nil for every other mark.
+	Reviewed *CreditReview
 }
 
 // Stamp is a step by a member at a time (a content update).

@@ -409,7 +409,7 @@ func (f *facts) monthly(p Period, now time.Time) (*Gathered, error) {
 		countActivity(acts, []Period{p}, d)
 		st.add(f, d)
 		if m := d.CreditMarkAt(now.Add(time.Nanosecond)); !m.At.IsZero() {
-			decided[d.ID] = creditDecision{m.At, d.ContentWrites()}
+			decided[d.ID] = creditDecision{m, d.ContentWrites()}
 		}
 		if st.t.Before(now) && d.ActiveAt(st.t) {
 			if v := d.CreditMarkAt(now.Add(time.Nanosecond)).Value; v != d.CreditMarkAt(st.t).Value {
@@ -566,7 +566,7 @@ func (f *facts) creditChangeRows(p Period, cs []*customer, later map[string]stri
 			due = ""
 		}
 		switch {
-		case !n.latest || archive.CreditReviewDue(c.d.CreditVisits, due, decided[c.id].at, decided[c.id].filed, f.loc) == nil:
+		case !n.latest || archive.CreditReviewDue(c.d.CreditVisits, due, decided[c.id].mark, decided[c.id].filed, f.loc) == nil:
 		case class == noCredit:
 			r["remarks"] = Words(Text{Zh: "待复核：档案中尚无信用等级，未定为 " + cc.To, En: "to review: the archive gives no credit class yet, not " + cc.To})
 		default:
@@ -577,10 +577,10 @@ func (f *facts) creditChangeRows(p Period, cs []*customer, later map[string]stri
 	return rows
 }
 
-// creditDecision is a dossier's latest credit decision (at) and the times
-// its content was written (filed), for archive.CreditReviewDue.
+// creditDecision is a dossier's latest credit decision (mark) and the
+// times its content was written (filed), for archive.CreditReviewDue.
 type creditDecision struct {
-	at    time.Time
+	mark  archive.Mark
 	filed []time.Time
 }
 

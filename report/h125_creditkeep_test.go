@@ -63,3 +63,67 @@ func TestMonthlyCreditChangeFiledAfterKeep(t *testing.T) {
 	}
 	t.Fatal("no row of C-000001's visit of 2027-01-05")
 }
+
+// A keep names the visit it reviewed (archive.Mark.Reviewed, carried by
+// the snapshot's histories part the report reads): a follow-up filed at
+// 08:00 on 2027-01-05, the supervisor's keep of class A at 09:00 for the
+// October visit, then a visit of 01-05 filed at 10:00 noting A → C. That
+// visit is not the one the keep reviewed: 待复核. Before, a decision after
+// the first content write of the visit's day counted as its review, and
+// the 08:00 follow-up made the 09:00 keep the 10:00 visit's (R8).
+func TestMonthlyCreditKeepNamesItsVisit(t *testing.T) {
+	fx, err := reportfx.Build(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(who string, at time.Time) *archive.Archive {
+		t.Helper()
+		a, err := archive.Open(context.Background(), fx.Dir, func() time.Time { return at })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.SetIdentity(fx.IDs[who]); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	file := func(at time.Time, record string) {
+		t.Helper()
+		w := open("clerk", at)
+		o, err := w.Read("C-000001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := w.Update("C-000001", o.SHA256, o.Text, []byte(string(o.Text)+record)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file(reportfx.Now.Add(-time.Hour), "  - date: 2027-01-05\n    who: 王专员\n    kind: 回访\n    content: 电话回访\n")
+	if _, changed, err := open("super", reportfx.Now).SetCredit("C-000001", "A", "复核：回款已恢复，维持 A"); err != nil || !changed {
+		t.Fatalf("keep: changed %v err %v", changed, err)
+	}
+	file(reportfx.Now.Add(time.Hour), "  - date: 2027-01-05\n    who: 王专员\n    kind: 拜访\n    credit_change: {from: A, to: C, reason: 两笔货款逾期}\n")
+	l, err := LoadLayout("monthly", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Duration{2 * time.Hour, 3 * time.Hour} { // the second from the snapshot the first saved
+		r, err := Make(open("clerk", reportfx.Now.Add(at)), l, MonthPeriod(2027, 1, cst))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := r.Section("credit_changes")
+		found := false
+		for i := range s.Len() {
+			if s.Cell(i, "dossier").String() == "C-000001" && s.Cell(i, "date").String() == "2027-01-05" {
+				found = true
+				if rm := s.Cell(i, "remarks").String(); !strings.HasPrefix(rm, "待复核") {
+					t.Fatalf("at +%v: the visit the keep did not review: remarks %q", at, rm)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("at +%v: no row of C-000001's visit of 2027-01-05", at)
+		}
+	}
+}
