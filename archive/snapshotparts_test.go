@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -15,13 +16,7 @@ import (
 // it on that state, and what the open saved is what every later command
 // reads, equal to a cold replay.
 func TestSnapshotUnusedPartialAdvanceLeavesNoTrace(t *testing.T) {
-	f := newFixture(t)
-	ids := f.history()
-	f.settle()
-	f.reader("li", f.clock)
-	if !f.reader("li", f.clock).FromSnapshot() {
-		t.Fatal("no snapshot")
-	}
+	f, ids := snapshotHistory(t)
 	// New events about one dossier: a 核定 and a credit class.
 	if _, err := f.as("li").ReviewDone(ids[1-1], "再次核对"); err != nil {
 		t.Fatal(err)
@@ -357,13 +352,7 @@ func TestSnapshotOnePartDropsProbedParts(t *testing.T) {
 // the same process makes the prelude before it encodes a header
 // (encodeHeader), and the snapshot it saves is this build's.
 func TestSnapshotOneDossierMakesNoPrelude(t *testing.T) {
-	f := newFixture(t)
-	ids := f.history()
-	f.settle()
-	f.reader("li", f.clock)
-	if !f.reader("li", f.clock).FromSnapshot() {
-		t.Fatal("no snapshot")
-	}
+	f, ids := snapshotHistory(t)
 	made, restore := archive.CountPreludes()
 	defer restore()
 	a := f.readerOf("li", ids[0])
@@ -393,13 +382,7 @@ func TestSnapshotOneDossierMakesNoPrelude(t *testing.T) {
 // after the header, and a show of one dossier still reads its part alone
 // from a snapshot that stands for the journal.
 func TestSnapshotEarlyListingNotTheSnapshotsIsMadeAgain(t *testing.T) {
-	f := newFixture(t)
-	ids := f.history()
-	f.settle()
-	f.reader("li", f.clock)
-	if !f.reader("li", f.clock).FromSnapshot() {
-		t.Fatal("no snapshot")
-	}
+	f, ids := snapshotHistory(t)
 	restore := archive.StaleEarlyListing()
 	defer restore()
 	months := archive.MonthPartReads()
@@ -423,10 +406,13 @@ func TestSnapshotHeaderReadBesideABrokenPolicy(t *testing.T) {
 	if !f.readerOf("li", ids[0]).FromSnapshot() {
 		t.Fatal("no snapshot")
 	}
+	if runtime.GOOS != "linux" {
+		t.Skipf("counts open files in /proc/self/fd, which %s has not", runtime.GOOS)
+	}
 	fds := func() int {
 		ents, err := os.ReadDir("/proc/self/fd")
 		if err != nil {
-			t.Skip("no /proc/self/fd")
+			t.Fatal(err)
 		}
 		return len(ents)
 	}
@@ -441,4 +427,18 @@ func TestSnapshotHeaderReadBesideABrokenPolicy(t *testing.T) {
 	if after := fds(); after > before {
 		t.Fatalf("%d files open before, %d after 20 opens refused", before, after)
 	}
+}
+
+// snapshotHistory is a fixture with fixture.history's dossiers, settled,
+// whose snapshot the second open as li read, and the dossiers' ids.
+func snapshotHistory(t *testing.T) (*fixture, []string) {
+	t.Helper()
+	f := newFixture(t)
+	ids := f.history()
+	f.settle()
+	f.reader("li", f.clock)
+	if !f.reader("li", f.clock).FromSnapshot() {
+		t.Fatal("no snapshot")
+	}
+	return f, ids
 }

@@ -21,17 +21,7 @@ func TestMonthlyCreditChangeFiledAfterKeep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	open := func(who string, at time.Time) *archive.Archive {
-		t.Helper()
-		a, err := archive.Open(context.Background(), fx.Dir, func() time.Time { return at })
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.SetIdentity(fx.IDs[who]); err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
+	open := func(who string, at time.Time) *archive.Archive { return openAt(t, fx, who, at) }
 	if _, changed, err := open("super", reportfx.Now).SetCredit("C-000001", "A", "复核：回款已恢复，维持 A"); err != nil || !changed {
 		t.Fatalf("keep: changed %v err %v", changed, err)
 	}
@@ -76,17 +66,7 @@ func TestMonthlyCreditKeepNamesItsVisit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	open := func(who string, at time.Time) *archive.Archive {
-		t.Helper()
-		a, err := archive.Open(context.Background(), fx.Dir, func() time.Time { return at })
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.SetIdentity(fx.IDs[who]); err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
+	open := func(who string, at time.Time) *archive.Archive { return openAt(t, fx, who, at) }
 	file := func(at time.Time, record string) {
 		t.Helper()
 		w := open("clerk", at)
@@ -126,4 +106,17 @@ func TestMonthlyCreditKeepNamesItsVisit(t *testing.T) {
 			t.Fatalf("at +%v: no row of C-000001's visit of 2027-01-05", at)
 		}
 	}
+}
+
+// openAt opens the fixture's archive as member who, its clock at at.
+func openAt(t *testing.T, fx *reportfx.Fixture, who string, at time.Time) *archive.Archive {
+	t.Helper()
+	a, err := archive.Open(context.Background(), fx.Dir, func() time.Time { return at })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetIdentity(fx.IDs[who]); err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
