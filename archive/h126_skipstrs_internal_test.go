@@ -12,16 +12,7 @@ import (
 func TestHistoriesCheckSkippingStringsRefusesAsBefore(t *testing.T) {
 	r := rand.New(rand.NewPCG(126, 7))
 	s := randomHistories(r, 6)
-	changes := make([]seqChange, len(s.Changes))
-	for i, c := range s.Changes {
-		changes[i] = seqChange{i, c}
-	}
-	refs, _ := reviewRefs(s)
-	recs, ok := historyRecords(s, changes, refs)
-	if !ok {
-		t.Fatal("not encoded")
-	}
-	b := encodeHistories(recs)
+	b := encodeWhole(t, s)
 	n, nc, nr := len(s.Dossiers), len(s.Changes), len(s.Reviews)
 	both := func(x []byte) (skip, made bool) {
 		defer func() { histCheckSkipsStrs = true }()
