@@ -636,7 +636,11 @@ type ListEntry struct {
 	// the journal recorded when it differs (expired, not yet declassified).
 	MarkedLevel string `json:"marked_level,omitempty"`
 	Expires     string `json:"expires,omitempty"` // YYYY-MM-DD the secrecy period runs out
-	// Credit and Tier are filled for readable dossiers (Assess).
+	// Credit and Tier are the class and tier in force: for a readable
+	// dossier as Assess gives them; for any other, and in a listing
+	// without decryption, those set in the journal (dossier.credit,
+	// dossier.tier: R8), which are in force over what the dossier writes,
+	// or nothing when the journal set none.
 	Credit    string `json:"credit,omitempty"`
 	Dangerous bool   `json:"dangerous,omitempty"`
 	Tier      string `json:"tier,omitempty"`
@@ -732,6 +736,11 @@ func (v *ListView) Len() int { return len(v.rows) }
 func (v *ListView) Entry(i int, en *ListEntry) {
 	d := v.rows[i]
 	*en = ListEntry{ID: d.ID, Level: v.a.State.rowLevelAt(d, v.at), Status: d.Status, Created: d.Created, Updated: d.Updated, OnHold: d.Hold}
+	// A class or tier the journal set is in force whatever the dossier
+	// writes (R8, Policy.CreditClassOf, listedTier): the row has it, so
+	// a listing without the key shows it as show and list do.
+	en.Credit, en.Tier = d.Credit, d.Tier
+	en.Dangerous = en.Credit != "" && classify.Dangerous(classify.CreditClass(en.Credit))
 	if en.Level != d.Level {
 		en.MarkedLevel = d.Level
 	}
