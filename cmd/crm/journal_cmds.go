@@ -593,12 +593,12 @@ func (e *env) gitWarnings(a *archive.Archive) (conflicts map[string]bool) {
 				return r.Path == p && (r.Conflict == "unreadable" || r.Conflict == "role")
 			}); i >= 0 {
 				// No crm resolve of this key's can settle it.
-				e.errorf("crm: %s\n", l10n.Sprintf("note: %s: crm sync undoes git's merge and hands your work on", conflictLine(records[i])))
+				e.errorf("crm: %s\n", l10n.Sprintf("note: %s: crm sync undoes git's merge and hands your work on", conflictLine(records[i], a.Policy)))
 			} else if i := slices.IndexFunc(records, func(r *mergeRecord) bool {
 				return r.Path == p && r.Conflict == "created"
 			}); i >= 0 {
 				// Nothing to merge: crm sync keeps one and renumbers.
-				e.errorf("crm: %s\n", l10n.Sprintf("note: %s: crm sync settles it", conflictLine(records[i])))
+				e.errorf("crm: %s\n", l10n.Sprintf("note: %s: crm sync settles it", conflictLine(records[i], a.Policy)))
 			} else {
 				e.errorf("crm: %s\n", l10n.Sprintf("note: %s is in a merge conflict left to settle: run crm resolve %s, then crm sync (do not restore it from git: that would drop one side's changes)", rel, id))
 			}

@@ -688,8 +688,26 @@ func mergePending(a *archive.Archive, id string) bool {
 	return slices.ContainsFunc(pendingMerges(g), func(r *mergeRecord) bool { return r.Dossier == id })
 }
 
-// conflictLine says what a conflict record needs, naming who can settle it.
-func conflictLine(r *mergeRecord) string {
+// worktreePolicy is the policy crm.yaml has in the work tree, for a
+// message written where the archive is not opened (work handed on that
+// the user's key cannot settle); nil when it does not read, and roles
+// are then named by their ids.
+func (e *env) worktreePolicy() *archive.Policy {
+	b, err := os.ReadFile(filepath.Join(e.archiveDir(), archive.PolicyFile))
+	if err != nil {
+		return nil
+	}
+	p, err := archive.ParsePolicy(b)
+	if err != nil {
+		return nil
+	}
+	return p
+}
+
+// conflictLine says what a conflict record needs, naming who can settle it
+// and, for a role, the role as every message names one (roleNames: its
+// id in English, the title pol gives it in Chinese; ids without pol).
+func conflictLine(r *mergeRecord, pol *archive.Policy) string {
 	switch r.Conflict {
 	case "unreadable":
 		who := strings.Join(slices.DeleteFunc(slices.Clone(r.Readers), func(s string) bool { return s == archive.Recovery }), ", ")
@@ -706,7 +724,7 @@ func conflictLine(r *mergeRecord) string {
 		if who == "" {
 			who = l10n.T("a member who can read it")
 		}
-		return l10n.Sprintf("dossier %s was changed in both clones, and merging it needs one of the roles %s: %s can merge it", r.Dossier, strings.Join(r.Conflicts, ", "), who)
+		return l10n.Sprintf("dossier %s was changed in both clones, and merging it needs one of the roles %s: %s can merge it", r.Dossier, roleNames(r.Conflicts, pol), who)
 	case "created":
 		return l10n.Sprintf("dossier %s was created in both clones under one id: the merge keeps yours; the creation the journal orders second is given a new id by its author's next crm sync", r.Dossier)
 	}

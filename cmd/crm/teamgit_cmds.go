@@ -104,7 +104,7 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 			}
 		}
 		writeRecord(g, rec)
-		return denied(errors.New(conflictLine(rec)))
+		return denied(errors.New(conflictLine(rec, a.Policy)))
 	}
 	r, err := a.MergeDossier(id, base, ours, theirs, pins)
 	if err != nil {
@@ -129,7 +129,7 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 		rec.Conflict, rec.Conflicts = "fields", r.Conflicts
 	}
 	writeRecord(g, rec)
-	return errors.New(conflictLine(rec))
+	return errors.New(conflictLine(rec, a.Policy))
 }
 
 // pinFinder returns the recipients the journal pinned for a ciphertext
@@ -530,8 +530,9 @@ func (e *env) mergeRef(g *gitRepo, ref string, handOff bool) error {
 		g.run("merge", "--abort")
 		if handOff {
 			lines := []string{l10n.Sprintf("your key cannot settle what it brings; a member who can read these dossiers merges it:")}
+			pol := e.worktreePolicy() // the archive is not opened here
 			for _, r := range unreadable {
-				lines = append(lines, conflictLine(r))
+				lines = append(lines, conflictLine(r, pol))
 			}
 			return failWith(lines)
 		}
@@ -560,7 +561,7 @@ func (e *env) mergeRef(g *gitRepo, ref string, handOff bool) error {
 				r2.Readers = slices.DeleteFunc(slices.Clone(r.Readers), func(s string) bool { return s == me.ID })
 				r, rotated = &r2, true
 			}
-			lines = append(lines, conflictLine(r))
+			lines = append(lines, conflictLine(r, a.Policy))
 		}
 		if rotated {
 			lines = append(lines, l10n.Sprintf("your key is not the one member %s has on %s (keys changed with crm member rotate): once your work is merged, use the identity file of the new keys", me.ID, ref))
@@ -803,7 +804,7 @@ func (e *env) finishMerge(g *gitRepo) error {
 		created := false
 		for _, r := range records {
 			if isDossier && r.Dossier == id {
-				line, created = conflictLine(r), r.Conflict == "created"
+				line, created = conflictLine(r, a.Policy), r.Conflict == "created"
 			}
 		}
 		if created {
