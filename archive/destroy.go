@@ -187,7 +187,7 @@ func approveStep(s *State, actor *Member, r *Destruction, d *DossierState) (step
 	role = r.Chain[step-1]
 	if !actor.HasRole(role) {
 		return 0, "", &Error{Code: Denied, Actor: actor.ID, Need: []string{role}, Held: actor.Roles,
-			Err: l10n.Errorf("destruction request %s waits for step %d of %v, by a %s; %s holds %v (approvals go in the policy's order)", r.ID, step, s.Policy.rolesText(r.Chain), s.Policy.roleText(role), actor.ID, s.Policy.rolesText(actor.Roles))}
+			Err: l10n.Errorf("destruction request %s waits for step %d of %v, by a %s; %s holds %v (approvals go in the policy's order)", r.ID, step, s.Policy.chainText(r.Chain), s.Policy.roleText(role), actor.ID, s.Policy.rolesText(actor.Roles))}
 	}
 	return step, role, nil
 }

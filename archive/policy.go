@@ -485,14 +485,35 @@ func (p *Policy) roleText(role string) string {
 	return role
 }
 
-// rolesText is roles as a message names them ([supervisor manager gm],
-// in Chinese by their titles).
+// rolesText is roles as a message names them: [supervisor manager gm];
+// in Chinese by their titles, listed as a sentence lists them
+// (客户信息主管、客户服务部经理), 无 for none.
 func (p *Policy) rolesText(roles []string) string {
 	out := make([]string, len(roles))
 	for i, r := range roles {
 		out[i] = p.roleText(r)
 	}
+	if l10n.Chinese() {
+		if len(out) == 0 {
+			return "无"
+		}
+		return strings.Join(out, "、")
+	}
 	return "[" + strings.Join(out, " ") + "]"
+}
+
+// chainText is an approval chain as a message names it: [supervisor
+// manager gm]; in Chinese by the titles, in order (客户信息主管 →
+// 客户服务部经理 → 总经理).
+func (p *Policy) chainText(chain []string) string {
+	if !l10n.Chinese() {
+		return p.rolesText(chain)
+	}
+	out := make([]string, len(chain))
+	for i, r := range chain {
+		out[i] = p.roleText(r)
+	}
+	return strings.Join(out, " → ")
 }
 
 // RolesList is roles as a sentence lists them (supervisor, manager, gm;

@@ -153,7 +153,7 @@ func catalogMain() map[string]string {
 		"destruction request %s has %d of %d approvals: it waits for a %s (R6.10)":                                  "销毁申请 %s 已获 %d 项审批（共需 %d 项）：正在等待 %s 审批（R6.10）",
 		"destruction request %s is %s: nothing to execute":                                                          "销毁申请 %s 的状态为 %s：无可执行",
 		"destruction request %s is %s: there is nothing to reject":                                                  "销毁申请 %s 的状态为 %s：无可驳回",
-		"destruction request %s waits for step %d of %v, by a %s; %s holds %v (approvals go in the policy's order)": "销毁申请 %s 正在等待第 %d 步审批（流程 %v），须由 %s 审批；%s 的角色为 %v（审批须按策略规定的顺序进行）",
+		"destruction request %s waits for step %d of %v, by a %s; %s holds %v (approvals go in the policy's order)": "销毁申请 %s 正在等待第 %d 步审批（流程：%v），须由%s审批；%s 的角色为%v（审批须按策略规定的顺序进行）",
 		"destruction request %s was executed":                                                                       "销毁申请 %s 已执行",
 		"differs from the policy the journal recorded (edited without a signed policy.update)":                      "与日志记录的策略不符（未经签名的 policy.update 就被修改）",
 		"dossier": "档案",
