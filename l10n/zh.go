@@ -109,6 +109,7 @@ func catalogMain() map[string]string {
 		"Loan %s renewed: due %s.":                                                                    "借阅 %s 已续借：应于 %s 归还。",
 		"Loan %s requested: dossier %s for %d day(s).":                                                "已申请借阅 %s：档案 %s，借期 %d 天。",
 		"Loan %s returned (%s); %s no longer has access to %s.":                                       "借阅 %s 已归还（%s）；%s 不再能访问 %s。",
+		"name the quarter to sign off, e.g. crm review signoff %s (this quarter)":                     "请指明要签核的季度，例如 crm review signoff %s（本季度）",
 		"Loan %s returned (%s); %s still reads %s by their role.":                                     "借阅 %s 已归还（%s）；%s 仍凭其角色可阅读 %s。",
 		"Loan %s signed by %s for %s.":                                                                "借阅 %s 已由 %s 代表 %s 签字。",
 		"Member %s now holds: %s.":                                                                    "成员 %s 现有角色：%s。",

@@ -240,7 +240,19 @@ func newReviewSignoffCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "signoff QUARTER",
 		Short: l10n.Pick("Sign off a quarter's verifications by others (客户信息主管, R6.5)", "签核某季度他人所做的核定（客户信息主管，R6.5）"),
-		Args:  cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				// A sign-off names its quarter on purpose (it is often
+				// given after the quarter ended): say which form, with
+				// this quarter (by this machine's clock) as the example.
+				now := time.Now
+				if c, err := e.now(); err == nil {
+					now = c // --now/CRM_NOW
+				}
+				return usagef("name the quarter to sign off, e.g. crm review signoff %s (this quarter)", classify.QuarterOf(now(), time.Local))
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q, err := parseQuarterAs(l10n.T("quarter"), args[0])
 			if err != nil {
