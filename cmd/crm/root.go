@@ -576,6 +576,7 @@ var cobraMessages = newMessageForms([][2]string{
 	{`^accepts (\d+) arg\(s\), received (\d+)$`, "需要 $1 个参数，收到 $2 个"},
 	{`^accepts at most (\d+) arg\(s\), received (\d+)$`, "最多 $1 个参数，收到 $2 个"},
 	{`^requires at least (\d+) arg\(s\), only received (\d+)$`, "至少需要 $1 个参数，只收到 $2 个"},
+	{`^accepts between (\d+) and (\d+) arg\(s\), received (\d+)$`, "需要 $1 到 $2 个参数，收到 $3 个"},
 	{`^invalid argument "(.*)" for "(.*)" flag: (.*)$`, "选项 $2 的值 \"$1\" 无效：$3"},
 })
 
