@@ -358,7 +358,7 @@ func (x *LoanEndorse) check(c *step) error {
 	}
 	if !actor.HasRole("dept_manager") || actor.Department != l.Department {
 		return &Error{Code: Denied, Actor: actor.ID, Need: []string{"dept_manager"}, Held: actor.Roles,
-			Err: l10n.Errorf("loan %s must be signed by a dept_manager of %s (R6.7); %s is %v of %s", l.ID, l.Department, actor.ID, actor.Roles, actor.Department)}
+			Err: l10n.Errorf("loan %s must be signed by a dept_manager of %s (R6.7); %s is %v of %s", l.ID, l.Department, actor.ID, c.p.rolesText(actor.Roles), actor.Department)}
 	}
 	return nil
 }

@@ -184,7 +184,7 @@ func (x *RequestEndorse) check(c *step) error {
 	}
 	if !isEndorser(c.actor, r.Department) {
 		return &Error{Code: Denied, Actor: c.actor.ID, Need: []string{"dept_manager"}, Held: c.actor.Roles,
-			Err: l10n.Errorf("request %s must be signed by a dept_manager of %s (R6.7); %s is %v of %s", r.ID, r.Department, c.actor.ID, c.actor.Roles, c.actor.Department)}
+			Err: l10n.Errorf("request %s must be signed by a dept_manager of %s (R6.7); %s is %v of %s", r.ID, r.Department, c.actor.ID, c.p.rolesText(c.actor.Roles), c.actor.Department)}
 	}
 	return nil
 }
@@ -231,7 +231,7 @@ func (x *RequestReject) check(c *step) error {
 	}
 	if !c.actor.HasRole(c.p.StatsApprovers()...) && !isEndorser(c.actor, r.Department) {
 		return &Error{Code: Denied, Actor: c.actor.ID, Need: append(slices.Clone(c.p.StatsApprovers()), "dept_manager"), Held: c.actor.Roles,
-			Err: l10n.Errorf("request %s can be rejected by %v of %s or by a dept_manager of %s; %s is %v of %s", r.ID, c.p.StatsApprovers(), c.p.HomeDepartment, r.Department, c.actor.ID, c.actor.Roles, c.actor.Department)}
+			Err: l10n.Errorf("request %s can be rejected by %v of %s or by a dept_manager of %s; %s is %v of %s", r.ID, c.p.rolesText(c.p.StatsApprovers()), c.p.HomeDepartment, r.Department, c.actor.ID, c.p.rolesText(c.actor.Roles), c.actor.Department)}
 	}
 	if strings.TrimSpace(x.Reason) == "" {
 		return missingErr("reason", l10n.Errorf("say why the request is rejected (the requester reads it)"))
