@@ -539,7 +539,7 @@ func (a *Archive) require(kind string, roles []string) (*Member, error) {
 		return nil, err
 	}
 	if !me.HasRole(roles...) {
-		return nil, rolesErr(kind, me, roles)
+		return nil, rolesErr(a.Policy, kind, me, roles)
 	}
 	return me, nil
 }

@@ -88,7 +88,7 @@ func (x *DossierClassify) check(c *step) error {
 		return problemf("unknown level %q", x.Level)
 	}
 	if need := c.p.ClassifyRoles(c.d.Level, x.Level); !c.actor.HasRole(need...) {
-		return rolesErr(classifyWhat(c.p, c.d.Level, x.Level), c.actor, need)
+		return rolesErr(c.p, classifyWhat(c.p, c.d.Level, x.Level), c.actor, need)
 	}
 	if strings.TrimSpace(x.Reason) == "" {
 		return missingErr("reason", problemf("%s without a reason", c.e.Kind))
@@ -294,7 +294,7 @@ func (a *Archive) SetLevel(id, level, period, reason string) (*LevelChange, erro
 		}
 		id = d.ID
 		if need := a.Policy.ClassifyRoles(d.Level, name); !a.me.HasRole(need...) {
-			return rolesErr(classifyWhat(a.Policy, d.Level, name), a.me, need)
+			return rolesErr(a.Policy, classifyWhat(a.Policy, d.Level, name), a.me, need)
 		}
 		if err := reclassifyBlocked(d); err != nil {
 			return err
@@ -808,7 +808,7 @@ func (a *Archive) ClassifyMany(ids []string, level, period, credit, reason strin
 // the file needs (reencryptable).
 func (a *Archive) checkLevelChange(d *DossierState, name string, write bool) error {
 	if need := a.Policy.ClassifyRoles(d.Level, name); !a.me.HasRole(need...) {
-		return rolesErr(classifyWhat(a.Policy, d.Level, name), a.me, need)
+		return rolesErr(a.Policy, classifyWhat(a.Policy, d.Level, name), a.me, need)
 	}
 	if err := reclassifyBlocked(d); err != nil {
 		return err

@@ -91,6 +91,8 @@ type Error struct {
 	Next    Next
 	Arg     string // the argument of Next
 	Err     error
+
+	pol *Policy // Denied without Err: names Need and Held (their titles in Chinese)
 }
 
 func (e *Error) Error() string {
@@ -100,7 +102,10 @@ func (e *Error) Error() string {
 	case e.Err != nil:
 		return e.Err.Error()
 	case e.Code == Denied:
-		msg := l10n.Sprintf("%s needs one of the roles %v; %s holds %v", e.Step, e.Need, e.Actor, e.Held)
+		// In Chinese by the policy's titles, listed with 、 (客户信息专员、
+		// 客户信息主管), as the command line presents it; [clerk
+		// supervisor] in English.
+		msg := l10n.Sprintf("%s needs one of the roles %v; %s holds %v", e.Step, e.pol.rolesText(e.Need), e.Actor, e.pol.rolesText(e.Held))
 		if e.Rule != "" {
 			msg = e.Rule + ": " + msg
 		}
@@ -128,9 +133,10 @@ func missingErr(field string, why error) *Error {
 // deniedErr says the step is not permitted.
 func deniedErr(err error) *Error { return &Error{Code: Denied, Err: err} }
 
-// rolesErr says who may take step, and what actor holds.
-func rolesErr(step string, actor *Member, need []string) *Error {
-	e := &Error{Code: Denied, Step: step, Need: slices.Clone(need)}
+// rolesErr says who may take step, and what actor holds; p names the
+// roles.
+func rolesErr(p *Policy, step string, actor *Member, need []string) *Error {
+	e := &Error{Code: Denied, Step: step, Need: slices.Clone(need), pol: p}
 	if actor != nil {
 		e.Actor, e.Held = actor.ID, actor.Roles
 	}

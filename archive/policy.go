@@ -529,8 +529,12 @@ func (p *Policy) RolesList(roles []string) string {
 	return strings.Join(out, "、")
 }
 
-// RoleTitle is a role's title in the policy (clerk → 客户信息专员), or the id.
+// RoleTitle is a role's title in the policy (clerk → 客户信息专员), or the
+// id (also without a policy: p nil).
 func (p *Policy) RoleTitle(role string) string {
+	if p == nil {
+		return role
+	}
 	if t := p.Roles[role]; t != "" {
 		return t
 	}
