@@ -177,7 +177,7 @@ func approveStep(s *State, actor *Member, r *Destruction, d *DossierState) (step
 	}
 	for _, a := range r.Approvals {
 		if a.Member == actor.ID {
-			return 0, "", deniedErr(l10n.Errorf("%s already approved destruction request %s (step %d, %s): nobody approves twice", actor.ID, r.ID, a.Step, a.Role))
+			return 0, "", deniedErr(l10n.Errorf("%s already approved destruction request %s (step %d, %s): nobody approves twice", actor.ID, r.ID, a.Step, s.Policy.roleText(a.Role)))
 		}
 	}
 	if err := destroyBlocked(s, d); err != nil {
@@ -276,7 +276,7 @@ func (x *DestroyExecute) check(c *step) error {
 	}
 	switch st := r.Status(); st {
 	case DestroyPending:
-		return &Error{Code: Denied, Err: l10n.Errorf("destruction request %s has %d of %d approvals: it waits for a %s (R6.10)", r.ID, len(r.Approvals), len(r.Chain), r.NextRole())}
+		return &Error{Code: Denied, Err: l10n.Errorf("destruction request %s has %d of %d approvals: it waits for a %s (R6.10)", r.ID, len(r.Approvals), len(r.Chain), c.p.roleText(r.NextRole()))}
 	case DestroyRejected, DestroyExecuted:
 		return failErr(l10n.Errorf("destruction request %s is %s: nothing to execute", r.ID, st), NoNext, "")
 	}
