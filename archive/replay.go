@@ -812,7 +812,7 @@ func (st *step) checkFile() error {
 		// reads (a gm, a borrower).
 		if w := st.p.Writers(d.Level); !st.actor.HasRole(w...) {
 			return &Error{Code: Denied, Actor: st.actor.ID, Need: w, Held: st.actor.Roles,
-				Err: l10n.Errorf("%s by %s writes the file of dossier %s, which only a writer of level %s may do (roles %v); %s holds %v", st.e.Kind, st.e.Actor, d.ID, d.Level, w, st.e.Actor, st.actor.Roles)}
+				Err: l10n.Errorf("%s by %s writes the file of dossier %s, which only a writer of level %s may do (roles %v); %s holds %v", st.e.Kind, st.e.Actor, d.ID, d.Level, st.p.rolesText(w), st.e.Actor, st.p.rolesText(st.actor.Roles))}
 		}
 		if !slices.Contains(d.Recipients, st.e.Actor) {
 			// Re-encrypting needs the plaintext: only a recipient can
