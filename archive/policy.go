@@ -516,6 +516,19 @@ func (p *Policy) chainText(chain []string) string {
 	return strings.Join(out, " → ")
 }
 
+// idsText is ids (of members, of dossiers) as a message lists them: [li
+// zhang]; in Chinese listed as a sentence lists them (li、zhang), 无 for
+// none. The ids stay ids: only the list reads as Chinese.
+func idsText(ids []string) string {
+	if l10n.Chinese() {
+		if len(ids) == 0 {
+			return "无"
+		}
+		return strings.Join(ids, "、")
+	}
+	return fmt.Sprint(ids)
+}
+
 // RolesList is roles as a sentence lists them (supervisor, manager, gm;
 // in Chinese by their titles: 客户信息主管、客户服务部经理、总经理).
 func (p *Policy) RolesList(roles []string) string {

@@ -843,7 +843,7 @@ func (st *step) checkFile() error {
 		extra = slices.DeleteFunc(extra, func(r string) bool { return r == st.lapsed })
 	}
 	if len(extra) > 0 {
-		return problemf("%s encrypts dossier %s to %v, who may not read it at level %s", st.e.Kind, d.ID, extra, level)
+		return problemf("%s encrypts dossier %s to %v, who may not read it at level %s", st.e.Kind, d.ID, idsText(extra), level)
 	}
 	return nil
 }

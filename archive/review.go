@@ -281,7 +281,7 @@ func (x *ReviewSignoff) check(c *step) error {
 		idx = slices.DeleteFunc(idx, func(i int) bool { return !in(c.s.Reviews[i].Dossier) })
 	}
 	if want := c.s.signedDossiers(idx); !slices.Equal(listed, want) {
-		return problemf("sign-off of %s lists dossiers %v, but the reviews it signs are of %v", q, x.Dossiers, want)
+		return problemf("sign-off of %s lists dossiers %v, but the reviews it signs are of %v", q, idsText(x.Dossiers), idsText(want))
 	}
 	return nil
 }

@@ -641,18 +641,18 @@ func (c *checker) recipients(files map[string]bool) {
 			c.add(DossierPath(d.ID), l10n.N("missing: the journal says dossier %s exists (restore it from git)"), d.ID)
 		}
 		if want := c.s.ExpectedRecipients(d); !slices.Equal(d.Recipients, want) {
-			c.noteNext(DossierPath(d.ID), NextReencrypt, d.ID, l10n.N("encrypted to %v, the journal now gives %v: a writer of level %s re-encrypts it at their next step"), d.Recipients, want, d.Level)
+			c.noteNext(DossierPath(d.ID), NextReencrypt, d.ID, l10n.N("encrypted to %v, the journal now gives %v: a writer of level %s re-encrypts it at their next step"), idsText(d.Recipients), idsText(want), d.Level)
 		}
 		if elsewhere := c.s.AddedElsewhere(d); len(elsewhere) > 0 {
-			c.noteNext(DossierPath(d.ID), NextRekey, d.ID, l10n.N("written in a clone where %v named another key (a %s of the same id, made apart and superseded by the one that counts): it opens with that key, not theirs, until a writer of level %s re-encrypts it"), elsewhere, KindMemberAdd, d.Level)
+			c.noteNext(DossierPath(d.ID), NextRekey, d.ID, l10n.N("written in a clone where %v named another key (a %s of the same id, made apart and superseded by the one that counts): it opens with that key, not theirs, until a writer of level %s re-encrypts it"), idsText(elsewhere), KindMemberAdd, d.Level)
 		}
 		if old := c.s.StaleKeys(d); len(old) > 0 {
 			after, concurrent := c.s.staleKeysByOrder(d, old)
 			if len(after) > 0 {
-				c.addNext(DossierPath(d.ID), NextRewrite, d.ID, l10n.N("still opens with the old keys of %v (changed by %s since it was written)"), after, KindMemberRotate)
+				c.addNext(DossierPath(d.ID), NextRewrite, d.ID, l10n.N("still opens with the old keys of %v (changed by %s since it was written)"), idsText(after), KindMemberRotate)
 			}
 			if len(concurrent) > 0 {
-				c.noteNext(DossierPath(d.ID), NextRekey, d.ID, l10n.N("written in a clone that had not heard of the change of keys of %v (%s): it opens with their old keys until a writer of level %s re-encrypts it"), concurrent, KindMemberRotate, d.Level)
+				c.noteNext(DossierPath(d.ID), NextRekey, d.ID, l10n.N("written in a clone that had not heard of the change of keys of %v (%s): it opens with their old keys until a writer of level %s re-encrypts it"), idsText(concurrent), KindMemberRotate, d.Level)
 			}
 		}
 	}

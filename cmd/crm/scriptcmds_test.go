@@ -74,7 +74,8 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	// signevent ACTOR KEYFILE KIND DOSSIER KEY=VALUE...: write an event by
 	// hand, as someone editing the journal outside crm would: signed with
 	// the real key in KEYFILE, following the current heads, correctly named,
-	// at the time CRM_NOW says. Numeric values are written as numbers.
+	// at the time CRM_NOW says. Numeric values are written as numbers,
+	// [a,b] as a list of strings ([] an empty one).
 	"signevent": func(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) < 4 {
 			ts.Fatalf("usage: signevent ACTOR KEYFILE KIND DOSSIER KEY=VALUE...")
@@ -84,7 +85,13 @@ var tamperCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		data := map[string]any{}
 		for _, kv := range args[4:] {
 			k, v, _ := strings.Cut(kv, "=")
-			if n, err := strconv.Atoi(v); err == nil {
+			if l, ok := strings.CutPrefix(v, "["); ok && strings.HasSuffix(l, "]") {
+				list := []string{}
+				if l = strings.TrimSuffix(l, "]"); l != "" {
+					list = strings.Split(l, ",")
+				}
+				data[k] = list
+			} else if n, err := strconv.Atoi(v); err == nil {
 				data[k] = n
 			} else {
 				data[k] = v
