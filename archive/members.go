@@ -116,6 +116,23 @@ func (x *MemberAdd) check(c *step) error {
 // through a request and a loan (R6.7, R7.1).
 var homePosts = []string{"clerk", "supervisor", "manager"}
 
+// otherPosts are the roles a member of another department is given.
+var otherPosts = []string{"dept_manager", "sales"}
+
+// postsText is roles as a message offers them to type with --role:
+// dept_manager, sales; in Chinese each with its title,
+// dept_manager（其他部门经理）、sales（市场部业务人员）.
+func (p *Policy) postsText(roles []string) string {
+	if !l10n.Chinese() {
+		return strings.Join(roles, ", ")
+	}
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = r + "（" + p.RoleTitle(r) + "）"
+	}
+	return strings.Join(out, "、")
+}
+
 // checkPosts refuses roles that are the home department's posts to a
 // member of another department (dept; "" is the home department).
 func (p *Policy) checkPosts(member, dept string, roles []string) error {
@@ -124,7 +141,7 @@ func (p *Policy) checkPosts(member, dept string, roles []string) error {
 	}
 	for _, r := range roles {
 		if slices.Contains(homePosts, r) {
-			return usageErr("role", l10n.Errorf("%s (%s) is a post of %s, which alone holds the archive (R6.6, R7.2.5), and %s is of %s: give them a role of their department (dept_manager, sales), or add them as of %s if they work in it", r, p.RoleTitle(r), p.HomeDepartment, member, dept, p.HomeDepartment))
+			return usageErr("role", l10n.Errorf("%s (%s) is a post of %s, which alone holds the archive (R6.6, R7.2.5), and %s is of %s: give them a role of their department (%s), or add them as of %s if they work in it", r, p.RoleTitle(r), p.HomeDepartment, member, dept, p.postsText(otherPosts), p.HomeDepartment))
 		}
 	}
 	return nil
