@@ -228,7 +228,7 @@ func (x *DestroyReject) check(c *step) error {
 		return err
 	}
 	if st := r.Status(); st != DestroyPending && st != DestroyApproved {
-		return failErr(l10n.Errorf("destruction request %s is %s: there is nothing to reject", r.ID, st), NoNext, "")
+		return failErr(l10n.Errorf("destruction request %s is %s: there is nothing to reject", r.ID, DestroyStatusText(st)), NoNext, "")
 	}
 	if strings.TrimSpace(x.Reason) == "" {
 		return missingErr("reason", l10n.Errorf("say why the destruction is rejected"))
@@ -278,7 +278,7 @@ func (x *DestroyExecute) check(c *step) error {
 	case DestroyPending:
 		return &Error{Code: Denied, Err: l10n.Errorf("destruction request %s has %d of %d approvals: it waits for a %s (R6.10)", r.ID, len(r.Approvals), len(r.Chain), c.p.roleText(r.NextRole()))}
 	case DestroyRejected, DestroyExecuted:
-		return failErr(l10n.Errorf("destruction request %s is %s: nothing to execute", r.ID, st), NoNext, "")
+		return failErr(l10n.Errorf("destruction request %s is %s: nothing to execute", r.ID, DestroyStatusText(st)), NoNext, "")
 	}
 	if err := destroyBlocked(c.s, c.d); err != nil {
 		return err

@@ -76,19 +76,7 @@ func statusText(s string) string {
 	return s
 }
 
-func requestStatusText(s string) string {
-	switch s {
-	case archive.RequestPending:
-		return l10n.Pick("pending", "待批")
-	case archive.RequestApproved:
-		return l10n.Pick("approved", "已批准")
-	case archive.RequestRejected:
-		return l10n.Pick("rejected", "已驳回")
-	case archive.RequestExpired:
-		return l10n.Pick("expired", "已过期")
-	}
-	return s
-}
+func requestStatusText(s string) string { return archive.RequestStatusText(s) }
 
 func templateStatusText(s string) string {
 	switch s {
