@@ -578,7 +578,7 @@ func (a *Archive) writeMemberFile(m *Member) error {
 		return err
 	}
 	a.touch(MembersDir + "/" + m.ID + ".yaml")
-	return writeFileSync(filepath.Join(a.Dir, MembersDir, m.ID+".yaml"), b, 0o644, a.queue == nil)
+	return writeFileSync(filepath.Join(a.Dir, MembersDir, m.ID+".yaml"), b, 0o644, a.syncEach())
 }
 
 var memberIDRE = lazyRE(`^[a-z][a-z0-9._-]{0,31}$`)

@@ -585,3 +585,7 @@ func StaleEarlyListing() (restore func()) {
 	}
 	return func() { earlyDirs = old }
 }
+
+// LockFile takes the archive lock's kind of lock (flock(2), LockFileEx on
+// Windows) on f, waiting for it: another process holding the lock.
+func LockFile(f *os.File) error { return lockFileWait(f) }

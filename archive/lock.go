@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"crm/l10n"
@@ -26,8 +25,9 @@ const DefaultLockTimeout = 2 * time.Minute
 // -writable, so that the members of a department who share an archive
 // folder through a Unix group can all take it. While held it says who
 // holds it (pid, user, host, command, since), which is what a process that
-// waits longer than the timeout reports. The lock is flock(2): the kernel
-// releases it when its holder dies, so a crash never leaves it held.
+// waits longer than the timeout reports. The lock is flock(2) on Unix and
+// LockFileEx on Windows (tryLockFile): the system releases it when its
+// holder dies, so a crash never leaves it held.
 func (a *Archive) lock() (func(), error) {
 	path := filepath.Join(a.Dir, lockFile)
 	crashPoint("lock", lockFile)
@@ -51,13 +51,13 @@ func (a *Archive) lock() (func(), error) {
 	deadline := time.Now().Add(timeout)
 	wait := 5 * time.Millisecond
 	for {
-		err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+		busy, err := tryLockFile(lf)
+		if err != nil {
 			lf.Close()
 			return nil, &Error{Code: Failed, Path: lockFile, Err: l10n.Errorf("locking the archive: %w", err)}
+		}
+		if !busy {
+			break
 		}
 		if a.ctx != nil && a.ctx.Err() != nil {
 			lf.Close()
@@ -86,7 +86,7 @@ func (a *Archive) lock() (func(), error) {
 				lf.WriteAt([]byte(mark), 0)
 			}
 		}
-		syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
+		unlockFile(lf)
 		lf.Close()
 	}, nil
 }
@@ -98,21 +98,20 @@ func flockPath(path string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
+	if err := lockFileWait(f); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		unlockFile(f)
 		f.Close()
 	}, nil
 }
+
+// ProcessGone reports whether no process pid exists on this machine (a
+// process of another user counts as existing; pid 0 or less never is
+// gone): lock_unix.go and lock_windows.go say how each system tells.
+func ProcessGone(pid int) bool { return processGone(pid) }
 
 // holderText is what the lock file says while held.
 func holderText(now time.Time) string {
@@ -158,22 +157,6 @@ func lockHolder(path string) string {
 	return l10n.Sprintf("process %s (%s) of %s on %s, since %s", f["pid"], f["command"], f["user"], f["host"], f["since"])
 }
 
-// ownedByMe reports whether the file belongs to this process's user.
-func ownedByMe(fi fs.FileInfo) bool {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && int(st.Uid) == os.Getuid()
-}
-
-// processGone reports whether no process pid exists on this machine (a
-// process of another user counts as existing).
-func processGone(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return errors.Is(err, syscall.ESRCH)
-}
-
 // A process that releases the lock normally has left no temporary file
 // in dossiers/ or members/ when none of its removals and renames failed
 // (leftBehind): it renamed or removed each it made, and only the lock's
@@ -217,11 +200,11 @@ func folderStamp(dir string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
+	id, ok := fileIdentity(fi)
 	if !ok || fi.ModTime().Nanosecond() == 0 {
 		return "", false
 	}
-	return fmt.Sprintf("%d:%d:%d", st.Dev, st.Ino, fi.ModTime().UnixNano()), true
+	return fmt.Sprintf("%s:%d", id, fi.ModTime().UnixNano()), true
 }
 
 // parseCleanMark reads a clean mark: the stamps of cleanDirs, or nil.

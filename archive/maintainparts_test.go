@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
@@ -156,17 +155,9 @@ func TestMaintainIDsStateFallbackReadsWhole(t *testing.T) {
 	f.reader("zhang", f.clock) // the snapshot
 	f.create("秘密")             // a new event: the parts are advanced
 	f.settle()
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Fatal(err)
-	}
-	low := lim
-	low.Cur = 256
-	// Where the limit cannot be lowered the test runs unbounded: the
-	// assertion below is the same.
-	if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low) == nil {
-		defer syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
-	}
+	// Where the limit cannot be lowered (Windows has none) the test runs
+	// unbounded: the assertion below is the same.
+	limitOpenFiles(t) // 256
 	a := f.openAs("zhang", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Summary: archive.SummaryNone})
 	before := a.WholeReads()
 	s, partial := a.LoadSnapshotAbout([]string{"C-999999"})

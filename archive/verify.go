@@ -12,7 +12,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 
 	"filippo.io/age"
 
@@ -121,7 +120,7 @@ func (a *Archive) VerifyNotes() []Problem { return slices.Clone(a.notes) }
 // readOnly reports whether err is a lock that could not be taken because
 // the archive may not be written by this user (a read-only checkout).
 func readOnly(err error) bool {
-	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
+	return errors.Is(err, fs.ErrPermission) || readOnlyFS(err)
 }
 
 // checker collects what Verify finds, against a state replayed with every

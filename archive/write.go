@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 
 	"crm/archive/journal"
 	"crm/l10n"
@@ -97,10 +96,16 @@ func (a *Archive) refresh() (clean bool, err error) {
 	return false, a.reload()
 }
 
+// syncEach reports whether a file is synced as it is written: outside
+// Bulk, and in a Bulk where nothing can sync them all at its end
+// (canSyncAll: Windows).
+func (a *Archive) syncEach() bool { return a.queue == nil || !canSyncAll }
+
 // Bulk runs f holding the archive's lock once, for generators and imports
 // of many records: the steps f takes (Create, Update, ReviewDone, …) do not
 // take the lock, re-read the journal or repair again, and files are not
-// synced one by one but all at once when f returns. Every file is still
+// synced one by one but all at once when f returns (on Windows, which has
+// no sync(2), one by one all the same: syncEach). Every file is still
 // written under a temporary name and renamed, so a crashed process leaves
 // whole files; a power cut may lose the batch's last steps.
 //
@@ -146,7 +151,7 @@ func (a *Archive) Bulk(f func() error) error {
 			}
 			err = errors.Join(err, a.reload())
 		}
-		syscall.Sync()
+		syncAll() // canSyncAll; else each file was synced (syncEach)
 		return err
 	})
 }
@@ -205,7 +210,7 @@ func (a *Archive) commitAfter(kind journal.Kind, dossier string, data payload, a
 	path := filepath.Join(a.Dir, filepath.FromSlash(e.Path))
 	if a.queue != nil {
 		a.queue.do(func() error {
-			if err := writeFileSync(path, b, 0o644, false); err != nil {
+			if err := writeFileSync(path, b, 0o644, a.syncEach()); err != nil {
 				return l10n.Errorf("writing journal event: %v", err)
 			}
 			return nil
@@ -243,7 +248,7 @@ func (a *Archive) writeCiphertext(id string, ct []byte, recipients []string, kin
 	payload
 	filer
 }) (*journal.Event, error) {
-	syncNow := a.queue == nil // else Bulk syncs at the end
+	syncNow := a.syncEach() // else Bulk syncs at the end
 	var tmp string
 	write := func() (err error) {
 		tmp, err = writeTempSync(filepath.Join(a.Dir, DossiersDir), tempPattern(id), 0o644, bytesWriter(ct), syncNow)
@@ -482,10 +487,7 @@ func removeFile(path string) error {
 
 func syncDir(dir string) {
 	crashPoint("dirsync", dir)
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
+	syncFolder(dir)
 }
 
 // crashHook, when set, is called at every point of the write path where a
