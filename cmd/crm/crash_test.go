@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,7 +54,7 @@ func installCrashHook() {
 			}
 		}
 		if int(k) == at {
-			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			killSelf()
 			select {}
 		}
 	})
@@ -376,6 +377,9 @@ func crashTrial(t *testing.T, base *crashEnv, s crashScenario, n int, last bool)
 }
 
 func TestCrashHarness(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("skipped: the harness tells a killed crm by SIGKILL in its wait status, which Windows has not (killSelf ends it with TerminateProcess)")
+	}
 	crmOnPath(t)
 	long := os.Getenv("CRM_LONG") != ""
 	base := crashBase(t)

@@ -23,26 +23,10 @@ import (
 	"crm/l10n"
 )
 
-// Filesystem magic numbers of memory-backed storage (statfs(2)).
-const (
-	tmpfsMagic = 0x01021994
-	ramfsMagic = 0x858458f6
-)
-
-// memoryBacked reports whether dir is in memory-backed storage: isMemoryFS,
-// a variable for the tests (a machine may have none).
+// memoryBacked reports whether dir is in memory-backed storage: isMemoryFS
+// (osfile_unix.go, osfile_windows.go), a variable for the tests (a machine
+// may have none).
 var memoryBacked = isMemoryFS
-
-func isMemoryFS(dir string) bool {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return false
-	}
-	// Type is an int32 on some platforms, an int64 on others: compared as
-	// the 32 bits the magic numbers are.
-	t := uint32(st.Type)
-	return t == tmpfsMagic || t == ramfsMagic
-}
 
 // plaintextDir makes a private (0700) folder for a plaintext temp file in
 // memory-backed storage: /dev/shm or $XDG_RUNTIME_DIR, or only $CRM_SHM_DIR
@@ -264,17 +248,14 @@ func cleanStalePlaintext(getenv func(string) string) {
 			// Another crm may remove its folder between the listing and
 			// here (eight editors finishing at once): then there is no
 			// info, and nothing to clean.
-			fi, err := os.Lstat(filepath.Join(dir, name))
-			if err != nil || !fi.IsDir() {
-				continue
-			}
-			st, ok := fi.Sys().(*syscall.Stat_t)
-			if !ok || int(st.Uid) != os.Getuid() {
+			path := filepath.Join(dir, name)
+			fi, err := os.Lstat(path)
+			if err != nil || !fi.IsDir() || !ownedByMe(path, fi) {
 				continue
 			}
 			pid, _ := strconv.Atoi(pidText)
-			if pid != os.Getpid() && errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
-				os.RemoveAll(filepath.Join(dir, name))
+			if pid != os.Getpid() && archive.ProcessGone(pid) {
+				os.RemoveAll(path)
 			}
 		}
 	}

@@ -1,0 +1,36 @@
+//go:build unix
+
+package main
+
+import (
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// The Unix side of what the editor's plaintext folders need from the
+// system (editor.go); osfile_windows.go is Windows's.
+
+// Filesystem magic numbers of memory-backed storage (statfs(2)).
+const (
+	tmpfsMagic = 0x01021994
+	ramfsMagic = 0x858458f6
+)
+
+func isMemoryFS(dir string) bool {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return false
+	}
+	// Type is an int32 on some platforms, an int64 on others: compared as
+	// the 32 bits the magic numbers are.
+	t := uint32(st.Type)
+	return t == tmpfsMagic || t == ramfsMagic
+}
+
+// ownedByMe reports whether the file at path (fi, its Lstat) belongs to
+// this process's user.
+func ownedByMe(path string, fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"io/fs"
+
+	"golang.org/x/sys/windows"
+)
+
+// The Windows side of what the editor's plaintext folders need from the
+// system (editor.go); osfile_unix.go is Unix's.
+
+// isMemoryFS is always false on Windows: it has no memory-backed file
+// system of its own, and a RAM disk's volume looks like any other disk to
+// crm. So the editor's plaintext is refused there unless the user accepts
+// the disk (--allow-disk-tmp) or gives the text with --from.
+func isMemoryFS(dir string) bool { return false }
+
+// ownedByMe reports whether the file at path belongs to this process's
+// user: its owner SID is the process token's user. A folder made by an
+// elevated process is owned by Administrators instead, and is left alone.
+func ownedByMe(path string, fi fs.FileInfo) bool {
+	sd, err := windows.GetNamedSecurityInfo(path, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION)
+	if err != nil {
+		return false
+	}
+	owner, _, err := sd.Owner()
+	if err != nil || owner == nil {
+		return false
+	}
+	tu, err := windows.GetCurrentProcessToken().GetTokenUser()
+	if err != nil {
+		return false
+	}
+	return owner.Equals(tu.User.Sid)
+}
