@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -315,6 +316,13 @@ func (c *checker) journalTree() {
 	}
 }
 
+// modeSaysWho is whether a file's mode bits say who may write it. On
+// Windows they do not: access is the file's ACL, and Go reports every
+// folder as 0777 and every file not read-only as 0666, so verify checks
+// no "every user may write" bits there (nor the executable bit, which no
+// Windows file has).
+const modeSaysWho = runtime.GOOS != "windows"
+
 // entry checks one path's type and mode, and reports whether it is a
 // plain file or folder worth looking into.
 func (c *checker) entry(rel string, fi fs.FileInfo) bool {
@@ -324,7 +332,7 @@ func (c *checker) entry(rel string, fi fs.FileInfo) bool {
 		c.add(rel, l10n.N("is a symbolic link: crm writes only plain files and folders (git stores the link, not the file, and a link may point outside the archive)"))
 		return false
 	case m.IsDir():
-		if m.Perm()&0o002 != 0 && m&fs.ModeSticky == 0 {
+		if modeSaysWho && m.Perm()&0o002 != 0 && m&fs.ModeSticky == 0 {
 			c.add(rel, l10n.N("mode %s: a folder every user of this machine may write to"), m)
 		}
 		return true
@@ -333,6 +341,7 @@ func (c *checker) entry(rel string, fi fs.FileInfo) bool {
 		return false
 	}
 	switch {
+	case !modeSaysWho:
 	case m.Perm()&0o111 != 0 || m&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) != 0:
 		c.add(rel, l10n.N("mode %s: crm's files are never executable (git records the bit)"), m)
 	case m.Perm()&0o002 != 0:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"runtime"
 	"strings"
 
 	"golang.org/x/term"
@@ -159,13 +160,17 @@ func (e *env) passphrase(path string) func() (string, error) {
 }
 
 // readPassphraseFile reads a passphrase file, refusing one that group or
-// others may read: a passphrase anyone can read protects nothing.
+// others may read: a passphrase anyone can read protects nothing. On
+// Windows the mode bits say nothing of who may read it (every file not
+// read-only is 0666 there; its ACL decides, which crm does not read), so
+// no file is refused for them: keep it in your own profile folder, which
+// only you may read.
 func readPassphraseFile(f string) (string, error) {
 	st, err := os.Stat(f)
 	if err != nil {
 		return "", denied(l10n.Errorf("passphrase file %s (CRM_PASSPHRASE_FILE): %v", f, err))
 	}
-	if st.Mode().Perm()&0o077 != 0 {
+	if runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
 		return "", denied(l10n.Errorf("passphrase file %s (CRM_PASSPHRASE_FILE) may be read by others (mode %s): run chmod 600 %s", f, fmt.Sprintf("%04o", st.Mode().Perm()), f))
 	}
 	b, err := os.ReadFile(f)
