@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -150,8 +151,15 @@ type env struct {
 // settings every command reads through viper: flag > CRM_* env > config file.
 var settingKeys = []string{"archive", "identity", "lang", "editor", "now", "passphrase_file", "allow_disk_tmp", "pin_file", "cache_dir", "no_cache", "lock_timeout", "id_scheme", "racy_window"}
 
+// configDir is where the per-user settings live: the identity, the pin
+// file, config.yaml. On Windows it is %AppData%\crm (os.UserConfigDir's
+// folder) before $HOME, which cmd and PowerShell do not set and Git Bash
+// does: the same folder from every shell, never the working folder.
 func configDir(getenv func(string) string) string {
 	if d := getenv("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "crm")
+	}
+	if d := getenv("AppData"); d != "" && runtime.GOOS == "windows" {
 		return filepath.Join(d, "crm")
 	}
 	if h := getenv("HOME"); h != "" {
@@ -161,9 +169,13 @@ func configDir(getenv func(string) string) string {
 }
 
 // cacheDir is where the per-user caches live: the encrypted plaintext
-// cache and the verified-journal cache.
+// cache and the verified-journal cache; on Windows %LocalAppData%\crm
+// before $HOME (os.UserCacheDir's folder; see configDir).
 func cacheDir(getenv func(string) string) string {
 	if d := getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "crm")
+	}
+	if d := getenv("LocalAppData"); d != "" && runtime.GOOS == "windows" {
 		return filepath.Join(d, "crm")
 	}
 	if h := getenv("HOME"); h != "" {

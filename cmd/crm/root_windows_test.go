@@ -1,0 +1,24 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// On Windows the settings and caches live in %AppData%\crm and
+// %LocalAppData%\crm whether or not the shell set HOME (Git Bash does, cmd
+// does not): never "identity.txt" in the working folder. XDG_* still win.
+func TestConfigDirWindows(t *testing.T) {
+	env := map[string]string{"AppData": `C:\Users\zhang\AppData\Roaming`, "LocalAppData": `C:\Users\zhang\AppData\Local`, "HOME": `C:\Users\zhang`}
+	getenv := func(k string) string { return env[k] }
+	if got, want := configDir(getenv), filepath.Join(env["AppData"], "crm"); got != want {
+		t.Errorf("configDir = %q, want %q", got, want)
+	}
+	if got, want := cacheDir(getenv), filepath.Join(env["LocalAppData"], "crm"); got != want {
+		t.Errorf("cacheDir = %q, want %q", got, want)
+	}
+	env["XDG_CONFIG_HOME"] = `D:\cfg`
+	if got, want := configDir(getenv), filepath.Join(`D:\cfg`, "crm"); got != want {
+		t.Errorf("configDir with XDG_CONFIG_HOME = %q, want %q", got, want)
+	}
+}
