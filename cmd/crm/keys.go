@@ -182,26 +182,38 @@ func readPassphraseFile(f string) (string, error) {
 
 // hasTerminal reports whether a terminal can be asked for a secret.
 func (e *env) hasTerminal() bool {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	tty, err := openTerminal()
 	if err != nil {
 		return false
 	}
-	defer tty.Close()
-	return term.IsTerminal(int(tty.Fd()))
+	defer tty.close()
+	return term.IsTerminal(int(tty.in.Fd()))
 }
 
 // prompt reads a secret from the terminal.
 func (e *env) prompt(msg string) (string, error) {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil || !term.IsTerminal(int(tty.Fd())) {
-		if tty != nil {
-			tty.Close()
+	tty, err := openTerminal()
+	if err != nil || !term.IsTerminal(int(tty.in.Fd())) {
+		if err == nil {
+			tty.close()
 		}
 		return "", denied(l10n.Errorf("a passphrase is needed and there is no terminal: set CRM_PASSPHRASE_FILE to a file (mode 0600) holding it"))
 	}
-	defer tty.Close()
-	fmt.Fprint(tty, msg)
-	b, err := term.ReadPassword(int(tty.Fd()))
-	fmt.Fprintln(tty)
+	defer tty.close()
+	fmt.Fprint(tty.out, msg)
+	b, err := term.ReadPassword(int(tty.in.Fd()))
+	fmt.Fprintln(tty.out)
 	return string(b), err
+}
+
+// terminal is the user's terminal, opened to ask for a secret even when
+// standard input and output are redirected: in is read, out shows the
+// question (openTerminal: osfile_unix.go, osfile_windows.go).
+type terminal struct{ in, out *os.File }
+
+func (t terminal) close() {
+	if t.out != t.in {
+		t.out.Close()
+	}
+	t.in.Close()
 }

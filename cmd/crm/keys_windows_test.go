@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/term"
 )
 
 // On Windows a passphrase file's mode says nothing of who may read it
@@ -17,5 +19,22 @@ func TestPassphraseFileModeOnWindows(t *testing.T) {
 	got, err := readPassphraseFile(p)
 	if err != nil || got != "secret" {
 		t.Fatalf("readPassphraseFile: %q, %v", got, err)
+	}
+}
+
+// Windows has no /dev/tty: a passphrase is asked on the console (CONIN$,
+// CONOUT$). Run from a console, crm finds it; elsewhere (a CI runner
+// without one) there is nothing to check.
+func TestTerminalIsTheConsoleOnWindows(t *testing.T) {
+	if !term.IsTerminal(int(os.Stdin.Fd())) {
+		t.Skip("skipped: no console on standard input")
+	}
+	tty, err := openTerminal()
+	if err != nil {
+		t.Fatalf("openTerminal: %v", err)
+	}
+	defer tty.close()
+	if !term.IsTerminal(int(tty.in.Fd())) {
+		t.Fatal("CONIN$ is not a terminal")
 	}
 }

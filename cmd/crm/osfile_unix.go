@@ -34,3 +34,13 @@ func ownedByMe(path string, fi fs.FileInfo) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	return ok && int(st.Uid) == os.Getuid()
 }
+
+// openTerminal opens /dev/tty, the process's controlling terminal, for
+// both reading and writing.
+func openTerminal() (terminal, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return terminal{}, err
+	}
+	return terminal{tty, tty}, nil
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io/fs"
+	"os"
 
 	"golang.org/x/sys/windows"
 )
@@ -32,4 +33,21 @@ func ownedByMe(path string, fi fs.FileInfo) bool {
 		return false
 	}
 	return owner.Equals(tu.User.Sid)
+}
+
+// openTerminal opens the console: CONIN$ to read (read and write, which
+// switching its echo off needs) and CONOUT$ to show the question. Windows
+// has no /dev/tty; these are the console of the process whatever its
+// standard input and output are.
+func openTerminal() (terminal, error) {
+	in, err := os.OpenFile("CONIN$", os.O_RDWR, 0)
+	if err != nil {
+		return terminal{}, err
+	}
+	out, err := os.OpenFile("CONOUT$", os.O_WRONLY, 0)
+	if err != nil {
+		in.Close()
+		return terminal{}, err
+	}
+	return terminal{in, out}, nil
 }
