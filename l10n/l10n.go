@@ -4,6 +4,8 @@
 // Chinese catalog (zh.go) maps a format string to its translation. The
 // language is chosen once per process, from --lang or the locale: LC_ALL,
 // then LC_MESSAGES, then LANG; a value starting with "zh" selects Chinese.
+// Without any of them (Windows sets none), the system's display language
+// decides (systemLang).
 package l10n
 
 import (
@@ -15,7 +17,8 @@ import (
 var zh atomic.Bool
 
 // Detect returns "zh" or "en" for the locale variables read through getenv,
-// in the POSIX order of precedence LC_ALL > LC_MESSAGES > LANG.
+// in the POSIX order of precedence LC_ALL > LC_MESSAGES > LANG, else for
+// the system's display language (systemLang).
 func Detect(getenv func(string) string) string {
 	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
 		if v := getenv(k); v != "" {
@@ -25,8 +28,18 @@ func Detect(getenv func(string) string) string {
 			return "en"
 		}
 	}
+	if strings.HasPrefix(strings.ToLower(systemLang()), "zh") {
+		return "zh"
+	}
 	return "en"
 }
+
+// systemLang is the language the user chose in the system's settings, as a
+// BCP 47 tag (zh-CN), for a process whose environment names no locale: on
+// Windows the display language (syslang_windows.go), which is how a user
+// there chooses one; "" elsewhere, where the locale variables are the
+// choice. A variable for the tests.
+var systemLang = sysLang
 
 // SetLang selects the language of every later message: "zh" for Chinese,
 // anything else for English.
