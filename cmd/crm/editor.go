@@ -269,20 +269,22 @@ func (e *env) editorCommand() []string {
 			return f
 		}
 	}
-	return []string{"vi"}
+	return []string{defaultEditor}
 }
 
 // editorArgv splits an editor setting as sh would: at blanks, but not
 // inside '…' or "…" or after a backslash, so that
 // `"/opt/My Editor/ed" -w` is a path with a space and one argument. A
 // setting that is as a whole the path of a file is that path, spaces and
-// all (EDITOR=/Applications/Sublime Text/subl, written unquoted).
+// all (EDITOR=/Applications/Sublime Text/subl, written unquoted). On
+// Windows a backslash is the path separator, as in cmd.exe, never an
+// escape (backslashEscapes): EDITOR=C:\Tools\ed.exe -w is that path and -w.
 func editorArgv(s string) []string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil
 	}
-	if !strings.ContainsAny(s, `'"\`) {
+	if !strings.ContainsAny(s, settingQuotes) {
 		if fi, err := os.Stat(s); err == nil && !fi.IsDir() {
 			return []string{s}
 		}
@@ -315,13 +317,16 @@ func editorArgv(s string) []string {
 			case '"':
 				quote = 0
 			case '\\':
-				dqEscaped = true
+				dqEscaped = backslashEscapes
+				if !backslashEscapes {
+					cur.WriteRune(r)
+				}
 			default:
 				cur.WriteRune(r)
 			}
 		case r == '\'' || r == '"':
 			quote, inArg = r, true
-		case r == '\\':
+		case r == '\\' && backslashEscapes:
 			escaped, inArg = true, true
 		case r == ' ' || r == '\t' || r == '\n':
 			if inArg {

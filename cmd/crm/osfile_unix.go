@@ -11,6 +11,17 @@ import (
 // The Unix side of what the editor's plaintext folders need from the
 // system (editor.go); osfile_windows.go is Windows's.
 
+// defaultEditor is the editor run when none is set (editorCommand).
+const defaultEditor = "vi"
+
+// backslashEscapes: a backslash in an editor setting quotes the next
+// character, as in sh (editorArgv); settingQuotes are the characters that
+// make a setting more than a plain path.
+const (
+	backslashEscapes = true
+	settingQuotes    = `'"\`
+)
+
 // Filesystem magic numbers of memory-backed storage (statfs(2)).
 const (
 	tmpfsMagic = 0x01021994

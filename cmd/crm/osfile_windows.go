@@ -10,6 +10,19 @@ import (
 // The Windows side of what the editor's plaintext folders need from the
 // system (editor.go); osfile_unix.go is Unix's.
 
+// defaultEditor is the editor run when none is set (editorCommand):
+// Notepad, which every Windows has (vi it has not). crm waits for it to
+// close, as for any editor.
+const defaultEditor = "notepad"
+
+// backslashEscapes is false on Windows: a backslash in an editor setting
+// is the path separator (C:\Tools\ed.exe), as in cmd.exe (editorArgv);
+// only quotes make a setting more than a plain path (settingQuotes).
+const (
+	backslashEscapes = false
+	settingQuotes    = `'"`
+)
+
 // isMemoryFS is always false on Windows: it has no memory-backed file
 // system of its own, and a RAM disk's volume looks like any other disk to
 // crm. So the editor's plaintext is refused there unless the user accepts
