@@ -16,6 +16,9 @@ import (
 // is settled as before.
 func TestCleanMarkSparesTheListing(t *testing.T) {
 	f := newFixture(t)
+	if !archive.CleanMarks(f.dir) {
+		t.Skip("skipped: no clean mark here (Windows: lock_windows.go, fileIdentity), so every step lists the folders")
+	}
 	id := f.create("秘密")
 	f.settle()
 	f.reader("li", f.clock)

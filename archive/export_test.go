@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -589,3 +590,11 @@ func StaleEarlyListing() (restore func()) {
 // LockFile takes the archive lock's kind of lock (flock(2), LockFileEx on
 // Windows) on f, waiting for it: another process holding the lock.
 func LockFile(f *os.File) error { return lockFileWait(f) }
+
+// CleanMarks reports whether the lock leaves a clean mark for the archive
+// at dir: not where a folder's identity or its time in ns cannot be had
+// (Windows: lock_windows.go, fileIdentity).
+func CleanMarks(dir string) bool {
+	_, ok := folderStamp(filepath.Join(dir, DossiersDir))
+	return ok
+}

@@ -323,7 +323,7 @@ func TestLockTimeoutNamesTheHolder(t *testing.T) {
 	if !strings.Contains(during, "pid: "+strconv.Itoa(os.Getpid())+"\n") || !strings.Contains(during, "command: ") {
 		t.Fatalf("the lock file did not name its holder while held: %q", during)
 	}
-	if b, _ := os.ReadFile(lock); strings.Contains(string(b), "pid: ") || !strings.HasPrefix(string(b), "clean: ") {
+	if b, _ := os.ReadFile(lock); strings.Contains(string(b), "pid: ") || (archive.CleanMarks(f.dir) && !strings.HasPrefix(string(b), "clean: ")) {
 		t.Fatalf("after release the lock file should name no holder, only the clean mark: %q", b)
 	}
 	// Another process holds it.
