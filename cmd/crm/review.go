@@ -242,18 +242,14 @@ func newReviewSignoffCmd(e *env) *cobra.Command {
 		Short: l10n.Pick("Sign off a quarter's verifications by others (客户信息主管, R6.5)", "签核某季度他人所做的核定（客户信息主管，R6.5）"),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				// A sign-off names its quarter on purpose (it is often
-				// given after the quarter ended): say which form, with
-				// this quarter (by this machine's clock) as the example.
-				now := time.Now
-				if c, err := e.now(); err == nil {
-					now = c // --now/CRM_NOW
-				}
-				return usagef("name the quarter to sign off, e.g. crm review signoff %s (this quarter)", classify.QuarterOf(now(), time.Local))
+				return nil // RunE says which form (signoffNoQuarter)
 			}
 			return cobra.ExactArgs(1)(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return e.signoffNoQuarter()
+			}
 			q, err := parseQuarterAs(l10n.T("quarter"), args[0])
 			if err != nil {
 				return err
@@ -289,6 +285,28 @@ func newReviewSignoffCmd(e *env) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// signoffNoQuarter is review signoff's usage error without a quarter. A
+// sign-off names its quarter on purpose (it is often given after the
+// quarter ended, R6.5): the error says which form, with this quarter as
+// the example, as the archive counts it: by --now/CRM_NOW, which cobra
+// reads only after an Args check (so this runs in RunE), and in the
+// policy's zone (crm.yaml timezone; the default zone when it does not
+// read), as "this quarter is …" of a quarter not yet begun says it.
+// Before (helper 130) the example was this machine's clock in its own
+// zone: 2026Q4 with --now 2027-01-01 or in a UTC machine's first 8 hours
+// of a Shanghai quarter.
+func (e *env) signoffNoQuarter() error {
+	now, err := e.now()
+	if err != nil {
+		return err
+	}
+	pol := e.worktreePolicy()
+	if pol == nil {
+		pol = &archive.Policy{}
+	}
+	return usagef("name the quarter to sign off, e.g. crm review signoff %s (this quarter)", classify.QuarterOf(now(), pol.Location()))
 }
 
 // notVerifiedText says which dossiers of quarter q (now being the current
