@@ -382,7 +382,12 @@ func (f *listFilters) check(a *archive.Archive, decrypt bool) error {
 
 // keep reports whether en passes the filters. Expiring means the secrecy
 // period ends by the limit, including one that has ended but whose file
-// has not been declassified yet.
+// has not been declassified yet. The credit class and tier are those the
+// entry shows: a dossier the key does not open shows the class and tier
+// the journal set, which are in force whatever it writes (R8,
+// archive.ListEntry), and passes on them; one the journal set none for
+// shows none and passes no --credit or --tier. Before (helper 130) such a
+// row listed as "D (dangerous)" was left out of --credit D.
 func (f *listFilters) keep(en archive.ListEntry) bool {
 	if !f.until.IsZero() {
 		exp, err := time.Parse(time.DateOnly, en.Expires)
@@ -390,10 +395,10 @@ func (f *listFilters) keep(en archive.ListEntry) bool {
 			return false
 		}
 	}
-	if f.credit != "" && (!en.Readable || en.Credit != f.credit) {
+	if f.credit != "" && en.Credit != f.credit {
 		return false
 	}
-	if f.tier != "" && (!en.Readable || en.Tier != f.tier) {
+	if f.tier != "" && en.Tier != f.tier {
 		return false
 	}
 	return true
