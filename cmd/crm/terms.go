@@ -55,7 +55,7 @@ var kindTerms = map[journal.Kind]string{
 	archive.KindRequestEndorse:    "统计申请签字",
 	archive.KindRequestApprove:    "批准统计资料申请",
 	archive.KindRequestReject:     "驳回统计资料申请",
-	archive.KindDecision:          "经理裁定",
+	archive.KindDecision:          "问题事件裁定",
 }
 
 // kindText is an event kind as the user reads it.
