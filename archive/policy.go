@@ -486,20 +486,16 @@ func (p *Policy) roleText(role string) string {
 }
 
 // rolesText is roles as a message names them: [supervisor manager gm];
-// in Chinese by their titles, listed as a sentence lists them
-// (客户信息主管、客户服务部经理), 无 for none.
+// in Chinese as a sentence lists them (RolesList: 客户信息主管、客户服务部经理),
+// 无 for none.
 func (p *Policy) rolesText(roles []string) string {
-	out := make([]string, len(roles))
-	for i, r := range roles {
-		out[i] = p.roleText(r)
+	if !l10n.Chinese() {
+		return "[" + strings.Join(roles, " ") + "]"
 	}
-	if l10n.Chinese() {
-		if len(out) == 0 {
-			return "无"
-		}
-		return strings.Join(out, "、")
+	if len(roles) == 0 {
+		return "无"
 	}
-	return "[" + strings.Join(out, " ") + "]"
+	return p.RolesList(roles)
 }
 
 // chainText is an approval chain as a message names it: [supervisor
@@ -511,7 +507,7 @@ func (p *Policy) chainText(chain []string) string {
 	}
 	out := make([]string, len(chain))
 	for i, r := range chain {
-		out[i] = p.roleText(r)
+		out[i] = p.RoleTitle(r)
 	}
 	return strings.Join(out, " → ")
 }
