@@ -404,6 +404,23 @@ func (f *listFilters) keep(en archive.ListEntry) bool {
 	return true
 }
 
+// unknown reports whether en, a dossier the key does not open, was left
+// out only for a credit class or tier it does not show (none set in the
+// journal): what it writes might match.
+func (f *listFilters) unknown(en archive.ListEntry) bool {
+	if en.Readable {
+		return false
+	}
+	g, unsure := *f, false
+	if g.credit != "" && en.Credit == "" {
+		g.credit, unsure = "", true
+	}
+	if g.tier != "" && en.Tier == "" {
+		g.tier, unsure = "", true
+	}
+	return unsure && g.keep(en)
+}
+
 func (f *listFilters) flags(c *cobra.Command) {
 	c.Flags().StringVar(&f.expiring, "expiring-within", "", l10n.Pick("only dossiers whose secrecy period ends within DUR (30d, 6m, 1y; journal only), or has ended and awaits declassification", "仅列出保密期限在 DUR 内届满（或已届满待解密）的档案"))
 	c.Flags().StringVar(&f.credit, "credit", "", l10n.Pick("only dossiers of this credit class (A–D; D: dangerous customers); needs your key", "仅列出该信用等级（D 为危险客户）；需密钥"))

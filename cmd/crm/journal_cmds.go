@@ -70,9 +70,12 @@ func newListCmd(e *env) *cobra.Command {
 				e.errorf("crm: %v\n", err)
 			}
 			out := entries[:0] // filtered in place: a department lists 100,000
-			unreadable := 0
+			unreadable, unknown := 0, 0
 			for _, en := range entries {
 				if level != "" && en.Level != level || !lf.keep(en) {
+					if (level == "" || en.Level == level) && lf.unknown(en) {
+						unknown++
+					}
 					continue
 				}
 				if !en.Readable {
@@ -102,6 +105,12 @@ func newListCmd(e *env) *cobra.Command {
 				default:
 					e.errorf("%s\n", l10n.Sprintf("%d of %d dossiers are not readable with your key: their name and owner are not shown.", unreadable, len(out)))
 				}
+			}
+			if unknown > 0 {
+				// Left out for a class or tier that only the dossier
+				// says: the list of D (dangerous) customers, say, may be
+				// incomplete, as the monthly report notes (R8).
+				e.errorf("%s\n", l10n.Sprintf("%d more dossier(s) not readable with your key may match --credit/--tier: the journal sets no class or tier for them, and what they write is not known.", unknown))
 			}
 			return nil
 		},
