@@ -264,7 +264,8 @@ type (
 		Loan string `yaml:"loan" json:"loan"`
 		Due  string `yaml:"due" json:"due"`
 	}
-	// LoanReturn records the return, intact or not; the borrower loses access.
+	// LoanReturn records the return, intact or not; the borrower loses the
+	// access the loan gave (not what their role reads).
 	LoanReturn struct {
 		Loan   string `yaml:"loan" json:"loan"`
 		Intact *bool  `yaml:"intact,omitempty" json:"intact,omitempty"`

@@ -256,7 +256,7 @@ func newBorrowReturnCmd(e *env) *cobra.Command {
 	var damaged string
 	c := &cobra.Command{
 		Use:   "return LOAN [--intact | --damaged NOTE]",
-		Short: l10n.Pick("Record a return; the borrower loses access", "登记归还；借阅人不再能解密"),
+		Short: l10n.Pick("Record a return; a borrower who reads the dossier only by the loan loses access", "登记归还；仅凭借阅阅读档案的借阅人不再能解密"),
 		Args:  cobra.ExactArgs(1),
 		PreRunE: func(cmd *cobra.Command, args []string) error {
 			if intact && cmd.Flags().Changed("damaged") {
