@@ -328,6 +328,7 @@ func newLogCmd(e *env) *cobra.Command {
 			flush := e.bufferOut()
 			batch := make([]*journal.Event, 0, 2048)
 			lines := make([]string, cap(batch))
+			kindW := kindColumn()
 			for i := 0; i < events.Len(); i += len(batch) {
 				batch = batch[:0]
 				for k := i; k < events.Len() && len(batch) < cap(batch); k++ {
@@ -348,7 +349,7 @@ func newLogCmd(e *env) *cobra.Command {
 					if why, ok := notCounted[ev.Hash]; ok {
 						sum = l10n.Sprintf("NOT COUNTED (%s): %s", why, sum)
 					}
-					lines[k] = fmt.Sprintf("%s  %s  %s %s %s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), padRight(kindText(ev.Kind), 16), padRight(ev.Actor, 8), padRight(d, 12), sum)
+					lines[k] = fmt.Sprintf("%s  %s  %s %s %s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), padRight(kindText(ev.Kind), kindW), padRight(ev.Actor, 8), padRight(d, 12), sum)
 				})
 				if err != nil {
 					flush()

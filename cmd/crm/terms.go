@@ -58,6 +58,18 @@ var kindTerms = map[journal.Kind]string{
 	archive.KindDecision:          "问题事件裁定",
 }
 
+// kindColumn is the width of crm log's kind column in the language of the
+// output: that of the widest kind as kindText gives it (English
+// dossier.declassify: 18; Chinese: 16, as the terms are kept within it),
+// so that the actor starts in one column on every line.
+func kindColumn() int {
+	w := 0
+	for _, s := range archive.Kinds() {
+		w = max(w, displaywidth.String(kindText(s.Kind)))
+	}
+	return w
+}
+
 // kindText is an event kind as the user reads it.
 func kindText(k journal.Kind) string {
 	if t, ok := kindTerms[k]; ok && l10n.Chinese() {
