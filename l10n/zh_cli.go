@@ -60,6 +60,7 @@ func catalogCLI() map[string]string {
 		"… and %d more like the line above: `crm maintain --all` prints every one, --json lists them":            "……同类另有 %d 条：`crm maintain --all` 逐条列出，--json 也全部列出",
 		"… %d more":            "……另有 %d 份",
 		"NOT COUNTED (%s): %s": "未生效（%s）：%s",
+		"NOT COUNTED (%s)":     "未生效（%s）",
 		"rejected by %s: %s":   "已被 %s 驳回：%s",
 		"--quarter %s has not begun yet (this quarter is %s)": "--quarter %s 尚未开始（本季度为 %s）",
 		"--month %s has not begun yet (this month is %s)":     "--month %s 尚未开始（本月为 %s）",

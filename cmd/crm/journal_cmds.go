@@ -347,7 +347,14 @@ func newLogCmd(e *env) *cobra.Command {
 					}
 					sum := eventSummary(ev, a.Policy)
 					if why, ok := notCounted[ev.Hash]; ok {
-						sum = l10n.Sprintf("NOT COUNTED (%s): %s", why, sum)
+						if sum == "" {
+							// nothing to show after it (a hold's
+							// data has no summary field): no
+							// dangling ": "
+							sum = l10n.Sprintf("NOT COUNTED (%s)", why)
+						} else {
+							sum = l10n.Sprintf("NOT COUNTED (%s): %s", why, sum)
+						}
 					}
 					lines[k] = fmt.Sprintf("%s  %s  %s %s %s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), padRight(kindText(ev.Kind), kindW), padRight(ev.Actor, 8), padRight(d, 12), sum)
 				})
