@@ -16,7 +16,7 @@ import (
 func main() {
 	archive.StartLight()
 	// CRM_CPUPROFILE=FILE writes a CPU profile of the command, for the
-	// measurements of README.md's Performance section.
+	// measurements in PERFORMANCE.md (README.md, "Performance", says how).
 	if p := os.Getenv("CRM_CPUPROFILE"); p != "" {
 		if f, err := os.Create(p); err == nil && pprof.StartCPUProfile(f) == nil {
 			code := run(os.Args[1:], newSystemIO(), os.Getenv)
