@@ -505,11 +505,7 @@ func (p *Policy) chainText(chain []string) string {
 	if !l10n.Chinese() {
 		return p.rolesText(chain)
 	}
-	out := make([]string, len(chain))
-	for i, r := range chain {
-		out[i] = p.RoleTitle(r)
-	}
-	return strings.Join(out, " → ")
+	return strings.Join(p.titles(chain), " → ")
 }
 
 // idsText is ids (of members, of dossiers) as a message lists them: [li
@@ -520,7 +516,7 @@ func idsText(ids []string) string {
 		if len(ids) == 0 {
 			return "无"
 		}
-		return strings.Join(ids, "、")
+		return l10n.List(ids)
 	}
 	return fmt.Sprint(ids)
 }
@@ -531,11 +527,16 @@ func (p *Policy) RolesList(roles []string) string {
 	if !l10n.Chinese() {
 		return strings.Join(roles, ", ")
 	}
+	return l10n.List(p.titles(roles))
+}
+
+// titles are the policy's titles of roles (RoleTitle), in order.
+func (p *Policy) titles(roles []string) []string {
 	out := make([]string, len(roles))
 	for i, r := range roles {
 		out[i] = p.RoleTitle(r)
 	}
-	return strings.Join(out, "、")
+	return out
 }
 
 // RoleTitle is a role's title in the policy (clerk → 客户信息专员), or the
