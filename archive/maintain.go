@@ -27,6 +27,9 @@ type MaintainReport struct {
 	Rekeyed      []string       `json:"rekeyed"`
 	PendingLoans []*Loan        `json:"loans_pending"` // loan requests waiting for a sign-off or approval
 	Destructions []*Destruction `json:"destructions_pending"`
+	// PendingRequests are the statistics requests waiting for a
+	// department manager's signature or 客服部's approval (R6.7).
+	PendingRequests []PendingRequest `json:"requests_pending"`
 	// From the dossiers the key opens (contacts:): overdue visits,
 	// complaints past their retention, and how many could not be checked.
 	Visits     []DueVisit          `json:"visits_due"`
@@ -52,7 +55,7 @@ type MaintainReport struct {
 // NeedsPerson reports whether something in the report waits for a person
 // (the job then ends with "something is due").
 func (r *MaintainReport) NeedsPerson() bool {
-	return len(r.Overdue)+len(r.Reviews)+len(r.Missed)+len(r.PendingLoans)+len(r.Destructions)+
+	return len(r.Overdue)+len(r.Reviews)+len(r.Missed)+len(r.PendingLoans)+len(r.Destructions)+len(r.PendingRequests)+
 		len(r.Visits)+len(r.Complaints)+len(r.HandInsMissing)+len(r.HandInsPending)+len(r.Ahead)+len(r.Errors) > 0
 }
 
@@ -160,6 +163,7 @@ func (a *Archive) Maintain(ctx context.Context, within classify.Period) (*Mainta
 			rep.Destructions = append(rep.Destructions, r)
 		}
 	}
+	rep.PendingRequests = a.PendingRequests()
 	rep.HandInsMissing, rep.HandInsPending = a.MissingHandIns(), a.Submissions(true)
 	for _, sub := range rep.HandInsPending {
 		if sub.About != "" && a.State.dossierStatus(sub.About) == StatusDestroyed {

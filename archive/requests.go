@@ -270,6 +270,49 @@ func (s *State) SortedRequests() []*StatsRequest {
 	return out
 }
 
+// PendingRequest is a statistics request waiting for its next step
+// (MaintainReport.PendingRequests): its department manager's signature,
+// else 客服部's approval (R6.7), with the members who may take that step.
+type PendingRequest struct {
+	*StatsRequest
+	Needs string `json:"needs"` // "endorse" or "approve"
+	// Who are the members who may take the step now, its requester
+	// excepted. None: nobody can until a member is given the role (a
+	// department with no dept_manager in the archive), so the request
+	// waits for a manager to add one or for someone to reject it.
+	Who []string `json:"who"`
+}
+
+// Steps a pending request waits for (PendingRequest.Needs).
+const (
+	NeedsEndorsement = "endorse"
+	NeedsApproval    = "approve"
+)
+
+// PendingRequests lists, by id, the statistics requests that are neither
+// approved nor rejected, with the step each waits for and who may take it.
+func (a *Archive) PendingRequests() []PendingRequest {
+	var out []PendingRequest
+	for _, r := range a.State.SortedRequests() {
+		if a.RequestStatus(r) != RequestPending {
+			continue
+		}
+		p := PendingRequest{StatsRequest: r, Needs: NeedsApproval, Who: []string{}}
+		may := func(m *Member) bool { return m.HasRole(a.Policy.StatsApprovers()...) }
+		if r.EndorsedBy == "" {
+			p.Needs = NeedsEndorsement
+			may = func(m *Member) bool { return isEndorser(m, r.Department) }
+		}
+		for _, m := range a.State.SortedMembers() {
+			if m.ID != r.By && may(m) {
+				p.Who = append(p.Who, m.ID)
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 // RequestStatus is request r's status now.
 func (a *Archive) RequestStatus(r *StatsRequest) string { return r.StatusAt(a.now, a.Location()) }
 

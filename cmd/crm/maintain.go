@@ -89,6 +89,7 @@ and crm-maintain.timer
 				return err
 			}
 			e.printLoansAndReviews(a, rep, all)
+			e.printPendingRequests(a, rep, all)
 			e.printRulebookDues(rep, all)
 			if !rep.NeedsPerson() && len(rep.Expired) == 0 && len(rep.RoleLost) == 0 && rep.Declassified == 0 && len(rep.Rekeyed) == 0 && len(rep.Bundled) == 0 {
 				e.printf("%s\n", l10n.T("Nothing to do."))
@@ -185,6 +186,25 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 			e.linef(l10n.T("waiting: destruction request %s of %s needs a %s's approval"), r.ID, r.Dossier, roleTitle(n, a.Policy))
 		} else {
 			e.linef(l10n.T("waiting: destruction request %s of %s is approved and waits to be executed"), r.ID, r.Dossier)
+		}
+	})
+}
+
+// printPendingRequests prints the statistics requests waiting for a
+// step (R6.7), and says so when no member may take it.
+func (e *env) printPendingRequests(a *archive.Archive, rep *archive.MaintainReport, all bool) {
+	e.capLines(len(rep.PendingRequests), all, func(i int) {
+		r := rep.PendingRequests[i]
+		home := a.Policy.HomeDepartment
+		switch {
+		case r.Needs == archive.NeedsEndorsement && len(r.Who) > 0:
+			e.linef(l10n.T("waiting: statistics request %s by %s (%s) needs the signature of a department manager of %s (%s): `crm request endorse %s`"), r.ID, r.By, r.Department, r.Department, l10n.List(r.Who), r.ID)
+		case r.Needs == archive.NeedsEndorsement:
+			e.linef(l10n.T("waiting: statistics request %s by %s (%s) needs the signature of a department manager of %s, and no member is one: a manager adds one (`crm member add ID --name NAME --role dept_manager --department %s --public FILE`), or the request is rejected (`crm request reject %s --reason R`)"), r.ID, r.By, r.Department, r.Department, r.Department, r.ID)
+		case len(r.Who) > 0:
+			e.linef(l10n.T("waiting: statistics request %s by %s (%s) is signed and needs %s's approval (%s): `crm request approve %s`"), r.ID, r.By, r.Department, home, l10n.List(r.Who), r.ID)
+		default:
+			e.linef(l10n.T("waiting: statistics request %s by %s (%s) is signed and needs %s's approval, and no member but its requester may give it: a manager gives one the role (`crm member roles ID ROLE…`)"), r.ID, r.By, r.Department, home)
 		}
 	})
 }
