@@ -91,6 +91,16 @@ func Pick(enText, zhText string) string {
 	return enText
 }
 
+// Sentences joins whole sentences into one message: with a space between
+// them in English, with none in Chinese, whose full stop （。） ends a
+// sentence without one.
+func Sentences(parts ...string) string {
+	if zh.Load() {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts, " ")
+}
+
 // List joins items as a list in a message: with 、 (the Chinese list
 // separator) in Chinese, with ", " otherwise.
 func List(items []string) string {

@@ -165,10 +165,10 @@ func (e *env) printCreditChange(a *archive.Archive, id, old, credit string, chan
 		msg = l10n.Sprintf("%s: credit class %s kept, journaled with the reason.", id, credit)
 	}
 	if t, ok := a.Policy.CreditTermsOf(credit); ok {
-		msg += " " + l10n.Sprintf("Credit limit %.0f, terms %s.", t.Limit, t.Terms)
+		msg = l10n.Sentences(msg, l10n.Sprintf("Credit limit %.0f, terms %s.", t.Limit, t.Terms))
 	}
 	if classify.Dangerous(classify.CreditClass(credit)) {
-		msg += " " + l10n.T("Listed as a dangerous customer (危险客户).")
+		msg = l10n.Sentences(msg, l10n.T("Listed as a dangerous customer (危险客户)."))
 	}
 	e.printf("%s\n", msg)
 }

@@ -133,7 +133,7 @@ func (e *env) runContactAdd(cmd *cobra.Command, id string, o *contactAddOptions)
 	}
 	msg := l10n.Sprintf("Added a %s record of %s to %s.", rec.Kind, rec.Date.Format(time.DateOnly), id)
 	if rec.Kind == archive.ContactComplaint {
-		msg += " " + l10n.Sprintf("Kept until %s.", rec.KeepUntil.Format(time.DateOnly))
+		msg = l10n.Sentences(msg, l10n.Sprintf("Kept until %s.", rec.KeepUntil.Format(time.DateOnly)))
 	}
 	e.printf("%s\n", msg)
 	return nil
