@@ -357,6 +357,9 @@ func (a *Archive) DestroyRequest(id, reason string) (*Destruction, error) {
 			return err
 		}
 		id = d.ID
+		if err := a.complaintsKept(d); err != nil {
+			return err
+		}
 		x := &DestroyRequest{Request: a.newStepID(destroyPrefix, a.State.MaxDestruction, func(id string) bool { return a.State.Destructions[id] != nil }), Reason: reason}
 		if _, err := a.commit(KindDestroyRequest, id, x); err != nil {
 			return err
@@ -365,6 +368,42 @@ func (a *Archive) DestroyRequest(id, reason string) (*Destruction, error) {
 		return nil
 	})
 	return r, err
+}
+
+// complaintsKept refuses the destruction of dossier d while it holds a
+// complaint record (投诉记录) still within its retention (kept two years by
+// default, contacts.complaint_retention): destroying the dossier would
+// destroy the record before its time. The records are in the encrypted
+// dossier, so only a member whose key opens it can check: the requester
+// when they can, else the manager who executes it. The journal does not
+// know them, so replay cannot check this again.
+func (a *Archive) complaintsKept(d *DossierState) error {
+	if a.me == nil || !a.CanRead(d) {
+		return nil
+	}
+	o, err := a.Read(d.ID)
+	if err != nil {
+		return nil // what cannot be read here is checked by whoever can
+	}
+	dd, err := ParseDossier(o.Text)
+	if err != nil {
+		return nil
+	}
+	today := a.civilToday()
+	var kept []string
+	for _, c := range dd.Contacts {
+		if c.Kind != ContactComplaint {
+			continue
+		}
+		if keep := a.Policy.ComplaintKeepUntil(c); !keep.IsZero() && !keep.Before(today) {
+			kept = append(kept, keep.Format(time.DateOnly))
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	slices.Sort(kept)
+	return failErr(l10n.Errorf("dossier %s holds %d complaint record(s) kept until %s (contacts.complaint_retention): it may be destroyed only after %s", d.ID, len(kept), l10n.List(kept), kept[len(kept)-1]), NoNext, "")
 }
 
 // DestroyApprove gives the next approval of request reqID, in the
@@ -413,6 +452,9 @@ func (a *Archive) DestroyExecute(reqID string, witnesses []string, method string
 	return a.destroyStep(reqID, func(me *Member, r *Destruction, d *DossierState) error {
 		if d.Status != StatusActive {
 			return failErr(l10n.Errorf("dossier %s was destroyed already", d.ID), NoNext, "")
+		}
+		if err := a.complaintsKept(d); err != nil {
+			return err
 		}
 		x := &DestroyExecute{Request: r.ID, Reason: r.Reason, Witnesses: witnesses, Method: method, Level: d.Level, Date: a.Date(a.now), Approvals: r.Approvals}
 		if err := a.precheck(KindDestroyExecute, d.ID, x); err != nil {
