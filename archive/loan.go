@@ -376,11 +376,15 @@ func (s *State) NextForLoan(l *Loan) []string {
 	if l.NeedsSign && l.EndorsedBy == "" {
 		return []string{"dept_manager"}
 	}
-	d := s.Dossiers[l.Dossier]
-	if d == nil {
+	level := ""
+	if d := s.Dossiers[l.Dossier]; d != nil {
+		level = d.Level
+	} else if r := s.rowByID(l.Dossier); r != nil {
+		level = r.Level // a state of the snapshot's rows (maintain's)
+	} else {
 		return nil
 	}
-	return s.Policy.MissingApprovers(l, d.Level)
+	return s.Policy.MissingApprovers(l, level)
 }
 
 // LoanDeciders are the roles that may approve or reject loan l of a

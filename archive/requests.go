@@ -163,6 +163,18 @@ func isEndorser(m *Member, dept string) bool {
 	return m.HasRole("dept_manager") && m.Department == dept
 }
 
+// Endorsers are the ids of the members who may sign for department dept
+// (its dept_managers, R6.7), but not except; never nil.
+func (s *State) Endorsers(dept, except string) []string {
+	out := []string{}
+	for _, m := range s.SortedMembers() {
+		if m.ID != except && isEndorser(m, dept) {
+			out = append(out, m.ID)
+		}
+	}
+	return out
+}
+
 func (x *RequestStats) check(c *step) error {
 	if err := checkNewID(requestPrefix, x.Request, c.s.Requests[x.Request] != nil); err != nil {
 		return err
@@ -298,14 +310,13 @@ func (a *Archive) PendingRequests() []PendingRequest {
 			continue
 		}
 		p := PendingRequest{StatsRequest: r, Needs: NeedsApproval, Who: []string{}}
-		may := func(m *Member) bool { return m.HasRole(a.Policy.StatsApprovers()...) }
 		if r.EndorsedBy == "" {
-			p.Needs = NeedsEndorsement
-			may = func(m *Member) bool { return isEndorser(m, r.Department) }
-		}
-		for _, m := range a.State.SortedMembers() {
-			if m.ID != r.By && may(m) {
-				p.Who = append(p.Who, m.ID)
+			p.Needs, p.Who = NeedsEndorsement, a.State.Endorsers(r.Department, r.By)
+		} else {
+			for _, m := range a.State.SortedMembers() {
+				if m.ID != r.By && m.HasRole(a.Policy.StatsApprovers()...) {
+					p.Who = append(p.Who, m.ID)
+				}
 			}
 		}
 		out = append(out, p)

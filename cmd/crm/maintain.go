@@ -170,7 +170,18 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 	})
 	e.capLines(len(rep.PendingLoans), all, func(i int) {
 		l := rep.PendingLoans[i]
-		e.linef(l10n.T("waiting: loan %s of %s by %s needs a sign-off or approval"), l.ID, l.Dossier, l.Borrower)
+		switch next := a.State.NextForLoan(l); {
+		case slices.Equal(next, []string{"dept_manager"}) && len(a.State.Endorsers(l.Department, l.Borrower)) == 0:
+			e.linef(l10n.T("waiting: loan %s of %s by %s needs the signature of a department manager of %s, and no member is one: a manager adds one (`crm member add ID --name NAME --role dept_manager --department %s --public FILE`), or the loan is rejected (`crm borrow reject %s --reason R`)"), l.ID, l.Dossier, l.Borrower, l.Department, l.Department, l.ID)
+		case slices.Equal(next, []string{"dept_manager"}):
+			e.linef(l10n.T("waiting: loan %s of %s by %s needs the signature of a department manager of %s: `crm borrow endorse %s`"), l.ID, l.Dossier, l.Borrower, l.Department, l.ID)
+		case len(next) > 0 && a.State.Members[l.Borrower].HasRole(next...):
+			e.linef(l10n.T("waiting: loan %s of %s by %s needs the approval of another %s or a %s (nobody approves their own loan): `crm borrow approve %s`"), l.ID, l.Dossier, l.Borrower, roleChain(next, a.Policy, "/"), roleChain(a.Policy.SelfLoanApprovers(), a.Policy, "/"), l.ID)
+		case len(next) > 0:
+			e.linef(l10n.T("waiting: loan %s of %s by %s needs the approval of %s: `crm borrow approve %s`"), l.ID, l.Dossier, l.Borrower, roleChain(next, a.Policy, l10n.Pick(" and ", "和")), l.ID)
+		default:
+			e.linef(l10n.T("waiting: loan %s of %s by %s needs a sign-off or approval"), l.ID, l.Dossier, l.Borrower)
+		}
 	})
 	e.capLines(len(rep.Ahead), all, func(i int) {
 		x := rep.Ahead[i]
