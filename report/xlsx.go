@@ -155,9 +155,13 @@ func text(s string, style byte) xlsxwire.Cell {
 	return xlsxwire.Cell{Kind: xlsxwire.Text, Style: style, S: truncUTF16(s, maxCellText)}
 }
 
+// coverNoteWidth is the width of the cover's note column, in characters
+// of the Latin alphabet (a Chinese one takes two): its notes wrap within it.
+const coverNoteWidth = 60
+
 func writeCover(x *xlsxwire.Writer, sheet string, r *Report, lang string, names []string) error {
 	head := []Text{{Zh: "工作表", En: "Sheet"}, {Zh: "内容", En: "Contents"}, {Zh: "行数", En: "Rows"}, {Zh: "注", En: "Note"}}
-	widths := []int{displaywidth.String(head[0].In(lang)), displaywidth.String(head[1].In(lang)), 6, 40}
+	widths := []int{displaywidth.String(head[0].In(lang)), displaywidth.String(head[1].In(lang)), 6, coverNoteWidth}
 	for i, s := range r.Sections {
 		widths[0] = max(widths[0], displaywidth.String(names[i]))
 		widths[1] = max(widths[1], displaywidth.String(s.Title.In(lang)))
@@ -193,8 +197,8 @@ func writeCover(x *xlsxwire.Writer, sheet string, r *Report, lang string, names 
 	}
 	for i, s := range r.Sections {
 		if err := x.Row([]xlsxwire.Cell{
-			text(names[i], 0), text(s.Title.In(lang), 0),
-			{Kind: xlsxwire.Int, I: int64(s.Len())}, text(s.Note.In(lang), 0),
+			text(names[i], xlsxwire.Note), text(s.Title.In(lang), xlsxwire.Note),
+			{Kind: xlsxwire.Int, Style: xlsxwire.Note, I: int64(s.Len())}, text(s.Note.In(lang), xlsxwire.Note),
 		}); err != nil {
 			return err
 		}

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/clipperhouse/displaywidth"
 	"github.com/xuri/excelize/v2"
 
 	"crm/report/xlsxwire"
@@ -107,11 +108,12 @@ func Write(out io.Writer, in io.Reader, tmp string) error {
 }
 
 type writer struct {
-	f     *excelize.File
-	sheet string // the current sheet
-	cover bool   // it is the cover: cells are set one by one
-	sw    *excelize.StreamWriter
-	rowNo int // the current sheet's rows so far
+	f      *excelize.File
+	sheet  string    // the current sheet
+	cover  bool      // it is the cover: cells are set one by one
+	widths []float64 // the current sheet's column widths
+	sw     *excelize.StreamWriter
+	rowNo  int // the current sheet's rows so far
 
 	styleOf map[byte]int // style ids, by xlsxwire style or kind
 }
@@ -139,6 +141,10 @@ func (x *writer) styles() error {
 		}},
 		{xlsxwire.Title, &excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
 		{xlsxwire.Marking, &excelize.Style{Font: &excelize.Font{Bold: true, Color: "C00000"}}},
+		// The cover's table: a note of several sentences wraps within its
+		// column (unwrapped it ran on to the right, and the printed page
+		// shrank to fit it), and the row's other cells start on its first line.
+		{xlsxwire.Note, &excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}},
 		// A section's cells are top-aligned: in a row made higher by a
 		// text of several lines, every cell starts on its first line
 		// (bottom, the default, left the others at the foot of the row).
@@ -166,7 +172,7 @@ func (x *writer) styles() error {
 
 func (x *writer) startSheet(s xlsxwire.Sheet, first bool, b *xlsxwire.Book) error {
 	f := x.f
-	x.sheet, x.cover, x.rowNo = s.Name, s.Cover, 0
+	x.sheet, x.cover, x.rowNo, x.widths = s.Name, s.Cover, 0, s.Widths
 	if first {
 		if err := f.SetSheetName("Sheet1", s.Name); err != nil {
 			return err
@@ -251,6 +257,25 @@ func (x *writer) style(c xlsxwire.Cell) int {
 	return x.styleOf[16+c.Kind]
 }
 
+// noteLines is how many lines the cover's row of cells takes: its texts in
+// the Note style wrapped within their columns (a column of width w holds
+// about w characters of the Latin alphabet, w/2 Chinese ones).
+func (x *writer) noteLines(cells []xlsxwire.Cell) int {
+	lines := 1
+	for i, c := range cells {
+		if c.Kind != xlsxwire.Text || c.Style != xlsxwire.Note || i >= len(x.widths) || x.widths[i] < 2 {
+			continue
+		}
+		per := int(x.widths[i]) - 1 // a little room for the cell's margins
+		n := 0
+		for _, l := range strings.Split(c.S, "\n") {
+			n += max(1, (displaywidth.String(l)+per-1)/per)
+		}
+		lines = max(lines, n)
+	}
+	return lines
+}
+
 // wrapped is the key of the style of a section's text of several lines.
 const wrapped = 64
 
@@ -270,6 +295,11 @@ func (x *writer) row(cells []xlsxwire.Cell, vals []any) ([]any, error) {
 					return vals, err
 				}
 			}
+		}
+		if lines := x.noteLines(cells); lines > 1 {
+			// As for a streamed row (below): LibreOffice shows a wrapped
+			// text's first line only in a row with no height of its own.
+			return vals, x.f.SetRowHeight(x.sheet, x.rowNo, min(15*float64(lines), 409))
 		}
 		return vals, nil
 	}

@@ -70,6 +70,7 @@ const (
 	Title        // bold, 14 pt: the cover's title
 	Marking      // bold, dark red: the cover's 密级 line
 	Head         // bold on light blue, bordered, centred: column titles
+	Note         // wrapped within its column, top-aligned: the cover's table
 )
 
 // Book is the workbook's properties and every sheet's page header and
