@@ -189,15 +189,31 @@ func (e *env) setTier(a *archive.Archive, id, tier, reason string) error {
 	return nil
 }
 
+// ruleText is rule r as the 依据 column shows it: its id, then how it
+// applied. In Chinese a rule of DOMAIN.md keeps its number (R7.2.3) and
+// one without a number is named in Chinese (ruleNames), with the Chinese
+// colon.
 func ruleText(r classify.Rule) string {
-	t := r.TextEN
-	if l10n.Chinese() {
-		t = r.Text
+	if !l10n.Chinese() {
+		if r.ID == "" {
+			return r.TextEN
+		}
+		return r.ID + ": " + r.TextEN
 	}
 	if r.ID == "" {
-		return t
+		return r.Text
 	}
-	return r.ID + ": " + t
+	return cmp.Or(ruleNames[r.ID], r.ID) + "：" + r.Text
+}
+
+// ruleNames are the Chinese names of the rules DOMAIN.md gives no number
+// (classify.Rule's ids), and of the journal's say.
+var ruleNames = map[string]string{
+	classify.RuleValueGrade:  "价值分级",
+	classify.RuleTier:        "客户层级",
+	classify.RuleCooperation: "合作年限",
+	classify.RuleDossier:     "档案",
+	"journal":                "日志",
 }
 
 // printAssessments prints current and suggested classifications, a row
