@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"golang.org/x/text/width"
 
 	"crm/archive/journal"
 	"crm/archive/work"
@@ -618,6 +619,32 @@ func (a *Archive) freshDossier(id string) (*DossierState, error) {
 		return nil, err
 	}
 	return Replay(a.ctx, j, a.Policy, a.now, true).Dossiers[id], nil
+}
+
+// CustomerKey is what makes two customers' names one customer's (R5: one
+// dossier per customer): the name as written, but for character width
+// (（） and ()) and white space.
+func CustomerKey(name string) string {
+	return strings.Join(strings.Fields(width.Fold.String(name)), "")
+}
+
+// CustomersOf are the active dossiers among entries whose customer is
+// known (readable), by CustomerKey of the name (the first by id where two
+// share one), and how many active dossiers were not readable.
+func CustomersOf(entries []ListEntry) (byKey map[string]string, unread int) {
+	byKey = map[string]string{}
+	for _, x := range entries {
+		switch {
+		case x.Status != StatusActive:
+		case !x.Readable:
+			unread++
+		case x.Name != "":
+			if _, ok := byKey[CustomerKey(x.Name)]; !ok {
+				byKey[CustomerKey(x.Name)] = x.ID
+			}
+		}
+	}
+	return byKey, unread
 }
 
 // ListEntry is one line of `crm list`.

@@ -35,7 +35,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
-	"golang.org/x/text/width"
 	"gopkg.in/yaml.v3"
 
 	"crm/archive"
@@ -98,6 +97,11 @@ type Record struct {
 	Level string // from a level (密级) column, or ""
 	Text  []byte // the dossier's YAML text, valid for archive.ParseDossier
 	key   string // customerKey: rows of one key are one customer
+	// Individual: the customer is a person (个人), told apart from
+	// another of the same name by their id number, which no dossier
+	// listing shows: an import checks only organisations against the
+	// archive's dossiers.
+	Individual bool
 }
 
 // RowError is one problem with one cell, or with one row.
@@ -224,7 +228,7 @@ func (res *Result) header(target string) string {
 // written, but for width (（） and ()) and white space, and for an
 // individual (个人) the id number.
 func customerKey(d *archive.Dossier) string {
-	k := strings.Join(strings.Fields(width.Fold.String(d.Customer.Name)), "")
+	k := archive.CustomerKey(d.Customer.Name)
 	if d.Customer.Kind == "个人" {
 		k += "\x00" + strings.ToUpper(strings.TrimSpace(d.Individual.IDNumber))
 	}
@@ -359,7 +363,7 @@ func makeRecord(rowNo int, row []cell, cols []Column, o Options) (rec Record, er
 		slices.SortStableFunc(b.errs, func(x, y *RowError) int { return pos[x.Column] - pos[y.Column] })
 		return b.rec, b.errs, warns
 	}
-	b.rec.Name, b.rec.key = d.Customer.Name, customerKey(d)
+	b.rec.Name, b.rec.key, b.rec.Individual = d.Customer.Name, customerKey(d), d.Customer.Kind == "个人"
 	return b.rec, nil, warns
 }
 

@@ -106,6 +106,9 @@ func (e *env) runImport(file string, o *importOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := e.importedBefore(a, file, res); err != nil {
+		return err
+	}
 	levels, err := importLevels(a, file, res.Records, o.dryRun)
 	if err != nil {
 		return err
@@ -236,6 +239,43 @@ func (e *env) readSpreadsheet(file string, data []byte, opts intake.Options) (*i
 		e.errorf("%s\n", l10n.Sprintf("note: columns crm does not know are kept under extra: %s", l10n.List(extra)))
 	}
 	return res, nil
+}
+
+// importedBefore refuses rows whose customer has a dossier already (R5:
+// one dossier per customer), as a customer on two rows of the file is
+// refused: the same spreadsheet imported twice, or a customer entered by
+// hand before. It compares organisations' names as the file's rows are
+// compared (archive.CustomerKey) with the dossiers the key opens, and says
+// how many it could not check.
+func (e *env) importedBefore(a *archive.Archive, file string, res *intake.Result) error {
+	entries, err := a.ListBrief(a.Context())
+	if err != nil {
+		return err
+	}
+	byKey, unread := archive.CustomersOf(entries)
+	column := ""
+	for _, c := range res.Columns {
+		if c.Target == "customer.name" {
+			column = c.Header
+		}
+	}
+	problems := 0
+	for _, r := range res.Records {
+		id, ok := byKey[archive.CustomerKey(r.Name)]
+		if r.Individual || !ok {
+			continue
+		}
+		re := &intake.RowError{Row: r.Row, Column: column, Msg: l10n.Sprintf("%s has dossier %s already: one dossier per customer; remove the row, and file what is new into that dossier (`crm edit %s`)", r.Name, id, id)}
+		e.errorf("%s: %s\n", file, re.Error())
+		problems++
+	}
+	if problems > 0 {
+		return usagef("%s: %d problem(s); nothing was imported", file, problems)
+	}
+	if unread > 0 {
+		e.errorf("%s\n", l10n.Sprintf("note: %d dossier(s) your key does not open were not checked for the same customers", unread))
+	}
+	return nil
 }
 
 // printImportPlan says what a --dry-run would create.
