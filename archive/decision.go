@@ -131,7 +131,7 @@ func (s *State) prepareAccepted(e, dec *journal.Event, newID string) (*step, err
 		at.Dossier = newID
 	}
 	if spec.Dossier != (at.Dossier != "") {
-		return nil, problemf("%s names no dossier", e.Kind)
+		return nil, problemf("%s names no dossier", KindText(e.Kind))
 	}
 	actor := *m
 	actor.Removed = false

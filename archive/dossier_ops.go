@@ -335,7 +335,7 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 				}
 			}
 			last := d.Events[len(d.Events)-1]
-			return failErr(conflictError{l10n.Errorf("dossier %s was changed by %s at %s (%s) after you opened it; nothing was saved", id, last.Actor, a.FormatTime(last.Time), last.Kind)}, NextEditAgain, id)
+			return failErr(conflictError{l10n.Errorf("dossier %s was changed by %s at %s (%s) after you opened it; nothing was saved", id, last.Actor, a.FormatTime(last.Time), KindText(last.Kind))}, NextEditAgain, id)
 		}
 		if !a.isWriter(d) {
 			w := a.Policy.Writers(d.Level)

@@ -70,7 +70,12 @@ const (
 
 // KindSpec is the registry's entry for one kind of event.
 type KindSpec struct {
-	Kind     journal.Kind
+	Kind journal.Kind
+	// Term is the kind's name in Chinese, the department's word for the
+	// step (冻结 for dossier.hold): crm log's kind column and every Chinese
+	// message that names a kind show it (KindText). Within 16 columns, so
+	// that crm log's kind column stays as wide as the English ids.
+	Term     string
 	Workflow Workflow
 	// What names the step for people, as in "adding a member needs one of
 	// the roles …".
@@ -127,84 +132,84 @@ const (
 func roles(f func(p *Policy) []string) func(p *Policy) []string { return f }
 
 var registry = []*KindSpec{
-	{Kind: KindInit, Reach: ReachJournal, Workflow: WorkflowArchive, What: l10n.N("founding the archive"), Who: l10n.N("the founder (the genesis event)"),
+	{Kind: KindInit, Term: "建立档案库", Reach: ReachJournal, Workflow: WorkflowArchive, What: l10n.N("founding the archive"), Who: l10n.N("the founder (the genesis event)"),
 		New: func() payload { return &InitData{} }},
-	{Kind: KindPolicyUpdate, Reach: ReachJournal, Workflow: WorkflowArchive, What: l10n.N("changing the policy"),
+	{Kind: KindPolicyUpdate, Term: "修改策略", Reach: ReachJournal, Workflow: WorkflowArchive, What: l10n.N("changing the policy"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &PolicyUpdate{} }},
-	{Kind: KindTemplatesUpdate, Workflow: WorkflowArchive, What: l10n.N("pinning template overrides"),
+	{Kind: KindTemplatesUpdate, Term: "登记模板", Workflow: WorkflowArchive, What: l10n.N("pinning template overrides"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &TemplatesUpdate{} }},
-	{Kind: KindMemberAdd, Reach: ReachHeader, Workflow: WorkflowMembers, What: l10n.N("adding a member"),
+	{Kind: KindMemberAdd, Term: "增加成员", Reach: ReachHeader, Workflow: WorkflowMembers, What: l10n.N("adding a member"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberAdd{} }},
-	{Kind: KindMemberRoles, Reach: ReachHeader, Workflow: WorkflowMembers, What: l10n.N("changing roles"),
+	{Kind: KindMemberRoles, Term: "变更角色", Reach: ReachHeader, Workflow: WorkflowMembers, What: l10n.N("changing roles"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRoles{} }},
-	{Kind: KindMemberRemove, Reach: ReachJournal, Workflow: WorkflowMembers, What: l10n.N("removing a member"),
+	{Kind: KindMemberRemove, Term: "移除成员", Reach: ReachJournal, Workflow: WorkflowMembers, What: l10n.N("removing a member"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRemove{} }},
-	{Kind: KindMemberRotate, Reach: ReachJournal, Workflow: WorkflowMembers, What: l10n.N("giving a member new keys"),
+	{Kind: KindMemberRotate, Term: "更换密钥", Reach: ReachJournal, Workflow: WorkflowMembers, What: l10n.N("giving a member new keys"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Members }), New: func() payload { return &MemberRotate{} }},
-	{Kind: KindDossierCreate, Reach: ReachDossier, Workflow: WorkflowDossier, What: l10n.N("creating a dossier"), WritesFile: true, SetsLevel: true, Dossier: true,
+	{Kind: KindDossierCreate, Term: "新建档案", Reach: ReachDossier, Workflow: WorkflowDossier, What: l10n.N("creating a dossier"), WritesFile: true, SetsLevel: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierCreate{} }},
-	{Kind: KindDossierUpdate, Reach: ReachDossier, Workflow: WorkflowDossier, What: l10n.N("editing a dossier"), WritesFile: true, Dossier: true,
+	{Kind: KindDossierUpdate, Term: "修改档案", Reach: ReachDossier, Workflow: WorkflowDossier, What: l10n.N("editing a dossier"), WritesFile: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierUpdate{} }},
-	{Kind: KindDossierMerge, Reach: ReachDossier, Workflow: WorkflowDossier, What: l10n.N("merging a dossier edited in two clones"), WritesFile: true, Dossier: true,
+	{Kind: KindDossierMerge, Term: "合并档案", Reach: ReachDossier, Workflow: WorkflowDossier, What: l10n.N("merging a dossier edited in two clones"), WritesFile: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DossierMerge{} }},
-	{Kind: KindDossierRekey, Reach: ReachDossier, Workflow: WorkflowDossier, What: l10n.N("re-encrypting a dossier"), WritesFile: true, Dossier: true,
+	{Kind: KindDossierRekey, Term: "重新加密", Reach: ReachDossier, Workflow: WorkflowDossier, What: l10n.N("re-encrypting a dossier"), WritesFile: true, Dossier: true,
 		Who: l10n.N("a writer of the level who can open the file"), New: func() payload { return &DossierRekey{} }},
-	{Kind: KindDossierClassify, Reach: ReachDossier, Workflow: WorkflowClassify, What: l10n.N("changing a dossier's level"), WritesFile: true, SetsLevel: true, Dossier: true,
+	{Kind: KindDossierClassify, Term: "调整密级", Reach: ReachDossier, Workflow: WorkflowClassify, What: l10n.N("changing a dossier's level"), WritesFile: true, SetsLevel: true, Dossier: true,
 		Roles: roles(func(p *Policy) []string { return union(p.Permissions.Classify, p.Permissions.ClassifyTopSecret) }),
 		New:   func() payload { return &DossierClassify{} }},
-	{Kind: KindDossierDeclassify, Reach: ReachDossier, Workflow: WorkflowClassify, What: l10n.N("declassifying a dossier"), WritesFile: true, SetsLevel: true, Dossier: true,
+	{Kind: KindDossierDeclassify, Term: "自行解密", Reach: ReachDossier, Workflow: WorkflowClassify, What: l10n.N("declassifying a dossier"), WritesFile: true, SetsLevel: true, Dossier: true,
 		Who: l10n.N("a writer of the level who can open the file, once the secrecy period ran out"), New: func() payload { return &DossierDeclassify{} }},
-	{Kind: KindDossierCredit, Reach: ReachDossier, Workflow: WorkflowClassify, What: l10n.N("setting a credit class"), Dossier: true,
+	{Kind: KindDossierCredit, Term: "调整信用等级", Reach: ReachDossier, Workflow: WorkflowClassify, What: l10n.N("setting a credit class"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Classify }), New: func() payload { return &DossierCredit{} }},
-	{Kind: KindDossierTier, Reach: ReachDossier, Workflow: WorkflowClassify, What: l10n.N("setting a tier"), Dossier: true,
+	{Kind: KindDossierTier, Term: "调整客户层级", Reach: ReachDossier, Workflow: WorkflowClassify, What: l10n.N("setting a tier"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Classify }), New: func() payload { return &DossierTier{} }},
-	{Kind: KindReview, Reach: ReachDossier, Workflow: WorkflowReview, What: l10n.N("the quarterly review (核定)"), Dossier: true,
+	{Kind: KindReview, Term: "核定", Reach: ReachDossier, Workflow: WorkflowReview, What: l10n.N("the quarterly review (核定)"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Review }), New: func() payload { return &ReviewData{} }},
-	{Kind: KindReviewSignoff, Workflow: WorkflowReview, What: l10n.N("signing off a quarter's 核定"),
+	{Kind: KindReviewSignoff, Term: "签核核定", Workflow: WorkflowReview, What: l10n.N("signing off a quarter's 核定"),
 		Roles: roles((*Policy).SignoffRoles), New: func() payload { return &ReviewSignoff{} }},
-	{Kind: KindHold, Reach: ReachDossier, Workflow: WorkflowHold, What: l10n.N("a legal hold"), Dossier: true,
+	{Kind: KindHold, Term: "冻结", Reach: ReachDossier, Workflow: WorkflowHold, What: l10n.N("a legal hold"), Dossier: true,
 		Roles: roles((*Policy).HoldRoles), New: func() payload { return &HoldData{} }},
-	{Kind: KindRelease, Reach: ReachDossier, Workflow: WorkflowHold, What: l10n.N("releasing a legal hold"), Dossier: true,
+	{Kind: KindRelease, Term: "解除冻结", Reach: ReachDossier, Workflow: WorkflowHold, What: l10n.N("releasing a legal hold"), Dossier: true,
 		Roles: roles((*Policy).HoldRoles), New: func() payload { return &ReleaseData{} }},
-	{Kind: KindLoanRequest, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("borrowing a dossier"), Dossier: true, Rule: l10n.N("only managers and above may borrow a dossier (R7.1)"),
+	{Kind: KindLoanRequest, Term: "借阅申请", Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("borrowing a dossier"), Dossier: true, Rule: l10n.N("only managers and above may borrow a dossier (R7.1)"),
 		Roles: roles(func(p *Policy) []string { return p.Loan.Borrowers }), New: func() payload { return &LoanRequest{} }},
-	{Kind: KindLoanEndorse, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("signing a loan request"), Dossier: true,
+	{Kind: KindLoanEndorse, Term: "部门经理签字", Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("signing a loan request"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return []string{"dept_manager"} }), New: func() payload { return &LoanEndorse{} }},
-	{Kind: KindLoanApprove, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("approving a loan"), WritesFile: true, Dossier: true,
+	{Kind: KindLoanApprove, Term: "借阅批准", Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("approving a loan"), WritesFile: true, Dossier: true,
 		Roles: roles(allLoanApprovers), New: func() payload { return &LoanApprove{} }},
-	{Kind: KindLoanCancel, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("withdrawing a loan request"), Dossier: true,
+	{Kind: KindLoanCancel, Term: "撤回借阅申请", Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("withdrawing a loan request"), Dossier: true,
 		Who: l10n.N("the requester, while the request waits"), New: func() payload { return &LoanCancel{} }},
-	{Kind: KindLoanReject, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("rejecting a loan request"), Dossier: true,
+	{Kind: KindLoanReject, Term: "借阅驳回", Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("rejecting a loan request"), Dossier: true,
 		Roles: roles(allLoanApprovers), New: func() payload { return &LoanReject{} }},
-	{Kind: KindLoanRenew, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("renewing a loan"), Dossier: true,
+	{Kind: KindLoanRenew, Term: "续借", Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("renewing a loan"), Dossier: true,
 		Who: l10n.N("the borrower"), New: func() payload { return &LoanRenew{} }},
-	{Kind: KindLoanReturn, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("returning a loan"), WritesFile: true, Dossier: true,
+	{Kind: KindLoanReturn, Term: "归还", Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("returning a loan"), WritesFile: true, Dossier: true,
 		Who: l10n.N("the borrower, or an approver of the loan (the file: only a writer)"), New: func() payload { return &LoanReturn{} }},
-	{Kind: KindLoanExpire, Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("revoking an overdue loan"), WritesFile: true, Dossier: true,
+	{Kind: KindLoanExpire, Term: "到期收回", Reach: ReachOwnPart, Workflow: WorkflowLoan, What: l10n.N("revoking an overdue loan"), WritesFile: true, Dossier: true,
 		Who: l10n.N("a recipient of the file, after the loan's due time or once its borrower holds no role of `loan.borrowers` (the file: only a writer)"), New: func() payload { return &LoanExpire{} }},
-	{Kind: KindDestroyRequest, Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("asking to destroy a dossier"), Dossier: true,
+	{Kind: KindDestroyRequest, Term: "销毁申请", Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("asking to destroy a dossier"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &DestroyRequest{} }},
-	{Kind: KindDestroyApprove, Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("approving a destruction"), Dossier: true,
+	{Kind: KindDestroyApprove, Term: "销毁批准", Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("approving a destruction"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Destruction.Chain }), New: func() payload { return &DestroyApprove{} }},
-	{Kind: KindDestroyReject, Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("rejecting a destruction"), Dossier: true,
+	{Kind: KindDestroyReject, Term: "销毁驳回", Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("rejecting a destruction"), Dossier: true,
 		Roles: roles(func(p *Policy) []string { return p.Destruction.Chain }), New: func() payload { return &DestroyReject{} }},
-	{Kind: KindDestroyExecute, Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("executing a destruction"), Dossier: true,
+	{Kind: KindDestroyExecute, Term: "执行销毁", Reach: ReachOwnPart, Workflow: WorkflowDestroy, What: l10n.N("executing a destruction"), Dossier: true,
 		Roles: roles((*Policy).DestroyRoles), New: func() payload { return &DestroyExecute{} }},
-	{Kind: KindSubmissionAdd, Reach: ReachHeader, Workflow: WorkflowIntake, What: l10n.N("handing in a customer information report"), Rule: l10n.N("sales hand in the customer information report (R6.1)"),
+	{Kind: KindSubmissionAdd, Term: "提交客户信息报告", Reach: ReachHeader, Workflow: WorkflowIntake, What: l10n.N("handing in a customer information report"), Rule: l10n.N("sales hand in the customer information report (R6.1)"),
 		Roles: roles((*Policy).Submitters), New: func() payload { return &SubmissionAdd{} }},
-	{Kind: KindSubmissionMerge, Reach: ReachHeader, Workflow: WorkflowIntake, What: l10n.N("folding a hand-in into a dossier"), Dossier: true, Rule: l10n.N("the clerk enters what sales hand in (R6.3)"),
+	{Kind: KindSubmissionMerge, Term: "并入报告", Reach: ReachHeader, Workflow: WorkflowIntake, What: l10n.N("folding a hand-in into a dossier"), Dossier: true, Rule: l10n.N("the clerk enters what sales hand in (R6.3)"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &SubmissionMerge{} }},
-	{Kind: KindSubmissionReject, Reach: ReachHeader, Workflow: WorkflowIntake, What: l10n.N("turning a hand-in down"),
+	{Kind: KindSubmissionReject, Term: "退回报告", Reach: ReachHeader, Workflow: WorkflowIntake, What: l10n.N("turning a hand-in down"),
 		Roles: roles(func(p *Policy) []string { return p.Permissions.Write }), New: func() payload { return &SubmissionReject{} }},
-	{Kind: KindRequestStats, Reach: ReachHeader, Workflow: WorkflowRequest, What: l10n.N("asking for customer statistics"),
+	{Kind: KindRequestStats, Term: "统计资料申请", Reach: ReachHeader, Workflow: WorkflowRequest, What: l10n.N("asking for customer statistics"),
 		Who: l10n.N("a member outside home_department"), New: func() payload { return &RequestStats{} }},
-	{Kind: KindRequestEndorse, Reach: ReachHeader, Workflow: WorkflowRequest, What: l10n.N("signing a statistics request"), Rule: l10n.N("the requester's own department manager signs first (R6.7)"),
+	{Kind: KindRequestEndorse, Term: "统计申请签字", Reach: ReachHeader, Workflow: WorkflowRequest, What: l10n.N("signing a statistics request"), Rule: l10n.N("the requester's own department manager signs first (R6.7)"),
 		Roles: roles(func(p *Policy) []string { return []string{"dept_manager"} }), New: func() payload { return &RequestEndorse{} }},
-	{Kind: KindRequestApprove, Reach: ReachHeader, Workflow: WorkflowRequest, What: l10n.N("approving a statistics request"), Rule: l10n.N("then 客服部 approves (R6.7)"),
+	{Kind: KindRequestApprove, Term: "批准统计资料申请", Reach: ReachHeader, Workflow: WorkflowRequest, What: l10n.N("approving a statistics request"), Rule: l10n.N("then 客服部 approves (R6.7)"),
 		Roles: roles((*Policy).StatsApprovers), New: func() payload { return &RequestApprove{} }},
-	{Kind: KindRequestReject, Reach: ReachHeader, Workflow: WorkflowRequest, What: l10n.N("rejecting a statistics request"),
+	{Kind: KindRequestReject, Term: "驳回统计资料申请", Reach: ReachHeader, Workflow: WorkflowRequest, What: l10n.N("rejecting a statistics request"),
 		Roles: roles(func(p *Policy) []string { return union(p.StatsApprovers(), []string{"dept_manager"}) }), New: func() payload { return &RequestReject{} }},
-	{Kind: KindDecision, Reach: ReachJournal, Workflow: WorkflowArchive, What: l10n.N("deciding on a problem event"),
+	{Kind: KindDecision, Term: "问题事件裁定", Reach: ReachJournal, Workflow: WorkflowArchive, What: l10n.N("deciding on a problem event"),
 		Who: l10n.N("manager (permissions.decide); the event's own author may reject it"), New: func() payload { return &Decision{} }},
 }
 
@@ -222,6 +227,16 @@ func Kinds() []*KindSpec { return slices.Clone(registry) }
 // SpecOf returns the registry's entry for kind k, or nil for a kind crm
 // does not know.
 func SpecOf(k journal.Kind) *KindSpec { return byKind[k] }
+
+// KindText is event kind k as a message or a listing names it: its Term in
+// Chinese, the kind itself (dossier.hold) in English and for a kind crm
+// does not know.
+func KindText(k journal.Kind) string {
+	if s := byKind[k]; s != nil && s.Term != "" && l10n.Chinese() {
+		return s.Term
+	}
+	return string(k)
+}
 
 // allLoanApprovers are the roles that may approve or reject some loan:
 // every level's approvers, and those who approve in a borrower's stead.

@@ -340,7 +340,7 @@ func catalogMain() map[string]string {
 		"destruction request %s was rejected by %s (%s): a rejection ends it": "销毁申请 %s 已被 %s 驳回（%s）：驳回即终止",
 		"dossier %s already has destruction request %s (%s)":                  "档案 %s 已有销毁申请 %s（%s）",
 		"dossier %s is under a legal hold since %s (%s): it cannot be destroyed until it is released": "档案 %s 自 %s 起被冻结（%s）：解除冻结前不得销毁",
-		"dossier %s was changed by %s at %s (%s) after you opened it; nothing was saved":              "档案 %s 在你打开后已被 %s 于 %s 修改（%s）；未保存任何内容",
+		"dossier %s was changed by %s at %s (%s) after you opened it; nothing was saved":              "档案 %s 在你打开后已有变动（%s 于 %s %s）；未保存任何内容",
 		"dossier %s was destroyed":                                        "档案 %s 已销毁",
 		"event names dossier %q, which is not a dossier id":               "事件中的档案 %q 不是有效的档案编号",
 		"executing a destruction":                                         "执行销毁",

@@ -356,7 +356,7 @@ func newLogCmd(e *env) *cobra.Command {
 							sum = l10n.Sprintf("NOT COUNTED (%s): %s", why, sum)
 						}
 					}
-					lines[k] = fmt.Sprintf("%s  %s  %s %s %s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), padRight(kindText(ev.Kind), kindW), padRight(ev.Actor, 8), padRight(d, 12), sum)
+					lines[k] = fmt.Sprintf("%s  %s  %s %s %s %s\n", journal.ShortHash(ev.Hash), a.FormatTime(ev.Time), padRight(archive.KindText(ev.Kind), kindW), padRight(ev.Actor, 8), padRight(d, 12), sum)
 				})
 				if err != nil {
 					flush()

@@ -185,7 +185,7 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 	})
 	e.capLines(len(rep.Ahead), all, func(i int) {
 		x := rep.Ahead[i]
-		what := kindText(journal.Kind(x.Kind))
+		what := archive.KindText(journal.Kind(x.Kind))
 		if x.Dossier != "" {
 			what += " " + x.Dossier
 		}

@@ -452,9 +452,9 @@ func (e *env) renumberOwn(a *archive.Archive, g *gitRepo) error {
 		if len(withdrawn) > 0 {
 			kinds := make([]string, len(withdrawn))
 			for i, k := range withdrawn {
-				kinds[i] = string(k)
+				kinds[i] = archive.KindText(k)
 			}
-			e.printf("%s\n", l10n.Sprintf("Your steps on it that %s does not carry were withdrawn (%s): take them again on %s if they still apply.", newID, strings.Join(kinds, ", "), newID))
+			e.printf("%s\n", l10n.Sprintf("Your steps on it that %s does not carry were withdrawn (%s): take them again on %s if they still apply.", newID, l10n.List(kinds), newID))
 		}
 	}
 	if len(evs) == 0 {
