@@ -390,10 +390,10 @@ func (a *Archive) declassifyExpired(ctx context.Context) (int, error) {
 		n++
 	}
 	if len(denied) > 0 {
-		errs = append(errs, deniedErr(l10n.Errorf("%d expired dossier(s) were not declassified because your key cannot open them (%s)", len(denied), strings.Join(denied, ", "))).then(NextDeclassify, ""))
+		errs = append(errs, deniedErr(l10n.Errorf("%d expired dossier(s) were not declassified because your key cannot open them (%s)", len(denied), l10n.List(denied))).then(NextDeclassify, ""))
 	}
 	if len(notWriter) > 0 {
-		errs = append(errs, deniedErr(l10n.Errorf("%d expired dossier(s) were not declassified because declassifying re-encrypts the file, which only a writer of its level may do (%s)", len(notWriter), strings.Join(notWriter, ", "))).then(NextDeclassify, ""))
+		errs = append(errs, deniedErr(l10n.Errorf("%d expired dossier(s) were not declassified because declassifying re-encrypts the file, which only a writer of its level may do (%s)", len(notWriter), l10n.List(notWriter))).then(NextDeclassify, ""))
 	}
 	if len(errs) == 1 {
 		return n, errs[0]

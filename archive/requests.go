@@ -441,7 +441,7 @@ func (a *Archive) StatsRequestFor(id, name string) (*StatsRequest, error) {
 		return nil, failErr(l10n.Errorf("request %s by %s is %s: statistics go out only under an approved request that is still valid (R6.7)", r.ID, r.By, RequestStatusText(st)), NoNext, "")
 	}
 	if !r.Covers(name) {
-		return nil, failErr(l10n.Errorf("request %s by %s covers %s, not the %s report (R6.7)", r.ID, r.By, strings.Join(r.Reports, ", "), name), NoNext, "")
+		return nil, failErr(l10n.Errorf("request %s by %s covers %s, not the %s report (R6.7)", r.ID, r.By, l10n.List(r.Reports), name), NoNext, "")
 	}
 	return r, nil
 }

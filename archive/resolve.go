@@ -67,7 +67,7 @@ func resolveShort(prefix, s, canonical string, has func(string) bool, ids iter.S
 		return found[0], nil
 	}
 	slices.Sort(found)
-	return "", usageErr("id", l10n.Errorf("%q could be any of %s: give the full id", s, strings.Join(found, ", ")))
+	return "", usageErr("id", l10n.Errorf("%q could be any of %s: give the full id", s, l10n.List(found)))
 }
 
 func bareIDPrefix(p string) string { return strings.TrimRight(p, "-_") }

@@ -146,7 +146,7 @@ func (c *step) submissionOf(id string) (*Submission, error) {
 	// Merging or rejecting means reading it: only a recipient can.
 	if !slices.Contains(sub.Recipients, c.e.Actor) {
 		return nil, &Error{Code: Denied, Actor: c.actor.ID, Held: c.actor.Roles,
-			Err: l10n.Errorf("%s cannot read hand-in %s (it is encrypted to %s)", c.actor.ID, sub.ID, strings.Join(sub.Recipients, ", "))}
+			Err: l10n.Errorf("%s cannot read hand-in %s (it is encrypted to %s)", c.actor.ID, sub.ID, l10n.List(sub.Recipients))}
 	}
 	return sub, nil
 }
@@ -355,7 +355,7 @@ func (a *Archive) ReadSubmission(id string) ([]byte, *Submission, error) {
 	}
 	if !slices.Contains(sub.Recipients, me.ID) {
 		return nil, sub, &Error{Code: Denied, Actor: me.ID, Held: me.Roles,
-			Err: l10n.Errorf("you (%s) may not read hand-in %s: it is encrypted to %s", me.ID, id, strings.Join(sub.Recipients, ", "))}
+			Err: l10n.Errorf("you (%s) may not read hand-in %s: it is encrypted to %s", me.ID, id, l10n.List(sub.Recipients))}
 	}
 	// Its recipients were the readers when it was handed in: a dossier
 	// raised since (a clerk's 秘密 to 绝密), or a reader's roles changed,

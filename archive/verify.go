@@ -628,7 +628,7 @@ func stanzaTypesProblem(p *Policy, recipients []string, by string, types []strin
 		}
 	}
 	if len(types) != len(recipients) {
-		return l10n.N("is encrypted to %d recipients, but %s pinned %d (%s): a reader was added or removed outside crm"), []any{len(types), by, len(recipients), strings.Join(recipients, ", ")}
+		return l10n.N("is encrypted to %d recipients, but %s pinned %d (%s): a reader was added or removed outside crm"), []any{len(types), by, len(recipients), l10n.List(recipients)}
 	}
 	return "", nil
 }

@@ -89,7 +89,7 @@ func levelList() string {
 		zh = append(zh, l.String())
 		en = append(en, l.English())
 	}
-	return strings.Join(zh, ", ") + " (or " + strings.Join(en, ", ") + ")"
+	return l10n.List(zh) + l10n.Pick(" (or ", "（或 ") + l10n.List(en) + l10n.Pick(")", "）")
 }
 
 // MarshalText implements [encoding.TextMarshaler]. It writes the Chinese
@@ -161,7 +161,7 @@ func SuggestLevel(relationship string) (Level, Rule, error) {
 		want = append(want, r.zh+" ("+r.en+")")
 	}
 	if t == "" {
-		return 0, Rule{}, l10n.Errorf("empty relationship: want one of %s", strings.Join(want, ", "))
+		return 0, Rule{}, l10n.Errorf("empty relationship: want one of %s", l10n.List(want))
 	}
-	return 0, Rule{}, l10n.Errorf("unknown relationship %q: want one of %s", relationship, strings.Join(want, ", "))
+	return 0, Rule{}, l10n.Errorf("unknown relationship %q: want one of %s", relationship, l10n.List(want))
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"crm/l10n"
 )
 
 // SuggestInput is what [Suggest] needs to know about one dossier.
@@ -120,7 +122,7 @@ func Suggest(in SuggestInput) Suggestion {
 		s.Level, s.LevelRule = in.CurrentLevel, keepLevel(in.CurrentLevel, "档案未记录与本公司的关系", "the dossier does not record the customer's relationship")
 	}
 	if !s.Level.Valid() {
-		s.Problems = append(s.Problems, fmt.Errorf("no secrecy level can be suggested: the dossier has no level and no relationship; want a relationship of %s", strings.Join(Relationships(), ", ")))
+		s.Problems = append(s.Problems, l10n.Errorf("no secrecy level can be suggested: the dossier has no level and no relationship; want a relationship of %s", l10n.List(Relationships())))
 	}
 
 	th := in.Thresholds

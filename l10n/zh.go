@@ -520,6 +520,7 @@ func catalogMain() map[string]string {
 		"empty secrecy level: want one of %s":                                                                         "密级为空：应为 %s 之一",
 		"unknown secrecy level %q: want one of %s":                                                                    "未知的密级 %q：应为 %s 之一",
 		"empty relationship: want one of %s":                                                                          "与本公司的关系为空：应为 %s 之一",
+		"no secrecy level can be suggested: the dossier has no level and no relationship; want a relationship of %s":  "无法建议密级：档案既无密级也未记录与本公司的关系；请填写与本公司的关系，应为 %s 之一",
 		"unknown relationship %q: want one of %s":                                                                     "未知的关系 %q：应为 %s 之一",
 		"%q is not a calendar quarter like 2026Q4":                                                                    "%q 不是 2026Q4 这样的季度",
 		"empty customer size: want 大型, 中型, 小型 or 个体 (or large, medium, small, sole-trader)":                           "客户规模为空：应为 大型、中型、小型 或 个体",

@@ -40,7 +40,7 @@ func ParseFormat(s string) (Format, error) {
 			return f, nil
 		}
 	}
-	return 0, l10n.Errorf("unknown report format %q: use one of %s", s, strings.Join(FormatNames(), ", "))
+	return 0, l10n.Errorf("unknown report format %q: use one of %s", s, l10n.List(FormatNames()))
 }
 
 // FormatNames lists the accepted format names.
@@ -132,7 +132,7 @@ func Render(w io.Writer, r *Report, f Format, o Options) error {
 	case JSON:
 		err = renderJSON(bw, r)
 	default:
-		return l10n.Errorf("unknown report format %v: use one of %s", f, strings.Join(FormatNames(), ", "))
+		return l10n.Errorf("unknown report format %v: use one of %s", f, l10n.List(FormatNames()))
 	}
 	if err != nil {
 		return err

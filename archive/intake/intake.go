@@ -288,7 +288,7 @@ type HeaderError struct {
 }
 
 func (e *HeaderError) Error() string {
-	names := strings.Join(defaultColumns["customer.name"][:3], ", ")
+	names := l10n.List(defaultColumns["customer.name"][:3])
 	msg := l10n.Sprintf("no header row: none of the first %d rows has a column for the customer's name (%s, …); add one, or map its header to customer.name in a column map", headerScan, names)
 	if e.Sheet != "" {
 		msg = l10n.Sprintf("sheet %s: %v", e.Sheet, msg)
@@ -711,7 +711,7 @@ func readXLSX(r io.Reader, o Options) ([][]cell, string, []string, error) {
 	case "no-sheet":
 		return nil, "", nil, l10n.Errorf("the workbook has no sheet")
 	case "unknown-sheet":
-		return nil, "", nil, l10n.Errorf("the workbook has no sheet %q: it has %s", o.Sheet, strings.Join(res.Sheets, ", "))
+		return nil, "", nil, l10n.Errorf("the workbook has no sheet %q: it has %s", o.Sheet, l10n.List(res.Sheets))
 	default:
 		return nil, "", nil, l10n.Errorf("sheet %s: %v", cmp.Or(res.Sheet, o.Sheet), res.Detail)
 	}

@@ -223,7 +223,7 @@ func printCard(e *env, c *archive.BorrowCard) error {
 		{l10n.Pick("department (部门)", "部门"), c.Department},
 		{l10n.Pick("purpose (用途)", "用途"), c.Purpose},
 		{l10n.Pick("dept. manager's sign-off (部门经理签字)", "部门经理签字"), dash(c.EndorsedBy)},
-		{l10n.Pick("approved by (批准人)", "批准人"), strings.Join(c.Approvers, l10n.Pick(", ", "、"))},
+		{l10n.Pick("approved by (批准人)", "批准人"), l10n.List(c.Approvers)},
 		{l10n.Pick("date out (借出日期)", "借出日期"), c.Out},
 		// The due time to the minute (cardOf), not a date alone.
 		{l10n.Pick("due (应还时间)", "应还时间"), c.Due},

@@ -275,7 +275,7 @@ keep_until 更晚时以其为准）。档案其余内容保持原样。这是一
 			for _, c := range removed {
 				dates = append(dates, c.Date.Format(time.DateOnly))
 			}
-			e.printf("%s\n", l10n.Sprintf("Removed %d complaint record(s) of %s past their retention (filed %s).", len(removed), args[0], strings.Join(dates, ", ")))
+			e.printf("%s\n", l10n.Sprintf("Removed %d complaint record(s) of %s past their retention (filed %s).", len(removed), args[0], l10n.List(dates)))
 			return nil
 		}),
 	}

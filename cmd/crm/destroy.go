@@ -98,7 +98,7 @@ func newDestroyExecuteCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			e.printf("%s\n", l10n.Sprintf("Dossier %s destroyed (request %s), witnessed by %s; its history stays in `crm log %s`.", r.Dossier, r.ID, strings.Join(r.Witnesses, ", "), r.Dossier))
+			e.printf("%s\n", l10n.Sprintf("Dossier %s destroyed (request %s), witnessed by %s; its history stays in `crm log %s`.", r.Dossier, r.ID, l10n.List(r.Witnesses), r.Dossier))
 			e.printf("%s\n", l10n.Sprintf("Note: git history still holds its old ciphertexts; `crm purge %s` rewrites history to remove them.", r.Dossier))
 			return nil
 		})),

@@ -314,7 +314,7 @@ func newEditCmd(e *env) *cobra.Command {
 			if len(fields) == 0 {
 				fields = []string{l10n.T("(comments or layout only)")}
 			}
-			e.printf("%s\n", l10n.Sprintf("Updated %s: %s.", id, strings.Join(fields, ", ")))
+			e.printf("%s\n", l10n.Sprintf("Updated %s: %s.", id, l10n.List(fields)))
 			if slices.Contains(fields, "relationship") {
 				if note := relationshipNote(a, id, text); note != "" {
 					e.printf("%s\n", note)

@@ -61,7 +61,7 @@ func (e *env) privateDir(allowDisk bool, pattern string) (string, error) {
 		if mkErr != nil {
 			return "", l10n.Errorf("no private folder could be made in memory-backed storage (%v): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk", mkErr)
 		}
-		return "", l10n.Errorf("no memory-backed temp storage found (tried %s): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk", strings.Join(tried, ", "))
+		return "", l10n.Errorf("no memory-backed temp storage found (tried %s): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk", l10n.List(tried))
 	}
 	if d := e.getenv("CRM_SHM_DIR"); d != "" {
 		return os.MkdirTemp(d, pattern)

@@ -44,10 +44,10 @@ func TestRoleConflictNamesRoleTitles(t *testing.T) {
 		pol  *archive.Policy
 		want string
 	}{
-		{"zh", pol, "档案 C-000001 在两个克隆中都被修改，合并须具备以下角色之一：客户信息专员、客户信息主管、客户服务部经理；可由 li, su 合并"},
+		{"zh", pol, "档案 C-000001 在两个克隆中都被修改，合并须具备以下角色之一：客户信息专员、客户信息主管、客户服务部经理；可由 li、su 合并"},
 		{"en", pol, "dossier C-000001 was changed in both clones, and merging it needs one of the roles clerk, supervisor, manager: li, su can merge it"},
 		// No policy (crm.yaml does not read): the ids.
-		{"zh", envAt(t.TempDir()).worktreePolicy(), "合并须具备以下角色之一：clerk, supervisor, manager；"},
+		{"zh", envAt(t.TempDir()).worktreePolicy(), "合并须具备以下角色之一：clerk、supervisor、manager；"},
 	} {
 		l10n.SetLang(c.lang)
 		if got := conflictLine(rec, c.pol); !strings.Contains(got, c.want) {

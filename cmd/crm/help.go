@@ -118,7 +118,7 @@ func unknownCommand(cmd *cobra.Command, name string) error {
 		cmd.SuggestionsMinimumDistance = 2
 	}
 	if s := cmd.SuggestionsFor(name); len(s) > 0 {
-		return usagef("%s has no subcommand %q: did you mean %s?", cmd.CommandPath(), name, strings.Join(s, ", "))
+		return usagef("%s has no subcommand %q: did you mean %s?", cmd.CommandPath(), name, l10n.List(s))
 	}
 	return usagef("%s has no subcommand %q", cmd.CommandPath(), name)
 }
@@ -182,7 +182,7 @@ needed, nothing is decrypted, and outside an archive it offers nothing.`,
 		Args:      cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usagef("name a shell: %s", strings.Join(shells, ", "))
+				return usagef("name a shell: %s", l10n.List(shells))
 			}
 			out := cmd.OutOrStdout()
 			switch args[0] {
@@ -201,7 +201,7 @@ needed, nothing is decrypted, and outside an archive it offers nothing.`,
 				}
 				return root.GenPowerShellCompletionWithDesc(out)
 			}
-			return usagef("no completion for the shell %q: choose %s", args[0], strings.Join(shells, ", "))
+			return usagef("no completion for the shell %q: choose %s", args[0], l10n.List(shells))
 		},
 	}
 	c.Flags().BoolVar(&noDesc, "no-descriptions", false, l10n.Pick("complete without descriptions", "补全时不显示说明"))

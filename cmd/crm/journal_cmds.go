@@ -588,7 +588,7 @@ func (e *env) gitWarnings(a *archive.Archive) (conflicts map[string]bool) {
 		e.errorf("crm: %s\n", l10n.T("warning: git config diff.crm.cachetextconv is set: git keeps the decrypted dossiers in its notes; unset it (git config --unset diff.crm.cachetextconv)"))
 	}
 	if miss := driversMissing(g); len(miss) > 0 {
-		e.errorf("crm: %s\n", l10n.Sprintf("warning: this clone lacks crm's git drivers (%s): a merge would treat dossiers as text; run crm git setup", strings.Join(miss, ", ")))
+		e.errorf("crm: %s\n", l10n.Sprintf("warning: this clone lacks crm's git drivers (%s): a merge would treat dossiers as text; run crm git setup", l10n.List(miss)))
 	}
 	for _, r := range pendingMerges(g) {
 		e.errorf("crm: %s\n", l10n.Sprintf("note: %s is git's merge of the changes both clones made to it, not journaled yet: run crm sync, which journals it (do not restore it: that would drop one side's changes)", r.Path))

@@ -3,7 +3,6 @@ package main
 import (
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -139,7 +138,7 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 		if !all && n > maintainShown {
 			ids = append(ids[:maintainShown:maintainShown], l10n.Sprintf("… %d more", n-maintainShown))
 		}
-		e.linef(l10n.T("re-encrypted: %d dossier(s) to the recipients the journal gives them now (%s)."), n, strings.Join(ids, ", "))
+		e.linef(l10n.T("re-encrypted: %d dossier(s) to the recipients the journal gives them now (%s)."), n, l10n.List(ids))
 	}
 	if rep.Declassified > 0 {
 		e.linef(l10n.T("declassified: %d dossier(s) whose secrecy period ran out are now 内部 (R7.2.4)."), rep.Declassified)

@@ -138,7 +138,7 @@ func newMemberRolesCmd(e *env) *cobra.Command {
 				}
 			}
 			if len(ended) > 0 {
-				e.printf("%s\n", l10n.Sprintf("Their loan(s) %s no longer open the dossier: only managers and above borrow (R7.1). Return them with crm borrow return LOAN.", strings.Join(ended, ", ")))
+				e.printf("%s\n", l10n.Sprintf("Their loan(s) %s no longer open the dossier: only managers and above borrow (R7.1). Return them with crm borrow return LOAN.", l10n.List(ended)))
 			}
 			return nil
 		},

@@ -115,7 +115,7 @@ func reportPeriod(cmd *cobra.Command, fl *reportFlags) (report.Period, bool, err
 		return report.Period{}, false, nil
 	case 1:
 	default:
-		return report.Period{}, false, usagef("give only one of %s", strings.Join(set, ", "))
+		return report.Period{}, false, usagef("give only one of %s", l10n.List(set))
 	}
 	var p report.Period
 	var err error

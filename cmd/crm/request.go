@@ -87,7 +87,7 @@ func requestReports(r *archive.StatsRequest) string {
 	if len(r.Reports) == 0 {
 		return l10n.T("every report")
 	}
-	return strings.Join(r.Reports, ", ")
+	return l10n.List(r.Reports)
 }
 
 func newRequestStepCmd(e *env, step string) *cobra.Command {
@@ -180,7 +180,7 @@ func newRequestListCmd(e *env) *cobra.Command {
 						}
 						ts = append(ts, t)
 					}
-					names = strings.Join(ts, l10n.Pick(", ", "、"))
+					names = l10n.List(ts)
 				}
 				rows = append(rows, []string{r.ID, who(r.By), r.Department, r.Purpose, names,
 					who(r.EndorsedBy), who(r.ApprovedBy), requestStatusText(a.RequestStatus(r)), r.Expires + r.Reason})

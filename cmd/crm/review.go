@@ -231,9 +231,9 @@ const signoffNamed = 20
 // named and the reviews register has them all.
 func signedOffText(q classify.Quarter, ids []string) string {
 	if len(ids) > signoffNamed {
-		return l10n.Sprintf("Signed off the 核定 of %s of %d dossier(s): %s and %d more (crm report reviews --quarter %s lists them).", q, len(ids), strings.Join(ids[:signoffNamed], ", "), len(ids)-signoffNamed, q)
+		return l10n.Sprintf("Signed off the 核定 of %s of %d dossier(s): %s and %d more (crm report reviews --quarter %s lists them).", q, len(ids), l10n.List(ids[:signoffNamed]), len(ids)-signoffNamed, q)
 	}
-	return l10n.Sprintf("Signed off the 核定 of %s of %d dossier(s): %s.", q, len(ids), strings.Join(ids, ", "))
+	return l10n.Sprintf("Signed off the 核定 of %s of %d dossier(s): %s.", q, len(ids), l10n.List(ids))
 }
 
 func newReviewSignoffCmd(e *env) *cobra.Command {
@@ -316,7 +316,7 @@ func notVerifiedText(q classify.Quarter, due []archive.DueReview, now classify.Q
 	for i := range due[:min(len(due), signoffNamed)] {
 		ids = append(ids, due[i].ID)
 	}
-	list := strings.Join(ids, ", ")
+	list := l10n.List(ids)
 	if len(due) > signoffNamed {
 		list = l10n.Sprintf("%s and %d more", list, len(due)-signoffNamed)
 	}

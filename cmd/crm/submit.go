@@ -72,7 +72,7 @@ the archive. A clerk folds it into the dossier (crm submissions merge).`, `Êèê‰∫
 			if sub.About != "" {
 				about = " " + l10n.Sprintf("about %s", sub.About)
 			}
-			e.printf("%s\n", l10n.Sprintf("Handed in %s%s for %s, encrypted to %s; you cannot read it back.", sub.ID, about, sub.Month, strings.Join(sub.Recipients, ", ")))
+			e.printf("%s\n", l10n.Sprintf("Handed in %s%s for %s, encrypted to %s; you cannot read it back.", sub.ID, about, sub.Month, l10n.List(sub.Recipients)))
 			return nil
 		},
 	}
@@ -298,7 +298,7 @@ func (e *env) runMerge(subID, id string, o *mergeOptions) error {
 			return dossierError(o.from, text, err)
 		}
 		if changed {
-			e.printf("%s\n", l10n.Sprintf("Updated %s: %s.", id, strings.Join(fields, ", ")))
+			e.printf("%s\n", l10n.Sprintf("Updated %s: %s.", id, l10n.List(fields)))
 		} else {
 			e.printf("%s\n", l10n.Sprintf("No change to %s: nothing written.", id))
 		}

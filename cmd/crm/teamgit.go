@@ -460,7 +460,7 @@ func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string) ([]arc
 		err := &archive.Error{Code: archive.Integrity, Err: l10n.Errorf("verify found %d problem(s) the remote does not have: nothing was pushed", len(fresh)), Next: archive.NextVerify}
 		allMerged := len(ids) == len(fresh)
 		if allMerged {
-			err.Next, err.Arg = archive.NextSyncMerge, strings.Join(ids, ", ")
+			err.Next, err.Arg = archive.NextSyncMerge, l10n.List(ids)
 		}
 		for _, p := range fresh {
 			if allMerged {
@@ -580,7 +580,7 @@ func (e *env) commitOwn(a *archive.Archive, g *gitRepo, msg string) (int, error)
 			more = l10n.Sprintf(" and %d more", len(foreign)-3)
 			foreign = foreign[:3]
 		}
-		return 0, l10n.Errorf("the work tree has changes crm did not make (%s%s): commit or undo them yourself, then sync again; nothing was committed", strings.Join(foreign, ", "), more)
+		return 0, l10n.Errorf("the work tree has changes crm did not make (%s%s): commit or undo them yourself, then sync again; nothing was committed", l10n.List(foreign), more)
 	}
 	me, _ := a.Me()
 	if _, err := g.commitPaths(byFolder(own, cs), msg, me); err != nil {
@@ -725,7 +725,7 @@ func (e *env) worktreePolicy() *archive.Policy {
 func conflictLine(r *mergeRecord, pol *archive.Policy) string {
 	switch r.Conflict {
 	case "unreadable":
-		who := strings.Join(slices.DeleteFunc(slices.Clone(r.Readers), func(s string) bool { return s == archive.Recovery }), ", ")
+		who := l10n.List(slices.DeleteFunc(slices.Clone(r.Readers), func(s string) bool { return s == archive.Recovery }))
 		if who == "" {
 			who = l10n.T("a member who can read it")
 		}
@@ -735,7 +735,7 @@ func conflictLine(r *mergeRecord, pol *archive.Policy) string {
 		}[r.Version]
 		return l10n.Sprintf("dossier %s was changed in both clones and your key cannot open %s version: %s can merge it (nothing was encrypted to anyone new)", r.Dossier, version, who)
 	case "role":
-		who := strings.Join(r.Readers, ", ")
+		who := l10n.List(r.Readers)
 		if who == "" {
 			who = l10n.T("a member who can read it")
 		}
@@ -743,7 +743,7 @@ func conflictLine(r *mergeRecord, pol *archive.Policy) string {
 	case "created":
 		return l10n.Sprintf("dossier %s was created in both clones under one id: the merge keeps yours; the creation the journal orders second is given a new id by its author's next crm sync", r.Dossier)
 	}
-	return l10n.Sprintf("dossier %s: both clones changed %s: run crm resolve %s", r.Dossier, strings.Join(r.Conflicts, ", "), r.Dossier)
+	return l10n.Sprintf("dossier %s: both clones changed %s: run crm resolve %s", r.Dossier, l10n.List(r.Conflicts), r.Dossier)
 }
 
 // olderCheckout turns err's advice to put back an event this user saw

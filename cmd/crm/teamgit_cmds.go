@@ -234,7 +234,7 @@ func (e *env) sync() error {
 		mootBefore[p.Path] = true
 	}
 	if miss := driversMissing(g); len(miss) > 0 {
-		return &archive.Error{Code: archive.Failed, Err: l10n.Errorf("this clone has no crm git drivers configured (%s): without them git would merge ciphertext as text", strings.Join(miss, ", ")), Next: archive.NextGitSetup}
+		return &archive.Error{Code: archive.Failed, Err: l10n.Errorf("this clone has no crm git drivers configured (%s): without them git would merge ciphertext as text", l10n.List(miss)), Next: archive.NextGitSetup}
 	}
 	if driver, why := driverNotOnPath(g); why != "" {
 		e.errorf("crm: %s\n", l10n.Sprintf("warning: git runs crm's merge driver as %q (git config merge.crm.driver), but %s: a dossier both clones changed would be left in conflict; put crm on PATH (go install ./cmd/crm, or add its folder to PATH), or run crm git setup with the crm you run", driver, why))
@@ -912,7 +912,7 @@ func (e *env) journalMerges(a *archive.Archive, g *gitRepo) error {
 				// changed): the text is the same.
 				e.printf("%s\n", l10n.Sprintf("Merged dossier %s: no field changed (encrypted anew on both sides).", r.Dossier))
 			} else {
-				e.printf("%s\n", l10n.Sprintf("Merged dossier %s: %s.", r.Dossier, strings.Join(r.Fields, ", ")))
+				e.printf("%s\n", l10n.Sprintf("Merged dossier %s: %s.", r.Dossier, l10n.List(r.Fields)))
 			}
 		}
 		removeRecord(g, r.Dossier)
@@ -1122,7 +1122,7 @@ func newRestoreCmd(e *env) *cobra.Command {
 			}
 			for _, r := range pendingMerges(g) {
 				if r.Dossier == d.ID {
-					return l10n.Errorf("%s is git's merge of the changes both clones made to it (%s), which crm has not journaled yet: run crm sync, which journals it; restoring would drop one side's changes", archive.DossierPath(d.ID), strings.Join(r.Fields, ", "))
+					return l10n.Errorf("%s is git's merge of the changes both clones made to it (%s), which crm has not journaled yet: run crm sync, which journals it; restoring would drop one side's changes", archive.DossierPath(d.ID), l10n.List(r.Fields))
 				}
 			}
 			ct := g.pinnedBlob(d.ID, d.SHA256)
@@ -1181,7 +1181,7 @@ func newPurgeCmd(e *env) *cobra.Command {
 			} else if i := slices.IndexFunc(cs, func(c change) bool { return c.tracked }); i >= 0 {
 				return l10n.Errorf("the work tree has uncommitted changes (%s): commit them (crm sync) before purging history, which resets the work tree", cs[i].path)
 			}
-			if err := e.confirm(yes, l10n.Sprintf("Rewrite the whole git history to remove %s? Every clone must then be cloned again.", strings.Join(paths, ", "))); err != nil {
+			if err := e.confirm(yes, l10n.Sprintf("Rewrite the whole git history to remove %s? Every clone must then be cloned again.", l10n.List(paths))); err != nil {
 				return err
 			}
 			remotes := map[string]string{}
@@ -1203,7 +1203,7 @@ func newPurgeCmd(e *env) *cobra.Command {
 					g.run("remote", "add", r, url)
 				}
 			}
-			e.printf("%s\n", l10n.Sprintf("Purged %s from every commit of this clone.", strings.Join(paths, ", ")))
+			e.printf("%s\n", l10n.Sprintf("Purged %s from every commit of this clone.", l10n.List(paths)))
 			e.printf("%s\n", l10n.T("Next: push the rewritten history with git push --force --all; the remote keeps old objects until it is garbage-collected (ask its admin). Every other clone must be cloned again: an old clone still holds the old ciphertexts, and pushing from it would bring them back."))
 			return nil
 		},

@@ -90,7 +90,7 @@ func padRight(s string, n int) string {
 // policy's titles in Chinese.
 func roleNames(roles []string, pol *archive.Policy) string {
 	if pol == nil {
-		return strings.Join(roles, ", ")
+		return l10n.List(roles)
 	}
 	return pol.RolesList(roles)
 }
