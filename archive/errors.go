@@ -107,7 +107,7 @@ func (e *Error) Error() string {
 		// supervisor] in English.
 		msg := l10n.Sprintf("%s needs one of the roles %v; %s holds %v", e.Step, e.pol.rolesText(e.Need), e.Actor, e.pol.rolesText(e.Held))
 		if e.Rule != "" {
-			msg = e.Rule + ": " + msg
+			msg = e.Rule + l10n.Pick(": ", "：") + msg
 		}
 		return msg
 	}

@@ -493,7 +493,7 @@ func (p *Policy) rolesText(roles []string) string {
 		return "[" + strings.Join(roles, " ") + "]"
 	}
 	if len(roles) == 0 {
-		return "无"
+		return l10n.NoneWord
 	}
 	return p.RolesList(roles)
 }
@@ -514,7 +514,7 @@ func (p *Policy) chainText(chain []string) string {
 func idsText(ids []string) string {
 	if l10n.Chinese() {
 		if len(ids) == 0 {
-			return "无"
+			return l10n.NoneWord
 		}
 		return l10n.List(ids)
 	}

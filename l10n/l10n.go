@@ -101,6 +101,15 @@ func Sentences(parts ...string) string {
 	return strings.Join(parts, " ")
 }
 
+// NoneWord is "none" in a Chinese sentence: a word of it, without
+// brackets (li 的角色为 无; 信用等级 无 → B). English keeps its own words
+// ([] for no roles, - for no class). Standing alone, in place of a
+// table's rows, "none" is in brackets so that it is not read as a value
+// (a report's section without rows says （无记录）, report/render.go); a
+// table cell with nothing in it is left as its table leaves it (empty,
+// or - in classify suggest).
+const NoneWord = "无"
+
 // List joins items as a list in a message: with 、 (the Chinese list
 // separator) in Chinese, with ", " otherwise.
 func List(items []string) string {

@@ -310,7 +310,6 @@ func catalogMain() map[string]string {
 		"%s is not a member of the archive":       "%s 不是本档案库的成员",
 		"%s is not the file the journal recorded": "%s 与日志记录的文件不符",
 		"%s is not the file the journal recorded (sha256 %s, want %s): it was changed outside crm": "%s 与日志记录的文件不符（sha256 为 %s，应为 %s）：它在 crm 之外被改动过",
-		"%s needs one of the roles %s; %s holds %s":                                                "%s需要以下角色之一：%s；%s 的角色为 %s",
 		"%s: the executor cannot be a witness":                                                     "%s：执行人不能担任监销人",
 		"`crm borrow endorse %s`":                                                                  "`crm borrow endorse %s`",
 		"`crm borrow list` shows the loans":                                                        "`crm borrow list` 列出所有借阅",

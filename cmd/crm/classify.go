@@ -157,7 +157,7 @@ func (e *env) printCreditChange(a *archive.Archive, id, old, credit string, chan
 		e.printf("%s\n", l10n.Sprintf("%s already has credit class %s: nothing written.", id, credit))
 		return
 	}
-	msg := l10n.Sprintf("%s: credit class %s → %s.", id, cmp.Or(old, "-"), credit)
+	msg := l10n.Sprintf("%s: credit class %s → %s.", id, cmp.Or(old, l10n.Pick("-", l10n.NoneWord)), credit)
 	if old == credit {
 		// Kept, journaled: the class in force, reviewed (a visit's
 		// change in credit awaited review, R8), or pinned from the
@@ -185,7 +185,7 @@ func (e *env) setTier(a *archive.Archive, id, tier, reason string) error {
 		e.printf("%s\n", l10n.Sprintf("%s already has tier %s: nothing written.", id, t))
 		return nil
 	}
-	e.printf("%s\n", l10n.Sprintf("%s: tier %s → %s.", id, cmp.Or(old, "-"), t))
+	e.printf("%s\n", l10n.Sprintf("%s: tier %s → %s.", id, cmp.Or(old, l10n.Pick("-", l10n.NoneWord)), t))
 	return nil
 }
 

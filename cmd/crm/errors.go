@@ -110,7 +110,7 @@ func present(err error, pol *archive.Policy) string {
 	if !errors.As(err, &ae) {
 		return cobraText(err)
 	}
-	msg := message(ae, pol)
+	msg := message(ae)
 	// Errors wrapped around the archive's keep their own words in front.
 	if outer := err.Error(); outer != ae.Error() && strings.HasSuffix(outer, ae.Error()) {
 		msg = strings.TrimSuffix(outer, ae.Error()) + msg
@@ -129,8 +129,8 @@ func isArchiveError(err error) bool {
 	return ok
 }
 
-// message is an archive error's own words, with flags and role titles.
-func message(e *archive.Error, pol *archive.Policy) string {
+// message is an archive error's own words, with flags.
+func message(e *archive.Error) string {
 	switch {
 	case e.Code == archive.Usage && !positional[e.Field]:
 		flag := flagOf(e.Field)
@@ -146,30 +146,10 @@ func message(e *archive.Error, pol *archive.Policy) string {
 		// archive holds (--for R-…, --dossier C-…): an error, not a
 		// usage error, with the flag named all the same.
 		return fmt.Sprintf("%s%s%v", flagOf(e.Field), l10n.Pick(": ", "："), e.Err)
-	case e.Code == archive.Denied && e.Err == nil:
-		msg := l10n.Sprintf("%s needs one of the roles %s; %s holds %s", e.Step, roleList(e.Need, pol), e.Actor, roleList(e.Held, pol))
-		if e.Rule != "" {
-			msg = e.Rule + l10n.Pick(": ", "：") + msg
-		}
-		return msg
 	}
+	// A refusal for want of a role (e.Code Denied) names the roles by the
+	// policy's titles in Chinese itself (archive.Error).
 	return e.Error()
-}
-
-// roleList writes roles as the user reads them: ids in brackets in
-// English ([clerk supervisor]), the policy's titles in Chinese.
-func roleList(roles []string, pol *archive.Policy) string {
-	if !l10n.Chinese() || pol == nil {
-		return fmt.Sprint(roles)
-	}
-	t := make([]string, len(roles))
-	for i, r := range roles {
-		t[i] = pol.RoleTitle(r)
-	}
-	if len(t) == 0 {
-		return "（无）"
-	}
-	return strings.Join(t, "、")
 }
 
 // hints say what to do next about an archive error, naming the command;
