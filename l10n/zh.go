@@ -158,7 +158,7 @@ func catalogMain() map[string]string {
 		"destruction request %s is %s: there is nothing to reject":                                                  "销毁申请 %s 的状态为 %s：无可驳回",
 		"destruction request %s waits for step %d of %v, by a %s; %s holds %v (approvals go in the policy's order)": "销毁申请 %s 正在等待第 %d 步审批（流程：%v），须由%s审批；%s 的角色为%v（审批须按策略规定的顺序进行）",
 		"destruction request %s was executed":                                                                       "销毁申请 %s 已执行",
-		"differs from the policy the journal recorded (edited without a signed policy.update)":                      "与日志记录的策略不符（未经签名的 policy.update 就被修改）",
+		"differs from the policy the journal recorded (edited without a signed policy.update)":                      "与日志记录的策略不符（未经签名登记就被修改）",
 		"dossier": "档案",
 		"dossier %s is already on hold since %s (%s)":                                         "档案 %s 自 %s 起已被冻结（%s）",
 		"dossier %s is not on hold: nothing to release":                                       "档案 %s 未被冻结：无需解除",

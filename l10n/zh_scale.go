@@ -18,10 +18,10 @@ func scale() map[string]string {
 		"written in a clone that had not heard of the change of keys of %v (%s): it opens with their old keys until a writer of level %s re-encrypts it":                   "写入时所在的克隆尚不知道 %v 已更换密钥（%s）：在密级 %s 的写入者重新加密之前，仍可用其旧密钥打开",
 		// verify's checks of submissions/ (hand-ins).
 		"left by an interrupted hand-in":                      "是中断的报告提交留下的临时文件",
-		"no submission.add in the journal hands in this file": "日志中没有提交此文件的 submission.add",
+		"no submission.add in the journal hands in this file": "日志中没有提交此文件的记录",
 		"hand-in %s was %s, but its file is still here":       "报告 %s 已处理（%s），但其文件仍在",
-		"sha256 %s is not %s, pinned by submission.add (changed, replaced or rolled back outside crm: restore it from git)": "sha256 为 %s，而非 submission.add 记录的 %s（在 crm 之外被修改、替换或回退：请从 git 恢复）",
-		"has %d recipient stanzas, but submission.add pinned %d recipients":                                                 "有 %d 个接收者条目，但 submission.add 记录了 %d 个接收者",
+		"sha256 %s is not %s, pinned by submission.add (changed, replaced or rolled back outside crm: restore it from git)": "sha256 为 %s，而非提交时日志记录的 %s（在 crm 之外被修改、替换或回退：请从 git 恢复）",
+		"has %d recipient stanzas, but submission.add pinned %d recipients":                                                 "有 %d 个接收者条目，但提交时日志记录了 %d 个接收者",
 		"missing: the journal says hand-in %s waits":                                                                        "缺失：日志表明报告 %s 待处理",
 		// The pin: a head's file edited in place.
 		"event %s, which you saw in this archive before, was changed in its file %s (%s)": "你以前在本档案库中见过的事件 %s 在其文件 %s 中被改动（%s）",
