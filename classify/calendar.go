@@ -166,14 +166,15 @@ func (s Spans) Names() []string {
 }
 
 // String writes s with each run as its first and last quarter:
-// "2016Q4-2026Q3, 2027Q2".
+// "2016Q4-2026Q3, 2027Q2" (in Chinese 2016Q4-2026Q3、2027Q2).
 func (s Spans) String() string { return string(s.Append(make([]byte, 0, len(s)*15))) }
 
 // Append appends s written as String writes it to b.
 func (s Spans) Append(b []byte) []byte {
+	sep := l10n.ListSep() // a list in a message: 、 in Chinese
 	for i, r := range s {
 		if i > 0 {
-			b = append(b, ", "...)
+			b = append(b, sep...)
 		}
 		b = r.First().append(b)
 		if r.last != r.first {

@@ -112,9 +112,13 @@ const NoneWord = "无"
 
 // List joins items as a list in a message: with 、 (the Chinese list
 // separator) in Chinese, with ", " otherwise.
-func List(items []string) string {
+func List(items []string) string { return strings.Join(items, ListSep()) }
+
+// ListSep is what List puts between two items, for a list written piece
+// by piece into the output: 、 in Chinese, ", " otherwise.
+func ListSep() string {
 	if zh.Load() {
-		return strings.Join(items, "、")
+		return "、"
 	}
-	return strings.Join(items, ", ")
+	return ", "
 }

@@ -564,14 +564,16 @@ func (e *env) linef(format string, a ...any) {
 	io.WriteString(e.io.Out, "\n")
 }
 
-// commaList prints as its items joined by ", " (%s), written into the
-// output as they are: strings.Join made a string per line.
+// commaList prints as its items joined as l10n.List joins them (%s: ", ",
+// 、 in Chinese), written into the output as they are: strings.Join made
+// a string per line.
 type commaList []string
 
 func (l commaList) Format(f fmt.State, _ rune) {
+	sep := l10n.ListSep()
 	for i, s := range l {
 		if i > 0 {
-			io.WriteString(f, ", ")
+			io.WriteString(f, sep)
 		}
 		io.WriteString(f, s)
 	}
