@@ -461,11 +461,11 @@ func (a *Archive) plaintext(d *DossierState, ct []byte, sum string) ([]byte, err
 		if errors.As(err, &nm) {
 			if slices.Contains(a.State.AddedElsewhere(d), a.me.ID) && slices.Contains(a.State.ExpectedRecipients(d), a.me.ID) {
 				return nil, (&Error{Code: Denied, Actor: a.me.ID,
-					Err: l10n.Errorf("you (%s) may read dossier %s, but its file was written in a clone where %s named another key (a %s of the same id, made apart and superseded): a writer of level %s re-encrypts it at their next step", a.me.ID, d.ID, a.me.ID, KindMemberAdd, d.Level)}).then(NextRekey, d.ID)
+					Err: l10n.Errorf("you (%s) may read dossier %s, but its file was written in a clone where %s named another key (a %s of the same id, made apart and superseded): a writer of level %s re-encrypts it at their next step", a.me.ID, d.ID, a.me.ID, KindText(KindMemberAdd), d.Level)}).then(NextRekey, d.ID)
 			}
 			if slices.Contains(a.State.StaleKeys(d), a.me.ID) && slices.Contains(a.State.ExpectedRecipients(d), a.me.ID) {
 				return nil, (&Error{Code: Denied, Actor: a.me.ID,
-					Err: l10n.Errorf("you (%s) may read dossier %s, but its file is still encrypted to your keys before they were changed (%s): a writer of level %s re-encrypts it at their next step", a.me.ID, d.ID, KindMemberRotate, d.Level)}).then(NextRekey, d.ID)
+					Err: l10n.Errorf("you (%s) may read dossier %s, but its file is still encrypted to your keys before they were changed (%s): a writer of level %s re-encrypts it at their next step", a.me.ID, d.ID, KindText(KindMemberRotate), d.Level)}).then(NextRekey, d.ID)
 			}
 			if slices.Contains(a.State.ExpectedRecipients(d), a.me.ID) && !slices.Contains(d.Recipients, a.me.ID) {
 				return nil, (&Error{Code: Denied, Actor: a.me.ID,

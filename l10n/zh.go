@@ -468,7 +468,7 @@ func catalogMain() map[string]string {
 		"%s may not write a dossier file":                                                                   "%s 不能写入档案文件",
 		"unreadable member data":                                                                            "成员数据无法读取",
 		"%s to %q: an expired dossier drops to %s":                                                          "%s 降至 %q：到期档案应降为 %s",
-		"a second %s event: an archive has one genesis":                                                     "出现第二个 %s 事件：一个档案库只有一个创世事件",
+		"a second %s event: an archive has one genesis":                                                     "出现第二个“%s”事件：一个档案库只有一个创世事件",
 		"unreadable data: %v":                                                                               "数据无法读取：%v",
 		"removal of an unknown member %s":                                                                   "移除了未知成员 %s",
 		"%s names a dossier, which it must not":                                                             "%s 不应指明档案",

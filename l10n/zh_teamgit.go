@@ -73,7 +73,7 @@ func teamgit() map[string]string {
 		"a manager settles it with `crm verify --accept %s --reason …` or `--reject %s --reason …`": "由经理用 `crm verify --accept %s --reason …` 或 `--reject %s --reason …` 处理",
 		"a member who can read it": "能阅读它的成员",
 		"a merge is in progress: finish it (crm sync) before purging history":                                                              "合并尚未完成：请先完成（crm sync）再清除历史",
-		"a new id goes only with accepting a %s":                                                                                           "只有接受 %s 时才能给出新编号",
+		"a new id goes only with accepting a %s":                                                                                           "只有接受“%s”时才能给出新编号",
 		"both clones changed this field; ours is kept below. Keep one, or write both, then delete these lines.":                            "两个克隆都改了此字段；下面保留的是本方的值。请保留其一或合写两者，然后删除这几行。",
 		"conflict lines (%s) are left: keep one side or write both, and delete them":                                                       "仍有冲突标注行（%s）：请保留一方或合写两者，并删除这些行",
 		"crm merges only dossier files (%s/ID.age), not %q":                                                                                "crm 只合并档案文件（%s/ID.age），不合并 %q",
@@ -120,7 +120,7 @@ func teamgit() map[string]string {
 		"warning: this clone lacks crm's git drivers (%s): a merge would treat dossiers as text; run crm git setup":                                              "警告：本克隆缺少 crm 的 git 驱动（%s）：合并时档案会被当作文本；请运行 crm git setup",
 		"your key cannot open every version of dossier %s: a member who can read it must settle the conflict":                                                    "你的密钥打不开档案 %s 的所有版本：须由能阅读它的成员解决冲突",
 		"your work waits on branch %s of %s: their next crm sync merges it; then sync again":                                                                     "你的工作已存放在分支 %s（%s）上：待他们下次 crm sync 合并后，请再次同步",
-		"still opens with the old keys of %v (changed by %s since it was written)":                                                                               "仍可用 %v 的旧密钥打开（写入后已由 %s 更换）",
+		"still opens with the old keys of %v (changed by %s since it was written)":                                                                               "仍可用 %v 的旧密钥打开（写入后其密钥已更换：日志中的“%s”）",
 		"%s is in a merge conflict: shown as this clone had it":                                                                                                  "%s 处于合并冲突中：显示的是本克隆原有的版本",
 		"%s is in a merge conflict: settle it first":                                                                                                             "%s 处于合并冲突中：请先解决",
 		"the work tree has uncommitted changes (%s): commit them (crm sync) before purging history, which resets the work tree":                                  "工作区有未提交的改动（%s）：清除历史会重置工作区，请先提交（crm sync）",
@@ -161,8 +161,8 @@ func teamgit() map[string]string {
 		"request %s by %s covers %s, not the %s report (R6.7)":                                                                            "申请 %s（%s 提出）包括 %s，不包括 %s 报表 (R6.7)",
 		// A file written under a member id that named another key in the
 		// clone that wrote it (a superseded member.add, archive/members.go).
-		"written in a clone where %v named another key (a %s of the same id, made apart and superseded by the one that counts): it opens with that key, not theirs, until a writer of level %s re-encrypts it":  "写入时所在的克隆中 %v 指的是另一把密钥（另一个克隆中各自进行、已被有效的那次取代的同一编号的 %s）：在密级 %s 的写入者重新加密之前，能打开它的是那把密钥，而不是其本人的",
-		"you (%s) may read dossier %s, but its file was written in a clone where %s named another key (a %s of the same id, made apart and superseded): a writer of level %s re-encrypts it at their next step": "你（%s）可以阅读档案 %s，但其文件写入时所在的克隆中 %s 指的是另一把密钥（另一个克隆中各自进行、已被取代的同一编号的 %s）：密级 %s 的写入者下次操作时会重新加密",
+		"written in a clone where %v named another key (a %s of the same id, made apart and superseded by the one that counts): it opens with that key, not theirs, until a writer of level %s re-encrypts it":  "写入时所在的克隆中 %v 指的是另一把密钥（另一个克隆中各自进行、已被有效的那次取代的同一编号的“%s”）：在密级 %s 的写入者重新加密之前，能打开它的是那把密钥，而不是其本人的",
+		"you (%s) may read dossier %s, but its file was written in a clone where %s named another key (a %s of the same id, made apart and superseded): a writer of level %s re-encrypts it at their next step": "你（%s）可以阅读档案 %s，但其文件写入时所在的克隆中 %s 指的是另一把密钥（另一个克隆中各自进行、已被取代的同一编号的“%s”）：密级 %s 的写入者下次操作时会重新加密",
 		// A push from a clone made before a purge (cmd/crm/teamgit.go, purgedBack).
 		"%s: the remote's history holds no version of destroyed dossier %s (crm purge took them out), but commits this push carries do":                                                                                           "%s：远程的历史中已没有已销毁档案 %s 的任何版本（crm purge 已将其清除），但本次推送带上的提交中有",
 		"the push would bring back the old ciphertexts of %d destroyed dossier(s) purged from the remote's history: nothing was pushed; run `crm purge %s --yes` in this clone too (or clone the archive again), then `crm sync`": "本次推送会把已从远程历史中清除的 %d 份已销毁档案的旧密文带回去：未推送任何内容；请在本克隆中也运行 `crm purge %s --yes`（或重新克隆档案库），然后运行 `crm sync`",
