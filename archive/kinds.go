@@ -73,8 +73,9 @@ type KindSpec struct {
 	Kind journal.Kind
 	// Term is the kind's name in Chinese, the department's word for the
 	// step (冻结 for dossier.hold): crm log's kind column and every Chinese
-	// message that names a kind show it (KindText). Within 16 columns, so
-	// that crm log's kind column stays as wide as the English ids.
+	// message that names a kind show it (KindText). At most 16 columns
+	// wide (TestEveryKindHasAChineseTerm), so that a new term does not
+	// widen crm log's kind column.
 	Term     string
 	Workflow Workflow
 	// What names the step for people, as in "adding a member needs one of
