@@ -533,7 +533,7 @@ func (a *Archive) Wrote() bool { return a.wrote }
 func (a *Archive) Identity() *Identity { return a.id }
 
 // require checks that the working member holds one of roles for a step.
-func (a *Archive) require(kind string, roles []string) (*Member, error) {
+func (a *Archive) require(kind l10n.Phrase, roles []string) (*Member, error) {
 	me, err := a.Me()
 	if err != nil {
 		return nil, err
@@ -551,9 +551,9 @@ func (a *Archive) requireKind(k journal.Kind) (*Member, error) {
 	if spec.Roles == nil {
 		return a.Me()
 	}
-	me, err := a.require(l10n.T(spec.What), spec.Roles(a.Policy))
+	me, err := a.require(l10n.Word(spec.What), spec.Roles(a.Policy))
 	if e, ok := err.(*Error); ok && spec.Rule != "" {
-		e.Rule = l10n.T(spec.Rule)
+		e.Rule = l10n.Word(spec.Rule)
 	}
 	return me, err
 }

@@ -119,11 +119,11 @@ func (c *step) checkMarking(level, setOn, period, expires string) error {
 }
 
 // classifyWhat names a change of level from one level to another.
-func classifyWhat(p *Policy, from, to string) string {
+func classifyWhat(p *Policy, from, to string) l10n.Phrase {
 	if top := p.TopLevel(); from == top || to == top {
-		return l10n.Sprintf("raising a dossier to or lowering it from %s", top)
+		return l10n.Textf("raising a dossier to or lowering it from %s", top)
 	}
-	return l10n.T("changing a dossier's level")
+	return l10n.Word("changing a dossier's level")
 }
 
 // levelBefore is the level d has at t by R7.2.4, before a change of
@@ -203,19 +203,19 @@ func (x *DossierCredit) check(c *step) error {
 	if err := x.checkKeep(c); err != nil {
 		return err
 	}
-	return c.judgesContent(l10n.T("setting a credit class"))
+	return c.judgesContent(l10n.Word("setting a credit class"))
 }
 
 // judgesContent refuses a step that judges what a dossier says (its
 // credit class, its tier: R8, from its credit survey and trading record)
 // to a member who may not read it at that point: a class set blind is
 // no judgement, and the old class it records could not be known.
-func (c *step) judgesContent(what string) error { return judgesContent(c.s, c.d, c.actor, what) }
+func (c *step) judgesContent(what l10n.Phrase) error { return judgesContent(c.s, c.d, c.actor, what) }
 
 // judgesContent is step.judgesContent of dossier d in state s for actor:
 // also what a batch checks of every dossier before it writes any
 // (ClassifyMany).
-func judgesContent(s *State, d *DossierState, actor *Member, what string) error {
+func judgesContent(s *State, d *DossierState, actor *Member, what l10n.Phrase) error {
 	if d == nil || slices.Contains(s.ExpectedRecipients(d), actor.ID) {
 		return nil
 	}
@@ -233,7 +233,7 @@ func (x *DossierTier) check(c *step) error {
 	if _, err := classify.ParseTier(x.Tier); err != nil {
 		return usageErr("tier", err)
 	}
-	return c.judgesContent(l10n.T("setting a tier"))
+	return c.judgesContent(l10n.Word("setting a tier"))
 }
 
 func (x *DossierTier) apply(c *step) {
@@ -283,7 +283,7 @@ func (a *Archive) SetLevel(id, level, period, reason string) (*LevelChange, erro
 	if err != nil {
 		return nil, err
 	}
-	if _, err := a.require(l10n.T("changing a dossier's level"), a.Policy.Permissions.Classify); err != nil {
+	if _, err := a.require(l10n.Word("changing a dossier's level"), a.Policy.Permissions.Classify); err != nil {
 		return nil, err
 	}
 	var out *LevelChange
@@ -410,7 +410,7 @@ func (a *Archive) classOverride(kind string, id, reason string, current func(d *
 	if err := needReason(reason); err != nil {
 		return "", false, err
 	}
-	if _, err := a.require(l10n.T(kind), a.Policy.Permissions.Classify); err != nil {
+	if _, err := a.require(l10n.Word(kind), a.Policy.Permissions.Classify); err != nil {
 		return "", false, err
 	}
 	err = a.locked(func() error {
@@ -491,7 +491,7 @@ func (a *Archive) SetTier(id, tier, reason string) (old string, changed bool, er
 	if err := needReason(reason); err != nil {
 		return "", false, err
 	}
-	if _, err := a.require(l10n.T("setting a tier"), a.Policy.Permissions.Classify); err != nil {
+	if _, err := a.require(l10n.Word("setting a tier"), a.Policy.Permissions.Classify); err != nil {
 		return "", false, err
 	}
 	if a.partial && !a.State.summary {
@@ -748,7 +748,7 @@ func (a *Archive) ClassifyMany(ids []string, level, period, credit, reason strin
 	if level != "" {
 		what = "changing a dossier's level"
 	}
-	if _, err := a.require(l10n.T(what), a.Policy.Permissions.Classify); err != nil {
+	if _, err := a.require(l10n.Word(what), a.Policy.Permissions.Classify); err != nil {
 		return nil, err
 	}
 	var out []Reclassified
@@ -765,7 +765,7 @@ func (a *Archive) ClassifyMany(ids []string, level, period, credit, reason strin
 			// says, which the member must read. Checked of every one
 			// first: a batch whose third dossier the supervisor may
 			// not read (绝密) wrote the first two's classes.
-			err = judgesContent(a.State, d, a.me, l10n.T("setting a credit class"))
+			err = judgesContent(a.State, d, a.me, l10n.Word("setting a credit class"))
 		}
 		if err != nil && !strings.Contains(err.Error(), d.ID) {
 			err = fmt.Errorf("%s: %w", d.ID, err) // which dossier

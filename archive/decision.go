@@ -64,7 +64,7 @@ func (x *Decision) check(c *step) error {
 		return problemf("the decision names event %s, which is not in the journal", journal.ShortHash(x.Event))
 	}
 	if need := c.p.DecideRoles(); !c.actor.HasRole(need...) && (x.Decision != DecisionReject || target.Actor != c.e.Actor) {
-		return rolesErr(c.p, l10n.T(c.spec.What), c.actor, need)
+		return rolesErr(c.p, l10n.Word(c.spec.What), c.actor, need)
 	}
 	if !c.follows(target.Hash) {
 		return problemf("the decision on event %s does not follow it", journal.ShortHash(x.Event))

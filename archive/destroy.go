@@ -26,18 +26,22 @@ const (
 
 // DestroyStatusText is destruction request status s as the user reads it,
 // in lists and in messages.
-func DestroyStatusText(s string) string {
+func DestroyStatusText(s string) string { return destroyStatus(s).String() }
+
+// destroyStatus is DestroyStatusText in either language (l10n.Phrase): the
+// message of a problem is kept in both.
+func destroyStatus(s string) l10n.Words {
 	switch s {
 	case DestroyPending:
-		return l10n.Pick("pending", "审批中")
+		return l10n.Words{En: "pending", Zh: "审批中"}
 	case DestroyApproved:
-		return l10n.Pick("approved", "已批准")
+		return l10n.Words{En: "approved", Zh: "已批准"}
 	case DestroyRejected:
-		return l10n.Pick("rejected", "已驳回")
+		return l10n.Words{En: "rejected", Zh: "已驳回"}
 	case DestroyExecuted:
-		return l10n.Pick("executed", "已销毁")
+		return l10n.Words{En: "executed", Zh: "已销毁"}
 	}
-	return s
+	return l10n.Words{En: s, Zh: s}
 }
 
 // Destruction is a destruction request (销毁, R6.10).
@@ -148,7 +152,7 @@ func (x *DestroyRequest) check(c *step) error {
 	}
 	for _, r := range c.s.Destructions {
 		if r.Dossier == c.d.ID && (r.Status() == DestroyPending || r.Status() == DestroyApproved) {
-			return failErr(l10n.Errorf("dossier %s already has destruction request %s (%s)", c.d.ID, r.ID, DestroyStatusText(r.Status())), NextDestructions, "")
+			return failErr(l10n.Errorf("dossier %s already has destruction request %s (%s)", c.d.ID, r.ID, destroyStatus(r.Status())), NextDestructions, "")
 		}
 	}
 	if len(c.p.Destruction.Chain) == 0 {
@@ -194,7 +198,7 @@ func approveStep(s *State, actor *Member, r *Destruction, d *DossierState) (step
 
 // afterLastApproval checks that a step on r follows its last approval
 // through links: order is "reachable through links", never timestamps.
-func (c *step) afterLastApproval(r *Destruction, what string) error {
+func (c *step) afterLastApproval(r *Destruction, what l10n.Phrase) error {
 	if n := len(r.Approvals); n > 0 && !c.follows(r.Approvals[n-1].Event) {
 		return problemf("destruction request %s: %s does not follow step %d in the journal's links (written apart from it)", r.ID, what, n)
 	}
@@ -213,7 +217,7 @@ func (x *DestroyApprove) check(c *step) error {
 	if x.Step != step {
 		return problemf("destruction request %s: approval claims step %d, but it is step %d in the chain", r.ID, x.Step, step)
 	}
-	return c.afterLastApproval(r, l10n.Sprintf("step %d", step))
+	return c.afterLastApproval(r, l10n.Textf("step %d", step))
 }
 
 func (x *DestroyApprove) apply(c *step) {
@@ -228,7 +232,7 @@ func (x *DestroyReject) check(c *step) error {
 		return err
 	}
 	if st := r.Status(); st != DestroyPending && st != DestroyApproved {
-		return failErr(l10n.Errorf("destruction request %s is %s: there is nothing to reject", r.ID, DestroyStatusText(st)), NoNext, "")
+		return failErr(l10n.Errorf("destruction request %s is %s: there is nothing to reject", r.ID, destroyStatus(st)), NoNext, "")
 	}
 	if strings.TrimSpace(x.Reason) == "" {
 		return missingErr("reason", l10n.Errorf("say why the destruction is rejected"))
@@ -278,7 +282,7 @@ func (x *DestroyExecute) check(c *step) error {
 	case DestroyPending:
 		return &Error{Code: Denied, Err: l10n.Errorf("destruction request %s has %d of %d approvals: it waits for a %s (R6.10)", r.ID, len(r.Approvals), len(r.Chain), c.p.roleText(r.NextRole()))}
 	case DestroyRejected, DestroyExecuted:
-		return failErr(l10n.Errorf("destruction request %s is %s: nothing to execute", r.ID, DestroyStatusText(st)), NoNext, "")
+		return failErr(l10n.Errorf("destruction request %s is %s: nothing to execute", r.ID, destroyStatus(st)), NoNext, "")
 	}
 	if err := destroyBlocked(c.s, c.d); err != nil {
 		return err
@@ -291,7 +295,7 @@ func (x *DestroyExecute) check(c *step) error {
 	if (x.Level != "" && x.Level != c.d.Level) || (x.Date != "" && !sameDay(x.Date, c.e.Time)) {
 		return problemf("destruction request %s: the execution records level %q and date %q, but the dossier is %s and the event is dated %s", r.ID, x.Level, x.Date, c.d.Level, fmtUTC(c.e.Time))
 	}
-	return c.afterLastApproval(r, l10n.T("the execution"))
+	return c.afterLastApproval(r, l10n.Word("the execution"))
 }
 
 func (x *DestroyExecute) apply(c *step) {

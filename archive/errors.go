@@ -79,15 +79,15 @@ const (
 // the next step. Its message (Err) names neither flags nor commands.
 type Error struct {
 	Code    Code
-	Field   string   // Usage: the input at fault ("reason", "days", "witness", …); Failed: the input whose value names nothing the archive holds, if not an argument
-	Value   string   // Usage: the value given, when the message needs it
-	Missing bool     // Usage: the input was not given at all (Err says why it is needed)
-	Path    string   // Integrity: the file at fault, relative to the archive
-	Actor   string   // Denied: who tried
-	Step    string   // Denied: what was tried ("creating a dossier")
-	Rule    string   // Denied: the rule that says who may, if any (R7.1 …)
-	Need    []string // Denied: the roles that may
-	Held    []string // Denied: the roles the actor holds
+	Field   string      // Usage: the input at fault ("reason", "days", "witness", …); Failed: the input whose value names nothing the archive holds, if not an argument
+	Value   string      // Usage: the value given, when the message needs it
+	Missing bool        // Usage: the input was not given at all (Err says why it is needed)
+	Path    string      // Integrity: the file at fault, relative to the archive
+	Actor   string      // Denied: who tried
+	Step    l10n.Phrase // Denied: what was tried ("creating a dossier")
+	Rule    l10n.Phrase // Denied: the rule that says who may, if any (R7.1 …)
+	Need    []string    // Denied: the roles that may
+	Held    []string    // Denied: the roles the actor holds
 	Next    Next
 	Arg     string // the argument of Next
 	Err     error
@@ -102,16 +102,39 @@ func (e *Error) Error() string {
 	case e.Err != nil:
 		return e.Err.Error()
 	case e.Code == Denied:
-		// In Chinese by the policy's titles, listed with 、 (客户信息专员、
-		// 客户信息主管), as the command line presents it; [clerk
-		// supervisor] in English.
-		msg := l10n.Sprintf("%s needs one of the roles %v; %s holds %v", e.Step, e.pol.rolesText(e.Need), e.Actor, e.pol.rolesText(e.Held))
-		if e.Rule != "" {
-			msg = e.Rule + l10n.Pick(": ", "：") + msg
-		}
-		return msg
+		return e.denied(l10n.Chinese())
 	}
 	return l10n.T("failed")
+}
+
+// Say is e's message in Chinese (chinese) or in English (l10n.Bilingual):
+// a problem of the replay is kept in both.
+func (e *Error) Say(chinese bool) string {
+	switch {
+	case e.Err != nil && e.Path != "" && e.Code == Integrity && !strings.HasPrefix(e.Err.Error(), e.Path):
+		return e.Path + ": " + l10n.In(chinese, e.Err)
+	case e.Err != nil:
+		return l10n.In(chinese, e.Err)
+	case e.Code == Denied:
+		return e.denied(chinese)
+	}
+	return l10n.Sayf(chinese, "failed")
+}
+
+// denied is the message of a Denied e without Err.
+func (e *Error) denied(chinese bool) string {
+	// In Chinese by the policy's titles, listed with 、 (客户信息专员、
+	// 客户信息主管), as the command line presents it; [clerk
+	// supervisor] in English.
+	msg := l10n.Sayf(chinese, "%s needs one of the roles %v; %s holds %v", l10n.In(chinese, e.Step), e.pol.rolesText(e.Need), e.Actor, e.pol.rolesText(e.Held))
+	if e.Rule != nil {
+		sep := ": "
+		if chinese {
+			sep = "："
+		}
+		msg = e.Rule.Say(chinese) + sep + msg
+	}
+	return msg
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -135,7 +158,7 @@ func deniedErr(err error) *Error { return &Error{Code: Denied, Err: err} }
 
 // rolesErr says who may take step, and what actor holds; p names the
 // roles.
-func rolesErr(p *Policy, step string, actor *Member, need []string) *Error {
+func rolesErr(p *Policy, step l10n.Phrase, actor *Member, need []string) *Error {
 	e := &Error{Code: Denied, Step: step, Need: slices.Clone(need), pol: p}
 	if actor != nil {
 		e.Actor, e.Held = actor.ID, actor.Roles

@@ -61,24 +61,28 @@ const (
 
 // LoanStatusText is loan status s as the user reads it, in lists and in
 // messages.
-func LoanStatusText(s string) string {
+func LoanStatusText(s string) string { return loanStatus(s).String() }
+
+// loanStatus is LoanStatusText in either language (l10n.Phrase): the
+// message of a problem is kept in both.
+func loanStatus(s string) l10n.Words {
 	switch s {
 	case LoanPending:
-		return l10n.Pick("pending", "待批")
+		return l10n.Words{En: "pending", Zh: "待批"}
 	case LoanOut:
-		return l10n.Pick("out", "借出")
+		return l10n.Words{En: "out", Zh: "借出"}
 	case LoanExpired:
-		return l10n.Pick("expired", "已收回权限")
+		return l10n.Words{En: "expired", Zh: "已收回权限"}
 	case LoanReturned:
-		return l10n.Pick("returned", "已归还")
+		return l10n.Words{En: "returned", Zh: "已归还"}
 	case LoanCancelled:
-		return l10n.Pick("withdrawn", "已撤回")
+		return l10n.Words{En: "withdrawn", Zh: "已撤回"}
 	case LoanRejected:
-		return l10n.Pick("rejected", "已驳回")
+		return l10n.Words{En: "rejected", Zh: "已驳回"}
 	case LoanVoid:
-		return l10n.Pick("void", "已作废")
+		return l10n.Words{En: "void", Zh: "已作废"}
 	}
-	return s
+	return l10n.Words{En: s, Zh: s}
 }
 
 // Loan is a borrowing of a dossier (借阅, R7.1), as the journal tells it.
@@ -318,7 +322,7 @@ func (x *LoanRequest) check(c *step) error {
 	actor, d := c.actor, c.d
 	for _, l := range d.Loans {
 		if l.Borrower == actor.ID && !l.Ended() {
-			return failErr(l10n.Errorf("%s already has loan %s of dossier %s (%s): return it first", actor.ID, l.ID, d.ID, LoanStatusText(l.Status())), NextReturn, l.ID)
+			return failErr(l10n.Errorf("%s already has loan %s of dossier %s (%s): return it first", actor.ID, l.ID, d.ID, loanStatus(l.Status())), NextReturn, l.ID)
 		}
 	}
 	if strings.TrimSpace(x.Purpose) == "" {
@@ -355,7 +359,7 @@ func (x *LoanEndorse) check(c *step) error {
 		return failErr(l10n.Errorf("loan %s needs no (further) department manager's sign-off", l.ID), NoNext, "")
 	}
 	if l.Status() != LoanPending {
-		return failErr(l10n.Errorf("loan %s is %s: nothing to sign", l.ID, LoanStatusText(l.Status())), NoNext, "")
+		return failErr(l10n.Errorf("loan %s is %s: nothing to sign", l.ID, loanStatus(l.Status())), NoNext, "")
 	}
 	if !actor.HasRole("dept_manager") || actor.Department != l.Department {
 		return &Error{Code: Denied, Actor: actor.ID, Need: []string{"dept_manager"}, Held: actor.Roles,
@@ -412,7 +416,7 @@ func (s *State) LoanDeciders(l *Loan, level string) []string {
 func (s *State) approveRole(actor *Member, l *Loan, level string, e *journal.Event) (role string, last bool, err error) {
 	p := s.Policy
 	if l.Status() != LoanPending {
-		return "", false, failErr(l10n.Errorf("loan %s is %s: there is nothing to approve", l.ID, LoanStatusText(l.Status())), NoNext, "")
+		return "", false, failErr(l10n.Errorf("loan %s is %s: there is nothing to approve", l.ID, loanStatus(l.Status())), NoNext, "")
 	}
 	if l.NeedsSign && l.EndorsedBy == "" {
 		return "", false, failErr(l10n.Errorf("loan %s first needs the sign-off of a dept_manager of %s (R6.7)", l.ID, l.Department), NextEndorse, l.ID)
@@ -594,7 +598,7 @@ func (x *LoanRenew) check(c *step) error {
 			Err: l10n.Errorf("loan %s cannot be renewed: its borrower %s no longer holds a role that may borrow (%v, R7.1); %s holds %v", l.ID, l.Borrower, c.p.rolesText(need), l.Borrower, c.p.rolesText(c.actor.Roles))}
 	}
 	if l.Status() != LoanOut {
-		return failErr(l10n.Errorf("loan %s is %s: only a lent-out loan can be renewed", l.ID, LoanStatusText(l.Status())), NoNext, "")
+		return failErr(l10n.Errorf("loan %s is %s: only a lent-out loan can be renewed", l.ID, loanStatus(l.Status())), NoNext, "")
 	}
 	if c.e.Time.After(l.Due) {
 		return failErr(l10n.Errorf("loan %s was due %s and is overdue: return it, then ask again", l.ID, c.s.formatTime(l.Due)), NextReturn, l.ID)
@@ -623,7 +627,7 @@ func (x *LoanReturn) check(c *step) error {
 		return err
 	}
 	if !l.Open() {
-		return failErr(l10n.Errorf("loan %s is %s: only a lent-out loan can be returned", l.ID, LoanStatusText(l.Status())), NoNext, "")
+		return failErr(l10n.Errorf("loan %s is %s: only a lent-out loan can be returned", l.ID, loanStatus(l.Status())), NoNext, "")
 	}
 	if approvers := c.p.LoanApprovers(c.d.Level); c.actor.ID != l.Borrower && !c.actor.HasRole(approvers...) {
 		return &Error{Code: Denied, Actor: c.actor.ID, Need: approvers, Held: c.actor.Roles,
@@ -680,7 +684,7 @@ func (c *step) pendingLoan(id string) (*Loan, error) {
 		return nil, err
 	}
 	if l.Status() != LoanPending {
-		return nil, failErr(l10n.Errorf("loan %s is %s: only a request that waits can be withdrawn or rejected", l.ID, LoanStatusText(l.Status())), NoNext, "")
+		return nil, failErr(l10n.Errorf("loan %s is %s: only a request that waits can be withdrawn or rejected", l.ID, loanStatus(l.Status())), NoNext, "")
 	}
 	return l, nil
 }

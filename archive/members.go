@@ -122,15 +122,17 @@ var otherPosts = []string{"dept_manager", "sales"}
 // postsText is roles as a message offers them to type with --role:
 // dept_manager, sales; in Chinese each with its title,
 // dept_manager（其他部门经理）、sales（市场部业务人员）.
-func (p *Policy) postsText(roles []string) string {
-	if !l10n.Chinese() {
-		return strings.Join(roles, ", ")
-	}
-	out := make([]string, len(roles))
-	for i, r := range roles {
-		out[i] = r + "（" + p.RoleTitle(r) + "）"
-	}
-	return strings.Join(out, "、")
+func (p *Policy) postsText(roles []string) l10n.Phrase {
+	return l10n.Said(func(chinese bool) string {
+		if !chinese {
+			return strings.Join(roles, ", ")
+		}
+		out := make([]string, len(roles))
+		for i, r := range roles {
+			out[i] = r + "（" + p.RoleTitle(r) + "）"
+		}
+		return strings.Join(out, "、")
+	})
 }
 
 // checkPosts refuses roles that are the home department's posts to a

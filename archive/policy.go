@@ -366,7 +366,7 @@ func (p *Policy) LevelRank(name string) int {
 // CheckLevel returns a usage error if name is not a level of the policy.
 func (p *Policy) CheckLevel(name string) error {
 	if p.Level(name) == nil {
-		return usageErr("", l10n.Errorf("unknown level %q: choose one of %s", name, l10n.List(p.LevelNames())))
+		return usageErr("", l10n.Errorf("unknown level %q: choose one of %s", name, l10n.Listed(p.LevelNames())))
 	}
 	return nil
 }
@@ -470,64 +470,79 @@ func (p *Policy) CheckRoles(roles []string) error {
 	}
 	for _, r := range roles {
 		if _, ok := p.Roles[r]; !ok {
-			return usageErr("role", l10n.Errorf("unknown role %q: choose from %s", r, l10n.List(p.RoleIDs())))
+			return usageErr("role", l10n.Errorf("unknown role %q: choose from %s", r, l10n.Listed(p.RoleIDs())))
 		}
 	}
 	return nil
 }
 
 // roleText is role as a message names it: its id, or in Chinese its
-// title (supervisor → 客户信息主管).
-func (p *Policy) roleText(role string) string {
-	if l10n.Chinese() {
-		return p.RoleTitle(role)
-	}
-	return role
+// title (supervisor → 客户信息主管), said in either language (l10n.Phrase:
+// a message kept in both).
+func (p *Policy) roleText(role string) l10n.Phrase {
+	return l10n.Said(func(chinese bool) string {
+		if chinese {
+			return p.RoleTitle(role)
+		}
+		return role
+	})
 }
 
 // rolesText is roles as a message names them: [supervisor manager gm];
 // in Chinese as a sentence lists them (RolesList: 客户信息主管、客户服务部经理),
 // 无 for none.
-func (p *Policy) rolesText(roles []string) string {
-	if !l10n.Chinese() {
-		return "[" + strings.Join(roles, " ") + "]"
-	}
-	if len(roles) == 0 {
-		return l10n.NoneWord
-	}
-	return p.RolesList(roles)
+func (p *Policy) rolesText(roles []string) l10n.Phrase {
+	roles = slices.Clone(roles)
+	return l10n.Said(func(chinese bool) string {
+		if !chinese {
+			return "[" + strings.Join(roles, " ") + "]"
+		}
+		if len(roles) == 0 {
+			return l10n.NoneWord
+		}
+		return p.rolesList(roles, true)
+	})
 }
 
 // chainText is an approval chain as a message names it: [supervisor
 // manager gm]; in Chinese by the titles, in order (客户信息主管 →
 // 客户服务部经理 → 总经理).
-func (p *Policy) chainText(chain []string) string {
-	if !l10n.Chinese() {
-		return p.rolesText(chain)
-	}
-	return strings.Join(p.titles(chain), " → ")
+func (p *Policy) chainText(chain []string) l10n.Phrase {
+	chain = slices.Clone(chain)
+	return l10n.Said(func(chinese bool) string {
+		if !chinese {
+			return p.rolesText(chain).Say(false)
+		}
+		return strings.Join(p.titles(chain), " → ")
+	})
 }
 
 // idsText is ids (of members, of dossiers) as a message lists them: [li
 // zhang]; in Chinese listed as a sentence lists them (li、zhang), 无 for
 // none. The ids stay ids: only the list reads as Chinese.
-func idsText(ids []string) string {
-	if l10n.Chinese() {
-		if len(ids) == 0 {
-			return l10n.NoneWord
+func idsText(ids []string) l10n.Phrase {
+	ids = slices.Clone(ids)
+	return l10n.Said(func(chinese bool) string {
+		if chinese {
+			if len(ids) == 0 {
+				return l10n.NoneWord
+			}
+			return l10n.ListIn(true, ids)
 		}
-		return l10n.List(ids)
-	}
-	return fmt.Sprint(ids)
+		return fmt.Sprint(ids)
+	})
 }
 
 // RolesList is roles as a sentence lists them (supervisor, manager, gm;
 // in Chinese by their titles: 客户信息主管、客户服务部经理、总经理).
-func (p *Policy) RolesList(roles []string) string {
-	if !l10n.Chinese() {
+func (p *Policy) RolesList(roles []string) string { return p.rolesList(roles, l10n.Chinese()) }
+
+// rolesList is RolesList in Chinese (chinese) or in English.
+func (p *Policy) rolesList(roles []string, chinese bool) string {
+	if !chinese {
 		return strings.Join(roles, ", ")
 	}
-	return l10n.List(p.titles(roles))
+	return l10n.ListIn(true, p.titles(roles))
 }
 
 // titles are the policy's titles of roles (RoleTitle), in order.

@@ -722,9 +722,9 @@ func (st *step) checkRules() error {
 	}
 	if spec.Roles != nil {
 		if need := spec.Roles(st.p); !st.actor.HasRole(need...) {
-			e := rolesErr(st.p, l10n.T(spec.What), st.actor, need)
+			e := rolesErr(st.p, l10n.Word(spec.What), st.actor, need)
 			if spec.Rule != "" {
-				e.Rule = l10n.T(spec.Rule)
+				e.Rule = l10n.Word(spec.Rule)
 			}
 			return refused(e)
 		}

@@ -28,18 +28,22 @@ const (
 
 // RequestStatusText is statistics request status s as the user reads it,
 // in lists and in messages.
-func RequestStatusText(s string) string {
+func RequestStatusText(s string) string { return requestStatus(s).String() }
+
+// requestStatus is RequestStatusText in either language (l10n.Phrase): the
+// message of a problem is kept in both.
+func requestStatus(s string) l10n.Words {
 	switch s {
 	case RequestPending:
-		return l10n.Pick("pending", "待批")
+		return l10n.Words{En: "pending", Zh: "待批"}
 	case RequestApproved:
-		return l10n.Pick("approved", "已批准")
+		return l10n.Words{En: "approved", Zh: "已批准"}
 	case RequestRejected:
-		return l10n.Pick("rejected", "已驳回")
+		return l10n.Words{En: "rejected", Zh: "已驳回"}
 	case RequestExpired:
-		return l10n.Pick("expired", "已过期")
+		return l10n.Words{En: "expired", Zh: "已过期"}
 	}
-	return s
+	return l10n.Words{En: s, Zh: s}
 }
 
 // StatsRequest is a request for customer statistics (R6.7), as the journal
@@ -128,7 +132,7 @@ func (c *step) requestOfStats(id string) (*StatsRequest, error) {
 		return nil, problemf("%s of request %q, which was never made", KindText(c.e.Kind), id)
 	}
 	if st := r.StatusAt(c.e.Time, c.p.Location()); st != RequestPending {
-		return nil, failErr(l10n.Errorf("request %s is %s: only a request that waits can be signed, approved or rejected", r.ID, RequestStatusText(st)), NoNext, "")
+		return nil, failErr(l10n.Errorf("request %s is %s: only a request that waits can be signed, approved or rejected", r.ID, requestStatus(st)), NoNext, "")
 	}
 	if !c.follows(r.Event) || r.endorsedAt != "" && !c.follows(r.endorsedAt) {
 		return nil, problemf("%s of request %s does not follow the steps before it in the journal's links", KindText(c.e.Kind), r.ID)
@@ -438,7 +442,7 @@ func (a *Archive) StatsRequestFor(id, name string) (*StatsRequest, error) {
 		return nil, e
 	}
 	if st := a.RequestStatus(r); st != RequestApproved {
-		return nil, failErr(l10n.Errorf("request %s by %s is %s: statistics go out only under an approved request that is still valid (R6.7)", r.ID, r.By, RequestStatusText(st)), NoNext, "")
+		return nil, failErr(l10n.Errorf("request %s by %s is %s: statistics go out only under an approved request that is still valid (R6.7)", r.ID, r.By, requestStatus(st)), NoNext, "")
 	}
 	if !r.Covers(name) {
 		return nil, failErr(l10n.Errorf("request %s by %s covers %s, not the %s report (R6.7)", r.ID, r.By, l10n.List(r.Reports), name), NoNext, "")

@@ -37,16 +37,20 @@ const (
 
 // SubmissionStatusText is hand-in status s as the user reads it, in lists
 // and in messages.
-func SubmissionStatusText(s string) string {
+func SubmissionStatusText(s string) string { return submissionStatus(s).String() }
+
+// submissionStatus is SubmissionStatusText in either language (l10n.Phrase): the
+// message of a problem is kept in both.
+func submissionStatus(s string) l10n.Words {
 	switch s {
 	case SubmissionPending:
-		return l10n.Pick("pending", "待并入")
+		return l10n.Words{En: "pending", Zh: "待并入"}
 	case SubmissionMerged:
-		return l10n.Pick("merged", "已并入")
+		return l10n.Words{En: "merged", Zh: "已并入"}
 	case SubmissionRejected:
-		return l10n.Pick("rejected", "已退回")
+		return l10n.Words{En: "rejected", Zh: "已退回"}
 	}
-	return s
+	return l10n.Words{En: s, Zh: s}
 }
 
 // Submission is a hand-in as the journal tells it.
@@ -138,7 +142,7 @@ func (c *step) submissionOf(id string) (*Submission, error) {
 		return nil, problemf("%s of hand-in %q, which was never handed in", KindText(c.e.Kind), id)
 	}
 	if sub.Status != SubmissionPending {
-		return nil, failErr(l10n.Errorf("hand-in %s was %s by %s on %s", sub.ID, SubmissionStatusText(sub.Status), sub.DoneBy, c.s.date(sub.Done)), NoNext, "")
+		return nil, failErr(l10n.Errorf("hand-in %s was %s by %s on %s", sub.ID, submissionStatus(sub.Status), sub.DoneBy, c.s.date(sub.Done)), NoNext, "")
 	}
 	if !c.follows(sub.Event) {
 		return nil, problemf("%s of hand-in %s does not follow its submission.add in the journal's links", KindText(c.e.Kind), sub.ID)
@@ -344,7 +348,7 @@ func (a *Archive) ReadSubmission(id string) ([]byte, *Submission, error) {
 		return nil, nil, err
 	}
 	if sub.Status != SubmissionPending {
-		return nil, sub, failErr(l10n.Errorf("hand-in %s was %s by %s on %s: its file is gone", sub.ID, SubmissionStatusText(sub.Status), sub.DoneBy, a.Date(sub.Done)), NoNext, "")
+		return nil, sub, failErr(l10n.Errorf("hand-in %s was %s by %s on %s: its file is gone", sub.ID, submissionStatus(sub.Status), sub.DoneBy, a.Date(sub.Done)), NoNext, "")
 	}
 	ct, err := os.ReadFile(a.submissionFile(id))
 	if err != nil {
@@ -413,7 +417,7 @@ func (a *Archive) CheckMerge(subID, id string) error {
 			return err
 		}
 		if sub.Status != SubmissionPending {
-			return failErr(l10n.Errorf("hand-in %s was %s by %s on %s", sub.ID, SubmissionStatusText(sub.Status), sub.DoneBy, a.Date(sub.Done)), NoNext, "")
+			return failErr(l10n.Errorf("hand-in %s was %s by %s on %s", sub.ID, submissionStatus(sub.Status), sub.DoneBy, a.Date(sub.Done)), NoNext, "")
 		}
 		return nil
 	}

@@ -42,7 +42,8 @@ func messages(t *testing.T) map[string]string {
 				return true
 			}
 			// l10n.Errorf, Sprintf, T and N (a string marked for
-			// translation where it is defined), the commands' usagef
+			// translation where it is defined), Word, Textf and
+			// Sayf (its second argument), the commands' usagef
 			// and archive's problemf, which wrap l10n.Errorf, and
 			// verify's c.add and c.note (l10n.Sprintf of their second
 			// argument).
@@ -56,7 +57,15 @@ func messages(t *testing.T) map[string]string {
 					}
 					return true
 				}
-				if !ok || pkg.Name != "l10n" || !slices.Contains([]string{"Errorf", "Sprintf", "T", "N"}, fn.Sel.Name) {
+				if ok && pkg.Name == "l10n" && fn.Sel.Name == "Sayf" && len(call.Args) > 1 {
+					// Sayf(chinese, format, …)
+					if lit, ok := call.Args[1].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						s, _ := strconv.Unquote(lit.Value)
+						out[s] = fset.Position(lit.Pos()).String()
+					}
+					return true
+				}
+				if !ok || pkg.Name != "l10n" || !slices.Contains([]string{"Errorf", "Sprintf", "T", "N", "Word", "Textf"}, fn.Sel.Name) {
 					return true
 				}
 			case *ast.Ident:

@@ -80,7 +80,8 @@ func Translated(s string) bool {
 func Sprintf(format string, a ...any) string { return fmt.Sprintf(T(format), a...) }
 
 // Errorf is fmt.Errorf with a translated format string; %w works as usual.
-func Errorf(format string, a ...any) error { return fmt.Errorf(T(format), a...) }
+// The error is Bilingual: In says it in either language (bilingual.go).
+func Errorf(format string, a ...any) error { return newMessage(format, a) }
 
 // Pick returns zhText in Chinese and enText otherwise, for the few texts
 // (banners, headers) that are not format strings.
@@ -112,7 +113,7 @@ const NoneWord = "无"
 
 // List joins items as a list in a message: with 、 (the Chinese list
 // separator) in Chinese, with ", " otherwise.
-func List(items []string) string { return strings.Join(items, ListSep()) }
+func List(items []string) string { return ListIn(zh.Load(), items) }
 
 // ListSep is what List puts between two items, for a list written piece
 // by piece into the output: 、 in Chinese, ", " otherwise.

@@ -23,7 +23,7 @@ func TestDeniedSaysNoneAsASentenceDoes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &archive.Error{Code: archive.Denied, Step: "冻结档案", Actor: "li"}
+	e := &archive.Error{Code: archive.Denied, Step: l10n.Words{En: "a legal hold", Zh: "冻结档案"}, Actor: "li"}
 	got := present(e, pol)
 	if want := "冻结档案需要以下角色之一：无；li 的角色为 无"; !strings.Contains(got, want) {
 		t.Errorf("present(%#v) in Chinese = %q, want it to say %q", e, got, want)
