@@ -413,7 +413,7 @@ func (a *Archive) reload() error {
 	}
 	a.wrote = false
 	if a.State.Genesis == "" {
-		return integrityErr(journal.Dir, l10n.Errorf("the journal has no genesis event (%s): this is not a complete archive", KindText(KindInit)))
+		return integrityErr(journal.Dir, l10n.Errorf("the journal has no genesis event (%s): this is not a complete archive", kindWord(KindInit)))
 	}
 	if a.id != nil {
 		a.me = a.State.MemberByRecipient(a.id.Recipient)
@@ -427,10 +427,10 @@ func (a *Archive) SetIdentity(id *Identity) error {
 	m := a.State.MemberByRecipient(id.Recipient)
 	if m == nil {
 		if who := a.State.rotatedFrom(id.SigningKey()); who != "" {
-			return deniedErr(l10n.Errorf("your key %s was member %s's until their keys were changed (%s): use the identity file of the new keys", id.Recipient, who, KindText(KindMemberRotate))).then(NextIdentity, "")
+			return deniedErr(l10n.Errorf("your key %s was member %s's until their keys were changed (%s): use the identity file of the new keys", id.Recipient, who, kindWord(KindMemberRotate))).then(NextIdentity, "")
 		}
 		if who := a.State.removedWith(id.Recipient); who != "" {
-			return deniedErr(l10n.Errorf("your key %s is member %s's, who was removed from this archive (%s): nothing you write counts", id.Recipient, who, KindText(KindMemberRemove))).then(NextRemoved, who)
+			return deniedErr(l10n.Errorf("your key %s is member %s's, who was removed from this archive (%s): nothing you write counts", id.Recipient, who, kindWord(KindMemberRemove))).then(NextRemoved, who)
 		}
 		return a.clockBehind(deniedErr(l10n.Errorf("your key %s is not a member of this archive", id.Recipient)).then(NextMemberAdd, id.Recipient), func(e *journal.Event) bool {
 			return strings.HasPrefix(string(e.Kind), "member.")

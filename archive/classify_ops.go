@@ -91,7 +91,7 @@ func (x *DossierClassify) check(c *step) error {
 		return rolesErr(c.p, classifyWhat(c.p, c.d.Level, x.Level), c.actor, need)
 	}
 	if strings.TrimSpace(x.Reason) == "" {
-		return missingErr("reason", problemf("%s without a reason", KindText(c.e.Kind)))
+		return missingErr("reason", problemf("%s without a reason", kindWord(c.e.Kind)))
 	}
 	if err := reclassifyBlocked(c.d); err != nil {
 		return err
@@ -166,7 +166,7 @@ func (x *DossierDeclassify) check(c *step) error {
 		return problemf("dossier %s declassified before its secrecy period ran out: dated %s, but the period that expires %s ran out at %s (00:00 in %s); the clock that wrote it was ahead or forged", d.ID, fmtUTC(c.e.Time), fmtDate(d.Expires), fmtUTC(from), zone)
 	}
 	if want := c.p.DeclassifiedLevel(); x.Level != want {
-		return problemf("%s to %q: an expired dossier drops to %s", KindText(c.e.Kind), x.Level, want)
+		return problemf("%s to %q: an expired dossier drops to %s", kindWord(c.e.Kind), x.Level, want)
 	}
 	c.level, c.fileRequired = x.Level, true
 	return nil

@@ -73,7 +73,7 @@ func (x *Decision) check(c *step) error {
 		return failErr(l10n.Errorf("event %s is not a problem at this point of the journal (it took effect, or was decided already)", journal.ShortHash(x.Event)), NoNext, "")
 	}
 	if x.ID != "" && (x.Decision != DecisionAccept || target.Kind != KindDossierCreate || CheckID(x.ID) != nil) {
-		return problemf("a new id goes only with accepting a %s", KindText(KindDossierCreate))
+		return problemf("a new id goes only with accepting a %s", kindWord(KindDossierCreate))
 	}
 	if x.Decision == DecisionReject {
 		return nil
@@ -131,7 +131,7 @@ func (s *State) prepareAccepted(e, dec *journal.Event, newID string) (*step, err
 		at.Dossier = newID
 	}
 	if spec.Dossier != (at.Dossier != "") {
-		return nil, problemf("%s names no dossier", KindText(e.Kind))
+		return nil, problemf("%s names no dossier", kindWord(e.Kind))
 	}
 	actor := *m
 	actor.Removed = false

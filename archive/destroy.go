@@ -135,7 +135,7 @@ func destroyBlocked(s *State, d *DossierState) error {
 func (c *step) requestOf(id string) (*Destruction, error) {
 	r := c.s.Destructions[id]
 	if r == nil || r.Dossier != c.d.ID {
-		return nil, problemf("%s of request %q, which dossier %s does not have", KindText(c.e.Kind), id, c.d.ID)
+		return nil, problemf("%s of request %q, which dossier %s does not have", kindWord(c.e.Kind), id, c.d.ID)
 	}
 	return r, nil
 }

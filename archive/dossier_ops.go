@@ -335,7 +335,7 @@ func (a *Archive) Update(id, baseSHA string, oldText, newText []byte) (fields []
 				}
 			}
 			last := d.Events[len(d.Events)-1]
-			return failErr(conflictError{l10n.Errorf("dossier %s was changed by %s at %s (%s) after you opened it; nothing was saved", id, last.Actor, a.FormatTime(last.Time), KindText(last.Kind))}, NextEditAgain, id)
+			return failErr(conflictError{l10n.Errorf("dossier %s was changed by %s at %s (%s) after you opened it; nothing was saved", id, last.Actor, a.FormatTime(last.Time), kindWord(last.Kind))}, NextEditAgain, id)
 		}
 		if !a.isWriter(d) {
 			w := a.Policy.Writers(d.Level)
@@ -461,11 +461,11 @@ func (a *Archive) plaintext(d *DossierState, ct []byte, sum string) ([]byte, err
 		if errors.As(err, &nm) {
 			if slices.Contains(a.State.AddedElsewhere(d), a.me.ID) && slices.Contains(a.State.ExpectedRecipients(d), a.me.ID) {
 				return nil, (&Error{Code: Denied, Actor: a.me.ID,
-					Err: l10n.Errorf("you (%s) may read dossier %s, but its file was written in a clone where %s named another key (a %s of the same id, made apart and superseded): a writer of level %s re-encrypts it at their next step", a.me.ID, d.ID, a.me.ID, KindText(KindMemberAdd), d.Level)}).then(NextRekey, d.ID)
+					Err: l10n.Errorf("you (%s) may read dossier %s, but its file was written in a clone where %s named another key (a %s of the same id, made apart and superseded): a writer of level %s re-encrypts it at their next step", a.me.ID, d.ID, a.me.ID, kindWord(KindMemberAdd), d.Level)}).then(NextRekey, d.ID)
 			}
 			if slices.Contains(a.State.StaleKeys(d), a.me.ID) && slices.Contains(a.State.ExpectedRecipients(d), a.me.ID) {
 				return nil, (&Error{Code: Denied, Actor: a.me.ID,
-					Err: l10n.Errorf("you (%s) may read dossier %s, but its file is still encrypted to your keys before they were changed (%s): a writer of level %s re-encrypts it at their next step", a.me.ID, d.ID, KindText(KindMemberRotate), d.Level)}).then(NextRekey, d.ID)
+					Err: l10n.Errorf("you (%s) may read dossier %s, but its file is still encrypted to your keys before they were changed (%s): a writer of level %s re-encrypts it at their next step", a.me.ID, d.ID, kindWord(KindMemberRotate), d.Level)}).then(NextRekey, d.ID)
 			}
 			if slices.Contains(a.State.ExpectedRecipients(d), a.me.ID) && !slices.Contains(d.Recipients, a.me.ID) {
 				return nil, (&Error{Code: Denied, Actor: a.me.ID,

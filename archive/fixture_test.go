@@ -80,6 +80,7 @@ func newFixture(t testing.TB) *fixture {
 func newFixtureStyle(t testing.TB, style string) *fixture {
 	t.Helper()
 	f := &fixture{t: t, dir: t.TempDir(), now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.FixedZone("CST", 8*3600)), ids: map[string]*archive.Identity{}, cache: t.TempDir()}
+	t.Cleanup(func() { checkProblemLanguages(f) })
 	for _, m := range []string{"zhang", "wang", "su", "li", "zhao", "qian", "zhou"} {
 		f.ids[m] = newIdentity(t)
 	}
@@ -182,6 +183,7 @@ func day(t time.Time) string {
 func (f *fixture) clone() *fixture {
 	f.t.Helper()
 	g := &fixture{t: f.t, dir: f.t.TempDir(), now: f.now, ids: f.ids, cache: f.cache}
+	f.t.Cleanup(func() { checkProblemLanguages(g) })
 	copyTree(f.t, f.dir, g.dir)
 	return g
 }

@@ -232,11 +232,17 @@ func SpecOf(k journal.Kind) *KindSpec { return byKind[k] }
 // KindText is event kind k as a message or a listing names it: its Term in
 // Chinese, the kind itself (dossier.hold) in English and for a kind crm
 // does not know.
-func KindText(k journal.Kind) string {
-	if s := byKind[k]; s != nil && s.Term != "" && l10n.Chinese() {
-		return s.Term
-	}
-	return string(k)
+func KindText(k journal.Kind) string { return kindWord(k).Say(l10n.Chinese()) }
+
+// kindWord is KindText as a phrase of a message, said in either language
+// (a problem of the replay is kept in both: replayProblem).
+func kindWord(k journal.Kind) l10n.Phrase {
+	return l10n.Said(func(chinese bool) string {
+		if s := byKind[k]; s != nil && s.Term != "" && chinese {
+			return s.Term
+		}
+		return string(k)
+	})
 }
 
 // allLoanApprovers are the roles that may approve or reject some loan:

@@ -301,7 +301,7 @@ func loanDays(days int) time.Duration { return time.Duration(days) * 24 * time.H
 func (c *step) loanOf(id string) (*Loan, error) {
 	l := c.s.Loans[id]
 	if l == nil || l.Dossier != c.d.ID {
-		return nil, problemf("%s of loan %q, which dossier %s does not have", KindText(c.e.Kind), id, c.d.ID)
+		return nil, problemf("%s of loan %q, which dossier %s does not have", kindWord(c.e.Kind), id, c.d.ID)
 	}
 	return l, nil
 }
@@ -310,7 +310,7 @@ func (c *step) loanOf(id string) (*Loan, error) {
 // through links (clocks lie).
 func (c *step) afterApproval(l *Loan) error {
 	if n := len(l.Approvals); n > 0 && !c.follows(l.Approvals[n-1].Event) {
-		return problemf("%s of loan %s does not follow its approval in the journal's links", KindText(c.e.Kind), l.ID)
+		return problemf("%s of loan %s does not follow its approval in the journal's links", kindWord(c.e.Kind), l.ID)
 	}
 	return nil
 }
@@ -658,7 +658,7 @@ func (x *LoanExpire) check(c *step) error {
 		return problemf("loan %s is expired while %s and due %s", l.ID, l.Status(), fmtUTC(l.Due))
 	}
 	if !slices.Contains(c.d.Recipients, c.actor.ID) {
-		return problemf("%s by %s, who is not a recipient of dossier %s", KindText(c.e.Kind), c.actor.ID, c.d.ID)
+		return problemf("%s by %s, who is not a recipient of dossier %s", kindWord(c.e.Kind), c.actor.ID, c.d.ID)
 	}
 	c.except = l.ID
 	return nil

@@ -58,7 +58,7 @@ func (x *InitData) check(c *step) error {
 	s, e := c.s, c.e
 	switch {
 	case s.Genesis != "":
-		return problemf("a second %s event: an archive has one genesis", KindText(KindInit))
+		return problemf("a second %s event: an archive has one genesis", kindWord(KindInit))
 	case len(e.Prev) != 0:
 		return problemf("the genesis event must not follow other events")
 	case x.Member.ID == "" || x.Member.ID != e.Actor:

@@ -33,11 +33,11 @@ type DossierMerge struct {
 func (x *DossierMerge) check(c *step) error {
 	c.fileRequired = true
 	if len(x.Parents) < 2 {
-		return problemf("%s merges fewer than two versions", KindText(c.e.Kind))
+		return problemf("%s merges fewer than two versions", kindWord(c.e.Kind))
 	}
 	for _, p := range x.Parents {
 		if !c.pinnedBefore(p) {
-			return problemf("%s merges version %s of dossier %s, which no event it follows pinned", KindText(c.e.Kind), shortSum(p), c.d.ID)
+			return problemf("%s merges version %s of dossier %s, which no event it follows pinned", kindWord(c.e.Kind), shortSum(p), c.d.ID)
 		}
 	}
 	return nil

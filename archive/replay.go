@@ -358,18 +358,20 @@ func (s *State) replay(e *journal.Event) {
 			s.addedApart[x.Member.ID] = true
 		}
 	}
+	// Each message in both languages (replayProblem): a snapshot keeps it
+	// for commands run in either.
 	var ref *refusal
 	if errors.As(err, &ref) {
-		msg := l10n.Sprintf("%s by %s refused: %v", KindText(e.Kind), e.Actor, ref.err)
+		msg := l10n.Errorf("%s by %s refused: %v", kindWord(e.Kind), e.Actor, ref.err)
 		if !s.causal && s.validInPast(e) {
 			s.markGood(e)
-			s.Superseded = append(s.Superseded, journal.Problem{Path: e.Path, Msg: l10n.Sprintf("superseded by a concurrent step: %s", msg)})
+			s.Superseded = append(s.Superseded, replayProblem(e.Path, l10n.Errorf("superseded by a concurrent step: %s", msg)))
 			return
 		}
-		s.Problems = append(s.Problems, journal.Problem{Path: e.Path, Msg: msg})
+		s.Problems = append(s.Problems, replayProblem(e.Path, msg))
 		return
 	}
-	s.Problems = append(s.Problems, journal.Problem{Path: e.Path, Msg: err.Error()})
+	s.Problems = append(s.Problems, replayProblem(e.Path, err))
 }
 
 // replayed records that e was replayed, good or not: it is a head of the
@@ -559,9 +561,9 @@ func (s *State) prepareData(e *journal.Event, spec *KindSpec, data payload, chec
 	}
 	if spec.Dossier != (e.Dossier != "") {
 		if spec.Dossier {
-			return nil, problemf("%s names no dossier", KindText(e.Kind))
+			return nil, problemf("%s names no dossier", kindWord(e.Kind))
 		}
-		return nil, problemf("%s names a dossier, which it must not", KindText(e.Kind))
+		return nil, problemf("%s names a dossier, which it must not", kindWord(e.Kind))
 	}
 	if err := st.lostRight(); err != nil {
 		return st, err
@@ -753,7 +755,7 @@ func (st *step) findDossier() error {
 		return nil
 	}
 	if d == nil {
-		return problemf("%s for dossier %s, which was never created", KindText(e.Kind), e.Dossier)
+		return problemf("%s for dossier %s, which was never created", kindWord(e.Kind), e.Dossier)
 	}
 	// Two clones numbering sequentially both created this id: a step
 	// taken in the clone whose creation the journal refused is about that
@@ -763,12 +765,12 @@ func (st *step) findDossier() error {
 	// author's crm sync renumbers it (Archive.Renumber).
 	if s.Collided[d.ID] && s.Journal != nil {
 		if c := s.createOf(d); c != "" && c != e.Hash && !s.Journal.Follows(e, c) {
-			return problemf("%s for dossier %s follows another creation of that id than the one that took effect (two clones numbered the same id): it is about the dossier its author's clone renumbers when it syncs", KindText(e.Kind), e.Dossier)
+			return problemf("%s for dossier %s follows another creation of that id than the one that took effect (two clones numbered the same id): it is about the dossier its author's clone renumbers when it syncs", kindWord(e.Kind), e.Dossier)
 		}
 	}
 	if d.Status == StatusDestroyed {
 		st.d = d
-		return refused(failErr(problemf("%s for dossier %s after it was destroyed", KindText(e.Kind), e.Dossier), NextLog, e.Dossier))
+		return refused(failErr(problemf("%s for dossier %s after it was destroyed", kindWord(e.Kind), e.Dossier), NextLog, e.Dossier))
 	}
 	st.d = d
 	return nil
@@ -794,12 +796,12 @@ func (st *step) checkFile() error {
 	f := st.file()
 	if f == nil || f.SHA256 == "" {
 		if st.fileRequired {
-			return problemf("%s pins no dossier file (sha256, recipients)", KindText(st.e.Kind))
+			return problemf("%s pins no dossier file (sha256, recipients)", kindWord(st.e.Kind))
 		}
 		return nil
 	}
 	if !st.spec.WritesFile {
-		return problemf("%s may not write a dossier file", KindText(st.e.Kind))
+		return problemf("%s may not write a dossier file", kindWord(st.e.Kind))
 	}
 	if !journal.IsHash(f.SHA256) {
 		return problemf("sha256 %q is not a SHA-256 hash", f.SHA256)
@@ -812,12 +814,12 @@ func (st *step) checkFile() error {
 		// reads (a gm, a borrower).
 		if w := st.p.Writers(d.Level); !st.actor.HasRole(w...) {
 			return &Error{Code: Denied, Actor: st.actor.ID, Need: w, Held: st.actor.Roles,
-				Err: l10n.Errorf("%s by %s writes the file of dossier %s, which only a writer of level %s may do (roles %v); %s holds %v", KindText(st.e.Kind), st.e.Actor, d.ID, d.Level, st.p.rolesText(w), st.e.Actor, st.p.rolesText(st.actor.Roles))}
+				Err: l10n.Errorf("%s by %s writes the file of dossier %s, which only a writer of level %s may do (roles %v); %s holds %v", kindWord(st.e.Kind), st.e.Actor, d.ID, d.Level, st.p.rolesText(w), st.e.Actor, st.p.rolesText(st.actor.Roles))}
 		}
 		if !slices.Contains(d.Recipients, st.e.Actor) {
 			// Re-encrypting needs the plaintext: only a recipient can
 			// have written this file.
-			return problemf("%s by %s, who was not a recipient of dossier %s and so cannot have re-encrypted it", KindText(st.e.Kind), st.e.Actor, d.ID)
+			return problemf("%s by %s, who was not a recipient of dossier %s and so cannot have re-encrypted it", kindWord(st.e.Kind), st.e.Actor, d.ID)
 		}
 	}
 	level := st.level
@@ -843,7 +845,7 @@ func (st *step) checkFile() error {
 		extra = slices.DeleteFunc(extra, func(r string) bool { return r == st.lapsed })
 	}
 	if len(extra) > 0 {
-		return problemf("%s encrypts dossier %s to %v, who may not read it at level %s", KindText(st.e.Kind), d.ID, idsText(extra), level)
+		return problemf("%s encrypts dossier %s to %v, who may not read it at level %s", kindWord(st.e.Kind), d.ID, idsText(extra), level)
 	}
 	return nil
 }

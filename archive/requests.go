@@ -129,13 +129,13 @@ var reportNameRE = lazyRE(`^[a-z][a-z_]{0,31}$`)
 func (c *step) requestOfStats(id string) (*StatsRequest, error) {
 	r := c.s.Requests[id]
 	if r == nil {
-		return nil, problemf("%s of request %q, which was never made", KindText(c.e.Kind), id)
+		return nil, problemf("%s of request %q, which was never made", kindWord(c.e.Kind), id)
 	}
 	if st := r.StatusAt(c.e.Time, c.p.Location()); st != RequestPending {
 		return nil, failErr(l10n.Errorf("request %s is %s: only a request that waits can be signed, approved or rejected", r.ID, requestStatus(st)), NoNext, "")
 	}
 	if !c.follows(r.Event) || r.endorsedAt != "" && !c.follows(r.endorsedAt) {
-		return nil, problemf("%s of request %s does not follow the steps before it in the journal's links", KindText(c.e.Kind), r.ID)
+		return nil, problemf("%s of request %s does not follow the steps before it in the journal's links", kindWord(c.e.Kind), r.ID)
 	}
 	return r, nil
 }
@@ -154,7 +154,7 @@ func (c *step) rejectableRequest(id string) (*StatsRequest, error) {
 	r := c.s.Requests[id]
 	if r != nil && r.ApprovedBy != "" && r.Rejected.IsZero() && r.approvedAt != "" && !c.follows(r.approvedAt) {
 		if !c.follows(r.Event) || r.endorsedAt != "" && !c.follows(r.endorsedAt) {
-			return nil, problemf("%s of request %s does not follow the steps before it in the journal's links", KindText(c.e.Kind), r.ID)
+			return nil, problemf("%s of request %s does not follow the steps before it in the journal's links", kindWord(c.e.Kind), r.ID)
 		}
 		return r, nil
 	}

@@ -103,9 +103,12 @@ type snapshot struct {
 	// Decided are the problem events a manager's decision settled
 	// (State.Decided), by path: verify names them.
 	Decided []snapDecided
-	// Chinese is whether the messages the state holds (Superseded) were
-	// made in Chinese (l10n): verify --fast prints them as they are only
-	// in the same language.
+	// Chinese is whether the messages the state holds (Problems,
+	// Superseded) were made in Chinese (l10n). Each is kept in both
+	// languages too (journal.Problem.En, Zh: problemtext.go), and read
+	// in the reader's; one of a snapshot saved before they were (the
+	// same format: gob leaves the fields empty) only in this one, which
+	// verify --fast then prints only in the same language (sayable).
 	Chinese bool
 	// Latest is the date of the latest event: the rows hold each
 	// dossier's level as of then, for a clock at or after it.
@@ -165,8 +168,12 @@ func headOf(s *State) *headState {
 		Problems: s.Problems, Superseded: s.Superseded, Collided: s.Collided}
 }
 
-// state is the State h holds: what the parts hold is not there yet.
+// state is the State h holds: what the parts hold is not there yet. Its
+// problems are said in this process's language where they were kept in
+// both (inOwnLanguage).
 func (h *headState) state() *State {
+	inOwnLanguage(h.Problems)
+	inOwnLanguage(h.Superseded)
 	return &State{Genesis: h.Genesis, ArchiveID: h.ArchiveID, PolicySHA256: h.PolicySHA256,
 		Members: h.Members, MaxID: h.MaxID, MaxLoan: h.MaxLoan, MaxDestruction: h.MaxDestruction,
 		Submissions: h.Submissions, Requests: h.Requests, RoleHistory: h.RoleHistory, Templates: h.Templates,

@@ -139,13 +139,13 @@ func (s *State) HandInLevel(about string) string {
 func (c *step) submissionOf(id string) (*Submission, error) {
 	sub := c.s.Submissions[id]
 	if sub == nil {
-		return nil, problemf("%s of hand-in %q, which was never handed in", KindText(c.e.Kind), id)
+		return nil, problemf("%s of hand-in %q, which was never handed in", kindWord(c.e.Kind), id)
 	}
 	if sub.Status != SubmissionPending {
 		return nil, failErr(l10n.Errorf("hand-in %s was %s by %s on %s", sub.ID, submissionStatus(sub.Status), sub.DoneBy, c.s.date(sub.Done)), NoNext, "")
 	}
 	if !c.follows(sub.Event) {
-		return nil, problemf("%s of hand-in %s does not follow its submission.add in the journal's links", KindText(c.e.Kind), sub.ID)
+		return nil, problemf("%s of hand-in %s does not follow its submission.add in the journal's links", kindWord(c.e.Kind), sub.ID)
 	}
 	// Merging or rejecting means reading it: only a recipient can.
 	if !slices.Contains(sub.Recipients, c.e.Actor) {

@@ -426,7 +426,7 @@ func (c *checker) dossierFiles() map[string]bool {
 		}
 		d := c.s.Dossiers[id]
 		if r := c.s.rejectedCreate(id); isAge && d == nil && r != nil {
-			c.add(rel, l10n.N("the creation of dossier %s (%s) was rejected by a decision of %s (%s): the repair removes this file (git history keeps it)"), id, KindText(KindDossierCreate), r.By, r.Reason)
+			c.add(rel, l10n.N("the creation of dossier %s (%s) was rejected by a decision of %s (%s): the repair removes this file (git history keeps it)"), id, kindWord(KindDossierCreate), r.By, r.Reason)
 			continue
 		}
 		if !isAge || d == nil {
@@ -652,15 +652,15 @@ func (c *checker) recipients(files map[string]bool) {
 			c.noteNext(DossierPath(d.ID), NextReencrypt, d.ID, l10n.N("encrypted to %v, the journal now gives %v: a writer of level %s re-encrypts it at their next step"), idsText(d.Recipients), idsText(want), d.Level)
 		}
 		if elsewhere := c.s.AddedElsewhere(d); len(elsewhere) > 0 {
-			c.noteNext(DossierPath(d.ID), NextRekey, d.ID, l10n.N("written in a clone where %v named another key (a %s of the same id, made apart and superseded by the one that counts): it opens with that key, not theirs, until a writer of level %s re-encrypts it"), idsText(elsewhere), KindText(KindMemberAdd), d.Level)
+			c.noteNext(DossierPath(d.ID), NextRekey, d.ID, l10n.N("written in a clone where %v named another key (a %s of the same id, made apart and superseded by the one that counts): it opens with that key, not theirs, until a writer of level %s re-encrypts it"), idsText(elsewhere), kindWord(KindMemberAdd), d.Level)
 		}
 		if old := c.s.StaleKeys(d); len(old) > 0 {
 			after, concurrent := c.s.staleKeysByOrder(d, old)
 			if len(after) > 0 {
-				c.addNext(DossierPath(d.ID), NextRewrite, d.ID, l10n.N("still opens with the old keys of %v (changed by %s since it was written)"), idsText(after), KindText(KindMemberRotate))
+				c.addNext(DossierPath(d.ID), NextRewrite, d.ID, l10n.N("still opens with the old keys of %v (changed by %s since it was written)"), idsText(after), kindWord(KindMemberRotate))
 			}
 			if len(concurrent) > 0 {
-				c.noteNext(DossierPath(d.ID), NextRekey, d.ID, l10n.N("written in a clone that had not heard of the change of keys of %v (%s): it opens with their old keys until a writer of level %s re-encrypts it"), idsText(concurrent), KindText(KindMemberRotate), d.Level)
+				c.noteNext(DossierPath(d.ID), NextRekey, d.ID, l10n.N("written in a clone that had not heard of the change of keys of %v (%s): it opens with their old keys until a writer of level %s re-encrypts it"), idsText(concurrent), kindWord(KindMemberRotate), d.Level)
 			}
 		}
 	}

@@ -14,7 +14,6 @@ import (
 
 	"crm/archive/journal"
 	"crm/archive/work"
-	"crm/l10n"
 )
 
 // VerifyCounts are what a verify went through: events, members and
@@ -90,9 +89,10 @@ func (a *Archive) quickCheck(ctx context.Context) bool {
 	if sha256Hex(a.PolicyRaw) != s.PolicySHA256 || len(s.Problems) > 0 {
 		return false
 	}
-	// Superseded steps are printed as the snapshot holds them: in its
-	// language only.
-	if len(s.Superseded) > 0 && a.snapChinese != l10n.Chinese() {
+	// Superseded steps are printed as the snapshot holds them: in both
+	// languages, or (a snapshot saved before both were kept) in its own
+	// only.
+	if !sayable(s.Superseded, a.snapChinese) {
 		return false
 	}
 	_, expect, done := a.monthsKnown()

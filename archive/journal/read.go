@@ -72,6 +72,12 @@ type Problem struct {
 	// command puts in words (a message below cmd/ names no command).
 	Next int    `json:"-"`
 	Arg  string `json:"-"`
+	// En and Zh are Msg in English and in Chinese, when it was made so
+	// (a problem of the replay): a state snapshot keeps them, and the
+	// command that reads it shows the one of its own language. Empty in
+	// a snapshot saved before they were kept: Msg is all there is.
+	En string `json:"-"`
+	Zh string `json:"-"`
 }
 
 func (p Problem) String() string { return p.Path + ": " + p.Msg }
