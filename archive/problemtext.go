@@ -55,3 +55,20 @@ func sayable(ps []journal.Problem, chinese bool) bool {
 	}
 	return true
 }
+
+// madeChinese is the language a snapshot of s says its messages were made
+// in (snapshot.Chinese): that of prior, the snapshot s was advanced from,
+// while s holds problems it kept in one language only (an older crm's),
+// else this process's.
+func madeChinese(s *State, prior *snapshot) bool {
+	if prior != nil {
+		for _, ps := range [][]journal.Problem{s.Problems, s.Superseded} {
+			for _, p := range ps {
+				if p.En == "" || p.Zh == "" {
+					return prior.Chinese
+				}
+			}
+		}
+	}
+	return l10n.Chinese()
+}

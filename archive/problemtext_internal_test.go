@@ -52,3 +52,28 @@ func TestProblemsInOwnLanguage(t *testing.T) {
 		}
 	}
 }
+
+// A snapshot advanced from an older one keeps saying the language of the
+// problems it kept in one language only: verify --fast prints them only
+// to a reader of that language.
+func TestSnapshotLanguageOfOlderProblems(t *testing.T) {
+	defer l10n.SetLang(l10n.Lang())
+	l10n.SetLang("zh")
+	both := replayProblem("journal/b.yaml", l10n.Errorf("superseded by a concurrent step: %s", "x"))
+	one := journal.Problem{Path: "journal/a.yaml", Msg: "superseded by a concurrent step: y"}
+	english := &snapshot{Chinese: false}
+	for _, c := range []struct {
+		s     *State
+		prior *snapshot
+		want  bool
+	}{
+		{&State{Superseded: []journal.Problem{both, one}}, english, false},
+		{&State{Problems: []journal.Problem{one}}, english, false},
+		{&State{Superseded: []journal.Problem{both}}, english, true},
+		{&State{Superseded: []journal.Problem{both, one}}, nil, true},
+	} {
+		if got := madeChinese(c.s, c.prior); got != c.want {
+			t.Errorf("madeChinese(%+v, prior %v) = %v, want %v", c.s.Superseded, c.prior != nil, got, c.want)
+		}
+	}
+}

@@ -29,7 +29,6 @@ import (
 
 	"crm/archive/journal"
 	"crm/archive/work"
-	"crm/l10n"
 )
 
 // A state snapshot is the replayed state of an archive as one of its
@@ -649,7 +648,7 @@ func (a *Archive) snapshotHead(s *State, j *journal.Journal, dirs []dirStamp, pr
 	snap := &snapshot{Archive: a.Dir, Dirs: dirs, PolicySHA: sha256Hex(a.PolicyRaw),
 		Heads: j.Heads, HeadTimes: map[string]time.Time{}, GoodHeads: s.goodHeads(),
 		Rotated: s.rotated, AddedApart: s.addedApart, KeyChanges: s.keyChanges, Removed: s.removed, Removals: s.removals, PassesAgree: s.passesAgree,
-		Decided: decidedOf(s.Decided), Chinese: l10n.Chinese()}
+		Decided: decidedOf(s.Decided), Chinese: madeChinese(s, prior)}
 	// The times of the heads and good heads: what new events follow.
 	for _, h := range append(slices.Clone(j.Heads), snap.GoodHeads...) {
 		if t, ok := j.TimeOf(h); ok {
