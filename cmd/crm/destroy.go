@@ -135,9 +135,15 @@ func newDestroyListCmd(e *env) *cobra.Command {
 			}
 			var rows [][]string
 			for _, r := range rs {
+				// Each approval: supervisor:su 2026-11-22; in Chinese
+				// 客户信息主管 su（2026-11-22）, joined with ；.
 				var aps []string
 				for _, ap := range r.Approvals {
-					aps = append(aps, fmt.Sprintf("%s:%s %s", roleTitle(ap.Role, a.Policy), ap.Member, ap.Date))
+					if l10n.Chinese() {
+						aps = append(aps, fmt.Sprintf("%s %s（%s）", roleTitle(ap.Role, a.Policy), ap.Member, ap.Date))
+					} else {
+						aps = append(aps, fmt.Sprintf("%s:%s %s", ap.Role, ap.Member, ap.Date))
+					}
 				}
 				st := archive.DestroyStatusText(r.Status())
 				if n := r.NextRole(); n != "" {
@@ -148,9 +154,9 @@ func newDestroyListCmd(e *env) *cobra.Command {
 				}
 				done := ""
 				if !r.Executed.IsZero() {
-					done = a.Date(r.Executed) + " " + strings.Join(r.Witnesses, ",")
+					done = a.Date(r.Executed) + " " + strings.Join(r.Witnesses, l10n.Pick(",", "、"))
 				}
-				rows = append(rows, []string{r.ID, r.Dossier, st, r.Reason, strings.Join(aps, "; "), done})
+				rows = append(rows, []string{r.ID, r.Dossier, st, r.Reason, strings.Join(aps, l10n.Pick("; ", "；")), done})
 			}
 			return printTable(e.io.Out, []string{l10n.Pick("REQUEST", "申请号"), l10n.Pick("DOSSIER", "档案"), l10n.Pick("STATUS", "状态"), l10n.Pick("REASON", "理由"), l10n.Pick("APPROVALS", "审批"), l10n.Pick("EXECUTED / WITNESSES", "执行日期/监销人")}, rows)
 		},
