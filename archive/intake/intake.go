@@ -205,7 +205,7 @@ func Read(r io.Reader, o Options) (*Result, error) {
 		// file would be two dossiers. Individuals of one name are told
 		// apart by their id number (身份证号).
 		if first, ok := seen[rec.key]; ok {
-			res.Errors = append(res.Errors, &RowError{Row: rec.Row, Column: res.header("customer.name"), Msg: l10n.Sprintf("%s is the customer of row %d too: one dossier per customer; remove one of the rows (an id number tells two people of one name apart)", rec.Name, first)})
+			res.Errors = append(res.Errors, &RowError{Row: rec.Row, Column: res.Header("customer.name"), Msg: l10n.Sprintf("%s is the customer of row %d too: one dossier per customer; remove one of the rows (an id number tells two people of one name apart)", rec.Name, first)})
 			continue
 		}
 		seen[rec.key] = rec.Row
@@ -214,8 +214,8 @@ func Read(r io.Reader, o Options) (*Result, error) {
 	return res, nil
 }
 
-// header is the header of the column that fills target, or "".
-func (res *Result) header(target string) string {
+// Header is the header of the column that fills target, or "".
+func (res *Result) Header(target string) string {
 	for _, c := range res.Columns {
 		if c.Target == target {
 			return c.Header

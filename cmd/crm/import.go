@@ -253,12 +253,7 @@ func (e *env) importedBefore(a *archive.Archive, file string, res *intake.Result
 		return err
 	}
 	byKey, unread := archive.CustomersOf(entries)
-	column := ""
-	for _, c := range res.Columns {
-		if c.Target == "customer.name" {
-			column = c.Header
-		}
-	}
+	column := res.Header("customer.name")
 	problems := 0
 	for _, r := range res.Records {
 		id, ok := byKey[archive.CustomerKey(r.Name)]
