@@ -612,7 +612,7 @@ func (e *env) gitWarnings(a *archive.Archive) (conflicts map[string]bool) {
 				// No crm resolve of this key's can settle it.
 				e.errorf("crm: %s\n", l10n.Sprintf("note: %s: crm sync undoes git's merge and hands your work on", conflictLine(records[i], a.Policy)))
 			} else if i := slices.IndexFunc(records, func(r *mergeRecord) bool {
-				return r.Path == p && r.Conflict == "created"
+				return r.Path == p && (r.Conflict == "created" || r.Conflict == "rewritten")
 			}); i >= 0 {
 				// Nothing to merge: crm sync keeps one and renumbers.
 				e.errorf("crm: %s\n", l10n.Sprintf("note: %s: crm sync settles it", conflictLine(records[i], a.Policy)))

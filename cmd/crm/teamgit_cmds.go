@@ -106,6 +106,13 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 		writeRecord(g, rec)
 		return denied(errors.New(conflictLine(rec, a.Policy)))
 	}
+	oneCreation := false
+	if len(base) == 0 {
+		// git holds no common version: two creations under one id, or
+		// one creation in histories that no longer meet (crm purge
+		// rewrote one of them).
+		base, oneCreation = sharedBase(a, g, id)
+	}
 	r, err := a.MergeDossier(id, base, ours, theirs, pins)
 	if err != nil {
 		return err
@@ -121,6 +128,8 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 			_, err := w.Write(r.Merged)
 			return err
 		})
+	case r.Created && oneCreation:
+		rec.Conflict = "rewritten"
 	case r.Created:
 		rec.Conflict = "created"
 	case r.Unreadable != "":
@@ -130,6 +139,59 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 	}
 	writeRecord(g, rec)
 	return errors.New(conflictLine(rec, a.Policy))
+}
+
+// sharedBase is the common version of dossier id's file when git found
+// none (both sides added it), and whether both sides' journals hold one
+// and the same creation of it. They do when the histories were rewritten
+// apart (crm purge in one clone): then the base is the newest version this
+// clone's journal pinned in an event the other side's journal holds as a
+// file too (nil when there is none, e.g. when that event sits in a month
+// bundled since). They do not when the other side's journal creates id in
+// an event of its own: two creations under one id, never merged; nor when
+// no ref names the other side (git pull run by hand).
+func sharedBase(a *archive.Archive, g *gitRepo, id string) ([]byte, bool) {
+	events, err := a.DossierLog(id)
+	if err != nil {
+		return nil, false
+	}
+	i := slices.IndexFunc(events, func(e *journal.Event) bool { return e.Kind == archive.KindDossierCreate && e.Dossier == id })
+	if i < 0 {
+		return nil, false
+	}
+	ref := os.Getenv("CRM_MERGE_THEIRS")
+	if ref == "" {
+		ref = "MERGE_HEAD"
+	}
+	// The same creation: its event is in the other side's tree, as a file
+	// or in a bundle. Without a ref to look in (a plain git pull names
+	// none), two creations are assumed, as before.
+	created := events[i]
+	_, err = g.run("cat-file", "-e", ref+":"+g.path(created.Path))
+	same := err == nil
+	for _, ev := range g.eventsIn(ref) {
+		if ev.Kind == archive.KindDossierCreate && ev.Dossier == id {
+			if ev.Hash != created.Hash {
+				return nil, false
+			}
+			same = true
+		}
+	}
+	if !same {
+		return nil, false
+	}
+	for j := len(events) - 1; j >= 0; j-- {
+		ev := events[j]
+		var f archive.File
+		if ev.Dossier != id || ev.DecodeLoose(&f) != nil || f.SHA256 == "" {
+			continue
+		}
+		if _, err := g.run("cat-file", "-e", ref+":"+g.path(ev.Path)); err != nil {
+			continue
+		}
+		return g.pinnedBlob(id, f.SHA256), true
+	}
+	return nil, true
 }
 
 // pinFinder returns the recipients the journal pinned for a ciphertext
@@ -804,12 +866,14 @@ func (e *env) finishMerge(g *gitRepo) error {
 		created := false
 		for _, r := range records {
 			if isDossier && r.Dossier == id {
-				line, created = conflictLine(r, a.Policy), r.Conflict == "created"
+				line, created = conflictLine(r, a.Policy), r.Conflict == "created" || r.Conflict == "rewritten"
 			}
 		}
 		if created {
 			// Two creations under one id are never merged: keep ours; the
 			// one the journal orders second is renumbered by its author.
+			// One creation in histories rewritten apart, with no version
+			// both journals pin left in git: keep ours too.
 			g.run("checkout", "--ours", "--", p)
 			g.run("add", "--", p)
 			e.errorf("crm: %s\n", line)
