@@ -207,6 +207,21 @@ func (a *Archive) CanRead(d *DossierState) bool {
 	return a.canDecrypt(d) && slices.Contains(a.State.ExpectedRecipients(d), a.me.ID)
 }
 
+// CanReadID is CanRead of dossier id, from the whole state or, in a
+// summary state (maintain, review due), from its row, with the level its
+// readers follow: the journal's, which a secrecy period run out changes
+// only once the declassification is journaled (R7.2.4). known is false
+// when the state has neither.
+func (a *Archive) CanReadID(id string) (can bool, level string, known bool) {
+	if d := a.State.Dossiers[id]; d != nil {
+		return a.CanRead(d), d.Level, true
+	}
+	if r := a.State.rowByID(id); r != nil {
+		return a.rowReadable()(r), r.Level, true
+	}
+	return false, "", false
+}
+
 // canDecrypt reports whether the working member is among the recipients
 // the dossier's file was last encrypted to.
 func (a *Archive) canDecrypt(d *DossierState) bool {

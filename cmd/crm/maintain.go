@@ -161,10 +161,18 @@ func (e *env) printLoansAndReviews(a *archive.Archive, rep *archive.MaintainRepo
 		if r.Overdue {
 			left = l10n.T("overdue")
 		}
+		if who := reviewerElse(a, r.ID); who != "" {
+			e.linef(l10n.T("review due: %s (%s, created by %s) for %s, %s: your key does not open it; %s records it (`crm review done %s`)"), r.ID, r.Level, r.Owner, rep.Quarter, left, who, r.ID)
+			return
+		}
 		e.linef(l10n.T("review due: %s (%s, created by %s) for %s, %s: `crm review done %s`"), r.ID, r.Level, r.Owner, rep.Quarter, left, r.ID)
 	})
 	e.capLines(len(rep.Missed), all, func(i int) {
 		m := rep.Missed[i]
+		if who := reviewerElse(a, m.ID); who != "" {
+			e.linef(l10n.T("review missed: %s (%s, created by %s) was not verified in %s: your key does not open it; %s records it (`crm review done %s --quarter %s`)"), m.ID, m.Level, m.Owner, m.Quarters, who, m.ID, m.Quarters[0].First())
+			return
+		}
 		e.linef(l10n.T("review missed: %s (%s, created by %s) was not verified in %s: `crm review done %s --quarter %s`"), m.ID, m.Level, m.Owner, m.Quarters, m.ID, m.Quarters[0].First())
 	})
 	e.capLines(len(rep.PendingLoans), all, func(i int) {
@@ -254,4 +262,30 @@ func (e *env) printRulebookDues(rep *archive.MaintainReport, all bool) {
 	if rep.Unchecked > 0 {
 		e.linef(l10n.T("note: %d dossier(s) could not be checked for visits and complaints: your key does not open them."), rep.Unchecked)
 	}
+}
+
+// reviewerElse is "" when the working member can record dossier id's 核定
+// (R6.5: one who can read it); else who can, by role: those who may record
+// a 核定 and read the level its readers follow (CanReadID), so that
+// maintain does not hand a clerk a command that refuses.
+func reviewerElse(a *archive.Archive, id string) string {
+	if _, err := a.Me(); err != nil {
+		return ""
+	}
+	can, level, known := a.CanReadID(id)
+	if can || !known {
+		return ""
+	}
+	var roles []string
+	if lp := a.Policy.Level(level); lp != nil {
+		for _, r := range a.Policy.Permissions.Review {
+			if slices.Contains(lp.Readers, r) {
+				roles = append(roles, r)
+			}
+		}
+	}
+	if len(roles) == 0 {
+		return l10n.T("a member who can read it")
+	}
+	return roleChain(roles, a.Policy, l10n.Pick(" or ", "或"))
 }
