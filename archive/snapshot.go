@@ -790,6 +790,7 @@ func (a *Archive) writeSnapshotFile(snap *snapshot, months map[string]monthPart,
 			return err
 		}
 		pw.add(snap.order)
+		pw.flush()
 		if pw.err != nil || len(pw.parts) != nParts {
 			return errBadSnapshotPart
 		}
@@ -854,6 +855,38 @@ type partWriter struct {
 	parts []snapPart
 	err   error
 	encs  [][]byte // a run's parts as encoded (writeRun), their buffers kept for the next run
+	// A run of kept parts that lie one after the other in the old
+	// snapshot, not yet copied: copied as one range when the next part
+	// does not follow on (flush). Part by part, a write at 100,000
+	// dossiers read and wrote each of ~4,000 parts on its own.
+	pend struct {
+		src      *os.File
+		off, len int64 // the range in src
+		at       int64 // where it goes in f
+	}
+}
+
+// flush copies the pending run of kept parts.
+func (w *partWriter) flush() {
+	p := &w.pend
+	if p.len == 0 || w.err != nil {
+		p.len = 0
+		return
+	}
+	buf := make([]byte, min(p.len, 1<<20))
+	for done := int64(0); done < p.len; {
+		n := min(int64(len(buf)), p.len-done)
+		if _, err := p.src.ReadAt(buf[:n], p.off+done); err != nil {
+			w.err = err
+			break
+		}
+		if _, err := w.f.WriteAt(buf[:n], p.at+done); err != nil {
+			w.err = err
+			break
+		}
+		done += n
+	}
+	p.len = 0
 }
 
 // add writes part b.
@@ -866,6 +899,7 @@ func (w *partWriter) add(b []byte) {
 
 // stream writes a part as write makes it, not held.
 func (w *partWriter) stream(write func(io.Writer) error) {
+	w.flush()
 	if w.err != nil {
 		return
 	}
@@ -883,6 +917,7 @@ func (w *partWriter) stream(write func(io.Writer) error) {
 // kept writes a part of n bytes whose sum is given (a kept part: as the
 // old header has it), written by write at w.at.
 func (w *partWriter) kept(n int64, sum [sha256.Size]byte, write func() error) {
+	w.flush()
 	if w.err != nil {
 		return
 	}
@@ -981,13 +1016,24 @@ func (w *partWriter) copy(from *snapSource, i int) {
 	if from != nil && i >= 0 && i < from.snap.parts.count() {
 		p = from.snap.parts.at(i)
 	}
-	w.kept(p.Len, p.Sum, func() error {
-		if p.Off < 0 || p.Len < 0 {
-			return errBadSnapshotPart
-		}
-		_, err := io.CopyN(io.NewOffsetWriter(w.f, w.at), io.NewSectionReader(from.f, from.base+p.Off, p.Len), p.Len)
-		return err
-	})
+	if w.err != nil {
+		return
+	}
+	if p.Off < 0 || p.Len < 0 {
+		w.err = errBadSnapshotPart
+		return
+	}
+	off := from.base + p.Off
+	if q := &w.pend; q.len > 0 && (q.src != from.f || q.off+q.len != off || q.at+q.len != w.at) {
+		w.flush()
+	}
+	if q := &w.pend; q.len == 0 {
+		q.src, q.off, q.at = from.f, off, w.at
+	}
+	w.pend.len += p.Len
+	w.parts = append(w.parts, snapPart{Off: w.off, Len: p.Len, Sum: p.Sum})
+	w.at += p.Len
+	w.off += p.Len
 }
 
 // eventPathsOf returns the paths of dossier id's events in journal order:
