@@ -53,6 +53,16 @@ func usage(err error) error {
 // usagef is usage with a translated message.
 func usagef(format string, a ...any) error { return usage(l10n.Errorf(format, a...)) }
 
+// dataf is usagef for a problem in what a file says (rows of an import),
+// not in how the command was typed: exit 2 still, without the pointer to
+// --help that follows a usage error.
+func dataf(format string, a ...any) error { return usage(inFile{l10n.Errorf(format, a...)}) }
+
+// inFile marks an error as one of a file's contents (dataf).
+type inFile struct{ error }
+
+func (e inFile) Unwrap() error { return e.error }
+
 // denied marks err as "not permitted" (exit 3).
 func denied(err error) error { return &archive.Error{Code: archive.Denied, Err: err} }
 

@@ -222,9 +222,9 @@ func (e *env) readSpreadsheet(file string, data []byte, opts intake.Options) (*i
 			noOwner = noOwner || re.Column == "" && re.Field == "owner"
 		}
 		if noOwner {
-			return nil, usagef("%s: %d problem(s); nothing was imported: rows without an owner take one from a 负责人 (owner) column, or from --owner NAME", file, len(res.Errors))
+			return nil, dataf("%s: %d problem(s); nothing was imported: rows without an owner take one from a 负责人 (owner) column, or from --owner NAME", file, len(res.Errors))
 		}
-		return nil, usagef("%s: %d problem(s); nothing was imported", file, len(res.Errors))
+		return nil, dataf("%s: %d problem(s); nothing was imported", file, len(res.Errors))
 	}
 	if len(res.Records) == 0 {
 		return nil, usagef("%s: no customer rows below the header (row %d)", file, res.HeaderRow)
@@ -265,7 +265,7 @@ func (e *env) importedBefore(a *archive.Archive, file string, res *intake.Result
 		problems++
 	}
 	if problems > 0 {
-		return usagef("%s: %d problem(s); nothing was imported", file, problems)
+		return dataf("%s: %d problem(s); nothing was imported", file, problems)
 	}
 	if unread > 0 {
 		e.errorf("%s\n", l10n.Sprintf("note: %d dossier(s) your key does not open were not checked for the same customers", unread))

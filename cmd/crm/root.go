@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -240,7 +241,7 @@ func run(args []string, io *IO, getenv func(string) string) int {
 		}
 		e.olderCheckout(err)
 		fmt.Fprintf(io.Err, "crm: %s\n", l10n.OSWords(present(err, pol)))
-		if code == ExitUsage && cmd != nil {
+		if code == ExitUsage && cmd != nil && !errors.As(err, new(inFile)) {
 			fmt.Fprintln(io.Err, l10n.Sprintf("Run '%s --help' for usage.", cmd.CommandPath()))
 		}
 		return code
