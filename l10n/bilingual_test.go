@@ -51,7 +51,7 @@ func TestPhrases(t *testing.T) {
 	if got, want := Sayf(false, f, Word("changing a dossier's level"), roles, "li", none), "changing a dossier's level needs one of the roles [manager]; li holds []"; got != want {
 		t.Errorf("Sayf in English %q, want %q", got, want)
 	}
-	if got, want := Sayf(true, f, Word("changing a dossier's level"), roles, "li", none), "更改档案密级需要以下角色之一：经理；li 的角色为 无"; got != want {
+	if got, want := Sayf(true, f, Word("changing a dossier's level"), roles, "li", none), "更改档案密级需要以下角色之一：经理；li 的角色为无"; got != want {
 		t.Errorf("Sayf in Chinese %q, want %q", got, want)
 	}
 	if got := Sprintf(f, Word("changing a dossier's level"), roles, "li", none); got != Sayf(true, f, Word("changing a dossier's level"), roles, "li", none) {

@@ -43,7 +43,7 @@ func messages(t *testing.T) map[string]string {
 			}
 			// l10n.Errorf, Sprintf, T and N (a string marked for
 			// translation where it is defined), Word, Textf and
-			// Sayf (its second argument), the commands' usagef
+			// Sayf (its second argument), the commands' usagef and dataf
 			// and archive's problemf, which wrap l10n.Errorf, and
 			// verify's c.add and c.note (l10n.Sprintf of their second
 			// argument).
@@ -69,7 +69,7 @@ func messages(t *testing.T) map[string]string {
 					return true
 				}
 			case *ast.Ident:
-				if fn.Name != "usagef" && fn.Name != "problemf" {
+				if fn.Name != "usagef" && fn.Name != "dataf" && fn.Name != "problemf" {
 					return true
 				}
 			default:

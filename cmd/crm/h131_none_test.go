@@ -25,7 +25,7 @@ func TestDeniedSaysNoneAsASentenceDoes(t *testing.T) {
 	}
 	e := &archive.Error{Code: archive.Denied, Step: l10n.Words{En: "a legal hold", Zh: "冻结档案"}, Actor: "li"}
 	got := present(e, pol)
-	if want := "冻结档案需要以下角色之一：无；li 的角色为 无"; !strings.Contains(got, want) {
+	if want := "冻结档案需要以下角色之一：无；li 的角色为无"; !strings.Contains(got, want) {
 		t.Errorf("present(%#v) in Chinese = %q, want it to say %q", e, got, want)
 	}
 	if strings.Contains(got, "（无）") {
