@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -34,31 +33,6 @@ import (
 // is one "needing a person"; the goal is none.
 //
 // go test runs a handful of points; CRM_LONG=1 runs all of them.
-
-// installCrashHook arms the crash hook in the crm process the test binary
-// runs as: CRM_CRASH_AT=N kills the process at the Nth point,
-// CRM_CRASH_LOG=FILE appends each point to FILE (to count them).
-func installCrashHook() {
-	at, _ := strconv.Atoi(os.Getenv("CRM_CRASH_AT"))
-	logFile := os.Getenv("CRM_CRASH_LOG")
-	if at <= 0 && logFile == "" {
-		return
-	}
-	var n atomic.Int64
-	archive.SetCrashHook(func(point string) {
-		k := n.Add(1)
-		if logFile != "" {
-			if f, err := os.OpenFile(logFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
-				fmt.Fprintf(f, "%d %s\n", k, point)
-				f.Close()
-			}
-		}
-		if int(k) == at {
-			killSelf()
-			select {}
-		}
-	})
-}
 
 // crashEnv is a world for crm processes: keys, an archive, a clock.
 type crashEnv struct {
@@ -88,13 +62,13 @@ func (c *crashEnv) env(as string, extra ...string) []string {
 	return append(env, extra...)
 }
 
-// crmOnPath returns the crm binary testscript.Main puts on PATH for every
+// crmOnPath returns the crm binary TestMain builds and puts on PATH for every
 // test of this package (TestMain); without it the harness is broken.
 func crmOnPath(t *testing.T) string {
 	t.Helper()
 	p, err := exec.LookPath("crm")
 	if err != nil {
-		t.Fatalf("no crm on PATH: TestMain (testscript.Main) should have put it there: %v", err)
+		t.Fatalf("no crm on PATH: TestMain should have built it there: %v", err)
 	}
 	return p
 }

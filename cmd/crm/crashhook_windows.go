@@ -1,3 +1,5 @@
+//go:build crmtest
+
 package main
 
 import "os"
