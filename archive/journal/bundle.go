@@ -225,18 +225,25 @@ func scanBundle(abs, h string, t time.Time) []byte {
 // findInBundles returns the bytes of the event file rel (a slash path in
 // the archive at dir) from any bundle of its month folder, or nil.
 func findInBundles(dir, rel string) []byte {
+	_, b := findBundle(dir, rel)
+	return b
+}
+
+// findBundle is findInBundles with the name of the bundle that holds the
+// event ("" when none does).
+func findBundle(dir, rel string) (string, []byte) {
 	h, ok := HashOfPath(rel)
 	if !ok {
-		return nil
+		return "", nil
 	}
 	t, err := time.Parse("20060102T150405Z", strings.TrimSuffix(path.Base(rel), "-"+h+".yaml"))
 	if err != nil {
-		return nil
+		return "", nil
 	}
 	folder := filepath.Join(dir, filepath.FromSlash(path.Dir(rel)))
 	ents, err := os.ReadDir(folder)
 	if err != nil {
-		return nil
+		return "", nil
 	}
 	var bundles []string
 	for _, d := range ents {
@@ -248,15 +255,23 @@ func findInBundles(dir, rel string) []byte {
 	// is in none that way (a bundle out of order).
 	for _, b := range bundles {
 		if p := seekInBundle(b, h, t); p != nil {
-			return p
+			return filepath.Base(b), p
 		}
 	}
 	for _, b := range bundles {
 		if p := scanBundle(b, h, t); p != nil {
-			return p
+			return filepath.Base(b), p
 		}
 	}
-	return nil
+	return "", nil
+}
+
+// BundleHolding is the name of the bundle in its month's folder that holds
+// the event stored as rel in the archive at dir, or "" when none does (it
+// has a file of its own, or is not there).
+func BundleHolding(dir, rel string) string {
+	name, _ := findBundle(dir, rel)
+	return name
 }
 
 // seekInBundle returns the bytes of the event with hash h dated t in the

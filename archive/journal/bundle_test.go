@@ -144,6 +144,14 @@ func TestBundledMonthReadsAsItsFiles(t *testing.T) {
 	if !Has(dir, first.Path) || Has(dir, PathOf(first.Time, strings.Repeat("0", 64))) {
 		t.Fatal("Has")
 	}
+	// Which bundle holds it (the merge driver asks whether the other side
+	// has that bundle too).
+	if got := BundleHolding(dir, first.Path); got != m.Name {
+		t.Fatalf("BundleHolding of a bundled event: %q, want %q", got, m.Name)
+	}
+	if got := BundleHolding(dir, PathOf(first.Time, strings.Repeat("0", 64))); got != "" {
+		t.Fatalf("BundleHolding of an event in no bundle: %q", got)
+	}
 	// Two clones bundled different sets of November: the bundles overlap.
 	const nov = Dir + "/2026/11"
 	var files [][]byte

@@ -167,8 +167,7 @@ func sharedBase(a *archive.Archive, g *gitRepo, id string) ([]byte, bool) {
 	// or in a bundle. Without a ref to look in (a plain git pull names
 	// none), two creations are assumed, as before.
 	created := events[i]
-	_, err = g.run("cat-file", "-e", ref+":"+g.path(created.Path))
-	same := err == nil
+	same := g.holdsEvent(ref, a.Dir, created)
 	for _, ev := range g.eventsIn(ref) {
 		if ev.Kind == archive.KindDossierCreate && ev.Dossier == id {
 			if ev.Hash != created.Hash {
@@ -186,12 +185,32 @@ func sharedBase(a *archive.Archive, g *gitRepo, id string) ([]byte, bool) {
 		if ev.Dossier != id || ev.DecodeLoose(&f) != nil || f.SHA256 == "" {
 			continue
 		}
-		if _, err := g.run("cat-file", "-e", ref+":"+g.path(ev.Path)); err != nil {
+		if !g.holdsEvent(ref, a.Dir, ev) {
 			continue
 		}
 		return g.pinnedBlob(id, f.SHA256), true
 	}
 	return nil, true
+}
+
+// holdsEvent reports whether the tree of ref holds event ev as the
+// archive at dir has it: its own file, or the bundle of its month that
+// holds it here (a bundle is named for its bytes, so the same name holds
+// the same events). One that ref holds in a bundle of another name is
+// among eventsIn(ref).
+func (g *gitRepo) holdsEvent(ref, dir string, ev *journal.Event) bool {
+	if _, err := g.run("cat-file", "-e", ref+":"+g.path(ev.Path)); err == nil {
+		return true
+	}
+	b := ev.Bundle()
+	if b == "" {
+		b = journal.BundleHolding(dir, ev.Path)
+	}
+	if b == "" {
+		return false
+	}
+	_, err := g.run("cat-file", "-e", ref+":"+g.path(path.Join(path.Dir(ev.Path), b)))
+	return err == nil
 }
 
 // pinFinder returns the recipients the journal pinned for a ciphertext
