@@ -741,7 +741,7 @@ func conflictLine(r *mergeRecord, pol *archive.Policy) string {
 		}
 		return l10n.Sprintf("dossier %s was changed in both clones, and merging it needs one of the roles %s: %s can merge it", r.Dossier, roleNames(r.Conflicts, pol), who)
 	case "rewritten":
-		return l10n.Sprintf("dossier %s: the two clones' histories hold no common version of its file (one history was rewritten, as crm purge does): the merge keeps yours; changes to it made only in the other clone since are in its journal (crm log %s), to be made again", r.Dossier, r.Dossier)
+		return l10n.Sprintf("dossier %s: the two clones' histories hold no common version of its file (one history was rewritten, as crm purge does): the merge keeps yours; if crm verify then finds it is not the version the journal pins, crm restore %s puts that one back from git", r.Dossier, r.Dossier)
 	case "created":
 		return l10n.Sprintf("dossier %s was created in both clones under one id: the merge keeps yours; the creation the journal orders second is given a new id by its author's next crm sync", r.Dossier)
 	}

@@ -145,9 +145,9 @@ func (e *env) mergeDriver(basePath, oursPath, theirsPath, path string) error {
 // none (both sides added it), and whether both sides' journals hold one
 // and the same creation of it. They do when the histories were rewritten
 // apart (crm purge in one clone): then the base is the newest version this
-// clone's journal pinned in an event the other side's journal holds as a
-// file too (nil when there is none, e.g. when that event sits in a month
-// bundled since). They do not when the other side's journal creates id in
+// clone's journal pinned in an event the other side's journal holds too
+// (holdsEvent; nil when there is none, or git has lost that version).
+// They do not when the other side's journal creates id in
 // an event of its own: two creations under one id, never merged; nor when
 // no ref names the other side (git pull run by hand).
 func sharedBase(a *archive.Archive, g *gitRepo, id string) ([]byte, bool) {
