@@ -444,7 +444,7 @@ func (c *checker) dossierFiles() map[string]bool {
 			continue
 		}
 		if got := sha256Hex(b); got != d.SHA256 && d.WrittenBy != nil {
-			c.add(rel, l10n.N("sha256 %s is not %s, pinned by %s (changed, replaced or rolled back outside crm: `crm restore %s` puts that version back from git)"), journal.ShortHash(got), journal.ShortHash(d.SHA256), d.WrittenBy.Path, id)
+			c.add(rel, l10n.N("sha256 %s is not %s, pinned by %s (changed, replaced or rolled back outside crm: restore it from git)"), journal.ShortHash(got), journal.ShortHash(d.SHA256), d.WrittenBy.Path)
 			continue
 		}
 		if c.stanzas(rel, d, b) && me != nil && c.pinsMe(d, me) {

@@ -88,7 +88,7 @@ func catalogHardening() map[string]string {
 		"run the command again once that process is done":                                                                                                     "等该进程结束后再运行一次",
 		"set aside by an interrupted destruction: keep it, it may be the only copy of dossier %s (the repair puts it back or removes it as the journal says)": "被中断的销毁留下的文件：请保留，它可能是档案 %s 仅有的副本（修复时按日志放回或删除）",
 		"set_on %s is not the date of the event (%s): a level is set on the day it is journaled":                                                              "定密日期 %s 不是事件的日期（%s）：密级在记入日志的当天确定",
-		"sha256 %s is not %s, pinned by %s (changed, replaced or rolled back outside crm: `crm restore %s` puts that version back from git)":                  "sha256 %s 不是 %s（由 %s 登记）（在 crm 之外被修改、替换或回退：`crm restore %s` 可从 git 恢复该版本）",
+		"sha256 %s is not %s, pinned by %s (changed, replaced or rolled back outside crm: restore it from git)":                                               "sha256 %s 不是 %s（由 %s 登记）（在 crm 之外被修改、替换或回退：请从 git 恢复）",
 		"templates.update: files are not sorted by path, or one is listed twice":                                                                              "登记的覆盖模板文件未按路径排序，或有重复",
 		"the archive is busy: %s has held its lock (%s) for more than %s; nothing was written":                                                                "档案库正忙：%s 持有其锁（%s）已超过 %s；未写入任何内容",
 		"the borrower, or an approver of the loan (the file: only a writer)":                                                                                  "借阅人，或该借阅的审批人（写文件：仅限写入者）",
