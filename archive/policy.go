@@ -599,12 +599,24 @@ func (p *Policy) HoldRoles() []string {
 // must be by one of them (FORMAT.md, "Who may write a file"); a role that
 // only reads never pins a file.
 func (p *Policy) Writers(level string) []string {
+	return p.readingOf(p.Permissions.Write, level)
+}
+
+// Reviewers are the roles that may record a 核定 (permissions.review) of
+// a dossier at level: those of them that read it (R6.5: the 核定 checks
+// the content).
+func (p *Policy) Reviewers(level string) []string {
+	return p.readingOf(p.Permissions.Review, level)
+}
+
+// readingOf is those of roles that read level (none for an unknown level).
+func (p *Policy) readingOf(roles []string, level string) []string {
 	lp := p.Level(level)
 	if lp == nil {
 		return nil
 	}
 	var out []string
-	for _, r := range p.Permissions.Write {
+	for _, r := range roles {
 		if slices.Contains(lp.Readers, r) {
 			out = append(out, r)
 		}

@@ -276,14 +276,7 @@ func reviewerElse(a *archive.Archive, id string) string {
 	if can || !known {
 		return ""
 	}
-	var roles []string
-	if lp := a.Policy.Level(level); lp != nil {
-		for _, r := range a.Policy.Permissions.Review {
-			if slices.Contains(lp.Readers, r) {
-				roles = append(roles, r)
-			}
-		}
-	}
+	roles := a.Policy.Reviewers(level)
 	if len(roles) == 0 {
 		return l10n.T("a member who can read it")
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"io"
 	"os"
@@ -159,10 +160,7 @@ func sharedBase(a *archive.Archive, g *gitRepo, id string) ([]byte, bool) {
 	if i < 0 {
 		return nil, false
 	}
-	ref := os.Getenv("CRM_MERGE_THEIRS")
-	if ref == "" {
-		ref = "MERGE_HEAD"
-	}
+	ref := cmp.Or(os.Getenv("CRM_MERGE_THEIRS"), "MERGE_HEAD") // the other side, as pinFinder looks first
 	// The same creation: its event is in the other side's tree, as a file
 	// or in a bundle. Without a ref to look in (a plain git pull names
 	// none), two creations are assumed, as before.
