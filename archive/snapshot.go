@@ -462,6 +462,9 @@ type loadStamp struct {
 	dirs  []dirStamp
 	at    time.Time
 	what  string // what the load was asked for (loadWhat)
+	// listed is how ReadSince listed the month folders whose time
+	// changed since the snapshot (Archive.sinceListed).
+	listed []journal.Listed
 }
 
 // loadWhat is what loadSnapshot is asked for: the same, and nothing
@@ -478,7 +481,7 @@ func (a *Archive) stampedLoad() (*State, bool) {
 	s, partial := a.loadSnapshot()
 	a.loaded = nil
 	if s != nil && a.listedDirs != nil && a.runs == nil && a.grouped == nil {
-		a.loaded = &loadStamp{state: s, dirs: a.listedDirs, at: a.listedAt, what: a.loadWhat()}
+		a.loaded = &loadStamp{state: s, dirs: a.listedDirs, at: a.listedAt, what: a.loadWhat(), listed: a.sinceListed}
 	}
 	return s, partial
 }
@@ -508,11 +511,32 @@ func (a *Archive) stillCurrent() bool {
 	}
 	settled := l.at.Add(-max(journal.RacyWindow(), settledFor)).UnixNano()
 	for _, d := range dirs {
-		if d.MTime >= settled {
+		if d.MTime >= settled && !sameListing(a.Dir, d.Rel, l.listed) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameListing reports whether the journal's folder rel, whose time is
+// too new to say that nothing was added since the load, is as the load
+// found it all the same: a year folder or the journal's own, whose
+// folders journalDirs has just listed again (files are refused there),
+// or a month folder the load listed (listed, from ReadSince) that holds
+// exactly the same event files now (journal.SameFiles). In a run of
+// writes, each command finds the month folder the one before it wrote in
+// within the racy window; without this, each took its state again under
+// the lock, reading every part with unsaved events a second time.
+func sameListing(dir, rel string, listed []journal.Listed) bool {
+	if strings.Count(rel, "/") < 2 {
+		return true
+	}
+	for _, l := range listed {
+		if l.Rel == rel {
+			return journal.SameFiles(dir, l)
+		}
+	}
+	return false
 }
 
 // saveSnapshot writes the snapshot of the state just replayed from j, if

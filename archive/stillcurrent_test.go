@@ -1,6 +1,8 @@
 package archive_test
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -56,8 +58,10 @@ func TestStepOnStateTakenAtOpen(t *testing.T) {
 		t.Fatalf("the step does not follow the other writer's: %s %v, %s %s", last.Dossier, last.Prev, prev.Dossier, prev.Hash)
 	}
 
-	// A folder changed just before the open (within settledFor) is not
-	// trusted to show a change after it: taken again.
+	// A folder changed just before the open (within settledFor) cannot
+	// show by its time that nothing was added after it: its files are
+	// listed again under the lock. The same files are the same events
+	// (each is named for its bytes): taken once.
 	time.Sleep(60 * time.Millisecond)
 	if _, err := f.as("zhang").ReviewDoneFor(y, classify.Quarter{}, archive.ReviewRecord{Note: "经理核对"}); err != nil {
 		t.Fatal(err)
@@ -67,8 +71,69 @@ func TestStepOnStateTakenAtOpen(t *testing.T) {
 	if _, err := a.ReviewDoneFor(x, classify.Quarter{}, archive.ReviewRecord{Note: "再次核对"}); err != nil {
 		t.Fatal(err)
 	}
+	if archive.StateReuses() != n+1 {
+		t.Fatal("a step on a folder that changed just before the open, and not since, took the state again")
+	}
+
+	f.verifyClean()
+}
+
+// A writer that went between the open and the lock within the same tick
+// of the month folder's time (put back here to the time it had) leaves
+// the journal's folders as they were: the folder, changed within the
+// racy window, is listed again, its files differ, the state is taken
+// again and the step follows the other writer's event.
+func TestStepAfterWriterInSameTick(t *testing.T) {
+	racyWindow(t, 300*time.Millisecond)
+	f := newFixture(t)
+	x := f.create("秘密")
+	y := f.create("秘密")
+	f.settle()
+	f.reader("li", f.clock)
+	if _, err := f.as("zhang").ReviewDoneFor(y, classify.Quarter{}, archive.ReviewRecord{Note: "经理核对"}); err != nil {
+		t.Fatal(err)
+	}
+	a := f.openAs("li", archive.OpenOptions{Snapshot: true, SnapshotSteps: true, Only: x})
+	before := monthTimes(t, f.dir)
+	if _, err := f.as("zhang").ReviewDoneFor(y, classify.Quarter{}, archive.ReviewRecord{Note: "经理再次核对"}); err != nil {
+		t.Fatal(err)
+	}
+	for p, mt := range monthTimes(t, f.dir) {
+		if was, ok := before[p]; ok && !was.Equal(mt) {
+			if err := os.Chtimes(p, was, was); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	n := archive.StateReuses()
+	if _, err := a.ReviewDoneFor(x, classify.Quarter{}, archive.ReviewRecord{Note: "核对"}); err != nil {
+		t.Fatal(err)
+	}
 	if archive.StateReuses() != n {
-		t.Fatal("a step right after a change took the state from before the lock")
+		t.Fatal("a step after another writer's, in the same tick of the folder's time, was taken on the state from before it")
+	}
+	j := f.cold("li").State.Journal
+	last, prev := j.Events[len(j.Events)-1], j.Events[len(j.Events)-2]
+	if last.Dossier != x || prev.Dossier != y || !slices.Contains(last.Prev, prev.Hash) {
+		t.Fatalf("the step does not follow the other writer's: %s %v, %s %s", last.Dossier, last.Prev, prev.Dossier, prev.Hash)
 	}
 	f.verifyClean()
+}
+
+// monthTimes is the time of each month folder of the journal in dir.
+func monthTimes(t *testing.T, dir string) map[string]time.Time {
+	t.Helper()
+	ms, err := filepath.Glob(filepath.Join(dir, "journal", "*", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]time.Time{}
+	for _, m := range ms {
+		fi, err := os.Stat(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[m] = fi.ModTime()
+	}
+	return out
 }

@@ -513,27 +513,44 @@ func Relisted(dir string, l Listed) (Listed, bool) {
 		return l, false
 	}
 	mt := fi.ModTime().UnixNano()
-	if mt >= time.Now().Add(-racyWindow).UnixNano() {
+	if mt >= time.Now().Add(-racyWindow).UnixNano() || !holdsExactly(p, l.Hashes) {
 		return l, false
 	}
+	l.MTime = mt
+	return l, true
+}
+
+// SameFiles reports whether the month folder of listing l, made by
+// ReadSince in the archive at dir, holds now exactly the event files it
+// held then, whatever the folder's time: no file added, removed or left
+// half-written. It is false for a folder that held a bundle or was taken
+// from a memo (neither listing names its files), and for one that cannot
+// be listed. An event file is named for its bytes, which were checked
+// against the name when read: the same names are the same events.
+func SameFiles(dir string, l Listed) bool {
+	if l.Bundled || l.Memo {
+		return false
+	}
+	return holdsExactly(filepath.Join(dir, filepath.FromSlash(l.Rel)), l.Hashes)
+}
+
+// holdsExactly reports whether the folder at p holds one plain event file
+// for each of hashes (sorted) and nothing else.
+func holdsExactly(p string, hashes []string) bool {
 	ents, err := os.ReadDir(p)
-	if err != nil || len(ents) != len(l.Hashes) {
-		return l, false
+	if err != nil || len(ents) != len(hashes) {
+		return false
 	}
 	hs := make([]string, 0, len(ents))
 	for _, d := range ents {
 		h, ok := nameHash(d.Name())
 		if !ok || isTemp(d.Name()) || !d.Type().IsRegular() {
-			return l, false
+			return false
 		}
 		hs = append(hs, h)
 	}
 	slices.Sort(hs)
-	if !slices.Equal(hs, l.Hashes) {
-		return l, false
-	}
-	l.MTime = mt
-	return l, true
+	return slices.Equal(hs, hashes)
 }
 
 // followsAllPrior reports whether every event follows every Prior head.
