@@ -455,7 +455,7 @@ func (a *Archive) plaintext(d *DossierState, ct []byte, sum string) ([]byte, err
 	if plain, ok := a.cache.get(sum); ok {
 		return plain, nil
 	}
-	plain, err := a.decryptAs(ct, d.Recipients)
+	plain, err := a.decryptRemembered(ct, d.Recipients, sum)
 	if err != nil {
 		var nm *age.NoIdentityMatchError
 		if errors.As(err, &nm) {

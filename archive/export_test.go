@@ -598,3 +598,8 @@ func CleanMarks(dir string) bool {
 	_, ok := folderStamp(filepath.Join(dir, DossiersDir))
 	return ok
 }
+
+// RememberDecrypted makes the process remember what each identity
+// decrypted (decryptRemembered), for the tests: not for benchmarks, whose
+// figures are of decrypting.
+func RememberDecrypted() { testDecrypted = &decryptMemo{m: map[string][]byte{}} }

@@ -174,6 +174,54 @@ func (a *Archive) decryptAs(ct []byte, recipients []string) ([]byte, error) {
 	return Decrypt(ct, id)
 }
 
+// decryptRemembered is decryptAs of ct, whose sha256 is sum, looked up
+// first in the process's memo of what decryptAs opened (testDecrypted),
+// which only the package's tests set: they decrypt the same files
+// hundreds of times, at a key agreement or two each (every cold report
+// they compare with), which had come to a third of their time. What a
+// file decrypts to is a function of its bytes and the identity alone.
+func (a *Archive) decryptRemembered(ct []byte, recipients []string, sum string) ([]byte, error) {
+	m := testDecrypted
+	if m == nil {
+		return a.decryptAs(ct, recipients)
+	}
+	k := a.id.Recipient + " " + sum
+	if plain, ok := m.get(k); ok {
+		return plain, nil
+	}
+	plain, err := a.decryptAs(ct, recipients)
+	if err == nil {
+		m.put(k, plain)
+	}
+	return plain, err
+}
+
+// testDecrypted is the memo decryptRemembered uses, nil outside tests.
+var testDecrypted *decryptMemo
+
+// decryptMemo holds plaintexts by recipient and file hash, forgetting
+// them all past a bound (a test process makes hundreds of archives).
+type decryptMemo struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (m *decryptMemo) get(k string) ([]byte, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.m[k]
+	return bytes.Clone(p), ok
+}
+
+func (m *decryptMemo) put(k string, plain []byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.m) >= 50_000 {
+		clear(m.m)
+	}
+	m.m[k] = bytes.Clone(plain)
+}
+
 // ownStanzaFirst is an age identity that tries the recipient stanza at
 // index i before the others. crm encrypts a dossier to the recipients the
 // journal pins, in their order, and age writes one stanza per X25519 or
