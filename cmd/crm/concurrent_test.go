@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -134,5 +135,50 @@ func TestEightWritersEightDossiers(t *testing.T) {
 	}
 	if updates != writers {
 		t.Fatalf("%d updates journaled, want %d", updates, writers)
+	}
+}
+
+// Eight crm processes create dossiers at once in a git clone: each
+// commits its own change after letting go of the archive's lock, so their
+// commits meet at git's own lock on the index (index.lock), which git does
+// not wait for. Every change must still be committed (commitPaths waits
+// for the lock), none left in the work tree for the next crm sync.
+func TestEightWritersCommitInGit(t *testing.T) {
+	needs.Tool(t, "git", "apt-get install git")
+	c := concurrentWorld(t)
+	os.RemoveAll(c.dir)
+	git := []string{"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@x", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@x", "GIT_CONFIG_NOSYSTEM=1"}
+	run := func(as string, args ...string) string {
+		t.Helper()
+		code, out := c.crm(as, git, args...)
+		if code != 0 {
+			t.Fatalf("crm %s: exit %d\n%s", strings.Join(args, " "), code, out)
+		}
+		return out
+	}
+	run("zhang", "init", c.dir, "--id", "zhang", "--name", "张三", "--git")
+	run("zhang", "member", "add", "li", "--name", "李四", "--role", "clerk", "--public", "li.pub")
+	var wg sync.WaitGroup
+	outs := make([]string, writers)
+	codes := make([]int, writers)
+	for i := range writers {
+		wg.Go(func() {
+			codes[i], outs[i] = c.crm("li", git, "new", "--from", "d.yaml")
+		})
+	}
+	wg.Wait()
+	for i := range writers {
+		if codes[i] != 0 || strings.Contains(outs[i], "not committed") {
+			t.Errorf("writer %d: exit %d\n%s", i, codes[i], outs[i])
+		}
+	}
+	status := exec.Command("git", "status", "--porcelain")
+	status.Dir = c.dir
+	out, err := status.CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Fatalf("git status after the writers (%v):\n%s", err, out)
+	}
+	if out := run("li", "verify"); !strings.Contains(out, fmt.Sprintf("%d dossier(s)", writers)) {
+		t.Fatalf("verify:\n%s", out)
 	}
 }

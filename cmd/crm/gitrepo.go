@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"crm/archive"
 	"crm/archive/journal"
@@ -374,13 +375,64 @@ func (g *gitRepo) status() ([]change, error) {
 	return cs, nil
 }
 
-// commitPaths commits exactly the given top-relative paths (added,
-// changed or removed) with message msg as author: nothing else the index
-// holds is included. It reports whether there was anything to commit.
 // maxArgPaths is how many paths crm passes to git as arguments at most.
 const maxArgPaths = 1000
 
+// commitPaths commits exactly the given top-relative paths (added,
+// changed or removed) with message msg as author: nothing else the index
+// holds is included. It reports whether there was anything to commit.
 func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member) (bool, error) {
+	// Another git process may hold the index's lock or a ref's: most
+	// often another crm in this clone committing its own change at the
+	// same moment (a cron job's crm maintain beside a clerk's step, a
+	// script's commands run in parallel), whose autocommit runs after it
+	// let go of the archive's lock. git does not wait for a lock; crm
+	// does, for a while, as it waits for the archive's: the commit left
+	// undone used to wait in the work tree for the next crm sync.
+	// A commit that found HEAD moved by another meanwhile ("cannot lock
+	// ref 'HEAD': is at … but expected …", in the user's language) is
+	// tried again too.
+	deadline := time.Now().Add(gitLockWait)
+	wait := 20 * time.Millisecond
+	for {
+		head := g.headNow()
+		done, err := g.commitPathsOnce(paths, msg, author)
+		if err == nil || !lockBusy(err) && g.headNow() == head || time.Now().Add(wait).After(deadline) {
+			return done, err
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 500*time.Millisecond)
+	}
+}
+
+// headNow is what HEAD holds and, when it names a branch, what that
+// branch's file in the git folder holds: it changes when a commit moves
+// HEAD (git writes the branch's own file then). Read from the files, not
+// by running git.
+func (g *gitRepo) headNow() string {
+	dot := g.gitDir()
+	b, _ := os.ReadFile(filepath.Join(dot, "HEAD"))
+	head := strings.TrimSpace(string(b))
+	if ref, ok := strings.CutPrefix(head, "ref: "); ok && !strings.Contains(ref, "..") {
+		r, _ := os.ReadFile(filepath.Join(dot, filepath.FromSlash(ref)))
+		head += " " + strings.TrimSpace(string(r))
+	}
+	return head
+}
+
+// gitLockWait is how long commitPaths waits for another git process's
+// lock on the index or a ref.
+const gitLockWait = 10 * time.Second
+
+// lockBusy reports whether git refused err's command because a lock file
+// was there (git's message names the file, NAME.lock, in every language).
+func lockBusy(err error) bool {
+	var ge *gitError
+	return errors.As(err, &ge) && strings.Contains(ge.msg, ".lock")
+}
+
+// commitPathsOnce is commitPaths' one try.
+func (g *gitRepo) commitPathsOnce(paths []string, msg string, author *archive.Member) (bool, error) {
 	if paths = g.matchable(paths); len(paths) == 0 {
 		return false, nil
 	}
