@@ -26,6 +26,9 @@ type gitRepo struct {
 	prefix string // the archive's folder relative to top, slash form, "" or ending in /
 	env    []string
 	dir    string // the git folder, once known
+	// configs is git's configuration as git config --list gave it, once
+	// a value was asked for (config); nil after crm sets one (setConfig).
+	configs map[string]string
 }
 
 // errNoGit says that the archive is not in a git repository (or git is
@@ -205,10 +208,39 @@ func detachedHead(dir string) string {
 	return head
 }
 
-// config returns a git config value, "" when unset.
+// config returns a git config value, "" when unset: the last one set,
+// as git config --get gives it. Every value is read at once, by one git
+// process, the first time one is asked for: crm sync asked five, each a
+// process.
 func (g *gitRepo) config(key string) string {
-	out, _ := g.run("config", "--get", key)
-	return strings.TrimSpace(out)
+	if g.configs == nil {
+		g.configs = map[string]string{}
+		out, _ := g.run("config", "-z", "--list")
+		for _, kv := range strings.Split(out, "\x00") {
+			if k, v, _ := strings.Cut(kv, "\n"); k != "" {
+				g.configs[k] = v // a later value of the same key wins
+			}
+		}
+	}
+	return strings.TrimSpace(g.configs[configKey(key)])
+}
+
+// configKey is key as git config --list names it: its section and its
+// variable name in lower case, a subsection (between them) as it is.
+func configKey(key string) string {
+	first, last := strings.Index(key, "."), strings.LastIndex(key, ".")
+	if first < 0 {
+		return strings.ToLower(key)
+	}
+	return strings.ToLower(key[:first]) + key[first:last] + strings.ToLower(key[last:])
+}
+
+// setConfig runs git config with args (a value set or unset), and
+// forgets the values config read.
+func (g *gitRepo) setConfig(args ...string) error {
+	g.configs = nil
+	_, err := g.run(append([]string{"config"}, args...)...)
+	return err
 }
 
 // path turns an archive-relative path into a top-relative one.

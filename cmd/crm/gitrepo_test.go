@@ -136,6 +136,42 @@ func TestCommitIndexFirstCommit(t *testing.T) {
 	}
 }
 
+// config reads git's whole configuration once and answers as git config
+// --get would: sections and variable names in any case, a subsection as
+// it is, the last of several values; a value crm sets is seen after.
+func TestConfigReadOnce(t *testing.T) {
+	dir, git := newGitDir(t)
+	git("config", "Branch.Main.Remote", "up")
+	git("config", "merge.crm.driver", "first")
+	git("config", "--add", "merge.crm.driver", " last ")
+	g, err := openRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{
+		"branch.Main.remote": "up",
+		"BRANCH.Main.REMOTE": "up",
+		"branch.main.remote": "", // a subsection's case counts
+		"merge.crm.driver":   "last",
+		"merge.crm.name":     "",
+		"nosuchkey":          "",
+	} {
+		if got := g.config(key); got != want {
+			t.Errorf("config(%q) = %q, want %q", key, got, want)
+		}
+	}
+	git("config", "merge.crm.name", "set behind crm's back")
+	if got := g.config("merge.crm.name"); got != "" {
+		t.Errorf("config read again for each key: %q", got)
+	}
+	if err := g.setConfig("merge.crm.name", "crm"); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.config("merge.crm.name"); got != "crm" {
+		t.Errorf("after setConfig: %q", got)
+	}
+}
+
 // TestShellQuoteRoundTrip: the program crm git setup writes into git's
 // config and hook reads back as the path it was, whatever that path holds
 // (driverNotOnPath reads it with firstShellWord).

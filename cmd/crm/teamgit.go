@@ -335,12 +335,12 @@ func newGitCmd(e *env) *cobra.Command {
 func (e *env) gitSetup(a *archive.Archive, g *gitRepo) error {
 	prog := crmProgram()
 	for _, kv := range driverSettings(prog) {
-		if _, err := g.run("config", kv[0], kv[1]); err != nil {
+		if err := g.setConfig(kv[0], kv[1]); err != nil {
 			return err
 		}
 	}
 	if g.config("diff.crm.cachetextconv") != "" {
-		g.run("config", "--unset", "diff.crm.cachetextconv")
+		g.setConfig("--unset", "diff.crm.cachetextconv")
 		e.printf("%s\n", l10n.T("Unset diff.crm.cachetextconv: it keeps decrypted plaintext in git's database."))
 	}
 	attr := filepath.Join(a.Dir, ".gitattributes")
