@@ -552,6 +552,9 @@ func swellingProblem(text []byte, top *yaml.Node) *FieldError {
 	}
 	a := swellingAlias(top)
 	if a == nil {
+		if a = copiedAlias(top); a != nil {
+			return &FieldError{Path: pathAtLine(top, a.Line), Line: a.Line, Msg: l10n.Sprintf("*%s and the aliases before it make nearly every value of the text a copy, which YAML readers refuse: write the values out instead", a.Value)}
+		}
 		return nil
 	}
 	return &FieldError{Path: pathAtLine(top, a.Line), Line: a.Line, Msg: l10n.Sprintf("*%s and the aliases before it make the text too large once read out: write the values out instead", a.Value)}
@@ -872,6 +875,50 @@ func swellingAlias(top *yaml.Node) *yaml.Node {
 		return nil
 	}
 	return walk(top)
+}
+
+// copiedAlias is the alias of top (which holds no loop, and fewer than
+// maxExpandedNodes values with its aliases read out: swellingAlias) at
+// which yaml.v3, reading the text into values, would refuse it as
+// "document contains excessive aliasing": past 1,000 values read, more
+// than 99 in 100 of them read through an alias, counted as it reads them
+// (its decoder's decodeCount and aliasCount, the document's node first).
+// The struct a write decodes into leaves extra:'s values as they are, but
+// every later reading of the text reads them out (ChangedFields at the
+// next edit, show --json): ten lines of `b: &b [*a, *a]` are only ~4,000
+// values, yet nearly all copies. Nil if yaml.v3 would read it.
+func copiedAlias(top *yaml.Node) *yaml.Node {
+	decoded, aliased := 1, 0 // the document's node
+	var at *yaml.Node        // the alias being read out, or the last one
+	var read func(n *yaml.Node, depth int) bool
+	read = func(n *yaml.Node, depth int) bool {
+		decoded++
+		if depth > 0 {
+			aliased++
+		}
+		if aliased > 100 && decoded > 1000 && float64(aliased)/float64(decoded) > 0.99 {
+			return false
+		}
+		if n.Kind == yaml.AliasNode {
+			if n.Alias == nil {
+				return true
+			}
+			if depth == 0 {
+				at = n
+			}
+			return read(n.Alias, depth+1)
+		}
+		for _, c := range n.Content {
+			if !read(c, depth) {
+				return false
+			}
+		}
+		return true
+	}
+	if read(top, 0) || at == nil {
+		return nil
+	}
+	return at
 }
 
 // decodeNode decodes mapping top into v. The problems of single values

@@ -571,6 +571,38 @@ func TestParseDossierSyntaxErrorLinesOtherBreaks(t *testing.T) {
 	}
 }
 
+// Ten lines of aliases of aliases are only ~4,000 values read out, but
+// nearly all of them copies, which yaml.v3 refuses when it reads the text
+// into values ("document contains excessive aliasing"): a write that let
+// it in made every later edit fail (ChangedFields; found by
+// FuzzParseDossier). It is refused at the write, naming the alias.
+func TestParseDossierAliasCopies(t *testing.T) {
+	text := func(levels int) []byte {
+		var b strings.Builder
+		b.WriteString("customer:\n  name: x\nowner: y\nextra:\n  a0: &a0 [x]\n")
+		for i := 1; i <= levels; i++ {
+			fmt.Fprintf(&b, "  a%d: &a%d [*a%d, *a%d]\n", i, i, i-1, i-1)
+		}
+		return []byte(b.String())
+	}
+	_, err := archive.ParseDossier(text(10))
+	var ve *archive.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || !strings.HasPrefix(ve.Problems[0].Path, "extra.a") ||
+		!strings.Contains(ve.Problems[0].Msg, "make nearly every value of the text a copy") {
+		t.Fatalf("ParseDossier of ten levels of aliases: %v, want refused naming an alias of extra", err)
+	}
+	if _, cerr := archive.ChangedFields(text(10), text(10)); cerr == nil {
+		t.Fatal("yaml.v3 reads ten levels of aliases now: the check refuses what it need not")
+	}
+	// Five levels (~100 values) are read by every reader.
+	if _, err := archive.ParseDossier(text(5)); err != nil {
+		t.Fatalf("ParseDossier of five levels of aliases: %v", err)
+	}
+	if _, err := archive.ChangedFields(text(5), text(5)); err != nil {
+		t.Fatalf("ChangedFields of five levels of aliases: %v", err)
+	}
+}
+
 // Aliases of aliases (a billion values in 30 lines) are refused at once,
 // with the alias's line and field, not read out for ever.
 func TestParseDossierAliasBomb(t *testing.T) {
