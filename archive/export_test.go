@@ -602,4 +602,4 @@ func CleanMarks(dir string) bool {
 // RememberDecrypted makes the process remember what each identity
 // decrypted (decryptRemembered), for the tests: not for benchmarks, whose
 // figures are of decrypting.
-func RememberDecrypted() { testDecrypted = &decryptMemo{m: map[string][]byte{}} }
+func RememberDecrypted() { testDecrypted = &decryptMemo{m: map[decryptKey][]byte{}} }

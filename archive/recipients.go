@@ -179,13 +179,16 @@ func (a *Archive) decryptAs(ct []byte, recipients []string) ([]byte, error) {
 // which only the package's tests set: they decrypt the same files
 // hundreds of times, at a key agreement or two each (every cold report
 // they compare with), which had come to a third of their time. What a
-// file decrypts to is a function of its bytes and the identity alone.
+// file decrypts to is a function of its bytes and the key alone; the key
+// is the working identity itself, not its recipient, which an identity
+// that also opens files for older keys (a change of keys under way:
+// opening) shares with the new key alone.
 func (a *Archive) decryptRemembered(ct []byte, recipients []string, sum string) ([]byte, error) {
 	m := testDecrypted
-	if m == nil {
+	if m == nil || a.id == nil || a.id.Age == nil {
 		return a.decryptAs(ct, recipients)
 	}
-	k := a.id.Recipient + " " + sum
+	k := decryptKey{a.id, sum}
 	if plain, ok := m.get(k); ok {
 		return plain, nil
 	}
@@ -199,21 +202,28 @@ func (a *Archive) decryptRemembered(ct []byte, recipients []string, sum string) 
 // testDecrypted is the memo decryptRemembered uses, nil outside tests.
 var testDecrypted *decryptMemo
 
-// decryptMemo holds plaintexts by recipient and file hash, forgetting
+// decryptKey is a file's hash and the identity that opened it: held by
+// the memo, so that its address is no other identity's while it is.
+type decryptKey struct {
+	id  *Identity
+	sum string
+}
+
+// decryptMemo holds plaintexts by identity and file hash, forgetting
 // them all past a bound (a test process makes hundreds of archives).
 type decryptMemo struct {
 	mu sync.Mutex
-	m  map[string][]byte
+	m  map[decryptKey][]byte
 }
 
-func (m *decryptMemo) get(k string) ([]byte, bool) {
+func (m *decryptMemo) get(k decryptKey) ([]byte, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p, ok := m.m[k]
 	return bytes.Clone(p), ok
 }
 
-func (m *decryptMemo) put(k string, plain []byte) {
+func (m *decryptMemo) put(k decryptKey, plain []byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(m.m) >= 50_000 {
