@@ -526,7 +526,11 @@ func (a *Archive) stillCurrent() bool {
 // exactly the same event files now (journal.SameFiles). In a run of
 // writes, each command finds the month folder the one before it wrote in
 // within the racy window; without this, each took its state again under
-// the lock, reading every part with unsaved events a second time.
+// the lock, reading every part with unsaved events a second time. A file
+// replaced under its own name meanwhile (bytes no longer the name's:
+// damage or tampering, no event) is not seen here, as one replaced just
+// after the lock was not seen by taking the state again: the next read
+// of the folder reads it and reports it.
 func sameListing(dir, rel string, listed []journal.Listed) bool {
 	if strings.Count(rel, "/") < 2 {
 		return true
