@@ -446,7 +446,18 @@ func (g *gitRepo) headNow() string {
 	b, _ := os.ReadFile(filepath.Join(dot, "HEAD"))
 	head := strings.TrimSpace(string(b))
 	if ref, ok := strings.CutPrefix(head, "ref: "); ok && !strings.Contains(ref, "..") {
-		r, _ := os.ReadFile(filepath.Join(dot, filepath.FromSlash(ref)))
+		r, err := os.ReadFile(filepath.Join(dot, filepath.FromSlash(ref)))
+		if err != nil {
+			// A linked worktree keeps its HEAD, and the branches in the
+			// folder its commondir names.
+			if cd, cerr := os.ReadFile(filepath.Join(dot, "commondir")); cerr == nil {
+				common := strings.TrimSpace(string(cd))
+				if !filepath.IsAbs(common) {
+					common = filepath.Join(dot, common)
+				}
+				r, _ = os.ReadFile(filepath.Join(common, filepath.FromSlash(ref)))
+			}
+		}
 		head += " " + strings.TrimSpace(string(r))
 	}
 	return head

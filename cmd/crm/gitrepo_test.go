@@ -172,6 +172,32 @@ func TestConfigReadOnce(t *testing.T) {
 	}
 }
 
+// headNow sees a commit move HEAD, in a clone and in a linked worktree
+// (whose branches are kept in the folder its commondir names): a commit
+// that found HEAD moved under it is tried again (commitPaths).
+func TestHeadNowSeesCommits(t *testing.T) {
+	dir, git := newGitDir(t)
+	id := []string{"-c", "user.name=t", "-c", "user.email=t@x"}
+	git(append(id, "commit", "-q", "--allow-empty", "-m", "one")...)
+	wt := filepath.Join(t.TempDir(), "wt")
+	git("worktree", "add", "-q", "-b", "side", wt)
+	for _, top := range []string{dir, wt} {
+		g, err := openRepo(top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := g.headNow()
+		cmd := exec.Command("git", append(id, "commit", "-q", "--allow-empty", "-m", "two")...)
+		cmd.Dir = top
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git commit in %s: %v\n%s", top, err, out)
+		}
+		if after := g.headNow(); after == before || !strings.Contains(after, " ") || strings.HasSuffix(after, " ") {
+			t.Errorf("%s: HEAD %q before a commit, %q after", top, before, after)
+		}
+	}
+}
+
 // TestShellQuoteRoundTrip: the program crm git setup writes into git's
 // config and hook reads back as the path it was, whatever that path holds
 // (driverNotOnPath reads it with firstShellWord).
