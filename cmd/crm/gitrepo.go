@@ -217,12 +217,32 @@ func (g *gitRepo) config(key string) string {
 		g.configs = map[string]string{}
 		out, _ := g.run("config", "-z", "--list")
 		for _, kv := range strings.Split(out, "\x00") {
-			if k, v, _ := strings.Cut(kv, "\n"); k != "" {
+			k, v, valued := strings.Cut(kv, "\n")
+			if !valued {
+				v = "true" // a name with no value is a boolean true
+			}
+			if k != "" {
 				g.configs[k] = v // a later value of the same key wins
 			}
 		}
 	}
 	return strings.TrimSpace(g.configs[configKey(key)])
+}
+
+// configBool is a boolean git config value as git config --type=bool
+// reads it (true, yes, on or a number other than 0), or def when unset.
+func (g *gitRepo) configBool(key string, def bool) bool {
+	v := strings.ToLower(g.config(key))
+	switch v {
+	case "":
+		return def
+	case "true", "yes", "on":
+		return true
+	case "false", "no", "off":
+		return false
+	}
+	n, err := strconv.Atoi(v)
+	return err != nil || n != 0
 }
 
 // configKey is key as git config --list names it: its section and its
@@ -616,17 +636,10 @@ func (g *gitRepo) commitIndex(paths []string, msg string) (done, ok bool) {
 			return false, false
 		}
 	}
-	conf, _ := g.run("config", "-z", "--type=bool", "--get-regexp", `^(commit\.gpgsign|maintenance\.auto)$`)
-	maintain := true
-	for _, kv := range strings.Split(conf, "\x00") {
-		k, v, _ := strings.Cut(kv, "\n")
-		switch {
-		case k == "commit.gpgsign" && v == "true":
-			return false, false
-		case k == "maintenance.auto":
-			maintain = v != "false"
-		}
+	if g.configBool("commit.gpgsign", false) {
+		return false, false
 	}
+	maintain := g.configBool("maintenance.auto", true)
 	hooks, err := g.run("rev-parse", "--git-path", "hooks/prepare-commit-msg", "--git-path", "hooks/post-commit")
 	if err != nil {
 		return false, false

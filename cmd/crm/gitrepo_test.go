@@ -160,6 +160,11 @@ func TestConfigReadOnce(t *testing.T) {
 			t.Errorf("config(%q) = %q, want %q", key, got, want)
 		}
 	}
+	for key, want := range map[string]bool{"commit.gpgsign": false, "maintenance.auto": true} {
+		if got := g.configBool(key, want); got != want {
+			t.Errorf("configBool(%q) unset = %v, want the default %v", key, got, want)
+		}
+	}
 	git("config", "merge.crm.name", "set behind crm's back")
 	if got := g.config("merge.crm.name"); got != "" {
 		t.Errorf("config read again for each key: %q", got)
@@ -169,6 +174,23 @@ func TestConfigReadOnce(t *testing.T) {
 	}
 	if got := g.config("merge.crm.name"); got != "crm" {
 		t.Errorf("after setConfig: %q", got)
+	}
+	// Booleans as git config --type=bool reads them, a name alone true.
+	for v, want := range map[string]bool{"yes": true, "On": true, "1": true, "2": true, "false": false, "off": false, "0": false} {
+		g.setConfig("commit.gpgsign", v)
+		if got := g.configBool("commit.gpgsign", !want); got != want {
+			t.Errorf("commit.gpgsign = %s: %v, want %v", v, got, want)
+		}
+	}
+	f, err := os.OpenFile(filepath.Join(dir, ".git", "config"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("[maintenance]\n\tauto\n")
+	f.Close()
+	g.configs = nil
+	if !g.configBool("maintenance.auto", false) {
+		t.Error("a name with no value is not read as true")
 	}
 }
 
