@@ -330,31 +330,19 @@ func (l *snapLoad) readParts(ks []int) bool {
 	var bad atomic.Bool
 	runs := min(runtime.GOMAXPROCS(0), len(ks))
 	work.Each(context.Background(), "", runs, func(r int) {
-		// A run's parts are decoded readPartsAtOnce at a time by one
-		// decoder: a decoder of its own for each part received the
-		// prelude's types and compiled their decoding again (most of
-		// the time of decoding a small part).
-		var raws [][]byte
+		// A run's parts are decoded readPartsAtOnce at a time (decodeAt).
+		var at []int
 		var into []*snapBucketPart
-		flush := func() {
-			if len(raws) > 0 && !l.snap.decodeParts(raws, into) {
-				bad.Store(true)
-			}
-			raws, into = raws[:0], into[:0]
-		}
 		for i := r; i < len(ks); i += runs {
-			if !l.snap.viewPart(l.f, l.base, ks[i], func(b []byte) bool {
-				raws = append(raws, bytes.Clone(b)) // a mapped region is unmapped when use returns
-				return true
-			}) {
-				bad.Store(true)
-				return
-			}
-			if into = append(into, ps[i]); len(into) == readPartsAtOnce {
-				flush()
+			at, into = append(at, ks[i]), append(into, ps[i])
+			if len(at) == readPartsAtOnce || i+runs >= len(ks) {
+				if !l.decodeAt(at, into) {
+					bad.Store(true)
+					return
+				}
+				at, into = at[:0], into[:0]
 			}
 		}
-		flush()
 	})
 	for i, k := range ks {
 		l.parts[k] = ps[i]

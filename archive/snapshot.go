@@ -2215,25 +2215,34 @@ func (l *snapLoad) bucketsAt(ks []int) {
 		}
 		return
 	}
-	raws := make([][]byte, len(todo))
 	ps := make([]*snapBucketPart, len(todo))
-	for i, k := range todo {
+	for i := range ps {
 		ps[i] = &snapBucketPart{}
-		if !l.snap.viewPart(l.f, l.base, k, func(b []byte) bool {
-			raws[i] = bytes.Clone(b) // a mapped region is unmapped when use returns
-			return true
-		}) {
-			l.bad = true
-			return
-		}
 	}
-	if !l.snap.decodeParts(raws, ps) {
+	if !l.decodeAt(todo, ps) {
 		l.bad = true
 		return
 	}
 	for i, k := range todo {
 		l.parts[k] = ps[i]
 	}
+}
+
+// decodeAt reads dossiers' parts ks of the snapshot and decodes them into
+// ps, in order, with one gob decoder: a decoder of its own for each part
+// receives the prelude's types and compiles their decoding again (most of
+// the time of decoding a small part).
+func (l *snapLoad) decodeAt(ks []int, ps []*snapBucketPart) bool {
+	raws := make([][]byte, len(ks))
+	for i, k := range ks {
+		if !l.snap.viewPart(l.f, l.base, k, func(b []byte) bool {
+			raws[i] = bytes.Clone(b) // a mapped region is unmapped when use returns
+			return true
+		}) {
+			return false
+		}
+	}
+	return l.snap.decodeParts(raws, ps)
 }
 
 // has reports whether the snapshot holds dossier id (reading its part).
