@@ -124,7 +124,7 @@ func keylessKey(cacheDir string) ([]byte, error) {
 		}
 		if err == nil {
 			if err = os.Link(tmp.Name(), p); err != nil && !errors.Is(err, os.ErrExist) {
-				err = os.Rename(tmp.Name(), p) // no hard links here
+				err = rename(tmp.Name(), p) // no hard links here
 			}
 		}
 		os.Remove(tmp.Name())
@@ -473,7 +473,7 @@ func (c *journalCache) carryFile(d *journalCache, name, what string, n int64) {
 	if _, err := io.Copy(t, f); err != nil || t.Close() != nil {
 		return
 	}
-	os.Rename(t.Name(), filepath.Join(d.dir, name))
+	os.Rename(t.Name(), filepath.Join(d.dir, name)) // a cache: not waited for (renameCache)
 }
 
 // carrySnapshot writes c's state snapshot into d's cache, its header

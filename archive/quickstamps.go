@@ -118,7 +118,7 @@ func (q *quickStamps) save(c *journalCache) {
 		return err
 	}, false)
 	if err == nil {
-		renameSync(tmp, c.quickStampsPath(), false)
+		renameCache(tmp, c.quickStampsPath(), false)
 	}
 }
 

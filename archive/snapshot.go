@@ -833,7 +833,7 @@ func (a *Archive) writeSnapshotFile(snap *snapshot, months map[string]monthPart,
 		_, err := f.WriteAt(sealed, 0)
 		return err
 	}, true)
-	if err != nil || renameSync(tmp, c.snapPath(), true) != nil {
+	if err != nil || renameCache(tmp, c.snapPath(), true) != nil {
 		return false
 	}
 	// The bundles of known events the listings found stay known to the

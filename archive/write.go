@@ -441,7 +441,7 @@ var leftBehind atomic.Bool
 
 // removeTemp removes a temporary file after a failure.
 func removeTemp(tmp string) {
-	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		leftBehind.Store(true)
 	}
 }
@@ -449,10 +449,18 @@ func removeTemp(tmp string) {
 // renameSynced renames tmp over path and syncs the folder.
 func renameSynced(tmp, path string) error { return renameSync(tmp, path, true) }
 
-// renameSync renames tmp over path, syncing the folder when sync.
-func renameSync(tmp, path string, sync bool) error {
+// renameSync renames tmp over path, syncing the folder when sync; on
+// Windows it waits a while for another process to close path (retryBusy).
+func renameSync(tmp, path string, sync bool) error { return renameWith(rename, tmp, path, sync) }
+
+// renameCache is renameSync for a cache's file (the state snapshot, the
+// quick stamps), which is written again by a later command if not now: it
+// does not wait for a reader on Windows to close the old one.
+func renameCache(tmp, path string, sync bool) error { return renameWith(os.Rename, tmp, path, sync) }
+
+func renameWith(rename func(from, to string) error, tmp, path string, sync bool) error {
 	crashPoint("rename", path)
-	if err := os.Rename(tmp, path); err != nil {
+	if err := rename(tmp, path); err != nil {
 		removeTemp(tmp)
 		return err
 	}
@@ -466,7 +474,7 @@ func renameSync(tmp, path string, sync bool) error {
 // leaves from alone when the rename fails (it is not a temporary file).
 func moveFile(from, to string) error {
 	crashPoint("rename", to)
-	if err := os.Rename(from, to); err != nil {
+	if err := rename(from, to); err != nil {
 		leftBehind.Store(true)
 		return err
 	}
@@ -477,7 +485,7 @@ func moveFile(from, to string) error {
 // removeFile removes path (a missing file is no error) and syncs the folder.
 func removeFile(path string) error {
 	crashPoint("remove", path)
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		leftBehind.Store(true)
 		return err
 	}
