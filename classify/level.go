@@ -96,7 +96,7 @@ func levelList() string {
 // name, and fails for an invalid level.
 func (l Level) MarshalText() ([]byte, error) {
 	if !l.Valid() {
-		return nil, fmt.Errorf("cannot write invalid secrecy level %d: want one of %s", int(l), levelList())
+		return nil, l10n.Errorf("cannot write invalid secrecy level %d: want one of %s", int(l), levelList())
 	}
 	return []byte(l.String()), nil
 }

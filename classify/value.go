@@ -73,7 +73,7 @@ func ABCGrades(sales map[string]float64, aShare, bShare float64) (map[string]Gra
 	ids := make([]string, 0, len(sales))
 	for id, v := range sales {
 		if !gradable(v) {
-			return nil, fmt.Errorf("yearly sales of customer %q are %v: want a finite amount of 0 or more", id, v)
+			return nil, l10n.Errorf("yearly sales of customer %q are %v: want a finite amount of 0 or more", id, v)
 		}
 		ids = append(ids, id)
 	}
@@ -99,7 +99,7 @@ func ABCGradesInOrder(sales []float64, aShare, bShare float64) ([]Grade, error) 
 	}
 	for i, v := range sales {
 		if !gradable(v) {
-			return nil, fmt.Errorf("yearly sales of customer %d are %v: want a finite amount of 0 or more", i+1, v)
+			return nil, l10n.Errorf("yearly sales of customer %d are %v: want a finite amount of 0 or more", i+1, v)
 		}
 	}
 	return rankGrades(sales, aShare, bShare), nil

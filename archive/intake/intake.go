@@ -702,7 +702,7 @@ func readXLSX(r io.Reader, o Options) ([][]cell, string, []string, error) {
 	}
 	var res xlsxwire.ReadResult
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		return nil, "", nil, fmt.Errorf("%s answered what crm cannot read: %v", xlsxwire.Helper, err)
+		return nil, "", nil, l10n.Errorf("%s answered what crm cannot read: %v", xlsxwire.Helper, err)
 	}
 	switch res.Problem {
 	case "":
