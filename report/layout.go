@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
 	"gopkg.in/yaml.v3"
 
 	"crm/archive"
+	"crm/l10n"
 	"crm/templates"
 )
 
@@ -70,22 +72,23 @@ func (k Kind) numeric() bool { return k == KindInt || k == KindNumber || k == Ki
 func (k *Kind) UnmarshalYAML(n *yaml.Node) error {
 	var s string
 	if n.Kind != yaml.ScalarNode {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: column kind must be one of %s", n.Line, kindList())}}
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, l10n.Sprintf("column kind must be one of %s", kindList()))}}
 	}
 	s = n.Value
 	if !Kind(s).valid() {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: unknown column kind %q: use one of %s", n.Line, s, kindList())}}
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, l10n.Sprintf("unknown column kind %q: use one of %s", s, kindList()))}}
 	}
 	*k = Kind(s)
 	return nil
 }
 
+// kindList lists the column kinds for a message (l10n.List).
 func kindList() string {
 	s := make([]string, len(kinds))
 	for i, k := range kinds {
 		s[i] = string(k)
 	}
-	return strings.Join(s, ", ")
+	return l10n.List(s)
 }
 
 // Column is one column of a section: its key (English snake_case, the key of
@@ -133,7 +136,7 @@ func (l *Layout) Section(key string) *SectionLayout {
 func (l *Layout) Note(key string, vars map[string]string) (Text, error) {
 	t, ok := l.Notes[key]
 	if !ok {
-		return Text{}, fmt.Errorf("%s: no note %q under notes:; add it to the layout", l.Source, key)
+		return Text{}, l10n.Errorf("%s: no note %q under notes:; add it to the layout", l.Source, key)
 	}
 	if len(vars) > 0 {
 		pairs := make([]string, 0, 2*len(vars))
@@ -163,7 +166,7 @@ var (
 // file gives an error that names it and the line.
 func LoadLayout(name string, override fs.FS) (*Layout, error) {
 	if !nameRE().MatchString(name) {
-		return nil, fmt.Errorf("report name %q: use lower-case letters, digits, - and _ (e.g. %s)", name, strings.Join(LayoutNames(), ", "))
+		return nil, l10n.Errorf("report name %q: use lower-case letters, digits, - and _ (e.g. %s)", name, l10n.List(LayoutNames()))
 	}
 	file := LayoutDir + "/" + name + ".yaml"
 	if override != nil {
@@ -172,17 +175,17 @@ func LoadLayout(name string, override fs.FS) (*Layout, error) {
 		case err == nil:
 			l, err := ParseLayout(name, file, data)
 			if err != nil {
-				return nil, fmt.Errorf("%w\n(fix %s, or remove it to use the built-in layout)", err, file)
+				return nil, l10n.Errorf("%w\n(fix %s, or remove it to use the built-in layout)", err, file)
 			}
 			return l, nil
 		case !errors.Is(err, fs.ErrNotExist):
-			return nil, fmt.Errorf("%s: %w", file, err)
+			return nil, l10n.Errorf("%s: %w", file, err)
 		}
 	}
 	data, err := fs.ReadFile(templates.FS, "reports/"+name+".yaml")
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no report %q: use one of %s, or add %s", name, strings.Join(LayoutNames(), ", "), file)
+			return nil, l10n.Errorf("no report %q: use one of %s, or add %s", name, l10n.List(LayoutNames()), file)
 		}
 		return nil, err
 	}
@@ -224,7 +227,7 @@ func ParseLayout(name, file string, data []byte) (*Layout, error) {
 		return nil, yamlErr(file, err)
 	}
 	if len(root.Content) == 0 {
-		return nil, fmt.Errorf("%s: empty layout: it needs title: and sections:", file)
+		return nil, l10n.Errorf("%s: empty layout: it needs title: and sections:", file)
 	}
 	var l Layout
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -248,46 +251,56 @@ func yamlErr(file string, err error) error {
 		lines = []string{err.Error()}
 	}
 	for i, s := range lines {
-		s = typeNames.Replace(notFoundRE().ReplaceAllString(s, `unknown field "$1"`))
+		if m := notFoundRE().FindStringSubmatch(s); m != nil {
+			s = strings.Replace(s, m[0], l10n.Sprintf("unknown field %q", m[1]), 1)
+		}
+		s = typeNames.Replace(s)
 		if m := lineRE().FindStringSubmatch(s); m != nil {
-			s = file + ":" + m[1] + ": " + m[2]
+			n, _ := strconv.Atoi(m[1])
+			s = atLine(file, n, m[2])
 		} else {
-			s = file + ": " + strings.TrimPrefix(s, "yaml: ")
+			s = l10n.Sprintf("%s: %s", file, strings.TrimPrefix(s, "yaml: "))
 		}
 		lines[i] = s
 	}
 	return errors.New(strings.Join(lines, "\n"))
 }
 
+// atLine is msg about line of file, as a layout's problems are said:
+// file:line: msg.
+func atLine(file string, line int, msg string) string {
+	return l10n.Sprintf("%s:%d: %s", file, line, msg)
+}
+
 // validate checks what the YAML decoder cannot; root is the document's
 // mapping node, for line numbers.
 func (l *Layout) validate(file string, root *yaml.Node) error {
-	at := func(n *yaml.Node, format string, args ...any) error {
+	at := func(n *yaml.Node, msg string) error {
 		line := root.Line
 		if n != nil {
 			line = n.Line
 		}
-		return fmt.Errorf("%s:%d: %s", file, line, fmt.Sprintf(format, args...))
+		return errors.New(atLine(file, line, msg))
 	}
 	if l.Title.Zh == "" {
-		return at(field(root, "title"), "title: needs zh: (the report's Chinese title)")
+		return at(field(root, "title"), l10n.T("title: needs zh: (the report's Chinese title)"))
 	}
 	secNodes := field(root, "sections")
 	if len(l.Sections) == 0 {
-		return at(orNode(secNodes, root), "sections: needs at least one section")
+		return at(orNode(secNodes, root), l10n.T("sections: needs at least one section"))
 	}
 	seen := map[string]bool{}
 	for i, s := range l.Sections {
 		sn := item(secNodes, i)
 		switch {
 		case !keyRE().MatchString(s.Key):
-			return at(orNode(field(sn, "key"), sn), "section key %q: use lower-case snake_case, e.g. by_level", s.Key)
+			return at(orNode(field(sn, "key"), sn), l10n.Sprintf("section key %q: use lower-case snake_case, e.g. by_level", s.Key))
 		case seen[s.Key]:
-			return at(field(sn, "key"), "section key %q used twice", s.Key)
+			return at(field(sn, "key"), l10n.Sprintf("section key %q used twice", s.Key))
 		case s.Title.Zh == "":
-			return at(orNode(field(sn, "title"), sn), "section %s: title: needs zh:", s.Key)
+			return at(orNode(field(sn, "title"), sn), l10n.Sprintf("section %s: title: needs zh:", s.Key))
 		case len(s.Columns) == 0:
-			return at(orNode(field(sn, "columns"), sn), "section %s: columns: needs at least one column", s.Key)
+			return at(orNode(field(sn, "columns"), sn), l10n.Sprintf("section %s: columns: needs at least one column", s.Key))
 		}
 		seen[s.Key] = true
 		colNodes := field(sn, "columns")
@@ -296,13 +309,13 @@ func (l *Layout) validate(file string, root *yaml.Node) error {
 			cn := item(colNodes, j)
 			switch {
 			case !keyRE().MatchString(c.Key):
-				return at(orNode(field(cn, "key"), cn), "section %s: column key %q: use lower-case snake_case, e.g. date_out", s.Key, c.Key)
+				return at(orNode(field(cn, "key"), cn), l10n.Sprintf("section %s: column key %q: use lower-case snake_case, e.g. date_out", s.Key, c.Key))
 			case cols[c.Key]:
-				return at(field(cn, "key"), "section %s: column key %q used twice", s.Key, c.Key)
+				return at(field(cn, "key"), l10n.Sprintf("section %s: column key %q used twice", s.Key, c.Key))
 			case c.Zh == "":
-				return at(cn, "section %s: column %s needs zh: (its Chinese title)", s.Key, c.Key)
+				return at(cn, l10n.Sprintf("section %s: column %s needs zh: (its Chinese title)", s.Key, c.Key))
 			case c.Kind == "":
-				return at(cn, "section %s: column %s needs kind: (one of %s)", s.Key, c.Key, kindList())
+				return at(cn, l10n.Sprintf("section %s: column %s needs kind: (one of %s)", s.Key, c.Key, kindList()))
 			}
 			cols[c.Key] = true
 		}

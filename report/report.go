@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"crm/l10n"
 )
 
 // Report is a filled-in layout, ready to render.
@@ -281,7 +283,7 @@ func (v Value) conform(k Kind) (Value, error) {
 		return v, nil
 	}
 	bad := func() (Value, error) {
-		return Value{}, fmt.Errorf("a %s column cannot hold %s value %q", k, v.typeName(), v.String())
+		return Value{}, l10n.Errorf("a %s column cannot hold %s value %q", k, v.typeName(), v.String())
 	}
 	switch k {
 	case KindText:
@@ -298,7 +300,7 @@ func (v Value) conform(k Kind) (Value, error) {
 			return Num(float64(v.int())), nil
 		case vNum:
 			if f := v.num(); math.IsNaN(f) || math.IsInf(f, 0) {
-				return Value{}, fmt.Errorf("a %s column cannot hold %v", k, f)
+				return Value{}, l10n.Errorf("a %s column cannot hold %v", k, f)
 			}
 		default:
 			return bad()
@@ -316,12 +318,12 @@ func (v Value) conform(k Kind) (Value, error) {
 func conformCell(l *Layout, sec string, j int, key string, v Value, kinds map[string]Kind) (Value, error) {
 	k, ok := kinds[key]
 	if !ok {
-		return v, fmt.Errorf("report %s, section %s, row %d: layout %s has no column %q: add it to the layout or fix the key",
+		return v, l10n.Errorf("report %s, section %s, row %d: layout %s has no column %q: add it to the layout or fix the key",
 			l.Name, sec, j+1, l.Source, key)
 	}
 	cv, err := v.conform(k)
 	if err != nil {
-		return v, fmt.Errorf("report %s, section %s, row %d, column %s: %w", l.Name, sec, j+1, key, err)
+		return v, l10n.Errorf("report %s, section %s, row %d, column %s: %w", l.Name, sec, j+1, key, err)
 	}
 	return cv, nil
 }
@@ -333,7 +335,7 @@ func checkSource(l *Layout, sec string, src rowSource, kinds map[string]Kind) er
 	keys := slices.Sorted(slices.Values(src.Keys())) // the first bad cell by key, as for rows
 	for _, key := range keys {
 		if _, ok := kinds[key]; !ok {
-			return fmt.Errorf("report %s, section %s: layout %s has no column %q: add it to the layout or fix the key",
+			return l10n.Errorf("report %s, section %s: layout %s has no column %q: add it to the layout or fix the key",
 				l.Name, sec, l.Source, key)
 		}
 	}
@@ -373,8 +375,8 @@ func build(l *Layout, data map[string][]Row, made map[string]rowSource, owned bo
 			for i, s := range l.Sections {
 				keys[i] = s.Key
 			}
-			return nil, fmt.Errorf("report %s: layout %s has no section %q (it has %s): add the section to the layout or fix the key",
-				l.Name, l.Source, key, strings.Join(keys, ", "))
+			return nil, l10n.Errorf("report %s: layout %s has no section %q (it has %s): add the section to the layout or fix the key",
+				l.Name, l.Source, key, l10n.List(keys))
 		}
 	}
 	r := &Report{Name: l.Name, Title: l.Title, Sections: make([]Section, len(l.Sections))}

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -10,6 +9,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"crm/l10n"
 )
 
 // renderTable writes the title block, then each section as its title, an
@@ -26,7 +27,7 @@ func renderTable(w *bufio.Writer, r *Report, lang string) error {
 	for _, s := range r.Sections {
 		w.WriteString("\n" + clean(s.Title.In(lang)) + "\n")
 		if err := sectionTable(w, s, lang); err != nil {
-			return fmt.Errorf("report %s, section %s: %w", r.Name, s.Key, err)
+			return l10n.Errorf("report %s, section %s: %w", r.Name, s.Key, err)
 		}
 		if s.Len() == 0 {
 			w.WriteString(labels[lNone].In(lang) + "\n")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/clipperhouse/displaywidth"
 
+	"crm/l10n"
 	"crm/report/xlsxwire"
 )
 
@@ -39,7 +40,7 @@ var coverName = Text{Zh: "说明", En: "About"}
 func renderXLSX(w io.Writer, r *Report, lang string, o Options) error {
 	for _, s := range r.Sections {
 		if s.Len()+1 > maxSheetRows {
-			return fmt.Errorf("report %s, section %s: %d rows do not fit in one XLSX sheet (at most %d): choose the CSV or JSON format", r.Name, s.Key, s.Len(), maxSheetRows-1)
+			return l10n.Errorf("report %s, section %s: %d rows do not fit in one XLSX sheet (at most %d): choose the CSV or JSON format", r.Name, s.Key, s.Len(), maxSheetRows-1)
 		}
 	}
 	out := &helperOutput{w: w}
@@ -47,10 +48,10 @@ func renderXLSX(w io.Writer, r *Report, lang string, o Options) error {
 		return writeBook(xlsxwire.NewWriter(in), r, lang)
 	})
 	if err == nil && out.n == 0 { // a helper that is not crm-xlsx, or one cut short
-		err = fmt.Errorf("%s wrote no workbook", xlsxwire.Helper)
+		err = l10n.Errorf("%s wrote no workbook", xlsxwire.Helper)
 	}
 	if err != nil {
-		return fmt.Errorf("report %s: writing XLSX: %w", r.Name, err)
+		return l10n.Errorf("report %s: writing XLSX: %w", r.Name, err)
 	}
 	return nil
 }

@@ -395,7 +395,7 @@ func Start(args []string, stdout io.Writer) (in io.WriteCloser, wait func() erro
 		return nil, nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, nil, fmt.Errorf("starting %s: %w", path, err)
+		return nil, nil, l10n.Errorf("starting %s: %w", path, err)
 	}
 	return in, func() error {
 		err := cmd.Wait()
