@@ -29,13 +29,14 @@ var osOps = map[string]string{
 	"open": "打开", "stat": "查看", "lstat": "查看", "mkdir": "创建目录", "read": "读取",
 	"write": "写入", "remove": "删除", "rename": "改名", "chmod": "修改权限", "readdirent": "读取目录",
 	"mkdirat": "创建目录", "openat": "打开", "unlinkat": "删除", "fstatat": "查看", "sync": "同步",
+	"fork/exec": "启动", // a program that cannot be started (the XLSX helper)
 }
 
 // osErrorRE is compiled on first use: a command in English, or one with
 // nothing to translate, never needs it (compiled at start it was a third
 // of a millisecond of every command, crm --version included).
 var osErrorRE = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`\b(open|stat|lstat|mkdir|read|write|remove|rename|chmod|readdirent|mkdirat|openat|unlinkat|fstatat|sync) (\S[^:]*): (` +
+	return regexp.MustCompile(`\b(open|stat|lstat|mkdir|read|write|remove|rename|chmod|readdirent|mkdirat|openat|unlinkat|fstatat|sync|fork/exec) (\S[^:]*): (` +
 		`no such file or directory|permission denied|is a directory|not a directory|file exists|read-only file system|` +
 		`no space left on device|directory not empty|operation not permitted|input/output error|disk quota exceeded|` +
 		`too many open files|file name too long)`)

@@ -21,6 +21,7 @@ func TestOSWords(t *testing.T) {
 		{"档案 C-000001 已更新", "档案 C-000001 已更新"},
 		{"open: no such thing", "open: no such thing"},
 		{errors.New("mkdir /proc/x: no such file or directory").Error(), "创建目录 /proc/x：文件或目录不存在"},
+		{"启动 /opt/crm-xlsx 失败：fork/exec /opt/crm-xlsx: permission denied", "启动 /opt/crm-xlsx 失败：启动 /opt/crm-xlsx：权限不足"},
 	} {
 		if got := OSWords(c.in); got != c.want {
 			t.Errorf("OSWords(%q) = %q, want %q", c.in, got, c.want)
