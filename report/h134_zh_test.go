@@ -76,12 +76,28 @@ func TestLayoutErrorsInChinese(t *testing.T) {
 			`f.yaml:5：部分 s：列的标识 "a" 用了两次`},
 		{"title: {zh: 月报}\nsections:\n  - key: s\n    title: {zh: 概况}\n    columns: [{key: a, kind: int}]\n",
 			"f.yaml:5：部分 s：列 a 须有 zh:（列的中文标题）"},
+		// yaml's own words, and a value that is not of the layout's type
+		{"title: {zh: 月报}\n\tsections: []\n", "f.yaml:2：出现了不能作为开头的字符（如制表符或 @、`）：缩进只能用空格，特殊字符开头的值请加引号"},
+		{"title: {zh: 月报}\nsections: abc\n", `f.yaml:2：这里应当是部分的列表，而不是 "abc"`},
+		{"title: {zh: 月报}\nnotes: [a]\nsections: []\n", "f.yaml:2：这里应当是说明的映射（名称: {zh: …, en: …}），而不是列表"},
+		{"title: {zh: 月报}\nsections:\n  - key: [a]\n", "f.yaml:3：这里应当是一段文字，而不是列表或多个字段"},
 	} {
 		_, err := ParseLayout("m", "f.yaml", []byte(c.yaml))
 		if err == nil || err.Error() != c.want {
 			t.Errorf("ParseLayout(%q) error = %v, want %q", c.yaml, err, c.want)
 		}
 	}
+	l10n.SetLang("en") // in English, a layout's types are named, not Go's
+	for _, c := range []struct{ yaml, want string }{
+		{"title: {zh: 月报}\nsections: abc\n", `f.yaml:2: this should be a list of sections, not "abc"`},
+		{"title: {zh: 月报}\nsections:\n  a: b\n", "f.yaml:3: this should be a list of sections, not fields (name: value)"},
+	} {
+		_, err := ParseLayout("m", "f.yaml", []byte(c.yaml))
+		if err == nil || err.Error() != c.want {
+			t.Errorf("ParseLayout(%q) error = %v, want %q", c.yaml, err, c.want)
+		}
+	}
+	l10n.SetLang("zh")
 	l := &Layout{Source: "f.yaml"}
 	if _, err := l.Note("unreadable", nil); err == nil || err.Error() != `f.yaml：notes: 下没有说明 "unreadable"；请把它加到版式中` {
 		t.Errorf("Note error = %v", err)

@@ -207,15 +207,21 @@ func LayoutNames() []string {
 var (
 	lineRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`) })
 	notFoundRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`field (\S+) not found in type \S+`) })
-	typeNames  = strings.NewReplacer(
-		"[]report.SectionLayout", "a list of sections",
-		"[]report.Column", "a list of columns",
-		"map[string]report.Text", "a map of notes",
-		"report.Text", "{zh: …, en: …}",
-		"report.Layout", "a layout (title:, sections:)",
-		"report.SectionLayout", "a section (key:, title:, columns:)",
-		"report.Column", "a column {key:, zh:, en:, kind:}",
-	)
+	// wrongKindRE is yaml's message for a value that is not of a
+	// layout's own type: the tag, the value (for a scalar) and the type.
+	wrongKindRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S*report\\.\\w+)$")
+	})
+	// typeNames are a layout's types as a message names them.
+	typeNames = map[string]string{
+		"[]report.SectionLayout": l10n.N("a list of sections"),
+		"[]report.Column":        l10n.N("a list of columns"),
+		"map[string]report.Text": l10n.N("a map of notes"),
+		"report.Text":            "{zh: …, en: …}",
+		"report.Layout":          l10n.N("a layout (title:, sections:)"),
+		"report.SectionLayout":   l10n.N("a section (key:, title:, columns:)"),
+		"report.Column":          l10n.N("a column {key:, zh:, en:, kind:}"),
+	}
 )
 
 // ParseLayout parses a layout read from file (used in messages). Unknown
@@ -254,16 +260,38 @@ func yamlErr(file string, err error) error {
 		if m := notFoundRE().FindStringSubmatch(s); m != nil {
 			s = strings.Replace(s, m[0], l10n.Sprintf("unknown field %q", m[1]), 1)
 		}
-		s = typeNames.Replace(s)
 		if m := lineRE().FindStringSubmatch(s); m != nil {
 			n, _ := strconv.Atoi(m[1])
-			s = atLine(file, n, m[2])
+			s = atLine(file, n, yamlWords(m[2]))
 		} else {
-			s = l10n.Sprintf("%s: %s", file, strings.TrimPrefix(s, "yaml: "))
+			s = l10n.Sprintf("%s: %s", file, yamlWords(strings.TrimPrefix(s, "yaml: ")))
 		}
 		lines[i] = s
 	}
 	return errors.New(strings.Join(lines, "\n"))
+}
+
+// yamlWords is one of yaml's messages about a layout in the user's
+// language: a value that is not of a layout's own type says what it
+// should be (a list of sections, not "abc"); the others are
+// l10n.YAMLWords.
+func yamlWords(msg string) string {
+	m := wrongKindRE().FindStringSubmatch(msg)
+	if m == nil {
+		return l10n.YAMLWords(msg)
+	}
+	want, ok := typeNames[m[3]]
+	if !ok {
+		return l10n.YAMLWords(msg)
+	}
+	want = l10n.T(want)
+	switch m[1] {
+	case "seq":
+		return l10n.Sprintf("this should be %s, not a list", want)
+	case "map":
+		return l10n.Sprintf("this should be %s, not fields (name: value)", want)
+	}
+	return l10n.Sprintf("this should be %s, not %q", want, m[2])
 }
 
 // atLine is msg about line of file, as a layout's problems are said:

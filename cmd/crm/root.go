@@ -583,7 +583,7 @@ func (e *env) errorf(format string, a ...any) { fmt.Fprintf(e.io.Err, format, a.
 
 // cobraMessages are the usage errors cobra and pflag write in English, with
 // their Chinese forms ($1… are the captured parts).
-var cobraMessages = newMessageForms([][2]string{
+var cobraMessages = l10n.NewForms([][2]string{
 	{`^unknown flag: (.*)$`, "未知选项：$1"},
 	{`^unknown shorthand flag: '(.)' in (.*)$`, "未知选项 -$1（在 $2 中）"},
 	{`^flag needs an argument: (.*)$`, "选项需要一个值：$1"},
@@ -607,6 +607,6 @@ func cobraText(err error) string {
 	if !l10n.Chinese() {
 		return parseErrorRE().ReplaceAllString(msg, "\"$1\" is not a number")
 	}
-	msg, _ = cobraMessages.rewrite(msg)
+	msg, _ = cobraMessages.Rewrite(msg)
 	return parseErrorRE().ReplaceAllString(msg, "\"$1\" 不是有效的数值")
 }
