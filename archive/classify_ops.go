@@ -3,7 +3,6 @@ package archive
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -768,7 +767,7 @@ func (a *Archive) ClassifyMany(ids []string, level, period, credit, reason strin
 			err = judgesContent(a.State, d, a.me, l10n.Word("setting a credit class"))
 		}
 		if err != nil && !strings.Contains(err.Error(), d.ID) {
-			err = fmt.Errorf("%s: %w", d.ID, err) // which dossier
+			err = l10n.Errorf("%s: %w", d.ID, err) // which dossier
 		}
 		return err
 	}, func(id string) error {
