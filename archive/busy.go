@@ -8,12 +8,13 @@ import (
 // On Windows a file that another process holds open cannot be replaced
 // or removed: Go opens files without FILE_SHARE_DELETE, so a rename over
 // a dossier that a colleague's `crm show` or `crm list` is reading at that
-// moment, or over the snapshot a report is reading, fails with "Access is
-// denied" (or a sharing violation), and so do a virus scanner's and the
-// search indexer's brief opens. The go command meets the same and tries
-// again for a while (cmd/go/internal/robustio); so do the renames and
-// removals of crm's write path. On Unix a rename replaces an open file,
-// and every operation runs once.
+// moment fails with "Access is denied" (or a sharing violation), and so
+// do a virus scanner's and the search indexer's brief opens. The go
+// command meets the same and tries again for a while
+// (cmd/go/internal/robustio); so do the renames and removals of crm's
+// write path, but not a cache's (renameCache: a reader may hold the state
+// snapshot for its whole command). On Unix a rename replaces an open
+// file, and every operation runs once.
 
 // busyWait is how long an operation refused because the file is open
 // elsewhere is tried again before its error is returned. A variable for

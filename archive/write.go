@@ -458,6 +458,7 @@ func renameSync(tmp, path string, sync bool) error { return renameWith(rename, t
 // does not wait for a reader on Windows to close the old one.
 func renameCache(tmp, path string, sync bool) error { return renameWith(os.Rename, tmp, path, sync) }
 
+// renameWith is renameSync and renameCache with the rename they use.
 func renameWith(rename func(from, to string) error, tmp, path string, sync bool) error {
 	crashPoint("rename", path)
 	if err := rename(tmp, path); err != nil {
