@@ -2,9 +2,11 @@ package archive
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"reflect"
 	"regexp"
@@ -1338,21 +1340,37 @@ func flatten(doc *dossierDoc) (map[string]string, error) {
 	var walk func(prefix string, v any)
 	walk = func(prefix string, v any) {
 		switch x := v.(type) {
+		// Keys are walked in order: two keys may give one path (0 and
+		// 0.0, or a.b and a: {b:}), and the last walked is kept, the same
+		// every time (a map's own order is random).
 		case map[string]any:
-			for k, c := range x {
+			for _, k := range slices.Sorted(maps.Keys(x)) {
 				p := k
 				if prefix != "" {
 					p = prefix + "." + k
 				}
-				walk(p, c)
+				walk(p, x[k])
 			}
 		case map[any]any: // a mapping with keys that are not all text (extra:)
-			for k, c := range x {
-				p := fmt.Sprint(k)
+			type key struct {
+				text, kind string
+				v          any // looked up, a NaN key finds nothing
+			}
+			keys := make([]key, 0, len(x))
+			for k, v := range x {
+				keys = append(keys, key{fmt.Sprint(k), fmt.Sprintf("%T", k), v})
+			}
+			slices.SortFunc(keys, func(a, b key) int {
+				// (The values last: keys .nan and .NaN are both NaN.)
+				return cmp.Or(strings.Compare(a.text, b.text), strings.Compare(a.kind, b.kind),
+					strings.Compare(fmt.Sprint(a.v), fmt.Sprint(b.v)))
+			})
+			for _, k := range keys {
+				p := k.text
 				if prefix != "" {
 					p = prefix + "." + p
 				}
-				walk(p, c)
+				walk(p, k.v)
 			}
 		case []any:
 			// A list is compared as a whole; its items are not addressed.
