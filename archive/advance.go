@@ -906,14 +906,14 @@ func registerPlaces(s *State, all bool) (changes []seqChange, refs []reviewRef, 
 }
 
 // advancedMonths checks that the journal's folders are still dirs, each
-// older than the racy window, as the folders listed since snap were, and
+// older than its window (journal.SettleWindow), as the folders listed since snap were, and
 // returns each month folder's part: the new listing's hashes for the
 // folders that changed, snap's part (copied from its file) for the others.
 func (a *Archive) advancedMonths(snap *snapshot, f *os.File, base int64, dirs []dirStamp, listed []journal.Listed) (map[string]monthPart, bool) {
-	trusted := time.Now().Add(-journal.RacyWindow()).UnixNano()
+	now := time.Now()
 	mtime := make(map[string]int64, len(dirs))
 	for _, d := range dirs {
-		if d.MTime >= trusted {
+		if d.MTime >= now.Add(-journal.SettleWindow(d.MTime)).UnixNano() {
 			return nil, false
 		}
 		mtime[d.Rel] = d.MTime

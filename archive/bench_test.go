@@ -126,9 +126,8 @@ func BenchmarkDecrypt(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	old := journal.RacyWindow()
+	defer journal.KeepRacyWindow()()
 	journal.SetRacyWindow(0)
-	defer journal.SetRacyWindow(old)
 	b.Run("list-brief-cold", func(b *testing.B) {
 		for b.Loop() {
 			a.EnableCache(b.TempDir())

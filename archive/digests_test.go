@@ -67,9 +67,8 @@ func (f *fixture) sameBriefAsList(id string) (read, readable int) {
 // racyWindow sets journal.RacyWindow for the test: 0 trusts the stamp of
 // a file written a moment ago (a test cannot wait for it to age).
 func racyWindow(t *testing.T, d time.Duration) {
-	old := journal.RacyWindow()
+	t.Cleanup(journal.KeepRacyWindow())
 	journal.SetRacyWindow(d)
-	t.Cleanup(func() { journal.SetRacyWindow(old) })
 }
 
 func TestListBriefIsList(t *testing.T) {

@@ -1625,7 +1625,7 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 }
 
 // settleListed waits, when a folder of the journal changed within the
-// racy window, until it has not (at most RacyWindow), and lists again the
+// racy window, until it has not (at most journal.SettleWindow), and lists again the
 // month folders ReadSince listed before then (journal.Relisted). The
 // grouped save (saveInGroups) needs every folder's time trusted; else
 // each command reads the whole state, or a state of many parts, and
@@ -1638,14 +1638,16 @@ func settleListed(dir string, dirs []dirStamp, listed []journal.Listed) []journa
 	if slices.ContainsFunc(listed, func(l journal.Listed) bool { return l.MTime == 0 && l.Bundled }) {
 		return listed
 	}
-	w := journal.RacyWindow()
-	var newest int64
+	// Until every folder is older than its window (SettleWindow: 100 ms
+	// where times keep fractions of a second).
+	var wait time.Duration
 	for _, d := range dirs {
-		newest = max(newest, d.MTime)
-	}
-	wait := time.Until(time.Unix(0, newest).Add(w + 10*time.Millisecond))
-	if wait > w+10*time.Millisecond {
-		return listed // a time ahead of the clock: not waited for
+		w := journal.SettleWindow(d.MTime) + 10*time.Millisecond
+		until := time.Until(time.Unix(0, d.MTime).Add(w))
+		if until > w {
+			return listed // a time ahead of the clock: not waited for
+		}
+		wait = max(wait, until)
 	}
 	if wait > 0 {
 		racyWaits.Add(1)

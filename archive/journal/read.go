@@ -115,8 +115,41 @@ func RacyWindow() time.Duration { return racyWindow }
 
 // SetRacyWindow sets RacyWindow, for a file system whose times are
 // coarser than 2 s (longer) or tests that write and read at once (0). It
-// is not safe to call while the journal is being read.
-func SetRacyWindow(d time.Duration) { racyWindow = d }
+// is not safe to call while the journal is being read. The window set
+// holds for every folder (SettleWindow too).
+func SetRacyWindow(d time.Duration) { racyWindow, racySet = d, true }
+
+// racySet is whether SetRacyWindow was called (CRM_RACY_WINDOW).
+var racySet bool
+
+// KeepRacyWindow returns what puts RacyWindow back as it is now, set or
+// not (SettleWindow), for tests that set it for a while.
+func KeepRacyWindow() (restore func()) {
+	w, set := racyWindow, racySet
+	return func() { racyWindow, racySet = w, set }
+}
+
+// fineWindow is SettleWindow for a folder whose time has a fraction of a
+// second.
+const fineWindow = 100 * time.Millisecond
+
+// SettleWindow is how long after a folder's last change, at mtime (ns),
+// a save of the state snapshot that waits for the folder (settleListed)
+// trusts its time: RacyWindow, or 100 ms when mtime has a fraction of a
+// second and no window was set. A file system that keeps fractions (ext4,
+// XFS, btrfs, tmpfs, APFS, NTFS, exFAT) moves a folder's time in steps of
+// a clock tick (1-16 ms), so a change 100 ms after the time read gives
+// another time; one that keeps whole seconds (FAT: 2 s, HFS+: 1 s) leaves
+// none, and gets the whole window. (A time with no fraction on a file
+// system that keeps them, one in a billion, waits the whole window.) A
+// script's loop of writes waited ~2.2 s every ~37 writes for the folder
+// it writes in, to save the snapshot.
+func SettleWindow(mtime int64) time.Duration {
+	if !racySet && mtime%int64(time.Second) != 0 {
+		return min(racyWindow, fineWindow)
+	}
+	return racyWindow
+}
 
 // ReadWith reads every event under dir/journal as Read does, reusing what
 // known (the folders of a journal read before, by this process or from a

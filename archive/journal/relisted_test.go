@@ -37,8 +37,7 @@ func TestRelisted(t *testing.T) {
 	slices.Sort(hs)
 	rel := "journal/2026/12"
 	l := Listed{Rel: rel, Hashes: hs}
-	old := RacyWindow()
-	t.Cleanup(func() { SetRacyWindow(old) })
+	t.Cleanup(KeepRacyWindow())
 
 	SetRacyWindow(time.Hour)
 	if _, ok := Relisted(dir, l); ok {
@@ -72,5 +71,67 @@ func TestRelisted(t *testing.T) {
 	os.Remove(tmp)
 	if _, ok := Relisted(dir, Listed{Rel: "journal/2026/11", Hashes: hs}); ok {
 		t.Fatal("a folder that is not there was listed")
+	}
+}
+
+// A save that waits for a folder (settleListed) trusts its time 100 ms
+// after it changed where times keep fractions of a second, and only after
+// the whole racy window where they are whole seconds (FAT, HFS+) or a
+// window was set (CRM_RACY_WINDOW).
+func TestSettleWindow(t *testing.T) {
+	t.Cleanup(KeepRacyWindow())
+	racyWindow, racySet = 2*time.Second, false
+	at := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC).UnixNano()
+	if w := SettleWindow(at); w != 2*time.Second {
+		t.Fatalf("a time in whole seconds: %v, want the racy window", w)
+	}
+	if w := SettleWindow(at + 123_456_789); w != fineWindow {
+		t.Fatalf("a time with a fraction: %v, want %v", w, fineWindow)
+	}
+	SetRacyWindow(10 * time.Second)
+	if w := SettleWindow(at + 123_456_789); w != 10*time.Second {
+		t.Fatalf("a window set: %v, want it for every folder", w)
+	}
+	SetRacyWindow(0)
+	if w := SettleWindow(at); w != 0 {
+		t.Fatalf("a window of 0 set: %v", w)
+	}
+
+	// Relisted: a folder changed 300 ms ago (time with a fraction) is
+	// trusted unless a window was set; one in whole seconds is not.
+	dir := t.TempDir()
+	rel := "journal/2026/12"
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	racyWindow, racySet = 2*time.Second, false
+	ago := time.Now().Add(-300 * time.Millisecond)
+	fine := ago.Truncate(time.Second).Add(123_456_789)
+	if fine.After(ago) {
+		fine = fine.Add(-time.Second)
+	}
+	if err := os.Chtimes(p, fine, fine); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(p); err != nil || fi.ModTime().UnixNano()%int64(time.Second) == 0 {
+		t.Skip("this file system keeps whole seconds")
+	}
+	if _, ok := Relisted(dir, Listed{Rel: rel}); !ok {
+		t.Fatal("a folder changed 0.3-1.3 s ago, its time with a fraction, was not trusted")
+	}
+	whole := time.Now().Truncate(time.Second)
+	if err := os.Chtimes(p, whole, whole); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := Relisted(dir, Listed{Rel: rel}); ok {
+		t.Fatal("a folder changed within 1 s, its time in whole seconds, was trusted")
+	}
+	SetRacyWindow(2 * time.Second)
+	if err := os.Chtimes(p, fine, fine); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := Relisted(dir, Listed{Rel: rel}); ok && time.Since(fine) < 2*time.Second {
+		t.Fatal("with a window set, a folder changed within it was trusted")
 	}
 }

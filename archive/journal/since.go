@@ -501,6 +501,8 @@ func Recheck(dir string, l Listed, known []string, old int64) (Listed, bool) {
 // listed within the racy window (MTime 0), listed again: with the time it
 // has now if that is older than the racy window and it still holds
 // exactly the event files it held (false if not, or it holds a bundle).
+// Older than the racy window is older than SettleWindow here: it serves
+// the snapshot's saves that wait for the folder (settleListed).
 // Its events were read and checked against their names then; a folder
 // whose time is trusted once listed stands for them as any listed later.
 func Relisted(dir string, l Listed) (Listed, bool) {
@@ -513,7 +515,7 @@ func Relisted(dir string, l Listed) (Listed, bool) {
 		return l, false
 	}
 	mt := fi.ModTime().UnixNano()
-	if mt >= time.Now().Add(-racyWindow).UnixNano() || !holdsExactly(p, l.Hashes) {
+	if mt >= time.Now().Add(-SettleWindow(mt)).UnixNano() || !holdsExactly(p, l.Hashes) {
 		return l, false
 	}
 	l.MTime = mt
