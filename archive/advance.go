@@ -906,9 +906,10 @@ func registerPlaces(s *State, all bool) (changes []seqChange, refs []reviewRef, 
 }
 
 // advancedMonths checks that the journal's folders are still dirs, each
-// older than its window (journal.SettleWindow), as the folders listed since snap were, and
-// returns each month folder's part: the new listing's hashes for the
-// folders that changed, snap's part (copied from its file) for the others.
+// older than its window (journal.SettleWindow), as the folders listed
+// since snap were, and returns each month folder's part: the new
+// listing's hashes for the folders that changed, snap's part (copied from
+// its file) for the others.
 func (a *Archive) advancedMonths(snap *snapshot, f *os.File, base int64, dirs []dirStamp, listed []journal.Listed) (map[string]monthPart, bool) {
 	now := time.Now()
 	mtime := make(map[string]int64, len(dirs))

@@ -1625,12 +1625,13 @@ func (a *Archive) loadSnapshot() (s *State, partial bool) {
 }
 
 // settleListed waits, when a folder of the journal changed within the
-// racy window, until it has not (at most journal.SettleWindow), and lists again the
-// month folders ReadSince listed before then (journal.Relisted). The
-// grouped save (saveInGroups) needs every folder's time trusted; else
-// each command reads the whole state, or a state of many parts, and
-// saves nothing: at 100,000 dossiers, 8 s and 958 MB for a command run
-// right after the quarterly batch, against the wait's two seconds. A
+// racy window, until it has not (each folder its journal.SettleWindow),
+// and lists again the month folders ReadSince listed before then
+// (journal.Relisted). The grouped save (saveInGroups) needs every
+// folder's time trusted; else each command reads the whole state, or a
+// state of many parts, and saves nothing: at 100,000 dossiers, 8 s and
+// 958 MB for a command run right after the quarterly batch, against the
+// wait's two seconds. A
 // folder that cannot be listed again stays as listed (not saved), and
 // none is waited for when a folder listed then holds a bundle (its events
 // are not listed by name).

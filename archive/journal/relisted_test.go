@@ -97,8 +97,9 @@ func TestSettleWindow(t *testing.T) {
 		t.Fatalf("a window of 0 set: %v", w)
 	}
 
-	// Relisted: a folder changed 300 ms ago (time with a fraction) is
-	// trusted unless a window was set; one in whole seconds is not.
+	// Relisted: a folder changed 0.3-1.3 s ago (its time with a
+	// fraction) is trusted unless a window was set; one changed within
+	// the last second, its time in whole seconds, is not.
 	dir := t.TempDir()
 	rel := "journal/2026/12"
 	p := filepath.Join(dir, filepath.FromSlash(rel))
@@ -115,7 +116,7 @@ func TestSettleWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(p); err != nil || fi.ModTime().UnixNano()%int64(time.Second) == 0 {
-		t.Skip("this file system keeps whole seconds")
+		t.Skip("skipped: the temporary folder's file system keeps times in whole seconds (FAT, HFS+), so a time with a fraction cannot be set")
 	}
 	if _, ok := Relisted(dir, Listed{Rel: rel}); !ok {
 		t.Fatal("a folder changed 0.3-1.3 s ago, its time with a fraction, was not trusted")
