@@ -1,20 +1,17 @@
 package archive
 
-import (
-	"os"
-	"time"
-)
+import "time"
 
-// On Windows a file that another process holds open cannot be replaced
-// or removed: Go opens files without FILE_SHARE_DELETE, so a rename over
-// a dossier that a colleague's `crm show` or `crm list` is reading at that
-// moment fails with "Access is denied" (or a sharing violation), and so
-// do a virus scanner's and the search indexer's brief opens. The go
-// command meets the same and tries again for a while
+// On Windows a file that another process holds open without
+// FILE_SHARE_DELETE cannot be replaced or removed (replace.go): a rename
+// over a dossier that git, an editor or a colleague's `crm show` is
+// reading at that moment fails with "Access is denied" (or a sharing
+// violation), and so do a virus scanner's and the search indexer's brief
+// opens. The go command meets the same and tries again for a while
 // (cmd/go/internal/robustio); so do the renames and removals of crm's
-// write path, but not a cache's (renameCache: a reader may hold the state
-// snapshot for its whole command). On Unix a rename replaces an open
-// file, and every operation runs once.
+// write path, but not a cache's (renameCache: it is written again by a
+// later command). On Unix a rename replaces an open file, and every
+// operation runs once.
 
 // busyWait is how long an operation refused because the file is open
 // elsewhere is tried again before its error is returned. A variable for
@@ -43,14 +40,14 @@ func retryBusy(op func() error) error {
 	return err
 }
 
-// rename is os.Rename, tried again while the target is open elsewhere
-// (retryBusy).
+// rename is os.Rename (on Windows through an os.Root: replace.go), tried
+// again while the target is open elsewhere (retryBusy).
 func rename(from, to string) error {
-	return retryBusy(func() error { return os.Rename(from, to) })
+	return retryBusy(func() error { return renameOS(from, to) })
 }
 
-// remove is os.Remove, tried again while the file is open elsewhere
-// (retryBusy).
+// remove is os.Remove (on Windows through an os.Root: replace.go), tried
+// again while the file is open elsewhere (retryBusy).
 func remove(path string) error {
-	return retryBusy(func() error { return os.Remove(path) })
+	return retryBusy(func() error { return removeOS(path) })
 }

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"errors"
+	"os"
 
 	"golang.org/x/sys/windows"
 )
@@ -15,3 +16,13 @@ func busyFileOS(err error) bool {
 	return errors.Is(err, windows.ERROR_SHARING_VIOLATION) ||
 		errors.Is(err, windows.ERROR_ACCESS_DENIED)
 }
+
+// renameOS renames through an os.Root, with POSIX semantics where the
+// file system has them, and openShared opens with FILE_SHARE_DELETE: a
+// file crm holds open (openShared) is then replaced without waiting for
+// it to be closed (replace.go). removeOS is os.Remove.
+func renameOS(from, to string) error { return rootRename(from, to) }
+
+func removeOS(path string) error { return os.Remove(path) }
+
+func openShared(path string) (*os.File, error) { return rootOpen(path) }

@@ -439,7 +439,7 @@ func (c *journalCache) carryTo(id *Identity) {
 // sealed under d's, then the rest of the file (n 0: the whole file but
 // its HMAC, a segment). Nothing is written unless the HMAC checks.
 func (c *journalCache) carryFile(d *journalCache, name, what string, n int64) {
-	f, err := os.Open(filepath.Join(c.dir, name))
+	f, err := openShared(filepath.Join(c.dir, name))
 	if err != nil {
 		return
 	}
@@ -473,7 +473,7 @@ func (c *journalCache) carryFile(d *journalCache, name, what string, n int64) {
 	if _, err := io.Copy(t, f); err != nil || t.Close() != nil {
 		return
 	}
-	os.Rename(t.Name(), filepath.Join(d.dir, name)) // a cache: not waited for (renameCache)
+	renameOS(t.Name(), filepath.Join(d.dir, name)) // a cache: not waited for (renameCache)
 }
 
 // carrySnapshot writes c's state snapshot into d's cache, its header
@@ -481,7 +481,7 @@ func (c *journalCache) carryFile(d *journalCache, name, what string, n int64) {
 // are checked against the header, as they are read). It streams the file:
 // at 100,000 dossiers the parts are hundreds of megabytes.
 func (c *journalCache) carrySnapshot(d *journalCache) {
-	f, err := os.Open(c.snapPath())
+	f, err := openShared(c.snapPath())
 	if err != nil {
 		return
 	}

@@ -2369,7 +2369,7 @@ func (a *Archive) readSnapshot() (f *os.File, snap *snapshot, base int64) {
 	if c == nil {
 		return nil, nil, 0
 	}
-	f, err := os.Open(c.snapPath())
+	f, err := openShared(c.snapPath())
 	if err != nil {
 		return nil, nil, 0
 	}

@@ -456,7 +456,7 @@ func renameSync(tmp, path string, sync bool) error { return renameWith(rename, t
 // renameCache is renameSync for a cache's file (the state snapshot, the
 // quick stamps), which is written again by a later command if not now: it
 // does not wait for a reader on Windows to close the old one.
-func renameCache(tmp, path string, sync bool) error { return renameWith(os.Rename, tmp, path, sync) }
+func renameCache(tmp, path string, sync bool) error { return renameWith(renameOS, tmp, path, sync) }
 
 // renameWith is renameSync and renameCache with the rename they use.
 func renameWith(rename func(from, to string) error, tmp, path string, sync bool) error {
