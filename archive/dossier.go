@@ -956,7 +956,7 @@ func decodeNode(top *yaml.Node, v any) ([]*FieldError, error) {
 func syntaxError(text []byte, err error) *FieldError {
 	fe := yamlError(err)
 	if !strings.Contains(err.Error(), "control characters are not allowed") {
-		fe.Line = syntaxLine(text, fe.Line, fe.Msg)
+		fe.Line = SyntaxLine(text, fe.Line, fe.Msg)
 		return fe
 	}
 	if fe.Line > 0 {
@@ -997,8 +997,9 @@ var yamlParserProblems = []string{
 	"found duplicate %TAG directive",
 }
 
-// syntaxLine is the line of text that yaml's syntax error msg is about,
-// given the line yaml named (0 for none). A scanner's line is right. A
+// SyntaxLine is the line of text that yaml's syntax error msg is about,
+// given the line yaml named (0 for none): of a dossier, and of any YAML
+// file crm reads (a report's layout). A scanner's line is right. A
 // parser's is one line above its mark (yamlParserProblems), and the mark
 // may be the start of the mapping, not the line at fault: the line is the
 // first from the mark's on whose text up to its end already fails with
@@ -1006,7 +1007,7 @@ var yamlParserProblems = []string{
 // found at the end of the text is on its last line that holds anything.
 // An error named with no line (its marks on line 1 for yaml, or one that
 // is not the parser's: an alias to no anchor) is searched for from line 1.
-func syntaxLine(text []byte, line int, msg string) int {
+func SyntaxLine(text []byte, line int, msg string) int {
 	start := line
 	switch {
 	case slices.Contains(yamlParserProblems, msg):

@@ -230,7 +230,7 @@ var (
 func ParseLayout(name, file string, data []byte) (*Layout, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlErr(file, err)
+		return nil, yamlErr(file, data, err)
 	}
 	if len(root.Content) == 0 {
 		return nil, l10n.Errorf("%s: empty layout: it needs title: and sections:", file)
@@ -239,7 +239,7 @@ func ParseLayout(name, file string, data []byte) (*Layout, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&l); err != nil {
-		return nil, yamlErr(file, err)
+		return nil, yamlErr(file, data, err)
 	}
 	l.Name, l.Source = name, file
 	if err := l.validate(file, root.Content[0]); err != nil {
@@ -248,23 +248,36 @@ func ParseLayout(name, file string, data []byte) (*Layout, error) {
 	return &l, nil
 }
 
-func yamlErr(file string, err error) error {
+// yamlErr is yaml's err about layout file (its text data) as a layout's
+// problems are said. A syntax error's line is the one at fault
+// (archive.SyntaxLine): yaml names the line above an unclosed [ or a key
+// indented wrong.
+func yamlErr(file string, data []byte, err error) error {
 	var lines []string
 	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		lines = te.Errors
-	} else {
+	syntax := !errors.As(err, &te)
+	if syntax {
 		lines = []string{err.Error()}
+	} else {
+		lines = te.Errors
 	}
 	for i, s := range lines {
 		if m := notFoundRE().FindStringSubmatch(s); m != nil {
 			s = strings.Replace(s, m[0], l10n.Sprintf("unknown field %q", m[1]), 1)
 		}
-		if m := lineRE().FindStringSubmatch(s); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			s = atLine(file, n, yamlWords(m[2]))
+		m := lineRE().FindStringSubmatch(s)
+		line, msg := 0, strings.TrimPrefix(s, "yaml: ")
+		if m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = m[2]
+		}
+		if syntax {
+			line = archive.SyntaxLine(data, line, msg)
+		}
+		if line > 0 {
+			s = atLine(file, line, yamlWords(msg))
 		} else {
-			s = l10n.Sprintf("%s: %s", file, yamlWords(strings.TrimPrefix(s, "yaml: ")))
+			s = l10n.Sprintf("%s: %s", file, yamlWords(msg))
 		}
 		lines[i] = s
 	}
