@@ -640,11 +640,15 @@ func (g *gitRepo) commitIndex(paths []string, msg string) (done, ok bool) {
 		return false, false
 	}
 	maintain := g.configBool("maintenance.auto", true)
-	hooks, err := g.run("rev-parse", "--git-path", "hooks/prepare-commit-msg", "--git-path", "hooks/post-commit")
-	if err != nil {
+	// The hooks' paths and HEAD's commit in one process: a line each (a
+	// path may hold spaces: core.hooksPath under "C:\Users\Zhang San").
+	// An unborn HEAD fails it, and git commit makes the first commit.
+	out, err := g.run("rev-parse", "--git-path", "hooks/prepare-commit-msg", "--git-path", "hooks/post-commit", "HEAD^{commit}")
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if err != nil || len(lines) != 3 || !isObjectName(lines[2]) {
 		return false, false
 	}
-	for _, h := range strings.Fields(hooks) {
+	for _, h := range lines[:2] {
 		if !filepath.IsAbs(h) {
 			h = filepath.Join(g.top, h)
 		}
@@ -652,15 +656,12 @@ func (g *gitRepo) commitIndex(paths []string, msg string) (done, ok bool) {
 			return false, false
 		}
 	}
+	head := lines[2]
 	tree, err := g.run("write-tree")
 	if err != nil {
 		return false, false
 	}
-	head, err := g.run("rev-parse", "-q", "--verify", "HEAD^{commit}")
-	if err != nil {
-		return false, false
-	}
-	tree, head = strings.TrimSpace(tree), strings.TrimSpace(head)
+	tree = strings.TrimSpace(tree)
 	changed, err := g.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", head, tree)
 	if err != nil {
 		return false, false
@@ -697,6 +698,20 @@ func (g *gitRepo) commitIndex(paths []string, msg string) (done, ok bool) {
 		g.run("maintenance", "run", "--auto", "--quiet") // as git commit does after a commit
 	}
 	return true, true
+}
+
+// isObjectName reports whether s is a git object name: 40 hexadecimal
+// digits (SHA-1), or 64 (SHA-256), in lower case as git prints them.
+func isObjectName(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // underAny reports whether path p is one of paths or inside one of them

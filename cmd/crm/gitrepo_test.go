@@ -480,3 +480,50 @@ func committedDossiers(t *testing.T, dir string, n int, extra []string) (*gitRep
 	}
 	return g, paths
 }
+
+// A hook under a folder whose name holds a space (core.hooksPath under
+// "C:\Users\Zhang San") is seen: the commit is left to git commit, which
+// runs it. The hooks' paths were split at spaces, and the hook missed.
+func TestCommitIndexSeesHooksInPathsWithSpaces(t *testing.T) {
+	dir, git := newGitDir(t)
+	if err := os.WriteFile(filepath.Join(dir, "crm.yaml"), []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g, err := openRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, err := g.commitPaths([]string{"crm.yaml"}, "first", nil); err != nil || !done {
+		t.Fatalf("first: %v %v", done, err)
+	}
+	hooks := filepath.Join(t.TempDir(), "Zhang San", "hooks")
+	if err := os.MkdirAll(hooks, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(hooks, "post-commit"), []byte("#!/bin/sh\ntouch \"$GIT_DIR/../hook-ran\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	git("config", "core.hooksPath", hooks)
+	g, err = openRepo(dir) // the configuration is read once a repo
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "crm.yaml"), []byte("y\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("add", "crm.yaml")
+	if done, ok := g.commitIndex([]string{"crm.yaml"}, "with a hook"); done || ok {
+		t.Fatalf("with a post-commit hook in %s: done %v, ok %v, want it left to git commit", hooks, done, ok)
+	}
+	git("config", "--unset", "core.hooksPath")
+	g, err = openRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, ok := g.commitIndex([]string{"crm.yaml"}, "no hook"); !done || !ok {
+		t.Fatalf("without the hook: done %v, ok %v", done, ok)
+	}
+	if got := git("log", "-1", "--format=%s"); strings.TrimSpace(got) != "no hook" {
+		t.Fatalf("HEAD's subject %q", got)
+	}
+}
