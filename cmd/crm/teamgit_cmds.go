@@ -278,6 +278,19 @@ func readPins(g *gitRepo) map[string][]string {
 	return pins
 }
 
+// pushed reports whether the remote's branch as just fetched (tracking)
+// is HEAD, and the branch tracks it (what push -u sets): then a push has
+// nothing to send, and is not made. A sync with nothing to do connected
+// to the remote twice (an ssh login each), once to be told so.
+func pushed(g *gitRepo, remote, branch, tracking string) bool {
+	if g.config("branch."+branch+".remote") != remote || g.config("branch."+branch+".merge") != "refs/heads/"+branch {
+		return false
+	}
+	out, err := g.run("rev-parse", "HEAD", "refs/remotes/"+tracking)
+	ids := strings.Fields(out)
+	return err == nil && len(ids) == 2 && isObjectName(ids[0]) && ids[0] == ids[1]
+}
+
 func newSyncCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:         "sync",
@@ -393,8 +406,10 @@ func (e *env) sync() error {
 	if err != nil {
 		return err
 	}
-	if out, err := g.run("push", "-q", "--no-verify", "-u", remote, "HEAD:refs/heads/"+branch); err != nil {
-		return l10n.Errorf("the push to %s was refused (%s): your commits are kept here; run crm sync again", remote, firstLine(pushReason(err, out)))
+	if !pushed(g, remote, branch, tracking) {
+		if out, err := g.run("push", "-q", "--no-verify", "-u", remote, "HEAD:refs/heads/"+branch); err != nil {
+			return l10n.Errorf("the push to %s was refused (%s): your commits are kept here; run crm sync again", remote, firstLine(pushReason(err, out)))
+		}
 	}
 	for _, b := range handed {
 		g.run("push", "-q", "--no-verify", remote, "--delete", b)
