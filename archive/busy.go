@@ -46,8 +46,8 @@ func rename(from, to string) error {
 	return retryBusy(func() error { return renameOS(from, to) })
 }
 
-// remove is os.Remove (on Windows through an os.Root: replace.go), tried
-// again while the file is open elsewhere (retryBusy).
+// remove is os.Remove, tried again while the file is open elsewhere
+// (retryBusy).
 func remove(path string) error {
 	return retryBusy(func() error { return removeOS(path) })
 }
