@@ -11,6 +11,10 @@ import (
 // The Unix side of what the editor's plaintext folders need from the
 // system (editor.go); osfile_windows.go is Windows's.
 
+// settingsFolder is configDir's folder as the help of --identity and
+// --config names it.
+const settingsFolder = "$XDG_CONFIG_HOME/crm"
+
 // defaultEditor is the editor run when none is set (editorCommand).
 const defaultEditor = "vi"
 

@@ -10,6 +10,11 @@ import (
 // The Windows side of what the editor's plaintext folders need from the
 // system (editor.go); osfile_unix.go is Unix's.
 
+// settingsFolder is configDir's folder as the help of --identity and
+// --config names it: %AppData%\crm (XDG_CONFIG_HOME, which still wins
+// when set, is not a Windows variable).
+const settingsFolder = `%AppData%\crm`
+
 // defaultEditor is the editor run when none is set (editorCommand):
 // Notepad, which every Windows has (vi it has not). crm waits for it to
 // close, as for any editor.

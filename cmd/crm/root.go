@@ -368,9 +368,9 @@ func newRootFor(e *env, args []string) *cobra.Command {
 	}
 	pf := root.PersistentFlags()
 	pf.StringP("archive", "C", "", l10n.Pick("archive directory (default: the nearest folder upwards holding crm.yaml)", "档案库目录（默认向上查找含 crm.yaml 的目录）"))
-	pf.StringP("identity", "i", "", l10n.Pick("your age identity file (default $XDG_CONFIG_HOME/crm/identity.txt)", "你的 age 身份文件"))
+	pf.StringP("identity", "i", "", l10n.Pick("your age identity file (default "+settingsFolder+string(filepath.Separator)+"identity.txt)", "你的 age 身份文件"))
 	pf.String("lang", "", l10n.Pick("message language: zh or en (default from LANG/LC_ALL)", "消息语言：zh 或 en"))
-	pf.String("config", "", l10n.Pick("config file (default $XDG_CONFIG_HOME/crm/config.yaml)", "配置文件"))
+	pf.String("config", "", l10n.Pick("config file (default "+settingsFolder+string(filepath.Separator)+"config.yaml)", "配置文件"))
 	pf.String("now", "", l10n.Pick("pretend the time is this (RFC 3339 or YYYY-MM-DD), for tests and cron replays", "假定当前时间（测试与补跑用）"))
 	pf.MarkHidden("now")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usage(err) })

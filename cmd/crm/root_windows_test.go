@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -20,5 +21,18 @@ func TestConfigDirWindows(t *testing.T) {
 	env["XDG_CONFIG_HOME"] = `D:\cfg`
 	if got, want := configDir(getenv), filepath.Join(`D:\cfg`, "crm"); got != want {
 		t.Errorf("configDir with XDG_CONFIG_HOME = %q, want %q", got, want)
+	}
+}
+
+// The help of --identity and --config names the folder crm reads them
+// from on Windows, %AppData%\crm, not $XDG_CONFIG_HOME, which Windows
+// does not set.
+func TestSettingsFolderInHelpOnWindows(t *testing.T) {
+	root := newTestRoot("en")
+	for flag, file := range map[string]string{"identity": "identity.txt", "config": "config.yaml"} {
+		usage := root.PersistentFlags().Lookup(flag).Usage
+		if want := `(default %AppData%\crm\` + file + `)`; !strings.Contains(usage, want) {
+			t.Errorf("--%s: %q does not say %s", flag, usage, want)
+		}
 	}
 }
