@@ -217,6 +217,7 @@ func catalogMain() map[string]string {
 		"no age secret key found":                                                                               "未找到 age 私钥",
 		"no dossier template %q: choose from %s, or add templates/dossier/%s.yaml to the archive":               "没有档案模板 %q：请从 %s 中选择，或在档案库中添加 templates/dossier/%s.yaml",
 		"no memory-backed temp storage found (tried %s): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk":                "未找到基于内存的临时存储（已尝试 %s）：明文会落到磁盘上。请用 --from FILE；如接受此风险，可用 --allow-disk-tmp",
+		"this system has no memory-backed temp storage: plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk":                 "本系统没有基于内存的临时存储：明文会落到磁盘上。请用 --from FILE；如接受此风险，可用 --allow-disk-tmp",
 		"no private folder could be made in memory-backed storage (%v): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk": "无法在基于内存的存储中建立私有文件夹（%v）：明文会落到磁盘上。请用 --from FILE；如接受此风险，可用 --allow-disk-tmp",
 		"no report %q: use one of monthly, quarterly, annual, loans, destruction, reviews, classification":                                                         "没有报表 %q：请从 monthly、quarterly、annual、loans、destruction、reviews、classification 中选择",
 		"no terminal to run an editor in: give the dossier with --from FILE or --from - (stdin), or name a non-interactive editor with CRM_EDITOR":                 "没有可运行编辑器的终端：请用 --from FILE 或 --from -（标准输入）提供档案，或用 CRM_EDITOR 指定非交互式编辑器",

@@ -29,7 +29,8 @@ import (
 var memoryBacked = isMemoryFS
 
 // plaintextDir makes a private (0700) folder for a plaintext temp file in
-// memory-backed storage: /dev/shm or $XDG_RUNTIME_DIR, or only $CRM_SHM_DIR
+// memory-backed storage: memoryFolders (/dev/shm; none on Windows) or
+// $XDG_RUNTIME_DIR, or only $CRM_SHM_DIR
 // when that is set. Disk is refused unless allowDisk (DESIGN.md principle 6).
 func (e *env) plaintextDir(allowDisk bool) (string, error) {
 	return e.privateDir(allowDisk, plaintextPattern())
@@ -38,7 +39,7 @@ func (e *env) plaintextDir(allowDisk bool) (string, error) {
 // privateDir makes a new private (0700) folder named by pattern where
 // plaintextDir makes its folders.
 func (e *env) privateDir(allowDisk bool, pattern string) (string, error) {
-	candidates := []string{"/dev/shm", e.getenv("XDG_RUNTIME_DIR")}
+	candidates := append(slices.Clone(memoryFolders), e.getenv("XDG_RUNTIME_DIR"))
 	if d := e.getenv("CRM_SHM_DIR"); d != "" {
 		candidates = []string{d} // an explicit choice is the only one
 	}
@@ -60,6 +61,9 @@ func (e *env) privateDir(allowDisk bool, pattern string) (string, error) {
 	if !allowDisk {
 		if mkErr != nil {
 			return "", l10n.Errorf("no private folder could be made in memory-backed storage (%v): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk", mkErr)
+		}
+		if len(tried) == 0 { // Windows: no folder to try
+			return "", l10n.Errorf("this system has no memory-backed temp storage: plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk")
 		}
 		return "", l10n.Errorf("no memory-backed temp storage found (tried %s): plaintext would land on disk. Use --from FILE, or --allow-disk-tmp if you accept the risk", l10n.List(tried))
 	}

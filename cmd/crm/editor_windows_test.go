@@ -1,7 +1,9 @@
 package main
 
 import (
+	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/spf13/viper"
@@ -30,4 +32,20 @@ func TestEditorArgvWindowsPaths(t *testing.T) {
 			t.Errorf("editorArgv(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
+}
+
+// Windows has no memory-backed storage: the editor's refusal says so and
+// what to do, without naming /dev/shm, which is no folder there; with
+// --allow-disk-tmp the folder is made on disk.
+func TestNoMemoryStorageOnWindows(t *testing.T) {
+	e := &env{io: &IO{}, v: viper.New(), getenv: func(string) string { return "" }}
+	_, err := e.plaintextDir(false)
+	if err == nil || strings.Contains(err.Error(), "/dev/shm") || !strings.Contains(err.Error(), "this system has no memory-backed temp storage") || !strings.Contains(err.Error(), "--allow-disk-tmp") {
+		t.Fatalf("plaintextDir without --allow-disk-tmp: %v", err)
+	}
+	dir, err := e.plaintextDir(true)
+	if err != nil {
+		t.Fatalf("plaintextDir with --allow-disk-tmp: %v", err)
+	}
+	os.Remove(dir)
 }

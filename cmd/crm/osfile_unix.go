@@ -15,6 +15,10 @@ import (
 // --config names it.
 const settingsFolder = "$XDG_CONFIG_HOME/crm"
 
+// memoryFolders are the memory-backed folders plaintextDir tries before
+// $XDG_RUNTIME_DIR.
+var memoryFolders = []string{"/dev/shm"}
+
 // defaultEditor is the editor run when none is set (editorCommand).
 const defaultEditor = "vi"
 

@@ -28,6 +28,10 @@ const (
 	settingQuotes    = `'"`
 )
 
+// memoryFolders is empty on Windows: /dev/shm is no folder there, and a
+// refusal naming it would send the user looking for it (plaintextDir).
+var memoryFolders []string
+
 // isMemoryFS is always false on Windows: it has no memory-backed file
 // system of its own, and a RAM disk's volume looks like any other disk to
 // crm. So the editor's plaintext is refused there unless the user accepts
