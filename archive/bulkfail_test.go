@@ -307,7 +307,7 @@ func TestBulkUnfinishedKeepsItsHint(t *testing.T) {
 		f := newFixture(t)
 		a := f.as("li")
 		archive.SetCrashHook(func(p string) {
-			if rest, ok := strings.CutPrefix(p, "rename "+filepath.Join(f.dir, "dossiers")+"/"); ok && strings.HasSuffix(rest, ".age") {
+			if rest, ok := strings.CutPrefix(p, "rename "+filepath.Join(f.dir, "dossiers")+string(filepath.Separator)); ok && strings.HasSuffix(rest, ".age") {
 				os.MkdirAll(filepath.Join(f.dir, "dossiers", rest, "x"), 0o755) // the rename fails
 			}
 		})

@@ -80,7 +80,7 @@ func TestBulkWriteFailureStopsTheBatch(t *testing.T) {
 		}
 		return nil
 	})
-	if err == nil || !strings.Contains(err.Error(), "writing journal event") || !strings.Contains(err.Error(), next.Format("2006/01")) {
+	if err == nil || !strings.Contains(err.Error(), "writing journal event") || !strings.Contains(err.Error(), filepath.Join(next.Format("2006"), next.Format("01"))) {
 		t.Fatalf("Bulk: %v", err)
 	}
 	// The lock was let go without its clean mark, so that the next step
