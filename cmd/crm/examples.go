@@ -1,12 +1,20 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"crm/l10n"
 )
+
+// settingsFile is name in the folder crm reads its settings from, as a
+// user of this system types it in an example (exampleSettingsFolder):
+// ~ means nothing to cmd.exe, which would make a folder named "~".
+func settingsFile(name string) string {
+	return exampleSettingsFolder + string(filepath.Separator) + name
+}
 
 // examples are the Example sections of the commands that do not set their
 // own, by command path: lines of commands, and comments (lines starting
@@ -45,8 +53,8 @@ var examples = map[string][]any{
 		"crm keygen -o li-new.key && crm keygen -y li-new.key > li-new.pub",
 		"crm member rotate li --public li-new.pub",
 		exNote("your own keys (a sole manager too): the change is signed with the old key, the rest with the new", "更换自己的密钥（唯一的经理也可）：更换由旧密钥签名，其余由新密钥签名"),
-		"crm keygen -o ~/.config/crm/identity-2027.txt",
-		"crm member rotate zhang --new-identity ~/.config/crm/identity-2027.txt",
+		"crm keygen -o " + settingsFile("identity-2027.txt"),
+		"crm member rotate zhang --new-identity " + settingsFile("identity-2027.txt"),
 	},
 	"crm repair": {
 		exNote("finish or undo what a crash left, rebuild member files, re-encrypt stale files", "完成或撤销崩溃遗留的写入，重建成员文件，重新加密收件人过期的档案"),
@@ -159,7 +167,7 @@ var examples = map[string][]any{
 		"crm export register --format csv -o register.csv",
 	},
 	"crm": {
-		"crm keygen -o ~/.config/crm/identity.txt",
+		"crm keygen -o " + settingsFile("identity.txt"),
 		"crm init archive --id zhang --name 张三",
 		"crm new",
 		"crm search 上海",
@@ -167,9 +175,9 @@ var examples = map[string][]any{
 	},
 	"crm keygen": {
 		exNote("your identity, in the default place", "你的身份文件，放在默认位置"),
-		"crm keygen -o ~/.config/crm/identity.txt",
+		"crm keygen -o " + settingsFile("identity.txt"),
 		exNote("protected by a passphrase", "用口令保护"),
-		"crm keygen --passphrase -o ~/.config/crm/identity.txt",
+		"crm keygen --passphrase -o " + settingsFile("identity.txt"),
 		exNote("the public part, for the manager who adds you", "公开部分，交给为你添加成员的经理"),
 		"crm keygen -y > me.pub",
 	},

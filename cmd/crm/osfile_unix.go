@@ -15,6 +15,9 @@ import (
 // --config names it.
 const settingsFolder = "$XDG_CONFIG_HOME/crm"
 
+// exampleSettingsFolder is that folder as the examples write it.
+const exampleSettingsFolder = "~/.config/crm"
+
 // memoryFolders are the memory-backed folders plaintextDir tries before
 // $XDG_RUNTIME_DIR.
 var memoryFolders = []string{"/dev/shm"}

@@ -15,6 +15,10 @@ import (
 // when set, is not a Windows variable).
 const settingsFolder = `%AppData%\crm`
 
+// exampleSettingsFolder is that folder as the examples write it, for
+// cmd.exe, which expands %AppData% (and not ~).
+const exampleSettingsFolder = settingsFolder
+
 // defaultEditor is the editor run when none is set (editorCommand):
 // Notepad, which every Windows has (vi it has not). crm waits for it to
 // close, as for any editor.

@@ -36,3 +36,19 @@ func TestSettingsFolderInHelpOnWindows(t *testing.T) {
 		}
 	}
 }
+
+// The examples put the identity where crm looks for it on Windows, as
+// cmd.exe types it: ~/.config/crm/identity.txt there made a folder named
+// "~" in the working folder, and crm then found no identity.
+func TestSettingsFolderInExamplesOnWindows(t *testing.T) {
+	root := newTestRoot("en")
+	for _, path := range [][]string{{"keygen"}, {"member", "rotate"}, {}} {
+		c, _, err := root.Find(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(c.Example, `-o %AppData%\crm\identity`) || strings.Contains(c.Example, "~/") {
+			t.Errorf("%s: examples\n%s\nwant the identity in %%AppData%%\\crm, no ~/", c.CommandPath(), c.Example)
+		}
+	}
+}
