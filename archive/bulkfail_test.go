@@ -197,6 +197,9 @@ func TestBulkFailedWriteIsTheCause(t *testing.T) {
 // opened (the next locked step repairs) and verified: the destruction is
 // recorded, nothing is missing.
 func TestBulkDestroyKilledAfterTheRemoval(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("skipped: the disk is copied at the instant with cp -a, which Windows has not")
+	}
 	f := newFixture(t)
 	id, r := approvedDestruction(t, f)
 	frozen := filepath.Join(t.TempDir(), "frozen")

@@ -3,6 +3,7 @@ package archive
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -31,6 +32,9 @@ func TestStatStampIn(t *testing.T) {
 		if got, ok := statStampIn(nil, filepath.Join(dir, name)); got != want || ok != wok {
 			t.Errorf("%s by path: statStampIn = %+v, %v; statStamp = %+v, %v", name, got, ok, want, wok)
 		}
+	}
+	if runtime.GOOS == "windows" {
+		return // no stamps there (stamp_other.go): nothing more to compare
 	}
 	if _, ok := statStampIn(f, "C-1.age"); !ok {
 		t.Error("the file has no stamp")
