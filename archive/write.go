@@ -243,7 +243,8 @@ func (a *Archive) precheck(kind journal.Kind, dossier string, data payload) erro
 // written and synced under a temporary name, the event pinning its hash is
 // journaled, and only then is the file renamed into place. If the event
 // cannot be written nothing has changed; if the process dies before the
-// rename, the next locked step (or repair, or verify) finishes it.
+// rename, or the rename fails (a file held open on Windows), the next
+// locked step (or repair, or verify) finishes it.
 func (a *Archive) writeCiphertext(id string, ct []byte, recipients []string, kind journal.Kind, data interface {
 	payload
 	filer
@@ -258,7 +259,9 @@ func (a *Archive) writeCiphertext(id string, ct []byte, recipients []string, kin
 		return nil
 	}
 	put := func() error {
-		if err := renameSync(tmp, a.dossierPath(id), syncNow); err != nil {
+		// The journal pins tmp's content now: a failed rename keeps it
+		// for the next locked step or repair (repairDossierTemps).
+		if err := moveFileSync(tmp, a.dossierPath(id), syncNow); err != nil {
 			return unfinishedErr(l10n.Errorf("the journal records the new %s, but it could not be put in place (%v)", DossierPath(id), err))
 		}
 		return nil
@@ -472,14 +475,21 @@ func renameWith(rename func(from, to string) error, tmp, path string, sync bool)
 }
 
 // moveFile renames from to to and syncs the folder; unlike renameSynced it
-// leaves from alone when the rename fails (it is not a temporary file).
-func moveFile(from, to string) error {
+// leaves from alone when the rename fails (it is not a temporary file, or
+// the journal already records its content).
+func moveFile(from, to string) error { return moveFileSync(from, to, true) }
+
+// moveFileSync is moveFile, syncing the folder only when sync (Bulk syncs
+// at the end).
+func moveFileSync(from, to string, sync bool) error {
 	crashPoint("rename", to)
 	if err := rename(from, to); err != nil {
 		leftBehind.Store(true)
 		return err
 	}
-	syncDir(filepath.Dir(to))
+	if sync {
+		syncDir(filepath.Dir(to))
+	}
 	return nil
 }
 
