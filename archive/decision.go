@@ -417,8 +417,11 @@ func (a *Archive) acceptCreate(e *journal.Event, x *Decision, find func(string) 
 	}
 	a.touch(DossierPath(x.ID))
 	*newID = x.ID
-	if err := renameSynced(tmp, a.dossierFile(x.ID)); err != nil {
-		return err
+	// The journal pins tmp's content now: a failed rename (a virus
+	// scanner holding tmp open on Windows) keeps it for the next locked
+	// step or repair (repairDossierTemps), as writeCiphertext does.
+	if err := moveFile(tmp, a.dossierFile(x.ID)); err != nil {
+		return unfinishedErr(l10n.Errorf("the journal records the new %s, but it could not be put in place (%v)", DossierPath(x.ID), err))
 	}
 	// The id's own file may be the one the accepted create pinned (the
 	// merge kept it): put back the first creation's, if history has it.

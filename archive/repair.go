@@ -130,7 +130,7 @@ func (a *Archive) repairDossierTemps() []Fix {
 		}
 		if d != nil && d.Status == StatusActive && fileSHA256(p) == d.SHA256 && fileSHA256(final) != d.SHA256 {
 			if renameSynced(p, final) == nil {
-				fixes = append(fixes, Fix{DossierPath(d.ID), l10n.Sprintf("put in place from %s: the journal records it (%s), the process that wrote it was interrupted before the rename", a.rel(p), d.WrittenBy.Path)})
+				fixes = append(fixes, Fix{DossierPath(d.ID), l10n.Sprintf("put in place from %s: the journal records it (%s), the process that wrote it was interrupted before the rename, or the rename failed (a file held open on Windows)", a.rel(p), d.WrittenBy.Path)})
 			}
 			continue
 		}

@@ -68,3 +68,50 @@ func TestUnfinishedRenameKeepsTheNewFile(t *testing.T) {
 		f.verifyClean()
 	}
 }
+
+// So with the file of a create accepted under a new id (Decide): its
+// rename after the decision is journaled fails (a virus scanner holds the
+// new file on Windows), and the file waits under its temporary name for
+// the next locked step, which puts it in place. Failed before: the file
+// was removed, and the accepted dossier's text was gone.
+func TestAcceptedCreateKeepsItsFileWhenTheRenameFails(t *testing.T) {
+	f, one, find := collidedCreates(t)
+	a := f.as("zhang")
+	dossiers := filepath.Join(f.dir, "dossiers") + string(filepath.Separator)
+	blocked := ""
+	archive.SetCrashHook(func(p string) {
+		to, ok := strings.CutPrefix(p, "rename "+dossiers)
+		if !ok || blocked != "" {
+			return
+		}
+		if _, err := os.Stat(dossiers + to); os.IsNotExist(err) {
+			blocked = dossiers + to // the new id's file: the rename fails
+			os.MkdirAll(filepath.Join(blocked, "x"), 0o755)
+		}
+	})
+	newID, err := a.Decide(archive.DecideOptions{Event: a.State.Problems[0].Path, Decision: archive.DecisionAccept, Reason: "撞号", Find: find})
+	archive.SetCrashHook(nil)
+	archive.LeftBehind()
+	if blocked == "" || archive.CodeOf(err) != archive.Unfinished || newID == "" || newID == one {
+		t.Fatalf("the rename failed at %q; new id %q, error %v (code %d)", blocked, newID, err, archive.CodeOf(err))
+	}
+	for _, p := range []string{filepath.Join(blocked, "x"), blocked} {
+		if err := os.Remove(p); err != nil { // not RemoveAll: Wine lacks what Go's needs
+			t.Fatal(err)
+		}
+	}
+	f.create("秘密") // the next locked step: repairCrash
+	b := f.as("li")
+	var all string
+	for _, id := range []string{one, newID} {
+		o, err := b.ReadAny(id)
+		if o == nil {
+			t.Fatalf("%s after the repair: %v", id, err)
+		}
+		all += string(o.Text)
+	}
+	if !strings.Contains(all, "甲方") || !strings.Contains(all, "乙方") {
+		t.Fatalf("content lost: %q", all)
+	}
+	f.verifyClean()
+}
