@@ -420,18 +420,22 @@ func (a *Archive) acceptCreate(e *journal.Event, x *Decision, find func(string) 
 	// The journal pins tmp's content now: a failed rename (a virus
 	// scanner holding tmp open on Windows) keeps it for the next locked
 	// step or repair (repairDossierTemps), as writeCiphertext does.
+	var unfinished error
 	if err := moveFile(tmp, a.dossierFile(x.ID)); err != nil {
-		return unfinishedErr(l10n.Errorf("the journal records the new %s, but it could not be put in place (%v)", DossierPath(x.ID), err))
+		unfinished = unfinishedErr(l10n.Errorf("the journal records the new %s, but it could not be put in place (%v)", DossierPath(x.ID), err))
 	}
 	// The id's own file may be the one the accepted create pinned (the
-	// merge kept it): put back the first creation's, if history has it.
+	// merge kept it): put back the first creation's, if history has it;
+	// also when the new file waits (only this step has find).
 	if d := a.State.Dossiers[e.Dossier]; d != nil && find != nil {
 		if cur, err := os.ReadFile(a.dossierFile(d.ID)); err != nil || sha256Hex(cur) != d.SHA256 {
 			if ct, err := find(d.SHA256); err == nil && sha256Hex(ct) == d.SHA256 {
 				a.touch(DossierPath(d.ID))
-				return writeFileAtomic(a.dossierFile(d.ID), ct, 0o644)
+				if err := writeFileAtomic(a.dossierFile(d.ID), ct, 0o644); err != nil {
+					return err
+				}
 			}
 		}
 	}
-	return nil
+	return unfinished
 }
