@@ -322,7 +322,7 @@ func newGitCmd(e *env) *cobra.Command {
 			if _, rerr := g.run("rev-parse", "-q", "--verify", ref+"^{commit}"); rerr == nil {
 				e.warnTakenOut(g.takenOut(a.Dir, ref+"..HEAD"))
 			}
-			_, err = e.checkPush(a, g, ref)
+			_, err = e.checkPush(a, g, ref, false)
 			return err
 		},
 	}
@@ -391,8 +391,9 @@ func currentBranch(g *gitRepo) string {
 // What is checked is what a push can spread: the archive as this user's
 // crm verified it before (archive.VerifyPush), with every event file the
 // push carries read again. A first push (no remote-tracking ref yet)
-// reads the whole journal afresh.
-func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string) ([]archive.Problem, error) {
+// reads the whole journal afresh. atRemote says HEAD is remoteRef's
+// commit, as the caller just found (headAt): the push carries nothing.
+func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string, atRemote bool) ([]archive.Problem, error) {
 	var ps []archive.Problem
 	var err error
 	// The dossiers the pushed events write or step on: a problem with
@@ -401,10 +402,16 @@ func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string) ([]arc
 	// after a git reset took the commit of the file away), so it is not
 	// inherited.
 	named := map[string]bool{}
-	carried, ok := g.carried(remoteRef)
+	var carried []string
+	ok := atRemote
+	if !atRemote {
+		carried, ok = g.carried(remoteRef)
+	}
 	if ok {
-		if err := e.purgedBack(a, g, remoteRef); err != nil {
-			return nil, err
+		if !atRemote { // else the push carries no commit
+			if err := e.purgedBack(a, g, remoteRef); err != nil {
+				return nil, err
+			}
 		}
 		for _, rel := range carried {
 			if ev, err := journal.ReadFile(a.Dir, rel); err == nil && ev.Dossier != "" {

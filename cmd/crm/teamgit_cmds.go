@@ -278,17 +278,26 @@ func readPins(g *gitRepo) map[string][]string {
 	return pins
 }
 
-// pushed reports whether the remote's branch as just fetched (tracking)
-// is HEAD, and the branch tracks it (what push -u sets): then a push has
-// nothing to send, and is not made. A sync with nothing to do connected
-// to the remote twice (an ssh login each), once to be told so.
-func pushed(g *gitRepo, remote, branch, tracking string) bool {
-	if g.config("branch."+branch+".remote") != remote || g.config("branch."+branch+".merge") != "refs/heads/"+branch {
-		return false
-	}
-	out, err := g.run("rev-parse", "HEAD", "refs/remotes/"+tracking)
+// pushed reports whether the remote's branch as just fetched is HEAD
+// (atRemote: headAt of its remote-tracking ref), and the branch tracks it
+// (what push -u sets): then a push has nothing to send, and is not made.
+// A sync with nothing to do connected to the remote twice (an ssh login
+// each), once to be told so.
+func pushed(g *gitRepo, remote, branch string, atRemote bool) bool {
+	return atRemote && g.config("branch."+branch+".remote") == remote && g.config("branch."+branch+".merge") == "refs/heads/"+branch
+}
+
+// headAt reports whether HEAD is the commit ref names, and HEAD's commit
+// ("" if there is none yet), in one git process. A ref that names
+// nothing (a remote branch not fetched yet) is not HEAD.
+func (g *gitRepo) headAt(ref string) (same bool, head string) {
+	out, err := g.run("rev-parse", "HEAD", ref)
 	ids := strings.Fields(out)
-	return err == nil && len(ids) == 2 && isObjectName(ids[0]) && ids[0] == ids[1]
+	if err == nil && len(ids) == 2 && isObjectName(ids[0]) && isObjectName(ids[1]) {
+		return ids[0] == ids[1], ids[0]
+	}
+	out, _ = g.run("rev-parse", "-q", "--verify", "HEAD")
+	return false, strings.TrimSpace(out)
 }
 
 func newSyncCmd(e *env) *cobra.Command {
@@ -331,9 +340,11 @@ func (e *env) sync() error {
 	if driver, why := driverNotOnPath(g); why != "" {
 		e.errorf("crm: %s\n", l10n.Sprintf("warning: git runs crm's merge driver as %q (git config merge.crm.driver), but %s: a dossier both clones changed would be left in conflict; put crm on PATH (go install ./cmd/crm, or add its folder to PATH), or run crm git setup with the crm you run", driver, why))
 	}
-	remote := strings.TrimSpace(firstLine(mustRun(g, "remote")))
-	if up := g.config("branch." + currentBranch(g) + ".remote"); up != "" {
-		remote = up
+	// The branch, as its merges and commits below leave it checked out.
+	branch := currentBranch(g)
+	remote := g.config("branch." + branch + ".remote")
+	if remote == "" {
+		remote = strings.TrimSpace(firstLine(mustRun(g, "remote")))
 	}
 	if remote == "" {
 		return l10n.Errorf("this clone has no git remote to sync with: add one with git remote add origin URL")
@@ -366,7 +377,6 @@ func (e *env) sync() error {
 	} else if n > 0 {
 		e.printf("%s\n", l10n.Sprintf("Committed %d file(s) crm had written.", n))
 	}
-	branch := currentBranch(g)
 	if _, err := g.run("fetch", "-q", "--prune", remote); err != nil {
 		return l10n.Errorf("fetching from %s: %v", remote, err)
 	}
@@ -375,10 +385,16 @@ func (e *env) sync() error {
 	// for crm's own commits, so that a clone without user.name merges.
 	me, _ := a.Me()
 	g.setAuthor(me)
-	before, _ := g.run("rev-parse", "-q", "--verify", "HEAD")
-	if _, err := g.run("rev-parse", "-q", "--verify", "refs/remotes/"+tracking); err == nil {
-		if err := e.mergeRef(g, tracking, false); err != nil {
-			return err
+	// A sync with nothing new (HEAD is the remote's branch as fetched)
+	// merges nothing, and starts no git process to be told so.
+	upToDate, before := g.headAt("refs/remotes/" + tracking)
+	merged := false
+	if !upToDate {
+		if _, err := g.run("rev-parse", "-q", "--verify", "refs/remotes/"+tracking); err == nil {
+			if err := e.mergeRef(g, tracking, false); err != nil {
+				return err
+			}
+			merged = true
 		}
 	}
 	// Work a clerk could not merge (a version their key does not open)
@@ -387,7 +403,7 @@ func (e *env) sync() error {
 	if err != nil {
 		return err
 	}
-	if before = strings.TrimSpace(before); before != "" {
+	if before != "" && (merged || len(handed) > 0) {
 		e.warnTakenOut(g.takenOut(a.Dir, before+"..HEAD"))
 	}
 	// The push check reads the snapshot's rows when it can (VerifyPush).
@@ -402,11 +418,13 @@ func (e *env) sync() error {
 	if err := e.dropVoidHandIns(a, g); err != nil {
 		return err
 	}
-	inherited, err := e.checkPush(a, g, tracking)
+	// Asked again: renumbering and dropping hand-ins commit.
+	atRemote, _ := g.headAt("refs/remotes/" + tracking)
+	inherited, err := e.checkPush(a, g, tracking, atRemote)
 	if err != nil {
 		return err
 	}
-	if !pushed(g, remote, branch, tracking) {
+	if !pushed(g, remote, branch, atRemote) {
 		if out, err := g.run("push", "-q", "--no-verify", "-u", remote, "HEAD:refs/heads/"+branch); err != nil {
 			return l10n.Errorf("the push to %s was refused (%s): your commits are kept here; run crm sync again", remote, firstLine(pushReason(err, out)))
 		}
@@ -660,7 +678,7 @@ func (e *env) mergeRef(g *gitRepo, ref string, handOff bool) error {
 		if rotated {
 			lines = append(lines, l10n.Sprintf("your key is not the one member %s has on %s (keys changed with crm member rotate): once your work is merged, use the identity file of the new keys", me.ID, ref))
 		}
-		if _, err := e.checkPush(a, g, ref); err != nil {
+		if _, err := e.checkPush(a, g, ref, false); err != nil {
 			return failWith(append(lines, err.Error()))
 		}
 		if _, err := g.run("push", "-q", "--no-verify", "-f", remote, "HEAD:refs/heads/"+branch); err == nil {
