@@ -322,7 +322,7 @@ func newGitCmd(e *env) *cobra.Command {
 			if _, rerr := g.run("rev-parse", "-q", "--verify", ref+"^{commit}"); rerr == nil {
 				e.warnTakenOut(g.takenOut(a.Dir, ref+"..HEAD"))
 			}
-			_, err = e.checkPush(a, g, ref, false)
+			_, err = e.checkPush(a, g, ref, "", "")
 			return err
 		},
 	}
@@ -391,9 +391,10 @@ func currentBranch(g *gitRepo) string {
 // What is checked is what a push can spread: the archive as this user's
 // crm verified it before (archive.VerifyPush), with every event file the
 // push carries read again. A first push (no remote-tracking ref yet)
-// reads the whole journal afresh. atRemote says HEAD is remoteRef's
-// commit, as the caller just found (headAt): the push carries nothing.
-func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string, atRemote bool) ([]archive.Problem, error) {
+// reads the whole journal afresh. head and at are HEAD's commit and
+// remoteRef's, as the caller just found them (headAt), or "" when not
+// known: when they are the same, the push carries nothing.
+func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef, head, at string) ([]archive.Problem, error) {
 	var ps []archive.Problem
 	var err error
 	// The dossiers the pushed events write or step on: a problem with
@@ -403,9 +404,10 @@ func (e *env) checkPush(a *archive.Archive, g *gitRepo, remoteRef string, atRemo
 	// inherited.
 	named := map[string]bool{}
 	var carried []string
+	atRemote := head != "" && head == at
 	ok := atRemote
 	if !atRemote {
-		carried, ok = g.carried(remoteRef)
+		carried, ok = g.carried(remoteRef, at != "")
 	}
 	if ok {
 		if !atRemote { // else the push carries no commit
@@ -528,10 +530,12 @@ func (e *env) purgedBack(a *archive.Archive, g *gitRepo, remoteRef string) error
 
 // carried returns the archive files (archive-relative) that differ between
 // remoteRef and HEAD: what a push of HEAD carries. False if remoteRef does
-// not name a commit.
-func (g *gitRepo) carried(remoteRef string) ([]string, bool) {
-	if _, err := g.run("rev-parse", "-q", "--verify", remoteRef+"^{commit}"); err != nil {
-		return nil, false
+// not name a commit (known: the caller found it does).
+func (g *gitRepo) carried(remoteRef string, known bool) ([]string, bool) {
+	if !known {
+		if _, err := g.run("rev-parse", "-q", "--verify", remoteRef+"^{commit}"); err != nil {
+			return nil, false
+		}
 	}
 	out, err := g.run("diff", "--name-only", "--no-renames", "-z", remoteRef, "HEAD", "--")
 	if err != nil {

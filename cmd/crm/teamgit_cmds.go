@@ -287,17 +287,17 @@ func pushed(g *gitRepo, remote, branch string, atRemote bool) bool {
 	return atRemote && g.config("branch."+branch+".remote") == remote && g.config("branch."+branch+".merge") == "refs/heads/"+branch
 }
 
-// headAt reports whether HEAD is the commit ref names, and HEAD's commit
-// ("" if there is none yet), in one git process. A ref that names
-// nothing (a remote branch not fetched yet) is not HEAD.
-func (g *gitRepo) headAt(ref string) (same bool, head string) {
+// headAt gives the commits HEAD and ref name ("" for one that names
+// none: no commit yet, a remote branch not fetched yet), in one git
+// process when both do.
+func (g *gitRepo) headAt(ref string) (head, at string) {
 	out, err := g.run("rev-parse", "HEAD", ref)
-	ids := strings.Fields(out)
-	if err == nil && len(ids) == 2 && isObjectName(ids[0]) && isObjectName(ids[1]) {
-		return ids[0] == ids[1], ids[0]
+	if ids := strings.Fields(out); err == nil && len(ids) == 2 && isObjectName(ids[0]) && isObjectName(ids[1]) {
+		return ids[0], ids[1]
 	}
-	out, _ = g.run("rev-parse", "-q", "--verify", "HEAD")
-	return false, strings.TrimSpace(out)
+	head, _ = g.run("rev-parse", "-q", "--verify", "HEAD")
+	at, _ = g.run("rev-parse", "-q", "--verify", ref)
+	return strings.TrimSpace(head), strings.TrimSpace(at)
 }
 
 func newSyncCmd(e *env) *cobra.Command {
@@ -387,15 +387,13 @@ func (e *env) sync() error {
 	g.setAuthor(me)
 	// A sync with nothing new (HEAD is the remote's branch as fetched)
 	// merges nothing, and starts no git process to be told so.
-	upToDate, before := g.headAt("refs/remotes/" + tracking)
+	before, at := g.headAt("refs/remotes/" + tracking)
 	merged := false
-	if !upToDate {
-		if _, err := g.run("rev-parse", "-q", "--verify", "refs/remotes/"+tracking); err == nil {
-			if err := e.mergeRef(g, tracking, false); err != nil {
-				return err
-			}
-			merged = true
+	if at != "" && at != before {
+		if err := e.mergeRef(g, tracking, false); err != nil {
+			return err
 		}
+		merged = true
 	}
 	// Work a clerk could not merge (a version their key does not open)
 	// waits on side branches for someone who can.
@@ -419,12 +417,12 @@ func (e *env) sync() error {
 		return err
 	}
 	// Asked again: renumbering and dropping hand-ins commit.
-	atRemote, _ := g.headAt("refs/remotes/" + tracking)
-	inherited, err := e.checkPush(a, g, tracking, atRemote)
+	head, at := g.headAt("refs/remotes/" + tracking)
+	inherited, err := e.checkPush(a, g, tracking, head, at)
 	if err != nil {
 		return err
 	}
-	if !pushed(g, remote, branch, atRemote) {
+	if !pushed(g, remote, branch, head != "" && head == at) {
 		if out, err := g.run("push", "-q", "--no-verify", "-u", remote, "HEAD:refs/heads/"+branch); err != nil {
 			return l10n.Errorf("the push to %s was refused (%s): your commits are kept here; run crm sync again", remote, firstLine(pushReason(err, out)))
 		}
@@ -678,7 +676,7 @@ func (e *env) mergeRef(g *gitRepo, ref string, handOff bool) error {
 		if rotated {
 			lines = append(lines, l10n.Sprintf("your key is not the one member %s has on %s (keys changed with crm member rotate): once your work is merged, use the identity file of the new keys", me.ID, ref))
 		}
-		if _, err := e.checkPush(a, g, ref, false); err != nil {
+		if _, err := e.checkPush(a, g, ref, "", ""); err != nil {
 			return failWith(append(lines, err.Error()))
 		}
 		if _, err := g.run("push", "-q", "--no-verify", "-f", remote, "HEAD:refs/heads/"+branch); err == nil {
