@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -111,6 +112,18 @@ func (x *tamper) replace(rel, old, new string) {
 	x.write(rel, bytes.Replace(b, []byte(old), []byte(new), 1))
 }
 
+// symlink makes link a symbolic link to target, or skips the case where
+// none can be made: Windows without the privilege refuses, and Wine says
+// it made one but makes nothing.
+func (x *tamper) symlink(target, link string) {
+	if err := os.Symlink(target, link); err != nil {
+		x.t.Skipf("skipped: no symbolic link can be made here: %v", err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		x.t.Skipf("skipped: the symbolic link made is not there (%v)", err)
+	}
+}
+
 func (x *tamper) journal() *journal.Journal {
 	j, err := journal.Read(ctx, x.dir)
 	if err != nil {
@@ -188,6 +201,20 @@ type tamperCase struct {
 	name string
 	// do makes the change and returns the path verify must name.
 	do func(x *tamper) string
+}
+
+// skipOnWindows skips the cases Windows cannot show: file modes, which
+// verify does not check there, and process 1, which does not exist there.
+func (c tamperCase) skipOnWindows(t *testing.T) {
+	if runtime.GOOS != "windows" {
+		return
+	}
+	switch {
+	case strings.Contains(c.name, "executable") || strings.Contains(c.name, "writable by everyone"):
+		t.Skip("skipped: Windows has no file modes, and verify does not check them there")
+	case strings.Contains(c.name, "of a live process"):
+		t.Skip("skipped: Windows has no process 1 that never dies")
+	}
 }
 
 func tamperCases(b *tamperBase) []tamperCase {
@@ -294,13 +321,13 @@ func tamperCases(b *tamperBase) []tamperCase {
 			p := x.lastEvent(archive.KindReview)
 			copyFile(x.t, x.path(p), x.path("../elsewhere.yaml"))
 			os.Remove(x.path(p))
-			os.Symlink(x.path("../elsewhere.yaml"), x.path(p))
+			x.symlink(x.path("../elsewhere.yaml"), x.path(p))
 			return p
 		}},
 		{"journal folder replaced by a symbolic link", func(x *tamper) string {
 			copyTree(x.t, x.path("journal"), x.path("../journal-elsewhere"))
 			os.RemoveAll(x.path("journal"))
-			os.Symlink(x.path("../journal-elsewhere"), x.path("journal"))
+			x.symlink(x.path("../journal-elsewhere"), x.path("journal"))
 			return "journal"
 		}},
 		{"event made executable", func(x *tamper) string {
@@ -369,7 +396,7 @@ func tamperCases(b *tamperBase) []tamperCase {
 			p := archive.DossierPath(c2)
 			copyFile(x.t, x.path(p), x.path("../elsewhere.age"))
 			os.Remove(x.path(p))
-			os.Symlink(x.path("../elsewhere.age"), x.path(p))
+			x.symlink(x.path("../elsewhere.age"), x.path(p))
 			return p
 		}},
 		{"dossier made executable", func(x *tamper) string {
@@ -396,7 +423,7 @@ func tamperCases(b *tamperBase) []tamperCase {
 		{"member file replaced by a symbolic link", func(x *tamper) string {
 			copyFile(x.t, x.path("members/li.yaml"), x.path("../li.yaml"))
 			os.Remove(x.path("members/li.yaml"))
-			os.Symlink(x.path("../li.yaml"), x.path("members/li.yaml"))
+			x.symlink(x.path("../li.yaml"), x.path("members/li.yaml"))
 			return "members/li.yaml"
 		}},
 		// The policy.
@@ -407,7 +434,7 @@ func tamperCases(b *tamperBase) []tamperCase {
 		{"policy replaced by a symbolic link", func(x *tamper) string {
 			copyFile(x.t, x.path("crm.yaml"), x.path("../crm.yaml"))
 			os.Remove(x.path("crm.yaml"))
-			os.Symlink(x.path("../crm.yaml"), x.path("crm.yaml"))
+			x.symlink(x.path("../crm.yaml"), x.path("crm.yaml"))
 			return "crm.yaml"
 		}},
 		{"policy that no longer parses", func(x *tamper) string {
@@ -459,7 +486,7 @@ func tamperCases(b *tamperBase) []tamperCase {
 		{"template override replaced by a symbolic link", func(x *tamper) string {
 			copyFile(x.t, x.path("templates/reports/monthly.yaml"), x.path("../monthly.yaml"))
 			os.Remove(x.path("templates/reports/monthly.yaml"))
-			os.Symlink(x.path("../monthly.yaml"), x.path("templates/reports/monthly.yaml"))
+			x.symlink(x.path("../monthly.yaml"), x.path("templates/reports/monthly.yaml"))
 			return "templates/reports/monthly.yaml"
 		}},
 	}
@@ -498,14 +525,7 @@ func TestTamperMatrix(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if runtime.GOOS == "windows" {
-				switch {
-				case strings.Contains(c.name, "executable") || strings.Contains(c.name, "writable by everyone"):
-					t.Skip("skipped: Windows has no file modes, and verify does not check them there")
-				case strings.Contains(c.name, "of a live process"):
-					t.Skip("skipped: Windows has no process 1 that never dies")
-				}
-			}
+			c.skipOnWindows(t)
 			dir := filepath.Join(t.TempDir(), "arc")
 			copyTree(t, b.f.dir, dir)
 			x := &tamper{t: t, b: b, dir: dir, when: b.f.now.Add(time.Minute)}

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -95,13 +96,20 @@ func TestVerifyFastFromSnapshot(t *testing.T) {
 	if ps, err := a.VerifyFast(ctx); err != nil || len(ps) > 0 || !a.VerifiedQuick() || a.QuickFilesRead() == 0 {
 		t.Fatalf("clean archive: %v %v, quick %v, %d files read", ps, err, a.VerifiedQuick(), a.QuickFilesRead())
 	}
-	// Again: every file is taken from what the first check read.
+	// Again: every file is taken from what the first check read; on
+	// Windows, which has no file stamps (stamp_other.go), every file is
+	// read again, as many as the first time.
+	first := a.QuickFilesRead()
 	a, err = quickOpen(t, b, dir, cache, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ps, err := a.VerifyFast(ctx); err != nil || len(ps) > 0 || !a.VerifiedQuick() || a.QuickFilesRead() != 0 {
-		t.Fatalf("clean archive again: %v %v, quick %v, %d files read", ps, err, a.VerifiedQuick(), a.QuickFilesRead())
+	again := 0
+	if runtime.GOOS == "windows" {
+		again = first
+	}
+	if ps, err := a.VerifyFast(ctx); err != nil || len(ps) > 0 || !a.VerifiedQuick() || a.QuickFilesRead() != again {
+		t.Fatalf("clean archive again: %v %v, quick %v, %d files read, want %d", ps, err, a.VerifiedQuick(), a.QuickFilesRead(), again)
 	}
 	full, err := archive.Open(ctx, dir, func() time.Time { return b.checks })
 	if err != nil {
@@ -114,9 +122,15 @@ func TestVerifyFastFromSnapshot(t *testing.T) {
 		t.Fatalf("counts from the snapshot %+v, from the journal %+v", got, want)
 	}
 
-	judged := 0
+	judged, skipped := 0, 0
 	for _, c := range tamperCases(b) {
 		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				if t.Skipped() {
+					skipped++
+				}
+			}()
+			c.skipOnWindows(t)
 			dir := filepath.Join(t.TempDir(), "arc")
 			copyTree(t, b.f.dir, dir)
 			settleDir(t, dir)
@@ -164,8 +178,9 @@ func TestVerifyFastFromSnapshot(t *testing.T) {
 		})
 	}
 	// Most changes leave the journal's folders as they were: those cases
-	// went through quickCheck, not only through the journal cache.
-	if judged < 25 {
-		t.Fatalf("only %d cases were judged from the snapshot", judged)
+	// went through quickCheck, not only through the journal cache (fewer
+	// where cases are skipped: file modes and links on Windows).
+	if judged < 25-skipped {
+		t.Fatalf("only %d cases were judged from the snapshot (%d skipped)", judged, skipped)
 	}
 }

@@ -8,7 +8,8 @@
 # TestSnapshotSavedOverItselfWindows skips itself, and every test's
 # t.TempDir cleanup fails with "unlinkat ...: Invalid function" (Go's
 # os.RemoveAll asks for POSIX deletion): read a test's own lines, not
-# only its verdict. The prefix is $WINEPREFIX, else ~/.cache/crm-wine.
+# only its verdict. os.Symlink reports success and makes nothing there:
+# the tamper cases of symbolic links skip themselves. The prefix is $WINEPREFIX, else ~/.cache/crm-wine.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 pkg=${1:?usage: run-tests.sh PKG [-test.run X ...]}
