@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/archive/work"
 )
 
@@ -144,7 +145,7 @@ func (a *Archive) bundleWritten(from int) {
 		tmp, err := writeTempSync(dir, tempPattern(""), 0o644, func(w io.Writer) error {
 			bw := bufio.NewWriterSize(io.MultiWriter(w, sum), 1<<20)
 			for _, ev := range evs {
-				b, err := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(ev.rel)))
+				b, err := sharedfile.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(ev.rel)))
 				if err != nil {
 					return err
 				}

@@ -8,11 +8,9 @@ import "os"
 // renamed over and removed.
 func busyFileOS(error) bool { return false }
 
-// renameOS, removeOS and openShared are os.Rename, os.Remove and os.Open:
-// on Unix a rename replaces a file open elsewhere, and open handles go on
-// reading the old one (replace.go says what Windows needs).
+// renameOS and removeOS are os.Rename and os.Remove: on Unix a rename
+// replaces a file open elsewhere, and open handles go on reading the old
+// one (replace.go says what Windows needs).
 func renameOS(from, to string) error { return os.Rename(from, to) }
 
 func removeOS(path string) error { return os.Remove(path) }
-
-func openShared(path string) (*os.File, error) { return os.Open(path) }

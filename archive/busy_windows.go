@@ -18,11 +18,9 @@ func busyFileOS(err error) bool {
 }
 
 // renameOS renames through an os.Root, with POSIX semantics where the
-// file system has them, and openShared opens with FILE_SHARE_DELETE: a
-// file crm holds open (openShared) is then replaced without waiting for
-// it to be closed (replace.go). removeOS is os.Remove.
+// file system has them: a file crm holds open (sharedfile.Open, which
+// shares deletion) is then replaced without waiting for it to be closed
+// (replace.go). removeOS is os.Remove.
 func renameOS(from, to string) error { return rootRename(from, to) }
 
 func removeOS(path string) error { return os.Remove(path) }
-
-func openShared(path string) (*os.File, error) { return rootOpen(path) }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/windows"
+
+	"crm/archive/sharedfile"
 )
 
 // On Windows a file open in another handle (a colleague's crm reading the
@@ -40,7 +42,7 @@ func TestRenameOverOpenFileWindows(t *testing.T) {
 }
 
 // The state snapshot is open for the whole command that read it
-// (openShared), and the same command saves the snapshot it advanced over
+// (sharedfile.Open), and the same command saves the snapshot it advanced over
 // it (renameCache): with FILE_SHARE_DELETE and a POSIX-semantics rename
 // the save goes through at once, and the handle goes on reading the old
 // file. With os.Open and os.Rename it failed every time, so the snapshot
@@ -56,7 +58,7 @@ func TestSnapshotSavedOverItselfWindows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f, err := openShared(path)
+	f, err := sharedfile.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,12 @@
 package archive
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/l10n"
 )
 
@@ -207,7 +207,7 @@ func (a *Archive) Renumber(e *journal.Event, find func(sum string) ([]byte, erro
 			return err
 		}
 		d := a.State.Dossiers[e.Dossier]
-		if cur, err := os.ReadFile(a.dossierFile(d.ID)); err != nil || sha256Hex(cur) != d.SHA256 {
+		if cur, err := sharedfile.ReadFile(a.dossierFile(d.ID)); err != nil || sha256Hex(cur) != d.SHA256 {
 			if ct, err := find(d.SHA256); err == nil && sha256Hex(ct) == d.SHA256 {
 				a.touch(DossierPath(d.ID))
 				return writeFileAtomic(a.dossierFile(d.ID), ct, 0o644)
@@ -305,7 +305,7 @@ func (a *Archive) OwnLostRight() map[string]bool {
 		}
 		out[p.Path] = true
 		if f := pinnedFile(e); e.Kind == KindDossierCreate && f != nil && s.Dossiers[e.Dossier] == nil {
-			if ct, err := os.ReadFile(a.dossierFile(e.Dossier)); err == nil && sha256Hex(ct) == f.SHA256 {
+			if ct, err := sharedfile.ReadFile(a.dossierFile(e.Dossier)); err == nil && sha256Hex(ct) == f.SHA256 {
 				out[DossierPath(e.Dossier)] = true
 			}
 		}
@@ -393,7 +393,7 @@ func (a *Archive) acceptCreate(e *journal.Event, x *Decision, find func(string) 
 	if err := e.Decode(&f); err != nil || f.SHA256 == "" {
 		return problemf("unreadable data: %v", err)
 	}
-	ct, err := os.ReadFile(a.dossierFile(e.Dossier))
+	ct, err := sharedfile.ReadFile(a.dossierFile(e.Dossier))
 	if err != nil || sha256Hex(ct) != f.SHA256 {
 		if find == nil {
 			return failErr(l10n.Errorf("the file event %s pinned (sha256 %s) is not in the dossier folder", journal.ShortHash(e.Hash), journal.ShortHash(f.SHA256)), NoNext, "")
@@ -428,7 +428,7 @@ func (a *Archive) acceptCreate(e *journal.Event, x *Decision, find func(string) 
 	// merge kept it): put back the first creation's, if history has it;
 	// also when the new file waits (only this step has find).
 	if d := a.State.Dossiers[e.Dossier]; d != nil && find != nil {
-		if cur, err := os.ReadFile(a.dossierFile(d.ID)); err != nil || sha256Hex(cur) != d.SHA256 {
+		if cur, err := sharedfile.ReadFile(a.dossierFile(d.ID)); err != nil || sha256Hex(cur) != d.SHA256 {
 			if ct, err := find(d.SHA256); err == nil && sha256Hex(ct) == d.SHA256 {
 				a.touch(DossierPath(d.ID))
 				if err := writeFileAtomic(a.dossierFile(d.ID), ct, 0o644); err != nil {

@@ -14,6 +14,7 @@ import (
 	"unsafe"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/archive/work"
 	"crm/classify"
 	"crm/l10n"
@@ -681,7 +682,7 @@ func (a *Archive) digestFiles(ctx context.Context, rows []*dossierRow, todo []in
 func (a *Archive) digestFile(r *dossierRow, old *digestRec, trusted int64) digested {
 	path := a.dossierFile(r.ID)
 	st, _ := statStamp(path) // before the bytes: a change after it makes the stamp stale
-	ct, err := os.ReadFile(path)
+	ct, err := sharedfile.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return digested{err: integrityErr(DossierPath(r.ID), l10n.Errorf("%s is missing, though the journal says dossier %s exists", DossierPath(r.ID), r.ID)).then(NextRestore, DossierPath(r.ID))}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/text/width"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/archive/work"
 	"crm/classify"
 	"crm/l10n"
@@ -419,7 +420,7 @@ func (a *Archive) Read(id string) (*Opened, error) {
 		e.Next, e.Arg = NextReturn, l.ID
 		return nil, e
 	}
-	ct, err := os.ReadFile(a.dossierFile(id))
+	ct, err := sharedfile.ReadFile(a.dossierFile(id))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, integrityErr(DossierPath(id), l10n.Errorf("%s is missing, though the journal says dossier %s exists", DossierPath(id), id)).then(NextRestore, DossierPath(id))
@@ -433,7 +434,7 @@ func (a *Archive) Read(id string) (*Opened, error) {
 		// lock, then compare with a fresh reading of the journal (kept
 		// apart from a.State, which other goroutines may be reading).
 		if fresh, err := a.freshDossier(id); err == nil && fresh != nil {
-			if ct2, err := os.ReadFile(a.dossierFile(id)); err == nil && sha256Hex(ct2) == fresh.SHA256 {
+			if ct2, err := sharedfile.ReadFile(a.dossierFile(id)); err == nil && sha256Hex(ct2) == fresh.SHA256 {
 				d, ct, sum = fresh, ct2, fresh.SHA256
 			}
 		}
@@ -569,7 +570,7 @@ func (a *Archive) Scan(ctx context.Context, label string, ids []string, fn func(
 }
 
 func (a *Archive) scanOne(d *DossierState, fn func(d *DossierState, text []byte) error) error {
-	ct, err := os.ReadFile(a.dossierFile(d.ID))
+	ct, err := sharedfile.ReadFile(a.dossierFile(d.ID))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return integrityErr(DossierPath(d.ID), l10n.Errorf("%s is missing, though the journal says dossier %s exists", DossierPath(d.ID), d.ID)).then(NextRestore, DossierPath(d.ID))

@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/archive/work"
 )
 
@@ -439,7 +440,7 @@ func (c *journalCache) carryTo(id *Identity) {
 // sealed under d's, then the rest of the file (n 0: the whole file but
 // its HMAC, a segment). Nothing is written unless the HMAC checks.
 func (c *journalCache) carryFile(d *journalCache, name, what string, n int64) {
-	f, err := openShared(filepath.Join(c.dir, name))
+	f, err := sharedfile.Open(filepath.Join(c.dir, name))
 	if err != nil {
 		return
 	}
@@ -481,7 +482,7 @@ func (c *journalCache) carryFile(d *journalCache, name, what string, n int64) {
 // are checked against the header, as they are read). It streams the file:
 // at 100,000 dossiers the parts are hundreds of megabytes.
 func (c *journalCache) carrySnapshot(d *journalCache) {
-	f, err := openShared(c.snapPath())
+	f, err := sharedfile.Open(c.snapPath())
 	if err != nil {
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 )
 
 // quickStamps is what the last quickCheck that found nothing wrong read of
@@ -140,7 +141,7 @@ func (q *quickStamps) dossierFile(rel, abs string, sum [32]byte) (stanzas []stri
 		return stanzas, true, true
 	}
 	q.read.Add(1)
-	b, err := os.ReadFile(abs)
+	b, err := sharedfile.ReadFile(abs)
 	if err != nil {
 		return nil, false, false
 	}

@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sync"
 
 	"filippo.io/age"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/archive/work"
 	"crm/l10n"
 )
@@ -325,7 +325,7 @@ func (a *Archive) reencrypt(d *DossierState, readers []string) ([]byte, error) {
 // its recipients, a writer of its level. A batch checks it for every
 // dossier before it changes any.
 func (a *Archive) reencryptable(d *DossierState) ([]byte, error) {
-	ct, err := os.ReadFile(a.dossierFile(d.ID))
+	ct, err := sharedfile.ReadFile(a.dossierFile(d.ID))
 	if err != nil {
 		return nil, integrityErr(DossierPath(d.ID), err).then(NextRestore, DossierPath(d.ID))
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"crm/archive/sharedfile"
 	"crm/l10n"
 )
 
@@ -382,7 +383,7 @@ func (a *Archive) rekeyHidden(d *DossierState) (*Fix, error) {
 	if d.Status != StatusActive {
 		return nil, nil
 	}
-	ct, err := os.ReadFile(a.dossierFile(d.ID))
+	ct, err := sharedfile.ReadFile(a.dossierFile(d.ID))
 	if err != nil || sha256Hex(ct) != d.SHA256 {
 		return nil, nil
 	}

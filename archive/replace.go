@@ -12,16 +12,15 @@ import (
 // rename asks for POSIX semantics (Windows 10 1607 and later, on NTFS and
 // ReFS): the file under the old name is then unlinked, and open handles go
 // on reading it, as on Unix. Go's os.Rename does not ask for them and
-// os.Open does not share deletion, but an os.Root does both (Go 1.24 and
-// later: Root.Open shares deletion, Root.Rename tries POSIX semantics
-// first and falls back where the file system has none, such as FAT). So
-// crm renames through a Root on Windows (busy_windows.go), and opens
-// through one the file it holds open for a whole command while it may be
-// replaced: the state snapshot, which the command that read it also saves
-// again once advanced (saveAdvanced). A handle opened without
-// FILE_SHARE_DELETE elsewhere (git, an editor, a virus scanner, crm's
-// other reads) still refuses the rename; the write path waits for it
-// (retryBusy).
+// os.Open does not share deletion. An os.Root's Rename tries POSIX
+// semantics first and falls back where the file system has none, such as
+// FAT (Go 1.24 and later), so crm renames through a Root on Windows
+// (busy_windows.go), and reads dossier files, the journal's files, the
+// state snapshot (which the command that read it also saves again once
+// advanced: saveAdvanced) and the journal cache through sharedfile, which
+// shares deletion. A handle opened without FILE_SHARE_DELETE elsewhere
+// (git, an editor, a virus scanner) still refuses the rename; the write
+// path waits for it (retryBusy).
 
 // rootRename renames from to to through an os.Root of to's folder, when
 // both are in the same folder (else with os.Rename). Its error names the
@@ -40,22 +39,6 @@ func rootRename(from, to string) error {
 		return &os.LinkError{Op: "rename", Old: from, New: to, Err: underlying(err)}
 	}
 	return nil
-}
-
-// rootOpen opens the file at path for reading through an os.Root of its
-// folder: on Windows with FILE_SHARE_DELETE, so that a rename through a
-// Root (rootRename) replaces it while it is open.
-func rootOpen(path string) (*os.File, error) {
-	r, err := os.OpenRoot(filepath.Dir(path))
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: path, Err: underlying(err)}
-	}
-	defer r.Close() // the file opened stays open
-	f, err := r.Open(filepath.Base(path))
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: path, Err: underlying(err)}
-	}
-	return f, nil
 }
 
 // underlying is the error a *fs.PathError or *os.LinkError wraps, or err.

@@ -7,11 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"crm/archive/sharedfile"
 )
 
-// rootRename and rootOpen (what Windows renames and opens the snapshot
-// with: replace.go) do what os.Rename and os.Open do on every system, and
-// their errors name the whole paths as those do: the write path's
+// rootRename (what Windows renames with: replace.go) does what os.Rename
+// does on every system, over a file open through sharedfile.Open too,
+// and its errors name the whole paths as os.Rename's do: the write path's
 // messages and retryBusy's tests look at them.
 func TestRootFileOperations(t *testing.T) {
 	dir := t.TempDir()
@@ -24,20 +26,20 @@ func TestRootFileOperations(t *testing.T) {
 	}
 	write(path, "old")
 	write(tmp, "new")
-	f, err := rootOpen(path)
+	f, err := sharedfile.Open(path)
 	if err != nil {
-		t.Fatalf("rootOpen: %v", err)
+		t.Fatalf("sharedfile.Open: %v", err)
 	}
 	defer f.Close()
 	if !replacesOpenFiles() {
 		b, err := io.ReadAll(f)
 		if err != nil || string(b) != "old" {
-			t.Fatalf("rootOpen's handle reads %q (%v), want %q", b, err, "old")
+			t.Fatalf("sharedfile.Open's handle reads %q (%v), want %q", b, err, "old")
 		}
 		f.Close() // Wine: no rename over an open file
 	}
 	if err := rootRename(tmp, path); err != nil {
-		t.Fatalf("rootRename over a file open through rootOpen: %v", err)
+		t.Fatalf("rootRename over a file open through sharedfile.Open: %v", err)
 	}
 	if b, _ := os.ReadFile(path); string(b) != "new" {
 		t.Fatalf("%s holds %q after the rename, want %q", path, b, "new")
@@ -56,11 +58,6 @@ func TestRootFileOperations(t *testing.T) {
 	var le *os.LinkError
 	if !errors.As(err, &le) || le.Old != tmp || le.New != path || !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("rootRename of a missing file: %#v, want a LinkError naming %s and %s, not found", err, tmp, path)
-	}
-	missing := filepath.Join(dir, "gone")
-	var pe *fs.PathError
-	if _, err := rootOpen(missing); !errors.As(err, &pe) || pe.Path != missing || !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("rootOpen of a missing file: %#v, want a PathError naming %s, not found", err, missing)
 	}
 
 	// Across folders it is os.Rename's work.

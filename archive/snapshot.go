@@ -28,6 +28,7 @@ import (
 	"unsafe"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/archive/work"
 )
 
@@ -2369,7 +2370,7 @@ func (a *Archive) readSnapshot() (f *os.File, snap *snapshot, base int64) {
 	if c == nil {
 		return nil, nil, 0
 	}
-	f, err := openShared(c.snapPath())
+	f, err := sharedfile.Open(c.snapPath())
 	if err != nil {
 		return nil, nil, 0
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/l10n"
 )
 
@@ -236,7 +237,7 @@ func (a *Archive) RestorePolicy(b []byte) error {
 // FileMatches reports whether dossier d's file is the one the journal
 // pinned. A file that does not is read-only until restored.
 func (a *Archive) FileMatches(d *DossierState) bool {
-	b, err := os.ReadFile(a.dossierFile(d.ID))
+	b, err := sharedfile.ReadFile(a.dossierFile(d.ID))
 	return err == nil && sha256Hex(b) == d.SHA256
 }
 
@@ -253,7 +254,7 @@ func (a *Archive) ReadAny(id string) (*Opened, error) {
 	if lerr != nil {
 		return nil, lerr
 	}
-	ct, rerr := os.ReadFile(a.dossierFile(d.ID))
+	ct, rerr := sharedfile.ReadFile(a.dossierFile(d.ID))
 	if rerr != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 
 	"crm/archive/agefile"
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/archive/work"
 	"crm/l10n"
 )
@@ -564,7 +565,7 @@ func notForMe(d *DossierState, me string) (string, []any) {
 // buf's until its next use.
 func readReusing(buf *bytes.Buffer, p string) ([]byte, error) {
 	buf.Reset()
-	f, err := os.Open(p)
+	f, err := sharedfile.Open(p)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/archive/work"
 )
 
@@ -190,7 +191,7 @@ func (a *Archive) carriedIntact(carried []string) bool {
 		if !strings.HasPrefix(rel, journal.Dir+"/") {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
+		b, err := sharedfile.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
 		if os.IsNotExist(err) {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"crm/archive/sharedfile"
 	"crm/l10n"
 )
 
@@ -202,7 +203,7 @@ func readFromBundle(abs, h string, t time.Time) []byte {
 // scanBundle is readFromBundle by reading the whole bundle: for one whose
 // events are not in order.
 func scanBundle(abs, h string, t time.Time) []byte {
-	b, err := os.ReadFile(abs)
+	b, err := sharedfile.ReadFile(abs)
 	if err != nil {
 		return nil
 	}
@@ -281,7 +282,7 @@ func BundleHolding(dir, rel string) string {
 // found that way, which in a bundle out of order does not mean it is not
 // there; it gives only what the whole file's scan (scanBundle) would.
 func seekInBundle(abs, h string, t time.Time) []byte {
-	f, err := os.Open(abs)
+	f, err := sharedfile.Open(abs)
 	if err != nil {
 		return nil
 	}
@@ -512,7 +513,7 @@ func BundleMonth(dir, rel string, leave func(hash string) bool) (Month, bool, er
 			return m, false, nil
 		}
 		if _, ok := bundleHash(name); ok {
-			b, err := os.ReadFile(filepath.Join(abs, name))
+			b, err := sharedfile.ReadFile(filepath.Join(abs, name))
 			if err != nil {
 				return m, false, err
 			}
@@ -535,7 +536,7 @@ func BundleMonth(dir, rel string, leave func(hash string) bool) (Month, bool, er
 		if leave(h) {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(abs, name))
+		b, err := sharedfile.ReadFile(filepath.Join(abs, name))
 		if err != nil {
 			return m, false, err
 		}

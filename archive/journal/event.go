@@ -13,7 +13,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"os"
 	"path"
 	"path/filepath"
 	"reflect"
@@ -25,6 +24,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"crm/archive/sharedfile"
 	"crm/l10n"
 )
 
@@ -327,7 +327,7 @@ func (e *Event) signed() (body []byte, sig signature, ok bool) {
 	if e.bundle != "" {
 		b = readFromBundle(filepath.Join(*e.root, filepath.FromSlash(path.Dir(e.Path)), e.bundle), e.Hash, e.Time)
 	} else {
-		b, _ = os.ReadFile(filepath.Join(*e.root, filepath.FromSlash(e.Path)))
+		b, _ = sharedfile.ReadFile(filepath.Join(*e.root, filepath.FromSlash(e.Path)))
 	}
 	if !e.heldIn(b) {
 		return nil, sig, false
@@ -445,7 +445,7 @@ func (e *Event) data() (packed []byte, node *yaml.Node, err error) {
 		// month holds it.
 		var b []byte
 		if e.bundle != "" {
-			b, _ = os.ReadFile(filepath.Join(*e.root, filepath.FromSlash(e.Path)))
+			b, _ = sharedfile.ReadFile(filepath.Join(*e.root, filepath.FromSlash(e.Path)))
 		}
 		if !e.heldIn(b) {
 			b = findInBundles(*e.root, e.Path)
@@ -729,7 +729,7 @@ func (j *Journal) TakeDataBack() {
 		gone[abs] = append(gone[abs], e)
 	}
 	for abs, es := range gone {
-		b, err := os.ReadFile(abs)
+		b, err := sharedfile.ReadFile(abs)
 		if err != nil {
 			continue
 		}

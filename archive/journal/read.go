@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"crm/archive/sharedfile"
 	"crm/archive/work"
 	"crm/l10n"
 )
@@ -528,7 +529,7 @@ func (r *reader) readEvent(f file) (e *Event, problem string, err error) {
 // readStamped reads a file, with its modification time (ns) and size as
 // of before the read: a change during or after the read changes them.
 func readStamped(p string) ([]byte, int64, int64, error) {
-	f, err := os.Open(p)
+	f, err := sharedfile.Open(p)
 	if err != nil {
 		return nil, 0, 0, err
 	}
