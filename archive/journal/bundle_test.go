@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -225,7 +224,7 @@ func TestBundleReadAgainOnlyWhenChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !hasProblem(j3, path.Base(bundle), "does not match the hash") {
+	if !hasProblem(j3, filepath.Base(bundle), "does not match the hash") {
 		t.Fatalf("edited bundle not found: %v", j3.Problems)
 	}
 }
