@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"crm/archive/journal"
@@ -73,6 +74,9 @@ type Archive struct {
 	// listRead is how many dossier files the last ListBrief read (the
 	// others' digests were taken on their files' stamps).
 	listRead int
+	// scanRead is how many dossier files Scan read (the others' plaintext
+	// was taken on their stamps: stampVouched).
+	scanRead atomic.Int64
 	wrote    bool // this process appended events (checked as written, not re-read)
 
 	// LockTimeout is how long a step waits for another process's lock

@@ -10,6 +10,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -459,6 +461,70 @@ func (a *Archive) ListBrief(ctx context.Context) ([]ListEntry, error) {
 	return out, err
 }
 
+// statDossiers stats the files of n dossiers (their ids: id(k)) on every
+// core, each in the dossiers' folder opened once (statStampIn), or by its
+// path if the folder does not open; a file that does not stat has the
+// zero stamp.
+func (a *Archive) statDossiers(ctx context.Context, n int, id func(k int) string) ([]fileStamp, error) {
+	const chunk = 2048
+	stamps := make([]fileStamp, n)
+	a.settle()
+	dir, err := os.Open(filepath.Join(a.Dir, DossiersDir))
+	if err != nil {
+		dir = nil
+	}
+	werr := work.Each(ctx, "", (n+chunk-1)/chunk, func(c int) {
+		for k := c * chunk; k < min(n, (c+1)*chunk); k++ {
+			name := id(k) + ".age"
+			if dir == nil {
+				name = a.dossierPath(id(k))
+			}
+			if st, ok := statStampIn(dir, name); ok {
+				stamps[k] = st
+			}
+		}
+	})
+	if dir != nil {
+		dir.Close()
+	}
+	return stamps, werr
+}
+
+// stampVouched reports which of n dossiers' files (id(k), with the file
+// hash the journal pinned: sum(k)) are that file as far as their stat
+// stamps tell: the list cache (listDigests) recorded the same stamp with
+// that hash when it last read and hashed the file. As list does, and git's
+// index, a scan then takes the plaintext the cache holds for that hash
+// without reading and hashing the file again (at 100,000 dossiers, 400 MB
+// read for a search that then decrypted nothing). nil: no file is vouched
+// for (no list cache yet; Windows gives no change time, and no stamp).
+func (a *Archive) stampVouched(ctx context.Context, n int, id func(k int) string, sum func(k int) [32]byte) []bool {
+	if a.cache == nil || n == 0 {
+		return nil
+	}
+	recs := a.readDigests()
+	var at []int   // the dossiers with a record of the pinned hash and a stamp
+	var want []int // their records
+	for k := range n {
+		i, found := slices.BinarySearchFunc(recs, id(k), func(r digestRec, id string) int { return strings.Compare(r.ID, id) })
+		if found && recs[i].SHA == sum(k) && recs[i].Stamp != (fileStamp{}) {
+			at, want = append(at, k), append(want, i)
+		}
+	}
+	if len(at) == 0 {
+		return nil
+	}
+	stamps, err := a.statDossiers(ctx, len(at), func(j int) string { return id(at[j]) })
+	if err != nil {
+		return nil
+	}
+	vouched := make([]bool, n)
+	for j, k := range at {
+		vouched[k] = stamps[j] == recs[want[j]].Stamp
+	}
+	return vouched
+}
+
 // listDigests is ListBrief, with the row and the digest (nil: not read) of
 // each entry. Without entries it makes none (nil): the reports and
 // AssessAll read the rows and digests only (100,000 entries and their
@@ -498,32 +564,10 @@ func (a *Archive) listDigests(ctx context.Context, entries, byHash bool) ([]List
 		defer close(read)
 		recs = a.readDigests()
 	}()
-	const chunk = 2048
 	stamps := make([]fileStamp, len(todo)) // the zero stamp: no stat
 	var werr error
 	if !byHash {
-		// Each file is stat'ed in the dossiers' folder, opened once
-		// (statStampIn); by its path if the folder does not open.
-		a.settle()
-		dir, err := os.Open(filepath.Join(a.Dir, DossiersDir))
-		if err != nil {
-			dir = nil
-		}
-		werr = work.Each(ctx, "", (len(todo)+chunk-1)/chunk, func(c int) {
-			for k := c * chunk; k < min(len(todo), (c+1)*chunk); k++ {
-				id := rows[todo[k]].ID
-				name := id + ".age"
-				if dir == nil {
-					name = a.dossierPath(id)
-				}
-				if st, ok := statStampIn(dir, name); ok {
-					stamps[k] = st
-				}
-			}
-		})
-		if dir != nil {
-			dir.Close()
-		}
+		stamps, werr = a.statDossiers(ctx, len(todo), func(k int) string { return rows[todo[k]].ID })
 	}
 	<-read
 	if werr != nil {

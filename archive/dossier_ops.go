@@ -3,6 +3,7 @@ package archive
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -537,9 +538,16 @@ func (a *Archive) Scan(ctx context.Context, label string, ids []string, fn func(
 		k, _ := bucketOf(todo[i].SHA256)
 		return k
 	}
+	id, sum := func(i int) string { return todo[i].ID }, func(i int) (b [32]byte) {
+		hex.Decode(b[:], []byte(todo[i].SHA256))
+		return b
+	}
 	if todoRows != nil {
 		n, state, bucket = len(todoRows), func(i int) *DossierState { return todoRows[i].state() }, func(i int) byte { return todoRows[i].SHA[0] }
+		id, sum = func(i int) string { return todoRows[i].ID }, func(i int) [32]byte { return todoRows[i].SHA }
 	}
+	// A file the list cache vouches for by its stamp is not read again.
+	vouched := a.stampVouched(ctx, n, id, sum)
 	p := work.ProgressOf(ctx)
 	if label != "" {
 		p.Start(label, n)
@@ -549,7 +557,7 @@ func (a *Archive) Scan(ctx context.Context, label string, ids []string, fn func(
 	var errs []error
 	denied := 0
 	released, werr := a.eachBucket(ctx, n, bucket, a.State.pinnedSet(), func(i int) {
-		err := a.scanOne(state(i), fn)
+		err := a.scanOne(state(i), vouched != nil && vouched[i], fn)
 		if label != "" {
 			p.Add(1)
 		}
@@ -569,7 +577,16 @@ func (a *Archive) Scan(ctx context.Context, label string, ids []string, fn func(
 	return unreadable + denied, errors.Join(append(errs, released)...)
 }
 
-func (a *Archive) scanOne(d *DossierState, fn func(d *DossierState, text []byte) error) error {
+// scanOne calls fn with dossier d's plaintext. A file vouched for by its
+// stamp (stampVouched) is not read when the cache holds the plaintext of
+// the hash the journal pinned.
+func (a *Archive) scanOne(d *DossierState, vouched bool, fn func(d *DossierState, text []byte) error) error {
+	if vouched {
+		if plain, ok := a.cache.get(d.SHA256); ok {
+			return fn(d, plain)
+		}
+	}
+	a.scanRead.Add(1)
 	ct, err := sharedfile.ReadFile(a.dossierFile(d.ID))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {

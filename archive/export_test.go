@@ -87,6 +87,9 @@ func (a *Archive) ForgeFile(id string, readers []string, kind journal.Kind, data
 // ListFilesRead is how many dossier files the last ListBrief read.
 func (a *Archive) ListFilesRead() int { return a.listRead }
 
+// ScanFilesRead is how many dossier files Scan has read.
+func (a *Archive) ScanFilesRead() int { return int(a.scanRead.Load()) }
+
 // StateJSON is the state a snapshot keeps, as JSON (maps sorted), to
 // compare a state taken from a snapshot with one replayed.
 func StateJSON(s *State) ([]byte, error) { return json.Marshal(stripped(s)) }
