@@ -173,5 +173,6 @@ func teamgit() map[string]string {
 		// h117: a step of the user's own that a change of their roles in the other clone refuses
 		"Dossier %s: your change does not count, as a change of your roles in the other clone took away the right it used (crm verify names it): the journal's version is kept; your change stays in git history until a manager decides.": "档案 %s：你的修改不生效，因为另一克隆中对你角色的变更收回了该修改所用的权限（crm verify 会列出它）：保留日志记录的版本；你的修改留在 git 历史中，待经理决定。",
 		"note: a step of yours that does not count where the clones meet, pushed for a manager to decide: %s":                                                                                                                              "注：你的一个步骤在两个克隆合并后不生效，已推送，待经理决定：%s",
+		"another commit moved HEAD while this one was made; crm sync commits it":                                                                                                                                                           "提交期间另一个提交移动了 HEAD；crm sync 会提交这项改动",
 	}
 }

@@ -513,8 +513,16 @@ func (g *gitRepo) commitPathsOnce(paths []string, msg string, author *archive.Me
 		return false, err
 	}
 	g.setAuthor(author)
+	head := g.headNow()
 	if done, ok := g.commitIndex(paths, msg); ok {
 		return done, nil
+	}
+	if g.headNow() != head {
+		// Another commit moved HEAD between this one's reading it and
+		// moving it (update-ref refused): made again on the new HEAD
+		// (commitPaths), not by git commit -- paths, which may drop
+		// what another crm staged meanwhile (commitIndex).
+		return false, l10n.Errorf("another commit moved HEAD while this one was made; crm sync commits it")
 	}
 	if _, err := run("commit", "-q", "--no-verify", "-m", msg); err != nil {
 		if len(paths) <= maxArgPaths {
@@ -670,15 +678,26 @@ func (g *gitRepo) commitIndex(paths []string, msg string) (done, ok bool) {
 	for _, p := range paths {
 		mine[strings.TrimSuffix(p, "/")] = true
 	}
-	n := 0
+	n, foreign := 0, false
 	for _, p := range strings.Split(changed, "\x00") {
 		if p == "" {
 			continue
 		}
-		if !underAny(mine, p) {
+		foreign = foreign || !underAny(mine, p)
+		n++
+	}
+	if foreign {
+		// Another change is staged: most often another crm's in this
+		// clone, between its git add and its commit. git commit -- paths
+		// would read the index before it takes the index's lock and
+		// write it back after, dropping what the other crm staged in
+		// between (it was then left uncommitted, unknown to git, without
+		// a word). The tree is made in an index of this commit's own
+		// instead: HEAD's tree and these paths; the shared index is not
+		// written, and holds these paths as HEAD will.
+		if tree, n, err = g.treeOfPaths(head, paths); err != nil {
 			return false, false
 		}
-		n++
 	}
 	if n == 0 {
 		return false, true
@@ -698,6 +717,45 @@ func (g *gitRepo) commitIndex(paths []string, msg string) (done, ok bool) {
 		g.run("maintenance", "run", "--auto", "--quiet") // as git commit does after a commit
 	}
 	return true, true
+}
+
+// treeOfPaths is the tree of commit head with paths as the work tree has
+// them (added, changed or removed, as git add -A), made in an index file
+// of its own, and how many files it changes.
+func (g *gitRepo) treeOfPaths(head string, paths []string) (string, int, error) {
+	f, err := os.CreateTemp(g.gitDir(), "crm-index-*")
+	if err != nil {
+		return "", 0, err
+	}
+	idx := f.Name()
+	f.Close()
+	os.Remove(idx) // git makes it: an empty file is not an index
+	defer os.Remove(idx)
+	env := g.env
+	g.env = append(slices.Clip(env), "GIT_INDEX_FILE="+idx)
+	defer func() { g.env = env }()
+	if _, err := g.run("read-tree", head); err != nil {
+		return "", 0, err
+	}
+	if err := g.stage(paths); err != nil {
+		return "", 0, err
+	}
+	tree, err := g.run("write-tree")
+	if err != nil {
+		return "", 0, err
+	}
+	tree = strings.TrimSpace(tree)
+	changed, err := g.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", head, tree)
+	if err != nil {
+		return "", 0, err
+	}
+	n := 0
+	for _, p := range strings.Split(changed, "\x00") {
+		if p != "" {
+			n++
+		}
+	}
+	return tree, n, nil
 }
 
 // isObjectName reports whether s is a git object name: 40 hexadecimal

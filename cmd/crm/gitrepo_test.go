@@ -100,16 +100,17 @@ func TestCommitManyPaths(t *testing.T) {
 	if got := git("status", "--porcelain"); got != "?? other.txt\n" {
 		t.Fatalf("status %q", got)
 	}
-	// Another change staged: commitIndex leaves it to git commit -- paths,
-	// which commits only crm's paths; the other change stays staged.
+	// Another change staged: commitIndex commits only crm's paths, made
+	// in an index of its own (git commit -- paths could drop what
+	// another crm staged meanwhile); the other change stays staged.
 	git("add", "other.txt")
 	os.WriteFile(filepath.Join(dir, paths[0]), []byte("changed\n"), 0o644)
 	git("add", "--", paths[0])
-	if done, ok := g.commitIndex(paths[:1], "one more"); done || ok {
+	if done, ok := g.commitIndex(paths[:1], "one more"); !done || !ok {
 		t.Fatalf("commitIndex beside a staged change: done %v, ok %v", done, ok)
 	}
-	if done, err := g.commitPaths(paths[:1], "one more", nil); err != nil || !done {
-		t.Fatalf("commit beside a staged change: %v %v", done, err)
+	if done, err := g.commitPaths(paths[:1], "one more", nil); err != nil || done {
+		t.Fatalf("nothing left to commit beside a staged change: %v %v", done, err)
 	}
 	if got := git("show", "--name-only", "--format=%s", "HEAD"); got != "one more\n\n"+paths[0]+"\n" {
 		t.Fatalf("commit beside a staged change holds %q", got)
