@@ -74,6 +74,9 @@ type Archive struct {
 	// listRead is how many dossier files the last ListBrief read (the
 	// others' digests were taken on their files' stamps).
 	listRead int
+	// listVouched are the dossier files the last ListBrief found to be
+	// the pinned ones, by id: a scan after it does not stat them again.
+	listVouched []vouchedFile
 	// scanRead is how many dossier files Scan read (the others' plaintext
 	// was taken on their stamps: stampVouched).
 	scanRead atomic.Int64

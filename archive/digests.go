@@ -492,37 +492,56 @@ func (a *Archive) statDossiers(ctx context.Context, n int, id func(k int) string
 
 // stampVouched reports which of n dossiers' files (id(k), with the file
 // hash the journal pinned: sum(k)) are that file as far as their stat
-// stamps tell: the list cache (listDigests) recorded the same stamp with
-// that hash when it last read and hashed the file. As list does, and git's
+// stamps tell: a list in this process found it so, or the list cache
+// (listDigests) recorded the same stamp with that hash when it last read
+// and hashed the file. As list does, and git's
 // index, a scan then takes the plaintext the cache holds for that hash
 // without reading and hashing the file again (at 100,000 dossiers, 400 MB
-// read for a search that then decrypted nothing). nil: no file is vouched
-// for (no list cache yet; Windows gives no change time, and no stamp).
+// read for a search that then decrypted nothing). nil or all false: no
+// file is vouched for (no list yet; Windows gives no change time, and no
+// stamp).
 func (a *Archive) stampVouched(ctx context.Context, n int, id func(k int) string, sum func(k int) [32]byte) []bool {
 	if a.cache == nil || n == 0 {
 		return nil
 	}
+	vouched := make([]bool, n)
+	var rest []int // the dossiers a list in this process did not vouch for
+	for k := range n {
+		i, found := slices.BinarySearchFunc(a.listVouched, id(k), func(v vouchedFile, id string) int { return strings.Compare(v.id, id) })
+		if vouched[k] = found && a.listVouched[i].sha == sum(k); !vouched[k] {
+			rest = append(rest, k)
+		}
+	}
+	if len(rest) == 0 {
+		return vouched
+	}
 	recs := a.readDigests()
 	var at []int   // the dossiers with a record of the pinned hash and a stamp
 	var want []int // their records
-	for k := range n {
+	for _, k := range rest {
 		i, found := slices.BinarySearchFunc(recs, id(k), func(r digestRec, id string) int { return strings.Compare(r.ID, id) })
 		if found && recs[i].SHA == sum(k) && recs[i].Stamp != (fileStamp{}) {
 			at, want = append(at, k), append(want, i)
 		}
 	}
 	if len(at) == 0 {
-		return nil
+		return vouched
 	}
 	stamps, err := a.statDossiers(ctx, len(at), func(j int) string { return id(at[j]) })
 	if err != nil {
-		return nil
+		return vouched
 	}
-	vouched := make([]bool, n)
 	for j, k := range at {
 		vouched[k] = stamps[j] == recs[want[j]].Stamp
 	}
 	return vouched
+}
+
+// vouchedFile is a dossier file a list in this process found to be the
+// file of hash sha (Archive.listVouched, by id).
+type vouchedFile struct {
+	id  string
+	sha [32]byte
 }
 
 // listDigests is ListBrief, with the row and the digest (nil: not read) of
@@ -618,6 +637,16 @@ func (a *Archive) listDigests(ctx context.Context, entries, byHash bool) ([]List
 			case !x.denied:
 				fresh[i] = &x.rec
 				got[i] = &x.rec.Digest
+			}
+		}
+	}
+	if !byHash {
+		// What a scan after it in this process needs not stat again
+		// (stampVouched): each file was just found to be the pinned one.
+		a.listVouched = a.listVouched[:0]
+		for i, r := range rows {
+			if got[i] != nil {
+				a.listVouched = append(a.listVouched, vouchedFile{r.ID, r.SHA})
 			}
 		}
 	}

@@ -77,6 +77,22 @@ func TestScanTrustsListStamps(t *testing.T) {
 		}
 	}
 
+	// A list and a scan in one process (export register): the scan does
+	// not stat what the list just found, nor read the list cache again.
+	a := f.openAs("li", archive.OpenOptions{Snapshot: true, Summary: archive.SummaryRows})
+	a.EnableCache(f.cache)
+	if _, err := a.ListBrief(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(f.cacheFolderOf(t, "li"), "digests")); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if _, err := a.Scan(ctx, "", ids, func(*archive.DossierState, []byte) error { n++; return nil }); err != nil || n != len(want) || a.ScanFilesRead() != 0 {
+		t.Fatalf("a scan after a list in the same process: %d texts, %d files read (%v)", n, a.ScanFilesRead(), err)
+	}
+	f.sameBriefAsList("li") // the list cache again
+
 	// A file changed outside crm, its size and modification time put
 	// back: its change time is not the stamp's, so it is read, and named.
 	path := filepath.Join(f.dir, archive.DossierPath(ids[0]))
