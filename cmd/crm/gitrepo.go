@@ -670,7 +670,7 @@ func (g *gitRepo) commitIndex(paths []string, msg string) (done, ok bool) {
 		return false, false
 	}
 	tree = strings.TrimSpace(tree)
-	changed, err := g.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", head, tree)
+	changed, err := g.changedFiles(head, tree)
 	if err != nil {
 		return false, false
 	}
@@ -678,14 +678,8 @@ func (g *gitRepo) commitIndex(paths []string, msg string) (done, ok bool) {
 	for _, p := range paths {
 		mine[strings.TrimSuffix(p, "/")] = true
 	}
-	n, foreign := 0, false
-	for _, p := range strings.Split(changed, "\x00") {
-		if p == "" {
-			continue
-		}
-		foreign = foreign || !underAny(mine, p)
-		n++
-	}
+	n := len(changed)
+	foreign := slices.ContainsFunc(changed, func(p string) bool { return !underAny(mine, p) })
 	if foreign {
 		// Another change is staged: most often another crm's in this
 		// clone, between its git add and its commit. git commit -- paths
@@ -745,17 +739,18 @@ func (g *gitRepo) treeOfPaths(head string, paths []string) (string, int, error) 
 		return "", 0, err
 	}
 	tree = strings.TrimSpace(tree)
-	changed, err := g.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", head, tree)
+	changed, err := g.changedFiles(head, tree)
+	return tree, len(changed), err
+}
+
+// changedFiles are the files (top-relative) tree has otherwise than
+// commit head's tree: added, changed or removed.
+func (g *gitRepo) changedFiles(head, tree string) ([]string, error) {
+	out, err := g.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", head, tree)
 	if err != nil {
-		return "", 0, err
+		return nil, err
 	}
-	n := 0
-	for _, p := range strings.Split(changed, "\x00") {
-		if p != "" {
-			n++
-		}
-	}
-	return tree, n, nil
+	return slices.DeleteFunc(strings.Split(out, "\x00"), func(p string) bool { return p == "" }), nil
 }
 
 // isObjectName reports whether s is a git object name: 40 hexadecimal
