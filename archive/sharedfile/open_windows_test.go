@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"crm/archive/sharedfile"
@@ -20,10 +19,7 @@ import (
 // and TestRootFileOperations show it on Windows.)
 func TestRemovedWhileOpenWindows(t *testing.T) {
 	dir := t.TempDir()
-	long := filepath.Join(dir, strings.Repeat("d", 150), strings.Repeat("e", 150))
-	if err := os.MkdirAll(long, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	long := longFolder(t, dir)
 	for _, p := range []string{filepath.Join(dir, "C-000001.age"), filepath.Join(long, "C-000001.age")} {
 		if err := os.WriteFile(p, []byte("old"), 0o600); err != nil {
 			t.Fatal(err)

@@ -19,10 +19,7 @@ import (
 // the whole path, not found.
 func TestReadsAsOSDoes(t *testing.T) {
 	dir := t.TempDir()
-	long := filepath.Join(dir, strings.Repeat("d", 150), strings.Repeat("e", 150))
-	if err := os.MkdirAll(long, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	long := longFolder(t, dir)
 	for _, size := range []int{0, 1, 511, 512, 513, 64 << 10} {
 		b := bytes.Repeat([]byte{'x'}, size)
 		for _, p := range []string{filepath.Join(dir, "C-000001.age"), filepath.Join(long, "C-000001.age")} {
@@ -59,4 +56,15 @@ func TestReadsAsOSDoes(t *testing.T) {
 			t.Fatalf("ReadFile of a missing file: %#v, want a PathError naming %s, not found", err, missing)
 		}
 	}
+}
+
+// longFolder makes a folder in dir whose files' paths are longer than
+// MAX_PATH (260), which Windows opens another way.
+func longFolder(t *testing.T, dir string) string {
+	t.Helper()
+	long := filepath.Join(dir, strings.Repeat("d", 150), strings.Repeat("e", 150))
+	if err := os.MkdirAll(long, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return long
 }
