@@ -444,6 +444,26 @@ type cacheWriteError struct{ err error }
 func (e *cacheWriteError) Error() string { return e.err.Error() }
 func (e *cacheWriteError) Unwrap() error { return e.err }
 
+// everyRow makes the state hold a row for every dossier, for a listing of
+// them all: a state of some dossiers' parts (a command about one dossier,
+// or one that creates one: OpenOptions.Only, Creates) lists only those.
+// It takes the summary's rows instead (the snapshot's, advanced by the
+// events added since), else the whole state, and the command's own load
+// is asked for again by its steps (refresh: what was loaded differs).
+func (a *Archive) everyRow() error {
+	if !a.partial || a.State.summary && a.State.rows != nil {
+		return nil
+	}
+	only, onlyLoan, onlyRequest, creates, summary, onlyIDs := a.only, a.onlyLoan, a.onlyRequest, a.creates, a.summary, a.onlyIDs
+	a.only, a.onlyLoan, a.onlyRequest, a.creates, a.summary, a.onlyIDs = "", "", "", false, SummaryRows, nil
+	_, err := a.refresh()
+	a.only, a.onlyLoan, a.onlyRequest, a.creates, a.summary, a.onlyIDs = only, onlyLoan, onlyRequest, creates, summary, onlyIDs
+	if err == nil && a.partial && !(a.State.summary && a.State.rows != nil) {
+		err = a.fullState()
+	}
+	return err
+}
+
 // ListBrief is List with decryption as `crm list` needs it: name and owner,
 // credit class and tier, without the dossiers themselves (ListEntry.Dossier
 // is nil). It reads the dossiers' rows only, never every dossier's state,
@@ -557,6 +577,9 @@ type vouchedFile struct {
 // a warm maintain. Without it, a record stands only for a file whose stat
 // is the one it was made from, as git's index does.
 func (a *Archive) listDigests(ctx context.Context, entries, byHash bool) ([]ListEntry, []*dossierRow, []*Digest, error) {
+	if err := a.everyRow(); err != nil {
+		return nil, nil, nil, err
+	}
 	var out []ListEntry
 	var rows []*dossierRow
 	if entries {

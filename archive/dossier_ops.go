@@ -646,23 +646,94 @@ func CustomerKey(name string) string {
 	return strings.Join(strings.Fields(width.Fold.String(name)), "")
 }
 
-// CustomersOf are the active dossiers among entries whose customer is
-// known (readable), by CustomerKey of the name (the first by id where two
-// share one), and how many active dossiers were not readable.
-func CustomersOf(entries []ListEntry) (byKey map[string]string, unread int) {
-	byKey = map[string]string{}
+// Customers are the customers of the active dossiers the working key
+// reads, for the rule of one dossier per customer (R5, R6.2): made once
+// (Archive.Customers), asked about many names (an import's rows).
+type Customers struct {
+	byKey map[string][]string // dossier ids by CustomerKey of the name, by id
+	// Unread is how many active dossiers were not checked: the key does
+	// not open them, or their file could not be read.
+	Unread int
+}
+
+// CustomersOf are the customers of entries (a listing by id, ListBrief):
+// the active ones whose name is known (readable); the others active are
+// counted in Unread.
+func CustomersOf(entries []ListEntry) *Customers {
+	c := &Customers{byKey: map[string][]string{}}
 	for _, x := range entries {
 		switch {
 		case x.Status != StatusActive:
 		case !x.Readable:
-			unread++
+			c.Unread++
 		case x.Name != "":
-			if _, ok := byKey[CustomerKey(x.Name)]; !ok {
-				byKey[CustomerKey(x.Name)] = x.ID
-			}
+			k := CustomerKey(x.Name)
+			c.byKey[k] = append(c.byKey[k], x.ID)
 		}
 	}
-	return byKey, unread
+	return c
+}
+
+// Holder is the dossier, other than except, of the customer named name
+// (CustomerKey), the first by id; "" when there is none, and always for
+// an individual (个人, Dossier.IsIndividual): people of one name are told
+// apart by their id number, which no listing shows, so they are not
+// compared.
+func (c *Customers) Holder(name string, individual bool, except string) string {
+	if individual {
+		return ""
+	}
+	for _, id := range c.byKey[CustomerKey(name)] {
+		if id != except {
+			return id
+		}
+	}
+	return ""
+}
+
+// Customers lists the active dossiers (ListBrief: the list cache spares
+// decrypting them again) for their customers. A dossier whose file could
+// not be read is counted in Unread, as one the key does not open, and a
+// list cache not written back does not matter: neither stops the work
+// that asked (a new dossier, an import); any other error does.
+func (a *Archive) Customers(ctx context.Context) (*Customers, error) {
+	entries, err := a.ListBrief(ctx)
+	var hard []error
+	for _, e := range unjoin(err) {
+		if e != nil && !errors.As(e, new(*dossierError)) && !errors.As(e, new(*cacheWriteError)) {
+			hard = append(hard, e)
+		}
+	}
+	if len(hard) > 0 {
+		return nil, errors.Join(hard...)
+	}
+	return CustomersOf(entries), nil
+}
+
+// SameCustomer is the active dossier, other than except, of dd's customer
+// (R5: one dossier per customer; Customers.Holder), "" when the key reads
+// none; unread is how many active dossiers were not checked. An
+// individual's dossier is not compared and lists nothing.
+func (a *Archive) SameCustomer(ctx context.Context, dd *Dossier, except string) (id string, unread int, err error) {
+	if dd.IsIndividual() {
+		return "", 0, nil
+	}
+	c, err := a.Customers(ctx)
+	if err != nil {
+		return "", 0, err
+	}
+	return c.Holder(dd.Customer.Name, false, except), c.Unread, nil
+}
+
+// OtherCustomer reports whether an edit from old to dd makes the dossier
+// another customer's as far as one dossier per customer goes: the name
+// (CustomerKey) changed, or a person's dossier became an organisation's.
+// An edit that does not is not checked, and lists nothing.
+func OtherCustomer(old, dd *Dossier) bool {
+	if dd.IsIndividual() {
+		return false
+	}
+	return old == nil || old.IsIndividual() || CustomerKey(old.Customer.Name) != CustomerKey(dd.Customer.Name)
 }
 
 // ListEntry is one line of `crm list`.

@@ -343,6 +343,11 @@ func (d *Dossier) ContactPhone() string {
 	return d.ContactPerson.Phone
 }
 
+// IsIndividual reports whether the customer is a person (customer.kind:
+// 个人), whose survey is the individual section, rather than an
+// organisation (机构, or no kind given).
+func (d *Dossier) IsIndividual() bool { return d.Customer.Kind == "个人" }
+
 // IsFieldPath reports whether p names a field of a dossier or a part of
 // one (customer, customer.name, basic.key_people.name, contacts[2].date),
 // or anything under extra: (the department's own fields, any name): what

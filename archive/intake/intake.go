@@ -229,7 +229,7 @@ func (res *Result) Header(target string) string {
 // individual (个人) the id number.
 func customerKey(d *archive.Dossier) string {
 	k := archive.CustomerKey(d.Customer.Name)
-	if d.Customer.Kind == "个人" {
+	if d.IsIndividual() {
 		k += "\x00" + strings.ToUpper(strings.TrimSpace(d.Individual.IDNumber))
 	}
 	return k
@@ -363,7 +363,7 @@ func makeRecord(rowNo int, row []cell, cols []Column, o Options) (rec Record, er
 		slices.SortStableFunc(b.errs, func(x, y *RowError) int { return pos[x.Column] - pos[y.Column] })
 		return b.rec, b.errs, warns
 	}
-	b.rec.Name, b.rec.key, b.rec.Individual = d.Customer.Name, customerKey(d), d.Customer.Kind == "个人"
+	b.rec.Name, b.rec.key, b.rec.Individual = d.Customer.Name, customerKey(d), d.IsIndividual()
 	return b.rec, nil, warns
 }
 

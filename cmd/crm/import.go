@@ -245,19 +245,18 @@ func (e *env) readSpreadsheet(file string, data []byte, opts intake.Options) (*i
 // one dossier per customer), as a customer on two rows of the file is
 // refused: the same spreadsheet imported twice, or a customer entered by
 // hand before. It compares organisations' names as the file's rows are
-// compared (archive.CustomerKey) with the dossiers the key opens, and says
+// compared (archive.Customers) with the dossiers the key opens, and says
 // how many it could not check.
 func (e *env) importedBefore(a *archive.Archive, file string, res *intake.Result) error {
-	entries, err := a.ListBrief(a.Context())
+	cs, err := a.Customers(a.Context())
 	if err != nil {
 		return err
 	}
-	byKey, unread := archive.CustomersOf(entries)
 	column := res.Header("customer.name")
 	problems := 0
 	for _, r := range res.Records {
-		id, ok := byKey[archive.CustomerKey(r.Name)]
-		if r.Individual || !ok {
+		id := cs.Holder(r.Name, r.Individual, "")
+		if id == "" {
 			continue
 		}
 		re := &intake.RowError{Row: r.Row, Column: column, Msg: l10n.Sprintf("%s has dossier %s already: one dossier per customer; remove the row, and file what is new into that dossier (`crm edit %s`)", r.Name, id, id)}
@@ -267,10 +266,16 @@ func (e *env) importedBefore(a *archive.Archive, file string, res *intake.Result
 	if problems > 0 {
 		return dataf("%s: %d problem(s); nothing was imported", file, problems)
 	}
+	e.notChecked(cs.Unread)
+	return nil
+}
+
+// notChecked notes how many dossiers the key does not open, and so were
+// not checked for the customer (one dossier per customer, R5).
+func (e *env) notChecked(unread int) {
 	if unread > 0 {
 		e.errorf("%s\n", l10n.Sprintf("note: %d dossier(s) your key does not open were not checked for the same customers", unread))
 	}
-	return nil
 }
 
 // printImportPlan says what a --dry-run would create.
