@@ -41,8 +41,9 @@ func concurrentWorld(t *testing.T) *crashEnv {
 	}
 	c.must("zhang", "init", c.dir, "--id", "zhang", "--name", "张三")
 	c.must("zhang", "member", "add", "li", "--name", "李四", "--role", "clerk", "--public", "li.pub")
-	c.write("d.yaml", "customer:\n  name: 并发公司\nowner: 李四\nnotes: start\n")
-	for range writers {
+	// One dossier per customer (R5): each its own.
+	for i := range writers {
+		c.write("d.yaml", fmt.Sprintf("customer:\n  name: 并发公司%d\nowner: 李四\nnotes: start\n", i+1))
 		c.must("li", "new", "--from", "d.yaml")
 	}
 	// The editor appends its writer's mark to the notes line, slowly, so
