@@ -43,9 +43,9 @@ func dossierTemplate(a *archive.Archive, name string) ([]byte, error) {
 
 func newNewCmd(e *env) *cobra.Command {
 	var from, tmpl, level string
-	var allowDisk bool
+	var allowDisk, allowDup bool
 	c := &cobra.Command{
-		Use:   "new [--template NAME] [--from FILE|-] [--level 秘密|机密|绝密]",
+		Use:   "new [--template NAME] [--from FILE|-] [--level 秘密|机密|绝密] [--allow-duplicate]",
 		Short: l10n.Pick("Create a dossier: edit a template, or read it from a file or stdin", "新建档案：编辑模板，或从文件/标准输入读取"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -78,6 +78,10 @@ func newNewCmd(e *env) *cobra.Command {
 				return err
 			}
 			choice, err := a.CheckCreate(text, level)
+			unread := 0
+			if err == nil && !allowDup {
+				unread, err = oneCustomer(a, "", nil, text)
+			}
 			var id string
 			if err == nil {
 				id, err = a.Create(text, level)
@@ -98,6 +102,7 @@ func newNewCmd(e *env) *cobra.Command {
 			if why := levelWhy(choice); why != "" {
 				e.printf("%s\n", why)
 			}
+			e.notChecked(unread)
 			return nil
 		},
 	}
@@ -105,7 +110,40 @@ func newNewCmd(e *env) *cobra.Command {
 	c.Flags().StringVar(&tmpl, "template", "standard", l10n.Pick("dossier template to start from", "所用档案模板"))
 	c.Flags().StringVar(&level, "level", "", l10n.Pick("secrecy level (密级): 内部, 秘密, 机密, 绝密 (default: what the relationship gives by R7.2.3, else the policy's default)", "密级：内部、秘密、机密、绝密（默认按与本公司的关系定密 (R7.2.3)，未填关系时见策略）"))
 	c.Flags().BoolVar(&allowDisk, "allow-disk-tmp", false, l10n.Pick("allow the editor's plaintext temp file on disk when no memory-backed storage exists", "无内存文件系统时允许明文临时文件落盘"))
+	c.Flags().BoolVar(&allowDup, "allow-duplicate", false, l10n.Pick("create the dossier though a customer of the same name has one: this is another customer of that name (by default crm refuses: one dossier per customer, R5)", "已有同名客户的档案时仍新建：这是另一个同名客户（默认拒绝：每个客户只建一份档案，R5）"))
 	return c
+}
+
+// oneCustomer refuses text, the text of a new dossier (id "", old nil) or
+// of dossier id edited from old, when its customer has another dossier
+// the key reads (R5: one dossier per customer; archive.SameCustomer): an
+// edit only when it makes the dossier another customer's
+// (archive.OtherCustomer), so that an edit of anything else lists no
+// dossier. unread is how many dossiers were not checked (notChecked). A
+// text that does not parse is not checked: the write's own checks say
+// what is wrong with it.
+func oneCustomer(a *archive.Archive, id string, old, text []byte) (unread int, err error) {
+	dd, err := archive.ParseDossier(text)
+	if err != nil {
+		return 0, nil
+	}
+	if id != "" {
+		od, err := archive.ParseDossier(old)
+		if err != nil {
+			od = nil
+		}
+		if !archive.OtherCustomer(od, dd) {
+			return 0, nil
+		}
+	}
+	other, unread, err := a.SameCustomer(a.Context(), dd, id)
+	switch {
+	case err != nil || other == "":
+		return unread, err
+	case id == "":
+		return unread, dataf("%s has dossier %s already: one dossier per customer; file what is new into that dossier (`crm edit %s`), or give --allow-duplicate if this is another customer of the same name", dd.Customer.Name, other, other)
+	}
+	return unread, dataf("%s has dossier %s already: one dossier per customer; keep this dossier's customer name, or file what is new into that dossier (`crm edit %s`)", dd.Customer.Name, other, other)
 }
 
 // levelWhy says where a new dossier's level came from (R7.2.3), or "".
@@ -282,14 +320,22 @@ func newEditCmd(e *env) *cobra.Command {
 				return err
 			}
 			var text []byte
+			unread := 0
 			if from != "" {
-				text, err = readInputFor(e, from, id)
+				if text, err = readInputFor(e, from, id); err == nil {
+					unread, err = oneCustomer(a, id, o.Text, text)
+				}
 			} else {
 				text, err = e.editLoop(o.Text, allowDisk, false, func(b []byte) error {
 					if bytes.Equal(b, o.Text) {
 						return nil // unchanged: nothing is written (Update)
 					}
-					return a.CheckEdit(id, o.Text, b) // as Update will
+					if err := a.CheckEdit(id, o.Text, b); err != nil { // as Update will
+						return err
+					}
+					var err error
+					unread, err = oneCustomer(a, id, o.Text, b)
+					return err
 				})
 			}
 			if err != nil {
@@ -315,6 +361,7 @@ func newEditCmd(e *env) *cobra.Command {
 				fields = []string{l10n.T("(comments or layout only)")}
 			}
 			e.printf("%s\n", l10n.Sprintf("Updated %s: %s.", id, l10n.List(fields)))
+			e.notChecked(unread)
 			if slices.Contains(fields, "relationship") {
 				if note := relationshipNote(a, id, text); note != "" {
 					e.printf("%s\n", note)

@@ -203,6 +203,8 @@ var examples = map[string][]any{
 		"crm new",
 		"crm new --from dossier.yaml --level 机密",
 		"cat dossier.yaml | crm new --from -",
+		exNote("refused when an organisation of that name has a dossier (one per customer, R5); another customer of the same name:", "同名机构已有档案时拒绝（每个客户一份，R5）；确是另一个同名客户时："),
+		"crm new --from dossier.yaml --allow-duplicate",
 	},
 	"crm show": {"crm show C-0Q7K4M8Z3X", "crm show 0q7k", "crm show c-0q7k --json"},
 	"crm edit": {"crm edit C-0Q7K4M8Z3X", "crm edit 0q7k --from dossier.yaml"},
