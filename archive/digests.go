@@ -29,9 +29,13 @@ import (
 // YAML while the dossier's file is unchanged.
 type Digest struct {
 	Name, Owner, Relationship, Tier, Class string
-	Sales                                  float64
-	Score                                  int
-	HasScore                               bool
+	// Individual: the customer is a person (Dossier.IsIndividual), whose
+	// name may be another person's too (R5: one dossier per customer is
+	// checked for organisations).
+	Individual bool
+	Sales      float64
+	Score      int
+	HasScore   bool
 	// What maintain reads of the contacts: the last visit, and the
 	// complaint records' dates (Kind, Date, KeepUntil and whether that was
 	// written: Policy.ComplaintKeepUntil).
@@ -54,7 +58,7 @@ type Digest struct {
 
 // digestOf is dd's digest.
 func digestOf(dd *Dossier) Digest {
-	g := Digest{Name: dd.Customer.Name, Owner: dd.Owner, Relationship: dd.Relationship, Tier: dd.Tier,
+	g := Digest{Name: dd.Customer.Name, Individual: dd.IsIndividual(), Owner: dd.Owner, Relationship: dd.Relationship, Tier: dd.Tier,
 		Class: dd.CreditSurvey.Class, Sales: dd.YearlySales,
 		Industry: dd.Customer.Industry, Region: dd.Customer.Region, SurveyDate: dd.CreditSurvey.Date,
 		PaymentAttitude: dd.CreditSurvey.PaymentAttitude, CreditProblems: dd.Trading.CreditProblems, Phone: dd.ContactPhone()}
@@ -117,7 +121,7 @@ type digestRec struct {
 
 // digestMagic starts the digests file (cache folder, "digests"): then a
 // nonce and the records, by id, sealed with the plaintext cache's key.
-const digestMagic = "crm-list-digests-v6\n"
+const digestMagic = "crm-list-digests-v7\n"
 
 func (c *plainCache) digestPath() string { return filepath.Join(c.dir, "digests") }
 
@@ -239,6 +243,7 @@ func appendDigests(b []byte, recs []*digestRec) []byte {
 		for _, v := range []string{g.Name, g.Owner, g.Relationship, g.Tier, g.Class} {
 			b = appendString(b, v)
 		}
+		b = appendBool(b, g.Individual)
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(g.Sales))
 		b = binary.AppendVarint(b, int64(g.Score))
 		b = appendBool(b, g.HasScore)
@@ -266,7 +271,7 @@ func appendDigests(b []byte, recs []*digestRec) []byte {
 }
 
 // minDigestSize is the fewest bytes encodeDigests writes for a record.
-const minDigestSize = 1 + 32 + 5 + 5 + 8 + 1 + 1 + 4 + 1 + 5 + 4 + 8 + 1 + 1
+const minDigestSize = 1 + 32 + 5 + 5 + 1 + 8 + 1 + 1 + 4 + 1 + 5 + 4 + 8 + 1 + 1
 
 // decodeDigests reads what encodeDigests wrote; false, never a panic, if
 // it does not parse or its ids are not ascending.
@@ -306,6 +311,7 @@ func decodeDigestsOf(b []byte, all string) ([]digestRec, bool) {
 		// Names are each their own; owners, tiers and classes repeat.
 		g.Name = cut()
 		g.Owner, g.Relationship, g.Tier, g.Class = r.str(), r.str(), r.str(), r.str()
+		g.Individual = r.bool()
 		if f := r.bytes(8); len(f) == 8 {
 			g.Sales = math.Float64frombits(binary.LittleEndian.Uint64(f))
 		}
@@ -708,7 +714,7 @@ func (a *Archive) listDigests(ctx context.Context, entries, byHash bool) ([]List
 			continue
 		}
 		r, en := rows[i], &out[i]
-		en.Readable, en.Name, en.Owner = true, g.Name, g.Owner
+		en.Readable, en.Name, en.Owner, en.Individual = true, g.Name, g.Owner, g.Individual
 		en.Credit, _ = a.Policy.CreditClassOf(r.Credit, g.Class, g.ScorePtr())
 		en.Dangerous = en.Credit != "" && classify.Dangerous(classify.CreditClass(en.Credit))
 		en.Tier = listedTier(r.Tier, g.Tier, grades[i], g.Sales)

@@ -650,7 +650,7 @@ func CustomerKey(name string) string {
 // reads, for the rule of one dossier per customer (R5, R6.2): made once
 // (Archive.Customers), asked about many names (an import's rows).
 type Customers struct {
-	byKey map[string][]string // dossier ids by CustomerKey of the name, by id
+	byKey map[string]*customer // by CustomerKey of the name
 	// Unread is how many active dossiers were not checked: the key does
 	// not open them, or their file could not be read.
 	Unread int
@@ -660,18 +660,61 @@ type Customers struct {
 // the active ones whose name is known (readable); the others active are
 // counted in Unread.
 func CustomersOf(entries []ListEntry) *Customers {
-	c := &Customers{byKey: map[string][]string{}}
+	c := newCustomers()
 	for _, x := range entries {
 		switch {
 		case x.Status != StatusActive:
 		case !x.Readable:
 			c.Unread++
-		case x.Name != "":
-			k := CustomerKey(x.Name)
-			c.byKey[k] = append(c.byKey[k], x.ID)
+		default:
+			c.add(x.ID, x.Name, x.Individual)
 		}
 	}
 	return c
+}
+
+// add counts dossier id, of the customer named name, among c's: an
+// organisation's by its CustomerKey; a person's (individual), or one
+// without a name, is not compared (Holder).
+func (c *Customers) add(id, name string, individual bool) {
+	if name == "" || individual {
+		return
+	}
+	k := CustomerKey(name)
+	if c.byKey[k] == nil {
+		c.byKey[k] = &customer{name: name}
+	}
+	c.byKey[k].ids = append(c.byKey[k].ids, id)
+}
+
+// customer is one customer of Customers: the name as its first dossier
+// writes it, and its dossiers' ids in the order added (by id).
+type customer struct {
+	name string
+	ids  []string
+}
+
+func newCustomers() *Customers { return &Customers{byKey: map[string]*customer{}} }
+
+// SameCustomer is one customer with more than one active dossier (R5:
+// one dossier per customer): two clones that never talked may each
+// create one, where neither crm new could see the other's.
+type SameCustomer struct {
+	Name     string   `json:"name"`     // as the first dossier writes it
+	Dossiers []string `json:"dossiers"` // by id
+}
+
+// shared is every customer of c with more than one dossier, by their
+// first dossier's id.
+func (c *Customers) shared() []SameCustomer {
+	var out []SameCustomer
+	for _, x := range c.byKey {
+		if len(x.ids) > 1 {
+			out = append(out, SameCustomer{Name: x.name, Dossiers: slices.Clone(x.ids)})
+		}
+	}
+	slices.SortFunc(out, func(x, y SameCustomer) int { return strings.Compare(x.Dossiers[0], y.Dossiers[0]) })
+	return out
 }
 
 // Holder is the dossier, other than except, of the customer named name
@@ -683,7 +726,11 @@ func (c *Customers) Holder(name string, individual bool, except string) string {
 	if individual {
 		return ""
 	}
-	for _, id := range c.byKey[CustomerKey(name)] {
+	x := c.byKey[CustomerKey(name)]
+	if x == nil {
+		return ""
+	}
+	for _, id := range x.ids {
 		if id != except {
 			return id
 		}
@@ -747,6 +794,9 @@ type ListEntry struct {
 	Name     string    `json:"name,omitempty"`
 	Owner    string    `json:"owner,omitempty"`
 	Dossier  *Dossier  `json:"-"`
+	// Individual: the customer is a person (customer.kind 个人), known
+	// only with Name.
+	Individual bool `json:"individual,omitempty"`
 
 	// Level above is the effective level (R7.2.4); MarkedLevel is the level
 	// the journal recorded when it differs (expired, not yet declassified).
@@ -792,7 +842,7 @@ func (a *Archive) List(ctx context.Context, decrypt bool) ([]ListEntry, error) {
 			return nil
 		}
 		en := &out[index[d.ID]]
-		en.Readable, en.Name, en.Owner, en.Dossier = true, dd.Customer.Name, dd.Owner, dd
+		en.Readable, en.Name, en.Owner, en.Individual, en.Dossier = true, dd.Customer.Name, dd.Owner, dd.IsIndividual(), dd
 		return nil
 	})
 	if ctx.Err() != nil {

@@ -34,7 +34,10 @@ type MaintainReport struct {
 	// complaints past their retention, and how many could not be checked.
 	Visits     []DueVisit          `json:"visits_due"`
 	Complaints []ExpiredComplaints `json:"complaints_expired"`
-	Unchecked  int                 `json:"unchecked"`
+	// SameCustomer are the organisations with more than one dossier
+	// among those the key opens (R5: one dossier per customer).
+	SameCustomer []SameCustomer `json:"same_customer"`
+	Unchecked    int            `json:"unchecked"`
 	// R6.1: who owes this month's customer information report after its
 	// due day, and hand-ins waiting to be merged (R6.3).
 	HandInsMissing []MissingHandIn `json:"hand_ins_missing"`
@@ -56,7 +59,7 @@ type MaintainReport struct {
 // (the job then ends with "something is due").
 func (r *MaintainReport) NeedsPerson() bool {
 	return len(r.Overdue)+len(r.Reviews)+len(r.Missed)+len(r.PendingLoans)+len(r.Destructions)+len(r.PendingRequests)+
-		len(r.Visits)+len(r.Complaints)+len(r.HandInsMissing)+len(r.HandInsPending)+len(r.Ahead)+len(r.Errors) > 0
+		len(r.Visits)+len(r.Complaints)+len(r.SameCustomer)+len(r.HandInsMissing)+len(r.HandInsPending)+len(r.Ahead)+len(r.Errors) > 0
 }
 
 // DueWithin reports whether the quarter of a due review ends within span

@@ -212,7 +212,7 @@ func randomDigests(r *rand.Rand, n int) []digestRec {
 			x.Stamp = fileStamp{Size: r.Int64N(1 << 20), Mtime: r.Int64() - 1<<62, Ctime: r.Int64(), Ino: r.Uint64(), Dev: r.Uint64()}
 		}
 		x.Digest = Digest{Name: []string{"", "华东机械有限公司", "a\nb"}[r.IntN(3)], Owner: []string{"李四", ""}[r.IntN(2)],
-			Tier: []string{"", "重点"}[r.IntN(2)], Class: []string{"", "D"}[r.IntN(2)], Sales: r.Float64() * 1e9}
+			Tier: []string{"", "重点"}[r.IntN(2)], Class: []string{"", "D"}[r.IntN(2)], Sales: r.Float64() * 1e9, Individual: r.IntN(2) == 0}
 		if r.IntN(2) == 0 {
 			x.Digest.Score, x.Digest.HasScore = r.IntN(201)-100, true
 		}

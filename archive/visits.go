@@ -125,12 +125,14 @@ func (a *Archive) contactsDue(ctx context.Context, rep *MaintainReport) error {
 		return s
 	}
 	loc := a.Location()
+	customers := newCustomers()
 	for i, r := range rows {
 		g := digests[i]
 		if g == nil {
 			rep.Unchecked++
 			continue
 		}
+		customers.add(r.ID, g.Name, g.Individual)
 		tier := listedTier(r.Tier, g.Tier, grades[i], g.Sales)
 		sp, seen := spans[tier]
 		if !seen {
@@ -159,6 +161,7 @@ func (a *Archive) contactsDue(ctx context.Context, rep *MaintainReport) error {
 			rep.Complaints = append(rep.Complaints, x)
 		}
 	}
+	rep.SameCustomer = customers.shared()
 	if err != nil {
 		return l10n.Errorf("checking visits and complaints: %w", err)
 	}

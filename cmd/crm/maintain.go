@@ -259,8 +259,12 @@ func (e *env) printRulebookDues(rep *archive.MaintainReport, all bool) {
 		c := rep.Complaints[i]
 		e.linef(l10n.T("complaint past retention: %s has %d complaint record(s) kept until %s: `crm contact remove %s --expired`"), c.ID, len(c.KeptUntil), commaList(c.KeptUntil), c.ID)
 	})
+	e.capLines(len(rep.SameCustomer), all, func(i int) {
+		c := rep.SameCustomer[i]
+		e.linef(l10n.T("same customer: %s has %d dossiers (%s): one dossier per customer (R6.2); keep one, file what the others hold into it (`crm edit ID`), and ask to destroy the others (`crm destroy request ID --reason R`)"), c.Name, len(c.Dossiers), commaList(c.Dossiers))
+	})
 	if rep.Unchecked > 0 {
-		e.linef(l10n.T("note: %d dossier(s) could not be checked for visits and complaints: your key does not open them."), rep.Unchecked)
+		e.linef(l10n.T("note: %d dossier(s) could not be checked for visits, complaints and a customer's second dossier: your key does not open them."), rep.Unchecked)
 	}
 }
 
