@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"filippo.io/age"
 	"golang.org/x/text/width"
@@ -643,17 +644,34 @@ func (a *Archive) freshDossier(id string) (*DossierState, error) {
 // dossier per customer): the name as written, but for character width
 // (（） and ()) and white space.
 func CustomerKey(name string) string {
-	return strings.Join(strings.Fields(width.Fold.String(name)), "")
+	for _, r := range name {
+		// Below U+FF00 width.Fold changes only U+3000, a space.
+		if r >= 0xFF00 || unicode.IsSpace(r) {
+			return strings.Join(strings.Fields(width.Fold.String(name)), "")
+		}
+	}
+	return name // nothing to fold or drop: not copied (a maintain keys every name)
 }
 
 // Customers are the customers of the active dossiers the working key
 // reads, for the rule of one dossier per customer (R5, R6.2): made once
 // (Archive.Customers), asked about many names (an import's rows).
 type Customers struct {
-	byKey map[string]*customer // by CustomerKey of the name
+	// By CustomerKey of the name: the first dossier (by id), and the
+	// others of that customer, which are few.
+	first map[string]customer
+	more  map[string][]string
 	// Unread is how many active dossiers were not checked: the key does
 	// not open them, or their file could not be read.
 	Unread int
+}
+
+// customer is a customer's first dossier of Customers, and its name as
+// that dossier writes it.
+type customer struct{ id, name string }
+
+func newCustomers() *Customers {
+	return &Customers{first: map[string]customer{}, more: map[string][]string{}}
 }
 
 // CustomersOf are the customers of entries (a listing by id, ListBrief):
@@ -681,20 +699,12 @@ func (c *Customers) add(id, name string, individual bool) {
 		return
 	}
 	k := CustomerKey(name)
-	if c.byKey[k] == nil {
-		c.byKey[k] = &customer{name: name}
+	if _, ok := c.first[k]; ok {
+		c.more[k] = append(c.more[k], id)
+	} else {
+		c.first[k] = customer{id, name}
 	}
-	c.byKey[k].ids = append(c.byKey[k].ids, id)
 }
-
-// customer is one customer of Customers: the name as its first dossier
-// writes it, and its dossiers' ids in the order added (by id).
-type customer struct {
-	name string
-	ids  []string
-}
-
-func newCustomers() *Customers { return &Customers{byKey: map[string]*customer{}} }
 
 // SameCustomer is one customer with more than one active dossier (R5:
 // one dossier per customer): two clones that never talked may each
@@ -708,10 +718,9 @@ type SameCustomer struct {
 // first dossier's id.
 func (c *Customers) shared() []SameCustomer {
 	var out []SameCustomer
-	for _, x := range c.byKey {
-		if len(x.ids) > 1 {
-			out = append(out, SameCustomer{Name: x.name, Dossiers: slices.Clone(x.ids)})
-		}
+	for k, ids := range c.more {
+		x := c.first[k]
+		out = append(out, SameCustomer{Name: x.name, Dossiers: append([]string{x.id}, ids...)})
 	}
 	slices.SortFunc(out, func(x, y SameCustomer) int { return strings.Compare(x.Dossiers[0], y.Dossiers[0]) })
 	return out
@@ -726,14 +735,16 @@ func (c *Customers) Holder(name string, individual bool, except string) string {
 	if individual {
 		return ""
 	}
-	x := c.byKey[CustomerKey(name)]
-	if x == nil {
+	k := CustomerKey(name)
+	x, ok := c.first[k]
+	if !ok {
 		return ""
 	}
-	for _, id := range x.ids {
-		if id != except {
-			return id
-		}
+	if x.id != except {
+		return x.id
+	}
+	if more := c.more[k]; len(more) > 0 {
+		return more[0]
 	}
 	return ""
 }
