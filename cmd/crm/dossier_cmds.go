@@ -123,9 +123,22 @@ func newNewCmd(e *env) *cobra.Command {
 // text that does not parse is not checked: the write's own checks say
 // what is wrong with it.
 func oneCustomer(a *archive.Archive, id string, old, text []byte) (unread int, err error) {
+	other, name, unread, err := sameCustomer(a, id, old, text)
+	switch {
+	case err != nil || other == "":
+		return unread, err
+	case id == "":
+		return unread, dataf("%s has dossier %s already: one dossier per customer; file what is new into that dossier (`crm edit %s`), or give --allow-duplicate if this is another customer of the same name", name, other, other)
+	}
+	return unread, dataf("%s has dossier %s already: one dossier per customer; keep this dossier's customer name, or file what is new into that dossier (`crm edit %s`)", name, other, other)
+}
+
+// sameCustomer is oneCustomer's check: the other dossier of text's
+// customer, "" if none, and the customer's name as text writes it.
+func sameCustomer(a *archive.Archive, id string, old, text []byte) (other, name string, unread int, err error) {
 	dd, err := archive.ParseDossier(text)
 	if err != nil {
-		return 0, nil
+		return "", "", 0, nil
 	}
 	if id != "" {
 		od, err := archive.ParseDossier(old)
@@ -133,17 +146,11 @@ func oneCustomer(a *archive.Archive, id string, old, text []byte) (unread int, e
 			od = nil
 		}
 		if !archive.OtherCustomer(od, dd) {
-			return 0, nil
+			return "", "", 0, nil
 		}
 	}
-	other, unread, err := a.SameCustomer(a.Context(), dd, id)
-	switch {
-	case err != nil || other == "":
-		return unread, err
-	case id == "":
-		return unread, dataf("%s has dossier %s already: one dossier per customer; file what is new into that dossier (`crm edit %s`), or give --allow-duplicate if this is another customer of the same name", dd.Customer.Name, other, other)
-	}
-	return unread, dataf("%s has dossier %s already: one dossier per customer; keep this dossier's customer name, or file what is new into that dossier (`crm edit %s`)", dd.Customer.Name, other, other)
+	other, unread, err = a.SameCustomer(a.Context(), dd, id)
+	return other, dd.Customer.Name, unread, err
 }
 
 // levelWhy says where a new dossier's level came from (R7.2.3), or "".

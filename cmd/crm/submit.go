@@ -184,6 +184,7 @@ type mergeOptions struct {
 	from, level string
 	create      bool
 	allowDisk   bool
+	allowDup    bool
 }
 
 func newSubmissionsMergeCmd(e *env) *cobra.Command {
@@ -196,9 +197,13 @@ editor the hand-in is shown as #| comment lines above the dossier: copy what
 is new into the dossier; those lines are dropped when you save. With --from,
 FILE (or standard input) is the dossier's new text. The dossier's update (or
 creation) and submission.merge are journaled, and the hand-in's file is
-removed: its content lives in the dossier now.`, `将报告 SUB 并入档案 ID，或用 --new 新建档案。编辑器中报告以 #| 注释行显示在档案上方：把新信息
+removed: its content lives in the dossier now. With --new, a customer that
+has a dossier your key reads is refused (one dossier per customer, R5):
+fold the hand-in into that dossier, or give --allow-duplicate for another
+customer of the same name.`, `将报告 SUB 并入档案 ID，或用 --new 新建档案。编辑器中报告以 #| 注释行显示在档案上方：把新信息
 抄入档案，保存时这些行会被去掉。使用 --from 时，FILE（或标准输入）即为档案的新内容。档案的更新（或
-新建）与 submission.merge 记入日志，报告文件随即删除：其内容已在档案中。`),
+新建）与 submission.merge 记入日志，报告文件随即删除：其内容已在档案中。使用 --new 时，若该客户已有您的
+密钥能读取的档案则拒绝（每个客户只建一份档案，R5）：请把报告并入该档案；如确是另一个同名客户，请加 --allow-duplicate。`),
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := ""
@@ -211,6 +216,9 @@ removed: its content lives in the dossier now.`, `将报告 SUB 并入档案 ID�
 			if o.level != "" && !o.create {
 				return usagef("--level is for --new only: a dossier keeps its level")
 			}
+			if o.allowDup && !o.create {
+				return usagef("--allow-duplicate is for --new only: a hand-in folded into a dossier makes none")
+			}
 			return e.runMerge(args[0], id, &o)
 		},
 	}
@@ -218,7 +226,19 @@ removed: its content lives in the dossier now.`, `将报告 SUB 并入档案 ID�
 	c.Flags().StringVar(&o.level, "level", "", l10n.Pick("the new dossier's level (default: what its relationship gives, R7.2.3)", "新档案的密级（默认按与本公司的关系，R7.2.3）"))
 	c.Flags().StringVar(&o.from, "from", "", l10n.Pick("the dossier's text after merging: FILE, or - for standard input", "合并后的档案内容：FILE（- 为标准输入）"))
 	c.Flags().BoolVar(&o.allowDisk, "allow-disk-tmp", false, l10n.Pick("allow the editor's plaintext temp file on disk when no memory-backed storage exists", "无内存文件系统时允许明文临时文件落盘"))
+	c.Flags().BoolVar(&o.allowDup, "allow-duplicate", false, l10n.Pick("with --new: create the dossier though a customer of the same name has one: this is another customer of that name (by default crm refuses: one dossier per customer, R5)", "与 --new 同用：已有同名客户的档案时仍新建：这是另一个同名客户（默认拒绝：每个客户只建一份档案，R5）"))
 	return c
+}
+
+// handInCustomer refuses a new dossier's text made from hand-in subID
+// when its customer has a dossier the key reads (R5: one dossier per
+// customer, oneCustomer): the hand-in is folded into that one.
+func handInCustomer(a *archive.Archive, subID string, text []byte) (unread int, err error) {
+	other, name, unread, err := sameCustomer(a, "", nil, text)
+	if err != nil || other == "" {
+		return unread, err
+	}
+	return unread, dataf("%s has dossier %s already: one dossier per customer; fold the hand-in into it (`crm submissions merge %s %s`), or give --allow-duplicate if this is another customer of the same name", name, other, subID, other)
 }
 
 func (e *env) runMerge(subID, id string, o *mergeOptions) error {
@@ -259,8 +279,18 @@ func (e *env) runMerge(subID, id string, o *mergeOptions) error {
 		start = old.Text
 	}
 	var text []byte
+	unread := 0
 	if o.from != "" {
 		if text, err = readInput(e, o.from); err != nil {
+			return err
+		}
+		switch {
+		case id != "":
+			unread, err = oneCustomer(a, id, old.Text, text)
+		case !o.allowDup:
+			unread, err = handInCustomer(a, subID, text)
+		}
+		if err != nil {
 			return err
 		}
 	} else {
@@ -268,9 +298,19 @@ func (e *env) runMerge(subID, id string, o *mergeOptions) error {
 			if old != nil {
 				// An edit of the dossier, checked as Update will: an
 				// old out-of-range value kept as it was does not stop it.
-				return a.CheckEdit(id, old.Text, dropHandIn(b))
+				if err := a.CheckEdit(id, old.Text, dropHandIn(b)); err != nil {
+					return err
+				}
+				var err error
+				unread, err = oneCustomer(a, id, old.Text, dropHandIn(b))
+				return err
 			}
-			return a.CheckEdit("", nil, dropHandIn(b))
+			if err := a.CheckEdit("", nil, dropHandIn(b)); err != nil || o.allowDup {
+				return err
+			}
+			var err error
+			unread, err = handInCustomer(a, subID, dropHandIn(b))
+			return err
 		})
 		if errors.Is(err, errUntouched) {
 			return l10n.Errorf("the text was left as it was: hand-in %s is not merged (edit it in, or turn it down with crm submissions reject %s)", subID, subID)
@@ -292,6 +332,7 @@ func (e *env) runMerge(subID, id string, o *mergeOptions) error {
 		if why := levelWhy(choice); why != "" {
 			e.printf("%s\n", why)
 		}
+		e.notChecked(unread)
 	} else {
 		fields, changed, err := a.Update(id, old.SHA256, old.Text, text)
 		if err != nil {
@@ -299,6 +340,7 @@ func (e *env) runMerge(subID, id string, o *mergeOptions) error {
 		}
 		if changed {
 			e.printf("%s\n", l10n.Sprintf("Updated %s: %s.", id, l10n.List(fields)))
+			e.notChecked(unread)
 		} else {
 			e.printf("%s\n", l10n.Sprintf("No change to %s: nothing written.", id))
 		}
