@@ -674,23 +674,6 @@ func newCustomers() *Customers {
 	return &Customers{first: map[string]customer{}, more: map[string][]string{}}
 }
 
-// CustomersOf are the customers of entries (a listing by id, ListBrief):
-// the active ones whose name is known (readable); the others active are
-// counted in Unread.
-func CustomersOf(entries []ListEntry) *Customers {
-	c := newCustomers()
-	for _, x := range entries {
-		switch {
-		case x.Status != StatusActive:
-		case !x.Readable:
-			c.Unread++
-		default:
-			c.add(x.ID, x.Name, x.Individual)
-		}
-	}
-	return c
-}
-
 // add counts dossier id, of the customer named name, among c's: an
 // organisation's by its CustomerKey; a person's (individual), or one
 // without a name, is not compared (Holder).
@@ -749,23 +732,47 @@ func (c *Customers) Holder(name string, individual bool, except string) string {
 	return ""
 }
 
-// Customers lists the active dossiers (ListBrief: the list cache spares
-// decrypting them again) for their customers. A dossier whose file could
-// not be read is counted in Unread, as one the key does not open, and a
-// list cache not written back does not matter: neither stops the work
-// that asked (a new dossier, an import); any other error does.
+// Customers reads the customers of the active dossiers from the list
+// cache's digests (the cache spares decrypting them again). A dossier
+// whose file could not be read is counted in Unread, as one the key does
+// not open, and a list cache not written back does not matter: neither
+// stops the work that asked (a new dossier, an import); any other error
+// does.
+//
+// The digests are taken by the hash the journal pins, as maintain reads
+// them (listDigests, byHash): the name compared is the content the
+// journal vouches for, and a file changed on disk is for verify to
+// report. Listing entries and stat'ing every file were 0.5 s of crm new's
+// 1 s at 100,000 dossiers.
 func (a *Archive) Customers(ctx context.Context) (*Customers, error) {
-	entries, err := a.ListBrief(ctx)
+	rows, digests, err := a.activeDigests(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := newCustomers()
+	for i, r := range rows {
+		if g := digests[i]; g != nil {
+			c.add(r.ID, g.Name, g.Individual)
+		} else {
+			c.Unread++
+		}
+	}
+	return c, nil
+}
+
+// activeDigests are the active dossiers' rows and their digests by hash
+// (nil where the key does not open it, or its file could not be read),
+// with listDigests' errors but those (a dossier not read, a cache not
+// written back).
+func (a *Archive) activeDigests(ctx context.Context) ([]*dossierRow, []*Digest, error) {
+	_, rows, digests, err := a.listDigests(ctx, false, true)
 	var hard []error
 	for _, e := range unjoin(err) {
 		if e != nil && !errors.As(e, new(*dossierError)) && !errors.As(e, new(*cacheWriteError)) {
 			hard = append(hard, e)
 		}
 	}
-	if len(hard) > 0 {
-		return nil, errors.Join(hard...)
-	}
-	return CustomersOf(entries), nil
+	return rows, digests, errors.Join(hard...)
 }
 
 // SameCustomer is the active dossier, other than except, of dd's customer
