@@ -25,7 +25,7 @@ func FuzzCustomerKey(f *testing.F) {
 // TestSharedCustomers: every organisation with a second dossier, with its
 // first dossier's name; people and nameless dossiers apart.
 func TestSharedCustomers(t *testing.T) {
-	c := newCustomers()
+	c := newCustomers(0)
 	c.add("C-1", "华东机械（上海）", false)
 	c.add("C-2", "西北重工", false)
 	c.add("C-3", "华东机械 (上海)", false)

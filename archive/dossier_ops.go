@@ -670,8 +670,9 @@ type Customers struct {
 // that dossier writes it.
 type customer struct{ id, name string }
 
-func newCustomers() *Customers {
-	return &Customers{first: map[string]customer{}, more: map[string][]string{}}
+// newCustomers is an empty Customers with room for n.
+func newCustomers(n int) *Customers {
+	return &Customers{first: make(map[string]customer, n), more: map[string][]string{}}
 }
 
 // add counts dossier id, of the customer named name, among c's: an
@@ -749,7 +750,7 @@ func (a *Archive) Customers(ctx context.Context) (*Customers, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := newCustomers()
+	c := newCustomers(len(rows))
 	for i, r := range rows {
 		if g := digests[i]; g != nil {
 			c.add(r.ID, g.Name, g.Individual)

@@ -125,7 +125,7 @@ func (a *Archive) contactsDue(ctx context.Context, rep *MaintainReport) error {
 		return s
 	}
 	loc := a.Location()
-	customers := newCustomers()
+	customers := newCustomers(len(rows))
 	for i, r := range rows {
 		g := digests[i]
 		if g == nil {
