@@ -714,7 +714,7 @@ func (a *Archive) listDigests(ctx context.Context, entries, byHash bool) ([]List
 			continue
 		}
 		r, en := rows[i], &out[i]
-		en.Readable, en.Name, en.Owner, en.Individual = true, g.Name, g.Owner, g.Individual
+		en.Readable, en.Name, en.Owner = true, g.Name, g.Owner
 		en.Credit, _ = a.Policy.CreditClassOf(r.Credit, g.Class, g.ScorePtr())
 		en.Dangerous = en.Credit != "" && classify.Dangerous(classify.CreditClass(en.Credit))
 		en.Tier = listedTier(r.Tier, g.Tier, grades[i], g.Sales)

@@ -813,9 +813,6 @@ type ListEntry struct {
 	Name     string    `json:"name,omitempty"`
 	Owner    string    `json:"owner,omitempty"`
 	Dossier  *Dossier  `json:"-"`
-	// Individual: the customer is a person (customer.kind 个人), known
-	// only with Name.
-	Individual bool `json:"individual,omitempty"`
 
 	// Level above is the effective level (R7.2.4); MarkedLevel is the level
 	// the journal recorded when it differs (expired, not yet declassified).
@@ -861,7 +858,7 @@ func (a *Archive) List(ctx context.Context, decrypt bool) ([]ListEntry, error) {
 			return nil
 		}
 		en := &out[index[d.ID]]
-		en.Readable, en.Name, en.Owner, en.Individual, en.Dossier = true, dd.Customer.Name, dd.Owner, dd.IsIndividual(), dd
+		en.Readable, en.Name, en.Owner, en.Dossier = true, dd.Customer.Name, dd.Owner, dd
 		return nil
 	})
 	if ctx.Err() != nil {
