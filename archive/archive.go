@@ -137,6 +137,11 @@ type Archive struct {
 	// bundledAway are event files of touched that a batch's bundle
 	// replaced (bundleWritten): their month's folder is committed instead.
 	bundledAway map[string]bool
+	// customerSteps are the events this process wrote as the customers
+	// index follows them (followCustomers), and customersFile whether
+	// there is an index to follow (0: not looked yet, 1: yes, 2: no).
+	customerSteps []customerStep
+	customersFile int8
 }
 
 // Open reads the archive at dir: its policy and its journal, replayed with

@@ -82,6 +82,7 @@ func (a *Archive) SaveCache() error {
 	if a.State != nil && !a.fromSnapshot {
 		a.jc.save(a.Dir, a.State.Journal)
 	}
+	a.followCustomers()
 	c := a.cache
 	if c == nil {
 		return nil

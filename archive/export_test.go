@@ -606,3 +606,7 @@ func CleanMarks(dir string) bool {
 // decrypted (decryptRemembered), for the tests: not for benchmarks, whose
 // figures are of decrypting.
 func RememberDecrypted() { testDecrypted = &decryptMemo{m: map[decryptKey][]byte{}} }
+
+// IndexedMiss is indexedMiss: whether the customers index answered for
+// the organisation named name (and how many dossiers it did not check).
+func (a *Archive) IndexedMiss(name string) (unread int, ok bool) { return a.indexedMiss(name) }

@@ -162,6 +162,7 @@ func (a *Archive) contactsDue(ctx context.Context, rep *MaintainReport) error {
 		}
 	}
 	rep.SameCustomer = customers.shared()
+	a.keepCustomers(rows, digests, hardErrors(err) == nil && !hasDossierError(err))
 	if err != nil {
 		return l10n.Errorf("checking visits and complaints: %w", err)
 	}

@@ -186,6 +186,7 @@ func (a *Archive) commitAfter(kind journal.Kind, dossier string, data payload, a
 	if err := a.queueFailed(); err != nil {
 		return nil, err
 	}
+	followed := a.stepCustomers(kind)
 	prev := a.State.goodHeads()
 	for _, h := range also {
 		if !slices.Contains(prev, h) {
@@ -220,6 +221,7 @@ func (a *Archive) commitAfter(kind journal.Kind, dossier string, data payload, a
 	}
 	a.State.Journal.Add(e)
 	st.commit()
+	followed()
 	a.wrote = true
 	a.touch(e.Path)
 	a.written = append(a.written, &journal.Event{Header: journal.Header{Kind: e.Kind, Time: e.Time, Actor: e.Actor, Dossier: e.Dossier}, Hash: e.Hash, Path: e.Path})

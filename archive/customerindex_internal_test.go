@@ -1,0 +1,54 @@
+package archive
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// The customers index reads back what it wrote, counts a hash as often as
+// it was added, and a file that does not parse is refused, never a panic
+// (it is opened with the cache's key first: this is the second line).
+func TestCustomersIndexRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 3, 1000} {
+		x := &customerIndex{unread: r.IntN(50)}
+		for i := range x.at {
+			x.at[i] = byte(r.Uint32())
+		}
+		for range n {
+			x.hashes = append(x.hashes, r.Uint64()%uint64(n+1)) // repeats
+		}
+		slices.Sort(x.hashes)
+		y, ok := decodeCustomers(encodeCustomers(x))
+		if !ok || y.at != x.at || y.unread != x.unread || !slices.Equal(y.hashes, x.hashes) {
+			t.Fatalf("%d hashes: read back %v, %+v", n, ok, y)
+		}
+	}
+	x := &customerIndex{}
+	a, b := customerHash("甲（上海）公司"), customerHash("甲(上海) 公司")
+	if a != b {
+		t.Fatal("two ways of writing one name hash apart")
+	}
+	x.add(a)
+	x.add(customerHash("乙公司"))
+	x.add(b)
+	if !x.drop(a) || !x.has(b) || !x.drop(b) || x.has(a) || x.drop(a) || !x.has(customerHash("乙公司")) {
+		t.Fatalf("a hash counted twice: %v", x.hashes)
+	}
+}
+
+func FuzzDecodeCustomers(f *testing.F) {
+	f.Add(encodeCustomers(&customerIndex{unread: 3, hashes: []uint64{1, 1, 9}}))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		x, ok := decodeCustomers(b)
+		if !ok {
+			return
+		}
+		y, ok := decodeCustomers(encodeCustomers(x))
+		if !slices.IsSorted(x.hashes) || !ok || y.at != x.at || y.unread != x.unread || !slices.Equal(y.hashes, x.hashes) {
+			t.Fatalf("%x read as %+v, which does not read back (%v, %+v)", b, x, ok, y)
+		}
+	})
+}
