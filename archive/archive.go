@@ -142,6 +142,9 @@ type Archive struct {
 	// there is an index to follow (0: not looked yet, 1: yes, 2: no).
 	customerSteps []customerStep
 	customersFile int8
+	// checkedCustomer is the customer SameCustomer last found free, for
+	// Create to look again under its lock (recheckCustomer).
+	checkedCustomer *customerCheck
 }
 
 // Open reads the archive at dir: its policy and its journal, replayed with

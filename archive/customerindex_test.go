@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 	"time"
 
@@ -151,5 +152,76 @@ func TestCustomersIndexNotMadeOnALoan(t *testing.T) {
 	got, unread, err = a.SameCustomer(ctx, org("机密公司"), "")
 	if err != nil || got != "" || unread != 1 {
 		t.Fatalf("the loan lapsed: got %q (%d unread, %v); want none, 1 unread", got, unread, err)
+	}
+}
+
+// Two crm new of one customer in one clone at the same time: each finds
+// the customer free, then the second's create, under the lock, finds the
+// first's dossier and is refused (CustomerTakenError), nothing written;
+// with the index (the first kept it) and without it (the slow way, after
+// which the step still works on its own parts). Another customer is
+// created as before.
+func TestCreateRechecksTheCustomerUnderTheLock(t *testing.T) {
+	for _, index := range []bool{true, false} {
+		t.Run(map[bool]string{true: "index", false: "slow"}[index], func(t *testing.T) {
+			f := newFixture(t)
+			f.createAs("su", "customer:\n  name: 甲公司\nowner: 李四\n", "秘密")
+			f.settle()
+			open := func() *archive.Archive {
+				a := f.creator("su")
+				a.EnableCache(f.cache)
+				return a
+			}
+			if index { // the index, made for the state both start from
+				a := open()
+				a.SameCustomer(ctx, org("乙公司"), "")
+				a.SaveCache()
+			}
+			a, b := open(), open()
+			text := []byte("customer:\n  name: 乙公司\nowner: 李四\n")
+			for _, x := range []*archive.Archive{a, b} {
+				if got, _, err := x.SameCustomer(ctx, org("乙 公司"), ""); got != "" || err != nil {
+					t.Fatalf("乙公司 before either wrote: %q, %v", got, err)
+				}
+			}
+			yi, err := a.Create(text, "秘密")
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.SaveCache()
+			before := f.eventHashes()
+			_, err = b.Create(text, "秘密")
+			var taken *archive.CustomerTakenError
+			if !errors.As(err, &taken) || taken.Other != yi || taken.Name != "乙公司" {
+				t.Fatalf("the second create: %v; want 乙公司's dossier %s named", err, yi)
+			}
+			if after := f.eventHashes(); len(after) != len(before) {
+				t.Fatalf("the refused create wrote %d events", len(after)-len(before))
+			}
+			if _, err := b.Create([]byte("customer:\n  name: 丙公司\nowner: 李四\n"), "秘密"); err != nil {
+				t.Fatalf("another customer after the refusal: %v", err)
+			}
+			b.SaveCache()
+			// Two customers at the same time: both are created.
+			c, d := open(), open()
+			for _, x := range []struct {
+				a    *archive.Archive
+				name string
+			}{{c, "丁公司"}, {d, "戊公司"}} {
+				if got, _, err := x.a.SameCustomer(ctx, org(x.name), ""); got != "" || err != nil {
+					t.Fatalf("%s: %q, %v", x.name, got, err)
+				}
+			}
+			for _, x := range []struct {
+				a    *archive.Archive
+				name string
+			}{{c, "丁公司"}, {d, "戊公司"}} {
+				if _, err := x.a.Create([]byte("customer:\n  name: "+x.name+"\nowner: 李四\n"), "秘密"); err != nil {
+					t.Fatalf("%s: %v", x.name, err)
+				}
+				x.a.SaveCache()
+			}
+			f.verifyClean()
+		})
 	}
 }

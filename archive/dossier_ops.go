@@ -259,6 +259,9 @@ func (a *Archive) Create(text []byte, level string) (string, error) {
 	level = c.Level
 	var id string
 	err = a.locked(func() error {
+		if err := a.recheckCustomer(text); err != nil {
+			return err
+		}
 		var ok bool
 		if id, ok = a.snapshotNewID(); !ok {
 			if err := a.fullState(); err != nil {
@@ -805,13 +808,77 @@ func (a *Archive) SameCustomer(ctx context.Context, dd *Dossier, except string) 
 		return "", 0, nil
 	}
 	if unread, ok := a.indexedMiss(dd.Customer.Name); ok {
+		a.noteChecked(dd, except)
 		return "", unread, nil
 	}
 	c, err := a.Customers(ctx)
 	if err != nil {
 		return "", 0, err
 	}
-	return c.Holder(dd.Customer.Name, false, except), c.Unread, nil
+	if id = c.Holder(dd.Customer.Name, false, except); id == "" {
+		a.noteChecked(dd, except)
+	}
+	return id, c.Unread, nil
+}
+
+// customerCheck is the customer SameCustomer last found no other dossier
+// of (by CustomerKey), for a new dossier (except ""), and the state it
+// looked in (stateKey): Create looks again if the state under its lock is
+// another (recheckCustomer).
+type customerCheck struct {
+	key string
+	at  [32]byte
+}
+
+// noteChecked records that dd's customer has no dossier in the state as
+// it is, when the check was for a new dossier.
+func (a *Archive) noteChecked(dd *Dossier, except string) {
+	if except == "" && a.State != nil && a.State.Journal != nil {
+		a.checkedCustomer = &customerCheck{key: CustomerKey(dd.Customer.Name), at: a.stateKey()}
+	}
+}
+
+// CustomerTakenError is a new dossier refused under the lock because its
+// customer got one since SameCustomer looked (R5: one dossier per
+// customer): another process of this clone created it in between.
+type CustomerTakenError struct {
+	Name  string // as the new dossier writes it
+	Other string // the dossier the customer has
+}
+
+func (e *CustomerTakenError) Error() string {
+	return l10n.Sprintf("%s has dossier %s already: one dossier per customer", e.Name, e.Other)
+}
+
+// recheckCustomer is SameCustomer again, under Create's lock, for a new
+// dossier's text whose customer SameCustomer found no dossier of in a
+// state other than the one the lock gives (another process wrote in
+// between): the customers index, kept by that process, answers at once
+// if it can; else the customers are read again, and the command's own
+// state with them (refresh). Any other create is not checked here.
+func (a *Archive) recheckCustomer(text []byte) error {
+	c := a.checkedCustomer
+	if c == nil {
+		return nil
+	}
+	dd, err := ParseDossier(text)
+	if err != nil || dd.IsIndividual() || CustomerKey(dd.Customer.Name) != c.key || a.stateKey() == c.at {
+		return nil
+	}
+	if _, ok := a.indexedMiss(dd.Customer.Name); ok {
+		return nil
+	}
+	cs, err := a.Customers(a.ctx)
+	if err == nil {
+		_, err = a.refresh() // the parts the step works on (everyRow took others)
+	}
+	if err != nil {
+		return err
+	}
+	if other := cs.Holder(dd.Customer.Name, false, ""); other != "" {
+		return &CustomerTakenError{Name: dd.Customer.Name, Other: other}
+	}
+	return nil
 }
 
 // OtherCustomer reports whether an edit from old to dd makes the dossier

@@ -85,6 +85,7 @@ func newNewCmd(e *env) *cobra.Command {
 			var id string
 			if err == nil {
 				id, err = a.Create(text, level)
+				err = takenSince(err, customerTaken)
 			}
 			if err != nil {
 				err = dossierError(from, text, err)
@@ -128,9 +129,26 @@ func oneCustomer(a *archive.Archive, id string, old, text []byte) (unread int, e
 	case err != nil || other == "":
 		return unread, err
 	case id == "":
-		return unread, dataf("%s has dossier %s already: one dossier per customer; file what is new into that dossier (`crm edit %s`), or give --allow-duplicate if this is another customer of the same name", name, other, other)
+		return unread, customerTaken(name, other)
 	}
 	return unread, dataf("%s has dossier %s already: one dossier per customer; keep this dossier's customer name, or file what is new into that dossier (`crm edit %s`)", name, other, other)
+}
+
+// customerTaken is the refusal of a new dossier of the customer named
+// name, who has dossier other (R5: one dossier per customer).
+func customerTaken(name, other string) error {
+	return dataf("%s has dossier %s already: one dossier per customer; file what is new into that dossier (`crm edit %s`), or give --allow-duplicate if this is another customer of the same name", name, other, other)
+}
+
+// takenSince is err, or the refusal the check before it would have made
+// when it is the archive's (archive.CustomerTakenError: another process
+// created the customer's dossier between the check and the write).
+func takenSince(err error, refuse func(name, other string) error) error {
+	var t *archive.CustomerTakenError
+	if errors.As(err, &t) {
+		return refuse(t.Name, t.Other)
+	}
+	return err
 }
 
 // sameCustomer is oneCustomer's check: the other dossier of text's

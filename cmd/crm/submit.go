@@ -238,7 +238,15 @@ func handInCustomer(a *archive.Archive, subID string, text []byte) (unread int, 
 	if err != nil || other == "" {
 		return unread, err
 	}
-	return unread, dataf("%s has dossier %s already: one dossier per customer; fold the hand-in into it (`crm submissions merge %s %s`), or give --allow-duplicate if this is another customer of the same name", name, other, subID, other)
+	return unread, handInTaken(subID)(name, other)
+}
+
+// handInTaken is the refusal of a new dossier made from hand-in subID of
+// the customer named name, who has dossier other.
+func handInTaken(subID string) func(name, other string) error {
+	return func(name, other string) error {
+		return dataf("%s has dossier %s already: one dossier per customer; fold the hand-in into it (`crm submissions merge %s %s`), or give --allow-duplicate if this is another customer of the same name", name, other, subID, other)
+	}
 }
 
 func (e *env) runMerge(subID, id string, o *mergeOptions) error {
@@ -326,7 +334,7 @@ func (e *env) runMerge(subID, id string, o *mergeOptions) error {
 			return dossierError(o.from, text, err)
 		}
 		if id, err = a.Create(text, o.level); err != nil {
-			return dossierError(o.from, text, err)
+			return dossierError(o.from, text, takenSince(err, handInTaken(subID)))
 		}
 		e.printf("%s\n", l10n.Sprintf("Created dossier %s (%s) from hand-in %s.", id, a.State.Dossiers[id].Level, subID))
 		if why := levelWhy(choice); why != "" {
