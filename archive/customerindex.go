@@ -219,6 +219,7 @@ func (a *Archive) keepCustomers(rows []*dossierRow, digests []*Digest, clean boo
 		x.hashes = append(x.hashes, customerHash(g.Name))
 	}
 	slices.Sort(x.hashes)
+	a.customersFile = 1 // this process's next events are followed
 	if old := a.cache.readCustomers(); old != nil && old.at == x.at && old.unread == x.unread && slices.Equal(old.hashes, x.hashes) {
 		return
 	}

@@ -225,3 +225,29 @@ func TestCreateRechecksTheCustomerUnderTheLock(t *testing.T) {
 		})
 	}
 }
+
+// An index made in a process after it wrote (no index when it first
+// wrote) follows the process's next events all the same.
+func TestCustomersIndexMadeAfterAWrite(t *testing.T) {
+	f := newFixture(t)
+	a := f.creator("su")
+	a.EnableCache(f.cache)
+	if _, err := a.Create([]byte("customer:\n  name: 甲公司\nowner: 李四\n"), "秘密"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := a.SameCustomer(ctx, org("乙公司"), ""); got != "" || err != nil {
+		t.Fatalf("乙公司: %q, %v", got, err)
+	}
+	if _, err := a.Create([]byte("customer:\n  name: 乙公司\nowner: 李四\n"), "秘密"); err != nil {
+		t.Fatal(err)
+	}
+	a.SaveCache()
+	b := f.creator("su")
+	b.EnableCache(f.cache)
+	if _, ok := b.IndexedMiss("丙公司"); !ok {
+		t.Fatal("the index made after the first write did not follow the second")
+	}
+	if _, ok := b.IndexedMiss("乙公司"); ok {
+		t.Fatal("the index lacks the dossier created after it was made")
+	}
+}
