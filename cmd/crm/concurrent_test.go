@@ -162,9 +162,12 @@ func TestEightWritersCommitInGit(t *testing.T) {
 	var wg sync.WaitGroup
 	outs := make([]string, writers)
 	codes := make([]int, writers)
+	for i := range writers { // eight customers: one dossier each (R5)
+		c.write(fmt.Sprintf("d%d.yaml", i), fmt.Sprintf("customer:\n  name: 提交公司%d\nowner: 李四\n", i+1))
+	}
 	for i := range writers {
 		wg.Go(func() {
-			codes[i], outs[i] = c.crm("li", git, "new", "--from", "d.yaml")
+			codes[i], outs[i] = c.crm("li", git, "new", "--from", fmt.Sprintf("d%d.yaml", i))
 		})
 	}
 	wg.Wait()
