@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"io"
 	"os"
@@ -745,8 +747,17 @@ func (g *gitRepo) treeOfPaths(head string, paths []string) (string, int, error) 
 
 // changedFiles are the files (top-relative) tree has otherwise than
 // commit head's tree: added, changed or removed.
+//
+// Two trees need no index, but git diff-tree reads it all the same: at
+// 100,000 dossiers 55 ms of each commit's 80. It is pointed at an index
+// that does not exist (an empty one), which git then does not read.
 func (g *gitRepo) changedFiles(head, tree string) ([]string, error) {
+	var nonce [8]byte
+	rand.Read(nonce[:])
+	env := g.env
+	g.env = append(slices.Clip(env), "GIT_INDEX_FILE="+filepath.Join(g.gitDir(), "crm-no-index-"+hex.EncodeToString(nonce[:])))
 	out, err := g.run("diff-tree", "-r", "-z", "--no-renames", "--name-only", head, tree)
+	g.env = env
 	if err != nil {
 		return nil, err
 	}
