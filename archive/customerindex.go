@@ -154,7 +154,10 @@ func (c *plainCache) saveCustomers(x *customerIndex) error {
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return err
 	}
-	return writeFileAtomic(c.customersPath(), out, 0o600)
+	// Not synced: every write of the archive carries it forward
+	// (followCustomers), and a file a crash tore does not open (the
+	// seal), which only means the slow way once.
+	return writeFileSync(c.customersPath(), out, 0o600, false)
 }
 
 // has reports whether x holds hash h.

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 )
 
 // The customers index reads back what it wrote, counts a hash as often as
@@ -51,4 +52,32 @@ func FuzzDecodeCustomers(f *testing.F) {
 			t.Fatalf("%x read as %+v, which does not read back (%v, %+v)", b, x, ok, y)
 		}
 	})
+}
+
+// BenchmarkCustomersIndexCarry is what every write pays to carry the
+// customers index of 100,000 organisations forward (followCustomers):
+// read it, open its seal, decode, encode, seal and write it back.
+func BenchmarkCustomersIndexCarry(b *testing.B) {
+	_, id, err := GenerateIdentityText(false, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := &Archive{id: id, me: &Member{ID: "zhang"}, State: &State{ArchiveID: "bench"}}
+	a.EnableCache(b.TempDir())
+	r := rand.New(rand.NewPCG(1, 2))
+	x := &customerIndex{hashes: make([]uint64, 100_000)}
+	for i := range x.hashes {
+		x.hashes[i] = r.Uint64()
+	}
+	slices.Sort(x.hashes)
+	if err := a.cache.saveCustomers(x); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		y := a.cache.readCustomers()
+		y.at[0]++
+		if err := a.cache.saveCustomers(y); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
