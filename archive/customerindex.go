@@ -166,21 +166,6 @@ func (x *customerIndex) has(h uint64) bool {
 	return ok
 }
 
-// add counts a dossier of hash h.
-func (x *customerIndex) add(h uint64) {
-	i, _ := slices.BinarySearch(x.hashes, h)
-	x.hashes = slices.Insert(x.hashes, i, h)
-}
-
-// drop uncounts a dossier of hash h; false if x has none.
-func (x *customerIndex) drop(h uint64) bool {
-	i, ok := slices.BinarySearch(x.hashes, h)
-	if ok {
-		x.hashes = slices.Delete(x.hashes, i, i+1)
-	}
-	return ok
-}
-
 // indexedMiss reports whether the customers index holds for the state as
 // it is and has no dossier of the organisation named name: then there is
 // none among the active dossiers the key opens, and unread is how many it
@@ -337,17 +322,62 @@ func (a *Archive) followCustomers() {
 	if i < 0 {
 		return
 	}
+	// The changes are counted first and made once: an import of
+	// thousands of dossiers would otherwise move the hashes each time.
+	delta := map[uint64]int{}
 	moved := false
 	for _, s := range steps[i:] {
-		if !s.keeps || s.pre != x.at || s.drop != 0 && !x.drop(s.drop) {
+		if !s.keeps || s.pre != x.at || s.drop != 0 && x.count(s.drop)+delta[s.drop] <= 0 {
 			break
 		}
+		if s.drop != 0 {
+			delta[s.drop]--
+		}
 		if s.add != 0 {
-			x.add(s.add)
+			delta[s.add]++
 		}
 		x.at, moved = s.post, true
 	}
 	if moved {
+		x.apply(delta)
 		a.cache.saveCustomers(x)
 	}
+}
+
+// count is how many dossiers of hash h x holds.
+func (x *customerIndex) count(h uint64) int {
+	i, _ := slices.BinarySearch(x.hashes, h)
+	j := i
+	for j < len(x.hashes) && x.hashes[j] == h {
+		j++
+	}
+	return j - i
+}
+
+// apply adds to x each hash of delta as many times as it says, or drops
+// it (never below none), in one pass.
+func (x *customerIndex) apply(delta map[uint64]int) {
+	var add []uint64
+	drop := map[uint64]int{}
+	for h, n := range delta {
+		for ; n > 0; n-- {
+			add = append(add, h)
+		}
+		if n < 0 {
+			drop[h] = -n
+		}
+	}
+	slices.Sort(add)
+	out := make([]uint64, 0, len(x.hashes)+len(add))
+	for _, h := range x.hashes {
+		if drop[h] > 0 {
+			drop[h]--
+			continue
+		}
+		for len(add) > 0 && add[0] < h {
+			out, add = append(out, add[0]), add[1:]
+		}
+		out = append(out, h)
+	}
+	x.hashes = append(out, add...)
 }
