@@ -44,8 +44,8 @@ type customerIndex struct {
 }
 
 // customerHash is the index's hash of an organisation's name: FNV-1a of
-// its CustomerKey. The index is sealed, so the hash hides nothing it
-// would have to; two names of one hash are told apart by the slow way.
+// its CustomerKey. The index is sealed, so the hash needs no key; two
+// names of one hash are told apart by the slow way.
 func customerHash(name string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(CustomerKey(name)))
