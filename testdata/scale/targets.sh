@@ -64,16 +64,10 @@ for i in 1 2 3; do sleep 2.1; T "review done" "$BIN" review done "$(nth $((20 + 
 E=$(nth 40); "$BIN" show "$E" >"$W/e.yaml" 2>/dev/null
 for i in 1 2 3; do sleep 2.1; sed -i "s/^owner: .*/owner: 测试$i/" "$W/e.yaml"; T "edit --from" "$BIN" edit "$E" --from "$W/e.yaml"; done
 # crm new checks the customer against every dossier the key reads (R5:
-# one dossier per customer): the first reads every name (the list cache's
-# rows and digests) and makes the customers index, which the next answer
-# from while the journal is as it left it.
-for i in 0 1 2 3; do
-	sleep 2.1
-	printf 'customer:\n  name: 新客户%s有限公司\nowner: 测试\n' "$i" >"$W/n.yaml"
-	what="new --from"
-	[ "$i" = 0 ] && what="new --from, first (reads every name, makes the customers index)"
-	T "$what" "$BIN" new --from "$W/n.yaml"
-done
+# one dossier per customer): the customers index maintain made above,
+# carried by the writes since, answers it; without it, every name is read
+# (the list cache's rows and digests) and the index made.
+for i in 1 2 3; do sleep 2.1; printf 'customer:\n  name: 新客户%s有限公司\nowner: 测试\n' "$i" >"$W/n.yaml"; T "new --from" "$BIN" new --from "$W/n.yaml"; done
 git init -q && git -c user.name=t -c user.email=t@e add -A && git -c user.name=t -c user.email=t@e commit -q -m base
 T "review done of 100 dossiers (one batch, committed by crm)" "$BIN" review done $(ls dossiers | sed -n '200,299p' | sed 's/\.age$//') --again
 sleep 2.2
