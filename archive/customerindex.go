@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
@@ -179,6 +180,26 @@ func (a *Archive) indexedMiss(name string) (unread int, ok bool) {
 		return 0, false
 	}
 	return x.unread, true
+}
+
+// KeepCustomersIndex makes the customers index again for the state as
+// it is, when the user has one (a crm new made it): crm sync calls it
+// after merging others' work, which leaves the index behind, so that the
+// next crm new answers from it. The rows are the ones sync's own check
+// read already; the names come from the list cache's digests (others'
+// new dossiers are decrypted for theirs). Nothing is said when it cannot:
+// the next crm new reads the names itself.
+func (a *Archive) KeepCustomersIndex(ctx context.Context) {
+	if a.cache == nil || a.me == nil || a.State == nil || a.State.Journal == nil {
+		return
+	}
+	if _, err := os.Stat(a.cache.customersPath()); err != nil {
+		return
+	}
+	if x := a.cache.readCustomers(); x != nil && x.at == a.stateKey() {
+		return // it stands: nothing merged that it does not know
+	}
+	a.Customers(ctx)
 }
 
 // keepCustomers saves the customers index for the state the rows (the

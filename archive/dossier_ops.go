@@ -756,6 +756,7 @@ func (c *Customers) Holder(name string, individual bool, except string) string {
 // What it read is kept in the customers index (keepCustomers), for the
 // next SameCustomer to answer without it.
 func (a *Archive) Customers(ctx context.Context) (*Customers, error) {
+	customerReads.Add(1)
 	rows, digests, clean, err := a.activeDigests(ctx)
 	if err != nil {
 		return nil, err

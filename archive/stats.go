@@ -19,14 +19,19 @@ var (
 	// to list the folder (readSince); none when its listing memo stands
 	// for it.
 	monthPartReads atomic.Int64
+	// customerReads: every active dossier's customer read for the rule of
+	// one dossier per customer (Customers), where the customers index
+	// could not answer.
+	customerReads atomic.Int64
 )
 
 // ProcessStats says how many times this process read the whole journal
 // and replayed it, read every dossier's state from a snapshot, and listed
 // dossiers/ or members/ for a crash's leftovers, and advanced a snapshot
-// a run of parts at a time, as "journal_reads=N replays=N whole_states=N
-// dir_listings=N grouped_saves=N".
+// a run of parts at a time, and read every dossier's customer, as
+// "journal_reads=N replays=N whole_states=N dir_listings=N grouped_saves=N
+// customer_reads=N".
 func ProcessStats() string {
-	return fmt.Sprintf("journal_reads=%d replays=%d whole_states=%d dir_listings=%d grouped_saves=%d",
-		journalReads.Load(), replays.Load(), wholeStates.Load(), dirListings.Load(), groupedSaves.Load())
+	return fmt.Sprintf("journal_reads=%d replays=%d whole_states=%d dir_listings=%d grouped_saves=%d customer_reads=%d",
+		journalReads.Load(), replays.Load(), wholeStates.Load(), dirListings.Load(), groupedSaves.Load(), customerReads.Load())
 }

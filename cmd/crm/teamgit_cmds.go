@@ -416,6 +416,12 @@ func (e *env) sync() error {
 	if err := e.dropVoidHandIns(a, g); err != nil {
 		return err
 	}
+	if merged || len(handed) > 0 {
+		// Others' work left the customers index behind: made again
+		// here, where the rows are read already, not by the next
+		// crm new (R5: one dossier per customer).
+		a.KeepCustomersIndex(a.Context())
+	}
 	// Asked again: renumbering and dropping hand-ins commit.
 	head, at := g.headAt("refs/remotes/" + tracking)
 	inherited, err := e.checkPush(a, g, tracking, head, at)
