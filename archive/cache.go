@@ -17,6 +17,7 @@ import (
 	"slices"
 	"sync"
 
+	"crm/archive/sharedfile"
 	"crm/archive/work"
 )
 
@@ -197,7 +198,7 @@ func (c *plainCache) load(k byte) *bucket {
 		return b
 	}
 	b := &bucket{recs: map[string][]byte{}}
-	if raw, err := os.ReadFile(c.path(k)); err == nil {
+	if raw, err := sharedfile.ReadFile(c.path(k)); err == nil {
 		if recs, err := decodeBucket(raw); err == nil {
 			b.recs = recs
 		}
@@ -328,7 +329,7 @@ func peekBucket(path, sum string) ([]byte, bool) {
 	if err != nil || len(want) != 32 {
 		return nil, false
 	}
-	f, err := os.Open(path)
+	f, err := sharedfile.Open(path)
 	if err != nil {
 		return nil, false
 	}

@@ -12,6 +12,7 @@ import (
 	"slices"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 )
 
 // The customers index is what spares crm new reading every dossier's
@@ -78,7 +79,7 @@ func (c *plainCache) readCustomers() *customerIndex {
 	if c == nil {
 		return nil
 	}
-	raw, err := os.ReadFile(c.customersPath())
+	raw, err := sharedfile.ReadFile(c.customersPath())
 	n := c.aead.NonceSize()
 	if err != nil || !bytes.HasPrefix(raw, []byte(customersMagic)) || len(raw) < len(customersMagic)+n {
 		return nil

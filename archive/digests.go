@@ -131,7 +131,7 @@ func (c *plainCache) digests() []digestRec {
 	if c == nil {
 		return nil
 	}
-	raw, err := os.ReadFile(c.digestPath())
+	raw, err := sharedfile.ReadFile(c.digestPath())
 	n := c.aead.NonceSize()
 	if err != nil || !bytes.HasPrefix(raw, []byte(digestMagic)) || len(raw) < len(digestMagic)+n {
 		return nil

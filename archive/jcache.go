@@ -151,7 +151,7 @@ func readPrivateKey(p string) ([]byte, error) {
 	if !fi.Mode().IsRegular() || fi.Size() != 32 || (runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0) {
 		return nil, errBadKeyFile
 	}
-	b, err := os.ReadFile(p)
+	b, err := sharedfile.ReadFile(p)
 	if err == nil && len(b) != 32 {
 		err = errBadKeyFile
 	}
@@ -190,7 +190,7 @@ func (c *journalCache) load(ctx context.Context, abs string) map[string]*journal
 // segment reads the segment in file name of the cache's folder: nil if
 // there is none, or it does not verify or is not that file's.
 func (c *journalCache) segment(name, abs string, root *string) *journal.Folder {
-	b, err := os.ReadFile(filepath.Join(c.dir, name))
+	b, err := sharedfile.ReadFile(filepath.Join(c.dir, name))
 	if err != nil {
 		return nil
 	}

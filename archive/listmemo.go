@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 )
 
 // The listing memo (cache folder, "state.listed") keeps the month folders
@@ -43,7 +44,7 @@ func (c *journalCache) readListMemo(snapMAC []byte) map[string]memoEntry {
 	if c == nil || len(snapMAC) != sha256.Size {
 		return nil
 	}
-	b, err := os.ReadFile(c.memoPath())
+	b, err := sharedfile.ReadFile(c.memoPath())
 	if err != nil || len(b) < len(listMemoMagic)+2*sha256.Size || !bytes.HasPrefix(b, []byte(listMemoMagic)) {
 		return nil
 	}

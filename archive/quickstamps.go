@@ -91,7 +91,7 @@ func (c *journalCache) loadQuickStamps(archiveDir string) *quickStamps {
 	if c == nil {
 		return q
 	}
-	b, err := os.ReadFile(c.quickStampsPath())
+	b, err := sharedfile.ReadFile(c.quickStampsPath())
 	if err != nil || len(b) < len(quickStampsMagic)+sha256.Size || !bytes.HasPrefix(b, []byte(quickStampsMagic)) {
 		return q
 	}
