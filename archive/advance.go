@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/archive/work"
 	"crm/l10n"
 )
@@ -1021,7 +1022,7 @@ func (a *Archive) crashLeftovers() bool {
 	}
 	for _, m := range a.State.Members {
 		want, err := memberFileBytes(m)
-		have, rerr := os.ReadFile(filepath.Join(a.Dir, MembersDir, m.ID+".yaml"))
+		have, rerr := sharedfile.ReadFile(filepath.Join(a.Dir, MembersDir, m.ID+".yaml"))
 		if err != nil || rerr != nil || !bytes.Equal(have, want) {
 			return true
 		}

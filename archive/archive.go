@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/l10n"
 )
 
@@ -239,7 +240,7 @@ func OpenWith(ctx context.Context, dir string, o OpenOptions) (*Archive, error) 
 	if err != nil {
 		return nil, err
 	}
-	raw, err := os.ReadFile(filepath.Join(abs, PolicyFile))
+	raw, err := sharedfile.ReadFile(filepath.Join(abs, PolicyFile))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, &Error{Code: Failed, Path: abs, Err: l10n.Errorf("no crm archive at %s (no %s)", abs, PolicyFile), Next: NextInit, Arg: dir}

@@ -3,13 +3,13 @@ package archive
 import (
 	"bufio"
 	"bytes"
-	"os"
 	"path"
 	"regexp"
 	"slices"
 	"strings"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/l10n"
 )
 
@@ -144,7 +144,7 @@ func attributesOf(lines []string, p string) map[string]string {
 // gitattributes checks that .gitattributes leaves crm's files as crm
 // wrote them.
 func (c *checker) gitattributes() {
-	b, err := os.ReadFile(c.abs(".gitattributes"))
+	b, err := sharedfile.ReadFile(c.abs(".gitattributes"))
 	if err != nil {
 		return
 	}
@@ -168,7 +168,7 @@ func (c *checker) gitattributes() {
 
 // gitignore checks that .gitignore keeps none of crm's files out of git.
 func (c *checker) gitignore() {
-	b, err := os.ReadFile(c.abs(".gitignore"))
+	b, err := sharedfile.ReadFile(c.abs(".gitignore"))
 	if err != nil {
 		return
 	}

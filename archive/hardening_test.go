@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -383,6 +384,11 @@ func TestOverridesServeOnlyPinnedFiles(t *testing.T) {
 	}
 	if b, err := fs.ReadFile(f.as("li").Overrides(), "templates/dossier/standard.yaml"); err != nil || string(b) != "customer:\n  name:\n" {
 		t.Fatalf("%q %v", b, err)
+	}
+	if fl, err := f.as("li").Overrides().Open("templates/dossier/standard.yaml"); err != nil {
+		t.Fatalf("opening the pinned override: %v", err)
+	} else if b, err := io.ReadAll(fl); fl.Close() != nil || err != nil || string(b) != "customer:\n  name:\n" {
+		t.Fatalf("the pinned override opened reads %q, %v", b, err)
 	}
 	if _, err := fs.ReadFile(f.as("li").Overrides(), "templates/reports/monthly.yaml"); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("a missing override: %v", err)

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/l10n"
 )
 
@@ -72,7 +73,7 @@ func (a *Archive) checkPin(pinFile string, fresh bool) (pinned bool, forgot stri
 	}
 	defer unlock()
 	pins := map[string]Pin{}
-	b, err := os.ReadFile(pinFile)
+	b, err := sharedfile.ReadFile(pinFile)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return false, "", err
 	}
@@ -148,7 +149,7 @@ func CheckPinnedFiles(dir, pinFile string) error {
 	if err != nil {
 		return err
 	}
-	b, err := os.ReadFile(pinFile)
+	b, err := sharedfile.ReadFile(pinFile)
 	if err != nil {
 		return nil // no pin yet, or none readable: CheckPin says why
 	}

@@ -212,7 +212,7 @@ func (a *Archive) repairMembers(all bool) []Fix {
 		if lerr == nil && !fi.Mode().IsRegular() {
 			continue // a symbolic link or a folder: a person decides
 		}
-		have, err := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
+		have, err := sharedfile.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
 		var did string
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -454,7 +454,7 @@ func fileSHA256(path string) string {
 	if path == "" {
 		return ""
 	}
-	b, err := os.ReadFile(path)
+	b, err := sharedfile.ReadFile(path)
 	if err != nil {
 		return ""
 	}

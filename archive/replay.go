@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/archive/work"
 	"crm/l10n"
 )
@@ -973,7 +973,7 @@ func memberKeyHints(dir string) journal.KeyHint {
 	}
 	hints := map[string]hint{}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, err := sharedfile.ReadFile(f)
 		if err != nil {
 			continue
 		}

@@ -12,6 +12,7 @@ import (
 	"filippo.io/age"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/l10n"
 )
 
@@ -350,7 +351,7 @@ func (a *Archive) ReadSubmission(id string) ([]byte, *Submission, error) {
 	if sub.Status != SubmissionPending {
 		return nil, sub, failErr(l10n.Errorf("hand-in %s was %s by %s on %s: its file is gone", sub.ID, submissionStatus(sub.Status), sub.DoneBy, a.Date(sub.Done)), NoNext, "")
 	}
-	ct, err := os.ReadFile(a.submissionFile(id))
+	ct, err := sharedfile.ReadFile(a.submissionFile(id))
 	if err != nil {
 		return nil, sub, integrityErr(SubmissionPath(id), l10n.Errorf("%s is missing, though the journal says hand-in %s waits", SubmissionPath(id), id)).then(NextRestore, SubmissionPath(id))
 	}
@@ -633,7 +634,7 @@ func (a *Archive) eventAt(s *State, rel string) *journal.Event {
 			return e
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
+	b, err := sharedfile.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
 	if err != nil {
 		return nil
 	}
@@ -656,7 +657,7 @@ func (a *Archive) RemoveVoidHandIns() ([]string, error) {
 	err := a.locked(func() error {
 		for id, sha := range a.VoidHandIns() {
 			p := a.submissionFile(id)
-			b, err := os.ReadFile(p)
+			b, err := sharedfile.ReadFile(p)
 			if err != nil || sha256Hex(b) != sha {
 				continue
 			}
@@ -692,7 +693,7 @@ func (c *checker) submissionFiles() {
 				void, undecided = c.a.voidHandIns(c.s), c.a.undecidedHandIns(c.s)
 			}
 			pinned := func(sha string) bool {
-				b, err := os.ReadFile(filepath.Join(c.a.Dir, SubmissionsDir, e.Name()))
+				b, err := sharedfile.ReadFile(filepath.Join(c.a.Dir, SubmissionsDir, e.Name()))
 				return err == nil && sha256Hex(b) == sha
 			}
 			if sha, was := void[id]; was && pinned(sha) {
@@ -715,7 +716,7 @@ func (c *checker) submissionFiles() {
 			c.add(rel, l10n.N("hand-in %s was %s, but its file is still here"), id, sub.Status)
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(c.a.Dir, SubmissionsDir, e.Name()))
+		b, err := sharedfile.ReadFile(filepath.Join(c.a.Dir, SubmissionsDir, e.Name()))
 		if err != nil {
 			c.add(rel, l10n.N("unreadable: %v"), err)
 			continue

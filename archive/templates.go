@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/l10n"
 )
 
@@ -214,7 +215,7 @@ func (o overrides) ReadFile(name string) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, &Error{Code: Integrity, Next: NextVerify, Err: l10n.Errorf("is not a regular file: overrides are plain files the journal pins")}
 	}
-	b, err := os.ReadFile(p)
+	b, err := sharedfile.ReadFile(p)
 	if err != nil {
 		return nil, err
 	}
@@ -234,5 +235,12 @@ func (o overrides) Open(name string) (fs.File, error) {
 		}
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	return os.DirFS(o.a.Dir).Open(name)
+	f, err := sharedfile.Open(filepath.Join(o.a.Dir, filepath.FromSlash(name)))
+	if err != nil {
+		if pe, ok := err.(*fs.PathError); ok {
+			pe.Path = name // as os.DirFS names it: the name given
+		}
+		return nil, err
+	}
+	return f, nil
 }

@@ -2,7 +2,6 @@ package archive
 
 import (
 	"bytes"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -81,7 +80,7 @@ var topFiles = map[string]func(s *State, b []byte) bool{
 
 // readRel is the file at rel, or nil.
 func (a *Archive) readRel(rel string) []byte {
-	b, _ := os.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
+	b, _ := sharedfile.ReadFile(filepath.Join(a.Dir, filepath.FromSlash(rel)))
 	return b
 }
 
@@ -147,7 +146,7 @@ func (a *Archive) WriteMemberFiles() (int, error) {
 		if err != nil {
 			return n, err
 		}
-		if b, err := os.ReadFile(filepath.Join(a.Dir, MembersDir, m.ID+".yaml")); err == nil && bytes.Equal(b, want) {
+		if b, err := sharedfile.ReadFile(filepath.Join(a.Dir, MembersDir, m.ID+".yaml")); err == nil && bytes.Equal(b, want) {
 			continue
 		}
 		if err := a.writeMemberFile(m); err != nil {
@@ -205,7 +204,7 @@ func RestoreEvent(dir, rel string, b []byte) (bool, error) {
 		return false, failErr(l10n.Errorf("those bytes are not event %s as written", journal.ShortHash(h)), NoNext, "")
 	}
 	p := filepath.Join(dir, filepath.FromSlash(rel))
-	if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, b) {
+	if old, err := sharedfile.ReadFile(p); err == nil && bytes.Equal(old, b) {
 		return false, nil
 	}
 	if err := writeFileAtomic(p, b, 0o644); err != nil {

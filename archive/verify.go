@@ -256,7 +256,7 @@ func (c *checker) journalTree() {
 				if c.stamps != nil {
 					c.stamps.read.Add(1)
 				}
-				b, err := os.ReadFile(m.abs(rel))
+				b, err := sharedfile.ReadFile(m.abs(rel))
 				hs, ok := journal.BundleHashes(b, name)
 				if err != nil || !ok {
 					differs[i] = true
@@ -376,7 +376,7 @@ func (c *checker) members() {
 			continue
 		}
 		seen[id] = true
-		b, err := os.ReadFile(c.abs(rel))
+		b, err := sharedfile.ReadFile(c.abs(rel))
 		want, _ := memberFileBytes(m)
 		if err != nil || !bytes.Equal(b, want) {
 			c.add(rel, l10n.N("differs from what the journal says of member %s (edited by hand? the repair writes it again)"), id)
