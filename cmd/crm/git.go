@@ -2,12 +2,12 @@ package main
 
 import (
 	"errors"
-	"os"
 
 	"filippo.io/age"
 	"github.com/spf13/cobra"
 
 	"crm/archive"
+	"crm/archive/sharedfile"
 	"crm/l10n"
 )
 
@@ -23,7 +23,7 @@ func newTextconvCmd(e *env) *cobra.Command {
 		Args:   cobra.ExactArgs(1),
 		Hidden: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ct, err := os.ReadFile(args[0])
+			ct, err := sharedfile.ReadFile(args[0])
 			if err != nil {
 				return err
 			}

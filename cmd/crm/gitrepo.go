@@ -18,6 +18,7 @@ import (
 
 	"crm/archive"
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/l10n"
 )
 
@@ -202,7 +203,7 @@ func detachedHead(dir string) string {
 	if dot == "" {
 		return ""
 	}
-	b, err := os.ReadFile(filepath.Join(dot, "HEAD"))
+	b, err := sharedfile.ReadFile(filepath.Join(dot, "HEAD"))
 	head := strings.TrimSpace(string(b))
 	if err != nil || strings.HasPrefix(head, "ref: ") || !journal.IsHash(head) && len(head) != 40 {
 		return ""
@@ -465,19 +466,19 @@ func (g *gitRepo) commitPaths(paths []string, msg string, author *archive.Member
 // by running git.
 func (g *gitRepo) headNow() string {
 	dot := g.gitDir()
-	b, _ := os.ReadFile(filepath.Join(dot, "HEAD"))
+	b, _ := sharedfile.ReadFile(filepath.Join(dot, "HEAD"))
 	head := strings.TrimSpace(string(b))
 	if ref, ok := strings.CutPrefix(head, "ref: "); ok && !strings.Contains(ref, "..") {
-		r, err := os.ReadFile(filepath.Join(dot, filepath.FromSlash(ref)))
+		r, err := sharedfile.ReadFile(filepath.Join(dot, filepath.FromSlash(ref)))
 		if err != nil {
 			// A linked worktree keeps its HEAD, and the branches in the
 			// folder its commondir names.
-			if cd, cerr := os.ReadFile(filepath.Join(dot, "commondir")); cerr == nil {
+			if cd, cerr := sharedfile.ReadFile(filepath.Join(dot, "commondir")); cerr == nil {
 				common := strings.TrimSpace(string(cd))
 				if !filepath.IsAbs(common) {
 					common = filepath.Join(dot, common)
 				}
-				r, _ = os.ReadFile(filepath.Join(common, filepath.FromSlash(ref)))
+				r, _ = sharedfile.ReadFile(filepath.Join(common, filepath.FromSlash(ref)))
 			}
 		}
 		head += " " + strings.TrimSpace(string(r))

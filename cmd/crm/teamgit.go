@@ -17,6 +17,7 @@ import (
 
 	"crm/archive"
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/l10n"
 )
 
@@ -344,7 +345,7 @@ func (e *env) gitSetup(a *archive.Archive, g *gitRepo) error {
 		e.printf("%s\n", l10n.T("Unset diff.crm.cachetextconv: it keeps decrypted plaintext in git's database."))
 	}
 	attr := filepath.Join(a.Dir, ".gitattributes")
-	if b, err := os.ReadFile(attr); err != nil || !strings.Contains(string(b), "merge=crm") {
+	if b, err := sharedfile.ReadFile(attr); err != nil || !strings.Contains(string(b), "merge=crm") {
 		text := archive.GitAttributes()
 		if err == nil && !a.OwnFile(".gitattributes", true) {
 			text = string(b) + "\n*.age -text diff=crm merge=crm\n"
@@ -664,7 +665,7 @@ func readRecords(g *gitRepo) []*mergeRecord {
 	ents, _ := os.ReadDir(recordDir(g))
 	var out []*mergeRecord
 	for _, en := range ents {
-		b, err := os.ReadFile(filepath.Join(recordDir(g), en.Name()))
+		b, err := sharedfile.ReadFile(filepath.Join(recordDir(g), en.Name()))
 		var r mergeRecord
 		if err == nil && yaml.Unmarshal(b, &r) == nil && r.Dossier != "" {
 			out = append(out, &r)
@@ -686,7 +687,7 @@ func pendingMerges(g *gitRepo) []*mergeRecord {
 		if r.Conflict != "" || r.Merged == "" {
 			continue
 		}
-		if ct, err := os.ReadFile(filepath.Join(g.top, filepath.FromSlash(r.Path))); err == nil && archive.SHA256Hex(ct) == r.Merged {
+		if ct, err := sharedfile.ReadFile(filepath.Join(g.top, filepath.FromSlash(r.Path))); err == nil && archive.SHA256Hex(ct) == r.Merged {
 			out = append(out, r)
 		}
 	}
@@ -719,7 +720,7 @@ func mergePending(a *archive.Archive, id string) bool {
 // the user's key cannot settle); nil when it does not read, and roles
 // are then named by their ids.
 func (e *env) worktreePolicy() *archive.Policy {
-	b, err := os.ReadFile(filepath.Join(e.archiveDir(), archive.PolicyFile))
+	b, err := sharedfile.ReadFile(filepath.Join(e.archiveDir(), archive.PolicyFile))
 	if err != nil {
 		return nil
 	}

@@ -17,6 +17,7 @@ import (
 
 	"crm/archive"
 	"crm/archive/journal"
+	"crm/archive/sharedfile"
 	"crm/l10n"
 )
 
@@ -272,7 +273,7 @@ func writePins(g *gitRepo, ref string) {
 
 func readPins(g *gitRepo) map[string][]string {
 	pins := map[string][]string{}
-	if b, err := os.ReadFile(pinsFile(g)); err == nil {
+	if b, err := sharedfile.ReadFile(pinsFile(g)); err == nil {
 		yaml.Unmarshal(b, &pins)
 	}
 	return pins
@@ -1005,7 +1006,7 @@ func (e *env) journalMerges(a *archive.Archive, g *gitRepo) error {
 		if r.Conflict != "" || r.Merged == "" {
 			continue
 		}
-		ct, err := os.ReadFile(filepath.Join(g.top, filepath.FromSlash(r.Path)))
+		ct, err := sharedfile.ReadFile(filepath.Join(g.top, filepath.FromSlash(r.Path)))
 		if d := a.State.Dossiers[r.Dossier]; err == nil && archive.SHA256Hex(ct) == r.Merged && d != nil && d.SHA256 != r.Merged {
 			if err := a.JournalMerge(r.Dossier, ct, r.Recipients, r.Keys, r.Parents, r.Fields); err != nil {
 				if e.handOffMerge || a.MergeablePins(r.Dossier, r.Parents) {
