@@ -13,9 +13,9 @@ import (
 )
 
 // plainReads are the os.Open, os.ReadFile and os.DirFS calls of crm's
-// code (archive/ and cmd/, test files aside) that may stay: each opens
-// something no crm renames a new version over, nor removes, while it is
-// read. Keyed by file, enclosing function and call; the value says why.
+// code (every package of the module; tests and testdata aside) that may
+// stay: each opens something no crm renames a new version over, nor
+// removes, while it is read. Keyed by file, enclosing function and call; the value says why.
 // Every other read uses Open or ReadFile, so that on Windows a colleague's
 // crm (or the same user's second one) writing the file is not held up.
 var plainReads = map[string]string{
@@ -58,40 +58,38 @@ var plainReads = map[string]string{
 }
 
 // Every read of a file another crm may rename over or remove is shared
-// (Open, ReadFile): a plain os.Open or os.ReadFile that is not on
+// (Open, ReadFile): a plain os.Open, os.ReadFile or os.DirFS not on
 // plainReads fails this test, naming it; so does an entry of plainReads
 // that no longer names a read.
 func TestReadsShareDeletion(t *testing.T) {
 	root := moduleRoot(t)
 	seen := map[string]bool{}
 	var plain []string
-	for _, top := range []string{"archive", "cmd"} {
-		err := filepath.WalkDir(filepath.Join(root, top), func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() && d.Name() == "testdata" {
-				return filepath.SkipDir
-			}
-			if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
-				return nil
-			}
-			rel, err := filepath.Rel(root, p)
-			if err != nil {
-				return err
-			}
-			for _, key := range readsIn(t, p, filepath.ToSlash(rel)) {
-				if _, ok := plainReads[key]; ok {
-					seen[key] = true
-				} else {
-					plain = append(plain, key)
-				}
-			}
-			return nil
-		})
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
+		if d.IsDir() && p != root && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		for _, key := range readsIn(t, p, filepath.ToSlash(rel)) {
+			if _, ok := plainReads[key]; ok {
+				seen[key] = true
+			} else {
+				plain = append(plain, key)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	slices.Sort(plain)
 	for _, key := range plain {
