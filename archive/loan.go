@@ -728,14 +728,29 @@ func (x *LoanReject) apply(c *step) {
 	l.Rejected, l.RejectedBy, l.Reason = c.e.Time, c.e.Actor, x.Reason
 }
 
-// loan returns loan id and its dossier, or an error naming it.
+// loan returns loan id and its dossier, or an error naming it. A state
+// of some parts advanced over a loan step holds every loan (the step reads
+// their ids) but only the dossiers of the steps: for a loan of another
+// dossier the whole state is read.
 func (a *Archive) loan(id string) (*Loan, *DossierState, error) {
 	id = resolveID(loanPrefix, id, func(x string) bool { return a.State.Loans[x] != nil })
 	l := a.State.Loans[id]
 	if l == nil {
 		return nil, nil, unknownStep(id, l10n.Errorf("no loan %q in this archive (ids like %s)", id, a.exampleStepID(loanPrefix)), NextLoans)
 	}
-	return l, a.State.Dossiers[l.Dossier], nil
+	if a.State.Dossiers[l.Dossier] == nil && a.fromSnapshot {
+		if err := a.fullState(); err != nil {
+			return nil, nil, err
+		}
+		if l = a.State.Loans[id]; l == nil {
+			return nil, nil, unknownStep(id, l10n.Errorf("no loan %q in this archive (ids like %s)", id, a.exampleStepID(loanPrefix)), NextLoans)
+		}
+	}
+	d := a.State.Dossiers[l.Dossier]
+	if d == nil {
+		return nil, nil, failErr(l10n.Errorf("loan %s is of dossier %s, which the journal does not have", l.ID, l.Dossier), NextLog, "")
+	}
+	return l, d, nil
 }
 
 // loanStep runs step on loan loanID for the working member, holding the
