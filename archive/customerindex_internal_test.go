@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"hash/fnv"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -25,6 +26,14 @@ func TestCustomersIndexRoundTrip(t *testing.T) {
 		if !ok || y.at != x.at || y.unread != x.unread || !slices.Equal(y.hashes, x.hashes) {
 			t.Fatalf("%d hashes: read back %v, %+v", n, ok, y)
 		}
+	}
+	f := fnv.New64a() // the hash is FNV-1a of the key, as hash/fnv makes it
+	f.Write([]byte(CustomerKey("甲（上海）公司")))
+	if customerHash("甲（上海）公司") != f.Sum64() {
+		t.Fatal("customerHash is not FNV-1a of the customer key")
+	}
+	if n := testing.AllocsPerRun(100, func() { customerHash("上海甲有限公司") }); n != 0 {
+		t.Fatalf("customerHash of a name with nothing to fold: %v allocations", n)
 	}
 	x := &customerIndex{}
 	a, b := customerHash("甲（上海）公司"), customerHash("甲(上海) 公司")
